@@ -1,0 +1,4 @@
+// Every CLI command, in the order `tollgate help` lists them. One module per command (or command group).
+import type { Command } from '../context.ts';
+
+export const commands: Command[] = [];

@@ -1,0 +1,36 @@
+// One error type for everything a user can act on. Shells print `message` and `fix` and exit non-zero.
+
+export interface ErrorDetails {
+  /** What the user should do about it. */
+  fix?: string;
+  /** The file (repository- or registry-relative), line and field the error is about, when there is one. */
+  file?: string;
+  line?: number;
+  field?: string;
+  cause?: unknown;
+}
+
+export class TollgateError extends Error {
+  readonly fix?: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly field?: string;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'TollgateError';
+    this.fix = details.fix;
+    this.file = details.file;
+    this.line = details.line;
+    this.field = details.field;
+  }
+}
+
+/** A one-paragraph rendering for terminals and job summaries: where, what, and what to do. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof TollgateError)) return error instanceof Error ? error.message : String(error);
+  const where = error.file
+    ? `${error.file}${error.line ? `:${error.line}` : ''}${error.field ? ` (${error.field})` : ''}: `
+    : '';
+  return `${where}${error.message}${error.fix ? `\n  fix: ${error.fix}` : ''}`;
+}

@@ -1,0 +1,150 @@
+// The policy with every default filled in. Core modules read EffectivePolicy only, so a default lives here once.
+import type {
+  GateSpec,
+  MetricCondition,
+  Policy,
+  RoleMembers,
+  Severity,
+  SignoffRule,
+} from '../registry/types.ts';
+
+export interface EffectivePolicy {
+  defaultBranch: string;
+  roles: Record<string, RoleMembers>;
+  signoff: {
+    rules: SignoffRule[];
+    policyOwners: string[];
+    allowStaleApprovals: boolean;
+    excludeCommitAuthors: boolean;
+    allowOnePersonManyRoles: boolean;
+    nonDefaultBranch: 'block' | 'none';
+  };
+  stages: { order: string[]; promoteFrom: Record<string, string[]> };
+  gates: GateSpec[];
+  incident: {
+    severity: Record<Exclude<Severity, 'P4'>, MetricCondition[]>;
+    autoRollback: MetricCondition[];
+    emergencyPush: Severity[];
+    notifyWebhook?: string;
+  };
+  rollback: { stableFor: number; forwardFixOnConflict: boolean };
+  schedule: {
+    defaultInterval: number;
+    cooldownBase: number;
+    cooldownFactor: number;
+    cooldownCap: number;
+    pauseAfterFailures: number;
+    jitter: number;
+  };
+  stateWrites: 'pull-request' | 'push';
+}
+
+/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
+export const MODEL_OWNER_ROLE = 'model-owner';
+
+export const DEFAULT_SIGNOFF_RULES: SignoffRule[] = [
+  {
+    name: 'production promotion',
+    change: 'stage-changed',
+    stage: 'production',
+    rollback: false,
+    require: ['risk', 'compliance', MODEL_OWNER_ROLE],
+  },
+  {
+    name: 'production rollback',
+    change: 'stage-changed',
+    stage: 'production',
+    rollback: true,
+    require: [MODEL_OWNER_ROLE],
+  },
+  { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+  { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
+  { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
+  { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+  { name: 'version held', change: 'version-held', require: [] },
+  { name: 'version unheld', change: 'version-unheld', require: [MODEL_OWNER_ROLE, 'risk'] },
+  { name: 'new model', change: 'model-added', require: ['risk'] },
+  { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
+  { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+];
+
+export const DEFAULT_SEVERITY: EffectivePolicy['incident']['severity'] = {
+  P0: [
+    { metric: 'availability', op: '<', value: 0.5 },
+    { metric: 'error_rate', op: '>', value: 0.5 },
+  ],
+  P1: [
+    { metric: 'accuracy_drop', op: '>', value: 0.2 },
+    { metric: 'latency_increase_pct', op: '>', value: 200 },
+    { metric: 'error_rate', op: '>', value: 0.1 },
+  ],
+  P2: [
+    { metric: 'accuracy_drop', op: '>', value: 0.1 },
+    { metric: 'latency_increase_pct', op: '>', value: 50 },
+    { metric: 'error_rate', op: '>', value: 0.05 },
+  ],
+  P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
+};
+
+export const DEFAULT_AUTO_ROLLBACK: MetricCondition[] = [
+  { metric: 'error_rate', op: '>', value: 0.5 },
+  { metric: 'availability', op: '<', value: 0.5 },
+  { metric: 'accuracy_drop', op: '>', value: 0.3 },
+];
+
+export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
+  const p = policy ?? ({ apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} } satisfies Policy);
+  return {
+    defaultBranch: p.default_branch ?? 'main',
+    roles: p.roles,
+    signoff: {
+      rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
+      policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
+      allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
+      excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
+      allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
+      nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
+    },
+    stages: {
+      order: p.stages?.order ?? ['staging', 'production'],
+      promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
+    },
+    gates: p.gates ?? [],
+    incident: {
+      severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
+      autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
+      emergencyPush: p.incident?.emergency_push ?? ['P0'],
+      notifyWebhook: p.incident?.notify_webhook,
+    },
+    rollback: {
+      stableFor: p.rollback?.stable_for ?? 86_400,
+      forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
+    },
+    schedule: {
+      defaultInterval: p.schedule?.default_interval ?? 86_400,
+      cooldownBase: p.schedule?.cooldown_base ?? 300,
+      cooldownFactor: p.schedule?.cooldown_factor ?? 2,
+      cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
+      pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
+      jitter: p.schedule?.jitter ?? 0,
+    },
+    stateWrites: p.state_writes ?? 'pull-request',
+  };
+}
+
+/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
+export function compare(value: number | undefined | null, op: GateSpec['op'], threshold: number): boolean {
+  if (value === undefined || value === null || Number.isNaN(value)) return false;
+  switch (op) {
+    case '>=':
+      return value >= threshold;
+    case '>':
+      return value > threshold;
+    case '<=':
+      return value <= threshold;
+    case '<':
+      return value < threshold;
+    case '==':
+      return value === threshold;
+  }
+}
