@@ -341,3 +341,16 @@ export const STATE_CHANGE_KINDS: ReadonlySet<RegistryChange['kind']> = new Set([
   'postmortem-changed',
   'audit-appended',
 ]);
+
+/**
+ * Reads registry files from one place: the working tree, or a git ref. Paths are registry-relative with `/`.
+ * A reader never follows a symbolic link: a link where a registry file should be is an error it reports.
+ */
+export interface RegistryReader {
+  /** Shown in messages, e.g. "working tree" or "origin/main". */
+  readonly label: string;
+  /** Every file below `dir` ('' for the registry root), recursively, sorted. */
+  list(dir: string): Promise<string[]>;
+  /** The file's bytes, or undefined when there is no such file. */
+  read(path: string): Promise<Buffer | undefined>;
+}
