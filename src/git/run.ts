@@ -1,0 +1,48 @@
+// The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+import { execFile } from 'node:child_process';
+import { TollgateError } from '../errors.ts';
+
+export interface GitOptions {
+  /** Written to git's stdin. */
+  input?: string;
+  /** Extra environment, e.g. GIT_AUTHOR_DATE for reproducible commits. */
+  env?: NodeJS.ProcessEnv;
+  /** Exit codes that are answers, not failures (e.g. 1 for `git merge-base --is-ancestor`). */
+  okCodes?: number[];
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export function runGit(cwd: string, args: string[], options: GitOptions = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      {
+        cwd,
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        if (code === 0 || options.okCodes?.includes(code)) return resolve({ stdout, stderr, code });
+        reject(
+          new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+            cause: error,
+          }),
+        );
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** stdout of a git command that must succeed, without the trailing newline. */
+export async function git(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
+  return (await runGit(cwd, args, options)).stdout.replace(/\n$/, '');
+}
