@@ -1,0 +1,191 @@
+// `tollgate init`: adopts Tollgate in an existing repository. Writes the policy, a first model, the workflows and
+// CODEOWNERS entries; prints (or with --apply, creates) the ruleset that makes the sign-off gate a required check.
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
+import { TollgateError } from '../../errors.ts';
+import { createGitHubClient, describeCalls } from '../../github/client.ts';
+import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
+import { parseRegistryFile } from '../../registry/parse.ts';
+import { parseDuration } from '../../scheduler/schedule.ts';
+import { git } from '../../git/run.ts';
+import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+
+/** The package root, found by walking up from this file: the same code runs from src/ and from cli/dist/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && existsSync(join(dir, 'templates'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir)
+      throw new TollgateError('cannot find Tollgate’s templates folder next to its package.json');
+    dir = parent;
+  }
+}
+
+function workflowTemplates(): Record<string, string> {
+  const root = join(packageRoot(), 'templates', 'workflows');
+  return Object.fromEntries(
+    WORKFLOWS.map((name) => [name, readFileSync(join(root, `tollgate-${name}.yml`), 'utf8')]),
+  );
+}
+
+async function ask(question: string, fallback: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await rl.question(`${question} [${fallback}]: `)).trim();
+    return answer === '' ? fallback : answer;
+  } finally {
+    rl.close();
+  }
+}
+
+const list = (value: string): string[] =>
+  value
+    .split(/[\s,]+/)
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+
+/** owner/name from `--repo` or the origin remote's URL (https or ssh form). */
+async function repositoryName(
+  context: CliContext,
+  flag: string | undefined,
+): Promise<{ owner: string; repo: string }> {
+  const source = flag ?? (await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+  const match = /([^/:]+)\/([^/]+?)(?:\.git)?$/.exec(source);
+  if (!match)
+    throw new TollgateError('cannot tell which GitHub repository to apply the ruleset to', {
+      fix: 'pass --repo OWNER/NAME',
+    });
+  return { owner: match[1]!, repo: match[2]! };
+}
+
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'adopt Tollgate in this repository: policy, first model, workflows, CODEOWNERS, ruleset',
+  async run(args, context) {
+    const { values } = parseCommandArgs(
+      'init',
+      args,
+      {
+        model: { type: 'string' },
+        owner: { type: 'string', multiple: true },
+        risk: { type: 'string', multiple: true },
+        compliance: { type: 'string', multiple: true },
+        'policy-owner': { type: 'string', multiple: true },
+        'default-branch': { type: 'string' },
+        interval: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        apply: { type: 'boolean', default: false },
+        repo: { type: 'string' },
+        'app-id': { type: 'string' },
+        format: { type: 'string', default: 'text' },
+      },
+      false,
+    );
+    const interactive = process.stdin.isTTY === true && values.format !== 'json';
+    const answer = async (given: string[] | string | undefined, question: string, fallback: string) =>
+      given !== undefined && given.length > 0
+        ? [given].flat().flatMap(list)
+        : list(interactive ? await ask(question, fallback) : fallback);
+    const currentBranch = await git(context.repoRoot, ['symbolic-ref', '--short', 'HEAD']).catch(
+      () => 'main',
+    );
+    const answers: InitAnswers = {
+      model: (await answer(values.model, 'First model name', 'my-model'))[0]!,
+      owners: await answer(values.owner, 'Model owners (org/team or login)', 'my-org/ml-team'),
+      risk: await answer(values.risk, 'Risk reviewers', 'my-org/model-risk'),
+      compliance: await answer(values.compliance, 'Compliance reviewers', 'my-org/compliance'),
+      policyOwners: await answer(values['policy-owner'], 'Policy owners', 'my-org/ml-platform'),
+      defaultBranch: values['default-branch'] ?? currentBranch,
+      registry: relative(context.repoRoot, context.registryDir) || 'registry',
+      interval: parseDuration(values.interval ?? '1d'),
+      now: context.now(),
+    };
+    const files = planInit(answers, workflowTemplates());
+
+    // Validate the registry files before anything is written: init never leaves a registry that fails `validate`.
+    for (const file of files.filter((f) => f.path.startsWith(`${answers.registry}/`))) {
+      const registryPath = file.path.slice(answers.registry.length + 1);
+      const { problems } = parseRegistryFile(registryPath, file.content);
+      const errors = problems.filter((p) => p.severity === 'error');
+      if (errors.length > 0)
+        throw new TollgateError(`the ${registryPath} init would write is invalid: ${errors[0]!.message}`, {
+          file: registryPath,
+          field: errors[0]!.field,
+          fix: 'check the names and teams passed to init',
+        });
+    }
+    const existing = files.filter((f) => !f.append && existsSync(resolve(context.repoRoot, f.path)));
+    if (existing.length > 0 && !values.force)
+      throw new TollgateError(`init would overwrite ${existing.map((f) => f.path).join(', ')}`, {
+        fix: 'pass --force to replace them, or remove them first',
+      });
+
+    const ruleset = signoffRuleset(
+      answers.defaultBranch,
+      values['app-id'] === undefined ? undefined : Number(values['app-id']),
+    );
+    const written = values['dry-run'] ? [] : await writePlanned(context.repoRoot, files);
+    let applied: string | undefined;
+    if (values.apply && !values['dry-run']) applied = await applyRuleset(context, values.repo, ruleset);
+
+    if (values.format === 'json') {
+      context.out(JSON.stringify({ files: files.map((f) => f.path), written, ruleset, applied }, null, 2));
+      return 0;
+    }
+    context.out(
+      [
+        values['dry-run'] ? 'init (dry run) would write:' : 'init wrote:',
+        ...files.map((f) => `  ${f.path}${f.append ? ' (appended)' : ''}`),
+        '',
+        `Make the gate a required check: a ruleset on ${answers.defaultBranch} requiring the status checks`,
+        `"tollgate/signoff" and "validate" and pull requests for every change.`,
+        applied ??
+          'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write), or by hand:',
+        applied ? '' : JSON.stringify(ruleset, null, 2),
+      ].join('\n'),
+    );
+    return 0;
+  },
+};
+
+async function writePlanned(root: string, files: PlannedFile[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const file of files) {
+    const target = resolve(root, file.path);
+    await mkdir(dirname(target), { recursive: true });
+    if (file.append) {
+      const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
+      // Appending twice would duplicate the block; the first line of it marks it as present.
+      if (current.includes(file.content.trim().split('\n')[0]!)) continue;
+      await appendFile(target, file.content);
+    } else await writeFile(target, file.content);
+    written.push(file.path);
+  }
+  return written;
+}
+
+async function applyRuleset(
+  context: CliContext,
+  repoFlag: string | undefined,
+  ruleset: ReturnType<typeof signoffRuleset>,
+): Promise<string> {
+  const token = context.env.GITHUB_TOKEN ?? context.env.GH_TOKEN;
+  if (!token)
+    throw new TollgateError('--apply needs a token', {
+      fix: 'set GITHUB_TOKEN to a token with Administration: write on the repository',
+    });
+  const { owner, repo } = await repositoryName(context, repoFlag);
+  const client = createGitHubClient({ token, baseUrl: context.env.GITHUB_API_URL });
+  const response = await client.octokit.request('POST /repos/{owner}/{repo}/rulesets', {
+    owner,
+    repo,
+    ...ruleset,
+  } as never);
+  return `Applied ruleset "tollgate" (id ${(response.data as { id: number }).id}) to ${owner}/${repo}. ${describeCalls(client)}`;
+}
