@@ -1,0 +1,73 @@
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers } from '../../src/init/plan.ts';
+
+const answers: InitAnswers = {
+  model: 'fraud-detector',
+  owners: ['acme/fraud-ml', '@alice'],
+  risk: ['acme/model-risk'],
+  compliance: ['carol'],
+  policyOwners: ['acme/ml-platform'],
+  defaultBranch: 'main',
+  registry: 'registry',
+  interval: 86_400,
+  now: new Date('2026-11-25T10:00:00Z'),
+};
+const templates = Object.fromEntries(WORKFLOWS.map((w) => [w, `name: ${w}\n`]));
+const byPath = (path: string) => planInit(answers, templates).find((f) => f.path === path)!;
+
+describe('planInit', () => {
+  it('splits teams from users in each role', () => {
+    const policy = load(byPath('registry/policy.yaml').content) as { roles: Record<string, unknown> };
+    expect(policy.roles.risk).toMatchObject({ teams: ['acme/model-risk'] });
+    expect(policy.roles.compliance).toMatchObject({ users: ['carol'] });
+    const model = load(byPath('registry/models/fraud-detector/model.yaml').content) as { owners: unknown };
+    expect(model.owners).toEqual({ teams: ['acme/fraud-ml'], users: ['alice'] });
+  });
+
+  it('schedules the first run one interval after now', () => {
+    const schedule = load(byPath('registry/models/fraud-detector/schedule.yaml').content) as Record<
+      string,
+      unknown
+    >;
+    expect(schedule.next_run).toBe('2026-11-26T10:00:00Z');
+    expect(schedule.failure_streak).toBe(0);
+  });
+
+  it('points the schema comment at the schemas folder from where each file sits', () => {
+    expect(byPath('registry/policy.yaml').content.split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=../schemas/policy.schema.json',
+    );
+    expect(byPath('registry/models/fraud-detector/stages.yaml').content.split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=../../../schemas/stages.schema.json',
+    );
+  });
+
+  it('writes every workflow and appends CODEOWNERS instead of replacing it', () => {
+    const files = planInit(answers, templates);
+    for (const name of WORKFLOWS)
+      expect(byPath(`.github/workflows/tollgate-${name}.yml`).content).toBe(`name: ${name}\n`);
+    const codeowners = files.find((f) => f.path === '.github/CODEOWNERS')!;
+    expect(codeowners.append).toBe(true);
+    expect(codeowners.content).toContain('/registry/policy.yaml @acme/ml-platform @acme/model-risk');
+  });
+
+  it('refuses an unsafe model name before it reaches a path', () => {
+    expect(() => planInit({ ...answers, model: '../etc' }, templates)).toThrow(/model/);
+  });
+});
+
+describe('signoffRuleset', () => {
+  it('requires the gate check, pinned to the gate app when one is given', () => {
+    const checks = (ruleset: ReturnType<typeof signoffRuleset>) =>
+      ruleset.rules.find((r) => r.type === 'required_status_checks')!.parameters as {
+        required_status_checks: { context: string; integration_id?: number }[];
+      };
+    expect(checks(signoffRuleset('main')).required_status_checks[0]).toEqual({ context: 'tollgate/signoff' });
+    expect(checks(signoffRuleset('main', 42)).required_status_checks[0]).toEqual({
+      context: 'tollgate/signoff',
+      integration_id: 42,
+    });
+    expect(signoffRuleset('trunk').conditions.ref_name.include).toEqual(['refs/heads/trunk']);
+  });
+});
