@@ -35,6 +35,7 @@ export const WORKFLOWS = [
   'scheduler',
   'promote',
   'signoff-gate',
+  'review-relay',
   'rollback',
   'incident',
   'evidence',
