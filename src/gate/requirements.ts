@@ -232,5 +232,15 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
     }
   }
 
+  for (const slot of slots.values()) {
+    const members = slot.members;
+    if (slot.unfillable || members === undefined) continue;
+    if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
+      slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
+        ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
+        : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
+    }
+  }
+
   return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
 }

@@ -340,6 +340,13 @@ describe('evaluateGate: what the diff needs', () => {
     expect(verdict.blocking[0]).toContain('add roles.compliance');
   });
 
+  it('explains a role that lists nobody instead of waiting for a sign-off that cannot come', () => {
+    const policy: Policy = { ...basePolicy, roles: { ...basePolicy.roles, compliance: {} } };
+    const verdict = evaluateGate(scenario({}, policy));
+    expect(missing(verdict)).toEqual(['compliance']);
+    expect(verdict.requirements[1]!.reason).toContain('role compliance lists no users or teams');
+  });
+
   it('does not read a role named like an Object prototype property', () => {
     const policy: Policy = {
       ...basePolicy,
@@ -470,6 +477,29 @@ describe('evaluateGate: monotonic in approvals', () => {
           expect(satisfied(after)).toBeGreaterThanOrEqual(satisfied(before));
         },
       ),
+    );
+  });
+
+  it('does not depend on the order reviews arrive in', () => {
+    fc.assert(
+      fc.property(fc.array(reviewArb, { maxLength: 8 }), changesArb, fc.nat(), (raw, changes, seed) => {
+        // Distinct times, so only the input order differs between the two runs.
+        const reviews = raw.map((r, i) => ({
+          ...r,
+          submittedAt: `2026-11-20T10:${String(i).padStart(2, '0')}:00Z`,
+        }));
+        const shuffled = [...reviews].sort(
+          (a, b) =>
+            ((a.submittedAt.charCodeAt(15) * 31 + seed) % 7) -
+            ((b.submittedAt.charCodeAt(15) * 31 + seed) % 7),
+        );
+        const a = evaluateGate(scenario({ reviews, changes }));
+        const b = evaluateGate(scenario({ reviews: shuffled, changes }));
+        expect(b.conclusion).toBe(a.conclusion);
+        expect(b.requirements.map((r) => r.satisfiedBy?.login)).toEqual(
+          a.requirements.map((r) => r.satisfiedBy?.login),
+        );
+      }),
     );
   });
 
