@@ -77,6 +77,9 @@ export function rulesForChange(
 export function describeChange(change: RegistryChange, rollback = false): string {
   switch (change.kind) {
     case 'stage-changed':
+      if (change.from !== undefined && change.from === change.to) {
+        return `model ${change.model}: ${change.stage} ${change.to} settings changed (e.g. weight)`;
+      }
       return `model ${change.model}: ${change.stage} ${change.from ?? '(none)'} -> ${change.to ?? '(none)'}${rollback ? ' (rollback)' : ''}`;
     case 'version-added':
     case 'version-removed':

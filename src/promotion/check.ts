@@ -163,7 +163,11 @@ export interface PromotionMessage {
   requestedBy: string;
 }
 
-export function promotionCommitMessage(message: PromotionMessage): string {
+/** The commit's subject and trailers, for the one commit function (which renders them). */
+export function promotionCommit(message: PromotionMessage): {
+  subject: string;
+  trailers: Record<string, string>;
+} {
   const model = assertSafeName('model', message.model);
   const version = assertSafeName('version', message.version);
   const stage = assertSafeName('stage', message.stage);
@@ -174,14 +178,23 @@ export function promotionCommitMessage(message: PromotionMessage): string {
       fix: 'pass the GitHub login of the person asking for the promotion',
     });
   }
-  const subject = `Promote ${model} ${version} to ${stage}${message.from ? ` (replacing ${message.from})` : ''}`;
-  const trailers = [
-    ['Tollgate-Event', 'promote'],
-    ['Model', model],
-    ['Version', version],
-    ['Stage', stage],
-    ...(message.from ? [['From', message.from]] : []),
-    ['Requested-By', message.requestedBy],
-  ];
-  return `${subject}\n\n${trailers.map(([key, value]) => `${key}: ${value}`).join('\n')}\n`;
+  const trailers: Record<string, string> = {
+    'Tollgate-Event': 'promote',
+    Model: model,
+    Version: version,
+    Stage: stage,
+  };
+  if (message.from !== undefined) trailers.From = message.from;
+  trailers['Requested-By'] = message.requestedBy;
+  return {
+    subject: `Promote ${model} ${version} to ${stage}${message.from ? ` (replacing ${message.from})` : ''}`,
+    trailers,
+  };
+}
+
+/** The whole message: subject, a blank line, one `Key: value` line per trailer. */
+export function promotionCommitMessage(message: PromotionMessage): string {
+  const { subject, trailers } = promotionCommit(message);
+  const lines = Object.entries(trailers).map(([key, value]) => `${key}: ${value}`);
+  return `${subject}\n\n${lines.join('\n')}\n`;
 }

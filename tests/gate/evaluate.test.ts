@@ -322,6 +322,16 @@ describe('evaluateGate: what the diff needs', () => {
     );
   });
 
+  it('treats a weight change on a stage as a forward stage change', () => {
+    const weight: RegistryChange = { ...promote, stage: 'canary', from: 'v12', to: 'v12' };
+    const verdict = evaluateGate(scenario({ changes: [weight], reviews: [approve('olga')] }));
+    expect(verdict.conclusion).toBe('success');
+    expect(verdict.requirements.map((r) => [r.rule, r.role])).toEqual([
+      ['stage change', 'model-owner (fraud)'],
+    ]);
+    expect(verdict.changes).toEqual(['model fraud: canary v12 settings changed (e.g. weight)']);
+  });
+
   it('passes an empty diff with nothing to sign off', () => {
     const verdict = evaluateGate(scenario({ changes: [], reviews: [] }));
     expect(verdict).toMatchObject({

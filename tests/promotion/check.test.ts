@@ -4,6 +4,7 @@ import { effectivePolicy } from '../../src/policy/effective.ts';
 import {
   checkPromotion,
   promotionBranch,
+  promotionCommit,
   promotionCommitMessage,
   promotionStages,
   type PromotionRequest,
@@ -194,6 +195,21 @@ describe('promotionBranch and promotionCommitMessage', () => {
     ).toBe(
       'Promote fraud v1 to staging\n\nTollgate-Event: promote\nModel: fraud\nVersion: v1\nStage: staging\nRequested-By: ci[bot]\n',
     );
+  });
+
+  it('gives subject and trailers apart for the commit function', () => {
+    expect(
+      promotionCommit({ model: 'fraud', version: 'v13', stage: 'production', requestedBy: 'eve' }),
+    ).toEqual({
+      subject: 'Promote fraud v13 to production',
+      trailers: {
+        'Tollgate-Event': 'promote',
+        Model: 'fraud',
+        Version: 'v13',
+        Stage: 'production',
+        'Requested-By': 'eve',
+      },
+    });
   });
 
   it('refuses a requester that could inject another trailer', () => {
