@@ -228,6 +228,27 @@ describe('evaluateGate: what the diff needs', () => {
     );
   });
 
+  it('does not let owners written into model.yaml by the pull request sign off its promotion', () => {
+    // models come from the base branch: mallory added herself as owner in this very pull request.
+    const changes: RegistryChange[] = [
+      { kind: 'model-changed', path: 'models/fraud/model.yaml', model: 'fraud' },
+      promote,
+    ];
+    const verdict = evaluateGate(
+      scenario({
+        changes,
+        reviews: [approve('rita'), approve('carol'), approve('mallory')],
+        permissions: { rita: 'write', carol: 'write', mallory: 'write' },
+      }),
+    );
+    expect(verdict.conclusion).toBe('failure');
+    expect(verdict.requirements.find((r) => r.role === 'model-owner (fraud)')).toMatchObject({
+      rule: 'model settings changed, production promotion',
+      candidates: ['@olga'],
+    });
+    expect(verdict.requirements.find((r) => r.role === 'model-owner (fraud)')!.satisfiedBy).toBeUndefined();
+  });
+
   it('blocks a promotion mixed with a workflow, action or build change, whatever the reviews', () => {
     for (const path of [
       '.github/workflows/gate.yml',
@@ -438,6 +459,24 @@ describe('rolesToResolve', () => {
         { team: 'acme/risk', login: 'rita' },
       ],
       permissions: ['carol', 'olga', 'rita'],
+    });
+  });
+
+  it('asks about model-owner teams too, and never about excluded reviewers or bots', () => {
+    const {
+      memberships: _m,
+      permissions: _p,
+      ...rest
+    } = scenario({
+      models: { fraud: { owners: { teams: ['acme/fraud-owners'] } } },
+      reviews: [approve('olga'), approve('eve'), approve('ci[bot]')],
+    });
+    expect(rolesToResolve(rest)).toEqual({
+      memberships: [
+        { team: 'acme/fraud-owners', login: 'olga' },
+        { team: 'acme/risk', login: 'olga' },
+      ],
+      permissions: ['olga'],
     });
   });
 
