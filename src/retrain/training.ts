@@ -18,6 +18,7 @@ export const DEFAULT_ARTIFACT = 'model.bin';
 export const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const MAX_JSON_BYTES = 1 << 20;
 const TAIL_LINES = 20;
+const MAX_LINE = 64 * 1024;
 
 export interface TrainingOptions {
   /** argv: run directly, never through a shell. */
@@ -33,6 +34,8 @@ export interface TrainingOptions {
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** After SIGTERM, how long the process group gets before SIGKILL. Default 5000. */
   killGraceMs?: number;
+  /** Aborting stops the process group as a timeout does (wire the job's SIGINT/SIGTERM to it). */
+  signal?: AbortSignal;
 }
 
 export interface TrainingArtifact {
@@ -62,6 +65,7 @@ export type TrainingFailure =
   | 'exit'
   | 'signal'
   | 'timeout'
+  | 'cancelled'
   | 'metrics'
   | 'artifact';
 
@@ -152,6 +156,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
     timeoutMs: timeoutSeconds * 1000,
     killGraceMs: options.killGraceMs ?? 5000,
     onOutput: options.onOutput,
+    signal: options.signal,
   });
   const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
   const facts = { durationMs: run.durationMs, outputTail: run.tail, exitCode: run.exitCode };
@@ -177,6 +182,13 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
           ? `make ${command[0]} executable (chmod +x), or run it through its interpreter`
           : undefined,
       cause: run.spawnError,
+    });
+  }
+  if (run.cancelled) {
+    throw new TrainingError(`training command was cancelled and stopped: ${shown}${tail}`, {
+      ...facts,
+      reason: 'cancelled',
+      fix: 'start the retrain again when ready',
     });
   }
   if (run.timedOut) {
@@ -249,6 +261,7 @@ interface ProcessRun {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  cancelled: boolean;
   durationMs: number;
   tail: string[];
   spawnError?: Error;
@@ -262,6 +275,7 @@ function runProcess(
     timeoutMs: number;
     killGraceMs: number;
     onOutput?: TrainingOptions['onOutput'];
+    signal?: AbortSignal;
   },
 ): Promise<ProcessRun> {
   const started = performance.now();
@@ -298,6 +312,13 @@ function runProcess(
       timedOut = true;
       stop();
     }, options.timeoutMs);
+    let cancelled = false;
+    const onAbort = () => {
+      cancelled = true;
+      stop();
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
 
     for (const [stream, name] of [
       [child.stdout, 'stdout'],
@@ -310,6 +331,11 @@ function runProcess(
         const lines = pending.split(/\r?\n/);
         pending = lines.pop()!;
         for (const line of lines) emit(line, name);
+        // A command that never prints a newline must not grow memory without bound.
+        if (pending.length > MAX_LINE) {
+          emit(pending, name);
+          pending = '';
+        }
       });
       stream.on('end', () => {
         pending += decoder.end();
@@ -318,12 +344,19 @@ function runProcess(
       });
     }
 
-    const finish = (run: Omit<ProcessRun, 'durationMs' | 'tail' | 'timedOut'>) => {
+    const finish = (run: Omit<ProcessRun, 'durationMs' | 'tail' | 'timedOut' | 'cancelled'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
-      resolvePromise({ ...run, timedOut, durationMs: Math.round(performance.now() - started), tail });
+      options.signal?.removeEventListener('abort', onAbort);
+      resolvePromise({
+        ...run,
+        timedOut,
+        cancelled,
+        durationMs: Math.round(performance.now() - started),
+        tail,
+      });
     };
     child.on('error', (error) => finish({ exitCode: null, signal: null, spawnError: error }));
     // Processes the command left behind would hold its output pipes open; the run is over when it exits.

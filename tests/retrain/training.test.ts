@@ -119,6 +119,32 @@ describe('runTraining with the example trainer', () => {
     expect(error.message).toMatch(/timed out after 0.5s/);
   });
 
+  it('stops the run when its signal aborts', async () => {
+    const controller = new AbortController();
+    const error = await failure(
+      runTraining(
+        options(['--sleep', '60'], {
+          signal: controller.signal,
+          onOutput: (line) => {
+            if (line.startsWith('sleeping')) controller.abort();
+          },
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ reason: 'cancelled', timedOut: false });
+  });
+
+  it('splits a run of output without newlines into bounded lines', async () => {
+    const lines: string[] = [];
+    const script = 'process.stdout.write("x".repeat(200000)); process.exitCode = 3';
+    const error = await failure(
+      runTraining(options([], { command: [process.execPath, '-e', script], onOutput: (l) => lines.push(l) })),
+    );
+    expect(error.exitCode).toBe(3);
+    expect(lines.join('')).toHaveLength(200_000);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(128 * 1024);
+  });
+
   it('kills the whole process group on timeout', async () => {
     const pidFile = join(work, 'pid');
     const error = await failure(
