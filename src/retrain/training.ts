@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, realpath } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { TollgateError } from '../errors.ts';
@@ -145,6 +145,13 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
       fix: 'set training.timeout in model.yaml, e.g. 3600',
     });
   }
+  // spawn reports a missing cwd as ENOENT, which would read as "command not found".
+  if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) {
+    throw new TrainingError(`the training working directory ${cwd} does not exist`, {
+      reason: 'invalid-command',
+      fix: 'run from the repository root, or check the checkout step',
+    });
+  }
   const outputDir = await prepareOutputDir(resolve(cwd, options.outputDir));
   const run = await runProcess(command, {
     cwd,
@@ -231,10 +238,13 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
     };
   } catch (error) {
     if (error instanceof TrainingError) {
+      const { fix, file, field, reason } = error;
       throw new TrainingError(error.message, {
-        ...error,
+        fix,
+        file,
+        field,
+        reason,
         ...facts,
-        reason: error.reason,
         cause: error.cause,
       });
     }

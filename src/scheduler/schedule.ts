@@ -138,13 +138,20 @@ function withoutExpiredPause(schedule: Schedule, now: Instant): Schedule {
   return rest;
 }
 
+/** The automatic pause is about failures; a success (a manual retrain, say) answers it. A person's pause stays. */
+function withoutSystemPause(schedule: Schedule): Schedule {
+  if (schedule.paused_by !== SYSTEM_ACTOR || !schedule.paused_reason?.startsWith('system:')) return schedule;
+  const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
+  return rest;
+}
+
 /**
  * A successful run at `now`: the streak and cooldown clear, last_run is now and next_run one interval (plus the
  * model's jitter) later. Because the next run counts from now, not from the missed slot, any number of missed
  * runs folds into this one.
  */
 export function executed(schedule: Schedule, now: Instant, policy: SchedulePolicy): Schedule {
-  const { cooldown_until: _c, ...rest } = withoutExpiredPause(schedule, now);
+  const { cooldown_until: _c, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
   const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
   return {
     ...rest,

@@ -188,8 +188,10 @@ describe('runTraining with the example trainer', () => {
     expect(error.message).toMatch(/not found: tollgate-no-such-trainer/);
   });
 
-  it('refuses an empty command and a non-empty output directory', async () => {
+  it('refuses an empty command, a missing working directory and a non-empty output directory', async () => {
     expect((await failure(runTraining(options([], { command: [] })))).reason).toBe('invalid-command');
+    const noCwd = await failure(runTraining(options([], { cwd: join(work, 'gone') })));
+    expect(noCwd.message).toMatch(/working directory .* does not exist/);
     mkdirSync(join(work, 'out'));
     writeFileSync(join(work, 'out', 'metrics.json'), '{"auc": 1}');
     expect((await failure(runTraining(options([])))).reason).toBe('output-dir');

@@ -124,6 +124,20 @@ describe('executed', () => {
     expect(after.next_run).toBe(iso(T0 + (86_400 + jitter) * 1000));
   });
 
+  it('lifts the automatic pause after failures, but not a pause a person set', () => {
+    const auto = schedule({
+      failure_streak: 5,
+      paused_reason: 'system: 5 consecutive failures',
+      paused_by: 'tollgate',
+    });
+    expect(executed(auto, T0, policy())).not.toHaveProperty('paused_reason');
+    const human = schedule({ paused_reason: 'system: looks automatic', paused_by: 'alice' });
+    expect(executed(human, T0, policy())).toMatchObject({
+      paused_reason: 'system: looks automatic',
+      paused_by: 'alice',
+    });
+  });
+
   it('drops a pause that has ended and keeps one that has not', () => {
     const ended = executed(
       schedule({ paused_until: iso(T0), paused_reason: 'x', paused_by: 'a' }),
