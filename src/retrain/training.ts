@@ -187,7 +187,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
       fix:
         code === 'EACCES'
           ? `make ${command[0]} executable (chmod +x), or run it through its interpreter`
-          : undefined,
+          : 'check training.command in model.yaml: argv[0] must be a program the runner can start',
       cause: run.spawnError,
     });
   }
