@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commitChange, commitFilesToBranch, formatCommitMessage } from '../../src/git/commit.ts';
-import { commitsTouching } from '../../src/git/history.ts';
+import { commitsTouching, parseCommitMessage } from '../../src/git/history.ts';
 import { cleanupRepos, dateEnv, makeRepo, type Repo } from './repo-fixture.ts';
 
 afterAll(cleanupRepos);
@@ -28,6 +29,26 @@ describe('formatCommitMessage', () => {
   it('puts trailers after a blank line, one value per line', () => {
     expect(formatCommitMessage('Promote\n\nwhy\n', { A: 'x', B: ['y', 'z'] })).toBe(
       'Promote\n\nwhy\n\nA: x\nB: y\nB: z\n',
+    );
+  });
+
+  it('round-trips any one-line trailer values through the parser', () => {
+    const key = fc.stringMatching(/^[A-Z][A-Za-z0-9-]{0,15}$/);
+    const value = fc
+      .string({ minLength: 1, maxLength: 40 })
+      .filter((v) => !/[\r\n]/.test(v) && v.trim() !== '');
+    fc.assert(
+      fc.property(
+        fc.dictionary(key, fc.array(value, { minLength: 1, maxLength: 3 }), { minKeys: 1 }),
+        (trailers) => {
+          const parsed = parseCommitMessage(formatCommitMessage('Subject\n\nBody.', trailers));
+          const expected = Object.fromEntries(
+            Object.entries(trailers).map(([k, vs]) => [k, vs.map((v) => v.trim())]),
+          );
+          expect(parsed.trailers).toEqual(expected);
+          expect(parsed.body).toBe('Body.');
+        },
+      ),
     );
   });
 
