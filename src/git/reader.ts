@@ -3,7 +3,8 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import type { RegistryReader } from '../registry/types.ts';
-import { git, runGitBuffer } from './run.ts';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { git, spawnGit } from './run.ts';
 
 interface TreeEntry {
   mode: string;
@@ -43,32 +44,117 @@ export function parseLsTree(out: string): Map<string, TreeEntry> {
   return entries;
 }
 
-/** Splits `git cat-file --batch` output into object contents, keyed by the oid each header names. */
-export function parseCatFileBatch(out: Buffer): Map<string, Buffer> {
-  const objects = new Map<string, Buffer>();
-  let at = 0;
-  while (at < out.length) {
-    const newline = out.indexOf(0x0a, at);
-    if (newline < 0) break;
-    const header = out.subarray(at, newline).toString('utf8').split(' ');
-    at = newline + 1;
-    if (header[1] === 'missing' || header.length < 3) continue;
-    const size = Number(header[2]);
-    objects.set(header[0]!, out.subarray(at, at + size));
-    at += size + 1;
+type Waiter = { oid: string; resolve: (content: Buffer) => void; reject: (error: unknown) => void };
+type Refable = { ref?: () => void; unref?: () => void };
+
+/**
+ * One long-lived `git cat-file --batch` answering object reads in order, so reading a thousand files is one
+ * process whether the caller reads them together or one after another. While no read is pending the
+ * process does not keep Node alive; it ends when its stdin closes (close(), or when Node exits).
+ */
+export class ObjectReader {
+  readonly #repoRoot: string;
+  #child: ChildProcessWithoutNullStreams | undefined;
+  #queue: Waiter[] = [];
+  #buffer: Buffer = Buffer.alloc(0);
+  #stderr = '';
+
+  constructor(repoRoot: string) {
+    this.#repoRoot = repoRoot;
   }
-  return objects;
+
+  read(oid: string): Promise<Buffer> {
+    const child = this.#start();
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ oid, resolve, reject });
+      this.#setActive(true);
+      child.stdin.write(`${oid}\n`);
+    });
+  }
+
+  close(): void {
+    const child = this.#child;
+    if (!child) return;
+    this.#fail(child, new TollgateError('the object reader was closed while a read was pending'));
+    child.stdin.end();
+  }
+
+  #start(): ChildProcessWithoutNullStreams {
+    if (this.#child) return this.#child;
+    const child = spawnGit(this.#repoRoot, ['cat-file', '--batch']);
+    this.#child = child;
+    this.#stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      this.#drain();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString('utf8')));
+    child.stdin.on('error', (error) => this.#fail(child, error));
+    child.on('error', (error) => this.#fail(child, error));
+    child.on('close', (code) =>
+      this.#fail(
+        child,
+        new TollgateError(
+          `git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`,
+        ),
+      ),
+    );
+    return child;
+  }
+
+  #drain(): void {
+    while (this.#queue.length > 0) {
+      const newline = this.#buffer.indexOf(0x0a);
+      if (newline < 0) return;
+      const header = this.#buffer.subarray(0, newline).toString('utf8').split(' ');
+      if (header.length < 3) {
+        // `<oid> missing` or `<oid> ambiguous`.
+        this.#buffer = this.#buffer.subarray(newline + 1);
+        const waiter = this.#queue.shift()!;
+        waiter.reject(
+          new TollgateError(`git object ${waiter.oid} is ${header[1] ?? 'unreadable'} in ${this.#repoRoot}`),
+        );
+        continue;
+      }
+      const size = Number(header[2]);
+      if (this.#buffer.length < newline + 1 + size + 1) return;
+      const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
+      this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
+      this.#queue.shift()!.resolve(content);
+    }
+    this.#setActive(false);
+  }
+
+  #setActive(active: boolean): void {
+    const child = this.#child;
+    if (!child) return;
+    for (const handle of [child, child.stdin, child.stdout, child.stderr] as Refable[]) {
+      if (active) handle.ref?.();
+      else handle.unref?.();
+    }
+  }
+
+  #fail(child: ChildProcessWithoutNullStreams, error: unknown): void {
+    // A process we already let go of (closed, or replaced after a failure) owns none of the waiting reads.
+    if (this.#child !== child) return;
+    this.#child = undefined;
+    this.#buffer = Buffer.alloc(0);
+    for (const waiter of this.#queue.splice(0)) waiter.reject(error);
+  }
 }
 
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read with `git cat-file --batch`, and reads issued together (e.g. under Promise.all) share one process.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
  */
-export function gitTreeReader(repoRoot: string, ref: string, registryPrefix = 'registry'): RegistryReader {
+export function gitTreeReader(
+  repoRoot: string,
+  ref: string,
+  registryPrefix = 'registry',
+): RegistryReader & { close(): void } {
   const prefix = normalizePrefix(registryPrefix);
   let tree: Promise<Map<string, TreeEntry>> | undefined;
-  let pending = new Map<string, { resolve: (b: Buffer) => void; reject: (e: unknown) => void }[]>();
-  let scheduled = false;
+  const objects = new ObjectReader(repoRoot);
 
   const entries = (): Promise<Map<string, TreeEntry>> =>
     (tree ??= (async () => {
@@ -85,40 +171,9 @@ export function gitTreeReader(repoRoot: string, ref: string, registryPrefix = 'r
       return relative;
     })());
 
-  const flush = async (): Promise<void> => {
-    scheduled = false;
-    const batch = pending;
-    pending = new Map();
-    try {
-      const out = await runGitBuffer(repoRoot, ['cat-file', '--batch'], {
-        input: [...batch.keys(), ''].join('\n'),
-      });
-      const objects = parseCatFileBatch(out.stdout);
-      for (const [oid, waiters] of batch) {
-        const content = objects.get(oid);
-        for (const w of waiters) {
-          if (content) w.resolve(content);
-          else w.reject(new TollgateError(`git object ${oid} is missing from ${repoRoot}`));
-        }
-      }
-    } catch (error) {
-      for (const waiters of batch.values()) for (const w of waiters) w.reject(error);
-    }
-  };
-
-  const readObject = (oid: string): Promise<Buffer> =>
-    new Promise((resolve, reject) => {
-      const waiters = pending.get(oid) ?? [];
-      waiters.push({ resolve, reject });
-      pending.set(oid, waiters);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(() => void flush());
-      }
-    });
-
   return {
     label: ref,
+    close: () => objects.close(),
     async list(dir: string): Promise<string[]> {
       const d = normalizePrefix(dir);
       return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -130,7 +185,7 @@ export function gitTreeReader(repoRoot: string, ref: string, registryPrefix = 'r
       if (entry.type !== 'blob') {
         throw new TollgateError(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
       }
-      return readObject(entry.oid);
+      return objects.read(entry.oid);
     },
   };
 }

@@ -1,5 +1,5 @@
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { TollgateError } from '../errors.ts';
 
 export interface GitOptions {
@@ -84,5 +84,18 @@ export function runGitBuffer(
       },
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
+export function spawnGit(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcessWithoutNullStreams {
+  return spawn('git', args, {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
   });
 }

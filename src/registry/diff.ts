@@ -318,12 +318,15 @@ export async function registryDiffBetweenRefs(
   }
   // The registry folder itself replaced by a link or a file: nothing below it can be trusted.
   const changes: RegistryChange[] = registryPaths.includes('') ? [{ kind: 'unknown-registry-file', path: prefix }] : [];
-  changes.push(
-    ...(await diffRegistries(
-      gitTreeReader(repoRoot, base, prefix),
-      head === WORKTREE ? workingTreeReader(repoRoot, prefix) : gitTreeReader(repoRoot, head, prefix),
-      { paths: registryPaths.filter((p) => p !== ''), outside },
-    )),
-  );
+  const baseReader = gitTreeReader(repoRoot, base, prefix);
+  const headReader = head === WORKTREE ? workingTreeReader(repoRoot, prefix) : gitTreeReader(repoRoot, head, prefix);
+  try {
+    changes.push(
+      ...(await diffRegistries(baseReader, headReader, { paths: registryPaths.filter((p) => p !== ''), outside })),
+    );
+  } finally {
+    baseReader.close();
+    if ('close' in headReader && typeof headReader.close === 'function') headReader.close();
+  }
   return { changes, outside: [...new Set(outside)].sort(byPath) };
 }

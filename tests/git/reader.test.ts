@@ -34,6 +34,22 @@ describe('gitTreeReader', () => {
     expect(contents.map((c) => c?.toString())).toEqual(paths.map((_, i) => `id: ${i}\n`));
   });
 
+  it('reads one after another, large and binary files exact, and again after close', async () => {
+    const big = 'x'.repeat(300_000) + '\n';
+    const repo = await makeRepo({
+      'registry/big.yaml': big,
+      'registry/a.yaml': 'a\n',
+      'registry/b.yaml': 'b\n',
+    });
+    const reader = gitTreeReader(repo.dir, 'HEAD');
+    expect((await reader.read('a.yaml'))?.toString()).toBe('a\n');
+    expect((await reader.read('big.yaml'))?.toString()).toBe(big);
+    expect((await reader.read('b.yaml'))?.toString()).toBe('b\n');
+    reader.close();
+    expect((await reader.read('a.yaml'))?.toString()).toBe('a\n');
+    reader.close();
+  });
+
   it('refuses a symbolic link instead of following it', async () => {
     const repo = await makeRepo({ 'secret.txt': 'secret', 'registry/policy.yaml': 'p' });
     repo.symlink('registry/models/fraud/model.yaml', '../../../secret.txt');
