@@ -136,9 +136,8 @@ export async function commitChange(repoRoot: string, options: CommitChangeOption
   const tracked = new Set(
     (await git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''),
   );
-  const present = paths.filter(
-    (p) => tracked.has(p) || existsSync(join(repoRoot, p)) || [...tracked].some((t) => t.startsWith(`${p}/`)),
-  );
+  const trackedUnder = (p: string): boolean => [...tracked].some((t) => t === p || t.startsWith(`${p}/`));
+  const present = paths.filter((p) => existsSync(join(repoRoot, p)) || trackedUnder(p));
   if (present.length > 0) await git(repoRoot, ['add', '-A', '--', ...present]);
   const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet', '--', ...paths], { okCodes: [1] });
   if (staged.code === 0) {

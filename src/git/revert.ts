@@ -38,19 +38,21 @@ export async function revertCommits(
     const parents = (await git(repoRoot, ['rev-list', '--parents', '-n', '1', sha])).split(' ').slice(1);
     const args = ['revert', '--no-commit', '--no-edit'];
     if (parents.length > 1) args.push('-m', '1');
-    const result = await runGit(repoRoot, [...args, sha], { okCodes: [1] });
+    // 128 too: git refuses before starting when, say, an untracked file would be overwritten.
+    const result = await runGit(repoRoot, [...args, sha], { okCodes: [1, 128] });
     if (result.code !== 0) {
       const conflicted = (await git(repoRoot, ['diff', '--name-only', '--diff-filter=U']))
         .split('\n')
         .filter(Boolean);
       await restore(repoRoot, originalHead);
-      throw new TollgateError(
-        `reverting ${sha.slice(0, 12)} conflicts with later changes in: ${conflicted.join(', ') || '(unknown paths)'}`,
-        {
-          file: conflicted[0],
-          fix: 'nothing was changed; resolve by writing the previous value forward (a new commit) instead of reverting',
-        },
-      );
+      const why =
+        conflicted.length > 0
+          ? `conflicts with later changes in: ${conflicted.join(', ')}`
+          : `failed: ${result.stderr.trim().split('\n')[0] ?? ''}`;
+      throw new TollgateError(`reverting ${sha.slice(0, 12)} ${why}`, {
+        file: conflicted[0],
+        fix: 'nothing was changed; resolve by writing the previous value forward (a new commit) instead of reverting',
+      });
     }
     subjects.push(
       `This reverts commit ${sha} (${parseCommitMessage(await git(repoRoot, ['log', '-1', '--format=%B', sha])).subject}).`,

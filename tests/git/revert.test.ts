@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commitsTouching } from '../../src/git/history.ts';
 import { revertCommits } from '../../src/git/revert.ts';
@@ -57,6 +59,18 @@ describe('revertCommits', () => {
     expect(await repo.head()).toBe(head);
     expect(await repo.git(['status', '--porcelain', '--ignored'])).toBe('');
     expect(await repo.git(['rev-parse', '-q', '--verify', 'REVERT_HEAD']).catch(() => 'none')).toBe('none');
+  });
+
+  it('fails cleanly when an untracked file is in the way, leaving that file alone', async () => {
+    const repo = await makeRepo({ 'x.yaml': 'x', 'keep.txt': 'k' });
+    repo.writeFiles({ 'x.yaml': null });
+    const removal = await repo.commitAll('remove x');
+    repo.writeFiles({ 'x.yaml': 'my untracked work' });
+    const head = await repo.head();
+    await expect(revertCommits(repo.dir, [removal], { trailers: {} })).rejects.toThrow(/reverting .* failed/);
+    expect(await repo.head()).toBe(head);
+    expect(await repo.git(['status', '--porcelain'])).toBe('?? x.yaml');
+    expect(readFileSync(join(repo.dir, 'x.yaml'), 'utf8')).toBe('my untracked work');
   });
 
   it('refuses a dirty working tree and a commit outside HEAD', async () => {
