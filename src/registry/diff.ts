@@ -4,6 +4,7 @@ import { load } from 'js-yaml';
 import { TollgateError } from '../errors.ts';
 import { changedPaths, resolveRef, WORKTREE } from '../git/history.ts';
 import { gitTreeReader, workingTreeReader } from '../git/reader.ts';
+import { AUDIT_ID, INCIDENT_ID, isSafeName } from './names.ts';
 import { classifyRegistryPath, type RegistryPathMatch } from './paths.ts';
 import type { RegistryChange, RegistryReader, StagePointer } from './types.ts';
 
@@ -84,6 +85,29 @@ function pointers(doc: Record<string, unknown> | undefined): Record<string, Stag
   return out;
 }
 
+/**
+ * Names taken from a path end up in check summaries, branch names and commit trailers: a file whose place
+ * holds an unsafe name is not a registry file, whatever it contains.
+ */
+function namesAreSafe(match: RegistryPathMatch): boolean {
+  switch (match.kind) {
+    case 'Policy':
+      return true;
+    case 'Model':
+    case 'Stages':
+    case 'Schedule':
+      return isSafeName(match.model);
+    case 'ModelVersion':
+    case 'RetrainRequest':
+      return isSafeName(match.model) && isSafeName(match.id);
+    case 'Incident':
+    case 'Postmortem':
+      return INCIDENT_ID.test(match.id);
+    case 'AuditEvent':
+      return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
+  }
+}
+
 const versionOf = (p: StagePointer | undefined): string | undefined =>
   p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
 
@@ -95,7 +119,7 @@ const versionOf = (p: StagePointer | undefined): string | undefined =>
 export function diffDocuments(path: string, before: string | undefined, after: string | undefined): RegistryChange[] {
   if (before === after) return [];
   const match = classifyRegistryPath(path);
-  if (!match) return [{ kind: 'unknown-registry-file', path }];
+  if (!match || !namesAreSafe(match)) return [{ kind: 'unknown-registry-file', path }];
   if (match.kind === 'Postmortem') return [{ kind: 'postmortem-changed', path, incident: match.id }];
   if (match.kind === 'AuditEvent') {
     // Audit events are append-only: any edit or deletion of an existing one is a rewrite, however small.

@@ -133,6 +133,12 @@ describe('diffDocuments', () => {
         { kind: 'stage-changed', path: 'models/fraud/stages.yaml', model: 'fraud', stage: 'production', from: 'v4' },
       ],
     ],
+    ['a model folder with an unsafe name', 'models/Fraud $(id)/stages.yaml', undefined, stages('  production:\n    version: v1\n'), [
+      { kind: 'unknown-registry-file', path: 'models/Fraud $(id)/stages.yaml' },
+    ]],
+    ['an audit event filed under the wrong month', 'audit/2026/02/20260101T000000Z-a1.yaml', undefined, audit('alice'), [
+      { kind: 'unknown-registry-file', path: 'audit/2026/02/20260101T000000Z-a1.yaml' },
+    ]],
     [
       'a file holding the wrong kind for its place',
       'models/fraud/schedule.yaml',
