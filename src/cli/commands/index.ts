@@ -1,5 +1,6 @@
 // Every CLI command, in the order `tollgate help` lists them. One module per command (or command group).
 import type { Command } from '../context.ts';
+import { diffCommand } from './diff.ts';
 import { train } from './train.ts';
 
-export const commands: Command[] = [train];
+export const commands: Command[] = [diffCommand, train];
