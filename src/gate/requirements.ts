@@ -7,6 +7,7 @@ import {
   type SignoffRule,
 } from '../registry/types.ts';
 import type { GateModel } from './types.ts';
+import { describeChange as describeRegistryChange } from '../registry/diff.ts';
 
 /** One role that must sign off; several rules needing the same role (for the same model) share one slot. */
 export interface RoleSlot {
@@ -74,29 +75,9 @@ export function rulesForChange(
   return matching.filter((rule) => specificity(rule) === best);
 }
 
+/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
 export function describeChange(change: RegistryChange, rollback = false): string {
-  switch (change.kind) {
-    case 'stage-changed':
-      if (change.from !== undefined && change.from === change.to) {
-        return `model ${change.model}: ${change.stage} ${change.to} settings changed (e.g. weight)`;
-      }
-      return `model ${change.model}: ${change.stage} ${change.from ?? '(none)'} -> ${change.to ?? '(none)'}${rollback ? ' (rollback)' : ''}`;
-    case 'version-added':
-    case 'version-removed':
-    case 'version-held':
-    case 'version-unheld':
-      return `model ${change.model}: ${change.kind.replace('version-', 'version ')} ${change.version}`;
-    case 'version-changed':
-      return `model ${change.model}: version ${change.version} edited (${change.fields.join(', ') || 'no fields'})`;
-    case 'model-added':
-    case 'model-changed':
-    case 'model-removed':
-      return `model ${change.model}: ${change.kind.replace('model-', '')}`;
-    case 'policy-changed':
-      return `policy changed (${change.fields.join(', ') || 'no fields'})`;
-    default:
-      return `${change.kind}: ${change.path}`;
-  }
+  return `${describeRegistryChange(change)}${rollback ? ' (rollback)' : ''}`;
 }
 
 /** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */

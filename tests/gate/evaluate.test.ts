@@ -17,7 +17,7 @@ describe('evaluateGate: the honest path', () => {
     const verdict = evaluateGate(scenario());
     expect(verdict.conclusion).toBe('success');
     expect(verdict.title).toBe('All 3 sign-offs present');
-    expect(verdict.changes).toEqual(['model fraud: production v12 -> v13']);
+    expect(verdict.changes).toEqual(['fraud: production v12 → v13']);
     expect(verdict.requirements).toEqual([
       {
         rule: 'production promotion',
@@ -321,7 +321,7 @@ describe('evaluateGate: what the diff needs', () => {
     expect(verdict.requirements.map((r) => [r.rule, r.role])).toEqual([
       ['production rollback', 'model-owner (fraud)'],
     ]);
-    expect(verdict.changes).toEqual(['model fraud: production v13 -> v12 (rollback)']);
+    expect(verdict.changes).toEqual(['fraud: production v13 → v12 (rollback)']);
   });
 
   it('needs full sign-off for a "rollback" to a version that never held production', () => {
@@ -350,7 +350,7 @@ describe('evaluateGate: what the diff needs', () => {
     expect(verdict.requirements.map((r) => [r.rule, r.role])).toEqual([
       ['stage change', 'model-owner (fraud)'],
     ]);
-    expect(verdict.changes).toEqual(['model fraud: canary v12 settings changed (e.g. weight)']);
+    expect(verdict.changes).toEqual(['fraud: canary v12 settings changed']);
   });
 
   it('passes an empty diff with nothing to sign off', () => {

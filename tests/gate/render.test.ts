@@ -12,7 +12,7 @@ describe('renderVerdictMarkdown', () => {
         '',
         '**Changes that need review**',
         '',
-        '- model fraud: production v12 -> v13',
+        '- fraud: production v12 → v13',
         '',
         '| Role | Needed by | Signed off | Could sign off |',
         '| --- | --- | --- | --- |',
