@@ -9,7 +9,8 @@ import { TollgateError } from '../errors.ts';
 import { git, runGit } from '../git/run.ts';
 import { stagesPath, versionPath } from '../registry/paths.ts';
 import type { ModelVersion } from '../registry/types.ts';
-import type { PointerMove, RollbackPlan } from './target.ts';
+import type { GitTimelineEntry } from '../incident/record.ts';
+import { chooseRollbackTarget, type PointerMove, type RollbackPlan } from './target.ts';
 
 const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -393,4 +394,154 @@ function rollbackMessage(
     ...trailers,
     '',
   ].join('\n');
+}
+
+/** Versions of `model` whose file at `ref` carries a `held` mark. */
+export async function heldVersions(
+  repoRoot: string,
+  ref: string,
+  model: string,
+  registryDir = 'registry',
+): Promise<string[]> {
+  const dir = `${registryDir}/${stagesPath(model).replace(/stages\.yaml$/, 'versions')}`;
+  const files = (await git(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
+    .split('\n')
+    .filter((f) => f.endsWith('.yaml'));
+  const blobs = await readBlobs(
+    repoRoot,
+    files.map((f) => `${ref}:${f}`),
+  );
+  const held: string[] = [];
+  files.forEach((file, i) => {
+    const doc =
+      blobs[i] === undefined ? undefined : (parseYaml(blobs[i]!, file, ref) as Partial<ModelVersion> | null);
+    if (doc?.held) held.push(typeof doc.id === 'string' ? doc.id : file.replace(/^.*\/|\.yaml$/g, ''));
+  });
+  return held.sort();
+}
+
+export interface PlanRollbackInput {
+  model: string;
+  /** Default `production`. */
+  stage?: string;
+  to?: string;
+  stableFor: number;
+  now: Date;
+  /** Default `HEAD`. */
+  ref?: string;
+  registryDir?: string;
+}
+
+/** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
+export async function planRollback(
+  repoRoot: string,
+  input: PlanRollbackInput,
+): Promise<{ plan: RollbackPlan; history: PointerMove[] }> {
+  const ref = input.ref ?? 'HEAD';
+  const stage = input.stage ?? 'production';
+  const registryDir = input.registryDir ?? 'registry';
+  const stagesFile = `${registryDir}/${stagesPath(input.model)}`;
+  const [text] = await readBlobs(repoRoot, [`${ref}:${stagesFile}`]);
+  if (text === undefined) {
+    throw new TollgateError(`model ${input.model} has no stages file at ${ref}`, {
+      file: stagesFile,
+      fix: 'check the model name (`tollgate status`)',
+    });
+  }
+  const current = pointerVersion(parseYaml(text, stagesFile, ref), stage);
+  const [history, held] = await Promise.all([
+    pointerHistory(repoRoot, ref, stagesFile, stage),
+    heldVersions(repoRoot, ref, input.model, registryDir),
+  ]);
+  const plan = chooseRollbackTarget({
+    model: input.model,
+    stage,
+    history,
+    current,
+    stableFor: input.stableFor,
+    now: input.now,
+    held,
+    ...(input.to !== undefined ? { to: input.to } : {}),
+  });
+  return { plan, history };
+}
+
+/** Registry commits on `ref`'s first-parent line between two instants, oldest first, for a postmortem. */
+export async function registryTimeline(
+  repoRoot: string,
+  input: { ref?: string; since: string; until?: string; paths?: string[] },
+): Promise<GitTimelineEntry[]> {
+  const args = ['log', '--first-parent', '--format=%H%x1f%cI%x1f%B%x1e', `--since=${input.since}`];
+  if (input.until !== undefined) args.push(`--until=${input.until}`);
+  args.push(input.ref ?? 'HEAD', '--', ...(input.paths ?? ['registry']));
+  return (await git(repoRoot, args))
+    .split('\x1e')
+    .map((r) => r.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((r) => {
+      const [sha = '', at = '', message = ''] = r.split('\x1f');
+      const trailers = Object.fromEntries(
+        Object.entries(parseTrailers(message)).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]),
+      );
+      return { at: iso(new Date(at)), sha, subject: message.split('\n', 1)[0] ?? '', trailers };
+    })
+    .reverse();
+}
+
+/**
+ * Removes the held mark from a version in ONE commit (`Tollgate-Event: unhold`). The change is a reviewed one
+ * (`version-unheld` needs sign-offs by default), so make it on a branch and open a pull request.
+ */
+export async function unholdVersion(
+  repoRoot: string,
+  input: { model: string; version: string; by: string; now: Date; reason: string; registryDir?: string },
+): Promise<{ commit: string; was: NonNullable<ModelVersion['held']> }> {
+  for (const [field, value] of Object.entries({ by: input.by, reason: input.reason })) {
+    if (!SINGLE_LINE.test(value))
+      throw new TollgateError(`unhold ${field} must be one line of at most 200 characters`);
+  }
+  const file = `${input.registryDir ?? 'registry'}/${versionPath(input.model, input.version)}`;
+  if (await git(repoRoot, ['status', '--porcelain', '--untracked-files=no'])) {
+    throw new TollgateError('the working tree has uncommitted changes', {
+      fix: 'commit or stash them first',
+    });
+  }
+  let text: string;
+  try {
+    text = readFileSync(join(repoRoot, file), 'utf8');
+  } catch {
+    throw new TollgateError(`${input.model} has no version ${input.version}`, { file });
+  }
+  const doc = parseYaml(text, file, 'the working tree') as ModelVersion;
+  if (!doc?.held) {
+    throw new TollgateError(`${input.model} ${input.version} is not held`, { file, field: 'held' });
+  }
+  const was = doc.held;
+  delete doc.held;
+  writeYamlDocument(join(repoRoot, file), doc);
+  const message = [
+    `Unhold ${input.model} ${input.version}`,
+    '',
+    `${input.reason}`,
+    `It was held since ${was.at} by ${was.by}: ${was.reason}.`,
+    '',
+    'Tollgate-Event: unhold',
+    `Model: ${input.model}`,
+    `Version: ${input.version}`,
+    ...(was.incident ? [`Incident: ${was.incident}`] : []),
+    `Requested-By: ${input.by}`,
+    '',
+  ].join('\n');
+  const date = iso(input.now);
+  try {
+    await git(repoRoot, ['add', '--', file]);
+    await git(repoRoot, ['commit', '-q', '-F', '-'], {
+      input: message,
+      env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    });
+  } catch (error) {
+    await git(repoRoot, ['reset', '-q', '--hard', 'HEAD']);
+    throw error;
+  }
+  return { commit: await git(repoRoot, ['rev-parse', 'HEAD']), was };
 }

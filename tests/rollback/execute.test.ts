@@ -4,7 +4,15 @@ import { load } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decideAutoRollback, openIncident } from '../../src/incident/record.ts';
 import { effectivePolicy } from '../../src/policy/effective.ts';
-import { applyRollback, parseTrailers, pointerHistory } from '../../src/rollback/execute.ts';
+import {
+  applyRollback,
+  heldVersions,
+  parseTrailers,
+  planRollback,
+  pointerHistory,
+  registryTimeline,
+} from '../../src/rollback/execute.ts';
+import { renderPostmortem, resolveIncident } from '../../src/incident/record.ts';
 import { chooseRollbackTarget, lastMoveWasRollback } from '../../src/rollback/target.ts';
 import type { ModelVersion, Stages } from '../../src/registry/types.ts';
 import { hours, makeRepo, stagesYaml, versionYaml, type TestRepo } from './repo.ts';
@@ -368,5 +376,43 @@ describe('applyRollback', () => {
         held: [],
       }),
     ).toThrow(/no stable version.*earlier versions: v1/);
+  });
+});
+
+describe('planRollback, heldVersions and registryTimeline', () => {
+  it('plans from git alone, skipping held versions, and feeds the postmortem timeline', async () => {
+    const { r } = await linear();
+    const first = await planRollback(r.dir, { model: 'fraud', stableFor: DAY, now: hours(151) });
+    expect(first.plan).toMatchObject({ current: 'v4', target: 'v2' });
+    await applyRollback(r.dir, first.plan, options);
+    expect(await heldVersions(r.dir, 'HEAD', 'fraud')).toEqual(['v4']);
+    expect(await heldVersions(r.dir, 'HEAD~1', 'fraud')).toEqual([]);
+    await expect(
+      planRollback(r.dir, { model: 'fraud', to: 'v4', stableFor: DAY, now: hours(152) }),
+    ).rejects.toThrow(/v4 is held/);
+
+    const timeline = await registryTimeline(r.dir, { since: '2026-11-07T00:00:00Z' });
+    expect(timeline.map((c) => c.subject)).toEqual([
+      'Promote fraud v3 to production (#13)',
+      'Promote fraud v4 to production',
+      'Roll back fraud production from v4 to v2',
+    ]);
+    expect(timeline.at(-1)!.trailers).toMatchObject({
+      'Tollgate-Event': 'rollback',
+      Reverts: expect.any(Array),
+    });
+    const policy = effectivePolicy(undefined);
+    let incident = openIncident({
+      models: ['fraud'],
+      metrics: { error_rate: 0.9 },
+      now: hours(150.5),
+      id: 'INC-20261107-063000-ab12',
+      policy,
+    });
+    incident = resolveIncident(incident, hours(152));
+    const md = renderPostmortem(incident, timeline);
+    expect(md).toMatch(
+      /Promote fraud v4 to production \[promotion\][\s\S]*detected[\s\S]*Roll back fraud production from v4 to v2 \[rollback\][\s\S]*resolved/,
+    );
   });
 });
