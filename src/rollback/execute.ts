@@ -1,8 +1,8 @@
 // The rollback shell: reads a stage pointer's history from git, reverts the commits that moved it (or, when a
 // revert conflicts, writes the previous pointer forward), marks the rolled-back version held and makes ONE
 // commit. It either commits the whole rollback or leaves HEAD, index and working tree as it found them.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { dump, load } from 'js-yaml';
 import { TollgateError } from '../errors.ts';
@@ -16,6 +16,7 @@ const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The one place this module writes YAML; the coordinator swaps it for the registry writer. */
 export function writeYamlDocument(path: string, doc: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, dump(doc, { lineWidth: -1, noRefs: true }));
 }
 
@@ -544,4 +545,28 @@ export async function unholdVersion(
     throw error;
   }
   return { commit: await git(repoRoot, ['rev-parse', 'HEAD']), was };
+}
+
+/**
+ * Commits exactly `files` (repo-relative, already written) with `message`, dated `now`; undoes the staging on
+ * failure. Stands in for the project's one commit function until the coordinator swaps it in.
+ */
+export async function commitFiles(
+  repoRoot: string,
+  files: string[],
+  message: string,
+  now: Date,
+): Promise<string> {
+  const date = iso(now);
+  try {
+    await git(repoRoot, ['add', '--', ...files]);
+    await git(repoRoot, ['commit', '-q', '-F', '-', '--', ...files], {
+      input: message,
+      env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    });
+  } catch (error) {
+    await runGit(repoRoot, ['reset', '-q', '--', ...files], { okCodes: [1, 128] });
+    throw error;
+  }
+  return git(repoRoot, ['rev-parse', 'HEAD']);
 }
