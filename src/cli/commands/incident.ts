@@ -126,15 +126,28 @@ async function open(args: string[], context: CliContext): Promise<number> {
     if (!values['auto-rollback'] || values['dry-run']) continue;
     incident = appendTimeline(incident, decision.entry);
     if (decision.rollback && plan) {
-      const result = await applyRollback(context.repoRoot, plan, {
-        incident: id,
-        by: actor(context, values.by),
-        now,
-        forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
-        registryDir,
-      });
+      let result;
+      try {
+        result = await applyRollback(context.repoRoot, plan, {
+          incident: id,
+          by: actor(context, values.by),
+          now,
+          forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
+          registryDir,
+        });
+      } catch (error) {
+        // The incident is still recorded, with the failure on its timeline; the rollback left nothing behind.
+        if (!(error instanceof TollgateError)) throw error;
+        incident = appendTimeline(incident, {
+          at: decision.entry.at,
+          event: 'rollback-failed',
+          detail: error.message,
+        });
+        lines.push(`  ${model}: rollback failed: ${error.message}`);
+        continue;
+      }
       incident = appendTimeline(incident, {
-        at: incident.timeline.at(-1)!.at,
+        at: decision.entry.at,
         event: 'rollback-completed',
         detail: `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
       });
