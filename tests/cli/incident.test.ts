@@ -122,6 +122,20 @@ describe('tollgate incident', () => {
     expect(incident.timeline.at(-1)).toMatchObject({ event: 'rollback-skipped' });
   });
 
+  it('records a rollback made by hand on the incident, for time-to-rollback', async () => {
+    const r = await fixture();
+    await cli(['-C', r.dir, 'incident', 'open', '--model', 'fraud', '--metric', 'error_rate=0.2'], 101);
+    const id = incidents(r)[0]!.replace(/\.yaml$/, '');
+    const rolled = await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', id], 101.25);
+    expect(rolled.code).toBe(0);
+    const incident = load(readFileSync(join(r.dir, `registry/incidents/${id}.yaml`), 'utf8')) as Incident;
+    expect(incident.timeline.at(-1)).toMatchObject({ event: 'rollback-completed', duration: 900 });
+    expect(incident.rollback).toMatchObject({ from: 'v3', to: 'v2' });
+    const stats = await cli(['-C', r.dir, 'incident', 'stats', '--format', 'json'], 102);
+    expect(JSON.parse(stats.out).timeToRollback).toEqual({ count: 1, meanSeconds: 900, medianSeconds: 900 });
+    expect(await r.git(['status', '--porcelain'])).toBe('');
+  });
+
   it('explains a bad metric and writes nothing on --dry-run', async () => {
     const r = await fixture();
     const bad = await cli(

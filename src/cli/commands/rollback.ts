@@ -4,11 +4,20 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { load } from 'js-yaml';
 import { TollgateError } from '../../errors.ts';
-import { formatDuration } from '../../incident/record.ts';
+import { appendTimeline, formatDuration } from '../../incident/record.ts';
 import { effectivePolicy, type EffectivePolicy } from '../../policy/effective.ts';
 import { INCIDENT_ID, assertSafeName } from '../../registry/names.ts';
-import type { Policy } from '../../registry/types.ts';
-import { applyRollback, planRollback, unholdVersion } from '../../rollback/execute.ts';
+import { incidentPath } from '../../registry/paths.ts';
+import type { Incident, Policy } from '../../registry/types.ts';
+import {
+  applyRollback,
+  commitFiles,
+  planRollback,
+  unholdVersion,
+  writeYamlDocument,
+  type RollbackResult,
+} from '../../rollback/execute.ts';
+import type { RollbackPlan } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 
 /** policy.yaml from the working tree, or the defaults when there is none. */
@@ -26,6 +35,45 @@ const actor = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 
 const registryDirOf = (context: CliContext): string => relative(context.repoRoot, context.registryDir) || '.';
+
+/** Adds the rollback to the incident's record (its timeline feeds time-to-rollback), when the record exists. */
+async function recordOnIncident(
+  context: CliContext,
+  id: string,
+  plan: RollbackPlan,
+  result: RollbackResult,
+  now: Date,
+): Promise<void> {
+  const path = join(context.registryDir, incidentPath(id));
+  let incident: Incident;
+  try {
+    incident = load(readFileSync(path, 'utf8')) as Incident;
+  } catch {
+    context.err(`note: no record of ${id} in this registry, so its timeline was not updated`);
+    return;
+  }
+  const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  incident = appendTimeline(incident, {
+    at,
+    event: 'rollback-completed',
+    detail: `by hand: ${plan.model} ${plan.stage} ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
+  });
+  incident.rollback = {
+    model: plan.model,
+    stage: plan.stage,
+    from: plan.current ?? '',
+    to: plan.target,
+    commit: result.commit,
+  };
+  writeYamlDocument(path, incident);
+  const file = relative(context.repoRoot, path);
+  await commitFiles(
+    context.repoRoot,
+    [file],
+    `Record rollback on ${id}\n\nTollgate-Event: incident-updated\nIncident: ${id}\nModel: ${plan.model}\n`,
+    now,
+  );
+}
 
 export const rollbackCommand: Command = {
   name: 'rollback',
@@ -97,6 +145,7 @@ export const rollbackCommand: Command = {
       ...(values.incident !== undefined ? { incident: values.incident } : {}),
       ...(values.reason !== undefined ? { reason: values.reason } : {}),
     });
+    if (values.incident !== undefined) await recordOnIncident(context, values.incident, plan, result, now);
     if (values.format === 'json') {
       context.out(JSON.stringify({ dryRun: false, plan, result }, null, 2));
       return 0;
