@@ -251,6 +251,39 @@ describe('applyRollback', () => {
     expect(readFileSync(join(r.dir, 'notes.txt'), 'utf8')).toBe('main moved before v3\n');
   });
 
+  it('reverts a squash-merged promotion as a plain commit', async () => {
+    const r = await repo();
+    for (const v of ['v1', 'v2'])
+      r.write(`registry/models/fraud/versions/${v}.yaml`, versionYaml('fraud', v));
+    r.write(STAGES, stagesYaml('fraud', { production: 'v1' }));
+    await r.commit('Add fraud', 0);
+    await r.git(['checkout', '-q', '-b', 'promote-v2']);
+    r.write(STAGES, stagesYaml('fraud', { production: 'v2' }));
+    await r.commit('Promote fraud v2', 40);
+    await r.git(['checkout', '-q', 'main']);
+    await r.git(['merge', '-q', '--squash', 'promote-v2'], 41);
+    const squash = await r.commit('Promote fraud v2 (#21)', 41);
+    const history = await pointerHistory(r.dir, 'main', STAGES, 'production');
+    expect(history.at(-1)).toMatchObject({
+      sha: squash,
+      isMerge: false,
+      pullRequest: 21,
+      from: 'v1',
+      to: 'v2',
+    });
+    const plan = chooseRollbackTarget({
+      model: 'fraud',
+      stage: 'production',
+      history,
+      current: 'v2',
+      stableFor: DAY,
+      now: hours(42),
+      held: [],
+    });
+    expect(await applyRollback(r.dir, plan, options)).toMatchObject({ mode: 'revert', reverted: [squash] });
+    expect(readYaml<Stages>(r, STAGES).stages.production).toEqual({ version: 'v1' });
+  });
+
   it('aborts a conflicting revert cleanly and writes the previous pointer forward', async () => {
     const { r, shas } = await linear();
     // A later edit next to the production pointer that is not itself a move: reverting c3/c4 now conflicts.
