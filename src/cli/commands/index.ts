@@ -1,6 +1,8 @@
 // Every CLI command, in the order `tollgate help` lists them. One module per command (or command group).
 import type { Command } from '../context.ts';
 import { diffCommand } from './diff.ts';
+import { incidentCommand } from './incident.ts';
+import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { train } from './train.ts';
 
-export const commands: Command[] = [diffCommand, train];
+export const commands: Command[] = [diffCommand, train, incidentCommand, rollbackCommand, unholdCommand];
