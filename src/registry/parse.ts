@@ -23,6 +23,19 @@ export interface ParsedFile {
   problems: Problem[];
 }
 
+const lines = new WeakMap<object, LineOf>();
+const valid = new WeakSet<object>();
+
+/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
+export function isValidDocument(document: object): boolean {
+  return valid.has(document);
+}
+
+/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
+export function lineOfField(document: object, pointer: string): number | undefined {
+  return lines.get(document)?.(pointer);
+}
+
 /** Registry files are small; anything deeper than this is a mistake or an attack. */
 const MAX_DEPTH = 32;
 const MAX_BYTES = 1 << 20;
@@ -39,6 +52,7 @@ export function parseRegistryFile(path: string, bytes: Buffer | string): ParsedF
   const { value, lineOf } = loaded;
   const problems = validateDocumentSchema(path, value, lineOf);
   problems.push(...placeProblems(path, value, lineOf));
+  if (!problems.some((p) => p.severity === 'error')) valid.add(value);
   return { document: value as unknown as RegistryDocument, problems };
 }
 
@@ -95,8 +109,11 @@ export function loadYaml(path: string, text: string): Loaded {
   } catch (error) {
     return { problem: yamlProblem(path, error) };
   }
+  // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
   let map: Map<string, number> | undefined;
-  const lineOf: LineOf = (pointer) => (map ??= positionMap(text, events, lineAt)).get(pointer);
+  const lineOf: LineOf = (pointer) =>
+    (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
+  lines.set(value as object, lineOf);
   return { value: value as Record<string, unknown>, lineOf };
 }
 
