@@ -1,6 +1,7 @@
 // Reading the registry: readers for the working tree and for a git ref, and loading files into a Registry.
 // Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
 // Tollgate reads another, so a link is reported as a problem instead.
+import { constants } from 'node:fs';
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
@@ -30,6 +31,9 @@ const symlinkError = (path: string, where: string) =>
 export function fileSystemReader(registryDir: string): RegistryReader {
   let root: Promise<string> | undefined;
   const realRoot = () => (root ??= realpath(registryDir).catch(() => registryDir));
+  // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
+  // O_NOFOLLOW still refuses a link put in their place since.
+  const listed = new Set<string>();
   return {
     label: 'working tree',
     async list(dir) {
@@ -47,7 +51,10 @@ export function fileSystemReader(registryDir: string): RegistryReader {
           const path = rel ? `${rel}/${entry.name}` : entry.name;
           // A linked directory is listed as one entry, not entered; reading it reports the link.
           if (entry.isDirectory()) await walk(path);
-          else out.push(path);
+          else {
+            out.push(path);
+            if (entry.isFile()) listed.add(path);
+          }
         }
       };
       await walk(dir);
@@ -56,6 +63,16 @@ export function fileSystemReader(registryDir: string): RegistryReader {
     async read(path) {
       assertRegistryPath(path);
       const full = join(registryDir, path);
+      if (listed.has(path)) {
+        try {
+          return await readFile(full, { flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ELOOP') throw symlinkError(path, 'working tree');
+          if (code !== 'ENOENT') throw error;
+          listed.delete(path);
+        }
+      }
       let real: string;
       try {
         const stat = await lstat(full);

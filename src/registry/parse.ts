@@ -66,8 +66,8 @@ export function loadYaml(path: string, text: string): Loaded {
   } catch (error) {
     return { problem: yamlProblem(path, error) };
   }
-  const starts = lineStarts(text);
-  const lineAt = (offset: number) => lineOfOffset(starts, offset);
+  let starts: number[] | undefined;
+  const lineAt = (offset: number) => lineOfOffset((starts ??= lineStarts(text)), offset);
   let documents = 0;
   for (const event of events) {
     if (event.type === EVENT_DOCUMENT) documents++;
