@@ -54,6 +54,15 @@ describe('fileSystemReader', () => {
     expect(registry.models.get('fraud')?.stages).toBeUndefined();
   });
 
+  it('refuses a link put in place of a file after list() saw it', async () => {
+    const reader = fileSystemReader(dir);
+    expect(await reader.list('')).toContain('policy.yaml');
+    await writeFile(join(outside, 'policy.yaml'), serializeDocument(VALID.Policy.doc));
+    await rm(join(dir, 'policy.yaml'));
+    await symlink(join(outside, 'policy.yaml'), join(dir, 'policy.yaml'));
+    await expect(reader.read('policy.yaml')).rejects.toThrow(/symbolic link/);
+  });
+
   it('refuses a file reached through a linked directory', async () => {
     await mkdir(join(outside, 'versions'));
     await writeFile(join(outside, 'versions/v1.yaml'), serializeDocument(VALID.ModelVersion.doc));
