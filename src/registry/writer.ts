@@ -43,14 +43,16 @@ function ordered(value: unknown, schema: Schema | undefined, root: Schema): unkn
   const object = value as Record<string, unknown>;
   const properties = (schema?.properties ?? {}) as Record<string, Schema>;
   const extra = typeof schema?.additionalProperties === 'object' ? (schema.additionalProperties as Schema) : undefined;
+  // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
   const keys = [
-    ...Object.keys(properties).filter((k) => k in object),
-    ...Object.keys(object).filter((k) => !(k in properties)),
+    ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
+    ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
   ];
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     if (object[key] === undefined) continue;
-    out[key] = ordered(object[key], properties[key] ?? extra, root);
+    const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -33,6 +33,20 @@ describe('serializeDocument', () => {
     expect(text).toContain('artifact:\n  uri: u\n  sha256: ');
   });
 
+  it('keeps map keys that look like object internals', () => {
+    const doc = copy(VALID.ModelVersion.doc) as ModelVersion;
+    doc.metrics = JSON.parse('{"valueOf": 1, "__proto__": 2, "constructor": 3}');
+    const text = serializeDocument(doc);
+    expect(text).toContain('metrics:\n  valueOf: 1\n  __proto__: 2\n  constructor: 3\n');
+    const parsed = parseRegistryFile(VALID.ModelVersion.path, text);
+    expect(Object.entries((parsed.document as ModelVersion).metrics)).toEqual([
+      ['valueOf', 1],
+      ['__proto__', 2],
+      ['constructor', 3],
+    ]);
+    expect(serializeDocument(parsed.document!)).toBe(text);
+  });
+
   it('drops undefined fields', () => {
     const doc = { ...copy(VALID.Model.doc), description: undefined };
     expect(serializeDocument(doc)).not.toContain('description');
@@ -40,7 +54,11 @@ describe('serializeDocument', () => {
 
   it('round-trips arbitrary versions byte for byte (property)', () => {
     const name = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
-    const text = fc.string({ minLength: 1, maxLength: 40 });
+    // Any Unicode text, and ASCII with control characters: what forces quoting and escapes.
+    const text = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }),
+      fc.string({ minLength: 1, maxLength: 40, unit: 'binary-ascii' }),
+    );
     const number = fc.double({ noNaN: true, noDefaultInfinity: true });
     fc.assert(
       fc.property(name, fc.dictionary(text, number, { maxKeys: 6 }), text, fc.boolean(), (id, metrics, uri, passed) => {
