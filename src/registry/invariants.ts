@@ -336,7 +336,8 @@ export async function auditEventsRewritten(
     const before = await base.read(path);
     if (!before) continue;
     const after = await head.read(path);
-    if (!after || !before.equals(after)) {
+    // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
+    if (!after || before.toString('utf8') !== after.toString('utf8')) {
       problems.push({
         file: path,
         severity: 'error',

@@ -16,7 +16,7 @@ import {
 } from 'js-yaml';
 import { classifyRegistryPath } from './paths.ts';
 import type { Problem, RegistryDocument } from './types.ts';
-import { type LineOf, validateDocumentSchema } from './validate-schema.ts';
+import { isKind, type LineOf, validateDocumentSchema } from './validate-schema.ts';
 
 export interface ParsedFile {
   document?: RegistryDocument;
@@ -73,11 +73,10 @@ export function loadYaml(path: string, text: string): Loaded {
     if (event.type === EVENT_DOCUMENT) documents++;
     // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
     else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
-      const at = event.type === EVENT_ALIAS ? event.anchorStart : event.anchorStart;
       return {
         problem: {
           file: path,
-          line: lineAt(at),
+          line: lineAt(event.anchorStart),
           severity: 'error',
           message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
           fix: 'write the value out in full',
@@ -140,7 +139,8 @@ function yamlProblem(path: string, error: unknown): Problem {
 /** The kind must be the one the file's place calls for. */
 function placeProblems(path: string, doc: Record<string, unknown>, lineOf: LineOf): Problem[] {
   const place = classifyRegistryPath(path);
-  if (!place || place.kind === 'Postmortem' || doc.kind === place.kind) return [];
+  // A missing or unknown kind is the schema check's to report.
+  if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind) return [];
   return [
     {
       file: path,

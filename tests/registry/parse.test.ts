@@ -50,6 +50,21 @@ describe('parseRegistryFile', () => {
     expect(parseRegistryFile(STAGES, text).problems).toMatchObject([{ message }]);
   });
 
+  it.each([
+    ['a language tag', 'apiVersion: tollgate/v1\nkind: Policy\nroles: !!js/function "x"\n', /unknown scalar tag/, 3],
+    ['a custom tag', 'apiVersion: tollgate/v1\nkind: Policy\nroles: !custom 1\n', /unknown scalar tag/, 3],
+    ['a complex key', '? [a]\n: 1\n', /complex keys/, 1],
+    ['deep nesting', `a: ${'['.repeat(40)}1${']'.repeat(40)}\n`, /maxDepth/, 1],
+  ])('rejects %s', (_, text, message, line) => {
+    expect(parseRegistryFile('policy.yaml', text).problems).toMatchObject([{ line, message }]);
+  });
+
+  it('reports a missing kind once', () => {
+    expect(parseRegistryFile('policy.yaml', 'apiVersion: tollgate/v1\nroles: {}\n').problems).toMatchObject([
+      { field: 'kind', message: 'missing field "kind"' },
+    ]);
+  });
+
   it('maps schema errors to the line of the offending field', () => {
     const text = [
       'apiVersion: tollgate/v1',
