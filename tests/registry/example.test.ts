@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateRegistry } from '../../src/registry/invariants.ts';
 import { fileSystemReader, loadRegistry } from '../../src/registry/load.ts';
@@ -21,6 +22,16 @@ describe('the example registry', () => {
     expect(registry.models.get('churn-predictor')!.versions.size).toBe(3);
     expect(Object.keys(registry.policy!.roles)).toEqual(['risk', 'compliance', 'policy-owner']);
     expect(registry.audit.size).toBeGreaterThan(0);
+  });
+
+  it("each file's schema comment resolves to the schema of its kind", async () => {
+    const { registry } = await loadRegistry(fileSystemReader(registryDir));
+    for (const [path, doc] of registry.documents) {
+      const first = (await readFile(join(registryDir, path), 'utf8')).split('\n')[0]!;
+      const target = resolve(dirname(join(registryDir, path)), first.replace('# yaml-language-server: $schema=', ''));
+      expect(target, path).toBe(join(registryDir, '..', 'schemas', `${doc.kind}.schema.json`));
+      expect(existsSync(target), path).toBe(true);
+    }
   });
 
   it('is canonical: every file is exactly what the writer would write', async () => {
