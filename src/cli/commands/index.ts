@@ -4,5 +4,13 @@ import { diffCommand } from './diff.ts';
 import { incidentCommand } from './incident.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { train } from './train.ts';
+import { validateCommand } from './validate.ts';
 
-export const commands: Command[] = [diffCommand, train, incidentCommand, rollbackCommand, unholdCommand];
+export const commands: Command[] = [
+  validateCommand,
+  diffCommand,
+  train,
+  incidentCommand,
+  rollbackCommand,
+  unholdCommand,
+];
