@@ -6,7 +6,8 @@ import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
 import { git } from '../git/run.ts';
 import { auditEventsRewritten, validateRegistry } from '../registry/invariants.ts';
-import { fileSystemReader, gitReader, sortProblems } from '../registry/load.ts';
+import { gitTreeReader } from '../git/reader.ts';
+import { fileSystemReader, sortProblems } from '../registry/load.ts';
 import type { Problem } from '../registry/types.ts';
 import { readActionEnvironment, runAction } from './runtime.ts';
 
@@ -89,7 +90,7 @@ export async function run(): Promise<void> {
         },
       );
       paths = changedRegistryPaths(diff, registryPath);
-      rewritten = await auditEventsRewritten(gitReader(env.workspace, base, registryPath), reader, paths);
+      rewritten = await auditEventsRewritten(gitTreeReader(env.workspace, base, registryPath), reader, paths);
     }
     const files = paths?.length ?? (await reader.list('')).length;
     const problems = sortProblems([

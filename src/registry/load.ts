@@ -1,11 +1,10 @@
-// Reading the registry: readers for the working tree and for a git ref, and loading files into a Registry.
+// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
 // Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
 // Tollgate reads another, so a link is reported as a problem instead.
 import { constants } from 'node:fs';
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
-import { git, runGit } from '../git/run.ts';
 import { parseRegistryFile } from './parse.ts';
 import { classifyRegistryPath } from './paths.ts';
 import type { Problem, Registry, RegistryDocument, RegistryReader } from './types.ts';
@@ -88,49 +87,6 @@ export function fileSystemReader(registryDir: string): RegistryReader {
         throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
       }
       return readFile(real);
-    },
-  };
-}
-
-interface TreeEntry {
-  mode: string;
-  oid: string;
-}
-
-/**
- * The registry as committed at `ref` (e.g. a pull request's base). `registryPath` is the registry folder
- * relative to the repository root. One `git ls-tree` lists everything; each read is one `git cat-file`.
- */
-export function gitReader(repoRoot: string, ref: string, registryPath = 'registry'): RegistryReader {
-  const prefix = registryPath.replace(/\/+$/, '');
-  let tree: Promise<Map<string, TreeEntry>> | undefined;
-  const entries = () =>
-    (tree ??= (async () => {
-      const out = await git(repoRoot, ['ls-tree', '-r', '-z', '--full-tree', ref, '--', `${prefix}/`]);
-      const map = new Map<string, TreeEntry>();
-      for (const line of out.split('\0')) {
-        const match = /^(\d+) \w+ ([0-9a-f]+)\t(.*)$/s.exec(line);
-        if (match && match[3]!.startsWith(`${prefix}/`)) {
-          map.set(match[3]!.slice(prefix.length + 1), { mode: match[1]!, oid: match[2]! });
-        }
-      }
-      return map;
-    })());
-  return {
-    label: ref,
-    async list(dir) {
-      assertRegistryPath(dir);
-      const under = dir === '' ? '' : `${dir}/`;
-      return [...(await entries()).keys()].filter((p) => p.startsWith(under)).sort();
-    },
-    async read(path) {
-      assertRegistryPath(path);
-      const entry = (await entries()).get(path);
-      if (!entry) return undefined;
-      if (entry.mode === '120000') throw symlinkError(path, ref);
-      if (entry.mode === '160000') return undefined;
-      const { stdout } = await runGit(repoRoot, ['cat-file', 'blob', entry.oid]);
-      return Buffer.from(stdout, 'utf8');
     },
   };
 }

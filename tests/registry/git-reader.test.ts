@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gitReader } from '../../src/registry/load.ts';
+import { gitTreeReader as gitReader } from '../../src/git/reader.ts';
 
 let repo: string;
 const sh = (...args: string[]) =>
