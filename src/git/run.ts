@@ -1,5 +1,5 @@
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { TollgateError } from '../errors.ts';
 
 export interface GitOptions {
@@ -45,4 +45,57 @@ export function runGit(cwd: string, args: string[], options: GitOptions = {}): P
 /** stdout of a git command that must succeed, without the trailing newline. */
 export async function git(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
   return (await runGit(cwd, args, options)).stdout.replace(/\n$/, '');
+}
+
+export interface GitBufferResult {
+  stdout: Buffer;
+  stderr: string;
+  code: number;
+}
+
+/**
+ * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
+ * contents that must round-trip exactly.
+ */
+export function runGitBuffer(
+  cwd: string,
+  args: string[],
+  options: Omit<GitOptions, 'input'> & { input?: string | Buffer } = {},
+): Promise<GitBufferResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      {
+        cwd,
+        encoding: 'buffer',
+        maxBuffer: 1 << 30,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+      },
+      (error, stdout, stderrBytes) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        const stderr = stderrBytes.toString('utf8');
+        if (code === 0 || options.okCodes?.includes(code)) return resolve({ stdout, stderr, code });
+        reject(
+          new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+            cause: error,
+          }),
+        );
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
+export function spawnGit(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcessWithoutNullStreams {
+  return spawn('git', args, {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+  });
 }

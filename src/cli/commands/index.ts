@@ -1,4 +1,16 @@
 // Every CLI command, in the order `tollgate help` lists them. One module per command (or command group).
 import type { Command } from '../context.ts';
+import { diffCommand } from './diff.ts';
+import { incidentCommand } from './incident.ts';
+import { rollbackCommand, unholdCommand } from './rollback.ts';
+import { train } from './train.ts';
+import { validateCommand } from './validate.ts';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  validateCommand,
+  diffCommand,
+  train,
+  incidentCommand,
+  rollbackCommand,
+  unholdCommand,
+];

@@ -1,0 +1,29 @@
+// Runs every `bench*` export of bench/*.bench.ts and prints one table. `npm run bench`.
+import { readdir } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+
+interface BenchResult {
+  name: string;
+  ratio: number;
+  detail: string;
+}
+
+const dir = import.meta.dirname;
+const rows: BenchResult[] = [];
+for (const file of (await readdir(dir)).filter((f) => f.endsWith('.bench.ts')).sort()) {
+  const module = (await import(pathToFileURL(join(dir, file)).href)) as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(module)) {
+    if (name.startsWith('bench') && typeof fn === 'function') {
+      rows.push(...(await (fn as () => Promise<BenchResult[]>)()));
+    }
+  }
+}
+
+const width = Math.max(4, ...rows.map((r) => r.name.length));
+const lines = [
+  `${'name'.padEnd(width)}  ${'ratio'.padStart(8)}  detail`,
+  `${'-'.repeat(width)}  ${'-'.repeat(8)}  ${'-'.repeat(6)}`,
+  ...rows.map((r) => `${r.name.padEnd(width)}  ${r.ratio.toFixed(3).padStart(8)}  ${r.detail}`),
+];
+process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,0 +1,298 @@
+// `tollgate incident open|resolve|stats|postmortem`: incident records in registry/incidents/, committed locally.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { load } from 'js-yaml';
+import { TollgateError } from '../../errors.ts';
+import {
+  appendTimeline,
+  decideAutoRollback,
+  formatDuration,
+  incidentId,
+  incidentStats,
+  openIncident,
+  renderPostmortem,
+  resolveIncident,
+} from '../../incident/record.ts';
+import { parseMetricArgs } from '../../incident/severity.ts';
+import { effectivePolicy, type EffectivePolicy } from '../../policy/effective.ts';
+import { INCIDENT_ID } from '../../registry/names.ts';
+import { incidentPath, modelDir, postmortemPath } from '../../registry/paths.ts';
+import type { Incident, Policy } from '../../registry/types.ts';
+import {
+  applyRollback,
+  commitFiles,
+  planRollback,
+  registryTimeline,
+  writeYamlDocument,
+} from '../../rollback/execute.ts';
+import { lastMoveWasRollback } from '../../rollback/target.ts';
+import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+
+function readPolicy(context: CliContext): EffectivePolicy {
+  try {
+    return effectivePolicy(load(readFileSync(join(context.registryDir, 'policy.yaml'), 'utf8')) as Policy);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return effectivePolicy(undefined);
+    throw error;
+  }
+}
+
+const registryRel = (context: CliContext, path: string): string =>
+  relative(context.repoRoot, join(context.registryDir, path));
+
+function readIncident(context: CliContext, id: string | undefined): Incident {
+  if (id === undefined || !INCIDENT_ID.test(id)) {
+    throw new TollgateError(`"${id ?? ''}" is not an incident id`, {
+      fix: 'pass an id like INC-20261124-033000-ab12',
+    });
+  }
+  try {
+    return load(readFileSync(join(context.registryDir, incidentPath(id)), 'utf8')) as Incident;
+  } catch (error) {
+    throw new TollgateError(`no incident ${id}`, {
+      file: registryRel(context, incidentPath(id)),
+      cause: error,
+    });
+  }
+}
+
+const actor = (context: CliContext, by: string | undefined): string =>
+  by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
+
+async function open(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(
+    'incident open',
+    args,
+    {
+      model: { type: 'string', multiple: true },
+      metric: { type: 'string', multiple: true },
+      alert: { type: 'string' },
+      description: { type: 'string' },
+      by: { type: 'string' },
+      'auto-rollback': { type: 'boolean', default: false },
+      'promotion-in-flight': { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+    },
+    false,
+  );
+  const policy = readPolicy(context);
+  const now = context.now();
+  const id = incidentId(now, randomBytes(2).toString('hex'));
+  let incident = openIncident({
+    models: values.model ?? [],
+    metrics: parseMetricArgs(values.metric ?? []),
+    now,
+    id,
+    policy,
+    ...(values.alert !== undefined ? { alert: values.alert } : {}),
+    ...(values.description !== undefined ? { description: values.description } : {}),
+  });
+  const lines = [`${id}: ${incident.severity} — ${incident.timeline[1]!.detail}`];
+  const registryDir = relative(context.repoRoot, context.registryDir) || '.';
+  for (const model of incident.models) {
+    let stableTarget: string | undefined;
+    let current: string | undefined;
+    let lastWasRollback = false;
+    let plan;
+    try {
+      const planned = await planRollback(context.repoRoot, {
+        model,
+        stableFor: policy.rollback.stableFor,
+        now,
+        registryDir,
+      });
+      plan = planned.plan;
+      stableTarget = plan.target;
+      current = plan.current;
+      lastWasRollback = lastMoveWasRollback(planned.history);
+    } catch (error) {
+      if (!(error instanceof TollgateError)) throw error;
+      lines.push(`  ${model}: ${error.message}`);
+    }
+    const decision = decideAutoRollback({
+      incident,
+      policy,
+      now,
+      state: {
+        model,
+        promotionInFlight: values['promotion-in-flight'],
+        lastPointerChangeWasRollback: lastWasRollback,
+        ...(current !== undefined ? { current } : {}),
+        ...(stableTarget !== undefined ? { stableTarget } : {}),
+      },
+    });
+    lines.push(`  ${model}: ${decision.entry.detail}`);
+    if (!values['auto-rollback'] || values['dry-run']) continue;
+    incident = appendTimeline(incident, decision.entry);
+    if (decision.rollback && plan) {
+      let result;
+      try {
+        result = await applyRollback(context.repoRoot, plan, {
+          incident: id,
+          by: actor(context, values.by),
+          now,
+          forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
+          registryDir,
+        });
+      } catch (error) {
+        // The incident is still recorded, with the failure on its timeline; the rollback left nothing behind.
+        if (!(error instanceof TollgateError)) throw error;
+        incident = appendTimeline(incident, {
+          at: decision.entry.at,
+          event: 'rollback-failed',
+          detail: error.message,
+        });
+        lines.push(`  ${model}: rollback failed: ${error.message}`);
+        continue;
+      }
+      incident = appendTimeline(incident, {
+        at: decision.entry.at,
+        event: 'rollback-completed',
+        detail: `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
+      });
+      incident.rollback = {
+        model,
+        stage: 'production',
+        from: plan.current ?? '',
+        to: plan.target,
+        commit: result.commit,
+      };
+      lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
+    }
+  }
+  if (!values['auto-rollback'] && !values['dry-run']) {
+    lines.push(
+      '  (no rollback done: pass --auto-rollback to act on this, or run `tollgate rollback MODEL --incident ID`)',
+    );
+  }
+  if (values['dry-run']) {
+    context.out([...lines, '(dry run: nothing written)'].join('\n'));
+    return 0;
+  }
+  const file = registryRel(context, incidentPath(id));
+  writeYamlDocument(join(context.repoRoot, file), incident);
+  await commitFiles(
+    context.repoRoot,
+    [file],
+    [
+      `Open incident ${id}: ${incident.title}`,
+      '',
+      'Tollgate-Event: incident-opened',
+      `Incident: ${id}`,
+      `Severity: ${incident.severity}`,
+      ...incident.models.map((m) => `Model: ${m}`),
+      `Requested-By: ${actor(context, values.by)}`,
+      '',
+    ].join('\n'),
+    now,
+  );
+  context.out(lines.join('\n'));
+  return 0;
+}
+
+async function resolve(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('incident resolve', args, {
+    note: { type: 'string' },
+    by: { type: 'string' },
+  });
+  const incident = readIncident(context, positionals[0]);
+  const now = context.now();
+  const resolved = resolveIncident(incident, now, values.note);
+  const file = registryRel(context, incidentPath(incident.id));
+  writeYamlDocument(join(context.repoRoot, file), resolved);
+  await commitFiles(
+    context.repoRoot,
+    [file],
+    `Resolve incident ${incident.id}\n\nTollgate-Event: incident-resolved\nIncident: ${incident.id}\nRequested-By: ${actor(context, values.by)}\n`,
+    now,
+  );
+  context.out(`resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1)!.duration ?? 0)}`);
+  return 0;
+}
+
+function stats(args: string[], context: CliContext): number {
+  const { values } = parseCommandArgs(
+    'incident stats',
+    args,
+    { since: { type: 'string' }, format: { type: 'string' } },
+    false,
+  );
+  const since = values.since === undefined ? undefined : new Date(values.since);
+  if (since && Number.isNaN(since.getTime())) {
+    throw new TollgateError(`--since ${values.since} is not a date`, { fix: 'pass e.g. --since 2026-10-01' });
+  }
+  let files: string[] = [];
+  try {
+    files = readdirSync(join(context.registryDir, 'incidents')).filter((f) => /^INC-.*\.yaml$/.test(f));
+  } catch {
+    files = [];
+  }
+  const incidents = files.map(
+    (f) => load(readFileSync(join(context.registryDir, 'incidents', f), 'utf8')) as Incident,
+  );
+  const s = incidentStats(incidents, since ? { since } : {});
+  if (values.format === 'json') {
+    context.out(JSON.stringify(s, null, 2));
+    return 0;
+  }
+  const d = (x: number | null) => (x === null ? '—' : formatDuration(x));
+  context.out(
+    [
+      `incidents: ${s.total} (${s.open} open)${since ? ` since ${since.toISOString()}` : ''}`,
+      `  by severity: ${Object.entries(s.bySeverity)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      `  time to resolve (MTTR): mean ${d(s.mttr.meanSeconds)}, median ${d(s.mttr.medianSeconds)} over ${s.mttr.count}`,
+      `  time to rollback: mean ${d(s.timeToRollback.meanSeconds)}, median ${d(s.timeToRollback.medianSeconds)} over ${s.timeToRollback.count}`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function postmortem(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('incident postmortem', args, {
+    write: { type: 'boolean', default: false },
+    'lookback-days': { type: 'string', default: '7' },
+  });
+  const incident = readIncident(context, positionals[0]);
+  const days = Number(values['lookback-days']);
+  if (!Number.isFinite(days) || days < 0) throw new TollgateError('--lookback-days must be a number of days');
+  const since = new Date(Date.parse(incident.detected_at) - days * 86_400_000).toISOString();
+  const timeline = await registryTimeline(context.repoRoot, {
+    since,
+    ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
+    paths: incident.models.map((m) => registryRel(context, modelDir(m))),
+  });
+  const markdown = renderPostmortem(incident, timeline);
+  if (!values.write) {
+    context.out(markdown);
+    return 0;
+  }
+  const file = registryRel(context, postmortemPath(incident.id));
+  mkdirSync(dirname(join(context.repoRoot, file)), { recursive: true });
+  writeFileSync(join(context.repoRoot, file), markdown);
+  await commitFiles(
+    context.repoRoot,
+    [file],
+    `Postmortem draft for ${incident.id}\n\nTollgate-Event: postmortem\nIncident: ${incident.id}\n`,
+    context.now(),
+  );
+  context.out(`wrote ${file}`);
+  return 0;
+}
+
+export const incidentCommand: Command = {
+  name: 'incident',
+  summary: 'open (classify, optionally auto-roll back), resolve, stats (MTTR), postmortem draft',
+  async run(args, context) {
+    const [sub, ...rest] = args;
+    if (sub === 'open') return open(rest, context);
+    if (sub === 'resolve') return resolve(rest, context);
+    if (sub === 'stats') return stats(rest, context);
+    if (sub === 'postmortem') return postmortem(rest, context);
+    throw new TollgateError(`incident: unknown subcommand "${sub ?? ''}"`, {
+      fix: 'tollgate incident open|resolve|stats|postmortem',
+    });
+  },
+};

@@ -1,0 +1,196 @@
+// `tollgate rollback` and `tollgate unhold`: the rollback shell run against a local checkout. Both commit on the
+// current branch and push nothing: push it (emergency, where the policy allows) or open a pull request.
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { load } from 'js-yaml';
+import { TollgateError } from '../../errors.ts';
+import { appendTimeline, formatDuration } from '../../incident/record.ts';
+import { effectivePolicy, type EffectivePolicy } from '../../policy/effective.ts';
+import { INCIDENT_ID, assertSafeName } from '../../registry/names.ts';
+import { incidentPath } from '../../registry/paths.ts';
+import type { Incident, Policy } from '../../registry/types.ts';
+import {
+  applyRollback,
+  commitFiles,
+  planRollback,
+  unholdVersion,
+  writeYamlDocument,
+  type RollbackResult,
+} from '../../rollback/execute.ts';
+import type { RollbackPlan } from '../../rollback/target.ts';
+import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+
+/** policy.yaml from the working tree, or the defaults when there is none. */
+function readPolicy(context: CliContext): EffectivePolicy {
+  let text: string;
+  try {
+    text = readFileSync(join(context.registryDir, 'policy.yaml'), 'utf8');
+  } catch {
+    return effectivePolicy(undefined);
+  }
+  return effectivePolicy(load(text) as Policy);
+}
+
+const actor = (context: CliContext, by: string | undefined): string =>
+  by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
+
+const registryDirOf = (context: CliContext): string => relative(context.repoRoot, context.registryDir) || '.';
+
+/** Adds the rollback to the incident's record (its timeline feeds time-to-rollback), when the record exists. */
+async function recordOnIncident(
+  context: CliContext,
+  id: string,
+  plan: RollbackPlan,
+  result: RollbackResult,
+  now: Date,
+): Promise<void> {
+  const path = join(context.registryDir, incidentPath(id));
+  let incident: Incident;
+  try {
+    incident = load(readFileSync(path, 'utf8')) as Incident;
+  } catch {
+    context.err(`note: no record of ${id} in this registry, so its timeline was not updated`);
+    return;
+  }
+  const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  incident = appendTimeline(incident, {
+    at,
+    event: 'rollback-completed',
+    detail: `by hand: ${plan.model} ${plan.stage} ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
+  });
+  incident.rollback = {
+    model: plan.model,
+    stage: plan.stage,
+    from: plan.current ?? '',
+    to: plan.target,
+    commit: result.commit,
+  };
+  writeYamlDocument(path, incident);
+  const file = relative(context.repoRoot, path);
+  await commitFiles(
+    context.repoRoot,
+    [file],
+    `Record rollback on ${id}\n\nTollgate-Event: incident-updated\nIncident: ${id}\nModel: ${plan.model}\n`,
+    now,
+  );
+}
+
+export const rollbackCommand: Command = {
+  name: 'rollback',
+  summary: 'move a stage back to its last stable version (or --to), by reverting the commits that moved it',
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs('rollback', args, {
+      stage: { type: 'string', default: 'production' },
+      to: { type: 'string' },
+      incident: { type: 'string' },
+      by: { type: 'string' },
+      reason: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      'no-forward-fix': { type: 'boolean', default: false },
+      format: { type: 'string', default: 'text' },
+    });
+    if (positionals.length !== 1) {
+      throw new TollgateError('rollback needs exactly one model name', {
+        fix: 'tollgate rollback MODEL [--stage production] [--to VERSION] [--incident ID] [--dry-run]',
+      });
+    }
+    const model = assertSafeName('model', positionals[0]);
+    const stage = assertSafeName('stage', values.stage);
+    if (values.to !== undefined) assertSafeName('version', values.to);
+    if (values.incident !== undefined && !INCIDENT_ID.test(values.incident)) {
+      throw new TollgateError(`--incident ${values.incident} is not an incident id`, {
+        fix: 'pass an id like INC-20261124-033000-ab12 (see registry/incidents/)',
+      });
+    }
+    if (values.format !== 'text' && values.format !== 'json') {
+      throw new TollgateError(`--format ${values.format}: expected text or json`);
+    }
+    const policy = readPolicy(context);
+    const now = context.now();
+    const registryDir = registryDirOf(context);
+    const { plan, history } = await planRollback(context.repoRoot, {
+      model,
+      stage,
+      stableFor: policy.rollback.stableFor,
+      now,
+      registryDir,
+      ...(values.to !== undefined ? { to: values.to } : {}),
+    });
+    if (values['dry-run']) {
+      if (values.format === 'json') {
+        context.out(JSON.stringify({ dryRun: true, plan }, null, 2));
+        return 0;
+      }
+      const bySha = new Map(history.map((m) => [m.sha, m]));
+      context.out(
+        [
+          `${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} (dry run: nothing written)`,
+          `  ${plan.target} became current at ${plan.since} and held ${stage} for ${formatDuration(plan.heldFor)}` +
+            (plan.stable ? '' : ` — less than stable_for (${formatDuration(policy.rollback.stableFor)})`),
+          `  would revert ${plan.commitsToRevert.length} commit(s), newest first:`,
+          ...plan.commitsToRevert.map((sha) => {
+            const m = bySha.get(sha);
+            return `    ${sha.slice(0, 12)}  ${m?.at ?? ''}  ${m?.from ?? '(none)'} -> ${m?.to ?? '(none)'}${m?.isMerge ? '  merge' : ''}${m?.pullRequest ? `  #${m.pullRequest}` : ''}`;
+          }),
+          ...(plan.current ? [`  would mark ${model} ${plan.current} held`] : []),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    const result = await applyRollback(context.repoRoot, plan, {
+      by: actor(context, values.by),
+      now,
+      forwardFixOnConflict: policy.rollback.forwardFixOnConflict && !values['no-forward-fix'],
+      registryDir,
+      ...(values.incident !== undefined ? { incident: values.incident } : {}),
+      ...(values.reason !== undefined ? { reason: values.reason } : {}),
+    });
+    if (values.incident !== undefined) await recordOnIncident(context, values.incident, plan, result, now);
+    if (values.format === 'json') {
+      context.out(JSON.stringify({ dryRun: false, plan, result }, null, 2));
+      return 0;
+    }
+    context.out(
+      [
+        `rolled back ${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} in commit ${result.commit.slice(0, 12)}`,
+        result.mode === 'revert'
+          ? `  reverted ${result.reverted.length} commit(s)`
+          : `  wrote the pointer forward (${result.forwardFixReason})`,
+        ...(result.held ? [`  marked ${model} ${result.held} held`] : []),
+        '  nothing was pushed: push it where the policy allows an emergency push, or open a pull request',
+      ].join('\n'),
+    );
+    return 0;
+  },
+};
+
+export const unholdCommand: Command = {
+  name: 'unhold',
+  summary: 'clear the held mark a rollback put on a version, so it can be promoted again',
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs('unhold', args, {
+      reason: { type: 'string' },
+      by: { type: 'string' },
+    });
+    if (positionals.length !== 2 || values.reason === undefined) {
+      throw new TollgateError('unhold needs a model, a version and --reason', {
+        fix: 'tollgate unhold MODEL VERSION --reason "fixed in ..."',
+      });
+    }
+    const model = assertSafeName('model', positionals[0]);
+    const version = assertSafeName('version', positionals[1]);
+    const { commit, was } = await unholdVersion(context.repoRoot, {
+      model,
+      version,
+      by: actor(context, values.by),
+      now: context.now(),
+      reason: values.reason,
+      registryDir: registryDirOf(context),
+    });
+    context.out(
+      `unheld ${model} ${version} in commit ${commit.slice(0, 12)} (held since ${was.at}: ${was.reason}); ` +
+        'open a pull request: unholding needs the sign-offs the policy names for version-unheld',
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,90 @@
+// The sign-off gate's input and verdict: plain data the action shell fetches and posts.
+import type { EffectivePolicy } from '../policy/effective.ts';
+import type { RegistryChange, RoleMembers } from '../registry/types.ts';
+
+export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+
+export interface Review {
+  login: string;
+  state: ReviewState;
+  /** The commit the review was submitted on. */
+  commitId: string;
+  /** ISO-8601; orders a reviewer's reviews (input order breaks ties). */
+  submittedAt: string;
+  isBot?: boolean;
+}
+
+export type MembershipState = 'active' | 'pending' | 'none';
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+export interface PullRequestFacts {
+  number: number;
+  /** Who opened it (often a bot for promotion pull requests). */
+  author: string;
+  headSha: string;
+  baseRef: string;
+  /** Logins from `Requested-By:` trailers: the real authors of bot-opened pull requests. */
+  requestedBy: string[];
+  /** GitHub logins of every commit author (and committer) in the pull request. */
+  commitAuthors: string[];
+}
+
+export interface GateModel {
+  owners: RoleMembers;
+  /**
+   * True when the model is not on the base branch and these owners come from the head. Such owners count only
+   * when the same pull request also needs a sign-off from a base-defined role for the new model (by default
+   * `risk` for `model-added`): that reviewer vets the owner list. Otherwise the owner role cannot be filled.
+   */
+  new?: boolean;
+}
+
+export interface GateInput {
+  /** Always the BASE branch's policy: a pull request cannot loosen the rules that judge it. */
+  policy: EffectivePolicy;
+  /** The repository's default branch when known; otherwise the policy's `default_branch`. */
+  defaultBranch?: string;
+  /** Semantic diff base..head, including `file-changed` for paths outside the registry. */
+  changes: RegistryChange[];
+  models: Record<string, GateModel>;
+  pullRequest: PullRequestFacts;
+  reviews: Review[];
+  /** 'org/team' -> login -> state. A pair that is absent counts as not a member. */
+  memberships: Record<string, Record<string, MembershipState>>;
+  /** login -> repository permission. An absent login counts as `none`. */
+  permissions: Record<string, Permission>;
+  /** Commits whose registry content equals the head's (used only when allow_stale_approvals is on). */
+  registryUnchangedSince?: ReadonlySet<string>;
+  /** model -> stage -> versions that held the stage after passing the gate: a move back to one is a rollback. */
+  stageHistory: Record<string, Record<string, string[]>>;
+}
+
+export interface SignoffFact {
+  login: string;
+  at: string;
+  commit: string;
+}
+
+export interface Requirement {
+  /** The rule name(s) that need this role, e.g. "production promotion". */
+  rule: string;
+  /** The role as shown, e.g. "risk" or "model-owner (fraud)". */
+  role: string;
+  satisfiedBy?: SignoffFact;
+  /** Who could satisfy it: `@user` logins and `@org/team` teams, minus people excluded from this PR. */
+  candidates: string[];
+  /** Why it is unmet, or why approvals that looked like sign-offs did not count. */
+  reason?: string;
+}
+
+export interface GateVerdict {
+  conclusion: 'success' | 'failure';
+  title: string;
+  requirements: Requirement[];
+  /** Reasons that fail the gate whatever the reviews say (mixed change, unknown file, missing role, ...). */
+  blocking: string[];
+  /** True when every change is a state change: passes with no sign-off. */
+  stateOnly: boolean;
+  /** One line per change that needs review, e.g. "model fraud: production v12 -> v13". */
+  changes: string[];
+}

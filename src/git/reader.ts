@@ -1,0 +1,241 @@
+// RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TollgateError } from '../errors.ts';
+import type { RegistryReader } from '../registry/types.ts';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { git, spawnGit } from './run.ts';
+
+interface TreeEntry {
+  mode: string;
+  type: string;
+  oid: string;
+}
+
+const SYMLINK_MODE = '120000';
+
+function normalizePrefix(prefix: string): string {
+  return prefix.replace(/^\.?\/+|\/+$/g, '').replace(/^\.$/, '');
+}
+
+function underDir(path: string, dir: string): boolean {
+  return dir === '' || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
+}
+
+function linkError(where: string, path: string): TollgateError {
+  return new TollgateError(
+    `${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`,
+    {
+      file: path,
+      fix: 'replace the link with the file it points to',
+    },
+  );
+}
+
+/** Parses `git ls-tree -r -z`: `<mode> <type> <oid>\t<path>` records separated by NUL. */
+export function parseLsTree(out: string): Map<string, TreeEntry> {
+  const entries = new Map<string, TreeEntry>();
+  for (const record of out.split('\0')) {
+    if (record === '') continue;
+    const tab = record.indexOf('\t');
+    const [mode, type, oid] = record.slice(0, tab).split(' ') as [string, string, string];
+    entries.set(record.slice(tab + 1), { mode, type, oid });
+  }
+  return entries;
+}
+
+type Waiter = { oid: string; resolve: (content: Buffer) => void; reject: (error: unknown) => void };
+type Refable = { ref?: () => void; unref?: () => void };
+
+/**
+ * One long-lived `git cat-file --batch` answering object reads in order, so reading a thousand files is one
+ * process whether the caller reads them together or one after another. While no read is pending the
+ * process does not keep Node alive; it ends when its stdin closes (close(), or when Node exits).
+ */
+export class ObjectReader {
+  readonly #repoRoot: string;
+  #child: ChildProcessWithoutNullStreams | undefined;
+  #queue: Waiter[] = [];
+  #buffer: Buffer = Buffer.alloc(0);
+  #stderr = '';
+
+  constructor(repoRoot: string) {
+    this.#repoRoot = repoRoot;
+  }
+
+  read(oid: string): Promise<Buffer> {
+    const child = this.#start();
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ oid, resolve, reject });
+      this.#setActive(true);
+      child.stdin.write(`${oid}\n`);
+    });
+  }
+
+  close(): void {
+    const child = this.#child;
+    if (!child) return;
+    this.#fail(child, new TollgateError('the object reader was closed while a read was pending'));
+    child.stdin.end();
+  }
+
+  #start(): ChildProcessWithoutNullStreams {
+    if (this.#child) return this.#child;
+    const child = spawnGit(this.#repoRoot, ['cat-file', '--batch']);
+    this.#child = child;
+    this.#stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      this.#drain();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString('utf8')));
+    child.stdin.on('error', (error) => this.#fail(child, error));
+    child.on('error', (error) => this.#fail(child, error));
+    child.on('close', (code) =>
+      this.#fail(
+        child,
+        new TollgateError(
+          `git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`,
+        ),
+      ),
+    );
+    return child;
+  }
+
+  #drain(): void {
+    while (this.#queue.length > 0) {
+      const newline = this.#buffer.indexOf(0x0a);
+      if (newline < 0) return;
+      const header = this.#buffer.subarray(0, newline).toString('utf8').split(' ');
+      if (header.length < 3) {
+        // `<oid> missing` or `<oid> ambiguous`.
+        this.#buffer = this.#buffer.subarray(newline + 1);
+        const waiter = this.#queue.shift()!;
+        waiter.reject(
+          new TollgateError(`git object ${waiter.oid} is ${header[1] ?? 'unreadable'} in ${this.#repoRoot}`),
+        );
+        continue;
+      }
+      const size = Number(header[2]);
+      if (this.#buffer.length < newline + 1 + size + 1) return;
+      const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
+      this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
+      this.#queue.shift()!.resolve(content);
+    }
+    this.#setActive(false);
+  }
+
+  #setActive(active: boolean): void {
+    const child = this.#child;
+    if (!child) return;
+    for (const handle of [child, child.stdin, child.stdout, child.stderr] as Refable[]) {
+      if (active) handle.ref?.();
+      else handle.unref?.();
+    }
+  }
+
+  #fail(child: ChildProcessWithoutNullStreams, error: unknown): void {
+    // A process we already let go of (closed, or replaced after a failure) owns none of the waiting reads.
+    if (this.#child !== child) return;
+    this.#child = undefined;
+    this.#buffer = Buffer.alloc(0);
+    for (const waiter of this.#queue.splice(0)) waiter.reject(error);
+  }
+}
+
+/**
+ * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ */
+export function gitTreeReader(
+  repoRoot: string,
+  ref: string,
+  registryPrefix = 'registry',
+): RegistryReader & { close(): void } {
+  const prefix = normalizePrefix(registryPrefix);
+  let tree: Promise<Map<string, TreeEntry>> | undefined;
+  const objects = new ObjectReader(repoRoot);
+
+  const entries = (): Promise<Map<string, TreeEntry>> =>
+    (tree ??= (async () => {
+      const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
+      if (prefix !== '') args.push('--', prefix);
+      const all = parseLsTree(await git(repoRoot, args));
+      const root = all.get(prefix);
+      if (prefix !== '' && root?.mode === SYMLINK_MODE) throw linkError(ref, prefix);
+      const relative = new Map<string, TreeEntry>();
+      for (const [path, entry] of all) {
+        if (prefix === '') relative.set(path, entry);
+        else if (path.startsWith(`${prefix}/`)) relative.set(path.slice(prefix.length + 1), entry);
+      }
+      return relative;
+    })());
+
+  return {
+    label: ref,
+    close: () => objects.close(),
+    async list(dir: string): Promise<string[]> {
+      const d = normalizePrefix(dir);
+      return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
+    },
+    async read(path: string): Promise<Buffer | undefined> {
+      const entry = (await entries()).get(path);
+      if (!entry) return undefined;
+      if (entry.mode === SYMLINK_MODE) throw linkError(ref, prefix === '' ? path : `${prefix}/${path}`);
+      if (entry.type !== 'blob') {
+        throw new TollgateError(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
+      }
+      return objects.read(entry.oid);
+    },
+  };
+}
+
+/**
+ * The registry as it is on disk (for `tollgate diff` against uncommitted work). Named apart from the
+ * registry loader's own file-system reader; both refuse symbolic links.
+ */
+export function workingTreeReader(repoRoot: string, registryPrefix = 'registry'): RegistryReader {
+  const prefix = normalizePrefix(registryPrefix);
+  const root = prefix === '' ? repoRoot : join(repoRoot, prefix);
+
+  // Checks every component below the repository root, so a linked directory is caught as well as a linked file.
+  const assertNoLink = async (relative: string): Promise<boolean> => {
+    const parts = [
+      ...(prefix === '' ? [] : prefix.split('/')),
+      ...relative.split('/').filter((p) => p !== ''),
+    ];
+    let at = repoRoot;
+    for (let i = 0; i < parts.length; i++) {
+      at = join(at, parts[i]!);
+      const stat = await lstat(at).catch(() => undefined);
+      if (!stat) return false;
+      if (stat.isSymbolicLink()) throw linkError('the working tree', parts.slice(0, i + 1).join('/'));
+    }
+    return true;
+  };
+
+  const walk = async (dir: string, rel: string, out: string[]): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) await walk(join(dir, entry.name), path, out);
+      else out.push(path);
+    }
+  };
+
+  return {
+    label: 'working tree',
+    async list(dir: string): Promise<string[]> {
+      const d = normalizePrefix(dir);
+      if (!(await assertNoLink(d))) return [];
+      const out: string[] = [];
+      await walk(d === '' ? root : join(root, d), d, out);
+      return out.sort();
+    },
+    async read(path: string): Promise<Buffer | undefined> {
+      if (!(await assertNoLink(path))) return undefined;
+      const stat = await lstat(join(root, path));
+      if (!stat.isFile()) return undefined;
+      return readFile(join(root, path));
+    },
+  };
+}

@@ -1,0 +1,369 @@
+// Incident records: opening, the auto-rollback decision, resolving, statistics, postmortem drafts. Pure: the
+// clock and the id suffix come in as arguments.
+import { TollgateError } from '../errors.ts';
+import { compare, type EffectivePolicy } from '../policy/effective.ts';
+import { AUDIT_ID, INCIDENT_ID, assertSafeName } from '../registry/names.ts';
+import {
+  API_VERSION,
+  type AuditEvent,
+  type Incident,
+  type MetricCondition,
+  type Severity,
+  type TimelineEntry,
+} from '../registry/types.ts';
+import { classifySeverity, describeCondition, metricValue } from './severity.ts';
+
+const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const seconds = (from: string, to: string): number => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+
+/** INC-YYYYMMDD-HHMMSS-<suffix>, in UTC. The suffix (4 lowercase letters or digits) is the caller's randomness. */
+export function incidentId(now: Date, suffix: string): string {
+  if (!/^[a-z0-9]{4}$/.test(suffix)) {
+    throw new TollgateError(`incident id suffix "${suffix}" must be 4 lowercase letters or digits`, {
+      fix: 'pass e.g. randomBytes(2).toString("hex")',
+    });
+  }
+  const t = iso(now);
+  return `INC-${t.slice(0, 10).replaceAll('-', '')}-${t.slice(11, 19).replaceAll(':', '')}-${suffix}`;
+}
+
+export interface OpenIncidentInput {
+  models: string[];
+  metrics: Record<string, number>;
+  alert?: string;
+  description?: string;
+  title?: string;
+  now: Date;
+  id: string;
+  policy: EffectivePolicy;
+}
+
+/** A new open incident, classified, with `detected` and `classified` on its timeline. */
+export function openIncident(input: OpenIncidentInput): Incident {
+  if (!INCIDENT_ID.test(input.id)) {
+    throw new TollgateError(`incident id "${input.id}" is not of the form INC-YYYYMMDD-HHMMSS-xxxx`, {
+      fix: 'build it with incidentId(now, suffix)',
+      field: 'id',
+    });
+  }
+  if (input.models.length === 0) {
+    throw new TollgateError('an incident needs at least one model', {
+      fix: 'pass --model NAME',
+      field: 'models',
+    });
+  }
+  const models = [...new Set(input.models.map((m) => assertSafeName('model', m)))];
+  const at = iso(input.now);
+  const { severity, explanation } = classifySeverity(input.metrics, input.policy);
+  const incident: Incident = {
+    apiVersion: API_VERSION,
+    kind: 'Incident',
+    id: input.id,
+    title: input.title ?? `${severity} on ${models.join(', ')}${input.alert ? `: ${input.alert}` : ''}`,
+    severity,
+    status: 'open',
+    models,
+    metrics: { ...input.metrics },
+    detected_at: at,
+    classified_at: at,
+    timeline: [
+      { at, event: 'detected', detail: input.alert ?? 'declared by hand' },
+      { at, event: 'classified', detail: explanation },
+    ],
+  };
+  if (input.alert !== undefined) incident.alert = input.alert;
+  if (input.description !== undefined) incident.description = input.description;
+  return incident;
+}
+
+/** A copy with `entry` appended; rollback-completed and resolved entries get their duration since detection. */
+export function appendTimeline(incident: Incident, entry: TimelineEntry): Incident {
+  const withDuration =
+    (entry.event === 'rollback-completed' || entry.event === 'resolved') && entry.duration === undefined
+      ? { ...entry, duration: seconds(incident.detected_at, entry.at) }
+      : entry;
+  return { ...incident, timeline: [...incident.timeline, withDuration] };
+}
+
+/** What the auto-rollback rule needs to know about the model's live stage, gathered by the shell. */
+export interface AutoRollbackState {
+  model: string;
+  /** Default `production`. */
+  stage?: string;
+  /** The version the stage points at now. */
+  current?: string;
+  /** A promotion pull request of this model is open or being merged. */
+  promotionInFlight: boolean;
+  /** The last move of this stage's pointer was itself a rollback. */
+  lastPointerChangeWasRollback: boolean;
+  /** The version a rollback would return to (see chooseRollbackTarget); absent when none is stable. */
+  stableTarget?: string;
+}
+
+export type AutoRollbackDecision =
+  | {
+      rollback: true;
+      model: string;
+      stage: string;
+      target: string;
+      matched: MetricCondition[];
+      entry: TimelineEntry;
+    }
+  | { rollback: false; reason: string; matched: MetricCondition[]; entry: TimelineEntry };
+
+/**
+ * Roll back automatically when any auto_rollback condition holds, unless a safety rule says no: never during a
+ * promotion of the model, never a rollback of a rollback, never without a stable version to return to.
+ */
+export function decideAutoRollback(input: {
+  incident: Incident;
+  policy: EffectivePolicy;
+  state: AutoRollbackState;
+  now: Date;
+}): AutoRollbackDecision {
+  const { incident, policy, state } = input;
+  const stage = state.stage ?? 'production';
+  const at = iso(input.now);
+  const matched = policy.incident.autoRollback.filter((c) =>
+    compare(metricValue(incident.metrics, c.metric), c.op, c.value),
+  );
+  const skip = (reason: string): AutoRollbackDecision => ({
+    rollback: false,
+    reason,
+    matched,
+    entry: { at, event: 'rollback-skipped', detail: `${state.model} ${stage}: ${reason}` },
+  });
+  if (matched.length === 0) {
+    const rules = policy.incident.autoRollback.map(describeCondition).join(', ') || 'none configured';
+    return skip(`no auto-rollback condition holds (conditions: ${rules})`);
+  }
+  if (state.promotionInFlight)
+    return skip('a promotion of this model is in flight; roll back by hand once it settles');
+  if (state.lastPointerChangeWasRollback) {
+    return skip('the last pointer change was already a rollback; never roll back a rollback automatically');
+  }
+  if (state.stableTarget === undefined)
+    return skip('no earlier version held the stage long enough to count as stable');
+  if (state.stableTarget === state.current)
+    return skip(`the stable version ${state.current} is already live`);
+  const why = matched.map(describeCondition).join('; ');
+  return {
+    rollback: true,
+    model: state.model,
+    stage,
+    target: state.stableTarget,
+    matched,
+    entry: {
+      at,
+      event: 'rollback-started',
+      detail: `automatic: ${state.model} ${stage} ${state.current ?? '(none)'} -> ${state.stableTarget} because ${why}`,
+    },
+  };
+}
+
+/** Resolved copy of an open incident, with a `resolved` entry carrying the duration since detection. */
+export function resolveIncident(incident: Incident, now: Date, note?: string): Incident {
+  if (incident.status === 'resolved') {
+    throw new TollgateError(`incident ${incident.id} was already resolved at ${incident.resolved_at}`, {
+      fix: 'add a note instead of resolving it again',
+      field: 'status',
+    });
+  }
+  const at = iso(now);
+  if (Date.parse(at) < Date.parse(incident.detected_at)) {
+    throw new TollgateError(
+      `cannot resolve ${incident.id} at ${at}, before it was detected (${incident.detected_at})`,
+    );
+  }
+  const entry: TimelineEntry = { at, event: 'resolved' };
+  if (note !== undefined) entry.detail = note;
+  return { ...appendTimeline(incident, entry), status: 'resolved', resolved_at: at };
+}
+
+export interface DurationStats {
+  count: number;
+  meanSeconds: number | null;
+  medianSeconds: number | null;
+}
+
+export interface IncidentStats {
+  total: number;
+  open: number;
+  bySeverity: Record<Severity, number>;
+  /** Detection to resolution, over resolved incidents. */
+  mttr: DurationStats;
+  /** Detection to the first completed rollback, over incidents with one. */
+  timeToRollback: DurationStats;
+}
+
+function durationStats(values: number[]): DurationStats {
+  if (values.length === 0) return { count: 0, meanSeconds: null, medianSeconds: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return {
+    count: values.length,
+    meanSeconds: values.reduce((a, b) => a + b, 0) / values.length,
+    medianSeconds: median,
+  };
+}
+
+/** Counts and mean/median durations over incidents detected at or after `since`. */
+export function incidentStats(incidents: Incident[], options: { since?: Date } = {}): IncidentStats {
+  const since = options.since?.getTime() ?? -Infinity;
+  const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
+  const bySeverity: Record<Severity, number> = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
+  const repair: number[] = [];
+  const toRollback: number[] = [];
+  for (const i of chosen) {
+    bySeverity[i.severity]++;
+    if (i.status === 'resolved' && i.resolved_at) repair.push(seconds(i.detected_at, i.resolved_at));
+    const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
+    if (rolled) toRollback.push(rolled.duration ?? seconds(i.detected_at, rolled.at));
+  }
+  return {
+    total: chosen.length,
+    open: chosen.filter((i) => i.status === 'open').length,
+    bySeverity,
+    mttr: durationStats(repair),
+    timeToRollback: durationStats(toRollback),
+  };
+}
+
+export interface GitTimelineEntry {
+  at: string;
+  sha: string;
+  subject: string;
+  trailers: Record<string, string | string[]>;
+}
+
+/** Human duration: 1h 02m 05s, 4m 10s, 12s. */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  if (h) return `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s`;
+  if (m) return `${m}m ${String(r).padStart(2, '0')}s`;
+  return `${r}s`;
+}
+
+const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+/**
+ * A markdown postmortem draft. The timeline merges the incident's own entries with the registry commits (git
+ * history) in time order; the parts only the author can write are marked `TODO(author)`.
+ */
+export function renderPostmortem(incident: Incident, gitTimeline: GitTimelineEntry[]): string {
+  const rows: { at: string; source: string; what: string }[] = [
+    ...incident.timeline.map((e) => ({
+      at: e.at,
+      source: 'incident',
+      what: `${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (after ${formatDuration(e.duration)})` : ''}`,
+    })),
+    ...gitTimeline.map((c) => {
+      const event = c.trailers['Tollgate-Event'];
+      const tag = event === undefined ? '' : ` [${Array.isArray(event) ? event.join(', ') : event}]`;
+      return { at: c.at, source: `commit ${c.sha.slice(0, 12)}`, what: `${c.subject}${tag}` };
+    }),
+  ];
+  // Stable sort by instant: entries at the same second keep incident-first, then git order.
+  rows.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const lasted = incident.resolved_at
+    ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+    : 'still open';
+  const metrics = Object.entries(incident.metrics);
+  const rb = incident.rollback;
+  const lines = [
+    `# Postmortem: ${incident.id} — ${incident.title}`,
+    '',
+    '> Draft generated by Tollgate from the incident record and git history. Sections marked TODO(author) need',
+    '> a person; everything else is a fact from the record — correct the record, not the draft.',
+    '',
+    '## Summary',
+    '',
+    `- Severity: **${incident.severity}**`,
+    `- Status: ${incident.status}`,
+    `- Models: ${incident.models.join(', ')}`,
+    `- Detected: ${incident.detected_at}`,
+    `- Resolved: ${incident.resolved_at ?? '—'} (duration: ${lasted})`,
+    ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
+    ...(rb
+      ? [
+          `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}${rb.commit ? ` (commit ${rb.commit.slice(0, 12)})` : ''}${rb.pull_request ? ` (pull request #${rb.pull_request})` : ''}`,
+        ]
+      : ['- Rollback: none recorded']),
+    '',
+    ...(incident.description ? [incident.description, ''] : []),
+    '## Impact',
+    '',
+    ...(metrics.length
+      ? [
+          '| metric | value at detection |',
+          '| --- | --- |',
+          ...metrics.map(([k, v]) => `| ${cell(k)} | ${v} |`),
+        ]
+      : ['No metrics were recorded.']),
+    '',
+    'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+    '',
+    '## Timeline (UTC)',
+    '',
+    '| time | source | event |',
+    '| --- | --- | --- |',
+    ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
+    '',
+    '## Root cause',
+    '',
+    'TODO(author): what caused it, and why it was not caught before it reached the stage.',
+    '',
+    '## Action items',
+    '',
+    '- [ ] TODO(author): action, owner, due date',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export type IncidentAuditKind = 'incident-opened' | 'incident-resolved' | 'rollback' | 'rollback-skipped';
+
+/** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
+export function incidentAuditEvent(input: {
+  incident: Incident;
+  event: IncidentAuditKind;
+  actor: string;
+  now: Date;
+  suffix: string;
+  model?: string;
+  stage?: string;
+  version?: string;
+  commit?: string;
+  pullRequest?: number;
+  details?: Record<string, unknown>;
+}): AuditEvent {
+  const at = iso(input.now);
+  const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+  const id = `${stamp}-${input.suffix}`;
+  if (!AUDIT_ID.test(id)) {
+    throw new TollgateError(
+      `audit id suffix "${input.suffix}" may hold only lowercase letters, digits, "." and "-"`,
+    );
+  }
+  const event: AuditEvent = {
+    apiVersion: API_VERSION,
+    kind: 'AuditEvent',
+    id,
+    at,
+    event: input.event,
+    actor: input.actor,
+    incident: input.incident.id,
+    details: { severity: input.incident.severity, status: input.incident.status, ...input.details },
+  };
+  const model = input.model ?? (input.incident.models.length === 1 ? input.incident.models[0] : undefined);
+  if (model !== undefined) event.model = model;
+  if (input.stage !== undefined) event.stage = input.stage;
+  if (input.version !== undefined) event.version = input.version;
+  if (input.commit !== undefined) event.commit = input.commit;
+  if (input.pullRequest !== undefined) event.pull_request = input.pullRequest;
+  return event;
+}

@@ -1,0 +1,492 @@
+// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
+// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
+// published files share one source. Property order here is the order the writer emits.
+import { API_VERSION, type Kind } from './types.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+export const KINDS: readonly Kind[] = [
+  'Policy',
+  'Model',
+  'Stages',
+  'Schedule',
+  'ModelVersion',
+  'RetrainRequest',
+  'Incident',
+  'AuditEvent',
+];
+
+export const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
+
+/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
+export const schemaFileName = (kind: Kind): string => `${kind}.schema.json`;
+
+// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
+export const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
+export const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
+export const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
+/** UTC only, so that timestamps compare as strings. */
+export const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
+export const SHA256_PATTERN = '^[0-9a-f]{64}$';
+export const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
+export const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
+export const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
+
+const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({
+  type: 'string',
+  minLength: 1,
+  description,
+  ...extra,
+});
+const name = (description: string): JsonSchema => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
+const time = (description: string): JsonSchema => ({
+  type: 'string',
+  format: 'date-time',
+  pattern: UTC_TIME_PATTERN,
+  description,
+});
+const num = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'number', description, ...extra });
+const int = (description: string, extra: JsonSchema = {}): JsonSchema => ({
+  type: 'integer',
+  description,
+  ...extra,
+});
+const bool = (description: string): JsonSchema => ({ type: 'boolean', description });
+const obj = (description: string, properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
+  type: 'object',
+  description,
+  additionalProperties: false,
+  ...(required.length > 0 ? { required } : {}),
+  properties,
+});
+const list = (description: string, items: JsonSchema, extra: JsonSchema = {}): JsonSchema => ({
+  type: 'array',
+  description,
+  items,
+  ...extra,
+});
+const ref = (def: string, description: string): JsonSchema => ({ $ref: `#/$defs/${def}`, description });
+const numberMap = (description: string): JsonSchema => ({
+  type: 'object',
+  description,
+  propertyNames: { minLength: 1 },
+  additionalProperties: { type: 'number', description: 'The value of this metric.' },
+});
+
+const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
+const CHANGE_KINDS = [
+  'stage-changed',
+  'version-added',
+  'version-changed',
+  'version-removed',
+  'version-held',
+  'version-unheld',
+  'model-added',
+  'model-changed',
+  'model-removed',
+  'policy-changed',
+];
+const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+
+const DEFS: Record<string, JsonSchema> = {
+  roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
+    description: str('What the role is for.'),
+    teams: list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
+      uniqueItems: true,
+    }),
+    users: list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
+      uniqueItems: true,
+    }),
+  }),
+  gateSpec: obj(
+    'A validation gate: the version passes when `metrics[metric] <op> threshold`.',
+    {
+      metric: str('The metric name, a key of the version `metrics`.'),
+      op: COMPARISON,
+      threshold: num('The value the metric is compared with.'),
+    },
+    ['metric', 'op', 'threshold'],
+  ),
+  metricCondition: obj(
+    'A metric condition: holds when `metrics[metric] <op> value`.',
+    {
+      metric: str('The metric name, e.g. error_rate.'),
+      op: COMPARISON,
+      value: num('The value the metric is compared with.'),
+    },
+    ['metric', 'op', 'value'],
+  ),
+  dataRef: obj(
+    'A reference to training data, recorded as lineage.',
+    {
+      uri: str('Where the data lives, e.g. s3://bucket/path.'),
+      sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+    },
+    ['uri'],
+  ),
+};
+
+function document(kind: Kind, description: string, properties: Record<string, JsonSchema>, required: string[]) {
+  const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
+  const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
+    title: `Tollgate ${kind}`,
+    description,
+    type: 'object',
+    additionalProperties: false,
+    required: ['apiVersion', 'kind', ...required],
+    properties: {
+      apiVersion: { const: API_VERSION, description: `Always \`${API_VERSION}\`.` },
+      kind: { const: kind, description: `Always \`${kind}\`.` },
+      ...properties,
+    },
+    ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]!])) } : {}),
+  };
+}
+
+const signoffRule = obj(
+  'A sign-off rule: which roles must approve a kind of registry change.',
+  {
+    name: str('Free text shown in the check summary, e.g. "production promotion".'),
+    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
+    stage: name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
+    require: list(
+      'Role names from `roles`; `model-owner` means the owners in the model.yaml.',
+      name('A role name.'),
+      { uniqueItems: true },
+    ),
+  },
+  ['name', 'change', 'require'],
+);
+
+const severityList = (severity: string) =>
+  list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+
+export const SCHEMAS: Record<Kind, JsonSchema> = {
+  Policy: document(
+    'Policy',
+    'The governance policy: roles, sign-off rules, gates, incident rules and defaults.',
+    {
+      description: str('What this policy is for.'),
+      default_branch: str('Branch whose stage pointers are live. Default main.'),
+      roles: {
+        type: 'object',
+        description: 'Role name -> who may fill it.',
+        propertyNames: { pattern: SAFE_NAME_PATTERN },
+        additionalProperties: ref('roleMembers', 'Members of this role.'),
+      },
+      signoff: obj('Sign-off rules and how approvals count.', {
+        rules: list('Sign-off rules; every rule matching a change applies.', signoffRule),
+        policy_owners: list('Roles that must approve any change to policy.yaml.', name('A role name.'), {
+          uniqueItems: true,
+        }),
+        allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
+        exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
+        allow_one_person_many_roles: bool('One person may fill several roles.'),
+        non_default_branch: {
+          enum: ['block', 'none'],
+          description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
+        },
+      }),
+      stages: obj('Stage order and promotion paths.', {
+        order: list('Stages from lowest to highest.', name('A stage name.'), { uniqueItems: true }),
+        promote_from: {
+          type: 'object',
+          description: 'stage -> stages a version must have held first.',
+          propertyNames: { pattern: SAFE_NAME_PATTERN },
+          additionalProperties: list('Stages that must come first.', name('A stage name.')),
+        },
+      }),
+      gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+      incident: obj('Incident classification and automatic rollback.', {
+        severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
+          P0: severityList('P0'),
+          P1: severityList('P1'),
+          P2: severityList('P2'),
+          P3: severityList('P3'),
+        }),
+        auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
+        emergency_push: list(
+          'Severities whose rollback may be pushed straight to the default branch.',
+          { enum: SEVERITIES, description: 'A severity.' },
+          { uniqueItems: true },
+        ),
+        notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+      }),
+      rollback: obj('Rollback behaviour.', {
+        stable_for: int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
+        forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
+      }),
+      schedule: obj('Retrain scheduler defaults.', {
+        default_interval: int('Seconds between scheduled retrains.', { minimum: 1 }),
+        cooldown_base: int('Seconds of cooldown after the first failure.', { minimum: 0 }),
+        cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
+        cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0 }),
+        pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
+        jitter: int('Spread runs by up to this many seconds.', { minimum: 0 }),
+      }),
+      state_writes: {
+        enum: ['pull-request', 'push'],
+        description: 'How state-only changes reach the default branch.',
+      },
+    },
+    ['roles'],
+  ),
+
+  Model: document(
+    'Model',
+    'A model: its owners, training command, gates and schedule settings.',
+    {
+      name: name('The model name; equals its folder name under models/.'),
+      description: str('What the model does.'),
+      owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
+      training: obj(
+        'How to train the model.',
+        {
+          command: list('argv of the training command, run without a shell.', str('One argument.'), {
+            minItems: 1,
+          }),
+          timeout: int('Seconds before the training command is stopped.', { minimum: 1 }),
+          data: ref('dataRef', 'Training data reference recorded as lineage.'),
+        },
+        ['command'],
+      ),
+      gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
+      key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
+      schedule: obj('Scheduled retraining.', {
+        enabled: bool('Whether the scheduler retrains this model.'),
+        interval: int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
+      }),
+    },
+    ['name', 'owners'],
+  ),
+
+  Stages: document(
+    'Stages',
+    'Which version serves at each stage of one model.',
+    {
+      model: name('The model; equals its folder name.'),
+      stages: {
+        type: 'object',
+        description: 'Stage name -> the version it serves.',
+        propertyNames: { pattern: SAFE_NAME_PATTERN },
+        additionalProperties: obj(
+          'A stage pointer.',
+          {
+            version: name('The version this stage serves.'),
+            weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
+          },
+          ['version'],
+        ),
+      },
+    },
+    ['model', 'stages'],
+  ),
+
+  Schedule: document(
+    'Schedule',
+    'Retrain scheduler state of one model.',
+    {
+      schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
+      model: name('The model; equals its folder name.'),
+      interval: int('Seconds between scheduled runs.', { minimum: 1 }),
+      last_run: time('When the last successful run happened.'),
+      next_run: time('When the next run is due.'),
+      updated_at: time('When this state last changed.'),
+      last_failure: time('When the last run failed.'),
+      failure_streak: int('Consecutive failed runs.', { minimum: 0 }),
+      last_failure_reason: str('Why the last run failed.'),
+      cooldown_until: time('No run before this time after a failure.'),
+      paused_until: time('The schedule is paused until this time.'),
+      paused_reason: str('Why the schedule is paused.'),
+      paused_by: str('Who paused the schedule.'),
+    },
+    ['schema_version', 'model', 'interval', 'failure_streak'],
+  ),
+
+  ModelVersion: document(
+    'ModelVersion',
+    'One trained version of a model: lineage, artifact, metrics and validation.',
+    {
+      id: name('The version id; equals the file name.'),
+      model: name('The model; equals the folder name.'),
+      created_at: time('When the version was recorded.'),
+      source: obj(
+        'The commit and workflow run that produced the version.',
+        {
+          commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
+          run_url: str('Link to the workflow run.', { format: 'uri' }),
+          workflow: str('The workflow name.'),
+          actor: str('Who started the run.'),
+        },
+        ['commit'],
+      ),
+      data: ref('dataRef', 'Training data reference.'),
+      artifact: obj(
+        'The trained artifact.',
+        {
+          uri: str('Where the artifact lives.'),
+          sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+          size: int('Size in bytes.', { minimum: 0 }),
+        },
+        ['uri', 'sha256', 'size'],
+      ),
+      metrics: numberMap('Metric name -> value measured on the evaluation set.'),
+      validation: obj(
+        "The result of the model's gates.",
+        {
+          passed: bool('True when every gate passed.'),
+          gates: list(
+            'One result per gate.',
+            obj(
+              'A gate and its result.',
+              {
+                metric: str('The metric name.'),
+                op: COMPARISON,
+                threshold: num('The value the metric is compared with.'),
+                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
+                pass: bool('Whether the gate passed.'),
+              },
+              ['metric', 'op', 'threshold', 'value', 'pass'],
+            ),
+          ),
+        },
+        ['passed', 'gates'],
+      ),
+      request: name('The RetrainRequest that produced it.'),
+      parent: name('The version it was trained to replace.'),
+      held: obj(
+        'Set by a rollback; promotion refuses a held version.',
+        {
+          reason: str('Why the version is held.'),
+          at: time('When it was held.'),
+          by: str('Who held it.'),
+          incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
+        },
+        ['reason', 'at', 'by'],
+      ),
+      drift: numberMap('Drift measure -> value.'),
+      fairness: numberMap('Fairness measure -> value.'),
+    },
+    ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation'],
+  ),
+
+  RetrainRequest: document(
+    'RetrainRequest',
+    'The lifecycle of one retrain: queued, running, completed or failed.',
+    {
+      id: name('The request id; equals the file name.'),
+      model: name('The model; equals the folder name.'),
+      status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
+      reason: str('Why the retrain was requested.'),
+      trigger: obj(
+        'What started the retrain.',
+        {
+          kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
+          actor: str('Who or what triggered it.'),
+          metrics: numberMap('Metrics that triggered the retrain.'),
+          thresholds: list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
+        },
+        ['kind', 'actor'],
+      ),
+      created_at: time('When the request was created.'),
+      started_at: time('When training started.'),
+      completed_at: time('When training finished.'),
+      run: obj('The training run.', {
+        url: str('Link to the workflow run.', { format: 'uri' }),
+        duration: num('Seconds the run took.', { minimum: 0 }),
+        command: list('argv that was run.', { type: 'string', description: 'One argument.' }),
+        exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
+      }),
+      version: name('The version it produced.'),
+      error: str('Why it failed.'),
+    },
+    ['id', 'model', 'status', 'reason', 'trigger', 'created_at'],
+  ),
+
+  Incident: document(
+    'Incident',
+    'One incident: severity, metrics, timeline and actions taken.',
+    {
+      id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
+        pattern: INCIDENT_ID_PATTERN,
+      }),
+      title: str('One line that says what happened.'),
+      severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
+      status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
+      models: list('Models affected.', name('A model name.'), { uniqueItems: true }),
+      metrics: numberMap('Metrics at detection time.'),
+      alert: str('The alert that raised it.'),
+      description: str('What is known.'),
+      detected_at: time('When it was detected.'),
+      classified_at: time('When its severity was set.'),
+      resolved_at: time('When it was resolved.'),
+      timeline: list(
+        'What happened, in order.',
+        obj(
+          'One timeline entry.',
+          {
+            at: time('When it happened.'),
+            event: {
+              enum: [
+                'detected',
+                'classified',
+                'rollback-started',
+                'rollback-completed',
+                'rollback-skipped',
+                'rollback-failed',
+                'notified',
+                'notification-failed',
+                'resolved',
+                'note',
+              ],
+              description: 'What happened.',
+            },
+            detail: str('More about it.'),
+            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
+          },
+          ['at', 'event'],
+        ),
+      ),
+      rollback: obj(
+        'The rollback taken.',
+        {
+          model: name('The model rolled back.'),
+          stage: name('The stage rolled back.'),
+          from: name('The version it served before.'),
+          to: name('The version it serves after.'),
+          commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
+          pull_request: int('The rollback pull request number.', { minimum: 1 }),
+        },
+        ['model', 'stage', 'from', 'to'],
+      ),
+    },
+    ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline'],
+  ),
+
+  AuditEvent: document(
+    'AuditEvent',
+    'One audit event; never edited once on the default branch.',
+    {
+      id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
+      at: time('When it happened.'),
+      event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
+      actor: str('Who did it.'),
+      model: name('The model concerned.'),
+      version: name('The version concerned.'),
+      stage: name('The stage concerned.'),
+      incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
+      request: name('The retrain request concerned.'),
+      pull_request: int('The pull request concerned.', { minimum: 1 }),
+      commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
+      details: { type: 'object', description: 'Anything else worth keeping.' },
+    },
+    ['id', 'at', 'event', 'actor'],
+  ),
+};
+
+/** The schema file as written to schemas/: two-space JSON with a final newline. */
+export const schemaFileText = (kind: Kind): string => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;

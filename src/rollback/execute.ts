@@ -1,0 +1,572 @@
+// The rollback shell: reads a stage pointer's history from git, reverts the commits that moved it (or, when a
+// revert conflicts, writes the previous pointer forward), marks the rolled-back version held and makes ONE
+// commit. It either commits the whole rollback or leaves HEAD, index and working tree as it found them.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { dump, load } from 'js-yaml';
+import { TollgateError } from '../errors.ts';
+import { git, runGit } from '../git/run.ts';
+import { stagesPath, versionPath } from '../registry/paths.ts';
+import type { ModelVersion } from '../registry/types.ts';
+import type { GitTimelineEntry } from '../incident/record.ts';
+import { chooseRollbackTarget, type PointerMove, type RollbackPlan } from './target.ts';
+
+const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The one place this module writes YAML; the coordinator swaps it for the registry writer. */
+export function writeYamlDocument(path: string, doc: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, dump(doc, { lineWidth: -1, noRefs: true }));
+}
+
+/** `Key: value` lines of the message's last paragraph; a key may repeat. */
+export function parseTrailers(message: string): Record<string, string[]> {
+  const paragraphs = message.trim().split(/\n\s*\n/);
+  const trailers: Record<string, string[]> = {};
+  if (paragraphs.length < 2) return trailers;
+  for (const line of paragraphs.at(-1)!.split('\n')) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$/.exec(line.trim());
+    if (m) (trailers[m[1]!] ??= []).push(m[2]!);
+  }
+  return trailers;
+}
+
+/** The version a Stages document gives `stage`, accepting `stage: v1` as well as `stage: {version: v1}`. */
+function pointerVersion(doc: unknown, stage: string): string | undefined {
+  const stages = (doc as { stages?: Record<string, unknown> } | null | undefined)?.stages;
+  if (!stages || typeof stages !== 'object' || !Object.prototype.hasOwnProperty.call(stages, stage))
+    return undefined;
+  const pointer = stages[stage];
+  if (typeof pointer === 'string') return pointer;
+  const version = (pointer as { version?: unknown } | null)?.version;
+  return typeof version === 'string' ? version : undefined;
+}
+
+function parseYaml(text: string, file: string, at: string): unknown {
+  try {
+    return load(text);
+  } catch (error) {
+    throw new TollgateError(
+      `${file} at ${at} is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      {
+        file,
+        cause: error,
+        fix: 'repair the file in a new commit; rollback reads every past version of it',
+      },
+    );
+  }
+}
+
+/** Reads many `rev:path` blobs with one `git cat-file --batch`; a missing one is undefined. */
+async function readBlobs(repoRoot: string, specs: string[]): Promise<(string | undefined)[]> {
+  if (specs.length === 0) return [];
+  const out = Buffer.from(
+    (await runGit(repoRoot, ['cat-file', '--batch'], { input: `${specs.join('\n')}\n` })).stdout,
+  );
+  const blobs: (string | undefined)[] = [];
+  let pos = 0;
+  for (let i = 0; i < specs.length; i++) {
+    const eol = out.indexOf(10, pos);
+    const header = out.subarray(pos, eol).toString('utf8');
+    pos = eol + 1;
+    const m = / blob (\d+)$/.exec(header);
+    if (!m) {
+      blobs.push(undefined);
+      continue;
+    }
+    const size = Number(m[1]);
+    blobs.push(out.subarray(pos, pos + size).toString('utf8'));
+    pos += size + 1;
+  }
+  return blobs;
+}
+
+async function assertFullHistory(repoRoot: string): Promise<void> {
+  if ((await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true') {
+    throw new TollgateError('this clone is shallow, so the stage pointer history is incomplete', {
+      fix: 'check out with `fetch-depth: 0` (actions/checkout), or run `git fetch --unshallow`',
+    });
+  }
+}
+
+/**
+ * Every commit on `ref`'s first-parent line that changed `stage`'s version in `stagesFilePath` (repo-relative),
+ * oldest first. Merges appear as the merge commit (promotion pull requests), squash merges as plain commits.
+ */
+export async function pointerHistory(
+  repoRoot: string,
+  ref: string,
+  stagesFilePath: string,
+  stage: string,
+): Promise<PointerMove[]> {
+  await assertFullHistory(repoRoot);
+  const log = await git(repoRoot, [
+    'log',
+    '--first-parent',
+    '--format=%H%x1f%ct%x1f%P%x1f%B%x1e',
+    ref,
+    '--',
+    stagesFilePath,
+  ]);
+  const commits = log
+    .split('\x1e')
+    .map((r) => r.replace(/^\n/, ''))
+    .filter((r) => r.length > 0)
+    .map((r) => {
+      const [sha = '', ct = '0', parents = '', message = ''] = r.split('\x1f');
+      return {
+        sha,
+        at: iso(new Date(Number(ct) * 1000)),
+        parents: parents.split(' ').filter(Boolean),
+        message,
+      };
+    })
+    .reverse();
+  if (commits.length === 0) return [];
+  const oldest = commits[0]!;
+  const specs = commits.map((c) => `${c.sha}:${stagesFilePath}`);
+  if (oldest.parents.length) specs.push(`${oldest.parents[0]}:${stagesFilePath}`);
+  const blobs = await readBlobs(repoRoot, specs);
+  const versionAt = (i: number, at: string): string | undefined => {
+    const text = blobs[i];
+    return text === undefined ? undefined : pointerVersion(parseYaml(text, stagesFilePath, at), stage);
+  };
+  let previous = oldest.parents.length ? versionAt(commits.length, `${oldest.sha}^`) : undefined;
+  const moves: PointerMove[] = [];
+  commits.forEach((c, i) => {
+    const version = versionAt(i, c.sha);
+    if (version === previous) return;
+    const trailers = parseTrailers(c.message);
+    const subject = c.message.split('\n', 1)[0] ?? '';
+    const move: PointerMove = {
+      sha: c.sha,
+      at: c.at,
+      isMerge: c.parents.length > 1,
+      isRollback:
+        (trailers['Tollgate-Event'] ?? []).includes('rollback') ||
+        subject.startsWith('Revert "') ||
+        /^This reverts commit [0-9a-f]{7,}/m.test(c.message),
+    };
+    if (previous !== undefined) move.from = previous;
+    if (version !== undefined) move.to = version;
+    const pr =
+      trailers['Pull-Request']?.[0]?.match(/(\d+)/)?.[1] ??
+      /^Merge pull request #(\d+)/.exec(subject)?.[1] ??
+      /\(#(\d+)\)$/.exec(subject)?.[1];
+    if (pr !== undefined) move.pullRequest = Number(pr);
+    moves.push(move);
+    previous = version;
+  });
+  return moves;
+}
+
+export interface ApplyRollbackOptions {
+  incident?: string;
+  /** Who asked for it (login or `tollgate-bot`); recorded on the held mark and as Requested-By. */
+  by: string;
+  now: Date;
+  forwardFixOnConflict: boolean;
+  /** The registry folder, repo-relative. Default `registry`. */
+  registryDir?: string;
+  /** Why, for the held mark; default names the incident or says "rolled back". */
+  reason?: string;
+}
+
+export interface RollbackResult {
+  commit: string;
+  mode: 'revert' | 'forward-fix';
+  /** Commits reverted (mode revert), newest first. */
+  reverted: string[];
+  /** Why the revert was not used (mode forward-fix). */
+  forwardFixReason?: string;
+  /** The version marked held, when its version file existed. */
+  held?: string;
+}
+
+const SINGLE_LINE = /^[^\r\n]{1,200}$/;
+
+/**
+ * Applies `plan` as one commit on the current branch. Reverts the plan's commits newest first (`-m 1` for merges)
+ * and checks the result moved only this stage's pointer, to the target. If a revert conflicts or changes anything
+ * else, it is abandoned and, when allowed, the target is written forward instead. On any failure HEAD, index and
+ * working tree are reset to where they were.
+ */
+export async function applyRollback(
+  repoRoot: string,
+  plan: RollbackPlan,
+  options: ApplyRollbackOptions,
+): Promise<RollbackResult> {
+  for (const [field, value] of Object.entries({
+    by: options.by,
+    incident: options.incident,
+    reason: options.reason,
+  })) {
+    if (value !== undefined && !SINGLE_LINE.test(value)) {
+      throw new TollgateError(`rollback ${field} must be one line of at most 200 characters`, { field });
+    }
+  }
+  const registryDir = options.registryDir ?? 'registry';
+  const stagesFile = `${registryDir}/${stagesPath(plan.model)}`;
+  const targetFile = `${registryDir}/${versionPath(plan.model, plan.target)}`;
+  const heldFile =
+    plan.current === undefined ? undefined : `${registryDir}/${versionPath(plan.model, plan.current)}`;
+
+  const dirty = await git(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
+  if (dirty) {
+    throw new TollgateError(
+      'the working tree has uncommitted changes; a rollback must start from a clean checkout',
+      {
+        fix: 'commit or stash them (`git stash`), then run the rollback again',
+      },
+    );
+  }
+  const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+  if ((await runGit(repoRoot, ['cat-file', '-e', `HEAD:${targetFile}`], { okCodes: [1, 128] })).code !== 0) {
+    throw new TollgateError(`${plan.model} ${plan.target} has no version file at HEAD`, {
+      file: targetFile,
+      fix: 'a rollback target must still be recorded in the registry; restore its version file first',
+    });
+  }
+  const newest = plan.commitsToRevert[0];
+  if (newest !== undefined) {
+    const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', newest, 'HEAD'], {
+      okCodes: [1],
+    });
+    if (ancestor.code !== 0) {
+      throw new TollgateError(`commit ${newest.slice(0, 12)} of the plan is not in this branch's history`, {
+        fix: 'plan the rollback from the branch you are on (pull first)',
+      });
+    }
+  }
+  const origStages = parseYaml(await git(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
+
+  const restore = async (): Promise<void> => {
+    await runGit(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
+    await git(repoRoot, ['reset', '-q', '--hard', orig]);
+  };
+
+  try {
+    let mode: RollbackResult['mode'] = 'revert';
+    let forwardFixReason: string | undefined;
+    if (plan.commitsToRevert.length === 0) {
+      mode = 'forward-fix';
+      forwardFixReason = 'no commit to revert';
+    } else {
+      const why = await revertAll(repoRoot, plan, stagesFile, orig, origStages);
+      if (why !== undefined) {
+        await restore();
+        if (!options.forwardFixOnConflict) {
+          throw new TollgateError(
+            `cannot roll back ${plan.model} ${plan.stage} by revert: ${why}; nothing was changed`,
+            {
+              fix: 'allow a forward fix (rollback.forward_fix_on_conflict: true) or move the pointer in a pull request',
+            },
+          );
+        }
+        mode = 'forward-fix';
+        forwardFixReason = why;
+      }
+    }
+    if (mode === 'forward-fix') writeForward(join(repoRoot, stagesFile), plan, origStages);
+
+    let held: string | undefined;
+    if (heldFile !== undefined && plan.current !== undefined) {
+      const path = join(repoRoot, heldFile);
+      let text: string | undefined;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        text = undefined; // no version file to mark: the rollback itself still matters more
+      }
+      if (text !== undefined) {
+        const doc = parseYaml(text, heldFile, 'HEAD') as ModelVersion;
+        doc.held = {
+          reason:
+            options.reason ?? (options.incident ? `rolled back for ${options.incident}` : 'rolled back'),
+          at: iso(options.now),
+          by: options.by,
+        };
+        if (options.incident !== undefined) doc.held.incident = options.incident;
+        writeYamlDocument(path, doc);
+        held = plan.current;
+      }
+    }
+    await git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
+    const reverted = mode === 'revert' ? plan.commitsToRevert : [];
+    const message = rollbackMessage(plan, options, mode, reverted, forwardFixReason, held);
+    const date = iso(options.now);
+    await git(repoRoot, ['commit', '-q', '-F', '-'], {
+      input: message,
+      env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    });
+    const commit = await git(repoRoot, ['rev-parse', 'HEAD']);
+    const result: RollbackResult = { commit, mode, reverted };
+    if (forwardFixReason !== undefined) result.forwardFixReason = forwardFixReason;
+    if (held !== undefined) result.held = held;
+    return result;
+  } catch (error) {
+    await restore();
+    throw error;
+  }
+}
+
+/** Reverts newest first into the index; undefined when the result is exactly the expected pointer move. */
+async function revertAll(
+  repoRoot: string,
+  plan: RollbackPlan,
+  stagesFile: string,
+  orig: string,
+  origStages: unknown,
+): Promise<string | undefined> {
+  const parents = await git(repoRoot, [
+    'rev-list',
+    '--no-walk=unsorted',
+    '--parents',
+    ...plan.commitsToRevert,
+  ]);
+  const isMerge = new Map(parents.split('\n').map((l) => [l.split(' ')[0]!, l.split(' ').length > 2]));
+  for (const sha of plan.commitsToRevert) {
+    const args = ['revert', '--no-commit', '--no-edit', ...(isMerge.get(sha) ? ['-m', '1'] : []), sha];
+    const r = await runGit(repoRoot, args, { okCodes: [1] });
+    if (r.code !== 0) return `reverting ${sha.slice(0, 12)} conflicts`;
+  }
+  const changed = (await git(repoRoot, ['diff', '--cached', '--name-only', orig]))
+    .split('\n')
+    .filter(Boolean);
+  const others = changed.filter((f) => f !== stagesFile);
+  if (others.length) return `reverting would also change ${others.join(', ')}`;
+  const after = parseYaml(await git(repoRoot, ['show', `:${stagesFile}`]), stagesFile, 'the index');
+  const version = pointerVersion(after, plan.stage);
+  if (version !== plan.target)
+    return `reverting leaves ${plan.stage} at ${version ?? 'nothing'}, not ${plan.target}`;
+  const strip = (doc: unknown) => {
+    const copy = structuredClone(doc) as { stages?: Record<string, unknown> };
+    if (copy?.stages) delete copy.stages[plan.stage];
+    return copy;
+  };
+  if (!isDeepStrictEqual(strip(after), strip(origStages))) {
+    return `reverting would also change other entries of ${stagesFile}`;
+  }
+  return undefined;
+}
+
+/** Sets only this stage's version, keeping the pointer's other fields and the rest of the file. */
+function writeForward(path: string, plan: RollbackPlan, origStages: unknown): void {
+  const doc = structuredClone(origStages) as { stages?: Record<string, unknown> };
+  if (!doc || typeof doc !== 'object' || !doc.stages || typeof doc.stages !== 'object') {
+    throw new TollgateError(`${path} has no stages map to write ${plan.target} into`, { field: 'stages' });
+  }
+  const pointer = doc.stages[plan.stage];
+  doc.stages[plan.stage] =
+    pointer && typeof pointer === 'object' ? { ...pointer, version: plan.target } : { version: plan.target };
+  writeYamlDocument(path, doc);
+}
+
+function rollbackMessage(
+  plan: RollbackPlan,
+  options: ApplyRollbackOptions,
+  mode: RollbackResult['mode'],
+  reverted: string[],
+  forwardFixReason: string | undefined,
+  held: string | undefined,
+): string {
+  const body =
+    mode === 'revert'
+      ? `Reverted ${reverted.length} commit(s) that moved the pointer after ${plan.target} became current at ${plan.since}.`
+      : `Wrote ${plan.target} forward into the pointer (${forwardFixReason}).`;
+  const trailers = [
+    'Tollgate-Event: rollback',
+    `Model: ${plan.model}`,
+    `Stage: ${plan.stage}`,
+    `Version: ${plan.target}`,
+    ...(plan.current !== undefined ? [`From: ${plan.current}`] : []),
+    ...(options.incident !== undefined ? [`Incident: ${options.incident}`] : []),
+    `Requested-By: ${options.by}`,
+    `Rollback-Mode: ${mode}`,
+    ...reverted.map((sha) => `Reverts: ${sha}`),
+  ];
+  return [
+    `Roll back ${plan.model} ${plan.stage} from ${plan.current ?? '(none)'} to ${plan.target}`,
+    '',
+    body,
+    ...(held ? [`Marked ${plan.model} ${held} held.`] : []),
+    '',
+    ...trailers,
+    '',
+  ].join('\n');
+}
+
+/** Versions of `model` whose file at `ref` carries a `held` mark. */
+export async function heldVersions(
+  repoRoot: string,
+  ref: string,
+  model: string,
+  registryDir = 'registry',
+): Promise<string[]> {
+  const dir = `${registryDir}/${stagesPath(model).replace(/stages\.yaml$/, 'versions')}`;
+  const files = (await git(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
+    .split('\n')
+    .filter((f) => f.endsWith('.yaml'));
+  const blobs = await readBlobs(
+    repoRoot,
+    files.map((f) => `${ref}:${f}`),
+  );
+  const held: string[] = [];
+  files.forEach((file, i) => {
+    const doc =
+      blobs[i] === undefined ? undefined : (parseYaml(blobs[i]!, file, ref) as Partial<ModelVersion> | null);
+    if (doc?.held) held.push(typeof doc.id === 'string' ? doc.id : file.replace(/^.*\/|\.yaml$/g, ''));
+  });
+  return held.sort();
+}
+
+export interface PlanRollbackInput {
+  model: string;
+  /** Default `production`. */
+  stage?: string;
+  to?: string;
+  stableFor: number;
+  now: Date;
+  /** Default `HEAD`. */
+  ref?: string;
+  registryDir?: string;
+}
+
+/** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
+export async function planRollback(
+  repoRoot: string,
+  input: PlanRollbackInput,
+): Promise<{ plan: RollbackPlan; history: PointerMove[] }> {
+  const ref = input.ref ?? 'HEAD';
+  const stage = input.stage ?? 'production';
+  const registryDir = input.registryDir ?? 'registry';
+  const stagesFile = `${registryDir}/${stagesPath(input.model)}`;
+  const [text] = await readBlobs(repoRoot, [`${ref}:${stagesFile}`]);
+  if (text === undefined) {
+    throw new TollgateError(`model ${input.model} has no stages file at ${ref}`, {
+      file: stagesFile,
+      fix: 'check the model name (`tollgate status`)',
+    });
+  }
+  const current = pointerVersion(parseYaml(text, stagesFile, ref), stage);
+  const [history, held] = await Promise.all([
+    pointerHistory(repoRoot, ref, stagesFile, stage),
+    heldVersions(repoRoot, ref, input.model, registryDir),
+  ]);
+  const plan = chooseRollbackTarget({
+    model: input.model,
+    stage,
+    history,
+    current,
+    stableFor: input.stableFor,
+    now: input.now,
+    held,
+    ...(input.to !== undefined ? { to: input.to } : {}),
+  });
+  return { plan, history };
+}
+
+/** Registry commits on `ref`'s first-parent line between two instants, oldest first, for a postmortem. */
+export async function registryTimeline(
+  repoRoot: string,
+  input: { ref?: string; since: string; until?: string; paths?: string[] },
+): Promise<GitTimelineEntry[]> {
+  const args = ['log', '--first-parent', '--format=%H%x1f%cI%x1f%B%x1e', `--since=${input.since}`];
+  if (input.until !== undefined) args.push(`--until=${input.until}`);
+  args.push(input.ref ?? 'HEAD', '--', ...(input.paths ?? ['registry']));
+  return (await git(repoRoot, args))
+    .split('\x1e')
+    .map((r) => r.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((r) => {
+      const [sha = '', at = '', message = ''] = r.split('\x1f');
+      const trailers = Object.fromEntries(
+        Object.entries(parseTrailers(message)).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]),
+      );
+      return { at: iso(new Date(at)), sha, subject: message.split('\n', 1)[0] ?? '', trailers };
+    })
+    .reverse();
+}
+
+/**
+ * Removes the held mark from a version in ONE commit (`Tollgate-Event: unhold`). The change is a reviewed one
+ * (`version-unheld` needs sign-offs by default), so make it on a branch and open a pull request.
+ */
+export async function unholdVersion(
+  repoRoot: string,
+  input: { model: string; version: string; by: string; now: Date; reason: string; registryDir?: string },
+): Promise<{ commit: string; was: NonNullable<ModelVersion['held']> }> {
+  for (const [field, value] of Object.entries({ by: input.by, reason: input.reason })) {
+    if (!SINGLE_LINE.test(value))
+      throw new TollgateError(`unhold ${field} must be one line of at most 200 characters`);
+  }
+  const file = `${input.registryDir ?? 'registry'}/${versionPath(input.model, input.version)}`;
+  if (await git(repoRoot, ['status', '--porcelain', '--untracked-files=no'])) {
+    throw new TollgateError('the working tree has uncommitted changes', {
+      fix: 'commit or stash them first',
+    });
+  }
+  let text: string;
+  try {
+    text = readFileSync(join(repoRoot, file), 'utf8');
+  } catch {
+    throw new TollgateError(`${input.model} has no version ${input.version}`, { file });
+  }
+  const doc = parseYaml(text, file, 'the working tree') as ModelVersion;
+  if (!doc?.held) {
+    throw new TollgateError(`${input.model} ${input.version} is not held`, { file, field: 'held' });
+  }
+  const was = doc.held;
+  delete doc.held;
+  writeYamlDocument(join(repoRoot, file), doc);
+  const message = [
+    `Unhold ${input.model} ${input.version}`,
+    '',
+    `${input.reason}`,
+    `It was held since ${was.at} by ${was.by}: ${was.reason}.`,
+    '',
+    'Tollgate-Event: unhold',
+    `Model: ${input.model}`,
+    `Version: ${input.version}`,
+    ...(was.incident ? [`Incident: ${was.incident}`] : []),
+    `Requested-By: ${input.by}`,
+    '',
+  ].join('\n');
+  const date = iso(input.now);
+  try {
+    await git(repoRoot, ['add', '--', file]);
+    await git(repoRoot, ['commit', '-q', '-F', '-'], {
+      input: message,
+      env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    });
+  } catch (error) {
+    await git(repoRoot, ['reset', '-q', '--hard', 'HEAD']);
+    throw error;
+  }
+  return { commit: await git(repoRoot, ['rev-parse', 'HEAD']), was };
+}
+
+/**
+ * Commits exactly `files` (repo-relative, already written) with `message`, dated `now`; undoes the staging on
+ * failure. Stands in for the project's one commit function until the coordinator swaps it in.
+ */
+export async function commitFiles(
+  repoRoot: string,
+  files: string[],
+  message: string,
+  now: Date,
+): Promise<string> {
+  const date = iso(now);
+  try {
+    await git(repoRoot, ['add', '--', ...files]);
+    await git(repoRoot, ['commit', '-q', '-F', '-', '--', ...files], {
+      input: message,
+      env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    });
+  } catch (error) {
+    await runGit(repoRoot, ['reset', '-q', '--', ...files], { okCodes: [1, 128] });
+    throw error;
+  }
+  return git(repoRoot, ['rev-parse', 'HEAD']);
+}

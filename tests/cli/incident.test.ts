@@ -1,0 +1,155 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import type { Incident, Stages } from '../../src/registry/types.ts';
+import { hours, makeRepo, stagesYaml, versionYaml, type TestRepo } from '../rollback/repo.ts';
+
+const STAGES = 'registry/models/fraud/stages.yaml';
+const repos: TestRepo[] = [];
+afterEach(() => {
+  repos.splice(0).forEach((r) => r.remove());
+  vi.restoreAllMocks();
+});
+
+async function fixture(): Promise<TestRepo> {
+  const r = await makeRepo();
+  repos.push(r);
+  for (const v of ['v1', 'v2', 'v3'])
+    r.write(`registry/models/fraud/versions/${v}.yaml`, versionYaml('fraud', v));
+  r.write(STAGES, stagesYaml('fraud', { production: 'v1' }));
+  await r.commit('Add fraud', 0);
+  r.write(STAGES, stagesYaml('fraud', { production: 'v2' }));
+  await r.commit('Promote v2 (#2)', 48);
+  r.write(STAGES, stagesYaml('fraud', { production: 'v3' }));
+  await r.commit('Promote v3 (#3)', 100);
+  return r;
+}
+
+async function cli(args: string[], atHours: number): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  const env = { ...process.env, TOLLGATE_NOW: hours(atHours).toISOString(), GITHUB_ACTOR: 'oncall' };
+  const code = await main(args, env);
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+const incidents = (r: TestRepo) =>
+  readdirSync(join(r.dir, 'registry/incidents')).filter((f) => f.endsWith('.yaml'));
+
+describe('tollgate incident', () => {
+  it('opens a P0, rolls back automatically, resolves, reports stats and drafts a postmortem', async () => {
+    const r = await fixture();
+    const opened = await cli(
+      [
+        '-C',
+        r.dir,
+        'incident',
+        'open',
+        '--model',
+        'fraud',
+        '--metric',
+        'error_rate=0.7',
+        '--alert',
+        'errors',
+        '--auto-rollback',
+      ],
+      101,
+    );
+    expect(opened.err).toBe('');
+    expect(opened.out).toMatch(/^INC-20261105-050000-[0-9a-f]{4}: P0 — P0 because error_rate = 0.7/);
+    expect(opened.out).toContain('automatic: fraud production v3 -> v2');
+    expect((load(readFileSync(join(r.dir, STAGES), 'utf8')) as Stages).stages.production!.version).toBe('v2');
+    const [file] = incidents(r);
+    const id = file!.replace(/\.yaml$/, '');
+    const incident = load(readFileSync(join(r.dir, 'registry/incidents', file!), 'utf8')) as Incident;
+    expect(incident.timeline.map((e) => e.event)).toEqual([
+      'detected',
+      'classified',
+      'rollback-started',
+      'rollback-completed',
+    ]);
+    expect(incident.rollback).toMatchObject({ model: 'fraud', stage: 'production', from: 'v3', to: 'v2' });
+    expect(await r.git(['log', '-2', '--format=%s'])).toMatch(
+      /^Open incident INC-.*\nRoll back fraud production from v3 to v2$/,
+    );
+
+    const resolved = await cli(['-C', r.dir, 'incident', 'resolve', id, '--note', 'recovered'], 102.5);
+    expect(resolved.out).toContain(`resolved ${id} after 1h 30m 00s`);
+
+    const stats = await cli(['-C', r.dir, 'incident', 'stats', '--format', 'json'], 103);
+    expect(JSON.parse(stats.out)).toMatchObject({
+      total: 1,
+      open: 0,
+      mttr: { meanSeconds: 5400 },
+      bySeverity: { P0: 1 },
+    });
+
+    const pm = await cli(['-C', r.dir, 'incident', 'postmortem', id, '--write'], 103);
+    expect(pm.out).toContain(`registry/incidents/${id}.postmortem.md`);
+    const md = readFileSync(join(r.dir, `registry/incidents/${id}.postmortem.md`), 'utf8');
+    expect(md).toContain('Promote v3 (#3)');
+    expect(md).toContain('Roll back fraud production from v3 to v2 [rollback]');
+    expect(md).toContain('TODO(author)');
+  });
+
+  it('refuses to roll back automatically during a promotion, and records why', async () => {
+    const r = await fixture();
+    const opened = await cli(
+      [
+        '-C',
+        r.dir,
+        'incident',
+        'open',
+        '--model',
+        'fraud',
+        '--metric',
+        'error_rate=0.7',
+        '--auto-rollback',
+        '--promotion-in-flight',
+      ],
+      101,
+    );
+    expect(opened.out).toContain('promotion of this model is in flight');
+    expect((load(readFileSync(join(r.dir, STAGES), 'utf8')) as Stages).stages.production!.version).toBe('v3');
+    const incident = load(
+      readFileSync(join(r.dir, 'registry/incidents', incidents(r)[0]!), 'utf8'),
+    ) as Incident;
+    expect(incident.timeline.at(-1)).toMatchObject({ event: 'rollback-skipped' });
+  });
+
+  it('records a rollback made by hand on the incident, for time-to-rollback', async () => {
+    const r = await fixture();
+    await cli(['-C', r.dir, 'incident', 'open', '--model', 'fraud', '--metric', 'error_rate=0.2'], 101);
+    const id = incidents(r)[0]!.replace(/\.yaml$/, '');
+    const rolled = await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', id], 101.25);
+    expect(rolled.code).toBe(0);
+    const incident = load(readFileSync(join(r.dir, `registry/incidents/${id}.yaml`), 'utf8')) as Incident;
+    expect(incident.timeline.at(-1)).toMatchObject({ event: 'rollback-completed', duration: 900 });
+    expect(incident.rollback).toMatchObject({ from: 'v3', to: 'v2' });
+    const stats = await cli(['-C', r.dir, 'incident', 'stats', '--format', 'json'], 102);
+    expect(JSON.parse(stats.out).timeToRollback).toEqual({ count: 1, meanSeconds: 900, medianSeconds: 900 });
+    expect(await r.git(['status', '--porcelain'])).toBe('');
+  });
+
+  it('explains a bad metric and writes nothing on --dry-run', async () => {
+    const r = await fixture();
+    const bad = await cli(
+      ['-C', r.dir, 'incident', 'open', '--model', 'fraud', '--metric', 'error_rate=high'],
+      101,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('metric "error_rate=high": value "high" is not a finite number');
+    const dry = await cli(
+      ['-C', r.dir, 'incident', 'open', '--model', 'fraud', '--metric', 'accuracy_drop=0.06', '--dry-run'],
+      101,
+    );
+    expect(dry.out).toContain('P3');
+    expect(dry.out).toContain('dry run');
+    expect(await r.git(['status', '--porcelain'])).toBe('');
+  });
+});

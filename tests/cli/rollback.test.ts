@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import type { ModelVersion } from '../../src/registry/types.ts';
+import { hours, makeRepo, stagesYaml, versionYaml, type TestRepo } from '../rollback/repo.ts';
+
+const STAGES = 'registry/models/fraud/stages.yaml';
+const repos: TestRepo[] = [];
+afterEach(() => {
+  repos.splice(0).forEach((r) => r.remove());
+  vi.restoreAllMocks();
+});
+
+async function fixture(): Promise<TestRepo> {
+  const r = await makeRepo();
+  repos.push(r);
+  for (const v of ['v1', 'v2', 'v3'])
+    r.write(`registry/models/fraud/versions/${v}.yaml`, versionYaml('fraud', v));
+  r.write(STAGES, stagesYaml('fraud', { production: 'v1' }));
+  await r.commit('Add fraud', 0);
+  r.write(STAGES, stagesYaml('fraud', { production: 'v2' }));
+  await r.commit('Promote v2 (#2)', 48);
+  r.write(STAGES, stagesYaml('fraud', { production: 'v3' }));
+  await r.commit('Promote v3 (#3)', 100);
+  return r;
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  const env = { ...process.env, TOLLGATE_NOW: hours(101).toISOString(), GITHUB_ACTOR: 'oncall' };
+  const code = await main(args, env);
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+describe('tollgate rollback', () => {
+  it('shows the plan on --dry-run and writes nothing', async () => {
+    const r = await fixture();
+    const head = await r.git(['rev-parse', 'HEAD']);
+    const { code, out } = await cli(['-C', r.dir, 'rollback', 'fraud', '--dry-run']);
+    expect(code).toBe(0);
+    expect(out).toContain('fraud production: v3 -> v2 (dry run: nothing written)');
+    expect(out).toContain('held production for 52h 00m 00s');
+    expect(out).toMatch(
+      /would revert 1 commit\(s\), newest first:\n {4}[0-9a-f]{12} {2}2026-11-05T04:00:00Z {2}v2 -> v3 {2}#3/,
+    );
+    expect(out).toContain('would mark fraud v3 held');
+    expect(await r.git(['rev-parse', 'HEAD'])).toBe(head);
+  });
+
+  it('rolls back, records the incident and actor, and then unholds', async () => {
+    const r = await fixture();
+    const rolled = await cli([
+      '-C',
+      r.dir,
+      'rollback',
+      'fraud',
+      '--incident',
+      'INC-20261105-050000-ab12',
+      '--format',
+      'json',
+    ]);
+    expect(rolled.code).toBe(0);
+    const report = JSON.parse(rolled.out);
+    expect(report).toMatchObject({
+      dryRun: false,
+      plan: { target: 'v2' },
+      result: { mode: 'revert', held: 'v3' },
+    });
+    const v3 = load(
+      readFileSync(join(r.dir, 'registry/models/fraud/versions/v3.yaml'), 'utf8'),
+    ) as ModelVersion;
+    expect(v3.held).toMatchObject({ by: 'oncall', incident: 'INC-20261105-050000-ab12' });
+
+    const again = await cli(['-C', r.dir, 'rollback', 'fraud', '--to', 'v3']);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('fraud v3 is held');
+    expect(again.err).toContain('tollgate unhold fraud v3');
+
+    const unheld = await cli([
+      '-C',
+      r.dir,
+      'unhold',
+      'fraud',
+      'v3',
+      '--reason',
+      'fixed the feature pipeline',
+    ]);
+    expect(unheld.code).toBe(0);
+    expect(unheld.out).toContain('unheld fraud v3');
+    const after = load(
+      readFileSync(join(r.dir, 'registry/models/fraud/versions/v3.yaml'), 'utf8'),
+    ) as ModelVersion;
+    expect(after.held).toBeUndefined();
+    expect((await r.git(['log', '-1', '--format=%(trailers:key=Tollgate-Event,valueonly)'])).trim()).toBe(
+      'unhold',
+    );
+  });
+
+  it('explains bad input', async () => {
+    const r = await fixture();
+    expect((await cli(['-C', r.dir, 'rollback'])).err).toContain('exactly one model name');
+    expect((await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', 'x'])).err).toContain(
+      'not an incident id',
+    );
+    expect((await cli(['-C', r.dir, 'rollback', 'nosuch'])).err).toContain('model nosuch has no stages file');
+    expect((await cli(['-C', r.dir, 'rollback', 'fraud', '--to', 'v9'])).err).toContain(
+      'v9 never held production',
+    );
+    expect((await cli(['-C', r.dir, 'unhold', 'fraud', 'v1', '--reason', 'x'])).err).toContain(
+      'fraud v1 is not held',
+    );
+  });
+
+  it('uses stable_for from the policy', async () => {
+    const r = await fixture();
+    r.write(
+      'registry/policy.yaml',
+      'apiVersion: tollgate/v1\nkind: Policy\nroles: {}\nrollback:\n  stable_for: 360000\n',
+    );
+    await r.commit('Policy', 100.5);
+    const { err, code } = await cli(['-C', r.dir, 'rollback', 'fraud', '--dry-run']);
+    expect(code).toBe(2);
+    expect(err).toContain('none held it for 360000 s');
+  });
+});

@@ -1,0 +1,61 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+
+let dir: string;
+let out: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  await cp(join(import.meta.dirname, '..', '..', 'registry'), join(dir, 'registry'), { recursive: true });
+  out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const run = (...args: string[]) => main(['-C', dir, '--registry', 'registry', 'validate', ...args], {});
+
+describe('tollgate validate', () => {
+  it('exits 0 on the example registry', async () => {
+    expect(await run()).toBe(0);
+    expect(out).toMatch(/^0 error\(s\), 0 warning\(s\) in 28 registry file\(s\)\n$/);
+  });
+
+  it('exits 1 and prints file:line with a fix', async () => {
+    const stages = join(dir, 'registry/models/fraud-detector/stages.yaml');
+    await writeFile(
+      stages,
+      'apiVersion: tollgate/v1\nkind: Stages\nmodel: fraud-detector\nstages:\n  production:\n    version: v9\n',
+    );
+    expect(await run('registry/models/fraud-detector/stages.yaml')).toBe(1);
+    expect(out).toContain(
+      'models/fraud-detector/stages.yaml:6: error: stage production points to version v9',
+    );
+    expect(out).toContain('fix: ');
+  });
+
+  it('prints JSON with --format json', async () => {
+    await writeFile(
+      join(dir, 'registry/policy.yaml'),
+      'apiVersion: tollgate/v1\nkind: Policy\nroles: {}\nextra: 1\n',
+    );
+    expect(await run('--format', 'json', 'registry/policy.yaml')).toBe(1);
+    const report = JSON.parse(out);
+    expect(report).toMatchObject({ files: 1, errors: 1, warnings: 0 });
+    expect(report.problems[0]).toMatchObject({ file: 'policy.yaml', line: 4, field: 'extra' });
+  });
+
+  it('refuses a path outside the registry', async () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await run('package.json')).toBe(2);
+    expect(String(err.mock.calls[0]?.[0])).toContain('outside the registry');
+  });
+});

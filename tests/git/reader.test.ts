@@ -1,0 +1,83 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { gitTreeReader, workingTreeReader } from '../../src/git/reader.ts';
+import { cleanupRepos, makeRepo } from './repo-fixture.ts';
+
+afterAll(cleanupRepos);
+
+describe('gitTreeReader', () => {
+  it('lists and reads registry files at a ref, byte for byte', async () => {
+    const repo = await makeRepo({
+      'registry/policy.yaml': 'kind: Policy\n',
+      'registry/models/fraud/model.yaml': 'name: fraud — ünïcode\n',
+      'outside.txt': 'x',
+    });
+    const first = await repo.head();
+    repo.writeFiles({ 'registry/policy.yaml': 'kind: Policy # changed\n' });
+    await repo.commitAll('change');
+    const reader = gitTreeReader(repo.dir, first);
+    expect(reader.label).toBe(first);
+    expect(await reader.list('')).toEqual(['models/fraud/model.yaml', 'policy.yaml']);
+    expect(await reader.list('models')).toEqual(['models/fraud/model.yaml']);
+    expect((await reader.read('policy.yaml'))?.toString()).toBe('kind: Policy\n');
+    expect((await reader.read('models/fraud/model.yaml'))?.toString()).toBe('name: fraud — ünïcode\n');
+    expect(await reader.read('missing.yaml')).toBeUndefined();
+  });
+
+  it('reads many files in one batch', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++)
+      files[`registry/audit/2026/01/${String(i).padStart(4, '0')}.yaml`] = `id: ${i}\n`;
+    const repo = await makeRepo(files);
+    const reader = gitTreeReader(repo.dir, 'HEAD');
+    const paths = await reader.list('audit');
+    const contents = await Promise.all(paths.map((p) => reader.read(p)));
+    expect(contents.map((c) => c?.toString())).toEqual(paths.map((_, i) => `id: ${i}\n`));
+  });
+
+  it('reads one after another, large and binary files exact, and again after close', async () => {
+    const big = 'x'.repeat(300_000) + '\n';
+    const repo = await makeRepo({
+      'registry/big.yaml': big,
+      'registry/a.yaml': 'a\n',
+      'registry/b.yaml': 'b\n',
+    });
+    const reader = gitTreeReader(repo.dir, 'HEAD');
+    expect((await reader.read('a.yaml'))?.toString()).toBe('a\n');
+    expect((await reader.read('big.yaml'))?.toString()).toBe(big);
+    expect((await reader.read('b.yaml'))?.toString()).toBe('b\n');
+    reader.close();
+    expect((await reader.read('a.yaml'))?.toString()).toBe('a\n');
+    reader.close();
+  });
+
+  it('refuses a symbolic link instead of following it', async () => {
+    const repo = await makeRepo({ 'secret.txt': 'secret', 'registry/policy.yaml': 'p' });
+    repo.symlink('registry/models/fraud/model.yaml', '../../../secret.txt');
+    await repo.commitAll('link');
+    const reader = gitTreeReader(repo.dir, 'HEAD');
+    expect(await reader.list('')).toContain('models/fraud/model.yaml');
+    await expect(reader.read('models/fraud/model.yaml')).rejects.toThrow(/symbolic link/);
+    const tree = workingTreeReader(repo.dir);
+    await expect(tree.read('models/fraud/model.yaml')).rejects.toThrow(/symbolic link/);
+  });
+
+  it('refuses a registry folder that is itself a link', async () => {
+    const repo = await makeRepo({ 'real/policy.yaml': 'p' });
+    repo.symlink('registry', 'real');
+    await repo.commitAll('link the registry');
+    await expect(gitTreeReader(repo.dir, 'HEAD').list('')).rejects.toThrow(/symbolic link/);
+    await expect(workingTreeReader(repo.dir).list('')).rejects.toThrow(/symbolic link/);
+  });
+});
+
+describe('workingTreeReader', () => {
+  it('lists and reads uncommitted files', async () => {
+    const repo = await makeRepo({ 'registry/policy.yaml': 'p' });
+    repo.writeFiles({ 'registry/models/m/model.yaml': 'm' });
+    const reader = workingTreeReader(repo.dir, 'registry');
+    expect(await reader.list('')).toEqual(['models/m/model.yaml', 'policy.yaml']);
+    expect((await reader.read('models/m/model.yaml'))?.toString()).toBe('m');
+    expect(await reader.read('models/none.yaml')).toBeUndefined();
+    expect(await reader.list('nothing-here')).toEqual([]);
+  });
+});
