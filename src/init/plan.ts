@@ -1,6 +1,9 @@
 // What `tollgate init` writes into an existing repository, as plain data: files with their content, and the
 // branch-protection ruleset to apply. The shell decides what to do about files that already exist.
 import { assertSafeName } from '../registry/names.ts';
+import { KINDS, schemaFileName, schemaFileText } from '../registry/schemas.ts';
+import type { Kind } from '../registry/types.ts';
+import { schemaReference } from '../registry/writer.ts';
 
 export interface InitAnswers {
   /** First model to register. */
@@ -55,18 +58,20 @@ function members(entries: string[]): string {
     .join('\n');
 }
 
-const schemaLine = (depth: number, kind: string): string =>
-  `# yaml-language-server: $schema=${'../'.repeat(depth)}schemas/${kind}.schema.json`;
+const schemaLine = (kind: Kind): string => `# yaml-language-server: $schema=${schemaReference(kind)}`;
 
 export function planInit(answers: InitAnswers, workflowTemplates: Record<string, string>): PlannedFile[] {
   const model = assertSafeName('model', answers.model);
   const registry = answers.registry.replace(/\/+$/, '');
-  const depth = registry.split('/').length;
+  // Editors find the schemas next to the registry folder, where every schema comment points.
+  const schemasDir = registry.includes('/')
+    ? `${registry.slice(0, registry.lastIndexOf('/'))}/schemas`
+    : 'schemas';
   const at = answers.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const nextRun = new Date(answers.now.getTime() + answers.interval * 1000)
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z');
-  const policy = `${schemaLine(depth, 'policy')}
+  const policy = `${schemaLine('Policy')}
 # Who may sign off what. Roles are filled by GitHub teams (org/team) or user logins; a sign-off is an
 # approving pull request review on the current head by someone holding the role who did not author the change.
 apiVersion: tollgate/v1
@@ -99,7 +104,7 @@ incident:
   emergency_push: [P0]
 `;
   const modelDir = `${registry}/models/${model}`;
-  const modelFile = `${schemaLine(depth + 2, 'model')}
+  const modelFile = `${schemaLine('Model')}
 apiVersion: tollgate/v1
 kind: Model
 name: ${model}
@@ -119,13 +124,13 @@ schedule:
   enabled: true
   interval: ${answers.interval}
 `;
-  const stages = `${schemaLine(depth + 2, 'stages')}
+  const stages = `${schemaLine('Stages')}
 apiVersion: tollgate/v1
 kind: Stages
 model: ${model}
 stages: {}
 `;
-  const schedule = `${schemaLine(depth + 2, 'schedule')}
+  const schedule = `${schemaLine('Schedule')}
 apiVersion: tollgate/v1
 kind: Schedule
 schema_version: 1
@@ -152,6 +157,10 @@ failure_streak: 0
     ...WORKFLOWS.map((name) => ({
       path: `.github/workflows/tollgate-${name}.yml`,
       content: workflowTemplates[name] ?? '',
+    })),
+    ...KINDS.map((kind) => ({
+      path: `${schemasDir}/${schemaFileName(kind)}`,
+      content: schemaFileText(kind),
     })),
     { path: '.github/CODEOWNERS', content: codeowners, append: true },
   ];

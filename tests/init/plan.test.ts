@@ -1,6 +1,7 @@
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers } from '../../src/init/plan.ts';
+import { parseRegistryFile } from '../../src/registry/parse.ts';
 
 const answers: InitAnswers = {
   model: 'fraud-detector',
@@ -36,10 +37,10 @@ describe('planInit', () => {
 
   it('points the schema comment at the schemas folder from where each file sits', () => {
     expect(byPath('registry/policy.yaml').content.split('\n')[0]).toBe(
-      '# yaml-language-server: $schema=../schemas/policy.schema.json',
+      '# yaml-language-server: $schema=../schemas/Policy.schema.json',
     );
     expect(byPath('registry/models/fraud-detector/stages.yaml').content.split('\n')[0]).toBe(
-      '# yaml-language-server: $schema=../../../schemas/stages.schema.json',
+      '# yaml-language-server: $schema=../../../schemas/Stages.schema.json',
     );
   });
 
@@ -50,6 +51,21 @@ describe('planInit', () => {
     const codeowners = files.find((f) => f.path === '.github/CODEOWNERS')!;
     expect(codeowners.append).toBe(true);
     expect(codeowners.content).toContain('/registry/policy.yaml @acme/ml-platform @acme/model-risk');
+  });
+
+  it('writes registry files that pass schema validation, and the schemas next to the registry', () => {
+    const files = planInit({ ...answers, registry: 'ml/registry' }, templates);
+    const registryFiles = files.filter((f) => f.path.startsWith('ml/registry/'));
+    expect(registryFiles).toHaveLength(4);
+    for (const file of registryFiles) {
+      const { document, problems } = parseRegistryFile(file.path.slice('ml/registry/'.length), file.content);
+      expect(
+        problems.filter((p) => p.severity === 'error'),
+        file.path,
+      ).toEqual([]);
+      expect(document).toBeDefined();
+    }
+    expect(files.map((f) => f.path)).toContain('ml/schemas/Policy.schema.json');
   });
 
   it('refuses an unsafe model name before it reaches a path', () => {
