@@ -47,7 +47,10 @@ export async function getTeamMembership(
     await client.octokit.rest.teams.getByName({ org: team.org, team_slug: team.team });
   } catch (error) {
     if (error instanceof GitHubApiError && (error.status === 403 || error.status === 404))
-      throw cannotSee(error, `team ${team.org}/${team.team} (it does not exist, or the token may not see it)`);
+      throw cannotSee(
+        error,
+        `team ${team.org}/${team.team} (it does not exist, or the token may not see it)`,
+      );
     throw error;
   }
   return 'none';

@@ -82,7 +82,12 @@ export async function upsertCheckRun(
   let id: number;
   if (match) {
     id = match.id;
-    await client.octokit.rest.checks.update({ ...repo, check_run_id: id, ...fields, output: output(batches[0]) });
+    await client.octokit.rest.checks.update({
+      ...repo,
+      check_run_id: id,
+      ...fields,
+      output: output(batches[0]),
+    });
   } else {
     const { data } = await client.octokit.rest.checks.create({
       ...repo,

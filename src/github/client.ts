@@ -70,7 +70,12 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   };
 
   const limited = (kind: RateLimitEvent['kind']) =>
-    ((retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+    ((
+      retryAfter: number,
+      request: { method: string; url: string },
+      _octokit: unknown,
+      retryCount: number,
+    ) => {
       const willRetry = retryCount < retries;
       options.onRateLimit?.({
         kind,
@@ -133,7 +138,8 @@ export class GitHubApiError extends TollgateError {
 function toGitHubApiError(error: unknown, method: string, route: string): unknown {
   if (error instanceof GitHubApiError) return error;
   const call = `${method} ${route}`;
-  const status = typeof (error as { status?: unknown })?.status === 'number' ? (error as { status: number }).status : 0;
+  const status =
+    typeof (error as { status?: unknown })?.status === 'number' ? (error as { status: number }).status : 0;
   const detail = error instanceof Error ? error.message : String(error);
   const headers = (error as { response?: { headers?: Record<string, string> } }).response?.headers ?? {};
   return new GitHubApiError(call, status, detail, fixFor(status, detail, headers), error);
@@ -142,12 +148,14 @@ function toGitHubApiError(error: unknown, method: string, route: string): unknow
 function fixFor(status: number, detail: string, headers: Record<string, string>): string {
   if (/rate limit/i.test(detail) || status === 429 || headers['x-ratelimit-remaining'] === '0')
     return 'the token ran out of API budget; wait for the limit to reset, or run as a GitHub App installation (a higher hourly budget than GITHUB_TOKEN)';
-  if (status === 401) return 'the token is missing, expired or revoked; pass a valid token (GITHUB_TOKEN or a GitHub App token)';
+  if (status === 401)
+    return 'the token is missing, expired or revoked; pass a valid token (GITHUB_TOKEN or a GitHub App token)';
   if (status === 403)
     return "the token lacks a permission this call needs; grant it in the workflow's `permissions:` block or the GitHub App's settings (see docs/github.md)";
   if (status === 404)
     return 'the repository, ref or resource does not exist, or the token cannot see it (GitHub answers 404 for private resources a token has no access to)';
-  if (status === 409) return 'the repository is empty or the ref moved; retry after fetching the latest state';
+  if (status === 409)
+    return 'the repository is empty or the ref moved; retry after fetching the latest state';
   if (status === 422) return 'GitHub rejected the request as invalid; check the names and refs given';
   if (status >= 500 || status === 0)
     return 'GitHub did not answer after retries; re-run the job, and check https://www.githubstatus.com';

@@ -27,7 +27,11 @@ export async function upsertMarkedComment(
   });
   const mine = comments.find((comment) => comment.body?.includes(marker));
   if (!mine) {
-    const { data } = await client.octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body: full });
+    const { data } = await client.octokit.rest.issues.createComment({
+      ...repo,
+      issue_number: issueNumber,
+      body: full,
+    });
     return { id: data.id, action: 'created' };
   }
   if (mine.body === full) return { id: mine.id, action: 'unchanged' };

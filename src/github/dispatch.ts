@@ -31,8 +31,7 @@ export async function dispatchWorkflow(
     },
   );
   const data = (response.status === 200 ? response.data : undefined) as
-    | { workflow_run_id?: number; run_url?: string; html_url?: string }
-    | undefined;
+    { workflow_run_id?: number; run_url?: string; html_url?: string } | undefined;
   if (!data || typeof data !== 'object') return {};
   return {
     ...(data.workflow_run_id !== undefined ? { runId: data.workflow_run_id } : {}),
@@ -47,5 +46,9 @@ export async function repositoryDispatch(
   eventType: string,
   clientPayload: Record<string, unknown> = {},
 ): Promise<void> {
-  await client.octokit.rest.repos.createDispatchEvent({ ...repo, event_type: eventType, client_payload: clientPayload });
+  await client.octokit.rest.repos.createDispatchEvent({
+    ...repo,
+    event_type: eventType,
+    client_payload: clientPayload,
+  });
 }

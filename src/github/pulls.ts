@@ -79,7 +79,12 @@ export async function findOpenPullRequest(
   head: string,
 ): Promise<PullRequestInfo | undefined> {
   const qualified = head.includes(':') ? head : `${repo.owner}:${head}`;
-  const { data } = await client.octokit.rest.pulls.list({ ...repo, state: 'open', head: qualified, per_page: 100 });
+  const { data } = await client.octokit.rest.pulls.list({
+    ...repo,
+    state: 'open',
+    head: qualified,
+    per_page: 100,
+  });
   const first = data[0];
   return first ? toInfo(first) : undefined;
 }
@@ -174,7 +179,11 @@ export interface ReviewInfo {
   submittedAt: string | undefined;
 }
 
-export async function listReviews(client: GitHubClient, repo: RepoRef, pullNumber: number): Promise<ReviewInfo[]> {
+export async function listReviews(
+  client: GitHubClient,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<ReviewInfo[]> {
   const reviews = await client.octokit.paginate(client.octokit.rest.pulls.listReviews, {
     ...repo,
     pull_number: pullNumber,

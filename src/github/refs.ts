@@ -2,7 +2,11 @@
 import { statusOf, type GitHubClient, type RepoRef } from './client.ts';
 
 /** The commit a branch points at, or undefined when the branch does not exist. */
-export async function getRef(client: GitHubClient, repo: RepoRef, branch: string): Promise<string | undefined> {
+export async function getRef(
+  client: GitHubClient,
+  repo: RepoRef,
+  branch: string,
+): Promise<string | undefined> {
   try {
     const { data } = await client.octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
     return data.object.sha;
