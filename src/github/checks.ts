@@ -95,6 +95,8 @@ export async function upsertCheckRun(
       head_sha: input.headSha,
       ...fields,
       output: output(batches[0]),
+      // Not retried: a create whose answer was lost would leave two runs. A re-run updates the first.
+      request: { retries: 0 },
     });
     id = data.id;
   }

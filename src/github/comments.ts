@@ -27,10 +27,12 @@ export async function upsertMarkedComment(
   });
   const mine = comments.find((comment) => comment.body?.includes(marker));
   if (!mine) {
+    // Not retried: a create whose answer was lost would post twice. A re-run finds the first one.
     const { data } = await client.octokit.rest.issues.createComment({
       ...repo,
       issue_number: issueNumber,
       body: full,
+      request: { retries: 0 },
     });
     return { id: data.id, action: 'created' };
   }

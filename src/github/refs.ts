@@ -31,7 +31,12 @@ export async function ensureBranch(
   const current = await getRef(client, repo, branch);
   if (current === sha) return 'unchanged';
   if (current === undefined) {
-    await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+    try {
+      await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+    } catch (error) {
+      // "Reference already exists": a retried create whose first answer was lost, or a concurrent run.
+      if (statusOf(error) !== 422 || (await getRef(client, repo, branch)) !== sha) throw error;
+    }
     return 'created';
   }
   await client.octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: false });

@@ -1,6 +1,6 @@
 // The double's repositories are real bare git repositories: refs and commits come from git itself,
 // so a flow can push to them and the API double sees the result.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git, runGit } from '../../src/git/run.ts';
 
@@ -146,15 +146,31 @@ export async function commitFiles(
   const parent = await readRef(gitDir, `refs/heads/${branch}`);
   if (parent) await git(gitDir, ['read-tree', parent], { env });
   else await git(gitDir, ['read-tree', '--empty'], { env });
-  for (const [path, content] of Object.entries(files)) {
-    if (content === null) {
-      // --index-info with mode 0 removes the entry; --force-remove would want a work tree.
-      await git(gitDir, ['update-index', '--index-info'], { env, input: `0 ${ZERO_SHA}\t${path}\n` });
-    } else {
-      const blob = await git(gitDir, ['hash-object', '-w', '--stdin'], { env, input: content });
-      await git(gitDir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], { env });
-    }
-  }
+  // Two git calls however many files: hash all blobs from temporary files, then one index update
+  // (mode 0 removes an entry).
+  const entries = Object.entries(files);
+  const written = entries.filter((entry): entry is [string, string] => entry[1] !== null);
+  const blobDir = await mkdtemp(join(gitDir, 'tollgate-blobs-'));
+  const blobFiles = await Promise.all(
+    written.map(async ([, content], i) => {
+      const file = join(blobDir, String(i));
+      await writeFile(file, content);
+      return file;
+    }),
+  );
+  const shas = written.length
+    ? (
+        await git(gitDir, ['hash-object', '-w', '--stdin-paths'], { env, input: blobFiles.join('\n') + '\n' })
+      ).split('\n')
+    : [];
+  await rm(blobDir, { recursive: true, force: true });
+  const blobOf = new Map(written.map(([path], i) => [path, shas[i]!]));
+  const info = entries
+    .map(([path, content]) =>
+      content === null ? `0 ${ZERO_SHA}\t${path}` : `100644 ${blobOf.get(path)}\t${path}`,
+    )
+    .join('\n');
+  if (entries.length) await git(gitDir, ['update-index', '--index-info'], { env, input: `${info}\n` });
   const tree = await git(gitDir, ['write-tree'], { env });
   const sha = await git(gitDir, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], {
     env,

@@ -56,6 +56,15 @@ describe('refs', () => {
     expect((error as GitHubApiError).message).toContain('PATCH /repos/{owner}/{repo}/git/refs/{ref}');
   });
 
+  it('treats "already exists" after a retried create as created', async () => {
+    await gh.state.createRepo(FULL);
+    const client = gh.client();
+    const main = (await getRef(client, repo, 'main'))!;
+    gh.fault('POST', '/repos/{owner}/{repo}/git/refs', { kind: 'lost-response' });
+    expect(await ensureBranch(client, repo, 'b', main)).toBe('created');
+    expect(gh.double.count('POST', '/repos/{owner}/{repo}/git/refs')).toBe(2);
+  });
+
   it('treats a lost create answer as created when re-run', async () => {
     await gh.state.createRepo(FULL);
     const client = gh.client({ retries: 0 });
@@ -187,6 +196,34 @@ describe('marked comments', () => {
     await expect(upsertMarkedComment(client, repo, 1, 'gate', 'two')).rejects.toThrow(GitHubApiError);
     await upsertMarkedComment(client, repo, 1, 'gate', 'two');
     expect(gh.state.repo(FULL).comments.map((c) => c.body)).toEqual([`${commentMarker('gate')}\ntwo`]);
+  });
+});
+
+describe('non-idempotent creates', () => {
+  it('a lost comment create is not retried, and the re-run edits the comment that landed', async () => {
+    await branchWithChange('feature');
+    gh.state.openPull(FULL, { head: 'feature' });
+    const client = gh.client();
+    gh.fault('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', { kind: 'lost-response' });
+    await expect(upsertMarkedComment(client, repo, 1, 'gate', 'first')).rejects.toThrow(/HTTP 502/);
+    expect(await upsertMarkedComment(client, repo, 1, 'gate', 'second')).toMatchObject({ action: 'updated' });
+    expect(gh.state.repo(FULL).comments).toHaveLength(1);
+  });
+
+  it('a lost check run create is not retried, and the re-run updates the run that landed', async () => {
+    const sha = await branchWithChange('feature');
+    const client = gh.client();
+    const input = {
+      name: 'tollgate/gate',
+      headSha: sha,
+      conclusion: 'failure' as const,
+      title: 't',
+      summary: 's',
+    };
+    gh.fault('POST', '/repos/{owner}/{repo}/check-runs', { kind: 'lost-response' });
+    await expect(upsertCheckRun(client, repo, input)).rejects.toThrow(/HTTP 502/);
+    expect(await upsertCheckRun(client, repo, input)).toMatchObject({ created: false });
+    expect(gh.state.repo(FULL).checkRuns).toHaveLength(1);
   });
 });
 
