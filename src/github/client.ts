@@ -99,7 +99,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     userAgent: options.userAgent ?? 'tollgate',
     request: { fetch: countingFetch },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    retry: { retries, retryAfterBaseValue: unit },
+    // 429 is left to the throttling plugin, which honours retry-after; the retry plugin would back off
+    // on its own schedule instead.
+    retry: { retries, retryAfterBaseValue: unit, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: {
       retryAfterBaseValue: unit,
       write: group(1),
