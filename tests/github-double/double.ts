@@ -28,6 +28,8 @@ export interface RecordedResponse {
   template: string;
   status: number;
   body: unknown;
+  /** The JSON body the client sent, if any. */
+  requestBody?: unknown;
 }
 
 export interface ServedRequest {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { useGitHubDouble, driftProblems } from './harness.ts';
 import { ROUTES } from './routes.ts';
-import { componentProblems, hasOperation, responseProblems, skeleton } from './openapi.ts';
+import { componentProblems, hasOperation, requestProblems, responseProblems, skeleton } from './openapi.ts';
 import { ensureBranch, deleteBranch, getRef } from '../../src/github/refs.ts';
 import {
   addLabels,
@@ -59,11 +59,39 @@ describe('the schema checker', () => {
     );
   });
 
+  it('checks what the client sends too', () => {
+    expect(
+      requestProblems('POST', '/repos/{owner}/{repo}/git/refs', { ref: 'refs/heads/x', sha: 'abc' }),
+    ).toEqual([]);
+    expect(requestProblems('POST', '/repos/{owner}/{repo}/git/refs', { sha: 'abc' }).join()).toMatch(
+      /required property 'ref'/,
+    );
+  });
+
+  it('checks shared error answers (422 validation failed)', () => {
+    expect(
+      responseProblems('POST', '/repos/{owner}/{repo}/git/refs', 422, {
+        message: 'x',
+        documentation_url: 'u',
+      }),
+    ).toEqual([]);
+    expect(responseProblems('POST', '/repos/{owner}/{repo}/git/refs', 422, { message: 7 }).join()).toMatch(
+      /must be string/,
+    );
+  });
+
   it('checks bodies of a documented status and ignores undocumented ones', () => {
     const template = '/orgs/{org}/teams/{team_slug}/memberships/{username}';
     expect(responseProblems('GET', template, 200, { role: 'member' }).join()).toMatch(/required property/);
     expect(responseProblems('GET', template, 404, { message: 'Not Found' })).toEqual([]);
   });
+});
+
+it('a route the double does not serve fails the test instead of answering', async () => {
+  const client = gh.client({ retries: 0 });
+  await expect(
+    client.octokit.request('GET /repos/{owner}/{repo}/environments', { owner: 'a', repo: 'b' }),
+  ).rejects.toThrow();
 });
 
 it('every route the double serves answers with bodies GitHub documents', async () => {

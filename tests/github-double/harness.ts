@@ -1,5 +1,5 @@
 // useGitHubDouble(): one msw server per test file, a fresh GitHub state (and temp git repos) per test,
-// and, after the file, every response served checked against GitHub's OpenAPI schemas.
+// and, after the file, every request body sent and response served checked against GitHub's OpenAPI schemas.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../../src/github/client.ts';
 import { GitHubDouble, type Fault, type RecordedResponse } from './double.ts';
-import { responseProblems } from './openapi.ts';
+import { requestProblems, responseProblems } from './openapi.ts';
 import { GitHubState } from './state.ts';
 
 export interface GitHubDoubleHandle {
@@ -23,7 +23,13 @@ export function driftProblems(records: RecordedResponse[]): string[] {
   const seen = new Set<string>();
   const problems: string[] = [];
   for (const record of records) {
-    for (const problem of responseProblems(record.method, record.template, record.status, record.body)) {
+    const found = [
+      ...responseProblems(record.method, record.template, record.status, record.body),
+      ...(record.requestBody === undefined
+        ? []
+        : requestProblems(record.method, record.template, record.requestBody)),
+    ];
+    for (const problem of found) {
       if (!seen.has(problem)) problems.push(problem);
       seen.add(problem);
     }
@@ -54,7 +60,7 @@ export function useGitHubDouble(options: { baseUrl?: string } = {}): GitHubDoubl
     const problems = driftProblems(records);
     if (problems.length > 0)
       throw new Error(
-        `the GitHub double served bodies GitHub's OpenAPI schema rejects:\n${problems.join('\n')}`,
+        `requests or answers that GitHub's OpenAPI description rejects:\n${problems.join('\n')}`,
       );
   });
 

@@ -11,12 +11,18 @@ const SPEC_FILE = fileURLToPath(
   new URL('../../node_modules/@octokit/openapi/generated/api.github.com.json', import.meta.url),
 );
 
+interface Content {
+  $ref?: string;
+  content?: Record<string, { schema?: Schema }>;
+}
+
 interface Spec {
-  paths: Record<
-    string,
-    Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }>
-  >;
-  components: { schemas: Record<string, Schema> };
+  paths: Record<string, Record<string, { responses?: Record<string, Content>; requestBody?: Content }>>;
+  components: {
+    schemas: Record<string, Schema>;
+    responses: Record<string, Content>;
+    requestBodies?: Record<string, Content>;
+  };
 }
 
 let loaded: Spec | undefined;
@@ -31,8 +37,17 @@ export function hasOperation(method: string, template: string): boolean {
 
 /** The JSON schema GitHub documents for this response, or undefined when it documents no body. */
 export function responseSchema(method: string, template: string, status: number): Schema | undefined {
-  const responses = spec().paths[template]?.[method.toLowerCase()]?.responses;
-  return responses?.[String(status)]?.content?.['application/json']?.schema;
+  const response = spec().paths[template]?.[method.toLowerCase()]?.responses?.[String(status)];
+  // Shared answers (404 not_found, 422 validation_failed, ...) are $refs to components.responses.
+  const resolved = response?.$ref ? spec().components.responses[response.$ref.split('/').pop()!] : response;
+  return resolved?.content?.['application/json']?.schema;
+}
+
+/** The JSON schema GitHub documents for this request's body, or undefined. */
+export function requestSchema(method: string, template: string): Schema | undefined {
+  const body = spec().paths[template]?.[method.toLowerCase()]?.requestBody;
+  const resolved = body?.$ref ? spec().components.requestBodies?.[body.$ref.split('/').pop()!] : body;
+  return resolved?.content?.['application/json']?.schema;
 }
 
 export function componentSchema(name: string): Schema {
@@ -128,6 +143,17 @@ export function responseProblems(method: string, template: string, status: numbe
   if (validate(body)) return [];
   return (validate.errors ?? []).map(
     (error) => `${method} ${template} ${status}: ${error.instancePath || '(body)'} ${error.message ?? ''}`,
+  );
+}
+
+/** Problems with a request body Tollgate sent, by GitHub's schema for it. */
+export function requestProblems(method: string, template: string, body: unknown): string[] {
+  const schema = requestSchema(method, template);
+  if (!schema) return [];
+  const validate = validator(`request ${method} ${template}`, schema);
+  if (validate(body)) return [];
+  return (validate.errors ?? []).map(
+    (error) => `request ${method} ${template}: ${error.instancePath || '(body)'} ${error.message ?? ''}`,
   );
 }
 
