@@ -1,7 +1,7 @@
 // Everything the sign-off gate needs about a pull request in one GraphQL query: a pull request with
 // 100 reviews costs one call, not one per page of reviews plus one per commit.
 import { TollgateError } from '../errors.ts';
-import type { GitHubClient, RepoRef } from './client.ts';
+import { GitHubApiError, type GitHubClient, type RepoRef } from './client.ts';
 
 export interface ReviewContextReview {
   id: number;
@@ -112,9 +112,13 @@ async function remainingPages<T>(
   const nodes = [...first.nodes];
   let page = first.pageInfo;
   while (page.hasNextPage && page.endCursor) {
-    const answer = await client.octokit.graphql<Answer<{ reviews?: Connection<T>; commits?: Connection<T> }>>(
+    const answer = await graphql<Answer<{ reviews?: Connection<T>; commits?: Connection<T> }>>(
+      client,
       query,
-      { ...variables, after: page.endCursor },
+      {
+        ...variables,
+        after: page.endCursor,
+      },
     );
     const next = answer.repository?.pullRequest ? pick(answer.repository.pullRequest) : undefined;
     if (!next) break;
@@ -124,13 +128,34 @@ async function remainingPages<T>(
   return nodes.filter((node): node is T => node !== null);
 }
 
+/** A GraphQL query whose errors (which arrive with HTTP 200) become GitHubApiErrors naming the query. */
+async function graphql<T>(
+  client: GitHubClient,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  try {
+    return await client.octokit.graphql<T>(query, variables);
+  } catch (error) {
+    if (error instanceof GitHubApiError) throw error;
+    const name = /query\s+(\w+)/.exec(query)?.[1] ?? 'query';
+    throw new GitHubApiError(
+      `POST /graphql (${name})`,
+      0,
+      error instanceof Error ? error.message : String(error),
+      'check that the repository and pull request exist and that the token can read pull requests (pull-requests: read)',
+      error,
+    );
+  }
+}
+
 export async function fetchReviewContext(
   client: GitHubClient,
   repo: RepoRef,
   pullNumber: number,
 ): Promise<ReviewContext> {
   const variables = { owner: repo.owner, repo: repo.repo, number: pullNumber };
-  const answer = await client.octokit.graphql<Answer<PullNode>>(REVIEW_CONTEXT_QUERY, variables);
+  const answer = await graphql<Answer<PullNode>>(client, REVIEW_CONTEXT_QUERY, variables);
   const pull = answer.repository?.pullRequest;
   if (!pull)
     throw new TollgateError(`pull request ${repo.owner}/${repo.repo}#${pullNumber} not found`, {

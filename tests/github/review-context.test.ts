@@ -2,6 +2,8 @@ import { expect, it } from 'vitest';
 import { useGitHubDouble } from '../github-double/harness.ts';
 import { fetchReviewContext } from '../../src/github/review-context.ts';
 import { getTeamMembership } from '../../src/github/access.ts';
+import { GitHubApiError } from '../../src/github/client.ts';
+import { GRAPHQL_TEMPLATE } from '../github-double/double.ts';
 
 const gh = useGitHubDouble();
 const repo = { owner: 'acme', repo: 'models' };
@@ -65,4 +67,24 @@ it('the gate on a pull request with 100 reviews and 3 roles costs 4 calls; 250 r
 it('says which pull request is missing', async () => {
   await gh.state.createRepo(FULL);
   await expect(fetchReviewContext(gh.client(), repo, 42)).rejects.toThrow(/acme\/models#42 not found/);
+});
+
+it('turns GraphQL errors into an error naming the query', async () => {
+  const error = await fetchReviewContext(gh.client(), { owner: 'acme', repo: 'missing' }, 1).catch(
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GitHubApiError);
+  expect((error as GitHubApiError).message).toMatch(
+    /POST \/graphql \(TollgateReviewContext\) failed: [^]*Could not resolve to a Repository/,
+  );
+});
+
+it('retries a failed GraphQL request like any other', async () => {
+  await gh.state.createRepo(FULL);
+  await gh.state.commit(FULL, 'promote', { 'a.txt': 'a' }, 'a');
+  gh.state.openPull(FULL, { head: 'promote' });
+  gh.fault('POST', GRAPHQL_TEMPLATE, { kind: 'server-error' });
+  const client = gh.client();
+  expect((await fetchReviewContext(client, repo, 1)).number).toBe(1);
+  expect(client.calls()).toBe(2);
 });
