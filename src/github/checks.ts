@@ -29,6 +29,8 @@ export interface CheckRunInput {
 export interface CheckRunResult {
   id: number;
   created: boolean;
+  /** The run this one replaced because it already had annotations. */
+  superseded?: number;
   /** API requests used to write the annotations (one per batch of 50). */
   requests: number;
 }
@@ -46,7 +48,7 @@ function toApi(annotation: CheckAnnotation) {
 
 /**
  * Creates or updates the check run named `name` on `headSha`. GitHub takes at most 50 annotations per
- * request, so the rest follow in updates; note GitHub appends annotations on every update.
+ * request, so the rest follow in updates of the same run.
  */
 export async function upsertCheckRun(
   client: GitHubClient,
@@ -78,7 +80,11 @@ export async function upsertCheckRun(
     filter: 'latest',
     per_page: 100,
   });
-  const match = existing.check_runs.find((run) => run.name === input.name && run.head_sha === input.headSha);
+  const latest = existing.check_runs.find((run) => run.name === input.name && run.head_sha === input.headSha);
+  // GitHub appends annotations on update and cannot remove them: a run that already carries some is
+  // superseded by a fresh run (GitHub shows the latest run of a name), so a re-run never doubles them.
+  const match =
+    latest && !(annotations.length > 0 && latest.output.annotations_count > 0) ? latest : undefined;
   let id: number;
   if (match) {
     id = match.id;
@@ -102,5 +108,10 @@ export async function upsertCheckRun(
   }
   for (const batch of batches.slice(1))
     await client.octokit.rest.checks.update({ ...repo, check_run_id: id, output: output(batch) });
-  return { id, created: !match, requests: Math.max(1, batches.length) };
+  return {
+    id,
+    created: !match,
+    ...(latest && !match ? { superseded: latest.id } : {}),
+    requests: Math.max(1, batches.length),
+  };
 }

@@ -199,6 +199,21 @@ describe('marked comments', () => {
   });
 });
 
+describe('re-runs after a fault midway', () => {
+  it('ensurePullRequest: the PR was opened but labelling failed; the re-run labels it, still one PR', async () => {
+    await branchWithChange('feature');
+    const client = gh.client({ retries: 1 });
+    const want = { head: 'feature', base: 'main', title: 't', body: 'b', labels: ['tollgate'] };
+    gh.fault('POST', '/repos/{owner}/{repo}/issues/{issue_number}/labels', { kind: 'server-error' }, 2);
+    await expect(ensurePullRequest(client, repo, want)).rejects.toThrow(/labels/);
+    expect(gh.state.pull(FULL, 1).labels).toEqual([]);
+    const rerun = await ensurePullRequest(client, repo, want);
+    expect(rerun).toMatchObject({ created: false, updated: true });
+    expect(gh.state.repo(FULL).pulls).toHaveLength(1);
+    expect(gh.state.pull(FULL, 1).labels).toEqual(['tollgate']);
+  });
+});
+
 describe('non-idempotent creates', () => {
   it('a lost comment create is not retried, and the re-run edits the comment that landed', async () => {
     await branchWithChange('feature');
@@ -262,6 +277,26 @@ describe('check runs', () => {
     expect(updated).toMatchObject({ id: created.id, created: false });
     expect(gh.state.repo(FULL).checkRuns).toHaveLength(1);
     expect(gh.state.repo(FULL).checkRuns[0]).toMatchObject({ conclusion: 'success', summary: 'ok' });
+  });
+
+  it('a re-run with annotations supersedes the annotated run instead of doubling its annotations', async () => {
+    const sha = await branchWithChange('feature');
+    const client = gh.client();
+    const input = {
+      name: 'tollgate/validate',
+      headSha: sha,
+      conclusion: 'failure' as const,
+      title: '3 problems',
+      summary: 's',
+      annotations: annotations(3),
+    };
+    const first = await upsertCheckRun(client, repo, input);
+    const second = await upsertCheckRun(client, repo, input);
+    expect(second).toMatchObject({ created: true, superseded: first.id });
+    const runs = gh.state.repo(FULL).checkRuns;
+    expect(runs.map((run) => run.annotations.length)).toEqual([3, 3]);
+    const third = await upsertCheckRun(client, repo, { ...input, annotations: [], conclusion: 'success' });
+    expect(third).toMatchObject({ id: second.id, created: false });
   });
 });
 
