@@ -179,3 +179,12 @@ export async function commitFiles(
   await rm(index, { force: true });
   return sha;
 }
+
+/** Whether `head` merges into `base` without conflicts (git merge-tree, no work tree needed). */
+export async function mergesCleanly(gitDir: string, base: string, head: string): Promise<boolean> {
+  const result = await runGit(gitDir, ['merge-tree', '--write-tree', base, head], {
+    env: ISOLATED_GIT_ENV,
+    okCodes: [1],
+  });
+  return result.code === 0;
+}

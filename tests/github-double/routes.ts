@@ -15,6 +15,7 @@ import {
   compareAndSwapRef,
   deleteRef,
   isAncestor,
+  mergesCleanly,
   readRef,
   ZERO_SHA,
 } from './git-store.ts';
@@ -169,11 +170,11 @@ async function pullBody(context: RouteContext, repo: RepoState, pull: PullState,
     author_association: 'OWNER',
   };
   if (schema === 'pull-request') {
-    const mergeable = pull.state === 'open' ? await isAncestor(repo.gitDir, baseSha, headSha) : null;
+    const mergeable = pull.state === 'open' ? await mergesCleanly(repo.gitDir, baseSha, headSha) : null;
     Object.assign(overlay, {
       merged: pull.merged,
       mergeable,
-      mergeable_state: mergeable === null ? 'unknown' : mergeable ? 'clean' : 'behind',
+      mergeable_state: mergeable === null ? 'unknown' : mergeable ? 'clean' : 'dirty',
       commits: 1,
       changed_files: 0,
     });

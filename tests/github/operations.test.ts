@@ -152,6 +152,19 @@ describe('pull requests', () => {
     expect(await findOpenPullRequest(client, repo, 'nothing')).toBeUndefined();
   });
 
+  it('reports a conflicting pull request as not mergeable', async () => {
+    await gh.state.createRepo(FULL, { files: { 'models/a/model.yaml': 'name: a\n' } });
+    await gh.state.commit(FULL, 'feature', { 'models/a/model.yaml': 'name: feature\n' }, 'feature edit');
+    gh.state.openPull(FULL, { head: 'feature' });
+    const client = gh.client();
+    expect(await getPullRequest(client, repo, 1)).toMatchObject({ mergeable: true, mergeableState: 'clean' });
+    await gh.state.commit(FULL, 'main', { 'models/a/model.yaml': 'name: main\n' }, 'main edit');
+    expect(await getPullRequest(client, repo, 1)).toMatchObject({
+      mergeable: false,
+      mergeableState: 'dirty',
+    });
+  });
+
   it('reports renames with the previous path', async () => {
     await gh.state.createRepo(FULL, { files: { 'models/a/model.yaml': 'name: a\nowner: x\nrisk: high\n' } });
     await gh.state.commit(
