@@ -188,3 +188,25 @@ export async function mergesCleanly(gitDir: string, base: string, head: string):
   });
   return result.code === 0;
 }
+
+/** A merge commit of `head` into `base` (not moving any ref); fails on conflicts. */
+export async function mergeCommit(
+  gitDir: string,
+  base: string,
+  head: string,
+  message: string,
+  author: Author,
+  date: string,
+): Promise<string> {
+  const env = {
+    ...ISOLATED_GIT_ENV,
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  };
+  const tree = (await git(gitDir, ['merge-tree', '--write-tree', base, head], { env })).split('\n')[0]!;
+  return git(gitDir, ['commit-tree', tree, '-p', base, '-p', head, '-m', message], { env });
+}

@@ -2,7 +2,7 @@
 // check runs, comments, dispatches. Tests arrange it directly and assert on it afterwards.
 import { join } from 'node:path';
 import type { RepositoryPermission } from '../../src/github/access.ts';
-import { commitFiles, compareAndSwapRef, initBare, readRef, ZERO_SHA } from './git-store.ts';
+import { commitFiles, compareAndSwapRef, initBare, mergeCommit, readRef, ZERO_SHA } from './git-store.ts';
 
 export interface UserState {
   login: string;
@@ -248,6 +248,33 @@ export class GitHubState {
     const pull = this.repo(fullName).pulls.find((candidate) => candidate.number === number);
     if (!pull) throw new Error(`the double has no pull request ${fullName}#${number}`);
     return pull;
+  }
+
+  /**
+   * Merges an open pull request as GitHub's merge button would (a merge commit on the base branch),
+   * for flows that continue after the merge. Fails on conflicts.
+   */
+  async mergePull(fullName: string, number: number, mergerLogin?: string): Promise<string> {
+    const repo = this.repo(fullName);
+    const pull = this.pull(fullName, number);
+    const base = await readRef(repo.gitDir, `refs/heads/${pull.base}`);
+    const head = await readRef(repo.gitDir, `refs/heads/${pull.head}`);
+    if (!base || !head || pull.state !== 'open') throw new Error(`${fullName}#${number} cannot be merged`);
+    const merger = this.user(mergerLogin ?? repo.owner);
+    const sha = await mergeCommit(
+      repo.gitDir,
+      base,
+      head,
+      `Merge pull request #${number} from ${repo.owner}/${pull.head}\n\n${pull.title}`,
+      { name: merger.login, email: merger.email },
+      this.now(),
+    );
+    if (!(await compareAndSwapRef(repo.gitDir, `refs/heads/${pull.base}`, sha, base)))
+      throw new Error(`${pull.base} moved while merging ${fullName}#${number}`);
+    pull.state = 'closed';
+    pull.merged = true;
+    pull.updatedAt = this.now();
+    return sha;
   }
 
   /** A submitted review; by default on the pull request's current head commit. */

@@ -165,6 +165,16 @@ describe('pull requests', () => {
     });
   });
 
+  it('a merged pull request is closed and its changes are on the base branch', async () => {
+    await branchWithChange('feature');
+    gh.state.openPull(FULL, { head: 'feature' });
+    const merge = await gh.state.mergePull(FULL, 1);
+    const client = gh.client();
+    expect(await getRef(client, repo, 'main')).toBe(merge);
+    expect(await getPullRequest(client, repo, 1)).toMatchObject({ state: 'closed', merged: true });
+    expect(await findOpenPullRequest(client, repo, 'feature')).toBeUndefined();
+  });
+
   it('reports renames with the previous path', async () => {
     await gh.state.createRepo(FULL, { files: { 'models/a/model.yaml': 'name: a\nowner: x\nrisk: high\n' } });
     await gh.state.commit(
