@@ -157,6 +157,29 @@ export class GitHubDouble {
     ];
   }
 
+  /** Every request spends one from the token's hourly budget; an empty budget answers the primary limit. */
+  private spend(): Fault | undefined {
+    const budget = this.state.rateLimit;
+    if (budget.remaining <= 0) return { kind: 'rate-limit', resetInSeconds: budget.resetInSeconds };
+    budget.remaining -= 1;
+    return undefined;
+  }
+
+  private respond(reply: Reply): Response {
+    const budget = this.state.rateLimit;
+    return respond({
+      ...reply,
+      headers: {
+        'x-ratelimit-limit': String(budget.limit),
+        'x-ratelimit-remaining': String(budget.remaining),
+        'x-ratelimit-used': String(budget.limit - budget.remaining),
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + budget.resetInSeconds),
+        'x-ratelimit-resource': 'core',
+        ...reply.headers,
+      },
+    });
+  }
+
   private takeFault(key: string): Fault | undefined {
     const queue = this.faults.get(key);
     return queue?.shift();
@@ -164,7 +187,7 @@ export class GitHubDouble {
 
   private async serve(route: CompiledRoute, params: Record<string, string>, request: Request, url: URL) {
     const key = `${route.method} ${route.template}`;
-    let fault = this.takeFault(key);
+    let fault = this.spend() ?? this.takeFault(key);
     if (fault?.kind === 'slow') {
       await delay(fault.delayMs);
       fault = undefined;
@@ -177,7 +200,7 @@ export class GitHubDouble {
         status: reply.status,
         fault: fault.kind,
       });
-      return respond(reply);
+      return this.respond(reply);
     }
     const text = await request.text();
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -194,6 +217,7 @@ export class GitHubDouble {
       template: route.template,
       status: reply.status,
       body: reply.body,
+      ...(text ? { requestBody: body } : {}),
     });
     if (fault) {
       const lost = faultReply(fault);
@@ -203,15 +227,15 @@ export class GitHubDouble {
         status: lost.status,
         fault: fault.kind,
       });
-      return respond(lost);
+      return this.respond(lost);
     }
     this.served.push({ method: route.method, template: route.template, status: reply.status });
-    return respond(reply);
+    return this.respond(reply);
   }
 
   private async serveGraphql(request: Request) {
     const key = `POST ${GRAPHQL_TEMPLATE}`;
-    let fault = this.takeFault(key);
+    let fault = this.spend() ?? this.takeFault(key);
     if (fault?.kind === 'slow') {
       await delay(fault.delayMs);
       fault = undefined;
@@ -224,7 +248,7 @@ export class GitHubDouble {
         status: reply.status,
         fault: fault.kind,
       });
-      return respond(reply);
+      return this.respond(reply);
     }
     const { query, variables } = (await request.json()) as {
       query: string;
@@ -232,7 +256,7 @@ export class GitHubDouble {
     };
     const reply = await answerGraphql(this.state, query, variables ?? {});
     this.served.push({ method: 'POST', template: GRAPHQL_TEMPLATE, status: reply.status });
-    return respond(reply);
+    return this.respond(reply);
   }
 }
 

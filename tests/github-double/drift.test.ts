@@ -94,6 +94,18 @@ it('a route the double does not serve fails the test instead of answering', asyn
   ).rejects.toThrow();
 });
 
+it('a request body GitHub would not accept is reported as drift', async () => {
+  await gh.state.createRepo('acme/models');
+  const client = gh.client();
+  await client.octokit
+    .request('POST /repos/{owner}/{repo}/git/refs', { owner: 'acme', repo: 'models', sha: 'abc' } as never)
+    .catch(() => undefined);
+  expect(driftProblems(gh.double.records)).toEqual([
+    "request POST /repos/{owner}/{repo}/git/refs: (body) must have required property 'ref'",
+  ]);
+  gh.double.records.length = 0; // deliberate: keep this file's after-all drift check green
+});
+
 it('every route the double serves answers with bodies GitHub documents', async () => {
   const FULL = 'acme/models';
   const repo = { owner: 'acme', repo: 'models' };

@@ -117,6 +117,8 @@ export class GitHubState {
   orgAccess: OrgAccess = 'members-read';
   /** Newer GitHub answers a workflow dispatch with 200 and run details; older servers with 204. */
   returnRunDetails = true;
+  /** The token's primary budget: every request spends one; at zero GitHub answers 403 until the reset. */
+  rateLimit = { limit: 5000, remaining: 5000, resetInSeconds: 3600 };
   private ids = 1000;
   private ticks = 0;
 

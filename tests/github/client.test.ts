@@ -121,6 +121,24 @@ describe('rate limits', () => {
   });
 });
 
+describe('an exhausted budget', () => {
+  it('fails closed once the hourly budget is spent, after waiting for the reset', async () => {
+    await withPull();
+    gh.state.rateLimit = { limit: 1000, remaining: 1, resetInSeconds: 1 };
+    const events: RateLimitEvent[] = [];
+    const client = gh.client({ retries: 1, onRateLimit: (event) => events.push(event) });
+    expect((await getPullRequest(client, repo, 1)).number).toBe(1);
+    const error = (await getPullRequest(client, repo, 1).catch((e: unknown) => e)) as GitHubApiError;
+    expect(error).toBeInstanceOf(GitHubApiError);
+    expect(error.message).toMatch(/HTTP 403/);
+    expect(error.fix).toMatch(/API budget/);
+    expect(events.map((event) => [event.kind, event.willRetry])).toEqual([
+      ['primary', true],
+      ['primary', false],
+    ]);
+  });
+});
+
 describe('call counting', () => {
   it('counts every request, retries included, and renders a footnote', async () => {
     await withPull();
