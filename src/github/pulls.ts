@@ -1,4 +1,5 @@
 // Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
+import { TollgateError } from '../errors.ts';
 import { statusOf, type GitHubClient, type RepoRef } from './client.ts';
 
 export interface PullRequestInfo {
@@ -145,6 +146,10 @@ export interface PullRequestFile {
   previousPath?: string;
 }
 
+/** GitHub lists at most this many files of a pull request; a longer list would be silently cut. */
+export const MAX_LISTED_FILES = 3000;
+
+/** Every changed file (all pages). Fails rather than return a list GitHub has cut short. */
 export async function listPullRequestFiles(
   client: GitHubClient,
   repo: RepoRef,
@@ -155,6 +160,13 @@ export async function listPullRequestFiles(
     pull_number: pullNumber,
     per_page: 100,
   });
+  if (files.length >= MAX_LISTED_FILES)
+    throw new TollgateError(
+      `pull request #${pullNumber} changes ${MAX_LISTED_FILES} or more files, more than GitHub's API lists`,
+      {
+        fix: 'compare the commits with git instead (check out with fetch-depth: 0), or split the pull request',
+      },
+    );
   return files.map((file) => ({
     path: file.filename,
     status: file.status,

@@ -276,6 +276,14 @@ function findPull(repo: RepoState, context: RouteContext): PullState | undefined
   return repo.pulls.find((pull) => pull.number === number);
 }
 
+// Commits are immutable, so a diff between two shas is computed once, not once per page.
+const diffs = new Map<string, ReturnType<typeof changedFiles>>();
+function diffOnce(gitDir: string, base: string, head: string): ReturnType<typeof changedFiles> {
+  const key = `${gitDir} ${base}...${head}`;
+  if (!diffs.has(key)) diffs.set(key, changedFiles(gitDir, base, head));
+  return diffs.get(key)!;
+}
+
 function mapLegacyPermission(role: string): string {
   return role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
 }
@@ -427,7 +435,8 @@ export const ROUTES: Route[] = [
       if (!pull) return notFound();
       const head = await readRef(repo.gitDir, `refs/heads/${pull.head}`);
       const base = await readRef(repo.gitDir, `refs/heads/${pull.base}`);
-      const files = head && base ? await changedFiles(repo.gitDir, base, head) : [];
+      // GitHub lists at most 3,000 files of a pull request.
+      const files = head && base ? (await diffOnce(repo.gitDir, base, head)).slice(0, 3000) : [];
       const { items, headers } = page(context, files);
       const api = `${context.api}/repos/${repo.owner}/${repo.name}`;
       const body = items.map((file) =>

@@ -175,6 +175,14 @@ describe('pull requests', () => {
     expect(await findOpenPullRequest(client, repo, 'feature')).toBeUndefined();
   });
 
+  it('fails rather than return a file list GitHub cut at 3,000', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3001; i++) files[`data/f${i}.txt`] = `${i}\n`;
+    await branchWithChange('huge', files);
+    gh.state.openPull(FULL, { head: 'huge' });
+    await expect(listPullRequestFiles(gh.client(), repo, 1)).rejects.toThrow(/3000 or more files/);
+  });
+
   it('reports renames with the previous path', async () => {
     await gh.state.createRepo(FULL, { files: { 'models/a/model.yaml': 'name: a\nowner: x\nrisk: high\n' } });
     await gh.state.commit(
