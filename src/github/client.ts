@@ -124,6 +124,22 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   return { octokit, calls: () => log.length, callLog: () => log.map((record) => ({ ...record })) };
 }
 
+/**
+ * The client for an action or the CLI: token from `token` (an action input) or GITHUB_TOKEN / GH_TOKEN,
+ * base URL from GITHUB_API_URL (set on Actions runners, also on GHES).
+ */
+export function githubClientFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: Partial<GitHubClientOptions> = {},
+): GitHubClient {
+  const token = options.token || env.GITHUB_TOKEN || env.GH_TOKEN;
+  if (!token)
+    throw new TollgateError('no GitHub token: this command talks to the GitHub API', {
+      fix: 'set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }}, or a GitHub App token), or GH_TOKEN locally',
+    });
+  return createGitHubClient({ ...options, token, baseUrl: apiBaseUrl(env, options.baseUrl) });
+}
+
 /** A failed GitHub call: which call, what status, and what to do about it. */
 export class GitHubApiError extends TollgateError {
   readonly status: number;

@@ -5,10 +5,12 @@ import {
   createGitHubClient,
   describeCalls,
   GitHubApiError,
+  githubClientFromEnv,
   type RateLimitEvent,
 } from '../../src/github/client.ts';
 import { getPullRequest } from '../../src/github/pulls.ts';
 import { getRef } from '../../src/github/refs.ts';
+import type { TollgateError } from '../../src/errors.ts';
 import { describeError } from '../../src/errors.ts';
 
 const gh = useGitHubDouble();
@@ -170,6 +172,35 @@ describe('call counting', () => {
     });
     expect(await getRef(client, repo, 'main')).toBeUndefined();
     expect(seen).toEqual(['https://api.github.com/repos/acme/models/git/ref/heads%2Fmain']);
+  });
+});
+
+describe('client from the environment', () => {
+  it('needs a token and says where to get one', () => {
+    expect(() => githubClientFromEnv({})).toThrow(/no GitHub token/);
+    try {
+      githubClientFromEnv({});
+    } catch (error) {
+      expect((error as TollgateError).fix).toMatch(/GITHUB_TOKEN/);
+    }
+  });
+
+  it('talks to GITHUB_API_URL', async () => {
+    const seen: string[] = [];
+    const client = githubClientFromEnv(
+      { GITHUB_TOKEN: 't', GITHUB_API_URL: 'https://ghe.example.com/api/v3' },
+      {
+        fetch: async (input) => {
+          seen.push(String(input));
+          return new Response('{"message":"Not Found"}', {
+            status: 404,
+            headers: { 'content-type': 'application/json' },
+          });
+        },
+      },
+    );
+    await getRef(client, repo, 'main');
+    expect(seen).toEqual(['https://ghe.example.com/api/v3/repos/acme/models/git/ref/heads%2Fmain']);
   });
 });
 
