@@ -1,0 +1,365 @@
+// Reads the registry's audit trail from git alone: commits (with trailers, signature status and changed files)
+// and the audit-event files, turned into one list of registry events.
+import { load } from 'js-yaml';
+import { TollgateError } from '../errors.ts';
+import { git, runGit } from '../git/run.ts';
+import { classifyRegistryPath } from '../registry/paths.ts';
+import type { AuditEvent } from '../registry/types.ts';
+
+export interface Person {
+  name: string;
+  email: string;
+  date: string;
+}
+
+export interface Trailer {
+  key: string;
+  value: string;
+}
+
+export type SignatureStatus =
+  | 'good'
+  | 'bad'
+  | 'good-unknown-validity'
+  | 'expired-signature'
+  | 'expired-key'
+  | 'revoked-key'
+  | 'unverifiable'
+  | 'none';
+
+export interface ChangedFile {
+  /** git's status letter: A, M, D, T, R or C. */
+  status: string;
+  path: string;
+  /** For a rename or copy: the path it came from. */
+  from?: string;
+}
+
+export interface TrailCommit {
+  sha: string;
+  parents: string[];
+  author: Person;
+  committer: Person;
+  subject: string;
+  body: string;
+  trailers: Trailer[];
+  signature: { status: SignatureStatus; code: string };
+  /** Files changed against the first parent, limited to the paths asked for. */
+  files: ChangedFile[];
+}
+
+export interface TrailOptions {
+  /** Repository-relative paths to follow. Default `['registry/']`. */
+  paths?: string[];
+  /** Default `HEAD`. */
+  ref?: string;
+  /** Only commits committed at or after / before these times (anything `git log --since` takes). */
+  since?: string;
+  until?: string;
+  /** Walk the first-parent line only, as the default branch saw it. Default true. */
+  firstParent?: boolean;
+  /** Read a shallow clone anyway (the trail is then incomplete). Default false. */
+  allowShallow?: boolean;
+}
+
+const SIGNATURES: Record<string, SignatureStatus> = {
+  G: 'good',
+  B: 'bad',
+  U: 'good-unknown-validity',
+  X: 'expired-signature',
+  Y: 'expired-key',
+  R: 'revoked-key',
+  E: 'unverifiable',
+  N: 'none',
+};
+
+const FORMAT = ['%H', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%G?', '%B']
+  .map((f) => `${f}%x00`)
+  .join('');
+
+/** Refuses a shallow clone: its history stops early, so every trail read from it would be silently short. */
+export async function assertFullHistory(repoRoot: string): Promise<void> {
+  if ((await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true')
+    throw new TollgateError(
+      `${repoRoot} is a shallow clone: its history is cut off, so the audit trail is incomplete`,
+      {
+        fix: 'fetch the full history: `git fetch --unshallow`, or in GitHub Actions check out with `fetch-depth: 0`',
+      },
+    );
+}
+
+export async function readTrail(repoRoot: string, options: TrailOptions = {}): Promise<TrailCommit[]> {
+  if (!options.allowShallow) await assertFullHistory(repoRoot);
+  const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--name-status', '--no-renames'];
+  if (options.firstParent ?? true) args.push('--first-parent', '--diff-merges=first-parent');
+  if (options.since) args.push(`--since=${options.since}`);
+  if (options.until) args.push(`--until=${options.until}`);
+  args.push(options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
+  return parseLog(await git(repoRoot, args));
+}
+
+/** Parses `git log -z --format=<FORMAT> --name-status` output. */
+export function parseLog(output: string): TrailCommit[] {
+  const commits: TrailCommit[] = [];
+  for (const record of output.split('\x1e')) {
+    if (record === '') continue;
+    const fields = record.split('\0');
+    const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
+    if (message === undefined) continue;
+    const tokens = fields
+      .slice(10)
+      .map((t) => t.replace(/^\n/, ''))
+      .filter((t) => t !== '');
+    const files: ChangedFile[] = [];
+    for (let i = 0; i < tokens.length;) {
+      const status = tokens[i++]!;
+      if (/^[RC]/.test(status)) {
+        const from = tokens[i++]!;
+        files.push({ status: status[0]!, path: tokens[i++]!, from });
+      } else files.push({ status: status[0]!, path: tokens[i++]! });
+    }
+    const text = message.replace(/\s+$/, '');
+    const newline = text.indexOf('\n');
+    commits.push({
+      sha: sha!,
+      parents: parents ? parents.split(' ') : [],
+      author: { name: an!, email: ae!, date: ad! },
+      committer: { name: cn!, email: ce!, date: cd! },
+      subject: newline < 0 ? text : text.slice(0, newline),
+      body: newline < 0 ? '' : text.slice(newline + 1).replace(/^\s+/, ''),
+      trailers: parseTrailers(text),
+      signature: { status: SIGNATURES[sig!] ?? 'unverifiable', code: sig! },
+      files,
+    });
+  }
+  return commits;
+}
+
+/** Trailers are the message's final paragraph when every line of it is `Key: value` (or a continuation). */
+export function parseTrailers(message: string): Trailer[] {
+  const paragraphs = message.trim().split(/\n[ \t]*\n/);
+  if (paragraphs.length < 2) return [];
+  const trailers: Trailer[] = [];
+  for (const line of paragraphs[paragraphs.length - 1]!.split('\n')) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
+    if (m) trailers.push({ key: m[1]!, value: m[2]!.trim() });
+    else if (/^\s/.test(line) && trailers.length > 0)
+      trailers[trailers.length - 1]!.value += ` ${line.trim()}`;
+    else return [];
+  }
+  return trailers;
+}
+
+/** The first trailer with this key (case-insensitive), if any. */
+export function trailerValue(trailers: Trailer[], key: string): string | undefined {
+  const k = key.toLowerCase();
+  return trailers.find((t) => t.key.toLowerCase() === k)?.value;
+}
+
+/** The pull request a default-branch commit came from: a trailer, a GitHub merge subject, or a squash suffix. */
+export function pullRequestOf(commit: Pick<TrailCommit, 'subject' | 'trailers'>): number | undefined {
+  const trailer = trailerValue(commit.trailers, 'Pull-Request');
+  const fromTrailer = trailer === undefined ? undefined : /^#?(\d+)$/.exec(trailer.trim());
+  if (fromTrailer) return Number(fromTrailer[1]);
+  const merge = /^Merge pull request #(\d+) from /.exec(commit.subject);
+  if (merge) return Number(merge[1]);
+  const squash = /\(#(\d+)\)\s*$/.exec(commit.subject);
+  return squash ? Number(squash[1]) : undefined;
+}
+
+export interface RegistryEvent {
+  at: string;
+  sha: string;
+  /** The Tollgate-Event trailer, or inferred from the changed paths (e.g. `stage-changed`, `version-added`). */
+  event: string;
+  source: 'commit' | 'audit-file';
+  model?: string;
+  version?: string;
+  stage?: string;
+  incident?: string;
+  request?: string;
+  pullRequest?: number;
+  requestedBy?: string;
+  /** The commit subject, or the audit event's actor. */
+  summary?: string;
+  actor?: string;
+}
+
+function inferEvent(
+  status: string,
+  registryPath: string,
+): Omit<RegistryEvent, 'at' | 'sha' | 'source'> | undefined {
+  const place = classifyRegistryPath(registryPath);
+  if (!place) return undefined;
+  const verb = status === 'A' ? 'added' : status === 'D' ? 'removed' : 'changed';
+  switch (place.kind) {
+    case 'Policy':
+      return { event: 'policy-changed' };
+    case 'Model':
+      return { event: `model-${verb}`, model: place.model };
+    case 'Stages':
+      return { event: 'stage-changed', model: place.model };
+    case 'Schedule':
+      return { event: 'schedule-changed', model: place.model };
+    case 'ModelVersion':
+      return { event: `version-${verb}`, model: place.model, version: place.id };
+    case 'RetrainRequest':
+      return {
+        event: `retrain-${verb === 'added' ? 'added' : 'changed'}`,
+        model: place.model,
+        request: place.id,
+      };
+    case 'Incident':
+      return { event: verb === 'added' ? 'incident-opened' : 'incident-changed', incident: place.id };
+    case 'Postmortem':
+      return { event: 'postmortem-changed', incident: place.id };
+    case 'AuditEvent':
+      // Audit files are read as events of their own (readAuditEvents).
+      return undefined;
+  }
+}
+
+/**
+ * One event per commit that carries a `Tollgate-Event:` trailer; for a commit without one, one event per distinct
+ * thing its registry files say changed.
+ */
+export function registryEventsFromTrail(
+  commits: TrailCommit[],
+  registryPrefix = 'registry/',
+): RegistryEvent[] {
+  const events: RegistryEvent[] = [];
+  for (const c of commits) {
+    const base = {
+      at: c.committer.date,
+      sha: c.sha,
+      source: 'commit' as const,
+      pullRequest: pullRequestOf(c),
+      requestedBy: trailerValue(c.trailers, 'Requested-By'),
+      summary: c.subject,
+    };
+    const named = trailerValue(c.trailers, 'Tollgate-Event');
+    if (named !== undefined) {
+      events.push(
+        clean({
+          ...base,
+          event: named,
+          model: trailerValue(c.trailers, 'Model'),
+          version: trailerValue(c.trailers, 'Version'),
+          stage: trailerValue(c.trailers, 'Stage'),
+          incident: trailerValue(c.trailers, 'Incident'),
+          request: trailerValue(c.trailers, 'Request'),
+        }),
+      );
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const f of c.files) {
+      if (!f.path.startsWith(registryPrefix)) continue;
+      const inferred = inferEvent(f.status, f.path.slice(registryPrefix.length));
+      if (!inferred) continue;
+      const key = JSON.stringify(inferred);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      events.push(clean({ ...base, ...inferred }));
+    }
+  }
+  return events;
+}
+
+function clean<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * The contents of several `rev:path` (or object id) specs in one `git cat-file --batch`; undefined where missing.
+ */
+export async function readBlobs(repoRoot: string, specs: string[]): Promise<Map<string, string | undefined>> {
+  const result = new Map<string, string | undefined>();
+  const unique = [...new Set(specs)];
+  if (unique.length === 0) return result;
+  const { stdout } = await runGit(repoRoot, ['cat-file', '--batch'], { input: `${unique.join('\n')}\n` });
+  // Sizes are in bytes: walk the output as bytes.
+  const bytes = Buffer.from(stdout, 'utf8');
+  let at = 0;
+  for (const spec of unique) {
+    const eol = bytes.indexOf(10, at);
+    if (eol < 0) break;
+    const header = bytes.subarray(at, eol).toString('utf8');
+    at = eol + 1;
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      result.set(spec, undefined);
+      continue;
+    }
+    const size = Number(m[2]);
+    result.set(spec, m[1] === 'blob' ? bytes.subarray(at, at + size).toString('utf8') : undefined);
+    at += size + 1;
+  }
+  return result;
+}
+
+/** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */
+export function parseYaml(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return load(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
+export async function readAuditEvents(
+  repoRoot: string,
+  ref = 'HEAD',
+  registryPrefix = 'registry/',
+): Promise<{ path: string; event: AuditEvent }[]> {
+  const listing = await git(repoRoot, ['ls-tree', '-r', '-z', ref, '--', `${registryPrefix}audit/`]);
+  const entries = listing
+    .split('\0')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [meta, path] = line.split('\t') as [string, string];
+      return { oid: meta.split(' ')[2]!, path, type: meta.split(' ')[1] };
+    })
+    .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+  const blobs = await readBlobs(
+    repoRoot,
+    entries.map((e) => e.oid),
+  );
+  const events: { path: string; event: AuditEvent }[] = [];
+  for (const e of entries) {
+    const doc = parseYaml(blobs.get(e.oid));
+    if (doc && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'AuditEvent')
+      events.push({ path: e.path, event: doc as AuditEvent });
+  }
+  return events.sort((a, b) => a.event.at.localeCompare(b.event.at) || a.path.localeCompare(b.path));
+}
+
+export function auditFileEvents(files: { path: string; event: AuditEvent }[]): RegistryEvent[] {
+  return files.map(({ event: a }) =>
+    clean({
+      at: a.at,
+      sha: a.commit ?? '',
+      event: a.event,
+      source: 'audit-file' as const,
+      model: a.model,
+      version: a.version,
+      stage: a.stage,
+      incident: a.incident,
+      request: a.request,
+      pullRequest: a.pull_request,
+      actor: a.actor,
+      summary: `${a.event} by ${a.actor}`,
+    }),
+  );
+}
+
+/** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
+export function mergeEvents(commitEvents: RegistryEvent[], auditEvents: RegistryEvent[]): RegistryEvent[] {
+  const ms = (at: string) => Date.parse(at) || 0;
+  return [...commitEvents]
+    .reverse()
+    .concat(auditEvents)
+    .sort((a, b) => ms(a.at) - ms(b.at));
+}
