@@ -23,8 +23,9 @@ export interface StageTenure {
   weight?: number;
   /** When the commit that set it was committed (landed on the branch). */
   since: string;
-  /** When the next pointer change replaced it; absent while it still holds. */
+  /** When the next pointer change replaced it, and that commit; absent while it still holds. */
   until?: string;
+  endedBy?: string;
   sha: string;
   subject: string;
   pullRequest?: number;
@@ -70,7 +71,10 @@ export function stageHistory(snapshots: StagesSnapshot[], model: string, stage: 
   for (const { commit, stages } of snapshots) {
     const pointer = stages?.[stage];
     if (pointer?.version === current?.version && pointer?.weight === current?.weight) continue;
-    if (current) current.until = commit.committer.date;
+    if (current) {
+      current.until = commit.committer.date;
+      current.endedBy = commit.sha;
+    }
     current = undefined;
     if (!pointer) continue;
     current = {
@@ -95,6 +99,11 @@ export function stageHistory(snapshots: StagesSnapshot[], model: string, stage: 
     tenures.push(current);
   }
   return tenures;
+}
+
+/** Every stage named in any snapshot, sorted. */
+export function stagesNamed(snapshots: StagesSnapshot[]): string[] {
+  return [...new Set(snapshots.flatMap((s) => Object.keys(s.stages ?? {})))].sort();
 }
 
 /** The tenure that held the stage at `time`, if any version did. */
