@@ -7,15 +7,36 @@ import { dirname, join } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { git } from '../git/run.ts';
 import { assertSafeName, INCIDENT_ID, isSafeName } from '../registry/names.ts';
-import { classifyRegistryPath, incidentPath, modelDir, POLICY_PATH, versionPath } from '../registry/paths.ts';
-import type { GateResult, Incident, Model, ModelVersion, Policy, TimelineEntry } from '../registry/types.ts';
-import { readStageSnapshots, stageHistory, stagesNamed, type StageTenure } from './history-at.ts';
+import {
+  classifyRegistryPath,
+  incidentPath,
+  modelDir,
+  POLICY_PATH,
+  stagesPath,
+  versionPath,
+} from '../registry/paths.ts';
+import type {
+  AuditEvent,
+  GateResult,
+  Incident,
+  Model,
+  ModelVersion,
+  Policy,
+  TimelineEntry,
+} from '../registry/types.ts';
+import {
+  readStageSnapshots,
+  stageHistory,
+  stagesNamed,
+  stagesOf,
+  type StagesSnapshot,
+  type StageTenure,
+} from './history-at.ts';
 import {
   auditFileEvents,
   mergeEvents,
   parseYaml,
   pullRequestOf,
-  readAuditEvents,
   readBlobs,
   readTrail,
   registryEventsFromTrail,
@@ -28,7 +49,12 @@ import {
 } from './history.ts';
 import { defaultBranchRef } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
-import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
+import {
+  gitOnlyReviews,
+  type GateCheckRecord,
+  type PullRequestRecord,
+  type ReviewSource,
+} from './reviews.ts';
 import { tarGz } from './tar.ts';
 
 export type EvidenceSubject =
@@ -160,13 +186,13 @@ function checkSubject(subject: EvidenceSubject): void {
     );
 }
 
-/** Files below `dir` at `rev`, with their blob ids. */
+/** Files below `dirs` at `rev`, with their blob ids. */
 async function listTree(
   repoRoot: string,
   rev: string,
-  dir: string,
+  dirs: string[],
 ): Promise<{ oid: string; path: string }[]> {
-  const out = await git(repoRoot, ['ls-tree', '-r', '-z', rev, '--', dir]);
+  const out = await git(repoRoot, ['ls-tree', '-r', '-z', rev, '--', ...dirs]);
   return out
     .split('\0')
     .filter((l) => l !== '')
@@ -176,6 +202,8 @@ async function listTree(
     });
 }
 
+// Git is asked few, large questions: one log for the trail, one ls-tree, and two cat-file batches, so an export
+// costs about as much as reading the model's history once (see bench/evidence.bench.ts).
 export async function collectEvidence(
   repoRoot: string,
   subject: EvidenceSubject,
@@ -190,29 +218,50 @@ export async function collectEvidence(
     string,
     string,
   ];
+  const window = 'since' in subject ? subject : undefined;
 
   progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
   const inModel = 'model' in subject ? `${p}${modelDir(subject.model)}/` : undefined;
-  let commits = await readTrail(repoRoot, {
+  const trailRead = readTrail(repoRoot, {
     ref: head,
     paths: inModel ? [inModel] : [p],
-    ...('since' in subject ? { since: subject.since, until: subject.until } : {}),
+    ...(window ? { since: window.since, until: window.until } : {}),
   });
+  // While git walks the history: incidents, audit events and (for a model) its versions at the head, parsed.
+  const headRead = (async () => {
+    const tree = await listTree(repoRoot, head, [
+      `${p}incidents/`,
+      `${p}audit/`,
+      ...('model' in subject
+        ? [
+            subject.version
+              ? `${p}${versionPath(subject.model, subject.version)}`
+              : `${p}${modelDir(subject.model)}/versions/`,
+          ]
+        : []),
+    ]);
+    const kindOf = (f: { path: string }) => classifyRegistryPath(f.path.slice(p.length))?.kind;
+    const incidentFiles = tree.filter((f) => kindOf(f) === 'Incident');
+    const auditFiles = tree.filter((f) => kindOf(f) === 'AuditEvent');
+    const versionFiles = tree.filter((f) => kindOf(f) === 'ModelVersion');
+    const blobs = await readBlobs(
+      repoRoot,
+      [...incidentFiles, ...auditFiles, ...versionFiles].map((f) => f.oid),
+    );
+    const parsed = new Map<string, unknown>();
+    for (const f of versionFiles) parsed.set(f.oid, parseYaml(blobs.get(f.oid)));
+    return { tree, incidentFiles, auditFiles, blobs, parsed };
+  })();
+  // Both run before either is awaited, so a failure in one must not go unhandled.
+  const [trailResult, headResult] = await Promise.allSettled([trailRead, headRead]);
+  if (trailResult.status === 'rejected') throw trailResult.reason;
+  if (headResult.status === 'rejected') throw headResult.reason;
+  let commits = trailResult.value;
+  const { tree, incidentFiles, auditFiles, parsed } = headResult.value;
+  const first = headResult.value.blobs;
   progress(`${commits.length} commits read`);
 
-  // Incidents at the head: the subject's own, those naming the model, or those the commits name.
-  const incidentFiles = (await listTree(repoRoot, head, `${p}incidents/`)).filter(
-    (f) => classifyRegistryPath(f.path.slice(p.length))?.kind === 'Incident',
-  );
-  const incidentBlobs = await readBlobs(
-    repoRoot,
-    incidentFiles.map((f) => f.oid),
-  );
-  const allIncidents = incidentFiles
-    .map((f) => parseYaml(incidentBlobs.get(f.oid)) as Incident | undefined)
-    .filter((i): i is Incident => !!i && typeof i === 'object' && typeof i.id === 'string');
-
-  // Stage history of every model in scope, all stages.
+  // Models in scope.
   const models = new Set<string>();
   if ('model' in subject) models.add(subject.model);
   else
@@ -222,12 +271,34 @@ export async function collectEvidence(
       if ('incident' in subject && e.incident !== subject.incident) continue;
       models.add(e.model);
     }
+
+  // Stage snapshots come from the trail itself when it holds every stages.yaml change (no time window).
+  const stageSpecs: string[] = [];
+  const stageCommits = new Map<string, TrailCommit[]>();
+  if (!window)
+    for (const model of models) {
+      const path = `${p}${stagesPath(model)}`;
+      const touching = commits.filter((c) => c.files.some((f) => f.path === path)).reverse();
+      stageCommits.set(model, touching);
+      for (const c of touching) stageSpecs.push(blobAt(c, path));
+    }
+  const stageBlobs = await readBlobs(repoRoot, stageSpecs);
+  const allIncidents = incidentFiles
+    .map((f) => parseYaml(first.get(f.oid)) as Incident | undefined)
+    .filter((i): i is Incident => !!i && typeof i === 'object' && typeof i.id === 'string');
   if ('incident' in subject)
-    for (const m of allIncidents.find((i) => i.id === subject.incident)?.models ?? []) models.add(m);
+    for (const m of allIncidents.find((i) => i.id === subject.incident)?.models ?? [])
+      if (isSafeName(m)) models.add(m);
+
   let tenures: StageTenure[] = [];
   for (const model of [...models].sort()) {
-    progress(`reading the stage history of ${model}`);
-    const snapshots = await readStageSnapshots(repoRoot, model, { ref: head, registryPrefix: p });
+    const path = `${p}${stagesPath(model)}`;
+    const snapshots: StagesSnapshot[] = stageCommits.has(model)
+      ? stageCommits.get(model)!.map((commit) => ({
+          commit,
+          stages: stagesOf(parseYaml(stageBlobs.get(blobAt(commit, path)))),
+        }))
+      : await readStageSnapshots(repoRoot, model, { ref: head, registryPrefix: p });
     for (const stage of stagesNamed(snapshots)) tenures.push(...stageHistory(snapshots, model, stage));
   }
 
@@ -259,8 +330,10 @@ export async function collectEvidence(
   tenures.sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || a.stage.localeCompare(b.stage));
 
   // Events: the commits' own plus the audit files that concern the subject.
-  const commitEvents = registryEventsFromTrail(commits, p);
-  const audit = auditFileEvents(await readAuditEvents(repoRoot, head, p)).filter((e) => {
+  const auditParsed = auditFiles
+    .map((f) => ({ path: f.path, event: parseYaml(first.get(f.oid)) as AuditEvent | undefined }))
+    .filter((a): a is { path: string; event: AuditEvent } => isAuditEvent(a.event));
+  const audit = auditFileEvents(auditParsed).filter((e) => {
     if ('model' in subject)
       return e.model === subject.model && (!subject.version || e.version === subject.version);
     if ('pr' in subject) return e.pullRequest === subject.pr;
@@ -268,7 +341,7 @@ export async function collectEvidence(
     const t = Date.parse(e.at);
     return t >= Date.parse(subject.since) && t <= Date.parse(subject.until);
   });
-  const events = mergeEvents(commitEvents, audit);
+  const events = mergeEvents(registryEventsFromTrail(commits, p), audit);
 
   // Incidents in scope.
   const incidentIds = new Set(events.map((e) => e.incident).filter((i): i is string => !!i));
@@ -298,27 +371,88 @@ export async function collectEvidence(
     warnings.push(`no incident record ${incidentPath(subject.incident)} at ${ref}`);
 
   // Versions in scope, as recorded at the head.
-  const versionKeys = new Map<string, { model: string; version: string }>();
-  const addVersion = (model: string, version: string) => {
-    if (isSafeName(model) && isSafeName(version)) versionKeys.set(`${model}\0${version}`, { model, version });
+  const versionKeys = new Map<string, { model: string; version: string; spec: string }>();
+  const addVersion = (model: string, version: string, blob?: string) => {
+    if (isSafeName(model) && isSafeName(version))
+      versionKeys.set(`${model}\0${version}`, {
+        model,
+        version,
+        spec: blob ?? `${head}:${p}${versionPath(model, version)}`,
+      });
   };
   if ('model' in subject) {
     if (subject.version) addVersion(subject.model, subject.version);
-    else
-      for (const f of await listTree(repoRoot, head, `${p}${modelDir(subject.model)}/versions/`)) {
-        const place = classifyRegistryPath(f.path.slice(p.length));
-        if (place?.kind === 'ModelVersion') addVersion(place.model, place.id);
-      }
+    for (const f of tree) {
+      const place = classifyRegistryPath(f.path.slice(p.length));
+      if (place?.kind === 'ModelVersion' && place.model === subject.model)
+        addVersion(place.model, place.id, f.oid);
+    }
+  } else {
+    for (const e of events) if (e.model && e.version) addVersion(e.model, e.version);
+    for (const t of tenures) addVersion(t.model, t.version);
   }
-  for (const e of events) if (e.model && e.version && !('model' in subject)) addVersion(e.model, e.version);
-  for (const t of tenures) if (!('model' in subject)) addVersion(t.model, t.version);
-  const versionSpecs = [...versionKeys.values()].map((k) => `${head}:${p}${versionPath(k.model, k.version)}`);
-  const versionBlobs = await readBlobs(repoRoot, versionSpecs);
+
+  // Pull requests.
+  const reviews = options.reviews ?? gitOnlyReviews(commits);
+  const numbers = [
+    ...new Set(commits.map((c) => pullRequestOf(c)).filter((n): n is number => n !== undefined)),
+  ];
+  if ('pr' in subject && !numbers.includes(subject.pr)) numbers.push(subject.pr);
+  numbers.sort((a, b) => a - b);
+  const landedBy = new Map<number, TrailCommit>();
+  for (const c of [...commits].reverse()) {
+    const n = pullRequestOf(c);
+    if (n !== undefined && !landedBy.has(n)) landedBy.set(n, c);
+  }
+  const prRecords: { number: number; pr: PullRequestRecord | undefined; landed?: TrailCommit }[] = [];
+  for (const [i, number] of numbers.entries()) {
+    if (i % 100 === 0 && numbers.length > 100) progress(`pull requests: ${i}/${numbers.length}`);
+    prRecords.push({ number, pr: await reviews.pullRequest(number), landed: landedBy.get(number) });
+  }
+  if (!options.reviews && numbers.length > 0)
+    warnings.push('reviews and gate checks are not in git: export with GitHub access to include them');
+
+  // Records: the subject's registry files as each relevant commit left them.
+  const scoped = (path: string): boolean => {
+    if (!path.startsWith(p)) return false;
+    if (!('model' in subject)) return true;
+    if (path.startsWith(`${p}${modelDir(subject.model)}/`)) {
+      if (!subject.version) return true;
+      const place = classifyRegistryPath(path.slice(p.length));
+      return place?.kind === 'Stages' || (place?.kind === 'ModelVersion' && place.id === subject.version);
+    }
+    return false;
+  };
+  const recordSpecs = commits.flatMap((c) =>
+    c.files
+      .filter((f) => f.status !== 'D' && scoped(f.path))
+      .map((f) => ({ sha: c.sha, path: f.path, spec: f.blob ?? `${c.sha}:${f.path}` })),
+  );
+
+  // The second and last batch: records, versions at the head, and what reviewer roles need.
+  const roleSpecs = (c: TrailCommit): string[] => {
+    const parent = c.parents[0] ?? c.sha;
+    const model = trailerValue(c.trailers, 'Model');
+    return [
+      `${parent}:${p}${POLICY_PATH}`,
+      ...(isSafeName(model) ? [`${parent}:${p}models/${model}/model.yaml`] : []),
+    ];
+  };
+  progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
+  const second = await readBlobs(repoRoot, [
+    ...recordSpecs.map((r) => r.spec),
+    ...[...versionKeys.values()].filter((k) => !parsed.has(k.spec)).map((k) => k.spec),
+    ...prRecords.flatMap((r) => (r.pr?.reviews.length && r.landed ? roleSpecs(r.landed) : [])),
+  ]);
+  const records = recordSpecs
+    .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) }))
+    .filter((r): r is RecordEvidence => r.text !== undefined);
+
   const versions: VersionEvidence[] = [];
   for (const k of [...versionKeys.values()].sort((a, b) =>
     `${a.model}/${a.version}`.localeCompare(`${b.model}/${b.version}`, 'en', { numeric: true }),
   )) {
-    const doc = parseYaml(versionBlobs.get(`${head}:${p}${versionPath(k.model, k.version)}`)) as
+    const doc = (parsed.has(k.spec) ? parsed.get(k.spec) : parseYaml(second.get(k.spec))) as
       ModelVersion | undefined;
     if (!doc || typeof doc !== 'object') {
       warnings.push(`no version record ${versionPath(k.model, k.version)} at ${ref}`);
@@ -343,24 +477,10 @@ export async function collectEvidence(
     });
   }
 
-  // Pull requests, with reviewer roles from the policy in force just before the merge.
-  const reviews = options.reviews ?? gitOnlyReviews(commits);
-  const numbers = [
-    ...new Set(commits.map((c) => pullRequestOf(c)).filter((n): n is number => n !== undefined)),
-  ];
-  if ('pr' in subject && !numbers.includes(subject.pr)) numbers.push(subject.pr);
-  numbers.sort((a, b) => a - b);
-  const pullRequests: PullRequestEvidence[] = [];
-  for (const [i, number] of numbers.entries()) {
-    if (i % 25 === 0 && numbers.length > 25) progress(`pull requests: ${i}/${numbers.length}`);
-    const landed = [...commits].reverse().find((c) => pullRequestOf(c) === number);
-    const pr = await reviews.pullRequest(number);
-    if (!pr) {
-      pullRequests.push({ number, found: false, reviewsKnown: false, reviews: [] });
-      continue;
-    }
-    const roles = landed ? await rolesAt(repoRoot, landed, p) : () => [];
-    pullRequests.push({
+  const pullRequests: PullRequestEvidence[] = prRecords.map(({ number, pr, landed }) => {
+    if (!pr) return { number, found: false, reviewsKnown: false, reviews: [] };
+    const roles = landed ? rolesFrom(second, roleSpecs(landed)) : () => [];
+    return {
       number,
       found: true,
       title: pr.title,
@@ -379,33 +499,8 @@ export async function collectEvidence(
           at: r.submittedAt,
         })),
       ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
-    });
-  }
-  if (!options.reviews && numbers.length > 0)
-    warnings.push('reviews and gate checks are not in git: export with GitHub access to include them');
-
-  // Records: the subject's registry files as each relevant commit left them.
-  const scoped = (path: string): boolean => {
-    if (!path.startsWith(p)) return false;
-    if (!('model' in subject)) return true;
-    if (path.startsWith(`${p}${modelDir(subject.model)}/`)) {
-      if (!subject.version) return true;
-      const place = classifyRegistryPath(path.slice(p.length));
-      return place?.kind === 'Stages' || (place?.kind === 'ModelVersion' && place.id === subject.version);
-    }
-    return false;
-  };
-  const recordSpecs = commits.flatMap((c) =>
-    c.files.filter((f) => f.status !== 'D' && scoped(f.path)).map((f) => ({ sha: c.sha, path: f.path })),
-  );
-  progress(`reading ${recordSpecs.length} records`);
-  const recordBlobs = await readBlobs(
-    repoRoot,
-    recordSpecs.map((r) => `${r.sha}:${r.path}`),
-  );
-  const records = recordSpecs
-    .map((r) => ({ ...r, text: recordBlobs.get(`${r.sha}:${r.path}`) }))
-    .filter((r): r is RecordEvidence => r.text !== undefined);
+    };
+  });
 
   const commitEvidence = commits.map((c): CommitEvidence => ({
     sha: c.sha,
@@ -438,17 +533,17 @@ export async function collectEvidence(
   };
 }
 
-/** A lookup login -> role names, from the policy and the model owners just before `landed` was merged. */
-async function rolesAt(
-  repoRoot: string,
-  landed: TrailCommit,
-  p: string,
-): Promise<(login: string) => string[]> {
-  const parent = landed.parents[0] ?? landed.sha;
-  const model = trailerValue(landed.trailers, 'Model');
-  const specs = [`${parent}:${p}${POLICY_PATH}`];
-  if (isSafeName(model)) specs.push(`${parent}:${p}models/${model}/model.yaml`);
-  const blobs = await readBlobs(repoRoot, specs);
+/** The blob a commit left at `path` (or a `rev:path` spec when the trail did not say). */
+function blobAt(c: TrailCommit, path: string): string {
+  return c.files.find((f) => f.path === path)?.blob ?? `${c.sha}:${path}`;
+}
+
+function isAuditEvent(doc: unknown): doc is AuditEvent {
+  return !!doc && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'AuditEvent';
+}
+
+/** A lookup login -> role names, from the policy and the model owners read at the merge's parent. */
+function rolesFrom(blobs: Map<string, string | undefined>, specs: string[]): (login: string) => string[] {
   const policy = parseYaml(blobs.get(specs[0]!)) as Policy | undefined;
   const modelDoc = specs[1] ? (parseYaml(blobs.get(specs[1])) as Model | undefined) : undefined;
   const named = (users: unknown, login: string) =>

@@ -33,6 +33,8 @@ export interface ChangedFile {
   path: string;
   /** For a rename or copy: the path it came from. */
   from?: string;
+  /** The blob the commit left at `path` (absent when deleted), so contents can be read without a path lookup. */
+  blob?: string;
 }
 
 export interface TrailCommit {
@@ -90,7 +92,7 @@ export async function assertFullHistory(repoRoot: string): Promise<void> {
 
 export async function readTrail(repoRoot: string, options: TrailOptions = {}): Promise<TrailCommit[]> {
   if (!options.allowShallow) await assertFullHistory(repoRoot);
-  const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--name-status', '--no-renames'];
+  const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--raw', '--no-abbrev', '--no-renames'];
   if (options.firstParent ?? true) args.push('--first-parent', '--diff-merges=first-parent');
   if (options.since) args.push(`--since=${options.since}`);
   if (options.until) args.push(`--until=${options.until}`);
@@ -98,7 +100,7 @@ export async function readTrail(repoRoot: string, options: TrailOptions = {}): P
   return parseLog(await git(repoRoot, args));
 }
 
-/** Parses `git log -z --format=<FORMAT> --name-status` output. */
+/** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
 export function parseLog(output: string): TrailCommit[] {
   const commits: TrailCommit[] = [];
   for (const record of output.split('\x1e')) {
@@ -112,11 +114,17 @@ export function parseLog(output: string): TrailCommit[] {
       .filter((t) => t !== '');
     const files: ChangedFile[] = [];
     for (let i = 0; i < tokens.length;) {
-      const status = tokens[i++]!;
-      if (/^[RC]/.test(status)) {
-        const from = tokens[i++]!;
-        files.push({ status: status[0]!, path: tokens[i++]!, from });
-      } else files.push({ status: status[0]!, path: tokens[i++]! });
+      // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
+      const meta = tokens[i++]!.split(' ');
+      const status = meta[4] ?? '';
+      const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+      const from = /^[RC]/.test(status) ? tokens[i++]! : undefined;
+      files.push({
+        status: status[0] ?? '?',
+        path: tokens[i++]!,
+        ...(from === undefined ? {} : { from }),
+        ...(blob === undefined ? {} : { blob }),
+      });
     }
     const text = message.replace(/\s+$/, '');
     const newline = text.indexOf('\n');

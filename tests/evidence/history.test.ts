@@ -49,7 +49,13 @@ describe('readTrail', () => {
     expect(trail.map((c) => c.sha)).not.toContain(s.pr1.head);
     const merge = trail.find((c) => c.sha === s.pr2.merge)!;
     expect(merge.parents).toHaveLength(2);
-    expect(merge.files).toEqual([{ status: 'M', path: 'registry/models/fraud/stages.yaml' }]);
+    expect(merge.files).toEqual([
+      {
+        status: 'M',
+        path: 'registry/models/fraud/stages.yaml',
+        blob: expect.stringMatching(/^[0-9a-f]{40}$/),
+      },
+    ]);
     expect(merge.committer.date).toBe('2026-01-01T04:00:00+00:00');
     expect(merge.author).toEqual({
       name: 'Dana Dev',
@@ -93,7 +99,7 @@ describe('readTrail', () => {
       const [c] = await readTrail(repo.dir);
       expect(c!.subject).toBe('Ünïcode\x1f subject');
       expect(c!.body).toBe('body ✓\n\nModel: m');
-      expect(c!.files).toEqual([{ status: 'A', path: 'registry/policy.yaml' }]);
+      expect(c!.files).toEqual([{ status: 'A', path: 'registry/policy.yaml', blob: expect.any(String) }]);
     } finally {
       removeRepo(repo);
     }
