@@ -1,7 +1,7 @@
 // Evidence export on a 20,000-commit registry history against the floor of a plain path-limited `git log` of the
 // same model folder, in the same run. The repository is generated once with `git fast-import` and cached in the
 // OS temp folder; a commit-graph with changed-path Bloom filters is written, as docs/audit.md recommends.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -105,9 +105,6 @@ export async function benchRepository(): Promise<string> {
   await git(building, ['commit-graph', 'write', '--reachable', '--changed-paths'], env);
   await git(building, ['reset', '-q', '--hard', 'main'], env);
   await git(building, ['config', 'core.commitGraph', 'true'], env);
-  mkdirSync(join(building, '.git'), { recursive: true });
-  await git(building, ['update-ref', 'refs/tollgate/bench', 'HEAD'], env);
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(join(building, '.git', 'tollgate-bench-complete'), '');
   rmSync(CACHE, { recursive: true, force: true });
   renameSync(building, CACHE);
