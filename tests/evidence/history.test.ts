@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditFileEvents,
@@ -100,6 +103,35 @@ describe('readTrail', () => {
       expect(c!.subject).toBe('Ünïcode\x1f subject');
       expect(c!.body).toBe('body ✓\n\nModel: m');
       expect(c!.files).toEqual([{ status: 'A', path: 'registry/policy.yaml', blob: expect.any(String) }]);
+    } finally {
+      removeRepo(repo);
+    }
+  });
+});
+
+describe('signatures and deletions', () => {
+  it('reports a good SSH signature, no signature, and a deleted file without a blob', async () => {
+    const repo = await makeRepo();
+    try {
+      const key = join(repo.dir, '..', `${basename(repo.dir)}-key`);
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+      writeFileSync(`${key}.allowed`, `dana@example.com ${readFileSync(`${key}.pub`, 'utf8')}`);
+      await run(repo, ['config', 'gpg.format', 'ssh']);
+      await run(repo, ['config', 'user.signingkey', key]);
+      await run(repo, ['config', 'gpg.ssh.allowedSignersFile', `${key}.allowed`]);
+      await run(repo, ['config', 'commit.gpgsign', 'true']);
+      await commit(repo, { 'registry/models/m/versions/v1.yaml': 'id: v1\n' }, 'Signed');
+      await run(repo, ['config', 'commit.gpgsign', 'false']);
+      await commit(repo, { 'registry/models/m/versions/v1.yaml': null }, 'Remove v1');
+      const [removed, signed] = await readTrail(repo.dir);
+      expect(signed!.signature).toEqual({ status: 'good', code: 'G' });
+      expect(removed!.signature.status).toBe('none');
+      expect(removed!.files).toEqual([{ status: 'D', path: 'registry/models/m/versions/v1.yaml' }]);
+      expect(registryEventsFromTrail([removed!])[0]).toMatchObject({
+        event: 'version-removed',
+        version: 'v1',
+      });
+      for (const suffix of ['', '.pub', '.allowed']) rmSync(`${key}${suffix}`, { force: true });
     } finally {
       removeRepo(repo);
     }
