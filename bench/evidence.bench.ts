@@ -111,13 +111,15 @@ export async function benchRepository(): Promise<string> {
   return CACHE;
 }
 
-async function best(times: number, run: () => Promise<unknown>): Promise<number> {
-  let fastest = Infinity;
-  for (let i = 0; i < times; i++) {
-    const start = performance.now();
-    await run();
-    fastest = Math.min(fastest, performance.now() - start);
-  }
+/** Fastest of `rounds` timings of each, taken alternately so both sides see the same machine load. */
+async function fastestOfEach(rounds: number, runs: (() => Promise<unknown>)[]): Promise<number[]> {
+  const fastest = runs.map(() => Infinity);
+  for (let round = 0; round < rounds; round++)
+    for (const [i, run] of runs.entries()) {
+      const start = performance.now();
+      await run();
+      fastest[i] = Math.min(fastest[i]!, performance.now() - start);
+    }
   return fastest;
 }
 
@@ -125,14 +127,13 @@ export async function benchEvidence(): Promise<{ name: string; ratio: number; de
   const repo = await benchRepository();
   const target = 'm07';
   const folder = `registry/models/${target}/`;
-  // Warm the caches once for both sides.
-  await git(repo, ['log', '--', folder]);
   let commits = 0;
-  const ours = await best(5, async () => {
-    const evidence = await collectEvidence(repo, { model: target });
-    commits = evidence.commits.length;
-  });
-  const floor = await best(5, () => git(repo, ['log', '--', folder]));
+  const [ours, floor] = (await fastestOfEach(9, [
+    async () => {
+      commits = (await collectEvidence(repo, { model: target })).commits.length;
+    },
+    () => git(repo, ['log', '--', folder]),
+  ])) as [number, number];
   const ratio = ours / floor;
   return [
     {

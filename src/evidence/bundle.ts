@@ -47,7 +47,7 @@ import {
   type Trailer,
   type TrailCommit,
 } from './history.ts';
-import { defaultBranchRef } from './integrity.ts';
+import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
 import {
   gitOnlyReviews,
@@ -186,6 +186,9 @@ function checkSubject(subject: EvidenceSubject): void {
     );
 }
 
+// One collator for every comparison: building one per localeCompare call dominates sorting long lists.
+const VERSION_ORDER = new Intl.Collator('en', { numeric: true });
+
 /** Files below `dirs` at `rev`, with their blob ids. */
 async function listTree(
   repoRoot: string,
@@ -213,11 +216,7 @@ export async function collectEvidence(
   const p = options.registryPrefix ?? 'registry/';
   const progress = options.onProgress ?? (() => {});
   const warnings: string[] = [];
-  const ref = options.ref ?? (await defaultBranchRef(repoRoot, p));
-  const [head, headDate] = (await git(repoRoot, ['log', '-1', '--format=%H%x00%cI', ref])).split('\0') as [
-    string,
-    string,
-  ];
+  const { ref, head, date: headDate } = await resolveBranchHead(repoRoot, options.ref, p);
   const window = 'since' in subject ? subject : undefined;
 
   progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
@@ -282,7 +281,30 @@ export async function collectEvidence(
       stageCommits.set(model, touching);
       for (const c of touching) stageSpecs.push(blobAt(c, path));
     }
-  const stageBlobs = await readBlobs(repoRoot, stageSpecs);
+  // Records: the subject's registry files as each relevant commit left them.
+  const scoped = (path: string): boolean => {
+    if (!path.startsWith(p)) return false;
+    if (!('model' in subject)) return true;
+    if (path.startsWith(`${p}${modelDir(subject.model)}/`)) {
+      if (!subject.version) return true;
+      const place = classifyRegistryPath(path.slice(p.length));
+      return place?.kind === 'Stages' || (place?.kind === 'ModelVersion' && place.id === subject.version);
+    }
+    return false;
+  };
+  const recordSpecsOf = (list: TrailCommit[]) =>
+    list.flatMap((c) =>
+      c.files
+        .filter((f) => f.status !== 'D' && scoped(f.path))
+        .map((f) => ({ sha: c.sha, path: f.path, spec: f.blob ?? `${c.sha}:${f.path}` })),
+    );
+
+  // A whole-model export keeps every commit, so its records can come in the same batch as the stage files.
+  const keepsAll = 'model' in subject && !subject.version;
+  const stageBlobs = await readBlobs(repoRoot, [
+    ...stageSpecs,
+    ...(keepsAll ? recordSpecsOf(commits).map((r) => r.spec) : []),
+  ]);
   const allIncidents = incidentFiles
     .map((f) => parseYaml(first.get(f.oid)) as Incident | undefined)
     .filter((i): i is Incident => !!i && typeof i === 'object' && typeof i.id === 'string');
@@ -412,24 +434,8 @@ export async function collectEvidence(
   if (!options.reviews && numbers.length > 0)
     warnings.push('reviews and gate checks are not in git: export with GitHub access to include them');
 
-  // Records: the subject's registry files as each relevant commit left them.
-  const scoped = (path: string): boolean => {
-    if (!path.startsWith(p)) return false;
-    if (!('model' in subject)) return true;
-    if (path.startsWith(`${p}${modelDir(subject.model)}/`)) {
-      if (!subject.version) return true;
-      const place = classifyRegistryPath(path.slice(p.length));
-      return place?.kind === 'Stages' || (place?.kind === 'ModelVersion' && place.id === subject.version);
-    }
-    return false;
-  };
-  const recordSpecs = commits.flatMap((c) =>
-    c.files
-      .filter((f) => f.status !== 'D' && scoped(f.path))
-      .map((f) => ({ sha: c.sha, path: f.path, spec: f.blob ?? `${c.sha}:${f.path}` })),
-  );
-
-  // The second and last batch: records, versions at the head, and what reviewer roles need.
+  const recordSpecs = recordSpecsOf(commits);
+  // The last batch: records not read yet, versions at the head, and what reviewer roles need.
   const roleSpecs = (c: TrailCommit): string[] => {
     const parent = c.parents[0] ?? c.sha;
     const model = trailerValue(c.trailers, 'Model');
@@ -440,17 +446,17 @@ export async function collectEvidence(
   };
   progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
   const second = await readBlobs(repoRoot, [
-    ...recordSpecs.map((r) => r.spec),
+    ...recordSpecs.map((r) => r.spec).filter((spec) => !stageBlobs.has(spec)),
     ...[...versionKeys.values()].filter((k) => !parsed.has(k.spec)).map((k) => k.spec),
     ...prRecords.flatMap((r) => (r.pr?.reviews.length && r.landed ? roleSpecs(r.landed) : [])),
   ]);
   const records = recordSpecs
-    .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) }))
+    .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) ?? stageBlobs.get(r.spec) }))
     .filter((r): r is RecordEvidence => r.text !== undefined);
 
   const versions: VersionEvidence[] = [];
   for (const k of [...versionKeys.values()].sort((a, b) =>
-    `${a.model}/${a.version}`.localeCompare(`${b.model}/${b.version}`, 'en', { numeric: true }),
+    VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`),
   )) {
     const doc = (parsed.has(k.spec) ? parsed.get(k.spec) : parseYaml(second.get(k.spec))) as
       ModelVersion | undefined;

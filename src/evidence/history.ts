@@ -91,13 +91,17 @@ export async function assertFullHistory(repoRoot: string): Promise<void> {
 }
 
 export async function readTrail(repoRoot: string, options: TrailOptions = {}): Promise<TrailCommit[]> {
-  if (!options.allowShallow) await assertFullHistory(repoRoot);
   const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--raw', '--no-abbrev', '--no-renames'];
   if (options.firstParent ?? true) args.push('--first-parent', '--diff-merges=first-parent');
   if (options.since) args.push(`--since=${options.since}`);
   if (options.until) args.push(`--until=${options.until}`);
   args.push(options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
-  return parseLog(await git(repoRoot, args));
+  // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+  const [output] = await Promise.all([
+    git(repoRoot, args),
+    options.allowShallow ? undefined : assertFullHistory(repoRoot),
+  ]);
+  return parseLog(output);
 }
 
 /** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
@@ -126,7 +130,7 @@ export function parseLog(output: string): TrailCommit[] {
         ...(blob === undefined ? {} : { blob }),
       });
     }
-    const text = message.replace(/\s+$/, '');
+    const text = message.trimEnd();
     const newline = text.indexOf('\n');
     commits.push({
       sha: sha!,

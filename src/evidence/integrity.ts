@@ -2,7 +2,7 @@
 // through a merged pull request (or be an emergency rollback the policy allows). Git alone answers the first
 // question; a ReviewSource (GitHub) answers whether the gate's check and the approvals were there.
 import { TollgateError } from '../errors.ts';
-import { runGit } from '../git/run.ts';
+import { git, runGit } from '../git/run.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import { classifyRegistryPath, incidentPath, POLICY_PATH } from '../registry/paths.ts';
 import type { Incident, Policy } from '../registry/types.ts';
@@ -74,11 +74,46 @@ async function resolveCommit(repoRoot: string, rev: string): Promise<string | un
 
 /** The branch whose stage pointers are live, as a ref this clone has. */
 export async function defaultBranchRef(repoRoot: string, registryPrefix = 'registry/'): Promise<string> {
-  const text = (await readBlobs(repoRoot, [`HEAD:${registryPrefix}${POLICY_PATH}`])).values().next().value;
-  const branch = effectivePolicy(parseYaml(text) as Policy | undefined).defaultBranch;
-  for (const ref of [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`])
-    if (await resolveCommit(repoRoot, ref)) return ref;
-  return 'HEAD';
+  return (await resolveBranchHead(repoRoot, undefined, registryPrefix)).ref;
+}
+
+/** A ref (default: the default branch) with its commit and committer time, in as few git calls as possible. */
+export async function resolveBranchHead(
+  repoRoot: string,
+  ref: string | undefined,
+  registryPrefix = 'registry/',
+): Promise<{ ref: string; head: string; date: string }> {
+  if (ref === undefined) {
+    const text = (await readBlobs(repoRoot, [`HEAD:${registryPrefix}${POLICY_PATH}`])).values().next().value;
+    const branch = effectivePolicy(parseYaml(text) as Policy | undefined).defaultBranch;
+    const candidates = [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
+    const listed = await git(repoRoot, [
+      'for-each-ref',
+      '--format=%(refname)%00%(objectname)%00%(committerdate:iso-strict)',
+      ...candidates,
+    ]);
+    const found = new Map(
+      listed
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [name, head, date] = line.split('\0') as [string, string, string];
+          return [name, { ref: name, head, date }] as const;
+        }),
+    );
+    for (const c of candidates) {
+      const hit = found.get(c);
+      if (hit) return hit;
+    }
+    ref = 'HEAD';
+  }
+  const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', ref, '--'], { okCodes: [128] });
+  if (r.code !== 0)
+    throw new TollgateError(`${ref} is not a commit in this clone`, {
+      fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
+    });
+  const [head, date] = r.stdout.trim().split('\0') as [string, string];
+  return { ref, head, date };
 }
 
 function canonical(value: unknown): string {
