@@ -282,11 +282,18 @@ function clean<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-/**
- * The contents of several `rev:path` (or object id) specs in one `git cat-file --batch`; undefined where missing.
- */
-export async function readBlobs(repoRoot: string, specs: string[]): Promise<Map<string, string | undefined>> {
-  const result = new Map<string, string | undefined>();
+export interface GitObject {
+  oid: string;
+  type: string;
+  content: string;
+}
+
+/** Several objects (any rev spec git accepts) in one `git cat-file --batch`; undefined where missing. */
+export async function readObjects(
+  repoRoot: string,
+  specs: string[],
+): Promise<Map<string, GitObject | undefined>> {
+  const result = new Map<string, GitObject | undefined>();
   const unique = [...new Set(specs)];
   if (unique.length === 0) return result;
   const { stdout } = await runGit(repoRoot, ['cat-file', '--batch'], { input: `${unique.join('\n')}\n` });
@@ -298,16 +305,31 @@ export async function readBlobs(repoRoot: string, specs: string[]): Promise<Map<
     if (eol < 0) break;
     const header = bytes.subarray(at, eol).toString('utf8');
     at = eol + 1;
-    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
     if (!m) {
       result.set(spec, undefined);
       continue;
     }
-    const size = Number(m[2]);
-    result.set(spec, m[1] === 'blob' ? bytes.subarray(at, at + size).toString('utf8') : undefined);
+    const size = Number(m[3]);
+    result.set(spec, { oid: m[1]!, type: m[2]!, content: bytes.subarray(at, at + size).toString('utf8') });
     at += size + 1;
   }
   return result;
+}
+
+/** The contents of several `rev:path` specs (or blob ids) in one `git cat-file --batch`; undefined where missing. */
+export async function readBlobs(repoRoot: string, specs: string[]): Promise<Map<string, string | undefined>> {
+  const objects = await readObjects(repoRoot, specs);
+  return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content : undefined]));
+}
+
+/** The committer time of a raw commit object, as git's `%cI` prints it (the committer's own offset). */
+export function committerDate(commitObject: string): string | undefined {
+  const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
+  if (!m) return undefined;
+  const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
+  const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
+  return `${local}${m[2]}${m[3]}:${m[4]}`;
 }
 
 /** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */

@@ -2,7 +2,7 @@
 // through a merged pull request (or be an emergency rollback the policy allows). Git alone answers the first
 // question; a ReviewSource (GitHub) answers whether the gate's check and the approvals were there.
 import { TollgateError } from '../errors.ts';
-import { git, runGit } from '../git/run.ts';
+import { runGit } from '../git/run.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import { classifyRegistryPath, incidentPath, POLICY_PATH } from '../registry/paths.ts';
 import type { Incident, Policy } from '../registry/types.ts';
@@ -12,6 +12,8 @@ import {
   parseYaml,
   pullRequestOf,
   readBlobs,
+  readObjects,
+  committerDate,
   readTrail,
   trailerValue,
   type TrailCommit,
@@ -84,26 +86,20 @@ export async function resolveBranchHead(
   registryPrefix = 'registry/',
 ): Promise<{ ref: string; head: string; date: string }> {
   if (ref === undefined) {
-    const text = (await readBlobs(repoRoot, [`HEAD:${registryPrefix}${POLICY_PATH}`])).values().next().value;
-    const branch = effectivePolicy(parseYaml(text) as Policy | undefined).defaultBranch;
-    const candidates = [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
-    const listed = await git(repoRoot, [
-      'for-each-ref',
-      '--format=%(refname)%00%(objectname)%00%(committerdate:iso-strict)',
-      ...candidates,
-    ]);
-    const found = new Map(
-      listed
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => {
-          const [name, head, date] = line.split('\0') as [string, string, string];
-          return [name, { ref: name, head, date }] as const;
-        }),
-    );
-    for (const c of candidates) {
-      const hit = found.get(c);
-      if (hit) return hit;
+    // Guess the usual branch name so the policy and the branch come in one batch; ask again only if wrong.
+    const guess = 'main';
+    const refsOf = (branch: string) => [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
+    const policySpec = `HEAD:${registryPrefix}${POLICY_PATH}`;
+    let objects = await readObjects(repoRoot, [policySpec, ...refsOf(guess)]);
+    const policy = objects.get(policySpec);
+    const branch = effectivePolicy(
+      (policy?.type === 'blob' ? parseYaml(policy.content) : undefined) as Policy | undefined,
+    ).defaultBranch;
+    if (branch !== guess) objects = await readObjects(repoRoot, refsOf(branch));
+    for (const candidate of refsOf(branch)) {
+      const o = objects.get(candidate);
+      const date = o?.type === 'commit' ? committerDate(o.content) : undefined;
+      if (o && date) return { ref: candidate, head: o.oid, date };
     }
     ref = 'HEAD';
   }

@@ -4,6 +4,8 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditFileEvents,
+  committerDate,
+  readObjects,
   mergeEvents,
   parseTrailers,
   pullRequestOf,
@@ -103,6 +105,23 @@ describe('readTrail', () => {
       expect(c!.subject).toBe('Ünïcode\x1f subject');
       expect(c!.body).toBe('body ✓\n\nModel: m');
       expect(c!.files).toEqual([{ status: 'A', path: 'registry/policy.yaml', blob: expect.any(String) }]);
+    } finally {
+      removeRepo(repo);
+    }
+  });
+});
+
+describe('committerDate', () => {
+  it('prints the committer time of a raw commit object as %cI does, offset included', async () => {
+    const repo = await makeRepo();
+    try {
+      await commit(repo, { 'registry/policy.yaml': 'x: 1\n' }, 'first');
+      await run(repo, ['commit', '-q', '--allow-empty', '-m', 'east'], '2026-03-01T10:00:00+05:30');
+      await run(repo, ['commit', '-q', '--allow-empty', '-m', 'west'], '2026-03-01T10:00:00-07:00');
+      for (const rev of ['HEAD', 'HEAD~1', 'HEAD~2']) {
+        const [object] = (await readObjects(repo.dir, [rev])).values();
+        expect(committerDate(object!.content)).toBe(await run(repo, ['log', '-1', '--format=%cI', rev]));
+      }
     } finally {
       removeRepo(repo);
     }
