@@ -1,5 +1,7 @@
 // Reads the registry's audit trail from git alone: commits (with trailers, signature status and changed files)
 // and the audit-event files, turned into one list of registry events.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { TollgateError } from '../errors.ts';
 import { git, runGit } from '../git/run.ts';
@@ -81,13 +83,36 @@ const FORMAT = ['%H', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%G?', '%B
 
 /** Refuses a shallow clone: its history stops early, so every trail read from it would be silently short. */
 export async function assertFullHistory(repoRoot: string): Promise<void> {
-  if ((await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true')
+  if (await isShallow(repoRoot))
     throw new TollgateError(
       `${repoRoot} is a shallow clone: its history is cut off, so the audit trail is incomplete`,
       {
         fix: 'fetch the full history: `git fetch --unshallow`, or in GitHub Actions check out with `fetch-depth: 0`',
       },
     );
+}
+
+/**
+ * Whether the clone is shallow. A clone is shallow exactly when its (common) git directory holds a `shallow` file,
+ * which the file system answers without starting git; anything unusual is left to git itself.
+ */
+export async function isShallow(repoRoot: string): Promise<boolean> {
+  try {
+    const dotGit = join(repoRoot, '.git');
+    let common = dotGit;
+    if (statSync(dotGit).isFile()) {
+      const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+      if (!m) throw new Error('unreadable .git file');
+      const gitDir = resolve(repoRoot, m[1]!.trim());
+      common = existsSync(join(gitDir, 'commondir'))
+        ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
+        : gitDir;
+    }
+    if (!existsSync(join(common, 'HEAD'))) throw new Error('not a git directory');
+    return existsSync(join(common, 'shallow'));
+  } catch {
+    return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
+  }
 }
 
 export async function readTrail(repoRoot: string, options: TrailOptions = {}): Promise<TrailCommit[]> {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditFileEvents,
   committerDate,
+  isShallow,
   readObjects,
   mergeEvents,
   parseTrailers,
@@ -92,6 +93,12 @@ describe('readTrail', () => {
         fix: expect.stringContaining('fetch-depth: 0'),
       });
       expect(await readTrail(`${shallow.dir}/clone`, { allowShallow: true })).toHaveLength(1);
+      // A linked worktree of the shallow clone, and a folder inside it, are shallow too.
+      await run(shallow, ['-C', 'clone', 'worktree', 'add', '-q', '../linked']);
+      expect(await isShallow(`${shallow.dir}/linked`)).toBe(true);
+      expect(await isShallow(`${shallow.dir}/clone/registry`)).toBe(true);
+      expect(await isShallow(s.repo.dir)).toBe(false);
+      expect(await isShallow(`${s.repo.dir}/registry`)).toBe(false);
     } finally {
       removeRepo(shallow);
     }
