@@ -37,6 +37,8 @@ export interface ChangedFile {
   from?: string;
   /** The blob the commit left at `path` (absent when deleted), so contents can be read without a path lookup. */
   blob?: string;
+  /** The blob the first parent had at the path it came from (absent when the file was added). */
+  previousBlob?: string;
 }
 
 export interface TrailCommit {
@@ -147,12 +149,14 @@ export function parseLog(output: string): TrailCommit[] {
       const meta = tokens[i++]!.split(' ');
       const status = meta[4] ?? '';
       const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+      const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
       const from = /^[RC]/.test(status) ? tokens[i++]! : undefined;
       files.push({
         status: status[0] ?? '?',
         path: tokens[i++]!,
         ...(from === undefined ? {} : { from }),
         ...(blob === undefined ? {} : { blob }),
+        ...(previousBlob === undefined ? {} : { previousBlob }),
       });
     }
     const text = message.trimEnd();

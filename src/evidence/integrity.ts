@@ -16,6 +16,7 @@ import {
   committerDate,
   readTrail,
   trailerValue,
+  type ChangedFile,
   type TrailCommit,
 } from './history.ts';
 import { standingApprovals, type ReviewSource } from './reviews.ts';
@@ -122,35 +123,38 @@ function canonical(value: unknown): string {
   );
 }
 
-/** The guarded changes a commit made against its first parent, comparing parsed YAML. */
-async function guardedChanges(repoRoot: string, c: TrailCommit, prefix: string): Promise<string[]> {
-  const parent = c.parents[0];
-  const files = c.files
-    .map((f) => f.path)
-    .filter((p) => p.startsWith(prefix))
-    .map((p) => p.slice(prefix.length))
-    .filter((p) => p === POLICY_PATH || classifyRegistryPath(p)?.kind === 'Stages');
-  if (files.length === 0) return [];
-  const specs = files.flatMap((p) => [
-    `${c.sha}:${prefix}${p}`,
-    ...(parent ? [`${parent}:${prefix}${p}`] : []),
-  ]);
-  const blobs = await readBlobs(repoRoot, specs);
-  const at = (rev: string | undefined, p: string) =>
-    rev === undefined ? undefined : parseYaml(blobs.get(`${rev}:${prefix}${p}`));
+/** The stages.yaml and policy.yaml files a commit changed, with the blobs before and after. */
+function guardedFiles(c: TrailCommit, prefix: string): ChangedFile[] {
+  return c.files.filter((f) => {
+    if (!f.path.startsWith(prefix)) return false;
+    const p = f.path.slice(prefix.length);
+    return p === POLICY_PATH || classifyRegistryPath(p)?.kind === 'Stages';
+  });
+}
+
+/** The guarded changes a commit made against its first parent, comparing parsed YAML (pure). */
+export function guardedChanges(
+  c: TrailCommit,
+  prefix: string,
+  blobs: Map<string, string | undefined>,
+): string[] {
+  const text = (oid: string | undefined) => (oid === undefined ? undefined : blobs.get(oid));
   const changes: string[] = [];
-  for (const p of files) {
+  for (const f of guardedFiles(c, prefix)) {
+    const before = parseYaml(text(f.previousBlob));
+    const after = parseYaml(text(f.blob));
+    const p = f.path.slice(prefix.length);
     if (p === POLICY_PATH) {
-      if (canonical(at(parent, p)) !== canonical(at(c.sha, p))) changes.push('policy.yaml changed');
+      if (canonical(before) !== canonical(after)) changes.push('policy.yaml changed');
       continue;
     }
     const model = (classifyRegistryPath(p) as { model: string }).model;
-    const before = stagesOf(at(parent, p)) ?? {};
-    const after = stagesOf(at(c.sha, p)) ?? {};
-    for (const stage of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-      const from = before[stage]?.version;
-      const to = after[stage]?.version;
-      if (from !== to) changes.push(`${model} ${stage}: ${from ?? '(none)'} -> ${to ?? '(none)'}`);
+    const from = stagesOf(before) ?? {};
+    const to = stagesOf(after) ?? {};
+    for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+      const a = from[stage]?.version;
+      const b = to[stage]?.version;
+      if (a !== b) changes.push(`${model} ${stage}: ${a ?? '(none)'} -> ${b ?? '(none)'}`);
     }
   }
   return changes;
@@ -232,9 +236,16 @@ export async function verifyGateIntegrity(
   const commits = (
     await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })
   ).reverse();
+  // Every stages/policy blob before and after, in one batch.
+  const blobs = await readBlobs(
+    repoRoot,
+    commits.flatMap((c) =>
+      guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b): b is string => !!b)),
+    ),
+  );
   let guardedCommits = 0;
   for (const c of commits) {
-    const changes = await guardedChanges(repoRoot, c, prefix);
+    const changes = guardedChanges(c, prefix, blobs);
     if (changes.length === 0) continue;
     guardedCommits++;
     const base = { sha: c.sha, subject: c.subject, changes };

@@ -60,6 +60,7 @@ describe('readTrail', () => {
         status: 'M',
         path: 'registry/models/fraud/stages.yaml',
         blob: expect.stringMatching(/^[0-9a-f]{40}$/),
+        previousBlob: expect.stringMatching(/^[0-9a-f]{40}$/),
       },
     ]);
     expect(merge.committer.date).toBe('2026-01-01T04:00:00+00:00');
@@ -152,7 +153,9 @@ describe('signatures and deletions', () => {
       const [removed, signed] = await readTrail(repo.dir);
       expect(signed!.signature).toEqual({ status: 'good', code: 'G' });
       expect(removed!.signature.status).toBe('none');
-      expect(removed!.files).toEqual([{ status: 'D', path: 'registry/models/m/versions/v1.yaml' }]);
+      expect(removed!.files).toEqual([
+        { status: 'D', path: 'registry/models/m/versions/v1.yaml', previousBlob: signed!.files[0]!.blob },
+      ]);
       expect(registryEventsFromTrail([removed!])[0]).toMatchObject({
         event: 'version-removed',
         version: 'v1',
