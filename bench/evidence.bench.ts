@@ -10,7 +10,7 @@ import { git } from '../src/git/run.ts';
 
 const COMMITS = 20_000;
 const MODELS = 20;
-const CACHE = join(tmpdir(), `tollgate-bench-evidence-v1-${COMMITS}`);
+const CACHE = join(tmpdir(), `tollgate-bench-evidence-v2-${COMMITS}`);
 const ISOLATED = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
 
 const model = (i: number) => `m${String(i % MODELS).padStart(2, '0')}`;
@@ -58,7 +58,8 @@ export function fastImportStream(commits = COMMITS): string {
   for (let i = 0; made < commits; i++) {
     const m = model(i);
     const v = `v${Math.floor(i / MODELS) + 1}`;
-    if (i % 10 === 9) {
+    // Every model is promoted every tenth round; the other rounds record a version.
+    if (Math.floor(i / MODELS) % 10 === 9) {
       prev = commit(
         'refs/heads/main',
         `Promote ${m} ${v} (#${++pr})\n\nTollgate-Event: promote\nModel: ${m}\nVersion: ${v}\nStage: production\n`,

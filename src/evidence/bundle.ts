@@ -231,12 +231,9 @@ export async function collectEvidence(
     const tree = await listTree(repoRoot, head, [
       `${p}incidents/`,
       `${p}audit/`,
-      ...('model' in subject
-        ? [
-            subject.version
-              ? `${p}${versionPath(subject.model, subject.version)}`
-              : `${p}${modelDir(subject.model)}/versions/`,
-          ]
+      // A whole-model export finds its versions in the trail's records instead (see below).
+      ...('model' in subject && subject.version
+        ? [`${p}${versionPath(subject.model, subject.version)}`]
         : []),
     ]);
     const kindOf = (f: { path: string }) => classifyRegistryPath(f.path.slice(p.length))?.kind;
@@ -404,6 +401,19 @@ export async function collectEvidence(
   };
   if ('model' in subject) {
     if (subject.version) addVersion(subject.model, subject.version);
+    else {
+      // The trail holds every first-parent change below the model folder, so the newest change of each version
+      // file is its content at the head (or its removal).
+      const seen = new Set<string>();
+      for (const c of commits)
+        for (const f of c.files) {
+          if (seen.has(f.path) || !f.path.startsWith(p)) continue;
+          seen.add(f.path);
+          const place = classifyRegistryPath(f.path.slice(p.length));
+          if (place?.kind === 'ModelVersion' && place.model === subject.model && f.status !== 'D' && f.blob)
+            addVersion(place.model, place.id, f.blob);
+        }
+    }
     for (const f of tree) {
       const place = classifyRegistryPath(f.path.slice(p.length));
       if (place?.kind === 'ModelVersion' && place.model === subject.model)
@@ -447,7 +457,9 @@ export async function collectEvidence(
   progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
   const second = await readBlobs(repoRoot, [
     ...recordSpecs.map((r) => r.spec).filter((spec) => !stageBlobs.has(spec)),
-    ...[...versionKeys.values()].filter((k) => !parsed.has(k.spec)).map((k) => k.spec),
+    ...[...versionKeys.values()]
+      .filter((k) => !parsed.has(k.spec) && !stageBlobs.has(k.spec))
+      .map((k) => k.spec),
     ...prRecords.flatMap((r) => (r.pr?.reviews.length && r.landed ? roleSpecs(r.landed) : [])),
   ]);
   const records = recordSpecs
@@ -458,8 +470,9 @@ export async function collectEvidence(
   for (const k of [...versionKeys.values()].sort((a, b) =>
     VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`),
   )) {
-    const doc = (parsed.has(k.spec) ? parsed.get(k.spec) : parseYaml(second.get(k.spec))) as
-      ModelVersion | undefined;
+    const doc = (
+      parsed.has(k.spec) ? parsed.get(k.spec) : parseYaml(second.get(k.spec) ?? stageBlobs.get(k.spec))
+    ) as ModelVersion | undefined;
     if (!doc || typeof doc !== 'object') {
       warnings.push(`no version record ${versionPath(k.model, k.version)} at ${ref}`);
       continue;
