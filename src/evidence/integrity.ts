@@ -10,7 +10,6 @@ import { stagesOf } from './history-at.ts';
 import {
   assertFullHistory,
   parseYaml,
-  pullRequestOf,
   readBlobs,
   readObjects,
   committerDate,
@@ -184,6 +183,13 @@ async function emergencyVerdict(
     return { allowed: false, why: `the incident record ${incidentPath(incident)} at this commit` };
   const allowedSeverities = effectivePolicy(parseYaml(blobs.get(policySpec)) as Policy | undefined).incident
     .emergencyPush;
+  const named = new Set(Array.isArray(record.models) ? record.models : []);
+  const others = changes.map((ch) => ch.split(' ')[0]!).filter((model) => !named.has(model));
+  if (others.length > 0)
+    return {
+      allowed: false,
+      why: `a pull request: incident ${incident} does not concern ${[...new Set(others)].join(', ')}, which this push changed`,
+    };
   if (!allowedSeverities.includes(record.severity))
     return {
       allowed: false,
@@ -251,8 +257,10 @@ export async function verifyGateIntegrity(
     const base = { sha: c.sha, subject: c.subject, changes };
     const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
     const squash =
-      c.parents.length <= 1 && /\(#\d+\)\s*$/.test(c.subject) && trailerValue(c.trailers, 'Tollgate-Event');
-    const number = merge ? Number(merge[1]) : squash ? pullRequestOf(c) : undefined;
+      c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
+        ? /\(#(\d+)\)\s*$/.exec(c.subject)
+        : null;
+    const number = merge ? Number(merge[1]) : squash ? Number(squash[1]) : undefined;
     if (number === undefined) {
       const verdict = await emergencyVerdict(repoRoot, c, changes, prefix);
       if (verdict.allowed)

@@ -4,6 +4,8 @@ import type { PullRequestRecord, ReviewSource } from '../../src/evidence/reviews
 import {
   buildScenario,
   commit,
+  incidentYaml,
+  P0,
   makeRepo,
   POLICY,
   removeRepo,
@@ -77,6 +79,41 @@ describe('verifyGateIntegrity from git alone', () => {
       const report = await verifyGateIntegrity(repo.dir, { since: base });
       expect(report.findings.map((f) => [f.subject, f.changes])).toEqual([
         ['Loosen emergency pushes', ['policy.yaml changed']],
+      ]);
+    } finally {
+      removeRepo(repo);
+    }
+  });
+
+  it('does not let an emergency rollback move a model its incident does not name', async () => {
+    const repo = await makeRepo();
+    try {
+      const base = await commit(
+        repo,
+        {
+          'registry/policy.yaml': POLICY,
+          'registry/models/a/stages.yaml': stagesYaml('a', { production: 'v2' }),
+          'registry/models/b/stages.yaml': stagesYaml('b', { production: 'v2' }),
+          [`registry/incidents/${P0}.yaml`]: incidentYaml(P0, 'P0', 'a'),
+        },
+        'init',
+      );
+      const push = await commit(
+        repo,
+        {
+          'registry/models/a/stages.yaml': stagesYaml('a', { production: 'v1' }),
+          'registry/models/b/stages.yaml': stagesYaml('b', { production: 'v1' }),
+        },
+        `Roll back\n\nTollgate-Event: rollback\nIncident: ${P0}`,
+      );
+      const report = await verifyGateIntegrity(repo.dir, { since: base });
+      expect(report.allowed).toEqual([]);
+      expect(report.findings).toEqual([
+        expect.objectContaining({
+          sha: push,
+          kind: 'direct-push',
+          missing: expect.stringContaining('does not concern b'),
+        }),
       ]);
     } finally {
       removeRepo(repo);
