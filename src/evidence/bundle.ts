@@ -255,6 +255,28 @@ export async function collectEvidence(
   let commits = trailResult.value;
   const { tree, incidentFiles, auditFiles, parsed } = headResult.value;
   const first = headResult.value.blobs;
+  const allIncidents = incidentFiles
+    .map((f) => parseYaml(first.get(f.oid)) as Incident | undefined)
+    .filter((i): i is Incident => !!i && typeof i === 'object' && typeof i.id === 'string');
+  // A model's trail also holds the commits of the incidents that concern it.
+  const concerning = new Set(
+    'model' in subject
+      ? allIncidents
+          .filter((i) => Array.isArray(i.models) && i.models.includes(subject.model))
+          .map((i) => i.id)
+      : [],
+  );
+  const aboutConcerningIncident = (path: string): boolean => {
+    const place = path.startsWith(p) ? classifyRegistryPath(path.slice(p.length)) : undefined;
+    return (place?.kind === 'Incident' || place?.kind === 'Postmortem') && concerning.has(place.id);
+  };
+  if (inModel && concerning.size > 0) {
+    // A second walk, only when there are such incidents: git uses its changed-path filters for one path only.
+    const incidentCommits = (await readTrail(repoRoot, { ref: head, paths: [`${p}incidents/`] })).filter(
+      (c) => c.files.some((f) => aboutConcerningIncident(f.path)),
+    );
+    commits = mergeTrails(commits, incidentCommits);
+  }
   progress(`${commits.length} commits read`);
 
   // Models in scope.
@@ -282,6 +304,7 @@ export async function collectEvidence(
   const scoped = (path: string): boolean => {
     if (!path.startsWith(p)) return false;
     if (!('model' in subject)) return true;
+    if (!subject.version && aboutConcerningIncident(path)) return true;
     if (path.startsWith(`${p}${modelDir(subject.model)}/`)) {
       if (!subject.version) return true;
       const place = classifyRegistryPath(path.slice(p.length));
@@ -302,9 +325,6 @@ export async function collectEvidence(
     ...stageSpecs,
     ...(keepsAll ? recordSpecsOf(commits).map((r) => r.spec) : []),
   ]);
-  const allIncidents = incidentFiles
-    .map((f) => parseYaml(first.get(f.oid)) as Incident | undefined)
-    .filter((i): i is Incident => !!i && typeof i === 'object' && typeof i.id === 'string');
   if ('incident' in subject)
     for (const m of allIncidents.find((i) => i.id === subject.incident)?.models ?? [])
       if (isSafeName(m)) models.add(m);
@@ -550,6 +570,43 @@ export async function collectEvidence(
     records,
     warnings,
   };
+}
+
+/**
+ * Two first-parent trails of the same branch (newest first) as one: a commit in both gets both file lists.
+ * Interleaved by committer time, which is how the events are ordered anyway.
+ */
+export function mergeTrails(a: TrailCommit[], b: TrailCommit[]): TrailCommit[] {
+  const inA = new Map(a.map((c) => [c.sha, c]));
+  const extra: TrailCommit[] = [];
+  for (const c of b) {
+    const same = inA.get(c.sha);
+    if (same)
+      inA.set(c.sha, {
+        ...same,
+        files: [...same.files, ...c.files.filter((f) => !same.files.some((g) => g.path === f.path))],
+      });
+    else extra.push(c);
+  }
+  const left = a.map((c) => inA.get(c.sha)!);
+  const out: TrailCommit[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length || j < extra.length) {
+    const x = left[i];
+    const y = extra[j];
+    if (
+      y === undefined ||
+      (x !== undefined && Date.parse(x.committer.date) >= Date.parse(y.committer.date))
+    ) {
+      out.push(x!);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
 }
 
 /** The blob a commit left at `path` (or a `rev:path` spec when the trail did not say). */

@@ -62,6 +62,15 @@ describe('collectEvidence', () => {
     expect(ev.head).toBe(await headOf(s));
     expect(ev.commits.map((c) => c.sha)).not.toContain(s.squashNoTrailers); // model "other"
     expect(ev.commits.map((c) => c.sha)).toContain(s.directPush);
+    // The incidents that name the model come with their own commits and records.
+    expect(ev.commits.map((c) => c.sha)).toContain(s.incidentP0);
+    expect(ev.events.find((e) => e.sha === s.incidentP0)).toMatchObject({
+      event: 'incident-opened',
+      incident: P0,
+    });
+    expect(ev.records.map((r) => r.path)).toContain(`registry/incidents/${P0}.yaml`);
+    const times = ev.commits.map((c) => Date.parse(c.committer.date));
+    expect(times).toEqual([...times].sort((x, y) => y - x));
     expect(ev.stageHistory.filter((t) => t.stage === 'production').map((t) => t.version)).toEqual([
       'v1',
       'v2',

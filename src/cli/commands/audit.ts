@@ -77,7 +77,11 @@ async function log(args: string[], context: CliContext): Promise<number> {
 
 function findingLine(f: IntegrityFinding): string {
   const where = f.pullRequest === undefined ? '' : ` (pull request #${f.pullRequest})`;
-  const changes = f.changes?.length ? `\n    changed: ${f.changes.join('; ')}` : '';
+  const shown = (f.changes ?? []).slice(0, 6);
+  const more = (f.changes?.length ?? 0) - shown.length;
+  const changes = shown.length
+    ? `\n    changed: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`
+    : '';
   return `${f.kind}  ${f.sha.slice(0, 12)}  ${f.subject}${where}${changes}\n    missing: ${f.missing}`;
 }
 
