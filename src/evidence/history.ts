@@ -117,12 +117,21 @@ export async function isShallow(repoRoot: string): Promise<boolean> {
   }
 }
 
+/** A revision given by a user reaches git as an argument: one starting with `-` would be read as an option. */
+export function assertRevision(value: string, what = 'revision'): string {
+  if (value === '' || value.startsWith('-') || /[\0\n]/.test(value))
+    throw new TollgateError(`${what} ${JSON.stringify(value)} is not a git revision`, {
+      fix: 'name a branch, tag or commit, e.g. main, origin/main or a commit sha',
+    });
+  return value;
+}
+
 export async function readTrail(repoRoot: string, options: TrailOptions = {}): Promise<TrailCommit[]> {
   const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--raw', '--no-abbrev', '--no-renames'];
   if (options.firstParent ?? true) args.push('--first-parent', '--diff-merges=first-parent');
   if (options.since) args.push(`--since=${options.since}`);
   if (options.until) args.push(`--until=${options.until}`);
-  args.push(options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
+  args.push(assertRevision(options.ref ?? 'HEAD', 'ref'), '--', ...(options.paths ?? ['registry/']));
   // The shallow check runs alongside the walk: it only decides whether the answer may be used.
   const [output] = await Promise.all([
     git(repoRoot, args),
@@ -377,7 +386,14 @@ export async function readAuditEvents(
   ref = 'HEAD',
   registryPrefix = 'registry/',
 ): Promise<{ path: string; event: AuditEvent }[]> {
-  const listing = await git(repoRoot, ['ls-tree', '-r', '-z', ref, '--', `${registryPrefix}audit/`]);
+  const listing = await git(repoRoot, [
+    'ls-tree',
+    '-r',
+    '-z',
+    assertRevision(ref, 'ref'),
+    '--',
+    `${registryPrefix}audit/`,
+  ]);
   const entries = listing
     .split('\0')
     .filter((line) => line !== '')

@@ -9,6 +9,7 @@ import type { Incident, Policy } from '../registry/types.ts';
 import { stagesOf } from './history-at.ts';
 import {
   assertFullHistory,
+  assertRevision,
   parseYaml,
   readBlobs,
   readObjects,
@@ -103,7 +104,9 @@ export async function resolveBranchHead(
     }
     ref = 'HEAD';
   }
-  const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', ref, '--'], { okCodes: [128] });
+  const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', assertRevision(ref, 'ref'), '--'], {
+    okCodes: [128],
+  });
   if (r.code !== 0)
     throw new TollgateError(`${ref} is not a commit in this clone`, {
       fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
@@ -204,7 +207,7 @@ export async function verifyGateIntegrity(
 ): Promise<IntegrityReport> {
   await assertFullHistory(repoRoot);
   const prefix = options.registryPrefix ?? 'registry/';
-  const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
+  const ref = assertRevision(options.ref ?? (await defaultBranchRef(repoRoot, prefix)), 'ref');
   const head = await resolveCommit(repoRoot, ref);
   if (!head)
     throw new TollgateError(`audit verify: ${ref} is not a commit in this clone`, {
@@ -215,7 +218,7 @@ export async function verifyGateIntegrity(
   let range = head;
   let baseline: string | undefined;
   if (options.since !== undefined) {
-    baseline = await resolveCommit(repoRoot, options.since);
+    baseline = await resolveCommit(repoRoot, assertRevision(options.since, 'baseline'));
     if (!baseline) {
       findings.push({
         sha: options.since,

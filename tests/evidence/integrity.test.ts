@@ -120,6 +120,13 @@ describe('verifyGateIntegrity from git alone', () => {
     }
   });
 
+  it('refuses a revision that git would read as an option', async () => {
+    await expect(verifyGateIntegrity(s.repo.dir, { since: '--output=/tmp/x' })).rejects.toThrow(
+      /not a git revision/,
+    );
+    await expect(verifyGateIntegrity(s.repo.dir, { ref: '-p' })).rejects.toThrow(/not a git revision/);
+  });
+
   it('reports a force-pushed branch whose baseline is no longer an ancestor', async () => {
     const repo = await makeRepo();
     try {
