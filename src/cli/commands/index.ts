@@ -1,6 +1,9 @@
 // Every CLI command, in the order `tollgate help` lists them. One module per command (or command group).
 import type { Command } from '../context.ts';
+import { auditCommand } from './audit.ts';
 import { diffCommand } from './diff.ts';
+import { evidenceCommand } from './evidence.ts';
+import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { train } from './train.ts';
@@ -13,4 +16,7 @@ export const commands: Command[] = [
   incidentCommand,
   rollbackCommand,
   unholdCommand,
+  historyCommand,
+  auditCommand,
+  evidenceCommand,
 ];

@@ -1,0 +1,130 @@
+// `tollgate audit log` (the registry's events from git) and `tollgate audit verify` (the gate-integrity audit).
+import { TollgateError } from '../../errors.ts';
+import {
+  auditFileEvents,
+  mergeEvents,
+  readAuditEvents,
+  readTrail,
+  registryEventsFromTrail,
+  type RegistryEvent,
+} from '../../evidence/history.ts';
+import { defaultBranchRef, verifyGateIntegrity, type IntegrityFinding } from '../../evidence/integrity.ts';
+import { assertSafeName } from '../../registry/names.ts';
+import { modelDir } from '../../registry/paths.ts';
+import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { formatOption, registryPrefix } from './registry-prefix.ts';
+
+const USAGE =
+  'usage: tollgate audit log [--model M] [--since T] [--until T] [--ref REF] [--format text|json]\n' +
+  '       tollgate audit verify [--since REF] [--ref REF] [--format text|json]';
+
+function timeOption(value: string | undefined, name: string): string | undefined {
+  if (value !== undefined && Number.isNaN(Date.parse(value)))
+    throw new TollgateError(`audit log: ${name} ${value} is not a time`, {
+      fix: `e.g. ${name} 2026-01-01T00:00:00Z`,
+    });
+  return value;
+}
+
+export function eventLine(e: RegistryEvent): string {
+  const what = [e.model, e.version, e.stage, e.incident, e.request].filter(Boolean).join(' ');
+  return [
+    e.at,
+    e.event.padEnd(16),
+    what.padEnd(24),
+    e.pullRequest === undefined ? '   ' : `#${e.pullRequest}`,
+    e.sha ? e.sha.slice(0, 12) : '(audit file)',
+    e.summary ?? '',
+  ].join('  ');
+}
+
+async function log(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(
+    'audit log',
+    args,
+    {
+      model: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      ref: { type: 'string' },
+      format: { type: 'string' },
+    },
+    false,
+  );
+  const format = formatOption(values.format, 'audit log');
+  const since = timeOption(values.since, '--since');
+  const until = timeOption(values.until, '--until');
+  const prefix = registryPrefix(context);
+  const model = values.model === undefined ? undefined : assertSafeName('model', values.model);
+  const ref = values.ref ?? (await defaultBranchRef(context.repoRoot, prefix));
+  const commits = await readTrail(context.repoRoot, {
+    ref,
+    paths: model ? [`${prefix}${modelDir(model)}/`, `${prefix}incidents/`] : [prefix],
+    since,
+    until,
+  });
+  const inWindow = (at: string) =>
+    (!since || Date.parse(at) >= Date.parse(since)) && (!until || Date.parse(at) <= Date.parse(until));
+  const events = mergeEvents(
+    registryEventsFromTrail(commits, prefix),
+    auditFileEvents(await readAuditEvents(context.repoRoot, ref, prefix)).filter((e) => inWindow(e.at)),
+  ).filter((e) => !model || e.model === model);
+  if (format === 'json') context.out(JSON.stringify(events, null, 2));
+  else if (events.length === 0) context.out('no registry events');
+  else context.out(events.map(eventLine).join('\n'));
+  return 0;
+}
+
+function findingLine(f: IntegrityFinding): string {
+  const where = f.pullRequest === undefined ? '' : ` (pull request #${f.pullRequest})`;
+  const shown = (f.changes ?? []).slice(0, 6);
+  const more = (f.changes?.length ?? 0) - shown.length;
+  const changes = shown.length
+    ? `\n    changed: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`
+    : '';
+  return `${f.kind}  ${f.sha.slice(0, 12)}  ${f.subject}${where}${changes}\n    missing: ${f.missing}`;
+}
+
+async function verify(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(
+    'audit verify',
+    args,
+    { since: { type: 'string' }, ref: { type: 'string' }, format: { type: 'string' } },
+    false,
+  );
+  const format = formatOption(values.format, 'audit verify');
+  const report = await verifyGateIntegrity(context.repoRoot, {
+    since: values.since,
+    ref: values.ref,
+    registryPrefix: registryPrefix(context),
+  });
+  if (format === 'json') context.out(JSON.stringify(report, null, 2));
+  else {
+    const lines = [
+      `Audited ${report.ref} (${report.head.slice(0, 12)})${report.baseline ? ` after ${report.baseline.slice(0, 12)}` : ', whole history'}: ${report.guardedCommits} commits changed a stage pointer or the policy.`,
+      'Reviews and gate checks were not checked: this run reads git only.',
+    ];
+    for (const f of report.allowed)
+      lines.push(`emergency push (allowed by policy)  ${f.sha.slice(0, 12)}  ${f.subject}`);
+    if (report.findings.length === 0) lines.push('No findings.');
+    else lines.push(`${report.findings.length} finding(s):`, ...report.findings.map(findingLine));
+    context.out(lines.join('\n'));
+  }
+  return report.findings.length > 0 ? 1 : 0;
+}
+
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: 'Registry events from git (log) and the gate-integrity audit (verify)',
+  run: async (args, context) => {
+    const [sub, ...rest] = args;
+    if (sub === 'log') return log(rest, context);
+    if (sub === 'verify') return verify(rest, context);
+    throw new TollgateError(
+      sub === undefined ? 'audit: which one, log or verify?' : `audit: unknown subcommand ${sub}`,
+      {
+        fix: USAGE,
+      },
+    );
+  },
+};

@@ -1,0 +1,742 @@
+// Evidence for one subject (a model or version, a pull request, an incident, a time window): collected from git
+// (and a ReviewSource when given) into one plain object, then written as a folder with a hashed manifest and a
+// deterministic tarball.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { TollgateError } from '../errors.ts';
+import { git } from '../git/run.ts';
+import { assertSafeName, INCIDENT_ID, isSafeName } from '../registry/names.ts';
+import {
+  classifyRegistryPath,
+  incidentPath,
+  modelDir,
+  POLICY_PATH,
+  stagesPath,
+  versionPath,
+} from '../registry/paths.ts';
+import type {
+  AuditEvent,
+  GateResult,
+  Incident,
+  Model,
+  ModelVersion,
+  Policy,
+  TimelineEntry,
+} from '../registry/types.ts';
+import {
+  readStageSnapshots,
+  stageHistory,
+  stagesNamed,
+  stagesOf,
+  type StagesSnapshot,
+  type StageTenure,
+} from './history-at.ts';
+import {
+  auditFileEvents,
+  mergeEvents,
+  parseYaml,
+  pullRequestOf,
+  readBlobs,
+  readTrail,
+  registryEventsFromTrail,
+  trailerValue,
+  type ChangedFile,
+  type Person,
+  type RegistryEvent,
+  type Trailer,
+  type TrailCommit,
+} from './history.ts';
+import { resolveBranchHead } from './integrity.ts';
+import { renderReportHtml, renderReportMarkdown } from './report.ts';
+import {
+  gitOnlyReviews,
+  type GateCheckRecord,
+  type PullRequestRecord,
+  type ReviewSource,
+} from './reviews.ts';
+import { tarGz } from './tar.ts';
+
+export type EvidenceSubject =
+  | { model: string; version?: string }
+  | { pr: number }
+  | { incident: string }
+  | { since: string; until: string };
+
+export interface CommitEvidence {
+  sha: string;
+  parents: string[];
+  author: Person;
+  committer: Person;
+  subject: string;
+  trailers: Trailer[];
+  signature: TrailCommit['signature'];
+  files: ChangedFile[];
+  pullRequest?: number;
+}
+
+export interface ReviewEvidence {
+  reviewer: string;
+  /** Roles the policy in force at the merge listed this login under by name; teams are not resolved from git. */
+  roles: string[];
+  state: string;
+  commit: string;
+  at: string;
+}
+
+export interface PullRequestEvidence {
+  number: number;
+  found: boolean;
+  title?: string;
+  author?: string;
+  mergedAt?: string;
+  mergedBy?: string;
+  mergeCommit?: string;
+  /** False when the reviews came from git alone, which cannot know them. */
+  reviewsKnown: boolean;
+  reviews: ReviewEvidence[];
+  gate?: GateCheckRecord;
+}
+
+export interface VersionEvidence {
+  model: string;
+  version: string;
+  createdAt?: string;
+  run?: { url?: string; workflow?: string; actor?: string; commit?: string };
+  validation?: { passed: boolean; gates: GateResult[] };
+  drift?: Record<string, number>;
+  fairness?: Record<string, number>;
+  held?: ModelVersion['held'];
+}
+
+export interface IncidentEvidence {
+  id: string;
+  title?: string;
+  severity?: string;
+  status?: string;
+  models: string[];
+  detectedAt?: string;
+  resolvedAt?: string;
+  rollback?: Incident['rollback'];
+  timeline: TimelineEntry[];
+}
+
+export interface RecordEvidence {
+  sha: string;
+  path: string;
+  text: string;
+}
+
+export interface Evidence {
+  format: 'tollgate-evidence/v1';
+  subject: EvidenceSubject;
+  title: string;
+  ref: string;
+  head: string;
+  /** The head commit's committer time: the bundle's fixed file time. */
+  headDate: string;
+  /** Newest first, as git log lists them. */
+  commits: CommitEvidence[];
+  /** Oldest first: commit events and audit-file events. */
+  events: RegistryEvent[];
+  stageHistory: StageTenure[];
+  pullRequests: PullRequestEvidence[];
+  versions: VersionEvidence[];
+  incidents: IncidentEvidence[];
+  rollbacks: RegistryEvent[];
+  records: RecordEvidence[];
+  warnings: string[];
+}
+
+export interface CollectOptions {
+  ref?: string;
+  reviews?: ReviewSource;
+  registryPrefix?: string;
+  onProgress?: (message: string) => void;
+}
+
+export function subjectTitle(subject: EvidenceSubject): string {
+  if ('model' in subject)
+    return `model ${subject.model}${subject.version ? ` version ${subject.version}` : ''}`;
+  if ('pr' in subject) return `pull request #${subject.pr}`;
+  if ('incident' in subject) return `incident ${subject.incident}`;
+  return `registry changes from ${subject.since} to ${subject.until}`;
+}
+
+function checkSubject(subject: EvidenceSubject): void {
+  if ('model' in subject) {
+    assertSafeName('model', subject.model);
+    if (subject.version !== undefined) assertSafeName('version', subject.version);
+  } else if ('pr' in subject) {
+    if (!Number.isSafeInteger(subject.pr) || subject.pr < 1)
+      throw new TollgateError(`evidence: pull request number ${subject.pr} is not a positive integer`, {
+        fix: 'pass --pr N with the number GitHub shows',
+      });
+  } else if ('incident' in subject) {
+    if (!INCIDENT_ID.test(subject.incident))
+      throw new TollgateError(`evidence: ${subject.incident} is not an incident id`, {
+        fix: 'incident ids look like INC-20260101-100000-abc (see registry/incidents/)',
+      });
+  } else if (Number.isNaN(Date.parse(subject.since)) || Number.isNaN(Date.parse(subject.until)))
+    throw new TollgateError(
+      `evidence: --since ${subject.since} / --until ${subject.until} must be ISO-8601 times`,
+      {
+        fix: 'e.g. --since 2026-01-01T00:00:00Z --until 2026-02-01T00:00:00Z',
+      },
+    );
+}
+
+// One collator for every comparison: building one per localeCompare call dominates sorting long lists.
+const VERSION_ORDER = new Intl.Collator('en', { numeric: true });
+
+/** Files below `dirs` at `rev`, with their blob ids. */
+async function listTree(
+  repoRoot: string,
+  rev: string,
+  dirs: string[],
+): Promise<{ oid: string; path: string }[]> {
+  const out = await git(repoRoot, ['ls-tree', '-r', '-z', rev, '--', ...dirs]);
+  return out
+    .split('\0')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [meta, path] = l.split('\t') as [string, string];
+      return { oid: meta.split(' ')[2]!, path };
+    });
+}
+
+// Git is asked few, large questions: one log for the trail, one ls-tree, and two cat-file batches, so an export
+// costs about as much as reading the model's history once (see bench/evidence.bench.ts).
+export async function collectEvidence(
+  repoRoot: string,
+  subject: EvidenceSubject,
+  options: CollectOptions = {},
+): Promise<Evidence> {
+  checkSubject(subject);
+  const p = options.registryPrefix ?? 'registry/';
+  const progress = options.onProgress ?? (() => {});
+  const warnings: string[] = [];
+  const { ref, head, date: headDate } = await resolveBranchHead(repoRoot, options.ref, p);
+  const window = 'since' in subject ? subject : undefined;
+
+  progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
+  const inModel = 'model' in subject ? `${p}${modelDir(subject.model)}/` : undefined;
+  const trailRead = readTrail(repoRoot, {
+    ref: head,
+    paths: inModel ? [inModel] : [p],
+    ...(window ? { since: window.since, until: window.until } : {}),
+  });
+  // While git walks the history: incidents, audit events and (for a model) its versions at the head, parsed.
+  const headRead = (async () => {
+    const tree = await listTree(repoRoot, head, [
+      `${p}incidents/`,
+      `${p}audit/`,
+      // A whole-model export finds its versions in the trail's records instead (see below).
+      ...('model' in subject && subject.version
+        ? [`${p}${versionPath(subject.model, subject.version)}`]
+        : []),
+    ]);
+    const kindOf = (f: { path: string }) => classifyRegistryPath(f.path.slice(p.length))?.kind;
+    const incidentFiles = tree.filter((f) => kindOf(f) === 'Incident');
+    const auditFiles = tree.filter((f) => kindOf(f) === 'AuditEvent');
+    const versionFiles = tree.filter((f) => kindOf(f) === 'ModelVersion');
+    const blobs = await readBlobs(
+      repoRoot,
+      [...incidentFiles, ...auditFiles, ...versionFiles].map((f) => f.oid),
+    );
+    const parsed = new Map<string, unknown>();
+    for (const f of versionFiles) parsed.set(f.oid, parseYaml(blobs.get(f.oid)));
+    return { tree, incidentFiles, auditFiles, blobs, parsed };
+  })();
+  // Both run before either is awaited, so a failure in one must not go unhandled.
+  const [trailResult, headResult] = await Promise.allSettled([trailRead, headRead]);
+  if (trailResult.status === 'rejected') throw trailResult.reason;
+  if (headResult.status === 'rejected') throw headResult.reason;
+  let commits = trailResult.value;
+  const { tree, incidentFiles, auditFiles, parsed } = headResult.value;
+  const first = headResult.value.blobs;
+  const allIncidents = incidentFiles
+    .map((f) => parseYaml(first.get(f.oid)) as Incident | undefined)
+    .filter((i): i is Incident => !!i && typeof i === 'object' && typeof i.id === 'string');
+  // A model's trail also holds the commits of the incidents that concern it.
+  const concerning = new Set(
+    'model' in subject
+      ? allIncidents
+          .filter((i) => Array.isArray(i.models) && i.models.includes(subject.model))
+          .map((i) => i.id)
+      : [],
+  );
+  const aboutConcerningIncident = (path: string): boolean => {
+    const place = path.startsWith(p) ? classifyRegistryPath(path.slice(p.length)) : undefined;
+    return (place?.kind === 'Incident' || place?.kind === 'Postmortem') && concerning.has(place.id);
+  };
+  if (inModel && concerning.size > 0) {
+    // A second walk, only when there are such incidents: git uses its changed-path filters for one path only.
+    const incidentCommits = (await readTrail(repoRoot, { ref: head, paths: [`${p}incidents/`] })).filter(
+      (c) => c.files.some((f) => aboutConcerningIncident(f.path)),
+    );
+    commits = mergeTrails(commits, incidentCommits);
+  }
+  progress(`${commits.length} commits read`);
+
+  // Models in scope.
+  const models = new Set<string>();
+  if ('model' in subject) models.add(subject.model);
+  else
+    for (const e of registryEventsFromTrail(commits, p)) {
+      if (!isSafeName(e.model)) continue;
+      if ('pr' in subject && e.pullRequest !== subject.pr) continue;
+      if ('incident' in subject && e.incident !== subject.incident) continue;
+      models.add(e.model);
+    }
+
+  // Stage snapshots come from the trail itself when it holds every stages.yaml change (no time window).
+  const stageSpecs: string[] = [];
+  const stageCommits = new Map<string, TrailCommit[]>();
+  if (!window)
+    for (const model of models) {
+      const path = `${p}${stagesPath(model)}`;
+      const touching = commits.filter((c) => c.files.some((f) => f.path === path)).reverse();
+      stageCommits.set(model, touching);
+      for (const c of touching) stageSpecs.push(blobAt(c, path));
+    }
+  // Records: the subject's registry files as each relevant commit left them.
+  const scoped = (path: string): boolean => {
+    if (!path.startsWith(p)) return false;
+    if (!('model' in subject)) return true;
+    if (!subject.version && aboutConcerningIncident(path)) return true;
+    if (path.startsWith(`${p}${modelDir(subject.model)}/`)) {
+      if (!subject.version) return true;
+      const place = classifyRegistryPath(path.slice(p.length));
+      return place?.kind === 'Stages' || (place?.kind === 'ModelVersion' && place.id === subject.version);
+    }
+    return false;
+  };
+  const recordSpecsOf = (list: TrailCommit[]) =>
+    list.flatMap((c) =>
+      c.files
+        .filter((f) => f.status !== 'D' && scoped(f.path))
+        .map((f) => ({ sha: c.sha, path: f.path, spec: f.blob ?? `${c.sha}:${f.path}` })),
+    );
+
+  // A whole-model export keeps every commit, so its records can come in the same batch as the stage files.
+  const keepsAll = 'model' in subject && !subject.version;
+  const stageBlobs = await readBlobs(repoRoot, [
+    ...stageSpecs,
+    ...(keepsAll ? recordSpecsOf(commits).map((r) => r.spec) : []),
+  ]);
+  if ('incident' in subject)
+    for (const m of allIncidents.find((i) => i.id === subject.incident)?.models ?? [])
+      if (isSafeName(m)) models.add(m);
+
+  let tenures: StageTenure[] = [];
+  for (const model of [...models].sort()) {
+    const path = `${p}${stagesPath(model)}`;
+    const snapshots: StagesSnapshot[] = stageCommits.has(model)
+      ? stageCommits.get(model)!.map((commit) => ({
+          commit,
+          stages: stagesOf(parseYaml(stageBlobs.get(blobAt(commit, path)))),
+        }))
+      : await readStageSnapshots(repoRoot, model, { ref: head, registryPrefix: p });
+    for (const stage of stagesNamed(snapshots)) tenures.push(...stageHistory(snapshots, model, stage));
+  }
+
+  // Narrow the commits (and tenures) to the subject.
+  if ('model' in subject && subject.version !== undefined) {
+    const v = subject.version;
+    const vPath = `${p}${versionPath(subject.model, v)}`;
+    tenures = tenures.filter((t) => t.version === v);
+    const pointerShas = new Set(tenures.flatMap((t) => [t.sha, ...(t.endedBy ? [t.endedBy] : [])]));
+    commits = commits.filter(
+      (c) =>
+        pointerShas.has(c.sha) ||
+        c.files.some((f) => f.path === vPath) ||
+        trailerValue(c.trailers, 'Version') === v,
+    );
+  } else if ('pr' in subject) {
+    commits = commits.filter((c) => pullRequestOf(c) === subject.pr);
+  } else if ('incident' in subject) {
+    const id = subject.incident;
+    const own = [`${p}${incidentPath(id)}`, `${p}incidents/${id}.postmortem.md`];
+    commits = commits.filter(
+      (c) => trailerValue(c.trailers, 'Incident') === id || c.files.some((f) => own.includes(f.path)),
+    );
+  }
+  if (!('model' in subject)) {
+    const shas = new Set(commits.map((c) => c.sha));
+    tenures = tenures.filter((t) => shas.has(t.sha) || (t.endedBy !== undefined && shas.has(t.endedBy)));
+  }
+  tenures.sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || a.stage.localeCompare(b.stage));
+
+  // Events: the commits' own plus the audit files that concern the subject.
+  const auditParsed = auditFiles
+    .map((f) => ({ path: f.path, event: parseYaml(first.get(f.oid)) as AuditEvent | undefined }))
+    .filter((a): a is { path: string; event: AuditEvent } => isAuditEvent(a.event));
+  const audit = auditFileEvents(auditParsed).filter((e) => {
+    if ('model' in subject)
+      return e.model === subject.model && (!subject.version || e.version === subject.version);
+    if ('pr' in subject) return e.pullRequest === subject.pr;
+    if ('incident' in subject) return e.incident === subject.incident;
+    const t = Date.parse(e.at);
+    return t >= Date.parse(subject.since) && t <= Date.parse(subject.until);
+  });
+  const events = mergeEvents(registryEventsFromTrail(commits, p), audit);
+
+  // Incidents in scope.
+  const incidentIds = new Set(events.map((e) => e.incident).filter((i): i is string => !!i));
+  if ('incident' in subject) incidentIds.add(subject.incident);
+  const incidents = allIncidents
+    .filter(
+      (i) =>
+        incidentIds.has(i.id) ||
+        ('model' in subject &&
+          !subject.version &&
+          Array.isArray(i.models) &&
+          i.models.includes(subject.model)),
+    )
+    .map((i): IncidentEvidence => ({
+      id: i.id,
+      title: i.title,
+      severity: i.severity,
+      status: i.status,
+      models: i.models ?? [],
+      detectedAt: i.detected_at,
+      resolvedAt: i.resolved_at,
+      rollback: i.rollback,
+      timeline: i.timeline ?? [],
+    }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+  if ('incident' in subject && !incidents.some((i) => i.id === subject.incident))
+    warnings.push(`no incident record ${incidentPath(subject.incident)} at ${ref}`);
+
+  // Versions in scope, as recorded at the head.
+  const versionKeys = new Map<string, { model: string; version: string; spec: string }>();
+  const addVersion = (model: string, version: string, blob?: string) => {
+    if (isSafeName(model) && isSafeName(version))
+      versionKeys.set(`${model}\0${version}`, {
+        model,
+        version,
+        spec: blob ?? `${head}:${p}${versionPath(model, version)}`,
+      });
+  };
+  if ('model' in subject) {
+    if (subject.version) addVersion(subject.model, subject.version);
+    else {
+      // The trail holds every first-parent change below the model folder, so the newest change of each version
+      // file is its content at the head (or its removal).
+      const seen = new Set<string>();
+      for (const c of commits)
+        for (const f of c.files) {
+          if (seen.has(f.path) || !f.path.startsWith(p)) continue;
+          seen.add(f.path);
+          const place = classifyRegistryPath(f.path.slice(p.length));
+          if (place?.kind === 'ModelVersion' && place.model === subject.model && f.status !== 'D' && f.blob)
+            addVersion(place.model, place.id, f.blob);
+        }
+    }
+    for (const f of tree) {
+      const place = classifyRegistryPath(f.path.slice(p.length));
+      if (place?.kind === 'ModelVersion' && place.model === subject.model)
+        addVersion(place.model, place.id, f.oid);
+    }
+  } else {
+    for (const e of events) if (e.model && e.version) addVersion(e.model, e.version);
+    for (const t of tenures) addVersion(t.model, t.version);
+  }
+
+  // Pull requests.
+  const reviews = options.reviews ?? gitOnlyReviews(commits);
+  const numbers = [
+    ...new Set(commits.map((c) => pullRequestOf(c)).filter((n): n is number => n !== undefined)),
+  ];
+  if ('pr' in subject && !numbers.includes(subject.pr)) numbers.push(subject.pr);
+  numbers.sort((a, b) => a - b);
+  const landedBy = new Map<number, TrailCommit>();
+  for (const c of [...commits].reverse()) {
+    const n = pullRequestOf(c);
+    if (n !== undefined && !landedBy.has(n)) landedBy.set(n, c);
+  }
+  const prRecords: { number: number; pr: PullRequestRecord | undefined; landed?: TrailCommit }[] = [];
+  for (const [i, number] of numbers.entries()) {
+    if (i % 100 === 0 && numbers.length > 100) progress(`pull requests: ${i}/${numbers.length}`);
+    prRecords.push({ number, pr: await reviews.pullRequest(number), landed: landedBy.get(number) });
+  }
+  if (!options.reviews && numbers.length > 0)
+    warnings.push('reviews and gate checks are not in git: export with GitHub access to include them');
+
+  const recordSpecs = recordSpecsOf(commits);
+  // The last batch: records not read yet, versions at the head, and what reviewer roles need.
+  const roleSpecs = (c: TrailCommit): string[] => {
+    const parent = c.parents[0] ?? c.sha;
+    const model = trailerValue(c.trailers, 'Model');
+    return [
+      `${parent}:${p}${POLICY_PATH}`,
+      ...(isSafeName(model) ? [`${parent}:${p}models/${model}/model.yaml`] : []),
+    ];
+  };
+  progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
+  const second = await readBlobs(repoRoot, [
+    ...recordSpecs.map((r) => r.spec).filter((spec) => !stageBlobs.has(spec)),
+    ...[...versionKeys.values()]
+      .filter((k) => !parsed.has(k.spec) && !stageBlobs.has(k.spec))
+      .map((k) => k.spec),
+    ...prRecords.flatMap((r) => (r.pr?.reviews.length && r.landed ? roleSpecs(r.landed) : [])),
+  ]);
+  const records = recordSpecs
+    .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) ?? stageBlobs.get(r.spec) }))
+    .filter((r): r is RecordEvidence => r.text !== undefined);
+
+  const versions: VersionEvidence[] = [];
+  for (const k of [...versionKeys.values()].sort((a, b) =>
+    VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`),
+  )) {
+    const doc = (
+      parsed.has(k.spec) ? parsed.get(k.spec) : parseYaml(second.get(k.spec) ?? stageBlobs.get(k.spec))
+    ) as ModelVersion | undefined;
+    if (!doc || typeof doc !== 'object') {
+      warnings.push(`no version record ${versionPath(k.model, k.version)} at ${ref}`);
+      continue;
+    }
+    versions.push({
+      model: k.model,
+      version: k.version,
+      createdAt: doc.created_at,
+      run: doc.source
+        ? {
+            url: doc.source.run_url,
+            workflow: doc.source.workflow,
+            actor: doc.source.actor,
+            commit: doc.source.commit,
+          }
+        : undefined,
+      validation: doc.validation,
+      ...(doc.drift ? { drift: doc.drift } : {}),
+      ...(doc.fairness ? { fairness: doc.fairness } : {}),
+      ...(doc.held ? { held: doc.held } : {}),
+    });
+  }
+
+  const pullRequests: PullRequestEvidence[] = prRecords.map(({ number, pr, landed }) => {
+    if (!pr) return { number, found: false, reviewsKnown: false, reviews: [] };
+    const roles = landed ? rolesFrom(second, roleSpecs(landed)) : () => [];
+    return {
+      number,
+      found: true,
+      title: pr.title,
+      ...(pr.author ? { author: pr.author } : {}),
+      ...(pr.mergedAt ? { mergedAt: pr.mergedAt } : {}),
+      ...(pr.mergedBy ? { mergedBy: pr.mergedBy } : {}),
+      ...(landed ? { mergeCommit: landed.sha } : {}),
+      reviewsKnown: pr.reviewsKnown !== false,
+      reviews: [...pr.reviews]
+        .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt))
+        .map((r) => ({
+          reviewer: r.login,
+          roles: roles(r.login),
+          state: r.state,
+          commit: r.commitId,
+          at: r.submittedAt,
+        })),
+      ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
+    };
+  });
+
+  const commitEvidence = commits.map((c): CommitEvidence => ({
+    sha: c.sha,
+    parents: c.parents,
+    author: c.author,
+    committer: c.committer,
+    subject: c.subject,
+    trailers: c.trailers,
+    signature: c.signature,
+    files: c.files,
+    ...(pullRequestOf(c) === undefined ? {} : { pullRequest: pullRequestOf(c)! }),
+  }));
+  progress('evidence collected');
+  return {
+    format: 'tollgate-evidence/v1',
+    subject,
+    title: subjectTitle(subject),
+    ref,
+    head,
+    headDate,
+    commits: commitEvidence,
+    events,
+    stageHistory: tenures,
+    pullRequests,
+    versions,
+    incidents,
+    rollbacks: events.filter((e) => e.event.includes('rollback')),
+    records,
+    warnings,
+  };
+}
+
+/**
+ * Two first-parent trails of the same branch (newest first) as one: a commit in both gets both file lists.
+ * Interleaved by committer time, which is how the events are ordered anyway.
+ */
+export function mergeTrails(a: TrailCommit[], b: TrailCommit[]): TrailCommit[] {
+  const inA = new Map(a.map((c) => [c.sha, c]));
+  const extra: TrailCommit[] = [];
+  for (const c of b) {
+    const same = inA.get(c.sha);
+    if (same)
+      inA.set(c.sha, {
+        ...same,
+        files: [...same.files, ...c.files.filter((f) => !same.files.some((g) => g.path === f.path))],
+      });
+    else extra.push(c);
+  }
+  const left = a.map((c) => inA.get(c.sha)!);
+  const out: TrailCommit[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length || j < extra.length) {
+    const x = left[i];
+    const y = extra[j];
+    if (
+      y === undefined ||
+      (x !== undefined && Date.parse(x.committer.date) >= Date.parse(y.committer.date))
+    ) {
+      out.push(x!);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
+}
+
+/** The blob a commit left at `path` (or a `rev:path` spec when the trail did not say). */
+function blobAt(c: TrailCommit, path: string): string {
+  return c.files.find((f) => f.path === path)?.blob ?? `${c.sha}:${path}`;
+}
+
+function isAuditEvent(doc: unknown): doc is AuditEvent {
+  return !!doc && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'AuditEvent';
+}
+
+/** A lookup login -> role names, from the policy and the model owners read at the merge's parent. */
+function rolesFrom(blobs: Map<string, string | undefined>, specs: string[]): (login: string) => string[] {
+  const policy = parseYaml(blobs.get(specs[0]!)) as Policy | undefined;
+  const modelDoc = specs[1] ? (parseYaml(blobs.get(specs[1])) as Model | undefined) : undefined;
+  const named = (users: unknown, login: string) =>
+    Array.isArray(users) &&
+    users.some((u) => typeof u === 'string' && u.toLowerCase() === login.toLowerCase());
+  return (login) => {
+    const roles = Object.entries(policy?.roles ?? {})
+      .filter(([, members]) => named(members?.users, login))
+      .map(([role]) => role);
+    if (named(modelDoc?.owners?.users, login)) roles.push('model-owner');
+    return roles.sort();
+  };
+}
+
+export interface ManifestEntry {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface BundleManifest {
+  format: 'tollgate-evidence-bundle/v1';
+  subject: EvidenceSubject;
+  title: string;
+  ref: string;
+  head: string;
+  files: ManifestEntry[];
+  /** bundle.tar.gz holds every file listed above; the manifest itself is outside it. */
+  tarball: ManifestEntry;
+}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+const json = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+
+/** The bundle's files (everything but the manifest and the tarball), path -> bytes. */
+export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  files.set(
+    'evidence.json',
+    json({
+      format: evidence.format,
+      subject: evidence.subject,
+      title: evidence.title,
+      ref: evidence.ref,
+      head: evidence.head,
+      warnings: evidence.warnings,
+    }),
+  );
+  files.set('commits.json', json(evidence.commits));
+  files.set('events.json', json(evidence.events));
+  files.set('stage-history.json', json(evidence.stageHistory));
+  files.set('pull-requests.json', json(evidence.pullRequests));
+  files.set(
+    'runs.json',
+    json(
+      evidence.versions.filter((v) => v.run).map((v) => ({ model: v.model, version: v.version, ...v.run })),
+    ),
+  );
+  files.set(
+    'validation.json',
+    json(evidence.versions.map((v) => ({ model: v.model, version: v.version, ...(v.validation ?? {}) }))),
+  );
+  const drift = evidence.versions.filter((v) => v.drift);
+  if (drift.length)
+    files.set('drift.json', json(drift.map((v) => ({ model: v.model, version: v.version, drift: v.drift }))));
+  const fairness = evidence.versions.filter((v) => v.fairness);
+  if (fairness.length)
+    files.set(
+      'fairness.json',
+      json(fairness.map((v) => ({ model: v.model, version: v.version, fairness: v.fairness }))),
+    );
+  files.set('incidents.json', json(evidence.incidents));
+  files.set('rollbacks.json', json(evidence.rollbacks));
+  for (const r of evidence.records) {
+    if (r.path.split('/').some((s) => s === '' || s === '.' || s === '..'))
+      throw new TollgateError(`evidence: refusing the record path ${r.path}`);
+    files.set(`records/${r.sha}/${r.path}`, Buffer.from(r.text));
+  }
+  files.set('report.md', Buffer.from(renderReportMarkdown(evidence)));
+  files.set('report.html', Buffer.from(renderReportHtml(evidence)));
+  return files;
+}
+
+export async function writeEvidenceBundle(
+  evidence: Evidence,
+  outDir: string,
+  options: { onProgress?: (message: string) => void } = {},
+): Promise<BundleManifest> {
+  if (existsSync(outDir) && readdirSync(outDir).length > 0)
+    throw new TollgateError(`evidence: ${outDir} exists and is not empty`, {
+      fix: 'choose a new folder with --out, or remove this one',
+    });
+  const files = bundleFiles(evidence);
+  options.onProgress?.(`writing ${files.size} files to ${outDir}`);
+  const entries: ManifestEntry[] = [];
+  for (const [path, data] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const full = join(outDir, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, data);
+    entries.push({ path, sha256: sha256(data), size: data.length });
+  }
+  const mtime = Math.floor(Date.parse(evidence.headDate) / 1000) || 0;
+  const tarball = tarGz(
+    [...files.entries()].map(([path, data]) => ({ path, data })),
+    mtime,
+  );
+  writeFileSync(join(outDir, 'bundle.tar.gz'), tarball);
+  const manifest: BundleManifest = {
+    format: 'tollgate-evidence-bundle/v1',
+    subject: evidence.subject,
+    title: evidence.title,
+    ref: evidence.ref,
+    head: evidence.head,
+    files: entries,
+    tarball: { path: 'bundle.tar.gz', sha256: sha256(tarball), size: tarball.length },
+  };
+  writeFileSync(join(outDir, 'manifest.json'), json(manifest));
+  options.onProgress?.(`bundle written: ${outDir}/manifest.json`);
+  return manifest;
+}

@@ -1,0 +1,140 @@
+// Which version held a stage, from when to when, put there by which commit and pull request.
+import { stagesPath } from '../registry/paths.ts';
+import type { StagePointer } from '../registry/types.ts';
+import { parseYaml, pullRequestOf, readBlobs, readTrail, trailerValue, type TrailCommit } from './history.ts';
+import {
+  standingApprovals,
+  type PullRequestRecord,
+  type ReviewRecord,
+  type ReviewSource,
+} from './reviews.ts';
+
+/** The stage pointers of one model as they stood after one commit. */
+export interface StagesSnapshot {
+  commit: TrailCommit;
+  /** stage -> pointer; undefined when stages.yaml was missing or unreadable at that commit. */
+  stages: Record<string, StagePointer> | undefined;
+}
+
+export interface StageTenure {
+  model: string;
+  stage: string;
+  version: string;
+  weight?: number;
+  /** When the commit that set it was committed (landed on the branch). */
+  since: string;
+  /** When the next pointer change replaced it, and that commit; absent while it still holds. */
+  until?: string;
+  endedBy?: string;
+  sha: string;
+  subject: string;
+  pullRequest?: number;
+  requestedBy?: string;
+  event?: string;
+  incident?: string;
+}
+
+/** stages.yaml of `model` at every first-parent commit that changed it, oldest first. */
+export async function readStageSnapshots(
+  repoRoot: string,
+  model: string,
+  options: { ref?: string; registryPrefix?: string } = {},
+): Promise<StagesSnapshot[]> {
+  const path = `${options.registryPrefix ?? 'registry/'}${stagesPath(model)}`;
+  const commits = (await readTrail(repoRoot, { paths: [path], ref: options.ref })).reverse();
+  const blobs = await readBlobs(
+    repoRoot,
+    commits.map((c) => `${c.sha}:${path}`),
+  );
+  return commits.map((commit) => ({
+    commit,
+    stages: stagesOf(parseYaml(blobs.get(`${commit.sha}:${path}`))),
+  }));
+}
+
+export function stagesOf(doc: unknown): Record<string, StagePointer> | undefined {
+  if (!doc || typeof doc !== 'object') return undefined;
+  const stages = (doc as { stages?: unknown }).stages;
+  if (!stages || typeof stages !== 'object') return undefined;
+  const out: Record<string, StagePointer> = {};
+  for (const [name, pointer] of Object.entries(stages as Record<string, unknown>)) {
+    if (pointer && typeof pointer === 'object' && typeof (pointer as StagePointer).version === 'string')
+      out[name] = pointer as StagePointer;
+  }
+  return out;
+}
+
+/** Every tenure of `stage`, oldest first, from snapshots in commit order (oldest first). */
+export function stageHistory(snapshots: StagesSnapshot[], model: string, stage: string): StageTenure[] {
+  const tenures: StageTenure[] = [];
+  let current: StageTenure | undefined;
+  for (const { commit, stages } of snapshots) {
+    const pointer = stages?.[stage];
+    if (pointer?.version === current?.version && pointer?.weight === current?.weight) continue;
+    if (current) {
+      current.until = commit.committer.date;
+      current.endedBy = commit.sha;
+    }
+    current = undefined;
+    if (!pointer) continue;
+    current = {
+      model,
+      stage,
+      version: pointer.version,
+      ...(pointer.weight === undefined ? {} : { weight: pointer.weight }),
+      since: commit.committer.date,
+      sha: commit.sha,
+      subject: commit.subject,
+    };
+    const pr = pullRequestOf(commit);
+    if (pr !== undefined) current.pullRequest = pr;
+    for (const [field, key] of [
+      ['requestedBy', 'Requested-By'],
+      ['event', 'Tollgate-Event'],
+      ['incident', 'Incident'],
+    ] as const) {
+      const value = trailerValue(commit.trailers, key);
+      if (value !== undefined) current[field] = value;
+    }
+    tenures.push(current);
+  }
+  return tenures;
+}
+
+/** Every stage named in any snapshot, sorted. */
+export function stagesNamed(snapshots: StagesSnapshot[]): string[] {
+  return [...new Set(snapshots.flatMap((s) => Object.keys(s.stages ?? {})))].sort();
+}
+
+/** The tenure that held the stage at `time`, if any version did. */
+export function versionAt(history: StageTenure[], time: string | Date): StageTenure | undefined {
+  const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+  return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
+}
+
+export interface VersionAtAnswer {
+  tenure?: StageTenure;
+  pullRequest?: PullRequestRecord;
+  /** Standing approvals on the pull request, when the ReviewSource knows them. */
+  approvedBy?: ReviewRecord[];
+}
+
+/** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
+export async function explainVersionAt(
+  repoRoot: string,
+  model: string,
+  stage: string,
+  time: string | Date,
+  options: { ref?: string; registryPrefix?: string; reviews?: ReviewSource } = {},
+): Promise<VersionAtAnswer> {
+  const history = stageHistory(await readStageSnapshots(repoRoot, model, options), model, stage);
+  const tenure = versionAt(history, time);
+  if (!tenure || tenure.pullRequest === undefined || !options.reviews) return { tenure };
+  const pullRequest = await options.reviews.pullRequest(tenure.pullRequest);
+  if (!pullRequest) return { tenure };
+  return {
+    tenure,
+    pullRequest,
+    ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
+  };
+}

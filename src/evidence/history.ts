@@ -1,0 +1,444 @@
+// Reads the registry's audit trail from git alone: commits (with trailers, signature status and changed files)
+// and the audit-event files, turned into one list of registry events.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { load } from 'js-yaml';
+import { TollgateError } from '../errors.ts';
+import { git, runGit } from '../git/run.ts';
+import { classifyRegistryPath } from '../registry/paths.ts';
+import type { AuditEvent } from '../registry/types.ts';
+
+export interface Person {
+  name: string;
+  email: string;
+  date: string;
+}
+
+export interface Trailer {
+  key: string;
+  value: string;
+}
+
+export type SignatureStatus =
+  | 'good'
+  | 'bad'
+  | 'good-unknown-validity'
+  | 'expired-signature'
+  | 'expired-key'
+  | 'revoked-key'
+  | 'unverifiable'
+  | 'none';
+
+export interface ChangedFile {
+  /** git's status letter: A, M, D, T, R or C. */
+  status: string;
+  path: string;
+  /** For a rename or copy: the path it came from. */
+  from?: string;
+  /** The blob the commit left at `path` (absent when deleted), so contents can be read without a path lookup. */
+  blob?: string;
+  /** The blob the first parent had at the path it came from (absent when the file was added). */
+  previousBlob?: string;
+}
+
+export interface TrailCommit {
+  sha: string;
+  parents: string[];
+  author: Person;
+  committer: Person;
+  subject: string;
+  body: string;
+  trailers: Trailer[];
+  signature: { status: SignatureStatus; code: string };
+  /** Files changed against the first parent, limited to the paths asked for. */
+  files: ChangedFile[];
+}
+
+export interface TrailOptions {
+  /** Repository-relative paths to follow. Default `['registry/']`. */
+  paths?: string[];
+  /** Default `HEAD`. */
+  ref?: string;
+  /** Only commits committed at or after / before these times (anything `git log --since` takes). */
+  since?: string;
+  until?: string;
+  /** Walk the first-parent line only, as the default branch saw it. Default true. */
+  firstParent?: boolean;
+  /** Read a shallow clone anyway (the trail is then incomplete). Default false. */
+  allowShallow?: boolean;
+}
+
+const SIGNATURES: Record<string, SignatureStatus> = {
+  G: 'good',
+  B: 'bad',
+  U: 'good-unknown-validity',
+  X: 'expired-signature',
+  Y: 'expired-key',
+  R: 'revoked-key',
+  E: 'unverifiable',
+  N: 'none',
+};
+
+const FORMAT = ['%H', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%G?', '%B']
+  .map((f) => `${f}%x00`)
+  .join('');
+
+/** Refuses a shallow clone: its history stops early, so every trail read from it would be silently short. */
+export async function assertFullHistory(repoRoot: string): Promise<void> {
+  if (await isShallow(repoRoot))
+    throw new TollgateError(
+      `${repoRoot} is a shallow clone: its history is cut off, so the audit trail is incomplete`,
+      {
+        fix: 'fetch the full history: `git fetch --unshallow`, or in GitHub Actions check out with `fetch-depth: 0`',
+      },
+    );
+}
+
+/**
+ * Whether the clone is shallow. A clone is shallow exactly when its (common) git directory holds a `shallow` file,
+ * which the file system answers without starting git; anything unusual is left to git itself.
+ */
+export async function isShallow(repoRoot: string): Promise<boolean> {
+  try {
+    const dotGit = join(repoRoot, '.git');
+    let common = dotGit;
+    if (statSync(dotGit).isFile()) {
+      const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+      if (!m) throw new Error('unreadable .git file');
+      const gitDir = resolve(repoRoot, m[1]!.trim());
+      common = existsSync(join(gitDir, 'commondir'))
+        ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
+        : gitDir;
+    }
+    if (!existsSync(join(common, 'HEAD'))) throw new Error('not a git directory');
+    return existsSync(join(common, 'shallow'));
+  } catch {
+    return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
+  }
+}
+
+/** A revision given by a user reaches git as an argument: one starting with `-` would be read as an option. */
+export function assertRevision(value: string, what = 'revision'): string {
+  if (value === '' || value.startsWith('-') || /[\0\n]/.test(value))
+    throw new TollgateError(`${what} ${JSON.stringify(value)} is not a git revision`, {
+      fix: 'name a branch, tag or commit, e.g. main, origin/main or a commit sha',
+    });
+  return value;
+}
+
+export async function readTrail(repoRoot: string, options: TrailOptions = {}): Promise<TrailCommit[]> {
+  const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--raw', '--no-abbrev', '--no-renames'];
+  if (options.firstParent ?? true) args.push('--first-parent', '--diff-merges=first-parent');
+  if (options.since) args.push(`--since=${options.since}`);
+  if (options.until) args.push(`--until=${options.until}`);
+  args.push(assertRevision(options.ref ?? 'HEAD', 'ref'), '--', ...(options.paths ?? ['registry/']));
+  // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+  const [output] = await Promise.all([
+    git(repoRoot, args),
+    options.allowShallow ? undefined : assertFullHistory(repoRoot),
+  ]);
+  return parseLog(output);
+}
+
+/** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
+export function parseLog(output: string): TrailCommit[] {
+  const commits: TrailCommit[] = [];
+  for (const record of output.split('\x1e')) {
+    if (record === '') continue;
+    const fields = record.split('\0');
+    const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
+    if (message === undefined) continue;
+    const tokens = fields
+      .slice(10)
+      .map((t) => t.replace(/^\n/, ''))
+      .filter((t) => t !== '');
+    const files: ChangedFile[] = [];
+    for (let i = 0; i < tokens.length;) {
+      // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
+      const meta = tokens[i++]!.split(' ');
+      const status = meta[4] ?? '';
+      const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+      const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
+      const from = /^[RC]/.test(status) ? tokens[i++]! : undefined;
+      files.push({
+        status: status[0] ?? '?',
+        path: tokens[i++]!,
+        ...(from === undefined ? {} : { from }),
+        ...(blob === undefined ? {} : { blob }),
+        ...(previousBlob === undefined ? {} : { previousBlob }),
+      });
+    }
+    const text = message.trimEnd();
+    const newline = text.indexOf('\n');
+    commits.push({
+      sha: sha!,
+      parents: parents ? parents.split(' ') : [],
+      author: { name: an!, email: ae!, date: ad! },
+      committer: { name: cn!, email: ce!, date: cd! },
+      subject: newline < 0 ? text : text.slice(0, newline),
+      body: newline < 0 ? '' : text.slice(newline + 1).replace(/^\s+/, ''),
+      trailers: parseTrailers(text),
+      signature: { status: SIGNATURES[sig!] ?? 'unverifiable', code: sig! },
+      files,
+    });
+  }
+  return commits;
+}
+
+/** Trailers are the message's final paragraph when every line of it is `Key: value` (or a continuation). */
+export function parseTrailers(message: string): Trailer[] {
+  const paragraphs = message.trim().split(/\n[ \t]*\n/);
+  if (paragraphs.length < 2) return [];
+  const trailers: Trailer[] = [];
+  for (const line of paragraphs[paragraphs.length - 1]!.split('\n')) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
+    if (m) trailers.push({ key: m[1]!, value: m[2]!.trim() });
+    else if (/^\s/.test(line) && trailers.length > 0)
+      trailers[trailers.length - 1]!.value += ` ${line.trim()}`;
+    else return [];
+  }
+  return trailers;
+}
+
+/** The first trailer with this key (case-insensitive), if any. */
+export function trailerValue(trailers: Trailer[], key: string): string | undefined {
+  const k = key.toLowerCase();
+  return trailers.find((t) => t.key.toLowerCase() === k)?.value;
+}
+
+/** The pull request a default-branch commit came from: a trailer, a GitHub merge subject, or a squash suffix. */
+export function pullRequestOf(commit: Pick<TrailCommit, 'subject' | 'trailers'>): number | undefined {
+  const trailer = trailerValue(commit.trailers, 'Pull-Request');
+  const fromTrailer = trailer === undefined ? undefined : /^#?(\d+)$/.exec(trailer.trim());
+  if (fromTrailer) return Number(fromTrailer[1]);
+  const merge = /^Merge pull request #(\d+) from /.exec(commit.subject);
+  if (merge) return Number(merge[1]);
+  const squash = /\(#(\d+)\)\s*$/.exec(commit.subject);
+  return squash ? Number(squash[1]) : undefined;
+}
+
+export interface RegistryEvent {
+  at: string;
+  sha: string;
+  /** The Tollgate-Event trailer, or inferred from the changed paths (e.g. `stage-changed`, `version-added`). */
+  event: string;
+  source: 'commit' | 'audit-file';
+  model?: string;
+  version?: string;
+  stage?: string;
+  incident?: string;
+  request?: string;
+  pullRequest?: number;
+  requestedBy?: string;
+  /** The commit subject, or the audit event's actor. */
+  summary?: string;
+  actor?: string;
+}
+
+function inferEvent(
+  status: string,
+  registryPath: string,
+): Omit<RegistryEvent, 'at' | 'sha' | 'source'> | undefined {
+  const place = classifyRegistryPath(registryPath);
+  if (!place) return undefined;
+  const verb = status === 'A' ? 'added' : status === 'D' ? 'removed' : 'changed';
+  switch (place.kind) {
+    case 'Policy':
+      return { event: 'policy-changed' };
+    case 'Model':
+      return { event: `model-${verb}`, model: place.model };
+    case 'Stages':
+      return { event: 'stage-changed', model: place.model };
+    case 'Schedule':
+      return { event: 'schedule-changed', model: place.model };
+    case 'ModelVersion':
+      return { event: `version-${verb}`, model: place.model, version: place.id };
+    case 'RetrainRequest':
+      return {
+        event: `retrain-${verb === 'added' ? 'added' : 'changed'}`,
+        model: place.model,
+        request: place.id,
+      };
+    case 'Incident':
+      return { event: verb === 'added' ? 'incident-opened' : 'incident-changed', incident: place.id };
+    case 'Postmortem':
+      return { event: 'postmortem-changed', incident: place.id };
+    case 'AuditEvent':
+      // Audit files are read as events of their own (readAuditEvents).
+      return undefined;
+  }
+}
+
+/**
+ * One event per commit that carries a `Tollgate-Event:` trailer; for a commit without one, one event per distinct
+ * thing its registry files say changed.
+ */
+export function registryEventsFromTrail(
+  commits: TrailCommit[],
+  registryPrefix = 'registry/',
+): RegistryEvent[] {
+  const events: RegistryEvent[] = [];
+  for (const c of commits) {
+    const base = {
+      at: c.committer.date,
+      sha: c.sha,
+      source: 'commit' as const,
+      pullRequest: pullRequestOf(c),
+      requestedBy: trailerValue(c.trailers, 'Requested-By'),
+      summary: c.subject,
+    };
+    const named = trailerValue(c.trailers, 'Tollgate-Event');
+    if (named !== undefined) {
+      events.push(
+        clean({
+          ...base,
+          event: named,
+          model: trailerValue(c.trailers, 'Model'),
+          version: trailerValue(c.trailers, 'Version'),
+          stage: trailerValue(c.trailers, 'Stage'),
+          incident: trailerValue(c.trailers, 'Incident'),
+          request: trailerValue(c.trailers, 'Request'),
+        }),
+      );
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const f of c.files) {
+      if (!f.path.startsWith(registryPrefix)) continue;
+      const inferred = inferEvent(f.status, f.path.slice(registryPrefix.length));
+      if (!inferred) continue;
+      const key = JSON.stringify(inferred);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      events.push(clean({ ...base, ...inferred }));
+    }
+  }
+  return events;
+}
+
+function clean<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export interface GitObject {
+  oid: string;
+  type: string;
+  content: string;
+}
+
+/** Several objects (any rev spec git accepts) in one `git cat-file --batch`; undefined where missing. */
+export async function readObjects(
+  repoRoot: string,
+  specs: string[],
+): Promise<Map<string, GitObject | undefined>> {
+  const result = new Map<string, GitObject | undefined>();
+  const unique = [...new Set(specs)];
+  if (unique.length === 0) return result;
+  const { stdout } = await runGit(repoRoot, ['cat-file', '--batch'], { input: `${unique.join('\n')}\n` });
+  // Sizes are in bytes: walk the output as bytes.
+  const bytes = Buffer.from(stdout, 'utf8');
+  let at = 0;
+  for (const spec of unique) {
+    const eol = bytes.indexOf(10, at);
+    if (eol < 0) break;
+    const header = bytes.subarray(at, eol).toString('utf8');
+    at = eol + 1;
+    const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      result.set(spec, undefined);
+      continue;
+    }
+    const size = Number(m[3]);
+    result.set(spec, { oid: m[1]!, type: m[2]!, content: bytes.subarray(at, at + size).toString('utf8') });
+    at += size + 1;
+  }
+  return result;
+}
+
+/** The contents of several `rev:path` specs (or blob ids) in one `git cat-file --batch`; undefined where missing. */
+export async function readBlobs(repoRoot: string, specs: string[]): Promise<Map<string, string | undefined>> {
+  const objects = await readObjects(repoRoot, specs);
+  return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content : undefined]));
+}
+
+/** The committer time of a raw commit object, as git's `%cI` prints it (the committer's own offset). */
+export function committerDate(commitObject: string): string | undefined {
+  const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
+  if (!m) return undefined;
+  const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
+  const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
+  return `${local}${m[2]}${m[3]}:${m[4]}`;
+}
+
+/** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */
+export function parseYaml(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return load(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
+export async function readAuditEvents(
+  repoRoot: string,
+  ref = 'HEAD',
+  registryPrefix = 'registry/',
+): Promise<{ path: string; event: AuditEvent }[]> {
+  const listing = await git(repoRoot, [
+    'ls-tree',
+    '-r',
+    '-z',
+    assertRevision(ref, 'ref'),
+    '--',
+    `${registryPrefix}audit/`,
+  ]);
+  const entries = listing
+    .split('\0')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [meta, path] = line.split('\t') as [string, string];
+      return { oid: meta.split(' ')[2]!, path, type: meta.split(' ')[1] };
+    })
+    .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+  const blobs = await readBlobs(
+    repoRoot,
+    entries.map((e) => e.oid),
+  );
+  const events: { path: string; event: AuditEvent }[] = [];
+  for (const e of entries) {
+    const doc = parseYaml(blobs.get(e.oid));
+    if (doc && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'AuditEvent')
+      events.push({ path: e.path, event: doc as AuditEvent });
+  }
+  return events.sort((a, b) => a.event.at.localeCompare(b.event.at) || a.path.localeCompare(b.path));
+}
+
+export function auditFileEvents(files: { path: string; event: AuditEvent }[]): RegistryEvent[] {
+  return files.map(({ event: a }) =>
+    clean({
+      at: a.at,
+      sha: a.commit ?? '',
+      event: a.event,
+      source: 'audit-file' as const,
+      model: a.model,
+      version: a.version,
+      stage: a.stage,
+      incident: a.incident,
+      request: a.request,
+      pullRequest: a.pull_request,
+      actor: a.actor,
+      summary: `${a.event} by ${a.actor}`,
+    }),
+  );
+}
+
+/** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
+export function mergeEvents(commitEvents: RegistryEvent[], auditEvents: RegistryEvent[]): RegistryEvent[] {
+  const ms = (at: string) => Date.parse(at) || 0;
+  return [...commitEvents]
+    .reverse()
+    .concat(auditEvents)
+    .sort((a, b) => ms(a.at) - ms(b.at));
+}

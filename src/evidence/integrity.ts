@@ -1,0 +1,318 @@
+// The gate-integrity audit: every change to a stage pointer or the policy on the default branch must have come
+// through a merged pull request (or be an emergency rollback the policy allows). Git alone answers the first
+// question; a ReviewSource (GitHub) answers whether the gate's check and the approvals were there.
+import { TollgateError } from '../errors.ts';
+import { runGit } from '../git/run.ts';
+import { effectivePolicy } from '../policy/effective.ts';
+import { classifyRegistryPath, incidentPath, POLICY_PATH } from '../registry/paths.ts';
+import type { Incident, Policy } from '../registry/types.ts';
+import { stagesOf } from './history-at.ts';
+import {
+  assertFullHistory,
+  assertRevision,
+  parseYaml,
+  readBlobs,
+  readObjects,
+  committerDate,
+  readTrail,
+  trailerValue,
+  type ChangedFile,
+  type TrailCommit,
+} from './history.ts';
+import { standingApprovals, type ReviewSource } from './reviews.ts';
+
+export type FindingKind =
+  | 'direct-push'
+  | 'emergency-push'
+  | 'history-rewritten'
+  | 'baseline-missing'
+  | 'pr-not-found'
+  | 'pr-not-merged'
+  | 'gate-check-missing'
+  | 'gate-check-failed'
+  | 'gate-check-other-commit'
+  | 'merged-before-check'
+  | 'approvals-missing';
+
+export interface IntegrityFinding {
+  sha: string;
+  subject: string;
+  kind: FindingKind;
+  /** What should have been there and was not, in words. */
+  missing: string;
+  /** The guarded changes the commit made, e.g. `fraud production: v1 -> v2`, `policy.yaml changed`. */
+  changes?: string[];
+  pullRequest?: number;
+}
+
+export interface IntegrityReport {
+  ref: string;
+  head: string;
+  baseline?: string;
+  /** First-parent commits that changed a stage pointer or the policy. */
+  guardedCommits: number;
+  /** Violations: the CLI exits non-zero when there is any. */
+  findings: IntegrityFinding[];
+  /** Emergency rollbacks pushed directly that the policy allowed; reported, not violations. */
+  allowed: IntegrityFinding[];
+}
+
+export interface IntegrityOptions {
+  /** A trusted commit: only history after it is audited. Default: the whole history. */
+  since?: string;
+  /** Default: the policy's default branch (local, else origin/), else HEAD. */
+  ref?: string;
+  reviews?: ReviewSource;
+  registryPrefix?: string;
+}
+
+const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
+
+async function resolveCommit(repoRoot: string, rev: string): Promise<string | undefined> {
+  const r = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], {
+    okCodes: [1, 128],
+  });
+  return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The branch whose stage pointers are live, as a ref this clone has. */
+export async function defaultBranchRef(repoRoot: string, registryPrefix = 'registry/'): Promise<string> {
+  return (await resolveBranchHead(repoRoot, undefined, registryPrefix)).ref;
+}
+
+/** A ref (default: the default branch) with its commit and committer time, in as few git calls as possible. */
+export async function resolveBranchHead(
+  repoRoot: string,
+  ref: string | undefined,
+  registryPrefix = 'registry/',
+): Promise<{ ref: string; head: string; date: string }> {
+  if (ref === undefined) {
+    // Guess the usual branch name so the policy and the branch come in one batch; ask again only if wrong.
+    const guess = 'main';
+    const refsOf = (branch: string) => [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
+    const policySpec = `HEAD:${registryPrefix}${POLICY_PATH}`;
+    let objects = await readObjects(repoRoot, [policySpec, ...refsOf(guess)]);
+    const policy = objects.get(policySpec);
+    const branch = effectivePolicy(
+      (policy?.type === 'blob' ? parseYaml(policy.content) : undefined) as Policy | undefined,
+    ).defaultBranch;
+    if (branch !== guess) objects = await readObjects(repoRoot, refsOf(branch));
+    for (const candidate of refsOf(branch)) {
+      const o = objects.get(candidate);
+      const date = o?.type === 'commit' ? committerDate(o.content) : undefined;
+      if (o && date) return { ref: candidate, head: o.oid, date };
+    }
+    ref = 'HEAD';
+  }
+  const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', assertRevision(ref, 'ref'), '--'], {
+    okCodes: [128],
+  });
+  if (r.code !== 0)
+    throw new TollgateError(`${ref} is not a commit in this clone`, {
+      fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
+    });
+  const [head, date] = r.stdout.trim().split('\0') as [string, string];
+  return { ref, head, date };
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}
+
+/** The stages.yaml and policy.yaml files a commit changed, with the blobs before and after. */
+function guardedFiles(c: TrailCommit, prefix: string): ChangedFile[] {
+  return c.files.filter((f) => {
+    if (!f.path.startsWith(prefix)) return false;
+    const p = f.path.slice(prefix.length);
+    return p === POLICY_PATH || classifyRegistryPath(p)?.kind === 'Stages';
+  });
+}
+
+/** The guarded changes a commit made against its first parent, comparing parsed YAML (pure). */
+export function guardedChanges(
+  c: TrailCommit,
+  prefix: string,
+  blobs: Map<string, string | undefined>,
+): string[] {
+  const text = (oid: string | undefined) => (oid === undefined ? undefined : blobs.get(oid));
+  const changes: string[] = [];
+  for (const f of guardedFiles(c, prefix)) {
+    const before = parseYaml(text(f.previousBlob));
+    const after = parseYaml(text(f.blob));
+    const p = f.path.slice(prefix.length);
+    if (p === POLICY_PATH) {
+      if (canonical(before) !== canonical(after)) changes.push('policy.yaml changed');
+      continue;
+    }
+    const model = (classifyRegistryPath(p) as { model: string }).model;
+    const from = stagesOf(before) ?? {};
+    const to = stagesOf(after) ?? {};
+    for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+      const a = from[stage]?.version;
+      const b = to[stage]?.version;
+      if (a !== b) changes.push(`${model} ${stage}: ${a ?? '(none)'} -> ${b ?? '(none)'}`);
+    }
+  }
+  return changes;
+}
+
+/** Whether a directly pushed commit is an emergency rollback the policy allowed, and if not, why not. */
+async function emergencyVerdict(
+  repoRoot: string,
+  c: TrailCommit,
+  changes: string[],
+  prefix: string,
+): Promise<{ allowed: boolean; why: string }> {
+  const incident = trailerValue(c.trailers, 'Incident');
+  const event = trailerValue(c.trailers, 'Tollgate-Event');
+  if (!incident || event !== 'rollback')
+    return {
+      allowed: false,
+      why: 'a merged pull request (no "Merge pull request #N" merge, no "(#N)" squash)',
+    };
+  if (changes.includes('policy.yaml changed'))
+    return { allowed: false, why: 'a pull request: an emergency rollback may not change policy.yaml' };
+  const incidentSpec = `${c.sha}:${prefix}${incidentPath(incident)}`;
+  const policySpec = `${c.parents[0] ?? c.sha}:${prefix}${POLICY_PATH}`;
+  const blobs = await readBlobs(repoRoot, [incidentSpec, policySpec]);
+  const record = parseYaml(blobs.get(incidentSpec)) as Incident | undefined;
+  if (!record || typeof record !== 'object' || typeof record.severity !== 'string')
+    return { allowed: false, why: `the incident record ${incidentPath(incident)} at this commit` };
+  const allowedSeverities = effectivePolicy(parseYaml(blobs.get(policySpec)) as Policy | undefined).incident
+    .emergencyPush;
+  const named = new Set(Array.isArray(record.models) ? record.models : []);
+  const others = changes.map((ch) => ch.split(' ')[0]!).filter((model) => !named.has(model));
+  if (others.length > 0)
+    return {
+      allowed: false,
+      why: `a pull request: incident ${incident} does not concern ${[...new Set(others)].join(', ')}, which this push changed`,
+    };
+  if (!allowedSeverities.includes(record.severity))
+    return {
+      allowed: false,
+      why: `a pull request: incident ${incident} is ${record.severity}, and the policy allows emergency pushes only for ${allowedSeverities.join(', ') || 'no severity'}`,
+    };
+  return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
+}
+
+export async function verifyGateIntegrity(
+  repoRoot: string,
+  options: IntegrityOptions = {},
+): Promise<IntegrityReport> {
+  await assertFullHistory(repoRoot);
+  const prefix = options.registryPrefix ?? 'registry/';
+  const ref = assertRevision(options.ref ?? (await defaultBranchRef(repoRoot, prefix)), 'ref');
+  const head = await resolveCommit(repoRoot, ref);
+  if (!head)
+    throw new TollgateError(`audit verify: ${ref} is not a commit in this clone`, {
+      fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
+    });
+  const findings: IntegrityFinding[] = [];
+  const allowed: IntegrityFinding[] = [];
+  let range = head;
+  let baseline: string | undefined;
+  if (options.since !== undefined) {
+    baseline = await resolveCommit(repoRoot, assertRevision(options.since, 'baseline'));
+    if (!baseline) {
+      findings.push({
+        sha: options.since,
+        subject: '',
+        kind: 'baseline-missing',
+        missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
+      });
+    } else {
+      const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
+        okCodes: [1],
+      });
+      if (ancestor.code !== 0) {
+        findings.push({
+          sha: baseline,
+          subject: '',
+          kind: 'history-rewritten',
+          missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
+        });
+        const base = await runGit(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
+        range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
+      } else range = `${baseline}..${head}`;
+    }
+  }
+  const commits = (
+    await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })
+  ).reverse();
+  // Every stages/policy blob before and after, in one batch.
+  const blobs = await readBlobs(
+    repoRoot,
+    commits.flatMap((c) =>
+      guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b): b is string => !!b)),
+    ),
+  );
+  let guardedCommits = 0;
+  for (const c of commits) {
+    const changes = guardedChanges(c, prefix, blobs);
+    if (changes.length === 0) continue;
+    guardedCommits++;
+    const base = { sha: c.sha, subject: c.subject, changes };
+    const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
+    const squash =
+      c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
+        ? /\(#(\d+)\)\s*$/.exec(c.subject)
+        : null;
+    const number = merge ? Number(merge[1]) : squash ? Number(squash[1]) : undefined;
+    if (number === undefined) {
+      const verdict = await emergencyVerdict(repoRoot, c, changes, prefix);
+      if (verdict.allowed)
+        allowed.push({
+          ...base,
+          kind: 'emergency-push',
+          missing: `nothing: ${verdict.why} (allowed by policy)`,
+        });
+      else findings.push({ ...base, kind: 'direct-push', missing: verdict.why });
+      continue;
+    }
+    if (!options.reviews) continue;
+    const pr = await options.reviews.pullRequest(number);
+    const withPr = { ...base, pullRequest: number };
+    if (!pr) {
+      findings.push({ ...withPr, kind: 'pr-not-found', missing: `pull request #${number} on GitHub` });
+      continue;
+    }
+    if (!pr.mergedAt) {
+      findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
+      continue;
+    }
+    const check = pr.gateCheck;
+    if (!check)
+      findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
+    else if (check.conclusion !== 'success')
+      findings.push({
+        ...withPr,
+        kind: 'gate-check-failed',
+        missing: `a passing sign-off check (it concluded ${check.conclusion ?? 'nothing: still running'})`,
+      });
+    else if (!check.completedAt || Date.parse(check.completedAt) > Date.parse(pr.mergedAt))
+      findings.push({
+        ...withPr,
+        kind: 'merged-before-check',
+        missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${check.completedAt ?? 'never completed'})`,
+      });
+    else if (merge && c.parents[1] && check.headSha !== c.parents[1])
+      findings.push({
+        ...withPr,
+        kind: 'gate-check-other-commit',
+        missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
+      });
+    if (pr.reviewsKnown !== false && standingApprovals(pr).length === 0)
+      findings.push({
+        ...withPr,
+        kind: 'approvals-missing',
+        missing: 'any standing approval by someone other than the author',
+      });
+  }
+  return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };
+}

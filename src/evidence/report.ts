@@ -1,0 +1,373 @@
+// Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
+// scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
+import type { Evidence } from './bundle.ts';
+import type { RegistryEvent } from './history.ts';
+
+export interface TimelineRow {
+  at: string;
+  event: string;
+  what: string;
+  by: string;
+  commit: string;
+  pullRequest?: number;
+  summary: string;
+}
+
+/** The events as rows a person reads: what happened, to what, by whom, through which commit and pull request. */
+export function timelineRows(evidence: Evidence): TimelineRow[] {
+  const commits = new Map(evidence.commits.map((c) => [c.sha, c]));
+  return evidence.events.map((e: RegistryEvent) => {
+    const what = [
+      e.model && `model ${e.model}`,
+      e.version && `version ${e.version}`,
+      e.stage && `stage ${e.stage}`,
+      e.incident && `incident ${e.incident}`,
+      e.request && `request ${e.request}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const c = commits.get(e.sha);
+    return {
+      at: e.at,
+      event: e.event,
+      what,
+      by: e.requestedBy ?? e.actor ?? c?.author.name ?? '',
+      commit: e.sha ? e.sha.slice(0, 12) : '',
+      ...(e.pullRequest === undefined ? {} : { pullRequest: e.pullRequest }),
+      summary: e.summary ?? '',
+    };
+  });
+}
+
+const md = (text: string): string => text.replace(/[\\`*_[\]|<>]/g, (ch) => `\\${ch}`).replace(/\n/g, ' ');
+
+function mdTable(head: string[], rows: string[][]): string[] {
+  if (rows.length === 0) return ['_none_', ''];
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(md).join(' | ')} |`),
+    '',
+  ];
+}
+
+export function renderReportMarkdown(evidence: Evidence): string {
+  const lines = [
+    `# Evidence: ${md(evidence.title)}`,
+    '',
+    `Read from \`${evidence.ref}\` at commit \`${evidence.head}\` (${evidence.headDate}).`,
+    '',
+  ];
+  if (evidence.warnings.length)
+    lines.push('## Warnings', '', ...evidence.warnings.map((w) => `- ${md(w)}`), '');
+  lines.push(
+    '## Timeline',
+    '',
+    ...mdTable(
+      ['time', 'event', 'what', 'by', 'commit', 'PR', 'summary'],
+      timelineRows(evidence).map((r) => [
+        r.at,
+        r.event,
+        r.what,
+        r.by,
+        r.commit,
+        r.pullRequest === undefined ? '' : `#${r.pullRequest}`,
+        r.summary,
+      ]),
+    ),
+    '## Stage history',
+    '',
+    ...mdTable(
+      ['model', 'stage', 'version', 'since', 'until', 'commit', 'PR', 'requested by'],
+      evidence.stageHistory.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        t.since,
+        t.until ?? 'now',
+        t.sha.slice(0, 12),
+        t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
+        t.requestedBy ?? '',
+      ]),
+    ),
+    '## Pull requests and approvals',
+    '',
+  );
+  if (evidence.pullRequests.length === 0) lines.push('_none_', '');
+  for (const pr of evidence.pullRequests) {
+    lines.push(`### #${pr.number} ${md(pr.title ?? '(not found)')}`, '');
+    if (!pr.found) {
+      lines.push('Not found by the review source.', '');
+      continue;
+    }
+    lines.push(
+      `Merged ${pr.mergedAt ?? '(not merged)'} by ${md(pr.mergedBy ?? 'unknown')}${pr.mergeCommit ? ` in \`${pr.mergeCommit.slice(0, 12)}\`` : ''}; author ${md(pr.author ?? 'unknown')}.`,
+      '',
+      pr.gate
+        ? `Gate check: ${pr.gate.conclusion ?? 'not finished'} on \`${pr.gate.headSha.slice(0, 12)}\`, completed ${pr.gate.completedAt ?? 'never'}.`
+        : pr.reviewsKnown
+          ? 'Gate check: **none recorded**.'
+          : 'Gate check: unknown (git alone does not record it).',
+      '',
+    );
+    if (pr.reviewsKnown)
+      lines.push(
+        ...mdTable(
+          ['reviewer', 'roles', 'state', 'commit', 'time'],
+          pr.reviews.map((r) => [r.reviewer, r.roles.join(', '), r.state, r.commit.slice(0, 12), r.at]),
+        ),
+      );
+    else lines.push('Reviews: unknown (git alone does not record them).', '');
+  }
+  lines.push('## Versions', '');
+  if (evidence.versions.length === 0) lines.push('_none_', '');
+  for (const v of evidence.versions) {
+    lines.push(
+      `### ${md(v.model)} ${md(v.version)}`,
+      '',
+      `Created ${v.createdAt ?? 'unknown'}; run ${md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`,
+      '',
+      ...mdTable(
+        ['metric', 'op', 'threshold', 'value', 'pass'],
+        (v.validation?.gates ?? []).map((g) => [
+          g.metric,
+          g.op,
+          String(g.threshold),
+          String(g.value),
+          g.pass ? 'yes' : 'NO',
+        ]),
+      ),
+    );
+    if (v.drift)
+      lines.push(
+        'Drift:',
+        '',
+        ...mdTable(
+          ['metric', 'value'],
+          Object.entries(v.drift).map(([k, x]) => [k, String(x)]),
+        ),
+      );
+    if (v.fairness)
+      lines.push(
+        'Fairness:',
+        '',
+        ...mdTable(
+          ['metric', 'value'],
+          Object.entries(v.fairness).map(([k, x]) => [k, String(x)]),
+        ),
+      );
+  }
+  lines.push(
+    '## Incidents and rollbacks',
+    '',
+    ...mdTable(
+      ['incident', 'severity', 'status', 'detected', 'resolved', 'rollback'],
+      evidence.incidents.map((i) => [
+        i.id,
+        i.severity ?? '',
+        i.status ?? '',
+        i.detectedAt ?? '',
+        i.resolvedAt ?? '',
+        i.rollback ? `${i.rollback.model} ${i.rollback.stage}: ${i.rollback.from} -> ${i.rollback.to}` : '',
+      ]),
+    ),
+    ...mdTable(
+      ['time', 'event', 'model', 'stage', 'version', 'incident', 'commit'],
+      evidence.rollbacks.map((e) => [
+        e.at,
+        e.event,
+        e.model ?? '',
+        e.stage ?? '',
+        e.version ?? '',
+        e.incident ?? '',
+        e.sha.slice(0, 12),
+      ]),
+    ),
+    '## Commits',
+    '',
+    ...mdTable(
+      ['commit', 'author', 'committer', 'signature', 'subject'],
+      evidence.commits.map((c) => [
+        c.sha.slice(0, 12),
+        `${c.author.name} <${c.author.email}> ${c.author.date}`,
+        `${c.committer.name} ${c.committer.date}`,
+        c.signature.status,
+        c.subject,
+      ]),
+    ),
+  );
+  return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
+}
+
+function table(head: string[], rows: string[][], className = ''): string {
+  if (rows.length === 0) return '<p class="none">none</p>';
+  return [
+    `<table${className ? ` class="${className}"` : ''}><thead><tr>`,
+    ...head.map((h) => `<th>${escapeHtml(h)}</th>`),
+    '</tr></thead><tbody>',
+    ...rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`),
+    '</tbody></table>',
+  ].join('');
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1b1f24}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa}td{word-break:break-word}.meta{color:#57606a}.none{color:#57606a;font-style:italic}
+.warn{background:#fff8c5;border:1px solid #d4a72c;padding:.5rem 1rem}
+ol.timeline{list-style:none;padding-left:0;border-left:3px solid #0969da;margin-left:.5rem}
+ol.timeline li{position:relative;padding:.2rem 0 .6rem 1rem}ol.timeline li::before{content:"";position:absolute;left:-.45rem;top:.55rem;width:.6rem;height:.6rem;border-radius:50%;background:#0969da}
+.when{font-family:ui-monospace,monospace;color:#57606a}.event{font-weight:600}code{font-family:ui-monospace,monospace}
+@media print{body{margin:0}h2{break-after:avoid}}
+`;
+
+export function renderReportHtml(evidence: Evidence): string {
+  const e = escapeHtml;
+  const parts: string[] = [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>Evidence: ${e(evidence.title)}</title>`,
+    `<style>${CSS}</style></head><body>`,
+    `<h1>Evidence: ${e(evidence.title)}</h1>`,
+    `<p class="meta">Read from <code>${e(evidence.ref)}</code> at commit <code>${e(evidence.head)}</code> (${e(evidence.headDate)}).</p>`,
+  ];
+  if (evidence.warnings.length)
+    parts.push(
+      `<div class="warn"><strong>Warnings</strong><ul>${evidence.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`,
+    );
+  parts.push('<h2 id="timeline">Timeline</h2>');
+  const rows = timelineRows(evidence);
+  if (rows.length === 0) parts.push('<p class="none">no events</p>');
+  else
+    parts.push(
+      `<ol class="timeline">${rows
+        .map(
+          (r) =>
+            `<li><span class="when">${e(r.at)}</span> <span class="event">${e(r.event)}</span>${r.what ? ` — ${e(r.what)}` : ''}${r.by ? ` by ${e(r.by)}` : ''}${r.pullRequest === undefined ? '' : ` (pull request #${r.pullRequest})`}${r.commit ? ` <code>${e(r.commit)}</code>` : ''}<br>${e(r.summary)}</li>`,
+        )
+        .join('')}</ol>`,
+    );
+  parts.push(
+    '<h2 id="stages">Stage history</h2>',
+    table(
+      ['model', 'stage', 'version', 'since', 'until', 'commit', 'pull request', 'requested by'],
+      evidence.stageHistory.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        t.since,
+        t.until ?? 'now',
+        t.sha.slice(0, 12),
+        t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
+        t.requestedBy ?? '',
+      ]),
+    ),
+    '<h2 id="pull-requests">Pull requests and approvals</h2>',
+  );
+  if (evidence.pullRequests.length === 0) parts.push('<p class="none">none</p>');
+  for (const pr of evidence.pullRequests) {
+    parts.push(`<h3>#${pr.number} ${e(pr.title ?? '(not found)')}</h3>`);
+    if (!pr.found) {
+      parts.push('<p>Not found by the review source.</p>');
+      continue;
+    }
+    parts.push(
+      `<p>Merged ${e(pr.mergedAt ?? '(not merged)')} by ${e(pr.mergedBy ?? 'unknown')}${pr.mergeCommit ? ` in <code>${e(pr.mergeCommit.slice(0, 12))}</code>` : ''}; author ${e(pr.author ?? 'unknown')}.</p>`,
+      `<p>Gate check: ${
+        pr.gate
+          ? `${e(pr.gate.conclusion ?? 'not finished')} on <code>${e(pr.gate.headSha.slice(0, 12))}</code>, completed ${e(pr.gate.completedAt ?? 'never')}`
+          : pr.reviewsKnown
+            ? '<strong>none recorded</strong>'
+            : 'unknown (git alone does not record it)'
+      }.</p>`,
+      pr.reviewsKnown
+        ? table(
+            ['reviewer', 'roles', 'state', 'commit', 'time'],
+            pr.reviews.map((r) => [r.reviewer, r.roles.join(', '), r.state, r.commit.slice(0, 12), r.at]),
+          )
+        : '<p>Reviews: unknown (git alone does not record them).</p>',
+    );
+  }
+  parts.push('<h2 id="versions">Versions</h2>');
+  if (evidence.versions.length === 0) parts.push('<p class="none">none</p>');
+  for (const v of evidence.versions) {
+    parts.push(
+      `<h3>${e(v.model)} ${e(v.version)}</h3>`,
+      `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${e(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`,
+      table(
+        ['metric', 'op', 'threshold', 'value', 'pass'],
+        (v.validation?.gates ?? []).map((g) => [
+          g.metric,
+          g.op,
+          String(g.threshold),
+          String(g.value),
+          g.pass ? 'yes' : 'NO',
+        ]),
+      ),
+    );
+    if (v.drift)
+      parts.push(
+        '<h4>Drift</h4>',
+        table(
+          ['metric', 'value'],
+          Object.entries(v.drift).map(([k, x]) => [k, String(x)]),
+        ),
+      );
+    if (v.fairness)
+      parts.push(
+        '<h4>Fairness</h4>',
+        table(
+          ['metric', 'value'],
+          Object.entries(v.fairness).map(([k, x]) => [k, String(x)]),
+        ),
+      );
+  }
+  parts.push(
+    '<h2 id="incidents">Incidents and rollbacks</h2>',
+    table(
+      ['incident', 'severity', 'status', 'detected', 'resolved', 'rollback'],
+      evidence.incidents.map((i) => [
+        i.id,
+        i.severity ?? '',
+        i.status ?? '',
+        i.detectedAt ?? '',
+        i.resolvedAt ?? '',
+        i.rollback ? `${i.rollback.model} ${i.rollback.stage}: ${i.rollback.from} → ${i.rollback.to}` : '',
+      ]),
+    ),
+    table(
+      ['time', 'event', 'model', 'stage', 'version', 'incident', 'commit'],
+      evidence.rollbacks.map((r) => [
+        r.at,
+        r.event,
+        r.model ?? '',
+        r.stage ?? '',
+        r.version ?? '',
+        r.incident ?? '',
+        r.sha.slice(0, 12),
+      ]),
+    ),
+    '<h2 id="commits">Commits</h2>',
+    table(
+      ['commit', 'author', 'committer', 'signature', 'subject'],
+      evidence.commits.map((c) => [
+        c.sha.slice(0, 12),
+        `${c.author.name} <${c.author.email}> ${c.author.date}`,
+        `${c.committer.name} ${c.committer.date}`,
+        c.signature.status,
+        c.subject,
+      ]),
+    ),
+    '</body></html>',
+  );
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,74 @@
+// Where pull-request facts come from. Git alone knows a merge's time and committer; reviews and the gate's check
+// run live on GitHub, so a GitHub-backed ReviewSource fills those in and the git-only one leaves them empty.
+import { pullRequestOf, type TrailCommit } from './history.ts';
+
+export interface ReviewRecord {
+  login: string;
+  /** GitHub's review state: APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING. */
+  state: string;
+  commitId: string;
+  submittedAt: string;
+}
+
+export interface GateCheckRecord {
+  /** success, failure, neutral, cancelled, skipped, timed_out, action_required, or null while running. */
+  conclusion: string | null;
+  completedAt?: string;
+  headSha: string;
+}
+
+export interface PullRequestRecord {
+  number: number;
+  title: string;
+  author?: string;
+  mergedAt?: string;
+  mergedBy?: string;
+  reviews: ReviewRecord[];
+  gateCheck?: GateCheckRecord;
+  /** False when reviews and the check are unknown (git alone cannot tell), not known to be absent. */
+  reviewsKnown?: boolean;
+}
+
+export interface ReviewSource {
+  pullRequest(number: number): Promise<PullRequestRecord | undefined>;
+}
+
+/** A ReviewSource from the commits alone: the merge (or squash) commit gives title, time and merger. */
+export function gitOnlyReviews(commits: TrailCommit[]): ReviewSource {
+  const byNumber = new Map<number, TrailCommit>();
+  // Oldest first, so the earliest landing commit of a number wins.
+  for (const c of [...commits].reverse()) {
+    const n = pullRequestOf(c);
+    if (n !== undefined && !byNumber.has(n)) byNumber.set(n, c);
+  }
+  return {
+    pullRequest(number) {
+      const c = byNumber.get(number);
+      if (!c) return Promise.resolve(undefined);
+      const merge = /^Merge pull request #\d+ from /.test(c.subject);
+      const title = merge ? c.body.split('\n')[0] || c.subject : c.subject.replace(/\s*\(#\d+\)\s*$/, '');
+      return Promise.resolve({
+        number,
+        title,
+        author: undefined,
+        mergedAt: c.committer.date,
+        mergedBy: c.committer.name,
+        reviews: [],
+        reviewsKnown: false,
+      });
+    },
+  };
+}
+
+/** The approvals that stand: each reviewer's latest decisive review, kept when it is APPROVED. */
+export function standingApprovals(pr: PullRequestRecord): ReviewRecord[] {
+  const latest = new Map<string, ReviewRecord>();
+  const ordered = [...pr.reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+  for (const r of ordered) {
+    if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED')
+      latest.set(r.login.toLowerCase(), r);
+  }
+  return [...latest.values()].filter(
+    (r) => r.state === 'APPROVED' && r.login.toLowerCase() !== pr.author?.toLowerCase(),
+  );
+}

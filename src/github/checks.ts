@@ -1,0 +1,117 @@
+// One check run per (name, head sha): created the first time, updated after.
+import type { GitHubClient, RepoRef } from './client.ts';
+
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+export interface CheckAnnotation {
+  path: string;
+  startLine: number;
+  endLine?: number;
+  level: 'notice' | 'warning' | 'failure';
+  message: string;
+  title?: string;
+}
+
+export interface CheckRunInput {
+  name: string;
+  headSha: string;
+  status?: 'queued' | 'in_progress' | 'completed';
+  /** Required when status is completed (the default). */
+  conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
+  title: string;
+  summary: string;
+  text?: string;
+  detailsUrl?: string;
+  externalId?: string;
+  annotations?: CheckAnnotation[];
+}
+
+export interface CheckRunResult {
+  id: number;
+  created: boolean;
+  /** The run this one replaced because it already had annotations. */
+  superseded?: number;
+  /** API requests used to write the annotations (one per batch of 50). */
+  requests: number;
+}
+
+function toApi(annotation: CheckAnnotation) {
+  return {
+    path: annotation.path,
+    start_line: annotation.startLine,
+    end_line: annotation.endLine ?? annotation.startLine,
+    annotation_level: annotation.level,
+    message: annotation.message,
+    ...(annotation.title ? { title: annotation.title } : {}),
+  };
+}
+
+/**
+ * Creates or updates the check run named `name` on `headSha`. GitHub takes at most 50 annotations per
+ * request, so the rest follow in updates of the same run.
+ */
+export async function upsertCheckRun(
+  client: GitHubClient,
+  repo: RepoRef,
+  input: CheckRunInput,
+): Promise<CheckRunResult> {
+  const status = input.status ?? 'completed';
+  const annotations = (input.annotations ?? []).map(toApi);
+  const batches: (typeof annotations)[] = [];
+  for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
+    batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  const output = (batch: typeof annotations | undefined) => ({
+    title: input.title,
+    summary: input.summary,
+    ...(input.text ? { text: input.text } : {}),
+    ...(batch ? { annotations: batch } : {}),
+  });
+  const fields = {
+    status,
+    ...(status === 'completed' ? { conclusion: input.conclusion ?? 'neutral' } : {}),
+    ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
+    ...(input.externalId ? { external_id: input.externalId } : {}),
+  };
+
+  const { data: existing } = await client.octokit.rest.checks.listForRef({
+    ...repo,
+    ref: input.headSha,
+    check_name: input.name,
+    filter: 'latest',
+    per_page: 100,
+  });
+  const latest = existing.check_runs.find((run) => run.name === input.name && run.head_sha === input.headSha);
+  // GitHub appends annotations on update and cannot remove them: a run that already carries some is
+  // superseded by a fresh run (GitHub shows the latest run of a name), so a re-run never doubles them.
+  const match =
+    latest && !(annotations.length > 0 && latest.output.annotations_count > 0) ? latest : undefined;
+  let id: number;
+  if (match) {
+    id = match.id;
+    await client.octokit.rest.checks.update({
+      ...repo,
+      check_run_id: id,
+      ...fields,
+      output: output(batches[0]),
+    });
+  } else {
+    const { data } = await client.octokit.rest.checks.create({
+      ...repo,
+      name: input.name,
+      head_sha: input.headSha,
+      ...fields,
+      output: output(batches[0]),
+      // Not retried: a create whose answer was lost would leave two runs. A re-run updates the first.
+      request: { retries: 0 },
+    });
+    id = data.id;
+  }
+  for (const batch of batches.slice(1))
+    await client.octokit.rest.checks.update({ ...repo, check_run_id: id, output: output(batch) });
+  return {
+    id,
+    created: !match,
+    ...(latest && !match ? { superseded: latest.id } : {}),
+    requests: Math.max(1, batches.length),
+  };
+}

@@ -1,0 +1,155 @@
+// The one way a Tollgate flow puts registry changes on their way to the default branch:
+// - proposeChange: one commit on a Tollgate branch (the user's checkout untouched), pushed, and one pull request
+//   found or opened for it, labelled, with reviewers requested. A re-run after a failure at any step finds the
+//   branch and pull request it made before; a pull request that cannot be opened takes its new branch with it.
+// - pushStateChange: a state-only commit pushed straight to the default branch (policy `state_writes: push`).
+// Without a GitHub client both stop after the local commit, so the CLI runs the same code on a checkout.
+import { TollgateError } from '../errors.ts';
+import {
+  commitChange,
+  commitFilesToBranch,
+  type Author,
+  type BranchFile,
+  type Trailers,
+} from '../git/commit.ts';
+import { pushWithRetry } from '../git/push.ts';
+import { git, runGit } from '../git/run.ts';
+import type { GitHubClient, RepoRef } from '../github/client.ts';
+import { addLabels, ensurePullRequest, requestReviewers } from '../github/pulls.ts';
+import { deleteBranch } from '../github/refs.ts';
+
+export interface PullRequestSpec {
+  title: string;
+  body: string;
+  labels?: string[];
+  reviewers?: { users?: string[]; teams?: string[] };
+}
+
+export interface GitHubTarget {
+  client: GitHubClient;
+  repo: RepoRef;
+  /** The git remote that is this GitHub repository. Default `origin`. */
+  remote?: string;
+}
+
+export interface Proposal {
+  /** Branch the commit goes on, e.g. tollgate/promote/fraud-detector/production. */
+  branch: string;
+  /** Commit the change builds on, e.g. `origin/main` or `HEAD`. */
+  baseRef: string;
+  /** Branch the pull request targets. */
+  baseBranch: string;
+  files: BranchFile[];
+  message: string;
+  trailers: Trailers;
+  author?: Author;
+  env?: NodeJS.ProcessEnv;
+  pullRequest: PullRequestSpec;
+}
+
+export interface ProposalResult {
+  commit: string;
+  branch: string;
+  pullRequest?: { number: number; url: string; created: boolean };
+}
+
+export async function proposeChange(
+  repoRoot: string,
+  proposal: Proposal,
+  github?: GitHubTarget,
+): Promise<ProposalResult> {
+  const commit = await commitFilesToBranch(repoRoot, {
+    baseRef: proposal.baseRef,
+    branch: proposal.branch,
+    files: proposal.files,
+    message: proposal.message,
+    trailers: proposal.trailers,
+    author: proposal.author,
+    env: proposal.env,
+  });
+  if (!github) return { commit, branch: proposal.branch };
+
+  const remote = github.remote ?? 'origin';
+  const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
+  // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
+  await git(
+    repoRoot,
+    ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`],
+    {
+      env: proposal.env,
+    },
+  );
+  try {
+    const { pull, created } = await ensurePullRequest(github.client, github.repo, {
+      head: proposal.branch,
+      base: proposal.baseBranch,
+      title: proposal.pullRequest.title,
+      body: proposal.pullRequest.body,
+    });
+    const labels = proposal.pullRequest.labels ?? [];
+    if (labels.some((label) => !pull.labels.includes(label)))
+      await addLabels(github.client, github.repo, pull.number, labels);
+    const reviewers = proposal.pullRequest.reviewers;
+    if (reviewers)
+      await requestReviewers(github.client, github.repo, pull.number, {
+        reviewers: reviewers.users,
+        teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()!),
+      });
+    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
+  } catch (error) {
+    // No orphan branch: a branch this run created without a pull request is removed again.
+    if (!existedBefore)
+      await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function remoteBranchExists(
+  repoRoot: string,
+  remote: string,
+  branch: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<boolean> {
+  const { code } = await runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
+    env,
+    okCodes: [2],
+  });
+  return code === 0;
+}
+
+export interface StateChange {
+  /** Repository-relative paths already written by the registry writer. */
+  paths: string[];
+  message: string;
+  trailers: Trailers;
+  /** The checked-out default branch. */
+  branch: string;
+  author?: Author;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
+export async function pushStateChange(
+  repoRoot: string,
+  change: StateChange,
+  remote: string | undefined,
+): Promise<{ commit: string; pushed: boolean }> {
+  const current = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+  if (current !== change.branch)
+    throw new TollgateError(
+      `state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`,
+      {
+        fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
+      },
+    );
+  const commit = await commitChange(repoRoot, {
+    paths: change.paths,
+    message: change.message,
+    trailers: change.trailers,
+    author: change.author,
+    env: change.env,
+  });
+  if (remote === undefined) return { commit, pushed: false };
+  const { sha } = await pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
+  return { commit: sha, pushed: true };
+}

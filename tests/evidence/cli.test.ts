@@ -1,0 +1,122 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../src/cli/commands/index.ts';
+import type { CliContext } from '../../src/cli/context.ts';
+import { buildScenario, removeRepo, type Scenario } from './repo.ts';
+
+let s: Scenario;
+const work = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+beforeAll(async () => {
+  s = await buildScenario();
+});
+afterAll(() => {
+  removeRepo(s.repo);
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function tollgate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const context: CliContext = {
+    cwd: work,
+    repoRoot: s.repo.dir,
+    registryDir: join(s.repo.dir, 'registry'),
+    env: {},
+    now: () => new Date('2026-02-01T00:00:00Z'),
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (err += `${t}\n`),
+  };
+  const [name, ...rest] = args;
+  const code = await commands.find((c) => c.name === name)!.run(rest, context);
+  return { code, out, err };
+}
+
+describe('tollgate audit', () => {
+  it('log lists events, filtered by model and time, as text or JSON', async () => {
+    const all = await tollgate('audit', 'log', '--format', 'json');
+    const events = JSON.parse(all.out) as { event: string; model?: string }[];
+    expect(events.some((e) => e.model === 'other')).toBe(true);
+    const fraud = JSON.parse(
+      (await tollgate('audit', 'log', '--model', 'fraud', '--format', 'json')).out,
+    ) as {
+      model?: string;
+      event: string;
+    }[];
+    expect(fraud.every((e) => e.model === 'fraud')).toBe(true);
+    expect(fraud.map((e) => e.event)).toContain('schedule-paused');
+    const window = await tollgate(
+      'audit',
+      'log',
+      '--since',
+      '2026-01-01T05:00:00Z',
+      '--until',
+      '2026-01-01T05:30:00Z',
+    );
+    expect(window.out.trim().split('\n')).toHaveLength(1);
+    expect(window.out).toContain('Promote fraud v2 to production (#3)');
+  });
+
+  it('verify exits 1 with the findings, and shows the allowed emergency push', async () => {
+    const r = await tollgate('audit', 'verify', '--since', s.baseline);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('3 finding(s)');
+    expect(r.out).toContain(`emergency push (allowed by policy)  ${s.emergency.slice(0, 12)}`);
+    expect(r.out).toContain(`direct-push  ${s.directPush.slice(0, 12)}`);
+    const clean = await tollgate(
+      'audit',
+      'verify',
+      '--since',
+      s.squash3,
+      '--ref',
+      s.squash3,
+      '--format',
+      'json',
+    );
+    expect(clean.code).toBe(0);
+    expect(JSON.parse(clean.out).findings).toEqual([]);
+  });
+
+  it('rejects an unknown subcommand with the usage', async () => {
+    await expect(tollgate('audit', 'nope')).rejects.toMatchObject({
+      fix: expect.stringContaining('audit verify'),
+    });
+  });
+});
+
+describe('tollgate history', () => {
+  it('lists tenures and answers --at', async () => {
+    const r = await tollgate('history', 'fraud', '--stage', 'production');
+    expect(r.out.trim().split('\n')).toHaveLength(4);
+    const at = JSON.parse(
+      (await tollgate('history', 'fraud', '--at', '2026-01-01T06:30:00Z', '--format', 'json')).out,
+    );
+    expect(at).toEqual([
+      expect.objectContaining({ stage: 'production', holder: expect.objectContaining({ version: 'v3' }) }),
+      expect.objectContaining({
+        stage: 'staging',
+        holder: expect.objectContaining({ version: 'v2', pullRequest: 2 }),
+      }),
+    ]);
+  });
+});
+
+describe('tollgate evidence export', () => {
+  it('writes the bundle and reports progress on stderr', async () => {
+    const r = await tollgate('evidence', 'export', '--model', 'fraud', '--version', 'v2', '--out', 'bundle');
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('evidence: reading the trail');
+    const manifest = JSON.parse(readFileSync(join(work, 'bundle', 'manifest.json'), 'utf8'));
+    expect(manifest.title).toBe('model fraud version v2');
+    expect(existsSync(join(work, 'bundle', 'bundle.tar.gz'))).toBe(true);
+  });
+
+  it('needs exactly one subject', async () => {
+    await expect(tollgate('evidence', 'export', '--model', 'fraud', '--pr', '3')).rejects.toThrow(
+      /exactly one/,
+    );
+    await expect(tollgate('evidence', 'export', '--version', 'v2')).rejects.toThrow(/exactly one/);
+    await expect(tollgate('evidence', 'export', '--since', '2026-01-01')).rejects.toThrow(/both/);
+  });
+});

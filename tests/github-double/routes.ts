@@ -1,0 +1,754 @@
+// The REST routes the double serves, named by GitHub's own OpenAPI path templates, over GitHubState.
+import type {
+  GitHubState,
+  PullState,
+  RepoState,
+  CheckRunState,
+  CommentState,
+  ReviewState,
+  TeamState,
+} from './state.ts';
+import { skeleton } from './openapi.ts';
+import {
+  changedFiles,
+  commitExists,
+  compareAndSwapRef,
+  deleteRef,
+  isAncestor,
+  mergesCleanly,
+  readRef,
+  ZERO_SHA,
+} from './git-store.ts';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteContext {
+  state: GitHubState;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  /** Public URL of this request, for Link headers. */
+  url: URL;
+  /** The API base URL (https://api.github.com or https://HOST/api/v3), for URLs in bodies. */
+  api: string;
+}
+
+export interface Route {
+  method: string;
+  /** GitHub's OpenAPI path template. */
+  template: string;
+  handle: (context: RouteContext) => Promise<Reply>;
+}
+
+const DOCS = 'https://docs.github.com/rest';
+
+export function errorReply(status: number, message: string, extra: Record<string, unknown> = {}): Reply {
+  return { status, body: { message, documentation_url: DOCS, ...extra } };
+}
+
+const notFound = () => errorReply(404, 'Not Found');
+const invalid = (message: string, errors?: unknown[]) => errorReply(422, message, errors ? { errors } : {});
+
+function merge(base: unknown, overlay: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(overlay)) {
+    const current = out[key];
+    out[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
+        ? merge(current, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}
+
+/** A full object of GitHub's schema `name`, with the double's real fields on top. */
+const skeletons = new Map<string, unknown>();
+function shaped(name: string, overlay: Record<string, unknown>): Record<string, unknown> {
+  if (!skeletons.has(name)) skeletons.set(name, skeleton(name));
+  return merge(structuredClone(skeletons.get(name)), overlay);
+}
+
+function userBody(context: RouteContext, login: string, schema = 'simple-user'): Record<string, unknown> {
+  const user = context.state.user(login);
+  return shaped(schema, {
+    login: user.login,
+    id: user.id,
+    node_id: `U_${user.id}`,
+    type: user.type,
+    url: `${context.api}/users/${user.login}`,
+    html_url: `https://github.com/${user.login}`,
+    avatar_url: `https://avatars.githubusercontent.com/u/${user.id}`,
+  });
+}
+
+function repoOf(context: RouteContext): RepoState | undefined {
+  return context.state.repos.get(`${context.params.owner}/${context.params.repo}`);
+}
+
+function repoBody(context: RouteContext, repo: RepoState): Record<string, unknown> {
+  return shaped('repository', {
+    id: repo.id,
+    node_id: `R_${repo.id}`,
+    name: repo.name,
+    full_name: `${repo.owner}/${repo.name}`,
+    owner: userBody(context, repo.owner),
+    private: true,
+    default_branch: repo.defaultBranch,
+    url: `${context.api}/repos/${repo.owner}/${repo.name}`,
+    html_url: `https://github.com/${repo.owner}/${repo.name}`,
+  });
+}
+
+/** One page of `items` and GitHub's Link header (per_page default 30, at most 100). */
+function page<T>(context: RouteContext, items: T[]): { items: T[]; headers: Record<string, string> } {
+  const perPage = Math.min(100, Math.max(1, Number(context.query.get('per_page') ?? 30) || 30));
+  const current = Math.max(1, Number(context.query.get('page') ?? 1) || 1);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
+  const link = (n: number, rel: string) => {
+    const url = new URL(context.url);
+    url.searchParams.set('page', String(n));
+    return `<${url.href}>; rel="${rel}"`;
+  };
+  const links = [];
+  if (current < last) links.push(link(current + 1, 'next'), link(last, 'last'));
+  if (current > 1) links.push(link(1, 'first'), link(current - 1, 'prev'));
+  return {
+    items: items.slice((current - 1) * perPage, current * perPage),
+    headers: links.length ? { link: links.join(', ') } : {},
+  };
+}
+
+async function refBody(context: RouteContext, repo: RepoState, ref: string, sha: string) {
+  return shaped('git-ref', {
+    ref,
+    node_id: `REF_${Buffer.from(ref).toString('base64')}`,
+    url: `${context.api}/repos/${repo.owner}/${repo.name}/git/${ref}`,
+    object: {
+      type: 'commit',
+      sha,
+      url: `${context.api}/repos/${repo.owner}/${repo.name}/git/commits/${sha}`,
+    },
+  });
+}
+
+async function pullBody(context: RouteContext, repo: RepoState, pull: PullState, schema: string) {
+  const headSha = (await readRef(repo.gitDir, `refs/heads/${pull.head}`)) ?? ZERO_SHA;
+  const baseSha = (await readRef(repo.gitDir, `refs/heads/${pull.base}`)) ?? ZERO_SHA;
+  const side = (ref: string, sha: string) => ({
+    label: `${repo.owner}:${ref}`,
+    ref,
+    sha,
+    user: userBody(context, repo.owner),
+    repo: repoBody(context, repo),
+  });
+  const base = `${context.api}/repos/${repo.owner}/${repo.name}`;
+  const html = `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}`;
+  const overlay: Record<string, unknown> = {
+    id: pull.id,
+    node_id: `PR_${pull.id}`,
+    number: pull.number,
+    url: `${base}/pulls/${pull.number}`,
+    html_url: html,
+    state: pull.state,
+    title: pull.title,
+    body: pull.body,
+    draft: pull.draft,
+    locked: false,
+    user: userBody(context, pull.user),
+    labels: pull.labels.map((name) => labelBody(context, repo, name)),
+    requested_reviewers: pull.requestedReviewers.map((login) => userBody(context, login)),
+    requested_teams: [],
+    head: side(pull.head, headSha),
+    base: side(pull.base, baseSha),
+    created_at: pull.createdAt,
+    updated_at: pull.updatedAt,
+    merged_at: pull.merged ? pull.updatedAt : null,
+    author_association: 'OWNER',
+  };
+  if (schema === 'pull-request') {
+    const mergeable = pull.state === 'open' ? await mergesCleanly(repo.gitDir, baseSha, headSha) : null;
+    Object.assign(overlay, {
+      merged: pull.merged,
+      mergeable,
+      mergeable_state: mergeable === null ? 'unknown' : mergeable ? 'clean' : 'dirty',
+      commits: 1,
+      changed_files: 0,
+    });
+  }
+  return shaped(schema, overlay);
+}
+
+function labelBody(context: RouteContext, repo: RepoState, name: string) {
+  return shaped('label', {
+    id: [...name].reduce((sum, c) => sum * 31 + c.charCodeAt(0), 7) % 1_000_000,
+    node_id: `LA_${name}`,
+    name,
+    color: 'ededed',
+    description: '',
+    default: false,
+    url: `${context.api}/repos/${repo.owner}/${repo.name}/labels/${encodeURIComponent(name)}`,
+  });
+}
+
+function reviewBody(context: RouteContext, repo: RepoState, review: ReviewState) {
+  const html = `https://github.com/${repo.owner}/${repo.name}/pull/${review.pull}`;
+  return shaped('pull-request-review', {
+    id: review.id,
+    node_id: `PRR_${review.id}`,
+    user: userBody(context, review.user),
+    body: review.body,
+    state: review.state,
+    commit_id: review.commitId,
+    submitted_at: review.submittedAt,
+    html_url: `${html}#pullrequestreview-${review.id}`,
+    pull_request_url: `${context.api}/repos/${repo.owner}/${repo.name}/pulls/${review.pull}`,
+    author_association: 'MEMBER',
+    _links: { html: { href: html }, pull_request: { href: html } },
+  });
+}
+
+function commentBody(context: RouteContext, repo: RepoState, comment: CommentState) {
+  return shaped('issue-comment', {
+    id: comment.id,
+    node_id: `IC_${comment.id}`,
+    body: comment.body,
+    user: userBody(context, comment.user),
+    url: `${context.api}/repos/${repo.owner}/${repo.name}/issues/comments/${comment.id}`,
+    html_url: `https://github.com/${repo.owner}/${repo.name}/issues/${comment.issue}#issuecomment-${comment.id}`,
+    issue_url: `${context.api}/repos/${repo.owner}/${repo.name}/issues/${comment.issue}`,
+    created_at: comment.createdAt,
+    updated_at: comment.updatedAt,
+    author_association: 'NONE',
+  });
+}
+
+function checkRunBody(context: RouteContext, repo: RepoState, run: CheckRunState) {
+  return shaped('check-run', {
+    id: run.id,
+    node_id: `CR_${run.id}`,
+    name: run.name,
+    head_sha: run.headSha,
+    status: run.status,
+    conclusion: run.conclusion,
+    external_id: run.externalId,
+    details_url: run.detailsUrl,
+    started_at: run.startedAt,
+    completed_at: run.completedAt,
+    url: `${context.api}/repos/${repo.owner}/${repo.name}/check-runs/${run.id}`,
+    html_url: `https://github.com/${repo.owner}/${repo.name}/runs/${run.id}`,
+    output: {
+      title: run.title,
+      summary: run.summary,
+      text: run.text,
+      annotations_count: run.annotations.length,
+      annotations_url: `${context.api}/repos/${repo.owner}/${repo.name}/check-runs/${run.id}/annotations`,
+    },
+    pull_requests: [],
+  });
+}
+
+function teamOf(context: RouteContext): TeamState | Reply {
+  if (context.state.orgAccess === 'forbidden')
+    return errorReply(403, 'Resource not accessible by integration');
+  const team = context.state.teams.get(`${context.params.org}/${context.params.team_slug}`);
+  if (!team || context.state.orgAccess === 'hidden') return notFound();
+  return team;
+}
+
+const isReply = (value: unknown): value is Reply => typeof (value as Reply).status === 'number';
+
+type Handler = (context: RouteContext, repo: RepoState) => Promise<Reply>;
+
+/** Routes under /repos/{owner}/{repo}: 404 when the repository does not exist, as GitHub does. */
+function inRepo(handler: Handler) {
+  return async (context: RouteContext): Promise<Reply> => {
+    const repo = repoOf(context);
+    return repo ? handler(context, repo) : notFound();
+  };
+}
+
+function findPull(repo: RepoState, context: RouteContext): PullState | undefined {
+  const number = Number(context.params.pull_number ?? context.params.issue_number);
+  return repo.pulls.find((pull) => pull.number === number);
+}
+
+// Commits are immutable, so a diff between two shas is computed once, not once per page.
+const diffs = new Map<string, ReturnType<typeof changedFiles>>();
+function diffOnce(gitDir: string, base: string, head: string): ReturnType<typeof changedFiles> {
+  const key = `${gitDir} ${base}...${head}`;
+  if (!diffs.has(key)) diffs.set(key, changedFiles(gitDir, base, head));
+  return diffs.get(key)!;
+}
+
+function mapLegacyPermission(role: string): string {
+  return role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+}
+
+export const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/git/ref/{ref}',
+    handle: inRepo(async (context, repo) => {
+      const ref = `refs/${context.params.ref}`;
+      const sha = await readRef(repo.gitDir, ref);
+      return sha ? { status: 200, body: await refBody(context, repo, ref, sha) } : notFound();
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/git/refs',
+    handle: inRepo(async (context, repo) => {
+      const { ref, sha } = context.body as { ref?: string; sha?: string };
+      if (typeof ref !== 'string' || !/^refs\/[^/]+\/.+/.test(ref))
+        return invalid('Reference name is invalid');
+      if (typeof sha !== 'string' || !(await commitExists(repo.gitDir, sha)))
+        return invalid('Object does not exist');
+      if (!(await compareAndSwapRef(repo.gitDir, ref, sha, ZERO_SHA)))
+        return invalid('Reference already exists');
+      return { status: 201, body: await refBody(context, repo, ref, sha) };
+    }),
+  },
+  {
+    method: 'PATCH',
+    template: '/repos/{owner}/{repo}/git/refs/{ref}',
+    handle: inRepo(async (context, repo) => {
+      const ref = `refs/${context.params.ref}`;
+      const { sha, force } = context.body as { sha?: string; force?: boolean };
+      const current = await readRef(repo.gitDir, ref);
+      if (!current) return invalid('Reference does not exist');
+      if (typeof sha !== 'string' || !(await commitExists(repo.gitDir, sha)))
+        return invalid('Object does not exist');
+      if (!force && !(await isAncestor(repo.gitDir, current, sha)))
+        return invalid('Update is not a fast forward');
+      if (!(await compareAndSwapRef(repo.gitDir, ref, sha, current)))
+        return invalid('Update is not a fast forward');
+      return { status: 200, body: await refBody(context, repo, ref, sha) };
+    }),
+  },
+  {
+    method: 'DELETE',
+    template: '/repos/{owner}/{repo}/git/refs/{ref}',
+    handle: inRepo(async (context, repo) => {
+      const ref = `refs/${context.params.ref}`;
+      if (!(await readRef(repo.gitDir, ref))) return invalid('Reference does not exist');
+      await deleteRef(repo.gitDir, ref);
+      return { status: 204 };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/pulls',
+    handle: inRepo(async (context, repo) => {
+      const state = context.query.get('state') ?? 'open';
+      const head = context.query.get('head');
+      const base = context.query.get('base');
+      const matching = repo.pulls.filter(
+        (pull) =>
+          (state === 'all' || pull.state === state) &&
+          (!head || head === `${repo.owner}:${pull.head}`) &&
+          (!base || base === pull.base),
+      );
+      const { items, headers } = page(context, matching);
+      const body = await Promise.all(
+        items.map((pull) => pullBody(context, repo, pull, 'pull-request-simple')),
+      );
+      return { status: 200, body, headers };
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/pulls',
+    handle: inRepo(async (context, repo) => {
+      const {
+        title,
+        head: rawHead,
+        base,
+        body,
+        draft,
+      } = context.body as Record<string, string | boolean | undefined>;
+      const head = String(rawHead ?? '').replace(/^[^:]+:/, '');
+      const headSha = await readRef(repo.gitDir, `refs/heads/${head}`);
+      const baseSha = await readRef(repo.gitDir, `refs/heads/${String(base)}`);
+      if (!headSha)
+        return invalid('Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+      if (!baseSha)
+        return invalid('Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+      if (repo.pulls.some((pull) => pull.state === 'open' && pull.head === head && pull.base === base))
+        return invalid('Validation Failed', [
+          {
+            resource: 'PullRequest',
+            code: 'custom',
+            message: `A pull request already exists for ${repo.owner}:${head}.`,
+          },
+        ]);
+      if (headSha === baseSha || (await isAncestor(repo.gitDir, headSha, baseSha)))
+        return invalid('Validation Failed', [
+          {
+            resource: 'PullRequest',
+            code: 'custom',
+            message: `No commits between ${String(base)} and ${head}`,
+          },
+        ]);
+      const pull = context.state.openPull(`${repo.owner}/${repo.name}`, {
+        head,
+        base: String(base),
+        title: String(title ?? ''),
+        user: context.state.actor,
+        ...(typeof body === 'string' ? { body } : {}),
+      });
+      pull.draft = draft === true;
+      return { status: 201, body: await pullBody(context, repo, pull, 'pull-request') };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/pulls/{pull_number}',
+    handle: inRepo(async (context, repo) => {
+      const pull = findPull(repo, context);
+      return pull ? { status: 200, body: await pullBody(context, repo, pull, 'pull-request') } : notFound();
+    }),
+  },
+  {
+    method: 'PATCH',
+    template: '/repos/{owner}/{repo}/pulls/{pull_number}',
+    handle: inRepo(async (context, repo) => {
+      const pull = findPull(repo, context);
+      if (!pull) return notFound();
+      const { title, body, state, base } = context.body as Record<string, string | undefined>;
+      if (title !== undefined) pull.title = title;
+      if (body !== undefined) pull.body = body;
+      if (state === 'open' || state === 'closed') pull.state = state;
+      if (base !== undefined) pull.base = base;
+      pull.updatedAt = context.state.now();
+      return { status: 200, body: await pullBody(context, repo, pull, 'pull-request') };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/pulls/{pull_number}/files',
+    handle: inRepo(async (context, repo) => {
+      const pull = findPull(repo, context);
+      if (!pull) return notFound();
+      const head = await readRef(repo.gitDir, `refs/heads/${pull.head}`);
+      const base = await readRef(repo.gitDir, `refs/heads/${pull.base}`);
+      // GitHub lists at most 3,000 files of a pull request.
+      const files = head && base ? (await diffOnce(repo.gitDir, base, head)).slice(0, 3000) : [];
+      const { items, headers } = page(context, files);
+      const api = `${context.api}/repos/${repo.owner}/${repo.name}`;
+      const body = items.map((file) =>
+        shaped('diff-entry', {
+          sha: head,
+          filename: file.filename,
+          status: file.status,
+          ...(file.previousFilename ? { previous_filename: file.previousFilename } : {}),
+          additions: 0,
+          deletions: 0,
+          changes: 0,
+          blob_url: `https://github.com/${repo.owner}/${repo.name}/blob/${head}/${file.filename}`,
+          raw_url: `https://github.com/${repo.owner}/${repo.name}/raw/${head}/${file.filename}`,
+          contents_url: `${api}/contents/${file.filename}?ref=${head}`,
+        }),
+      );
+      return { status: 200, body, headers };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+    handle: inRepo(async (context, repo) => {
+      const pull = findPull(repo, context);
+      if (!pull) return notFound();
+      const { items, headers } = page(
+        context,
+        repo.reviews.filter((review) => review.pull === pull.number),
+      );
+      return { status: 200, body: items.map((review) => reviewBody(context, repo, review)), headers };
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+    handle: inRepo(async (context, repo) => {
+      const pull = findPull(repo, context);
+      if (!pull) return notFound();
+      const { reviewers = [], team_reviewers: teams = [] } = context.body as {
+        reviewers?: string[];
+        team_reviewers?: string[];
+      };
+      if (reviewers.some((login) => !repo.collaborators.has(login)))
+        return invalid(
+          'Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the repository.',
+        );
+      for (const login of reviewers)
+        if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
+      for (const slug of teams) if (!pull.requestedTeams.includes(slug)) pull.requestedTeams.push(slug);
+      return { status: 201, body: await pullBody(context, repo, pull, 'pull-request-simple') };
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+    handle: inRepo(async (context, repo) => {
+      const pull = findPull(repo, context);
+      if (!pull) return notFound();
+      const raw = context.body as unknown;
+      const labels = Array.isArray(raw)
+        ? (raw as string[])
+        : ((context.body.labels as string[] | undefined) ?? []);
+      for (const label of labels) {
+        repo.labels.add(label);
+        if (!pull.labels.includes(label)) pull.labels.push(label);
+      }
+      return { status: 200, body: pull.labels.map((name) => labelBody(context, repo, name)) };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+    handle: inRepo(async (context, repo) => {
+      const number = Number(context.params.issue_number);
+      const { items, headers } = page(
+        context,
+        repo.comments.filter((comment) => comment.issue === number),
+      );
+      return { status: 200, body: items.map((comment) => commentBody(context, repo, comment)), headers };
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+    handle: inRepo(async (context, repo) => {
+      const number = Number(context.params.issue_number);
+      if (!repo.pulls.some((pull) => pull.number === number)) return notFound();
+      const at = context.state.now();
+      const comment: CommentState = {
+        id: context.state.nextId(),
+        issue: number,
+        user: context.state.actor,
+        body: String(context.body.body ?? ''),
+        createdAt: at,
+        updatedAt: at,
+      };
+      repo.comments.push(comment);
+      return { status: 201, body: commentBody(context, repo, comment) };
+    }),
+  },
+  {
+    method: 'PATCH',
+    template: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+    handle: inRepo(async (context, repo) => {
+      const comment = repo.comments.find((candidate) => candidate.id === Number(context.params.comment_id));
+      if (!comment) return notFound();
+      comment.body = String(context.body.body ?? '');
+      comment.updatedAt = context.state.now();
+      return { status: 200, body: commentBody(context, repo, comment) };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/orgs/{org}/teams/{team_slug}',
+    handle: async (context) => {
+      const team = teamOf(context);
+      if (isReply(team)) return team;
+      return {
+        status: 200,
+        body: shaped('team-full', {
+          id: team.id,
+          node_id: `T_${team.id}`,
+          name: team.slug,
+          slug: team.slug,
+          privacy: 'closed',
+          permission: 'pull',
+          members_count: team.members.size,
+          url: `${context.api}/orgs/${team.org}/teams/${team.slug}`,
+          html_url: `https://github.com/orgs/${team.org}/teams/${team.slug}`,
+          members_url: `${context.api}/orgs/${team.org}/teams/${team.slug}/members{/member}`,
+          repositories_url: `${context.api}/orgs/${team.org}/teams/${team.slug}/repos`,
+          organization: { login: team.org, id: 1, node_id: 'O_1', url: `${context.api}/orgs/${team.org}` },
+        }),
+      };
+    },
+  },
+  {
+    method: 'GET',
+    template: '/orgs/{org}/teams/{team_slug}/memberships/{username}',
+    handle: async (context) => {
+      const team = teamOf(context);
+      if (isReply(team)) return team;
+      const login = context.params.username ?? '';
+      const state = team.members.has(login) ? 'active' : team.pending.has(login) ? 'pending' : undefined;
+      if (!state) return notFound();
+      return {
+        status: 200,
+        body: shaped('team-membership', {
+          url: `${context.api}/teams/${team.id}/memberships/${login}`,
+          role: 'member',
+          state,
+        }),
+      };
+    },
+  },
+  {
+    method: 'GET',
+    template: '/orgs/{org}/teams/{team_slug}/members',
+    handle: async (context) => {
+      const team = teamOf(context);
+      if (isReply(team)) return team;
+      const { items, headers } = page(context, [...team.members].sort());
+      return { status: 200, body: items.map((login) => userBody(context, login)), headers };
+    },
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/collaborators/{username}/permission',
+    handle: inRepo(async (context, repo) => {
+      const login = context.params.username ?? '';
+      if (!context.state.users.has(login)) return notFound();
+      const role = repo.collaborators.get(login) ?? 'none';
+      return {
+        status: 200,
+        body: shaped('repository-collaborator-permission', {
+          permission: mapLegacyPermission(role),
+          role_name: role,
+          user: { ...userBody(context, login, 'collaborator'), role_name: role },
+        }),
+      };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/commits/{ref}/check-runs',
+    handle: inRepo(async (context, repo) => {
+      const ref = context.params.ref ?? '';
+      const sha = /^[0-9a-f]{40}$/.test(ref) ? ref : await readRef(repo.gitDir, `refs/heads/${ref}`);
+      if (!sha) return invalid(`No commit found for SHA: ${ref}`);
+      const name = context.query.get('check_name');
+      let runs = repo.checkRuns.filter((run) => run.headSha === sha && (!name || run.name === name));
+      if ((context.query.get('filter') ?? 'latest') === 'latest')
+        runs = runs.filter((run) => !runs.some((other) => other.name === run.name && other.id > run.id));
+      const { items, headers } = page(context, runs);
+      return {
+        status: 200,
+        body: { total_count: runs.length, check_runs: items.map((run) => checkRunBody(context, repo, run)) },
+        headers,
+      };
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/check-runs',
+    handle: inRepo(async (context, repo) => {
+      const body = context.body as Record<string, unknown>;
+      const sha = String(body.head_sha ?? '');
+      if (!(await commitExists(repo.gitDir, sha))) return invalid('No commit found for SHA: ' + sha);
+      const at = context.state.now();
+      const run: CheckRunState = {
+        id: context.state.nextId(),
+        name: String(body.name ?? ''),
+        headSha: sha,
+        status: 'queued',
+        conclusion: null,
+        title: null,
+        summary: null,
+        text: null,
+        annotations: [],
+        detailsUrl: null,
+        externalId: null,
+        startedAt: at,
+        completedAt: null,
+      };
+      const problem = applyCheckRun(run, body, at);
+      if (problem) return problem;
+      repo.checkRuns.push(run);
+      return { status: 201, body: checkRunBody(context, repo, run) };
+    }),
+  },
+  {
+    method: 'PATCH',
+    template: '/repos/{owner}/{repo}/check-runs/{check_run_id}',
+    handle: inRepo(async (context, repo) => {
+      const run = repo.checkRuns.find((candidate) => candidate.id === Number(context.params.check_run_id));
+      if (!run) return notFound();
+      const problem = applyCheckRun(run, context.body, context.state.now());
+      return problem ?? { status: 200, body: checkRunBody(context, repo, run) };
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
+    handle: inRepo(async (context, repo) => {
+      const {
+        ref,
+        inputs,
+        return_run_details: details,
+      } = context.body as {
+        ref?: string;
+        inputs?: Record<string, unknown>;
+        return_run_details?: boolean;
+      };
+      const branch = String(ref ?? '').replace(/^refs\/heads\//, '');
+      if (!(await readRef(repo.gitDir, `refs/heads/${branch}`)))
+        return invalid(`No ref found for: ${String(ref)}`);
+      if (inputs && Object.keys(inputs).length > 25) return invalid('inputs are too large');
+      repo.workflowDispatches.push({
+        workflow: context.params.workflow_id ?? '',
+        ref: branch,
+        inputs: inputs ?? {},
+      });
+      if (!details || !context.state.returnRunDetails) return { status: 204 };
+      const runId = context.state.nextId();
+      return {
+        status: 200,
+        body: shaped('workflow-dispatch-response', {
+          workflow_run_id: runId,
+          run_url: `${context.api}/repos/${repo.owner}/${repo.name}/actions/runs/${runId}`,
+          html_url: `https://github.com/${repo.owner}/${repo.name}/actions/runs/${runId}`,
+        }),
+      };
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/dispatches',
+    handle: inRepo(async (context, repo) => {
+      const { event_type: eventType, client_payload: payload } = context.body as {
+        event_type?: string;
+        client_payload?: Record<string, unknown>;
+      };
+      if (!eventType) return invalid('Invalid request.\n\n"event_type" wasn\'t supplied.');
+      repo.repositoryDispatches.push({ eventType, clientPayload: payload ?? {} });
+      return { status: 204 };
+    }),
+  },
+];
+
+function applyCheckRun(run: CheckRunState, body: Record<string, unknown>, at: string): Reply | undefined {
+  const output = body.output as
+    | { title?: string; summary?: string; text?: string; annotations?: CheckRunState['annotations'] }
+    | undefined;
+  if (output?.annotations && output.annotations.length > 50)
+    return invalid('Only 50 annotations are allowed per request');
+  if (typeof body.name === 'string') run.name = body.name;
+  if (typeof body.details_url === 'string') run.detailsUrl = body.details_url;
+  if (typeof body.external_id === 'string') run.externalId = body.external_id;
+  if (typeof body.conclusion === 'string') {
+    run.conclusion = body.conclusion;
+    run.status = 'completed';
+  }
+  if (typeof body.status === 'string') run.status = body.status;
+  if (run.status === 'completed' && !run.conclusion)
+    return invalid('conclusion is required when status is completed');
+  if (run.status === 'completed') run.completedAt ??= at;
+  if (output) {
+    if (output.title !== undefined) run.title = output.title;
+    if (output.summary !== undefined) run.summary = output.summary;
+    if (output.text !== undefined) run.text = output.text;
+    // GitHub appends the annotations of every update to those already on the run.
+    run.annotations.push(...(output.annotations ?? []));
+  }
+  return undefined;
+}

@@ -1,0 +1,327 @@
+// The double's world: repositories (real bare git repos), pull requests, reviews, teams, collaborators,
+// check runs, comments, dispatches. Tests arrange it directly and assert on it afterwards.
+import { join } from 'node:path';
+import type { RepositoryPermission } from '../../src/github/access.ts';
+import { commitFiles, compareAndSwapRef, initBare, mergeCommit, readRef, ZERO_SHA } from './git-store.ts';
+
+export interface UserState {
+  login: string;
+  id: number;
+  type: 'User' | 'Bot';
+  email: string;
+}
+
+export interface PullState {
+  number: number;
+  id: number;
+  title: string;
+  body: string | null;
+  head: string;
+  base: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  draft: boolean;
+  user: string;
+  labels: string[];
+  requestedReviewers: string[];
+  requestedTeams: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ReviewStateName = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+
+export interface ReviewState {
+  id: number;
+  pull: number;
+  user: string;
+  state: ReviewStateName;
+  commitId: string;
+  submittedAt: string;
+  body: string;
+}
+
+export interface AnnotationState {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: string;
+  message: string;
+  title?: string;
+}
+
+export interface CheckRunState {
+  id: number;
+  name: string;
+  headSha: string;
+  status: string;
+  conclusion: string | null;
+  title: string | null;
+  summary: string | null;
+  text: string | null;
+  annotations: AnnotationState[];
+  detailsUrl: string | null;
+  externalId: string | null;
+  startedAt: string;
+  completedAt: string | null;
+}
+
+export interface CommentState {
+  id: number;
+  issue: number;
+  user: string;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RepoState {
+  owner: string;
+  name: string;
+  id: number;
+  gitDir: string;
+  defaultBranch: string;
+  pulls: PullState[];
+  reviews: ReviewState[];
+  checkRuns: CheckRunState[];
+  comments: CommentState[];
+  labels: Set<string>;
+  collaborators: Map<string, RepositoryPermission>;
+  workflowDispatches: { workflow: string; ref: string; inputs: Record<string, unknown> }[];
+  repositoryDispatches: { eventType: string; clientPayload: Record<string, unknown> }[];
+}
+
+export interface TeamState {
+  org: string;
+  slug: string;
+  id: number;
+  members: Set<string>;
+  pending: Set<string>;
+}
+
+/**
+ * What the token may see of the organization: 'members-read' (a GitHub App with Members: read),
+ * 'forbidden' (403, e.g. GITHUB_TOKEN), 'hidden' (404 for every team).
+ */
+export type OrgAccess = 'members-read' | 'forbidden' | 'hidden';
+
+const EPOCH = Date.parse('2026-01-01T00:00:00Z');
+
+export class GitHubState {
+  readonly root: string;
+  readonly repos = new Map<string, RepoState>();
+  readonly teams = new Map<string, TeamState>();
+  readonly users = new Map<string, UserState>();
+  /** The login the API token acts as (author of pull requests, comments and check runs it creates). */
+  actor = 'tollgate-bot';
+  orgAccess: OrgAccess = 'members-read';
+  /** Newer GitHub answers a workflow dispatch with 200 and run details; older servers with 204. */
+  returnRunDetails = true;
+  /** The token's primary budget: every request spends one; at zero GitHub answers 403 until the reset. */
+  rateLimit = { limit: 5000, remaining: 5000, resetInSeconds: 3600 };
+  private ids = 1000;
+  private ticks = 0;
+
+  constructor(root: string) {
+    this.root = root;
+    this.user('tollgate-bot', 'Bot');
+  }
+
+  nextId(): number {
+    return (this.ids += 1);
+  }
+
+  /** A deterministic clock: each call is one minute after the last. */
+  now(): string {
+    return new Date(EPOCH + (this.ticks += 1) * 60_000).toISOString().replace('.000Z', 'Z');
+  }
+
+  user(login: string, type: UserState['type'] = 'User'): UserState {
+    let user = this.users.get(login);
+    if (!user) {
+      user = { login, id: this.nextId(), type, email: `${login}@users.noreply.example.com` };
+      this.users.set(login, user);
+    }
+    return user;
+  }
+
+  userByEmail(email: string): UserState | undefined {
+    return [...this.users.values()].find((user) => user.email === email);
+  }
+
+  repo(fullName: string): RepoState {
+    const repo = this.repos.get(fullName);
+    if (!repo) throw new Error(`the double has no repository ${fullName}`);
+    return repo;
+  }
+
+  /** A repository with one commit on its default branch. */
+  async createRepo(
+    fullName: string,
+    options: { files?: Record<string, string>; defaultBranch?: string } = {},
+  ): Promise<RepoState> {
+    const [owner = '', name = ''] = fullName.split('/');
+    const gitDir = join(this.root, `${owner}--${name}.git`);
+    await initBare(gitDir);
+    const repo: RepoState = {
+      owner,
+      name,
+      id: this.nextId(),
+      gitDir,
+      defaultBranch: options.defaultBranch ?? 'main',
+      pulls: [],
+      reviews: [],
+      checkRuns: [],
+      comments: [],
+      labels: new Set(),
+      collaborators: new Map([[owner, 'admin']]),
+      workflowDispatches: [],
+      repositoryDispatches: [],
+    };
+    this.repos.set(fullName, repo);
+    this.user(owner);
+    await this.commit(
+      fullName,
+      repo.defaultBranch,
+      options.files ?? { 'README.md': '# registry\n' },
+      'Initial commit',
+    );
+    return repo;
+  }
+
+  /** Commits on a branch of the repository (created from the default branch if new). */
+  async commit(
+    fullName: string,
+    branch: string,
+    files: Record<string, string | null>,
+    message: string,
+    authorLogin?: string,
+  ): Promise<string> {
+    const repo = this.repo(fullName);
+    const author = this.user(authorLogin ?? repo.owner);
+    if (branch !== repo.defaultBranch && !(await readRef(repo.gitDir, `refs/heads/${branch}`))) {
+      const from = await readRef(repo.gitDir, `refs/heads/${repo.defaultBranch}`);
+      if (from) {
+        await compareAndSwapRef(repo.gitDir, `refs/heads/${branch}`, from, ZERO_SHA);
+      }
+    }
+    return commitFiles(
+      repo.gitDir,
+      branch,
+      files,
+      message,
+      { name: author.login, email: author.email },
+      this.now(),
+    );
+  }
+
+  async headSha(fullName: string, branch: string): Promise<string | undefined> {
+    return readRef(this.repo(fullName).gitDir, `refs/heads/${branch}`);
+  }
+
+  openPull(
+    fullName: string,
+    pull: { head: string; base?: string; title?: string; body?: string; user?: string; labels?: string[] },
+  ): PullState {
+    const repo = this.repo(fullName);
+    const at = this.now();
+    const state: PullState = {
+      number: repo.pulls.length + 1,
+      id: this.nextId(),
+      title: pull.title ?? `Change ${pull.head}`,
+      body: pull.body ?? null,
+      head: pull.head,
+      base: pull.base ?? repo.defaultBranch,
+      state: 'open',
+      merged: false,
+      draft: false,
+      user: this.user(pull.user ?? repo.owner).login,
+      labels: pull.labels ?? [],
+      requestedReviewers: [],
+      requestedTeams: [],
+      createdAt: at,
+      updatedAt: at,
+    };
+    repo.pulls.push(state);
+    return state;
+  }
+
+  pull(fullName: string, number: number): PullState {
+    const pull = this.repo(fullName).pulls.find((candidate) => candidate.number === number);
+    if (!pull) throw new Error(`the double has no pull request ${fullName}#${number}`);
+    return pull;
+  }
+
+  /**
+   * Merges an open pull request as GitHub's merge button would (a merge commit on the base branch),
+   * for flows that continue after the merge. Fails on conflicts.
+   */
+  async mergePull(fullName: string, number: number, mergerLogin?: string): Promise<string> {
+    const repo = this.repo(fullName);
+    const pull = this.pull(fullName, number);
+    const base = await readRef(repo.gitDir, `refs/heads/${pull.base}`);
+    const head = await readRef(repo.gitDir, `refs/heads/${pull.head}`);
+    if (!base || !head || pull.state !== 'open') throw new Error(`${fullName}#${number} cannot be merged`);
+    const merger = this.user(mergerLogin ?? repo.owner);
+    const sha = await mergeCommit(
+      repo.gitDir,
+      base,
+      head,
+      `Merge pull request #${number} from ${repo.owner}/${pull.head}\n\n${pull.title}`,
+      { name: merger.login, email: merger.email },
+      this.now(),
+    );
+    if (!(await compareAndSwapRef(repo.gitDir, `refs/heads/${pull.base}`, sha, base)))
+      throw new Error(`${pull.base} moved while merging ${fullName}#${number}`);
+    pull.state = 'closed';
+    pull.merged = true;
+    pull.updatedAt = this.now();
+    return sha;
+  }
+
+  /** A submitted review; by default on the pull request's current head commit. */
+  async addReview(
+    fullName: string,
+    number: number,
+    review: {
+      user: string;
+      state: ReviewStateName;
+      commitId?: string;
+      body?: string;
+      type?: UserState['type'];
+    },
+  ): Promise<ReviewState> {
+    const pull = this.pull(fullName, number);
+    const commitId = review.commitId ?? (await this.headSha(fullName, pull.head));
+    if (!commitId) throw new Error(`branch ${pull.head} has no commits`);
+    const state: ReviewState = {
+      id: this.nextId(),
+      pull: number,
+      user: this.user(review.user, review.type).login,
+      state: review.state,
+      commitId,
+      submittedAt: this.now(),
+      body: review.body ?? '',
+    };
+    this.repo(fullName).reviews.push(state);
+    return state;
+  }
+
+  addTeam(org: string, slug: string, people: { members?: string[]; pending?: string[] } = {}): TeamState {
+    const team: TeamState = {
+      org,
+      slug,
+      id: this.nextId(),
+      members: new Set(people.members ?? []),
+      pending: new Set(people.pending ?? []),
+    };
+    for (const login of [...team.members, ...team.pending]) this.user(login);
+    this.teams.set(`${org}/${slug}`, team);
+    return team;
+  }
+
+  setCollaborator(fullName: string, login: string, permission: RepositoryPermission): void {
+    this.user(login);
+    this.repo(fullName).collaborators.set(login, permission);
+  }
+}
