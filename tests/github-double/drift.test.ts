@@ -17,6 +17,8 @@ import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '.
 import { upsertCheckRun } from '../../src/github/checks.ts';
 import { upsertMarkedComment } from '../../src/github/comments.ts';
 import { dispatchWorkflow, repositoryDispatch } from '../../src/github/dispatch.ts';
+import { createRepositoryRuleset } from '../../src/github/rulesets.ts';
+import { signoffRuleset } from '../../src/init/plan.ts';
 
 const gh = useGitHubDouble();
 
@@ -154,6 +156,7 @@ it('every route the double serves answers with bodies GitHub documents', async (
   await upsertMarkedComment(client, repo, pull.number, 'gate', 'b');
   await dispatchWorkflow(client, repo, { workflow: 'retrain.yml', ref: 'main' });
   await repositoryDispatch(client, repo, 'tollgate-rollback');
+  await createRepositoryRuleset(client, repo, signoffRuleset('main', 7));
 
   const served = new Set(gh.double.records.map((record) => `${record.method} ${record.template}`));
   expect(

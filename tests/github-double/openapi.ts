@@ -102,13 +102,20 @@ export function skeleton(schemaOrName: Schema | string, depth = 0): unknown {
   }
 }
 
-/** OpenAPI 3.0 `nullable` on an enum allows null; Ajv checks the enum first, so null is added to it. */
+/**
+ * OpenAPI 3.0 `nullable` as Ajv needs it: on an enum, null is added to the enum (Ajv checks the enum first);
+ * without a `type` (a $ref or allOf that may be null), the schema becomes "that, or null".
+ */
 function nullableEnums<T>(value: T): T {
   return JSON.parse(JSON.stringify(value), (_key, node: unknown) => {
     if (node && typeof node === 'object' && !Array.isArray(node)) {
       const schema = node as Schema;
       if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null))
         return { ...schema, enum: [...schema.enum, null] };
+      if (schema.nullable === true && schema.type === undefined) {
+        const { nullable: _nullable, ...rest } = schema;
+        return { anyOf: [rest, { type: 'null' }] };
+      }
     }
     return node;
   }) as T;

@@ -713,6 +713,32 @@ export const ROUTES: Route[] = [
   },
   {
     method: 'POST',
+    template: '/repos/{owner}/{repo}/rulesets',
+    handle: inRepo(async (context, repo) => {
+      const { name, enforcement, target, rules, conditions, bypass_actors: bypass } = context.body;
+      if (typeof name !== 'string' || typeof enforcement !== 'string')
+        return invalid('Invalid request.\n\n"name" and "enforcement" are required.');
+      if (repo.rulesets.some((r) => r.name === name)) return invalid('Name must be unique');
+      const id = context.state.nextId();
+      repo.rulesets.push({ id, ...context.body });
+      return {
+        status: 201,
+        body: shaped('repository-ruleset', {
+          id,
+          name,
+          target,
+          source_type: 'Repository',
+          source: `${repo.owner}/${repo.name}`,
+          enforcement,
+          bypass_actors: bypass ?? [],
+          conditions: conditions ?? null,
+          rules: rules ?? [],
+        }),
+      };
+    }),
+  },
+  {
+    method: 'POST',
     template: '/repos/{owner}/{repo}/dispatches',
     handle: inRepo(async (context, repo) => {
       const { event_type: eventType, client_payload: payload } = context.body as {

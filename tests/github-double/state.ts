@@ -89,6 +89,8 @@ export interface RepoState {
   collaborators: Map<string, RepositoryPermission>;
   workflowDispatches: { workflow: string; ref: string; inputs: Record<string, unknown> }[];
   repositoryDispatches: { eventType: string; clientPayload: Record<string, unknown> }[];
+  /** Rulesets created through the API, as sent. */
+  rulesets: Record<string, unknown>[];
 }
 
 export interface TeamState {
@@ -177,6 +179,7 @@ export class GitHubState {
       collaborators: new Map([[owner, 'admin']]),
       workflowDispatches: [],
       repositoryDispatches: [],
+      rulesets: [],
     };
     this.repos.set(fullName, repo);
     this.user(owner);

@@ -5,11 +5,13 @@ import { diffCommand } from './diff.ts';
 import { evidenceCommand } from './evidence.ts';
 import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
+import { initCommand } from './init.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
 
 export const commands: Command[] = [
+  initCommand,
   validateCommand,
   diffCommand,
   train,

@@ -6,7 +6,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { TollgateError } from '../../errors.ts';
-import { createGitHubClient, describeCalls } from '../../github/client.ts';
+import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
+import { createRepositoryRuleset } from '../../github/rulesets.ts';
 import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
@@ -175,17 +176,9 @@ async function applyRuleset(
   repoFlag: string | undefined,
   ruleset: ReturnType<typeof signoffRuleset>,
 ): Promise<string> {
-  const token = context.env.GITHUB_TOKEN ?? context.env.GH_TOKEN;
-  if (!token)
-    throw new TollgateError('--apply needs a token', {
-      fix: 'set GITHUB_TOKEN to a token with Administration: write on the repository',
-    });
   const { owner, repo } = await repositoryName(context, repoFlag);
-  const client = createGitHubClient({ token, baseUrl: context.env.GITHUB_API_URL });
-  const response = await client.octokit.request('POST /repos/{owner}/{repo}/rulesets', {
-    owner,
-    repo,
-    ...ruleset,
-  } as never);
-  return `Applied ruleset "tollgate" (id ${(response.data as { id: number }).id}) to ${owner}/${repo}. ${describeCalls(client)}`;
+  // Creating a ruleset needs Administration: write on the repository.
+  const client = githubClientFromEnv(context.env);
+  const id = await createRepositoryRuleset(client, { owner, repo }, ruleset);
+  return `Applied ruleset "tollgate" (id ${id}) to ${owner}/${repo}. ${describeCalls(client)}`;
 }

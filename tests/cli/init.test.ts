@@ -1,0 +1,104 @@
+// `tollgate init` on a real repository: what it writes validates, nothing is overwritten unless asked,
+// CODEOWNERS is appended once, and --apply creates the ruleset through the API.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initCommand } from '../../src/cli/commands/init.ts';
+import { validateCommand } from '../../src/cli/commands/validate.ts';
+import type { CliContext } from '../../src/cli/context.ts';
+import { useGitHubDouble } from '../github-double/harness.ts';
+import { cleanupRepos, makeRepo } from '../git/repo-fixture.ts';
+
+afterAll(cleanupRepos);
+const gh = useGitHubDouble();
+
+function context(repoRoot: string, env: NodeJS.ProcessEnv = {}) {
+  const lines: string[] = [];
+  const ctx: CliContext = {
+    cwd: repoRoot,
+    repoRoot,
+    registryDir: join(repoRoot, 'registry'),
+    env,
+    now: () => new Date('2026-11-25T10:00:00Z'),
+    out: (t) => lines.push(t),
+    err: (t) => lines.push(t),
+  };
+  return { ctx, lines };
+}
+
+const flags = [
+  '--model',
+  'churn',
+  '--owner',
+  'acme/ml',
+  '--risk',
+  'acme/risk',
+  '--compliance',
+  'dana',
+  '--policy-owner',
+  'acme/ml-platform',
+];
+
+describe('tollgate init', () => {
+  it('writes a registry that validates, the workflows and a CODEOWNERS block', async () => {
+    const repo = await makeRepo({ '.github/CODEOWNERS': '* @acme/everyone\n' });
+    const { ctx, lines } = context(repo.dir);
+    expect(await initCommand.run(flags, ctx)).toBe(0);
+    for (const path of [
+      'registry/policy.yaml',
+      'registry/models/churn/model.yaml',
+      'schemas/Policy.schema.json',
+      '.github/workflows/tollgate-signoff-gate.yml',
+      '.github/workflows/tollgate-review-relay.yml',
+    ])
+      expect(existsSync(join(repo.dir, path)), path).toBe(true);
+    const codeowners = readFileSync(join(repo.dir, '.github/CODEOWNERS'), 'utf8');
+    expect(codeowners.startsWith('* @acme/everyone\n')).toBe(true);
+    expect(codeowners).toContain('/registry/ @acme/ml-platform @acme/risk');
+    expect(lines.join('\n')).toContain('"context": "tollgate/signoff"');
+
+    const validation = context(repo.dir);
+    expect(await validateCommand.run([], validation.ctx)).toBe(0);
+  });
+
+  it('refuses to overwrite without --force, and appends CODEOWNERS only once', async () => {
+    const repo = await makeRepo({});
+    expect(await initCommand.run(flags, context(repo.dir).ctx)).toBe(0);
+    await expect(initCommand.run(flags, context(repo.dir).ctx)).rejects.toThrow(
+      /overwrite registry\/policy.yaml/,
+    );
+    expect(await initCommand.run([...flags, '--force'], context(repo.dir).ctx)).toBe(0);
+    const codeowners = readFileSync(join(repo.dir, '.github/CODEOWNERS'), 'utf8');
+    expect(codeowners.match(/# Tollgate:/g)).toHaveLength(1);
+  });
+
+  it('writes nothing on --dry-run', async () => {
+    const repo = await makeRepo({});
+    const { ctx, lines } = context(repo.dir);
+    expect(await initCommand.run([...flags, '--dry-run'], ctx)).toBe(0);
+    expect(existsSync(join(repo.dir, 'registry'))).toBe(false);
+    expect(lines[0]!.split('\n')[0]).toBe('init (dry run) would write:');
+  });
+
+  it('--apply creates the ruleset, pinned to the gate app', async () => {
+    await gh.state.createRepo('acme/models');
+    const repo = await makeRepo({});
+    const { ctx, lines } = context(repo.dir, { GITHUB_TOKEN: 't', GITHUB_API_URL: gh.double.baseUrl });
+    expect(await initCommand.run([...flags, '--apply', '--repo', 'acme/models', '--app-id', '77'], ctx)).toBe(
+      0,
+    );
+    const [ruleset] = gh.state.repo('acme/models').rulesets;
+    expect(ruleset).toMatchObject({ name: 'tollgate', enforcement: 'active' });
+    expect(JSON.stringify(ruleset)).toContain('"integration_id":77');
+    expect(lines.join('\n')).toMatch(
+      /Applied ruleset "tollgate" \(id \d+\) to acme\/models\. GitHub API: 1 call/,
+    );
+  });
+
+  it('--apply without a token says which token to set', async () => {
+    const repo = await makeRepo({});
+    await expect(
+      initCommand.run([...flags, '--apply', '--repo', 'acme/models'], context(repo.dir).ctx),
+    ).rejects.toThrow(/no GitHub token/);
+  });
+});
