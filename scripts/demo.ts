@@ -1,0 +1,303 @@
+// `npm run demo`: the whole Tollgate lifecycle on one machine, with the real `tollgate` CLI against a temporary
+// repository and a local bare remote. Pull request merges are played by `git merge --no-ff` with GitHub's merge
+// message, which is what the gate-integrity audit recognises. Dates are fixed so every run tells the same story.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { load } from 'js-yaml';
+
+const root = resolve(import.meta.dirname, '..');
+const cli = join(root, 'bin', 'tollgate.js');
+const work = mkdtempSync(join(tmpdir(), 'tollgate-demo-'));
+const remote = join(work, 'origin.git');
+const repo = join(work, 'models');
+const keep = process.argv.includes('--keep');
+const started = performance.now();
+
+// Simulated time: each step happens at its own moment, so "stable for 24 h" and cooldowns mean something.
+let now = '2026-11-01T09:00:00Z';
+const gitEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_DATE: now,
+  GIT_COMMITTER_DATE: now,
+  TOLLGATE_NOW: now,
+  // The demo is offline: no token, so every command works on the local checkout only.
+  GITHUB_TOKEN: '',
+  GH_TOKEN: '',
+});
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: repo, env: gitEnv(), encoding: 'utf8' }).trim();
+}
+
+interface Run {
+  code: number;
+  out: string;
+}
+
+function tollgate(...args: string[]): Run {
+  try {
+    const out = execFileSync(process.execPath, [cli, '-C', repo, ...args], {
+      env: gitEnv(),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { code: 0, out };
+  } catch (error) {
+    const e = error as { status: number; stdout: string; stderr: string };
+    return { code: e.status, out: `${e.stdout}${e.stderr}` };
+  }
+}
+
+/** Runs a command that must succeed (or exit with `expect`), and returns its output. */
+function must(expect: number, ...args: string[]): string {
+  const { code, out } = tollgate(...args);
+  if (code !== expect) {
+    process.stderr.write(`\n\`tollgate ${args.join(' ')}\` exited ${code}, expected ${expect}:\n${out}\n`);
+    throw new Error('demo step failed');
+  }
+  return out;
+}
+
+function json<T>(...args: string[]): T {
+  return JSON.parse(must(0, ...args)) as T;
+}
+
+let stepNumber = 0;
+function step(title: string, lines: string[]): void {
+  stepNumber++;
+  process.stdout.write(
+    `\n${String(stepNumber).padStart(2)}. ${title}\n${lines.map((l) => `    ${l}`).join('\n')}\n`,
+  );
+}
+
+/** A pull request merge as GitHub writes it: a merge commit naming the pull request. */
+function mergePullRequest(number: number, branch: string): string {
+  git('merge', '--no-ff', '--quiet', '-m', `Merge pull request #${number} from acme/${branch}`, branch);
+  git('push', '--quiet', 'origin', 'main');
+  return git('rev-parse', '--short', 'HEAD');
+}
+
+const indent = (text: string, max = 6): string[] => {
+  const lines = text.trimEnd().split('\n');
+  return lines.length > max ? [...lines.slice(0, max), `… (${lines.length - max} more lines)`] : lines;
+};
+
+try {
+  // 1. A repository that adopts Tollgate: the example registry, the example trainer, a bare remote.
+  execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote], { env: gitEnv() });
+  execFileSync('git', ['clone', '--quiet', remote, repo], { env: gitEnv(), stdio: 'ignore' });
+  git('config', 'user.name', 'Tollgate Demo');
+  git('config', 'user.email', 'demo@example.com');
+  for (const dir of ['registry', 'schemas', 'examples'])
+    cpSync(join(root, dir), join(repo, dir), { recursive: true });
+  git('add', '-A');
+  git('commit', '--quiet', '-m', 'Adopt Tollgate');
+  git('push', '--quiet', 'origin', 'main');
+  const baseline = git('rev-parse', 'HEAD');
+  step('A repository adopts Tollgate', [
+    `${repo} (remote ${remote})`,
+    `registry with ${git('ls-files', 'registry').split('\n').length} files, committed as ${baseline.slice(0, 7)}`,
+  ]);
+
+  // 2. Validation: schemas and cross-file rules.
+  step('tollgate validate', indent(must(0, 'validate'), 3));
+
+  // 3. The scheduler's view three weeks later: fraud-detector is due.
+  now = '2026-11-20T08:00:00Z';
+  const status = json<{ model: string; due: boolean; reason: string }[]>(
+    'schedule',
+    'status',
+    '--format',
+    'json',
+  );
+  step(
+    'tollgate schedule status',
+    status.map((s) => `${s.model}: ${s.due ? 'due' : 'not due'} (${s.reason})`),
+  );
+
+  // 4. A real retrain: the example trainer runs, the version is recorded with its hash and gate results.
+  const retrain = json<{
+    request: string;
+    version: string;
+    branch: string;
+    status: string;
+    passed?: boolean;
+  }>(
+    'retrain',
+    'fraud-detector',
+    '--reason',
+    'scheduled retrain',
+    '--trigger',
+    'schedule',
+    '--format',
+    'json',
+  );
+  const version = retrain.version;
+  const versionFile = load(
+    git('show', `${retrain.branch}:registry/models/fraud-detector/versions/${version}.yaml`),
+  ) as {
+    artifact: { sha256: string; size: number };
+    metrics: Record<string, number>;
+    validation: { passed: boolean };
+  };
+  now = '2026-11-20T09:00:00Z';
+  const retrainMerge = mergePullRequest(1, retrain.branch);
+  step(`tollgate retrain fraud-detector → ${version}`, [
+    `request ${retrain.request}: ${retrain.status}; branch ${retrain.branch}`,
+    `auc ${versionFile.metrics.auc}, artifact sha256 ${versionFile.artifact.sha256.slice(0, 16)}… (${versionFile.artifact.size} bytes)`,
+    `gates ${versionFile.validation.passed ? 'passed' : 'FAILED'}; pull request #1 merged as ${retrainMerge}`,
+  ]);
+
+  // 5. Promotion to staging, then to production; the gate is simulated with missing and complete sign-offs.
+  now = '2026-11-20T10:00:00Z';
+  must(0, 'promote', 'fraud-detector', version, '--to', 'staging', '--requested-by', 'erin');
+  const stagingMerge = mergePullRequest(2, 'tollgate/promote/fraud-detector/staging');
+  step(`tollgate promote fraud-detector ${version} --to staging`, [
+    `branch tollgate/promote/fraud-detector/staging; model owner alice approved; merged as ${stagingMerge}`,
+  ]);
+
+  now = '2026-11-21T10:00:00Z';
+  const promoted = must(
+    0,
+    'promote',
+    'fraud-detector',
+    version,
+    '--to',
+    'production',
+    '--requested-by',
+    'erin',
+  );
+  step(`tollgate promote fraud-detector ${version} --to production`, indent(promoted, 4));
+
+  const head = 'tollgate/promote/fraud-detector/production';
+  const members = [
+    '--member',
+    'acme/model-risk=rita',
+    '--member',
+    'acme/compliance=carl',
+    '--member',
+    'acme/fraud-ml=fred',
+  ];
+  const missing = tollgate(
+    'gate',
+    'simulate',
+    '--base',
+    'main',
+    '--head',
+    head,
+    '--requested-by',
+    'erin',
+    ...members,
+    '--approve',
+    'rita',
+    '--approve',
+    'erin',
+  );
+  step('tollgate gate simulate (risk approved; the requester erin approved too)', [
+    `exit ${missing.code}: ${missing.code === 0 ? 'PASSED (unexpected)' : 'blocked'}`,
+    ...indent(missing.out, 8),
+  ]);
+  const complete = tollgate(
+    'gate',
+    'simulate',
+    '--base',
+    'main',
+    '--head',
+    head,
+    '--requested-by',
+    'erin',
+    ...members,
+    '--approve',
+    'rita',
+    '--approve',
+    'carl',
+    '--approve',
+    'alice',
+  );
+  step('tollgate gate simulate (risk, compliance and the model owner approved)', [
+    `exit ${complete.code}: ${complete.code === 0 ? 'passed' : 'BLOCKED (unexpected)'}`,
+    ...indent(complete.out, 6),
+  ]);
+  if (missing.code === 0 || complete.code !== 0) throw new Error('the gate did not decide as expected');
+  const productionMerge = mergePullRequest(3, head);
+  step('The promotion pull request is merged', [`production → ${version} at ${productionMerge}`]);
+
+  // 6. An incident: error rate spikes; it is classified and the promotion is reverted automatically.
+  now = '2026-11-21T14:30:00Z';
+  const incident = must(
+    0,
+    'incident',
+    'open',
+    '--model',
+    'fraud-detector',
+    '--metric',
+    'error_rate=0.34',
+    '--metric',
+    'availability=0.41',
+    '--alert',
+    'FraudErrorRateHigh',
+    '--auto-rollback',
+    '--by',
+    'pagerduty',
+  );
+  const incidentId = /INC-\d{8}-\d{6}-[a-z0-9]+/.exec(incident)?.[0];
+  if (!incidentId) throw new Error(`no incident id in:\n${incident}`);
+  git('push', '--quiet', 'origin', 'main');
+  const production = (
+    load(readFileSync(join(repo, 'registry/models/fraud-detector/stages.yaml'), 'utf8')) as {
+      stages: Record<string, { version: string }>;
+    }
+  ).stages.production?.version;
+  step(`tollgate incident open → ${incidentId}`, [
+    ...indent(incident, 6),
+    `production now serves ${production}`,
+  ]);
+
+  // 7. The postmortem draft, with a timeline from git history.
+  now = '2026-11-21T16:00:00Z';
+  must(0, 'incident', 'resolve', incidentId, '--note', 'rolled back; retrain with fresh data scheduled');
+  must(0, 'incident', 'postmortem', incidentId, '--write');
+  const postmortem = readFileSync(join(repo, `registry/incidents/${incidentId}.postmortem.md`), 'utf8');
+  step('tollgate incident resolve + postmortem --write', indent(postmortem, 6));
+
+  // 8. The auditor: stage history, the gate-integrity audit, and an evidence bundle that verifies.
+  step(
+    'tollgate history fraud-detector --stage production',
+    indent(must(0, 'history', 'fraud-detector', '--stage', 'production'), 6),
+  );
+  const verify = tollgate('audit', 'verify', '--since', baseline);
+  step('tollgate audit verify --since <adoption commit>', [`exit ${verify.code}`, ...indent(verify.out, 6)]);
+  const out = join(work, 'evidence');
+  const exported = must(0, 'evidence', 'export', '--model', 'fraud-detector', '--out', out);
+  const verified = must(0, 'evidence', 'verify', out);
+  step('tollgate evidence export --model fraud-detector, then evidence verify', [
+    ...indent(exported, 3),
+    ...indent(verified, 2),
+  ]);
+
+  // 9. What an attacker's direct push looks like to the audit.
+  writeFileSync(
+    join(repo, 'registry/models/fraud-detector/stages.yaml'),
+    readFileSync(join(repo, 'registry/models/fraud-detector/stages.yaml'), 'utf8').replace(
+      /production:\n(\s+)version: \S+/,
+      `production:\n$1version: ${version}`,
+    ),
+  );
+  git('commit', '--quiet', '-am', 'hotfix: put the new model back');
+  const tampered = tollgate('audit', 'verify', '--since', baseline);
+  step('A direct push that moves production, seen by tollgate audit verify', [
+    `exit ${tampered.code} (non-zero: flagged)`,
+    ...indent(tampered.out, 4),
+  ]);
+  if (tampered.code === 0) throw new Error('the audit did not flag a direct push');
+
+  process.stdout.write(
+    `\nDemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s.${keep ? ` Kept ${work}` : ''}\n`,
+  );
+} finally {
+  if (!keep) rmSync(work, { recursive: true, force: true });
+}
