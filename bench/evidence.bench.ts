@@ -94,7 +94,7 @@ export function fastImportStream(commits = COMMITS): string {
 }
 
 /** The cached benchmark repository, built on first use. */
-export async function benchRepository(): Promise<string> {
+export async function repositoryForEvidenceBench(): Promise<string> {
   if (existsSync(join(CACHE, '.git', 'tollgate-bench-complete'))) return CACHE;
   const building = `${CACHE}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
@@ -125,7 +125,7 @@ async function fastestOfEach(rounds: number, runs: (() => Promise<unknown>)[]): 
 }
 
 export async function benchEvidence(): Promise<{ name: string; ratio: number; detail: string }[]> {
-  const repo = await benchRepository();
+  const repo = await repositoryForEvidenceBench();
   const target = 'm07';
   const folder = `registry/models/${target}/`;
   let commits = 0;

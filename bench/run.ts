@@ -14,7 +14,7 @@ const rows: BenchResult[] = [];
 for (const file of (await readdir(dir)).filter((f) => f.endsWith('.bench.ts')).sort()) {
   const module = (await import(pathToFileURL(join(dir, file)).href)) as Record<string, unknown>;
   for (const [name, fn] of Object.entries(module)) {
-    if (name.startsWith('bench') && typeof fn === 'function') {
+    if (/^bench[A-Z]/.test(name) && typeof fn === 'function') {
       rows.push(...(await (fn as () => Promise<BenchResult[]>)()));
     }
   }
