@@ -1,4 +1,5 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -57,5 +58,38 @@ describe('tollgate validate', () => {
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(await run('package.json')).toBe(2);
     expect(String(err.mock.calls[0]?.[0])).toContain('outside the registry');
+  });
+});
+
+describe('tollgate validate --since', () => {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+    });
+  beforeEach(() => {
+    git('init', '--quiet', '--initial-branch=main');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', '-A');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'base');
+  });
+
+  it('checks only what changed since the ref', async () => {
+    expect(await run('--since', 'HEAD', '--format', 'json')).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ files: 0, errors: 0 });
+    out = '';
+    const stages = join(dir, 'registry/models/fraud-detector/stages.yaml');
+    await writeFile(
+      stages,
+      'apiVersion: tollgate/v1\nkind: Stages\nmodel: fraud-detector\nstages:\n  production:\n    version: v9\n',
+    );
+    expect(await run('--since', 'HEAD')).toBe(1);
+    expect(out).toContain('stage production points to version v9');
+  });
+
+  it('reports an audit event edited after it was committed', async () => {
+    const audit = join(dir, 'registry/audit/2026/11/20261101T000000Z-fraud-production.yaml');
+    await writeFile(audit, (await readFile(audit, 'utf8')).replace(/actor: .*/, 'actor: someone-else'));
+    expect(await run('--since', 'HEAD')).toBe(1);
+    expect(out).toMatch(/20261101T000000Z-fraud-production\.yaml.*(append-only|never change|changed)/s);
   });
 });

@@ -1,26 +1,42 @@
-// `tollgate validate [PATH...] [--format json]`: the same checks as the validate action, on the working tree.
+// `tollgate validate [PATH...] [--since REF] [--format json]`: the validate action's checks, on the working tree.
 import { relative, resolve, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
-import { validateRegistry } from '../../registry/invariants.ts';
+import { gitTreeReader } from '../../git/reader.ts';
+import { changedPaths, WORKTREE } from '../../git/history.ts';
+import { auditEventsRewritten, validateRegistry } from '../../registry/invariants.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import type { Problem } from '../../registry/types.ts';
 import { formatProblems } from '../../registry/writer.ts';
-import { type Command, parseCommandArgs } from '../context.ts';
+import { type CliContext, type Command, parseCommandArgs } from '../context.ts';
+import { formatOption, registryPrefix } from './registry-prefix.ts';
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check registry files: YAML, schemas and cross-file rules (all, or the PATHs given)',
+  summary: 'check registry files: YAML, schemas and cross-file rules (all, the PATHs given, or --since REF)',
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('validate', args, { format: { type: 'string' } });
-    const format = values.format ?? 'text';
-    if (format !== 'text' && format !== 'json') {
-      throw new TollgateError(`validate: unknown format "${format}"`, {
-        fix: 'use --format json, or leave it out',
-      });
-    }
+    const { values, positionals } = parseCommandArgs('validate', args, {
+      format: { type: 'string' },
+      since: { type: 'string' },
+    });
+    const format = formatOption(values.format, 'validate');
     const reader = fileSystemReader(context.registryDir);
     let paths: string[] | undefined;
-    if (positionals.length > 0) {
+    const rewritten: Problem[] = [];
+    if (values.since !== undefined) {
+      if (positionals.length > 0)
+        throw new TollgateError('validate: give PATHs or --since, not both', {
+          fix: 'tollgate validate --since main',
+        });
+      const since = await changedSince(context, values.since);
+      paths = since.present;
+      // An audit event that existed at REF must be byte-identical now: audit records are append-only.
+      const base = gitTreeReader(context.repoRoot, values.since, registryPrefix(context).slice(0, -1));
+      try {
+        rewritten.push(...(await auditEventsRewritten(base, reader, since.all)));
+      } finally {
+        base.close();
+      }
+    } else if (positionals.length > 0) {
       paths = [];
       for (const arg of positionals) {
         const rel = registryRelative(context.registryDir, resolve(context.cwd, arg), arg);
@@ -29,7 +45,7 @@ export const validateCommand: Command = {
       }
     }
     const files = paths ?? (await reader.list(''));
-    const problems = await validateRegistry(reader, paths ? { paths } : {});
+    const problems = [...rewritten, ...(await validateRegistry(reader, paths ? { paths } : {}))];
     const counts = countProblems(problems);
     if (format === 'json') {
       context.out(JSON.stringify({ files: files.length, ...counts, problems }, null, 2));
@@ -42,6 +58,21 @@ export const validateCommand: Command = {
     return counts.errors > 0 ? 1 : 0;
   },
 };
+
+/** Registry-relative paths changed between REF and the working tree: all of them, and those still present. */
+async function changedSince(context: CliContext, ref: string): Promise<{ all: string[]; present: string[] }> {
+  const prefix = registryPrefix(context);
+  const changes = (await changedPaths(context.repoRoot, ref, WORKTREE)).filter((c) =>
+    c.path.startsWith(prefix),
+  );
+  const relativePath = (path: string) => path.slice(prefix.length);
+  return {
+    all: changes
+      .flatMap((c) => [c.path, ...(c.oldPath?.startsWith(prefix) ? [c.oldPath] : [])])
+      .map(relativePath),
+    present: changes.filter((c) => c.status !== 'D').map((c) => relativePath(c.path)),
+  };
+}
 
 export function countProblems(problems: Problem[]): { errors: number; warnings: number } {
   const errors = problems.filter((p) => p.severity === 'error').length;
