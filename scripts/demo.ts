@@ -106,6 +106,18 @@ try {
   // 2. Validation: schemas and cross-file rules.
   step('tollgate validate', indent(must(0, 'validate'), 3));
 
+  // A bad change: a pointer to a version that does not exist, and a field no schema knows.
+  const stagesFile = join(repo, 'registry/models/fraud-detector/stages.yaml');
+  const goodStages = readFileSync(stagesFile, 'utf8');
+  writeFileSync(
+    stagesFile,
+    goodStages.replace('version: v4', 'version: v9').replace('kind: Stages', 'kind: Stages\nowner: bob'),
+  );
+  const bad = tollgate('validate');
+  step('A bad change, and what tollgate validate says about it', [`exit ${bad.code}`, ...indent(bad.out, 7)]);
+  if (bad.code !== 1) throw new Error('validate did not reject a bad change');
+  git('checkout', '--', 'registry');
+
   // 3. The scheduler's view three weeks later: fraud-detector is due.
   now = '2026-11-20T08:00:00Z';
   const status = json<{ model: string; due: boolean; reason: string }[]>(
@@ -144,6 +156,7 @@ try {
     metrics: Record<string, number>;
     validation: { passed: boolean };
   };
+  step(`tollgate diff main ${retrain.branch}`, indent(must(0, 'diff', 'main', retrain.branch), 7));
   now = '2026-11-20T09:00:00Z';
   const retrainMerge = mergePullRequest(1, retrain.branch);
   step(`tollgate retrain fraud-detector → ${version}`, [
