@@ -5,6 +5,7 @@ import { diffCommand } from './diff.ts';
 import { evidenceCommand } from './evidence.ts';
 import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
+import { promoteCommand } from './promote.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
@@ -13,6 +14,7 @@ export const commands: Command[] = [
   validateCommand,
   diffCommand,
   train,
+  promoteCommand,
   incidentCommand,
   rollbackCommand,
   unholdCommand,
