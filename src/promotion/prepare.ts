@@ -139,7 +139,8 @@ export async function preparePromotion(
   repoRoot: string,
   options: PreparePromotionOptions,
 ): Promise<PreparedPromotion> {
-  const registryDir = (options.registryDir ?? 'registry').replace(/^\.\/?|\/+$/g, '');
+  const raw = (options.registryDir ?? 'registry').replace(/^\.\/+/, '').replace(/\/+$/, '');
+  const registryDir = raw === '.' ? '' : raw;
   const notes: string[] = [];
   const branchGuess = await defaultBranchName(repoRoot, registryDir);
   const base = await resolveBase(repoRoot, options, branchGuess);

@@ -311,6 +311,25 @@ describe('tollgate promote', () => {
     expect(err).toContain('stage production points to version v9');
   });
 
+  it('works with the registry in another folder (--registry)', async () => {
+    const { repo } = await fixture();
+    await repo.git(['mv', 'registry', 'ops']);
+    await repo.commitAll('Move the registry');
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+    const code = await main(
+      ['-C', repo.dir, '--registry', 'ops', 'promote', 'churn-predictor', 'v3', '--to', 'production'],
+      { ...process.env, GITHUB_ACTOR: 'eve' },
+    );
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    expect(out).toContain('ops/models/churn-predictor/stages.yaml: production v2 -> v3');
+    const tip = (await branchTip(repo, 'tollgate/promote/churn-predictor/production'))!;
+    expect(await repo.git(['diff', '--name-only', 'main', tip])).toBe(
+      'ops/models/churn-predictor/stages.yaml',
+    );
+  });
+
   it('needs a model, a version and --to', async () => {
     const { repo } = await fixture();
     const { code, err } = await cli(repo, ['fraud-detector', 'v5']);

@@ -59,9 +59,11 @@ function describeProposal(plan: PromotionProposal, prepared: PreparedPromotion, 
     `  reviewers: ${reviewers.join(', ') || '(none)'}`,
     '',
     pullRequest.body,
-    commit
-      ? `Nothing was pushed: \`git push origin ${plan.branch}\` and open the pull request, or run the promote action.`
-      : '',
+    ...(commit
+      ? [
+          `Nothing was pushed: \`git push origin ${plan.branch}\` and open the pull request, or run the promote action.`,
+        ]
+      : []),
   ].join('\n');
 }
 
