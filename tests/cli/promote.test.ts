@@ -260,6 +260,20 @@ describe('tollgate promote', () => {
         /not a stage in stages.order/,
         /staging, production/,
       ],
+      [
+        'a version already in the stage',
+        async () => {},
+        ['v5', '--to', 'staging'],
+        /v5 is already in staging/,
+        /nothing to do/,
+      ],
+      [
+        'a move down the stage order',
+        async () => {},
+        ['v4', '--to', 'staging'],
+        /v4 is already in production, above staging/,
+        /tollgate rollback fraud-detector --stage staging/,
+      ],
     ];
     it.each(cases)('%s', async (_name, arrange, args, reason, fix) => {
       const { repo, source } = await fixture();
