@@ -114,7 +114,7 @@ export function checkPromotion(request: PromotionRequest): PromotionCheck {
     if (!held) {
       return refuse(
         `${model} ${version} skips a stage: ${stage} needs a version that held ${required.join(' or ')} first`,
-        `promote it to ${required[0]} first (\`tollgate promote ${model} ${version} --stage ${required[0]}\`)`,
+        `promote it to ${required[0]} first (\`tollgate promote ${model} ${version} --to ${required[0]}\`)`,
       );
     }
   }
@@ -154,6 +154,8 @@ export function promotionBranch(model: string, stage: string): string {
 
 /** A GitHub login (optionally a `[bot]` account): the only thing allowed into a Requested-By trailer. */
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+export const isGitHubLogin = (login: string): boolean => LOGIN.test(login);
 
 export interface PromotionMessage {
   model: string;

@@ -15,7 +15,7 @@ import {
 import { pushWithRetry } from '../git/push.ts';
 import { git, runGit } from '../git/run.ts';
 import type { GitHubClient, RepoRef } from '../github/client.ts';
-import { addLabels, ensurePullRequest, requestReviewers } from '../github/pulls.ts';
+import { addLabels, ensurePullRequest, findOpenPullRequest, requestReviewers } from '../github/pulls.ts';
 import { deleteBranch } from '../github/refs.ts';
 
 export interface PullRequestSpec {
@@ -79,28 +79,41 @@ export async function proposeChange(
       env: proposal.env,
     },
   );
+  let ensured: Awaited<ReturnType<typeof ensurePullRequest>>;
   try {
-    const { pull, created } = await ensurePullRequest(github.client, github.repo, {
+    ensured = await ensurePullRequest(github.client, github.repo, {
       head: proposal.branch,
       base: proposal.baseBranch,
       title: proposal.pullRequest.title,
       body: proposal.pullRequest.body,
     });
-    const labels = proposal.pullRequest.labels ?? [];
-    if (labels.some((label) => !pull.labels.includes(label)))
-      await addLabels(github.client, github.repo, pull.number, labels);
-    const reviewers = proposal.pullRequest.reviewers;
-    if (reviewers)
-      await requestReviewers(github.client, github.repo, pull.number, {
-        reviewers: reviewers.users,
-        teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()!),
-      });
-    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
   } catch (error) {
-    // No orphan branch: a branch this run created without a pull request is removed again.
-    if (!existedBefore)
+    // No orphan branch: a branch this run created without a pull request is removed again. Only when no pull
+    // request uses it: GitHub closes a pull request whose branch is deleted, and a re-run would open a second.
+    if (!existedBefore && !(await pullRequestMayExist(github, proposal.branch)))
       await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
     throw error;
+  }
+  // From here the pull request exists: a failure leaves it (and its branch) for a re-run to find and finish.
+  const { pull, created } = ensured;
+  const labels = proposal.pullRequest.labels ?? [];
+  if (labels.some((label) => !pull.labels.includes(label)))
+    await addLabels(github.client, github.repo, pull.number, labels);
+  const reviewers = proposal.pullRequest.reviewers;
+  if (reviewers)
+    await requestReviewers(github.client, github.repo, pull.number, {
+      reviewers: reviewers.users,
+      teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()!),
+    });
+  return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
+}
+
+/** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */
+async function pullRequestMayExist(github: GitHubTarget, branch: string): Promise<boolean> {
+  try {
+    return (await findOpenPullRequest(github.client, github.repo, branch)) !== undefined;
+  } catch {
+    return true;
   }
 }
 

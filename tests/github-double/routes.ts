@@ -336,6 +336,12 @@ export const ROUTES: Route[] = [
       const ref = `refs/${context.params.ref}`;
       if (!(await readRef(repo.gitDir, ref))) return invalid('Reference does not exist');
       await deleteRef(repo.gitDir, ref);
+      // As GitHub does: deleting a pull request's head branch closes the pull request.
+      for (const pull of repo.pulls)
+        if (pull.state === 'open' && ref === `refs/heads/${pull.head}`) {
+          pull.state = 'closed';
+          pull.updatedAt = context.state.now();
+        }
       return { status: 204 };
     }),
   },

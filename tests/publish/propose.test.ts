@@ -79,3 +79,30 @@ it('without GitHub, commits to the branch locally and stops', async () => {
   });
   expect(code).toBe(2);
 });
+
+it('keeps the pull request and its branch when a later step fails, and a re-run finishes it', async () => {
+  gh.state.setCollaborator('acme/models', 'rita', 'write');
+  gh.fault(
+    'POST',
+    '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+    { kind: 'server-error' },
+    4,
+  );
+  const github = { client: gh.client(), repo: { owner: 'acme', repo: 'models' } };
+  const withReviewers = {
+    ...proposal(),
+    pullRequest: { ...proposal().pullRequest, reviewers: { users: ['rita'] } },
+  };
+  await expect(proposeChange(checkout, withReviewers, github)).rejects.toThrow(/requested_reviewers.*502/);
+  const repo = gh.state.repo('acme/models');
+  expect(repo.pulls).toMatchObject([{ state: 'open', labels: ['tollgate:promotion'] }]);
+  expect(await git(repo.gitDir, ['rev-parse', '--verify', `refs/heads/${withReviewers.branch}`])).toMatch(
+    /^[0-9a-f]{40}$/,
+  );
+
+  // The client tries 4 times (3 retries); those 4 faults are spent, so the re-run gets through.
+  const again = await proposeChange(checkout, withReviewers, { ...github, client: gh.client() });
+  expect(again.pullRequest).toMatchObject({ number: repo.pulls[0]!.number, created: false });
+  expect(repo.pulls).toHaveLength(1);
+  expect(repo.pulls[0]!.requestedReviewers).toEqual(['rita']);
+});

@@ -6,6 +6,7 @@ import { evidenceCommand } from './evidence.ts';
 import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
 import { initCommand } from './init.ts';
+import { promoteCommand } from './promote.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   validateCommand,
   diffCommand,
   train,
+  promoteCommand,
   incidentCommand,
   rollbackCommand,
   unholdCommand,

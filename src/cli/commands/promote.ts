@@ -1,0 +1,143 @@
+// `tollgate promote MODEL VERSION --to STAGE`: checks the move, commits the new stage pointer to
+// tollgate/promote/<model>/<stage> on top of the default branch (the checkout is left exactly as it was) and
+// prints the pull request it would open. Nothing is pushed: the promote action does that.
+import { relative, sep } from 'node:path';
+import { TollgateError } from '../../errors.ts';
+import { runGit } from '../../git/run.ts';
+import { isGitHubLogin } from '../../promotion/check.ts';
+import type { PromotionProposal } from '../../promotion/plan.ts';
+import { preparePromotion, type PreparedPromotion } from '../../promotion/prepare.ts';
+import { proposeChange } from '../../publish/propose.ts';
+import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { formatOption } from './registry-prefix.ts';
+
+const USAGE =
+  'tollgate promote MODEL VERSION --to STAGE [--requested-by LOGIN] [--base REF] [--dry-run] [--format json]';
+
+/** --requested-by, else GITHUB_ACTOR (a workflow), else git's user.name when it is a login. */
+async function requester(context: CliContext, given: string | undefined): Promise<string> {
+  if (given !== undefined) return given;
+  if (context.env.GITHUB_ACTOR) return context.env.GITHUB_ACTOR;
+  const name = await runGit(context.repoRoot, ['config', 'user.name'], { okCodes: [1] }).catch(
+    () => undefined,
+  );
+  const login = name?.stdout.trim() ?? '';
+  if (isGitHubLogin(login)) return login;
+  throw new TollgateError('who asked for this promotion? It is recorded as Requested-By', {
+    fix: 'pass --requested-by YOUR-GITHUB-LOGIN (git user.name is not a GitHub login here)',
+  });
+}
+
+function registryDirOf(context: CliContext): string {
+  const rel = relative(context.repoRoot, context.registryDir);
+  if (rel.startsWith('..'))
+    throw new TollgateError(
+      `the registry ${context.registryDir} is not inside the repository ${context.repoRoot}`,
+      {
+        fix: 'run from the repository holding the registry, or point --registry at a folder inside it',
+      },
+    );
+  return rel.split(sep).join('/');
+}
+
+function describeProposal(plan: PromotionProposal, prepared: PreparedPromotion, commit?: string): string {
+  const { pullRequest } = plan;
+  const reviewers = [
+    ...pullRequest.reviewers.users.map((u) => `@${u}`),
+    ...pullRequest.reviewers.teams.map((t) => `@${t}`),
+  ];
+  return [
+    commit
+      ? `committed ${plan.subject} to ${plan.branch} (${commit.slice(0, 12)}), on ${prepared.baseRef}`
+      : `${plan.subject} (dry run: nothing written)`,
+    `  ${plan.path}: ${plan.stage} ${plan.from ?? '(none)'} -> ${plan.version}`,
+    ...prepared.notes.map((note) => `  note: ${note}`),
+    '',
+    `The pull request ${commit ? 'to open' : 'it would open'} (${plan.branch} -> ${plan.baseBranch}):`,
+    `  title:     ${pullRequest.title}`,
+    `  labels:    ${pullRequest.labels.join(', ')}`,
+    `  reviewers: ${reviewers.join(', ') || '(none)'}`,
+    '',
+    pullRequest.body,
+    ...(commit
+      ? [
+          `Nothing was pushed: \`git push origin ${plan.branch}\` and open the pull request, or run the promote action.`,
+        ]
+      : []),
+  ].join('\n');
+}
+
+export const promoteCommand: Command = {
+  name: 'promote',
+  summary:
+    'propose moving a stage to a version: MODEL VERSION --to STAGE (a branch and the pull request to open)',
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs('promote', args, {
+      to: { type: 'string' },
+      'requested-by': { type: 'string' },
+      base: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      format: { type: 'string', default: 'text' },
+    });
+    const format = formatOption(values.format, 'promote');
+    if (positionals.length !== 2 || values.to === undefined)
+      throw new TollgateError('promote needs a model, a version and --to STAGE', { fix: USAGE });
+    const [model, version] = positionals as [string, string];
+    const dryRun = values['dry-run'];
+    const prepared = await preparePromotion(context.repoRoot, {
+      model,
+      version,
+      stage: values.to,
+      requestedBy: await requester(context, values['requested-by']),
+      registryDir: registryDirOf(context),
+      ...(values.base !== undefined ? { baseRef: values.base } : {}),
+    });
+    const { plan } = prepared;
+    if (!plan.ok) {
+      if (format === 'json')
+        context.out(JSON.stringify({ ok: false, reason: plan.reason, fix: plan.fix }, null, 2));
+      else context.err(`tollgate: promotion refused: ${plan.reason}\n  fix: ${plan.fix}`);
+      return 1;
+    }
+    let commit: string | undefined;
+    if (!dryRun) {
+      ({ commit } = await proposeChange(context.repoRoot, {
+        branch: plan.branch,
+        baseRef: prepared.baseSha,
+        baseBranch: plan.baseBranch,
+        files: [{ path: plan.path, content: plan.content }],
+        message: plan.subject,
+        trailers: plan.trailers,
+        pullRequest: plan.pullRequest,
+      }));
+    }
+    if (format === 'json') {
+      context.out(
+        JSON.stringify(
+          {
+            ok: true,
+            dryRun,
+            model: plan.model,
+            version: plan.version,
+            stage: plan.stage,
+            from: plan.from ?? null,
+            requestedBy: plan.requestedBy,
+            branch: plan.branch,
+            base: prepared.baseRef,
+            commit: commit ?? null,
+            path: plan.path,
+            trailers: plan.trailers,
+            pullRequest: { ...plan.pullRequest, base: plan.baseBranch },
+            requirements: plan.requirements,
+            notes: prepared.notes,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      context.out(describeProposal(plan, prepared, commit));
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,193 @@
+// Everything a promotion proposes, as data: the checked move, the new stages.yaml text, the commit and the pull
+// request (title, body, labels, reviewers). Pure: the shell reads git, then commits and opens what this says.
+import { TollgateError } from '../errors.ts';
+import { evaluateGate } from '../gate/evaluate.ts';
+import type { Requirement } from '../gate/types.ts';
+import type { EffectivePolicy } from '../policy/effective.ts';
+import { stagesPath } from '../registry/paths.ts';
+import type { ModelVersion, Registry, Stages } from '../registry/types.ts';
+import { validateDocumentSchema } from '../registry/validate-schema.ts';
+import { canonicalDocument, formatProblems, serializeDocument } from '../registry/writer.ts';
+import { renderPromotionBody } from './body.ts';
+import { checkPromotion, promotionBranch, promotionCommit, promotionStages } from './check.ts';
+
+export interface PromotionPlanInput {
+  /** The registry as it is on the base (default) branch. */
+  registry: Registry;
+  policy: EffectivePolicy;
+  model: string;
+  version: string;
+  stage: string;
+  /** Who asked: the `workflow_dispatch` actor or the CLI user. Never asked to review, never counts. */
+  requestedBy: string;
+  isOnDefaultBranch: (sha: string) => boolean;
+  heldBefore?: (stage: string, version: string) => boolean;
+  /** model -> stage -> versions that held it: the gate reads a move back to one as a rollback. */
+  stageHistory?: Record<string, Record<string, string[]>>;
+  /** The registry folder relative to the repository root, e.g. `registry` ('' for the root). */
+  registryDir: string;
+  /** Branch the pull request targets. */
+  baseBranch: string;
+  runUrl?: string;
+  repoUrl?: string;
+  /** Versions shown in the body's charts, newest last. */
+  recentCount?: number;
+}
+
+export interface PromotionReviewers {
+  users: string[];
+  /** `org/team-slug`. */
+  teams: string[];
+}
+
+export interface PromotionProposal {
+  ok: true;
+  model: string;
+  version: string;
+  stage: string;
+  /** The version the stage points at now, if any. */
+  from?: string;
+  requestedBy: string;
+  stages: Stages;
+  /** Repository-relative path of stages.yaml, and its new canonical text. */
+  path: string;
+  content: string;
+  branch: string;
+  baseBranch: string;
+  subject: string;
+  trailers: Record<string, string>;
+  pullRequest: { title: string; body: string; labels: string[]; reviewers: PromotionReviewers };
+  /** The sign-offs the gate will ask for (evaluated with no reviews). */
+  requirements: Requirement[];
+}
+
+export type PromotionRefusal = { ok: false; reason: string; fix: string };
+export type PromotionPlan = PromotionProposal | PromotionRefusal;
+
+export const PROMOTION_LABELS = ['tollgate', 'tollgate:promotion'] as const;
+
+export function promotionLabels(stage: string): string[] {
+  return [...PROMOTION_LABELS, `stage:${stage}`];
+}
+
+/** Users and teams to ask for review: everyone who can fill a required role, except the requester. */
+export function reviewersFor(requirements: Requirement[], requestedBy: string): PromotionReviewers {
+  const users = new Set<string>();
+  const teams = new Set<string>();
+  const requester = requestedBy.toLowerCase();
+  for (const requirement of requirements) {
+    if (requirement.satisfiedBy) continue;
+    for (const candidate of requirement.candidates) {
+      const name = candidate.replace(/^@/, '');
+      if (name.includes('/')) teams.add(name);
+      else if (name.toLowerCase() !== requester) users.add(name);
+    }
+  }
+  return { users: [...users], teams: [...teams] };
+}
+
+const repoPath = (registryDir: string, path: string): string =>
+  registryDir === '' || registryDir === '.' ? path : `${registryDir.replace(/\/+$/, '')}/${path}`;
+
+function recentVersions(versions: Iterable<ModelVersion>, count: number): ModelVersion[] {
+  return [...versions]
+    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
+    .slice(-count);
+}
+
+export function planPromotion(input: PromotionPlanInput): PromotionPlan {
+  const { registry, policy, model, version, stage } = input;
+  const check = checkPromotion({
+    registry,
+    policy,
+    model,
+    version,
+    stage,
+    isOnDefaultBranch: input.isOnDefaultBranch,
+    ...(input.heldBefore ? { heldBefore: input.heldBefore } : {}),
+  });
+  if (!check.ok) return check;
+  const entry = registry.models.get(model)!;
+  const candidate = entry.versions.get(version)!;
+  const from = check.from;
+
+  const stages = promotionStages(entry.stages, stage, version, model);
+  const registryPath = stagesPath(model);
+  const problems = validateDocumentSchema(registryPath, canonicalDocument(stages));
+  if (problems.some((p) => p.severity === 'error')) {
+    throw new TollgateError(`the new ${registryPath} would be invalid:\n${formatProblems(problems)}`, {
+      file: registryPath,
+      fix: 'correct stages.yaml on the default branch first',
+    });
+  }
+
+  const verdict = evaluateGate({
+    policy,
+    defaultBranch: input.baseBranch,
+    changes: [{ kind: 'stage-changed', path: registryPath, model, stage, from, to: version }],
+    models: { [model]: { owners: entry.model.owners } },
+    pullRequest: {
+      number: 0,
+      author: 'tollgate',
+      headSha: '',
+      baseRef: input.baseBranch,
+      requestedBy: [input.requestedBy],
+      commitAuthors: [],
+    },
+    reviews: [],
+    memberships: {},
+    permissions: {},
+    stageHistory: input.stageHistory ?? {},
+  });
+  if (verdict.blocking.length > 0) {
+    const [reason = '', fix = 'correct registry/policy.yaml on the default branch'] =
+      verdict.blocking[0]!.split(/; fix: /);
+    return {
+      ok: false,
+      reason: `the sign-off gate would block this pull request: ${reason}`,
+      fix,
+    };
+  }
+
+  const { subject, trailers } = promotionCommit({
+    model,
+    version,
+    stage,
+    requestedBy: input.requestedBy,
+    ...(from === undefined ? {} : { from }),
+  });
+  const current = from === undefined ? undefined : entry.versions.get(from);
+  const body = renderPromotionBody({
+    model,
+    stage,
+    candidate,
+    ...(current ? { current } : {}),
+    recent: recentVersions(entry.versions.values(), input.recentCount ?? 10),
+    requirements: verdict.requirements,
+    keyMetrics: entry.model.key_metrics ?? [],
+    ...(input.runUrl ? { runUrl: input.runUrl } : {}),
+    ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
+  });
+  return {
+    ok: true,
+    model,
+    version,
+    stage,
+    ...(from === undefined ? {} : { from }),
+    requestedBy: input.requestedBy,
+    stages,
+    path: repoPath(input.registryDir, registryPath),
+    content: serializeDocument(stages),
+    branch: promotionBranch(model, stage),
+    baseBranch: input.baseBranch,
+    subject,
+    trailers,
+    pullRequest: {
+      title: subject,
+      body: `${body}\nRequested by @${input.requestedBy}.\n`,
+      labels: promotionLabels(stage),
+      reviewers: reviewersFor(verdict.requirements, input.requestedBy),
+    },
+    requirements: verdict.requirements,
+  };
+}
