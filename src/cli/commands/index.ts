@@ -3,6 +3,7 @@ import type { Command } from '../context.ts';
 import { auditCommand } from './audit.ts';
 import { diffCommand } from './diff.ts';
 import { evidenceCommand } from './evidence.ts';
+import { gateCommand } from './gate.ts';
 import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
@@ -12,6 +13,7 @@ import { validateCommand } from './validate.ts';
 export const commands: Command[] = [
   validateCommand,
   diffCommand,
+  gateCommand,
   train,
   incidentCommand,
   rollbackCommand,
