@@ -361,7 +361,7 @@ export async function runSignoffGate(
   const repoRoot = deps.repoRoot ?? env.workspace;
   const checkName = inputs.checkName || DEFAULT_CHECK_NAME;
   const defaultBranch = str(obj(env.event.repository)?.default_branch);
-  const options = { client, repo, repoRoot, registry: inputs.registry, defaultBranch };
+  const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
   let headSha: string | undefined;
   let result: SignoffGateResult;
   try {
@@ -492,7 +492,6 @@ export async function run(): Promise<void> {
   await runAction('Tollgate sign-off gate', async (actionRun) => {
     const env = readActionEnvironment(process.env);
     const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
-    actionRun.footnotes.push(describeCalls(client));
     const result = await runSignoffGate(
       {
         checkName: core.getInput('check-name') || DEFAULT_CHECK_NAME,
@@ -501,7 +500,7 @@ export async function run(): Promise<void> {
       env,
       { client, now: new Date() },
     );
-    actionRun.footnotes[0] = describeCalls(client);
+    actionRun.footnotes.push(describeCalls(client));
     core.setOutput('conclusion', result.conclusion);
     core.summary.addRaw(result.summary);
     if (result.error) throw new TollgateError(`the sign-off gate failed closed: ${result.error}`);

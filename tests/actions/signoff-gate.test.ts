@@ -1,10 +1,11 @@
 // The sign-off gate action against the GitHub double with real git history, written as an attacker would try it:
 // every way to get a promotion past the gate without the sign-offs the base policy asks for must fail.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  run,
   gateTargetOf,
   pullNumbersInMergeGroup,
   runSignoffGate,
@@ -375,5 +376,59 @@ describe('events', () => {
         'plain commit',
       ]),
     ).toEqual([9, 10, 12]);
+  });
+});
+
+describe('run()', () => {
+  it('reads the workflow environment, sets the conclusion output and fails the job on a failing verdict', async () => {
+    const head = await openPromotion();
+    await approve('rita-risk', 'carol');
+    const saved = { ...process.env };
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const event = join(work, 'event.json');
+    const output = join(work, 'output');
+    const summary = join(work, 'summary.md');
+    await writeFile(event, JSON.stringify({ number: 1, pull_request: { number: 1, head: { sha: head } } }));
+    const go = async () => {
+      await writeFile(output, '');
+      await writeFile(summary, '');
+      process.exitCode = 0;
+      await run();
+      const text = await readFile(output, 'utf8');
+      return {
+        conclusion: /^conclusion<<(\S+)\n(.*)\n\1$/m.exec(text)?.[2],
+        summary: await readFile(summary, 'utf8'),
+        exitCode: process.exitCode,
+      };
+    };
+    try {
+      Object.assign(process.env, ISOLATED_GIT_ENV, {
+        GITHUB_REPOSITORY: FULL,
+        GITHUB_WORKSPACE: checkout,
+        GITHUB_EVENT_NAME: 'pull_request_target',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_API_URL: gh.double.baseUrl,
+        INPUT_TOKEN: 'test-token',
+        'INPUT_CHECK-NAME': '',
+        INPUT_REGISTRY: '',
+      });
+      const failing = await go();
+      expect(failing).toMatchObject({ conclusion: 'failure', exitCode: 1 });
+      expect(failing.summary).toMatch(/2 of 3 sign-offs; missing: model-owner/);
+      await approve('alice');
+      const passing = await go();
+      expect(passing.conclusion).toBe('success');
+      expect(passing.exitCode).not.toBe(1);
+      expect(passing.summary).toMatch(/GitHub API: \d+ calls/);
+      expect(checkRuns()).toEqual([
+        expect.objectContaining({ name: 'tollgate/signoff', conclusion: 'success' }),
+      ]);
+    } finally {
+      process.env = saved;
+      process.exitCode = 0;
+      vi.restoreAllMocks();
+    }
   });
 });
