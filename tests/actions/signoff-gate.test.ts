@@ -148,6 +148,8 @@ describe('the sign-off gate on a promotion', () => {
       ['model-owner (fraud-detector)', 'alice'],
     ]);
     expect(client.calls()).toBeLessThanOrEqual(5);
+    // Only the team-only role costs a lookup: rita and alice are listed by name.
+    expect(gh.double.count('GET', '/orgs/{org}/teams/{team_slug}/memberships/{username}')).toBe(1);
     expect(checkRuns()).toHaveLength(1);
     expect(checkRuns()[0]).toMatchObject({ name: 'tollgate/signoff', headSha: head, conclusion: 'success' });
     expect(checkRuns()[0]!.summary).toContain('fraud-detector: production v4 → v5');
@@ -238,6 +240,36 @@ describe('the sign-off gate on a promotion', () => {
     expect(byRole.compliance!.satisfiedBy).toBeUndefined();
     expect(byRole.compliance!.reason).toMatch(/paul: invitation to acme\/compliance is still pending/);
     expect(byRole['model-owner (fraud-detector)']!.satisfiedBy?.login).toBe('alice');
+  });
+  it('needs only the owner to move production back to a version that held it, and full sign-off otherwise', async () => {
+    // On main, production went v3 -> v4 through the gate; v2 never held production.
+    await gh.state.commit(FULL, 'main', { [STAGES]: stages('v3') }, 'Promote v3');
+    await gh.state.commit(FULL, 'main', { [STAGES]: stages('v4') }, 'Promote v4');
+    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    await gh.state.commit(FULL, 'rollback', { [STAGES]: stages('v3') }, 'Roll back to v3', 'tollgate-bot');
+    gh.state.openPull(FULL, { head: 'rollback', user: 'tollgate-bot' });
+    await gh.state.addReview(FULL, 1, { user: 'alice', state: 'APPROVED' });
+    const rolledBack = await gate({ event: ['pull_request_target', { number: 1 }] });
+    expect(rolledBack.result.conclusion).toBe('success');
+    expect(rolledBack.result.summary).toContain('production v4 → v3 (rollback)');
+
+    // Calling a move to v2 a rollback does not make it one.
+    await gh.state.commit(
+      FULL,
+      'fake-rollback',
+      { [STAGES]: stages('v2') },
+      'Roll back to v2',
+      'tollgate-bot',
+    );
+    gh.state.openPull(FULL, { head: 'fake-rollback', user: 'tollgate-bot' });
+    await gh.state.addReview(FULL, 2, { user: 'alice', state: 'APPROVED' });
+    const fake = await gate({ event: ['pull_request_target', { number: 2 }] });
+    expect(fake.result.conclusion).toBe('failure');
+    expect(fake.result.pullRequests[0]!.verdict.requirements.map((r) => r.role)).toEqual([
+      'risk',
+      'compliance',
+      'model-owner (fraud-detector)',
+    ]);
   });
 });
 
