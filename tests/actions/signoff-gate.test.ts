@@ -271,6 +271,22 @@ describe('the sign-off gate on a promotion', () => {
       'model-owner (fraud-detector)',
     ]);
   });
+  it('with allow_stale_approvals, keeps approvals across pushes that leave the registry alone, and only those', async () => {
+    const policy = registryFiles['registry/policy.yaml']!.replace(
+      'signoff:\n',
+      'signoff:\n  allow_stale_approvals: true\n',
+    );
+    await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Allow stale approvals');
+    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    await gh.state.commit(FULL, BRANCH, { 'notes/promotion.md': 'why v5\n' }, 'Notes', 'tollgate-bot');
+    expect((await gate()).result.conclusion).toBe('success');
+    await gh.state.commit(FULL, BRANCH, { [STAGES]: stages('v3') }, 'Sneak v3 in', 'tollgate-bot');
+    const sneaked = await gate();
+    expect(sneaked.result.conclusion).toBe('failure');
+    expect(sneaked.result.summary).toMatch(/the registry changed since/);
+  });
 });
 
 describe('failing closed', () => {
@@ -316,6 +332,20 @@ describe('failing closed', () => {
     const { result } = await gate();
     expect(result.conclusion).toBe('failure');
     expect(checkRuns()[0]!.summary).toMatch(/fetch-depth: 0/);
+  });
+
+  it('fails closed when the base policy itself is invalid', async () => {
+    await gh.state.commit(
+      FULL,
+      'main',
+      { 'registry/policy.yaml': 'apiVersion: tollgate/v1\nkind: Policy\nroles: 7\n' },
+      'Break',
+    );
+    await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    expect(checkRuns()[0]!.summary).toMatch(/policy\.yaml .* is invalid/);
   });
 
   it('a re-run updates the same check run', async () => {
