@@ -10,6 +10,8 @@ export interface ReviewContextReview {
   state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
   commitSha: string | undefined;
   submittedAt: string | undefined;
+  /** GitHub's `authorCanPushToRepository`: write access or more. Saves one permission call per reviewer. */
+  authorCanPush: boolean | undefined;
 }
 
 export interface ReviewContextCommit {
@@ -38,7 +40,7 @@ export interface ReviewContext {
 const PAGE = 100;
 
 const REVIEW_FIELDS = `totalCount pageInfo { hasNextPage endCursor }
-  nodes { databaseId state submittedAt commit { oid } author { login __typename } }`;
+  nodes { databaseId state submittedAt authorCanPushToRepository commit { oid } author { login __typename } }`;
 const COMMIT_FIELDS = `totalCount pageInfo { hasNextPage endCursor }
   nodes { commit { oid author { name email user { login } } committer { user { login } } } }`;
 
@@ -78,6 +80,7 @@ interface ReviewNode {
   databaseId: number;
   state: ReviewContextReview['state'];
   submittedAt: string | null;
+  authorCanPushToRepository?: boolean | null;
   commit: { oid: string } | null;
   author: Actor | null;
 }
@@ -187,6 +190,7 @@ export async function fetchReviewContext(
       state: review.state,
       commitSha: review.commit?.oid,
       submittedAt: review.submittedAt ?? undefined,
+      authorCanPush: review.authorCanPushToRepository ?? undefined,
     })),
   };
 }

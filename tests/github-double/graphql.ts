@@ -56,6 +56,9 @@ export async function answerGraphql(
       databaseId: review.id,
       state: review.state,
       submittedAt: review.submittedAt,
+      authorCanPushToRepository: ['write', 'maintain', 'admin'].includes(
+        repo.collaborators.get(review.user) ?? 'none',
+      ),
       commit: { oid: review.commitId },
       author: actor(review.user),
     }));

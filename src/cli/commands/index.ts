@@ -3,6 +3,7 @@ import type { Command } from '../context.ts';
 import { auditCommand } from './audit.ts';
 import { diffCommand } from './diff.ts';
 import { evidenceCommand } from './evidence.ts';
+import { gateCommand } from './gate.ts';
 import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
 import { initCommand } from './init.ts';
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   initCommand,
   validateCommand,
   diffCommand,
+  gateCommand,
   train,
   promoteCommand,
   incidentCommand,

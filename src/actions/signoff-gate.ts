@@ -1,0 +1,513 @@
+// The sign-off gate action: find the pull request (or merge group), read the facts git holds (policy from the
+// base, the semantic diff, Requested-By trailers) and the few GitHub facts that can change the verdict, evaluate,
+// and post one check run with a stable name. Any error posts a failing check: the gate never passes on partial data.
+import { pathToFileURL } from 'node:url';
+import * as core from '@actions/core';
+import { describeError, TollgateError } from '../errors.ts';
+import { collectGateFacts, type GateFacts } from '../gate/collect.ts';
+import { evaluateGate, rolesToResolve } from '../gate/evaluate.ts';
+import { renderVerdictMarkdown } from '../gate/render.ts';
+import type { GateInput, GateVerdict, MembershipState, Permission, Review } from '../gate/types.ts';
+import { assertFullHistory } from '../git/history.ts';
+import { runGit } from '../git/run.ts';
+import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../github/access.ts';
+import { upsertCheckRun } from '../github/checks.ts';
+import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../github/client.ts';
+import { findOpenPullRequest } from '../github/pulls.ts';
+import { fetchReviewContext, type ReviewContext } from '../github/review-context.ts';
+import { deepEqual } from '../registry/diff.ts';
+import type { RegistryChange } from '../registry/types.ts';
+import { readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
+
+export const DEFAULT_CHECK_NAME = 'tollgate/signoff';
+
+export interface SignoffGateInputs {
+  /** The check run's name: the one the ruleset requires. */
+  checkName: string;
+  /** Repository-relative registry folder. */
+  registry: string;
+}
+
+export interface SignoffGateDeps {
+  client: GitHubClient;
+  now: Date;
+  /** The checkout (full history of the base); defaults to the workspace. */
+  repoRoot?: string;
+}
+
+/** What the event asks the gate to judge. */
+export type GateTarget =
+  | {
+      kind: 'pull-request';
+      number?: number;
+      /** The head the event saw; the gate judges the pull request's current head. */
+      headSha?: string;
+      /** For workflow_run events without pull_requests (forks): find the pull request by branch. */
+      headBranch?: string;
+      headOwner?: string;
+    }
+  | { kind: 'merge-group'; headSha: string; baseSha: string; headRef: string };
+
+export interface PullRequestVerdict {
+  number: number;
+  headSha: string;
+  verdict: GateVerdict;
+}
+
+export interface SignoffGateResult {
+  conclusion: 'success' | 'failure';
+  title: string;
+  /** The check run's summary (Markdown). */
+  summary: string;
+  /** The commit the check run was posted on, when known. */
+  headSha?: string;
+  pullRequests: PullRequestVerdict[];
+  checkRunId?: number;
+  /** Set when the gate failed closed on an error (the check says so; the job must fail). */
+  error?: string;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+const MAX_SUMMARY = 60_000;
+/** Above this many logins to check in one team, one listing is cheaper than a call per login. */
+const LIST_TEAM_ABOVE = 3;
+
+type Payload = Record<string, unknown>;
+const obj = (value: unknown): Payload | undefined =>
+  value && typeof value === 'object' ? (value as Payload) : undefined;
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** The pull request or merge group an event is about (pure). */
+export function gateTargetOf(eventName: string, event: Payload): GateTarget {
+  if (eventName === 'pull_request_target' || eventName === 'pull_request') {
+    const pull = obj(event.pull_request);
+    const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
+    if (!Number.isInteger(number) || number <= 0)
+      throw new TollgateError(`the ${eventName} event carries no pull request number`);
+    return { kind: 'pull-request', number, headSha: str(obj(pull?.head)?.sha) };
+  }
+  if (eventName === 'workflow_run') {
+    const workflowRun = obj(event.workflow_run);
+    if (!workflowRun) throw new TollgateError('the workflow_run event carries no workflow_run');
+    const pulls = Array.isArray(workflowRun.pull_requests) ? workflowRun.pull_requests : [];
+    const number = obj(pulls[0])?.number;
+    const headSha = str(workflowRun.head_sha);
+    if (typeof number === 'number') return { kind: 'pull-request', number, headSha };
+    // Pull requests from forks are not listed on the run; the branch (and its owner) find them.
+    const headBranch = str(workflowRun.head_branch);
+    const headOwner = str(obj(obj(workflowRun.head_repository)?.owner)?.login);
+    if (!headBranch)
+      throw new TollgateError('the workflow_run event names no pull request and no head branch', {
+        fix: 'trigger the gate from tollgate-review-relay.yml (pull_request_review), see docs/gate.md',
+      });
+    return { kind: 'pull-request', headSha, headBranch, headOwner };
+  }
+  if (eventName === 'merge_group') {
+    const group = obj(event.merge_group);
+    const headSha = str(group?.head_sha);
+    const baseSha = str(group?.base_sha);
+    const headRef = str(group?.head_ref) ?? '';
+    if (!headSha || !baseSha) throw new TollgateError('the merge_group event carries no head_sha/base_sha');
+    return { kind: 'merge-group', headSha, baseSha, headRef };
+  }
+  throw new TollgateError(`the sign-off gate does not run on ${eventName || 'this'} events`, {
+    fix: 'trigger it on pull_request_target, workflow_run (from tollgate-review-relay) and merge_group; see templates/workflows/tollgate-signoff-gate.yml',
+  });
+}
+
+/**
+ * Pull requests a merge group contains: its head ref (`gh-readonly-queue/<base>/pr-<N>-<sha>`) names the last,
+ * and merge or squash commit subjects (`Merge pull request #N from ...`, `Title (#N)`) name each (pure).
+ */
+export function pullNumbersInMergeGroup(headRef: string, subjects: string[]): number[] {
+  const numbers = new Set<number>();
+  const fromRef = /\/pr-(\d+)-[0-9a-f]+$/.exec(headRef)?.[1];
+  if (fromRef) numbers.add(Number(fromRef));
+  for (const subject of subjects) {
+    const n =
+      /^Merge pull request #(\d+) from /.exec(subject)?.[1] ?? /\(#(\d+)\)$/.exec(subject.trim())?.[1];
+    if (n) numbers.add(Number(n));
+  }
+  return [...numbers].sort((a, b) => a - b);
+}
+
+/** Submitted reviews as the gate reads them: PENDING drafts and reviews without an author or commit dropped. */
+export function reviewsOf(context: ReviewContext): Review[] {
+  return context.reviews.flatMap((review): Review[] => {
+    if (review.state === 'PENDING' || !review.author || !review.commitSha || !review.submittedAt) return [];
+    return [
+      {
+        login: review.author,
+        state: review.state,
+        commitId: review.commitSha,
+        submittedAt: review.submittedAt,
+        ...(review.authorIsBot ? { isBot: true } : {}),
+      },
+    ];
+  });
+}
+
+async function hasCommit(repoRoot: string, sha: string): Promise<boolean> {
+  const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
+  return result.code === 0;
+}
+
+/** Fetches commits into the checkout as data (never checked out); a fork's head comes from refs/pull/N/head. */
+export async function fetchCommits(repoRoot: string, shas: string[], pullNumber?: number): Promise<void> {
+  for (const sha of shas) {
+    if (!SHA.test(sha)) throw new TollgateError(`"${sha}" is not a commit sha`);
+    if (await hasCommit(repoRoot, sha)) continue;
+    await runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
+    if (!(await hasCommit(repoRoot, sha)) && pullNumber !== undefined)
+      await runGit(
+        repoRoot,
+        [
+          'fetch',
+          '--no-tags',
+          '--quiet',
+          'origin',
+          `+refs/pull/${pullNumber}/head:refs/tollgate/pull/${pullNumber}`,
+        ],
+        { okCodes: [1, 128] },
+      );
+    if (!(await hasCommit(repoRoot, sha)))
+      throw new TollgateError(`cannot fetch commit ${sha} from origin`, {
+        fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
+      });
+  }
+}
+
+const lower = (login: string) => login.toLowerCase();
+
+/**
+ * Evaluates, asking GitHub about team memberships only while a role is still unfilled, one (team, login) at a
+ * time, approvers not already signing another role first. More memberships can only fill more roles, so a
+ * success with some pairs unasked is a success with all of them; a failure asks every pair that could matter.
+ * A team with many pairs left is listed once instead.
+ */
+async function evaluateAsking(
+  client: GitHubClient,
+  repo: RepoRef,
+  input: Omit<GateInput, 'memberships' | 'permissions'>,
+  context: ReviewContext,
+): Promise<GateVerdict> {
+  const lookups = rolesToResolve(input);
+  const pairs = lookups.memberships;
+  // Write access comes free with the reviews (authorCanPushToRepository); the exact level is asked only for an
+  // approver without it who holds an unfilled role, so the summary can say what they have.
+  const permissions: Record<string, Permission> = {};
+  const toAsk = new Set<string>();
+  for (const login of lookups.permissions) {
+    const canPush = context.reviews.some(
+      (r) => r.author && lower(r.author) === lower(login) && r.authorCanPush,
+    );
+    if (canPush) permissions[login] = 'write';
+    else toAsk.add(login);
+  }
+  const memberships: GateInput['memberships'] = {};
+  const asked = new Set<string>();
+  const key = (p: { team: string; login: string }) => `${lower(p.team)} ${lower(p.login)}`;
+  const record = (team: string, login: string, state: MembershipState) => {
+    (memberships[team] ??= {})[login] = state;
+    asked.add(key({ team, login }));
+  };
+  for (;;) {
+    const verdict = evaluateGate({ ...input, memberships, permissions });
+    if (verdict.conclusion === 'success' || verdict.blocking.length > 0) return verdict;
+    const assigned = new Set(
+      verdict.requirements.flatMap((r) => (r.satisfiedBy ? [lower(r.satisfiedBy.login)] : [])),
+    );
+    const unfilledTeams = new Set(
+      verdict.requirements
+        .filter((r) => !r.satisfiedBy)
+        .flatMap((r) => r.candidates.filter((c) => c.includes('/')).map((c) => lower(c.replace(/^@/, '')))),
+    );
+    const holdsUnfilled = (login: string) =>
+      verdict.requirements.some(
+        (r) =>
+          !r.satisfiedBy &&
+          r.candidates.some(
+            (c) =>
+              lower(c) === `@${lower(login)}` ||
+              memberships[Object.keys(memberships).find((t) => `@${lower(t)}` === lower(c)) ?? '']?.[
+                login
+              ] === 'active',
+          ),
+      );
+    const permissionFor = [...toAsk].find(holdsUnfilled);
+    if (permissionFor !== undefined) {
+      toAsk.delete(permissionFor);
+      permissions[permissionFor] = await getCollaboratorPermission(client, repo, permissionFor);
+      continue;
+    }
+    const open = pairs
+      .filter((p) => unfilledTeams.has(lower(p.team)) && !asked.has(key(p)))
+      .sort((a, b) => Number(assigned.has(lower(a.login))) - Number(assigned.has(lower(b.login))));
+    const next = open[0];
+    if (!next) return verdict;
+    const team = teamRef(next.team);
+    const sameTeam = open.filter((p) => lower(p.team) === lower(next.team));
+    if (sameTeam.length > LIST_TEAM_ABOVE) {
+      const members = new Set((await listTeamMembers(client, team)).map(lower));
+      for (const p of sameTeam) record(p.team, p.login, members.has(lower(p.login)) ? 'active' : 'none');
+    } else {
+      record(next.team, next.login, await getTeamMembership(client, team, next.login));
+    }
+  }
+}
+
+function teamRef(team: string): { org: string; team: string } {
+  const [org, slug, ...rest] = team.split('/');
+  if (!org || !slug || rest.length > 0)
+    throw new TollgateError(`team "${team}" in registry/policy.yaml is not org/team-slug`, {
+      file: 'policy.yaml',
+      fix: 'name teams as org/team-slug',
+    });
+  return { org, team: slug };
+}
+
+interface Judged extends PullRequestVerdict {
+  facts: GateFacts;
+}
+
+async function judgePullRequest(
+  number: number,
+  options: {
+    client: GitHubClient;
+    repo: RepoRef;
+    repoRoot: string;
+    registry: string;
+    defaultBranch?: string;
+  },
+  onHead: (sha: string) => void,
+  baseOverride?: string,
+): Promise<Judged> {
+  const { client, repo, repoRoot } = options;
+  const context = await fetchReviewContext(client, repo, number);
+  const headSha = context.headSha;
+  onHead(headSha);
+  const baseSha = baseOverride ?? context.baseSha;
+  if (!baseSha || !SHA.test(baseSha) || !SHA.test(headSha))
+    throw new TollgateError(`pull request #${number} has no base or head commit GitHub could name`);
+  await fetchCommits(repoRoot, [baseSha, headSha], number);
+  const reviews = reviewsOf(context);
+  const facts = await collectGateFacts(repoRoot, {
+    baseSha,
+    headSha,
+    registryPrefix: options.registry,
+    reviewedCommits: reviews.map((r) => r.commitId),
+  });
+  const commitAuthors = [
+    ...new Set([
+      ...context.commits.flatMap((c) => [c.author, c.committer].filter((l): l is string => !!l)),
+      ...facts.commitAuthorLogins,
+    ]),
+  ].sort();
+  const input: Omit<GateInput, 'memberships' | 'permissions'> = {
+    policy: facts.policy,
+    ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+    changes: facts.changes,
+    models: facts.models,
+    pullRequest: {
+      number,
+      author: context.author ?? '',
+      headSha,
+      baseRef: context.baseRef,
+      requestedBy: facts.requestedBy,
+      commitAuthors,
+    },
+    reviews,
+    registryUnchangedSince: facts.registryUnchangedSince,
+    stageHistory: facts.stageHistory,
+  };
+  return { number, headSha, verdict: await evaluateAsking(client, repo, input, context), facts };
+}
+
+async function resolvePullNumber(
+  target: Extract<GateTarget, { kind: 'pull-request' }>,
+  client: GitHubClient,
+  repo: RepoRef,
+): Promise<number> {
+  if (target.number !== undefined) return target.number;
+  const owner = target.headOwner ?? repo.owner;
+  const pull = await findOpenPullRequest(client, repo, `${owner}:${target.headBranch ?? ''}`);
+  if (!pull)
+    throw new TollgateError(`no open pull request from ${owner}:${target.headBranch ?? '?'}`, {
+      fix: 'the review may belong to a closed pull request; nothing to judge',
+    });
+  return pull.number;
+}
+
+/** Changes in the merge group that no contained pull request's own diff explains. */
+export function unexplainedChanges(group: RegistryChange[], pulls: RegistryChange[][]): RegistryChange[] {
+  return group.filter((change) => !pulls.some((changes) => changes.some((c) => deepEqual(c, change))));
+}
+
+function footnote(client: GitHubClient): string {
+  return `<sub>${describeCalls(client)} to decide; posting this check run adds 2.</sub>`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 20)}\n\n…(truncated)`;
+}
+
+export async function runSignoffGate(
+  inputs: SignoffGateInputs,
+  env: ActionEnvironment,
+  deps: SignoffGateDeps,
+): Promise<SignoffGateResult> {
+  const { client } = deps;
+  const repo: RepoRef = { owner: env.owner, repo: env.repo };
+  const repoRoot = deps.repoRoot ?? env.workspace;
+  const checkName = inputs.checkName || DEFAULT_CHECK_NAME;
+  const defaultBranch = str(obj(env.event.repository)?.default_branch);
+  const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
+  let headSha: string | undefined;
+  let result: SignoffGateResult;
+  try {
+    const target = gateTargetOf(env.eventName, env.event);
+    headSha = target.headSha;
+    // Before any fetch: a shallow checkout would give a wrong diff and wrong history, so it fails here.
+    await assertFullHistory(repoRoot);
+    if (target.kind === 'pull-request') {
+      const number = await resolvePullNumber(target, client, repo);
+      const judged = await judgePullRequest(number, options, (sha) => (headSha = sha));
+      result = {
+        conclusion: judged.verdict.conclusion,
+        title: judged.verdict.title,
+        summary: `${renderVerdictMarkdown(judged.verdict)}\n${footnote(client)}\n`,
+        headSha: judged.headSha,
+        pullRequests: [{ number, headSha: judged.headSha, verdict: judged.verdict }],
+      };
+    } else {
+      result = await judgeMergeGroup(target, options);
+    }
+  } catch (error) {
+    const message = describeError(error);
+    result = {
+      conclusion: 'failure',
+      title: `Failed closed: ${message.split('\n')[0]!.slice(0, 150)}`,
+      summary: [
+        '### ❌ The sign-off gate could not decide, so it fails closed',
+        '',
+        'No sign-off counts until this is fixed; then re-run this job.',
+        '',
+        '```',
+        message,
+        '```',
+        '',
+        footnote(client),
+        '',
+      ].join('\n'),
+      ...(headSha ? { headSha } : {}),
+      pullRequests: [],
+      error: message,
+    };
+  }
+  if (!result.headSha || !SHA.test(result.headSha)) return result;
+  try {
+    const posted = await upsertCheckRun(client, repo, {
+      name: checkName,
+      headSha: result.headSha,
+      conclusion: result.conclusion,
+      title: clip(result.title, 200),
+      summary: clip(result.summary, MAX_SUMMARY),
+      ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
+    });
+    result.checkRunId = posted.id;
+  } catch (error) {
+    // The verdict could not be posted: the job fails, and a check this run did not post can only be absent or older.
+    const message = `could not post the ${checkName} check run: ${describeError(error)}`;
+    result.conclusion = 'failure';
+    result.error = result.error ? `${result.error}\n${message}` : message;
+  }
+  return result;
+}
+
+async function judgeMergeGroup(
+  target: Extract<GateTarget, { kind: 'merge-group' }>,
+  options: {
+    client: GitHubClient;
+    repo: RepoRef;
+    repoRoot: string;
+    registry: string;
+    defaultBranch?: string;
+  },
+): Promise<SignoffGateResult> {
+  const { repoRoot, client } = options;
+  await fetchCommits(repoRoot, [target.baseSha, target.headSha]);
+  const subjects = (
+    await runGit(repoRoot, ['log', '--format=%s', `${target.baseSha}..${target.headSha}`, '--'])
+  ).stdout
+    .split('\n')
+    .filter((s) => s !== '');
+  const numbers = pullNumbersInMergeGroup(target.headRef, subjects);
+  if (numbers.length === 0)
+    throw new TollgateError(`merge group ${target.headRef || target.headSha} names no pull request`, {
+      fix: 'use the merge queue with the merge or squash method, so each pull request number is in a commit subject',
+    });
+  const judged: Judged[] = [];
+  for (const number of numbers)
+    judged.push(await judgePullRequest(number, options, () => {}, target.baseSha));
+  const group = await collectGateFacts(repoRoot, {
+    baseSha: target.baseSha,
+    headSha: target.headSha,
+    registryPrefix: options.registry,
+  });
+  const unexplained = unexplainedChanges(
+    group.changes,
+    judged.map((j) => j.facts.changes),
+  );
+  const failed = judged.filter((j) => j.verdict.conclusion !== 'success');
+  const conclusion = failed.length === 0 && unexplained.length === 0 ? 'success' : 'failure';
+  const title =
+    conclusion === 'success'
+      ? `All ${judged.length} pull request(s) in the merge group signed off`
+      : unexplained.length > 0
+        ? 'Blocked: the merge group changes what no pull request in it changes'
+        : `Pull request(s) ${failed.map((j) => `#${j.number}`).join(', ')} lack sign-off`;
+  const sections = [`### ${conclusion === 'success' ? '✅' : '❌'} ${title}`, ''];
+  if (unexplained.length > 0) {
+    sections.push('**Changes no pull request in the group explains:**', '');
+    for (const change of unexplained) sections.push(`- \`${JSON.stringify(change)}\``);
+    sections.push('');
+  }
+  for (const j of judged)
+    sections.push(
+      `#### Pull request #${j.number} (\`${j.headSha.slice(0, 7)}\`)`,
+      '',
+      renderVerdictMarkdown(j.verdict),
+    );
+  sections.push(footnote(client), '');
+  return {
+    conclusion,
+    title,
+    summary: sections.join('\n'),
+    headSha: target.headSha,
+    pullRequests: judged.map(({ number, headSha, verdict }) => ({ number, headSha, verdict })),
+  };
+}
+
+export async function run(): Promise<void> {
+  await runAction('Tollgate sign-off gate', async (actionRun) => {
+    const env = readActionEnvironment(process.env);
+    const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
+    const result = await runSignoffGate(
+      {
+        checkName: core.getInput('check-name') || DEFAULT_CHECK_NAME,
+        registry: core.getInput('registry') || 'registry',
+      },
+      env,
+      { client, now: new Date() },
+    );
+    actionRun.footnotes.push(describeCalls(client));
+    core.setOutput('conclusion', result.conclusion);
+    core.summary.addRaw(result.summary);
+    if (result.error) throw new TollgateError(`the sign-off gate failed closed: ${result.error}`);
+    // A failing verdict fails the job too, so a ruleset that requires the job instead of the check still blocks.
+    if (result.conclusion !== 'success') core.setFailed(`sign-off gate: ${result.title}`);
+  });
+}
+
+// Run when this file is the action's entry (the bundle); tests import the functions above.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await run();

@@ -1,0 +1,243 @@
+// The git side of the sign-off gate, shared by the action and `tollgate gate simulate`: everything the verdict
+// needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
+// only ever read as data (trees and blobs), never checked out.
+import { TollgateError } from '../errors.ts';
+import { assertFullHistory, commitsTouching, mergeBase } from '../git/history.ts';
+import { gitTreeReader } from '../git/reader.ts';
+import { runGit } from '../git/run.ts';
+import { readStageSnapshots, stageHistory, stagesNamed } from '../evidence/history-at.ts';
+import { effectivePolicy, type EffectivePolicy } from '../policy/effective.ts';
+import { registryDiffBetweenRefs } from '../registry/diff.ts';
+import { isSafeName } from '../registry/names.ts';
+import { parseRegistryFile } from '../registry/parse.ts';
+import { POLICY_PATH } from '../registry/paths.ts';
+import type { Model, Policy, RegistryChange, RegistryReader } from '../registry/types.ts';
+import type { GateModel } from './types.ts';
+
+export interface GateFactsOptions {
+  /** The commit the pull request would merge into (the base branch's tip): policy, owners and history. */
+  baseSha: string;
+  headSha: string;
+  /** Repository-relative registry folder; `registry` by default. */
+  registryPrefix?: string;
+  /** Commits that reviews were submitted on; checked for an unchanged registry alongside the head's own. */
+  reviewedCommits?: string[];
+}
+
+export interface GateCommit {
+  sha: string;
+  authorName: string;
+  authorEmail: string;
+}
+
+export interface GateFacts {
+  baseSha: string;
+  headSha: string;
+  /** Where the head forked from the base: the diff is mergeBase..head, what the pull request itself changes. */
+  mergeBase: string;
+  /** The base commit's policy, with defaults. Never the head's. */
+  policy: EffectivePolicy;
+  changes: RegistryChange[];
+  models: Record<string, GateModel>;
+  /** Logins from `Requested-By:` trailers on the pull request's commits. */
+  requestedBy: string[];
+  commits: GateCommit[];
+  /** Logins that commit author emails name (GitHub noreply addresses). */
+  commitAuthorLogins: string[];
+  stageHistory: Record<string, Record<string, string[]>>;
+  /** Commits whose registry tree equals the head's (the head included). */
+  registryUnchangedSince: Set<string>;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+export function normalizeRegistryPrefix(prefix = 'registry'): string {
+  return prefix.replace(/^\.?\/+|\/+$/g, '');
+}
+
+/** The login a GitHub noreply address names: `123+login@users.noreply.github.com` or `login@users.noreply...`. */
+export function loginFromEmail(email: string): string | undefined {
+  const m = /^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$/i.exec(email.trim());
+  return m && LOGIN.test(m[1]!) ? m[1] : undefined;
+}
+
+async function assertCommit(repoRoot: string, sha: string, what: string): Promise<void> {
+  const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
+  if (result.code !== 0)
+    throw new TollgateError(`the ${what} commit ${sha} is not in this clone`, {
+      fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
+    });
+}
+
+/** The base's policy.yaml; a broken one fails the gate rather than falling back to defaults. */
+async function basePolicy(base: RegistryReader, baseSha: string): Promise<EffectivePolicy> {
+  const bytes = await base.read(POLICY_PATH);
+  if (bytes === undefined) return effectivePolicy(undefined);
+  const parsed = parseRegistryFile(POLICY_PATH, bytes);
+  const errors = parsed.problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0 || parsed.document?.kind !== 'Policy') {
+    const first = errors[0];
+    throw new TollgateError(
+      `the base commit's ${POLICY_PATH} (${baseSha.slice(0, 7)}) is invalid${first ? `: ${first.message}` : ''}; the gate cannot judge against it`,
+      {
+        file: POLICY_PATH,
+        ...(first?.line ? { line: first.line } : {}),
+        fix: 'repair registry/policy.yaml on the base branch (a repository admin may need to merge the fix)',
+      },
+    );
+  }
+  return effectivePolicy(parsed.document as Policy);
+}
+
+async function ownersIn(reader: RegistryReader, model: string): Promise<Model['owners'] | undefined> {
+  const path = `models/${model}/model.yaml`;
+  const bytes = await reader.read(path);
+  if (bytes === undefined) return undefined;
+  const parsed = parseRegistryFile(path, bytes);
+  if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== 'Model')
+    return undefined;
+  return (parsed.document as Model).owners;
+}
+
+/** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
+async function modelsOf(
+  changes: RegistryChange[],
+  base: RegistryReader,
+  head: RegistryReader,
+): Promise<Record<string, GateModel>> {
+  const names = [
+    ...new Set(changes.flatMap((c) => ('model' in c && isSafeName(c.model) ? [c.model] : []))),
+  ].sort();
+  const models: Record<string, GateModel> = {};
+  for (const name of names) {
+    const fromBase = await ownersIn(base, name);
+    if (fromBase) {
+      models[name] = { owners: fromBase };
+      continue;
+    }
+    const onBase = (await base.list(`models/${name}`)).length > 0;
+    const fromHead = onBase ? undefined : await ownersIn(head, name);
+    if (fromHead) models[name] = { owners: fromHead, new: true };
+  }
+  return models;
+}
+
+/** model -> stage -> every version that held the stage on the base's first-parent history. */
+async function stageHistoryOf(
+  repoRoot: string,
+  changes: RegistryChange[],
+  baseSha: string,
+  prefix: string,
+): Promise<Record<string, Record<string, string[]>>> {
+  const models = [
+    ...new Set(changes.flatMap((c) => (c.kind === 'stage-changed' && isSafeName(c.model) ? [c.model] : []))),
+  ].sort();
+  const history: Record<string, Record<string, string[]>> = {};
+  for (const model of models) {
+    const snapshots = await readStageSnapshots(repoRoot, model, {
+      ref: baseSha,
+      registryPrefix: prefix === '' ? '' : `${prefix}/`,
+    });
+    const stages: Record<string, string[]> = {};
+    for (const stage of stagesNamed(snapshots))
+      stages[stage] = [...new Set(stageHistory(snapshots, model, stage).map((t) => t.version))];
+    history[model] = stages;
+  }
+  return history;
+}
+
+/** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
+export async function commitsWithRegistryOf(
+  repoRoot: string,
+  headSha: string,
+  shas: string[],
+  prefix: string,
+): Promise<Set<string>> {
+  const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
+  const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+  const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
+  const lines = out.stdout.split('\n');
+  // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
+  const treeOf = (i: number) => {
+    const line = lines[i] ?? '';
+    return line === '' || line.endsWith(' missing') ? undefined : line.split(' ')[0];
+  };
+  const head = treeOf(0);
+  const same = new Set<string>([headSha]);
+  candidates.forEach((sha, i) => {
+    if (head !== undefined && treeOf(i + 1) === head) same.add(sha);
+  });
+  return same;
+}
+
+export async function collectGateFacts(repoRoot: string, options: GateFactsOptions): Promise<GateFacts> {
+  const { baseSha, headSha } = options;
+  for (const [what, sha] of [
+    ['base', baseSha],
+    ['head', headSha],
+  ] as const) {
+    if (!SHA.test(sha))
+      throw new TollgateError(`the ${what} must be a full commit sha, not "${sha}"`, {
+        fix: 'resolve the ref first (`git rev-parse`)',
+      });
+  }
+  await assertFullHistory(repoRoot);
+  await assertCommit(repoRoot, baseSha, 'base');
+  await assertCommit(repoRoot, headSha, 'head');
+  const prefix = normalizeRegistryPrefix(options.registryPrefix);
+  const forkPoint = await mergeBase(repoRoot, baseSha, headSha);
+  if (forkPoint === undefined)
+    throw new TollgateError(
+      `the head ${headSha.slice(0, 7)} shares no history with the base ${baseSha.slice(0, 7)}`,
+      {
+        fix: 'open the pull request from a branch of the default branch',
+      },
+    );
+
+  const base = gitTreeReader(repoRoot, baseSha, prefix);
+  const head = gitTreeReader(repoRoot, headSha, prefix);
+  try {
+    const policy = await basePolicy(base, baseSha);
+    const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
+    const models = await modelsOf(changes, base, head);
+    const commits =
+      forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
+    const requestedBy = [
+      ...new Set(
+        commits.flatMap((c) =>
+          Object.entries(c.trailers)
+            .filter(([key]) => key.toLowerCase() === 'requested-by')
+            .flatMap(([, values]) => values.map((v) => v.trim().replace(/^@/, '')))
+            .filter((v) => v !== ''),
+        ),
+      ),
+    ].sort();
+    const commitAuthorLogins = [
+      ...new Set(commits.flatMap((c) => loginFromEmail(c.authorEmail) ?? [])),
+    ].sort();
+    const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+    const registryUnchangedSince = await commitsWithRegistryOf(
+      repoRoot,
+      headSha,
+      [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])],
+      prefix,
+    );
+    return {
+      baseSha,
+      headSha,
+      mergeBase: forkPoint,
+      policy,
+      changes,
+      models,
+      requestedBy,
+      commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
+      commitAuthorLogins,
+      stageHistory: stages,
+      registryUnchangedSince,
+    };
+  } finally {
+    base.close();
+    head.close();
+  }
+}

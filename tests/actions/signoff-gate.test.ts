@@ -1,0 +1,496 @@
+// The sign-off gate action against the GitHub double with real git history, written as an attacker would try it:
+// every way to get a promotion past the gate without the sign-offs the base policy asks for must fail.
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  run,
+  gateTargetOf,
+  pullNumbersInMergeGroup,
+  runSignoffGate,
+  type SignoffGateResult,
+} from '../../src/actions/signoff-gate.ts';
+import type { ActionEnvironment } from '../../src/actions/runtime.ts';
+import { git } from '../../src/git/run.ts';
+import type { GitHubClient } from '../../src/github/client.ts';
+import { GRAPHQL_TEMPLATE } from '../github-double/double.ts';
+import { ISOLATED_GIT_ENV, mergeCommit } from '../github-double/git-store.ts';
+import { useGitHubDouble } from '../github-double/harness.ts';
+
+const gh = useGitHubDouble();
+const FULL = 'acme/models';
+const BRANCH = 'tollgate/promote/fraud-detector/production';
+const STAGES = 'registry/models/fraud-detector/stages.yaml';
+let work: string;
+let checkout: string;
+let registryFiles: Record<string, string>;
+
+async function readTree(dir: string, root = dir): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) Object.assign(out, await readTree(full, root));
+    else out[relative(root, full)] = await readFile(full, 'utf8');
+  }
+  return out;
+}
+
+const stages = (production: string, staging = 'v5') =>
+  [
+    'apiVersion: tollgate/v1',
+    'kind: Stages',
+    'model: fraud-detector',
+    'stages:',
+    '  staging:',
+    `    version: ${staging}`,
+    '  production:',
+    `    version: ${production}`,
+    '',
+  ].join('\n');
+
+beforeEach(async () => {
+  registryFiles ??= Object.fromEntries(
+    Object.entries(await readTree(join(import.meta.dirname, '..', '..', 'registry'))).map(([path, text]) => [
+      `registry/${path}`,
+      text,
+    ]),
+  );
+  work = await mkdtemp(join(tmpdir(), 'tollgate-gate-'));
+  const repo = await gh.state.createRepo(FULL, { files: registryFiles });
+  // risk: rita-risk by name, or acme/model-risk; compliance: acme/compliance; fraud-detector owners: alice or acme/fraud-ml.
+  gh.state.addTeam('acme', 'model-risk', { members: ['eve', 'helper'] });
+  gh.state.addTeam('acme', 'compliance', { members: ['carol'], pending: ['paul'] });
+  gh.state.addTeam('acme', 'fraud-ml', { members: ['bob'] });
+  gh.state.user('helper-app[bot]', 'Bot');
+  for (const login of [
+    'rita-risk',
+    'carol',
+    'alice',
+    'eve',
+    'paul',
+    'bob',
+    'paula-policy',
+    'helper-app[bot]',
+  ])
+    gh.state.setCollaborator(FULL, login, 'write');
+  checkout = join(work, 'checkout');
+  await git(work, ['clone', '--quiet', repo.gitDir, checkout], { env: ISOLATED_GIT_ENV });
+});
+afterEach(() => rm(work, { recursive: true, force: true }));
+
+/** A bot-opened promotion pull request asked for by eve (Requested-By), as `tollgate promote` makes it. */
+async function openPromotion(extra: Record<string, string | null> = {}, requester = 'eve'): Promise<string> {
+  const head = await gh.state.commit(
+    FULL,
+    BRANCH,
+    { [STAGES]: stages('v5'), ...extra },
+    `Promote fraud-detector v5 to production\n\nTollgate-Event: promote\nModel: fraud-detector\nRequested-By: ${requester}\n`,
+    'tollgate-bot',
+  );
+  gh.state.openPull(FULL, { head: BRANCH, user: 'tollgate-bot' });
+  return head;
+}
+
+async function approve(...logins: string[]): Promise<void> {
+  for (const user of logins) await gh.state.addReview(FULL, 1, { user, state: 'APPROVED' });
+}
+
+function environment(eventName: string, event: Record<string, unknown>): ActionEnvironment {
+  return {
+    owner: 'acme',
+    repo: 'models',
+    serverUrl: 'https://github.com',
+    apiUrl: gh.double.baseUrl,
+    workspace: checkout,
+    eventName,
+    event: { repository: { default_branch: 'main' }, ...event },
+    sha: '',
+    ref: '',
+    actor: 'someone',
+    runId: '7',
+    runAttempt: '1',
+    runUrl: 'https://github.com/acme/models/actions/runs/7',
+  };
+}
+
+async function gate(
+  options: { client?: GitHubClient; event?: [string, Record<string, unknown>] } = {},
+): Promise<{ result: SignoffGateResult; client: GitHubClient }> {
+  const client = options.client ?? gh.client();
+  const head = await gh.state.headSha(FULL, BRANCH);
+  const [name, event] = options.event ?? [
+    'pull_request_target',
+    { number: 1, pull_request: { number: 1, head: { sha: head } } },
+  ];
+  const result = await runSignoffGate(
+    { checkName: 'tollgate/signoff', registry: 'registry' },
+    environment(name, event),
+    { client, now: new Date('2026-11-25T12:00:00Z') },
+  );
+  return { result, client };
+}
+
+const checkRuns = () => gh.state.repo(FULL).checkRuns;
+
+describe('the sign-off gate on a promotion', () => {
+  it('passes an honest promotion with risk, compliance and the owner, in at most 5 calls among 100 reviews', async () => {
+    const head = await openPromotion();
+    for (let i = 0; i < 97; i++)
+      await gh.state.addReview(FULL, 1, { user: `watcher${i}`, state: 'COMMENTED' });
+    await approve('rita-risk', 'carol', 'alice');
+    const { result, client } = await gate();
+    expect(result.error).toBeUndefined();
+    expect(result.conclusion).toBe('success');
+    expect(result.pullRequests[0]!.verdict.requirements.map((r) => [r.role, r.satisfiedBy?.login])).toEqual([
+      ['risk', 'rita-risk'],
+      ['compliance', 'carol'],
+      ['model-owner (fraud-detector)', 'alice'],
+    ]);
+    expect(client.calls()).toBeLessThanOrEqual(5);
+    // Only the team-only role costs a lookup: rita and alice are listed by name.
+    expect(gh.double.count('GET', '/orgs/{org}/teams/{team_slug}/memberships/{username}')).toBe(1);
+    expect(checkRuns()).toHaveLength(1);
+    expect(checkRuns()[0]).toMatchObject({ name: 'tollgate/signoff', headSha: head, conclusion: 'success' });
+    expect(checkRuns()[0]!.summary).toContain('fraud-detector: production v4 → v5');
+    expect(checkRuns()[0]!.summary).toMatch(/GitHub API: \d calls to decide/);
+    // The checkout was only given the head as data: still on main, nothing changed.
+    expect(await git(checkout, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('main');
+    expect(await git(checkout, ['status', '--porcelain'])).toBe('');
+  });
+
+  it('fails when a push after the approvals moves the pointer again', async () => {
+    await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    await gh.state.commit(FULL, BRANCH, { [STAGES]: stages('v3') }, 'Actually v3', 'tollgate-bot');
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    expect(checkRuns()[0]!.conclusion).toBe('failure');
+    expect(checkRuns()[0]!.headSha).toBe(await gh.state.headSha(FULL, BRANCH));
+    expect(checkRuns()[0]!.summary).toMatch(/rita-risk: approved [0-9a-f]{7}, not the head/);
+  });
+
+  it('judges a pull request that loosens policy.yaml by the base policy, which needs the policy owner', async () => {
+    const policy = registryFiles['registry/policy.yaml']!;
+    const loosened = policy.replace(
+      / {8}- risk\n {8}- compliance\n {8}- model-owner\n/,
+      '        - model-owner\n',
+    );
+    expect(loosened).not.toBe(policy);
+    await gh.state.commit(
+      FULL,
+      'loosen',
+      { 'registry/policy.yaml': loosened },
+      'Simplify sign-off',
+      'mallory',
+    );
+    gh.state.openPull(FULL, { head: 'loosen', user: 'mallory' });
+    await gh.state.addReview(FULL, 1, { user: 'alice', state: 'APPROVED' });
+    const head = await gh.state.headSha(FULL, 'loosen');
+    const { result } = await gate({
+      event: ['pull_request_target', { number: 1, pull_request: { number: 1, head: { sha: head } } }],
+    });
+    expect(result.conclusion).toBe('failure');
+    const [requirement] = result.pullRequests[0]!.verdict.requirements;
+    expect(requirement).toMatchObject({ role: 'policy-owner', candidates: ['@paula-policy'] });
+    expect(requirement!.satisfiedBy).toBeUndefined();
+
+    await gh.state.addReview(FULL, 1, { user: 'paula-policy', state: 'APPROVED' });
+    expect((await gate({ event: ['pull_request_target', { number: 1 }] })).result.conclusion).toBe('success');
+  });
+
+  it('blocks a promotion that also adds a workflow file, whatever the approvals', async () => {
+    await openPromotion({ '.github/workflows/sneaky.yml': 'on: push\njobs: {}\n' });
+    await approve('rita-risk', 'carol', 'alice');
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    expect(result.pullRequests[0]!.verdict.blocking.join('\n')).toMatch(
+      /mixed change.*\.github\/workflows\/sneaky\.yml/,
+    );
+  });
+
+  it('does not count the approval of the person who asked for the promotion (Requested-By)', async () => {
+    await openPromotion({}, 'rita-risk');
+    await approve('rita-risk', 'carol', 'alice'); // rita holds risk, but she asked for this promotion
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    const risk = result.pullRequests[0]!.verdict.requirements.find((r) => r.role === 'risk')!;
+    expect(risk.satisfiedBy).toBeUndefined();
+    expect(risk.reason).toMatch(/rita-risk: is an author/);
+    expect(risk.candidates).not.toContain('@rita-risk');
+  });
+
+  it('does not count a pending team member, a reader with the role, or a bot', async () => {
+    // The base policy names a bot account under risk: its approval still does not count.
+    const policy = registryFiles['registry/policy.yaml']!.replace(
+      '      - rita-risk\n',
+      '      - rita-risk\n      - helper-app[bot]\n',
+    );
+    await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Risk bot');
+    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    await openPromotion();
+    gh.state.setCollaborator(FULL, 'rita-risk', 'read');
+    await approve('rita-risk', 'helper-app[bot]', 'paul', 'alice');
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    const byRole = Object.fromEntries(result.pullRequests[0]!.verdict.requirements.map((r) => [r.role, r]));
+    expect(byRole.risk!.satisfiedBy).toBeUndefined();
+    expect(byRole.risk!.reason).toMatch(/rita-risk: has read access/);
+    expect(byRole.risk!.reason).toMatch(/helper-app\[bot\]: is a bot/);
+    expect(byRole.compliance!.satisfiedBy).toBeUndefined();
+    expect(byRole.compliance!.reason).toMatch(/paul: invitation to acme\/compliance is still pending/);
+    expect(byRole['model-owner (fraud-detector)']!.satisfiedBy?.login).toBe('alice');
+  });
+  it('needs only the owner to move production back to a version that held it, and full sign-off otherwise', async () => {
+    // On main, production went v3 -> v4 through the gate; v2 never held production.
+    await gh.state.commit(FULL, 'main', { [STAGES]: stages('v3') }, 'Promote v3');
+    await gh.state.commit(FULL, 'main', { [STAGES]: stages('v4') }, 'Promote v4');
+    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    await gh.state.commit(FULL, 'rollback', { [STAGES]: stages('v3') }, 'Roll back to v3', 'tollgate-bot');
+    gh.state.openPull(FULL, { head: 'rollback', user: 'tollgate-bot' });
+    await gh.state.addReview(FULL, 1, { user: 'alice', state: 'APPROVED' });
+    const rolledBack = await gate({ event: ['pull_request_target', { number: 1 }] });
+    expect(rolledBack.result.conclusion).toBe('success');
+    expect(rolledBack.result.summary).toContain('production v4 → v3 (rollback)');
+
+    // Calling a move to v2 a rollback does not make it one.
+    await gh.state.commit(
+      FULL,
+      'fake-rollback',
+      { [STAGES]: stages('v2') },
+      'Roll back to v2',
+      'tollgate-bot',
+    );
+    gh.state.openPull(FULL, { head: 'fake-rollback', user: 'tollgate-bot' });
+    await gh.state.addReview(FULL, 2, { user: 'alice', state: 'APPROVED' });
+    const fake = await gate({ event: ['pull_request_target', { number: 2 }] });
+    expect(fake.result.conclusion).toBe('failure');
+    expect(fake.result.pullRequests[0]!.verdict.requirements.map((r) => r.role)).toEqual([
+      'risk',
+      'compliance',
+      'model-owner (fraud-detector)',
+    ]);
+  });
+  it('with allow_stale_approvals, keeps approvals across pushes that leave the registry alone, and only those', async () => {
+    const policy = registryFiles['registry/policy.yaml']!.replace(
+      'signoff:\n',
+      'signoff:\n  allow_stale_approvals: true\n',
+    );
+    await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Allow stale approvals');
+    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    await gh.state.commit(FULL, BRANCH, { 'notes/promotion.md': 'why v5\n' }, 'Notes', 'tollgate-bot');
+    expect((await gate()).result.conclusion).toBe('success');
+    await gh.state.commit(FULL, BRANCH, { [STAGES]: stages('v3') }, 'Sneak v3 in', 'tollgate-bot');
+    const sneaked = await gate();
+    expect(sneaked.result.conclusion).toBe('failure');
+    expect(sneaked.result.summary).toMatch(/the registry changed since/);
+  });
+});
+
+describe('failing closed', () => {
+  it('posts a failing check naming "Members: read" when team membership is forbidden', async () => {
+    await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    gh.state.orgAccess = 'forbidden';
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    expect(result.error).toMatch(/Members: read/);
+    expect(checkRuns()).toHaveLength(1);
+    expect(checkRuns()[0]!.conclusion).toBe('failure');
+    expect(checkRuns()[0]!.summary).toMatch(/Members: read/);
+  });
+
+  it('posts a failing check, never a passing one, when GitHub rate-limits the gate', async () => {
+    await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    gh.fault('POST', GRAPHQL_TEMPLATE, { kind: 'rate-limit', resetInSeconds: 1 }, 10);
+    const { result } = await gate({ client: gh.client({ retries: 1 }) });
+    expect(result.conclusion).toBe('failure');
+    expect(result.error).toMatch(/rate limit/i);
+    expect(checkRuns().map((run) => run.conclusion)).toEqual(['failure']);
+  });
+
+  it('fails the job and posts nothing when the whole budget is spent (no check is better than a passing one)', async () => {
+    const head = await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    gh.state.rateLimit.remaining = 0;
+    const { result } = await gate({ client: gh.client({ retries: 0 }) });
+    expect(result).toMatchObject({ conclusion: 'failure', headSha: head });
+    expect(result.error).toMatch(/could not post the tollgate\/signoff check run/);
+    expect(checkRuns()).toHaveLength(0);
+  });
+
+  it('fails closed on a shallow checkout, saying how to fix it', async () => {
+    await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    await rm(checkout, { recursive: true, force: true });
+    await git(work, ['clone', '--quiet', '--depth=1', `file://${gh.state.repo(FULL).gitDir}`, checkout], {
+      env: ISOLATED_GIT_ENV,
+    });
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    expect(checkRuns()[0]!.summary).toMatch(/fetch-depth: 0/);
+  });
+
+  it('fails closed when the base policy itself is invalid', async () => {
+    await gh.state.commit(
+      FULL,
+      'main',
+      { 'registry/policy.yaml': 'apiVersion: tollgate/v1\nkind: Policy\nroles: 7\n' },
+      'Break',
+    );
+    await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    expect(checkRuns()[0]!.summary).toMatch(/policy\.yaml .* is invalid/);
+  });
+
+  it('a re-run updates the same check run', async () => {
+    await openPromotion();
+    await approve('rita-risk', 'carol');
+    expect((await gate()).result.conclusion).toBe('failure');
+    await approve('alice');
+    expect((await gate()).result.conclusion).toBe('success');
+    expect(checkRuns()).toHaveLength(1);
+    expect(checkRuns()[0]!.conclusion).toBe('success');
+  });
+});
+
+describe('events', () => {
+  it('finds the pull request of a relayed review (workflow_run) by its branch when the run lists none', async () => {
+    const head = await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    const { result } = await gate({
+      event: [
+        'workflow_run',
+        {
+          workflow_run: {
+            head_sha: head,
+            head_branch: BRANCH,
+            head_repository: { owner: { login: 'acme' } },
+            pull_requests: [],
+          },
+        },
+      ],
+    });
+    expect(result).toMatchObject({ conclusion: 'success', headSha: head });
+    expect(result.pullRequests.map((p) => p.number)).toEqual([1]);
+  });
+
+  it('answers a merge group on its head: each pull request in it must pass, and nothing else may ride along', async () => {
+    const prHead = await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    const { gitDir } = gh.state.repo(FULL);
+    const base = (await gh.state.headSha(FULL, 'main'))!;
+    const who = { name: 'github-merge-queue', email: 'queue@example.com' };
+    const groupHead = await mergeCommit(
+      gitDir,
+      base,
+      prHead,
+      `Merge pull request #1 from acme/${BRANCH}`,
+      who,
+      '2026-11-25T10:00:00Z',
+    );
+    const headRef = `refs/heads/gh-readonly-queue/main/pr-1-${base}`;
+    await git(gitDir, ['update-ref', headRef, groupHead], { env: ISOLATED_GIT_ENV });
+    const event = (head: string): [string, Record<string, unknown>] => [
+      'merge_group',
+      { merge_group: { head_sha: head, base_sha: base, head_ref: headRef, base_ref: 'refs/heads/main' } },
+    ];
+    const passed = await gate({ event: event(groupHead) });
+    expect(passed.result).toMatchObject({ conclusion: 'success', headSha: groupHead });
+    expect(checkRuns().find((run) => run.headSha === groupHead)?.conclusion).toBe('success');
+
+    // A group whose head carries a change no pull request in it made.
+    await git(gitDir, ['update-ref', 'refs/heads/smuggle', groupHead], { env: ISOLATED_GIT_ENV });
+    const smuggled = await gh.state.commit(
+      FULL,
+      'smuggle',
+      {
+        'registry/models/churn-predictor/stages.yaml': registryFiles[
+          'registry/models/churn-predictor/stages.yaml'
+        ]!.replace(/production:\n {4}version: v\d+/, 'production:\n    version: v1'),
+      },
+      'queue noise',
+      'mallory',
+    );
+    const failed = await gate({ event: event(smuggled) });
+    expect(failed.result.conclusion).toBe('failure');
+    expect(failed.result.summary).toMatch(/no pull request in the group explains/);
+  });
+
+  it('reads targets from events and pull request numbers from merge groups (pure)', () => {
+    expect(
+      gateTargetOf('pull_request', { number: 4, pull_request: { number: 4, head: { sha: 'a' } } }),
+    ).toEqual({
+      kind: 'pull-request',
+      number: 4,
+      headSha: 'a',
+    });
+    expect(() => gateTargetOf('push', {})).toThrow(/does not run on push/);
+    expect(
+      pullNumbersInMergeGroup('refs/heads/gh-readonly-queue/main/pr-12-0123abc', [
+        'Merge pull request #9 from acme/x',
+        'Promote fraud v5 (#10)',
+        'plain commit',
+      ]),
+    ).toEqual([9, 10, 12]);
+  });
+});
+
+describe('run()', () => {
+  it('reads the workflow environment, sets the conclusion output and fails the job on a failing verdict', async () => {
+    const head = await openPromotion();
+    await approve('rita-risk', 'carol');
+    const saved = { ...process.env };
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const event = join(work, 'event.json');
+    const output = join(work, 'output');
+    const summary = join(work, 'summary.md');
+    await writeFile(event, JSON.stringify({ number: 1, pull_request: { number: 1, head: { sha: head } } }));
+    const go = async () => {
+      await writeFile(output, '');
+      await writeFile(summary, '');
+      process.exitCode = 0;
+      await run();
+      const text = await readFile(output, 'utf8');
+      return {
+        conclusion: /^conclusion<<(\S+)\n(.*)\n\1$/m.exec(text)?.[2],
+        summary: await readFile(summary, 'utf8'),
+        exitCode: process.exitCode,
+      };
+    };
+    try {
+      Object.assign(process.env, ISOLATED_GIT_ENV, {
+        GITHUB_REPOSITORY: FULL,
+        GITHUB_WORKSPACE: checkout,
+        GITHUB_EVENT_NAME: 'pull_request_target',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_API_URL: gh.double.baseUrl,
+        INPUT_TOKEN: 'test-token',
+        'INPUT_CHECK-NAME': '',
+        INPUT_REGISTRY: '',
+      });
+      const failing = await go();
+      expect(failing).toMatchObject({ conclusion: 'failure', exitCode: 1 });
+      expect(failing.summary).toMatch(/2 of 3 sign-offs; missing: model-owner/);
+      await approve('alice');
+      const passing = await go();
+      expect(passing.conclusion).toBe('success');
+      expect(passing.exitCode).not.toBe(1);
+      expect(passing.summary).toMatch(/GitHub API: \d+ calls/);
+      expect(checkRuns()).toEqual([
+        expect.objectContaining({ name: 'tollgate/signoff', conclusion: 'success' }),
+      ]);
+    } finally {
+      process.env = saved;
+      process.exitCode = 0;
+      vi.restoreAllMocks();
+    }
+  });
+});

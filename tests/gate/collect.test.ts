@@ -1,0 +1,100 @@
+// collectGateFacts on real git history: what the base decides, what the head may only show as data.
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectGateFacts, loginFromEmail } from '../../src/gate/collect.ts';
+import { cleanupRepos, makeBareRemote, makeRepo } from '../git/repo-fixture.ts';
+
+afterAll(cleanupRepos);
+
+const POLICY = `apiVersion: tollgate/v1
+kind: Policy
+roles:
+  risk: { users: [rita] }
+  policy-owner: { users: [paula] }
+signoff:
+  rules:
+    - { name: production, change: stage-changed, stage: production, require: [risk, model-owner] }
+    - { name: new model, change: model-added, require: [risk] }
+`;
+const model = (name: string, owner: string) =>
+  `apiVersion: tollgate/v1\nkind: Model\nname: ${name}\nowners:\n  users: [${owner}]\n`;
+const stages = (name: string, production: string) =>
+  `apiVersion: tollgate/v1\nkind: Stages\nmodel: ${name}\nstages:\n  production:\n    version: ${production}\n`;
+
+async function baseRepo() {
+  const repo = await makeRepo({
+    'registry/policy.yaml': POLICY,
+    'registry/models/fraud/model.yaml': model('fraud', 'alice'),
+    'registry/models/fraud/stages.yaml': stages('fraud', 'v3'),
+  });
+  repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v4') });
+  await repo.commitAll('Promote fraud v4');
+  return repo;
+}
+
+describe('collectGateFacts', () => {
+  it('takes the policy and owners from the base, however the head rewrites them', async () => {
+    const repo = await baseRepo();
+    const base = await repo.head();
+    await repo.git(['checkout', '--quiet', '-b', 'pr']);
+    repo.writeFiles({
+      'registry/policy.yaml': POLICY.replace('require: [risk, model-owner]', 'require: []'),
+      'registry/models/fraud/model.yaml': model('fraud', 'mallory'),
+      'registry/models/newbie/model.yaml': model('newbie', 'nina'),
+    });
+    await repo.commitAll('Loosen\n\nRequested-By: @eve\n', {
+      author: { name: 'Mallory', email: '123+mallory@users.noreply.github.com' },
+    });
+    const facts = await collectGateFacts(repo.dir, { baseSha: base, headSha: await repo.head() });
+    expect(facts.policy.signoff.rules[0]!.require).toEqual(['risk', 'model-owner']);
+    expect(facts.changes.map((c) => c.kind)).toEqual(['model-changed', 'model-added', 'policy-changed']);
+    expect(facts.models).toEqual({
+      fraud: { owners: { users: ['alice'] } },
+      newbie: { owners: { users: ['nina'] }, new: true },
+    });
+    expect(facts.requestedBy).toEqual(['eve']);
+    expect(facts.commitAuthorLogins).toEqual(['mallory']);
+  });
+
+  it('diffs from the fork point, knows past production versions, and which commits share the head registry', async () => {
+    const repo = await baseRepo();
+    const fork = await repo.head();
+    await repo.git(['checkout', '--quiet', '-b', 'pr']);
+    repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v3') });
+    const rollback = await repo.commitAll('Roll back fraud to v3');
+    repo.writeFiles({ 'README.md': 'notes\n' });
+    const head = await repo.commitAll('Docs only');
+    // The base moves on after the fork; its own later changes are not the pull request's.
+    await repo.git(['checkout', '--quiet', 'main']);
+    repo.writeFiles({ 'registry/models/other/model.yaml': model('other', 'olga') });
+    const base = await repo.commitAll('Add other');
+
+    const facts = await collectGateFacts(repo.dir, { baseSha: base, headSha: head, reviewedCommits: [fork] });
+    expect(facts.mergeBase).toBe(fork);
+    expect(facts.changes).toEqual([
+      expect.objectContaining({ kind: 'stage-changed', model: 'fraud', from: 'v4', to: 'v3' }),
+      { kind: 'file-changed', path: 'README.md' },
+    ]);
+    expect(facts.stageHistory).toEqual({ fraud: { production: ['v3', 'v4'] } });
+    expect([...facts.registryUnchangedSince].sort()).toEqual([rollback, head].sort());
+  });
+
+  it('fails closed on an invalid base policy and on a shallow clone', async () => {
+    const repo = await baseRepo();
+    repo.writeFiles({ 'registry/policy.yaml': 'apiVersion: tollgate/v1\nkind: Policy\nroles: 7\n' });
+    const broken = await repo.commitAll('Break the policy');
+    await expect(collectGateFacts(repo.dir, { baseSha: broken, headSha: broken })).rejects.toThrow(
+      /policy\.yaml .* is invalid/,
+    );
+
+    const remote = await makeBareRemote(repo);
+    const shallow = await remote.clone({ depth: 1 });
+    const head = await shallow.head();
+    await expect(collectGateFacts(shallow.dir, { baseSha: head, headSha: head })).rejects.toThrow(/shallow/);
+  });
+
+  it('reads logins from GitHub noreply addresses only', () => {
+    expect(loginFromEmail('123+octo-cat@users.noreply.github.com')).toBe('octo-cat');
+    expect(loginFromEmail('octo@users.noreply.github.com')).toBe('octo');
+    expect(loginFromEmail('octo@example.com')).toBeUndefined();
+  });
+});
