@@ -5,7 +5,9 @@ import { diffCommand } from './diff.ts';
 import { evidenceCommand } from './evidence.ts';
 import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
+import { retrainCommand } from './retrain.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
+import { scheduleCommand } from './schedule.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
 
@@ -13,6 +15,8 @@ export const commands: Command[] = [
   validateCommand,
   diffCommand,
   train,
+  retrainCommand,
+  scheduleCommand,
   incidentCommand,
   rollbackCommand,
   unholdCommand,
