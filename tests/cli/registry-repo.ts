@@ -1,6 +1,6 @@
 // A temporary git repository seeded with the example registry and the example trainer, and a way to run the
 // CLI in it with a pinned clock and actor.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { vi } from 'vitest';
@@ -12,12 +12,23 @@ export const NOW = '2026-11-25T22:00:00Z';
 export const FRAUD_MODEL = 'registry/models/fraud-detector/model.yaml';
 export const FRAUD_SCHEDULE = 'registry/models/fraud-detector/schedule.yaml';
 
-/** The example registry, with fraud-detector trained by the real example trainer on its committed CSV. */
-export async function registryRepo(edit?: (repo: Repo) => void): Promise<Repo> {
-  const repo = await makeRepo();
-  cpSync(join(ROOT, 'registry'), join(repo.dir, 'registry'), { recursive: true });
-  cpSync(join(ROOT, 'examples'), join(repo.dir, 'examples'), { recursive: true });
-  const model = load(readFileSync(join(repo.dir, FRAUD_MODEL), 'utf8')) as Record<string, unknown>;
+function filesUnder(root: string, dir: string, out: Record<string, string>): void {
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) filesUnder(root, path, out);
+    else out[path] = readFileSync(join(root, path), 'utf8');
+  }
+}
+
+/**
+ * The example registry and trainer as repository files, with fraud-detector trained by the real example trainer
+ * on its committed CSV (the example registry names a Python trainer that is not in this repository).
+ */
+export function exampleFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  filesUnder(ROOT, 'registry', files);
+  filesUnder(ROOT, 'examples', files);
+  const model = load(files[FRAUD_MODEL]!) as Record<string, unknown>;
   model.training = {
     command: ['node', 'examples/trainer/train.mjs', '--data', 'examples/trainer/data/transactions.csv'],
     timeout: 120,
@@ -28,7 +39,14 @@ export async function registryRepo(edit?: (repo: Repo) => void): Promise<Repo> {
     { metric: 'auc', op: '>=', threshold: 0.85 },
     { metric: 'false_positive_rate', op: '<=', threshold: 0.05 },
   ];
-  writeFileSync(join(repo.dir, FRAUD_MODEL), dump(model));
+  files[FRAUD_MODEL] = dump(model);
+  return files;
+}
+
+/** A temporary repository holding exampleFiles(), committed on main. */
+export async function registryRepo(edit?: (repo: Repo) => void): Promise<Repo> {
+  const repo = await makeRepo();
+  repo.writeFiles(exampleFiles());
   edit?.(repo);
   await repo.commitAll('seed the example registry');
   return repo;
