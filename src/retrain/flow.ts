@@ -25,7 +25,7 @@ import type {
 } from '../registry/types.ts';
 import { writeRegistryFiles } from '../registry/writer.ts';
 import type { RegistryFileWrite } from '../registry/writer.ts';
-import { executed, failed, initialSchedule, intervalFor } from '../scheduler/schedule.ts';
+import { executed, failed, initialSchedule, intervalFor, isDue } from '../scheduler/schedule.ts';
 import { buildModelVersion, nextVersionId, renderRetrainBody, retrainAuditEvent } from './record.ts';
 import { activeRetrain, complete, fail, newRetrainRequest, retrainRequestId, start } from './request.ts';
 import { runTraining, trainingEnv, TrainingError } from './training.ts';
@@ -212,6 +212,17 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
   const { entry, policy } = await loadModel(input.repoRoot, baseRef, prefix, model);
   const refused = refusal(entry, model, input.openRetrainPulls);
   if (refused) return { status: 'refused', model, error: refused };
+  // A scheduled run re-checks the schedule: a pause or cooldown set, or a run merged, since the tick planned it.
+  if (trigger === 'schedule' && entry.schedule) {
+    const verdict = isDue(entry.schedule, entry.model, input.now());
+    if (!verdict.due) {
+      const error = new TollgateError(`a scheduled retrain of ${model} is not due: ${verdict.reason}`, {
+        file: `${prefix}/models/${model}/schedule.yaml`,
+        fix: 'nothing to do; to retrain anyway, start a manual retrain (trigger: manual)',
+      });
+      return { status: 'refused', model, error };
+    }
+  }
 
   const command = parseCommandOverride(input.command, entry);
   const timeout = entry.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;

@@ -181,6 +181,32 @@ describe('tollgate retrain', () => {
     expect(await branches(repo)).toEqual(['main']);
   });
 
+  it('refuses a scheduled retrain the schedule does not allow now, but runs a manual one', async () => {
+    const repo = await registryRepo();
+    const paused = await cli([
+      '-C',
+      repo.dir,
+      'schedule',
+      'pause',
+      'fraud-detector',
+      '--for',
+      '1d',
+      '--reason',
+      'freeze',
+    ]);
+    expect(paused.code).toBe(0);
+    const head = await repo.head();
+    const run = await cli(['-C', repo.dir, 'retrain', 'fraud-detector', '--trigger', 'schedule']);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      'a scheduled retrain of fraud-detector is not due: paused until 2026-11-26T22:00:00Z by alice: freeze',
+    );
+    expect(await repo.head()).toBe(head);
+    expect(await branches(repo)).toEqual(['main']);
+    const manual = await cli(['-C', repo.dir, 'retrain', 'fraud-detector', '--dry-run']);
+    expect(manual.code).toBe(0);
+  });
+
   it('records a failed run as a failed request and a cooldown on a state branch, and exits non-zero', async () => {
     const repo = await registryRepo();
     const head = await repo.head();
