@@ -2,11 +2,11 @@
 // trainer: the version it records, the local branch, the duplicate guard and the failure record.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { load } from 'js-yaml';
+import { dump, load } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditEvent, ModelVersion, RetrainRequest, Schedule } from '../../src/registry/types.ts';
+import type { AuditEvent, Model, ModelVersion, RetrainRequest, Schedule } from '../../src/registry/types.ts';
 import { cleanupRepos, type Repo } from '../git/repo-fixture.ts';
-import { cli, registryRepo, trailersOf } from './registry-repo.ts';
+import { cli, exampleFiles, FRAUD_MODEL, registryRepo, trailersOf } from './registry-repo.ts';
 
 afterEach(cleanupRepos);
 
@@ -254,6 +254,33 @@ describe('tollgate retrain', () => {
       event: 'retrain-failed',
       request: id,
     });
+  });
+
+  it('records a run stopped at its timeout as failed', async () => {
+    const repo = await registryRepo((r) => {
+      const model = load(exampleFiles()[FRAUD_MODEL]!) as Model;
+      model.training!.timeout = 1;
+      r.writeFiles({ [FRAUD_MODEL]: dump(model) });
+    });
+    const run = await cli([
+      '-C',
+      repo.dir,
+      'retrain',
+      'fraud-detector',
+      '--format',
+      'json',
+      '--command',
+      '["node", "examples/trainer/train.mjs", "--sleep", "30"]',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('training command timed out after 1s and was stopped');
+    const outcome = JSON.parse(run.out) as { branch: string; request: RetrainRequest };
+    const request = await show<RetrainRequest>(
+      repo,
+      outcome.branch,
+      `${MODEL_DIR}/retrains/${outcome.request.id}.yaml`,
+    );
+    expect(request).toMatchObject({ status: 'failed', error: expect.stringContaining('timed out') });
   });
 
   it('rejects a --command that is not a JSON list of strings', async () => {
