@@ -2,6 +2,8 @@
 // trainer: the version it records, the local branch, the duplicate guard and the failure record.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEvent, Model, ModelVersion, RetrainRequest, Schedule } from '../../src/registry/types.ts';
@@ -149,6 +151,11 @@ describe('tollgate retrain', () => {
       'pull request it would open: Retrain fraud-detector: v6 (1 of 2 gates failed)',
     );
     expect(text.out).toContain('your checkout is unchanged');
+
+    // The training outputs are kept for the user; the test removes them.
+    const shown = /artifact: (\S+) \(/.exec(text.out)![1]!;
+    for (const path of [outcome.artifactPath, shown])
+      await rm(dirname(path), { recursive: true, force: true });
   });
 
   it('refuses while a retrain of the model is active, naming it', async () => {
