@@ -235,3 +235,22 @@ export async function addLabels(
   const { data } = await client.octokit.rest.issues.addLabels({ ...repo, issue_number: issueNumber, labels });
   return data.map((label) => label.name);
 }
+
+/**
+ * Every open pull request of the repository (all pages, 100 a page), optionally only those whose head branch
+ * starts with `headPrefix`. GitHub filters `head` by exact branch only, so a prefix is matched here.
+ */
+export async function listOpenPullRequests(
+  client: GitHubClient,
+  repo: RepoRef,
+  options: { headPrefix?: string } = {},
+): Promise<PullRequestInfo[]> {
+  const pulls = await client.octokit.paginate(client.octokit.rest.pulls.list, {
+    ...repo,
+    state: 'open',
+    per_page: 100,
+  });
+  return pulls
+    .map(toInfo)
+    .filter((pull) => !options.headPrefix || pull.headRef.startsWith(options.headPrefix));
+}

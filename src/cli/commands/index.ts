@@ -8,7 +8,9 @@ import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
 import { initCommand } from './init.ts';
 import { promoteCommand } from './promote.ts';
+import { retrainCommand } from './retrain.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
+import { scheduleCommand } from './schedule.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
 
@@ -17,6 +19,8 @@ export const commands: Command[] = [
   validateCommand,
   diffCommand,
   gateCommand,
+  scheduleCommand,
+  retrainCommand,
   train,
   promoteCommand,
   incidentCommand,

@@ -1,0 +1,167 @@
+// The scheduler action: one tick. Reads every schedule, model and retrain request from the checkout, lists the
+// open retrain pull requests (one paginated call), plans the tick and dispatches the retrain workflow once per
+// due model that has no retrain in flight.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as core from '@actions/core';
+import { TollgateError } from '../errors.ts';
+import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
+import { dispatchWorkflow } from '../github/dispatch.ts';
+import { listOpenPullRequests } from '../github/pulls.ts';
+import { effectivePolicy } from '../policy/effective.ts';
+import { fileSystemReader, loadRegistry } from '../registry/load.ts';
+import { retrainPath } from '../registry/paths.ts';
+import type { Registry, Schedule } from '../registry/types.ts';
+import { ACTIVE_STATUSES } from '../retrain/request.ts';
+import {
+  planScheduledRetrains,
+  renderSchedulerSummary,
+  type ActiveRetrain,
+  type SchedulerPlan,
+} from '../scheduler/plan.ts';
+import { booleanInput, readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
+
+export const RETRAIN_BRANCH_PREFIX = 'tollgate/retrain/';
+
+export interface SchedulerInputs {
+  workflow: string;
+  /** Branch the retrain workflow runs on; '' for the repository's default branch. */
+  ref: string;
+  dryRun: boolean;
+  registry: string;
+}
+
+export interface SchedulerResult {
+  plan: SchedulerPlan;
+  ref: string;
+  dryRun: boolean;
+  dispatched: { model: string; runUrl?: string }[];
+  /** Dispatches GitHub refused; the other models were still dispatched. */
+  failures: { model: string; error: string }[];
+  summary: string;
+}
+
+/** Requests still queued or running in the registry: the scheduler must not start a second retrain. */
+export function activeRequests(registry: Registry): ActiveRetrain[] {
+  const active: ActiveRetrain[] = [];
+  for (const [name, entry] of registry.models) {
+    for (const request of entry.retrains.values()) {
+      if (ACTIVE_STATUSES.has(request.status)) {
+        active.push({ model: name, kind: 'request', ref: request.run?.url ?? retrainPath(name, request.id) });
+      }
+    }
+  }
+  return active;
+}
+
+/** Every Schedule in the registry, including those whose model.yaml is missing (the plan skips them, saying so). */
+function schedulesOf(registry: Registry): Schedule[] {
+  const schedules = new Map<string, Schedule>();
+  for (const [path, doc] of registry.documents) {
+    if (doc.kind === 'Schedule' && path.endsWith('/schedule.yaml') && typeof doc.model === 'string') {
+      schedules.set(doc.model, doc);
+    }
+  }
+  // A model's own (valid) schedule wins over whatever else was parsed.
+  for (const entry of registry.models.values())
+    if (entry.schedule) schedules.set(entry.model.name, entry.schedule);
+  return [...schedules.values()];
+}
+
+export async function runScheduler(
+  inputs: SchedulerInputs,
+  env: ActionEnvironment,
+  deps: { client: GitHubClient; now: Date },
+): Promise<SchedulerResult> {
+  const workflow = inputs.workflow.trim() || 'tollgate-retrain.yml';
+  const { registry } = await loadRegistry(
+    fileSystemReader(join(env.workspace, inputs.registry || 'registry')),
+  );
+  const policy = effectivePolicy(registry.policy);
+  const repo = { owner: env.owner, repo: env.repo };
+  const pulls = await listOpenPullRequests(deps.client, repo, { headPrefix: RETRAIN_BRANCH_PREFIX });
+  const fromPulls: ActiveRetrain[] = pulls.flatMap((pull) => {
+    const model = pull.headRef.slice(RETRAIN_BRANCH_PREFIX.length).split('/')[0];
+    return model ? [{ model, kind: 'pull-request' as const, ref: `#${pull.number} ${pull.url}` }] : [];
+  });
+  const plan = planScheduledRetrains({
+    schedules: schedulesOf(registry),
+    models: [...registry.models.values()].map((entry) => entry.model),
+    activeRetrains: [...activeRequests(registry), ...fromPulls],
+    now: deps.now,
+  });
+  const repository = env.event.repository as { default_branch?: unknown } | undefined;
+  const ref =
+    inputs.ref.trim() ||
+    (typeof repository?.default_branch === 'string' ? repository.default_branch : policy.defaultBranch);
+
+  const dispatched: SchedulerResult['dispatched'] = [];
+  const failures: SchedulerResult['failures'] = [];
+  if (!inputs.dryRun) {
+    for (const model of plan.dispatch) {
+      try {
+        const run = await dispatchWorkflow(deps.client, repo, {
+          workflow,
+          ref,
+          inputs: { model, reason: 'scheduled retrain', trigger: 'schedule' },
+        });
+        dispatched.push({ model, ...(run.htmlUrl ? { runUrl: run.htmlUrl } : {}) });
+      } catch (error) {
+        // One model's failed dispatch must not keep the others from running.
+        failures.push({ model, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+
+  const lines = [renderSchedulerSummary(plan)];
+  if (inputs.dryRun) {
+    lines.push(
+      `**Dry run:** nothing was dispatched; \`${workflow}\` would run on \`${ref}\` for each model above.`,
+      '',
+    );
+  } else {
+    for (const d of dispatched.filter((d) => d.runUrl))
+      lines.push(`- \`${d.model}\`: [workflow run](${d.runUrl})`);
+    if (failures.length > 0) {
+      lines.push('', '### Dispatch failed', '', ...failures.map((f) => `- \`${f.model}\`: ${f.error}`), '');
+    }
+  }
+  return { plan, ref, dryRun: inputs.dryRun, dispatched, failures, summary: lines.join('\n') };
+}
+
+export async function run(): Promise<void> {
+  await runAction('Tollgate scheduler', async (actionRun) => {
+    const env = readActionEnvironment(process.env);
+    const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
+    try {
+      const result = await runScheduler(
+        {
+          workflow: core.getInput('workflow'),
+          ref: core.getInput('ref'),
+          dryRun: booleanInput('dry-run', false),
+          registry: core.getInput('registry') || 'registry',
+        },
+        env,
+        { client, now: new Date() },
+      );
+      core.setOutput('due', JSON.stringify(result.plan.due));
+      core.setOutput('dispatched', JSON.stringify(result.dispatched.map((d) => d.model)));
+      core.setOutput('skipped', JSON.stringify(result.plan.skipped));
+      core.summary.addRaw(result.summary);
+      if (result.failures.length > 0) {
+        throw new TollgateError(
+          `could not dispatch ${result.failures.map((f) => f.model).join(', ')}: ${result.failures[0]!.error}`,
+          {
+            fix: `check that ${core.getInput('workflow') || 'tollgate-retrain.yml'} exists on ${result.ref} and the token has actions: write`,
+          },
+        );
+      }
+    } finally {
+      // Counted at the end, so the footnote holds every call of this run.
+      actionRun.footnotes.push(describeCalls(client));
+    }
+  });
+}
+
+// Run when this file is the action's entry (the bundle); tests import the functions above.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await run();

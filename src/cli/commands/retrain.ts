@@ -1,0 +1,159 @@
+// `tollgate retrain MODEL`: the retrain flow on a local checkout. Nothing goes to GitHub: the change is a commit
+// on a local branch (tollgate/retrain/<model>/<request>, or tollgate/state/... for a failed run), the checkout
+// is left as it was, and the pull request it would open is printed.
+import { describeError, TollgateError } from '../../errors.ts';
+import { git } from '../../git/run.ts';
+import { formatMetric } from '../../retrain/record.ts';
+import { runRetrainFlow, TRIGGER_KINDS, type RetrainOutcome, type TriggerKind } from '../../retrain/flow.ts';
+import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { formatOption, registryPrefix } from './registry-prefix.ts';
+
+const USAGE =
+  'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--by LOGIN] [--dry-run] [--format json]';
+
+export const actorOf = (context: CliContext, by: string | undefined): string =>
+  by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
+
+/** `--command '["node", "train.mjs"]'`: a JSON array of strings, run without a shell. */
+export function parseCommandJson(text: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new TollgateError(`--command is not JSON: ${(error as Error).message}`, {
+      fix: 'pass a JSON array of arguments, e.g. --command \'["node", "train.mjs", "--fast"]\'',
+    });
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length === 0 ||
+    parsed.some((a) => typeof a !== 'string' || a === '')
+  ) {
+    throw new TollgateError('--command must be a non-empty JSON array of non-empty strings', {
+      fix: 'e.g. --command \'["node", "train.mjs", "--fast"]\'',
+    });
+  }
+  return parsed as string[];
+}
+
+export function parseTrigger(value: string | undefined): TriggerKind {
+  const trigger = (value ?? 'manual') as TriggerKind;
+  if (!TRIGGER_KINDS.includes(trigger)) {
+    throw new TollgateError(`--trigger ${value} is not one of ${TRIGGER_KINDS.join(', ')}`, { fix: USAGE });
+  }
+  return trigger;
+}
+
+/** The checked-out branch; undefined on a detached HEAD. */
+async function currentBranch(repoRoot: string): Promise<string | undefined> {
+  const name = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+  return name || undefined;
+}
+
+function textReport(outcome: RetrainOutcome): string[] {
+  const lines: string[] = [];
+  if (outcome.status === 'dry-run' && outcome.plan) {
+    const p = outcome.plan;
+    lines.push(
+      `would retrain ${p.model} as ${p.version}${p.parent ? ` (parent ${p.parent})` : ''} (dry run: nothing run, nothing written)`,
+      `  request:  ${p.request.id} (${p.request.trigger.kind} by ${p.request.trigger.actor}): ${p.request.reason}`,
+      `  command:  ${p.command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`,
+      `  in:       ${p.cwd} (timeout ${p.timeout}s)`,
+      `  env:      ${Object.entries(p.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+      `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`,
+    );
+    return lines;
+  }
+  if (outcome.status === 'completed' && outcome.version) {
+    const v = outcome.version;
+    lines.push(
+      `recorded ${outcome.model} ${v.id} from request ${outcome.request?.id}: validation ${v.validation.passed ? 'passed' : 'failed'}`,
+      `  artifact: ${outcome.artifactPath} (${v.artifact.size} bytes, sha256 ${v.artifact.sha256})`,
+      ...Object.entries(v.metrics).map(([k, value]) => `  ${k}: ${formatMetric(value)}`),
+      ...v.validation.gates.map(
+        (g) =>
+          `  gate ${g.metric} ${g.op} ${g.threshold}: ${formatMetric(g.value)} ${g.pass ? 'pass' : 'FAIL'}`,
+      ),
+    );
+  } else if (outcome.status === 'failed') {
+    lines.push(`retrain of ${outcome.model} failed; recorded request ${outcome.request?.id} as failed`);
+    if (outcome.schedule?.cooldown_until)
+      lines.push(`  schedule cools down until ${outcome.schedule.cooldown_until}`);
+  }
+  if (outcome.commit && outcome.branch) {
+    lines.push(
+      `  committed ${outcome.commit.slice(0, 12)} on local branch ${outcome.branch} (your checkout is unchanged)`,
+      `  files: ${(outcome.files ?? []).join(', ')}`,
+      '',
+      `pull request it would open: ${outcome.title}`,
+      '',
+      outcome.body ?? '',
+      `push it with: git push origin ${outcome.branch}`,
+    );
+  }
+  return lines;
+}
+
+export const retrainCommand: Command = {
+  name: 'retrain',
+  summary:
+    'retrain a model: run its training command, record the version, commit it on a local retrain branch',
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs('retrain', args, {
+      reason: { type: 'string' },
+      trigger: { type: 'string', default: 'manual' },
+      command: { type: 'string' },
+      by: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      format: { type: 'string', default: 'text' },
+    });
+    if (positionals.length !== 1)
+      throw new TollgateError('retrain needs exactly one model name', { fix: USAGE });
+    const format = formatOption(values.format, 'retrain');
+    const prefix = registryPrefix(context).replace(/\/$/, '');
+    const controller = new AbortController();
+    const cancel = () => controller.abort();
+    process.once('SIGINT', cancel);
+    process.once('SIGTERM', cancel);
+    let outcome: RetrainOutcome;
+    try {
+      outcome = await runRetrainFlow({
+        repoRoot: context.repoRoot,
+        registryPrefix: prefix,
+        model: positionals[0]!,
+        ...(values.reason !== undefined ? { reason: values.reason } : {}),
+        trigger: parseTrigger(values.trigger),
+        actor: actorOf(context, values.by),
+        ...(values.command !== undefined ? { command: parseCommandJson(values.command) } : {}),
+        dryRun: values['dry-run'],
+        baseBranch: (await currentBranch(context.repoRoot)) ?? 'main',
+        now: () => context.now(),
+        onOutput: (line) => context.err(line),
+        signal: controller.signal,
+      });
+    } finally {
+      process.off('SIGINT', cancel);
+      process.off('SIGTERM', cancel);
+    }
+    if (format === 'json') {
+      const { error, ...rest } = outcome;
+      context.out(
+        JSON.stringify(
+          { ...rest, ...(error ? { error: { message: error.message, fix: error.fix } } : {}) },
+          null,
+          2,
+        ),
+      );
+    } else {
+      const lines = textReport(outcome);
+      if (lines.length > 0) context.out(lines.join('\n'));
+    }
+    if (outcome.error) {
+      context.err(`tollgate: ${describeError(outcome.error)}`);
+      return 1;
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,488 @@
+// One retrain, end to end, shared by `tollgate retrain` and the retrain action: duplicate guard, request,
+// training run, version record, schedule update, audit event, and the commit that carries them (a pull request
+// on success; a state-only change on failure). Without a GitHub target everything stays on local branches.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TollgateError } from '../errors.ts';
+import type { Author, BranchFile, Trailers } from '../git/commit.ts';
+import { resolveRef } from '../git/history.ts';
+import { gitTreeReader } from '../git/reader.ts';
+import { effectivePolicy } from '../policy/effective.ts';
+import type { EffectivePolicy } from '../policy/effective.ts';
+import { proposeChange, pushStateChange } from '../publish/propose.ts';
+import type { GitHubTarget } from '../publish/propose.ts';
+import { loadRegistry } from '../registry/load.ts';
+import { assertSafeName } from '../registry/names.ts';
+import { auditPath, retrainPath, schedulePath, versionPath } from '../registry/paths.ts';
+import type {
+  ModelEntry,
+  ModelVersion,
+  RegistryDocument,
+  RetrainRequest,
+  Schedule,
+} from '../registry/types.ts';
+import { writeRegistryFiles } from '../registry/writer.ts';
+import type { RegistryFileWrite } from '../registry/writer.ts';
+import { executed, failed, initialSchedule, intervalFor, isDue } from '../scheduler/schedule.ts';
+import { buildModelVersion, nextVersionId, renderRetrainBody, retrainAuditEvent } from './record.ts';
+import { activeRetrain, complete, fail, newRetrainRequest, retrainRequestId, start } from './request.ts';
+import { runTraining, trainingEnv, TrainingError } from './training.ts';
+
+export type TriggerKind = RetrainRequest['trigger']['kind'];
+export const TRIGGER_KINDS: readonly TriggerKind[] = ['manual', 'schedule', 'incident', 'drift'];
+
+/** Default training timeout when model.yaml names none: one hour. */
+export const DEFAULT_TRAINING_TIMEOUT = 3600;
+export const RETRAIN_LABEL = 'tollgate:retrain';
+export const STATE_LABEL = 'tollgate:state';
+
+/** Branch prefix of every retrain pull request of `model`; the action's duplicate guard looks for it. */
+export const retrainBranchPrefix = (model: string): string =>
+  `tollgate/retrain/${assertSafeName('model', model)}/`;
+export const retrainBranch = (model: string, request: string): string =>
+  `${retrainBranchPrefix(model)}${assertSafeName('request', request)}`;
+export const stateBranch = (model: string, request: string): string =>
+  `tollgate/state/${assertSafeName('model', model)}/${assertSafeName('request', request)}`;
+
+/** An open pull request the duplicate guard must respect (the action lists them; the CLI has none). */
+export interface OpenRetrainPull {
+  number: number;
+  url: string;
+  headRef: string;
+}
+
+export interface RetrainFlowInput {
+  repoRoot: string;
+  /** Repository-relative registry folder, e.g. `registry`. */
+  registryPrefix: string;
+  model: string;
+  reason?: string;
+  trigger?: TriggerKind;
+  actor: string;
+  /** Overrides model.yaml's training.command. */
+  command?: string[];
+  dryRun?: boolean;
+  /** Commit the change builds on and the registry is read from. Default `HEAD`. */
+  baseRef?: string;
+  /** Branch the pull request targets (and state changes are pushed to). */
+  baseBranch: string;
+  /** The workflow run, for lineage. */
+  runUrl?: string;
+  workflow?: string;
+  /** Called at each step; the clock is read more than once because training takes time. */
+  now: () => Date;
+  /** Request id suffix; random by default. */
+  requestSuffix?: string;
+  /** Where training outputs go (a fresh folder inside it). Default: the system temp folder. */
+  tempDir?: string;
+  openRetrainPulls?: OpenRetrainPull[];
+  github?: GitHubTarget;
+  author?: Author;
+  /** Extra environment for git (dates, committer identity). */
+  gitEnv?: NodeJS.ProcessEnv;
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  signal?: AbortSignal;
+}
+
+/** What a dry run would do. */
+export interface RetrainPlan {
+  model: string;
+  request: RetrainRequest;
+  version: string;
+  parent?: string;
+  command: string[];
+  cwd: string;
+  timeout: number;
+  env: Record<string, string>;
+  branch: string;
+  baseBranch: string;
+}
+
+export interface RetrainOutcome {
+  status: 'completed' | 'failed' | 'refused' | 'dry-run';
+  model: string;
+  plan?: RetrainPlan;
+  request?: RetrainRequest;
+  version?: ModelVersion;
+  schedule?: Schedule;
+  /** Repository-relative paths of the files in the change. */
+  files?: string[];
+  branch?: string;
+  commit?: string;
+  /** True when a failure record was pushed straight to the base branch. */
+  pushed?: boolean;
+  pullRequest?: { number: number; url: string; created: boolean };
+  /** Title and body of the pull request (opened, or that would be opened). */
+  title?: string;
+  body?: string;
+  /** Where the artifact was left, for an upload step. */
+  artifactPath?: string;
+  /** The refusal or the training failure. */
+  error?: TollgateError;
+}
+
+interface Loaded {
+  entry: ModelEntry;
+  policy: EffectivePolicy;
+}
+
+async function loadModel(repoRoot: string, ref: string, prefix: string, model: string): Promise<Loaded> {
+  const reader = gitTreeReader(repoRoot, ref, prefix);
+  try {
+    const { registry } = await loadRegistry(reader);
+    const entry = registry.models.get(model);
+    if (!entry) {
+      throw new TollgateError(`no model ${model} in ${prefix} at ${ref}`, {
+        file: `${prefix}/models/${model}/model.yaml`,
+        fix: 'check the name (`ls registry/models`), or fix model.yaml so it validates (`tollgate validate`)',
+      });
+    }
+    return { entry, policy: effectivePolicy(registry.policy) };
+  } finally {
+    reader.close();
+  }
+}
+
+/** The duplicate guard: an active request in the registry, or an open retrain pull request of the model. */
+function refusal(entry: ModelEntry, model: string, pulls: OpenRetrainPull[] = []): TollgateError | undefined {
+  const found = activeRetrain(entry.retrains.values(), model);
+  if (found) return new TollgateError(found.message, { fix: found.fix });
+  const prefix = retrainBranchPrefix(model);
+  const pull = pulls.find((p) => p.headRef.startsWith(prefix));
+  if (pull) {
+    return new TollgateError(
+      `model ${model} already has an open retrain pull request #${pull.number}: ${pull.url}`,
+      { fix: `merge or close #${pull.number} first; one retrain of a model is in flight at a time` },
+    );
+  }
+  return undefined;
+}
+
+/** The schedule to update: the existing one, or a fresh one when the model takes part in scheduling. */
+function scheduleOf(entry: ModelEntry, policy: EffectivePolicy, now: Date): Schedule | undefined {
+  if (entry.schedule) return entry.schedule;
+  const settings = entry.model.schedule;
+  if (!settings || settings.enabled === false) return undefined;
+  return initialSchedule(entry.model, intervalFor(entry.model, policy), now);
+}
+
+/** Runs the writer on a scratch registry (validating every document) and returns the bytes for the commit. */
+async function renderFiles(prefix: string, writes: RegistryFileWrite[]): Promise<BranchFile[]> {
+  const scratch = await mkdtemp(join(tmpdir(), 'tollgate-retrain-files-'));
+  try {
+    await writeRegistryFiles(scratch, writes);
+    return await Promise.all(
+      writes.map(async (w) => ({
+        path: `${prefix}/${w.path}`,
+        content: await readFile(join(scratch, ...w.path.split('/'))),
+      })),
+    );
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+const doc = (path: string, document: RegistryDocument): RegistryFileWrite => ({ path, document });
+
+function parseCommandOverride(command: string[] | undefined, entry: ModelEntry): string[] {
+  const chosen = command ?? entry.model.training?.command;
+  if (!chosen || chosen.length === 0) {
+    throw new TollgateError(`model ${entry.model.name} has no training command`, {
+      file: `models/${entry.model.name}/model.yaml`,
+      field: 'training.command',
+      fix: 'set training.command in model.yaml (an argv list), or pass --command \'["node", "train.mjs"]\'',
+    });
+  }
+  return chosen;
+}
+
+export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOutcome> {
+  const model = assertSafeName('model', input.model);
+  const prefix = input.registryPrefix.replace(/^\.\/|\/+$/g, '');
+  const baseRef = input.baseRef ?? 'HEAD';
+  const trigger = input.trigger ?? 'manual';
+  if (!TRIGGER_KINDS.includes(trigger)) {
+    throw new TollgateError(`trigger ${JSON.stringify(trigger)} is not one of ${TRIGGER_KINDS.join(', ')}`, {
+      field: 'trigger',
+      fix: `pass one of ${TRIGGER_KINDS.join(', ')}`,
+    });
+  }
+  const { entry, policy } = await loadModel(input.repoRoot, baseRef, prefix, model);
+  const refused = refusal(entry, model, input.openRetrainPulls);
+  if (refused) return { status: 'refused', model, error: refused };
+  // A scheduled run re-checks the schedule: a pause or cooldown set, or a run merged, since the tick planned it.
+  if (trigger === 'schedule' && entry.schedule) {
+    const verdict = isDue(entry.schedule, entry.model, input.now());
+    if (!verdict.due) {
+      const error = new TollgateError(`a scheduled retrain of ${model} is not due: ${verdict.reason}`, {
+        file: `${prefix}/models/${model}/schedule.yaml`,
+        fix: 'nothing to do; to retrain anyway, start a manual retrain (trigger: manual)',
+      });
+      return { status: 'refused', model, error };
+    }
+  }
+
+  const command = parseCommandOverride(input.command, entry);
+  const timeout = entry.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;
+  const createdAt = input.now();
+  const requestId = retrainRequestId(createdAt, model, input.requestSuffix ?? randomBytes(2).toString('hex'));
+  const versionId = nextVersionId(entry.versions.keys());
+  const production = entry.stages?.stages.production?.version;
+  const parent = production && entry.versions.has(production) ? production : undefined;
+  const queued = newRetrainRequest({
+    model,
+    reason: input.reason?.trim() || (trigger === 'schedule' ? 'scheduled retrain' : 'manual retrain'),
+    trigger: { kind: trigger, actor: input.actor },
+    now: createdAt,
+    id: requestId,
+  });
+  const env = trainingEnv({
+    model,
+    requestId,
+    version: versionId,
+    ...(parent ? { parent } : {}),
+    ...(entry.model.training?.data ? { data: entry.model.training.data } : {}),
+  });
+  const branch = retrainBranch(model, requestId);
+
+  if (input.dryRun) {
+    const plan: RetrainPlan = {
+      model,
+      request: queued,
+      version: versionId,
+      ...(parent ? { parent } : {}),
+      command,
+      cwd: input.repoRoot,
+      timeout,
+      env,
+      branch,
+      baseBranch: input.baseBranch,
+    };
+    return { status: 'dry-run', model, plan, request: queued };
+  }
+
+  const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
+  const running = start(queued, { now: input.now(), run: runDetails });
+  const sourceCommit = await resolveRef(input.repoRoot, baseRef);
+  const outputDir = await mkdtemp(join(input.tempDir ?? tmpdir(), `tollgate-${model}-${requestId}-`));
+
+  let training;
+  try {
+    training = await runTraining({
+      command,
+      cwd: input.repoRoot,
+      env,
+      timeoutSeconds: timeout,
+      outputDir,
+      ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+  } catch (error) {
+    await rm(outputDir, { recursive: true, force: true });
+    if (!(error instanceof TrainingError)) throw error;
+    return recordFailure(input, { entry, policy, prefix, running, error, command });
+  }
+
+  const finishedAt = input.now();
+  const version = buildModelVersion({
+    model: entry.model,
+    policy,
+    id: versionId,
+    now: finishedAt,
+    training,
+    source: {
+      commit: sourceCommit,
+      ...(input.runUrl ? { run_url: input.runUrl } : {}),
+      ...(input.workflow ? { workflow: input.workflow } : {}),
+      actor: input.actor,
+    },
+    request: requestId,
+    ...(parent ? { parent } : {}),
+  });
+  const completed = complete(running, {
+    version: versionId,
+    now: finishedAt,
+    run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
+  });
+  const current = scheduleOf(entry, policy, finishedAt);
+  const schedule = current ? executed(current, finishedAt, policy) : undefined;
+  const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
+  const files = await renderFiles(prefix, [
+    doc(versionPath(model, versionId), version),
+    doc(retrainPath(model, requestId), completed),
+    ...(schedule ? [doc(schedulePath(model), schedule)] : []),
+    doc(auditPath(audit.id), audit),
+  ]);
+  const gates = version.validation.gates;
+  const verdict =
+    gates.length === 0
+      ? 'no gates'
+      : version.validation.passed
+        ? 'gates passed'
+        : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
+  const title = `Retrain ${model}: ${versionId} (${verdict})`;
+  const body = renderRetrainBody({
+    candidate: version,
+    ...(parent ? { production: entry.versions.get(parent) } : {}),
+    model: entry.model,
+    request: completed,
+  });
+  const trailers: Trailers = {
+    'Tollgate-Event': 'retrain',
+    Model: model,
+    Version: versionId,
+    Request: requestId,
+    'Requested-By': input.actor,
+  };
+  const proposed = await proposeChange(
+    input.repoRoot,
+    {
+      branch,
+      baseRef,
+      baseBranch: input.baseBranch,
+      files,
+      message: `${title}\n\n${completed.reason}`,
+      trailers,
+      ...(input.author ? { author: input.author } : {}),
+      env: { ...input.gitEnv, ...gitDates(finishedAt) },
+      pullRequest: { title, body, labels: [RETRAIN_LABEL] },
+    },
+    input.github,
+  );
+  return {
+    status: 'completed',
+    model,
+    request: completed,
+    version,
+    ...(schedule ? { schedule } : {}),
+    files: files.map((f) => f.path),
+    branch: proposed.branch,
+    commit: proposed.commit,
+    ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+    title,
+    body,
+    artifactPath: training.artifact.path,
+  };
+}
+
+/** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */
+function gitDates(now: Date): NodeJS.ProcessEnv {
+  const date = now.toISOString();
+  return { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
+}
+
+interface FailureContext {
+  entry: ModelEntry;
+  policy: EffectivePolicy;
+  prefix: string;
+  running: RetrainRequest;
+  error: TrainingError;
+  command: string[];
+}
+
+/**
+ * A failed run is recorded as state only (the request, the schedule's cooldown, an audit event): pushed to the
+ * base branch where the policy says `state_writes: push` and there is a remote to push to, otherwise on a
+ * `tollgate/state/...` branch with a pull request the gate passes without sign-offs.
+ */
+async function recordFailure(input: RetrainFlowInput, context: FailureContext): Promise<RetrainOutcome> {
+  const { entry, policy, prefix, running, error } = context;
+  const model = entry.model.name;
+  const at = input.now();
+  const failedRequest = fail(running, {
+    error: error.message,
+    now: at,
+    run: { duration: Math.round(error.durationMs / 1000), exit_code: error.exitCode },
+  });
+  const current = scheduleOf(entry, policy, at);
+  const schedule = current ? failed(current, at, error.message, policy) : undefined;
+  const audit = retrainAuditEvent({ request: failedRequest, now: at, actor: input.actor });
+  const writes = [
+    doc(retrainPath(model, running.id), failedRequest),
+    ...(schedule ? [doc(schedulePath(model), schedule)] : []),
+    doc(auditPath(audit.id), audit),
+  ];
+  const title = `Record failed retrain of ${model} (${running.id})`;
+  const message = `${title}\n\n${error.message.split('\n')[0]}`;
+  const trailers: Trailers = {
+    'Tollgate-Event': 'retrain-failed',
+    Model: model,
+    Request: running.id,
+    'Requested-By': input.actor,
+  };
+  const gitEnv = { ...input.gitEnv, ...gitDates(at) };
+  const base = {
+    status: 'failed' as const,
+    model,
+    request: failedRequest,
+    ...(schedule ? { schedule } : {}),
+    title,
+    error,
+  };
+
+  if (policy.stateWrites === 'push' && input.github) {
+    const written = await writeRegistryFiles(join(input.repoRoot, prefix), writes);
+    const paths = written.map((p) => `${prefix}/${p}`);
+    const pushed = await pushStateChange(
+      input.repoRoot,
+      {
+        paths,
+        message,
+        trailers,
+        branch: input.baseBranch,
+        ...(input.author ? { author: input.author } : {}),
+        env: gitEnv,
+      },
+      input.github.remote ?? 'origin',
+    );
+    return { ...base, files: paths, branch: input.baseBranch, commit: pushed.commit, pushed: pushed.pushed };
+  }
+
+  const files = await renderFiles(prefix, writes);
+  const body = [
+    `## Failed retrain of \`${model}\``,
+    '',
+    `Request \`${running.id}\` (${running.trigger.kind}, by @${input.actor}): ${running.reason}.`,
+    input.runUrl ? `See [the workflow run](${input.runUrl}).` : '',
+    '',
+    '```text',
+    error.message.replace(/```/g, "'''"),
+    '```',
+    '',
+    schedule?.cooldown_until
+      ? `The schedule cools down until ${schedule.cooldown_until} (failure ${schedule.failure_streak} in a row).`
+      : '',
+    schedule?.paused_reason ? `The schedule is paused: ${schedule.paused_reason}.` : '',
+    '',
+    'This pull request records state only; the sign-off gate passes it without sign-offs.',
+    '',
+  ]
+    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+    .join('\n');
+  const proposed = await proposeChange(
+    input.repoRoot,
+    {
+      branch: stateBranch(model, running.id),
+      baseRef: input.baseRef ?? 'HEAD',
+      baseBranch: input.baseBranch,
+      files,
+      message,
+      trailers,
+      ...(input.author ? { author: input.author } : {}),
+      env: gitEnv,
+      pullRequest: { title, body, labels: [STATE_LABEL] },
+    },
+    input.github,
+  );
+  return {
+    ...base,
+    body,
+    files: files.map((f) => f.path),
+    branch: proposed.branch,
+    commit: proposed.commit,
+    pushed: false,
+    ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+  };
+}

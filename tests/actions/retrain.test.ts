@@ -1,0 +1,165 @@
+// The retrain action against the GitHub double, on a real clone of the double's repository seeded with the
+// example registry and trainer: one pull request per retrain, the guard against an open one, failure records.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump, load } from 'js-yaml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ActionEnvironment } from '../../src/actions/runtime.ts';
+import { runRetrain, type RetrainInputs } from '../../src/actions/retrain.ts';
+import { git } from '../../src/git/run.ts';
+import type { Policy, RetrainRequest, Schedule } from '../../src/registry/types.ts';
+import { exampleFiles } from '../cli/registry-repo.ts';
+import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
+import { useGitHubDouble } from '../github-double/harness.ts';
+
+const gh = useGitHubDouble();
+const MODEL_DIR = 'registry/models/fraud-detector';
+let work: string;
+let checkout: string;
+
+async function seed(files: Record<string, string>): Promise<void> {
+  const { gitDir } = await gh.state.createRepo('acme/models', { files });
+  checkout = join(work, 'checkout');
+  await git(work, ['clone', '--quiet', gitDir, checkout], { env: ISOLATED_GIT_ENV });
+  await git(checkout, ['config', 'user.name', 'tollgate'], { env: ISOLATED_GIT_ENV });
+  await git(checkout, ['config', 'user.email', 'tollgate@example.com'], { env: ISOLATED_GIT_ENV });
+}
+
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'tollgate-retrain-action-'));
+});
+afterEach(() => rm(work, { recursive: true, force: true }));
+
+const environment = (): ActionEnvironment => ({
+  owner: 'acme',
+  repo: 'models',
+  serverUrl: 'https://github.com',
+  apiUrl: 'https://api.github.com',
+  workspace: checkout,
+  eventName: 'workflow_dispatch',
+  event: { repository: { default_branch: 'main' } },
+  sha: '',
+  ref: 'refs/heads/main',
+  actor: 'alice',
+  runId: '77',
+  runAttempt: '1',
+  runUrl: 'https://github.com/acme/models/actions/runs/77',
+});
+
+const inputs = (over: Partial<RetrainInputs> = {}): RetrainInputs => ({
+  model: 'fraud-detector',
+  reason: 'weekly refresh',
+  trigger: 'manual',
+  command: '',
+  dryRun: false,
+  registry: 'registry',
+  ...over,
+});
+
+const deps = (client = gh.client()) => ({
+  client,
+  now: () => new Date('2026-11-25T22:00:00Z'),
+  gitEnv: ISOLATED_GIT_ENV,
+  tempDir: work,
+});
+
+const remoteFile = async <T>(ref: string, path: string): Promise<T> =>
+  load(await git(gh.state.repo('acme/models').gitDir, ['show', `${ref}:${path}`])) as T;
+
+describe('retrain action', () => {
+  it('opens one retrain pull request, then refuses while it is open', async () => {
+    await seed(exampleFiles());
+    const head = await git(checkout, ['rev-parse', 'HEAD']);
+    const outcome = await runRetrain(inputs(), environment(), deps());
+    expect(outcome.status).toBe('completed');
+    const pulls = gh.state.repo('acme/models').pulls;
+    expect(pulls).toHaveLength(1);
+    const pull = pulls[0]!;
+    expect(outcome.pullRequest).toMatchObject({ number: pull.number, created: true });
+    expect(pull).toMatchObject({
+      head: `tollgate/retrain/fraud-detector/${outcome.request!.id}`,
+      base: 'main',
+      title: 'Retrain fraud-detector: v6 (1 of 2 gates failed)',
+      labels: ['tollgate:retrain'],
+    });
+    expect(pull.body).toContain('Requested by @alice (manual): weekly refresh.');
+    expect(pull.body).toContain('[this workflow run](https://github.com/acme/models/actions/runs/77)');
+    const version = await remoteFile<{ source: { commit: string; run_url: string } }>(
+      pull.head,
+      `${MODEL_DIR}/versions/v6.yaml`,
+    );
+    expect(version.source).toMatchObject({
+      commit: head,
+      run_url: 'https://github.com/acme/models/actions/runs/77',
+    });
+    // The workflow's checkout stays on main, unchanged.
+    expect(await git(checkout, ['rev-parse', 'HEAD'])).toBe(head);
+    expect(await git(checkout, ['status', '--porcelain'])).toBe('');
+
+    const client = gh.client();
+    const again = await runRetrain(inputs(), environment(), deps(client));
+    expect(again.status).toBe('refused');
+    expect(again.error?.message).toBe(
+      `model fraud-detector already has an open retrain pull request #${pull.number}: ${outcome.pullRequest!.url}`,
+    );
+    expect(client.calls()).toBe(1);
+    expect(gh.state.repo('acme/models').pulls).toHaveLength(1);
+  });
+
+  it('records a failed run on a state pull request labelled tollgate:state', async () => {
+    await seed(exampleFiles());
+    const outcome = await runRetrain(
+      inputs({ command: '["node", "examples/trainer/train.mjs", "--fail"]' }),
+      environment(),
+      deps(),
+    );
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error?.message).toContain('training command exited with code 1');
+    const pulls = gh.state.repo('acme/models').pulls;
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]).toMatchObject({
+      head: `tollgate/state/fraud-detector/${outcome.request!.id}`,
+      labels: ['tollgate:state'],
+    });
+    const request = await remoteFile<RetrainRequest>(
+      pulls[0]!.head,
+      `${MODEL_DIR}/retrains/${outcome.request!.id}.yaml`,
+    );
+    expect(request).toMatchObject({
+      status: 'failed',
+      run: { exit_code: 1, url: 'https://github.com/acme/models/actions/runs/77' },
+    });
+  });
+
+  it('pushes the failure record to main where the policy says state_writes: push', async () => {
+    const files = exampleFiles();
+    const policy = load(files['registry/policy.yaml']!) as Policy;
+    files['registry/policy.yaml'] = dump({ ...policy, state_writes: 'push' });
+    await seed(files);
+    const outcome = await runRetrain(
+      inputs({ command: '["node", "examples/trainer/train.mjs", "--skip-metrics"]' }),
+      environment(),
+      deps(),
+    );
+    expect(outcome).toMatchObject({ status: 'failed', pushed: true, branch: 'main' });
+    expect(outcome.error?.message).toContain('wrote no metrics.json');
+    expect(gh.state.repo('acme/models').pulls).toHaveLength(0);
+    const schedule = await remoteFile<Schedule>('main', `${MODEL_DIR}/schedule.yaml`);
+    expect(schedule).toMatchObject({ failure_streak: 1, cooldown_until: '2026-11-25T23:00:00Z' });
+    expect(await git(gh.state.repo('acme/models').gitDir, ['log', '-1', '--format=%s', 'main'])).toBe(
+      `Record failed retrain of fraud-detector (${outcome.request!.id})`,
+    );
+  });
+
+  it('runs and writes nothing on a dry run', async () => {
+    await seed(exampleFiles());
+    const client = gh.client();
+    const outcome = await runRetrain(inputs({ dryRun: true }), environment(), deps(client));
+    expect(outcome.status).toBe('dry-run');
+    expect(outcome.plan).toMatchObject({ version: 'v6', parent: 'v4' });
+    expect(client.calls()).toBe(1);
+    expect(gh.state.repo('acme/models').pulls).toHaveLength(0);
+    expect(await git(checkout, ['for-each-ref', '--format=%(refname:short)', 'refs/heads'])).toBe('main');
+  });
+});

@@ -1,0 +1,172 @@
+// The scheduler action against the GitHub double: due models are dispatched once each; paused, cooling down,
+// disabled and already-retraining models are skipped with their reason; a dry run dispatches nothing.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ActionEnvironment } from '../../src/actions/runtime.ts';
+import { runScheduler } from '../../src/actions/scheduler.ts';
+import { git } from '../../src/git/run.ts';
+import { exampleFiles } from '../cli/registry-repo.ts';
+import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
+import { useGitHubDouble } from '../github-double/harness.ts';
+
+const gh = useGitHubDouble();
+const NOW = new Date('2026-11-25T22:00:00Z');
+let work: string;
+let checkout: string;
+
+const model = (name: string) =>
+  dump({
+    apiVersion: 'tollgate/v1',
+    kind: 'Model',
+    name,
+    owners: { users: ['alice'] },
+    schedule: { interval: 86400 },
+  });
+const schedule = (name: string, extra: Record<string, unknown> = {}) =>
+  dump({
+    apiVersion: 'tollgate/v1',
+    kind: 'Schedule',
+    schema_version: 1,
+    model: name,
+    interval: 86400,
+    next_run: '2026-11-25T00:00:00Z',
+    failure_streak: 0,
+    ...extra,
+  });
+
+/** fraud-detector is overdue; churn-predictor is disabled; the others are due but held back, or not due. */
+function registryFiles(): Record<string, string> {
+  const files = exampleFiles();
+  for (const name of ['ranker', 'spam-filter', 'search', 'pricing', 'vision']) {
+    files[`registry/models/${name}/model.yaml`] = model(name);
+  }
+  files['registry/models/ranker/schedule.yaml'] = schedule('ranker', {
+    paused_until: '2026-11-26T00:00:00Z',
+    paused_reason: 'feature freeze',
+    paused_by: 'bob',
+  });
+  files['registry/models/spam-filter/schedule.yaml'] = schedule('spam-filter');
+  files['registry/models/search/schedule.yaml'] = schedule('search');
+  files['registry/models/search/retrains/rt-20261125-210000-ab12.yaml'] = dump({
+    apiVersion: 'tollgate/v1',
+    kind: 'RetrainRequest',
+    id: 'rt-20261125-210000-ab12',
+    model: 'search',
+    status: 'running',
+    reason: 'manual',
+    trigger: { kind: 'manual', actor: 'carol' },
+    created_at: '2026-11-25T21:00:00Z',
+    run: { url: 'https://github.com/acme/models/actions/runs/55' },
+  });
+  files['registry/models/pricing/schedule.yaml'] = schedule('pricing', {
+    last_failure: '2026-11-25T21:30:00Z',
+    failure_streak: 2,
+    cooldown_until: '2026-11-25T22:30:00Z',
+  });
+  files['registry/models/vision/schedule.yaml'] = schedule('vision', { next_run: '2026-11-26T00:00:00Z' });
+  return files;
+}
+
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'tollgate-scheduler-action-'));
+  const { gitDir } = await gh.state.createRepo('acme/models', { files: registryFiles() });
+  checkout = join(work, 'checkout');
+  await git(work, ['clone', '--quiet', gitDir, checkout], { env: ISOLATED_GIT_ENV });
+  // An open retrain pull request of spam-filter, from an earlier run.
+  await gh.state.commit(
+    'acme/models',
+    'tollgate/retrain/spam-filter/rt-20261125-200000-cd34',
+    { 'x.txt': 'x\n' },
+    'wip',
+  );
+  gh.state.openPull('acme/models', {
+    head: 'tollgate/retrain/spam-filter/rt-20261125-200000-cd34',
+    title: 'Retrain spam-filter',
+  });
+});
+afterEach(() => rm(work, { recursive: true, force: true }));
+
+const environment = (): ActionEnvironment => ({
+  owner: 'acme',
+  repo: 'models',
+  serverUrl: 'https://github.com',
+  apiUrl: 'https://api.github.com',
+  workspace: checkout,
+  eventName: 'schedule',
+  event: {},
+  sha: '',
+  ref: 'refs/heads/main',
+  actor: 'tollgate-bot',
+  runId: '90',
+  runAttempt: '1',
+});
+
+const inputs = { workflow: 'tollgate-retrain.yml', ref: '', dryRun: false, registry: 'registry' };
+
+describe('scheduler action', () => {
+  it('dispatches the due models and skips paused, cooling, disabled and active ones, saying why', async () => {
+    const client = gh.client();
+    const result = await runScheduler(inputs, environment(), { client, now: NOW });
+    expect(result.plan.due).toEqual(['fraud-detector', 'search', 'spam-filter']);
+    expect(result.plan.dispatch).toEqual(['fraud-detector']);
+    expect(gh.state.repo('acme/models').workflowDispatches).toEqual([
+      {
+        workflow: 'tollgate-retrain.yml',
+        ref: 'main',
+        inputs: { model: 'fraud-detector', reason: 'scheduled retrain', trigger: 'schedule' },
+      },
+    ]);
+    const reasons = Object.fromEntries(result.plan.skipped.map((s) => [s.model, s.reason]));
+    expect(reasons).toEqual({
+      'churn-predictor': 'schedule disabled in model.yaml (schedule.enabled: false)',
+      pricing: 'cooling down until 2026-11-25T22:30:00Z after 2 consecutive failure(s)',
+      ranker: 'paused until 2026-11-26T00:00:00Z by bob: feature freeze',
+      search:
+        'due, but a retrain is already active: retrain request https://github.com/acme/models/actions/runs/55',
+      'spam-filter': expect.stringMatching(
+        /^due, but a retrain is already active: retrain pull request #1 https:/,
+      ),
+      vision: 'next run at 2026-11-26T00:00:00Z',
+    });
+    expect(result.dispatched.map((d) => d.model)).toEqual(['fraud-detector']);
+    expect(result.summary).toContain('3 due, 1 dispatched, 6 skipped');
+    // One paginated list of pull requests, one dispatch.
+    expect(client.calls()).toBe(2);
+  });
+
+  it('dispatches nothing on a dry run, and takes the ref input over the default branch', async () => {
+    const client = gh.client();
+    const result = await runScheduler({ ...inputs, dryRun: true, ref: 'release' }, environment(), {
+      client,
+      now: NOW,
+    });
+    expect(result.plan.dispatch).toEqual(['fraud-detector']);
+    expect(result.dispatched).toEqual([]);
+    expect(result.summary).toContain(
+      '**Dry run:** nothing was dispatched; `tollgate-retrain.yml` would run on `release`',
+    );
+    expect(gh.state.repo('acme/models').workflowDispatches).toEqual([]);
+    expect(client.calls()).toBe(1);
+  });
+
+  it('keeps dispatching the other models when one dispatch fails', async () => {
+    gh.fault(
+      'POST',
+      '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
+      { kind: 'forbidden' },
+      1,
+    );
+    const result = await runScheduler(inputs, environment(), {
+      client: gh.client(),
+      now: new Date('2026-11-26T01:00:00Z'),
+    });
+    // At 01:00 the next day ranker's pause and vision's wait are over too.
+    expect(result.plan.dispatch).toEqual(['fraud-detector', 'pricing', 'ranker', 'vision']);
+    expect(result.failures.map((f) => f.model)).toEqual(['fraud-detector']);
+    expect(result.dispatched.map((d) => d.model)).toEqual(['pricing', 'ranker', 'vision']);
+    expect(result.summary).toContain('### Dispatch failed');
+  });
+});
