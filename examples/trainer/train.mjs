@@ -241,6 +241,7 @@ async function main() {
     recall: round(recall),
     f1: round(precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall)),
     auc: round(auc(scores, labels)),
+    false_positive_rate: round(fp + tn === 0 ? 0 : fp / (fp + tn)),
     loss: round(labels.reduce((s, y, i) => s + logLoss(y, scores[i]), 0) / labels.length),
     fraud_rate: round(labels.reduce((s, y) => s + y, 0) / labels.length),
     train_rows: trainRows.length,

@@ -80,7 +80,7 @@ describe('retrain action', () => {
     expect(pull).toMatchObject({
       head: `tollgate/retrain/fraud-detector/${outcome.request!.id}`,
       base: 'main',
-      title: 'Retrain fraud-detector: v6 (1 of 2 gates failed)',
+      title: 'Retrain fraud-detector: v6 (gates passed)',
       labels: ['tollgate:retrain'],
     });
     expect(pull.body).toContain('Requested by @alice (manual): weekly refresh.');

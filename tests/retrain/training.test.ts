@@ -77,6 +77,7 @@ describe('runTraining with the example trainer', () => {
         'accuracy',
         'auc',
         'f1',
+        'false_positive_rate',
         'fraud_rate',
         'loss',
         'precision',
