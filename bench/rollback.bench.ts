@@ -21,14 +21,14 @@ const COMMITS = 20_000;
 const MODELS = 1_000;
 const STEP = 600; // seconds between commits
 const T0 = Date.parse('2026-01-01T00:00:00Z') / 1000;
-const BUILD = 'v2';
+const BUILD = 'v3';
 
 const model = (m: number) => `model-${String(m).padStart(4, '0')}`;
 const stagesDoc = (m: number, staging: number, production: number) =>
   `apiVersion: tollgate/v1\nkind: Stages\nmodel: ${model(m)}\nstages:\n  staging:\n    version: v${staging}\n  production:\n    version: v${production}\n`;
 const versionDoc = (m: number, v: number) =>
   `apiVersion: tollgate/v1\nkind: ModelVersion\nid: v${v}\nmodel: ${model(m)}\ncreated_at: 2026-01-01T00:00:00Z\n` +
-  `source:\n  commit: ${'0'.repeat(40)}\nartifact:\n  uri: s3://bench/${model(m)}/v${v}\n  sha256: ${'0'.repeat(64)}\n  size: 1\n` +
+  `source:\n  commit: '${'0'.repeat(40)}'\nartifact:\n  uri: s3://bench/${model(m)}/v${v}\n  sha256: '${'0'.repeat(64)}'\n  size: 1\n` +
   `metrics:\n  auc: 0.9\nvalidation:\n  passed: true\n  gates: []\n`;
 
 /** Commit 0 adds every model at v1; then odd commits add a version and stage it, even ones promote it. */
