@@ -131,6 +131,8 @@ export async function pointerHistory(
       /^Merge pull request #(\d+)/.exec(subject)?.[1] ??
       /\(#(\d+)\)$/.exec(subject)?.[1];
     if (pr !== undefined) move.pullRequest = Number(pr);
+    const incident = trailers.Incident?.[0];
+    if (incident !== undefined) move.incident = incident;
     moves.push(move);
     previous = version;
   });
@@ -411,15 +413,24 @@ export interface PlanRollbackInput {
   registryDir?: string;
 }
 
-/** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
-export async function planRollback(
+export interface StagePointerState {
+  /** The version the stage points at, at `ref`. */
+  current?: string;
+  /** The pointer's moves, oldest first. */
+  history: PointerMove[];
+  /** Versions of the model marked held at `ref`. */
+  held: string[];
+}
+
+/** Reads the stage's current version, its pointer history and the model's held versions at `ref`. */
+export async function readPointerState(
   repoRoot: string,
-  input: PlanRollbackInput,
-): Promise<{ plan: RollbackPlan; history: PointerMove[] }> {
+  input: { model: string; stage?: string; ref?: string; registryDir?: string },
+): Promise<StagePointerState> {
   const ref = input.ref ?? 'HEAD';
   const stage = input.stage ?? 'production';
   const registryDir = input.registryDir ?? 'registry';
-  const stagesFile = `${registryDir}/${stagesPath(input.model)}`;
+  const stagesFile = inRepo(registryDir, stagesPath(input.model));
   const [text] = await readBlobs(repoRoot, [`${ref}:${stagesFile}`]);
   if (text === undefined) {
     throw new TollgateError(`model ${input.model} has no stages file at ${ref}`, {
@@ -432,17 +443,27 @@ export async function planRollback(
     pointerHistory(repoRoot, ref, stagesFile, stage),
     heldVersions(repoRoot, ref, input.model, registryDir),
   ]);
+  return { ...(current !== undefined ? { current } : {}), history, held };
+}
+
+/** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
+export async function planRollback(
+  repoRoot: string,
+  input: PlanRollbackInput,
+): Promise<{ plan: RollbackPlan; history: PointerMove[] }> {
+  const stage = input.stage ?? 'production';
+  const state = await readPointerState(repoRoot, { ...input, stage });
   const plan = chooseRollbackTarget({
     model: input.model,
     stage,
-    history,
-    current,
+    history: state.history,
+    current: state.current,
     stableFor: input.stableFor,
     now: input.now,
-    held,
+    held: state.held,
     ...(input.to !== undefined ? { to: input.to } : {}),
   });
-  return { plan, history };
+  return { plan, history: state.history };
 }
 
 /** Registry commits on `ref`'s first-parent line between two instants, oldest first, for a postmortem. */

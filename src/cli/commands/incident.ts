@@ -14,13 +14,14 @@ import {
   renderPostmortem,
   resolveIncident,
 } from '../../incident/record.ts';
+import { readIncidents as readIncidentFiles } from '../../incident/read.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
 import { readPolicy } from '../../policy/read.ts';
-import { fileSystemReader, loadFiles } from '../../registry/load.ts';
+import { fileSystemReader } from '../../registry/load.ts';
 import { INCIDENT_ID } from '../../registry/names.ts';
 import { incidentPath, modelDir, postmortemPath } from '../../registry/paths.ts';
 import type { Incident } from '../../registry/types.ts';
-import { formatProblems, writeRegistryFiles, type RegistryFileWrite } from '../../registry/writer.ts';
+import { writeRegistryFiles, type RegistryFileWrite } from '../../registry/writer.ts';
 import { applyRollback, planRollback, registryTimeline } from '../../rollback/execute.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
@@ -28,19 +29,9 @@ import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 const registryRel = (context: CliContext, path: string): string =>
   relative(context.repoRoot, join(context.registryDir, path));
 
-/** Incident records read through the registry loader, so a broken one is reported with its line. */
-export async function readIncidents(context: CliContext, paths: string[]): Promise<Incident[]> {
-  const { registry, problems } = await loadFiles(fileSystemReader(context.registryDir), paths);
-  const errors = problems.filter((p) => p.severity === 'error');
-  if (errors.length > 0) {
-    throw new TollgateError(`cannot read incident records:\n${formatProblems(errors)}`, {
-      file: registryRel(context, errors[0]!.file),
-      line: errors[0]!.line,
-      fix: 'correct the record (`tollgate validate` lists every problem)',
-    });
-  }
-  return [...registry.incidents.values()];
-}
+/** Incident records of the working tree's registry. */
+export const readIncidents = (context: CliContext, paths: string[]): Promise<Incident[]> =>
+  readIncidentFiles(fileSystemReader(context.registryDir), paths);
 
 async function readIncident(context: CliContext, id: string | undefined): Promise<Incident> {
   if (id === undefined || !INCIDENT_ID.test(id)) {
