@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { git, runGit } from '../src/git/run.ts';
+import { effectivePolicy } from '../src/policy/effective.ts';
 import { applyRollback, pointerHistory } from '../src/rollback/execute.ts';
+import { rollbackAndPublish } from '../src/rollback/publish.ts';
 import { chooseRollbackTarget } from '../src/rollback/target.ts';
 
 export interface BenchResult {
@@ -130,12 +132,18 @@ export async function benchRollback(): Promise<BenchResult[]> {
         };
       });
       await git(dir, ['reset', '-q', '--hard', base]);
+      // The rollback action's own work without the API: plan, apply, then the same commit on its branch.
+      const [published, action] = await seconds(() =>
+        rollbackAndPublish(dir, { model: target, by: 'bench', now, policy: effectivePolicy(undefined) }),
+      );
+      await git(dir, ['reset', '-q', '--hard', base]);
       const label = graph ? 'commit-graph --changed-paths' : 'no commit-graph';
       results.push({
         name: `rollback one model of ${MODELS} in ${COMMITS} commits (${label})`,
         ratio: work / floor,
         detail:
-          `rollback ${work.toFixed(3)} s (target < 5 s) vs git log floor ${floor.toFixed(3)} s; ` +
+          `rollback ${work.toFixed(3)} s, rollback action path ${action.toFixed(3)} s (${published.mode}; target < 5 s) ` +
+          `vs git log floor ${floor.toFixed(3)} s; ` +
           `${result.moves} pointer moves, ${result.plan.current} -> ${result.plan.target} by ${result.applied.mode}` +
           (graph ? `; commit-graph write ${graphSeconds.toFixed(2)} s` : '') +
           `; repo setup ${setup.toFixed(2)} s (cached under ${dir})`,
