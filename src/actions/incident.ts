@@ -26,7 +26,7 @@ import { fileSystemReader } from '../registry/load.ts';
 import { auditPath, incidentPath } from '../registry/paths.ts';
 import type { AuditEvent, Incident } from '../registry/types.ts';
 import { writeRegistryFiles, type RegistryFileWrite } from '../registry/writer.ts';
-import { readPointerState } from '../rollback/execute.ts';
+import { readPointerState, type StagePointerState } from '../rollback/execute.ts';
 import { rollbackAndPublish, type RollbackOutcome } from '../rollback/publish.ts';
 import { chooseRollbackTarget, lastMoveWasRollback, type RollbackPlan } from '../rollback/target.ts';
 import { BOT_GIT_ENV, registryFolder } from './checkout.ts';
@@ -183,7 +183,22 @@ export async function runIncident(
   let rolledBack = false;
   let rollbackPullRequest: number | undefined;
   for (const model of incident.models) {
-    const state = await readPointerState(env.workspace, { model, stage: STAGE, registryDir });
+    let state: StagePointerState;
+    try {
+      state = await readPointerState(env.workspace, { model, stage: STAGE, registryDir });
+    } catch (error) {
+      // A model without a readable pointer (a typo, a shallow clone) still gets its incident recorded.
+      if (!(error instanceof TollgateError)) throw error;
+      const reason = error.message;
+      const entry = {
+        at: iso(deps.now),
+        event: 'rollback-skipped' as const,
+        detail: `${model} ${STAGE}: ${reason}`,
+      };
+      incident = appendTimeline(incident, entry);
+      rollbacks.push({ model, decision: { rollback: false, reason, matched: [], entry } });
+      continue;
+    }
     let plan: RollbackPlan | undefined;
     try {
       plan = chooseRollbackTarget({
@@ -297,7 +312,10 @@ export async function runIncident(
         ...(r.outcome?.mode === 'pull-request' && r.outcome.pullRequest
           ? { pullRequest: r.outcome.pullRequest.number }
           : {}),
-        details: { reason: r.error ?? (r.decision.rollback ? r.decision.entry.detail : r.decision.reason) },
+        details: {
+          reason: r.error ?? (r.decision.rollback ? r.decision.entry.detail : r.decision.reason),
+          ...(r.outcome ? { mode: r.outcome.mode } : {}),
+        },
       }),
     ),
   ];

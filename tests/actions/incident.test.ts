@@ -145,6 +145,25 @@ describe('incident action', () => {
     expect(await f.remoteProduction()).toBe('v3');
   });
 
+  it('records the incident even when a model has no stage pointer to roll back', async () => {
+    const f = (fixture = await opsFixture(gh, pushStates));
+    const result = await runIncident(
+      { model: `${MODEL},no-such-model`, metrics: 'availability=0.3, error_rate=0.6', dryRun: false },
+      f.env,
+      deps(),
+    );
+    expect(result.rolledBack).toBe(true);
+    const recorded = await remoteIncident(f, 'main', result.incident.id);
+    expect(recorded.models).toEqual([MODEL, 'no-such-model']);
+    expect(recorded.timeline.at(-1)).toMatchObject({ event: 'rollback-skipped' });
+    expect(recorded.timeline.at(-1)!.detail).toContain('model no-such-model has no stages file');
+    expect(result.audit.map((e) => [e.event, e.model])).toEqual([
+      ['incident-opened', undefined],
+      ['rollback', MODEL],
+      ['rollback-skipped', 'no-such-model'],
+    ]);
+  });
+
   it('writes nothing on a dry run', async () => {
     const f = (fixture = await opsFixture(gh, pushStates));
     const head = await git(f.checkout, ['rev-parse', 'HEAD']);
