@@ -8,6 +8,8 @@ import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
+import { commitChange, type Trailers } from '../git/commit.ts';
+import { git } from '../git/run.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import { openPullRequestsWithHeadPrefix } from '../github/pulls.ts';
 import {
@@ -27,7 +29,7 @@ import { auditPath, incidentPath } from '../registry/paths.ts';
 import type { AuditEvent, Incident } from '../registry/types.ts';
 import { writeRegistryFiles, type RegistryFileWrite } from '../registry/writer.ts';
 import { readPointerState, type StagePointerState } from '../rollback/execute.ts';
-import { rollbackAndPublish, type RollbackOutcome } from '../rollback/publish.ts';
+import { isEmergency, rollbackAndPublish, type RollbackOutcome } from '../rollback/publish.ts';
 import { chooseRollbackTarget, lastMoveWasRollback, type RollbackPlan } from '../rollback/target.ts';
 import { BOT_GIT_ENV, registryFolder } from './checkout.ts';
 import { booleanInput, readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
@@ -182,6 +184,18 @@ export async function runIncident(
   const rollbacks: ModelRollback[] = [];
   let rolledBack = false;
   let rollbackPullRequest: number | undefined;
+  const opened = incidentAuditEvent({
+    incident,
+    event: 'incident-opened',
+    actor,
+    now: deps.now,
+    suffix: deps.suffix,
+  });
+  const emergency = isEmergency(policy, incident.severity);
+  // Where the checkout was before the record was committed ahead of an emergency rollback (see below).
+  let beforeRecord: string | undefined;
+  /** A rollback commit sits on the checked-out branch (pushed, or committed without a remote). */
+  let onBranch = false;
   for (const model of incident.models) {
     let state: StagePointerState;
     try {
@@ -238,6 +252,20 @@ export async function runIncident(
     const record: ModelRollback = { model, decision };
     rollbacks.push(record);
     if (!decision.rollback || plan === undefined || inputs.dryRun) continue;
+    if (emergency && beforeRecord === undefined) {
+      // An emergency rollback is judged by the incident record in its own tree (the integrity audit reads it
+      // there), so the record goes first, in a commit pushed together with the rollback.
+      beforeRecord = await git(env.workspace, ['rev-parse', 'HEAD']);
+      await commitRecord(
+        env.workspace,
+        registryDir,
+        [
+          { path: incidentPath(id), document: incident },
+          { path: auditPath(opened.id), document: opened },
+        ],
+        { ...incidentOpenedCommit(incident, actor), env: stamped(deps.gitEnv, deps.now) },
+      );
+    }
     try {
       const outcome = await rollbackAndPublish(
         env.workspace,
@@ -259,6 +287,7 @@ export async function runIncident(
       const moved = `${model} ${STAGE} ${plan.current ?? '(none)'} -> ${plan.target}`;
       if (outcome.mode === 'pushed' || outcome.mode === 'committed') {
         rolledBack ||= outcome.mode === 'pushed';
+        onBranch = true;
         incident = appendTimeline(incident, {
           at,
           event: 'rollback-completed',
@@ -296,8 +325,13 @@ export async function runIncident(
     }
   }
 
+  if (beforeRecord !== undefined && !onBranch) {
+    // Nothing was pushed with the early record: drop it; the full record is written below like any other.
+    await git(env.workspace, ['reset', '-q', '--hard', beforeRecord]);
+    beforeRecord = undefined;
+  }
   const audit = [
-    incidentAuditEvent({ incident, event: 'incident-opened', actor, now: deps.now, suffix: deps.suffix }),
+    opened,
     ...rollbacks.map((r, i) =>
       incidentAuditEvent({
         incident,
@@ -333,14 +367,37 @@ export async function runIncident(
       ? { mode: 'dry-run' }
       : await recordState(env.workspace, registryDir, files, {
           incident,
-          actor,
+          commit:
+            beforeRecord === undefined
+              ? incidentOpenedCommit(incident, actor)
+              : {
+                  message: `Record the rollback on incident ${id}`,
+                  trailers: { 'Tollgate-Event': 'incident-updated', Incident: id, 'Requested-By': actor },
+                },
           branch: policy.defaultBranch,
           stateWrites: policy.stateWrites,
-          env: { ...deps.gitEnv, GIT_AUTHOR_DATE: iso(clock()), GIT_COMMITTER_DATE: iso(clock()) },
+          env: stamped(deps.gitEnv, clock()),
           github,
         }),
   };
   return { ...result, summary: incidentSummary(result, inputs.dryRun) };
+}
+
+const stamped = (env: NodeJS.ProcessEnv | undefined, when: Date): NodeJS.ProcessEnv => ({
+  ...env,
+  GIT_AUTHOR_DATE: iso(when),
+  GIT_COMMITTER_DATE: iso(when),
+});
+
+/** Writes registry files through the one writer and commits exactly them on the checked-out branch. */
+async function commitRecord(
+  repoRoot: string,
+  registryDir: string,
+  files: RegistryFileWrite[],
+  commit: { message: string; trailers: Trailers; env: NodeJS.ProcessEnv },
+): Promise<string> {
+  await writeRegistryFiles(join(repoRoot, registryDir), files);
+  return commitChange(repoRoot, { paths: files.map((f) => posix.join(registryDir, f.path)), ...commit });
 }
 
 /** Writes the record through the one writer and commits it as a state change: pushed, or proposed. */
@@ -350,14 +407,14 @@ async function recordState(
   files: RegistryFileWrite[],
   options: {
     incident: Incident;
-    actor: string;
+    commit: { message: string; trailers: Trailers };
     branch: string;
     stateWrites: 'push' | 'pull-request';
     env: NodeJS.ProcessEnv;
     github?: GitHubTarget;
   },
 ): Promise<IncidentActionResult['record']> {
-  const { message, trailers } = incidentOpenedCommit(options.incident, options.actor);
+  const { message, trailers } = options.commit;
   const paths = files.map((f) => posix.join(registryDir, f.path));
   await writeRegistryFiles(join(repoRoot, registryDir), files);
   if (options.stateWrites === 'push') {
@@ -372,7 +429,13 @@ async function recordState(
   const contents = await Promise.all(
     paths.map(async (path) => ({ path, content: await readFile(join(repoRoot, path)) })),
   );
-  await Promise.all(paths.map((path) => rm(join(repoRoot, path), { force: true })));
+  const tracked = new Set(
+    (await git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''),
+  );
+  for (const path of paths) {
+    if (tracked.has(path)) await git(repoRoot, ['checkout', '-q', 'HEAD', '--', path]);
+    else await rm(join(repoRoot, path), { force: true });
+  }
   const proposal = await proposeChange(
     repoRoot,
     {

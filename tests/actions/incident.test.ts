@@ -2,6 +2,7 @@
 import { load } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidentRequest, runIncident, type IncidentDeps } from '../../src/actions/incident.ts';
+import { verifyGateIntegrity } from '../../src/evidence/integrity.ts';
 import { git, runGit } from '../../src/git/run.ts';
 import type { Incident } from '../../src/registry/types.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
@@ -54,15 +55,41 @@ describe('incident action', () => {
     ]);
     expect(recorded.timeline[3]).toMatchObject({ duration: 360, at: '2026-11-07T07:06:00Z' });
     expect(recorded.rollback).toMatchObject({ model: MODEL, stage: 'production', from: 'v4', to: 'v3' });
-    const log = await git(f.gitDir, ['log', '-2', '--format=%s', 'main']);
-    expect(log).toMatch(/^Open incident INC-20261107-070000-ab12: .*\nRoll back fraud-detector production/);
+    // The record goes first, so the rollback commit's own tree holds the incident that allows the push.
+    const log = await git(f.gitDir, ['log', '-3', '--format=%s', 'main']);
+    expect(log.split('\n')).toEqual([
+      `Record the rollback on incident ${result.incident.id}`,
+      'Roll back fraud-detector production from v4 to v3',
+      expect.stringMatching(/^Open incident INC-20261107-070000-ab12: P0 on fraud-detector/),
+    ]);
     const files = await git(f.gitDir, ['show', '--name-only', '--format=', 'main']);
     expect(files.split('\n').sort()).toEqual([
       'registry/audit/2026/11/20261107T070000Z-ab12-rb1.yaml',
-      'registry/audit/2026/11/20261107T070000Z-ab12.yaml',
       `registry/incidents/${result.incident.id}.yaml`,
     ]);
+    const rollback = await git(f.gitDir, ['rev-parse', 'main~1']);
+    const audit = await verifyGateIntegrity(f.checkout, { ref: 'main' });
+    expect(audit.allowed.map((a) => a.sha)).toContain(rollback);
+    expect(audit.findings.map((a) => a.sha)).not.toContain(rollback);
     expect(await git(f.checkout, ['status', '--porcelain'])).toBe('');
+  });
+
+  it('P0 with state_writes: pull-request: the emergency push carries the opening record, the update is proposed', async () => {
+    const f = (fixture = await opsFixture(gh));
+    const result = await runIncident(
+      { model: MODEL, metrics: 'availability=0.3, error_rate=0.6', dryRun: false },
+      f.env,
+      deps(),
+    );
+    expect(result.rolledBack).toBe(true);
+    expect(await f.remoteProduction()).toBe('v3');
+    const onMain = await remoteIncident(f, 'main', result.incident.id);
+    expect(onMain.timeline.map((e) => e.event)).toEqual(['detected', 'classified', 'rollback-started']);
+    const pulls = gh.state.repo(REPO).pulls;
+    expect(pulls.map((p) => p.head)).toEqual([`tollgate/incident/${result.incident.id}`]);
+    const proposed = await remoteIncident(f, pulls[0]!.head, result.incident.id);
+    expect(proposed.timeline.at(-1)).toMatchObject({ event: 'rollback-completed', duration: 360 });
+    expect(await git(f.checkout, ['status', '--porcelain', '--untracked-files=all'])).toBe('');
   });
 
   it('P1: proposes the rollback in a pull request and the record in another (state_writes: pull-request)', async () => {
