@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { git, runGit } from '../src/git/run.ts';
+import { effectivePolicy } from '../src/policy/effective.ts';
 import { applyRollback, pointerHistory } from '../src/rollback/execute.ts';
+import { rollbackAndPublish } from '../src/rollback/publish.ts';
 import { chooseRollbackTarget } from '../src/rollback/target.ts';
 
 export interface BenchResult {
@@ -21,14 +23,14 @@ const COMMITS = 20_000;
 const MODELS = 1_000;
 const STEP = 600; // seconds between commits
 const T0 = Date.parse('2026-01-01T00:00:00Z') / 1000;
-const BUILD = 'v2';
+const BUILD = 'v3';
 
 const model = (m: number) => `model-${String(m).padStart(4, '0')}`;
 const stagesDoc = (m: number, staging: number, production: number) =>
   `apiVersion: tollgate/v1\nkind: Stages\nmodel: ${model(m)}\nstages:\n  staging:\n    version: v${staging}\n  production:\n    version: v${production}\n`;
 const versionDoc = (m: number, v: number) =>
   `apiVersion: tollgate/v1\nkind: ModelVersion\nid: v${v}\nmodel: ${model(m)}\ncreated_at: 2026-01-01T00:00:00Z\n` +
-  `source:\n  commit: ${'0'.repeat(40)}\nartifact:\n  uri: s3://bench/${model(m)}/v${v}\n  sha256: ${'0'.repeat(64)}\n  size: 1\n` +
+  `source:\n  commit: '${'0'.repeat(40)}'\nartifact:\n  uri: s3://bench/${model(m)}/v${v}\n  sha256: '${'0'.repeat(64)}'\n  size: 1\n` +
   `metrics:\n  auc: 0.9\nvalidation:\n  passed: true\n  gates: []\n`;
 
 /** Commit 0 adds every model at v1; then odd commits add a version and stage it, even ones promote it. */
@@ -130,12 +132,18 @@ export async function benchRollback(): Promise<BenchResult[]> {
         };
       });
       await git(dir, ['reset', '-q', '--hard', base]);
+      // The rollback action's own work without the API: plan, apply, then the same commit on its branch.
+      const [published, action] = await seconds(() =>
+        rollbackAndPublish(dir, { model: target, by: 'bench', now, policy: effectivePolicy(undefined) }),
+      );
+      await git(dir, ['reset', '-q', '--hard', base]);
       const label = graph ? 'commit-graph --changed-paths' : 'no commit-graph';
       results.push({
         name: `rollback one model of ${MODELS} in ${COMMITS} commits (${label})`,
         ratio: work / floor,
         detail:
-          `rollback ${work.toFixed(3)} s (target < 5 s) vs git log floor ${floor.toFixed(3)} s; ` +
+          `rollback ${work.toFixed(3)} s, rollback action path ${action.toFixed(3)} s (${published.mode}; target < 5 s) ` +
+          `vs git log floor ${floor.toFixed(3)} s; ` +
           `${result.moves} pointer moves, ${result.plan.current} -> ${result.plan.target} by ${result.applied.mode}` +
           (graph ? `; commit-graph write ${graphSeconds.toFixed(2)} s` : '') +
           `; repo setup ${setup.toFixed(2)} s (cached under ${dir})`,

@@ -367,3 +367,20 @@ export function incidentAuditEvent(input: {
   if (input.pullRequest !== undefined) event.pull_request = input.pullRequest;
   return event;
 }
+
+/** The commit message and trailers of the commit that records a newly opened incident. */
+export function incidentOpenedCommit(
+  incident: Incident,
+  by: string,
+): { message: string; trailers: Record<string, string | string[]> } {
+  return {
+    message: `Open incident ${incident.id}: ${incident.title}`,
+    trailers: {
+      'Tollgate-Event': 'incident-opened',
+      Incident: incident.id,
+      Severity: incident.severity,
+      Model: incident.models,
+      'Requested-By': by,
+    },
+  };
+}

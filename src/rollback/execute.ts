@@ -1,36 +1,40 @@
 // The rollback shell: reads a stage pointer's history from git, reverts the commits that moved it (or, when a
 // revert conflicts, writes the previous pointer forward), marks the rolled-back version held and makes ONE
 // commit. It either commits the whole rollback or leaves HEAD, index and working tree as it found them.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { dump, load } from 'js-yaml';
+import { load } from 'js-yaml';
 import { TollgateError } from '../errors.ts';
+import { commitChange, commitIndex, type Trailers } from '../git/commit.ts';
+import { assertFullHistory, commitsTouching } from '../git/history.ts';
 import { git, runGit } from '../git/run.ts';
 import { stagesPath, versionPath } from '../registry/paths.ts';
-import type { ModelVersion } from '../registry/types.ts';
+import type { ModelVersion, RegistryDocument, Stages } from '../registry/types.ts';
+import { writeRegistryFiles } from '../registry/writer.ts';
 import type { GitTimelineEntry } from '../incident/record.ts';
 import { chooseRollbackTarget, type PointerMove, type RollbackPlan } from './target.ts';
 
 const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** The one place this module writes YAML; the coordinator swaps it for the registry writer. */
-export function writeYamlDocument(path: string, doc: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, dump(doc, { lineWidth: -1, noRefs: true }));
+/** A repository-relative path of a registry file; `registryDir` may be `.`. */
+const inRepo = (registryDir: string, registryPath: string): string => posix.join(registryDir, registryPath);
+
+/** Writes one document through the registry writer (validated first, canonical text). */
+async function writeDocument(
+  repoRoot: string,
+  registryDir: string,
+  path: string,
+  document: RegistryDocument,
+): Promise<void> {
+  await writeRegistryFiles(join(repoRoot, registryDir), [{ path, document }]);
 }
 
-/** `Key: value` lines of the message's last paragraph; a key may repeat. */
-export function parseTrailers(message: string): Record<string, string[]> {
-  const paragraphs = message.trim().split(/\n\s*\n/);
-  const trailers: Record<string, string[]> = {};
-  if (paragraphs.length < 2) return trailers;
-  for (const line of paragraphs.at(-1)!.split('\n')) {
-    const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$/.exec(line.trim());
-    if (m) (trailers[m[1]!] ??= []).push(m[2]!);
-  }
-  return trailers;
-}
+const dateEnv = (now: Date, env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
+  ...env,
+  GIT_AUTHOR_DATE: iso(now),
+  GIT_COMMITTER_DATE: iso(now),
+});
 
 /** The version a Stages document gives `stage`, accepting `stage: v1` as well as `stage: {version: v1}`. */
 function pointerVersion(doc: unknown, stage: string): string | undefined {
@@ -82,14 +86,6 @@ async function readBlobs(repoRoot: string, specs: string[]): Promise<(string | u
   return blobs;
 }
 
-async function assertFullHistory(repoRoot: string): Promise<void> {
-  if ((await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true') {
-    throw new TollgateError('this clone is shallow, so the stage pointer history is incomplete', {
-      fix: 'check out with `fetch-depth: 0` (actions/checkout), or run `git fetch --unshallow`',
-    });
-  }
-}
-
 /**
  * Every commit on `ref`'s first-parent line that changed `stage`'s version in `stagesFilePath` (repo-relative),
  * oldest first. Merges appear as the merge commit (promotion pull requests), squash merges as plain commits.
@@ -101,27 +97,8 @@ export async function pointerHistory(
   stage: string,
 ): Promise<PointerMove[]> {
   await assertFullHistory(repoRoot);
-  const log = await git(repoRoot, [
-    'log',
-    '--first-parent',
-    '--format=%H%x1f%ct%x1f%P%x1f%B%x1e',
-    ref,
-    '--',
-    stagesFilePath,
-  ]);
-  const commits = log
-    .split('\x1e')
-    .map((r) => r.replace(/^\n/, ''))
-    .filter((r) => r.length > 0)
-    .map((r) => {
-      const [sha = '', ct = '0', parents = '', message = ''] = r.split('\x1f');
-      return {
-        sha,
-        at: iso(new Date(Number(ct) * 1000)),
-        parents: parents.split(' ').filter(Boolean),
-        message,
-      };
-    })
+  const commits = (await commitsTouching(repoRoot, [stagesFilePath], { ref, firstParent: true }))
+    .map((c) => ({ ...c, at: iso(new Date(c.committerDate)) }))
     .reverse();
   if (commits.length === 0) return [];
   const oldest = commits[0]!;
@@ -137,8 +114,7 @@ export async function pointerHistory(
   commits.forEach((c, i) => {
     const version = versionAt(i, c.sha);
     if (version === previous) return;
-    const trailers = parseTrailers(c.message);
-    const subject = c.message.split('\n', 1)[0] ?? '';
+    const { trailers, subject } = c;
     const move: PointerMove = {
       sha: c.sha,
       at: c.at,
@@ -146,7 +122,7 @@ export async function pointerHistory(
       isRollback:
         (trailers['Tollgate-Event'] ?? []).includes('rollback') ||
         subject.startsWith('Revert "') ||
-        /^This reverts commit [0-9a-f]{7,}/m.test(c.message),
+        /^This reverts commit [0-9a-f]{7,}/m.test(c.body),
     };
     if (previous !== undefined) move.from = previous;
     if (version !== undefined) move.to = version;
@@ -155,6 +131,8 @@ export async function pointerHistory(
       /^Merge pull request #(\d+)/.exec(subject)?.[1] ??
       /\(#(\d+)\)$/.exec(subject)?.[1];
     if (pr !== undefined) move.pullRequest = Number(pr);
+    const incident = trailers.Incident?.[0];
+    if (incident !== undefined) move.incident = incident;
     moves.push(move);
     previous = version;
   });
@@ -171,6 +149,8 @@ export interface ApplyRollbackOptions {
   registryDir?: string;
   /** Why, for the held mark; default names the incident or says "rolled back". */
   reason?: string;
+  /** Extra environment for the commit, e.g. the committer identity on a runner (GIT_COMMITTER_NAME, ...). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RollbackResult {
@@ -207,10 +187,10 @@ export async function applyRollback(
     }
   }
   const registryDir = options.registryDir ?? 'registry';
-  const stagesFile = `${registryDir}/${stagesPath(plan.model)}`;
-  const targetFile = `${registryDir}/${versionPath(plan.model, plan.target)}`;
-  const heldFile =
-    plan.current === undefined ? undefined : `${registryDir}/${versionPath(plan.model, plan.current)}`;
+  const stagesFile = inRepo(registryDir, stagesPath(plan.model));
+  const targetFile = inRepo(registryDir, versionPath(plan.model, plan.target));
+  const heldPath = plan.current === undefined ? undefined : versionPath(plan.model, plan.current);
+  const heldFile = heldPath === undefined ? undefined : inRepo(registryDir, heldPath);
 
   const dirty = await git(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
   if (dirty) {
@@ -268,10 +248,12 @@ export async function applyRollback(
         forwardFixReason = why;
       }
     }
-    if (mode === 'forward-fix') writeForward(join(repoRoot, stagesFile), plan, origStages);
+    if (mode === 'forward-fix') {
+      await writeDocument(repoRoot, registryDir, stagesPath(plan.model), forwardStages(plan, origStages));
+    }
 
     let held: string | undefined;
-    if (heldFile !== undefined && plan.current !== undefined) {
+    if (heldFile !== undefined && heldPath !== undefined && plan.current !== undefined) {
       const path = join(repoRoot, heldFile);
       let text: string | undefined;
       try {
@@ -288,19 +270,16 @@ export async function applyRollback(
           by: options.by,
         };
         if (options.incident !== undefined) doc.held.incident = options.incident;
-        writeYamlDocument(path, doc);
+        await writeDocument(repoRoot, registryDir, heldPath, doc);
         held = plan.current;
       }
     }
     await git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
     const reverted = mode === 'revert' ? plan.commitsToRevert : [];
-    const message = rollbackMessage(plan, options, mode, reverted, forwardFixReason, held);
-    const date = iso(options.now);
-    await git(repoRoot, ['commit', '-q', '-F', '-'], {
-      input: message,
-      env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    const commit = await commitIndex(repoRoot, {
+      ...rollbackMessage(plan, options, mode, reverted, forwardFixReason, held),
+      env: dateEnv(options.now, options.env),
     });
-    const commit = await git(repoRoot, ['rev-parse', 'HEAD']);
     const result: RollbackResult = { commit, mode, reverted };
     if (forwardFixReason !== undefined) result.forwardFixReason = forwardFixReason;
     if (held !== undefined) result.held = held;
@@ -351,16 +330,19 @@ async function revertAll(
   return undefined;
 }
 
-/** Sets only this stage's version, keeping the pointer's other fields and the rest of the file. */
-function writeForward(path: string, plan: RollbackPlan, origStages: unknown): void {
+/** The Stages document with only this stage's version set, keeping the pointer's other fields and the rest. */
+function forwardStages(plan: RollbackPlan, origStages: unknown): Stages {
   const doc = structuredClone(origStages) as { stages?: Record<string, unknown> };
   if (!doc || typeof doc !== 'object' || !doc.stages || typeof doc.stages !== 'object') {
-    throw new TollgateError(`${path} has no stages map to write ${plan.target} into`, { field: 'stages' });
+    throw new TollgateError(`${stagesPath(plan.model)} has no stages map to write ${plan.target} into`, {
+      file: stagesPath(plan.model),
+      field: 'stages',
+    });
   }
   const pointer = doc.stages[plan.stage];
   doc.stages[plan.stage] =
     pointer && typeof pointer === 'object' ? { ...pointer, version: plan.target } : { version: plan.target };
-  writeYamlDocument(path, doc);
+  return doc as Stages;
 }
 
 function rollbackMessage(
@@ -370,31 +352,29 @@ function rollbackMessage(
   reverted: string[],
   forwardFixReason: string | undefined,
   held: string | undefined,
-): string {
+): { message: string; trailers: Trailers } {
   const body =
     mode === 'revert'
       ? `Reverted ${reverted.length} commit(s) that moved the pointer after ${plan.target} became current at ${plan.since}.`
       : `Wrote ${plan.target} forward into the pointer (${forwardFixReason}).`;
-  const trailers = [
-    'Tollgate-Event: rollback',
-    `Model: ${plan.model}`,
-    `Stage: ${plan.stage}`,
-    `Version: ${plan.target}`,
-    ...(plan.current !== undefined ? [`From: ${plan.current}`] : []),
-    ...(options.incident !== undefined ? [`Incident: ${options.incident}`] : []),
-    `Requested-By: ${options.by}`,
-    `Rollback-Mode: ${mode}`,
-    ...reverted.map((sha) => `Reverts: ${sha}`),
-  ];
-  return [
+  const trailers: Trailers = {
+    'Tollgate-Event': 'rollback',
+    Model: plan.model,
+    Stage: plan.stage,
+    Version: plan.target,
+    ...(plan.current !== undefined ? { From: plan.current } : {}),
+    ...(options.incident !== undefined ? { Incident: options.incident } : {}),
+    'Requested-By': options.by,
+    'Rollback-Mode': mode,
+    ...(reverted.length ? { Reverts: reverted } : {}),
+  };
+  const message = [
     `Roll back ${plan.model} ${plan.stage} from ${plan.current ?? '(none)'} to ${plan.target}`,
     '',
     body,
     ...(held ? [`Marked ${plan.model} ${held} held.`] : []),
-    '',
-    ...trailers,
-    '',
   ].join('\n');
+  return { message, trailers };
 }
 
 /** Versions of `model` whose file at `ref` carries a `held` mark. */
@@ -433,15 +413,24 @@ export interface PlanRollbackInput {
   registryDir?: string;
 }
 
-/** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
-export async function planRollback(
+export interface StagePointerState {
+  /** The version the stage points at, at `ref`. */
+  current?: string;
+  /** The pointer's moves, oldest first. */
+  history: PointerMove[];
+  /** Versions of the model marked held at `ref`. */
+  held: string[];
+}
+
+/** Reads the stage's current version, its pointer history and the model's held versions at `ref`. */
+export async function readPointerState(
   repoRoot: string,
-  input: PlanRollbackInput,
-): Promise<{ plan: RollbackPlan; history: PointerMove[] }> {
+  input: { model: string; stage?: string; ref?: string; registryDir?: string },
+): Promise<StagePointerState> {
   const ref = input.ref ?? 'HEAD';
   const stage = input.stage ?? 'production';
   const registryDir = input.registryDir ?? 'registry';
-  const stagesFile = `${registryDir}/${stagesPath(input.model)}`;
+  const stagesFile = inRepo(registryDir, stagesPath(input.model));
   const [text] = await readBlobs(repoRoot, [`${ref}:${stagesFile}`]);
   if (text === undefined) {
     throw new TollgateError(`model ${input.model} has no stages file at ${ref}`, {
@@ -454,17 +443,27 @@ export async function planRollback(
     pointerHistory(repoRoot, ref, stagesFile, stage),
     heldVersions(repoRoot, ref, input.model, registryDir),
   ]);
+  return { ...(current !== undefined ? { current } : {}), history, held };
+}
+
+/** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
+export async function planRollback(
+  repoRoot: string,
+  input: PlanRollbackInput,
+): Promise<{ plan: RollbackPlan; history: PointerMove[] }> {
+  const stage = input.stage ?? 'production';
+  const state = await readPointerState(repoRoot, { ...input, stage });
   const plan = chooseRollbackTarget({
     model: input.model,
     stage,
-    history,
-    current,
+    history: state.history,
+    current: state.current,
     stableFor: input.stableFor,
     now: input.now,
-    held,
+    held: state.held,
     ...(input.to !== undefined ? { to: input.to } : {}),
   });
-  return { plan, history };
+  return { plan, history: state.history };
 }
 
 /** Registry commits on `ref`'s first-parent line between two instants, oldest first, for a postmortem. */
@@ -472,20 +471,21 @@ export async function registryTimeline(
   repoRoot: string,
   input: { ref?: string; since: string; until?: string; paths?: string[] },
 ): Promise<GitTimelineEntry[]> {
-  const args = ['log', '--first-parent', '--format=%H%x1f%cI%x1f%B%x1e', `--since=${input.since}`];
-  if (input.until !== undefined) args.push(`--until=${input.until}`);
-  args.push(input.ref ?? 'HEAD', '--', ...(input.paths ?? ['registry']));
-  return (await git(repoRoot, args))
-    .split('\x1e')
-    .map((r) => r.replace(/^\n/, ''))
-    .filter(Boolean)
-    .map((r) => {
-      const [sha = '', at = '', message = ''] = r.split('\x1f');
-      const trailers = Object.fromEntries(
-        Object.entries(parseTrailers(message)).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]),
-      );
-      return { at: iso(new Date(at)), sha, subject: message.split('\n', 1)[0] ?? '', trailers };
-    })
+  const commits = await commitsTouching(repoRoot, input.paths ?? ['registry'], {
+    ref: input.ref ?? 'HEAD',
+    firstParent: true,
+    since: input.since,
+    ...(input.until !== undefined ? { until: input.until } : {}),
+  });
+  return commits
+    .map((c) => ({
+      at: iso(new Date(c.committerDate)),
+      sha: c.sha,
+      subject: c.subject,
+      trailers: Object.fromEntries(
+        Object.entries(c.trailers).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]),
+      ),
+    }))
     .reverse();
 }
 
@@ -495,13 +495,23 @@ export async function registryTimeline(
  */
 export async function unholdVersion(
   repoRoot: string,
-  input: { model: string; version: string; by: string; now: Date; reason: string; registryDir?: string },
+  input: {
+    model: string;
+    version: string;
+    by: string;
+    now: Date;
+    reason: string;
+    registryDir?: string;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<{ commit: string; was: NonNullable<ModelVersion['held']> }> {
   for (const [field, value] of Object.entries({ by: input.by, reason: input.reason })) {
     if (!SINGLE_LINE.test(value))
       throw new TollgateError(`unhold ${field} must be one line of at most 200 characters`);
   }
-  const file = `${input.registryDir ?? 'registry'}/${versionPath(input.model, input.version)}`;
+  const registryDir = input.registryDir ?? 'registry';
+  const path = versionPath(input.model, input.version);
+  const file = inRepo(registryDir, path);
   if (await git(repoRoot, ['status', '--porcelain', '--untracked-files=no'])) {
     throw new TollgateError('the working tree has uncommitted changes', {
       fix: 'commit or stash them first',
@@ -519,54 +529,28 @@ export async function unholdVersion(
   }
   const was = doc.held;
   delete doc.held;
-  writeYamlDocument(join(repoRoot, file), doc);
-  const message = [
-    `Unhold ${input.model} ${input.version}`,
-    '',
-    `${input.reason}`,
-    `It was held since ${was.at} by ${was.by}: ${was.reason}.`,
-    '',
-    'Tollgate-Event: unhold',
-    `Model: ${input.model}`,
-    `Version: ${input.version}`,
-    ...(was.incident ? [`Incident: ${was.incident}`] : []),
-    `Requested-By: ${input.by}`,
-    '',
-  ].join('\n');
-  const date = iso(input.now);
   try {
-    await git(repoRoot, ['add', '--', file]);
-    await git(repoRoot, ['commit', '-q', '-F', '-'], {
-      input: message,
-      env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    await writeDocument(repoRoot, registryDir, path, doc);
+    const commit = await commitChange(repoRoot, {
+      paths: [file],
+      message: [
+        `Unhold ${input.model} ${input.version}`,
+        '',
+        input.reason,
+        `It was held since ${was.at} by ${was.by}: ${was.reason}.`,
+      ].join('\n'),
+      trailers: {
+        'Tollgate-Event': 'unhold',
+        Model: input.model,
+        Version: input.version,
+        ...(was.incident ? { Incident: was.incident } : {}),
+        'Requested-By': input.by,
+      },
+      env: dateEnv(input.now, input.env),
     });
+    return { commit, was };
   } catch (error) {
     await git(repoRoot, ['reset', '-q', '--hard', 'HEAD']);
     throw error;
   }
-  return { commit: await git(repoRoot, ['rev-parse', 'HEAD']), was };
-}
-
-/**
- * Commits exactly `files` (repo-relative, already written) with `message`, dated `now`; undoes the staging on
- * failure. Stands in for the project's one commit function until the coordinator swaps it in.
- */
-export async function commitFiles(
-  repoRoot: string,
-  files: string[],
-  message: string,
-  now: Date,
-): Promise<string> {
-  const date = iso(now);
-  try {
-    await git(repoRoot, ['add', '--', ...files]);
-    await git(repoRoot, ['commit', '-q', '-F', '-', '--', ...files], {
-      input: message,
-      env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
-    });
-  } catch (error) {
-    await runGit(repoRoot, ['reset', '-q', '--', ...files], { okCodes: [1, 128] });
-    throw error;
-  }
-  return git(repoRoot, ['rev-parse', 'HEAD']);
 }

@@ -15,6 +15,8 @@ export interface PointerMove {
   /** A `git revert` or a commit with `Tollgate-Event: rollback`. */
   isRollback: boolean;
   pullRequest?: number;
+  /** The `Incident:` trailer of the commit, when it has one. */
+  incident?: string;
 }
 
 export interface RollbackPlan {

@@ -1,60 +1,65 @@
 // `tollgate incident open|resolve|stats|postmortem`: incident records in registry/incidents/, committed locally.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { load } from 'js-yaml';
+import { join, relative } from 'node:path';
 import { TollgateError } from '../../errors.ts';
+import { commitChange, type Trailers } from '../../git/commit.ts';
 import {
   appendTimeline,
   decideAutoRollback,
   formatDuration,
   incidentId,
+  incidentOpenedCommit,
   incidentStats,
   openIncident,
   renderPostmortem,
   resolveIncident,
 } from '../../incident/record.ts';
+import { readIncidents as readIncidentFiles } from '../../incident/read.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
-import { effectivePolicy, type EffectivePolicy } from '../../policy/effective.ts';
+import { readPolicy } from '../../policy/read.ts';
+import { fileSystemReader } from '../../registry/load.ts';
 import { INCIDENT_ID } from '../../registry/names.ts';
 import { incidentPath, modelDir, postmortemPath } from '../../registry/paths.ts';
-import type { Incident, Policy } from '../../registry/types.ts';
-import {
-  applyRollback,
-  commitFiles,
-  planRollback,
-  registryTimeline,
-  writeYamlDocument,
-} from '../../rollback/execute.ts';
+import type { Incident } from '../../registry/types.ts';
+import { writeRegistryFiles, type RegistryFileWrite } from '../../registry/writer.ts';
+import { applyRollback, planRollback, registryTimeline } from '../../rollback/execute.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
-
-function readPolicy(context: CliContext): EffectivePolicy {
-  try {
-    return effectivePolicy(load(readFileSync(join(context.registryDir, 'policy.yaml'), 'utf8')) as Policy);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return effectivePolicy(undefined);
-    throw error;
-  }
-}
 
 const registryRel = (context: CliContext, path: string): string =>
   relative(context.repoRoot, join(context.registryDir, path));
 
-function readIncident(context: CliContext, id: string | undefined): Incident {
+/** Incident records of the working tree's registry. */
+export const readIncidents = (context: CliContext, paths: string[]): Promise<Incident[]> =>
+  readIncidentFiles(fileSystemReader(context.registryDir), paths);
+
+async function readIncident(context: CliContext, id: string | undefined): Promise<Incident> {
   if (id === undefined || !INCIDENT_ID.test(id)) {
     throw new TollgateError(`"${id ?? ''}" is not an incident id`, {
       fix: 'pass an id like INC-20261124-033000-ab12',
     });
   }
-  try {
-    return load(readFileSync(join(context.registryDir, incidentPath(id)), 'utf8')) as Incident;
-  } catch (error) {
-    throw new TollgateError(`no incident ${id}`, {
-      file: registryRel(context, incidentPath(id)),
-      cause: error,
-    });
+  const [incident] = await readIncidents(context, [incidentPath(id)]);
+  if (!incident) {
+    throw new TollgateError(`no incident ${id}`, { file: registryRel(context, incidentPath(id)) });
   }
+  return incident;
+}
+
+/** Writes registry files through the one writer and commits exactly them, dated `now`. */
+export async function writeAndCommit(
+  context: CliContext,
+  files: RegistryFileWrite[],
+  commit: { message: string; trailers: Trailers },
+  now: Date,
+): Promise<string> {
+  await writeRegistryFiles(context.registryDir, files);
+  const date = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return commitChange(context.repoRoot, {
+    paths: files.map((f) => registryRel(context, f.path)),
+    ...commit,
+    env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+  });
 }
 
 const actor = (context: CliContext, by: string | undefined): string =>
@@ -76,7 +81,7 @@ async function open(args: string[], context: CliContext): Promise<number> {
     },
     false,
   );
-  const policy = readPolicy(context);
+  const policy = await readPolicy(fileSystemReader(context.registryDir));
   const now = context.now();
   const id = incidentId(now, randomBytes(2).toString('hex'));
   let incident = openIncident({
@@ -170,21 +175,10 @@ async function open(args: string[], context: CliContext): Promise<number> {
     context.out([...lines, '(dry run: nothing written)'].join('\n'));
     return 0;
   }
-  const file = registryRel(context, incidentPath(id));
-  writeYamlDocument(join(context.repoRoot, file), incident);
-  await commitFiles(
-    context.repoRoot,
-    [file],
-    [
-      `Open incident ${id}: ${incident.title}`,
-      '',
-      'Tollgate-Event: incident-opened',
-      `Incident: ${id}`,
-      `Severity: ${incident.severity}`,
-      ...incident.models.map((m) => `Model: ${m}`),
-      `Requested-By: ${actor(context, values.by)}`,
-      '',
-    ].join('\n'),
+  await writeAndCommit(
+    context,
+    [{ path: incidentPath(id), document: incident }],
+    incidentOpenedCommit(incident, actor(context, values.by)),
     now,
   );
   context.out(lines.join('\n'));
@@ -196,22 +190,27 @@ async function resolve(args: string[], context: CliContext): Promise<number> {
     note: { type: 'string' },
     by: { type: 'string' },
   });
-  const incident = readIncident(context, positionals[0]);
+  const incident = await readIncident(context, positionals[0]);
   const now = context.now();
   const resolved = resolveIncident(incident, now, values.note);
-  const file = registryRel(context, incidentPath(incident.id));
-  writeYamlDocument(join(context.repoRoot, file), resolved);
-  await commitFiles(
-    context.repoRoot,
-    [file],
-    `Resolve incident ${incident.id}\n\nTollgate-Event: incident-resolved\nIncident: ${incident.id}\nRequested-By: ${actor(context, values.by)}\n`,
+  await writeAndCommit(
+    context,
+    [{ path: incidentPath(incident.id), document: resolved }],
+    {
+      message: `Resolve incident ${incident.id}`,
+      trailers: {
+        'Tollgate-Event': 'incident-resolved',
+        Incident: incident.id,
+        'Requested-By': actor(context, values.by),
+      },
+    },
     now,
   );
   context.out(`resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1)!.duration ?? 0)}`);
   return 0;
 }
 
-function stats(args: string[], context: CliContext): number {
+async function stats(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(
     'incident stats',
     args,
@@ -222,15 +221,10 @@ function stats(args: string[], context: CliContext): number {
   if (since && Number.isNaN(since.getTime())) {
     throw new TollgateError(`--since ${values.since} is not a date`, { fix: 'pass e.g. --since 2026-10-01' });
   }
-  let files: string[] = [];
-  try {
-    files = readdirSync(join(context.registryDir, 'incidents')).filter((f) => /^INC-.*\.yaml$/.test(f));
-  } catch {
-    files = [];
-  }
-  const incidents = files.map(
-    (f) => load(readFileSync(join(context.registryDir, 'incidents', f), 'utf8')) as Incident,
+  const files = (await fileSystemReader(context.registryDir).list('incidents')).filter((f) =>
+    /^incidents\/INC-[^/]*\.yaml$/.test(f),
   );
+  const incidents = await readIncidents(context, files);
   const s = incidentStats(incidents, since ? { since } : {});
   if (values.format === 'json') {
     context.out(JSON.stringify(s, null, 2));
@@ -255,7 +249,7 @@ async function postmortem(args: string[], context: CliContext): Promise<number> 
     write: { type: 'boolean', default: false },
     'lookback-days': { type: 'string', default: '7' },
   });
-  const incident = readIncident(context, positionals[0]);
+  const incident = await readIncident(context, positionals[0]);
   const days = Number(values['lookback-days']);
   if (!Number.isFinite(days) || days < 0) throw new TollgateError('--lookback-days must be a number of days');
   const since = new Date(Date.parse(incident.detected_at) - days * 86_400_000).toISOString();
@@ -269,16 +263,16 @@ async function postmortem(args: string[], context: CliContext): Promise<number> 
     context.out(markdown);
     return 0;
   }
-  const file = registryRel(context, postmortemPath(incident.id));
-  mkdirSync(dirname(join(context.repoRoot, file)), { recursive: true });
-  writeFileSync(join(context.repoRoot, file), markdown);
-  await commitFiles(
-    context.repoRoot,
-    [file],
-    `Postmortem draft for ${incident.id}\n\nTollgate-Event: postmortem\nIncident: ${incident.id}\n`,
+  await writeAndCommit(
+    context,
+    [{ path: postmortemPath(incident.id), text: markdown }],
+    {
+      message: `Postmortem draft for ${incident.id}`,
+      trailers: { 'Tollgate-Event': 'postmortem', Incident: incident.id },
+    },
     context.now(),
   );
-  context.out(`wrote ${file}`);
+  context.out(`wrote ${registryRel(context, postmortemPath(incident.id))}`);
   return 0;
 }
 

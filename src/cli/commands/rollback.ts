@@ -1,35 +1,16 @@
 // `tollgate rollback` and `tollgate unhold`: the rollback shell run against a local checkout. Both commit on the
 // current branch and push nothing: push it (emergency, where the policy allows) or open a pull request.
-import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { load } from 'js-yaml';
+import { relative } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { appendTimeline, formatDuration } from '../../incident/record.ts';
-import { effectivePolicy, type EffectivePolicy } from '../../policy/effective.ts';
+import { readPolicy } from '../../policy/read.ts';
+import { fileSystemReader } from '../../registry/load.ts';
 import { INCIDENT_ID, assertSafeName } from '../../registry/names.ts';
 import { incidentPath } from '../../registry/paths.ts';
-import type { Incident, Policy } from '../../registry/types.ts';
-import {
-  applyRollback,
-  commitFiles,
-  planRollback,
-  unholdVersion,
-  writeYamlDocument,
-  type RollbackResult,
-} from '../../rollback/execute.ts';
+import { applyRollback, planRollback, unholdVersion, type RollbackResult } from '../../rollback/execute.ts';
 import type { RollbackPlan } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
-
-/** policy.yaml from the working tree, or the defaults when there is none. */
-function readPolicy(context: CliContext): EffectivePolicy {
-  let text: string;
-  try {
-    text = readFileSync(join(context.registryDir, 'policy.yaml'), 'utf8');
-  } catch {
-    return effectivePolicy(undefined);
-  }
-  return effectivePolicy(load(text) as Policy);
-}
+import { readIncidents, writeAndCommit } from './incident.ts';
 
 const actor = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
@@ -44,11 +25,8 @@ async function recordOnIncident(
   result: RollbackResult,
   now: Date,
 ): Promise<void> {
-  const path = join(context.registryDir, incidentPath(id));
-  let incident: Incident;
-  try {
-    incident = load(readFileSync(path, 'utf8')) as Incident;
-  } catch {
+  let [incident] = await readIncidents(context, [incidentPath(id)]);
+  if (!incident) {
     context.err(`note: no record of ${id} in this registry, so its timeline was not updated`);
     return;
   }
@@ -65,12 +43,13 @@ async function recordOnIncident(
     to: plan.target,
     commit: result.commit,
   };
-  writeYamlDocument(path, incident);
-  const file = relative(context.repoRoot, path);
-  await commitFiles(
-    context.repoRoot,
-    [file],
-    `Record rollback on ${id}\n\nTollgate-Event: incident-updated\nIncident: ${id}\nModel: ${plan.model}\n`,
+  await writeAndCommit(
+    context,
+    [{ path: incidentPath(id), document: incident }],
+    {
+      message: `Record rollback on ${id}`,
+      trailers: { 'Tollgate-Event': 'incident-updated', Incident: id, Model: plan.model },
+    },
     now,
   );
 }
@@ -105,7 +84,7 @@ export const rollbackCommand: Command = {
     if (values.format !== 'text' && values.format !== 'json') {
       throw new TollgateError(`--format ${values.format}: expected text or json`);
     }
-    const policy = readPolicy(context);
+    const policy = await readPolicy(fileSystemReader(context.registryDir));
     const now = context.now();
     const registryDir = registryDirOf(context);
     const { plan, history } = await planRollback(context.repoRoot, {

@@ -1,0 +1,232 @@
+// From a rollback plan to the default branch: apply it as one commit on the checkout of the default branch, then
+// push that commit straight away (an emergency: the incident's severity is in policy incident.emergency_push) or
+// propose it, unchanged, as a pull request on tollgate/rollback/<model>/<stage>, where the gate's rollback rule
+// applies. The rollback action and the incident action's automatic rollback both come through here.
+import { TollgateError } from '../errors.ts';
+import { type BranchFile } from '../git/commit.ts';
+import { parseCommitMessage } from '../git/history.ts';
+import { pushWithRetry } from '../git/push.ts';
+import { git, runGitBuffer } from '../git/run.ts';
+import type { EffectivePolicy } from '../policy/effective.ts';
+import { proposeChange, type GitHubTarget } from '../publish/propose.ts';
+import type { Severity } from '../registry/types.ts';
+import { applyRollback, readPointerState, type RollbackResult } from './execute.ts';
+import { chooseRollbackTarget, type PointerMove, type RollbackPlan } from './target.ts';
+
+export const ROLLBACK_LABEL = 'tollgate:rollback';
+
+export const rollbackBranch = (model: string, stage: string): string => `tollgate/rollback/${model}/${stage}`;
+
+export interface PublishRollbackInput {
+  model: string;
+  /** Default `production`. */
+  stage?: string;
+  /** An explicit target; absent = the last stable version. */
+  to?: string;
+  /** The incident this rollback answers, and its severity when recorded (which decides push or pull request). */
+  incident?: { id: string; severity?: Severity };
+  /** Who asked: recorded as Requested-By and on the held mark. */
+  by: string;
+  reason?: string;
+  now: Date;
+  policy: EffectivePolicy;
+  /** The registry folder, repository-relative. Default `registry`. */
+  registryDir?: string;
+  /** Plan and print only. */
+  dryRun?: boolean;
+  /** Extra git environment, e.g. the bot's author and committer identity on a runner. */
+  env?: NodeJS.ProcessEnv;
+  /** A plan already made from this checkout (the incident action plans to decide); skips planning again. */
+  planned?: { plan: RollbackPlan; history: PointerMove[] };
+}
+
+export type RollbackOutcome =
+  | { mode: 'dry-run'; plan: RollbackPlan; history: PointerMove[]; emergency: boolean }
+  /** A re-run: the newest pointer move is already this incident's rollback. */
+  | { mode: 'already-done'; target: string; commit: string; history: PointerMove[] }
+  | {
+      mode: 'pushed' | 'committed';
+      plan: RollbackPlan;
+      history: PointerMove[];
+      emergency: true;
+      result: RollbackResult;
+      commit: string;
+    }
+  | {
+      mode: 'pull-request';
+      plan: RollbackPlan;
+      history: PointerMove[];
+      emergency: false;
+      result: RollbackResult;
+      commit: string;
+      branch: string;
+      pullRequest?: { number: number; url: string; created: boolean };
+    };
+
+const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Emergency push is allowed only for an incident whose severity the policy lists. */
+export const isEmergency = (policy: EffectivePolicy, severity: Severity | undefined): boolean =>
+  severity !== undefined && policy.incident.emergencyPush.includes(severity);
+
+/**
+ * Plans and applies a rollback of `model`'s `stage` on the checked-out default branch, then pushes it (emergency)
+ * or proposes it as a pull request (the checkout is put back where it was). Without `github` nothing leaves the
+ * machine: the commit stays on the default branch (emergency) or on the rollback branch.
+ */
+export async function rollbackAndPublish(
+  repoRoot: string,
+  input: PublishRollbackInput,
+  github?: GitHubTarget,
+): Promise<RollbackOutcome> {
+  const stage = input.stage ?? 'production';
+  const registryDir = input.registryDir ?? 'registry';
+  const branch = input.policy.defaultBranch;
+  const checkedOut = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+  if (checkedOut !== branch) {
+    throw new TollgateError(
+      `a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`,
+      {
+        fix: `check out ${branch} with full history (actions/checkout with ref: ${branch} and fetch-depth: 0)`,
+      },
+    );
+  }
+  const emergency = isEmergency(input.policy, input.incident?.severity);
+
+  let planned = input.planned;
+  if (!planned) {
+    const state = await readPointerState(repoRoot, { model: input.model, stage, registryDir });
+    const last = state.history.at(-1);
+    if (last?.isRollback && input.to === undefined) {
+      if (input.incident !== undefined && last.incident === input.incident.id && last.to === state.current) {
+        return { mode: 'already-done', target: last.to ?? '', commit: last.sha, history: state.history };
+      }
+      throw new TollgateError(
+        `the last change of ${input.model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback; Tollgate does not roll back a rollback`,
+        {
+          fix: 'name the version to return to explicitly (`to`), or fix forward with a promotion',
+        },
+      );
+    }
+    const plan = chooseRollbackTarget({
+      model: input.model,
+      stage,
+      history: state.history,
+      current: state.current,
+      stableFor: input.policy.rollback.stableFor,
+      now: input.now,
+      held: state.held,
+      ...(input.to !== undefined ? { to: input.to } : {}),
+    });
+    planned = { plan, history: state.history };
+  }
+  const { plan, history } = planned;
+  if (input.dryRun) return { mode: 'dry-run', plan, history, emergency };
+
+  const env: NodeJS.ProcessEnv = {
+    ...input.env,
+    GIT_AUTHOR_DATE: iso(input.now),
+    GIT_COMMITTER_DATE: iso(input.now),
+  };
+  const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+  const result = await applyRollback(repoRoot, plan, {
+    by: input.by,
+    now: input.now,
+    forwardFixOnConflict: input.policy.rollback.forwardFixOnConflict,
+    registryDir,
+    env: input.env,
+    ...(input.incident !== undefined ? { incident: input.incident.id } : {}),
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+  });
+
+  if (emergency) {
+    if (!github) return { mode: 'committed', plan, history, emergency, result, commit: result.commit };
+    try {
+      const { sha } = await pushWithRetry(repoRoot, { remote: github.remote ?? 'origin', branch, env });
+      return { mode: 'pushed', plan, history, emergency, result, commit: sha };
+    } catch (error) {
+      // An unpushed rollback must not ride along with the next state commit pushed from this checkout.
+      await git(repoRoot, ['reset', '-q', '--hard', orig]);
+      throw error;
+    }
+  }
+
+  // The pull request carries the rollback commit as made: same tree, parent, message, identity and dates.
+  const files = await committedFiles(repoRoot, orig, result.commit);
+  const { subject, body, trailers } = parseCommitMessage(
+    await git(repoRoot, ['log', '-1', '--format=%B', result.commit]),
+  );
+  await git(repoRoot, ['reset', '-q', '--hard', orig]);
+  const proposal = await proposeChange(
+    repoRoot,
+    {
+      branch: rollbackBranch(plan.model, plan.stage),
+      baseRef: orig,
+      baseBranch: branch,
+      files,
+      message: body ? `${subject}\n\n${body}` : subject,
+      trailers,
+      env,
+      pullRequest: {
+        title: subject,
+        body: rollbackPullRequestBody(plan, result, input),
+        labels: [ROLLBACK_LABEL],
+      },
+    },
+    github,
+  );
+  return {
+    mode: 'pull-request',
+    plan,
+    history,
+    emergency,
+    result,
+    commit: proposal.commit,
+    branch: proposal.branch,
+    ...(proposal.pullRequest ? { pullRequest: proposal.pullRequest } : {}),
+  };
+}
+
+/** The files `commit` changed against `base`, with their bytes in `commit` (null when it deleted them). */
+async function committedFiles(repoRoot: string, base: string, commit: string): Promise<BranchFile[]> {
+  const changed = (await git(repoRoot, ['diff', '--name-only', '-z', '--no-renames', base, commit]))
+    .split('\0')
+    .filter((p) => p !== '');
+  return Promise.all(
+    changed.map(async (path) => {
+      const blob = await runGitBuffer(repoRoot, ['cat-file', 'blob', `${commit}:${path}`], {
+        okCodes: [128],
+      });
+      return { path, content: blob.code === 0 ? blob.stdout : null };
+    }),
+  );
+}
+
+/** What the reviewers of a rollback pull request need to see. */
+export function rollbackPullRequestBody(
+  plan: RollbackPlan,
+  result: RollbackResult,
+  input: Pick<PublishRollbackInput, 'incident' | 'by' | 'reason'>,
+): string {
+  const lines = [
+    `Rolls **${plan.model}** \`${plan.stage}\` back from \`${plan.current ?? '(none)'}\` to \`${plan.target}\`.`,
+    '',
+    `- ${plan.target} became current at ${plan.since} and held the stage for ${Math.round(plan.heldFor / 3600)} h` +
+      (plan.stable ? ' (stable).' : ' (less than the policy’s stable_for; chosen explicitly).'),
+    result.mode === 'revert'
+      ? `- Reverts ${result.reverted.length} commit(s): ${result.reverted.map((s) => s.slice(0, 12)).join(', ')}.`
+      : `- Writes ${plan.target} forward into the pointer (${result.forwardFixReason}).`,
+    ...(result.held
+      ? [`- Marks ${plan.model} ${result.held} held, so it is not promoted again unreviewed.`]
+      : []),
+    ...(input.incident
+      ? [`- Incident: ${input.incident.id}${input.incident.severity ? ` (${input.incident.severity})` : ''}.`]
+      : []),
+    ...(input.reason ? [`- Reason: ${input.reason}`] : []),
+    `- Requested by: ${input.by}`,
+    '',
+    'The sign-off gate judges this as a rollback: it needs the sign-offs of the policy’s rollback rule for this stage.',
+    '',
+  ];
+  return lines.join('\n');
+}
