@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TollgateError } from '../errors.ts';
+import { ObjectReader } from '../git/reader.ts';
 import { git } from '../git/run.ts';
 import { assertSafeName, INCIDENT_ID, isSafeName } from '../registry/names.ts';
 import {
@@ -205,18 +206,33 @@ async function listTree(
     });
 }
 
-// Git is asked few, large questions: one log for the trail, one ls-tree, and two cat-file batches, so an export
-// costs about as much as reading the model's history once (see bench/evidence.bench.ts).
+// Git is asked few, large questions: one log for the trail, one ls-tree, and batches of objects through one
+// `git cat-file --batch`, so an export costs about as much as reading the model's history once (see
+// bench/evidence.bench.ts).
 export async function collectEvidence(
   repoRoot: string,
   subject: EvidenceSubject,
   options: CollectOptions = {},
 ): Promise<Evidence> {
   checkSubject(subject);
+  const objects = new ObjectReader(repoRoot);
+  try {
+    return await collect(repoRoot, subject, options, objects);
+  } finally {
+    objects.close();
+  }
+}
+
+async function collect(
+  repoRoot: string,
+  subject: EvidenceSubject,
+  options: CollectOptions,
+  objects: ObjectReader,
+): Promise<Evidence> {
   const p = options.registryPrefix ?? 'registry/';
   const progress = options.onProgress ?? (() => {});
   const warnings: string[] = [];
-  const { ref, head, date: headDate } = await resolveBranchHead(repoRoot, options.ref, p);
+  const { ref, head, date: headDate } = await resolveBranchHead(repoRoot, options.ref, p, objects);
   const window = 'since' in subject ? subject : undefined;
 
   progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
@@ -241,7 +257,7 @@ export async function collectEvidence(
     const auditFiles = tree.filter((f) => kindOf(f) === 'AuditEvent');
     const versionFiles = tree.filter((f) => kindOf(f) === 'ModelVersion');
     const blobs = await readBlobs(
-      repoRoot,
+      objects,
       [...incidentFiles, ...auditFiles, ...versionFiles].map((f) => f.oid),
     );
     const parsed = new Map<string, unknown>();
@@ -321,7 +337,7 @@ export async function collectEvidence(
 
   // A whole-model export keeps every commit, so its records can come in the same batch as the stage files.
   const keepsAll = 'model' in subject && !subject.version;
-  const stageBlobs = await readBlobs(repoRoot, [
+  const stageBlobs = await readBlobs(objects, [
     ...stageSpecs,
     ...(keepsAll ? recordSpecsOf(commits).map((r) => r.spec) : []),
   ]);
@@ -475,7 +491,7 @@ export async function collectEvidence(
     ];
   };
   progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
-  const second = await readBlobs(repoRoot, [
+  const second = await readBlobs(objects, [
     ...recordSpecs.map((r) => r.spec).filter((spec) => !stageBlobs.has(spec)),
     ...[...versionKeys.values()]
       .filter((k) => !parsed.has(k.spec) && !stageBlobs.has(k.spec))
