@@ -23,8 +23,12 @@ import type {
   Model,
   ModelVersion,
   Policy,
+  RoleMembers,
   TimelineEntry,
 } from '../registry/types.ts';
+import { holdsRole } from '../gate/signoffs.ts';
+import type { MembershipState } from '../gate/types.ts';
+import { MODEL_OWNER_ROLE } from '../policy/effective.ts';
 import {
   readStageSnapshots,
   stageHistory,
@@ -50,12 +54,7 @@ import {
 } from './history.ts';
 import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
-import {
-  gitOnlyReviews,
-  type GateCheckRecord,
-  type PullRequestRecord,
-  type ReviewSource,
-} from './reviews.ts';
+import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
 import { tarGz } from './tar.ts';
 
 export type EvidenceSubject =
@@ -78,8 +77,13 @@ export interface CommitEvidence {
 
 export interface ReviewEvidence {
   reviewer: string;
-  /** Roles the policy in force at the merge listed this login under by name; teams are not resolved from git. */
+  /**
+   * Roles the reviewer held under the policy in force at the merge (read at the merge commit's parent): listed
+   * by name, or an active member of a listed team (membership as GitHub answers it at export time).
+   */
   roles: string[];
+  /** Roles held only through teams whose membership could not be read (git alone, or no Members: read). */
+  rolesUnknown?: string[];
   state: string;
   commit: string;
   at: string;
@@ -472,11 +476,15 @@ async function collect(
     const n = pullRequestOf(c);
     if (n !== undefined && !landedBy.has(n)) landedBy.set(n, c);
   }
-  const prRecords: { number: number; pr: PullRequestRecord | undefined; landed?: TrailCommit }[] = [];
-  for (const [i, number] of numbers.entries()) {
-    if (i % 100 === 0 && numbers.length > 100) progress(`pull requests: ${i}/${numbers.length}`);
-    prRecords.push({ number, pr: await reviews.pullRequest(number), landed: landedBy.get(number) });
-  }
+  // All asked at once: a GitHub source limits its own concurrency and memoises each answer.
+  let fetched = 0;
+  const prRecords = await Promise.all(
+    numbers.map(async (number) => {
+      const pr = await reviews.pullRequest(number);
+      if (++fetched % 100 === 0) progress(`pull requests: ${fetched}/${numbers.length}`);
+      return { number, pr, landed: landedBy.get(number) };
+    }),
+  );
   if (!options.reviews && numbers.length > 0)
     warnings.push('reviews and gate checks are not in git: export with GitHub access to include them');
 
@@ -532,30 +540,43 @@ async function collect(
     });
   }
 
-  const pullRequests: PullRequestEvidence[] = prRecords.map(({ number, pr, landed }) => {
-    if (!pr) return { number, found: false, reviewsKnown: false, reviews: [] };
-    const roles = landed ? rolesFrom(second, roleSpecs(landed)) : () => [];
-    return {
-      number,
-      found: true,
-      title: pr.title,
-      ...(pr.author ? { author: pr.author } : {}),
-      ...(pr.mergedAt ? { mergedAt: pr.mergedAt } : {}),
-      ...(pr.mergedBy ? { mergedBy: pr.mergedBy } : {}),
-      ...(landed ? { mergeCommit: landed.sha } : {}),
-      reviewsKnown: pr.reviewsKnown !== false,
-      reviews: [...pr.reviews]
-        .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt))
-        .map((r) => ({
-          reviewer: r.login,
-          roles: roles(r.login),
-          state: r.state,
-          commit: r.commitId,
-          at: r.submittedAt,
-        })),
-      ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
-    };
-  });
+  const pullRequests: PullRequestEvidence[] = await Promise.all(
+    prRecords.map(async ({ number, pr, landed }): Promise<PullRequestEvidence> => {
+      if (!pr) return { number, found: false, reviewsKnown: false, reviews: [] };
+      const slots = landed ? roleSlots(second, roleSpecs(landed)) : [];
+      const reviewerRoles = new Map(
+        await Promise.all(
+          [...new Set(pr.reviews.map((r) => r.login))].map(
+            async (login) => [login, await rolesHeld(login, slots, reviews)] as const,
+          ),
+        ),
+      );
+      return {
+        number,
+        found: true,
+        title: pr.title,
+        ...(pr.author ? { author: pr.author } : {}),
+        ...(pr.mergedAt ? { mergedAt: pr.mergedAt } : {}),
+        ...(pr.mergedBy ? { mergedBy: pr.mergedBy } : {}),
+        ...(landed ? { mergeCommit: landed.sha } : {}),
+        reviewsKnown: pr.reviewsKnown !== false,
+        reviews: [...pr.reviews]
+          .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt))
+          .map((r) => {
+            const held = reviewerRoles.get(r.login)!;
+            return {
+              reviewer: r.login,
+              roles: held.roles,
+              ...(held.unknown.length ? { rolesUnknown: held.unknown } : {}),
+              state: r.state,
+              commit: r.commitId,
+              at: r.submittedAt,
+            };
+          }),
+        ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
+      };
+    }),
+  );
 
   const commitEvidence = commits.map((c): CommitEvidence => ({
     sha: c.sha,
@@ -634,20 +655,61 @@ function isAuditEvent(doc: unknown): doc is AuditEvent {
   return !!doc && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'AuditEvent';
 }
 
-/** A lookup login -> role names, from the policy and the model owners read at the merge's parent. */
-function rolesFrom(blobs: Map<string, string | undefined>, specs: string[]): (login: string) => string[] {
+/** The roles (and who fills them) of the policy and the model's owners, as read at the merge's parent. */
+function roleSlots(
+  blobs: Map<string, string | undefined>,
+  specs: string[],
+): { role: string; members: RoleMembers }[] {
   const policy = parseYaml(blobs.get(specs[0]!)) as Policy | undefined;
   const modelDoc = specs[1] ? (parseYaml(blobs.get(specs[1])) as Model | undefined) : undefined;
-  const named = (users: unknown, login: string) =>
-    Array.isArray(users) &&
-    users.some((u) => typeof u === 'string' && u.toLowerCase() === login.toLowerCase());
-  return (login) => {
-    const roles = Object.entries(policy?.roles ?? {})
-      .filter(([, members]) => named(members?.users, login))
-      .map(([role]) => role);
-    if (named(modelDoc?.owners?.users, login)) roles.push('model-owner');
-    return roles.sort();
-  };
+  // Read from whatever the commit held: keep only lists of names, so a malformed file cannot break the export.
+  const names = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  const members = (value: unknown): RoleMembers | undefined =>
+    value && typeof value === 'object'
+      ? {
+          users: names((value as RoleMembers).users),
+          teams: names((value as RoleMembers).teams),
+        }
+      : undefined;
+  const slots: { role: string; members: RoleMembers }[] = [];
+  const roles = policy && typeof policy === 'object' ? policy.roles : undefined;
+  for (const [role, value] of Object.entries(roles && typeof roles === 'object' ? roles : {})) {
+    const m = members(value);
+    if (m) slots.push({ role, members: m });
+  }
+  const owners = modelDoc && typeof modelDoc === 'object' ? members(modelDoc.owners) : undefined;
+  if (owners) slots.push({ role: MODEL_OWNER_ROLE, members: owners });
+  return slots;
+}
+
+/**
+ * The roles `login` held: listed by name, or an active member of a listed team, decided by the gate's own rule
+ * (holdsRole). A role held only through teams the source cannot read is unknown, not denied.
+ */
+async function rolesHeld(
+  login: string,
+  slots: { role: string; members: RoleMembers }[],
+  reviews: ReviewSource,
+): Promise<{ roles: string[]; unknown: string[] }> {
+  const roles: string[] = [];
+  const unknown: string[] = [];
+  for (const { role, members } of slots) {
+    if (holdsRole(login, members, {}).holds) {
+      roles.push(role);
+      continue;
+    }
+    const teams = members.teams ?? [];
+    if (teams.length === 0) continue;
+    const states = await Promise.all(
+      teams.map(async (team) => [team, (await reviews.teamMembership?.(team, login)) ?? 'unknown'] as const),
+    );
+    const known: Record<string, Record<string, MembershipState>> = {};
+    for (const [team, state] of states) if (state !== 'unknown') known[team] = { [login]: state };
+    if (holdsRole(login, members, known).holds) roles.push(role);
+    else if (states.some(([, state]) => state === 'unknown')) unknown.push(role);
+  }
+  return { roles: roles.sort(), unknown: unknown.sort() };
 }
 
 export interface ManifestEntry {

@@ -207,6 +207,17 @@ async function emergencyVerdict(
   return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
 }
 
+/** The pull request a first-parent commit landed through: a GitHub merge, or a Tollgate squash `(#N)`. */
+function landingPullRequest(c: TrailCommit): { merge: boolean; number?: number } {
+  const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
+  if (merge) return { merge: true, number: Number(merge[1]) };
+  const squash =
+    c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
+      ? /\(#(\d+)\)\s*$/.exec(c.subject)
+      : null;
+  return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
+}
+
 export async function verifyGateIntegrity(
   repoRoot: string,
   options: IntegrityOptions = {},
@@ -258,18 +269,24 @@ export async function verifyGateIntegrity(
       guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b): b is string => !!b)),
     ),
   );
+  const guarded = commits
+    .map((c) => ({ c, changes: guardedChanges(c, prefix, blobs) }))
+    .filter((g) => g.changes.length > 0);
+  // Ask the review source for every pull request at once: a GitHub source limits and memoises its own calls.
+  const prefetched = new Map(
+    options.reviews
+      ? guarded.flatMap(({ c }) => {
+          const n = landingPullRequest(c).number;
+          return n === undefined ? [] : [[n, options.reviews!.pullRequest(n)] as const];
+        })
+      : [],
+  );
+  await Promise.allSettled(prefetched.values());
   let guardedCommits = 0;
-  for (const c of commits) {
-    const changes = guardedChanges(c, prefix, blobs);
-    if (changes.length === 0) continue;
+  for (const { c, changes } of guarded) {
     guardedCommits++;
     const base = { sha: c.sha, subject: c.subject, changes };
-    const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
-    const squash =
-      c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
-        ? /\(#(\d+)\)\s*$/.exec(c.subject)
-        : null;
-    const number = merge ? Number(merge[1]) : squash ? Number(squash[1]) : undefined;
+    const { merge, number } = landingPullRequest(c);
     if (number === undefined) {
       const verdict = await emergencyVerdict(repoRoot, c, changes, prefix);
       if (verdict.allowed)
@@ -282,7 +299,7 @@ export async function verifyGateIntegrity(
       continue;
     }
     if (!options.reviews) continue;
-    const pr = await options.reviews.pullRequest(number);
+    const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
     const withPr = { ...base, pullRequest: number };
     if (!pr) {
       findings.push({ ...withPr, kind: 'pr-not-found', missing: `pull request #${number} on GitHub` });
