@@ -490,13 +490,27 @@ async function collect(
 
   const recordSpecs = recordSpecsOf(commits);
   // The last batch: records not read yet, versions at the head, and what reviewer roles need.
-  const roleSpecs = (c: TrailCommit): string[] => {
+  // The policy, and the model.yaml of each model the landing commit changed (a merge carries no Model trailer,
+  // so its changed files say which), as they stood at its first parent: the rules the change was judged by.
+  const roleSpecs = (c: TrailCommit): { policy: string; models: { model: string; spec: string }[] } => {
     const parent = c.parents[0] ?? c.sha;
-    const model = trailerValue(c.trailers, 'Model');
-    return [
-      `${parent}:${p}${POLICY_PATH}`,
-      ...(isSafeName(model) ? [`${parent}:${p}models/${model}/model.yaml`] : []),
-    ];
+    const models = new Set<string>();
+    const named = trailerValue(c.trailers, 'Model');
+    if (isSafeName(named)) models.add(named);
+    for (const f of c.files) {
+      const place = f.path.startsWith(p) ? classifyRegistryPath(f.path.slice(p.length)) : undefined;
+      if (place && 'model' in place && isSafeName(place.model)) models.add(place.model);
+    }
+    return {
+      policy: `${parent}:${p}${POLICY_PATH}`,
+      models: [...models]
+        .sort()
+        .map((model) => ({ model, spec: `${parent}:${p}models/${model}/model.yaml` })),
+    };
+  };
+  const roleSpecList = (c: TrailCommit): string[] => {
+    const specs = roleSpecs(c);
+    return [specs.policy, ...specs.models.map((m) => m.spec)];
   };
   progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
   const second = await readBlobs(objects, [
@@ -504,7 +518,7 @@ async function collect(
     ...[...versionKeys.values()]
       .filter((k) => !parsed.has(k.spec) && !stageBlobs.has(k.spec))
       .map((k) => k.spec),
-    ...prRecords.flatMap((r) => (r.pr?.reviews.length && r.landed ? roleSpecs(r.landed) : [])),
+    ...prRecords.flatMap((r) => (r.pr?.reviews.length && r.landed ? roleSpecList(r.landed) : [])),
   ]);
   const records = recordSpecs
     .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) ?? stageBlobs.get(r.spec) }))
@@ -577,6 +591,8 @@ async function collect(
       };
     }),
   );
+
+  warnings.push(...(options.reviews?.warnings?.() ?? []));
 
   const commitEvidence = commits.map((c): CommitEvidence => ({
     sha: c.sha,
@@ -658,10 +674,9 @@ function isAuditEvent(doc: unknown): doc is AuditEvent {
 /** The roles (and who fills them) of the policy and the model's owners, as read at the merge's parent. */
 function roleSlots(
   blobs: Map<string, string | undefined>,
-  specs: string[],
+  specs: { policy: string; models: { model: string; spec: string }[] },
 ): { role: string; members: RoleMembers }[] {
-  const policy = parseYaml(blobs.get(specs[0]!)) as Policy | undefined;
-  const modelDoc = specs[1] ? (parseYaml(blobs.get(specs[1])) as Model | undefined) : undefined;
+  const policy = parseYaml(blobs.get(specs.policy)) as Policy | undefined;
   // Read from whatever the commit held: keep only lists of names, so a malformed file cannot break the export.
   const names = (value: unknown): string[] =>
     Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
@@ -678,8 +693,13 @@ function roleSlots(
     const m = members(value);
     if (m) slots.push({ role, members: m });
   }
-  const owners = modelDoc && typeof modelDoc === 'object' ? members(modelDoc.owners) : undefined;
-  if (owners) slots.push({ role: MODEL_OWNER_ROLE, members: owners });
+  for (const { model, spec } of specs.models) {
+    const doc = parseYaml(blobs.get(spec)) as Model | undefined;
+    const owners = doc && typeof doc === 'object' ? members(doc.owners) : undefined;
+    // As the gate shows it: `model-owner`, or `model-owner (fraud)` when the change touched several models.
+    const role = specs.models.length === 1 ? MODEL_OWNER_ROLE : `${MODEL_OWNER_ROLE} (${model})`;
+    if (owners) slots.push({ role, members: owners });
+  }
   return slots;
 }
 

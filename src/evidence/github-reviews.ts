@@ -26,7 +26,6 @@ export interface GitHubReviewSource extends ReviewSource {
   readonly checkName: string;
   /** API requests this source has sent (retries included). */
   calls(): number;
-  /** What the source could not read, in words (e.g. team membership without Members: read). */
   warnings(): string[];
 }
 

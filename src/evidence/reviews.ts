@@ -37,6 +37,8 @@ export interface ReviewSource {
    * Absent from a source that cannot know (git alone).
    */
   teamMembership?(team: string, login: string): Promise<MembershipState | 'unknown'>;
+  /** What the source could not read, in words, for the evidence's warnings. */
+  warnings?(): string[];
 }
 
 /** A ReviewSource from the commits alone: the merge (or squash) commit gives title, time and merger. */
