@@ -168,6 +168,45 @@ export function subjectTitle(subject: EvidenceSubject): string {
   return `registry changes from ${subject.since} to ${subject.until}`;
 }
 
+/**
+ * The subject named by options or action inputs: exactly one of model (with an optional version), pr, incident,
+ * or since and until. Empty strings count as absent (action inputs default to '').
+ */
+export function evidenceSubjectFrom(
+  given: { model?: string; version?: string; pr?: string; incident?: string; since?: string; until?: string },
+  how: { command: string; usage: string },
+): EvidenceSubject {
+  const v = Object.fromEntries(
+    Object.entries(given).map(([k, value]) => [k, value?.trim() ? value.trim() : undefined]),
+  ) as typeof given;
+  const named = [
+    v.model !== undefined && 'model',
+    v.pr !== undefined && 'pr',
+    v.incident !== undefined && 'incident',
+    (v.since ?? v.until) !== undefined && 'since/until',
+  ].filter((n): n is string => !!n);
+  if (named.length !== 1)
+    throw new TollgateError(
+      named.length === 0
+        ? `${how.command}: name exactly one subject: a model (and version), a pull request, an incident, or a period`
+        : `${how.command}: name exactly one subject, not ${named.join(' and ')}`,
+      { fix: how.usage },
+    );
+  if (v.version !== undefined && v.model === undefined)
+    throw new TollgateError(`${how.command}: a version needs its model`, { fix: how.usage });
+  if (v.model !== undefined)
+    return v.version === undefined ? { model: v.model } : { model: v.model, version: v.version };
+  if (v.pr !== undefined) {
+    if (!/^#?\d+$/.test(v.pr))
+      throw new TollgateError(`${how.command}: pull request ${v.pr} is not a number`, { fix: how.usage });
+    return { pr: Number(v.pr.replace('#', '')) };
+  }
+  if (v.incident !== undefined) return { incident: v.incident };
+  if (v.since === undefined || v.until === undefined)
+    throw new TollgateError(`${how.command}: a period needs both since and until`, { fix: how.usage });
+  return { since: v.since, until: v.until };
+}
+
 function checkSubject(subject: EvidenceSubject): void {
   if ('model' in subject) {
     assertSafeName('model', subject.model);

@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commands } from '../../src/cli/commands/index.ts';
+import { parseRepoOption, repoFromRemoteUrl } from '../../src/cli/commands/review-source.ts';
+import type { CliContext } from '../../src/cli/context.ts';
 import { collectEvidence } from '../../src/evidence/bundle.ts';
 import { concurrencyLimit, gateCheckOf, githubReviews } from '../../src/evidence/github-reviews.ts';
 import { verifyGateIntegrity } from '../../src/evidence/integrity.ts';
@@ -148,5 +153,104 @@ describe('pure parts', () => {
     );
     expect(most).toBe(2);
     expect(order).toHaveLength(5);
+  });
+});
+
+describe('the CLI in GitHub mode', () => {
+  async function tollgate(dir: string, env: NodeJS.ProcessEnv, ...args: string[]) {
+    let out = '';
+    let err = '';
+    const context: CliContext = {
+      cwd: dir,
+      repoRoot: dir,
+      registryDir: join(dir, 'registry'),
+      env,
+      now: () => new Date('2026-02-01T00:00:00Z'),
+      out: (t) => (out += `${t}\n`),
+      err: (t) => (err += `${t}\n`),
+    };
+    const [name, ...rest] = args;
+    const code = await commands.find((c) => c.name === name)!.run(rest, context);
+    return { code, out, err };
+  }
+
+  it('audit verify reads GitHub when a token and the repository are known, and says so', async () => {
+    s = await buildGitHubScenario(gh);
+    const env = { GITHUB_TOKEN: 't', GITHUB_API_URL: gh.double.baseUrl };
+    const r = await tollgate(s.dir, env, 'audit', 'verify', '--since', s.initial, '--repo', 'acme/models');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('Reviews and gate checks: GitHub (acme/models, check run tollgate/signoff).');
+    expect(r.out).toMatch(/gate-check-failed .*#2\)/);
+    expect(r.out).toMatch(/merged-before-check .*#3\)/);
+    expect(r.out).toMatch(/GitHub API: 9 calls/);
+    // Without the token: git only, and it says what was not checked.
+    const plain = await tollgate(s.dir, {}, 'audit', 'verify', '--since', s.initial, '--repo', 'acme/models');
+    expect(plain.code).toBe(0);
+    expect(plain.out).toMatch(/git only .*the gate verdicts and approvals were not/);
+    // A token but no repository (the clone's origin is a file:// URL): git only, saying why.
+    const unknown = await tollgate(s.dir, env, 'audit', 'verify', '--since', s.initial);
+    expect(unknown.out).toMatch(/no repository is known: pass --repo/);
+    await expect(tollgate(s.dir, env, 'audit', 'verify', '--github')).rejects.toThrow(/which repository/);
+  });
+
+  it('evidence export and history use the GitHub source too', async () => {
+    s = await buildGitHubScenario(gh);
+    const env = { GITHUB_TOKEN: 't', GITHUB_API_URL: gh.double.baseUrl };
+    const out = join(s.dir, 'out');
+    const r = await tollgate(
+      s.dir,
+      env,
+      'evidence',
+      'export',
+      '--pr',
+      '1',
+      '--out',
+      out,
+      '--repo',
+      'acme/models',
+    );
+    expect(r.out).toContain('Reviews and gate checks: GitHub');
+    expect(r.out).toMatch(/1 pull request \(1 with reviews from GitHub, 1 with a passing gate check\)/);
+    const prs = JSON.parse(readFileSync(join(out, 'pull-requests.json'), 'utf8'));
+    expect(prs[0].reviews.map((x: { reviewer: string }) => x.reviewer)).toEqual([
+      'bob',
+      'rita-risk',
+      'carol',
+      'frank',
+    ]);
+    const h = await tollgate(
+      s.dir,
+      env,
+      'history',
+      'fraud-detector',
+      '--stage',
+      'production',
+      '--repo',
+      'acme/models',
+    );
+    expect(h.out).toMatch(/v5 .*pull request #1, approved by rita-risk, carol, frank, gate success/);
+    expect(h.out).toMatch(/v4 .*pull request #3, approved by alice, gate success/);
+  });
+});
+
+describe('repository names', () => {
+  it('reads OWNER/NAME from GitHub remote URLs, and nothing from local ones', () => {
+    for (const url of [
+      'https://github.com/acme/models.git',
+      'https://github.com/acme/models',
+      'git@github.com:acme/models.git',
+      'ssh://git@ghe.example.com:2222/acme/models.git',
+      'https://x-access-token:abc@github.com/acme/models/',
+    ])
+      expect(repoFromRemoteUrl(url)).toEqual({ owner: 'acme', repo: 'models' });
+    for (const url of [
+      'file:///tmp/acme--models.git',
+      '/srv/git/models.git',
+      '../models',
+      'https://github.com/acme',
+    ])
+      expect(repoFromRemoteUrl(url)).toBeUndefined();
+    expect(parseRepoOption('acme/models')).toEqual({ owner: 'acme', repo: 'models' });
+    expect(() => parseRepoOption('acme')).toThrow(/OWNER\/NAME/);
   });
 });
