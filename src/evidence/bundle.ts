@@ -596,7 +596,7 @@ async function collect(
   const pullRequests: PullRequestEvidence[] = await Promise.all(
     prRecords.map(async ({ number, pr, landed }): Promise<PullRequestEvidence> => {
       if (!pr) return { number, found: false, reviewsKnown: false, reviews: [] };
-      const slots = landed ? roleSlots(second, roleSpecs(landed)) : [];
+      const slots = landed && pr.reviews.length ? roleSlots(second, roleSpecs(landed)) : [];
       const reviewerRoles = new Map(
         await Promise.all(
           [...new Set(pr.reviews.map((r) => r.login))].map(
