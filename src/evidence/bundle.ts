@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TollgateError } from '../errors.ts';
+import { ObjectReader } from '../git/reader.ts';
 import { git } from '../git/run.ts';
 import { assertSafeName, INCIDENT_ID, isSafeName } from '../registry/names.ts';
 import {
@@ -22,8 +23,12 @@ import type {
   Model,
   ModelVersion,
   Policy,
+  RoleMembers,
   TimelineEntry,
 } from '../registry/types.ts';
+import { holdsRole } from '../gate/signoffs.ts';
+import type { MembershipState } from '../gate/types.ts';
+import { MODEL_OWNER_ROLE } from '../policy/effective.ts';
 import {
   readStageSnapshots,
   stageHistory,
@@ -49,12 +54,7 @@ import {
 } from './history.ts';
 import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
-import {
-  gitOnlyReviews,
-  type GateCheckRecord,
-  type PullRequestRecord,
-  type ReviewSource,
-} from './reviews.ts';
+import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
 import { tarGz } from './tar.ts';
 
 export type EvidenceSubject =
@@ -77,8 +77,13 @@ export interface CommitEvidence {
 
 export interface ReviewEvidence {
   reviewer: string;
-  /** Roles the policy in force at the merge listed this login under by name; teams are not resolved from git. */
+  /**
+   * Roles the reviewer held under the policy in force at the merge (read at the merge commit's parent): listed
+   * by name, or an active member of a listed team (membership as GitHub answers it at export time).
+   */
   roles: string[];
+  /** Roles held only through teams whose membership could not be read (git alone, or no Members: read). */
+  rolesUnknown?: string[];
   state: string;
   commit: string;
   at: string;
@@ -163,6 +168,45 @@ export function subjectTitle(subject: EvidenceSubject): string {
   return `registry changes from ${subject.since} to ${subject.until}`;
 }
 
+/**
+ * The subject named by options or action inputs: exactly one of model (with an optional version), pr, incident,
+ * or since and until. Empty strings count as absent (action inputs default to '').
+ */
+export function evidenceSubjectFrom(
+  given: { model?: string; version?: string; pr?: string; incident?: string; since?: string; until?: string },
+  how: { command: string; usage: string },
+): EvidenceSubject {
+  const v = Object.fromEntries(
+    Object.entries(given).map(([k, value]) => [k, value?.trim() ? value.trim() : undefined]),
+  ) as typeof given;
+  const named = [
+    v.model !== undefined && 'model',
+    v.pr !== undefined && 'pr',
+    v.incident !== undefined && 'incident',
+    (v.since ?? v.until) !== undefined && 'since/until',
+  ].filter((n): n is string => !!n);
+  if (named.length !== 1)
+    throw new TollgateError(
+      named.length === 0
+        ? `${how.command}: name exactly one subject: a model (and version), a pull request, an incident, or a period`
+        : `${how.command}: name exactly one subject, not ${named.join(' and ')}`,
+      { fix: how.usage },
+    );
+  if (v.version !== undefined && v.model === undefined)
+    throw new TollgateError(`${how.command}: a version needs its model`, { fix: how.usage });
+  if (v.model !== undefined)
+    return v.version === undefined ? { model: v.model } : { model: v.model, version: v.version };
+  if (v.pr !== undefined) {
+    if (!/^#?\d+$/.test(v.pr))
+      throw new TollgateError(`${how.command}: pull request ${v.pr} is not a number`, { fix: how.usage });
+    return { pr: Number(v.pr.replace('#', '')) };
+  }
+  if (v.incident !== undefined) return { incident: v.incident };
+  if (v.since === undefined || v.until === undefined)
+    throw new TollgateError(`${how.command}: a period needs both since and until`, { fix: how.usage });
+  return { since: v.since, until: v.until };
+}
+
 function checkSubject(subject: EvidenceSubject): void {
   if ('model' in subject) {
     assertSafeName('model', subject.model);
@@ -205,18 +249,33 @@ async function listTree(
     });
 }
 
-// Git is asked few, large questions: one log for the trail, one ls-tree, and two cat-file batches, so an export
-// costs about as much as reading the model's history once (see bench/evidence.bench.ts).
+// Git is asked few, large questions: one log for the trail, one ls-tree, and batches of objects through one
+// `git cat-file --batch`, so an export costs about as much as reading the model's history once (see
+// bench/evidence.bench.ts).
 export async function collectEvidence(
   repoRoot: string,
   subject: EvidenceSubject,
   options: CollectOptions = {},
 ): Promise<Evidence> {
   checkSubject(subject);
+  const objects = new ObjectReader(repoRoot);
+  try {
+    return await collect(repoRoot, subject, options, objects);
+  } finally {
+    objects.close();
+  }
+}
+
+async function collect(
+  repoRoot: string,
+  subject: EvidenceSubject,
+  options: CollectOptions,
+  objects: ObjectReader,
+): Promise<Evidence> {
   const p = options.registryPrefix ?? 'registry/';
   const progress = options.onProgress ?? (() => {});
   const warnings: string[] = [];
-  const { ref, head, date: headDate } = await resolveBranchHead(repoRoot, options.ref, p);
+  const { ref, head, date: headDate } = await resolveBranchHead(repoRoot, options.ref, p, objects);
   const window = 'since' in subject ? subject : undefined;
 
   progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
@@ -241,7 +300,7 @@ export async function collectEvidence(
     const auditFiles = tree.filter((f) => kindOf(f) === 'AuditEvent');
     const versionFiles = tree.filter((f) => kindOf(f) === 'ModelVersion');
     const blobs = await readBlobs(
-      repoRoot,
+      objects,
       [...incidentFiles, ...auditFiles, ...versionFiles].map((f) => f.oid),
     );
     const parsed = new Map<string, unknown>();
@@ -321,7 +380,7 @@ export async function collectEvidence(
 
   // A whole-model export keeps every commit, so its records can come in the same batch as the stage files.
   const keepsAll = 'model' in subject && !subject.version;
-  const stageBlobs = await readBlobs(repoRoot, [
+  const stageBlobs = await readBlobs(objects, [
     ...stageSpecs,
     ...(keepsAll ? recordSpecsOf(commits).map((r) => r.spec) : []),
   ]);
@@ -456,31 +515,49 @@ export async function collectEvidence(
     const n = pullRequestOf(c);
     if (n !== undefined && !landedBy.has(n)) landedBy.set(n, c);
   }
-  const prRecords: { number: number; pr: PullRequestRecord | undefined; landed?: TrailCommit }[] = [];
-  for (const [i, number] of numbers.entries()) {
-    if (i % 100 === 0 && numbers.length > 100) progress(`pull requests: ${i}/${numbers.length}`);
-    prRecords.push({ number, pr: await reviews.pullRequest(number), landed: landedBy.get(number) });
-  }
+  // All asked at once: a GitHub source limits its own concurrency and memoises each answer.
+  let fetched = 0;
+  const prRecords = await Promise.all(
+    numbers.map(async (number) => {
+      const pr = await reviews.pullRequest(number);
+      if (++fetched % 100 === 0) progress(`pull requests: ${fetched}/${numbers.length}`);
+      return { number, pr, landed: landedBy.get(number) };
+    }),
+  );
   if (!options.reviews && numbers.length > 0)
     warnings.push('reviews and gate checks are not in git: export with GitHub access to include them');
 
   const recordSpecs = recordSpecsOf(commits);
   // The last batch: records not read yet, versions at the head, and what reviewer roles need.
-  const roleSpecs = (c: TrailCommit): string[] => {
+  // The policy, and the model.yaml of each model the landing commit changed (a merge carries no Model trailer,
+  // so its changed files say which), as they stood at its first parent: the rules the change was judged by.
+  const roleSpecs = (c: TrailCommit): { policy: string; models: { model: string; spec: string }[] } => {
     const parent = c.parents[0] ?? c.sha;
-    const model = trailerValue(c.trailers, 'Model');
-    return [
-      `${parent}:${p}${POLICY_PATH}`,
-      ...(isSafeName(model) ? [`${parent}:${p}models/${model}/model.yaml`] : []),
-    ];
+    const models = new Set<string>();
+    const named = trailerValue(c.trailers, 'Model');
+    if (isSafeName(named)) models.add(named);
+    for (const f of c.files) {
+      const place = f.path.startsWith(p) ? classifyRegistryPath(f.path.slice(p.length)) : undefined;
+      if (place && 'model' in place && isSafeName(place.model)) models.add(place.model);
+    }
+    return {
+      policy: `${parent}:${p}${POLICY_PATH}`,
+      models: [...models]
+        .sort()
+        .map((model) => ({ model, spec: `${parent}:${p}models/${model}/model.yaml` })),
+    };
+  };
+  const roleSpecList = (c: TrailCommit): string[] => {
+    const specs = roleSpecs(c);
+    return [specs.policy, ...specs.models.map((m) => m.spec)];
   };
   progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
-  const second = await readBlobs(repoRoot, [
+  const second = await readBlobs(objects, [
     ...recordSpecs.map((r) => r.spec).filter((spec) => !stageBlobs.has(spec)),
     ...[...versionKeys.values()]
       .filter((k) => !parsed.has(k.spec) && !stageBlobs.has(k.spec))
       .map((k) => k.spec),
-    ...prRecords.flatMap((r) => (r.pr?.reviews.length && r.landed ? roleSpecs(r.landed) : [])),
+    ...prRecords.flatMap((r) => (r.pr?.reviews.length && r.landed ? roleSpecList(r.landed) : [])),
   ]);
   const records = recordSpecs
     .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) ?? stageBlobs.get(r.spec) }))
@@ -516,30 +593,45 @@ export async function collectEvidence(
     });
   }
 
-  const pullRequests: PullRequestEvidence[] = prRecords.map(({ number, pr, landed }) => {
-    if (!pr) return { number, found: false, reviewsKnown: false, reviews: [] };
-    const roles = landed ? rolesFrom(second, roleSpecs(landed)) : () => [];
-    return {
-      number,
-      found: true,
-      title: pr.title,
-      ...(pr.author ? { author: pr.author } : {}),
-      ...(pr.mergedAt ? { mergedAt: pr.mergedAt } : {}),
-      ...(pr.mergedBy ? { mergedBy: pr.mergedBy } : {}),
-      ...(landed ? { mergeCommit: landed.sha } : {}),
-      reviewsKnown: pr.reviewsKnown !== false,
-      reviews: [...pr.reviews]
-        .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt))
-        .map((r) => ({
-          reviewer: r.login,
-          roles: roles(r.login),
-          state: r.state,
-          commit: r.commitId,
-          at: r.submittedAt,
-        })),
-      ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
-    };
-  });
+  const pullRequests: PullRequestEvidence[] = await Promise.all(
+    prRecords.map(async ({ number, pr, landed }): Promise<PullRequestEvidence> => {
+      if (!pr) return { number, found: false, reviewsKnown: false, reviews: [] };
+      const slots = landed && pr.reviews.length ? roleSlots(second, roleSpecs(landed)) : [];
+      const reviewerRoles = new Map(
+        await Promise.all(
+          [...new Set(pr.reviews.map((r) => r.login))].map(
+            async (login) => [login, await rolesHeld(login, slots, reviews)] as const,
+          ),
+        ),
+      );
+      return {
+        number,
+        found: true,
+        title: pr.title,
+        ...(pr.author ? { author: pr.author } : {}),
+        ...(pr.mergedAt ? { mergedAt: pr.mergedAt } : {}),
+        ...(pr.mergedBy ? { mergedBy: pr.mergedBy } : {}),
+        ...(landed ? { mergeCommit: landed.sha } : {}),
+        reviewsKnown: pr.reviewsKnown !== false,
+        reviews: [...pr.reviews]
+          .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt))
+          .map((r) => {
+            const held = reviewerRoles.get(r.login)!;
+            return {
+              reviewer: r.login,
+              roles: held.roles,
+              ...(held.unknown.length ? { rolesUnknown: held.unknown } : {}),
+              state: r.state,
+              commit: r.commitId,
+              at: r.submittedAt,
+            };
+          }),
+        ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
+      };
+    }),
+  );
+
+  warnings.push(...(options.reviews?.warnings?.() ?? []));
 
   const commitEvidence = commits.map((c): CommitEvidence => ({
     sha: c.sha,
@@ -618,20 +710,65 @@ function isAuditEvent(doc: unknown): doc is AuditEvent {
   return !!doc && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'AuditEvent';
 }
 
-/** A lookup login -> role names, from the policy and the model owners read at the merge's parent. */
-function rolesFrom(blobs: Map<string, string | undefined>, specs: string[]): (login: string) => string[] {
-  const policy = parseYaml(blobs.get(specs[0]!)) as Policy | undefined;
-  const modelDoc = specs[1] ? (parseYaml(blobs.get(specs[1])) as Model | undefined) : undefined;
-  const named = (users: unknown, login: string) =>
-    Array.isArray(users) &&
-    users.some((u) => typeof u === 'string' && u.toLowerCase() === login.toLowerCase());
-  return (login) => {
-    const roles = Object.entries(policy?.roles ?? {})
-      .filter(([, members]) => named(members?.users, login))
-      .map(([role]) => role);
-    if (named(modelDoc?.owners?.users, login)) roles.push('model-owner');
-    return roles.sort();
-  };
+/** The roles (and who fills them) of the policy and the model's owners, as read at the merge's parent. */
+function roleSlots(
+  blobs: Map<string, string | undefined>,
+  specs: { policy: string; models: { model: string; spec: string }[] },
+): { role: string; members: RoleMembers }[] {
+  const policy = parseYaml(blobs.get(specs.policy)) as Policy | undefined;
+  // Read from whatever the commit held: keep only lists of names, so a malformed file cannot break the export.
+  const names = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  const members = (value: unknown): RoleMembers | undefined =>
+    value && typeof value === 'object'
+      ? {
+          users: names((value as RoleMembers).users),
+          teams: names((value as RoleMembers).teams),
+        }
+      : undefined;
+  const slots: { role: string; members: RoleMembers }[] = [];
+  const roles = policy && typeof policy === 'object' ? policy.roles : undefined;
+  for (const [role, value] of Object.entries(roles && typeof roles === 'object' ? roles : {})) {
+    const m = members(value);
+    if (m) slots.push({ role, members: m });
+  }
+  for (const { model, spec } of specs.models) {
+    const doc = parseYaml(blobs.get(spec)) as Model | undefined;
+    const owners = doc && typeof doc === 'object' ? members(doc.owners) : undefined;
+    // As the gate shows it: `model-owner`, or `model-owner (fraud)` when the change touched several models.
+    const role = specs.models.length === 1 ? MODEL_OWNER_ROLE : `${MODEL_OWNER_ROLE} (${model})`;
+    if (owners) slots.push({ role, members: owners });
+  }
+  return slots;
+}
+
+/**
+ * The roles `login` held: listed by name, or an active member of a listed team, decided by the gate's own rule
+ * (holdsRole). A role held only through teams the source cannot read is unknown, not denied.
+ */
+async function rolesHeld(
+  login: string,
+  slots: { role: string; members: RoleMembers }[],
+  reviews: ReviewSource,
+): Promise<{ roles: string[]; unknown: string[] }> {
+  const roles: string[] = [];
+  const unknown: string[] = [];
+  for (const { role, members } of slots) {
+    if (holdsRole(login, members, {}).holds) {
+      roles.push(role);
+      continue;
+    }
+    const teams = members.teams ?? [];
+    if (teams.length === 0) continue;
+    const states = await Promise.all(
+      teams.map(async (team) => [team, (await reviews.teamMembership?.(team, login)) ?? 'unknown'] as const),
+    );
+    const known: Record<string, Record<string, MembershipState>> = {};
+    for (const [team, state] of states) if (state !== 'unknown') known[team] = { [login]: state };
+    if (holdsRole(login, members, known).holds) roles.push(role);
+    else if (states.some(([, state]) => state === 'unknown')) unknown.push(role);
+  }
+  return { roles: roles.sort(), unknown: unknown.sort() };
 }
 
 export interface ManifestEntry {

@@ -1,10 +1,9 @@
 // Reads the registry's audit trail from git alone: commits (with trailers, signature status and changed files)
 // and the audit-event files, turned into one list of registry events.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
-import { TollgateError } from '../errors.ts';
-import { git, runGit } from '../git/run.ts';
+import { assertFullHistory, parseCommitMessage } from '../git/history.ts';
+import { readObjects, type ObjectReader } from '../git/reader.ts';
+import { git } from '../git/run.ts';
 import { classifyRegistryPath } from '../registry/paths.ts';
 import type { AuditEvent } from '../registry/types.ts';
 
@@ -46,8 +45,11 @@ export interface TrailCommit {
   parents: string[];
   author: Person;
   committer: Person;
+  /** Subject, body and trailers as the git layer's parseCommitMessage splits the message. */
   subject: string;
+  /** The message between the subject and the trailer block. */
   body: string;
+  /** In the order written (grouped by key). */
   trailers: Trailer[];
   signature: { status: SignatureStatus; code: string };
   /** Files changed against the first parent, limited to the paths asked for. */
@@ -83,55 +85,12 @@ const FORMAT = ['%H', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%G?', '%B
   .map((f) => `${f}%x00`)
   .join('');
 
-/** Refuses a shallow clone: its history stops early, so every trail read from it would be silently short. */
-export async function assertFullHistory(repoRoot: string): Promise<void> {
-  if (await isShallow(repoRoot))
-    throw new TollgateError(
-      `${repoRoot} is a shallow clone: its history is cut off, so the audit trail is incomplete`,
-      {
-        fix: 'fetch the full history: `git fetch --unshallow`, or in GitHub Actions check out with `fetch-depth: 0`',
-      },
-    );
-}
-
-/**
- * Whether the clone is shallow. A clone is shallow exactly when its (common) git directory holds a `shallow` file,
- * which the file system answers without starting git; anything unusual is left to git itself.
- */
-export async function isShallow(repoRoot: string): Promise<boolean> {
-  try {
-    const dotGit = join(repoRoot, '.git');
-    let common = dotGit;
-    if (statSync(dotGit).isFile()) {
-      const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
-      if (!m) throw new Error('unreadable .git file');
-      const gitDir = resolve(repoRoot, m[1]!.trim());
-      common = existsSync(join(gitDir, 'commondir'))
-        ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
-        : gitDir;
-    }
-    if (!existsSync(join(common, 'HEAD'))) throw new Error('not a git directory');
-    return existsSync(join(common, 'shallow'));
-  } catch {
-    return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
-  }
-}
-
-/** A revision given by a user reaches git as an argument: one starting with `-` would be read as an option. */
-export function assertRevision(value: string, what = 'revision'): string {
-  if (value === '' || value.startsWith('-') || /[\0\n]/.test(value))
-    throw new TollgateError(`${what} ${JSON.stringify(value)} is not a git revision`, {
-      fix: 'name a branch, tag or commit, e.g. main, origin/main or a commit sha',
-    });
-  return value;
-}
-
 export async function readTrail(repoRoot: string, options: TrailOptions = {}): Promise<TrailCommit[]> {
   const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--raw', '--no-abbrev', '--no-renames'];
   if (options.firstParent ?? true) args.push('--first-parent', '--diff-merges=first-parent');
   if (options.since) args.push(`--since=${options.since}`);
   if (options.until) args.push(`--until=${options.until}`);
-  args.push(assertRevision(options.ref ?? 'HEAD', 'ref'), '--', ...(options.paths ?? ['registry/']));
+  args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
   // The shallow check runs alongside the walk: it only decides whether the answer may be used.
   const [output] = await Promise.all([
     git(repoRoot, args),
@@ -168,36 +127,22 @@ export function parseLog(output: string): TrailCommit[] {
         ...(previousBlob === undefined ? {} : { previousBlob }),
       });
     }
-    const text = message.trimEnd();
-    const newline = text.indexOf('\n');
+    const parsed = parseCommitMessage(message);
     commits.push({
       sha: sha!,
       parents: parents ? parents.split(' ') : [],
       author: { name: an!, email: ae!, date: ad! },
       committer: { name: cn!, email: ce!, date: cd! },
-      subject: newline < 0 ? text : text.slice(0, newline),
-      body: newline < 0 ? '' : text.slice(newline + 1).replace(/^\s+/, ''),
-      trailers: parseTrailers(text),
+      subject: parsed.subject,
+      body: parsed.body,
+      trailers: Object.entries(parsed.trailers).flatMap(([key, values]) =>
+        values.map((value) => ({ key, value })),
+      ),
       signature: { status: SIGNATURES[sig!] ?? 'unverifiable', code: sig! },
       files,
     });
   }
   return commits;
-}
-
-/** Trailers are the message's final paragraph when every line of it is `Key: value` (or a continuation). */
-export function parseTrailers(message: string): Trailer[] {
-  const paragraphs = message.trim().split(/\n[ \t]*\n/);
-  if (paragraphs.length < 2) return [];
-  const trailers: Trailer[] = [];
-  for (const line of paragraphs[paragraphs.length - 1]!.split('\n')) {
-    const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
-    if (m) trailers.push({ key: m[1]!, value: m[2]!.trim() });
-    else if (/^\s/.test(line) && trailers.length > 0)
-      trailers[trailers.length - 1]!.value += ` ${line.trim()}`;
-    else return [];
-  }
-  return trailers;
 }
 
 /** The first trailer with this key (case-insensitive), if any. */
@@ -320,45 +265,15 @@ function clean<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-export interface GitObject {
-  oid: string;
-  type: string;
-  content: string;
-}
-
-/** Several objects (any rev spec git accepts) in one `git cat-file --batch`; undefined where missing. */
-export async function readObjects(
-  repoRoot: string,
+/** The text of several `rev:path` specs (or blob ids), read through one `git cat-file --batch`; undefined where missing. */
+export async function readBlobs(
+  from: string | ObjectReader,
   specs: string[],
-): Promise<Map<string, GitObject | undefined>> {
-  const result = new Map<string, GitObject | undefined>();
-  const unique = [...new Set(specs)];
-  if (unique.length === 0) return result;
-  const { stdout } = await runGit(repoRoot, ['cat-file', '--batch'], { input: `${unique.join('\n')}\n` });
-  // Sizes are in bytes: walk the output as bytes.
-  const bytes = Buffer.from(stdout, 'utf8');
-  let at = 0;
-  for (const spec of unique) {
-    const eol = bytes.indexOf(10, at);
-    if (eol < 0) break;
-    const header = bytes.subarray(at, eol).toString('utf8');
-    at = eol + 1;
-    const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
-    if (!m) {
-      result.set(spec, undefined);
-      continue;
-    }
-    const size = Number(m[3]);
-    result.set(spec, { oid: m[1]!, type: m[2]!, content: bytes.subarray(at, at + size).toString('utf8') });
-    at += size + 1;
-  }
-  return result;
-}
-
-/** The contents of several `rev:path` specs (or blob ids) in one `git cat-file --batch`; undefined where missing. */
-export async function readBlobs(repoRoot: string, specs: string[]): Promise<Map<string, string | undefined>> {
-  const objects = await readObjects(repoRoot, specs);
-  return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content : undefined]));
+): Promise<Map<string, string | undefined>> {
+  const objects = await readObjects(from, specs);
+  return new Map(
+    [...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content.toString('utf8') : undefined]),
+  );
 }
 
 /** The committer time of a raw commit object, as git's `%cI` prints it (the committer's own offset). */
@@ -390,7 +305,8 @@ export async function readAuditEvents(
     'ls-tree',
     '-r',
     '-z',
-    assertRevision(ref, 'ref'),
+    '--end-of-options',
+    ref,
     '--',
     `${registryPrefix}audit/`,
   ]);

@@ -7,12 +7,11 @@ import { effectivePolicy } from '../policy/effective.ts';
 import { classifyRegistryPath, incidentPath, POLICY_PATH } from '../registry/paths.ts';
 import type { Incident, Policy } from '../registry/types.ts';
 import { stagesOf } from './history-at.ts';
+import { assertFullHistory } from '../git/history.ts';
+import { readObjects, type ObjectReader } from '../git/reader.ts';
 import {
-  assertFullHistory,
-  assertRevision,
   parseYaml,
   readBlobs,
-  readObjects,
   committerDate,
   readTrail,
   trailerValue,
@@ -69,9 +68,14 @@ export interface IntegrityOptions {
 const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
 
 async function resolveCommit(repoRoot: string, rev: string): Promise<string | undefined> {
-  const r = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], {
-    okCodes: [1, 128],
-  });
+  // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
+  const r = await runGit(
+    repoRoot,
+    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`],
+    {
+      okCodes: [1, 128],
+    },
+  );
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -85,26 +89,28 @@ export async function resolveBranchHead(
   repoRoot: string,
   ref: string | undefined,
   registryPrefix = 'registry/',
+  reader?: ObjectReader,
 ): Promise<{ ref: string; head: string; date: string }> {
   if (ref === undefined) {
     // Guess the usual branch name so the policy and the branch come in one batch; ask again only if wrong.
     const guess = 'main';
     const refsOf = (branch: string) => [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
     const policySpec = `HEAD:${registryPrefix}${POLICY_PATH}`;
-    let objects = await readObjects(repoRoot, [policySpec, ...refsOf(guess)]);
+    let objects = await readObjects(reader ?? repoRoot, [policySpec, ...refsOf(guess)]);
     const policy = objects.get(policySpec);
     const branch = effectivePolicy(
-      (policy?.type === 'blob' ? parseYaml(policy.content) : undefined) as Policy | undefined,
+      (policy?.type === 'blob' ? parseYaml(policy.content.toString('utf8')) : undefined) as
+        Policy | undefined,
     ).defaultBranch;
-    if (branch !== guess) objects = await readObjects(repoRoot, refsOf(branch));
+    if (branch !== guess) objects = await readObjects(reader ?? repoRoot, refsOf(branch));
     for (const candidate of refsOf(branch)) {
       const o = objects.get(candidate);
-      const date = o?.type === 'commit' ? committerDate(o.content) : undefined;
+      const date = o?.type === 'commit' ? committerDate(o.content.toString('utf8')) : undefined;
       if (o && date) return { ref: candidate, head: o.oid, date };
     }
     ref = 'HEAD';
   }
-  const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', assertRevision(ref, 'ref'), '--'], {
+  const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
     okCodes: [128],
   });
   if (r.code !== 0)
@@ -201,13 +207,24 @@ async function emergencyVerdict(
   return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
 }
 
+/** The pull request a first-parent commit landed through: a GitHub merge, or a Tollgate squash `(#N)`. */
+function landingPullRequest(c: TrailCommit): { merge: boolean; number?: number } {
+  const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
+  if (merge) return { merge: true, number: Number(merge[1]) };
+  const squash =
+    c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
+      ? /\(#(\d+)\)\s*$/.exec(c.subject)
+      : null;
+  return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
+}
+
 export async function verifyGateIntegrity(
   repoRoot: string,
   options: IntegrityOptions = {},
 ): Promise<IntegrityReport> {
   await assertFullHistory(repoRoot);
   const prefix = options.registryPrefix ?? 'registry/';
-  const ref = assertRevision(options.ref ?? (await defaultBranchRef(repoRoot, prefix)), 'ref');
+  const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
   const head = await resolveCommit(repoRoot, ref);
   if (!head)
     throw new TollgateError(`audit verify: ${ref} is not a commit in this clone`, {
@@ -218,7 +235,7 @@ export async function verifyGateIntegrity(
   let range = head;
   let baseline: string | undefined;
   if (options.since !== undefined) {
-    baseline = await resolveCommit(repoRoot, assertRevision(options.since, 'baseline'));
+    baseline = await resolveCommit(repoRoot, options.since);
     if (!baseline) {
       findings.push({
         sha: options.since,
@@ -252,18 +269,24 @@ export async function verifyGateIntegrity(
       guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b): b is string => !!b)),
     ),
   );
+  const guarded = commits
+    .map((c) => ({ c, changes: guardedChanges(c, prefix, blobs) }))
+    .filter((g) => g.changes.length > 0);
+  // Ask the review source for every pull request at once: a GitHub source limits and memoises its own calls.
+  const prefetched = new Map(
+    options.reviews
+      ? guarded.flatMap(({ c }) => {
+          const n = landingPullRequest(c).number;
+          return n === undefined ? [] : [[n, options.reviews!.pullRequest(n)] as const];
+        })
+      : [],
+  );
+  await Promise.allSettled(prefetched.values());
   let guardedCommits = 0;
-  for (const c of commits) {
-    const changes = guardedChanges(c, prefix, blobs);
-    if (changes.length === 0) continue;
+  for (const { c, changes } of guarded) {
     guardedCommits++;
     const base = { sha: c.sha, subject: c.subject, changes };
-    const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
-    const squash =
-      c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
-        ? /\(#(\d+)\)\s*$/.exec(c.subject)
-        : null;
-    const number = merge ? Number(merge[1]) : squash ? Number(squash[1]) : undefined;
+    const { merge, number } = landingPullRequest(c);
     if (number === undefined) {
       const verdict = await emergencyVerdict(repoRoot, c, changes, prefix);
       if (verdict.allowed)
@@ -276,7 +299,7 @@ export async function verifyGateIntegrity(
       continue;
     }
     if (!options.reviews) continue;
-    const pr = await options.reviews.pullRequest(number);
+    const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
     const withPr = { ...base, pullRequest: number };
     if (!pr) {
       findings.push({ ...withPr, kind: 'pr-not-found', missing: `pull request #${number} on GitHub` });

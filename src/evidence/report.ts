@@ -1,6 +1,6 @@
 // Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
 // scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
-import type { Evidence } from './bundle.ts';
+import type { Evidence, ReviewEvidence } from './bundle.ts';
 import type { RegistryEvent } from './history.ts';
 
 export interface TimelineRow {
@@ -39,6 +39,32 @@ export function timelineRows(evidence: Evidence): TimelineRow[] {
   });
 }
 
+/** A reviewer's roles, and those that could not be known (team membership unreadable). */
+export function rolesCell(r: Pick<ReviewEvidence, 'roles' | 'rolesUnknown'>): string {
+  const unknown = (r.rolesUnknown ?? []).map((role) => `${role}: unknown`);
+  return [...r.roles, ...unknown].join(', ');
+}
+
+/** One line that says what the evidence holds: for a job summary, a CLI answer, the top of a report. */
+export function reportHeadline(evidence: Evidence): string {
+  const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+  const prs = evidence.pullRequests;
+  const reviewed = prs.filter((pr) => pr.reviewsKnown);
+  const gated = reviewed.filter((pr) => pr.gate?.conclusion === 'success');
+  const reviews =
+    prs.length === 0
+      ? ''
+      : reviewed.length === 0
+        ? ' (reviews unknown: git only)'
+        : ` (${reviewed.length} with reviews from GitHub, ${gated.length} with a passing gate check)`;
+  return (
+    `Evidence for ${evidence.title}: ${n(evidence.commits.length, 'commit')}, ` +
+    `${n(prs.length, 'pull request')}${reviews}, ${n(evidence.stageHistory.length, 'stage tenure')}, ` +
+    `${n(evidence.incidents.length, 'incident')}, ${n(evidence.rollbacks.length, 'rollback')}; ` +
+    `read from ${evidence.ref} at ${evidence.head.slice(0, 12)}.`
+  );
+}
+
 const md = (text: string): string => text.replace(/[\\`*_[\]|<>]/g, (ch) => `\\${ch}`).replace(/\n/g, ' ');
 
 function mdTable(head: string[], rows: string[][]): string[] {
@@ -56,6 +82,8 @@ export function renderReportMarkdown(evidence: Evidence): string {
     `# Evidence: ${md(evidence.title)}`,
     '',
     `Read from \`${evidence.ref}\` at commit \`${evidence.head}\` (${evidence.headDate}).`,
+    '',
+    md(reportHeadline(evidence)),
     '',
   ];
   if (evidence.warnings.length)
@@ -114,7 +142,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
       lines.push(
         ...mdTable(
           ['reviewer', 'roles', 'state', 'commit', 'time'],
-          pr.reviews.map((r) => [r.reviewer, r.roles.join(', '), r.state, r.commit.slice(0, 12), r.at]),
+          pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at]),
         ),
       );
     else lines.push('Reviews: unknown (git alone does not record them).', '');
@@ -292,7 +320,7 @@ export function renderReportHtml(evidence: Evidence): string {
       pr.reviewsKnown
         ? table(
             ['reviewer', 'roles', 'state', 'commit', 'time'],
-            pr.reviews.map((r) => [r.reviewer, r.roles.join(', '), r.state, r.commit.slice(0, 12), r.at]),
+            pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at]),
           )
         : '<p>Reviews: unknown (git alone does not record them).</p>',
     );

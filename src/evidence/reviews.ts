@@ -1,5 +1,6 @@
 // Where pull-request facts come from. Git alone knows a merge's time and committer; reviews and the gate's check
 // run live on GitHub, so a GitHub-backed ReviewSource fills those in and the git-only one leaves them empty.
+import type { MembershipState } from '../gate/types.ts';
 import { pullRequestOf, type TrailCommit } from './history.ts';
 
 export interface ReviewRecord {
@@ -31,6 +32,13 @@ export interface PullRequestRecord {
 
 export interface ReviewSource {
   pullRequest(number: number): Promise<PullRequestRecord | undefined>;
+  /**
+   * Whether `login` is a member of `team` ('org/slug'), when the source can ask; 'unknown' when it cannot.
+   * Absent from a source that cannot know (git alone).
+   */
+  teamMembership?(team: string, login: string): Promise<MembershipState | 'unknown'>;
+  /** What the source could not read, in words, for the evidence's warnings. */
+  warnings?(): string[];
 }
 
 /** A ReviewSource from the commits alone: the merge (or squash) commit gives title, time and merger. */

@@ -66,3 +66,38 @@ export function ustar(entries: TarEntry[], mtime: number): Buffer {
 export function tarGz(entries: TarEntry[], mtime: number): Buffer {
   return gzipSync(ustar(entries, mtime), { level: 9 });
 }
+
+function field(block: Buffer, at: number, length: number): string {
+  const raw = block.subarray(at, at + length);
+  const end = raw.indexOf(0);
+  return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
+}
+
+/**
+ * The regular files of an uncompressed ustar archive (the kind ustar() writes; directories, links and other
+ * entries are skipped). Fails on a header whose checksum does not add up: a damaged archive is never half-read.
+ */
+export function readUstar(archive: Buffer): TarEntry[] {
+  const entries: TarEntry[] = [];
+  for (let at = 0; at + BLOCK <= archive.length;) {
+    const h = archive.subarray(at, at + BLOCK);
+    if (h.every((byte) => byte === 0)) break;
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
+    if (sum !== parseInt(field(h, 148, 8).trim(), 8))
+      throw new TollgateError(`tar: the header at byte ${at} is damaged (checksum mismatch)`);
+    const size = parseInt(field(h, 124, 12).trim() || '0', 8);
+    const name = field(h, 0, 100);
+    const prefix = field(h, 345, 155);
+    const type = field(h, 156, 1);
+    const start = at + BLOCK;
+    if (start + size > archive.length) throw new TollgateError(`tar: ${name} is cut short`);
+    if (type === '0' || type === '')
+      entries.push({
+        path: prefix ? `${prefix}/${name}` : name,
+        data: archive.subarray(start, start + size),
+      });
+    at = start + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return entries;
+}

@@ -1,9 +1,32 @@
 // History queries: shallow-clone detection, refs, changed paths and the commits (with trailers) that touched paths.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { git, runGit } from './run.ts';
 
+/**
+ * Whether the clone is shallow. A clone is shallow exactly when its (common) git directory holds a `shallow` file,
+ * which the file system answers without starting git (history readers ask this on every call); anything unusual
+ * (a subfolder, a bare repository) is left to git itself.
+ */
 export async function isShallow(repoRoot: string): Promise<boolean> {
-  return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
+  try {
+    const dotGit = join(repoRoot, '.git');
+    let common = dotGit;
+    if (statSync(dotGit).isFile()) {
+      // A linked worktree or submodule: `.git` names the git directory, whose `commondir` names the shared one.
+      const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+      if (!m) throw new Error('unreadable .git file');
+      const gitDir = resolve(repoRoot, m[1]!.trim());
+      common = existsSync(join(gitDir, 'commondir'))
+        ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
+        : gitDir;
+    }
+    if (!existsSync(join(common, 'HEAD'))) throw new Error('not a git directory');
+    return existsSync(join(common, 'shallow'));
+  } catch {
+    return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
+  }
 }
 
 /** Rollback, evidence and the integrity audit read history; a depth-1 checkout would silently give wrong answers. */

@@ -44,7 +44,18 @@ export function parseLsTree(out: string): Map<string, TreeEntry> {
   return entries;
 }
 
-type Waiter = { oid: string; resolve: (content: Buffer) => void; reject: (error: unknown) => void };
+/** One object as `git cat-file --batch` answers it. */
+export interface GitObject {
+  oid: string;
+  type: string;
+  content: Buffer;
+}
+
+type Waiter = {
+  spec: string;
+  resolve: (object: GitObject | undefined) => void;
+  reject: (error: unknown) => void;
+};
 type Refable = { ref?: () => void; unref?: () => void };
 
 /**
@@ -58,17 +69,41 @@ export class ObjectReader {
   #queue: Waiter[] = [];
   #buffer: Buffer = Buffer.alloc(0);
   #stderr = '';
+  /** Requests not yet written: those made in one tick go to git in one write, not one write each. */
+  #unsent = '';
+  #flushScheduled = false;
 
   constructor(repoRoot: string) {
     this.#repoRoot = repoRoot;
   }
 
   read(oid: string): Promise<Buffer> {
-    const child = this.#start();
+    return this.lookup(oid).then((object) => {
+      if (!object) throw new TollgateError(`git object ${oid} is missing in ${this.#repoRoot}`);
+      return object.content;
+    });
+  }
+
+  /**
+   * Any object name `git cat-file` takes (an oid, `rev:path`, a ref), with its type; undefined when it names
+   * nothing (or more than one thing).
+   */
+  lookup(spec: string): Promise<GitObject | undefined> {
+    // One request per line: a newline would split it into two and put every later answer out of step.
+    if (/[\n\0]/.test(spec)) return Promise.resolve(undefined);
+    this.#start();
     return new Promise((resolve, reject) => {
-      this.#queue.push({ oid, resolve, reject });
+      this.#queue.push({ spec, resolve, reject });
       this.#setActive(true);
-      child.stdin.write(`${oid}\n`);
+      this.#unsent += `${spec}\n`;
+      if (this.#flushScheduled) return;
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        const text = this.#unsent;
+        this.#unsent = '';
+        if (text !== '') this.#child?.stdin.write(text);
+      });
     });
   }
 
@@ -106,21 +141,18 @@ export class ObjectReader {
     while (this.#queue.length > 0) {
       const newline = this.#buffer.indexOf(0x0a);
       if (newline < 0) return;
-      const header = this.#buffer.subarray(0, newline).toString('utf8').split(' ');
-      if (header.length < 3) {
-        // `<oid> missing` or `<oid> ambiguous`.
+      const header = /^([0-9a-f]+) (\w+) (\d+)$/.exec(this.#buffer.subarray(0, newline).toString('utf8'));
+      if (!header) {
+        // `<spec> missing` or `<spec> ambiguous` (a spec may hold spaces, so only a full header is an object).
         this.#buffer = this.#buffer.subarray(newline + 1);
-        const waiter = this.#queue.shift()!;
-        waiter.reject(
-          new TollgateError(`git object ${waiter.oid} is ${header[1] ?? 'unreadable'} in ${this.#repoRoot}`),
-        );
+        this.#queue.shift()!.resolve(undefined);
         continue;
       }
-      const size = Number(header[2]);
+      const size = Number(header[3]);
       if (this.#buffer.length < newline + 1 + size + 1) return;
       const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
       this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
-      this.#queue.shift()!.resolve(content);
+      this.#queue.shift()!.resolve({ oid: header[1]!, type: header[2]!, content });
     }
     this.#setActive(false);
   }
@@ -139,7 +171,27 @@ export class ObjectReader {
     if (this.#child !== child) return;
     this.#child = undefined;
     this.#buffer = Buffer.alloc(0);
+    this.#unsent = '';
     for (const waiter of this.#queue.splice(0)) waiter.reject(error);
+  }
+}
+
+/**
+ * Several objects (any names `git cat-file` takes) in one batch; undefined where missing. From a repository
+ * (a reader of its own, closed after) or through a caller's reader, so several batches share one git process.
+ */
+export async function readObjects(
+  from: string | ObjectReader,
+  specs: string[],
+): Promise<Map<string, GitObject | undefined>> {
+  const unique = [...new Set(specs)];
+  if (unique.length === 0) return new Map();
+  const reader = typeof from === 'string' ? new ObjectReader(from) : from;
+  try {
+    const objects = await Promise.all(unique.map((spec) => reader.lookup(spec)));
+    return new Map(unique.map((spec, i) => [spec, objects[i]]));
+  } finally {
+    if (typeof from === 'string') reader.close();
   }
 }
 

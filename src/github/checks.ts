@@ -35,6 +35,50 @@ export interface CheckRunResult {
   requests: number;
 }
 
+export interface CheckRunInfo {
+  id: number;
+  name: string;
+  headSha: string;
+  status: string;
+  /** null while the run has not completed. */
+  conclusion: string | null;
+  startedAt: string | undefined;
+  completedAt: string | undefined;
+  /** The GitHub App that posted it: a check's verdict counts only from the app the ruleset pins. */
+  app: { id: number; slug: string | undefined } | undefined;
+  annotationsCount: number;
+}
+
+/**
+ * Check runs on a commit (a sha, branch or tag), all pages; `checkName` narrows to one name, and `filter: 'latest'`
+ * (the default, as GitHub's) keeps only the most recent run of each name.
+ */
+export async function listCheckRunsForRef(
+  client: GitHubClient,
+  repo: RepoRef,
+  ref: string,
+  options: { checkName?: string; filter?: 'latest' | 'all' } = {},
+): Promise<CheckRunInfo[]> {
+  const runs = await client.octokit.paginate(client.octokit.rest.checks.listForRef, {
+    ...repo,
+    ref,
+    ...(options.checkName ? { check_name: options.checkName } : {}),
+    filter: options.filter ?? 'latest',
+    per_page: 100,
+  });
+  return runs.map((run) => ({
+    id: run.id,
+    name: run.name,
+    headSha: run.head_sha,
+    status: run.status,
+    conclusion: run.conclusion ?? null,
+    startedAt: run.started_at ?? undefined,
+    completedAt: run.completed_at ?? undefined,
+    app: run.app ? { id: run.app.id, slug: run.app.slug ?? undefined } : undefined,
+    annotationsCount: run.output.annotations_count,
+  }));
+}
+
 function toApi(annotation: CheckAnnotation) {
   return {
     path: annotation.path,
@@ -73,18 +117,11 @@ export async function upsertCheckRun(
     ...(input.externalId ? { external_id: input.externalId } : {}),
   };
 
-  const { data: existing } = await client.octokit.rest.checks.listForRef({
-    ...repo,
-    ref: input.headSha,
-    check_name: input.name,
-    filter: 'latest',
-    per_page: 100,
-  });
-  const latest = existing.check_runs.find((run) => run.name === input.name && run.head_sha === input.headSha);
+  const existing = await listCheckRunsForRef(client, repo, input.headSha, { checkName: input.name });
+  const latest = existing.find((run) => run.name === input.name && run.headSha === input.headSha);
   // GitHub appends annotations on update and cannot remove them: a run that already carries some is
   // superseded by a fresh run (GitHub shows the latest run of a name), so a re-run never doubles them.
-  const match =
-    latest && !(annotations.length > 0 && latest.output.annotations_count > 0) ? latest : undefined;
+  const match = latest && !(annotations.length > 0 && latest.annotationsCount > 0) ? latest : undefined;
   let id: number;
   if (match) {
     id = match.id;

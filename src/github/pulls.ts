@@ -15,6 +15,9 @@ export interface PullRequestInfo {
   headSha: string;
   baseRef: string;
   labels: string[];
+  /** When and by whom it was merged (absent while unmerged; GitHub lists `merged_by` on a single pull only). */
+  mergedAt?: string;
+  mergedBy?: string;
   /** null while GitHub is still computing it. */
   mergeable: boolean | null;
   mergeableState: string | undefined;
@@ -26,6 +29,7 @@ interface RawPull {
   state: string;
   merged_at: string | null;
   merged?: boolean;
+  merged_by?: { login: string } | null;
   draft?: boolean;
   title: string;
   body: string | null;
@@ -51,6 +55,8 @@ function toInfo(pull: RawPull): PullRequestInfo {
     headSha: pull.head.sha,
     baseRef: pull.base.ref,
     labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
+    ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
+    ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
     mergeable: pull.mergeable ?? null,
     mergeableState: pull.mergeable_state,
   };

@@ -1,9 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands/index.ts';
 import type { CliContext } from '../../src/cli/context.ts';
+import { readUstar, tarGz } from '../../src/evidence/tar.ts';
 import { buildScenario, removeRepo, type Scenario } from './repo.ts';
 
 let s: Scenario;
@@ -88,7 +91,10 @@ describe('tollgate audit', () => {
 describe('tollgate history', () => {
   it('lists tenures and answers --at', async () => {
     const r = await tollgate('history', 'fraud', '--stage', 'production');
-    expect(r.out.trim().split('\n')).toHaveLength(4);
+    const lines = r.out.trim().split('\n');
+    // Four tenures, then which source the reviews came from.
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toMatch(/git only/);
     const at = JSON.parse(
       (await tollgate('history', 'fraud', '--at', '2026-01-01T06:30:00Z', '--format', 'json')).out,
     );
@@ -118,5 +124,80 @@ describe('tollgate evidence export', () => {
     );
     await expect(tollgate('evidence', 'export', '--version', 'v2')).rejects.toThrow(/exactly one/);
     await expect(tollgate('evidence', 'export', '--since', '2026-01-01')).rejects.toThrow(/both/);
+  });
+});
+
+describe('tollgate evidence verify', () => {
+  const exportTo = async (name: string) => {
+    const r = await tollgate('evidence', 'export', '--model', 'fraud', '--out', name);
+    expect(r.code).toBe(0);
+    return join(work, name);
+  };
+
+  it('passes an untouched bundle, as a folder and as the tarball beside its manifest', async () => {
+    const dir = await exportTo('intact');
+    const folder = await tollgate('evidence', 'verify', 'intact');
+    expect(folder.code).toBe(0);
+    expect(folder.out).toContain('OK: every file matches the manifest.');
+    const sha = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).tarball.sha256 as string;
+    const tarball = await tollgate('evidence', 'verify', join(dir, 'bundle.tar.gz'), '--sha256', sha);
+    expect(tarball.code).toBe(0);
+    const wrong = await tollgate(
+      'evidence',
+      'verify',
+      'intact',
+      '--sha256',
+      'f'.repeat(64),
+      '--format',
+      'json',
+    );
+    expect(wrong.code).toBe(1);
+    expect(JSON.parse(wrong.out).problems).toEqual([
+      expect.objectContaining({ kind: 'tarball-differs', file: 'bundle.tar.gz' }),
+    ]);
+  });
+
+  it('names a changed, a removed and an added file, and a changed tarball', async () => {
+    const dir = await exportTo('tampered');
+    writeFileSync(join(dir, 'pull-requests.json'), '[]\n');
+    rmSync(join(dir, 'report.md'));
+    writeFileSync(join(dir, 'extra.txt'), 'x');
+    const r = await tollgate('evidence', 'verify', 'tampered');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/changed\s+pull-requests\.json: sha256 /);
+    expect(r.out).toMatch(/missing\s+report\.md/);
+    expect(r.out).toMatch(/unlisted\s+extra\.txt/);
+    // The tarball still holds the originals, so it alone still verifies.
+    expect((await tollgate('evidence', 'verify', join(dir, 'bundle.tar.gz'))).code).toBe(0);
+
+    const tar = join(dir, 'bundle.tar.gz');
+    const bytes = readFileSync(tar);
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
+    writeFileSync(tar, bytes);
+    const t = await tollgate('evidence', 'verify', tar, '--format', 'json');
+    expect(t.code).toBe(1);
+    expect(JSON.parse(t.out).problems[0]).toMatchObject({ kind: 'tarball-changed', file: 'bundle.tar.gz' });
+  });
+
+  it('names a file changed inside the tarball', async () => {
+    const dir = await exportTo('repacked');
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const entries = readUstar(gunzipSync(readFileSync(join(dir, 'bundle.tar.gz')))).map((e) =>
+      e.path === 'events.json' ? { path: e.path, data: Buffer.from('[]\n') } : e,
+    );
+    const tarball = tarGz(entries, 0);
+    writeFileSync(join(dir, 'bundle.tar.gz'), tarball);
+    // Even with the manifest's tarball hash rewritten to match, the file inside is named.
+    manifest.tarball.sha256 = createHash('sha256').update(tarball).digest('hex');
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const r = await tollgate('evidence', 'verify', 'repacked', '--format', 'json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).problems).toEqual([
+      expect.objectContaining({ kind: 'changed', file: 'bundle.tar.gz:events.json' }),
+    ]);
+  });
+
+  it('refuses a folder without a manifest', async () => {
+    await expect(tollgate('evidence', 'verify', '.')).rejects.toThrow(/no manifest.json/);
   });
 });

@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isShallow } from '../../src/git/history.ts';
+import { readObjects } from '../../src/git/reader.ts';
 import {
   auditFileEvents,
   committerDate,
-  isShallow,
-  readObjects,
   mergeEvents,
-  parseTrailers,
+  parseLog,
   pullRequestOf,
   readAuditEvents,
   readTrail,
@@ -22,19 +22,25 @@ beforeAll(async () => {
 });
 afterAll(() => removeRepo(s.repo));
 
-describe('parseTrailers', () => {
+describe('trailers (split by the git layer)', () => {
+  // One record of `git log -z --format=<FORMAT> --raw` output with no changed files.
+  const record = (message: string) =>
+    `\x1e${['a'.repeat(40), '', 'A', 'a@x', 'T', 'C', 'c@x', 'T', 'N', message].join('\0')}\0`;
+  const trailersOf = (message: string) => parseLog(record(message))[0]!.trailers;
+
   it('reads the final paragraph when every line is a trailer', () => {
-    expect(parseTrailers('Subject\n\nbody text\n\nModel: fraud\nVersion: v2\n')).toEqual([
+    expect(trailersOf('Subject\n\nbody text\n\nModel: fraud\nVersion: v2\n')).toEqual([
       { key: 'Model', value: 'fraud' },
       { key: 'Version', value: 'v2' },
     ]);
+    expect(parseLog(record('Subject\n\nbody text\n\nModel: fraud\n'))[0]!.body).toBe('body text');
   });
   it('ignores a final paragraph that is prose, and a subject-only message', () => {
-    expect(parseTrailers('Subject\n\nThis is: not all trailers\nbecause of this line')).toEqual([]);
-    expect(parseTrailers('Model: fraud')).toEqual([]);
+    expect(trailersOf('Subject\n\nThis is: not all trailers\nbecause of this line')).toEqual([]);
+    expect(trailersOf('Model: fraud')).toEqual([]);
   });
   it('joins continuation lines', () => {
-    expect(parseTrailers('S\n\nNote: first\n  second')).toEqual([{ key: 'Note', value: 'first second' }]);
+    expect(trailersOf('S\n\nNote: first\n  second')).toEqual([{ key: 'Note', value: 'first second' }]);
   });
 });
 
@@ -111,7 +117,8 @@ describe('readTrail', () => {
       await commit(repo, { 'registry/policy.yaml': 'x: 1\n' }, 'Ünïcode\x1f subject\n\nbody ✓\n\nModel: m');
       const [c] = await readTrail(repo.dir);
       expect(c!.subject).toBe('Ünïcode\x1f subject');
-      expect(c!.body).toBe('body ✓\n\nModel: m');
+      expect(c!.body).toBe('body ✓');
+      expect(c!.trailers).toEqual([{ key: 'Model', value: 'm' }]);
       expect(c!.files).toEqual([{ status: 'A', path: 'registry/policy.yaml', blob: expect.any(String) }]);
     } finally {
       removeRepo(repo);
@@ -128,7 +135,9 @@ describe('committerDate', () => {
       await run(repo, ['commit', '-q', '--allow-empty', '-m', 'west'], '2026-03-01T10:00:00-07:00');
       for (const rev of ['HEAD', 'HEAD~1', 'HEAD~2']) {
         const [object] = (await readObjects(repo.dir, [rev])).values();
-        expect(committerDate(object!.content)).toBe(await run(repo, ['log', '-1', '--format=%cI', rev]));
+        expect(committerDate(object!.content.toString('utf8'))).toBe(
+          await run(repo, ['log', '-1', '--format=%cI', rev]),
+        );
       }
     } finally {
       removeRepo(repo);

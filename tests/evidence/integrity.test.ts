@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyGateIntegrity } from '../../src/evidence/integrity.ts';
 import type { PullRequestRecord, ReviewSource } from '../../src/evidence/reviews.ts';
@@ -120,11 +122,12 @@ describe('verifyGateIntegrity from git alone', () => {
     }
   });
 
-  it('refuses a revision that git would read as an option', async () => {
-    await expect(verifyGateIntegrity(s.repo.dir, { since: '--output=/tmp/x' })).rejects.toThrow(
-      /not a git revision/,
-    );
-    await expect(verifyGateIntegrity(s.repo.dir, { ref: '-p' })).rejects.toThrow(/not a git revision/);
+  it('reads a revision that looks like an option as a (missing) revision, never as an option', async () => {
+    const out = join(s.repo.dir, 'written-by-git');
+    const report = await verifyGateIntegrity(s.repo.dir, { since: `--output=${out}` });
+    expect(report.findings[0]).toMatchObject({ kind: 'baseline-missing' });
+    expect(existsSync(out)).toBe(false);
+    await expect(verifyGateIntegrity(s.repo.dir, { ref: '-p' })).rejects.toThrow(/-p is not a commit/);
   });
 
   it('reports a force-pushed branch whose baseline is no longer an ancestor', async () => {

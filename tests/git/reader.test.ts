@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { gitTreeReader, workingTreeReader } from '../../src/git/reader.ts';
+import { gitTreeReader, ObjectReader, readObjects, workingTreeReader } from '../../src/git/reader.ts';
 import { cleanupRepos, makeRepo } from './repo-fixture.ts';
 
 afterAll(cleanupRepos);
@@ -67,6 +67,37 @@ describe('gitTreeReader', () => {
     await repo.commitAll('link the registry');
     await expect(gitTreeReader(repo.dir, 'HEAD').list('')).rejects.toThrow(/symbolic link/);
     await expect(workingTreeReader(repo.dir).list('')).rejects.toThrow(/symbolic link/);
+  });
+});
+
+describe('ObjectReader.lookup and readObjects', () => {
+  it('answers any object name with its type, and undefined (in step) for names that match nothing', async () => {
+    const repo = await makeRepo({ 'registry/a b.yaml': 'a\n', 'registry/c.yaml': 'c\n' });
+    const head = await repo.head();
+    const objects = await readObjects(repo.dir, [
+      'HEAD:registry/a b.yaml',
+      'HEAD:registry/no such file.yaml',
+      'refs/heads/nope',
+      'HEAD:registry/c.yaml',
+      'HEAD',
+      'two\nlines',
+    ]);
+    expect(objects.get('HEAD:registry/a b.yaml')?.content.toString()).toBe('a\n');
+    expect(objects.get('HEAD:registry/no such file.yaml')).toBeUndefined();
+    expect(objects.get('refs/heads/nope')).toBeUndefined();
+    expect(objects.get('HEAD:registry/c.yaml')).toMatchObject({ type: 'blob' });
+    expect(objects.get('HEAD:registry/c.yaml')?.content.toString()).toBe('c\n');
+    expect(objects.get('HEAD')).toMatchObject({ oid: head, type: 'commit' });
+    expect(objects.get('two\nlines')).toBeUndefined();
+    const reader = new ObjectReader(repo.dir);
+    await expect(reader.read('0'.repeat(40))).rejects.toThrow(/is missing/);
+    // A read made right after close() in the same tick still reaches the new git process.
+    const dropped = reader.read('HEAD:registry/c.yaml');
+    reader.close();
+    const after = reader.read('HEAD:registry/c.yaml');
+    await expect(dropped).rejects.toThrow(/closed/);
+    expect((await after).toString()).toBe('c\n');
+    reader.close();
   });
 });
 

@@ -14,7 +14,7 @@ import {
   requestReviewers,
 } from '../../src/github/pulls.ts';
 import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../../src/github/access.ts';
-import { upsertCheckRun } from '../../src/github/checks.ts';
+import { listCheckRunsForRef, upsertCheckRun } from '../../src/github/checks.ts';
 import { upsertMarkedComment } from '../../src/github/comments.ts';
 import { dispatchWorkflow, repositoryDispatch } from '../../src/github/dispatch.ts';
 import { createRepositoryRuleset } from '../../src/github/rulesets.ts';
@@ -152,6 +152,9 @@ it('every route the double serves answers with bodies GitHub documents', async (
     conclusion: 'failure',
     annotations: [{ path: 'models/fraud/model.yaml', startLine: 1, level: 'failure', message: 'm' }],
   });
+  await listCheckRunsForRef(client, repo, head, { checkName: check.name, filter: 'all' });
+  await gh.state.mergePull(FULL, pull.number, 'alice');
+  expect(await getPullRequest(client, repo, pull.number)).toMatchObject({ mergedBy: 'alice' });
   await upsertMarkedComment(client, repo, pull.number, 'gate', 'a');
   await upsertMarkedComment(client, repo, pull.number, 'gate', 'b');
   await dispatchWorkflow(client, repo, { workflow: 'retrain.yml', ref: 'main' });

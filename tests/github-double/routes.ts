@@ -166,13 +166,14 @@ async function pullBody(context: RouteContext, repo: RepoState, pull: PullState,
     base: side(pull.base, baseSha),
     created_at: pull.createdAt,
     updated_at: pull.updatedAt,
-    merged_at: pull.merged ? pull.updatedAt : null,
+    merged_at: pull.merged ? (pull.mergedAt ?? pull.updatedAt) : null,
     author_association: 'OWNER',
   };
   if (schema === 'pull-request') {
     const mergeable = pull.state === 'open' ? await mergesCleanly(repo.gitDir, baseSha, headSha) : null;
     Object.assign(overlay, {
       merged: pull.merged,
+      merged_by: pull.mergedBy ? userBody(context, pull.mergedBy) : null,
       mergeable,
       mergeable_state: mergeable === null ? 'unknown' : mergeable ? 'clean' : 'dirty',
       commits: 1,

@@ -20,6 +20,8 @@ export interface PullState {
   base: string;
   state: 'open' | 'closed';
   merged: boolean;
+  mergedAt?: string;
+  mergedBy?: string;
   draft: boolean;
   user: string;
   labels: string[];
@@ -278,7 +280,8 @@ export class GitHubState {
       throw new Error(`${pull.base} moved while merging ${fullName}#${number}`);
     pull.state = 'closed';
     pull.merged = true;
-    pull.updatedAt = this.now();
+    pull.mergedAt = pull.updatedAt = this.now();
+    pull.mergedBy = merger.login;
     return sha;
   }
 

@@ -11,7 +11,7 @@ import {
   requestReviewers,
 } from '../../src/github/pulls.ts';
 import { commentMarker, upsertMarkedComment } from '../../src/github/comments.ts';
-import { upsertCheckRun, type CheckAnnotation } from '../../src/github/checks.ts';
+import { listCheckRunsForRef, upsertCheckRun, type CheckAnnotation } from '../../src/github/checks.ts';
 import { dispatchWorkflow, repositoryDispatch } from '../../src/github/dispatch.ts';
 import { GitHubApiError } from '../../src/github/client.ts';
 
@@ -328,6 +328,56 @@ describe('check runs', () => {
     expect(runs.map((run) => run.annotations.length)).toEqual([3, 3]);
     const third = await upsertCheckRun(client, repo, { ...input, annotations: [], conclusion: 'success' });
     expect(third).toMatchObject({ id: second.id, created: false });
+  });
+});
+
+describe('listCheckRunsForRef', () => {
+  it('lists the runs on a commit: the latest of each name by default, every run with filter all', async () => {
+    const sha = await branchWithChange('feature');
+    const client = gh.client();
+    const base = { headSha: sha, title: 't', summary: 's' };
+    await upsertCheckRun(client, repo, { ...base, name: 'tollgate/signoff', conclusion: 'failure' });
+    await upsertCheckRun(client, repo, { ...base, name: 'other', conclusion: 'success' });
+    // A second run of the same name (a superseded, annotated one), as a re-run leaves it.
+    gh.state.repo(FULL).checkRuns.push({
+      ...gh.state.repo(FULL).checkRuns[0]!,
+      id: gh.state.nextId(),
+      conclusion: 'success',
+      completedAt: '2026-01-02T00:00:00Z',
+    });
+    const latest = await listCheckRunsForRef(client, repo, sha, { checkName: 'tollgate/signoff' });
+    expect(latest).toEqual([
+      expect.objectContaining({
+        name: 'tollgate/signoff',
+        headSha: sha,
+        status: 'completed',
+        conclusion: 'success',
+        completedAt: '2026-01-02T00:00:00Z',
+      }),
+    ]);
+    const all = await listCheckRunsForRef(client, repo, sha, { filter: 'all' });
+    expect(all.map((run) => `${run.name} ${run.conclusion}`).sort()).toEqual([
+      'other success',
+      'tollgate/signoff failure',
+      'tollgate/signoff success',
+    ]);
+    expect(await listCheckRunsForRef(client, repo, 'feature', { checkName: 'none' })).toEqual([]);
+  });
+});
+
+describe('pull request merge facts', () => {
+  it('reads when and by whom a pull request was merged', async () => {
+    await branchWithChange('feature');
+    const pull = gh.state.openPull(FULL, { head: 'feature', user: 'dana' });
+    const client = gh.client();
+    expect(await getPullRequest(client, repo, pull.number)).not.toHaveProperty('mergedAt');
+    await gh.state.mergePull(FULL, pull.number, 'maya');
+    expect(await getPullRequest(client, repo, pull.number)).toMatchObject({
+      merged: true,
+      mergedAt: gh.state.pull(FULL, pull.number).mergedAt,
+      mergedBy: 'maya',
+      author: 'dana',
+    });
   });
 });
 

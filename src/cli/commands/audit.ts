@@ -13,10 +13,11 @@ import { assertSafeName } from '../../registry/names.ts';
 import { modelDir } from '../../registry/paths.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
+import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
 
 const USAGE =
   'usage: tollgate audit log [--model M] [--since T] [--until T] [--ref REF] [--format text|json]\n' +
-  '       tollgate audit verify [--since REF] [--ref REF] [--format text|json]';
+  '       tollgate audit verify [--since REF] [--ref REF] [--github] [--repo OWNER/NAME] [--check-name NAME] [--format text|json]';
 
 function timeOption(value: string | undefined, name: string): string | undefined {
   if (value !== undefined && Number.isNaN(Date.parse(value)))
@@ -89,25 +90,47 @@ async function verify(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(
     'audit verify',
     args,
-    { since: { type: 'string' }, ref: { type: 'string' }, format: { type: 'string' } },
+    {
+      since: { type: 'string' },
+      ref: { type: 'string' },
+      format: { type: 'string' },
+      ...REVIEW_SOURCE_OPTIONS,
+    },
     false,
   );
   const format = formatOption(values.format, 'audit verify');
+  const choice = await chooseReviewSource(context, values);
   const report = await verifyGateIntegrity(context.repoRoot, {
     since: values.since,
     ref: values.ref,
     registryPrefix: registryPrefix(context),
+    ...(choice.source ? { reviews: choice.source } : {}),
   });
-  if (format === 'json') context.out(JSON.stringify(report, null, 2));
+  if (format === 'json')
+    context.out(
+      JSON.stringify(
+        {
+          ...report,
+          reviewSource: choice.description,
+          ...(choice.source ? { githubCalls: choice.source.calls() } : {}),
+        },
+        null,
+        2,
+      ),
+    );
   else {
     const lines = [
       `Audited ${report.ref} (${report.head.slice(0, 12)})${report.baseline ? ` after ${report.baseline.slice(0, 12)}` : ', whole history'}: ${report.guardedCommits} commits changed a stage pointer or the policy.`,
-      'Reviews and gate checks were not checked: this run reads git only.',
+      choice.source
+        ? choice.description
+        : `${choice.description} Only direct pushes were checked; the gate verdicts and approvals were not.`,
     ];
     for (const f of report.allowed)
       lines.push(`emergency push (allowed by policy)  ${f.sha.slice(0, 12)}  ${f.subject}`);
     if (report.findings.length === 0) lines.push('No findings.');
     else lines.push(`${report.findings.length} finding(s):`, ...report.findings.map(findingLine));
+    const calls = choice.calls();
+    if (calls) lines.push(calls);
     context.out(lines.join('\n'));
   }
   return report.findings.length > 0 ? 1 : 0;

@@ -1,32 +1,49 @@
 // `tollgate evidence export`: the evidence bundle for a model or version, a pull request, an incident or a window.
+// `tollgate evidence verify`: re-hashes a bundle against its manifest.
 import { resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
-import { collectEvidence, writeEvidenceBundle, type EvidenceSubject } from '../../evidence/bundle.ts';
-import { parseCommandArgs, type Command } from '../context.ts';
-import { registryPrefix } from './registry-prefix.ts';
+import {
+  collectEvidence,
+  evidenceSubjectFrom,
+  writeEvidenceBundle,
+  type EvidenceSubject,
+} from '../../evidence/bundle.ts';
+import { reportHeadline } from '../../evidence/report.ts';
+import { verifyEvidenceBundle } from '../../evidence/verify.ts';
+import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { formatOption, registryPrefix } from './registry-prefix.ts';
+import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
 
 const USAGE =
-  'tollgate evidence export (--model M [--version V] | --pr N | --incident ID | --since T --until T) [--out DIR]';
+  'tollgate evidence export (--model M [--version V] | --pr N | --incident ID | --since T --until T) [--out DIR] [--github] [--repo OWNER/NAME]\n' +
+  '       tollgate evidence verify DIR|BUNDLE.tar.gz [--sha256 HEX] [--format text|json]';
 
-function subjectOf(values: Record<string, string | undefined>): EvidenceSubject {
-  const chosen = [values.model, values.pr, values.incident, values.since ?? values.until].filter(
-    (v) => v !== undefined,
-  );
-  if (chosen.length !== 1 || (values.version !== undefined && values.model === undefined))
-    throw new TollgateError('evidence export: name exactly one subject', { fix: USAGE });
-  if (values.model !== undefined)
-    return values.version === undefined
-      ? { model: values.model }
-      : { model: values.model, version: values.version };
-  if (values.pr !== undefined) {
-    if (!/^\d+$/.test(values.pr))
-      throw new TollgateError(`evidence export: --pr ${values.pr} is not a number`, { fix: USAGE });
-    return { pr: Number(values.pr) };
+async function verify(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('evidence verify', args, {
+    sha256: { type: 'string' },
+    format: { type: 'string' },
+  });
+  const format = formatOption(values.format, 'evidence verify');
+  if (positionals.length !== 1)
+    throw new TollgateError('evidence verify: name one bundle folder or bundle.tar.gz', { fix: USAGE });
+  const result = verifyEvidenceBundle(resolve(context.cwd, positionals[0]!), {
+    ...(values.sha256 ? { expectedSha256: values.sha256 } : {}),
+  });
+  if (format === 'json') context.out(JSON.stringify(result, null, 2));
+  else {
+    const lines = [
+      `Evidence bundle for ${result.title} (head ${result.head.slice(0, 12)}), manifest ${result.manifest}:`,
+      `checked ${result.checked} files; bundle sha256 ${result.tarballSha256 || '(no tarball)'}`,
+    ];
+    if (result.problems.length === 0) lines.push('OK: every file matches the manifest.');
+    else
+      lines.push(
+        `${result.problems.length} mismatch(es):`,
+        ...result.problems.map((p) => `${p.kind.padEnd(16)} ${p.file}: ${p.detail}`),
+      );
+    context.out(lines.join('\n'));
   }
-  if (values.incident !== undefined) return { incident: values.incident };
-  if (values.since === undefined || values.until === undefined)
-    throw new TollgateError('evidence export: a time window needs both --since and --until', { fix: USAGE });
-  return { since: values.since, until: values.until };
+  return result.problems.length > 0 ? 1 : 0;
 }
 
 function slug(subject: EvidenceSubject): string {
@@ -38,12 +55,14 @@ function slug(subject: EvidenceSubject): string {
 
 export const evidenceCommand: Command = {
   name: 'evidence',
-  summary: 'Export the evidence bundle (records, commits, approvals, runs, report) for an auditor',
+  summary:
+    'Export the evidence bundle (records, commits, approvals, runs, report) for an auditor; verify one',
   run: async (args, context) => {
     const [sub, ...rest] = args;
+    if (sub === 'verify') return verify(rest, context);
     if (sub !== 'export')
       throw new TollgateError(
-        sub === undefined ? 'evidence: which one? (export)' : `evidence: unknown subcommand ${sub}`,
+        sub === undefined ? 'evidence: which one? (export or verify)' : `evidence: unknown subcommand ${sub}`,
         {
           fix: USAGE,
         },
@@ -60,16 +79,19 @@ export const evidenceCommand: Command = {
         until: { type: 'string' },
         ref: { type: 'string' },
         out: { type: 'string' },
+        ...REVIEW_SOURCE_OPTIONS,
       },
       false,
     );
-    const subject = subjectOf(values);
+    const subject = evidenceSubjectFrom(values, { command: 'evidence export', usage: USAGE });
     const out = resolve(context.cwd, values.out ?? `evidence-${slug(subject)}`);
     const onProgress = (message: string) => context.err(`evidence: ${message}`);
+    const choice = await chooseReviewSource(context, values);
     const evidence = await collectEvidence(context.repoRoot, subject, {
       ref: values.ref,
       registryPrefix: registryPrefix(context),
       onProgress,
+      ...(choice.source ? { reviews: choice.source } : {}),
     });
     const manifest = await writeEvidenceBundle(evidence, out, { onProgress });
     for (const w of evidence.warnings) context.err(`warning: ${w}`);
@@ -79,6 +101,9 @@ export const evidenceCommand: Command = {
         `manifest: ${out}/manifest.json`,
         `tarball:  ${out}/${manifest.tarball.path} sha256 ${manifest.tarball.sha256}`,
         `report:   ${out}/report.html`,
+        reportHeadline(evidence),
+        choice.description,
+        ...(choice.calls() ? [choice.calls()!] : []),
       ].join('\n'),
     );
     return 0;

@@ -8,15 +8,50 @@ import {
   type StageTenure,
 } from '../../evidence/history-at.ts';
 import { defaultBranchRef } from '../../evidence/integrity.ts';
+import { standingApprovals, type ReviewSource } from '../../evidence/reviews.ts';
 import { assertSafeName } from '../../registry/names.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
+import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
 
-function tenureLine(t: StageTenure): string {
+/** What GitHub says about the pull request that set a tenure (GitHub mode only). */
+interface TenureReview {
+  approvedBy: string[];
+  gate: string | null;
+}
+
+type ReviewedTenure = StageTenure & { review?: TenureReview };
+
+function tenureLine(t: ReviewedTenure): string {
   const pr = t.pullRequest === undefined ? 'no pull request' : `pull request #${t.pullRequest}`;
   const by = t.requestedBy ? `, requested by ${t.requestedBy}` : '';
   const incident = t.incident ? `, incident ${t.incident}` : '';
-  return `${t.stage.padEnd(12)} ${t.version.padEnd(12)} ${t.since} -> ${t.until ?? 'now'}  ${t.sha.slice(0, 12)} (${pr}${by}${incident})`;
+  const review = t.review
+    ? `, approved by ${t.review.approvedBy.join(', ') || 'nobody'}, gate ${t.review.gate ?? 'none'}`
+    : '';
+  return `${t.stage.padEnd(12)} ${t.version.padEnd(12)} ${t.since} -> ${t.until ?? 'now'}  ${t.sha.slice(0, 12)} (${pr}${by}${incident}${review})`;
+}
+
+/** Each tenure with its pull request's standing approvals and gate conclusion, when GitHub is the source. */
+async function withReviews(
+  history: StageTenure[],
+  source: ReviewSource | undefined,
+): Promise<ReviewedTenure[]> {
+  if (!source) return history;
+  return Promise.all(
+    history.map(async (t): Promise<ReviewedTenure> => {
+      if (t.pullRequest === undefined) return t;
+      const pr = await source.pullRequest(t.pullRequest);
+      if (!pr) return t;
+      return {
+        ...t,
+        review: {
+          approvedBy: standingApprovals(pr).map((r) => r.login),
+          gate: pr.gateCheck?.conclusion ?? null,
+        },
+      };
+    }),
+  );
 }
 
 export const historyCommand: Command = {
@@ -28,6 +63,7 @@ export const historyCommand: Command = {
       at: { type: 'string' },
       ref: { type: 'string' },
       format: { type: 'string' },
+      ...REVIEW_SOURCE_OPTIONS,
     });
     const format = formatOption(values.format, 'history');
     if (positionals.length !== 1)
@@ -44,7 +80,16 @@ export const historyCommand: Command = {
     const ref = values.ref ?? (await defaultBranchRef(context.repoRoot, prefix));
     const snapshots = await readStageSnapshots(context.repoRoot, model, { ref, registryPrefix: prefix });
     const stages = stage ? [stage] : stagesNamed(snapshots);
-    const histories = stages.map((s) => ({ stage: s, history: stageHistory(snapshots, model, s) }));
+    const choice = await chooseReviewSource(context, values);
+    const histories = await Promise.all(
+      stages.map(async (s) => ({
+        stage: s,
+        history: await withReviews(stageHistory(snapshots, model, s), choice.source),
+      })),
+    );
+    // JSON stays a plain list: the source goes to stderr there, and after the answer in text.
+    const footer = [choice.description, ...(choice.calls() ? [choice.calls()!] : [])].join('\n');
+    if (format === 'json') context.err(footer);
     if (values.at !== undefined) {
       const at = values.at;
       const answers = histories.map((h) => ({
@@ -55,16 +100,21 @@ export const historyCommand: Command = {
       if (format === 'json') context.out(JSON.stringify(answers, null, 2));
       else
         context.out(
-          answers
-            .map((a) => (a.holder ? tenureLine(a.holder) : `${a.stage.padEnd(12)} (no version at ${at})`))
-            .join('\n'),
+          [
+            ...answers.map((a) =>
+              a.holder ? tenureLine(a.holder) : `${a.stage.padEnd(12)} (no version at ${at})`,
+            ),
+            footer,
+          ].join('\n'),
         );
       return 0;
     }
     if (format === 'json') context.out(JSON.stringify(histories, null, 2));
     else {
       const lines = histories.flatMap((h) => h.history.map(tenureLine));
-      context.out(lines.length ? lines.join('\n') : `no stage history for ${model} on ${ref}`);
+      context.out(
+        [lines.length ? lines.join('\n') : `no stage history for ${model} on ${ref}`, footer].join('\n'),
+      );
     }
     return 0;
   },

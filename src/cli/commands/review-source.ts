@@ -1,0 +1,80 @@
+// Where a reading command gets reviews and gate checks: GitHub when a token (or --github) and the repository are
+// known, git alone otherwise. The choice is always said in the output, so an auditor knows what was checked.
+import { TollgateError } from '../../errors.ts';
+import { DEFAULT_GATE_CHECK, githubReviews, type GitHubReviewSource } from '../../evidence/github-reviews.ts';
+import { describeCalls, githubClientFromEnv, type RepoRef } from '../../github/client.ts';
+import { runGit } from '../../git/run.ts';
+import type { CliContext } from '../context.ts';
+
+/** The options every command that can read GitHub takes. */
+export const REVIEW_SOURCE_OPTIONS = {
+  github: { type: 'boolean' },
+  repo: { type: 'string' },
+  'check-name': { type: 'string' },
+} as const;
+
+export interface ReviewSourceChoice {
+  source?: GitHubReviewSource;
+  /** One line for the output: which source, and why. */
+  description: string;
+  /** The API call count, for a footnote (GitHub mode only). */
+  calls(): string | undefined;
+}
+
+const REPO_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** `OWNER/NAME` as given to --repo. */
+export function parseRepoOption(value: string): RepoRef {
+  const [owner, repo, ...rest] = value.split('/');
+  if (!owner || !repo || rest.length > 0 || !REPO_NAME.test(owner) || !REPO_NAME.test(repo))
+    throw new TollgateError(`--repo ${value} is not OWNER/NAME`, { fix: '--repo acme/models' });
+  return { owner, repo };
+}
+
+/**
+ * The repository a remote URL names: `https://HOST/OWNER/NAME(.git)`, `git@HOST:OWNER/NAME(.git)` or
+ * `ssh://git@HOST(:port)/OWNER/NAME(.git)`; undefined for anything else (a local path, a file:// URL).
+ */
+export function repoFromRemoteUrl(url: string): RepoRef | undefined {
+  const m =
+    /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?[^/:]+(?::\d+)?\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim()) ??
+    /^[^@/:]+@[^/:]+:([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim());
+  if (!m || !REPO_NAME.test(m[1]!) || !REPO_NAME.test(m[2]!)) return undefined;
+  return { owner: m[1]!, repo: m[2]! };
+}
+
+async function originRepo(repoRoot: string): Promise<RepoRef | undefined> {
+  const r = await runGit(repoRoot, ['config', '--get', 'remote.origin.url'], { okCodes: [1] });
+  return r.code === 0 ? repoFromRemoteUrl(r.stdout) : undefined;
+}
+
+export async function chooseReviewSource(
+  context: CliContext,
+  values: { github?: boolean; repo?: string; 'check-name'?: string },
+): Promise<ReviewSourceChoice> {
+  const gitOnly = (why: string): ReviewSourceChoice => ({
+    description: `Reviews and gate checks: git only (${why}).`,
+    calls: () => undefined,
+  });
+  const wanted = values.github === true || !!context.env.GITHUB_TOKEN;
+  if (!wanted) return gitOnly('set GITHUB_TOKEN or pass --github to read them from GitHub');
+  const repo = values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
+  if (!repo) {
+    if (values.github)
+      throw new TollgateError(
+        '--github: which repository? The origin remote does not name a GitHub repository',
+        {
+          fix: 'pass --repo OWNER/NAME',
+        },
+      );
+    return gitOnly('GITHUB_TOKEN is set but no repository is known: pass --repo OWNER/NAME');
+  }
+  const client = githubClientFromEnv(context.env);
+  const checkName = values['check-name'] ?? DEFAULT_GATE_CHECK;
+  const source = githubReviews({ client, repo, checkName });
+  return {
+    source,
+    description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).`,
+    calls: () => describeCalls({ calls: () => source.calls() }),
+  };
+}
