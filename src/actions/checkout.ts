@@ -1,13 +1,19 @@
-// What the rollback and incident actions need from the runner's checkout: where the registry is, and the git
+// What the actions that commit need from the runner's checkout: where the registry is, and the git
 // identity of the commits they make (actions/checkout configures none).
 import { posix } from 'node:path';
 
-/** The git identity of commits an action makes. */
+/** The identity GitHub shows for commits made by workflows; actions use it when the checkout configured none. */
+export const ACTIONS_BOT = {
+  name: 'github-actions[bot]',
+  email: '41898282+github-actions[bot]@users.noreply.github.com',
+};
+
+/** The same identity as git's environment, for author and committer. */
 export const BOT_GIT_ENV: NodeJS.ProcessEnv = {
-  GIT_AUTHOR_NAME: 'github-actions[bot]',
-  GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-  GIT_COMMITTER_NAME: 'github-actions[bot]',
-  GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+  GIT_AUTHOR_NAME: ACTIONS_BOT.name,
+  GIT_AUTHOR_EMAIL: ACTIONS_BOT.email,
+  GIT_COMMITTER_NAME: ACTIONS_BOT.name,
+  GIT_COMMITTER_EMAIL: ACTIONS_BOT.email,
 };
 
 /** The `registry` input as a repository-relative folder (`.` for the repository root). */

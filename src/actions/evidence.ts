@@ -10,11 +10,12 @@ import {
   writeEvidenceBundle,
   type EvidenceSubject,
 } from '../evidence/bundle.ts';
-import { DEFAULT_GATE_CHECK, githubReviews } from '../evidence/github-reviews.ts';
+import { githubReviews } from '../evidence/github-reviews.ts';
 import { reportHeadline } from '../evidence/report.ts';
 import { assertFullHistory } from '../git/history.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import { readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
+import { GATE_CHECK_NAME } from '../gate/types.ts';
 
 export interface EvidenceInputs {
   model: string;
@@ -80,7 +81,7 @@ export async function runEvidence(
   // Before any work: a depth-1 checkout would give a short trail that looks complete.
   await assertFullHistory(env.workspace);
   const registryPrefix = `${inputs.registry.replace(/^\.\/|\/+$/g, '') || 'registry'}/`;
-  const checkName = inputs.checkName || DEFAULT_GATE_CHECK;
+  const checkName = inputs.checkName || GATE_CHECK_NAME;
   const reviews =
     deps.client && env.owner && env.repo
       ? githubReviews({ client: deps.client, repo: { owner: env.owner, repo: env.repo }, checkName })
@@ -119,7 +120,7 @@ export async function run(): Promise<void> {
       until: core.getInput('until'),
       out: core.getInput('out') || 'tollgate-evidence',
       registry: core.getInput('registry') || 'registry',
-      checkName: core.getInput('check-name') || DEFAULT_GATE_CHECK,
+      checkName: core.getInput('check-name') || GATE_CHECK_NAME,
     };
     // Fail on the inputs before asking for a token: the clearer error first.
     subjectFromInputs(inputs);

@@ -11,7 +11,7 @@ import { TollgateError } from '../errors.ts';
 import { commitChange, type Trailers } from '../git/commit.ts';
 import { git } from '../git/run.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
-import { openPullRequestsWithHeadPrefix } from '../github/pulls.ts';
+import { listOpenPullRequests } from '../github/pulls.ts';
 import {
   appendTimeline,
   decideAutoRollback,
@@ -178,7 +178,7 @@ export async function runIncident(
 
   // One API call: every open Tollgate promotion, whatever the model.
   const promotions = github
-    ? await openPullRequestsWithHeadPrefix(github.client, github.repo, 'tollgate/promote/')
+    ? await listOpenPullRequests(github.client, github.repo, { headPrefix: 'tollgate/promote/' })
     : [];
 
   const rollbacks: ModelRollback[] = [];

@@ -5,13 +5,13 @@
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
-import type { Author } from '../git/commit.ts';
 import { runGit } from '../git/run.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import type { PromotionProposal } from '../promotion/plan.ts';
 import { preparePromotion } from '../promotion/prepare.ts';
 import { proposeChange } from '../publish/propose.ts';
 import { booleanInput, readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
+import { ACTIONS_BOT } from './checkout.ts';
 
 export interface PromoteInputs {
   model: string;
@@ -45,12 +45,6 @@ export type PromoteOutcome =
 
 /** The outcome, and the job summary that tells it. */
 export type PromoteResult = PromoteOutcome & { summary: string };
-
-/** The identity GitHub shows for commits made by workflows; used when the checkout configured none. */
-export const ACTIONS_BOT: Author = {
-  name: 'github-actions[bot]',
-  email: '41898282+github-actions[bot]@users.noreply.github.com',
-};
 
 async function configuredIdentity(repoRoot: string, env: NodeJS.ProcessEnv | undefined): Promise<boolean> {
   const email = await runGit(repoRoot, ['config', 'user.email'], { env, okCodes: [1] });

@@ -18,8 +18,7 @@ import { fetchReviewContext, type ReviewContext } from '../github/review-context
 import { deepEqual } from '../registry/diff.ts';
 import type { RegistryChange } from '../registry/types.ts';
 import { readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
-
-export const DEFAULT_CHECK_NAME = 'tollgate/signoff';
+import { GATE_CHECK_NAME } from '../gate/types.ts';
 
 export interface SignoffGateInputs {
   /** The check run's name: the one the ruleset requires. */
@@ -359,7 +358,7 @@ export async function runSignoffGate(
   const { client } = deps;
   const repo: RepoRef = { owner: env.owner, repo: env.repo };
   const repoRoot = deps.repoRoot ?? env.workspace;
-  const checkName = inputs.checkName || DEFAULT_CHECK_NAME;
+  const checkName = inputs.checkName || GATE_CHECK_NAME;
   const defaultBranch = str(obj(env.event.repository)?.default_branch);
   const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
   let headSha: string | undefined;
@@ -494,7 +493,7 @@ export async function run(): Promise<void> {
     const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
     const result = await runSignoffGate(
       {
-        checkName: core.getInput('check-name') || DEFAULT_CHECK_NAME,
+        checkName: core.getInput('check-name') || GATE_CHECK_NAME,
         registry: core.getInput('registry') || 'registry',
       },
       env,

@@ -8,9 +8,9 @@ import { listCheckRunsForRef } from '../github/checks.ts';
 import { GitHubApiError, statusOf, type GitHubClient, type RepoRef } from '../github/client.ts';
 import { getPullRequest, listReviews } from '../github/pulls.ts';
 import type { GateCheckRecord, PullRequestRecord, ReviewRecord, ReviewSource } from './reviews.ts';
+import { GATE_CHECK_NAME } from '../gate/types.ts';
 
 /** The sign-off gate's check run name (the signoff-gate action's `check-name` default). */
-export const DEFAULT_GATE_CHECK = 'tollgate/signoff';
 
 export interface GitHubReviewOptions {
   client: GitHubClient;
@@ -60,7 +60,7 @@ export function gateCheckOf(
 
 export function githubReviews(options: GitHubReviewOptions): GitHubReviewSource {
   const { client, repo } = options;
-  const checkName = options.checkName ?? DEFAULT_GATE_CHECK;
+  const checkName = options.checkName ?? GATE_CHECK_NAME;
   const limit = concurrencyLimit(options.concurrency ?? 4);
   const startCalls = client.calls();
   const pulls = new Map<number, Promise<PullRequestRecord | undefined>>();

@@ -88,3 +88,6 @@ export interface GateVerdict {
   /** One line per change that needs review, e.g. "model fraud: production v12 -> v13". */
   changes: string[];
 }
+
+/** The check run the gate posts: the name to mark required in branch protection or a ruleset. */
+export const GATE_CHECK_NAME = 'tollgate/signoff';

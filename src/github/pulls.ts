@@ -96,19 +96,6 @@ export async function findOpenPullRequest(
   return first ? toInfo(first) : undefined;
 }
 
-/**
- * Open pull requests whose head branch starts with `prefix` (e.g. `tollgate/promote/fraud/`): ONE request, the
- * 100 most recently created open pull requests, which is enough to see Tollgate's own branches in flight.
- */
-export async function openPullRequestsWithHeadPrefix(
-  client: GitHubClient,
-  repo: RepoRef,
-  prefix: string,
-): Promise<PullRequestInfo[]> {
-  const { data } = await client.octokit.rest.pulls.list({ ...repo, state: 'open', per_page: 100 });
-  return data.filter((pull) => pull.head.ref.startsWith(prefix)).map(toInfo);
-}
-
 export interface EnsuredPullRequest {
   pull: PullRequestInfo;
   created: boolean;

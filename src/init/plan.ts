@@ -4,6 +4,7 @@ import { assertSafeName } from '../registry/names.ts';
 import { KINDS, schemaFileName, schemaFileText } from '../registry/schemas.ts';
 import type { Kind } from '../registry/types.ts';
 import { schemaReference } from '../registry/writer.ts';
+import { GATE_CHECK_NAME } from '../gate/types.ts';
 
 export interface InitAnswers {
   /** First model to register. */
@@ -29,7 +30,6 @@ export interface PlannedFile {
   append?: boolean;
 }
 
-export const SIGNOFF_CHECK = 'tollgate/signoff';
 export const VALIDATE_CHECK = 'validate';
 
 export const WORKFLOWS = [
@@ -199,7 +199,7 @@ export function signoffRuleset(defaultBranch: string, gateAppId?: number) {
           strict_required_status_checks_policy: false,
           // Pinning the gate's app id means no other workflow can post a passing check of the same name.
           required_status_checks: [
-            { context: SIGNOFF_CHECK, ...(gateAppId === undefined ? {} : { integration_id: gateAppId }) },
+            { context: GATE_CHECK_NAME, ...(gateAppId === undefined ? {} : { integration_id: gateAppId }) },
             { context: VALIDATE_CHECK },
           ],
         },

@@ -1,10 +1,11 @@
 // Where a reading command gets reviews and gate checks: GitHub when a token (or --github) and the repository are
 // known, git alone otherwise. The choice is always said in the output, so an auditor knows what was checked.
 import { TollgateError } from '../../errors.ts';
-import { DEFAULT_GATE_CHECK, githubReviews, type GitHubReviewSource } from '../../evidence/github-reviews.ts';
+import { githubReviews, type GitHubReviewSource } from '../../evidence/github-reviews.ts';
 import { describeCalls, githubClientFromEnv, type RepoRef } from '../../github/client.ts';
 import { runGit } from '../../git/run.ts';
 import type { CliContext } from '../context.ts';
+import { GATE_CHECK_NAME } from '../../gate/types.ts';
 
 /** The options every command that can read GitHub takes. */
 export const REVIEW_SOURCE_OPTIONS = {
@@ -70,7 +71,7 @@ export async function chooseReviewSource(
     return gitOnly('GITHUB_TOKEN is set but no repository is known: pass --repo OWNER/NAME');
   }
   const client = githubClientFromEnv(context.env);
-  const checkName = values['check-name'] ?? DEFAULT_GATE_CHECK;
+  const checkName = values['check-name'] ?? GATE_CHECK_NAME;
   const source = githubReviews({ client, repo, checkName });
   return {
     source,
