@@ -6454,6 +6454,1536 @@ exports["default"] = def;
 
 /***/ }),
 
+/***/ 3251:
+/***/ (function(module) {
+
+/**
+  * This file contains the Bottleneck library (MIT), compiled to ES2017, and without Clustering support.
+  * https://github.com/SGrondin/bottleneck
+  */
+(function (global, factory) {
+	 true ? module.exports = factory() :
+	0;
+}(this, (function () { 'use strict';
+
+	var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
+
+	function getCjsExportFromNamespace (n) {
+		return n && n['default'] || n;
+	}
+
+	var load = function(received, defaults, onto = {}) {
+	  var k, ref, v;
+	  for (k in defaults) {
+	    v = defaults[k];
+	    onto[k] = (ref = received[k]) != null ? ref : v;
+	  }
+	  return onto;
+	};
+
+	var overwrite = function(received, defaults, onto = {}) {
+	  var k, v;
+	  for (k in received) {
+	    v = received[k];
+	    if (defaults[k] !== void 0) {
+	      onto[k] = v;
+	    }
+	  }
+	  return onto;
+	};
+
+	var parser = {
+		load: load,
+		overwrite: overwrite
+	};
+
+	var DLList;
+
+	DLList = class DLList {
+	  constructor(incr, decr) {
+	    this.incr = incr;
+	    this.decr = decr;
+	    this._first = null;
+	    this._last = null;
+	    this.length = 0;
+	  }
+
+	  push(value) {
+	    var node;
+	    this.length++;
+	    if (typeof this.incr === "function") {
+	      this.incr();
+	    }
+	    node = {
+	      value,
+	      prev: this._last,
+	      next: null
+	    };
+	    if (this._last != null) {
+	      this._last.next = node;
+	      this._last = node;
+	    } else {
+	      this._first = this._last = node;
+	    }
+	    return void 0;
+	  }
+
+	  shift() {
+	    var value;
+	    if (this._first == null) {
+	      return;
+	    } else {
+	      this.length--;
+	      if (typeof this.decr === "function") {
+	        this.decr();
+	      }
+	    }
+	    value = this._first.value;
+	    if ((this._first = this._first.next) != null) {
+	      this._first.prev = null;
+	    } else {
+	      this._last = null;
+	    }
+	    return value;
+	  }
+
+	  first() {
+	    if (this._first != null) {
+	      return this._first.value;
+	    }
+	  }
+
+	  getArray() {
+	    var node, ref, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, ref.value));
+	    }
+	    return results;
+	  }
+
+	  forEachShift(cb) {
+	    var node;
+	    node = this.shift();
+	    while (node != null) {
+	      (cb(node), node = this.shift());
+	    }
+	    return void 0;
+	  }
+
+	  debug() {
+	    var node, ref, ref1, ref2, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, {
+	        value: ref.value,
+	        prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
+	        next: (ref2 = ref.next) != null ? ref2.value : void 0
+	      }));
+	    }
+	    return results;
+	  }
+
+	};
+
+	var DLList_1 = DLList;
+
+	var Events;
+
+	Events = class Events {
+	  constructor(instance) {
+	    this.instance = instance;
+	    this._events = {};
+	    if ((this.instance.on != null) || (this.instance.once != null) || (this.instance.removeAllListeners != null)) {
+	      throw new Error("An Emitter already exists for this object");
+	    }
+	    this.instance.on = (name, cb) => {
+	      return this._addListener(name, "many", cb);
+	    };
+	    this.instance.once = (name, cb) => {
+	      return this._addListener(name, "once", cb);
+	    };
+	    this.instance.removeAllListeners = (name = null) => {
+	      if (name != null) {
+	        return delete this._events[name];
+	      } else {
+	        return this._events = {};
+	      }
+	    };
+	  }
+
+	  _addListener(name, status, cb) {
+	    var base;
+	    if ((base = this._events)[name] == null) {
+	      base[name] = [];
+	    }
+	    this._events[name].push({cb, status});
+	    return this.instance;
+	  }
+
+	  listenerCount(name) {
+	    if (this._events[name] != null) {
+	      return this._events[name].length;
+	    } else {
+	      return 0;
+	    }
+	  }
+
+	  async trigger(name, ...args) {
+	    var e, promises;
+	    try {
+	      if (name !== "debug") {
+	        this.trigger("debug", `Event triggered: ${name}`, args);
+	      }
+	      if (this._events[name] == null) {
+	        return;
+	      }
+	      this._events[name] = this._events[name].filter(function(listener) {
+	        return listener.status !== "none";
+	      });
+	      promises = this._events[name].map(async(listener) => {
+	        var e, returned;
+	        if (listener.status === "none") {
+	          return;
+	        }
+	        if (listener.status === "once") {
+	          listener.status = "none";
+	        }
+	        try {
+	          returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
+	          if (typeof (returned != null ? returned.then : void 0) === "function") {
+	            return (await returned);
+	          } else {
+	            return returned;
+	          }
+	        } catch (error) {
+	          e = error;
+	          {
+	            this.trigger("error", e);
+	          }
+	          return null;
+	        }
+	      });
+	      return ((await Promise.all(promises))).find(function(x) {
+	        return x != null;
+	      });
+	    } catch (error) {
+	      e = error;
+	      {
+	        this.trigger("error", e);
+	      }
+	      return null;
+	    }
+	  }
+
+	};
+
+	var Events_1 = Events;
+
+	var DLList$1, Events$1, Queues;
+
+	DLList$1 = DLList_1;
+
+	Events$1 = Events_1;
+
+	Queues = class Queues {
+	  constructor(num_priorities) {
+	    var i;
+	    this.Events = new Events$1(this);
+	    this._length = 0;
+	    this._lists = (function() {
+	      var j, ref, results;
+	      results = [];
+	      for (i = j = 1, ref = num_priorities; (1 <= ref ? j <= ref : j >= ref); i = 1 <= ref ? ++j : --j) {
+	        results.push(new DLList$1((() => {
+	          return this.incr();
+	        }), (() => {
+	          return this.decr();
+	        })));
+	      }
+	      return results;
+	    }).call(this);
+	  }
+
+	  incr() {
+	    if (this._length++ === 0) {
+	      return this.Events.trigger("leftzero");
+	    }
+	  }
+
+	  decr() {
+	    if (--this._length === 0) {
+	      return this.Events.trigger("zero");
+	    }
+	  }
+
+	  push(job) {
+	    return this._lists[job.options.priority].push(job);
+	  }
+
+	  queued(priority) {
+	    if (priority != null) {
+	      return this._lists[priority].length;
+	    } else {
+	      return this._length;
+	    }
+	  }
+
+	  shiftAll(fn) {
+	    return this._lists.forEach(function(list) {
+	      return list.forEachShift(fn);
+	    });
+	  }
+
+	  getFirst(arr = this._lists) {
+	    var j, len, list;
+	    for (j = 0, len = arr.length; j < len; j++) {
+	      list = arr[j];
+	      if (list.length > 0) {
+	        return list;
+	      }
+	    }
+	    return [];
+	  }
+
+	  shiftLastFrom(priority) {
+	    return this.getFirst(this._lists.slice(priority).reverse()).shift();
+	  }
+
+	};
+
+	var Queues_1 = Queues;
+
+	var BottleneckError;
+
+	BottleneckError = class BottleneckError extends Error {};
+
+	var BottleneckError_1 = BottleneckError;
+
+	var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
+
+	NUM_PRIORITIES = 10;
+
+	DEFAULT_PRIORITY = 5;
+
+	parser$1 = parser;
+
+	BottleneckError$1 = BottleneckError_1;
+
+	Job = class Job {
+	  constructor(task, args, options, jobDefaults, rejectOnDrop, Events, _states, Promise) {
+	    this.task = task;
+	    this.args = args;
+	    this.rejectOnDrop = rejectOnDrop;
+	    this.Events = Events;
+	    this._states = _states;
+	    this.Promise = Promise;
+	    this.options = parser$1.load(options, jobDefaults);
+	    this.options.priority = this._sanitizePriority(this.options.priority);
+	    if (this.options.id === jobDefaults.id) {
+	      this.options.id = `${this.options.id}-${this._randomIndex()}`;
+	    }
+	    this.promise = new this.Promise((_resolve, _reject) => {
+	      this._resolve = _resolve;
+	      this._reject = _reject;
+	    });
+	    this.retryCount = 0;
+	  }
+
+	  _sanitizePriority(priority) {
+	    var sProperty;
+	    sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
+	    if (sProperty < 0) {
+	      return 0;
+	    } else if (sProperty > NUM_PRIORITIES - 1) {
+	      return NUM_PRIORITIES - 1;
+	    } else {
+	      return sProperty;
+	    }
+	  }
+
+	  _randomIndex() {
+	    return Math.random().toString(36).slice(2);
+	  }
+
+	  doDrop({error, message = "This job has been dropped by Bottleneck"} = {}) {
+	    if (this._states.remove(this.options.id)) {
+	      if (this.rejectOnDrop) {
+	        this._reject(error != null ? error : new BottleneckError$1(message));
+	      }
+	      this.Events.trigger("dropped", {args: this.args, options: this.options, task: this.task, promise: this.promise});
+	      return true;
+	    } else {
+	      return false;
+	    }
+	  }
+
+	  _assertStatus(expected) {
+	    var status;
+	    status = this._states.jobStatus(this.options.id);
+	    if (!(status === expected || (expected === "DONE" && status === null))) {
+	      throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+	    }
+	  }
+
+	  doReceive() {
+	    this._states.start(this.options.id);
+	    return this.Events.trigger("received", {args: this.args, options: this.options});
+	  }
+
+	  doQueue(reachedHWM, blocked) {
+	    this._assertStatus("RECEIVED");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("queued", {args: this.args, options: this.options, reachedHWM, blocked});
+	  }
+
+	  doRun() {
+	    if (this.retryCount === 0) {
+	      this._assertStatus("QUEUED");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    return this.Events.trigger("scheduled", {args: this.args, options: this.options});
+	  }
+
+	  async doExecute(chained, clearGlobalState, run, free) {
+	    var error, eventInfo, passed;
+	    if (this.retryCount === 0) {
+	      this._assertStatus("RUNNING");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    this.Events.trigger("executing", eventInfo);
+	    try {
+	      passed = (await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args)));
+	      if (clearGlobalState()) {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._resolve(passed);
+	      }
+	    } catch (error1) {
+	      error = error1;
+	      return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	    }
+	  }
+
+	  doExpire(clearGlobalState, run, free) {
+	    var error, eventInfo;
+	    if (this._states.jobStatus(this.options.id === "RUNNING")) {
+	      this._states.next(this.options.id);
+	    }
+	    this._assertStatus("EXECUTING");
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    error = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
+	    return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	  }
+
+	  async _onFailure(error, eventInfo, clearGlobalState, run, free) {
+	    var retry, retryAfter;
+	    if (clearGlobalState()) {
+	      retry = (await this.Events.trigger("failed", error, eventInfo));
+	      if (retry != null) {
+	        retryAfter = ~~retry;
+	        this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
+	        this.retryCount++;
+	        return run(retryAfter);
+	      } else {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._reject(error);
+	      }
+	    }
+	  }
+
+	  doDone(eventInfo) {
+	    this._assertStatus("EXECUTING");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("done", eventInfo);
+	  }
+
+	};
+
+	var Job_1 = Job;
+
+	var BottleneckError$2, LocalDatastore, parser$2;
+
+	parser$2 = parser;
+
+	BottleneckError$2 = BottleneckError_1;
+
+	LocalDatastore = class LocalDatastore {
+	  constructor(instance, storeOptions, storeInstanceOptions) {
+	    this.instance = instance;
+	    this.storeOptions = storeOptions;
+	    this.clientId = this.instance._randomIndex();
+	    parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
+	    this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
+	    this._running = 0;
+	    this._done = 0;
+	    this._unblockTime = 0;
+	    this.ready = this.Promise.resolve();
+	    this.clients = {};
+	    this._startHeartbeat();
+	  }
+
+	  _startHeartbeat() {
+	    var base;
+	    if ((this.heartbeat == null) && (((this.storeOptions.reservoirRefreshInterval != null) && (this.storeOptions.reservoirRefreshAmount != null)) || ((this.storeOptions.reservoirIncreaseInterval != null) && (this.storeOptions.reservoirIncreaseAmount != null)))) {
+	      return typeof (base = (this.heartbeat = setInterval(() => {
+	        var amount, incr, maximum, now, reservoir;
+	        now = Date.now();
+	        if ((this.storeOptions.reservoirRefreshInterval != null) && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
+	          this._lastReservoirRefresh = now;
+	          this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
+	          this.instance._drainAll(this.computeCapacity());
+	        }
+	        if ((this.storeOptions.reservoirIncreaseInterval != null) && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
+	          ({
+	            reservoirIncreaseAmount: amount,
+	            reservoirIncreaseMaximum: maximum,
+	            reservoir
+	          } = this.storeOptions);
+	          this._lastReservoirIncrease = now;
+	          incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+	          if (incr > 0) {
+	            this.storeOptions.reservoir += incr;
+	            return this.instance._drainAll(this.computeCapacity());
+	          }
+	        }
+	      }, this.heartbeatInterval))).unref === "function" ? base.unref() : void 0;
+	    } else {
+	      return clearInterval(this.heartbeat);
+	    }
+	  }
+
+	  async __publish__(message) {
+	    await this.yieldLoop();
+	    return this.instance.Events.trigger("message", message.toString());
+	  }
+
+	  async __disconnect__(flush) {
+	    await this.yieldLoop();
+	    clearInterval(this.heartbeat);
+	    return this.Promise.resolve();
+	  }
+
+	  yieldLoop(t = 0) {
+	    return new this.Promise(function(resolve, reject) {
+	      return setTimeout(resolve, t);
+	    });
+	  }
+
+	  computePenalty() {
+	    var ref;
+	    return (ref = this.storeOptions.penalty) != null ? ref : (15 * this.storeOptions.minTime) || 5000;
+	  }
+
+	  async __updateSettings__(options) {
+	    await this.yieldLoop();
+	    parser$2.overwrite(options, options, this.storeOptions);
+	    this._startHeartbeat();
+	    this.instance._drainAll(this.computeCapacity());
+	    return true;
+	  }
+
+	  async __running__() {
+	    await this.yieldLoop();
+	    return this._running;
+	  }
+
+	  async __queued__() {
+	    await this.yieldLoop();
+	    return this.instance.queued();
+	  }
+
+	  async __done__() {
+	    await this.yieldLoop();
+	    return this._done;
+	  }
+
+	  async __groupCheck__(time) {
+	    await this.yieldLoop();
+	    return (this._nextRequest + this.timeout) < time;
+	  }
+
+	  computeCapacity() {
+	    var maxConcurrent, reservoir;
+	    ({maxConcurrent, reservoir} = this.storeOptions);
+	    if ((maxConcurrent != null) && (reservoir != null)) {
+	      return Math.min(maxConcurrent - this._running, reservoir);
+	    } else if (maxConcurrent != null) {
+	      return maxConcurrent - this._running;
+	    } else if (reservoir != null) {
+	      return reservoir;
+	    } else {
+	      return null;
+	    }
+	  }
+
+	  conditionsCheck(weight) {
+	    var capacity;
+	    capacity = this.computeCapacity();
+	    return (capacity == null) || weight <= capacity;
+	  }
+
+	  async __incrementReservoir__(incr) {
+	    var reservoir;
+	    await this.yieldLoop();
+	    reservoir = this.storeOptions.reservoir += incr;
+	    this.instance._drainAll(this.computeCapacity());
+	    return reservoir;
+	  }
+
+	  async __currentReservoir__() {
+	    await this.yieldLoop();
+	    return this.storeOptions.reservoir;
+	  }
+
+	  isBlocked(now) {
+	    return this._unblockTime >= now;
+	  }
+
+	  check(weight, now) {
+	    return this.conditionsCheck(weight) && (this._nextRequest - now) <= 0;
+	  }
+
+	  async __check__(weight) {
+	    var now;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    return this.check(weight, now);
+	  }
+
+	  async __register__(index, weight, expiration) {
+	    var now, wait;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    if (this.conditionsCheck(weight)) {
+	      this._running += weight;
+	      if (this.storeOptions.reservoir != null) {
+	        this.storeOptions.reservoir -= weight;
+	      }
+	      wait = Math.max(this._nextRequest - now, 0);
+	      this._nextRequest = now + wait + this.storeOptions.minTime;
+	      return {
+	        success: true,
+	        wait,
+	        reservoir: this.storeOptions.reservoir
+	      };
+	    } else {
+	      return {
+	        success: false
+	      };
+	    }
+	  }
+
+	  strategyIsBlock() {
+	    return this.storeOptions.strategy === 3;
+	  }
+
+	  async __submit__(queueLength, weight) {
+	    var blocked, now, reachedHWM;
+	    await this.yieldLoop();
+	    if ((this.storeOptions.maxConcurrent != null) && weight > this.storeOptions.maxConcurrent) {
+	      throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
+	    }
+	    now = Date.now();
+	    reachedHWM = (this.storeOptions.highWater != null) && queueLength === this.storeOptions.highWater && !this.check(weight, now);
+	    blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
+	    if (blocked) {
+	      this._unblockTime = now + this.computePenalty();
+	      this._nextRequest = this._unblockTime + this.storeOptions.minTime;
+	      this.instance._dropAllQueued();
+	    }
+	    return {
+	      reachedHWM,
+	      blocked,
+	      strategy: this.storeOptions.strategy
+	    };
+	  }
+
+	  async __free__(index, weight) {
+	    await this.yieldLoop();
+	    this._running -= weight;
+	    this._done += weight;
+	    this.instance._drainAll(this.computeCapacity());
+	    return {
+	      running: this._running
+	    };
+	  }
+
+	};
+
+	var LocalDatastore_1 = LocalDatastore;
+
+	var BottleneckError$3, States;
+
+	BottleneckError$3 = BottleneckError_1;
+
+	States = class States {
+	  constructor(status1) {
+	    this.status = status1;
+	    this._jobs = {};
+	    this.counts = this.status.map(function() {
+	      return 0;
+	    });
+	  }
+
+	  next(id) {
+	    var current, next;
+	    current = this._jobs[id];
+	    next = current + 1;
+	    if ((current != null) && next < this.status.length) {
+	      this.counts[current]--;
+	      this.counts[next]++;
+	      return this._jobs[id]++;
+	    } else if (current != null) {
+	      this.counts[current]--;
+	      return delete this._jobs[id];
+	    }
+	  }
+
+	  start(id) {
+	    var initial;
+	    initial = 0;
+	    this._jobs[id] = initial;
+	    return this.counts[initial]++;
+	  }
+
+	  remove(id) {
+	    var current;
+	    current = this._jobs[id];
+	    if (current != null) {
+	      this.counts[current]--;
+	      delete this._jobs[id];
+	    }
+	    return current != null;
+	  }
+
+	  jobStatus(id) {
+	    var ref;
+	    return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+	  }
+
+	  statusJobs(status) {
+	    var k, pos, ref, results, v;
+	    if (status != null) {
+	      pos = this.status.indexOf(status);
+	      if (pos < 0) {
+	        throw new BottleneckError$3(`status must be one of ${this.status.join(', ')}`);
+	      }
+	      ref = this._jobs;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        if (v === pos) {
+	          results.push(k);
+	        }
+	      }
+	      return results;
+	    } else {
+	      return Object.keys(this._jobs);
+	    }
+	  }
+
+	  statusCounts() {
+	    return this.counts.reduce(((acc, v, i) => {
+	      acc[this.status[i]] = v;
+	      return acc;
+	    }), {});
+	  }
+
+	};
+
+	var States_1 = States;
+
+	var DLList$2, Sync;
+
+	DLList$2 = DLList_1;
+
+	Sync = class Sync {
+	  constructor(name, Promise) {
+	    this.schedule = this.schedule.bind(this);
+	    this.name = name;
+	    this.Promise = Promise;
+	    this._running = 0;
+	    this._queue = new DLList$2();
+	  }
+
+	  isEmpty() {
+	    return this._queue.length === 0;
+	  }
+
+	  async _tryToRun() {
+	    var args, cb, error, reject, resolve, returned, task;
+	    if ((this._running < 1) && this._queue.length > 0) {
+	      this._running++;
+	      ({task, args, resolve, reject} = this._queue.shift());
+	      cb = (await (async function() {
+	        try {
+	          returned = (await task(...args));
+	          return function() {
+	            return resolve(returned);
+	          };
+	        } catch (error1) {
+	          error = error1;
+	          return function() {
+	            return reject(error);
+	          };
+	        }
+	      })());
+	      this._running--;
+	      this._tryToRun();
+	      return cb();
+	    }
+	  }
+
+	  schedule(task, ...args) {
+	    var promise, reject, resolve;
+	    resolve = reject = null;
+	    promise = new this.Promise(function(_resolve, _reject) {
+	      resolve = _resolve;
+	      return reject = _reject;
+	    });
+	    this._queue.push({task, args, resolve, reject});
+	    this._tryToRun();
+	    return promise;
+	  }
+
+	};
+
+	var Sync_1 = Sync;
+
+	var version = "2.19.5";
+	var version$1 = {
+		version: version
+	};
+
+	var version$2 = /*#__PURE__*/Object.freeze({
+		version: version,
+		default: version$1
+	});
+
+	var require$$2 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$3 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$4 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
+
+	parser$3 = parser;
+
+	Events$2 = Events_1;
+
+	RedisConnection$1 = require$$2;
+
+	IORedisConnection$1 = require$$3;
+
+	Scripts$1 = require$$4;
+
+	Group = (function() {
+	  class Group {
+	    constructor(limiterOptions = {}) {
+	      this.deleteKey = this.deleteKey.bind(this);
+	      this.limiterOptions = limiterOptions;
+	      parser$3.load(this.limiterOptions, this.defaults, this);
+	      this.Events = new Events$2(this);
+	      this.instances = {};
+	      this.Bottleneck = Bottleneck_1;
+	      this._startAutoCleanup();
+	      this.sharedConnection = this.connection != null;
+	      if (this.connection == null) {
+	        if (this.limiterOptions.datastore === "redis") {
+	          this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        } else if (this.limiterOptions.datastore === "ioredis") {
+	          this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        }
+	      }
+	    }
+
+	    key(key = "") {
+	      var ref;
+	      return (ref = this.instances[key]) != null ? ref : (() => {
+	        var limiter;
+	        limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+	          id: `${this.id}-${key}`,
+	          timeout: this.timeout,
+	          connection: this.connection
+	        }));
+	        this.Events.trigger("created", limiter, key);
+	        return limiter;
+	      })();
+	    }
+
+	    async deleteKey(key = "") {
+	      var deleted, instance;
+	      instance = this.instances[key];
+	      if (this.connection) {
+	        deleted = (await this.connection.__runCommand__(['del', ...Scripts$1.allKeys(`${this.id}-${key}`)]));
+	      }
+	      if (instance != null) {
+	        delete this.instances[key];
+	        await instance.disconnect();
+	      }
+	      return (instance != null) || deleted > 0;
+	    }
+
+	    limiters() {
+	      var k, ref, results, v;
+	      ref = this.instances;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        results.push({
+	          key: k,
+	          limiter: v
+	        });
+	      }
+	      return results;
+	    }
+
+	    keys() {
+	      return Object.keys(this.instances);
+	    }
+
+	    async clusterKeys() {
+	      var cursor, end, found, i, k, keys, len, next, start;
+	      if (this.connection == null) {
+	        return this.Promise.resolve(this.keys());
+	      }
+	      keys = [];
+	      cursor = null;
+	      start = `b_${this.id}-`.length;
+	      end = "_settings".length;
+	      while (cursor !== 0) {
+	        [next, found] = (await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 10000]));
+	        cursor = ~~next;
+	        for (i = 0, len = found.length; i < len; i++) {
+	          k = found[i];
+	          keys.push(k.slice(start, -end));
+	        }
+	      }
+	      return keys;
+	    }
+
+	    _startAutoCleanup() {
+	      var base;
+	      clearInterval(this.interval);
+	      return typeof (base = (this.interval = setInterval(async() => {
+	        var e, k, ref, results, time, v;
+	        time = Date.now();
+	        ref = this.instances;
+	        results = [];
+	        for (k in ref) {
+	          v = ref[k];
+	          try {
+	            if ((await v._store.__groupCheck__(time))) {
+	              results.push(this.deleteKey(k));
+	            } else {
+	              results.push(void 0);
+	            }
+	          } catch (error) {
+	            e = error;
+	            results.push(v.Events.trigger("error", e));
+	          }
+	        }
+	        return results;
+	      }, this.timeout / 2))).unref === "function" ? base.unref() : void 0;
+	    }
+
+	    updateSettings(options = {}) {
+	      parser$3.overwrite(options, this.defaults, this);
+	      parser$3.overwrite(options, options, this.limiterOptions);
+	      if (options.timeout != null) {
+	        return this._startAutoCleanup();
+	      }
+	    }
+
+	    disconnect(flush = true) {
+	      var ref;
+	      if (!this.sharedConnection) {
+	        return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+	      }
+	    }
+
+	  }
+	  Group.prototype.defaults = {
+	    timeout: 1000 * 60 * 5,
+	    connection: null,
+	    Promise: Promise,
+	    id: "group-key"
+	  };
+
+	  return Group;
+
+	}).call(commonjsGlobal);
+
+	var Group_1 = Group;
+
+	var Batcher, Events$3, parser$4;
+
+	parser$4 = parser;
+
+	Events$3 = Events_1;
+
+	Batcher = (function() {
+	  class Batcher {
+	    constructor(options = {}) {
+	      this.options = options;
+	      parser$4.load(this.options, this.defaults, this);
+	      this.Events = new Events$3(this);
+	      this._arr = [];
+	      this._resetPromise();
+	      this._lastFlush = Date.now();
+	    }
+
+	    _resetPromise() {
+	      return this._promise = new this.Promise((res, rej) => {
+	        return this._resolve = res;
+	      });
+	    }
+
+	    _flush() {
+	      clearTimeout(this._timeout);
+	      this._lastFlush = Date.now();
+	      this._resolve();
+	      this.Events.trigger("batch", this._arr);
+	      this._arr = [];
+	      return this._resetPromise();
+	    }
+
+	    add(data) {
+	      var ret;
+	      this._arr.push(data);
+	      ret = this._promise;
+	      if (this._arr.length === this.maxSize) {
+	        this._flush();
+	      } else if ((this.maxTime != null) && this._arr.length === 1) {
+	        this._timeout = setTimeout(() => {
+	          return this._flush();
+	        }, this.maxTime);
+	      }
+	      return ret;
+	    }
+
+	  }
+	  Batcher.prototype.defaults = {
+	    maxTime: null,
+	    maxSize: null,
+	    Promise: Promise
+	  };
+
+	  return Batcher;
+
+	}).call(commonjsGlobal);
+
+	var Batcher_1 = Batcher;
+
+	var require$$4$1 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$8 = getCjsExportFromNamespace(version$2);
+
+	var Bottleneck, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5,
+	  splice = [].splice;
+
+	NUM_PRIORITIES$1 = 10;
+
+	DEFAULT_PRIORITY$1 = 5;
+
+	parser$5 = parser;
+
+	Queues$1 = Queues_1;
+
+	Job$1 = Job_1;
+
+	LocalDatastore$1 = LocalDatastore_1;
+
+	RedisDatastore$1 = require$$4$1;
+
+	Events$4 = Events_1;
+
+	States$1 = States_1;
+
+	Sync$1 = Sync_1;
+
+	Bottleneck = (function() {
+	  class Bottleneck {
+	    constructor(options = {}, ...invalid) {
+	      var storeInstanceOptions, storeOptions;
+	      this._addToQueue = this._addToQueue.bind(this);
+	      this._validateOptions(options, invalid);
+	      parser$5.load(options, this.instanceDefaults, this);
+	      this._queues = new Queues$1(NUM_PRIORITIES$1);
+	      this._scheduled = {};
+	      this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
+	      this._limiter = null;
+	      this.Events = new Events$4(this);
+	      this._submitLock = new Sync$1("submit", this.Promise);
+	      this._registerLock = new Sync$1("register", this.Promise);
+	      storeOptions = parser$5.load(options, this.storeDefaults, {});
+	      this._store = (function() {
+	        if (this.datastore === "redis" || this.datastore === "ioredis" || (this.connection != null)) {
+	          storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
+	          return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else if (this.datastore === "local") {
+	          storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
+	          return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else {
+	          throw new Bottleneck.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
+	        }
+	      }).call(this);
+	      this._queues.on("leftzero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+	      });
+	      this._queues.on("zero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+	      });
+	    }
+
+	    _validateOptions(options, invalid) {
+	      if (!((options != null) && typeof options === "object" && invalid.length === 0)) {
+	        throw new Bottleneck.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
+	      }
+	    }
+
+	    ready() {
+	      return this._store.ready;
+	    }
+
+	    clients() {
+	      return this._store.clients;
+	    }
+
+	    channel() {
+	      return `b_${this.id}`;
+	    }
+
+	    channel_client() {
+	      return `b_${this.id}_${this._store.clientId}`;
+	    }
+
+	    publish(message) {
+	      return this._store.__publish__(message);
+	    }
+
+	    disconnect(flush = true) {
+	      return this._store.__disconnect__(flush);
+	    }
+
+	    chain(_limiter) {
+	      this._limiter = _limiter;
+	      return this;
+	    }
+
+	    queued(priority) {
+	      return this._queues.queued(priority);
+	    }
+
+	    clusterQueued() {
+	      return this._store.__queued__();
+	    }
+
+	    empty() {
+	      return this.queued() === 0 && this._submitLock.isEmpty();
+	    }
+
+	    running() {
+	      return this._store.__running__();
+	    }
+
+	    done() {
+	      return this._store.__done__();
+	    }
+
+	    jobStatus(id) {
+	      return this._states.jobStatus(id);
+	    }
+
+	    jobs(status) {
+	      return this._states.statusJobs(status);
+	    }
+
+	    counts() {
+	      return this._states.statusCounts();
+	    }
+
+	    _randomIndex() {
+	      return Math.random().toString(36).slice(2);
+	    }
+
+	    check(weight = 1) {
+	      return this._store.__check__(weight);
+	    }
+
+	    _clearGlobalState(index) {
+	      if (this._scheduled[index] != null) {
+	        clearTimeout(this._scheduled[index].expiration);
+	        delete this._scheduled[index];
+	        return true;
+	      } else {
+	        return false;
+	      }
+	    }
+
+	    async _free(index, job, options, eventInfo) {
+	      var e, running;
+	      try {
+	        ({running} = (await this._store.__free__(index, options.weight)));
+	        this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
+	        if (running === 0 && this.empty()) {
+	          return this.Events.trigger("idle");
+	        }
+	      } catch (error1) {
+	        e = error1;
+	        return this.Events.trigger("error", e);
+	      }
+	    }
+
+	    _run(index, job, wait) {
+	      var clearGlobalState, free, run;
+	      job.doRun();
+	      clearGlobalState = this._clearGlobalState.bind(this, index);
+	      run = this._run.bind(this, index, job);
+	      free = this._free.bind(this, index, job);
+	      return this._scheduled[index] = {
+	        timeout: setTimeout(() => {
+	          return job.doExecute(this._limiter, clearGlobalState, run, free);
+	        }, wait),
+	        expiration: job.options.expiration != null ? setTimeout(function() {
+	          return job.doExpire(clearGlobalState, run, free);
+	        }, wait + job.options.expiration) : void 0,
+	        job: job
+	      };
+	    }
+
+	    _drainOne(capacity) {
+	      return this._registerLock.schedule(() => {
+	        var args, index, next, options, queue;
+	        if (this.queued() === 0) {
+	          return this.Promise.resolve(null);
+	        }
+	        queue = this._queues.getFirst();
+	        ({options, args} = next = queue.first());
+	        if ((capacity != null) && options.weight > capacity) {
+	          return this.Promise.resolve(null);
+	        }
+	        this.Events.trigger("debug", `Draining ${options.id}`, {args, options});
+	        index = this._randomIndex();
+	        return this._store.__register__(index, options.weight, options.expiration).then(({success, wait, reservoir}) => {
+	          var empty;
+	          this.Events.trigger("debug", `Drained ${options.id}`, {success, args, options});
+	          if (success) {
+	            queue.shift();
+	            empty = this.empty();
+	            if (empty) {
+	              this.Events.trigger("empty");
+	            }
+	            if (reservoir === 0) {
+	              this.Events.trigger("depleted", empty);
+	            }
+	            this._run(index, next, wait);
+	            return this.Promise.resolve(options.weight);
+	          } else {
+	            return this.Promise.resolve(null);
+	          }
+	        });
+	      });
+	    }
+
+	    _drainAll(capacity, total = 0) {
+	      return this._drainOne(capacity).then((drained) => {
+	        var newCapacity;
+	        if (drained != null) {
+	          newCapacity = capacity != null ? capacity - drained : capacity;
+	          return this._drainAll(newCapacity, total + drained);
+	        } else {
+	          return this.Promise.resolve(total);
+	        }
+	      }).catch((e) => {
+	        return this.Events.trigger("error", e);
+	      });
+	    }
+
+	    _dropAllQueued(message) {
+	      return this._queues.shiftAll(function(job) {
+	        return job.doDrop({message});
+	      });
+	    }
+
+	    stop(options = {}) {
+	      var done, waitForExecuting;
+	      options = parser$5.load(options, this.stopDefaults);
+	      waitForExecuting = (at) => {
+	        var finished;
+	        finished = () => {
+	          var counts;
+	          counts = this._states.counts;
+	          return (counts[0] + counts[1] + counts[2] + counts[3]) === at;
+	        };
+	        return new this.Promise((resolve, reject) => {
+	          if (finished()) {
+	            return resolve();
+	          } else {
+	            return this.on("done", () => {
+	              if (finished()) {
+	                this.removeAllListeners("done");
+	                return resolve();
+	              }
+	            });
+	          }
+	        });
+	      };
+	      done = options.dropWaitingJobs ? (this._run = function(index, next) {
+	        return next.doDrop({
+	          message: options.dropErrorMessage
+	        });
+	      }, this._drainOne = () => {
+	        return this.Promise.resolve(null);
+	      }, this._registerLock.schedule(() => {
+	        return this._submitLock.schedule(() => {
+	          var k, ref, v;
+	          ref = this._scheduled;
+	          for (k in ref) {
+	            v = ref[k];
+	            if (this.jobStatus(v.job.options.id) === "RUNNING") {
+	              clearTimeout(v.timeout);
+	              clearTimeout(v.expiration);
+	              v.job.doDrop({
+	                message: options.dropErrorMessage
+	              });
+	            }
+	          }
+	          this._dropAllQueued(options.dropErrorMessage);
+	          return waitForExecuting(0);
+	        });
+	      })) : this.schedule({
+	        priority: NUM_PRIORITIES$1 - 1,
+	        weight: 0
+	      }, () => {
+	        return waitForExecuting(1);
+	      });
+	      this._receive = function(job) {
+	        return job._reject(new Bottleneck.prototype.BottleneckError(options.enqueueErrorMessage));
+	      };
+	      this.stop = () => {
+	        return this.Promise.reject(new Bottleneck.prototype.BottleneckError("stop() has already been called"));
+	      };
+	      return done;
+	    }
+
+	    async _addToQueue(job) {
+	      var args, blocked, error, options, reachedHWM, shifted, strategy;
+	      ({args, options} = job);
+	      try {
+	        ({reachedHWM, blocked, strategy} = (await this._store.__submit__(this.queued(), options.weight)));
+	      } catch (error1) {
+	        error = error1;
+	        this.Events.trigger("debug", `Could not queue ${options.id}`, {args, options, error});
+	        job.doDrop({error});
+	        return false;
+	      }
+	      if (blocked) {
+	        job.doDrop();
+	        return true;
+	      } else if (reachedHWM) {
+	        shifted = strategy === Bottleneck.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck.prototype.strategy.OVERFLOW ? job : void 0;
+	        if (shifted != null) {
+	          shifted.doDrop();
+	        }
+	        if ((shifted == null) || strategy === Bottleneck.prototype.strategy.OVERFLOW) {
+	          if (shifted == null) {
+	            job.doDrop();
+	          }
+	          return reachedHWM;
+	        }
+	      }
+	      job.doQueue(reachedHWM, blocked);
+	      this._queues.push(job);
+	      await this._drainAll();
+	      return reachedHWM;
+	    }
+
+	    _receive(job) {
+	      if (this._states.jobStatus(job.options.id) != null) {
+	        job._reject(new Bottleneck.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+	        return false;
+	      } else {
+	        job.doReceive();
+	        return this._submitLock.schedule(this._addToQueue, job);
+	      }
+	    }
+
+	    submit(...args) {
+	      var cb, fn, job, options, ref, ref1, task;
+	      if (typeof args[0] === "function") {
+	        ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
+	        options = parser$5.load({}, this.jobDefaults);
+	      } else {
+	        ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
+	        options = parser$5.load(options, this.jobDefaults);
+	      }
+	      task = (...args) => {
+	        return new this.Promise(function(resolve, reject) {
+	          return fn(...args, function(...args) {
+	            return (args[0] != null ? reject : resolve)(args);
+	          });
+	        });
+	      };
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      job.promise.then(function(args) {
+	        return typeof cb === "function" ? cb(...args) : void 0;
+	      }).catch(function(args) {
+	        if (Array.isArray(args)) {
+	          return typeof cb === "function" ? cb(...args) : void 0;
+	        } else {
+	          return typeof cb === "function" ? cb(args) : void 0;
+	        }
+	      });
+	      return this._receive(job);
+	    }
+
+	    schedule(...args) {
+	      var job, options, task;
+	      if (typeof args[0] === "function") {
+	        [task, ...args] = args;
+	        options = {};
+	      } else {
+	        [options, task, ...args] = args;
+	      }
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      this._receive(job);
+	      return job.promise;
+	    }
+
+	    wrap(fn) {
+	      var schedule, wrapped;
+	      schedule = this.schedule.bind(this);
+	      wrapped = function(...args) {
+	        return schedule(fn.bind(this), ...args);
+	      };
+	      wrapped.withOptions = function(options, ...args) {
+	        return schedule(options, fn, ...args);
+	      };
+	      return wrapped;
+	    }
+
+	    async updateSettings(options = {}) {
+	      await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
+	      parser$5.overwrite(options, this.instanceDefaults, this);
+	      return this;
+	    }
+
+	    currentReservoir() {
+	      return this._store.__currentReservoir__();
+	    }
+
+	    incrementReservoir(incr = 0) {
+	      return this._store.__incrementReservoir__(incr);
+	    }
+
+	  }
+	  Bottleneck.default = Bottleneck;
+
+	  Bottleneck.Events = Events$4;
+
+	  Bottleneck.version = Bottleneck.prototype.version = require$$8.version;
+
+	  Bottleneck.strategy = Bottleneck.prototype.strategy = {
+	    LEAK: 1,
+	    OVERFLOW: 2,
+	    OVERFLOW_PRIORITY: 4,
+	    BLOCK: 3
+	  };
+
+	  Bottleneck.BottleneckError = Bottleneck.prototype.BottleneckError = BottleneckError_1;
+
+	  Bottleneck.Group = Bottleneck.prototype.Group = Group_1;
+
+	  Bottleneck.RedisConnection = Bottleneck.prototype.RedisConnection = require$$2;
+
+	  Bottleneck.IORedisConnection = Bottleneck.prototype.IORedisConnection = require$$3;
+
+	  Bottleneck.Batcher = Bottleneck.prototype.Batcher = Batcher_1;
+
+	  Bottleneck.prototype.jobDefaults = {
+	    priority: DEFAULT_PRIORITY$1,
+	    weight: 1,
+	    expiration: null,
+	    id: "<no-id>"
+	  };
+
+	  Bottleneck.prototype.storeDefaults = {
+	    maxConcurrent: null,
+	    minTime: 0,
+	    highWater: null,
+	    strategy: Bottleneck.prototype.strategy.LEAK,
+	    penalty: null,
+	    reservoir: null,
+	    reservoirRefreshInterval: null,
+	    reservoirRefreshAmount: null,
+	    reservoirIncreaseInterval: null,
+	    reservoirIncreaseAmount: null,
+	    reservoirIncreaseMaximum: null
+	  };
+
+	  Bottleneck.prototype.localStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 250
+	  };
+
+	  Bottleneck.prototype.redisStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 5000,
+	    clientTimeout: 10000,
+	    Redis: null,
+	    clientOptions: {},
+	    clusterNodes: null,
+	    clearDatastore: false,
+	    connection: null
+	  };
+
+	  Bottleneck.prototype.instanceDefaults = {
+	    datastore: "local",
+	    connection: null,
+	    id: "<no-id>",
+	    rejectOnDrop: true,
+	    trackDoneStatus: false,
+	    Promise: Promise
+	  };
+
+	  Bottleneck.prototype.stopDefaults = {
+	    enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
+	    dropWaitingJobs: true,
+	    dropErrorMessage: "This limiter has been stopped."
+	  };
+
+	  return Bottleneck;
+
+	}).call(commonjsGlobal);
+
+	var Bottleneck_1 = Bottleneck;
+
+	var lib = Bottleneck_1;
+
+	return lib;
+
+})));
+
+
+/***/ }),
+
 /***/ 3430:
 /***/ ((module) => {
 
@@ -6611,7 +8141,7 @@ function escapeJsonPtr(str) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5193);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2646);
 // Entry point of the CLI bundle (cli/dist/index.js) and of `node src/cli/index.ts` in development.
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
@@ -6621,7 +8151,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5193:
+/***/ 2646:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -6656,10 +8186,6 @@ function describeError(error) {
     return `${where}${error.message}${error.fix ? `\n  fix: ${error.fix}` : ''}`;
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
 /*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
 //#region src/tag.ts
@@ -10105,7 +11631,7 @@ function defaultCompareFn(a, b) {
 *
 * @category Main
 */
-function js_yaml_dump(input, options = {}) {
+function dump(input, options = {}) {
 	const opts = {
 		...DEFAULT_DUMP_OPTIONS,
 		...options
@@ -10317,13 +11843,17 @@ var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
 
 
 //# sourceMappingURL=js-yaml.mjs.map
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/git/run.ts
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
 
 
-function run_runGit(cwd, args, options = {}) {
+function runGit(cwd, args, options = {}) {
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
             cwd,
@@ -10343,8 +11873,8 @@ function run_runGit(cwd, args, options = {}) {
     });
 }
 /** stdout of a git command that must succeed, without the trailing newline. */
-async function run_git(cwd, args, options = {}) {
-    return (await run_runGit(cwd, args, options)).stdout.replace(/\n$/, '');
+async function git(cwd, args, options = {}) {
+    return (await runGit(cwd, args, options)).stdout.replace(/\n$/, '');
 }
 /**
  * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
@@ -10352,7 +11882,7 @@ async function run_git(cwd, args, options = {}) {
  */
 function runGitBuffer(cwd, args, options = {}) {
     return new Promise((resolve, reject) => {
-        const child = execFile('git', args, {
+        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
             cwd,
             encoding: 'buffer',
             maxBuffer: 1 << 30,
@@ -10362,7 +11892,7 @@ function runGitBuffer(cwd, args, options = {}) {
             const stderr = stderrBytes.toString('utf8');
             if (code === 0 || options.okCodes?.includes(code))
                 return resolve({ stdout, stderr, code });
-            reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+            reject(new errors_TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
             }));
         });
@@ -10383,20 +11913,46 @@ function spawnGit(cwd, args, env = {}) {
 // History queries: shallow-clone detection, refs, changed paths and the commits (with trailers) that touched paths.
 
 
+
+
+/**
+ * Whether the clone is shallow. A clone is shallow exactly when its (common) git directory holds a `shallow` file,
+ * which the file system answers without starting git (history readers ask this on every call); anything unusual
+ * (a subfolder, a bare repository) is left to git itself.
+ */
 async function isShallow(repoRoot) {
-    return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
+    try {
+        const dotGit = (0,external_node_path_namespaceObject.join)(repoRoot, '.git');
+        let common = dotGit;
+        if ((0,external_node_fs_namespaceObject.statSync)(dotGit).isFile()) {
+            // A linked worktree or submodule: `.git` names the git directory, whose `commondir` names the shared one.
+            const m = /^gitdir: (.+)$/m.exec((0,external_node_fs_namespaceObject.readFileSync)(dotGit, 'utf8'));
+            if (!m)
+                throw new Error('unreadable .git file');
+            const gitDir = (0,external_node_path_namespaceObject.resolve)(repoRoot, m[1].trim());
+            common = (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(gitDir, 'commondir'))
+                ? (0,external_node_path_namespaceObject.resolve)(gitDir, (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(gitDir, 'commondir'), 'utf8').trim())
+                : gitDir;
+        }
+        if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(common, 'HEAD')))
+            throw new Error('not a git directory');
+        return (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(common, 'shallow'));
+    }
+    catch {
+        return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
+    }
 }
 /** Rollback, evidence and the integrity audit read history; a depth-1 checkout would silently give wrong answers. */
 async function assertFullHistory(repoRoot) {
     if (!(await isShallow(repoRoot)))
         return;
-    throw new TollgateError(`${repoRoot} is a shallow clone: Tollgate needs the full git history here`, {
+    throw new errors_TollgateError(`${repoRoot} is a shallow clone: Tollgate needs the full git history here`, {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
 /** The commit a ref names, as a full sha. */
 async function resolveRef(repoRoot, ref) {
-    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+    const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
         okCodes: [1],
     });
     const sha = result.stdout.trim();
@@ -10409,7 +11965,7 @@ async function resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
-    const result = await run_runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
+    const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
@@ -10428,10 +11984,10 @@ const WORKTREE = 'WORKTREE';
 async function changedPaths(repoRoot, base, head) {
     const args = ['diff', '--name-status', '-z', '-M', '--no-ext-diff'];
     const range = head === WORKTREE ? [base] : [base, head];
-    const out = await run_git(repoRoot, [...args, '--end-of-options', ...range, '--']);
+    const out = await git(repoRoot, [...args, '--end-of-options', ...range, '--']);
     const changes = parseNameStatus(out);
     if (head === WORKTREE) {
-        const untracked = await run_git(repoRoot, ['ls-files', '--others', '--exclude-standard', '-z']);
+        const untracked = await git(repoRoot, ['ls-files', '--others', '--exclude-standard', '-z']);
         const known = new Set(changes.map((c) => c.path));
         for (const path of untracked.split('\0')) {
             if (path !== '' && !known.has(path))
@@ -10585,15 +12141,42 @@ class ObjectReader {
     #queue = [];
     #buffer = Buffer.alloc(0);
     #stderr = '';
+    /** Requests not yet written: those made in one tick go to git in one write, not one write each. */
+    #unsent = '';
+    #flushScheduled = false;
     constructor(repoRoot) {
         this.#repoRoot = repoRoot;
     }
     read(oid) {
-        const child = this.#start();
+        return this.lookup(oid).then((object) => {
+            if (!object)
+                throw new errors_TollgateError(`git object ${oid} is missing in ${this.#repoRoot}`);
+            return object.content;
+        });
+    }
+    /**
+     * Any object name `git cat-file` takes (an oid, `rev:path`, a ref), with its type; undefined when it names
+     * nothing (or more than one thing).
+     */
+    lookup(spec) {
+        // One request per line: a newline would split it into two and put every later answer out of step.
+        if (/[\n\0]/.test(spec))
+            return Promise.resolve(undefined);
+        this.#start();
         return new Promise((resolve, reject) => {
-            this.#queue.push({ oid, resolve, reject });
+            this.#queue.push({ spec, resolve, reject });
             this.#setActive(true);
-            child.stdin.write(`${oid}\n`);
+            this.#unsent += `${spec}\n`;
+            if (this.#flushScheduled)
+                return;
+            this.#flushScheduled = true;
+            queueMicrotask(() => {
+                this.#flushScheduled = false;
+                const text = this.#unsent;
+                this.#unsent = '';
+                if (text !== '')
+                    this.#child?.stdin.write(text);
+            });
         });
     }
     close() {
@@ -10624,20 +12207,19 @@ class ObjectReader {
             const newline = this.#buffer.indexOf(0x0a);
             if (newline < 0)
                 return;
-            const header = this.#buffer.subarray(0, newline).toString('utf8').split(' ');
-            if (header.length < 3) {
-                // `<oid> missing` or `<oid> ambiguous`.
+            const header = /^([0-9a-f]+) (\w+) (\d+)$/.exec(this.#buffer.subarray(0, newline).toString('utf8'));
+            if (!header) {
+                // `<spec> missing` or `<spec> ambiguous` (a spec may hold spaces, so only a full header is an object).
                 this.#buffer = this.#buffer.subarray(newline + 1);
-                const waiter = this.#queue.shift();
-                waiter.reject(new errors_TollgateError(`git object ${waiter.oid} is ${header[1] ?? 'unreadable'} in ${this.#repoRoot}`));
+                this.#queue.shift().resolve(undefined);
                 continue;
             }
-            const size = Number(header[2]);
+            const size = Number(header[3]);
             if (this.#buffer.length < newline + 1 + size + 1)
                 return;
             const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
             this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
-            this.#queue.shift().resolve(content);
+            this.#queue.shift().resolve({ oid: header[1], type: header[2], content });
         }
         this.#setActive(false);
     }
@@ -10658,8 +12240,27 @@ class ObjectReader {
             return;
         this.#child = undefined;
         this.#buffer = Buffer.alloc(0);
+        this.#unsent = '';
         for (const waiter of this.#queue.splice(0))
             waiter.reject(error);
+    }
+}
+/**
+ * Several objects (any names `git cat-file` takes) in one batch; undefined where missing. From a repository
+ * (a reader of its own, closed after) or through a caller's reader, so several batches share one git process.
+ */
+async function readObjects(from, specs) {
+    const unique = [...new Set(specs)];
+    if (unique.length === 0)
+        return new Map();
+    const reader = typeof from === 'string' ? new ObjectReader(from) : from;
+    try {
+        const objects = await Promise.all(unique.map((spec) => reader.lookup(spec)));
+        return new Map(unique.map((spec, i) => [spec, objects[i]]));
+    }
+    finally {
+        if (typeof from === 'string')
+            reader.close();
     }
 }
 /**
@@ -10674,7 +12275,7 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
-        const all = parseLsTree(await run_git(repoRoot, args));
+        const all = parseLsTree(await git(repoRoot, args));
         const root = all.get(prefix);
         if (prefix !== '' && root?.mode === SYMLINK_MODE)
             throw linkError(ref, prefix);
@@ -10785,7 +12386,7 @@ function isSafeName(name) {
     return unsafeNameReason(name) === undefined;
 }
 /** Returns `name` when safe; throws a TollgateError naming the field and the rule otherwise. */
-function names_assertSafeName(kind, name) {
+function assertSafeName(kind, name) {
     const reason = unsafeNameReason(name);
     if (reason === undefined)
         return name;
@@ -10803,18 +12404,18 @@ const names_AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
 // Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
 
 const POLICY_PATH = 'policy.yaml';
-const modelDir = (model) => `models/${names_assertSafeName('model', model)}`;
+const modelDir = (model) => `models/${assertSafeName('model', model)}`;
 const modelPath = (model) => `${modelDir(model)}/model.yaml`;
 const stagesPath = (model) => `${modelDir(model)}/stages.yaml`;
-const paths_schedulePath = (model) => `${modelDir(model)}/schedule.yaml`;
-const versionPath = (model, version) => `${modelDir(model)}/versions/${names_assertSafeName('version', version)}.yaml`;
-const paths_retrainPath = (model, request) => `${modelDir(model)}/retrains/${names_assertSafeName('request', request)}.yaml`;
+const schedulePath = (model) => `${modelDir(model)}/schedule.yaml`;
+const versionPath = (model, version) => `${modelDir(model)}/versions/${assertSafeName('version', version)}.yaml`;
+const retrainPath = (model, request) => `${modelDir(model)}/retrains/${assertSafeName('request', request)}.yaml`;
 const incidentPath = (id) => `incidents/${id}.yaml`;
 const postmortemPath = (id) => `incidents/${id}.postmortem.md`;
 /** audit/<yyyy>/<mm>/<id>.yaml, where the id starts with its UTC timestamp. */
 const auditPath = (id) => `audit/${id.slice(0, 4)}/${id.slice(4, 6)}/${id}.yaml`;
 /** What a registry-relative path should hold, judged by its place alone; undefined for an unknown place. */
-function paths_classifyRegistryPath(path) {
+function classifyRegistryPath(path) {
     if (path === POLICY_PATH)
         return { kind: 'Policy' };
     let m = /^models\/([^/]+)\/(model|stages|schedule)\.yaml$/.exec(path);
@@ -10836,6 +12437,6836 @@ function paths_classifyRegistryPath(path) {
         return { kind: 'AuditEvent', year: m[1], month: m[2], id: m[3] };
     return undefined;
 }
+
+;// CONCATENATED MODULE: ./src/evidence/history.ts
+// Reads the registry's audit trail from git alone: commits (with trailers, signature status and changed files)
+// and the audit-event files, turned into one list of registry events.
+
+
+
+
+
+const SIGNATURES = {
+    G: 'good',
+    B: 'bad',
+    U: 'good-unknown-validity',
+    X: 'expired-signature',
+    Y: 'expired-key',
+    R: 'revoked-key',
+    E: 'unverifiable',
+    N: 'none',
+};
+const FORMAT = ['%H', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%G?', '%B']
+    .map((f) => `${f}%x00`)
+    .join('');
+async function readTrail(repoRoot, options = {}) {
+    const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--raw', '--no-abbrev', '--no-renames'];
+    if (options.firstParent ?? true)
+        args.push('--first-parent', '--diff-merges=first-parent');
+    if (options.since)
+        args.push(`--since=${options.since}`);
+    if (options.until)
+        args.push(`--until=${options.until}`);
+    args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
+    // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+    const [output] = await Promise.all([
+        git(repoRoot, args),
+        options.allowShallow ? undefined : assertFullHistory(repoRoot),
+    ]);
+    return history_parseLog(output);
+}
+/** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
+function history_parseLog(output) {
+    const commits = [];
+    for (const record of output.split('\x1e')) {
+        if (record === '')
+            continue;
+        const fields = record.split('\0');
+        const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
+        if (message === undefined)
+            continue;
+        const tokens = fields
+            .slice(10)
+            .map((t) => t.replace(/^\n/, ''))
+            .filter((t) => t !== '');
+        const files = [];
+        for (let i = 0; i < tokens.length;) {
+            // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
+            const meta = tokens[i++].split(' ');
+            const status = meta[4] ?? '';
+            const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+            const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
+            const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
+            files.push({
+                status: status[0] ?? '?',
+                path: tokens[i++],
+                ...(from === undefined ? {} : { from }),
+                ...(blob === undefined ? {} : { blob }),
+                ...(previousBlob === undefined ? {} : { previousBlob }),
+            });
+        }
+        const parsed = parseCommitMessage(message);
+        commits.push({
+            sha: sha,
+            parents: parents ? parents.split(' ') : [],
+            author: { name: an, email: ae, date: ad },
+            committer: { name: cn, email: ce, date: cd },
+            subject: parsed.subject,
+            body: parsed.body,
+            trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
+            signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
+            files,
+        });
+    }
+    return commits;
+}
+/** The first trailer with this key (case-insensitive), if any. */
+function trailerValue(trailers, key) {
+    const k = key.toLowerCase();
+    return trailers.find((t) => t.key.toLowerCase() === k)?.value;
+}
+/** The pull request a default-branch commit came from: a trailer, a GitHub merge subject, or a squash suffix. */
+function pullRequestOf(commit) {
+    const trailer = trailerValue(commit.trailers, 'Pull-Request');
+    const fromTrailer = trailer === undefined ? undefined : /^#?(\d+)$/.exec(trailer.trim());
+    if (fromTrailer)
+        return Number(fromTrailer[1]);
+    const merge = /^Merge pull request #(\d+) from /.exec(commit.subject);
+    if (merge)
+        return Number(merge[1]);
+    const squash = /\(#(\d+)\)\s*$/.exec(commit.subject);
+    return squash ? Number(squash[1]) : undefined;
+}
+function inferEvent(status, registryPath) {
+    const place = classifyRegistryPath(registryPath);
+    if (!place)
+        return undefined;
+    const verb = status === 'A' ? 'added' : status === 'D' ? 'removed' : 'changed';
+    switch (place.kind) {
+        case 'Policy':
+            return { event: 'policy-changed' };
+        case 'Model':
+            return { event: `model-${verb}`, model: place.model };
+        case 'Stages':
+            return { event: 'stage-changed', model: place.model };
+        case 'Schedule':
+            return { event: 'schedule-changed', model: place.model };
+        case 'ModelVersion':
+            return { event: `version-${verb}`, model: place.model, version: place.id };
+        case 'RetrainRequest':
+            return {
+                event: `retrain-${verb === 'added' ? 'added' : 'changed'}`,
+                model: place.model,
+                request: place.id,
+            };
+        case 'Incident':
+            return { event: verb === 'added' ? 'incident-opened' : 'incident-changed', incident: place.id };
+        case 'Postmortem':
+            return { event: 'postmortem-changed', incident: place.id };
+        case 'AuditEvent':
+            // Audit files are read as events of their own (readAuditEvents).
+            return undefined;
+    }
+}
+/**
+ * One event per commit that carries a `Tollgate-Event:` trailer; for a commit without one, one event per distinct
+ * thing its registry files say changed.
+ */
+function registryEventsFromTrail(commits, registryPrefix = 'registry/') {
+    const events = [];
+    for (const c of commits) {
+        const base = {
+            at: c.committer.date,
+            sha: c.sha,
+            source: 'commit',
+            pullRequest: pullRequestOf(c),
+            requestedBy: trailerValue(c.trailers, 'Requested-By'),
+            summary: c.subject,
+        };
+        const named = trailerValue(c.trailers, 'Tollgate-Event');
+        if (named !== undefined) {
+            events.push(clean({
+                ...base,
+                event: named,
+                model: trailerValue(c.trailers, 'Model'),
+                version: trailerValue(c.trailers, 'Version'),
+                stage: trailerValue(c.trailers, 'Stage'),
+                incident: trailerValue(c.trailers, 'Incident'),
+                request: trailerValue(c.trailers, 'Request'),
+            }));
+            continue;
+        }
+        const seen = new Set();
+        for (const f of c.files) {
+            if (!f.path.startsWith(registryPrefix))
+                continue;
+            const inferred = inferEvent(f.status, f.path.slice(registryPrefix.length));
+            if (!inferred)
+                continue;
+            const key = JSON.stringify(inferred);
+            if (seen.has(key))
+                continue;
+            seen.add(key);
+            events.push(clean({ ...base, ...inferred }));
+        }
+    }
+    return events;
+}
+function clean(value) {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+/** The text of several `rev:path` specs (or blob ids), read through one `git cat-file --batch`; undefined where missing. */
+async function readBlobs(from, specs) {
+    const objects = await readObjects(from, specs);
+    return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content.toString('utf8') : undefined]));
+}
+/** The committer time of a raw commit object, as git's `%cI` prints it (the committer's own offset). */
+function committerDate(commitObject) {
+    const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
+    if (!m)
+        return undefined;
+    const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
+    const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
+    return `${local}${m[2]}${m[3]}:${m[4]}`;
+}
+/** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */
+function parseYaml(text) {
+    if (text === undefined)
+        return undefined;
+    try {
+        return load(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
+async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
+    const listing = await git(repoRoot, [
+        'ls-tree',
+        '-r',
+        '-z',
+        '--end-of-options',
+        ref,
+        '--',
+        `${registryPrefix}audit/`,
+    ]);
+    const entries = listing
+        .split('\0')
+        .filter((line) => line !== '')
+        .map((line) => {
+        const [meta, path] = line.split('\t');
+        return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
+    })
+        .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+    const blobs = await readBlobs(repoRoot, entries.map((e) => e.oid));
+    const events = [];
+    for (const e of entries) {
+        const doc = parseYaml(blobs.get(e.oid));
+        if (doc && typeof doc === 'object' && doc.kind === 'AuditEvent')
+            events.push({ path: e.path, event: doc });
+    }
+    return events.sort((a, b) => a.event.at.localeCompare(b.event.at) || a.path.localeCompare(b.path));
+}
+function auditFileEvents(files) {
+    return files.map(({ event: a }) => clean({
+        at: a.at,
+        sha: a.commit ?? '',
+        event: a.event,
+        source: 'audit-file',
+        model: a.model,
+        version: a.version,
+        stage: a.stage,
+        incident: a.incident,
+        request: a.request,
+        pullRequest: a.pull_request,
+        actor: a.actor,
+        summary: `${a.event} by ${a.actor}`,
+    }));
+}
+/** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
+function mergeEvents(commitEvents, auditEvents) {
+    const ms = (at) => Date.parse(at) || 0;
+    return [...commitEvents]
+        .reverse()
+        .concat(auditEvents)
+        .sort((a, b) => ms(a.at) - ms(b.at));
+}
+
+;// CONCATENATED MODULE: ./src/policy/effective.ts
+/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
+const MODEL_OWNER_ROLE = 'model-owner';
+const DEFAULT_SIGNOFF_RULES = [
+    {
+        name: 'production promotion',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: false,
+        require: ['risk', 'compliance', MODEL_OWNER_ROLE],
+    },
+    {
+        name: 'production rollback',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: true,
+        require: [MODEL_OWNER_ROLE],
+    },
+    { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+    { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
+    { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version held', change: 'version-held', require: [] },
+    { name: 'version unheld', change: 'version-unheld', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'new model', change: 'model-added', require: ['risk'] },
+    { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
+    { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+];
+const DEFAULT_SEVERITY = {
+    P0: [
+        { metric: 'availability', op: '<', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.5 },
+    ],
+    P1: [
+        { metric: 'accuracy_drop', op: '>', value: 0.2 },
+        { metric: 'latency_increase_pct', op: '>', value: 200 },
+        { metric: 'error_rate', op: '>', value: 0.1 },
+    ],
+    P2: [
+        { metric: 'accuracy_drop', op: '>', value: 0.1 },
+        { metric: 'latency_increase_pct', op: '>', value: 50 },
+        { metric: 'error_rate', op: '>', value: 0.05 },
+    ],
+    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
+};
+const DEFAULT_AUTO_ROLLBACK = [
+    { metric: 'error_rate', op: '>', value: 0.5 },
+    { metric: 'availability', op: '<', value: 0.5 },
+    { metric: 'accuracy_drop', op: '>', value: 0.3 },
+];
+function effectivePolicy(policy) {
+    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
+    return {
+        defaultBranch: p.default_branch ?? 'main',
+        roles: p.roles,
+        signoff: {
+            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
+            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
+            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
+            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
+            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
+            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
+        },
+        stages: {
+            order: p.stages?.order ?? ['staging', 'production'],
+            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
+        },
+        gates: p.gates ?? [],
+        incident: {
+            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
+            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
+            emergencyPush: p.incident?.emergency_push ?? ['P0'],
+            notifyWebhook: p.incident?.notify_webhook,
+        },
+        rollback: {
+            stableFor: p.rollback?.stable_for ?? 86_400,
+            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
+        },
+        schedule: {
+            defaultInterval: p.schedule?.default_interval ?? 86_400,
+            cooldownBase: p.schedule?.cooldown_base ?? 300,
+            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
+            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
+            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
+            jitter: p.schedule?.jitter ?? 0,
+        },
+        stateWrites: p.state_writes ?? 'pull-request',
+    };
+}
+/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
+function compare(value, op, threshold) {
+    if (value === undefined || value === null || Number.isNaN(value))
+        return false;
+    switch (op) {
+        case '>=':
+            return value >= threshold;
+        case '>':
+            return value > threshold;
+        case '<=':
+            return value <= threshold;
+        case '<':
+            return value < threshold;
+        case '==':
+            return value === threshold;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/evidence/reviews.ts
+
+/** A ReviewSource from the commits alone: the merge (or squash) commit gives title, time and merger. */
+function gitOnlyReviews(commits) {
+    const byNumber = new Map();
+    // Oldest first, so the earliest landing commit of a number wins.
+    for (const c of [...commits].reverse()) {
+        const n = pullRequestOf(c);
+        if (n !== undefined && !byNumber.has(n))
+            byNumber.set(n, c);
+    }
+    return {
+        pullRequest(number) {
+            const c = byNumber.get(number);
+            if (!c)
+                return Promise.resolve(undefined);
+            const merge = /^Merge pull request #\d+ from /.test(c.subject);
+            const title = merge ? c.body.split('\n')[0] || c.subject : c.subject.replace(/\s*\(#\d+\)\s*$/, '');
+            return Promise.resolve({
+                number,
+                title,
+                author: undefined,
+                mergedAt: c.committer.date,
+                mergedBy: c.committer.name,
+                reviews: [],
+                reviewsKnown: false,
+            });
+        },
+    };
+}
+/** The approvals that stand: each reviewer's latest decisive review, kept when it is APPROVED. */
+function reviews_standingApprovals(pr) {
+    const latest = new Map();
+    const ordered = [...pr.reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+    for (const r of ordered) {
+        if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED')
+            latest.set(r.login.toLowerCase(), r);
+    }
+    return [...latest.values()].filter((r) => r.state === 'APPROVED' && r.login.toLowerCase() !== pr.author?.toLowerCase());
+}
+
+;// CONCATENATED MODULE: ./src/evidence/history-at.ts
+// Which version held a stage, from when to when, put there by which commit and pull request.
+
+
+
+/** stages.yaml of `model` at every first-parent commit that changed it, oldest first. */
+async function readStageSnapshots(repoRoot, model, options = {}) {
+    const path = `${options.registryPrefix ?? 'registry/'}${stagesPath(model)}`;
+    const commits = (await readTrail(repoRoot, { paths: [path], ref: options.ref })).reverse();
+    const blobs = await readBlobs(repoRoot, commits.map((c) => `${c.sha}:${path}`));
+    return commits.map((commit) => ({
+        commit,
+        stages: stagesOf(parseYaml(blobs.get(`${commit.sha}:${path}`))),
+    }));
+}
+function stagesOf(doc) {
+    if (!doc || typeof doc !== 'object')
+        return undefined;
+    const stages = doc.stages;
+    if (!stages || typeof stages !== 'object')
+        return undefined;
+    const out = {};
+    for (const [name, pointer] of Object.entries(stages)) {
+        if (pointer && typeof pointer === 'object' && typeof pointer.version === 'string')
+            out[name] = pointer;
+    }
+    return out;
+}
+/** Every tenure of `stage`, oldest first, from snapshots in commit order (oldest first). */
+function stageHistory(snapshots, model, stage) {
+    const tenures = [];
+    let current;
+    for (const { commit, stages } of snapshots) {
+        const pointer = stages?.[stage];
+        if (pointer?.version === current?.version && pointer?.weight === current?.weight)
+            continue;
+        if (current) {
+            current.until = commit.committer.date;
+            current.endedBy = commit.sha;
+        }
+        current = undefined;
+        if (!pointer)
+            continue;
+        current = {
+            model,
+            stage,
+            version: pointer.version,
+            ...(pointer.weight === undefined ? {} : { weight: pointer.weight }),
+            since: commit.committer.date,
+            sha: commit.sha,
+            subject: commit.subject,
+        };
+        const pr = pullRequestOf(commit);
+        if (pr !== undefined)
+            current.pullRequest = pr;
+        for (const [field, key] of [
+            ['requestedBy', 'Requested-By'],
+            ['event', 'Tollgate-Event'],
+            ['incident', 'Incident'],
+        ]) {
+            const value = trailerValue(commit.trailers, key);
+            if (value !== undefined)
+                current[field] = value;
+        }
+        tenures.push(current);
+    }
+    return tenures;
+}
+/** Every stage named in any snapshot, sorted. */
+function stagesNamed(snapshots) {
+    return [...new Set(snapshots.flatMap((s) => Object.keys(s.stages ?? {})))].sort();
+}
+/** The tenure that held the stage at `time`, if any version did. */
+function versionAt(history, time) {
+    const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+    return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
+}
+/** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
+async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
+    const history = stageHistory(await readStageSnapshots(repoRoot, model, options), model, stage);
+    const tenure = versionAt(history, time);
+    if (!tenure || tenure.pullRequest === undefined || !options.reviews)
+        return { tenure };
+    const pullRequest = await options.reviews.pullRequest(tenure.pullRequest);
+    if (!pullRequest)
+        return { tenure };
+    return {
+        tenure,
+        pullRequest,
+        ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/integrity.ts
+// The gate-integrity audit: every change to a stage pointer or the policy on the default branch must have come
+// through a merged pull request (or be an emergency rollback the policy allows). Git alone answers the first
+// question; a ReviewSource (GitHub) answers whether the gate's check and the approvals were there.
+
+
+
+
+
+
+
+
+
+const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
+async function resolveCommit(repoRoot, rev) {
+    // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
+    const r = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
+        okCodes: [1, 128],
+    });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+}
+/** The branch whose stage pointers are live, as a ref this clone has. */
+async function defaultBranchRef(repoRoot, registryPrefix = 'registry/') {
+    return (await resolveBranchHead(repoRoot, undefined, registryPrefix)).ref;
+}
+/** A ref (default: the default branch) with its commit and committer time, in as few git calls as possible. */
+async function resolveBranchHead(repoRoot, ref, registryPrefix = 'registry/', reader) {
+    if (ref === undefined) {
+        // Guess the usual branch name so the policy and the branch come in one batch; ask again only if wrong.
+        const guess = 'main';
+        const refsOf = (branch) => [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
+        const policySpec = `HEAD:${registryPrefix}${POLICY_PATH}`;
+        let objects = await readObjects(reader ?? repoRoot, [policySpec, ...refsOf(guess)]);
+        const policy = objects.get(policySpec);
+        const branch = effectivePolicy((policy?.type === 'blob' ? parseYaml(policy.content.toString('utf8')) : undefined)).defaultBranch;
+        if (branch !== guess)
+            objects = await readObjects(reader ?? repoRoot, refsOf(branch));
+        for (const candidate of refsOf(branch)) {
+            const o = objects.get(candidate);
+            const date = o?.type === 'commit' ? committerDate(o.content.toString('utf8')) : undefined;
+            if (o && date)
+                return { ref: candidate, head: o.oid, date };
+        }
+        ref = 'HEAD';
+    }
+    const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
+        okCodes: [128],
+    });
+    if (r.code !== 0)
+        throw new errors_TollgateError(`${ref} is not a commit in this clone`, {
+            fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
+        });
+    const [head, date] = r.stdout.trim().split('\0');
+    return { ref, head, date };
+}
+function canonical(value) {
+    return JSON.stringify(value, (_k, v) => v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+        : v);
+}
+/** The stages.yaml and policy.yaml files a commit changed, with the blobs before and after. */
+function guardedFiles(c, prefix) {
+    return c.files.filter((f) => {
+        if (!f.path.startsWith(prefix))
+            return false;
+        const p = f.path.slice(prefix.length);
+        return p === POLICY_PATH || classifyRegistryPath(p)?.kind === 'Stages';
+    });
+}
+/** The guarded changes a commit made against its first parent, comparing parsed YAML (pure). */
+function guardedChanges(c, prefix, blobs) {
+    const text = (oid) => (oid === undefined ? undefined : blobs.get(oid));
+    const changes = [];
+    for (const f of guardedFiles(c, prefix)) {
+        const before = parseYaml(text(f.previousBlob));
+        const after = parseYaml(text(f.blob));
+        const p = f.path.slice(prefix.length);
+        if (p === POLICY_PATH) {
+            if (canonical(before) !== canonical(after))
+                changes.push('policy.yaml changed');
+            continue;
+        }
+        const model = classifyRegistryPath(p).model;
+        const from = stagesOf(before) ?? {};
+        const to = stagesOf(after) ?? {};
+        for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+            const a = from[stage]?.version;
+            const b = to[stage]?.version;
+            if (a !== b)
+                changes.push(`${model} ${stage}: ${a ?? '(none)'} -> ${b ?? '(none)'}`);
+        }
+    }
+    return changes;
+}
+/** Whether a directly pushed commit is an emergency rollback the policy allowed, and if not, why not. */
+async function emergencyVerdict(repoRoot, c, changes, prefix) {
+    const incident = trailerValue(c.trailers, 'Incident');
+    const event = trailerValue(c.trailers, 'Tollgate-Event');
+    if (!incident || event !== 'rollback')
+        return {
+            allowed: false,
+            why: 'a merged pull request (no "Merge pull request #N" merge, no "(#N)" squash)',
+        };
+    if (changes.includes('policy.yaml changed'))
+        return { allowed: false, why: 'a pull request: an emergency rollback may not change policy.yaml' };
+    const incidentSpec = `${c.sha}:${prefix}${incidentPath(incident)}`;
+    const policySpec = `${c.parents[0] ?? c.sha}:${prefix}${POLICY_PATH}`;
+    const blobs = await readBlobs(repoRoot, [incidentSpec, policySpec]);
+    const record = parseYaml(blobs.get(incidentSpec));
+    if (!record || typeof record !== 'object' || typeof record.severity !== 'string')
+        return { allowed: false, why: `the incident record ${incidentPath(incident)} at this commit` };
+    const allowedSeverities = effectivePolicy(parseYaml(blobs.get(policySpec))).incident
+        .emergencyPush;
+    const named = new Set(Array.isArray(record.models) ? record.models : []);
+    const others = changes.map((ch) => ch.split(' ')[0]).filter((model) => !named.has(model));
+    if (others.length > 0)
+        return {
+            allowed: false,
+            why: `a pull request: incident ${incident} does not concern ${[...new Set(others)].join(', ')}, which this push changed`,
+        };
+    if (!allowedSeverities.includes(record.severity))
+        return {
+            allowed: false,
+            why: `a pull request: incident ${incident} is ${record.severity}, and the policy allows emergency pushes only for ${allowedSeverities.join(', ') || 'no severity'}`,
+        };
+    return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
+}
+/** The pull request a first-parent commit landed through: a GitHub merge, or a Tollgate squash `(#N)`. */
+function landingPullRequest(c) {
+    const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
+    if (merge)
+        return { merge: true, number: Number(merge[1]) };
+    const squash = c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
+        ? /\(#(\d+)\)\s*$/.exec(c.subject)
+        : null;
+    return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
+}
+async function verifyGateIntegrity(repoRoot, options = {}) {
+    await assertFullHistory(repoRoot);
+    const prefix = options.registryPrefix ?? 'registry/';
+    const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
+    const head = await resolveCommit(repoRoot, ref);
+    if (!head)
+        throw new errors_TollgateError(`audit verify: ${ref} is not a commit in this clone`, {
+            fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
+        });
+    const findings = [];
+    const allowed = [];
+    let range = head;
+    let baseline;
+    if (options.since !== undefined) {
+        baseline = await resolveCommit(repoRoot, options.since);
+        if (!baseline) {
+            findings.push({
+                sha: options.since,
+                subject: '',
+                kind: 'baseline-missing',
+                missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
+            });
+        }
+        else {
+            const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
+                okCodes: [1],
+            });
+            if (ancestor.code !== 0) {
+                findings.push({
+                    sha: baseline,
+                    subject: '',
+                    kind: 'history-rewritten',
+                    missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
+                });
+                const base = await runGit(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
+                range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
+            }
+            else
+                range = `${baseline}..${head}`;
+        }
+    }
+    const commits = (await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })).reverse();
+    // Every stages/policy blob before and after, in one batch.
+    const blobs = await readBlobs(repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
+    const guarded = commits
+        .map((c) => ({ c, changes: guardedChanges(c, prefix, blobs) }))
+        .filter((g) => g.changes.length > 0);
+    // Ask the review source for every pull request at once: a GitHub source limits and memoises its own calls.
+    const prefetched = new Map(options.reviews
+        ? guarded.flatMap(({ c }) => {
+            const n = landingPullRequest(c).number;
+            return n === undefined ? [] : [[n, options.reviews.pullRequest(n)]];
+        })
+        : []);
+    await Promise.allSettled(prefetched.values());
+    let guardedCommits = 0;
+    for (const { c, changes } of guarded) {
+        guardedCommits++;
+        const base = { sha: c.sha, subject: c.subject, changes };
+        const { merge, number } = landingPullRequest(c);
+        if (number === undefined) {
+            const verdict = await emergencyVerdict(repoRoot, c, changes, prefix);
+            if (verdict.allowed)
+                allowed.push({
+                    ...base,
+                    kind: 'emergency-push',
+                    missing: `nothing: ${verdict.why} (allowed by policy)`,
+                });
+            else
+                findings.push({ ...base, kind: 'direct-push', missing: verdict.why });
+            continue;
+        }
+        if (!options.reviews)
+            continue;
+        const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
+        const withPr = { ...base, pullRequest: number };
+        if (!pr) {
+            findings.push({ ...withPr, kind: 'pr-not-found', missing: `pull request #${number} on GitHub` });
+            continue;
+        }
+        if (!pr.mergedAt) {
+            findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
+            continue;
+        }
+        const check = pr.gateCheck;
+        if (!check)
+            findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
+        else if (check.conclusion !== 'success')
+            findings.push({
+                ...withPr,
+                kind: 'gate-check-failed',
+                missing: `a passing sign-off check (it concluded ${check.conclusion ?? 'nothing: still running'})`,
+            });
+        else if (!check.completedAt || Date.parse(check.completedAt) > Date.parse(pr.mergedAt))
+            findings.push({
+                ...withPr,
+                kind: 'merged-before-check',
+                missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${check.completedAt ?? 'never completed'})`,
+            });
+        else if (merge && c.parents[1] && check.headSha !== c.parents[1])
+            findings.push({
+                ...withPr,
+                kind: 'gate-check-other-commit',
+                missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
+            });
+        if (pr.reviewsKnown !== false && reviews_standingApprovals(pr).length === 0)
+            findings.push({
+                ...withPr,
+                kind: 'approvals-missing',
+                missing: 'any standing approval by someone other than the author',
+            });
+    }
+    return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };
+}
+
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: ./src/cli/context.ts
+// Global options shared by every command, and the context a command runs in.
+
+
+
+
+
+/** Takes `-C DIR` and `--registry PATH` from the front of argv, like git; everything after goes to the command. */
+function parseGlobalOptions(argv, env) {
+    let dir = process.cwd();
+    let registry;
+    let i = 0;
+    for (; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === '-C' || arg === '--registry') {
+            const value = argv[++i];
+            if (value === undefined)
+                throw new errors_TollgateError(`${arg} needs a value`, { fix: `tollgate ${arg} PATH <command>` });
+            if (arg === '-C')
+                dir = (0,external_node_path_namespaceObject.resolve)(dir, value);
+            else
+                registry = value;
+        }
+        else
+            break;
+    }
+    if (!(0,external_node_fs_namespaceObject.existsSync)(dir))
+        throw new errors_TollgateError(`-C ${dir}: no such directory`);
+    const repoRoot = gitTopLevel(dir) ?? dir;
+    const registryDir = registry === undefined
+        ? (0,external_node_path_namespaceObject.resolve)(repoRoot, 'registry')
+        : (0,external_node_path_namespaceObject.isAbsolute)(registry)
+            ? registry
+            : (0,external_node_path_namespaceObject.resolve)(dir, registry);
+    return {
+        context: {
+            cwd: dir,
+            repoRoot,
+            registryDir,
+            env,
+            now: () => new Date(env.TOLLGATE_NOW ?? Date.now()),
+            out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+            err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+        },
+        rest: argv.slice(i),
+    };
+}
+function gitTopLevel(dir) {
+    try {
+        return (0,external_node_child_process_namespaceObject.execFileSync)('git', ['rev-parse', '--show-toplevel'], {
+            cwd: dir,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim();
+    }
+    catch {
+        return undefined;
+    }
+}
+/** parseArgs with the project's conventions: unknown options are errors that name the command's usage. */
+function parseCommandArgs(command, args, options, allowPositionals = true) {
+    try {
+        return (0,external_node_util_namespaceObject.parseArgs)({ args, options, allowPositionals, strict: true });
+    }
+    catch (error) {
+        throw new errors_TollgateError(`${command}: ${error.message}`, {
+            fix: `run \`tollgate help\` for ${command}'s options`,
+        });
+    }
+}
+function usage(commands) {
+    const width = Math.max(...commands.map((c) => c.name.length));
+    return [
+        'usage: tollgate [-C DIR] [--registry PATH] <command> [options]',
+        '',
+        ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+        '',
+        'Mutating commands take --dry-run; reading commands take --format json.',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/registry-prefix.ts
+// The registry folder as a repository-relative prefix (`registry/`), which history queries need.
+
+
+function registryPrefix(context) {
+    const rel = (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir);
+    if (rel === '' || rel.startsWith('..'))
+        throw new errors_TollgateError(`the registry ${context.registryDir} is not inside the repository ${context.repoRoot}`, {
+            fix: 'run from the repository holding the registry, or point --registry at a folder inside it',
+        });
+    return `${rel.split(external_node_path_namespaceObject.sep).join('/')}/`;
+}
+function formatOption(value, command) {
+    if (value === undefined || value === 'text' || value === 'json')
+        return value ?? 'text';
+    throw new errors_TollgateError(`${command}: --format must be text or json, not ${value}`, {
+        fix: '--format json',
+    });
+}
+
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+
+  if (typeof process === "object" && process.version !== undefined) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
+      process.arch
+    })`;
+  }
+
+  return "<environment undetectable>";
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+// @ts-check
+
+function register(state, name, method, options) {
+  if (typeof method !== "function") {
+    throw new Error("method for before hook must be a function");
+  }
+
+  if (!options) {
+    options = {};
+  }
+
+  if (Array.isArray(name)) {
+    return name.reverse().reduce((callback, name) => {
+      return register.bind(null, state, name, callback, options);
+    }, method)();
+  }
+
+  return Promise.resolve().then(() => {
+    if (!state.registry[name]) {
+      return method(options);
+    }
+
+    return state.registry[name].reduce((method, registered) => {
+      return registered.hook.bind(null, method, options);
+    }, method)();
+  });
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+// @ts-check
+
+function addHook(state, kind, name, hook) {
+  const orig = hook;
+  if (!state.registry[name]) {
+    state.registry[name] = [];
+  }
+
+  if (kind === "before") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(orig.bind(null, options))
+        .then(method.bind(null, options));
+    };
+  }
+
+  if (kind === "after") {
+    hook = (method, options) => {
+      let result;
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .then((result_) => {
+          result = result_;
+          return orig(result, options);
+        })
+        .then(() => {
+          return result;
+        });
+    };
+  }
+
+  if (kind === "error") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .catch((error) => {
+          return orig(error, options);
+        });
+    };
+  }
+
+  state.registry[name].push({
+    hook: hook,
+    orig: orig,
+  });
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+// @ts-check
+
+function removeHook(state, name, method) {
+  if (!state.registry[name]) {
+    return;
+  }
+
+  const index = state.registry[name]
+    .map((registered) => {
+      return registered.orig;
+    })
+    .indexOf(method);
+
+  if (index === -1) {
+    return;
+  }
+
+  state.registry[name].splice(index, 1);
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+// @ts-check
+
+
+
+
+
+// bind with array of arguments: https://stackoverflow.com/a/21792913
+const bind = Function.bind;
+const bindable = bind.bind(bind);
+
+function bindApi(hook, state, name) {
+  const removeHookRef = bindable(removeHook, null).apply(
+    null,
+    name ? [state, name] : [state]
+  );
+  hook.api = { remove: removeHookRef };
+  hook.remove = removeHookRef;
+  ["before", "error", "after", "wrap"].forEach((kind) => {
+    const args = name ? [state, kind, name] : [state, kind];
+    hook[kind] = hook.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+
+function Singular() {
+  const singularHookName = Symbol("Singular");
+  const singularHookState = {
+    registry: {},
+  };
+  const singularHook = register.bind(null, singularHookState, singularHookName);
+  bindApi(singularHook, singularHookState, singularHookName);
+  return singularHook;
+}
+
+function Collection() {
+  const state = {
+    registry: {},
+  };
+
+  const hook = register.bind(null, state);
+  bindApi(hook, state);
+
+  return hook;
+}
+
+/* harmony default export */ const before_after_hook = ({ Singular, Collection });
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var VERSION = "0.0.0-development";
+
+// pkg/dist-src/defaults.js
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+var DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent
+  },
+  mediaType: {
+    format: ""
+  }
+};
+
+// pkg/dist-src/util/lowercase-keys.js
+function lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+
+// pkg/dist-src/util/is-plain-object.js
+function dist_bundle_isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/util/merge-deep.js
+function mergeDeep(defaults, options) {
+  const result = Object.assign({}, defaults);
+  Object.keys(options).forEach((key) => {
+    if (dist_bundle_isPlainObject(options[key])) {
+      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+
+// pkg/dist-src/util/remove-undefined-properties.js
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+
+// pkg/dist-src/merge.js
+function merge(defaults, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults && defaults.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+
+// pkg/dist-src/util/add-query-parameters.js
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+
+// pkg/dist-src/util/extract-url-variable-names.js
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches = url.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+
+// pkg/dist-src/util/omit.js
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+
+// pkg/dist-src/util/url-template.js
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+
+// pkg/dist-src/parse.js
+function parse(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+
+// pkg/dist-src/endpoint-with-defaults.js
+function endpointWithDefaults(defaults, route, options) {
+  return parse(merge(defaults, route, options));
+}
+
+// pkg/dist-src/with-defaults.js
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse
+  });
+}
+
+// pkg/dist-src/index.js
+var endpoint = withDefaults(null, DEFAULTS);
+
+
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+/*!
+ * content-type
+ * Copyright(c) 2015 Douglas Christopher Wilson
+ * MIT Licensed
+ */
+const SP = 32; // " "
+const HTAB = 9; // "\t"
+const SEMI = 59; // ";"
+const EQ = 61; // "="
+const DQUOTE = 34; // '"'
+const BSLASH = 92; // "\\"
+const COMMA = 44; // ","
+const LOWER_CASE = 1;
+const OWS = 2;
+const SEMI_FLAG = 4;
+const COMMA_FLAG = 8;
+const TOKEN_FLAG = 16;
+const NON_ASCII = 0xff00;
+const CASE_FLAGS = LOWER_CASE | NON_ASCII;
+/**
+ * Character flags used to normalize HTTP field values while scanning.
+ * Out-of-range reads intentionally coerce to zero in bitwise expressions.
+ */
+const CHAR_MAP = new Uint8Array(0x100);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA] |= COMMA_FLAG;
+for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
+    CHAR_MAP[code] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
+    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+/**
+ * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
+ */
+const NullObject = /* @__PURE__ */ (() => {
+    const C = function () { };
+    C.prototype = Object.create(null);
+    return C;
+})();
+/**
+ * Validate a type string against RFC 9110.
+ */
+function isTypeValid(type, start = 0, end = type.length) {
+    let hasSlash = false;
+    for (let index = start; index < end; index++) {
+        const code = type.charCodeAt(index);
+        if (code === 47 /* / */) {
+            if (hasSlash || index === start || index >= end - 1)
+                return false;
+            hasSlash = true;
+        }
+        else if (!isTokenCode(code)) {
+            return false;
+        }
+    }
+    return hasSlash;
+}
+/**
+ * Validate a token against RFC 9110.
+ */
+function isTokenValid(token, start = 0, end = token.length) {
+    if (start >= end)
+        return false;
+    for (let index = start; index < end; index++) {
+        if (!isTokenCode(token.charCodeAt(index)))
+            return false;
+    }
+    return true;
+}
+/**
+ * Check whether a character code belongs to the token production in RFC 9110.
+ */
+function isTokenCode(code) {
+    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
+}
+/**
+ * Serialize a parameter value.
+ */
+function parameterValue(str) {
+    const len = str.length;
+    if (len === 0)
+        return '""';
+    let index = 0;
+    while (index < len && isTokenCode(str.charCodeAt(index)))
+        index++;
+    if (index === len)
+        return str;
+    let result = '"';
+    let start = 0;
+    while (index < len) {
+        const code = str.charCodeAt(index);
+        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
+            throw new TypeError(`Invalid parameter value: ${str}`);
+        }
+        if (code === 34 /* " */ || code === 92 /* \\ */) {
+            result += `${str.slice(start, index)}\\`;
+            start = index;
+        }
+        index++;
+    }
+    return `${result}${str.slice(start)}"`;
+}
+/**
+ * Format an object into a `Content-Type` header.
+ */
+function format(obj) {
+    const { type, parameters } = obj;
+    if (!type || !isTypeValid(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+    }
+    let result = type;
+    if (parameters) {
+        for (const param of Object.keys(parameters)) {
+            if (!isTokenValid(param)) {
+                throw new TypeError(`Invalid parameter name: ${param}`);
+            }
+            result += `; ${param}=${parameterValue(parameters[param])}`;
+        }
+    }
+    return result;
+}
+/**
+ * Parse a `Content-Type` header.
+ */
+function dist_parse(header, options) {
+    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+    const len = header.length;
+    let valueStart = options?.start ?? 0;
+    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+        valueStart++;
+    }
+    let index = valueStart;
+    let typeFlags = 0;
+    let whitespace = -1;
+    let stop = options?.parameters === false ? COMMA_FLAG : 0;
+    while (index < len) {
+        const code = header.charCodeAt(index);
+        const flags = CHAR_MAP[code];
+        if ((flags & stopFlags) !== 0) {
+            stop |= flags & COMMA_FLAG;
+            break;
+        }
+        if ((flags & OWS) !== 0) {
+            if (whitespace === -1)
+                whitespace = index;
+        }
+        else {
+            whitespace = -1;
+        }
+        typeFlags |= (code & NON_ASCII) | flags;
+        index++;
+    }
+    const valueEnd = whitespace === -1 ? index : whitespace;
+    const value = header.slice(valueStart, valueEnd);
+    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+    if (index === len || stop !== 0) {
+        return { type, index, parameters: new NullObject() };
+    }
+    return parseParameters(header, type, index, len, stopFlags);
+}
+/**
+ * Parses the parameters of a `Content-Type` header starting at the given index.
+ */
+function parseParameters(header, type, index, len, stopFlags) {
+    const parameters = new NullObject();
+    parameter: while (index < len) {
+        index++; // Skip over ;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+            index++;
+        }
+        const keyStart = index;
+        let keyFlags = 0;
+        let keyWhitespace = -1;
+        while (index < len) {
+            const code = header.charCodeAt(index);
+            const flags = CHAR_MAP[code];
+            if ((flags & stopFlags) !== 0) {
+                if ((flags & COMMA_FLAG) !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if (code === EQ) {
+                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+                const value = header.slice(keyStart, keyEnd);
+                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+                index++;
+                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+                    index++;
+                }
+                if (index < len && header.charCodeAt(index) === DQUOTE) {
+                    const quotedStart = ++index;
+                    let escaped = false;
+                    while (index < len) {
+                        const code = header.charCodeAt(index);
+                        if (code === DQUOTE) {
+                            if (parameters[key] === undefined) {
+                                parameters[key] = escaped
+                                    ? unescapeQuotedPairs(header, quotedStart, index)
+                                    : header.slice(quotedStart, index);
+                            }
+                            index++;
+                            let stop = 0;
+                            // Discard characters between quote and delimiter.
+                            while (index < len) {
+                                const code = header.charCodeAt(index);
+                                const flags = CHAR_MAP[code];
+                                if ((flags & stopFlags) !== 0) {
+                                    stop = flags & COMMA_FLAG;
+                                    break;
+                                }
+                                index++;
+                            }
+                            if (stop !== 0)
+                                break parameter;
+                            continue parameter;
+                        }
+                        if (code === BSLASH && index + 1 < len) {
+                            escaped = true;
+                            index += 2;
+                            continue;
+                        }
+                        index++;
+                    }
+                    continue parameter;
+                }
+                const valueStart = index;
+                let stop = 0;
+                let valueWhitespace = -1;
+                while (index < len) {
+                    const code = header.charCodeAt(index);
+                    const flags = CHAR_MAP[code];
+                    if ((flags & stopFlags) !== 0) {
+                        stop = flags & COMMA_FLAG;
+                        break;
+                    }
+                    if ((flags & OWS) !== 0) {
+                        if (valueWhitespace === -1)
+                            valueWhitespace = index;
+                    }
+                    else {
+                        valueWhitespace = -1;
+                    }
+                    index++;
+                }
+                if (parameters[key] === undefined) {
+                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+                    parameters[key] = header.slice(valueStart, valueEnd);
+                }
+                if (stop !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if ((flags & OWS) !== 0) {
+                if (keyWhitespace === -1)
+                    keyWhitespace = index;
+            }
+            else {
+                keyWhitespace = -1;
+            }
+            keyFlags |= (code & NON_ASCII) | flags;
+            index++;
+        }
+    }
+    return { type, index, parameters };
+}
+/**
+ * Remove backslashes from quoted pairs in a known-terminated quoted string body.
+ */
+function unescapeQuotedPairs(str, start, end) {
+    let result = "";
+    for (let index = start; index < end; index++) {
+        if (str.charCodeAt(index) === BSLASH) {
+            result += str.slice(start, index);
+            start = ++index;
+        }
+    }
+    return result + str.slice(start, end);
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+const intRegex = /^-?\d+$/;
+const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
+const originalStringify = JSON.stringify;
+const originalParse = JSON.parse;
+const customFormat = /^-?\d+n$/;
+
+const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+
+/**
+ * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
+ * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
+ */
+
+/**
+ * Checks if a value is unstringifiable according to native JSON.stringify rules.
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is undefined, a function, or a symbol.
+ */
+const isUnstringifiable = (val) =>
+  val === undefined || typeof val === "function" || typeof val === "symbol";
+
+/**
+ * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is a RawJSON instance.
+ */
+const isRawJSON = (val) =>
+  val !== null &&
+  typeof val === "object" &&
+  val.constructor &&
+  val.constructor.name === "RawJSON";
+
+/**
+ * Iteratively converts a JS value to a JSON string.
+ * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
+ * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
+ *
+ * @param {any} rootValue The value to stringify.
+ * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
+ * @param {string | number} [spaceParam] Indentation for pretty-printing.
+ * @returns {string | undefined} The generated JSON string.
+ */
+const stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+
+  if (typeof spaceParam === "number") {
+    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+  } else if (typeof spaceParam === "string") {
+    space = spaceParam.slice(0, 10);
+  }
+
+  const isFunctionReplacer = typeof replacer === "function";
+  const propertyList = Array.isArray(replacer)
+    ? new Set(replacer.map(String))
+    : null;
+
+  /**
+   * Prepares a value for stringification by resolving toJSON, handling BigInts,
+   * applying custom replacers, and unwrapping primitive objects.
+   *
+   * @param {object|Array} parent The parent object or array holding the value.
+   * @param {string} key The key associated with the value.
+   * @param {any} val The raw value to process.
+   * @returns {any} The processed value ready for stringification.
+   */
+  const prepareVal = (parent, key, val) => {
+    const isObject = val !== null && typeof val === "object";
+    const hasToJSON = isObject && typeof val.toJSON === "function";
+
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+
+    const isNoise = typeof val === "string" && noiseValue.test(val);
+
+    if (isNoise) return val + "n";
+
+    const isBigInt = typeof val === "bigint";
+
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+
+      return val.toString() + "n";
+    }
+
+    if (isFunctionReplacer) {
+      val = replacer.call(parent, key, val);
+    }
+
+    const isPostReplacerObject = val !== null && typeof val === "object";
+
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper =
+        val instanceof Number ||
+        val instanceof String ||
+        val instanceof Boolean;
+
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+
+    return val;
+  };
+
+  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+
+  if (isUnstringifiable(rootProcessed)) {
+    return undefined;
+  }
+
+  const isRootPrimitive =
+    rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+
+  const chunks = [];
+  let level = 0;
+
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true,
+    },
+  ];
+
+  const visited = new WeakSet([rootProcessed]);
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (node.index === 0) {
+      chunks.push(node.isArray ? "[" : "{");
+      level++;
+    }
+
+    let isDone = false;
+
+    if (node.isArray) {
+      if (node.index < node.val.length) {
+        if (!node.first) chunks.push(",");
+
+        if (space) chunks.push("\n" + space.repeat(level));
+
+        const childRaw = node.val[node.index];
+        const childVal = prepareVal(node.val, String(node.index), childRaw);
+
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node.first = false;
+          node.index++;
+        } else {
+          const isComplexObject =
+            childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+
+            visited.add(childVal);
+
+            stack.push({
+              parent: node.val,
+              key: String(node.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true,
+            });
+
+            node.first = false;
+            node.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node.first = false;
+            node.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node.index < node.keys.length) {
+        const k = node.keys[node.index++];
+
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+
+        if (isFilteredOutByArray) continue;
+
+        const childRaw = node.val[k];
+        const childVal = prepareVal(node.val, k, childRaw);
+
+        if (isUnstringifiable(childVal)) continue;
+
+        if (!node.first) chunks.push(",");
+
+        if (space) {
+          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+        } else {
+          chunks.push(originalStringify(k) + ":");
+        }
+
+        const isComplexObject =
+          childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+
+          visited.add(childVal);
+
+          stack.push({
+            parent: node.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true,
+          });
+
+          node.first = false;
+
+          break; // Stop current loop level to process the newly pushed stack node
+        } else {
+          chunks.push(originalStringify(childVal));
+          node.first = false;
+        }
+      }
+
+      const isNodeFullyProcessed =
+        node.index >= node.keys.length && stack[stack.length - 1] === node;
+
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+
+    if (isDone) {
+      level--;
+
+      if (!node.first && space) chunks.push("\n" + space.repeat(level));
+
+      chunks.push(node.isArray ? "]" : "}");
+      visited.delete(node.val);
+      stack.pop();
+    }
+  }
+
+  return chunks.join("");
+};
+
+/**
+ * Converts a JavaScript value to a JSON string.
+ *
+ * Supports serialization of BigInt values using two strategies:
+ * 1. Custom format "123n" → "123" (universal fallback)
+ * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
+ *
+ * All other values are serialized exactly like native JSON.stringify().
+ *
+ * @param {*} value The value to convert to a JSON string.
+ * @param {Replacer | Array<string | number> | null} [replacer]
+ * A function that alters the behavior of the stringification process,
+ * or an array of strings/numbers to indicate properties to exclude.
+ * @param {string | number} [space]
+ * A string or number to specify indentation or pretty-printing.
+ * @returns {string} The JSON string representation.
+ */
+const JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+
+          const hasFunctionReplacer = typeof replacer === "function";
+
+          if (hasFunctionReplacer) return replacer(key, val);
+
+          const isKeyInArrayReplacer =
+            Array.isArray(replacer) && replacer.includes(key);
+
+          if (isKeyInArrayReplacer) return val;
+
+          return val;
+        },
+        space,
+      );
+    }
+
+    if (!value) return originalStringify(value, replacer, space);
+
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+
+        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+        if (typeof val === "bigint") return val.toString() + "n";
+
+        const hasFunctionReplacer = typeof replacer === "function";
+
+        if (hasFunctionReplacer) return replacer(key, val);
+
+        const isKeyInArrayReplacer =
+          Array.isArray(replacer) && replacer.includes(key);
+
+        if (isKeyInArrayReplacer) return val;
+
+        return val;
+      },
+      space,
+    );
+
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3",
+    ); // Delete one "n" off the end of every BigInt value
+
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
+
+    return denoisedJSON;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer, space);
+
+      if (convertedJSON === undefined) return undefined;
+
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return convertedJSON;
+
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+
+    throw error;
+  }
+};
+
+const featureCache = new Map();
+
+/**
+ * Detects if the current JSON.parse implementation supports the context.source feature.
+ *
+ * Uses toString() fingerprinting to cache results and automatically detect runtime
+ * replacements of JSON.parse (polyfills, mocks, etc.).
+ *
+ * @returns {boolean} true if context.source is supported, false otherwise.
+ */
+const isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context) => !!context?.source && context.source === "1",
+    );
+    featureCache.set(parseFingerprint, result);
+
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+
+    return false;
+  }
+};
+
+/**
+ * Reviver function that converts custom-format BigInt strings back to BigInt values.
+ * Also handles "noise" strings that accidentally match the BigInt format.
+ *
+ * @param {string | number | undefined} key The object key.
+ * @param {*} value The value being parsed.
+ * @param {object} [context] Parse context (if supported by JSON.parse).
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The transformed value.
+ */
+const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+  const isCustomFormatBigInt =
+    typeof value === "string" && customFormat.test(value);
+
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+
+  const hasUserReviver = typeof userReviver === "function";
+
+  if (!hasUserReviver) return value;
+
+  return userReviver(key, value, context);
+};
+
+/**
+ * Fast JSON.parse implementation (~2x faster than classic fallback).
+ * Uses JSON.parse's context.source feature to detect integers and convert
+ * large numbers directly to BigInt without string manipulation.
+ *
+ * Does not support legacy custom format from v1 of this library.
+ *
+ * @param {string} text JSON string to parse.
+ * @param {Reviver} [reviver] Transform function to apply to each value.
+ * @returns {any} Parsed JavaScript value.
+ */
+const JSONParseV2 = (text, reviver) => {
+  return JSON.parse(text, (key, value, context) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds =
+      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context && intRegex.test(context.source);
+    const isBigInt = isBigNumber && isInt;
+
+    if (isBigInt) return BigInt(context.source);
+
+    const hasCustomReviver = typeof reviver === "function";
+
+    if (!hasCustomReviver) return value;
+
+    return reviver(key, value, context);
+  });
+};
+
+const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+const MAX_DIGITS = MAX_INT.length;
+const stringsOrLargeNumbers =
+  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
+
+/**
+ * Iteratively traverses the parsed object bottom-up (post-order),
+ * emulating the native JSON.parse reviver behavior.
+ * This avoids Call Stack overflows (RangeError) on deeply nested structures.
+ *
+ * @param {any} parsed The natively parsed JSON object.
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The fully processed object.
+ */
+const applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (!node.visited) {
+      node.visited = true;
+
+      const value = node.parent[node.key];
+      const isComplexObject = value !== null && typeof value === "object";
+
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node;
+      let value = parent[key];
+
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise = noiseValue.test(value);
+
+          if (isNoise) value = value.slice(0, -1);
+        }
+      }
+
+      const hasUserReviver = typeof userReviver === "function";
+
+      if (hasUserReviver) {
+        value = userReviver.call(parent, key, value);
+      }
+
+      const isDeleted = value === undefined;
+
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+
+      stack.pop();
+    }
+  }
+
+  return rootHolder[""];
+};
+
+/**
+ * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
+ *
+ * @param {string} text The raw JSON string.
+ * @returns {string} The serialized string with marked BigInts.
+ */
+const serializeBigInts = (text) => {
+  return text.replace(
+    stringsOrLargeNumbers,
+    (match, digits, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise = isString && noiseValueWithQuotes.test(match);
+
+      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+      const hasFractionalOrExponential = fractional || exponential;
+
+      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
+      const isLessThanMaxSafeInt =
+        digits &&
+        (digits.length < MAX_DIGITS ||
+          (digits.length === MAX_DIGITS && digits <= MAX_INT));
+
+      const isStandardValue =
+        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+
+      if (isStandardValue) return match;
+
+      return '"' + match + 'n"';
+    },
+  );
+};
+
+/**
+ * Converts a JSON string into a JavaScript value.
+ *
+ * Supports parsing of large integers using two strategies:
+ * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
+ * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
+ *
+ * All other JSON values are parsed exactly like native JSON.parse().
+ *
+ * @param {string} text A valid JSON string.
+ * @param {Reviver} [reviver]
+ * A function that transforms the results. This function is called for each member
+ * of the object. If a member contains nested objects, the nested objects are
+ * transformed before the parent object is.
+ * @returns {any} The parsed JavaScript value.
+ * @throws {SyntaxError} If text is not valid JSON.
+ */
+const JSONParse = (text, reviver) => {
+  if (!text) return originalParse(text, reviver);
+
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
+
+    // Find and mark big numbers with "n"
+    const serializedData = serializeBigInts(text);
+
+    return originalParse(serializedData, (key, value, context) =>
+      convertMarkedBigIntsReviver(key, value, context, reviver),
+    );
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const serializedData = serializeBigInts(text);
+      const parsed = originalParse(serializedData);
+
+      return applyReviverIteratively(parsed, reviver);
+    }
+
+    throw error;
+  }
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+class RequestError extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var dist_bundle_VERSION = "10.0.16";
+
+// pkg/dist-src/defaults.js
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${getUserAgent()}`
+  }
+};
+
+// pkg/dist-src/fetch-wrapper.js
+
+
+
+// pkg/dist-src/is-plain-object.js
+function request_dist_bundle_isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/fetch-wrapper.js
+
+var noop = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = request_dist_bundle_isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error) {
+    let message = "Unknown Error";
+    if (error instanceof Error) {
+      if (error.name === "AbortError") {
+        error.status = 500;
+        throw error;
+      }
+      message = error.message;
+      if (error.name === "TypeError" && "cause" in error) {
+        if (error.cause instanceof Error) {
+          message = error.cause.message;
+        } else if (typeof error.cause === "string") {
+          message = error.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = dist_parse(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+
+// pkg/dist-src/with-defaults.js
+function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+  });
+}
+
+// pkg/dist-src/index.js
+var request = dist_bundle_withDefaults(endpoint, defaults_default);
+
+/* v8 ignore next -- @preserve */
+/* v8 ignore else -- @preserve */
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+
+// pkg/dist-src/version.js
+var graphql_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/with-defaults.js
+
+
+// pkg/dist-src/graphql.js
+
+
+// pkg/dist-src/error.js
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e) => ` - ${e.message}`).join("\n");
+}
+var GraphqlResponseError = class extends Error {
+  constructor(request2, headers, response) {
+    super(_buildMessageForResponseErrors(response));
+    this.request = request2;
+    this.headers = headers;
+    this.response = response;
+    this.errors = response.errors;
+    this.data = response.data;
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    }
+  }
+  request;
+  headers;
+  response;
+  name = "GraphqlResponseError";
+  errors;
+  data;
+};
+
+// pkg/dist-src/graphql.js
+var NON_VARIABLE_OPTIONS = [
+  "method",
+  "baseUrl",
+  "url",
+  "headers",
+  "request",
+  "query",
+  "mediaType",
+  "operationName"
+];
+var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
+var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+function graphql(request2, query, options) {
+  if (options) {
+    if (typeof query === "string" && "query" in options) {
+      return Promise.reject(
+        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
+      );
+    }
+    for (const key in options) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+      return Promise.reject(
+        new Error(
+          `[@octokit/graphql] "${key}" cannot be used as variable name`
+        )
+      );
+    }
+  }
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => {
+    if (NON_VARIABLE_OPTIONS.includes(key)) {
+      result[key] = parsedOptions[key];
+      return result;
+    }
+    if (!result.variables) {
+      result.variables = {};
+    }
+    result.variables[key] = parsedOptions[key];
+    return result;
+  }, {});
+  const baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  if (GHES_V3_SUFFIX_REGEX.test(baseUrl)) {
+    requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
+  }
+  return request2(requestOptions).then((response) => {
+    if (response.data.errors) {
+      const headers = {};
+      for (const key of Object.keys(response.headers)) {
+        headers[key] = response.headers[key];
+      }
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+
+// pkg/dist-src/with-defaults.js
+function graphql_dist_bundle_withDefaults(request2, newDefaults) {
+  const newRequest = request2.defaults(newDefaults);
+  const newApi = (query, options) => {
+    return graphql(newRequest, query, options);
+  };
+  return Object.assign(newApi, {
+    defaults: graphql_dist_bundle_withDefaults.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+
+// pkg/dist-src/index.js
+var graphql2 = graphql_dist_bundle_withDefaults(request, {
+  headers: {
+    "user-agent": `octokit-graphql.js/${graphql_dist_bundle_VERSION} ${getUserAgent()}`
+  },
+  method: "POST",
+  url: "/graphql"
+});
+function withCustomRequest(customRequest) {
+  return graphql_dist_bundle_withDefaults(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+
+/* v8 ignore if -- @preserve */
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+// pkg/dist-src/is-jwt.js
+var b64url = "(?:[a-zA-Z0-9_-]+)";
+var sep = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var isJWT = jwtRE.test.bind(jwtRE);
+
+// pkg/dist-src/auth.js
+async function auth(token) {
+  const isApp = isJWT(token);
+  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
+  const isUserToServer = token.startsWith("ghu_");
+  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
+  return {
+    type: "token",
+    token,
+    tokenType
+  };
+}
+
+// pkg/dist-src/with-authorization-prefix.js
+function withAuthorizationPrefix(token) {
+  if (token.split(/\./).length === 3) {
+    return `bearer ${token}`;
+  }
+  return `token ${token}`;
+}
+
+// pkg/dist-src/hook.js
+async function hook(token, request, route, parameters) {
+  const endpoint = request.endpoint.merge(
+    route,
+    parameters
+  );
+  endpoint.headers.authorization = withAuthorizationPrefix(token);
+  return request(endpoint);
+}
+
+// pkg/dist-src/index.js
+var createTokenAuth = function createTokenAuth2(token) {
+  if (!token) {
+    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+  }
+  if (typeof token !== "string") {
+    throw new Error(
+      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+    );
+  }
+  token = token.replace(/^(token|bearer) +/i, "");
+  return Object.assign(auth.bind(null, token), {
+    hook: hook.bind(null, token)
+  });
+};
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+const version_VERSION = "7.0.8";
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+
+
+
+
+
+
+const dist_src_noop = () => {
+};
+const consoleWarn = console.warn.bind(console);
+const consoleError = console.error.bind(console);
+function createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = dist_src_noop;
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = dist_src_noop;
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
+  }
+  return logger;
+}
+const userAgentTrail = `octokit-core.js/${version_VERSION} ${getUserAgent()}`;
+class Octokit {
+  static VERSION = version_VERSION;
+  static defaults(defaults) {
+    const OctokitWithDefaults = class extends this {
+      constructor(...args) {
+        const options = args[0] || {};
+        if (typeof defaults === "function") {
+          super(defaults(options));
+          return;
+        }
+        super(
+          Object.assign(
+            {},
+            defaults,
+            options,
+            options.userAgent && defaults.userAgent ? {
+              userAgent: `${options.userAgent} ${defaults.userAgent}`
+            } : null
+          )
+        );
+      }
+    };
+    return OctokitWithDefaults;
+  }
+  static plugins = [];
+  /**
+   * Attach a plugin (or many) to your Octokit instance.
+   *
+   * @example
+   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+   */
+  static plugin(...newPlugins) {
+    const currentPlugins = this.plugins;
+    const NewOctokit = class extends this {
+      static plugins = currentPlugins.concat(
+        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+      );
+    };
+    return NewOctokit;
+  }
+  constructor(options = {}) {
+    const hook = new before_after_hook.Collection();
+    const requestDefaults = {
+      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      headers: {},
+      request: Object.assign({}, options.request, {
+        // @ts-ignore internal usage only, no need to type
+        hook: hook.bind(null, "request")
+      }),
+      mediaType: {
+        previews: [],
+        format: ""
+      }
+    };
+    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
+    if (options.baseUrl) {
+      requestDefaults.baseUrl = options.baseUrl;
+    }
+    if (options.previews) {
+      requestDefaults.mediaType.previews = options.previews;
+    }
+    if (options.timeZone) {
+      requestDefaults.headers["time-zone"] = options.timeZone;
+    }
+    this.request = request.defaults(requestDefaults);
+    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
+    this.log = createLogger(options.log);
+    this.hook = hook;
+    if (!options.authStrategy) {
+      if (!options.auth) {
+        this.auth = async () => ({
+          type: "unauthenticated"
+        });
+      } else {
+        const auth = createTokenAuth(options.auth);
+        hook.wrap("request", auth.hook);
+        this.auth = auth;
+      }
+    } else {
+      const { authStrategy, ...otherOptions } = options;
+      const auth = authStrategy(
+        Object.assign(
+          {
+            request: this.request,
+            log: this.log,
+            // we pass the current octokit instance as well as its constructor options
+            // to allow for authentication strategies that return a new octokit instance
+            // that shares the same internal state as the current one. The original
+            // requirement for this was the "event-octokit" authentication strategy
+            // of https://github.com/probot/octokit-auth-probot.
+            octokit: this,
+            octokitOptions: otherOptions
+          },
+          options.auth
+        )
+      );
+      hook.wrap("request", auth.hook);
+      this.auth = auth;
+    }
+    const classConstructor = this.constructor;
+    for (let i = 0; i < classConstructor.plugins.length; ++i) {
+      Object.assign(this, classConstructor.plugins[i](this, options));
+    }
+  }
+  // assigned during constructor
+  request;
+  graphql;
+  log;
+  hook;
+  // TODO: type `octokit.auth` based on passed options.authStrategy
+  auth;
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-request-log/dist-src/version.js
+const dist_src_version_VERSION = "6.0.0";
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-request-log/dist-src/index.js
+
+function requestLog(octokit) {
+  octokit.hook.wrap("request", (request, options) => {
+    octokit.log.debug("request", options);
+    const start = Date.now();
+    const requestOptions = octokit.request.endpoint.parse(options);
+    const path = requestOptions.url.replace(options.baseUrl, "");
+    return request(options).then((response) => {
+      const requestId = response.headers["x-github-request-id"];
+      octokit.log.info(
+        `${requestOptions.method} ${path} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
+      );
+      return response;
+    }).catch((error) => {
+      const requestId = error.response?.headers["x-github-request-id"] || "UNKNOWN";
+      octokit.log.error(
+        `${requestOptions.method} ${path} - ${error.status} with id ${requestId} in ${Date.now() - start}ms`
+      );
+      throw error;
+    });
+  });
+}
+requestLog.VERSION = dist_src_version_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/normalize-paginated-list-response.js
+function normalizePaginatedListResponse(response) {
+  if (!response.data) {
+    return {
+      ...response,
+      data: []
+    };
+  }
+  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
+  if (!responseNeedsNormalization) return response;
+  const incompleteResults = response.data.incomplete_results;
+  const repositorySelection = response.data.repository_selection;
+  const totalCount = response.data.total_count;
+  const totalCommits = response.data.total_commits;
+  delete response.data.incomplete_results;
+  delete response.data.repository_selection;
+  delete response.data.total_count;
+  delete response.data.total_commits;
+  const namespaceKey = Object.keys(response.data)[0];
+  const data = response.data[namespaceKey];
+  response.data = data;
+  if (typeof incompleteResults !== "undefined") {
+    response.data.incomplete_results = incompleteResults;
+  }
+  if (typeof repositorySelection !== "undefined") {
+    response.data.repository_selection = repositorySelection;
+  }
+  response.data.total_count = totalCount;
+  response.data.total_commits = totalCommits;
+  return response;
+}
+
+// pkg/dist-src/iterator.js
+function iterator(octokit, route, parameters) {
+  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
+  const requestMethod = typeof route === "function" ? route : octokit.request;
+  const method = options.method;
+  const headers = options.headers;
+  let url = options.url;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (!url) return { done: true };
+        try {
+          const response = await requestMethod({ method, url, headers });
+          const normalizedResponse = normalizePaginatedListResponse(response);
+          url = ((normalizedResponse.headers.link || "").match(
+            /<([^<>]+)>;\s*rel="next"/
+          ) || [])[1];
+          if (!url && "total_commits" in normalizedResponse.data) {
+            const parsedUrl = new URL(normalizedResponse.url);
+            const params = parsedUrl.searchParams;
+            const page = parseInt(params.get("page") || "1", 10);
+            const per_page = parseInt(params.get("per_page") || "250", 10);
+            if (page * per_page < normalizedResponse.data.total_commits) {
+              params.set("page", String(page + 1));
+              url = parsedUrl.toString();
+            }
+          }
+          return { value: normalizedResponse };
+        } catch (error) {
+          if (error.status !== 409) throw error;
+          url = "";
+          return {
+            value: {
+              status: 200,
+              headers: {},
+              data: []
+            }
+          };
+        }
+      }
+    })
+  };
+}
+
+// pkg/dist-src/paginate.js
+function paginate(octokit, route, parameters, mapFn) {
+  if (typeof parameters === "function") {
+    mapFn = parameters;
+    parameters = void 0;
+  }
+  return gather(
+    octokit,
+    [],
+    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
+    mapFn
+  );
+}
+function gather(octokit, results, iterator2, mapFn) {
+  return iterator2.next().then((result) => {
+    if (result.done) {
+      return results;
+    }
+    let earlyExit = false;
+    function done() {
+      earlyExit = true;
+    }
+    results = results.concat(
+      mapFn ? mapFn(result.value, done) : result.value.data
+    );
+    if (earlyExit) {
+      return results;
+    }
+    return gather(octokit, results, iterator2, mapFn);
+  });
+}
+
+// pkg/dist-src/compose-paginate.js
+var composePaginateRest = Object.assign(paginate, {
+  iterator
+});
+
+// pkg/dist-src/generated/paginating-endpoints.js
+var paginatingEndpoints = (/* unused pure expression or super */ null && ([
+  "GET /advisories",
+  "GET /app/hook/deliveries",
+  "GET /app/installation-requests",
+  "GET /app/installations",
+  "GET /assignments/{assignment_id}/accepted_assignments",
+  "GET /classrooms",
+  "GET /classrooms/{classroom_id}/assignments",
+  "GET /enterprises/{enterprise}/code-security/configurations",
+  "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories",
+  "GET /enterprises/{enterprise}/dependabot/alerts",
+  "GET /enterprises/{enterprise}/teams",
+  "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships",
+  "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations",
+  "GET /events",
+  "GET /gists",
+  "GET /gists/public",
+  "GET /gists/starred",
+  "GET /gists/{gist_id}/comments",
+  "GET /gists/{gist_id}/commits",
+  "GET /gists/{gist_id}/forks",
+  "GET /installation/repositories",
+  "GET /issues",
+  "GET /licenses",
+  "GET /marketplace_listing/plans",
+  "GET /marketplace_listing/plans/{plan_id}/accounts",
+  "GET /marketplace_listing/stubbed/plans",
+  "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts",
+  "GET /networks/{owner}/{repo}/events",
+  "GET /notifications",
+  "GET /organizations",
+  "GET /organizations/{org}/dependabot/repository-access",
+  "GET /orgs/{org}/actions/cache/usage-by-repository",
+  "GET /orgs/{org}/actions/hosted-runners",
+  "GET /orgs/{org}/actions/permissions/repositories",
+  "GET /orgs/{org}/actions/permissions/self-hosted-runners/repositories",
+  "GET /orgs/{org}/actions/runner-groups",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners",
+  "GET /orgs/{org}/actions/runners",
+  "GET /orgs/{org}/actions/secrets",
+  "GET /orgs/{org}/actions/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/actions/variables",
+  "GET /orgs/{org}/actions/variables/{name}/repositories",
+  "GET /orgs/{org}/attestations/repositories",
+  "GET /orgs/{org}/attestations/{subject_digest}",
+  "GET /orgs/{org}/blocks",
+  "GET /orgs/{org}/campaigns",
+  "GET /orgs/{org}/code-scanning/alerts",
+  "GET /orgs/{org}/code-security/configurations",
+  "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories",
+  "GET /orgs/{org}/codespaces",
+  "GET /orgs/{org}/codespaces/secrets",
+  "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/copilot/billing/seats",
+  "GET /orgs/{org}/copilot/metrics",
+  "GET /orgs/{org}/dependabot/alerts",
+  "GET /orgs/{org}/dependabot/secrets",
+  "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/events",
+  "GET /orgs/{org}/failed_invitations",
+  "GET /orgs/{org}/hooks",
+  "GET /orgs/{org}/hooks/{hook_id}/deliveries",
+  "GET /orgs/{org}/insights/api/route-stats/{actor_type}/{actor_id}",
+  "GET /orgs/{org}/insights/api/subject-stats",
+  "GET /orgs/{org}/insights/api/user-stats/{user_id}",
+  "GET /orgs/{org}/installations",
+  "GET /orgs/{org}/invitations",
+  "GET /orgs/{org}/invitations/{invitation_id}/teams",
+  "GET /orgs/{org}/issues",
+  "GET /orgs/{org}/members",
+  "GET /orgs/{org}/members/{username}/codespaces",
+  "GET /orgs/{org}/migrations",
+  "GET /orgs/{org}/migrations/{migration_id}/repositories",
+  "GET /orgs/{org}/organization-roles/{role_id}/teams",
+  "GET /orgs/{org}/organization-roles/{role_id}/users",
+  "GET /orgs/{org}/outside_collaborators",
+  "GET /orgs/{org}/packages",
+  "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+  "GET /orgs/{org}/personal-access-token-requests",
+  "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories",
+  "GET /orgs/{org}/personal-access-tokens",
+  "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories",
+  "GET /orgs/{org}/private-registries",
+  "GET /orgs/{org}/projects",
+  "GET /orgs/{org}/projectsV2",
+  "GET /orgs/{org}/projectsV2/{project_number}/fields",
+  "GET /orgs/{org}/projectsV2/{project_number}/items",
+  "GET /orgs/{org}/properties/values",
+  "GET /orgs/{org}/public_members",
+  "GET /orgs/{org}/repos",
+  "GET /orgs/{org}/rulesets",
+  "GET /orgs/{org}/rulesets/rule-suites",
+  "GET /orgs/{org}/rulesets/{ruleset_id}/history",
+  "GET /orgs/{org}/secret-scanning/alerts",
+  "GET /orgs/{org}/security-advisories",
+  "GET /orgs/{org}/settings/immutable-releases/repositories",
+  "GET /orgs/{org}/settings/network-configurations",
+  "GET /orgs/{org}/team/{team_slug}/copilot/metrics",
+  "GET /orgs/{org}/teams",
+  "GET /orgs/{org}/teams/{team_slug}/discussions",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions",
+  "GET /orgs/{org}/teams/{team_slug}/invitations",
+  "GET /orgs/{org}/teams/{team_slug}/members",
+  "GET /orgs/{org}/teams/{team_slug}/projects",
+  "GET /orgs/{org}/teams/{team_slug}/repos",
+  "GET /orgs/{org}/teams/{team_slug}/teams",
+  "GET /projects/{project_id}/collaborators",
+  "GET /repos/{owner}/{repo}/actions/artifacts",
+  "GET /repos/{owner}/{repo}/actions/caches",
+  "GET /repos/{owner}/{repo}/actions/organization-secrets",
+  "GET /repos/{owner}/{repo}/actions/organization-variables",
+  "GET /repos/{owner}/{repo}/actions/runners",
+  "GET /repos/{owner}/{repo}/actions/runs",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+  "GET /repos/{owner}/{repo}/actions/secrets",
+  "GET /repos/{owner}/{repo}/actions/variables",
+  "GET /repos/{owner}/{repo}/actions/workflows",
+  "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+  "GET /repos/{owner}/{repo}/activity",
+  "GET /repos/{owner}/{repo}/assignees",
+  "GET /repos/{owner}/{repo}/attestations/{subject_digest}",
+  "GET /repos/{owner}/{repo}/branches",
+  "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+  "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs",
+  "GET /repos/{owner}/{repo}/code-scanning/alerts",
+  "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+  "GET /repos/{owner}/{repo}/code-scanning/analyses",
+  "GET /repos/{owner}/{repo}/codespaces",
+  "GET /repos/{owner}/{repo}/codespaces/devcontainers",
+  "GET /repos/{owner}/{repo}/codespaces/secrets",
+  "GET /repos/{owner}/{repo}/collaborators",
+  "GET /repos/{owner}/{repo}/comments",
+  "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/commits",
+  "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-suites",
+  "GET /repos/{owner}/{repo}/commits/{ref}/status",
+  "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
+  "GET /repos/{owner}/{repo}/compare/{basehead}",
+  "GET /repos/{owner}/{repo}/compare/{base}...{head}",
+  "GET /repos/{owner}/{repo}/contributors",
+  "GET /repos/{owner}/{repo}/dependabot/alerts",
+  "GET /repos/{owner}/{repo}/dependabot/secrets",
+  "GET /repos/{owner}/{repo}/deployments",
+  "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+  "GET /repos/{owner}/{repo}/environments",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/variables",
+  "GET /repos/{owner}/{repo}/events",
+  "GET /repos/{owner}/{repo}/forks",
+  "GET /repos/{owner}/{repo}/hooks",
+  "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries",
+  "GET /repos/{owner}/{repo}/invitations",
+  "GET /repos/{owner}/{repo}/issues",
+  "GET /repos/{owner}/{repo}/issues/comments",
+  "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/issues/events",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/labels",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/reactions",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline",
+  "GET /repos/{owner}/{repo}/keys",
+  "GET /repos/{owner}/{repo}/labels",
+  "GET /repos/{owner}/{repo}/milestones",
+  "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels",
+  "GET /repos/{owner}/{repo}/notifications",
+  "GET /repos/{owner}/{repo}/pages/builds",
+  "GET /repos/{owner}/{repo}/projects",
+  "GET /repos/{owner}/{repo}/pulls",
+  "GET /repos/{owner}/{repo}/pulls/comments",
+  "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
+  "GET /repos/{owner}/{repo}/releases",
+  "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
+  "GET /repos/{owner}/{repo}/releases/{release_id}/reactions",
+  "GET /repos/{owner}/{repo}/rules/branches/{branch}",
+  "GET /repos/{owner}/{repo}/rulesets",
+  "GET /repos/{owner}/{repo}/rulesets/rule-suites",
+  "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history",
+  "GET /repos/{owner}/{repo}/secret-scanning/alerts",
+  "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations",
+  "GET /repos/{owner}/{repo}/security-advisories",
+  "GET /repos/{owner}/{repo}/stargazers",
+  "GET /repos/{owner}/{repo}/subscribers",
+  "GET /repos/{owner}/{repo}/tags",
+  "GET /repos/{owner}/{repo}/teams",
+  "GET /repos/{owner}/{repo}/topics",
+  "GET /repositories",
+  "GET /search/code",
+  "GET /search/commits",
+  "GET /search/issues",
+  "GET /search/labels",
+  "GET /search/repositories",
+  "GET /search/topics",
+  "GET /search/users",
+  "GET /teams/{team_id}/discussions",
+  "GET /teams/{team_id}/discussions/{discussion_number}/comments",
+  "GET /teams/{team_id}/discussions/{discussion_number}/comments/{comment_number}/reactions",
+  "GET /teams/{team_id}/discussions/{discussion_number}/reactions",
+  "GET /teams/{team_id}/invitations",
+  "GET /teams/{team_id}/members",
+  "GET /teams/{team_id}/projects",
+  "GET /teams/{team_id}/repos",
+  "GET /teams/{team_id}/teams",
+  "GET /user/blocks",
+  "GET /user/codespaces",
+  "GET /user/codespaces/secrets",
+  "GET /user/emails",
+  "GET /user/followers",
+  "GET /user/following",
+  "GET /user/gpg_keys",
+  "GET /user/installations",
+  "GET /user/installations/{installation_id}/repositories",
+  "GET /user/issues",
+  "GET /user/keys",
+  "GET /user/marketplace_purchases",
+  "GET /user/marketplace_purchases/stubbed",
+  "GET /user/memberships/orgs",
+  "GET /user/migrations",
+  "GET /user/migrations/{migration_id}/repositories",
+  "GET /user/orgs",
+  "GET /user/packages",
+  "GET /user/packages/{package_type}/{package_name}/versions",
+  "GET /user/public_emails",
+  "GET /user/repos",
+  "GET /user/repository_invitations",
+  "GET /user/social_accounts",
+  "GET /user/ssh_signing_keys",
+  "GET /user/starred",
+  "GET /user/subscriptions",
+  "GET /user/teams",
+  "GET /users",
+  "GET /users/{username}/attestations/{subject_digest}",
+  "GET /users/{username}/events",
+  "GET /users/{username}/events/orgs/{org}",
+  "GET /users/{username}/events/public",
+  "GET /users/{username}/followers",
+  "GET /users/{username}/following",
+  "GET /users/{username}/gists",
+  "GET /users/{username}/gpg_keys",
+  "GET /users/{username}/keys",
+  "GET /users/{username}/orgs",
+  "GET /users/{username}/packages",
+  "GET /users/{username}/projects",
+  "GET /users/{username}/projectsV2",
+  "GET /users/{username}/projectsV2/{project_number}/fields",
+  "GET /users/{username}/projectsV2/{project_number}/items",
+  "GET /users/{username}/received_events",
+  "GET /users/{username}/received_events/public",
+  "GET /users/{username}/repos",
+  "GET /users/{username}/social_accounts",
+  "GET /users/{username}/ssh_signing_keys",
+  "GET /users/{username}/starred",
+  "GET /users/{username}/subscriptions"
+]));
+
+// pkg/dist-src/paginating-endpoints.js
+function isPaginatingEndpoint(arg) {
+  if (typeof arg === "string") {
+    return paginatingEndpoints.includes(arg);
+  } else {
+    return false;
+  }
+}
+
+// pkg/dist-src/index.js
+function paginateRest(octokit) {
+  return {
+    paginate: Object.assign(paginate.bind(null, octokit), {
+      iterator: iterator.bind(null, octokit)
+    })
+  };
+}
+paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+const plugin_rest_endpoint_methods_dist_src_version_VERSION = "17.0.0";
+
+//# sourceMappingURL=version.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+const Endpoints = {
+  actions: {
+    addCustomLabelsToSelfHostedRunnerForOrg: [
+      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    addCustomLabelsToSelfHostedRunnerForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    addRepoAccessToSelfHostedRunnerGroupInOrg: [
+      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    approveWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
+    ],
+    cancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
+    ],
+    createEnvironmentVariable: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
+    createOrUpdateEnvironmentSecret: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
+    createRegistrationTokenForOrg: [
+      "POST /orgs/{org}/actions/runners/registration-token"
+    ],
+    createRegistrationTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
+    ],
+    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
+    createRemoveTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
+    ],
+    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
+    createWorkflowDispatch: [
+      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
+    ],
+    deleteActionsCacheById: [
+      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
+    ],
+    deleteActionsCacheByKey: [
+      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
+    ],
+    deleteArtifact: [
+      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
+    ],
+    deleteCustomImageFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    deleteCustomImageVersionFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    deleteEnvironmentSecret: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    deleteEnvironmentVariable: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    deleteHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
+    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    deleteRepoVariable: [
+      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
+    ],
+    deleteSelfHostedRunnerFromOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}"
+    ],
+    deleteSelfHostedRunnerFromRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    deleteWorkflowRunLogs: [
+      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    disableSelectedRepositoryGithubActionsOrganization: [
+      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    disableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
+    ],
+    downloadArtifact: [
+      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
+    ],
+    downloadJobLogsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
+    ],
+    downloadWorkflowRunAttemptLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
+    ],
+    downloadWorkflowRunLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    enableSelectedRepositoryGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    enableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
+    ],
+    forceCancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
+    ],
+    generateRunnerJitconfigForOrg: [
+      "POST /orgs/{org}/actions/runners/generate-jitconfig"
+    ],
+    generateRunnerJitconfigForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
+    ],
+    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
+    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
+    getActionsCacheUsageByRepoForOrg: [
+      "GET /orgs/{org}/actions/cache/usage-by-repository"
+    ],
+    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
+    getAllowedActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    getAllowedActionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
+    getCustomImageForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    getCustomImageVersionForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    getCustomOidcSubClaimForRepo: [
+      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    getEnvironmentPublicKey: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
+    ],
+    getEnvironmentSecret: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    getEnvironmentVariable: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/workflow"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    getGithubActionsPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions"
+    ],
+    getGithubActionsPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions"
+    ],
+    getHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    getHostedRunnersGithubOwnedImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
+    ],
+    getHostedRunnersLimitsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/limits"
+    ],
+    getHostedRunnersMachineSpecsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
+    ],
+    getHostedRunnersPartnerImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/partner"
+    ],
+    getHostedRunnersPlatformsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/platforms"
+    ],
+    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
+    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
+    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
+    getPendingDeploymentsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    getRepoPermissions: [
+      "GET /repos/{owner}/{repo}/actions/permissions",
+      {},
+      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
+    ],
+    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
+    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
+    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
+    getReviewsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
+    ],
+    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
+    getSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
+    getWorkflowAccessToRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    getWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
+    ],
+    getWorkflowRunUsage: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
+    ],
+    getWorkflowUsage: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
+    ],
+    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
+    listCustomImageVersionsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
+    ],
+    listCustomImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom"
+    ],
+    listEnvironmentSecrets: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
+    ],
+    listEnvironmentVariables: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    listGithubHostedRunnersInGroupForOrg: [
+      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
+    ],
+    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
+    listJobsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
+    ],
+    listJobsForWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
+    ],
+    listLabelsForSelfHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    listLabelsForSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
+    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
+    listRepoOrganizationSecrets: [
+      "GET /repos/{owner}/{repo}/actions/organization-secrets"
+    ],
+    listRepoOrganizationVariables: [
+      "GET /repos/{owner}/{repo}/actions/organization-variables"
+    ],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
+    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
+    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
+    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
+    listRunnerApplicationsForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/downloads"
+    ],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    listSelectedReposForOrgVariable: [
+      "GET /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    listSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/repositories"
+    ],
+    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
+    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
+    listWorkflowRunArtifacts: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
+    ],
+    listWorkflowRuns: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+    ],
+    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
+    reRunJobForWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
+    ],
+    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
+    reRunWorkflowFailedJobs: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgVariable: [
+      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    reviewCustomGatesForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
+    ],
+    reviewPendingDeploymentsForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    setAllowedActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    setAllowedActionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    setCustomLabelsForSelfHostedRunnerForOrg: [
+      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomLabelsForSelfHostedRunnerForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomOidcSubClaimForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/workflow"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    setGithubActionsPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions"
+    ],
+    setGithubActionsPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    setSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories"
+    ],
+    setWorkflowAccessToRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    updateEnvironmentVariable: [
+      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    updateHostedRunnerForOrg: [
+      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
+    updateRepoVariable: [
+      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
+    ]
+  },
+  activity: {
+    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
+    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
+    deleteThreadSubscription: [
+      "DELETE /notifications/threads/{thread_id}/subscription"
+    ],
+    getFeeds: ["GET /feeds"],
+    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
+    getThread: ["GET /notifications/threads/{thread_id}"],
+    getThreadSubscriptionForAuthenticatedUser: [
+      "GET /notifications/threads/{thread_id}/subscription"
+    ],
+    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
+    listNotificationsForAuthenticatedUser: ["GET /notifications"],
+    listOrgEventsForAuthenticatedUser: [
+      "GET /users/{username}/events/orgs/{org}"
+    ],
+    listPublicEvents: ["GET /events"],
+    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
+    listPublicEventsForUser: ["GET /users/{username}/events/public"],
+    listPublicOrgEvents: ["GET /orgs/{org}/events"],
+    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
+    listReceivedPublicEventsForUser: [
+      "GET /users/{username}/received_events/public"
+    ],
+    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
+    listRepoNotificationsForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/notifications"
+    ],
+    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
+    listReposStarredByUser: ["GET /users/{username}/starred"],
+    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
+    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
+    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
+    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
+    markNotificationsAsRead: ["PUT /notifications"],
+    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
+    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
+    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
+    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
+    setThreadSubscription: [
+      "PUT /notifications/threads/{thread_id}/subscription"
+    ],
+    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
+    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
+  },
+  apps: {
+    addRepoToInstallation: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
+    ],
+    addRepoToInstallationForAuthenticatedUser: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    checkToken: ["POST /applications/{client_id}/token"],
+    createFromManifest: ["POST /app-manifests/{code}/conversions"],
+    createInstallationAccessToken: [
+      "POST /app/installations/{installation_id}/access_tokens"
+    ],
+    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
+    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
+    deleteToken: ["DELETE /applications/{client_id}/token"],
+    getAuthenticated: ["GET /app"],
+    getBySlug: ["GET /apps/{app_slug}"],
+    getInstallation: ["GET /app/installations/{installation_id}"],
+    getOrgInstallation: ["GET /orgs/{org}/installation"],
+    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
+    getSubscriptionPlanForAccount: [
+      "GET /marketplace_listing/accounts/{account_id}"
+    ],
+    getSubscriptionPlanForAccountStubbed: [
+      "GET /marketplace_listing/stubbed/accounts/{account_id}"
+    ],
+    getUserInstallation: ["GET /users/{username}/installation"],
+    getWebhookConfigForApp: ["GET /app/hook/config"],
+    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
+    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
+    listAccountsForPlanStubbed: [
+      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
+    ],
+    listInstallationReposForAuthenticatedUser: [
+      "GET /user/installations/{installation_id}/repositories"
+    ],
+    listInstallationRequestsForAuthenticatedApp: [
+      "GET /app/installation-requests"
+    ],
+    listInstallations: ["GET /app/installations"],
+    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
+    listPlans: ["GET /marketplace_listing/plans"],
+    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
+    listReposAccessibleToInstallation: ["GET /installation/repositories"],
+    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
+    listSubscriptionsForAuthenticatedUserStubbed: [
+      "GET /user/marketplace_purchases/stubbed"
+    ],
+    listWebhookDeliveries: ["GET /app/hook/deliveries"],
+    redeliverWebhookDelivery: [
+      "POST /app/hook/deliveries/{delivery_id}/attempts"
+    ],
+    removeRepoFromInstallation: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
+    ],
+    removeRepoFromInstallationForAuthenticatedUser: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    resetToken: ["PATCH /applications/{client_id}/token"],
+    revokeInstallationAccessToken: ["DELETE /installation/token"],
+    scopeToken: ["POST /applications/{client_id}/token/scoped"],
+    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
+    unsuspendInstallation: [
+      "DELETE /app/installations/{installation_id}/suspended"
+    ],
+    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
+  },
+  billing: {
+    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
+    getGithubActionsBillingUser: [
+      "GET /users/{username}/settings/billing/actions"
+    ],
+    getGithubBillingPremiumRequestUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingPremiumRequestUsageReportUser: [
+      "GET /users/{username}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/usage"
+    ],
+    getGithubBillingUsageReportUser: [
+      "GET /users/{username}/settings/billing/usage"
+    ],
+    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
+    getGithubPackagesBillingUser: [
+      "GET /users/{username}/settings/billing/packages"
+    ],
+    getSharedStorageBillingOrg: [
+      "GET /orgs/{org}/settings/billing/shared-storage"
+    ],
+    getSharedStorageBillingUser: [
+      "GET /users/{username}/settings/billing/shared-storage"
+    ]
+  },
+  campaigns: {
+    createCampaign: ["POST /orgs/{org}/campaigns"],
+    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
+    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
+    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
+    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
+  },
+  checks: {
+    create: ["POST /repos/{owner}/{repo}/check-runs"],
+    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
+    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
+    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
+    listAnnotations: [
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
+    ],
+    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
+    listForSuite: [
+      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
+    ],
+    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
+    rerequestRun: [
+      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
+    ],
+    rerequestSuite: [
+      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
+    ],
+    setSuitesPreferences: [
+      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
+  },
+  codeScanning: {
+    commitAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
+    ],
+    createAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    createVariantAnalysis: [
+      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
+    ],
+    deleteAnalysis: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
+    ],
+    deleteCodeqlDatabase: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
+      {},
+      { renamedParameters: { alert_id: "alert_number" } }
+    ],
+    getAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
+    ],
+    getAutofix: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    getCodeqlDatabase: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
+    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
+    getVariantAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
+    ],
+    getVariantAnalysisRepoTask: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
+    ],
+    listAlertInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
+    listAlertsInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+      {},
+      { renamed: ["codeScanning", "listAlertInstances"] }
+    ],
+    listCodeqlDatabases: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
+    ],
+    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
+    ],
+    updateDefaultSetup: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
+    ],
+    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
+  },
+  codeSecurity: {
+    attachConfiguration: [
+      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
+    ],
+    attachEnterpriseConfiguration: [
+      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
+    ],
+    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
+    createConfigurationForEnterprise: [
+      "POST /enterprises/{enterprise}/code-security/configurations"
+    ],
+    deleteConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    deleteConfigurationForEnterprise: [
+      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    detachConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/detach"
+    ],
+    getConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    getConfigurationForRepository: [
+      "GET /repos/{owner}/{repo}/code-security-configuration"
+    ],
+    getConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations"
+    ],
+    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
+    getDefaultConfigurations: [
+      "GET /orgs/{org}/code-security/configurations/defaults"
+    ],
+    getDefaultConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
+    ],
+    getRepositoriesForConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getRepositoriesForEnterpriseConfiguration: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getSingleConfigurationForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    setConfigurationAsDefault: [
+      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    setConfigurationAsDefaultForEnterprise: [
+      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    updateConfiguration: [
+      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    updateEnterpriseConfiguration: [
+      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ]
+  },
+  codesOfConduct: {
+    getAllCodesOfConduct: ["GET /codes_of_conduct"],
+    getConductCode: ["GET /codes_of_conduct/{key}"]
+  },
+  codespaces: {
+    addRepositoryForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    checkPermissionsForDevcontainer: [
+      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
+    ],
+    codespaceMachinesForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/machines"
+    ],
+    createForAuthenticatedUser: ["POST /user/codespaces"],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}"
+    ],
+    createWithPrForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
+    ],
+    createWithRepoForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/codespaces"
+    ],
+    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
+    deleteFromOrganization: [
+      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    deleteSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}"
+    ],
+    exportForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/exports"
+    ],
+    getCodespacesForUserInOrg: [
+      "GET /orgs/{org}/members/{username}/codespaces"
+    ],
+    getExportDetailsForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
+    ],
+    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
+    getPublicKeyForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/public-key"
+    ],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    getSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}"
+    ],
+    listDevcontainersInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
+    ],
+    listForAuthenticatedUser: ["GET /user/codespaces"],
+    listInOrganization: [
+      "GET /orgs/{org}/codespaces",
+      {},
+      { renamedParameters: { org_id: "org" } }
+    ],
+    listInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
+    listRepositoriesForSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    preFlightWithRepoForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/new"
+    ],
+    publishForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/publish"
+    ],
+    removeRepositoryForSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repoMachinesForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/machines"
+    ],
+    setRepositoriesForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
+    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
+    stopInOrganization: [
+      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
+    ],
+    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
+  },
+  copilot: {
+    addCopilotSeatsForTeams: [
+      "POST /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    addCopilotSeatsForUsers: [
+      "POST /orgs/{org}/copilot/billing/selected_users"
+    ],
+    cancelCopilotSeatAssignmentForTeams: [
+      "DELETE /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    cancelCopilotSeatAssignmentForUsers: [
+      "DELETE /orgs/{org}/copilot/billing/selected_users"
+    ],
+    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
+    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
+    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
+    getCopilotSeatDetailsForUser: [
+      "GET /orgs/{org}/members/{username}/copilot"
+    ],
+    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
+  },
+  credentials: { revoke: ["POST /credentials/revoke"] },
+  dependabot: {
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
+    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    listAlertsForEnterprise: [
+      "GET /enterprises/{enterprise}/dependabot/alerts"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
+    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repositoryAccessForOrg: [
+      "GET /organizations/{org}/dependabot/repository-access"
+    ],
+    setRepositoryAccessDefaultLevel: [
+      "PUT /organizations/{org}/dependabot/repository-access/default-level"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
+    ],
+    updateRepositoryAccessForOrg: [
+      "PATCH /organizations/{org}/dependabot/repository-access"
+    ]
+  },
+  dependencyGraph: {
+    createRepositorySnapshot: [
+      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
+    ],
+    diffRange: [
+      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
+    ],
+    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
+  },
+  emojis: { get: ["GET /emojis"] },
+  enterpriseTeamMemberships: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
+    ],
+    get: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
+    remove: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ]
+  },
+  enterpriseTeamOrganizations: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
+    ],
+    delete: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignment: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignments: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
+    ]
+  },
+  enterpriseTeams: {
+    create: ["POST /enterprises/{enterprise}/teams"],
+    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
+    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
+    list: ["GET /enterprises/{enterprise}/teams"],
+    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
+  },
+  gists: {
+    checkIsStarred: ["GET /gists/{gist_id}/star"],
+    create: ["POST /gists"],
+    createComment: ["POST /gists/{gist_id}/comments"],
+    delete: ["DELETE /gists/{gist_id}"],
+    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
+    fork: ["POST /gists/{gist_id}/forks"],
+    get: ["GET /gists/{gist_id}"],
+    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
+    getRevision: ["GET /gists/{gist_id}/{sha}"],
+    list: ["GET /gists"],
+    listComments: ["GET /gists/{gist_id}/comments"],
+    listCommits: ["GET /gists/{gist_id}/commits"],
+    listForUser: ["GET /users/{username}/gists"],
+    listForks: ["GET /gists/{gist_id}/forks"],
+    listPublic: ["GET /gists/public"],
+    listStarred: ["GET /gists/starred"],
+    star: ["PUT /gists/{gist_id}/star"],
+    unstar: ["DELETE /gists/{gist_id}/star"],
+    update: ["PATCH /gists/{gist_id}"],
+    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
+  },
+  git: {
+    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
+    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
+    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
+    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
+    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
+    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
+    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
+    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
+    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
+    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
+    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
+    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
+    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
+  },
+  gitignore: {
+    getAllTemplates: ["GET /gitignore/templates"],
+    getTemplate: ["GET /gitignore/templates/{name}"]
+  },
+  hostedCompute: {
+    createNetworkConfigurationForOrg: [
+      "POST /orgs/{org}/settings/network-configurations"
+    ],
+    deleteNetworkConfigurationFromOrg: [
+      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkConfigurationForOrg: [
+      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkSettingsForOrg: [
+      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
+    ],
+    listNetworkConfigurationsForOrg: [
+      "GET /orgs/{org}/settings/network-configurations"
+    ],
+    updateNetworkConfigurationForOrg: [
+      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ]
+  },
+  interactions: {
+    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
+    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
+    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
+    getRestrictionsForYourPublicRepos: [
+      "GET /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
+    ],
+    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
+    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
+    removeRestrictionsForRepo: [
+      "DELETE /repos/{owner}/{repo}/interaction-limits"
+    ],
+    removeRestrictionsForYourPublicRepos: [
+      "DELETE /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
+    ],
+    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
+    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
+    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
+    setRestrictionsForYourPublicRepos: [
+      "PUT /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
+    ]
+  },
+  issues: {
+    addAssignees: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    addBlockedByDependency: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    addSubIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
+    checkUserCanBeAssignedToIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
+    ],
+    create: ["POST /repos/{owner}/{repo}/issues"],
+    createComment: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+    ],
+    createLabel: ["POST /repos/{owner}/{repo}/labels"],
+    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
+    deleteComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+    ],
+    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
+    deleteMilestone: [
+      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ],
+    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
+    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
+    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
+    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
+    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
+    list: ["GET /issues"],
+    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
+    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
+    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
+    listDependenciesBlockedBy: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    listDependenciesBlocking: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
+    ],
+    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
+    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
+    listEventsForTimeline: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
+    ],
+    listForAuthenticatedUser: ["GET /user/issues"],
+    listForOrg: ["GET /orgs/{org}/issues"],
+    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
+    listLabelsForMilestone: [
+      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
+    ],
+    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
+    listLabelsOnIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
+    listSubIssues: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    removeAllLabels: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    removeAssignees: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    removeDependencyBlockedBy: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
+    ],
+    removeLabel: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
+    ],
+    removeSubIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
+    ],
+    reprioritizeSubIssue: [
+      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
+    ],
+    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
+    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
+    updateMilestone: [
+      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ]
+  },
+  licenses: {
+    get: ["GET /licenses/{license}"],
+    getAllCommonlyUsed: ["GET /licenses"],
+    getForRepo: ["GET /repos/{owner}/{repo}/license"]
+  },
+  markdown: {
+    render: ["POST /markdown"],
+    renderRaw: [
+      "POST /markdown/raw",
+      { headers: { "content-type": "text/plain; charset=utf-8" } }
+    ]
+  },
+  meta: {
+    get: ["GET /meta"],
+    getAllVersions: ["GET /versions"],
+    getOctocat: ["GET /octocat"],
+    getZen: ["GET /zen"],
+    root: ["GET /"]
+  },
+  migrations: {
+    deleteArchiveForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/archive"
+    ],
+    deleteArchiveForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    downloadArchiveForOrg: [
+      "GET /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    getArchiveForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/archive"
+    ],
+    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
+    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
+    listForAuthenticatedUser: ["GET /user/migrations"],
+    listForOrg: ["GET /orgs/{org}/migrations"],
+    listReposForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/repositories"
+    ],
+    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
+    listReposForUser: [
+      "GET /user/migrations/{migration_id}/repositories",
+      {},
+      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
+    ],
+    startForAuthenticatedUser: ["POST /user/migrations"],
+    startForOrg: ["POST /orgs/{org}/migrations"],
+    unlockRepoForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
+    ],
+    unlockRepoForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
+    ]
+  },
+  oidc: {
+    getOidcCustomSubTemplateForOrg: [
+      "GET /orgs/{org}/actions/oidc/customization/sub"
+    ],
+    updateOidcCustomSubTemplateForOrg: [
+      "PUT /orgs/{org}/actions/oidc/customization/sub"
+    ]
+  },
+  orgs: {
+    addSecurityManagerTeam: [
+      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
+      }
+    ],
+    assignTeamToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    assignUserToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
+    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
+    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
+    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
+    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
+    convertMemberToOutsideCollaborator: [
+      "PUT /orgs/{org}/outside_collaborators/{username}"
+    ],
+    createArtifactStorageRecord: [
+      "POST /orgs/{org}/artifacts/metadata/storage-record"
+    ],
+    createInvitation: ["POST /orgs/{org}/invitations"],
+    createIssueType: ["POST /orgs/{org}/issue-types"],
+    createWebhook: ["POST /orgs/{org}/hooks"],
+    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
+      "PATCH /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForOrgsGetOrganizationValues: [
+      "GET /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
+      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
+      "PATCH /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationValues: [
+      "PATCH /orgs/{org}/properties/values"
+    ],
+    customPropertiesForReposDeleteOrganizationDefinition: [
+      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinition: [
+      "GET /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinitions: [
+      "GET /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposGetOrganizationValues: [
+      "GET /orgs/{org}/properties/values"
+    ],
+    delete: ["DELETE /orgs/{org}"],
+    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
+    deleteAttestationsById: [
+      "DELETE /orgs/{org}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
+    ],
+    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
+    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
+    disableSelectedRepositoryImmutableReleasesOrganization: [
+      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    enableSelectedRepositoryImmutableReleasesOrganization: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    get: ["GET /orgs/{org}"],
+    getImmutableReleasesSettings: [
+      "GET /orgs/{org}/settings/immutable-releases"
+    ],
+    getImmutableReleasesSettingsRepositories: [
+      "GET /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
+    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
+    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
+    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
+    getOrgRulesetVersion: [
+      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
+    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
+    getWebhookDelivery: [
+      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    list: ["GET /organizations"],
+    listAppInstallations: ["GET /orgs/{org}/installations"],
+    listArtifactStorageRecords: [
+      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
+    ],
+    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
+    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedUsers: ["GET /orgs/{org}/blocks"],
+    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
+    listForAuthenticatedUser: ["GET /user/orgs"],
+    listForUser: ["GET /users/{username}/orgs"],
+    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
+    listIssueTypes: ["GET /orgs/{org}/issue-types"],
+    listMembers: ["GET /orgs/{org}/members"],
+    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
+    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
+    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
+    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
+    listOrganizationFineGrainedPermissions: [
+      "GET /orgs/{org}/organization-fine-grained-permissions"
+    ],
+    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
+    listPatGrantRepositories: [
+      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
+    ],
+    listPatGrantRequestRepositories: [
+      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
+    ],
+    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
+    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
+    listPendingInvitations: ["GET /orgs/{org}/invitations"],
+    listPublicMembers: ["GET /orgs/{org}/public_members"],
+    listSecurityManagerTeams: [
+      "GET /orgs/{org}/security-managers",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
+      }
+    ],
+    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
+    listWebhooks: ["GET /orgs/{org}/hooks"],
+    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeMember: ["DELETE /orgs/{org}/members/{username}"],
+    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
+    removeOutsideCollaborator: [
+      "DELETE /orgs/{org}/outside_collaborators/{username}"
+    ],
+    removePublicMembershipForAuthenticatedUser: [
+      "DELETE /orgs/{org}/public_members/{username}"
+    ],
+    removeSecurityManagerTeam: [
+      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
+      }
+    ],
+    reviewPatGrantRequest: [
+      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
+    ],
+    reviewPatGrantRequestsInBulk: [
+      "POST /orgs/{org}/personal-access-token-requests"
+    ],
+    revokeAllOrgRolesTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
+    ],
+    revokeAllOrgRolesUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}"
+    ],
+    revokeOrgRoleTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    revokeOrgRoleUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    setImmutableReleasesSettings: [
+      "PUT /orgs/{org}/settings/immutable-releases"
+    ],
+    setImmutableReleasesSettingsRepositories: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
+    setPublicMembershipForAuthenticatedUser: [
+      "PUT /orgs/{org}/public_members/{username}"
+    ],
+    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
+    update: ["PATCH /orgs/{org}"],
+    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
+    updateMembershipForAuthenticatedUser: [
+      "PATCH /user/memberships/orgs/{org}"
+    ],
+    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
+    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
+    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
+    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
+  },
+  packages: {
+    deletePackageForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageVersionForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getAllPackageVersionsForAPackageOwnedByAnOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+      {},
+      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
+    ],
+    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions",
+      {},
+      {
+        renamed: [
+          "packages",
+          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
+        ]
+      }
+    ],
+    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
+    ],
+    getPackageForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}"
+    ],
+    getPackageForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    getPackageForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    getPackageVersionForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
+      "GET /user/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForOrganization: [
+      "GET /orgs/{org}/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForUser: [
+      "GET /users/{username}/docker/conflicts"
+    ],
+    listPackagesForAuthenticatedUser: ["GET /user/packages"],
+    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
+    listPackagesForUser: ["GET /users/{username}/packages"],
+    restorePackageForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageVersionForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ]
+  },
+  privateRegistries: {
+    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
+    deleteOrgPrivateRegistry: [
+      "DELETE /orgs/{org}/private-registries/{secret_name}"
+    ],
+    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
+    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
+    updateOrgPrivateRegistry: [
+      "PATCH /orgs/{org}/private-registries/{secret_name}"
+    ]
+  },
+  projects: {
+    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
+    addItemForUser: [
+      "POST /users/{username}/projectsV2/{project_number}/items"
+    ],
+    deleteItemForOrg: [
+      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    deleteItemForUser: [
+      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    getFieldForOrg: [
+      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getFieldForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
+    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
+    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
+    getUserItem: [
+      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
+    listFieldsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields"
+    ],
+    listForOrg: ["GET /orgs/{org}/projectsV2"],
+    listForUser: ["GET /users/{username}/projectsV2"],
+    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
+    listItemsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/items"
+    ],
+    updateItemForOrg: [
+      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    updateItemForUser: [
+      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ]
+  },
+  pulls: {
+    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    create: ["POST /repos/{owner}/{repo}/pulls"],
+    createReplyForReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
+    ],
+    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    createReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    deletePendingReview: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    deleteReviewComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ],
+    dismissReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
+    ],
+    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
+    getReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
+    list: ["GET /repos/{owner}/{repo}/pulls"],
+    listCommentsForReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
+    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
+    listRequestedReviewers: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    listReviewComments: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
+    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    removeRequestedReviewers: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    requestReviewers: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    submitReview: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
+    updateBranch: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
+    ],
+    updateReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    updateReviewComment: [
+      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ]
+  },
+  rateLimit: { get: ["GET /rate_limit"] },
+  reactions: {
+    createForCommitComment: [
+      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    createForIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
+    ],
+    createForIssueComment: [
+      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    createForPullRequestReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    createForRelease: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    createForTeamDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    createForTeamDiscussionInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ],
+    deleteForCommitComment: [
+      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
+    ],
+    deleteForIssueComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForPullRequestComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForRelease: [
+      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussion: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussionComment: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
+    ],
+    listForCommitComment: [
+      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
+    listForIssueComment: [
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    listForPullRequestReviewComment: [
+      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    listForRelease: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    listForTeamDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    listForTeamDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ]
+  },
+  repos: {
+    acceptInvitation: [
+      "PATCH /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
+    ],
+    acceptInvitationForAuthenticatedUser: [
+      "PATCH /user/repository_invitations/{invitation_id}"
+    ],
+    addAppAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
+    addStatusCheckContexts: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    addTeamAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    addUserAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    cancelPagesDeployment: [
+      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
+    ],
+    checkAutomatedSecurityFixes: [
+      "GET /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
+    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
+    checkPrivateVulnerabilityReporting: [
+      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    checkVulnerabilityAlerts: [
+      "GET /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
+    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
+    compareCommitsWithBasehead: [
+      "GET /repos/{owner}/{repo}/compare/{basehead}"
+    ],
+    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
+    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
+    createCommitComment: [
+      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    createCommitSignatureProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
+    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
+    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
+    createDeploymentBranchPolicy: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    createDeploymentProtectionRule: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    createDeploymentStatus: [
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
+    createForAuthenticatedUser: ["POST /user/repos"],
+    createFork: ["POST /repos/{owner}/{repo}/forks"],
+    createInOrg: ["POST /orgs/{org}/repos"],
+    createOrUpdateEnvironment: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
+    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
+    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
+    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
+    createRelease: ["POST /repos/{owner}/{repo}/releases"],
+    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
+    createUsingTemplate: [
+      "POST /repos/{template_owner}/{template_repo}/generate"
+    ],
+    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
+    customPropertiesForReposCreateOrUpdateRepositoryValues: [
+      "PATCH /repos/{owner}/{repo}/properties/values"
+    ],
+    customPropertiesForReposGetRepositoryValues: [
+      "GET /repos/{owner}/{repo}/properties/values"
+    ],
+    declineInvitation: [
+      "DELETE /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
+    ],
+    declineInvitationForAuthenticatedUser: [
+      "DELETE /user/repository_invitations/{invitation_id}"
+    ],
+    delete: ["DELETE /repos/{owner}/{repo}"],
+    deleteAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    deleteAdminBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    deleteAnEnvironment: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    deleteBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
+    deleteCommitSignatureProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
+    deleteDeployment: [
+      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
+    ],
+    deleteDeploymentBranchPolicy: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
+    deleteInvitation: [
+      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
+    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
+    deletePullRequestReviewProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
+    deleteReleaseAsset: [
+      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
+    disableAutomatedSecurityFixes: [
+      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    disableDeploymentProtectionRule: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    disableImmutableReleases: [
+      "DELETE /repos/{owner}/{repo}/immutable-releases"
+    ],
+    disablePrivateVulnerabilityReporting: [
+      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    disableVulnerabilityAlerts: [
+      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    downloadArchive: [
+      "GET /repos/{owner}/{repo}/zipball/{ref}",
+      {},
+      { renamed: ["repos", "downloadZipballArchive"] }
+    ],
+    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
+    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
+    enableAutomatedSecurityFixes: [
+      "PUT /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
+    enablePrivateVulnerabilityReporting: [
+      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    enableVulnerabilityAlerts: [
+      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    generateReleaseNotes: [
+      "POST /repos/{owner}/{repo}/releases/generate-notes"
+    ],
+    get: ["GET /repos/{owner}/{repo}"],
+    getAccessRestrictions: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    getAdminBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    getAllDeploymentProtectionRules: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
+    getAllStatusCheckContexts: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
+    ],
+    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
+    getAppsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
+    ],
+    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
+    getBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
+    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
+    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
+    getCollaboratorPermissionLevel: [
+      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
+    ],
+    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
+    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
+    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
+    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
+    getCommitSignatureProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
+    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
+    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
+    getCustomDeploymentProtectionRule: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
+    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
+    getDeploymentBranchPolicy: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    getDeploymentStatus: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
+    ],
+    getEnvironment: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
+    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
+    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
+    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
+    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
+    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
+    getPages: ["GET /repos/{owner}/{repo}/pages"],
+    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
+    getPagesDeployment: [
+      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
+    ],
+    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
+    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
+    getPullRequestReviewProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
+    getReadme: ["GET /repos/{owner}/{repo}/readme"],
+    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
+    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
+    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
+    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
+    getRepoRuleSuite: [
+      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
+    ],
+    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
+    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    getRepoRulesetHistory: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
+    ],
+    getRepoRulesetVersion: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
+    getStatusChecksProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    getTeamsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
+    ],
+    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
+    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
+    getUsersWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
+    ],
+    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
+    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
+    getWebhookConfigForRepo: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    getWebhookDelivery: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    listActivities: ["GET /repos/{owner}/{repo}/activity"],
+    listAttestations: [
+      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
+    ],
+    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
+    listBranches: ["GET /repos/{owner}/{repo}/branches"],
+    listBranchesForHeadCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
+    ],
+    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
+    listCommentsForCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
+    listCommitStatusesForRef: [
+      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/commits"],
+    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
+    listCustomDeploymentRuleIntegrations: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
+    ],
+    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
+    listDeploymentBranchPolicies: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    listDeploymentStatuses: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
+    listForAuthenticatedUser: ["GET /user/repos"],
+    listForOrg: ["GET /orgs/{org}/repos"],
+    listForUser: ["GET /users/{username}/repos"],
+    listForks: ["GET /repos/{owner}/{repo}/forks"],
+    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
+    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
+    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
+    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
+    listPublic: ["GET /repositories"],
+    listPullRequestsAssociatedWithCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+    ],
+    listReleaseAssets: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
+    ],
+    listReleases: ["GET /repos/{owner}/{repo}/releases"],
+    listTags: ["GET /repos/{owner}/{repo}/tags"],
+    listTeams: ["GET /repos/{owner}/{repo}/teams"],
+    listWebhookDeliveries: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
+    ],
+    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
+    merge: ["POST /repos/{owner}/{repo}/merges"],
+    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
+    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeAppAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    removeCollaborator: [
+      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
+    ],
+    removeStatusCheckContexts: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    removeStatusCheckProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    removeTeamAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    removeUserAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
+    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
+    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
+    setAdminBranchProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    setAppAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    setStatusCheckContexts: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    setTeamAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    setUserAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
+    transfer: ["POST /repos/{owner}/{repo}/transfer"],
+    update: ["PATCH /repos/{owner}/{repo}"],
+    updateBranchProtection: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
+    updateDeploymentBranchPolicy: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
+    updateInvitation: [
+      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
+    updatePullRequestReviewProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
+    updateReleaseAsset: [
+      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    updateStatusCheckPotection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
+      {},
+      { renamed: ["repos", "updateStatusCheckProtection"] }
+    ],
+    updateStatusCheckProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
+    updateWebhookConfigForRepo: [
+      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    uploadReleaseAsset: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
+      { baseUrl: "https://uploads.github.com" }
+    ]
+  },
+  search: {
+    code: ["GET /search/code"],
+    commits: ["GET /search/commits"],
+    issuesAndPullRequests: ["GET /search/issues"],
+    labels: ["GET /search/labels"],
+    repos: ["GET /search/repositories"],
+    topics: ["GET /search/topics"],
+    users: ["GET /search/users"]
+  },
+  secretScanning: {
+    createPushProtectionBypass: [
+      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
+    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
+    listLocationsForAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
+    ],
+    listOrgPatternConfigs: [
+      "GET /orgs/{org}/secret-scanning/pattern-configurations"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    updateOrgPatternConfigs: [
+      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
+    ]
+  },
+  securityAdvisories: {
+    createFork: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
+    ],
+    createPrivateVulnerabilityReport: [
+      "POST /repos/{owner}/{repo}/security-advisories/reports"
+    ],
+    createRepositoryAdvisory: [
+      "POST /repos/{owner}/{repo}/security-advisories"
+    ],
+    createRepositoryAdvisoryCveRequest: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
+    ],
+    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
+    getRepositoryAdvisory: [
+      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ],
+    listGlobalAdvisories: ["GET /advisories"],
+    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
+    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
+    updateRepositoryAdvisory: [
+      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ]
+  },
+  teams: {
+    addOrUpdateMembershipForUserInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    addOrUpdateRepoPermissionsInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    checkPermissionsForRepoInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    create: ["POST /orgs/{org}/teams"],
+    createDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
+    deleteDiscussionCommentInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    deleteDiscussionInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
+    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
+    getDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    getDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    getMembershipForUserInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    list: ["GET /orgs/{org}/teams"],
+    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
+    listDiscussionCommentsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
+    listForAuthenticatedUser: ["GET /user/teams"],
+    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
+    listPendingInvitationsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/invitations"
+    ],
+    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
+    removeMembershipForUserInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    removeRepoInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    updateDiscussionCommentInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    updateDiscussionInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
+  },
+  users: {
+    addEmailForAuthenticated: [
+      "POST /user/emails",
+      {},
+      { renamed: ["users", "addEmailForAuthenticatedUser"] }
+    ],
+    addEmailForAuthenticatedUser: ["POST /user/emails"],
+    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
+    block: ["PUT /user/blocks/{username}"],
+    checkBlocked: ["GET /user/blocks/{username}"],
+    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
+    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
+    createGpgKeyForAuthenticated: [
+      "POST /user/gpg_keys",
+      {},
+      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
+    ],
+    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
+    createPublicSshKeyForAuthenticated: [
+      "POST /user/keys",
+      {},
+      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
+    ],
+    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
+    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
+    deleteAttestationsBulk: [
+      "POST /users/{username}/attestations/delete-request"
+    ],
+    deleteAttestationsById: [
+      "DELETE /users/{username}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /users/{username}/attestations/digest/{subject_digest}"
+    ],
+    deleteEmailForAuthenticated: [
+      "DELETE /user/emails",
+      {},
+      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
+    ],
+    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
+    deleteGpgKeyForAuthenticated: [
+      "DELETE /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
+    ],
+    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
+    deletePublicSshKeyForAuthenticated: [
+      "DELETE /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
+    ],
+    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
+    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
+    deleteSshSigningKeyForAuthenticatedUser: [
+      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    follow: ["PUT /user/following/{username}"],
+    getAuthenticated: ["GET /user"],
+    getById: ["GET /user/{account_id}"],
+    getByUsername: ["GET /users/{username}"],
+    getContextForUser: ["GET /users/{username}/hovercard"],
+    getGpgKeyForAuthenticated: [
+      "GET /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
+    ],
+    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
+    getPublicSshKeyForAuthenticated: [
+      "GET /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
+    ],
+    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
+    getSshSigningKeyForAuthenticatedUser: [
+      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    list: ["GET /users"],
+    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedByAuthenticated: [
+      "GET /user/blocks",
+      {},
+      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
+    ],
+    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
+    listEmailsForAuthenticated: [
+      "GET /user/emails",
+      {},
+      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
+    ],
+    listEmailsForAuthenticatedUser: ["GET /user/emails"],
+    listFollowedByAuthenticated: [
+      "GET /user/following",
+      {},
+      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
+    ],
+    listFollowedByAuthenticatedUser: ["GET /user/following"],
+    listFollowersForAuthenticatedUser: ["GET /user/followers"],
+    listFollowersForUser: ["GET /users/{username}/followers"],
+    listFollowingForUser: ["GET /users/{username}/following"],
+    listGpgKeysForAuthenticated: [
+      "GET /user/gpg_keys",
+      {},
+      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
+    ],
+    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
+    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
+    listPublicEmailsForAuthenticated: [
+      "GET /user/public_emails",
+      {},
+      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
+    ],
+    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
+    listPublicKeysForUser: ["GET /users/{username}/keys"],
+    listPublicSshKeysForAuthenticated: [
+      "GET /user/keys",
+      {},
+      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
+    ],
+    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
+    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
+    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
+    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
+    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
+    setPrimaryEmailVisibilityForAuthenticated: [
+      "PATCH /user/email/visibility",
+      {},
+      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
+    ],
+    setPrimaryEmailVisibilityForAuthenticatedUser: [
+      "PATCH /user/email/visibility"
+    ],
+    unblock: ["DELETE /user/blocks/{username}"],
+    unfollow: ["DELETE /user/following/{username}"],
+    updateAuthenticated: ["PATCH /user"]
+  }
+};
+var endpoints_default = Endpoints;
+
+//# sourceMappingURL=endpoints.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+
+const endpointMethodsMap = /* @__PURE__ */ new Map();
+for (const [scope, endpoints] of Object.entries(endpoints_default)) {
+  for (const [methodName, endpoint] of Object.entries(endpoints)) {
+    const [route, defaults, decorations] = endpoint;
+    const [method, url] = route.split(/ /);
+    const endpointDefaults = Object.assign(
+      {
+        method,
+        url
+      },
+      defaults
+    );
+    if (!endpointMethodsMap.has(scope)) {
+      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
+    }
+    endpointMethodsMap.get(scope).set(methodName, {
+      scope,
+      methodName,
+      endpointDefaults,
+      decorations
+    });
+  }
+}
+const handler = {
+  has({ scope }, methodName) {
+    return endpointMethodsMap.get(scope).has(methodName);
+  },
+  getOwnPropertyDescriptor(target, methodName) {
+    return {
+      value: this.get(target, methodName),
+      // ensures method is in the cache
+      configurable: true,
+      writable: true,
+      enumerable: true
+    };
+  },
+  defineProperty(target, methodName, descriptor) {
+    Object.defineProperty(target.cache, methodName, descriptor);
+    return true;
+  },
+  deleteProperty(target, methodName) {
+    delete target.cache[methodName];
+    return true;
+  },
+  ownKeys({ scope }) {
+    return [...endpointMethodsMap.get(scope).keys()];
+  },
+  set(target, methodName, value) {
+    return target.cache[methodName] = value;
+  },
+  get({ octokit, scope, cache }, methodName) {
+    if (cache[methodName]) {
+      return cache[methodName];
+    }
+    const method = endpointMethodsMap.get(scope).get(methodName);
+    if (!method) {
+      return void 0;
+    }
+    const { endpointDefaults, decorations } = method;
+    if (decorations) {
+      cache[methodName] = decorate(
+        octokit,
+        scope,
+        methodName,
+        endpointDefaults,
+        decorations
+      );
+    } else {
+      cache[methodName] = octokit.request.defaults(endpointDefaults);
+    }
+    return cache[methodName];
+  }
+};
+function endpointsToMethods(octokit) {
+  const newMethods = {};
+  for (const scope of endpointMethodsMap.keys()) {
+    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
+  }
+  return newMethods;
+}
+function decorate(octokit, scope, methodName, defaults, decorations) {
+  const requestWithDefaults = octokit.request.defaults(defaults);
+  function withDecorations(...args) {
+    let options = requestWithDefaults.endpoint.merge(...args);
+    if (decorations.mapToData) {
+      options = Object.assign({}, options, {
+        data: options[decorations.mapToData],
+        [decorations.mapToData]: void 0
+      });
+      return requestWithDefaults(options);
+    }
+    if (decorations.renamed) {
+      const [newScope, newMethodName] = decorations.renamed;
+      octokit.log.warn(
+        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
+      );
+    }
+    if (decorations.deprecated) {
+      octokit.log.warn(decorations.deprecated);
+    }
+    if (decorations.renamedParameters) {
+      const options2 = requestWithDefaults.endpoint.merge(...args);
+      for (const [name, alias] of Object.entries(
+        decorations.renamedParameters
+      )) {
+        if (name in options2) {
+          octokit.log.warn(
+            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
+          );
+          if (!(alias in options2)) {
+            options2[alias] = options2[name];
+          }
+          delete options2[name];
+        }
+      }
+      return requestWithDefaults(options2);
+    }
+    return requestWithDefaults(...args);
+  }
+  return Object.assign(withDecorations, requestWithDefaults);
+}
+
+//# sourceMappingURL=endpoints-to-methods.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+
+
+function restEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    rest: api
+  };
+}
+restEndpointMethods.VERSION = plugin_rest_endpoint_methods_dist_src_version_VERSION;
+function legacyRestEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    ...api,
+    rest: api
+  };
+}
+legacyRestEndpointMethods.VERSION = plugin_rest_endpoint_methods_dist_src_version_VERSION;
+
+//# sourceMappingURL=index.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/rest/dist-src/version.js
+const rest_dist_src_version_VERSION = "22.0.1";
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/rest/dist-src/index.js
+
+
+
+
+
+const dist_src_Octokit = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
+  {
+    userAgent: `octokit-rest.js/${rest_dist_src_version_VERSION}`
+  }
+);
+
+
+// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
+var light = __nccwpck_require__(3251);
+var light_default = /*#__PURE__*/__nccwpck_require__.n(light);
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/error-request.js
+function isRequestError(error) {
+  return error.request !== void 0;
+}
+async function errorRequest(state, octokit, error, options) {
+  if (!isRequestError(error) || !error?.request.request) {
+    throw error;
+  }
+  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error, retries, retryAfter);
+  }
+  throw error;
+}
+
+// pkg/dist-src/wrap-request.js
+
+
+async function wrapRequest(state, octokit, request, options) {
+  const limiter = new light();
+  limiter.on("failed", function(error, info) {
+    const maxRetries = ~~error.request.request?.retries;
+    const after = ~~error.request.request?.retryAfter;
+    options.request.retryCount = info.retryCount + 1;
+    if (maxRetries > info.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
+  const response = await request(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
+    });
+    return errorRequest(state, octokit, error, options);
+  }
+  return response;
+}
+
+// pkg/dist-src/index.js
+function retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error, retries, retryAfter) => {
+        error.request.request = Object.assign({}, error.request.request, {
+          retries,
+          retryAfter
+        });
+        return error;
+      }
+    }
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+retry.VERSION = plugin_retry_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/version.js
+var plugin_throttling_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/wrap-request.js
+var dist_bundle_noop = () => Promise.resolve();
+function dist_bundle_wrapRequest(state, request, options) {
+  return state.retryLimiter.schedule(doRequest, state, request, options);
+}
+async function doRequest(state, request, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
+      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+
+// pkg/dist-src/generated/triggers-notification-paths.js
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+
+// pkg/dist-src/route-matcher.js
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+
+// pkg/dist-src/index.js
+var regex = routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck, common) {
+  groups.global = new Bottleneck.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck = light,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
+    const events = {};
+    const emitter = new Bottleneck.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state.retryLimiter.on("failed", async function(error, info) {
+      const [state2, request, options] = info.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
+      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request.retryCount;
+      request.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error.message)) {
+          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
+          (error2) => error2.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request, options) => {
+    initializeBottleneck();
+    return dist_bundle_wrapRequest(state, request, options);
+  });
+  return {};
+}
+throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
+throttling.triggersNotification = triggersNotification;
+
+
+;// CONCATENATED MODULE: ./src/github/client.ts
+// The one Octokit client: retries (5xx), throttling (primary and secondary rate limits), call counting,
+// and errors that name the call and say what to do.
+
+
+
+
+
+const TollgateOctokit = dist_src_Octokit.plugin(retry, throttling);
+const DEFAULT_API_URL = 'https://api.github.com';
+/** The REST base URL to use: an explicit one, GITHUB_API_URL (set by Actions, also on GHES), or github.com. */
+function apiBaseUrl(env, explicit) {
+    return (explicit || env.GITHUB_API_URL || DEFAULT_API_URL).replace(/\/+$/, '');
+}
+function createGitHubClient(options) {
+    const retries = options.retries ?? 3;
+    const unit = options.waitUnitMs ?? 1000;
+    const log = [];
+    const countingFetch = async (input, init) => {
+        const request = input instanceof Request ? input : undefined;
+        const url = request ? request.url : String(input);
+        const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+        const record = { method, url, status: 0 };
+        log.push(record);
+        const response = await (options.fetch ?? globalThis.fetch)(input, init);
+        record.status = response.status;
+        return response;
+    };
+    const limited = (kind) => ((retryAfter, request, _octokit, retryCount) => {
+        const willRetry = retryCount < retries;
+        options.onRateLimit?.({
+            kind,
+            method: request.method,
+            url: request.url,
+            retryAfterSeconds: retryAfter,
+            retryCount,
+            willRetry,
+        });
+        return willRetry;
+    });
+    // Bottleneck groups of our own: the plugin's defaults are module-global and space writes a fixed
+    // second apart, which would ignore waitUnitMs and couple unrelated clients.
+    const group = (minSeconds) => new (light_default()).Group({ maxConcurrent: 1, minTime: Math.round(minSeconds * unit) });
+    const octokit = new TollgateOctokit({
+        auth: options.token,
+        baseUrl: apiBaseUrl({}, options.baseUrl),
+        userAgent: options.userAgent ?? 'tollgate',
+        request: { fetch: countingFetch },
+        log: { debug: () => { }, info: () => { }, warn: () => { }, error: () => { } },
+        // 429 is left to the throttling plugin, which honours retry-after; the retry plugin would back off
+        // on its own schedule instead.
+        retry: { retries, retryAfterBaseValue: unit, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+        throttle: {
+            retryAfterBaseValue: unit,
+            write: group(1),
+            notifications: group(3),
+            search: group(2),
+            onRateLimit: limited('primary'),
+            onSecondaryRateLimit: limited('secondary'),
+        },
+    });
+    // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
+    octokit.hook.wrap('request', async (request, endpoint) => {
+        try {
+            return await request(endpoint);
+        }
+        catch (error) {
+            throw toGitHubApiError(error, endpoint.method, endpoint.url);
+        }
+    });
+    return { octokit, calls: () => log.length, callLog: () => log.map((record) => ({ ...record })) };
+}
+/**
+ * The client for an action or the CLI: token from `token` (an action input) or GITHUB_TOKEN / GH_TOKEN,
+ * base URL from GITHUB_API_URL (set on Actions runners, also on GHES).
+ */
+function githubClientFromEnv(env, options = {}) {
+    const token = options.token || env.GITHUB_TOKEN || env.GH_TOKEN;
+    if (!token)
+        throw new errors_TollgateError('no GitHub token: this command talks to the GitHub API', {
+            fix: 'set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }}, or a GitHub App token), or GH_TOKEN locally',
+        });
+    return createGitHubClient({ ...options, token, baseUrl: apiBaseUrl(env, options.baseUrl) });
+}
+/** A failed GitHub call: which call, what status, and what to do about it. */
+class client_GitHubApiError extends errors_TollgateError {
+    status;
+    call;
+    constructor(call, status, detail, fix, cause) {
+        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+        this.name = 'GitHubApiError';
+        this.status = status;
+        this.call = call;
+    }
+}
+function toGitHubApiError(error, method, route) {
+    if (error instanceof client_GitHubApiError)
+        return error;
+    const call = `${method} ${route}`;
+    const status = typeof error?.status === 'number' ? error.status : 0;
+    const detail = error instanceof Error ? error.message : String(error);
+    const headers = error.response?.headers ?? {};
+    return new client_GitHubApiError(call, status, detail, fixFor(status, detail, headers), error);
+}
+function fixFor(status, detail, headers) {
+    if (/rate limit/i.test(detail) || status === 429 || headers['x-ratelimit-remaining'] === '0')
+        return 'the token ran out of API budget; wait for the limit to reset, or run as a GitHub App installation (a higher hourly budget than GITHUB_TOKEN)';
+    if (status === 401)
+        return 'the token is missing, expired or revoked; pass a valid token (GITHUB_TOKEN or a GitHub App token)';
+    if (status === 403)
+        return "the token lacks a permission this call needs; grant it in the workflow's `permissions:` block or the GitHub App's settings (see docs/github.md)";
+    if (status === 404)
+        return 'the repository, ref or resource does not exist, or the token cannot see it (GitHub answers 404 for private resources a token has no access to)';
+    if (status === 409)
+        return 'the repository is empty or the ref moved; retry after fetching the latest state';
+    if (status === 422)
+        return 'GitHub rejected the request as invalid; check the names and refs given';
+    if (status >= 500 || status === 0)
+        return 'GitHub did not answer after retries; re-run the job, and check https://www.githubstatus.com';
+    return 'see docs/github.md for the permissions each Tollgate action needs';
+}
+/** Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls". */
+function describeCalls(client) {
+    const n = client.calls();
+    return `GitHub API: ${n} call${n === 1 ? '' : 's'}`;
+}
+/** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */
+function client_statusOf(error) {
+    return error instanceof client_GitHubApiError ? error.status : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/github/access.ts
+// Who may sign off: team membership and repository permission. Fails closed: when the token cannot
+// see the answer, this throws rather than guessing "not a member" or "allowed".
+
+const MEMBERS_FIX = 'the token cannot read team membership: GITHUB_TOKEN never can. Run the gate with a GitHub App token whose app has the organization permission "Members: read" (or a token with read:org), see docs/github.md';
+function cannotSee(error, what) {
+    return new client_GitHubApiError(error.call, error.status, `cannot read ${what}; failing closed (no sign-off counts until this is fixed)`, MEMBERS_FIX, error);
+}
+/**
+ * 'active' members only count; a pending invitation is not membership. GitHub answers 404 both for
+ * "not a member" and "you may not look", so a 404 is checked against the team itself.
+ */
+async function getTeamMembership(client, team, username) {
+    try {
+        const { data } = await client.octokit.rest.teams.getMembershipForUserInOrg({
+            org: team.org,
+            team_slug: team.team,
+            username,
+        });
+        return data.state === 'active' ? 'active' : data.state === 'pending' ? 'pending' : 'none';
+    }
+    catch (error) {
+        if (!(error instanceof client_GitHubApiError))
+            throw error;
+        if (error.status === 403)
+            throw cannotSee(error, `membership of ${team.org}/${team.team}`);
+        if (error.status !== 404)
+            throw error;
+    }
+    try {
+        await client.octokit.rest.teams.getByName({ org: team.org, team_slug: team.team });
+    }
+    catch (error) {
+        if (error instanceof client_GitHubApiError && (error.status === 403 || error.status === 404))
+            throw cannotSee(error, `team ${team.org}/${team.team} (it does not exist, or the token may not see it)`);
+        throw error;
+    }
+    return 'none';
+}
+/** Logins of the team's active members (all pages). */
+async function listTeamMembers(client, team) {
+    try {
+        const members = await client.octokit.paginate(client.octokit.rest.teams.listMembersInOrg, {
+            org: team.org,
+            team_slug: team.team,
+            per_page: 100,
+        });
+        return members.map((member) => member.login);
+    }
+    catch (error) {
+        if (error instanceof GitHubApiError && (error.status === 403 || error.status === 404))
+            throw cannotSee(error, `members of ${team.org}/${team.team}`);
+        throw error;
+    }
+}
+const PERMISSIONS = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
+/** True if `have` is at least `need` (admin > maintain > write > triage > read > none). */
+function permissionAtLeast(have, need) {
+    return PERMISSIONS.indexOf(have) <= PERMISSIONS.indexOf(need);
+}
+/**
+ * The user's role on the repository. `role_name` carries maintain and triage; the legacy `permission`
+ * field folds them into write and read, and is the fallback for custom roles.
+ */
+async function getCollaboratorPermission(client, repo, username) {
+    try {
+        const { data } = await client.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+        const role = data.role_name;
+        if (role && PERMISSIONS.includes(role))
+            return role;
+        return PERMISSIONS.includes(data.permission)
+            ? data.permission
+            : 'none';
+    }
+    catch (error) {
+        // 404: no such user. 403 (no permission to ask) propagates: failing closed.
+        if (statusOf(error) === 404)
+            return 'none';
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/checks.ts
+const ANNOTATIONS_PER_REQUEST = 50;
+/**
+ * Check runs on a commit (a sha, branch or tag), all pages; `checkName` narrows to one name, and `filter: 'latest'`
+ * (the default, as GitHub's) keeps only the most recent run of each name.
+ */
+async function listCheckRunsForRef(client, repo, ref, options = {}) {
+    const runs = await client.octokit.paginate(client.octokit.rest.checks.listForRef, {
+        ...repo,
+        ref,
+        ...(options.checkName ? { check_name: options.checkName } : {}),
+        filter: options.filter ?? 'latest',
+        per_page: 100,
+    });
+    return runs.map((run) => ({
+        id: run.id,
+        name: run.name,
+        headSha: run.head_sha,
+        status: run.status,
+        conclusion: run.conclusion ?? null,
+        startedAt: run.started_at ?? undefined,
+        completedAt: run.completed_at ?? undefined,
+        app: run.app ? { id: run.app.id, slug: run.app.slug ?? undefined } : undefined,
+        annotationsCount: run.output.annotations_count,
+    }));
+}
+function toApi(annotation) {
+    return {
+        path: annotation.path,
+        start_line: annotation.startLine,
+        end_line: annotation.endLine ?? annotation.startLine,
+        annotation_level: annotation.level,
+        message: annotation.message,
+        ...(annotation.title ? { title: annotation.title } : {}),
+    };
+}
+/**
+ * Creates or updates the check run named `name` on `headSha`. GitHub takes at most 50 annotations per
+ * request, so the rest follow in updates of the same run.
+ */
+async function upsertCheckRun(client, repo, input) {
+    const status = input.status ?? 'completed';
+    const annotations = (input.annotations ?? []).map(toApi);
+    const batches = [];
+    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
+        batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+    const output = (batch) => ({
+        title: input.title,
+        summary: input.summary,
+        ...(input.text ? { text: input.text } : {}),
+        ...(batch ? { annotations: batch } : {}),
+    });
+    const fields = {
+        status,
+        ...(status === 'completed' ? { conclusion: input.conclusion ?? 'neutral' } : {}),
+        ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
+        ...(input.externalId ? { external_id: input.externalId } : {}),
+    };
+    const existing = await listCheckRunsForRef(client, repo, input.headSha, { checkName: input.name });
+    const latest = existing.find((run) => run.name === input.name && run.headSha === input.headSha);
+    // GitHub appends annotations on update and cannot remove them: a run that already carries some is
+    // superseded by a fresh run (GitHub shows the latest run of a name), so a re-run never doubles them.
+    const match = latest && !(annotations.length > 0 && latest.annotationsCount > 0) ? latest : undefined;
+    let id;
+    if (match) {
+        id = match.id;
+        await client.octokit.rest.checks.update({
+            ...repo,
+            check_run_id: id,
+            ...fields,
+            output: output(batches[0]),
+        });
+    }
+    else {
+        const { data } = await client.octokit.rest.checks.create({
+            ...repo,
+            name: input.name,
+            head_sha: input.headSha,
+            ...fields,
+            output: output(batches[0]),
+            // Not retried: a create whose answer was lost would leave two runs. A re-run updates the first.
+            request: { retries: 0 },
+        });
+        id = data.id;
+    }
+    for (const batch of batches.slice(1))
+        await client.octokit.rest.checks.update({ ...repo, check_run_id: id, output: output(batch) });
+    return {
+        id,
+        created: !match,
+        ...(latest && !match ? { superseded: latest.id } : {}),
+        requests: Math.max(1, batches.length),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/github/pulls.ts
+// Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
+
+
+function toInfo(pull) {
+    return {
+        number: pull.number,
+        url: pull.html_url,
+        state: pull.state === 'open' ? 'open' : 'closed',
+        merged: pull.merged ?? pull.merged_at !== null,
+        draft: pull.draft ?? false,
+        title: pull.title,
+        body: pull.body ?? '',
+        author: pull.user?.login,
+        headRef: pull.head.ref,
+        headSha: pull.head.sha,
+        baseRef: pull.base.ref,
+        labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
+        ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
+        ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        mergeable: pull.mergeable ?? null,
+        mergeableState: pull.mergeable_state,
+    };
+}
+async function createPullRequest(client, repo, pull) {
+    const { data } = await client.octokit.rest.pulls.create({ ...repo, ...pull });
+    return toInfo(data);
+}
+/** The open pull request from branch `head` (of this repository), if any. */
+async function findOpenPullRequest(client, repo, head) {
+    const qualified = head.includes(':') ? head : `${repo.owner}:${head}`;
+    const { data } = await client.octokit.rest.pulls.list({
+        ...repo,
+        state: 'open',
+        head: qualified,
+        per_page: 100,
+    });
+    const first = data[0];
+    return first ? toInfo(first) : undefined;
+}
+/**
+ * The one open pull request for `head`: found or created, then its title, body and labels brought to
+ * what is asked. Safe to re-run after a failure at any step: it never opens a second pull request.
+ */
+async function ensurePullRequest(client, repo, pull) {
+    const { labels = [], ...fields } = pull;
+    let existing = await findOpenPullRequest(client, repo, pull.head);
+    let created = false;
+    if (!existing) {
+        try {
+            existing = await createPullRequest(client, repo, fields);
+            created = true;
+        }
+        catch (error) {
+            // A concurrent run (or a retried request that did land) opened it first.
+            if (client_statusOf(error) !== 422)
+                throw error;
+            existing = await findOpenPullRequest(client, repo, pull.head);
+            if (!existing)
+                throw error;
+        }
+    }
+    let updated = false;
+    if (!created && (existing.title !== pull.title || existing.body !== pull.body)) {
+        const { data } = await client.octokit.rest.pulls.update({
+            ...repo,
+            pull_number: existing.number,
+            title: pull.title,
+            body: pull.body,
+        });
+        existing = toInfo(data);
+        updated = true;
+    }
+    const current = existing;
+    const missing = labels.filter((label) => !current.labels.includes(label));
+    if (missing.length > 0) {
+        const all = await addLabels(client, repo, existing.number, missing);
+        existing = { ...existing, labels: all };
+        updated = updated || !created;
+    }
+    return { pull: existing, created, updated };
+}
+/** GitHub lists at most this many files of a pull request; a longer list would be silently cut. */
+const MAX_LISTED_FILES = 3000;
+/** Every changed file (all pages). Fails rather than return a list GitHub has cut short. */
+async function listPullRequestFiles(client, repo, pullNumber) {
+    const files = await client.octokit.paginate(client.octokit.rest.pulls.listFiles, {
+        ...repo,
+        pull_number: pullNumber,
+        per_page: 100,
+    });
+    if (files.length >= MAX_LISTED_FILES)
+        throw new TollgateError(`pull request #${pullNumber} changes ${MAX_LISTED_FILES} or more files, more than GitHub's API lists`, {
+            fix: 'compare the commits with git instead (check out with fetch-depth: 0), or split the pull request',
+        });
+    return files.map((file) => ({
+        path: file.filename,
+        status: file.status,
+        ...(file.previous_filename ? { previousPath: file.previous_filename } : {}),
+    }));
+}
+async function getPullRequest(client, repo, pullNumber) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: pullNumber });
+    return toInfo(data);
+}
+async function listReviews(client, repo, pullNumber) {
+    const reviews = await client.octokit.paginate(client.octokit.rest.pulls.listReviews, {
+        ...repo,
+        pull_number: pullNumber,
+        per_page: 100,
+    });
+    return reviews.map((review) => ({
+        id: review.id,
+        author: review.user?.login,
+        state: review.state,
+        commitId: review.commit_id ?? undefined,
+        submittedAt: review.submitted_at,
+    }));
+}
+async function requestReviewers(client, repo, pullNumber, who) {
+    if (!who.reviewers?.length && !who.teamReviewers?.length)
+        return;
+    await client.octokit.rest.pulls.requestReviewers({
+        ...repo,
+        pull_number: pullNumber,
+        reviewers: who.reviewers ?? [],
+        team_reviewers: who.teamReviewers ?? [],
+    });
+}
+/** Adds labels (GitHub creates unknown ones); returns all labels now on the pull request. */
+async function addLabels(client, repo, issueNumber, labels) {
+    const { data } = await client.octokit.rest.issues.addLabels({ ...repo, issue_number: issueNumber, labels });
+    return data.map((label) => label.name);
+}
+/**
+ * Every open pull request of the repository (all pages, 100 a page), optionally only those whose head branch
+ * starts with `headPrefix`. GitHub filters `head` by exact branch only, so a prefix is matched here.
+ */
+async function listOpenPullRequests(client, repo, options = {}) {
+    const pulls = await client.octokit.paginate(client.octokit.rest.pulls.list, {
+        ...repo,
+        state: 'open',
+        per_page: 100,
+    });
+    return pulls
+        .map(toInfo)
+        .filter((pull) => !options.headPrefix || pull.headRef.startsWith(options.headPrefix));
+}
+
+;// CONCATENATED MODULE: ./src/gate/types.ts
+/** The check run the gate posts: the name to mark required in branch protection or a ruleset. */
+const GATE_CHECK_NAME = 'tollgate/signoff';
+
+;// CONCATENATED MODULE: ./src/evidence/github-reviews.ts
+
+
+
+
+
+/** Runs at most `limit` tasks at once, the rest in the order they were asked for. */
+function concurrencyLimit(limit) {
+    let running = 0;
+    const waiting = [];
+    return async (task) => {
+        if (running >= Math.max(1, limit))
+            await new Promise((resolve) => waiting.push(resolve));
+        running++;
+        try {
+            return await task();
+        }
+        finally {
+            running--;
+            waiting.shift()?.();
+        }
+    };
+}
+/** The gate's verdict from the runs of its name on the head: the most recent run (GitHub shows that one). */
+function gateCheckOf(runs) {
+    const latest = [...runs].sort((a, b) => b.id - a.id)[0];
+    if (!latest)
+        return undefined;
+    return {
+        conclusion: latest.conclusion,
+        headSha: latest.headSha,
+        ...(latest.completedAt ? { completedAt: latest.completedAt } : {}),
+    };
+}
+function githubReviews(options) {
+    const { client, repo } = options;
+    const checkName = options.checkName ?? GATE_CHECK_NAME;
+    const limit = concurrencyLimit(options.concurrency ?? 4);
+    const startCalls = client.calls();
+    const pulls = new Map();
+    const memberships = new Map();
+    const warnings = new Set();
+    let teamsUnreadable = false;
+    const fetchPull = async (number) => {
+        let pull;
+        try {
+            pull = await getPullRequest(client, repo, number);
+        }
+        catch (error) {
+            if (client_statusOf(error) === 404)
+                return undefined;
+            throw error;
+        }
+        const [reviews, runs] = await Promise.all([
+            listReviews(client, repo, number),
+            listCheckRunsForRef(client, repo, pull.headSha, { checkName }),
+        ]);
+        const submitted = reviews.flatMap((r) => r.state === 'PENDING' || !r.author || !r.submittedAt
+            ? []
+            : [{ login: r.author, state: r.state, commitId: r.commitId ?? '', submittedAt: r.submittedAt }]);
+        const gateCheck = gateCheckOf(runs.filter((run) => run.name === checkName));
+        return {
+            number,
+            title: pull.title,
+            ...(pull.author ? { author: pull.author } : {}),
+            ...(pull.mergedAt ? { mergedAt: pull.mergedAt } : {}),
+            ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
+            reviews: submitted,
+            ...(gateCheck ? { gateCheck } : {}),
+            reviewsKnown: true,
+        };
+    };
+    const fetchMembership = async (team, login) => {
+        const [org, slug, ...rest] = team.split('/');
+        if (!org || !slug || rest.length > 0)
+            return 'unknown';
+        if (teamsUnreadable)
+            return 'unknown';
+        try {
+            return await getTeamMembership(client, { org, team: slug }, login);
+        }
+        catch (error) {
+            if (!(error instanceof client_GitHubApiError))
+                throw error;
+            // Without org Members read access every answer would be the same refusal: stop asking.
+            if (error.status === 403) {
+                teamsUnreadable = true;
+                warnings.add('team membership could not be read (the token lacks the organization permission "Members: read"): roles held through a team are reported as unknown');
+            }
+            else
+                warnings.add(`team ${team} could not be read (${error.message}): its members' roles are unknown`);
+            return 'unknown';
+        }
+    };
+    return {
+        repo,
+        checkName,
+        calls: () => client.calls() - startCalls,
+        warnings: () => [...warnings],
+        pullRequest(number) {
+            let answer = pulls.get(number);
+            if (!answer) {
+                answer = limit(() => fetchPull(number));
+                pulls.set(number, answer);
+            }
+            return answer;
+        },
+        teamMembership(team, login) {
+            const key = `${team.toLowerCase()}\0${login.toLowerCase()}`;
+            let answer = memberships.get(key);
+            if (!answer) {
+                answer = limit(() => fetchMembership(team, login));
+                memberships.set(key, answer);
+            }
+            return answer;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/review-source.ts
+// Where a reading command gets reviews and gate checks: GitHub when a token (or --github) and the repository are
+// known, git alone otherwise. The choice is always said in the output, so an auditor knows what was checked.
+
+
+
+
+
+/** The options every command that can read GitHub takes. */
+const REVIEW_SOURCE_OPTIONS = {
+    github: { type: 'boolean' },
+    repo: { type: 'string' },
+    'check-name': { type: 'string' },
+};
+const REPO_NAME = /^[A-Za-z0-9_.-]+$/;
+/** `OWNER/NAME` as given to --repo. */
+function parseRepoOption(value) {
+    const [owner, repo, ...rest] = value.split('/');
+    if (!owner || !repo || rest.length > 0 || !REPO_NAME.test(owner) || !REPO_NAME.test(repo))
+        throw new errors_TollgateError(`--repo ${value} is not OWNER/NAME`, { fix: '--repo acme/models' });
+    return { owner, repo };
+}
+/**
+ * The repository a remote URL names: `https://HOST/OWNER/NAME(.git)`, `git@HOST:OWNER/NAME(.git)` or
+ * `ssh://git@HOST(:port)/OWNER/NAME(.git)`; undefined for anything else (a local path, a file:// URL).
+ */
+function repoFromRemoteUrl(url) {
+    const m = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?[^/:]+(?::\d+)?\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim()) ??
+        /^[^@/:]+@[^/:]+:([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim());
+    if (!m || !REPO_NAME.test(m[1]) || !REPO_NAME.test(m[2]))
+        return undefined;
+    return { owner: m[1], repo: m[2] };
+}
+async function originRepo(repoRoot) {
+    const r = await runGit(repoRoot, ['config', '--get', 'remote.origin.url'], { okCodes: [1] });
+    return r.code === 0 ? repoFromRemoteUrl(r.stdout) : undefined;
+}
+async function chooseReviewSource(context, values) {
+    const gitOnly = (why) => ({
+        description: `Reviews and gate checks: git only (${why}).`,
+        calls: () => undefined,
+    });
+    const wanted = values.github === true || !!context.env.GITHUB_TOKEN;
+    if (!wanted)
+        return gitOnly('set GITHUB_TOKEN or pass --github to read them from GitHub');
+    const repo = values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
+    if (!repo) {
+        if (values.github)
+            throw new errors_TollgateError('--github: which repository? The origin remote does not name a GitHub repository', {
+                fix: 'pass --repo OWNER/NAME',
+            });
+        return gitOnly('GITHUB_TOKEN is set but no repository is known: pass --repo OWNER/NAME');
+    }
+    const client = githubClientFromEnv(context.env);
+    const checkName = values['check-name'] ?? GATE_CHECK_NAME;
+    const source = githubReviews({ client, repo, checkName });
+    return {
+        source,
+        description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).`,
+        calls: () => describeCalls({ calls: () => source.calls() }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/audit.ts
+// `tollgate audit log` (the registry's events from git) and `tollgate audit verify` (the gate-integrity audit).
+
+
+
+
+
+
+
+
+const USAGE = 'usage: tollgate audit log [--model M] [--since T] [--until T] [--ref REF] [--format text|json]\n' +
+    '       tollgate audit verify [--since REF] [--ref REF] [--github] [--repo OWNER/NAME] [--check-name NAME] [--format text|json]';
+function timeOption(value, name) {
+    if (value !== undefined && Number.isNaN(Date.parse(value)))
+        throw new errors_TollgateError(`audit log: ${name} ${value} is not a time`, {
+            fix: `e.g. ${name} 2026-01-01T00:00:00Z`,
+        });
+    return value;
+}
+function eventLine(e) {
+    const what = [e.model, e.version, e.stage, e.incident, e.request].filter(Boolean).join(' ');
+    return [
+        e.at,
+        e.event.padEnd(16),
+        what.padEnd(24),
+        e.pullRequest === undefined ? '   ' : `#${e.pullRequest}`,
+        e.sha ? e.sha.slice(0, 12) : '(audit file)',
+        e.summary ?? '',
+    ].join('  ');
+}
+async function log(args, context) {
+    const { values } = parseCommandArgs('audit log', args, {
+        model: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        ref: { type: 'string' },
+        format: { type: 'string' },
+    }, false);
+    const format = formatOption(values.format, 'audit log');
+    const since = timeOption(values.since, '--since');
+    const until = timeOption(values.until, '--until');
+    const prefix = registryPrefix(context);
+    const model = values.model === undefined ? undefined : assertSafeName('model', values.model);
+    const ref = values.ref ?? (await defaultBranchRef(context.repoRoot, prefix));
+    const commits = await readTrail(context.repoRoot, {
+        ref,
+        paths: model ? [`${prefix}${modelDir(model)}/`, `${prefix}incidents/`] : [prefix],
+        since,
+        until,
+    });
+    const inWindow = (at) => (!since || Date.parse(at) >= Date.parse(since)) && (!until || Date.parse(at) <= Date.parse(until));
+    const events = mergeEvents(registryEventsFromTrail(commits, prefix), auditFileEvents(await readAuditEvents(context.repoRoot, ref, prefix)).filter((e) => inWindow(e.at))).filter((e) => !model || e.model === model);
+    if (format === 'json')
+        context.out(JSON.stringify(events, null, 2));
+    else if (events.length === 0)
+        context.out('no registry events');
+    else
+        context.out(events.map(eventLine).join('\n'));
+    return 0;
+}
+function findingLine(f) {
+    const where = f.pullRequest === undefined ? '' : ` (pull request #${f.pullRequest})`;
+    const shown = (f.changes ?? []).slice(0, 6);
+    const more = (f.changes?.length ?? 0) - shown.length;
+    const changes = shown.length
+        ? `\n    changed: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`
+        : '';
+    return `${f.kind}  ${f.sha.slice(0, 12)}  ${f.subject}${where}${changes}\n    missing: ${f.missing}`;
+}
+async function verify(args, context) {
+    const { values } = parseCommandArgs('audit verify', args, {
+        since: { type: 'string' },
+        ref: { type: 'string' },
+        format: { type: 'string' },
+        ...REVIEW_SOURCE_OPTIONS,
+    }, false);
+    const format = formatOption(values.format, 'audit verify');
+    const choice = await chooseReviewSource(context, values);
+    const report = await verifyGateIntegrity(context.repoRoot, {
+        since: values.since,
+        ref: values.ref,
+        registryPrefix: registryPrefix(context),
+        ...(choice.source ? { reviews: choice.source } : {}),
+    });
+    if (format === 'json')
+        context.out(JSON.stringify({
+            ...report,
+            reviewSource: choice.description,
+            ...(choice.source ? { githubCalls: choice.source.calls() } : {}),
+        }, null, 2));
+    else {
+        const lines = [
+            `Audited ${report.ref} (${report.head.slice(0, 12)})${report.baseline ? ` after ${report.baseline.slice(0, 12)}` : ', whole history'}: ${report.guardedCommits} commits changed a stage pointer or the policy.`,
+            choice.source
+                ? choice.description
+                : `${choice.description} Only direct pushes were checked; the gate verdicts and approvals were not.`,
+        ];
+        for (const f of report.allowed)
+            lines.push(`emergency push (allowed by policy)  ${f.sha.slice(0, 12)}  ${f.subject}`);
+        if (report.findings.length === 0)
+            lines.push('No findings.');
+        else
+            lines.push(`${report.findings.length} finding(s):`, ...report.findings.map(findingLine));
+        const calls = choice.calls();
+        if (calls)
+            lines.push(calls);
+        context.out(lines.join('\n'));
+    }
+    return report.findings.length > 0 ? 1 : 0;
+}
+const auditCommand = {
+    name: 'audit',
+    summary: 'Registry events from git (log) and the gate-integrity audit (verify)',
+    run: async (args, context) => {
+        const [sub, ...rest] = args;
+        if (sub === 'log')
+            return log(rest, context);
+        if (sub === 'verify')
+            return verify(rest, context);
+        throw new errors_TollgateError(sub === undefined ? 'audit: which one, log or verify?' : `audit: unknown subcommand ${sub}`, {
+            fix: USAGE,
+        });
+    },
+};
 
 ;// CONCATENATED MODULE: ./src/registry/diff.ts
 // The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
@@ -10959,7 +19390,7 @@ const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'str
 function diffDocuments(path, before, after) {
     if (before === after)
         return [];
-    const match = paths_classifyRegistryPath(path);
+    const match = classifyRegistryPath(path);
     if (!match || !namesAreSafe(match))
         return [{ kind: 'unknown-registry-file', path }];
     if (match.kind === 'Postmortem')
@@ -11193,89 +19624,6 @@ async function registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefi
     return { changes, outside: [...new Set(outside)].sort(byPath) };
 }
 
-;// CONCATENATED MODULE: external "node:util"
-const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-;// CONCATENATED MODULE: ./src/cli/context.ts
-// Global options shared by every command, and the context a command runs in.
-
-
-
-
-
-/** Takes `-C DIR` and `--registry PATH` from the front of argv, like git; everything after goes to the command. */
-function parseGlobalOptions(argv, env) {
-    let dir = process.cwd();
-    let registry;
-    let i = 0;
-    for (; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === '-C' || arg === '--registry') {
-            const value = argv[++i];
-            if (value === undefined)
-                throw new errors_TollgateError(`${arg} needs a value`, { fix: `tollgate ${arg} PATH <command>` });
-            if (arg === '-C')
-                dir = (0,external_node_path_namespaceObject.resolve)(dir, value);
-            else
-                registry = value;
-        }
-        else
-            break;
-    }
-    if (!(0,external_node_fs_namespaceObject.existsSync)(dir))
-        throw new errors_TollgateError(`-C ${dir}: no such directory`);
-    const repoRoot = gitTopLevel(dir) ?? dir;
-    const registryDir = registry === undefined
-        ? (0,external_node_path_namespaceObject.resolve)(repoRoot, 'registry')
-        : (0,external_node_path_namespaceObject.isAbsolute)(registry)
-            ? registry
-            : (0,external_node_path_namespaceObject.resolve)(dir, registry);
-    return {
-        context: {
-            cwd: dir,
-            repoRoot,
-            registryDir,
-            env,
-            now: () => new Date(env.TOLLGATE_NOW ?? Date.now()),
-            out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-            err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-        },
-        rest: argv.slice(i),
-    };
-}
-function gitTopLevel(dir) {
-    try {
-        return (0,external_node_child_process_namespaceObject.execFileSync)('git', ['rev-parse', '--show-toplevel'], {
-            cwd: dir,
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore'],
-        }).trim();
-    }
-    catch {
-        return undefined;
-    }
-}
-/** parseArgs with the project's conventions: unknown options are errors that name the command's usage. */
-function parseCommandArgs(command, args, options, allowPositionals = true) {
-    try {
-        return (0,external_node_util_namespaceObject.parseArgs)({ args, options, allowPositionals, strict: true });
-    }
-    catch (error) {
-        throw new errors_TollgateError(`${command}: ${error.message}`, {
-            fix: `run \`tollgate help\` for ${command}'s options`,
-        });
-    }
-}
-function usage(commands) {
-    const width = Math.max(...commands.map((c) => c.name.length));
-    return [
-        'usage: tollgate [-C DIR] [--registry PATH] <command> [options]',
-        '',
-        ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-        '',
-        'Mutating commands take --dry-run; reading commands take --format json.',
-    ].join('\n');
-}
-
 ;// CONCATENATED MODULE: ./src/cli/commands/diff.ts
 // `tollgate diff [BASE [HEAD]]`: the semantic registry diff the gate would see, for a local checkout.
 
@@ -11287,7 +19635,7 @@ function usage(commands) {
 
 
 async function refExists(repoRoot, ref) {
-    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+    const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
         okCodes: [1],
     });
     return result.code === 0;
@@ -11306,7 +19654,7 @@ async function defaultBranchCandidates(context) {
             // A broken policy is `tollgate validate`'s business; here it only means no hint.
         }
     }
-    const originHead = await run_runGit(context.repoRoot, ['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD'], {
+    const originHead = await runGit(context.repoRoot, ['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD'], {
         okCodes: [1, 128],
     });
     if (originHead.code === 0)
@@ -11365,113 +19713,1386 @@ const diffCommand = {
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: ./src/policy/effective.ts
-/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
-const MODEL_OWNER_ROLE = 'model-owner';
-const DEFAULT_SIGNOFF_RULES = [
-    {
-        name: 'production promotion',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: false,
-        require: ['risk', 'compliance', MODEL_OWNER_ROLE],
-    },
-    {
-        name: 'production rollback',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: true,
-        require: [MODEL_OWNER_ROLE],
-    },
-    { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
-    { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
-    { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version held', change: 'version-held', require: [] },
-    { name: 'version unheld', change: 'version-unheld', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'new model', change: 'model-added', require: ['risk'] },
-    { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
-    { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
-];
-const DEFAULT_SEVERITY = {
-    P0: [
-        { metric: 'availability', op: '<', value: 0.5 },
-        { metric: 'error_rate', op: '>', value: 0.5 },
-    ],
-    P1: [
-        { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        { metric: 'latency_increase_pct', op: '>', value: 200 },
-        { metric: 'error_rate', op: '>', value: 0.1 },
-    ],
-    P2: [
-        { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 50 },
-        { metric: 'error_rate', op: '>', value: 0.05 },
-    ],
-    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
-};
-const DEFAULT_AUTO_ROLLBACK = [
-    { metric: 'error_rate', op: '>', value: 0.5 },
-    { metric: 'availability', op: '<', value: 0.5 },
-    { metric: 'accuracy_drop', op: '>', value: 0.3 },
-];
-function effectivePolicy(policy) {
-    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
-    return {
-        defaultBranch: p.default_branch ?? 'main',
-        roles: p.roles,
-        signoff: {
-            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
-            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
-            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
-            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
-            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
-            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
-        },
-        stages: {
-            order: p.stages?.order ?? ['staging', 'production'],
-            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
-        },
-        gates: p.gates ?? [],
-        incident: {
-            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
-            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
-            emergencyPush: p.incident?.emergency_push ?? ['P0'],
-            notifyWebhook: p.incident?.notify_webhook,
-        },
-        rollback: {
-            stableFor: p.rollback?.stable_for ?? 86_400,
-            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
-        },
-        schedule: {
-            defaultInterval: p.schedule?.default_interval ?? 86_400,
-            cooldownBase: p.schedule?.cooldown_base ?? 300,
-            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
-            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
-            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
-            jitter: p.schedule?.jitter ?? 0,
-        },
-        stateWrites: p.state_writes ?? 'pull-request',
-    };
-}
-/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
-function effective_compare(value, op, threshold) {
-    if (value === undefined || value === null || Number.isNaN(value))
-        return false;
-    switch (op) {
-        case '>=':
-            return value >= threshold;
-        case '>':
-            return value > threshold;
-        case '<=':
-            return value <= threshold;
-        case '<':
-            return value < threshold;
-        case '==':
-            return value === threshold;
+;// CONCATENATED MODULE: ./src/gate/signoffs.ts
+const lower = (login) => login.toLowerCase();
+const isBotLogin = (login) => /\[bot\]$/i.test(login);
+const WRITE_OR_MORE = new Set(['write', 'maintain', 'admin']);
+/**
+ * Each reviewer's latest review that decides: a later CHANGES_REQUESTED or DISMISSED replaces an approval, a
+ * later COMMENTED does not. Reviews are ordered by time; input order breaks ties.
+ */
+function latestDecisiveReviews(reviews) {
+    const ordered = reviews
+        .map((review, index) => ({ review, index }))
+        .sort((a, b) => a.review.submittedAt.localeCompare(b.review.submittedAt) || a.index - b.index);
+    const latest = new Map();
+    for (const { review } of ordered) {
+        if (review.state === 'COMMENTED')
+            continue;
+        latest.set(lower(review.login), review);
     }
+    return latest;
+}
+/** Logins whose approval never counts on this pull request: its authors, by GitHub or by trailer. */
+function excludedLogins(input) {
+    const pr = input.pullRequest;
+    const excluded = new Set([pr.author, ...pr.requestedBy].map(lower));
+    if (input.policy.signoff.excludeCommitAuthors)
+        for (const login of pr.commitAuthors)
+            excluded.add(lower(login));
+    return excluded;
+}
+/**
+ * Approvals that pass every check that does not need the GitHub API (review state, commit, authorship, bots),
+ * plus the reason each other approval was refused.
+ */
+function signoffs_screenApprovals(input) {
+    const excluded = excludedLogins(input);
+    const pr = input.pullRequest;
+    const approvals = [];
+    const refused = new Map();
+    for (const [key, review] of latestDecisiveReviews(input.reviews)) {
+        const who = review.login;
+        if (review.state !== 'APPROVED') {
+            refused.set(key, `${who}: latest review is ${review.state}`);
+        }
+        else if (review.isBot || isBotLogin(who)) {
+            refused.set(key, `${who}: is a bot`);
+        }
+        else if (excluded.has(key)) {
+            refused.set(key, `${who}: is an author of this pull request (opened it, requested it, or wrote a commit)`);
+        }
+        else if (review.commitId !== pr.headSha &&
+            !(input.policy.signoff.allowStaleApprovals && input.registryUnchangedSince?.has(review.commitId))) {
+            refused.set(key, `${who}: approved ${review.commitId.slice(0, 7)}, not the head ${pr.headSha.slice(0, 7)}` +
+                (input.policy.signoff.allowStaleApprovals ? ' (the registry changed since)' : ''));
+        }
+        else {
+            approvals.push({ key, login: who, at: review.submittedAt, commit: review.commitId });
+        }
+    }
+    approvals.sort((a, b) => a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
+    return { approvals, refused };
+}
+/** Listed as a user (case-insensitive) or an active member of a listed team. */
+function signoffs_holdsRole(login, members, memberships) {
+    if (members === undefined)
+        return { holds: false };
+    const key = lower(login);
+    if ((members.users ?? []).some((user) => lower(user) === key))
+        return { holds: true };
+    let pending;
+    for (const team of members.teams ?? []) {
+        const state = membershipOf(memberships, team, key);
+        if (state === 'active')
+            return { holds: true };
+        if (state === 'pending')
+            pending = team;
+    }
+    return { holds: false, pending };
+}
+function membershipOf(memberships, team, key) {
+    for (const [name, byLogin] of Object.entries(memberships)) {
+        if (lower(name) !== lower(team))
+            continue;
+        for (const [login, state] of Object.entries(byLogin))
+            if (lower(login) === key)
+                return state;
+    }
+    return undefined;
+}
+function permissionOf(permissions, login) {
+    const key = lower(login);
+    for (const [name, permission] of Object.entries(permissions))
+        if (lower(name) === key)
+            return permission;
+    return 'none';
+}
+const canWrite = (permission) => WRITE_OR_MORE.has(permission);
+/**
+ * Assigns approvers to slots. With one person per role, a maximum bipartite matching (augmenting paths), so
+ * that someone eligible for two roles takes the one nobody else can fill. Slots are tried in order and
+ * approvers by approval time, so the result is deterministic.
+ */
+function assignSignoffs(slots, eligible, onePersonManyRoles) {
+    const options = slots.map((slot) => (slot.unfillable ? [] : eligible(slot)));
+    if (onePersonManyRoles)
+        return options.map((list) => list[0]);
+    const slotOf = new Map();
+    const assigned = slots.map(() => undefined);
+    const augment = (slot, seen) => {
+        for (const approval of options[slot]) {
+            if (seen.has(approval.key))
+                continue;
+            seen.add(approval.key);
+            const holder = slotOf.get(approval.key);
+            if (holder === undefined || augment(holder, seen)) {
+                slotOf.set(approval.key, slot);
+                assigned[slot] = approval;
+                return true;
+            }
+        }
+        return false;
+    };
+    for (let slot = 0; slot < slots.length; slot++)
+        augment(slot, new Set());
+    return assigned;
 }
 
+;// CONCATENATED MODULE: ./src/evidence/report.ts
+/** The events as rows a person reads: what happened, to what, by whom, through which commit and pull request. */
+function timelineRows(evidence) {
+    const commits = new Map(evidence.commits.map((c) => [c.sha, c]));
+    return evidence.events.map((e) => {
+        const what = [
+            e.model && `model ${e.model}`,
+            e.version && `version ${e.version}`,
+            e.stage && `stage ${e.stage}`,
+            e.incident && `incident ${e.incident}`,
+            e.request && `request ${e.request}`,
+        ]
+            .filter(Boolean)
+            .join(', ');
+        const c = commits.get(e.sha);
+        return {
+            at: e.at,
+            event: e.event,
+            what,
+            by: e.requestedBy ?? e.actor ?? c?.author.name ?? '',
+            commit: e.sha ? e.sha.slice(0, 12) : '',
+            ...(e.pullRequest === undefined ? {} : { pullRequest: e.pullRequest }),
+            summary: e.summary ?? '',
+        };
+    });
+}
+/** A reviewer's roles, and those that could not be known (team membership unreadable). */
+function rolesCell(r) {
+    const unknown = (r.rolesUnknown ?? []).map((role) => `${role}: unknown`);
+    return [...r.roles, ...unknown].join(', ');
+}
+/** One line that says what the evidence holds: for a job summary, a CLI answer, the top of a report. */
+function reportHeadline(evidence) {
+    const n = (count, one, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+    const prs = evidence.pullRequests;
+    const reviewed = prs.filter((pr) => pr.reviewsKnown);
+    const gated = reviewed.filter((pr) => pr.gate?.conclusion === 'success');
+    const reviews = prs.length === 0
+        ? ''
+        : reviewed.length === 0
+            ? ' (reviews unknown: git only)'
+            : ` (${reviewed.length} with reviews from GitHub, ${gated.length} with a passing gate check)`;
+    return (`Evidence for ${evidence.title}: ${n(evidence.commits.length, 'commit')}, ` +
+        `${n(prs.length, 'pull request')}${reviews}, ${n(evidence.stageHistory.length, 'stage tenure')}, ` +
+        `${n(evidence.incidents.length, 'incident')}, ${n(evidence.rollbacks.length, 'rollback')}; ` +
+        `read from ${evidence.ref} at ${evidence.head.slice(0, 12)}.`);
+}
+const md = (text) => text.replace(/[\\`*_[\]|<>]/g, (ch) => `\\${ch}`).replace(/\n/g, ' ');
+function mdTable(head, rows) {
+    if (rows.length === 0)
+        return ['_none_', ''];
+    return [
+        `| ${head.join(' | ')} |`,
+        `| ${head.map(() => '---').join(' | ')} |`,
+        ...rows.map((r) => `| ${r.map(md).join(' | ')} |`),
+        '',
+    ];
+}
+function renderReportMarkdown(evidence) {
+    const lines = [
+        `# Evidence: ${md(evidence.title)}`,
+        '',
+        `Read from \`${evidence.ref}\` at commit \`${evidence.head}\` (${evidence.headDate}).`,
+        '',
+        md(reportHeadline(evidence)),
+        '',
+    ];
+    if (evidence.warnings.length)
+        lines.push('## Warnings', '', ...evidence.warnings.map((w) => `- ${md(w)}`), '');
+    lines.push('## Timeline', '', ...mdTable(['time', 'event', 'what', 'by', 'commit', 'PR', 'summary'], timelineRows(evidence).map((r) => [
+        r.at,
+        r.event,
+        r.what,
+        r.by,
+        r.commit,
+        r.pullRequest === undefined ? '' : `#${r.pullRequest}`,
+        r.summary,
+    ])), '## Stage history', '', ...mdTable(['model', 'stage', 'version', 'since', 'until', 'commit', 'PR', 'requested by'], evidence.stageHistory.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        t.since,
+        t.until ?? 'now',
+        t.sha.slice(0, 12),
+        t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
+        t.requestedBy ?? '',
+    ])), '## Pull requests and approvals', '');
+    if (evidence.pullRequests.length === 0)
+        lines.push('_none_', '');
+    for (const pr of evidence.pullRequests) {
+        lines.push(`### #${pr.number} ${md(pr.title ?? '(not found)')}`, '');
+        if (!pr.found) {
+            lines.push('Not found by the review source.', '');
+            continue;
+        }
+        lines.push(`Merged ${pr.mergedAt ?? '(not merged)'} by ${md(pr.mergedBy ?? 'unknown')}${pr.mergeCommit ? ` in \`${pr.mergeCommit.slice(0, 12)}\`` : ''}; author ${md(pr.author ?? 'unknown')}.`, '', pr.gate
+            ? `Gate check: ${pr.gate.conclusion ?? 'not finished'} on \`${pr.gate.headSha.slice(0, 12)}\`, completed ${pr.gate.completedAt ?? 'never'}.`
+            : pr.reviewsKnown
+                ? 'Gate check: **none recorded**.'
+                : 'Gate check: unknown (git alone does not record it).', '');
+        if (pr.reviewsKnown)
+            lines.push(...mdTable(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at])));
+        else
+            lines.push('Reviews: unknown (git alone does not record them).', '');
+    }
+    lines.push('## Versions', '');
+    if (evidence.versions.length === 0)
+        lines.push('_none_', '');
+    for (const v of evidence.versions) {
+        lines.push(`### ${md(v.model)} ${md(v.version)}`, '', `Created ${v.createdAt ?? 'unknown'}; run ${md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`, '', ...mdTable(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
+            g.metric,
+            g.op,
+            String(g.threshold),
+            String(g.value),
+            g.pass ? 'yes' : 'NO',
+        ])));
+        if (v.drift)
+            lines.push('Drift:', '', ...mdTable(['metric', 'value'], Object.entries(v.drift).map(([k, x]) => [k, String(x)])));
+        if (v.fairness)
+            lines.push('Fairness:', '', ...mdTable(['metric', 'value'], Object.entries(v.fairness).map(([k, x]) => [k, String(x)])));
+    }
+    lines.push('## Incidents and rollbacks', '', ...mdTable(['incident', 'severity', 'status', 'detected', 'resolved', 'rollback'], evidence.incidents.map((i) => [
+        i.id,
+        i.severity ?? '',
+        i.status ?? '',
+        i.detectedAt ?? '',
+        i.resolvedAt ?? '',
+        i.rollback ? `${i.rollback.model} ${i.rollback.stage}: ${i.rollback.from} -> ${i.rollback.to}` : '',
+    ])), ...mdTable(['time', 'event', 'model', 'stage', 'version', 'incident', 'commit'], evidence.rollbacks.map((e) => [
+        e.at,
+        e.event,
+        e.model ?? '',
+        e.stage ?? '',
+        e.version ?? '',
+        e.incident ?? '',
+        e.sha.slice(0, 12),
+    ])), '## Commits', '', ...mdTable(['commit', 'author', 'committer', 'signature', 'subject'], evidence.commits.map((c) => [
+        c.sha.slice(0, 12),
+        `${c.author.name} <${c.author.email}> ${c.author.date}`,
+        `${c.committer.name} ${c.committer.date}`,
+        c.signature.status,
+        c.subject,
+    ])));
+    return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
+function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]);
+}
+function table(head, rows, className = '') {
+    if (rows.length === 0)
+        return '<p class="none">none</p>';
+    return [
+        `<table${className ? ` class="${className}"` : ''}><thead><tr>`,
+        ...head.map((h) => `<th>${escapeHtml(h)}</th>`),
+        '</tr></thead><tbody>',
+        ...rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`),
+        '</tbody></table>',
+    ].join('');
+}
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1b1f24}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa}td{word-break:break-word}.meta{color:#57606a}.none{color:#57606a;font-style:italic}
+.warn{background:#fff8c5;border:1px solid #d4a72c;padding:.5rem 1rem}
+ol.timeline{list-style:none;padding-left:0;border-left:3px solid #0969da;margin-left:.5rem}
+ol.timeline li{position:relative;padding:.2rem 0 .6rem 1rem}ol.timeline li::before{content:"";position:absolute;left:-.45rem;top:.55rem;width:.6rem;height:.6rem;border-radius:50%;background:#0969da}
+.when{font-family:ui-monospace,monospace;color:#57606a}.event{font-weight:600}code{font-family:ui-monospace,monospace}
+@media print{body{margin:0}h2{break-after:avoid}}
+`;
+function renderReportHtml(evidence) {
+    const e = escapeHtml;
+    const parts = [
+        '<!DOCTYPE html>',
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        `<title>Evidence: ${e(evidence.title)}</title>`,
+        `<style>${CSS}</style></head><body>`,
+        `<h1>Evidence: ${e(evidence.title)}</h1>`,
+        `<p class="meta">Read from <code>${e(evidence.ref)}</code> at commit <code>${e(evidence.head)}</code> (${e(evidence.headDate)}).</p>`,
+    ];
+    if (evidence.warnings.length)
+        parts.push(`<div class="warn"><strong>Warnings</strong><ul>${evidence.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`);
+    parts.push('<h2 id="timeline">Timeline</h2>');
+    const rows = timelineRows(evidence);
+    if (rows.length === 0)
+        parts.push('<p class="none">no events</p>');
+    else
+        parts.push(`<ol class="timeline">${rows
+            .map((r) => `<li><span class="when">${e(r.at)}</span> <span class="event">${e(r.event)}</span>${r.what ? ` — ${e(r.what)}` : ''}${r.by ? ` by ${e(r.by)}` : ''}${r.pullRequest === undefined ? '' : ` (pull request #${r.pullRequest})`}${r.commit ? ` <code>${e(r.commit)}</code>` : ''}<br>${e(r.summary)}</li>`)
+            .join('')}</ol>`);
+    parts.push('<h2 id="stages">Stage history</h2>', table(['model', 'stage', 'version', 'since', 'until', 'commit', 'pull request', 'requested by'], evidence.stageHistory.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        t.since,
+        t.until ?? 'now',
+        t.sha.slice(0, 12),
+        t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
+        t.requestedBy ?? '',
+    ])), '<h2 id="pull-requests">Pull requests and approvals</h2>');
+    if (evidence.pullRequests.length === 0)
+        parts.push('<p class="none">none</p>');
+    for (const pr of evidence.pullRequests) {
+        parts.push(`<h3>#${pr.number} ${e(pr.title ?? '(not found)')}</h3>`);
+        if (!pr.found) {
+            parts.push('<p>Not found by the review source.</p>');
+            continue;
+        }
+        parts.push(`<p>Merged ${e(pr.mergedAt ?? '(not merged)')} by ${e(pr.mergedBy ?? 'unknown')}${pr.mergeCommit ? ` in <code>${e(pr.mergeCommit.slice(0, 12))}</code>` : ''}; author ${e(pr.author ?? 'unknown')}.</p>`, `<p>Gate check: ${pr.gate
+            ? `${e(pr.gate.conclusion ?? 'not finished')} on <code>${e(pr.gate.headSha.slice(0, 12))}</code>, completed ${e(pr.gate.completedAt ?? 'never')}`
+            : pr.reviewsKnown
+                ? '<strong>none recorded</strong>'
+                : 'unknown (git alone does not record it)'}.</p>`, pr.reviewsKnown
+            ? table(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at]))
+            : '<p>Reviews: unknown (git alone does not record them).</p>');
+    }
+    parts.push('<h2 id="versions">Versions</h2>');
+    if (evidence.versions.length === 0)
+        parts.push('<p class="none">none</p>');
+    for (const v of evidence.versions) {
+        parts.push(`<h3>${e(v.model)} ${e(v.version)}</h3>`, `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${e(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`, table(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
+            g.metric,
+            g.op,
+            String(g.threshold),
+            String(g.value),
+            g.pass ? 'yes' : 'NO',
+        ])));
+        if (v.drift)
+            parts.push('<h4>Drift</h4>', table(['metric', 'value'], Object.entries(v.drift).map(([k, x]) => [k, String(x)])));
+        if (v.fairness)
+            parts.push('<h4>Fairness</h4>', table(['metric', 'value'], Object.entries(v.fairness).map(([k, x]) => [k, String(x)])));
+    }
+    parts.push('<h2 id="incidents">Incidents and rollbacks</h2>', table(['incident', 'severity', 'status', 'detected', 'resolved', 'rollback'], evidence.incidents.map((i) => [
+        i.id,
+        i.severity ?? '',
+        i.status ?? '',
+        i.detectedAt ?? '',
+        i.resolvedAt ?? '',
+        i.rollback ? `${i.rollback.model} ${i.rollback.stage}: ${i.rollback.from} → ${i.rollback.to}` : '',
+    ])), table(['time', 'event', 'model', 'stage', 'version', 'incident', 'commit'], evidence.rollbacks.map((r) => [
+        r.at,
+        r.event,
+        r.model ?? '',
+        r.stage ?? '',
+        r.version ?? '',
+        r.incident ?? '',
+        r.sha.slice(0, 12),
+    ])), '<h2 id="commits">Commits</h2>', table(['commit', 'author', 'committer', 'signature', 'subject'], evidence.commits.map((c) => [
+        c.sha.slice(0, 12),
+        `${c.author.name} <${c.author.email}> ${c.author.date}`,
+        `${c.committer.name} ${c.committer.date}`,
+        c.signature.status,
+        c.subject,
+    ])), '</body></html>');
+    return `${parts.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ./src/evidence/tar.ts
+// A deterministic .tar.gz: ustar headers of our own, entries sorted, one fixed mtime, fixed owner and mode, so the
+// same files always give the same bytes (and so the same hash in the bundle manifest).
+
+
+const BLOCK = 512;
+function octal(value, width) {
+    // width - 1 digits and a NUL, as ustar readers expect.
+    return `${value.toString(8).padStart(width - 1, '0')}\0`;
+}
+/** ustar keeps names of up to 100 bytes, or a prefix of up to 155 bytes split at a `/`. */
+function splitName(path) {
+    if (Buffer.byteLength(path) <= 100)
+        return { name: path, prefix: '' };
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+        const prefix = path.slice(0, i);
+        const name = path.slice(i + 1);
+        if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100 && name !== '')
+            return { name, prefix };
+    }
+    throw new errors_TollgateError(`tar: the path ${path} is too long for a ustar archive`);
+}
+function header(path, size, mtime) {
+    const h = Buffer.alloc(BLOCK, 0);
+    const { name, prefix } = splitName(path);
+    h.write(name, 0, 100, 'utf8');
+    h.write(octal(0o644, 8), 100, 'ascii');
+    h.write(octal(0, 8), 108, 'ascii');
+    h.write(octal(0, 8), 116, 'ascii');
+    h.write(octal(size, 12), 124, 'ascii');
+    h.write(octal(mtime, 12), 136, 'ascii');
+    h.write('        ', 148, 'ascii');
+    h.write('0', 156, 'ascii');
+    h.write('ustar\0', 257, 'ascii');
+    h.write('00', 263, 'ascii');
+    h.write('root', 265, 'ascii');
+    h.write('root', 297, 'ascii');
+    h.write(prefix, 345, 155, 'utf8');
+    let sum = 0;
+    for (const byte of h)
+        sum += byte;
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+    return h;
+}
+/** The uncompressed archive: entries sorted by path, every file with `mtime` (seconds since the epoch). */
+function ustar(entries, mtime) {
+    const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const parts = [];
+    for (const e of sorted) {
+        if (e.data.length >= 8 ** 11)
+            throw new errors_TollgateError(`tar: ${e.path} is too large for a ustar archive`);
+        parts.push(header(e.path, e.data.length, Math.max(0, Math.floor(mtime))), e.data);
+        const pad = (BLOCK - (e.data.length % BLOCK)) % BLOCK;
+        if (pad)
+            parts.push(Buffer.alloc(pad, 0));
+    }
+    parts.push(Buffer.alloc(BLOCK * 2, 0));
+    return Buffer.concat(parts);
+}
+function tarGz(entries, mtime) {
+    return (0,external_node_zlib_namespaceObject.gzipSync)(ustar(entries, mtime), { level: 9 });
+}
+function field(block, at, length) {
+    const raw = block.subarray(at, at + length);
+    const end = raw.indexOf(0);
+    return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
+}
+/**
+ * The regular files of an uncompressed ustar archive (the kind ustar() writes; directories, links and other
+ * entries are skipped). Fails on a header whose checksum does not add up: a damaged archive is never half-read.
+ */
+function readUstar(archive) {
+    const entries = [];
+    for (let at = 0; at + BLOCK <= archive.length;) {
+        const h = archive.subarray(at, at + BLOCK);
+        if (h.every((byte) => byte === 0))
+            break;
+        let sum = 0;
+        for (let i = 0; i < BLOCK; i++)
+            sum += i >= 148 && i < 156 ? 32 : h[i];
+        if (sum !== parseInt(field(h, 148, 8).trim(), 8))
+            throw new errors_TollgateError(`tar: the header at byte ${at} is damaged (checksum mismatch)`);
+        const size = parseInt(field(h, 124, 12).trim() || '0', 8);
+        const name = field(h, 0, 100);
+        const prefix = field(h, 345, 155);
+        const type = field(h, 156, 1);
+        const start = at + BLOCK;
+        if (start + size > archive.length)
+            throw new errors_TollgateError(`tar: ${name} is cut short`);
+        if (type === '0' || type === '')
+            entries.push({
+                path: prefix ? `${prefix}/${name}` : name,
+                data: archive.subarray(start, start + size),
+            });
+        at = start + Math.ceil(size / BLOCK) * BLOCK;
+    }
+    return entries;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/bundle.ts
+// Evidence for one subject (a model or version, a pull request, an incident, a time window): collected from git
+// (and a ReviewSource when given) into one plain object, then written as a folder with a hashed manifest and a
+// deterministic tarball.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function subjectTitle(subject) {
+    if ('model' in subject)
+        return `model ${subject.model}${subject.version ? ` version ${subject.version}` : ''}`;
+    if ('pr' in subject)
+        return `pull request #${subject.pr}`;
+    if ('incident' in subject)
+        return `incident ${subject.incident}`;
+    return `registry changes from ${subject.since} to ${subject.until}`;
+}
+/**
+ * The subject named by options or action inputs: exactly one of model (with an optional version), pr, incident,
+ * or since and until. Empty strings count as absent (action inputs default to '').
+ */
+function evidenceSubjectFrom(given, how) {
+    const v = Object.fromEntries(Object.entries(given).map(([k, value]) => [k, value?.trim() ? value.trim() : undefined]));
+    const named = [
+        v.model !== undefined && 'model',
+        v.pr !== undefined && 'pr',
+        v.incident !== undefined && 'incident',
+        (v.since ?? v.until) !== undefined && 'since/until',
+    ].filter((n) => !!n);
+    if (named.length !== 1)
+        throw new errors_TollgateError(named.length === 0
+            ? `${how.command}: name exactly one subject: a model (and version), a pull request, an incident, or a period`
+            : `${how.command}: name exactly one subject, not ${named.join(' and ')}`, { fix: how.usage });
+    if (v.version !== undefined && v.model === undefined)
+        throw new errors_TollgateError(`${how.command}: a version needs its model`, { fix: how.usage });
+    if (v.model !== undefined)
+        return v.version === undefined ? { model: v.model } : { model: v.model, version: v.version };
+    if (v.pr !== undefined) {
+        if (!/^#?\d+$/.test(v.pr))
+            throw new errors_TollgateError(`${how.command}: pull request ${v.pr} is not a number`, { fix: how.usage });
+        return { pr: Number(v.pr.replace('#', '')) };
+    }
+    if (v.incident !== undefined)
+        return { incident: v.incident };
+    if (v.since === undefined || v.until === undefined)
+        throw new errors_TollgateError(`${how.command}: a period needs both since and until`, { fix: how.usage });
+    return { since: v.since, until: v.until };
+}
+function checkSubject(subject) {
+    if ('model' in subject) {
+        assertSafeName('model', subject.model);
+        if (subject.version !== undefined)
+            assertSafeName('version', subject.version);
+    }
+    else if ('pr' in subject) {
+        if (!Number.isSafeInteger(subject.pr) || subject.pr < 1)
+            throw new errors_TollgateError(`evidence: pull request number ${subject.pr} is not a positive integer`, {
+                fix: 'pass --pr N with the number GitHub shows',
+            });
+    }
+    else if ('incident' in subject) {
+        if (!INCIDENT_ID.test(subject.incident))
+            throw new errors_TollgateError(`evidence: ${subject.incident} is not an incident id`, {
+                fix: 'incident ids look like INC-20260101-100000-abc (see registry/incidents/)',
+            });
+    }
+    else if (Number.isNaN(Date.parse(subject.since)) || Number.isNaN(Date.parse(subject.until)))
+        throw new errors_TollgateError(`evidence: --since ${subject.since} / --until ${subject.until} must be ISO-8601 times`, {
+            fix: 'e.g. --since 2026-01-01T00:00:00Z --until 2026-02-01T00:00:00Z',
+        });
+}
+// One collator for every comparison: building one per localeCompare call dominates sorting long lists.
+const VERSION_ORDER = new Intl.Collator('en', { numeric: true });
+/** Files below `dirs` at `rev`, with their blob ids. */
+async function listTree(repoRoot, rev, dirs) {
+    const out = await git(repoRoot, ['ls-tree', '-r', '-z', rev, '--', ...dirs]);
+    return out
+        .split('\0')
+        .filter((l) => l !== '')
+        .map((l) => {
+        const [meta, path] = l.split('\t');
+        return { oid: meta.split(' ')[2], path };
+    });
+}
+// Git is asked few, large questions: one log for the trail, one ls-tree, and batches of objects through one
+// `git cat-file --batch`, so an export costs about as much as reading the model's history once (see
+// bench/evidence.bench.ts).
+async function collectEvidence(repoRoot, subject, options = {}) {
+    checkSubject(subject);
+    const objects = new ObjectReader(repoRoot);
+    try {
+        return await collect(repoRoot, subject, options, objects);
+    }
+    finally {
+        objects.close();
+    }
+}
+async function collect(repoRoot, subject, options, objects) {
+    const p = options.registryPrefix ?? 'registry/';
+    const progress = options.onProgress ?? (() => { });
+    const warnings = [];
+    const { ref, head, date: headDate } = await resolveBranchHead(repoRoot, options.ref, p, objects);
+    const window = 'since' in subject ? subject : undefined;
+    progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
+    const inModel = 'model' in subject ? `${p}${modelDir(subject.model)}/` : undefined;
+    const trailRead = readTrail(repoRoot, {
+        ref: head,
+        paths: inModel ? [inModel] : [p],
+        ...(window ? { since: window.since, until: window.until } : {}),
+    });
+    // While git walks the history: incidents, audit events and (for a model) its versions at the head, parsed.
+    const headRead = (async () => {
+        const tree = await listTree(repoRoot, head, [
+            `${p}incidents/`,
+            `${p}audit/`,
+            // A whole-model export finds its versions in the trail's records instead (see below).
+            ...('model' in subject && subject.version
+                ? [`${p}${versionPath(subject.model, subject.version)}`]
+                : []),
+        ]);
+        const kindOf = (f) => classifyRegistryPath(f.path.slice(p.length))?.kind;
+        const incidentFiles = tree.filter((f) => kindOf(f) === 'Incident');
+        const auditFiles = tree.filter((f) => kindOf(f) === 'AuditEvent');
+        const versionFiles = tree.filter((f) => kindOf(f) === 'ModelVersion');
+        const blobs = await readBlobs(objects, [...incidentFiles, ...auditFiles, ...versionFiles].map((f) => f.oid));
+        const parsed = new Map();
+        for (const f of versionFiles)
+            parsed.set(f.oid, parseYaml(blobs.get(f.oid)));
+        return { tree, incidentFiles, auditFiles, blobs, parsed };
+    })();
+    // Both run before either is awaited, so a failure in one must not go unhandled.
+    const [trailResult, headResult] = await Promise.allSettled([trailRead, headRead]);
+    if (trailResult.status === 'rejected')
+        throw trailResult.reason;
+    if (headResult.status === 'rejected')
+        throw headResult.reason;
+    let commits = trailResult.value;
+    const { tree, incidentFiles, auditFiles, parsed } = headResult.value;
+    const first = headResult.value.blobs;
+    const allIncidents = incidentFiles
+        .map((f) => parseYaml(first.get(f.oid)))
+        .filter((i) => !!i && typeof i === 'object' && typeof i.id === 'string');
+    // A model's trail also holds the commits of the incidents that concern it.
+    const concerning = new Set('model' in subject
+        ? allIncidents
+            .filter((i) => Array.isArray(i.models) && i.models.includes(subject.model))
+            .map((i) => i.id)
+        : []);
+    const aboutConcerningIncident = (path) => {
+        const place = path.startsWith(p) ? classifyRegistryPath(path.slice(p.length)) : undefined;
+        return (place?.kind === 'Incident' || place?.kind === 'Postmortem') && concerning.has(place.id);
+    };
+    if (inModel && concerning.size > 0) {
+        // A second walk, only when there are such incidents: git uses its changed-path filters for one path only.
+        const incidentCommits = (await readTrail(repoRoot, { ref: head, paths: [`${p}incidents/`] })).filter((c) => c.files.some((f) => aboutConcerningIncident(f.path)));
+        commits = mergeTrails(commits, incidentCommits);
+    }
+    progress(`${commits.length} commits read`);
+    // Models in scope.
+    const models = new Set();
+    if ('model' in subject)
+        models.add(subject.model);
+    else
+        for (const e of registryEventsFromTrail(commits, p)) {
+            if (!isSafeName(e.model))
+                continue;
+            if ('pr' in subject && e.pullRequest !== subject.pr)
+                continue;
+            if ('incident' in subject && e.incident !== subject.incident)
+                continue;
+            models.add(e.model);
+        }
+    // Stage snapshots come from the trail itself when it holds every stages.yaml change (no time window).
+    const stageSpecs = [];
+    const stageCommits = new Map();
+    if (!window)
+        for (const model of models) {
+            const path = `${p}${stagesPath(model)}`;
+            const touching = commits.filter((c) => c.files.some((f) => f.path === path)).reverse();
+            stageCommits.set(model, touching);
+            for (const c of touching)
+                stageSpecs.push(blobAt(c, path));
+        }
+    // Records: the subject's registry files as each relevant commit left them.
+    const scoped = (path) => {
+        if (!path.startsWith(p))
+            return false;
+        if (!('model' in subject))
+            return true;
+        if (!subject.version && aboutConcerningIncident(path))
+            return true;
+        if (path.startsWith(`${p}${modelDir(subject.model)}/`)) {
+            if (!subject.version)
+                return true;
+            const place = classifyRegistryPath(path.slice(p.length));
+            return place?.kind === 'Stages' || (place?.kind === 'ModelVersion' && place.id === subject.version);
+        }
+        return false;
+    };
+    const recordSpecsOf = (list) => list.flatMap((c) => c.files
+        .filter((f) => f.status !== 'D' && scoped(f.path))
+        .map((f) => ({ sha: c.sha, path: f.path, spec: f.blob ?? `${c.sha}:${f.path}` })));
+    // A whole-model export keeps every commit, so its records can come in the same batch as the stage files.
+    const keepsAll = 'model' in subject && !subject.version;
+    const stageBlobs = await readBlobs(objects, [
+        ...stageSpecs,
+        ...(keepsAll ? recordSpecsOf(commits).map((r) => r.spec) : []),
+    ]);
+    if ('incident' in subject)
+        for (const m of allIncidents.find((i) => i.id === subject.incident)?.models ?? [])
+            if (isSafeName(m))
+                models.add(m);
+    let tenures = [];
+    for (const model of [...models].sort()) {
+        const path = `${p}${stagesPath(model)}`;
+        const snapshots = stageCommits.has(model)
+            ? stageCommits.get(model).map((commit) => ({
+                commit,
+                stages: stagesOf(parseYaml(stageBlobs.get(blobAt(commit, path)))),
+            }))
+            : await readStageSnapshots(repoRoot, model, { ref: head, registryPrefix: p });
+        for (const stage of stagesNamed(snapshots))
+            tenures.push(...stageHistory(snapshots, model, stage));
+    }
+    // Narrow the commits (and tenures) to the subject.
+    if ('model' in subject && subject.version !== undefined) {
+        const v = subject.version;
+        const vPath = `${p}${versionPath(subject.model, v)}`;
+        tenures = tenures.filter((t) => t.version === v);
+        const pointerShas = new Set(tenures.flatMap((t) => [t.sha, ...(t.endedBy ? [t.endedBy] : [])]));
+        commits = commits.filter((c) => pointerShas.has(c.sha) ||
+            c.files.some((f) => f.path === vPath) ||
+            trailerValue(c.trailers, 'Version') === v);
+    }
+    else if ('pr' in subject) {
+        commits = commits.filter((c) => pullRequestOf(c) === subject.pr);
+    }
+    else if ('incident' in subject) {
+        const id = subject.incident;
+        const own = [`${p}${incidentPath(id)}`, `${p}incidents/${id}.postmortem.md`];
+        commits = commits.filter((c) => trailerValue(c.trailers, 'Incident') === id || c.files.some((f) => own.includes(f.path)));
+    }
+    if (!('model' in subject)) {
+        const shas = new Set(commits.map((c) => c.sha));
+        tenures = tenures.filter((t) => shas.has(t.sha) || (t.endedBy !== undefined && shas.has(t.endedBy)));
+    }
+    tenures.sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || a.stage.localeCompare(b.stage));
+    // Events: the commits' own plus the audit files that concern the subject.
+    const auditParsed = auditFiles
+        .map((f) => ({ path: f.path, event: parseYaml(first.get(f.oid)) }))
+        .filter((a) => isAuditEvent(a.event));
+    const audit = auditFileEvents(auditParsed).filter((e) => {
+        if ('model' in subject)
+            return e.model === subject.model && (!subject.version || e.version === subject.version);
+        if ('pr' in subject)
+            return e.pullRequest === subject.pr;
+        if ('incident' in subject)
+            return e.incident === subject.incident;
+        const t = Date.parse(e.at);
+        return t >= Date.parse(subject.since) && t <= Date.parse(subject.until);
+    });
+    const events = mergeEvents(registryEventsFromTrail(commits, p), audit);
+    // Incidents in scope.
+    const incidentIds = new Set(events.map((e) => e.incident).filter((i) => !!i));
+    if ('incident' in subject)
+        incidentIds.add(subject.incident);
+    const incidents = allIncidents
+        .filter((i) => incidentIds.has(i.id) ||
+        ('model' in subject &&
+            !subject.version &&
+            Array.isArray(i.models) &&
+            i.models.includes(subject.model)))
+        .map((i) => ({
+        id: i.id,
+        title: i.title,
+        severity: i.severity,
+        status: i.status,
+        models: i.models ?? [],
+        detectedAt: i.detected_at,
+        resolvedAt: i.resolved_at,
+        rollback: i.rollback,
+        timeline: i.timeline ?? [],
+    }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    if ('incident' in subject && !incidents.some((i) => i.id === subject.incident))
+        warnings.push(`no incident record ${incidentPath(subject.incident)} at ${ref}`);
+    // Versions in scope, as recorded at the head.
+    const versionKeys = new Map();
+    const addVersion = (model, version, blob) => {
+        if (isSafeName(model) && isSafeName(version))
+            versionKeys.set(`${model}\0${version}`, {
+                model,
+                version,
+                spec: blob ?? `${head}:${p}${versionPath(model, version)}`,
+            });
+    };
+    if ('model' in subject) {
+        if (subject.version)
+            addVersion(subject.model, subject.version);
+        else {
+            // The trail holds every first-parent change below the model folder, so the newest change of each version
+            // file is its content at the head (or its removal).
+            const seen = new Set();
+            for (const c of commits)
+                for (const f of c.files) {
+                    if (seen.has(f.path) || !f.path.startsWith(p))
+                        continue;
+                    seen.add(f.path);
+                    const place = classifyRegistryPath(f.path.slice(p.length));
+                    if (place?.kind === 'ModelVersion' && place.model === subject.model && f.status !== 'D' && f.blob)
+                        addVersion(place.model, place.id, f.blob);
+                }
+        }
+        for (const f of tree) {
+            const place = classifyRegistryPath(f.path.slice(p.length));
+            if (place?.kind === 'ModelVersion' && place.model === subject.model)
+                addVersion(place.model, place.id, f.oid);
+        }
+    }
+    else {
+        for (const e of events)
+            if (e.model && e.version)
+                addVersion(e.model, e.version);
+        for (const t of tenures)
+            addVersion(t.model, t.version);
+    }
+    // Pull requests.
+    const reviews = options.reviews ?? gitOnlyReviews(commits);
+    const numbers = [
+        ...new Set(commits.map((c) => pullRequestOf(c)).filter((n) => n !== undefined)),
+    ];
+    if ('pr' in subject && !numbers.includes(subject.pr))
+        numbers.push(subject.pr);
+    numbers.sort((a, b) => a - b);
+    const landedBy = new Map();
+    for (const c of [...commits].reverse()) {
+        const n = pullRequestOf(c);
+        if (n !== undefined && !landedBy.has(n))
+            landedBy.set(n, c);
+    }
+    // All asked at once: a GitHub source limits its own concurrency and memoises each answer.
+    let fetched = 0;
+    const prRecords = await Promise.all(numbers.map(async (number) => {
+        const pr = await reviews.pullRequest(number);
+        if (++fetched % 100 === 0)
+            progress(`pull requests: ${fetched}/${numbers.length}`);
+        return { number, pr, landed: landedBy.get(number) };
+    }));
+    if (!options.reviews && numbers.length > 0)
+        warnings.push('reviews and gate checks are not in git: export with GitHub access to include them');
+    const recordSpecs = recordSpecsOf(commits);
+    // The last batch: records not read yet, versions at the head, and what reviewer roles need.
+    // The policy, and the model.yaml of each model the landing commit changed (a merge carries no Model trailer,
+    // so its changed files say which), as they stood at its first parent: the rules the change was judged by.
+    const roleSpecs = (c) => {
+        const parent = c.parents[0] ?? c.sha;
+        const models = new Set();
+        const named = trailerValue(c.trailers, 'Model');
+        if (isSafeName(named))
+            models.add(named);
+        for (const f of c.files) {
+            const place = f.path.startsWith(p) ? classifyRegistryPath(f.path.slice(p.length)) : undefined;
+            if (place && 'model' in place && isSafeName(place.model))
+                models.add(place.model);
+        }
+        return {
+            policy: `${parent}:${p}${POLICY_PATH}`,
+            models: [...models]
+                .sort()
+                .map((model) => ({ model, spec: `${parent}:${p}models/${model}/model.yaml` })),
+        };
+    };
+    const roleSpecList = (c) => {
+        const specs = roleSpecs(c);
+        return [specs.policy, ...specs.models.map((m) => m.spec)];
+    };
+    progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
+    const second = await readBlobs(objects, [
+        ...recordSpecs.map((r) => r.spec).filter((spec) => !stageBlobs.has(spec)),
+        ...[...versionKeys.values()]
+            .filter((k) => !parsed.has(k.spec) && !stageBlobs.has(k.spec))
+            .map((k) => k.spec),
+        ...prRecords.flatMap((r) => (r.pr?.reviews.length && r.landed ? roleSpecList(r.landed) : [])),
+    ]);
+    const records = recordSpecs
+        .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) ?? stageBlobs.get(r.spec) }))
+        .filter((r) => r.text !== undefined);
+    const versions = [];
+    for (const k of [...versionKeys.values()].sort((a, b) => VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`))) {
+        const doc = (parsed.has(k.spec) ? parsed.get(k.spec) : parseYaml(second.get(k.spec) ?? stageBlobs.get(k.spec)));
+        if (!doc || typeof doc !== 'object') {
+            warnings.push(`no version record ${versionPath(k.model, k.version)} at ${ref}`);
+            continue;
+        }
+        versions.push({
+            model: k.model,
+            version: k.version,
+            createdAt: doc.created_at,
+            run: doc.source
+                ? {
+                    url: doc.source.run_url,
+                    workflow: doc.source.workflow,
+                    actor: doc.source.actor,
+                    commit: doc.source.commit,
+                }
+                : undefined,
+            validation: doc.validation,
+            ...(doc.drift ? { drift: doc.drift } : {}),
+            ...(doc.fairness ? { fairness: doc.fairness } : {}),
+            ...(doc.held ? { held: doc.held } : {}),
+        });
+    }
+    const pullRequests = await Promise.all(prRecords.map(async ({ number, pr, landed }) => {
+        if (!pr)
+            return { number, found: false, reviewsKnown: false, reviews: [] };
+        const slots = landed && pr.reviews.length ? roleSlots(second, roleSpecs(landed)) : [];
+        const reviewerRoles = new Map(await Promise.all([...new Set(pr.reviews.map((r) => r.login))].map(async (login) => [login, await rolesHeld(login, slots, reviews)])));
+        return {
+            number,
+            found: true,
+            title: pr.title,
+            ...(pr.author ? { author: pr.author } : {}),
+            ...(pr.mergedAt ? { mergedAt: pr.mergedAt } : {}),
+            ...(pr.mergedBy ? { mergedBy: pr.mergedBy } : {}),
+            ...(landed ? { mergeCommit: landed.sha } : {}),
+            reviewsKnown: pr.reviewsKnown !== false,
+            reviews: [...pr.reviews]
+                .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt))
+                .map((r) => {
+                const held = reviewerRoles.get(r.login);
+                return {
+                    reviewer: r.login,
+                    roles: held.roles,
+                    ...(held.unknown.length ? { rolesUnknown: held.unknown } : {}),
+                    state: r.state,
+                    commit: r.commitId,
+                    at: r.submittedAt,
+                };
+            }),
+            ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
+        };
+    }));
+    warnings.push(...(options.reviews?.warnings?.() ?? []));
+    const commitEvidence = commits.map((c) => ({
+        sha: c.sha,
+        parents: c.parents,
+        author: c.author,
+        committer: c.committer,
+        subject: c.subject,
+        trailers: c.trailers,
+        signature: c.signature,
+        files: c.files,
+        ...(pullRequestOf(c) === undefined ? {} : { pullRequest: pullRequestOf(c) }),
+    }));
+    progress('evidence collected');
+    return {
+        format: 'tollgate-evidence/v1',
+        subject,
+        title: subjectTitle(subject),
+        ref,
+        head,
+        headDate,
+        commits: commitEvidence,
+        events,
+        stageHistory: tenures,
+        pullRequests,
+        versions,
+        incidents,
+        rollbacks: events.filter((e) => e.event.includes('rollback')),
+        records,
+        warnings,
+    };
+}
+/**
+ * Two first-parent trails of the same branch (newest first) as one: a commit in both gets both file lists.
+ * Interleaved by committer time, which is how the events are ordered anyway.
+ */
+function mergeTrails(a, b) {
+    const inA = new Map(a.map((c) => [c.sha, c]));
+    const extra = [];
+    for (const c of b) {
+        const same = inA.get(c.sha);
+        if (same)
+            inA.set(c.sha, {
+                ...same,
+                files: [...same.files, ...c.files.filter((f) => !same.files.some((g) => g.path === f.path))],
+            });
+        else
+            extra.push(c);
+    }
+    const left = a.map((c) => inA.get(c.sha));
+    const out = [];
+    let i = 0;
+    let j = 0;
+    while (i < left.length || j < extra.length) {
+        const x = left[i];
+        const y = extra[j];
+        if (y === undefined ||
+            (x !== undefined && Date.parse(x.committer.date) >= Date.parse(y.committer.date))) {
+            out.push(x);
+            i++;
+        }
+        else {
+            out.push(y);
+            j++;
+        }
+    }
+    return out;
+}
+/** The blob a commit left at `path` (or a `rev:path` spec when the trail did not say). */
+function blobAt(c, path) {
+    return c.files.find((f) => f.path === path)?.blob ?? `${c.sha}:${path}`;
+}
+function isAuditEvent(doc) {
+    return !!doc && typeof doc === 'object' && doc.kind === 'AuditEvent';
+}
+/** The roles (and who fills them) of the policy and the model's owners, as read at the merge's parent. */
+function roleSlots(blobs, specs) {
+    const policy = parseYaml(blobs.get(specs.policy));
+    // Read from whatever the commit held: keep only lists of names, so a malformed file cannot break the export.
+    const names = (value) => Array.isArray(value) ? value.filter((v) => typeof v === 'string') : [];
+    const members = (value) => value && typeof value === 'object'
+        ? {
+            users: names(value.users),
+            teams: names(value.teams),
+        }
+        : undefined;
+    const slots = [];
+    const roles = policy && typeof policy === 'object' ? policy.roles : undefined;
+    for (const [role, value] of Object.entries(roles && typeof roles === 'object' ? roles : {})) {
+        const m = members(value);
+        if (m)
+            slots.push({ role, members: m });
+    }
+    for (const { model, spec } of specs.models) {
+        const doc = parseYaml(blobs.get(spec));
+        const owners = doc && typeof doc === 'object' ? members(doc.owners) : undefined;
+        // As the gate shows it: `model-owner`, or `model-owner (fraud)` when the change touched several models.
+        const role = specs.models.length === 1 ? MODEL_OWNER_ROLE : `${MODEL_OWNER_ROLE} (${model})`;
+        if (owners)
+            slots.push({ role, members: owners });
+    }
+    return slots;
+}
+/**
+ * The roles `login` held: listed by name, or an active member of a listed team, decided by the gate's own rule
+ * (holdsRole). A role held only through teams the source cannot read is unknown, not denied.
+ */
+async function rolesHeld(login, slots, reviews) {
+    const roles = [];
+    const unknown = [];
+    for (const { role, members } of slots) {
+        if (signoffs_holdsRole(login, members, {}).holds) {
+            roles.push(role);
+            continue;
+        }
+        const teams = members.teams ?? [];
+        if (teams.length === 0)
+            continue;
+        const states = await Promise.all(teams.map(async (team) => [team, (await reviews.teamMembership?.(team, login)) ?? 'unknown']));
+        const known = {};
+        for (const [team, state] of states)
+            if (state !== 'unknown')
+                known[team] = { [login]: state };
+        if (signoffs_holdsRole(login, members, known).holds)
+            roles.push(role);
+        else if (states.some(([, state]) => state === 'unknown'))
+            unknown.push(role);
+    }
+    return { roles: roles.sort(), unknown: unknown.sort() };
+}
+const sha256 = (data) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
+const json = (value) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+/** The bundle's files (everything but the manifest and the tarball), path -> bytes. */
+function bundleFiles(evidence) {
+    const files = new Map();
+    files.set('evidence.json', json({
+        format: evidence.format,
+        subject: evidence.subject,
+        title: evidence.title,
+        ref: evidence.ref,
+        head: evidence.head,
+        warnings: evidence.warnings,
+    }));
+    files.set('commits.json', json(evidence.commits));
+    files.set('events.json', json(evidence.events));
+    files.set('stage-history.json', json(evidence.stageHistory));
+    files.set('pull-requests.json', json(evidence.pullRequests));
+    files.set('runs.json', json(evidence.versions.filter((v) => v.run).map((v) => ({ model: v.model, version: v.version, ...v.run }))));
+    files.set('validation.json', json(evidence.versions.map((v) => ({ model: v.model, version: v.version, ...(v.validation ?? {}) }))));
+    const drift = evidence.versions.filter((v) => v.drift);
+    if (drift.length)
+        files.set('drift.json', json(drift.map((v) => ({ model: v.model, version: v.version, drift: v.drift }))));
+    const fairness = evidence.versions.filter((v) => v.fairness);
+    if (fairness.length)
+        files.set('fairness.json', json(fairness.map((v) => ({ model: v.model, version: v.version, fairness: v.fairness }))));
+    files.set('incidents.json', json(evidence.incidents));
+    files.set('rollbacks.json', json(evidence.rollbacks));
+    for (const r of evidence.records) {
+        if (r.path.split('/').some((s) => s === '' || s === '.' || s === '..'))
+            throw new errors_TollgateError(`evidence: refusing the record path ${r.path}`);
+        files.set(`records/${r.sha}/${r.path}`, Buffer.from(r.text));
+    }
+    files.set('report.md', Buffer.from(renderReportMarkdown(evidence)));
+    files.set('report.html', Buffer.from(renderReportHtml(evidence)));
+    return files;
+}
+async function writeEvidenceBundle(evidence, outDir, options = {}) {
+    if ((0,external_node_fs_namespaceObject.existsSync)(outDir) && (0,external_node_fs_namespaceObject.readdirSync)(outDir).length > 0)
+        throw new errors_TollgateError(`evidence: ${outDir} exists and is not empty`, {
+            fix: 'choose a new folder with --out, or remove this one',
+        });
+    const files = bundleFiles(evidence);
+    options.onProgress?.(`writing ${files.size} files to ${outDir}`);
+    const entries = [];
+    for (const [path, data] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const full = (0,external_node_path_namespaceObject.join)(outDir, path);
+        (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(full), { recursive: true });
+        (0,external_node_fs_namespaceObject.writeFileSync)(full, data);
+        entries.push({ path, sha256: sha256(data), size: data.length });
+    }
+    const mtime = Math.floor(Date.parse(evidence.headDate) / 1000) || 0;
+    const tarball = tarGz([...files.entries()].map(([path, data]) => ({ path, data })), mtime);
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(outDir, 'bundle.tar.gz'), tarball);
+    const manifest = {
+        format: 'tollgate-evidence-bundle/v1',
+        subject: evidence.subject,
+        title: evidence.title,
+        ref: evidence.ref,
+        head: evidence.head,
+        files: entries,
+        tarball: { path: 'bundle.tar.gz', sha256: sha256(tarball), size: tarball.length },
+    };
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(outDir, 'manifest.json'), json(manifest));
+    options.onProgress?.(`bundle written: ${outDir}/manifest.json`);
+    return manifest;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/verify.ts
+// Checks an evidence bundle against its manifest: every file re-hashed, the tarball's hash, and the tarball's
+// contents file by file, so a changed, missing or added file is named.
+
+
+
+
+
+
+const verify_sha256 = (data) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
+function readManifest(path) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+        throw new errors_TollgateError(`evidence verify: no manifest.json at ${path}`, {
+            fix: 'point at the bundle folder, or keep manifest.json next to bundle.tar.gz',
+        });
+    let manifest;
+    try {
+        manifest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
+    }
+    catch (error) {
+        throw new errors_TollgateError(`evidence verify: ${path} is not JSON`, { file: path, cause: error });
+    }
+    if (manifest?.format !== 'tollgate-evidence-bundle/v1' ||
+        !Array.isArray(manifest.files) ||
+        !manifest.tarball)
+        throw new errors_TollgateError(`evidence verify: ${path} is not a Tollgate evidence manifest`, { file: path });
+    return manifest;
+}
+/** Compares files (path -> bytes) with the manifest's list; `where` prefixes the names in problems. */
+function verify_compare(files, listed, where) {
+    const problems = [];
+    for (const entry of listed) {
+        const data = files.get(entry.path);
+        if (data === undefined) {
+            problems.push({
+                kind: 'missing',
+                file: `${where}${entry.path}`,
+                detail: 'listed in the manifest, not present',
+            });
+            continue;
+        }
+        const actual = verify_sha256(data);
+        if (actual !== entry.sha256 || data.length !== entry.size)
+            problems.push({
+                kind: 'changed',
+                file: `${where}${entry.path}`,
+                detail: `sha256 ${actual} (${data.length} bytes), the manifest says ${entry.sha256} (${entry.size} bytes)`,
+            });
+    }
+    const names = new Set(listed.map((e) => e.path));
+    for (const path of [...files.keys()].sort())
+        if (!names.has(path))
+            problems.push({
+                kind: 'unlisted',
+                file: `${where}${path}`,
+                detail: 'present, not listed in the manifest',
+            });
+    return problems;
+}
+function folderFiles(dir) {
+    const files = new Map();
+    const walk = (at) => {
+        for (const name of (0,external_node_fs_namespaceObject.readdirSync)(at)) {
+            const full = (0,external_node_path_namespaceObject.join)(at, name);
+            if ((0,external_node_fs_namespaceObject.statSync)(full).isDirectory())
+                walk(full);
+            else
+                files.set((0,external_node_path_namespaceObject.relative)(dir, full).split(external_node_path_namespaceObject.sep).join('/'), (0,external_node_fs_namespaceObject.readFileSync)(full));
+        }
+    };
+    walk(dir);
+    return files;
+}
+/**
+ * Verifies a bundle folder (manifest.json, the files, bundle.tar.gz) or a bundle.tar.gz with its manifest.json
+ * beside it. `expectedSha256` (the hash published when the bundle was made, e.g. the action's `sha256` output)
+ * guards against a manifest rewritten to match changed files.
+ */
+function verifyEvidenceBundle(path, options = {}) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+        throw new errors_TollgateError(`evidence verify: ${path} does not exist`);
+    const isFolder = (0,external_node_fs_namespaceObject.statSync)(path).isDirectory();
+    const dir = isFolder ? path : (0,external_node_path_namespaceObject.dirname)(path);
+    const manifestPath = (0,external_node_path_namespaceObject.join)(dir, 'manifest.json');
+    const manifest = readManifest(manifestPath);
+    const tarballPath = isFolder ? (0,external_node_path_namespaceObject.join)(dir, manifest.tarball.path) : path;
+    const tarName = isFolder ? manifest.tarball.path : (0,external_node_path_namespaceObject.basename)(path);
+    const problems = [];
+    let checked = 0;
+    if (isFolder) {
+        const files = folderFiles(dir);
+        files.delete('manifest.json');
+        files.delete(manifest.tarball.path);
+        problems.push(...verify_compare(files, manifest.files, ''));
+        checked += files.size;
+    }
+    let tarballSha256 = '';
+    if (!(0,external_node_fs_namespaceObject.existsSync)(tarballPath))
+        problems.push({
+            kind: 'missing',
+            file: tarName,
+            detail: 'the tarball named in the manifest is not present',
+        });
+    else {
+        const tarball = (0,external_node_fs_namespaceObject.readFileSync)(tarballPath);
+        tarballSha256 = verify_sha256(tarball);
+        if (tarballSha256 !== manifest.tarball.sha256)
+            problems.push({
+                kind: 'tarball-changed',
+                file: tarName,
+                detail: `sha256 ${tarballSha256}, the manifest says ${manifest.tarball.sha256}`,
+            });
+        if (options.expectedSha256 && tarballSha256 !== options.expectedSha256.trim().toLowerCase())
+            problems.push({
+                kind: 'tarball-differs',
+                file: tarName,
+                detail: `sha256 ${tarballSha256}, the published hash is ${options.expectedSha256}`,
+            });
+        let entries;
+        try {
+            entries = readUstar((0,external_node_zlib_namespaceObject.gunzipSync)(tarball));
+        }
+        catch (error) {
+            problems.push({
+                kind: 'tarball-changed',
+                file: tarName,
+                detail: `cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+            });
+        }
+        if (entries) {
+            problems.push(...verify_compare(new Map(entries.map((e) => [e.path, e.data])), manifest.files, `${tarName}:`));
+            checked += entries.length;
+        }
+    }
+    return {
+        manifest: manifestPath,
+        title: manifest.title,
+        head: manifest.head,
+        checked,
+        tarballSha256,
+        problems,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/evidence.ts
+// `tollgate evidence export`: the evidence bundle for a model or version, a pull request, an incident or a window.
+// `tollgate evidence verify`: re-hashes a bundle against its manifest.
+
+
+
+
+
+
+
+
+const evidence_USAGE = 'tollgate evidence export (--model M [--version V] | --pr N | --incident ID | --since T --until T) [--out DIR] [--github] [--repo OWNER/NAME]\n' +
+    '       tollgate evidence verify DIR|BUNDLE.tar.gz [--sha256 HEX] [--format text|json]';
+async function evidence_verify(args, context) {
+    const { values, positionals } = parseCommandArgs('evidence verify', args, {
+        sha256: { type: 'string' },
+        format: { type: 'string' },
+    });
+    const format = formatOption(values.format, 'evidence verify');
+    if (positionals.length !== 1)
+        throw new errors_TollgateError('evidence verify: name one bundle folder or bundle.tar.gz', { fix: evidence_USAGE });
+    const result = verifyEvidenceBundle((0,external_node_path_namespaceObject.resolve)(context.cwd, positionals[0]), {
+        ...(values.sha256 ? { expectedSha256: values.sha256 } : {}),
+    });
+    if (format === 'json')
+        context.out(JSON.stringify(result, null, 2));
+    else {
+        const lines = [
+            `Evidence bundle for ${result.title} (head ${result.head.slice(0, 12)}), manifest ${result.manifest}:`,
+            `checked ${result.checked} files; bundle sha256 ${result.tarballSha256 || '(no tarball)'}`,
+        ];
+        if (result.problems.length === 0)
+            lines.push('OK: every file matches the manifest.');
+        else
+            lines.push(`${result.problems.length} mismatch(es):`, ...result.problems.map((p) => `${p.kind.padEnd(16)} ${p.file}: ${p.detail}`));
+        context.out(lines.join('\n'));
+    }
+    return result.problems.length > 0 ? 1 : 0;
+}
+function slug(subject) {
+    if ('model' in subject)
+        return `${subject.model}${subject.version ? `-${subject.version}` : ''}`;
+    if ('pr' in subject)
+        return `pr-${subject.pr}`;
+    if ('incident' in subject)
+        return subject.incident;
+    return `${subject.since}--${subject.until}`.replace(/[^0-9A-Za-z.-]+/g, '');
+}
+const evidenceCommand = {
+    name: 'evidence',
+    summary: 'Export the evidence bundle (records, commits, approvals, runs, report) for an auditor; verify one',
+    run: async (args, context) => {
+        const [sub, ...rest] = args;
+        if (sub === 'verify')
+            return evidence_verify(rest, context);
+        if (sub !== 'export')
+            throw new errors_TollgateError(sub === undefined ? 'evidence: which one? (export or verify)' : `evidence: unknown subcommand ${sub}`, {
+                fix: evidence_USAGE,
+            });
+        const { values } = parseCommandArgs('evidence export', rest, {
+            model: { type: 'string' },
+            version: { type: 'string' },
+            pr: { type: 'string' },
+            incident: { type: 'string' },
+            since: { type: 'string' },
+            until: { type: 'string' },
+            ref: { type: 'string' },
+            out: { type: 'string' },
+            ...REVIEW_SOURCE_OPTIONS,
+        }, false);
+        const subject = evidenceSubjectFrom(values, { command: 'evidence export', usage: evidence_USAGE });
+        const out = (0,external_node_path_namespaceObject.resolve)(context.cwd, values.out ?? `evidence-${slug(subject)}`);
+        const onProgress = (message) => context.err(`evidence: ${message}`);
+        const choice = await chooseReviewSource(context, values);
+        const evidence = await collectEvidence(context.repoRoot, subject, {
+            ref: values.ref,
+            registryPrefix: registryPrefix(context),
+            onProgress,
+            ...(choice.source ? { reviews: choice.source } : {}),
+        });
+        const manifest = await writeEvidenceBundle(evidence, out, { onProgress });
+        for (const w of evidence.warnings)
+            context.err(`warning: ${w}`);
+        context.out([
+            `Evidence for ${evidence.title}: ${manifest.files.length} files in ${out}`,
+            `manifest: ${out}/manifest.json`,
+            `tarball:  ${out}/${manifest.tarball.path} sha256 ${manifest.tarball.sha256}`,
+            `report:   ${out}/report.html`,
+            reportHeadline(evidence),
+            choice.description,
+            ...(choice.calls() ? [choice.calls()] : []),
+        ].join('\n'));
+        return 0;
+    },
+};
+
+// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
+var _2020 = __nccwpck_require__(2210);
+// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
+var dist = __nccwpck_require__(2815);
+var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
 ;// CONCATENATED MODULE: ./src/registry/types.ts
 // The registry's data model: one interface per file kind, as validated by schemas/<kind>.schema.json.
 // Times are ISO-8601 UTC strings; durations are seconds. Names (models, versions, stages, ids) are checked by
@@ -11488,6 +21109,1670 @@ const STATE_CHANGE_KINDS = new Set([
     'audit-appended',
 ]);
 
+;// CONCATENATED MODULE: ./src/registry/schemas.ts
+// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
+// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
+// published files share one source. Property order here is the order the writer emits.
+
+const KINDS = [
+    'Policy',
+    'Model',
+    'Stages',
+    'Schedule',
+    'ModelVersion',
+    'RetrainRequest',
+    'Incident',
+    'AuditEvent',
+];
+const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
+/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
+const schemaFileName = (kind) => `${kind}.schema.json`;
+// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
+const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
+const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
+const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
+/** UTC only, so that timestamps compare as strings. */
+const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
+const SHA256_PATTERN = '^[0-9a-f]{64}$';
+const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
+const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
+const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
+const str = (description, extra = {}) => ({
+    type: 'string',
+    minLength: 1,
+    description,
+    ...extra,
+});
+const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
+const time = (description) => ({
+    type: 'string',
+    format: 'date-time',
+    pattern: UTC_TIME_PATTERN,
+    description,
+});
+const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
+const schemas_int = (description, extra = {}) => ({
+    type: 'integer',
+    description,
+    ...extra,
+});
+const bool = (description) => ({ type: 'boolean', description });
+const obj = (description, properties, required = []) => ({
+    type: 'object',
+    description,
+    additionalProperties: false,
+    ...(required.length > 0 ? { required } : {}),
+    properties,
+});
+const schemas_list = (description, items, extra = {}) => ({
+    type: 'array',
+    description,
+    items,
+    ...extra,
+});
+const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
+const numberMap = (description) => ({
+    type: 'object',
+    description,
+    propertyNames: { minLength: 1 },
+    additionalProperties: { type: 'number', description: 'The value of this metric.' },
+});
+const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
+const CHANGE_KINDS = [
+    'stage-changed',
+    'version-added',
+    'version-changed',
+    'version-removed',
+    'version-held',
+    'version-unheld',
+    'model-added',
+    'model-changed',
+    'model-removed',
+    'policy-changed',
+];
+const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+const DEFS = {
+    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
+        description: str('What the role is for.'),
+        teams: schemas_list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
+            uniqueItems: true,
+        }),
+        users: schemas_list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
+            uniqueItems: true,
+        }),
+    }),
+    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
+        metric: str('The metric name, a key of the version `metrics`.'),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'threshold']),
+    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
+        metric: str('The metric name, e.g. error_rate.'),
+        op: COMPARISON,
+        value: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'value']),
+    dataRef: obj('A reference to training data, recorded as lineage.', {
+        uri: str('Where the data lives, e.g. s3://bucket/path.'),
+        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+    }, ['uri']),
+};
+function schemas_document(kind, description, properties, required) {
+    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
+    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
+    return {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
+        title: `Tollgate ${kind}`,
+        description,
+        type: 'object',
+        additionalProperties: false,
+        required: ['apiVersion', 'kind', ...required],
+        properties: {
+            apiVersion: { const: types_API_VERSION, description: `Always \`${types_API_VERSION}\`.` },
+            kind: { const: kind, description: `Always \`${kind}\`.` },
+            ...properties,
+        },
+        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
+    };
+}
+const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
+    name: str('Free text shown in the check summary, e.g. "production promotion".'),
+    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
+    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
+    require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
+}, ['name', 'change', 'require']);
+const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const SCHEMAS = {
+    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
+        description: str('What this policy is for.'),
+        default_branch: str('Branch whose stage pointers are live. Default main.'),
+        roles: {
+            type: 'object',
+            description: 'Role name -> who may fill it.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: ref('roleMembers', 'Members of this role.'),
+        },
+        signoff: obj('Sign-off rules and how approvals count.', {
+            rules: schemas_list('Sign-off rules; every rule matching a change applies.', signoffRule),
+            policy_owners: schemas_list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
+                uniqueItems: true,
+            }),
+            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
+            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
+            allow_one_person_many_roles: bool('One person may fill several roles.'),
+            non_default_branch: {
+                enum: ['block', 'none'],
+                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
+            },
+        }),
+        stages: obj('Stage order and promotion paths.', {
+            order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
+            promote_from: {
+                type: 'object',
+                description: 'stage -> stages a version must have held first.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: schemas_list('Stages that must come first.', schemas_name('A stage name.')),
+            },
+        }),
+        gates: schemas_list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        incident: obj('Incident classification and automatic rollback.', {
+            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
+                P0: severityList('P0'),
+                P1: severityList('P1'),
+                P2: severityList('P2'),
+                P3: severityList('P3'),
+            }),
+            auto_rollback: schemas_list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
+            emergency_push: schemas_list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
+            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+        }),
+        rollback: obj('Rollback behaviour.', {
+            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
+            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
+        }),
+        schedule: obj('Retrain scheduler defaults.', {
+            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1 }),
+            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0 }),
+            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
+            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0 }),
+            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
+            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0 }),
+        }),
+        state_writes: {
+            enum: ['pull-request', 'push'],
+            description: 'How state-only changes reach the default branch.',
+        },
+    }, ['roles']),
+    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
+        name: schemas_name('The model name; equals its folder name under models/.'),
+        description: str('What the model does.'),
+        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
+        training: obj('How to train the model.', {
+            command: schemas_list('argv of the training command, run without a shell.', str('One argument.'), {
+                minItems: 1,
+            }),
+            timeout: schemas_int('Seconds before the training command is stopped.', { minimum: 1 }),
+            data: ref('dataRef', 'Training data reference recorded as lineage.'),
+        }, ['command']),
+        gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
+        key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
+        schedule: obj('Scheduled retraining.', {
+            enabled: bool('Whether the scheduler retrains this model.'),
+            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
+        }),
+    }, ['name', 'owners']),
+    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
+        model: schemas_name('The model; equals its folder name.'),
+        stages: {
+            type: 'object',
+            description: 'Stage name -> the version it serves.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: obj('A stage pointer.', {
+                version: schemas_name('The version this stage serves.'),
+                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
+            }, ['version']),
+        },
+    }, ['model', 'stages']),
+    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
+        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
+        model: schemas_name('The model; equals its folder name.'),
+        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1 }),
+        last_run: time('When the last successful run happened.'),
+        next_run: time('When the next run is due.'),
+        updated_at: time('When this state last changed.'),
+        last_failure: time('When the last run failed.'),
+        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0 }),
+        last_failure_reason: str('Why the last run failed.'),
+        cooldown_until: time('No run before this time after a failure.'),
+        paused_until: time('The schedule is paused until this time.'),
+        paused_reason: str('Why the schedule is paused.'),
+        paused_by: str('Who paused the schedule.'),
+    }, ['schema_version', 'model', 'interval', 'failure_streak']),
+    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
+        id: schemas_name('The version id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
+        created_at: time('When the version was recorded.'),
+        source: obj('The commit and workflow run that produced the version.', {
+            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
+            run_url: str('Link to the workflow run.', { format: 'uri' }),
+            workflow: str('The workflow name.'),
+            actor: str('Who started the run.'),
+        }, ['commit']),
+        data: ref('dataRef', 'Training data reference.'),
+        artifact: obj('The trained artifact.', {
+            uri: str('Where the artifact lives.'),
+            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+            size: schemas_int('Size in bytes.', { minimum: 0 }),
+        }, ['uri', 'sha256', 'size']),
+        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
+        validation: obj("The result of the model's gates.", {
+            passed: bool('True when every gate passed.'),
+            gates: schemas_list('One result per gate.', obj('A gate and its result.', {
+                metric: str('The metric name.'),
+                op: COMPARISON,
+                threshold: num('The value the metric is compared with.'),
+                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
+                pass: bool('Whether the gate passed.'),
+            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
+        }, ['passed', 'gates']),
+        request: schemas_name('The RetrainRequest that produced it.'),
+        parent: schemas_name('The version it was trained to replace.'),
+        held: obj('Set by a rollback; promotion refuses a held version.', {
+            reason: str('Why the version is held.'),
+            at: time('When it was held.'),
+            by: str('Who held it.'),
+            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
+        }, ['reason', 'at', 'by']),
+        drift: numberMap('Drift measure -> value.'),
+        fairness: numberMap('Fairness measure -> value.'),
+    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
+    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
+        id: schemas_name('The request id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
+        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
+        reason: str('Why the retrain was requested.'),
+        trigger: obj('What started the retrain.', {
+            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
+            actor: str('Who or what triggered it.'),
+            metrics: numberMap('Metrics that triggered the retrain.'),
+            thresholds: schemas_list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
+        }, ['kind', 'actor']),
+        created_at: time('When the request was created.'),
+        started_at: time('When training started.'),
+        completed_at: time('When training finished.'),
+        run: obj('The training run.', {
+            url: str('Link to the workflow run.', { format: 'uri' }),
+            duration: num('Seconds the run took.', { minimum: 0 }),
+            command: schemas_list('argv that was run.', { type: 'string', description: 'One argument.' }),
+            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
+        }),
+        version: schemas_name('The version it produced.'),
+        error: str('Why it failed.'),
+    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
+    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
+        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
+            pattern: INCIDENT_ID_PATTERN,
+        }),
+        title: str('One line that says what happened.'),
+        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
+        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
+        models: schemas_list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
+        metrics: numberMap('Metrics at detection time.'),
+        alert: str('The alert that raised it.'),
+        description: str('What is known.'),
+        detected_at: time('When it was detected.'),
+        classified_at: time('When its severity was set.'),
+        resolved_at: time('When it was resolved.'),
+        timeline: schemas_list('What happened, in order.', obj('One timeline entry.', {
+            at: time('When it happened.'),
+            event: {
+                enum: [
+                    'detected',
+                    'classified',
+                    'rollback-started',
+                    'rollback-completed',
+                    'rollback-skipped',
+                    'rollback-failed',
+                    'notified',
+                    'notification-failed',
+                    'resolved',
+                    'note',
+                ],
+                description: 'What happened.',
+            },
+            detail: str('More about it.'),
+            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
+        }, ['at', 'event'])),
+        rollback: obj('The rollback taken.', {
+            model: schemas_name('The model rolled back.'),
+            stage: schemas_name('The stage rolled back.'),
+            from: schemas_name('The version it served before.'),
+            to: schemas_name('The version it serves after.'),
+            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
+            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
+        }, ['model', 'stage', 'from', 'to']),
+    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
+    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
+        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
+        at: time('When it happened.'),
+        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
+        actor: str('Who did it.'),
+        model: schemas_name('The model concerned.'),
+        version: schemas_name('The version concerned.'),
+        stage: schemas_name('The stage concerned.'),
+        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
+        request: schemas_name('The retrain request concerned.'),
+        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
+        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
+        details: { type: 'object', description: 'Anything else worth keeping.' },
+    }, ['id', 'at', 'event', 'actor']),
+};
+/** The schema file as written to schemas/: two-space JSON with a final newline. */
+const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
+
+;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
+// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
+// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
+
+
+
+
+let ajv;
+const validators = new Map();
+function validatorFor(kind) {
+    let validate = validators.get(kind);
+    if (!validate) {
+        if (!ajv) {
+            ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+            dist_default()["default"](ajv);
+        }
+        validate = ajv.compile(SCHEMAS[kind]);
+        validators.set(kind, validate);
+    }
+    return validate;
+}
+function isKind(value) {
+    return typeof value === 'string' && KINDS.includes(value);
+}
+/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
+function validateDocumentSchema(path, doc, lineOf = () => undefined) {
+    const kind = doc?.kind;
+    if (!isKind(kind)) {
+        return [
+            {
+                file: path,
+                line: lineOf('/kind') ?? lineOf(''),
+                field: 'kind',
+                severity: 'error',
+                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
+                fix: `set kind to one of ${KINDS.join(', ')}`,
+            },
+        ];
+    }
+    const validate = validatorFor(kind);
+    if (validate(doc))
+        return [];
+    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
+    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
+}
+// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
+const isNoise = (error) => error.keyword === 'if' ||
+    error.keyword === '$ref' ||
+    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
+function dedupe(problems) {
+    const seen = new Set();
+    return problems.filter((p) => {
+        const key = `${p.line}|${p.field}|${p.message}`;
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
+function fieldName(pointer) {
+    if (pointer === '')
+        return '';
+    return pointer
+        .slice(1)
+        .split('/')
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+}
+const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+function toProblem(path, kind, error, lineOf) {
+    const schemaFile = `schemas/${schemaFileName(kind)}`;
+    let pointer = error.instancePath;
+    let message;
+    let fix;
+    const params = error.params;
+    switch (error.keyword) {
+        case 'additionalProperties': {
+            const extra = String(params.additionalProperty);
+            pointer = `${pointer}/${escapePointer(extra)}`;
+            const allowed = Object.keys(error.parentSchema?.properties ?? {});
+            message = `unknown field "${extra}"`;
+            fix = allowed.length
+                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
+                : `remove it (see ${schemaFile})`;
+            break;
+        }
+        case 'required': {
+            const missing = String(params.missingProperty);
+            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
+            fix = `add ${missing} (see ${schemaFile})`;
+            break;
+        }
+        case 'type':
+            message = `must be ${article(String(params.type))}`;
+            fix = `write ${article(String(params.type))} value`;
+            break;
+        case 'const':
+            message = `must be ${JSON.stringify(params.allowedValue)}`;
+            fix = `write ${JSON.stringify(params.allowedValue)}`;
+            break;
+        case 'enum':
+            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+            fix = 'use one of the allowed values';
+            break;
+        case 'pattern':
+        case 'format':
+            ({ message, fix } = describeFormat(error));
+            break;
+        case 'propertyNames': {
+            const name = String(params.propertyName);
+            pointer = `${pointer}/${escapePointer(name)}`;
+            message = `key ${JSON.stringify(name)} is not a safe name: it ${unsafeNameReason(name) ?? 'is not allowed'}`;
+            fix = 'rename it with lowercase letters, digits, "-" and "."';
+            break;
+        }
+        default:
+            message = error.message ?? `fails ${error.keyword}`;
+            fix = `see ${schemaFile}`;
+    }
+    const field = fieldName(pointer);
+    return {
+        file: path,
+        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
+        ...(field ? { field } : {}),
+        severity: 'error',
+        message: field ? `${field}: ${message}` : message,
+        fix,
+    };
+}
+function describeFormat(error) {
+    const params = error.params;
+    const value = error.data;
+    if (params.pattern === SAFE_NAME_PATTERN) {
+        return {
+            message: `${JSON.stringify(value)} is not a safe name: it ${unsafeNameReason(value) ?? 'is not allowed'}`,
+            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
+        };
+    }
+    if (params.pattern === UTC_TIME_PATTERN || params.format === 'date-time') {
+        return {
+            message: `${JSON.stringify(value)} is not a UTC date-time`,
+            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
+        };
+    }
+    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
+    const what = error.parentSchema?.description ?? '';
+    return {
+        message: `${JSON.stringify(value)} does not match ${expected}`,
+        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
+    };
+}
+const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+function nearestLine(pointer, lineOf) {
+    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+        const line = lineOf(p);
+        if (line !== undefined)
+            return line;
+    }
+    return lineOf('');
+}
+
+;// CONCATENATED MODULE: ./src/registry/parse.ts
+// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
+// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
+// problem needs one, so a clean file costs little more than a plain load.
+
+
+
+const lines = new WeakMap();
+const valid = new WeakSet();
+/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
+function isValidDocument(document) {
+    return valid.has(document);
+}
+/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
+function lineOfField(document, pointer) {
+    return lines.get(document)?.(pointer);
+}
+/** Registry files are small; anything deeper than this is a mistake or an attack. */
+const MAX_DEPTH = 32;
+const MAX_BYTES = 1 << 20;
+function parseRegistryFile(path, bytes) {
+    const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
+    if (size > MAX_BYTES) {
+        const message = `file is ${size} bytes; registry files are at most ${MAX_BYTES}`;
+        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
+    }
+    const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+    const loaded = loadYaml(path, text);
+    if ('problem' in loaded)
+        return { problems: [loaded.problem] };
+    const { value, lineOf } = loaded;
+    const problems = validateDocumentSchema(path, value, lineOf);
+    problems.push(...placeProblems(path, value, lineOf));
+    if (!problems.some((p) => p.severity === 'error'))
+        valid.add(value);
+    return { document: value, problems };
+}
+/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
+function loadYaml(path, text) {
+    let events;
+    try {
+        events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error) };
+    }
+    let starts;
+    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
+    let documents = 0;
+    for (const event of events) {
+        if (event.type === EVENT_DOCUMENT)
+            documents++;
+        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
+        else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
+            return {
+                problem: {
+                    file: path,
+                    line: lineAt(event.anchorStart),
+                    severity: 'error',
+                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
+                    fix: 'write the value out in full',
+                },
+            };
+        }
+    }
+    if (documents !== 1) {
+        return {
+            problem: {
+                file: path,
+                line: documents === 0 ? 1 : undefined,
+                severity: 'error',
+                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
+                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
+            },
+        };
+    }
+    const root = events[1];
+    if (root?.type !== EVENT_MAPPING) {
+        const at = root && root.type === EVENT_SCALAR ? root.valueStart : root && 'start' in root ? root.start : 0;
+        return {
+            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
+        };
+    }
+    let value;
+    try {
+        [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error) };
+    }
+    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
+    let map;
+    const lineOf = (pointer) => (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
+    lines.set(value, lineOf);
+    return { value: value, lineOf };
+}
+function problemAt(path, line, message, fix) {
+    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
+}
+function yamlProblem(path, error) {
+    if (error instanceof YAMLException) {
+        const mark = error.mark;
+        return {
+            file: path,
+            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            severity: 'error',
+            message: `invalid YAML: ${error.reason}`,
+            fix: /duplicat/.test(error.reason)
+                ? 'remove one of the two entries with this key'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+        };
+    }
+    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
+}
+/** The kind must be the one the file's place calls for. */
+function placeProblems(path, doc, lineOf) {
+    const place = classifyRegistryPath(path);
+    // A missing or unknown kind is the schema check's to report.
+    if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind)
+        return [];
+    return [
+        {
+            file: path,
+            line: lineOf('/kind') ?? 1,
+            field: 'kind',
+            severity: 'error',
+            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
+            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
+        },
+    ];
+}
+function lineStarts(text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
+        starts.push(i + 1);
+    return starts;
+}
+function lineOfOffset(starts, offset) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo + 1;
+}
+const parse_escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
+function positionMap(text, events, lineAt) {
+    const map = new Map();
+    const stack = [];
+    // Where the node that the next event opens lives, and the line to record for it.
+    const place = (start) => {
+        const top = stack[stack.length - 1];
+        if (!top) {
+            map.set('', lineAt(start));
+            return '';
+        }
+        if (top.kind === 'seq') {
+            const pointer = `${top.pointer}/${top.index++}`;
+            map.set(pointer, lineAt(start));
+            return pointer;
+        }
+        if (top.key === undefined)
+            return undefined; // a key; handled by the caller
+        const pointer = `${top.pointer}/${parse_escapePointer(top.key)}`;
+        top.key = undefined;
+        return pointer;
+    };
+    for (const event of events) {
+        if (event.type === EVENT_SCALAR) {
+            const top = stack[stack.length - 1];
+            if (top?.kind === 'map' && top.key === undefined) {
+                top.key = getScalarValue(text, event);
+                map.set(`${top.pointer}/${parse_escapePointer(top.key)}`, lineAt(event.valueStart));
+            }
+            else
+                place(event.valueStart);
+        }
+        else if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
+            const top = stack[stack.length - 1];
+            // A collection used as a key: give it a placeholder so its value still gets a pointer.
+            if (top?.kind === 'map' && top.key === undefined)
+                top.key = '?';
+            const pointer = place(event.start) ?? '?';
+            stack.push({ kind: event.type === EVENT_MAPPING ? 'map' : 'seq', pointer, index: 0 });
+        }
+        else if (event.type === EVENT_POP) {
+            stack.pop();
+        }
+    }
+    return map;
+}
+
+;// CONCATENATED MODULE: ./src/gate/collect.ts
+// The git side of the sign-off gate, shared by the action and `tollgate gate simulate`: everything the verdict
+// needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
+// only ever read as data (trees and blobs), never checked out.
+
+
+
+
+
+
+
+
+
+
+const SHA = /^[0-9a-f]{40}$/;
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+function normalizeRegistryPrefix(prefix = 'registry') {
+    return prefix.replace(/^\.?\/+|\/+$/g, '');
+}
+/** The login a GitHub noreply address names: `123+login@users.noreply.github.com` or `login@users.noreply...`. */
+function loginFromEmail(email) {
+    const m = /^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$/i.exec(email.trim());
+    return m && LOGIN.test(m[1]) ? m[1] : undefined;
+}
+async function assertCommit(repoRoot, sha, what) {
+    const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
+    if (result.code !== 0)
+        throw new errors_TollgateError(`the ${what} commit ${sha} is not in this clone`, {
+            fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
+        });
+}
+/** The base's policy.yaml; a broken one fails the gate rather than falling back to defaults. */
+async function basePolicy(base, baseSha) {
+    const bytes = await base.read(POLICY_PATH);
+    if (bytes === undefined)
+        return effectivePolicy(undefined);
+    const parsed = parseRegistryFile(POLICY_PATH, bytes);
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0 || parsed.document?.kind !== 'Policy') {
+        const first = errors[0];
+        throw new errors_TollgateError(`the base commit's ${POLICY_PATH} (${baseSha.slice(0, 7)}) is invalid${first ? `: ${first.message}` : ''}; the gate cannot judge against it`, {
+            file: POLICY_PATH,
+            ...(first?.line ? { line: first.line } : {}),
+            fix: 'repair registry/policy.yaml on the base branch (a repository admin may need to merge the fix)',
+        });
+    }
+    return effectivePolicy(parsed.document);
+}
+async function ownersIn(reader, model) {
+    const path = `models/${model}/model.yaml`;
+    const bytes = await reader.read(path);
+    if (bytes === undefined)
+        return undefined;
+    const parsed = parseRegistryFile(path, bytes);
+    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== 'Model')
+        return undefined;
+    return parsed.document.owners;
+}
+/** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
+async function modelsOf(changes, base, head) {
+    const names = [
+        ...new Set(changes.flatMap((c) => ('model' in c && isSafeName(c.model) ? [c.model] : []))),
+    ].sort();
+    const models = {};
+    for (const name of names) {
+        const fromBase = await ownersIn(base, name);
+        if (fromBase) {
+            models[name] = { owners: fromBase };
+            continue;
+        }
+        const onBase = (await base.list(`models/${name}`)).length > 0;
+        const fromHead = onBase ? undefined : await ownersIn(head, name);
+        if (fromHead)
+            models[name] = { owners: fromHead, new: true };
+    }
+    return models;
+}
+/** model -> stage -> every version that held the stage on the base's first-parent history. */
+async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
+    const models = [
+        ...new Set(changes.flatMap((c) => (c.kind === 'stage-changed' && isSafeName(c.model) ? [c.model] : []))),
+    ].sort();
+    const history = {};
+    for (const model of models) {
+        const snapshots = await readStageSnapshots(repoRoot, model, {
+            ref: baseSha,
+            registryPrefix: prefix === '' ? '' : `${prefix}/`,
+        });
+        const stages = {};
+        for (const stage of stagesNamed(snapshots))
+            stages[stage] = [...new Set(stageHistory(snapshots, model, stage).map((t) => t.version))];
+        history[model] = stages;
+    }
+    return history;
+}
+/** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
+async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
+    const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
+    const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+    const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
+    const lines = out.stdout.split('\n');
+    // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
+    const treeOf = (i) => {
+        const line = lines[i] ?? '';
+        return line === '' || line.endsWith(' missing') ? undefined : line.split(' ')[0];
+    };
+    const head = treeOf(0);
+    const same = new Set([headSha]);
+    candidates.forEach((sha, i) => {
+        if (head !== undefined && treeOf(i + 1) === head)
+            same.add(sha);
+    });
+    return same;
+}
+async function collectGateFacts(repoRoot, options) {
+    const { baseSha, headSha } = options;
+    for (const [what, sha] of [
+        ['base', baseSha],
+        ['head', headSha],
+    ]) {
+        if (!SHA.test(sha))
+            throw new errors_TollgateError(`the ${what} must be a full commit sha, not "${sha}"`, {
+                fix: 'resolve the ref first (`git rev-parse`)',
+            });
+    }
+    await assertFullHistory(repoRoot);
+    await assertCommit(repoRoot, baseSha, 'base');
+    await assertCommit(repoRoot, headSha, 'head');
+    const prefix = normalizeRegistryPrefix(options.registryPrefix);
+    const forkPoint = await mergeBase(repoRoot, baseSha, headSha);
+    if (forkPoint === undefined)
+        throw new errors_TollgateError(`the head ${headSha.slice(0, 7)} shares no history with the base ${baseSha.slice(0, 7)}`, {
+            fix: 'open the pull request from a branch of the default branch',
+        });
+    const base = gitTreeReader(repoRoot, baseSha, prefix);
+    const head = gitTreeReader(repoRoot, headSha, prefix);
+    try {
+        const policy = await basePolicy(base, baseSha);
+        const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
+        const models = await modelsOf(changes, base, head);
+        const commits = forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
+        const requestedBy = [
+            ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
+                .filter(([key]) => key.toLowerCase() === 'requested-by')
+                .flatMap(([, values]) => values.map((v) => v.trim().replace(/^@/, '')))
+                .filter((v) => v !== ''))),
+        ].sort();
+        const commitAuthorLogins = [
+            ...new Set(commits.flatMap((c) => loginFromEmail(c.authorEmail) ?? [])),
+        ].sort();
+        const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+        const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
+        return {
+            baseSha,
+            headSha,
+            mergeBase: forkPoint,
+            policy,
+            changes,
+            models,
+            requestedBy,
+            commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
+            commitAuthorLogins,
+            stageHistory: stages,
+            registryUnchangedSince,
+        };
+    }
+    finally {
+        base.close();
+        head.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gate/requirements.ts
+// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
+
+
+
+/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
+const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
+const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
+function isSensitivePath(path) {
+    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+/** A move to a version that already held this stage after passing the gate. */
+function isRollback(change, stageHistory) {
+    if (change.to === undefined || change.to === change.from)
+        return false;
+    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
+}
+/**
+ * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
+ * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
+ * rule beats both a generic `production` rule and a stage-less rollback rule.
+ */
+function rulesForChange(change, rules, rollback) {
+    const matching = rules.filter((rule) => {
+        if (rule.change !== change.kind)
+            return false;
+        if (change.kind !== 'stage-changed')
+            return true;
+        if (rule.stage !== undefined && rule.stage !== change.stage)
+            return false;
+        return rule.rollback === undefined || rule.rollback === rollback;
+    });
+    if (change.kind !== 'stage-changed')
+        return matching;
+    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
+    const best = Math.max(...matching.map(specificity));
+    return matching.filter((rule) => specificity(rule) === best);
+}
+/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
+function requirements_describeChange(change, rollback = false) {
+    return `${describeChange(change)}${rollback ? ' (rollback)' : ''}`;
+}
+/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
+function requirements_requiredSignoffs(input) {
+    const { policy, changes } = input;
+    const blocking = [];
+    const slots = new Map();
+    const lines = [];
+    for (const change of changes) {
+        if (change.kind === 'unknown-registry-file') {
+            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
+                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
+        }
+        else if (change.kind === 'audit-rewritten') {
+            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
+                'fix: restore the file from the base branch and record a new event instead');
+        }
+    }
+    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
+    if (decisive) {
+        const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
+        if (sensitive.length > 0) {
+            blocking.push(`mixed change: a promotion or policy change together with code or workflow changes (${sensitive
+                .map((c) => c.path)
+                .join(', ')}); fix: split them into separate pull requests`);
+        }
+        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
+            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
+        }
+    }
+    const target = input.defaultBranch ?? policy.defaultBranch;
+    const reviewed = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind) && c.kind !== 'file-changed');
+    const stateOnly = changes.length > 0 && changes.every((c) => STATE_CHANGE_KINDS.has(c.kind));
+    if (input.baseRef !== target) {
+        if (policy.signoff.nonDefaultBranch === 'block') {
+            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
+                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
+        }
+        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
+    }
+    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
+        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
+    const addSlot = (roleName, ruleName, model, where) => {
+        if (roleName === MODEL_OWNER_ROLE) {
+            if (model === undefined) {
+                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
+                return;
+            }
+            const key = `${MODEL_OWNER_ROLE}:${model}`;
+            const known = input.models[model];
+            const slot = slots.get(key) ?? {
+                key,
+                role: `${MODEL_OWNER_ROLE} (${model})`,
+                rules: [],
+                members: known?.owners,
+                unfillable: known === undefined
+                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
+                    : undefined,
+            };
+            if (!slot.rules.includes(ruleName))
+                slot.rules.push(ruleName);
+            slots.set(key, slot);
+            return;
+        }
+        const members = policy.roles[roleName];
+        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
+            missingRole(roleName, where);
+            return;
+        }
+        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
+        if (!slot.rules.includes(ruleName))
+            slot.rules.push(ruleName);
+        slots.set(roleName, slot);
+    };
+    for (const change of reviewed) {
+        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
+            continue;
+        if (change.kind === 'policy-changed') {
+            lines.push(requirements_describeChange(change));
+            if (policy.signoff.policyOwners.length === 0) {
+                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
+            }
+            for (const role of policy.signoff.policyOwners)
+                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
+            continue;
+        }
+        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
+        lines.push(requirements_describeChange(change, rollback));
+        const rules = rulesForChange(change, policy.signoff.rules, rollback);
+        if (rules.length === 0) {
+            blocking.push(`no sign-off rule covers "${requirements_describeChange(change, rollback)}" (change: ${change.kind}); ` +
+                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
+            continue;
+        }
+        const model = 'model' in change ? change.model : undefined;
+        for (const rule of rules) {
+            for (const role of rule.require)
+                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
+        }
+    }
+    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
+    // base-defined role must also approve this model's changes and so vets the list.
+    for (const slot of slots.values()) {
+        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
+            continue;
+        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
+        if (!input.models[model]?.new)
+            continue;
+        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
+        if (!vetted) {
+            slot.unfillable =
+                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
+                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
+        }
+    }
+    for (const slot of slots.values()) {
+        const members = slot.members;
+        if (slot.unfillable || members === undefined)
+            continue;
+        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
+            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
+                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
+                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
+        }
+    }
+    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
+}
+
+;// CONCATENATED MODULE: ./src/gate/evaluate.ts
+// The sign-off gate: a pure function of the base policy, the semantic diff, reviews and role facts.
+
+
+function requirementsInput(input) {
+    return {
+        policy: input.policy,
+        defaultBranch: input.defaultBranch,
+        changes: input.changes,
+        models: input.models,
+        baseRef: input.pullRequest.baseRef,
+        stageHistory: input.stageHistory,
+    };
+}
+function candidatesFor(slot, excluded) {
+    const users = (slot.members?.users ?? []).filter((user) => !excluded.has(user.toLowerCase()));
+    return [...users.map((user) => `@${user}`), ...(slot.members?.teams ?? []).map((team) => `@${team}`)];
+}
+function evaluateGate(input) {
+    const required = requirements_requiredSignoffs(requirementsInput(input));
+    const { approvals, refused } = signoffs_screenApprovals(input);
+    const excluded = excludedLogins(input);
+    // Per slot: approvals that fully qualify, and why the near misses did not.
+    const notes = new Map();
+    const cache = new Map();
+    const eligible = (slot) => {
+        const cached = cache.get(slot.key);
+        if (cached)
+            return cached;
+        const out = [];
+        const slotNotes = [];
+        for (const approval of approvals) {
+            const role = signoffs_holdsRole(approval.login, slot.members, input.memberships);
+            if (!role.holds) {
+                if (role.pending)
+                    slotNotes.push(`${approval.login}: invitation to ${role.pending} is still pending`);
+                continue;
+            }
+            const permission = permissionOf(input.permissions, approval.login);
+            if (!canWrite(permission)) {
+                slotNotes.push(`${approval.login}: has ${permission} access, a sign-off needs write`);
+                continue;
+            }
+            out.push(approval);
+        }
+        for (const [key, reason] of refused) {
+            const login = input.reviews.find((r) => r.login.toLowerCase() === key)?.login ?? key;
+            if (signoffs_holdsRole(login, slot.members, input.memberships).holds)
+                slotNotes.push(reason);
+        }
+        notes.set(slot.key, slotNotes);
+        cache.set(slot.key, out);
+        return out;
+    };
+    const assigned = assignSignoffs(required.slots, eligible, input.policy.signoff.allowOnePersonManyRoles);
+    const requirements = required.slots.map((slot, index) => {
+        const approval = assigned[index];
+        const requirement = {
+            rule: slot.rules.join(', '),
+            role: slot.role,
+            candidates: candidatesFor(slot, excluded),
+        };
+        if (approval) {
+            requirement.satisfiedBy = { login: approval.login, at: approval.at, commit: approval.commit };
+            return requirement;
+        }
+        const reasons = slot.unfillable ? [slot.unfillable] : [...(notes.get(slot.key) ?? [])];
+        const elsewhere = assigned.filter((a, i) => a && i !== index && eligible(slot).some((e) => e.key === a.key));
+        for (const a of elsewhere)
+            reasons.push(`${a.login}: already signs off as another role (one person, one role)`);
+        if (reasons.length > 0)
+            requirement.reason = reasons.join('; ');
+        return requirement;
+    });
+    const missing = requirements.filter((r) => !r.satisfiedBy);
+    const conclusion = required.blocking.length === 0 && missing.length === 0 ? 'success' : 'failure';
+    return {
+        conclusion,
+        title: titleFor(conclusion, required.blocking, requirements, required.stateOnly, input.changes.length),
+        requirements,
+        blocking: required.blocking,
+        stateOnly: required.stateOnly && required.blocking.length === 0,
+        changes: required.changes,
+    };
+}
+function titleFor(conclusion, blocking, requirements, stateOnly, changeCount) {
+    if (blocking.length > 0)
+        return `Blocked: ${blocking[0].split(';')[0]}`;
+    if (changeCount === 0)
+        return 'No changes';
+    if (stateOnly)
+        return 'State changes only: no sign-off needed';
+    if (requirements.length === 0)
+        return 'No sign-off needed';
+    const done = requirements.filter((r) => r.satisfiedBy).length;
+    if (conclusion === 'success')
+        return `All ${requirements.length} sign-offs present`;
+    const missing = requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
+    return `${done} of ${requirements.length} sign-offs; missing: ${missing.join(', ')}`;
+}
+function rolesToResolve(input) {
+    const required = requiredSignoffs(requirementsInput(input));
+    if (required.blocking.length > 0)
+        return { memberships: [], permissions: [] };
+    const { approvals } = screenApprovals(input);
+    const pairs = new Map();
+    const logins = new Map();
+    for (const slot of required.slots) {
+        if (slot.unfillable || slot.members === undefined)
+            continue;
+        for (const approval of approvals) {
+            const listed = holdsRole(approval.login, slot.members, {}).holds;
+            if (listed) {
+                logins.set(approval.key, approval.login);
+                continue;
+            }
+            for (const team of slot.members.teams ?? []) {
+                pairs.set(`${team.toLowerCase()} ${approval.key}`, { team, login: approval.login });
+                logins.set(approval.key, approval.login);
+            }
+        }
+    }
+    return {
+        memberships: [...pairs.values()].sort((a, b) => a.team.localeCompare(b.team) || a.login.localeCompare(b.login)),
+        permissions: [...logins.values()].sort(),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/render.ts
+/** Escapes characters that would break a Markdown table cell or start formatting. */
+function markdownCell(text) {
+    return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+function renderVerdictMarkdown(verdict) {
+    const out = [`### ${verdict.conclusion === 'success' ? '✅' : '❌'} ${verdict.title}`, ''];
+    if (verdict.blocking.length > 0) {
+        out.push('**Blocked** — no review can pass this pull request until these are fixed:', '');
+        for (const reason of verdict.blocking)
+            out.push(`- ${reason}`);
+        out.push('');
+    }
+    if (verdict.changes.length > 0) {
+        out.push('**Changes that need review**', '');
+        for (const line of verdict.changes)
+            out.push(`- ${line}`);
+        out.push('');
+    }
+    if (verdict.stateOnly)
+        out.push('Only state changes (schedule, retrains, incidents, audit): no sign-off needed.', '');
+    if (verdict.requirements.length > 0) {
+        out.push('| Role | Needed by | Signed off | Could sign off |', '| --- | --- | --- | --- |');
+        for (const r of verdict.requirements) {
+            const signed = r.satisfiedBy
+                ? `✅ @${r.satisfiedBy.login} at ${r.satisfiedBy.at} on \`${r.satisfiedBy.commit.slice(0, 7)}\``
+                : `❌ missing${r.reason ? ` — ${r.reason}` : ''}`;
+            const could = r.satisfiedBy ? '' : r.candidates.join(', ') || '(nobody)';
+            out.push(`| ${markdownCell(r.role)} | ${markdownCell(r.rule)} | ${markdownCell(signed)} | ${markdownCell(could)} |`);
+        }
+        out.push('');
+    }
+    return out.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/gate.ts
+// `tollgate gate simulate`: the sign-off gate's verdict for two local commits, with reviews, team memberships
+// and permissions given as flags instead of fetched. Same facts from git, same pure evaluation as the action.
+
+
+
+
+
+
+
+
+const gate_USAGE = 'tollgate gate simulate --base REF --head REF [--author LOGIN] [--requested-by LOGIN]... ' +
+    '[--approve LOGIN[@REF]]... [--member ORG/TEAM=LOGIN[:pending],...]... [--permission LOGIN=LEVEL]... ' +
+    '[--base-branch NAME] [--format json]';
+const gate_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+function login(value, flag) {
+    const trimmed = value.trim().replace(/^@/, '');
+    if (!gate_LOGIN.test(trimmed))
+        throw new errors_TollgateError(`gate simulate: ${flag} "${value}" is not a GitHub login`, { fix: gate_USAGE });
+    return trimmed;
+}
+/** `--member acme/compliance=carol,dave:pending` -> memberships (pure). */
+function parseMembers(values) {
+    const memberships = {};
+    for (const value of values) {
+        const eq = value.indexOf('=');
+        const team = value.slice(0, eq).trim();
+        if (eq < 0 || !/^[^/\s]+\/[^/\s]+$/.test(team))
+            throw new errors_TollgateError(`gate simulate: --member "${value}" is not ORG/TEAM=LOGIN,...`, { fix: gate_USAGE });
+        const states = (memberships[team] ??= {});
+        for (const entry of value
+            .slice(eq + 1)
+            .split(',')
+            .filter((e) => e.trim() !== '')) {
+            const [who = '', state = 'active'] = entry.split(':');
+            if (state !== 'active' && state !== 'pending')
+                throw new errors_TollgateError(`gate simulate: --member state "${state}" must be active or pending`, {
+                    fix: gate_USAGE,
+                });
+            states[login(who, '--member')] = state;
+        }
+    }
+    return memberships;
+}
+/** `--permission rita=read` -> permissions (pure). */
+function parsePermissions(values) {
+    const permissions = {};
+    for (const value of values) {
+        const [who = '', level = ''] = value.split('=');
+        if (!PERMISSIONS.includes(level))
+            throw new errors_TollgateError(`gate simulate: --permission "${value}" needs LOGIN=LEVEL, LEVEL one of ${PERMISSIONS.join(', ')}`, { fix: gate_USAGE });
+        permissions[login(who, '--permission')] = level;
+    }
+    return permissions;
+}
+const gateCommand = {
+    name: 'gate',
+    summary: 'Simulate the sign-off gate offline: gate simulate --base REF --head REF [--approve LOGIN]...',
+    async run(args, context) {
+        const [sub, ...rest] = args;
+        if (sub !== 'simulate')
+            throw new errors_TollgateError(`gate: unknown subcommand "${sub ?? ''}"`, { fix: gate_USAGE });
+        const { values } = parseCommandArgs('gate simulate', rest, {
+            base: { type: 'string' },
+            head: { type: 'string' },
+            author: { type: 'string' },
+            'requested-by': { type: 'string', multiple: true },
+            approve: { type: 'string', multiple: true },
+            member: { type: 'string', multiple: true },
+            permission: { type: 'string', multiple: true },
+            'base-branch': { type: 'string' },
+            format: { type: 'string' },
+        }, false);
+        const format = formatOption(values.format, 'gate simulate');
+        if (!values.base || !values.head)
+            throw new errors_TollgateError('gate simulate needs --base and --head', { fix: gate_USAGE });
+        const baseSha = await resolveRef(context.repoRoot, values.base);
+        const headSha = await resolveRef(context.repoRoot, values.head);
+        const start = context.now().getTime();
+        const reviews = [];
+        for (const [i, value] of (values.approve ?? []).entries()) {
+            const at = value.indexOf('@', 1);
+            const who = login(at < 0 ? value : value.slice(0, at), '--approve');
+            const commitId = at < 0 ? headSha : await resolveRef(context.repoRoot, value.slice(at + 1));
+            reviews.push({
+                login: who,
+                state: 'APPROVED',
+                commitId,
+                submittedAt: new Date(start + i * 1000).toISOString().replace(/\.000Z$/, 'Z'),
+            });
+        }
+        const facts = await collectGateFacts(context.repoRoot, {
+            baseSha,
+            headSha,
+            registryPrefix: registryPrefix(context),
+            reviewedCommits: reviews.map((r) => r.commitId),
+        });
+        // Approvers have write access unless told otherwise; memberships not given are 'none'.
+        const permissions = Object.fromEntries(reviews.map((r) => [r.login, 'write']));
+        Object.assign(permissions, parsePermissions(values.permission ?? []));
+        const requestedBy = [
+            ...new Set([
+                ...facts.requestedBy,
+                ...(values['requested-by'] ?? []).map((v) => login(v, '--requested-by')),
+            ]),
+        ];
+        const verdict = evaluateGate({
+            policy: facts.policy,
+            changes: facts.changes,
+            models: facts.models,
+            pullRequest: {
+                number: 0,
+                author: values.author ? login(values.author, '--author') : '',
+                headSha,
+                baseRef: values['base-branch'] ?? facts.policy.defaultBranch,
+                requestedBy,
+                commitAuthors: facts.commitAuthorLogins,
+            },
+            reviews,
+            memberships: parseMembers(values.member ?? []),
+            permissions,
+            registryUnchangedSince: facts.registryUnchangedSince,
+            stageHistory: facts.stageHistory,
+        });
+        if (format === 'json')
+            context.out(JSON.stringify({
+                base: baseSha,
+                head: headSha,
+                mergeBase: facts.mergeBase,
+                conclusion: verdict.conclusion,
+                verdict,
+            }, null, 2));
+        else
+            context.out(renderVerdictMarkdown(verdict));
+        return verdict.conclusion === 'success' ? 0 : 1;
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/history.ts
+// `tollgate history MODEL`: every tenure of each stage, or which version held a stage at a given time.
+
+
+
+
+
+
+
+
+function tenureLine(t) {
+    const pr = t.pullRequest === undefined ? 'no pull request' : `pull request #${t.pullRequest}`;
+    const by = t.requestedBy ? `, requested by ${t.requestedBy}` : '';
+    const incident = t.incident ? `, incident ${t.incident}` : '';
+    const review = t.review
+        ? `, approved by ${t.review.approvedBy.join(', ') || 'nobody'}, gate ${t.review.gate ?? 'none'}`
+        : '';
+    return `${t.stage.padEnd(12)} ${t.version.padEnd(12)} ${t.since} -> ${t.until ?? 'now'}  ${t.sha.slice(0, 12)} (${pr}${by}${incident}${review})`;
+}
+/** Each tenure with its pull request's standing approvals and gate conclusion, when GitHub is the source. */
+async function withReviews(history, source) {
+    if (!source)
+        return history;
+    return Promise.all(history.map(async (t) => {
+        if (t.pullRequest === undefined)
+            return t;
+        const pr = await source.pullRequest(t.pullRequest);
+        if (!pr)
+            return t;
+        return {
+            ...t,
+            review: {
+                approvedBy: reviews_standingApprovals(pr).map((r) => r.login),
+                gate: pr.gateCheck?.conclusion ?? null,
+            },
+        };
+    }));
+}
+const historyCommand = {
+    name: 'history',
+    summary: 'Which version held each stage of a model, since when, set by which commit and pull request',
+    run: async (args, context) => {
+        const { values, positionals } = parseCommandArgs('history', args, {
+            stage: { type: 'string' },
+            at: { type: 'string' },
+            ref: { type: 'string' },
+            format: { type: 'string' },
+            ...REVIEW_SOURCE_OPTIONS,
+        });
+        const format = formatOption(values.format, 'history');
+        if (positionals.length !== 1)
+            throw new errors_TollgateError('history: name one model', {
+                fix: 'tollgate history MODEL [--stage S] [--at TIME]',
+            });
+        const model = assertSafeName('model', positionals[0]);
+        const stage = values.stage === undefined ? undefined : assertSafeName('stage', values.stage);
+        if (values.at !== undefined && Number.isNaN(Date.parse(values.at)))
+            throw new errors_TollgateError(`history: --at ${values.at} is not a time`, {
+                fix: '--at 2026-01-01T12:00:00Z',
+            });
+        const prefix = registryPrefix(context);
+        const ref = values.ref ?? (await defaultBranchRef(context.repoRoot, prefix));
+        const snapshots = await readStageSnapshots(context.repoRoot, model, { ref, registryPrefix: prefix });
+        const stages = stage ? [stage] : stagesNamed(snapshots);
+        const choice = await chooseReviewSource(context, values);
+        const histories = await Promise.all(stages.map(async (s) => ({
+            stage: s,
+            history: await withReviews(stageHistory(snapshots, model, s), choice.source),
+        })));
+        // JSON stays a plain list: the source goes to stderr there, and after the answer in text.
+        const footer = [choice.description, ...(choice.calls() ? [choice.calls()] : [])].join('\n');
+        if (format === 'json')
+            context.err(footer);
+        if (values.at !== undefined) {
+            const at = values.at;
+            const answers = histories.map((h) => ({
+                stage: h.stage,
+                at,
+                holder: versionAt(h.history, at) ?? null,
+            }));
+            if (format === 'json')
+                context.out(JSON.stringify(answers, null, 2));
+            else
+                context.out([
+                    ...answers.map((a) => a.holder ? tenureLine(a.holder) : `${a.stage.padEnd(12)} (no version at ${at})`),
+                    footer,
+                ].join('\n'));
+            return 0;
+        }
+        if (format === 'json')
+            context.out(JSON.stringify(histories, null, 2));
+        else {
+            const lines = histories.flatMap((h) => h.history.map(tenureLine));
+            context.out([lines.length ? lines.join('\n') : `no stage history for ${model} on ${ref}`, footer].join('\n'));
+        }
+        return 0;
+    },
+};
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/git/commit.ts
+// The one commit function, and its branch-only sibling that writes a branch without touching the checkout.
+
+
+
+
+
+
+
+const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
+function formatCommitMessage(message, trailers) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    if (text === '')
+        throw new errors_TollgateError('commit message is empty', { fix: 'pass a message' });
+    const lines = [];
+    for (const [key, raw] of Object.entries(trailers)) {
+        if (!TRAILER_KEY.test(key)) {
+            throw new errors_TollgateError(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
+                field: key,
+                fix: 'use a trailer key like "Tollgate-Event"',
+            });
+        }
+        for (const value of Array.isArray(raw) ? raw : [raw]) {
+            if (/[\r\n]/.test(value)) {
+                throw new errors_TollgateError(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
+                    field: key,
+                    fix: 'trailer values are one line; put longer text in the message body',
+                });
+            }
+            if (value.trim() === '')
+                continue;
+            lines.push(`${key}: ${value.trim()}`);
+        }
+    }
+    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
+}
+function authorEnv(author) {
+    if (!author)
+        return {};
+    for (const [field, value] of Object.entries(author)) {
+        if (/[<>\r\n]/.test(value) || value.trim() === '') {
+            throw new errors_TollgateError(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
+                field: `author.${field}`,
+            });
+        }
+    }
+    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
+}
+function assertRepoPath(path) {
+    if (path === '' ||
+        path.startsWith('/') ||
+        path.includes('\\') ||
+        path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+        throw new errors_TollgateError(`"${path}" is not a plain repository-relative path`, {
+            fix: 'pass paths like registry/models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+async function currentBranchRef(repoRoot) {
+    const result = await runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+async function assertBranchName(repoRoot, branch) {
+    const result = await runGit(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
+    if (result.code !== 0 || branch.startsWith('-')) {
+        throw new errors_TollgateError(`"${branch}" is not a valid branch name`, { field: 'branch' });
+    }
+}
+/**
+ * Commits exactly `paths` with the message and trailers; returns the new sha. Without `branch` it commits on
+ * the checked-out branch, leaving anything else the user staged alone. Refuses when the paths hold no change.
+ */
+async function commitChange(repoRoot, options) {
+    const paths = options.paths.map(assertRepoPath);
+    if (paths.length === 0)
+        throw new errors_TollgateError('nothing to commit: no paths given');
+    const message = formatCommitMessage(options.message, options.trailers);
+    const env = { ...options.env, ...authorEnv(options.author) };
+    if (options.branch !== undefined) {
+        const files = await Promise.all(paths.map(async (path) => ({
+            path,
+            content: (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(repoRoot, path)) ? await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(repoRoot, path)) : null,
+        })));
+        const head = await resolveRef(repoRoot, 'HEAD');
+        const tip = await branchTip(repoRoot, options.branch);
+        // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
+        const baseRef = tip !== undefined &&
+            (await runGit(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
+            ? tip
+            : head;
+        return commitFilesToBranch(repoRoot, {
+            baseRef,
+            branch: options.branch,
+            files,
+            message: options.message,
+            trailers: options.trailers,
+            author: options.author,
+            env: options.env,
+        });
+    }
+    // Only paths that exist or are tracked: `git add` fails on a pathspec that matches nothing.
+    const tracked = new Set((await git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''));
+    const trackedUnder = (p) => [...tracked].some((t) => t === p || t.startsWith(`${p}/`));
+    const present = paths.filter((p) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(repoRoot, p)) || trackedUnder(p));
+    if (present.length > 0)
+        await git(repoRoot, ['add', '-A', '--', ...present]);
+    const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet', '--', ...paths], { okCodes: [1] });
+    if (staged.code === 0) {
+        throw new errors_TollgateError(`nothing to commit: ${paths.join(', ')} match HEAD`, {
+            fix: 'write the change first, or check the paths',
+        });
+    }
+    await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-', '--', ...present], {
+        input: message,
+        env,
+    });
+    return resolveRef(repoRoot, 'HEAD');
+}
+/** Commits whatever the index holds (used by revert); refuses an empty commit. */
+async function commitIndex(repoRoot, options) {
+    const message = formatCommitMessage(options.message, options.trailers);
+    const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet'], { okCodes: [1] });
+    if (staged.code === 0)
+        throw new errors_TollgateError('nothing to commit: the index matches HEAD');
+    await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], {
+        input: message,
+        env: { ...options.env, ...authorEnv(options.author) },
+    });
+    return resolveRef(repoRoot, 'HEAD');
+}
+async function branchTip(repoRoot, branch) {
+    const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+        okCodes: [1],
+    });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+/**
+ * Writes one commit `baseRef + files` and points `branch` at it, through a temporary index: the user's
+ * HEAD, index and working tree are never touched. This is how promotion branches are written.
+ */
+async function commitFilesToBranch(repoRoot, options) {
+    await assertBranchName(repoRoot, options.branch);
+    if ((await currentBranchRef(repoRoot)) === `refs/heads/${options.branch}`) {
+        throw new errors_TollgateError(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
+            fix: 'switch to another branch first, or commit with commitChange without `branch`',
+        });
+    }
+    if (options.files.length === 0)
+        throw new errors_TollgateError('nothing to commit: no files given');
+    const message = formatCommitMessage(options.message, options.trailers);
+    const env = { ...options.env, ...authorEnv(options.author) };
+    const base = await resolveRef(repoRoot, options.baseRef);
+    const oldTip = (await branchTip(repoRoot, options.branch)) ?? '';
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-index-'));
+    const indexEnv = { GIT_INDEX_FILE: (0,external_node_path_namespaceObject.join)(dir, 'index') };
+    try {
+        await git(repoRoot, ['read-tree', base], { env: indexEnv });
+        const lines = [];
+        for (const file of options.files) {
+            const path = assertRepoPath(file.path);
+            if (file.content === null) {
+                lines.push(`0 ${'0'.repeat(40)}\t${path}`);
+            }
+            else {
+                const written = await runGitBuffer(repoRoot, ['hash-object', '-w', '--stdin'], {
+                    input: file.content,
+                });
+                const blob = written.stdout.toString('utf8').trim();
+                lines.push(`100644 ${blob}\t${path}`);
+            }
+        }
+        await git(repoRoot, ['update-index', '-z', '--index-info'], {
+            env: indexEnv,
+            input: lines.join('\0') + '\0',
+        });
+        const tree = await git(repoRoot, ['write-tree'], { env: indexEnv });
+        const baseTree = await git(repoRoot, ['rev-parse', `${base}^{tree}`]);
+        if (tree === baseTree) {
+            throw new errors_TollgateError(`nothing to commit: the files already match ${options.baseRef}`, {
+                fix: 'the change is already there; nothing to propose',
+            });
+        }
+        const sha = await git(repoRoot, ['commit-tree', tree, '-p', base, '-F', '-'], { input: message, env });
+        // The old value guards against a concurrent writer moving the branch between our read and this write.
+        await git(repoRoot, [
+            'update-ref',
+            '-m',
+            'tollgate: commit to branch',
+            `refs/heads/${options.branch}`,
+            sha,
+            oldTip,
+        ]);
+        return sha;
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/incident/severity.ts
 // Severity P0–P4 from incident metrics and the policy's thresholds. Pure.
 
@@ -11497,7 +22782,7 @@ const describeCondition = (c) => `${c.metric} ${c.op} ${c.value}`;
 /** The most severe level with any condition holding (checked P0 to P3); nothing holding is P4. */
 function classifySeverity(metrics, policy) {
     for (const severity of RANKED) {
-        const matched = policy.incident.severity[severity].filter((c) => effective_compare(metricValue(metrics, c.metric), c.op, c.value));
+        const matched = policy.incident.severity[severity].filter((c) => compare(metricValue(metrics, c.metric), c.op, c.value));
         if (matched.length > 0) {
             const because = matched
                 .map((c) => `${c.metric} = ${metricValue(metrics, c.metric)} (threshold ${describeCondition(c)})`)
@@ -11576,7 +22861,7 @@ function openIncident(input) {
             field: 'models',
         });
     }
-    const models = [...new Set(input.models.map((m) => names_assertSafeName('model', m)))];
+    const models = [...new Set(input.models.map((m) => assertSafeName('model', m)))];
     const at = iso(input.now);
     const { severity, explanation } = classifySeverity(input.metrics, input.policy);
     const incident = {
@@ -11616,7 +22901,7 @@ function decideAutoRollback(input) {
     const { incident, policy, state } = input;
     const stage = state.stage ?? 'production';
     const at = iso(input.now);
-    const matched = policy.incident.autoRollback.filter((c) => effective_compare(metricValue(incident.metrics, c.metric), c.op, c.value));
+    const matched = policy.incident.autoRollback.filter((c) => compare(metricValue(incident.metrics, c.metric), c.op, c.value));
     const skip = (reason) => ({
         rollback: false,
         reason,
@@ -11820,6 +23105,448 @@ function incidentAuditEvent(input) {
         event.pull_request = input.pullRequest;
     return event;
 }
+/** The commit message and trailers of the commit that records a newly opened incident. */
+function incidentOpenedCommit(incident, by) {
+    return {
+        message: `Open incident ${incident.id}: ${incident.title}`,
+        trailers: {
+            'Tollgate-Event': 'incident-opened',
+            Incident: incident.id,
+            Severity: incident.severity,
+            Model: incident.models,
+            'Requested-By': by,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/registry/load.ts
+// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
+// Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
+// Tollgate reads another, so a link is reported as a problem instead.
+
+
+
+
+
+
+/** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
+function assertRegistryPath(path) {
+    if (path === '')
+        return path;
+    if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+        throw new errors_TollgateError(`"${path}" is not a registry-relative path`, {
+            fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+const symlinkError = (path, where) => new errors_TollgateError(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
+    file: path,
+    fix: 'replace the link with the file it points to',
+});
+/** The registry folder of a working tree. */
+function fileSystemReader(registryDir) {
+    let root;
+    const realRoot = () => (root ??= (0,promises_namespaceObject.realpath)(registryDir).catch(() => registryDir));
+    // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
+    // O_NOFOLLOW still refuses a link put in their place since.
+    const listed = new Set();
+    return {
+        label: 'working tree',
+        async list(dir) {
+            assertRegistryPath(dir);
+            const out = [];
+            const walk = async (rel) => {
+                let entries;
+                try {
+                    entries = await (0,promises_namespaceObject.readdir)((0,external_node_path_namespaceObject.join)(registryDir, rel), { withFileTypes: true });
+                }
+                catch (error) {
+                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                        return;
+                    throw error;
+                }
+                for (const entry of entries) {
+                    const path = rel ? `${rel}/${entry.name}` : entry.name;
+                    // A linked directory is listed as one entry, not entered; reading it reports the link.
+                    if (entry.isDirectory())
+                        await walk(path);
+                    else {
+                        out.push(path);
+                        if (entry.isFile())
+                            listed.add(path);
+                    }
+                }
+            };
+            await walk(dir);
+            return out.sort();
+        },
+        async read(path) {
+            assertRegistryPath(path);
+            const full = (0,external_node_path_namespaceObject.join)(registryDir, path);
+            if (listed.has(path)) {
+                try {
+                    return await (0,promises_namespaceObject.readFile)(full, { flag: external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW });
+                }
+                catch (error) {
+                    const code = error.code;
+                    if (code === 'ELOOP')
+                        throw symlinkError(path, 'working tree');
+                    if (code !== 'ENOENT')
+                        throw error;
+                    listed.delete(path);
+                }
+            }
+            let real;
+            try {
+                const stat = await (0,promises_namespaceObject.lstat)(full);
+                if (stat.isSymbolicLink())
+                    throw symlinkError(path, 'working tree');
+                if (!stat.isFile())
+                    return undefined;
+                real = await (0,promises_namespaceObject.realpath)(full);
+            }
+            catch (error) {
+                if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                    return undefined;
+                throw error;
+            }
+            // A linked parent directory: the file is regular but lives somewhere else.
+            if (real !== (0,external_node_path_namespaceObject.join)(await realRoot(), ...path.split('/'))) {
+                throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
+            }
+            return (0,promises_namespaceObject.readFile)(real);
+        },
+    };
+}
+/** A reader over files in memory, for tests and dry runs. */
+function memoryReader(files, label = 'memory') {
+    return {
+        label,
+        async list(dir) {
+            const under = dir === '' ? '' : `${dir}/`;
+            return Object.keys(files)
+                .filter((p) => p.startsWith(under))
+                .sort();
+        },
+        async read(path) {
+            const content = files[path];
+            return content === undefined ? undefined : Buffer.from(content);
+        },
+    };
+}
+const emptyRegistry = () => ({
+    models: new Map(),
+    incidents: new Map(),
+    audit: new Map(),
+    documents: new Map(),
+});
+/** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
+async function loadRegistry(reader) {
+    return loadFiles(reader, await reader.list(''));
+}
+const CONCURRENCY = 64;
+// Files a registry may hold besides its documents.
+const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
+/**
+ * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
+ * callers pass deleted files too, and checking what referred to them is the invariants' job.
+ */
+async function loadFiles(reader, paths, registry = emptyRegistry()) {
+    const problems = [];
+    const queue = [...new Set(paths)].sort();
+    let next = 0;
+    const valid = [];
+    const worker = async () => {
+        while (next < queue.length) {
+            const path = queue[next++];
+            const loaded = await loadOne(reader, path, registry);
+            problems.push(...loaded.problems);
+            if (loaded.valid)
+                valid.push([path, loaded.valid]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+    fileDocuments(registry, valid.sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { registry, problems: sortProblems(problems) };
+}
+async function loadOne(reader, path, registry) {
+    if (IGNORED.test(path))
+        return { problems: [] };
+    const place = classifyRegistryPath(path);
+    if (!place) {
+        const problem = {
+            file: path,
+            severity: 'warning',
+            message: `${path} is not a known registry file`,
+            fix: 'move it out of the registry folder, or to the place its kind belongs (see docs/registry.md)',
+        };
+        return { problems: [problem] };
+    }
+    let bytes;
+    try {
+        bytes = await reader.read(path);
+    }
+    catch (error) {
+        const e = error instanceof errors_TollgateError ? error : undefined;
+        const message = e?.message ?? String(error);
+        return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
+    }
+    if (bytes === undefined || place.kind === 'Postmortem')
+        return { problems: [] };
+    const { document, problems } = parseRegistryFile(path, bytes);
+    if (!document)
+        return { problems };
+    registry.documents.set(path, document);
+    return { problems, ...(problems.some((p) => p.severity === 'error') ? {} : { valid: document }) };
+}
+/**
+ * Puts valid documents where their kind belongs (the parser has checked kind against place). A model's files
+ * join the registry only when its model.yaml is valid, so every ModelEntry has its Model; files of a model
+ * without one stay in `documents`, where the invariants find them.
+ */
+function fileDocuments(registry, valid) {
+    for (const [, doc] of valid) {
+        if (doc.kind === 'Policy')
+            registry.policy = doc;
+        else if (doc.kind === 'Incident')
+            registry.incidents.set(doc.id, doc);
+        else if (doc.kind === 'AuditEvent')
+            registry.audit.set(doc.id, doc);
+        else if (doc.kind === 'Model') {
+            const entry = registry.models.get(doc.name);
+            if (entry)
+                entry.model = doc;
+            else
+                registry.models.set(doc.name, { model: doc, versions: new Map(), retrains: new Map() });
+        }
+    }
+    for (const [path, doc] of valid) {
+        const place = classifyRegistryPath(path);
+        const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
+        if (!entry)
+            continue;
+        if (doc.kind === 'Stages')
+            entry.stages = doc;
+        else if (doc.kind === 'Schedule')
+            entry.schedule = doc;
+        else if (doc.kind === 'ModelVersion')
+            entry.versions.set(fileId(place), doc);
+        else if (doc.kind === 'RetrainRequest')
+            entry.retrains.set(fileId(place), doc);
+    }
+}
+// Versions and requests are keyed by file name: the name a stage pointer resolves to. An id that disagrees
+// with it is an invariant problem, and must not let one file shadow another.
+const fileId = (place) => (place && 'id' in place ? place.id : '');
+/** Problems sorted by file, then line, so output is stable however the files were read. */
+function sortProblems(problems) {
+    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+        (a.line ?? 0) - (b.line ?? 0) ||
+        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+}
+
+;// CONCATENATED MODULE: ./src/registry/writer.ts
+// THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
+// LF, final newline, a schema comment for editors), every document validated before any file is touched, and
+// each file replaced atomically, so a reader never sees half a file and a bad batch changes nothing.
+
+
+
+
+
+
+
+
+
+
+/** How many folders below the registry root each kind's files sit. */
+const DEPTH = {
+    Policy: 0,
+    Model: 2,
+    Stages: 2,
+    Schedule: 2,
+    ModelVersion: 3,
+    RetrainRequest: 3,
+    Incident: 1,
+    AuditEvent: 3,
+};
+/**
+ * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
+ * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
+ */
+const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${schemaFileName(kind)}`;
+/** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
+function ordered(value, schema, root) {
+    if (schema && typeof schema.$ref === 'string') {
+        schema = root.$defs[schema.$ref.slice('#/$defs/'.length)];
+    }
+    if (Array.isArray(value))
+        return value.map((item) => ordered(item, schema?.items, root));
+    if (value === null || typeof value !== 'object')
+        return value;
+    const object = value;
+    const properties = (schema?.properties ?? {});
+    const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+    // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
+    const keys = [
+        ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
+        ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
+    ];
+    const out = {};
+    for (const key of keys) {
+        if (object[key] === undefined)
+            continue;
+        const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+}
+/** The document as it will be written: keys in schema order, undefined values dropped. */
+function canonicalDocument(doc) {
+    const schema = SCHEMAS[doc.kind];
+    if (!schema)
+        throw new errors_TollgateError(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
+    return ordered(doc, schema, schema);
+}
+/** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
+function serializeDocument(doc) {
+    const body = dump(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
+    return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
+}
+/**
+ * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
+ * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
+ */
+async function writeRegistryFiles(registryDir, files) {
+    const problems = [];
+    const planned = [];
+    for (const file of files) {
+        assertRegistryPath(file.path);
+        const place = classifyRegistryPath(file.path);
+        if (!place) {
+            problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
+            continue;
+        }
+        if ((file.document === undefined) === (file.text === undefined)) {
+            throw new errors_TollgateError(`${file.path}: give exactly one of document or text`);
+        }
+        if (file.document) {
+            const found = validateDocumentSchema(file.path, canonicalDocument(file.document));
+            if (file.document.kind !== place.kind) {
+                found.push({
+                    file: file.path,
+                    field: 'kind',
+                    severity: 'error',
+                    message: `a ${file.document.kind} cannot be written to ${file.path}, where a ${place.kind} belongs`,
+                    fix: 'write it to the path of its kind (src/registry/paths.ts)',
+                });
+            }
+            problems.push(...found);
+            planned.push({ path: file.path, text: serializeDocument(file.document) });
+        }
+        else {
+            const text = file.text;
+            if (place.kind !== 'Postmortem')
+                problems.push(...parseRegistryFile(file.path, text).problems);
+            planned.push({ path: file.path, text });
+        }
+    }
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new errors_TollgateError(`refusing to write ${files.length} registry file(s):\n${formatProblems(errors)}`, {
+            file: errors[0].file,
+            line: errors[0].line,
+            fix: 'correct the documents; nothing was written',
+        });
+    }
+    for (const { path } of planned)
+        await refuseLinks(registryDir, path);
+    const written = [];
+    for (const { path, text } of planned) {
+        const target = (0,external_node_path_namespaceObject.join)(registryDir, ...path.split('/'));
+        const current = await (0,promises_namespaceObject.readFile)(target, 'utf8').catch(() => undefined);
+        if (current === text)
+            continue;
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
+        const temp = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(target), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}.tmp`);
+        try {
+            await (0,promises_namespaceObject.writeFile)(temp, text, { flag: 'wx' });
+            await (0,promises_namespaceObject.rename)(temp, target);
+        }
+        catch (error) {
+            await (0,promises_namespaceObject.rm)(temp, { force: true });
+            throw new errors_TollgateError(`could not write ${path}: ${error.message}`, { file: path, cause: error });
+        }
+        written.push(path);
+    }
+    return written;
+}
+/** A symbolic link on the way to a registry file would make the write land outside the registry. */
+async function refuseLinks(registryDir, path) {
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+        const stat = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(registryDir, ...parts.slice(0, i))).catch(() => undefined);
+        if (!stat)
+            return;
+        if (stat.isSymbolicLink()) {
+            throw new errors_TollgateError(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
+                file: path,
+                fix: 'replace the link with a real folder or file',
+            });
+        }
+    }
+}
+/** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
+function formatProblems(problems) {
+    return problems
+        .map((p) => {
+        const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
+        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
+    })
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/incident/read.ts
+// Reading incident records through the registry loader (parsed and schema-checked like every registry file).
+
+
+
+/** The incidents at `paths` (registry-relative; missing ones are skipped). A broken record is an error. */
+async function readIncidents(reader, paths) {
+    const { registry, problems } = await loadFiles(reader, paths);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new errors_TollgateError(`cannot read incident records in ${reader.label}:\n${formatProblems(errors)}`, {
+            file: errors[0].file,
+            line: errors[0].line,
+            fix: 'correct the record (`tollgate validate` lists every problem)',
+        });
+    }
+    return [...registry.incidents.values()];
+}
+
+;// CONCATENATED MODULE: ./src/policy/read.ts
+// Reading the policy through the registry loader: the file is parsed and schema-checked like any registry file,
+// so a broken policy.yaml is reported with its line instead of being half-applied. No file means the defaults.
+
+
+
+
+
+/** The effective policy of the registry `reader` reads; the defaults when it holds no policy.yaml. */
+async function readPolicy(reader) {
+    const { registry, problems } = await loadFiles(reader, [POLICY_PATH]);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new errors_TollgateError(`${POLICY_PATH} in ${reader.label} is not a valid policy:\n${formatProblems(errors)}`, {
+            file: POLICY_PATH,
+            line: errors[0].line,
+            fix: 'correct policy.yaml (`tollgate validate` lists every problem)',
+        });
+    }
+    return effectivePolicy(registry.policy);
+}
 
 ;// CONCATENATED MODULE: ./src/rollback/target.ts
 // Choosing what a rollback returns to, and which commits to revert to get there. Pure: the stage pointer's
@@ -11919,25 +23646,21 @@ const lastMoveWasRollback = (history) => history.at(-1)?.isRollback ?? false;
 
 
 
+
+
+
 const execute_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-/** The one place this module writes YAML; the coordinator swaps it for the registry writer. */
-function writeYamlDocument(path, doc) {
-    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
-    (0,external_node_fs_namespaceObject.writeFileSync)(path, js_yaml_dump(doc, { lineWidth: -1, noRefs: true }));
+/** A repository-relative path of a registry file; `registryDir` may be `.`. */
+const inRepo = (registryDir, registryPath) => external_node_path_namespaceObject.posix.join(registryDir, registryPath);
+/** Writes one document through the registry writer (validated first, canonical text). */
+async function writeDocument(repoRoot, registryDir, path, document) {
+    await writeRegistryFiles((0,external_node_path_namespaceObject.join)(repoRoot, registryDir), [{ path, document }]);
 }
-/** `Key: value` lines of the message's last paragraph; a key may repeat. */
-function parseTrailers(message) {
-    const paragraphs = message.trim().split(/\n\s*\n/);
-    const trailers = {};
-    if (paragraphs.length < 2)
-        return trailers;
-    for (const line of paragraphs.at(-1).split('\n')) {
-        const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$/.exec(line.trim());
-        if (m)
-            (trailers[m[1]] ??= []).push(m[2]);
-    }
-    return trailers;
-}
+const dateEnv = (now, env) => ({
+    ...env,
+    GIT_AUTHOR_DATE: execute_iso(now),
+    GIT_COMMITTER_DATE: execute_iso(now),
+});
 /** The version a Stages document gives `stage`, accepting `stage: v1` as well as `stage: {version: v1}`. */
 function pointerVersion(doc, stage) {
     const stages = doc?.stages;
@@ -11949,7 +23672,7 @@ function pointerVersion(doc, stage) {
     const version = pointer?.version;
     return typeof version === 'string' ? version : undefined;
 }
-function parseYaml(text, file, at) {
+function execute_parseYaml(text, file, at) {
     try {
         return load(text);
     }
@@ -11962,10 +23685,10 @@ function parseYaml(text, file, at) {
     }
 }
 /** Reads many `rev:path` blobs with one `git cat-file --batch`; a missing one is undefined. */
-async function readBlobs(repoRoot, specs) {
+async function execute_readBlobs(repoRoot, specs) {
     if (specs.length === 0)
         return [];
-    const out = Buffer.from((await run_runGit(repoRoot, ['cat-file', '--batch'], { input: `${specs.join('\n')}\n` })).stdout);
+    const out = Buffer.from((await runGit(repoRoot, ['cat-file', '--batch'], { input: `${specs.join('\n')}\n` })).stdout);
     const blobs = [];
     let pos = 0;
     for (let i = 0; i < specs.length; i++) {
@@ -11983,40 +23706,14 @@ async function readBlobs(repoRoot, specs) {
     }
     return blobs;
 }
-async function execute_assertFullHistory(repoRoot) {
-    if ((await run_git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true') {
-        throw new errors_TollgateError('this clone is shallow, so the stage pointer history is incomplete', {
-            fix: 'check out with `fetch-depth: 0` (actions/checkout), or run `git fetch --unshallow`',
-        });
-    }
-}
 /**
  * Every commit on `ref`'s first-parent line that changed `stage`'s version in `stagesFilePath` (repo-relative),
  * oldest first. Merges appear as the merge commit (promotion pull requests), squash merges as plain commits.
  */
 async function pointerHistory(repoRoot, ref, stagesFilePath, stage) {
-    await execute_assertFullHistory(repoRoot);
-    const log = await run_git(repoRoot, [
-        'log',
-        '--first-parent',
-        '--format=%H%x1f%ct%x1f%P%x1f%B%x1e',
-        ref,
-        '--',
-        stagesFilePath,
-    ]);
-    const commits = log
-        .split('\x1e')
-        .map((r) => r.replace(/^\n/, ''))
-        .filter((r) => r.length > 0)
-        .map((r) => {
-        const [sha = '', ct = '0', parents = '', message = ''] = r.split('\x1f');
-        return {
-            sha,
-            at: execute_iso(new Date(Number(ct) * 1000)),
-            parents: parents.split(' ').filter(Boolean),
-            message,
-        };
-    })
+    await assertFullHistory(repoRoot);
+    const commits = (await commitsTouching(repoRoot, [stagesFilePath], { ref, firstParent: true }))
+        .map((c) => ({ ...c, at: execute_iso(new Date(c.committerDate)) }))
         .reverse();
     if (commits.length === 0)
         return [];
@@ -12024,10 +23721,10 @@ async function pointerHistory(repoRoot, ref, stagesFilePath, stage) {
     const specs = commits.map((c) => `${c.sha}:${stagesFilePath}`);
     if (oldest.parents.length)
         specs.push(`${oldest.parents[0]}:${stagesFilePath}`);
-    const blobs = await readBlobs(repoRoot, specs);
+    const blobs = await execute_readBlobs(repoRoot, specs);
     const versionAt = (i, at) => {
         const text = blobs[i];
-        return text === undefined ? undefined : pointerVersion(parseYaml(text, stagesFilePath, at), stage);
+        return text === undefined ? undefined : pointerVersion(execute_parseYaml(text, stagesFilePath, at), stage);
     };
     let previous = oldest.parents.length ? versionAt(commits.length, `${oldest.sha}^`) : undefined;
     const moves = [];
@@ -12035,15 +23732,14 @@ async function pointerHistory(repoRoot, ref, stagesFilePath, stage) {
         const version = versionAt(i, c.sha);
         if (version === previous)
             return;
-        const trailers = parseTrailers(c.message);
-        const subject = c.message.split('\n', 1)[0] ?? '';
+        const { trailers, subject } = c;
         const move = {
             sha: c.sha,
             at: c.at,
             isMerge: c.parents.length > 1,
             isRollback: (trailers['Tollgate-Event'] ?? []).includes('rollback') ||
                 subject.startsWith('Revert "') ||
-                /^This reverts commit [0-9a-f]{7,}/m.test(c.message),
+                /^This reverts commit [0-9a-f]{7,}/m.test(c.body),
         };
         if (previous !== undefined)
             move.from = previous;
@@ -12054,6 +23750,9 @@ async function pointerHistory(repoRoot, ref, stagesFilePath, stage) {
             /\(#(\d+)\)$/.exec(subject)?.[1];
         if (pr !== undefined)
             move.pullRequest = Number(pr);
+        const incident = trailers.Incident?.[0];
+        if (incident !== undefined)
+            move.incident = incident;
         moves.push(move);
         previous = version;
     });
@@ -12077,17 +23776,18 @@ async function applyRollback(repoRoot, plan, options) {
         }
     }
     const registryDir = options.registryDir ?? 'registry';
-    const stagesFile = `${registryDir}/${stagesPath(plan.model)}`;
-    const targetFile = `${registryDir}/${versionPath(plan.model, plan.target)}`;
-    const heldFile = plan.current === undefined ? undefined : `${registryDir}/${versionPath(plan.model, plan.current)}`;
-    const dirty = await run_git(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
+    const stagesFile = inRepo(registryDir, stagesPath(plan.model));
+    const targetFile = inRepo(registryDir, versionPath(plan.model, plan.target));
+    const heldPath = plan.current === undefined ? undefined : versionPath(plan.model, plan.current);
+    const heldFile = heldPath === undefined ? undefined : inRepo(registryDir, heldPath);
+    const dirty = await git(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
     if (dirty) {
         throw new errors_TollgateError('the working tree has uncommitted changes; a rollback must start from a clean checkout', {
             fix: 'commit or stash them (`git stash`), then run the rollback again',
         });
     }
-    const orig = await run_git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
-    if ((await run_runGit(repoRoot, ['cat-file', '-e', `HEAD:${targetFile}`], { okCodes: [1, 128] })).code !== 0) {
+    const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    if ((await runGit(repoRoot, ['cat-file', '-e', `HEAD:${targetFile}`], { okCodes: [1, 128] })).code !== 0) {
         throw new errors_TollgateError(`${plan.model} ${plan.target} has no version file at HEAD`, {
             file: targetFile,
             fix: 'a rollback target must still be recorded in the registry; restore its version file first',
@@ -12095,7 +23795,7 @@ async function applyRollback(repoRoot, plan, options) {
     }
     const newest = plan.commitsToRevert[0];
     if (newest !== undefined) {
-        const ancestor = await run_runGit(repoRoot, ['merge-base', '--is-ancestor', newest, 'HEAD'], {
+        const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', newest, 'HEAD'], {
             okCodes: [1],
         });
         if (ancestor.code !== 0) {
@@ -12104,10 +23804,10 @@ async function applyRollback(repoRoot, plan, options) {
             });
         }
     }
-    const origStages = parseYaml(await run_git(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
+    const origStages = execute_parseYaml(await git(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
     const restore = async () => {
-        await run_runGit(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
-        await run_git(repoRoot, ['reset', '-q', '--hard', orig]);
+        await runGit(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
+        await git(repoRoot, ['reset', '-q', '--hard', orig]);
     };
     try {
         let mode = 'revert';
@@ -12129,10 +23829,11 @@ async function applyRollback(repoRoot, plan, options) {
                 forwardFixReason = why;
             }
         }
-        if (mode === 'forward-fix')
-            writeForward((0,external_node_path_namespaceObject.join)(repoRoot, stagesFile), plan, origStages);
+        if (mode === 'forward-fix') {
+            await writeDocument(repoRoot, registryDir, stagesPath(plan.model), forwardStages(plan, origStages));
+        }
         let held;
-        if (heldFile !== undefined && plan.current !== undefined) {
+        if (heldFile !== undefined && heldPath !== undefined && plan.current !== undefined) {
             const path = (0,external_node_path_namespaceObject.join)(repoRoot, heldFile);
             let text;
             try {
@@ -12142,7 +23843,7 @@ async function applyRollback(repoRoot, plan, options) {
                 text = undefined; // no version file to mark: the rollback itself still matters more
             }
             if (text !== undefined) {
-                const doc = parseYaml(text, heldFile, 'HEAD');
+                const doc = execute_parseYaml(text, heldFile, 'HEAD');
                 doc.held = {
                     reason: options.reason ?? (options.incident ? `rolled back for ${options.incident}` : 'rolled back'),
                     at: execute_iso(options.now),
@@ -12150,19 +23851,16 @@ async function applyRollback(repoRoot, plan, options) {
                 };
                 if (options.incident !== undefined)
                     doc.held.incident = options.incident;
-                writeYamlDocument(path, doc);
+                await writeDocument(repoRoot, registryDir, heldPath, doc);
                 held = plan.current;
             }
         }
-        await run_git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
+        await git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
         const reverted = mode === 'revert' ? plan.commitsToRevert : [];
-        const message = rollbackMessage(plan, options, mode, reverted, forwardFixReason, held);
-        const date = execute_iso(options.now);
-        await run_git(repoRoot, ['commit', '-q', '-F', '-'], {
-            input: message,
-            env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+        const commit = await commitIndex(repoRoot, {
+            ...rollbackMessage(plan, options, mode, reverted, forwardFixReason, held),
+            env: dateEnv(options.now, options.env),
         });
-        const commit = await run_git(repoRoot, ['rev-parse', 'HEAD']);
         const result = { commit, mode, reverted };
         if (forwardFixReason !== undefined)
             result.forwardFixReason = forwardFixReason;
@@ -12177,7 +23875,7 @@ async function applyRollback(repoRoot, plan, options) {
 }
 /** Reverts newest first into the index; undefined when the result is exactly the expected pointer move. */
 async function revertAll(repoRoot, plan, stagesFile, orig, origStages) {
-    const parents = await run_git(repoRoot, [
+    const parents = await git(repoRoot, [
         'rev-list',
         '--no-walk=unsorted',
         '--parents',
@@ -12186,17 +23884,17 @@ async function revertAll(repoRoot, plan, stagesFile, orig, origStages) {
     const isMerge = new Map(parents.split('\n').map((l) => [l.split(' ')[0], l.split(' ').length > 2]));
     for (const sha of plan.commitsToRevert) {
         const args = ['revert', '--no-commit', '--no-edit', ...(isMerge.get(sha) ? ['-m', '1'] : []), sha];
-        const r = await run_runGit(repoRoot, args, { okCodes: [1] });
+        const r = await runGit(repoRoot, args, { okCodes: [1] });
         if (r.code !== 0)
             return `reverting ${sha.slice(0, 12)} conflicts`;
     }
-    const changed = (await run_git(repoRoot, ['diff', '--cached', '--name-only', orig]))
+    const changed = (await git(repoRoot, ['diff', '--cached', '--name-only', orig]))
         .split('\n')
         .filter(Boolean);
     const others = changed.filter((f) => f !== stagesFile);
     if (others.length)
         return `reverting would also change ${others.join(', ')}`;
-    const after = parseYaml(await run_git(repoRoot, ['show', `:${stagesFile}`]), stagesFile, 'the index');
+    const after = execute_parseYaml(await git(repoRoot, ['show', `:${stagesFile}`]), stagesFile, 'the index');
     const version = pointerVersion(after, plan.stage);
     if (version !== plan.target)
         return `reverting leaves ${plan.stage} at ${version ?? 'nothing'}, not ${plan.target}`;
@@ -12211,102 +23909,109 @@ async function revertAll(repoRoot, plan, stagesFile, orig, origStages) {
     }
     return undefined;
 }
-/** Sets only this stage's version, keeping the pointer's other fields and the rest of the file. */
-function writeForward(path, plan, origStages) {
+/** The Stages document with only this stage's version set, keeping the pointer's other fields and the rest. */
+function forwardStages(plan, origStages) {
     const doc = structuredClone(origStages);
     if (!doc || typeof doc !== 'object' || !doc.stages || typeof doc.stages !== 'object') {
-        throw new errors_TollgateError(`${path} has no stages map to write ${plan.target} into`, { field: 'stages' });
+        throw new errors_TollgateError(`${stagesPath(plan.model)} has no stages map to write ${plan.target} into`, {
+            file: stagesPath(plan.model),
+            field: 'stages',
+        });
     }
     const pointer = doc.stages[plan.stage];
     doc.stages[plan.stage] =
         pointer && typeof pointer === 'object' ? { ...pointer, version: plan.target } : { version: plan.target };
-    writeYamlDocument(path, doc);
+    return doc;
 }
 function rollbackMessage(plan, options, mode, reverted, forwardFixReason, held) {
     const body = mode === 'revert'
         ? `Reverted ${reverted.length} commit(s) that moved the pointer after ${plan.target} became current at ${plan.since}.`
         : `Wrote ${plan.target} forward into the pointer (${forwardFixReason}).`;
-    const trailers = [
-        'Tollgate-Event: rollback',
-        `Model: ${plan.model}`,
-        `Stage: ${plan.stage}`,
-        `Version: ${plan.target}`,
-        ...(plan.current !== undefined ? [`From: ${plan.current}`] : []),
-        ...(options.incident !== undefined ? [`Incident: ${options.incident}`] : []),
-        `Requested-By: ${options.by}`,
-        `Rollback-Mode: ${mode}`,
-        ...reverted.map((sha) => `Reverts: ${sha}`),
-    ];
-    return [
+    const trailers = {
+        'Tollgate-Event': 'rollback',
+        Model: plan.model,
+        Stage: plan.stage,
+        Version: plan.target,
+        ...(plan.current !== undefined ? { From: plan.current } : {}),
+        ...(options.incident !== undefined ? { Incident: options.incident } : {}),
+        'Requested-By': options.by,
+        'Rollback-Mode': mode,
+        ...(reverted.length ? { Reverts: reverted } : {}),
+    };
+    const message = [
         `Roll back ${plan.model} ${plan.stage} from ${plan.current ?? '(none)'} to ${plan.target}`,
         '',
         body,
         ...(held ? [`Marked ${plan.model} ${held} held.`] : []),
-        '',
-        ...trailers,
-        '',
     ].join('\n');
+    return { message, trailers };
 }
 /** Versions of `model` whose file at `ref` carries a `held` mark. */
 async function heldVersions(repoRoot, ref, model, registryDir = 'registry') {
     const dir = `${registryDir}/${stagesPath(model).replace(/stages\.yaml$/, 'versions')}`;
-    const files = (await run_git(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
+    const files = (await git(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
         .split('\n')
         .filter((f) => f.endsWith('.yaml'));
-    const blobs = await readBlobs(repoRoot, files.map((f) => `${ref}:${f}`));
+    const blobs = await execute_readBlobs(repoRoot, files.map((f) => `${ref}:${f}`));
     const held = [];
     files.forEach((file, i) => {
-        const doc = blobs[i] === undefined ? undefined : parseYaml(blobs[i], file, ref);
+        const doc = blobs[i] === undefined ? undefined : execute_parseYaml(blobs[i], file, ref);
         if (doc?.held)
             held.push(typeof doc.id === 'string' ? doc.id : file.replace(/^.*\/|\.yaml$/g, ''));
     });
     return held.sort();
 }
-/** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
-async function planRollback(repoRoot, input) {
+/** Reads the stage's current version, its pointer history and the model's held versions at `ref`. */
+async function readPointerState(repoRoot, input) {
     const ref = input.ref ?? 'HEAD';
     const stage = input.stage ?? 'production';
     const registryDir = input.registryDir ?? 'registry';
-    const stagesFile = `${registryDir}/${stagesPath(input.model)}`;
-    const [text] = await readBlobs(repoRoot, [`${ref}:${stagesFile}`]);
+    const stagesFile = inRepo(registryDir, stagesPath(input.model));
+    const [text] = await execute_readBlobs(repoRoot, [`${ref}:${stagesFile}`]);
     if (text === undefined) {
         throw new errors_TollgateError(`model ${input.model} has no stages file at ${ref}`, {
             file: stagesFile,
             fix: 'check the model name (`tollgate status`)',
         });
     }
-    const current = pointerVersion(parseYaml(text, stagesFile, ref), stage);
+    const current = pointerVersion(execute_parseYaml(text, stagesFile, ref), stage);
     const [history, held] = await Promise.all([
         pointerHistory(repoRoot, ref, stagesFile, stage),
         heldVersions(repoRoot, ref, input.model, registryDir),
     ]);
+    return { ...(current !== undefined ? { current } : {}), history, held };
+}
+/** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
+async function planRollback(repoRoot, input) {
+    const stage = input.stage ?? 'production';
+    const state = await readPointerState(repoRoot, { ...input, stage });
     const plan = chooseRollbackTarget({
         model: input.model,
         stage,
-        history,
-        current,
+        history: state.history,
+        current: state.current,
         stableFor: input.stableFor,
         now: input.now,
-        held,
+        held: state.held,
         ...(input.to !== undefined ? { to: input.to } : {}),
     });
-    return { plan, history };
+    return { plan, history: state.history };
 }
 /** Registry commits on `ref`'s first-parent line between two instants, oldest first, for a postmortem. */
 async function registryTimeline(repoRoot, input) {
-    const args = ['log', '--first-parent', '--format=%H%x1f%cI%x1f%B%x1e', `--since=${input.since}`];
-    if (input.until !== undefined)
-        args.push(`--until=${input.until}`);
-    args.push(input.ref ?? 'HEAD', '--', ...(input.paths ?? ['registry']));
-    return (await run_git(repoRoot, args))
-        .split('\x1e')
-        .map((r) => r.replace(/^\n/, ''))
-        .filter(Boolean)
-        .map((r) => {
-        const [sha = '', at = '', message = ''] = r.split('\x1f');
-        const trailers = Object.fromEntries(Object.entries(parseTrailers(message)).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
-        return { at: execute_iso(new Date(at)), sha, subject: message.split('\n', 1)[0] ?? '', trailers };
-    })
+    const commits = await commitsTouching(repoRoot, input.paths ?? ['registry'], {
+        ref: input.ref ?? 'HEAD',
+        firstParent: true,
+        since: input.since,
+        ...(input.until !== undefined ? { until: input.until } : {}),
+    });
+    return commits
+        .map((c) => ({
+        at: execute_iso(new Date(c.committerDate)),
+        sha: c.sha,
+        subject: c.subject,
+        trailers: Object.fromEntries(Object.entries(c.trailers).map(([k, v]) => [k, v.length === 1 ? v[0] : v])),
+    }))
         .reverse();
 }
 /**
@@ -12318,8 +24023,10 @@ async function unholdVersion(repoRoot, input) {
         if (!SINGLE_LINE.test(value))
             throw new errors_TollgateError(`unhold ${field} must be one line of at most 200 characters`);
     }
-    const file = `${input.registryDir ?? 'registry'}/${versionPath(input.model, input.version)}`;
-    if (await run_git(repoRoot, ['status', '--porcelain', '--untracked-files=no'])) {
+    const registryDir = input.registryDir ?? 'registry';
+    const path = versionPath(input.model, input.version);
+    const file = inRepo(registryDir, path);
+    if (await git(repoRoot, ['status', '--porcelain', '--untracked-files=no'])) {
         throw new errors_TollgateError('the working tree has uncommitted changes', {
             fix: 'commit or stash them first',
         });
@@ -12331,58 +24038,37 @@ async function unholdVersion(repoRoot, input) {
     catch {
         throw new errors_TollgateError(`${input.model} has no version ${input.version}`, { file });
     }
-    const doc = parseYaml(text, file, 'the working tree');
+    const doc = execute_parseYaml(text, file, 'the working tree');
     if (!doc?.held) {
         throw new errors_TollgateError(`${input.model} ${input.version} is not held`, { file, field: 'held' });
     }
     const was = doc.held;
     delete doc.held;
-    writeYamlDocument((0,external_node_path_namespaceObject.join)(repoRoot, file), doc);
-    const message = [
-        `Unhold ${input.model} ${input.version}`,
-        '',
-        `${input.reason}`,
-        `It was held since ${was.at} by ${was.by}: ${was.reason}.`,
-        '',
-        'Tollgate-Event: unhold',
-        `Model: ${input.model}`,
-        `Version: ${input.version}`,
-        ...(was.incident ? [`Incident: ${was.incident}`] : []),
-        `Requested-By: ${input.by}`,
-        '',
-    ].join('\n');
-    const date = execute_iso(input.now);
     try {
-        await run_git(repoRoot, ['add', '--', file]);
-        await run_git(repoRoot, ['commit', '-q', '-F', '-'], {
-            input: message,
-            env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+        await writeDocument(repoRoot, registryDir, path, doc);
+        const commit = await commitChange(repoRoot, {
+            paths: [file],
+            message: [
+                `Unhold ${input.model} ${input.version}`,
+                '',
+                input.reason,
+                `It was held since ${was.at} by ${was.by}: ${was.reason}.`,
+            ].join('\n'),
+            trailers: {
+                'Tollgate-Event': 'unhold',
+                Model: input.model,
+                Version: input.version,
+                ...(was.incident ? { Incident: was.incident } : {}),
+                'Requested-By': input.by,
+            },
+            env: dateEnv(input.now, input.env),
         });
+        return { commit, was };
     }
     catch (error) {
-        await run_git(repoRoot, ['reset', '-q', '--hard', 'HEAD']);
+        await git(repoRoot, ['reset', '-q', '--hard', 'HEAD']);
         throw error;
     }
-    return { commit: await run_git(repoRoot, ['rev-parse', 'HEAD']), was };
-}
-/**
- * Commits exactly `files` (repo-relative, already written) with `message`, dated `now`; undoes the staging on
- * failure. Stands in for the project's one commit function until the coordinator swaps it in.
- */
-async function commitFiles(repoRoot, files, message, now) {
-    const date = execute_iso(now);
-    try {
-        await run_git(repoRoot, ['add', '--', ...files]);
-        await run_git(repoRoot, ['commit', '-q', '-F', '-', '--', ...files], {
-            input: message,
-            env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
-        });
-    }
-    catch (error) {
-        await run_runGit(repoRoot, ['reset', '-q', '--', ...files], { okCodes: [1, 128] });
-        throw error;
-    }
-    return run_git(repoRoot, ['rev-parse', 'HEAD']);
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/incident.ts
@@ -12400,32 +24086,32 @@ async function commitFiles(repoRoot, files, message, now) {
 
 
 
-function readPolicy(context) {
-    try {
-        return effectivePolicy(load((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(context.registryDir, 'policy.yaml'), 'utf8')));
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return effectivePolicy(undefined);
-        throw error;
-    }
-}
+
+
 const registryRel = (context, path) => (0,external_node_path_namespaceObject.relative)(context.repoRoot, (0,external_node_path_namespaceObject.join)(context.registryDir, path));
-function readIncident(context, id) {
+/** Incident records of the working tree's registry. */
+const incident_readIncidents = (context, paths) => readIncidents(fileSystemReader(context.registryDir), paths);
+async function readIncident(context, id) {
     if (id === undefined || !INCIDENT_ID.test(id)) {
         throw new errors_TollgateError(`"${id ?? ''}" is not an incident id`, {
             fix: 'pass an id like INC-20261124-033000-ab12',
         });
     }
-    try {
-        return load((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(context.registryDir, incidentPath(id)), 'utf8'));
+    const [incident] = await incident_readIncidents(context, [incidentPath(id)]);
+    if (!incident) {
+        throw new errors_TollgateError(`no incident ${id}`, { file: registryRel(context, incidentPath(id)) });
     }
-    catch (error) {
-        throw new errors_TollgateError(`no incident ${id}`, {
-            file: registryRel(context, incidentPath(id)),
-            cause: error,
-        });
-    }
+    return incident;
+}
+/** Writes registry files through the one writer and commits exactly them, dated `now`. */
+async function writeAndCommit(context, files, commit, now) {
+    await writeRegistryFiles(context.registryDir, files);
+    const date = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return commitChange(context.repoRoot, {
+        paths: files.map((f) => registryRel(context, f.path)),
+        ...commit,
+        env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    });
 }
 const actor = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 async function incident_open(args, context) {
@@ -12439,7 +24125,7 @@ async function incident_open(args, context) {
         'promotion-in-flight': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
     }, false);
-    const policy = readPolicy(context);
+    const policy = await readPolicy(fileSystemReader(context.registryDir));
     const now = context.now();
     const id = incidentId(now, (0,external_node_crypto_namespaceObject.randomBytes)(2).toString('hex'));
     let incident = openIncident({
@@ -12536,18 +24222,7 @@ async function incident_open(args, context) {
         context.out([...lines, '(dry run: nothing written)'].join('\n'));
         return 0;
     }
-    const file = registryRel(context, incidentPath(id));
-    writeYamlDocument((0,external_node_path_namespaceObject.join)(context.repoRoot, file), incident);
-    await commitFiles(context.repoRoot, [file], [
-        `Open incident ${id}: ${incident.title}`,
-        '',
-        'Tollgate-Event: incident-opened',
-        `Incident: ${id}`,
-        `Severity: ${incident.severity}`,
-        ...incident.models.map((m) => `Model: ${m}`),
-        `Requested-By: ${actor(context, values.by)}`,
-        '',
-    ].join('\n'), now);
+    await writeAndCommit(context, [{ path: incidentPath(id), document: incident }], incidentOpenedCommit(incident, actor(context, values.by)), now);
     context.out(lines.join('\n'));
     return 0;
 }
@@ -12556,29 +24231,28 @@ async function resolve(args, context) {
         note: { type: 'string' },
         by: { type: 'string' },
     });
-    const incident = readIncident(context, positionals[0]);
+    const incident = await readIncident(context, positionals[0]);
     const now = context.now();
     const resolved = resolveIncident(incident, now, values.note);
-    const file = registryRel(context, incidentPath(incident.id));
-    writeYamlDocument((0,external_node_path_namespaceObject.join)(context.repoRoot, file), resolved);
-    await commitFiles(context.repoRoot, [file], `Resolve incident ${incident.id}\n\nTollgate-Event: incident-resolved\nIncident: ${incident.id}\nRequested-By: ${actor(context, values.by)}\n`, now);
+    await writeAndCommit(context, [{ path: incidentPath(incident.id), document: resolved }], {
+        message: `Resolve incident ${incident.id}`,
+        trailers: {
+            'Tollgate-Event': 'incident-resolved',
+            Incident: incident.id,
+            'Requested-By': actor(context, values.by),
+        },
+    }, now);
     context.out(`resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1).duration ?? 0)}`);
     return 0;
 }
-function stats(args, context) {
+async function stats(args, context) {
     const { values } = parseCommandArgs('incident stats', args, { since: { type: 'string' }, format: { type: 'string' } }, false);
     const since = values.since === undefined ? undefined : new Date(values.since);
     if (since && Number.isNaN(since.getTime())) {
         throw new errors_TollgateError(`--since ${values.since} is not a date`, { fix: 'pass e.g. --since 2026-10-01' });
     }
-    let files = [];
-    try {
-        files = (0,external_node_fs_namespaceObject.readdirSync)((0,external_node_path_namespaceObject.join)(context.registryDir, 'incidents')).filter((f) => /^INC-.*\.yaml$/.test(f));
-    }
-    catch {
-        files = [];
-    }
-    const incidents = files.map((f) => load((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(context.registryDir, 'incidents', f), 'utf8')));
+    const files = (await fileSystemReader(context.registryDir).list('incidents')).filter((f) => /^incidents\/INC-[^/]*\.yaml$/.test(f));
+    const incidents = await incident_readIncidents(context, files);
     const s = incidentStats(incidents, since ? { since } : {});
     if (values.format === 'json') {
         context.out(JSON.stringify(s, null, 2));
@@ -12600,7 +24274,7 @@ async function postmortem(args, context) {
         write: { type: 'boolean', default: false },
         'lookback-days': { type: 'string', default: '7' },
     });
-    const incident = readIncident(context, positionals[0]);
+    const incident = await readIncident(context, positionals[0]);
     const days = Number(values['lookback-days']);
     if (!Number.isFinite(days) || days < 0)
         throw new errors_TollgateError('--lookback-days must be a number of days');
@@ -12615,11 +24289,11 @@ async function postmortem(args, context) {
         context.out(markdown);
         return 0;
     }
-    const file = registryRel(context, postmortemPath(incident.id));
-    (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_namespaceObject.dirname)((0,external_node_path_namespaceObject.join)(context.repoRoot, file)), { recursive: true });
-    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(context.repoRoot, file), markdown);
-    await commitFiles(context.repoRoot, [file], `Postmortem draft for ${incident.id}\n\nTollgate-Event: postmortem\nIncident: ${incident.id}\n`, context.now());
-    context.out(`wrote ${file}`);
+    await writeAndCommit(context, [{ path: postmortemPath(incident.id), text: markdown }], {
+        message: `Postmortem draft for ${incident.id}`,
+        trailers: { 'Tollgate-Event': 'postmortem', Incident: incident.id },
+    }, context.now());
+    context.out(`wrote ${registryRel(context, postmortemPath(incident.id))}`);
     return 0;
 }
 const incidentCommand = {
@@ -12641,192 +24315,194 @@ const incidentCommand = {
     },
 };
 
-;// CONCATENATED MODULE: ./src/cli/commands/rollback.ts
-// `tollgate rollback` and `tollgate unhold`: the rollback shell run against a local checkout. Both commit on the
-// current branch and push nothing: push it (emergency, where the policy allows) or open a pull request.
-
-
-
-
-
-
-
-
-
-
-/** policy.yaml from the working tree, or the defaults when there is none. */
-function rollback_readPolicy(context) {
-    let text;
-    try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(context.registryDir, 'policy.yaml'), 'utf8');
-    }
-    catch {
-        return effectivePolicy(undefined);
-    }
-    return effectivePolicy(load(text));
-}
-const rollback_actor = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
-const registryDirOf = (context) => (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir) || '.';
-/** Adds the rollback to the incident's record (its timeline feeds time-to-rollback), when the record exists. */
-async function recordOnIncident(context, id, plan, result, now) {
-    const path = (0,external_node_path_namespaceObject.join)(context.registryDir, incidentPath(id));
-    let incident;
-    try {
-        incident = load((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
-    }
-    catch {
-        context.err(`note: no record of ${id} in this registry, so its timeline was not updated`);
-        return;
-    }
-    const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    incident = appendTimeline(incident, {
-        at,
-        event: 'rollback-completed',
-        detail: `by hand: ${plan.model} ${plan.stage} ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
+;// CONCATENATED MODULE: external "node:readline/promises"
+const external_node_readline_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ./src/github/rulesets.ts
+/** Creates a repository ruleset (needs Administration: write); returns its id. */
+async function createRepositoryRuleset(client, repo, ruleset) {
+    const { data } = await client.octokit.request('POST /repos/{owner}/{repo}/rulesets', {
+        ...repo,
+        ...ruleset,
     });
-    incident.rollback = {
-        model: plan.model,
-        stage: plan.stage,
-        from: plan.current ?? '',
-        to: plan.target,
-        commit: result.commit,
+    return data.id;
+}
+
+;// CONCATENATED MODULE: ./src/init/plan.ts
+// What `tollgate init` writes into an existing repository, as plain data: files with their content, and the
+// branch-protection ruleset to apply. The shell decides what to do about files that already exist.
+
+
+
+
+const VALIDATE_CHECK = 'validate';
+const WORKFLOWS = [
+    'validate',
+    'retrain',
+    'scheduler',
+    'promote',
+    'signoff-gate',
+    'review-relay',
+    'rollback',
+    'incident',
+    'evidence',
+];
+const yamlList = (values) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
+/** `org/team` entries are teams, anything else (with or without `@`) a user login. */
+function members(entries) {
+    const teams = entries.filter((e) => e.includes('/'));
+    const users = entries.filter((e) => !e.includes('/')).map((e) => e.replace(/^@/, ''));
+    return [
+        teams.length > 0 ? `    teams: ${yamlList(teams)}` : undefined,
+        users.length > 0 ? `    users: ${yamlList(users)}` : undefined,
+    ]
+        .filter((line) => line !== undefined)
+        .join('\n');
+}
+const schemaLine = (kind) => `# yaml-language-server: $schema=${schemaReference(kind)}`;
+function planInit(answers, workflowTemplates) {
+    const model = assertSafeName('model', answers.model);
+    const registry = answers.registry.replace(/\/+$/, '');
+    // Editors find the schemas next to the registry folder, where every schema comment points.
+    const schemasDir = registry.includes('/')
+        ? `${registry.slice(0, registry.lastIndexOf('/'))}/schemas`
+        : 'schemas';
+    const at = answers.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const nextRun = new Date(answers.now.getTime() + answers.interval * 1000)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z');
+    const policy = `${schemaLine('Policy')}
+# Who may sign off what. Roles are filled by GitHub teams (org/team) or user logins; a sign-off is an
+# approving pull request review on the current head by someone holding the role who did not author the change.
+apiVersion: tollgate/v1
+kind: Policy
+default_branch: ${answers.defaultBranch}
+roles:
+  risk:
+    description: Model risk management
+${members(answers.risk)}
+  compliance:
+    description: Compliance review
+${members(answers.compliance)}
+  policy-owner:
+    description: May change this policy
+${members(answers.policyOwners)}
+signoff:
+  # Reviews on an earlier commit do not count once the head moves.
+  allow_stale_approvals: false
+  # Anyone who pushed a commit to the pull request cannot sign it off.
+  exclude_commit_authors: true
+stages:
+  order: [staging, production]
+  promote_from:
+    production: [staging]
+rollback:
+  # A version counts as stable once it served a stage this long (seconds).
+  stable_for: 86400
+incident:
+  # Severities whose rollback may be pushed straight to ${answers.defaultBranch}.
+  emergency_push: [P0]
+`;
+    const modelDir = `${registry}/models/${model}`;
+    const modelFile = `${schemaLine('Model')}
+apiVersion: tollgate/v1
+kind: Model
+name: ${model}
+description: Describe what ${model} predicts and who relies on it.
+owners:
+${members(answers.owners).replace(/^ {2}/gm, '')}
+training:
+  # Run without a shell. The command writes metrics.json and an artifact to $TOLLGATE_OUTPUT_DIR (docs/retrain.md).
+  command: [python, train.py]
+  timeout: 3600
+gates:
+  - metric: accuracy
+    op: '>='
+    threshold: 0.8
+key_metrics: [accuracy]
+schedule:
+  enabled: true
+  interval: ${answers.interval}
+`;
+    const stages = `${schemaLine('Stages')}
+apiVersion: tollgate/v1
+kind: Stages
+model: ${model}
+stages: {}
+`;
+    const schedule = `${schemaLine('Schedule')}
+apiVersion: tollgate/v1
+kind: Schedule
+schema_version: 1
+model: ${model}
+interval: ${answers.interval}
+next_run: '${nextRun}'
+updated_at: '${at}'
+failure_streak: 0
+`;
+    const owners = [...new Set([...answers.policyOwners, ...answers.risk])].map((o) => o.startsWith('@') ? o : `@${o}`);
+    const codeowners = `
+# Tollgate: registry changes are reviewed by the policy's owners; the sign-off gate does the rest.
+/${registry}/ ${owners.join(' ')}
+/${registry}/policy.yaml ${owners.join(' ')}
+/.github/workflows/tollgate-*.yml ${owners.join(' ')}
+`;
+    return [
+        { path: `${registry}/policy.yaml`, content: policy },
+        { path: `${modelDir}/model.yaml`, content: modelFile },
+        { path: `${modelDir}/stages.yaml`, content: stages },
+        { path: `${modelDir}/schedule.yaml`, content: schedule },
+        ...WORKFLOWS.map((name) => ({
+            path: `.github/workflows/tollgate-${name}.yml`,
+            content: workflowTemplates[name] ?? '',
+        })),
+        ...KINDS.map((kind) => ({
+            path: `${schemasDir}/${schemaFileName(kind)}`,
+            content: schemaFileText(kind),
+        })),
+        { path: '.github/CODEOWNERS', content: codeowners, append: true },
+    ];
+}
+/** The repository ruleset `--apply` creates (POST /repos/{owner}/{repo}/rulesets), also printed for manual set-up. */
+function signoffRuleset(defaultBranch, gateAppId) {
+    return {
+        name: 'tollgate',
+        target: 'branch',
+        enforcement: 'active',
+        // The gate's app may push emergency rollbacks (policy emergency_push); `tollgate audit verify` checks each one.
+        bypass_actors: gateAppId === undefined
+            ? []
+            : [{ actor_id: gateAppId, actor_type: 'Integration', bypass_mode: 'always' }],
+        conditions: { ref_name: { include: [`refs/heads/${defaultBranch}`], exclude: [] } },
+        rules: [
+            { type: 'deletion' },
+            { type: 'non_fast_forward' },
+            {
+                type: 'pull_request',
+                // No approval count here: the sign-off gate decides which approvals a change needs (state-only
+                // changes need none), and GitHub's count cannot tell roles apart.
+                parameters: {
+                    required_approving_review_count: 0,
+                    dismiss_stale_reviews_on_push: true,
+                    require_code_owner_review: false,
+                    require_last_push_approval: false,
+                    required_review_thread_resolution: false,
+                },
+            },
+            {
+                type: 'required_status_checks',
+                parameters: {
+                    strict_required_status_checks_policy: false,
+                    // Pinning the gate's app id means no other workflow can post a passing check of the same name.
+                    required_status_checks: [
+                        { context: GATE_CHECK_NAME, ...(gateAppId === undefined ? {} : { integration_id: gateAppId }) },
+                        { context: VALIDATE_CHECK },
+                    ],
+                },
+            },
+        ],
     };
-    writeYamlDocument(path, incident);
-    const file = (0,external_node_path_namespaceObject.relative)(context.repoRoot, path);
-    await commitFiles(context.repoRoot, [file], `Record rollback on ${id}\n\nTollgate-Event: incident-updated\nIncident: ${id}\nModel: ${plan.model}\n`, now);
-}
-const rollbackCommand = {
-    name: 'rollback',
-    summary: 'move a stage back to its last stable version (or --to), by reverting the commits that moved it',
-    async run(args, context) {
-        const { values, positionals } = parseCommandArgs('rollback', args, {
-            stage: { type: 'string', default: 'production' },
-            to: { type: 'string' },
-            incident: { type: 'string' },
-            by: { type: 'string' },
-            reason: { type: 'string' },
-            'dry-run': { type: 'boolean', default: false },
-            'no-forward-fix': { type: 'boolean', default: false },
-            format: { type: 'string', default: 'text' },
-        });
-        if (positionals.length !== 1) {
-            throw new errors_TollgateError('rollback needs exactly one model name', {
-                fix: 'tollgate rollback MODEL [--stage production] [--to VERSION] [--incident ID] [--dry-run]',
-            });
-        }
-        const model = names_assertSafeName('model', positionals[0]);
-        const stage = names_assertSafeName('stage', values.stage);
-        if (values.to !== undefined)
-            names_assertSafeName('version', values.to);
-        if (values.incident !== undefined && !INCIDENT_ID.test(values.incident)) {
-            throw new errors_TollgateError(`--incident ${values.incident} is not an incident id`, {
-                fix: 'pass an id like INC-20261124-033000-ab12 (see registry/incidents/)',
-            });
-        }
-        if (values.format !== 'text' && values.format !== 'json') {
-            throw new errors_TollgateError(`--format ${values.format}: expected text or json`);
-        }
-        const policy = rollback_readPolicy(context);
-        const now = context.now();
-        const registryDir = registryDirOf(context);
-        const { plan, history } = await planRollback(context.repoRoot, {
-            model,
-            stage,
-            stableFor: policy.rollback.stableFor,
-            now,
-            registryDir,
-            ...(values.to !== undefined ? { to: values.to } : {}),
-        });
-        if (values['dry-run']) {
-            if (values.format === 'json') {
-                context.out(JSON.stringify({ dryRun: true, plan }, null, 2));
-                return 0;
-            }
-            const bySha = new Map(history.map((m) => [m.sha, m]));
-            context.out([
-                `${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} (dry run: nothing written)`,
-                `  ${plan.target} became current at ${plan.since} and held ${stage} for ${formatDuration(plan.heldFor)}` +
-                    (plan.stable ? '' : ` — less than stable_for (${formatDuration(policy.rollback.stableFor)})`),
-                `  would revert ${plan.commitsToRevert.length} commit(s), newest first:`,
-                ...plan.commitsToRevert.map((sha) => {
-                    const m = bySha.get(sha);
-                    return `    ${sha.slice(0, 12)}  ${m?.at ?? ''}  ${m?.from ?? '(none)'} -> ${m?.to ?? '(none)'}${m?.isMerge ? '  merge' : ''}${m?.pullRequest ? `  #${m.pullRequest}` : ''}`;
-                }),
-                ...(plan.current ? [`  would mark ${model} ${plan.current} held`] : []),
-            ].join('\n'));
-            return 0;
-        }
-        const result = await applyRollback(context.repoRoot, plan, {
-            by: rollback_actor(context, values.by),
-            now,
-            forwardFixOnConflict: policy.rollback.forwardFixOnConflict && !values['no-forward-fix'],
-            registryDir,
-            ...(values.incident !== undefined ? { incident: values.incident } : {}),
-            ...(values.reason !== undefined ? { reason: values.reason } : {}),
-        });
-        if (values.incident !== undefined)
-            await recordOnIncident(context, values.incident, plan, result, now);
-        if (values.format === 'json') {
-            context.out(JSON.stringify({ dryRun: false, plan, result }, null, 2));
-            return 0;
-        }
-        context.out([
-            `rolled back ${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} in commit ${result.commit.slice(0, 12)}`,
-            result.mode === 'revert'
-                ? `  reverted ${result.reverted.length} commit(s)`
-                : `  wrote the pointer forward (${result.forwardFixReason})`,
-            ...(result.held ? [`  marked ${model} ${result.held} held`] : []),
-            '  nothing was pushed: push it where the policy allows an emergency push, or open a pull request',
-        ].join('\n'));
-        return 0;
-    },
-};
-const unholdCommand = {
-    name: 'unhold',
-    summary: 'clear the held mark a rollback put on a version, so it can be promoted again',
-    async run(args, context) {
-        const { values, positionals } = parseCommandArgs('unhold', args, {
-            reason: { type: 'string' },
-            by: { type: 'string' },
-        });
-        if (positionals.length !== 2 || values.reason === undefined) {
-            throw new errors_TollgateError('unhold needs a model, a version and --reason', {
-                fix: 'tollgate unhold MODEL VERSION --reason "fixed in ..."',
-            });
-        }
-        const model = names_assertSafeName('model', positionals[0]);
-        const version = names_assertSafeName('version', positionals[1]);
-        const { commit, was } = await unholdVersion(context.repoRoot, {
-            model,
-            version,
-            by: rollback_actor(context, values.by),
-            now: context.now(),
-            reason: values.reason,
-            registryDir: registryDirOf(context),
-        });
-        context.out(`unheld ${model} ${version} in commit ${commit.slice(0, 12)} (held since ${was.at}: ${was.reason}); ` +
-            'open a pull request: unholding needs the sign-offs the policy names for version-unheld');
-        return 0;
-    },
-};
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/policy/gates.ts
-
-/** Results in the order given; a metric the version does not report fails its gate. */
-function gates_evaluateGates(gates, metrics) {
-    const results = gates.map((gate) => {
-        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
-        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
-    });
-    return { passed: results.every((r) => r.pass), gates: results };
-}
-/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
-function gates_gatesFor(policyGates, modelGates = []) {
-    const key = (g) => `${g.metric} ${g.op}`;
-    const own = new Set(modelGates.map(key));
-    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
 }
 
 ;// CONCATENATED MODULE: ./src/scheduler/schedule.ts
@@ -12840,7 +24516,7 @@ function gates_gatesFor(policyGates, modelGates = []) {
 const SYSTEM_ACTOR = 'tollgate';
 const ms = (t) => (typeof t === 'number' ? t : t.getTime());
 /** ISO-8601 UTC, without milliseconds when they are zero (the registry's usual spelling). */
-function schedule_isoTime(t) {
+function isoTime(t) {
     return new Date(ms(t)).toISOString().replace('.000Z', 'Z');
 }
 /** Reads a time field of a schedule; a malformed value names the file and field. */
@@ -12850,7 +24526,7 @@ function timeField(schedule, field) {
         return undefined;
     const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
     if (Number.isNaN(parsed)) {
-        throw new TollgateError(`${field} is ${JSON.stringify(value)}, not an ISO-8601 time`, {
+        throw new errors_TollgateError(`${field} is ${JSON.stringify(value)}, not an ISO-8601 time`, {
             file: safeSchedulePath(schedule.model),
             field,
             fix: `write ${field} like 2026-11-25T22:13:00Z, or remove it`,
@@ -12868,7 +24544,7 @@ function safeSchedulePath(model) {
 }
 function assertPositiveSeconds(what, seconds) {
     if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-        throw new TollgateError(`${what} must be a positive whole number of seconds, got ${seconds}`, {
+        throw new errors_TollgateError(`${what} must be a positive whole number of seconds, got ${seconds}`, {
             fix: `give ${what} like 3600, 45m, 2h or 1d`,
         });
     }
@@ -12879,13 +24555,13 @@ function initialSchedule(model, interval, now) {
     const name = assertSafeName('model', typeof model === 'string' ? model : model.name);
     assertPositiveSeconds('interval', interval);
     return {
-        apiVersion: API_VERSION,
+        apiVersion: types_API_VERSION,
         kind: 'Schedule',
         schema_version: 1,
         model: name,
         interval,
-        next_run: schedule_isoTime(ms(now) + interval * 1000),
-        updated_at: schedule_isoTime(now),
+        next_run: isoTime(ms(now) + interval * 1000),
+        updated_at: isoTime(now),
         failure_streak: 0,
     };
 }
@@ -12969,9 +24645,9 @@ function executed(schedule, now, policy) {
     return {
         ...rest,
         failure_streak: 0,
-        last_run: schedule_isoTime(now),
-        next_run: schedule_isoTime(ms(now) + (schedule.interval + jitter) * 1000),
-        updated_at: schedule_isoTime(now),
+        last_run: isoTime(now),
+        next_run: isoTime(ms(now) + (schedule.interval + jitter) * 1000),
+        updated_at: isoTime(now),
     };
 }
 /** Seconds of cooldown after the `streak`-th consecutive failure: base × factor^(streak−1), at most the cap. */
@@ -13000,10 +24676,10 @@ function failed(schedule, now, reason, policy) {
     const next = {
         ...rest,
         failure_streak: streak,
-        last_failure: schedule_isoTime(now),
+        last_failure: isoTime(now),
         last_failure_reason: oneLine(reason) || 'unknown',
-        ...(cooldown > 0 ? { cooldown_until: schedule_isoTime(ms(now) + cooldown * 1000) } : {}),
-        updated_at: schedule_isoTime(now),
+        ...(cooldown > 0 ? { cooldown_until: isoTime(ms(now) + cooldown * 1000) } : {}),
+        updated_at: isoTime(now),
     };
     const limit = policy.schedule.pauseAfterFailures;
     // A pause someone set on purpose is theirs; the automatic one only fills an unpaused schedule.
@@ -13016,22 +24692,22 @@ function failed(schedule, now, reason, policy) {
 /** Pauses until a time, for a duration, or (with neither) until `resume`. */
 function pause(schedule, options, now) {
     if (options.until !== undefined && options.duration !== undefined) {
-        throw new TollgateError('pause takes an end time or a duration, not both', {
+        throw new errors_TollgateError('pause takes an end time or a duration, not both', {
             fix: 'give --until TIME or --for DURATION',
         });
     }
     const reason = oneLine(options.reason ?? '');
     if (!reason)
-        throw new TollgateError('a pause needs a reason', { fix: 'say why, e.g. --reason "data migration"' });
+        throw new errors_TollgateError('a pause needs a reason', { fix: 'say why, e.g. --reason "data migration"' });
     if (!options.by?.trim())
-        throw new TollgateError('a pause needs the actor who paused', { fix: 'pass by' });
+        throw new errors_TollgateError('a pause needs the actor who paused', { fix: 'pass by' });
     let until;
     if (options.duration !== undefined)
         until = ms(now) + assertPositiveSeconds('pause duration', options.duration) * 1000;
     if (options.until !== undefined) {
         until = options.until.getTime();
         if (Number.isNaN(until) || until <= ms(now)) {
-            throw new TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${schedule_isoTime(until)} is not after now (${schedule_isoTime(now)})`}`, {
+            throw new errors_TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${isoTime(until)} is not after now (${isoTime(now)})`}`, {
                 fix: 'give an end time in the future, or a duration like 2h',
             });
         }
@@ -13039,10 +24715,10 @@ function pause(schedule, options, now) {
     const { paused_until: _u, ...rest } = schedule;
     return {
         ...rest,
-        ...(until !== undefined ? { paused_until: schedule_isoTime(until) } : {}),
+        ...(until !== undefined ? { paused_until: isoTime(until) } : {}),
         paused_reason: reason,
         paused_by: options.by.trim(),
-        updated_at: schedule_isoTime(now),
+        updated_at: isoTime(now),
     };
 }
 /**
@@ -13051,15 +24727,15 @@ function pause(schedule, options, now) {
  */
 function resume(schedule, now, by) {
     if (!by?.trim())
-        throw new TollgateError('resume needs the actor who resumed', { fix: 'pass by' });
+        throw new errors_TollgateError('resume needs the actor who resumed', { fix: 'pass by' });
     if (!isPaused(schedule, now)) {
-        throw new TollgateError(`the schedule of ${schedule.model} is not paused`, {
+        throw new errors_TollgateError(`the schedule of ${schedule.model} is not paused`, {
             file: safeSchedulePath(schedule.model),
             fix: 'nothing to resume; `tollgate schedule` shows its state',
         });
     }
     const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, ...rest } = schedule;
-    return { ...rest, failure_streak: 0, updated_at: schedule_isoTime(now) };
+    return { ...rest, failure_streak: 0, updated_at: isoTime(now) };
 }
 /** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */
 function setScheduleInterval(schedule, seconds, now) {
@@ -13068,13 +24744,13 @@ function setScheduleInterval(schedule, seconds, now) {
     return {
         ...schedule,
         interval: seconds,
-        ...(last ? { last_run: schedule_isoTime(last), next_run: schedule_isoTime(last.getTime() + seconds * 1000) } : {}),
-        updated_at: schedule_isoTime(now),
+        ...(last ? { last_run: isoTime(last), next_run: isoTime(last.getTime() + seconds * 1000) } : {}),
+        updated_at: isoTime(now),
     };
 }
 
 /** 32-bit FNV-1a: a stable, dependency-free hash so jitter is the same on every runner. */
-function schedule_fnv1a(text) {
+function fnv1a(text) {
     let hash = 0x811c9dc5;
     for (const byte of new TextEncoder().encode(text)) {
         hash ^= byte;
@@ -13086,7 +24762,7 @@ function schedule_fnv1a(text) {
 function jitterFor(model, maxSeconds) {
     if (!(maxSeconds > 0))
         return 0;
-    return schedule_fnv1a(model) % (Math.floor(maxSeconds) + 1);
+    return fnv1a(model) % (Math.floor(maxSeconds) + 1);
 }
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 /** '90s', '45m', '2h', '1d', '1w', '1h30m' or plain seconds ('3600') → seconds (a positive whole number). */
@@ -13130,6 +24806,1370 @@ function schedule_formatDuration(seconds) {
     return parts.join('');
 }
 
+;// CONCATENATED MODULE: ./src/cli/commands/init.ts
+// `tollgate init`: adopts Tollgate in an existing repository. Writes the policy, a first model, the workflows and
+// CODEOWNERS entries; prints (or with --apply, creates) the ruleset that makes the sign-off gate a required check.
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The package root, found by walking up from this file: the same code runs from src/ and from cli/dist/. */
+function packageRoot() {
+    let dir = (0,external_node_path_namespaceObject.dirname)((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url));
+    for (;;) {
+        const manifest = (0,external_node_path_namespaceObject.join)(dir, 'package.json');
+        if ((0,external_node_fs_namespaceObject.existsSync)(manifest) && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, 'templates')))
+            return dir;
+        const parent = (0,external_node_path_namespaceObject.dirname)(dir);
+        if (parent === dir)
+            throw new errors_TollgateError('cannot find Tollgate’s templates folder next to its package.json');
+        dir = parent;
+    }
+}
+function workflowTemplates() {
+    const root = (0,external_node_path_namespaceObject.join)(packageRoot(), 'templates', 'workflows');
+    return Object.fromEntries(WORKFLOWS.map((name) => [name, (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(root, `tollgate-${name}.yml`), 'utf8')]));
+}
+async function ask(question, fallback) {
+    const rl = (0,external_node_readline_promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
+    try {
+        const answer = (await rl.question(`${question} [${fallback}]: `)).trim();
+        return answer === '' ? fallback : answer;
+    }
+    finally {
+        rl.close();
+    }
+}
+const init_list = (value) => value
+    .split(/[\s,]+/)
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+/** owner/name from `--repo` or the origin remote's URL (https or ssh form). */
+async function repositoryName(context, flag) {
+    const source = flag ?? (await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+    const match = /([^/:]+)\/([^/]+?)(?:\.git)?$/.exec(source);
+    if (!match)
+        throw new errors_TollgateError('cannot tell which GitHub repository to apply the ruleset to', {
+            fix: 'pass --repo OWNER/NAME',
+        });
+    return { owner: match[1], repo: match[2] };
+}
+const initCommand = {
+    name: 'init',
+    summary: 'adopt Tollgate in this repository: policy, first model, workflows, CODEOWNERS, ruleset',
+    async run(args, context) {
+        const { values } = parseCommandArgs('init', args, {
+            model: { type: 'string' },
+            owner: { type: 'string', multiple: true },
+            risk: { type: 'string', multiple: true },
+            compliance: { type: 'string', multiple: true },
+            'policy-owner': { type: 'string', multiple: true },
+            'default-branch': { type: 'string' },
+            interval: { type: 'string' },
+            force: { type: 'boolean', default: false },
+            'dry-run': { type: 'boolean', default: false },
+            apply: { type: 'boolean', default: false },
+            repo: { type: 'string' },
+            'app-id': { type: 'string' },
+            format: { type: 'string', default: 'text' },
+        }, false);
+        const interactive = process.stdin.isTTY === true && values.format !== 'json';
+        const answer = async (given, question, fallback) => given !== undefined && given.length > 0
+            ? [given].flat().flatMap(init_list)
+            : init_list(interactive ? await ask(question, fallback) : fallback);
+        const currentBranch = await git(context.repoRoot, ['symbolic-ref', '--short', 'HEAD']).catch(() => 'main');
+        const answers = {
+            model: (await answer(values.model, 'First model name', 'my-model'))[0],
+            owners: await answer(values.owner, 'Model owners (org/team or login)', 'my-org/ml-team'),
+            risk: await answer(values.risk, 'Risk reviewers', 'my-org/model-risk'),
+            compliance: await answer(values.compliance, 'Compliance reviewers', 'my-org/compliance'),
+            policyOwners: await answer(values['policy-owner'], 'Policy owners', 'my-org/ml-platform'),
+            defaultBranch: values['default-branch'] ?? currentBranch,
+            registry: (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir) || 'registry',
+            interval: parseDuration(values.interval ?? '1d'),
+            now: context.now(),
+        };
+        const files = planInit(answers, workflowTemplates());
+        // Validate the registry files before anything is written: init never leaves a registry that fails `validate`.
+        for (const file of files.filter((f) => f.path.startsWith(`${answers.registry}/`))) {
+            const registryPath = file.path.slice(answers.registry.length + 1);
+            const { problems } = parseRegistryFile(registryPath, file.content);
+            const errors = problems.filter((p) => p.severity === 'error');
+            if (errors.length > 0)
+                throw new errors_TollgateError(`the ${registryPath} init would write is invalid: ${errors[0].message}`, {
+                    file: registryPath,
+                    field: errors[0].field,
+                    fix: 'check the names and teams passed to init',
+                });
+        }
+        const existing = files.filter((f) => !f.append && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.resolve)(context.repoRoot, f.path)));
+        if (existing.length > 0 && !values.force)
+            throw new errors_TollgateError(`init would overwrite ${existing.map((f) => f.path).join(', ')}`, {
+                fix: 'pass --force to replace them, or remove them first',
+            });
+        const ruleset = signoffRuleset(answers.defaultBranch, values['app-id'] === undefined ? undefined : Number(values['app-id']));
+        const written = values['dry-run'] ? [] : await writePlanned(context.repoRoot, files);
+        let applied;
+        if (values.apply && !values['dry-run'])
+            applied = await applyRuleset(context, values.repo, ruleset);
+        if (values.format === 'json') {
+            context.out(JSON.stringify({ files: files.map((f) => f.path), written, ruleset, applied }, null, 2));
+            return 0;
+        }
+        context.out([
+            values['dry-run'] ? 'init (dry run) would write:' : 'init wrote:',
+            ...files.map((f) => `  ${f.path}${f.append ? ' (appended)' : ''}`),
+            '',
+            `Make the gate a required check: a ruleset on ${answers.defaultBranch} requiring the status checks`,
+            `"tollgate/signoff" and "validate" and pull requests for every change.`,
+            applied ??
+                'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write), or by hand:',
+            applied ? '' : JSON.stringify(ruleset, null, 2),
+        ].join('\n'));
+        return 0;
+    },
+};
+async function writePlanned(root, files) {
+    const written = [];
+    for (const file of files) {
+        const target = (0,external_node_path_namespaceObject.resolve)(root, file.path);
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
+        if (file.append) {
+            const current = (0,external_node_fs_namespaceObject.existsSync)(target) ? (0,external_node_fs_namespaceObject.readFileSync)(target, 'utf8') : '';
+            // Appending twice would duplicate the block; the first line of it marks it as present.
+            if (current.includes(file.content.trim().split('\n')[0]))
+                continue;
+            await (0,promises_namespaceObject.appendFile)(target, file.content);
+        }
+        else
+            await (0,promises_namespaceObject.writeFile)(target, file.content);
+        written.push(file.path);
+    }
+    return written;
+}
+async function applyRuleset(context, repoFlag, ruleset) {
+    const { owner, repo } = await repositoryName(context, repoFlag);
+    // Creating a ruleset needs Administration: write on the repository.
+    const client = githubClientFromEnv(context.env);
+    const id = await createRepositoryRuleset(client, { owner, repo }, ruleset);
+    return `Applied ruleset "tollgate" (id ${id}) to ${owner}/${repo}. ${describeCalls(client)}`;
+}
+
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/promotion/check.ts
+// Whether a version may be proposed for a stage, and the change that proposes it: a new stage pointer, a branch
+// name and a commit message with trailers. Pure: the shell writes, commits and opens the pull request.
+
+
+
+
+const refuse = (reason, fix) => ({ ok: false, reason, fix });
+function checkPromotion(request) {
+    const { registry, policy, model, version, stage } = request;
+    for (const [kind, name] of [
+        ['model', model],
+        ['version', version],
+        ['stage', stage],
+    ]) {
+        if (!isSafeName(name)) {
+            return refuse(`unsafe ${kind} name ${JSON.stringify(name)}`, `use a ${kind} name like "fraud" or "v13"`);
+        }
+    }
+    const entry = registry.models.get(model);
+    if (entry === undefined) {
+        const known = [...registry.models.keys()].sort();
+        return refuse(`unknown model "${model}"`, known.length > 0 ? `use one of: ${known.join(', ')}` : 'add models/<model>/model.yaml first');
+    }
+    const candidate = entry.versions.get(version);
+    if (candidate === undefined) {
+        const known = [...entry.versions.keys()].sort();
+        return refuse(`model ${model} has no version "${version}"`, known.length > 0
+            ? `use one of: ${known.join(', ')}`
+            : `record a version with \`tollgate retrain ${model}\``);
+    }
+    const order = policy.stages.order;
+    if (!order.includes(stage)) {
+        return refuse(`"${stage}" is not a stage in stages.order (${order.join(', ')})`, `use one of ${order.join(', ')}, or add "${stage}" to stages.order in registry/policy.yaml`);
+    }
+    if (candidate.held) {
+        return refuse(`${model} ${version} is held: ${candidate.held.reason} (by ${candidate.held.by} at ${candidate.held.at})`, `if the cause is fixed, run \`tollgate unhold ${model} ${version}\` in a reviewed pull request first`);
+    }
+    // The recorded result and today's gates must both pass: the policy may have tightened since training.
+    const gates = evaluateGates(gatesFor(policy.gates, entry.model.gates), candidate.metrics);
+    const failing = [
+        ...candidate.validation.gates.filter((g) => !g.pass),
+        ...gates.gates.filter((g) => !g.pass),
+    ].map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+    if (!candidate.validation.passed || !gates.passed) {
+        return refuse(`${model} ${version} fails its validation gates: ${[...new Set(failing)].join('; ') || 'recorded as failed'}`, 'train a version that passes, or change the gates in a reviewed pull request to model.yaml or policy.yaml');
+    }
+    if (!request.isOnDefaultBranch(candidate.source.commit)) {
+        return refuse(`${model} ${version} was trained from commit ${candidate.source.commit.slice(0, 12)}, which is not on ${policy.defaultBranch}`, `retrain from ${policy.defaultBranch}, so the promoted artifact comes from reviewed code`);
+    }
+    const pointers = entry.stages?.stages ?? {};
+    const current = pointers[stage]?.version;
+    if (current === version) {
+        return refuse(`${model} ${version} is already in ${stage}`, 'nothing to do');
+    }
+    const rank = order.indexOf(stage);
+    const higher = order.slice(rank + 1).find((s) => pointers[s]?.version === version);
+    if (higher !== undefined) {
+        return refuse(`${model} ${version} is already in ${higher}, above ${stage} in stages.order`, `moving a version down is a rollback: use \`tollgate rollback ${model} --stage ${stage}\``);
+    }
+    const required = policy.stages.promoteFrom[stage] ?? [];
+    if (required.length > 0) {
+        const held = required.some((s) => pointers[s]?.version === version || (request.heldBefore?.(s, version) ?? false));
+        if (!held) {
+            return refuse(`${model} ${version} skips a stage: ${stage} needs a version that held ${required.join(' or ')} first`, `promote it to ${required[0]} first (\`tollgate promote ${model} ${version} --to ${required[0]}\`)`);
+        }
+    }
+    return current === undefined ? { ok: true } : { ok: true, from: current };
+}
+/** The new stage pointer document; other stages, and the stage's weight, are kept. */
+function promotionStages(stages, stage, version, model) {
+    const name = stages?.model ?? model;
+    if (name === undefined) {
+        throw new errors_TollgateError('cannot build stages.yaml without a model name', {
+            fix: 'pass the model when the model has no stages.yaml yet',
+        });
+    }
+    assertSafeName('stage', stage);
+    assertSafeName('version', version);
+    const previous = stages?.stages[stage];
+    return {
+        apiVersion: types_API_VERSION,
+        kind: 'Stages',
+        model: name,
+        stages: {
+            ...stages?.stages,
+            [stage]: previous?.weight === undefined ? { version } : { version, weight: previous.weight },
+        },
+    };
+}
+function promotionBranch(model, stage) {
+    return `tollgate/promote/${assertSafeName('model', model)}/${assertSafeName('stage', stage)}`;
+}
+/** A GitHub login (optionally a `[bot]` account): the only thing allowed into a Requested-By trailer. */
+const check_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+const isGitHubLogin = (login) => check_LOGIN.test(login);
+/** The commit's subject and trailers, for the one commit function (which renders them). */
+function promotionCommit(message) {
+    const model = assertSafeName('model', message.model);
+    const version = assertSafeName('version', message.version);
+    const stage = assertSafeName('stage', message.stage);
+    if (message.from !== undefined)
+        assertSafeName('version', message.from);
+    if (!check_LOGIN.test(message.requestedBy)) {
+        throw new errors_TollgateError(`"${message.requestedBy.slice(0, 60)}" is not a GitHub login`, {
+            field: 'Requested-By',
+            fix: 'pass the GitHub login of the person asking for the promotion',
+        });
+    }
+    const trailers = {
+        'Tollgate-Event': 'promote',
+        Model: model,
+        Version: version,
+        Stage: stage,
+    };
+    if (message.from !== undefined)
+        trailers.From = message.from;
+    trailers['Requested-By'] = message.requestedBy;
+    return {
+        subject: `Promote ${model} ${version} to ${stage}${message.from ? ` (replacing ${message.from})` : ''}`,
+        trailers,
+    };
+}
+/** The whole message: subject, a blank line, one `Key: value` line per trailer. */
+function promotionCommitMessage(message) {
+    const { subject, trailers } = promotionCommit(message);
+    const lines = Object.entries(trailers).map(([key, value]) => `${key}: ${value}`);
+    return `${subject}\n\n${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/registry/invariants.ts
+// Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
+// `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
+
+
+
+
+function checkInvariants(registry, options = {}) {
+    const problems = [];
+    const checked = options.checked ?? (() => true);
+    const report = (doc, file, pointer, message, fix, severity = 'error') => {
+        const line = doc ? (lineOfField(doc, pointer) ?? lineOfField(doc, '')) : undefined;
+        const field = pointer.slice(1).replace(/\//g, '.');
+        problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
+    };
+    const pathOf = new Map();
+    for (const [path, doc] of registry.documents) {
+        pathOf.set(doc, path);
+        if (checked(path) && isValidDocument(doc))
+            checkPlace(path, doc, registry, report);
+    }
+    const at = (doc) => pathOf.get(doc) ?? '';
+    if (registry.policy && checked(POLICY_PATH))
+        checkPolicy(registry.policy, report);
+    for (const entry of registry.models.values()) {
+        if (entry.stages && checked(at(entry.stages)))
+            checkStages(at(entry.stages), entry, registry.policy, report);
+        if (entry.schedule && checked(at(entry.schedule)))
+            checkSchedule(at(entry.schedule), entry.schedule, report);
+        if (checked(at(entry.model)))
+            checkOwners(at(entry.model), entry, report);
+        for (const version of entry.versions.values()) {
+            if (checked(at(version)))
+                checkVersion(at(version), version, entry, report);
+        }
+        for (const request of entry.retrains.values()) {
+            if (checked(at(request)))
+                checkRetrain(at(request), request, entry, report);
+        }
+    }
+    for (const incident of registry.incidents.values()) {
+        const path = at(incident);
+        if (!checked(path))
+            continue;
+        incident.models.forEach((model, i) => {
+            if (!registry.models.has(model) && !registry.documents.has(modelPath(model))) {
+                report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
+            }
+        });
+    }
+    if (!options.checked)
+        checkUniqueRequests(registry, at, report);
+    return sortProblems(problems);
+}
+/** A file's name and folder agree with what it says about itself, and are safe names. */
+function checkPlace(path, doc, registry, report) {
+    const place = classifyRegistryPath(path);
+    if (!place || place.kind === 'Postmortem')
+        return;
+    if ('model' in place) {
+        const unsafe = unsafeNameReason(place.model);
+        if (unsafe) {
+            report(doc, path, '', `folder name "${place.model}" is not a safe model name: it ${unsafe}`, 'rename the folder with lowercase letters, digits, "-" and "."');
+            return;
+        }
+        const field = doc.kind === 'Model' ? 'name' : 'model';
+        const said = doc[field];
+        if (said !== place.model) {
+            report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
+        }
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model))) {
+            report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
+        }
+    }
+    if ('id' in place) {
+        const id = doc.id;
+        if (id !== place.id) {
+            report(doc, path, '/id', `id is "${String(id)}" but the file is named ${place.id}.yaml`, `rename the file to ${String(id)}.yaml, or set id: ${place.id}`);
+        }
+        const unsafe = place.kind === 'Incident'
+            ? INCIDENT_ID.test(place.id) ? undefined : 'is not INC-YYYYMMDD-HHMMSS-<suffix>'
+            : place.kind === 'AuditEvent'
+                ? names_AUDIT_ID.test(place.id) ? undefined : 'is not <yyyymmdd>T<hhmmss>Z-<suffix>'
+                : unsafeNameReason(place.id);
+        if (unsafe)
+            report(doc, path, '', `file name "${place.id}" ${unsafe.startsWith('is') ? '' : 'is unsafe: it '}${unsafe}`, 'rename the file to a safe id');
+    }
+    if (place.kind === 'AuditEvent' && place.id.slice(0, 6) !== `${place.year}${place.month}`) {
+        report(doc, path, '/id', `audit event ${place.id} is filed under ${place.year}/${place.month}`, `move it to audit/${place.id.slice(0, 4)}/${place.id.slice(4, 6)}/`);
+    }
+}
+function checkPolicy(policy, report) {
+    const roles = new Set([...Object.keys(policy.roles), MODEL_OWNER_ROLE]);
+    const order = policy.stages?.order;
+    policy.signoff?.rules?.forEach((rule, i) => {
+        rule.require.forEach((role, j) => {
+            if (!roles.has(role)) {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/require/${j}`, `sign-off rule "${rule.name}" requires role "${role}", which roles does not define`, `add ${role} under roles, or use one of: ${[...roles].join(', ')}`);
+            }
+        });
+        for (const field of ['stage', 'rollback']) {
+            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            }
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, POLICY_PATH, `/signoff/rules/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, `add it to stages.order or correct the name`, 'warning');
+        }
+    });
+    policy.signoff?.policy_owners?.forEach((role, i) => {
+        if (!roles.has(role)) {
+            report(policy, POLICY_PATH, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    if (order) {
+        for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
+            for (const name of [stage, ...from]) {
+                if (!order.includes(name)) {
+                    report(policy, POLICY_PATH, `/stages/promote_from/${stage}`, `stage "${name}" is not in stages.order`, 'add it to stages.order or correct the name');
+                }
+            }
+        }
+    }
+}
+function checkStages(path, entry, policy, report) {
+    const stages = entry.stages;
+    const model = entry.model.name;
+    const order = policy?.stages?.order;
+    for (const [stage, pointer] of Object.entries(stages.stages)) {
+        const version = entry.versions.get(pointer.version);
+        if (!version) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
+        }
+        else if (version.held) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
+        }
+        if (order && !order.includes(stage)) {
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+        }
+    }
+}
+function checkSchedule(path, schedule, report) {
+    const s = schedule;
+    const needs = (field, on) => {
+        if (s[field] !== undefined && s[on] === undefined) {
+            report(s, path, `/${field}`, `${field} is set but ${on} is not`, `set ${on}, or remove ${field}`);
+        }
+    };
+    if (!(s.interval > 0))
+        report(s, path, '/interval', 'interval must be more than 0 seconds', 'set interval in seconds, e.g. 86400');
+    if (s.last_run && s.next_run && s.next_run < s.last_run) {
+        report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
+    }
+    needs('paused_reason', 'paused_until');
+    needs('paused_by', 'paused_until');
+    needs('last_failure_reason', 'last_failure');
+    needs('cooldown_until', 'last_failure');
+    if (s.failure_streak > 0 && !s.last_failure) {
+        report(s, path, '/failure_streak', `failure_streak is ${s.failure_streak} but last_failure is not set`, 'set last_failure, or failure_streak: 0');
+    }
+    if (s.cooldown_until && s.last_failure && s.cooldown_until < s.last_failure) {
+        report(s, path, '/cooldown_until', 'cooldown_until is before last_failure', 'remove cooldown_until or correct it');
+    }
+}
+function checkOwners(path, entry, report) {
+    const owners = entry.model.owners;
+    if (!owners.teams?.length && !owners.users?.length) {
+        report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
+    }
+}
+function checkVersion(path, version, entry, report) {
+    const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
+    if (version.validation.passed && failed.length > 0) {
+        report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
+    }
+    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+        report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
+    }
+    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+        report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
+    }
+}
+function checkRetrain(path, request, entry, report) {
+    const r = request;
+    if (r.status === 'completed' && !r.version) {
+        report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
+    }
+    if (r.status === 'failed' && !r.error)
+        report(r, path, '/error', 'a failed retrain must say why', 'set error');
+    if ((r.status === 'completed' || r.status === 'failed') && !r.completed_at) {
+        report(r, path, '/completed_at', `a ${r.status} retrain must have completed_at`, 'set completed_at');
+    }
+    if (r.started_at && r.started_at < r.created_at) {
+        report(r, path, '/started_at', 'started_at is before created_at', 'correct the times');
+    }
+    if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
+        report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
+    }
+    if (r.version && !entry.versions.has(r.version)) {
+        report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
+    }
+}
+function checkUniqueRequests(registry, at, report) {
+    const seen = new Map();
+    const requests = [...registry.models.values()].flatMap((entry) => [...entry.retrains.values()]);
+    for (const request of requests.sort((a, b) => (at(a) < at(b) ? -1 : 1))) {
+        const first = seen.get(request.id);
+        if (first) {
+            report(request, at(request), '/id', `retrain request id ${request.id} is also used by ${first}`, 'give each retrain request a unique id');
+        }
+        else
+            seen.set(request.id, at(request));
+    }
+}
+/** The files a document refers to, to load alongside it when validating a subset. */
+function references(doc) {
+    try {
+        switch (doc.kind) {
+            case 'Stages':
+                return Object.values(doc.stages ?? {}).map((p) => versionPath(doc.model, p.version));
+            case 'ModelVersion':
+                return [
+                    ...(doc.parent ? [versionPath(doc.model, doc.parent)] : []),
+                    ...(doc.request ? [retrainPath(doc.model, doc.request)] : []),
+                ];
+            case 'RetrainRequest':
+                return doc.version ? [versionPath(doc.model, doc.version)] : [];
+            case 'Incident':
+                return (doc.models ?? []).map((m) => modelPath(m));
+            default:
+                return [];
+        }
+    }
+    catch {
+        // An unsafe name: the schema has already reported it, and it must not become a path.
+        return [];
+    }
+}
+/**
+ * Parse, schema and cross-file checks. With `paths` (registry-relative, deleted files included), only those
+ * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
+ * the change, not of the registry.
+ */
+async function validateRegistry(reader, options = {}) {
+    if (!options.paths) {
+        const { registry, problems } = await loadFiles(reader, await reader.list(''));
+        return sortProblems([...problems, ...checkInvariants(registry)]);
+    }
+    const checked = new Set();
+    for (const path of options.paths) {
+        checked.add(path);
+        const place = classifyRegistryPath(path);
+        if (place && 'model' in place && !unsafeNameReason(place.model)) {
+            checked.add(modelPath(place.model)).add(stagesPath(place.model)).add(schedulePath(place.model));
+        }
+    }
+    const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
+    const context = new Set();
+    for (const path of checked) {
+        const doc = registry.documents.get(path);
+        if (doc)
+            for (const ref of references(doc))
+                if (!checked.has(ref))
+                    context.add(ref);
+    }
+    // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
+    await loadFiles(reader, [...context], registry);
+    const inScope = (path) => checked.has(path);
+    return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+}
+/**
+ * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
+ * `paths` are the registry-relative files the change touches.
+ */
+async function auditEventsRewritten(base, head, paths) {
+    const problems = [];
+    for (const path of paths) {
+        if (classifyRegistryPath(path)?.kind !== 'AuditEvent')
+            continue;
+        const before = await base.read(path);
+        if (!before)
+            continue;
+        const after = await head.read(path);
+        // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
+        if (!after || before.toString('utf8') !== after.toString('utf8')) {
+            problems.push({
+                file: path,
+                severity: 'error',
+                message: `audit event ${path} ${after ? 'was edited' : 'was deleted'}; audit events never change once on ${base.label}`,
+                fix: `restore the file as it is on ${base.label}, and record a new audit event instead`,
+            });
+        }
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/promotion/body.ts
+// The promotion pull request's body: the candidate against the version it replaces, so reviewers judge evidence.
+
+/** At most this many charts, so the body stays readable. */
+const MAX_CHARTS = 3;
+/** Registry text may reach the body: only http(s) links become links, anything else is shown as code. */
+function body_link(text, url) {
+    if (url !== undefined && /^https:\/\/[^\s()<>]+$|^http:\/\/[^\s()<>]+$/.test(url))
+        return `[${text}](${url})`;
+    return url === undefined ? text : `${text} (${code(url)})`;
+}
+function code(text) {
+    return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
+}
+/** Rounds away float noise (0.93 - 0.91) without hiding real precision. */
+function formatNumber(value) {
+    return String(Number(value.toPrecision(10)));
+}
+function formatDelta(candidate, current) {
+    if (candidate === undefined || current === undefined)
+        return '';
+    const delta = Number((candidate - current).toPrecision(10));
+    if (delta === 0)
+        return '0';
+    return `${delta > 0 ? '+' : '−'}${formatNumber(Math.abs(delta))}`;
+}
+function metricOrder(keyMetrics, versions) {
+    const all = new Set();
+    for (const v of versions)
+        for (const name of Object.keys(v?.metrics ?? {}))
+            all.add(name);
+    const keys = keyMetrics.filter((m) => all.has(m));
+    const rest = [...all].filter((m) => !keys.includes(m)).sort();
+    return [...keys, ...rest];
+}
+const metricOf = (v, name) => v !== undefined && Object.hasOwn(v.metrics, name) ? v.metrics[name] : undefined;
+function chart(metric, versions) {
+    const points = versions.filter((v) => metricOf(v, metric) !== undefined);
+    if (points.length < 2)
+        return [];
+    const label = (s) => `"${s.replace(/["\\\n\r]/g, '')}"`;
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `  title ${label(metric)}`,
+        `  x-axis [${points.map((v) => label(v.id)).join(', ')}]`,
+        `  y-axis ${label(metric)}`,
+        `  line [${points.map((v) => formatNumber(metricOf(v, metric))).join(', ')}]`,
+        '```',
+        '',
+    ];
+}
+function renderPromotionBody(input) {
+    const { model, stage, candidate, current } = input;
+    const out = [`## Promote ${model} ${candidate.id} to ${stage}`, ''];
+    out.push(current
+        ? `Replaces **${current.id}** in \`${stage}\`.`
+        : `\`${stage}\` has no version yet: this is its first.`);
+    if (input.runUrl)
+        out.push(`Opened by ${body_link('this workflow run', input.runUrl)}.`);
+    out.push('');
+    const metrics = metricOrder(input.keyMetrics ?? [], [candidate, current]);
+    const keys = new Set(input.keyMetrics ?? []);
+    out.push('### Metrics', '');
+    if (metrics.length === 0) {
+        out.push('No metrics recorded.', '');
+    }
+    else {
+        const head = current
+            ? `| Metric | ${current.id} (${stage}) | ${candidate.id} (candidate) | Δ |`
+            : `| Metric | ${candidate.id} (candidate) |`;
+        out.push(head, current ? '| --- | ---: | ---: | ---: |' : '| --- | ---: |');
+        for (const name of metrics) {
+            const shown = keys.has(name) ? `**${markdownCell(name)}**` : markdownCell(name);
+            const value = (v) => (v === undefined ? '—' : formatNumber(v));
+            const now = metricOf(current, name);
+            const next = metricOf(candidate, name);
+            out.push(current
+                ? `| ${shown} | ${value(now)} | ${value(next)} | ${formatDelta(next, now)} |`
+                : `| ${shown} | ${value(next)} |`);
+        }
+        out.push('');
+    }
+    out.push('### Validation gates', '');
+    if (candidate.validation.gates.length === 0) {
+        out.push('No gates apply to this model.', '');
+    }
+    else {
+        out.push('| Gate | Value | Result |', '| --- | ---: | --- |');
+        for (const g of candidate.validation.gates) {
+            const value = g.value === null ? '—' : formatNumber(g.value);
+            out.push(`| ${markdownCell(`${g.metric} ${g.op} ${g.threshold}`)} | ${value} | ${g.pass ? '✅ pass' : '❌ fail'} |`);
+        }
+        out.push('');
+    }
+    out.push(candidate.validation.passed ? 'All gates pass.' : '**The candidate fails its gates.**', '');
+    const history = [...input.recent.filter((v) => v.id !== candidate.id), candidate].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    const charted = (input.keyMetrics?.length ? input.keyMetrics : metrics).slice(0, MAX_CHARTS);
+    const charts = charted.flatMap((metric) => chart(metric, history));
+    if (charts.length > 0)
+        out.push('### Recent versions', '', ...charts);
+    out.push('### Lineage', '');
+    const src = candidate.source;
+    const commit = input.repoUrl
+        ? body_link(code(src.commit.slice(0, 12)), `${input.repoUrl}/commit/${src.commit}`)
+        : code(src.commit.slice(0, 12));
+    out.push(`- Trained from ${commit}${src.run_url ? ` in ${body_link('run', src.run_url)}` : ''}${src.actor ? ` by @${src.actor}` : ''}, ${candidate.created_at}`);
+    if (candidate.data)
+        out.push(`- Data: ${code(candidate.data.uri)}${candidate.data.sha256 ? ` (sha256 ${code(candidate.data.sha256)})` : ''}`);
+    out.push(`- Artifact: ${code(candidate.artifact.uri)} (sha256 ${code(candidate.artifact.sha256)}, ${candidate.artifact.size} bytes)`);
+    if (candidate.parent)
+        out.push(`- Parent version: ${candidate.parent}`);
+    if (candidate.request)
+        out.push(`- Retrain request: ${candidate.request}`);
+    out.push('');
+    out.push('### Required sign-offs', '');
+    if (input.requirements.length === 0) {
+        out.push('None: the policy needs no sign-off for this change.');
+    }
+    else {
+        out.push('| Role | Needed by | Who can sign off |', '| --- | --- | --- |');
+        for (const r of input.requirements) {
+            out.push(`| ${markdownCell(r.role)} | ${markdownCell(r.rule)} | ${markdownCell(r.candidates.join(', ') || '(nobody)')} |`);
+        }
+        out.push('', 'Approve this pull request to sign off; the `tollgate/signoff` check shows what is still missing.');
+    }
+    return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/promotion/plan.ts
+// Everything a promotion proposes, as data: the checked move, the new stages.yaml text, the commit and the pull
+// request (title, body, labels, reviewers). Pure: the shell reads git, then commits and opens what this says.
+
+
+
+
+
+
+
+const PROMOTION_LABELS = ['tollgate', 'tollgate:promotion'];
+function promotionLabels(stage) {
+    return [...PROMOTION_LABELS, `stage:${stage}`];
+}
+/** Users and teams to ask for review: everyone who can fill a required role, except the requester. */
+function reviewersFor(requirements, requestedBy) {
+    const users = new Set();
+    const teams = new Set();
+    const requester = requestedBy.toLowerCase();
+    for (const requirement of requirements) {
+        if (requirement.satisfiedBy)
+            continue;
+        for (const candidate of requirement.candidates) {
+            const name = candidate.replace(/^@/, '');
+            if (name.includes('/'))
+                teams.add(name);
+            else if (name.toLowerCase() !== requester)
+                users.add(name);
+        }
+    }
+    return { users: [...users], teams: [...teams] };
+}
+const repoPath = (registryDir, path) => registryDir === '' || registryDir === '.' ? path : `${registryDir.replace(/\/+$/, '')}/${path}`;
+function recentVersions(versions, count) {
+    return [...versions]
+        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
+        .slice(-count);
+}
+function planPromotion(input) {
+    const { registry, policy, model, version, stage } = input;
+    const check = checkPromotion({
+        registry,
+        policy,
+        model,
+        version,
+        stage,
+        isOnDefaultBranch: input.isOnDefaultBranch,
+        ...(input.heldBefore ? { heldBefore: input.heldBefore } : {}),
+    });
+    if (!check.ok)
+        return check;
+    const entry = registry.models.get(model);
+    const candidate = entry.versions.get(version);
+    const from = check.from;
+    const stages = promotionStages(entry.stages, stage, version, model);
+    const registryPath = stagesPath(model);
+    const problems = validateDocumentSchema(registryPath, canonicalDocument(stages));
+    if (problems.some((p) => p.severity === 'error')) {
+        throw new errors_TollgateError(`the new ${registryPath} would be invalid:\n${formatProblems(problems)}`, {
+            file: registryPath,
+            fix: 'correct stages.yaml on the default branch first',
+        });
+    }
+    const verdict = evaluateGate({
+        policy,
+        defaultBranch: input.baseBranch,
+        changes: [{ kind: 'stage-changed', path: registryPath, model, stage, from, to: version }],
+        models: { [model]: { owners: entry.model.owners } },
+        pullRequest: {
+            number: 0,
+            author: 'tollgate',
+            headSha: '',
+            baseRef: input.baseBranch,
+            requestedBy: [input.requestedBy],
+            commitAuthors: [],
+        },
+        reviews: [],
+        memberships: {},
+        permissions: {},
+        stageHistory: input.stageHistory ?? {},
+    });
+    if (verdict.blocking.length > 0) {
+        const [reason = '', fix = 'correct registry/policy.yaml on the default branch'] = verdict.blocking[0].split(/; fix: /);
+        return {
+            ok: false,
+            reason: `the sign-off gate would block this pull request: ${reason}`,
+            fix,
+        };
+    }
+    const { subject, trailers } = promotionCommit({
+        model,
+        version,
+        stage,
+        requestedBy: input.requestedBy,
+        ...(from === undefined ? {} : { from }),
+    });
+    const current = from === undefined ? undefined : entry.versions.get(from);
+    const body = renderPromotionBody({
+        model,
+        stage,
+        candidate,
+        ...(current ? { current } : {}),
+        recent: recentVersions(entry.versions.values(), input.recentCount ?? 10),
+        requirements: verdict.requirements,
+        keyMetrics: entry.model.key_metrics ?? [],
+        ...(input.runUrl ? { runUrl: input.runUrl } : {}),
+        ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
+    });
+    return {
+        ok: true,
+        model,
+        version,
+        stage,
+        ...(from === undefined ? {} : { from }),
+        requestedBy: input.requestedBy,
+        stages,
+        path: repoPath(input.registryDir, registryPath),
+        content: serializeDocument(stages),
+        branch: promotionBranch(model, stage),
+        baseBranch: input.baseBranch,
+        subject,
+        trailers,
+        pullRequest: {
+            title: subject,
+            body: `${body}\nRequested by @${input.requestedBy}.\n`,
+            labels: promotionLabels(stage),
+            reviewers: reviewersFor(verdict.requirements, input.requestedBy),
+        },
+        requirements: verdict.requirements,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/promotion/prepare.ts
+// The promotion shell's reading half, shared by the CLI and the action: find the default branch, load the
+// registry as committed there, answer the git questions checkPromotion asks, and plan the proposal.
+// The registry is read from the base commit, not the working tree: the proposal is a commit on that base, so
+// checking anything else could propose a pointer to a version the base does not have.
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function commitOf(repoRoot, ref) {
+    const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+        okCodes: [1, 128],
+    });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+/** The default branch as the working tree's policy names it (the base's own policy is checked after). */
+async function defaultBranchName(repoRoot, registryDir) {
+    const bytes = await fileSystemReader(`${repoRoot}/${registryDir}`)
+        .read(POLICY_PATH)
+        .catch(() => undefined);
+    if (bytes === undefined)
+        return effectivePolicy(undefined).defaultBranch;
+    const { document } = parseRegistryFile(POLICY_PATH, bytes);
+    return effectivePolicy(document?.kind === 'Policy' ? document : undefined).defaultBranch;
+}
+async function resolveBase(repoRoot, options, branch) {
+    if (options.baseRef !== undefined) {
+        if (options.baseRef.startsWith('-'))
+            throw new errors_TollgateError(`base ${JSON.stringify(options.baseRef)} is not a git revision`, {
+                fix: 'name a branch or commit, e.g. main or origin/main',
+            });
+        const sha = await commitOf(repoRoot, options.baseRef);
+        if (sha === undefined)
+            throw new errors_TollgateError(`no commit named "${options.baseRef}" here`, {
+                fix: 'fetch it first (`git fetch origin`), or name an existing branch',
+            });
+        return { ref: options.baseRef, sha };
+    }
+    const remote = `${options.remote ?? 'origin'}/${branch}`;
+    const candidates = options.preferRemote ? [remote, branch] : [branch, remote];
+    for (const ref of candidates) {
+        const sha = await commitOf(repoRoot, `refs/${ref === branch ? 'heads' : 'remotes'}/${ref}`);
+        if (sha !== undefined)
+            return { ref, sha };
+    }
+    throw new errors_TollgateError(`neither ${branch} nor ${remote} exists in this clone`, {
+        fix: `fetch the default branch (\`git fetch origin ${branch}\`), or pass the base to build on`,
+    });
+}
+/** Whether `sha` is on the base; a commit this clone lacks is not, unless the clone is shallow (then: say so). */
+async function onBase(repoRoot, sha, baseSha) {
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(sha))
+        return false;
+    if ((await commitOf(repoRoot, sha)) === undefined) {
+        if (await isShallow(repoRoot))
+            throw new errors_TollgateError(`commit ${sha.slice(0, 12)} is not in this shallow clone, so whether it is on the default branch is unknown`, {
+                fix: 'check out with `fetch-depth: 0` (actions/checkout), or run `git fetch --unshallow`',
+            });
+        return false;
+    }
+    return isAncestor(repoRoot, sha, baseSha);
+}
+async function loadBaseRegistry(repoRoot, base, registryDir) {
+    const { ref } = base;
+    const reader = gitTreeReader(repoRoot, base.sha, registryDir);
+    try {
+        const { registry, problems } = await loadRegistry(reader);
+        const errors = [...problems, ...checkInvariants(registry)].filter((p) => p.severity === 'error');
+        if (errors.length > 0)
+            throw new errors_TollgateError(`the registry on ${ref} has ${errors.length} error(s); promotions wait until it is valid:\n${formatProblems(errors)}`, {
+                file: errors[0].file,
+                fix: 'fix them in a pull request first (`tollgate validate` lists them)',
+            });
+        return registry;
+    }
+    finally {
+        reader.close();
+    }
+}
+async function preparePromotion(repoRoot, options) {
+    const raw = (options.registryDir ?? 'registry').replace(/^\.\/+/, '').replace(/\/+$/, '');
+    const registryDir = raw === '.' ? '' : raw;
+    const notes = [];
+    const branchGuess = await defaultBranchName(repoRoot, registryDir);
+    const base = await resolveBase(repoRoot, options, branchGuess);
+    const registry = await loadBaseRegistry(repoRoot, base, registryDir);
+    const policy = effectivePolicy(registry.policy);
+    const baseBranch = policy.defaultBranch;
+    const prepared = (plan) => ({
+        plan,
+        baseRef: base.ref,
+        baseSha: base.sha,
+        baseBranch,
+        notes,
+    });
+    const { model, version, stage } = options;
+    const entry = isSafeName(model) ? registry.models.get(model) : undefined;
+    const candidate = isSafeName(version) ? entry?.versions.get(version) : undefined;
+    if (entry && !candidate && isSafeName(version)) {
+        // Recorded on this branch but not merged yet: say that, rather than "no such version".
+        const local = await fileSystemReader(`${repoRoot}/${registryDir}`)
+            .read(versionPath(model, version))
+            .catch(() => undefined);
+        if (local !== undefined)
+            return prepared({
+                ok: false,
+                reason: `${model} ${version} is in this checkout but not on ${base.ref}`,
+                fix: `merge the pull request that records ${version} into ${baseBranch} first`,
+            });
+    }
+    const sourceOnBase = candidate ? await onBase(repoRoot, candidate.source.commit, base.sha) : false;
+    const held = new Set();
+    const history = {};
+    if (entry) {
+        if (await isShallow(repoRoot)) {
+            notes.push('shallow clone: only the current stage pointers count as stages a version held (fetch-depth: 0 reads history)');
+        }
+        else {
+            const snapshots = await readStageSnapshots(repoRoot, model, {
+                ref: base.sha,
+                registryPrefix: registryDir === '' ? '' : `${registryDir}/`,
+            });
+            for (const name of stagesNamed(snapshots)) {
+                history[name] = [...new Set(stageHistory(snapshots, model, name).map((t) => t.version))];
+                for (const v of history[name])
+                    held.add(`${name}\0${v}`);
+            }
+        }
+    }
+    const plan = planPromotion({
+        registry,
+        policy,
+        model,
+        version,
+        stage,
+        requestedBy: options.requestedBy,
+        isOnDefaultBranch: (sha) => candidate !== undefined && sha === candidate.source.commit && sourceOnBase,
+        heldBefore: (s, v) => held.has(`${s}\0${v}`),
+        stageHistory: { [model]: history },
+        registryDir,
+        baseBranch,
+        ...(options.runUrl ? { runUrl: options.runUrl } : {}),
+        ...(options.repoUrl ? { repoUrl: options.repoUrl } : {}),
+    });
+    return prepared(plan);
+}
+
+;// CONCATENATED MODULE: ./src/git/push.ts
+// Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
+
+
+
+
+
+// A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
+const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
+async function pushWithRetry(repoRoot, options) {
+    const attempts = options.attempts ?? 5;
+    const { remote, branch, env } = options;
+    let lastError = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        const pushed = await runGit(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
+            env,
+            okCodes: [1, 128],
+        });
+        if (pushed.code === 0) {
+            return { sha: await git(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
+        }
+        lastError = `${pushed.stdout}\n${pushed.stderr}`.trim();
+        if (!RETRYABLE.test(lastError)) {
+            throw new errors_TollgateError(`git push ${remote} ${branch} failed: ${lastError}`, {
+                fix: 'check that the token may push to this branch and that branch protection allows it',
+            });
+        }
+        if (attempt === attempts)
+            break;
+        await git(repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], { env });
+        const upstream = await git(repoRoot, ['rev-parse', 'FETCH_HEAD']);
+        await rebaseBranch(repoRoot, branch, upstream, env);
+    }
+    throw new errors_TollgateError(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
+}
+/** Rebases `branch` onto `upstream`, in place when it is checked out, else in a throwaway worktree. */
+async function rebaseBranch(repoRoot, branch, upstream, env) {
+    const current = await runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    const checkedOut = current.stdout.trim() === `refs/heads/${branch}`;
+    let dir = repoRoot;
+    let scratch;
+    if (!checkedOut) {
+        scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
+        dir = (0,external_node_path_namespaceObject.join)(scratch, 'wt');
+        await git(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
+    }
+    try {
+        const rebased = await runGit(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
+        if (rebased.code !== 0) {
+            const conflicted = (await git(dir, ['diff', '--name-only', '--diff-filter=U']))
+                .split('\n')
+                .filter(Boolean);
+            await runGit(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
+            throw new errors_TollgateError(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
+                file: conflicted[0],
+                fix: 'nothing was pushed and the local branch is unchanged; redo the change on top of the remote branch',
+            });
+        }
+    }
+    finally {
+        if (scratch !== undefined) {
+            await runGit(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
+            await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/refs.ts
+// Branch refs through the API: read, create or fast-forward, delete.
+
+/** The commit a branch points at, or undefined when the branch does not exist. */
+async function getRef(client, repo, branch) {
+    try {
+        const { data } = await client.octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
+        return data.object.sha;
+    }
+    catch (error) {
+        if (statusOf(error) === 404)
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * Points `branch` at `sha`: creates it, or fast-forwards it. Never forces, so a branch that moved
+ * to a commit `sha` does not contain fails with GitHub's 422 rather than losing someone's work.
+ */
+async function ensureBranch(client, repo, branch, sha) {
+    const current = await getRef(client, repo, branch);
+    if (current === sha)
+        return 'unchanged';
+    if (current === undefined) {
+        try {
+            await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+        }
+        catch (error) {
+            // "Reference already exists": a retried create whose first answer was lost, or a concurrent run.
+            if (statusOf(error) !== 422 || (await getRef(client, repo, branch)) !== sha)
+                throw error;
+        }
+        return 'created';
+    }
+    await client.octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: false });
+    return 'updated';
+}
+/** Deletes a branch; true if it existed. Deleting a branch that is already gone is not an error. */
+async function deleteBranch(client, repo, branch) {
+    try {
+        await client.octokit.rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
+        return true;
+    }
+    catch (error) {
+        // GitHub answers 422 "Reference does not exist" (and 404 on some versions) for a missing ref.
+        if (client_statusOf(error) === 404 || client_statusOf(error) === 422)
+            return false;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/propose.ts
+// The one way a Tollgate flow puts registry changes on their way to the default branch:
+// - proposeChange: one commit on a Tollgate branch (the user's checkout untouched), pushed, and one pull request
+//   found or opened for it, labelled, with reviewers requested. A re-run after a failure at any step finds the
+//   branch and pull request it made before; a pull request that cannot be opened takes its new branch with it.
+// - pushStateChange: a state-only commit pushed straight to the default branch (policy `state_writes: push`).
+// Without a GitHub client both stop after the local commit, so the CLI runs the same code on a checkout.
+
+
+
+
+
+
+async function proposeChange(repoRoot, proposal, github) {
+    const commit = await commitFilesToBranch(repoRoot, {
+        baseRef: proposal.baseRef,
+        branch: proposal.branch,
+        files: proposal.files,
+        message: proposal.message,
+        trailers: proposal.trailers,
+        author: proposal.author,
+        env: proposal.env,
+    });
+    if (!github)
+        return { commit, branch: proposal.branch };
+    const remote = github.remote ?? 'origin';
+    const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
+    // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
+    await git(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
+        env: proposal.env,
+    });
+    let ensured;
+    try {
+        ensured = await ensurePullRequest(github.client, github.repo, {
+            head: proposal.branch,
+            base: proposal.baseBranch,
+            title: proposal.pullRequest.title,
+            body: proposal.pullRequest.body,
+        });
+    }
+    catch (error) {
+        // No orphan branch: a branch this run created without a pull request is removed again. Only when no pull
+        // request uses it: GitHub closes a pull request whose branch is deleted, and a re-run would open a second.
+        if (!existedBefore && !(await pullRequestMayExist(github, proposal.branch)))
+            await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
+        throw error;
+    }
+    // From here the pull request exists: a failure leaves it (and its branch) for a re-run to find and finish.
+    const { pull, created } = ensured;
+    const labels = proposal.pullRequest.labels ?? [];
+    if (labels.some((label) => !pull.labels.includes(label)))
+        await addLabels(github.client, github.repo, pull.number, labels);
+    const reviewers = proposal.pullRequest.reviewers;
+    if (reviewers)
+        await requestReviewers(github.client, github.repo, pull.number, {
+            reviewers: reviewers.users,
+            teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()),
+        });
+    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
+}
+/** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */
+async function pullRequestMayExist(github, branch) {
+    try {
+        return (await findOpenPullRequest(github.client, github.repo, branch)) !== undefined;
+    }
+    catch {
+        return true;
+    }
+}
+async function remoteBranchExists(repoRoot, remote, branch, env) {
+    const { code } = await runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
+        env,
+        okCodes: [2],
+    });
+    return code === 0;
+}
+/** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
+async function pushStateChange(repoRoot, change, remote) {
+    const current = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    if (current !== change.branch)
+        throw new errors_TollgateError(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
+            fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
+        });
+    const commit = await commitChange(repoRoot, {
+        paths: change.paths,
+        message: change.message,
+        trailers: change.trailers,
+        author: change.author,
+        env: change.env,
+    });
+    if (remote === undefined)
+        return { commit, pushed: false };
+    const { sha } = await pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
+    return { commit: sha, pushed: true };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/promote.ts
+// `tollgate promote MODEL VERSION --to STAGE`: checks the move, commits the new stage pointer to
+// tollgate/promote/<model>/<stage> on top of the default branch (the checkout is left exactly as it was) and
+// prints the pull request it would open. Nothing is pushed: the promote action does that.
+
+
+
+
+
+
+
+
+const promote_USAGE = 'tollgate promote MODEL VERSION --to STAGE [--requested-by LOGIN] [--base REF] [--dry-run] [--format json]';
+/** --requested-by, else GITHUB_ACTOR (a workflow), else git's user.name when it is a login. */
+async function requester(context, given) {
+    if (given !== undefined)
+        return given;
+    if (context.env.GITHUB_ACTOR)
+        return context.env.GITHUB_ACTOR;
+    const name = await runGit(context.repoRoot, ['config', 'user.name'], { okCodes: [1] }).catch(() => undefined);
+    const login = name?.stdout.trim() ?? '';
+    if (isGitHubLogin(login))
+        return login;
+    throw new errors_TollgateError('who asked for this promotion? It is recorded as Requested-By', {
+        fix: 'pass --requested-by YOUR-GITHUB-LOGIN (git user.name is not a GitHub login here)',
+    });
+}
+function registryDirOf(context) {
+    const rel = (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir);
+    if (rel.startsWith('..'))
+        throw new errors_TollgateError(`the registry ${context.registryDir} is not inside the repository ${context.repoRoot}`, {
+            fix: 'run from the repository holding the registry, or point --registry at a folder inside it',
+        });
+    return rel.split(external_node_path_namespaceObject.sep).join('/');
+}
+function describeProposal(plan, prepared, commit) {
+    const { pullRequest } = plan;
+    const reviewers = [
+        ...pullRequest.reviewers.users.map((u) => `@${u}`),
+        ...pullRequest.reviewers.teams.map((t) => `@${t}`),
+    ];
+    return [
+        commit
+            ? `committed ${plan.subject} to ${plan.branch} (${commit.slice(0, 12)}), on ${prepared.baseRef}`
+            : `${plan.subject} (dry run: nothing written)`,
+        `  ${plan.path}: ${plan.stage} ${plan.from ?? '(none)'} -> ${plan.version}`,
+        ...prepared.notes.map((note) => `  note: ${note}`),
+        '',
+        `The pull request ${commit ? 'to open' : 'it would open'} (${plan.branch} -> ${plan.baseBranch}):`,
+        `  title:     ${pullRequest.title}`,
+        `  labels:    ${pullRequest.labels.join(', ')}`,
+        `  reviewers: ${reviewers.join(', ') || '(none)'}`,
+        '',
+        pullRequest.body,
+        ...(commit
+            ? [
+                `Nothing was pushed: \`git push origin ${plan.branch}\` and open the pull request, or run the promote action.`,
+            ]
+            : []),
+    ].join('\n');
+}
+const promoteCommand = {
+    name: 'promote',
+    summary: 'propose moving a stage to a version: MODEL VERSION --to STAGE (a branch and the pull request to open)',
+    async run(args, context) {
+        const { values, positionals } = parseCommandArgs('promote', args, {
+            to: { type: 'string' },
+            'requested-by': { type: 'string' },
+            base: { type: 'string' },
+            'dry-run': { type: 'boolean', default: false },
+            format: { type: 'string', default: 'text' },
+        });
+        const format = formatOption(values.format, 'promote');
+        if (positionals.length !== 2 || values.to === undefined)
+            throw new errors_TollgateError('promote needs a model, a version and --to STAGE', { fix: promote_USAGE });
+        const [model, version] = positionals;
+        const dryRun = values['dry-run'];
+        const prepared = await preparePromotion(context.repoRoot, {
+            model,
+            version,
+            stage: values.to,
+            requestedBy: await requester(context, values['requested-by']),
+            registryDir: registryDirOf(context),
+            ...(values.base !== undefined ? { baseRef: values.base } : {}),
+        });
+        const { plan } = prepared;
+        if (!plan.ok) {
+            if (format === 'json')
+                context.out(JSON.stringify({ ok: false, reason: plan.reason, fix: plan.fix }, null, 2));
+            else
+                context.err(`tollgate: promotion refused: ${plan.reason}\n  fix: ${plan.fix}`);
+            return 1;
+        }
+        let commit;
+        if (!dryRun) {
+            ({ commit } = await proposeChange(context.repoRoot, {
+                branch: plan.branch,
+                baseRef: prepared.baseSha,
+                baseBranch: plan.baseBranch,
+                files: [{ path: plan.path, content: plan.content }],
+                message: plan.subject,
+                trailers: plan.trailers,
+                pullRequest: plan.pullRequest,
+            }));
+        }
+        if (format === 'json') {
+            context.out(JSON.stringify({
+                ok: true,
+                dryRun,
+                model: plan.model,
+                version: plan.version,
+                stage: plan.stage,
+                from: plan.from ?? null,
+                requestedBy: plan.requestedBy,
+                branch: plan.branch,
+                base: prepared.baseRef,
+                commit: commit ?? null,
+                path: plan.path,
+                trailers: plan.trailers,
+                pullRequest: { ...plan.pullRequest, base: plan.baseBranch },
+                requirements: plan.requirements,
+                notes: prepared.notes,
+            }, null, 2));
+        }
+        else {
+            context.out(describeProposal(plan, prepared, commit));
+        }
+        return 0;
+    },
+};
+
 ;// CONCATENATED MODULE: ./src/retrain/record.ts
 // Recording a retrain: the ModelVersion it produced (with its validation against the gates), the next version
 // id, the audit event for each step, and the pull-request body that compares the candidate with production.
@@ -13144,14 +26184,14 @@ const COMMIT = /^[0-9a-f]{7,64}$/;
 function buildModelVersion(input) {
     const { model, training, source } = input;
     if (!COMMIT.test(source.commit)) {
-        throw new TollgateError(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
+        throw new errors_TollgateError(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
             field: 'source.commit',
             fix: 'pass the full commit id the training ran on (GITHUB_SHA or git rev-parse HEAD)',
         });
     }
     const gates = gatesFor(input.policy.gates, model.gates);
     return {
-        apiVersion: API_VERSION,
+        apiVersion: types_API_VERSION,
         kind: 'ModelVersion',
         id: assertSafeName('version', input.id),
         model: assertSafeName('model', model.name),
@@ -13197,10 +26237,10 @@ function retrainAuditEvent(input) {
         ? `${request.id}-${step}`
         : `${fnv1a(request.id).toString(16)}-${step}`;
     const id = `${stamp}-${tail}`;
-    if (!AUDIT_ID.test(id))
-        throw new TollgateError(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
+    if (!names_AUDIT_ID.test(id))
+        throw new errors_TollgateError(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
     return {
-        apiVersion: API_VERSION,
+        apiVersion: types_API_VERSION,
         kind: 'AuditEvent',
         id,
         at: isoTime(input.now),
@@ -13231,7 +26271,7 @@ function formatMetric(value) {
     const fixed = Math.abs(value) >= 1e-4 ? String(Number(value.toFixed(4))) : value.toExponential(2);
     return fixed === '0' || fixed === '-0' ? value.toExponential(2) : fixed;
 }
-function formatDelta(candidate, production) {
+function record_formatDelta(candidate, production) {
     if (candidate === undefined || production === undefined)
         return '—';
     const delta = candidate - production;
@@ -13253,7 +26293,7 @@ function formatBytes(size) {
     return `${Number(value.toFixed(1))} ${units[unit]}`;
 }
 /** key_metrics first (in their order), then every other metric of either version, alphabetically. */
-function metricOrder(candidate, production, model) {
+function record_metricOrder(candidate, production, model) {
     const all = new Set([...Object.keys(candidate.metrics), ...Object.keys(production?.metrics ?? {})]);
     const keys = (model?.key_metrics ?? []).filter((k) => all.has(k));
     const rest = [...all].filter((k) => !keys.includes(k)).sort();
@@ -13281,15 +26321,15 @@ function renderRetrainBody(input) {
     lines.push('### Metrics', '');
     if (production) {
         lines.push(`| metric | candidate \`${candidate.id}\` | production \`${production.id}\` | Δ |`, '| --- | ---: | ---: | ---: |');
-        for (const name of metricOrder(candidate, production, model)) {
+        for (const name of record_metricOrder(candidate, production, model)) {
             const c = candidate.metrics[name];
             const p = production.metrics[name];
-            lines.push(`| ${record_cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${formatDelta(c, p)} |`);
+            lines.push(`| ${record_cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${record_formatDelta(c, p)} |`);
         }
     }
     else {
         lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
-        for (const name of metricOrder(candidate, undefined, model)) {
+        for (const name of record_metricOrder(candidate, undefined, model)) {
             lines.push(`| ${record_cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
         }
         lines.push('', '_No version serves production yet: nothing to compare with._');
@@ -13335,10 +26375,10 @@ const REQUEST_ID = /^rt-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
  * absent, four hex digits of a hash of model and time, so two models retrained in the same second differ.
  */
 function retrainRequestId(now, model, suffix) {
-    names_assertSafeName('model', model);
-    const stamp = schedule_isoTime(now).replace(/\.\d+Z$/, 'Z');
+    assertSafeName('model', model);
+    const stamp = isoTime(now).replace(/\.\d+Z$/, 'Z');
     const compact = `${stamp.slice(0, 4)}${stamp.slice(5, 7)}${stamp.slice(8, 10)}-${stamp.slice(11, 13)}${stamp.slice(14, 16)}${stamp.slice(17, 19)}`;
-    const tail = suffix ?? schedule_fnv1a(`${model}@${stamp}`).toString(16).padStart(8, '0').slice(0, 4);
+    const tail = suffix ?? fnv1a(`${model}@${stamp}`).toString(16).padStart(8, '0').slice(0, 4);
     const id = `rt-${compact}-${tail}`;
     if (!REQUEST_ID.test(id)) {
         throw new errors_TollgateError(`retrain request suffix ${JSON.stringify(suffix)} is not 2-12 lowercase letters or digits`, {
@@ -13350,14 +26390,14 @@ function retrainRequestId(now, model, suffix) {
 function newRetrainRequest(input) {
     const reason = input.reason.trim();
     if (!reason)
-        throw new TollgateError('a retrain needs a reason', { fix: 'say why, e.g. --reason "weekly refresh"' });
+        throw new errors_TollgateError('a retrain needs a reason', { fix: 'say why, e.g. --reason "weekly refresh"' });
     if (!input.trigger.actor?.trim()) {
-        throw new TollgateError('a retrain trigger needs an actor', {
+        throw new errors_TollgateError('a retrain trigger needs an actor', {
             fix: 'pass the user or "tollgate" for the scheduler',
         });
     }
     return {
-        apiVersion: API_VERSION,
+        apiVersion: types_API_VERSION,
         kind: 'RetrainRequest',
         id: assertSafeName('request', input.id),
         model: assertSafeName('model', input.model),
@@ -13368,7 +26408,7 @@ function newRetrainRequest(input) {
     };
 }
 function illegal(request, action, allowed) {
-    return new TollgateError(`cannot ${action} retrain request ${request.id} of ${request.model}: it is ${request.status}, not ${allowed.join(' or ')}`, {
+    return new errors_TollgateError(`cannot ${action} retrain request ${request.id} of ${request.model}: it is ${request.status}, not ${allowed.join(' or ')}`, {
         file: safeRetrainPath(request),
         field: 'status',
         fix: request.status === 'completed' || request.status === 'failed'
@@ -13842,6 +26882,889 @@ function sha256File(path) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/retrain/flow.ts
+// One retrain, end to end, shared by `tollgate retrain` and the retrain action: duplicate guard, request,
+// training run, version record, schedule update, audit event, and the commit that carries them (a pull request
+// on success; a state-only change on failure). Without a GitHub target everything stays on local branches.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const TRIGGER_KINDS = ['manual', 'schedule', 'incident', 'drift'];
+/** Default training timeout when model.yaml names none: one hour. */
+const DEFAULT_TRAINING_TIMEOUT = 3600;
+const RETRAIN_LABEL = 'tollgate:retrain';
+const STATE_LABEL = 'tollgate:state';
+/** Branch prefix of every retrain pull request of `model`; the action's duplicate guard looks for it. */
+const retrainBranchPrefix = (model) => `tollgate/retrain/${assertSafeName('model', model)}/`;
+const retrainBranch = (model, request) => `${retrainBranchPrefix(model)}${assertSafeName('request', request)}`;
+const stateBranch = (model, request) => `tollgate/state/${assertSafeName('model', model)}/${assertSafeName('request', request)}`;
+async function loadModel(repoRoot, ref, prefix, model) {
+    const reader = gitTreeReader(repoRoot, ref, prefix);
+    try {
+        const { registry } = await loadRegistry(reader);
+        const entry = registry.models.get(model);
+        if (!entry) {
+            throw new errors_TollgateError(`no model ${model} in ${prefix} at ${ref}`, {
+                file: `${prefix}/models/${model}/model.yaml`,
+                fix: 'check the name (`ls registry/models`), or fix model.yaml so it validates (`tollgate validate`)',
+            });
+        }
+        return { entry, policy: effectivePolicy(registry.policy) };
+    }
+    finally {
+        reader.close();
+    }
+}
+/** The duplicate guard: an active request in the registry, or an open retrain pull request of the model. */
+function refusal(entry, model, pulls = []) {
+    const found = activeRetrain(entry.retrains.values(), model);
+    if (found)
+        return new errors_TollgateError(found.message, { fix: found.fix });
+    const prefix = retrainBranchPrefix(model);
+    const pull = pulls.find((p) => p.headRef.startsWith(prefix));
+    if (pull) {
+        return new errors_TollgateError(`model ${model} already has an open retrain pull request #${pull.number}: ${pull.url}`, { fix: `merge or close #${pull.number} first; one retrain of a model is in flight at a time` });
+    }
+    return undefined;
+}
+/** The schedule to update: the existing one, or a fresh one when the model takes part in scheduling. */
+function scheduleOf(entry, policy, now) {
+    if (entry.schedule)
+        return entry.schedule;
+    const settings = entry.model.schedule;
+    if (!settings || settings.enabled === false)
+        return undefined;
+    return initialSchedule(entry.model, intervalFor(entry.model, policy), now);
+}
+/** Runs the writer on a scratch registry (validating every document) and returns the bytes for the commit. */
+async function renderFiles(prefix, writes) {
+    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-retrain-files-'));
+    try {
+        await writeRegistryFiles(scratch, writes);
+        return await Promise.all(writes.map(async (w) => ({
+            path: `${prefix}/${w.path}`,
+            content: await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(scratch, ...w.path.split('/'))),
+        })));
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
+    }
+}
+const doc = (path, document) => ({ path, document });
+function parseCommandOverride(command, entry) {
+    const chosen = command ?? entry.model.training?.command;
+    if (!chosen || chosen.length === 0) {
+        throw new errors_TollgateError(`model ${entry.model.name} has no training command`, {
+            file: `models/${entry.model.name}/model.yaml`,
+            field: 'training.command',
+            fix: 'set training.command in model.yaml (an argv list), or pass --command \'["node", "train.mjs"]\'',
+        });
+    }
+    return chosen;
+}
+async function runRetrainFlow(input) {
+    const model = assertSafeName('model', input.model);
+    const prefix = input.registryPrefix.replace(/^\.\/|\/+$/g, '');
+    const baseRef = input.baseRef ?? 'HEAD';
+    const trigger = input.trigger ?? 'manual';
+    if (!TRIGGER_KINDS.includes(trigger)) {
+        throw new errors_TollgateError(`trigger ${JSON.stringify(trigger)} is not one of ${TRIGGER_KINDS.join(', ')}`, {
+            field: 'trigger',
+            fix: `pass one of ${TRIGGER_KINDS.join(', ')}`,
+        });
+    }
+    const { entry, policy } = await loadModel(input.repoRoot, baseRef, prefix, model);
+    const refused = refusal(entry, model, input.openRetrainPulls);
+    if (refused)
+        return { status: 'refused', model, error: refused };
+    // A scheduled run re-checks the schedule: a pause or cooldown set, or a run merged, since the tick planned it.
+    if (trigger === 'schedule' && entry.schedule) {
+        const verdict = isDue(entry.schedule, entry.model, input.now());
+        if (!verdict.due) {
+            const error = new errors_TollgateError(`a scheduled retrain of ${model} is not due: ${verdict.reason}`, {
+                file: `${prefix}/models/${model}/schedule.yaml`,
+                fix: 'nothing to do; to retrain anyway, start a manual retrain (trigger: manual)',
+            });
+            return { status: 'refused', model, error };
+        }
+    }
+    const command = parseCommandOverride(input.command, entry);
+    const timeout = entry.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;
+    const createdAt = input.now();
+    const requestId = retrainRequestId(createdAt, model, input.requestSuffix ?? (0,external_node_crypto_namespaceObject.randomBytes)(2).toString('hex'));
+    const versionId = nextVersionId(entry.versions.keys());
+    const production = entry.stages?.stages.production?.version;
+    const parent = production && entry.versions.has(production) ? production : undefined;
+    const queued = newRetrainRequest({
+        model,
+        reason: input.reason?.trim() || (trigger === 'schedule' ? 'scheduled retrain' : 'manual retrain'),
+        trigger: { kind: trigger, actor: input.actor },
+        now: createdAt,
+        id: requestId,
+    });
+    const env = trainingEnv({
+        model,
+        requestId,
+        version: versionId,
+        ...(parent ? { parent } : {}),
+        ...(entry.model.training?.data ? { data: entry.model.training.data } : {}),
+    });
+    const branch = retrainBranch(model, requestId);
+    if (input.dryRun) {
+        const plan = {
+            model,
+            request: queued,
+            version: versionId,
+            ...(parent ? { parent } : {}),
+            command,
+            cwd: input.repoRoot,
+            timeout,
+            env,
+            branch,
+            baseBranch: input.baseBranch,
+        };
+        return { status: 'dry-run', model, plan, request: queued };
+    }
+    const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
+    const running = start(queued, { now: input.now(), run: runDetails });
+    const sourceCommit = await resolveRef(input.repoRoot, baseRef);
+    const outputDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(input.tempDir ?? (0,external_node_os_namespaceObject.tmpdir)(), `tollgate-${model}-${requestId}-`));
+    let training;
+    try {
+        training = await runTraining({
+            command,
+            cwd: input.repoRoot,
+            env,
+            timeoutSeconds: timeout,
+            outputDir,
+            ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+            ...(input.signal ? { signal: input.signal } : {}),
+        });
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(outputDir, { recursive: true, force: true });
+        if (!(error instanceof TrainingError))
+            throw error;
+        return recordFailure(input, { entry, policy, prefix, running, error, command });
+    }
+    const finishedAt = input.now();
+    const version = buildModelVersion({
+        model: entry.model,
+        policy,
+        id: versionId,
+        now: finishedAt,
+        training,
+        source: {
+            commit: sourceCommit,
+            ...(input.runUrl ? { run_url: input.runUrl } : {}),
+            ...(input.workflow ? { workflow: input.workflow } : {}),
+            actor: input.actor,
+        },
+        request: requestId,
+        ...(parent ? { parent } : {}),
+    });
+    const completed = complete(running, {
+        version: versionId,
+        now: finishedAt,
+        run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
+    });
+    const current = scheduleOf(entry, policy, finishedAt);
+    const schedule = current ? executed(current, finishedAt, policy) : undefined;
+    const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
+    const files = await renderFiles(prefix, [
+        doc(versionPath(model, versionId), version),
+        doc(retrainPath(model, requestId), completed),
+        ...(schedule ? [doc(schedulePath(model), schedule)] : []),
+        doc(auditPath(audit.id), audit),
+    ]);
+    const gates = version.validation.gates;
+    const verdict = gates.length === 0
+        ? 'no gates'
+        : version.validation.passed
+            ? 'gates passed'
+            : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
+    const title = `Retrain ${model}: ${versionId} (${verdict})`;
+    const body = renderRetrainBody({
+        candidate: version,
+        ...(parent ? { production: entry.versions.get(parent) } : {}),
+        model: entry.model,
+        request: completed,
+    });
+    const trailers = {
+        'Tollgate-Event': 'retrain',
+        Model: model,
+        Version: versionId,
+        Request: requestId,
+        'Requested-By': input.actor,
+    };
+    const proposed = await proposeChange(input.repoRoot, {
+        branch,
+        baseRef,
+        baseBranch: input.baseBranch,
+        files,
+        message: `${title}\n\n${completed.reason}`,
+        trailers,
+        ...(input.author ? { author: input.author } : {}),
+        env: { ...input.gitEnv, ...gitDates(finishedAt) },
+        pullRequest: { title, body, labels: [RETRAIN_LABEL] },
+    }, input.github);
+    return {
+        status: 'completed',
+        model,
+        request: completed,
+        version,
+        ...(schedule ? { schedule } : {}),
+        files: files.map((f) => f.path),
+        branch: proposed.branch,
+        commit: proposed.commit,
+        ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+        title,
+        body,
+        artifactPath: training.artifact.path,
+    };
+}
+/** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */
+function gitDates(now) {
+    const date = now.toISOString();
+    return { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
+}
+/**
+ * A failed run is recorded as state only (the request, the schedule's cooldown, an audit event): pushed to the
+ * base branch where the policy says `state_writes: push` and there is a remote to push to, otherwise on a
+ * `tollgate/state/...` branch with a pull request the gate passes without sign-offs.
+ */
+async function recordFailure(input, context) {
+    const { entry, policy, prefix, running, error } = context;
+    const model = entry.model.name;
+    const at = input.now();
+    const failedRequest = fail(running, {
+        error: error.message,
+        now: at,
+        run: { duration: Math.round(error.durationMs / 1000), exit_code: error.exitCode },
+    });
+    const current = scheduleOf(entry, policy, at);
+    const schedule = current ? failed(current, at, error.message, policy) : undefined;
+    const audit = retrainAuditEvent({ request: failedRequest, now: at, actor: input.actor });
+    const writes = [
+        doc(retrainPath(model, running.id), failedRequest),
+        ...(schedule ? [doc(schedulePath(model), schedule)] : []),
+        doc(auditPath(audit.id), audit),
+    ];
+    const title = `Record failed retrain of ${model} (${running.id})`;
+    const message = `${title}\n\n${error.message.split('\n')[0]}`;
+    const trailers = {
+        'Tollgate-Event': 'retrain-failed',
+        Model: model,
+        Request: running.id,
+        'Requested-By': input.actor,
+    };
+    const gitEnv = { ...input.gitEnv, ...gitDates(at) };
+    const base = {
+        status: 'failed',
+        model,
+        request: failedRequest,
+        ...(schedule ? { schedule } : {}),
+        title,
+        error,
+    };
+    if (policy.stateWrites === 'push' && input.github) {
+        const written = await writeRegistryFiles((0,external_node_path_namespaceObject.join)(input.repoRoot, prefix), writes);
+        const paths = written.map((p) => `${prefix}/${p}`);
+        const pushed = await pushStateChange(input.repoRoot, {
+            paths,
+            message,
+            trailers,
+            branch: input.baseBranch,
+            ...(input.author ? { author: input.author } : {}),
+            env: gitEnv,
+        }, input.github.remote ?? 'origin');
+        return { ...base, files: paths, branch: input.baseBranch, commit: pushed.commit, pushed: pushed.pushed };
+    }
+    const files = await renderFiles(prefix, writes);
+    const body = [
+        `## Failed retrain of \`${model}\``,
+        '',
+        `Request \`${running.id}\` (${running.trigger.kind}, by @${input.actor}): ${running.reason}.`,
+        input.runUrl ? `See [the workflow run](${input.runUrl}).` : '',
+        '',
+        '```text',
+        error.message.replace(/```/g, "'''"),
+        '```',
+        '',
+        schedule?.cooldown_until
+            ? `The schedule cools down until ${schedule.cooldown_until} (failure ${schedule.failure_streak} in a row).`
+            : '',
+        schedule?.paused_reason ? `The schedule is paused: ${schedule.paused_reason}.` : '',
+        '',
+        'This pull request records state only; the sign-off gate passes it without sign-offs.',
+        '',
+    ]
+        .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+        .join('\n');
+    const proposed = await proposeChange(input.repoRoot, {
+        branch: stateBranch(model, running.id),
+        baseRef: input.baseRef ?? 'HEAD',
+        baseBranch: input.baseBranch,
+        files,
+        message,
+        trailers,
+        ...(input.author ? { author: input.author } : {}),
+        env: gitEnv,
+        pullRequest: { title, body, labels: [STATE_LABEL] },
+    }, input.github);
+    return {
+        ...base,
+        body,
+        files: files.map((f) => f.path),
+        branch: proposed.branch,
+        commit: proposed.commit,
+        pushed: false,
+        ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/retrain.ts
+// `tollgate retrain MODEL`: the retrain flow on a local checkout. Nothing goes to GitHub: the change is a commit
+// on a local branch (tollgate/retrain/<model>/<request>, or tollgate/state/... for a failed run), the checkout
+// is left as it was, and the pull request it would open is printed.
+
+
+
+
+
+
+const retrain_USAGE = 'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--by LOGIN] [--dry-run] [--format json]';
+const actorOf = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
+/** `--command '["node", "train.mjs"]'`: a JSON array of strings, run without a shell. */
+function parseCommandJson(text) {
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors_TollgateError(`--command is not JSON: ${error.message}`, {
+            fix: 'pass a JSON array of arguments, e.g. --command \'["node", "train.mjs", "--fast"]\'',
+        });
+    }
+    if (!Array.isArray(parsed) ||
+        parsed.length === 0 ||
+        parsed.some((a) => typeof a !== 'string' || a === '')) {
+        throw new errors_TollgateError('--command must be a non-empty JSON array of non-empty strings', {
+            fix: 'e.g. --command \'["node", "train.mjs", "--fast"]\'',
+        });
+    }
+    return parsed;
+}
+function parseTrigger(value) {
+    const trigger = (value ?? 'manual');
+    if (!TRIGGER_KINDS.includes(trigger)) {
+        throw new errors_TollgateError(`--trigger ${value} is not one of ${TRIGGER_KINDS.join(', ')}`, { fix: retrain_USAGE });
+    }
+    return trigger;
+}
+/** The checked-out branch; undefined on a detached HEAD. */
+async function currentBranch(repoRoot) {
+    const name = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    return name || undefined;
+}
+function textReport(outcome) {
+    const lines = [];
+    if (outcome.status === 'dry-run' && outcome.plan) {
+        const p = outcome.plan;
+        lines.push(`would retrain ${p.model} as ${p.version}${p.parent ? ` (parent ${p.parent})` : ''} (dry run: nothing run, nothing written)`, `  request:  ${p.request.id} (${p.request.trigger.kind} by ${p.request.trigger.actor}): ${p.request.reason}`, `  command:  ${p.command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`, `  in:       ${p.cwd} (timeout ${p.timeout}s)`, `  env:      ${Object.entries(p.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`, `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`);
+        return lines;
+    }
+    if (outcome.status === 'completed' && outcome.version) {
+        const v = outcome.version;
+        lines.push(`recorded ${outcome.model} ${v.id} from request ${outcome.request?.id}: validation ${v.validation.passed ? 'passed' : 'failed'}`, `  artifact: ${outcome.artifactPath} (${v.artifact.size} bytes, sha256 ${v.artifact.sha256})`, ...Object.entries(v.metrics).map(([k, value]) => `  ${k}: ${formatMetric(value)}`), ...v.validation.gates.map((g) => `  gate ${g.metric} ${g.op} ${g.threshold}: ${formatMetric(g.value)} ${g.pass ? 'pass' : 'FAIL'}`));
+    }
+    else if (outcome.status === 'failed') {
+        lines.push(`retrain of ${outcome.model} failed; recorded request ${outcome.request?.id} as failed`);
+        if (outcome.schedule?.cooldown_until)
+            lines.push(`  schedule cools down until ${outcome.schedule.cooldown_until}`);
+    }
+    if (outcome.commit && outcome.branch) {
+        lines.push(`  committed ${outcome.commit.slice(0, 12)} on local branch ${outcome.branch} (your checkout is unchanged)`, `  files: ${(outcome.files ?? []).join(', ')}`, '', `pull request it would open: ${outcome.title}`, '', outcome.body ?? '', `push it with: git push origin ${outcome.branch}`);
+    }
+    return lines;
+}
+const retrainCommand = {
+    name: 'retrain',
+    summary: 'retrain a model: run its training command, record the version, commit it on a local retrain branch',
+    async run(args, context) {
+        const { values, positionals } = parseCommandArgs('retrain', args, {
+            reason: { type: 'string' },
+            trigger: { type: 'string', default: 'manual' },
+            command: { type: 'string' },
+            by: { type: 'string' },
+            'dry-run': { type: 'boolean', default: false },
+            format: { type: 'string', default: 'text' },
+        });
+        if (positionals.length !== 1)
+            throw new errors_TollgateError('retrain needs exactly one model name', { fix: retrain_USAGE });
+        const format = formatOption(values.format, 'retrain');
+        const prefix = registryPrefix(context).replace(/\/$/, '');
+        const controller = new AbortController();
+        const cancel = () => controller.abort();
+        process.once('SIGINT', cancel);
+        process.once('SIGTERM', cancel);
+        let outcome;
+        try {
+            outcome = await runRetrainFlow({
+                repoRoot: context.repoRoot,
+                registryPrefix: prefix,
+                model: positionals[0],
+                ...(values.reason !== undefined ? { reason: values.reason } : {}),
+                trigger: parseTrigger(values.trigger),
+                actor: actorOf(context, values.by),
+                ...(values.command !== undefined ? { command: parseCommandJson(values.command) } : {}),
+                dryRun: values['dry-run'],
+                baseBranch: (await currentBranch(context.repoRoot)) ?? 'main',
+                now: () => context.now(),
+                onOutput: (line) => context.err(line),
+                signal: controller.signal,
+            });
+        }
+        finally {
+            process.off('SIGINT', cancel);
+            process.off('SIGTERM', cancel);
+        }
+        if (format === 'json') {
+            const { error, ...rest } = outcome;
+            context.out(JSON.stringify({ ...rest, ...(error ? { error: { message: error.message, fix: error.fix } } : {}) }, null, 2));
+        }
+        else {
+            const lines = textReport(outcome);
+            if (lines.length > 0)
+                context.out(lines.join('\n'));
+        }
+        if (outcome.error) {
+            context.err(`tollgate: ${describeError(outcome.error)}`);
+            return 1;
+        }
+        return 0;
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/rollback.ts
+// `tollgate rollback` and `tollgate unhold`: the rollback shell run against a local checkout. Both commit on the
+// current branch and push nothing: push it (emergency, where the policy allows) or open a pull request.
+
+
+
+
+
+
+
+
+
+
+const rollback_actor = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
+const rollback_registryDirOf = (context) => (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir) || '.';
+/** Adds the rollback to the incident's record (its timeline feeds time-to-rollback), when the record exists. */
+async function recordOnIncident(context, id, plan, result, now) {
+    let [incident] = await incident_readIncidents(context, [incidentPath(id)]);
+    if (!incident) {
+        context.err(`note: no record of ${id} in this registry, so its timeline was not updated`);
+        return;
+    }
+    const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    incident = appendTimeline(incident, {
+        at,
+        event: 'rollback-completed',
+        detail: `by hand: ${plan.model} ${plan.stage} ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
+    });
+    incident.rollback = {
+        model: plan.model,
+        stage: plan.stage,
+        from: plan.current ?? '',
+        to: plan.target,
+        commit: result.commit,
+    };
+    await writeAndCommit(context, [{ path: incidentPath(id), document: incident }], {
+        message: `Record rollback on ${id}`,
+        trailers: { 'Tollgate-Event': 'incident-updated', Incident: id, Model: plan.model },
+    }, now);
+}
+const rollbackCommand = {
+    name: 'rollback',
+    summary: 'move a stage back to its last stable version (or --to), by reverting the commits that moved it',
+    async run(args, context) {
+        const { values, positionals } = parseCommandArgs('rollback', args, {
+            stage: { type: 'string', default: 'production' },
+            to: { type: 'string' },
+            incident: { type: 'string' },
+            by: { type: 'string' },
+            reason: { type: 'string' },
+            'dry-run': { type: 'boolean', default: false },
+            'no-forward-fix': { type: 'boolean', default: false },
+            format: { type: 'string', default: 'text' },
+        });
+        if (positionals.length !== 1) {
+            throw new errors_TollgateError('rollback needs exactly one model name', {
+                fix: 'tollgate rollback MODEL [--stage production] [--to VERSION] [--incident ID] [--dry-run]',
+            });
+        }
+        const model = assertSafeName('model', positionals[0]);
+        const stage = assertSafeName('stage', values.stage);
+        if (values.to !== undefined)
+            assertSafeName('version', values.to);
+        if (values.incident !== undefined && !INCIDENT_ID.test(values.incident)) {
+            throw new errors_TollgateError(`--incident ${values.incident} is not an incident id`, {
+                fix: 'pass an id like INC-20261124-033000-ab12 (see registry/incidents/)',
+            });
+        }
+        if (values.format !== 'text' && values.format !== 'json') {
+            throw new errors_TollgateError(`--format ${values.format}: expected text or json`);
+        }
+        const policy = await readPolicy(fileSystemReader(context.registryDir));
+        const now = context.now();
+        const registryDir = rollback_registryDirOf(context);
+        const { plan, history } = await planRollback(context.repoRoot, {
+            model,
+            stage,
+            stableFor: policy.rollback.stableFor,
+            now,
+            registryDir,
+            ...(values.to !== undefined ? { to: values.to } : {}),
+        });
+        if (values['dry-run']) {
+            if (values.format === 'json') {
+                context.out(JSON.stringify({ dryRun: true, plan }, null, 2));
+                return 0;
+            }
+            const bySha = new Map(history.map((m) => [m.sha, m]));
+            context.out([
+                `${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} (dry run: nothing written)`,
+                `  ${plan.target} became current at ${plan.since} and held ${stage} for ${formatDuration(plan.heldFor)}` +
+                    (plan.stable ? '' : ` — less than stable_for (${formatDuration(policy.rollback.stableFor)})`),
+                `  would revert ${plan.commitsToRevert.length} commit(s), newest first:`,
+                ...plan.commitsToRevert.map((sha) => {
+                    const m = bySha.get(sha);
+                    return `    ${sha.slice(0, 12)}  ${m?.at ?? ''}  ${m?.from ?? '(none)'} -> ${m?.to ?? '(none)'}${m?.isMerge ? '  merge' : ''}${m?.pullRequest ? `  #${m.pullRequest}` : ''}`;
+                }),
+                ...(plan.current ? [`  would mark ${model} ${plan.current} held`] : []),
+            ].join('\n'));
+            return 0;
+        }
+        const result = await applyRollback(context.repoRoot, plan, {
+            by: rollback_actor(context, values.by),
+            now,
+            forwardFixOnConflict: policy.rollback.forwardFixOnConflict && !values['no-forward-fix'],
+            registryDir,
+            ...(values.incident !== undefined ? { incident: values.incident } : {}),
+            ...(values.reason !== undefined ? { reason: values.reason } : {}),
+        });
+        if (values.incident !== undefined)
+            await recordOnIncident(context, values.incident, plan, result, now);
+        if (values.format === 'json') {
+            context.out(JSON.stringify({ dryRun: false, plan, result }, null, 2));
+            return 0;
+        }
+        context.out([
+            `rolled back ${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} in commit ${result.commit.slice(0, 12)}`,
+            result.mode === 'revert'
+                ? `  reverted ${result.reverted.length} commit(s)`
+                : `  wrote the pointer forward (${result.forwardFixReason})`,
+            ...(result.held ? [`  marked ${model} ${result.held} held`] : []),
+            '  nothing was pushed: push it where the policy allows an emergency push, or open a pull request',
+        ].join('\n'));
+        return 0;
+    },
+};
+const unholdCommand = {
+    name: 'unhold',
+    summary: 'clear the held mark a rollback put on a version, so it can be promoted again',
+    async run(args, context) {
+        const { values, positionals } = parseCommandArgs('unhold', args, {
+            reason: { type: 'string' },
+            by: { type: 'string' },
+        });
+        if (positionals.length !== 2 || values.reason === undefined) {
+            throw new errors_TollgateError('unhold needs a model, a version and --reason', {
+                fix: 'tollgate unhold MODEL VERSION --reason "fixed in ..."',
+            });
+        }
+        const model = assertSafeName('model', positionals[0]);
+        const version = assertSafeName('version', positionals[1]);
+        const { commit, was } = await unholdVersion(context.repoRoot, {
+            model,
+            version,
+            by: rollback_actor(context, values.by),
+            now: context.now(),
+            reason: values.reason,
+            registryDir: rollback_registryDirOf(context),
+        });
+        context.out(`unheld ${model} ${version} in commit ${commit.slice(0, 12)} (held since ${was.at}: ${was.reason}); ` +
+            'open a pull request: unholding needs the sign-offs the policy names for version-unheld');
+        return 0;
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/schedule.ts
+// `tollgate schedule status|pause|resume|set-interval`: read and change a model's retrain schedule on a local
+// checkout. Each change is one schedule.yaml written by the registry writer and one commit with trailers.
+
+
+
+
+
+
+
+
+
+
+
+
+
+const schedule_USAGE = [
+    'tollgate schedule status [MODEL] [--format json]',
+    'tollgate schedule pause MODEL (--for 2h | --until TIME) --reason TEXT [--by LOGIN] [--dry-run]',
+    'tollgate schedule resume MODEL [--by LOGIN] [--dry-run]',
+    'tollgate schedule set-interval MODEL DURATION [--by LOGIN] [--dry-run]',
+].join('\n');
+async function schedule_load(context) {
+    const { registry } = await loadRegistry(fileSystemReader(context.registryDir));
+    return { registry, policy: effectivePolicy(registry.policy) };
+}
+function entryOf(registry, name) {
+    const model = assertSafeName('model', name);
+    const entry = registry.models.get(model);
+    if (!entry) {
+        throw new errors_TollgateError(`no model ${model} in the registry`, {
+            file: `models/${model}/model.yaml`,
+            fix: 'check the name (`ls registry/models`), or run `tollgate validate` if its model.yaml is invalid',
+        });
+    }
+    return entry;
+}
+/** One model's schedule as the scheduler sees it at `now`. */
+function scheduleStatus(entry, policy, now) {
+    const model = entry.model.name;
+    const settings = entry.model.schedule;
+    const active = activeRetrain(entry.retrains.values(), model);
+    const extra = active ? { active_request: active.request.id } : {};
+    const schedule = entry.schedule;
+    if (!schedule) {
+        if (!settings)
+            return {
+                model,
+                state: 'not scheduled',
+                due: false,
+                reason: 'no schedule.yaml and no schedule: in model.yaml',
+            };
+        if (settings.enabled === false) {
+            return {
+                model,
+                state: 'disabled',
+                due: false,
+                reason: 'schedule disabled in model.yaml (schedule.enabled: false)',
+            };
+        }
+        return {
+            model,
+            state: 'due',
+            due: true,
+            reason: 'no schedule.yaml yet: first run at the next tick',
+            interval: intervalFor(entry.model, policy),
+            ...extra,
+        };
+    }
+    const verdict = isDue(schedule, entry.model, now);
+    const state = settings?.enabled === false
+        ? 'disabled'
+        : isPaused(schedule, now)
+            ? 'paused'
+            : isCoolingDown(schedule, now)
+                ? 'cooling down'
+                : verdict.due
+                    ? 'due'
+                    : 'waiting';
+    const fields = [
+        'interval',
+        'last_run',
+        'next_run',
+        'failure_streak',
+        'last_failure_reason',
+        'cooldown_until',
+        'paused_until',
+        'paused_reason',
+        'paused_by',
+    ];
+    const shown = {};
+    for (const field of fields)
+        if (schedule[field] !== undefined)
+            Object.assign(shown, { [field]: schedule[field] });
+    return { model, state, due: verdict.due, reason: verdict.reason, ...shown, ...extra };
+}
+async function schedule_status(args, context) {
+    const { values, positionals } = parseCommandArgs('schedule status', args, { format: { type: 'string' } });
+    const format = formatOption(values.format, 'schedule status');
+    if (positionals.length > 1)
+        throw new errors_TollgateError('schedule status takes at most one model', { fix: schedule_USAGE });
+    const { registry, policy } = await schedule_load(context);
+    const now = context.now();
+    const entries = positionals[0] !== undefined ? [entryOf(registry, positionals[0])] : [...registry.models.values()];
+    const rows = entries
+        .map((entry) => scheduleStatus(entry, policy, now))
+        .filter((row) => positionals.length > 0 || row.state !== 'not scheduled')
+        .sort((a, b) => a.model.localeCompare(b.model));
+    if (format === 'json') {
+        context.out(JSON.stringify({ now: isoTime(now), models: rows }, null, 2));
+        return 0;
+    }
+    if (rows.length === 0) {
+        context.out('no scheduled models');
+        return 0;
+    }
+    const width = Math.max(...rows.map((r) => r.model.length));
+    const lines = [`at ${isoTime(now)}:`];
+    for (const row of rows) {
+        const every = row.interval ? `every ${schedule_formatDuration(row.interval)}` : '';
+        const active = row.active_request ? `; retrain ${row.active_request} is active` : '';
+        lines.push(`  ${row.model.padEnd(width)}  ${row.state.padEnd(12)}  ${every.padEnd(10)}  ${row.reason}${active}`);
+    }
+    context.out(lines.join('\n'));
+    return 0;
+}
+/** The fields that differ, as `field: old -> new` lines. */
+function scheduleChanges(before, after) {
+    const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after)])];
+    const show = (v) => (v === undefined ? '(none)' : String(v));
+    return keys
+        .filter((k) => before?.[k] !== after[k])
+        .map((k) => `${k}: ${show(before?.[k])} -> ${show(after[k])}`);
+}
+async function change(context, model, by, dryRun, what) {
+    const { registry, policy } = await schedule_load(context);
+    const entry = entryOf(registry, model);
+    const name = entry.model.name;
+    const now = context.now();
+    const current = entry.schedule;
+    if (!current && !entry.model.schedule) {
+        throw new errors_TollgateError(`model ${name} is not scheduled: it has no schedule.yaml and no schedule: in model.yaml`, {
+            file: `models/${name}/model.yaml`,
+            field: 'schedule',
+            fix: 'add `schedule: { interval: 86400 }` to its model.yaml in a pull request first',
+        });
+    }
+    const actor = actorOf(context, by);
+    const next = what.apply(current ?? initialSchedule(entry.model, intervalFor(entry.model, policy), now), now, actor);
+    const summary = what.summary(next);
+    const diff = scheduleChanges(current, next);
+    if (dryRun) {
+        context.out([`${summary} (dry run: nothing written)`, ...diff.map((l) => `  ${l}`)].join('\n'));
+        return 0;
+    }
+    const path = schedulePath(name);
+    await writeRegistryFiles(context.registryDir, [{ path, document: next }]);
+    const file = (0,external_node_path_namespaceObject.relative)(context.repoRoot, `${context.registryDir}/${path}`).split(external_node_path_namespaceObject.sep).join('/');
+    const date = now.toISOString();
+    const commit = await commitChange(context.repoRoot, {
+        paths: [file],
+        message: summary,
+        trailers: { 'Tollgate-Event': what.event, Model: name, 'Requested-By': actor },
+        env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    });
+    context.out([
+        `${summary}: commit ${commit.slice(0, 12)} (push it or open a pull request; the gate passes schedule changes without sign-offs)`,
+        ...diff.map((l) => `  ${l}`),
+    ].join('\n'));
+    return 0;
+}
+const mutatingOptions = {
+    by: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+};
+async function pauseCommand(args, context) {
+    const { values, positionals } = parseCommandArgs('schedule pause', args, {
+        ...mutatingOptions,
+        for: { type: 'string' },
+        until: { type: 'string' },
+        reason: { type: 'string' },
+    });
+    if (positionals.length !== 1)
+        throw new errors_TollgateError('schedule pause needs exactly one model', { fix: schedule_USAGE });
+    if ((values.for === undefined) === (values.until === undefined)) {
+        throw new errors_TollgateError('schedule pause needs either --for DURATION or --until TIME', {
+            fix: 'e.g. --for 2h, or --until 2026-12-01T09:00:00Z',
+        });
+    }
+    if (!values.reason?.trim())
+        throw new errors_TollgateError('schedule pause needs --reason', { fix: '--reason "data migration"' });
+    const duration = values.for !== undefined ? parseDuration(values.for) : undefined;
+    let until;
+    if (values.until !== undefined) {
+        until = new Date(values.until);
+        if (Number.isNaN(until.getTime()) || !/\d{4}-\d{2}-\d{2}/.test(values.until)) {
+            throw new errors_TollgateError(`--until ${values.until} is not a time`, {
+                fix: 'give an ISO-8601 time, e.g. 2026-12-01T09:00:00Z',
+            });
+        }
+    }
+    const reason = values.reason;
+    return change(context, positionals[0], values.by, values['dry-run'], {
+        event: 'schedule-pause',
+        summary: (next) => `Pause the retrain schedule of ${next.model} until ${next.paused_until}: ${next.paused_reason}`,
+        apply: (schedule, now, by) => pause(schedule, { reason, by, ...(duration !== undefined ? { duration } : {}), ...(until ? { until } : {}) }, now),
+    });
+}
+async function resumeCommand(args, context) {
+    const { values, positionals } = parseCommandArgs('schedule resume', args, mutatingOptions);
+    if (positionals.length !== 1)
+        throw new errors_TollgateError('schedule resume needs exactly one model', { fix: schedule_USAGE });
+    return change(context, positionals[0], values.by, values['dry-run'], {
+        event: 'schedule-resume',
+        summary: (next) => `Resume the retrain schedule of ${next.model}`,
+        apply: (schedule, now, by) => resume(schedule, now, by),
+    });
+}
+async function setIntervalCommand(args, context) {
+    const { values, positionals } = parseCommandArgs('schedule set-interval', args, mutatingOptions);
+    if (positionals.length !== 2) {
+        throw new errors_TollgateError('schedule set-interval needs a model and a duration', { fix: schedule_USAGE });
+    }
+    const seconds = parseDuration(positionals[1]);
+    return change(context, positionals[0], values.by, values['dry-run'], {
+        event: 'schedule-interval',
+        summary: (next) => `Retrain ${next.model} every ${schedule_formatDuration(seconds)}`,
+        apply: (schedule, now) => setScheduleInterval(schedule, seconds, now),
+    });
+}
+const SUBCOMMANDS = {
+    status: schedule_status,
+    pause: pauseCommand,
+    resume: resumeCommand,
+    'set-interval': setIntervalCommand,
+};
+const scheduleCommand = {
+    name: 'schedule',
+    summary: "show a model's retrain schedule (due, paused, cooling down), pause, resume or change its interval",
+    async run(args, context) {
+        const [sub, ...rest] = args;
+        const handler = sub === undefined ? schedule_status : SUBCOMMANDS[sub];
+        if (!handler)
+            throw new errors_TollgateError(`unknown schedule command "${sub}"`, { fix: schedule_USAGE });
+        return handler(rest, context);
+    },
+};
+
 ;// CONCATENATED MODULE: ./src/cli/commands/train.ts
 // `tollgate train -- CMD ARGS...`: runs a training command under the contract (docs/retrain.md) and shows what
 // a retrain would record, without touching the registry. For checking a trainer before wiring it into model.yaml.
@@ -13855,7 +27778,7 @@ function sha256File(path) {
 
 
 
-const USAGE = 'tollgate train [--model NAME] [--timeout 30m] [--output DIR] [--format json] -- COMMAND [ARGS...]';
+const train_USAGE = 'tollgate train [--model NAME] [--timeout 30m] [--output DIR] [--format json] -- COMMAND [ARGS...]';
 const train = {
     name: 'train',
     summary: 'run a training command under the contract and show its metrics and artifact (records nothing)',
@@ -13870,14 +27793,14 @@ const train = {
             format: { type: 'string', default: 'text' },
         }, false);
         if (positionals.length > 0 || command.length === 0) {
-            throw new errors_TollgateError('train needs the command after `--`', { fix: USAGE });
+            throw new errors_TollgateError('train needs the command after `--`', { fix: train_USAGE });
         }
         if (values.format !== 'text' && values.format !== 'json') {
             throw new errors_TollgateError(`--format must be text or json, not ${JSON.stringify(values.format)}`, {
-                fix: USAGE,
+                fix: train_USAGE,
             });
         }
-        const model = names_assertSafeName('model', values.model);
+        const model = assertSafeName('model', values.model);
         const now = context.now();
         const outputDir = values.output
             ? (0,external_node_path_namespaceObject.resolve)(context.cwd, values.output)
@@ -13917,1419 +27840,11 @@ const train = {
     },
 };
 
-// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
-var _2020 = __nccwpck_require__(2210);
-// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
-var dist = __nccwpck_require__(2815);
-var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
-;// CONCATENATED MODULE: ./src/registry/schemas.ts
-// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
-// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
-// published files share one source. Property order here is the order the writer emits.
-
-const KINDS = [
-    'Policy',
-    'Model',
-    'Stages',
-    'Schedule',
-    'ModelVersion',
-    'RetrainRequest',
-    'Incident',
-    'AuditEvent',
-];
-const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
-/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
-const schemas_schemaFileName = (kind) => `${kind}.schema.json`;
-// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
-const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
-const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
-const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
-/** UTC only, so that timestamps compare as strings. */
-const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
-const SHA256_PATTERN = '^[0-9a-f]{64}$';
-const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
-const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
-const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
-const str = (description, extra = {}) => ({
-    type: 'string',
-    minLength: 1,
-    description,
-    ...extra,
-});
-const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
-const time = (description) => ({
-    type: 'string',
-    format: 'date-time',
-    pattern: UTC_TIME_PATTERN,
-    description,
-});
-const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
-const schemas_int = (description, extra = {}) => ({
-    type: 'integer',
-    description,
-    ...extra,
-});
-const bool = (description) => ({ type: 'boolean', description });
-const obj = (description, properties, required = []) => ({
-    type: 'object',
-    description,
-    additionalProperties: false,
-    ...(required.length > 0 ? { required } : {}),
-    properties,
-});
-const schemas_list = (description, items, extra = {}) => ({
-    type: 'array',
-    description,
-    items,
-    ...extra,
-});
-const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
-const numberMap = (description) => ({
-    type: 'object',
-    description,
-    propertyNames: { minLength: 1 },
-    additionalProperties: { type: 'number', description: 'The value of this metric.' },
-});
-const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
-const CHANGE_KINDS = [
-    'stage-changed',
-    'version-added',
-    'version-changed',
-    'version-removed',
-    'version-held',
-    'version-unheld',
-    'model-added',
-    'model-changed',
-    'model-removed',
-    'policy-changed',
-];
-const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
-const DEFS = {
-    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
-        description: str('What the role is for.'),
-        teams: schemas_list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
-            uniqueItems: true,
-        }),
-        users: schemas_list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
-            uniqueItems: true,
-        }),
-    }),
-    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
-        metric: str('The metric name, a key of the version `metrics`.'),
-        op: COMPARISON,
-        threshold: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'threshold']),
-    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
-        metric: str('The metric name, e.g. error_rate.'),
-        op: COMPARISON,
-        value: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'value']),
-    dataRef: obj('A reference to training data, recorded as lineage.', {
-        uri: str('Where the data lives, e.g. s3://bucket/path.'),
-        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-    }, ['uri']),
-};
-function schemas_document(kind, description, properties, required) {
-    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
-    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
-    return {
-        $schema: 'https://json-schema.org/draft/2020-12/schema',
-        $id: `${SCHEMA_BASE_URL}${schemas_schemaFileName(kind)}`,
-        title: `Tollgate ${kind}`,
-        description,
-        type: 'object',
-        additionalProperties: false,
-        required: ['apiVersion', 'kind', ...required],
-        properties: {
-            apiVersion: { const: types_API_VERSION, description: `Always \`${types_API_VERSION}\`.` },
-            kind: { const: kind, description: `Always \`${kind}\`.` },
-            ...properties,
-        },
-        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
-    };
-}
-const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
-    name: str('Free text shown in the check summary, e.g. "production promotion".'),
-    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
-    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
-    require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
-}, ['name', 'change', 'require']);
-const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const schemas_SCHEMAS = {
-    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
-        description: str('What this policy is for.'),
-        default_branch: str('Branch whose stage pointers are live. Default main.'),
-        roles: {
-            type: 'object',
-            description: 'Role name -> who may fill it.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: ref('roleMembers', 'Members of this role.'),
-        },
-        signoff: obj('Sign-off rules and how approvals count.', {
-            rules: schemas_list('Sign-off rules; every rule matching a change applies.', signoffRule),
-            policy_owners: schemas_list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
-                uniqueItems: true,
-            }),
-            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
-            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
-            allow_one_person_many_roles: bool('One person may fill several roles.'),
-            non_default_branch: {
-                enum: ['block', 'none'],
-                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
-            },
-        }),
-        stages: obj('Stage order and promotion paths.', {
-            order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
-            promote_from: {
-                type: 'object',
-                description: 'stage -> stages a version must have held first.',
-                propertyNames: { pattern: SAFE_NAME_PATTERN },
-                additionalProperties: schemas_list('Stages that must come first.', schemas_name('A stage name.')),
-            },
-        }),
-        gates: schemas_list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
-        incident: obj('Incident classification and automatic rollback.', {
-            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
-                P0: severityList('P0'),
-                P1: severityList('P1'),
-                P2: severityList('P2'),
-                P3: severityList('P3'),
-            }),
-            auto_rollback: schemas_list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
-            emergency_push: schemas_list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
-            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
-        }),
-        rollback: obj('Rollback behaviour.', {
-            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
-            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
-        }),
-        schedule: obj('Retrain scheduler defaults.', {
-            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1 }),
-            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0 }),
-            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
-            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0 }),
-            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
-            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0 }),
-        }),
-        state_writes: {
-            enum: ['pull-request', 'push'],
-            description: 'How state-only changes reach the default branch.',
-        },
-    }, ['roles']),
-    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
-        name: schemas_name('The model name; equals its folder name under models/.'),
-        description: str('What the model does.'),
-        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
-        training: obj('How to train the model.', {
-            command: schemas_list('argv of the training command, run without a shell.', str('One argument.'), {
-                minItems: 1,
-            }),
-            timeout: schemas_int('Seconds before the training command is stopped.', { minimum: 1 }),
-            data: ref('dataRef', 'Training data reference recorded as lineage.'),
-        }, ['command']),
-        gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
-        key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
-        schedule: obj('Scheduled retraining.', {
-            enabled: bool('Whether the scheduler retrains this model.'),
-            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
-        }),
-    }, ['name', 'owners']),
-    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
-        model: schemas_name('The model; equals its folder name.'),
-        stages: {
-            type: 'object',
-            description: 'Stage name -> the version it serves.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: obj('A stage pointer.', {
-                version: schemas_name('The version this stage serves.'),
-                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
-            }, ['version']),
-        },
-    }, ['model', 'stages']),
-    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
-        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
-        model: schemas_name('The model; equals its folder name.'),
-        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1 }),
-        last_run: time('When the last successful run happened.'),
-        next_run: time('When the next run is due.'),
-        updated_at: time('When this state last changed.'),
-        last_failure: time('When the last run failed.'),
-        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0 }),
-        last_failure_reason: str('Why the last run failed.'),
-        cooldown_until: time('No run before this time after a failure.'),
-        paused_until: time('The schedule is paused until this time.'),
-        paused_reason: str('Why the schedule is paused.'),
-        paused_by: str('Who paused the schedule.'),
-    }, ['schema_version', 'model', 'interval', 'failure_streak']),
-    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
-        id: schemas_name('The version id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        created_at: time('When the version was recorded.'),
-        source: obj('The commit and workflow run that produced the version.', {
-            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
-            run_url: str('Link to the workflow run.', { format: 'uri' }),
-            workflow: str('The workflow name.'),
-            actor: str('Who started the run.'),
-        }, ['commit']),
-        data: ref('dataRef', 'Training data reference.'),
-        artifact: obj('The trained artifact.', {
-            uri: str('Where the artifact lives.'),
-            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-            size: schemas_int('Size in bytes.', { minimum: 0 }),
-        }, ['uri', 'sha256', 'size']),
-        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
-        validation: obj("The result of the model's gates.", {
-            passed: bool('True when every gate passed.'),
-            gates: schemas_list('One result per gate.', obj('A gate and its result.', {
-                metric: str('The metric name.'),
-                op: COMPARISON,
-                threshold: num('The value the metric is compared with.'),
-                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
-                pass: bool('Whether the gate passed.'),
-            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
-        }, ['passed', 'gates']),
-        request: schemas_name('The RetrainRequest that produced it.'),
-        parent: schemas_name('The version it was trained to replace.'),
-        held: obj('Set by a rollback; promotion refuses a held version.', {
-            reason: str('Why the version is held.'),
-            at: time('When it was held.'),
-            by: str('Who held it.'),
-            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
-        }, ['reason', 'at', 'by']),
-        drift: numberMap('Drift measure -> value.'),
-        fairness: numberMap('Fairness measure -> value.'),
-    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
-    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
-        id: schemas_name('The request id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
-        reason: str('Why the retrain was requested.'),
-        trigger: obj('What started the retrain.', {
-            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
-            actor: str('Who or what triggered it.'),
-            metrics: numberMap('Metrics that triggered the retrain.'),
-            thresholds: schemas_list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
-        }, ['kind', 'actor']),
-        created_at: time('When the request was created.'),
-        started_at: time('When training started.'),
-        completed_at: time('When training finished.'),
-        run: obj('The training run.', {
-            url: str('Link to the workflow run.', { format: 'uri' }),
-            duration: num('Seconds the run took.', { minimum: 0 }),
-            command: schemas_list('argv that was run.', { type: 'string', description: 'One argument.' }),
-            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
-        }),
-        version: schemas_name('The version it produced.'),
-        error: str('Why it failed.'),
-    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
-    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
-        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
-            pattern: INCIDENT_ID_PATTERN,
-        }),
-        title: str('One line that says what happened.'),
-        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
-        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
-        models: schemas_list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
-        metrics: numberMap('Metrics at detection time.'),
-        alert: str('The alert that raised it.'),
-        description: str('What is known.'),
-        detected_at: time('When it was detected.'),
-        classified_at: time('When its severity was set.'),
-        resolved_at: time('When it was resolved.'),
-        timeline: schemas_list('What happened, in order.', obj('One timeline entry.', {
-            at: time('When it happened.'),
-            event: {
-                enum: [
-                    'detected',
-                    'classified',
-                    'rollback-started',
-                    'rollback-completed',
-                    'rollback-skipped',
-                    'rollback-failed',
-                    'notified',
-                    'notification-failed',
-                    'resolved',
-                    'note',
-                ],
-                description: 'What happened.',
-            },
-            detail: str('More about it.'),
-            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
-        }, ['at', 'event'])),
-        rollback: obj('The rollback taken.', {
-            model: schemas_name('The model rolled back.'),
-            stage: schemas_name('The stage rolled back.'),
-            from: schemas_name('The version it served before.'),
-            to: schemas_name('The version it serves after.'),
-            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
-            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
-        }, ['model', 'stage', 'from', 'to']),
-    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
-    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
-        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
-        at: time('When it happened.'),
-        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
-        actor: str('Who did it.'),
-        model: schemas_name('The model concerned.'),
-        version: schemas_name('The version concerned.'),
-        stage: schemas_name('The stage concerned.'),
-        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
-        request: schemas_name('The retrain request concerned.'),
-        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
-        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
-        details: { type: 'object', description: 'Anything else worth keeping.' },
-    }, ['id', 'at', 'event', 'actor']),
-};
-/** The schema file as written to schemas/: two-space JSON with a final newline. */
-const schemaFileText = (kind) => `${JSON.stringify(schemas_SCHEMAS[kind], null, 2)}\n`;
-
-;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
-// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
-// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
-
-
-
-
-let ajv;
-const validators = new Map();
-function validatorFor(kind) {
-    let validate = validators.get(kind);
-    if (!validate) {
-        if (!ajv) {
-            ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-            dist_default()["default"](ajv);
-        }
-        validate = ajv.compile(schemas_SCHEMAS[kind]);
-        validators.set(kind, validate);
-    }
-    return validate;
-}
-function isKind(value) {
-    return typeof value === 'string' && KINDS.includes(value);
-}
-/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
-function validate_schema_validateDocumentSchema(path, doc, lineOf = () => undefined) {
-    const kind = doc?.kind;
-    if (!isKind(kind)) {
-        return [
-            {
-                file: path,
-                line: lineOf('/kind') ?? lineOf(''),
-                field: 'kind',
-                severity: 'error',
-                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
-                fix: `set kind to one of ${KINDS.join(', ')}`,
-            },
-        ];
-    }
-    const validate = validatorFor(kind);
-    if (validate(doc))
-        return [];
-    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
-    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
-}
-// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
-const isNoise = (error) => error.keyword === 'if' ||
-    error.keyword === '$ref' ||
-    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
-function dedupe(problems) {
-    const seen = new Set();
-    return problems.filter((p) => {
-        const key = `${p.line}|${p.field}|${p.message}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
-function fieldName(pointer) {
-    if (pointer === '')
-        return '';
-    return pointer
-        .slice(1)
-        .split('/')
-        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
-}
-const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-function toProblem(path, kind, error, lineOf) {
-    const schemaFile = `schemas/${schemas_schemaFileName(kind)}`;
-    let pointer = error.instancePath;
-    let message;
-    let fix;
-    const params = error.params;
-    switch (error.keyword) {
-        case 'additionalProperties': {
-            const extra = String(params.additionalProperty);
-            pointer = `${pointer}/${escapePointer(extra)}`;
-            const allowed = Object.keys(error.parentSchema?.properties ?? {});
-            message = `unknown field "${extra}"`;
-            fix = allowed.length
-                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
-                : `remove it (see ${schemaFile})`;
-            break;
-        }
-        case 'required': {
-            const missing = String(params.missingProperty);
-            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
-            fix = `add ${missing} (see ${schemaFile})`;
-            break;
-        }
-        case 'type':
-            message = `must be ${article(String(params.type))}`;
-            fix = `write ${article(String(params.type))} value`;
-            break;
-        case 'const':
-            message = `must be ${JSON.stringify(params.allowedValue)}`;
-            fix = `write ${JSON.stringify(params.allowedValue)}`;
-            break;
-        case 'enum':
-            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-            fix = 'use one of the allowed values';
-            break;
-        case 'pattern':
-        case 'format':
-            ({ message, fix } = describeFormat(error));
-            break;
-        case 'propertyNames': {
-            const name = String(params.propertyName);
-            pointer = `${pointer}/${escapePointer(name)}`;
-            message = `key ${JSON.stringify(name)} is not a safe name: it ${unsafeNameReason(name) ?? 'is not allowed'}`;
-            fix = 'rename it with lowercase letters, digits, "-" and "."';
-            break;
-        }
-        default:
-            message = error.message ?? `fails ${error.keyword}`;
-            fix = `see ${schemaFile}`;
-    }
-    const field = fieldName(pointer);
-    return {
-        file: path,
-        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
-        ...(field ? { field } : {}),
-        severity: 'error',
-        message: field ? `${field}: ${message}` : message,
-        fix,
-    };
-}
-function describeFormat(error) {
-    const params = error.params;
-    const value = error.data;
-    if (params.pattern === SAFE_NAME_PATTERN) {
-        return {
-            message: `${JSON.stringify(value)} is not a safe name: it ${unsafeNameReason(value) ?? 'is not allowed'}`,
-            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
-        };
-    }
-    if (params.pattern === UTC_TIME_PATTERN || params.format === 'date-time') {
-        return {
-            message: `${JSON.stringify(value)} is not a UTC date-time`,
-            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
-        };
-    }
-    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
-    const what = error.parentSchema?.description ?? '';
-    return {
-        message: `${JSON.stringify(value)} does not match ${expected}`,
-        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
-    };
-}
-const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
-function nearestLine(pointer, lineOf) {
-    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
-        const line = lineOf(p);
-        if (line !== undefined)
-            return line;
-    }
-    return lineOf('');
-}
-
-;// CONCATENATED MODULE: ./src/registry/parse.ts
-// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
-// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
-// problem needs one, so a clean file costs little more than a plain load.
-
-
-
-const lines = new WeakMap();
-const valid = new WeakSet();
-/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
-function isValidDocument(document) {
-    return valid.has(document);
-}
-/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
-function lineOfField(document, pointer) {
-    return lines.get(document)?.(pointer);
-}
-/** Registry files are small; anything deeper than this is a mistake or an attack. */
-const MAX_DEPTH = 32;
-const MAX_BYTES = 1 << 20;
-function parse_parseRegistryFile(path, bytes) {
-    const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
-    if (size > MAX_BYTES) {
-        const message = `file is ${size} bytes; registry files are at most ${MAX_BYTES}`;
-        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
-    }
-    const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
-    const loaded = loadYaml(path, text);
-    if ('problem' in loaded)
-        return { problems: [loaded.problem] };
-    const { value, lineOf } = loaded;
-    const problems = validate_schema_validateDocumentSchema(path, value, lineOf);
-    problems.push(...placeProblems(path, value, lineOf));
-    if (!problems.some((p) => p.severity === 'error'))
-        valid.add(value);
-    return { document: value, problems };
-}
-/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
-function loadYaml(path, text) {
-    let events;
-    try {
-        events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    let starts;
-    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
-    let documents = 0;
-    for (const event of events) {
-        if (event.type === EVENT_DOCUMENT)
-            documents++;
-        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
-        else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
-            return {
-                problem: {
-                    file: path,
-                    line: lineAt(event.anchorStart),
-                    severity: 'error',
-                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
-                    fix: 'write the value out in full',
-                },
-            };
-        }
-    }
-    if (documents !== 1) {
-        return {
-            problem: {
-                file: path,
-                line: documents === 0 ? 1 : undefined,
-                severity: 'error',
-                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
-                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
-            },
-        };
-    }
-    const root = events[1];
-    if (root?.type !== EVENT_MAPPING) {
-        const at = root && root.type === EVENT_SCALAR ? root.valueStart : root && 'start' in root ? root.start : 0;
-        return {
-            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
-        };
-    }
-    let value;
-    try {
-        [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
-    let map;
-    const lineOf = (pointer) => (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
-    lines.set(value, lineOf);
-    return { value: value, lineOf };
-}
-function problemAt(path, line, message, fix) {
-    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
-}
-function yamlProblem(path, error) {
-    if (error instanceof YAMLException) {
-        const mark = error.mark;
-        return {
-            file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
-            severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
-        };
-    }
-    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
-}
-/** The kind must be the one the file's place calls for. */
-function placeProblems(path, doc, lineOf) {
-    const place = paths_classifyRegistryPath(path);
-    // A missing or unknown kind is the schema check's to report.
-    if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind)
-        return [];
-    return [
-        {
-            file: path,
-            line: lineOf('/kind') ?? 1,
-            field: 'kind',
-            severity: 'error',
-            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
-            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
-        },
-    ];
-}
-function lineStarts(text) {
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
-        starts.push(i + 1);
-    return starts;
-}
-function lineOfOffset(starts, offset) {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= offset)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo + 1;
-}
-const parse_escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
-function positionMap(text, events, lineAt) {
-    const map = new Map();
-    const stack = [];
-    // Where the node that the next event opens lives, and the line to record for it.
-    const place = (start) => {
-        const top = stack[stack.length - 1];
-        if (!top) {
-            map.set('', lineAt(start));
-            return '';
-        }
-        if (top.kind === 'seq') {
-            const pointer = `${top.pointer}/${top.index++}`;
-            map.set(pointer, lineAt(start));
-            return pointer;
-        }
-        if (top.key === undefined)
-            return undefined; // a key; handled by the caller
-        const pointer = `${top.pointer}/${parse_escapePointer(top.key)}`;
-        top.key = undefined;
-        return pointer;
-    };
-    for (const event of events) {
-        if (event.type === EVENT_SCALAR) {
-            const top = stack[stack.length - 1];
-            if (top?.kind === 'map' && top.key === undefined) {
-                top.key = getScalarValue(text, event);
-                map.set(`${top.pointer}/${parse_escapePointer(top.key)}`, lineAt(event.valueStart));
-            }
-            else
-                place(event.valueStart);
-        }
-        else if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
-            const top = stack[stack.length - 1];
-            // A collection used as a key: give it a placeholder so its value still gets a pointer.
-            if (top?.kind === 'map' && top.key === undefined)
-                top.key = '?';
-            const pointer = place(event.start) ?? '?';
-            stack.push({ kind: event.type === EVENT_MAPPING ? 'map' : 'seq', pointer, index: 0 });
-        }
-        else if (event.type === EVENT_POP) {
-            stack.pop();
-        }
-    }
-    return map;
-}
-
-;// CONCATENATED MODULE: ./src/registry/load.ts
-// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
-// Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
-// Tollgate reads another, so a link is reported as a problem instead.
-
-
-
-
-
-
-/** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
-function load_assertRegistryPath(path) {
-    if (path === '')
-        return path;
-    if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-        throw new errors_TollgateError(`"${path}" is not a registry-relative path`, {
-            fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
-        });
-    }
-    return path;
-}
-const symlinkError = (path, where) => new errors_TollgateError(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
-    file: path,
-    fix: 'replace the link with the file it points to',
-});
-/** The registry folder of a working tree. */
-function fileSystemReader(registryDir) {
-    let root;
-    const realRoot = () => (root ??= (0,promises_namespaceObject.realpath)(registryDir).catch(() => registryDir));
-    // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
-    // O_NOFOLLOW still refuses a link put in their place since.
-    const listed = new Set();
-    return {
-        label: 'working tree',
-        async list(dir) {
-            load_assertRegistryPath(dir);
-            const out = [];
-            const walk = async (rel) => {
-                let entries;
-                try {
-                    entries = await (0,promises_namespaceObject.readdir)((0,external_node_path_namespaceObject.join)(registryDir, rel), { withFileTypes: true });
-                }
-                catch (error) {
-                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-                        return;
-                    throw error;
-                }
-                for (const entry of entries) {
-                    const path = rel ? `${rel}/${entry.name}` : entry.name;
-                    // A linked directory is listed as one entry, not entered; reading it reports the link.
-                    if (entry.isDirectory())
-                        await walk(path);
-                    else {
-                        out.push(path);
-                        if (entry.isFile())
-                            listed.add(path);
-                    }
-                }
-            };
-            await walk(dir);
-            return out.sort();
-        },
-        async read(path) {
-            load_assertRegistryPath(path);
-            const full = (0,external_node_path_namespaceObject.join)(registryDir, path);
-            if (listed.has(path)) {
-                try {
-                    return await (0,promises_namespaceObject.readFile)(full, { flag: external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW });
-                }
-                catch (error) {
-                    const code = error.code;
-                    if (code === 'ELOOP')
-                        throw symlinkError(path, 'working tree');
-                    if (code !== 'ENOENT')
-                        throw error;
-                    listed.delete(path);
-                }
-            }
-            let real;
-            try {
-                const stat = await (0,promises_namespaceObject.lstat)(full);
-                if (stat.isSymbolicLink())
-                    throw symlinkError(path, 'working tree');
-                if (!stat.isFile())
-                    return undefined;
-                real = await (0,promises_namespaceObject.realpath)(full);
-            }
-            catch (error) {
-                if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-                    return undefined;
-                throw error;
-            }
-            // A linked parent directory: the file is regular but lives somewhere else.
-            if (real !== (0,external_node_path_namespaceObject.join)(await realRoot(), ...path.split('/'))) {
-                throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
-            }
-            return (0,promises_namespaceObject.readFile)(real);
-        },
-    };
-}
-/** A reader over files in memory, for tests and dry runs. */
-function memoryReader(files, label = 'memory') {
-    return {
-        label,
-        async list(dir) {
-            const under = dir === '' ? '' : `${dir}/`;
-            return Object.keys(files)
-                .filter((p) => p.startsWith(under))
-                .sort();
-        },
-        async read(path) {
-            const content = files[path];
-            return content === undefined ? undefined : Buffer.from(content);
-        },
-    };
-}
-const emptyRegistry = () => ({
-    models: new Map(),
-    incidents: new Map(),
-    audit: new Map(),
-    documents: new Map(),
-});
-/** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
-async function loadRegistry(reader) {
-    return loadFiles(reader, await reader.list(''));
-}
-const CONCURRENCY = 64;
-// Files a registry may hold besides its documents.
-const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
-/**
- * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
- * callers pass deleted files too, and checking what referred to them is the invariants' job.
- */
-async function loadFiles(reader, paths, registry = emptyRegistry()) {
-    const problems = [];
-    const queue = [...new Set(paths)].sort();
-    let next = 0;
-    const valid = [];
-    const worker = async () => {
-        while (next < queue.length) {
-            const path = queue[next++];
-            const loaded = await loadOne(reader, path, registry);
-            problems.push(...loaded.problems);
-            if (loaded.valid)
-                valid.push([path, loaded.valid]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
-    fileDocuments(registry, valid.sort(([a], [b]) => (a < b ? -1 : 1)));
-    return { registry, problems: sortProblems(problems) };
-}
-async function loadOne(reader, path, registry) {
-    if (IGNORED.test(path))
-        return { problems: [] };
-    const place = paths_classifyRegistryPath(path);
-    if (!place) {
-        const problem = {
-            file: path,
-            severity: 'warning',
-            message: `${path} is not a known registry file`,
-            fix: 'move it out of the registry folder, or to the place its kind belongs (see docs/registry.md)',
-        };
-        return { problems: [problem] };
-    }
-    let bytes;
-    try {
-        bytes = await reader.read(path);
-    }
-    catch (error) {
-        const e = error instanceof errors_TollgateError ? error : undefined;
-        const message = e?.message ?? String(error);
-        return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
-    }
-    if (bytes === undefined || place.kind === 'Postmortem')
-        return { problems: [] };
-    const { document, problems } = parse_parseRegistryFile(path, bytes);
-    if (!document)
-        return { problems };
-    registry.documents.set(path, document);
-    return { problems, ...(problems.some((p) => p.severity === 'error') ? {} : { valid: document }) };
-}
-/**
- * Puts valid documents where their kind belongs (the parser has checked kind against place). A model's files
- * join the registry only when its model.yaml is valid, so every ModelEntry has its Model; files of a model
- * without one stay in `documents`, where the invariants find them.
- */
-function fileDocuments(registry, valid) {
-    for (const [, doc] of valid) {
-        if (doc.kind === 'Policy')
-            registry.policy = doc;
-        else if (doc.kind === 'Incident')
-            registry.incidents.set(doc.id, doc);
-        else if (doc.kind === 'AuditEvent')
-            registry.audit.set(doc.id, doc);
-        else if (doc.kind === 'Model') {
-            const entry = registry.models.get(doc.name);
-            if (entry)
-                entry.model = doc;
-            else
-                registry.models.set(doc.name, { model: doc, versions: new Map(), retrains: new Map() });
-        }
-    }
-    for (const [path, doc] of valid) {
-        const place = paths_classifyRegistryPath(path);
-        const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
-        if (!entry)
-            continue;
-        if (doc.kind === 'Stages')
-            entry.stages = doc;
-        else if (doc.kind === 'Schedule')
-            entry.schedule = doc;
-        else if (doc.kind === 'ModelVersion')
-            entry.versions.set(fileId(place), doc);
-        else if (doc.kind === 'RetrainRequest')
-            entry.retrains.set(fileId(place), doc);
-    }
-}
-// Versions and requests are keyed by file name: the name a stage pointer resolves to. An id that disagrees
-// with it is an invariant problem, and must not let one file shadow another.
-const fileId = (place) => (place && 'id' in place ? place.id : '');
-/** Problems sorted by file, then line, so output is stable however the files were read. */
-function sortProblems(problems) {
-    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
-        (a.line ?? 0) - (b.line ?? 0) ||
-        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/registry/invariants.ts
-// Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
-// `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
-
-
-
-
-
-function checkInvariants(registry, options = {}) {
-    const problems = [];
-    const checked = options.checked ?? (() => true);
-    const report = (doc, file, pointer, message, fix, severity = 'error') => {
-        const line = doc ? (lineOfField(doc, pointer) ?? lineOfField(doc, '')) : undefined;
-        const field = pointer.slice(1).replace(/\//g, '.');
-        problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
-    };
-    const pathOf = new Map();
-    for (const [path, doc] of registry.documents) {
-        pathOf.set(doc, path);
-        if (checked(path) && isValidDocument(doc))
-            checkPlace(path, doc, registry, report);
-    }
-    const at = (doc) => pathOf.get(doc) ?? '';
-    if (registry.policy && checked(POLICY_PATH))
-        checkPolicy(registry.policy, report);
-    for (const entry of registry.models.values()) {
-        if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report);
-        if (entry.schedule && checked(at(entry.schedule)))
-            checkSchedule(at(entry.schedule), entry.schedule, report);
-        if (checked(at(entry.model)))
-            checkOwners(at(entry.model), entry, report);
-        for (const version of entry.versions.values()) {
-            if (checked(at(version)))
-                checkVersion(at(version), version, entry, report);
-        }
-        for (const request of entry.retrains.values()) {
-            if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report);
-        }
-    }
-    for (const incident of registry.incidents.values()) {
-        const path = at(incident);
-        if (!checked(path))
-            continue;
-        incident.models.forEach((model, i) => {
-            if (!registry.models.has(model) && !registry.documents.has(modelPath(model))) {
-                report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
-            }
-        });
-    }
-    if (!options.checked)
-        checkUniqueRequests(registry, at, report);
-    return sortProblems(problems);
-}
-/** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path, doc, registry, report) {
-    const place = paths_classifyRegistryPath(path);
-    if (!place || place.kind === 'Postmortem')
-        return;
-    if ('model' in place) {
-        const unsafe = unsafeNameReason(place.model);
-        if (unsafe) {
-            report(doc, path, '', `folder name "${place.model}" is not a safe model name: it ${unsafe}`, 'rename the folder with lowercase letters, digits, "-" and "."');
-            return;
-        }
-        const field = doc.kind === 'Model' ? 'name' : 'model';
-        const said = doc[field];
-        if (said !== place.model) {
-            report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
-        }
-        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model))) {
-            report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
-        }
-    }
-    if ('id' in place) {
-        const id = doc.id;
-        if (id !== place.id) {
-            report(doc, path, '/id', `id is "${String(id)}" but the file is named ${place.id}.yaml`, `rename the file to ${String(id)}.yaml, or set id: ${place.id}`);
-        }
-        const unsafe = place.kind === 'Incident'
-            ? INCIDENT_ID.test(place.id) ? undefined : 'is not INC-YYYYMMDD-HHMMSS-<suffix>'
-            : place.kind === 'AuditEvent'
-                ? names_AUDIT_ID.test(place.id) ? undefined : 'is not <yyyymmdd>T<hhmmss>Z-<suffix>'
-                : unsafeNameReason(place.id);
-        if (unsafe)
-            report(doc, path, '', `file name "${place.id}" ${unsafe.startsWith('is') ? '' : 'is unsafe: it '}${unsafe}`, 'rename the file to a safe id');
-    }
-    if (place.kind === 'AuditEvent' && place.id.slice(0, 6) !== `${place.year}${place.month}`) {
-        report(doc, path, '/id', `audit event ${place.id} is filed under ${place.year}/${place.month}`, `move it to audit/${place.id.slice(0, 4)}/${place.id.slice(4, 6)}/`);
-    }
-}
-function checkPolicy(policy, report) {
-    const roles = new Set([...Object.keys(policy.roles), MODEL_OWNER_ROLE]);
-    const order = policy.stages?.order;
-    policy.signoff?.rules?.forEach((rule, i) => {
-        rule.require.forEach((role, j) => {
-            if (!roles.has(role)) {
-                report(policy, POLICY_PATH, `/signoff/rules/${i}/require/${j}`, `sign-off rule "${rule.name}" requires role "${role}", which roles does not define`, `add ${role} under roles, or use one of: ${[...roles].join(', ')}`);
-            }
-        });
-        for (const field of ['stage', 'rollback']) {
-            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
-            }
-        }
-        if (rule.stage && order && !order.includes(rule.stage)) {
-            report(policy, POLICY_PATH, `/signoff/rules/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, `add it to stages.order or correct the name`, 'warning');
-        }
-    });
-    policy.signoff?.policy_owners?.forEach((role, i) => {
-        if (!roles.has(role)) {
-            report(policy, POLICY_PATH, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
-        }
-    });
-    if (order) {
-        for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
-            for (const name of [stage, ...from]) {
-                if (!order.includes(name)) {
-                    report(policy, POLICY_PATH, `/stages/promote_from/${stage}`, `stage "${name}" is not in stages.order`, 'add it to stages.order or correct the name');
-                }
-            }
-        }
-    }
-}
-function checkStages(path, entry, policy, report) {
-    const stages = entry.stages;
-    const model = entry.model.name;
-    const order = policy?.stages?.order;
-    for (const [stage, pointer] of Object.entries(stages.stages)) {
-        const version = entry.versions.get(pointer.version);
-        if (!version) {
-            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
-        }
-        else if (version.held) {
-            report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
-        }
-        if (order && !order.includes(stage)) {
-            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
-        }
-    }
-}
-function checkSchedule(path, schedule, report) {
-    const s = schedule;
-    const needs = (field, on) => {
-        if (s[field] !== undefined && s[on] === undefined) {
-            report(s, path, `/${field}`, `${field} is set but ${on} is not`, `set ${on}, or remove ${field}`);
-        }
-    };
-    if (!(s.interval > 0))
-        report(s, path, '/interval', 'interval must be more than 0 seconds', 'set interval in seconds, e.g. 86400');
-    if (s.last_run && s.next_run && s.next_run < s.last_run) {
-        report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
-    }
-    needs('paused_reason', 'paused_until');
-    needs('paused_by', 'paused_until');
-    needs('last_failure_reason', 'last_failure');
-    needs('cooldown_until', 'last_failure');
-    if (s.failure_streak > 0 && !s.last_failure) {
-        report(s, path, '/failure_streak', `failure_streak is ${s.failure_streak} but last_failure is not set`, 'set last_failure, or failure_streak: 0');
-    }
-    if (s.cooldown_until && s.last_failure && s.cooldown_until < s.last_failure) {
-        report(s, path, '/cooldown_until', 'cooldown_until is before last_failure', 'remove cooldown_until or correct it');
-    }
-}
-function checkOwners(path, entry, report) {
-    const owners = entry.model.owners;
-    if (!owners.teams?.length && !owners.users?.length) {
-        report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
-    }
-}
-function checkVersion(path, version, entry, report) {
-    const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
-    if (version.validation.passed && failed.length > 0) {
-        report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
-    }
-    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
-        report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
-    }
-    if (version.request !== undefined && !entry.retrains.has(version.request)) {
-        report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
-    }
-}
-function checkRetrain(path, request, entry, report) {
-    const r = request;
-    if (r.status === 'completed' && !r.version) {
-        report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
-    }
-    if (r.status === 'failed' && !r.error)
-        report(r, path, '/error', 'a failed retrain must say why', 'set error');
-    if ((r.status === 'completed' || r.status === 'failed') && !r.completed_at) {
-        report(r, path, '/completed_at', `a ${r.status} retrain must have completed_at`, 'set completed_at');
-    }
-    if (r.started_at && r.started_at < r.created_at) {
-        report(r, path, '/started_at', 'started_at is before created_at', 'correct the times');
-    }
-    if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
-        report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
-    }
-    if (r.version && !entry.versions.has(r.version)) {
-        report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
-    }
-}
-function checkUniqueRequests(registry, at, report) {
-    const seen = new Map();
-    const requests = [...registry.models.values()].flatMap((entry) => [...entry.retrains.values()]);
-    for (const request of requests.sort((a, b) => (at(a) < at(b) ? -1 : 1))) {
-        const first = seen.get(request.id);
-        if (first) {
-            report(request, at(request), '/id', `retrain request id ${request.id} is also used by ${first}`, 'give each retrain request a unique id');
-        }
-        else
-            seen.set(request.id, at(request));
-    }
-}
-/** The files a document refers to, to load alongside it when validating a subset. */
-function references(doc) {
-    try {
-        switch (doc.kind) {
-            case 'Stages':
-                return Object.values(doc.stages ?? {}).map((p) => versionPath(doc.model, p.version));
-            case 'ModelVersion':
-                return [
-                    ...(doc.parent ? [versionPath(doc.model, doc.parent)] : []),
-                    ...(doc.request ? [paths_retrainPath(doc.model, doc.request)] : []),
-                ];
-            case 'RetrainRequest':
-                return doc.version ? [versionPath(doc.model, doc.version)] : [];
-            case 'Incident':
-                return (doc.models ?? []).map((m) => modelPath(m));
-            default:
-                return [];
-        }
-    }
-    catch {
-        // An unsafe name: the schema has already reported it, and it must not become a path.
-        return [];
-    }
-}
-/**
- * Parse, schema and cross-file checks. With `paths` (registry-relative, deleted files included), only those
- * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
- * the change, not of the registry.
- */
-async function validateRegistry(reader, options = {}) {
-    if (!options.paths) {
-        const { registry, problems } = await loadFiles(reader, await reader.list(''));
-        return sortProblems([...problems, ...checkInvariants(registry)]);
-    }
-    const checked = new Set();
-    for (const path of options.paths) {
-        checked.add(path);
-        const place = paths_classifyRegistryPath(path);
-        if (place && 'model' in place && !unsafeNameReason(place.model)) {
-            checked.add(modelPath(place.model)).add(stagesPath(place.model)).add(paths_schedulePath(place.model));
-        }
-    }
-    const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
-    const context = new Set();
-    for (const path of checked) {
-        const doc = registry.documents.get(path);
-        if (doc)
-            for (const ref of references(doc))
-                if (!checked.has(ref))
-                    context.add(ref);
-    }
-    // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-    await loadFiles(reader, [...context], registry);
-    const inScope = (path) => checked.has(path);
-    return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
-}
-/**
- * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
- * `paths` are the registry-relative files the change touches.
- */
-async function auditEventsRewritten(base, head, paths) {
-    const problems = [];
-    for (const path of paths) {
-        if (classifyRegistryPath(path)?.kind !== 'AuditEvent')
-            continue;
-        const before = await base.read(path);
-        if (!before)
-            continue;
-        const after = await head.read(path);
-        // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
-        if (!after || before.toString('utf8') !== after.toString('utf8')) {
-            problems.push({
-                file: path,
-                severity: 'error',
-                message: `audit event ${path} ${after ? 'was edited' : 'was deleted'}; audit events never change once on ${base.label}`,
-                fix: `restore the file as it is on ${base.label}, and record a new audit event instead`,
-            });
-        }
-    }
-    return problems;
-}
-
-;// CONCATENATED MODULE: ./src/registry/writer.ts
-// THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
-// LF, final newline, a schema comment for editors), every document validated before any file is touched, and
-// each file replaced atomically, so a reader never sees half a file and a bad batch changes nothing.
-
-
-
-
-
-
-
-
-
-
-/** How many folders below the registry root each kind's files sit. */
-const DEPTH = {
-    Policy: 0,
-    Model: 2,
-    Stages: 2,
-    Schedule: 2,
-    ModelVersion: 3,
-    RetrainRequest: 3,
-    Incident: 1,
-    AuditEvent: 3,
-};
-/**
- * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
- * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
- */
-const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${schemaFileName(kind)}`;
-/** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
-function ordered(value, schema, root) {
-    if (schema && typeof schema.$ref === 'string') {
-        schema = root.$defs[schema.$ref.slice('#/$defs/'.length)];
-    }
-    if (Array.isArray(value))
-        return value.map((item) => ordered(item, schema?.items, root));
-    if (value === null || typeof value !== 'object')
-        return value;
-    const object = value;
-    const properties = (schema?.properties ?? {});
-    const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
-    // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
-    const keys = [
-        ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
-        ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
-    ];
-    const out = {};
-    for (const key of keys) {
-        if (object[key] === undefined)
-            continue;
-        const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-}
-/** The document as it will be written: keys in schema order, undefined values dropped. */
-function canonicalDocument(doc) {
-    const schema = SCHEMAS[doc.kind];
-    if (!schema)
-        throw new TollgateError(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
-    return ordered(doc, schema, schema);
-}
-/** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
-function serializeDocument(doc) {
-    const body = dump(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
-    return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
-}
-/**
- * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
- * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
- */
-async function writeRegistryFiles(registryDir, files) {
-    const problems = [];
-    const planned = [];
-    for (const file of files) {
-        assertRegistryPath(file.path);
-        const place = classifyRegistryPath(file.path);
-        if (!place) {
-            problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
-            continue;
-        }
-        if ((file.document === undefined) === (file.text === undefined)) {
-            throw new TollgateError(`${file.path}: give exactly one of document or text`);
-        }
-        if (file.document) {
-            const found = validateDocumentSchema(file.path, canonicalDocument(file.document));
-            if (file.document.kind !== place.kind) {
-                found.push({
-                    file: file.path,
-                    field: 'kind',
-                    severity: 'error',
-                    message: `a ${file.document.kind} cannot be written to ${file.path}, where a ${place.kind} belongs`,
-                    fix: 'write it to the path of its kind (src/registry/paths.ts)',
-                });
-            }
-            problems.push(...found);
-            planned.push({ path: file.path, text: serializeDocument(file.document) });
-        }
-        else {
-            const text = file.text;
-            if (place.kind !== 'Postmortem')
-                problems.push(...parseRegistryFile(file.path, text).problems);
-            planned.push({ path: file.path, text });
-        }
-    }
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-        throw new TollgateError(`refusing to write ${files.length} registry file(s):\n${formatProblems(errors)}`, {
-            file: errors[0].file,
-            line: errors[0].line,
-            fix: 'correct the documents; nothing was written',
-        });
-    }
-    for (const { path } of planned)
-        await refuseLinks(registryDir, path);
-    const written = [];
-    for (const { path, text } of planned) {
-        const target = join(registryDir, ...path.split('/'));
-        const current = await readFile(target, 'utf8').catch(() => undefined);
-        if (current === text)
-            continue;
-        await mkdir(dirname(target), { recursive: true });
-        const temp = join(dirname(target), `.${path.split('/').pop()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-        try {
-            await writeFile(temp, text, { flag: 'wx' });
-            await rename(temp, target);
-        }
-        catch (error) {
-            await rm(temp, { force: true });
-            throw new TollgateError(`could not write ${path}: ${error.message}`, { file: path, cause: error });
-        }
-        written.push(path);
-    }
-    return written;
-}
-/** A symbolic link on the way to a registry file would make the write land outside the registry. */
-async function refuseLinks(registryDir, path) {
-    const parts = path.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-        const stat = await lstat(join(registryDir, ...parts.slice(0, i))).catch(() => undefined);
-        if (!stat)
-            return;
-        if (stat.isSymbolicLink()) {
-            throw new TollgateError(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
-                file: path,
-                fix: 'replace the link with a real folder or file',
-            });
-        }
-    }
-}
-/** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
-function formatProblems(problems) {
-    return problems
-        .map((p) => {
-        const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
-        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
-    })
-        .join('\n');
-}
-
 ;// CONCATENATED MODULE: ./src/cli/commands/validate.ts
-// `tollgate validate [PATH...] [--format json]`: the same checks as the validate action, on the working tree.
+// `tollgate validate [PATH...] [--since REF] [--format json]`: the validate action's checks, on the working tree.
+
+
+
 
 
 
@@ -15338,18 +27853,33 @@ function formatProblems(problems) {
 
 const validateCommand = {
     name: 'validate',
-    summary: 'check registry files: YAML, schemas and cross-file rules (all, or the PATHs given)',
+    summary: 'check registry files: YAML, schemas and cross-file rules (all, the PATHs given, or --since REF)',
     async run(args, context) {
-        const { values, positionals } = parseCommandArgs('validate', args, { format: { type: 'string' } });
-        const format = values.format ?? 'text';
-        if (format !== 'text' && format !== 'json') {
-            throw new errors_TollgateError(`validate: unknown format "${format}"`, {
-                fix: 'use --format json, or leave it out',
-            });
-        }
+        const { values, positionals } = parseCommandArgs('validate', args, {
+            format: { type: 'string' },
+            since: { type: 'string' },
+        });
+        const format = formatOption(values.format, 'validate');
         const reader = fileSystemReader(context.registryDir);
         let paths;
-        if (positionals.length > 0) {
+        const rewritten = [];
+        if (values.since !== undefined) {
+            if (positionals.length > 0)
+                throw new errors_TollgateError('validate: give PATHs or --since, not both', {
+                    fix: 'tollgate validate --since main',
+                });
+            const since = await changedSince(context, values.since);
+            paths = since.present;
+            // An audit event that existed at REF must be byte-identical now: audit records are append-only.
+            const base = gitTreeReader(context.repoRoot, values.since, registryPrefix(context).slice(0, -1));
+            try {
+                rewritten.push(...(await auditEventsRewritten(base, reader, since.all)));
+            }
+            finally {
+                base.close();
+            }
+        }
+        else if (positionals.length > 0) {
             paths = [];
             for (const arg of positionals) {
                 const rel = registryRelative(context.registryDir, (0,external_node_path_namespaceObject.resolve)(context.cwd, arg), arg);
@@ -15358,7 +27888,7 @@ const validateCommand = {
             }
         }
         const files = paths ?? (await reader.list(''));
-        const problems = await validateRegistry(reader, paths ? { paths } : {});
+        const problems = [...rewritten, ...(await validateRegistry(reader, paths ? { paths } : {}))];
         const counts = countProblems(problems);
         if (format === 'json') {
             context.out(JSON.stringify({ files: files.length, ...counts, problems }, null, 2));
@@ -15371,6 +27901,18 @@ const validateCommand = {
         return counts.errors > 0 ? 1 : 0;
     },
 };
+/** Registry-relative paths changed between REF and the working tree: all of them, and those still present. */
+async function changedSince(context, ref) {
+    const prefix = registryPrefix(context);
+    const changes = (await changedPaths(context.repoRoot, ref, WORKTREE)).filter((c) => c.path.startsWith(prefix));
+    const relativePath = (path) => path.slice(prefix.length);
+    return {
+        all: changes
+            .flatMap((c) => [c.path, ...(c.oldPath?.startsWith(prefix) ? [c.oldPath] : [])])
+            .map(relativePath),
+        present: changes.filter((c) => c.status !== 'D').map((c) => relativePath(c.path)),
+    };
+}
 function countProblems(problems) {
     const errors = problems.filter((p) => p.severity === 'error').length;
     return { errors, warnings: problems.length - errors };
@@ -15392,13 +27934,29 @@ function registryRelative(registryDir, absolute, shown) {
 
 
 
+
+
+
+
+
+
+
+
 const commands = [
+    initCommand,
     validateCommand,
     diffCommand,
+    gateCommand,
+    scheduleCommand,
+    retrainCommand,
     train,
+    promoteCommand,
     incidentCommand,
     rollbackCommand,
     unholdCommand,
+    historyCommand,
+    auditCommand,
+    evidenceCommand,
 ];
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
@@ -17323,7 +29881,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];

@@ -35237,7 +35237,7 @@ function describeError(error) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Cs: () => (/* binding */ gitTreeReader)
 /* harmony export */ });
-/* unused harmony exports parseLsTree, ObjectReader, workingTreeReader */
+/* unused harmony exports parseLsTree, ObjectReader, readObjects, workingTreeReader */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
@@ -35285,15 +35285,42 @@ class ObjectReader {
     #queue = [];
     #buffer = Buffer.alloc(0);
     #stderr = '';
+    /** Requests not yet written: those made in one tick go to git in one write, not one write each. */
+    #unsent = '';
+    #flushScheduled = false;
     constructor(repoRoot) {
         this.#repoRoot = repoRoot;
     }
     read(oid) {
-        const child = this.#start();
+        return this.lookup(oid).then((object) => {
+            if (!object)
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`git object ${oid} is missing in ${this.#repoRoot}`);
+            return object.content;
+        });
+    }
+    /**
+     * Any object name `git cat-file` takes (an oid, `rev:path`, a ref), with its type; undefined when it names
+     * nothing (or more than one thing).
+     */
+    lookup(spec) {
+        // One request per line: a newline would split it into two and put every later answer out of step.
+        if (/[\n\0]/.test(spec))
+            return Promise.resolve(undefined);
+        this.#start();
         return new Promise((resolve, reject) => {
-            this.#queue.push({ oid, resolve, reject });
+            this.#queue.push({ spec, resolve, reject });
             this.#setActive(true);
-            child.stdin.write(`${oid}\n`);
+            this.#unsent += `${spec}\n`;
+            if (this.#flushScheduled)
+                return;
+            this.#flushScheduled = true;
+            queueMicrotask(() => {
+                this.#flushScheduled = false;
+                const text = this.#unsent;
+                this.#unsent = '';
+                if (text !== '')
+                    this.#child?.stdin.write(text);
+            });
         });
     }
     close() {
@@ -35324,20 +35351,19 @@ class ObjectReader {
             const newline = this.#buffer.indexOf(0x0a);
             if (newline < 0)
                 return;
-            const header = this.#buffer.subarray(0, newline).toString('utf8').split(' ');
-            if (header.length < 3) {
-                // `<oid> missing` or `<oid> ambiguous`.
+            const header = /^([0-9a-f]+) (\w+) (\d+)$/.exec(this.#buffer.subarray(0, newline).toString('utf8'));
+            if (!header) {
+                // `<spec> missing` or `<spec> ambiguous` (a spec may hold spaces, so only a full header is an object).
                 this.#buffer = this.#buffer.subarray(newline + 1);
-                const waiter = this.#queue.shift();
-                waiter.reject(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`git object ${waiter.oid} is ${header[1] ?? 'unreadable'} in ${this.#repoRoot}`));
+                this.#queue.shift().resolve(undefined);
                 continue;
             }
-            const size = Number(header[2]);
+            const size = Number(header[3]);
             if (this.#buffer.length < newline + 1 + size + 1)
                 return;
             const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
             this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
-            this.#queue.shift().resolve(content);
+            this.#queue.shift().resolve({ oid: header[1], type: header[2], content });
         }
         this.#setActive(false);
     }
@@ -35358,8 +35384,27 @@ class ObjectReader {
             return;
         this.#child = undefined;
         this.#buffer = Buffer.alloc(0);
+        this.#unsent = '';
         for (const waiter of this.#queue.splice(0))
             waiter.reject(error);
+    }
+}
+/**
+ * Several objects (any names `git cat-file` takes) in one batch; undefined where missing. From a repository
+ * (a reader of its own, closed after) or through a caller's reader, so several batches share one git process.
+ */
+async function readObjects(from, specs) {
+    const unique = [...new Set(specs)];
+    if (unique.length === 0)
+        return new Map();
+    const reader = typeof from === 'string' ? new ObjectReader(from) : from;
+    try {
+        const objects = await Promise.all(unique.map((spec) => reader.lookup(spec)));
+        return new Map(unique.map((spec, i) => [spec, objects[i]]));
+    }
+    finally {
+        if (typeof from === 'string')
+            reader.close();
     }
 }
 /**
