@@ -109,9 +109,11 @@ try {
   // A bad change: a pointer to a version that does not exist, and a field no schema knows.
   const stagesFile = join(repo, 'registry/models/fraud-detector/stages.yaml');
   const goodStages = readFileSync(stagesFile, 'utf8');
+  writeFileSync(stagesFile, goodStages.replace('version: v4', 'version: v9'));
+  const v5File = join(repo, 'registry/models/fraud-detector/versions/v5.yaml');
   writeFileSync(
-    stagesFile,
-    goodStages.replace('version: v4', 'version: v9').replace('kind: Stages', 'kind: Stages\nowner: bob'),
+    v5File,
+    readFileSync(v5File, 'utf8').replace('kind: ModelVersion', 'kind: ModelVersion\napproved_by: bob'),
   );
   const bad = tollgate('validate');
   step('A bad change, and what tollgate validate says about it', [`exit ${bad.code}`, ...indent(bad.out, 7)]);
@@ -120,12 +122,12 @@ try {
 
   // 3. The scheduler's view three weeks later: fraud-detector is due.
   now = '2026-11-20T08:00:00Z';
-  const status = json<{ model: string; due: boolean; reason: string }[]>(
+  const status = json<{ models: { model: string; due: boolean; reason: string }[] }>(
     'schedule',
     'status',
     '--format',
     'json',
-  );
+  ).models;
   step(
     'tollgate schedule status',
     status.map((s) => `${s.model}: ${s.due ? 'due' : 'not due'} (${s.reason})`),

@@ -58,7 +58,7 @@ export function checkInvariants(registry: Registry, options: InvariantOptions = 
   const at = (doc: RegistryDocument) => pathOf.get(doc) ?? '';
   if (registry.policy && checked(POLICY_PATH)) checkPolicy(registry.policy, report);
   for (const entry of registry.models.values()) {
-    if (entry.stages && checked(at(entry.stages))) checkStages(at(entry.stages), entry, registry.policy, report);
+    if (entry.stages && checked(at(entry.stages))) checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
     if (entry.schedule && checked(at(entry.schedule))) checkSchedule(at(entry.schedule), entry.schedule, report);
     if (checked(at(entry.model))) checkOwners(at(entry.model), entry, report);
     for (const version of entry.versions.values()) {
@@ -164,13 +164,23 @@ function checkPolicy(policy: Policy, report: Report): void {
   }
 }
 
-function checkStages(path: string, entry: ModelEntry, policy: Policy | undefined, report: Report): void {
+function checkStages(
+  path: string,
+  entry: ModelEntry,
+  policy: Policy | undefined,
+  report: Report,
+  parsed: (path: string) => boolean,
+): void {
   const stages = entry.stages!;
   const model = entry.model.name;
   const order = policy?.stages?.order;
   for (const [stage, pointer] of Object.entries(stages.stages)) {
     const version = entry.versions.get(pointer.version);
-    if (!version) {
+    if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+      report(stages, path, `/stages/${stage}/version`,
+        `stage ${stage} points to version ${pointer.version}, whose file is invalid`,
+        `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
+    } else if (!version) {
       report(stages, path, `/stages/${stage}/version`,
         `stage ${stage} points to version ${pointer.version}, which ${model} does not have`,
         `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);

@@ -38,6 +38,18 @@ describe('checkInvariants', () => {
     ]);
   });
 
+  it('a stage pointing at an invalid version file says so instead of calling the version missing', async () => {
+    const files = baseFiles();
+    const stages = files[VALID.Stages.path] as { stages: Record<string, { version: string }> };
+    const version = stages.stages.production!.version;
+    const path = Object.keys(files).find((p) => p.endsWith(`/versions/${version}.yaml`))!;
+    files[path] = `${serializeDocument(files[path] as RegistryDocument)}approved_by: mallory\n`;
+    const { registry } = await loadRegistry(reader(files));
+    expect(errors(checkInvariants(registry))).toMatchObject([
+      { file: VALID.Stages.path, message: `stage production points to version ${version}, whose file is invalid` },
+    ]);
+  });
+
   it("a stage may not point to another model's version", async () => {
     const files = baseFiles();
     files['models/churn/model.yaml'] = { ...copy(VALID.Model.doc), name: 'churn' } as RegistryDocument;
