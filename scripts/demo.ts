@@ -135,11 +135,15 @@ try {
 
   // 4. A real retrain: the example trainer runs, the version is recorded with its hash and gate results.
   const retrain = json<{
-    request: string;
-    version: string;
-    branch: string;
     status: string;
-    passed?: boolean;
+    branch: string;
+    request: { id: string };
+    version: {
+      id: string;
+      artifact: { sha256: string; size: number };
+      metrics: Record<string, number>;
+      validation: { passed: boolean };
+    };
   }>(
     'retrain',
     'fraud-detector',
@@ -147,22 +151,20 @@ try {
     'scheduled retrain',
     '--trigger',
     'schedule',
+    '--by',
+    'erin',
     '--format',
     'json',
   );
-  const version = retrain.version;
-  const versionFile = load(
-    git('show', `${retrain.branch}:registry/models/fraud-detector/versions/${version}.yaml`),
-  ) as {
-    artifact: { sha256: string; size: number };
-    metrics: Record<string, number>;
-    validation: { passed: boolean };
-  };
+  const version = retrain.version.id;
+  const versionFile = retrain.version;
+  // The retrain branch is pushed, as the retrain action does, so the promotion can build on the merged result.
+  git('push', '--quiet', 'origin', retrain.branch);
   step(`tollgate diff main ${retrain.branch}`, indent(must(0, 'diff', 'main', retrain.branch), 7));
   now = '2026-11-20T09:00:00Z';
   const retrainMerge = mergePullRequest(1, retrain.branch);
   step(`tollgate retrain fraud-detector → ${version}`, [
-    `request ${retrain.request}: ${retrain.status}; branch ${retrain.branch}`,
+    `request ${retrain.request.id}: ${retrain.status}; branch ${retrain.branch}`,
     `auc ${versionFile.metrics.auc}, artifact sha256 ${versionFile.artifact.sha256.slice(0, 16)}… (${versionFile.artifact.size} bytes)`,
     `gates ${versionFile.validation.passed ? 'passed' : 'FAILED'}; pull request #1 merged as ${retrainMerge}`,
   ]);
@@ -214,7 +216,7 @@ try {
   );
   step('tollgate gate simulate (risk approved; the requester erin approved too)', [
     `exit ${missing.code}: ${missing.code === 0 ? 'PASSED (unexpected)' : 'blocked'}`,
-    ...indent(missing.out, 8),
+    ...indent(missing.out, 12),
   ]);
   const complete = tollgate(
     'gate',
@@ -306,7 +308,7 @@ try {
   const tampered = tollgate('audit', 'verify', '--since', baseline);
   step('A direct push that moves production, seen by tollgate audit verify', [
     `exit ${tampered.code} (non-zero: flagged)`,
-    ...indent(tampered.out, 4),
+    ...indent(tampered.out, 9),
   ]);
   if (tampered.code === 0) throw new Error('the audit did not flag a direct push');
 

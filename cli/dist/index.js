@@ -24139,6 +24139,7 @@ async function incident_open(args, context) {
     });
     const lines = [`${id}: ${incident.severity} — ${incident.timeline[1].detail}`];
     const registryDir = (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir) || '.';
+    const rollbacks = [];
     for (const model of incident.models) {
         let stableTarget;
         let current;
@@ -24177,43 +24178,8 @@ async function incident_open(args, context) {
         if (!values['auto-rollback'] || values['dry-run'])
             continue;
         incident = appendTimeline(incident, decision.entry);
-        if (decision.rollback && plan) {
-            let result;
-            try {
-                result = await applyRollback(context.repoRoot, plan, {
-                    incident: id,
-                    by: actor(context, values.by),
-                    now,
-                    forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
-                    registryDir,
-                });
-            }
-            catch (error) {
-                // The incident is still recorded, with the failure on its timeline; the rollback left nothing behind.
-                if (!(error instanceof errors_TollgateError))
-                    throw error;
-                incident = appendTimeline(incident, {
-                    at: decision.entry.at,
-                    event: 'rollback-failed',
-                    detail: error.message,
-                });
-                lines.push(`  ${model}: rollback failed: ${error.message}`);
-                continue;
-            }
-            incident = appendTimeline(incident, {
-                at: decision.entry.at,
-                event: 'rollback-completed',
-                detail: `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
-            });
-            incident.rollback = {
-                model,
-                stage: 'production',
-                from: plan.current ?? '',
-                to: plan.target,
-                commit: result.commit,
-            };
-            lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
-        }
+        if (decision.rollback && plan)
+            rollbacks.push({ model, plan, at: decision.entry.at });
     }
     if (!values['auto-rollback'] && !values['dry-run']) {
         lines.push('  (no rollback done: pass --auto-rollback to act on this, or run `tollgate rollback MODEL --incident ID`)');
@@ -24222,7 +24188,54 @@ async function incident_open(args, context) {
         context.out([...lines, '(dry run: nothing written)'].join('\n'));
         return 0;
     }
+    // The record goes in first: a rollback pushed straight to the default branch is allowed only when the
+    // incident that justifies it is already in the tree (the gate-integrity audit checks exactly that).
     await writeAndCommit(context, [{ path: incidentPath(id), document: incident }], incidentOpenedCommit(incident, actor(context, values.by)), now);
+    if (rollbacks.length === 0) {
+        context.out(lines.join('\n'));
+        return 0;
+    }
+    for (const { model, plan, at } of rollbacks) {
+        let result;
+        try {
+            result = await applyRollback(context.repoRoot, plan, {
+                incident: id,
+                by: actor(context, values.by),
+                now,
+                forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
+                registryDir,
+            });
+        }
+        catch (error) {
+            // The incident is still recorded, with the failure on its timeline; the rollback left nothing behind.
+            if (!(error instanceof errors_TollgateError))
+                throw error;
+            incident = appendTimeline(incident, { at, event: 'rollback-failed', detail: error.message });
+            lines.push(`  ${model}: rollback failed: ${error.message}`);
+            continue;
+        }
+        incident = appendTimeline(incident, {
+            at,
+            event: 'rollback-completed',
+            detail: `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
+        });
+        incident.rollback = {
+            model,
+            stage: 'production',
+            from: plan.current ?? '',
+            to: plan.target,
+            commit: result.commit,
+        };
+        lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
+    }
+    await writeAndCommit(context, [{ path: incidentPath(id), document: incident }], {
+        message: `Record the rollback for incident ${id}`,
+        trailers: {
+            'Tollgate-Event': 'incident-updated',
+            Incident: id,
+            'Requested-By': actor(context, values.by),
+        },
+    }, now);
     context.out(lines.join('\n'));
     return 0;
 }
@@ -25138,7 +25151,7 @@ function checkInvariants(registry, options = {}) {
         checkPolicy(registry.policy, report);
     for (const entry of registry.models.values()) {
         if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report);
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
         if (entry.schedule && checked(at(entry.schedule)))
             checkSchedule(at(entry.schedule), entry.schedule, report);
         if (checked(at(entry.model)))
@@ -25236,13 +25249,16 @@ function checkPolicy(policy, report) {
         }
     }
 }
-function checkStages(path, entry, policy, report) {
+function checkStages(path, entry, policy, report, parsed) {
     const stages = entry.stages;
     const model = entry.model.name;
     const order = policy?.stages?.order;
     for (const [stage, pointer] of Object.entries(stages.stages)) {
         const version = entry.versions.get(pointer.version);
-        if (!version) {
+        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
+        }
+        else if (!version) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
         }
         else if (version.held) {

@@ -74,8 +74,9 @@ describe('tollgate incident', () => {
       'rollback-completed',
     ]);
     expect(incident.rollback).toMatchObject({ model: 'fraud', stage: 'production', from: 'v3', to: 'v2' });
-    expect(await r.git(['log', '-2', '--format=%s'])).toMatch(
-      /^Open incident INC-.*\nRoll back fraud production from v3 to v2$/,
+    // The record first, so an emergency push of the rollback finds its incident in the tree; then its outcome.
+    expect(await r.git(['log', '-3', '--format=%s'])).toMatch(
+      /^Record the rollback for incident INC-.*\nRoll back fraud production from v3 to v2\nOpen incident INC-.*$/,
     );
 
     const resolved = await cli(['-C', r.dir, 'incident', 'resolve', id, '--note', 'recovered'], 102.5);

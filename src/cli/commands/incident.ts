@@ -25,6 +25,7 @@ import { writeRegistryFiles, type RegistryFileWrite } from '../../registry/write
 import { applyRollback, planRollback, registryTimeline } from '../../rollback/execute.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import type { RollbackPlan } from '../../rollback/target.ts';
 
 const registryRel = (context: CliContext, path: string): string =>
   relative(context.repoRoot, join(context.registryDir, path));
@@ -95,11 +96,12 @@ async function open(args: string[], context: CliContext): Promise<number> {
   });
   const lines = [`${id}: ${incident.severity} — ${incident.timeline[1]!.detail}`];
   const registryDir = relative(context.repoRoot, context.registryDir) || '.';
+  const rollbacks: { model: string; plan: RollbackPlan; at: string }[] = [];
   for (const model of incident.models) {
     let stableTarget: string | undefined;
     let current: string | undefined;
     let lastWasRollback = false;
-    let plan;
+    let plan: RollbackPlan | undefined;
     try {
       const planned = await planRollback(context.repoRoot, {
         model,
@@ -130,41 +132,7 @@ async function open(args: string[], context: CliContext): Promise<number> {
     lines.push(`  ${model}: ${decision.entry.detail}`);
     if (!values['auto-rollback'] || values['dry-run']) continue;
     incident = appendTimeline(incident, decision.entry);
-    if (decision.rollback && plan) {
-      let result;
-      try {
-        result = await applyRollback(context.repoRoot, plan, {
-          incident: id,
-          by: actor(context, values.by),
-          now,
-          forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
-          registryDir,
-        });
-      } catch (error) {
-        // The incident is still recorded, with the failure on its timeline; the rollback left nothing behind.
-        if (!(error instanceof TollgateError)) throw error;
-        incident = appendTimeline(incident, {
-          at: decision.entry.at,
-          event: 'rollback-failed',
-          detail: error.message,
-        });
-        lines.push(`  ${model}: rollback failed: ${error.message}`);
-        continue;
-      }
-      incident = appendTimeline(incident, {
-        at: decision.entry.at,
-        event: 'rollback-completed',
-        detail: `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
-      });
-      incident.rollback = {
-        model,
-        stage: 'production',
-        from: plan.current ?? '',
-        to: plan.target,
-        commit: result.commit,
-      };
-      lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
-    }
+    if (decision.rollback && plan) rollbacks.push({ model, plan, at: decision.entry.at });
   }
   if (!values['auto-rollback'] && !values['dry-run']) {
     lines.push(
@@ -175,10 +143,60 @@ async function open(args: string[], context: CliContext): Promise<number> {
     context.out([...lines, '(dry run: nothing written)'].join('\n'));
     return 0;
   }
+  // The record goes in first: a rollback pushed straight to the default branch is allowed only when the
+  // incident that justifies it is already in the tree (the gate-integrity audit checks exactly that).
   await writeAndCommit(
     context,
     [{ path: incidentPath(id), document: incident }],
     incidentOpenedCommit(incident, actor(context, values.by)),
+    now,
+  );
+  if (rollbacks.length === 0) {
+    context.out(lines.join('\n'));
+    return 0;
+  }
+  for (const { model, plan, at } of rollbacks) {
+    let result;
+    try {
+      result = await applyRollback(context.repoRoot, plan, {
+        incident: id,
+        by: actor(context, values.by),
+        now,
+        forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
+        registryDir,
+      });
+    } catch (error) {
+      // The incident is still recorded, with the failure on its timeline; the rollback left nothing behind.
+      if (!(error instanceof TollgateError)) throw error;
+      incident = appendTimeline(incident, { at, event: 'rollback-failed', detail: error.message });
+      lines.push(`  ${model}: rollback failed: ${error.message}`);
+      continue;
+    }
+    incident = appendTimeline(incident, {
+      at,
+      event: 'rollback-completed',
+      detail: `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
+    });
+    incident.rollback = {
+      model,
+      stage: 'production',
+      from: plan.current ?? '',
+      to: plan.target,
+      commit: result.commit,
+    };
+    lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
+  }
+  await writeAndCommit(
+    context,
+    [{ path: incidentPath(id), document: incident }],
+    {
+      message: `Record the rollback for incident ${id}`,
+      trailers: {
+        'Tollgate-Event': 'incident-updated',
+        Incident: id,
+        'Requested-By': actor(context, values.by),
+      },
+    },
     now,
   );
   context.out(lines.join('\n'));
