@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { effectivePolicy } from '../../src/policy/effective.ts';
+import { failed } from '../../src/scheduler/schedule.ts';
 import { auditEventsRewritten, checkInvariants, validateRegistry } from '../../src/registry/invariants.ts';
 import { loadRegistry, memoryReader } from '../../src/registry/load.ts';
-import type { Problem, RegistryDocument, RegistryReader } from '../../src/registry/types.ts';
+import type { Problem, RegistryDocument, RegistryReader, Schedule } from '../../src/registry/types.ts';
 import { serializeDocument } from '../../src/registry/writer.ts';
 import { copy, VALID } from './fixtures.ts';
 
@@ -36,6 +38,18 @@ describe('checkInvariants', () => {
     expect(await problemsOf(files)).toMatchObject([
       { file: VALID.Stages.path, line: 7, field: 'stages.production.version', message: /points to version v7/ },
     ]);
+  });
+
+  it('accepts the automatic pause the scheduler writes after repeated failures', async () => {
+    const files = baseFiles();
+    let schedule = copy(VALID.Schedule.doc) as Schedule;
+    const policy = effectivePolicy(undefined);
+    for (let i = 0; i < policy.schedule.pauseAfterFailures; i++)
+      schedule = failed(schedule, new Date(Date.UTC(2026, 10, 1 + i)), 'trainer crashed', policy);
+    expect(schedule.paused_reason).toMatch(/^system:/);
+    expect(schedule.paused_until).toBeUndefined();
+    files[VALID.Schedule.path] = schedule;
+    expect(await problemsOf(files)).toEqual([]);
   });
 
   it('a stage pointing at an invalid version file says so instead of calling the version missing', async () => {
@@ -108,8 +122,8 @@ describe('checkInvariants', () => {
 
   it.each([
     ['next_run before last_run', { next_run: '2026-10-01T00:00:00Z' }, /next_run .* is before last_run/],
-    ['paused_reason without paused_until', { paused_reason: 'holiday' }, /paused_reason is set but paused_until/],
-    ['paused_by without paused_until', { paused_by: 'bob' }, /paused_by is set/],
+    ['paused_until without a reason', { paused_until: '2026-12-01T00:00:00Z' }, /paused_until is set but paused_reason/],
+    ['paused_by without a reason', { paused_by: 'bob' }, /paused_by is set but paused_reason/],
     ['a failure streak with no failure', { failure_streak: 2 }, /failure_streak is 2/],
     ['cooldown without a failure', { cooldown_until: '2026-11-03T00:00:00Z' }, /cooldown_until is set/],
     [
