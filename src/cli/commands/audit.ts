@@ -138,7 +138,7 @@ async function verify(args: string[], context: CliContext): Promise<number> {
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'Registry events from git (log) and the gate-integrity audit (verify)',
+  summary: 'registry events from git history (log), and the gate-integrity audit (verify)',
   run: async (args, context) => {
     const [sub, ...rest] = args;
     if (sub === 'log') return log(rest, context);

@@ -52,7 +52,7 @@ async function defaultBase(context: CliContext): Promise<string> {
 export const diffCommand: Command = {
   name: 'diff',
   summary:
-    'Show the semantic registry diff: diff [BASE [HEAD]] (default: merge base with the default branch .. working tree)',
+    'the semantic registry diff: [BASE [HEAD]] (default: merge base with the default branch .. working tree)',
   async run(args, context) {
     const { values, positionals } = parseCommandArgs('diff', args, {
       format: { type: 'string', default: 'text' },

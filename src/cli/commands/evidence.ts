@@ -55,8 +55,7 @@ function slug(subject: EvidenceSubject): string {
 
 export const evidenceCommand: Command = {
   name: 'evidence',
-  summary:
-    'Export the evidence bundle (records, commits, approvals, runs, report) for an auditor; verify one',
+  summary: 'export an evidence bundle (records, commits, approvals, runs, report) for an auditor; verify one',
   run: async (args, context) => {
     const [sub, ...rest] = args;
     if (sub === 'verify') return verify(rest, context);

@@ -56,7 +56,7 @@ async function withReviews(
 
 export const historyCommand: Command = {
   name: 'history',
-  summary: 'Which version held each stage of a model, since when, set by which commit and pull request',
+  summary: 'which version held each stage of a model, since when, set by which commit and pull request',
   run: async (args, context) => {
     const { values, positionals } = parseCommandArgs('history', args, {
       stage: { type: 'string' },
