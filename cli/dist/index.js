@@ -19255,7 +19255,7 @@ async function verify(args, context) {
 }
 const auditCommand = {
     name: 'audit',
-    summary: 'Registry events from git (log) and the gate-integrity audit (verify)',
+    summary: 'registry events from git history (log), and the gate-integrity audit (verify)',
     run: async (args, context) => {
         const [sub, ...rest] = args;
         if (sub === 'log')
@@ -19674,7 +19674,7 @@ async function defaultBase(context) {
 }
 const diffCommand = {
     name: 'diff',
-    summary: 'Show the semantic registry diff: diff [BASE [HEAD]] (default: merge base with the default branch .. working tree)',
+    summary: 'the semantic registry diff: [BASE [HEAD]] (default: merge base with the default branch .. working tree)',
     async run(args, context) {
         const { values, positionals } = parseCommandArgs('diff', args, {
             format: { type: 'string', default: 'text' },
@@ -21042,7 +21042,7 @@ function slug(subject) {
 }
 const evidenceCommand = {
     name: 'evidence',
-    summary: 'Export the evidence bundle (records, commits, approvals, runs, report) for an auditor; verify one',
+    summary: 'export an evidence bundle (records, commits, approvals, runs, report) for an auditor; verify one',
     run: async (args, context) => {
         const [sub, ...rest] = args;
         if (sub === 'verify')
@@ -22390,7 +22390,7 @@ function parsePermissions(values) {
 }
 const gateCommand = {
     name: 'gate',
-    summary: 'Simulate the sign-off gate offline: gate simulate --base REF --head REF [--approve LOGIN]...',
+    summary: 'simulate the sign-off gate offline: simulate --base REF --head REF [--approve LOGIN]...',
     async run(args, context) {
         const [sub, ...rest] = args;
         if (sub !== 'simulate')
@@ -22511,7 +22511,7 @@ async function withReviews(history, source) {
 }
 const historyCommand = {
     name: 'history',
-    summary: 'Which version held each stage of a model, since when, set by which commit and pull request',
+    summary: 'which version held each stage of a model, since when, set by which commit and pull request',
     run: async (args, context) => {
         const { values, positionals } = parseCommandArgs('history', args, {
             stage: { type: 'string' },
@@ -24311,7 +24311,7 @@ async function postmortem(args, context) {
 }
 const incidentCommand = {
     name: 'incident',
-    summary: 'open (classify, optionally auto-roll back), resolve, stats (MTTR), postmortem draft',
+    summary: 'incidents: open (classify, optionally auto-roll back), resolve, stats (MTTR), postmortem draft',
     async run(args, context) {
         const [sub, ...rest] = args;
         if (sub === 'open')
@@ -25281,8 +25281,10 @@ function checkSchedule(path, schedule, report) {
     if (s.last_run && s.next_run && s.next_run < s.last_run) {
         report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
     }
-    needs('paused_reason', 'paused_until');
-    needs('paused_by', 'paused_until');
+    // A pause without paused_until lasts until `tollgate schedule resume` (the automatic pause after repeated
+    // failures is one); every pause says why.
+    needs('paused_until', 'paused_reason');
+    needs('paused_by', 'paused_reason');
     needs('last_failure_reason', 'last_failure');
     needs('cooldown_until', 'last_failure');
     if (s.failure_streak > 0 && !s.last_failure) {

@@ -48102,8 +48102,10 @@ function checkSchedule(path, schedule, report) {
     if (s.last_run && s.next_run && s.next_run < s.last_run) {
         report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
     }
-    needs('paused_reason', 'paused_until');
-    needs('paused_by', 'paused_until');
+    // A pause without paused_until lasts until `tollgate schedule resume` (the automatic pause after repeated
+    // failures is one); every pause says why.
+    needs('paused_until', 'paused_reason');
+    needs('paused_by', 'paused_reason');
     needs('last_failure_reason', 'last_failure');
     needs('cooldown_until', 'last_failure');
     if (s.failure_streak > 0 && !s.last_failure) {
