@@ -1,12 +1,11 @@
 // Two writers race to push to the same branch of the double's bare remote. The loser is rejected
 // (non-fast-forward), fetches, rebases and pushes again; the API then reports the final commit.
-// The double's side is tested driving git directly. src/git/push.ts (pushWithRetry) comes from another
-// branch: its test runs once that file is present, loaded by path so this file typechecks without it.
-import { existsSync } from 'node:fs';
+// The double's side is tested driving git directly, then Tollgate's own pushWithRetry wins the race.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { pushWithRetry } from '../../src/git/push.ts';
 import { git, runGit } from '../../src/git/run.ts';
 import { getRef } from '../../src/github/refs.ts';
 import { useGitHubDouble } from './harness.ts';
@@ -78,29 +77,17 @@ it('an API ref update that is not a fast-forward is refused while a push moved t
   ).rejects.toThrow(/not a fast forward/);
 });
 
-const PUSH_MODULE = new URL('../../src/git/push.ts', import.meta.url);
-interface PushModule {
-  pushWithRetry(
-    repoRoot: string,
-    options: { remote: string; branch: string; attempts?: number; env?: NodeJS.ProcessEnv },
-  ): Promise<{ sha: string; attempts: number }>;
-}
+it('pushWithRetry wins the race against the double by fetch, rebase, retry', async () => {
+  const { gitDir } = await gh.state.createRepo('acme/models');
+  const a = await clone(gitDir, 'a');
+  const b = await clone(gitDir, 'b');
+  await commit(a, 'a.txt', 'a\n');
+  await commit(b, 'b.txt', 'b\n');
+  await git(a, ['push', '--quiet', 'origin', 'main'], { env });
 
-it.skipIf(!existsSync(PUSH_MODULE))(
-  'pushWithRetry wins the race against the double by fetch, rebase, retry',
-  async () => {
-    const { pushWithRetry } = (await import(PUSH_MODULE.href)) as PushModule;
-    const { gitDir } = await gh.state.createRepo('acme/models');
-    const a = await clone(gitDir, 'a');
-    const b = await clone(gitDir, 'b');
-    await commit(a, 'a.txt', 'a\n');
-    await commit(b, 'b.txt', 'b\n');
-    await git(a, ['push', '--quiet', 'origin', 'main'], { env });
-
-    const result = await pushWithRetry(b, { remote: 'origin', branch: 'main', env });
-    expect(result.attempts).toBe(2);
-    expect(await getRef(gh.client(), { owner: 'acme', repo: 'models' }, 'main')).toBe(result.sha);
-    const files = await git(gitDir, ['ls-tree', '--name-only', 'main'], { env });
-    expect(files.split('\n').sort()).toEqual(['README.md', 'a.txt', 'b.txt']);
-  },
-);
+  const result = await pushWithRetry(b, { remote: 'origin', branch: 'main', env });
+  expect(result.attempts).toBe(2);
+  expect(await getRef(gh.client(), { owner: 'acme', repo: 'models' }, 'main')).toBe(result.sha);
+  const files = await git(gitDir, ['ls-tree', '--name-only', 'main'], { env });
+  expect(files.split('\n').sort()).toEqual(['README.md', 'a.txt', 'b.txt']);
+});
