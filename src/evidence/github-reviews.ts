@@ -92,6 +92,7 @@ export function githubReviews(options: GitHubReviewOptions): GitHubReviewSource 
       ...(pull.author ? { author: pull.author } : {}),
       ...(pull.mergedAt ? { mergedAt: pull.mergedAt } : {}),
       ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
+      ...(pull.mergeCommitSha ? { mergeCommitSha: pull.mergeCommitSha } : {}),
       reviews: submitted,
       ...(gateCheck ? { gateCheck } : {}),
       reviewsKnown: true,

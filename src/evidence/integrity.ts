@@ -27,6 +27,7 @@ export type FindingKind =
   | 'baseline-missing'
   | 'pr-not-found'
   | 'pr-not-merged'
+  | 'merge-commit-differs'
   | 'gate-check-missing'
   | 'gate-check-failed'
   | 'gate-check-other-commit'
@@ -309,6 +310,16 @@ export async function verifyGateIntegrity(
       findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
       continue;
     }
+    // A subject naming a merged pull request proves nothing by itself: the commit must be the one GitHub merged.
+    // (A direct push can copy the subject; a force-push rewrites the merge into another commit.)
+    if (pr.mergeCommitSha && pr.mergeCommitSha !== c.sha) {
+      findings.push({
+        ...withPr,
+        kind: 'merge-commit-differs',
+        missing: `the merge of pull request #${number} itself: GitHub merged it as ${pr.mergeCommitSha.slice(0, 12)}, not this commit (pushed directly under its subject, or history rewritten)`,
+      });
+      continue;
+    }
     const check = pr.gateCheck;
     if (!check)
       findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
@@ -330,11 +341,14 @@ export async function verifyGateIntegrity(
         kind: 'gate-check-other-commit',
         missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
       });
-    if (pr.reviewsKnown !== false && standingApprovals(pr).length === 0)
+    // Only reviews given by the merge count: an approval added afterwards did not let the change in.
+    const mergedAt = Date.parse(pr.mergedAt);
+    const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
+    if (pr.reviewsKnown !== false && standingApprovals({ ...pr, reviews: beforeMerge }).length === 0)
       findings.push({
         ...withPr,
         kind: 'approvals-missing',
-        missing: 'any standing approval by someone other than the author',
+        missing: 'any standing approval, given before the merge, by someone other than the author',
       });
   }
   return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };

@@ -24,6 +24,8 @@ export interface PullRequestRecord {
   author?: string;
   mergedAt?: string;
   mergedBy?: string;
+  /** The commit GitHub's merge put on the base branch; absent when the source cannot tell (git alone). */
+  mergeCommitSha?: string;
   reviews: ReviewRecord[];
   gateCheck?: GateCheckRecord;
   /** False when reviews and the check are unknown (git alone cannot tell), not known to be absent. */

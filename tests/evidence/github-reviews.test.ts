@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,6 +26,7 @@ describe('githubReviews', () => {
       author: 'tollgate-bot',
       mergedAt: gh.state.pull('acme/models', s.passed.number).mergedAt,
       mergedBy: 'maya',
+      mergeCommitSha: s.passed.merge,
       reviews: ['bob', 'rita-risk', 'carol', 'frank'].map((login) => ({
         login,
         state: login === 'bob' ? 'COMMENTED' : 'APPROVED',
@@ -121,6 +123,35 @@ describe('evidence and the audit with the GitHub source', () => {
     expect(report.findings[1]!.missing).toMatch(/merged before the check finished/);
     // Three pull requests, three calls each.
     expect(reviews.calls()).toBe(9);
+  });
+
+  it("flags a direct push that copies a merged pull request's subject and trailers", async () => {
+    s = await buildGitHubScenario(gh);
+    // Pushed straight to main, dressed as the squash of #1 (whose gate passed): git alone cannot tell.
+    const forged = await gh.state.commit(
+      'acme/models',
+      'main',
+      {
+        'registry/models/fraud-detector/stages.yaml': readFileSync(
+          join(s.dir, 'registry/models/fraud-detector/stages.yaml'),
+          'utf8',
+        ).replace(/version: v4/, 'version: v9'),
+      },
+      `Promote fraud-detector v9 to production (#${s.passed.number})\n\nTollgate-Event: promote\nModel: fraud-detector\nVersion: v9\nStage: production`,
+      'mallory',
+    );
+    execFileSync('git', ['-C', s.dir, 'fetch', '-q', 'origin'], {
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+    });
+    const ref = 'refs/remotes/origin/main';
+    expect((await verifyGateIntegrity(s.dir, { since: s.initial, ref })).findings).toEqual([]);
+    const reviews = githubReviews({ client: gh.client(), repo: REPO, checkName: CHECK });
+    const report = await verifyGateIntegrity(s.dir, { since: s.initial, ref, reviews });
+    const finding = report.findings.find((f) => f.sha === forged)!;
+    expect(finding).toMatchObject({ kind: 'merge-commit-differs', pullRequest: s.passed.number });
+    expect(finding.missing).toContain(s.passed.merge.slice(0, 12));
+    // The real merge of #1 still passes.
+    expect(report.findings.filter((f) => f.sha === s!.passed.merge)).toEqual([]);
   });
 });
 

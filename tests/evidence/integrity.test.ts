@@ -176,6 +176,12 @@ describe('verifyGateIntegrity with a ReviewSource', () => {
     });
     const report = await verifyGateIntegrity(s.repo.dir, { since: s.baseline, reviews });
     expect(report.findings.filter((f) => f.pullRequest !== undefined)).toEqual([]);
+    const named = source({
+      2: { ...good(2, '2026-01-01T04:00:00Z', s.pr2.head), mergeCommitSha: s.pr2.merge },
+      3: { ...good(3, '2026-01-01T05:00:00Z', 'squash-head'), mergeCommitSha: s.squash3 },
+    });
+    const same = await verifyGateIntegrity(s.repo.dir, { since: s.baseline, reviews: named });
+    expect(same.findings.filter((f) => f.pullRequest !== undefined)).toEqual([]);
   });
 
   it('flags each way a pull request can miss the gate', async () => {
@@ -191,6 +197,10 @@ describe('verifyGateIntegrity with a ReviewSource', () => {
       ],
       [{ ...base, gateCheck: { ...base.gateCheck!, headSha: 'f'.repeat(40) } }, 'gate-check-other-commit'],
       [{ ...base, reviews: [approved('alice')] }, 'approvals-missing'],
+      // An approval given after the merge did not let the change in.
+      [{ ...base, reviews: [approved('rita', '2026-01-01T04:30:00Z')] }, 'approvals-missing'],
+      // GitHub merged #2 as another commit: this one only copies its subject (or history was rewritten).
+      [{ ...base, mergeCommitSha: 'e'.repeat(40) }, 'merge-commit-differs'],
       [
         {
           ...base,
