@@ -320,20 +320,26 @@ export async function verifyGateIntegrity(
       });
       continue;
     }
-    const check = pr.gateCheck;
-    if (!check)
+    // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
+    // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
+    const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);
+    const mergedAt = Date.parse(pr.mergedAt);
+    const check = runs
+      .filter((r) => r.completedAt !== undefined && Date.parse(r.completedAt) <= mergedAt)
+      .sort((a, b) => Date.parse(b.completedAt!) - Date.parse(a.completedAt!))[0];
+    if (runs.length === 0)
       findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
+    else if (!check)
+      findings.push({
+        ...withPr,
+        kind: 'merged-before-check',
+        missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${runs[0]!.completedAt ?? 'never completed'})`,
+      });
     else if (check.conclusion !== 'success')
       findings.push({
         ...withPr,
         kind: 'gate-check-failed',
-        missing: `a passing sign-off check (it concluded ${check.conclusion ?? 'nothing: still running'})`,
-      });
-    else if (!check.completedAt || Date.parse(check.completedAt) > Date.parse(pr.mergedAt))
-      findings.push({
-        ...withPr,
-        kind: 'merged-before-check',
-        missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${check.completedAt ?? 'never completed'})`,
+        missing: `a passing sign-off check (at the merge it had concluded ${check.conclusion ?? 'nothing'})`,
       });
     else if (merge && c.parents[1] && check.headSha !== c.parents[1])
       findings.push({
@@ -342,7 +348,6 @@ export async function verifyGateIntegrity(
         missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
       });
     // Only reviews given by the merge count: an approval added afterwards did not let the change in.
-    const mergedAt = Date.parse(pr.mergedAt);
     const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
     if (pr.reviewsKnown !== false && standingApprovals({ ...pr, reviews: beforeMerge }).length === 0)
       findings.push({

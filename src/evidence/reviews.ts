@@ -28,6 +28,8 @@ export interface PullRequestRecord {
   mergeCommitSha?: string;
   reviews: ReviewRecord[];
   gateCheck?: GateCheckRecord;
+  /** Every run of the gate's check on the head, newest first (the audit judges the one standing at the merge). */
+  gateChecks?: GateCheckRecord[];
   /** False when reviews and the check are unknown (git alone cannot tell), not known to be absent. */
   reviewsKnown?: boolean;
 }

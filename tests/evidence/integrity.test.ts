@@ -221,6 +221,37 @@ describe('verifyGateIntegrity with a ReviewSource', () => {
     }
   });
 
+  it('judges the check run that stood at the merge, not a re-run after it', async () => {
+    const base = good(2, '2026-01-01T04:00:00Z', s.pr2.head);
+    const run = (conclusion: string, completedAt: string) => ({
+      conclusion,
+      completedAt,
+      headSha: s.pr2.head,
+    });
+    const cases: [PullRequestRecord['gateChecks'], string[]][] = [
+      // Passed before the merge; a review afterwards re-ran the gate, which then failed: the merge was fine.
+      [[run('failure', '2026-01-01T06:00:00Z'), run('success', '2026-01-01T03:00:00Z')], []],
+      // Failed at the merge (an admin merged over it); passing afterwards does not excuse it.
+      [
+        [run('success', '2026-01-01T06:00:00Z'), run('failure', '2026-01-01T03:00:00Z')],
+        ['gate-check-failed'],
+      ],
+      // Failed, then passed before the merge.
+      [[run('success', '2026-01-01T03:30:00Z'), run('failure', '2026-01-01T03:00:00Z')], []],
+      // Still running at the merge.
+      [[{ conclusion: null, headSha: s.pr2.head }], ['merged-before-check']],
+    ];
+    for (const [gateChecks, kinds] of cases) {
+      const pr = { ...base, gateCheck: gateChecks![0], gateChecks };
+      const reviews = source({ 2: pr, 3: good(3, '2026-01-01T05:00:00Z', 'x') });
+      const report = await verifyGateIntegrity(s.repo.dir, { since: s.baseline, reviews });
+      expect(
+        report.findings.filter((f) => f.pullRequest === 2).map((f) => f.kind),
+        JSON.stringify(gateChecks),
+      ).toEqual(kinds);
+    }
+  });
+
   it('names the check that finished after the merge', async () => {
     const pr = good(2, '2026-01-01T04:00:00Z', s.pr2.head);
     pr.gateCheck!.completedAt = '2026-01-01T04:05:00Z';
