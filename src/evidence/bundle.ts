@@ -101,6 +101,8 @@ export interface PullRequestEvidence {
   reviewsKnown: boolean;
   reviews: ReviewEvidence[];
   gate?: GateCheckRecord;
+  /** Every run of the gate's check on the head, newest first, when the source lists them (GitHub). */
+  gateRuns?: GateCheckRecord[];
 }
 
 export interface VersionEvidence {
@@ -627,6 +629,7 @@ async function collect(
             };
           }),
         ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
+        ...(pr.gateChecks ? { gateRuns: pr.gateChecks } : {}),
       };
     }),
   );

@@ -45,17 +45,22 @@ export function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => 
   };
 }
 
+type RunFacts = { id: number; headSha: string; conclusion: string | null; completedAt?: string };
+
+/** Every run of the gate's check on the head, newest first. */
+export function gateChecksOf(runs: RunFacts[]): GateCheckRecord[] {
+  return [...runs]
+    .sort((a, b) => b.id - a.id)
+    .map((run) => ({
+      conclusion: run.conclusion,
+      headSha: run.headSha,
+      ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+    }));
+}
+
 /** The gate's verdict from the runs of its name on the head: the most recent run (GitHub shows that one). */
-export function gateCheckOf(
-  runs: { id: number; headSha: string; conclusion: string | null; completedAt?: string }[],
-): GateCheckRecord | undefined {
-  const latest = [...runs].sort((a, b) => b.id - a.id)[0];
-  if (!latest) return undefined;
-  return {
-    conclusion: latest.conclusion,
-    headSha: latest.headSha,
-    ...(latest.completedAt ? { completedAt: latest.completedAt } : {}),
-  };
+export function gateCheckOf(runs: RunFacts[]): GateCheckRecord | undefined {
+  return gateChecksOf(runs)[0];
 }
 
 export function githubReviews(options: GitHubReviewOptions): GitHubReviewSource {
@@ -78,22 +83,25 @@ export function githubReviews(options: GitHubReviewOptions): GitHubReviewSource 
     }
     const [reviews, runs] = await Promise.all([
       listReviews(client, repo, number),
-      listCheckRunsForRef(client, repo, pull.headSha, { checkName }),
+      // Every run, not only GitHub's latest: the audit judges the run that stood at the merge.
+      listCheckRunsForRef(client, repo, pull.headSha, { checkName, filter: 'all' }),
     ]);
     const submitted: ReviewRecord[] = reviews.flatMap((r) =>
       r.state === 'PENDING' || !r.author || !r.submittedAt
         ? []
         : [{ login: r.author, state: r.state, commitId: r.commitId ?? '', submittedAt: r.submittedAt }],
     );
-    const gateCheck = gateCheckOf(runs.filter((run) => run.name === checkName));
+    const gateChecks = gateChecksOf(runs.filter((run) => run.name === checkName));
+    const gateCheck = gateChecks[0];
     return {
       number,
       title: pull.title,
       ...(pull.author ? { author: pull.author } : {}),
       ...(pull.mergedAt ? { mergedAt: pull.mergedAt } : {}),
       ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
+      ...(pull.mergeCommitSha ? { mergeCommitSha: pull.mergeCommitSha } : {}),
       reviews: submitted,
-      ...(gateCheck ? { gateCheck } : {}),
+      ...(gateCheck ? { gateCheck, gateChecks } : {}),
       reviewsKnown: true,
     };
   };

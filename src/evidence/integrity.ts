@@ -27,6 +27,7 @@ export type FindingKind =
   | 'baseline-missing'
   | 'pr-not-found'
   | 'pr-not-merged'
+  | 'merge-commit-differs'
   | 'gate-check-missing'
   | 'gate-check-failed'
   | 'gate-check-other-commit'
@@ -309,20 +310,36 @@ export async function verifyGateIntegrity(
       findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
       continue;
     }
-    const check = pr.gateCheck;
-    if (!check)
+    // A subject naming a merged pull request proves nothing by itself: the commit must be the one GitHub merged.
+    // (A direct push can copy the subject; a force-push rewrites the merge into another commit.)
+    if (pr.mergeCommitSha && pr.mergeCommitSha !== c.sha) {
+      findings.push({
+        ...withPr,
+        kind: 'merge-commit-differs',
+        missing: `the merge of pull request #${number} itself: GitHub merged it as ${pr.mergeCommitSha.slice(0, 12)}, not this commit (pushed directly under its subject, or history rewritten)`,
+      });
+      continue;
+    }
+    // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
+    // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
+    const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);
+    const mergedAt = Date.parse(pr.mergedAt);
+    const check = runs
+      .filter((r) => r.completedAt !== undefined && Date.parse(r.completedAt) <= mergedAt)
+      .sort((a, b) => Date.parse(b.completedAt!) - Date.parse(a.completedAt!))[0];
+    if (runs.length === 0)
       findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
+    else if (!check)
+      findings.push({
+        ...withPr,
+        kind: 'merged-before-check',
+        missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${runs[0]!.completedAt ?? 'never completed'})`,
+      });
     else if (check.conclusion !== 'success')
       findings.push({
         ...withPr,
         kind: 'gate-check-failed',
-        missing: `a passing sign-off check (it concluded ${check.conclusion ?? 'nothing: still running'})`,
-      });
-    else if (!check.completedAt || Date.parse(check.completedAt) > Date.parse(pr.mergedAt))
-      findings.push({
-        ...withPr,
-        kind: 'merged-before-check',
-        missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${check.completedAt ?? 'never completed'})`,
+        missing: `a passing sign-off check (at the merge it had concluded ${check.conclusion ?? 'nothing'})`,
       });
     else if (merge && c.parents[1] && check.headSha !== c.parents[1])
       findings.push({
@@ -330,11 +347,13 @@ export async function verifyGateIntegrity(
         kind: 'gate-check-other-commit',
         missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
       });
-    if (pr.reviewsKnown !== false && standingApprovals(pr).length === 0)
+    // Only reviews given by the merge count: an approval added afterwards did not let the change in.
+    const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
+    if (pr.reviewsKnown !== false && standingApprovals({ ...pr, reviews: beforeMerge }).length === 0)
       findings.push({
         ...withPr,
         kind: 'approvals-missing',
-        missing: 'any standing approval by someone other than the author',
+        missing: 'any standing approval, given before the merge, by someone other than the author',
       });
   }
   return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };

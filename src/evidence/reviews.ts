@@ -24,8 +24,12 @@ export interface PullRequestRecord {
   author?: string;
   mergedAt?: string;
   mergedBy?: string;
+  /** The commit GitHub's merge put on the base branch; absent when the source cannot tell (git alone). */
+  mergeCommitSha?: string;
   reviews: ReviewRecord[];
   gateCheck?: GateCheckRecord;
+  /** Every run of the gate's check on the head, newest first (the audit judges the one standing at the merge). */
+  gateChecks?: GateCheckRecord[];
   /** False when reviews and the check are unknown (git alone cannot tell), not known to be absent. */
   reviewsKnown?: boolean;
 }

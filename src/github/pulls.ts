@@ -18,6 +18,8 @@ export interface PullRequestInfo {
   /** When and by whom it was merged (absent while unmerged; GitHub lists `merged_by` on a single pull only). */
   mergedAt?: string;
   mergedBy?: string;
+  /** The commit the merge put on the base branch (merge or squash commit); absent while unmerged. */
+  mergeCommitSha?: string;
   /** null while GitHub is still computing it. */
   mergeable: boolean | null;
   mergeableState: string | undefined;
@@ -30,6 +32,7 @@ interface RawPull {
   merged_at: string | null;
   merged?: boolean;
   merged_by?: { login: string } | null;
+  merge_commit_sha?: string | null;
   draft?: boolean;
   title: string;
   body: string | null;
@@ -57,6 +60,8 @@ function toInfo(pull: RawPull): PullRequestInfo {
     labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
     ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
     ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+    // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+    ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
     mergeable: pull.mergeable ?? null,
     mergeableState: pull.mergeable_state,
   };

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,13 +20,20 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function tollgate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+function tollgate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return tollgateIn(s.repo.dir, ...args);
+}
+
+async function tollgateIn(
+  repoRoot: string,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const context: CliContext = {
     cwd: work,
-    repoRoot: s.repo.dir,
-    registryDir: join(s.repo.dir, 'registry'),
+    repoRoot,
+    registryDir: join(repoRoot, 'registry'),
     env: {},
     now: () => new Date('2026-02-01T00:00:00Z'),
     out: (t) => (out += `${t}\n`),
@@ -124,6 +132,25 @@ describe('tollgate evidence export', () => {
     );
     await expect(tollgate('evidence', 'export', '--version', 'v2')).rejects.toThrow(/exactly one/);
     await expect(tollgate('evidence', 'export', '--since', '2026-01-01')).rejects.toThrow(/both/);
+  });
+});
+
+describe('on a shallow clone', () => {
+  it('every reading command refuses it and says to fetch the full history', async () => {
+    const shallow = join(work, 'shallow');
+    execFileSync('git', ['clone', '-q', '--depth', '1', `file://${s.repo.dir}`, shallow], {
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+    });
+    for (const args of [
+      ['audit', 'log'],
+      ['audit', 'verify'],
+      ['history', 'fraud'],
+      ['evidence', 'export', '--model', 'fraud', '--out', 'shallow-bundle'],
+    ])
+      await expect(tollgateIn(shallow, ...args), args.join(' ')).rejects.toMatchObject({
+        message: expect.stringContaining('shallow clone'),
+        fix: expect.stringContaining('fetch-depth: 0'),
+      });
   });
 });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,6 +26,7 @@ describe('githubReviews', () => {
       author: 'tollgate-bot',
       mergedAt: gh.state.pull('acme/models', s.passed.number).mergedAt,
       mergedBy: 'maya',
+      mergeCommitSha: s.passed.merge,
       reviews: ['bob', 'rita-risk', 'carol', 'frank'].map((login) => ({
         login,
         state: login === 'bob' ? 'COMMENTED' : 'APPROVED',
@@ -32,6 +34,11 @@ describe('githubReviews', () => {
         submittedAt: expect.any(String),
       })),
       gateCheck: { conclusion: 'success', headSha: s.passed.head, completedAt: expect.any(String) },
+      // Both runs on the head, newest first: the failure was re-run and passed.
+      gateChecks: [
+        { conclusion: 'success', headSha: s.passed.head, completedAt: expect.any(String) },
+        { conclusion: 'failure', headSha: s.passed.head, completedAt: expect.any(String) },
+      ],
       reviewsKnown: true,
     });
     // pull, reviews, check runs: three calls, and asking again costs nothing.
@@ -84,6 +91,7 @@ describe('evidence and the audit with the GitHub source', () => {
       reviewsKnown: true,
       gate: { conclusion: 'success', headSha: s.passed.head },
     });
+    expect(pr!.gateRuns!.map((r) => r.conclusion)).toEqual(['success', 'failure']);
     expect(pr!.reviews.map((r) => [r.reviewer, r.roles, r.state, r.commit])).toEqual([
       ['bob', [], 'COMMENTED', s.passed.head],
       ['rita-risk', ['risk'], 'APPROVED', s.passed.head],
@@ -121,6 +129,63 @@ describe('evidence and the audit with the GitHub source', () => {
     expect(report.findings[1]!.missing).toMatch(/merged before the check finished/);
     // Three pull requests, three calls each.
     expect(reviews.calls()).toBe(9);
+  });
+
+  it('keeps judging the gate run that stood at the merge after a later review re-runs the gate', async () => {
+    s = await buildGitHubScenario(gh);
+    // A review on the merged #1 re-runs the gate, which now fails (say, a late "changes requested").
+    const at = gh.state.now();
+    gh.state.repo('acme/models').checkRuns.push({
+      id: gh.state.nextId(),
+      name: CHECK,
+      headSha: s.passed.head,
+      status: 'completed',
+      conclusion: 'failure',
+      title: 'failure',
+      summary: 'failure',
+      text: null,
+      annotations: [],
+      detailsUrl: null,
+      externalId: null,
+      startedAt: at,
+      completedAt: at,
+    });
+    const reviews = githubReviews({ client: gh.client(), repo: REPO, checkName: CHECK });
+    expect((await reviews.pullRequest(s.passed.number))!.gateCheck!.conclusion).toBe('failure');
+    const report = await verifyGateIntegrity(s.dir, { since: s.initial, reviews });
+    expect(report.findings.map((f) => [f.pullRequest, f.kind])).toEqual([
+      [s.failed.number, 'gate-check-failed'],
+      [s.early.number, 'merged-before-check'],
+    ]);
+  });
+
+  it("flags a direct push that copies a merged pull request's subject and trailers", async () => {
+    s = await buildGitHubScenario(gh);
+    // Pushed straight to main, dressed as the squash of #1 (whose gate passed): git alone cannot tell.
+    const forged = await gh.state.commit(
+      'acme/models',
+      'main',
+      {
+        'registry/models/fraud-detector/stages.yaml': readFileSync(
+          join(s.dir, 'registry/models/fraud-detector/stages.yaml'),
+          'utf8',
+        ).replace(/version: v4/, 'version: v9'),
+      },
+      `Promote fraud-detector v9 to production (#${s.passed.number})\n\nTollgate-Event: promote\nModel: fraud-detector\nVersion: v9\nStage: production`,
+      'mallory',
+    );
+    execFileSync('git', ['-C', s.dir, 'fetch', '-q', 'origin'], {
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+    });
+    const ref = 'refs/remotes/origin/main';
+    expect((await verifyGateIntegrity(s.dir, { since: s.initial, ref })).findings).toEqual([]);
+    const reviews = githubReviews({ client: gh.client(), repo: REPO, checkName: CHECK });
+    const report = await verifyGateIntegrity(s.dir, { since: s.initial, ref, reviews });
+    const finding = report.findings.find((f) => f.sha === forged)!;
+    expect(finding).toMatchObject({ kind: 'merge-commit-differs', pullRequest: s.passed.number });
+    expect(finding.missing).toContain(s.passed.merge.slice(0, 12));
+    // The real merge of #1 still passes.
+    expect(report.findings.filter((f) => f.sha === s!.passed.merge)).toEqual([]);
   });
 });
 

@@ -176,6 +176,12 @@ describe('verifyGateIntegrity with a ReviewSource', () => {
     });
     const report = await verifyGateIntegrity(s.repo.dir, { since: s.baseline, reviews });
     expect(report.findings.filter((f) => f.pullRequest !== undefined)).toEqual([]);
+    const named = source({
+      2: { ...good(2, '2026-01-01T04:00:00Z', s.pr2.head), mergeCommitSha: s.pr2.merge },
+      3: { ...good(3, '2026-01-01T05:00:00Z', 'squash-head'), mergeCommitSha: s.squash3 },
+    });
+    const same = await verifyGateIntegrity(s.repo.dir, { since: s.baseline, reviews: named });
+    expect(same.findings.filter((f) => f.pullRequest !== undefined)).toEqual([]);
   });
 
   it('flags each way a pull request can miss the gate', async () => {
@@ -191,6 +197,10 @@ describe('verifyGateIntegrity with a ReviewSource', () => {
       ],
       [{ ...base, gateCheck: { ...base.gateCheck!, headSha: 'f'.repeat(40) } }, 'gate-check-other-commit'],
       [{ ...base, reviews: [approved('alice')] }, 'approvals-missing'],
+      // An approval given after the merge did not let the change in.
+      [{ ...base, reviews: [approved('rita', '2026-01-01T04:30:00Z')] }, 'approvals-missing'],
+      // GitHub merged #2 as another commit: this one only copies its subject (or history was rewritten).
+      [{ ...base, mergeCommitSha: 'e'.repeat(40) }, 'merge-commit-differs'],
       [
         {
           ...base,
@@ -208,6 +218,37 @@ describe('verifyGateIntegrity with a ReviewSource', () => {
         kind,
       ).toEqual([kind]);
       expect(found[0]!.sha).toBe(s.pr2.merge);
+    }
+  });
+
+  it('judges the check run that stood at the merge, not a re-run after it', async () => {
+    const base = good(2, '2026-01-01T04:00:00Z', s.pr2.head);
+    const run = (conclusion: string, completedAt: string) => ({
+      conclusion,
+      completedAt,
+      headSha: s.pr2.head,
+    });
+    const cases: [PullRequestRecord['gateChecks'], string[]][] = [
+      // Passed before the merge; a review afterwards re-ran the gate, which then failed: the merge was fine.
+      [[run('failure', '2026-01-01T06:00:00Z'), run('success', '2026-01-01T03:00:00Z')], []],
+      // Failed at the merge (an admin merged over it); passing afterwards does not excuse it.
+      [
+        [run('success', '2026-01-01T06:00:00Z'), run('failure', '2026-01-01T03:00:00Z')],
+        ['gate-check-failed'],
+      ],
+      // Failed, then passed before the merge.
+      [[run('success', '2026-01-01T03:30:00Z'), run('failure', '2026-01-01T03:00:00Z')], []],
+      // Still running at the merge.
+      [[{ conclusion: null, headSha: s.pr2.head }], ['merged-before-check']],
+    ];
+    for (const [gateChecks, kinds] of cases) {
+      const pr = { ...base, gateCheck: gateChecks![0], gateChecks };
+      const reviews = source({ 2: pr, 3: good(3, '2026-01-01T05:00:00Z', 'x') });
+      const report = await verifyGateIntegrity(s.repo.dir, { since: s.baseline, reviews });
+      expect(
+        report.findings.filter((f) => f.pullRequest === 2).map((f) => f.kind),
+        JSON.stringify(gateChecks),
+      ).toEqual(kinds);
     }
   });
 

@@ -167,6 +167,7 @@ async function pullBody(context: RouteContext, repo: RepoState, pull: PullState,
     created_at: pull.createdAt,
     updated_at: pull.updatedAt,
     merged_at: pull.merged ? (pull.mergedAt ?? pull.updatedAt) : null,
+    merge_commit_sha: pull.mergeCommitSha ?? null,
     author_association: 'OWNER',
   };
   if (schema === 'pull-request') {

@@ -22,6 +22,7 @@ export interface PullState {
   merged: boolean;
   mergedAt?: string;
   mergedBy?: string;
+  mergeCommitSha?: string;
   draft: boolean;
   user: string;
   labels: string[];
@@ -282,6 +283,7 @@ export class GitHubState {
     pull.merged = true;
     pull.mergedAt = pull.updatedAt = this.now();
     pull.mergedBy = merger.login;
+    pull.mergeCommitSha = sha;
     return sha;
   }
 
