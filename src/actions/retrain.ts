@@ -124,6 +124,10 @@ export function retrainSummary(outcome: RetrainOutcome): string {
           ` on \`${p.branch}\`.`,
         '',
         `Command: \`${p.command.join(' ')}\` (timeout ${p.timeout}s)`,
+        '',
+        'Files it would write:',
+        '',
+        ...p.files.map((f) => `- \`${f}\``),
       );
       break;
     }

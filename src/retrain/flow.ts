@@ -98,6 +98,11 @@ export interface RetrainPlan {
   env: Record<string, string>;
   branch: string;
   baseBranch: string;
+  /**
+   * Repository-relative files a successful run would write. The audit event's name carries the time the run
+   * finishes, so the one listed here is named for now.
+   */
+  files: string[];
 }
 
 export interface RetrainOutcome {
@@ -248,6 +253,11 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
   const branch = retrainBranch(model, requestId);
 
   if (input.dryRun) {
+    const audit = retrainAuditEvent({
+      request: { ...queued, status: 'completed' },
+      now: createdAt,
+      actor: input.actor,
+    });
     const plan: RetrainPlan = {
       model,
       request: queued,
@@ -259,6 +269,12 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
       env,
       branch,
       baseBranch: input.baseBranch,
+      files: [
+        versionPath(model, versionId),
+        retrainPath(model, requestId),
+        ...(scheduleOf(entry, policy, createdAt) ? [schedulePath(model)] : []),
+        auditPath(audit.id),
+      ].map((path) => `${prefix}/${path}`),
     };
     return { status: 'dry-run', model, plan, request: queued };
   }

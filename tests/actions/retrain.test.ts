@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
-import { runRetrain, type RetrainInputs } from '../../src/actions/retrain.ts';
+import { retrainSummary, runRetrain, type RetrainInputs } from '../../src/actions/retrain.ts';
 import { git } from '../../src/git/run.ts';
 import type { Policy, RetrainRequest, Schedule } from '../../src/registry/types.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
@@ -158,6 +158,16 @@ describe('retrain action', () => {
     const outcome = await runRetrain(inputs({ dryRun: true }), environment(), deps(client));
     expect(outcome.status).toBe('dry-run');
     expect(outcome.plan).toMatchObject({ version: 'v6', parent: 'v4' });
+    const id = outcome.request!.id;
+    expect(outcome.plan!.files.slice(0, 3)).toEqual([
+      'registry/models/fraud-detector/versions/v6.yaml',
+      `registry/models/fraud-detector/retrains/${id}.yaml`,
+      'registry/models/fraud-detector/schedule.yaml',
+    ]);
+    expect(outcome.plan!.files[3]).toMatch(
+      new RegExp(`^registry/audit/\\d{4}/\\d{2}/.*${id}-completed\\.yaml$`),
+    );
+    expect(retrainSummary(outcome)).toContain('- `registry/models/fraud-detector/versions/v6.yaml`');
     expect(client.calls()).toBe(1);
     expect(gh.state.repo('acme/models').pulls).toHaveLength(0);
     expect(await git(checkout, ['for-each-ref', '--format=%(refname:short)', 'refs/heads'])).toBe('main');

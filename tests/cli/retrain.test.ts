@@ -44,6 +44,8 @@ describe('tollgate retrain', () => {
       'command:  node examples/trainer/train.mjs --data examples/trainer/data/transactions.csv',
     );
     expect(run.out).toContain('TOLLGATE_VERSION=v6');
+    expect(run.out).toContain('files it would write:\n    registry/models/fraud-detector/versions/v6.yaml\n');
+    expect(run.out).toContain('    registry/models/fraud-detector/schedule.yaml\n    registry/audit/');
     expect(run.err).toBe('');
     expect(await repo.head()).toBe(head);
     expect(await branches(repo)).toEqual(['main']);

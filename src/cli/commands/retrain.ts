@@ -63,6 +63,8 @@ function textReport(outcome: RetrainOutcome): string[] {
         .map(([k, v]) => `${k}=${v}`)
         .join(' ')}`,
       `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`,
+      '  files it would write:',
+      ...p.files.map((f) => `    ${f}`),
     );
     return lines;
   }
