@@ -17,6 +17,7 @@ import { loadRegistry } from '../registry/load.ts';
 import { assertSafeName } from '../registry/names.ts';
 import { auditPath, retrainPath, schedulePath, versionPath } from '../registry/paths.ts';
 import type {
+  GateSpec,
   ModelEntry,
   ModelVersion,
   RegistryDocument,
@@ -61,6 +62,9 @@ export interface RetrainFlowInput {
   reason?: string;
   trigger?: TriggerKind;
   actor: string;
+  /** Snapshot of the metrics and thresholds that triggered the retrain (a drift or incident), kept on the request. */
+  triggerMetrics?: Record<string, number>;
+  triggerThresholds?: GateSpec[];
   /** Overrides model.yaml's training.command. */
   command?: string[];
   dryRun?: boolean;
@@ -239,7 +243,12 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
   const queued = newRetrainRequest({
     model,
     reason: input.reason?.trim() || (trigger === 'schedule' ? 'scheduled retrain' : 'manual retrain'),
-    trigger: { kind: trigger, actor: input.actor },
+    trigger: {
+      kind: trigger,
+      actor: input.actor,
+      ...(input.triggerMetrics ? { metrics: input.triggerMetrics } : {}),
+      ...(input.triggerThresholds ? { thresholds: input.triggerThresholds } : {}),
+    },
     now: createdAt,
     id: requestId,
   });
