@@ -1,5 +1,6 @@
 // Twenty retrain runs of one model dispatched at the same moment, each on its own clone of the GitHub double's
-// bare repository (as each workflow run has its own checkout): exactly one trains and opens a pull request.
+// bare repository (as each workflow run has its own checkout): exactly one trains and opens a pull request. And a
+// re-run after the pull request could not be opened: no duplicate, no orphan branch.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,4 +116,20 @@ it('refuses while another run holds the claim, and takes over a claim left by a 
     okCodes: [1],
   });
   expect(code).toBe(1);
+});
+
+it('a re-run after the pull request could not be opened creates no duplicate and leaves no orphan branch', async () => {
+  gh.fault('POST', '/repos/{owner}/{repo}/pulls', { kind: 'forbidden' }, 1);
+  await expect(runRetrain(inputs, environment(await clone('first'), '301'), deps())).rejects.toThrow();
+  // The pushed retrain branch and the claim are gone again: nothing half written on the remote.
+  expect(await remoteBranches()).toEqual(['main']);
+  expect(gh.state.repo('acme/models').pulls).toHaveLength(0);
+
+  const rerun = await runRetrain(inputs, environment(await clone('rerun'), '301'), deps());
+  expect(rerun.status).toBe('completed');
+  // A second re-run finds the pull request the first re-run opened and refuses.
+  const again = await runRetrain(inputs, environment(await clone('again'), '301'), deps());
+  expect(again.status).toBe('refused');
+  expect(gh.state.repo('acme/models').pulls).toHaveLength(1);
+  expect((await remoteBranches()).sort()).toEqual(['main', rerun.branch].sort());
 });
