@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
 import { retrainSummary, runRetrain, type RetrainInputs } from '../../src/actions/retrain.ts';
 import { git } from '../../src/git/run.ts';
+import { registryDiffBetweenRefs } from '../../src/registry/diff.ts';
+import { STATE_CHANGE_KINDS } from '../../src/registry/types.ts';
 import type { Policy, RetrainRequest, Schedule } from '../../src/registry/types.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
 import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
@@ -130,6 +132,15 @@ describe('retrain action', () => {
       status: 'failed',
       run: { exit_code: 1, url: 'https://github.com/acme/models/actions/runs/77' },
     });
+    // The gate sees state only (request, schedule, audit event), so it passes the pull request without sign-offs.
+    const { changes, outside } = await registryDiffBetweenRefs(checkout, 'main', pulls[0]!.head);
+    expect(outside).toEqual([]);
+    expect(changes.map((c) => c.kind).sort()).toEqual([
+      'audit-appended',
+      'retrain-added',
+      'schedule-changed',
+    ]);
+    expect(changes.every((c) => STATE_CHANGE_KINDS.has(c.kind))).toBe(true);
   });
 
   it('pushes the failure record to main where the policy says state_writes: push', async () => {
