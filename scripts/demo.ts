@@ -137,6 +137,7 @@ try {
   const retrain = json<{
     status: string;
     branch: string;
+    body: string;
     request: { id: string };
     version: {
       id: string;
@@ -158,6 +159,12 @@ try {
   );
   const version = retrain.version.id;
   const versionFile = retrain.version;
+  // What the retrain action would publish: the version record and the body of its pull request.
+  const versionPathOnBranch = `registry/models/fraud-detector/versions/${retrain.version.id}.yaml`;
+  step(`version record ${versionPathOnBranch} on ${retrain.branch}`, [
+    ...git('show', `${retrain.branch}:${versionPathOnBranch}`).split('\n'),
+  ]);
+  step('the retrain pull request body it would open', retrain.body.trimEnd().split('\n'));
   // The retrain branch is pushed, as the retrain action does, so the promotion can build on the merged result.
   git('push', '--quiet', 'origin', retrain.branch);
   step(`tollgate diff main ${retrain.branch}`, indent(must(0, 'diff', 'main', retrain.branch), 7));

@@ -124,6 +124,10 @@ export function retrainSummary(outcome: RetrainOutcome): string {
           ` on \`${p.branch}\`.`,
         '',
         `Command: \`${p.command.join(' ')}\` (timeout ${p.timeout}s)`,
+        '',
+        'Files it would write:',
+        '',
+        ...p.files.map((f) => `- \`${f}\``),
       );
       break;
     }
@@ -201,6 +205,7 @@ export async function run(): Promise<void> {
     core.setOutput('version', outcome.version?.id ?? '');
     core.setOutput('status', outcome.status);
     core.setOutput('pull-request', outcome.pullRequest?.number ?? '');
+    core.setOutput('pull-request-url', outcome.pullRequest?.url ?? '');
     core.setOutput('artifact', outcome.artifactPath ?? '');
     core.summary.addRaw(retrainSummary(outcome));
     if (outcome.error) throw outcome.error;

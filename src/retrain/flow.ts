@@ -6,9 +6,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
+import { commitFilesToBranch } from '../git/commit.ts';
 import type { Author, BranchFile, Trailers } from '../git/commit.ts';
 import { resolveRef } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
+import { git, runGit } from '../git/run.ts';
+import { listOpenPullRequests } from '../github/pulls.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { proposeChange, pushStateChange } from '../publish/propose.ts';
@@ -17,6 +20,7 @@ import { loadRegistry } from '../registry/load.ts';
 import { assertSafeName } from '../registry/names.ts';
 import { auditPath, retrainPath, schedulePath, versionPath } from '../registry/paths.ts';
 import type {
+  GateSpec,
   ModelEntry,
   ModelVersion,
   RegistryDocument,
@@ -61,6 +65,9 @@ export interface RetrainFlowInput {
   reason?: string;
   trigger?: TriggerKind;
   actor: string;
+  /** Snapshot of the metrics and thresholds that triggered the retrain (a drift or incident), kept on the request. */
+  triggerMetrics?: Record<string, number>;
+  triggerThresholds?: GateSpec[];
   /** Overrides model.yaml's training.command. */
   command?: string[];
   dryRun?: boolean;
@@ -98,6 +105,11 @@ export interface RetrainPlan {
   env: Record<string, string>;
   branch: string;
   baseBranch: string;
+  /**
+   * Repository-relative files a successful run would write. The audit event's name carries the time the run
+   * finishes, so the one listed here is named for now.
+   */
+  files: string[];
 }
 
 export interface RetrainOutcome {
@@ -234,7 +246,12 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
   const queued = newRetrainRequest({
     model,
     reason: input.reason?.trim() || (trigger === 'schedule' ? 'scheduled retrain' : 'manual retrain'),
-    trigger: { kind: trigger, actor: input.actor },
+    trigger: {
+      kind: trigger,
+      actor: input.actor,
+      ...(input.triggerMetrics ? { metrics: input.triggerMetrics } : {}),
+      ...(input.triggerThresholds ? { thresholds: input.triggerThresholds } : {}),
+    },
     now: createdAt,
     id: requestId,
   });
@@ -248,6 +265,11 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
   const branch = retrainBranch(model, requestId);
 
   if (input.dryRun) {
+    const audit = retrainAuditEvent({
+      request: { ...queued, status: 'completed' },
+      now: createdAt,
+      actor: input.actor,
+    });
     const plan: RetrainPlan = {
       model,
       request: queued,
@@ -259,112 +281,218 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
       env,
       branch,
       baseBranch: input.baseBranch,
+      files: [
+        versionPath(model, versionId),
+        retrainPath(model, requestId),
+        ...(scheduleOf(entry, policy, createdAt) ? [schedulePath(model)] : []),
+        auditPath(audit.id),
+      ].map((path) => `${prefix}/${path}`),
     };
     return { status: 'dry-run', model, plan, request: queued };
   }
 
-  const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
-  const running = start(queued, { now: input.now(), run: runDetails });
-  const sourceCommit = await resolveRef(input.repoRoot, baseRef);
-  const outputDir = await mkdtemp(join(input.tempDir ?? tmpdir(), `tollgate-${model}-${requestId}-`));
-
-  let training;
+  // Runs started at the same moment all pass the checks above; the claim lets one through.
+  const claim = input.github ? await claimRetrain(input, input.github, model, requestId, timeout) : undefined;
+  if (claim instanceof TollgateError) return { status: 'refused', model, error: claim };
   try {
-    training = await runTraining({
-      command,
-      cwd: input.repoRoot,
-      env,
-      timeoutSeconds: timeout,
-      outputDir,
-      ...(input.onOutput ? { onOutput: input.onOutput } : {}),
-      ...(input.signal ? { signal: input.signal } : {}),
-    });
-  } catch (error) {
-    await rm(outputDir, { recursive: true, force: true });
-    if (!(error instanceof TrainingError)) throw error;
-    return recordFailure(input, { entry, policy, prefix, running, error, command });
-  }
+    const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
+    const running = start(queued, { now: input.now(), run: runDetails });
+    const sourceCommit = await resolveRef(input.repoRoot, baseRef);
+    const outputDir = await mkdtemp(join(input.tempDir ?? tmpdir(), `tollgate-${model}-${requestId}-`));
 
-  const finishedAt = input.now();
-  const version = buildModelVersion({
-    model: entry.model,
-    policy,
-    id: versionId,
-    now: finishedAt,
-    training,
-    source: {
-      commit: sourceCommit,
-      ...(input.runUrl ? { run_url: input.runUrl } : {}),
-      ...(input.workflow ? { workflow: input.workflow } : {}),
-      actor: input.actor,
-    },
-    request: requestId,
-    ...(parent ? { parent } : {}),
+    let training;
+    try {
+      training = await runTraining({
+        command,
+        cwd: input.repoRoot,
+        env,
+        timeoutSeconds: timeout,
+        outputDir,
+        ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
+    } catch (error) {
+      await rm(outputDir, { recursive: true, force: true });
+      if (!(error instanceof TrainingError)) throw error;
+      return recordFailure(input, { entry, policy, prefix, running, error, command });
+    }
+
+    const finishedAt = input.now();
+    const version = buildModelVersion({
+      model: entry.model,
+      policy,
+      id: versionId,
+      now: finishedAt,
+      training,
+      source: {
+        commit: sourceCommit,
+        ...(input.runUrl ? { run_url: input.runUrl } : {}),
+        ...(input.workflow ? { workflow: input.workflow } : {}),
+        actor: input.actor,
+      },
+      request: requestId,
+      ...(parent ? { parent } : {}),
+    });
+    const completed = complete(running, {
+      version: versionId,
+      now: finishedAt,
+      run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
+    });
+    const current = scheduleOf(entry, policy, finishedAt);
+    const schedule = current ? executed(current, finishedAt, policy) : undefined;
+    const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
+    const files = await renderFiles(prefix, [
+      doc(versionPath(model, versionId), version),
+      doc(retrainPath(model, requestId), completed),
+      ...(schedule ? [doc(schedulePath(model), schedule)] : []),
+      doc(auditPath(audit.id), audit),
+    ]);
+    const gates = version.validation.gates;
+    const verdict =
+      gates.length === 0
+        ? 'no gates'
+        : version.validation.passed
+          ? 'gates passed'
+          : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
+    const title = `Retrain ${model}: ${versionId} (${verdict})`;
+    const body = renderRetrainBody({
+      candidate: version,
+      ...(parent ? { production: entry.versions.get(parent) } : {}),
+      model: entry.model,
+      request: completed,
+    });
+    const trailers: Trailers = {
+      'Tollgate-Event': 'retrain',
+      Model: model,
+      Version: versionId,
+      Request: requestId,
+      'Requested-By': input.actor,
+    };
+    const proposed = await proposeChange(
+      input.repoRoot,
+      {
+        branch,
+        baseRef,
+        baseBranch: input.baseBranch,
+        files,
+        message: `${title}\n\n${completed.reason}`,
+        trailers,
+        ...(input.author ? { author: input.author } : {}),
+        env: { ...input.gitEnv, ...gitDates(finishedAt) },
+        pullRequest: { title, body, labels: [RETRAIN_LABEL] },
+      },
+      input.github,
+    );
+    return {
+      status: 'completed',
+      model,
+      request: completed,
+      version,
+      ...(schedule ? { schedule } : {}),
+      files: files.map((f) => f.path),
+      branch: proposed.branch,
+      commit: proposed.commit,
+      ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+      title,
+      body,
+      artifactPath: training.artifact.path,
+    };
+  } finally {
+    if (claim && input.github) await releaseClaim(input, input.github, claim);
+  }
+}
+
+/** The branch a run pushes to claim a model's retrain; never merged. */
+export const retrainLockBranch = (model: string): string =>
+  `tollgate/lock/retrain/${assertSafeName('model', model)}`;
+
+interface Claim {
+  branch: string;
+  commit: string;
+}
+
+/**
+ * The duplicate guard's answer to runs started together (the workflow's concurrency group is a second line):
+ * creating a branch is atomic, so of the runs that push a new lock branch one wins; the others are refused. The
+ * winner then re-checks the open retrain pull requests (one may have appeared since its first look) and holds the
+ * lock until its pull request or failure record exists. A lock older than the training timeout plus an hour was
+ * left by a run that died, and is taken over.
+ */
+async function claimRetrain(
+  input: RetrainFlowInput,
+  github: GitHubTarget,
+  model: string,
+  requestId: string,
+  timeout: number,
+): Promise<Claim | TollgateError> {
+  const branch = retrainLockBranch(model);
+  const remote = github.remote ?? 'origin';
+  const env = { ...input.gitEnv, ...gitDates(input.now()) };
+  const commit = await commitFilesToBranch(input.repoRoot, {
+    baseRef: input.baseRef ?? 'HEAD',
+    branch,
+    files: [{ path: `.tollgate/retrain-lock/${model}`, content: `${requestId}\n${input.runUrl ?? ''}\n` }],
+    message: `Claim the retrain of ${model} for ${requestId}`,
+    trailers: { 'Tollgate-Event': 'retrain-lock', Model: model, Request: requestId },
+    ...(input.author ? { author: input.author } : {}),
+    env,
   });
-  const completed = complete(running, {
-    version: versionId,
-    now: finishedAt,
-    run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
-  });
-  const current = scheduleOf(entry, policy, finishedAt);
-  const schedule = current ? executed(current, finishedAt, policy) : undefined;
-  const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
-  const files = await renderFiles(prefix, [
-    doc(versionPath(model, versionId), version),
-    doc(retrainPath(model, requestId), completed),
-    ...(schedule ? [doc(schedulePath(model), schedule)] : []),
-    doc(auditPath(audit.id), audit),
-  ]);
-  const gates = version.validation.gates;
-  const verdict =
-    gates.length === 0
-      ? 'no gates'
-      : version.validation.passed
-        ? 'gates passed'
-        : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
-  const title = `Retrain ${model}: ${versionId} (${verdict})`;
-  const body = renderRetrainBody({
-    candidate: version,
-    ...(parent ? { production: entry.versions.get(parent) } : {}),
-    model: entry.model,
-    request: completed,
-  });
-  const trailers: Trailers = {
-    'Tollgate-Event': 'retrain',
-    Model: model,
-    Version: versionId,
-    Request: requestId,
-    'Requested-By': input.actor,
-  };
-  const proposed = await proposeChange(
+  const push = (expect: string) =>
+    runGit(
+      input.repoRoot,
+      [
+        'push',
+        '--quiet',
+        `--force-with-lease=refs/heads/${branch}:${expect}`,
+        remote,
+        `${commit}:refs/heads/${branch}`,
+      ],
+      { env, okCodes: [1] },
+    );
+  let claimed = (await push('')).code === 0;
+  if (!claimed) {
+    const held = await runGit(input.repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], {
+      env,
+      okCodes: [1, 128],
+    });
+    const holder = held.code === 0 ? await git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
+    const since = holder ? Number(await git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
+    if (input.now().getTime() / 1000 - since > timeout + 3600) claimed = (await push(holder)).code === 0;
+  }
+  const refuse = (message: string, fix: string) =>
+    new TollgateError(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
+  if (!claimed) {
+    await runGit(input.repoRoot, ['branch', '-D', branch], { okCodes: [1] });
+    return refuse(
+      `another run is starting a retrain of ${model}: it holds the branch ${branch}`,
+      `wait for its pull request; if that run died, delete the branch ${branch}`,
+    );
+  }
+  const pull = (
+    await listOpenPullRequests(github.client, github.repo, { headPrefix: retrainBranchPrefix(model) })
+  )[0];
+  if (pull) {
+    await releaseClaim(input, github, { branch, commit });
+    return refuse(
+      `model ${model} already has an open retrain pull request #${pull.number}: ${pull.url}`,
+      `merge or close #${pull.number} first`,
+    );
+  }
+  return { branch, commit };
+}
+
+/** Deletes the lock branch, only while it is still this run's; best effort (a stale lock is taken over). */
+async function releaseClaim(input: RetrainFlowInput, github: GitHubTarget, claim: Claim): Promise<void> {
+  const lease = `--force-with-lease=refs/heads/${claim.branch}:${claim.commit}`;
+  await runGit(
     input.repoRoot,
+    ['push', '--quiet', lease, github.remote ?? 'origin', `:refs/heads/${claim.branch}`],
     {
-      branch,
-      baseRef,
-      baseBranch: input.baseBranch,
-      files,
-      message: `${title}\n\n${completed.reason}`,
-      trailers,
-      ...(input.author ? { author: input.author } : {}),
-      env: { ...input.gitEnv, ...gitDates(finishedAt) },
-      pullRequest: { title, body, labels: [RETRAIN_LABEL] },
+      env: input.gitEnv,
+      okCodes: [1, 128],
     },
-    input.github,
-  );
-  return {
-    status: 'completed',
-    model,
-    request: completed,
-    version,
-    ...(schedule ? { schedule } : {}),
-    files: files.map((f) => f.path),
-    branch: proposed.branch,
-    commit: proposed.commit,
-    ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
-    title,
-    body,
-    artifactPath: training.artifact.path,
-  };
+  ).catch(() => undefined);
+  await runGit(input.repoRoot, ['branch', '-D', claim.branch], { okCodes: [1] }).catch(() => undefined);
 }
 
 /** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */

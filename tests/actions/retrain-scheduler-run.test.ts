@@ -96,6 +96,7 @@ describe('retrain action run()', () => {
       'dry-run': 'false',
     });
     expect(outputs).toMatchObject({ status: 'completed', version: 'v6', 'pull-request': '1' });
+    expect(outputs['pull-request-url']).toMatch(/^https:\/\/github\.com\/acme\/models\/pull\/1$/);
     expect(outputs.request).toMatch(/^rt-\d{8}-\d{6}-[0-9a-f]{4}$/);
     expect(outputs.artifact!.startsWith(work)).toBe(true);
     expect(outputs.summary).toContain('Recorded `v6`');

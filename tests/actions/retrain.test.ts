@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
-import { runRetrain, type RetrainInputs } from '../../src/actions/retrain.ts';
+import { retrainSummary, runRetrain, type RetrainInputs } from '../../src/actions/retrain.ts';
 import { git } from '../../src/git/run.ts';
+import { registryDiffBetweenRefs } from '../../src/registry/diff.ts';
+import { STATE_CHANGE_KINDS } from '../../src/registry/types.ts';
 import type { Policy, RetrainRequest, Schedule } from '../../src/registry/types.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
 import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
@@ -130,6 +132,15 @@ describe('retrain action', () => {
       status: 'failed',
       run: { exit_code: 1, url: 'https://github.com/acme/models/actions/runs/77' },
     });
+    // The gate sees state only (request, schedule, audit event), so it passes the pull request without sign-offs.
+    const { changes, outside } = await registryDiffBetweenRefs(checkout, 'main', pulls[0]!.head);
+    expect(outside).toEqual([]);
+    expect(changes.map((c) => c.kind).sort()).toEqual([
+      'audit-appended',
+      'retrain-added',
+      'schedule-changed',
+    ]);
+    expect(changes.every((c) => STATE_CHANGE_KINDS.has(c.kind))).toBe(true);
   });
 
   it('pushes the failure record to main where the policy says state_writes: push', async () => {
@@ -158,6 +169,16 @@ describe('retrain action', () => {
     const outcome = await runRetrain(inputs({ dryRun: true }), environment(), deps(client));
     expect(outcome.status).toBe('dry-run');
     expect(outcome.plan).toMatchObject({ version: 'v6', parent: 'v4' });
+    const id = outcome.request!.id;
+    expect(outcome.plan!.files.slice(0, 3)).toEqual([
+      'registry/models/fraud-detector/versions/v6.yaml',
+      `registry/models/fraud-detector/retrains/${id}.yaml`,
+      'registry/models/fraud-detector/schedule.yaml',
+    ]);
+    expect(outcome.plan!.files[3]).toMatch(
+      new RegExp(`^registry/audit/\\d{4}/\\d{2}/.*${id}-completed\\.yaml$`),
+    );
+    expect(retrainSummary(outcome)).toContain('- `registry/models/fraud-detector/versions/v6.yaml`');
     expect(client.calls()).toBe(1);
     expect(gh.state.repo('acme/models').pulls).toHaveLength(0);
     expect(await git(checkout, ['for-each-ref', '--format=%(refname:short)', 'refs/heads'])).toBe('main');

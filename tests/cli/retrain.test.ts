@@ -44,6 +44,8 @@ describe('tollgate retrain', () => {
       'command:  node examples/trainer/train.mjs --data examples/trainer/data/transactions.csv',
     );
     expect(run.out).toContain('TOLLGATE_VERSION=v6');
+    expect(run.out).toContain('files it would write:\n    registry/models/fraud-detector/versions/v6.yaml\n');
+    expect(run.out).toContain('    registry/models/fraud-detector/schedule.yaml\n    registry/audit/');
     expect(run.err).toBe('');
     expect(await repo.head()).toBe(head);
     expect(await branches(repo)).toEqual(['main']);
@@ -286,6 +288,54 @@ describe('tollgate retrain', () => {
       `${MODEL_DIR}/retrains/${outcome.request.id}.yaml`,
     );
     expect(request).toMatchObject({ status: 'failed', error: expect.stringContaining('timed out') });
+  });
+
+  it('snapshots the metrics and thresholds that triggered a drift retrain on the request', async () => {
+    const repo = await registryRepo();
+    const run = await cli([
+      '-C',
+      repo.dir,
+      'retrain',
+      'fraud-detector',
+      '--trigger',
+      'drift',
+      '--reason',
+      'feature drift on amount',
+      '--metrics',
+      '{"psi_amount": 0.31, "auc": 0.83}',
+      '--thresholds',
+      '[{"metric": "psi_amount", "op": "<=", "threshold": 0.2}]',
+      '--command',
+      '["node", "examples/trainer/train.mjs", "--fail"]',
+      '--format',
+      'json',
+    ]);
+    expect(run.code).toBe(1);
+    const outcome = JSON.parse(run.out) as { branch: string; request: RetrainRequest };
+    const path = `${MODEL_DIR}/retrains/${outcome.request.id}.yaml`;
+    expect((await show<RetrainRequest>(repo, outcome.branch, path)).trigger).toEqual({
+      kind: 'drift',
+      actor: 'alice',
+      metrics: { psi_amount: 0.31, auc: 0.83 },
+      thresholds: [{ metric: 'psi_amount', op: '<=', threshold: 0.2 }],
+    });
+  });
+
+  it('rejects --metrics that are not numbers and --thresholds with an unknown operator', async () => {
+    const repo = await registryRepo();
+    const metrics = await cli(['-C', repo.dir, 'retrain', 'fraud-detector', '--metrics', '{"auc": "high"}']);
+    expect(metrics.code).toBe(2);
+    expect(metrics.err).toContain('--metrics must be a JSON object of metric names to numbers');
+    const thresholds = await cli([
+      '-C',
+      repo.dir,
+      'retrain',
+      'fraud-detector',
+      '--thresholds',
+      '[{"metric": "auc", "op": "=>", "threshold": 0.8}]',
+    ]);
+    expect(thresholds.code).toBe(2);
+    expect(thresholds.err).toContain('--thresholds must be a JSON array');
   });
 
   it('rejects a --command that is not a JSON list of strings', async () => {

@@ -5,11 +5,12 @@ import { describeError, TollgateError } from '../../errors.ts';
 import { git } from '../../git/run.ts';
 import { formatMetric } from '../../retrain/record.ts';
 import { runRetrainFlow, TRIGGER_KINDS, type RetrainOutcome, type TriggerKind } from '../../retrain/flow.ts';
+import type { GateSpec } from '../../registry/types.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 
 const USAGE =
-  'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--by LOGIN] [--dry-run] [--format json]';
+  'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--metrics JSON] [--thresholds JSON] [--by LOGIN] [--dry-run] [--format json]';
 
 export const actorOf = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
@@ -34,6 +35,56 @@ export function parseCommandJson(text: string): string[] {
     });
   }
   return parsed as string[];
+}
+
+/** `--metrics '{"auc": 0.81}'`: the metric values that triggered the retrain, snapshotted on the request. */
+export function parseTriggerMetrics(text: string): Record<string, number> {
+  const parsed = parseJsonOption('--metrics', text);
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    Object.values(parsed).some((v) => typeof v !== 'number' || !Number.isFinite(v))
+  ) {
+    throw new TollgateError('--metrics must be a JSON object of metric names to numbers', {
+      fix: 'e.g. --metrics \'{"auc": 0.81, "psi": 0.31}\'',
+    });
+  }
+  return parsed as Record<string, number>;
+}
+
+const OPS: readonly string[] = ['>=', '>', '<=', '<', '=='];
+
+/** `--thresholds '[{"metric": "auc", "op": ">=", "threshold": 0.85}]'`: the thresholds that were crossed. */
+export function parseTriggerThresholds(text: string): GateSpec[] {
+  const parsed = parseJsonOption('--thresholds', text);
+  const isGate = (g: unknown): boolean => {
+    const { metric, op, threshold } = (g ?? {}) as Record<string, unknown>;
+    return (
+      typeof metric === 'string' &&
+      metric !== '' &&
+      OPS.includes(op as string) &&
+      typeof threshold === 'number' &&
+      Number.isFinite(threshold)
+    );
+  };
+  if (!Array.isArray(parsed) || !parsed.every(isGate)) {
+    throw new TollgateError(
+      `--thresholds must be a JSON array of {metric, op (${OPS.join(' ')}), threshold}`,
+      {
+        fix: 'e.g. --thresholds \'[{"metric": "auc", "op": ">=", "threshold": 0.85}]\'',
+      },
+    );
+  }
+  return (parsed as GateSpec[]).map(({ metric, op, threshold }) => ({ metric, op, threshold }));
+}
+
+function parseJsonOption(flag: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TollgateError(`${flag} is not JSON: ${(error as Error).message}`, { fix: USAGE });
+  }
 }
 
 export function parseTrigger(value: string | undefined): TriggerKind {
@@ -63,6 +114,8 @@ function textReport(outcome: RetrainOutcome): string[] {
         .map(([k, v]) => `${k}=${v}`)
         .join(' ')}`,
       `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`,
+      '  files it would write:',
+      ...p.files.map((f) => `    ${f}`),
     );
     return lines;
   }
@@ -105,6 +158,8 @@ export const retrainCommand: Command = {
       reason: { type: 'string' },
       trigger: { type: 'string', default: 'manual' },
       command: { type: 'string' },
+      metrics: { type: 'string' },
+      thresholds: { type: 'string' },
       by: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       format: { type: 'string', default: 'text' },
@@ -127,6 +182,10 @@ export const retrainCommand: Command = {
         trigger: parseTrigger(values.trigger),
         actor: actorOf(context, values.by),
         ...(values.command !== undefined ? { command: parseCommandJson(values.command) } : {}),
+        ...(values.metrics !== undefined ? { triggerMetrics: parseTriggerMetrics(values.metrics) } : {}),
+        ...(values.thresholds !== undefined
+          ? { triggerThresholds: parseTriggerThresholds(values.thresholds) }
+          : {}),
         dryRun: values['dry-run'],
         baseBranch: (await currentBranch(context.repoRoot)) ?? 'main',
         now: () => context.now(),
