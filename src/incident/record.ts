@@ -194,6 +194,20 @@ export interface IncidentStats {
   mttr: DurationStats;
   /** Detection to the first completed rollback, over incidents with one. */
   timeToRollback: DurationStats;
+  /** MTTR per severity (detection to resolution, over resolved incidents of that severity). */
+  mttrBySeverity: Record<Severity, DurationStats>;
+  /** Seconds from detection to classification, first completed rollback and resolution; null when not (yet). */
+  incidents: IncidentDurations[];
+}
+
+export interface IncidentDurations {
+  id: string;
+  severity: Severity;
+  status: Incident['status'];
+  detectedAt: string;
+  toClassify: number | null;
+  toRollback: number | null;
+  toResolve: number | null;
 }
 
 function durationStats(values: number[]): DurationStats {
@@ -213,20 +227,39 @@ export function incidentStats(incidents: Incident[], options: { since?: Date } =
   const since = options.since?.getTime() ?? -Infinity;
   const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
   const bySeverity: Record<Severity, number> = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
-  const repair: number[] = [];
-  const toRollback: number[] = [];
-  for (const i of chosen) {
-    bySeverity[i.severity]++;
-    if (i.status === 'resolved' && i.resolved_at) repair.push(seconds(i.detected_at, i.resolved_at));
-    const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
-    if (rolled) toRollback.push(rolled.duration ?? seconds(i.detected_at, rolled.at));
-  }
+  const perIncident = [...chosen]
+    .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
+    .map((i): IncidentDurations => {
+      bySeverity[i.severity]++;
+      const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
+      const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
+      return {
+        id: i.id,
+        severity: i.severity,
+        status: i.status,
+        detectedAt: i.detected_at,
+        toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
+        toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
+        toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+      };
+    });
+  const present = (values: (number | null)[]): number[] => values.filter((v): v is number => v !== null);
+  const mttrOf = (severity: Severity): DurationStats =>
+    durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
   return {
     total: chosen.length,
     open: chosen.filter((i) => i.status === 'open').length,
     bySeverity,
-    mttr: durationStats(repair),
-    timeToRollback: durationStats(toRollback),
+    mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
+    timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
+    mttrBySeverity: {
+      P0: mttrOf('P0'),
+      P1: mttrOf('P1'),
+      P2: mttrOf('P2'),
+      P3: mttrOf('P3'),
+      P4: mttrOf('P4'),
+    },
+    incidents: perIncident,
   };
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -96,6 +96,35 @@ describe('tollgate incident', () => {
     expect(md).toContain('Promote v3 (#3)');
     expect(md).toContain('Roll back fraud production from v3 to v2 [rollback]');
     expect(md).toContain('TODO(author)');
+  });
+
+  it('takes the model as a positional, lists incidents, and reports MTTR by severity and per incident', async () => {
+    const r = await fixture();
+    const dry = await cli(
+      ['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.07', '--dry-run'],
+      101,
+    );
+    expect(dry.out).toMatch(/^INC-20261105-050000-[0-9a-f]{4}: P2 — P2 because error_rate = 0.07/);
+    expect(dry.out).toContain('(dry run: nothing written)');
+    expect(existsSync(join(r.dir, 'registry/incidents'))).toBe(false);
+    expect((await cli(['-C', r.dir, 'incident', 'list'], 101)).out).toBe('no incidents\n');
+
+    await cli(['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.07'], 101);
+    await cli(['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'availability=0.2'], 102);
+    const ids = incidents(r).map((f) => f.replace(/\.yaml$/, ''));
+    const [p2, p0] = ids.sort();
+    await cli(['-C', r.dir, 'incident', 'resolve', p0!], 103);
+    const listed = (await cli(['-C', r.dir, 'incident', 'list'], 103)).out.split('\n').filter(Boolean);
+    expect(listed.map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      [p0, 'P0', 'resolved'],
+      [p2, 'P2', 'open'],
+    ]);
+    expect((await cli(['-C', r.dir, 'incident', 'list', '--open'], 103)).out).not.toContain(p0!);
+
+    const stats = await cli(['-C', r.dir, 'incident', 'stats'], 103);
+    expect(stats.out).toContain('MTTR by severity:\n    P0: mean 1h 00m 00s, median 1h 00m 00s over 1');
+    expect(stats.out).toContain(`    ${p2}  P2  0s / — / —`);
+    expect(stats.out).toContain(`    ${p0}  P0  0s / — / 1h 00m 00s`);
   });
 
   it('refuses to roll back automatically during a promotion, and records why', async () => {

@@ -185,13 +185,31 @@ describe('incidentStats', () => {
     made('INC-20261124-033000-dddd', 3000, {}),
   ];
   it('counts by severity and open, with mean and median durations', () => {
-    expect(incidentStats(incidents)).toEqual({
+    expect(incidentStats(incidents)).toMatchObject({
       total: 4,
       open: 1,
       bySeverity: { P0: 1, P1: 1, P2: 0, P3: 1, P4: 1 },
       mttr: { count: 3, meanSeconds: 1600, medianSeconds: 1200 },
       timeToRollback: { count: 2, meanSeconds: 120, medianSeconds: 120 },
     });
+  });
+  it('gives MTTR by severity and the times to classify, roll back and resolve per incident', () => {
+    const s = incidentStats(incidents);
+    expect(s.mttrBySeverity).toEqual({
+      P0: { count: 1, meanSeconds: 600, medianSeconds: 600 },
+      P1: { count: 1, meanSeconds: 1200, medianSeconds: 1200 },
+      P2: { count: 0, meanSeconds: null, medianSeconds: null },
+      P3: { count: 1, meanSeconds: 3000, medianSeconds: 3000 },
+      P4: { count: 0, meanSeconds: null, medianSeconds: null },
+    });
+    expect(
+      s.incidents.map((d) => [d.id.slice(-4), d.severity, d.toClassify, d.toRollback, d.toResolve]),
+    ).toEqual([
+      ['aaaa', 'P0', 0, 60, 600],
+      ['bbbb', 'P1', 0, 180, 1200],
+      ['cccc', 'P3', 0, null, 3000],
+      ['dddd', 'P4', 0, null, null],
+    ]);
   });
   it('takes incidents detected at or after `since`', () => {
     const s = incidentStats(incidents, { since: at(1000) });

@@ -1,4 +1,4 @@
-// `tollgate incident open|resolve|stats|postmortem`: incident records in registry/incidents/, committed locally.
+// `tollgate incident open|resolve|list|stats|postmortem`: incident records in registry/incidents/, committed locally.
 import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { TollgateError } from '../../errors.ts';
@@ -67,26 +67,22 @@ const actor = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 
 async function open(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'incident open',
-    args,
-    {
-      model: { type: 'string', multiple: true },
-      metric: { type: 'string', multiple: true },
-      alert: { type: 'string' },
-      description: { type: 'string' },
-      by: { type: 'string' },
-      'auto-rollback': { type: 'boolean', default: false },
-      'promotion-in-flight': { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-    },
-    false,
-  );
+  const { values, positionals } = parseCommandArgs('incident open', args, {
+    model: { type: 'string', multiple: true },
+    metric: { type: 'string', multiple: true },
+    alert: { type: 'string' },
+    description: { type: 'string' },
+    by: { type: 'string' },
+    'auto-rollback': { type: 'boolean', default: false },
+    'promotion-in-flight': { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
+  });
   const policy = await readPolicy(fileSystemReader(context.registryDir));
   const now = context.now();
   const id = incidentId(now, randomBytes(2).toString('hex'));
   let incident = openIncident({
-    models: values.model ?? [],
+    // `incident open MODEL [MODEL...]` and `--model MODEL` (repeatable) both name affected models.
+    models: [...positionals, ...(values.model ?? [])],
     metrics: parseMetricArgs(values.metric ?? []),
     now,
     id,
@@ -228,6 +224,44 @@ async function resolve(args: string[], context: CliContext): Promise<number> {
   return 0;
 }
 
+/** Every incident record in the registry. */
+async function allIncidents(context: CliContext): Promise<Incident[]> {
+  const files = (await fileSystemReader(context.registryDir).list('incidents')).filter((f) =>
+    /^incidents\/INC-[^/]*\.yaml$/.test(f),
+  );
+  return readIncidents(context, files);
+}
+
+async function list(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(
+    'incident list',
+    args,
+    { open: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } },
+    false,
+  );
+  const chosen = (await allIncidents(context))
+    .filter((i) => !values.open || i.status === 'open')
+    .sort((a, b) => Date.parse(b.detected_at) - Date.parse(a.detected_at) || b.id.localeCompare(a.id));
+  if (values.format === 'json') {
+    context.out(JSON.stringify(chosen, null, 2));
+    return 0;
+  }
+  if (chosen.length === 0) {
+    context.out(values.open ? 'no open incidents' : 'no incidents');
+    return 0;
+  }
+  context.out(
+    chosen
+      .map(
+        (i) =>
+          `${i.id}  ${i.severity}  ${i.status.padEnd(8)}  ${i.models.join(',')}  ${i.title}` +
+          (i.rollback ? `  (rolled back ${i.rollback.model} ${i.rollback.from} -> ${i.rollback.to})` : ''),
+      )
+      .join('\n'),
+  );
+  return 0;
+}
+
 async function stats(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(
     'incident stats',
@@ -239,11 +273,7 @@ async function stats(args: string[], context: CliContext): Promise<number> {
   if (since && Number.isNaN(since.getTime())) {
     throw new TollgateError(`--since ${values.since} is not a date`, { fix: 'pass e.g. --since 2026-10-01' });
   }
-  const files = (await fileSystemReader(context.registryDir).list('incidents')).filter((f) =>
-    /^incidents\/INC-[^/]*\.yaml$/.test(f),
-  );
-  const incidents = await readIncidents(context, files);
-  const s = incidentStats(incidents, since ? { since } : {});
+  const s = incidentStats(await allIncidents(context), since ? { since } : {});
   if (values.format === 'json') {
     context.out(JSON.stringify(s, null, 2));
     return 0;
@@ -257,6 +287,19 @@ async function stats(args: string[], context: CliContext): Promise<number> {
         .join(', ')}`,
       `  time to resolve (MTTR): mean ${d(s.mttr.meanSeconds)}, median ${d(s.mttr.medianSeconds)} over ${s.mttr.count}`,
       `  time to rollback: mean ${d(s.timeToRollback.meanSeconds)}, median ${d(s.timeToRollback.medianSeconds)} over ${s.timeToRollback.count}`,
+      '  MTTR by severity:',
+      ...Object.entries(s.mttrBySeverity)
+        .filter(([, m]) => m.count > 0)
+        .map(([k, m]) => `    ${k}: mean ${d(m.meanSeconds)}, median ${d(m.medianSeconds)} over ${m.count}`),
+      ...(s.incidents.length
+        ? [
+            '  per incident (to classify / to roll back / to resolve):',
+            ...s.incidents.map(
+              (i) =>
+                `    ${i.id}  ${i.severity}  ${d(i.toClassify)} / ${d(i.toRollback)} / ${d(i.toResolve)}`,
+            ),
+          ]
+        : []),
     ].join('\n'),
   );
   return 0;
@@ -296,15 +339,16 @@ async function postmortem(args: string[], context: CliContext): Promise<number> 
 
 export const incidentCommand: Command = {
   name: 'incident',
-  summary: 'open (classify, optionally auto-roll back), resolve, stats (MTTR), postmortem draft',
+  summary: 'open (classify, optionally auto-roll back), resolve, list, stats (MTTR), postmortem draft',
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub === 'open') return open(rest, context);
     if (sub === 'resolve') return resolve(rest, context);
+    if (sub === 'list') return list(rest, context);
     if (sub === 'stats') return stats(rest, context);
     if (sub === 'postmortem') return postmortem(rest, context);
     throw new TollgateError(`incident: unknown subcommand "${sub ?? ''}"`, {
-      fix: 'tollgate incident open|resolve|stats|postmortem',
+      fix: 'tollgate incident open|resolve|list|stats|postmortem',
     });
   },
 };
