@@ -340,6 +340,7 @@ export function renderPostmortem(incident: Incident, gitTimeline: GitTimelineEnt
     '',
     'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
     '',
+    ...rollbackDetails(incident, gitTimeline),
     '## Timeline (UTC)',
     '',
     '| time | source | event |',
@@ -350,12 +351,51 @@ export function renderPostmortem(incident: Incident, gitTimeline: GitTimelineEnt
     '',
     'TODO(author): what caused it, and why it was not caught before it reached the stage.',
     '',
+    '## Lessons learned',
+    '',
+    'TODO(author): what went well, what went wrong, where we got lucky.',
+    '',
     '## Action items',
     '',
-    '- [ ] TODO(author): action, owner, due date',
+    '| action | owner | due | status |',
+    '| --- | --- | --- | --- |',
+    '| TODO(author) | | | open |',
     '',
   ];
   return lines.join('\n');
+}
+
+const one = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value.join(', ') : value;
+
+/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
+function rollbackDetails(incident: Incident, gitTimeline: GitTimelineEntry[]): string[] {
+  const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
+  const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
+  const rb = incident.rollback;
+  if (!rb && steps.length === 0 && commits.length === 0)
+    return ['## Rollback', '', 'No rollback was made.', ''];
+  return [
+    '## Rollback',
+    '',
+    ...(rb
+      ? [
+          `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
+            `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
+          '',
+        ]
+      : []),
+    ...steps.map(
+      (e) =>
+        `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${formatDuration(e.duration)} after detection)` : ''}`,
+    ),
+    ...commits.map((c) => {
+      const mode = one(c.trailers['Rollback-Mode']);
+      const reverts = one(c.trailers.Reverts);
+      return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
+    }),
+    '',
+  ];
 }
 
 export type IncidentAuditKind = 'incident-opened' | 'incident-resolved' | 'rollback' | 'rollback-skipped';

@@ -245,7 +245,7 @@ describe('renderPostmortem', () => {
         at: '2026-11-24T03:31:00Z',
         sha: 'c'.repeat(40),
         subject: 'Roll back fraud production to v12',
-        trailers: { 'Tollgate-Event': 'rollback' },
+        trailers: { 'Tollgate-Event': 'rollback', 'Rollback-Mode': 'revert', Reverts: 'a'.repeat(40) },
       },
     ]);
     expect(md).toContain('# Postmortem: INC-20261124-033000-ab12');
@@ -266,8 +266,24 @@ describe('renderPostmortem', () => {
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(md).toMatch(/## Root cause\n\nTODO\(author\)/);
-    expect(md).toMatch(/## Action items\n\n- \[ \] TODO\(author\)/);
+    expect(md).toMatch(/## Lessons learned\n\nTODO\(author\)/);
+    expect(md).toMatch(
+      /## Action items\n\n\| action \| owner \| due \| status \|\n\| --- \| --- \| --- \| --- \|\n/,
+    );
+    const rollback = md.split('## Rollback\n')[1]!.split('## Timeline')[0]!;
+    expect(rollback).toContain('fraud `production`: v13 -> v12, commit cccccccccccc.');
+    expect(rollback).toContain(
+      '- 2026-11-24T03:31:00Z rollback-completed: v13 -> v12 (1m 00s after detection)',
+    );
+    expect(rollback).toContain(
+      `- commit cccccccccccc (2026-11-24T03:31:00Z): Roll back fraud production to v12; mode revert; reverts ${'a'.repeat(40)}`,
+    );
     expect(md).toContain('TODO(author): who and what was affected');
+  });
+  it('says when no rollback was made', () => {
+    expect(renderPostmortem(incident({ error_rate: 0.07 }), [])).toContain(
+      '## Rollback\n\nNo rollback was made.\n',
+    );
   });
 });
 
