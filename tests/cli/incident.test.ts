@@ -81,6 +81,16 @@ describe('tollgate incident', () => {
 
     const resolved = await cli(['-C', r.dir, 'incident', 'resolve', id, '--note', 'recovered'], 102.5);
     expect(resolved.out).toContain(`resolved ${id} after 1h 30m 00s`);
+    // resolve drafts the postmortem in the same commit as the resolution.
+    expect((await r.git(['show', '--name-only', '--format=%s', 'HEAD'])).split('\n')).toEqual([
+      `Resolve incident ${id}`,
+      '',
+      `registry/incidents/${id}.postmortem.md`,
+      `registry/incidents/${id}.yaml`,
+    ]);
+    const draft = readFileSync(join(r.dir, `registry/incidents/${id}.postmortem.md`), 'utf8');
+    expect(draft).toContain('- Resolved: 2026-11-05T06:30:00Z (duration: 1h 30m 00s)');
+    expect(draft).toContain('## Rollback\n\nfraud `production`: v3 -> v2');
 
     const stats = await cli(['-C', r.dir, 'incident', 'stats', '--format', 'json'], 103);
     expect(JSON.parse(stats.out)).toMatchObject({
@@ -91,7 +101,7 @@ describe('tollgate incident', () => {
     });
 
     const pm = await cli(['-C', r.dir, 'incident', 'postmortem', id, '--write'], 103);
-    expect(pm.out).toContain(`registry/incidents/${id}.postmortem.md`);
+    expect(pm.out).toBe(`registry/incidents/${id}.postmortem.md is already this draft; nothing to commit\n`);
     const md = readFileSync(join(r.dir, `registry/incidents/${id}.postmortem.md`), 'utf8');
     expect(md).toContain('Promote v3 (#3)');
     expect(md).toContain('Roll back fraud production from v3 to v2 [rollback]');

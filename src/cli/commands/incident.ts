@@ -1,5 +1,6 @@
 // `tollgate incident open|resolve|list|stats|postmortem`: incident records in registry/incidents/, committed locally.
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { commitChange, type Trailers } from '../../git/commit.ts';
@@ -199,17 +200,39 @@ async function open(args: string[], context: CliContext): Promise<number> {
   return 0;
 }
 
+/** The postmortem draft: the record's timeline merged with the affected models' registry commits. */
+async function draftPostmortem(
+  context: CliContext,
+  incident: Incident,
+  lookbackDays: number,
+): Promise<string> {
+  const since = new Date(Date.parse(incident.detected_at) - lookbackDays * 86_400_000).toISOString();
+  const timeline = await registryTimeline(context.repoRoot, {
+    since,
+    ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
+    paths: incident.models.map((m) => registryRel(context, modelDir(m))),
+  });
+  return renderPostmortem(incident, timeline);
+}
+
 async function resolve(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs('incident resolve', args, {
     note: { type: 'string' },
     by: { type: 'string' },
+    'no-postmortem': { type: 'boolean', default: false },
   });
   const incident = await readIncident(context, positionals[0]);
   const now = context.now();
   const resolved = resolveIncident(incident, now, values.note);
+  // The postmortem draft goes in the same commit as the resolution, so the pull request that carries the one
+  // carries the other.
+  const draft = values['no-postmortem'] ? undefined : await draftPostmortem(context, resolved, 7);
   await writeAndCommit(
     context,
-    [{ path: incidentPath(incident.id), document: resolved }],
+    [
+      { path: incidentPath(incident.id), document: resolved },
+      ...(draft !== undefined ? [{ path: postmortemPath(incident.id), text: draft }] : []),
+    ],
     {
       message: `Resolve incident ${incident.id}`,
       trailers: {
@@ -220,7 +243,17 @@ async function resolve(args: string[], context: CliContext): Promise<number> {
     },
     now,
   );
-  context.out(`resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1)!.duration ?? 0)}`);
+  context.out(
+    [
+      `resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1)!.duration ?? 0)}`,
+      ...(draft !== undefined
+        ? [
+            `  drafted ${registryRel(context, postmortemPath(incident.id))} in the same commit: fill in its TODO(author) parts`,
+          ]
+        : []),
+      '  nothing was pushed: push the commit on a branch and open a pull request',
+    ].join('\n'),
+  );
   return 0;
 }
 
@@ -313,15 +346,14 @@ async function postmortem(args: string[], context: CliContext): Promise<number> 
   const incident = await readIncident(context, positionals[0]);
   const days = Number(values['lookback-days']);
   if (!Number.isFinite(days) || days < 0) throw new TollgateError('--lookback-days must be a number of days');
-  const since = new Date(Date.parse(incident.detected_at) - days * 86_400_000).toISOString();
-  const timeline = await registryTimeline(context.repoRoot, {
-    since,
-    ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
-    paths: incident.models.map((m) => registryRel(context, modelDir(m))),
-  });
-  const markdown = renderPostmortem(incident, timeline);
+  const markdown = await draftPostmortem(context, incident, days);
   if (!values.write) {
     context.out(markdown);
+    return 0;
+  }
+  const file = registryRel(context, postmortemPath(incident.id));
+  if ((await readFile(join(context.repoRoot, file), 'utf8').catch(() => undefined)) === markdown) {
+    context.out(`${file} is already this draft; nothing to commit`);
     return 0;
   }
   await writeAndCommit(
