@@ -1,4 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -27,12 +29,21 @@ async function fixture(): Promise<TestRepo> {
   return r;
 }
 
-async function cli(args: string[], atHours: number): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: string[],
+  atHours: number,
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-  const env = { ...process.env, TOLLGATE_NOW: hours(atHours).toISOString(), GITHUB_ACTOR: 'oncall' };
+  const env = {
+    ...process.env,
+    TOLLGATE_NOW: hours(atHours).toISOString(),
+    GITHUB_ACTOR: 'oncall',
+    ...extraEnv,
+  };
   const code = await main(args, env);
   vi.restoreAllMocks();
   return { code, out, err };
@@ -135,6 +146,64 @@ describe('tollgate incident', () => {
     expect(stats.out).toContain('MTTR by severity:\n    P0: mean 1h 00m 00s, median 1h 00m 00s over 1');
     expect(stats.out).toContain(`    ${p2}  P2  0s / — / —`);
     expect(stats.out).toContain(`    ${p0}  P0  0s / — / 1h 00m 00s`);
+  });
+
+  it('notifies TOLLGATE_NOTIFY_WEBHOOK after the rollback; a failing webhook is recorded and blocks nothing', async () => {
+    const bodies: string[] = [];
+    let status = 200;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      const r = await fixture();
+      const env = { TOLLGATE_NOTIFY_WEBHOOK: url };
+      const args = [
+        '-C',
+        r.dir,
+        'incident',
+        'open',
+        'fraud',
+        '--metric',
+        'error_rate=0.7',
+        '--auto-rollback',
+      ];
+      status = 500;
+      const failed = await cli(args, 101, env);
+      expect(failed.out).toMatch(/notification-failed: http:\/\/127\.0\.0\.1:\d+ answered 500/);
+      expect((load(readFileSync(join(r.dir, STAGES), 'utf8')) as Stages).stages.production!.version).toBe(
+        'v2',
+      );
+      const [file] = incidents(r);
+      const recorded = load(readFileSync(join(r.dir, 'registry/incidents', file!), 'utf8')) as Incident;
+      expect(recorded.timeline.map((e) => e.event)).toEqual([
+        'detected',
+        'classified',
+        'rollback-started',
+        'rollback-completed',
+        'notification-failed',
+      ]);
+      expect((JSON.parse(bodies[0]!) as { text: string }).text).toContain(
+        'rollback-completed: fraud production v3 -> v2',
+      );
+
+      status = 200;
+      const ok = await cli(
+        ['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.07'],
+        102,
+        env,
+      );
+      expect(ok.out).toContain('notified: posted to http://127.0.0.1');
+      expect(bodies).toHaveLength(2);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
   });
 
   it('refuses to roll back automatically during a promotion, and records why', async () => {

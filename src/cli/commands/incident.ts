@@ -15,6 +15,7 @@ import {
   renderPostmortem,
   resolveIncident,
 } from '../../incident/record.ts';
+import { notifyIncident } from '../../incident/notify.ts';
 import { readIncidents as readIncidentFiles } from '../../incident/read.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
 import { readPolicy } from '../../policy/read.ts';
@@ -140,6 +141,15 @@ async function open(args: string[], context: CliContext): Promise<number> {
     context.out([...lines, '(dry run: nothing written)'].join('\n'));
     return 0;
   }
+  // The notification goes out after any rollback, never before it; a failure is only a timeline entry.
+  const webhook = context.env.TOLLGATE_NOTIFY_WEBHOOK || policy.incident.notifyWebhook;
+  const notify = async (): Promise<void> => {
+    if (!webhook) return;
+    const entry = await notifyIncident(webhook, incident, { now: context.now });
+    incident = appendTimeline(incident, entry);
+    lines.push(`  ${entry.event}: ${entry.detail}`);
+  };
+  if (rollbacks.length === 0) await notify();
   // The record goes in first: a rollback pushed straight to the default branch is allowed only when the
   // incident that justifies it is already in the tree (the gate-integrity audit checks exactly that).
   await writeAndCommit(
@@ -183,6 +193,7 @@ async function open(args: string[], context: CliContext): Promise<number> {
     };
     lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
   }
+  await notify();
   await writeAndCommit(
     context,
     [{ path: incidentPath(id), document: incident }],
