@@ -382,7 +382,7 @@ async function postmortem(args: string[], context: CliContext): Promise<number> 
 
 export const incidentCommand: Command = {
   name: 'incident',
-  summary: 'open (classify, optionally auto-roll back), resolve, list, stats (MTTR), postmortem draft',
+  summary: 'open (classify, optionally auto-roll back), resolve, stats (MTTR), postmortem draft',
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub === 'open') return open(rest, context);
