@@ -21,6 +21,7 @@ import {
   openIncident,
   type AutoRollbackDecision,
 } from '../incident/record.ts';
+import { notifyIncident } from '../incident/notify.ts';
 import { parseMetricArgs } from '../incident/severity.ts';
 import { readPolicy } from '../policy/read.ts';
 import { proposeChange, pushStateChange, type GitHubTarget } from '../publish/propose.ts';
@@ -131,6 +132,10 @@ export interface IncidentDeps {
   suffix: string;
   gitEnv?: NodeJS.ProcessEnv;
   remote?: string;
+  /** The notification webhook (a secret, e.g. TOLLGATE_NOTIFY_WEBHOOK); default the policy's notify_webhook. */
+  notifyWebhook?: string;
+  /** For the notification POST; default the global fetch. */
+  fetch?: typeof globalThis.fetch;
 }
 
 export interface ModelRollback {
@@ -330,6 +335,16 @@ export async function runIncident(
     await git(env.workspace, ['reset', '-q', '--hard', beforeRecord]);
     beforeRecord = undefined;
   }
+  // After the rollback, so a slow or dead webhook never delays it; the outcome goes on the timeline.
+  const webhook = deps.notifyWebhook || policy.incident.notifyWebhook;
+  if (webhook && !inputs.dryRun) {
+    const entry = await notifyIncident(webhook, incident, {
+      now: clock,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      ...(env.runUrl ? { link: env.runUrl } : {}),
+    });
+    incident = appendTimeline(incident, entry);
+  }
   const audit = [
     opened,
     ...rollbacks.map((r, i) =>
@@ -514,6 +529,9 @@ export async function run(): Promise<void> {
           clock: () => new Date(),
           suffix: randomBytes(2).toString('hex'),
           gitEnv: BOT_GIT_ENV,
+          ...(process.env.TOLLGATE_NOTIFY_WEBHOOK
+            ? { notifyWebhook: process.env.TOLLGATE_NOTIFY_WEBHOOK }
+            : {}),
         },
       );
       core.setOutput('id', result.incident.id);

@@ -318,6 +318,7 @@ async function judgePullRequest(
     reviews,
     registryUnchangedSince: facts.registryUnchangedSince,
     stageHistory: facts.stageHistory,
+    heldAtHead: facts.heldAtHead,
   };
   return { number, headSha, verdict: await evaluateAsking(client, repo, input, context), facts };
 }

@@ -11,7 +11,7 @@ import { registryDiffBetweenRefs } from '../registry/diff.ts';
 import { isSafeName } from '../registry/names.ts';
 import { parseRegistryFile } from '../registry/parse.ts';
 import { POLICY_PATH } from '../registry/paths.ts';
-import type { Model, Policy, RegistryChange, RegistryReader } from '../registry/types.ts';
+import type { Model, ModelVersion, Policy, RegistryChange, RegistryReader } from '../registry/types.ts';
 import type { GateModel } from './types.ts';
 
 export interface GateFactsOptions {
@@ -45,6 +45,8 @@ export interface GateFacts {
   /** Logins that commit author emails name (GitHub noreply addresses). */
   commitAuthorLogins: string[];
   stageHistory: Record<string, Record<string, string[]>>;
+  /** model -> versions a stage moves to that are held at the head. */
+  heldAtHead: Record<string, string[]>;
   /** Commits whose registry tree equals the head's (the head included). */
   registryUnchangedSince: Set<string>;
 }
@@ -147,6 +149,24 @@ async function stageHistoryOf(
   return history;
 }
 
+/** model -> the versions a stage of this diff moves to whose file at the head carries a `held` mark. */
+async function heldTargets(
+  changes: RegistryChange[],
+  head: RegistryReader,
+): Promise<Record<string, string[]>> {
+  const held: Record<string, string[]> = {};
+  for (const c of changes) {
+    if (c.kind !== 'stage-changed' || c.to === undefined || !isSafeName(c.model) || !isSafeName(c.to))
+      continue;
+    const path = `models/${c.model}/versions/${c.to}.yaml`;
+    const bytes = await head.read(path);
+    const doc = bytes === undefined ? undefined : parseRegistryFile(path, bytes).document;
+    if (doc?.kind === 'ModelVersion' && (doc as ModelVersion).held && !held[c.model]?.includes(c.to))
+      (held[c.model] ??= []).push(c.to);
+  }
+  return held;
+}
+
 /** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
 export async function commitsWithRegistryOf(
   repoRoot: string,
@@ -217,6 +237,7 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
       ...new Set(commits.flatMap((c) => loginFromEmail(c.authorEmail) ?? [])),
     ].sort();
     const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+    const heldAtHead = await heldTargets(changes, head);
     const registryUnchangedSince = await commitsWithRegistryOf(
       repoRoot,
       headSha,
@@ -234,6 +255,7 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
       commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
       commitAuthorLogins,
       stageHistory: stages,
+      heldAtHead,
       registryUnchangedSince,
     };
   } finally {

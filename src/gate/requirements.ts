@@ -34,6 +34,7 @@ export interface RequirementsInput {
   models: Record<string, GateModel>;
   baseRef: string;
   stageHistory: Record<string, Record<string, string[]>>;
+  heldAtHead?: Record<string, string[]>;
 }
 
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
@@ -97,6 +98,20 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
       blocking.push(
         `audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
           'fix: restore the file from the base branch and record a new event instead',
+      );
+    }
+  }
+
+  for (const change of changes) {
+    // A rolled-back version stays out of every stage until someone unholds it, in a reviewed change of its own.
+    if (
+      change.kind === 'stage-changed' &&
+      change.to !== undefined &&
+      input.heldAtHead?.[change.model]?.includes(change.to)
+    ) {
+      blocking.push(
+        `model ${change.model}: ${change.stage} moves to ${change.to}, which is held (it was rolled back from); ` +
+          `fix: unhold it first in its own pull request (\`tollgate unhold ${change.model} ${change.to} --reason ...\`), or choose another version`,
       );
     }
   }

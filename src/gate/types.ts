@@ -57,6 +57,11 @@ export interface GateInput {
   registryUnchangedSince?: ReadonlySet<string>;
   /** model -> stage -> versions that held the stage after passing the gate: a move back to one is a rollback. */
   stageHistory: Record<string, Record<string, string[]>>;
+  /**
+   * model -> versions that a stage moves to in this pull request and that are held at its head (rolled back from).
+   * Such a move is blocked whatever the reviews say: `tollgate unhold` first. Absent = none.
+   */
+  heldAtHead?: Record<string, string[]>;
 }
 
 export interface SignoffFact {

@@ -194,6 +194,20 @@ export interface IncidentStats {
   mttr: DurationStats;
   /** Detection to the first completed rollback, over incidents with one. */
   timeToRollback: DurationStats;
+  /** MTTR per severity (detection to resolution, over resolved incidents of that severity). */
+  mttrBySeverity: Record<Severity, DurationStats>;
+  /** Seconds from detection to classification, first completed rollback and resolution; null when not (yet). */
+  incidents: IncidentDurations[];
+}
+
+export interface IncidentDurations {
+  id: string;
+  severity: Severity;
+  status: Incident['status'];
+  detectedAt: string;
+  toClassify: number | null;
+  toRollback: number | null;
+  toResolve: number | null;
 }
 
 function durationStats(values: number[]): DurationStats {
@@ -213,20 +227,39 @@ export function incidentStats(incidents: Incident[], options: { since?: Date } =
   const since = options.since?.getTime() ?? -Infinity;
   const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
   const bySeverity: Record<Severity, number> = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
-  const repair: number[] = [];
-  const toRollback: number[] = [];
-  for (const i of chosen) {
-    bySeverity[i.severity]++;
-    if (i.status === 'resolved' && i.resolved_at) repair.push(seconds(i.detected_at, i.resolved_at));
-    const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
-    if (rolled) toRollback.push(rolled.duration ?? seconds(i.detected_at, rolled.at));
-  }
+  const perIncident = [...chosen]
+    .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
+    .map((i): IncidentDurations => {
+      bySeverity[i.severity]++;
+      const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
+      const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
+      return {
+        id: i.id,
+        severity: i.severity,
+        status: i.status,
+        detectedAt: i.detected_at,
+        toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
+        toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
+        toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+      };
+    });
+  const present = (values: (number | null)[]): number[] => values.filter((v): v is number => v !== null);
+  const mttrOf = (severity: Severity): DurationStats =>
+    durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
   return {
     total: chosen.length,
     open: chosen.filter((i) => i.status === 'open').length,
     bySeverity,
-    mttr: durationStats(repair),
-    timeToRollback: durationStats(toRollback),
+    mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
+    timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
+    mttrBySeverity: {
+      P0: mttrOf('P0'),
+      P1: mttrOf('P1'),
+      P2: mttrOf('P2'),
+      P3: mttrOf('P3'),
+      P4: mttrOf('P4'),
+    },
+    incidents: perIncident,
   };
 }
 
@@ -307,6 +340,7 @@ export function renderPostmortem(incident: Incident, gitTimeline: GitTimelineEnt
     '',
     'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
     '',
+    ...rollbackDetails(incident, gitTimeline),
     '## Timeline (UTC)',
     '',
     '| time | source | event |',
@@ -317,12 +351,51 @@ export function renderPostmortem(incident: Incident, gitTimeline: GitTimelineEnt
     '',
     'TODO(author): what caused it, and why it was not caught before it reached the stage.',
     '',
+    '## Lessons learned',
+    '',
+    'TODO(author): what went well, what went wrong, where we got lucky.',
+    '',
     '## Action items',
     '',
-    '- [ ] TODO(author): action, owner, due date',
+    '| action | owner | due | status |',
+    '| --- | --- | --- | --- |',
+    '| TODO(author) | | | open |',
     '',
   ];
   return lines.join('\n');
+}
+
+const one = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value.join(', ') : value;
+
+/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
+function rollbackDetails(incident: Incident, gitTimeline: GitTimelineEntry[]): string[] {
+  const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
+  const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
+  const rb = incident.rollback;
+  if (!rb && steps.length === 0 && commits.length === 0)
+    return ['## Rollback', '', 'No rollback was made.', ''];
+  return [
+    '## Rollback',
+    '',
+    ...(rb
+      ? [
+          `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
+            `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
+          '',
+        ]
+      : []),
+    ...steps.map(
+      (e) =>
+        `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${formatDuration(e.duration)} after detection)` : ''}`,
+    ),
+    ...commits.map((c) => {
+      const mode = one(c.trailers['Rollback-Mode']);
+      const reverts = one(c.trailers.Reverts);
+      return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
+    }),
+    '',
+  ];
 }
 
 export type IncidentAuditKind = 'incident-opened' | 'incident-resolved' | 'rollback' | 'rollback-skipped';

@@ -9,9 +9,11 @@ import { TollgateError } from '../errors.ts';
 import { commitChange, commitIndex, type Trailers } from '../git/commit.ts';
 import { assertFullHistory, commitsTouching } from '../git/history.ts';
 import { git, runGit } from '../git/run.ts';
+import { validateRegistry } from '../registry/invariants.ts';
+import { fileSystemReader } from '../registry/load.ts';
 import { stagesPath, versionPath } from '../registry/paths.ts';
-import type { ModelVersion, RegistryDocument, Stages } from '../registry/types.ts';
-import { writeRegistryFiles } from '../registry/writer.ts';
+import type { ModelVersion, Problem, RegistryDocument, Stages } from '../registry/types.ts';
+import { formatProblems, writeRegistryFiles } from '../registry/writer.ts';
 import type { GitTimelineEntry } from '../incident/record.ts';
 import { chooseRollbackTarget, type PointerMove, type RollbackPlan } from './target.ts';
 
@@ -220,6 +222,14 @@ export async function applyRollback(
     }
   }
   const origStages = parseYaml(await git(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
+  // The registry must validate after the rollback: errors it did not have before refuse the rollback. Only the
+  // files the rollback touches (and their model's files) are checked, so the cost does not grow with the registry.
+  const scope = [stagesPath(plan.model), ...(heldPath !== undefined ? [heldPath] : [])];
+  const reader = fileSystemReader(join(repoRoot, registryDir));
+  const errorKey = (p: Problem): string => `${p.file}\0${p.field ?? ''}\0${p.message}`;
+  const errorsBefore = new Set(
+    (await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error').map(errorKey),
+  );
 
   const restore = async (): Promise<void> => {
     await runGit(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
@@ -273,6 +283,18 @@ export async function applyRollback(
         await writeDocument(repoRoot, registryDir, heldPath, doc);
         held = plan.current;
       }
+    }
+    const introduced = (await validateRegistry(reader, { paths: scope })).filter(
+      (p) => p.severity === 'error' && !errorsBefore.has(errorKey(p)),
+    );
+    if (introduced.length > 0) {
+      throw new TollgateError(
+        `rolling ${plan.model} ${plan.stage} back to ${plan.target} would leave the registry invalid; nothing was changed:\n${formatProblems(introduced)}`,
+        {
+          file: inRepo(registryDir, introduced[0]!.file),
+          fix: 'repair those files in a pull request first, or roll back to another version with --to',
+        },
+      );
     }
     await git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
     const reverted = mode === 'revert' ? plan.commitsToRevert : [];

@@ -191,6 +191,66 @@ describe('incident action', () => {
     ]);
   });
 
+  it('a failed notification is recorded and does not block the rollback', async () => {
+    const f = (fixture = await opsFixture(gh, (t) =>
+      pushStates(t).replace(
+        /^incident:\n/m,
+        `incident:\n  notify_webhook: https://hooks.example.com/policy\n`,
+      ),
+    ));
+    const posted: string[] = [];
+    const result = await runIncident(
+      { model: MODEL, metrics: 'availability=0.3, error_rate=0.6', dryRun: false },
+      f.env,
+      {
+        ...deps(),
+        notifyWebhook: 'https://hooks.example.com/services/secret',
+        fetch: async (url) => {
+          posted.push(String(url));
+          throw new TypeError('fetch failed');
+        },
+      },
+    );
+    expect(posted).toEqual(['https://hooks.example.com/services/secret']);
+    expect(result.rolledBack).toBe(true);
+    expect(await f.remoteProduction()).toBe('v3');
+    const recorded = await remoteIncident(f, 'main', result.incident.id);
+    expect(recorded.timeline.map((e) => e.event)).toEqual([
+      'detected',
+      'classified',
+      'rollback-started',
+      'rollback-completed',
+      'notification-failed',
+    ]);
+    expect(recorded.timeline.at(-1)!.detail).toBe('https://hooks.example.com: fetch failed');
+  });
+
+  it("notifies the policy's webhook after the rollback, and records it", async () => {
+    const f = (fixture = await opsFixture(gh, (t) =>
+      pushStates(t).replace(
+        /^incident:\n/m,
+        `incident:\n  notify_webhook: https://hooks.example.com/policy\n`,
+      ),
+    ));
+    const bodies: { text: string }[] = [];
+    const result = await runIncident(
+      { model: MODEL, metrics: 'availability=0.3, error_rate=0.6', dryRun: false },
+      f.env,
+      {
+        ...deps(),
+        fetch: async (url, init) => {
+          expect(String(url)).toBe('https://hooks.example.com/policy');
+          bodies.push(JSON.parse(String(init!.body)) as { text: string });
+          return new Response('ok');
+        },
+      },
+    );
+    expect(result.incident.timeline.at(-1)).toMatchObject({ event: 'notified' });
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]!.text).toContain(`*P0* ${result.incident.id}`);
+    expect(bodies[0]!.text).toContain('rollback-completed: fraud-detector production v4 -> v3');
+  });
+
   it('writes nothing on a dry run', async () => {
     const f = (fixture = await opsFixture(gh, pushStates));
     const head = await git(f.checkout, ['rev-parse', 'HEAD']);

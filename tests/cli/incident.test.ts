@@ -1,4 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -27,12 +29,21 @@ async function fixture(): Promise<TestRepo> {
   return r;
 }
 
-async function cli(args: string[], atHours: number): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: string[],
+  atHours: number,
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-  const env = { ...process.env, TOLLGATE_NOW: hours(atHours).toISOString(), GITHUB_ACTOR: 'oncall' };
+  const env = {
+    ...process.env,
+    TOLLGATE_NOW: hours(atHours).toISOString(),
+    GITHUB_ACTOR: 'oncall',
+    ...extraEnv,
+  };
   const code = await main(args, env);
   vi.restoreAllMocks();
   return { code, out, err };
@@ -81,6 +92,16 @@ describe('tollgate incident', () => {
 
     const resolved = await cli(['-C', r.dir, 'incident', 'resolve', id, '--note', 'recovered'], 102.5);
     expect(resolved.out).toContain(`resolved ${id} after 1h 30m 00s`);
+    // resolve drafts the postmortem in the same commit as the resolution.
+    expect((await r.git(['show', '--name-only', '--format=%s', 'HEAD'])).split('\n')).toEqual([
+      `Resolve incident ${id}`,
+      '',
+      `registry/incidents/${id}.postmortem.md`,
+      `registry/incidents/${id}.yaml`,
+    ]);
+    const draft = readFileSync(join(r.dir, `registry/incidents/${id}.postmortem.md`), 'utf8');
+    expect(draft).toContain('- Resolved: 2026-11-05T06:30:00Z (duration: 1h 30m 00s)');
+    expect(draft).toContain('## Rollback\n\nfraud `production`: v3 -> v2');
 
     const stats = await cli(['-C', r.dir, 'incident', 'stats', '--format', 'json'], 103);
     expect(JSON.parse(stats.out)).toMatchObject({
@@ -91,11 +112,98 @@ describe('tollgate incident', () => {
     });
 
     const pm = await cli(['-C', r.dir, 'incident', 'postmortem', id, '--write'], 103);
-    expect(pm.out).toContain(`registry/incidents/${id}.postmortem.md`);
+    expect(pm.out).toBe(`registry/incidents/${id}.postmortem.md is already this draft; nothing to commit\n`);
     const md = readFileSync(join(r.dir, `registry/incidents/${id}.postmortem.md`), 'utf8');
     expect(md).toContain('Promote v3 (#3)');
     expect(md).toContain('Roll back fraud production from v3 to v2 [rollback]');
     expect(md).toContain('TODO(author)');
+  });
+
+  it('takes the model as a positional, lists incidents, and reports MTTR by severity and per incident', async () => {
+    const r = await fixture();
+    const dry = await cli(
+      ['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.07', '--dry-run'],
+      101,
+    );
+    expect(dry.out).toMatch(/^INC-20261105-050000-[0-9a-f]{4}: P2 — P2 because error_rate = 0.07/);
+    expect(dry.out).toContain('(dry run: nothing written)');
+    expect(existsSync(join(r.dir, 'registry/incidents'))).toBe(false);
+    expect((await cli(['-C', r.dir, 'incident', 'list'], 101)).out).toBe('no incidents\n');
+
+    await cli(['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.07'], 101);
+    await cli(['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'availability=0.2'], 102);
+    const ids = incidents(r).map((f) => f.replace(/\.yaml$/, ''));
+    const [p2, p0] = ids.sort();
+    await cli(['-C', r.dir, 'incident', 'resolve', p0!], 103);
+    const listed = (await cli(['-C', r.dir, 'incident', 'list'], 103)).out.split('\n').filter(Boolean);
+    expect(listed.map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      [p0, 'P0', 'resolved'],
+      [p2, 'P2', 'open'],
+    ]);
+    expect((await cli(['-C', r.dir, 'incident', 'list', '--open'], 103)).out).not.toContain(p0!);
+
+    const stats = await cli(['-C', r.dir, 'incident', 'stats'], 103);
+    expect(stats.out).toContain('MTTR by severity:\n    P0: mean 1h 00m 00s, median 1h 00m 00s over 1');
+    expect(stats.out).toContain(`    ${p2}  P2  0s / — / —`);
+    expect(stats.out).toContain(`    ${p0}  P0  0s / — / 1h 00m 00s`);
+  });
+
+  it('notifies TOLLGATE_NOTIFY_WEBHOOK after the rollback; a failing webhook is recorded and blocks nothing', async () => {
+    const bodies: string[] = [];
+    let status = 200;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      const r = await fixture();
+      const env = { TOLLGATE_NOTIFY_WEBHOOK: url };
+      const args = [
+        '-C',
+        r.dir,
+        'incident',
+        'open',
+        'fraud',
+        '--metric',
+        'error_rate=0.7',
+        '--auto-rollback',
+      ];
+      status = 500;
+      const failed = await cli(args, 101, env);
+      expect(failed.out).toMatch(/notification-failed: http:\/\/127\.0\.0\.1:\d+ answered 500/);
+      expect((load(readFileSync(join(r.dir, STAGES), 'utf8')) as Stages).stages.production!.version).toBe(
+        'v2',
+      );
+      const [file] = incidents(r);
+      const recorded = load(readFileSync(join(r.dir, 'registry/incidents', file!), 'utf8')) as Incident;
+      expect(recorded.timeline.map((e) => e.event)).toEqual([
+        'detected',
+        'classified',
+        'rollback-started',
+        'rollback-completed',
+        'notification-failed',
+      ]);
+      expect((JSON.parse(bodies[0]!) as { text: string }).text).toContain(
+        'rollback-completed: fraud production v3 -> v2',
+      );
+
+      status = 200;
+      const ok = await cli(
+        ['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.07'],
+        102,
+        env,
+      );
+      expect(ok.out).toContain('notified: posted to http://127.0.0.1');
+      expect(bodies).toHaveLength(2);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
   });
 
   it('refuses to roll back automatically during a promotion, and records why', async () => {

@@ -31,7 +31,37 @@ async function baseRepo() {
   return repo;
 }
 
+const version = (name: string, id: string, held = false) =>
+  `apiVersion: tollgate/v1\nkind: ModelVersion\nid: ${id}\nmodel: ${name}\ncreated_at: 2026-11-01T00:00:00Z\n` +
+  `source:\n  commit: '${'0'.repeat(40)}'\nartifact:\n  uri: s3://m/${id}\n  sha256: '${'0'.repeat(64)}'\n  size: 1\n` +
+  `metrics:\n  auc: 0.9\nvalidation:\n  passed: true\n  gates: []\n` +
+  (held ? `held:\n  reason: rolled back\n  at: 2026-11-02T00:00:00Z\n  by: oncall\n` : '');
+
 describe('collectGateFacts', () => {
+  it('names the versions a stage moves to that are held at the head', async () => {
+    const repo = await baseRepo();
+    repo.writeFiles({
+      'registry/models/fraud/versions/v3.yaml': version('fraud', 'v3', true),
+      'registry/models/fraud/versions/v4.yaml': version('fraud', 'v4'),
+    });
+    const base = await repo.commitAll('Hold v3');
+    await repo.git(['checkout', '--quiet', '-b', 'pr']);
+    repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v3') });
+    const held = await collectGateFacts(repo.dir, {
+      baseSha: base,
+      headSha: await repo.commitAll('Back to v3'),
+    });
+    expect(held.heldAtHead).toEqual({ fraud: ['v3'] });
+    // Unholding in the same pull request clears it (the unhold itself needs its own sign-offs).
+    repo.writeFiles({ 'registry/models/fraud/versions/v3.yaml': version('fraud', 'v3') });
+    const unheld = await collectGateFacts(repo.dir, {
+      baseSha: base,
+      headSha: await repo.commitAll('Unhold v3'),
+    });
+    expect(unheld.heldAtHead).toEqual({});
+    expect(unheld.changes.map((c) => c.kind).sort()).toEqual(['stage-changed', 'version-unheld']);
+  });
+
   it('takes the policy and owners from the base, however the head rewrites them', async () => {
     const repo = await baseRepo();
     const base = await repo.head();

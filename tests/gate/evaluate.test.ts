@@ -324,6 +324,18 @@ describe('evaluateGate: what the diff needs', () => {
     expect(verdict.changes).toEqual(['fraud: production v13 → v12 (rollback)']);
   });
 
+  it('blocks a move to a version held at the head (rolled back from), whatever the reviews', () => {
+    const back: RegistryChange = { ...promote, from: 'v13', to: 'v12' };
+    const all = [approve('rita'), approve('carol'), approve('olga')];
+    const verdict = evaluateGate(scenario({ changes: [back], reviews: all, heldAtHead: { fraud: ['v12'] } }));
+    expect(verdict.conclusion).toBe('failure');
+    expect(verdict.title).toMatch(/^Blocked: model fraud: production moves to v12, which is held/);
+    expect(verdict.blocking[0]).toContain('tollgate unhold fraud v12');
+    // Another model's held version, or a held version no stage moves to, blocks nothing.
+    const other = evaluateGate(scenario({ changes: [back], reviews: all, heldAtHead: { churn: ['v12'] } }));
+    expect(other.conclusion).toBe('success');
+  });
+
   it('needs full sign-off for a "rollback" to a version that never held production', () => {
     const back: RegistryChange = { ...promote, from: 'v13', to: 'v9' };
     const verdict = evaluateGate(scenario({ changes: [back], reviews: [approve('olga')] }));

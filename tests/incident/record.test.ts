@@ -185,13 +185,31 @@ describe('incidentStats', () => {
     made('INC-20261124-033000-dddd', 3000, {}),
   ];
   it('counts by severity and open, with mean and median durations', () => {
-    expect(incidentStats(incidents)).toEqual({
+    expect(incidentStats(incidents)).toMatchObject({
       total: 4,
       open: 1,
       bySeverity: { P0: 1, P1: 1, P2: 0, P3: 1, P4: 1 },
       mttr: { count: 3, meanSeconds: 1600, medianSeconds: 1200 },
       timeToRollback: { count: 2, meanSeconds: 120, medianSeconds: 120 },
     });
+  });
+  it('gives MTTR by severity and the times to classify, roll back and resolve per incident', () => {
+    const s = incidentStats(incidents);
+    expect(s.mttrBySeverity).toEqual({
+      P0: { count: 1, meanSeconds: 600, medianSeconds: 600 },
+      P1: { count: 1, meanSeconds: 1200, medianSeconds: 1200 },
+      P2: { count: 0, meanSeconds: null, medianSeconds: null },
+      P3: { count: 1, meanSeconds: 3000, medianSeconds: 3000 },
+      P4: { count: 0, meanSeconds: null, medianSeconds: null },
+    });
+    expect(
+      s.incidents.map((d) => [d.id.slice(-4), d.severity, d.toClassify, d.toRollback, d.toResolve]),
+    ).toEqual([
+      ['aaaa', 'P0', 0, 60, 600],
+      ['bbbb', 'P1', 0, 180, 1200],
+      ['cccc', 'P3', 0, null, 3000],
+      ['dddd', 'P4', 0, null, null],
+    ]);
   });
   it('takes incidents detected at or after `since`', () => {
     const s = incidentStats(incidents, { since: at(1000) });
@@ -227,7 +245,7 @@ describe('renderPostmortem', () => {
         at: '2026-11-24T03:31:00Z',
         sha: 'c'.repeat(40),
         subject: 'Roll back fraud production to v12',
-        trailers: { 'Tollgate-Event': 'rollback' },
+        trailers: { 'Tollgate-Event': 'rollback', 'Rollback-Mode': 'revert', Reverts: 'a'.repeat(40) },
       },
     ]);
     expect(md).toContain('# Postmortem: INC-20261124-033000-ab12');
@@ -248,8 +266,24 @@ describe('renderPostmortem', () => {
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(md).toMatch(/## Root cause\n\nTODO\(author\)/);
-    expect(md).toMatch(/## Action items\n\n- \[ \] TODO\(author\)/);
+    expect(md).toMatch(/## Lessons learned\n\nTODO\(author\)/);
+    expect(md).toMatch(
+      /## Action items\n\n\| action \| owner \| due \| status \|\n\| --- \| --- \| --- \| --- \|\n/,
+    );
+    const rollback = md.split('## Rollback\n')[1]!.split('## Timeline')[0]!;
+    expect(rollback).toContain('fraud `production`: v13 -> v12, commit cccccccccccc.');
+    expect(rollback).toContain(
+      '- 2026-11-24T03:31:00Z rollback-completed: v13 -> v12 (1m 00s after detection)',
+    );
+    expect(rollback).toContain(
+      `- commit cccccccccccc (2026-11-24T03:31:00Z): Roll back fraud production to v12; mode revert; reverts ${'a'.repeat(40)}`,
+    );
     expect(md).toContain('TODO(author): who and what was affected');
+  });
+  it('says when no rollback was made', () => {
+    expect(renderPostmortem(incident({ error_rate: 0.07 }), [])).toContain(
+      '## Rollback\n\nNo rollback was made.\n',
+    );
   });
 });
 

@@ -391,6 +391,27 @@ describe('applyRollback', () => {
     await expect(applyRollback(r.dir, plan, options)).rejects.toThrow(/fraud v2 has no version file/);
   });
 
+  it('refuses a rollback that would leave the registry invalid, and leaves everything as it was', async () => {
+    const { r } = await linear();
+    // A model.yaml, so the model's cross-file rules apply; then v2's file no longer validates (no artifact): serving it again would point production at a broken record.
+    r.write(
+      'registry/models/fraud/versions/v2.yaml',
+      versionYaml('fraud', 'v2').replace(/^artifact:\n( {2}.*\n)+/m, ''),
+    );
+    r.write(
+      'registry/models/fraud/model.yaml',
+      'apiVersion: tollgate/v1\nkind: Model\nname: fraud\nowners:\n  teams:\n    - acme/ml\n',
+    );
+    await r.commit('Break v2', 150.5);
+    const head = await r.git(['rev-parse', 'HEAD']);
+    const { plan } = await planRollback(r.dir, { model: 'fraud', stableFor: DAY, now: hours(151) });
+    expect(plan.target).toBe('v2');
+    const attempt = applyRollback(r.dir, plan, options);
+    await expect(attempt).rejects.toThrow(/would leave the registry invalid; nothing was changed/);
+    await expect(attempt).rejects.toThrow(/stage production points to version v2, whose file is invalid/);
+    await assertPristine(r, head);
+  });
+
   it('reports no stable version when every earlier tenure was short', async () => {
     const r = await repo();
     r.write(STAGES, stagesYaml('fraud', { production: 'v1' }));

@@ -139,6 +139,7 @@ export const gateCommand: Command = {
       permissions,
       registryUnchangedSince: facts.registryUnchangedSince,
       stageHistory: facts.stageHistory,
+      heldAtHead: facts.heldAtHead,
     });
     if (format === 'json')
       context.out(

@@ -1,5 +1,6 @@
-// `tollgate incident open|resolve|stats|postmortem`: incident records in registry/incidents/, committed locally.
+// `tollgate incident open|resolve|list|stats|postmortem`: incident records in registry/incidents/, committed locally.
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { commitChange, type Trailers } from '../../git/commit.ts';
@@ -14,6 +15,7 @@ import {
   renderPostmortem,
   resolveIncident,
 } from '../../incident/record.ts';
+import { notifyIncident } from '../../incident/notify.ts';
 import { readIncidents as readIncidentFiles } from '../../incident/read.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
 import { readPolicy } from '../../policy/read.ts';
@@ -67,26 +69,22 @@ const actor = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 
 async function open(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'incident open',
-    args,
-    {
-      model: { type: 'string', multiple: true },
-      metric: { type: 'string', multiple: true },
-      alert: { type: 'string' },
-      description: { type: 'string' },
-      by: { type: 'string' },
-      'auto-rollback': { type: 'boolean', default: false },
-      'promotion-in-flight': { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-    },
-    false,
-  );
+  const { values, positionals } = parseCommandArgs('incident open', args, {
+    model: { type: 'string', multiple: true },
+    metric: { type: 'string', multiple: true },
+    alert: { type: 'string' },
+    description: { type: 'string' },
+    by: { type: 'string' },
+    'auto-rollback': { type: 'boolean', default: false },
+    'promotion-in-flight': { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
+  });
   const policy = await readPolicy(fileSystemReader(context.registryDir));
   const now = context.now();
   const id = incidentId(now, randomBytes(2).toString('hex'));
   let incident = openIncident({
-    models: values.model ?? [],
+    // `incident open MODEL [MODEL...]` and `--model MODEL` (repeatable) both name affected models.
+    models: [...positionals, ...(values.model ?? [])],
     metrics: parseMetricArgs(values.metric ?? []),
     now,
     id,
@@ -143,6 +141,15 @@ async function open(args: string[], context: CliContext): Promise<number> {
     context.out([...lines, '(dry run: nothing written)'].join('\n'));
     return 0;
   }
+  // The notification goes out after any rollback, never before it; a failure is only a timeline entry.
+  const webhook = context.env.TOLLGATE_NOTIFY_WEBHOOK || policy.incident.notifyWebhook;
+  const notify = async (): Promise<void> => {
+    if (!webhook) return;
+    const entry = await notifyIncident(webhook, incident, { now: context.now });
+    incident = appendTimeline(incident, entry);
+    lines.push(`  ${entry.event}: ${entry.detail}`);
+  };
+  if (rollbacks.length === 0) await notify();
   // The record goes in first: a rollback pushed straight to the default branch is allowed only when the
   // incident that justifies it is already in the tree (the gate-integrity audit checks exactly that).
   await writeAndCommit(
@@ -186,6 +193,7 @@ async function open(args: string[], context: CliContext): Promise<number> {
     };
     lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
   }
+  await notify();
   await writeAndCommit(
     context,
     [{ path: incidentPath(id), document: incident }],
@@ -203,17 +211,39 @@ async function open(args: string[], context: CliContext): Promise<number> {
   return 0;
 }
 
+/** The postmortem draft: the record's timeline merged with the affected models' registry commits. */
+async function draftPostmortem(
+  context: CliContext,
+  incident: Incident,
+  lookbackDays: number,
+): Promise<string> {
+  const since = new Date(Date.parse(incident.detected_at) - lookbackDays * 86_400_000).toISOString();
+  const timeline = await registryTimeline(context.repoRoot, {
+    since,
+    ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
+    paths: incident.models.map((m) => registryRel(context, modelDir(m))),
+  });
+  return renderPostmortem(incident, timeline);
+}
+
 async function resolve(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs('incident resolve', args, {
     note: { type: 'string' },
     by: { type: 'string' },
+    'no-postmortem': { type: 'boolean', default: false },
   });
   const incident = await readIncident(context, positionals[0]);
   const now = context.now();
   const resolved = resolveIncident(incident, now, values.note);
+  // The postmortem draft goes in the same commit as the resolution, so the pull request that carries the one
+  // carries the other.
+  const draft = values['no-postmortem'] ? undefined : await draftPostmortem(context, resolved, 7);
   await writeAndCommit(
     context,
-    [{ path: incidentPath(incident.id), document: resolved }],
+    [
+      { path: incidentPath(incident.id), document: resolved },
+      ...(draft !== undefined ? [{ path: postmortemPath(incident.id), text: draft }] : []),
+    ],
     {
       message: `Resolve incident ${incident.id}`,
       trailers: {
@@ -224,7 +254,55 @@ async function resolve(args: string[], context: CliContext): Promise<number> {
     },
     now,
   );
-  context.out(`resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1)!.duration ?? 0)}`);
+  context.out(
+    [
+      `resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1)!.duration ?? 0)}`,
+      ...(draft !== undefined
+        ? [
+            `  drafted ${registryRel(context, postmortemPath(incident.id))} in the same commit: fill in its TODO(author) parts`,
+          ]
+        : []),
+      '  nothing was pushed: push the commit on a branch and open a pull request',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/** Every incident record in the registry. */
+async function allIncidents(context: CliContext): Promise<Incident[]> {
+  const files = (await fileSystemReader(context.registryDir).list('incidents')).filter((f) =>
+    /^incidents\/INC-[^/]*\.yaml$/.test(f),
+  );
+  return readIncidents(context, files);
+}
+
+async function list(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(
+    'incident list',
+    args,
+    { open: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } },
+    false,
+  );
+  const chosen = (await allIncidents(context))
+    .filter((i) => !values.open || i.status === 'open')
+    .sort((a, b) => Date.parse(b.detected_at) - Date.parse(a.detected_at) || b.id.localeCompare(a.id));
+  if (values.format === 'json') {
+    context.out(JSON.stringify(chosen, null, 2));
+    return 0;
+  }
+  if (chosen.length === 0) {
+    context.out(values.open ? 'no open incidents' : 'no incidents');
+    return 0;
+  }
+  context.out(
+    chosen
+      .map(
+        (i) =>
+          `${i.id}  ${i.severity}  ${i.status.padEnd(8)}  ${i.models.join(',')}  ${i.title}` +
+          (i.rollback ? `  (rolled back ${i.rollback.model} ${i.rollback.from} -> ${i.rollback.to})` : ''),
+      )
+      .join('\n'),
+  );
   return 0;
 }
 
@@ -239,11 +317,7 @@ async function stats(args: string[], context: CliContext): Promise<number> {
   if (since && Number.isNaN(since.getTime())) {
     throw new TollgateError(`--since ${values.since} is not a date`, { fix: 'pass e.g. --since 2026-10-01' });
   }
-  const files = (await fileSystemReader(context.registryDir).list('incidents')).filter((f) =>
-    /^incidents\/INC-[^/]*\.yaml$/.test(f),
-  );
-  const incidents = await readIncidents(context, files);
-  const s = incidentStats(incidents, since ? { since } : {});
+  const s = incidentStats(await allIncidents(context), since ? { since } : {});
   if (values.format === 'json') {
     context.out(JSON.stringify(s, null, 2));
     return 0;
@@ -257,6 +331,19 @@ async function stats(args: string[], context: CliContext): Promise<number> {
         .join(', ')}`,
       `  time to resolve (MTTR): mean ${d(s.mttr.meanSeconds)}, median ${d(s.mttr.medianSeconds)} over ${s.mttr.count}`,
       `  time to rollback: mean ${d(s.timeToRollback.meanSeconds)}, median ${d(s.timeToRollback.medianSeconds)} over ${s.timeToRollback.count}`,
+      '  MTTR by severity:',
+      ...Object.entries(s.mttrBySeverity)
+        .filter(([, m]) => m.count > 0)
+        .map(([k, m]) => `    ${k}: mean ${d(m.meanSeconds)}, median ${d(m.medianSeconds)} over ${m.count}`),
+      ...(s.incidents.length
+        ? [
+            '  per incident (to classify / to roll back / to resolve):',
+            ...s.incidents.map(
+              (i) =>
+                `    ${i.id}  ${i.severity}  ${d(i.toClassify)} / ${d(i.toRollback)} / ${d(i.toResolve)}`,
+            ),
+          ]
+        : []),
     ].join('\n'),
   );
   return 0;
@@ -270,15 +357,14 @@ async function postmortem(args: string[], context: CliContext): Promise<number> 
   const incident = await readIncident(context, positionals[0]);
   const days = Number(values['lookback-days']);
   if (!Number.isFinite(days) || days < 0) throw new TollgateError('--lookback-days must be a number of days');
-  const since = new Date(Date.parse(incident.detected_at) - days * 86_400_000).toISOString();
-  const timeline = await registryTimeline(context.repoRoot, {
-    since,
-    ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
-    paths: incident.models.map((m) => registryRel(context, modelDir(m))),
-  });
-  const markdown = renderPostmortem(incident, timeline);
+  const markdown = await draftPostmortem(context, incident, days);
   if (!values.write) {
     context.out(markdown);
+    return 0;
+  }
+  const file = registryRel(context, postmortemPath(incident.id));
+  if ((await readFile(join(context.repoRoot, file), 'utf8').catch(() => undefined)) === markdown) {
+    context.out(`${file} is already this draft; nothing to commit`);
     return 0;
   }
   await writeAndCommit(
@@ -301,10 +387,11 @@ export const incidentCommand: Command = {
     const [sub, ...rest] = args;
     if (sub === 'open') return open(rest, context);
     if (sub === 'resolve') return resolve(rest, context);
+    if (sub === 'list') return list(rest, context);
     if (sub === 'stats') return stats(rest, context);
     if (sub === 'postmortem') return postmortem(rest, context);
     throw new TollgateError(`incident: unknown subcommand "${sub ?? ''}"`, {
-      fix: 'tollgate incident open|resolve|stats|postmortem',
+      fix: 'tollgate incident open|resolve|list|stats|postmortem',
     });
   },
 };
