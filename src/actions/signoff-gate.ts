@@ -318,6 +318,7 @@ async function judgePullRequest(
     reviews,
     registryUnchangedSince: facts.registryUnchangedSince,
     stageHistory: facts.stageHistory,
+    versions: facts.versions,
   };
   return { number, headSha, verdict: await evaluateAsking(client, repo, input, context), facts };
 }

@@ -19,6 +19,7 @@ function requirementsInput(input: Omit<GateInput, 'memberships' | 'permissions'>
     models: input.models,
     baseRef: input.pullRequest.baseRef,
     stageHistory: input.stageHistory,
+    versions: input.versions,
   };
 }
 

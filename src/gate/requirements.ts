@@ -6,7 +6,8 @@ import {
   type RoleMembers,
   type SignoffRule,
 } from '../registry/types.ts';
-import type { GateModel } from './types.ts';
+import { ineligibleMoves } from './eligibility.ts';
+import type { GateModel, GateVersion } from './types.ts';
 import { describeChange as describeRegistryChange } from '../registry/diff.ts';
 
 /** One role that must sign off; several rules needing the same role (for the same model) share one slot. */
@@ -34,6 +35,7 @@ export interface RequirementsInput {
   models: Record<string, GateModel>;
   baseRef: string;
   stageHistory: Record<string, Record<string, string[]>>;
+  versions: Record<string, Record<string, GateVersion>>;
 }
 
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
@@ -130,6 +132,10 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
     }
     return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => describeChange(c)) };
   }
+
+  blocking.push(
+    ...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }),
+  );
 
   const missingRole = (role: string, where: string) =>
     blocking.push(

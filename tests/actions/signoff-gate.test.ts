@@ -209,6 +209,26 @@ describe('the sign-off gate on a promotion', () => {
     );
   });
 
+  it('blocks, whatever the approvals, a version held on main since the branch forked, and one that skips staging', async () => {
+    await openPromotion();
+    // An incident holds v5 on main after the promotion branch was cut: the head's copy of v5.yaml is not held.
+    const v5 = 'registry/models/fraud-detector/versions/v5.yaml';
+    const held = `${registryFiles[v5]!.trimEnd()}\nheld:\n  reason: INC-9 error rate\n  at: '2026-11-24T00:00:00Z'\n  by: oncall\n`;
+    await gh.state.commit(FULL, 'main', { [v5]: held }, 'Hold v5');
+    await approve('rita-risk', 'carol', 'alice');
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    expect(result.pullRequests[0]!.verdict.blocking).toEqual([
+      expect.stringContaining('version v5 is held (on the base branch: INC-9 error rate)'),
+    ]);
+    // Written by hand: production straight to v2, which never held staging.
+    await gh.state.commit(FULL, BRANCH, { [STAGES]: stages('v2') }, 'Straight to production', 'tollgate-bot');
+    const skip = await gate();
+    expect(skip.result.pullRequests[0]!.verdict.blocking).toEqual([
+      expect.stringContaining('fraud-detector: production → v2: skips a stage'),
+    ]);
+  });
+
   it('does not count the approval of the person who asked for the promotion (Requested-By)', async () => {
     await openPromotion({}, 'rita-risk');
     await approve('rita-risk', 'carol', 'alice'); // rita holds risk, but she asked for this promotion

@@ -139,6 +139,7 @@ export const gateCommand: Command = {
       permissions,
       registryUnchangedSince: facts.registryUnchangedSince,
       stageHistory: facts.stageHistory,
+      versions: facts.versions,
     });
     if (format === 'json')
       context.out(
