@@ -176,6 +176,29 @@ export async function fetchCommits(repoRoot: string, shas: string[], pullNumber?
   }
 }
 
+/**
+ * The base branch's tip as origin has it now. GitHub's baseRefOid is the tip when the pull request was opened or
+ * last synchronised, so a policy tightened (or a version held) on the branch since would not apply.
+ */
+export async function currentBaseTip(repoRoot: string, baseRef: string): Promise<string> {
+  const ref = `refs/heads/${baseRef}`;
+  const valid = await runGit(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
+  if (baseRef.startsWith('-') || valid.code !== 0)
+    throw new TollgateError(`the pull request's base branch "${baseRef}" is not a valid branch name`);
+  const local = 'refs/tollgate/base';
+  const fetched = await runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
+    okCodes: [1, 128],
+  });
+  const sha = (
+    await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })
+  ).stdout.trim();
+  if (fetched.code !== 0 || !SHA.test(sha))
+    throw new TollgateError(`cannot fetch the base branch ${baseRef} from origin`, {
+      fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
+    });
+  return sha;
+}
+
 const lower = (login: string) => login.toLowerCase();
 
 /**
@@ -285,7 +308,7 @@ async function judgePullRequest(
   const context = await fetchReviewContext(client, repo, number);
   const headSha = context.headSha;
   onHead(headSha);
-  const baseSha = baseOverride ?? context.baseSha;
+  const baseSha = baseOverride ?? (await currentBaseTip(repoRoot, context.baseRef));
   if (!baseSha || !SHA.test(baseSha) || !SHA.test(headSha))
     throw new TollgateError(`pull request #${number} has no base or head commit GitHub could name`);
   await fetchCommits(repoRoot, [baseSha, headSha], number);

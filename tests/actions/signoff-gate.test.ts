@@ -229,6 +229,35 @@ describe('the sign-off gate on a promotion', () => {
     ]);
   });
 
+  it('judges by the base branch as it is now, not the stale base sha GitHub keeps on the pull request', async () => {
+    const forkedFrom = await gh.state.headSha(FULL, 'main');
+    await openPromotion();
+    // After the pull request opened, main made compliance's approval insufficient: only rita-risk is risk now.
+    const policy = registryFiles['registry/policy.yaml']!.replace(
+      '    teams:\n      - acme/model-risk\n',
+      '',
+    );
+    await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Risk is rita only');
+    gh.state.setCollaborator(FULL, 'helper', 'write');
+    await approve('helper', 'carol', 'alice'); // helper is in acme/model-risk, which no longer fills risk
+    // GitHub's baseRefOid is the base tip when the pull request was last synchronised, not the branch's tip.
+    const client = gh.client();
+    const graphql = client.octokit.graphql;
+    client.octokit.graphql = (async (query: string, variables: Record<string, unknown>) => {
+      const answer = (await graphql(query, variables)) as {
+        repository?: { pullRequest?: { baseRefOid?: string } };
+      };
+      if (answer.repository?.pullRequest?.baseRefOid) answer.repository.pullRequest.baseRefOid = forkedFrom;
+      return answer;
+    }) as typeof graphql;
+    const { result } = await gate({ client });
+    expect(result.error).toBeUndefined();
+    expect(result.conclusion).toBe('failure');
+    const risk = result.pullRequests[0]!.verdict.requirements.find((r) => r.role === 'risk')!;
+    expect(risk.satisfiedBy).toBeUndefined();
+    expect(risk.candidates).toEqual(['@rita-risk']);
+  });
+
   it('does not count the approval of the person who asked for the promotion (Requested-By)', async () => {
     await openPromotion({}, 'rita-risk');
     await approve('rita-risk', 'carol', 'alice'); // rita holds risk, but she asked for this promotion
