@@ -252,8 +252,16 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
         ),
       ),
     ].sort();
+    // Co-authors named by trailer wrote part of the pull request too (`Name <123+login@users.noreply...>`).
+    const coAuthorEmails = commits.flatMap((c) =>
+      Object.entries(c.trailers)
+        .filter(([key]) => key.toLowerCase() === 'co-authored-by')
+        .flatMap(([, values]) => values.map((v) => /<([^<>]+)>\s*$/.exec(v)?.[1] ?? '')),
+    );
     const commitAuthorLogins = [
-      ...new Set(commits.flatMap((c) => loginFromEmail(c.authorEmail) ?? [])),
+      ...new Set(
+        [...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => loginFromEmail(e) ?? []),
+      ),
     ].sort();
     const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
     const registryUnchangedSince = await commitsWithRegistryOf(

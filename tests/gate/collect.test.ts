@@ -92,6 +92,43 @@ describe('collectGateFacts', () => {
     await expect(collectGateFacts(shallow.dir, { baseSha: head, headSha: head })).rejects.toThrow(/shallow/);
   });
 
+  it('reads each target version from the head, its hold from either side, and model gates from the base', async () => {
+    const version = (id: string, auc: number, held = '') =>
+      `apiVersion: tollgate/v1\nkind: ModelVersion\nid: ${id}\nmodel: fraud\ncreated_at: '2026-11-01T00:00:00Z'\n` +
+      `source: { commit: ${'c'.repeat(40)} }\nartifact: { uri: 's3://m/${id}', sha256: ${'d'.repeat(64)}, size: 1 }\n` +
+      `metrics: { auc: ${auc} }\nvalidation: { passed: true, gates: [] }\n${held}`;
+    const repo = await baseRepo();
+    repo.writeFiles({
+      'registry/models/fraud/model.yaml': `${model('fraud', 'alice')}gates:\n  - { metric: auc, op: '>=', threshold: 0.9 }\n`,
+      'registry/models/fraud/versions/v5.yaml': version('v5', 0.95),
+    });
+    await repo.commitAll('Record v5');
+    await repo.git(['checkout', '--quiet', '-b', 'pr']);
+    repo.writeFiles({
+      'registry/models/fraud/stages.yaml': stages('fraud', 'v5'),
+      'registry/models/fraud/model.yaml': model('fraud', 'alice'),
+    });
+    const head = await repo.commitAll(
+      'Promote v5\n\nCo-authored-by: Rita <7+rita@users.noreply.github.com>\n',
+    );
+    await repo.git(['checkout', '--quiet', 'main']);
+    repo.writeFiles({
+      'registry/models/fraud/versions/v5.yaml': version(
+        'v5',
+        0.95,
+        "held: { reason: INC-1, at: '2026-11-02T00:00:00Z', by: ops }\n",
+      ),
+    });
+    const base = await repo.commitAll('Hold v5');
+    const facts = await collectGateFacts(repo.dir, { baseSha: base, headSha: head });
+    expect(facts.versions).toEqual({
+      fraud: { v5: { valid: true, metrics: { auc: 0.95 }, passed: true, held: 'on the base branch: INC-1' } },
+    });
+    expect(facts.models.fraud!.gates).toEqual([{ metric: 'auc', op: '>=', threshold: 0.9 }]);
+    // A co-author named by trailer wrote part of the pull request: their approval must not count.
+    expect(facts.commitAuthorLogins).toEqual(['rita']);
+  });
+
   it('reads logins from GitHub noreply addresses only', () => {
     expect(loginFromEmail('123+octo-cat@users.noreply.github.com')).toBe('octo-cat');
     expect(loginFromEmail('octo@users.noreply.github.com')).toBe('octo');
