@@ -290,6 +290,16 @@ function teamRef(team: string): { org: string; team: string } {
 
 interface Judged extends PullRequestVerdict {
   facts: GateFacts;
+  /** The pull request's base branch, when it is not the default branch. */
+  otherBase?: string;
+}
+
+/**
+ * A check run belongs to a commit, not a pull request: a pass for a pull request into another branch (which the
+ * policy may let through unsigned) must not stand for a pull request into the default branch with the same head.
+ */
+export function checkNameFor(checkName: string, otherBase: string | undefined): string {
+  return otherBase === undefined ? checkName : `${checkName} (into ${otherBase})`;
 }
 
 async function judgePullRequest(
@@ -343,7 +353,9 @@ async function judgePullRequest(
     stageHistory: facts.stageHistory,
     versions: facts.versions,
   };
-  return { number, headSha, verdict: await evaluateAsking(client, repo, input, context), facts };
+  const verdict = await evaluateAsking(client, repo, input, context);
+  const intoDefault = context.baseRef === (options.defaultBranch ?? facts.policy.defaultBranch);
+  return { number, headSha, verdict, facts, ...(intoDefault ? {} : { otherBase: context.baseRef }) };
 }
 
 async function resolvePullNumber(
@@ -386,6 +398,7 @@ export async function runSignoffGate(
   const defaultBranch = str(obj(env.event.repository)?.default_branch);
   const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
   let headSha: string | undefined;
+  let otherBase: string | undefined;
   let result: SignoffGateResult;
   try {
     const target = gateTargetOf(env.eventName, env.event);
@@ -395,6 +408,7 @@ export async function runSignoffGate(
     if (target.kind === 'pull-request') {
       const number = await resolvePullNumber(target, client, repo);
       const judged = await judgePullRequest(number, options, (sha) => (headSha = sha));
+      otherBase = judged.otherBase;
       result = {
         conclusion: judged.verdict.conclusion,
         title: judged.verdict.title,
@@ -430,7 +444,7 @@ export async function runSignoffGate(
   if (!result.headSha || !SHA.test(result.headSha)) return result;
   try {
     const posted = await upsertCheckRun(client, repo, {
-      name: checkName,
+      name: checkNameFor(checkName, otherBase),
       headSha: result.headSha,
       conclusion: result.conclusion,
       title: clip(result.title, 200),

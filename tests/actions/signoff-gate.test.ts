@@ -258,6 +258,28 @@ describe('the sign-off gate on a promotion', () => {
     expect(risk.candidates).toEqual(['@rita-risk']);
   });
 
+  it('never lets a pass into another branch stand for the default branch on the same head commit', async () => {
+    // non_default_branch: none lets pull requests into release through unsigned; the check is per commit.
+    const policy = registryFiles['registry/policy.yaml']!.replace(
+      'signoff:\n',
+      'signoff:\n  non_default_branch: none\n',
+    );
+    await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Release PRs need no sign-off');
+    await gh.state.commit(FULL, 'release', { 'RELEASE.md': 'release line\n' }, 'Cut release');
+    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    const head = await openPromotion(); // #1, into main, unsigned
+    gh.state.openPull(FULL, { head: BRANCH, base: 'release', user: 'eve' }); // #2, same head, into release
+    const intoMain = await gate();
+    expect(intoMain.result.conclusion).toBe('failure');
+    const intoRelease = await gate({
+      event: ['pull_request_target', { number: 2, pull_request: { number: 2, head: { sha: head } } }],
+    });
+    expect(intoRelease.result.conclusion).toBe('success');
+    const onHead = checkRuns().filter((r) => r.headSha === head);
+    expect(onHead.find((r) => r.name === 'tollgate/signoff')!.conclusion).toBe('failure');
+    expect(onHead.find((r) => r.name === 'tollgate/signoff (into release)')!.conclusion).toBe('success');
+  });
+
   it('does not count the approval of the person who asked for the promotion (Requested-By)', async () => {
     await openPromotion({}, 'rita-risk');
     await approve('rita-risk', 'carol', 'alice'); // rita holds risk, but she asked for this promotion
