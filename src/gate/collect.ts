@@ -123,8 +123,13 @@ async function versionsOf(
       : before?.held
         ? `on the base branch: ${before.held.reason}`
         : undefined;
+    // The merge keeps the base's side of a file the pull request does not touch: a record removed on the base
+    // since the fork is gone after the merge, whatever the head still shows.
+    const addedHere = changes.some(
+      (c) => c.kind === 'version-added' && c.model === model && c.version === to,
+    );
     (out[model] ??= {})[to] = {
-      valid: now !== undefined && now.id === to && now.model === model,
+      valid: now !== undefined && now.id === to && now.model === model && (before !== undefined || addedHere),
       metrics: now?.metrics ?? {},
       passed: now?.validation.passed ?? false,
       ...(held !== undefined ? { held } : {}),

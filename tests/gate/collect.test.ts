@@ -20,6 +20,11 @@ const model = (name: string, owner: string) =>
 const stages = (name: string, production: string) =>
   `apiVersion: tollgate/v1\nkind: Stages\nmodel: ${name}\nstages:\n  production:\n    version: ${production}\n`;
 
+const version = (id: string, auc: number, held = '') =>
+  `apiVersion: tollgate/v1\nkind: ModelVersion\nid: ${id}\nmodel: fraud\ncreated_at: '2026-11-01T00:00:00Z'\n` +
+  `source: { commit: ${'c'.repeat(40)} }\nartifact: { uri: 's3://m/${id}', sha256: ${'d'.repeat(64)}, size: 1 }\n` +
+  `metrics: { auc: ${auc} }\nvalidation: { passed: true, gates: [] }\n${held}`;
+
 async function baseRepo() {
   const repo = await makeRepo({
     'registry/policy.yaml': POLICY,
@@ -93,10 +98,6 @@ describe('collectGateFacts', () => {
   });
 
   it('reads each target version from the head, its hold from either side, and model gates from the base', async () => {
-    const version = (id: string, auc: number, held = '') =>
-      `apiVersion: tollgate/v1\nkind: ModelVersion\nid: ${id}\nmodel: fraud\ncreated_at: '2026-11-01T00:00:00Z'\n` +
-      `source: { commit: ${'c'.repeat(40)} }\nartifact: { uri: 's3://m/${id}', sha256: ${'d'.repeat(64)}, size: 1 }\n` +
-      `metrics: { auc: ${auc} }\nvalidation: { passed: true, gates: [] }\n${held}`;
     const repo = await baseRepo();
     repo.writeFiles({
       'registry/models/fraud/model.yaml': `${model('fraud', 'alice')}gates:\n  - { metric: auc, op: '>=', threshold: 0.9 }\n`,
@@ -127,6 +128,21 @@ describe('collectGateFacts', () => {
     expect(facts.models.fraud!.gates).toEqual([{ metric: 'auc', op: '>=', threshold: 0.9 }]);
     // A co-author named by trailer wrote part of the pull request: their approval must not count.
     expect(facts.commitAuthorLogins).toEqual(['rita']);
+  });
+
+  it('treats a target version deleted on the base since the fork as missing, unless the pull request adds it', async () => {
+    const repo = await baseRepo();
+    repo.writeFiles({ 'registry/models/fraud/versions/v5.yaml': version('v5', 0.95) });
+    const fork = await repo.commitAll('Record v5');
+    await repo.git(['checkout', '--quiet', '-b', 'pr']);
+    repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v5') });
+    const head = await repo.commitAll('Promote v5');
+    await repo.git(['checkout', '--quiet', 'main']);
+    await repo.git(['rm', '--quiet', 'registry/models/fraud/versions/v5.yaml']);
+    const base = await repo.commitAll('Remove v5');
+    expect(fork).not.toBe(base);
+    const facts = await collectGateFacts(repo.dir, { baseSha: base, headSha: head });
+    expect(facts.versions.fraud!.v5!.valid).toBe(false);
   });
 
   it('reads logins from GitHub noreply addresses only', () => {
