@@ -123,15 +123,14 @@ async function versionsOf(
       : before?.held
         ? `on the base branch: ${before.held.reason}`
         : undefined;
-    // The merge keeps the base's side of a file the pull request does not touch: a record removed on the base
-    // since the fork is gone after the merge, whatever the head still shows.
-    const addedHere = changes.some(
-      (c) => c.kind === 'version-added' && c.model === model && c.version === to,
-    );
+    // The merge keeps the base's side of a file the pull request does not touch: a record removed or re-measured
+    // on the base since the fork is what serves after the merge, whatever the head still shows.
+    const touched = changes.some((c) => c.path === path && 'version' in c);
+    const merged = touched ? now : before;
     (out[model] ??= {})[to] = {
-      valid: now !== undefined && now.id === to && now.model === model && (before !== undefined || addedHere),
-      metrics: now?.metrics ?? {},
-      passed: now?.validation.passed ?? false,
+      valid: merged !== undefined && merged.id === to && merged.model === model,
+      metrics: merged?.metrics ?? {},
+      passed: merged?.validation.passed ?? false,
       ...(held !== undefined ? { held } : {}),
     };
   }
