@@ -176,6 +176,29 @@ export async function fetchCommits(repoRoot: string, shas: string[], pullNumber?
   }
 }
 
+/**
+ * The base branch's tip as origin has it now. GitHub's baseRefOid is the tip when the pull request was opened or
+ * last synchronised, so a policy tightened (or a version held) on the branch since would not apply.
+ */
+export async function currentBaseTip(repoRoot: string, baseRef: string): Promise<string> {
+  const ref = `refs/heads/${baseRef}`;
+  const valid = await runGit(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
+  if (baseRef.startsWith('-') || valid.code !== 0)
+    throw new TollgateError(`the pull request's base branch "${baseRef}" is not a valid branch name`);
+  const local = 'refs/tollgate/base';
+  const fetched = await runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
+    okCodes: [1, 128],
+  });
+  const sha = (
+    await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })
+  ).stdout.trim();
+  if (fetched.code !== 0 || !SHA.test(sha))
+    throw new TollgateError(`cannot fetch the base branch ${baseRef} from origin`, {
+      fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
+    });
+  return sha;
+}
+
 const lower = (login: string) => login.toLowerCase();
 
 /**
@@ -267,6 +290,16 @@ function teamRef(team: string): { org: string; team: string } {
 
 interface Judged extends PullRequestVerdict {
   facts: GateFacts;
+  /** The pull request's base branch, when it is not the default branch. */
+  otherBase?: string;
+}
+
+/**
+ * A check run belongs to a commit, not a pull request: a pass for a pull request into another branch (which the
+ * policy may let through unsigned) must not stand for a pull request into the default branch with the same head.
+ */
+export function checkNameFor(checkName: string, otherBase: string | undefined): string {
+  return otherBase === undefined ? checkName : `${checkName} (into ${otherBase})`;
 }
 
 async function judgePullRequest(
@@ -285,7 +318,7 @@ async function judgePullRequest(
   const context = await fetchReviewContext(client, repo, number);
   const headSha = context.headSha;
   onHead(headSha);
-  const baseSha = baseOverride ?? context.baseSha;
+  const baseSha = baseOverride ?? (await currentBaseTip(repoRoot, context.baseRef));
   if (!baseSha || !SHA.test(baseSha) || !SHA.test(headSha))
     throw new TollgateError(`pull request #${number} has no base or head commit GitHub could name`);
   await fetchCommits(repoRoot, [baseSha, headSha], number);
@@ -318,9 +351,11 @@ async function judgePullRequest(
     reviews,
     registryUnchangedSince: facts.registryUnchangedSince,
     stageHistory: facts.stageHistory,
-    heldAtHead: facts.heldAtHead,
+    versions: facts.versions,
   };
-  return { number, headSha, verdict: await evaluateAsking(client, repo, input, context), facts };
+  const verdict = await evaluateAsking(client, repo, input, context);
+  const intoDefault = context.baseRef === (options.defaultBranch ?? facts.policy.defaultBranch);
+  return { number, headSha, verdict, facts, ...(intoDefault ? {} : { otherBase: context.baseRef }) };
 }
 
 async function resolvePullNumber(
@@ -363,6 +398,7 @@ export async function runSignoffGate(
   const defaultBranch = str(obj(env.event.repository)?.default_branch);
   const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
   let headSha: string | undefined;
+  let otherBase: string | undefined;
   let result: SignoffGateResult;
   try {
     const target = gateTargetOf(env.eventName, env.event);
@@ -372,6 +408,7 @@ export async function runSignoffGate(
     if (target.kind === 'pull-request') {
       const number = await resolvePullNumber(target, client, repo);
       const judged = await judgePullRequest(number, options, (sha) => (headSha = sha));
+      otherBase = judged.otherBase;
       result = {
         conclusion: judged.verdict.conclusion,
         title: judged.verdict.title,
@@ -407,7 +444,7 @@ export async function runSignoffGate(
   if (!result.headSha || !SHA.test(result.headSha)) return result;
   try {
     const posted = await upsertCheckRun(client, repo, {
-      name: checkName,
+      name: checkNameFor(checkName, otherBase),
       headSha: result.headSha,
       conclusion: result.conclusion,
       title: clip(result.title, 200),

@@ -12,7 +12,7 @@ import { isSafeName } from '../registry/names.ts';
 import { parseRegistryFile } from '../registry/parse.ts';
 import { POLICY_PATH } from '../registry/paths.ts';
 import type { Model, ModelVersion, Policy, RegistryChange, RegistryReader } from '../registry/types.ts';
-import type { GateModel } from './types.ts';
+import type { GateModel, GateVersion } from './types.ts';
 
 export interface GateFactsOptions {
   /** The commit the pull request would merge into (the base branch's tip): policy, owners and history. */
@@ -45,8 +45,8 @@ export interface GateFacts {
   /** Logins that commit author emails name (GitHub noreply addresses). */
   commitAuthorLogins: string[];
   stageHistory: Record<string, Record<string, string[]>>;
-  /** model -> versions a stage moves to that are held at the head. */
-  heldAtHead: Record<string, string[]>;
+  /** model -> version -> what the gate checks before a stage pointer may move there. */
+  versions: Record<string, Record<string, GateVersion>>;
   /** Commits whose registry tree equals the head's (the head included). */
   registryUnchangedSince: Set<string>;
 }
@@ -92,14 +92,49 @@ async function basePolicy(base: RegistryReader, baseSha: string): Promise<Effect
   return effectivePolicy(parsed.document as Policy);
 }
 
-async function ownersIn(reader: RegistryReader, model: string): Promise<Model['owners'] | undefined> {
-  const path = `models/${model}/model.yaml`;
+/** A registry file that parses and validates as `kind`, or undefined. */
+async function validDocument<T>(reader: RegistryReader, path: string, kind: string): Promise<T | undefined> {
   const bytes = await reader.read(path);
   if (bytes === undefined) return undefined;
   const parsed = parseRegistryFile(path, bytes);
-  if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== 'Model')
-    return undefined;
-  return (parsed.document as Model).owners;
+  if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== kind) return undefined;
+  return parsed.document as T;
+}
+
+const modelIn = (reader: RegistryReader, model: string) =>
+  validDocument<Model>(reader, `models/${model}/model.yaml`, 'Model');
+
+/** Every version a stage pointer moves to: the head's record, held if held on either side. */
+async function versionsOf(
+  changes: RegistryChange[],
+  base: RegistryReader,
+  head: RegistryReader,
+): Promise<Record<string, Record<string, GateVersion>>> {
+  const out: Record<string, Record<string, GateVersion>> = {};
+  for (const change of changes) {
+    if (change.kind !== 'stage-changed' || change.to === undefined) continue;
+    const { model, to } = change;
+    if (!isSafeName(model) || !isSafeName(to) || out[model]?.[to]) continue;
+    const path = `models/${model}/versions/${to}.yaml`;
+    const now = await validDocument<ModelVersion>(head, path, 'ModelVersion');
+    const before = await validDocument<ModelVersion>(base, path, 'ModelVersion');
+    const held = now?.held
+      ? now.held.reason
+      : before?.held
+        ? `on the base branch: ${before.held.reason}`
+        : undefined;
+    // The merge keeps the base's side of a file the pull request does not touch: a record removed or re-measured
+    // on the base since the fork is what serves after the merge, whatever the head still shows.
+    const touched = changes.some((c) => c.path === path && 'version' in c);
+    const merged = touched ? now : before;
+    (out[model] ??= {})[to] = {
+      valid: merged !== undefined && merged.id === to && merged.model === model,
+      metrics: merged?.metrics ?? {},
+      passed: merged?.validation.passed ?? false,
+      ...(held !== undefined ? { held } : {}),
+    };
+  }
+  return out;
 }
 
 /** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
@@ -113,14 +148,19 @@ async function modelsOf(
   ].sort();
   const models: Record<string, GateModel> = {};
   for (const name of names) {
-    const fromBase = await ownersIn(base, name);
+    const fromBase = await modelIn(base, name);
     if (fromBase) {
-      models[name] = { owners: fromBase };
+      models[name] = { owners: fromBase.owners, ...(fromBase.gates ? { gates: fromBase.gates } : {}) };
       continue;
     }
     const onBase = (await base.list(`models/${name}`)).length > 0;
-    const fromHead = onBase ? undefined : await ownersIn(head, name);
-    if (fromHead) models[name] = { owners: fromHead, new: true };
+    const fromHead = onBase ? undefined : await modelIn(head, name);
+    if (fromHead)
+      models[name] = {
+        owners: fromHead.owners,
+        new: true,
+        ...(fromHead.gates ? { gates: fromHead.gates } : {}),
+      };
   }
   return models;
 }
@@ -147,24 +187,6 @@ async function stageHistoryOf(
     history[model] = stages;
   }
   return history;
-}
-
-/** model -> the versions a stage of this diff moves to whose file at the head carries a `held` mark. */
-async function heldTargets(
-  changes: RegistryChange[],
-  head: RegistryReader,
-): Promise<Record<string, string[]>> {
-  const held: Record<string, string[]> = {};
-  for (const c of changes) {
-    if (c.kind !== 'stage-changed' || c.to === undefined || !isSafeName(c.model) || !isSafeName(c.to))
-      continue;
-    const path = `models/${c.model}/versions/${c.to}.yaml`;
-    const bytes = await head.read(path);
-    const doc = bytes === undefined ? undefined : parseRegistryFile(path, bytes).document;
-    if (doc?.kind === 'ModelVersion' && (doc as ModelVersion).held && !held[c.model]?.includes(c.to))
-      (held[c.model] ??= []).push(c.to);
-  }
-  return held;
 }
 
 /** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
@@ -221,6 +243,7 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
     const policy = await basePolicy(base, baseSha);
     const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
     const models = await modelsOf(changes, base, head);
+    const versions = await versionsOf(changes, base, head);
     const commits =
       forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
     const requestedBy = [
@@ -233,11 +256,18 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
         ),
       ),
     ].sort();
+    // Co-authors named by trailer wrote part of the pull request too (`Name <123+login@users.noreply...>`).
+    const coAuthorEmails = commits.flatMap((c) =>
+      Object.entries(c.trailers)
+        .filter(([key]) => key.toLowerCase() === 'co-authored-by')
+        .flatMap(([, values]) => values.map((v) => /<([^<>]+)>\s*$/.exec(v)?.[1] ?? '')),
+    );
     const commitAuthorLogins = [
-      ...new Set(commits.flatMap((c) => loginFromEmail(c.authorEmail) ?? [])),
+      ...new Set(
+        [...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => loginFromEmail(e) ?? []),
+      ),
     ].sort();
     const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
-    const heldAtHead = await heldTargets(changes, head);
     const registryUnchangedSince = await commitsWithRegistryOf(
       repoRoot,
       headSha,
@@ -255,7 +285,7 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
       commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
       commitAuthorLogins,
       stageHistory: stages,
-      heldAtHead,
+      versions,
       registryUnchangedSince,
     };
   } finally {

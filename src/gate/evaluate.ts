@@ -19,7 +19,7 @@ function requirementsInput(input: Omit<GateInput, 'memberships' | 'permissions'>
     models: input.models,
     baseRef: input.pullRequest.baseRef,
     stageHistory: input.stageHistory,
-    ...(input.heldAtHead ? { heldAtHead: input.heldAtHead } : {}),
+    versions: input.versions,
   };
 }
 

@@ -6,7 +6,8 @@ import {
   type RoleMembers,
   type SignoffRule,
 } from '../registry/types.ts';
-import type { GateModel } from './types.ts';
+import { ineligibleMoves } from './eligibility.ts';
+import type { GateModel, GateVersion } from './types.ts';
 import { describeChange as describeRegistryChange } from '../registry/diff.ts';
 
 /** One role that must sign off; several rules needing the same role (for the same model) share one slot. */
@@ -34,7 +35,7 @@ export interface RequirementsInput {
   models: Record<string, GateModel>;
   baseRef: string;
   stageHistory: Record<string, Record<string, string[]>>;
-  heldAtHead?: Record<string, string[]>;
+  versions: Record<string, Record<string, GateVersion>>;
 }
 
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
@@ -102,20 +103,6 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
     }
   }
 
-  for (const change of changes) {
-    // A rolled-back version stays out of every stage until someone unholds it, in a reviewed change of its own.
-    if (
-      change.kind === 'stage-changed' &&
-      change.to !== undefined &&
-      input.heldAtHead?.[change.model]?.includes(change.to)
-    ) {
-      blocking.push(
-        `model ${change.model}: ${change.stage} moves to ${change.to}, which is held (it was rolled back from); ` +
-          `fix: unhold it first in its own pull request (\`tollgate unhold ${change.model} ${change.to} --reason ...\`), or choose another version`,
-      );
-    }
-  }
-
   const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
   if (decisive) {
     const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
@@ -145,6 +132,10 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
     }
     return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => describeChange(c)) };
   }
+
+  blocking.push(
+    ...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }),
+  );
 
   const missingRole = (role: string, where: string) =>
     blocking.push(

@@ -1,6 +1,6 @@
 // The sign-off gate's input and verdict: plain data the action shell fetches and posts.
 import type { EffectivePolicy } from '../policy/effective.ts';
-import type { RegistryChange, RoleMembers } from '../registry/types.ts';
+import type { GateSpec, RegistryChange, RoleMembers } from '../registry/types.ts';
 
 export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
 
@@ -37,6 +37,19 @@ export interface GateModel {
    * `risk` for `model-added`): that reviewer vets the owner list. Otherwise the owner role cannot be filled.
    */
   new?: boolean;
+  /** The model's own validation gates, from the base's model.yaml (the head's for a new model). */
+  gates?: GateSpec[];
+}
+
+/** What the gate knows of a version a stage pointer moves to: read from the head, held-ness from both sides. */
+export interface GateVersion {
+  /** False when the head has no version file for it, or one that does not validate. */
+  valid: boolean;
+  metrics: Record<string, number>;
+  /** The recorded `validation.passed`. */
+  passed: boolean;
+  /** Why it is held, on the head or on the base (an unhold must land in its own pull request first). */
+  held?: string;
 }
 
 export interface GateInput {
@@ -58,10 +71,10 @@ export interface GateInput {
   /** model -> stage -> versions that held the stage after passing the gate: a move back to one is a rollback. */
   stageHistory: Record<string, Record<string, string[]>>;
   /**
-   * model -> versions that a stage moves to in this pull request and that are held at its head (rolled back from).
-   * Such a move is blocked whatever the reviews say: `tollgate unhold` first. Absent = none.
+   * model -> version -> facts, for every version a stage pointer moves to. A forward move to a version missing
+   * here is refused: the gate never lets a pointer reach a version it could not check.
    */
-  heldAtHead?: Record<string, string[]>;
+  versions: Record<string, Record<string, GateVersion>>;
 }
 
 export interface SignoffFact {

@@ -95,6 +95,17 @@ function recentVersions(versions: Iterable<ModelVersion>, count: number): ModelV
     .slice(-count);
 }
 
+function withCurrentPointers(
+  history: Record<string, Record<string, string[]>>,
+  model: string,
+  pointers: Record<string, { version: string }>,
+): Record<string, Record<string, string[]>> {
+  const stages = { ...history[model] };
+  for (const [stage, pointer] of Object.entries(pointers))
+    stages[stage] = [...new Set([...(stages[stage] ?? []), pointer.version])];
+  return { ...history, [model]: stages };
+}
+
 export function planPromotion(input: PromotionPlanInput): PromotionPlan {
   const { registry, policy, model, version, stage } = input;
   const check = checkPromotion({
@@ -125,7 +136,9 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     policy,
     defaultBranch: input.baseBranch,
     changes: [{ kind: 'stage-changed', path: registryPath, model, stage, from, to: version }],
-    models: { [model]: { owners: entry.model.owners } },
+    models: {
+      [model]: { owners: entry.model.owners, ...(entry.model.gates ? { gates: entry.model.gates } : {}) },
+    },
     pullRequest: {
       number: 0,
       author: 'tollgate',
@@ -137,7 +150,18 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     reviews: [],
     memberships: {},
     permissions: {},
-    stageHistory: input.stageHistory ?? {},
+    // checkPromotion has judged the stage order (with heldBefore); the preview reads the current pointers too.
+    stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
+    versions: {
+      [model]: {
+        [version]: {
+          valid: true,
+          metrics: candidate.metrics,
+          passed: candidate.validation.passed,
+          ...(candidate.held ? { held: candidate.held.reason } : {}),
+        },
+      },
+    },
   });
   if (verdict.blocking.length > 0) {
     const [reason = '', fix = 'correct registry/policy.yaml on the default branch'] =

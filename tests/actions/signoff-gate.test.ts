@@ -209,6 +209,77 @@ describe('the sign-off gate on a promotion', () => {
     );
   });
 
+  it('blocks, whatever the approvals, a version held on main since the branch forked, and one that skips staging', async () => {
+    await openPromotion();
+    // An incident holds v5 on main after the promotion branch was cut: the head's copy of v5.yaml is not held.
+    const v5 = 'registry/models/fraud-detector/versions/v5.yaml';
+    const held = `${registryFiles[v5]!.trimEnd()}\nheld:\n  reason: INC-9 error rate\n  at: '2026-11-24T00:00:00Z'\n  by: oncall\n`;
+    await gh.state.commit(FULL, 'main', { [v5]: held }, 'Hold v5');
+    await approve('rita-risk', 'carol', 'alice');
+    const { result } = await gate();
+    expect(result.conclusion).toBe('failure');
+    expect(result.pullRequests[0]!.verdict.blocking).toEqual([
+      expect.stringContaining('version v5 is held (on the base branch: INC-9 error rate)'),
+    ]);
+    // Written by hand: production straight to v2, which never held staging.
+    await gh.state.commit(FULL, BRANCH, { [STAGES]: stages('v2') }, 'Straight to production', 'tollgate-bot');
+    const skip = await gate();
+    expect(skip.result.pullRequests[0]!.verdict.blocking).toEqual([
+      expect.stringContaining('fraud-detector: production → v2: skips a stage'),
+    ]);
+  });
+
+  it('judges by the base branch as it is now, not the stale base sha GitHub keeps on the pull request', async () => {
+    const forkedFrom = await gh.state.headSha(FULL, 'main');
+    await openPromotion();
+    // After the pull request opened, main made compliance's approval insufficient: only rita-risk is risk now.
+    const policy = registryFiles['registry/policy.yaml']!.replace(
+      '    teams:\n      - acme/model-risk\n',
+      '',
+    );
+    await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Risk is rita only');
+    gh.state.setCollaborator(FULL, 'helper', 'write');
+    await approve('helper', 'carol', 'alice'); // helper is in acme/model-risk, which no longer fills risk
+    // GitHub's baseRefOid is the base tip when the pull request was last synchronised, not the branch's tip.
+    const client = gh.client();
+    const graphql = client.octokit.graphql;
+    client.octokit.graphql = (async (query: string, variables: Record<string, unknown>) => {
+      const answer = (await graphql(query, variables)) as {
+        repository?: { pullRequest?: { baseRefOid?: string } };
+      };
+      if (answer.repository?.pullRequest?.baseRefOid) answer.repository.pullRequest.baseRefOid = forkedFrom;
+      return answer;
+    }) as typeof graphql;
+    const { result } = await gate({ client });
+    expect(result.error).toBeUndefined();
+    expect(result.conclusion).toBe('failure');
+    const risk = result.pullRequests[0]!.verdict.requirements.find((r) => r.role === 'risk')!;
+    expect(risk.satisfiedBy).toBeUndefined();
+    expect(risk.candidates).toEqual(['@rita-risk']);
+  });
+
+  it('never lets a pass into another branch stand for the default branch on the same head commit', async () => {
+    // non_default_branch: none lets pull requests into release through unsigned; the check is per commit.
+    const policy = registryFiles['registry/policy.yaml']!.replace(
+      'signoff:\n',
+      'signoff:\n  non_default_branch: none\n',
+    );
+    await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Release PRs need no sign-off');
+    await gh.state.commit(FULL, 'release', { 'RELEASE.md': 'release line\n' }, 'Cut release');
+    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    const head = await openPromotion(); // #1, into main, unsigned
+    gh.state.openPull(FULL, { head: BRANCH, base: 'release', user: 'eve' }); // #2, same head, into release
+    const intoMain = await gate();
+    expect(intoMain.result.conclusion).toBe('failure');
+    const intoRelease = await gate({
+      event: ['pull_request_target', { number: 2, pull_request: { number: 2, head: { sha: head } } }],
+    });
+    expect(intoRelease.result.conclusion).toBe('success');
+    const onHead = checkRuns().filter((r) => r.headSha === head);
+    expect(onHead.find((r) => r.name === 'tollgate/signoff')!.conclusion).toBe('failure');
+    expect(onHead.find((r) => r.name === 'tollgate/signoff (into release)')!.conclusion).toBe('success');
+  });
+
   it('does not count the approval of the person who asked for the promotion (Requested-By)', async () => {
     await openPromotion({}, 'rita-risk');
     await approve('rita-risk', 'carol', 'alice'); // rita holds risk, but she asked for this promotion

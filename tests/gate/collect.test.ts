@@ -20,6 +20,11 @@ const model = (name: string, owner: string) =>
 const stages = (name: string, production: string) =>
   `apiVersion: tollgate/v1\nkind: Stages\nmodel: ${name}\nstages:\n  production:\n    version: ${production}\n`;
 
+const version = (id: string, auc: number, held = '') =>
+  `apiVersion: tollgate/v1\nkind: ModelVersion\nid: ${id}\nmodel: fraud\ncreated_at: '2026-11-01T00:00:00Z'\n` +
+  `source: { commit: ${'c'.repeat(40)} }\nartifact: { uri: 's3://m/${id}', sha256: ${'d'.repeat(64)}, size: 1 }\n` +
+  `metrics: { auc: ${auc} }\nvalidation: { passed: true, gates: [] }\n${held}`;
+
 async function baseRepo() {
   const repo = await makeRepo({
     'registry/policy.yaml': POLICY,
@@ -31,37 +36,7 @@ async function baseRepo() {
   return repo;
 }
 
-const version = (name: string, id: string, held = false) =>
-  `apiVersion: tollgate/v1\nkind: ModelVersion\nid: ${id}\nmodel: ${name}\ncreated_at: 2026-11-01T00:00:00Z\n` +
-  `source:\n  commit: '${'0'.repeat(40)}'\nartifact:\n  uri: s3://m/${id}\n  sha256: '${'0'.repeat(64)}'\n  size: 1\n` +
-  `metrics:\n  auc: 0.9\nvalidation:\n  passed: true\n  gates: []\n` +
-  (held ? `held:\n  reason: rolled back\n  at: 2026-11-02T00:00:00Z\n  by: oncall\n` : '');
-
 describe('collectGateFacts', () => {
-  it('names the versions a stage moves to that are held at the head', async () => {
-    const repo = await baseRepo();
-    repo.writeFiles({
-      'registry/models/fraud/versions/v3.yaml': version('fraud', 'v3', true),
-      'registry/models/fraud/versions/v4.yaml': version('fraud', 'v4'),
-    });
-    const base = await repo.commitAll('Hold v3');
-    await repo.git(['checkout', '--quiet', '-b', 'pr']);
-    repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v3') });
-    const held = await collectGateFacts(repo.dir, {
-      baseSha: base,
-      headSha: await repo.commitAll('Back to v3'),
-    });
-    expect(held.heldAtHead).toEqual({ fraud: ['v3'] });
-    // Unholding in the same pull request clears it (the unhold itself needs its own sign-offs).
-    repo.writeFiles({ 'registry/models/fraud/versions/v3.yaml': version('fraud', 'v3') });
-    const unheld = await collectGateFacts(repo.dir, {
-      baseSha: base,
-      headSha: await repo.commitAll('Unhold v3'),
-    });
-    expect(unheld.heldAtHead).toEqual({});
-    expect(unheld.changes.map((c) => c.kind).sort()).toEqual(['stage-changed', 'version-unheld']);
-  });
-
   it('takes the policy and owners from the base, however the head rewrites them', async () => {
     const repo = await baseRepo();
     const base = await repo.head();
@@ -120,6 +95,54 @@ describe('collectGateFacts', () => {
     const shallow = await remote.clone({ depth: 1 });
     const head = await shallow.head();
     await expect(collectGateFacts(shallow.dir, { baseSha: head, headSha: head })).rejects.toThrow(/shallow/);
+  });
+
+  it('reads each target version from the head, its hold from either side, and model gates from the base', async () => {
+    const repo = await baseRepo();
+    repo.writeFiles({
+      'registry/models/fraud/model.yaml': `${model('fraud', 'alice')}gates:\n  - { metric: auc, op: '>=', threshold: 0.9 }\n`,
+      'registry/models/fraud/versions/v5.yaml': version('v5', 0.95),
+    });
+    await repo.commitAll('Record v5');
+    await repo.git(['checkout', '--quiet', '-b', 'pr']);
+    repo.writeFiles({
+      'registry/models/fraud/stages.yaml': stages('fraud', 'v5'),
+      'registry/models/fraud/model.yaml': model('fraud', 'alice'),
+    });
+    const head = await repo.commitAll(
+      'Promote v5\n\nCo-authored-by: Rita <7+rita@users.noreply.github.com>\n',
+    );
+    await repo.git(['checkout', '--quiet', 'main']);
+    repo.writeFiles({
+      'registry/models/fraud/versions/v5.yaml': version(
+        'v5',
+        0.95,
+        "held: { reason: INC-1, at: '2026-11-02T00:00:00Z', by: ops }\n",
+      ),
+    });
+    const base = await repo.commitAll('Hold v5');
+    const facts = await collectGateFacts(repo.dir, { baseSha: base, headSha: head });
+    expect(facts.versions).toEqual({
+      fraud: { v5: { valid: true, metrics: { auc: 0.95 }, passed: true, held: 'on the base branch: INC-1' } },
+    });
+    expect(facts.models.fraud!.gates).toEqual([{ metric: 'auc', op: '>=', threshold: 0.9 }]);
+    // A co-author named by trailer wrote part of the pull request: their approval must not count.
+    expect(facts.commitAuthorLogins).toEqual(['rita']);
+  });
+
+  it('treats a target version deleted on the base since the fork as missing, unless the pull request adds it', async () => {
+    const repo = await baseRepo();
+    repo.writeFiles({ 'registry/models/fraud/versions/v5.yaml': version('v5', 0.95) });
+    const fork = await repo.commitAll('Record v5');
+    await repo.git(['checkout', '--quiet', '-b', 'pr']);
+    repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v5') });
+    const head = await repo.commitAll('Promote v5');
+    await repo.git(['checkout', '--quiet', 'main']);
+    await repo.git(['rm', '--quiet', 'registry/models/fraud/versions/v5.yaml']);
+    const base = await repo.commitAll('Remove v5');
+    expect(fork).not.toBe(base);
+    const facts = await collectGateFacts(repo.dir, { baseSha: base, headSha: head });
+    expect(facts.versions.fraud!.v5!.valid).toBe(false);
   });
 
   it('reads logins from GitHub noreply addresses only', () => {

@@ -5,7 +5,7 @@ import { evaluateGate, rolesToResolve } from '../../src/gate/evaluate.ts';
 import { renderVerdictMarkdown } from '../../src/gate/render.ts';
 import type { GateVerdict, Review } from '../../src/gate/types.ts';
 import type { Policy, RegistryChange } from '../../src/registry/types.ts';
-import { HEAD, OLD, approve, basePolicy, promote, scenario } from './fixture.ts';
+import { HEAD, OLD, approve, basePolicy, promote, recorded, scenario } from './fixture.ts';
 
 const signer = (verdict: GateVerdict, role: string) =>
   verdict.requirements.find((r) => r.role === role)?.satisfiedBy?.login;
@@ -324,18 +324,6 @@ describe('evaluateGate: what the diff needs', () => {
     expect(verdict.changes).toEqual(['fraud: production v13 → v12 (rollback)']);
   });
 
-  it('blocks a move to a version held at the head (rolled back from), whatever the reviews', () => {
-    const back: RegistryChange = { ...promote, from: 'v13', to: 'v12' };
-    const all = [approve('rita'), approve('carol'), approve('olga')];
-    const verdict = evaluateGate(scenario({ changes: [back], reviews: all, heldAtHead: { fraud: ['v12'] } }));
-    expect(verdict.conclusion).toBe('failure');
-    expect(verdict.title).toMatch(/^Blocked: model fraud: production moves to v12, which is held/);
-    expect(verdict.blocking[0]).toContain('tollgate unhold fraud v12');
-    // Another model's held version, or a held version no stage moves to, blocks nothing.
-    const other = evaluateGate(scenario({ changes: [back], reviews: all, heldAtHead: { churn: ['v12'] } }));
-    expect(other.conclusion).toBe('success');
-  });
-
   it('needs full sign-off for a "rollback" to a version that never held production', () => {
     const back: RegistryChange = { ...promote, from: 'v13', to: 'v9' };
     const verdict = evaluateGate(scenario({ changes: [back], reviews: [approve('olga')] }));
@@ -452,6 +440,70 @@ describe('evaluateGate: what the diff needs', () => {
     const none = scenario({ reviews: [] }, { ...basePolicy, signoff: { non_default_branch: 'none' } });
     none.pullRequest.baseRef = 'release';
     expect(evaluateGate(none).conclusion).toBe('success');
+  });
+});
+
+describe('evaluateGate: a hand-written promotion of a version that may not serve there', () => {
+  const everyone = [approve('rita'), approve('carol'), approve('olga')];
+  const withVersion = (version: ReturnType<typeof recorded>, policy: Policy = basePolicy) =>
+    evaluateGate(scenario({ reviews: everyone, versions: { fraud: { v13: version } } }, policy));
+
+  it('blocks a held (rolled-back) version whatever the sign-offs, and a rollback to one too', () => {
+    const verdict = withVersion({ ...recorded(), held: 'INC-7: error rate' });
+    expect(verdict.conclusion).toBe('failure');
+    expect(verdict.blocking).toEqual([expect.stringContaining('version v13 is held (INC-7: error rate)')]);
+    const back: RegistryChange = { ...promote, from: 'v13', to: 'v12' };
+    const rollback = evaluateGate(
+      scenario({
+        changes: [back],
+        reviews: [approve('olga')],
+        versions: { fraud: { v12: { ...recorded(), held: 'on the base branch: bad' } } },
+      }),
+    );
+    expect(rollback.blocking).toEqual([expect.stringContaining('is held')]);
+  });
+
+  it('recomputes validation from the metrics against the base gates, never trusting a recorded pass', () => {
+    const gated: Policy = { ...basePolicy, gates: [{ metric: 'auc', op: '>=', threshold: 0.85 }] };
+    expect(withVersion(recorded({ auc: 0.9 }), gated).conclusion).toBe('success');
+    // The version file says passed: true, but its metrics fail the base policy's gate.
+    const faked = withVersion(recorded({ auc: 0.8 }), gated);
+    expect(faked.conclusion).toBe('failure');
+    expect(faked.blocking[0]).toContain('fails its validation gates: auc >= 0.85 (got 0.8)');
+    // A metric the version does not report fails its gate; a recorded failure fails too.
+    expect(withVersion(recorded({}), gated).blocking[0]).toContain('got nothing');
+    expect(withVersion({ ...recorded(), passed: false }).blocking[0]).toContain('recorded as failed');
+    // The model's own gates, from the base, apply as well.
+    const strict = scenario({
+      reviews: everyone,
+      models: {
+        fraud: { owners: { users: ['olga'] }, gates: [{ metric: 'auc', op: '>', threshold: 0.95 }] },
+      },
+    });
+    expect(evaluateGate(strict).blocking[0]).toContain('auc > 0.95 (got 0.9)');
+  });
+
+  it('blocks a promotion that skips staging, and one to a version with no valid record', () => {
+    const skip = evaluateGate(
+      scenario({ reviews: everyone, stageHistory: { fraud: { production: ['v12'] } } }),
+    );
+    expect(skip.conclusion).toBe('failure');
+    expect(skip.blocking).toEqual([
+      expect.stringContaining('skips a stage: production takes only a version that held staging'),
+    ]);
+    const ghost: RegistryChange = { ...promote, to: 'v99' };
+    expect(evaluateGate(scenario({ changes: [ghost], reviews: everyone })).blocking[0]).toContain(
+      'models/fraud/versions/v99.yaml is missing or invalid',
+    );
+    const invalid = withVersion({ ...recorded(), valid: false });
+    expect(invalid.blocking[0]).toContain('missing or invalid');
+  });
+
+  it('lets a rollback skip the gates and stage order, since the version served there before', () => {
+    const back: RegistryChange = { ...promote, from: 'v13', to: 'v11' };
+    const gated: Policy = { ...basePolicy, gates: [{ metric: 'auc', op: '>=', threshold: 0.95 }] };
+    const verdict = evaluateGate(scenario({ changes: [back], reviews: [approve('olga')] }, gated));
+    expect(verdict).toMatchObject({ conclusion: 'success', blocking: [] });
   });
 });
 

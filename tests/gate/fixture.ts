@@ -1,6 +1,6 @@
 // A small, readable gate scenario: fraud promoted staging v13 -> production, reviewers with known roles.
 import { effectivePolicy } from '../../src/policy/effective.ts';
-import type { GateInput, Review } from '../../src/gate/types.ts';
+import type { GateInput, GateVersion, Review } from '../../src/gate/types.ts';
 import type { Policy, RegistryChange } from '../../src/registry/types.ts';
 
 export const HEAD = 'h'.repeat(40);
@@ -29,6 +29,13 @@ export function approve(login: string, commitId = HEAD, submittedAt = '2026-11-2
   return { login, state: 'APPROVED', commitId, submittedAt };
 }
 
+/** A recorded version that passed validation and is not held. */
+export const recorded = (metrics: Record<string, number> = { auc: 0.9 }): GateVersion => ({
+  valid: true,
+  metrics,
+  passed: true,
+});
+
 /** Rita is active in acme/risk, Carol is compliance, Olga owns fraud; all have write access. */
 export function scenario(overrides: Partial<GateInput> = {}, policy: Policy = basePolicy): GateInput {
   return {
@@ -54,6 +61,9 @@ export function scenario(overrides: Partial<GateInput> = {}, policy: Policy = ba
       paula: 'write',
     },
     stageHistory: { fraud: { production: ['v11', 'v12'], staging: ['v12', 'v13'] } },
+    versions: {
+      fraud: Object.fromEntries(['v9', 'v11', 'v12', 'v13'].map((v) => [v, recorded()])),
+    },
     ...overrides,
   };
 }

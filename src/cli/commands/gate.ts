@@ -65,7 +65,7 @@ export function parsePermissions(values: string[]): Record<string, Permission> {
 
 export const gateCommand: Command = {
   name: 'gate',
-  summary: 'simulate the sign-off gate offline: simulate --base REF --head REF [--approve LOGIN]...',
+  summary: 'Simulate the sign-off gate offline: gate simulate --base REF --head REF [--approve LOGIN]...',
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub !== 'simulate')
@@ -139,7 +139,7 @@ export const gateCommand: Command = {
       permissions,
       registryUnchangedSince: facts.registryUnchangedSince,
       stageHistory: facts.stageHistory,
-      heldAtHead: facts.heldAtHead,
+      versions: facts.versions,
     });
     if (format === 'json')
       context.out(
