@@ -310,12 +310,14 @@ async function judgePullRequest(
     repoRoot: string;
     registry: string;
     defaultBranch?: string;
+    /** Already fetched by the caller, to spend one query per pull request. */
+    context?: ReviewContext;
   },
   onHead: (sha: string) => void,
   baseOverride?: string,
 ): Promise<Judged> {
   const { client, repo, repoRoot } = options;
-  const context = await fetchReviewContext(client, repo, number);
+  const context = options.context ?? (await fetchReviewContext(client, repo, number));
   const headSha = context.headSha;
   onHead(headSha);
   const baseSha = baseOverride ?? (await currentBaseTip(repoRoot, context.baseRef));
@@ -407,7 +409,19 @@ export async function runSignoffGate(
     await assertFullHistory(repoRoot);
     if (target.kind === 'pull-request') {
       const number = await resolvePullNumber(target, client, repo);
-      const judged = await judgePullRequest(number, options, (sha) => (headSha = sha));
+      const context = await fetchReviewContext(client, repo, number);
+      const state = context.state;
+      if (state !== 'OPEN') {
+        // A review on a merged or closed pull request re-runs the gate; re-judging would overwrite the verdict that
+        // stood at the merge, which is what auditors read. Nothing is posted.
+        return {
+          conclusion: 'success',
+          title: `Pull request #${number} is ${state.toLowerCase()}: its check stays as it was`,
+          summary: `Pull request #${number} is ${state.toLowerCase()}; the gate leaves its check run as it stood.\n`,
+          pullRequests: [],
+        };
+      }
+      const judged = await judgePullRequest(number, { ...options, context }, (sha) => (headSha = sha));
       otherBase = judged.otherBase;
       result = {
         conclusion: judged.verdict.conclusion,

@@ -428,6 +428,18 @@ describe('failing closed', () => {
     expect(checkRuns()).toHaveLength(1);
     expect(checkRuns()[0]!.conclusion).toBe('success');
   });
+
+  it('leaves the check of a merged pull request as it stood at the merge when a late review re-runs the gate', async () => {
+    await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    expect((await gate()).result.conclusion).toBe('success');
+    const before = structuredClone(checkRuns());
+    await gh.state.mergePull(FULL, 1, 'alice');
+    await gh.state.addReview(FULL, 1, { user: 'rita-risk', state: 'CHANGES_REQUESTED' });
+    const { result } = await gate();
+    expect(result.title).toMatch(/is merged: its check stays as it was/);
+    expect(checkRuns()).toEqual(before);
+  });
 });
 
 describe('events', () => {
