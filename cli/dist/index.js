@@ -8141,7 +8141,7 @@ function escapeJsonPtr(str) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2646);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4997);
 // Entry point of the CLI bundle (cli/dist/index.js) and of `node src/cli/index.ts` in development.
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
@@ -8151,7 +8151,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2646:
+/***/ 4997:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13155,20 +13155,36 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
             findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
             continue;
         }
-        const check = pr.gateCheck;
-        if (!check)
+        // A subject naming a merged pull request proves nothing by itself: the commit must be the one GitHub merged.
+        // (A direct push can copy the subject; a force-push rewrites the merge into another commit.)
+        if (pr.mergeCommitSha && pr.mergeCommitSha !== c.sha) {
+            findings.push({
+                ...withPr,
+                kind: 'merge-commit-differs',
+                missing: `the merge of pull request #${number} itself: GitHub merged it as ${pr.mergeCommitSha.slice(0, 12)}, not this commit (pushed directly under its subject, or history rewritten)`,
+            });
+            continue;
+        }
+        // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
+        // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
+        const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);
+        const mergedAt = Date.parse(pr.mergedAt);
+        const check = runs
+            .filter((r) => r.completedAt !== undefined && Date.parse(r.completedAt) <= mergedAt)
+            .sort((a, b) => Date.parse(b.completedAt) - Date.parse(a.completedAt))[0];
+        if (runs.length === 0)
             findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
+        else if (!check)
+            findings.push({
+                ...withPr,
+                kind: 'merged-before-check',
+                missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${runs[0].completedAt ?? 'never completed'})`,
+            });
         else if (check.conclusion !== 'success')
             findings.push({
                 ...withPr,
                 kind: 'gate-check-failed',
-                missing: `a passing sign-off check (it concluded ${check.conclusion ?? 'nothing: still running'})`,
-            });
-        else if (!check.completedAt || Date.parse(check.completedAt) > Date.parse(pr.mergedAt))
-            findings.push({
-                ...withPr,
-                kind: 'merged-before-check',
-                missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${check.completedAt ?? 'never completed'})`,
+                missing: `a passing sign-off check (at the merge it had concluded ${check.conclusion ?? 'nothing'})`,
             });
         else if (merge && c.parents[1] && check.headSha !== c.parents[1])
             findings.push({
@@ -13176,11 +13192,13 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
                 kind: 'gate-check-other-commit',
                 missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
             });
-        if (pr.reviewsKnown !== false && reviews_standingApprovals(pr).length === 0)
+        // Only reviews given by the merge count: an approval added afterwards did not let the change in.
+        const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
+        if (pr.reviewsKnown !== false && reviews_standingApprovals({ ...pr, reviews: beforeMerge }).length === 0)
             findings.push({
                 ...withPr,
                 kind: 'approvals-missing',
-                missing: 'any standing approval by someone other than the author',
+                missing: 'any standing approval, given before the merge, by someone other than the author',
             });
     }
     return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };
@@ -18828,6 +18846,8 @@ function toInfo(pull) {
         labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
         ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
         ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
     };
@@ -18984,16 +19004,19 @@ function concurrencyLimit(limit) {
         }
     };
 }
+/** Every run of the gate's check on the head, newest first. */
+function gateChecksOf(runs) {
+    return [...runs]
+        .sort((a, b) => b.id - a.id)
+        .map((run) => ({
+        conclusion: run.conclusion,
+        headSha: run.headSha,
+        ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+    }));
+}
 /** The gate's verdict from the runs of its name on the head: the most recent run (GitHub shows that one). */
 function gateCheckOf(runs) {
-    const latest = [...runs].sort((a, b) => b.id - a.id)[0];
-    if (!latest)
-        return undefined;
-    return {
-        conclusion: latest.conclusion,
-        headSha: latest.headSha,
-        ...(latest.completedAt ? { completedAt: latest.completedAt } : {}),
-    };
+    return gateChecksOf(runs)[0];
 }
 function githubReviews(options) {
     const { client, repo } = options;
@@ -19016,20 +19039,23 @@ function githubReviews(options) {
         }
         const [reviews, runs] = await Promise.all([
             listReviews(client, repo, number),
-            listCheckRunsForRef(client, repo, pull.headSha, { checkName }),
+            // Every run, not only GitHub's latest: the audit judges the run that stood at the merge.
+            listCheckRunsForRef(client, repo, pull.headSha, { checkName, filter: 'all' }),
         ]);
         const submitted = reviews.flatMap((r) => r.state === 'PENDING' || !r.author || !r.submittedAt
             ? []
             : [{ login: r.author, state: r.state, commitId: r.commitId ?? '', submittedAt: r.submittedAt }]);
-        const gateCheck = gateCheckOf(runs.filter((run) => run.name === checkName));
+        const gateChecks = gateChecksOf(runs.filter((run) => run.name === checkName));
+        const gateCheck = gateChecks[0];
         return {
             number,
             title: pull.title,
             ...(pull.author ? { author: pull.author } : {}),
             ...(pull.mergedAt ? { mergedAt: pull.mergedAt } : {}),
             ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
+            ...(pull.mergeCommitSha ? { mergeCommitSha: pull.mergeCommitSha } : {}),
             reviews: submitted,
-            ...(gateCheck ? { gateCheck } : {}),
+            ...(gateCheck ? { gateCheck, gateChecks } : {}),
             reviewsKnown: true,
         };
     };
@@ -20650,6 +20676,7 @@ async function collect(repoRoot, subject, options, objects) {
                 };
             }),
             ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
+            ...(pr.gateChecks ? { gateRuns: pr.gateChecks } : {}),
         };
     }));
     warnings.push(...(options.reviews?.warnings?.() ?? []));
@@ -21878,15 +21905,46 @@ async function basePolicy(base, baseSha) {
     }
     return effectivePolicy(parsed.document);
 }
-async function ownersIn(reader, model) {
-    const path = `models/${model}/model.yaml`;
+/** A registry file that parses and validates as `kind`, or undefined. */
+async function validDocument(reader, path, kind) {
     const bytes = await reader.read(path);
     if (bytes === undefined)
         return undefined;
     const parsed = parseRegistryFile(path, bytes);
-    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== 'Model')
+    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== kind)
         return undefined;
-    return parsed.document.owners;
+    return parsed.document;
+}
+const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
+/** Every version a stage pointer moves to: the head's record, held if held on either side. */
+async function versionsOf(changes, base, head) {
+    const out = {};
+    for (const change of changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined)
+            continue;
+        const { model, to } = change;
+        if (!isSafeName(model) || !isSafeName(to) || out[model]?.[to])
+            continue;
+        const path = `models/${model}/versions/${to}.yaml`;
+        const now = await validDocument(head, path, 'ModelVersion');
+        const before = await validDocument(base, path, 'ModelVersion');
+        const held = now?.held
+            ? now.held.reason
+            : before?.held
+                ? `on the base branch: ${before.held.reason}`
+                : undefined;
+        // The merge keeps the base's side of a file the pull request does not touch: a record removed or re-measured
+        // on the base since the fork is what serves after the merge, whatever the head still shows.
+        const touched = changes.some((c) => c.path === path && 'version' in c);
+        const merged = touched ? now : before;
+        (out[model] ??= {})[to] = {
+            valid: merged !== undefined && merged.id === to && merged.model === model,
+            metrics: merged?.metrics ?? {},
+            passed: merged?.validation.passed ?? false,
+            ...(held !== undefined ? { held } : {}),
+        };
+    }
+    return out;
 }
 /** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
 async function modelsOf(changes, base, head) {
@@ -21895,15 +21953,19 @@ async function modelsOf(changes, base, head) {
     ].sort();
     const models = {};
     for (const name of names) {
-        const fromBase = await ownersIn(base, name);
+        const fromBase = await modelIn(base, name);
         if (fromBase) {
-            models[name] = { owners: fromBase };
+            models[name] = { owners: fromBase.owners, ...(fromBase.gates ? { gates: fromBase.gates } : {}) };
             continue;
         }
         const onBase = (await base.list(`models/${name}`)).length > 0;
-        const fromHead = onBase ? undefined : await ownersIn(head, name);
+        const fromHead = onBase ? undefined : await modelIn(head, name);
         if (fromHead)
-            models[name] = { owners: fromHead, new: true };
+            models[name] = {
+                owners: fromHead.owners,
+                new: true,
+                ...(fromHead.gates ? { gates: fromHead.gates } : {}),
+            };
     }
     return models;
 }
@@ -21970,6 +22032,7 @@ async function collectGateFacts(repoRoot, options) {
         const policy = await basePolicy(base, baseSha);
         const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
         const models = await modelsOf(changes, base, head);
+        const versions = await versionsOf(changes, base, head);
         const commits = forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
         const requestedBy = [
             ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
@@ -21977,8 +22040,12 @@ async function collectGateFacts(repoRoot, options) {
                 .flatMap(([, values]) => values.map((v) => v.trim().replace(/^@/, '')))
                 .filter((v) => v !== ''))),
         ].sort();
+        // Co-authors named by trailer wrote part of the pull request too (`Name <123+login@users.noreply...>`).
+        const coAuthorEmails = commits.flatMap((c) => Object.entries(c.trailers)
+            .filter(([key]) => key.toLowerCase() === 'co-authored-by')
+            .flatMap(([, values]) => values.map((v) => /<([^<>]+)>\s*$/.exec(v)?.[1] ?? '')));
         const commitAuthorLogins = [
-            ...new Set(commits.flatMap((c) => loginFromEmail(c.authorEmail) ?? [])),
+            ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => loginFromEmail(e) ?? [])),
         ].sort();
         const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
         const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
@@ -21993,6 +22060,7 @@ async function collectGateFacts(repoRoot, options) {
             commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
             commitAuthorLogins,
             stageHistory: stages,
+            versions,
             registryUnchangedSince,
         };
     }
@@ -22002,8 +22070,71 @@ async function collectGateFacts(repoRoot, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
+/**
+ * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
+ * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
+ * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
+ * from the hold.
+ */
+function ineligibleMoves(input) {
+    const out = [];
+    for (const change of input.changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
+            continue;
+        const { model, stage, to } = change;
+        const what = `${model}: ${stage} → ${to}`;
+        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
+        const version = Object.hasOwn(known, to) ? known[to] : undefined;
+        if (version === undefined || !version.valid) {
+            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
+            continue;
+        }
+        if (version.held !== undefined) {
+            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
+        }
+        if (input.isRollback(change))
+            continue;
+        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
+        const result = evaluateGates(gates, version.metrics);
+        const failing = result.gates
+            .filter((g) => !g.pass)
+            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+        if (!version.passed || !result.passed) {
+            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
+                'fix: promote a version that passes the base branch’s gates');
+        }
+        const required = input.policy.stages.promoteFrom[stage] ?? [];
+        const history = input.stageHistory[model] ?? {};
+        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
+            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
+                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
+        }
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/gate/requirements.ts
 // Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
+
 
 
 
@@ -22082,6 +22213,7 @@ function requirements_requiredSignoffs(input) {
         }
         return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
     }
+    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
     const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
         `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
     const addSlot = (roleName, ruleName, model, where) => {
@@ -22182,6 +22314,7 @@ function requirementsInput(input) {
         models: input.models,
         baseRef: input.pullRequest.baseRef,
         stageHistory: input.stageHistory,
+        versions: input.versions,
     };
 }
 function candidatesFor(slot, excluded) {
@@ -22390,7 +22523,7 @@ function parsePermissions(values) {
 }
 const gateCommand = {
     name: 'gate',
-    summary: 'simulate the sign-off gate offline: simulate --base REF --head REF [--approve LOGIN]...',
+    summary: 'Simulate the sign-off gate offline: gate simulate --base REF --head REF [--approve LOGIN]...',
     async run(args, context) {
         const [sub, ...rest] = args;
         if (sub !== 'simulate')
@@ -22456,6 +22589,7 @@ const gateCommand = {
             permissions,
             registryUnchangedSince: facts.registryUnchangedSince,
             stageHistory: facts.stageHistory,
+            versions: facts.versions,
         });
         if (format === 'json')
             context.out(JSON.stringify({
@@ -22969,22 +23103,38 @@ function incidentStats(incidents, options = {}) {
     const since = options.since?.getTime() ?? -Infinity;
     const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
     const bySeverity = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
-    const repair = [];
-    const toRollback = [];
-    for (const i of chosen) {
+    const perIncident = [...chosen]
+        .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
+        .map((i) => {
         bySeverity[i.severity]++;
-        if (i.status === 'resolved' && i.resolved_at)
-            repair.push(seconds(i.detected_at, i.resolved_at));
+        const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
         const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
-        if (rolled)
-            toRollback.push(rolled.duration ?? seconds(i.detected_at, rolled.at));
-    }
+        return {
+            id: i.id,
+            severity: i.severity,
+            status: i.status,
+            detectedAt: i.detected_at,
+            toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
+            toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
+            toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+        };
+    });
+    const present = (values) => values.filter((v) => v !== null);
+    const mttrOf = (severity) => durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
     return {
         total: chosen.length,
         open: chosen.filter((i) => i.status === 'open').length,
         bySeverity,
-        mttr: durationStats(repair),
-        timeToRollback: durationStats(toRollback),
+        mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
+        timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
+        mttrBySeverity: {
+            P0: mttrOf('P0'),
+            P1: mttrOf('P1'),
+            P2: mttrOf('P2'),
+            P3: mttrOf('P3'),
+            P4: mttrOf('P4'),
+        },
+        incidents: perIncident,
     };
 }
 /** Human duration: 1h 02m 05s, 4m 10s, 12s. */
@@ -23057,6 +23207,7 @@ function renderPostmortem(incident, gitTimeline) {
         '',
         'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
         '',
+        ...rollbackDetails(incident, gitTimeline),
         '## Timeline (UTC)',
         '',
         '| time | source | event |',
@@ -23067,12 +23218,45 @@ function renderPostmortem(incident, gitTimeline) {
         '',
         'TODO(author): what caused it, and why it was not caught before it reached the stage.',
         '',
+        '## Lessons learned',
+        '',
+        'TODO(author): what went well, what went wrong, where we got lucky.',
+        '',
         '## Action items',
         '',
-        '- [ ] TODO(author): action, owner, due date',
+        '| action | owner | due | status |',
+        '| --- | --- | --- | --- |',
+        '| TODO(author) | | | open |',
         '',
     ];
     return lines.join('\n');
+}
+const one = (value) => Array.isArray(value) ? value.join(', ') : value;
+/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
+function rollbackDetails(incident, gitTimeline) {
+    const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
+    const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
+    const rb = incident.rollback;
+    if (!rb && steps.length === 0 && commits.length === 0)
+        return ['## Rollback', '', 'No rollback was made.', ''];
+    return [
+        '## Rollback',
+        '',
+        ...(rb
+            ? [
+                `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
+                    `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
+                '',
+            ]
+            : []),
+        ...steps.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${formatDuration(e.duration)} after detection)` : ''}`),
+        ...commits.map((c) => {
+            const mode = one(c.trailers['Rollback-Mode']);
+            const reverts = one(c.trailers.Reverts);
+            return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
+        }),
+        '',
+    ];
 }
 /** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
 function incidentAuditEvent(input) {
@@ -23117,6 +23301,70 @@ function incidentOpenedCommit(incident, by) {
             'Requested-By': by,
         },
     };
+}
+
+;// CONCATENATED MODULE: ./src/incident/notify.ts
+const notify_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The message body: severity, models, alert, what the timeline says happened to the rollback. Pure. */
+function notificationPayload(incident, link) {
+    const rollback = incident.timeline
+        .filter((e) => e.event.startsWith('rollback-') || e.event === 'note')
+        .map((e) => `• ${e.event}: ${e.detail ?? ''}`);
+    const lines = [
+        `*${incident.severity}* ${incident.id}: ${incident.title}`,
+        `Models: ${incident.models.join(', ')}`,
+        ...(incident.alert ? [`Alert: ${incident.alert}`] : []),
+        ...(Object.keys(incident.metrics).length
+            ? [
+                `Metrics: ${Object.entries(incident.metrics)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ')}`,
+            ]
+            : []),
+        ...rollback,
+        ...(link ? [link] : []),
+    ];
+    return { text: lines.join('\n') };
+}
+/** Only the origin: webhook URLs carry their secret in the path, and the record is public to the repository. */
+const origin = (url) => {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return 'an invalid URL';
+    }
+};
+/**
+ * POSTs the notification and returns the timeline entry saying how it went (`notified` or
+ * `notification-failed`). Never throws; gives up after `timeoutMs` (default 5 s).
+ */
+async function notifyIncident(url, incident, deps) {
+    const send = deps.fetch ?? globalThis.fetch;
+    const where = origin(url);
+    try {
+        const response = await send(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(notificationPayload(incident, deps.link)),
+            signal: AbortSignal.timeout(deps.timeoutMs ?? 5000),
+        });
+        if (!response.ok) {
+            return {
+                at: notify_iso(deps.now()),
+                event: 'notification-failed',
+                detail: `${where} answered ${response.status}`,
+            };
+        }
+        return { at: notify_iso(deps.now()), event: 'notified', detail: `posted to ${where}` };
+    }
+    catch (error) {
+        return {
+            at: notify_iso(deps.now()),
+            event: 'notification-failed',
+            detail: `${where}: ${error.message.split('\n')[0]}`,
+        };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/load.ts
@@ -23548,6 +23796,308 @@ async function readPolicy(reader) {
     return effectivePolicy(registry.policy);
 }
 
+;// CONCATENATED MODULE: ./src/registry/invariants.ts
+// Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
+// `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
+
+
+
+
+function checkInvariants(registry, options = {}) {
+    const problems = [];
+    const checked = options.checked ?? (() => true);
+    const report = (doc, file, pointer, message, fix, severity = 'error') => {
+        const line = doc ? (lineOfField(doc, pointer) ?? lineOfField(doc, '')) : undefined;
+        const field = pointer.slice(1).replace(/\//g, '.');
+        problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
+    };
+    const pathOf = new Map();
+    for (const [path, doc] of registry.documents) {
+        pathOf.set(doc, path);
+        if (checked(path) && isValidDocument(doc))
+            checkPlace(path, doc, registry, report);
+    }
+    const at = (doc) => pathOf.get(doc) ?? '';
+    if (registry.policy && checked(POLICY_PATH))
+        checkPolicy(registry.policy, report);
+    for (const entry of registry.models.values()) {
+        if (entry.stages && checked(at(entry.stages)))
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+        if (entry.schedule && checked(at(entry.schedule)))
+            checkSchedule(at(entry.schedule), entry.schedule, report);
+        if (checked(at(entry.model)))
+            checkOwners(at(entry.model), entry, report);
+        for (const version of entry.versions.values()) {
+            if (checked(at(version)))
+                checkVersion(at(version), version, entry, report);
+        }
+        for (const request of entry.retrains.values()) {
+            if (checked(at(request)))
+                checkRetrain(at(request), request, entry, report);
+        }
+    }
+    for (const incident of registry.incidents.values()) {
+        const path = at(incident);
+        if (!checked(path))
+            continue;
+        incident.models.forEach((model, i) => {
+            if (!registry.models.has(model) && !registry.documents.has(modelPath(model))) {
+                report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
+            }
+        });
+    }
+    if (!options.checked)
+        checkUniqueRequests(registry, at, report);
+    return sortProblems(problems);
+}
+/** A file's name and folder agree with what it says about itself, and are safe names. */
+function checkPlace(path, doc, registry, report) {
+    const place = classifyRegistryPath(path);
+    if (!place || place.kind === 'Postmortem')
+        return;
+    if ('model' in place) {
+        const unsafe = unsafeNameReason(place.model);
+        if (unsafe) {
+            report(doc, path, '', `folder name "${place.model}" is not a safe model name: it ${unsafe}`, 'rename the folder with lowercase letters, digits, "-" and "."');
+            return;
+        }
+        const field = doc.kind === 'Model' ? 'name' : 'model';
+        const said = doc[field];
+        if (said !== place.model) {
+            report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
+        }
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model))) {
+            report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
+        }
+    }
+    if ('id' in place) {
+        const id = doc.id;
+        if (id !== place.id) {
+            report(doc, path, '/id', `id is "${String(id)}" but the file is named ${place.id}.yaml`, `rename the file to ${String(id)}.yaml, or set id: ${place.id}`);
+        }
+        const unsafe = place.kind === 'Incident'
+            ? INCIDENT_ID.test(place.id) ? undefined : 'is not INC-YYYYMMDD-HHMMSS-<suffix>'
+            : place.kind === 'AuditEvent'
+                ? names_AUDIT_ID.test(place.id) ? undefined : 'is not <yyyymmdd>T<hhmmss>Z-<suffix>'
+                : unsafeNameReason(place.id);
+        if (unsafe)
+            report(doc, path, '', `file name "${place.id}" ${unsafe.startsWith('is') ? '' : 'is unsafe: it '}${unsafe}`, 'rename the file to a safe id');
+    }
+    if (place.kind === 'AuditEvent' && place.id.slice(0, 6) !== `${place.year}${place.month}`) {
+        report(doc, path, '/id', `audit event ${place.id} is filed under ${place.year}/${place.month}`, `move it to audit/${place.id.slice(0, 4)}/${place.id.slice(4, 6)}/`);
+    }
+}
+function checkPolicy(policy, report) {
+    const roles = new Set([...Object.keys(policy.roles), MODEL_OWNER_ROLE]);
+    const order = policy.stages?.order;
+    policy.signoff?.rules?.forEach((rule, i) => {
+        rule.require.forEach((role, j) => {
+            if (!roles.has(role)) {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/require/${j}`, `sign-off rule "${rule.name}" requires role "${role}", which roles does not define`, `add ${role} under roles, or use one of: ${[...roles].join(', ')}`);
+            }
+        });
+        for (const field of ['stage', 'rollback']) {
+            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            }
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, POLICY_PATH, `/signoff/rules/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, `add it to stages.order or correct the name`, 'warning');
+        }
+    });
+    policy.signoff?.policy_owners?.forEach((role, i) => {
+        if (!roles.has(role)) {
+            report(policy, POLICY_PATH, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    if (order) {
+        for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
+            for (const name of [stage, ...from]) {
+                if (!order.includes(name)) {
+                    report(policy, POLICY_PATH, `/stages/promote_from/${stage}`, `stage "${name}" is not in stages.order`, 'add it to stages.order or correct the name');
+                }
+            }
+        }
+    }
+}
+function checkStages(path, entry, policy, report, parsed) {
+    const stages = entry.stages;
+    const model = entry.model.name;
+    const order = policy?.stages?.order;
+    for (const [stage, pointer] of Object.entries(stages.stages)) {
+        const version = entry.versions.get(pointer.version);
+        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
+        }
+        else if (!version) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
+        }
+        else if (version.held) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
+        }
+        if (order && !order.includes(stage)) {
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+        }
+    }
+}
+function checkSchedule(path, schedule, report) {
+    const s = schedule;
+    const needs = (field, on) => {
+        if (s[field] !== undefined && s[on] === undefined) {
+            report(s, path, `/${field}`, `${field} is set but ${on} is not`, `set ${on}, or remove ${field}`);
+        }
+    };
+    if (!(s.interval > 0))
+        report(s, path, '/interval', 'interval must be more than 0 seconds', 'set interval in seconds, e.g. 86400');
+    if (s.last_run && s.next_run && s.next_run < s.last_run) {
+        report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
+    }
+    // A pause without paused_until lasts until `tollgate schedule resume` (the automatic pause after repeated
+    // failures is one); every pause says why.
+    needs('paused_until', 'paused_reason');
+    needs('paused_by', 'paused_reason');
+    needs('last_failure_reason', 'last_failure');
+    needs('cooldown_until', 'last_failure');
+    if (s.failure_streak > 0 && !s.last_failure) {
+        report(s, path, '/failure_streak', `failure_streak is ${s.failure_streak} but last_failure is not set`, 'set last_failure, or failure_streak: 0');
+    }
+    if (s.cooldown_until && s.last_failure && s.cooldown_until < s.last_failure) {
+        report(s, path, '/cooldown_until', 'cooldown_until is before last_failure', 'remove cooldown_until or correct it');
+    }
+}
+function checkOwners(path, entry, report) {
+    const owners = entry.model.owners;
+    if (!owners.teams?.length && !owners.users?.length) {
+        report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
+    }
+}
+function checkVersion(path, version, entry, report) {
+    const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
+    if (version.validation.passed && failed.length > 0) {
+        report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
+    }
+    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+        report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
+    }
+    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+        report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
+    }
+}
+function checkRetrain(path, request, entry, report) {
+    const r = request;
+    if (r.status === 'completed' && !r.version) {
+        report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
+    }
+    if (r.status === 'failed' && !r.error)
+        report(r, path, '/error', 'a failed retrain must say why', 'set error');
+    if ((r.status === 'completed' || r.status === 'failed') && !r.completed_at) {
+        report(r, path, '/completed_at', `a ${r.status} retrain must have completed_at`, 'set completed_at');
+    }
+    if (r.started_at && r.started_at < r.created_at) {
+        report(r, path, '/started_at', 'started_at is before created_at', 'correct the times');
+    }
+    if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
+        report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
+    }
+    if (r.version && !entry.versions.has(r.version)) {
+        report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
+    }
+}
+function checkUniqueRequests(registry, at, report) {
+    const seen = new Map();
+    const requests = [...registry.models.values()].flatMap((entry) => [...entry.retrains.values()]);
+    for (const request of requests.sort((a, b) => (at(a) < at(b) ? -1 : 1))) {
+        const first = seen.get(request.id);
+        if (first) {
+            report(request, at(request), '/id', `retrain request id ${request.id} is also used by ${first}`, 'give each retrain request a unique id');
+        }
+        else
+            seen.set(request.id, at(request));
+    }
+}
+/** The files a document refers to, to load alongside it when validating a subset. */
+function references(doc) {
+    try {
+        switch (doc.kind) {
+            case 'Stages':
+                return Object.values(doc.stages ?? {}).map((p) => versionPath(doc.model, p.version));
+            case 'ModelVersion':
+                return [
+                    ...(doc.parent ? [versionPath(doc.model, doc.parent)] : []),
+                    ...(doc.request ? [retrainPath(doc.model, doc.request)] : []),
+                ];
+            case 'RetrainRequest':
+                return doc.version ? [versionPath(doc.model, doc.version)] : [];
+            case 'Incident':
+                return (doc.models ?? []).map((m) => modelPath(m));
+            default:
+                return [];
+        }
+    }
+    catch {
+        // An unsafe name: the schema has already reported it, and it must not become a path.
+        return [];
+    }
+}
+/**
+ * Parse, schema and cross-file checks. With `paths` (registry-relative, deleted files included), only those
+ * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
+ * the change, not of the registry.
+ */
+async function validateRegistry(reader, options = {}) {
+    if (!options.paths) {
+        const { registry, problems } = await loadFiles(reader, await reader.list(''));
+        return sortProblems([...problems, ...checkInvariants(registry)]);
+    }
+    const checked = new Set();
+    for (const path of options.paths) {
+        checked.add(path);
+        const place = classifyRegistryPath(path);
+        if (place && 'model' in place && !unsafeNameReason(place.model)) {
+            checked.add(modelPath(place.model)).add(stagesPath(place.model)).add(schedulePath(place.model));
+        }
+    }
+    const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
+    const context = new Set();
+    for (const path of checked) {
+        const doc = registry.documents.get(path);
+        if (doc)
+            for (const ref of references(doc))
+                if (!checked.has(ref))
+                    context.add(ref);
+    }
+    // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
+    await loadFiles(reader, [...context], registry);
+    const inScope = (path) => checked.has(path);
+    return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+}
+/**
+ * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
+ * `paths` are the registry-relative files the change touches.
+ */
+async function auditEventsRewritten(base, head, paths) {
+    const problems = [];
+    for (const path of paths) {
+        if (classifyRegistryPath(path)?.kind !== 'AuditEvent')
+            continue;
+        const before = await base.read(path);
+        if (!before)
+            continue;
+        const after = await head.read(path);
+        // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
+        if (!after || before.toString('utf8') !== after.toString('utf8')) {
+            problems.push({
+                file: path,
+                severity: 'error',
+                message: `audit event ${path} ${after ? 'was edited' : 'was deleted'}; audit events never change once on ${base.label}`,
+                fix: `restore the file as it is on ${base.label}, and record a new audit event instead`,
+            });
+        }
+    }
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ./src/rollback/target.ts
 // Choosing what a rollback returns to, and which commits to revert to get there. Pure: the stage pointer's
 // history (read from git by src/rollback/execute.ts) and the clock come in as data.
@@ -23638,6 +24188,8 @@ const lastMoveWasRollback = (history) => history.at(-1)?.isRollback ?? false;
 // The rollback shell: reads a stage pointer's history from git, reverts the commits that moved it (or, when a
 // revert conflicts, writes the previous pointer forward), marks the rolled-back version held and makes ONE
 // commit. It either commits the whole rollback or leaves HEAD, index and working tree as it found them.
+
+
 
 
 
@@ -23805,6 +24357,12 @@ async function applyRollback(repoRoot, plan, options) {
         }
     }
     const origStages = execute_parseYaml(await git(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
+    // The registry must validate after the rollback: errors it did not have before refuse the rollback. Only the
+    // files the rollback touches (and their model's files) are checked, so the cost does not grow with the registry.
+    const scope = [stagesPath(plan.model), ...(heldPath !== undefined ? [heldPath] : [])];
+    const reader = fileSystemReader((0,external_node_path_namespaceObject.join)(repoRoot, registryDir));
+    const errorKey = (p) => `${p.file}\0${p.field ?? ''}\0${p.message}`;
+    const errorsBefore = new Set((await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error').map(errorKey));
     const restore = async () => {
         await runGit(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
         await git(repoRoot, ['reset', '-q', '--hard', orig]);
@@ -23854,6 +24412,13 @@ async function applyRollback(repoRoot, plan, options) {
                 await writeDocument(repoRoot, registryDir, heldPath, doc);
                 held = plan.current;
             }
+        }
+        const introduced = (await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error' && !errorsBefore.has(errorKey(p)));
+        if (introduced.length > 0) {
+            throw new errors_TollgateError(`rolling ${plan.model} ${plan.stage} back to ${plan.target} would leave the registry invalid; nothing was changed:\n${formatProblems(introduced)}`, {
+                file: inRepo(registryDir, introduced[0].file),
+                fix: 'repair those files in a pull request first, or roll back to another version with --to',
+            });
         }
         await git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
         const reverted = mode === 'revert' ? plan.commitsToRevert : [];
@@ -24072,7 +24637,9 @@ async function unholdVersion(repoRoot, input) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/incident.ts
-// `tollgate incident open|resolve|stats|postmortem`: incident records in registry/incidents/, committed locally.
+// `tollgate incident open|resolve|list|stats|postmortem`: incident records in registry/incidents/, committed locally.
+
+
 
 
 
@@ -24115,7 +24682,7 @@ async function writeAndCommit(context, files, commit, now) {
 }
 const actor = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 async function incident_open(args, context) {
-    const { values } = parseCommandArgs('incident open', args, {
+    const { values, positionals } = parseCommandArgs('incident open', args, {
         model: { type: 'string', multiple: true },
         metric: { type: 'string', multiple: true },
         alert: { type: 'string' },
@@ -24124,12 +24691,13 @@ async function incident_open(args, context) {
         'auto-rollback': { type: 'boolean', default: false },
         'promotion-in-flight': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
-    }, false);
+    });
     const policy = await readPolicy(fileSystemReader(context.registryDir));
     const now = context.now();
     const id = incidentId(now, (0,external_node_crypto_namespaceObject.randomBytes)(2).toString('hex'));
     let incident = openIncident({
-        models: values.model ?? [],
+        // `incident open MODEL [MODEL...]` and `--model MODEL` (repeatable) both name affected models.
+        models: [...positionals, ...(values.model ?? [])],
         metrics: parseMetricArgs(values.metric ?? []),
         now,
         id,
@@ -24188,6 +24756,17 @@ async function incident_open(args, context) {
         context.out([...lines, '(dry run: nothing written)'].join('\n'));
         return 0;
     }
+    // The notification goes out after any rollback, never before it; a failure is only a timeline entry.
+    const webhook = context.env.TOLLGATE_NOTIFY_WEBHOOK || policy.incident.notifyWebhook;
+    const notify = async () => {
+        if (!webhook)
+            return;
+        const entry = await notifyIncident(webhook, incident, { now: context.now });
+        incident = appendTimeline(incident, entry);
+        lines.push(`  ${entry.event}: ${entry.detail}`);
+    };
+    if (rollbacks.length === 0)
+        await notify();
     // The record goes in first: a rollback pushed straight to the default branch is allowed only when the
     // incident that justifies it is already in the tree (the gate-integrity audit checks exactly that).
     await writeAndCommit(context, [{ path: incidentPath(id), document: incident }], incidentOpenedCommit(incident, actor(context, values.by)), now);
@@ -24228,6 +24807,7 @@ async function incident_open(args, context) {
         };
         lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
     }
+    await notify();
     await writeAndCommit(context, [{ path: incidentPath(id), document: incident }], {
         message: `Record the rollback for incident ${id}`,
         trailers: {
@@ -24239,15 +24819,32 @@ async function incident_open(args, context) {
     context.out(lines.join('\n'));
     return 0;
 }
+/** The postmortem draft: the record's timeline merged with the affected models' registry commits. */
+async function draftPostmortem(context, incident, lookbackDays) {
+    const since = new Date(Date.parse(incident.detected_at) - lookbackDays * 86_400_000).toISOString();
+    const timeline = await registryTimeline(context.repoRoot, {
+        since,
+        ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
+        paths: incident.models.map((m) => registryRel(context, modelDir(m))),
+    });
+    return renderPostmortem(incident, timeline);
+}
 async function resolve(args, context) {
     const { values, positionals } = parseCommandArgs('incident resolve', args, {
         note: { type: 'string' },
         by: { type: 'string' },
+        'no-postmortem': { type: 'boolean', default: false },
     });
     const incident = await readIncident(context, positionals[0]);
     const now = context.now();
     const resolved = resolveIncident(incident, now, values.note);
-    await writeAndCommit(context, [{ path: incidentPath(incident.id), document: resolved }], {
+    // The postmortem draft goes in the same commit as the resolution, so the pull request that carries the one
+    // carries the other.
+    const draft = values['no-postmortem'] ? undefined : await draftPostmortem(context, resolved, 7);
+    await writeAndCommit(context, [
+        { path: incidentPath(incident.id), document: resolved },
+        ...(draft !== undefined ? [{ path: postmortemPath(incident.id), text: draft }] : []),
+    ], {
         message: `Resolve incident ${incident.id}`,
         trailers: {
             'Tollgate-Event': 'incident-resolved',
@@ -24255,7 +24852,39 @@ async function resolve(args, context) {
             'Requested-By': actor(context, values.by),
         },
     }, now);
-    context.out(`resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1).duration ?? 0)}`);
+    context.out([
+        `resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1).duration ?? 0)}`,
+        ...(draft !== undefined
+            ? [
+                `  drafted ${registryRel(context, postmortemPath(incident.id))} in the same commit: fill in its TODO(author) parts`,
+            ]
+            : []),
+        '  nothing was pushed: push the commit on a branch and open a pull request',
+    ].join('\n'));
+    return 0;
+}
+/** Every incident record in the registry. */
+async function allIncidents(context) {
+    const files = (await fileSystemReader(context.registryDir).list('incidents')).filter((f) => /^incidents\/INC-[^/]*\.yaml$/.test(f));
+    return incident_readIncidents(context, files);
+}
+async function incident_list(args, context) {
+    const { values } = parseCommandArgs('incident list', args, { open: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } }, false);
+    const chosen = (await allIncidents(context))
+        .filter((i) => !values.open || i.status === 'open')
+        .sort((a, b) => Date.parse(b.detected_at) - Date.parse(a.detected_at) || b.id.localeCompare(a.id));
+    if (values.format === 'json') {
+        context.out(JSON.stringify(chosen, null, 2));
+        return 0;
+    }
+    if (chosen.length === 0) {
+        context.out(values.open ? 'no open incidents' : 'no incidents');
+        return 0;
+    }
+    context.out(chosen
+        .map((i) => `${i.id}  ${i.severity}  ${i.status.padEnd(8)}  ${i.models.join(',')}  ${i.title}` +
+        (i.rollback ? `  (rolled back ${i.rollback.model} ${i.rollback.from} -> ${i.rollback.to})` : ''))
+        .join('\n'));
     return 0;
 }
 async function stats(args, context) {
@@ -24264,9 +24893,7 @@ async function stats(args, context) {
     if (since && Number.isNaN(since.getTime())) {
         throw new errors_TollgateError(`--since ${values.since} is not a date`, { fix: 'pass e.g. --since 2026-10-01' });
     }
-    const files = (await fileSystemReader(context.registryDir).list('incidents')).filter((f) => /^incidents\/INC-[^/]*\.yaml$/.test(f));
-    const incidents = await incident_readIncidents(context, files);
-    const s = incidentStats(incidents, since ? { since } : {});
+    const s = incidentStats(await allIncidents(context), since ? { since } : {});
     if (values.format === 'json') {
         context.out(JSON.stringify(s, null, 2));
         return 0;
@@ -24279,6 +24906,16 @@ async function stats(args, context) {
             .join(', ')}`,
         `  time to resolve (MTTR): mean ${d(s.mttr.meanSeconds)}, median ${d(s.mttr.medianSeconds)} over ${s.mttr.count}`,
         `  time to rollback: mean ${d(s.timeToRollback.meanSeconds)}, median ${d(s.timeToRollback.medianSeconds)} over ${s.timeToRollback.count}`,
+        '  MTTR by severity:',
+        ...Object.entries(s.mttrBySeverity)
+            .filter(([, m]) => m.count > 0)
+            .map(([k, m]) => `    ${k}: mean ${d(m.meanSeconds)}, median ${d(m.medianSeconds)} over ${m.count}`),
+        ...(s.incidents.length
+            ? [
+                '  per incident (to classify / to roll back / to resolve):',
+                ...s.incidents.map((i) => `    ${i.id}  ${i.severity}  ${d(i.toClassify)} / ${d(i.toRollback)} / ${d(i.toResolve)}`),
+            ]
+            : []),
     ].join('\n'));
     return 0;
 }
@@ -24291,15 +24928,14 @@ async function postmortem(args, context) {
     const days = Number(values['lookback-days']);
     if (!Number.isFinite(days) || days < 0)
         throw new errors_TollgateError('--lookback-days must be a number of days');
-    const since = new Date(Date.parse(incident.detected_at) - days * 86_400_000).toISOString();
-    const timeline = await registryTimeline(context.repoRoot, {
-        since,
-        ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
-        paths: incident.models.map((m) => registryRel(context, modelDir(m))),
-    });
-    const markdown = renderPostmortem(incident, timeline);
+    const markdown = await draftPostmortem(context, incident, days);
     if (!values.write) {
         context.out(markdown);
+        return 0;
+    }
+    const file = registryRel(context, postmortemPath(incident.id));
+    if ((await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(context.repoRoot, file), 'utf8').catch(() => undefined)) === markdown) {
+        context.out(`${file} is already this draft; nothing to commit`);
         return 0;
     }
     await writeAndCommit(context, [{ path: postmortemPath(incident.id), text: markdown }], {
@@ -24318,12 +24954,14 @@ const incidentCommand = {
             return incident_open(rest, context);
         if (sub === 'resolve')
             return resolve(rest, context);
+        if (sub === 'list')
+            return incident_list(rest, context);
         if (sub === 'stats')
             return stats(rest, context);
         if (sub === 'postmortem')
             return postmortem(rest, context);
         throw new errors_TollgateError(`incident: unknown subcommand "${sub ?? ''}"`, {
-            fix: 'tollgate incident open|resolve|stats|postmortem',
+            fix: 'tollgate incident open|resolve|list|stats|postmortem',
         });
     },
 };
@@ -24977,23 +25615,6 @@ async function applyRuleset(context, repoFlag, ruleset) {
     return `Applied ruleset "tollgate" (id ${id}) to ${owner}/${repo}. ${describeCalls(client)}`;
 }
 
-;// CONCATENATED MODULE: ./src/policy/gates.ts
-
-/** Results in the order given; a metric the version does not report fails its gate. */
-function evaluateGates(gates, metrics) {
-    const results = gates.map((gate) => {
-        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
-        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
-    });
-    return { passed: results.every((r) => r.pass), gates: results };
-}
-/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
-function gatesFor(policyGates, modelGates = []) {
-    const key = (g) => `${g.metric} ${g.op}`;
-    const own = new Set(modelGates.map(key));
-    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
-}
-
 ;// CONCATENATED MODULE: ./src/promotion/check.ts
 // Whether a version may be proposed for a stage, and the change that proposes it: a new stage pointer, a branch
 // name and a commit message with trailers. Pure: the shell writes, commits and opens the pull request.
@@ -25122,308 +25743,6 @@ function promotionCommitMessage(message) {
     const { subject, trailers } = promotionCommit(message);
     const lines = Object.entries(trailers).map(([key, value]) => `${key}: ${value}`);
     return `${subject}\n\n${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/registry/invariants.ts
-// Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
-// `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
-
-
-
-
-
-function checkInvariants(registry, options = {}) {
-    const problems = [];
-    const checked = options.checked ?? (() => true);
-    const report = (doc, file, pointer, message, fix, severity = 'error') => {
-        const line = doc ? (lineOfField(doc, pointer) ?? lineOfField(doc, '')) : undefined;
-        const field = pointer.slice(1).replace(/\//g, '.');
-        problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
-    };
-    const pathOf = new Map();
-    for (const [path, doc] of registry.documents) {
-        pathOf.set(doc, path);
-        if (checked(path) && isValidDocument(doc))
-            checkPlace(path, doc, registry, report);
-    }
-    const at = (doc) => pathOf.get(doc) ?? '';
-    if (registry.policy && checked(POLICY_PATH))
-        checkPolicy(registry.policy, report);
-    for (const entry of registry.models.values()) {
-        if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
-        if (entry.schedule && checked(at(entry.schedule)))
-            checkSchedule(at(entry.schedule), entry.schedule, report);
-        if (checked(at(entry.model)))
-            checkOwners(at(entry.model), entry, report);
-        for (const version of entry.versions.values()) {
-            if (checked(at(version)))
-                checkVersion(at(version), version, entry, report);
-        }
-        for (const request of entry.retrains.values()) {
-            if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report);
-        }
-    }
-    for (const incident of registry.incidents.values()) {
-        const path = at(incident);
-        if (!checked(path))
-            continue;
-        incident.models.forEach((model, i) => {
-            if (!registry.models.has(model) && !registry.documents.has(modelPath(model))) {
-                report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
-            }
-        });
-    }
-    if (!options.checked)
-        checkUniqueRequests(registry, at, report);
-    return sortProblems(problems);
-}
-/** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path, doc, registry, report) {
-    const place = classifyRegistryPath(path);
-    if (!place || place.kind === 'Postmortem')
-        return;
-    if ('model' in place) {
-        const unsafe = unsafeNameReason(place.model);
-        if (unsafe) {
-            report(doc, path, '', `folder name "${place.model}" is not a safe model name: it ${unsafe}`, 'rename the folder with lowercase letters, digits, "-" and "."');
-            return;
-        }
-        const field = doc.kind === 'Model' ? 'name' : 'model';
-        const said = doc[field];
-        if (said !== place.model) {
-            report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
-        }
-        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model))) {
-            report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
-        }
-    }
-    if ('id' in place) {
-        const id = doc.id;
-        if (id !== place.id) {
-            report(doc, path, '/id', `id is "${String(id)}" but the file is named ${place.id}.yaml`, `rename the file to ${String(id)}.yaml, or set id: ${place.id}`);
-        }
-        const unsafe = place.kind === 'Incident'
-            ? INCIDENT_ID.test(place.id) ? undefined : 'is not INC-YYYYMMDD-HHMMSS-<suffix>'
-            : place.kind === 'AuditEvent'
-                ? names_AUDIT_ID.test(place.id) ? undefined : 'is not <yyyymmdd>T<hhmmss>Z-<suffix>'
-                : unsafeNameReason(place.id);
-        if (unsafe)
-            report(doc, path, '', `file name "${place.id}" ${unsafe.startsWith('is') ? '' : 'is unsafe: it '}${unsafe}`, 'rename the file to a safe id');
-    }
-    if (place.kind === 'AuditEvent' && place.id.slice(0, 6) !== `${place.year}${place.month}`) {
-        report(doc, path, '/id', `audit event ${place.id} is filed under ${place.year}/${place.month}`, `move it to audit/${place.id.slice(0, 4)}/${place.id.slice(4, 6)}/`);
-    }
-}
-function checkPolicy(policy, report) {
-    const roles = new Set([...Object.keys(policy.roles), MODEL_OWNER_ROLE]);
-    const order = policy.stages?.order;
-    policy.signoff?.rules?.forEach((rule, i) => {
-        rule.require.forEach((role, j) => {
-            if (!roles.has(role)) {
-                report(policy, POLICY_PATH, `/signoff/rules/${i}/require/${j}`, `sign-off rule "${rule.name}" requires role "${role}", which roles does not define`, `add ${role} under roles, or use one of: ${[...roles].join(', ')}`);
-            }
-        });
-        for (const field of ['stage', 'rollback']) {
-            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
-            }
-        }
-        if (rule.stage && order && !order.includes(rule.stage)) {
-            report(policy, POLICY_PATH, `/signoff/rules/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, `add it to stages.order or correct the name`, 'warning');
-        }
-    });
-    policy.signoff?.policy_owners?.forEach((role, i) => {
-        if (!roles.has(role)) {
-            report(policy, POLICY_PATH, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
-        }
-    });
-    if (order) {
-        for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
-            for (const name of [stage, ...from]) {
-                if (!order.includes(name)) {
-                    report(policy, POLICY_PATH, `/stages/promote_from/${stage}`, `stage "${name}" is not in stages.order`, 'add it to stages.order or correct the name');
-                }
-            }
-        }
-    }
-}
-function checkStages(path, entry, policy, report, parsed) {
-    const stages = entry.stages;
-    const model = entry.model.name;
-    const order = policy?.stages?.order;
-    for (const [stage, pointer] of Object.entries(stages.stages)) {
-        const version = entry.versions.get(pointer.version);
-        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
-            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
-        }
-        else if (!version) {
-            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
-        }
-        else if (version.held) {
-            report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
-        }
-        if (order && !order.includes(stage)) {
-            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
-        }
-    }
-}
-function checkSchedule(path, schedule, report) {
-    const s = schedule;
-    const needs = (field, on) => {
-        if (s[field] !== undefined && s[on] === undefined) {
-            report(s, path, `/${field}`, `${field} is set but ${on} is not`, `set ${on}, or remove ${field}`);
-        }
-    };
-    if (!(s.interval > 0))
-        report(s, path, '/interval', 'interval must be more than 0 seconds', 'set interval in seconds, e.g. 86400');
-    if (s.last_run && s.next_run && s.next_run < s.last_run) {
-        report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
-    }
-    // A pause without paused_until lasts until `tollgate schedule resume` (the automatic pause after repeated
-    // failures is one); every pause says why.
-    needs('paused_until', 'paused_reason');
-    needs('paused_by', 'paused_reason');
-    needs('last_failure_reason', 'last_failure');
-    needs('cooldown_until', 'last_failure');
-    if (s.failure_streak > 0 && !s.last_failure) {
-        report(s, path, '/failure_streak', `failure_streak is ${s.failure_streak} but last_failure is not set`, 'set last_failure, or failure_streak: 0');
-    }
-    if (s.cooldown_until && s.last_failure && s.cooldown_until < s.last_failure) {
-        report(s, path, '/cooldown_until', 'cooldown_until is before last_failure', 'remove cooldown_until or correct it');
-    }
-}
-function checkOwners(path, entry, report) {
-    const owners = entry.model.owners;
-    if (!owners.teams?.length && !owners.users?.length) {
-        report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
-    }
-}
-function checkVersion(path, version, entry, report) {
-    const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
-    if (version.validation.passed && failed.length > 0) {
-        report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
-    }
-    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
-        report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
-    }
-    if (version.request !== undefined && !entry.retrains.has(version.request)) {
-        report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
-    }
-}
-function checkRetrain(path, request, entry, report) {
-    const r = request;
-    if (r.status === 'completed' && !r.version) {
-        report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
-    }
-    if (r.status === 'failed' && !r.error)
-        report(r, path, '/error', 'a failed retrain must say why', 'set error');
-    if ((r.status === 'completed' || r.status === 'failed') && !r.completed_at) {
-        report(r, path, '/completed_at', `a ${r.status} retrain must have completed_at`, 'set completed_at');
-    }
-    if (r.started_at && r.started_at < r.created_at) {
-        report(r, path, '/started_at', 'started_at is before created_at', 'correct the times');
-    }
-    if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
-        report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
-    }
-    if (r.version && !entry.versions.has(r.version)) {
-        report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
-    }
-}
-function checkUniqueRequests(registry, at, report) {
-    const seen = new Map();
-    const requests = [...registry.models.values()].flatMap((entry) => [...entry.retrains.values()]);
-    for (const request of requests.sort((a, b) => (at(a) < at(b) ? -1 : 1))) {
-        const first = seen.get(request.id);
-        if (first) {
-            report(request, at(request), '/id', `retrain request id ${request.id} is also used by ${first}`, 'give each retrain request a unique id');
-        }
-        else
-            seen.set(request.id, at(request));
-    }
-}
-/** The files a document refers to, to load alongside it when validating a subset. */
-function references(doc) {
-    try {
-        switch (doc.kind) {
-            case 'Stages':
-                return Object.values(doc.stages ?? {}).map((p) => versionPath(doc.model, p.version));
-            case 'ModelVersion':
-                return [
-                    ...(doc.parent ? [versionPath(doc.model, doc.parent)] : []),
-                    ...(doc.request ? [retrainPath(doc.model, doc.request)] : []),
-                ];
-            case 'RetrainRequest':
-                return doc.version ? [versionPath(doc.model, doc.version)] : [];
-            case 'Incident':
-                return (doc.models ?? []).map((m) => modelPath(m));
-            default:
-                return [];
-        }
-    }
-    catch {
-        // An unsafe name: the schema has already reported it, and it must not become a path.
-        return [];
-    }
-}
-/**
- * Parse, schema and cross-file checks. With `paths` (registry-relative, deleted files included), only those
- * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
- * the change, not of the registry.
- */
-async function validateRegistry(reader, options = {}) {
-    if (!options.paths) {
-        const { registry, problems } = await loadFiles(reader, await reader.list(''));
-        return sortProblems([...problems, ...checkInvariants(registry)]);
-    }
-    const checked = new Set();
-    for (const path of options.paths) {
-        checked.add(path);
-        const place = classifyRegistryPath(path);
-        if (place && 'model' in place && !unsafeNameReason(place.model)) {
-            checked.add(modelPath(place.model)).add(stagesPath(place.model)).add(schedulePath(place.model));
-        }
-    }
-    const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
-    const context = new Set();
-    for (const path of checked) {
-        const doc = registry.documents.get(path);
-        if (doc)
-            for (const ref of references(doc))
-                if (!checked.has(ref))
-                    context.add(ref);
-    }
-    // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-    await loadFiles(reader, [...context], registry);
-    const inScope = (path) => checked.has(path);
-    return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
-}
-/**
- * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
- * `paths` are the registry-relative files the change touches.
- */
-async function auditEventsRewritten(base, head, paths) {
-    const problems = [];
-    for (const path of paths) {
-        if (classifyRegistryPath(path)?.kind !== 'AuditEvent')
-            continue;
-        const before = await base.read(path);
-        if (!before)
-            continue;
-        const after = await head.read(path);
-        // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
-        if (!after || before.toString('utf8') !== after.toString('utf8')) {
-            problems.push({
-                file: path,
-                severity: 'error',
-                message: `audit event ${path} ${after ? 'was edited' : 'was deleted'}; audit events never change once on ${base.label}`,
-                fix: `restore the file as it is on ${base.label}, and record a new audit event instead`,
-            });
-        }
-    }
-    return problems;
 }
 
 ;// CONCATENATED MODULE: ./src/promotion/body.ts
@@ -25593,6 +25912,12 @@ function recentVersions(versions, count) {
         .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
         .slice(-count);
 }
+function withCurrentPointers(history, model, pointers) {
+    const stages = { ...history[model] };
+    for (const [stage, pointer] of Object.entries(pointers))
+        stages[stage] = [...new Set([...(stages[stage] ?? []), pointer.version])];
+    return { ...history, [model]: stages };
+}
 function planPromotion(input) {
     const { registry, policy, model, version, stage } = input;
     const check = checkPromotion({
@@ -25622,7 +25947,9 @@ function planPromotion(input) {
         policy,
         defaultBranch: input.baseBranch,
         changes: [{ kind: 'stage-changed', path: registryPath, model, stage, from, to: version }],
-        models: { [model]: { owners: entry.model.owners } },
+        models: {
+            [model]: { owners: entry.model.owners, ...(entry.model.gates ? { gates: entry.model.gates } : {}) },
+        },
         pullRequest: {
             number: 0,
             author: 'tollgate',
@@ -25634,7 +25961,18 @@ function planPromotion(input) {
         reviews: [],
         memberships: {},
         permissions: {},
-        stageHistory: input.stageHistory ?? {},
+        // checkPromotion has judged the stage order (with heldBefore); the preview reads the current pointers too.
+        stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
+        versions: {
+            [model]: {
+                [version]: {
+                    valid: true,
+                    metrics: candidate.metrics,
+                    passed: candidate.validation.passed,
+                    ...(candidate.held ? { held: candidate.held.reason } : {}),
+                },
+            },
+        },
     });
     if (verdict.blocking.length > 0) {
         const [reason = '', fix = 'correct registry/policy.yaml on the default branch'] = verdict.blocking[0].split(/; fix: /);
@@ -26921,6 +27259,9 @@ function sha256File(path) {
 
 
 
+
+
+
 const TRIGGER_KINDS = ['manual', 'schedule', 'incident', 'drift'];
 /** Default training timeout when model.yaml names none: one hour. */
 const DEFAULT_TRAINING_TIMEOUT = 3600;
@@ -27030,7 +27371,12 @@ async function runRetrainFlow(input) {
     const queued = newRetrainRequest({
         model,
         reason: input.reason?.trim() || (trigger === 'schedule' ? 'scheduled retrain' : 'manual retrain'),
-        trigger: { kind: trigger, actor: input.actor },
+        trigger: {
+            kind: trigger,
+            actor: input.actor,
+            ...(input.triggerMetrics ? { metrics: input.triggerMetrics } : {}),
+            ...(input.triggerThresholds ? { thresholds: input.triggerThresholds } : {}),
+        },
         now: createdAt,
         id: requestId,
     });
@@ -27043,6 +27389,11 @@ async function runRetrainFlow(input) {
     });
     const branch = retrainBranch(model, requestId);
     if (input.dryRun) {
+        const audit = retrainAuditEvent({
+            request: { ...queued, status: 'completed' },
+            now: createdAt,
+            actor: input.actor,
+        });
         const plan = {
             model,
             request: queued,
@@ -27054,106 +27405,183 @@ async function runRetrainFlow(input) {
             env,
             branch,
             baseBranch: input.baseBranch,
+            files: [
+                versionPath(model, versionId),
+                retrainPath(model, requestId),
+                ...(scheduleOf(entry, policy, createdAt) ? [schedulePath(model)] : []),
+                auditPath(audit.id),
+            ].map((path) => `${prefix}/${path}`),
         };
         return { status: 'dry-run', model, plan, request: queued };
     }
-    const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
-    const running = start(queued, { now: input.now(), run: runDetails });
-    const sourceCommit = await resolveRef(input.repoRoot, baseRef);
-    const outputDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(input.tempDir ?? (0,external_node_os_namespaceObject.tmpdir)(), `tollgate-${model}-${requestId}-`));
-    let training;
+    // Runs started at the same moment all pass the checks above; the claim lets one through.
+    const claim = input.github ? await claimRetrain(input, input.github, model, requestId, timeout) : undefined;
+    if (claim instanceof errors_TollgateError)
+        return { status: 'refused', model, error: claim };
     try {
-        training = await runTraining({
-            command,
-            cwd: input.repoRoot,
-            env,
-            timeoutSeconds: timeout,
-            outputDir,
-            ...(input.onOutput ? { onOutput: input.onOutput } : {}),
-            ...(input.signal ? { signal: input.signal } : {}),
+        const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
+        const running = start(queued, { now: input.now(), run: runDetails });
+        const sourceCommit = await resolveRef(input.repoRoot, baseRef);
+        const outputDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(input.tempDir ?? (0,external_node_os_namespaceObject.tmpdir)(), `tollgate-${model}-${requestId}-`));
+        let training;
+        try {
+            training = await runTraining({
+                command,
+                cwd: input.repoRoot,
+                env,
+                timeoutSeconds: timeout,
+                outputDir,
+                ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+                ...(input.signal ? { signal: input.signal } : {}),
+            });
+        }
+        catch (error) {
+            await (0,promises_namespaceObject.rm)(outputDir, { recursive: true, force: true });
+            if (!(error instanceof TrainingError))
+                throw error;
+            return recordFailure(input, { entry, policy, prefix, running, error, command });
+        }
+        const finishedAt = input.now();
+        const version = buildModelVersion({
+            model: entry.model,
+            policy,
+            id: versionId,
+            now: finishedAt,
+            training,
+            source: {
+                commit: sourceCommit,
+                ...(input.runUrl ? { run_url: input.runUrl } : {}),
+                ...(input.workflow ? { workflow: input.workflow } : {}),
+                actor: input.actor,
+            },
+            request: requestId,
+            ...(parent ? { parent } : {}),
         });
+        const completed = complete(running, {
+            version: versionId,
+            now: finishedAt,
+            run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
+        });
+        const current = scheduleOf(entry, policy, finishedAt);
+        const schedule = current ? executed(current, finishedAt, policy) : undefined;
+        const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
+        const files = await renderFiles(prefix, [
+            doc(versionPath(model, versionId), version),
+            doc(retrainPath(model, requestId), completed),
+            ...(schedule ? [doc(schedulePath(model), schedule)] : []),
+            doc(auditPath(audit.id), audit),
+        ]);
+        const gates = version.validation.gates;
+        const verdict = gates.length === 0
+            ? 'no gates'
+            : version.validation.passed
+                ? 'gates passed'
+                : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
+        const title = `Retrain ${model}: ${versionId} (${verdict})`;
+        const body = renderRetrainBody({
+            candidate: version,
+            ...(parent ? { production: entry.versions.get(parent) } : {}),
+            model: entry.model,
+            request: completed,
+        });
+        const trailers = {
+            'Tollgate-Event': 'retrain',
+            Model: model,
+            Version: versionId,
+            Request: requestId,
+            'Requested-By': input.actor,
+        };
+        const proposed = await proposeChange(input.repoRoot, {
+            branch,
+            baseRef,
+            baseBranch: input.baseBranch,
+            files,
+            message: `${title}\n\n${completed.reason}`,
+            trailers,
+            ...(input.author ? { author: input.author } : {}),
+            env: { ...input.gitEnv, ...gitDates(finishedAt) },
+            pullRequest: { title, body, labels: [RETRAIN_LABEL] },
+        }, input.github);
+        return {
+            status: 'completed',
+            model,
+            request: completed,
+            version,
+            ...(schedule ? { schedule } : {}),
+            files: files.map((f) => f.path),
+            branch: proposed.branch,
+            commit: proposed.commit,
+            ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+            title,
+            body,
+            artifactPath: training.artifact.path,
+        };
     }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(outputDir, { recursive: true, force: true });
-        if (!(error instanceof TrainingError))
-            throw error;
-        return recordFailure(input, { entry, policy, prefix, running, error, command });
+    finally {
+        if (claim && input.github)
+            await releaseClaim(input, input.github, claim);
     }
-    const finishedAt = input.now();
-    const version = buildModelVersion({
-        model: entry.model,
-        policy,
-        id: versionId,
-        now: finishedAt,
-        training,
-        source: {
-            commit: sourceCommit,
-            ...(input.runUrl ? { run_url: input.runUrl } : {}),
-            ...(input.workflow ? { workflow: input.workflow } : {}),
-            actor: input.actor,
-        },
-        request: requestId,
-        ...(parent ? { parent } : {}),
-    });
-    const completed = complete(running, {
-        version: versionId,
-        now: finishedAt,
-        run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
-    });
-    const current = scheduleOf(entry, policy, finishedAt);
-    const schedule = current ? executed(current, finishedAt, policy) : undefined;
-    const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
-    const files = await renderFiles(prefix, [
-        doc(versionPath(model, versionId), version),
-        doc(retrainPath(model, requestId), completed),
-        ...(schedule ? [doc(schedulePath(model), schedule)] : []),
-        doc(auditPath(audit.id), audit),
-    ]);
-    const gates = version.validation.gates;
-    const verdict = gates.length === 0
-        ? 'no gates'
-        : version.validation.passed
-            ? 'gates passed'
-            : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
-    const title = `Retrain ${model}: ${versionId} (${verdict})`;
-    const body = renderRetrainBody({
-        candidate: version,
-        ...(parent ? { production: entry.versions.get(parent) } : {}),
-        model: entry.model,
-        request: completed,
-    });
-    const trailers = {
-        'Tollgate-Event': 'retrain',
-        Model: model,
-        Version: versionId,
-        Request: requestId,
-        'Requested-By': input.actor,
-    };
-    const proposed = await proposeChange(input.repoRoot, {
+}
+/** The branch a run pushes to claim a model's retrain; never merged. */
+const retrainLockBranch = (model) => `tollgate/lock/retrain/${assertSafeName('model', model)}`;
+/**
+ * The duplicate guard's answer to runs started together (the workflow's concurrency group is a second line):
+ * creating a branch is atomic, so of the runs that push a new lock branch one wins; the others are refused. The
+ * winner then re-checks the open retrain pull requests (one may have appeared since its first look) and holds the
+ * lock until its pull request or failure record exists. A lock older than the training timeout plus an hour was
+ * left by a run that died, and is taken over.
+ */
+async function claimRetrain(input, github, model, requestId, timeout) {
+    const branch = retrainLockBranch(model);
+    const remote = github.remote ?? 'origin';
+    const env = { ...input.gitEnv, ...gitDates(input.now()) };
+    const commit = await commitFilesToBranch(input.repoRoot, {
+        baseRef: input.baseRef ?? 'HEAD',
         branch,
-        baseRef,
-        baseBranch: input.baseBranch,
-        files,
-        message: `${title}\n\n${completed.reason}`,
-        trailers,
+        files: [{ path: `.tollgate/retrain-lock/${model}`, content: `${requestId}\n${input.runUrl ?? ''}\n` }],
+        message: `Claim the retrain of ${model} for ${requestId}`,
+        trailers: { 'Tollgate-Event': 'retrain-lock', Model: model, Request: requestId },
         ...(input.author ? { author: input.author } : {}),
-        env: { ...input.gitEnv, ...gitDates(finishedAt) },
-        pullRequest: { title, body, labels: [RETRAIN_LABEL] },
-    }, input.github);
-    return {
-        status: 'completed',
-        model,
-        request: completed,
-        version,
-        ...(schedule ? { schedule } : {}),
-        files: files.map((f) => f.path),
-        branch: proposed.branch,
-        commit: proposed.commit,
-        ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
-        title,
-        body,
-        artifactPath: training.artifact.path,
-    };
+        env,
+    });
+    const push = (expect) => runGit(input.repoRoot, [
+        'push',
+        '--quiet',
+        `--force-with-lease=refs/heads/${branch}:${expect}`,
+        remote,
+        `${commit}:refs/heads/${branch}`,
+    ], { env, okCodes: [1] });
+    let claimed = (await push('')).code === 0;
+    if (!claimed) {
+        const held = await runGit(input.repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], {
+            env,
+            okCodes: [1, 128],
+        });
+        const holder = held.code === 0 ? await git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
+        const since = holder ? Number(await git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
+        if (input.now().getTime() / 1000 - since > timeout + 3600)
+            claimed = (await push(holder)).code === 0;
+    }
+    const refuse = (message, fix) => new errors_TollgateError(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
+    if (!claimed) {
+        await runGit(input.repoRoot, ['branch', '-D', branch], { okCodes: [1] });
+        return refuse(`another run is starting a retrain of ${model}: it holds the branch ${branch}`, `wait for its pull request; if that run died, delete the branch ${branch}`);
+    }
+    const pull = (await listOpenPullRequests(github.client, github.repo, { headPrefix: retrainBranchPrefix(model) }))[0];
+    if (pull) {
+        await releaseClaim(input, github, { branch, commit });
+        return refuse(`model ${model} already has an open retrain pull request #${pull.number}: ${pull.url}`, `merge or close #${pull.number} first`);
+    }
+    return { branch, commit };
+}
+/** Deletes the lock branch, only while it is still this run's; best effort (a stale lock is taken over). */
+async function releaseClaim(input, github, claim) {
+    const lease = `--force-with-lease=refs/heads/${claim.branch}:${claim.commit}`;
+    await runGit(input.repoRoot, ['push', '--quiet', lease, github.remote ?? 'origin', `:refs/heads/${claim.branch}`], {
+        env: input.gitEnv,
+        okCodes: [1, 128],
+    }).catch(() => undefined);
+    await runGit(input.repoRoot, ['branch', '-D', claim.branch], { okCodes: [1] }).catch(() => undefined);
 }
 /** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */
 function gitDates(now) {
@@ -27265,7 +27693,7 @@ async function recordFailure(input, context) {
 
 
 
-const retrain_USAGE = 'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--by LOGIN] [--dry-run] [--format json]';
+const retrain_USAGE = 'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--metrics JSON] [--thresholds JSON] [--by LOGIN] [--dry-run] [--format json]';
 const actorOf = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 /** `--command '["node", "train.mjs"]'`: a JSON array of strings, run without a shell. */
 function parseCommandJson(text) {
@@ -27287,6 +27715,46 @@ function parseCommandJson(text) {
     }
     return parsed;
 }
+/** `--metrics '{"auc": 0.81}'`: the metric values that triggered the retrain, snapshotted on the request. */
+function parseTriggerMetrics(text) {
+    const parsed = parseJsonOption('--metrics', text);
+    if (typeof parsed !== 'object' ||
+        parsed === null ||
+        Array.isArray(parsed) ||
+        Object.values(parsed).some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new errors_TollgateError('--metrics must be a JSON object of metric names to numbers', {
+            fix: 'e.g. --metrics \'{"auc": 0.81, "psi": 0.31}\'',
+        });
+    }
+    return parsed;
+}
+const OPS = ['>=', '>', '<=', '<', '=='];
+/** `--thresholds '[{"metric": "auc", "op": ">=", "threshold": 0.85}]'`: the thresholds that were crossed. */
+function parseTriggerThresholds(text) {
+    const parsed = parseJsonOption('--thresholds', text);
+    const isGate = (g) => {
+        const { metric, op, threshold } = (g ?? {});
+        return (typeof metric === 'string' &&
+            metric !== '' &&
+            OPS.includes(op) &&
+            typeof threshold === 'number' &&
+            Number.isFinite(threshold));
+    };
+    if (!Array.isArray(parsed) || !parsed.every(isGate)) {
+        throw new errors_TollgateError(`--thresholds must be a JSON array of {metric, op (${OPS.join(' ')}), threshold}`, {
+            fix: 'e.g. --thresholds \'[{"metric": "auc", "op": ">=", "threshold": 0.85}]\'',
+        });
+    }
+    return parsed.map(({ metric, op, threshold }) => ({ metric, op, threshold }));
+}
+function parseJsonOption(flag, text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors_TollgateError(`${flag} is not JSON: ${error.message}`, { fix: retrain_USAGE });
+    }
+}
 function parseTrigger(value) {
     const trigger = (value ?? 'manual');
     if (!TRIGGER_KINDS.includes(trigger)) {
@@ -27305,7 +27773,7 @@ function textReport(outcome) {
         const p = outcome.plan;
         lines.push(`would retrain ${p.model} as ${p.version}${p.parent ? ` (parent ${p.parent})` : ''} (dry run: nothing run, nothing written)`, `  request:  ${p.request.id} (${p.request.trigger.kind} by ${p.request.trigger.actor}): ${p.request.reason}`, `  command:  ${p.command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`, `  in:       ${p.cwd} (timeout ${p.timeout}s)`, `  env:      ${Object.entries(p.env)
             .map(([k, v]) => `${k}=${v}`)
-            .join(' ')}`, `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`);
+            .join(' ')}`, `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`, '  files it would write:', ...p.files.map((f) => `    ${f}`));
         return lines;
     }
     if (outcome.status === 'completed' && outcome.version) {
@@ -27330,6 +27798,8 @@ const retrainCommand = {
             reason: { type: 'string' },
             trigger: { type: 'string', default: 'manual' },
             command: { type: 'string' },
+            metrics: { type: 'string' },
+            thresholds: { type: 'string' },
             by: { type: 'string' },
             'dry-run': { type: 'boolean', default: false },
             format: { type: 'string', default: 'text' },
@@ -27352,6 +27822,10 @@ const retrainCommand = {
                 trigger: parseTrigger(values.trigger),
                 actor: actorOf(context, values.by),
                 ...(values.command !== undefined ? { command: parseCommandJson(values.command) } : {}),
+                ...(values.metrics !== undefined ? { triggerMetrics: parseTriggerMetrics(values.metrics) } : {}),
+                ...(values.thresholds !== undefined
+                    ? { triggerThresholds: parseTriggerThresholds(values.thresholds) }
+                    : {}),
                 dryRun: values['dry-run'],
                 baseBranch: (await currentBranch(context.repoRoot)) ?? 'main',
                 now: () => context.now(),

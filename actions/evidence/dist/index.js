@@ -35013,20 +35013,36 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
             findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
             continue;
         }
-        const check = pr.gateCheck;
-        if (!check)
+        // A subject naming a merged pull request proves nothing by itself: the commit must be the one GitHub merged.
+        // (A direct push can copy the subject; a force-push rewrites the merge into another commit.)
+        if (pr.mergeCommitSha && pr.mergeCommitSha !== c.sha) {
+            findings.push({
+                ...withPr,
+                kind: 'merge-commit-differs',
+                missing: `the merge of pull request #${number} itself: GitHub merged it as ${pr.mergeCommitSha.slice(0, 12)}, not this commit (pushed directly under its subject, or history rewritten)`,
+            });
+            continue;
+        }
+        // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
+        // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
+        const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);
+        const mergedAt = Date.parse(pr.mergedAt);
+        const check = runs
+            .filter((r) => r.completedAt !== undefined && Date.parse(r.completedAt) <= mergedAt)
+            .sort((a, b) => Date.parse(b.completedAt) - Date.parse(a.completedAt))[0];
+        if (runs.length === 0)
             findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
+        else if (!check)
+            findings.push({
+                ...withPr,
+                kind: 'merged-before-check',
+                missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${runs[0].completedAt ?? 'never completed'})`,
+            });
         else if (check.conclusion !== 'success')
             findings.push({
                 ...withPr,
                 kind: 'gate-check-failed',
-                missing: `a passing sign-off check (it concluded ${check.conclusion ?? 'nothing: still running'})`,
-            });
-        else if (!check.completedAt || Date.parse(check.completedAt) > Date.parse(pr.mergedAt))
-            findings.push({
-                ...withPr,
-                kind: 'merged-before-check',
-                missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${check.completedAt ?? 'never completed'})`,
+                missing: `a passing sign-off check (at the merge it had concluded ${check.conclusion ?? 'nothing'})`,
             });
         else if (merge && c.parents[1] && check.headSha !== c.parents[1])
             findings.push({
@@ -35034,11 +35050,13 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
                 kind: 'gate-check-other-commit',
                 missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
             });
-        if (pr.reviewsKnown !== false && standingApprovals(pr).length === 0)
+        // Only reviews given by the merge count: an approval added afterwards did not let the change in.
+        const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
+        if (pr.reviewsKnown !== false && standingApprovals({ ...pr, reviews: beforeMerge }).length === 0)
             findings.push({
                 ...withPr,
                 kind: 'approvals-missing',
-                missing: 'any standing approval by someone other than the author',
+                missing: 'any standing approval, given before the merge, by someone other than the author',
             });
     }
     return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };
@@ -35599,6 +35617,7 @@ async function collect(repoRoot, subject, options, objects) {
                 };
             }),
             ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
+            ...(pr.gateChecks ? { gateRuns: pr.gateChecks } : {}),
         };
     }));
     warnings.push(...(options.reviews?.warnings?.() ?? []));
@@ -35809,7 +35828,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   jC: () => (/* binding */ githubReviews)
 });
 
-// UNUSED EXPORTS: concurrencyLimit, gateCheckOf
+// UNUSED EXPORTS: concurrencyLimit, gateCheckOf, gateChecksOf
 
 // EXTERNAL MODULE: ./src/github/client.ts + 25 modules
 var github_client = __nccwpck_require__(4212);
@@ -36012,6 +36031,8 @@ function toInfo(pull) {
         labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
         ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
         ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
     };
@@ -36166,16 +36187,19 @@ function concurrencyLimit(limit) {
         }
     };
 }
+/** Every run of the gate's check on the head, newest first. */
+function gateChecksOf(runs) {
+    return [...runs]
+        .sort((a, b) => b.id - a.id)
+        .map((run) => ({
+        conclusion: run.conclusion,
+        headSha: run.headSha,
+        ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+    }));
+}
 /** The gate's verdict from the runs of its name on the head: the most recent run (GitHub shows that one). */
 function gateCheckOf(runs) {
-    const latest = [...runs].sort((a, b) => b.id - a.id)[0];
-    if (!latest)
-        return undefined;
-    return {
-        conclusion: latest.conclusion,
-        headSha: latest.headSha,
-        ...(latest.completedAt ? { completedAt: latest.completedAt } : {}),
-    };
+    return gateChecksOf(runs)[0];
 }
 function githubReviews(options) {
     const { client, repo } = options;
@@ -36198,20 +36222,23 @@ function githubReviews(options) {
         }
         const [reviews, runs] = await Promise.all([
             listReviews(client, repo, number),
-            listCheckRunsForRef(client, repo, pull.headSha, { checkName }),
+            // Every run, not only GitHub's latest: the audit judges the run that stood at the merge.
+            listCheckRunsForRef(client, repo, pull.headSha, { checkName, filter: 'all' }),
         ]);
         const submitted = reviews.flatMap((r) => r.state === 'PENDING' || !r.author || !r.submittedAt
             ? []
             : [{ login: r.author, state: r.state, commitId: r.commitId ?? '', submittedAt: r.submittedAt }]);
-        const gateCheck = gateCheckOf(runs.filter((run) => run.name === checkName));
+        const gateChecks = gateChecksOf(runs.filter((run) => run.name === checkName));
+        const gateCheck = gateChecks[0];
         return {
             number,
             title: pull.title,
             ...(pull.author ? { author: pull.author } : {}),
             ...(pull.mergedAt ? { mergedAt: pull.mergedAt } : {}),
             ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
+            ...(pull.mergeCommitSha ? { mergeCommitSha: pull.mergeCommitSha } : {}),
             reviews: submitted,
-            ...(gateCheck ? { gateCheck } : {}),
+            ...(gateCheck ? { gateCheck, gateChecks } : {}),
             reviewsKnown: true,
         };
     };

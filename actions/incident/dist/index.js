@@ -36564,13 +36564,14 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4212);
 /* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4487);
 /* harmony import */ var _incident_record_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5777);
+/* harmony import */ var _incident_notify_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(2873);
 /* harmony import */ var _incident_severity_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(3015);
 /* harmony import */ var _policy_read_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8776);
 /* harmony import */ var _publish_propose_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(689);
 /* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(2307);
 /* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(143);
 /* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(3012);
-/* harmony import */ var _rollback_execute_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(4235);
+/* harmony import */ var _rollback_execute_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(1654);
 /* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(5311);
 /* harmony import */ var _rollback_target_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(9899);
 /* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(6735);
@@ -36579,6 +36580,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 // client_payload), classify it, decide whether to roll back automatically, roll back through the same path as
 // the rollback action, and record the incident and its audit events as a state change (pushed or proposed, as
 // the policy's state_writes says). One API call decides "promotion in flight"; none is made per commit.
+
 
 
 
@@ -36826,6 +36828,16 @@ async function runIncident(inputs, env, deps) {
         await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(env.workspace, ['reset', '-q', '--hard', beforeRecord]);
         beforeRecord = undefined;
     }
+    // After the rollback, so a slow or dead webhook never delays it; the outcome goes on the timeline.
+    const webhook = deps.notifyWebhook || policy.incident.notifyWebhook;
+    if (webhook && !inputs.dryRun) {
+        const entry = await (0,_incident_notify_js__WEBPACK_IMPORTED_MODULE_22__/* .notifyIncident */ .K)(webhook, incident, {
+            now: clock,
+            ...(deps.fetch ? { fetch: deps.fetch } : {}),
+            ...(env.runUrl ? { link: env.runUrl } : {}),
+        });
+        incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .appendTimeline */ .SV)(incident, entry);
+    }
     const audit = [
         opened,
         ...rollbacks.map((r, i) => (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .incidentAuditEvent */ .MK)({
@@ -36969,6 +36981,9 @@ async function run() {
                 clock: () => new Date(),
                 suffix: (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(2).toString('hex'),
                 gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_20__/* .BOT_GIT_ENV */ .fB,
+                ...(process.env.TOLLGATE_NOTIFY_WEBHOOK
+                    ? { notifyWebhook: process.env.TOLLGATE_NOTIFY_WEBHOOK }
+                    : {}),
             });
             _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .setOutput */ .uH('id', result.incident.id);
             _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .setOutput */ .uH('severity', result.incident.severity);
@@ -43096,6 +43111,8 @@ function toInfo(pull) {
         labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
         ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
         ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
     };
@@ -43223,6 +43240,79 @@ async function listOpenPullRequests(client, repo, options = {}) {
     return pulls
         .map(toInfo)
         .filter((pull) => !options.headPrefix || pull.headRef.startsWith(options.headPrefix));
+}
+
+
+/***/ }),
+
+/***/ 2873:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ notifyIncident)
+/* harmony export */ });
+/* unused harmony export notificationPayload */
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The message body: severity, models, alert, what the timeline says happened to the rollback. Pure. */
+function notificationPayload(incident, link) {
+    const rollback = incident.timeline
+        .filter((e) => e.event.startsWith('rollback-') || e.event === 'note')
+        .map((e) => `• ${e.event}: ${e.detail ?? ''}`);
+    const lines = [
+        `*${incident.severity}* ${incident.id}: ${incident.title}`,
+        `Models: ${incident.models.join(', ')}`,
+        ...(incident.alert ? [`Alert: ${incident.alert}`] : []),
+        ...(Object.keys(incident.metrics).length
+            ? [
+                `Metrics: ${Object.entries(incident.metrics)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ')}`,
+            ]
+            : []),
+        ...rollback,
+        ...(link ? [link] : []),
+    ];
+    return { text: lines.join('\n') };
+}
+/** Only the origin: webhook URLs carry their secret in the path, and the record is public to the repository. */
+const origin = (url) => {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return 'an invalid URL';
+    }
+};
+/**
+ * POSTs the notification and returns the timeline entry saying how it went (`notified` or
+ * `notification-failed`). Never throws; gives up after `timeoutMs` (default 5 s).
+ */
+async function notifyIncident(url, incident, deps) {
+    const send = deps.fetch ?? globalThis.fetch;
+    const where = origin(url);
+    try {
+        const response = await send(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(notificationPayload(incident, deps.link)),
+            signal: AbortSignal.timeout(deps.timeoutMs ?? 5000),
+        });
+        if (!response.ok) {
+            return {
+                at: iso(deps.now()),
+                event: 'notification-failed',
+                detail: `${where} answered ${response.status}`,
+            };
+        }
+        return { at: iso(deps.now()), event: 'notified', detail: `posted to ${where}` };
+    }
+    catch (error) {
+        return {
+            at: iso(deps.now()),
+            event: 'notification-failed',
+            detail: `${where}: ${error.message.split('\n')[0]}`,
+        };
+    }
 }
 
 
@@ -43386,22 +43476,38 @@ function incidentStats(incidents, options = {}) {
     const since = options.since?.getTime() ?? -Infinity;
     const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
     const bySeverity = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
-    const repair = [];
-    const toRollback = [];
-    for (const i of chosen) {
+    const perIncident = [...chosen]
+        .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
+        .map((i) => {
         bySeverity[i.severity]++;
-        if (i.status === 'resolved' && i.resolved_at)
-            repair.push(seconds(i.detected_at, i.resolved_at));
+        const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
         const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
-        if (rolled)
-            toRollback.push(rolled.duration ?? seconds(i.detected_at, rolled.at));
-    }
+        return {
+            id: i.id,
+            severity: i.severity,
+            status: i.status,
+            detectedAt: i.detected_at,
+            toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
+            toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
+            toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+        };
+    });
+    const present = (values) => values.filter((v) => v !== null);
+    const mttrOf = (severity) => durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
     return {
         total: chosen.length,
         open: chosen.filter((i) => i.status === 'open').length,
         bySeverity,
-        mttr: durationStats(repair),
-        timeToRollback: durationStats(toRollback),
+        mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
+        timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
+        mttrBySeverity: {
+            P0: mttrOf('P0'),
+            P1: mttrOf('P1'),
+            P2: mttrOf('P2'),
+            P3: mttrOf('P3'),
+            P4: mttrOf('P4'),
+        },
+        incidents: perIncident,
     };
 }
 /** Human duration: 1h 02m 05s, 4m 10s, 12s. */
@@ -43474,6 +43580,7 @@ function renderPostmortem(incident, gitTimeline) {
         '',
         'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
         '',
+        ...rollbackDetails(incident, gitTimeline),
         '## Timeline (UTC)',
         '',
         '| time | source | event |',
@@ -43484,12 +43591,45 @@ function renderPostmortem(incident, gitTimeline) {
         '',
         'TODO(author): what caused it, and why it was not caught before it reached the stage.',
         '',
+        '## Lessons learned',
+        '',
+        'TODO(author): what went well, what went wrong, where we got lucky.',
+        '',
         '## Action items',
         '',
-        '- [ ] TODO(author): action, owner, due date',
+        '| action | owner | due | status |',
+        '| --- | --- | --- | --- |',
+        '| TODO(author) | | | open |',
         '',
     ];
     return lines.join('\n');
+}
+const one = (value) => Array.isArray(value) ? value.join(', ') : value;
+/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
+function rollbackDetails(incident, gitTimeline) {
+    const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
+    const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
+    const rb = incident.rollback;
+    if (!rb && steps.length === 0 && commits.length === 0)
+        return ['## Rollback', '', 'No rollback was made.', ''];
+    return [
+        '## Rollback',
+        '',
+        ...(rb
+            ? [
+                `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
+                    `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
+                '',
+            ]
+            : []),
+        ...steps.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${formatDuration(e.duration)} after detection)` : ''}`),
+        ...commits.map((c) => {
+            const mode = one(c.trailers['Rollback-Mode']);
+            const reverts = one(c.trailers.Reverts);
+            return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
+        }),
+        '',
+    ];
 }
 /** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
 function incidentAuditEvent(input) {
@@ -43611,9 +43751,10 @@ function parseMetricArgs(args) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ci: () => (/* binding */ effectivePolicy),
-/* harmony export */   UD: () => (/* binding */ compare)
+/* harmony export */   UD: () => (/* binding */ compare),
+/* harmony export */   fY: () => (/* binding */ MODEL_OWNER_ROLE)
 /* harmony export */ });
-/* unused harmony exports MODEL_OWNER_ROLE, DEFAULT_SIGNOFF_RULES, DEFAULT_SEVERITY, DEFAULT_AUTO_ROLLBACK */
+/* unused harmony exports DEFAULT_SIGNOFF_RULES, DEFAULT_SEVERITY, DEFAULT_AUTO_ROLLBACK */
 /** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
 const MODEL_OWNER_ROLE = 'model-owner';
 const DEFAULT_SIGNOFF_RULES = [
@@ -43935,10 +44076,11 @@ async function pushStateChange(repoRoot, change, remote) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   aY: () => (/* binding */ loadFiles),
+/* harmony export */   dS: () => (/* binding */ sortProblems),
 /* harmony export */   hF: () => (/* binding */ assertRegistryPath),
 /* harmony export */   nd: () => (/* binding */ fileSystemReader)
 /* harmony export */ });
-/* unused harmony exports memoryReader, emptyRegistry, loadRegistry, sortProblems */
+/* unused harmony exports memoryReader, emptyRegistry, loadRegistry */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
@@ -44232,9 +44374,11 @@ const AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   N0: () => (/* binding */ parseRegistryFile)
+/* harmony export */   N0: () => (/* binding */ parseRegistryFile),
+/* harmony export */   cH: () => (/* binding */ isValidDocument),
+/* harmony export */   cu: () => (/* binding */ lineOfField)
 /* harmony export */ });
-/* unused harmony exports isValidDocument, lineOfField, loadYaml */
+/* unused harmony export loadYaml */
 /* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
 /* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(143);
 /* harmony import */ var _validate_schema_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
@@ -44442,13 +44586,16 @@ function positionMap(text, events, lineAt) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   GW: () => (/* binding */ incidentPath),
+/* harmony export */   Jn: () => (/* binding */ schedulePath),
+/* harmony export */   LH: () => (/* binding */ modelPath),
 /* harmony export */   RB: () => (/* binding */ auditPath),
+/* harmony export */   Tr: () => (/* binding */ retrainPath),
 /* harmony export */   X$: () => (/* binding */ stagesPath),
 /* harmony export */   l$: () => (/* binding */ POLICY_PATH),
 /* harmony export */   qW: () => (/* binding */ versionPath),
 /* harmony export */   tF: () => (/* binding */ classifyRegistryPath)
 /* harmony export */ });
-/* unused harmony exports modelDir, modelPath, schedulePath, retrainPath, postmortemPath */
+/* unused harmony exports modelDir, postmortemPath */
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1815);
 // Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
 
@@ -44458,7 +44605,7 @@ const modelPath = (model) => `${modelDir(model)}/model.yaml`;
 const stagesPath = (model) => `${modelDir(model)}/stages.yaml`;
 const schedulePath = (model) => `${modelDir(model)}/schedule.yaml`;
 const versionPath = (model, version) => `${modelDir(model)}/versions/${(0,_names_js__WEBPACK_IMPORTED_MODULE_0__/* .assertSafeName */ .jP)('version', version)}.yaml`;
-const retrainPath = (model, request) => `${modelDir(model)}/retrains/${assertSafeName('request', request)}.yaml`;
+const retrainPath = (model, request) => `${modelDir(model)}/retrains/${(0,_names_js__WEBPACK_IMPORTED_MODULE_0__/* .assertSafeName */ .jP)('request', request)}.yaml`;
 const incidentPath = (id) => `incidents/${id}.yaml`;
 const postmortemPath = (id) => `incidents/${id}.postmortem.md`;
 /** audit/<yyyy>/<mm>/<id>.yaml, where the id starts with its UTC timestamp. */
@@ -45253,28 +45400,351 @@ function formatProblems(problems) {
 
 /***/ }),
 
-/***/ 4235:
+/***/ 1654:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Jx: () => (/* binding */ readPointerState),
-/* harmony export */   Pw: () => (/* binding */ applyRollback)
-/* harmony export */ });
-/* unused harmony exports pointerHistory, heldVersions, planRollback, registryTimeline, unholdVersion */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7975);
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3243);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
-/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5895);
-/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(528);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3716);
-/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(143);
-/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3012);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9899);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Pw: () => (/* binding */ applyRollback),
+  Jx: () => (/* binding */ readPointerState)
+});
+
+// UNUSED EXPORTS: heldVersions, planRollback, pointerHistory, registryTimeline, unholdVersion
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
+var js_yaml = __nccwpck_require__(3243);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/git/commit.ts
+var git_commit = __nccwpck_require__(5895);
+// EXTERNAL MODULE: ./src/git/history.ts
+var git_history = __nccwpck_require__(528);
+// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
+var run = __nccwpck_require__(3716);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/registry/load.ts
+var load = __nccwpck_require__(2307);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/parse.ts
+var parse = __nccwpck_require__(4540);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+;// CONCATENATED MODULE: ./src/registry/invariants.ts
+// Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
+// `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
+
+
+
+
+function checkInvariants(registry, options = {}) {
+    const problems = [];
+    const checked = options.checked ?? (() => true);
+    const report = (doc, file, pointer, message, fix, severity = 'error') => {
+        const line = doc ? ((0,parse/* lineOfField */.cu)(doc, pointer) ?? (0,parse/* lineOfField */.cu)(doc, '')) : undefined;
+        const field = pointer.slice(1).replace(/\//g, '.');
+        problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
+    };
+    const pathOf = new Map();
+    for (const [path, doc] of registry.documents) {
+        pathOf.set(doc, path);
+        if (checked(path) && (0,parse/* isValidDocument */.cH)(doc))
+            checkPlace(path, doc, registry, report);
+    }
+    const at = (doc) => pathOf.get(doc) ?? '';
+    if (registry.policy && checked(paths/* POLICY_PATH */.l$))
+        checkPolicy(registry.policy, report);
+    for (const entry of registry.models.values()) {
+        if (entry.stages && checked(at(entry.stages)))
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+        if (entry.schedule && checked(at(entry.schedule)))
+            checkSchedule(at(entry.schedule), entry.schedule, report);
+        if (checked(at(entry.model)))
+            checkOwners(at(entry.model), entry, report);
+        for (const version of entry.versions.values()) {
+            if (checked(at(version)))
+                checkVersion(at(version), version, entry, report);
+        }
+        for (const request of entry.retrains.values()) {
+            if (checked(at(request)))
+                checkRetrain(at(request), request, entry, report);
+        }
+    }
+    for (const incident of registry.incidents.values()) {
+        const path = at(incident);
+        if (!checked(path))
+            continue;
+        incident.models.forEach((model, i) => {
+            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model))) {
+                report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
+            }
+        });
+    }
+    if (!options.checked)
+        checkUniqueRequests(registry, at, report);
+    return (0,load/* sortProblems */.dS)(problems);
+}
+/** A file's name and folder agree with what it says about itself, and are safe names. */
+function checkPlace(path, doc, registry, report) {
+    const place = (0,paths/* classifyRegistryPath */.tF)(path);
+    if (!place || place.kind === 'Postmortem')
+        return;
+    if ('model' in place) {
+        const unsafe = (0,names/* unsafeNameReason */.Gm)(place.model);
+        if (unsafe) {
+            report(doc, path, '', `folder name "${place.model}" is not a safe model name: it ${unsafe}`, 'rename the folder with lowercase letters, digits, "-" and "."');
+            return;
+        }
+        const field = doc.kind === 'Model' ? 'name' : 'model';
+        const said = doc[field];
+        if (said !== place.model) {
+            report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
+        }
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model))) {
+            report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
+        }
+    }
+    if ('id' in place) {
+        const id = doc.id;
+        if (id !== place.id) {
+            report(doc, path, '/id', `id is "${String(id)}" but the file is named ${place.id}.yaml`, `rename the file to ${String(id)}.yaml, or set id: ${place.id}`);
+        }
+        const unsafe = place.kind === 'Incident'
+            ? names/* INCIDENT_ID */.zP.test(place.id) ? undefined : 'is not INC-YYYYMMDD-HHMMSS-<suffix>'
+            : place.kind === 'AuditEvent'
+                ? names/* AUDIT_ID */.O0.test(place.id) ? undefined : 'is not <yyyymmdd>T<hhmmss>Z-<suffix>'
+                : (0,names/* unsafeNameReason */.Gm)(place.id);
+        if (unsafe)
+            report(doc, path, '', `file name "${place.id}" ${unsafe.startsWith('is') ? '' : 'is unsafe: it '}${unsafe}`, 'rename the file to a safe id');
+    }
+    if (place.kind === 'AuditEvent' && place.id.slice(0, 6) !== `${place.year}${place.month}`) {
+        report(doc, path, '/id', `audit event ${place.id} is filed under ${place.year}/${place.month}`, `move it to audit/${place.id.slice(0, 4)}/${place.id.slice(4, 6)}/`);
+    }
+}
+function checkPolicy(policy, report) {
+    const roles = new Set([...Object.keys(policy.roles), effective/* MODEL_OWNER_ROLE */.fY]);
+    const order = policy.stages?.order;
+    policy.signoff?.rules?.forEach((rule, i) => {
+        rule.require.forEach((role, j) => {
+            if (!roles.has(role)) {
+                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/require/${j}`, `sign-off rule "${rule.name}" requires role "${role}", which roles does not define`, `add ${role} under roles, or use one of: ${[...roles].join(', ')}`);
+            }
+        });
+        for (const field of ['stage', 'rollback']) {
+            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
+                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            }
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, `add it to stages.order or correct the name`, 'warning');
+        }
+    });
+    policy.signoff?.policy_owners?.forEach((role, i) => {
+        if (!roles.has(role)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    if (order) {
+        for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
+            for (const name of [stage, ...from]) {
+                if (!order.includes(name)) {
+                    report(policy, paths/* POLICY_PATH */.l$, `/stages/promote_from/${stage}`, `stage "${name}" is not in stages.order`, 'add it to stages.order or correct the name');
+                }
+            }
+        }
+    }
+}
+function checkStages(path, entry, policy, report, parsed) {
+    const stages = entry.stages;
+    const model = entry.model.name;
+    const order = policy?.stages?.order;
+    for (const [stage, pointer] of Object.entries(stages.stages)) {
+        const version = entry.versions.get(pointer.version);
+        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
+        }
+        else if (!version) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
+        }
+        else if (version.held) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
+        }
+        if (order && !order.includes(stage)) {
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+        }
+    }
+}
+function checkSchedule(path, schedule, report) {
+    const s = schedule;
+    const needs = (field, on) => {
+        if (s[field] !== undefined && s[on] === undefined) {
+            report(s, path, `/${field}`, `${field} is set but ${on} is not`, `set ${on}, or remove ${field}`);
+        }
+    };
+    if (!(s.interval > 0))
+        report(s, path, '/interval', 'interval must be more than 0 seconds', 'set interval in seconds, e.g. 86400');
+    if (s.last_run && s.next_run && s.next_run < s.last_run) {
+        report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
+    }
+    // A pause without paused_until lasts until `tollgate schedule resume` (the automatic pause after repeated
+    // failures is one); every pause says why.
+    needs('paused_until', 'paused_reason');
+    needs('paused_by', 'paused_reason');
+    needs('last_failure_reason', 'last_failure');
+    needs('cooldown_until', 'last_failure');
+    if (s.failure_streak > 0 && !s.last_failure) {
+        report(s, path, '/failure_streak', `failure_streak is ${s.failure_streak} but last_failure is not set`, 'set last_failure, or failure_streak: 0');
+    }
+    if (s.cooldown_until && s.last_failure && s.cooldown_until < s.last_failure) {
+        report(s, path, '/cooldown_until', 'cooldown_until is before last_failure', 'remove cooldown_until or correct it');
+    }
+}
+function checkOwners(path, entry, report) {
+    const owners = entry.model.owners;
+    if (!owners.teams?.length && !owners.users?.length) {
+        report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
+    }
+}
+function checkVersion(path, version, entry, report) {
+    const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
+    if (version.validation.passed && failed.length > 0) {
+        report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
+    }
+    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+        report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
+    }
+    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+        report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
+    }
+}
+function checkRetrain(path, request, entry, report) {
+    const r = request;
+    if (r.status === 'completed' && !r.version) {
+        report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
+    }
+    if (r.status === 'failed' && !r.error)
+        report(r, path, '/error', 'a failed retrain must say why', 'set error');
+    if ((r.status === 'completed' || r.status === 'failed') && !r.completed_at) {
+        report(r, path, '/completed_at', `a ${r.status} retrain must have completed_at`, 'set completed_at');
+    }
+    if (r.started_at && r.started_at < r.created_at) {
+        report(r, path, '/started_at', 'started_at is before created_at', 'correct the times');
+    }
+    if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
+        report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
+    }
+    if (r.version && !entry.versions.has(r.version)) {
+        report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
+    }
+}
+function checkUniqueRequests(registry, at, report) {
+    const seen = new Map();
+    const requests = [...registry.models.values()].flatMap((entry) => [...entry.retrains.values()]);
+    for (const request of requests.sort((a, b) => (at(a) < at(b) ? -1 : 1))) {
+        const first = seen.get(request.id);
+        if (first) {
+            report(request, at(request), '/id', `retrain request id ${request.id} is also used by ${first}`, 'give each retrain request a unique id');
+        }
+        else
+            seen.set(request.id, at(request));
+    }
+}
+/** The files a document refers to, to load alongside it when validating a subset. */
+function references(doc) {
+    try {
+        switch (doc.kind) {
+            case 'Stages':
+                return Object.values(doc.stages ?? {}).map((p) => (0,paths/* versionPath */.qW)(doc.model, p.version));
+            case 'ModelVersion':
+                return [
+                    ...(doc.parent ? [(0,paths/* versionPath */.qW)(doc.model, doc.parent)] : []),
+                    ...(doc.request ? [(0,paths/* retrainPath */.Tr)(doc.model, doc.request)] : []),
+                ];
+            case 'RetrainRequest':
+                return doc.version ? [(0,paths/* versionPath */.qW)(doc.model, doc.version)] : [];
+            case 'Incident':
+                return (doc.models ?? []).map((m) => (0,paths/* modelPath */.LH)(m));
+            default:
+                return [];
+        }
+    }
+    catch {
+        // An unsafe name: the schema has already reported it, and it must not become a path.
+        return [];
+    }
+}
+/**
+ * Parse, schema and cross-file checks. With `paths` (registry-relative, deleted files included), only those
+ * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
+ * the change, not of the registry.
+ */
+async function validateRegistry(reader, options = {}) {
+    if (!options.paths) {
+        const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, await reader.list(''));
+        return (0,load/* sortProblems */.dS)([...problems, ...checkInvariants(registry)]);
+    }
+    const checked = new Set();
+    for (const path of options.paths) {
+        checked.add(path);
+        const place = (0,paths/* classifyRegistryPath */.tF)(path);
+        if (place && 'model' in place && !(0,names/* unsafeNameReason */.Gm)(place.model)) {
+            checked.add((0,paths/* modelPath */.LH)(place.model)).add((0,paths/* stagesPath */.X$)(place.model)).add((0,paths/* schedulePath */.Jn)(place.model));
+        }
+    }
+    const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, [...checked, paths/* POLICY_PATH */.l$]);
+    const context = new Set();
+    for (const path of checked) {
+        const doc = registry.documents.get(path);
+        if (doc)
+            for (const ref of references(doc))
+                if (!checked.has(ref))
+                    context.add(ref);
+    }
+    // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
+    await (0,load/* loadFiles */.aY)(reader, [...context], registry);
+    const inScope = (path) => checked.has(path);
+    return (0,load/* sortProblems */.dS)([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+}
+/**
+ * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
+ * `paths` are the registry-relative files the change touches.
+ */
+async function auditEventsRewritten(base, head, paths) {
+    const problems = [];
+    for (const path of paths) {
+        if (classifyRegistryPath(path)?.kind !== 'AuditEvent')
+            continue;
+        const before = await base.read(path);
+        if (!before)
+            continue;
+        const after = await head.read(path);
+        // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
+        if (!after || before.toString('utf8') !== after.toString('utf8')) {
+            problems.push({
+                file: path,
+                severity: 'error',
+                message: `audit event ${path} ${after ? 'was edited' : 'was deleted'}; audit events never change once on ${base.label}`,
+                fix: `restore the file as it is on ${base.label}, and record a new audit event instead`,
+            });
+        }
+    }
+    return problems;
+}
+
+// EXTERNAL MODULE: ./src/registry/writer.ts
+var writer = __nccwpck_require__(3012);
+// EXTERNAL MODULE: ./src/rollback/target.ts
+var target = __nccwpck_require__(9899);
+;// CONCATENATED MODULE: ./src/rollback/execute.ts
 // The rollback shell: reads a stage pointer's history from git, reverts the commits that moved it (or, when a
 // revert conflicts, writes the previous pointer forward), marks the rolled-back version held and makes ONE
 // commit. It either commits the whole rollback or leaves HEAD, index and working tree as it found them.
@@ -45289,12 +45759,14 @@ function formatProblems(problems) {
 
 
 
+
+
 const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** A repository-relative path of a registry file; `registryDir` may be `.`. */
-const inRepo = (registryDir, registryPath) => node_path__WEBPACK_IMPORTED_MODULE_1__.posix.join(registryDir, registryPath);
+const inRepo = (registryDir, registryPath) => external_node_path_.posix.join(registryDir, registryPath);
 /** Writes one document through the registry writer (validated first, canonical text). */
 async function writeDocument(repoRoot, registryDir, path, document) {
-    await (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_9__/* .writeRegistryFiles */ .Kl)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(repoRoot, registryDir), [{ path, document }]);
+    await (0,writer/* writeRegistryFiles */.Kl)((0,external_node_path_.join)(repoRoot, registryDir), [{ path, document }]);
 }
 const dateEnv = (now, env) => ({
     ...env,
@@ -45314,10 +45786,10 @@ function pointerVersion(doc, stage) {
 }
 function parseYaml(text, file, at) {
     try {
-        return (0,js_yaml__WEBPACK_IMPORTED_MODULE_3__/* .load */ .Hh)(text);
+        return (0,js_yaml/* load */.Hh)(text);
     }
     catch (error) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`${file} at ${at} is not valid YAML: ${error.message.split('\n')[0]}`, {
+        throw new errors/* TollgateError */.x(`${file} at ${at} is not valid YAML: ${error.message.split('\n')[0]}`, {
             file,
             cause: error,
             fix: 'repair the file in a new commit; rollback reads every past version of it',
@@ -45328,7 +45800,7 @@ function parseYaml(text, file, at) {
 async function readBlobs(repoRoot, specs) {
     if (specs.length === 0)
         return [];
-    const out = Buffer.from((await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .runGit */ .EO)(repoRoot, ['cat-file', '--batch'], { input: `${specs.join('\n')}\n` })).stdout);
+    const out = Buffer.from((await (0,run/* runGit */.EO)(repoRoot, ['cat-file', '--batch'], { input: `${specs.join('\n')}\n` })).stdout);
     const blobs = [];
     let pos = 0;
     for (let i = 0; i < specs.length; i++) {
@@ -45351,8 +45823,8 @@ async function readBlobs(repoRoot, specs) {
  * oldest first. Merges appear as the merge commit (promotion pull requests), squash merges as plain commits.
  */
 async function pointerHistory(repoRoot, ref, stagesFilePath, stage) {
-    await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_6__/* .assertFullHistory */ .gU)(repoRoot);
-    const commits = (await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_6__/* .commitsTouching */ .aS)(repoRoot, [stagesFilePath], { ref, firstParent: true }))
+    await (0,git_history/* assertFullHistory */.gU)(repoRoot);
+    const commits = (await (0,git_history/* commitsTouching */.aS)(repoRoot, [stagesFilePath], { ref, firstParent: true }))
         .map((c) => ({ ...c, at: iso(new Date(c.committerDate)) }))
         .reverse();
     if (commits.length === 0)
@@ -45412,42 +45884,48 @@ async function applyRollback(repoRoot, plan, options) {
         reason: options.reason,
     })) {
         if (value !== undefined && !SINGLE_LINE.test(value)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`rollback ${field} must be one line of at most 200 characters`, { field });
+            throw new errors/* TollgateError */.x(`rollback ${field} must be one line of at most 200 characters`, { field });
         }
     }
     const registryDir = options.registryDir ?? 'registry';
-    const stagesFile = inRepo(registryDir, (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .stagesPath */ .X$)(plan.model));
-    const targetFile = inRepo(registryDir, (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .versionPath */ .qW)(plan.model, plan.target));
-    const heldPath = plan.current === undefined ? undefined : (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .versionPath */ .qW)(plan.model, plan.current);
+    const stagesFile = inRepo(registryDir, (0,paths/* stagesPath */.X$)(plan.model));
+    const targetFile = inRepo(registryDir, (0,paths/* versionPath */.qW)(plan.model, plan.target));
+    const heldPath = plan.current === undefined ? undefined : (0,paths/* versionPath */.qW)(plan.model, plan.current);
     const heldFile = heldPath === undefined ? undefined : inRepo(registryDir, heldPath);
-    const dirty = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
+    const dirty = await (0,run/* git */.$Y)(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
     if (dirty) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x('the working tree has uncommitted changes; a rollback must start from a clean checkout', {
+        throw new errors/* TollgateError */.x('the working tree has uncommitted changes; a rollback must start from a clean checkout', {
             fix: 'commit or stash them (`git stash`), then run the rollback again',
         });
     }
-    const orig = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
-    if ((await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .runGit */ .EO)(repoRoot, ['cat-file', '-e', `HEAD:${targetFile}`], { okCodes: [1, 128] })).code !== 0) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`${plan.model} ${plan.target} has no version file at HEAD`, {
+    const orig = await (0,run/* git */.$Y)(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    if ((await (0,run/* runGit */.EO)(repoRoot, ['cat-file', '-e', `HEAD:${targetFile}`], { okCodes: [1, 128] })).code !== 0) {
+        throw new errors/* TollgateError */.x(`${plan.model} ${plan.target} has no version file at HEAD`, {
             file: targetFile,
             fix: 'a rollback target must still be recorded in the registry; restore its version file first',
         });
     }
     const newest = plan.commitsToRevert[0];
     if (newest !== undefined) {
-        const ancestor = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .runGit */ .EO)(repoRoot, ['merge-base', '--is-ancestor', newest, 'HEAD'], {
+        const ancestor = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', newest, 'HEAD'], {
             okCodes: [1],
         });
         if (ancestor.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`commit ${newest.slice(0, 12)} of the plan is not in this branch's history`, {
+            throw new errors/* TollgateError */.x(`commit ${newest.slice(0, 12)} of the plan is not in this branch's history`, {
                 fix: 'plan the rollback from the branch you are on (pull first)',
             });
         }
     }
-    const origStages = parseYaml(await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
+    const origStages = parseYaml(await (0,run/* git */.$Y)(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
+    // The registry must validate after the rollback: errors it did not have before refuse the rollback. Only the
+    // files the rollback touches (and their model's files) are checked, so the cost does not grow with the registry.
+    const scope = [(0,paths/* stagesPath */.X$)(plan.model), ...(heldPath !== undefined ? [heldPath] : [])];
+    const reader = (0,load/* fileSystemReader */.nd)((0,external_node_path_.join)(repoRoot, registryDir));
+    const errorKey = (p) => `${p.file}\0${p.field ?? ''}\0${p.message}`;
+    const errorsBefore = new Set((await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error').map(errorKey));
     const restore = async () => {
-        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .runGit */ .EO)(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
-        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['reset', '-q', '--hard', orig]);
+        await (0,run/* runGit */.EO)(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
+        await (0,run/* git */.$Y)(repoRoot, ['reset', '-q', '--hard', orig]);
     };
     try {
         let mode = 'revert';
@@ -45461,7 +45939,7 @@ async function applyRollback(repoRoot, plan, options) {
             if (why !== undefined) {
                 await restore();
                 if (!options.forwardFixOnConflict) {
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`cannot roll back ${plan.model} ${plan.stage} by revert: ${why}; nothing was changed`, {
+                    throw new errors/* TollgateError */.x(`cannot roll back ${plan.model} ${plan.stage} by revert: ${why}; nothing was changed`, {
                         fix: 'allow a forward fix (rollback.forward_fix_on_conflict: true) or move the pointer in a pull request',
                     });
                 }
@@ -45470,14 +45948,14 @@ async function applyRollback(repoRoot, plan, options) {
             }
         }
         if (mode === 'forward-fix') {
-            await writeDocument(repoRoot, registryDir, (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .stagesPath */ .X$)(plan.model), forwardStages(plan, origStages));
+            await writeDocument(repoRoot, registryDir, (0,paths/* stagesPath */.X$)(plan.model), forwardStages(plan, origStages));
         }
         let held;
         if (heldFile !== undefined && heldPath !== undefined && plan.current !== undefined) {
-            const path = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(repoRoot, heldFile);
+            const path = (0,external_node_path_.join)(repoRoot, heldFile);
             let text;
             try {
-                text = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(path, 'utf8');
+                text = (0,external_node_fs_.readFileSync)(path, 'utf8');
             }
             catch {
                 text = undefined; // no version file to mark: the rollback itself still matters more
@@ -45495,9 +45973,16 @@ async function applyRollback(repoRoot, plan, options) {
                 held = plan.current;
             }
         }
-        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
+        const introduced = (await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error' && !errorsBefore.has(errorKey(p)));
+        if (introduced.length > 0) {
+            throw new errors/* TollgateError */.x(`rolling ${plan.model} ${plan.stage} back to ${plan.target} would leave the registry invalid; nothing was changed:\n${(0,writer/* formatProblems */.C5)(introduced)}`, {
+                file: inRepo(registryDir, introduced[0].file),
+                fix: 'repair those files in a pull request first, or roll back to another version with --to',
+            });
+        }
+        await (0,run/* git */.$Y)(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
         const reverted = mode === 'revert' ? plan.commitsToRevert : [];
-        const commit = await (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_5__/* .commitIndex */ .s5)(repoRoot, {
+        const commit = await (0,git_commit/* commitIndex */.s5)(repoRoot, {
             ...rollbackMessage(plan, options, mode, reverted, forwardFixReason, held),
             env: dateEnv(options.now, options.env),
         });
@@ -45515,7 +46000,7 @@ async function applyRollback(repoRoot, plan, options) {
 }
 /** Reverts newest first into the index; undefined when the result is exactly the expected pointer move. */
 async function revertAll(repoRoot, plan, stagesFile, orig, origStages) {
-    const parents = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, [
+    const parents = await (0,run/* git */.$Y)(repoRoot, [
         'rev-list',
         '--no-walk=unsorted',
         '--parents',
@@ -45524,17 +46009,17 @@ async function revertAll(repoRoot, plan, stagesFile, orig, origStages) {
     const isMerge = new Map(parents.split('\n').map((l) => [l.split(' ')[0], l.split(' ').length > 2]));
     for (const sha of plan.commitsToRevert) {
         const args = ['revert', '--no-commit', '--no-edit', ...(isMerge.get(sha) ? ['-m', '1'] : []), sha];
-        const r = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .runGit */ .EO)(repoRoot, args, { okCodes: [1] });
+        const r = await (0,run/* runGit */.EO)(repoRoot, args, { okCodes: [1] });
         if (r.code !== 0)
             return `reverting ${sha.slice(0, 12)} conflicts`;
     }
-    const changed = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['diff', '--cached', '--name-only', orig]))
+    const changed = (await (0,run/* git */.$Y)(repoRoot, ['diff', '--cached', '--name-only', orig]))
         .split('\n')
         .filter(Boolean);
     const others = changed.filter((f) => f !== stagesFile);
     if (others.length)
         return `reverting would also change ${others.join(', ')}`;
-    const after = parseYaml(await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['show', `:${stagesFile}`]), stagesFile, 'the index');
+    const after = parseYaml(await (0,run/* git */.$Y)(repoRoot, ['show', `:${stagesFile}`]), stagesFile, 'the index');
     const version = pointerVersion(after, plan.stage);
     if (version !== plan.target)
         return `reverting leaves ${plan.stage} at ${version ?? 'nothing'}, not ${plan.target}`;
@@ -45544,7 +46029,7 @@ async function revertAll(repoRoot, plan, stagesFile, orig, origStages) {
             delete copy.stages[plan.stage];
         return copy;
     };
-    if (!(0,node_util__WEBPACK_IMPORTED_MODULE_2__.isDeepStrictEqual)(strip(after), strip(origStages))) {
+    if (!(0,external_node_util_.isDeepStrictEqual)(strip(after), strip(origStages))) {
         return `reverting would also change other entries of ${stagesFile}`;
     }
     return undefined;
@@ -45553,8 +46038,8 @@ async function revertAll(repoRoot, plan, stagesFile, orig, origStages) {
 function forwardStages(plan, origStages) {
     const doc = structuredClone(origStages);
     if (!doc || typeof doc !== 'object' || !doc.stages || typeof doc.stages !== 'object') {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`${(0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .stagesPath */ .X$)(plan.model)} has no stages map to write ${plan.target} into`, {
-            file: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .stagesPath */ .X$)(plan.model),
+        throw new errors/* TollgateError */.x(`${(0,paths/* stagesPath */.X$)(plan.model)} has no stages map to write ${plan.target} into`, {
+            file: (0,paths/* stagesPath */.X$)(plan.model),
             field: 'stages',
         });
     }
@@ -45588,8 +46073,8 @@ function rollbackMessage(plan, options, mode, reverted, forwardFixReason, held) 
 }
 /** Versions of `model` whose file at `ref` carries a `held` mark. */
 async function heldVersions(repoRoot, ref, model, registryDir = 'registry') {
-    const dir = `${registryDir}/${(0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .stagesPath */ .X$)(model).replace(/stages\.yaml$/, 'versions')}`;
-    const files = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
+    const dir = `${registryDir}/${(0,paths/* stagesPath */.X$)(model).replace(/stages\.yaml$/, 'versions')}`;
+    const files = (await (0,run/* git */.$Y)(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
         .split('\n')
         .filter((f) => f.endsWith('.yaml'));
     const blobs = await readBlobs(repoRoot, files.map((f) => `${ref}:${f}`));
@@ -45606,10 +46091,10 @@ async function readPointerState(repoRoot, input) {
     const ref = input.ref ?? 'HEAD';
     const stage = input.stage ?? 'production';
     const registryDir = input.registryDir ?? 'registry';
-    const stagesFile = inRepo(registryDir, (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .stagesPath */ .X$)(input.model));
+    const stagesFile = inRepo(registryDir, (0,paths/* stagesPath */.X$)(input.model));
     const [text] = await readBlobs(repoRoot, [`${ref}:${stagesFile}`]);
     if (text === undefined) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`model ${input.model} has no stages file at ${ref}`, {
+        throw new errors/* TollgateError */.x(`model ${input.model} has no stages file at ${ref}`, {
             file: stagesFile,
             fix: 'check the model name (`tollgate status`)',
         });
@@ -45728,7 +46213,7 @@ async function unholdVersion(repoRoot, input) {
 /* harmony import */ var _git_push_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7546);
 /* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3716);
 /* harmony import */ var _publish_propose_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(689);
-/* harmony import */ var _execute_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4235);
+/* harmony import */ var _execute_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1654);
 /* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9899);
 // From a rollback plan to the default branch: apply it as one commit on the checkout of the default branch, then
 // push that commit straight away (an emergency: the incident's severity is in policy incident.emergency_push) or

@@ -36550,7 +36550,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3716);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4212);
-/* harmony import */ var _promotion_prepare_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2992);
+/* harmony import */ var _promotion_prepare_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9886);
 /* harmony import */ var _publish_propose_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7977);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3683);
 /* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6735);
@@ -42463,7 +42463,7 @@ function statusOf(error) {
 
 /***/ }),
 
-/***/ 2992:
+/***/ 9886:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48410,6 +48410,68 @@ function formatProblems(problems) {
         .join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
+/**
+ * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
+ * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
+ * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
+ * from the hold.
+ */
+function ineligibleMoves(input) {
+    const out = [];
+    for (const change of input.changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
+            continue;
+        const { model, stage, to } = change;
+        const what = `${model}: ${stage} → ${to}`;
+        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
+        const version = Object.hasOwn(known, to) ? known[to] : undefined;
+        if (version === undefined || !version.valid) {
+            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
+            continue;
+        }
+        if (version.held !== undefined) {
+            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
+        }
+        if (input.isRollback(change))
+            continue;
+        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
+        const result = evaluateGates(gates, version.metrics);
+        const failing = result.gates
+            .filter((g) => !g.pass)
+            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+        if (!version.passed || !result.passed) {
+            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
+                'fix: promote a version that passes the base branch’s gates');
+        }
+        const required = input.policy.stages.promoteFrom[stage] ?? [];
+        const history = input.stageHistory[model] ?? {};
+        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
+            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
+                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
+        }
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/diff.ts
 // The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
 // computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
@@ -48771,6 +48833,7 @@ async function registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefi
 
 
 
+
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
 const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
@@ -48846,6 +48909,7 @@ function requirements_requiredSignoffs(input) {
         }
         return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
     }
+    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
     const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
         `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
     const addSlot = (roleName, ruleName, model, where) => {
@@ -49072,6 +49136,7 @@ function requirementsInput(input) {
         models: input.models,
         baseRef: input.pullRequest.baseRef,
         stageHistory: input.stageHistory,
+        versions: input.versions,
     };
 }
 function candidatesFor(slot, excluded) {
@@ -49352,23 +49417,6 @@ function renderPromotionBody(input) {
     return `${out.join('\n')}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/policy/gates.ts
-
-/** Results in the order given; a metric the version does not report fails its gate. */
-function evaluateGates(gates, metrics) {
-    const results = gates.map((gate) => {
-        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
-        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
-    });
-    return { passed: results.every((r) => r.pass), gates: results };
-}
-/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
-function gatesFor(policyGates, modelGates = []) {
-    const key = (g) => `${g.metric} ${g.op}`;
-    const own = new Set(modelGates.map(key));
-    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
-}
-
 ;// CONCATENATED MODULE: ./src/promotion/check.ts
 // Whether a version may be proposed for a stage, and the change that proposes it: a new stage pointer, a branch
 // name and a commit message with trailers. Pure: the shell writes, commits and opens the pull request.
@@ -49537,6 +49585,12 @@ function recentVersions(versions, count) {
         .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
         .slice(-count);
 }
+function withCurrentPointers(history, model, pointers) {
+    const stages = { ...history[model] };
+    for (const [stage, pointer] of Object.entries(pointers))
+        stages[stage] = [...new Set([...(stages[stage] ?? []), pointer.version])];
+    return { ...history, [model]: stages };
+}
 function planPromotion(input) {
     const { registry, policy, model, version, stage } = input;
     const check = checkPromotion({
@@ -49566,7 +49620,9 @@ function planPromotion(input) {
         policy,
         defaultBranch: input.baseBranch,
         changes: [{ kind: 'stage-changed', path: registryPath, model, stage, from, to: version }],
-        models: { [model]: { owners: entry.model.owners } },
+        models: {
+            [model]: { owners: entry.model.owners, ...(entry.model.gates ? { gates: entry.model.gates } : {}) },
+        },
         pullRequest: {
             number: 0,
             author: 'tollgate',
@@ -49578,7 +49634,18 @@ function planPromotion(input) {
         reviews: [],
         memberships: {},
         permissions: {},
-        stageHistory: input.stageHistory ?? {},
+        // checkPromotion has judged the stage order (with heldBefore); the preview reads the current pointers too.
+        stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
+        versions: {
+            [model]: {
+                [version]: {
+                    valid: true,
+                    metrics: candidate.metrics,
+                    passed: candidate.validation.passed,
+                    ...(candidate.held ? { held: candidate.held.reason } : {}),
+                },
+            },
+        },
     });
     if (verdict.blocking.length > 0) {
         const [reason = '', fix = 'correct registry/policy.yaml on the default branch'] = verdict.blocking[0].split(/; fix: /);
@@ -50105,6 +50172,8 @@ function toInfo(pull) {
         labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
         ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
         ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
     };

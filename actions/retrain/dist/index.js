@@ -36615,7 +36615,7 @@ function retrainSummary(outcome) {
         case 'dry-run': {
             const p = outcome.plan;
             lines.push(`**Dry run:** nothing was run or written. Would record \`${p.version}\` from request \`${p.request.id}\`` +
-                ` on \`${p.branch}\`.`, '', `Command: \`${p.command.join(' ')}\` (timeout ${p.timeout}s)`);
+                ` on \`${p.branch}\`.`, '', `Command: \`${p.command.join(' ')}\` (timeout ${p.timeout}s)`, '', 'Files it would write:', '', ...p.files.map((f) => `- \`${f}\``));
             break;
         }
         case 'refused':
@@ -36680,6 +36680,7 @@ async function run() {
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('version', outcome.version?.id ?? '');
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('status', outcome.status);
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('pull-request', outcome.pullRequest?.number ?? '');
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('pull-request-url', outcome.pullRequest?.url ?? '');
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('artifact', outcome.artifactPath ?? '');
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(retrainSummary(outcome));
         if (outcome.error)
@@ -42209,6 +42210,8 @@ function toInfo(pull) {
         labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
         ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
         ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
     };
@@ -42596,7 +42599,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   hN: () => (/* binding */ runRetrainFlow)
 });
 
-// UNUSED EXPORTS: DEFAULT_TRAINING_TIMEOUT, RETRAIN_LABEL, STATE_LABEL, retrainBranch, stateBranch
+// UNUSED EXPORTS: DEFAULT_TRAINING_TIMEOUT, RETRAIN_LABEL, STATE_LABEL, retrainBranch, retrainLockBranch, stateBranch
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -42858,6 +42861,207 @@ function parseTrailerBlock(paragraph) {
         entries.push([m[1], m[2].trim()]);
     }
     return entries.length > 0 ? entries : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/git/commit.ts
+// The one commit function, and its branch-only sibling that writes a branch without touching the checkout.
+
+
+
+
+
+
+
+const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
+function formatCommitMessage(message, trailers) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    if (text === '')
+        throw new src_errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
+    const lines = [];
+    for (const [key, raw] of Object.entries(trailers)) {
+        if (!TRAILER_KEY.test(key)) {
+            throw new src_errors/* TollgateError */.x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
+                field: key,
+                fix: 'use a trailer key like "Tollgate-Event"',
+            });
+        }
+        for (const value of Array.isArray(raw) ? raw : [raw]) {
+            if (/[\r\n]/.test(value)) {
+                throw new src_errors/* TollgateError */.x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
+                    field: key,
+                    fix: 'trailer values are one line; put longer text in the message body',
+                });
+            }
+            if (value.trim() === '')
+                continue;
+            lines.push(`${key}: ${value.trim()}`);
+        }
+    }
+    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
+}
+function authorEnv(author) {
+    if (!author)
+        return {};
+    for (const [field, value] of Object.entries(author)) {
+        if (/[<>\r\n]/.test(value) || value.trim() === '') {
+            throw new src_errors/* TollgateError */.x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
+                field: `author.${field}`,
+            });
+        }
+    }
+    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
+}
+function assertRepoPath(path) {
+    if (path === '' ||
+        path.startsWith('/') ||
+        path.includes('\\') ||
+        path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+        throw new src_errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
+            fix: 'pass paths like registry/models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+async function currentBranchRef(repoRoot) {
+    const result = await run_runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+async function assertBranchName(repoRoot, branch) {
+    const result = await run_runGit(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
+    if (result.code !== 0 || branch.startsWith('-')) {
+        throw new src_errors/* TollgateError */.x(`"${branch}" is not a valid branch name`, { field: 'branch' });
+    }
+}
+/**
+ * Commits exactly `paths` with the message and trailers; returns the new sha. Without `branch` it commits on
+ * the checked-out branch, leaving anything else the user staged alone. Refuses when the paths hold no change.
+ */
+async function commitChange(repoRoot, options) {
+    const paths = options.paths.map(assertRepoPath);
+    if (paths.length === 0)
+        throw new src_errors/* TollgateError */.x('nothing to commit: no paths given');
+    const message = formatCommitMessage(options.message, options.trailers);
+    const env = { ...options.env, ...authorEnv(options.author) };
+    if (options.branch !== undefined) {
+        const files = await Promise.all(paths.map(async (path) => ({
+            path,
+            content: (0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(repoRoot, path)) ? await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(repoRoot, path)) : null,
+        })));
+        const head = await history_resolveRef(repoRoot, 'HEAD');
+        const tip = await branchTip(repoRoot, options.branch);
+        // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
+        const baseRef = tip !== undefined &&
+            (await run_runGit(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
+            ? tip
+            : head;
+        return commitFilesToBranch(repoRoot, {
+            baseRef,
+            branch: options.branch,
+            files,
+            message: options.message,
+            trailers: options.trailers,
+            author: options.author,
+            env: options.env,
+        });
+    }
+    // Only paths that exist or are tracked: `git add` fails on a pathspec that matches nothing.
+    const tracked = new Set((await run_git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''));
+    const trackedUnder = (p) => [...tracked].some((t) => t === p || t.startsWith(`${p}/`));
+    const present = paths.filter((p) => (0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(repoRoot, p)) || trackedUnder(p));
+    if (present.length > 0)
+        await run_git(repoRoot, ['add', '-A', '--', ...present]);
+    const staged = await run_runGit(repoRoot, ['diff', '--cached', '--quiet', '--', ...paths], { okCodes: [1] });
+    if (staged.code === 0) {
+        throw new src_errors/* TollgateError */.x(`nothing to commit: ${paths.join(', ')} match HEAD`, {
+            fix: 'write the change first, or check the paths',
+        });
+    }
+    await run_git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-', '--', ...present], {
+        input: message,
+        env,
+    });
+    return history_resolveRef(repoRoot, 'HEAD');
+}
+/** Commits whatever the index holds (used by revert); refuses an empty commit. */
+async function commitIndex(repoRoot, options) {
+    const message = formatCommitMessage(options.message, options.trailers);
+    const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet'], { okCodes: [1] });
+    if (staged.code === 0)
+        throw new TollgateError('nothing to commit: the index matches HEAD');
+    await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], {
+        input: message,
+        env: { ...options.env, ...authorEnv(options.author) },
+    });
+    return resolveRef(repoRoot, 'HEAD');
+}
+async function branchTip(repoRoot, branch) {
+    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+        okCodes: [1],
+    });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+/**
+ * Writes one commit `baseRef + files` and points `branch` at it, through a temporary index: the user's
+ * HEAD, index and working tree are never touched. This is how promotion branches are written.
+ */
+async function commitFilesToBranch(repoRoot, options) {
+    await assertBranchName(repoRoot, options.branch);
+    if ((await currentBranchRef(repoRoot)) === `refs/heads/${options.branch}`) {
+        throw new src_errors/* TollgateError */.x(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
+            fix: 'switch to another branch first, or commit with commitChange without `branch`',
+        });
+    }
+    if (options.files.length === 0)
+        throw new src_errors/* TollgateError */.x('nothing to commit: no files given');
+    const message = formatCommitMessage(options.message, options.trailers);
+    const env = { ...options.env, ...authorEnv(options.author) };
+    const base = await history_resolveRef(repoRoot, options.baseRef);
+    const oldTip = (await branchTip(repoRoot, options.branch)) ?? '';
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-index-'));
+    const indexEnv = { GIT_INDEX_FILE: (0,external_node_path_namespaceObject.join)(dir, 'index') };
+    try {
+        await run_git(repoRoot, ['read-tree', base], { env: indexEnv });
+        const lines = [];
+        for (const file of options.files) {
+            const path = assertRepoPath(file.path);
+            if (file.content === null) {
+                lines.push(`0 ${'0'.repeat(40)}\t${path}`);
+            }
+            else {
+                const written = await runGitBuffer(repoRoot, ['hash-object', '-w', '--stdin'], {
+                    input: file.content,
+                });
+                const blob = written.stdout.toString('utf8').trim();
+                lines.push(`100644 ${blob}\t${path}`);
+            }
+        }
+        await run_git(repoRoot, ['update-index', '-z', '--index-info'], {
+            env: indexEnv,
+            input: lines.join('\0') + '\0',
+        });
+        const tree = await run_git(repoRoot, ['write-tree'], { env: indexEnv });
+        const baseTree = await run_git(repoRoot, ['rev-parse', `${base}^{tree}`]);
+        if (tree === baseTree) {
+            throw new src_errors/* TollgateError */.x(`nothing to commit: the files already match ${options.baseRef}`, {
+                fix: 'the change is already there; nothing to propose',
+            });
+        }
+        const sha = await run_git(repoRoot, ['commit-tree', tree, '-p', base, '-F', '-'], { input: message, env });
+        // The old value guards against a concurrent writer moving the branch between our read and this write.
+        await run_git(repoRoot, [
+            'update-ref',
+            '-m',
+            'tollgate: commit to branch',
+            `refs/heads/${options.branch}`,
+            sha,
+            oldTip,
+        ]);
+        return sha;
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/git/reader.ts
@@ -43123,209 +43327,10 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
     };
 }
 
+// EXTERNAL MODULE: ./src/github/pulls.ts
+var pulls = __nccwpck_require__(4487);
 // EXTERNAL MODULE: ./src/policy/effective.ts
 var effective = __nccwpck_require__(4327);
-;// CONCATENATED MODULE: ./src/git/commit.ts
-// The one commit function, and its branch-only sibling that writes a branch without touching the checkout.
-
-
-
-
-
-
-
-const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
-/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
-function formatCommitMessage(message, trailers) {
-    const text = message.replace(/\r\n/g, '\n').trim();
-    if (text === '')
-        throw new src_errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
-    const lines = [];
-    for (const [key, raw] of Object.entries(trailers)) {
-        if (!TRAILER_KEY.test(key)) {
-            throw new src_errors/* TollgateError */.x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
-                field: key,
-                fix: 'use a trailer key like "Tollgate-Event"',
-            });
-        }
-        for (const value of Array.isArray(raw) ? raw : [raw]) {
-            if (/[\r\n]/.test(value)) {
-                throw new src_errors/* TollgateError */.x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
-                    field: key,
-                    fix: 'trailer values are one line; put longer text in the message body',
-                });
-            }
-            if (value.trim() === '')
-                continue;
-            lines.push(`${key}: ${value.trim()}`);
-        }
-    }
-    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
-}
-function authorEnv(author) {
-    if (!author)
-        return {};
-    for (const [field, value] of Object.entries(author)) {
-        if (/[<>\r\n]/.test(value) || value.trim() === '') {
-            throw new src_errors/* TollgateError */.x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
-                field: `author.${field}`,
-            });
-        }
-    }
-    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
-}
-function assertRepoPath(path) {
-    if (path === '' ||
-        path.startsWith('/') ||
-        path.includes('\\') ||
-        path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-        throw new src_errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
-            fix: 'pass paths like registry/models/fraud/stages.yaml',
-        });
-    }
-    return path;
-}
-async function currentBranchRef(repoRoot) {
-    const result = await run_runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
-async function assertBranchName(repoRoot, branch) {
-    const result = await run_runGit(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
-    if (result.code !== 0 || branch.startsWith('-')) {
-        throw new src_errors/* TollgateError */.x(`"${branch}" is not a valid branch name`, { field: 'branch' });
-    }
-}
-/**
- * Commits exactly `paths` with the message and trailers; returns the new sha. Without `branch` it commits on
- * the checked-out branch, leaving anything else the user staged alone. Refuses when the paths hold no change.
- */
-async function commitChange(repoRoot, options) {
-    const paths = options.paths.map(assertRepoPath);
-    if (paths.length === 0)
-        throw new src_errors/* TollgateError */.x('nothing to commit: no paths given');
-    const message = formatCommitMessage(options.message, options.trailers);
-    const env = { ...options.env, ...authorEnv(options.author) };
-    if (options.branch !== undefined) {
-        const files = await Promise.all(paths.map(async (path) => ({
-            path,
-            content: (0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(repoRoot, path)) ? await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(repoRoot, path)) : null,
-        })));
-        const head = await history_resolveRef(repoRoot, 'HEAD');
-        const tip = await branchTip(repoRoot, options.branch);
-        // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
-        const baseRef = tip !== undefined &&
-            (await run_runGit(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
-            ? tip
-            : head;
-        return commitFilesToBranch(repoRoot, {
-            baseRef,
-            branch: options.branch,
-            files,
-            message: options.message,
-            trailers: options.trailers,
-            author: options.author,
-            env: options.env,
-        });
-    }
-    // Only paths that exist or are tracked: `git add` fails on a pathspec that matches nothing.
-    const tracked = new Set((await run_git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''));
-    const trackedUnder = (p) => [...tracked].some((t) => t === p || t.startsWith(`${p}/`));
-    const present = paths.filter((p) => (0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(repoRoot, p)) || trackedUnder(p));
-    if (present.length > 0)
-        await run_git(repoRoot, ['add', '-A', '--', ...present]);
-    const staged = await run_runGit(repoRoot, ['diff', '--cached', '--quiet', '--', ...paths], { okCodes: [1] });
-    if (staged.code === 0) {
-        throw new src_errors/* TollgateError */.x(`nothing to commit: ${paths.join(', ')} match HEAD`, {
-            fix: 'write the change first, or check the paths',
-        });
-    }
-    await run_git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-', '--', ...present], {
-        input: message,
-        env,
-    });
-    return history_resolveRef(repoRoot, 'HEAD');
-}
-/** Commits whatever the index holds (used by revert); refuses an empty commit. */
-async function commitIndex(repoRoot, options) {
-    const message = formatCommitMessage(options.message, options.trailers);
-    const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet'], { okCodes: [1] });
-    if (staged.code === 0)
-        throw new TollgateError('nothing to commit: the index matches HEAD');
-    await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], {
-        input: message,
-        env: { ...options.env, ...authorEnv(options.author) },
-    });
-    return resolveRef(repoRoot, 'HEAD');
-}
-async function branchTip(repoRoot, branch) {
-    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
-        okCodes: [1],
-    });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
-/**
- * Writes one commit `baseRef + files` and points `branch` at it, through a temporary index: the user's
- * HEAD, index and working tree are never touched. This is how promotion branches are written.
- */
-async function commitFilesToBranch(repoRoot, options) {
-    await assertBranchName(repoRoot, options.branch);
-    if ((await currentBranchRef(repoRoot)) === `refs/heads/${options.branch}`) {
-        throw new src_errors/* TollgateError */.x(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
-            fix: 'switch to another branch first, or commit with commitChange without `branch`',
-        });
-    }
-    if (options.files.length === 0)
-        throw new src_errors/* TollgateError */.x('nothing to commit: no files given');
-    const message = formatCommitMessage(options.message, options.trailers);
-    const env = { ...options.env, ...authorEnv(options.author) };
-    const base = await history_resolveRef(repoRoot, options.baseRef);
-    const oldTip = (await branchTip(repoRoot, options.branch)) ?? '';
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-index-'));
-    const indexEnv = { GIT_INDEX_FILE: (0,external_node_path_namespaceObject.join)(dir, 'index') };
-    try {
-        await run_git(repoRoot, ['read-tree', base], { env: indexEnv });
-        const lines = [];
-        for (const file of options.files) {
-            const path = assertRepoPath(file.path);
-            if (file.content === null) {
-                lines.push(`0 ${'0'.repeat(40)}\t${path}`);
-            }
-            else {
-                const written = await runGitBuffer(repoRoot, ['hash-object', '-w', '--stdin'], {
-                    input: file.content,
-                });
-                const blob = written.stdout.toString('utf8').trim();
-                lines.push(`100644 ${blob}\t${path}`);
-            }
-        }
-        await run_git(repoRoot, ['update-index', '-z', '--index-info'], {
-            env: indexEnv,
-            input: lines.join('\0') + '\0',
-        });
-        const tree = await run_git(repoRoot, ['write-tree'], { env: indexEnv });
-        const baseTree = await run_git(repoRoot, ['rev-parse', `${base}^{tree}`]);
-        if (tree === baseTree) {
-            throw new src_errors/* TollgateError */.x(`nothing to commit: the files already match ${options.baseRef}`, {
-                fix: 'the change is already there; nothing to propose',
-            });
-        }
-        const sha = await run_git(repoRoot, ['commit-tree', tree, '-p', base, '-F', '-'], { input: message, env });
-        // The old value guards against a concurrent writer moving the branch between our read and this write.
-        await run_git(repoRoot, [
-            'update-ref',
-            '-m',
-            'tollgate: commit to branch',
-            `refs/heads/${options.branch}`,
-            sha,
-            oldTip,
-        ]);
-        return sha;
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/git/push.ts
 // Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
 
@@ -43393,8 +43398,6 @@ async function rebaseBranch(repoRoot, branch, upstream, env) {
     }
 }
 
-// EXTERNAL MODULE: ./src/github/pulls.ts
-var pulls = __nccwpck_require__(4487);
 // EXTERNAL MODULE: ./src/github/client.ts + 25 modules
 var github_client = __nccwpck_require__(4212);
 ;// CONCATENATED MODULE: ./src/github/refs.ts
@@ -48868,6 +48871,9 @@ function sha256File(path) {
 
 
 
+
+
+
 const TRIGGER_KINDS = ['manual', 'schedule', 'incident', 'drift'];
 /** Default training timeout when model.yaml names none: one hour. */
 const DEFAULT_TRAINING_TIMEOUT = 3600;
@@ -48977,7 +48983,12 @@ async function runRetrainFlow(input) {
     const queued = newRetrainRequest({
         model,
         reason: input.reason?.trim() || (trigger === 'schedule' ? 'scheduled retrain' : 'manual retrain'),
-        trigger: { kind: trigger, actor: input.actor },
+        trigger: {
+            kind: trigger,
+            actor: input.actor,
+            ...(input.triggerMetrics ? { metrics: input.triggerMetrics } : {}),
+            ...(input.triggerThresholds ? { thresholds: input.triggerThresholds } : {}),
+        },
         now: createdAt,
         id: requestId,
     });
@@ -48990,6 +49001,11 @@ async function runRetrainFlow(input) {
     });
     const branch = retrainBranch(model, requestId);
     if (input.dryRun) {
+        const audit = (0,record/* retrainAuditEvent */.$q)({
+            request: { ...queued, status: 'completed' },
+            now: createdAt,
+            actor: input.actor,
+        });
         const plan = {
             model,
             request: queued,
@@ -49001,106 +49017,183 @@ async function runRetrainFlow(input) {
             env,
             branch,
             baseBranch: input.baseBranch,
+            files: [
+                (0,paths/* versionPath */.qW)(model, versionId),
+                (0,paths/* retrainPath */.Tr)(model, requestId),
+                ...(scheduleOf(entry, policy, createdAt) ? [(0,paths/* schedulePath */.Jn)(model)] : []),
+                (0,paths/* auditPath */.RB)(audit.id),
+            ].map((path) => `${prefix}/${path}`),
         };
         return { status: 'dry-run', model, plan, request: queued };
     }
-    const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
-    const running = start(queued, { now: input.now(), run: runDetails });
-    const sourceCommit = await history_resolveRef(input.repoRoot, baseRef);
-    const outputDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(input.tempDir ?? (0,external_node_os_namespaceObject.tmpdir)(), `tollgate-${model}-${requestId}-`));
-    let training;
+    // Runs started at the same moment all pass the checks above; the claim lets one through.
+    const claim = input.github ? await claimRetrain(input, input.github, model, requestId, timeout) : undefined;
+    if (claim instanceof src_errors/* TollgateError */.x)
+        return { status: 'refused', model, error: claim };
     try {
-        training = await runTraining({
-            command,
-            cwd: input.repoRoot,
-            env,
-            timeoutSeconds: timeout,
-            outputDir,
-            ...(input.onOutput ? { onOutput: input.onOutput } : {}),
-            ...(input.signal ? { signal: input.signal } : {}),
+        const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
+        const running = start(queued, { now: input.now(), run: runDetails });
+        const sourceCommit = await history_resolveRef(input.repoRoot, baseRef);
+        const outputDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(input.tempDir ?? (0,external_node_os_namespaceObject.tmpdir)(), `tollgate-${model}-${requestId}-`));
+        let training;
+        try {
+            training = await runTraining({
+                command,
+                cwd: input.repoRoot,
+                env,
+                timeoutSeconds: timeout,
+                outputDir,
+                ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+                ...(input.signal ? { signal: input.signal } : {}),
+            });
+        }
+        catch (error) {
+            await (0,promises_namespaceObject.rm)(outputDir, { recursive: true, force: true });
+            if (!(error instanceof TrainingError))
+                throw error;
+            return recordFailure(input, { entry, policy, prefix, running, error, command });
+        }
+        const finishedAt = input.now();
+        const version = (0,record/* buildModelVersion */.Ky)({
+            model: entry.model,
+            policy,
+            id: versionId,
+            now: finishedAt,
+            training,
+            source: {
+                commit: sourceCommit,
+                ...(input.runUrl ? { run_url: input.runUrl } : {}),
+                ...(input.workflow ? { workflow: input.workflow } : {}),
+                actor: input.actor,
+            },
+            request: requestId,
+            ...(parent ? { parent } : {}),
         });
+        const completed = complete(running, {
+            version: versionId,
+            now: finishedAt,
+            run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
+        });
+        const current = scheduleOf(entry, policy, finishedAt);
+        const schedule = current ? (0,scheduler_schedule/* executed */.AB)(current, finishedAt, policy) : undefined;
+        const audit = (0,record/* retrainAuditEvent */.$q)({ request: completed, now: finishedAt, actor: input.actor, version });
+        const files = await renderFiles(prefix, [
+            doc((0,paths/* versionPath */.qW)(model, versionId), version),
+            doc((0,paths/* retrainPath */.Tr)(model, requestId), completed),
+            ...(schedule ? [doc((0,paths/* schedulePath */.Jn)(model), schedule)] : []),
+            doc((0,paths/* auditPath */.RB)(audit.id), audit),
+        ]);
+        const gates = version.validation.gates;
+        const verdict = gates.length === 0
+            ? 'no gates'
+            : version.validation.passed
+                ? 'gates passed'
+                : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
+        const title = `Retrain ${model}: ${versionId} (${verdict})`;
+        const body = (0,record/* renderRetrainBody */.kG)({
+            candidate: version,
+            ...(parent ? { production: entry.versions.get(parent) } : {}),
+            model: entry.model,
+            request: completed,
+        });
+        const trailers = {
+            'Tollgate-Event': 'retrain',
+            Model: model,
+            Version: versionId,
+            Request: requestId,
+            'Requested-By': input.actor,
+        };
+        const proposed = await proposeChange(input.repoRoot, {
+            branch,
+            baseRef,
+            baseBranch: input.baseBranch,
+            files,
+            message: `${title}\n\n${completed.reason}`,
+            trailers,
+            ...(input.author ? { author: input.author } : {}),
+            env: { ...input.gitEnv, ...gitDates(finishedAt) },
+            pullRequest: { title, body, labels: [RETRAIN_LABEL] },
+        }, input.github);
+        return {
+            status: 'completed',
+            model,
+            request: completed,
+            version,
+            ...(schedule ? { schedule } : {}),
+            files: files.map((f) => f.path),
+            branch: proposed.branch,
+            commit: proposed.commit,
+            ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+            title,
+            body,
+            artifactPath: training.artifact.path,
+        };
     }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(outputDir, { recursive: true, force: true });
-        if (!(error instanceof TrainingError))
-            throw error;
-        return recordFailure(input, { entry, policy, prefix, running, error, command });
+    finally {
+        if (claim && input.github)
+            await releaseClaim(input, input.github, claim);
     }
-    const finishedAt = input.now();
-    const version = (0,record/* buildModelVersion */.Ky)({
-        model: entry.model,
-        policy,
-        id: versionId,
-        now: finishedAt,
-        training,
-        source: {
-            commit: sourceCommit,
-            ...(input.runUrl ? { run_url: input.runUrl } : {}),
-            ...(input.workflow ? { workflow: input.workflow } : {}),
-            actor: input.actor,
-        },
-        request: requestId,
-        ...(parent ? { parent } : {}),
-    });
-    const completed = complete(running, {
-        version: versionId,
-        now: finishedAt,
-        run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
-    });
-    const current = scheduleOf(entry, policy, finishedAt);
-    const schedule = current ? (0,scheduler_schedule/* executed */.AB)(current, finishedAt, policy) : undefined;
-    const audit = (0,record/* retrainAuditEvent */.$q)({ request: completed, now: finishedAt, actor: input.actor, version });
-    const files = await renderFiles(prefix, [
-        doc((0,paths/* versionPath */.qW)(model, versionId), version),
-        doc((0,paths/* retrainPath */.Tr)(model, requestId), completed),
-        ...(schedule ? [doc((0,paths/* schedulePath */.Jn)(model), schedule)] : []),
-        doc((0,paths/* auditPath */.RB)(audit.id), audit),
-    ]);
-    const gates = version.validation.gates;
-    const verdict = gates.length === 0
-        ? 'no gates'
-        : version.validation.passed
-            ? 'gates passed'
-            : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
-    const title = `Retrain ${model}: ${versionId} (${verdict})`;
-    const body = (0,record/* renderRetrainBody */.kG)({
-        candidate: version,
-        ...(parent ? { production: entry.versions.get(parent) } : {}),
-        model: entry.model,
-        request: completed,
-    });
-    const trailers = {
-        'Tollgate-Event': 'retrain',
-        Model: model,
-        Version: versionId,
-        Request: requestId,
-        'Requested-By': input.actor,
-    };
-    const proposed = await proposeChange(input.repoRoot, {
+}
+/** The branch a run pushes to claim a model's retrain; never merged. */
+const retrainLockBranch = (model) => `tollgate/lock/retrain/${(0,names/* assertSafeName */.jP)('model', model)}`;
+/**
+ * The duplicate guard's answer to runs started together (the workflow's concurrency group is a second line):
+ * creating a branch is atomic, so of the runs that push a new lock branch one wins; the others are refused. The
+ * winner then re-checks the open retrain pull requests (one may have appeared since its first look) and holds the
+ * lock until its pull request or failure record exists. A lock older than the training timeout plus an hour was
+ * left by a run that died, and is taken over.
+ */
+async function claimRetrain(input, github, model, requestId, timeout) {
+    const branch = retrainLockBranch(model);
+    const remote = github.remote ?? 'origin';
+    const env = { ...input.gitEnv, ...gitDates(input.now()) };
+    const commit = await commitFilesToBranch(input.repoRoot, {
+        baseRef: input.baseRef ?? 'HEAD',
         branch,
-        baseRef,
-        baseBranch: input.baseBranch,
-        files,
-        message: `${title}\n\n${completed.reason}`,
-        trailers,
+        files: [{ path: `.tollgate/retrain-lock/${model}`, content: `${requestId}\n${input.runUrl ?? ''}\n` }],
+        message: `Claim the retrain of ${model} for ${requestId}`,
+        trailers: { 'Tollgate-Event': 'retrain-lock', Model: model, Request: requestId },
         ...(input.author ? { author: input.author } : {}),
-        env: { ...input.gitEnv, ...gitDates(finishedAt) },
-        pullRequest: { title, body, labels: [RETRAIN_LABEL] },
-    }, input.github);
-    return {
-        status: 'completed',
-        model,
-        request: completed,
-        version,
-        ...(schedule ? { schedule } : {}),
-        files: files.map((f) => f.path),
-        branch: proposed.branch,
-        commit: proposed.commit,
-        ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
-        title,
-        body,
-        artifactPath: training.artifact.path,
-    };
+        env,
+    });
+    const push = (expect) => run_runGit(input.repoRoot, [
+        'push',
+        '--quiet',
+        `--force-with-lease=refs/heads/${branch}:${expect}`,
+        remote,
+        `${commit}:refs/heads/${branch}`,
+    ], { env, okCodes: [1] });
+    let claimed = (await push('')).code === 0;
+    if (!claimed) {
+        const held = await run_runGit(input.repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], {
+            env,
+            okCodes: [1, 128],
+        });
+        const holder = held.code === 0 ? await run_git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
+        const since = holder ? Number(await run_git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
+        if (input.now().getTime() / 1000 - since > timeout + 3600)
+            claimed = (await push(holder)).code === 0;
+    }
+    const refuse = (message, fix) => new src_errors/* TollgateError */.x(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
+    if (!claimed) {
+        await run_runGit(input.repoRoot, ['branch', '-D', branch], { okCodes: [1] });
+        return refuse(`another run is starting a retrain of ${model}: it holds the branch ${branch}`, `wait for its pull request; if that run died, delete the branch ${branch}`);
+    }
+    const pull = (await (0,pulls/* listOpenPullRequests */.oh)(github.client, github.repo, { headPrefix: retrainBranchPrefix(model) }))[0];
+    if (pull) {
+        await releaseClaim(input, github, { branch, commit });
+        return refuse(`model ${model} already has an open retrain pull request #${pull.number}: ${pull.url}`, `merge or close #${pull.number} first`);
+    }
+    return { branch, commit };
+}
+/** Deletes the lock branch, only while it is still this run's; best effort (a stale lock is taken over). */
+async function releaseClaim(input, github, claim) {
+    const lease = `--force-with-lease=refs/heads/${claim.branch}:${claim.commit}`;
+    await run_runGit(input.repoRoot, ['push', '--quiet', lease, github.remote ?? 'origin', `:refs/heads/${claim.branch}`], {
+        env: input.gitEnv,
+        okCodes: [1, 128],
+    }).catch(() => undefined);
+    await run_runGit(input.repoRoot, ['branch', '-D', claim.branch], { okCodes: [1] }).catch(() => undefined);
 }
 /** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */
 function gitDates(now) {

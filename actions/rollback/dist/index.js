@@ -36554,11 +36554,11 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4212);
 /* harmony import */ var _incident_read_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7016);
-/* harmony import */ var _policy_read_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7509);
+/* harmony import */ var _policy_read_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8776);
 /* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2307);
 /* harmony import */ var _registry_names_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1815);
 /* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(143);
-/* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5398);
+/* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5231);
 /* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(6735);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(3683);
 // The rollback action: plan and apply a rollback on the checkout of the default branch, then push it (an
@@ -42216,24 +42216,14 @@ async function readIncidents(reader, paths) {
 
 /***/ }),
 
-/***/ 7509:
+/***/ 4327:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  T: () => (/* binding */ readPolicy)
-});
-
-// EXTERNAL MODULE: ./src/errors.ts
-var src_errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/registry/load.ts
-var load = __nccwpck_require__(2307);
-// EXTERNAL MODULE: ./src/registry/paths.ts
-var paths = __nccwpck_require__(143);
-// EXTERNAL MODULE: ./src/registry/writer.ts
-var writer = __nccwpck_require__(3012);
-;// CONCATENATED MODULE: ./src/policy/effective.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ci: () => (/* binding */ effectivePolicy),
+/* harmony export */   fY: () => (/* binding */ MODEL_OWNER_ROLE)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_SIGNOFF_RULES, DEFAULT_SEVERITY, DEFAULT_AUTO_ROLLBACK, compare */
 /** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
 const MODEL_OWNER_ROLE = 'model-owner';
 const DEFAULT_SIGNOFF_RULES = [
@@ -42340,7 +42330,20 @@ function compare(value, op, threshold) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/policy/read.ts
+
+/***/ }),
+
+/***/ 8776:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   T: () => (/* binding */ readPolicy)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2307);
+/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(143);
+/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3012);
+/* harmony import */ var _effective_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4327);
 // Reading the policy through the registry loader: the file is parsed and schema-checked like any registry file,
 // so a broken policy.yaml is reported with its line instead of being half-applied. No file means the defaults.
 
@@ -42350,16 +42353,16 @@ function compare(value, op, threshold) {
 
 /** The effective policy of the registry `reader` reads; the defaults when it holds no policy.yaml. */
 async function readPolicy(reader) {
-    const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, [paths/* POLICY_PATH */.l$]);
+    const { registry, problems } = await (0,_registry_load_js__WEBPACK_IMPORTED_MODULE_1__/* .loadFiles */ .aY)(reader, [_registry_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .POLICY_PATH */ .l$]);
     const errors = problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) {
-        throw new src_errors/* TollgateError */.x(`${paths/* POLICY_PATH */.l$} in ${reader.label} is not a valid policy:\n${(0,writer/* formatProblems */.C5)(errors)}`, {
-            file: paths/* POLICY_PATH */.l$,
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`${_registry_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .POLICY_PATH */ .l$} in ${reader.label} is not a valid policy:\n${(0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_3__/* .formatProblems */ .C5)(errors)}`, {
+            file: _registry_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .POLICY_PATH */ .l$,
             line: errors[0].line,
             fix: 'correct policy.yaml (`tollgate validate` lists every problem)',
         });
     }
-    return effectivePolicy(registry.policy);
+    return (0,_effective_js__WEBPACK_IMPORTED_MODULE_4__/* .effectivePolicy */ .Ci)(registry.policy);
 }
 
 
@@ -42370,10 +42373,11 @@ async function readPolicy(reader) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   aY: () => (/* binding */ loadFiles),
+/* harmony export */   dS: () => (/* binding */ sortProblems),
 /* harmony export */   hF: () => (/* binding */ assertRegistryPath),
 /* harmony export */   nd: () => (/* binding */ fileSystemReader)
 /* harmony export */ });
-/* unused harmony exports memoryReader, emptyRegistry, loadRegistry, sortProblems */
+/* unused harmony exports memoryReader, emptyRegistry, loadRegistry */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
@@ -42617,10 +42621,11 @@ function sortProblems(problems) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Gm: () => (/* binding */ unsafeNameReason),
+/* harmony export */   O0: () => (/* binding */ AUDIT_ID),
 /* harmony export */   jP: () => (/* binding */ assertSafeName),
 /* harmony export */   zP: () => (/* binding */ INCIDENT_ID)
 /* harmony export */ });
-/* unused harmony exports isSafeName, AUDIT_ID */
+/* unused harmony export isSafeName */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 // Safe names: checked before a name reaches a path, a branch name, a shell argument or a commit message.
 
@@ -42666,9 +42671,11 @@ const AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   N0: () => (/* binding */ parseRegistryFile)
+/* harmony export */   N0: () => (/* binding */ parseRegistryFile),
+/* harmony export */   cH: () => (/* binding */ isValidDocument),
+/* harmony export */   cu: () => (/* binding */ lineOfField)
 /* harmony export */ });
-/* unused harmony exports isValidDocument, lineOfField, loadYaml */
+/* unused harmony export loadYaml */
 /* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
 /* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(143);
 /* harmony import */ var _validate_schema_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
@@ -42876,12 +42883,15 @@ function positionMap(text, events, lineAt) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   GW: () => (/* binding */ incidentPath),
+/* harmony export */   Jn: () => (/* binding */ schedulePath),
+/* harmony export */   LH: () => (/* binding */ modelPath),
+/* harmony export */   Tr: () => (/* binding */ retrainPath),
 /* harmony export */   X$: () => (/* binding */ stagesPath),
 /* harmony export */   l$: () => (/* binding */ POLICY_PATH),
 /* harmony export */   qW: () => (/* binding */ versionPath),
 /* harmony export */   tF: () => (/* binding */ classifyRegistryPath)
 /* harmony export */ });
-/* unused harmony exports modelDir, modelPath, schedulePath, retrainPath, postmortemPath, auditPath */
+/* unused harmony exports modelDir, postmortemPath, auditPath */
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1815);
 // Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
 
@@ -42891,7 +42901,7 @@ const modelPath = (model) => `${modelDir(model)}/model.yaml`;
 const stagesPath = (model) => `${modelDir(model)}/stages.yaml`;
 const schedulePath = (model) => `${modelDir(model)}/schedule.yaml`;
 const versionPath = (model, version) => `${modelDir(model)}/versions/${(0,_names_js__WEBPACK_IMPORTED_MODULE_0__/* .assertSafeName */ .jP)('version', version)}.yaml`;
-const retrainPath = (model, request) => `${modelDir(model)}/retrains/${assertSafeName('request', request)}.yaml`;
+const retrainPath = (model, request) => `${modelDir(model)}/retrains/${(0,_names_js__WEBPACK_IMPORTED_MODULE_0__/* .assertSafeName */ .jP)('request', request)}.yaml`;
 const incidentPath = (id) => `incidents/${id}.yaml`;
 const postmortemPath = (id) => `incidents/${id}.postmortem.md`;
 /** audit/<yyyy>/<mm>/<id>.yaml, where the id starts with its UTC timestamp. */
@@ -43681,7 +43691,7 @@ function formatProblems(problems) {
 
 /***/ }),
 
-/***/ 5398:
+/***/ 5231:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44242,6 +44252,8 @@ function toInfo(pull) {
         labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
         ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
         ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
     };
@@ -44522,8 +44534,318 @@ async function pushStateChange(repoRoot, change, remote) {
 var external_node_util_ = __nccwpck_require__(7975);
 // EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
 var js_yaml = __nccwpck_require__(3243);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/registry/load.ts
+var load = __nccwpck_require__(2307);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/parse.ts
+var parse = __nccwpck_require__(4540);
 // EXTERNAL MODULE: ./src/registry/paths.ts
 var paths = __nccwpck_require__(143);
+;// CONCATENATED MODULE: ./src/registry/invariants.ts
+// Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
+// `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
+
+
+
+
+function checkInvariants(registry, options = {}) {
+    const problems = [];
+    const checked = options.checked ?? (() => true);
+    const report = (doc, file, pointer, message, fix, severity = 'error') => {
+        const line = doc ? ((0,parse/* lineOfField */.cu)(doc, pointer) ?? (0,parse/* lineOfField */.cu)(doc, '')) : undefined;
+        const field = pointer.slice(1).replace(/\//g, '.');
+        problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
+    };
+    const pathOf = new Map();
+    for (const [path, doc] of registry.documents) {
+        pathOf.set(doc, path);
+        if (checked(path) && (0,parse/* isValidDocument */.cH)(doc))
+            checkPlace(path, doc, registry, report);
+    }
+    const at = (doc) => pathOf.get(doc) ?? '';
+    if (registry.policy && checked(paths/* POLICY_PATH */.l$))
+        checkPolicy(registry.policy, report);
+    for (const entry of registry.models.values()) {
+        if (entry.stages && checked(at(entry.stages)))
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+        if (entry.schedule && checked(at(entry.schedule)))
+            checkSchedule(at(entry.schedule), entry.schedule, report);
+        if (checked(at(entry.model)))
+            checkOwners(at(entry.model), entry, report);
+        for (const version of entry.versions.values()) {
+            if (checked(at(version)))
+                checkVersion(at(version), version, entry, report);
+        }
+        for (const request of entry.retrains.values()) {
+            if (checked(at(request)))
+                checkRetrain(at(request), request, entry, report);
+        }
+    }
+    for (const incident of registry.incidents.values()) {
+        const path = at(incident);
+        if (!checked(path))
+            continue;
+        incident.models.forEach((model, i) => {
+            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model))) {
+                report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
+            }
+        });
+    }
+    if (!options.checked)
+        checkUniqueRequests(registry, at, report);
+    return (0,load/* sortProblems */.dS)(problems);
+}
+/** A file's name and folder agree with what it says about itself, and are safe names. */
+function checkPlace(path, doc, registry, report) {
+    const place = (0,paths/* classifyRegistryPath */.tF)(path);
+    if (!place || place.kind === 'Postmortem')
+        return;
+    if ('model' in place) {
+        const unsafe = (0,names/* unsafeNameReason */.Gm)(place.model);
+        if (unsafe) {
+            report(doc, path, '', `folder name "${place.model}" is not a safe model name: it ${unsafe}`, 'rename the folder with lowercase letters, digits, "-" and "."');
+            return;
+        }
+        const field = doc.kind === 'Model' ? 'name' : 'model';
+        const said = doc[field];
+        if (said !== place.model) {
+            report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
+        }
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model))) {
+            report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
+        }
+    }
+    if ('id' in place) {
+        const id = doc.id;
+        if (id !== place.id) {
+            report(doc, path, '/id', `id is "${String(id)}" but the file is named ${place.id}.yaml`, `rename the file to ${String(id)}.yaml, or set id: ${place.id}`);
+        }
+        const unsafe = place.kind === 'Incident'
+            ? names/* INCIDENT_ID */.zP.test(place.id) ? undefined : 'is not INC-YYYYMMDD-HHMMSS-<suffix>'
+            : place.kind === 'AuditEvent'
+                ? names/* AUDIT_ID */.O0.test(place.id) ? undefined : 'is not <yyyymmdd>T<hhmmss>Z-<suffix>'
+                : (0,names/* unsafeNameReason */.Gm)(place.id);
+        if (unsafe)
+            report(doc, path, '', `file name "${place.id}" ${unsafe.startsWith('is') ? '' : 'is unsafe: it '}${unsafe}`, 'rename the file to a safe id');
+    }
+    if (place.kind === 'AuditEvent' && place.id.slice(0, 6) !== `${place.year}${place.month}`) {
+        report(doc, path, '/id', `audit event ${place.id} is filed under ${place.year}/${place.month}`, `move it to audit/${place.id.slice(0, 4)}/${place.id.slice(4, 6)}/`);
+    }
+}
+function checkPolicy(policy, report) {
+    const roles = new Set([...Object.keys(policy.roles), effective/* MODEL_OWNER_ROLE */.fY]);
+    const order = policy.stages?.order;
+    policy.signoff?.rules?.forEach((rule, i) => {
+        rule.require.forEach((role, j) => {
+            if (!roles.has(role)) {
+                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/require/${j}`, `sign-off rule "${rule.name}" requires role "${role}", which roles does not define`, `add ${role} under roles, or use one of: ${[...roles].join(', ')}`);
+            }
+        });
+        for (const field of ['stage', 'rollback']) {
+            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
+                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            }
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, `add it to stages.order or correct the name`, 'warning');
+        }
+    });
+    policy.signoff?.policy_owners?.forEach((role, i) => {
+        if (!roles.has(role)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    if (order) {
+        for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
+            for (const name of [stage, ...from]) {
+                if (!order.includes(name)) {
+                    report(policy, paths/* POLICY_PATH */.l$, `/stages/promote_from/${stage}`, `stage "${name}" is not in stages.order`, 'add it to stages.order or correct the name');
+                }
+            }
+        }
+    }
+}
+function checkStages(path, entry, policy, report, parsed) {
+    const stages = entry.stages;
+    const model = entry.model.name;
+    const order = policy?.stages?.order;
+    for (const [stage, pointer] of Object.entries(stages.stages)) {
+        const version = entry.versions.get(pointer.version);
+        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
+        }
+        else if (!version) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
+        }
+        else if (version.held) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
+        }
+        if (order && !order.includes(stage)) {
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+        }
+    }
+}
+function checkSchedule(path, schedule, report) {
+    const s = schedule;
+    const needs = (field, on) => {
+        if (s[field] !== undefined && s[on] === undefined) {
+            report(s, path, `/${field}`, `${field} is set but ${on} is not`, `set ${on}, or remove ${field}`);
+        }
+    };
+    if (!(s.interval > 0))
+        report(s, path, '/interval', 'interval must be more than 0 seconds', 'set interval in seconds, e.g. 86400');
+    if (s.last_run && s.next_run && s.next_run < s.last_run) {
+        report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
+    }
+    // A pause without paused_until lasts until `tollgate schedule resume` (the automatic pause after repeated
+    // failures is one); every pause says why.
+    needs('paused_until', 'paused_reason');
+    needs('paused_by', 'paused_reason');
+    needs('last_failure_reason', 'last_failure');
+    needs('cooldown_until', 'last_failure');
+    if (s.failure_streak > 0 && !s.last_failure) {
+        report(s, path, '/failure_streak', `failure_streak is ${s.failure_streak} but last_failure is not set`, 'set last_failure, or failure_streak: 0');
+    }
+    if (s.cooldown_until && s.last_failure && s.cooldown_until < s.last_failure) {
+        report(s, path, '/cooldown_until', 'cooldown_until is before last_failure', 'remove cooldown_until or correct it');
+    }
+}
+function checkOwners(path, entry, report) {
+    const owners = entry.model.owners;
+    if (!owners.teams?.length && !owners.users?.length) {
+        report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
+    }
+}
+function checkVersion(path, version, entry, report) {
+    const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
+    if (version.validation.passed && failed.length > 0) {
+        report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
+    }
+    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+        report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
+    }
+    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+        report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
+    }
+}
+function checkRetrain(path, request, entry, report) {
+    const r = request;
+    if (r.status === 'completed' && !r.version) {
+        report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
+    }
+    if (r.status === 'failed' && !r.error)
+        report(r, path, '/error', 'a failed retrain must say why', 'set error');
+    if ((r.status === 'completed' || r.status === 'failed') && !r.completed_at) {
+        report(r, path, '/completed_at', `a ${r.status} retrain must have completed_at`, 'set completed_at');
+    }
+    if (r.started_at && r.started_at < r.created_at) {
+        report(r, path, '/started_at', 'started_at is before created_at', 'correct the times');
+    }
+    if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
+        report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
+    }
+    if (r.version && !entry.versions.has(r.version)) {
+        report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
+    }
+}
+function checkUniqueRequests(registry, at, report) {
+    const seen = new Map();
+    const requests = [...registry.models.values()].flatMap((entry) => [...entry.retrains.values()]);
+    for (const request of requests.sort((a, b) => (at(a) < at(b) ? -1 : 1))) {
+        const first = seen.get(request.id);
+        if (first) {
+            report(request, at(request), '/id', `retrain request id ${request.id} is also used by ${first}`, 'give each retrain request a unique id');
+        }
+        else
+            seen.set(request.id, at(request));
+    }
+}
+/** The files a document refers to, to load alongside it when validating a subset. */
+function references(doc) {
+    try {
+        switch (doc.kind) {
+            case 'Stages':
+                return Object.values(doc.stages ?? {}).map((p) => (0,paths/* versionPath */.qW)(doc.model, p.version));
+            case 'ModelVersion':
+                return [
+                    ...(doc.parent ? [(0,paths/* versionPath */.qW)(doc.model, doc.parent)] : []),
+                    ...(doc.request ? [(0,paths/* retrainPath */.Tr)(doc.model, doc.request)] : []),
+                ];
+            case 'RetrainRequest':
+                return doc.version ? [(0,paths/* versionPath */.qW)(doc.model, doc.version)] : [];
+            case 'Incident':
+                return (doc.models ?? []).map((m) => (0,paths/* modelPath */.LH)(m));
+            default:
+                return [];
+        }
+    }
+    catch {
+        // An unsafe name: the schema has already reported it, and it must not become a path.
+        return [];
+    }
+}
+/**
+ * Parse, schema and cross-file checks. With `paths` (registry-relative, deleted files included), only those
+ * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
+ * the change, not of the registry.
+ */
+async function validateRegistry(reader, options = {}) {
+    if (!options.paths) {
+        const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, await reader.list(''));
+        return (0,load/* sortProblems */.dS)([...problems, ...checkInvariants(registry)]);
+    }
+    const checked = new Set();
+    for (const path of options.paths) {
+        checked.add(path);
+        const place = (0,paths/* classifyRegistryPath */.tF)(path);
+        if (place && 'model' in place && !(0,names/* unsafeNameReason */.Gm)(place.model)) {
+            checked.add((0,paths/* modelPath */.LH)(place.model)).add((0,paths/* stagesPath */.X$)(place.model)).add((0,paths/* schedulePath */.Jn)(place.model));
+        }
+    }
+    const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, [...checked, paths/* POLICY_PATH */.l$]);
+    const context = new Set();
+    for (const path of checked) {
+        const doc = registry.documents.get(path);
+        if (doc)
+            for (const ref of references(doc))
+                if (!checked.has(ref))
+                    context.add(ref);
+    }
+    // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
+    await (0,load/* loadFiles */.aY)(reader, [...context], registry);
+    const inScope = (path) => checked.has(path);
+    return (0,load/* sortProblems */.dS)([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+}
+/**
+ * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
+ * `paths` are the registry-relative files the change touches.
+ */
+async function auditEventsRewritten(base, head, paths) {
+    const problems = [];
+    for (const path of paths) {
+        if (classifyRegistryPath(path)?.kind !== 'AuditEvent')
+            continue;
+        const before = await base.read(path);
+        if (!before)
+            continue;
+        const after = await head.read(path);
+        // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
+        if (!after || before.toString('utf8') !== after.toString('utf8')) {
+            problems.push({
+                file: path,
+                severity: 'error',
+                message: `audit event ${path} ${after ? 'was edited' : 'was deleted'}; audit events never change once on ${base.label}`,
+                fix: `restore the file as it is on ${base.label}, and record a new audit event instead`,
+            });
+        }
+    }
+    return problems;
+}
+
 // EXTERNAL MODULE: ./src/registry/writer.ts
 var writer = __nccwpck_require__(3012);
 ;// CONCATENATED MODULE: ./src/rollback/target.ts
@@ -44616,6 +44938,8 @@ const lastMoveWasRollback = (history) => history.at(-1)?.isRollback ?? false;
 // The rollback shell: reads a stage pointer's history from git, reverts the commits that moved it (or, when a
 // revert conflicts, writes the previous pointer forward), marks the rolled-back version held and makes ONE
 // commit. It either commits the whole rollback or leaves HEAD, index and working tree as it found them.
+
+
 
 
 
@@ -44783,6 +45107,12 @@ async function applyRollback(repoRoot, plan, options) {
         }
     }
     const origStages = parseYaml(await run_git(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
+    // The registry must validate after the rollback: errors it did not have before refuse the rollback. Only the
+    // files the rollback touches (and their model's files) are checked, so the cost does not grow with the registry.
+    const scope = [(0,paths/* stagesPath */.X$)(plan.model), ...(heldPath !== undefined ? [heldPath] : [])];
+    const reader = (0,load/* fileSystemReader */.nd)((0,external_node_path_.join)(repoRoot, registryDir));
+    const errorKey = (p) => `${p.file}\0${p.field ?? ''}\0${p.message}`;
+    const errorsBefore = new Set((await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error').map(errorKey));
     const restore = async () => {
         await run_runGit(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
         await run_git(repoRoot, ['reset', '-q', '--hard', orig]);
@@ -44832,6 +45162,13 @@ async function applyRollback(repoRoot, plan, options) {
                 await writeDocument(repoRoot, registryDir, heldPath, doc);
                 held = plan.current;
             }
+        }
+        const introduced = (await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error' && !errorsBefore.has(errorKey(p)));
+        if (introduced.length > 0) {
+            throw new errors/* TollgateError */.x(`rolling ${plan.model} ${plan.stage} back to ${plan.target} would leave the registry invalid; nothing was changed:\n${(0,writer/* formatProblems */.C5)(introduced)}`, {
+                file: inRepo(registryDir, introduced[0].file),
+                fix: 'repair those files in a pull request first, or roll back to another version with --to',
+            });
         }
         await run_git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
         const reverted = mode === 'revert' ? plan.commitsToRevert : [];

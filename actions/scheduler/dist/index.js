@@ -42204,6 +42204,8 @@ function toInfo(pull) {
         labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
         ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
         ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
     };

@@ -36600,7 +36600,9 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $E: () => (/* binding */ runSignoffGate),
 /* harmony export */   Bj: () => (/* binding */ fetchCommits),
+/* harmony export */   J1: () => (/* binding */ checkNameFor),
 /* harmony export */   Nv: () => (/* binding */ reviewsOf),
+/* harmony export */   aO: () => (/* binding */ currentBaseTip),
 /* harmony export */   bd: () => (/* binding */ unexplainedChanges),
 /* harmony export */   eF: () => (/* binding */ run),
 /* harmony export */   kS: () => (/* binding */ gateTargetOf),
@@ -36611,7 +36613,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3218);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _gate_collect_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(627);
-/* harmony import */ var _gate_evaluate_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4559);
+/* harmony import */ var _gate_evaluate_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3427);
 /* harmony import */ var _gate_render_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(1235);
 /* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(528);
 /* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3716);
@@ -36746,6 +36748,26 @@ async function fetchCommits(repoRoot, shas, pullNumber) {
             });
     }
 }
+/**
+ * The base branch's tip as origin has it now. GitHub's baseRefOid is the tip when the pull request was opened or
+ * last synchronised, so a policy tightened (or a version held) on the branch since would not apply.
+ */
+async function currentBaseTip(repoRoot, baseRef) {
+    const ref = `refs/heads/${baseRef}`;
+    const valid = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
+    if (baseRef.startsWith('-') || valid.code !== 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the pull request's base branch "${baseRef}" is not a valid branch name`);
+    const local = 'refs/tollgate/base';
+    const fetched = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
+        okCodes: [1, 128],
+    });
+    const sha = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })).stdout.trim();
+    if (fetched.code !== 0 || !SHA.test(sha))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`cannot fetch the base branch ${baseRef} from origin`, {
+            fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
+        });
+    return sha;
+}
 const lower = (login) => login.toLowerCase();
 /**
  * Evaluates, asking GitHub about team memberships only while a role is still unfilled, one (team, login) at a
@@ -36818,12 +36840,19 @@ function teamRef(team) {
         });
     return { org, team: slug };
 }
+/**
+ * A check run belongs to a commit, not a pull request: a pass for a pull request into another branch (which the
+ * policy may let through unsigned) must not stand for a pull request into the default branch with the same head.
+ */
+function checkNameFor(checkName, otherBase) {
+    return otherBase === undefined ? checkName : `${checkName} (into ${otherBase})`;
+}
 async function judgePullRequest(number, options, onHead, baseOverride) {
     const { client, repo, repoRoot } = options;
-    const context = await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_10__/* .fetchReviewContext */ .o)(client, repo, number);
+    const context = options.context ?? (await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_10__/* .fetchReviewContext */ .o)(client, repo, number));
     const headSha = context.headSha;
     onHead(headSha);
-    const baseSha = baseOverride ?? context.baseSha;
+    const baseSha = baseOverride ?? (await currentBaseTip(repoRoot, context.baseRef));
     if (!baseSha || !SHA.test(baseSha) || !SHA.test(headSha))
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`pull request #${number} has no base or head commit GitHub could name`);
     await fetchCommits(repoRoot, [baseSha, headSha], number);
@@ -36856,8 +36885,11 @@ async function judgePullRequest(number, options, onHead, baseOverride) {
         reviews,
         registryUnchangedSince: facts.registryUnchangedSince,
         stageHistory: facts.stageHistory,
+        versions: facts.versions,
     };
-    return { number, headSha, verdict: await evaluateAsking(client, repo, input, context), facts };
+    const verdict = await evaluateAsking(client, repo, input, context);
+    const intoDefault = context.baseRef === (options.defaultBranch ?? facts.policy.defaultBranch);
+    return { number, headSha, verdict, facts, ...(intoDefault ? {} : { otherBase: context.baseRef }) };
 }
 async function resolvePullNumber(target, client, repo) {
     if (target.number !== undefined)
@@ -36888,6 +36920,7 @@ async function runSignoffGate(inputs, env, deps) {
     const defaultBranch = str(obj(env.event.repository)?.default_branch);
     const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
     let headSha;
+    let otherBase;
     let result;
     try {
         const target = gateTargetOf(env.eventName, env.event);
@@ -36896,7 +36929,20 @@ async function runSignoffGate(inputs, env, deps) {
         await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_5__/* .assertFullHistory */ .gU)(repoRoot);
         if (target.kind === 'pull-request') {
             const number = await resolvePullNumber(target, client, repo);
-            const judged = await judgePullRequest(number, options, (sha) => (headSha = sha));
+            const context = await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_10__/* .fetchReviewContext */ .o)(client, repo, number);
+            const state = context.state;
+            if (state !== 'OPEN') {
+                // A review on a merged or closed pull request re-runs the gate; re-judging would overwrite the verdict that
+                // stood at the merge, which is what auditors read. Nothing is posted.
+                return {
+                    conclusion: 'success',
+                    title: `Pull request #${number} is ${state.toLowerCase()}: its check stays as it was`,
+                    summary: `Pull request #${number} is ${state.toLowerCase()}; the gate leaves its check run as it stood.\n`,
+                    pullRequests: [],
+                };
+            }
+            const judged = await judgePullRequest(number, { ...options, context }, (sha) => (headSha = sha));
+            otherBase = judged.otherBase;
             result = {
                 conclusion: judged.verdict.conclusion,
                 title: judged.verdict.title,
@@ -36935,7 +36981,7 @@ async function runSignoffGate(inputs, env, deps) {
         return result;
     try {
         const posted = await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_15__/* .upsertCheckRun */ .BL)(client, repo, {
-            name: checkName,
+            name: checkNameFor(checkName, otherBase),
             headSha: result.headSha,
             conclusion: result.conclusion,
             title: clip(result.title, 200),
@@ -38253,15 +38299,46 @@ async function basePolicy(base, baseSha) {
     }
     return (0,effective/* effectivePolicy */.Ci)(parsed.document);
 }
-async function ownersIn(reader, model) {
-    const path = `models/${model}/model.yaml`;
+/** A registry file that parses and validates as `kind`, or undefined. */
+async function validDocument(reader, path, kind) {
     const bytes = await reader.read(path);
     if (bytes === undefined)
         return undefined;
     const parsed = parseRegistryFile(path, bytes);
-    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== 'Model')
+    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== kind)
         return undefined;
-    return parsed.document.owners;
+    return parsed.document;
+}
+const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
+/** Every version a stage pointer moves to: the head's record, held if held on either side. */
+async function versionsOf(changes, base, head) {
+    const out = {};
+    for (const change of changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined)
+            continue;
+        const { model, to } = change;
+        if (!(0,registry_names/* isSafeName */.TE)(model) || !(0,registry_names/* isSafeName */.TE)(to) || out[model]?.[to])
+            continue;
+        const path = `models/${model}/versions/${to}.yaml`;
+        const now = await validDocument(head, path, 'ModelVersion');
+        const before = await validDocument(base, path, 'ModelVersion');
+        const held = now?.held
+            ? now.held.reason
+            : before?.held
+                ? `on the base branch: ${before.held.reason}`
+                : undefined;
+        // The merge keeps the base's side of a file the pull request does not touch: a record removed or re-measured
+        // on the base since the fork is what serves after the merge, whatever the head still shows.
+        const touched = changes.some((c) => c.path === path && 'version' in c);
+        const merged = touched ? now : before;
+        (out[model] ??= {})[to] = {
+            valid: merged !== undefined && merged.id === to && merged.model === model,
+            metrics: merged?.metrics ?? {},
+            passed: merged?.validation.passed ?? false,
+            ...(held !== undefined ? { held } : {}),
+        };
+    }
+    return out;
 }
 /** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
 async function modelsOf(changes, base, head) {
@@ -38270,15 +38347,19 @@ async function modelsOf(changes, base, head) {
     ].sort();
     const models = {};
     for (const name of names) {
-        const fromBase = await ownersIn(base, name);
+        const fromBase = await modelIn(base, name);
         if (fromBase) {
-            models[name] = { owners: fromBase };
+            models[name] = { owners: fromBase.owners, ...(fromBase.gates ? { gates: fromBase.gates } : {}) };
             continue;
         }
         const onBase = (await base.list(`models/${name}`)).length > 0;
-        const fromHead = onBase ? undefined : await ownersIn(head, name);
+        const fromHead = onBase ? undefined : await modelIn(head, name);
         if (fromHead)
-            models[name] = { owners: fromHead, new: true };
+            models[name] = {
+                owners: fromHead.owners,
+                new: true,
+                ...(fromHead.gates ? { gates: fromHead.gates } : {}),
+            };
     }
     return models;
 }
@@ -38345,6 +38426,7 @@ async function collectGateFacts(repoRoot, options) {
         const policy = await basePolicy(base, baseSha);
         const { changes } = await (0,diff/* registryDiffBetweenRefs */.JG)(repoRoot, forkPoint, headSha, prefix);
         const models = await modelsOf(changes, base, head);
+        const versions = await versionsOf(changes, base, head);
         const commits = forkPoint === headSha ? [] : await (0,git_history/* commitsTouching */.aS)(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
         const requestedBy = [
             ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
@@ -38352,8 +38434,12 @@ async function collectGateFacts(repoRoot, options) {
                 .flatMap(([, values]) => values.map((v) => v.trim().replace(/^@/, '')))
                 .filter((v) => v !== ''))),
         ].sort();
+        // Co-authors named by trailer wrote part of the pull request too (`Name <123+login@users.noreply...>`).
+        const coAuthorEmails = commits.flatMap((c) => Object.entries(c.trailers)
+            .filter(([key]) => key.toLowerCase() === 'co-authored-by')
+            .flatMap(([, values]) => values.map((v) => /<([^<>]+)>\s*$/.exec(v)?.[1] ?? '')));
         const commitAuthorLogins = [
-            ...new Set(commits.flatMap((c) => loginFromEmail(c.authorEmail) ?? [])),
+            ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => loginFromEmail(e) ?? [])),
         ].sort();
         const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
         const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
@@ -38368,6 +38454,7 @@ async function collectGateFacts(repoRoot, options) {
             commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
             commitAuthorLogins,
             stageHistory: stages,
+            versions,
             registryUnchangedSince,
         };
     }
@@ -38380,7 +38467,7 @@ async function collectGateFacts(repoRoot, options) {
 
 /***/ }),
 
-/***/ 4559:
+/***/ 3427:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38394,10 +38481,73 @@ __nccwpck_require__.d(__webpack_exports__, {
 var effective = __nccwpck_require__(4327);
 // EXTERNAL MODULE: ./src/registry/types.ts
 var types = __nccwpck_require__(234);
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: (0,effective/* compare */.UD)(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
+/**
+ * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
+ * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
+ * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
+ * from the hold.
+ */
+function ineligibleMoves(input) {
+    const out = [];
+    for (const change of input.changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
+            continue;
+        const { model, stage, to } = change;
+        const what = `${model}: ${stage} → ${to}`;
+        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
+        const version = Object.hasOwn(known, to) ? known[to] : undefined;
+        if (version === undefined || !version.valid) {
+            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
+            continue;
+        }
+        if (version.held !== undefined) {
+            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
+        }
+        if (input.isRollback(change))
+            continue;
+        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
+        const result = evaluateGates(gates, version.metrics);
+        const failing = result.gates
+            .filter((g) => !g.pass)
+            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+        if (!version.passed || !result.passed) {
+            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
+                'fix: promote a version that passes the base branch’s gates');
+        }
+        const required = input.policy.stages.promoteFrom[stage] ?? [];
+        const history = input.stageHistory[model] ?? {};
+        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
+            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
+                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
+        }
+    }
+    return out;
+}
+
 // EXTERNAL MODULE: ./src/registry/diff.ts
 var diff = __nccwpck_require__(8352);
 ;// CONCATENATED MODULE: ./src/gate/requirements.ts
 // Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
+
 
 
 
@@ -38476,6 +38626,7 @@ function requiredSignoffs(input) {
         }
         return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => describeChange(c)) };
     }
+    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
     const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
         `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
     const addSlot = (roleName, ruleName, model, where) => {
@@ -38702,6 +38853,7 @@ function requirementsInput(input) {
         models: input.models,
         baseRef: input.pullRequest.baseRef,
         stageHistory: input.stageHistory,
+        versions: input.versions,
     };
 }
 function candidatesFor(slot, excluded) {
@@ -45040,6 +45192,8 @@ function toInfo(pull) {
         labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
         ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
         ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
     };
@@ -45285,9 +45439,10 @@ async function fetchReviewContext(client, repo, pullNumber) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ci: () => (/* binding */ effectivePolicy),
+/* harmony export */   UD: () => (/* binding */ compare),
 /* harmony export */   fY: () => (/* binding */ MODEL_OWNER_ROLE)
 /* harmony export */ });
-/* unused harmony exports DEFAULT_SIGNOFF_RULES, DEFAULT_SEVERITY, DEFAULT_AUTO_ROLLBACK, compare */
+/* unused harmony exports DEFAULT_SIGNOFF_RULES, DEFAULT_SEVERITY, DEFAULT_AUTO_ROLLBACK */
 /** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
 const MODEL_OWNER_ROLE = 'model-owner';
 const DEFAULT_SIGNOFF_RULES = [
@@ -54759,6 +54914,8 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ // This entry module used 'module' so it can't be inlined
 /******/ var __webpack_exports__ = __nccwpck_require__(9013);
 /******/ __webpack_exports__ = await __webpack_exports__;
+/******/ var __webpack_exports__checkNameFor = __webpack_exports__.J1;
+/******/ var __webpack_exports__currentBaseTip = __webpack_exports__.aO;
 /******/ var __webpack_exports__fetchCommits = __webpack_exports__.Bj;
 /******/ var __webpack_exports__gateTargetOf = __webpack_exports__.kS;
 /******/ var __webpack_exports__pullNumbersInMergeGroup = __webpack_exports__.yw;
@@ -54766,5 +54923,5 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ var __webpack_exports__run = __webpack_exports__.eF;
 /******/ var __webpack_exports__runSignoffGate = __webpack_exports__.$E;
 /******/ var __webpack_exports__unexplainedChanges = __webpack_exports__.bd;
-/******/ export { __webpack_exports__fetchCommits as fetchCommits, __webpack_exports__gateTargetOf as gateTargetOf, __webpack_exports__pullNumbersInMergeGroup as pullNumbersInMergeGroup, __webpack_exports__reviewsOf as reviewsOf, __webpack_exports__run as run, __webpack_exports__runSignoffGate as runSignoffGate, __webpack_exports__unexplainedChanges as unexplainedChanges };
+/******/ export { __webpack_exports__checkNameFor as checkNameFor, __webpack_exports__currentBaseTip as currentBaseTip, __webpack_exports__fetchCommits as fetchCommits, __webpack_exports__gateTargetOf as gateTargetOf, __webpack_exports__pullNumbersInMergeGroup as pullNumbersInMergeGroup, __webpack_exports__reviewsOf as reviewsOf, __webpack_exports__run as run, __webpack_exports__runSignoffGate as runSignoffGate, __webpack_exports__unexplainedChanges as unexplainedChanges };
 /******/ 
