@@ -2,7 +2,7 @@
 // CODEOWNERS is appended once, and --apply creates the ruleset through the API.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initCommand } from '../../src/cli/commands/init.ts';
 import { validateCommand } from '../../src/cli/commands/validate.ts';
 import type { CliContext } from '../../src/cli/context.ts';
@@ -10,6 +10,18 @@ import { useGitHubDouble } from '../github-double/harness.ts';
 import { cleanupRepos, makeRepo } from '../git/repo-fixture.ts';
 
 afterAll(cleanupRepos);
+
+// In a terminal, init asks its questions through readline; the test answers them.
+const prompts = vi.hoisted(() => ({ answers: [] as string[], asked: [] as string[] }));
+vi.mock('node:readline/promises', () => ({
+  createInterface: () => ({
+    question: async (q: string) => {
+      prompts.asked.push(q);
+      return prompts.answers.shift() ?? '';
+    },
+    close: () => undefined,
+  }),
+}));
 const gh = useGitHubDouble();
 
 function context(repoRoot: string, env: NodeJS.ProcessEnv = {}) {
@@ -100,5 +112,27 @@ describe('tollgate init', () => {
     await expect(
       initCommand.run([...flags, '--apply', '--repo', 'acme/models'], context(repo.dir).ctx),
     ).rejects.toThrow(/no GitHub token/);
+  });
+});
+
+describe('tollgate init in a terminal', () => {
+  it('asks for what the flags did not say', async () => {
+    prompts.answers = ['churn', 'acme/churn-ml', '', 'acme/compliance', 'acme/platform'];
+    prompts.asked = [];
+    const asked = prompts.asked;
+    const tty = process.stdin.isTTY;
+    process.stdin.isTTY = true;
+    try {
+      const repo = await makeRepo({});
+      expect(await initCommand.run([], context(repo.dir).ctx)).toBe(0);
+      expect(asked[0]).toMatch(/^First model name \[my-model\]: $/);
+      expect(asked).toHaveLength(5);
+      const policy = readFileSync(join(repo.dir, 'registry/policy.yaml'), 'utf8');
+      // An empty answer takes the default shown in brackets.
+      expect(policy).toContain('my-org/model-risk');
+      expect(existsSync(join(repo.dir, 'registry/models/churn/model.yaml'))).toBe(true);
+    } finally {
+      process.stdin.isTTY = tty;
+    }
   });
 });
