@@ -206,42 +206,26 @@ try {
     '--member',
     'acme/fraud-ml=fred',
   ];
-  const missing = tollgate(
-    'gate',
-    'simulate',
-    '--base',
-    'main',
-    '--head',
-    head,
-    '--requested-by',
-    'erin',
-    ...members,
-    '--approve',
-    'rita',
-    '--approve',
-    'erin',
-  );
+  // The promotion was requested by erin; the team memberships stand in for what GitHub would report.
+  const simulate = (...approvers: string[]): Run =>
+    tollgate(
+      'gate',
+      'simulate',
+      '--base',
+      'main',
+      '--head',
+      head,
+      '--requested-by',
+      'erin',
+      ...members,
+      ...approvers.flatMap((login) => ['--approve', login]),
+    );
+  const missing = simulate('rita', 'erin');
   step('tollgate gate simulate (risk approved; the requester erin approved too)', [
     `exit ${missing.code}: ${missing.code === 0 ? 'PASSED (unexpected)' : 'blocked'}`,
     ...indent(missing.out, 12),
   ]);
-  const complete = tollgate(
-    'gate',
-    'simulate',
-    '--base',
-    'main',
-    '--head',
-    head,
-    '--requested-by',
-    'erin',
-    ...members,
-    '--approve',
-    'rita',
-    '--approve',
-    'carl',
-    '--approve',
-    'alice',
-  );
+  const complete = simulate('rita', 'carl', 'alice');
   step('tollgate gate simulate (risk, compliance and the model owner approved)', [
     `exit ${complete.code}: ${complete.code === 0 ? 'passed' : 'BLOCKED (unexpected)'}`,
     ...indent(complete.out, 6),

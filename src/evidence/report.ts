@@ -107,16 +107,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
     '',
     ...mdTable(
       ['model', 'stage', 'version', 'since', 'until', 'commit', 'PR', 'requested by'],
-      evidence.stageHistory.map((t) => [
-        t.model,
-        t.stage,
-        t.version,
-        t.since,
-        t.until ?? 'now',
-        t.sha.slice(0, 12),
-        t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
-        t.requestedBy ?? '',
-      ]),
+      stageHistoryRows(evidence),
     ),
     '## Pull requests and approvals',
     '',
@@ -288,16 +279,7 @@ export function renderReportHtml(evidence: Evidence): string {
     '<h2 id="stages">Stage history</h2>',
     table(
       ['model', 'stage', 'version', 'since', 'until', 'commit', 'pull request', 'requested by'],
-      evidence.stageHistory.map((t) => [
-        t.model,
-        t.stage,
-        t.version,
-        t.since,
-        t.until ?? 'now',
-        t.sha.slice(0, 12),
-        t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
-        t.requestedBy ?? '',
-      ]),
+      stageHistoryRows(evidence),
     ),
     '<h2 id="pull-requests">Pull requests and approvals</h2>',
   );
@@ -398,4 +380,18 @@ export function renderReportHtml(evidence: Evidence): string {
     '</body></html>',
   );
   return `${parts.join('\n')}\n`;
+}
+
+/** One row per stage tenure, shared by the Markdown and HTML reports. */
+function stageHistoryRows(evidence: Evidence): string[][] {
+  return evidence.stageHistory.map((t) => [
+    t.model,
+    t.stage,
+    t.version,
+    t.since,
+    t.until ?? 'now',
+    t.sha.slice(0, 12),
+    t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
+    t.requestedBy ?? '',
+  ]);
 }

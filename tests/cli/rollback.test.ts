@@ -4,28 +4,15 @@ import { load } from 'js-yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import type { ModelVersion } from '../../src/registry/types.ts';
-import { hours, makeRepo, stagesYaml, versionYaml, type TestRepo } from '../rollback/repo.ts';
+import { hours, promotedFraudRepo, type TestRepo } from '../rollback/repo.ts';
 
-const STAGES = 'registry/models/fraud/stages.yaml';
 const repos: TestRepo[] = [];
 afterEach(() => {
   repos.splice(0).forEach((r) => r.remove());
   vi.restoreAllMocks();
 });
 
-async function fixture(): Promise<TestRepo> {
-  const r = await makeRepo();
-  repos.push(r);
-  for (const v of ['v1', 'v2', 'v3'])
-    r.write(`registry/models/fraud/versions/${v}.yaml`, versionYaml('fraud', v));
-  r.write(STAGES, stagesYaml('fraud', { production: 'v1' }));
-  await r.commit('Add fraud', 0);
-  r.write(STAGES, stagesYaml('fraud', { production: 'v2' }));
-  await r.commit('Promote v2 (#2)', 48);
-  r.write(STAGES, stagesYaml('fraud', { production: 'v3' }));
-  await r.commit('Promote v3 (#3)', 100);
-  return r;
-}
+const fixture = (): Promise<TestRepo> => promotedFraudRepo(repos);
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -81,3 +81,23 @@ export const versionYaml = (model: string, id: string): string =>
     '  gates: []',
     '',
   ].join('\n');
+
+export const FRAUD_STAGES = 'registry/models/fraud/stages.yaml';
+
+/**
+ * fraud with v1..v3, production promoted v1 (h0) -> v2 (h48, #2) -> v3 (h100, #3): v2 is the last stable version.
+ * The repository is added to `repos` so the caller's afterEach removes it.
+ */
+export async function promotedFraudRepo(repos: TestRepo[]): Promise<TestRepo> {
+  const r = await makeRepo();
+  repos.push(r);
+  for (const v of ['v1', 'v2', 'v3'])
+    r.write(`registry/models/fraud/versions/${v}.yaml`, versionYaml('fraud', v));
+  r.write(FRAUD_STAGES, stagesYaml('fraud', { production: 'v1' }));
+  await r.commit('Add fraud', 0);
+  r.write(FRAUD_STAGES, stagesYaml('fraud', { production: 'v2' }));
+  await r.commit('Promote v2 (#2)', 48);
+  r.write(FRAUD_STAGES, stagesYaml('fraud', { production: 'v3' }));
+  await r.commit('Promote v3 (#3)', 100);
+  return r;
+}

@@ -36377,16 +36377,7 @@ function renderReportMarkdown(evidence) {
         r.commit,
         r.pullRequest === undefined ? '' : `#${r.pullRequest}`,
         r.summary,
-    ])), '## Stage history', '', ...mdTable(['model', 'stage', 'version', 'since', 'until', 'commit', 'PR', 'requested by'], evidence.stageHistory.map((t) => [
-        t.model,
-        t.stage,
-        t.version,
-        t.since,
-        t.until ?? 'now',
-        t.sha.slice(0, 12),
-        t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
-        t.requestedBy ?? '',
-    ])), '## Pull requests and approvals', '');
+    ])), '## Stage history', '', ...mdTable(['model', 'stage', 'version', 'since', 'until', 'commit', 'PR', 'requested by'], stageHistoryRows(evidence)), '## Pull requests and approvals', '');
     if (evidence.pullRequests.length === 0)
         lines.push('_none_', '');
     for (const pr of evidence.pullRequests) {
@@ -36491,16 +36482,7 @@ function renderReportHtml(evidence) {
         parts.push(`<ol class="timeline">${rows
             .map((r) => `<li><span class="when">${e(r.at)}</span> <span class="event">${e(r.event)}</span>${r.what ? ` — ${e(r.what)}` : ''}${r.by ? ` by ${e(r.by)}` : ''}${r.pullRequest === undefined ? '' : ` (pull request #${r.pullRequest})`}${r.commit ? ` <code>${e(r.commit)}</code>` : ''}<br>${e(r.summary)}</li>`)
             .join('')}</ol>`);
-    parts.push('<h2 id="stages">Stage history</h2>', table(['model', 'stage', 'version', 'since', 'until', 'commit', 'pull request', 'requested by'], evidence.stageHistory.map((t) => [
-        t.model,
-        t.stage,
-        t.version,
-        t.since,
-        t.until ?? 'now',
-        t.sha.slice(0, 12),
-        t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
-        t.requestedBy ?? '',
-    ])), '<h2 id="pull-requests">Pull requests and approvals</h2>');
+    parts.push('<h2 id="stages">Stage history</h2>', table(['model', 'stage', 'version', 'since', 'until', 'commit', 'pull request', 'requested by'], stageHistoryRows(evidence)), '<h2 id="pull-requests">Pull requests and approvals</h2>');
     if (evidence.pullRequests.length === 0)
         parts.push('<p class="none">none</p>');
     for (const pr of evidence.pullRequests) {
@@ -36556,6 +36538,19 @@ function renderReportHtml(evidence) {
         c.subject,
     ])), '</body></html>');
     return `${parts.join('\n')}\n`;
+}
+/** One row per stage tenure, shared by the Markdown and HTML reports. */
+function stageHistoryRows(evidence) {
+    return evidence.stageHistory.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        t.since,
+        t.until ?? 'now',
+        t.sha.slice(0, 12),
+        t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
+        t.requestedBy ?? '',
+    ]);
 }
 
 
