@@ -210,3 +210,25 @@ export async function mergeCommit(
   const tree = (await git(gitDir, ['merge-tree', '--write-tree', base, head], { env })).split('\n')[0]!;
   return git(gitDir, ['commit-tree', tree, '-p', base, '-p', head, '-m', message], { env });
 }
+
+/** A squash commit: the merge result of `head` into `base` as one commit whose only parent is `base`. */
+export async function squashCommit(
+  gitDir: string,
+  base: string,
+  head: string,
+  message: string,
+  author: Author,
+  date: string,
+): Promise<string> {
+  const merged = await mergeCommit(gitDir, base, head, message, author, date);
+  const env = {
+    ...ISOLATED_GIT_ENV,
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  };
+  return git(gitDir, ['commit-tree', `${merged}^{tree}`, '-p', base, '-m', message], { env });
+}

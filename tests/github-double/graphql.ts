@@ -1,6 +1,7 @@
 // The GraphQL queries Tollgate sends (by operation name), answered from the same state as REST.
 import type { GitHubState } from './state.ts';
 import { commitsBetween, readRef } from './git-store.ts';
+import type { MergeMethod } from './state.ts';
 
 const cursor = (offset: number) => Buffer.from(`cursor:${offset}`).toString('base64');
 const offsetOf = (after: unknown) =>
@@ -24,7 +25,8 @@ export async function answerGraphql(
   query: string,
   variables: Record<string, unknown>,
 ): Promise<{ status: number; body: unknown }> {
-  const operation = /query\s+(\w+)/.exec(query)?.[1];
+  const operation = /(?:query|mutation)\s+(\w+)/.exec(query)?.[1];
+  if (operation === 'TollgateEnableAutoMerge') return enableAutoMerge(state, variables);
   if (
     !operation ||
     !['TollgateReviewContext', 'TollgateMoreReviews', 'TollgateMoreCommits'].includes(operation)
@@ -110,6 +112,53 @@ export async function answerGraphql(
           },
         },
       },
+    },
+  };
+}
+
+/** enablePullRequestAutoMerge, with GitHub's refusals: auto-merge disabled, already mergeable, head moved. */
+async function enableAutoMerge(
+  state: GitHubState,
+  variables: Record<string, unknown>,
+): Promise<{ status: number; body: unknown }> {
+  const refuse = (message: string) => ({
+    status: 200,
+    body: { data: { enablePullRequestAutoMerge: null }, errors: [{ type: 'UNPROCESSABLE', message }] },
+  });
+  for (const [full, repo] of state.repos) {
+    const pull = repo.pulls.find((p) => `PR_${p.id}` === variables.id);
+    if (!pull) continue;
+    if (!repo.allowAutoMerge) return refuse('Auto merge is not allowed for this repository');
+    if (pull.state !== 'open') return refuse('Pull request is closed');
+    const head = (await readRef(repo.gitDir, `refs/heads/${pull.head}`)) ?? '';
+    if (variables.head !== head) return refuse('Head branch was modified');
+    if (state.missingChecks(full, head).length === 0) return refuse('Pull request is in clean status');
+    pull.autoMerge = {
+      method: String(variables.mergeMethod).toLowerCase() as MergeMethod,
+      expectedHead: head,
+      by: state.actor,
+    };
+    return {
+      status: 200,
+      body: {
+        data: {
+          enablePullRequestAutoMerge: {
+            pullRequest: { number: pull.number, autoMergeRequest: { enabledAt: state.now() } },
+          },
+        },
+      },
+    };
+  }
+  return {
+    status: 200,
+    body: {
+      data: null,
+      errors: [
+        {
+          type: 'NOT_FOUND',
+          message: `Could not resolve to a node with the global id of '${String(variables.id)}'`,
+        },
+      ],
     },
   };
 }

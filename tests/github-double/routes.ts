@@ -7,6 +7,7 @@ import type {
   CommentState,
   ReviewState,
   TeamState,
+  MergeMethod,
 } from './state.ts';
 import { skeleton } from './openapi.ts';
 import {
@@ -436,6 +437,46 @@ export const ROUTES: Route[] = [
     }),
   },
   {
+    method: 'PUT',
+    template: '/repos/{owner}/{repo}/pulls/{pull_number}/merge',
+    handle: inRepo(async (context, repo) => {
+      const pull = findPull(repo, context);
+      if (!pull) return notFound();
+      const { sha, merge_method: method = 'merge' } = context.body as {
+        sha?: string;
+        merge_method?: MergeMethod;
+      };
+      if (pull.state !== 'open') return errorReply(405, 'Pull Request is not mergeable');
+      const full = `${repo.owner}/${repo.name}`;
+      const head = (await readRef(repo.gitDir, `refs/heads/${pull.head}`)) ?? '';
+      if (sha !== undefined && sha !== head)
+        return errorReply(409, 'Head branch was modified. Review and try the merge again.');
+      if (!repo.mergeMethods.includes(method))
+        return errorReply(
+          405,
+          `${method[0]!.toUpperCase()}${method.slice(1)} merges are not allowed on this repository.`,
+        );
+      const missing = context.state.missingChecks(full, head);
+      if (missing.length > 0)
+        return errorReply(
+          405,
+          `Repository rule violations found\n\nRequired status check "${missing[0]}" is expected.`,
+        );
+      const base = (await readRef(repo.gitDir, `refs/heads/${pull.base}`)) ?? '';
+      if (!(await mergesCleanly(repo.gitDir, base, head)))
+        return errorReply(405, 'Pull Request is not mergeable');
+      const merged = await context.state.mergePull(full, pull.number, context.state.actor, method);
+      return {
+        status: 200,
+        body: shaped('pull-request-merge-result', {
+          sha: merged,
+          merged: true,
+          message: 'Pull Request successfully merged',
+        }),
+      };
+    }),
+  },
+  {
     method: 'GET',
     template: '/repos/{owner}/{repo}/pulls/{pull_number}/files',
     handle: inRepo(async (context, repo) => {
@@ -672,6 +713,7 @@ export const ROUTES: Route[] = [
       const problem = applyCheckRun(run, body, at);
       if (problem) return problem;
       repo.checkRuns.push(run);
+      await context.state.settleAutoMerges(`${repo.owner}/${repo.name}`);
       return { status: 201, body: checkRunBody(context, repo, run) };
     }),
   },
@@ -682,7 +724,9 @@ export const ROUTES: Route[] = [
       const run = repo.checkRuns.find((candidate) => candidate.id === Number(context.params.check_run_id));
       if (!run) return notFound();
       const problem = applyCheckRun(run, context.body, context.state.now());
-      return problem ?? { status: 200, body: checkRunBody(context, repo, run) };
+      if (problem) return problem;
+      await context.state.settleAutoMerges(`${repo.owner}/${repo.name}`);
+      return { status: 200, body: checkRunBody(context, repo, run) };
     }),
   },
   {

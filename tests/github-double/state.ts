@@ -2,7 +2,15 @@
 // check runs, comments, dispatches. Tests arrange it directly and assert on it afterwards.
 import { join } from 'node:path';
 import type { RepositoryPermission } from '../../src/github/access.ts';
-import { commitFiles, compareAndSwapRef, initBare, mergeCommit, readRef, ZERO_SHA } from './git-store.ts';
+import {
+  commitFiles,
+  compareAndSwapRef,
+  initBare,
+  mergeCommit,
+  readRef,
+  squashCommit,
+  ZERO_SHA,
+} from './git-store.ts';
 
 export interface UserState {
   login: string;
@@ -30,7 +38,11 @@ export interface PullState {
   requestedTeams: string[];
   createdAt: string;
   updatedAt: string;
+  /** Set by enablePullRequestAutoMerge: merged when the repository's required checks pass on `expectedHead`. */
+  autoMerge?: { method: MergeMethod; expectedHead: string; by: string };
 }
+
+export type MergeMethod = 'merge' | 'squash' | 'rebase';
 
 export type ReviewStateName = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
 
@@ -94,6 +106,11 @@ export interface RepoState {
   repositoryDispatches: { eventType: string; clientPayload: Record<string, unknown> }[];
   /** Rulesets created through the API, as sent. */
   rulesets: Record<string, unknown>[];
+  /** Check names that must have passed on a pull request's head before it merges (what a ruleset requires). */
+  requiredChecks: string[];
+  /** Repository settings: "Allow auto-merge" and the merge methods allowed. */
+  allowAutoMerge: boolean;
+  mergeMethods: MergeMethod[];
 }
 
 export interface TeamState {
@@ -183,6 +200,9 @@ export class GitHubState {
       workflowDispatches: [],
       repositoryDispatches: [],
       rulesets: [],
+      requiredChecks: [],
+      allowAutoMerge: true,
+      mergeMethods: ['merge', 'squash', 'rebase'],
     };
     this.repos.set(fullName, repo);
     this.user(owner);
@@ -262,21 +282,30 @@ export class GitHubState {
    * Merges an open pull request as GitHub's merge button would (a merge commit on the base branch),
    * for flows that continue after the merge. Fails on conflicts.
    */
-  async mergePull(fullName: string, number: number, mergerLogin?: string): Promise<string> {
+  async mergePull(
+    fullName: string,
+    number: number,
+    mergerLogin?: string,
+    method: MergeMethod = 'merge',
+  ): Promise<string> {
     const repo = this.repo(fullName);
     const pull = this.pull(fullName, number);
     const base = await readRef(repo.gitDir, `refs/heads/${pull.base}`);
     const head = await readRef(repo.gitDir, `refs/heads/${pull.head}`);
     if (!base || !head || pull.state !== 'open') throw new Error(`${fullName}#${number} cannot be merged`);
     const merger = this.user(mergerLogin ?? repo.owner);
-    const sha = await mergeCommit(
-      repo.gitDir,
-      base,
-      head,
-      `Merge pull request #${number} from ${repo.owner}/${pull.head}\n\n${pull.title}`,
-      { name: merger.login, email: merger.email },
-      this.now(),
-    );
+    const who = { name: merger.login, email: merger.email };
+    const sha =
+      method === 'merge'
+        ? await mergeCommit(
+            repo.gitDir,
+            base,
+            head,
+            `Merge pull request #${number} from ${repo.owner}/${pull.head}\n\n${pull.title}`,
+            who,
+            this.now(),
+          )
+        : await squashCommit(repo.gitDir, base, head, `${pull.title} (#${number})`, who, this.now());
     if (!(await compareAndSwapRef(repo.gitDir, `refs/heads/${pull.base}`, sha, base)))
       throw new Error(`${pull.base} moved while merging ${fullName}#${number}`);
     pull.state = 'closed';
@@ -284,7 +313,28 @@ export class GitHubState {
     pull.mergedAt = pull.updatedAt = this.now();
     pull.mergedBy = merger.login;
     pull.mergeCommitSha = sha;
+    delete pull.autoMerge;
     return sha;
+  }
+
+  /** The required checks that have not passed (latest run per name) on `sha`. */
+  missingChecks(fullName: string, sha: string): string[] {
+    const repo = this.repo(fullName);
+    return repo.requiredChecks.filter((name) => {
+      const latest = repo.checkRuns.filter((run) => run.name === name && run.headSha === sha).at(-1);
+      return latest?.conclusion !== 'success';
+    });
+  }
+
+  /** What GitHub's auto-merge does after a check completes: merge each waiting pull request now satisfied. */
+  async settleAutoMerges(fullName: string): Promise<void> {
+    const repo = this.repo(fullName);
+    for (const pull of repo.pulls) {
+      if (pull.state !== 'open' || !pull.autoMerge) continue;
+      const head = await readRef(repo.gitDir, `refs/heads/${pull.head}`);
+      if (head !== pull.autoMerge.expectedHead || this.missingChecks(fullName, head).length > 0) continue;
+      await this.mergePull(fullName, pull.number, pull.autoMerge.by, pull.autoMerge.method);
+    }
   }
 
   /** A submitted review; by default on the pull request's current head commit. */
