@@ -1,5 +1,6 @@
 // The double cannot drift from GitHub: its routes exist in GitHub's OpenAPI description, and the
 // bodies it serves satisfy GitHub's schemas (every test file using the double also checks this).
+import { mergePullRequest } from '../../src/github/merge.ts';
 import { describe, expect, it } from 'vitest';
 import { useGitHubDouble, driftProblems } from './harness.ts';
 import { ROUTES } from './routes.ts';
@@ -153,8 +154,16 @@ it('every route the double serves answers with bodies GitHub documents', async (
     annotations: [{ path: 'models/fraud/model.yaml', startLine: 1, level: 'failure', message: 'm' }],
   });
   await listCheckRunsForRef(client, repo, head, { checkName: check.name, filter: 'all' });
-  await gh.state.mergePull(FULL, pull.number, 'alice');
-  expect(await getPullRequest(client, repo, pull.number)).toMatchObject({ mergedBy: 'alice' });
+  expect(
+    await mergePullRequest(client, repo, pull.number, { sha: head, method: 'squash', title: 't' }),
+  ).toEqual({
+    status: 'head-moved',
+  });
+  const current = (await getPullRequest(client, repo, pull.number)).headSha;
+  expect(
+    await mergePullRequest(client, repo, pull.number, { sha: current, method: 'squash', title: 't' }),
+  ).toMatchObject({ status: 'merged', method: 'squash' });
+  expect(await getPullRequest(client, repo, pull.number)).toMatchObject({ mergedBy: 'tollgate-bot' });
   await upsertMarkedComment(client, repo, pull.number, 'gate', 'a');
   await upsertMarkedComment(client, repo, pull.number, 'gate', 'b');
   await dispatchWorkflow(client, repo, { workflow: 'retrain.yml', ref: 'main' });
