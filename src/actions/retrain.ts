@@ -3,6 +3,7 @@
 // request (or, for a failed run, recorded as a state change).
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
+import type { StateMerge } from '../publish/state.ts';
 import { TollgateError } from '../errors.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import { listOpenPullRequests } from '../github/pulls.ts';
@@ -110,6 +111,15 @@ export async function runRetrain(
   });
 }
 
+/** How the state pull request reaches the default branch, for the summary. */
+export function stateMergeNote(merge: StateMerge | undefined): string {
+  if (!merge) return '';
+  if (merge.status === 'merged') return `, merged as ${merge.sha.slice(0, 12)}`;
+  if (merge.status === 'auto-merge')
+    return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
+  return `, left open: ${merge.reason}`;
+}
+
 /** The job summary: what happened, the pull request, and the version's metrics and gates. */
 export function retrainSummary(outcome: RetrainOutcome): string {
   const lines = [`## Tollgate retrain: \`${outcome.model}\``, ''];
@@ -140,7 +150,7 @@ export function retrainSummary(outcome: RetrainOutcome): string {
           (outcome.pushed
             ? ` in ${outcome.commit?.slice(0, 12)} on \`${outcome.branch}\`.`
             : pr
-              ? ` in ${pr}.`
+              ? ` in ${pr}${stateMergeNote(outcome.stateMerge)}.`
               : '.'),
         '',
         '```text',
@@ -208,6 +218,8 @@ export async function run(): Promise<void> {
     core.setOutput('pull-request-url', outcome.pullRequest?.url ?? '');
     core.setOutput('artifact', outcome.artifactPath ?? '');
     core.summary.addRaw(retrainSummary(outcome));
+    if (outcome.stateMerge?.status === 'open')
+      core.warning(`the failure record's pull request stays open: ${outcome.stateMerge.reason}`);
     if (outcome.error) throw outcome.error;
   });
 }

@@ -2,19 +2,20 @@
 // training run, version record, schedule update, audit event, and the commit that carries them (a pull request
 // on success; a state-only change on failure). Without a GitHub target everything stays on local branches.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { commitFilesToBranch } from '../git/commit.ts';
-import type { Author, BranchFile, Trailers } from '../git/commit.ts';
+import type { Author, Trailers } from '../git/commit.ts';
 import { resolveRef } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
 import { git, runGit } from '../git/run.ts';
 import { listOpenPullRequests } from '../github/pulls.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
-import { proposeChange, pushStateChange } from '../publish/propose.ts';
+import { proposeChange } from '../publish/propose.ts';
+import { publishStateChange, renderRegistryFiles, type StateMerge } from '../publish/state.ts';
 import type { GitHubTarget } from '../publish/propose.ts';
 import { loadRegistry } from '../registry/load.ts';
 import { assertSafeName } from '../registry/names.ts';
@@ -27,7 +28,6 @@ import type {
   RetrainRequest,
   Schedule,
 } from '../registry/types.ts';
-import { writeRegistryFiles } from '../registry/writer.ts';
 import type { RegistryFileWrite } from '../registry/writer.ts';
 import { executed, failed, initialSchedule, intervalFor, isDue } from '../scheduler/schedule.ts';
 import { buildModelVersion, nextVersionId, renderRetrainBody, retrainAuditEvent } from './record.ts';
@@ -126,6 +126,8 @@ export interface RetrainOutcome {
   /** True when a failure record was pushed straight to the base branch. */
   pushed?: boolean;
   pullRequest?: { number: number; url: string; created: boolean };
+  /** How a failure's state-only pull request reaches the default branch: merged, auto-merge, or left open. */
+  stateMerge?: StateMerge;
   /** Title and body of the pull request (opened, or that would be opened). */
   title?: string;
   body?: string;
@@ -181,20 +183,6 @@ function scheduleOf(entry: ModelEntry, policy: EffectivePolicy, now: Date): Sche
 }
 
 /** Runs the writer on a scratch registry (validating every document) and returns the bytes for the commit. */
-async function renderFiles(prefix: string, writes: RegistryFileWrite[]): Promise<BranchFile[]> {
-  const scratch = await mkdtemp(join(tmpdir(), 'tollgate-retrain-files-'));
-  try {
-    await writeRegistryFiles(scratch, writes);
-    return await Promise.all(
-      writes.map(async (w) => ({
-        path: `${prefix}/${w.path}`,
-        content: await readFile(join(scratch, ...w.path.split('/'))),
-      })),
-    );
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
 
 const doc = (path: string, document: RegistryDocument): RegistryFileWrite => ({ path, document });
 
@@ -341,7 +329,7 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
     const current = scheduleOf(entry, policy, finishedAt);
     const schedule = current ? executed(current, finishedAt, policy) : undefined;
     const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
-    const files = await renderFiles(prefix, [
+    const files = await renderRegistryFiles(prefix, [
       doc(versionPath(model, versionId), version),
       doc(retrainPath(model, requestId), completed),
       ...(schedule ? [doc(schedulePath(model), schedule)] : []),
@@ -513,7 +501,7 @@ interface FailureContext {
 /**
  * A failed run is recorded as state only (the request, the schedule's cooldown, an audit event): pushed to the
  * base branch where the policy says `state_writes: push` and there is a remote to push to, otherwise on a
- * `tollgate/state/...` branch with a pull request the gate passes without sign-offs.
+ * `tollgate/state/...` branch with a pull request the gate passes without sign-offs and the action merges itself.
  */
 async function recordFailure(input: RetrainFlowInput, context: FailureContext): Promise<RetrainOutcome> {
   const { entry, policy, prefix, running, error } = context;
@@ -550,25 +538,6 @@ async function recordFailure(input: RetrainFlowInput, context: FailureContext): 
     error,
   };
 
-  if (policy.stateWrites === 'push' && input.github) {
-    const written = await writeRegistryFiles(join(input.repoRoot, prefix), writes);
-    const paths = written.map((p) => `${prefix}/${p}`);
-    const pushed = await pushStateChange(
-      input.repoRoot,
-      {
-        paths,
-        message,
-        trailers,
-        branch: input.baseBranch,
-        ...(input.author ? { author: input.author } : {}),
-        env: gitEnv,
-      },
-      input.github.remote ?? 'origin',
-    );
-    return { ...base, files: paths, branch: input.baseBranch, commit: pushed.commit, pushed: pushed.pushed };
-  }
-
-  const files = await renderFiles(prefix, writes);
   const body = [
     `## Failed retrain of \`${model}\``,
     '',
@@ -589,28 +558,33 @@ async function recordFailure(input: RetrainFlowInput, context: FailureContext): 
   ]
     .filter((line, i, all) => line !== '' || all[i - 1] !== '')
     .join('\n');
-  const proposed = await proposeChange(
-    input.repoRoot,
+  const published = await publishStateChange(
     {
-      branch: stateBranch(model, running.id),
-      baseRef: input.baseRef ?? 'HEAD',
-      baseBranch: input.baseBranch,
-      files,
+      repoRoot: input.repoRoot,
+      registryDir: prefix,
+      writes,
       message,
       trailers,
+      baseBranch: input.baseBranch,
+      baseRef: input.baseRef ?? 'HEAD',
+      stateWrites: policy.stateWrites,
+      branch: stateBranch(model, running.id),
+      pullRequest: { title, body, labels: [STATE_LABEL] },
       ...(input.author ? { author: input.author } : {}),
       env: gitEnv,
-      pullRequest: { title, body, labels: [STATE_LABEL] },
     },
     input.github,
   );
+  const pull = published.pullRequest;
   return {
     ...base,
     body,
-    files: files.map((f) => f.path),
-    branch: proposed.branch,
-    commit: proposed.commit,
-    pushed: false,
-    ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+    files: published.files,
+    branch: published.branch,
+    commit: published.commit,
+    pushed: published.mode === 'pushed',
+    ...(pull
+      ? { pullRequest: { number: pull.number, url: pull.url, created: pull.created }, stateMerge: pull.merge }
+      : {}),
   };
 }

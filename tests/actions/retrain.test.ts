@@ -7,6 +7,7 @@ import { dump, load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
 import { retrainSummary, runRetrain, type RetrainInputs } from '../../src/actions/retrain.ts';
+import { runSignoffGate } from '../../src/actions/signoff-gate.ts';
 import { git } from '../../src/git/run.ts';
 import { registryDiffBetweenRefs } from '../../src/registry/diff.ts';
 import { STATE_CHANGE_KINDS } from '../../src/registry/types.ts';
@@ -141,6 +142,47 @@ describe('retrain action', () => {
       'schedule-changed',
     ]);
     expect(changes.every((c) => STATE_CHANGE_KINDS.has(c.kind))).toBe(true);
+    // Nothing requires a check in this repository, so the action merged its own state pull request at once.
+    expect(outcome.stateMerge?.status).toBe('merged');
+    expect(pulls[0]).toMatchObject({ state: 'closed', merged: true });
+    expect(
+      await remoteFile<RetrainRequest>('main', `${MODEL_DIR}/retrains/${outcome.request!.id}.yaml`),
+    ).toMatchObject({
+      status: 'failed',
+    });
+  });
+
+  it('waits for the sign-off gate: the state pull request merges by auto-merge once the gate passes it', async () => {
+    await seed(exampleFiles());
+    gh.state.repo('acme/models').requiredChecks = ['tollgate/signoff'];
+    const outcome = await runRetrain(
+      inputs({ command: '["node", "examples/trainer/train.mjs", "--fail"]' }),
+      environment(),
+      deps(),
+    );
+    expect(outcome.stateMerge?.status).toBe('auto-merge');
+    expect(retrainSummary(outcome)).toContain('which GitHub merges once the sign-off gate passes it (auto-merge)');
+    const pull = gh.state.repo('acme/models').pulls[0]!;
+    expect(pull.state).toBe('open');
+    // The gate runs on the pull request (pull_request_target) from the default branch's checkout.
+    const gate = await runSignoffGate(
+      { checkName: 'tollgate/signoff', registry: 'registry' },
+      {
+        ...environment(),
+        eventName: 'pull_request_target',
+        event: {
+          repository: { default_branch: 'main' },
+          number: pull.number,
+          pull_request: { number: pull.number },
+        },
+      },
+      { client: gh.client(), now: new Date('2026-11-25T22:05:00Z') },
+    );
+    expect(gate.conclusion).toBe('success');
+    expect(pull).toMatchObject({ state: 'closed', merged: true });
+    expect(await remoteFile<Schedule>('main', `${MODEL_DIR}/schedule.yaml`)).toMatchObject({
+      failure_streak: 1,
+    });
   });
 
   it('pushes the failure record to main where the policy says state_writes: push', async () => {
