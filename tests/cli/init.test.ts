@@ -92,8 +92,9 @@ describe('tollgate init', () => {
     expect(lines[0]!.split('\n')[0]).toBe('init (dry run) would write:');
   });
 
-  it('--apply creates the ruleset, pinned to the gate app', async () => {
+  it('--apply creates the ruleset, pinned to the gate app, and turns on auto-merge', async () => {
     await gh.state.createRepo('acme/models');
+    gh.state.repo('acme/models').allowAutoMerge = false;
     const repo = await makeRepo({});
     const { ctx, lines } = context(repo.dir, { GITHUB_TOKEN: 't', GITHUB_API_URL: gh.double.baseUrl });
     expect(await initCommand.run([...flags, '--apply', '--repo', 'acme/models', '--app-id', '77'], ctx)).toBe(
@@ -102,8 +103,9 @@ describe('tollgate init', () => {
     const [ruleset] = gh.state.repo('acme/models').rulesets;
     expect(ruleset).toMatchObject({ name: 'tollgate', enforcement: 'active' });
     expect(JSON.stringify(ruleset)).toContain('"integration_id":77');
+    expect(gh.state.repo('acme/models').allowAutoMerge).toBe(true);
     expect(lines.join('\n')).toMatch(
-      /Applied ruleset "tollgate" \(id \d+\) to acme\/models\. GitHub API: 1 call/,
+      /Applied ruleset "tollgate" \(id \d+\) to acme\/models and turned on auto-merge .*GitHub API: 2 calls/s,
     );
   });
 

@@ -1,6 +1,7 @@
 // The double cannot drift from GitHub: its routes exist in GitHub's OpenAPI description, and the
 // bodies it serves satisfy GitHub's schemas (every test file using the double also checks this).
 import { mergePullRequest } from '../../src/github/merge.ts';
+import { allowAutoMerge } from '../../src/github/rulesets.ts';
 import { describe, expect, it } from 'vitest';
 import { useGitHubDouble, driftProblems } from './harness.ts';
 import { ROUTES } from './routes.ts';
@@ -169,6 +170,7 @@ it('every route the double serves answers with bodies GitHub documents', async (
   await dispatchWorkflow(client, repo, { workflow: 'retrain.yml', ref: 'main' });
   await repositoryDispatch(client, repo, 'tollgate-rollback');
   await createRepositoryRuleset(client, repo, signoffRuleset('main', 7));
+  await allowAutoMerge(client, repo);
 
   const served = new Set(gh.double.records.map((record) => `${record.method} ${record.template}`));
   expect(

@@ -764,6 +764,24 @@ export const ROUTES: Route[] = [
     }),
   },
   {
+    method: 'PATCH',
+    template: '/repos/{owner}/{repo}',
+    handle: inRepo(async (context, repo) => {
+      const { allow_auto_merge: auto } = context.body as { allow_auto_merge?: boolean };
+      if (auto !== undefined) repo.allowAutoMerge = auto;
+      return {
+        status: 200,
+        body: shaped('full-repository', {
+          ...repoBody(context, repo),
+          allow_auto_merge: repo.allowAutoMerge,
+          created_at: '2026-01-01T00:00:00Z',
+          updated_at: context.state.now(),
+          pushed_at: context.state.now(),
+        }),
+      };
+    }),
+  },
+  {
     method: 'POST',
     template: '/repos/{owner}/{repo}/rulesets',
     handle: inRepo(async (context, repo) => {

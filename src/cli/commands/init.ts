@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { TollgateError } from '../../errors.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
-import { createRepositoryRuleset } from '../../github/rulesets.ts';
+import { allowAutoMerge, createRepositoryRuleset } from '../../github/rulesets.ts';
 import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
@@ -147,7 +147,8 @@ export const initCommand: Command = {
         `Make the gate a required check: a ruleset on ${answers.defaultBranch} requiring the status checks`,
         `"tollgate/signoff" and "validate" and pull requests for every change.`,
         applied ??
-          'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write), or by hand:',
+          'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write; it also turns on\n' +
+            '"Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
         applied ? '' : JSON.stringify(ruleset, null, 2),
       ].join('\n'),
     );
@@ -180,5 +181,9 @@ async function applyRuleset(
   // Creating a ruleset needs Administration: write on the repository.
   const client = githubClientFromEnv(context.env);
   const id = await createRepositoryRuleset(client, { owner, repo }, ruleset);
-  return `Applied ruleset "tollgate" (id ${id}) to ${owner}/${repo}. ${describeCalls(client)}`;
+  await allowAutoMerge(client, { owner, repo });
+  return (
+    `Applied ruleset "tollgate" (id ${id}) to ${owner}/${repo} and turned on auto-merge (state pull ` +
+    `requests merge once the gate passes them). ${describeCalls(client)}`
+  );
 }
