@@ -8,6 +8,7 @@ import { load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runSignoffGate, type SignoffGateResult } from '../../src/actions/signoff-gate.ts';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
+import { eventLine } from '../../src/cli/commands/audit.ts';
 import { auditFileEvents, readAuditEvents } from '../../src/evidence/history.ts';
 import { git } from '../../src/git/run.ts';
 import type { AuditEvent, Incident } from '../../src/registry/types.ts';
@@ -230,6 +231,9 @@ describe('after a promotion merges', () => {
       expect(logged).toMatchObject({ sha: mergeSha, actor: 'alice', version: 'v5', stage: 'production' });
       expect(logged!.summary).toContain('rita-risk (risk)');
       expect(logged!.summary).toContain('gate check success');
+      expect(eventLine(logged!)).toContain(
+        `promotion-merged  fraud-detector v5 production  #${number}  ${mergeSha.slice(0, 12)}  promotion-merged by alice; approved by rita-risk (risk), carol (compliance), alice (model-owner (fraud-detector)); gate check success`,
+      );
 
       // A re-run of the closed event finds the record and writes nothing: no second state pull request.
       const pulls = gh.state.repo(FULL).pulls.length;
@@ -442,5 +446,27 @@ describe('after a rollback pull request merges', () => {
       rollback_started_at: new Date(commitDate).toISOString().replace('.000Z', 'Z'),
       rollback_seconds: seconds(commitDate, mergedAt),
     });
+  });
+});
+
+describe('the workflow template', () => {
+  it('runs on closed, makes the App token first and checks out the base with it, never the head', async () => {
+    const text = await readFile(
+      join(import.meta.dirname, '..', '..', 'templates', 'workflows', 'tollgate-signoff-gate.yml'),
+      'utf8',
+    );
+    const workflow = load(text) as {
+      on: { pull_request_target: { types: string[] } };
+      concurrency: { 'cancel-in-progress': string };
+      jobs: { gate: { steps: { id?: string; uses: string; with?: Record<string, unknown> }[] } };
+    };
+    expect(workflow.on.pull_request_target.types).toContain('closed');
+    expect(workflow.concurrency['cancel-in-progress']).toContain("github.event.action != 'closed'");
+    const steps = workflow.jobs.gate.steps;
+    const app = steps.findIndex((s) => s.id === 'app');
+    const checkout = steps.findIndex((s) => s.uses.startsWith('actions/checkout@'));
+    expect(app).toBeGreaterThanOrEqual(0);
+    expect(app).toBeLessThan(checkout);
+    expect(steps[checkout]!.with).toEqual({ 'fetch-depth': 0, token: '${{ steps.app.outputs.token }}' });
   });
 });
