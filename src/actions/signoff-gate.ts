@@ -1,6 +1,7 @@
 // The sign-off gate action: find the pull request (or merge group), read the facts git holds (policy from the
 // base, the semantic diff, Requested-By trailers) and the few GitHub facts that can change the verdict, evaluate,
 // and post one check run with a stable name. Any error posts a failing check: the gate never passes on partial data.
+// When a pull request merges, it posts nothing and records the merge instead (src/gate/merged.ts).
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { describeError, TollgateError } from '../errors.ts';
@@ -503,7 +504,6 @@ function closedPullOf(event: Payload) {
     mergeSha: str(pull.merge_commit_sha) ?? '',
     mergedAt: str(pull.merged_at) ?? '',
     mergedBy: str(obj(pull.merged_by)?.login) ?? '',
-    baseRef: str(obj(pull.base)?.ref) ?? '',
   };
 }
 
@@ -584,7 +584,7 @@ async function recordAfterClose(
       await commitsTouching(repoRoot, [], { ref: `${judged.facts.mergeBase}..${headSha}` })
     ).map((c) => ({ sha: c.sha, authorDate: c.authorDate, trailers: c.trailers }));
     // Records are read (and written) as the base branch holds them now: a re-run then finds its own earlier work.
-    const tip = await currentBaseTip(repoRoot, pull.baseRef);
+    const tip = await currentBaseTip(repoRoot, fetched.baseRef);
     const tipReader = gitTreeReader(repoRoot, tip, options.registry);
     try {
       const incidentIds = [
@@ -654,7 +654,7 @@ async function recordAfterClose(
           writes,
           message: record.message,
           trailers: record.trailers,
-          baseBranch: pull.baseRef,
+          baseBranch: fetched.baseRef,
           baseRef: tip,
           stateWrites: judged.facts.policy.stateWrites,
           branch: `tollgate/state/merged/${number}`,
@@ -677,7 +677,7 @@ async function recordAfterClose(
       );
       const where =
         state.mode === 'pushed'
-          ? `pushed to ${pull.baseRef} in ${state.commit.slice(0, 12)}`
+          ? `pushed to ${fetched.baseRef} in ${state.commit.slice(0, 12)}`
           : state.pullRequest
             ? `in state pull request #${state.pullRequest.number} (${state.pullRequest.merge.status === 'open' ? `open: ${state.pullRequest.merge.reason}` : state.pullRequest.merge.status})`
             : `committed on ${state.branch}`;
@@ -793,7 +793,12 @@ export async function run(): Promise<void> {
     core.setOutput('conclusion', result.conclusion);
     core.setOutput('recorded', (result.recorded ?? []).join('\n'));
     core.summary.addRaw(result.summary);
-    if (result.error) throw new TollgateError(`the sign-off gate failed closed: ${result.error}`);
+    if (result.error)
+      throw new TollgateError(
+        env.event.action === 'closed'
+          ? `the sign-off gate could not record the merge: ${result.error}`
+          : `the sign-off gate failed closed: ${result.error}`,
+      );
     // A failing verdict fails the job too, so a ruleset that requires the job instead of the check still blocks.
     if (result.conclusion !== 'success') core.setFailed(`sign-off gate: ${result.title}`);
   });
