@@ -292,6 +292,34 @@ describe('after a promotion merges', () => {
   });
 });
 
+describe('when recording fails', () => {
+  it('fails the job with the reason, leaves no branch behind, and a re-run then records it once', async () => {
+    const number = await openPromotion();
+    await approve(number, 'rita-risk', 'carol', 'alice');
+    await judge(number);
+    await gh.state.mergePull(FULL, number, 'alice');
+    const tip = await git(gitDir(), ['rev-parse', 'main']);
+    gh.fault(
+      'POST',
+      '/repos/{owner}/{repo}/pulls',
+      { kind: 'forbidden', message: 'Resource not accessible by integration' },
+      1,
+    );
+    const failed = await record(number);
+    expect(failed.conclusion).toBe('failure');
+    expect(failed.error).toMatch(/Resource not accessible by integration/);
+    expect(failed.title).toMatch(new RegExp(`^Could not record the merge of pull request #${number}`));
+    expect(await git(gitDir(), ['rev-parse', 'main'])).toBe(tip);
+    expect(await git(gitDir(), ['branch', '--list', 'tollgate/state/*'])).toBe('');
+    expect(gh.state.repo(FULL).checkRuns).toHaveLength(1);
+
+    const again = await record(number);
+    expect(again.error).toBeUndefined();
+    expect(await auditOnMain()).toHaveLength(1);
+    expect(gh.state.repo(FULL).pulls).toHaveLength(2);
+  });
+});
+
 describe('nothing to record', () => {
   it('for a pull request closed without merging', async () => {
     const number = await openPromotion();
