@@ -1,22 +1,31 @@
 // The sign-off gate action: find the pull request (or merge group), read the facts git holds (policy from the
 // base, the semantic diff, Requested-By trailers) and the few GitHub facts that can change the verdict, evaluate,
 // and post one check run with a stable name. Any error posts a failing check: the gate never passes on partial data.
+// When a pull request merges, it posts nothing and records the merge instead (src/gate/merged.ts).
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { describeError, TollgateError } from '../errors.ts';
-import { collectGateFacts, type GateFacts } from '../gate/collect.ts';
+import { collectGateFacts, normalizeRegistryPrefix, type GateFacts } from '../gate/collect.ts';
 import { evaluateGate, rolesToResolve } from '../gate/evaluate.ts';
+import { recordMergedPullRequest, type GateCheckRunFact } from '../gate/merged.ts';
 import { renderVerdictMarkdown } from '../gate/render.ts';
 import type { GateInput, GateVerdict, MembershipState, Permission, Review } from '../gate/types.ts';
-import { assertFullHistory } from '../git/history.ts';
+import { assertFullHistory, commitsTouching } from '../git/history.ts';
+import { gitTreeReader } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
 import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../github/access.ts';
-import { upsertCheckRun } from '../github/checks.ts';
+import { listCheckRunsForRef, upsertCheckRun } from '../github/checks.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../github/client.ts';
 import { findOpenPullRequest } from '../github/pulls.ts';
 import { fetchReviewContext, type ReviewContext } from '../github/review-context.ts';
+import { readIncidents } from '../incident/read.ts';
+import { publishStateChange, type StateChangeResult } from '../publish/state.ts';
 import { deepEqual } from '../registry/diff.ts';
+import { INCIDENT_ID } from '../registry/names.ts';
+import { incidentPath } from '../registry/paths.ts';
 import type { RegistryChange } from '../registry/types.ts';
+import { serializeDocument } from '../registry/writer.ts';
+import { BOT_GIT_ENV } from './checkout.ts';
 import { readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
 import { GATE_CHECK_NAME } from '../gate/types.ts';
 
@@ -32,6 +41,8 @@ export interface SignoffGateDeps {
   now: Date;
   /** The checkout (full history of the base); defaults to the workspace. */
   repoRoot?: string;
+  /** Identity (and dates) of the state commit written after a merge. */
+  gitEnv?: NodeJS.ProcessEnv;
 }
 
 /** What the event asks the gate to judge. */
@@ -64,6 +75,9 @@ export interface SignoffGateResult {
   checkRunId?: number;
   /** Set when the gate failed closed on an error (the check says so; the job must fail). */
   error?: string;
+  /** After a merge: the registry files recorded (repository-relative), and how they were published. */
+  recorded?: string[];
+  state?: StateChangeResult;
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -399,6 +413,8 @@ export async function runSignoffGate(
   const checkName = inputs.checkName || GATE_CHECK_NAME;
   const defaultBranch = str(obj(env.event.repository)?.default_branch);
   const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
+  if (env.eventName === 'pull_request_target' && env.event.action === 'closed')
+    return recordAfterClose(env, { ...options, checkName, gitEnv: deps.gitEnv });
   let headSha: string | undefined;
   let otherBase: string | undefined;
   let result: SignoffGateResult;
@@ -475,6 +491,228 @@ export async function runSignoffGate(
   return result;
 }
 
+/** A closed pull request's facts from the event (GitHub's own payload, the same on a re-run). */
+function closedPullOf(event: Payload) {
+  const pull = obj(event.pull_request);
+  const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
+  if (!pull || !Number.isInteger(number) || number <= 0)
+    throw new TollgateError('the pull_request_target closed event carries no pull request');
+  return {
+    number,
+    merged: pull.merged === true,
+    title: str(pull.title) ?? '',
+    mergeSha: str(pull.merge_commit_sha) ?? '',
+    mergedAt: str(pull.merged_at) ?? '',
+    mergedBy: str(obj(pull.merged_by)?.login) ?? '',
+  };
+}
+
+/**
+ * After a merge into the default branch: re-evaluate the gate on the head that merged (base = the merge commit's
+ * first parent, reviews up to the merge) and record an audit event per stage pointer moved, plus rollback-completed
+ * on the incident of a rollback, through the registry-state path. The gate's check run is read, never posted.
+ */
+async function recordAfterClose(
+  env: ActionEnvironment,
+  options: {
+    client: GitHubClient;
+    repo: RepoRef;
+    repoRoot: string;
+    registry: string;
+    defaultBranch?: string;
+    checkName: string;
+    gitEnv?: NodeJS.ProcessEnv;
+  },
+): Promise<SignoffGateResult> {
+  const { client, repo, repoRoot } = options;
+  const done = (title: string, extra: Partial<SignoffGateResult> = {}, lines: string[] = []) => ({
+    conclusion: 'success' as const,
+    title,
+    summary: [`### ${title}`, '', ...lines, '', `<sub>${describeCalls(client)}.</sub>`, ''].join('\n'),
+    pullRequests: [],
+    ...extra,
+  });
+  let number: number | undefined;
+  try {
+    const pull = closedPullOf(env.event);
+    number = pull.number;
+    if (!pull.merged) return done(`Pull request #${number} was closed without merging: nothing to record`);
+    if (!SHA.test(pull.mergeSha) || !pull.mergedBy || Number.isNaN(Date.parse(pull.mergedAt)))
+      throw new TollgateError(
+        `the event for merged pull request #${number} lacks its merge commit, time or merger`,
+      );
+    await assertFullHistory(repoRoot);
+    await fetchCommits(repoRoot, [pull.mergeSha]);
+    const firstParent = (
+      await runGit(repoRoot, ['rev-parse', '--verify', `${pull.mergeSha}^1`])
+    ).stdout.trim();
+    const fetched = await fetchReviewContext(client, repo, number);
+    if (fetched.state !== 'MERGED')
+      throw new TollgateError(
+        `pull request #${number} is ${fetched.state.toLowerCase()} on GitHub, not merged`,
+      );
+    // The verdict that stood at the merge: a review submitted afterwards changes nothing that merged.
+    const mergedAt = Date.parse(pull.mergedAt);
+    const context: ReviewContext = {
+      ...fetched,
+      reviews: fetched.reviews.filter(
+        (r) => r.submittedAt !== undefined && Date.parse(r.submittedAt) <= mergedAt,
+      ),
+    };
+    const judged = await judgePullRequest(number, { ...options, context }, () => {}, firstParent);
+    const headSha = judged.headSha;
+    if (judged.otherBase !== undefined)
+      return done(
+        `Pull request #${number} merged into ${judged.otherBase}, not the default branch: nothing to record`,
+      );
+    if (!judged.facts.changes.some((c) => c.kind === 'stage-changed'))
+      return done(`Pull request #${number} moved no stage pointer: nothing to record`);
+
+    const name = checkNameFor(options.checkName, undefined);
+    const run = (await listCheckRunsForRef(client, repo, headSha, { checkName: name })).find(
+      (r) => r.name === name && r.headSha === headSha,
+    );
+    const checkRun: GateCheckRunFact | undefined = run && {
+      name: run.name,
+      id: run.id,
+      status: run.status,
+      conclusion: run.conclusion,
+      ...(run.htmlUrl ? { url: run.htmlUrl } : {}),
+      ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+    };
+    const commits = (
+      await commitsTouching(repoRoot, [], { ref: `${judged.facts.mergeBase}..${headSha}` })
+    ).map((c) => ({ sha: c.sha, authorDate: c.authorDate, trailers: c.trailers }));
+    // Records are read (and written) as the base branch holds them now: a re-run then finds its own earlier work.
+    const tip = await currentBaseTip(repoRoot, fetched.baseRef);
+    const tipReader = gitTreeReader(repoRoot, tip, options.registry);
+    try {
+      const incidentIds = [
+        ...new Set(
+          commits.flatMap((c) =>
+            Object.entries(c.trailers)
+              .filter(([key]) => key.toLowerCase() === 'incident')
+              .flatMap(([, values]) => values.map((v) => v.trim())),
+          ),
+        ),
+      ].filter((id) => INCIDENT_ID.test(id));
+      const incidents = await readIncidents(tipReader, incidentIds.map(incidentPath));
+      const record = recordMergedPullRequest({
+        pull: {
+          number,
+          title: pull.title,
+          mergeSha: pull.mergeSha,
+          mergedAt: pull.mergedAt,
+          mergedBy: pull.mergedBy,
+          headSha,
+        },
+        changes: judged.facts.changes,
+        verdict: judged.verdict,
+        checkName: name,
+        ...(checkRun ? { checkRun } : {}),
+        commits,
+        incidents,
+      });
+      // Audit events are never edited: one already on the branch stands, whatever a re-run would write.
+      const writes = [];
+      const already: string[] = [];
+      for (const write of record.writes) {
+        const onTip = write.document.kind === 'AuditEvent' ? await tipReader.read(write.path) : undefined;
+        if (onTip === undefined) writes.push(write);
+        else
+          already.push(
+            `${write.path}${onTip.toString('utf8') === serializeDocument(write.document) ? '' : ' (kept as first written)'}`,
+          );
+      }
+      const prefix = normalizeRegistryPrefix(options.registry);
+      const shown = (path: string) => (prefix === '' ? path : `${prefix}/${path}`);
+      const lines = [
+        ...record.audit.map(
+          (a) =>
+            `- \`${a.event}\` ${a.model} ${a.stage} → ${a.version ?? '(none)'}, approvers: ${
+              (a.details?.approvers as { role: string; login: string }[])
+                .map((x) => `${x.login} (${x.role})`)
+                .join(', ') || 'none'
+            }; gate check: ${checkRun ? `${checkRun.conclusion ?? checkRun.status} (run ${checkRun.id})` : 'missing'}`,
+        ),
+        ...(record.rollback
+          ? [
+              `- rollback of ${record.rollback.incident} completed ${record.rollback.seconds} s after it started`,
+            ]
+          : []),
+        ...already.map((path) => `- already recorded: \`${shown(path)}\``),
+      ];
+      if (writes.length === 0)
+        return done(`Pull request #${number} is already recorded`, { recorded: [] }, lines);
+      if (judged.facts.policy.stateWrites === 'push')
+        // The state commit is pushed from the checkout: bring it to the tip the records were read from.
+        await runGit(repoRoot, ['merge', '--ff-only', '--quiet', tip]);
+      const state = await publishStateChange(
+        {
+          repoRoot,
+          registryDir: options.registry,
+          writes,
+          message: record.message,
+          trailers: record.trailers,
+          baseBranch: fetched.baseRef,
+          baseRef: tip,
+          stateWrites: judged.facts.policy.stateWrites,
+          branch: `tollgate/state/merged/${number}`,
+          pullRequest: {
+            title: record.message.split('\n')[0]!,
+            body: [
+              `Records what pull request #${number} merged (${pull.mergeSha.slice(0, 12)}):`,
+              '',
+              ...lines,
+              '',
+              'A state change: the sign-off gate passes it without sign-offs, and Tollgate merges it.',
+              '',
+            ].join('\n'),
+            labels: ['tollgate:state'],
+          },
+          mergeMethod: 'squash',
+          ...(options.gitEnv ? { env: options.gitEnv } : {}),
+        },
+        { client, repo },
+      );
+      const where =
+        state.mode === 'pushed'
+          ? `pushed to ${fetched.baseRef} in ${state.commit.slice(0, 12)}`
+          : state.pullRequest
+            ? `in state pull request #${state.pullRequest.number} (${state.pullRequest.merge.status === 'open' ? `open: ${state.pullRequest.merge.reason}` : state.pullRequest.merge.status})`
+            : `committed on ${state.branch}`;
+      return done(`Recorded the merge of pull request #${number}`, { recorded: state.files, state }, [
+        ...lines,
+        ...state.files.map((f) => `- wrote \`${f}\``),
+        `- ${where}`,
+      ]);
+    } finally {
+      tipReader.close();
+    }
+  } catch (error) {
+    // Never a check run here: the check of a merged pull request stays as it stood at the merge.
+    const message = describeError(error);
+    return {
+      conclusion: 'failure',
+      title: `Could not record the merge of pull request #${number ?? '?'}: ${message.split('\n')[0]!.slice(0, 150)}`,
+      summary: [
+        '### ❌ Could not record the merge',
+        '',
+        'Nothing half-written reached the default branch, and the check run stays as it stood at the merge. Fix the cause, then re-run this job.',
+        '',
+        '```',
+        message,
+        '```',
+        '',
+        `<sub>${describeCalls(client)}.</sub>`,
+        '',
+      ].join('\n'),
+      pullRequests: [],
+      error: message,
+    };
+  }
+}
+
 async function judgeMergeGroup(
   target: Extract<GateTarget, { kind: 'merge-group' }>,
   options: {
@@ -549,12 +787,18 @@ export async function run(): Promise<void> {
         registry: core.getInput('registry') || 'registry',
       },
       env,
-      { client, now: new Date() },
+      { client, now: new Date(), gitEnv: BOT_GIT_ENV },
     );
     actionRun.footnotes.push(describeCalls(client));
     core.setOutput('conclusion', result.conclusion);
+    core.setOutput('recorded', (result.recorded ?? []).join('\n'));
     core.summary.addRaw(result.summary);
-    if (result.error) throw new TollgateError(`the sign-off gate failed closed: ${result.error}`);
+    if (result.error)
+      throw new TollgateError(
+        env.event.action === 'closed'
+          ? `the sign-off gate could not record the merge: ${result.error}`
+          : `the sign-off gate failed closed: ${result.error}`,
+      );
     // A failing verdict fails the job too, so a ruleset that requires the job instead of the check still blocks.
     if (result.conclusion !== 'success') core.setFailed(`sign-off gate: ${result.title}`);
   });

@@ -345,9 +345,22 @@ export function auditFileEvents(files: { path: string; event: AuditEvent }[]): R
       request: a.request,
       pullRequest: a.pull_request,
       actor: a.actor,
-      summary: `${a.event} by ${a.actor}`,
+      summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
     }),
   );
+}
+
+/** For a recorded merge (src/gate/merged.ts): who approved in which role, and the gate check's conclusion. */
+function mergeRecordSummary(details: AuditEvent['details']): string {
+  if (!details || !Array.isArray(details.approvers)) return '';
+  const approvers = (details.approvers as unknown[])
+    .map((a) => a as { login?: unknown; role?: unknown })
+    .filter((a) => typeof a.login === 'string')
+    .map((a) => `${String(a.login)} (${String(a.role)})`);
+  const run = details.check_run as { found?: unknown; conclusion?: unknown } | undefined;
+  const check =
+    !run || run.found === false ? 'no gate check' : `gate check ${String(run.conclusion ?? 'pending')}`;
+  return `; approved by ${approvers.join(', ') || 'nobody'}; ${check}`;
 }
 
 /** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */

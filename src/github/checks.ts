@@ -47,6 +47,8 @@ export interface CheckRunInfo {
   /** The GitHub App that posted it: a check's verdict counts only from the app the ruleset pins. */
   app: { id: number; slug: string | undefined } | undefined;
   annotationsCount: number;
+  /** The run's page on GitHub. */
+  htmlUrl: string | undefined;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function listCheckRunsForRef(
     completedAt: run.completed_at ?? undefined,
     app: run.app ? { id: run.app.id, slug: run.app.slug ?? undefined } : undefined,
     annotationsCount: run.output.annotations_count,
+    htmlUrl: run.html_url ?? undefined,
   }));
 }
 
