@@ -85,6 +85,71 @@ export function appendTimeline(incident: Incident, entry: TimelineEntry): Incide
   return { ...incident, timeline: [...incident.timeline, withDuration] };
 }
 
+/** A rollback as the incident record tells it (the rollback action, `tollgate rollback --incident`). */
+export interface RollbackFacts {
+  model: string;
+  stage: string;
+  /** The version the stage served before; absent when it pointed nowhere. */
+  from?: string;
+  to: string;
+  mode: 'revert' | 'forward-fix';
+  /** Commits reverted, newest first (mode revert). */
+  reverted: string[];
+  forwardFixReason?: string;
+  by: string;
+  /** When the rollback started: its `Rollback-Started` trailer. */
+  startedAt: Date;
+  /** How it reaches the default branch. */
+  via:
+    | { kind: 'emergency-push' }
+    | { kind: 'pull-request'; branch: string; pullRequest?: { number: number; url: string } };
+  /** When it reached the default branch (an emergency push): adds `rollback-completed`. */
+  completedAt?: Date;
+}
+
+/**
+ * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
+ * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ */
+export function recordRollback(incident: Incident, facts: RollbackFacts): Incident {
+  const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
+  const how =
+    facts.mode === 'revert'
+      ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
+      : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
+  const via =
+    facts.via.kind === 'emergency-push'
+      ? 'emergency push'
+      : facts.via.pullRequest
+        ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
+        : `pull request from branch ${facts.via.branch}`;
+  let next = appendTimeline(incident, {
+    at: iso(facts.startedAt),
+    event: 'rollback-started',
+    detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
+  });
+  if (facts.completedAt !== undefined) {
+    next = appendTimeline(next, {
+      at: iso(facts.completedAt),
+      event: 'rollback-completed',
+      detail: `${moved} by ${facts.mode} (${via}, ${formatDuration(seconds(iso(facts.startedAt), iso(facts.completedAt)))} after it started)`,
+    });
+  }
+  const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
+  const other =
+    incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
+  if (facts.from !== undefined && !other) {
+    next.rollback = {
+      model: facts.model,
+      stage: facts.stage,
+      from: facts.from,
+      to: facts.to,
+      ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
+    };
+  }
+  return next;
+}
+
 /** What the auto-rollback rule needs to know about the model's live stage, gathered by the shell. */
 export interface AutoRollbackState {
   model: string;

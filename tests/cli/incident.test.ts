@@ -221,7 +221,9 @@ describe('tollgate incident', () => {
 
   it('records a rollback made by hand on the incident, for time-to-rollback', async () => {
     const r = await fixture();
-    await cli(['-C', r.dir, 'incident', 'open', '--model', 'fraud', '--metric', 'error_rate=0.2'], 101);
+    // P0: an emergency push, so the rollback commit completes the rollback on the record (a P1's pull request
+    // completes it when merged).
+    await cli(['-C', r.dir, 'incident', 'open', '--model', 'fraud', '--metric', 'error_rate=0.7'], 101);
     const id = incidents(r)[0]!.replace(/\.yaml$/, '');
     const rolled = await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', id], 101.25);
     expect(rolled.code).toBe(0);
