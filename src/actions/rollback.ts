@@ -102,7 +102,8 @@ export function rollbackRequest(inputs: RollbackInputs, env: ActionEnvironment):
   // Checked here, named as payload fields, so a bad value says where it came from.
   for (const field of ['model', 'stage', 'to'] as const) {
     const value = resolved[field];
-    const reason = inputs[field]?.trim() || !value ? undefined : unsafeNameReason(value);
+    // A value that came from the payload, directly or through the workflow's `with:` expressions.
+    const reason = value && value === text(field) ? unsafeNameReason(value) : undefined;
     if (reason !== undefined) {
       throw new TollgateError(`client_payload.${field} ${JSON.stringify(resolved[field])} ${reason}`, {
         field: `client_payload.${field}`,
@@ -110,7 +111,7 @@ export function rollbackRequest(inputs: RollbackInputs, env: ActionEnvironment):
       });
     }
   }
-  if (resolved.incident && !inputs.incident?.trim() && !INCIDENT_ID.test(resolved.incident)) {
+  if (resolved.incident && resolved.incident === text('incident') && !INCIDENT_ID.test(resolved.incident)) {
     throw new TollgateError(
       `client_payload.incident ${JSON.stringify(resolved.incident)} is not an incident id`,
       {
