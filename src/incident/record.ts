@@ -463,6 +463,54 @@ function rollbackDetails(incident: Incident, gitTimeline: GitTimelineEntry[]): s
   ];
 }
 
+export const POSTMORTEM_LABELS = ['tollgate:incident', 'tollgate:postmortem'];
+
+export const postmortemBranch = (id: string): string => `tollgate/postmortem/${id}`;
+
+/**
+ * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
+ * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
+ */
+export function postmortemPullRequest(
+  incident: Incident,
+  where: { postmortem?: string; link?: string },
+): { title: string; body: string; labels: string[] } {
+  const lasted = incident.resolved_at
+    ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+    : 'still open';
+  const rb = incident.rollback;
+  const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
+  const lines = [
+    `Resolves incident **${incident.id}**: ${incident.title}`,
+    '',
+    `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
+    `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
+    rb
+      ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
+        (rolledBack?.duration !== undefined
+          ? `, completed ${formatDuration(rolledBack.duration)} after detection`
+          : '') +
+        (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
+      : '- Rollback: none recorded',
+    ...(where.postmortem
+      ? [
+          `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
+          '',
+          'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
+          'the facts come from the incident record and git history, so correct the record rather than the draft.',
+        ]
+      : ['- No postmortem draft (resolved with --no-postmortem).']),
+    '',
+    'A state change: the sign-off gate lets it through without sign-offs.',
+    '',
+  ];
+  return {
+    title: `Resolve incident ${incident.id}: postmortem`,
+    body: lines.join('\n'),
+    labels: POSTMORTEM_LABELS,
+  };
+}
+
 export type IncidentAuditKind = 'incident-opened' | 'incident-resolved' | 'rollback' | 'rollback-skipped';
 
 /** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */

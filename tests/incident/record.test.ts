@@ -6,6 +6,7 @@ import {
   incidentId,
   incidentStats,
   openIncident,
+  postmortemPullRequest,
   recordRollback,
   renderPostmortem,
   resolveIncident,
@@ -379,5 +380,35 @@ describe('recordRollback', () => {
     });
     expect(inc.rollback).toEqual(first.rollback);
     expect(first.timeline).toHaveLength(2);
+  });
+});
+
+describe('postmortemPullRequest', () => {
+  it('summarises the resolved incident and points at the draft', () => {
+    let inc = recordRollback(incident({ error_rate: 0.7 }), {
+      model: 'fraud',
+      stage: 'production',
+      from: 'v4',
+      to: 'v3',
+      by: 'oncall',
+      startedAt: at(60),
+      mode: 'revert',
+      reverted: ['a'.repeat(40)],
+      via: { kind: 'emergency-push' },
+      completedAt: at(120),
+    });
+    inc = resolveIncident(inc, at(3600));
+    const pr = postmortemPullRequest(inc, {
+      postmortem: 'registry/incidents/x.postmortem.md',
+      link: 'https://x/y',
+    });
+    expect(pr.title).toBe('Resolve incident INC-20261124-033000-ab12: postmortem');
+    expect(pr.labels).toEqual(['tollgate:incident', 'tollgate:postmortem']);
+    expect(pr.body).toContain(
+      '- Detected 2026-11-24T03:30:00Z, resolved 2026-11-24T04:30:00Z (after 1h 00m 00s)',
+    );
+    expect(pr.body).toContain('- Rollback: fraud production v4 -> v3, completed 2m 00s after detection');
+    expect(pr.body).toContain('- Postmortem draft: [registry/incidents/x.postmortem.md](https://x/y)');
+    expect(postmortemPullRequest(inc, {}).body).toContain('No postmortem draft');
   });
 });
