@@ -265,12 +265,25 @@ try {
     `production now serves ${production}`,
   ]);
 
-  // 7. The postmortem draft, with a timeline from git history.
+  // 7. Resolved: the record and its postmortem draft (a timeline from git history) come as one pull request.
   now = '2026-11-21T16:00:00Z';
-  must(0, 'incident', 'resolve', incidentId, '--note', 'rolled back; retrain with fresh data scheduled');
-  must(0, 'incident', 'postmortem', incidentId, '--write');
+  const resolved = must(
+    0,
+    'incident',
+    'resolve',
+    incidentId,
+    '--note',
+    'rolled back; retrain with fresh data scheduled',
+  );
+  const postmortemBranch = `tollgate/postmortem/${incidentId}`;
+  if (!resolved.includes(`committed to ${postmortemBranch}`))
+    throw new Error(`resolve did not commit to ${postmortemBranch}:\n${resolved}`);
+  const postmortemMerge = mergePullRequest(4, postmortemBranch);
   const postmortem = readFileSync(join(repo, `registry/incidents/${incidentId}.postmortem.md`), 'utf8');
-  step('tollgate incident resolve + postmortem --write', indent(postmortem, 6));
+  step(`tollgate incident resolve → pull request on ${postmortemBranch}, merged at ${postmortemMerge}`, [
+    ...indent(resolved, 2),
+    ...indent(postmortem, 6),
+  ]);
 
   // 8. The auditor: stage history, the gate-integrity audit, and an evidence bundle that verifies.
   step(

@@ -103,10 +103,16 @@ export function incidentRequest(inputs: IncidentInputs, env: ActionEnvironment):
   }
   const model = inputs.model?.trim() || text(payload.model, 'model');
   if (!model) {
-    throw new TollgateError('an incident needs the affected model', {
-      field: 'model',
-      fix: 'set the `model` input, or `model` in the repository_dispatch client_payload',
-    });
+    const dispatched = env.eventName === 'repository_dispatch';
+    throw new TollgateError(
+      dispatched
+        ? 'repository_dispatch: client_payload.model is missing: an incident needs the affected model'
+        : 'an incident needs the affected model',
+      {
+        field: dispatched ? 'client_payload.model' : 'model',
+        fix: 'set the `model` input, or `model` in the repository_dispatch client_payload',
+      },
+    );
   }
   const metrics = inputs.metrics?.trim() ? parseMetricsText(inputs.metrics) : payloadMetrics(payload.metrics);
   const alert = inputs.alert?.trim() || text(payload.alert, 'alert');

@@ -9,14 +9,15 @@ import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github
 import { readIncidents } from '../incident/read.ts';
 import { readPolicy } from '../policy/read.ts';
 import { fileSystemReader } from '../registry/load.ts';
-import { INCIDENT_ID, assertSafeName } from '../registry/names.ts';
+import { INCIDENT_ID, assertSafeName, unsafeNameReason } from '../registry/names.ts';
 import { incidentPath } from '../registry/paths.ts';
-import type { Severity } from '../registry/types.ts';
+import type { Incident, Severity } from '../registry/types.ts';
 import { rollbackAndPublish, type RollbackOutcome } from '../rollback/publish.ts';
 import { BOT_GIT_ENV, registryFolder } from './checkout.ts';
 import { booleanInput, readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
 
 export interface RollbackInputs {
+  /** Required, from the input or (repository_dispatch) client_payload.model. */
   model: string;
   stage?: string;
   to?: string;
@@ -33,6 +34,8 @@ export interface RollbackDeps {
   gitEnv?: NodeJS.ProcessEnv;
   /** The git remote that is the GitHub repository. Default `origin`. */
   remote?: string;
+  /** The clock for the incident's rollback-completed entry after an emergency push; default `now`. */
+  clock?: () => Date;
 }
 
 export interface RollbackActionResult {
@@ -47,11 +50,91 @@ export interface RollbackActionResult {
   summary: string;
 }
 
+const DISPATCH_FIELDS = ['model', 'stage', 'to', 'incident'] as const;
+
+/**
+ * The inputs with a repository_dispatch `client_payload` (`{model, stage?, to?, incident?, dry-run?}`) filling
+ * what the inputs leave empty; an input that is set wins. Every value is a plain string, checked with the same
+ * name rules as the inputs, so a webhook cannot smuggle in anything a person could not type.
+ */
+export function rollbackRequest(inputs: RollbackInputs, env: ActionEnvironment): RollbackInputs {
+  if (env.eventName !== 'repository_dispatch') return inputs;
+  const payload = env.event.client_payload ?? {};
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new TollgateError('repository_dispatch client_payload must be an object', {
+      field: 'client_payload',
+      fix: 'send {"event_type": "tollgate-rollback", "client_payload": {"model": "NAME", "incident": "INC-..."}}',
+    });
+  }
+  const fields = payload as Record<string, unknown>;
+  const text = (field: string): string | undefined => {
+    const value = fields[field];
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') {
+      throw new TollgateError(`client_payload.${field} must be a string, not ${JSON.stringify(value)}`, {
+        field: `client_payload.${field}`,
+        fix: `send "${field}" as a JSON string`,
+      });
+    }
+    return value.trim() || undefined;
+  };
+  const resolved: RollbackInputs = { ...inputs };
+  for (const field of DISPATCH_FIELDS) {
+    const value = inputs[field]?.trim() || text(field);
+    if (value !== undefined) resolved[field] = value;
+  }
+  if (!resolved.model) {
+    throw new TollgateError(
+      'repository_dispatch: client_payload.model is missing: which model to roll back?',
+      {
+        field: 'client_payload.model',
+        fix: 'send {"event_type": "tollgate-rollback", "client_payload": {"model": "fraud-detector"}}',
+      },
+    );
+  }
+  const dry = fields['dry-run'] ?? fields.dry_run;
+  if (dry !== undefined && dry !== null && typeof dry !== 'boolean' && !/^(true|false)$/i.test(String(dry))) {
+    throw new TollgateError(`client_payload.dry-run must be true or false, not ${JSON.stringify(dry)}`, {
+      field: 'client_payload.dry-run',
+    });
+  }
+  resolved.dryRun = inputs.dryRun || dry === true || /^true$/i.test(String(dry));
+  // Checked here, named as payload fields, so a bad value says where it came from.
+  for (const field of ['model', 'stage', 'to'] as const) {
+    const value = resolved[field];
+    // A value that came from the payload, directly or through the workflow's `with:` expressions.
+    const reason = value && value === text(field) ? unsafeNameReason(value) : undefined;
+    if (reason !== undefined) {
+      throw new TollgateError(`client_payload.${field} ${JSON.stringify(resolved[field])} ${reason}`, {
+        field: `client_payload.${field}`,
+        fix: `send a ${field === 'to' ? 'version' : field} name like "fraud-detector" or "v13"`,
+      });
+    }
+  }
+  if (resolved.incident && resolved.incident === text('incident') && !INCIDENT_ID.test(resolved.incident)) {
+    throw new TollgateError(
+      `client_payload.incident ${JSON.stringify(resolved.incident)} is not an incident id`,
+      {
+        field: 'client_payload.incident',
+        fix: 'send an id like INC-20261124-033000-ab12 (see registry/incidents/)',
+      },
+    );
+  }
+  return resolved;
+}
+
 export async function runRollback(
   inputs: RollbackInputs,
   env: ActionEnvironment,
   deps: RollbackDeps,
 ): Promise<RollbackActionResult> {
+  inputs = rollbackRequest(inputs, env);
+  if (!inputs.model?.trim()) {
+    throw new TollgateError('input "model" is required: which model to roll back?', {
+      field: 'model',
+      fix: 'set `model` (workflow_dispatch input), or client_payload.model in a repository_dispatch',
+    });
+  }
   const model = assertSafeName('model', inputs.model);
   const stage = assertSafeName('stage', inputs.stage || 'production');
   const to = inputs.to ? assertSafeName('version', inputs.to) : undefined;
@@ -67,8 +150,9 @@ export async function runRollback(
   const policy = await readPolicy(reader);
   const notes: string[] = [];
   let severity: Severity | undefined;
+  let record: Incident | undefined;
   if (incidentId !== undefined) {
-    const [record] = await readIncidents(reader, [incidentPath(incidentId)]);
+    [record] = await readIncidents(reader, [incidentPath(incidentId)]);
     if (record) severity = record.severity;
     else
       notes.push(
@@ -86,6 +170,8 @@ export async function runRollback(
       policy,
       registryDir,
       dryRun: inputs.dryRun,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(record ? { record } : {}),
       ...(to !== undefined ? { to } : {}),
       ...(incidentId !== undefined
         ? { incident: { id: incidentId, ...(severity !== undefined ? { severity } : {}) } }
@@ -163,7 +249,8 @@ export async function run(): Promise<void> {
     try {
       const result = await runRollback(
         {
-          model: core.getInput('model', { required: true }),
+          // Required, but a repository_dispatch may carry it in client_payload instead (rollbackRequest).
+          model: core.getInput('model'),
           stage: core.getInput('stage'),
           to: core.getInput('to'),
           incident: core.getInput('incident'),
@@ -171,7 +258,7 @@ export async function run(): Promise<void> {
           dryRun,
         },
         env,
-        { client, now: new Date(), gitEnv: BOT_GIT_ENV },
+        { client, now: new Date(), clock: () => new Date(), gitEnv: BOT_GIT_ENV },
       );
       core.setOutput('target', result.target);
       core.setOutput('commit', result.commit ?? '');

@@ -85,6 +85,71 @@ export function appendTimeline(incident: Incident, entry: TimelineEntry): Incide
   return { ...incident, timeline: [...incident.timeline, withDuration] };
 }
 
+/** A rollback as the incident record tells it (the rollback action, `tollgate rollback --incident`). */
+export interface RollbackFacts {
+  model: string;
+  stage: string;
+  /** The version the stage served before; absent when it pointed nowhere. */
+  from?: string;
+  to: string;
+  mode: 'revert' | 'forward-fix';
+  /** Commits reverted, newest first (mode revert). */
+  reverted: string[];
+  forwardFixReason?: string;
+  by: string;
+  /** When the rollback started: its `Rollback-Started` trailer. */
+  startedAt: Date;
+  /** How it reaches the default branch. */
+  via:
+    | { kind: 'emergency-push' }
+    | { kind: 'pull-request'; branch: string; pullRequest?: { number: number; url: string } };
+  /** When it reached the default branch (an emergency push): adds `rollback-completed`. */
+  completedAt?: Date;
+}
+
+/**
+ * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
+ * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ */
+export function recordRollback(incident: Incident, facts: RollbackFacts): Incident {
+  const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
+  const how =
+    facts.mode === 'revert'
+      ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
+      : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
+  const via =
+    facts.via.kind === 'emergency-push'
+      ? 'emergency push'
+      : facts.via.pullRequest
+        ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
+        : `pull request from branch ${facts.via.branch}`;
+  let next = appendTimeline(incident, {
+    at: iso(facts.startedAt),
+    event: 'rollback-started',
+    detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
+  });
+  if (facts.completedAt !== undefined) {
+    next = appendTimeline(next, {
+      at: iso(facts.completedAt),
+      event: 'rollback-completed',
+      detail: `${moved} by ${facts.mode} (${via}, ${formatDuration(seconds(iso(facts.startedAt), iso(facts.completedAt)))} after it started)`,
+    });
+  }
+  const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
+  const other =
+    incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
+  if (facts.from !== undefined && !other) {
+    next.rollback = {
+      model: facts.model,
+      stage: facts.stage,
+      from: facts.from,
+      to: facts.to,
+      ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
+    };
+  }
+  return next;
+}
+
 /** What the auto-rollback rule needs to know about the model's live stage, gathered by the shell. */
 export interface AutoRollbackState {
   model: string;
@@ -396,6 +461,54 @@ function rollbackDetails(incident: Incident, gitTimeline: GitTimelineEntry[]): s
     }),
     '',
   ];
+}
+
+export const POSTMORTEM_LABELS = ['tollgate:incident', 'tollgate:postmortem'];
+
+export const postmortemBranch = (id: string): string => `tollgate/postmortem/${id}`;
+
+/**
+ * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
+ * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
+ */
+export function postmortemPullRequest(
+  incident: Incident,
+  where: { postmortem?: string; link?: string },
+): { title: string; body: string; labels: string[] } {
+  const lasted = incident.resolved_at
+    ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+    : 'still open';
+  const rb = incident.rollback;
+  const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
+  const lines = [
+    `Resolves incident **${incident.id}**: ${incident.title}`,
+    '',
+    `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
+    `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
+    rb
+      ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
+        (rolledBack?.duration !== undefined
+          ? `, completed ${formatDuration(rolledBack.duration)} after detection`
+          : '') +
+        (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
+      : '- Rollback: none recorded',
+    ...(where.postmortem
+      ? [
+          `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
+          '',
+          'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
+          'the facts come from the incident record and git history, so correct the record rather than the draft.',
+        ]
+      : ['- No postmortem draft (resolved with --no-postmortem).']),
+    '',
+    'A state change: the sign-off gate lets it through without sign-offs.',
+    '',
+  ];
+  return {
+    title: `Resolve incident ${incident.id}: postmortem`,
+    body: lines.join('\n'),
+    labels: POSTMORTEM_LABELS,
+  };
 }
 
 export type IncidentAuditKind = 'incident-opened' | 'incident-resolved' | 'rollback' | 'rollback-skipped';

@@ -13,7 +13,7 @@ import { validateRegistry } from '../registry/invariants.ts';
 import { fileSystemReader } from '../registry/load.ts';
 import { stagesPath, versionPath } from '../registry/paths.ts';
 import type { ModelVersion, Problem, RegistryDocument, Stages } from '../registry/types.ts';
-import { formatProblems, writeRegistryFiles } from '../registry/writer.ts';
+import { formatProblems, writeRegistryFiles, type RegistryFileWrite } from '../registry/writer.ts';
 import type { GitTimelineEntry } from '../incident/record.ts';
 import { chooseRollbackTarget, type PointerMove, type RollbackPlan } from './target.ts';
 
@@ -153,6 +153,11 @@ export interface ApplyRollbackOptions {
   reason?: string;
   /** Extra environment for the commit, e.g. the committer identity on a runner (GIT_COMMITTER_NAME, ...). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Registry files to write into the same commit once the rollback is known (the incident record's timeline), so
+   * no commit moves the pointer without its incident knowing.
+   */
+  alsoWrite?: (done: Pick<RollbackResult, 'mode' | 'reverted' | 'forwardFixReason'>) => RegistryFileWrite[];
 }
 
 export interface RollbackResult {
@@ -296,8 +301,21 @@ export async function applyRollback(
         },
       );
     }
-    await git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
     const reverted = mode === 'revert' ? plan.commitsToRevert : [];
+    const extra =
+      options.alsoWrite?.({
+        mode,
+        reverted,
+        ...(forwardFixReason !== undefined ? { forwardFixReason } : {}),
+      }) ?? [];
+    if (extra.length > 0) await writeRegistryFiles(join(repoRoot, registryDir), extra);
+    await git(repoRoot, [
+      'add',
+      '--',
+      stagesFile,
+      ...(held && heldFile ? [heldFile] : []),
+      ...extra.map((f) => inRepo(registryDir, f.path)),
+    ]);
     const commit = await commitIndex(repoRoot, {
       ...rollbackMessage(plan, options, mode, reverted, forwardFixReason, held),
       env: dateEnv(options.now, options.env),
@@ -389,6 +407,8 @@ function rollbackMessage(
     'Requested-By': options.by,
     'Rollback-Mode': mode,
     ...(reverted.length ? { Reverts: reverted } : {}),
+    // The post-merge hook measures the rollback from here to the merge.
+    'Rollback-Started': iso(options.now),
   };
   const message = [
     `Roll back ${plan.model} ${plan.stage} from ${plan.current ?? '(none)'} to ${plan.target}`,

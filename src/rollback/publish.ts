@@ -2,6 +2,7 @@
 // push that commit straight away (an emergency: the incident's severity is in policy incident.emergency_push) or
 // propose it, unchanged, as a pull request on tollgate/rollback/<model>/<stage>, where the gate's rollback rule
 // applies. The rollback action and the incident action's automatic rollback both come through here.
+import { posix } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { type BranchFile } from '../git/commit.ts';
 import { parseCommitMessage } from '../git/history.ts';
@@ -9,7 +10,10 @@ import { pushWithRetry } from '../git/push.ts';
 import { git, runGitBuffer } from '../git/run.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { proposeChange, type GitHubTarget } from '../publish/propose.ts';
-import type { Severity } from '../registry/types.ts';
+import { recordRollback, type RollbackFacts } from '../incident/record.ts';
+import { incidentPath } from '../registry/paths.ts';
+import type { Incident, Severity } from '../registry/types.ts';
+import { serializeDocument } from '../registry/writer.ts';
 import { applyRollback, readPointerState, type RollbackResult } from './execute.ts';
 import { chooseRollbackTarget, type PointerMove, type RollbackPlan } from './target.ts';
 
@@ -28,7 +32,10 @@ export interface PublishRollbackInput {
   /** Who asked: recorded as Requested-By and on the held mark. */
   by: string;
   reason?: string;
+  /** When the rollback starts (its Rollback-Started trailer and the commit dates). */
   now: Date;
+  /** The clock for the `rollback-completed` entry of an emergency push; default `now`. */
+  clock?: () => Date;
   policy: EffectivePolicy;
   /** The registry folder, repository-relative. Default `registry`. */
   registryDir?: string;
@@ -38,6 +45,11 @@ export interface PublishRollbackInput {
   env?: NodeJS.ProcessEnv;
   /** A plan already made from this checkout (the incident action plans to decide); skips planning again. */
   planned?: { plan: RollbackPlan; history: PointerMove[] };
+  /**
+   * The named incident's record as it is on the checkout: the rollback is added to its timeline (recordRollback)
+   * in the rollback commit itself. The incident action, which writes its own record, leaves this out.
+   */
+  record?: Incident;
 }
 
 export type RollbackOutcome =
@@ -129,6 +141,21 @@ export async function rollbackAndPublish(
     GIT_COMMITTER_DATE: iso(input.now),
   };
   const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+  const pullBranch = rollbackBranch(plan.model, plan.stage);
+  const { record } = input;
+  const facts = (done: Pick<RollbackResult, 'mode' | 'reverted' | 'forwardFixReason'>): RollbackFacts => ({
+    model: plan.model,
+    stage: plan.stage,
+    ...(plan.current !== undefined ? { from: plan.current } : {}),
+    to: plan.target,
+    ...done,
+    by: input.by,
+    startedAt: input.now,
+    // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
+    ...(emergency
+      ? { via: { kind: 'emergency-push' as const }, completedAt: input.clock?.() ?? input.now }
+      : { via: { kind: 'pull-request' as const, branch: pullBranch } }),
+  });
   const result = await applyRollback(repoRoot, plan, {
     by: input.by,
     now: input.now,
@@ -137,6 +164,13 @@ export async function rollbackAndPublish(
     env: input.env,
     ...(input.incident !== undefined ? { incident: input.incident.id } : {}),
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...(record
+      ? {
+          alsoWrite: (done) => [
+            { path: incidentPath(record.id), document: recordRollback(record, facts(done)) },
+          ],
+        }
+      : {}),
   });
 
   if (emergency) {
@@ -157,24 +191,40 @@ export async function rollbackAndPublish(
     await git(repoRoot, ['log', '-1', '--format=%B', result.commit]),
   );
   await git(repoRoot, ['reset', '-q', '--hard', orig]);
-  const proposal = await proposeChange(
-    repoRoot,
-    {
-      branch: rollbackBranch(plan.model, plan.stage),
-      baseRef: orig,
-      baseBranch: branch,
-      files,
-      message: body ? `${subject}\n\n${body}` : subject,
-      trailers,
-      env,
-      pullRequest: {
-        title: subject,
-        body: rollbackPullRequestBody(plan, result, input),
-        labels: [ROLLBACK_LABEL],
+  const propose = (withFiles: BranchFile[]) =>
+    proposeChange(
+      repoRoot,
+      {
+        branch: pullBranch,
+        baseRef: orig,
+        baseBranch: branch,
+        files: withFiles,
+        message: body ? `${subject}\n\n${body}` : subject,
+        trailers,
+        env,
+        pullRequest: {
+          title: subject,
+          body: rollbackPullRequestBody(plan, result, input),
+          labels: [ROLLBACK_LABEL],
+        },
       },
-    },
-    github,
-  );
+      github,
+    );
+  let proposal = await propose(files);
+  if (record && proposal.pullRequest) {
+    // Only now is the pull request's number known: the branch's one commit is rewritten with it on the record.
+    const { number, url } = proposal.pullRequest;
+    const linked = recordRollback(record, {
+      ...facts(result),
+      via: { kind: 'pull-request', branch: pullBranch, pullRequest: { number, url } },
+    });
+    const path = posix.join(registryDir, incidentPath(record.id));
+    const again = await propose([
+      ...files.filter((f) => f.path !== path),
+      { path, content: Buffer.from(serializeDocument(linked)) },
+    ]);
+    proposal = { ...again, pullRequest: { ...proposal.pullRequest, created: proposal.pullRequest.created } };
+  }
   return {
     mode: 'pull-request',
     plan,
@@ -206,7 +256,7 @@ async function committedFiles(repoRoot: string, base: string, commit: string): P
 export function rollbackPullRequestBody(
   plan: RollbackPlan,
   result: RollbackResult,
-  input: Pick<PublishRollbackInput, 'incident' | 'by' | 'reason'>,
+  input: Pick<PublishRollbackInput, 'incident' | 'by' | 'reason' | 'record'>,
 ): string {
   const lines = [
     `Rolls **${plan.model}** \`${plan.stage}\` back from \`${plan.current ?? '(none)'}\` to \`${plan.target}\`.`,
@@ -221,6 +271,9 @@ export function rollbackPullRequestBody(
       : []),
     ...(input.incident
       ? [`- Incident: ${input.incident.id}${input.incident.severity ? ` (${input.incident.severity})` : ''}.`]
+      : []),
+    ...(input.record
+      ? [`- Adds rollback-started to the timeline of ${input.record.id}; the merge adds rollback-completed.`]
       : []),
     ...(input.reason ? [`- Reason: ${input.reason}`] : []),
     `- Requested by: ${input.by}`,

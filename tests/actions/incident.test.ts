@@ -31,6 +31,30 @@ async function remoteIncident(f: OpsFixture, ref: string, id: string): Promise<I
 }
 
 describe('incident action', () => {
+  it('runs from a repository_dispatch: the payload is classified, rolled back and recorded', async () => {
+    const f = (fixture = await opsFixture(gh, pushStates));
+    const env = {
+      ...f.env,
+      eventName: 'repository_dispatch',
+      event: {
+        action: 'tollgate-incident',
+        client_payload: {
+          model: MODEL,
+          metrics: { availability: 0.3, error_rate: 0.6 },
+          alert: 'FraudErrorRateHigh',
+        },
+      },
+    };
+    const result = await runIncident({ model: '', metrics: '', alert: '', dryRun: false }, env, deps());
+    expect(result.incident).toMatchObject({ severity: 'P0', models: [MODEL], alert: 'FraudErrorRateHigh' });
+    expect(result.rolledBack).toBe(true);
+    expect(await f.remoteProduction()).toBe('v3');
+    expect((await remoteIncident(f, 'main', result.incident.id)).metrics).toEqual({
+      availability: 0.3,
+      error_rate: 0.6,
+    });
+  });
+
   it('P0: rolls back automatically, pushed directly, and pushes the record with its audit events', async () => {
     const f = (fixture = await opsFixture(gh, pushStates));
     const d = deps();
@@ -310,7 +334,7 @@ describe('incidentRequest', () => {
       incidentRequest({ dryRun: false }, event({ model: MODEL, metrics: { error_rate: 'high' } })),
     ).toThrow(/not a finite number/);
     expect(() => incidentRequest({ dryRun: false }, event({ metrics: 'error_rate=1' }))).toThrow(
-      /affected model/,
+      /client_payload\.model is missing/,
     );
   });
 

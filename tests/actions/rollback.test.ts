@@ -2,7 +2,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runRollback } from '../../src/actions/rollback.ts';
+import { load } from 'js-yaml';
+import { rollbackRequest, runRollback, type RollbackInputs } from '../../src/actions/rollback.ts';
+import type { ActionEnvironment } from '../../src/actions/runtime.ts';
+import type { Incident } from '../../src/registry/types.ts';
 import { git, runGit } from '../../src/git/run.ts';
 import { parseCommitMessage } from '../../src/git/history.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
@@ -132,5 +135,189 @@ describe('rollback action', () => {
     await expect(
       runRollback({ model: MODEL, dryRun: false }, f.env, { client: gh.client(), now: at(151) }),
     ).rejects.toMatchObject({ fix: expect.stringContaining('fetch-depth: 0') });
+  });
+});
+
+/** The incident record as a commit (or ref) of the double's repository holds it. */
+async function incidentAt(f: OpsFixture, rev: string): Promise<Incident> {
+  return load(await git(f.gitDir, ['show', `${rev}:registry/incidents/${INCIDENT}.yaml`])) as Incident;
+}
+
+describe('rollback action: the incident record', () => {
+  it('emergency push: one commit reverts, holds and records rollback-started and rollback-completed', async () => {
+    const f = (fixture = await opsFixture(gh));
+    await recordIncident(f, 'P0');
+    const before = await git(f.gitDir, ['rev-parse', 'main']);
+    const result = await runRollback({ model: MODEL, incident: INCIDENT, dryRun: false }, f.env, {
+      client: gh.client(),
+      now: at(151.5),
+      clock: () => at(151.75),
+      gitEnv: BOT,
+    });
+    expect(result.outcome.mode).toBe('pushed');
+    // Exactly one new commit on main, and it carries the pointer, the held mark and the record together.
+    expect(await git(f.gitDir, ['rev-list', '--count', `${before}..main`])).toBe('1');
+    expect((await git(f.gitDir, ['show', '--name-only', '--format=', 'main'])).split('\n').sort()).toEqual([
+      `registry/incidents/${INCIDENT}.yaml`,
+      `registry/models/${MODEL}/stages.yaml`,
+      `registry/models/${MODEL}/versions/v4.yaml`,
+    ]);
+    const reverted = result.outcome.mode === 'pushed' ? result.outcome.result.reverted : [];
+    const incident = await incidentAt(f, 'main');
+    expect(incident.timeline).toEqual([
+      {
+        at: '2026-11-07T07:30:00Z',
+        event: 'rollback-started',
+        detail: `${MODEL} production v4 -> v3; reverts ${reverted[0]!.slice(0, 12)}; emergency push; by oncall`,
+      },
+      {
+        at: '2026-11-07T07:45:00Z',
+        event: 'rollback-completed',
+        detail: `${MODEL} production v4 -> v3 by revert (emergency push, 15m 00s after it started)`,
+        duration: 2700,
+      },
+    ]);
+    expect(incident.rollback).toEqual({ model: MODEL, stage: 'production', from: 'v4', to: 'v3' });
+    const { trailers } = parseCommitMessage(await git(f.gitDir, ['log', '-1', '--format=%B', 'main']));
+    expect(trailers).toMatchObject({
+      'Tollgate-Event': ['rollback'],
+      Incident: [INCIDENT],
+      Model: [MODEL],
+      Stage: ['production'],
+      'Rollback-Started': ['2026-11-07T07:30:00Z'],
+    });
+  });
+
+  it('pull request: the one commit records rollback-started with the pull request link, nothing on main', async () => {
+    const f = (fixture = await opsFixture(gh));
+    await recordIncident(f, 'P2');
+    const main = await git(f.gitDir, ['rev-parse', 'main']);
+    const client = gh.client();
+    const result = await runRollback({ model: MODEL, incident: INCIDENT, dryRun: false }, f.env, {
+      client,
+      now: at(151.5),
+      gitEnv: BOT,
+    });
+    expect(result.outcome.mode).toBe('pull-request');
+    const [pull] = gh.state.repo(REPO).pulls;
+    expect(result.pullRequest).toBe(pull!.number);
+    expect(pull!.body).toContain(`Adds rollback-started to the timeline of ${INCIDENT}`);
+    // The branch holds one commit on main: the rollback with the record, and it is the commit reported.
+    expect(await git(f.gitDir, ['rev-list', '--count', `main..${BRANCH}`])).toBe('1');
+    expect(await git(f.gitDir, ['rev-parse', BRANCH])).toBe(result.commit);
+    const incident = await incidentAt(f, BRANCH);
+    expect(incident.timeline).toHaveLength(1);
+    expect(incident.timeline[0]).toMatchObject({ at: '2026-11-07T07:30:00Z', event: 'rollback-started' });
+    expect(incident.timeline[0]!.detail).toMatch(
+      new RegExp(
+        `^${MODEL} production v4 -> v3; reverts [0-9a-f]{12}; pull request #${pull!.number} \\S+/pull/${pull!.number}; by oncall$`,
+      ),
+    );
+    expect(incident.rollback).toMatchObject({ from: 'v4', to: 'v3', pull_request: pull!.number });
+    const { trailers } = parseCommitMessage(await git(f.gitDir, ['log', '-1', '--format=%B', BRANCH]));
+    expect(trailers).toMatchObject({
+      Incident: [INCIDENT],
+      Stage: ['production'],
+      'Rollback-Started': ['2026-11-07T07:30:00Z'],
+    });
+    // The default branch and the checkout still have the record as it was.
+    expect(await git(f.gitDir, ['rev-parse', 'main'])).toBe(main);
+    expect((await incidentAt(f, 'main')).timeline).toEqual([]);
+    expect(await git(f.checkout, ['status', '--porcelain'])).toBe('');
+
+    // A re-run updates the same pull request; the record still has one rollback-started entry.
+    const again = await runRollback({ model: MODEL, incident: INCIDENT, dryRun: false }, f.env, {
+      client,
+      now: at(151.6),
+      gitEnv: BOT,
+    });
+    expect(again.pullRequest).toBe(pull!.number);
+    expect(gh.state.repo(REPO).pulls).toHaveLength(1);
+    expect((await incidentAt(f, BRANCH)).timeline.map((e) => e.event)).toEqual(['rollback-started']);
+  });
+});
+
+const dispatch = (payload: unknown, base: Partial<ActionEnvironment> = {}): ActionEnvironment =>
+  ({
+    eventName: 'repository_dispatch',
+    event: { action: 'tollgate-rollback', client_payload: payload },
+    ...base,
+  }) as ActionEnvironment;
+
+describe('rollbackRequest: a repository_dispatch client_payload', () => {
+  const empty: RollbackInputs = { model: '', dryRun: false };
+
+  it('fills what the inputs leave empty; an input that is set wins', () => {
+    expect(
+      rollbackRequest(
+        empty,
+        dispatch({
+          model: 'fraud-detector',
+          stage: 'staging',
+          to: 'v3',
+          incident: INCIDENT,
+          'dry-run': true,
+        }),
+      ),
+    ).toEqual({ model: 'fraud-detector', stage: 'staging', to: 'v3', incident: INCIDENT, dryRun: true });
+    expect(
+      rollbackRequest(
+        { model: 'churn', stage: '', dryRun: false },
+        dispatch({ model: 'fraud-detector', dry_run: 'false' }),
+      ),
+    ).toEqual({
+      model: 'churn',
+      stage: '',
+      dryRun: false,
+    });
+  });
+
+  it('is ignored for other events', () => {
+    const env = {
+      eventName: 'workflow_dispatch',
+      event: { client_payload: { model: 'x' } },
+    } as unknown as ActionEnvironment;
+    expect(rollbackRequest(empty, env)).toBe(empty);
+  });
+
+  it('names the payload field in every refusal', () => {
+    expect(() => rollbackRequest(empty, dispatch({}))).toThrow(/client_payload\.model is missing/);
+    expect(() => rollbackRequest(empty, dispatch(undefined))).toThrow(/client_payload\.model is missing/);
+    expect(() => rollbackRequest(empty, dispatch(['fraud']))).toThrow(/client_payload must be an object/);
+    expect(() => rollbackRequest(empty, dispatch({ model: 7 }))).toThrow(
+      /client_payload\.model must be a string/,
+    );
+    expect(() => rollbackRequest(empty, dispatch({ model: '../etc' }))).toThrow(
+      /client_payload\.model "\.\.\/etc" contains "\.\."/,
+    );
+    expect(() => rollbackRequest(empty, dispatch({ model: 'fraud', stage: 'Prod' }))).toThrow(
+      /client_payload\.stage/,
+    );
+    expect(() => rollbackRequest(empty, dispatch({ model: 'fraud', to: 'v1;rm' }))).toThrow(
+      /client_payload\.to/,
+    );
+    expect(() => rollbackRequest(empty, dispatch({ model: 'fraud', incident: 'INC-1' }))).toThrow(
+      /client_payload\.incident "INC-1" is not an incident id/,
+    );
+    expect(() => rollbackRequest(empty, dispatch({ model: 'fraud', 'dry-run': 'maybe' }))).toThrow(
+      /client_payload\.dry-run must be true or false/,
+    );
+  });
+
+  it('runs the rollback a repository_dispatch asks for, recording it on the incident', async () => {
+    const f = (fixture = await opsFixture(gh));
+    await recordIncident(f, 'P0');
+    const env = {
+      ...f.env,
+      eventName: 'repository_dispatch',
+      event: { action: 'tollgate-rollback', client_payload: { model: MODEL, incident: INCIDENT } },
+    };
+    const result = await runRollback(empty, env, { client: gh.client(), now: at(151.5), gitEnv: BOT });
+    expect(result.outcome.mode).toBe('pushed');
+    expect(await f.remoteProduction()).toBe('v3');
+    expect((await incidentAt(f, 'main')).timeline.map((e) => e.event)).toEqual([
+      'rollback-started',
+      'rollback-completed',
+    ]);
   });
 });

@@ -30,6 +30,9 @@ async function cli(
     ...process.env,
     TOLLGATE_NOW: hours(atHours).toISOString(),
     GITHUB_ACTOR: 'oncall',
+    // No token: resolve commits its branch locally and prints the pull request it would open.
+    GITHUB_TOKEN: '',
+    GH_TOKEN: '',
     ...extraEnv,
   };
   const code = await main(args, env);
@@ -78,15 +81,31 @@ describe('tollgate incident', () => {
       /^Record the rollback for incident INC-.*\nRoll back fraud production from v3 to v2\nOpen incident INC-.*$/,
     );
 
+    const head = await r.git(['rev-parse', 'HEAD']);
+    const dry = await cli(['-C', r.dir, 'incident', 'resolve', id, '--dry-run'], 102.5);
+    expect(dry.out).toContain(`would resolve ${id} after 1h 30m 00s`);
+    expect(dry.out).toContain('(dry run: nothing written)');
+    expect(await r.git(['branch', '--list', 'tollgate/*'])).toBe('');
+
     const resolved = await cli(['-C', r.dir, 'incident', 'resolve', id, '--note', 'recovered'], 102.5);
-    expect(resolved.out).toContain(`resolved ${id} after 1h 30m 00s`);
-    // resolve drafts the postmortem in the same commit as the resolution.
-    expect((await r.git(['show', '--name-only', '--format=%s', 'HEAD'])).split('\n')).toEqual([
+    const branch = `tollgate/postmortem/${id}`;
+    expect(resolved.out).toContain(`resolved ${id} after 1h 30m 00s: committed to ${branch}`);
+    expect(resolved.out).toContain(`The pull request to open (${branch} -> main):`);
+    expect(resolved.out).toContain('labels: tollgate:incident, tollgate:postmortem');
+    expect(resolved.out).toContain(`- Postmortem draft: \`registry/incidents/${id}.postmortem.md\``);
+    expect(resolved.out).toContain(`Nothing was pushed: \`git push origin ${branch}\``);
+    // The checkout is untouched: the resolution and its postmortem draft are one commit on the branch.
+    expect(await r.git(['rev-parse', 'HEAD'])).toBe(head);
+    expect(await r.git(['status', '--porcelain', '--untracked-files=all'])).toBe('');
+    expect(await r.git(['rev-parse', `${branch}^`])).toBe(head);
+    expect((await r.git(['show', '--name-only', '--format=%s', branch])).split('\n')).toEqual([
       `Resolve incident ${id}`,
       '',
       `registry/incidents/${id}.postmortem.md`,
       `registry/incidents/${id}.yaml`,
     ]);
+    // The pull request is merged.
+    await r.git(['merge', '--ff-only', '--quiet', branch]);
     const draft = readFileSync(join(r.dir, `registry/incidents/${id}.postmortem.md`), 'utf8');
     expect(draft).toContain('- Resolved: 2026-11-05T06:30:00Z (duration: 1h 30m 00s)');
     expect(draft).toContain('## Rollback\n\nfraud `production`: v3 -> v2');
@@ -123,6 +142,7 @@ describe('tollgate incident', () => {
     const ids = incidents(r).map((f) => f.replace(/\.yaml$/, ''));
     const [p2, p0] = ids.sort();
     await cli(['-C', r.dir, 'incident', 'resolve', p0!], 103);
+    await r.git(['merge', '--ff-only', '--quiet', `tollgate/postmortem/${p0}`]);
     const listed = (await cli(['-C', r.dir, 'incident', 'list'], 103)).out.split('\n').filter(Boolean);
     expect(listed.map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
       [p0, 'P0', 'resolved'],
@@ -221,7 +241,9 @@ describe('tollgate incident', () => {
 
   it('records a rollback made by hand on the incident, for time-to-rollback', async () => {
     const r = await fixture();
-    await cli(['-C', r.dir, 'incident', 'open', '--model', 'fraud', '--metric', 'error_rate=0.2'], 101);
+    // P0: an emergency push, so the rollback commit completes the rollback on the record (a P1's pull request
+    // completes it when merged).
+    await cli(['-C', r.dir, 'incident', 'open', '--model', 'fraud', '--metric', 'error_rate=0.7'], 101);
     const id = incidents(r)[0]!.replace(/\.yaml$/, '');
     const rolled = await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', id], 101.25);
     expect(rolled.code).toBe(0);

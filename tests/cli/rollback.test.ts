@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import type { ModelVersion } from '../../src/registry/types.ts';
+import type { Incident, ModelVersion } from '../../src/registry/types.ts';
 import { hours, promotedFraudRepo, type TestRepo } from '../rollback/repo.ts';
 
 const repos: TestRepo[] = [];
@@ -86,6 +86,58 @@ describe('tollgate rollback', () => {
     expect(after.held).toBeUndefined();
     expect((await r.git(['log', '-1', '--format=%(trailers:key=Tollgate-Event,valueonly)'])).trim()).toBe(
       'unhold',
+    );
+  });
+
+  it('records the rollback on the named incident in the rollback commit itself', async () => {
+    const r = await fixture();
+    // P0: an emergency push, so the commit that moves the pointer also completes the rollback on the record.
+    expect((await cli(['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.7'])).code).toBe(
+      0,
+    );
+    const file = readdirSync(join(r.dir, 'registry/incidents')).find((f) => f.endsWith('.yaml'))!;
+    const id = file.replace(/\.yaml$/, '');
+    const rolled = await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', id]);
+    expect(rolled.err).toBe('');
+    expect(rolled.out).toContain(
+      `recorded on ${id} in the same commit: rollback-started and rollback-completed`,
+    );
+    expect(rolled.out).toContain('P0 allows an emergency push, so push it now');
+    expect((await r.git(['show', '--name-only', '--format=%s', 'HEAD'])).split('\n')).toEqual([
+      'Roll back fraud production from v3 to v2',
+      '',
+      `registry/incidents/${file}`,
+      'registry/models/fraud/stages.yaml',
+      'registry/models/fraud/versions/v3.yaml',
+    ]);
+    const incident = load(readFileSync(join(r.dir, 'registry/incidents', file), 'utf8')) as Incident;
+    expect(incident.timeline.slice(2)).toEqual([
+      expect.objectContaining({
+        event: 'rollback-started',
+        detail: expect.stringMatching(
+          /^fraud production v3 -> v2; reverts [0-9a-f]{12}; emergency push; by oncall$/,
+        ),
+      }),
+      expect.objectContaining({ event: 'rollback-completed', duration: 0 }),
+    ]);
+    expect(incident.rollback).toEqual({ model: 'fraud', stage: 'production', from: 'v3', to: 'v2' });
+    expect((await r.git(['log', '-1', '--format=%(trailers:key=Rollback-Started,valueonly)'])).trim()).toBe(
+      hours(101).toISOString().replace('.000', ''),
+    );
+  });
+
+  it('records only rollback-started for an incident whose rollback goes through a pull request', async () => {
+    const r = await fixture();
+    await cli(['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.07']);
+    const file = readdirSync(join(r.dir, 'registry/incidents')).find((f) => f.endsWith('.yaml'))!;
+    const rolled = await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', file.replace(/\.yaml$/, '')]);
+    expect(rolled.out).toContain(
+      'open a pull request with it (git push origin HEAD:tollgate/rollback/fraud/production)',
+    );
+    const incident = load(readFileSync(join(r.dir, 'registry/incidents', file), 'utf8')) as Incident;
+    expect(incident.timeline.map((e) => e.event)).toEqual(['detected', 'classified', 'rollback-started']);
+    expect(incident.timeline[2]!.detail).toContain(
+      'pull request from branch tollgate/rollback/fraud/production',
     );
   });
 

@@ -6,6 +6,8 @@ import {
   incidentId,
   incidentStats,
   openIncident,
+  postmortemPullRequest,
+  recordRollback,
   renderPostmortem,
   resolveIncident,
   type AutoRollbackState,
@@ -309,5 +311,104 @@ describe('incidentAuditEvent', () => {
     expect(() =>
       incidentAuditEvent({ incident: incident({}), event: 'rollback', actor: 'a', now: T0, suffix: 'A/B' }),
     ).toThrow(/suffix/);
+  });
+});
+
+describe('recordRollback', () => {
+  const base = {
+    model: 'fraud',
+    stage: 'production',
+    from: 'v4',
+    to: 'v3',
+    by: 'oncall',
+    startedAt: at(60),
+  };
+
+  it('an emergency push: rollback-started, then rollback-completed with its duration since detection', () => {
+    const inc = recordRollback(incident({ error_rate: 0.7 }), {
+      ...base,
+      mode: 'revert',
+      reverted: ['a'.repeat(40), 'b'.repeat(40)],
+      via: { kind: 'emergency-push' },
+      completedAt: at(90),
+    });
+    expect(inc.timeline.slice(2)).toEqual([
+      {
+        at: '2026-11-24T03:31:00Z',
+        event: 'rollback-started',
+        detail: `fraud production v4 -> v3; reverts ${'a'.repeat(12)}, ${'b'.repeat(12)}; emergency push; by oncall`,
+      },
+      {
+        at: '2026-11-24T03:31:30Z',
+        event: 'rollback-completed',
+        detail: 'fraud production v4 -> v3 by revert (emergency push, 30s after it started)',
+        duration: 90,
+      },
+    ]);
+    expect(inc.rollback).toEqual({ model: 'fraud', stage: 'production', from: 'v4', to: 'v3' });
+  });
+
+  it('a pull request: rollback-started only, with the link; a forward fix says why', () => {
+    const inc = recordRollback(incident({ error_rate: 0.2 }), {
+      ...base,
+      mode: 'forward-fix',
+      reverted: [],
+      forwardFixReason: 'reverting abc conflicts',
+      via: {
+        kind: 'pull-request',
+        branch: 'tollgate/rollback/fraud/production',
+        pullRequest: { number: 7, url: 'https://github.com/acme/models/pull/7' },
+      },
+    });
+    expect(inc.timeline.map((e) => e.event)).toEqual(['detected', 'classified', 'rollback-started']);
+    expect(inc.timeline[2]!.detail).toBe(
+      'fraud production v4 -> v3; writes v3 forward (reverting abc conflicts); pull request #7 https://github.com/acme/models/pull/7; by oncall',
+    );
+    expect(inc.rollback).toMatchObject({ pull_request: 7 });
+  });
+
+  it('keeps a rollback of another model already on the record', () => {
+    const first = {
+      ...incident({ error_rate: 0.7 }),
+      rollback: { model: 'churn', stage: 'production', from: 'v2', to: 'v1' },
+    };
+    const inc = recordRollback(first, {
+      ...base,
+      mode: 'revert',
+      reverted: ['c'.repeat(40)],
+      via: { kind: 'emergency-push' },
+    });
+    expect(inc.rollback).toEqual(first.rollback);
+    expect(first.timeline).toHaveLength(2);
+  });
+});
+
+describe('postmortemPullRequest', () => {
+  it('summarises the resolved incident and points at the draft', () => {
+    let inc = recordRollback(incident({ error_rate: 0.7 }), {
+      model: 'fraud',
+      stage: 'production',
+      from: 'v4',
+      to: 'v3',
+      by: 'oncall',
+      startedAt: at(60),
+      mode: 'revert',
+      reverted: ['a'.repeat(40)],
+      via: { kind: 'emergency-push' },
+      completedAt: at(120),
+    });
+    inc = resolveIncident(inc, at(3600));
+    const pr = postmortemPullRequest(inc, {
+      postmortem: 'registry/incidents/x.postmortem.md',
+      link: 'https://x/y',
+    });
+    expect(pr.title).toBe('Resolve incident INC-20261124-033000-ab12: postmortem');
+    expect(pr.labels).toEqual(['tollgate:incident', 'tollgate:postmortem']);
+    expect(pr.body).toContain(
+      '- Detected 2026-11-24T03:30:00Z, resolved 2026-11-24T04:30:00Z (after 1h 00m 00s)',
+    );
+    expect(pr.body).toContain('- Rollback: fraud production v4 -> v3, completed 2m 00s after detection');
+    expect(pr.body).toContain('- Postmortem draft: [registry/incidents/x.postmortem.md](https://x/y)');
+    expect(postmortemPullRequest(inc, {}).body).toContain('No postmortem draft');
   });
 });

@@ -149,6 +149,7 @@ describe('applyRollback', () => {
       'Requested-By': ['oncall'],
       'Rollback-Mode': ['revert'],
       Reverts: [shas[3], shas[2]],
+      'Rollback-Started': ['2026-11-07T07:00:00Z'],
     });
     expect(await r.git(['diff', '--name-only', 'HEAD^', 'HEAD'])).toBe(
       `${STAGES}\nregistry/models/fraud/versions/v4.yaml`,

@@ -1,9 +1,15 @@
-// `tollgate incident open|resolve|list|stats|postmortem`: incident records in registry/incidents/, committed locally.
+// `tollgate incident open|resolve|list|stats|postmortem`: incident records in registry/incidents/. open and
+// postmortem --write commit on the current branch; resolve proposes the resolution and its postmortem draft as a
+// pull request on tollgate/postmortem/<id> (pushed and opened with a GitHub token, else committed to that branch
+// only), never touching the checkout.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { commitChange, type Trailers } from '../../git/commit.ts';
+import { gitTreeReader } from '../../git/reader.ts';
+import { git, runGit } from '../../git/run.ts';
+import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
 import {
   appendTimeline,
   decideAutoRollback,
@@ -12,6 +18,8 @@ import {
   incidentOpenedCommit,
   incidentStats,
   openIncident,
+  postmortemBranch,
+  postmortemPullRequest,
   renderPostmortem,
   resolveIncident,
 } from '../../incident/record.ts';
@@ -19,14 +27,17 @@ import { notifyIncident } from '../../incident/notify.ts';
 import { readIncidents as readIncidentFiles } from '../../incident/read.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
 import { readPolicy } from '../../policy/read.ts';
+import { proposeChange, type GitHubTarget } from '../../publish/propose.ts';
+import { parseRegistryFile } from '../../registry/parse.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import { INCIDENT_ID } from '../../registry/names.ts';
 import { incidentPath, modelDir, postmortemPath } from '../../registry/paths.ts';
 import type { Incident } from '../../registry/types.ts';
-import { writeRegistryFiles, type RegistryFileWrite } from '../../registry/writer.ts';
+import { serializeDocument, writeRegistryFiles, type RegistryFileWrite } from '../../registry/writer.ts';
 import { applyRollback, planRollback, registryTimeline } from '../../rollback/execute.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
 import type { RollbackPlan } from '../../rollback/target.ts';
 
 const registryRel = (context: CliContext, path: string): string =>
@@ -211,14 +222,16 @@ async function open(args: string[], context: CliContext): Promise<number> {
   return 0;
 }
 
-/** The postmortem draft: the record's timeline merged with the affected models' registry commits. */
+/** The postmortem draft: the record's timeline merged with the affected models' registry commits at `ref`. */
 async function draftPostmortem(
   context: CliContext,
   incident: Incident,
   lookbackDays: number,
+  ref = 'HEAD',
 ): Promise<string> {
   const since = new Date(Date.parse(incident.detected_at) - lookbackDays * 86_400_000).toISOString();
   const timeline = await registryTimeline(context.repoRoot, {
+    ref,
     since,
     ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
     paths: incident.models.map((m) => registryRel(context, modelDir(m))),
@@ -226,43 +239,163 @@ async function draftPostmortem(
   return renderPostmortem(incident, timeline);
 }
 
+/** The default branch as this clone has it: the local branch, else origin's; or the --base given. */
+async function resolveBase(
+  context: CliContext,
+  branch: string,
+  given?: string,
+): Promise<{ ref: string; sha: string }> {
+  const candidates =
+    given !== undefined ? [given] : [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
+  for (const ref of candidates) {
+    if (ref.startsWith('-')) break;
+    const r = await runGit(
+      context.repoRoot,
+      ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`],
+      {
+        okCodes: [1, 128],
+      },
+    );
+    if (r.code === 0) return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), sha: r.stdout.trim() };
+  }
+  throw new TollgateError(`no commit ${given ?? `${branch} (or origin/${branch})`} in this clone`, {
+    fix:
+      given !== undefined
+        ? 'name an existing branch or commit with --base'
+        : `fetch it first (\`git fetch origin ${branch}\`)`,
+  });
+}
+
+/** The GitHub repository to open the pull request in, when a token says to: --repo, GITHUB_REPOSITORY, origin. */
+async function githubTarget(
+  context: CliContext,
+  repoFlag: string | undefined,
+): Promise<GitHubTarget | undefined> {
+  if (!context.env.GITHUB_TOKEN && !context.env.GH_TOKEN) return undefined;
+  const fromEnv = context.env.GITHUB_REPOSITORY;
+  const repo =
+    repoFlag !== undefined
+      ? parseRepoOption(repoFlag)
+      : fromEnv
+        ? parseRepoOption(fromEnv)
+        : repoFromRemoteUrl(await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+  if (!repo) {
+    throw new TollgateError('a GitHub token is set, but which repository? The origin remote names none', {
+      fix: 'pass --repo OWNER/NAME (or unset GITHUB_TOKEN / GH_TOKEN to commit the branch locally only)',
+    });
+  }
+  return { client: githubClientFromEnv(context.env), repo, remote: 'origin' };
+}
+
 async function resolve(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs('incident resolve', args, {
     note: { type: 'string' },
     by: { type: 'string' },
     'no-postmortem': { type: 'boolean', default: false },
+    base: { type: 'string' },
+    repo: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
   });
-  const incident = await readIncident(context, positionals[0]);
+  const id = positionals[0];
+  if (id === undefined || !INCIDENT_ID.test(id)) {
+    throw new TollgateError(`"${id ?? ''}" is not an incident id`, {
+      fix: 'tollgate incident resolve INC-20261124-033000-ab12 [--note TEXT] [--dry-run]',
+    });
+  }
+  const policy = await readPolicy(fileSystemReader(context.registryDir));
+  const base = await resolveBase(context, policy.defaultBranch, values.base);
+  // The record as the default branch has it: the pull request changes exactly that.
+  const reader = gitTreeReader(context.repoRoot, base.sha, registryRel(context, '.') || '.');
+  let incident: Incident | undefined;
+  try {
+    [incident] = await readIncidentFiles(reader, [incidentPath(id)]);
+  } finally {
+    reader.close();
+  }
+  if (!incident) {
+    throw new TollgateError(`no incident ${id} on ${base.ref}`, {
+      file: registryRel(context, incidentPath(id)),
+      fix: `check the id (\`tollgate incident list\`), or pass --base with the branch that records it`,
+    });
+  }
   const now = context.now();
   const resolved = resolveIncident(incident, now, values.note);
-  // The postmortem draft goes in the same commit as the resolution, so the pull request that carries the one
-  // carries the other.
-  const draft = values['no-postmortem'] ? undefined : await draftPostmortem(context, resolved, 7);
-  await writeAndCommit(
-    context,
-    [
-      { path: incidentPath(incident.id), document: resolved },
-      ...(draft !== undefined ? [{ path: postmortemPath(incident.id), text: draft }] : []),
-    ],
+  const draft = values['no-postmortem'] ? undefined : await draftPostmortem(context, resolved, 7, base.sha);
+  const recordFile = registryRel(context, incidentPath(id));
+  const draftFile = registryRel(context, postmortemPath(id));
+  const recordText = serializeDocument(resolved);
+  const errors = parseRegistryFile(incidentPath(id), recordText).problems.filter(
+    (p) => p.severity === 'error',
+  );
+  if (errors.length > 0)
+    throw new TollgateError(`the resolved record of ${id} would not validate: ${errors[0]!.message}`);
+  const branch = postmortemBranch(id);
+  const github = values['dry-run'] ? undefined : await githubTarget(context, values.repo);
+  const link =
+    draft !== undefined && github
+      ? `https://github.com/${github.repo.owner}/${github.repo.repo}/blob/${branch}/${draftFile}`
+      : undefined;
+  const pullRequest = postmortemPullRequest(resolved, {
+    ...(draft !== undefined ? { postmortem: draftFile } : {}),
+    ...(link !== undefined ? { link } : {}),
+  });
+  const after = formatDuration(resolved.timeline.at(-1)!.duration ?? 0);
+  const described = [
+    `The pull request ${github ? '' : 'to open '}(${branch} -> ${policy.defaultBranch}):`,
+    `  title:  ${pullRequest.title}`,
+    `  labels: ${pullRequest.labels.join(', ')}`,
+    '',
+    pullRequest.body.trimEnd(),
+  ];
+  if (values['dry-run']) {
+    context.out(
+      [
+        `would resolve ${id} after ${after} and commit ${recordFile}${draft !== undefined ? ` and ${draftFile}` : ''} to ${branch} (dry run: nothing written)`,
+        '',
+        ...described,
+      ].join('\n'),
+    );
+    return 0;
+  }
+  const date = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const proposal = await proposeChange(
+    context.repoRoot,
     {
-      message: `Resolve incident ${incident.id}`,
+      branch,
+      baseRef: base.sha,
+      baseBranch: policy.defaultBranch,
+      files: [
+        { path: recordFile, content: Buffer.from(recordText) },
+        ...(draft !== undefined ? [{ path: draftFile, content: Buffer.from(draft) }] : []),
+      ],
+      message: `Resolve incident ${id}`,
       trailers: {
         'Tollgate-Event': 'incident-resolved',
-        Incident: incident.id,
+        Incident: id,
         'Requested-By': actor(context, values.by),
       },
+      env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+      pullRequest,
     },
-    now,
+    github,
   );
   context.out(
     [
-      `resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1)!.duration ?? 0)}`,
+      `resolved ${id} after ${after}: committed to ${branch} (${proposal.commit.slice(0, 12)}), on ${base.ref}`,
       ...(draft !== undefined
-        ? [
-            `  drafted ${registryRel(context, postmortemPath(incident.id))} in the same commit: fill in its TODO(author) parts`,
-          ]
+        ? [`  drafted ${draftFile} in the same commit: fill in its TODO(author) parts`]
         : []),
-      '  nothing was pushed: push the commit on a branch and open a pull request',
+      ...(proposal.pullRequest
+        ? [
+            `  pull request #${proposal.pullRequest.number} ${proposal.pullRequest.created ? 'opened' : 'updated'}: ${proposal.pullRequest.url}`,
+            `  ${describeCalls(github!.client)}`,
+          ]
+        : [
+            '',
+            ...described,
+            '',
+            `Nothing was pushed: \`git push origin ${branch}\` and open the pull request (or set GITHUB_TOKEN).`,
+          ]),
     ].join('\n'),
   );
   return 0;

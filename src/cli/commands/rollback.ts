@@ -2,57 +2,21 @@
 // current branch and push nothing: push it (emergency, where the policy allows) or open a pull request.
 import { relative } from 'node:path';
 import { TollgateError } from '../../errors.ts';
-import { appendTimeline, formatDuration } from '../../incident/record.ts';
+import { formatDuration, recordRollback } from '../../incident/record.ts';
 import { readPolicy } from '../../policy/read.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import { INCIDENT_ID, assertSafeName } from '../../registry/names.ts';
 import { incidentPath } from '../../registry/paths.ts';
-import { applyRollback, planRollback, unholdVersion, type RollbackResult } from '../../rollback/execute.ts';
-import type { RollbackPlan } from '../../rollback/target.ts';
+import type { Incident } from '../../registry/types.ts';
+import { applyRollback, planRollback, unholdVersion } from '../../rollback/execute.ts';
+import { isEmergency, rollbackBranch } from '../../rollback/publish.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
-import { readIncidents, writeAndCommit } from './incident.ts';
+import { readIncidents } from './incident.ts';
 
 const actor = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 
 const registryDirOf = (context: CliContext): string => relative(context.repoRoot, context.registryDir) || '.';
-
-/** Adds the rollback to the incident's record (its timeline feeds time-to-rollback), when the record exists. */
-async function recordOnIncident(
-  context: CliContext,
-  id: string,
-  plan: RollbackPlan,
-  result: RollbackResult,
-  now: Date,
-): Promise<void> {
-  let [incident] = await readIncidents(context, [incidentPath(id)]);
-  if (!incident) {
-    context.err(`note: no record of ${id} in this registry, so its timeline was not updated`);
-    return;
-  }
-  const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  incident = appendTimeline(incident, {
-    at,
-    event: 'rollback-completed',
-    detail: `by hand: ${plan.model} ${plan.stage} ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
-  });
-  incident.rollback = {
-    model: plan.model,
-    stage: plan.stage,
-    from: plan.current ?? '',
-    to: plan.target,
-    commit: result.commit,
-  };
-  await writeAndCommit(
-    context,
-    [{ path: incidentPath(id), document: incident }],
-    {
-      message: `Record rollback on ${id}`,
-      trailers: { 'Tollgate-Event': 'incident-updated', Incident: id, Model: plan.model },
-    },
-    now,
-  );
-}
 
 export const rollbackCommand: Command = {
   name: 'rollback',
@@ -116,15 +80,47 @@ export const rollbackCommand: Command = {
       );
       return 0;
     }
+    // The named incident's record learns of the rollback in the rollback commit itself.
+    let record: Incident | undefined;
+    if (values.incident !== undefined) {
+      [record] = await readIncidents(context, [incidentPath(values.incident)]);
+      if (!record)
+        context.err(
+          `note: no record of ${values.incident} in this registry, so its timeline was not updated`,
+        );
+    }
+    const emergency = isEmergency(policy, record?.severity);
+    const by = actor(context, values.by);
     const result = await applyRollback(context.repoRoot, plan, {
-      by: actor(context, values.by),
+      by,
+      ...(record
+        ? {
+            alsoWrite: (done) => [
+              {
+                path: incidentPath(record.id),
+                document: recordRollback(record, {
+                  model,
+                  stage,
+                  ...(plan.current !== undefined ? { from: plan.current } : {}),
+                  to: plan.target,
+                  ...done,
+                  by,
+                  startedAt: now,
+                  // An emergency push completes it; a pull request completes it when merged.
+                  ...(emergency
+                    ? { via: { kind: 'emergency-push' as const }, completedAt: now }
+                    : { via: { kind: 'pull-request' as const, branch: rollbackBranch(model, stage) } }),
+                }),
+              },
+            ],
+          }
+        : {}),
       now,
       forwardFixOnConflict: policy.rollback.forwardFixOnConflict && !values['no-forward-fix'],
       registryDir,
       ...(values.incident !== undefined ? { incident: values.incident } : {}),
       ...(values.reason !== undefined ? { reason: values.reason } : {}),
     });
-    if (values.incident !== undefined) await recordOnIncident(context, values.incident, plan, result, now);
     if (values.format === 'json') {
       context.out(JSON.stringify({ dryRun: false, plan, result }, null, 2));
       return 0;
@@ -136,7 +132,14 @@ export const rollbackCommand: Command = {
           ? `  reverted ${result.reverted.length} commit(s)`
           : `  wrote the pointer forward (${result.forwardFixReason})`,
         ...(result.held ? [`  marked ${model} ${result.held} held`] : []),
-        '  nothing was pushed: push it where the policy allows an emergency push, or open a pull request',
+        ...(record
+          ? [
+              `  recorded on ${record.id} in the same commit: rollback-started${emergency ? ' and rollback-completed (emergency push)' : ''}`,
+            ]
+          : []),
+        emergency
+          ? `  nothing was pushed: ${record?.severity} allows an emergency push, so push it now (git push origin HEAD)`
+          : `  nothing was pushed: open a pull request with it (git push origin HEAD:${rollbackBranch(model, stage)})`,
       ].join('\n'),
     );
     return 0;
