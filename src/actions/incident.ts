@@ -3,7 +3,6 @@
 // the rollback action, and record the incident and its audit events as a state change (pushed or proposed, as
 // the policy's state_writes says). One API call decides "promotion in flight"; none is made per commit.
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
@@ -24,7 +23,8 @@ import {
 import { notifyIncident } from '../incident/notify.ts';
 import { parseMetricArgs } from '../incident/severity.ts';
 import { readPolicy } from '../policy/read.ts';
-import { proposeChange, pushStateChange, type GitHubTarget } from '../publish/propose.ts';
+import type { GitHubTarget } from '../publish/propose.ts';
+import { publishStateChange, stateMergeNote, type StateMerge } from '../publish/state.ts';
 import { fileSystemReader } from '../registry/load.ts';
 import { auditPath, incidentPath } from '../registry/paths.ts';
 import type { AuditEvent, Incident } from '../registry/types.ts';
@@ -164,6 +164,8 @@ export interface IncidentActionResult {
     mode: 'pushed' | 'pull-request' | 'committed' | 'dry-run';
     commit?: string;
     pullRequest?: number;
+    /** How the record's pull request reaches the default branch: merged, auto-merge, or left open. */
+    merge?: StateMerge;
   };
   summary: string;
 }
@@ -421,7 +423,7 @@ async function commitRecord(
   return commitChange(repoRoot, { paths: files.map((f) => posix.join(registryDir, f.path)), ...commit });
 }
 
-/** Writes the record through the one writer and commits it as a state change: pushed, or proposed. */
+/** The record as a state change (src/publish/state.ts): pushed, or a pull request the action merges itself. */
 async function recordState(
   repoRoot: string,
   registryDir: string,
@@ -436,43 +438,23 @@ async function recordState(
   },
 ): Promise<IncidentActionResult['record']> {
   const { message, trailers } = options.commit;
-  const paths = files.map((f) => posix.join(registryDir, f.path));
-  await writeRegistryFiles(join(repoRoot, registryDir), files);
-  if (options.stateWrites === 'push') {
-    const pushed = await pushStateChange(
-      repoRoot,
-      { paths, message, trailers, branch: options.branch, env: options.env },
-      options.github?.remote,
-    );
-    return { mode: pushed.pushed ? 'pushed' : 'committed', commit: pushed.commit };
-  }
-  // The files go on a branch; the checkout is left as it was (they are new files, so removing them restores it).
-  const contents = await Promise.all(
-    paths.map(async (path) => ({ path, content: await readFile(join(repoRoot, path)) })),
-  );
-  const tracked = new Set(
-    (await git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''),
-  );
-  for (const path of paths) {
-    if (tracked.has(path)) await git(repoRoot, ['checkout', '-q', 'HEAD', '--', path]);
-    else await rm(join(repoRoot, path), { force: true });
-  }
-  const proposal = await proposeChange(
-    repoRoot,
+  const published = await publishStateChange(
     {
-      branch: `tollgate/incident/${options.incident.id}`,
-      baseRef: 'HEAD',
-      baseBranch: options.branch,
-      files: contents,
+      repoRoot,
+      registryDir,
+      writes: files,
       message,
       trailers,
+      baseBranch: options.branch,
+      stateWrites: options.stateWrites,
+      branch: `tollgate/incident/${options.incident.id}`,
       env: options.env,
       pullRequest: {
         title: message,
         body: [
           `Records incident ${options.incident.id} (${options.incident.severity}) and its audit events.`,
           '',
-          'A state change: the sign-off gate passes it without sign-offs (policy `state_writes: pull-request`).',
+          'A state change: the sign-off gate passes it without sign-offs, and the incident action merges it.',
           '',
         ].join('\n'),
         labels: [INCIDENT_LABEL],
@@ -480,10 +462,11 @@ async function recordState(
     },
     options.github,
   );
+  const pull = published.pullRequest;
   return {
-    mode: proposal.pullRequest ? 'pull-request' : 'committed',
-    commit: proposal.commit,
-    ...(proposal.pullRequest ? { pullRequest: proposal.pullRequest.number } : {}),
+    mode: published.mode,
+    commit: published.commit,
+    ...(pull ? { pullRequest: pull.number, merge: pull.merge } : {}),
   };
 }
 
@@ -505,7 +488,9 @@ export function incidentSummary(result: Omit<IncidentActionResult, 'summary'>, d
     '',
   ];
   if (result.record.mode === 'pull-request')
-    lines.push(`Record proposed in pull request #${result.record.pullRequest}.`);
+    lines.push(
+      `Record proposed in pull request #${result.record.pullRequest}${stateMergeNote(result.record.merge)}.`,
+    );
   if (result.record.mode === 'pushed') lines.push(`Record pushed in ${result.record.commit?.slice(0, 12)}.`);
   if (result.record.mode === 'committed')
     lines.push(`Record committed locally in ${result.record.commit?.slice(0, 12)}.`);
@@ -548,6 +533,8 @@ export async function run(): Promise<void> {
         result.rollbackPullRequest === undefined ? '' : String(result.rollbackPullRequest),
       );
       core.summary.addRaw(result.summary);
+      if (result.record.merge?.status === 'open')
+        core.warning(`the incident record's pull request stays open: ${result.record.merge.reason}`);
     } finally {
       action.footnotes.push(describeCalls(client));
     }

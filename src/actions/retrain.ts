@@ -3,7 +3,7 @@
 // request (or, for a failed run, recorded as a state change).
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
-import type { StateMerge } from '../publish/state.ts';
+import { stateMergeNote } from '../publish/state.ts';
 import { TollgateError } from '../errors.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import { listOpenPullRequests } from '../github/pulls.ts';
@@ -109,15 +109,6 @@ export async function runRetrain(
     ...(deps.signal ? { signal: deps.signal } : {}),
     ...(deps.tempDir ? { tempDir: deps.tempDir } : {}),
   });
-}
-
-/** How the state pull request reaches the default branch, for the summary. */
-export function stateMergeNote(merge: StateMerge | undefined): string {
-  if (!merge) return '';
-  if (merge.status === 'merged') return `, merged as ${merge.sha.slice(0, 12)}`;
-  if (merge.status === 'auto-merge')
-    return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
-  return `, left open: ${merge.reason}`;
 }
 
 /** The job summary: what happened, the pull request, and the version's metrics and gates. */

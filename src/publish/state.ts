@@ -139,6 +139,15 @@ async function mergeStatePullRequest(
   }
 }
 
+/** How the state pull request reaches the default branch, for the summary. */
+export function stateMergeNote(merge: StateMerge | undefined): string {
+  if (!merge) return '';
+  if (merge.status === 'merged') return `, merged as ${merge.sha.slice(0, 12)}`;
+  if (merge.status === 'auto-merge')
+    return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
+  return `, left open: ${merge.reason}`;
+}
+
 /** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
 export async function renderRegistryFiles(
   registryDir: string,

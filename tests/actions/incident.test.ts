@@ -107,12 +107,20 @@ describe('incident action', () => {
     );
     expect(result.rolledBack).toBe(true);
     expect(await f.remoteProduction()).toBe('v3');
-    const onMain = await remoteIncident(f, 'main', result.incident.id);
-    expect(onMain.timeline.map((e) => e.event)).toEqual(['detected', 'classified', 'rollback-started']);
     const pulls = gh.state.repo(REPO).pulls;
     expect(pulls.map((p) => p.head)).toEqual([`tollgate/incident/${result.incident.id}`]);
-    const proposed = await remoteIncident(f, pulls[0]!.head, result.incident.id);
-    expect(proposed.timeline.at(-1)).toMatchObject({ event: 'rollback-completed', duration: 360 });
+    // The emergency push carried the record up to rollback-started; the update came as a state pull request,
+    // which the action merged itself (nothing in this repository requires a check).
+    expect(result.record).toMatchObject({ mode: 'pull-request', merge: { status: 'merged' } });
+    expect(pulls[0]).toMatchObject({ merged: true });
+    const onMain = await remoteIncident(f, 'main', result.incident.id);
+    expect(onMain.timeline.map((e) => e.event)).toEqual([
+      'detected',
+      'classified',
+      'rollback-started',
+      'rollback-completed',
+    ]);
+    expect(onMain.timeline.at(-1)).toMatchObject({ event: 'rollback-completed', duration: 360 });
     expect(await git(f.checkout, ['status', '--porcelain', '--untracked-files=all'])).toBe('');
   });
 
@@ -138,7 +146,9 @@ describe('incident action', () => {
     expect(recorded.timeline.at(-1)).toMatchObject({ event: 'note' });
     expect(recorded.timeline.at(-1)!.detail).toContain(`pull request #${pulls[0]!.number}`);
     expect(await git(f.checkout, ['status', '--porcelain', '--untracked-files=all'])).toBe('');
-    expect(await git(f.checkout, ['rev-parse', 'HEAD'])).toBe(await git(f.gitDir, ['rev-parse', 'main']));
+    // The record's pull request was merged by the action (one squash commit on main); the checkout stayed put.
+    expect(result.record.merge).toMatchObject({ status: 'merged' });
+    expect(await git(f.checkout, ['rev-parse', 'HEAD'])).toBe(await git(f.gitDir, ['rev-parse', 'main^']));
   });
 
   it('P2: no auto-rollback condition holds, so none is made, and the timeline says why', async () => {
