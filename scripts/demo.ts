@@ -133,8 +133,8 @@ try {
     status.map((s) => `${s.model}: ${s.due ? 'due' : 'not due'} (${s.reason})`),
   );
 
-  // 4. A real retrain: the example trainer runs, the version is recorded with its hash and gate results.
-  const retrain = json<{
+  // 4. Scheduled retrains, as the scheduler's dispatch would start them: the example trainer really trains.
+  interface RetrainOutcome {
     status: string;
     branch: string;
     body: string;
@@ -145,34 +145,45 @@ try {
       metrics: Record<string, number>;
       validation: { passed: boolean };
     };
-  }>(
-    'retrain',
-    'fraud-detector',
-    '--reason',
-    'scheduled retrain',
-    '--trigger',
-    'schedule',
-    '--by',
-    'erin',
-    '--format',
-    'json',
-  );
+  }
+  const scheduledRetrain = (model: string): RetrainOutcome =>
+    json<RetrainOutcome>(
+      'retrain',
+      model,
+      '--reason',
+      'scheduled retrain',
+      '--trigger',
+      'schedule',
+      '--by',
+      'erin',
+      '--format',
+      'json',
+    );
+
+  // penguin-sex trains on real data (Palmer Penguins, CC0): what the retrain action would publish is the
+  // version record and the body of its pull request. Its branch is left unmerged; the story goes on with fraud.
+  const penguin = scheduledRetrain('penguin-sex');
+  const penguinRecord = `registry/models/penguin-sex/versions/${penguin.version.id}.yaml`;
+  step(`tollgate retrain penguin-sex (scheduled): version record ${penguinRecord} on ${penguin.branch}`, [
+    ...git('show', `${penguin.branch}:${penguinRecord}`).split('\n'),
+  ]);
+  step('the retrain pull request body it would open', penguin.body.trimEnd().split('\n'));
+
+  // fraud-detector trains on the synthetic transactions; its version goes on to staging and production.
+  const retrain = scheduledRetrain('fraud-detector');
   const version = retrain.version.id;
   const versionFile = retrain.version;
-  // What the retrain action would publish: the version record and the body of its pull request.
-  const versionPathOnBranch = `registry/models/fraud-detector/versions/${retrain.version.id}.yaml`;
-  step(`version record ${versionPathOnBranch} on ${retrain.branch}`, [
-    ...git('show', `${retrain.branch}:${versionPathOnBranch}`).split('\n'),
-  ]);
-  step('the retrain pull request body it would open', retrain.body.trimEnd().split('\n'));
   // The retrain branch is pushed, as the retrain action does, so the promotion can build on the merged result.
   git('push', '--quiet', 'origin', retrain.branch);
-  step(`tollgate diff main ${retrain.branch}`, indent(must(0, 'diff', 'main', retrain.branch), 7));
+  step(
+    `tollgate retrain fraud-detector (scheduled), then tollgate diff main ${retrain.branch}`,
+    indent(must(0, 'diff', 'main', retrain.branch), 7),
+  );
   now = '2026-11-20T09:00:00Z';
   const retrainMerge = mergePullRequest(1, retrain.branch);
   step(`tollgate retrain fraud-detector → ${version}`, [
     `request ${retrain.request.id}: ${retrain.status}; branch ${retrain.branch}`,
-    `auc ${versionFile.metrics.auc}, artifact sha256 ${versionFile.artifact.sha256.slice(0, 16)}… (${versionFile.artifact.size} bytes)`,
+    `auc ${versionFile.metrics.auc}, false_positive_rate ${versionFile.metrics.false_positive_rate}, artifact sha256 ${versionFile.artifact.sha256.slice(0, 16)}… (${versionFile.artifact.size} bytes)`,
     `gates ${versionFile.validation.passed ? 'passed' : 'FAILED'}; pull request #1 merged as ${retrainMerge}`,
   ]);
 

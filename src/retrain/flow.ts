@@ -192,7 +192,7 @@ function parseCommandOverride(command: string[] | undefined, entry: ModelEntry):
     throw new TollgateError(`model ${entry.model.name} has no training command`, {
       file: `models/${entry.model.name}/model.yaml`,
       field: 'training.command',
-      fix: 'set training.command in model.yaml (an argv list), or pass --command \'["node", "train.mjs"]\'',
+      fix: 'set training.command in model.yaml (an argv list), or pass --command \'["node", "train.ts"]\'',
     });
   }
   return chosen;

@@ -135,7 +135,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
     throw new TrainingError('the training command is empty or not a list of strings', {
       reason: 'invalid-command',
       field: 'training.command',
-      fix: 'set training.command in model.yaml to an argv list, e.g. [node, train.mjs]',
+      fix: 'set training.command in model.yaml to an argv list, e.g. [node, train.ts]',
     });
   }
   if (!(timeoutSeconds > 0)) {

@@ -75,13 +75,13 @@ describe('scheduler action run()', () => {
       ref: '',
       'dry-run': 'false',
     });
-    expect(JSON.parse(outputs.due!)).toEqual(['fraud-detector']);
-    expect(JSON.parse(outputs.dispatched!)).toEqual(['fraud-detector']);
+    expect(JSON.parse(outputs.due!)).toEqual(['fraud-detector', 'penguin-sex']);
+    expect(JSON.parse(outputs.dispatched!)).toEqual(['fraud-detector', 'penguin-sex']);
     expect(JSON.parse(outputs.skipped!)).toEqual([
       { model: 'churn-predictor', reason: 'schedule disabled in model.yaml (schedule.enabled: false)' },
     ]);
     expect(outputs.summary).toContain('## Tollgate scheduler');
-    expect(outputs.summary).toContain('GitHub API: 2 calls');
+    expect(outputs.summary).toContain('GitHub API: 3 calls');
     expect(process.exitCode).not.toBe(1);
   });
 });
@@ -110,7 +110,7 @@ describe('retrain action run()', () => {
       model: 'fraud-detector',
       reason: '',
       trigger: 'manual',
-      command: '["node", "examples/trainer/train.mjs", "--fail"]',
+      command: '["node", "examples/trainer/train.ts", "--fail"]',
       'dry-run': 'false',
     });
     expect(outputs).toMatchObject({ status: 'failed', version: '', 'pull-request': '1' });

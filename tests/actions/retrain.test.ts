@@ -113,7 +113,7 @@ describe('retrain action', () => {
   it('records a failed run on a state pull request labelled tollgate:state', async () => {
     await seed(exampleFiles());
     const outcome = await runRetrain(
-      inputs({ command: '["node", "examples/trainer/train.mjs", "--fail"]' }),
+      inputs({ command: '["node", "examples/trainer/train.ts", "--fail"]' }),
       environment(),
       deps(),
     );
@@ -191,7 +191,7 @@ describe('retrain action', () => {
     files['registry/policy.yaml'] = dump({ ...policy, state_writes: 'push' });
     await seed(files);
     const outcome = await runRetrain(
-      inputs({ command: '["node", "examples/trainer/train.mjs", "--skip-metrics"]' }),
+      inputs({ command: '["node", "examples/trainer/train.ts", "--skip-metrics"]' }),
       environment(),
       deps(),
     );

@@ -37,7 +37,7 @@ const schedule = (name: string, extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
-/** fraud-detector is overdue; churn-predictor is disabled; the others are due but held back, or not due. */
+/** fraud-detector and penguin-sex are overdue; churn-predictor is disabled; the others are due but held back, or not due. */
 function registryFiles(): Record<string, string> {
   const files = exampleFiles();
   for (const name of ['ranker', 'spam-filter', 'search', 'pricing', 'vision']) {
@@ -110,13 +110,18 @@ describe('scheduler action', () => {
   it('dispatches the due models and skips paused, cooling, disabled and active ones, saying why', async () => {
     const client = gh.client();
     const result = await runScheduler(inputs, environment(), { client, now: NOW });
-    expect(result.plan.due).toEqual(['fraud-detector', 'search', 'spam-filter']);
-    expect(result.plan.dispatch).toEqual(['fraud-detector']);
+    expect(result.plan.due).toEqual(['fraud-detector', 'penguin-sex', 'search', 'spam-filter']);
+    expect(result.plan.dispatch).toEqual(['fraud-detector', 'penguin-sex']);
     expect(gh.state.repo('acme/models').workflowDispatches).toEqual([
       {
         workflow: 'tollgate-retrain.yml',
         ref: 'main',
         inputs: { model: 'fraud-detector', reason: 'scheduled retrain', trigger: 'schedule' },
+      },
+      {
+        workflow: 'tollgate-retrain.yml',
+        ref: 'main',
+        inputs: { model: 'penguin-sex', reason: 'scheduled retrain', trigger: 'schedule' },
       },
     ]);
     const reasons = Object.fromEntries(result.plan.skipped.map((s) => [s.model, s.reason]));
@@ -131,10 +136,10 @@ describe('scheduler action', () => {
       ),
       vision: 'next run at 2026-11-26T00:00:00Z',
     });
-    expect(result.dispatched.map((d) => d.model)).toEqual(['fraud-detector']);
-    expect(result.summary).toContain('3 due, 1 dispatched, 6 skipped');
-    // One paginated list of pull requests, one dispatch.
-    expect(client.calls()).toBe(2);
+    expect(result.dispatched.map((d) => d.model)).toEqual(['fraud-detector', 'penguin-sex']);
+    expect(result.summary).toContain('4 due, 2 dispatched, 6 skipped');
+    // One paginated list of pull requests, one dispatch per model.
+    expect(client.calls()).toBe(3);
   });
 
   it('dispatches nothing on a dry run, and takes the ref input over the default branch', async () => {
@@ -143,7 +148,7 @@ describe('scheduler action', () => {
       client,
       now: NOW,
     });
-    expect(result.plan.dispatch).toEqual(['fraud-detector']);
+    expect(result.plan.dispatch).toEqual(['fraud-detector', 'penguin-sex']);
     expect(result.dispatched).toEqual([]);
     expect(result.summary).toContain(
       '**Dry run:** nothing was dispatched; `tollgate-retrain.yml` would run on `release`',
@@ -164,9 +169,9 @@ describe('scheduler action', () => {
       now: new Date('2026-11-26T01:00:00Z'),
     });
     // At 01:00 the next day ranker's pause and vision's wait are over too.
-    expect(result.plan.dispatch).toEqual(['fraud-detector', 'pricing', 'ranker', 'vision']);
+    expect(result.plan.dispatch).toEqual(['fraud-detector', 'penguin-sex', 'pricing', 'ranker', 'vision']);
     expect(result.failures.map((f) => f.model)).toEqual(['fraud-detector']);
-    expect(result.dispatched.map((d) => d.model)).toEqual(['pricing', 'ranker', 'vision']);
+    expect(result.dispatched.map((d) => d.model)).toEqual(['penguin-sex', 'pricing', 'ranker', 'vision']);
     expect(result.summary).toContain('### Dispatch failed');
   });
 });

@@ -20,25 +20,35 @@ function filesUnder(root: string, dir: string, out: Record<string, string>): voi
   }
 }
 
+/** fraud-detector's training command in the example registry: the real example trainer on its committed CSV. */
+export const FRAUD_COMMAND = [
+  'node',
+  'examples/trainer/train.ts',
+  '--data',
+  'examples/trainer/data/transactions.csv',
+  '--label',
+  'is_fraud',
+  '--log',
+  'amount,distance_km',
+  '--threshold',
+  '0.35',
+];
+
 /**
- * The example registry and trainer as repository files, with fraud-detector trained by the real example trainer
- * on its committed CSV (the example registry names a Python trainer that is not in this repository).
+ * The example registry and trainer as repository files, with fraud-detector's training data recorded as the
+ * committed CSV its command trains on and a short timeout. The trainer reaches an auc of about 0.87 and a
+ * false-positive rate of about 0.07 there, inside the model's gates (auc >= 0.85, false_positive_rate <= 0.1).
  */
 export function exampleFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   filesUnder(ROOT, 'registry', files);
   filesUnder(ROOT, 'examples', files);
-  const model = load(files[FRAUD_MODEL]!) as Record<string, unknown>;
+  const model = load(files[FRAUD_MODEL]!) as { training: Record<string, unknown> };
   model.training = {
-    command: ['node', 'examples/trainer/train.mjs', '--data', 'examples/trainer/data/transactions.csv'],
+    ...model.training,
     timeout: 120,
     data: { uri: 'examples/trainer/data/transactions.csv' },
   };
-  // The trainer reaches an auc of about 0.89 and a false-positive rate of about 0.09 on this data.
-  model.gates = [
-    { metric: 'auc', op: '>=', threshold: 0.85 },
-    { metric: 'false_positive_rate', op: '<=', threshold: 0.1 },
-  ];
   files[FRAUD_MODEL] = dump(model);
   return files;
 }

@@ -8,7 +8,7 @@ import { dump, load } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEvent, Model, ModelVersion, RetrainRequest, Schedule } from '../../src/registry/types.ts';
 import { cleanupRepos, type Repo } from '../git/repo-fixture.ts';
-import { cli, exampleFiles, FRAUD_MODEL, registryRepo, trailersOf } from './registry-repo.ts';
+import { cli, exampleFiles, FRAUD_COMMAND, FRAUD_MODEL, registryRepo, trailersOf } from './registry-repo.ts';
 
 afterEach(cleanupRepos);
 
@@ -40,9 +40,7 @@ describe('tollgate retrain', () => {
       'would retrain fraud-detector as v6 (parent v4) (dry run: nothing run, nothing written)',
     );
     expect(run.out).toMatch(/request: {2}rt-20261125-220000-[0-9a-f]{4} \(manual by alice\): weekly refresh/);
-    expect(run.out).toContain(
-      'command:  node examples/trainer/train.mjs --data examples/trainer/data/transactions.csv',
-    );
+    expect(run.out).toContain(`command:  ${FRAUD_COMMAND.join(' ')}`);
     expect(run.out).toContain('TOLLGATE_VERSION=v6');
     expect(run.out).toContain('files it would write:\n    registry/models/fraud-detector/versions/v6.yaml\n');
     expect(run.out).toContain('    registry/models/fraud-detector/schedule.yaml\n    registry/audit/');
@@ -124,7 +122,7 @@ describe('tollgate retrain', () => {
       trigger: { kind: 'manual', actor: 'alice' },
       run: {
         exit_code: 0,
-        command: ['node', 'examples/trainer/train.mjs', '--data', 'examples/trainer/data/transactions.csv'],
+        command: FRAUD_COMMAND,
       },
     });
     const schedule = await show<Schedule>(repo, outcome.branch, `${MODEL_DIR}/schedule.yaml`);
@@ -225,11 +223,11 @@ describe('tollgate retrain', () => {
       '--format',
       'json',
       '--command',
-      '["node", "examples/trainer/train.mjs", "--fail"]',
+      '["node", "examples/trainer/train.ts", "--fail"]',
     ]);
     expect(run.code).toBe(1);
-    expect(run.err).toContain('training command exited with code 1: node examples/trainer/train.mjs --fail');
-    expect(run.err).toContain('train.mjs: simulated failure (--fail)');
+    expect(run.err).toContain('training command exited with code 1: node examples/trainer/train.ts --fail');
+    expect(run.err).toContain('train.ts: simulated failure (--fail)');
     const outcome = JSON.parse(run.out) as { status: string; branch: string; request: RetrainRequest };
     expect(outcome.status).toBe('failed');
     const id = outcome.request.id;
@@ -245,7 +243,7 @@ describe('tollgate retrain', () => {
     expect(request).toMatchObject({
       status: 'failed',
       error: expect.stringContaining('training command exited with code 1'),
-      run: { exit_code: 1, command: ['node', 'examples/trainer/train.mjs', '--fail'] },
+      run: { exit_code: 1, command: ['node', 'examples/trainer/train.ts', '--fail'] },
     });
     const schedule = await show<Schedule>(repo, outcome.branch, `${MODEL_DIR}/schedule.yaml`);
     expect(schedule).toMatchObject({
@@ -277,7 +275,7 @@ describe('tollgate retrain', () => {
       '--format',
       'json',
       '--command',
-      '["node", "examples/trainer/train.mjs", "--sleep", "30"]',
+      '["node", "examples/trainer/train.ts", "--sleep", "30"]',
     ]);
     expect(run.code).toBe(1);
     expect(run.err).toContain('training command timed out after 1s and was stopped');
@@ -306,7 +304,7 @@ describe('tollgate retrain', () => {
       '--thresholds',
       '[{"metric": "psi_amount", "op": "<=", "threshold": 0.2}]',
       '--command',
-      '["node", "examples/trainer/train.mjs", "--fail"]',
+      '["node", "examples/trainer/train.ts", "--fail"]',
       '--format',
       'json',
     ]);
@@ -340,7 +338,7 @@ describe('tollgate retrain', () => {
 
   it('rejects a --command that is not a JSON list of strings', async () => {
     const repo = await registryRepo();
-    const run = await cli(['-C', repo.dir, 'retrain', 'fraud-detector', '--command', 'node train.mjs']);
+    const run = await cli(['-C', repo.dir, 'retrain', 'fraud-detector', '--command', 'node train.ts']);
     expect(run.code).toBe(2);
     expect(run.err).toContain('--command is not JSON');
   });

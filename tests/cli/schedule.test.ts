@@ -31,6 +31,7 @@ describe('tollgate schedule status', () => {
         reason: expect.stringContaining('overdue since 2026-11-05T00:00:00Z'),
         next_run: '2026-11-05T00:00:00Z',
       }),
+      expect.objectContaining({ model: 'penguin-sex', state: 'due' }),
     ]);
 
     // Before next_run the model waits.

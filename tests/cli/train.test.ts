@@ -39,7 +39,7 @@ describe('tollgate train', () => {
         'json',
         '--',
         process.execPath,
-        'examples/trainer/train.mjs',
+        'examples/trainer/train.ts',
       ],
       context(),
     );
@@ -55,7 +55,7 @@ describe('tollgate train', () => {
 
   it('prints a readable summary by default', async () => {
     await train.run(
-      ['--output', join(work, 'o'), '--', process.execPath, 'examples/trainer/train.mjs'],
+      ['--output', join(work, 'o'), '--', process.execPath, 'examples/trainer/train.ts'],
       context(),
     );
     expect(out.join('\n')).toMatch(
@@ -66,7 +66,7 @@ describe('tollgate train', () => {
   it('fails with the training error, and asks for the command after --', async () => {
     await expect(
       train.run(
-        ['--output', join(work, 'o'), '--', process.execPath, 'examples/trainer/train.mjs', '--fail'],
+        ['--output', join(work, 'o'), '--', process.execPath, 'examples/trainer/train.ts', '--fail'],
         context(),
       ),
     ).rejects.toThrow(/exited with code 1/);

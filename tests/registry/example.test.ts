@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -20,8 +21,19 @@ describe('the example registry', () => {
     expect(fraud.stages?.stages).toEqual({ staging: { version: 'v5' }, production: { version: 'v4' } });
     expect(fraud.schedule).toBeDefined();
     expect(registry.models.get('churn-predictor')!.versions.size).toBe(3);
+    const penguin = registry.models.get('penguin-sex')!;
+    expect(penguin.stages?.stages).toEqual({ staging: { version: 'v2' }, production: { version: 'v1' } });
+    expect(penguin.schedule).toBeDefined();
     expect(Object.keys(registry.policy!.roles)).toEqual(['risk', 'compliance', 'policy-owner']);
     expect(registry.audit.size).toBeGreaterThan(0);
+  });
+
+  it('penguin-sex records the sha256 of the dataset its command trains on', async () => {
+    const { registry } = await loadRegistry(fileSystemReader(registryDir));
+    const training = registry.models.get('penguin-sex')!.model!.training!;
+    expect(training.command).toContain(training.data!.uri);
+    const csv = await readFile(join(registryDir, '..', training.data!.uri));
+    expect(training.data!.sha256).toBe(createHash('sha256').update(csv).digest('hex'));
   });
 
   it("each file's schema comment resolves to the schema of its kind", async () => {

@@ -20,7 +20,7 @@ const model: Model = {
   kind: 'Model',
   name: 'fraud',
   owners: { users: ['alice'] },
-  training: { command: ['node', 'train.mjs'], data: { uri: 'examples/trainer/data/transactions.csv' } },
+  training: { command: ['node', 'train.ts'], data: { uri: 'examples/trainer/data/transactions.csv' } },
   gates: [{ metric: 'auc', op: '>=', threshold: 0.85 }],
   key_metrics: ['auc', 'recall'],
 };

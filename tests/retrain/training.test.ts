@@ -15,7 +15,7 @@ import {
 import type { TrainingOptions } from '../../src/retrain/training.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TRAINER = ['examples/trainer/train.mjs'];
+const TRAINER = ['examples/trainer/train.ts'];
 let work: string;
 
 beforeEach(() => {
@@ -78,8 +78,10 @@ describe('runTraining with the example trainer', () => {
         'auc',
         'f1',
         'false_positive_rate',
-        'fraud_rate',
-        'loss',
+        'features',
+        'inputs',
+        'log_loss',
+        'positive_rate',
         'precision',
         'recall',
         'test_rows',

@@ -15,14 +15,14 @@ const USAGE =
 export const actorOf = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 
-/** `--command '["node", "train.mjs"]'`: a JSON array of strings, run without a shell. */
+/** `--command '["node", "train.ts"]'`: a JSON array of strings, run without a shell. */
 export function parseCommandJson(text: string): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     throw new TollgateError(`--command is not JSON: ${(error as Error).message}`, {
-      fix: 'pass a JSON array of arguments, e.g. --command \'["node", "train.mjs", "--fast"]\'',
+      fix: 'pass a JSON array of arguments, e.g. --command \'["node", "train.ts", "--fast"]\'',
     });
   }
   if (
@@ -31,7 +31,7 @@ export function parseCommandJson(text: string): string[] {
     parsed.some((a) => typeof a !== 'string' || a === '')
   ) {
     throw new TollgateError('--command must be a non-empty JSON array of non-empty strings', {
-      fix: 'e.g. --command \'["node", "train.mjs", "--fast"]\'',
+      fix: 'e.g. --command \'["node", "train.ts", "--fast"]\'',
     });
   }
   return parsed as string[];
