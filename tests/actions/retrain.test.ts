@@ -156,7 +156,7 @@ describe('retrain action', () => {
     await seed(exampleFiles());
     gh.state.repo('acme/models').requiredChecks = ['tollgate/signoff'];
     const outcome = await runRetrain(
-      inputs({ command: '["node", "examples/trainer/train.mjs", "--fail"]' }),
+      inputs({ command: '["node", "examples/trainer/train.ts", "--fail"]' }),
       environment(),
       deps(),
     );
