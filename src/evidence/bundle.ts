@@ -282,10 +282,59 @@ async function collect(
 
   progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
   const inModel = 'model' in subject ? `${p}${modelDir(subject.model)}/` : undefined;
+  // Blob texts by spec, each asked for once through the one cat-file process.
+  const texts = new Map<string, Promise<string | undefined>>();
+  const textOf = (spec: string): Promise<string | undefined> => {
+    let text = texts.get(spec);
+    if (!text) {
+      text = objects.lookup(spec).then((o) => (o?.type === 'blob' ? o.content.toString('utf8') : undefined));
+      texts.set(spec, text);
+    }
+    return text;
+  };
+  const readSome = async (specs: string[]): Promise<Map<string, string | undefined>> => {
+    const unique = [...new Set(specs)];
+    const read = await Promise.all(unique.map(textOf));
+    return new Map(unique.map((spec, i) => [spec, read[i]]));
+  };
+  // A whole-model export keeps every commit and every record it changed: their blobs are read, and the newest
+  // record of each version parsed, while git still walks the history (the walk is most of the export's time).
+  const keepsAll = 'model' in subject && !subject.version;
+  const newestSeen = new Set<string>();
+  const parsedEarly = new Map<string, Promise<unknown>>();
+  // Asked in batches: git prints (and flushes) commit by commit, and a write to cat-file per commit costs more
+  // than the read it asks for.
+  let ahead: { blob: string; version: boolean }[] = [];
+  const sendAhead = () => {
+    for (const { blob, version } of ahead) {
+      const text = textOf(blob);
+      if (version)
+        parsedEarly.set(
+          blob,
+          text.then(parseYaml, () => undefined),
+        );
+      else void text.catch(() => undefined);
+    }
+    ahead = [];
+  };
+  const readAhead = (c: TrailCommit): void => {
+    for (const f of c.files) {
+      if (f.status === 'D' || !f.blob) {
+        newestSeen.add(f.path);
+        continue;
+      }
+      const newest = !newestSeen.has(f.path);
+      newestSeen.add(f.path);
+      const place = newest && f.path.startsWith(p) ? classifyRegistryPath(f.path.slice(p.length)) : undefined;
+      ahead.push({ blob: f.blob, version: place?.kind === 'ModelVersion' });
+    }
+    if (ahead.length >= 200) sendAhead();
+  };
   const trailRead = readTrail(repoRoot, {
     ref: head,
     paths: inModel ? [inModel] : [p],
     ...(window ? { since: window.since, until: window.until } : {}),
+    ...(keepsAll ? { onCommit: readAhead } : {}),
   });
   // While git walks the history: incidents, audit events and (for a model) its versions at the head, parsed.
   const headRead = (async () => {
@@ -311,6 +360,7 @@ async function collect(
   })();
   // Both run before either is awaited, so a failure in one must not go unhandled.
   const [trailResult, headResult] = await Promise.allSettled([trailRead, headRead]);
+  sendAhead();
   if (trailResult.status === 'rejected') throw trailResult.reason;
   if (headResult.status === 'rejected') throw headResult.reason;
   let commits = trailResult.value;
@@ -381,8 +431,7 @@ async function collect(
     );
 
   // A whole-model export keeps every commit, so its records can come in the same batch as the stage files.
-  const keepsAll = 'model' in subject && !subject.version;
-  const stageBlobs = await readBlobs(objects, [
+  const stageBlobs = await readSome([
     ...stageSpecs,
     ...(keepsAll ? recordSpecsOf(commits).map((r) => r.spec) : []),
   ]);
@@ -554,7 +603,7 @@ async function collect(
     return [specs.policy, ...specs.models.map((m) => m.spec)];
   };
   progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
-  const second = await readBlobs(objects, [
+  const second = await readSome([
     ...recordSpecs.map((r) => r.spec).filter((spec) => !stageBlobs.has(spec)),
     ...[...versionKeys.values()]
       .filter((k) => !parsed.has(k.spec) && !stageBlobs.has(k.spec))
@@ -565,6 +614,7 @@ async function collect(
     .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) ?? stageBlobs.get(r.spec) }))
     .filter((r): r is RecordEvidence => r.text !== undefined);
 
+  for (const [spec, doc] of parsedEarly) parsed.set(spec, await doc);
   const versions: VersionEvidence[] = [];
   for (const k of [...versionKeys.values()].sort((a, b) =>
     VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`),
