@@ -328,7 +328,7 @@ async function collect(
       const place = newest && f.path.startsWith(p) ? classifyRegistryPath(f.path.slice(p.length)) : undefined;
       ahead.push({ blob: f.blob, version: place?.kind === 'ModelVersion' });
     }
-    if (ahead.length >= 200) sendAhead();
+    if (ahead.length >= 64) sendAhead();
   };
   const trailRead = readTrail(repoRoot, {
     ref: head,

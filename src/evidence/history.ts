@@ -376,9 +376,11 @@ export function auditFileEvents(files: { path: string; event: AuditEvent }[]): R
 
 /** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
 export function mergeEvents(commitEvents: RegistryEvent[], auditEvents: RegistryEvent[]): RegistryEvent[] {
-  const ms = (at: string) => Date.parse(at) || 0;
+  // Each time parsed once, not once per comparison: a model's trail holds hundreds of events.
   return [...commitEvents]
     .reverse()
     .concat(auditEvents)
-    .sort((a, b) => ms(a.at) - ms(b.at));
+    .map((event) => ({ event, ms: Date.parse(event.at) || 0 }))
+    .sort((a, b) => a.ms - b.ms)
+    .map(({ event }) => event);
 }
