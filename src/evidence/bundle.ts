@@ -5,8 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TollgateError } from '../errors.ts';
-import { ObjectReader } from '../git/reader.ts';
-import { git } from '../git/run.ts';
+import { listFiles, ObjectReader } from '../git/reader.ts';
 import { assertSafeName, INCIDENT_ID, isSafeName } from '../registry/names.ts';
 import {
   classifyRegistryPath,
@@ -235,23 +234,7 @@ function checkSubject(subject: EvidenceSubject): void {
 // One collator for every comparison: building one per localeCompare call dominates sorting long lists.
 const VERSION_ORDER = new Intl.Collator('en', { numeric: true });
 
-/** Files below `dirs` at `rev`, with their blob ids. */
-async function listTree(
-  repoRoot: string,
-  rev: string,
-  dirs: string[],
-): Promise<{ oid: string; path: string }[]> {
-  const out = await git(repoRoot, ['ls-tree', '-r', '-z', rev, '--', ...dirs]);
-  return out
-    .split('\0')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const [meta, path] = l.split('\t') as [string, string];
-      return { oid: meta.split(' ')[2]!, path };
-    });
-}
-
-// Git is asked few, large questions: one log for the trail, one ls-tree, and batches of objects through one
+// Git is asked few, large questions: one log for the trail, and batches of objects (trees too) through one
 // `git cat-file --batch`, so an export costs about as much as reading the model's history once (see
 // bench/evidence.bench.ts).
 export async function collectEvidence(
@@ -338,7 +321,7 @@ async function collect(
   });
   // While git walks the history: incidents, audit events and (for a model) its versions at the head, parsed.
   const headRead = (async () => {
-    const tree = await listTree(repoRoot, head, [
+    const tree = await listFiles(objects, head, [
       `${p}incidents/`,
       `${p}audit/`,
       // A whole-model export finds its versions in the trail's records instead (see below).
