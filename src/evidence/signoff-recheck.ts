@@ -10,7 +10,7 @@ import { getCollaboratorPermission, getTeamMembership } from '../github/access.t
 import { GitHubApiError, type GitHubClient, type RepoRef } from '../github/client.ts';
 import { fetchReviewContext } from '../github/review-context.ts';
 
-export interface MergedPullRequest {
+export interface MergedLanding {
   number: number;
   /** The commit the merge put on the default branch, and its parents (first parent: the branch before it). */
   sha: string;
@@ -25,7 +25,7 @@ export interface SignoffRecheck {
 }
 
 export interface SignoffRechecker {
-  recheck(pr: MergedPullRequest): Promise<SignoffRecheck>;
+  recheck(pr: MergedLanding): Promise<SignoffRecheck>;
 }
 
 export interface GitHubRecheckOptions {
