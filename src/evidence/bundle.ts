@@ -5,8 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TollgateError } from '../errors.ts';
-import { ObjectReader } from '../git/reader.ts';
-import { git } from '../git/run.ts';
+import { listFiles, ObjectReader } from '../git/reader.ts';
 import { assertSafeName, INCIDENT_ID, isSafeName } from '../registry/names.ts';
 import {
   classifyRegistryPath,
@@ -235,23 +234,7 @@ function checkSubject(subject: EvidenceSubject): void {
 // One collator for every comparison: building one per localeCompare call dominates sorting long lists.
 const VERSION_ORDER = new Intl.Collator('en', { numeric: true });
 
-/** Files below `dirs` at `rev`, with their blob ids. */
-async function listTree(
-  repoRoot: string,
-  rev: string,
-  dirs: string[],
-): Promise<{ oid: string; path: string }[]> {
-  const out = await git(repoRoot, ['ls-tree', '-r', '-z', rev, '--', ...dirs]);
-  return out
-    .split('\0')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const [meta, path] = l.split('\t') as [string, string];
-      return { oid: meta.split(' ')[2]!, path };
-    });
-}
-
-// Git is asked few, large questions: one log for the trail, one ls-tree, and batches of objects through one
+// Git is asked few, large questions: one log for the trail, and batches of objects (trees too) through one
 // `git cat-file --batch`, so an export costs about as much as reading the model's history once (see
 // bench/evidence.bench.ts).
 export async function collectEvidence(
@@ -282,14 +265,63 @@ async function collect(
 
   progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
   const inModel = 'model' in subject ? `${p}${modelDir(subject.model)}/` : undefined;
+  // Blob texts by spec, each asked for once through the one cat-file process.
+  const texts = new Map<string, Promise<string | undefined>>();
+  const textOf = (spec: string): Promise<string | undefined> => {
+    let text = texts.get(spec);
+    if (!text) {
+      text = objects.lookup(spec).then((o) => (o?.type === 'blob' ? o.content.toString('utf8') : undefined));
+      texts.set(spec, text);
+    }
+    return text;
+  };
+  const readSome = async (specs: string[]): Promise<Map<string, string | undefined>> => {
+    const unique = [...new Set(specs)];
+    const read = await Promise.all(unique.map(textOf));
+    return new Map(unique.map((spec, i) => [spec, read[i]]));
+  };
+  // A whole-model export keeps every commit and every record it changed: their blobs are read, and the newest
+  // record of each version parsed, while git still walks the history (the walk is most of the export's time).
+  const keepsAll = 'model' in subject && !subject.version;
+  const newestSeen = new Set<string>();
+  const parsedEarly = new Map<string, Promise<unknown>>();
+  // Asked in batches: git prints (and flushes) commit by commit, and a write to cat-file per commit costs more
+  // than the read it asks for.
+  let ahead: { blob: string; version: boolean }[] = [];
+  const sendAhead = () => {
+    for (const { blob, version } of ahead) {
+      const text = textOf(blob);
+      if (version)
+        parsedEarly.set(
+          blob,
+          text.then(parseYaml, () => undefined),
+        );
+      else void text.catch(() => undefined);
+    }
+    ahead = [];
+  };
+  const readAhead = (c: TrailCommit): void => {
+    for (const f of c.files) {
+      if (f.status === 'D' || !f.blob) {
+        newestSeen.add(f.path);
+        continue;
+      }
+      const newest = !newestSeen.has(f.path);
+      newestSeen.add(f.path);
+      const place = newest && f.path.startsWith(p) ? classifyRegistryPath(f.path.slice(p.length)) : undefined;
+      ahead.push({ blob: f.blob, version: place?.kind === 'ModelVersion' });
+    }
+    if (ahead.length >= 64) sendAhead();
+  };
   const trailRead = readTrail(repoRoot, {
     ref: head,
     paths: inModel ? [inModel] : [p],
     ...(window ? { since: window.since, until: window.until } : {}),
+    ...(keepsAll ? { onCommit: readAhead } : {}),
   });
   // While git walks the history: incidents, audit events and (for a model) its versions at the head, parsed.
   const headRead = (async () => {
-    const tree = await listTree(repoRoot, head, [
+    const tree = await listFiles(objects, head, [
       `${p}incidents/`,
       `${p}audit/`,
       // A whole-model export finds its versions in the trail's records instead (see below).
@@ -311,6 +343,7 @@ async function collect(
   })();
   // Both run before either is awaited, so a failure in one must not go unhandled.
   const [trailResult, headResult] = await Promise.allSettled([trailRead, headRead]);
+  sendAhead();
   if (trailResult.status === 'rejected') throw trailResult.reason;
   if (headResult.status === 'rejected') throw headResult.reason;
   let commits = trailResult.value;
@@ -381,8 +414,7 @@ async function collect(
     );
 
   // A whole-model export keeps every commit, so its records can come in the same batch as the stage files.
-  const keepsAll = 'model' in subject && !subject.version;
-  const stageBlobs = await readBlobs(objects, [
+  const stageBlobs = await readSome([
     ...stageSpecs,
     ...(keepsAll ? recordSpecsOf(commits).map((r) => r.spec) : []),
   ]);
@@ -554,7 +586,7 @@ async function collect(
     return [specs.policy, ...specs.models.map((m) => m.spec)];
   };
   progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
-  const second = await readBlobs(objects, [
+  const second = await readSome([
     ...recordSpecs.map((r) => r.spec).filter((spec) => !stageBlobs.has(spec)),
     ...[...versionKeys.values()]
       .filter((k) => !parsed.has(k.spec) && !stageBlobs.has(k.spec))
@@ -565,6 +597,7 @@ async function collect(
     .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) ?? stageBlobs.get(r.spec) }))
     .filter((r): r is RecordEvidence => r.text !== undefined);
 
+  for (const [spec, doc] of parsedEarly) parsed.set(spec, await doc);
   const versions: VersionEvidence[] = [];
   for (const k of [...versionKeys.values()].sort((a, b) =>
     VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`),

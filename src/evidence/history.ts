@@ -3,7 +3,7 @@
 import { load } from 'js-yaml';
 import { assertFullHistory, parseCommitMessage } from '../git/history.ts';
 import { readObjects, type ObjectReader } from '../git/reader.ts';
-import { git } from '../git/run.ts';
+import { git, streamGit } from '../git/run.ts';
 import { classifyRegistryPath } from '../registry/paths.ts';
 import type { AuditEvent } from '../registry/types.ts';
 
@@ -68,6 +68,11 @@ export interface TrailOptions {
   firstParent?: boolean;
   /** Read a shallow clone anyway (the trail is then incomplete). Default false. */
   allowShallow?: boolean;
+  /**
+   * Called with each commit as git prints it (newest first), before the walk ends: lets a caller start reading
+   * the commit's blobs while git still walks the rest of the history.
+   */
+  onCommit?: (commit: TrailCommit) => void;
 }
 
 const SIGNATURES: Record<string, SignatureStatus> = {
@@ -91,58 +96,77 @@ export async function readTrail(repoRoot: string, options: TrailOptions = {}): P
   if (options.since) args.push(`--since=${options.since}`);
   if (options.until) args.push(`--until=${options.until}`);
   args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
-  // The shallow check runs alongside the walk: it only decides whether the answer may be used.
-  const [output] = await Promise.all([
-    git(repoRoot, args),
-    options.allowShallow ? undefined : assertFullHistory(repoRoot),
-  ]);
-  return parseLog(output);
+  const shallowCheck = options.allowShallow ? undefined : assertFullHistory(repoRoot);
+  const onCommit = options.onCommit;
+  if (!onCommit) {
+    // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+    const [output] = await Promise.all([git(repoRoot, args), shallowCheck]);
+    return parseLog(output);
+  }
+  const commits: TrailCommit[] = [];
+  const walk = streamGit(repoRoot, args, '\x1e', (record) => {
+    const commit = parseLogRecord(record);
+    if (!commit) return;
+    commits.push(commit);
+    onCommit(commit);
+  });
+  // Both run before either is awaited, so a failure in one must not go unhandled.
+  const [walked, checked] = await Promise.allSettled([walk, shallowCheck]);
+  if (checked.status === 'rejected') throw checked.reason;
+  if (walked.status === 'rejected') throw walked.reason;
+  return commits;
 }
 
 /** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
 export function parseLog(output: string): TrailCommit[] {
   const commits: TrailCommit[] = [];
   for (const record of output.split('\x1e')) {
-    if (record === '') continue;
-    const fields = record.split('\0');
-    const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
-    if (message === undefined) continue;
-    const tokens = fields
-      .slice(10)
-      .map((t) => t.replace(/^\n/, ''))
-      .filter((t) => t !== '');
-    const files: ChangedFile[] = [];
-    for (let i = 0; i < tokens.length;) {
-      // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
-      const meta = tokens[i++]!.split(' ');
-      const status = meta[4] ?? '';
-      const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
-      const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
-      const from = /^[RC]/.test(status) ? tokens[i++]! : undefined;
-      files.push({
-        status: status[0] ?? '?',
-        path: tokens[i++]!,
-        ...(from === undefined ? {} : { from }),
-        ...(blob === undefined ? {} : { blob }),
-        ...(previousBlob === undefined ? {} : { previousBlob }),
-      });
-    }
-    const parsed = parseCommitMessage(message);
-    commits.push({
-      sha: sha!,
-      parents: parents ? parents.split(' ') : [],
-      author: { name: an!, email: ae!, date: ad! },
-      committer: { name: cn!, email: ce!, date: cd! },
-      subject: parsed.subject,
-      body: parsed.body,
-      trailers: Object.entries(parsed.trailers).flatMap(([key, values]) =>
-        values.map((value) => ({ key, value })),
-      ),
-      signature: { status: SIGNATURES[sig!] ?? 'unverifiable', code: sig! },
-      files,
-    });
+    const commit = parseLogRecord(record);
+    if (commit) commits.push(commit);
   }
   return commits;
+}
+
+/** One commit of that output (the text between two record separators); undefined for an empty record. */
+function parseLogRecord(record: string): TrailCommit | undefined {
+  if (record === '') return undefined;
+  const fields = record.split('\0');
+  const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
+  if (message === undefined) return undefined;
+  const tokens = fields
+    .slice(10)
+    .map((t) => t.replace(/^\n/, ''))
+    .filter((t) => t !== '');
+  const files: ChangedFile[] = [];
+  for (let i = 0; i < tokens.length;) {
+    // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
+    const meta = tokens[i++]!.split(' ');
+    const status = meta[4] ?? '';
+    const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+    const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
+    const from = /^[RC]/.test(status) ? tokens[i++]! : undefined;
+    files.push({
+      status: status[0] ?? '?',
+      path: tokens[i++]!,
+      ...(from === undefined ? {} : { from }),
+      ...(blob === undefined ? {} : { blob }),
+      ...(previousBlob === undefined ? {} : { previousBlob }),
+    });
+  }
+  const parsed = parseCommitMessage(message);
+  return {
+    sha: sha!,
+    parents: parents ? parents.split(' ') : [],
+    author: { name: an!, email: ae!, date: ad! },
+    committer: { name: cn!, email: ce!, date: cd! },
+    subject: parsed.subject,
+    body: parsed.body,
+    trailers: Object.entries(parsed.trailers).flatMap(([key, values]) =>
+      values.map((value) => ({ key, value })),
+    ),
+    signature: { status: SIGNATURES[sig!] ?? 'unverifiable', code: sig! },
+    files,
+  };
 }
 
 /** The first trailer with this key (case-insensitive), if any. */
@@ -365,9 +389,11 @@ function mergeRecordSummary(details: AuditEvent['details']): string {
 
 /** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
 export function mergeEvents(commitEvents: RegistryEvent[], auditEvents: RegistryEvent[]): RegistryEvent[] {
-  const ms = (at: string) => Date.parse(at) || 0;
+  // Each time parsed once, not once per comparison: a model's trail holds hundreds of events.
   return [...commitEvents]
     .reverse()
     .concat(auditEvents)
-    .sort((a, b) => ms(a.at) - ms(b.at));
+    .map((event) => ({ event, ms: Date.parse(event.at) || 0 }))
+    .sort((a, b) => a.ms - b.ms)
+    .map(({ event }) => event);
 }

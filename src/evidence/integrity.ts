@@ -19,6 +19,8 @@ import {
   type TrailCommit,
 } from './history.ts';
 import { standingApprovals, type ReviewSource } from './reviews.ts';
+import { recheckShortfall, type SignoffRechecker } from './signoff-recheck.ts';
+import { GitHubApiError } from '../github/client.ts';
 
 export type FindingKind =
   | 'direct-push'
@@ -32,7 +34,11 @@ export type FindingKind =
   | 'gate-check-failed'
   | 'gate-check-other-commit'
   | 'merged-before-check'
-  | 'approvals-missing';
+  | 'approvals-missing'
+  /** The gate, run again by the audit, finds required roles without a sign-off (whatever the check run said). */
+  | 'signoffs-missing'
+  /** The gate, run again by the audit, refuses the change whatever the reviews (e.g. a mixed change). */
+  | 'gate-blocked';
 
 export interface IntegrityFinding {
   sha: string;
@@ -63,6 +69,11 @@ export interface IntegrityOptions {
   /** Default: the policy's default branch (local, else origin/), else HEAD. */
   ref?: string;
   reviews?: ReviewSource;
+  /**
+   * Re-evaluates each merged pull request's sign-offs with the gate's own evaluator (see signoff-recheck.ts), so a
+   * passing check run posted under a weaker policy, or forged, does not vouch for a merge. Needs `reviews` too.
+   */
+  signoffs?: SignoffRechecker;
   registryPrefix?: string;
 }
 
@@ -348,13 +359,39 @@ export async function verifyGateIntegrity(
         missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
       });
     // Only reviews given by the merge count: an approval added afterwards did not let the change in.
+    // Without a re-evaluation, some approval must stand; with one, the policy says which (if any) are needed.
     const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
-    if (pr.reviewsKnown !== false && standingApprovals({ ...pr, reviews: beforeMerge }).length === 0)
+    if (
+      !options.signoffs &&
+      pr.reviewsKnown !== false &&
+      standingApprovals({ ...pr, reviews: beforeMerge }).length === 0
+    )
       findings.push({
         ...withPr,
         kind: 'approvals-missing',
         missing: 'any standing approval, given before the merge, by someone other than the author',
       });
+    if (options.signoffs) {
+      const firstParent = c.parents[0] ?? c.sha;
+      try {
+        const recheck = await options.signoffs.recheck({
+          number,
+          sha: c.sha,
+          parents: c.parents,
+          mergedAt: pr.mergedAt,
+        });
+        const shortfall = recheckShortfall(recheck, firstParent);
+        if (shortfall) findings.push({ ...withPr, ...shortfall });
+      } catch (error) {
+        // What the repository cannot answer (a broken policy at the merge) fails the change, as it fails the gate.
+        if (!(error instanceof TollgateError) || error instanceof GitHubApiError) throw error;
+        findings.push({
+          ...withPr,
+          kind: 'gate-blocked',
+          missing: `a change the gate can judge: re-evaluating it failed: ${error.message}`,
+        });
+      }
+    }
   }
   return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };
 }

@@ -291,3 +291,59 @@ export function workingTreeReader(repoRoot: string, registryPrefix = 'registry')
     },
   };
 }
+
+/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
+export function parseTreeObject(
+  content: Buffer,
+  oidBytes: number,
+): { mode: string; name: string; oid: string }[] {
+  const entries: { mode: string; name: string; oid: string }[] = [];
+  for (let i = 0; i < content.length;) {
+    const space = content.indexOf(0x20, i);
+    const nul = content.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length) break;
+    entries.push({
+      mode: content.toString('latin1', i, space),
+      name: content.toString('utf8', space + 1, nul),
+      oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
+    });
+    i = nul + 1 + oidBytes;
+  }
+  return entries;
+}
+
+/**
+ * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
+ * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
+ * without starting another process. A path that is not there lists nothing.
+ */
+export async function listFiles(
+  reader: ObjectReader,
+  rev: string,
+  paths: string[],
+): Promise<{ oid: string; path: string }[]> {
+  const files: { oid: string; path: string }[] = [];
+  const walk = async (object: GitObject | undefined, path: string): Promise<void> => {
+    if (object?.type === 'blob') {
+      files.push({ oid: object.oid, path });
+    } else if (object?.type === 'tree') {
+      const entries = parseTreeObject(object.content, object.oid.length / 2).filter(
+        (e) => e.mode !== '160000',
+      );
+      await Promise.all(
+        entries.map(async (e) => {
+          const child = `${path}/${e.name}`;
+          if (e.mode === '40000') await walk(await reader.lookup(e.oid), child);
+          else files.push({ oid: e.oid, path: child });
+        }),
+      );
+    }
+  };
+  await Promise.all(
+    paths.map(async (p) => {
+      const path = p.replace(/\/+$/, '');
+      await walk(await reader.lookup(`${rev}:${path}`), path);
+    }),
+  );
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

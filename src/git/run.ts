@@ -1,5 +1,6 @@
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { TollgateError } from '../errors.ts';
 
 export interface GitOptions {
@@ -97,5 +98,52 @@ export function spawnGit(
     cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+  });
+}
+
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+export function streamGit(
+  cwd: string,
+  args: string[],
+  separator: string,
+  onRecord: (record: string) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawnGit(cwd, args);
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    let stderr = '';
+    let failure: unknown;
+    const emit = (record: string) => {
+      if (failure !== undefined || record === '') return;
+      try {
+        onRecord(record);
+      } catch (error) {
+        failure = error;
+        child.kill();
+      }
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      pending += decoder.write(chunk);
+      const records = pending.split(separator);
+      pending = records.pop()!;
+      for (const record of records) emit(record);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', (error) => (failure ??= error));
+    child.on('close', (code) => {
+      if (failure !== undefined) return reject(failure);
+      if (code !== 0)
+        return reject(
+          new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`),
+        );
+      emit(pending + decoder.end());
+      if (failure !== undefined) reject(failure);
+      else resolve();
+    });
   });
 }

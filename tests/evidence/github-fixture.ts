@@ -53,6 +53,9 @@ export async function buildGitHubScenario(gh: GitHubDoubleHandle): Promise<GitHu
   state.addTeam('acme', 'model-risk', { members: ['rick'] });
   state.addTeam('acme', 'fraud-ml', { members: ['frank'] });
   state.addTeam('acme', 'growth-ml', { members: ['gina'] });
+  // Reviewers with write access: a sign-off needs it (the audit's re-evaluation checks it as the gate does).
+  for (const login of ['rita-risk', 'carol', 'frank', 'alice', 'gina', 'rick'])
+    state.setCollaborator(FULL, login, 'write');
 
   const check = (headSha: string, conclusion: string) => {
     const at = state.now();

@@ -247,7 +247,10 @@ describe('the CLI in GitHub mode', () => {
     expect(r.out).toContain('Reviews and gate checks: GitHub (acme/models, check run tollgate/signoff).');
     expect(r.out).toMatch(/gate-check-failed .*#2\)/);
     expect(r.out).toMatch(/merged-before-check .*#3\)/);
-    expect(r.out).toMatch(/GitHub API: 9 calls/);
+    expect(r.out).toMatch(/signoffs-missing .*#2\)\n.*\n {4}missing: the required sign-offs: compliance: /);
+    expect(r.out).toContain('team membership and write access as GitHub answers today');
+    // 9 for the pull requests and their checks, 3 review contexts, 8 for the memberships that decided a role.
+    expect(r.out).toMatch(/GitHub API: 20 calls/);
     // Without the token: git only, and it says what was not checked.
     const plain = await tollgate(s.dir, {}, 'audit', 'verify', '--since', s.initial, '--repo', 'acme/models');
     expect(plain.code).toBe(0);

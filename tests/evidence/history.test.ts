@@ -91,6 +91,24 @@ describe('readTrail', () => {
     expect(window.map((c) => c.sha)).toEqual([s.directPush, s.squash3]);
   });
 
+  it('hands each commit to onCommit as git prints it, newest first, and returns the same trail', async () => {
+    const seen: string[] = [];
+    const streamed = await readTrail(s.repo.dir, { onCommit: (c) => seen.push(c.sha) });
+    expect(streamed).toEqual(await readTrail(s.repo.dir));
+    expect(seen).toEqual(streamed.map((c) => c.sha));
+    await expect(readTrail(s.repo.dir, { ref: 'no-such-ref', onCommit: () => {} })).rejects.toThrow(
+      /git log .* failed \(exit 128\)/,
+    );
+    // A failing callback stops the walk and is the answer.
+    await expect(
+      readTrail(s.repo.dir, {
+        onCommit: () => {
+          throw new Error('stop here');
+        },
+      }),
+    ).rejects.toThrow('stop here');
+  });
+
   it('refuses a shallow clone and says how to fix it', async () => {
     const shallow = await makeRepo();
     try {

@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { gitTreeReader, ObjectReader, readObjects, workingTreeReader } from '../../src/git/reader.ts';
+import { git } from '../../src/git/run.ts';
+import {
+  gitTreeReader,
+  listFiles,
+  ObjectReader,
+  readObjects,
+  workingTreeReader,
+} from '../../src/git/reader.ts';
 import { cleanupRepos, makeRepo } from './repo-fixture.ts';
 
 afterAll(cleanupRepos);
@@ -98,6 +105,30 @@ describe('ObjectReader.lookup and readObjects', () => {
     await expect(dropped).rejects.toThrow(/closed/);
     expect((await after).toString()).toBe('c\n');
     reader.close();
+  });
+});
+
+describe('listFiles', () => {
+  it('lists what `git ls-tree -r` lists below each path, through the reader, and nothing for a missing path', async () => {
+    const repo = await makeRepo({
+      'registry/audit/2026/01/e1.yaml': 'a\n',
+      'registry/audit/2026/02/e 2.yaml': 'b\n',
+      'registry/audit/top.yaml': 'c\n',
+      'registry/incidents/INC-1.yaml': 'd\n',
+      'registry/models/m/model.yaml': 'e\n',
+    });
+    const paths = ['registry/audit/', 'registry/incidents', 'registry/models/m/model.yaml', 'registry/none/'];
+    const listed = (await git(repo.dir, ['ls-tree', '-r', '-z', 'HEAD', '--', ...paths]))
+      .split('\0')
+      .filter((l) => l !== '')
+      .map((l) => ({ oid: l.split('\t')[0]!.split(' ')[2]!, path: l.split('\t')[1]! }));
+    const reader = new ObjectReader(repo.dir);
+    try {
+      expect(await listFiles(reader, 'HEAD', paths)).toEqual(listed);
+      expect(listed).toHaveLength(5);
+    } finally {
+      reader.close();
+    }
   });
 });
 

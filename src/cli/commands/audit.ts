@@ -9,6 +9,7 @@ import {
   type RegistryEvent,
 } from '../../evidence/history.ts';
 import { defaultBranchRef, verifyGateIntegrity, type IntegrityFinding } from '../../evidence/integrity.ts';
+import { githubSignoffRechecker } from '../../evidence/signoff-recheck.ts';
 import { assertSafeName } from '../../registry/names.ts';
 import { modelDir } from '../../registry/paths.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
@@ -105,6 +106,16 @@ async function verify(args: string[], context: CliContext): Promise<number> {
     ref: values.ref,
     registryPrefix: registryPrefix(context),
     ...(choice.source ? { reviews: choice.source } : {}),
+    ...(choice.source && choice.client
+      ? {
+          signoffs: githubSignoffRechecker({
+            client: choice.client,
+            repo: choice.source.repo,
+            repoRoot: context.repoRoot,
+            registryPrefix: registryPrefix(context),
+          }),
+        }
+      : {}),
   });
   if (format === 'json')
     context.out(
@@ -122,7 +133,7 @@ async function verify(args: string[], context: CliContext): Promise<number> {
     const lines = [
       `Audited ${report.ref} (${report.head.slice(0, 12)})${report.baseline ? ` after ${report.baseline.slice(0, 12)}` : ', whole history'}: ${report.guardedCommits} commits changed a stage pointer or the policy.`,
       choice.source
-        ? choice.description
+        ? `${choice.description} Sign-offs re-evaluated with the gate's evaluator under the policy at each merge; team membership and write access as GitHub answers today.`
         : `${choice.description} Only direct pushes were checked; the gate verdicts and approvals were not.`,
     ];
     for (const f of report.allowed)

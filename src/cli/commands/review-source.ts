@@ -2,7 +2,7 @@
 // known, git alone otherwise. The choice is always said in the output, so an auditor knows what was checked.
 import { TollgateError } from '../../errors.ts';
 import { githubReviews, type GitHubReviewSource } from '../../evidence/github-reviews.ts';
-import { describeCalls, githubClientFromEnv, type RepoRef } from '../../github/client.ts';
+import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../../github/client.ts';
 import { runGit } from '../../git/run.ts';
 import type { CliContext } from '../context.ts';
 import { GATE_CHECK_NAME } from '../../gate/types.ts';
@@ -16,6 +16,8 @@ export const REVIEW_SOURCE_OPTIONS = {
 
 export interface ReviewSourceChoice {
   source?: GitHubReviewSource;
+  /** The client behind `source` (GitHub mode only), for further questions counted in the same footnote. */
+  client?: GitHubClient;
   /** One line for the output: which source, and why. */
   description: string;
   /** The API call count, for a footnote (GitHub mode only). */
@@ -75,6 +77,7 @@ export async function chooseReviewSource(
   const source = githubReviews({ client, repo, checkName });
   return {
     source,
+    client,
     description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).`,
     calls: () => describeCalls({ calls: () => source.calls() }),
   };
