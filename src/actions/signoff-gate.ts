@@ -9,7 +9,8 @@ import { collectGateFacts, normalizeRegistryPrefix, type GateFacts } from '../ga
 import { evaluateGate, rolesToResolve } from '../gate/evaluate.ts';
 import { recordMergedPullRequest, type GateCheckRunFact } from '../gate/merged.ts';
 import { renderVerdictMarkdown } from '../gate/render.ts';
-import type { GateInput, GateVerdict, MembershipState, Permission, Review } from '../gate/types.ts';
+import { submittedReviews } from '../gate/reviews.ts';
+import type { GateInput, GateVerdict, MembershipState, Permission } from '../gate/types.ts';
 import { assertFullHistory, commitsTouching } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
@@ -142,22 +143,6 @@ export function pullNumbersInMergeGroup(headRef: string, subjects: string[]): nu
     if (n) numbers.add(Number(n));
   }
   return [...numbers].sort((a, b) => a - b);
-}
-
-/** Submitted reviews as the gate reads them: PENDING drafts and reviews without an author or commit dropped. */
-export function reviewsOf(context: ReviewContext): Review[] {
-  return context.reviews.flatMap((review): Review[] => {
-    if (review.state === 'PENDING' || !review.author || !review.commitSha || !review.submittedAt) return [];
-    return [
-      {
-        login: review.author,
-        state: review.state,
-        commitId: review.commitSha,
-        submittedAt: review.submittedAt,
-        ...(review.authorIsBot ? { isBot: true } : {}),
-      },
-    ];
-  });
 }
 
 async function hasCommit(repoRoot: string, sha: string): Promise<boolean> {
@@ -338,7 +323,7 @@ async function judgePullRequest(
   if (!baseSha || !SHA.test(baseSha) || !SHA.test(headSha))
     throw new TollgateError(`pull request #${number} has no base or head commit GitHub could name`);
   await fetchCommits(repoRoot, [baseSha, headSha], number);
-  const reviews = reviewsOf(context);
+  const reviews = submittedReviews(context);
   const facts = await collectGateFacts(repoRoot, {
     baseSha,
     headSha,

@@ -1,6 +1,5 @@
-// The reviews the gate reads from a pull request's review context, for shells other than the sign-off action.
-// (The action's own reviewsOf must give the same answer: tests/evidence/signoff-recheck.test.ts compares them.
-// A CLI module must not import the action's file: a bundle would run its entry guard.)
+// The reviews the gate reads from a pull request's review context: one reading for the sign-off action and for
+// `audit verify`'s re-evaluation, so both judge the same reviews.
 import type { ReviewContext } from '../github/review-context.ts';
 import type { Review } from './types.ts';
 

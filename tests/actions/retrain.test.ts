@@ -161,7 +161,9 @@ describe('retrain action', () => {
       deps(),
     );
     expect(outcome.stateMerge?.status).toBe('auto-merge');
-    expect(retrainSummary(outcome)).toContain('which GitHub merges once the sign-off gate passes it (auto-merge)');
+    expect(retrainSummary(outcome)).toContain(
+      'which GitHub merges once the sign-off gate passes it (auto-merge)',
+    );
     const pull = gh.state.repo('acme/models').pulls[0]!;
     expect(pull.state).toBe('open');
     // The gate runs on the pull request (pull_request_target) from the default branch's checkout.

@@ -1,6 +1,6 @@
 // The adversarial cases that the other gate tests cover only in passing, each stated on its own.
 import { describe, expect, it } from 'vitest';
-import { reviewsOf } from '../../src/actions/signoff-gate.ts';
+import { submittedReviews } from '../../src/gate/reviews.ts';
 import { evaluateGate } from '../../src/gate/evaluate.ts';
 import type { GateVerdict } from '../../src/gate/types.ts';
 import type { ReviewContext } from '../../src/github/review-context.ts';
@@ -71,7 +71,7 @@ describe('adversarial cases', () => {
         },
       ],
     } as unknown as ReviewContext;
-    expect(reviewsOf(context).map((r) => r.login)).toEqual(['rita']);
+    expect(submittedReviews(context).map((r) => r.login)).toEqual(['rita']);
   });
 
   it('21: deleting stages.yaml is a change to every stage, and removing production needs its sign-offs', () => {
