@@ -8141,7 +8141,7 @@ function escapeJsonPtr(str) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4997);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1908);
 // Entry point of the CLI bundle (cli/dist/index.js) and of `node src/cli/index.ts` in development.
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
@@ -8151,7 +8151,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4997:
+/***/ 1908:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11849,8 +11849,11 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./src/git/run.ts
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+
 
 
 function runGit(cwd, args, options = {}) {
@@ -11873,14 +11876,14 @@ function runGit(cwd, args, options = {}) {
     });
 }
 /** stdout of a git command that must succeed, without the trailing newline. */
-async function git(cwd, args, options = {}) {
+async function run_git(cwd, args, options = {}) {
     return (await runGit(cwd, args, options)).stdout.replace(/\n$/, '');
 }
 /**
  * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
  * contents that must round-trip exactly.
  */
-function runGitBuffer(cwd, args, options = {}) {
+function run_runGitBuffer(cwd, args, options = {}) {
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
             cwd,
@@ -11906,6 +11909,51 @@ function spawnGit(cwd, args, env = {}) {
         cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+    });
+}
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new errors_TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
     });
 }
 
@@ -11939,7 +11987,7 @@ async function isShallow(repoRoot) {
         return (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(common, 'shallow'));
     }
     catch {
-        return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
+        return (await run_git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
     }
 }
 /** Rollback, evidence and the integrity audit read history; a depth-1 checkout would silently give wrong answers. */
@@ -11984,10 +12032,10 @@ const WORKTREE = 'WORKTREE';
 async function changedPaths(repoRoot, base, head) {
     const args = ['diff', '--name-status', '-z', '-M', '--no-ext-diff'];
     const range = head === WORKTREE ? [base] : [base, head];
-    const out = await git(repoRoot, [...args, '--end-of-options', ...range, '--']);
+    const out = await run_git(repoRoot, [...args, '--end-of-options', ...range, '--']);
     const changes = parseNameStatus(out);
     if (head === WORKTREE) {
-        const untracked = await git(repoRoot, ['ls-files', '--others', '--exclude-standard', '-z']);
+        const untracked = await run_git(repoRoot, ['ls-files', '--others', '--exclude-standard', '-z']);
         const known = new Set(changes.map((c) => c.path));
         for (const path of untracked.split('\0')) {
             if (path !== '' && !known.has(path))
@@ -12032,7 +12080,7 @@ async function commitsTouching(repoRoot, paths, options = {}) {
     if (options.maxCount !== undefined)
         args.push(`--max-count=${options.maxCount}`);
     args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...paths);
-    const out = await git(repoRoot, args);
+    const out = await run_git(repoRoot, args);
     return parseLog(out);
 }
 function parseLog(out) {
@@ -12042,7 +12090,7 @@ function parseLog(out) {
     const commits = [];
     for (let i = 0; i + LOG_FIELDS <= fields.length; i += LOG_FIELDS) {
         const [sha, parents, authorName, authorEmail, authorDate, committerDate, message] = fields.slice(i, i + LOG_FIELDS);
-        const parsed = parseCommitMessage(message);
+        const parsed = history_parseCommitMessage(message);
         commits.push({
             sha: sha.replace(/^\n/, ''),
             parents: parents === '' ? [] : parents.split(' '),
@@ -12060,7 +12108,7 @@ const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;
  * Splits a commit message into subject, body and trailers the way `git interpret-trailers --parse` finds
  * trailers: the last paragraph, when it is not the subject and every line is `Key: value` or a continuation.
  */
-function parseCommitMessage(message) {
+function history_parseCommitMessage(message) {
     const paragraphs = message
         .replace(/\r\n/g, '\n')
         .split(/\n[ \t]*\n/)
@@ -12275,7 +12323,7 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
-        const all = parseLsTree(await git(repoRoot, args));
+        const all = parseLsTree(await run_git(repoRoot, args));
         const root = all.get(prefix);
         if (prefix !== '' && root?.mode === SYMLINK_MODE)
             throw linkError(ref, prefix);
@@ -12361,6 +12409,51 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
         },
     };
 }
+/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
+function parseTreeObject(content, oidBytes) {
+    const entries = [];
+    for (let i = 0; i < content.length;) {
+        const space = content.indexOf(0x20, i);
+        const nul = content.indexOf(0, space + 1);
+        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
+            break;
+        entries.push({
+            mode: content.toString('latin1', i, space),
+            name: content.toString('utf8', space + 1, nul),
+            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
+        });
+        i = nul + 1 + oidBytes;
+    }
+    return entries;
+}
+/**
+ * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
+ * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
+ * without starting another process. A path that is not there lists nothing.
+ */
+async function listFiles(reader, rev, paths) {
+    const files = [];
+    const walk = async (object, path) => {
+        if (object?.type === 'blob') {
+            files.push({ oid: object.oid, path });
+        }
+        else if (object?.type === 'tree') {
+            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
+            await Promise.all(entries.map(async (e) => {
+                const child = `${path}/${e.name}`;
+                if (e.mode === '40000')
+                    await walk(await reader.lookup(e.oid), child);
+                else
+                    files.push({ oid: e.oid, path: child });
+            }));
+        }
+    };
+    await Promise.all(paths.map(async (p) => {
+        const path = p.replace(/\/+$/, '');
+        await walk(await reader.lookup(`${rev}:${path}`), path);
+    }));
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
 
 ;// CONCATENATED MODULE: ./src/registry/names.ts
 // Safe names: checked before a name reaches a path, a branch name, a shell argument or a commit message.
@@ -12410,7 +12503,7 @@ const stagesPath = (model) => `${modelDir(model)}/stages.yaml`;
 const schedulePath = (model) => `${modelDir(model)}/schedule.yaml`;
 const versionPath = (model, version) => `${modelDir(model)}/versions/${assertSafeName('version', version)}.yaml`;
 const retrainPath = (model, request) => `${modelDir(model)}/retrains/${assertSafeName('request', request)}.yaml`;
-const incidentPath = (id) => `incidents/${id}.yaml`;
+const paths_incidentPath = (id) => `incidents/${id}.yaml`;
 const postmortemPath = (id) => `incidents/${id}.postmortem.md`;
 /** audit/<yyyy>/<mm>/<id>.yaml, where the id starts with its UTC timestamp. */
 const auditPath = (id) => `audit/${id.slice(0, 4)}/${id.slice(4, 6)}/${id}.yaml`;
@@ -12468,57 +12561,79 @@ async function readTrail(repoRoot, options = {}) {
     if (options.until)
         args.push(`--until=${options.until}`);
     args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
-    // The shallow check runs alongside the walk: it only decides whether the answer may be used.
-    const [output] = await Promise.all([
-        git(repoRoot, args),
-        options.allowShallow ? undefined : assertFullHistory(repoRoot),
-    ]);
-    return history_parseLog(output);
+    const shallowCheck = options.allowShallow ? undefined : assertFullHistory(repoRoot);
+    const onCommit = options.onCommit;
+    if (!onCommit) {
+        // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+        const [output] = await Promise.all([run_git(repoRoot, args), shallowCheck]);
+        return history_parseLog(output);
+    }
+    const commits = [];
+    const walk = streamGit(repoRoot, args, '\x1e', (record) => {
+        const commit = parseLogRecord(record);
+        if (!commit)
+            return;
+        commits.push(commit);
+        onCommit(commit);
+    });
+    // Both run before either is awaited, so a failure in one must not go unhandled.
+    const [walked, checked] = await Promise.allSettled([walk, shallowCheck]);
+    if (checked.status === 'rejected')
+        throw checked.reason;
+    if (walked.status === 'rejected')
+        throw walked.reason;
+    return commits;
 }
 /** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
 function history_parseLog(output) {
     const commits = [];
     for (const record of output.split('\x1e')) {
-        if (record === '')
-            continue;
-        const fields = record.split('\0');
-        const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
-        if (message === undefined)
-            continue;
-        const tokens = fields
-            .slice(10)
-            .map((t) => t.replace(/^\n/, ''))
-            .filter((t) => t !== '');
-        const files = [];
-        for (let i = 0; i < tokens.length;) {
-            // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
-            const meta = tokens[i++].split(' ');
-            const status = meta[4] ?? '';
-            const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
-            const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
-            const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
-            files.push({
-                status: status[0] ?? '?',
-                path: tokens[i++],
-                ...(from === undefined ? {} : { from }),
-                ...(blob === undefined ? {} : { blob }),
-                ...(previousBlob === undefined ? {} : { previousBlob }),
-            });
-        }
-        const parsed = parseCommitMessage(message);
-        commits.push({
-            sha: sha,
-            parents: parents ? parents.split(' ') : [],
-            author: { name: an, email: ae, date: ad },
-            committer: { name: cn, email: ce, date: cd },
-            subject: parsed.subject,
-            body: parsed.body,
-            trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
-            signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
-            files,
-        });
+        const commit = parseLogRecord(record);
+        if (commit)
+            commits.push(commit);
     }
     return commits;
+}
+/** One commit of that output (the text between two record separators); undefined for an empty record. */
+function parseLogRecord(record) {
+    if (record === '')
+        return undefined;
+    const fields = record.split('\0');
+    const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
+    if (message === undefined)
+        return undefined;
+    const tokens = fields
+        .slice(10)
+        .map((t) => t.replace(/^\n/, ''))
+        .filter((t) => t !== '');
+    const files = [];
+    for (let i = 0; i < tokens.length;) {
+        // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
+        const meta = tokens[i++].split(' ');
+        const status = meta[4] ?? '';
+        const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+        const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
+        const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
+        files.push({
+            status: status[0] ?? '?',
+            path: tokens[i++],
+            ...(from === undefined ? {} : { from }),
+            ...(blob === undefined ? {} : { blob }),
+            ...(previousBlob === undefined ? {} : { previousBlob }),
+        });
+    }
+    const parsed = history_parseCommitMessage(message);
+    return {
+        sha: sha,
+        parents: parents ? parents.split(' ') : [],
+        author: { name: an, email: ae, date: ad },
+        committer: { name: cn, email: ce, date: cd },
+        subject: parsed.subject,
+        body: parsed.body,
+        trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
+        signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
+        files,
+    };
 }
 /** The first trailer with this key (case-insensitive), if any. */
 function trailerValue(trailers, key) {
@@ -12642,7 +12757,7 @@ function parseYaml(text) {
 }
 /** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
 async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
-    const listing = await git(repoRoot, [
+    const listing = await run_git(repoRoot, [
         'ls-tree',
         '-r',
         '-z',
@@ -12681,16 +12796,30 @@ function auditFileEvents(files) {
         request: a.request,
         pullRequest: a.pull_request,
         actor: a.actor,
-        summary: `${a.event} by ${a.actor}`,
+        summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
     }));
+}
+/** For a recorded merge (src/gate/merged.ts): who approved in which role, and the gate check's conclusion. */
+function mergeRecordSummary(details) {
+    if (!details || !Array.isArray(details.approvers))
+        return '';
+    const approvers = details.approvers
+        .map((a) => a)
+        .filter((a) => typeof a.login === 'string')
+        .map((a) => `${String(a.login)} (${String(a.role)})`);
+    const run = details.check_run;
+    const check = !run || run.found === false ? 'no gate check' : `gate check ${String(run.conclusion ?? 'pending')}`;
+    return `; approved by ${approvers.join(', ') || 'nobody'}; ${check}`;
 }
 /** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
 function mergeEvents(commitEvents, auditEvents) {
-    const ms = (at) => Date.parse(at) || 0;
+    // Each time parsed once, not once per comparison: a model's trail holds hundreds of events.
     return [...commitEvents]
         .reverse()
         .concat(auditEvents)
-        .sort((a, b) => ms(a.at) - ms(b.at));
+        .map((event) => ({ event, ms: Date.parse(event.at) || 0 }))
+        .sort((a, b) => a.ms - b.ms)
+        .map(({ event }) => event);
 }
 
 ;// CONCATENATED MODULE: ./src/policy/effective.ts
@@ -12934,376 +13063,1819 @@ async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/evidence/integrity.ts
-// The gate-integrity audit: every change to a stage pointer or the policy on the default branch must have come
-// through a merged pull request (or be an emergency rollback the policy allows). Git alone answers the first
-// question; a ReviewSource (GitHub) answers whether the gate's check and the approvals were there.
+;// CONCATENATED MODULE: ./src/registry/diff.ts
+// The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
+// computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
 
 
 
 
 
 
-
-
-
-const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
-async function resolveCommit(repoRoot, rev) {
-    // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
-    const r = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    return r.code === 0 ? r.stdout.trim() : undefined;
+const EXPECTED_KIND = {
+    Policy: 'Policy',
+    Model: 'Model',
+    Stages: 'Stages',
+    Schedule: 'Schedule',
+    ModelVersion: 'ModelVersion',
+    RetrainRequest: 'RetrainRequest',
+    Incident: 'Incident',
+    AuditEvent: 'AuditEvent',
+};
+function diff_isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-/** The branch whose stage pointers are live, as a ref this clone has. */
-async function defaultBranchRef(repoRoot, registryPrefix = 'registry/') {
-    return (await resolveBranchHead(repoRoot, undefined, registryPrefix)).ref;
-}
-/** A ref (default: the default branch) with its commit and committer time, in as few git calls as possible. */
-async function resolveBranchHead(repoRoot, ref, registryPrefix = 'registry/', reader) {
-    if (ref === undefined) {
-        // Guess the usual branch name so the policy and the branch come in one batch; ask again only if wrong.
-        const guess = 'main';
-        const refsOf = (branch) => [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
-        const policySpec = `HEAD:${registryPrefix}${POLICY_PATH}`;
-        let objects = await readObjects(reader ?? repoRoot, [policySpec, ...refsOf(guess)]);
-        const policy = objects.get(policySpec);
-        const branch = effectivePolicy((policy?.type === 'blob' ? parseYaml(policy.content.toString('utf8')) : undefined)).defaultBranch;
-        if (branch !== guess)
-            objects = await readObjects(reader ?? repoRoot, refsOf(branch));
-        for (const candidate of refsOf(branch)) {
-            const o = objects.get(candidate);
-            const date = o?.type === 'commit' ? committerDate(o.content.toString('utf8')) : undefined;
-            if (o && date)
-                return { ref: candidate, head: o.oid, date };
-        }
-        ref = 'HEAD';
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a) || Array.isArray(b)) {
+        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
     }
-    const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
-        okCodes: [128],
-    });
-    if (r.code !== 0)
-        throw new errors_TollgateError(`${ref} is not a commit in this clone`, {
-            fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
-        });
-    const [head, date] = r.stdout.trim().split('\0');
-    return { ref, head, date };
-}
-function canonical(value) {
-    return JSON.stringify(value, (_k, v) => v && typeof v === 'object' && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-        : v);
-}
-/** The stages.yaml and policy.yaml files a commit changed, with the blobs before and after. */
-function guardedFiles(c, prefix) {
-    return c.files.filter((f) => {
-        if (!f.path.startsWith(prefix))
-            return false;
-        const p = f.path.slice(prefix.length);
-        return p === POLICY_PATH || classifyRegistryPath(p)?.kind === 'Stages';
-    });
-}
-/** The guarded changes a commit made against its first parent, comparing parsed YAML (pure). */
-function guardedChanges(c, prefix, blobs) {
-    const text = (oid) => (oid === undefined ? undefined : blobs.get(oid));
-    const changes = [];
-    for (const f of guardedFiles(c, prefix)) {
-        const before = parseYaml(text(f.previousBlob));
-        const after = parseYaml(text(f.blob));
-        const p = f.path.slice(prefix.length);
-        if (p === POLICY_PATH) {
-            if (canonical(before) !== canonical(after))
-                changes.push('policy.yaml changed');
-            continue;
-        }
-        const model = classifyRegistryPath(p).model;
-        const from = stagesOf(before) ?? {};
-        const to = stagesOf(after) ?? {};
-        for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
-            const a = from[stage]?.version;
-            const b = to[stage]?.version;
-            if (a !== b)
-                changes.push(`${model} ${stage}: ${a ?? '(none)'} -> ${b ?? '(none)'}`);
-        }
+    if (diff_isPlainObject(a) && diff_isPlainObject(b)) {
+        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+        for (const key of keys)
+            if (!deepEqual(a[key], b[key]))
+                return false;
+        return true;
     }
-    return changes;
+    return Number.isNaN(a) && Number.isNaN(b);
 }
-/** Whether a directly pushed commit is an emergency rollback the policy allowed, and if not, why not. */
-async function emergencyVerdict(repoRoot, c, changes, prefix) {
-    const incident = trailerValue(c.trailers, 'Incident');
-    const event = trailerValue(c.trailers, 'Tollgate-Event');
-    if (!incident || event !== 'rollback')
-        return {
-            allowed: false,
-            why: 'a merged pull request (no "Merge pull request #N" merge, no "(#N)" squash)',
-        };
-    if (changes.includes('policy.yaml changed'))
-        return { allowed: false, why: 'a pull request: an emergency rollback may not change policy.yaml' };
-    const incidentSpec = `${c.sha}:${prefix}${incidentPath(incident)}`;
-    const policySpec = `${c.parents[0] ?? c.sha}:${prefix}${POLICY_PATH}`;
-    const blobs = await readBlobs(repoRoot, [incidentSpec, policySpec]);
-    const record = parseYaml(blobs.get(incidentSpec));
-    if (!record || typeof record !== 'object' || typeof record.severity !== 'string')
-        return { allowed: false, why: `the incident record ${incidentPath(incident)} at this commit` };
-    const allowedSeverities = effectivePolicy(parseYaml(blobs.get(policySpec))).incident
-        .emergencyPush;
-    const named = new Set(Array.isArray(record.models) ? record.models : []);
-    const others = changes.map((ch) => ch.split(' ')[0]).filter((model) => !named.has(model));
-    if (others.length > 0)
-        return {
-            allowed: false,
-            why: `a pull request: incident ${incident} does not concern ${[...new Set(others)].join(', ')}, which this push changed`,
-        };
-    if (!allowedSeverities.includes(record.severity))
-        return {
-            allowed: false,
-            why: `a pull request: incident ${incident} is ${record.severity}, and the policy allows emergency pushes only for ${allowedSeverities.join(', ') || 'no severity'}`,
-        };
-    return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
-}
-/** The pull request a first-parent commit landed through: a GitHub merge, or a Tollgate squash `(#N)`. */
-function landingPullRequest(c) {
-    const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
-    if (merge)
-        return { merge: true, number: Number(merge[1]) };
-    const squash = c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
-        ? /\(#(\d+)\)\s*$/.exec(c.subject)
-        : null;
-    return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
-}
-async function verifyGateIntegrity(repoRoot, options = {}) {
-    await assertFullHistory(repoRoot);
-    const prefix = options.registryPrefix ?? 'registry/';
-    const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
-    const head = await resolveCommit(repoRoot, ref);
-    if (!head)
-        throw new errors_TollgateError(`audit verify: ${ref} is not a commit in this clone`, {
-            fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
-        });
-    const findings = [];
-    const allowed = [];
-    let range = head;
-    let baseline;
-    if (options.since !== undefined) {
-        baseline = await resolveCommit(repoRoot, options.since);
-        if (!baseline) {
-            findings.push({
-                sha: options.since,
-                subject: '',
-                kind: 'baseline-missing',
-                missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
-            });
-        }
-        else {
-            const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
-                okCodes: [1],
-            });
-            if (ancestor.code !== 0) {
-                findings.push({
-                    sha: baseline,
-                    subject: '',
-                    kind: 'history-rewritten',
-                    missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
-                });
-                const base = await runGit(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
-                range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
-            }
-            else
-                range = `${baseline}..${head}`;
-        }
-    }
-    const commits = (await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })).reverse();
-    // Every stages/policy blob before and after, in one batch.
-    const blobs = await readBlobs(repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
-    const guarded = commits
-        .map((c) => ({ c, changes: guardedChanges(c, prefix, blobs) }))
-        .filter((g) => g.changes.length > 0);
-    // Ask the review source for every pull request at once: a GitHub source limits and memoises its own calls.
-    const prefetched = new Map(options.reviews
-        ? guarded.flatMap(({ c }) => {
-            const n = landingPullRequest(c).number;
-            return n === undefined ? [] : [[n, options.reviews.pullRequest(n)]];
-        })
-        : []);
-    await Promise.allSettled(prefetched.values());
-    let guardedCommits = 0;
-    for (const { c, changes } of guarded) {
-        guardedCommits++;
-        const base = { sha: c.sha, subject: c.subject, changes };
-        const { merge, number } = landingPullRequest(c);
-        if (number === undefined) {
-            const verdict = await emergencyVerdict(repoRoot, c, changes, prefix);
-            if (verdict.allowed)
-                allowed.push({
-                    ...base,
-                    kind: 'emergency-push',
-                    missing: `nothing: ${verdict.why} (allowed by policy)`,
-                });
-            else
-                findings.push({ ...base, kind: 'direct-push', missing: verdict.why });
+/**
+ * Dotted names of the fields that differ, descending into objects `depth` levels (so `metrics.auc`,
+ * `signoff.rules`), sorted. A whole object added or removed is named once, at its own level.
+ */
+function changedFields(before, after, depth = 2, prefix = '') {
+    if (deepEqual(before, after))
+        return [];
+    if (depth === 0 || !diff_isPlainObject(before) || !diff_isPlainObject(after))
+        return prefix === '' ? ['(document)'] : [prefix];
+    const fields = [];
+    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+        const name = prefix === '' ? key : `${prefix}.${key}`;
+        if (deepEqual(before[key], after[key]))
             continue;
-        }
-        if (!options.reviews)
-            continue;
-        const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
-        const withPr = { ...base, pullRequest: number };
-        if (!pr) {
-            findings.push({ ...withPr, kind: 'pr-not-found', missing: `pull request #${number} on GitHub` });
-            continue;
-        }
-        if (!pr.mergedAt) {
-            findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
-            continue;
-        }
-        // A subject naming a merged pull request proves nothing by itself: the commit must be the one GitHub merged.
-        // (A direct push can copy the subject; a force-push rewrites the merge into another commit.)
-        if (pr.mergeCommitSha && pr.mergeCommitSha !== c.sha) {
-            findings.push({
-                ...withPr,
-                kind: 'merge-commit-differs',
-                missing: `the merge of pull request #${number} itself: GitHub merged it as ${pr.mergeCommitSha.slice(0, 12)}, not this commit (pushed directly under its subject, or history rewritten)`,
-            });
-            continue;
-        }
-        // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
-        // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
-        const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);
-        const mergedAt = Date.parse(pr.mergedAt);
-        const check = runs
-            .filter((r) => r.completedAt !== undefined && Date.parse(r.completedAt) <= mergedAt)
-            .sort((a, b) => Date.parse(b.completedAt) - Date.parse(a.completedAt))[0];
-        if (runs.length === 0)
-            findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
-        else if (!check)
-            findings.push({
-                ...withPr,
-                kind: 'merged-before-check',
-                missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${runs[0].completedAt ?? 'never completed'})`,
-            });
-        else if (check.conclusion !== 'success')
-            findings.push({
-                ...withPr,
-                kind: 'gate-check-failed',
-                missing: `a passing sign-off check (at the merge it had concluded ${check.conclusion ?? 'nothing'})`,
-            });
-        else if (merge && c.parents[1] && check.headSha !== c.parents[1])
-            findings.push({
-                ...withPr,
-                kind: 'gate-check-other-commit',
-                missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
-            });
-        // Only reviews given by the merge count: an approval added afterwards did not let the change in.
-        const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
-        if (pr.reviewsKnown !== false && reviews_standingApprovals({ ...pr, reviews: beforeMerge }).length === 0)
-            findings.push({
-                ...withPr,
-                kind: 'approvals-missing',
-                missing: 'any standing approval, given before the merge, by someone other than the author',
-            });
-    }
-    return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };
-}
-
-;// CONCATENATED MODULE: external "node:util"
-const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-;// CONCATENATED MODULE: ./src/cli/context.ts
-// Global options shared by every command, and the context a command runs in.
-
-
-
-
-
-/** Takes `-C DIR` and `--registry PATH` from the front of argv, like git; everything after goes to the command. */
-function parseGlobalOptions(argv, env) {
-    let dir = process.cwd();
-    let registry;
-    let i = 0;
-    for (; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === '-C' || arg === '--registry') {
-            const value = argv[++i];
-            if (value === undefined)
-                throw new errors_TollgateError(`${arg} needs a value`, { fix: `tollgate ${arg} PATH <command>` });
-            if (arg === '-C')
-                dir = (0,external_node_path_namespaceObject.resolve)(dir, value);
-            else
-                registry = value;
+        if (depth > 1 && diff_isPlainObject(before[key]) && diff_isPlainObject(after[key])) {
+            fields.push(...changedFields(before[key], after[key], depth - 1, name));
         }
         else
-            break;
+            fields.push(name);
     }
-    if (!(0,external_node_fs_namespaceObject.existsSync)(dir))
-        throw new errors_TollgateError(`-C ${dir}: no such directory`);
-    const repoRoot = gitTopLevel(dir) ?? dir;
-    const registryDir = registry === undefined
-        ? (0,external_node_path_namespaceObject.resolve)(repoRoot, 'registry')
-        : (0,external_node_path_namespaceObject.isAbsolute)(registry)
-            ? registry
-            : (0,external_node_path_namespaceObject.resolve)(dir, registry);
-    return {
-        context: {
-            cwd: dir,
-            repoRoot,
-            registryDir,
-            env,
-            now: () => new Date(env.TOLLGATE_NOW ?? Date.now()),
-            out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-            err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-        },
-        rest: argv.slice(i),
-    };
+    return fields;
 }
-function gitTopLevel(dir) {
+function parseSide(text, expectedKind) {
+    if (text === undefined)
+        return { state: 'absent' };
     try {
-        return (0,external_node_child_process_namespaceObject.execFileSync)('git', ['rev-parse', '--show-toplevel'], {
-            cwd: dir,
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore'],
-        }).trim();
+        const doc = load(text);
+        if (diff_isPlainObject(doc) && doc.kind === expectedKind)
+            return { state: 'parsed', doc };
     }
     catch {
-        return undefined;
+        // An unparseable file is reported below as unknown-registry-file.
+    }
+    return { state: 'unreadable' };
+}
+function topFields(doc) {
+    return Object.keys(doc)
+        .filter((k) => k !== 'apiVersion' && k !== 'kind')
+        .sort();
+}
+function pointers(doc) {
+    const stages = doc?.stages;
+    if (!diff_isPlainObject(stages))
+        return {};
+    const out = {};
+    for (const [stage, pointer] of Object.entries(stages)) {
+        if (diff_isPlainObject(pointer))
+            out[stage] = pointer;
+        // A bare `production: v5` is not the format, but it names a version all the same; do not hide it.
+        else if (typeof pointer === 'string')
+            out[stage] = { version: pointer };
+    }
+    return out;
+}
+/**
+ * Names taken from a path end up in check summaries, branch names and commit trailers: a file whose place
+ * holds an unsafe name is not a registry file, whatever it contains.
+ */
+function namesAreSafe(match) {
+    switch (match.kind) {
+        case 'Policy':
+            return true;
+        case 'Model':
+        case 'Stages':
+        case 'Schedule':
+            return isSafeName(match.model);
+        case 'ModelVersion':
+        case 'RetrainRequest':
+            return isSafeName(match.model) && isSafeName(match.id);
+        case 'Incident':
+        case 'Postmortem':
+            return INCIDENT_ID.test(match.id);
+        case 'AuditEvent':
+            return names_AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
-/** parseArgs with the project's conventions: unknown options are errors that name the command's usage. */
-function parseCommandArgs(command, args, options, allowPositionals = true) {
+const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
+/**
+ * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
+ * does not parse, or holds another kind than its place calls for, is `unknown-registry-file`, and the diff
+ * goes on treating that side as absent so that, say, a stage pointer behind a broken file still shows.
+ */
+function diffDocuments(path, before, after) {
+    if (before === after)
+        return [];
+    const match = classifyRegistryPath(path);
+    if (!match || !namesAreSafe(match))
+        return [{ kind: 'unknown-registry-file', path }];
+    if (match.kind === 'Postmortem')
+        return [{ kind: 'postmortem-changed', path, incident: match.id }];
+    if (match.kind === 'AuditEvent') {
+        // Audit events are append-only: any edit or deletion of an existing one is a rewrite, however small.
+        if (before === undefined)
+            return [{ kind: 'audit-appended', path, id: match.id }];
+        return [{ kind: 'audit-rewritten', path, id: match.id }];
+    }
+    const a = parseSide(before, EXPECTED_KIND[match.kind]);
+    const b = parseSide(after, EXPECTED_KIND[match.kind]);
+    const changes = [];
+    if (a.state === 'unreadable' || b.state === 'unreadable')
+        changes.push({ kind: 'unknown-registry-file', path });
+    const was = a.state === 'parsed' ? a.doc : undefined;
+    const now = b.state === 'parsed' ? b.doc : undefined;
+    if (was === undefined && now === undefined)
+        return changes;
+    if (was !== undefined && now !== undefined && deepEqual(was, now))
+        return changes;
+    switch (match.kind) {
+        case 'Policy':
+            changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
+            break;
+        case 'Model':
+            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+            break;
+        case 'Stages': {
+            const from = pointers(was);
+            const to = pointers(now);
+            for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+                if (deepEqual(from[stage], to[stage]))
+                    continue;
+                const change = { kind: 'stage-changed', path, model: match.model, stage };
+                const f = versionOf(from[stage]);
+                const t = versionOf(to[stage]);
+                if (f !== undefined)
+                    change.from = f;
+                if (t !== undefined)
+                    change.to = t;
+                changes.push(change);
+            }
+            const { stages: _s1, ...restWas } = was ?? {};
+            const { stages: _s2, ...restNow } = now ?? {};
+            // Anything else in stages.yaml (its model field, extra keys) is no state; let the model's owners see it.
+            if (was && now && !deepEqual(restWas, restNow))
+                changes.push({ kind: 'model-changed', path, model: match.model });
+            break;
+        }
+        case 'Schedule':
+            changes.push({
+                kind: 'schedule-changed',
+                path,
+                model: match.model,
+                fields: was && now ? changedFields(was, now, 1) : topFields((now ?? was)),
+            });
+            break;
+        case 'ModelVersion': {
+            const base = { path, model: match.model, version: match.id };
+            if (!was)
+                changes.push({ kind: 'version-added', ...base });
+            else if (!now)
+                changes.push({ kind: 'version-removed', ...base });
+            else {
+                const heldBefore = was.held !== undefined && was.held !== null;
+                const heldAfter = now.held !== undefined && now.held !== null;
+                if (!heldBefore && heldAfter)
+                    changes.push({ kind: 'version-held', ...base });
+                if (heldBefore && !heldAfter)
+                    changes.push({ kind: 'version-unheld', ...base });
+                const { held: _h1, ...restWas } = was;
+                const { held: _h2, ...restNow } = now;
+                const fields = changedFields(restWas, restNow);
+                // A hold's reason edited in place is still a change to the version record.
+                if (heldBefore && heldAfter && !deepEqual(was.held, now.held))
+                    fields.push('held');
+                if (fields.length > 0)
+                    changes.push({ kind: 'version-changed', ...base, fields: fields.sort() });
+            }
+            break;
+        }
+        case 'RetrainRequest':
+            // Deleting a request erases history: it has no state kind of its own, so the gate must not pass it as state.
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'retrain-changed' : 'retrain-added', path, model: match.model, request: match.id });
+            break;
+        case 'Incident':
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'incident-changed' : 'incident-opened', path, incident: match.id });
+            break;
+    }
+    return dedupeUnknown(changes);
+}
+function dedupeUnknown(changes) {
+    const seen = new Set();
+    return changes.filter((c) => {
+        if (c.kind !== 'unknown-registry-file')
+            return true;
+        if (seen.has(c.path))
+            return false;
+        seen.add(c.path);
+        return true;
+    });
+}
+async function readText(reader, path) {
     try {
-        return (0,external_node_util_namespaceObject.parseArgs)({ args, options, allowPositionals, strict: true });
+        const bytes = await reader.read(path);
+        return { text: bytes?.toString('utf8'), unreadable: false };
     }
     catch (error) {
-        throw new errors_TollgateError(`${command}: ${error.message}`, {
-            fix: `run \`tollgate help\` for ${command}'s options`,
-        });
+        // A symbolic link or an object git cannot give us: report it as a change, never skip it silently.
+        if (error instanceof errors_TollgateError)
+            return { unreadable: true };
+        throw error;
     }
 }
-function usage(commands) {
-    const width = Math.max(...commands.map((c) => c.name.length));
+const byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * The semantic diff from `base` to `head`: registry changes ordered by path (then stage), followed by
+ * `file-changed` for every outside path, sorted.
+ */
+async function diffRegistries(base, head, options = {}) {
+    const paths = options.paths !== undefined
+        ? [...new Set(options.paths)].sort(byPath)
+        : [...new Set([...(await base.list('')), ...(await head.list(''))])].sort(byPath);
+    const perFile = await Promise.all(paths.map(async (path) => {
+        const [a, b] = await Promise.all([readText(base, path), readText(head, path)]);
+        if (a.unreadable || b.unreadable) {
+            const rest = diffDocuments(path, a.unreadable ? undefined : a.text, b.unreadable ? undefined : b.text);
+            return dedupeUnknown([{ kind: 'unknown-registry-file', path }, ...rest]);
+        }
+        return diffDocuments(path, a.text, b.text);
+    }));
+    const outside = [...new Set(options.outside ?? [])]
+        .sort(byPath)
+        .map((path) => ({ kind: 'file-changed', path }));
+    return [...perFile.flat(), ...outside];
+}
+const list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
+/** One line for a person: `fraud-detector: production v4 → v5`. */
+function describeChange(change) {
+    switch (change.kind) {
+        case 'stage-changed':
+            if (change.from === undefined)
+                return `${change.model}: ${change.stage} set to ${change.to ?? '(none)'}`;
+            if (change.to === undefined)
+                return `${change.model}: ${change.stage} removed (was ${change.from})`;
+            if (change.from === change.to)
+                return `${change.model}: ${change.stage} ${change.to} settings changed`;
+            return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'version-added':
+            return `${change.model}: version ${change.version} added`;
+        case 'version-changed':
+            return `${change.model}: version ${change.version} changed${list(change.fields)}`;
+        case 'version-removed':
+            return `${change.model}: version ${change.version} removed`;
+        case 'version-held':
+            return `${change.model}: version ${change.version} held`;
+        case 'version-unheld':
+            return `${change.model}: version ${change.version} released from hold`;
+        case 'model-added':
+            return `model ${change.model} added`;
+        case 'model-changed':
+            return `model ${change.model} changed`;
+        case 'model-removed':
+            return `model ${change.model} removed`;
+        case 'policy-changed':
+            return `policy changed${list(change.fields)}`;
+        case 'schedule-changed':
+            return `${change.model}: schedule changed${list(change.fields)}`;
+        case 'retrain-added':
+            return `${change.model}: retrain ${change.request} requested`;
+        case 'retrain-changed':
+            return `${change.model}: retrain ${change.request} updated`;
+        case 'incident-opened':
+            return `incident ${change.incident} opened`;
+        case 'incident-changed':
+            return `incident ${change.incident} updated`;
+        case 'postmortem-changed':
+            return `incident ${change.incident}: postmortem changed`;
+        case 'audit-appended':
+            return `audit event ${change.id} recorded`;
+        case 'audit-rewritten':
+            return `audit event ${change.id} rewritten (audit events are append-only)`;
+        case 'unknown-registry-file':
+            return `${change.path}: not a registry file Tollgate understands`;
+        case 'file-changed':
+            return `${change.path} changed (outside the registry)`;
+    }
+}
+/**
+ * The semantic diff between two commits (or a commit and the working tree, `WORKTREE`): git names the
+ * changed files, and only those are read. Compares the trees directly; pass a merge base as `baseRef` for
+ * "what this branch changed".
+ */
+async function registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefix = 'registry') {
+    const prefix = registryPrefix.replace(/^\.?\/+|\/+$/g, '');
+    const base = await resolveRef(repoRoot, baseRef);
+    const head = headRef === WORKTREE ? WORKTREE : await resolveRef(repoRoot, headRef);
+    const registryPaths = [];
+    const outside = [];
+    for (const change of await changedPaths(repoRoot, base, head)) {
+        for (const path of change.oldPath === undefined ? [change.path] : [change.oldPath, change.path]) {
+            if (prefix === '')
+                registryPaths.push(path);
+            else if (path.startsWith(`${prefix}/`))
+                registryPaths.push(path.slice(prefix.length + 1));
+            else if (path === prefix)
+                registryPaths.push('');
+            else
+                outside.push(path);
+        }
+    }
+    // The registry folder itself replaced by a link or a file: nothing below it can be trusted.
+    const changes = registryPaths.includes('') ? [{ kind: 'unknown-registry-file', path: prefix }] : [];
+    const baseReader = gitTreeReader(repoRoot, base, prefix);
+    const headReader = head === WORKTREE ? workingTreeReader(repoRoot, prefix) : gitTreeReader(repoRoot, head, prefix);
+    try {
+        changes.push(...(await diffRegistries(baseReader, headReader, { paths: registryPaths.filter((p) => p !== ''), outside })));
+    }
+    finally {
+        baseReader.close();
+        if ('close' in headReader && typeof headReader.close === 'function')
+            headReader.close();
+    }
+    return { changes, outside: [...new Set(outside)].sort(byPath) };
+}
+
+// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
+var _2020 = __nccwpck_require__(2210);
+// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
+var dist = __nccwpck_require__(2815);
+var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
+;// CONCATENATED MODULE: ./src/registry/types.ts
+// The registry's data model: one interface per file kind, as validated by schemas/<kind>.schema.json.
+// Times are ISO-8601 UTC strings; durations are seconds. Names (models, versions, stages, ids) are checked by
+// src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
+const types_API_VERSION = 'tollgate/v1';
+/** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
+const STATE_CHANGE_KINDS = new Set([
+    'schedule-changed',
+    'retrain-added',
+    'retrain-changed',
+    'incident-opened',
+    'incident-changed',
+    'postmortem-changed',
+    'audit-appended',
+]);
+
+;// CONCATENATED MODULE: ./src/registry/schemas.ts
+// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
+// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
+// published files share one source. Property order here is the order the writer emits.
+
+const KINDS = [
+    'Policy',
+    'Model',
+    'Stages',
+    'Schedule',
+    'ModelVersion',
+    'RetrainRequest',
+    'Incident',
+    'AuditEvent',
+];
+const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
+/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
+const schemaFileName = (kind) => `${kind}.schema.json`;
+// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
+const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
+const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
+const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
+/** UTC only, so that timestamps compare as strings. */
+const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
+const SHA256_PATTERN = '^[0-9a-f]{64}$';
+const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
+const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
+const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
+const str = (description, extra = {}) => ({
+    type: 'string',
+    minLength: 1,
+    description,
+    ...extra,
+});
+const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
+const time = (description) => ({
+    type: 'string',
+    format: 'date-time',
+    pattern: UTC_TIME_PATTERN,
+    description,
+});
+const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
+const schemas_int = (description, extra = {}) => ({
+    type: 'integer',
+    description,
+    ...extra,
+});
+const bool = (description) => ({ type: 'boolean', description });
+const obj = (description, properties, required = []) => ({
+    type: 'object',
+    description,
+    additionalProperties: false,
+    ...(required.length > 0 ? { required } : {}),
+    properties,
+});
+const schemas_list = (description, items, extra = {}) => ({
+    type: 'array',
+    description,
+    items,
+    ...extra,
+});
+const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
+const numberMap = (description) => ({
+    type: 'object',
+    description,
+    propertyNames: { minLength: 1 },
+    additionalProperties: { type: 'number', description: 'The value of this metric.' },
+});
+const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
+const CHANGE_KINDS = [
+    'stage-changed',
+    'version-added',
+    'version-changed',
+    'version-removed',
+    'version-held',
+    'version-unheld',
+    'model-added',
+    'model-changed',
+    'model-removed',
+    'policy-changed',
+];
+const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+const DEFS = {
+    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
+        description: str('What the role is for.'),
+        teams: schemas_list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
+            uniqueItems: true,
+        }),
+        users: schemas_list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
+            uniqueItems: true,
+        }),
+    }),
+    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
+        metric: str('The metric name, a key of the version `metrics`.'),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'threshold']),
+    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
+        metric: str('The metric name, e.g. error_rate.'),
+        op: COMPARISON,
+        value: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'value']),
+    dataRef: obj('A reference to training data, recorded as lineage.', {
+        uri: str('Where the data lives, e.g. s3://bucket/path.'),
+        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+    }, ['uri']),
+};
+function schemas_document(kind, description, properties, required) {
+    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
+    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
+    return {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
+        title: `Tollgate ${kind}`,
+        description,
+        type: 'object',
+        additionalProperties: false,
+        required: ['apiVersion', 'kind', ...required],
+        properties: {
+            apiVersion: { const: types_API_VERSION, description: `Always \`${types_API_VERSION}\`.` },
+            kind: { const: kind, description: `Always \`${kind}\`.` },
+            ...properties,
+        },
+        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
+    };
+}
+const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
+    name: str('Free text shown in the check summary, e.g. "production promotion".'),
+    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
+    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
+    require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
+}, ['name', 'change', 'require']);
+const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const SCHEMAS = {
+    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
+        description: str('What this policy is for.'),
+        default_branch: str('Branch whose stage pointers are live. Default main.'),
+        roles: {
+            type: 'object',
+            description: 'Role name -> who may fill it.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: ref('roleMembers', 'Members of this role.'),
+        },
+        signoff: obj('Sign-off rules and how approvals count.', {
+            rules: schemas_list('Sign-off rules; every rule matching a change applies.', signoffRule),
+            policy_owners: schemas_list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
+                uniqueItems: true,
+            }),
+            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
+            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
+            allow_one_person_many_roles: bool('One person may fill several roles.'),
+            non_default_branch: {
+                enum: ['block', 'none'],
+                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
+            },
+        }),
+        stages: obj('Stage order and promotion paths.', {
+            order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
+            promote_from: {
+                type: 'object',
+                description: 'stage -> stages a version must have held first.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: schemas_list('Stages that must come first.', schemas_name('A stage name.')),
+            },
+        }),
+        gates: schemas_list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        incident: obj('Incident classification and automatic rollback.', {
+            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
+                P0: severityList('P0'),
+                P1: severityList('P1'),
+                P2: severityList('P2'),
+                P3: severityList('P3'),
+            }),
+            auto_rollback: schemas_list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
+            emergency_push: schemas_list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
+            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+        }),
+        rollback: obj('Rollback behaviour.', {
+            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
+            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
+        }),
+        schedule: obj('Retrain scheduler defaults.', {
+            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1 }),
+            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0 }),
+            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
+            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0 }),
+            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
+            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0 }),
+        }),
+        state_writes: {
+            enum: ['pull-request', 'push'],
+            description: 'How state-only changes reach the default branch.',
+        },
+    }, ['roles']),
+    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
+        name: schemas_name('The model name; equals its folder name under models/.'),
+        description: str('What the model does.'),
+        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
+        training: obj('How to train the model.', {
+            command: schemas_list('argv of the training command, run without a shell.', str('One argument.'), {
+                minItems: 1,
+            }),
+            timeout: schemas_int('Seconds before the training command is stopped.', { minimum: 1 }),
+            data: ref('dataRef', 'Training data reference recorded as lineage.'),
+        }, ['command']),
+        gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
+        key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
+        schedule: obj('Scheduled retraining.', {
+            enabled: bool('Whether the scheduler retrains this model.'),
+            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
+        }),
+    }, ['name', 'owners']),
+    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
+        model: schemas_name('The model; equals its folder name.'),
+        stages: {
+            type: 'object',
+            description: 'Stage name -> the version it serves.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: obj('A stage pointer.', {
+                version: schemas_name('The version this stage serves.'),
+                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
+            }, ['version']),
+        },
+    }, ['model', 'stages']),
+    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
+        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
+        model: schemas_name('The model; equals its folder name.'),
+        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1 }),
+        last_run: time('When the last successful run happened.'),
+        next_run: time('When the next run is due.'),
+        updated_at: time('When this state last changed.'),
+        last_failure: time('When the last run failed.'),
+        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0 }),
+        last_failure_reason: str('Why the last run failed.'),
+        cooldown_until: time('No run before this time after a failure.'),
+        paused_until: time('The schedule is paused until this time.'),
+        paused_reason: str('Why the schedule is paused.'),
+        paused_by: str('Who paused the schedule.'),
+    }, ['schema_version', 'model', 'interval', 'failure_streak']),
+    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
+        id: schemas_name('The version id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
+        created_at: time('When the version was recorded.'),
+        source: obj('The commit and workflow run that produced the version.', {
+            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
+            run_url: str('Link to the workflow run.', { format: 'uri' }),
+            workflow: str('The workflow name.'),
+            actor: str('Who started the run.'),
+        }, ['commit']),
+        data: ref('dataRef', 'Training data reference.'),
+        artifact: obj('The trained artifact.', {
+            uri: str('Where the artifact lives.'),
+            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+            size: schemas_int('Size in bytes.', { minimum: 0 }),
+        }, ['uri', 'sha256', 'size']),
+        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
+        validation: obj("The result of the model's gates.", {
+            passed: bool('True when every gate passed.'),
+            gates: schemas_list('One result per gate.', obj('A gate and its result.', {
+                metric: str('The metric name.'),
+                op: COMPARISON,
+                threshold: num('The value the metric is compared with.'),
+                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
+                pass: bool('Whether the gate passed.'),
+            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
+        }, ['passed', 'gates']),
+        request: schemas_name('The RetrainRequest that produced it.'),
+        parent: schemas_name('The version it was trained to replace.'),
+        held: obj('Set by a rollback; promotion refuses a held version.', {
+            reason: str('Why the version is held.'),
+            at: time('When it was held.'),
+            by: str('Who held it.'),
+            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
+        }, ['reason', 'at', 'by']),
+        drift: numberMap('Drift measure -> value.'),
+        fairness: numberMap('Fairness measure -> value.'),
+    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
+    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
+        id: schemas_name('The request id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
+        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
+        reason: str('Why the retrain was requested.'),
+        trigger: obj('What started the retrain.', {
+            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
+            actor: str('Who or what triggered it.'),
+            metrics: numberMap('Metrics that triggered the retrain.'),
+            thresholds: schemas_list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
+        }, ['kind', 'actor']),
+        created_at: time('When the request was created.'),
+        started_at: time('When training started.'),
+        completed_at: time('When training finished.'),
+        run: obj('The training run.', {
+            url: str('Link to the workflow run.', { format: 'uri' }),
+            duration: num('Seconds the run took.', { minimum: 0 }),
+            command: schemas_list('argv that was run.', { type: 'string', description: 'One argument.' }),
+            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
+        }),
+        version: schemas_name('The version it produced.'),
+        error: str('Why it failed.'),
+    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
+    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
+        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
+            pattern: INCIDENT_ID_PATTERN,
+        }),
+        title: str('One line that says what happened.'),
+        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
+        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
+        models: schemas_list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
+        metrics: numberMap('Metrics at detection time.'),
+        alert: str('The alert that raised it.'),
+        description: str('What is known.'),
+        detected_at: time('When it was detected.'),
+        classified_at: time('When its severity was set.'),
+        resolved_at: time('When it was resolved.'),
+        timeline: schemas_list('What happened, in order.', obj('One timeline entry.', {
+            at: time('When it happened.'),
+            event: {
+                enum: [
+                    'detected',
+                    'classified',
+                    'rollback-started',
+                    'rollback-completed',
+                    'rollback-skipped',
+                    'rollback-failed',
+                    'notified',
+                    'notification-failed',
+                    'resolved',
+                    'note',
+                ],
+                description: 'What happened.',
+            },
+            detail: str('More about it.'),
+            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
+        }, ['at', 'event'])),
+        rollback: obj('The rollback taken.', {
+            model: schemas_name('The model rolled back.'),
+            stage: schemas_name('The stage rolled back.'),
+            from: schemas_name('The version it served before.'),
+            to: schemas_name('The version it serves after.'),
+            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
+            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
+        }, ['model', 'stage', 'from', 'to']),
+    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
+    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
+        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
+        at: time('When it happened.'),
+        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
+        actor: str('Who did it.'),
+        model: schemas_name('The model concerned.'),
+        version: schemas_name('The version concerned.'),
+        stage: schemas_name('The stage concerned.'),
+        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
+        request: schemas_name('The retrain request concerned.'),
+        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
+        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
+        details: { type: 'object', description: 'Anything else worth keeping.' },
+    }, ['id', 'at', 'event', 'actor']),
+};
+/** The schema file as written to schemas/: two-space JSON with a final newline. */
+const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
+
+;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
+// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
+// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
+
+
+
+
+let ajv;
+const validators = new Map();
+function validatorFor(kind) {
+    let validate = validators.get(kind);
+    if (!validate) {
+        if (!ajv) {
+            ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+            dist_default()["default"](ajv);
+        }
+        validate = ajv.compile(SCHEMAS[kind]);
+        validators.set(kind, validate);
+    }
+    return validate;
+}
+function isKind(value) {
+    return typeof value === 'string' && KINDS.includes(value);
+}
+/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
+function validateDocumentSchema(path, doc, lineOf = () => undefined) {
+    const kind = doc?.kind;
+    if (!isKind(kind)) {
+        return [
+            {
+                file: path,
+                line: lineOf('/kind') ?? lineOf(''),
+                field: 'kind',
+                severity: 'error',
+                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
+                fix: `set kind to one of ${KINDS.join(', ')}`,
+            },
+        ];
+    }
+    const validate = validatorFor(kind);
+    if (validate(doc))
+        return [];
+    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
+    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
+}
+// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
+const isNoise = (error) => error.keyword === 'if' ||
+    error.keyword === '$ref' ||
+    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
+function dedupe(problems) {
+    const seen = new Set();
+    return problems.filter((p) => {
+        const key = `${p.line}|${p.field}|${p.message}`;
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
+function fieldName(pointer) {
+    if (pointer === '')
+        return '';
+    return pointer
+        .slice(1)
+        .split('/')
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+}
+const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+function toProblem(path, kind, error, lineOf) {
+    const schemaFile = `schemas/${schemaFileName(kind)}`;
+    let pointer = error.instancePath;
+    let message;
+    let fix;
+    const params = error.params;
+    switch (error.keyword) {
+        case 'additionalProperties': {
+            const extra = String(params.additionalProperty);
+            pointer = `${pointer}/${escapePointer(extra)}`;
+            const allowed = Object.keys(error.parentSchema?.properties ?? {});
+            message = `unknown field "${extra}"`;
+            fix = allowed.length
+                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
+                : `remove it (see ${schemaFile})`;
+            break;
+        }
+        case 'required': {
+            const missing = String(params.missingProperty);
+            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
+            fix = `add ${missing} (see ${schemaFile})`;
+            break;
+        }
+        case 'type':
+            message = `must be ${article(String(params.type))}`;
+            fix = `write ${article(String(params.type))} value`;
+            break;
+        case 'const':
+            message = `must be ${JSON.stringify(params.allowedValue)}`;
+            fix = `write ${JSON.stringify(params.allowedValue)}`;
+            break;
+        case 'enum':
+            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+            fix = 'use one of the allowed values';
+            break;
+        case 'pattern':
+        case 'format':
+            ({ message, fix } = describeFormat(error));
+            break;
+        case 'propertyNames': {
+            const name = String(params.propertyName);
+            pointer = `${pointer}/${escapePointer(name)}`;
+            message = `key ${JSON.stringify(name)} is not a safe name: it ${unsafeNameReason(name) ?? 'is not allowed'}`;
+            fix = 'rename it with lowercase letters, digits, "-" and "."';
+            break;
+        }
+        default:
+            message = error.message ?? `fails ${error.keyword}`;
+            fix = `see ${schemaFile}`;
+    }
+    const field = fieldName(pointer);
+    return {
+        file: path,
+        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
+        ...(field ? { field } : {}),
+        severity: 'error',
+        message: field ? `${field}: ${message}` : message,
+        fix,
+    };
+}
+function describeFormat(error) {
+    const params = error.params;
+    const value = error.data;
+    if (params.pattern === SAFE_NAME_PATTERN) {
+        return {
+            message: `${JSON.stringify(value)} is not a safe name: it ${unsafeNameReason(value) ?? 'is not allowed'}`,
+            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
+        };
+    }
+    if (params.pattern === UTC_TIME_PATTERN || params.format === 'date-time') {
+        return {
+            message: `${JSON.stringify(value)} is not a UTC date-time`,
+            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
+        };
+    }
+    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
+    const what = error.parentSchema?.description ?? '';
+    return {
+        message: `${JSON.stringify(value)} does not match ${expected}`,
+        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
+    };
+}
+const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+function nearestLine(pointer, lineOf) {
+    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+        const line = lineOf(p);
+        if (line !== undefined)
+            return line;
+    }
+    return lineOf('');
+}
+
+;// CONCATENATED MODULE: ./src/registry/parse.ts
+// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
+// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
+// problem needs one, so a clean file costs little more than a plain load.
+
+
+
+const lines = new WeakMap();
+const valid = new WeakSet();
+/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
+function isValidDocument(document) {
+    return valid.has(document);
+}
+/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
+function lineOfField(document, pointer) {
+    return lines.get(document)?.(pointer);
+}
+/** Registry files are small; anything deeper than this is a mistake or an attack. */
+const MAX_DEPTH = 32;
+const MAX_BYTES = 1 << 20;
+function parseRegistryFile(path, bytes) {
+    const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
+    if (size > MAX_BYTES) {
+        const message = `file is ${size} bytes; registry files are at most ${MAX_BYTES}`;
+        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
+    }
+    const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+    const loaded = loadYaml(path, text);
+    if ('problem' in loaded)
+        return { problems: [loaded.problem] };
+    const { value, lineOf } = loaded;
+    const problems = validateDocumentSchema(path, value, lineOf);
+    problems.push(...placeProblems(path, value, lineOf));
+    if (!problems.some((p) => p.severity === 'error'))
+        valid.add(value);
+    return { document: value, problems };
+}
+/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
+function loadYaml(path, text) {
+    let events;
+    try {
+        events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error) };
+    }
+    let starts;
+    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
+    let documents = 0;
+    for (const event of events) {
+        if (event.type === EVENT_DOCUMENT)
+            documents++;
+        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
+        else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
+            return {
+                problem: {
+                    file: path,
+                    line: lineAt(event.anchorStart),
+                    severity: 'error',
+                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
+                    fix: 'write the value out in full',
+                },
+            };
+        }
+    }
+    if (documents !== 1) {
+        return {
+            problem: {
+                file: path,
+                line: documents === 0 ? 1 : undefined,
+                severity: 'error',
+                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
+                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
+            },
+        };
+    }
+    const root = events[1];
+    if (root?.type !== EVENT_MAPPING) {
+        const at = root && root.type === EVENT_SCALAR ? root.valueStart : root && 'start' in root ? root.start : 0;
+        return {
+            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
+        };
+    }
+    let value;
+    try {
+        [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error) };
+    }
+    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
+    let map;
+    const lineOf = (pointer) => (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
+    lines.set(value, lineOf);
+    return { value: value, lineOf };
+}
+function problemAt(path, line, message, fix) {
+    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
+}
+function yamlProblem(path, error) {
+    if (error instanceof YAMLException) {
+        const mark = error.mark;
+        return {
+            file: path,
+            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            severity: 'error',
+            message: `invalid YAML: ${error.reason}`,
+            fix: /duplicat/.test(error.reason)
+                ? 'remove one of the two entries with this key'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+        };
+    }
+    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
+}
+/** The kind must be the one the file's place calls for. */
+function placeProblems(path, doc, lineOf) {
+    const place = classifyRegistryPath(path);
+    // A missing or unknown kind is the schema check's to report.
+    if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind)
+        return [];
     return [
-        'usage: tollgate [-C DIR] [--registry PATH] <command> [options]',
-        '',
-        ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-        '',
-        'Mutating commands take --dry-run; reading commands take --format json.',
-    ].join('\n');
+        {
+            file: path,
+            line: lineOf('/kind') ?? 1,
+            field: 'kind',
+            severity: 'error',
+            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
+            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
+        },
+    ];
+}
+function lineStarts(text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
+        starts.push(i + 1);
+    return starts;
+}
+function lineOfOffset(starts, offset) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo + 1;
+}
+const parse_escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
+function positionMap(text, events, lineAt) {
+    const map = new Map();
+    const stack = [];
+    // Where the node that the next event opens lives, and the line to record for it.
+    const place = (start) => {
+        const top = stack[stack.length - 1];
+        if (!top) {
+            map.set('', lineAt(start));
+            return '';
+        }
+        if (top.kind === 'seq') {
+            const pointer = `${top.pointer}/${top.index++}`;
+            map.set(pointer, lineAt(start));
+            return pointer;
+        }
+        if (top.key === undefined)
+            return undefined; // a key; handled by the caller
+        const pointer = `${top.pointer}/${parse_escapePointer(top.key)}`;
+        top.key = undefined;
+        return pointer;
+    };
+    for (const event of events) {
+        if (event.type === EVENT_SCALAR) {
+            const top = stack[stack.length - 1];
+            if (top?.kind === 'map' && top.key === undefined) {
+                top.key = getScalarValue(text, event);
+                map.set(`${top.pointer}/${parse_escapePointer(top.key)}`, lineAt(event.valueStart));
+            }
+            else
+                place(event.valueStart);
+        }
+        else if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
+            const top = stack[stack.length - 1];
+            // A collection used as a key: give it a placeholder so its value still gets a pointer.
+            if (top?.kind === 'map' && top.key === undefined)
+                top.key = '?';
+            const pointer = place(event.start) ?? '?';
+            stack.push({ kind: event.type === EVENT_MAPPING ? 'map' : 'seq', pointer, index: 0 });
+        }
+        else if (event.type === EVENT_POP) {
+            stack.pop();
+        }
+    }
+    return map;
 }
 
-;// CONCATENATED MODULE: ./src/cli/commands/registry-prefix.ts
-// The registry folder as a repository-relative prefix (`registry/`), which history queries need.
+;// CONCATENATED MODULE: ./src/gate/collect.ts
+// The git side of the sign-off gate, shared by the action and `tollgate gate simulate`: everything the verdict
+// needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
+// only ever read as data (trees and blobs), never checked out.
 
 
-function registryPrefix(context) {
-    const rel = (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir);
-    if (rel === '' || rel.startsWith('..'))
-        throw new errors_TollgateError(`the registry ${context.registryDir} is not inside the repository ${context.repoRoot}`, {
-            fix: 'run from the repository holding the registry, or point --registry at a folder inside it',
+
+
+
+
+
+
+
+
+const SHA = /^[0-9a-f]{40}$/;
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+function normalizeRegistryPrefix(prefix = 'registry') {
+    return prefix.replace(/^\.?\/+|\/+$/g, '');
+}
+/** The login a GitHub noreply address names: `123+login@users.noreply.github.com` or `login@users.noreply...`. */
+function loginFromEmail(email) {
+    const m = /^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$/i.exec(email.trim());
+    return m && LOGIN.test(m[1]) ? m[1] : undefined;
+}
+async function assertCommit(repoRoot, sha, what) {
+    const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
+    if (result.code !== 0)
+        throw new errors_TollgateError(`the ${what} commit ${sha} is not in this clone`, {
+            fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
         });
-    return `${rel.split(external_node_path_namespaceObject.sep).join('/')}/`;
 }
-function formatOption(value, command) {
-    if (value === undefined || value === 'text' || value === 'json')
-        return value ?? 'text';
-    throw new errors_TollgateError(`${command}: --format must be text or json, not ${value}`, {
-        fix: '--format json',
+/** The base's policy.yaml; a broken one fails the gate rather than falling back to defaults. */
+async function basePolicy(base, baseSha) {
+    const bytes = await base.read(POLICY_PATH);
+    if (bytes === undefined)
+        return effectivePolicy(undefined);
+    const parsed = parseRegistryFile(POLICY_PATH, bytes);
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0 || parsed.document?.kind !== 'Policy') {
+        const first = errors[0];
+        throw new errors_TollgateError(`the base commit's ${POLICY_PATH} (${baseSha.slice(0, 7)}) is invalid${first ? `: ${first.message}` : ''}; the gate cannot judge against it`, {
+            file: POLICY_PATH,
+            ...(first?.line ? { line: first.line } : {}),
+            fix: 'repair registry/policy.yaml on the base branch (a repository admin may need to merge the fix)',
+        });
+    }
+    return effectivePolicy(parsed.document);
+}
+/** A registry file that parses and validates as `kind`, or undefined. */
+async function validDocument(reader, path, kind) {
+    const bytes = await reader.read(path);
+    if (bytes === undefined)
+        return undefined;
+    const parsed = parseRegistryFile(path, bytes);
+    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== kind)
+        return undefined;
+    return parsed.document;
+}
+const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
+/** Every version a stage pointer moves to: the head's record, held if held on either side. */
+async function versionsOf(changes, base, head) {
+    const out = {};
+    for (const change of changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined)
+            continue;
+        const { model, to } = change;
+        if (!isSafeName(model) || !isSafeName(to) || out[model]?.[to])
+            continue;
+        const path = `models/${model}/versions/${to}.yaml`;
+        const now = await validDocument(head, path, 'ModelVersion');
+        const before = await validDocument(base, path, 'ModelVersion');
+        const held = now?.held
+            ? now.held.reason
+            : before?.held
+                ? `on the base branch: ${before.held.reason}`
+                : undefined;
+        // The merge keeps the base's side of a file the pull request does not touch: a record removed or re-measured
+        // on the base since the fork is what serves after the merge, whatever the head still shows.
+        const touched = changes.some((c) => c.path === path && 'version' in c);
+        const merged = touched ? now : before;
+        (out[model] ??= {})[to] = {
+            valid: merged !== undefined && merged.id === to && merged.model === model,
+            metrics: merged?.metrics ?? {},
+            passed: merged?.validation.passed ?? false,
+            ...(held !== undefined ? { held } : {}),
+        };
+    }
+    return out;
+}
+/** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
+async function modelsOf(changes, base, head) {
+    const names = [
+        ...new Set(changes.flatMap((c) => ('model' in c && isSafeName(c.model) ? [c.model] : []))),
+    ].sort();
+    const models = {};
+    for (const name of names) {
+        const fromBase = await modelIn(base, name);
+        if (fromBase) {
+            models[name] = { owners: fromBase.owners, ...(fromBase.gates ? { gates: fromBase.gates } : {}) };
+            continue;
+        }
+        const onBase = (await base.list(`models/${name}`)).length > 0;
+        const fromHead = onBase ? undefined : await modelIn(head, name);
+        if (fromHead)
+            models[name] = {
+                owners: fromHead.owners,
+                new: true,
+                ...(fromHead.gates ? { gates: fromHead.gates } : {}),
+            };
+    }
+    return models;
+}
+/** model -> stage -> every version that held the stage on the base's first-parent history. */
+async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
+    const models = [
+        ...new Set(changes.flatMap((c) => (c.kind === 'stage-changed' && isSafeName(c.model) ? [c.model] : []))),
+    ].sort();
+    const history = {};
+    for (const model of models) {
+        const snapshots = await readStageSnapshots(repoRoot, model, {
+            ref: baseSha,
+            registryPrefix: prefix === '' ? '' : `${prefix}/`,
+        });
+        const stages = {};
+        for (const stage of stagesNamed(snapshots))
+            stages[stage] = [...new Set(stageHistory(snapshots, model, stage).map((t) => t.version))];
+        history[model] = stages;
+    }
+    return history;
+}
+/** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
+async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
+    const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
+    const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+    const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
+    const lines = out.stdout.split('\n');
+    // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
+    const treeOf = (i) => {
+        const line = lines[i] ?? '';
+        return line === '' || line.endsWith(' missing') ? undefined : line.split(' ')[0];
+    };
+    const head = treeOf(0);
+    const same = new Set([headSha]);
+    candidates.forEach((sha, i) => {
+        if (head !== undefined && treeOf(i + 1) === head)
+            same.add(sha);
+    });
+    return same;
+}
+async function collectGateFacts(repoRoot, options) {
+    const { baseSha, headSha } = options;
+    for (const [what, sha] of [
+        ['base', baseSha],
+        ['head', headSha],
+    ]) {
+        if (!SHA.test(sha))
+            throw new errors_TollgateError(`the ${what} must be a full commit sha, not "${sha}"`, {
+                fix: 'resolve the ref first (`git rev-parse`)',
+            });
+    }
+    await assertFullHistory(repoRoot);
+    await assertCommit(repoRoot, baseSha, 'base');
+    await assertCommit(repoRoot, headSha, 'head');
+    const prefix = normalizeRegistryPrefix(options.registryPrefix);
+    const forkPoint = await mergeBase(repoRoot, baseSha, headSha);
+    if (forkPoint === undefined)
+        throw new errors_TollgateError(`the head ${headSha.slice(0, 7)} shares no history with the base ${baseSha.slice(0, 7)}`, {
+            fix: 'open the pull request from a branch of the default branch',
+        });
+    const base = gitTreeReader(repoRoot, baseSha, prefix);
+    const head = gitTreeReader(repoRoot, headSha, prefix);
+    try {
+        const policy = await basePolicy(base, baseSha);
+        const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
+        const models = await modelsOf(changes, base, head);
+        const versions = await versionsOf(changes, base, head);
+        const commits = forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
+        const requestedBy = [
+            ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
+                .filter(([key]) => key.toLowerCase() === 'requested-by')
+                .flatMap(([, values]) => values.map((v) => v.trim().replace(/^@/, '')))
+                .filter((v) => v !== ''))),
+        ].sort();
+        // Co-authors named by trailer wrote part of the pull request too (`Name <123+login@users.noreply...>`).
+        const coAuthorEmails = commits.flatMap((c) => Object.entries(c.trailers)
+            .filter(([key]) => key.toLowerCase() === 'co-authored-by')
+            .flatMap(([, values]) => values.map((v) => /<([^<>]+)>\s*$/.exec(v)?.[1] ?? '')));
+        const commitAuthorLogins = [
+            ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => loginFromEmail(e) ?? [])),
+        ].sort();
+        const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+        const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
+        return {
+            baseSha,
+            headSha,
+            mergeBase: forkPoint,
+            policy,
+            changes,
+            models,
+            requestedBy,
+            commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
+            commitAuthorLogins,
+            stageHistory: stages,
+            versions,
+            registryUnchangedSince,
+        };
+    }
+    finally {
+        base.close();
+        head.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
+/**
+ * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
+ * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
+ * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
+ * from the hold.
+ */
+function ineligibleMoves(input) {
+    const out = [];
+    for (const change of input.changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
+            continue;
+        const { model, stage, to } = change;
+        const what = `${model}: ${stage} → ${to}`;
+        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
+        const version = Object.hasOwn(known, to) ? known[to] : undefined;
+        if (version === undefined || !version.valid) {
+            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
+            continue;
+        }
+        if (version.held !== undefined) {
+            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
+        }
+        if (input.isRollback(change))
+            continue;
+        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
+        const result = evaluateGates(gates, version.metrics);
+        const failing = result.gates
+            .filter((g) => !g.pass)
+            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+        if (!version.passed || !result.passed) {
+            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
+                'fix: promote a version that passes the base branch’s gates');
+        }
+        const required = input.policy.stages.promoteFrom[stage] ?? [];
+        const history = input.stageHistory[model] ?? {};
+        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
+            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
+                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/gate/requirements.ts
+// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
+
+
+
+
+/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
+const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
+const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
+function isSensitivePath(path) {
+    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+/** A move to a version that already held this stage after passing the gate. */
+function isRollback(change, stageHistory) {
+    if (change.to === undefined || change.to === change.from)
+        return false;
+    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
+}
+/**
+ * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
+ * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
+ * rule beats both a generic `production` rule and a stage-less rollback rule.
+ */
+function rulesForChange(change, rules, rollback) {
+    const matching = rules.filter((rule) => {
+        if (rule.change !== change.kind)
+            return false;
+        if (change.kind !== 'stage-changed')
+            return true;
+        if (rule.stage !== undefined && rule.stage !== change.stage)
+            return false;
+        return rule.rollback === undefined || rule.rollback === rollback;
+    });
+    if (change.kind !== 'stage-changed')
+        return matching;
+    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
+    const best = Math.max(...matching.map(specificity));
+    return matching.filter((rule) => specificity(rule) === best);
+}
+/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
+function requirements_describeChange(change, rollback = false) {
+    return `${describeChange(change)}${rollback ? ' (rollback)' : ''}`;
+}
+/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
+function requiredSignoffs(input) {
+    const { policy, changes } = input;
+    const blocking = [];
+    const slots = new Map();
+    const lines = [];
+    for (const change of changes) {
+        if (change.kind === 'unknown-registry-file') {
+            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
+                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
+        }
+        else if (change.kind === 'audit-rewritten') {
+            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
+                'fix: restore the file from the base branch and record a new event instead');
+        }
+    }
+    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
+    if (decisive) {
+        const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
+        if (sensitive.length > 0) {
+            blocking.push(`mixed change: a promotion or policy change together with code or workflow changes (${sensitive
+                .map((c) => c.path)
+                .join(', ')}); fix: split them into separate pull requests`);
+        }
+        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
+            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
+        }
+    }
+    const target = input.defaultBranch ?? policy.defaultBranch;
+    const reviewed = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind) && c.kind !== 'file-changed');
+    const stateOnly = changes.length > 0 && changes.every((c) => STATE_CHANGE_KINDS.has(c.kind));
+    if (input.baseRef !== target) {
+        if (policy.signoff.nonDefaultBranch === 'block') {
+            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
+                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
+        }
+        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
+    }
+    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
+    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
+        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
+    const addSlot = (roleName, ruleName, model, where) => {
+        if (roleName === MODEL_OWNER_ROLE) {
+            if (model === undefined) {
+                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
+                return;
+            }
+            const key = `${MODEL_OWNER_ROLE}:${model}`;
+            const known = input.models[model];
+            const slot = slots.get(key) ?? {
+                key,
+                role: `${MODEL_OWNER_ROLE} (${model})`,
+                rules: [],
+                members: known?.owners,
+                unfillable: known === undefined
+                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
+                    : undefined,
+            };
+            if (!slot.rules.includes(ruleName))
+                slot.rules.push(ruleName);
+            slots.set(key, slot);
+            return;
+        }
+        const members = policy.roles[roleName];
+        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
+            missingRole(roleName, where);
+            return;
+        }
+        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
+        if (!slot.rules.includes(ruleName))
+            slot.rules.push(ruleName);
+        slots.set(roleName, slot);
+    };
+    for (const change of reviewed) {
+        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
+            continue;
+        if (change.kind === 'policy-changed') {
+            lines.push(requirements_describeChange(change));
+            if (policy.signoff.policyOwners.length === 0) {
+                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
+            }
+            for (const role of policy.signoff.policyOwners)
+                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
+            continue;
+        }
+        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
+        lines.push(requirements_describeChange(change, rollback));
+        const rules = rulesForChange(change, policy.signoff.rules, rollback);
+        if (rules.length === 0) {
+            blocking.push(`no sign-off rule covers "${requirements_describeChange(change, rollback)}" (change: ${change.kind}); ` +
+                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
+            continue;
+        }
+        const model = 'model' in change ? change.model : undefined;
+        for (const rule of rules) {
+            for (const role of rule.require)
+                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
+        }
+    }
+    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
+    // base-defined role must also approve this model's changes and so vets the list.
+    for (const slot of slots.values()) {
+        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
+            continue;
+        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
+        if (!input.models[model]?.new)
+            continue;
+        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
+        if (!vetted) {
+            slot.unfillable =
+                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
+                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
+        }
+    }
+    for (const slot of slots.values()) {
+        const members = slot.members;
+        if (slot.unfillable || members === undefined)
+            continue;
+        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
+            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
+                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
+                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
+        }
+    }
+    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
+}
+
+;// CONCATENATED MODULE: ./src/gate/signoffs.ts
+const lower = (login) => login.toLowerCase();
+const isBotLogin = (login) => /\[bot\]$/i.test(login);
+const WRITE_OR_MORE = new Set(['write', 'maintain', 'admin']);
+/**
+ * Each reviewer's latest review that decides: a later CHANGES_REQUESTED or DISMISSED replaces an approval, a
+ * later COMMENTED does not. Reviews are ordered by time; input order breaks ties.
+ */
+function latestDecisiveReviews(reviews) {
+    const ordered = reviews
+        .map((review, index) => ({ review, index }))
+        .sort((a, b) => a.review.submittedAt.localeCompare(b.review.submittedAt) || a.index - b.index);
+    const latest = new Map();
+    for (const { review } of ordered) {
+        if (review.state === 'COMMENTED')
+            continue;
+        latest.set(lower(review.login), review);
+    }
+    return latest;
+}
+/** Logins whose approval never counts on this pull request: its authors, by GitHub or by trailer. */
+function excludedLogins(input) {
+    const pr = input.pullRequest;
+    const excluded = new Set([pr.author, ...pr.requestedBy].map(lower));
+    if (input.policy.signoff.excludeCommitAuthors)
+        for (const login of pr.commitAuthors)
+            excluded.add(lower(login));
+    return excluded;
+}
+/**
+ * Approvals that pass every check that does not need the GitHub API (review state, commit, authorship, bots),
+ * plus the reason each other approval was refused.
+ */
+function screenApprovals(input) {
+    const excluded = excludedLogins(input);
+    const pr = input.pullRequest;
+    const approvals = [];
+    const refused = new Map();
+    for (const [key, review] of latestDecisiveReviews(input.reviews)) {
+        const who = review.login;
+        if (review.state !== 'APPROVED') {
+            refused.set(key, `${who}: latest review is ${review.state}`);
+        }
+        else if (review.isBot || isBotLogin(who)) {
+            refused.set(key, `${who}: is a bot`);
+        }
+        else if (excluded.has(key)) {
+            refused.set(key, `${who}: is an author of this pull request (opened it, requested it, or wrote a commit)`);
+        }
+        else if (review.commitId !== pr.headSha &&
+            !(input.policy.signoff.allowStaleApprovals && input.registryUnchangedSince?.has(review.commitId))) {
+            refused.set(key, `${who}: approved ${review.commitId.slice(0, 7)}, not the head ${pr.headSha.slice(0, 7)}` +
+                (input.policy.signoff.allowStaleApprovals ? ' (the registry changed since)' : ''));
+        }
+        else {
+            approvals.push({ key, login: who, at: review.submittedAt, commit: review.commitId });
+        }
+    }
+    approvals.sort((a, b) => a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
+    return { approvals, refused };
+}
+/** Listed as a user (case-insensitive) or an active member of a listed team. */
+function holdsRole(login, members, memberships) {
+    if (members === undefined)
+        return { holds: false };
+    const key = lower(login);
+    if ((members.users ?? []).some((user) => lower(user) === key))
+        return { holds: true };
+    let pending;
+    for (const team of members.teams ?? []) {
+        const state = membershipOf(memberships, team, key);
+        if (state === 'active')
+            return { holds: true };
+        if (state === 'pending')
+            pending = team;
+    }
+    return { holds: false, pending };
+}
+function membershipOf(memberships, team, key) {
+    for (const [name, byLogin] of Object.entries(memberships)) {
+        if (lower(name) !== lower(team))
+            continue;
+        for (const [login, state] of Object.entries(byLogin))
+            if (lower(login) === key)
+                return state;
+    }
+    return undefined;
+}
+function permissionOf(permissions, login) {
+    const key = lower(login);
+    for (const [name, permission] of Object.entries(permissions))
+        if (lower(name) === key)
+            return permission;
+    return 'none';
+}
+const canWrite = (permission) => WRITE_OR_MORE.has(permission);
+/**
+ * Assigns approvers to slots. With one person per role, a maximum bipartite matching (augmenting paths), so
+ * that someone eligible for two roles takes the one nobody else can fill. Slots are tried in order and
+ * approvers by approval time, so the result is deterministic.
+ */
+function assignSignoffs(slots, eligible, onePersonManyRoles) {
+    const options = slots.map((slot) => (slot.unfillable ? [] : eligible(slot)));
+    if (onePersonManyRoles)
+        return options.map((list) => list[0]);
+    const slotOf = new Map();
+    const assigned = slots.map(() => undefined);
+    const augment = (slot, seen) => {
+        for (const approval of options[slot]) {
+            if (seen.has(approval.key))
+                continue;
+            seen.add(approval.key);
+            const holder = slotOf.get(approval.key);
+            if (holder === undefined || augment(holder, seen)) {
+                slotOf.set(approval.key, slot);
+                assigned[slot] = approval;
+                return true;
+            }
+        }
+        return false;
+    };
+    for (let slot = 0; slot < slots.length; slot++)
+        augment(slot, new Set());
+    return assigned;
+}
+
+;// CONCATENATED MODULE: ./src/gate/evaluate.ts
+// The sign-off gate: a pure function of the base policy, the semantic diff, reviews and role facts.
+
+
+function requirementsInput(input) {
+    return {
+        policy: input.policy,
+        defaultBranch: input.defaultBranch,
+        changes: input.changes,
+        models: input.models,
+        baseRef: input.pullRequest.baseRef,
+        stageHistory: input.stageHistory,
+        versions: input.versions,
+    };
+}
+function candidatesFor(slot, excluded) {
+    const users = (slot.members?.users ?? []).filter((user) => !excluded.has(user.toLowerCase()));
+    return [...users.map((user) => `@${user}`), ...(slot.members?.teams ?? []).map((team) => `@${team}`)];
+}
+function evaluateGate(input) {
+    const required = requiredSignoffs(requirementsInput(input));
+    const { approvals, refused } = screenApprovals(input);
+    const excluded = excludedLogins(input);
+    // Per slot: approvals that fully qualify, and why the near misses did not.
+    const notes = new Map();
+    const cache = new Map();
+    const eligible = (slot) => {
+        const cached = cache.get(slot.key);
+        if (cached)
+            return cached;
+        const out = [];
+        const slotNotes = [];
+        for (const approval of approvals) {
+            const role = holdsRole(approval.login, slot.members, input.memberships);
+            if (!role.holds) {
+                if (role.pending)
+                    slotNotes.push(`${approval.login}: invitation to ${role.pending} is still pending`);
+                continue;
+            }
+            const permission = permissionOf(input.permissions, approval.login);
+            if (!canWrite(permission)) {
+                slotNotes.push(`${approval.login}: has ${permission} access, a sign-off needs write`);
+                continue;
+            }
+            out.push(approval);
+        }
+        for (const [key, reason] of refused) {
+            const login = input.reviews.find((r) => r.login.toLowerCase() === key)?.login ?? key;
+            if (holdsRole(login, slot.members, input.memberships).holds)
+                slotNotes.push(reason);
+        }
+        notes.set(slot.key, slotNotes);
+        cache.set(slot.key, out);
+        return out;
+    };
+    const assigned = assignSignoffs(required.slots, eligible, input.policy.signoff.allowOnePersonManyRoles);
+    const requirements = required.slots.map((slot, index) => {
+        const approval = assigned[index];
+        const requirement = {
+            rule: slot.rules.join(', '),
+            role: slot.role,
+            candidates: candidatesFor(slot, excluded),
+        };
+        if (approval) {
+            requirement.satisfiedBy = { login: approval.login, at: approval.at, commit: approval.commit };
+            return requirement;
+        }
+        const reasons = slot.unfillable ? [slot.unfillable] : [...(notes.get(slot.key) ?? [])];
+        const elsewhere = assigned.filter((a, i) => a && i !== index && eligible(slot).some((e) => e.key === a.key));
+        for (const a of elsewhere)
+            reasons.push(`${a.login}: already signs off as another role (one person, one role)`);
+        if (reasons.length > 0)
+            requirement.reason = reasons.join('; ');
+        return requirement;
+    });
+    const missing = requirements.filter((r) => !r.satisfiedBy);
+    const conclusion = required.blocking.length === 0 && missing.length === 0 ? 'success' : 'failure';
+    return {
+        conclusion,
+        title: titleFor(conclusion, required.blocking, requirements, required.stateOnly, input.changes.length),
+        requirements,
+        blocking: required.blocking,
+        stateOnly: required.stateOnly && required.blocking.length === 0,
+        changes: required.changes,
+    };
+}
+function titleFor(conclusion, blocking, requirements, stateOnly, changeCount) {
+    if (blocking.length > 0)
+        return `Blocked: ${blocking[0].split(';')[0]}`;
+    if (changeCount === 0)
+        return 'No changes';
+    if (stateOnly)
+        return 'State changes only: no sign-off needed';
+    if (requirements.length === 0)
+        return 'No sign-off needed';
+    const done = requirements.filter((r) => r.satisfiedBy).length;
+    if (conclusion === 'success')
+        return `All ${requirements.length} sign-offs present`;
+    const missing = requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
+    return `${done} of ${requirements.length} sign-offs; missing: ${missing.join(', ')}`;
+}
+function rolesToResolve(input) {
+    const required = requiredSignoffs(requirementsInput(input));
+    if (required.blocking.length > 0)
+        return { memberships: [], permissions: [] };
+    const { approvals } = screenApprovals(input);
+    const pairs = new Map();
+    const logins = new Map();
+    for (const slot of required.slots) {
+        if (slot.unfillable || slot.members === undefined)
+            continue;
+        for (const approval of approvals) {
+            const listed = holdsRole(approval.login, slot.members, {}).holds;
+            if (listed) {
+                logins.set(approval.key, approval.login);
+                continue;
+            }
+            for (const team of slot.members.teams ?? []) {
+                pairs.set(`${team.toLowerCase()} ${approval.key}`, { team, login: approval.login });
+                logins.set(approval.key, approval.login);
+            }
+        }
+    }
+    return {
+        memberships: [...pairs.values()].sort((a, b) => a.team.localeCompare(b.team) || a.login.localeCompare(b.login)),
+        permissions: [...logins.values()].sort(),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/reviews.ts
+/** Submitted reviews as the gate reads them: PENDING drafts and reviews without an author or commit dropped. */
+function submittedReviews(context) {
+    return context.reviews.flatMap((review) => {
+        if (review.state === 'PENDING' || !review.author || !review.commitSha || !review.submittedAt)
+            return [];
+        return [
+            {
+                login: review.author,
+                state: review.state,
+                commitId: review.commitSha,
+                submittedAt: review.submittedAt,
+                ...(review.authorIsBot ? { isBot: true } : {}),
+            },
+        ];
     });
 }
 
@@ -18725,10 +20297,661 @@ async function getCollaboratorPermission(client, repo, username) {
     }
     catch (error) {
         // 404: no such user. 403 (no permission to ask) propagates: failing closed.
-        if (statusOf(error) === 404)
+        if (client_statusOf(error) === 404)
             return 'none';
         throw error;
     }
+}
+
+;// CONCATENATED MODULE: ./src/github/review-context.ts
+// Everything the sign-off gate needs about a pull request in one GraphQL query: a pull request with
+// 100 reviews costs one call, not one per page of reviews plus one per commit.
+
+
+const PAGE = 100;
+const REVIEW_FIELDS = `totalCount pageInfo { hasNextPage endCursor }
+  nodes { databaseId state submittedAt authorCanPushToRepository commit { oid } author { login __typename } }`;
+const COMMIT_FIELDS = `totalCount pageInfo { hasNextPage endCursor }
+  nodes { commit { oid author { name email user { login } } committer { user { login } } } }`;
+const REVIEW_CONTEXT_QUERY = `query TollgateReviewContext($owner: String!, $repo: String!, $number: Int!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      number state isDraft headRefName headRefOid baseRefName baseRefOid
+      author { login __typename }
+      commits(first: ${PAGE}) { ${COMMIT_FIELDS} }
+      reviews(first: ${PAGE}) { ${REVIEW_FIELDS} }
+    }
+  }
+}`;
+const MORE_REVIEWS_QUERY = `query TollgateMoreReviews($owner: String!, $repo: String!, $number: Int!, $after: String!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) { reviews(first: ${PAGE}, after: $after) { ${REVIEW_FIELDS} } }
+  }
+}`;
+const MORE_COMMITS_QUERY = `query TollgateMoreCommits($owner: String!, $repo: String!, $number: Int!, $after: String!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) { commits(first: ${PAGE}, after: $after) { ${COMMIT_FIELDS} } }
+  }
+}`;
+async function remainingPages(client, query, variables, first, pick) {
+    const nodes = [...first.nodes];
+    let page = first.pageInfo;
+    while (page.hasNextPage && page.endCursor) {
+        const answer = await review_context_graphql(client, query, {
+            ...variables,
+            after: page.endCursor,
+        });
+        const next = answer.repository?.pullRequest ? pick(answer.repository.pullRequest) : undefined;
+        if (!next)
+            break;
+        nodes.push(...next.nodes);
+        page = next.pageInfo;
+    }
+    return nodes.filter((node) => node !== null);
+}
+/** A GraphQL query whose errors (which arrive with HTTP 200) become GitHubApiErrors naming the query. */
+async function review_context_graphql(client, query, variables) {
+    try {
+        return await client.octokit.graphql(query, variables);
+    }
+    catch (error) {
+        if (error instanceof client_GitHubApiError)
+            throw error;
+        const name = /query\s+(\w+)/.exec(query)?.[1] ?? 'query';
+        throw new client_GitHubApiError(`POST /graphql (${name})`, 0, error instanceof Error ? error.message : String(error), 'check that the repository and pull request exist and that the token can read pull requests (pull-requests: read)', error);
+    }
+}
+async function fetchReviewContext(client, repo, pullNumber) {
+    const variables = { owner: repo.owner, repo: repo.repo, number: pullNumber };
+    const answer = await review_context_graphql(client, REVIEW_CONTEXT_QUERY, variables);
+    const pull = answer.repository?.pullRequest;
+    if (!pull)
+        throw new errors_TollgateError(`pull request ${repo.owner}/${repo.repo}#${pullNumber} not found`, {
+            fix: "check the pull request number, and that the token can read this repository's pull requests",
+        });
+    const reviews = await remainingPages(client, MORE_REVIEWS_QUERY, variables, pull.reviews, (p) => p.reviews);
+    const commits = await remainingPages(client, MORE_COMMITS_QUERY, variables, pull.commits, (p) => p.commits);
+    return {
+        number: pull.number,
+        author: pull.author?.login,
+        authorIsBot: pull.author?.__typename === 'Bot',
+        state: pull.state,
+        draft: pull.isDraft,
+        headRef: pull.headRefName,
+        headSha: pull.headRefOid,
+        baseRef: pull.baseRefName,
+        baseSha: pull.baseRefOid ?? undefined,
+        commits: commits.map(({ commit }) => ({
+            sha: commit.oid,
+            author: commit.author?.user?.login,
+            authorName: commit.author?.name ?? undefined,
+            authorEmail: commit.author?.email ?? undefined,
+            committer: commit.committer?.user?.login,
+        })),
+        reviews: reviews.map((review) => ({
+            id: review.databaseId,
+            author: review.author?.login,
+            authorIsBot: review.author?.__typename === 'Bot',
+            state: review.state,
+            commitSha: review.commit?.oid,
+            submittedAt: review.submittedAt ?? undefined,
+            authorCanPush: review.authorCanPushToRepository ?? undefined,
+        })),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/signoff-recheck.ts
+// The audit's own judgement of a merged pull request's sign-offs, independent of the check run it posted (which a
+// weaker earlier policy, a bug or a forger could have written): the gate's pure evaluator run again on what the
+// merge changed (first parent..merge commit), under the policy in force at the merge (the first parent's), with the
+// reviews given by the merge. Team memberships and repository permissions can only be read as they are today.
+
+
+
+
+
+
+const signoff_recheck_lower = (s) => s.toLowerCase();
+/**
+ * Re-evaluates each merged pull request with one review-context query; memberships and permissions are asked once
+ * per (team, login) and per login for the whole audit, and only for approvers who could fill a role.
+ */
+function githubSignoffRechecker(options) {
+    const { client, repo, repoRoot } = options;
+    const memberships = new Map();
+    const permissions = new Map();
+    const membership = (team, login) => {
+        const key = `${signoff_recheck_lower(team)}\0${signoff_recheck_lower(login)}`;
+        let answer = memberships.get(key);
+        if (!answer) {
+            const [org, slug, ...rest] = team.split('/');
+            answer =
+                !org || !slug || rest.length > 0
+                    ? Promise.resolve('unknown')
+                    : getTeamMembership(client, { org, team: slug }, login).catch((error) => {
+                        if (error instanceof client_GitHubApiError)
+                            return 'unknown';
+                        throw error;
+                    });
+            memberships.set(key, answer);
+        }
+        return answer;
+    };
+    const permission = (login) => {
+        let answer = permissions.get(signoff_recheck_lower(login));
+        if (!answer) {
+            answer = getCollaboratorPermission(client, repo, login);
+            permissions.set(signoff_recheck_lower(login), answer);
+        }
+        return answer;
+    };
+    return {
+        async recheck(pr) {
+            const context = await fetchReviewContext(client, repo, pr.number);
+            const mergedAt = Date.parse(pr.mergedAt);
+            // Only reviews given by the merge let the change in.
+            const reviews = submittedReviews(context).filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
+            const firstParent = pr.parents[0] ?? pr.sha;
+            const facts = await collectGateFacts(repoRoot, {
+                baseSha: firstParent,
+                headSha: pr.sha,
+                registryPrefix: options.registryPrefix,
+                reviewedCommits: reviews.map((r) => r.commitId),
+            });
+            // The merge commit itself is GitHub's (its author is whoever pressed the button), not the pull request's.
+            const merger = pr.parents.length > 1 ? facts.commits.find((c) => c.sha === pr.sha) : undefined;
+            const mergerLogin = merger ? loginFromEmail(merger.authorEmail) : undefined;
+            const wrote = new Set(facts.commits.filter((c) => c.sha !== pr.sha).flatMap((c) => loginFromEmail(c.authorEmail) ?? []));
+            const commitAuthors = [
+                ...new Set([
+                    ...context.commits.flatMap((c) => [c.author, c.committer].filter((l) => !!l)),
+                    ...facts.commitAuthorLogins.filter((l) => l !== mergerLogin || wrote.has(l)),
+                ]),
+            ].sort();
+            const input = {
+                policy: facts.policy,
+                changes: facts.changes,
+                models: facts.models,
+                pullRequest: {
+                    number: pr.number,
+                    author: context.author ?? '',
+                    // Reviews are given on the pull request's head; a merge commit's second parent is that head.
+                    headSha: context.headSha || pr.parents[1] || pr.sha,
+                    baseRef: context.baseRef,
+                    requestedBy: facts.requestedBy,
+                    commitAuthors,
+                },
+                reviews,
+                registryUnchangedSince: facts.registryUnchangedSince,
+                stageHistory: facts.stageHistory,
+                versions: facts.versions,
+            };
+            const lookups = rolesToResolve(input);
+            const granted = {};
+            for (const login of lookups.permissions) {
+                const canPush = context.reviews.some((r) => r.author && signoff_recheck_lower(r.author) === signoff_recheck_lower(login) && r.authorCanPush);
+                granted[login] = canPush ? 'write' : await permission(login);
+            }
+            // Memberships are asked while a role is unfilled, one (team, login) per unfilled team a round, approvers not
+            // already signing another role first: more memberships can only fill more roles.
+            const known = {};
+            const unread = new Set();
+            const asked = new Set();
+            const key = (p) => `${signoff_recheck_lower(p.team)}\0${signoff_recheck_lower(p.login)}`;
+            for (;;) {
+                const verdict = evaluateGate({ ...input, memberships: known, permissions: granted });
+                const unfilled = verdict.requirements.filter((r) => !r.satisfiedBy);
+                const signing = new Set(verdict.requirements.flatMap((r) => (r.satisfiedBy ? [signoff_recheck_lower(r.satisfiedBy.login)] : [])));
+                const teams = new Set(unfilled.flatMap((r) => r.candidates.filter((c) => c.includes('/')).map((c) => signoff_recheck_lower(c.replace(/^@/, '')))));
+                const next = [...teams].flatMap((team) => {
+                    const open = lookups.memberships
+                        .filter((p) => signoff_recheck_lower(p.team) === team && !asked.has(key(p)))
+                        .sort((a, b) => Number(signing.has(signoff_recheck_lower(a.login))) - Number(signing.has(signoff_recheck_lower(b.login))));
+                    return open.slice(0, 1);
+                });
+                if (verdict.conclusion === 'success' || verdict.blocking.length > 0 || next.length === 0)
+                    return { verdict, unreadTeams: [...unread].sort() };
+                await Promise.all(next.map(async (p) => {
+                    asked.add(key(p));
+                    const state = await membership(p.team, p.login);
+                    if (state === 'unknown')
+                        unread.add(p.team);
+                    else
+                        (known[p.team] ??= {})[p.login] = state;
+                }));
+            }
+        },
+    };
+}
+/** "risk: no approver who is rita-risk or a member of acme/model-risk today (…)" for one unmet requirement. */
+function missingRoleLine(requirement) {
+    const who = requirement.candidates.map((c) => c.includes('/') ? `a member of ${c.replace(/^@/, '')}` : c.replace(/^@/, ''));
+    const line = who.length === 0
+        ? `${requirement.role}: nobody could fill it`
+        : `${requirement.role}: no approver who is ${who.join(' or ')} today`;
+    return requirement.reason ? `${line} (${requirement.reason})` : line;
+}
+/** What the re-evaluation found missing, in words; undefined when the gate passes on re-evaluation. */
+function recheckShortfall(recheck, firstParent) {
+    const { verdict } = recheck;
+    if (verdict.conclusion === 'success')
+        return undefined;
+    const basis = `re-evaluated under the policy at ${firstParent.slice(0, 12)} with the reviews given by the merge; team membership and write access as GitHub answers today`;
+    const unread = recheck.unreadTeams.length
+        ? `; membership of ${recheck.unreadTeams.join(', ')} could not be read (counted as not a member)`
+        : '';
+    if (verdict.blocking.length > 0)
+        return {
+            kind: 'gate-blocked',
+            missing: `a change the gate lets through: ${verdict.blocking.join('; ')} (${basis})`,
+        };
+    const roles = verdict.requirements.filter((r) => !r.satisfiedBy).map(missingRoleLine);
+    return {
+        kind: 'signoffs-missing',
+        missing: `the required sign-offs: ${roles.join('; ')} (${basis}${unread})`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/integrity.ts
+// The gate-integrity audit: every change to a stage pointer or the policy on the default branch must have come
+// through a merged pull request (or be an emergency rollback the policy allows). Git alone answers the first
+// question; a ReviewSource (GitHub) answers whether the gate's check and the approvals were there.
+
+
+
+
+
+
+
+
+
+
+
+const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
+async function resolveCommit(repoRoot, rev) {
+    // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
+    const r = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
+        okCodes: [1, 128],
+    });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+}
+/** The branch whose stage pointers are live, as a ref this clone has. */
+async function defaultBranchRef(repoRoot, registryPrefix = 'registry/') {
+    return (await resolveBranchHead(repoRoot, undefined, registryPrefix)).ref;
+}
+/** A ref (default: the default branch) with its commit and committer time, in as few git calls as possible. */
+async function resolveBranchHead(repoRoot, ref, registryPrefix = 'registry/', reader) {
+    if (ref === undefined) {
+        // Guess the usual branch name so the policy and the branch come in one batch; ask again only if wrong.
+        const guess = 'main';
+        const refsOf = (branch) => [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
+        const policySpec = `HEAD:${registryPrefix}${POLICY_PATH}`;
+        let objects = await readObjects(reader ?? repoRoot, [policySpec, ...refsOf(guess)]);
+        const policy = objects.get(policySpec);
+        const branch = effectivePolicy((policy?.type === 'blob' ? parseYaml(policy.content.toString('utf8')) : undefined)).defaultBranch;
+        if (branch !== guess)
+            objects = await readObjects(reader ?? repoRoot, refsOf(branch));
+        for (const candidate of refsOf(branch)) {
+            const o = objects.get(candidate);
+            const date = o?.type === 'commit' ? committerDate(o.content.toString('utf8')) : undefined;
+            if (o && date)
+                return { ref: candidate, head: o.oid, date };
+        }
+        ref = 'HEAD';
+    }
+    const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
+        okCodes: [128],
+    });
+    if (r.code !== 0)
+        throw new errors_TollgateError(`${ref} is not a commit in this clone`, {
+            fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
+        });
+    const [head, date] = r.stdout.trim().split('\0');
+    return { ref, head, date };
+}
+function canonical(value) {
+    return JSON.stringify(value, (_k, v) => v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+        : v);
+}
+/** The stages.yaml and policy.yaml files a commit changed, with the blobs before and after. */
+function guardedFiles(c, prefix) {
+    return c.files.filter((f) => {
+        if (!f.path.startsWith(prefix))
+            return false;
+        const p = f.path.slice(prefix.length);
+        return p === POLICY_PATH || classifyRegistryPath(p)?.kind === 'Stages';
+    });
+}
+/** The guarded changes a commit made against its first parent, comparing parsed YAML (pure). */
+function guardedChanges(c, prefix, blobs) {
+    const text = (oid) => (oid === undefined ? undefined : blobs.get(oid));
+    const changes = [];
+    for (const f of guardedFiles(c, prefix)) {
+        const before = parseYaml(text(f.previousBlob));
+        const after = parseYaml(text(f.blob));
+        const p = f.path.slice(prefix.length);
+        if (p === POLICY_PATH) {
+            if (canonical(before) !== canonical(after))
+                changes.push('policy.yaml changed');
+            continue;
+        }
+        const model = classifyRegistryPath(p).model;
+        const from = stagesOf(before) ?? {};
+        const to = stagesOf(after) ?? {};
+        for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+            const a = from[stage]?.version;
+            const b = to[stage]?.version;
+            if (a !== b)
+                changes.push(`${model} ${stage}: ${a ?? '(none)'} -> ${b ?? '(none)'}`);
+        }
+    }
+    return changes;
+}
+/** Whether a directly pushed commit is an emergency rollback the policy allowed, and if not, why not. */
+async function emergencyVerdict(repoRoot, c, changes, prefix) {
+    const incident = trailerValue(c.trailers, 'Incident');
+    const event = trailerValue(c.trailers, 'Tollgate-Event');
+    if (!incident || event !== 'rollback')
+        return {
+            allowed: false,
+            why: 'a merged pull request (no "Merge pull request #N" merge, no "(#N)" squash)',
+        };
+    if (changes.includes('policy.yaml changed'))
+        return { allowed: false, why: 'a pull request: an emergency rollback may not change policy.yaml' };
+    const incidentSpec = `${c.sha}:${prefix}${paths_incidentPath(incident)}`;
+    const policySpec = `${c.parents[0] ?? c.sha}:${prefix}${POLICY_PATH}`;
+    const blobs = await readBlobs(repoRoot, [incidentSpec, policySpec]);
+    const record = parseYaml(blobs.get(incidentSpec));
+    if (!record || typeof record !== 'object' || typeof record.severity !== 'string')
+        return { allowed: false, why: `the incident record ${paths_incidentPath(incident)} at this commit` };
+    const allowedSeverities = effectivePolicy(parseYaml(blobs.get(policySpec))).incident
+        .emergencyPush;
+    const named = new Set(Array.isArray(record.models) ? record.models : []);
+    const others = changes.map((ch) => ch.split(' ')[0]).filter((model) => !named.has(model));
+    if (others.length > 0)
+        return {
+            allowed: false,
+            why: `a pull request: incident ${incident} does not concern ${[...new Set(others)].join(', ')}, which this push changed`,
+        };
+    if (!allowedSeverities.includes(record.severity))
+        return {
+            allowed: false,
+            why: `a pull request: incident ${incident} is ${record.severity}, and the policy allows emergency pushes only for ${allowedSeverities.join(', ') || 'no severity'}`,
+        };
+    return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
+}
+/** The pull request a first-parent commit landed through: a GitHub merge, or a Tollgate squash `(#N)`. */
+function landingPullRequest(c) {
+    const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
+    if (merge)
+        return { merge: true, number: Number(merge[1]) };
+    const squash = c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
+        ? /\(#(\d+)\)\s*$/.exec(c.subject)
+        : null;
+    return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
+}
+async function verifyGateIntegrity(repoRoot, options = {}) {
+    await assertFullHistory(repoRoot);
+    const prefix = options.registryPrefix ?? 'registry/';
+    const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
+    const head = await resolveCommit(repoRoot, ref);
+    if (!head)
+        throw new errors_TollgateError(`audit verify: ${ref} is not a commit in this clone`, {
+            fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
+        });
+    const findings = [];
+    const allowed = [];
+    let range = head;
+    let baseline;
+    if (options.since !== undefined) {
+        baseline = await resolveCommit(repoRoot, options.since);
+        if (!baseline) {
+            findings.push({
+                sha: options.since,
+                subject: '',
+                kind: 'baseline-missing',
+                missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
+            });
+        }
+        else {
+            const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
+                okCodes: [1],
+            });
+            if (ancestor.code !== 0) {
+                findings.push({
+                    sha: baseline,
+                    subject: '',
+                    kind: 'history-rewritten',
+                    missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
+                });
+                const base = await runGit(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
+                range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
+            }
+            else
+                range = `${baseline}..${head}`;
+        }
+    }
+    const commits = (await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })).reverse();
+    // Every stages/policy blob before and after, in one batch.
+    const blobs = await readBlobs(repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
+    const guarded = commits
+        .map((c) => ({ c, changes: guardedChanges(c, prefix, blobs) }))
+        .filter((g) => g.changes.length > 0);
+    // Ask the review source for every pull request at once: a GitHub source limits and memoises its own calls.
+    const prefetched = new Map(options.reviews
+        ? guarded.flatMap(({ c }) => {
+            const n = landingPullRequest(c).number;
+            return n === undefined ? [] : [[n, options.reviews.pullRequest(n)]];
+        })
+        : []);
+    await Promise.allSettled(prefetched.values());
+    let guardedCommits = 0;
+    for (const { c, changes } of guarded) {
+        guardedCommits++;
+        const base = { sha: c.sha, subject: c.subject, changes };
+        const { merge, number } = landingPullRequest(c);
+        if (number === undefined) {
+            const verdict = await emergencyVerdict(repoRoot, c, changes, prefix);
+            if (verdict.allowed)
+                allowed.push({
+                    ...base,
+                    kind: 'emergency-push',
+                    missing: `nothing: ${verdict.why} (allowed by policy)`,
+                });
+            else
+                findings.push({ ...base, kind: 'direct-push', missing: verdict.why });
+            continue;
+        }
+        if (!options.reviews)
+            continue;
+        const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
+        const withPr = { ...base, pullRequest: number };
+        if (!pr) {
+            findings.push({ ...withPr, kind: 'pr-not-found', missing: `pull request #${number} on GitHub` });
+            continue;
+        }
+        if (!pr.mergedAt) {
+            findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
+            continue;
+        }
+        // A subject naming a merged pull request proves nothing by itself: the commit must be the one GitHub merged.
+        // (A direct push can copy the subject; a force-push rewrites the merge into another commit.)
+        if (pr.mergeCommitSha && pr.mergeCommitSha !== c.sha) {
+            findings.push({
+                ...withPr,
+                kind: 'merge-commit-differs',
+                missing: `the merge of pull request #${number} itself: GitHub merged it as ${pr.mergeCommitSha.slice(0, 12)}, not this commit (pushed directly under its subject, or history rewritten)`,
+            });
+            continue;
+        }
+        // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
+        // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
+        const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);
+        const mergedAt = Date.parse(pr.mergedAt);
+        const check = runs
+            .filter((r) => r.completedAt !== undefined && Date.parse(r.completedAt) <= mergedAt)
+            .sort((a, b) => Date.parse(b.completedAt) - Date.parse(a.completedAt))[0];
+        if (runs.length === 0)
+            findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
+        else if (!check)
+            findings.push({
+                ...withPr,
+                kind: 'merged-before-check',
+                missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${runs[0].completedAt ?? 'never completed'})`,
+            });
+        else if (check.conclusion !== 'success')
+            findings.push({
+                ...withPr,
+                kind: 'gate-check-failed',
+                missing: `a passing sign-off check (at the merge it had concluded ${check.conclusion ?? 'nothing'})`,
+            });
+        else if (merge && c.parents[1] && check.headSha !== c.parents[1])
+            findings.push({
+                ...withPr,
+                kind: 'gate-check-other-commit',
+                missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
+            });
+        // Only reviews given by the merge count: an approval added afterwards did not let the change in.
+        // Without a re-evaluation, some approval must stand; with one, the policy says which (if any) are needed.
+        const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
+        if (!options.signoffs &&
+            pr.reviewsKnown !== false &&
+            reviews_standingApprovals({ ...pr, reviews: beforeMerge }).length === 0)
+            findings.push({
+                ...withPr,
+                kind: 'approvals-missing',
+                missing: 'any standing approval, given before the merge, by someone other than the author',
+            });
+        if (options.signoffs) {
+            const firstParent = c.parents[0] ?? c.sha;
+            try {
+                const recheck = await options.signoffs.recheck({
+                    number,
+                    sha: c.sha,
+                    parents: c.parents,
+                    mergedAt: pr.mergedAt,
+                });
+                const shortfall = recheckShortfall(recheck, firstParent);
+                if (shortfall)
+                    findings.push({ ...withPr, ...shortfall });
+            }
+            catch (error) {
+                // What the repository cannot answer (a broken policy at the merge) fails the change, as it fails the gate.
+                if (!(error instanceof errors_TollgateError) || error instanceof client_GitHubApiError)
+                    throw error;
+                findings.push({
+                    ...withPr,
+                    kind: 'gate-blocked',
+                    missing: `a change the gate can judge: re-evaluating it failed: ${error.message}`,
+                });
+            }
+        }
+    }
+    return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };
+}
+
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: ./src/cli/context.ts
+// Global options shared by every command, and the context a command runs in.
+
+
+
+
+
+/** Takes `-C DIR` and `--registry PATH` from the front of argv, like git; everything after goes to the command. */
+function parseGlobalOptions(argv, env) {
+    let dir = process.cwd();
+    let registry;
+    let i = 0;
+    for (; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === '-C' || arg === '--registry') {
+            const value = argv[++i];
+            if (value === undefined)
+                throw new errors_TollgateError(`${arg} needs a value`, { fix: `tollgate ${arg} PATH <command>` });
+            if (arg === '-C')
+                dir = (0,external_node_path_namespaceObject.resolve)(dir, value);
+            else
+                registry = value;
+        }
+        else
+            break;
+    }
+    if (!(0,external_node_fs_namespaceObject.existsSync)(dir))
+        throw new errors_TollgateError(`-C ${dir}: no such directory`);
+    const repoRoot = gitTopLevel(dir) ?? dir;
+    const registryDir = registry === undefined
+        ? (0,external_node_path_namespaceObject.resolve)(repoRoot, 'registry')
+        : (0,external_node_path_namespaceObject.isAbsolute)(registry)
+            ? registry
+            : (0,external_node_path_namespaceObject.resolve)(dir, registry);
+    return {
+        context: {
+            cwd: dir,
+            repoRoot,
+            registryDir,
+            env,
+            now: () => new Date(env.TOLLGATE_NOW ?? Date.now()),
+            out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+            err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+        },
+        rest: argv.slice(i),
+    };
+}
+function gitTopLevel(dir) {
+    try {
+        return (0,external_node_child_process_namespaceObject.execFileSync)('git', ['rev-parse', '--show-toplevel'], {
+            cwd: dir,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim();
+    }
+    catch {
+        return undefined;
+    }
+}
+/** parseArgs with the project's conventions: unknown options are errors that name the command's usage. */
+function parseCommandArgs(command, args, options, allowPositionals = true) {
+    try {
+        return (0,external_node_util_namespaceObject.parseArgs)({ args, options, allowPositionals, strict: true });
+    }
+    catch (error) {
+        throw new errors_TollgateError(`${command}: ${error.message}`, {
+            fix: `run \`tollgate help\` for ${command}'s options`,
+        });
+    }
+}
+function usage(commands) {
+    const width = Math.max(...commands.map((c) => c.name.length));
+    return [
+        'usage: tollgate [-C DIR] [--registry PATH] <command> [options]',
+        '',
+        ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+        '',
+        'Mutating commands take --dry-run; reading commands take --format json.',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/registry-prefix.ts
+// The registry folder as a repository-relative prefix (`registry/`), which history queries need.
+
+
+function registryPrefix(context) {
+    const rel = (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir);
+    if (rel === '' || rel.startsWith('..'))
+        throw new errors_TollgateError(`the registry ${context.registryDir} is not inside the repository ${context.repoRoot}`, {
+            fix: 'run from the repository holding the registry, or point --registry at a folder inside it',
+        });
+    return `${rel.split(external_node_path_namespaceObject.sep).join('/')}/`;
+}
+function formatOption(value, command) {
+    if (value === undefined || value === 'text' || value === 'json')
+        return value ?? 'text';
+    throw new errors_TollgateError(`${command}: --format must be text or json, not ${value}`, {
+        fix: '--format json',
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/github/checks.ts
@@ -18755,6 +20978,7 @@ async function listCheckRunsForRef(client, repo, ref, options = {}) {
         completedAt: run.completed_at ?? undefined,
         app: run.app ? { id: run.app.id, slug: run.app.slug ?? undefined } : undefined,
         annotationsCount: run.output.annotations_count,
+        htmlUrl: run.html_url ?? undefined,
     }));
 }
 function toApi(annotation) {
@@ -19164,6 +21388,7 @@ async function chooseReviewSource(context, values) {
     const source = githubReviews({ client, repo, checkName });
     return {
         source,
+        client,
         description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).`,
         calls: () => describeCalls({ calls: () => source.calls() }),
     };
@@ -19171,6 +21396,7 @@ async function chooseReviewSource(context, values) {
 
 ;// CONCATENATED MODULE: ./src/cli/commands/audit.ts
 // `tollgate audit log` (the registry's events from git) and `tollgate audit verify` (the gate-integrity audit).
+
 
 
 
@@ -19252,6 +21478,16 @@ async function verify(args, context) {
         ref: values.ref,
         registryPrefix: registryPrefix(context),
         ...(choice.source ? { reviews: choice.source } : {}),
+        ...(choice.source && choice.client
+            ? {
+                signoffs: githubSignoffRechecker({
+                    client: choice.client,
+                    repo: choice.source.repo,
+                    repoRoot: context.repoRoot,
+                    registryPrefix: registryPrefix(context),
+                }),
+            }
+            : {}),
     });
     if (format === 'json')
         context.out(JSON.stringify({
@@ -19263,7 +21499,7 @@ async function verify(args, context) {
         const lines = [
             `Audited ${report.ref} (${report.head.slice(0, 12)})${report.baseline ? ` after ${report.baseline.slice(0, 12)}` : ', whole history'}: ${report.guardedCommits} commits changed a stage pointer or the policy.`,
             choice.source
-                ? choice.description
+                ? `${choice.description} Sign-offs re-evaluated with the gate's evaluator under the policy at each merge; team membership and write access as GitHub answers today.`
                 : `${choice.description} Only direct pushes were checked; the gate verdicts and approvals were not.`,
         ];
         for (const f of report.allowed)
@@ -19293,362 +21529,6 @@ const auditCommand = {
         });
     },
 };
-
-;// CONCATENATED MODULE: ./src/registry/diff.ts
-// The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
-// computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
-
-
-
-
-
-
-const EXPECTED_KIND = {
-    Policy: 'Policy',
-    Model: 'Model',
-    Stages: 'Stages',
-    Schedule: 'Schedule',
-    ModelVersion: 'ModelVersion',
-    RetrainRequest: 'RetrainRequest',
-    Incident: 'Incident',
-    AuditEvent: 'AuditEvent',
-};
-function diff_isPlainObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function deepEqual(a, b) {
-    if (a === b)
-        return true;
-    if (Array.isArray(a) || Array.isArray(b)) {
-        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-    }
-    if (diff_isPlainObject(a) && diff_isPlainObject(b)) {
-        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-        for (const key of keys)
-            if (!deepEqual(a[key], b[key]))
-                return false;
-        return true;
-    }
-    return Number.isNaN(a) && Number.isNaN(b);
-}
-/**
- * Dotted names of the fields that differ, descending into objects `depth` levels (so `metrics.auc`,
- * `signoff.rules`), sorted. A whole object added or removed is named once, at its own level.
- */
-function changedFields(before, after, depth = 2, prefix = '') {
-    if (deepEqual(before, after))
-        return [];
-    if (depth === 0 || !diff_isPlainObject(before) || !diff_isPlainObject(after))
-        return prefix === '' ? ['(document)'] : [prefix];
-    const fields = [];
-    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-        const name = prefix === '' ? key : `${prefix}.${key}`;
-        if (deepEqual(before[key], after[key]))
-            continue;
-        if (depth > 1 && diff_isPlainObject(before[key]) && diff_isPlainObject(after[key])) {
-            fields.push(...changedFields(before[key], after[key], depth - 1, name));
-        }
-        else
-            fields.push(name);
-    }
-    return fields;
-}
-function parseSide(text, expectedKind) {
-    if (text === undefined)
-        return { state: 'absent' };
-    try {
-        const doc = load(text);
-        if (diff_isPlainObject(doc) && doc.kind === expectedKind)
-            return { state: 'parsed', doc };
-    }
-    catch {
-        // An unparseable file is reported below as unknown-registry-file.
-    }
-    return { state: 'unreadable' };
-}
-function topFields(doc) {
-    return Object.keys(doc)
-        .filter((k) => k !== 'apiVersion' && k !== 'kind')
-        .sort();
-}
-function pointers(doc) {
-    const stages = doc?.stages;
-    if (!diff_isPlainObject(stages))
-        return {};
-    const out = {};
-    for (const [stage, pointer] of Object.entries(stages)) {
-        if (diff_isPlainObject(pointer))
-            out[stage] = pointer;
-        // A bare `production: v5` is not the format, but it names a version all the same; do not hide it.
-        else if (typeof pointer === 'string')
-            out[stage] = { version: pointer };
-    }
-    return out;
-}
-/**
- * Names taken from a path end up in check summaries, branch names and commit trailers: a file whose place
- * holds an unsafe name is not a registry file, whatever it contains.
- */
-function namesAreSafe(match) {
-    switch (match.kind) {
-        case 'Policy':
-            return true;
-        case 'Model':
-        case 'Stages':
-        case 'Schedule':
-            return isSafeName(match.model);
-        case 'ModelVersion':
-        case 'RetrainRequest':
-            return isSafeName(match.model) && isSafeName(match.id);
-        case 'Incident':
-        case 'Postmortem':
-            return INCIDENT_ID.test(match.id);
-        case 'AuditEvent':
-            return names_AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
-    }
-}
-const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
-/**
- * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
- * does not parse, or holds another kind than its place calls for, is `unknown-registry-file`, and the diff
- * goes on treating that side as absent so that, say, a stage pointer behind a broken file still shows.
- */
-function diffDocuments(path, before, after) {
-    if (before === after)
-        return [];
-    const match = classifyRegistryPath(path);
-    if (!match || !namesAreSafe(match))
-        return [{ kind: 'unknown-registry-file', path }];
-    if (match.kind === 'Postmortem')
-        return [{ kind: 'postmortem-changed', path, incident: match.id }];
-    if (match.kind === 'AuditEvent') {
-        // Audit events are append-only: any edit or deletion of an existing one is a rewrite, however small.
-        if (before === undefined)
-            return [{ kind: 'audit-appended', path, id: match.id }];
-        return [{ kind: 'audit-rewritten', path, id: match.id }];
-    }
-    const a = parseSide(before, EXPECTED_KIND[match.kind]);
-    const b = parseSide(after, EXPECTED_KIND[match.kind]);
-    const changes = [];
-    if (a.state === 'unreadable' || b.state === 'unreadable')
-        changes.push({ kind: 'unknown-registry-file', path });
-    const was = a.state === 'parsed' ? a.doc : undefined;
-    const now = b.state === 'parsed' ? b.doc : undefined;
-    if (was === undefined && now === undefined)
-        return changes;
-    if (was !== undefined && now !== undefined && deepEqual(was, now))
-        return changes;
-    switch (match.kind) {
-        case 'Policy':
-            changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
-            break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
-            break;
-        case 'Stages': {
-            const from = pointers(was);
-            const to = pointers(now);
-            for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
-                if (deepEqual(from[stage], to[stage]))
-                    continue;
-                const change = { kind: 'stage-changed', path, model: match.model, stage };
-                const f = versionOf(from[stage]);
-                const t = versionOf(to[stage]);
-                if (f !== undefined)
-                    change.from = f;
-                if (t !== undefined)
-                    change.to = t;
-                changes.push(change);
-            }
-            const { stages: _s1, ...restWas } = was ?? {};
-            const { stages: _s2, ...restNow } = now ?? {};
-            // Anything else in stages.yaml (its model field, extra keys) is no state; let the model's owners see it.
-            if (was && now && !deepEqual(restWas, restNow))
-                changes.push({ kind: 'model-changed', path, model: match.model });
-            break;
-        }
-        case 'Schedule':
-            changes.push({
-                kind: 'schedule-changed',
-                path,
-                model: match.model,
-                fields: was && now ? changedFields(was, now, 1) : topFields((now ?? was)),
-            });
-            break;
-        case 'ModelVersion': {
-            const base = { path, model: match.model, version: match.id };
-            if (!was)
-                changes.push({ kind: 'version-added', ...base });
-            else if (!now)
-                changes.push({ kind: 'version-removed', ...base });
-            else {
-                const heldBefore = was.held !== undefined && was.held !== null;
-                const heldAfter = now.held !== undefined && now.held !== null;
-                if (!heldBefore && heldAfter)
-                    changes.push({ kind: 'version-held', ...base });
-                if (heldBefore && !heldAfter)
-                    changes.push({ kind: 'version-unheld', ...base });
-                const { held: _h1, ...restWas } = was;
-                const { held: _h2, ...restNow } = now;
-                const fields = changedFields(restWas, restNow);
-                // A hold's reason edited in place is still a change to the version record.
-                if (heldBefore && heldAfter && !deepEqual(was.held, now.held))
-                    fields.push('held');
-                if (fields.length > 0)
-                    changes.push({ kind: 'version-changed', ...base, fields: fields.sort() });
-            }
-            break;
-        }
-        case 'RetrainRequest':
-            // Deleting a request erases history: it has no state kind of its own, so the gate must not pass it as state.
-            if (!now)
-                changes.push({ kind: 'unknown-registry-file', path });
-            else
-                changes.push({ kind: was ? 'retrain-changed' : 'retrain-added', path, model: match.model, request: match.id });
-            break;
-        case 'Incident':
-            if (!now)
-                changes.push({ kind: 'unknown-registry-file', path });
-            else
-                changes.push({ kind: was ? 'incident-changed' : 'incident-opened', path, incident: match.id });
-            break;
-    }
-    return dedupeUnknown(changes);
-}
-function dedupeUnknown(changes) {
-    const seen = new Set();
-    return changes.filter((c) => {
-        if (c.kind !== 'unknown-registry-file')
-            return true;
-        if (seen.has(c.path))
-            return false;
-        seen.add(c.path);
-        return true;
-    });
-}
-async function readText(reader, path) {
-    try {
-        const bytes = await reader.read(path);
-        return { text: bytes?.toString('utf8'), unreadable: false };
-    }
-    catch (error) {
-        // A symbolic link or an object git cannot give us: report it as a change, never skip it silently.
-        if (error instanceof errors_TollgateError)
-            return { unreadable: true };
-        throw error;
-    }
-}
-const byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-/**
- * The semantic diff from `base` to `head`: registry changes ordered by path (then stage), followed by
- * `file-changed` for every outside path, sorted.
- */
-async function diffRegistries(base, head, options = {}) {
-    const paths = options.paths !== undefined
-        ? [...new Set(options.paths)].sort(byPath)
-        : [...new Set([...(await base.list('')), ...(await head.list(''))])].sort(byPath);
-    const perFile = await Promise.all(paths.map(async (path) => {
-        const [a, b] = await Promise.all([readText(base, path), readText(head, path)]);
-        if (a.unreadable || b.unreadable) {
-            const rest = diffDocuments(path, a.unreadable ? undefined : a.text, b.unreadable ? undefined : b.text);
-            return dedupeUnknown([{ kind: 'unknown-registry-file', path }, ...rest]);
-        }
-        return diffDocuments(path, a.text, b.text);
-    }));
-    const outside = [...new Set(options.outside ?? [])]
-        .sort(byPath)
-        .map((path) => ({ kind: 'file-changed', path }));
-    return [...perFile.flat(), ...outside];
-}
-const list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
-/** One line for a person: `fraud-detector: production v4 → v5`. */
-function describeChange(change) {
-    switch (change.kind) {
-        case 'stage-changed':
-            if (change.from === undefined)
-                return `${change.model}: ${change.stage} set to ${change.to ?? '(none)'}`;
-            if (change.to === undefined)
-                return `${change.model}: ${change.stage} removed (was ${change.from})`;
-            if (change.from === change.to)
-                return `${change.model}: ${change.stage} ${change.to} settings changed`;
-            return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
-        case 'version-added':
-            return `${change.model}: version ${change.version} added`;
-        case 'version-changed':
-            return `${change.model}: version ${change.version} changed${list(change.fields)}`;
-        case 'version-removed':
-            return `${change.model}: version ${change.version} removed`;
-        case 'version-held':
-            return `${change.model}: version ${change.version} held`;
-        case 'version-unheld':
-            return `${change.model}: version ${change.version} released from hold`;
-        case 'model-added':
-            return `model ${change.model} added`;
-        case 'model-changed':
-            return `model ${change.model} changed`;
-        case 'model-removed':
-            return `model ${change.model} removed`;
-        case 'policy-changed':
-            return `policy changed${list(change.fields)}`;
-        case 'schedule-changed':
-            return `${change.model}: schedule changed${list(change.fields)}`;
-        case 'retrain-added':
-            return `${change.model}: retrain ${change.request} requested`;
-        case 'retrain-changed':
-            return `${change.model}: retrain ${change.request} updated`;
-        case 'incident-opened':
-            return `incident ${change.incident} opened`;
-        case 'incident-changed':
-            return `incident ${change.incident} updated`;
-        case 'postmortem-changed':
-            return `incident ${change.incident}: postmortem changed`;
-        case 'audit-appended':
-            return `audit event ${change.id} recorded`;
-        case 'audit-rewritten':
-            return `audit event ${change.id} rewritten (audit events are append-only)`;
-        case 'unknown-registry-file':
-            return `${change.path}: not a registry file Tollgate understands`;
-        case 'file-changed':
-            return `${change.path} changed (outside the registry)`;
-    }
-}
-/**
- * The semantic diff between two commits (or a commit and the working tree, `WORKTREE`): git names the
- * changed files, and only those are read. Compares the trees directly; pass a merge base as `baseRef` for
- * "what this branch changed".
- */
-async function registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefix = 'registry') {
-    const prefix = registryPrefix.replace(/^\.?\/+|\/+$/g, '');
-    const base = await resolveRef(repoRoot, baseRef);
-    const head = headRef === WORKTREE ? WORKTREE : await resolveRef(repoRoot, headRef);
-    const registryPaths = [];
-    const outside = [];
-    for (const change of await changedPaths(repoRoot, base, head)) {
-        for (const path of change.oldPath === undefined ? [change.path] : [change.oldPath, change.path]) {
-            if (prefix === '')
-                registryPaths.push(path);
-            else if (path.startsWith(`${prefix}/`))
-                registryPaths.push(path.slice(prefix.length + 1));
-            else if (path === prefix)
-                registryPaths.push('');
-            else
-                outside.push(path);
-        }
-    }
-    // The registry folder itself replaced by a link or a file: nothing below it can be trusted.
-    const changes = registryPaths.includes('') ? [{ kind: 'unknown-registry-file', path: prefix }] : [];
-    const baseReader = gitTreeReader(repoRoot, base, prefix);
-    const headReader = head === WORKTREE ? workingTreeReader(repoRoot, prefix) : gitTreeReader(repoRoot, head, prefix);
-    try {
-        changes.push(...(await diffRegistries(baseReader, headReader, { paths: registryPaths.filter((p) => p !== ''), outside })));
-    }
-    finally {
-        baseReader.close();
-        if ('close' in headReader && typeof headReader.close === 'function')
-            headReader.close();
-    }
-    return { changes, outside: [...new Set(outside)].sort(byPath) };
-}
 
 ;// CONCATENATED MODULE: ./src/cli/commands/diff.ts
 // `tollgate diff [BASE [HEAD]]`: the semantic registry diff the gate would see, for a local checkout.
@@ -19739,132 +21619,6 @@ const diffCommand = {
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: ./src/gate/signoffs.ts
-const lower = (login) => login.toLowerCase();
-const isBotLogin = (login) => /\[bot\]$/i.test(login);
-const WRITE_OR_MORE = new Set(['write', 'maintain', 'admin']);
-/**
- * Each reviewer's latest review that decides: a later CHANGES_REQUESTED or DISMISSED replaces an approval, a
- * later COMMENTED does not. Reviews are ordered by time; input order breaks ties.
- */
-function latestDecisiveReviews(reviews) {
-    const ordered = reviews
-        .map((review, index) => ({ review, index }))
-        .sort((a, b) => a.review.submittedAt.localeCompare(b.review.submittedAt) || a.index - b.index);
-    const latest = new Map();
-    for (const { review } of ordered) {
-        if (review.state === 'COMMENTED')
-            continue;
-        latest.set(lower(review.login), review);
-    }
-    return latest;
-}
-/** Logins whose approval never counts on this pull request: its authors, by GitHub or by trailer. */
-function excludedLogins(input) {
-    const pr = input.pullRequest;
-    const excluded = new Set([pr.author, ...pr.requestedBy].map(lower));
-    if (input.policy.signoff.excludeCommitAuthors)
-        for (const login of pr.commitAuthors)
-            excluded.add(lower(login));
-    return excluded;
-}
-/**
- * Approvals that pass every check that does not need the GitHub API (review state, commit, authorship, bots),
- * plus the reason each other approval was refused.
- */
-function signoffs_screenApprovals(input) {
-    const excluded = excludedLogins(input);
-    const pr = input.pullRequest;
-    const approvals = [];
-    const refused = new Map();
-    for (const [key, review] of latestDecisiveReviews(input.reviews)) {
-        const who = review.login;
-        if (review.state !== 'APPROVED') {
-            refused.set(key, `${who}: latest review is ${review.state}`);
-        }
-        else if (review.isBot || isBotLogin(who)) {
-            refused.set(key, `${who}: is a bot`);
-        }
-        else if (excluded.has(key)) {
-            refused.set(key, `${who}: is an author of this pull request (opened it, requested it, or wrote a commit)`);
-        }
-        else if (review.commitId !== pr.headSha &&
-            !(input.policy.signoff.allowStaleApprovals && input.registryUnchangedSince?.has(review.commitId))) {
-            refused.set(key, `${who}: approved ${review.commitId.slice(0, 7)}, not the head ${pr.headSha.slice(0, 7)}` +
-                (input.policy.signoff.allowStaleApprovals ? ' (the registry changed since)' : ''));
-        }
-        else {
-            approvals.push({ key, login: who, at: review.submittedAt, commit: review.commitId });
-        }
-    }
-    approvals.sort((a, b) => a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
-    return { approvals, refused };
-}
-/** Listed as a user (case-insensitive) or an active member of a listed team. */
-function signoffs_holdsRole(login, members, memberships) {
-    if (members === undefined)
-        return { holds: false };
-    const key = lower(login);
-    if ((members.users ?? []).some((user) => lower(user) === key))
-        return { holds: true };
-    let pending;
-    for (const team of members.teams ?? []) {
-        const state = membershipOf(memberships, team, key);
-        if (state === 'active')
-            return { holds: true };
-        if (state === 'pending')
-            pending = team;
-    }
-    return { holds: false, pending };
-}
-function membershipOf(memberships, team, key) {
-    for (const [name, byLogin] of Object.entries(memberships)) {
-        if (lower(name) !== lower(team))
-            continue;
-        for (const [login, state] of Object.entries(byLogin))
-            if (lower(login) === key)
-                return state;
-    }
-    return undefined;
-}
-function permissionOf(permissions, login) {
-    const key = lower(login);
-    for (const [name, permission] of Object.entries(permissions))
-        if (lower(name) === key)
-            return permission;
-    return 'none';
-}
-const canWrite = (permission) => WRITE_OR_MORE.has(permission);
-/**
- * Assigns approvers to slots. With one person per role, a maximum bipartite matching (augmenting paths), so
- * that someone eligible for two roles takes the one nobody else can fill. Slots are tried in order and
- * approvers by approval time, so the result is deterministic.
- */
-function assignSignoffs(slots, eligible, onePersonManyRoles) {
-    const options = slots.map((slot) => (slot.unfillable ? [] : eligible(slot)));
-    if (onePersonManyRoles)
-        return options.map((list) => list[0]);
-    const slotOf = new Map();
-    const assigned = slots.map(() => undefined);
-    const augment = (slot, seen) => {
-        for (const approval of options[slot]) {
-            if (seen.has(approval.key))
-                continue;
-            seen.add(approval.key);
-            const holder = slotOf.get(approval.key);
-            if (holder === undefined || augment(holder, seen)) {
-                slotOf.set(approval.key, slot);
-                assigned[slot] = approval;
-                return true;
-            }
-        }
-        return false;
-    };
-    for (let slot = 0; slot < slots.length; slot++)
-        augment(slot, new Set());
-    return assigned;
-}
-
 ;// CONCATENATED MODULE: ./src/evidence/report.ts
 /** The events as rows a person reads: what happened, to what, by whom, through which commit and pull request. */
 function timelineRows(evidence) {
@@ -20238,7 +21992,6 @@ function readUstar(archive) {
 
 
 
-
 function subjectTitle(subject) {
     if ('model' in subject)
         return `model ${subject.model}${subject.version ? ` version ${subject.version}` : ''}`;
@@ -20304,18 +22057,7 @@ function checkSubject(subject) {
 }
 // One collator for every comparison: building one per localeCompare call dominates sorting long lists.
 const VERSION_ORDER = new Intl.Collator('en', { numeric: true });
-/** Files below `dirs` at `rev`, with their blob ids. */
-async function listTree(repoRoot, rev, dirs) {
-    const out = await git(repoRoot, ['ls-tree', '-r', '-z', rev, '--', ...dirs]);
-    return out
-        .split('\0')
-        .filter((l) => l !== '')
-        .map((l) => {
-        const [meta, path] = l.split('\t');
-        return { oid: meta.split(' ')[2], path };
-    });
-}
-// Git is asked few, large questions: one log for the trail, one ls-tree, and batches of objects through one
+// Git is asked few, large questions: one log for the trail, and batches of objects (trees too) through one
 // `git cat-file --batch`, so an export costs about as much as reading the model's history once (see
 // bench/evidence.bench.ts).
 async function collectEvidence(repoRoot, subject, options = {}) {
@@ -20336,14 +22078,62 @@ async function collect(repoRoot, subject, options, objects) {
     const window = 'since' in subject ? subject : undefined;
     progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
     const inModel = 'model' in subject ? `${p}${modelDir(subject.model)}/` : undefined;
+    // Blob texts by spec, each asked for once through the one cat-file process.
+    const texts = new Map();
+    const textOf = (spec) => {
+        let text = texts.get(spec);
+        if (!text) {
+            text = objects.lookup(spec).then((o) => (o?.type === 'blob' ? o.content.toString('utf8') : undefined));
+            texts.set(spec, text);
+        }
+        return text;
+    };
+    const readSome = async (specs) => {
+        const unique = [...new Set(specs)];
+        const read = await Promise.all(unique.map(textOf));
+        return new Map(unique.map((spec, i) => [spec, read[i]]));
+    };
+    // A whole-model export keeps every commit and every record it changed: their blobs are read, and the newest
+    // record of each version parsed, while git still walks the history (the walk is most of the export's time).
+    const keepsAll = 'model' in subject && !subject.version;
+    const newestSeen = new Set();
+    const parsedEarly = new Map();
+    // Asked in batches: git prints (and flushes) commit by commit, and a write to cat-file per commit costs more
+    // than the read it asks for.
+    let ahead = [];
+    const sendAhead = () => {
+        for (const { blob, version } of ahead) {
+            const text = textOf(blob);
+            if (version)
+                parsedEarly.set(blob, text.then(parseYaml, () => undefined));
+            else
+                void text.catch(() => undefined);
+        }
+        ahead = [];
+    };
+    const readAhead = (c) => {
+        for (const f of c.files) {
+            if (f.status === 'D' || !f.blob) {
+                newestSeen.add(f.path);
+                continue;
+            }
+            const newest = !newestSeen.has(f.path);
+            newestSeen.add(f.path);
+            const place = newest && f.path.startsWith(p) ? classifyRegistryPath(f.path.slice(p.length)) : undefined;
+            ahead.push({ blob: f.blob, version: place?.kind === 'ModelVersion' });
+        }
+        if (ahead.length >= 64)
+            sendAhead();
+    };
     const trailRead = readTrail(repoRoot, {
         ref: head,
         paths: inModel ? [inModel] : [p],
         ...(window ? { since: window.since, until: window.until } : {}),
+        ...(keepsAll ? { onCommit: readAhead } : {}),
     });
     // While git walks the history: incidents, audit events and (for a model) its versions at the head, parsed.
     const headRead = (async () => {
-        const tree = await listTree(repoRoot, head, [
+        const tree = await listFiles(objects, head, [
             `${p}incidents/`,
             `${p}audit/`,
             // A whole-model export finds its versions in the trail's records instead (see below).
@@ -20363,6 +22153,7 @@ async function collect(repoRoot, subject, options, objects) {
     })();
     // Both run before either is awaited, so a failure in one must not go unhandled.
     const [trailResult, headResult] = await Promise.allSettled([trailRead, headRead]);
+    sendAhead();
     if (trailResult.status === 'rejected')
         throw trailResult.reason;
     if (headResult.status === 'rejected')
@@ -20434,8 +22225,7 @@ async function collect(repoRoot, subject, options, objects) {
         .filter((f) => f.status !== 'D' && scoped(f.path))
         .map((f) => ({ sha: c.sha, path: f.path, spec: f.blob ?? `${c.sha}:${f.path}` })));
     // A whole-model export keeps every commit, so its records can come in the same batch as the stage files.
-    const keepsAll = 'model' in subject && !subject.version;
-    const stageBlobs = await readBlobs(objects, [
+    const stageBlobs = await readSome([
         ...stageSpecs,
         ...(keepsAll ? recordSpecsOf(commits).map((r) => r.spec) : []),
     ]);
@@ -20470,7 +22260,7 @@ async function collect(repoRoot, subject, options, objects) {
     }
     else if ('incident' in subject) {
         const id = subject.incident;
-        const own = [`${p}${incidentPath(id)}`, `${p}incidents/${id}.postmortem.md`];
+        const own = [`${p}${paths_incidentPath(id)}`, `${p}incidents/${id}.postmortem.md`];
         commits = commits.filter((c) => trailerValue(c.trailers, 'Incident') === id || c.files.some((f) => own.includes(f.path)));
     }
     if (!('model' in subject)) {
@@ -20516,7 +22306,7 @@ async function collect(repoRoot, subject, options, objects) {
     }))
         .sort((a, b) => a.id.localeCompare(b.id));
     if ('incident' in subject && !incidents.some((i) => i.id === subject.incident))
-        warnings.push(`no incident record ${incidentPath(subject.incident)} at ${ref}`);
+        warnings.push(`no incident record ${paths_incidentPath(subject.incident)} at ${ref}`);
     // Versions in scope, as recorded at the head.
     const versionKeys = new Map();
     const addVersion = (model, version, blob) => {
@@ -20608,7 +22398,7 @@ async function collect(repoRoot, subject, options, objects) {
         return [specs.policy, ...specs.models.map((m) => m.spec)];
     };
     progress(`reading ${recordSpecs.length} records and ${versionKeys.size} versions`);
-    const second = await readBlobs(objects, [
+    const second = await readSome([
         ...recordSpecs.map((r) => r.spec).filter((spec) => !stageBlobs.has(spec)),
         ...[...versionKeys.values()]
             .filter((k) => !parsed.has(k.spec) && !stageBlobs.has(k.spec))
@@ -20618,6 +22408,8 @@ async function collect(repoRoot, subject, options, objects) {
     const records = recordSpecs
         .map((r) => ({ sha: r.sha, path: r.path, text: second.get(r.spec) ?? stageBlobs.get(r.spec) }))
         .filter((r) => r.text !== undefined);
+    for (const [spec, doc] of parsedEarly)
+        parsed.set(spec, await doc);
     const versions = [];
     for (const k of [...versionKeys.values()].sort((a, b) => VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`))) {
         const doc = (parsed.has(k.spec) ? parsed.get(k.spec) : parseYaml(second.get(k.spec) ?? stageBlobs.get(k.spec)));
@@ -20784,7 +22576,7 @@ async function rolesHeld(login, slots, reviews) {
     const roles = [];
     const unknown = [];
     for (const { role, members } of slots) {
-        if (signoffs_holdsRole(login, members, {}).holds) {
+        if (holdsRole(login, members, {}).holds) {
             roles.push(role);
             continue;
         }
@@ -20796,7 +22588,7 @@ async function rolesHeld(login, slots, reviews) {
         for (const [team, state] of states)
             if (state !== 'unknown')
                 known[team] = { [login]: state };
-        if (signoffs_holdsRole(login, members, known).holds)
+        if (holdsRole(login, members, known).holds)
             roles.push(role);
         else if (states.some(([, state]) => state === 'unknown'))
             unknown.push(role);
@@ -21109,1322 +22901,6 @@ const evidenceCommand = {
         return 0;
     },
 };
-
-// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
-var _2020 = __nccwpck_require__(2210);
-// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
-var dist = __nccwpck_require__(2815);
-var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
-;// CONCATENATED MODULE: ./src/registry/types.ts
-// The registry's data model: one interface per file kind, as validated by schemas/<kind>.schema.json.
-// Times are ISO-8601 UTC strings; durations are seconds. Names (models, versions, stages, ids) are checked by
-// src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
-const types_API_VERSION = 'tollgate/v1';
-/** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
-const STATE_CHANGE_KINDS = new Set([
-    'schedule-changed',
-    'retrain-added',
-    'retrain-changed',
-    'incident-opened',
-    'incident-changed',
-    'postmortem-changed',
-    'audit-appended',
-]);
-
-;// CONCATENATED MODULE: ./src/registry/schemas.ts
-// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
-// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
-// published files share one source. Property order here is the order the writer emits.
-
-const KINDS = [
-    'Policy',
-    'Model',
-    'Stages',
-    'Schedule',
-    'ModelVersion',
-    'RetrainRequest',
-    'Incident',
-    'AuditEvent',
-];
-const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
-/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
-const schemaFileName = (kind) => `${kind}.schema.json`;
-// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
-const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
-const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
-const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
-/** UTC only, so that timestamps compare as strings. */
-const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
-const SHA256_PATTERN = '^[0-9a-f]{64}$';
-const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
-const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
-const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
-const str = (description, extra = {}) => ({
-    type: 'string',
-    minLength: 1,
-    description,
-    ...extra,
-});
-const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
-const time = (description) => ({
-    type: 'string',
-    format: 'date-time',
-    pattern: UTC_TIME_PATTERN,
-    description,
-});
-const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
-const schemas_int = (description, extra = {}) => ({
-    type: 'integer',
-    description,
-    ...extra,
-});
-const bool = (description) => ({ type: 'boolean', description });
-const obj = (description, properties, required = []) => ({
-    type: 'object',
-    description,
-    additionalProperties: false,
-    ...(required.length > 0 ? { required } : {}),
-    properties,
-});
-const schemas_list = (description, items, extra = {}) => ({
-    type: 'array',
-    description,
-    items,
-    ...extra,
-});
-const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
-const numberMap = (description) => ({
-    type: 'object',
-    description,
-    propertyNames: { minLength: 1 },
-    additionalProperties: { type: 'number', description: 'The value of this metric.' },
-});
-const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
-const CHANGE_KINDS = [
-    'stage-changed',
-    'version-added',
-    'version-changed',
-    'version-removed',
-    'version-held',
-    'version-unheld',
-    'model-added',
-    'model-changed',
-    'model-removed',
-    'policy-changed',
-];
-const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
-const DEFS = {
-    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
-        description: str('What the role is for.'),
-        teams: schemas_list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
-            uniqueItems: true,
-        }),
-        users: schemas_list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
-            uniqueItems: true,
-        }),
-    }),
-    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
-        metric: str('The metric name, a key of the version `metrics`.'),
-        op: COMPARISON,
-        threshold: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'threshold']),
-    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
-        metric: str('The metric name, e.g. error_rate.'),
-        op: COMPARISON,
-        value: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'value']),
-    dataRef: obj('A reference to training data, recorded as lineage.', {
-        uri: str('Where the data lives, e.g. s3://bucket/path.'),
-        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-    }, ['uri']),
-};
-function schemas_document(kind, description, properties, required) {
-    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
-    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
-    return {
-        $schema: 'https://json-schema.org/draft/2020-12/schema',
-        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
-        title: `Tollgate ${kind}`,
-        description,
-        type: 'object',
-        additionalProperties: false,
-        required: ['apiVersion', 'kind', ...required],
-        properties: {
-            apiVersion: { const: types_API_VERSION, description: `Always \`${types_API_VERSION}\`.` },
-            kind: { const: kind, description: `Always \`${kind}\`.` },
-            ...properties,
-        },
-        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
-    };
-}
-const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
-    name: str('Free text shown in the check summary, e.g. "production promotion".'),
-    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
-    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
-    require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
-}, ['name', 'change', 'require']);
-const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const SCHEMAS = {
-    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
-        description: str('What this policy is for.'),
-        default_branch: str('Branch whose stage pointers are live. Default main.'),
-        roles: {
-            type: 'object',
-            description: 'Role name -> who may fill it.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: ref('roleMembers', 'Members of this role.'),
-        },
-        signoff: obj('Sign-off rules and how approvals count.', {
-            rules: schemas_list('Sign-off rules; every rule matching a change applies.', signoffRule),
-            policy_owners: schemas_list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
-                uniqueItems: true,
-            }),
-            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
-            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
-            allow_one_person_many_roles: bool('One person may fill several roles.'),
-            non_default_branch: {
-                enum: ['block', 'none'],
-                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
-            },
-        }),
-        stages: obj('Stage order and promotion paths.', {
-            order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
-            promote_from: {
-                type: 'object',
-                description: 'stage -> stages a version must have held first.',
-                propertyNames: { pattern: SAFE_NAME_PATTERN },
-                additionalProperties: schemas_list('Stages that must come first.', schemas_name('A stage name.')),
-            },
-        }),
-        gates: schemas_list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
-        incident: obj('Incident classification and automatic rollback.', {
-            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
-                P0: severityList('P0'),
-                P1: severityList('P1'),
-                P2: severityList('P2'),
-                P3: severityList('P3'),
-            }),
-            auto_rollback: schemas_list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
-            emergency_push: schemas_list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
-            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
-        }),
-        rollback: obj('Rollback behaviour.', {
-            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
-            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
-        }),
-        schedule: obj('Retrain scheduler defaults.', {
-            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1 }),
-            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0 }),
-            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
-            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0 }),
-            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
-            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0 }),
-        }),
-        state_writes: {
-            enum: ['pull-request', 'push'],
-            description: 'How state-only changes reach the default branch.',
-        },
-    }, ['roles']),
-    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
-        name: schemas_name('The model name; equals its folder name under models/.'),
-        description: str('What the model does.'),
-        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
-        training: obj('How to train the model.', {
-            command: schemas_list('argv of the training command, run without a shell.', str('One argument.'), {
-                minItems: 1,
-            }),
-            timeout: schemas_int('Seconds before the training command is stopped.', { minimum: 1 }),
-            data: ref('dataRef', 'Training data reference recorded as lineage.'),
-        }, ['command']),
-        gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
-        key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
-        schedule: obj('Scheduled retraining.', {
-            enabled: bool('Whether the scheduler retrains this model.'),
-            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
-        }),
-    }, ['name', 'owners']),
-    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
-        model: schemas_name('The model; equals its folder name.'),
-        stages: {
-            type: 'object',
-            description: 'Stage name -> the version it serves.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: obj('A stage pointer.', {
-                version: schemas_name('The version this stage serves.'),
-                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
-            }, ['version']),
-        },
-    }, ['model', 'stages']),
-    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
-        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
-        model: schemas_name('The model; equals its folder name.'),
-        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1 }),
-        last_run: time('When the last successful run happened.'),
-        next_run: time('When the next run is due.'),
-        updated_at: time('When this state last changed.'),
-        last_failure: time('When the last run failed.'),
-        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0 }),
-        last_failure_reason: str('Why the last run failed.'),
-        cooldown_until: time('No run before this time after a failure.'),
-        paused_until: time('The schedule is paused until this time.'),
-        paused_reason: str('Why the schedule is paused.'),
-        paused_by: str('Who paused the schedule.'),
-    }, ['schema_version', 'model', 'interval', 'failure_streak']),
-    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
-        id: schemas_name('The version id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        created_at: time('When the version was recorded.'),
-        source: obj('The commit and workflow run that produced the version.', {
-            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
-            run_url: str('Link to the workflow run.', { format: 'uri' }),
-            workflow: str('The workflow name.'),
-            actor: str('Who started the run.'),
-        }, ['commit']),
-        data: ref('dataRef', 'Training data reference.'),
-        artifact: obj('The trained artifact.', {
-            uri: str('Where the artifact lives.'),
-            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-            size: schemas_int('Size in bytes.', { minimum: 0 }),
-        }, ['uri', 'sha256', 'size']),
-        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
-        validation: obj("The result of the model's gates.", {
-            passed: bool('True when every gate passed.'),
-            gates: schemas_list('One result per gate.', obj('A gate and its result.', {
-                metric: str('The metric name.'),
-                op: COMPARISON,
-                threshold: num('The value the metric is compared with.'),
-                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
-                pass: bool('Whether the gate passed.'),
-            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
-        }, ['passed', 'gates']),
-        request: schemas_name('The RetrainRequest that produced it.'),
-        parent: schemas_name('The version it was trained to replace.'),
-        held: obj('Set by a rollback; promotion refuses a held version.', {
-            reason: str('Why the version is held.'),
-            at: time('When it was held.'),
-            by: str('Who held it.'),
-            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
-        }, ['reason', 'at', 'by']),
-        drift: numberMap('Drift measure -> value.'),
-        fairness: numberMap('Fairness measure -> value.'),
-    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
-    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
-        id: schemas_name('The request id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
-        reason: str('Why the retrain was requested.'),
-        trigger: obj('What started the retrain.', {
-            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
-            actor: str('Who or what triggered it.'),
-            metrics: numberMap('Metrics that triggered the retrain.'),
-            thresholds: schemas_list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
-        }, ['kind', 'actor']),
-        created_at: time('When the request was created.'),
-        started_at: time('When training started.'),
-        completed_at: time('When training finished.'),
-        run: obj('The training run.', {
-            url: str('Link to the workflow run.', { format: 'uri' }),
-            duration: num('Seconds the run took.', { minimum: 0 }),
-            command: schemas_list('argv that was run.', { type: 'string', description: 'One argument.' }),
-            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
-        }),
-        version: schemas_name('The version it produced.'),
-        error: str('Why it failed.'),
-    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
-    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
-        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
-            pattern: INCIDENT_ID_PATTERN,
-        }),
-        title: str('One line that says what happened.'),
-        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
-        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
-        models: schemas_list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
-        metrics: numberMap('Metrics at detection time.'),
-        alert: str('The alert that raised it.'),
-        description: str('What is known.'),
-        detected_at: time('When it was detected.'),
-        classified_at: time('When its severity was set.'),
-        resolved_at: time('When it was resolved.'),
-        timeline: schemas_list('What happened, in order.', obj('One timeline entry.', {
-            at: time('When it happened.'),
-            event: {
-                enum: [
-                    'detected',
-                    'classified',
-                    'rollback-started',
-                    'rollback-completed',
-                    'rollback-skipped',
-                    'rollback-failed',
-                    'notified',
-                    'notification-failed',
-                    'resolved',
-                    'note',
-                ],
-                description: 'What happened.',
-            },
-            detail: str('More about it.'),
-            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
-        }, ['at', 'event'])),
-        rollback: obj('The rollback taken.', {
-            model: schemas_name('The model rolled back.'),
-            stage: schemas_name('The stage rolled back.'),
-            from: schemas_name('The version it served before.'),
-            to: schemas_name('The version it serves after.'),
-            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
-            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
-        }, ['model', 'stage', 'from', 'to']),
-    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
-    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
-        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
-        at: time('When it happened.'),
-        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
-        actor: str('Who did it.'),
-        model: schemas_name('The model concerned.'),
-        version: schemas_name('The version concerned.'),
-        stage: schemas_name('The stage concerned.'),
-        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
-        request: schemas_name('The retrain request concerned.'),
-        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
-        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
-        details: { type: 'object', description: 'Anything else worth keeping.' },
-    }, ['id', 'at', 'event', 'actor']),
-};
-/** The schema file as written to schemas/: two-space JSON with a final newline. */
-const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
-
-;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
-// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
-// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
-
-
-
-
-let ajv;
-const validators = new Map();
-function validatorFor(kind) {
-    let validate = validators.get(kind);
-    if (!validate) {
-        if (!ajv) {
-            ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-            dist_default()["default"](ajv);
-        }
-        validate = ajv.compile(SCHEMAS[kind]);
-        validators.set(kind, validate);
-    }
-    return validate;
-}
-function isKind(value) {
-    return typeof value === 'string' && KINDS.includes(value);
-}
-/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
-function validateDocumentSchema(path, doc, lineOf = () => undefined) {
-    const kind = doc?.kind;
-    if (!isKind(kind)) {
-        return [
-            {
-                file: path,
-                line: lineOf('/kind') ?? lineOf(''),
-                field: 'kind',
-                severity: 'error',
-                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
-                fix: `set kind to one of ${KINDS.join(', ')}`,
-            },
-        ];
-    }
-    const validate = validatorFor(kind);
-    if (validate(doc))
-        return [];
-    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
-    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
-}
-// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
-const isNoise = (error) => error.keyword === 'if' ||
-    error.keyword === '$ref' ||
-    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
-function dedupe(problems) {
-    const seen = new Set();
-    return problems.filter((p) => {
-        const key = `${p.line}|${p.field}|${p.message}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
-function fieldName(pointer) {
-    if (pointer === '')
-        return '';
-    return pointer
-        .slice(1)
-        .split('/')
-        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
-}
-const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-function toProblem(path, kind, error, lineOf) {
-    const schemaFile = `schemas/${schemaFileName(kind)}`;
-    let pointer = error.instancePath;
-    let message;
-    let fix;
-    const params = error.params;
-    switch (error.keyword) {
-        case 'additionalProperties': {
-            const extra = String(params.additionalProperty);
-            pointer = `${pointer}/${escapePointer(extra)}`;
-            const allowed = Object.keys(error.parentSchema?.properties ?? {});
-            message = `unknown field "${extra}"`;
-            fix = allowed.length
-                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
-                : `remove it (see ${schemaFile})`;
-            break;
-        }
-        case 'required': {
-            const missing = String(params.missingProperty);
-            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
-            fix = `add ${missing} (see ${schemaFile})`;
-            break;
-        }
-        case 'type':
-            message = `must be ${article(String(params.type))}`;
-            fix = `write ${article(String(params.type))} value`;
-            break;
-        case 'const':
-            message = `must be ${JSON.stringify(params.allowedValue)}`;
-            fix = `write ${JSON.stringify(params.allowedValue)}`;
-            break;
-        case 'enum':
-            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-            fix = 'use one of the allowed values';
-            break;
-        case 'pattern':
-        case 'format':
-            ({ message, fix } = describeFormat(error));
-            break;
-        case 'propertyNames': {
-            const name = String(params.propertyName);
-            pointer = `${pointer}/${escapePointer(name)}`;
-            message = `key ${JSON.stringify(name)} is not a safe name: it ${unsafeNameReason(name) ?? 'is not allowed'}`;
-            fix = 'rename it with lowercase letters, digits, "-" and "."';
-            break;
-        }
-        default:
-            message = error.message ?? `fails ${error.keyword}`;
-            fix = `see ${schemaFile}`;
-    }
-    const field = fieldName(pointer);
-    return {
-        file: path,
-        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
-        ...(field ? { field } : {}),
-        severity: 'error',
-        message: field ? `${field}: ${message}` : message,
-        fix,
-    };
-}
-function describeFormat(error) {
-    const params = error.params;
-    const value = error.data;
-    if (params.pattern === SAFE_NAME_PATTERN) {
-        return {
-            message: `${JSON.stringify(value)} is not a safe name: it ${unsafeNameReason(value) ?? 'is not allowed'}`,
-            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
-        };
-    }
-    if (params.pattern === UTC_TIME_PATTERN || params.format === 'date-time') {
-        return {
-            message: `${JSON.stringify(value)} is not a UTC date-time`,
-            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
-        };
-    }
-    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
-    const what = error.parentSchema?.description ?? '';
-    return {
-        message: `${JSON.stringify(value)} does not match ${expected}`,
-        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
-    };
-}
-const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
-function nearestLine(pointer, lineOf) {
-    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
-        const line = lineOf(p);
-        if (line !== undefined)
-            return line;
-    }
-    return lineOf('');
-}
-
-;// CONCATENATED MODULE: ./src/registry/parse.ts
-// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
-// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
-// problem needs one, so a clean file costs little more than a plain load.
-
-
-
-const lines = new WeakMap();
-const valid = new WeakSet();
-/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
-function isValidDocument(document) {
-    return valid.has(document);
-}
-/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
-function lineOfField(document, pointer) {
-    return lines.get(document)?.(pointer);
-}
-/** Registry files are small; anything deeper than this is a mistake or an attack. */
-const MAX_DEPTH = 32;
-const MAX_BYTES = 1 << 20;
-function parseRegistryFile(path, bytes) {
-    const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
-    if (size > MAX_BYTES) {
-        const message = `file is ${size} bytes; registry files are at most ${MAX_BYTES}`;
-        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
-    }
-    const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
-    const loaded = loadYaml(path, text);
-    if ('problem' in loaded)
-        return { problems: [loaded.problem] };
-    const { value, lineOf } = loaded;
-    const problems = validateDocumentSchema(path, value, lineOf);
-    problems.push(...placeProblems(path, value, lineOf));
-    if (!problems.some((p) => p.severity === 'error'))
-        valid.add(value);
-    return { document: value, problems };
-}
-/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
-function loadYaml(path, text) {
-    let events;
-    try {
-        events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    let starts;
-    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
-    let documents = 0;
-    for (const event of events) {
-        if (event.type === EVENT_DOCUMENT)
-            documents++;
-        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
-        else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
-            return {
-                problem: {
-                    file: path,
-                    line: lineAt(event.anchorStart),
-                    severity: 'error',
-                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
-                    fix: 'write the value out in full',
-                },
-            };
-        }
-    }
-    if (documents !== 1) {
-        return {
-            problem: {
-                file: path,
-                line: documents === 0 ? 1 : undefined,
-                severity: 'error',
-                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
-                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
-            },
-        };
-    }
-    const root = events[1];
-    if (root?.type !== EVENT_MAPPING) {
-        const at = root && root.type === EVENT_SCALAR ? root.valueStart : root && 'start' in root ? root.start : 0;
-        return {
-            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
-        };
-    }
-    let value;
-    try {
-        [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
-    let map;
-    const lineOf = (pointer) => (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
-    lines.set(value, lineOf);
-    return { value: value, lineOf };
-}
-function problemAt(path, line, message, fix) {
-    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
-}
-function yamlProblem(path, error) {
-    if (error instanceof YAMLException) {
-        const mark = error.mark;
-        return {
-            file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
-            severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
-        };
-    }
-    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
-}
-/** The kind must be the one the file's place calls for. */
-function placeProblems(path, doc, lineOf) {
-    const place = classifyRegistryPath(path);
-    // A missing or unknown kind is the schema check's to report.
-    if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind)
-        return [];
-    return [
-        {
-            file: path,
-            line: lineOf('/kind') ?? 1,
-            field: 'kind',
-            severity: 'error',
-            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
-            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
-        },
-    ];
-}
-function lineStarts(text) {
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
-        starts.push(i + 1);
-    return starts;
-}
-function lineOfOffset(starts, offset) {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= offset)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo + 1;
-}
-const parse_escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
-function positionMap(text, events, lineAt) {
-    const map = new Map();
-    const stack = [];
-    // Where the node that the next event opens lives, and the line to record for it.
-    const place = (start) => {
-        const top = stack[stack.length - 1];
-        if (!top) {
-            map.set('', lineAt(start));
-            return '';
-        }
-        if (top.kind === 'seq') {
-            const pointer = `${top.pointer}/${top.index++}`;
-            map.set(pointer, lineAt(start));
-            return pointer;
-        }
-        if (top.key === undefined)
-            return undefined; // a key; handled by the caller
-        const pointer = `${top.pointer}/${parse_escapePointer(top.key)}`;
-        top.key = undefined;
-        return pointer;
-    };
-    for (const event of events) {
-        if (event.type === EVENT_SCALAR) {
-            const top = stack[stack.length - 1];
-            if (top?.kind === 'map' && top.key === undefined) {
-                top.key = getScalarValue(text, event);
-                map.set(`${top.pointer}/${parse_escapePointer(top.key)}`, lineAt(event.valueStart));
-            }
-            else
-                place(event.valueStart);
-        }
-        else if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
-            const top = stack[stack.length - 1];
-            // A collection used as a key: give it a placeholder so its value still gets a pointer.
-            if (top?.kind === 'map' && top.key === undefined)
-                top.key = '?';
-            const pointer = place(event.start) ?? '?';
-            stack.push({ kind: event.type === EVENT_MAPPING ? 'map' : 'seq', pointer, index: 0 });
-        }
-        else if (event.type === EVENT_POP) {
-            stack.pop();
-        }
-    }
-    return map;
-}
-
-;// CONCATENATED MODULE: ./src/gate/collect.ts
-// The git side of the sign-off gate, shared by the action and `tollgate gate simulate`: everything the verdict
-// needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
-// only ever read as data (trees and blobs), never checked out.
-
-
-
-
-
-
-
-
-
-
-const SHA = /^[0-9a-f]{40}$/;
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
-function normalizeRegistryPrefix(prefix = 'registry') {
-    return prefix.replace(/^\.?\/+|\/+$/g, '');
-}
-/** The login a GitHub noreply address names: `123+login@users.noreply.github.com` or `login@users.noreply...`. */
-function loginFromEmail(email) {
-    const m = /^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$/i.exec(email.trim());
-    return m && LOGIN.test(m[1]) ? m[1] : undefined;
-}
-async function assertCommit(repoRoot, sha, what) {
-    const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-    if (result.code !== 0)
-        throw new errors_TollgateError(`the ${what} commit ${sha} is not in this clone`, {
-            fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
-        });
-}
-/** The base's policy.yaml; a broken one fails the gate rather than falling back to defaults. */
-async function basePolicy(base, baseSha) {
-    const bytes = await base.read(POLICY_PATH);
-    if (bytes === undefined)
-        return effectivePolicy(undefined);
-    const parsed = parseRegistryFile(POLICY_PATH, bytes);
-    const errors = parsed.problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0 || parsed.document?.kind !== 'Policy') {
-        const first = errors[0];
-        throw new errors_TollgateError(`the base commit's ${POLICY_PATH} (${baseSha.slice(0, 7)}) is invalid${first ? `: ${first.message}` : ''}; the gate cannot judge against it`, {
-            file: POLICY_PATH,
-            ...(first?.line ? { line: first.line } : {}),
-            fix: 'repair registry/policy.yaml on the base branch (a repository admin may need to merge the fix)',
-        });
-    }
-    return effectivePolicy(parsed.document);
-}
-/** A registry file that parses and validates as `kind`, or undefined. */
-async function validDocument(reader, path, kind) {
-    const bytes = await reader.read(path);
-    if (bytes === undefined)
-        return undefined;
-    const parsed = parseRegistryFile(path, bytes);
-    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== kind)
-        return undefined;
-    return parsed.document;
-}
-const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
-/** Every version a stage pointer moves to: the head's record, held if held on either side. */
-async function versionsOf(changes, base, head) {
-    const out = {};
-    for (const change of changes) {
-        if (change.kind !== 'stage-changed' || change.to === undefined)
-            continue;
-        const { model, to } = change;
-        if (!isSafeName(model) || !isSafeName(to) || out[model]?.[to])
-            continue;
-        const path = `models/${model}/versions/${to}.yaml`;
-        const now = await validDocument(head, path, 'ModelVersion');
-        const before = await validDocument(base, path, 'ModelVersion');
-        const held = now?.held
-            ? now.held.reason
-            : before?.held
-                ? `on the base branch: ${before.held.reason}`
-                : undefined;
-        // The merge keeps the base's side of a file the pull request does not touch: a record removed or re-measured
-        // on the base since the fork is what serves after the merge, whatever the head still shows.
-        const touched = changes.some((c) => c.path === path && 'version' in c);
-        const merged = touched ? now : before;
-        (out[model] ??= {})[to] = {
-            valid: merged !== undefined && merged.id === to && merged.model === model,
-            metrics: merged?.metrics ?? {},
-            passed: merged?.validation.passed ?? false,
-            ...(held !== undefined ? { held } : {}),
-        };
-    }
-    return out;
-}
-/** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
-async function modelsOf(changes, base, head) {
-    const names = [
-        ...new Set(changes.flatMap((c) => ('model' in c && isSafeName(c.model) ? [c.model] : []))),
-    ].sort();
-    const models = {};
-    for (const name of names) {
-        const fromBase = await modelIn(base, name);
-        if (fromBase) {
-            models[name] = { owners: fromBase.owners, ...(fromBase.gates ? { gates: fromBase.gates } : {}) };
-            continue;
-        }
-        const onBase = (await base.list(`models/${name}`)).length > 0;
-        const fromHead = onBase ? undefined : await modelIn(head, name);
-        if (fromHead)
-            models[name] = {
-                owners: fromHead.owners,
-                new: true,
-                ...(fromHead.gates ? { gates: fromHead.gates } : {}),
-            };
-    }
-    return models;
-}
-/** model -> stage -> every version that held the stage on the base's first-parent history. */
-async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
-    const models = [
-        ...new Set(changes.flatMap((c) => (c.kind === 'stage-changed' && isSafeName(c.model) ? [c.model] : []))),
-    ].sort();
-    const history = {};
-    for (const model of models) {
-        const snapshots = await readStageSnapshots(repoRoot, model, {
-            ref: baseSha,
-            registryPrefix: prefix === '' ? '' : `${prefix}/`,
-        });
-        const stages = {};
-        for (const stage of stagesNamed(snapshots))
-            stages[stage] = [...new Set(stageHistory(snapshots, model, stage).map((t) => t.version))];
-        history[model] = stages;
-    }
-    return history;
-}
-/** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
-async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
-    const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
-    const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
-    const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
-    const lines = out.stdout.split('\n');
-    // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
-    const treeOf = (i) => {
-        const line = lines[i] ?? '';
-        return line === '' || line.endsWith(' missing') ? undefined : line.split(' ')[0];
-    };
-    const head = treeOf(0);
-    const same = new Set([headSha]);
-    candidates.forEach((sha, i) => {
-        if (head !== undefined && treeOf(i + 1) === head)
-            same.add(sha);
-    });
-    return same;
-}
-async function collectGateFacts(repoRoot, options) {
-    const { baseSha, headSha } = options;
-    for (const [what, sha] of [
-        ['base', baseSha],
-        ['head', headSha],
-    ]) {
-        if (!SHA.test(sha))
-            throw new errors_TollgateError(`the ${what} must be a full commit sha, not "${sha}"`, {
-                fix: 'resolve the ref first (`git rev-parse`)',
-            });
-    }
-    await assertFullHistory(repoRoot);
-    await assertCommit(repoRoot, baseSha, 'base');
-    await assertCommit(repoRoot, headSha, 'head');
-    const prefix = normalizeRegistryPrefix(options.registryPrefix);
-    const forkPoint = await mergeBase(repoRoot, baseSha, headSha);
-    if (forkPoint === undefined)
-        throw new errors_TollgateError(`the head ${headSha.slice(0, 7)} shares no history with the base ${baseSha.slice(0, 7)}`, {
-            fix: 'open the pull request from a branch of the default branch',
-        });
-    const base = gitTreeReader(repoRoot, baseSha, prefix);
-    const head = gitTreeReader(repoRoot, headSha, prefix);
-    try {
-        const policy = await basePolicy(base, baseSha);
-        const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
-        const models = await modelsOf(changes, base, head);
-        const versions = await versionsOf(changes, base, head);
-        const commits = forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
-        const requestedBy = [
-            ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
-                .filter(([key]) => key.toLowerCase() === 'requested-by')
-                .flatMap(([, values]) => values.map((v) => v.trim().replace(/^@/, '')))
-                .filter((v) => v !== ''))),
-        ].sort();
-        // Co-authors named by trailer wrote part of the pull request too (`Name <123+login@users.noreply...>`).
-        const coAuthorEmails = commits.flatMap((c) => Object.entries(c.trailers)
-            .filter(([key]) => key.toLowerCase() === 'co-authored-by')
-            .flatMap(([, values]) => values.map((v) => /<([^<>]+)>\s*$/.exec(v)?.[1] ?? '')));
-        const commitAuthorLogins = [
-            ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => loginFromEmail(e) ?? [])),
-        ].sort();
-        const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
-        const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
-        return {
-            baseSha,
-            headSha,
-            mergeBase: forkPoint,
-            policy,
-            changes,
-            models,
-            requestedBy,
-            commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
-            commitAuthorLogins,
-            stageHistory: stages,
-            versions,
-            registryUnchangedSince,
-        };
-    }
-    finally {
-        base.close();
-        head.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/policy/gates.ts
-
-/** Results in the order given; a metric the version does not report fails its gate. */
-function evaluateGates(gates, metrics) {
-    const results = gates.map((gate) => {
-        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
-        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
-    });
-    return { passed: results.every((r) => r.pass), gates: results };
-}
-/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
-function gatesFor(policyGates, modelGates = []) {
-    const key = (g) => `${g.metric} ${g.op}`;
-    const own = new Set(modelGates.map(key));
-    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
-}
-
-;// CONCATENATED MODULE: ./src/gate/eligibility.ts
-
-/**
- * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
- * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
- * from the hold.
- */
-function ineligibleMoves(input) {
-    const out = [];
-    for (const change of input.changes) {
-        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
-            continue;
-        const { model, stage, to } = change;
-        const what = `${model}: ${stage} → ${to}`;
-        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
-        const version = Object.hasOwn(known, to) ? known[to] : undefined;
-        if (version === undefined || !version.valid) {
-            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
-            continue;
-        }
-        if (version.held !== undefined) {
-            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
-        }
-        if (input.isRollback(change))
-            continue;
-        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
-        const result = evaluateGates(gates, version.metrics);
-        const failing = result.gates
-            .filter((g) => !g.pass)
-            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
-        if (!version.passed || !result.passed) {
-            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
-                'fix: promote a version that passes the base branch’s gates');
-        }
-        const required = input.policy.stages.promoteFrom[stage] ?? [];
-        const history = input.stageHistory[model] ?? {};
-        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
-            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
-                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
-        }
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/gate/requirements.ts
-// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
-
-
-
-
-/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
-const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
-const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
-function isSensitivePath(path) {
-    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
-}
-/** A move to a version that already held this stage after passing the gate. */
-function isRollback(change, stageHistory) {
-    if (change.to === undefined || change.to === change.from)
-        return false;
-    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
-}
-/**
- * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
- * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
- * rule beats both a generic `production` rule and a stage-less rollback rule.
- */
-function rulesForChange(change, rules, rollback) {
-    const matching = rules.filter((rule) => {
-        if (rule.change !== change.kind)
-            return false;
-        if (change.kind !== 'stage-changed')
-            return true;
-        if (rule.stage !== undefined && rule.stage !== change.stage)
-            return false;
-        return rule.rollback === undefined || rule.rollback === rollback;
-    });
-    if (change.kind !== 'stage-changed')
-        return matching;
-    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
-    const best = Math.max(...matching.map(specificity));
-    return matching.filter((rule) => specificity(rule) === best);
-}
-/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
-function requirements_describeChange(change, rollback = false) {
-    return `${describeChange(change)}${rollback ? ' (rollback)' : ''}`;
-}
-/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
-function requirements_requiredSignoffs(input) {
-    const { policy, changes } = input;
-    const blocking = [];
-    const slots = new Map();
-    const lines = [];
-    for (const change of changes) {
-        if (change.kind === 'unknown-registry-file') {
-            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
-                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
-        }
-        else if (change.kind === 'audit-rewritten') {
-            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
-                'fix: restore the file from the base branch and record a new event instead');
-        }
-    }
-    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
-    if (decisive) {
-        const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
-        if (sensitive.length > 0) {
-            blocking.push(`mixed change: a promotion or policy change together with code or workflow changes (${sensitive
-                .map((c) => c.path)
-                .join(', ')}); fix: split them into separate pull requests`);
-        }
-        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
-            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
-        }
-    }
-    const target = input.defaultBranch ?? policy.defaultBranch;
-    const reviewed = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind) && c.kind !== 'file-changed');
-    const stateOnly = changes.length > 0 && changes.every((c) => STATE_CHANGE_KINDS.has(c.kind));
-    if (input.baseRef !== target) {
-        if (policy.signoff.nonDefaultBranch === 'block') {
-            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
-                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
-        }
-        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
-    }
-    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
-    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
-        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
-    const addSlot = (roleName, ruleName, model, where) => {
-        if (roleName === MODEL_OWNER_ROLE) {
-            if (model === undefined) {
-                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
-                return;
-            }
-            const key = `${MODEL_OWNER_ROLE}:${model}`;
-            const known = input.models[model];
-            const slot = slots.get(key) ?? {
-                key,
-                role: `${MODEL_OWNER_ROLE} (${model})`,
-                rules: [],
-                members: known?.owners,
-                unfillable: known === undefined
-                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
-                    : undefined,
-            };
-            if (!slot.rules.includes(ruleName))
-                slot.rules.push(ruleName);
-            slots.set(key, slot);
-            return;
-        }
-        const members = policy.roles[roleName];
-        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
-            missingRole(roleName, where);
-            return;
-        }
-        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
-        if (!slot.rules.includes(ruleName))
-            slot.rules.push(ruleName);
-        slots.set(roleName, slot);
-    };
-    for (const change of reviewed) {
-        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
-            continue;
-        if (change.kind === 'policy-changed') {
-            lines.push(requirements_describeChange(change));
-            if (policy.signoff.policyOwners.length === 0) {
-                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
-            }
-            for (const role of policy.signoff.policyOwners)
-                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
-            continue;
-        }
-        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
-        lines.push(requirements_describeChange(change, rollback));
-        const rules = rulesForChange(change, policy.signoff.rules, rollback);
-        if (rules.length === 0) {
-            blocking.push(`no sign-off rule covers "${requirements_describeChange(change, rollback)}" (change: ${change.kind}); ` +
-                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
-            continue;
-        }
-        const model = 'model' in change ? change.model : undefined;
-        for (const rule of rules) {
-            for (const role of rule.require)
-                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
-        }
-    }
-    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
-    // base-defined role must also approve this model's changes and so vets the list.
-    for (const slot of slots.values()) {
-        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
-            continue;
-        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
-        if (!input.models[model]?.new)
-            continue;
-        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
-        if (!vetted) {
-            slot.unfillable =
-                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
-                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
-        }
-    }
-    for (const slot of slots.values()) {
-        const members = slot.members;
-        if (slot.unfillable || members === undefined)
-            continue;
-        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
-            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
-                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
-                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
-        }
-    }
-    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
-}
-
-;// CONCATENATED MODULE: ./src/gate/evaluate.ts
-// The sign-off gate: a pure function of the base policy, the semantic diff, reviews and role facts.
-
-
-function requirementsInput(input) {
-    return {
-        policy: input.policy,
-        defaultBranch: input.defaultBranch,
-        changes: input.changes,
-        models: input.models,
-        baseRef: input.pullRequest.baseRef,
-        stageHistory: input.stageHistory,
-        versions: input.versions,
-    };
-}
-function candidatesFor(slot, excluded) {
-    const users = (slot.members?.users ?? []).filter((user) => !excluded.has(user.toLowerCase()));
-    return [...users.map((user) => `@${user}`), ...(slot.members?.teams ?? []).map((team) => `@${team}`)];
-}
-function evaluateGate(input) {
-    const required = requirements_requiredSignoffs(requirementsInput(input));
-    const { approvals, refused } = signoffs_screenApprovals(input);
-    const excluded = excludedLogins(input);
-    // Per slot: approvals that fully qualify, and why the near misses did not.
-    const notes = new Map();
-    const cache = new Map();
-    const eligible = (slot) => {
-        const cached = cache.get(slot.key);
-        if (cached)
-            return cached;
-        const out = [];
-        const slotNotes = [];
-        for (const approval of approvals) {
-            const role = signoffs_holdsRole(approval.login, slot.members, input.memberships);
-            if (!role.holds) {
-                if (role.pending)
-                    slotNotes.push(`${approval.login}: invitation to ${role.pending} is still pending`);
-                continue;
-            }
-            const permission = permissionOf(input.permissions, approval.login);
-            if (!canWrite(permission)) {
-                slotNotes.push(`${approval.login}: has ${permission} access, a sign-off needs write`);
-                continue;
-            }
-            out.push(approval);
-        }
-        for (const [key, reason] of refused) {
-            const login = input.reviews.find((r) => r.login.toLowerCase() === key)?.login ?? key;
-            if (signoffs_holdsRole(login, slot.members, input.memberships).holds)
-                slotNotes.push(reason);
-        }
-        notes.set(slot.key, slotNotes);
-        cache.set(slot.key, out);
-        return out;
-    };
-    const assigned = assignSignoffs(required.slots, eligible, input.policy.signoff.allowOnePersonManyRoles);
-    const requirements = required.slots.map((slot, index) => {
-        const approval = assigned[index];
-        const requirement = {
-            rule: slot.rules.join(', '),
-            role: slot.role,
-            candidates: candidatesFor(slot, excluded),
-        };
-        if (approval) {
-            requirement.satisfiedBy = { login: approval.login, at: approval.at, commit: approval.commit };
-            return requirement;
-        }
-        const reasons = slot.unfillable ? [slot.unfillable] : [...(notes.get(slot.key) ?? [])];
-        const elsewhere = assigned.filter((a, i) => a && i !== index && eligible(slot).some((e) => e.key === a.key));
-        for (const a of elsewhere)
-            reasons.push(`${a.login}: already signs off as another role (one person, one role)`);
-        if (reasons.length > 0)
-            requirement.reason = reasons.join('; ');
-        return requirement;
-    });
-    const missing = requirements.filter((r) => !r.satisfiedBy);
-    const conclusion = required.blocking.length === 0 && missing.length === 0 ? 'success' : 'failure';
-    return {
-        conclusion,
-        title: titleFor(conclusion, required.blocking, requirements, required.stateOnly, input.changes.length),
-        requirements,
-        blocking: required.blocking,
-        stateOnly: required.stateOnly && required.blocking.length === 0,
-        changes: required.changes,
-    };
-}
-function titleFor(conclusion, blocking, requirements, stateOnly, changeCount) {
-    if (blocking.length > 0)
-        return `Blocked: ${blocking[0].split(';')[0]}`;
-    if (changeCount === 0)
-        return 'No changes';
-    if (stateOnly)
-        return 'State changes only: no sign-off needed';
-    if (requirements.length === 0)
-        return 'No sign-off needed';
-    const done = requirements.filter((r) => r.satisfiedBy).length;
-    if (conclusion === 'success')
-        return `All ${requirements.length} sign-offs present`;
-    const missing = requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
-    return `${done} of ${requirements.length} sign-offs; missing: ${missing.join(', ')}`;
-}
-function rolesToResolve(input) {
-    const required = requiredSignoffs(requirementsInput(input));
-    if (required.blocking.length > 0)
-        return { memberships: [], permissions: [] };
-    const { approvals } = screenApprovals(input);
-    const pairs = new Map();
-    const logins = new Map();
-    for (const slot of required.slots) {
-        if (slot.unfillable || slot.members === undefined)
-            continue;
-        for (const approval of approvals) {
-            const listed = holdsRole(approval.login, slot.members, {}).holds;
-            if (listed) {
-                logins.set(approval.key, approval.login);
-                continue;
-            }
-            for (const team of slot.members.teams ?? []) {
-                pairs.set(`${team.toLowerCase()} ${approval.key}`, { team, login: approval.login });
-                logins.set(approval.key, approval.login);
-            }
-        }
-    }
-    return {
-        memberships: [...pairs.values()].sort((a, b) => a.team.localeCompare(b.team) || a.login.localeCompare(b.login)),
-        permissions: [...logins.values()].sort(),
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/gate/render.ts
 /** Escapes characters that would break a Markdown table cell or start formatting. */
@@ -22804,18 +23280,18 @@ async function commitChange(repoRoot, options) {
         });
     }
     // Only paths that exist or are tracked: `git add` fails on a pathspec that matches nothing.
-    const tracked = new Set((await git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''));
+    const tracked = new Set((await run_git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''));
     const trackedUnder = (p) => [...tracked].some((t) => t === p || t.startsWith(`${p}/`));
     const present = paths.filter((p) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(repoRoot, p)) || trackedUnder(p));
     if (present.length > 0)
-        await git(repoRoot, ['add', '-A', '--', ...present]);
+        await run_git(repoRoot, ['add', '-A', '--', ...present]);
     const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet', '--', ...paths], { okCodes: [1] });
     if (staged.code === 0) {
         throw new errors_TollgateError(`nothing to commit: ${paths.join(', ')} match HEAD`, {
             fix: 'write the change first, or check the paths',
         });
     }
-    await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-', '--', ...present], {
+    await run_git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-', '--', ...present], {
         input: message,
         env,
     });
@@ -22827,7 +23303,7 @@ async function commitIndex(repoRoot, options) {
     const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet'], { okCodes: [1] });
     if (staged.code === 0)
         throw new errors_TollgateError('nothing to commit: the index matches HEAD');
-    await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], {
+    await run_git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], {
         input: message,
         env: { ...options.env, ...authorEnv(options.author) },
     });
@@ -22859,7 +23335,7 @@ async function commitFilesToBranch(repoRoot, options) {
     const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-index-'));
     const indexEnv = { GIT_INDEX_FILE: (0,external_node_path_namespaceObject.join)(dir, 'index') };
     try {
-        await git(repoRoot, ['read-tree', base], { env: indexEnv });
+        await run_git(repoRoot, ['read-tree', base], { env: indexEnv });
         const lines = [];
         for (const file of options.files) {
             const path = assertRepoPath(file.path);
@@ -22867,27 +23343,27 @@ async function commitFilesToBranch(repoRoot, options) {
                 lines.push(`0 ${'0'.repeat(40)}\t${path}`);
             }
             else {
-                const written = await runGitBuffer(repoRoot, ['hash-object', '-w', '--stdin'], {
+                const written = await run_runGitBuffer(repoRoot, ['hash-object', '-w', '--stdin'], {
                     input: file.content,
                 });
                 const blob = written.stdout.toString('utf8').trim();
                 lines.push(`100644 ${blob}\t${path}`);
             }
         }
-        await git(repoRoot, ['update-index', '-z', '--index-info'], {
+        await run_git(repoRoot, ['update-index', '-z', '--index-info'], {
             env: indexEnv,
             input: lines.join('\0') + '\0',
         });
-        const tree = await git(repoRoot, ['write-tree'], { env: indexEnv });
-        const baseTree = await git(repoRoot, ['rev-parse', `${base}^{tree}`]);
+        const tree = await run_git(repoRoot, ['write-tree'], { env: indexEnv });
+        const baseTree = await run_git(repoRoot, ['rev-parse', `${base}^{tree}`]);
         if (tree === baseTree) {
             throw new errors_TollgateError(`nothing to commit: the files already match ${options.baseRef}`, {
                 fix: 'the change is already there; nothing to propose',
             });
         }
-        const sha = await git(repoRoot, ['commit-tree', tree, '-p', base, '-F', '-'], { input: message, env });
+        const sha = await run_git(repoRoot, ['commit-tree', tree, '-p', base, '-F', '-'], { input: message, env });
         // The old value guards against a concurrent writer moving the branch between our read and this write.
-        await git(repoRoot, [
+        await run_git(repoRoot, [
             'update-ref',
             '-m',
             'tollgate: commit to branch',
@@ -23021,6 +23497,45 @@ function appendTimeline(incident, entry) {
         ? { ...entry, duration: seconds(incident.detected_at, entry.at) }
         : entry;
     return { ...incident, timeline: [...incident.timeline, withDuration] };
+}
+/**
+ * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
+ * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ */
+function record_recordRollback(incident, facts) {
+    const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
+    const how = facts.mode === 'revert'
+        ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
+        : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
+    const via = facts.via.kind === 'emergency-push'
+        ? 'emergency push'
+        : facts.via.pullRequest
+            ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
+            : `pull request from branch ${facts.via.branch}`;
+    let next = appendTimeline(incident, {
+        at: iso(facts.startedAt),
+        event: 'rollback-started',
+        detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
+    });
+    if (facts.completedAt !== undefined) {
+        next = appendTimeline(next, {
+            at: iso(facts.completedAt),
+            event: 'rollback-completed',
+            detail: `${moved} by ${facts.mode} (${via}, ${formatDuration(seconds(iso(facts.startedAt), iso(facts.completedAt)))} after it started)`,
+        });
+    }
+    const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
+    const other = incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
+    if (facts.from !== undefined && !other) {
+        next.rollback = {
+            model: facts.model,
+            stage: facts.stage,
+            from: facts.from,
+            to: facts.to,
+            ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
+        };
+    }
+    return next;
 }
 /**
  * Roll back automatically when any auto_rollback condition holds, unless a safety rule says no: never during a
@@ -23252,6 +23767,48 @@ function rollbackDetails(incident, gitTimeline) {
         }),
         '',
     ];
+}
+const POSTMORTEM_LABELS = ['tollgate:incident', 'tollgate:postmortem'];
+const postmortemBranch = (id) => `tollgate/postmortem/${id}`;
+/**
+ * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
+ * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
+ */
+function postmortemPullRequest(incident, where) {
+    const lasted = incident.resolved_at
+        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const rb = incident.rollback;
+    const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
+    const lines = [
+        `Resolves incident **${incident.id}**: ${incident.title}`,
+        '',
+        `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
+        `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
+        rb
+            ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
+                (rolledBack?.duration !== undefined
+                    ? `, completed ${formatDuration(rolledBack.duration)} after detection`
+                    : '') +
+                (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
+            : '- Rollback: none recorded',
+        ...(where.postmortem
+            ? [
+                `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
+                '',
+                'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
+                'the facts come from the incident record and git history, so correct the record rather than the draft.',
+            ]
+            : ['- No postmortem draft (resolved with --no-postmortem).']),
+        '',
+        'A state change: the sign-off gate lets it through without sign-offs.',
+        '',
+    ];
+    return {
+        title: `Resolve incident ${incident.id}: postmortem`,
+        body: lines.join('\n'),
+        labels: POSTMORTEM_LABELS,
+    };
 }
 /** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
 function incidentAuditEvent(input) {
@@ -23653,7 +24210,7 @@ function canonicalDocument(doc) {
     return ordered(doc, schema, schema);
 }
 /** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
-function serializeDocument(doc) {
+function writer_serializeDocument(doc) {
     const body = dump(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
     return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
 }
@@ -23686,7 +24243,7 @@ async function writeRegistryFiles(registryDir, files) {
                 });
             }
             problems.push(...found);
-            planned.push({ path: file.path, text: serializeDocument(file.document) });
+            planned.push({ path: file.path, text: writer_serializeDocument(file.document) });
         }
         else {
             const text = file.text;
@@ -23789,6 +24346,220 @@ async function readPolicy(reader) {
         });
     }
     return effectivePolicy(registry.policy);
+}
+
+;// CONCATENATED MODULE: ./src/git/push.ts
+// Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
+
+
+
+
+
+// A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
+const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
+async function push_pushWithRetry(repoRoot, options) {
+    const attempts = options.attempts ?? 5;
+    const { remote, branch, env } = options;
+    let lastError = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        const pushed = await runGit(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
+            env,
+            okCodes: [1, 128],
+        });
+        if (pushed.code === 0) {
+            return { sha: await run_git(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
+        }
+        lastError = `${pushed.stdout}\n${pushed.stderr}`.trim();
+        if (!RETRYABLE.test(lastError)) {
+            throw new errors_TollgateError(`git push ${remote} ${branch} failed: ${lastError}`, {
+                fix: 'check that the token may push to this branch and that branch protection allows it',
+            });
+        }
+        if (attempt === attempts)
+            break;
+        await run_git(repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], { env });
+        const upstream = await run_git(repoRoot, ['rev-parse', 'FETCH_HEAD']);
+        await rebaseBranch(repoRoot, branch, upstream, env);
+    }
+    throw new errors_TollgateError(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
+}
+/** Rebases `branch` onto `upstream`, in place when it is checked out, else in a throwaway worktree. */
+async function rebaseBranch(repoRoot, branch, upstream, env) {
+    const current = await runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    const checkedOut = current.stdout.trim() === `refs/heads/${branch}`;
+    let dir = repoRoot;
+    let scratch;
+    if (!checkedOut) {
+        scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
+        dir = (0,external_node_path_namespaceObject.join)(scratch, 'wt');
+        await run_git(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
+    }
+    try {
+        const rebased = await runGit(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
+        if (rebased.code !== 0) {
+            const conflicted = (await run_git(dir, ['diff', '--name-only', '--diff-filter=U']))
+                .split('\n')
+                .filter(Boolean);
+            await runGit(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
+            throw new errors_TollgateError(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
+                file: conflicted[0],
+                fix: 'nothing was pushed and the local branch is unchanged; redo the change on top of the remote branch',
+            });
+        }
+    }
+    finally {
+        if (scratch !== undefined) {
+            await runGit(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
+            await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/refs.ts
+// Branch refs through the API: read, create or fast-forward, delete.
+
+/** The commit a branch points at, or undefined when the branch does not exist. */
+async function getRef(client, repo, branch) {
+    try {
+        const { data } = await client.octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
+        return data.object.sha;
+    }
+    catch (error) {
+        if (statusOf(error) === 404)
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * Points `branch` at `sha`: creates it, or fast-forwards it. Never forces, so a branch that moved
+ * to a commit `sha` does not contain fails with GitHub's 422 rather than losing someone's work.
+ */
+async function ensureBranch(client, repo, branch, sha) {
+    const current = await getRef(client, repo, branch);
+    if (current === sha)
+        return 'unchanged';
+    if (current === undefined) {
+        try {
+            await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+        }
+        catch (error) {
+            // "Reference already exists": a retried create whose first answer was lost, or a concurrent run.
+            if (statusOf(error) !== 422 || (await getRef(client, repo, branch)) !== sha)
+                throw error;
+        }
+        return 'created';
+    }
+    await client.octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: false });
+    return 'updated';
+}
+/** Deletes a branch; true if it existed. Deleting a branch that is already gone is not an error. */
+async function deleteBranch(client, repo, branch) {
+    try {
+        await client.octokit.rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
+        return true;
+    }
+    catch (error) {
+        // GitHub answers 422 "Reference does not exist" (and 404 on some versions) for a missing ref.
+        if (client_statusOf(error) === 404 || client_statusOf(error) === 422)
+            return false;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/propose.ts
+// The one way a Tollgate flow puts registry changes on their way to the default branch:
+// - proposeChange: one commit on a Tollgate branch (the user's checkout untouched), pushed, and one pull request
+//   found or opened for it, labelled, with reviewers requested. A re-run after a failure at any step finds the
+//   branch and pull request it made before; a pull request that cannot be opened takes its new branch with it.
+// - pushStateChange: a state-only commit pushed straight to the default branch (policy `state_writes: push`).
+// Without a GitHub client both stop after the local commit, so the CLI runs the same code on a checkout.
+
+
+
+
+
+
+async function propose_proposeChange(repoRoot, proposal, github) {
+    const commit = await commitFilesToBranch(repoRoot, {
+        baseRef: proposal.baseRef,
+        branch: proposal.branch,
+        files: proposal.files,
+        message: proposal.message,
+        trailers: proposal.trailers,
+        author: proposal.author,
+        env: proposal.env,
+    });
+    if (!github)
+        return { commit, branch: proposal.branch };
+    const remote = github.remote ?? 'origin';
+    const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
+    // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
+    await run_git(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
+        env: proposal.env,
+    });
+    let ensured;
+    try {
+        ensured = await ensurePullRequest(github.client, github.repo, {
+            head: proposal.branch,
+            base: proposal.baseBranch,
+            title: proposal.pullRequest.title,
+            body: proposal.pullRequest.body,
+        });
+    }
+    catch (error) {
+        // No orphan branch: a branch this run created without a pull request is removed again. Only when no pull
+        // request uses it: GitHub closes a pull request whose branch is deleted, and a re-run would open a second.
+        if (!existedBefore && !(await pullRequestMayExist(github, proposal.branch)))
+            await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
+        throw error;
+    }
+    // From here the pull request exists: a failure leaves it (and its branch) for a re-run to find and finish.
+    const { pull, created } = ensured;
+    const labels = proposal.pullRequest.labels ?? [];
+    if (labels.some((label) => !pull.labels.includes(label)))
+        await addLabels(github.client, github.repo, pull.number, labels);
+    const reviewers = proposal.pullRequest.reviewers;
+    if (reviewers)
+        await requestReviewers(github.client, github.repo, pull.number, {
+            reviewers: reviewers.users,
+            teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()),
+        });
+    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
+}
+/** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */
+async function pullRequestMayExist(github, branch) {
+    try {
+        return (await findOpenPullRequest(github.client, github.repo, branch)) !== undefined;
+    }
+    catch {
+        return true;
+    }
+}
+async function remoteBranchExists(repoRoot, remote, branch, env) {
+    const { code } = await runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
+        env,
+        okCodes: [2],
+    });
+    return code === 0;
+}
+/** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
+async function pushStateChange(repoRoot, change, remote) {
+    const current = await run_git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    if (current !== change.branch)
+        throw new errors_TollgateError(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
+            fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
+        });
+    const commit = await commitChange(repoRoot, {
+        paths: change.paths,
+        message: change.message,
+        trailers: change.trailers,
+        author: change.author,
+        env: change.env,
+    });
+    if (remote === undefined)
+        return { commit, pushed: false };
+    const { sha } = await push_pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
+    return { commit: sha, pushed: true };
 }
 
 ;// CONCATENATED MODULE: ./src/registry/invariants.ts
@@ -24104,7 +24875,7 @@ async function auditEventsRewritten(base, head, paths) {
  * An explicit `to` must have held this stage before (any length of time): a rollback may need fewer sign-offs
  * than a promotion, so a version that never served here cannot arrive by rollback. Promote it instead.
  */
-function chooseRollbackTarget(input) {
+function target_chooseRollbackTarget(input) {
     const { model, stage, history, current } = input;
     const held = new Set(input.held);
     const where = `${model} ${stage}`;
@@ -24312,7 +25083,7 @@ const SINGLE_LINE = /^[^\r\n]{1,200}$/;
  * else, it is abandoned and, when allowed, the target is written forward instead. On any failure HEAD, index and
  * working tree are reset to where they were.
  */
-async function applyRollback(repoRoot, plan, options) {
+async function execute_applyRollback(repoRoot, plan, options) {
     for (const [field, value] of Object.entries({
         by: options.by,
         incident: options.incident,
@@ -24327,13 +25098,13 @@ async function applyRollback(repoRoot, plan, options) {
     const targetFile = inRepo(registryDir, versionPath(plan.model, plan.target));
     const heldPath = plan.current === undefined ? undefined : versionPath(plan.model, plan.current);
     const heldFile = heldPath === undefined ? undefined : inRepo(registryDir, heldPath);
-    const dirty = await git(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
+    const dirty = await run_git(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
     if (dirty) {
         throw new errors_TollgateError('the working tree has uncommitted changes; a rollback must start from a clean checkout', {
             fix: 'commit or stash them (`git stash`), then run the rollback again',
         });
     }
-    const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    const orig = await run_git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
     if ((await runGit(repoRoot, ['cat-file', '-e', `HEAD:${targetFile}`], { okCodes: [1, 128] })).code !== 0) {
         throw new errors_TollgateError(`${plan.model} ${plan.target} has no version file at HEAD`, {
             file: targetFile,
@@ -24351,7 +25122,7 @@ async function applyRollback(repoRoot, plan, options) {
             });
         }
     }
-    const origStages = execute_parseYaml(await git(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
+    const origStages = execute_parseYaml(await run_git(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
     // The registry must validate after the rollback: errors it did not have before refuse the rollback. Only the
     // files the rollback touches (and their model's files) are checked, so the cost does not grow with the registry.
     const scope = [stagesPath(plan.model), ...(heldPath !== undefined ? [heldPath] : [])];
@@ -24360,7 +25131,7 @@ async function applyRollback(repoRoot, plan, options) {
     const errorsBefore = new Set((await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error').map(errorKey));
     const restore = async () => {
         await runGit(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
-        await git(repoRoot, ['reset', '-q', '--hard', orig]);
+        await run_git(repoRoot, ['reset', '-q', '--hard', orig]);
     };
     try {
         let mode = 'revert';
@@ -24415,8 +25186,21 @@ async function applyRollback(repoRoot, plan, options) {
                 fix: 'repair those files in a pull request first, or roll back to another version with --to',
             });
         }
-        await git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
         const reverted = mode === 'revert' ? plan.commitsToRevert : [];
+        const extra = options.alsoWrite?.({
+            mode,
+            reverted,
+            ...(forwardFixReason !== undefined ? { forwardFixReason } : {}),
+        }) ?? [];
+        if (extra.length > 0)
+            await writeRegistryFiles((0,external_node_path_namespaceObject.join)(repoRoot, registryDir), extra);
+        await run_git(repoRoot, [
+            'add',
+            '--',
+            stagesFile,
+            ...(held && heldFile ? [heldFile] : []),
+            ...extra.map((f) => inRepo(registryDir, f.path)),
+        ]);
         const commit = await commitIndex(repoRoot, {
             ...rollbackMessage(plan, options, mode, reverted, forwardFixReason, held),
             env: dateEnv(options.now, options.env),
@@ -24435,7 +25219,7 @@ async function applyRollback(repoRoot, plan, options) {
 }
 /** Reverts newest first into the index; undefined when the result is exactly the expected pointer move. */
 async function revertAll(repoRoot, plan, stagesFile, orig, origStages) {
-    const parents = await git(repoRoot, [
+    const parents = await run_git(repoRoot, [
         'rev-list',
         '--no-walk=unsorted',
         '--parents',
@@ -24448,13 +25232,13 @@ async function revertAll(repoRoot, plan, stagesFile, orig, origStages) {
         if (r.code !== 0)
             return `reverting ${sha.slice(0, 12)} conflicts`;
     }
-    const changed = (await git(repoRoot, ['diff', '--cached', '--name-only', orig]))
+    const changed = (await run_git(repoRoot, ['diff', '--cached', '--name-only', orig]))
         .split('\n')
         .filter(Boolean);
     const others = changed.filter((f) => f !== stagesFile);
     if (others.length)
         return `reverting would also change ${others.join(', ')}`;
-    const after = execute_parseYaml(await git(repoRoot, ['show', `:${stagesFile}`]), stagesFile, 'the index');
+    const after = execute_parseYaml(await run_git(repoRoot, ['show', `:${stagesFile}`]), stagesFile, 'the index');
     const version = pointerVersion(after, plan.stage);
     if (version !== plan.target)
         return `reverting leaves ${plan.stage} at ${version ?? 'nothing'}, not ${plan.target}`;
@@ -24497,6 +25281,8 @@ function rollbackMessage(plan, options, mode, reverted, forwardFixReason, held) 
         'Requested-By': options.by,
         'Rollback-Mode': mode,
         ...(reverted.length ? { Reverts: reverted } : {}),
+        // The post-merge hook measures the rollback from here to the merge.
+        'Rollback-Started': execute_iso(options.now),
     };
     const message = [
         `Roll back ${plan.model} ${plan.stage} from ${plan.current ?? '(none)'} to ${plan.target}`,
@@ -24509,7 +25295,7 @@ function rollbackMessage(plan, options, mode, reverted, forwardFixReason, held) 
 /** Versions of `model` whose file at `ref` carries a `held` mark. */
 async function heldVersions(repoRoot, ref, model, registryDir = 'registry') {
     const dir = `${registryDir}/${stagesPath(model).replace(/stages\.yaml$/, 'versions')}`;
-    const files = (await git(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
+    const files = (await run_git(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
         .split('\n')
         .filter((f) => f.endsWith('.yaml'));
     const blobs = await execute_readBlobs(repoRoot, files.map((f) => `${ref}:${f}`));
@@ -24522,7 +25308,7 @@ async function heldVersions(repoRoot, ref, model, registryDir = 'registry') {
     return held.sort();
 }
 /** Reads the stage's current version, its pointer history and the model's held versions at `ref`. */
-async function readPointerState(repoRoot, input) {
+async function execute_readPointerState(repoRoot, input) {
     const ref = input.ref ?? 'HEAD';
     const stage = input.stage ?? 'production';
     const registryDir = input.registryDir ?? 'registry';
@@ -24544,8 +25330,8 @@ async function readPointerState(repoRoot, input) {
 /** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
 async function planRollback(repoRoot, input) {
     const stage = input.stage ?? 'production';
-    const state = await readPointerState(repoRoot, { ...input, stage });
-    const plan = chooseRollbackTarget({
+    const state = await execute_readPointerState(repoRoot, { ...input, stage });
+    const plan = target_chooseRollbackTarget({
         model: input.model,
         stage,
         history: state.history,
@@ -24586,7 +25372,7 @@ async function unholdVersion(repoRoot, input) {
     const registryDir = input.registryDir ?? 'registry';
     const path = versionPath(input.model, input.version);
     const file = inRepo(registryDir, path);
-    if (await git(repoRoot, ['status', '--porcelain', '--untracked-files=no'])) {
+    if (await run_git(repoRoot, ['status', '--porcelain', '--untracked-files=no'])) {
         throw new errors_TollgateError('the working tree has uncommitted changes', {
             fix: 'commit or stash them first',
         });
@@ -24626,13 +25412,22 @@ async function unholdVersion(repoRoot, input) {
         return { commit, was };
     }
     catch (error) {
-        await git(repoRoot, ['reset', '-q', '--hard', 'HEAD']);
+        await run_git(repoRoot, ['reset', '-q', '--hard', 'HEAD']);
         throw error;
     }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/incident.ts
-// `tollgate incident open|resolve|list|stats|postmortem`: incident records in registry/incidents/, committed locally.
+// `tollgate incident open|resolve|list|stats|postmortem`: incident records in registry/incidents/. open and
+// postmortem --write commit on the current branch; resolve proposes the resolution and its postmortem draft as a
+// pull request on tollgate/postmortem/<id> (pushed and opened with a GitHub token, else committed to that branch
+// only), never touching the checkout.
+
+
+
+
+
+
 
 
 
@@ -24659,9 +25454,9 @@ async function readIncident(context, id) {
             fix: 'pass an id like INC-20261124-033000-ab12',
         });
     }
-    const [incident] = await incident_readIncidents(context, [incidentPath(id)]);
+    const [incident] = await incident_readIncidents(context, [paths_incidentPath(id)]);
     if (!incident) {
-        throw new errors_TollgateError(`no incident ${id}`, { file: registryRel(context, incidentPath(id)) });
+        throw new errors_TollgateError(`no incident ${id}`, { file: registryRel(context, paths_incidentPath(id)) });
     }
     return incident;
 }
@@ -24764,7 +25559,7 @@ async function incident_open(args, context) {
         await notify();
     // The record goes in first: a rollback pushed straight to the default branch is allowed only when the
     // incident that justifies it is already in the tree (the gate-integrity audit checks exactly that).
-    await writeAndCommit(context, [{ path: incidentPath(id), document: incident }], incidentOpenedCommit(incident, actor(context, values.by)), now);
+    await writeAndCommit(context, [{ path: paths_incidentPath(id), document: incident }], incidentOpenedCommit(incident, actor(context, values.by)), now);
     if (rollbacks.length === 0) {
         context.out(lines.join('\n'));
         return 0;
@@ -24772,7 +25567,7 @@ async function incident_open(args, context) {
     for (const { model, plan, at } of rollbacks) {
         let result;
         try {
-            result = await applyRollback(context.repoRoot, plan, {
+            result = await execute_applyRollback(context.repoRoot, plan, {
                 incident: id,
                 by: actor(context, values.by),
                 now,
@@ -24803,7 +25598,7 @@ async function incident_open(args, context) {
         lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
     }
     await notify();
-    await writeAndCommit(context, [{ path: incidentPath(id), document: incident }], {
+    await writeAndCommit(context, [{ path: paths_incidentPath(id), document: incident }], {
         message: `Record the rollback for incident ${id}`,
         trailers: {
             'Tollgate-Event': 'incident-updated',
@@ -24814,47 +25609,152 @@ async function incident_open(args, context) {
     context.out(lines.join('\n'));
     return 0;
 }
-/** The postmortem draft: the record's timeline merged with the affected models' registry commits. */
-async function draftPostmortem(context, incident, lookbackDays) {
+/** The postmortem draft: the record's timeline merged with the affected models' registry commits at `ref`. */
+async function draftPostmortem(context, incident, lookbackDays, ref = 'HEAD') {
     const since = new Date(Date.parse(incident.detected_at) - lookbackDays * 86_400_000).toISOString();
     const timeline = await registryTimeline(context.repoRoot, {
+        ref,
         since,
         ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
         paths: incident.models.map((m) => registryRel(context, modelDir(m))),
     });
     return renderPostmortem(incident, timeline);
 }
+/** The default branch as this clone has it: the local branch, else origin's; or the --base given. */
+async function resolveBase(context, branch, given) {
+    const candidates = given !== undefined ? [given] : [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
+    for (const ref of candidates) {
+        if (ref.startsWith('-'))
+            break;
+        const r = await runGit(context.repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+            okCodes: [1, 128],
+        });
+        if (r.code === 0)
+            return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), sha: r.stdout.trim() };
+    }
+    throw new errors_TollgateError(`no commit ${given ?? `${branch} (or origin/${branch})`} in this clone`, {
+        fix: given !== undefined
+            ? 'name an existing branch or commit with --base'
+            : `fetch it first (\`git fetch origin ${branch}\`)`,
+    });
+}
+/** The GitHub repository to open the pull request in, when a token says to: --repo, GITHUB_REPOSITORY, origin. */
+async function githubTarget(context, repoFlag) {
+    if (!context.env.GITHUB_TOKEN && !context.env.GH_TOKEN)
+        return undefined;
+    const fromEnv = context.env.GITHUB_REPOSITORY;
+    const repo = repoFlag !== undefined
+        ? parseRepoOption(repoFlag)
+        : fromEnv
+            ? parseRepoOption(fromEnv)
+            : repoFromRemoteUrl(await run_git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+    if (!repo) {
+        throw new errors_TollgateError('a GitHub token is set, but which repository? The origin remote names none', {
+            fix: 'pass --repo OWNER/NAME (or unset GITHUB_TOKEN / GH_TOKEN to commit the branch locally only)',
+        });
+    }
+    return { client: githubClientFromEnv(context.env), repo, remote: 'origin' };
+}
 async function resolve(args, context) {
     const { values, positionals } = parseCommandArgs('incident resolve', args, {
         note: { type: 'string' },
         by: { type: 'string' },
         'no-postmortem': { type: 'boolean', default: false },
+        base: { type: 'string' },
+        repo: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
     });
-    const incident = await readIncident(context, positionals[0]);
+    const id = positionals[0];
+    if (id === undefined || !INCIDENT_ID.test(id)) {
+        throw new errors_TollgateError(`"${id ?? ''}" is not an incident id`, {
+            fix: 'tollgate incident resolve INC-20261124-033000-ab12 [--note TEXT] [--dry-run]',
+        });
+    }
+    const policy = await readPolicy(fileSystemReader(context.registryDir));
+    const base = await resolveBase(context, policy.defaultBranch, values.base);
+    // The record as the default branch has it: the pull request changes exactly that.
+    const reader = gitTreeReader(context.repoRoot, base.sha, registryRel(context, '.') || '.');
+    let incident;
+    try {
+        [incident] = await readIncidents(reader, [paths_incidentPath(id)]);
+    }
+    finally {
+        reader.close();
+    }
+    if (!incident) {
+        throw new errors_TollgateError(`no incident ${id} on ${base.ref}`, {
+            file: registryRel(context, paths_incidentPath(id)),
+            fix: `check the id (\`tollgate incident list\`), or pass --base with the branch that records it`,
+        });
+    }
     const now = context.now();
     const resolved = resolveIncident(incident, now, values.note);
-    // The postmortem draft goes in the same commit as the resolution, so the pull request that carries the one
-    // carries the other.
-    const draft = values['no-postmortem'] ? undefined : await draftPostmortem(context, resolved, 7);
-    await writeAndCommit(context, [
-        { path: incidentPath(incident.id), document: resolved },
-        ...(draft !== undefined ? [{ path: postmortemPath(incident.id), text: draft }] : []),
-    ], {
-        message: `Resolve incident ${incident.id}`,
+    const draft = values['no-postmortem'] ? undefined : await draftPostmortem(context, resolved, 7, base.sha);
+    const recordFile = registryRel(context, paths_incidentPath(id));
+    const draftFile = registryRel(context, postmortemPath(id));
+    const recordText = writer_serializeDocument(resolved);
+    const errors = parseRegistryFile(paths_incidentPath(id), recordText).problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0)
+        throw new errors_TollgateError(`the resolved record of ${id} would not validate: ${errors[0].message}`);
+    const branch = postmortemBranch(id);
+    const github = values['dry-run'] ? undefined : await githubTarget(context, values.repo);
+    const link = draft !== undefined && github
+        ? `https://github.com/${github.repo.owner}/${github.repo.repo}/blob/${branch}/${draftFile}`
+        : undefined;
+    const pullRequest = postmortemPullRequest(resolved, {
+        ...(draft !== undefined ? { postmortem: draftFile } : {}),
+        ...(link !== undefined ? { link } : {}),
+    });
+    const after = formatDuration(resolved.timeline.at(-1).duration ?? 0);
+    const described = [
+        `The pull request ${github ? '' : 'to open '}(${branch} -> ${policy.defaultBranch}):`,
+        `  title:  ${pullRequest.title}`,
+        `  labels: ${pullRequest.labels.join(', ')}`,
+        '',
+        pullRequest.body.trimEnd(),
+    ];
+    if (values['dry-run']) {
+        context.out([
+            `would resolve ${id} after ${after} and commit ${recordFile}${draft !== undefined ? ` and ${draftFile}` : ''} to ${branch} (dry run: nothing written)`,
+            '',
+            ...described,
+        ].join('\n'));
+        return 0;
+    }
+    const date = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const proposal = await propose_proposeChange(context.repoRoot, {
+        branch,
+        baseRef: base.sha,
+        baseBranch: policy.defaultBranch,
+        files: [
+            { path: recordFile, content: Buffer.from(recordText) },
+            ...(draft !== undefined ? [{ path: draftFile, content: Buffer.from(draft) }] : []),
+        ],
+        message: `Resolve incident ${id}`,
         trailers: {
             'Tollgate-Event': 'incident-resolved',
-            Incident: incident.id,
+            Incident: id,
             'Requested-By': actor(context, values.by),
         },
-    }, now);
+        env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+        pullRequest,
+    }, github);
     context.out([
-        `resolved ${incident.id} after ${formatDuration(resolved.timeline.at(-1).duration ?? 0)}`,
+        `resolved ${id} after ${after}: committed to ${branch} (${proposal.commit.slice(0, 12)}), on ${base.ref}`,
         ...(draft !== undefined
-            ? [
-                `  drafted ${registryRel(context, postmortemPath(incident.id))} in the same commit: fill in its TODO(author) parts`,
-            ]
+            ? [`  drafted ${draftFile} in the same commit: fill in its TODO(author) parts`]
             : []),
-        '  nothing was pushed: push the commit on a branch and open a pull request',
+        ...(proposal.pullRequest
+            ? [
+                `  pull request #${proposal.pullRequest.number} ${proposal.pullRequest.created ? 'opened' : 'updated'}: ${proposal.pullRequest.url}`,
+                `  ${describeCalls(github.client)}`,
+            ]
+            : [
+                '',
+                ...described,
+                '',
+                `Nothing was pushed: \`git push origin ${branch}\` and open the pull request (or set GITHUB_TOKEN).`,
+            ]),
     ].join('\n'));
     return 0;
 }
@@ -24973,6 +25873,13 @@ async function createRepositoryRuleset(client, repo, ruleset) {
         ...ruleset,
     });
     return data.id;
+}
+/**
+ * Turns on "Allow auto-merge" (needs Administration: write): Tollgate's state pull requests then merge by
+ * themselves once the sign-off gate has passed them.
+ */
+async function allowAutoMerge(client, repo) {
+    await client.octokit.rest.repos.update({ ...repo, allow_auto_merge: true });
 }
 
 ;// CONCATENATED MODULE: ./src/init/plan.ts
@@ -25501,7 +26408,7 @@ const init_list = (value) => value
     .filter((v) => v !== '');
 /** owner/name from `--repo` or the origin remote's URL (https or ssh form). */
 async function repositoryName(context, flag) {
-    const source = flag ?? (await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+    const source = flag ?? (await run_git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
     const match = /([^/:]+)\/([^/]+?)(?:\.git)?$/.exec(source);
     if (!match)
         throw new errors_TollgateError('cannot tell which GitHub repository to apply the ruleset to', {
@@ -25532,7 +26439,7 @@ const initCommand = {
         const answer = async (given, question, fallback) => given !== undefined && given.length > 0
             ? [given].flat().flatMap(init_list)
             : init_list(interactive ? await ask(question, fallback) : fallback);
-        const currentBranch = await git(context.repoRoot, ['symbolic-ref', '--short', 'HEAD']).catch(() => 'main');
+        const currentBranch = await run_git(context.repoRoot, ['symbolic-ref', '--short', 'HEAD']).catch(() => 'main');
         const answers = {
             model: (await answer(values.model, 'First model name', 'my-model'))[0],
             owners: await answer(values.owner, 'Model owners (org/team or login)', 'my-org/ml-team'),
@@ -25578,7 +26485,8 @@ const initCommand = {
             `Make the gate a required check: a ruleset on ${answers.defaultBranch} requiring the status checks`,
             `"tollgate/signoff" and "validate" and pull requests for every change.`,
             applied ??
-                'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write), or by hand:',
+                'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write; it also turns on\n' +
+                    '"Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
             applied ? '' : JSON.stringify(ruleset, null, 2),
         ].join('\n'));
         return 0;
@@ -25607,7 +26515,9 @@ async function applyRuleset(context, repoFlag, ruleset) {
     // Creating a ruleset needs Administration: write on the repository.
     const client = githubClientFromEnv(context.env);
     const id = await createRepositoryRuleset(client, { owner, repo }, ruleset);
-    return `Applied ruleset "tollgate" (id ${id}) to ${owner}/${repo}. ${describeCalls(client)}`;
+    await allowAutoMerge(client, { owner, repo });
+    return (`Applied ruleset "tollgate" (id ${id}) to ${owner}/${repo} and turned on auto-merge (state pull ` +
+        `requests merge once the gate passes them). ${describeCalls(client)}`);
 }
 
 ;// CONCATENATED MODULE: ./src/promotion/check.ts
@@ -26005,7 +26915,7 @@ function planPromotion(input) {
         requestedBy: input.requestedBy,
         stages,
         path: repoPath(input.registryDir, registryPath),
-        content: serializeDocument(stages),
+        content: writer_serializeDocument(stages),
         branch: promotionBranch(model, stage),
         baseBranch: input.baseBranch,
         subject,
@@ -26054,7 +26964,7 @@ async function defaultBranchName(repoRoot, registryDir) {
     const { document } = parseRegistryFile(POLICY_PATH, bytes);
     return effectivePolicy(document?.kind === 'Policy' ? document : undefined).defaultBranch;
 }
-async function resolveBase(repoRoot, options, branch) {
+async function prepare_resolveBase(repoRoot, options, branch) {
     if (options.baseRef !== undefined) {
         if (options.baseRef.startsWith('-'))
             throw new errors_TollgateError(`base ${JSON.stringify(options.baseRef)} is not a git revision`, {
@@ -26113,7 +27023,7 @@ async function preparePromotion(repoRoot, options) {
     const registryDir = raw === '.' ? '' : raw;
     const notes = [];
     const branchGuess = await defaultBranchName(repoRoot, registryDir);
-    const base = await resolveBase(repoRoot, options, branchGuess);
+    const base = await prepare_resolveBase(repoRoot, options, branchGuess);
     const registry = await loadBaseRegistry(repoRoot, base, registryDir);
     const policy = effectivePolicy(registry.policy);
     const baseBranch = policy.defaultBranch;
@@ -26174,220 +27084,6 @@ async function preparePromotion(repoRoot, options) {
         ...(options.repoUrl ? { repoUrl: options.repoUrl } : {}),
     });
     return prepared(plan);
-}
-
-;// CONCATENATED MODULE: ./src/git/push.ts
-// Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
-
-
-
-
-
-// A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
-const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
-async function pushWithRetry(repoRoot, options) {
-    const attempts = options.attempts ?? 5;
-    const { remote, branch, env } = options;
-    let lastError = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-        const pushed = await runGit(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
-            env,
-            okCodes: [1, 128],
-        });
-        if (pushed.code === 0) {
-            return { sha: await git(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
-        }
-        lastError = `${pushed.stdout}\n${pushed.stderr}`.trim();
-        if (!RETRYABLE.test(lastError)) {
-            throw new errors_TollgateError(`git push ${remote} ${branch} failed: ${lastError}`, {
-                fix: 'check that the token may push to this branch and that branch protection allows it',
-            });
-        }
-        if (attempt === attempts)
-            break;
-        await git(repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], { env });
-        const upstream = await git(repoRoot, ['rev-parse', 'FETCH_HEAD']);
-        await rebaseBranch(repoRoot, branch, upstream, env);
-    }
-    throw new errors_TollgateError(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
-}
-/** Rebases `branch` onto `upstream`, in place when it is checked out, else in a throwaway worktree. */
-async function rebaseBranch(repoRoot, branch, upstream, env) {
-    const current = await runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
-    const checkedOut = current.stdout.trim() === `refs/heads/${branch}`;
-    let dir = repoRoot;
-    let scratch;
-    if (!checkedOut) {
-        scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
-        dir = (0,external_node_path_namespaceObject.join)(scratch, 'wt');
-        await git(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
-    }
-    try {
-        const rebased = await runGit(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
-        if (rebased.code !== 0) {
-            const conflicted = (await git(dir, ['diff', '--name-only', '--diff-filter=U']))
-                .split('\n')
-                .filter(Boolean);
-            await runGit(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
-            throw new errors_TollgateError(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
-                file: conflicted[0],
-                fix: 'nothing was pushed and the local branch is unchanged; redo the change on top of the remote branch',
-            });
-        }
-    }
-    finally {
-        if (scratch !== undefined) {
-            await runGit(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
-            await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/github/refs.ts
-// Branch refs through the API: read, create or fast-forward, delete.
-
-/** The commit a branch points at, or undefined when the branch does not exist. */
-async function getRef(client, repo, branch) {
-    try {
-        const { data } = await client.octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
-        return data.object.sha;
-    }
-    catch (error) {
-        if (statusOf(error) === 404)
-            return undefined;
-        throw error;
-    }
-}
-/**
- * Points `branch` at `sha`: creates it, or fast-forwards it. Never forces, so a branch that moved
- * to a commit `sha` does not contain fails with GitHub's 422 rather than losing someone's work.
- */
-async function ensureBranch(client, repo, branch, sha) {
-    const current = await getRef(client, repo, branch);
-    if (current === sha)
-        return 'unchanged';
-    if (current === undefined) {
-        try {
-            await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
-        }
-        catch (error) {
-            // "Reference already exists": a retried create whose first answer was lost, or a concurrent run.
-            if (statusOf(error) !== 422 || (await getRef(client, repo, branch)) !== sha)
-                throw error;
-        }
-        return 'created';
-    }
-    await client.octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: false });
-    return 'updated';
-}
-/** Deletes a branch; true if it existed. Deleting a branch that is already gone is not an error. */
-async function deleteBranch(client, repo, branch) {
-    try {
-        await client.octokit.rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
-        return true;
-    }
-    catch (error) {
-        // GitHub answers 422 "Reference does not exist" (and 404 on some versions) for a missing ref.
-        if (client_statusOf(error) === 404 || client_statusOf(error) === 422)
-            return false;
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/publish/propose.ts
-// The one way a Tollgate flow puts registry changes on their way to the default branch:
-// - proposeChange: one commit on a Tollgate branch (the user's checkout untouched), pushed, and one pull request
-//   found or opened for it, labelled, with reviewers requested. A re-run after a failure at any step finds the
-//   branch and pull request it made before; a pull request that cannot be opened takes its new branch with it.
-// - pushStateChange: a state-only commit pushed straight to the default branch (policy `state_writes: push`).
-// Without a GitHub client both stop after the local commit, so the CLI runs the same code on a checkout.
-
-
-
-
-
-
-async function proposeChange(repoRoot, proposal, github) {
-    const commit = await commitFilesToBranch(repoRoot, {
-        baseRef: proposal.baseRef,
-        branch: proposal.branch,
-        files: proposal.files,
-        message: proposal.message,
-        trailers: proposal.trailers,
-        author: proposal.author,
-        env: proposal.env,
-    });
-    if (!github)
-        return { commit, branch: proposal.branch };
-    const remote = github.remote ?? 'origin';
-    const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
-    // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-    await git(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
-        env: proposal.env,
-    });
-    let ensured;
-    try {
-        ensured = await ensurePullRequest(github.client, github.repo, {
-            head: proposal.branch,
-            base: proposal.baseBranch,
-            title: proposal.pullRequest.title,
-            body: proposal.pullRequest.body,
-        });
-    }
-    catch (error) {
-        // No orphan branch: a branch this run created without a pull request is removed again. Only when no pull
-        // request uses it: GitHub closes a pull request whose branch is deleted, and a re-run would open a second.
-        if (!existedBefore && !(await pullRequestMayExist(github, proposal.branch)))
-            await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
-        throw error;
-    }
-    // From here the pull request exists: a failure leaves it (and its branch) for a re-run to find and finish.
-    const { pull, created } = ensured;
-    const labels = proposal.pullRequest.labels ?? [];
-    if (labels.some((label) => !pull.labels.includes(label)))
-        await addLabels(github.client, github.repo, pull.number, labels);
-    const reviewers = proposal.pullRequest.reviewers;
-    if (reviewers)
-        await requestReviewers(github.client, github.repo, pull.number, {
-            reviewers: reviewers.users,
-            teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()),
-        });
-    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
-}
-/** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */
-async function pullRequestMayExist(github, branch) {
-    try {
-        return (await findOpenPullRequest(github.client, github.repo, branch)) !== undefined;
-    }
-    catch {
-        return true;
-    }
-}
-async function remoteBranchExists(repoRoot, remote, branch, env) {
-    const { code } = await runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
-        env,
-        okCodes: [2],
-    });
-    return code === 0;
-}
-/** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
-async function pushStateChange(repoRoot, change, remote) {
-    const current = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
-    if (current !== change.branch)
-        throw new errors_TollgateError(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
-            fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
-        });
-    const commit = await commitChange(repoRoot, {
-        paths: change.paths,
-        message: change.message,
-        trailers: change.trailers,
-        author: change.author,
-        env: change.env,
-    });
-    if (remote === undefined)
-        return { commit, pushed: false };
-    const { sha } = await pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
-    return { commit: sha, pushed: true };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/promote.ts
@@ -26485,7 +27181,7 @@ const promoteCommand = {
         }
         let commit;
         if (!dryRun) {
-            ({ commit } = await proposeChange(context.repoRoot, {
+            ({ commit } = await propose_proposeChange(context.repoRoot, {
                 branch: plan.branch,
                 baseRef: prepared.baseSha,
                 baseBranch: plan.baseBranch,
@@ -26711,6 +27407,182 @@ function renderRetrainBody(input) {
     return lines.join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/github/merge.ts
+// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
+// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
+
+
+const METHODS = ['squash', 'merge', 'rebase'];
+/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
+const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
+async function mergePullRequest(client, repo, number, options) {
+    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
+    let last = {
+        status: 'blocked',
+        reason: 'no merge method is allowed',
+        method: options.method,
+    };
+    for (const method of order) {
+        try {
+            const { data } = await client.octokit.rest.pulls.merge({
+                ...repo,
+                pull_number: number,
+                sha: options.sha,
+                merge_method: method,
+                commit_title: `${options.title} (#${number})`,
+            });
+            return { status: 'merged', sha: data.sha, method };
+        }
+        catch (error) {
+            const status = client_statusOf(error);
+            const detail = error instanceof client_GitHubApiError ? error.message : describeError(error);
+            if (status === 409)
+                return { status: 'head-moved' };
+            if (status === 405 && methodDisallowed(detail)) {
+                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
+                continue;
+            }
+            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
+        }
+    }
+    return last;
+}
+const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
+    pullRequest { number autoMergeRequest { enabledAt } }
+  }
+}`;
+/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
+async function enableAutoMerge(client, repo, number, options) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
+    try {
+        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
+            id: data.node_id,
+            mergeMethod: options.method.toUpperCase(),
+            head: options.expectedHeadSha,
+        });
+    }
+    catch (error) {
+        if (error instanceof client_GitHubApiError)
+            throw error;
+        throw new client_GitHubApiError('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/state.ts
+// The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
+// incident timeline entries reach the default branch without sign-offs. Either pushed straight to it (policy
+// `state_writes: push`), or as a state-only pull request that the action merges itself: at once when nothing
+// blocks it, otherwise through GitHub's auto-merge, which completes it once the sign-off gate has passed it.
+
+
+
+
+
+
+
+/** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
+async function publishStateChange(request, github) {
+    const { repoRoot, registryDir } = request;
+    const files = request.writes.map((w) => external_node_path_namespaceObject.posix.join(registryDir, w.path));
+    if (request.stateWrites === 'push' && github) {
+        await writeRegistryFiles((0,external_node_path_namespaceObject.join)(repoRoot, registryDir), request.writes);
+        const pushed = await pushStateChange(repoRoot, {
+            paths: files,
+            message: request.message,
+            trailers: request.trailers,
+            branch: request.baseBranch,
+            ...(request.author ? { author: request.author } : {}),
+            ...(request.env ? { env: request.env } : {}),
+        }, github.remote ?? 'origin');
+        return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
+    }
+    const proposed = await propose_proposeChange(repoRoot, {
+        branch: request.branch,
+        baseRef: request.baseRef ?? 'HEAD',
+        baseBranch: request.baseBranch,
+        files: await renderRegistryFiles(registryDir, request.writes),
+        message: request.message,
+        trailers: request.trailers,
+        ...(request.author ? { author: request.author } : {}),
+        ...(request.env ? { env: request.env } : {}),
+        pullRequest: request.pullRequest,
+    }, github);
+    if (!github || !proposed.pullRequest)
+        return { mode: 'committed', commit: proposed.commit, branch: proposed.branch, files };
+    const merge = await mergeStatePullRequest(github, proposed.pullRequest.number, proposed.commit, request);
+    return {
+        mode: 'pull-request',
+        commit: proposed.commit,
+        branch: proposed.branch,
+        files,
+        pullRequest: { ...proposed.pullRequest, merge },
+    };
+}
+/**
+ * Merges the state pull request if its head is still the commit made here; when a required check (the gate)
+ * has not passed yet, asks GitHub to merge it once it has. Never throws: the state is safe in the open pull
+ * request either way, and the reason it stays open is reported.
+ */
+async function mergeStatePullRequest(github, number, headSha, request) {
+    const method = request.mergeMethod ?? 'squash';
+    const title = request.message.split('\n')[0];
+    const merged = await mergePullRequest(github.client, github.repo, number, { sha: headSha, method, title });
+    if (merged.status === 'merged')
+        return { status: 'merged', sha: merged.sha };
+    if (merged.status === 'head-moved')
+        return { status: 'open', reason: `its branch moved past ${headSha.slice(0, 7)}; merge it by hand` };
+    try {
+        await enableAutoMerge(github.client, github.repo, number, {
+            expectedHeadSha: headSha,
+            method: merged.method,
+        });
+        return { status: 'auto-merge' };
+    }
+    catch (error) {
+        // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
+        if (/clean status/i.test(describeError(error))) {
+            const again = await mergePullRequest(github.client, github.repo, number, {
+                sha: headSha,
+                method,
+                title,
+            });
+            if (again.status === 'merged')
+                return { status: 'merged', sha: again.sha };
+        }
+        const why = error instanceof Error ? error.message.replace(/\s*\n+\s*/g, ' ') : String(error);
+        return {
+            status: 'open',
+            reason: `${merged.reason}; auto-merge could not be enabled either (${why}). Fix: allow auto-merge in the ` +
+                'repository settings (General → Pull Requests), or set `state_writes: push` in policy.yaml',
+        };
+    }
+}
+/** How the state pull request reaches the default branch, for the summary. */
+function stateMergeNote(merge) {
+    if (!merge)
+        return '';
+    if (merge.status === 'merged')
+        return `, merged as ${merge.sha.slice(0, 12)}`;
+    if (merge.status === 'auto-merge')
+        return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
+    return `, left open: ${merge.reason}`;
+}
+/** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
+async function renderRegistryFiles(registryDir, writes) {
+    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-state-'));
+    try {
+        await writeRegistryFiles(scratch, writes);
+        return await Promise.all(writes.map(async (w) => ({
+            path: external_node_path_namespaceObject.posix.join(registryDir, w.path),
+            content: await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(scratch, ...w.path.split('/'))),
+        })));
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/retrain/request.ts
 // The lifecycle of one retrain: queued -> running -> completed | failed. Pure; each step returns a new request.
 
@@ -26839,8 +27711,6 @@ function assertNoActiveRetrain(requests, model) {
         throw new TollgateError(found.message, { fix: found.fix, file: safeRetrainPath(found.request) });
 }
 
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./src/retrain/training.ts
 // Runs the user's training command (the I/O shell of a retrain) and checks what it left behind.
 // The contract, for users: docs/retrain.md. In short: argv without a shell, TOLLGATE_OUTPUT_DIR in the
@@ -26903,7 +27773,7 @@ async function runTraining(options) {
         throw new TrainingError('the training command is empty or not a list of strings', {
             reason: 'invalid-command',
             field: 'training.command',
-            fix: 'set training.command in model.yaml to an argv list, e.g. [node, train.mjs]',
+            fix: 'set training.command in model.yaml to an argv list, e.g. [node, train.ts]',
         });
     }
     if (!(timeoutSeconds > 0)) {
@@ -27305,19 +28175,6 @@ function scheduleOf(entry, policy, now) {
     return initialSchedule(entry.model, intervalFor(entry.model, policy), now);
 }
 /** Runs the writer on a scratch registry (validating every document) and returns the bytes for the commit. */
-async function renderFiles(prefix, writes) {
-    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-retrain-files-'));
-    try {
-        await writeRegistryFiles(scratch, writes);
-        return await Promise.all(writes.map(async (w) => ({
-            path: `${prefix}/${w.path}`,
-            content: await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(scratch, ...w.path.split('/'))),
-        })));
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
-    }
-}
 const doc = (path, document) => ({ path, document });
 function parseCommandOverride(command, entry) {
     const chosen = command ?? entry.model.training?.command;
@@ -27325,7 +28182,7 @@ function parseCommandOverride(command, entry) {
         throw new errors_TollgateError(`model ${entry.model.name} has no training command`, {
             file: `models/${entry.model.name}/model.yaml`,
             field: 'training.command',
-            fix: 'set training.command in model.yaml (an argv list), or pass --command \'["node", "train.mjs"]\'',
+            fix: 'set training.command in model.yaml (an argv list), or pass --command \'["node", "train.ts"]\'',
         });
     }
     return chosen;
@@ -27460,7 +28317,7 @@ async function runRetrainFlow(input) {
         const current = scheduleOf(entry, policy, finishedAt);
         const schedule = current ? executed(current, finishedAt, policy) : undefined;
         const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
-        const files = await renderFiles(prefix, [
+        const files = await renderRegistryFiles(prefix, [
             doc(versionPath(model, versionId), version),
             doc(retrainPath(model, requestId), completed),
             ...(schedule ? [doc(schedulePath(model), schedule)] : []),
@@ -27486,7 +28343,7 @@ async function runRetrainFlow(input) {
             Request: requestId,
             'Requested-By': input.actor,
         };
-        const proposed = await proposeChange(input.repoRoot, {
+        const proposed = await propose_proposeChange(input.repoRoot, {
             branch,
             baseRef,
             baseBranch: input.baseBranch,
@@ -27552,8 +28409,8 @@ async function claimRetrain(input, github, model, requestId, timeout) {
             env,
             okCodes: [1, 128],
         });
-        const holder = held.code === 0 ? await git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
-        const since = holder ? Number(await git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
+        const holder = held.code === 0 ? await run_git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
+        const since = holder ? Number(await run_git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
         if (input.now().getTime() / 1000 - since > timeout + 3600)
             claimed = (await push(holder)).code === 0;
     }
@@ -27586,7 +28443,7 @@ function gitDates(now) {
 /**
  * A failed run is recorded as state only (the request, the schedule's cooldown, an audit event): pushed to the
  * base branch where the policy says `state_writes: push` and there is a remote to push to, otherwise on a
- * `tollgate/state/...` branch with a pull request the gate passes without sign-offs.
+ * `tollgate/state/...` branch with a pull request the gate passes without sign-offs and the action merges itself.
  */
 async function recordFailure(input, context) {
     const { entry, policy, prefix, running, error } = context;
@@ -27622,20 +28479,6 @@ async function recordFailure(input, context) {
         title,
         error,
     };
-    if (policy.stateWrites === 'push' && input.github) {
-        const written = await writeRegistryFiles((0,external_node_path_namespaceObject.join)(input.repoRoot, prefix), writes);
-        const paths = written.map((p) => `${prefix}/${p}`);
-        const pushed = await pushStateChange(input.repoRoot, {
-            paths,
-            message,
-            trailers,
-            branch: input.baseBranch,
-            ...(input.author ? { author: input.author } : {}),
-            env: gitEnv,
-        }, input.github.remote ?? 'origin');
-        return { ...base, files: paths, branch: input.baseBranch, commit: pushed.commit, pushed: pushed.pushed };
-    }
-    const files = await renderFiles(prefix, writes);
     const body = [
         `## Failed retrain of \`${model}\``,
         '',
@@ -27656,25 +28499,31 @@ async function recordFailure(input, context) {
     ]
         .filter((line, i, all) => line !== '' || all[i - 1] !== '')
         .join('\n');
-    const proposed = await proposeChange(input.repoRoot, {
-        branch: stateBranch(model, running.id),
-        baseRef: input.baseRef ?? 'HEAD',
-        baseBranch: input.baseBranch,
-        files,
+    const published = await publishStateChange({
+        repoRoot: input.repoRoot,
+        registryDir: prefix,
+        writes,
         message,
         trailers,
+        baseBranch: input.baseBranch,
+        baseRef: input.baseRef ?? 'HEAD',
+        stateWrites: policy.stateWrites,
+        branch: stateBranch(model, running.id),
+        pullRequest: { title, body, labels: [STATE_LABEL] },
         ...(input.author ? { author: input.author } : {}),
         env: gitEnv,
-        pullRequest: { title, body, labels: [STATE_LABEL] },
     }, input.github);
+    const pull = published.pullRequest;
     return {
         ...base,
         body,
-        files: files.map((f) => f.path),
-        branch: proposed.branch,
-        commit: proposed.commit,
-        pushed: false,
-        ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+        files: published.files,
+        branch: published.branch,
+        commit: published.commit,
+        pushed: published.mode === 'pushed',
+        ...(pull
+            ? { pullRequest: { number: pull.number, url: pull.url, created: pull.created }, stateMerge: pull.merge }
+            : {}),
     };
 }
 
@@ -27690,7 +28539,7 @@ async function recordFailure(input, context) {
 
 const retrain_USAGE = 'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--metrics JSON] [--thresholds JSON] [--by LOGIN] [--dry-run] [--format json]';
 const actorOf = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
-/** `--command '["node", "train.mjs"]'`: a JSON array of strings, run without a shell. */
+/** `--command '["node", "train.ts"]'`: a JSON array of strings, run without a shell. */
 function parseCommandJson(text) {
     let parsed;
     try {
@@ -27698,14 +28547,14 @@ function parseCommandJson(text) {
     }
     catch (error) {
         throw new errors_TollgateError(`--command is not JSON: ${error.message}`, {
-            fix: 'pass a JSON array of arguments, e.g. --command \'["node", "train.mjs", "--fast"]\'',
+            fix: 'pass a JSON array of arguments, e.g. --command \'["node", "train.ts", "--fast"]\'',
         });
     }
     if (!Array.isArray(parsed) ||
         parsed.length === 0 ||
         parsed.some((a) => typeof a !== 'string' || a === '')) {
         throw new errors_TollgateError('--command must be a non-empty JSON array of non-empty strings', {
-            fix: 'e.g. --command \'["node", "train.mjs", "--fast"]\'',
+            fix: 'e.g. --command \'["node", "train.ts", "--fast"]\'',
         });
     }
     return parsed;
@@ -27759,7 +28608,7 @@ function parseTrigger(value) {
 }
 /** The checked-out branch; undefined on a detached HEAD. */
 async function currentBranch(repoRoot) {
-    const name = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const name = await run_git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
     return name || undefined;
 }
 function textReport(outcome) {
@@ -27849,6 +28698,205 @@ const retrainCommand = {
     },
 };
 
+;// CONCATENATED MODULE: ./src/rollback/publish.ts
+// From a rollback plan to the default branch: apply it as one commit on the checkout of the default branch, then
+// push that commit straight away (an emergency: the incident's severity is in policy incident.emergency_push) or
+// propose it, unchanged, as a pull request on tollgate/rollback/<model>/<stage>, where the gate's rollback rule
+// applies. The rollback action and the incident action's automatic rollback both come through here.
+
+
+
+
+
+
+
+
+
+
+
+
+const ROLLBACK_LABEL = 'tollgate:rollback';
+const rollbackBranch = (model, stage) => `tollgate/rollback/${model}/${stage}`;
+const publish_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Emergency push is allowed only for an incident whose severity the policy lists. */
+const isEmergency = (policy, severity) => severity !== undefined && policy.incident.emergencyPush.includes(severity);
+/**
+ * Plans and applies a rollback of `model`'s `stage` on the checked-out default branch, then pushes it (emergency)
+ * or proposes it as a pull request (the checkout is put back where it was). Without `github` nothing leaves the
+ * machine: the commit stays on the default branch (emergency) or on the rollback branch.
+ */
+async function rollbackAndPublish(repoRoot, input, github) {
+    const stage = input.stage ?? 'production';
+    const registryDir = input.registryDir ?? 'registry';
+    const branch = input.policy.defaultBranch;
+    const checkedOut = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    if (checkedOut !== branch) {
+        throw new TollgateError(`a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`, {
+            fix: `check out ${branch} with full history (actions/checkout with ref: ${branch} and fetch-depth: 0)`,
+        });
+    }
+    const emergency = isEmergency(input.policy, input.incident?.severity);
+    let planned = input.planned;
+    if (!planned) {
+        const state = await readPointerState(repoRoot, { model: input.model, stage, registryDir });
+        const last = state.history.at(-1);
+        if (last?.isRollback && input.to === undefined) {
+            if (input.incident !== undefined && last.incident === input.incident.id && last.to === state.current) {
+                return { mode: 'already-done', target: last.to ?? '', commit: last.sha, history: state.history };
+            }
+            throw new TollgateError(`the last change of ${input.model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback; Tollgate does not roll back a rollback`, {
+                fix: 'name the version to return to explicitly (`to`), or fix forward with a promotion',
+            });
+        }
+        const plan = chooseRollbackTarget({
+            model: input.model,
+            stage,
+            history: state.history,
+            current: state.current,
+            stableFor: input.policy.rollback.stableFor,
+            now: input.now,
+            held: state.held,
+            ...(input.to !== undefined ? { to: input.to } : {}),
+        });
+        planned = { plan, history: state.history };
+    }
+    const { plan, history } = planned;
+    if (input.dryRun)
+        return { mode: 'dry-run', plan, history, emergency };
+    const env = {
+        ...input.env,
+        GIT_AUTHOR_DATE: publish_iso(input.now),
+        GIT_COMMITTER_DATE: publish_iso(input.now),
+    };
+    const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    const pullBranch = rollbackBranch(plan.model, plan.stage);
+    const { record } = input;
+    const facts = (done) => ({
+        model: plan.model,
+        stage: plan.stage,
+        ...(plan.current !== undefined ? { from: plan.current } : {}),
+        to: plan.target,
+        ...done,
+        by: input.by,
+        startedAt: input.now,
+        // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
+        ...(emergency
+            ? { via: { kind: 'emergency-push' }, completedAt: input.clock?.() ?? input.now }
+            : { via: { kind: 'pull-request', branch: pullBranch } }),
+    });
+    const result = await applyRollback(repoRoot, plan, {
+        by: input.by,
+        now: input.now,
+        forwardFixOnConflict: input.policy.rollback.forwardFixOnConflict,
+        registryDir,
+        env: input.env,
+        ...(input.incident !== undefined ? { incident: input.incident.id } : {}),
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        ...(record
+            ? {
+                alsoWrite: (done) => [
+                    { path: incidentPath(record.id), document: recordRollback(record, facts(done)) },
+                ],
+            }
+            : {}),
+    });
+    if (emergency) {
+        if (!github)
+            return { mode: 'committed', plan, history, emergency, result, commit: result.commit };
+        try {
+            const { sha } = await pushWithRetry(repoRoot, { remote: github.remote ?? 'origin', branch, env });
+            return { mode: 'pushed', plan, history, emergency, result, commit: sha };
+        }
+        catch (error) {
+            // An unpushed rollback must not ride along with the next state commit pushed from this checkout.
+            await git(repoRoot, ['reset', '-q', '--hard', orig]);
+            throw error;
+        }
+    }
+    // The pull request carries the rollback commit as made: same tree, parent, message, identity and dates.
+    const files = await committedFiles(repoRoot, orig, result.commit);
+    const { subject, body, trailers } = parseCommitMessage(await git(repoRoot, ['log', '-1', '--format=%B', result.commit]));
+    await git(repoRoot, ['reset', '-q', '--hard', orig]);
+    const propose = (withFiles) => proposeChange(repoRoot, {
+        branch: pullBranch,
+        baseRef: orig,
+        baseBranch: branch,
+        files: withFiles,
+        message: body ? `${subject}\n\n${body}` : subject,
+        trailers,
+        env,
+        pullRequest: {
+            title: subject,
+            body: rollbackPullRequestBody(plan, result, input),
+            labels: [ROLLBACK_LABEL],
+        },
+    }, github);
+    let proposal = await propose(files);
+    if (record && proposal.pullRequest) {
+        // Only now is the pull request's number known: the branch's one commit is rewritten with it on the record.
+        const { number, url } = proposal.pullRequest;
+        const linked = recordRollback(record, {
+            ...facts(result),
+            via: { kind: 'pull-request', branch: pullBranch, pullRequest: { number, url } },
+        });
+        const path = posix.join(registryDir, incidentPath(record.id));
+        const again = await propose([
+            ...files.filter((f) => f.path !== path),
+            { path, content: Buffer.from(serializeDocument(linked)) },
+        ]);
+        proposal = { ...again, pullRequest: { ...proposal.pullRequest, created: proposal.pullRequest.created } };
+    }
+    return {
+        mode: 'pull-request',
+        plan,
+        history,
+        emergency,
+        result,
+        commit: proposal.commit,
+        branch: proposal.branch,
+        ...(proposal.pullRequest ? { pullRequest: proposal.pullRequest } : {}),
+    };
+}
+/** The files `commit` changed against `base`, with their bytes in `commit` (null when it deleted them). */
+async function committedFiles(repoRoot, base, commit) {
+    const changed = (await git(repoRoot, ['diff', '--name-only', '-z', '--no-renames', base, commit]))
+        .split('\0')
+        .filter((p) => p !== '');
+    return Promise.all(changed.map(async (path) => {
+        const blob = await runGitBuffer(repoRoot, ['cat-file', 'blob', `${commit}:${path}`], {
+            okCodes: [128],
+        });
+        return { path, content: blob.code === 0 ? blob.stdout : null };
+    }));
+}
+/** What the reviewers of a rollback pull request need to see. */
+function rollbackPullRequestBody(plan, result, input) {
+    const lines = [
+        `Rolls **${plan.model}** \`${plan.stage}\` back from \`${plan.current ?? '(none)'}\` to \`${plan.target}\`.`,
+        '',
+        `- ${plan.target} became current at ${plan.since} and held the stage for ${Math.round(plan.heldFor / 3600)} h` +
+            (plan.stable ? ' (stable).' : ' (less than the policy’s stable_for; chosen explicitly).'),
+        result.mode === 'revert'
+            ? `- Reverts ${result.reverted.length} commit(s): ${result.reverted.map((s) => s.slice(0, 12)).join(', ')}.`
+            : `- Writes ${plan.target} forward into the pointer (${result.forwardFixReason}).`,
+        ...(result.held
+            ? [`- Marks ${plan.model} ${result.held} held, so it is not promoted again unreviewed.`]
+            : []),
+        ...(input.incident
+            ? [`- Incident: ${input.incident.id}${input.incident.severity ? ` (${input.incident.severity})` : ''}.`]
+            : []),
+        ...(input.record
+            ? [`- Adds rollback-started to the timeline of ${input.record.id}; the merge adds rollback-completed.`]
+            : []),
+        ...(input.reason ? [`- Reason: ${input.reason}`] : []),
+        `- Requested by: ${input.by}`,
+        '',
+        'The sign-off gate judges this as a rollback: it needs the sign-offs of the policy’s rollback rule for this stage.',
+        '',
+    ];
+    return lines.join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/rollback.ts
 // `tollgate rollback` and `tollgate unhold`: the rollback shell run against a local checkout. Both commit on the
 // current branch and push nothing: push it (emergency, where the policy allows) or open a pull request.
@@ -27862,33 +28910,9 @@ const retrainCommand = {
 
 
 
+
 const rollback_actor = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 const rollback_registryDirOf = (context) => (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir) || '.';
-/** Adds the rollback to the incident's record (its timeline feeds time-to-rollback), when the record exists. */
-async function recordOnIncident(context, id, plan, result, now) {
-    let [incident] = await incident_readIncidents(context, [incidentPath(id)]);
-    if (!incident) {
-        context.err(`note: no record of ${id} in this registry, so its timeline was not updated`);
-        return;
-    }
-    const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    incident = appendTimeline(incident, {
-        at,
-        event: 'rollback-completed',
-        detail: `by hand: ${plan.model} ${plan.stage} ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
-    });
-    incident.rollback = {
-        model: plan.model,
-        stage: plan.stage,
-        from: plan.current ?? '',
-        to: plan.target,
-        commit: result.commit,
-    };
-    await writeAndCommit(context, [{ path: incidentPath(id), document: incident }], {
-        message: `Record rollback on ${id}`,
-        trailers: { 'Tollgate-Event': 'incident-updated', Incident: id, Model: plan.model },
-    }, now);
-}
 const rollbackCommand = {
     name: 'rollback',
     summary: 'move a stage back to its last stable version (or --to), by reverting the commits that moved it',
@@ -27950,16 +28974,45 @@ const rollbackCommand = {
             ].join('\n'));
             return 0;
         }
-        const result = await applyRollback(context.repoRoot, plan, {
-            by: rollback_actor(context, values.by),
+        // The named incident's record learns of the rollback in the rollback commit itself.
+        let record;
+        if (values.incident !== undefined) {
+            [record] = await incident_readIncidents(context, [paths_incidentPath(values.incident)]);
+            if (!record)
+                context.err(`note: no record of ${values.incident} in this registry, so its timeline was not updated`);
+        }
+        const emergency = isEmergency(policy, record?.severity);
+        const by = rollback_actor(context, values.by);
+        const result = await execute_applyRollback(context.repoRoot, plan, {
+            by,
+            ...(record
+                ? {
+                    alsoWrite: (done) => [
+                        {
+                            path: paths_incidentPath(record.id),
+                            document: record_recordRollback(record, {
+                                model,
+                                stage,
+                                ...(plan.current !== undefined ? { from: plan.current } : {}),
+                                to: plan.target,
+                                ...done,
+                                by,
+                                startedAt: now,
+                                // An emergency push completes it; a pull request completes it when merged.
+                                ...(emergency
+                                    ? { via: { kind: 'emergency-push' }, completedAt: now }
+                                    : { via: { kind: 'pull-request', branch: rollbackBranch(model, stage) } }),
+                            }),
+                        },
+                    ],
+                }
+                : {}),
             now,
             forwardFixOnConflict: policy.rollback.forwardFixOnConflict && !values['no-forward-fix'],
             registryDir,
             ...(values.incident !== undefined ? { incident: values.incident } : {}),
             ...(values.reason !== undefined ? { reason: values.reason } : {}),
         });
-        if (values.incident !== undefined)
-            await recordOnIncident(context, values.incident, plan, result, now);
         if (values.format === 'json') {
             context.out(JSON.stringify({ dryRun: false, plan, result }, null, 2));
             return 0;
@@ -27970,7 +29023,14 @@ const rollbackCommand = {
                 ? `  reverted ${result.reverted.length} commit(s)`
                 : `  wrote the pointer forward (${result.forwardFixReason})`,
             ...(result.held ? [`  marked ${model} ${result.held} held`] : []),
-            '  nothing was pushed: push it where the policy allows an emergency push, or open a pull request',
+            ...(record
+                ? [
+                    `  recorded on ${record.id} in the same commit: rollback-started${emergency ? ' and rollback-completed (emergency push)' : ''}`,
+                ]
+                : []),
+            emergency
+                ? `  nothing was pushed: ${record?.severity} allows an emergency push, so push it now (git push origin HEAD)`
+                : `  nothing was pushed: open a pull request with it (git push origin HEAD:${rollbackBranch(model, stage)})`,
         ].join('\n'));
         return 0;
     },

@@ -36551,36 +36551,33 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3136);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3218);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3916);
-/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5895);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3716);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4212);
-/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4487);
-/* harmony import */ var _incident_record_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5777);
-/* harmony import */ var _incident_notify_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(2873);
-/* harmony import */ var _incident_severity_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(3015);
-/* harmony import */ var _policy_read_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8776);
-/* harmony import */ var _publish_propose_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(689);
-/* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(2307);
-/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(143);
-/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(3012);
-/* harmony import */ var _rollback_execute_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(1654);
-/* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(5311);
-/* harmony import */ var _rollback_target_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(9899);
-/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(6735);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(3683);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3136);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3218);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
+/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5895);
+/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3313);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4212);
+/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4487);
+/* harmony import */ var _incident_record_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5777);
+/* harmony import */ var _incident_notify_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(2873);
+/* harmony import */ var _incident_severity_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(3015);
+/* harmony import */ var _policy_read_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8776);
+/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(4910);
+/* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(2307);
+/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(143);
+/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(3012);
+/* harmony import */ var _rollback_execute_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(1654);
+/* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(5311);
+/* harmony import */ var _rollback_target_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(9899);
+/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(6735);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(3683);
 // The incident action: declare an incident from monitoring (workflow_dispatch inputs or a repository_dispatch
 // client_payload), classify it, decide whether to roll back automatically, roll back through the same path as
 // the rollback action, and record the incident and its audit events as a state change (pushed or proposed, as
 // the policy's state_writes says). One API call decides "promotion in flight"; none is made per commit.
-
 
 
 
@@ -36609,12 +36606,12 @@ const text = (value, field) => {
     if (value === undefined || value === null || value === '')
         return undefined;
     if (typeof value !== 'string') {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .TollgateError */ .x(`client_payload.${field} must be a string`, { field });
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`client_payload.${field} must be a string`, { field });
     }
     return value.trim() || undefined;
 };
 /** `a=1, b=2` or one pair a line. */
-const parseMetricsText = (value) => (0,_incident_severity_js__WEBPACK_IMPORTED_MODULE_11__/* .parseMetricArgs */ .x0)(value
+const parseMetricsText = (value) => (0,_incident_severity_js__WEBPACK_IMPORTED_MODULE_10__/* .parseMetricArgs */ .x0)(value
     .split(/[,\n]/)
     .map((pair) => pair.trim())
     .filter((pair) => pair !== ''));
@@ -36625,12 +36622,12 @@ function payloadMetrics(value) {
     if (typeof value === 'string')
         return parseMetricsText(value);
     if (typeof value !== 'object' || Array.isArray(value)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .TollgateError */ .x('client_payload.metrics must be an object of numbers or "name=value, ..." text', {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x('client_payload.metrics must be an object of numbers or "name=value, ..." text', {
             field: 'metrics',
             fix: 'send e.g. {"metrics": {"error_rate": 0.7}} or {"metrics": "error_rate=0.7"}',
         });
     }
-    return (0,_incident_severity_js__WEBPACK_IMPORTED_MODULE_11__/* .parseMetricArgs */ .x0)(Object.entries(value).map(([k, v]) => `${k}=${String(v)}`));
+    return (0,_incident_severity_js__WEBPACK_IMPORTED_MODULE_10__/* .parseMetricArgs */ .x0)(Object.entries(value).map(([k, v]) => `${k}=${String(v)}`));
 }
 /**
  * What was declared: the action's inputs, filled in from a repository_dispatch client_payload
@@ -36641,14 +36638,17 @@ function incidentRequest(inputs, env) {
         ? (env.event.client_payload ?? {})
         : {};
     if (typeof payload !== 'object' || Array.isArray(payload)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .TollgateError */ .x('repository_dispatch client_payload must be an object', {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x('repository_dispatch client_payload must be an object', {
             field: 'client_payload',
         });
     }
     const model = inputs.model?.trim() || text(payload.model, 'model');
     if (!model) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .TollgateError */ .x('an incident needs the affected model', {
-            field: 'model',
+        const dispatched = env.eventName === 'repository_dispatch';
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(dispatched
+            ? 'repository_dispatch: client_payload.model is missing: an incident needs the affected model'
+            : 'an incident needs the affected model', {
+            field: dispatched ? 'client_payload.model' : 'model',
             fix: 'set the `model` input, or `model` in the repository_dispatch client_payload',
         });
     }
@@ -36668,31 +36668,31 @@ function incidentRequest(inputs, env) {
 const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 async function runIncident(inputs, env, deps) {
     const request = incidentRequest(inputs, env);
-    const registryDir = (0,_checkout_js__WEBPACK_IMPORTED_MODULE_20__/* .registryFolder */ .OJ)(inputs.registry);
-    const registryRoot = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(env.workspace, registryDir);
-    const policy = await (0,_policy_read_js__WEBPACK_IMPORTED_MODULE_12__/* .readPolicy */ .T)((0,_registry_load_js__WEBPACK_IMPORTED_MODULE_14__/* .fileSystemReader */ .nd)(registryRoot));
+    const registryDir = (0,_checkout_js__WEBPACK_IMPORTED_MODULE_19__/* .registryFolder */ .OJ)(inputs.registry);
+    const registryRoot = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(env.workspace, registryDir);
+    const policy = await (0,_policy_read_js__WEBPACK_IMPORTED_MODULE_11__/* .readPolicy */ .T)((0,_registry_load_js__WEBPACK_IMPORTED_MODULE_13__/* .fileSystemReader */ .nd)(registryRoot));
     const clock = deps.clock ?? (() => deps.now);
     const actor = env.actor || 'tollgate-bot';
-    const id = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .incidentId */ ._3)(deps.now, deps.suffix);
-    let incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .openIncident */ .pF)({ ...request, now: deps.now, id, policy });
+    const id = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentId */ ._3)(deps.now, deps.suffix);
+    let incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .openIncident */ .pF)({ ...request, now: deps.now, id, policy });
     const github = deps.client
         ? { client: deps.client, repo: { owner: env.owner, repo: env.repo }, remote: deps.remote ?? 'origin' }
         : undefined;
     // One API call: every open Tollgate promotion, whatever the model.
     const promotions = github
-        ? await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_9__/* .listOpenPullRequests */ .oh)(github.client, github.repo, { headPrefix: 'tollgate/promote/' })
+        ? await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_8__/* .listOpenPullRequests */ .oh)(github.client, github.repo, { headPrefix: 'tollgate/promote/' })
         : [];
     const rollbacks = [];
     let rolledBack = false;
     let rollbackPullRequest;
-    const opened = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .incidentAuditEvent */ .MK)({
+    const opened = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentAuditEvent */ .MK)({
         incident,
         event: 'incident-opened',
         actor,
         now: deps.now,
         suffix: deps.suffix,
     });
-    const emergency = (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_18__/* .isEmergency */ .u7)(policy, incident.severity);
+    const emergency = (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_17__/* .isEmergency */ .u7)(policy, incident.severity);
     // Where the checkout was before the record was committed ahead of an emergency rollback (see below).
     let beforeRecord;
     /** A rollback commit sits on the checked-out branch (pushed, or committed without a remote). */
@@ -36700,11 +36700,11 @@ async function runIncident(inputs, env, deps) {
     for (const model of incident.models) {
         let state;
         try {
-            state = await (0,_rollback_execute_js__WEBPACK_IMPORTED_MODULE_17__/* .readPointerState */ .Jx)(env.workspace, { model, stage: STAGE, registryDir });
+            state = await (0,_rollback_execute_js__WEBPACK_IMPORTED_MODULE_16__/* .readPointerState */ .Jx)(env.workspace, { model, stage: STAGE, registryDir });
         }
         catch (error) {
             // A model without a readable pointer (a typo, a shallow clone) still gets its incident recorded.
-            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .TollgateError */ .x))
+            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x))
                 throw error;
             const reason = error.message;
             const entry = {
@@ -36712,13 +36712,13 @@ async function runIncident(inputs, env, deps) {
                 event: 'rollback-skipped',
                 detail: `${model} ${STAGE}: ${reason}`,
             };
-            incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .appendTimeline */ .SV)(incident, entry);
+            incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, entry);
             rollbacks.push({ model, decision: { rollback: false, reason, matched: [], entry } });
             continue;
         }
         let plan;
         try {
-            plan = (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_19__/* .chooseRollbackTarget */ .N)({
+            plan = (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_18__/* .chooseRollbackTarget */ .N)({
                 model,
                 stage: STAGE,
                 history: state.history,
@@ -36729,11 +36729,11 @@ async function runIncident(inputs, env, deps) {
             });
         }
         catch (error) {
-            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .TollgateError */ .x))
+            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x))
                 throw error;
         }
         const inFlight = promotions.filter((pull) => pull.headRef.startsWith(`tollgate/promote/${model}/`));
-        const decision = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .decideAutoRollback */ .c_)({
+        const decision = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .decideAutoRollback */ .c_)({
             incident,
             policy,
             now: deps.now,
@@ -36741,7 +36741,7 @@ async function runIncident(inputs, env, deps) {
                 model,
                 stage: STAGE,
                 promotionInFlight: inFlight.length > 0,
-                lastPointerChangeWasRollback: (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_19__/* .lastMoveWasRollback */ .e)(state.history),
+                lastPointerChangeWasRollback: (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_18__/* .lastMoveWasRollback */ .e)(state.history),
                 ...(state.current !== undefined ? { current: state.current } : {}),
                 ...(plan !== undefined ? { stableTarget: plan.target } : {}),
             },
@@ -36752,7 +36752,7 @@ async function runIncident(inputs, env, deps) {
                 ...decision.entry,
                 detail: `${decision.entry.detail} (#${inFlight.map((p) => p.number).join(', #')})`,
             };
-        incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .appendTimeline */ .SV)(incident, entry);
+        incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, entry);
         const record = { model, decision };
         rollbacks.push(record);
         if (!decision.rollback || plan === undefined || inputs.dryRun)
@@ -36760,14 +36760,14 @@ async function runIncident(inputs, env, deps) {
         if (emergency && beforeRecord === undefined) {
             // An emergency rollback is judged by the incident record in its own tree (the integrity audit reads it
             // there), so the record goes first, in a commit pushed together with the rollback.
-            beforeRecord = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(env.workspace, ['rev-parse', 'HEAD']);
+            beforeRecord = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(env.workspace, ['rev-parse', 'HEAD']);
             await commitRecord(env.workspace, registryDir, [
-                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_15__/* .incidentPath */ .GW)(id), document: incident },
-                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_15__/* .auditPath */ .RB)(opened.id), document: opened },
-            ], { ...(0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .incidentOpenedCommit */ .RF)(incident, actor), env: stamped(deps.gitEnv, deps.now) });
+                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_14__/* .incidentPath */ .GW)(id), document: incident },
+                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_14__/* .auditPath */ .RB)(opened.id), document: opened },
+            ], { ...(0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentOpenedCommit */ .RF)(incident, actor), env: stamped(deps.gitEnv, deps.now) });
         }
         try {
-            const outcome = await (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_18__/* .rollbackAndPublish */ .fd)(env.workspace, {
+            const outcome = await (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_17__/* .rollbackAndPublish */ .fd)(env.workspace, {
                 model,
                 stage: STAGE,
                 incident: { id, severity: incident.severity },
@@ -36784,7 +36784,7 @@ async function runIncident(inputs, env, deps) {
             if (outcome.mode === 'pushed' || outcome.mode === 'committed') {
                 rolledBack ||= outcome.mode === 'pushed';
                 onBranch = true;
-                incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .appendTimeline */ .SV)(incident, {
+                incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, {
                     at,
                     event: 'rollback-completed',
                     detail: `${moved} by ${outcome.result.mode} in ${outcome.commit.slice(0, 12)} (${outcome.mode === 'pushed' ? 'emergency push' : 'committed, not pushed'})`,
@@ -36792,7 +36792,7 @@ async function runIncident(inputs, env, deps) {
             }
             else if (outcome.mode === 'pull-request') {
                 rollbackPullRequest ??= outcome.pullRequest?.number;
-                incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .appendTimeline */ .SV)(incident, {
+                incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, {
                     at,
                     event: 'note',
                     detail: `${moved} proposed ${outcome.pullRequest ? `in pull request #${outcome.pullRequest.number}` : `on branch ${outcome.branch}`}; it completes when merged`,
@@ -36813,10 +36813,10 @@ async function runIncident(inputs, env, deps) {
         }
         catch (error) {
             // The incident is still recorded, with the failure on its timeline; the checkout was left as it was.
-            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .TollgateError */ .x))
+            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x))
                 throw error;
             record.error = error.message;
-            incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .appendTimeline */ .SV)(incident, {
+            incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, {
                 at: iso(clock()),
                 event: 'rollback-failed',
                 detail: error.message,
@@ -36825,22 +36825,22 @@ async function runIncident(inputs, env, deps) {
     }
     if (beforeRecord !== undefined && !onBranch) {
         // Nothing was pushed with the early record: drop it; the full record is written below like any other.
-        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(env.workspace, ['reset', '-q', '--hard', beforeRecord]);
+        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(env.workspace, ['reset', '-q', '--hard', beforeRecord]);
         beforeRecord = undefined;
     }
     // After the rollback, so a slow or dead webhook never delays it; the outcome goes on the timeline.
     const webhook = deps.notifyWebhook || policy.incident.notifyWebhook;
     if (webhook && !inputs.dryRun) {
-        const entry = await (0,_incident_notify_js__WEBPACK_IMPORTED_MODULE_22__/* .notifyIncident */ .K)(webhook, incident, {
+        const entry = await (0,_incident_notify_js__WEBPACK_IMPORTED_MODULE_21__/* .notifyIncident */ .K)(webhook, incident, {
             now: clock,
             ...(deps.fetch ? { fetch: deps.fetch } : {}),
             ...(env.runUrl ? { link: env.runUrl } : {}),
         });
-        incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .appendTimeline */ .SV)(incident, entry);
+        incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, entry);
     }
     const audit = [
         opened,
-        ...rollbacks.map((r, i) => (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .incidentAuditEvent */ .MK)({
+        ...rollbacks.map((r, i) => (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentAuditEvent */ .MK)({
             incident,
             event: r.outcome && r.outcome.mode !== 'dry-run' ? 'rollback' : 'rollback-skipped',
             actor,
@@ -36860,8 +36860,8 @@ async function runIncident(inputs, env, deps) {
         })),
     ];
     const files = [
-        { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_15__/* .incidentPath */ .GW)(id), document: incident },
-        ...audit.map((event) => ({ path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_15__/* .auditPath */ .RB)(event.id), document: event })),
+        { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_14__/* .incidentPath */ .GW)(id), document: incident },
+        ...audit.map((event) => ({ path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_14__/* .auditPath */ .RB)(event.id), document: event })),
     ];
     const result = {
         incident,
@@ -36874,7 +36874,7 @@ async function runIncident(inputs, env, deps) {
             : await recordState(env.workspace, registryDir, files, {
                 incident,
                 commit: beforeRecord === undefined
-                    ? (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_10__/* .incidentOpenedCommit */ .RF)(incident, actor)
+                    ? (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentOpenedCommit */ .RF)(incident, actor)
                     : {
                         message: `Record the rollback on incident ${id}`,
                         trailers: { 'Tollgate-Event': 'incident-updated', Incident: id, 'Requested-By': actor },
@@ -36894,50 +36894,38 @@ const stamped = (env, when) => ({
 });
 /** Writes registry files through the one writer and commits exactly them on the checked-out branch. */
 async function commitRecord(repoRoot, registryDir, files, commit) {
-    await (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_16__/* .writeRegistryFiles */ .Kl)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(repoRoot, registryDir), files);
-    return (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_6__/* .commitChange */ .wD)(repoRoot, { paths: files.map((f) => node_path__WEBPACK_IMPORTED_MODULE_2__.posix.join(registryDir, f.path)), ...commit });
+    await (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_15__/* .writeRegistryFiles */ .Kl)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(repoRoot, registryDir), files);
+    return (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_5__/* .commitChange */ .wD)(repoRoot, { paths: files.map((f) => node_path__WEBPACK_IMPORTED_MODULE_1__.posix.join(registryDir, f.path)), ...commit });
 }
-/** Writes the record through the one writer and commits it as a state change: pushed, or proposed. */
+/** The record as a state change (src/publish/state.ts): pushed, or a pull request the action merges itself. */
 async function recordState(repoRoot, registryDir, files, options) {
     const { message, trailers } = options.commit;
-    const paths = files.map((f) => node_path__WEBPACK_IMPORTED_MODULE_2__.posix.join(registryDir, f.path));
-    await (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_16__/* .writeRegistryFiles */ .Kl)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(repoRoot, registryDir), files);
-    if (options.stateWrites === 'push') {
-        const pushed = await (0,_publish_propose_js__WEBPACK_IMPORTED_MODULE_13__/* .pushStateChange */ .g)(repoRoot, { paths, message, trailers, branch: options.branch, env: options.env }, options.github?.remote);
-        return { mode: pushed.pushed ? 'pushed' : 'committed', commit: pushed.commit };
-    }
-    // The files go on a branch; the checkout is left as it was (they are new files, so removing them restores it).
-    const contents = await Promise.all(paths.map(async (path) => ({ path, content: await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(repoRoot, path)) })));
-    const tracked = new Set((await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''));
-    for (const path of paths) {
-        if (tracked.has(path))
-            await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_7__/* .git */ .$Y)(repoRoot, ['checkout', '-q', 'HEAD', '--', path]);
-        else
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(repoRoot, path), { force: true });
-    }
-    const proposal = await (0,_publish_propose_js__WEBPACK_IMPORTED_MODULE_13__/* .proposeChange */ .P)(repoRoot, {
-        branch: `tollgate/incident/${options.incident.id}`,
-        baseRef: 'HEAD',
-        baseBranch: options.branch,
-        files: contents,
+    const published = await (0,_publish_state_js__WEBPACK_IMPORTED_MODULE_12__/* .publishStateChange */ .pW)({
+        repoRoot,
+        registryDir,
+        writes: files,
         message,
         trailers,
+        baseBranch: options.branch,
+        stateWrites: options.stateWrites,
+        branch: `tollgate/incident/${options.incident.id}`,
         env: options.env,
         pullRequest: {
             title: message,
             body: [
                 `Records incident ${options.incident.id} (${options.incident.severity}) and its audit events.`,
                 '',
-                'A state change: the sign-off gate passes it without sign-offs (policy `state_writes: pull-request`).',
+                'A state change: the sign-off gate passes it without sign-offs, and the incident action merges it.',
                 '',
             ].join('\n'),
             labels: [INCIDENT_LABEL],
         },
     }, options.github);
+    const pull = published.pullRequest;
     return {
-        mode: proposal.pullRequest ? 'pull-request' : 'committed',
-        commit: proposal.commit,
-        ...(proposal.pullRequest ? { pullRequest: proposal.pullRequest.number } : {}),
+        mode: published.mode,
+        commit: published.commit,
+        ...(pull ? { pullRequest: pull.number, merge: pull.merge } : {}),
     };
 }
 const cell = (value) => value.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -36954,7 +36942,7 @@ function incidentSummary(result, dryRun) {
         '',
     ];
     if (result.record.mode === 'pull-request')
-        lines.push(`Record proposed in pull request #${result.record.pullRequest}.`);
+        lines.push(`Record proposed in pull request #${result.record.pullRequest}${(0,_publish_state_js__WEBPACK_IMPORTED_MODULE_12__/* .stateMergeNote */ ["if"])(result.record.merge)}.`);
     if (result.record.mode === 'pushed')
         lines.push(`Record pushed in ${result.record.commit?.slice(0, 12)}.`);
     if (result.record.mode === 'committed')
@@ -36963,41 +36951,43 @@ function incidentSummary(result, dryRun) {
 }
 async function run() {
     let client;
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_21__/* .runAction */ .Cs)('Tollgate incident', async (action) => {
-        const env = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_21__/* .readActionEnvironment */ .wR)(process.env);
-        client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_8__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4('token') });
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_20__/* .runAction */ .Cs)('Tollgate incident', async (action) => {
+        const env = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_20__/* .readActionEnvironment */ .wR)(process.env);
+        client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_7__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('token') });
         try {
             const now = new Date();
             const result = await runIncident({
-                model: _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4('model'),
-                metrics: _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4('metrics'),
-                alert: _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4('alert'),
-                description: _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4('description'),
-                registry: _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4('registry'),
-                dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_21__/* .booleanInput */ .tE)('dry-run', false),
+                model: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('model'),
+                metrics: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('metrics'),
+                alert: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('alert'),
+                description: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('description'),
+                registry: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('registry'),
+                dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_20__/* .booleanInput */ .tE)('dry-run', false),
             }, env, {
                 client,
                 now,
                 clock: () => new Date(),
                 suffix: (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(2).toString('hex'),
-                gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_20__/* .BOT_GIT_ENV */ .fB,
+                gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_19__/* .BOT_GIT_ENV */ .fB,
                 ...(process.env.TOLLGATE_NOTIFY_WEBHOOK
                     ? { notifyWebhook: process.env.TOLLGATE_NOTIFY_WEBHOOK }
                     : {}),
             });
-            _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .setOutput */ .uH('id', result.incident.id);
-            _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .setOutput */ .uH('severity', result.incident.severity);
-            _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .setOutput */ .uH('rolled-back', String(result.rolledBack));
-            _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .setOutput */ .uH('rollback-pull-request', result.rollbackPullRequest === undefined ? '' : String(result.rollbackPullRequest));
-            _actions_core__WEBPACK_IMPORTED_MODULE_4__/* .summary */ .z.addRaw(result.summary);
+            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .setOutput */ .uH('id', result.incident.id);
+            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .setOutput */ .uH('severity', result.incident.severity);
+            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .setOutput */ .uH('rolled-back', String(result.rolledBack));
+            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .setOutput */ .uH('rollback-pull-request', result.rollbackPullRequest === undefined ? '' : String(result.rollbackPullRequest));
+            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z.addRaw(result.summary);
+            if (result.record.merge?.status === 'open')
+                _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .warning */ .$e(`the incident record's pull request stays open: ${result.record.merge.reason}`);
         }
         finally {
-            action.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_8__/* .describeCalls */ .LT)(client));
+            action.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_7__/* .describeCalls */ .LT)(client));
         }
     });
 }
 // Run when this file is the action's entry (the bundle); tests import the functions above.
-if (process.argv[1] && import.meta.url === (0,node_url__WEBPACK_IMPORTED_MODULE_3__.pathToFileURL)(process.argv[1]).href)
+if (process.argv[1] && import.meta.url === (0,node_url__WEBPACK_IMPORTED_MODULE_2__.pathToFileURL)(process.argv[1]).href)
     await run();
 
 __webpack_async_result__();
@@ -37146,7 +37136,7 @@ function describeError(error) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
 /* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(528);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3716);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3313);
 // The one commit function, and its branch-only sibling that writes a branch without touching the checkout.
 
 
@@ -37365,7 +37355,7 @@ async function commitFilesToBranch(repoRoot, options) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3716);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3313);
 // History queries: shallow-clone detection, refs, changed paths and the commits (with trailers) that touched paths.
 
 
@@ -37569,7 +37559,7 @@ function parseTrailerBlock(paragraph) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3716);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3313);
 // Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
 
 
@@ -37639,7 +37629,7 @@ async function rebaseBranch(repoRoot, branch, upstream, env) {
 
 /***/ }),
 
-/***/ 3716:
+/***/ 3313:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37650,14 +37640,17 @@ __nccwpck_require__.d(__webpack_exports__, {
   CO: () => (/* binding */ runGitBuffer)
 });
 
-// UNUSED EXPORTS: spawnGit
+// UNUSED EXPORTS: spawnGit, streamGit
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/git/run.ts
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+
 
 
 function runGit(cwd, args, options = {}) {
@@ -37715,6 +37708,51 @@ function spawnGit(cwd, args, env = {}) {
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
     });
 }
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
+    });
+}
 
 
 /***/ }),
@@ -37725,12 +37763,13 @@ function spawnGit(cwd, args, env = {}) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  OS: () => (/* binding */ GitHubApiError),
   LT: () => (/* binding */ describeCalls),
   CY: () => (/* binding */ githubClientFromEnv),
   c2: () => (/* binding */ statusOf)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, GitHubApiError, apiBaseUrl, createGitHubClient
+// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient
 
 ;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -43322,6 +43361,7 @@ async function notifyIncident(url, incident, deps) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ij: () => (/* binding */ recordRollback),
 /* harmony export */   MK: () => (/* binding */ incidentAuditEvent),
 /* harmony export */   RF: () => (/* binding */ incidentOpenedCommit),
 /* harmony export */   SV: () => (/* binding */ appendTimeline),
@@ -43329,7 +43369,7 @@ async function notifyIncident(url, incident, deps) {
 /* harmony export */   c_: () => (/* binding */ decideAutoRollback),
 /* harmony export */   pF: () => (/* binding */ openIncident)
 /* harmony export */ });
-/* unused harmony exports resolveIncident, incidentStats, formatDuration, renderPostmortem */
+/* unused harmony exports resolveIncident, incidentStats, formatDuration, renderPostmortem, POSTMORTEM_LABELS, postmortemBranch, postmortemPullRequest */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /* harmony import */ var _policy_effective_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4327);
 /* harmony import */ var _registry_names_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1815);
@@ -43399,6 +43439,45 @@ function appendTimeline(incident, entry) {
         ? { ...entry, duration: seconds(incident.detected_at, entry.at) }
         : entry;
     return { ...incident, timeline: [...incident.timeline, withDuration] };
+}
+/**
+ * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
+ * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ */
+function recordRollback(incident, facts) {
+    const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
+    const how = facts.mode === 'revert'
+        ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
+        : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
+    const via = facts.via.kind === 'emergency-push'
+        ? 'emergency push'
+        : facts.via.pullRequest
+            ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
+            : `pull request from branch ${facts.via.branch}`;
+    let next = appendTimeline(incident, {
+        at: iso(facts.startedAt),
+        event: 'rollback-started',
+        detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
+    });
+    if (facts.completedAt !== undefined) {
+        next = appendTimeline(next, {
+            at: iso(facts.completedAt),
+            event: 'rollback-completed',
+            detail: `${moved} by ${facts.mode} (${via}, ${formatDuration(seconds(iso(facts.startedAt), iso(facts.completedAt)))} after it started)`,
+        });
+    }
+    const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
+    const other = incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
+    if (facts.from !== undefined && !other) {
+        next.rollback = {
+            model: facts.model,
+            stage: facts.stage,
+            from: facts.from,
+            to: facts.to,
+            ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
+        };
+    }
+    return next;
 }
 /**
  * Roll back automatically when any auto_rollback condition holds, unless a safety rule says no: never during a
@@ -43630,6 +43709,48 @@ function rollbackDetails(incident, gitTimeline) {
         }),
         '',
     ];
+}
+const POSTMORTEM_LABELS = (/* unused pure expression or super */ null && (['tollgate:incident', 'tollgate:postmortem']));
+const postmortemBranch = (id) => `tollgate/postmortem/${id}`;
+/**
+ * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
+ * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
+ */
+function postmortemPullRequest(incident, where) {
+    const lasted = incident.resolved_at
+        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const rb = incident.rollback;
+    const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
+    const lines = [
+        `Resolves incident **${incident.id}**: ${incident.title}`,
+        '',
+        `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
+        `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
+        rb
+            ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
+                (rolledBack?.duration !== undefined
+                    ? `, completed ${formatDuration(rolledBack.duration)} after detection`
+                    : '') +
+                (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
+            : '- Rollback: none recorded',
+        ...(where.postmortem
+            ? [
+                `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
+                '',
+                'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
+                'the facts come from the incident record and git history, so correct the record rather than the draft.',
+            ]
+            : ['- No postmortem draft (resolved with --no-postmortem).']),
+        '',
+        'A state change: the sign-off gate lets it through without sign-offs.',
+        '',
+    ];
+    return {
+        title: `Resolve incident ${incident.id}: postmortem`,
+        body: lines.join('\n'),
+        labels: POSTMORTEM_LABELS,
+    };
 }
 /** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
 function incidentAuditEvent(input) {
@@ -43915,8 +44036,8 @@ var errors = __nccwpck_require__(3916);
 var git_commit = __nccwpck_require__(5895);
 // EXTERNAL MODULE: ./src/git/push.ts
 var push = __nccwpck_require__(7546);
-// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
-var run = __nccwpck_require__(3716);
+// EXTERNAL MODULE: ./src/git/run.ts + 2 modules
+var run = __nccwpck_require__(3313);
 // EXTERNAL MODULE: ./src/github/pulls.ts
 var pulls = __nccwpck_require__(4487);
 // EXTERNAL MODULE: ./src/github/client.ts + 25 modules
@@ -44066,6 +44187,211 @@ async function pushStateChange(repoRoot, change, remote) {
         return { commit, pushed: false };
     const { sha } = await (0,push/* pushWithRetry */.X)(repoRoot, { remote, branch: change.branch, env: change.env });
     return { commit: sha, pushed: true };
+}
+
+
+/***/ }),
+
+/***/ 4910:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  pW: () => (/* binding */ publishStateChange),
+  "if": () => (/* binding */ stateMergeNote)
+});
+
+// UNUSED EXPORTS: renderRegistryFiles
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/github/client.ts + 25 modules
+var github_client = __nccwpck_require__(4212);
+;// CONCATENATED MODULE: ./src/github/merge.ts
+// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
+// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
+
+
+const METHODS = ['squash', 'merge', 'rebase'];
+/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
+const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
+async function mergePullRequest(client, repo, number, options) {
+    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
+    let last = {
+        status: 'blocked',
+        reason: 'no merge method is allowed',
+        method: options.method,
+    };
+    for (const method of order) {
+        try {
+            const { data } = await client.octokit.rest.pulls.merge({
+                ...repo,
+                pull_number: number,
+                sha: options.sha,
+                merge_method: method,
+                commit_title: `${options.title} (#${number})`,
+            });
+            return { status: 'merged', sha: data.sha, method };
+        }
+        catch (error) {
+            const status = (0,github_client/* statusOf */.c2)(error);
+            const detail = error instanceof github_client/* GitHubApiError */.OS ? error.message : (0,errors/* describeError */.U)(error);
+            if (status === 409)
+                return { status: 'head-moved' };
+            if (status === 405 && methodDisallowed(detail)) {
+                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
+                continue;
+            }
+            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
+        }
+    }
+    return last;
+}
+const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
+    pullRequest { number autoMergeRequest { enabledAt } }
+  }
+}`;
+/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
+async function enableAutoMerge(client, repo, number, options) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
+    try {
+        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
+            id: data.node_id,
+            mergeMethod: options.method.toUpperCase(),
+            head: options.expectedHeadSha,
+        });
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS)
+            throw error;
+        throw new github_client/* GitHubApiError */.OS('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
+    }
+}
+
+// EXTERNAL MODULE: ./src/registry/writer.ts
+var writer = __nccwpck_require__(3012);
+// EXTERNAL MODULE: ./src/publish/propose.ts + 1 modules
+var propose = __nccwpck_require__(689);
+;// CONCATENATED MODULE: ./src/publish/state.ts
+// The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
+// incident timeline entries reach the default branch without sign-offs. Either pushed straight to it (policy
+// `state_writes: push`), or as a state-only pull request that the action merges itself: at once when nothing
+// blocks it, otherwise through GitHub's auto-merge, which completes it once the sign-off gate has passed it.
+
+
+
+
+
+
+
+/** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
+async function publishStateChange(request, github) {
+    const { repoRoot, registryDir } = request;
+    const files = request.writes.map((w) => external_node_path_.posix.join(registryDir, w.path));
+    if (request.stateWrites === 'push' && github) {
+        await (0,writer/* writeRegistryFiles */.Kl)((0,external_node_path_.join)(repoRoot, registryDir), request.writes);
+        const pushed = await (0,propose/* pushStateChange */.g)(repoRoot, {
+            paths: files,
+            message: request.message,
+            trailers: request.trailers,
+            branch: request.baseBranch,
+            ...(request.author ? { author: request.author } : {}),
+            ...(request.env ? { env: request.env } : {}),
+        }, github.remote ?? 'origin');
+        return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
+    }
+    const proposed = await (0,propose/* proposeChange */.P)(repoRoot, {
+        branch: request.branch,
+        baseRef: request.baseRef ?? 'HEAD',
+        baseBranch: request.baseBranch,
+        files: await renderRegistryFiles(registryDir, request.writes),
+        message: request.message,
+        trailers: request.trailers,
+        ...(request.author ? { author: request.author } : {}),
+        ...(request.env ? { env: request.env } : {}),
+        pullRequest: request.pullRequest,
+    }, github);
+    if (!github || !proposed.pullRequest)
+        return { mode: 'committed', commit: proposed.commit, branch: proposed.branch, files };
+    const merge = await mergeStatePullRequest(github, proposed.pullRequest.number, proposed.commit, request);
+    return {
+        mode: 'pull-request',
+        commit: proposed.commit,
+        branch: proposed.branch,
+        files,
+        pullRequest: { ...proposed.pullRequest, merge },
+    };
+}
+/**
+ * Merges the state pull request if its head is still the commit made here; when a required check (the gate)
+ * has not passed yet, asks GitHub to merge it once it has. Never throws: the state is safe in the open pull
+ * request either way, and the reason it stays open is reported.
+ */
+async function mergeStatePullRequest(github, number, headSha, request) {
+    const method = request.mergeMethod ?? 'squash';
+    const title = request.message.split('\n')[0];
+    const merged = await mergePullRequest(github.client, github.repo, number, { sha: headSha, method, title });
+    if (merged.status === 'merged')
+        return { status: 'merged', sha: merged.sha };
+    if (merged.status === 'head-moved')
+        return { status: 'open', reason: `its branch moved past ${headSha.slice(0, 7)}; merge it by hand` };
+    try {
+        await enableAutoMerge(github.client, github.repo, number, {
+            expectedHeadSha: headSha,
+            method: merged.method,
+        });
+        return { status: 'auto-merge' };
+    }
+    catch (error) {
+        // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
+        if (/clean status/i.test((0,errors/* describeError */.U)(error))) {
+            const again = await mergePullRequest(github.client, github.repo, number, {
+                sha: headSha,
+                method,
+                title,
+            });
+            if (again.status === 'merged')
+                return { status: 'merged', sha: again.sha };
+        }
+        const why = error instanceof Error ? error.message.replace(/\s*\n+\s*/g, ' ') : String(error);
+        return {
+            status: 'open',
+            reason: `${merged.reason}; auto-merge could not be enabled either (${why}). Fix: allow auto-merge in the ` +
+                'repository settings (General → Pull Requests), or set `state_writes: push` in policy.yaml',
+        };
+    }
+}
+/** How the state pull request reaches the default branch, for the summary. */
+function stateMergeNote(merge) {
+    if (!merge)
+        return '';
+    if (merge.status === 'merged')
+        return `, merged as ${merge.sha.slice(0, 12)}`;
+    if (merge.status === 'auto-merge')
+        return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
+    return `, left open: ${merge.reason}`;
+}
+/** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
+async function renderRegistryFiles(registryDir, writes) {
+    const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'tollgate-state-'));
+    try {
+        await (0,writer/* writeRegistryFiles */.Kl)(scratch, writes);
+        return await Promise.all(writes.map(async (w) => ({
+            path: external_node_path_.posix.join(registryDir, w.path),
+            content: await (0,promises_.readFile)((0,external_node_path_.join)(scratch, ...w.path.split('/'))),
+        })));
+    }
+    finally {
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    }
 }
 
 
@@ -45221,9 +45547,10 @@ function nearestLine(pointer, lineOf) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   C5: () => (/* binding */ formatProblems),
-/* harmony export */   Kl: () => (/* binding */ writeRegistryFiles)
+/* harmony export */   Kl: () => (/* binding */ writeRegistryFiles),
+/* harmony export */   wt: () => (/* binding */ serializeDocument)
 /* harmony export */ });
-/* unused harmony exports schemaReference, canonicalDocument, serializeDocument */
+/* unused harmony exports schemaReference, canonicalDocument */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
@@ -45426,8 +45753,8 @@ var errors = __nccwpck_require__(3916);
 var git_commit = __nccwpck_require__(5895);
 // EXTERNAL MODULE: ./src/git/history.ts
 var git_history = __nccwpck_require__(528);
-// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
-var run = __nccwpck_require__(3716);
+// EXTERNAL MODULE: ./src/git/run.ts + 2 modules
+var run = __nccwpck_require__(3313);
 // EXTERNAL MODULE: ./src/policy/effective.ts
 var effective = __nccwpck_require__(4327);
 // EXTERNAL MODULE: ./src/registry/load.ts
@@ -45980,8 +46307,21 @@ async function applyRollback(repoRoot, plan, options) {
                 fix: 'repair those files in a pull request first, or roll back to another version with --to',
             });
         }
-        await (0,run/* git */.$Y)(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
         const reverted = mode === 'revert' ? plan.commitsToRevert : [];
+        const extra = options.alsoWrite?.({
+            mode,
+            reverted,
+            ...(forwardFixReason !== undefined ? { forwardFixReason } : {}),
+        }) ?? [];
+        if (extra.length > 0)
+            await (0,writer/* writeRegistryFiles */.Kl)((0,external_node_path_.join)(repoRoot, registryDir), extra);
+        await (0,run/* git */.$Y)(repoRoot, [
+            'add',
+            '--',
+            stagesFile,
+            ...(held && heldFile ? [heldFile] : []),
+            ...extra.map((f) => inRepo(registryDir, f.path)),
+        ]);
         const commit = await (0,git_commit/* commitIndex */.s5)(repoRoot, {
             ...rollbackMessage(plan, options, mode, reverted, forwardFixReason, held),
             env: dateEnv(options.now, options.env),
@@ -46062,6 +46402,8 @@ function rollbackMessage(plan, options, mode, reverted, forwardFixReason, held) 
         'Requested-By': options.by,
         'Rollback-Mode': mode,
         ...(reverted.length ? { Reverts: reverted } : {}),
+        // The post-merge hook measures the rollback from here to the merge.
+        'Rollback-Started': iso(options.now),
     };
     const message = [
         `Roll back ${plan.model} ${plan.stage} from ${plan.current ?? '(none)'} to ${plan.target}`,
@@ -46207,18 +46549,27 @@ async function unholdVersion(repoRoot, input) {
 /* harmony export */   u7: () => (/* binding */ isEmergency)
 /* harmony export */ });
 /* unused harmony exports ROLLBACK_LABEL, rollbackBranch, rollbackPullRequestBody */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5895);
-/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(528);
-/* harmony import */ var _git_push_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7546);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3716);
-/* harmony import */ var _publish_propose_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(689);
-/* harmony import */ var _execute_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1654);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9899);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5895);
+/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(528);
+/* harmony import */ var _git_push_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7546);
+/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3313);
+/* harmony import */ var _publish_propose_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(689);
+/* harmony import */ var _incident_record_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5777);
+/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(143);
+/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3012);
+/* harmony import */ var _execute_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1654);
+/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(9899);
 // From a rollback plan to the default branch: apply it as one commit on the checkout of the default branch, then
 // push that commit straight away (an emergency: the incident's severity is in policy incident.emergency_push) or
 // propose it, unchanged, as a pull request on tollgate/rollback/<model>/<stage>, where the gate's rollback rule
 // applies. The rollback action and the incident action's automatic rollback both come through here.
+
+
+
+
 
 
 
@@ -46241,26 +46592,26 @@ async function rollbackAndPublish(repoRoot, input, github) {
     const stage = input.stage ?? 'production';
     const registryDir = input.registryDir ?? 'registry';
     const branch = input.policy.defaultBranch;
-    const checkedOut = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_4__/* .git */ .$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const checkedOut = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_5__/* .git */ .$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
     if (checkedOut !== branch) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`, {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TollgateError */ .x(`a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`, {
             fix: `check out ${branch} with full history (actions/checkout with ref: ${branch} and fetch-depth: 0)`,
         });
     }
     const emergency = isEmergency(input.policy, input.incident?.severity);
     let planned = input.planned;
     if (!planned) {
-        const state = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_6__/* .readPointerState */ .Jx)(repoRoot, { model: input.model, stage, registryDir });
+        const state = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_10__/* .readPointerState */ .Jx)(repoRoot, { model: input.model, stage, registryDir });
         const last = state.history.at(-1);
         if (last?.isRollback && input.to === undefined) {
             if (input.incident !== undefined && last.incident === input.incident.id && last.to === state.current) {
                 return { mode: 'already-done', target: last.to ?? '', commit: last.sha, history: state.history };
             }
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`the last change of ${input.model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback; Tollgate does not roll back a rollback`, {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TollgateError */ .x(`the last change of ${input.model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback; Tollgate does not roll back a rollback`, {
                 fix: 'name the version to return to explicitly (`to`), or fix forward with a promotion',
             });
         }
-        const plan = (0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .chooseRollbackTarget */ .N)({
+        const plan = (0,_target_js__WEBPACK_IMPORTED_MODULE_11__/* .chooseRollbackTarget */ .N)({
             model: input.model,
             stage,
             history: state.history,
@@ -46280,8 +46631,23 @@ async function rollbackAndPublish(repoRoot, input, github) {
         GIT_AUTHOR_DATE: iso(input.now),
         GIT_COMMITTER_DATE: iso(input.now),
     };
-    const orig = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_4__/* .git */ .$Y)(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
-    const result = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_6__/* .applyRollback */ .Pw)(repoRoot, plan, {
+    const orig = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_5__/* .git */ .$Y)(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    const pullBranch = rollbackBranch(plan.model, plan.stage);
+    const { record } = input;
+    const facts = (done) => ({
+        model: plan.model,
+        stage: plan.stage,
+        ...(plan.current !== undefined ? { from: plan.current } : {}),
+        to: plan.target,
+        ...done,
+        by: input.by,
+        startedAt: input.now,
+        // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
+        ...(emergency
+            ? { via: { kind: 'emergency-push' }, completedAt: input.clock?.() ?? input.now }
+            : { via: { kind: 'pull-request', branch: pullBranch } }),
+    });
+    const result = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_10__/* .applyRollback */ .Pw)(repoRoot, plan, {
         by: input.by,
         now: input.now,
         forwardFixOnConflict: input.policy.rollback.forwardFixOnConflict,
@@ -46289,29 +46655,36 @@ async function rollbackAndPublish(repoRoot, input, github) {
         env: input.env,
         ...(input.incident !== undefined ? { incident: input.incident.id } : {}),
         ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        ...(record
+            ? {
+                alsoWrite: (done) => [
+                    { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .incidentPath */ .GW)(record.id), document: (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_7__/* .recordRollback */ .Ij)(record, facts(done)) },
+                ],
+            }
+            : {}),
     });
     if (emergency) {
         if (!github)
             return { mode: 'committed', plan, history, emergency, result, commit: result.commit };
         try {
-            const { sha } = await (0,_git_push_js__WEBPACK_IMPORTED_MODULE_3__/* .pushWithRetry */ .X)(repoRoot, { remote: github.remote ?? 'origin', branch, env });
+            const { sha } = await (0,_git_push_js__WEBPACK_IMPORTED_MODULE_4__/* .pushWithRetry */ .X)(repoRoot, { remote: github.remote ?? 'origin', branch, env });
             return { mode: 'pushed', plan, history, emergency, result, commit: sha };
         }
         catch (error) {
             // An unpushed rollback must not ride along with the next state commit pushed from this checkout.
-            await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_4__/* .git */ .$Y)(repoRoot, ['reset', '-q', '--hard', orig]);
+            await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_5__/* .git */ .$Y)(repoRoot, ['reset', '-q', '--hard', orig]);
             throw error;
         }
     }
     // The pull request carries the rollback commit as made: same tree, parent, message, identity and dates.
     const files = await committedFiles(repoRoot, orig, result.commit);
-    const { subject, body, trailers } = (0,_git_history_js__WEBPACK_IMPORTED_MODULE_2__/* .parseCommitMessage */ .o7)(await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_4__/* .git */ .$Y)(repoRoot, ['log', '-1', '--format=%B', result.commit]));
-    await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_4__/* .git */ .$Y)(repoRoot, ['reset', '-q', '--hard', orig]);
-    const proposal = await (0,_publish_propose_js__WEBPACK_IMPORTED_MODULE_5__/* .proposeChange */ .P)(repoRoot, {
-        branch: rollbackBranch(plan.model, plan.stage),
+    const { subject, body, trailers } = (0,_git_history_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCommitMessage */ .o7)(await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_5__/* .git */ .$Y)(repoRoot, ['log', '-1', '--format=%B', result.commit]));
+    await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_5__/* .git */ .$Y)(repoRoot, ['reset', '-q', '--hard', orig]);
+    const propose = (withFiles) => (0,_publish_propose_js__WEBPACK_IMPORTED_MODULE_6__/* .proposeChange */ .P)(repoRoot, {
+        branch: pullBranch,
         baseRef: orig,
         baseBranch: branch,
-        files,
+        files: withFiles,
         message: body ? `${subject}\n\n${body}` : subject,
         trailers,
         env,
@@ -46321,6 +46694,21 @@ async function rollbackAndPublish(repoRoot, input, github) {
             labels: [ROLLBACK_LABEL],
         },
     }, github);
+    let proposal = await propose(files);
+    if (record && proposal.pullRequest) {
+        // Only now is the pull request's number known: the branch's one commit is rewritten with it on the record.
+        const { number, url } = proposal.pullRequest;
+        const linked = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_7__/* .recordRollback */ .Ij)(record, {
+            ...facts(result),
+            via: { kind: 'pull-request', branch: pullBranch, pullRequest: { number, url } },
+        });
+        const path = node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(registryDir, (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .incidentPath */ .GW)(record.id));
+        const again = await propose([
+            ...files.filter((f) => f.path !== path),
+            { path, content: Buffer.from((0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_9__/* .serializeDocument */ .wt)(linked)) },
+        ]);
+        proposal = { ...again, pullRequest: { ...proposal.pullRequest, created: proposal.pullRequest.created } };
+    }
     return {
         mode: 'pull-request',
         plan,
@@ -46334,11 +46722,11 @@ async function rollbackAndPublish(repoRoot, input, github) {
 }
 /** The files `commit` changed against `base`, with their bytes in `commit` (null when it deleted them). */
 async function committedFiles(repoRoot, base, commit) {
-    const changed = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_4__/* .git */ .$Y)(repoRoot, ['diff', '--name-only', '-z', '--no-renames', base, commit]))
+    const changed = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_5__/* .git */ .$Y)(repoRoot, ['diff', '--name-only', '-z', '--no-renames', base, commit]))
         .split('\0')
         .filter((p) => p !== '');
     return Promise.all(changed.map(async (path) => {
-        const blob = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_4__/* .runGitBuffer */ .CO)(repoRoot, ['cat-file', 'blob', `${commit}:${path}`], {
+        const blob = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_5__/* .runGitBuffer */ .CO)(repoRoot, ['cat-file', 'blob', `${commit}:${path}`], {
             okCodes: [128],
         });
         return { path, content: blob.code === 0 ? blob.stdout : null };
@@ -46359,6 +46747,9 @@ function rollbackPullRequestBody(plan, result, input) {
             : []),
         ...(input.incident
             ? [`- Incident: ${input.incident.id}${input.incident.severity ? ` (${input.incident.severity})` : ''}.`]
+            : []),
+        ...(input.record
+            ? [`- Adds rollback-started to the timeline of ${input.record.id}; the merge adds rollback-completed.`]
             : []),
         ...(input.reason ? [`- Reason: ${input.reason}`] : []),
         `- Requested by: ${input.by}`,
@@ -48505,10 +48896,11 @@ __nccwpck_require__.d(__webpack_exports__, {
   V4: () => (/* binding */ getInput),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
-  z: () => (/* reexport */ summary)
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, info, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path, warning
+// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, info, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -51353,7 +51745,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue

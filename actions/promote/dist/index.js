@@ -36548,7 +36548,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3218);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3716);
+/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3313);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4212);
 /* harmony import */ var _promotion_prepare_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9886);
 /* harmony import */ var _publish_propose_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7977);
@@ -36833,7 +36833,7 @@ function describeError(error) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3716);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3313);
 // History queries: shallow-clone detection, refs, changed paths and the commits (with trailers) that touched paths.
 
 
@@ -37024,7 +37024,7 @@ function parseTrailerBlock(paragraph) {
 
 /***/ }),
 
-/***/ 3716:
+/***/ 3313:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37033,15 +37033,19 @@ __nccwpck_require__.d(__webpack_exports__, {
   $Y: () => (/* binding */ git),
   EO: () => (/* binding */ runGit),
   CO: () => (/* binding */ runGitBuffer),
-  Iz: () => (/* binding */ spawnGit)
+  Iz: () => (/* binding */ spawnGit),
+  t1: () => (/* binding */ streamGit)
 });
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/git/run.ts
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+
 
 
 function runGit(cwd, args, options = {}) {
@@ -37097,6 +37101,51 @@ function spawnGit(cwd, args, env = {}) {
         cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+    });
+}
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
     });
 }
 
@@ -46213,8 +46262,8 @@ var git_history = __nccwpck_require__(528);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
-var run = __nccwpck_require__(3716);
+// EXTERNAL MODULE: ./src/git/run.ts + 2 modules
+var run = __nccwpck_require__(3313);
 ;// CONCATENATED MODULE: ./src/git/reader.ts
 // RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
 
@@ -46477,6 +46526,51 @@ function reader_workingTreeReader(repoRoot, registryPrefix = 'registry') {
         },
     };
 }
+/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
+function parseTreeObject(content, oidBytes) {
+    const entries = [];
+    for (let i = 0; i < content.length;) {
+        const space = content.indexOf(0x20, i);
+        const nul = content.indexOf(0, space + 1);
+        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
+            break;
+        entries.push({
+            mode: content.toString('latin1', i, space),
+            name: content.toString('utf8', space + 1, nul),
+            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
+        });
+        i = nul + 1 + oidBytes;
+    }
+    return entries;
+}
+/**
+ * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
+ * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
+ * without starting another process. A path that is not there lists nothing.
+ */
+async function listFiles(reader, rev, paths) {
+    const files = [];
+    const walk = async (object, path) => {
+        if (object?.type === 'blob') {
+            files.push({ oid: object.oid, path });
+        }
+        else if (object?.type === 'tree') {
+            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
+            await Promise.all(entries.map(async (e) => {
+                const child = `${path}/${e.name}`;
+                if (e.mode === '40000')
+                    await walk(await reader.lookup(e.oid), child);
+                else
+                    files.push({ oid: e.oid, path: child });
+            }));
+        }
+    };
+    await Promise.all(paths.map(async (p) => {
+        const path = p.replace(/\/+$/, '');
+        await walk(await reader.lookup(`${rev}:${path}`), path);
+    }));
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
 
 ;// CONCATENATED MODULE: ./src/evidence/history.ts
 // Reads the registry's audit trail from git alone: commits (with trailers, signature status and changed files)
@@ -46508,57 +46602,79 @@ async function readTrail(repoRoot, options = {}) {
     if (options.until)
         args.push(`--until=${options.until}`);
     args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
-    // The shallow check runs alongside the walk: it only decides whether the answer may be used.
-    const [output] = await Promise.all([
-        (0,run/* git */.$Y)(repoRoot, args),
-        options.allowShallow ? undefined : (0,git_history/* assertFullHistory */.gU)(repoRoot),
-    ]);
-    return parseLog(output);
+    const shallowCheck = options.allowShallow ? undefined : (0,git_history/* assertFullHistory */.gU)(repoRoot);
+    const onCommit = options.onCommit;
+    if (!onCommit) {
+        // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+        const [output] = await Promise.all([(0,run/* git */.$Y)(repoRoot, args), shallowCheck]);
+        return parseLog(output);
+    }
+    const commits = [];
+    const walk = (0,run/* streamGit */.t1)(repoRoot, args, '\x1e', (record) => {
+        const commit = parseLogRecord(record);
+        if (!commit)
+            return;
+        commits.push(commit);
+        onCommit(commit);
+    });
+    // Both run before either is awaited, so a failure in one must not go unhandled.
+    const [walked, checked] = await Promise.allSettled([walk, shallowCheck]);
+    if (checked.status === 'rejected')
+        throw checked.reason;
+    if (walked.status === 'rejected')
+        throw walked.reason;
+    return commits;
 }
 /** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
 function parseLog(output) {
     const commits = [];
     for (const record of output.split('\x1e')) {
-        if (record === '')
-            continue;
-        const fields = record.split('\0');
-        const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
-        if (message === undefined)
-            continue;
-        const tokens = fields
-            .slice(10)
-            .map((t) => t.replace(/^\n/, ''))
-            .filter((t) => t !== '');
-        const files = [];
-        for (let i = 0; i < tokens.length;) {
-            // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
-            const meta = tokens[i++].split(' ');
-            const status = meta[4] ?? '';
-            const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
-            const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
-            const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
-            files.push({
-                status: status[0] ?? '?',
-                path: tokens[i++],
-                ...(from === undefined ? {} : { from }),
-                ...(blob === undefined ? {} : { blob }),
-                ...(previousBlob === undefined ? {} : { previousBlob }),
-            });
-        }
-        const parsed = (0,git_history/* parseCommitMessage */.o7)(message);
-        commits.push({
-            sha: sha,
-            parents: parents ? parents.split(' ') : [],
-            author: { name: an, email: ae, date: ad },
-            committer: { name: cn, email: ce, date: cd },
-            subject: parsed.subject,
-            body: parsed.body,
-            trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
-            signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
-            files,
-        });
+        const commit = parseLogRecord(record);
+        if (commit)
+            commits.push(commit);
     }
     return commits;
+}
+/** One commit of that output (the text between two record separators); undefined for an empty record. */
+function parseLogRecord(record) {
+    if (record === '')
+        return undefined;
+    const fields = record.split('\0');
+    const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
+    if (message === undefined)
+        return undefined;
+    const tokens = fields
+        .slice(10)
+        .map((t) => t.replace(/^\n/, ''))
+        .filter((t) => t !== '');
+    const files = [];
+    for (let i = 0; i < tokens.length;) {
+        // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
+        const meta = tokens[i++].split(' ');
+        const status = meta[4] ?? '';
+        const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+        const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
+        const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
+        files.push({
+            status: status[0] ?? '?',
+            path: tokens[i++],
+            ...(from === undefined ? {} : { from }),
+            ...(blob === undefined ? {} : { blob }),
+            ...(previousBlob === undefined ? {} : { previousBlob }),
+        });
+    }
+    const parsed = (0,git_history/* parseCommitMessage */.o7)(message);
+    return {
+        sha: sha,
+        parents: parents ? parents.split(' ') : [],
+        author: { name: an, email: ae, date: ad },
+        committer: { name: cn, email: ce, date: cd },
+        subject: parsed.subject,
+        body: parsed.body,
+        trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
+        signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
+        files,
+    };
 }
 /** The first trailer with this key (case-insensitive), if any. */
 function trailerValue(trailers, key) {
@@ -46721,16 +46837,30 @@ function auditFileEvents(files) {
         request: a.request,
         pullRequest: a.pull_request,
         actor: a.actor,
-        summary: `${a.event} by ${a.actor}`,
+        summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
     }));
+}
+/** For a recorded merge (src/gate/merged.ts): who approved in which role, and the gate check's conclusion. */
+function mergeRecordSummary(details) {
+    if (!details || !Array.isArray(details.approvers))
+        return '';
+    const approvers = details.approvers
+        .map((a) => a)
+        .filter((a) => typeof a.login === 'string')
+        .map((a) => `${String(a.login)} (${String(a.role)})`);
+    const run = details.check_run;
+    const check = !run || run.found === false ? 'no gate check' : `gate check ${String(run.conclusion ?? 'pending')}`;
+    return `; approved by ${approvers.join(', ') || 'nobody'}; ${check}`;
 }
 /** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
 function mergeEvents(commitEvents, auditEvents) {
-    const ms = (at) => Date.parse(at) || 0;
+    // Each time parsed once, not once per comparison: a model's trail holds hundreds of events.
     return [...commitEvents]
         .reverse()
         .concat(auditEvents)
-        .sort((a, b) => ms(a.at) - ms(b.at));
+        .map((event) => ({ event, ms: Date.parse(event.at) || 0 }))
+        .sort((a, b) => a.ms - b.ms)
+        .map(({ event }) => event);
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/reviews.ts
@@ -49880,8 +50010,8 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/git/history.ts
 var git_history = __nccwpck_require__(528);
-// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
-var run = __nccwpck_require__(3716);
+// EXTERNAL MODULE: ./src/git/run.ts + 2 modules
+var run = __nccwpck_require__(3313);
 ;// CONCATENATED MODULE: ./src/git/commit.ts
 // The one commit function, and its branch-only sibling that writes a branch without touching the checkout.
 

@@ -36520,15 +36520,17 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3218);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4212);
-/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4487);
-/* harmony import */ var _retrain_record_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(678);
-/* harmony import */ var _retrain_flow_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2325);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3683);
+/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7661);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4212);
+/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4487);
+/* harmony import */ var _retrain_record_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(678);
+/* harmony import */ var _retrain_flow_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6477);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3683);
 // The retrain action: the retrain flow (src/retrain/flow.ts) on the workflow's checkout, with GitHub: the
 // duplicate guard also looks at open retrain pull requests, and the change is pushed and opened as a pull
 // request (or, for a failed run, recorded as a state change).
+
 
 
 
@@ -36544,7 +36546,7 @@ function baseBranchOf(env) {
     const repository = env.event.repository;
     if (typeof repository?.default_branch === 'string')
         return repository.default_branch;
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the workflow runs on ${env.ref || 'no ref'}, not a branch`, {
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`the workflow runs on ${env.ref || 'no ref'}, not a branch`, {
         fix: 'run the retrain workflow on a branch (workflow_dispatch on the default branch)',
     });
 }
@@ -36556,7 +36558,7 @@ function parseCommandInput(text) {
         parsed = JSON.parse(text);
     }
     catch (error) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`input "command" is not JSON: ${error.message}`, {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`input "command" is not JSON: ${error.message}`, {
             field: 'command',
             fix: 'pass a JSON array of arguments, e.g. ["python", "train.py", "--fast"]',
         });
@@ -36564,7 +36566,7 @@ function parseCommandInput(text) {
     if (!Array.isArray(parsed) ||
         parsed.length === 0 ||
         parsed.some((a) => typeof a !== 'string' || a === '')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x('input "command" must be a non-empty JSON array of non-empty strings', {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x('input "command" must be a non-empty JSON array of non-empty strings', {
             field: 'command',
             fix: 'e.g. ["python", "train.py", "--fast"]',
         });
@@ -36573,8 +36575,8 @@ function parseCommandInput(text) {
 }
 async function runRetrain(inputs, env, deps) {
     const trigger = (inputs.trigger.trim() || 'manual');
-    if (!_retrain_flow_js__WEBPACK_IMPORTED_MODULE_6__/* .TRIGGER_KINDS */ .V9.includes(trigger)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`input "trigger" must be one of ${_retrain_flow_js__WEBPACK_IMPORTED_MODULE_6__/* .TRIGGER_KINDS */ .V9.join(', ')}, not "${trigger}"`, {
+    if (!_retrain_flow_js__WEBPACK_IMPORTED_MODULE_7__/* .TRIGGER_KINDS */ .V9.includes(trigger)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`input "trigger" must be one of ${_retrain_flow_js__WEBPACK_IMPORTED_MODULE_7__/* .TRIGGER_KINDS */ .V9.join(', ')}, not "${trigger}"`, {
             field: 'trigger',
         });
     }
@@ -36582,9 +36584,9 @@ async function runRetrain(inputs, env, deps) {
     const repo = { owner: env.owner, repo: env.repo };
     // One paginated call: the guard's second half (a retrain pull request opened by an earlier run).
     const openPulls = deps.client
-        ? await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_4__/* .listOpenPullRequests */ .oh)(deps.client, repo, { headPrefix: (0,_retrain_flow_js__WEBPACK_IMPORTED_MODULE_6__/* .retrainBranchPrefix */ .yZ)(inputs.model) })
+        ? await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_5__/* .listOpenPullRequests */ .oh)(deps.client, repo, { headPrefix: (0,_retrain_flow_js__WEBPACK_IMPORTED_MODULE_7__/* .retrainBranchPrefix */ .yZ)(inputs.model) })
         : [];
-    return (0,_retrain_flow_js__WEBPACK_IMPORTED_MODULE_6__/* .runRetrainFlow */ .hN)({
+    return (0,_retrain_flow_js__WEBPACK_IMPORTED_MODULE_7__/* .runRetrainFlow */ .hN)({
         repoRoot: env.workspace,
         registryPrefix: inputs.registry || 'registry',
         model: inputs.model,
@@ -36626,30 +36628,30 @@ function retrainSummary(outcome) {
                 (outcome.pushed
                     ? ` in ${outcome.commit?.slice(0, 12)} on \`${outcome.branch}\`.`
                     : pr
-                        ? ` in ${pr}.`
+                        ? ` in ${pr}${(0,_publish_state_js__WEBPACK_IMPORTED_MODULE_2__/* .stateMergeNote */ ["if"])(outcome.stateMerge)}.`
                         : '.'), '', '```text', outcome.error?.message ?? '', '```');
             break;
         case 'completed': {
             const v = outcome.version;
             lines.push(`Recorded \`${v.id}\` from request \`${outcome.request?.id}\`${pr ? ` in ${pr}` : ''}: validation ` +
-                `**${v.validation.passed ? 'passed' : 'failed'}**.`, '', '| metric | value |', '| --- | ---: |', ...Object.entries(v.metrics).map(([k, value]) => `| ${k} | ${(0,_retrain_record_js__WEBPACK_IMPORTED_MODULE_5__/* .formatMetric */ .gI)(value)} |`));
+                `**${v.validation.passed ? 'passed' : 'failed'}**.`, '', '| metric | value |', '| --- | ---: |', ...Object.entries(v.metrics).map(([k, value]) => `| ${k} | ${(0,_retrain_record_js__WEBPACK_IMPORTED_MODULE_6__/* .formatMetric */ .gI)(value)} |`));
             break;
         }
     }
     return `${lines.join('\n')}\n`;
 }
 async function run() {
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .runAction */ .Cs)('Tollgate retrain', async (actionRun) => {
-        const env = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .readActionEnvironment */ .wR)(process.env);
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_8__/* .runAction */ .Cs)('Tollgate retrain', async (actionRun) => {
+        const env = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_8__/* .readActionEnvironment */ .wR)(process.env);
         const inputs = {
             model: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('model', { required: true }),
             reason: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('reason'),
             trigger: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('trigger'),
             command: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('command'),
-            dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .booleanInput */ .tE)('dry-run', false),
+            dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_8__/* .booleanInput */ .tE)('dry-run', false),
             registry: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('registry') || 'registry',
         };
-        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
+        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
         const controller = new AbortController();
         const cancel = () => controller.abort();
         process.once('SIGINT', cancel);
@@ -36674,7 +36676,7 @@ async function run() {
             process.off('SIGINT', cancel);
             process.off('SIGTERM', cancel);
             // Counted at the end, so the footnote holds every call of this run.
-            actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .describeCalls */ .LT)(client));
+            actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .describeCalls */ .LT)(client));
         }
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('request', outcome.request?.id ?? '');
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('version', outcome.version?.id ?? '');
@@ -36683,6 +36685,8 @@ async function run() {
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('pull-request-url', outcome.pullRequest?.url ?? '');
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('artifact', outcome.artifactPath ?? '');
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(retrainSummary(outcome));
+        if (outcome.stateMerge?.status === 'open')
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`the failure record's pull request stays open: ${outcome.stateMerge.reason}`);
         if (outcome.error)
             throw outcome.error;
     });
@@ -36818,18 +36822,567 @@ function describeError(error) {
 
 /***/ }),
 
+/***/ 5895:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AS: () => (/* binding */ commitFilesToBranch),
+/* harmony export */   wD: () => (/* binding */ commitChange)
+/* harmony export */ });
+/* unused harmony exports formatCommitMessage, commitIndex */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
+/* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(528);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3073);
+// The one commit function, and its branch-only sibling that writes a branch without touching the checkout.
+
+
+
+
+
+
+
+const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
+function formatCommitMessage(message, trailers) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    if (text === '')
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x('commit message is empty', { fix: 'pass a message' });
+    const lines = [];
+    for (const [key, raw] of Object.entries(trailers)) {
+        if (!TRAILER_KEY.test(key)) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
+                field: key,
+                fix: 'use a trailer key like "Tollgate-Event"',
+            });
+        }
+        for (const value of Array.isArray(raw) ? raw : [raw]) {
+            if (/[\r\n]/.test(value)) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
+                    field: key,
+                    fix: 'trailer values are one line; put longer text in the message body',
+                });
+            }
+            if (value.trim() === '')
+                continue;
+            lines.push(`${key}: ${value.trim()}`);
+        }
+    }
+    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
+}
+function authorEnv(author) {
+    if (!author)
+        return {};
+    for (const [field, value] of Object.entries(author)) {
+        if (/[<>\r\n]/.test(value) || value.trim() === '') {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
+                field: `author.${field}`,
+            });
+        }
+    }
+    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
+}
+function assertRepoPath(path) {
+    if (path === '' ||
+        path.startsWith('/') ||
+        path.includes('\\') ||
+        path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`"${path}" is not a plain repository-relative path`, {
+            fix: 'pass paths like registry/models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+async function currentBranchRef(repoRoot) {
+    const result = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+async function assertBranchName(repoRoot, branch) {
+    const result = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
+    if (result.code !== 0 || branch.startsWith('-')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`"${branch}" is not a valid branch name`, { field: 'branch' });
+    }
+}
+/**
+ * Commits exactly `paths` with the message and trailers; returns the new sha. Without `branch` it commits on
+ * the checked-out branch, leaving anything else the user staged alone. Refuses when the paths hold no change.
+ */
+async function commitChange(repoRoot, options) {
+    const paths = options.paths.map(assertRepoPath);
+    if (paths.length === 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x('nothing to commit: no paths given');
+    const message = formatCommitMessage(options.message, options.trailers);
+    const env = { ...options.env, ...authorEnv(options.author) };
+    if (options.branch !== undefined) {
+        const files = await Promise.all(paths.map(async (path) => ({
+            path,
+            content: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(repoRoot, path)) ? await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(repoRoot, path)) : null,
+        })));
+        const head = await (0,_history_js__WEBPACK_IMPORTED_MODULE_5__/* .resolveRef */ .qE)(repoRoot, 'HEAD');
+        const tip = await branchTip(repoRoot, options.branch);
+        // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
+        const baseRef = tip !== undefined &&
+            (await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
+            ? tip
+            : head;
+        return commitFilesToBranch(repoRoot, {
+            baseRef,
+            branch: options.branch,
+            files,
+            message: options.message,
+            trailers: options.trailers,
+            author: options.author,
+            env: options.env,
+        });
+    }
+    // Only paths that exist or are tracked: `git add` fails on a pathspec that matches nothing.
+    const tracked = new Set((await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''));
+    const trackedUnder = (p) => [...tracked].some((t) => t === p || t.startsWith(`${p}/`));
+    const present = paths.filter((p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(repoRoot, p)) || trackedUnder(p));
+    if (present.length > 0)
+        await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(repoRoot, ['add', '-A', '--', ...present]);
+    const staged = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['diff', '--cached', '--quiet', '--', ...paths], { okCodes: [1] });
+    if (staged.code === 0) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`nothing to commit: ${paths.join(', ')} match HEAD`, {
+            fix: 'write the change first, or check the paths',
+        });
+    }
+    await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-', '--', ...present], {
+        input: message,
+        env,
+    });
+    return (0,_history_js__WEBPACK_IMPORTED_MODULE_5__/* .resolveRef */ .qE)(repoRoot, 'HEAD');
+}
+/** Commits whatever the index holds (used by revert); refuses an empty commit. */
+async function commitIndex(repoRoot, options) {
+    const message = formatCommitMessage(options.message, options.trailers);
+    const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet'], { okCodes: [1] });
+    if (staged.code === 0)
+        throw new TollgateError('nothing to commit: the index matches HEAD');
+    await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], {
+        input: message,
+        env: { ...options.env, ...authorEnv(options.author) },
+    });
+    return resolveRef(repoRoot, 'HEAD');
+}
+async function branchTip(repoRoot, branch) {
+    const result = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+        okCodes: [1],
+    });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+/**
+ * Writes one commit `baseRef + files` and points `branch` at it, through a temporary index: the user's
+ * HEAD, index and working tree are never touched. This is how promotion branches are written.
+ */
+async function commitFilesToBranch(repoRoot, options) {
+    await assertBranchName(repoRoot, options.branch);
+    if ((await currentBranchRef(repoRoot)) === `refs/heads/${options.branch}`) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
+            fix: 'switch to another branch first, or commit with commitChange without `branch`',
+        });
+    }
+    if (options.files.length === 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x('nothing to commit: no files given');
+    const message = formatCommitMessage(options.message, options.trailers);
+    const env = { ...options.env, ...authorEnv(options.author) };
+    const base = await (0,_history_js__WEBPACK_IMPORTED_MODULE_5__/* .resolveRef */ .qE)(repoRoot, options.baseRef);
+    const oldTip = (await branchTip(repoRoot, options.branch)) ?? '';
+    const dir = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)(), 'tollgate-index-'));
+    const indexEnv = { GIT_INDEX_FILE: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, 'index') };
+    try {
+        await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(repoRoot, ['read-tree', base], { env: indexEnv });
+        const lines = [];
+        for (const file of options.files) {
+            const path = assertRepoPath(file.path);
+            if (file.content === null) {
+                lines.push(`0 ${'0'.repeat(40)}\t${path}`);
+            }
+            else {
+                const written = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGitBuffer */ .CO)(repoRoot, ['hash-object', '-w', '--stdin'], {
+                    input: file.content,
+                });
+                const blob = written.stdout.toString('utf8').trim();
+                lines.push(`100644 ${blob}\t${path}`);
+            }
+        }
+        await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(repoRoot, ['update-index', '-z', '--index-info'], {
+            env: indexEnv,
+            input: lines.join('\0') + '\0',
+        });
+        const tree = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(repoRoot, ['write-tree'], { env: indexEnv });
+        const baseTree = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(repoRoot, ['rev-parse', `${base}^{tree}`]);
+        if (tree === baseTree) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`nothing to commit: the files already match ${options.baseRef}`, {
+                fix: 'the change is already there; nothing to propose',
+            });
+        }
+        const sha = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(repoRoot, ['commit-tree', tree, '-p', base, '-F', '-'], { input: message, env });
+        // The old value guards against a concurrent writer moving the branch between our read and this write.
+        await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(repoRoot, [
+            'update-ref',
+            '-m',
+            'tollgate: commit to branch',
+            `refs/heads/${options.branch}`,
+            sha,
+            oldTip,
+        ]);
+        return sha;
+    }
+    finally {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+
+/***/ }),
+
+/***/ 528:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   qE: () => (/* binding */ resolveRef)
+/* harmony export */ });
+/* unused harmony exports isShallow, assertFullHistory, mergeBase, isAncestor, WORKTREE, changedPaths, parseNameStatus, commitsTouching, parseLog, parseCommitMessage */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3073);
+// History queries: shallow-clone detection, refs, changed paths and the commits (with trailers) that touched paths.
+
+
+
+
+/**
+ * Whether the clone is shallow. A clone is shallow exactly when its (common) git directory holds a `shallow` file,
+ * which the file system answers without starting git (history readers ask this on every call); anything unusual
+ * (a subfolder, a bare repository) is left to git itself.
+ */
+async function isShallow(repoRoot) {
+    try {
+        const dotGit = join(repoRoot, '.git');
+        let common = dotGit;
+        if (statSync(dotGit).isFile()) {
+            // A linked worktree or submodule: `.git` names the git directory, whose `commondir` names the shared one.
+            const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+            if (!m)
+                throw new Error('unreadable .git file');
+            const gitDir = resolve(repoRoot, m[1].trim());
+            common = existsSync(join(gitDir, 'commondir'))
+                ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
+                : gitDir;
+        }
+        if (!existsSync(join(common, 'HEAD')))
+            throw new Error('not a git directory');
+        return existsSync(join(common, 'shallow'));
+    }
+    catch {
+        return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
+    }
+}
+/** Rollback, evidence and the integrity audit read history; a depth-1 checkout would silently give wrong answers. */
+async function assertFullHistory(repoRoot) {
+    if (!(await isShallow(repoRoot)))
+        return;
+    throw new TollgateError(`${repoRoot} is a shallow clone: Tollgate needs the full git history here`, {
+        fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
+    });
+}
+/** The commit a ref names, as a full sha. */
+async function resolveRef(repoRoot, ref) {
+    const result = await (0,_run_js__WEBPACK_IMPORTED_MODULE_3__/* .runGit */ .EO)(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+        okCodes: [1],
+    });
+    const sha = result.stdout.trim();
+    if (result.code !== 0 || sha === '') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`no commit named "${ref}" in ${repoRoot}`, {
+            fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
+        });
+    }
+    return sha;
+}
+/** The best common ancestor of two refs, or undefined when they share no history. */
+async function mergeBase(repoRoot, a, b) {
+    const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+/** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
+async function isAncestor(repoRoot, ancestor, descendant) {
+    const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
+        okCodes: [1],
+    });
+    return result.code === 0;
+}
+/** The literal ref `WORKTREE` stands for the working tree (tracked changes plus untracked, unignored files). */
+const WORKTREE = 'WORKTREE';
+/**
+ * Files that differ between `base` and `head` (a commit, or WORKTREE), renames detected. Sorted by path.
+ * Compares the two trees directly; pass mergeBase(...) as base for "what this branch changed".
+ */
+async function changedPaths(repoRoot, base, head) {
+    const args = ['diff', '--name-status', '-z', '-M', '--no-ext-diff'];
+    const range = head === WORKTREE ? [base] : [base, head];
+    const out = await git(repoRoot, [...args, '--end-of-options', ...range, '--']);
+    const changes = parseNameStatus(out);
+    if (head === WORKTREE) {
+        const untracked = await git(repoRoot, ['ls-files', '--others', '--exclude-standard', '-z']);
+        const known = new Set(changes.map((c) => c.path));
+        for (const path of untracked.split('\0')) {
+            if (path !== '' && !known.has(path))
+                changes.push({ status: 'A', path });
+        }
+    }
+    return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/** Parses `git diff --name-status -z`: status NUL path [NUL new-path for R/C]. */
+function parseNameStatus(out) {
+    const fields = out.split('\0');
+    const changes = [];
+    for (let i = 0; i < fields.length;) {
+        const status = fields[i++];
+        if (!status)
+            continue;
+        const letter = status[0];
+        if (letter === 'R' || letter === 'C') {
+            const oldPath = fields[i++];
+            const path = fields[i++];
+            changes.push({ status: letter, path, oldPath });
+        }
+        else {
+            changes.push({ status: letter, path: fields[i++] });
+        }
+    }
+    return changes;
+}
+const LOG_FIELDS = 7;
+/**
+ * Commits reachable from `ref` that touched any of `paths` (every commit when `paths` is empty), newest first.
+ * One `git log`; NUL separates fields and commits, so no message content can break the parse.
+ */
+async function commitsTouching(repoRoot, paths, options = {}) {
+    const args = ['log', '-z', '--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%B'];
+    if (options.since)
+        args.push(`--since=${options.since}`);
+    if (options.until)
+        args.push(`--until=${options.until}`);
+    if (options.firstParent)
+        args.push('--first-parent');
+    if (options.maxCount !== undefined)
+        args.push(`--max-count=${options.maxCount}`);
+    args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...paths);
+    const out = await git(repoRoot, args);
+    return parseLog(out);
+}
+function parseLog(out) {
+    if (out === '')
+        return [];
+    const fields = out.split('\0');
+    const commits = [];
+    for (let i = 0; i + LOG_FIELDS <= fields.length; i += LOG_FIELDS) {
+        const [sha, parents, authorName, authorEmail, authorDate, committerDate, message] = fields.slice(i, i + LOG_FIELDS);
+        const parsed = parseCommitMessage(message);
+        commits.push({
+            sha: sha.replace(/^\n/, ''),
+            parents: parents === '' ? [] : parents.split(' '),
+            authorName,
+            authorEmail,
+            authorDate,
+            committerDate,
+            ...parsed,
+        });
+    }
+    return commits;
+}
+const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;
+/**
+ * Splits a commit message into subject, body and trailers the way `git interpret-trailers --parse` finds
+ * trailers: the last paragraph, when it is not the subject and every line is `Key: value` or a continuation.
+ */
+function parseCommitMessage(message) {
+    const paragraphs = message
+        .replace(/\r\n/g, '\n')
+        .split(/\n[ \t]*\n/)
+        .map((p) => p.replace(/^\n+|\s+$/g, ''))
+        .filter((p) => p !== '');
+    const subject = (paragraphs[0] ?? '').split('\n').join(' ').trim();
+    let rest = paragraphs.slice(1);
+    const trailers = {};
+    const last = rest[rest.length - 1];
+    if (last !== undefined) {
+        const parsed = parseTrailerBlock(last);
+        if (parsed) {
+            for (const [key, value] of parsed)
+                (trailers[key] ??= []).push(value);
+            rest = rest.slice(0, -1);
+        }
+    }
+    return { subject, body: rest.join('\n\n').trim(), trailers };
+}
+function parseTrailerBlock(paragraph) {
+    const entries = [];
+    for (const line of paragraph.split('\n')) {
+        const continuation = /^[ \t]+\S/.test(line);
+        if (continuation && entries.length > 0) {
+            const lastEntry = entries[entries.length - 1];
+            lastEntry[1] = `${lastEntry[1]} ${line.trim()}`.trim();
+            continue;
+        }
+        const m = TRAILER_LINE.exec(line);
+        if (!m)
+            return undefined;
+        entries.push([m[1], m[2].trim()]);
+    }
+    return entries.length > 0 ? entries : undefined;
+}
+
+
+/***/ }),
+
+/***/ 3073:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $Y: () => (/* binding */ git),
+/* harmony export */   CO: () => (/* binding */ runGitBuffer),
+/* harmony export */   EO: () => (/* binding */ runGit),
+/* harmony export */   Iz: () => (/* binding */ spawnGit)
+/* harmony export */ });
+/* unused harmony export streamGit */
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_string_decoder__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6193);
+/* harmony import */ var node_string_decoder__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_string_decoder__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+// The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+
+
+
+function runGit(cwd, args, options = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.execFile)('git', args, {
+            cwd,
+            encoding: 'utf8',
+            maxBuffer: 1 << 30,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+        }, (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            if (code === 0 || options.okCodes?.includes(code))
+                return resolve({ stdout, stderr, code });
+            reject(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                cause: error,
+            }));
+        });
+        if (options.input !== undefined)
+            child.stdin?.end(options.input);
+    });
+}
+/** stdout of a git command that must succeed, without the trailing newline. */
+async function git(cwd, args, options = {}) {
+    return (await runGit(cwd, args, options)).stdout.replace(/\n$/, '');
+}
+/**
+ * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
+ * contents that must round-trip exactly.
+ */
+function runGitBuffer(cwd, args, options = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.execFile)('git', args, {
+            cwd,
+            encoding: 'buffer',
+            maxBuffer: 1 << 30,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+        }, (error, stdout, stderrBytes) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            const stderr = stderrBytes.toString('utf8');
+            if (code === 0 || options.okCodes?.includes(code))
+                return resolve({ stdout, stderr, code });
+            reject(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                cause: error,
+            }));
+        });
+        if (options.input !== undefined)
+            child.stdin?.end(options.input);
+    });
+}
+/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
+function spawnGit(cwd, args, env = {}) {
+    return (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)('git', args, {
+        cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+    });
+}
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
+    });
+}
+
+
+/***/ }),
+
 /***/ 4212:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  OS: () => (/* binding */ GitHubApiError),
   LT: () => (/* binding */ describeCalls),
   CY: () => (/* binding */ githubClientFromEnv),
   c2: () => (/* binding */ statusOf)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, GitHubApiError, apiBaseUrl, createGitHubClient
+// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient
 
 ;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -42461,6 +43014,872 @@ function compare(value, op, threshold) {
 
 /***/ }),
 
+/***/ 7985:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  P: () => (/* binding */ proposeChange),
+  g: () => (/* binding */ pushStateChange)
+});
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/git/commit.ts
+var git_commit = __nccwpck_require__(5895);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/git/run.ts
+var run = __nccwpck_require__(3073);
+;// CONCATENATED MODULE: ./src/git/push.ts
+// Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
+
+
+
+
+
+// A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
+const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
+async function pushWithRetry(repoRoot, options) {
+    const attempts = options.attempts ?? 5;
+    const { remote, branch, env } = options;
+    let lastError = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        const pushed = await (0,run/* runGit */.EO)(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
+            env,
+            okCodes: [1, 128],
+        });
+        if (pushed.code === 0) {
+            return { sha: await (0,run/* git */.$Y)(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
+        }
+        lastError = `${pushed.stdout}\n${pushed.stderr}`.trim();
+        if (!RETRYABLE.test(lastError)) {
+            throw new errors/* TollgateError */.x(`git push ${remote} ${branch} failed: ${lastError}`, {
+                fix: 'check that the token may push to this branch and that branch protection allows it',
+            });
+        }
+        if (attempt === attempts)
+            break;
+        await (0,run/* git */.$Y)(repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], { env });
+        const upstream = await (0,run/* git */.$Y)(repoRoot, ['rev-parse', 'FETCH_HEAD']);
+        await rebaseBranch(repoRoot, branch, upstream, env);
+    }
+    throw new errors/* TollgateError */.x(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
+}
+/** Rebases `branch` onto `upstream`, in place when it is checked out, else in a throwaway worktree. */
+async function rebaseBranch(repoRoot, branch, upstream, env) {
+    const current = await (0,run/* runGit */.EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    const checkedOut = current.stdout.trim() === `refs/heads/${branch}`;
+    let dir = repoRoot;
+    let scratch;
+    if (!checkedOut) {
+        scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'tollgate-rebase-'));
+        dir = (0,external_node_path_.join)(scratch, 'wt');
+        await (0,run/* git */.$Y)(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
+    }
+    try {
+        const rebased = await (0,run/* runGit */.EO)(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
+        if (rebased.code !== 0) {
+            const conflicted = (await (0,run/* git */.$Y)(dir, ['diff', '--name-only', '--diff-filter=U']))
+                .split('\n')
+                .filter(Boolean);
+            await (0,run/* runGit */.EO)(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
+            throw new errors/* TollgateError */.x(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
+                file: conflicted[0],
+                fix: 'nothing was pushed and the local branch is unchanged; redo the change on top of the remote branch',
+            });
+        }
+    }
+    finally {
+        if (scratch !== undefined) {
+            await (0,run/* runGit */.EO)(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
+            await (0,promises_.rm)(scratch, { recursive: true, force: true });
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./src/github/pulls.ts
+var pulls = __nccwpck_require__(4487);
+// EXTERNAL MODULE: ./src/github/client.ts + 25 modules
+var github_client = __nccwpck_require__(4212);
+;// CONCATENATED MODULE: ./src/github/refs.ts
+// Branch refs through the API: read, create or fast-forward, delete.
+
+/** The commit a branch points at, or undefined when the branch does not exist. */
+async function getRef(client, repo, branch) {
+    try {
+        const { data } = await client.octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
+        return data.object.sha;
+    }
+    catch (error) {
+        if (statusOf(error) === 404)
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * Points `branch` at `sha`: creates it, or fast-forwards it. Never forces, so a branch that moved
+ * to a commit `sha` does not contain fails with GitHub's 422 rather than losing someone's work.
+ */
+async function ensureBranch(client, repo, branch, sha) {
+    const current = await getRef(client, repo, branch);
+    if (current === sha)
+        return 'unchanged';
+    if (current === undefined) {
+        try {
+            await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+        }
+        catch (error) {
+            // "Reference already exists": a retried create whose first answer was lost, or a concurrent run.
+            if (statusOf(error) !== 422 || (await getRef(client, repo, branch)) !== sha)
+                throw error;
+        }
+        return 'created';
+    }
+    await client.octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: false });
+    return 'updated';
+}
+/** Deletes a branch; true if it existed. Deleting a branch that is already gone is not an error. */
+async function deleteBranch(client, repo, branch) {
+    try {
+        await client.octokit.rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
+        return true;
+    }
+    catch (error) {
+        // GitHub answers 422 "Reference does not exist" (and 404 on some versions) for a missing ref.
+        if ((0,github_client/* statusOf */.c2)(error) === 404 || (0,github_client/* statusOf */.c2)(error) === 422)
+            return false;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/propose.ts
+// The one way a Tollgate flow puts registry changes on their way to the default branch:
+// - proposeChange: one commit on a Tollgate branch (the user's checkout untouched), pushed, and one pull request
+//   found or opened for it, labelled, with reviewers requested. A re-run after a failure at any step finds the
+//   branch and pull request it made before; a pull request that cannot be opened takes its new branch with it.
+// - pushStateChange: a state-only commit pushed straight to the default branch (policy `state_writes: push`).
+// Without a GitHub client both stop after the local commit, so the CLI runs the same code on a checkout.
+
+
+
+
+
+
+async function proposeChange(repoRoot, proposal, github) {
+    const commit = await (0,git_commit/* commitFilesToBranch */.AS)(repoRoot, {
+        baseRef: proposal.baseRef,
+        branch: proposal.branch,
+        files: proposal.files,
+        message: proposal.message,
+        trailers: proposal.trailers,
+        author: proposal.author,
+        env: proposal.env,
+    });
+    if (!github)
+        return { commit, branch: proposal.branch };
+    const remote = github.remote ?? 'origin';
+    const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
+    // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
+    await (0,run/* git */.$Y)(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
+        env: proposal.env,
+    });
+    let ensured;
+    try {
+        ensured = await (0,pulls/* ensurePullRequest */.pk)(github.client, github.repo, {
+            head: proposal.branch,
+            base: proposal.baseBranch,
+            title: proposal.pullRequest.title,
+            body: proposal.pullRequest.body,
+        });
+    }
+    catch (error) {
+        // No orphan branch: a branch this run created without a pull request is removed again. Only when no pull
+        // request uses it: GitHub closes a pull request whose branch is deleted, and a re-run would open a second.
+        if (!existedBefore && !(await pullRequestMayExist(github, proposal.branch)))
+            await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
+        throw error;
+    }
+    // From here the pull request exists: a failure leaves it (and its branch) for a re-run to find and finish.
+    const { pull, created } = ensured;
+    const labels = proposal.pullRequest.labels ?? [];
+    if (labels.some((label) => !pull.labels.includes(label)))
+        await (0,pulls/* addLabels */.Nl)(github.client, github.repo, pull.number, labels);
+    const reviewers = proposal.pullRequest.reviewers;
+    if (reviewers)
+        await (0,pulls/* requestReviewers */.i5)(github.client, github.repo, pull.number, {
+            reviewers: reviewers.users,
+            teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()),
+        });
+    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
+}
+/** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */
+async function pullRequestMayExist(github, branch) {
+    try {
+        return (await (0,pulls/* findOpenPullRequest */.aF)(github.client, github.repo, branch)) !== undefined;
+    }
+    catch {
+        return true;
+    }
+}
+async function remoteBranchExists(repoRoot, remote, branch, env) {
+    const { code } = await (0,run/* runGit */.EO)(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
+        env,
+        okCodes: [2],
+    });
+    return code === 0;
+}
+/** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
+async function pushStateChange(repoRoot, change, remote) {
+    const current = await (0,run/* git */.$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    if (current !== change.branch)
+        throw new errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
+            fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
+        });
+    const commit = await (0,git_commit/* commitChange */.wD)(repoRoot, {
+        paths: change.paths,
+        message: change.message,
+        trailers: change.trailers,
+        author: change.author,
+        env: change.env,
+    });
+    if (remote === undefined)
+        return { commit, pushed: false };
+    const { sha } = await pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
+    return { commit: sha, pushed: true };
+}
+
+
+/***/ }),
+
+/***/ 7661:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  pW: () => (/* binding */ publishStateChange),
+  vb: () => (/* binding */ renderRegistryFiles),
+  "if": () => (/* binding */ stateMergeNote)
+});
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/errors.ts
+var src_errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/github/client.ts + 25 modules
+var github_client = __nccwpck_require__(4212);
+;// CONCATENATED MODULE: ./src/github/merge.ts
+// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
+// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
+
+
+const METHODS = ['squash', 'merge', 'rebase'];
+/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
+const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
+async function mergePullRequest(client, repo, number, options) {
+    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
+    let last = {
+        status: 'blocked',
+        reason: 'no merge method is allowed',
+        method: options.method,
+    };
+    for (const method of order) {
+        try {
+            const { data } = await client.octokit.rest.pulls.merge({
+                ...repo,
+                pull_number: number,
+                sha: options.sha,
+                merge_method: method,
+                commit_title: `${options.title} (#${number})`,
+            });
+            return { status: 'merged', sha: data.sha, method };
+        }
+        catch (error) {
+            const status = (0,github_client/* statusOf */.c2)(error);
+            const detail = error instanceof github_client/* GitHubApiError */.OS ? error.message : (0,src_errors/* describeError */.U)(error);
+            if (status === 409)
+                return { status: 'head-moved' };
+            if (status === 405 && methodDisallowed(detail)) {
+                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
+                continue;
+            }
+            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
+        }
+    }
+    return last;
+}
+const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
+    pullRequest { number autoMergeRequest { enabledAt } }
+  }
+}`;
+/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
+async function enableAutoMerge(client, repo, number, options) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
+    try {
+        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
+            id: data.node_id,
+            mergeMethod: options.method.toUpperCase(),
+            head: options.expectedHeadSha,
+        });
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS)
+            throw error;
+        throw new github_client/* GitHubApiError */.OS('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
+var js_yaml = __nccwpck_require__(3243);
+// EXTERNAL MODULE: ./src/registry/load.ts
+var load = __nccwpck_require__(2307);
+// EXTERNAL MODULE: ./src/registry/parse.ts
+var parse = __nccwpck_require__(4540);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+// EXTERNAL MODULE: ./src/registry/schemas.ts
+var schemas = __nccwpck_require__(9843);
+// EXTERNAL MODULE: ./src/registry/validate-schema.ts
+var validate_schema = __nccwpck_require__(3845);
+;// CONCATENATED MODULE: ./src/registry/writer.ts
+// THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
+// LF, final newline, a schema comment for editors), every document validated before any file is touched, and
+// each file replaced atomically, so a reader never sees half a file and a bad batch changes nothing.
+
+
+
+
+
+
+
+
+
+
+/** How many folders below the registry root each kind's files sit. */
+const DEPTH = {
+    Policy: 0,
+    Model: 2,
+    Stages: 2,
+    Schedule: 2,
+    ModelVersion: 3,
+    RetrainRequest: 3,
+    Incident: 1,
+    AuditEvent: 3,
+};
+/**
+ * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
+ * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
+ */
+const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${(0,schemas/* schemaFileName */.XC)(kind)}`;
+/** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
+function ordered(value, schema, root) {
+    if (schema && typeof schema.$ref === 'string') {
+        schema = root.$defs[schema.$ref.slice('#/$defs/'.length)];
+    }
+    if (Array.isArray(value))
+        return value.map((item) => ordered(item, schema?.items, root));
+    if (value === null || typeof value !== 'object')
+        return value;
+    const object = value;
+    const properties = (schema?.properties ?? {});
+    const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+    // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
+    const keys = [
+        ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
+        ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
+    ];
+    const out = {};
+    for (const key of keys) {
+        if (object[key] === undefined)
+            continue;
+        const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+}
+/** The document as it will be written: keys in schema order, undefined values dropped. */
+function canonicalDocument(doc) {
+    const schema = schemas/* SCHEMAS */.H6[doc.kind];
+    if (!schema)
+        throw new src_errors/* TollgateError */.x(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
+    return ordered(doc, schema, schema);
+}
+/** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
+function serializeDocument(doc) {
+    const body = (0,js_yaml/* dump */.Bh)(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
+    return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
+}
+/**
+ * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
+ * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
+ */
+async function writeRegistryFiles(registryDir, files) {
+    const problems = [];
+    const planned = [];
+    for (const file of files) {
+        (0,load/* assertRegistryPath */.hF)(file.path);
+        const place = (0,paths/* classifyRegistryPath */.tF)(file.path);
+        if (!place) {
+            problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
+            continue;
+        }
+        if ((file.document === undefined) === (file.text === undefined)) {
+            throw new src_errors/* TollgateError */.x(`${file.path}: give exactly one of document or text`);
+        }
+        if (file.document) {
+            const found = (0,validate_schema/* validateDocumentSchema */.Zm)(file.path, canonicalDocument(file.document));
+            if (file.document.kind !== place.kind) {
+                found.push({
+                    file: file.path,
+                    field: 'kind',
+                    severity: 'error',
+                    message: `a ${file.document.kind} cannot be written to ${file.path}, where a ${place.kind} belongs`,
+                    fix: 'write it to the path of its kind (src/registry/paths.ts)',
+                });
+            }
+            problems.push(...found);
+            planned.push({ path: file.path, text: serializeDocument(file.document) });
+        }
+        else {
+            const text = file.text;
+            if (place.kind !== 'Postmortem')
+                problems.push(...(0,parse/* parseRegistryFile */.N0)(file.path, text).problems);
+            planned.push({ path: file.path, text });
+        }
+    }
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new src_errors/* TollgateError */.x(`refusing to write ${files.length} registry file(s):\n${formatProblems(errors)}`, {
+            file: errors[0].file,
+            line: errors[0].line,
+            fix: 'correct the documents; nothing was written',
+        });
+    }
+    for (const { path } of planned)
+        await refuseLinks(registryDir, path);
+    const written = [];
+    for (const { path, text } of planned) {
+        const target = (0,external_node_path_.join)(registryDir, ...path.split('/'));
+        const current = await (0,promises_.readFile)(target, 'utf8').catch(() => undefined);
+        if (current === text)
+            continue;
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
+        const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(target), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+        try {
+            await (0,promises_.writeFile)(temp, text, { flag: 'wx' });
+            await (0,promises_.rename)(temp, target);
+        }
+        catch (error) {
+            await (0,promises_.rm)(temp, { force: true });
+            throw new src_errors/* TollgateError */.x(`could not write ${path}: ${error.message}`, { file: path, cause: error });
+        }
+        written.push(path);
+    }
+    return written;
+}
+/** A symbolic link on the way to a registry file would make the write land outside the registry. */
+async function refuseLinks(registryDir, path) {
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+        const stat = await (0,promises_.lstat)((0,external_node_path_.join)(registryDir, ...parts.slice(0, i))).catch(() => undefined);
+        if (!stat)
+            return;
+        if (stat.isSymbolicLink()) {
+            throw new src_errors/* TollgateError */.x(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
+                file: path,
+                fix: 'replace the link with a real folder or file',
+            });
+        }
+    }
+}
+/** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
+function formatProblems(problems) {
+    return problems
+        .map((p) => {
+        const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
+        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
+    })
+        .join('\n');
+}
+
+// EXTERNAL MODULE: ./src/publish/propose.ts + 2 modules
+var propose = __nccwpck_require__(7985);
+;// CONCATENATED MODULE: ./src/publish/state.ts
+// The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
+// incident timeline entries reach the default branch without sign-offs. Either pushed straight to it (policy
+// `state_writes: push`), or as a state-only pull request that the action merges itself: at once when nothing
+// blocks it, otherwise through GitHub's auto-merge, which completes it once the sign-off gate has passed it.
+
+
+
+
+
+
+
+/** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
+async function publishStateChange(request, github) {
+    const { repoRoot, registryDir } = request;
+    const files = request.writes.map((w) => external_node_path_.posix.join(registryDir, w.path));
+    if (request.stateWrites === 'push' && github) {
+        await writeRegistryFiles((0,external_node_path_.join)(repoRoot, registryDir), request.writes);
+        const pushed = await (0,propose/* pushStateChange */.g)(repoRoot, {
+            paths: files,
+            message: request.message,
+            trailers: request.trailers,
+            branch: request.baseBranch,
+            ...(request.author ? { author: request.author } : {}),
+            ...(request.env ? { env: request.env } : {}),
+        }, github.remote ?? 'origin');
+        return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
+    }
+    const proposed = await (0,propose/* proposeChange */.P)(repoRoot, {
+        branch: request.branch,
+        baseRef: request.baseRef ?? 'HEAD',
+        baseBranch: request.baseBranch,
+        files: await renderRegistryFiles(registryDir, request.writes),
+        message: request.message,
+        trailers: request.trailers,
+        ...(request.author ? { author: request.author } : {}),
+        ...(request.env ? { env: request.env } : {}),
+        pullRequest: request.pullRequest,
+    }, github);
+    if (!github || !proposed.pullRequest)
+        return { mode: 'committed', commit: proposed.commit, branch: proposed.branch, files };
+    const merge = await mergeStatePullRequest(github, proposed.pullRequest.number, proposed.commit, request);
+    return {
+        mode: 'pull-request',
+        commit: proposed.commit,
+        branch: proposed.branch,
+        files,
+        pullRequest: { ...proposed.pullRequest, merge },
+    };
+}
+/**
+ * Merges the state pull request if its head is still the commit made here; when a required check (the gate)
+ * has not passed yet, asks GitHub to merge it once it has. Never throws: the state is safe in the open pull
+ * request either way, and the reason it stays open is reported.
+ */
+async function mergeStatePullRequest(github, number, headSha, request) {
+    const method = request.mergeMethod ?? 'squash';
+    const title = request.message.split('\n')[0];
+    const merged = await mergePullRequest(github.client, github.repo, number, { sha: headSha, method, title });
+    if (merged.status === 'merged')
+        return { status: 'merged', sha: merged.sha };
+    if (merged.status === 'head-moved')
+        return { status: 'open', reason: `its branch moved past ${headSha.slice(0, 7)}; merge it by hand` };
+    try {
+        await enableAutoMerge(github.client, github.repo, number, {
+            expectedHeadSha: headSha,
+            method: merged.method,
+        });
+        return { status: 'auto-merge' };
+    }
+    catch (error) {
+        // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
+        if (/clean status/i.test((0,src_errors/* describeError */.U)(error))) {
+            const again = await mergePullRequest(github.client, github.repo, number, {
+                sha: headSha,
+                method,
+                title,
+            });
+            if (again.status === 'merged')
+                return { status: 'merged', sha: again.sha };
+        }
+        const why = error instanceof Error ? error.message.replace(/\s*\n+\s*/g, ' ') : String(error);
+        return {
+            status: 'open',
+            reason: `${merged.reason}; auto-merge could not be enabled either (${why}). Fix: allow auto-merge in the ` +
+                'repository settings (General → Pull Requests), or set `state_writes: push` in policy.yaml',
+        };
+    }
+}
+/** How the state pull request reaches the default branch, for the summary. */
+function stateMergeNote(merge) {
+    if (!merge)
+        return '';
+    if (merge.status === 'merged')
+        return `, merged as ${merge.sha.slice(0, 12)}`;
+    if (merge.status === 'auto-merge')
+        return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
+    return `, left open: ${merge.reason}`;
+}
+/** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
+async function renderRegistryFiles(registryDir, writes) {
+    const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'tollgate-state-'));
+    try {
+        await writeRegistryFiles(scratch, writes);
+        return await Promise.all(writes.map(async (w) => ({
+            path: external_node_path_.posix.join(registryDir, w.path),
+            content: await (0,promises_.readFile)((0,external_node_path_.join)(scratch, ...w.path.split('/'))),
+        })));
+    }
+    finally {
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    }
+}
+
+
+/***/ }),
+
+/***/ 2307:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ag: () => (/* binding */ loadRegistry),
+/* harmony export */   hF: () => (/* binding */ assertRegistryPath)
+/* harmony export */ });
+/* unused harmony exports fileSystemReader, memoryReader, emptyRegistry, loadFiles, sortProblems */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4540);
+/* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(143);
+// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
+// Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
+// Tollgate reads another, so a link is reported as a problem instead.
+
+
+
+
+
+
+/** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
+function assertRegistryPath(path) {
+    if (path === '')
+        return path;
+    if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`"${path}" is not a registry-relative path`, {
+            fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+const symlinkError = (path, where) => new TollgateError(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
+    file: path,
+    fix: 'replace the link with the file it points to',
+});
+/** The registry folder of a working tree. */
+function fileSystemReader(registryDir) {
+    let root;
+    const realRoot = () => (root ??= realpath(registryDir).catch(() => registryDir));
+    // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
+    // O_NOFOLLOW still refuses a link put in their place since.
+    const listed = new Set();
+    return {
+        label: 'working tree',
+        async list(dir) {
+            assertRegistryPath(dir);
+            const out = [];
+            const walk = async (rel) => {
+                let entries;
+                try {
+                    entries = await readdir(join(registryDir, rel), { withFileTypes: true });
+                }
+                catch (error) {
+                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                        return;
+                    throw error;
+                }
+                for (const entry of entries) {
+                    const path = rel ? `${rel}/${entry.name}` : entry.name;
+                    // A linked directory is listed as one entry, not entered; reading it reports the link.
+                    if (entry.isDirectory())
+                        await walk(path);
+                    else {
+                        out.push(path);
+                        if (entry.isFile())
+                            listed.add(path);
+                    }
+                }
+            };
+            await walk(dir);
+            return out.sort();
+        },
+        async read(path) {
+            assertRegistryPath(path);
+            const full = join(registryDir, path);
+            if (listed.has(path)) {
+                try {
+                    return await readFile(full, { flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+                }
+                catch (error) {
+                    const code = error.code;
+                    if (code === 'ELOOP')
+                        throw symlinkError(path, 'working tree');
+                    if (code !== 'ENOENT')
+                        throw error;
+                    listed.delete(path);
+                }
+            }
+            let real;
+            try {
+                const stat = await lstat(full);
+                if (stat.isSymbolicLink())
+                    throw symlinkError(path, 'working tree');
+                if (!stat.isFile())
+                    return undefined;
+                real = await realpath(full);
+            }
+            catch (error) {
+                if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                    return undefined;
+                throw error;
+            }
+            // A linked parent directory: the file is regular but lives somewhere else.
+            if (real !== join(await realRoot(), ...path.split('/'))) {
+                throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
+            }
+            return readFile(real);
+        },
+    };
+}
+/** A reader over files in memory, for tests and dry runs. */
+function memoryReader(files, label = 'memory') {
+    return {
+        label,
+        async list(dir) {
+            const under = dir === '' ? '' : `${dir}/`;
+            return Object.keys(files)
+                .filter((p) => p.startsWith(under))
+                .sort();
+        },
+        async read(path) {
+            const content = files[path];
+            return content === undefined ? undefined : Buffer.from(content);
+        },
+    };
+}
+const emptyRegistry = () => ({
+    models: new Map(),
+    incidents: new Map(),
+    audit: new Map(),
+    documents: new Map(),
+});
+/** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
+async function loadRegistry(reader) {
+    return loadFiles(reader, await reader.list(''));
+}
+const CONCURRENCY = 64;
+// Files a registry may hold besides its documents.
+const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
+/**
+ * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
+ * callers pass deleted files too, and checking what referred to them is the invariants' job.
+ */
+async function loadFiles(reader, paths, registry = emptyRegistry()) {
+    const problems = [];
+    const queue = [...new Set(paths)].sort();
+    let next = 0;
+    const valid = [];
+    const worker = async () => {
+        while (next < queue.length) {
+            const path = queue[next++];
+            const loaded = await loadOne(reader, path, registry);
+            problems.push(...loaded.problems);
+            if (loaded.valid)
+                valid.push([path, loaded.valid]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+    fileDocuments(registry, valid.sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { registry, problems: sortProblems(problems) };
+}
+async function loadOne(reader, path, registry) {
+    if (IGNORED.test(path))
+        return { problems: [] };
+    const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyRegistryPath */ .tF)(path);
+    if (!place) {
+        const problem = {
+            file: path,
+            severity: 'warning',
+            message: `${path} is not a known registry file`,
+            fix: 'move it out of the registry folder, or to the place its kind belongs (see docs/registry.md)',
+        };
+        return { problems: [problem] };
+    }
+    let bytes;
+    try {
+        bytes = await reader.read(path);
+    }
+    catch (error) {
+        const e = error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x ? error : undefined;
+        const message = e?.message ?? String(error);
+        return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
+    }
+    if (bytes === undefined || place.kind === 'Postmortem')
+        return { problems: [] };
+    const { document, problems } = (0,_parse_js__WEBPACK_IMPORTED_MODULE_4__/* .parseRegistryFile */ .N0)(path, bytes);
+    if (!document)
+        return { problems };
+    registry.documents.set(path, document);
+    return { problems, ...(problems.some((p) => p.severity === 'error') ? {} : { valid: document }) };
+}
+/**
+ * Puts valid documents where their kind belongs (the parser has checked kind against place). A model's files
+ * join the registry only when its model.yaml is valid, so every ModelEntry has its Model; files of a model
+ * without one stay in `documents`, where the invariants find them.
+ */
+function fileDocuments(registry, valid) {
+    for (const [, doc] of valid) {
+        if (doc.kind === 'Policy')
+            registry.policy = doc;
+        else if (doc.kind === 'Incident')
+            registry.incidents.set(doc.id, doc);
+        else if (doc.kind === 'AuditEvent')
+            registry.audit.set(doc.id, doc);
+        else if (doc.kind === 'Model') {
+            const entry = registry.models.get(doc.name);
+            if (entry)
+                entry.model = doc;
+            else
+                registry.models.set(doc.name, { model: doc, versions: new Map(), retrains: new Map() });
+        }
+    }
+    for (const [path, doc] of valid) {
+        const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyRegistryPath */ .tF)(path);
+        const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
+        if (!entry)
+            continue;
+        if (doc.kind === 'Stages')
+            entry.stages = doc;
+        else if (doc.kind === 'Schedule')
+            entry.schedule = doc;
+        else if (doc.kind === 'ModelVersion')
+            entry.versions.set(fileId(place), doc);
+        else if (doc.kind === 'RetrainRequest')
+            entry.retrains.set(fileId(place), doc);
+    }
+}
+// Versions and requests are keyed by file name: the name a stage pointer resolves to. An id that disagrees
+// with it is an invariant problem, and must not let one file shadow another.
+const fileId = (place) => (place && 'id' in place ? place.id : '');
+/** Problems sorted by file, then line, so output is stable however the files were read. */
+function sortProblems(problems) {
+    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+        (a.line ?? 0) - (b.line ?? 0) ||
+        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+}
+
+
+/***/ }),
+
 /***/ 1815:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -42507,6 +43926,215 @@ function assertSafeName(kind, name) {
 const INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 /** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
 const AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
+
+
+/***/ }),
+
+/***/ 4540:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   N0: () => (/* binding */ parseRegistryFile)
+/* harmony export */ });
+/* unused harmony exports isValidDocument, lineOfField, loadYaml */
+/* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
+/* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(143);
+/* harmony import */ var _validate_schema_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
+// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
+// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
+// problem needs one, so a clean file costs little more than a plain load.
+
+
+
+const lines = new WeakMap();
+const valid = new WeakSet();
+/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
+function isValidDocument(document) {
+    return valid.has(document);
+}
+/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
+function lineOfField(document, pointer) {
+    return lines.get(document)?.(pointer);
+}
+/** Registry files are small; anything deeper than this is a mistake or an attack. */
+const MAX_DEPTH = 32;
+const MAX_BYTES = 1 << 20;
+function parseRegistryFile(path, bytes) {
+    const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
+    if (size > MAX_BYTES) {
+        const message = `file is ${size} bytes; registry files are at most ${MAX_BYTES}`;
+        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
+    }
+    const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+    const loaded = loadYaml(path, text);
+    if ('problem' in loaded)
+        return { problems: [loaded.problem] };
+    const { value, lineOf } = loaded;
+    const problems = (0,_validate_schema_js__WEBPACK_IMPORTED_MODULE_2__/* .validateDocumentSchema */ .Zm)(path, value, lineOf);
+    problems.push(...placeProblems(path, value, lineOf));
+    if (!problems.some((p) => p.severity === 'error'))
+        valid.add(value);
+    return { document: value, problems };
+}
+/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
+function loadYaml(path, text) {
+    let events;
+    try {
+        events = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseEvents */ .PH)(text, { filename: path, maxDepth: MAX_DEPTH });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error) };
+    }
+    let starts;
+    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
+    let documents = 0;
+    for (const event of events) {
+        if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_DOCUMENT */ .FQ)
+            documents++;
+        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
+        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_ALIAS */ .Sm || ('anchorStart' in event && event.anchorStart !== -1)) {
+            return {
+                problem: {
+                    file: path,
+                    line: lineAt(event.anchorStart),
+                    severity: 'error',
+                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
+                    fix: 'write the value out in full',
+                },
+            };
+        }
+    }
+    if (documents !== 1) {
+        return {
+            problem: {
+                file: path,
+                line: documents === 0 ? 1 : undefined,
+                severity: 'error',
+                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
+                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
+            },
+        };
+    }
+    const root = events[1];
+    if (root?.type !== js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj) {
+        const at = root && root.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SCALAR */ ._W ? root.valueStart : root && 'start' in root ? root.start : 0;
+        return {
+            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
+        };
+    }
+    let value;
+    try {
+        [value] = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .constructFromEvents */ .fw)(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error) };
+    }
+    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
+    let map;
+    const lineOf = (pointer) => (map ??= positionMap(text, (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseEvents */ .PH)(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
+    lines.set(value, lineOf);
+    return { value: value, lineOf };
+}
+function problemAt(path, line, message, fix) {
+    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
+}
+function yamlProblem(path, error) {
+    if (error instanceof js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .YAMLException */ .tB) {
+        const mark = error.mark;
+        return {
+            file: path,
+            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            severity: 'error',
+            message: `invalid YAML: ${error.reason}`,
+            fix: /duplicat/.test(error.reason)
+                ? 'remove one of the two entries with this key'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+        };
+    }
+    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
+}
+/** The kind must be the one the file's place calls for. */
+function placeProblems(path, doc, lineOf) {
+    const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_1__/* .classifyRegistryPath */ .tF)(path);
+    // A missing or unknown kind is the schema check's to report.
+    if (!place || place.kind === 'Postmortem' || !(0,_validate_schema_js__WEBPACK_IMPORTED_MODULE_2__/* .isKind */ .VF)(doc.kind) || doc.kind === place.kind)
+        return [];
+    return [
+        {
+            file: path,
+            line: lineOf('/kind') ?? 1,
+            field: 'kind',
+            severity: 'error',
+            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
+            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
+        },
+    ];
+}
+function lineStarts(text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
+        starts.push(i + 1);
+    return starts;
+}
+function lineOfOffset(starts, offset) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo + 1;
+}
+const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
+function positionMap(text, events, lineAt) {
+    const map = new Map();
+    const stack = [];
+    // Where the node that the next event opens lives, and the line to record for it.
+    const place = (start) => {
+        const top = stack[stack.length - 1];
+        if (!top) {
+            map.set('', lineAt(start));
+            return '';
+        }
+        if (top.kind === 'seq') {
+            const pointer = `${top.pointer}/${top.index++}`;
+            map.set(pointer, lineAt(start));
+            return pointer;
+        }
+        if (top.key === undefined)
+            return undefined; // a key; handled by the caller
+        const pointer = `${top.pointer}/${escapePointer(top.key)}`;
+        top.key = undefined;
+        return pointer;
+    };
+    for (const event of events) {
+        if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SCALAR */ ._W) {
+            const top = stack[stack.length - 1];
+            if (top?.kind === 'map' && top.key === undefined) {
+                top.key = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .getScalarValue */ .KE)(text, event);
+                map.set(`${top.pointer}/${escapePointer(top.key)}`, lineAt(event.valueStart));
+            }
+            else
+                place(event.valueStart);
+        }
+        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj || event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SEQUENCE */ .$J) {
+            const top = stack[stack.length - 1];
+            // A collection used as a key: give it a placeholder so its value still gets a pointer.
+            if (top?.kind === 'map' && top.key === undefined)
+                top.key = '?';
+            const pointer = place(event.start) ?? '?';
+            stack.push({ kind: event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj ? 'map' : 'seq', pointer, index: 0 });
+        }
+        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_POP */ .lV) {
+            stack.pop();
+        }
+    }
+    return map;
+}
 
 
 /***/ }),
@@ -42563,6 +44191,382 @@ function classifyRegistryPath(path) {
 
 /***/ }),
 
+/***/ 9843:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FF: () => (/* binding */ SAFE_NAME_PATTERN),
+/* harmony export */   GW: () => (/* binding */ KINDS),
+/* harmony export */   H6: () => (/* binding */ SCHEMAS),
+/* harmony export */   XC: () => (/* binding */ schemaFileName),
+/* harmony export */   oO: () => (/* binding */ UTC_TIME_PATTERN)
+/* harmony export */ });
+/* unused harmony exports SCHEMA_BASE_URL, INCIDENT_ID_PATTERN, AUDIT_ID_PATTERN, SHA256_PATTERN, COMMIT_PATTERN, TEAM_PATTERN, LOGIN_PATTERN, schemaFileText */
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(234);
+// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
+// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
+// published files share one source. Property order here is the order the writer emits.
+
+const KINDS = [
+    'Policy',
+    'Model',
+    'Stages',
+    'Schedule',
+    'ModelVersion',
+    'RetrainRequest',
+    'Incident',
+    'AuditEvent',
+];
+const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
+/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
+const schemaFileName = (kind) => `${kind}.schema.json`;
+// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
+const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
+const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
+const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
+/** UTC only, so that timestamps compare as strings. */
+const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
+const SHA256_PATTERN = '^[0-9a-f]{64}$';
+const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
+const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
+const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
+const str = (description, extra = {}) => ({
+    type: 'string',
+    minLength: 1,
+    description,
+    ...extra,
+});
+const name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
+const time = (description) => ({
+    type: 'string',
+    format: 'date-time',
+    pattern: UTC_TIME_PATTERN,
+    description,
+});
+const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
+const int = (description, extra = {}) => ({
+    type: 'integer',
+    description,
+    ...extra,
+});
+const bool = (description) => ({ type: 'boolean', description });
+const obj = (description, properties, required = []) => ({
+    type: 'object',
+    description,
+    additionalProperties: false,
+    ...(required.length > 0 ? { required } : {}),
+    properties,
+});
+const list = (description, items, extra = {}) => ({
+    type: 'array',
+    description,
+    items,
+    ...extra,
+});
+const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
+const numberMap = (description) => ({
+    type: 'object',
+    description,
+    propertyNames: { minLength: 1 },
+    additionalProperties: { type: 'number', description: 'The value of this metric.' },
+});
+const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
+const CHANGE_KINDS = [
+    'stage-changed',
+    'version-added',
+    'version-changed',
+    'version-removed',
+    'version-held',
+    'version-unheld',
+    'model-added',
+    'model-changed',
+    'model-removed',
+    'policy-changed',
+];
+const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+const DEFS = {
+    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
+        description: str('What the role is for.'),
+        teams: list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
+            uniqueItems: true,
+        }),
+        users: list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
+            uniqueItems: true,
+        }),
+    }),
+    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
+        metric: str('The metric name, a key of the version `metrics`.'),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'threshold']),
+    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
+        metric: str('The metric name, e.g. error_rate.'),
+        op: COMPARISON,
+        value: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'value']),
+    dataRef: obj('A reference to training data, recorded as lineage.', {
+        uri: str('Where the data lives, e.g. s3://bucket/path.'),
+        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+    }, ['uri']),
+};
+function document(kind, description, properties, required) {
+    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
+    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
+    return {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
+        title: `Tollgate ${kind}`,
+        description,
+        type: 'object',
+        additionalProperties: false,
+        required: ['apiVersion', 'kind', ...required],
+        properties: {
+            apiVersion: { const: _types_js__WEBPACK_IMPORTED_MODULE_0__/* .API_VERSION */ .m, description: `Always \`${_types_js__WEBPACK_IMPORTED_MODULE_0__/* .API_VERSION */ .m}\`.` },
+            kind: { const: kind, description: `Always \`${kind}\`.` },
+            ...properties,
+        },
+        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
+    };
+}
+const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
+    name: str('Free text shown in the check summary, e.g. "production promotion".'),
+    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
+    stage: name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
+    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', name('A role name.'), { uniqueItems: true }),
+}, ['name', 'change', 'require']);
+const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const SCHEMAS = {
+    Policy: document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
+        description: str('What this policy is for.'),
+        default_branch: str('Branch whose stage pointers are live. Default main.'),
+        roles: {
+            type: 'object',
+            description: 'Role name -> who may fill it.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: ref('roleMembers', 'Members of this role.'),
+        },
+        signoff: obj('Sign-off rules and how approvals count.', {
+            rules: list('Sign-off rules; every rule matching a change applies.', signoffRule),
+            policy_owners: list('Roles that must approve any change to policy.yaml.', name('A role name.'), {
+                uniqueItems: true,
+            }),
+            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
+            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
+            allow_one_person_many_roles: bool('One person may fill several roles.'),
+            non_default_branch: {
+                enum: ['block', 'none'],
+                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
+            },
+        }),
+        stages: obj('Stage order and promotion paths.', {
+            order: list('Stages from lowest to highest.', name('A stage name.'), { uniqueItems: true }),
+            promote_from: {
+                type: 'object',
+                description: 'stage -> stages a version must have held first.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: list('Stages that must come first.', name('A stage name.')),
+            },
+        }),
+        gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        incident: obj('Incident classification and automatic rollback.', {
+            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
+                P0: severityList('P0'),
+                P1: severityList('P1'),
+                P2: severityList('P2'),
+                P3: severityList('P3'),
+            }),
+            auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
+            emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
+            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+        }),
+        rollback: obj('Rollback behaviour.', {
+            stable_for: int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
+            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
+        }),
+        schedule: obj('Retrain scheduler defaults.', {
+            default_interval: int('Seconds between scheduled retrains.', { minimum: 1 }),
+            cooldown_base: int('Seconds of cooldown after the first failure.', { minimum: 0 }),
+            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
+            cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0 }),
+            pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
+            jitter: int('Spread runs by up to this many seconds.', { minimum: 0 }),
+        }),
+        state_writes: {
+            enum: ['pull-request', 'push'],
+            description: 'How state-only changes reach the default branch.',
+        },
+    }, ['roles']),
+    Model: document('Model', 'A model: its owners, training command, gates and schedule settings.', {
+        name: name('The model name; equals its folder name under models/.'),
+        description: str('What the model does.'),
+        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
+        training: obj('How to train the model.', {
+            command: list('argv of the training command, run without a shell.', str('One argument.'), {
+                minItems: 1,
+            }),
+            timeout: int('Seconds before the training command is stopped.', { minimum: 1 }),
+            data: ref('dataRef', 'Training data reference recorded as lineage.'),
+        }, ['command']),
+        gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
+        key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
+        schedule: obj('Scheduled retraining.', {
+            enabled: bool('Whether the scheduler retrains this model.'),
+            interval: int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
+        }),
+    }, ['name', 'owners']),
+    Stages: document('Stages', 'Which version serves at each stage of one model.', {
+        model: name('The model; equals its folder name.'),
+        stages: {
+            type: 'object',
+            description: 'Stage name -> the version it serves.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: obj('A stage pointer.', {
+                version: name('The version this stage serves.'),
+                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
+            }, ['version']),
+        },
+    }, ['model', 'stages']),
+    Schedule: document('Schedule', 'Retrain scheduler state of one model.', {
+        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
+        model: name('The model; equals its folder name.'),
+        interval: int('Seconds between scheduled runs.', { minimum: 1 }),
+        last_run: time('When the last successful run happened.'),
+        next_run: time('When the next run is due.'),
+        updated_at: time('When this state last changed.'),
+        last_failure: time('When the last run failed.'),
+        failure_streak: int('Consecutive failed runs.', { minimum: 0 }),
+        last_failure_reason: str('Why the last run failed.'),
+        cooldown_until: time('No run before this time after a failure.'),
+        paused_until: time('The schedule is paused until this time.'),
+        paused_reason: str('Why the schedule is paused.'),
+        paused_by: str('Who paused the schedule.'),
+    }, ['schema_version', 'model', 'interval', 'failure_streak']),
+    ModelVersion: document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
+        id: name('The version id; equals the file name.'),
+        model: name('The model; equals the folder name.'),
+        created_at: time('When the version was recorded.'),
+        source: obj('The commit and workflow run that produced the version.', {
+            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
+            run_url: str('Link to the workflow run.', { format: 'uri' }),
+            workflow: str('The workflow name.'),
+            actor: str('Who started the run.'),
+        }, ['commit']),
+        data: ref('dataRef', 'Training data reference.'),
+        artifact: obj('The trained artifact.', {
+            uri: str('Where the artifact lives.'),
+            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+            size: int('Size in bytes.', { minimum: 0 }),
+        }, ['uri', 'sha256', 'size']),
+        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
+        validation: obj("The result of the model's gates.", {
+            passed: bool('True when every gate passed.'),
+            gates: list('One result per gate.', obj('A gate and its result.', {
+                metric: str('The metric name.'),
+                op: COMPARISON,
+                threshold: num('The value the metric is compared with.'),
+                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
+                pass: bool('Whether the gate passed.'),
+            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
+        }, ['passed', 'gates']),
+        request: name('The RetrainRequest that produced it.'),
+        parent: name('The version it was trained to replace.'),
+        held: obj('Set by a rollback; promotion refuses a held version.', {
+            reason: str('Why the version is held.'),
+            at: time('When it was held.'),
+            by: str('Who held it.'),
+            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
+        }, ['reason', 'at', 'by']),
+        drift: numberMap('Drift measure -> value.'),
+        fairness: numberMap('Fairness measure -> value.'),
+    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
+    RetrainRequest: document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
+        id: name('The request id; equals the file name.'),
+        model: name('The model; equals the folder name.'),
+        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
+        reason: str('Why the retrain was requested.'),
+        trigger: obj('What started the retrain.', {
+            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
+            actor: str('Who or what triggered it.'),
+            metrics: numberMap('Metrics that triggered the retrain.'),
+            thresholds: list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
+        }, ['kind', 'actor']),
+        created_at: time('When the request was created.'),
+        started_at: time('When training started.'),
+        completed_at: time('When training finished.'),
+        run: obj('The training run.', {
+            url: str('Link to the workflow run.', { format: 'uri' }),
+            duration: num('Seconds the run took.', { minimum: 0 }),
+            command: list('argv that was run.', { type: 'string', description: 'One argument.' }),
+            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
+        }),
+        version: name('The version it produced.'),
+        error: str('Why it failed.'),
+    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
+    Incident: document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
+        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
+            pattern: INCIDENT_ID_PATTERN,
+        }),
+        title: str('One line that says what happened.'),
+        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
+        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
+        models: list('Models affected.', name('A model name.'), { uniqueItems: true }),
+        metrics: numberMap('Metrics at detection time.'),
+        alert: str('The alert that raised it.'),
+        description: str('What is known.'),
+        detected_at: time('When it was detected.'),
+        classified_at: time('When its severity was set.'),
+        resolved_at: time('When it was resolved.'),
+        timeline: list('What happened, in order.', obj('One timeline entry.', {
+            at: time('When it happened.'),
+            event: {
+                enum: [
+                    'detected',
+                    'classified',
+                    'rollback-started',
+                    'rollback-completed',
+                    'rollback-skipped',
+                    'rollback-failed',
+                    'notified',
+                    'notification-failed',
+                    'resolved',
+                    'note',
+                ],
+                description: 'What happened.',
+            },
+            detail: str('More about it.'),
+            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
+        }, ['at', 'event'])),
+        rollback: obj('The rollback taken.', {
+            model: name('The model rolled back.'),
+            stage: name('The stage rolled back.'),
+            from: name('The version it served before.'),
+            to: name('The version it serves after.'),
+            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
+            pull_request: int('The rollback pull request number.', { minimum: 1 }),
+        }, ['model', 'stage', 'from', 'to']),
+    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
+    AuditEvent: document('AuditEvent', 'One audit event; never edited once on the default branch.', {
+        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
+        at: time('When it happened.'),
+        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
+        actor: str('Who did it.'),
+        model: name('The model concerned.'),
+        version: name('The version concerned.'),
+        stage: name('The stage concerned.'),
+        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
+        request: name('The retrain request concerned.'),
+        pull_request: int('The pull request concerned.', { minimum: 1 }),
+        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
+        details: { type: 'object', description: 'Anything else worth keeping.' },
+    }, ['id', 'at', 'event', 'actor']),
+};
+/** The schema file as written to schemas/: two-space JSON with a final newline. */
+const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
+
+
+/***/ }),
+
 /***/ 234:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -42588,7 +44592,185 @@ const STATE_CHANGE_KINDS = new Set([
 
 /***/ }),
 
-/***/ 2325:
+/***/ 3845:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   VF: () => (/* binding */ isKind),
+/* harmony export */   Zm: () => (/* binding */ validateDocumentSchema)
+/* harmony export */ });
+/* unused harmony export fieldName */
+/* harmony import */ var ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2210);
+/* harmony import */ var ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2815);
+/* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(ajv_formats__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
+/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9843);
+// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
+// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
+
+
+
+
+let ajv;
+const validators = new Map();
+function validatorFor(kind) {
+    let validate = validators.get(kind);
+    if (!validate) {
+        if (!ajv) {
+            ajv = new ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3__.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+            ajv_formats__WEBPACK_IMPORTED_MODULE_0___default()["default"](ajv);
+        }
+        validate = ajv.compile(_schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .SCHEMAS */ .H6[kind]);
+        validators.set(kind, validate);
+    }
+    return validate;
+}
+function isKind(value) {
+    return typeof value === 'string' && _schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .KINDS */ .GW.includes(value);
+}
+/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
+function validateDocumentSchema(path, doc, lineOf = () => undefined) {
+    const kind = doc?.kind;
+    if (!isKind(kind)) {
+        return [
+            {
+                file: path,
+                line: lineOf('/kind') ?? lineOf(''),
+                field: 'kind',
+                severity: 'error',
+                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
+                fix: `set kind to one of ${_schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .KINDS */ .GW.join(', ')}`,
+            },
+        ];
+    }
+    const validate = validatorFor(kind);
+    if (validate(doc))
+        return [];
+    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
+    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
+}
+// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
+const isNoise = (error) => error.keyword === 'if' ||
+    error.keyword === '$ref' ||
+    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
+function dedupe(problems) {
+    const seen = new Set();
+    return problems.filter((p) => {
+        const key = `${p.line}|${p.field}|${p.message}`;
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
+function fieldName(pointer) {
+    if (pointer === '')
+        return '';
+    return pointer
+        .slice(1)
+        .split('/')
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+}
+const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+function toProblem(path, kind, error, lineOf) {
+    const schemaFile = `schemas/${(0,_schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .schemaFileName */ .XC)(kind)}`;
+    let pointer = error.instancePath;
+    let message;
+    let fix;
+    const params = error.params;
+    switch (error.keyword) {
+        case 'additionalProperties': {
+            const extra = String(params.additionalProperty);
+            pointer = `${pointer}/${escapePointer(extra)}`;
+            const allowed = Object.keys(error.parentSchema?.properties ?? {});
+            message = `unknown field "${extra}"`;
+            fix = allowed.length
+                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
+                : `remove it (see ${schemaFile})`;
+            break;
+        }
+        case 'required': {
+            const missing = String(params.missingProperty);
+            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
+            fix = `add ${missing} (see ${schemaFile})`;
+            break;
+        }
+        case 'type':
+            message = `must be ${article(String(params.type))}`;
+            fix = `write ${article(String(params.type))} value`;
+            break;
+        case 'const':
+            message = `must be ${JSON.stringify(params.allowedValue)}`;
+            fix = `write ${JSON.stringify(params.allowedValue)}`;
+            break;
+        case 'enum':
+            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+            fix = 'use one of the allowed values';
+            break;
+        case 'pattern':
+        case 'format':
+            ({ message, fix } = describeFormat(error));
+            break;
+        case 'propertyNames': {
+            const name = String(params.propertyName);
+            pointer = `${pointer}/${escapePointer(name)}`;
+            message = `key ${JSON.stringify(name)} is not a safe name: it ${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .unsafeNameReason */ .Gm)(name) ?? 'is not allowed'}`;
+            fix = 'rename it with lowercase letters, digits, "-" and "."';
+            break;
+        }
+        default:
+            message = error.message ?? `fails ${error.keyword}`;
+            fix = `see ${schemaFile}`;
+    }
+    const field = fieldName(pointer);
+    return {
+        file: path,
+        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
+        ...(field ? { field } : {}),
+        severity: 'error',
+        message: field ? `${field}: ${message}` : message,
+        fix,
+    };
+}
+function describeFormat(error) {
+    const params = error.params;
+    const value = error.data;
+    if (params.pattern === _schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .SAFE_NAME_PATTERN */ .FF) {
+        return {
+            message: `${JSON.stringify(value)} is not a safe name: it ${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .unsafeNameReason */ .Gm)(value) ?? 'is not allowed'}`,
+            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
+        };
+    }
+    if (params.pattern === _schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .UTC_TIME_PATTERN */ .oO || params.format === 'date-time') {
+        return {
+            message: `${JSON.stringify(value)} is not a UTC date-time`,
+            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
+        };
+    }
+    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
+    const what = error.parentSchema?.description ?? '';
+    return {
+        message: `${JSON.stringify(value)} does not match ${expected}`,
+        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
+    };
+}
+const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+function nearestLine(pointer, lineOf) {
+    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+        const line = lineOf(p);
+        if (line !== undefined)
+            return line;
+    }
+    return lineOf('');
+}
+
+
+/***/ }),
+
+/***/ 6477:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42603,467 +44785,20 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
-var src_errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/git/run.ts
-// The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
-
-
-function run_runGit(cwd, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
-            cwd,
-            encoding: 'utf8',
-            maxBuffer: 1 << 30,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-        }, (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            if (code === 0 || options.okCodes?.includes(code))
-                return resolve({ stdout, stderr, code });
-            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                cause: error,
-            }));
-        });
-        if (options.input !== undefined)
-            child.stdin?.end(options.input);
-    });
-}
-/** stdout of a git command that must succeed, without the trailing newline. */
-async function run_git(cwd, args, options = {}) {
-    return (await run_runGit(cwd, args, options)).stdout.replace(/\n$/, '');
-}
-/**
- * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
- * contents that must round-trip exactly.
- */
-function runGitBuffer(cwd, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
-            cwd,
-            encoding: 'buffer',
-            maxBuffer: 1 << 30,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-        }, (error, stdout, stderrBytes) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            const stderr = stderrBytes.toString('utf8');
-            if (code === 0 || options.okCodes?.includes(code))
-                return resolve({ stdout, stderr, code });
-            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                cause: error,
-            }));
-        });
-        if (options.input !== undefined)
-            child.stdin?.end(options.input);
-    });
-}
-/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
-function spawnGit(cwd, args, env = {}) {
-    return (0,external_node_child_process_namespaceObject.spawn)('git', args, {
-        cwd,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
-    });
-}
-
-;// CONCATENATED MODULE: ./src/git/history.ts
-// History queries: shallow-clone detection, refs, changed paths and the commits (with trailers) that touched paths.
-
-
-
-
-/**
- * Whether the clone is shallow. A clone is shallow exactly when its (common) git directory holds a `shallow` file,
- * which the file system answers without starting git (history readers ask this on every call); anything unusual
- * (a subfolder, a bare repository) is left to git itself.
- */
-async function isShallow(repoRoot) {
-    try {
-        const dotGit = join(repoRoot, '.git');
-        let common = dotGit;
-        if (statSync(dotGit).isFile()) {
-            // A linked worktree or submodule: `.git` names the git directory, whose `commondir` names the shared one.
-            const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
-            if (!m)
-                throw new Error('unreadable .git file');
-            const gitDir = resolve(repoRoot, m[1].trim());
-            common = existsSync(join(gitDir, 'commondir'))
-                ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
-                : gitDir;
-        }
-        if (!existsSync(join(common, 'HEAD')))
-            throw new Error('not a git directory');
-        return existsSync(join(common, 'shallow'));
-    }
-    catch {
-        return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
-    }
-}
-/** Rollback, evidence and the integrity audit read history; a depth-1 checkout would silently give wrong answers. */
-async function assertFullHistory(repoRoot) {
-    if (!(await isShallow(repoRoot)))
-        return;
-    throw new TollgateError(`${repoRoot} is a shallow clone: Tollgate needs the full git history here`, {
-        fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
-    });
-}
-/** The commit a ref names, as a full sha. */
-async function history_resolveRef(repoRoot, ref) {
-    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-        okCodes: [1],
-    });
-    const sha = result.stdout.trim();
-    if (result.code !== 0 || sha === '') {
-        throw new src_errors/* TollgateError */.x(`no commit named "${ref}" in ${repoRoot}`, {
-            fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
-        });
-    }
-    return sha;
-}
-/** The best common ancestor of two refs, or undefined when they share no history. */
-async function mergeBase(repoRoot, a, b) {
-    const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
-/** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
-async function isAncestor(repoRoot, ancestor, descendant) {
-    const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
-        okCodes: [1],
-    });
-    return result.code === 0;
-}
-/** The literal ref `WORKTREE` stands for the working tree (tracked changes plus untracked, unignored files). */
-const WORKTREE = 'WORKTREE';
-/**
- * Files that differ between `base` and `head` (a commit, or WORKTREE), renames detected. Sorted by path.
- * Compares the two trees directly; pass mergeBase(...) as base for "what this branch changed".
- */
-async function changedPaths(repoRoot, base, head) {
-    const args = ['diff', '--name-status', '-z', '-M', '--no-ext-diff'];
-    const range = head === WORKTREE ? [base] : [base, head];
-    const out = await git(repoRoot, [...args, '--end-of-options', ...range, '--']);
-    const changes = parseNameStatus(out);
-    if (head === WORKTREE) {
-        const untracked = await git(repoRoot, ['ls-files', '--others', '--exclude-standard', '-z']);
-        const known = new Set(changes.map((c) => c.path));
-        for (const path of untracked.split('\0')) {
-            if (path !== '' && !known.has(path))
-                changes.push({ status: 'A', path });
-        }
-    }
-    return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-/** Parses `git diff --name-status -z`: status NUL path [NUL new-path for R/C]. */
-function parseNameStatus(out) {
-    const fields = out.split('\0');
-    const changes = [];
-    for (let i = 0; i < fields.length;) {
-        const status = fields[i++];
-        if (!status)
-            continue;
-        const letter = status[0];
-        if (letter === 'R' || letter === 'C') {
-            const oldPath = fields[i++];
-            const path = fields[i++];
-            changes.push({ status: letter, path, oldPath });
-        }
-        else {
-            changes.push({ status: letter, path: fields[i++] });
-        }
-    }
-    return changes;
-}
-const LOG_FIELDS = 7;
-/**
- * Commits reachable from `ref` that touched any of `paths` (every commit when `paths` is empty), newest first.
- * One `git log`; NUL separates fields and commits, so no message content can break the parse.
- */
-async function commitsTouching(repoRoot, paths, options = {}) {
-    const args = ['log', '-z', '--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%B'];
-    if (options.since)
-        args.push(`--since=${options.since}`);
-    if (options.until)
-        args.push(`--until=${options.until}`);
-    if (options.firstParent)
-        args.push('--first-parent');
-    if (options.maxCount !== undefined)
-        args.push(`--max-count=${options.maxCount}`);
-    args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...paths);
-    const out = await git(repoRoot, args);
-    return parseLog(out);
-}
-function parseLog(out) {
-    if (out === '')
-        return [];
-    const fields = out.split('\0');
-    const commits = [];
-    for (let i = 0; i + LOG_FIELDS <= fields.length; i += LOG_FIELDS) {
-        const [sha, parents, authorName, authorEmail, authorDate, committerDate, message] = fields.slice(i, i + LOG_FIELDS);
-        const parsed = parseCommitMessage(message);
-        commits.push({
-            sha: sha.replace(/^\n/, ''),
-            parents: parents === '' ? [] : parents.split(' '),
-            authorName,
-            authorEmail,
-            authorDate,
-            committerDate,
-            ...parsed,
-        });
-    }
-    return commits;
-}
-const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;
-/**
- * Splits a commit message into subject, body and trailers the way `git interpret-trailers --parse` finds
- * trailers: the last paragraph, when it is not the subject and every line is `Key: value` or a continuation.
- */
-function parseCommitMessage(message) {
-    const paragraphs = message
-        .replace(/\r\n/g, '\n')
-        .split(/\n[ \t]*\n/)
-        .map((p) => p.replace(/^\n+|\s+$/g, ''))
-        .filter((p) => p !== '');
-    const subject = (paragraphs[0] ?? '').split('\n').join(' ').trim();
-    let rest = paragraphs.slice(1);
-    const trailers = {};
-    const last = rest[rest.length - 1];
-    if (last !== undefined) {
-        const parsed = parseTrailerBlock(last);
-        if (parsed) {
-            for (const [key, value] of parsed)
-                (trailers[key] ??= []).push(value);
-            rest = rest.slice(0, -1);
-        }
-    }
-    return { subject, body: rest.join('\n\n').trim(), trailers };
-}
-function parseTrailerBlock(paragraph) {
-    const entries = [];
-    for (const line of paragraph.split('\n')) {
-        const continuation = /^[ \t]+\S/.test(line);
-        if (continuation && entries.length > 0) {
-            const lastEntry = entries[entries.length - 1];
-            lastEntry[1] = `${lastEntry[1]} ${line.trim()}`.trim();
-            continue;
-        }
-        const m = TRAILER_LINE.exec(line);
-        if (!m)
-            return undefined;
-        entries.push([m[1], m[2].trim()]);
-    }
-    return entries.length > 0 ? entries : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/git/commit.ts
-// The one commit function, and its branch-only sibling that writes a branch without touching the checkout.
-
-
-
-
-
-
-
-const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
-/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
-function formatCommitMessage(message, trailers) {
-    const text = message.replace(/\r\n/g, '\n').trim();
-    if (text === '')
-        throw new src_errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
-    const lines = [];
-    for (const [key, raw] of Object.entries(trailers)) {
-        if (!TRAILER_KEY.test(key)) {
-            throw new src_errors/* TollgateError */.x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
-                field: key,
-                fix: 'use a trailer key like "Tollgate-Event"',
-            });
-        }
-        for (const value of Array.isArray(raw) ? raw : [raw]) {
-            if (/[\r\n]/.test(value)) {
-                throw new src_errors/* TollgateError */.x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
-                    field: key,
-                    fix: 'trailer values are one line; put longer text in the message body',
-                });
-            }
-            if (value.trim() === '')
-                continue;
-            lines.push(`${key}: ${value.trim()}`);
-        }
-    }
-    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
-}
-function authorEnv(author) {
-    if (!author)
-        return {};
-    for (const [field, value] of Object.entries(author)) {
-        if (/[<>\r\n]/.test(value) || value.trim() === '') {
-            throw new src_errors/* TollgateError */.x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
-                field: `author.${field}`,
-            });
-        }
-    }
-    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
-}
-function assertRepoPath(path) {
-    if (path === '' ||
-        path.startsWith('/') ||
-        path.includes('\\') ||
-        path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-        throw new src_errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
-            fix: 'pass paths like registry/models/fraud/stages.yaml',
-        });
-    }
-    return path;
-}
-async function currentBranchRef(repoRoot) {
-    const result = await run_runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
-async function assertBranchName(repoRoot, branch) {
-    const result = await run_runGit(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
-    if (result.code !== 0 || branch.startsWith('-')) {
-        throw new src_errors/* TollgateError */.x(`"${branch}" is not a valid branch name`, { field: 'branch' });
-    }
-}
-/**
- * Commits exactly `paths` with the message and trailers; returns the new sha. Without `branch` it commits on
- * the checked-out branch, leaving anything else the user staged alone. Refuses when the paths hold no change.
- */
-async function commitChange(repoRoot, options) {
-    const paths = options.paths.map(assertRepoPath);
-    if (paths.length === 0)
-        throw new src_errors/* TollgateError */.x('nothing to commit: no paths given');
-    const message = formatCommitMessage(options.message, options.trailers);
-    const env = { ...options.env, ...authorEnv(options.author) };
-    if (options.branch !== undefined) {
-        const files = await Promise.all(paths.map(async (path) => ({
-            path,
-            content: (0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(repoRoot, path)) ? await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(repoRoot, path)) : null,
-        })));
-        const head = await history_resolveRef(repoRoot, 'HEAD');
-        const tip = await branchTip(repoRoot, options.branch);
-        // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
-        const baseRef = tip !== undefined &&
-            (await run_runGit(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
-            ? tip
-            : head;
-        return commitFilesToBranch(repoRoot, {
-            baseRef,
-            branch: options.branch,
-            files,
-            message: options.message,
-            trailers: options.trailers,
-            author: options.author,
-            env: options.env,
-        });
-    }
-    // Only paths that exist or are tracked: `git add` fails on a pathspec that matches nothing.
-    const tracked = new Set((await run_git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''));
-    const trackedUnder = (p) => [...tracked].some((t) => t === p || t.startsWith(`${p}/`));
-    const present = paths.filter((p) => (0,external_node_fs_.existsSync)((0,external_node_path_namespaceObject.join)(repoRoot, p)) || trackedUnder(p));
-    if (present.length > 0)
-        await run_git(repoRoot, ['add', '-A', '--', ...present]);
-    const staged = await run_runGit(repoRoot, ['diff', '--cached', '--quiet', '--', ...paths], { okCodes: [1] });
-    if (staged.code === 0) {
-        throw new src_errors/* TollgateError */.x(`nothing to commit: ${paths.join(', ')} match HEAD`, {
-            fix: 'write the change first, or check the paths',
-        });
-    }
-    await run_git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-', '--', ...present], {
-        input: message,
-        env,
-    });
-    return history_resolveRef(repoRoot, 'HEAD');
-}
-/** Commits whatever the index holds (used by revert); refuses an empty commit. */
-async function commitIndex(repoRoot, options) {
-    const message = formatCommitMessage(options.message, options.trailers);
-    const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet'], { okCodes: [1] });
-    if (staged.code === 0)
-        throw new TollgateError('nothing to commit: the index matches HEAD');
-    await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], {
-        input: message,
-        env: { ...options.env, ...authorEnv(options.author) },
-    });
-    return resolveRef(repoRoot, 'HEAD');
-}
-async function branchTip(repoRoot, branch) {
-    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
-        okCodes: [1],
-    });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
-/**
- * Writes one commit `baseRef + files` and points `branch` at it, through a temporary index: the user's
- * HEAD, index and working tree are never touched. This is how promotion branches are written.
- */
-async function commitFilesToBranch(repoRoot, options) {
-    await assertBranchName(repoRoot, options.branch);
-    if ((await currentBranchRef(repoRoot)) === `refs/heads/${options.branch}`) {
-        throw new src_errors/* TollgateError */.x(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
-            fix: 'switch to another branch first, or commit with commitChange without `branch`',
-        });
-    }
-    if (options.files.length === 0)
-        throw new src_errors/* TollgateError */.x('nothing to commit: no files given');
-    const message = formatCommitMessage(options.message, options.trailers);
-    const env = { ...options.env, ...authorEnv(options.author) };
-    const base = await history_resolveRef(repoRoot, options.baseRef);
-    const oldTip = (await branchTip(repoRoot, options.branch)) ?? '';
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-index-'));
-    const indexEnv = { GIT_INDEX_FILE: (0,external_node_path_namespaceObject.join)(dir, 'index') };
-    try {
-        await run_git(repoRoot, ['read-tree', base], { env: indexEnv });
-        const lines = [];
-        for (const file of options.files) {
-            const path = assertRepoPath(file.path);
-            if (file.content === null) {
-                lines.push(`0 ${'0'.repeat(40)}\t${path}`);
-            }
-            else {
-                const written = await runGitBuffer(repoRoot, ['hash-object', '-w', '--stdin'], {
-                    input: file.content,
-                });
-                const blob = written.stdout.toString('utf8').trim();
-                lines.push(`100644 ${blob}\t${path}`);
-            }
-        }
-        await run_git(repoRoot, ['update-index', '-z', '--index-info'], {
-            env: indexEnv,
-            input: lines.join('\0') + '\0',
-        });
-        const tree = await run_git(repoRoot, ['write-tree'], { env: indexEnv });
-        const baseTree = await run_git(repoRoot, ['rev-parse', `${base}^{tree}`]);
-        if (tree === baseTree) {
-            throw new src_errors/* TollgateError */.x(`nothing to commit: the files already match ${options.baseRef}`, {
-                fix: 'the change is already there; nothing to propose',
-            });
-        }
-        const sha = await run_git(repoRoot, ['commit-tree', tree, '-p', base, '-F', '-'], { input: message, env });
-        // The old value guards against a concurrent writer moving the branch between our read and this write.
-        await run_git(repoRoot, [
-            'update-ref',
-            '-m',
-            'tollgate: commit to branch',
-            `refs/heads/${options.branch}`,
-            sha,
-            oldTip,
-        ]);
-        return sha;
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    }
-}
-
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/git/commit.ts
+var git_commit = __nccwpck_require__(5895);
+// EXTERNAL MODULE: ./src/git/history.ts
+var git_history = __nccwpck_require__(528);
+// EXTERNAL MODULE: ./src/git/run.ts
+var run = __nccwpck_require__(3073);
 ;// CONCATENATED MODULE: ./src/git/reader.ts
 // RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
 
@@ -43078,7 +44813,7 @@ function underDir(path, dir) {
     return dir === '' || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
 }
 function linkError(where, path) {
-    return new src_errors/* TollgateError */.x(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
+    return new errors/* TollgateError */.x(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
         file: path,
         fix: 'replace the link with the file it points to',
     });
@@ -43115,7 +44850,7 @@ class ObjectReader {
     read(oid) {
         return this.lookup(oid).then((object) => {
             if (!object)
-                throw new src_errors/* TollgateError */.x(`git object ${oid} is missing in ${this.#repoRoot}`);
+                throw new errors/* TollgateError */.x(`git object ${oid} is missing in ${this.#repoRoot}`);
             return object.content;
         });
     }
@@ -43148,13 +44883,13 @@ class ObjectReader {
         const child = this.#child;
         if (!child)
             return;
-        this.#fail(child, new src_errors/* TollgateError */.x('the object reader was closed while a read was pending'));
+        this.#fail(child, new errors/* TollgateError */.x('the object reader was closed while a read was pending'));
         child.stdin.end();
     }
     #start() {
         if (this.#child)
             return this.#child;
-        const child = spawnGit(this.#repoRoot, ['cat-file', '--batch']);
+        const child = (0,run/* spawnGit */.Iz)(this.#repoRoot, ['cat-file', '--batch']);
         this.#child = child;
         this.#stderr = '';
         child.stdout.on('data', (chunk) => {
@@ -43164,7 +44899,7 @@ class ObjectReader {
         child.stderr.on('data', (chunk) => (this.#stderr += chunk.toString('utf8')));
         child.stdin.on('error', (error) => this.#fail(child, error));
         child.on('error', (error) => this.#fail(child, error));
-        child.on('close', (code) => this.#fail(child, new src_errors/* TollgateError */.x(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
+        child.on('close', (code) => this.#fail(child, new errors/* TollgateError */.x(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
         return child;
     }
     #drain() {
@@ -43240,7 +44975,7 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
-        const all = parseLsTree(await run_git(repoRoot, args));
+        const all = parseLsTree(await (0,run/* git */.$Y)(repoRoot, args));
         const root = all.get(prefix);
         if (prefix !== '' && root?.mode === SYMLINK_MODE)
             throw linkError(ref, prefix);
@@ -43267,7 +45002,7 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
             if (entry.mode === SYMLINK_MODE)
                 throw linkError(ref, prefix === '' ? path : `${prefix}/${path}`);
             if (entry.type !== 'blob') {
-                throw new src_errors/* TollgateError */.x(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
+                throw new errors/* TollgateError */.x(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
             }
             return objects.read(entry.oid);
         },
@@ -43326,228 +45061,6601 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
         },
     };
 }
+/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
+function parseTreeObject(content, oidBytes) {
+    const entries = [];
+    for (let i = 0; i < content.length;) {
+        const space = content.indexOf(0x20, i);
+        const nul = content.indexOf(0, space + 1);
+        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
+            break;
+        entries.push({
+            mode: content.toString('latin1', i, space),
+            name: content.toString('utf8', space + 1, nul),
+            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
+        });
+        i = nul + 1 + oidBytes;
+    }
+    return entries;
+}
+/**
+ * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
+ * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
+ * without starting another process. A path that is not there lists nothing.
+ */
+async function listFiles(reader, rev, paths) {
+    const files = [];
+    const walk = async (object, path) => {
+        if (object?.type === 'blob') {
+            files.push({ oid: object.oid, path });
+        }
+        else if (object?.type === 'tree') {
+            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
+            await Promise.all(entries.map(async (e) => {
+                const child = `${path}/${e.name}`;
+                if (e.mode === '40000')
+                    await walk(await reader.lookup(e.oid), child);
+                else
+                    files.push({ oid: e.oid, path: child });
+            }));
+        }
+    };
+    await Promise.all(paths.map(async (p) => {
+        const path = p.replace(/\/+$/, '');
+        await walk(await reader.lookup(`${rev}:${path}`), path);
+    }));
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
 
 // EXTERNAL MODULE: ./src/github/pulls.ts
 var pulls = __nccwpck_require__(4487);
 // EXTERNAL MODULE: ./src/policy/effective.ts
 var effective = __nccwpck_require__(4327);
-;// CONCATENATED MODULE: ./src/git/push.ts
-// Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
+// EXTERNAL MODULE: ./src/publish/propose.ts + 2 modules
+var propose = __nccwpck_require__(7985);
+// EXTERNAL MODULE: ./src/publish/state.ts + 2 modules
+var state = __nccwpck_require__(7661);
+// EXTERNAL MODULE: ./src/registry/load.ts
+var load = __nccwpck_require__(2307);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+// EXTERNAL MODULE: ./src/scheduler/schedule.ts
+var scheduler_schedule = __nccwpck_require__(2452);
+// EXTERNAL MODULE: ./src/retrain/record.ts + 1 modules
+var record = __nccwpck_require__(678);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+;// CONCATENATED MODULE: ./src/retrain/request.ts
+// The lifecycle of one retrain: queued -> running -> completed | failed. Pure; each step returns a new request.
 
 
 
 
 
-// A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
-const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
-async function pushWithRetry(repoRoot, options) {
-    const attempts = options.attempts ?? 5;
-    const { remote, branch, env } = options;
-    let lastError = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-        const pushed = await run_runGit(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
+/** Statuses that block another retrain of the same model. */
+const ACTIVE_STATUSES = new Set(['queued', 'running']);
+const REQUEST_ID = /^rt-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
+/**
+ * `rt-YYYYMMDD-HHMMSS-<suffix>`, e.g. rt-20261125-221300-ab12. The suffix is the caller's (random) one, or, when
+ * absent, four hex digits of a hash of model and time, so two models retrained in the same second differ.
+ */
+function retrainRequestId(now, model, suffix) {
+    (0,names/* assertSafeName */.jP)('model', model);
+    const stamp = (0,scheduler_schedule/* isoTime */.Ly)(now).replace(/\.\d+Z$/, 'Z');
+    const compact = `${stamp.slice(0, 4)}${stamp.slice(5, 7)}${stamp.slice(8, 10)}-${stamp.slice(11, 13)}${stamp.slice(14, 16)}${stamp.slice(17, 19)}`;
+    const tail = suffix ?? (0,scheduler_schedule/* fnv1a */.PS)(`${model}@${stamp}`).toString(16).padStart(8, '0').slice(0, 4);
+    const id = `rt-${compact}-${tail}`;
+    if (!REQUEST_ID.test(id)) {
+        throw new errors/* TollgateError */.x(`retrain request suffix ${JSON.stringify(suffix)} is not 2-12 lowercase letters or digits`, {
+            fix: 'use a suffix like "ab12"',
+        });
+    }
+    return id;
+}
+function newRetrainRequest(input) {
+    const reason = input.reason.trim();
+    if (!reason)
+        throw new errors/* TollgateError */.x('a retrain needs a reason', { fix: 'say why, e.g. --reason "weekly refresh"' });
+    if (!input.trigger.actor?.trim()) {
+        throw new errors/* TollgateError */.x('a retrain trigger needs an actor', {
+            fix: 'pass the user or "tollgate" for the scheduler',
+        });
+    }
+    return {
+        apiVersion: types/* API_VERSION */.m,
+        kind: 'RetrainRequest',
+        id: (0,names/* assertSafeName */.jP)('request', input.id),
+        model: (0,names/* assertSafeName */.jP)('model', input.model),
+        status: 'queued',
+        reason,
+        trigger: input.trigger,
+        created_at: (0,scheduler_schedule/* isoTime */.Ly)(input.now),
+    };
+}
+function illegal(request, action, allowed) {
+    return new errors/* TollgateError */.x(`cannot ${action} retrain request ${request.id} of ${request.model}: it is ${request.status}, not ${allowed.join(' or ')}`, {
+        file: safeRetrainPath(request),
+        field: 'status',
+        fix: request.status === 'completed' || request.status === 'failed'
+            ? 'a finished request is final; start a new retrain instead'
+            : `a ${request.status} request must be started before it can finish`,
+    });
+}
+function safeRetrainPath(request) {
+    try {
+        return (0,paths/* retrainPath */.Tr)(request.model, request.id);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** queued -> running. */
+function start(request, options) {
+    if (request.status !== 'queued')
+        throw illegal(request, 'start', ['queued']);
+    return {
+        ...request,
+        status: 'running',
+        started_at: (0,scheduler_schedule/* isoTime */.Ly)(options.now),
+        ...(options.run ? { run: { ...request.run, ...options.run } } : {}),
+    };
+}
+/** running -> completed, naming the version it produced. */
+function complete(request, options) {
+    if (request.status !== 'running')
+        throw illegal(request, 'complete', ['running']);
+    const { error: _e, ...rest } = request;
+    return {
+        ...rest,
+        status: 'completed',
+        completed_at: (0,scheduler_schedule/* isoTime */.Ly)(options.now),
+        version: (0,names/* assertSafeName */.jP)('version', options.version),
+        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
+    };
+}
+/** queued or running -> failed; a request can fail before it starts (e.g. the runner could not check out). */
+function fail(request, options) {
+    if (request.status !== 'queued' && request.status !== 'running')
+        throw illegal(request, 'fail', ['queued', 'running']);
+    const error = options.error.trim() || 'unknown error';
+    return {
+        ...request,
+        status: 'failed',
+        completed_at: (0,scheduler_schedule/* isoTime */.Ly)(options.now),
+        error: error.length > 2000 ? `${error.slice(0, 1999)}…` : error,
+        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
+    };
+}
+/**
+ * The duplicate guard: the active (queued or running) request among `requests`, or undefined. With `model`, only
+ * that model's requests count. The oldest active one is returned, since it is the one that blocks the others.
+ */
+function activeRetrain(requests, model) {
+    const active = [...requests]
+        .filter((r) => ACTIVE_STATUSES.has(r.status) && (model === undefined || r.model === model))
+        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    const request = active[0];
+    if (!request)
+        return undefined;
+    const link = request.run?.url ?? safeRetrainPath(request) ?? request.id;
+    const since = request.status === 'running' ? (request.started_at ?? request.created_at) : request.created_at;
+    return {
+        request,
+        link,
+        message: `model ${request.model} already has an active retrain: ${request.id} (${request.status} since ${since}): ${link}`,
+        fix: `wait for ${request.id} to finish; if its run is gone, record it as failed (status: failed) in ${safeRetrainPath(request) ?? 'its request file'}`,
+    };
+}
+/** Throws the duplicate guard's answer as a TollgateError when `model` has an active retrain. */
+function assertNoActiveRetrain(requests, model) {
+    const found = activeRetrain(requests, model);
+    if (found)
+        throw new TollgateError(found.message, { fix: found.fix, file: safeRetrainPath(found.request) });
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:string_decoder"
+var external_node_string_decoder_ = __nccwpck_require__(6193);
+;// CONCATENATED MODULE: ./src/retrain/training.ts
+// Runs the user's training command (the I/O shell of a retrain) and checks what it left behind.
+// The contract, for users: docs/retrain.md. In short: argv without a shell, TOLLGATE_OUTPUT_DIR in the
+// environment, metrics.json (flat object of finite numbers) and an artifact file (model.bin, or the file that
+// artifact.json names) written there, exit code 0.
+
+
+
+
+
+
+
+const METRICS_FILE = 'metrics.json';
+const ARTIFACT_MANIFEST = 'artifact.json';
+const DEFAULT_ARTIFACT = 'model.bin';
+/** Metric names end up in YAML keys, markdown tables and charts. */
+const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const MAX_JSON_BYTES = 1 << 20;
+const TAIL_LINES = 20;
+const MAX_LINE = 64 * 1024;
+/** A failed training run: what went wrong, with the run details a failed RetrainRequest records. */
+class TrainingError extends errors/* TollgateError */.x {
+    reason;
+    exitCode;
+    durationMs;
+    timedOut;
+    outputTail;
+    constructor(message, details) {
+        super(message, details);
+        this.name = 'TrainingError';
+        this.reason = details.reason;
+        this.exitCode = details.exitCode ?? null;
+        this.durationMs = details.durationMs ?? 0;
+        this.timedOut = details.timedOut ?? false;
+        this.outputTail = details.outputTail ?? [];
+    }
+}
+/** The TOLLGATE_* variables a training command can read, besides TOLLGATE_OUTPUT_DIR. */
+function trainingEnv(input) {
+    return {
+        TOLLGATE_MODEL: input.model,
+        TOLLGATE_REQUEST_ID: input.requestId,
+        ...(input.version ? { TOLLGATE_VERSION: input.version } : {}),
+        ...(input.parent ? { TOLLGATE_PARENT_VERSION: input.parent } : {}),
+        ...(input.data ? { TOLLGATE_DATA_URI: input.data.uri } : {}),
+        ...(input.data?.sha256 ? { TOLLGATE_DATA_SHA256: input.data.sha256 } : {}),
+    };
+}
+function baseEnv(inherit) {
+    if (!inherit)
+        return { PATH: process.env.PATH };
+    return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_')));
+}
+async function runTraining(options) {
+    const { command, cwd, timeoutSeconds } = options;
+    if (!Array.isArray(command) ||
+        command.length === 0 ||
+        command.some((a) => typeof a !== 'string') ||
+        !command[0]) {
+        throw new TrainingError('the training command is empty or not a list of strings', {
+            reason: 'invalid-command',
+            field: 'training.command',
+            fix: 'set training.command in model.yaml to an argv list, e.g. [node, train.ts]',
+        });
+    }
+    if (!(timeoutSeconds > 0)) {
+        throw new TrainingError(`training timeout must be a positive number of seconds, got ${timeoutSeconds}`, {
+            reason: 'invalid-command',
+            field: 'training.timeout',
+            fix: 'set training.timeout in model.yaml, e.g. 3600',
+        });
+    }
+    // spawn reports a missing cwd as ENOENT, which would read as "command not found".
+    if (!(await (0,promises_.stat)(cwd).catch(() => undefined))?.isDirectory()) {
+        throw new TrainingError(`the training working directory ${cwd} does not exist`, {
+            reason: 'invalid-command',
+            fix: 'run from the repository root, or check the checkout step',
+        });
+    }
+    const outputDir = await prepareOutputDir((0,external_node_path_.resolve)(cwd, options.outputDir));
+    const run = await runProcess(command, {
+        cwd,
+        env: {
+            ...baseEnv(options.inheritEnv ?? true),
+            ...options.env,
+            TOLLGATE_OUTPUT_DIR: outputDir,
+        },
+        timeoutMs: timeoutSeconds * 1000,
+        killGraceMs: options.killGraceMs ?? 5000,
+        onOutput: options.onOutput,
+        signal: options.signal,
+    });
+    const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    const facts = { durationMs: run.durationMs, outputTail: run.tail, exitCode: run.exitCode };
+    const tail = run.tail.length > 0 ? `\nlast output:\n${run.tail.map((l) => `  ${l}`).join('\n')}` : '';
+    if (run.spawnError) {
+        const code = run.spawnError.code;
+        if (code === 'ENOENT') {
+            throw new TrainingError(`training command not found: ${command[0]} (in ${cwd})`, {
+                ...facts,
+                reason: 'not-found',
+                field: 'training.command',
+                fix: `install ${command[0]} on the runner, or give a path relative to the repository root`,
+                cause: run.spawnError,
+            });
+        }
+        throw new TrainingError(`training command ${command[0]} could not start: ${run.spawnError.message}`, {
+            ...facts,
+            reason: 'not-executable',
+            field: 'training.command',
+            fix: code === 'EACCES'
+                ? `make ${command[0]} executable (chmod +x), or run it through its interpreter`
+                : 'check training.command in model.yaml: argv[0] must be a program the runner can start',
+            cause: run.spawnError,
+        });
+    }
+    if (run.cancelled) {
+        throw new TrainingError(`training command was cancelled and stopped: ${shown}${tail}`, {
+            ...facts,
+            reason: 'cancelled',
+            fix: 'start the retrain again when ready',
+        });
+    }
+    if (run.timedOut) {
+        throw new TrainingError(`training command timed out after ${timeoutSeconds}s and was stopped: ${shown}${tail}`, {
+            ...facts,
+            timedOut: true,
+            reason: 'timeout',
+            field: 'training.timeout',
+            fix: 'raise training.timeout in model.yaml, or make the training faster',
+        });
+    }
+    if (run.exitCode === null) {
+        throw new TrainingError(`training command was killed by ${run.signal ?? 'a signal'}: ${shown}${tail}`, {
+            ...facts,
+            reason: 'signal',
+            fix: run.signal === 'SIGKILL' ? 'the runner may have run out of memory; use a larger runner' : undefined,
+        });
+    }
+    if (run.exitCode !== 0) {
+        throw new TrainingError(`training command exited with code ${run.exitCode}: ${shown}${tail}`, {
+            ...facts,
+            reason: 'exit',
+            fix: 'see the training output above; the command must exit 0 after writing metrics.json and its artifact',
+        });
+    }
+    try {
+        const metrics = await readMetrics(outputDir);
+        const artifact = await readArtifact(outputDir);
+        return {
+            exitCode: 0,
+            durationMs: run.durationMs,
+            timedOut: false,
+            metrics,
+            artifact,
+            outputTail: run.tail,
+        };
+    }
+    catch (error) {
+        if (error instanceof TrainingError) {
+            const { fix, file, field, reason } = error;
+            throw new TrainingError(error.message, {
+                fix,
+                file,
+                field,
+                reason,
+                ...facts,
+                cause: error.cause,
+            });
+        }
+        throw error;
+    }
+}
+async function prepareOutputDir(dir) {
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    const entries = await (0,promises_.readdir)(dir);
+    if (entries.length > 0) {
+        throw new TrainingError(`the training output directory ${dir} is not empty (${entries.slice(0, 3).join(', ')})`, {
+            reason: 'output-dir',
+            fix: 'use a fresh directory for each run, so no stale metrics.json is read',
+        });
+    }
+    return (0,promises_.realpath)(dir);
+}
+function runProcess(command, options) {
+    const started = performance.now();
+    const tail = [];
+    const emit = (line, stream) => {
+        tail.push(line);
+        if (tail.length > TAIL_LINES)
+            tail.shift();
+        options.onOutput?.(line, stream);
+    };
+    return new Promise((resolvePromise) => {
+        // detached: the command leads its own process group, so a timeout stops everything it started.
+        const child = (0,external_node_child_process_.spawn)(command[0], command.slice(1), {
+            cwd: options.cwd,
+            env: options.env,
+            detached: true,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let timedOut = false;
+        let settled = false;
+        let killTimer;
+        const killGroup = (signal) => {
+            if (child.pid === undefined)
+                return;
+            try {
+                process.kill(-child.pid, signal);
+            }
+            catch {
+                // ESRCH: the group is already gone.
+            }
+        };
+        const stop = () => {
+            killGroup('SIGTERM');
+            killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs);
+        };
+        const timer = setTimeout(() => {
+            timedOut = true;
+            stop();
+        }, options.timeoutMs);
+        let cancelled = false;
+        const onAbort = () => {
+            cancelled = true;
+            stop();
+        };
+        if (options.signal?.aborted)
+            onAbort();
+        else
+            options.signal?.addEventListener('abort', onAbort, { once: true });
+        for (const [stream, name] of [
+            [child.stdout, 'stdout'],
+            [child.stderr, 'stderr'],
+        ]) {
+            const decoder = new external_node_string_decoder_.StringDecoder('utf8');
+            let pending = '';
+            stream.on('data', (chunk) => {
+                pending += decoder.write(chunk);
+                const lines = pending.split(/\r?\n/);
+                pending = lines.pop();
+                for (const line of lines)
+                    emit(line, name);
+                // A command that never prints a newline must not grow memory without bound.
+                if (pending.length > MAX_LINE) {
+                    emit(pending, name);
+                    pending = '';
+                }
+            });
+            stream.on('end', () => {
+                pending += decoder.end();
+                if (pending)
+                    emit(pending, name);
+                pending = '';
+            });
+        }
+        const finish = (run) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            if (killTimer)
+                clearTimeout(killTimer);
+            options.signal?.removeEventListener('abort', onAbort);
+            resolvePromise({
+                ...run,
+                timedOut,
+                cancelled,
+                durationMs: Math.round(performance.now() - started),
+                tail,
+            });
+        };
+        child.on('error', (error) => finish({ exitCode: null, signal: null, spawnError: error }));
+        // Processes the command left behind would hold its output pipes open; the run is over when it exits.
+        child.on('exit', () => stop());
+        child.on('close', (code, signal) => finish({ exitCode: code, signal }));
+    });
+}
+function metricsError(message, field) {
+    return new TrainingError(message, {
+        reason: 'metrics',
+        file: METRICS_FILE,
+        field,
+        fix: 'write metrics.json to $TOLLGATE_OUTPUT_DIR as a flat JSON object of finite numbers, e.g. {"auc": 0.91}',
+    });
+}
+async function readJsonFile(dir, name, error) {
+    const path = (0,external_node_path_.resolve)(dir, name);
+    const info = await (0,promises_.lstat)(path).catch(() => undefined);
+    if (!info)
+        return undefined;
+    if (!info.isFile())
+        throw error(`${name} in the training output is not a regular file`);
+    if (info.size > MAX_JSON_BYTES)
+        throw error(`${name} is ${info.size} bytes; at most ${MAX_JSON_BYTES} are read`);
+    try {
+        return JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (cause) {
+        throw error(`${name} is not valid JSON: ${cause.message}`);
+    }
+}
+/** metrics.json: a flat object whose every value is a finite number and every name is safe. */
+async function readMetrics(outputDir) {
+    const raw = await readJsonFile(outputDir, METRICS_FILE, metricsError);
+    if (raw === undefined)
+        throw metricsError(`the training command wrote no ${METRICS_FILE} to TOLLGATE_OUTPUT_DIR`);
+    return parseMetrics(raw);
+}
+/** The metrics check on parsed JSON, naming the first bad field. */
+function parseMetrics(raw) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        throw metricsError(`${METRICS_FILE} must hold a JSON object, not ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+    }
+    const metrics = {};
+    for (const [name, value] of Object.entries(raw)) {
+        if (!METRIC_NAME.test(name)) {
+            throw metricsError(`${METRICS_FILE}: metric name ${JSON.stringify(name)} may hold only letters, digits, "_", "." and "-", starting with a letter`, name);
+        }
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+            const shown = typeof value === 'number'
+                ? String(value)
+                : `${JSON.stringify(value)} (${value === null ? 'null' : typeof value})`;
+            throw metricsError(`${METRICS_FILE}: field "${name}" is ${shown}, not a finite number`, name);
+        }
+        metrics[name] = value;
+    }
+    if (Object.keys(metrics).length === 0)
+        throw metricsError(`${METRICS_FILE} holds no metrics`);
+    return metrics;
+}
+function artifactError(message, field) {
+    return new TrainingError(message, {
+        reason: 'artifact',
+        field,
+        fix: `write the model to $TOLLGATE_OUTPUT_DIR/${DEFAULT_ARTIFACT}, or write it under any name and name it in ${ARTIFACT_MANIFEST} as {"path": "model.onnx"}`,
+    });
+}
+/** The artifact: artifact.json's `path` when that file exists, else model.bin; one non-empty regular file. */
+async function readArtifact(outputDir) {
+    const manifest = await readJsonFile(outputDir, ARTIFACT_MANIFEST, artifactError);
+    let name = DEFAULT_ARTIFACT;
+    if (manifest !== undefined) {
+        const path = manifest?.path;
+        if (typeof path !== 'string' || path === '') {
+            throw artifactError(`${ARTIFACT_MANIFEST} must be an object with a string "path"`, 'path');
+        }
+        name = path;
+    }
+    const full = (0,external_node_path_.resolve)(outputDir, name);
+    const inside = (0,external_node_path_.relative)(outputDir, full);
+    if ((0,external_node_path_.isAbsolute)(name) ||
+        inside === '' ||
+        inside.startsWith(`..${external_node_path_.sep}`) ||
+        inside === '..' ||
+        (0,external_node_path_.isAbsolute)(inside)) {
+        throw artifactError(`${ARTIFACT_MANIFEST} path ${JSON.stringify(name)} is outside the output directory`, 'path');
+    }
+    if (inside === METRICS_FILE || inside === ARTIFACT_MANIFEST) {
+        throw artifactError(`${ARTIFACT_MANIFEST} path ${JSON.stringify(name)} names a contract file, not a model`, 'path');
+    }
+    const info = await (0,promises_.lstat)(full).catch(() => undefined);
+    if (!info) {
+        throw artifactError(manifest === undefined
+            ? `the training command wrote no artifact: no ${DEFAULT_ARTIFACT} and no ${ARTIFACT_MANIFEST} in TOLLGATE_OUTPUT_DIR`
+            : `the artifact ${inside} named in ${ARTIFACT_MANIFEST} does not exist`);
+    }
+    if (info.isSymbolicLink())
+        throw artifactError(`the artifact ${inside} is a symbolic link; write the file itself`);
+    if (info.isDirectory())
+        throw artifactError(`the artifact ${inside} is a directory; archive it into one file (tar)`);
+    if (!info.isFile())
+        throw artifactError(`the artifact ${inside} is not a regular file`);
+    if (info.size === 0)
+        throw artifactError(`the artifact ${inside} is empty`);
+    // A linked folder on the way (sub -> /etc) would smuggle in a file from elsewhere.
+    const real = (0,external_node_path_.relative)(outputDir, await (0,promises_.realpath)(full));
+    if (real.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(real)) {
+        throw artifactError(`the artifact ${inside} resolves outside the output directory`, 'path');
+    }
+    return { path: full, name: inside.split(external_node_path_.sep).join('/'), sha256: await sha256File(full), size: info.size };
+}
+function sha256File(path) {
+    return new Promise((resolveHash, reject) => {
+        const hash = (0,external_node_crypto_.createHash)('sha256');
+        (0,external_node_fs_.createReadStream)(path)
+            .on('data', (chunk) => hash.update(chunk))
+            .on('error', reject)
+            .on('end', () => resolveHash(hash.digest('hex')));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/retrain/flow.ts
+// One retrain, end to end, shared by `tollgate retrain` and the retrain action: duplicate guard, request,
+// training run, version record, schedule update, audit event, and the commit that carries them (a pull request
+// on success; a state-only change on failure). Without a GitHub target everything stays on local branches.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const TRIGGER_KINDS = ['manual', 'schedule', 'incident', 'drift'];
+/** Default training timeout when model.yaml names none: one hour. */
+const DEFAULT_TRAINING_TIMEOUT = 3600;
+const RETRAIN_LABEL = 'tollgate:retrain';
+const STATE_LABEL = 'tollgate:state';
+/** Branch prefix of every retrain pull request of `model`; the action's duplicate guard looks for it. */
+const retrainBranchPrefix = (model) => `tollgate/retrain/${(0,names/* assertSafeName */.jP)('model', model)}/`;
+const retrainBranch = (model, request) => `${retrainBranchPrefix(model)}${(0,names/* assertSafeName */.jP)('request', request)}`;
+const stateBranch = (model, request) => `tollgate/state/${(0,names/* assertSafeName */.jP)('model', model)}/${(0,names/* assertSafeName */.jP)('request', request)}`;
+async function loadModel(repoRoot, ref, prefix, model) {
+    const reader = gitTreeReader(repoRoot, ref, prefix);
+    try {
+        const { registry } = await (0,load/* loadRegistry */.Ag)(reader);
+        const entry = registry.models.get(model);
+        if (!entry) {
+            throw new errors/* TollgateError */.x(`no model ${model} in ${prefix} at ${ref}`, {
+                file: `${prefix}/models/${model}/model.yaml`,
+                fix: 'check the name (`ls registry/models`), or fix model.yaml so it validates (`tollgate validate`)',
+            });
+        }
+        return { entry, policy: (0,effective/* effectivePolicy */.Ci)(registry.policy) };
+    }
+    finally {
+        reader.close();
+    }
+}
+/** The duplicate guard: an active request in the registry, or an open retrain pull request of the model. */
+function refusal(entry, model, pulls = []) {
+    const found = activeRetrain(entry.retrains.values(), model);
+    if (found)
+        return new errors/* TollgateError */.x(found.message, { fix: found.fix });
+    const prefix = retrainBranchPrefix(model);
+    const pull = pulls.find((p) => p.headRef.startsWith(prefix));
+    if (pull) {
+        return new errors/* TollgateError */.x(`model ${model} already has an open retrain pull request #${pull.number}: ${pull.url}`, { fix: `merge or close #${pull.number} first; one retrain of a model is in flight at a time` });
+    }
+    return undefined;
+}
+/** The schedule to update: the existing one, or a fresh one when the model takes part in scheduling. */
+function scheduleOf(entry, policy, now) {
+    if (entry.schedule)
+        return entry.schedule;
+    const settings = entry.model.schedule;
+    if (!settings || settings.enabled === false)
+        return undefined;
+    return (0,scheduler_schedule/* initialSchedule */.sk)(entry.model, (0,scheduler_schedule/* intervalFor */.nC)(entry.model, policy), now);
+}
+/** Runs the writer on a scratch registry (validating every document) and returns the bytes for the commit. */
+const doc = (path, document) => ({ path, document });
+function parseCommandOverride(command, entry) {
+    const chosen = command ?? entry.model.training?.command;
+    if (!chosen || chosen.length === 0) {
+        throw new errors/* TollgateError */.x(`model ${entry.model.name} has no training command`, {
+            file: `models/${entry.model.name}/model.yaml`,
+            field: 'training.command',
+            fix: 'set training.command in model.yaml (an argv list), or pass --command \'["node", "train.ts"]\'',
+        });
+    }
+    return chosen;
+}
+async function runRetrainFlow(input) {
+    const model = (0,names/* assertSafeName */.jP)('model', input.model);
+    const prefix = input.registryPrefix.replace(/^\.\/|\/+$/g, '');
+    const baseRef = input.baseRef ?? 'HEAD';
+    const trigger = input.trigger ?? 'manual';
+    if (!TRIGGER_KINDS.includes(trigger)) {
+        throw new errors/* TollgateError */.x(`trigger ${JSON.stringify(trigger)} is not one of ${TRIGGER_KINDS.join(', ')}`, {
+            field: 'trigger',
+            fix: `pass one of ${TRIGGER_KINDS.join(', ')}`,
+        });
+    }
+    const { entry, policy } = await loadModel(input.repoRoot, baseRef, prefix, model);
+    const refused = refusal(entry, model, input.openRetrainPulls);
+    if (refused)
+        return { status: 'refused', model, error: refused };
+    // A scheduled run re-checks the schedule: a pause or cooldown set, or a run merged, since the tick planned it.
+    if (trigger === 'schedule' && entry.schedule) {
+        const verdict = (0,scheduler_schedule/* isDue */.nZ)(entry.schedule, entry.model, input.now());
+        if (!verdict.due) {
+            const error = new errors/* TollgateError */.x(`a scheduled retrain of ${model} is not due: ${verdict.reason}`, {
+                file: `${prefix}/models/${model}/schedule.yaml`,
+                fix: 'nothing to do; to retrain anyway, start a manual retrain (trigger: manual)',
+            });
+            return { status: 'refused', model, error };
+        }
+    }
+    const command = parseCommandOverride(input.command, entry);
+    const timeout = entry.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;
+    const createdAt = input.now();
+    const requestId = retrainRequestId(createdAt, model, input.requestSuffix ?? (0,external_node_crypto_.randomBytes)(2).toString('hex'));
+    const versionId = (0,record/* nextVersionId */.t0)(entry.versions.keys());
+    const production = entry.stages?.stages.production?.version;
+    const parent = production && entry.versions.has(production) ? production : undefined;
+    const queued = newRetrainRequest({
+        model,
+        reason: input.reason?.trim() || (trigger === 'schedule' ? 'scheduled retrain' : 'manual retrain'),
+        trigger: {
+            kind: trigger,
+            actor: input.actor,
+            ...(input.triggerMetrics ? { metrics: input.triggerMetrics } : {}),
+            ...(input.triggerThresholds ? { thresholds: input.triggerThresholds } : {}),
+        },
+        now: createdAt,
+        id: requestId,
+    });
+    const env = trainingEnv({
+        model,
+        requestId,
+        version: versionId,
+        ...(parent ? { parent } : {}),
+        ...(entry.model.training?.data ? { data: entry.model.training.data } : {}),
+    });
+    const branch = retrainBranch(model, requestId);
+    if (input.dryRun) {
+        const audit = (0,record/* retrainAuditEvent */.$q)({
+            request: { ...queued, status: 'completed' },
+            now: createdAt,
+            actor: input.actor,
+        });
+        const plan = {
+            model,
+            request: queued,
+            version: versionId,
+            ...(parent ? { parent } : {}),
+            command,
+            cwd: input.repoRoot,
+            timeout,
+            env,
+            branch,
+            baseBranch: input.baseBranch,
+            files: [
+                (0,paths/* versionPath */.qW)(model, versionId),
+                (0,paths/* retrainPath */.Tr)(model, requestId),
+                ...(scheduleOf(entry, policy, createdAt) ? [(0,paths/* schedulePath */.Jn)(model)] : []),
+                (0,paths/* auditPath */.RB)(audit.id),
+            ].map((path) => `${prefix}/${path}`),
+        };
+        return { status: 'dry-run', model, plan, request: queued };
+    }
+    // Runs started at the same moment all pass the checks above; the claim lets one through.
+    const claim = input.github ? await claimRetrain(input, input.github, model, requestId, timeout) : undefined;
+    if (claim instanceof errors/* TollgateError */.x)
+        return { status: 'refused', model, error: claim };
+    try {
+        const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
+        const running = start(queued, { now: input.now(), run: runDetails });
+        const sourceCommit = await (0,git_history/* resolveRef */.qE)(input.repoRoot, baseRef);
+        const outputDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(input.tempDir ?? (0,external_node_os_.tmpdir)(), `tollgate-${model}-${requestId}-`));
+        let training;
+        try {
+            training = await runTraining({
+                command,
+                cwd: input.repoRoot,
+                env,
+                timeoutSeconds: timeout,
+                outputDir,
+                ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+                ...(input.signal ? { signal: input.signal } : {}),
+            });
+        }
+        catch (error) {
+            await (0,promises_.rm)(outputDir, { recursive: true, force: true });
+            if (!(error instanceof TrainingError))
+                throw error;
+            return recordFailure(input, { entry, policy, prefix, running, error, command });
+        }
+        const finishedAt = input.now();
+        const version = (0,record/* buildModelVersion */.Ky)({
+            model: entry.model,
+            policy,
+            id: versionId,
+            now: finishedAt,
+            training,
+            source: {
+                commit: sourceCommit,
+                ...(input.runUrl ? { run_url: input.runUrl } : {}),
+                ...(input.workflow ? { workflow: input.workflow } : {}),
+                actor: input.actor,
+            },
+            request: requestId,
+            ...(parent ? { parent } : {}),
+        });
+        const completed = complete(running, {
+            version: versionId,
+            now: finishedAt,
+            run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
+        });
+        const current = scheduleOf(entry, policy, finishedAt);
+        const schedule = current ? (0,scheduler_schedule/* executed */.AB)(current, finishedAt, policy) : undefined;
+        const audit = (0,record/* retrainAuditEvent */.$q)({ request: completed, now: finishedAt, actor: input.actor, version });
+        const files = await (0,state/* renderRegistryFiles */.vb)(prefix, [
+            doc((0,paths/* versionPath */.qW)(model, versionId), version),
+            doc((0,paths/* retrainPath */.Tr)(model, requestId), completed),
+            ...(schedule ? [doc((0,paths/* schedulePath */.Jn)(model), schedule)] : []),
+            doc((0,paths/* auditPath */.RB)(audit.id), audit),
+        ]);
+        const gates = version.validation.gates;
+        const verdict = gates.length === 0
+            ? 'no gates'
+            : version.validation.passed
+                ? 'gates passed'
+                : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
+        const title = `Retrain ${model}: ${versionId} (${verdict})`;
+        const body = (0,record/* renderRetrainBody */.kG)({
+            candidate: version,
+            ...(parent ? { production: entry.versions.get(parent) } : {}),
+            model: entry.model,
+            request: completed,
+        });
+        const trailers = {
+            'Tollgate-Event': 'retrain',
+            Model: model,
+            Version: versionId,
+            Request: requestId,
+            'Requested-By': input.actor,
+        };
+        const proposed = await (0,propose/* proposeChange */.P)(input.repoRoot, {
+            branch,
+            baseRef,
+            baseBranch: input.baseBranch,
+            files,
+            message: `${title}\n\n${completed.reason}`,
+            trailers,
+            ...(input.author ? { author: input.author } : {}),
+            env: { ...input.gitEnv, ...gitDates(finishedAt) },
+            pullRequest: { title, body, labels: [RETRAIN_LABEL] },
+        }, input.github);
+        return {
+            status: 'completed',
+            model,
+            request: completed,
+            version,
+            ...(schedule ? { schedule } : {}),
+            files: files.map((f) => f.path),
+            branch: proposed.branch,
+            commit: proposed.commit,
+            ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+            title,
+            body,
+            artifactPath: training.artifact.path,
+        };
+    }
+    finally {
+        if (claim && input.github)
+            await releaseClaim(input, input.github, claim);
+    }
+}
+/** The branch a run pushes to claim a model's retrain; never merged. */
+const retrainLockBranch = (model) => `tollgate/lock/retrain/${(0,names/* assertSafeName */.jP)('model', model)}`;
+/**
+ * The duplicate guard's answer to runs started together (the workflow's concurrency group is a second line):
+ * creating a branch is atomic, so of the runs that push a new lock branch one wins; the others are refused. The
+ * winner then re-checks the open retrain pull requests (one may have appeared since its first look) and holds the
+ * lock until its pull request or failure record exists. A lock older than the training timeout plus an hour was
+ * left by a run that died, and is taken over.
+ */
+async function claimRetrain(input, github, model, requestId, timeout) {
+    const branch = retrainLockBranch(model);
+    const remote = github.remote ?? 'origin';
+    const env = { ...input.gitEnv, ...gitDates(input.now()) };
+    const commit = await (0,git_commit/* commitFilesToBranch */.AS)(input.repoRoot, {
+        baseRef: input.baseRef ?? 'HEAD',
+        branch,
+        files: [{ path: `.tollgate/retrain-lock/${model}`, content: `${requestId}\n${input.runUrl ?? ''}\n` }],
+        message: `Claim the retrain of ${model} for ${requestId}`,
+        trailers: { 'Tollgate-Event': 'retrain-lock', Model: model, Request: requestId },
+        ...(input.author ? { author: input.author } : {}),
+        env,
+    });
+    const push = (expect) => (0,run/* runGit */.EO)(input.repoRoot, [
+        'push',
+        '--quiet',
+        `--force-with-lease=refs/heads/${branch}:${expect}`,
+        remote,
+        `${commit}:refs/heads/${branch}`,
+    ], { env, okCodes: [1] });
+    let claimed = (await push('')).code === 0;
+    if (!claimed) {
+        const held = await (0,run/* runGit */.EO)(input.repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], {
             env,
             okCodes: [1, 128],
         });
-        if (pushed.code === 0) {
-            return { sha: await run_git(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
-        }
-        lastError = `${pushed.stdout}\n${pushed.stderr}`.trim();
-        if (!RETRYABLE.test(lastError)) {
-            throw new src_errors/* TollgateError */.x(`git push ${remote} ${branch} failed: ${lastError}`, {
-                fix: 'check that the token may push to this branch and that branch protection allows it',
-            });
-        }
-        if (attempt === attempts)
-            break;
-        await run_git(repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], { env });
-        const upstream = await run_git(repoRoot, ['rev-parse', 'FETCH_HEAD']);
-        await rebaseBranch(repoRoot, branch, upstream, env);
+        const holder = held.code === 0 ? await (0,run/* git */.$Y)(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
+        const since = holder ? Number(await (0,run/* git */.$Y)(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
+        if (input.now().getTime() / 1000 - since > timeout + 3600)
+            claimed = (await push(holder)).code === 0;
     }
-    throw new src_errors/* TollgateError */.x(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
+    const refuse = (message, fix) => new errors/* TollgateError */.x(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
+    if (!claimed) {
+        await (0,run/* runGit */.EO)(input.repoRoot, ['branch', '-D', branch], { okCodes: [1] });
+        return refuse(`another run is starting a retrain of ${model}: it holds the branch ${branch}`, `wait for its pull request; if that run died, delete the branch ${branch}`);
+    }
+    const pull = (await (0,pulls/* listOpenPullRequests */.oh)(github.client, github.repo, { headPrefix: retrainBranchPrefix(model) }))[0];
+    if (pull) {
+        await releaseClaim(input, github, { branch, commit });
+        return refuse(`model ${model} already has an open retrain pull request #${pull.number}: ${pull.url}`, `merge or close #${pull.number} first`);
+    }
+    return { branch, commit };
 }
-/** Rebases `branch` onto `upstream`, in place when it is checked out, else in a throwaway worktree. */
-async function rebaseBranch(repoRoot, branch, upstream, env) {
-    const current = await run_runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
-    const checkedOut = current.stdout.trim() === `refs/heads/${branch}`;
-    let dir = repoRoot;
-    let scratch;
-    if (!checkedOut) {
-        scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
-        dir = (0,external_node_path_namespaceObject.join)(scratch, 'wt');
-        await run_git(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
-    }
-    try {
-        const rebased = await run_runGit(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
-        if (rebased.code !== 0) {
-            const conflicted = (await run_git(dir, ['diff', '--name-only', '--diff-filter=U']))
-                .split('\n')
-                .filter(Boolean);
-            await run_runGit(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
-            throw new src_errors/* TollgateError */.x(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
-                file: conflicted[0],
-                fix: 'nothing was pushed and the local branch is unchanged; redo the change on top of the remote branch',
-            });
-        }
-    }
-    finally {
-        if (scratch !== undefined) {
-            await run_runGit(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
-            await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
-        }
-    }
+/** Deletes the lock branch, only while it is still this run's; best effort (a stale lock is taken over). */
+async function releaseClaim(input, github, claim) {
+    const lease = `--force-with-lease=refs/heads/${claim.branch}:${claim.commit}`;
+    await (0,run/* runGit */.EO)(input.repoRoot, ['push', '--quiet', lease, github.remote ?? 'origin', `:refs/heads/${claim.branch}`], {
+        env: input.gitEnv,
+        okCodes: [1, 128],
+    }).catch(() => undefined);
+    await (0,run/* runGit */.EO)(input.repoRoot, ['branch', '-D', claim.branch], { okCodes: [1] }).catch(() => undefined);
+}
+/** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */
+function gitDates(now) {
+    const date = now.toISOString();
+    return { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
+}
+/**
+ * A failed run is recorded as state only (the request, the schedule's cooldown, an audit event): pushed to the
+ * base branch where the policy says `state_writes: push` and there is a remote to push to, otherwise on a
+ * `tollgate/state/...` branch with a pull request the gate passes without sign-offs and the action merges itself.
+ */
+async function recordFailure(input, context) {
+    const { entry, policy, prefix, running, error } = context;
+    const model = entry.model.name;
+    const at = input.now();
+    const failedRequest = fail(running, {
+        error: error.message,
+        now: at,
+        run: { duration: Math.round(error.durationMs / 1000), exit_code: error.exitCode },
+    });
+    const current = scheduleOf(entry, policy, at);
+    const schedule = current ? (0,scheduler_schedule/* failed */.gz)(current, at, error.message, policy) : undefined;
+    const audit = (0,record/* retrainAuditEvent */.$q)({ request: failedRequest, now: at, actor: input.actor });
+    const writes = [
+        doc((0,paths/* retrainPath */.Tr)(model, running.id), failedRequest),
+        ...(schedule ? [doc((0,paths/* schedulePath */.Jn)(model), schedule)] : []),
+        doc((0,paths/* auditPath */.RB)(audit.id), audit),
+    ];
+    const title = `Record failed retrain of ${model} (${running.id})`;
+    const message = `${title}\n\n${error.message.split('\n')[0]}`;
+    const trailers = {
+        'Tollgate-Event': 'retrain-failed',
+        Model: model,
+        Request: running.id,
+        'Requested-By': input.actor,
+    };
+    const gitEnv = { ...input.gitEnv, ...gitDates(at) };
+    const base = {
+        status: 'failed',
+        model,
+        request: failedRequest,
+        ...(schedule ? { schedule } : {}),
+        title,
+        error,
+    };
+    const body = [
+        `## Failed retrain of \`${model}\``,
+        '',
+        `Request \`${running.id}\` (${running.trigger.kind}, by @${input.actor}): ${running.reason}.`,
+        input.runUrl ? `See [the workflow run](${input.runUrl}).` : '',
+        '',
+        '```text',
+        error.message.replace(/```/g, "'''"),
+        '```',
+        '',
+        schedule?.cooldown_until
+            ? `The schedule cools down until ${schedule.cooldown_until} (failure ${schedule.failure_streak} in a row).`
+            : '',
+        schedule?.paused_reason ? `The schedule is paused: ${schedule.paused_reason}.` : '',
+        '',
+        'This pull request records state only; the sign-off gate passes it without sign-offs.',
+        '',
+    ]
+        .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+        .join('\n');
+    const published = await (0,state/* publishStateChange */.pW)({
+        repoRoot: input.repoRoot,
+        registryDir: prefix,
+        writes,
+        message,
+        trailers,
+        baseBranch: input.baseBranch,
+        baseRef: input.baseRef ?? 'HEAD',
+        stateWrites: policy.stateWrites,
+        branch: stateBranch(model, running.id),
+        pullRequest: { title, body, labels: [STATE_LABEL] },
+        ...(input.author ? { author: input.author } : {}),
+        env: gitEnv,
+    }, input.github);
+    const pull = published.pullRequest;
+    return {
+        ...base,
+        body,
+        files: published.files,
+        branch: published.branch,
+        commit: published.commit,
+        pushed: published.mode === 'pushed',
+        ...(pull
+            ? { pullRequest: { number: pull.number, url: pull.url, created: pull.created }, stateMerge: pull.merge }
+            : {}),
+    };
 }
 
-// EXTERNAL MODULE: ./src/github/client.ts + 25 modules
-var github_client = __nccwpck_require__(4212);
-;// CONCATENATED MODULE: ./src/github/refs.ts
-// Branch refs through the API: read, create or fast-forward, delete.
 
-/** The commit a branch points at, or undefined when the branch does not exist. */
-async function getRef(client, repo, branch) {
-    try {
-        const { data } = await client.octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
-        return data.object.sha;
+/***/ }),
+
+/***/ 678:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Ky: () => (/* binding */ buildModelVersion),
+  gI: () => (/* binding */ formatMetric),
+  t0: () => (/* binding */ nextVersionId),
+  kG: () => (/* binding */ renderRetrainBody),
+  $q: () => (/* binding */ retrainAuditEvent)
+});
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: (0,effective/* compare */.UD)(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+// EXTERNAL MODULE: ./src/scheduler/schedule.ts
+var schedule = __nccwpck_require__(2452);
+;// CONCATENATED MODULE: ./src/retrain/record.ts
+// Recording a retrain: the ModelVersion it produced (with its validation against the gates), the next version
+// id, the audit event for each step, and the pull-request body that compares the candidate with production.
+
+
+
+
+
+
+const COMMIT = /^[0-9a-f]{7,64}$/;
+/** The version record, validated against the policy's gates and then the model's (a model gate overrides). */
+function buildModelVersion(input) {
+    const { model, training, source } = input;
+    if (!COMMIT.test(source.commit)) {
+        throw new errors/* TollgateError */.x(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
+            field: 'source.commit',
+            fix: 'pass the full commit id the training ran on (GITHUB_SHA or git rev-parse HEAD)',
+        });
     }
-    catch (error) {
-        if (statusOf(error) === 404)
-            return undefined;
-        throw error;
+    const gates = gatesFor(input.policy.gates, model.gates);
+    return {
+        apiVersion: types/* API_VERSION */.m,
+        kind: 'ModelVersion',
+        id: (0,names/* assertSafeName */.jP)('version', input.id),
+        model: (0,names/* assertSafeName */.jP)('model', model.name),
+        created_at: (0,schedule/* isoTime */.Ly)(input.now),
+        source,
+        ...(model.training?.data ? { data: model.training.data } : {}),
+        artifact: {
+            uri: input.artifactUri ?? `sha256:${training.artifact.sha256}`,
+            sha256: training.artifact.sha256,
+            size: training.artifact.size,
+        },
+        metrics: training.metrics,
+        validation: evaluateGates(gates, training.metrics),
+        ...(input.request ? { request: (0,names/* assertSafeName */.jP)('request', input.request) } : {}),
+        ...(input.parent ? { parent: (0,names/* assertSafeName */.jP)('version', input.parent) } : {}),
+    };
+}
+/** `v<N+1>` where N is the highest `v<number>` id so far; ids of any other shape are left alone. */
+function nextVersionId(existingIds) {
+    let highest = 0;
+    for (const id of existingIds) {
+        const m = /^v(\d{1,15})$/.exec(id);
+        if (m)
+            highest = Math.max(highest, Number(m[1]));
+    }
+    return `v${highest + 1}`;
+}
+const EVENT_FOR_STATUS = {
+    queued: 'retrain-requested',
+    running: 'retrain-started',
+    completed: 'retrain-completed',
+    failed: 'retrain-failed',
+};
+/** One audit event per lifecycle step; its id is unique per request and step, so a re-run rewrites nothing new. */
+function retrainAuditEvent(input) {
+    const { request } = input;
+    const event = EVENT_FOR_STATUS[request.status];
+    const stamp = (0,schedule/* isoTime */.Ly)(input.now)
+        .replace(/\.\d+Z$/, 'Z')
+        .replace(/[-:]/g, '');
+    const step = request.status;
+    const tail = `${request.id}-${step}`.length <= 48
+        ? `${request.id}-${step}`
+        : `${(0,schedule/* fnv1a */.PS)(request.id).toString(16)}-${step}`;
+    const id = `${stamp}-${tail}`;
+    if (!names/* AUDIT_ID */.O0.test(id))
+        throw new errors/* TollgateError */.x(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
+    return {
+        apiVersion: types/* API_VERSION */.m,
+        kind: 'AuditEvent',
+        id,
+        at: (0,schedule/* isoTime */.Ly)(input.now),
+        event,
+        actor: input.actor,
+        model: request.model,
+        request: request.id,
+        ...((input.version?.id ?? request.version) ? { version: input.version?.id ?? request.version } : {}),
+        ...(input.commit ? { commit: input.commit } : {}),
+        ...(input.pull_request !== undefined ? { pull_request: input.pull_request } : {}),
+        details: {
+            reason: request.reason,
+            trigger: request.trigger.kind,
+            ...(request.run?.url ? { run: request.run.url } : {}),
+            ...(request.run?.duration !== undefined ? { duration: request.run.duration } : {}),
+            ...(request.error ? { error: request.error } : {}),
+            ...(input.version ? { validation_passed: input.version.validation.passed } : {}),
+        },
+    };
+}
+const cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** Up to 4 decimals, no trailing zeros: metric tables should be read, not decoded. */
+function formatMetric(value) {
+    if (value === undefined || value === null || !Number.isFinite(value))
+        return '—';
+    if (Number.isInteger(value))
+        return String(value);
+    const fixed = Math.abs(value) >= 1e-4 ? String(Number(value.toFixed(4))) : value.toExponential(2);
+    return fixed === '0' || fixed === '-0' ? value.toExponential(2) : fixed;
+}
+function formatDelta(candidate, production) {
+    if (candidate === undefined || production === undefined)
+        return '—';
+    const delta = candidate - production;
+    if (delta === 0)
+        return '0';
+    const shown = formatMetric(Math.abs(delta));
+    return `${delta > 0 ? '+' : '-'}${shown}`;
+}
+function formatBytes(size) {
+    if (size < 1024)
+        return `${size} B`;
+    const units = ['kB', 'MB', 'GB', 'TB'];
+    let value = size / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${Number(value.toFixed(1))} ${units[unit]}`;
+}
+/** key_metrics first (in their order), then every other metric of either version, alphabetically. */
+function metricOrder(candidate, production, model) {
+    const all = new Set([...Object.keys(candidate.metrics), ...Object.keys(production?.metrics ?? {})]);
+    const keys = (model?.key_metrics ?? []).filter((k) => all.has(k));
+    const rest = [...all].filter((k) => !keys.includes(k)).sort();
+    return [...keys, ...rest];
+}
+const gateText = (g) => `\`${cell(g.metric)} ${g.op} ${g.threshold}\``;
+/** The retrain pull request's body: where the candidate came from, its metrics against production, its gates. */
+function renderRetrainBody(input) {
+    const { candidate, production, model, request } = input;
+    const gates = candidate.validation.gates;
+    const failedGates = gates.filter((g) => !g.pass).length;
+    const lines = [`## Retrain of \`${candidate.model}\`: candidate \`${candidate.id}\``, ''];
+    if (request) {
+        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${cell(request.reason)}. Request \`${request.id}\`.`);
+    }
+    const run = candidate.source.run_url ? ` in [this workflow run](${candidate.source.run_url})` : '';
+    lines.push(`Trained from commit \`${candidate.source.commit.slice(0, 12)}\`${run}` +
+        (candidate.data ? ` on \`${cell(candidate.data.uri)}\`` : '') +
+        `. Artifact \`${cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
+    lines.push(gates.length === 0
+        ? '**Validation:** no gates are configured for this model.'
+        : candidate.validation.passed
+            ? `**Validation: passed** all ${gates.length} gate(s).`
+            : `**Validation: failed** ${failedGates} of ${gates.length} gate(s). This version cannot be promoted as it is.`, '');
+    lines.push('### Metrics', '');
+    if (production) {
+        lines.push(`| metric | candidate \`${candidate.id}\` | production \`${production.id}\` | Δ |`, '| --- | ---: | ---: | ---: |');
+        for (const name of metricOrder(candidate, production, model)) {
+            const c = candidate.metrics[name];
+            const p = production.metrics[name];
+            lines.push(`| ${cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${formatDelta(c, p)} |`);
+        }
+    }
+    else {
+        lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
+        for (const name of metricOrder(candidate, undefined, model)) {
+            lines.push(`| ${cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
+        }
+        lines.push('', '_No version serves production yet: nothing to compare with._');
+    }
+    lines.push('');
+    if (gates.length > 0) {
+        lines.push('### Gates', '');
+        if (production) {
+            lines.push(`| gate | candidate | result | production \`${production.id}\` |`, '| --- | ---: | --- | ---: |');
+        }
+        else {
+            lines.push('| gate | candidate | result |', '| --- | ---: | --- |');
+        }
+        for (const g of gates) {
+            const row = `| ${gateText(g)} | ${formatMetric(g.value)} | ${g.pass ? '✅ pass' : '❌ fail'} |`;
+            if (!production) {
+                lines.push(row);
+                continue;
+            }
+            const p = production.metrics[g.metric];
+            const pShown = p === undefined ? '—' : `${formatMetric(p)} ${(0,effective/* compare */.UD)(p, g.op, g.threshold) ? '✅' : '❌'}`;
+            lines.push(`${row} ${pShown} |`);
+        }
+        lines.push('');
+    }
+    if (candidate.parent)
+        lines.push(`Lineage: trained to replace \`${candidate.parent}\`.`, '');
+    return lines.join('\n');
+}
+
+
+/***/ }),
+
+/***/ 2452:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AB: () => (/* binding */ executed),
+/* harmony export */   Ly: () => (/* binding */ isoTime),
+/* harmony export */   PS: () => (/* binding */ fnv1a),
+/* harmony export */   gz: () => (/* binding */ failed),
+/* harmony export */   nC: () => (/* binding */ intervalFor),
+/* harmony export */   nZ: () => (/* binding */ isDue),
+/* harmony export */   sk: () => (/* binding */ initialSchedule)
+/* harmony export */ });
+/* unused harmony exports SYSTEM_ACTOR, effectiveLastRun, isPaused, isCoolingDown, cooldownSeconds, pause, resume, setScheduleInterval, setInterval, jitterFor, parseDuration, formatDuration */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _registry_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
+/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(143);
+/* harmony import */ var _registry_types_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(234);
+// The retrain schedule as a pure state machine: every transition takes the schedule and the time and returns a
+// new schedule; nothing here reads the clock. The fields are the ones operators know from scheduler runbooks.
+
+
+
+
+/** Who pauses automatically after repeated failures. */
+const SYSTEM_ACTOR = 'tollgate';
+const ms = (t) => (typeof t === 'number' ? t : t.getTime());
+/** ISO-8601 UTC, without milliseconds when they are zero (the registry's usual spelling). */
+function isoTime(t) {
+    return new Date(ms(t)).toISOString().replace('.000Z', 'Z');
+}
+/** Reads a time field of a schedule; a malformed value names the file and field. */
+function timeField(schedule, field) {
+    const value = schedule[field];
+    if (value === undefined || value === null)
+        return undefined;
+    const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
+    if (Number.isNaN(parsed)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`${field} is ${JSON.stringify(value)}, not an ISO-8601 time`, {
+            file: safeSchedulePath(schedule.model),
+            field,
+            fix: `write ${field} like 2026-11-25T22:13:00Z, or remove it`,
+        });
+    }
+    return parsed;
+}
+function safeSchedulePath(model) {
+    try {
+        return (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .schedulePath */ .Jn)(model);
+    }
+    catch {
+        return undefined;
+    }
+}
+function assertPositiveSeconds(what, seconds) {
+    if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`${what} must be a positive whole number of seconds, got ${seconds}`, {
+            fix: `give ${what} like 3600, 45m, 2h or 1d`,
+        });
+    }
+    return seconds;
+}
+/** The schedule a model starts with: its first run one interval from now. */
+function initialSchedule(model, interval, now) {
+    const name = (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_1__/* .assertSafeName */ .jP)('model', typeof model === 'string' ? model : model.name);
+    assertPositiveSeconds('interval', interval);
+    return {
+        apiVersion: _registry_types_js__WEBPACK_IMPORTED_MODULE_3__/* .API_VERSION */ .m,
+        kind: 'Schedule',
+        schema_version: 1,
+        model: name,
+        interval,
+        next_run: isoTime(ms(now) + interval * 1000),
+        updated_at: isoTime(now),
+        failure_streak: 0,
+    };
+}
+/** The interval a model runs at: model.yaml's schedule.interval, else the policy's default. */
+function intervalFor(model, policy) {
+    return model?.schedule?.interval ?? policy.schedule.defaultInterval;
+}
+/** last_run, or when it is absent, next_run − interval (older schedule files only kept next_run). */
+function effectiveLastRun(schedule) {
+    const last = timeField(schedule, 'last_run');
+    if (last !== undefined)
+        return new Date(last);
+    const next = timeField(schedule, 'next_run');
+    return next === undefined ? undefined : new Date(next - schedule.interval * 1000);
+}
+/** Whether the schedule is paused at `now`: a pause with an end is over at that instant; one without lasts. */
+function isPaused(schedule, now) {
+    const until = timeField(schedule, 'paused_until');
+    if (until !== undefined)
+        return until > ms(now);
+    return schedule.paused_reason !== undefined;
+}
+/** Whether the schedule is cooling down after a failure at `now`; the cooldown is over at cooldown_until. */
+function isCoolingDown(schedule, now) {
+    const until = timeField(schedule, 'cooldown_until');
+    return until !== undefined && until > ms(now);
+}
+/** Whether a scheduled retrain should start now, and why (or why not), in words for a job summary. */
+function isDue(schedule, model, now) {
+    if (model?.schedule?.enabled === false) {
+        return { due: false, reason: 'schedule disabled in model.yaml (schedule.enabled: false)' };
+    }
+    if (isPaused(schedule, now)) {
+        const until = schedule.paused_until ? ` until ${schedule.paused_until}` : ' until resumed';
+        const by = schedule.paused_by ? ` by ${schedule.paused_by}` : '';
+        const why = schedule.paused_reason ? `: ${schedule.paused_reason}` : '';
+        return { due: false, reason: `paused${until}${by}${why}` };
+    }
+    if (isCoolingDown(schedule, now)) {
+        return {
+            due: false,
+            reason: `cooling down until ${schedule.cooldown_until} after ${schedule.failure_streak} consecutive failure(s)`,
+        };
+    }
+    const next = timeField(schedule, 'next_run');
+    if (next === undefined)
+        return { due: true, reason: 'no next_run recorded: first run' };
+    if (next > ms(now))
+        return { due: false, reason: `next run at ${schedule.next_run}` };
+    const late = Math.floor((ms(now) - next) / 1000);
+    return {
+        due: true,
+        reason: late >= schedule.interval
+            ? `overdue since ${schedule.next_run} (missed runs fold into one)`
+            : `due since ${schedule.next_run}`,
+    };
+}
+/** A pause that has ended is dropped, so a finished pause does not linger in the file. */
+function withoutExpiredPause(schedule, now) {
+    const until = timeField(schedule, 'paused_until');
+    if (until === undefined || until > ms(now))
+        return schedule;
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
+    return rest;
+}
+/** The automatic pause is about failures; a success (a manual retrain, say) answers it. A person's pause stays. */
+function withoutSystemPause(schedule) {
+    if (schedule.paused_by !== SYSTEM_ACTOR || !schedule.paused_reason?.startsWith('system:'))
+        return schedule;
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
+    return rest;
+}
+/**
+ * A successful run at `now`: the streak and cooldown clear, last_run is now and next_run one interval (plus the
+ * model's jitter) later. Because the next run counts from now, not from the missed slot, any number of missed
+ * runs folds into this one.
+ */
+function executed(schedule, now, policy) {
+    const { cooldown_until: _c, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
+    const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
+    return {
+        ...rest,
+        failure_streak: 0,
+        last_run: isoTime(now),
+        next_run: isoTime(ms(now) + (schedule.interval + jitter) * 1000),
+        updated_at: isoTime(now),
+    };
+}
+/** Seconds of cooldown after the `streak`-th consecutive failure: base × factor^(streak−1), at most the cap. */
+function cooldownSeconds(streak, policy) {
+    const { cooldownBase: base, cooldownFactor: factor, cooldownCap: cap } = policy.schedule;
+    if (streak <= 0 || base <= 0 || cap <= 0)
+        return 0;
+    const raw = base * factor ** (streak - 1);
+    // factor^n overflows to Infinity for long streaks; the cap still holds.
+    return Number.isFinite(raw) ? Math.min(Math.max(Math.round(raw), 0), cap) : cap;
+}
+/** Failure reasons land in YAML and summaries: one line, bounded. */
+function oneLine(text, max = 500) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+/**
+ * A failed run at `now`: the streak grows, the cooldown grows exponentially up to its cap, and after
+ * policy.schedule.pauseAfterFailures consecutive failures the schedule pauses itself until someone resumes it.
+ * next_run and last_run stay: once the cooldown ends, the model is due again.
+ */
+function failed(schedule, now, reason, policy) {
+    const streak = schedule.failure_streak + 1;
+    const cooldown = cooldownSeconds(streak, policy);
+    const { cooldown_until: _c, ...rest } = withoutExpiredPause(schedule, now);
+    const next = {
+        ...rest,
+        failure_streak: streak,
+        last_failure: isoTime(now),
+        last_failure_reason: oneLine(reason) || 'unknown',
+        ...(cooldown > 0 ? { cooldown_until: isoTime(ms(now) + cooldown * 1000) } : {}),
+        updated_at: isoTime(now),
+    };
+    const limit = policy.schedule.pauseAfterFailures;
+    // A pause someone set on purpose is theirs; the automatic one only fills an unpaused schedule.
+    if (limit > 0 && streak >= limit && !isPaused(next, now)) {
+        next.paused_reason = `system: ${streak} consecutive failures`;
+        next.paused_by = SYSTEM_ACTOR;
+    }
+    return next;
+}
+/** Pauses until a time, for a duration, or (with neither) until `resume`. */
+function pause(schedule, options, now) {
+    if (options.until !== undefined && options.duration !== undefined) {
+        throw new TollgateError('pause takes an end time or a duration, not both', {
+            fix: 'give --until TIME or --for DURATION',
+        });
+    }
+    const reason = oneLine(options.reason ?? '');
+    if (!reason)
+        throw new TollgateError('a pause needs a reason', { fix: 'say why, e.g. --reason "data migration"' });
+    if (!options.by?.trim())
+        throw new TollgateError('a pause needs the actor who paused', { fix: 'pass by' });
+    let until;
+    if (options.duration !== undefined)
+        until = ms(now) + assertPositiveSeconds('pause duration', options.duration) * 1000;
+    if (options.until !== undefined) {
+        until = options.until.getTime();
+        if (Number.isNaN(until) || until <= ms(now)) {
+            throw new TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${isoTime(until)} is not after now (${isoTime(now)})`}`, {
+                fix: 'give an end time in the future, or a duration like 2h',
+            });
+        }
+    }
+    const { paused_until: _u, ...rest } = schedule;
+    return {
+        ...rest,
+        ...(until !== undefined ? { paused_until: isoTime(until) } : {}),
+        paused_reason: reason,
+        paused_by: options.by.trim(),
+        updated_at: isoTime(now),
+    };
+}
+/**
+ * Ends a pause. Resuming is a fresh start: the failure streak and cooldown clear too, or a schedule paused after
+ * N failures would pause again at the next one. A run missed while paused is due at once (folded into one).
+ */
+function resume(schedule, now, by) {
+    if (!by?.trim())
+        throw new TollgateError('resume needs the actor who resumed', { fix: 'pass by' });
+    if (!isPaused(schedule, now)) {
+        throw new TollgateError(`the schedule of ${schedule.model} is not paused`, {
+            file: safeSchedulePath(schedule.model),
+            fix: 'nothing to resume; `tollgate schedule` shows its state',
+        });
+    }
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, ...rest } = schedule;
+    return { ...rest, failure_streak: 0, updated_at: isoTime(now) };
+}
+/** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */
+function setScheduleInterval(schedule, seconds, now) {
+    assertPositiveSeconds('interval', seconds);
+    const last = effectiveLastRun(schedule);
+    return {
+        ...schedule,
+        interval: seconds,
+        ...(last ? { last_run: isoTime(last), next_run: isoTime(last.getTime() + seconds * 1000) } : {}),
+        updated_at: isoTime(now),
+    };
+}
+
+/** 32-bit FNV-1a: a stable, dependency-free hash so jitter is the same on every runner. */
+function fnv1a(text) {
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(text)) {
+        hash ^= byte;
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash >>> 0;
+}
+/** A whole number of seconds in [0, maxSeconds], fixed for a model name: spreads models due at the same tick. */
+function jitterFor(model, maxSeconds) {
+    if (!(maxSeconds > 0))
+        return 0;
+    return fnv1a(model) % (Math.floor(maxSeconds) + 1);
+}
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+/** '90s', '45m', '2h', '1d', '1w', '1h30m' or plain seconds ('3600') → seconds (a positive whole number). */
+function parseDuration(text) {
+    const input = String(text).trim();
+    const bad = (why) => new TollgateError(`invalid duration ${JSON.stringify(text)}: ${why}`, {
+        fix: 'write a duration like 3600, 90s, 45m, 2h, 1d, 1w or 1h30m',
+    });
+    if (input === '')
+        throw bad('it is empty');
+    let seconds;
+    if (/^\d+$/.test(input)) {
+        seconds = Number(input);
+    }
+    else {
+        if (!/^(?:\d+[smhdw])+$/.test(input))
+            throw bad('use whole numbers with the units s, m, h, d or w');
+        seconds = 0;
+        for (const [, amount, unit] of input.matchAll(/(\d+)([smhdw])/g))
+            seconds += Number(amount) * UNIT_SECONDS[unit];
+    }
+    if (!Number.isSafeInteger(seconds))
+        throw bad('it is too long');
+    if (seconds <= 0)
+        throw bad('it must be longer than zero');
+    return seconds;
+}
+/** Seconds as the largest units that divide them, e.g. 5400 → '1h30m'; parseDuration reads it back. */
+function formatDuration(seconds) {
+    if (!Number.isFinite(seconds) || seconds <= 0)
+        return '0s';
+    let rest = Math.round(seconds);
+    const parts = [];
+    for (const unit of ['w', 'd', 'h', 'm', 's']) {
+        const size = UNIT_SECONDS[unit];
+        if (rest >= size) {
+            parts.push(`${Math.floor(rest / size)}${unit}`);
+            rest %= size;
+        }
+    }
+    return parts.join('');
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 6193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 4352:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
+const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
+
+const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
+const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
+const MALFORMED_HOST_ERROR = 'URI host is malformed.'
+// ASCII characters outside the RFC 3986 reg-name set (unreserved, sub-delims
+// and "%" for pct-encoded): C0 controls, space, DEL, and "#/:<>?@[\]^`{|}.
+const FORBIDDEN_DOMAIN_HOST_CHARACTER = /[\0-\x20"#/:<>?@[\\\]^`{|}\x7F]/u
+
+/**
+ * RFC 3986 section 3.1 does not allow percent-encoding in a scheme, so the
+ * scheme is validated as-is and never decoded. Decoding would let inert input
+ * such as `%6Aavascript:` become a live `javascript:` scheme.
+ *
+ * @param {string} scheme
+ * @returns {string}
+ */
+function validateScheme (scheme) {
+  const stringScheme = String(scheme)
+  if (!VALID_SCHEME.test(stringScheme)) {
+    throw new TypeError(MALFORMED_SCHEME_ERROR)
+  }
+  return stringScheme
+}
+
+/**
+ * @template {import('./types/index').URIComponent|string} T
+ * @param {T} uri
+ * @param {import('./types/index').Options} [options]
+ * @returns {T}
+ */
+function normalize (uri, options) {
+  if (typeof uri === 'string') {
+    uri = /** @type {T} */ (normalizeString(uri, options))
+  } else if (typeof uri === 'object') {
+    uri = /** @type {T} */ (parse(serialize(uri, options), options))
+  }
+  return uri
+}
+
+/**
+ * @param {string} baseURI
+ * @param {string} relativeURI
+ * @param {import('./types/index').Options} [options]
+ * @returns {string}
+ */
+function resolve (baseURI, relativeURI, options) {
+  const schemelessOptions = options ? Object.assign({ scheme: 'null' }, options) : { scheme: 'null' }
+  const {
+    parsed: baseParsed,
+    malformedAuthorityOrPort: baseMalformed,
+    malformedPercentEncoding: baseMalformedPercentEncoding,
+    malformedSchemeSpecific: baseMalformedSchemeSpecific,
+    malformedHost: baseMalformedHost,
+    malformedScheme: baseMalformedScheme
+  } = parseWithStatus(baseURI, schemelessOptions)
+  const {
+    parsed: relativeParsed,
+    malformedAuthorityOrPort: relativeMalformed,
+    malformedPercentEncoding: relativeMalformedPercentEncoding,
+    malformedSchemeSpecific: relativeMalformedSchemeSpecific,
+    malformedHost: relativeMalformedHost,
+    malformedScheme: relativeMalformedScheme
+  } = parseWithStatus(relativeURI, schemelessOptions)
+  if (
+    baseMalformed ||
+    relativeMalformed ||
+    baseMalformedPercentEncoding ||
+    relativeMalformedPercentEncoding ||
+    baseMalformedSchemeSpecific ||
+    relativeMalformedSchemeSpecific ||
+    baseMalformedHost ||
+    relativeMalformedHost ||
+    baseMalformedScheme ||
+    relativeMalformedScheme
+  ) {
+    throw new Error(baseParsed.error || relativeParsed.error || 'URI is malformed.')
+  }
+  const resolved = resolveComponent(baseParsed, relativeParsed, schemelessOptions, true)
+  const resolvedSchemeHandler = getSchemeHandler((options && options.scheme) || resolved.scheme)
+  const resolvedHost = resolved.host
+  const resolvedHostIsIP = resolvedHost !== undefined && resolvedHost !== '' &&
+    (isIPv4(resolvedHost) || normalizeIPv6(resolvedHost).isIPV6)
+  // Inputs are parsed scheme-neutrally, so delimiters and controls in a domain
+  // host are only detected here, once the final scheme is known. They always
+  // fail closed, including in percent-encoded hosts.
+  if (hasForbiddenDomainHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)) {
+    throw new Error(MALFORMED_HOST_ERROR)
+  }
+  canonicalizeHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)
+  // Percent escapes in an ASCII reg-name are encoded data. The WHATWG hostname
+  // parser can reject them even though fast-uri preserves them safely as RFC
+  // 3986 data. A raw non-ASCII host must still fail closed if conversion fails.
+  const encodedASCIIHost = resolvedHost && resolvedHost.indexOf('%') !== -1 &&
+    !/\P{ASCII}/u.test(resolvedHost)
+  if (resolved.error && !encodedASCIIHost) {
+    throw new Error(resolved.error)
+  }
+  schemelessOptions.skipEscape = true
+  return serialize(resolved, schemelessOptions)
+}
+
+/**
+ * @param {import ('./types/index').URIComponent} base
+ * @param {import ('./types/index').URIComponent} relative
+ * @param {import('./types/index').Options} [options]
+ * @param {boolean} [skipNormalization=false]
+ * @returns {import ('./types/index').URIComponent}
+ */
+function resolveComponent (base, relative, options, skipNormalization) {
+  /** @type {import('./types/index').URIComponent} */
+  const target = {}
+  if (!skipNormalization) {
+    base = parse(serialize(base, options), options) // normalize base component
+    relative = parse(serialize(relative, options), options) // normalize relative component
+  }
+  options = options || {}
+
+  if (!options.tolerant && relative.scheme) {
+    target.scheme = relative.scheme
+    // target.authority = relative.authority;
+    target.userinfo = relative.userinfo
+    target.host = relative.host
+    target.port = relative.port
+    target.path = removeDotSegments(relative.path || '')
+    target.query = relative.query
+  } else {
+    if (relative.userinfo !== undefined || relative.host !== undefined || relative.port !== undefined) {
+      // target.authority = relative.authority;
+      target.userinfo = relative.userinfo
+      target.host = relative.host
+      target.port = relative.port
+      target.path = removeDotSegments(relative.path || '')
+      target.query = relative.query
+    } else {
+      if (!relative.path) {
+        target.path = base.path
+        if (relative.query !== undefined) {
+          target.query = relative.query
+        } else {
+          target.query = base.query
+        }
+      } else {
+        if (relative.path[0] === '/') {
+          target.path = removeDotSegments(relative.path)
+        } else {
+          const baseHasAuthority = base.userinfo !== undefined || base.host !== undefined || base.port !== undefined
+          if (baseHasAuthority && !base.path) {
+            target.path = '/' + relative.path
+          } else if (!base.path) {
+            target.path = relative.path
+          } else {
+            target.path = base.path.slice(0, base.path.lastIndexOf('/') + 1) + relative.path
+          }
+          target.path = base.scheme === undefined && !baseHasAuthority && target.path[0] !== '/'
+            ? removeDotSegmentsRelative(target.path)
+            : removeDotSegments(target.path)
+        }
+        target.query = relative.query
+      }
+      // target.authority = base.authority;
+      target.userinfo = base.userinfo
+      target.host = base.host
+      target.port = base.port
+    }
+    target.scheme = base.scheme
+  }
+
+  target.fragment = relative.fragment
+
+  return target
+}
+
+/**
+ * @param {import ('./types/index').URIComponent|string} uriA
+ * @param {import ('./types/index').URIComponent|string} uriB
+ * @param {import ('./types/index').Options} options
+ * @returns {boolean}
+ */
+function equal (uriA, uriB, options) {
+  const normalizedA = normalizeComparableURI(uriA, options)
+  const normalizedB = normalizeComparableURI(uriB, options)
+
+  return normalizedA !== undefined && normalizedB !== undefined && normalizedA === normalizedB
+}
+
+/**
+ * @param {Readonly<import('./types/index').URIComponent>} cmpts
+ * @param {import('./types/index').Options} [opts]
+ * @returns {string}
+ */
+function serialize (cmpts, opts) {
+  const component = {
+    host: cmpts.host,
+    scheme: cmpts.scheme,
+    userinfo: cmpts.userinfo,
+    port: cmpts.port,
+    path: cmpts.path,
+    query: cmpts.query,
+    nid: cmpts.nid,
+    nss: cmpts.nss,
+    uuid: cmpts.uuid,
+    fragment: cmpts.fragment,
+    reference: cmpts.reference,
+    resourceName: cmpts.resourceName,
+    secure: cmpts.secure,
+    error: ''
+  }
+  const options = Object.assign({}, opts)
+  const uriTokens = []
+
+  if (component.scheme) {
+    component.scheme = validateScheme(component.scheme)
+  }
+
+  // find scheme handler
+  const schemeHandler = getSchemeHandler(options.scheme || component.scheme)
+
+  // perform scheme specific serialization
+  if (schemeHandler && schemeHandler.serialize) schemeHandler.serialize(component, options)
+
+  const hasAuthority = component.userinfo !== undefined || component.host !== undefined || component.port !== undefined
+  // A reference with no emitted scheme is path-noscheme: a bare ':' in its
+  // first path segment would reparse as a scheme (RFC 3986 3.3/4.2). Enforced
+  // under skipEscape too (resolve()), so the reapply below gates on this flag.
+  const schemelessReference = (component.scheme === undefined || options.reference === 'suffix') && !hasAuthority
+  const pathNoScheme = !options.skipEscape && schemelessReference
+
+  if (component.path !== undefined) {
+    if (!options.skipEscape) {
+      component.path = serializePathEncoding(component.path, pathNoScheme)
+    } else {
+      component.path = normalizePercentEncoding(component.path)
+    }
+  }
+
+  if (options.reference !== 'suffix' && component.scheme) {
+    // Scheme handlers may replace the scheme during serialization.
+    component.scheme = validateScheme(component.scheme)
+    uriTokens.push(component.scheme, ':')
+  }
+
+  const authority = recomposeAuthority(component)
+  if (authority !== undefined) {
+    if (options.reference !== 'suffix') {
+      uriTokens.push('//')
+    }
+
+    uriTokens.push(authority)
+
+    if (component.path && component.path[0] !== '/') {
+      uriTokens.push('/')
+    }
+  }
+  if (component.path !== undefined) {
+    let s = component.path
+
+    if (!options.absolutePath && (!schemeHandler || !schemeHandler.absolutePath)) {
+      // A relative-path reference keeps its unresolvable leading ".." segments
+      // and must never become root-relative (RFC 3986 section 5.2.4 applies to
+      // merged target paths, not to the reference itself).
+      s = schemelessReference && s[0] !== '/'
+        ? removeDotSegmentsRelative(s)
+        : removeDotSegments(s)
+    }
+
+    // Dot-segment removal can expose a colon that was not originally in the
+    // first segment (for example, "./a:b"). Reapply path-noscheme encoding so
+    // the serialized relative reference cannot be reparsed as a URI scheme.
+    if (schemelessReference) {
+      s = serializePathEncoding(s, true)
+    }
+
+    if (
+      authority === undefined &&
+      s[0] === '/' &&
+      s[1] === '/'
+    ) {
+      // don't allow the path to start with "//"
+      s = '/%2F' + s.slice(2)
+    }
+
+    uriTokens.push(s)
+  }
+
+  if (component.query !== undefined) {
+    uriTokens.push('?', encodeQuery(component.query))
+  }
+
+  if (component.fragment !== undefined) {
+    uriTokens.push('#', encodeFragment(component.fragment))
+  }
+  return uriTokens.join('')
+}
+
+const URI_PARSE = /^(?:([^#/:?]+):)?(?:\/\/((?:([^#/?@]*)@)?(\[[^#/?\]]+\]|[^#/:?]*)(?::(\d*))?))?([^#?]*)(?:\?([^#]*))?(?:#((?:.|[\n\r])*))?/u
+
+// Captures the authority component (between "//" and the next "/", "?" or "#"),
+// with or without a scheme prefix, for the literal-backslash rejection below.
+const AUTHORITY_PREFIX = /^(?:[^#/:?]+:)?\/\/([^/?#]*)/
+
+// Captures the leading authority-introducer region after an optional scheme: a
+// run of forward slashes, backslashes, and the characters the WHATWG URL parser
+// removes before parsing (TAB U+0009, LF U+000A, CR U+000D). A valid introducer
+// is exactly "//". Node treats "\" as "/" on special schemes and strips those
+// characters first, so forms like "\\", "/\", "\/", "/<TAB>/", or a leading
+// "<TAB>//" reach an authority in Node while fast-uri's URI_PARSE folds them into
+// the path group (host confusion / SSRF / redirect bypass).
+const AUTHORITY_INTRODUCER_REGION = /^(?:[^#/:?]+:)?([/\\\t\n\r]*)/
+
+/**
+ * @param {import('./types/index').URIComponent} parsed
+ * @param {RegExpMatchArray} matches
+ * @returns {string|undefined}
+ */
+function getParseError (parsed, matches) {
+  if (matches[2] !== undefined && parsed.path && parsed.path[0] !== '/') {
+    return 'URI path must start with "/" when authority is present.'
+  }
+
+  if (typeof parsed.port === 'number' && (parsed.port < 0 || parsed.port > 65535)) {
+    return 'URI port is malformed.'
+  }
+
+  return undefined
+}
+
+/**
+ * Checks percent syntax without decoding the represented octets. RFC 3986
+ * percent-encoding is byte-oriented, so sequences such as `%FF` are valid even
+ * though they are not independently valid UTF-8.
+ *
+ * @param {string|undefined} component
+ * @returns {boolean}
+ */
+function hasMalformedPercentEncoding (component) {
+  if (component === undefined) return false
+
+  let percent = component.indexOf('%')
+  while (percent !== -1) {
+    if (percent + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent + 1, percent + 3))) {
+      return true
+    }
+    percent = component.indexOf('%', percent + 3)
+  }
+
+  return false
+}
+
+/**
+ * Whether the host is a bracketed IP literal (RFC 3986 `IP-literal`).
+ * An unterminated `[` is not a literal, so it must still be validated as a
+ * reg-name instead of being waved through as an IP.
+ *
+ * @param {string} host
+ * @returns {boolean}
+ */
+function isIPLiteral (host) {
+  return host[0] === '[' && host[host.length - 1] === ']'
+}
+
+/**
+ * @param {RegExpMatchArray} matches
+ * @returns {boolean}
+ */
+function hasMalformedComponentPercentEncoding (matches) {
+  // Bracketed IP literals use a raw "%" as the zone separator for historical
+  // compatibility. Their parsing is intentionally left to normalizeIPv6.
+  const host = matches[4]
+  return hasMalformedPercentEncoding(matches[3]) ||
+    (host !== undefined && !isIPLiteral(host) && hasMalformedPercentEncoding(host)) ||
+    hasMalformedPercentEncoding(matches[6]) ||
+    hasMalformedPercentEncoding(matches[7]) ||
+    hasMalformedPercentEncoding(matches[8])
+}
+
+/**
+ * @param {import('./types/index').URIComponent} parsed
+ * @param {import('./types/index').Options} options
+ * @param {{ domainHost?: boolean, unicodeSupport?: boolean }|undefined} schemeHandler
+ * @param {boolean} isIP
+ * @returns {boolean} whether host conversion failed
+ */
+function canonicalizeHost (parsed, options, schemeHandler, isIP) {
+  if (hasForbiddenDomainHost(parsed, options, schemeHandler, isIP)) {
+    parsed.error = parsed.error || MALFORMED_HOST_ERROR
+    return true
+  }
+
+  if (
+    !options.unicodeSupport &&
+    (!schemeHandler || !schemeHandler.unicodeSupport) &&
+    parsed.host &&
+    !isIPLiteral(parsed.host) &&
+    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
+    isIP === false &&
+    nonSimpleDomain(parsed.host)
+  ) {
+    let url
+    try {
+      url = new URL('http://' + parsed.host)
+    } catch (e) {
+      parsed.error = parsed.error || "Host's domain name can not be converted to ASCII: " + e
+      return true
+    }
+    // The WHATWG parser must have read the whole input as a host. Anything
+    // else means it found a delimiter fast-uri did not, so its hostname would
+    // describe a different authority.
+    if (!isHostOnlyURL(url)) {
+      parsed.error = parsed.error || MALFORMED_HOST_ERROR
+      return true
+    }
+    parsed.host = url.hostname
+  }
+  return false
+}
+
+/**
+ * Whether a domain host contains an ASCII character that RFC 3986 does not
+ * allow in a reg-name (unreserved, sub-delims, or pct-encoded). Such a host is
+ * rejected instead of being handed to the WHATWG URL parser, which would treat
+ * "@" as a userinfo delimiter (silently dropping the data before it) and strip
+ * TAB, LF, and CR. Non-ASCII characters remain allowed for IDNs.
+ *
+ * @param {import('./types/index').URIComponent} parsed
+ * @param {import('./types/index').Options} options
+ * @param {{ domainHost?: boolean }|undefined} schemeHandler
+ * @param {boolean} isIP
+ * @returns {boolean}
+ */
+function hasForbiddenDomainHost (parsed, options, schemeHandler, isIP) {
+  return Boolean(
+    parsed.host &&
+    isIP === false &&
+    !isIPLiteral(parsed.host) &&
+    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
+    FORBIDDEN_DOMAIN_HOST_CHARACTER.test(parsed.host)
+  )
+}
+
+/**
+ * @param {URL} url
+ * @returns {boolean}
+ */
+function isHostOnlyURL (url) {
+  return url.username === '' &&
+    url.password === '' &&
+    url.port === '' &&
+    url.pathname === '/' &&
+    url.search === '' &&
+    url.hash === '' &&
+    url.hostname !== ''
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {{ parsed: import('./types/index').URIComponent, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
+ */
+function parseWithStatus (uri, opts) {
+  const options = Object.assign({}, opts)
+  /** @type {import('./types/index').URIComponent} */
+  const parsed = {
+    scheme: undefined,
+    userinfo: undefined,
+    host: '',
+    port: undefined,
+    path: '',
+    query: undefined,
+    fragment: undefined
+  }
+
+  let malformedAuthorityOrPort = false
+  let malformedPercentEncoding = false
+  let malformedSchemeSpecific = false
+  let malformedHost = false
+  let malformedIPLiteral = false
+  let malformedScheme = false
+
+  let isIP = false
+  if (options.reference === 'suffix') {
+    if (options.scheme) {
+      uri = options.scheme + ':' + uri
+    } else {
+      uri = '//' + uri
+    }
+  }
+
+  // A literal backslash (U+005C) is not a valid RFC 3986 URI character and is
+  // not an authority delimiter. Reject it in the authority rather than
+  // rewriting it: normalizing "\" -> "/" (WHATWG error recovery) could silently
+  // change the resource identified by an otherwise-invalid input, and lets "\"
+  // act as a host delimiter here while Node's native URL parses a different
+  // host (SSRF / redirect / origin-allowlist bypass). Percent-encoded %5C is
+  // untouched and remains valid encoded data.
+  const authorityMatch = uri.match(AUTHORITY_PREFIX)
+  if (authorityMatch !== null && authorityMatch[1].indexOf('\\') !== -1) {
+    parsed.error = 'URI authority must not contain a literal backslash.'
+    malformedAuthorityOrPort = true
+  }
+
+  // Reject a malformed or whitespace-smuggled authority introducer. fast-uri
+  // only recognizes a literal "//"; anything else in the leading separator run
+  // (a backslash, or a "//" that appears only after removing the TAB/LF/CR that
+  // Node strips) means the authority fast-uri parses differs from the one Node's
+  // URL resolves. Reject rather than rewrite, mirroring the literal-backslash
+  // guard above. Percent-encoded forms (%5C, %09) are untouched, valid data.
+  const introducerMatch = uri.match(AUTHORITY_INTRODUCER_REGION)
+  if (introducerMatch !== null) {
+    const region = introducerMatch[1]
+    const normalizedRegion = region.replace(/[\t\n\r]/g, '')
+    // Two or more leading separators introduce an authority.
+    if (normalizedRegion.length >= 2) {
+      if (normalizedRegion.slice(0, 2) !== '//') {
+        parsed.error = parsed.error || 'URI authority must not contain a literal backslash.'
+        malformedAuthorityOrPort = true
+      } else if (region.length !== normalizedRegion.length) {
+        parsed.error = parsed.error || 'URI authority introducer must not contain whitespace.'
+        malformedAuthorityOrPort = true
+      }
+    }
+  }
+
+  const matches = uri.match(URI_PARSE)
+
+  if (matches) {
+    // store each component
+    parsed.scheme = matches[1]
+    parsed.userinfo = matches[3]
+    parsed.host = matches[4]
+    parsed.port = parseInt(matches[5], 10)
+    parsed.path = matches[6] || ''
+    parsed.query = matches[7]
+    parsed.fragment = matches[8]
+
+    if (parsed.scheme !== undefined) {
+      if (VALID_SCHEME.test(parsed.scheme)) {
+        parsed.scheme = parsed.scheme.toLowerCase()
+      } else {
+        parsed.error = parsed.error || MALFORMED_SCHEME_ERROR
+        malformedScheme = true
+      }
+    }
+
+    malformedPercentEncoding = hasMalformedComponentPercentEncoding(matches)
+    if (malformedPercentEncoding) {
+      parsed.error = parsed.error || 'URI contains malformed percent-encoding.'
+    }
+
+    // fix port number
+    if (isNaN(parsed.port)) {
+      parsed.port = matches[5]
+    }
+
+    const parseError = getParseError(parsed, matches)
+    if (parseError !== undefined) {
+      parsed.error = parsed.error || parseError
+      malformedAuthorityOrPort = true
+    }
+
+    if (parsed.host) {
+      const ipv4result = isIPv4(parsed.host)
+      if (ipv4result === false) {
+        const bracketedIPLiteral = isIPLiteral(parsed.host)
+        const hasIPLiteralBracket = parsed.host.indexOf('[') !== -1 || parsed.host.indexOf(']') !== -1
+        const ipv6result = normalizeIPv6(parsed.host)
+        isIP = ipv6result.isIPV6 || ipv6result.isIPVFuture === true
+        malformedIPLiteral = hasIPLiteralBracket && (!bracketedIPLiteral || ipv6result.error === true)
+        parsed.host = isIP ? ipv6result.host : ipv6result.host.toLowerCase()
+
+        if (malformedIPLiteral) {
+          parsed.error = parsed.error || MALFORMED_HOST_ERROR
+          malformedAuthorityOrPort = true
+        }
+      } else {
+        isIP = true
+      }
+    }
+    if (parsed.scheme === undefined && parsed.userinfo === undefined && parsed.host === undefined && parsed.port === undefined && parsed.query === undefined && !parsed.path) {
+      parsed.reference = 'same-document'
+    } else if (parsed.scheme === undefined) {
+      parsed.reference = 'relative'
+    } else if (parsed.fragment === undefined) {
+      parsed.reference = 'absolute'
+    } else {
+      parsed.reference = 'uri'
+    }
+
+    // check for reference errors
+    if (options.reference && options.reference !== 'suffix' && options.reference !== parsed.reference) {
+      parsed.error = parsed.error || 'URI is not a ' + options.reference + ' reference.'
+    }
+
+    // find scheme handler
+    const schemeHandler = getSchemeHandler(options.scheme || parsed.scheme)
+
+    // convert Unicode IDN -> ASCII IDN when the effective scheme uses domain hosts
+    if (!malformedIPLiteral) {
+      malformedHost = canonicalizeHost(parsed, options, schemeHandler, isIP)
+    }
+
+    if (uri.indexOf('%') !== -1 && parsed.host !== undefined && !malformedIPLiteral) {
+      let host = isIP ? parsed.host : normalizePercentEncoding(parsed.host, true)
+      if (!isIP) {
+        // Fold reg-name case after decoding unreserved octets. The second
+        // pass only restores uppercase hex in escapes that remain encoded.
+        host = normalizePercentEncoding(host.toLowerCase())
+      }
+      // Resolution parses both inputs with the internal `null` scheme before
+      // the effective scheme is known. Keep raw host delimiters for that step
+      // so resolve() can reject them for domain-host schemes; the resolved
+      // authority is encoded when it is serialized.
+      parsed.host = isIP || options.scheme !== 'null' ? reescapeHostDelimiters(host, isIP) : host
+    }
+
+    if (!schemeHandler || (schemeHandler && !schemeHandler.skipNormalize)) {
+      if (parsed.path) {
+        parsed.path = normalizePathEncoding(parsed.path)
+      }
+      if (parsed.query) {
+        parsed.query = normalizeQueryFragmentEncoding(parsed.query)
+      }
+      if (parsed.fragment) {
+        parsed.fragment = normalizeQueryFragmentEncoding(parsed.fragment)
+      }
+    }
+
+    // perform scheme specific parsing
+    if (schemeHandler && schemeHandler.parse) {
+      schemeHandler.parse(parsed, options)
+      if (schemeHandler === SCHEMES.urn && parsed.nid === undefined) {
+        malformedSchemeSpecific = true
+      }
+    }
+  } else {
+    parsed.error = parsed.error || 'URI can not be parsed.'
+  }
+  return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme }
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns
+ */
+function parse (uri, opts) {
+  return parseWithStatus(uri, opts).parsed
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {string}
+ */
+function normalizeString (uri, opts) {
+  return normalizeStringWithStatus(uri, opts).normalized
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {{ normalized: string, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
+ */
+function normalizeStringWithStatus (uri, opts) {
+  const { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = parseWithStatus(uri, opts)
+  return {
+    normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? uri : serialize(parsed, opts),
+    malformedAuthorityOrPort,
+    malformedPercentEncoding,
+    malformedSchemeSpecific,
+    malformedHost,
+    malformedScheme
+  }
+}
+
+/**
+ * @param {import ('./types/index').URIComponent|string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {string|undefined}
+ */
+function normalizeComparableURI (uri, opts) {
+  if (typeof uri !== 'string' && typeof uri !== 'object') {
+    return undefined
+  }
+
+  let value
+  try {
+    value = typeof uri === 'string' ? uri : serialize(uri, opts)
+  } catch {
+    return undefined
+  }
+  const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value, opts)
+  return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? undefined : normalized
+}
+
+const fastUri = {
+  SCHEMES,
+  normalize,
+  resolve,
+  resolveComponent,
+  equal,
+  serialize,
+  parse
+}
+
+module.exports = fastUri
+module.exports["default"] = fastUri
+module.exports.fastUri = fastUri
+
+
+/***/ }),
+
+/***/ 5300:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { isUUID } = __nccwpck_require__(5077)
+const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
+
+const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
+  'wss', 'urn', 'urn:uuid'])
+
+/** @typedef {supportedSchemeNames[number]} SchemeName */
+
+/**
+ * @param {string} name
+ * @returns {name is SchemeName}
+ */
+function isValidSchemeName (name) {
+  return supportedSchemeNames.indexOf(/** @type {*} */ (name)) !== -1
+}
+
+/**
+ * @callback SchemeFn
+ * @param {import('../types/index').URIComponent} component
+ * @param {import('../types/index').Options} options
+ * @returns {import('../types/index').URIComponent}
+ */
+
+/**
+ * @typedef {Object} SchemeHandler
+ * @property {SchemeName} scheme - The scheme name.
+ * @property {boolean} [domainHost] - Indicates if the scheme supports domain hosts.
+ * @property {SchemeFn} parse - Function to parse the URI component for this scheme.
+ * @property {SchemeFn} serialize - Function to serialize the URI component for this scheme.
+ * @property {boolean} [skipNormalize] - Indicates if normalization should be skipped for this scheme.
+ * @property {boolean} [absolutePath] - Indicates if the scheme uses absolute paths.
+ * @property {boolean} [unicodeSupport] - Indicates if the scheme supports Unicode.
+ */
+
+/**
+ * @param {import('../types/index').URIComponent} wsComponent
+ * @returns {boolean}
+ */
+function wsIsSecure (wsComponent) {
+  if (wsComponent.secure === true) {
+    return true
+  } else if (wsComponent.secure === false) {
+    return false
+  } else if (wsComponent.scheme) {
+    return (
+      wsComponent.scheme.length === 3 &&
+      (wsComponent.scheme[0] === 'w' || wsComponent.scheme[0] === 'W') &&
+      (wsComponent.scheme[1] === 's' || wsComponent.scheme[1] === 'S') &&
+      (wsComponent.scheme[2] === 's' || wsComponent.scheme[2] === 'S')
+    )
+  } else {
+    return false
+  }
+}
+
+/** @type {SchemeFn} */
+function httpParse (component) {
+  if (!component.host) {
+    component.error = component.error || 'HTTP URIs must have a host.'
+  }
+
+  return component
+}
+
+/** @type {SchemeFn} */
+function httpSerialize (component) {
+  const secure = String(component.scheme).toLowerCase() === 'https'
+
+  // normalize the default port
+  if (component.port === (secure ? 443 : 80) || component.port === '') {
+    component.port = undefined
+  }
+
+  // normalize the empty path
+  if (!component.path) {
+    component.path = '/'
+  }
+
+  // NOTE: We do not parse query strings for HTTP URIs
+  // as WWW Form Url Encoded query strings are part of the HTML4+ spec,
+  // and not the HTTP spec.
+
+  return component
+}
+
+/** @type {SchemeFn} */
+function wsParse (wsComponent) {
+// indicate if the secure flag is set
+  wsComponent.secure = wsIsSecure(wsComponent)
+
+  // construct resouce name
+  wsComponent.resourceName = (wsComponent.path || '/') + (wsComponent.query ? '?' + wsComponent.query : '')
+  wsComponent.path = undefined
+  wsComponent.query = undefined
+
+  return wsComponent
+}
+
+/** @type {SchemeFn} */
+function wsSerialize (wsComponent) {
+// normalize the default port
+  if (wsComponent.port === (wsIsSecure(wsComponent) ? 443 : 80) || wsComponent.port === '') {
+    wsComponent.port = undefined
+  }
+
+  // ensure scheme matches secure flag
+  if (typeof wsComponent.secure === 'boolean') {
+    wsComponent.scheme = (wsComponent.secure ? 'wss' : 'ws')
+    wsComponent.secure = undefined
+  }
+
+  // reconstruct path from resource name
+  if (wsComponent.resourceName) {
+    const queryIndex = wsComponent.resourceName.indexOf('?')
+    const path = queryIndex === -1
+      ? wsComponent.resourceName
+      : wsComponent.resourceName.slice(0, queryIndex)
+    wsComponent.path = (path && path !== '/' ? path : undefined)
+    wsComponent.query = queryIndex === -1
+      ? undefined
+      : wsComponent.resourceName.slice(queryIndex + 1)
+    wsComponent.resourceName = undefined
+  }
+
+  // forbid fragment component
+  wsComponent.fragment = undefined
+
+  return wsComponent
+}
+
+/** @type {SchemeFn} */
+function urnParse (urnComponent, options) {
+  if (!urnComponent.path) {
+    urnComponent.error = 'URN can not be parsed'
+    return urnComponent
+  }
+  const matches = urnComponent.path.match(URN_REG)
+  if (matches && matches[0] === urnComponent.path) {
+    const scheme = options.scheme || urnComponent.scheme || 'urn'
+    urnComponent.nid = matches[1].toLowerCase()
+    urnComponent.nss = matches[2]
+    const urnScheme = `${scheme}:${options.nid || urnComponent.nid}`
+    const schemeHandler = getSchemeHandler(urnScheme)
+    urnComponent.path = undefined
+
+    if (schemeHandler) {
+      urnComponent = schemeHandler.parse(urnComponent, options)
+    }
+  } else {
+    urnComponent.error = urnComponent.error || 'URN can not be parsed.'
+  }
+
+  return urnComponent
+}
+
+/** @type {SchemeFn} */
+function urnSerialize (urnComponent, options) {
+  if (urnComponent.nid === undefined) {
+    throw new Error('URN without nid cannot be serialized')
+  }
+  const scheme = options.scheme || urnComponent.scheme || 'urn'
+  const nid = urnComponent.nid.toLowerCase()
+  const urnScheme = `${scheme}:${options.nid || nid}`
+  const schemeHandler = getSchemeHandler(urnScheme)
+
+  if (schemeHandler) {
+    urnComponent = schemeHandler.serialize(urnComponent, options)
+  }
+
+  const uriComponent = urnComponent
+  const nss = urnComponent.nss
+  uriComponent.path = `${nid || options.nid}:${nss}`
+
+  options.skipEscape = true
+  return uriComponent
+}
+
+/** @type {SchemeFn} */
+function urnuuidParse (urnComponent, options) {
+  const uuidComponent = urnComponent
+  uuidComponent.uuid = uuidComponent.nss
+  uuidComponent.nss = undefined
+
+  if (!options.tolerant && (!uuidComponent.uuid || !isUUID(uuidComponent.uuid))) {
+    uuidComponent.error = uuidComponent.error || 'UUID is not valid.'
+  }
+
+  return uuidComponent
+}
+
+/** @type {SchemeFn} */
+function urnuuidSerialize (uuidComponent) {
+  const urnComponent = uuidComponent
+  // normalize UUID
+  urnComponent.nss = (uuidComponent.uuid || '').toLowerCase()
+  return urnComponent
+}
+
+const http = /** @type {SchemeHandler} */ ({
+  scheme: 'http',
+  domainHost: true,
+  parse: httpParse,
+  serialize: httpSerialize
+})
+
+const https = /** @type {SchemeHandler} */ ({
+  scheme: 'https',
+  domainHost: http.domainHost,
+  parse: httpParse,
+  serialize: httpSerialize
+})
+
+const ws = /** @type {SchemeHandler} */ ({
+  scheme: 'ws',
+  domainHost: true,
+  parse: wsParse,
+  serialize: wsSerialize
+})
+
+const wss = /** @type {SchemeHandler} */ ({
+  scheme: 'wss',
+  domainHost: ws.domainHost,
+  parse: ws.parse,
+  serialize: ws.serialize
+})
+
+const urn = /** @type {SchemeHandler} */ ({
+  scheme: 'urn',
+  parse: urnParse,
+  serialize: urnSerialize,
+  skipNormalize: true
+})
+
+const urnuuid = /** @type {SchemeHandler} */ ({
+  scheme: 'urn:uuid',
+  parse: urnuuidParse,
+  serialize: urnuuidSerialize,
+  skipNormalize: true
+})
+
+const SCHEMES = /** @type {Record<SchemeName, SchemeHandler>} */ ({
+  http,
+  https,
+  ws,
+  wss,
+  urn,
+  'urn:uuid': urnuuid
+})
+
+Object.setPrototypeOf(SCHEMES, null)
+
+/**
+ * @param {string|undefined} scheme
+ * @returns {SchemeHandler|undefined}
+ */
+function getSchemeHandler (scheme) {
+  return (
+    scheme && (
+      SCHEMES[/** @type {SchemeName} */ (scheme)] ||
+      SCHEMES[/** @type {SchemeName} */(scheme.toLowerCase())])
+  ) ||
+    undefined
+}
+
+module.exports = {
+  wsIsSecure,
+  SCHEMES,
+  isValidSchemeName,
+  getSchemeHandler,
+}
+
+
+/***/ }),
+
+/***/ 5077:
+/***/ ((module) => {
+
+
+
+/** @type {(value: string) => boolean} */
+const isUUID = RegExp.prototype.test.bind(/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/iu)
+
+/** @type {(value: string) => boolean} */
+const isIPv4 = RegExp.prototype.test.bind(/^(?:(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)$/u)
+
+/** @type {(value: string) => boolean} */
+const isPort = RegExp.prototype.test.bind(/^\d*$/u)
+
+/** @type {(value: string) => boolean} */
+const isHexPair = RegExp.prototype.test.bind(/^[\da-f]{2}$/iu)
+
+/** @type {(value: string) => boolean} */
+const isUnreserved = RegExp.prototype.test.bind(/^[\da-z\-._~]$/iu)
+
+/** @type {(value: string) => boolean} */
+const isPathCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/u)
+
+/** @type {(value: string) => boolean} */
+const isQueryFragmentCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/u)
+
+/** @type {(value: string) => boolean} */
+const isUserinfoCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:]$/u)
+
+const BYTE_HEX = new Array(256)
+{
+  const HEX_DIGITS = '0123456789ABCDEF'
+  for (let i = 0; i < 256; i++) {
+    BYTE_HEX[i] = '%' + HEX_DIGITS[i >> 4] + HEX_DIGITS[i & 0xF]
+  }
+}
+function percentEncodeNonAscii (cp) {
+  if (cp < 0x800) {
+    return BYTE_HEX[0xC0 | (cp >> 6)] +
+           BYTE_HEX[0x80 | (cp & 0x3F)]
+  }
+  if (cp < 0x10000) {
+    return BYTE_HEX[0xE0 | (cp >> 12)] +
+           BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
+           BYTE_HEX[0x80 | (cp & 0x3F)]
+  }
+  return BYTE_HEX[0xF0 | (cp >> 18)] +
+         BYTE_HEX[0x80 | ((cp >> 12) & 0x3F)] +
+         BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
+         BYTE_HEX[0x80 | (cp & 0x3F)]
+}
+
+/**
+ * @param {Array<string>} input
+ * @returns {string}
+ */
+function stringArrayToHexStripped (input) {
+  let acc = ''
+  let code = 0
+  let i = 0
+
+  for (i = 0; i < input.length; i++) {
+    code = input[i].charCodeAt(0)
+    if (code === 48) {
+      continue
+    }
+    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
+      return ''
+    }
+    acc += input[i]
+    break
+  }
+
+  for (i += 1; i < input.length; i++) {
+    code = input[i].charCodeAt(0)
+    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
+      return ''
+    }
+    acc += input[i]
+  }
+  return acc
+}
+
+/** @type {(value: string) => boolean} */
+const isHextet = RegExp.prototype.test.bind(/^[\dA-Fa-f]{1,4}$/)
+
+/** @type {(value: string) => boolean} */
+const isIPvFuture = RegExp.prototype.test.bind(/^[vV][\dA-Fa-f]+\.[A-Za-z\d\-._~!$&'()*+,;=:]+$/)
+
+/** @type {(value: string) => boolean} */
+const isZoneCharacter = RegExp.prototype.test.bind(/^[A-Za-z\d\-._~]$/)
+
+/**
+ * @param {string} value
+ * @returns {boolean}
+ */
+const nonSimpleDomain = RegExp.prototype.test.bind(/[^!"$&'()*+,\-.;=_`a-z{}~]/u)
+
+/**
+ * @param {string} zone
+ * @returns {boolean}
+ */
+function isZoneIdentifier (zone) {
+  if (zone.length === 0) return false
+
+  for (let i = 0; i < zone.length; i++) {
+    if (isZoneCharacter(zone[i])) continue
+    if (zone[i] === '%' && i + 2 < zone.length && isHexPair(zone.slice(i + 1, i + 3))) {
+      i += 2
+      continue
+    }
+    return false
+  }
+
+  return true
+}
+
+/**
+ * Compresses the longest run of zero hextets to "::" per RFC 5952. A run of a
+ * single zero hextet is left uncompressed. On ties the leftmost run wins.
+ *
+ * @param {string[]} hextets
+ * @returns {string}
+ */
+function compressIPv6ZeroRun (hextets) {
+  let bestStart = -1
+  let bestLength = 0
+  let runStart = -1
+  let runLength = 0
+  for (let i = 0; i < hextets.length; i++) {
+    if (hextets[i] === '0') {
+      if (runStart === -1) runStart = i
+      runLength++
+      if (runLength > bestLength) {
+        bestLength = runLength
+        bestStart = runStart
+      }
+    } else {
+      runStart = -1
+      runLength = 0
+    }
+  }
+
+  if (bestLength < 2) return hextets.join(':')
+
+  const head = hextets.slice(0, bestStart).join(':')
+  const tail = hextets.slice(bestStart + bestLength).join(':')
+  return head + '::' + tail
+}
+
+/**
+ * Validates an IPv6 address against the alternatives in RFC 3986 section
+ * 3.2.2 and returns the same address with leading hextet zeroes removed.
+ * An embedded IPv4 address counts as two hextets and is only valid at the end.
+ *
+ * @param {string} input
+ * @returns {string|undefined}
+ */
+function normalizeIPv6Address (input) {
+  const compression = input.indexOf('::')
+  if (compression !== -1 && input.indexOf('::', compression + 1) !== -1) return undefined
+
+  const left = compression === -1 ? input.split(':') : input.slice(0, compression).split(':')
+  const right = compression === -1 ? [] : input.slice(compression + 2).split(':')
+  if (compression !== -1) {
+    if (left.length === 1 && left[0] === '') left.length = 0
+    if (right.length === 1 && right[0] === '') right.length = 0
+  }
+
+  const parts = left.concat(right)
+  let hextetCount = 0
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]
+    if (part === '') return undefined
+
+    if (part.indexOf('.') !== -1) {
+      if (i !== parts.length - 1 || (compression !== -1 && right.length === 0) || !isIPv4(part)) return undefined
+      hextetCount += 2
+      continue
+    }
+
+    if (!isHextet(part)) return undefined
+    parts[i] = parseInt(part, 16).toString(16)
+    hextetCount++
+  }
+
+  if (compression === -1) {
+    if (hextetCount !== 8) return undefined
+    return compressIPv6ZeroRun(parts)
+  }
+  if (hextetCount >= 8) return undefined
+
+  // expand "::" then re-compress the longest run for a canonical result
+  const expanded = parts.slice(0, left.length)
+  for (let i = hextetCount; i < 8; i++) expanded.push('0')
+  for (let i = left.length; i < parts.length; i++) expanded.push(parts[i])
+  return compressIPv6ZeroRun(expanded)
+}
+
+/**
+ * @typedef {Object} NormalizeIPv6Result
+ * @property {string} host - The normalized host.
+ * @property {string} [escapedHost] - The escaped host.
+ * @property {boolean} isIPV6 - Indicates if the host is an IPv6 address.
+ * @property {boolean} [isIPVFuture] - Indicates if the host is an IPvFuture literal.
+ * @property {boolean} [error] - Indicates if a bracketed IP literal is malformed.
+ */
+
+/**
+ * Validates and normalizes a bracketed IP literal. Raw zone separators remain
+ * accepted for backwards compatibility, while encoded separators and zone
+ * contents follow RFC 6874.
+ *
+ * @param {string} host
+ * @returns {NormalizeIPv6Result}
+ */
+function normalizeIPv6 (host) {
+  const bracketed = host[0] === '[' && host[host.length - 1] === ']'
+  const hasBracket = host[0] === '[' || host[host.length - 1] === ']'
+  if (hasBracket && !bracketed) return { host, isIPV6: false, error: true }
+
+  let input = bracketed ? host.slice(1, -1) : host
+  if (bracketed && isIPvFuture(input)) {
+    input = input.toLowerCase()
+    return { host: `[${input}]`, escapedHost: input, isIPV6: false, isIPVFuture: true }
+  }
+
+  if (findToken(input, ':') < 2) {
+    return { host, isIPV6: false, error: bracketed }
+  }
+
+  let zoneIdentifier = ''
+  const zoneSeparator = input.indexOf('%')
+  if (zoneSeparator !== -1) {
+    const separatorLength = input.slice(zoneSeparator, zoneSeparator + 3).toLowerCase() === '%25' ? 3 : 1
+    zoneIdentifier = input.slice(zoneSeparator + separatorLength)
+    if (!isZoneIdentifier(zoneIdentifier)) return { host, isIPV6: false, error: true }
+    input = input.slice(0, zoneSeparator)
+  }
+
+  const address = normalizeIPv6Address(input)
+  if (address === undefined) return { host, isIPV6: false, error: true }
+
+  return {
+    host: address + (zoneIdentifier ? '%' + zoneIdentifier : ''),
+    escapedHost: address + (zoneIdentifier ? '%25' + zoneIdentifier : ''),
+    isIPV6: true
+  }
+}
+
+/**
+ * @param {string} str
+ * @param {string} token
+ * @returns {number}
+ */
+function findToken (str, token) {
+  let ind = 0
+  for (let i = 0; i < str.length; i++) {
+    if (str[i] === token) ind++
+  }
+  return ind
+}
+
+/**
+ * @param {string} path
+ * @returns {string}
+ *
+ * @see https://datatracker.ietf.org/doc/html/rfc3986#section-5.2.4
+ */
+function removeDotSegments (path) {
+  let input = path
+  const output = []
+  let nextSlash = -1
+  let len = 0
+
+  // eslint-disable-next-line no-cond-assign
+  while (len = input.length) {
+    if (len === 1) {
+      if (input === '.') {
+        break
+      } else if (input === '/') {
+        output.push('/')
+        break
+      } else {
+        output.push(input)
+        break
+      }
+    } else if (len === 2) {
+      if (input[0] === '.') {
+        if (input[1] === '.') {
+          break
+        } else if (input[1] === '/') {
+          input = input.slice(2)
+          continue
+        }
+      } else if (input[0] === '/') {
+        if (input[1] === '.' || input[1] === '/') {
+          output.push('/')
+          break
+        }
+      }
+    } else if (len === 3) {
+      if (input === '/..') {
+        if (output.length !== 0) {
+          output.pop()
+        }
+        output.push('/')
+        break
+      }
+    }
+    if (input[0] === '.') {
+      if (input[1] === '.') {
+        if (input[2] === '/') {
+          input = input.slice(3)
+          continue
+        }
+      } else if (input[1] === '/') {
+        input = input.slice(2)
+        continue
+      }
+    } else if (input[0] === '/') {
+      if (input[1] === '.') {
+        if (input[2] === '/') {
+          input = input.slice(2)
+          continue
+        } else if (input[2] === '.') {
+          if (input[3] === '/') {
+            input = input.slice(3)
+            if (output.length !== 0) {
+              output.pop()
+            }
+            continue
+          }
+        }
+      }
+    }
+
+    // Rule 2E: Move normal path segment to output
+    if ((nextSlash = input.indexOf('/', 1)) === -1) {
+      output.push(input)
+      break
+    } else {
+      output.push(input.slice(0, nextSlash))
+      input = input.slice(nextSlash)
+    }
+  }
+
+  return output.join('')
+}
+
+/**
+ * Removes dot segments from the path of a relative reference (a path that does
+ * not start with "/") without changing what it resolves to against any base.
+ * Unlike `removeDotSegments`, leading ".." segments that cannot be collapsed
+ * are kept, the result never becomes root-relative, and a result that would be
+ * empty or start with an empty segment is prefixed with "." (an empty path
+ * means "same document" and a leading "//" would introduce an authority).
+ *
+ * @param {string} path
+ * @returns {string}
+ */
+function removeDotSegmentsRelative (path) {
+  if (path === '' || path[0] === '/') {
+    return removeDotSegments(path)
+  }
+
+  const segments = path.split('/')
+  const last = segments.length - 1
+  /** @type {string[]} */
+  const output = []
+  let trailingDirectory = false
+
+  for (let i = 0; i <= last; i++) {
+    const segment = segments[i]
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') {
+        if (output.length !== 0 && output[output.length - 1] !== '..') {
+          output.pop()
+        } else {
+          output.push('..')
+        }
+      }
+      trailingDirectory = i === last
+    } else {
+      output.push(segment)
+    }
+  }
+
+  if (trailingDirectory && output[output.length - 1] !== '..') {
+    output.push('')
+  }
+  if (output.length === 0 || output[0] === '' || output[0].includes(':')) {
+    // An empty path, a leading empty segment ("//"), or a first segment
+    // containing ":" (which would be mistaken for a scheme, RFC 3986 section
+    // 4.2) must stay behind a "." segment so the reference keeps its meaning.
+    output.unshift('.')
+  }
+
+  return output.join('/')
+}
+
+/**
+ * Re-escape RFC 3986 gen-delims that must not appear literally in the host.
+ * After the URI regex parses, these characters cannot be literal in the host
+ * field, so any that appear after decoding came from percent-encoding and
+ * must be restored to prevent authority structure changes.
+ *
+ * @param {string} host
+ * @param {boolean} isIP - true for IPv4/IPv6 hosts (skip colon re-escaping)
+ * @returns {string}
+ */
+const HOST_DELIMS = { '@': '%40', '/': '%2F', '?': '%3F', '#': '%23', ':': '%3A' }
+const HOST_DELIM_RE = /[@/?#:]/g
+const HOST_DELIM_NO_COLON_RE = /[@/?#]/g
+
+function reescapeHostDelimiters (host, isIP) {
+  const re = isIP ? HOST_DELIM_NO_COLON_RE : HOST_DELIM_RE
+  re.lastIndex = 0
+  return host.replace(re, (ch) => HOST_DELIMS[ch])
+}
+
+/**
+ * Normalizes percent escapes and optionally decodes only unreserved ASCII bytes.
+ * Reserved delimiters such as `%2F` stay escaped; `%2E` is unreserved.
+ *
+ * @param {string} input
+ * @param {boolean} [decodeUnreserved=false]
+ * @returns {string}
+ */
+function normalizePercentEncoding (input, decodeUnreserved = false) {
+  if (input.indexOf('%') === -1) {
+    return input
+  }
+
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        const normalizedHex = hex.toUpperCase()
+        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
+
+        if (decodeUnreserved && isUnreserved(decoded)) {
+          output += decoded
+        } else {
+          output += '%' + normalizedHex
+        }
+
+        i += 2
+        continue
+      }
+    }
+
+    output += input[i]
+  }
+
+  return output
+}
+
+/**
+ * Normalizes path data without turning reserved escapes into live path syntax.
+ * Valid escapes are uppercased, raw unsafe characters are escaped, and only
+ * unreserved bytes that are not `.` are decoded.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function normalizePathEncoding (input) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        const normalizedHex = hex.toUpperCase()
+        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
+
+        if (decoded !== '.' && isUnreserved(decoded)) {
+          output += decoded
+        } else {
+          output += '%' + normalizedHex
+        }
+
+        i += 2
+        continue
+      }
+    }
+
+    if (isPathCharacter(ch)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Serializes a path without rewriting reserved data. Raw RFC 3986 path
+ * characters remain literal, valid escapes are preserved and uppercased, and
+ * everything else is UTF-8 percent-encoded. In a path-noscheme, a colon in the
+ * first segment must be escaped so the result cannot be parsed as a scheme.
+ *
+ * @param {string} input
+ * @param {boolean} [pathNoScheme=false]
+ * @returns {string}
+ */
+function serializePathEncoding (input, pathNoScheme = false) {
+  let output = ''
+  let firstSegment = pathNoScheme && input[0] !== '/'
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        output += '%' + hex.toUpperCase()
+        i += 2
+        continue
+      }
+    }
+
+    if (ch === '/') {
+      firstSegment = false
+    }
+
+    if (isPathCharacter(ch) && (ch !== ':' || !firstSegment)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Percent-encodes a URI component using its RFC 3986 literal character set.
+ * Existing valid escapes are preserved and normalized to uppercase hex.
+ *
+ * @param {string} input
+ * @param {(value: string) => boolean} isAllowed
+ * @returns {string}
+ */
+function encodeComponent (input, isAllowed) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        output += '%' + hex.toUpperCase()
+        i += 2
+        continue
+      }
+    }
+
+    if (isAllowed(ch)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Encodes userinfo while preserving its RFC 3986 §3.2.1 literal characters.
+ * In particular, authority delimiters such as `@`, `/`, `?`, and `#` are data.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function encodeUserinfo (input) {
+  return encodeComponent(input, isUserinfoCharacter)
+}
+
+/**
+ * Encodes query data using the RFC 3986 §3.4 grammar. A literal `#` must be
+ * escaped because it would otherwise begin the fragment component.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function encodeQuery (input) {
+  return encodeComponent(input, isQueryFragmentCharacter)
+}
+
+/**
+ * Encodes fragment data using the RFC 3986 §3.5 grammar.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function encodeFragment (input) {
+  return encodeComponent(input, isQueryFragmentCharacter)
+}
+
+function isEscapeSafe (cp) {
+  return (
+    (cp >= 0x30 && cp <= 0x39) ||
+    (cp >= 0x41 && cp <= 0x5A) ||
+    (cp >= 0x61 && cp <= 0x7A) ||
+    cp === 0x2A || cp === 0x2B || cp === 0x2D || cp === 0x2E ||
+    cp === 0x2F || cp === 0x40 || cp === 0x5F
+  )
+}
+
+/**
+ * Normalizes the percent-encoding of a query or fragment component.
+ *
+ * Like `normalizePathEncoding`, but uses the query/fragment character set
+ * (which additionally allows `?`) and decodes `.` since it has no dot-segment
+ * meaning outside of a path.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function normalizeQueryFragmentEncoding (input) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        const normalizedHex = hex.toUpperCase()
+        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
+
+        if (isUnreserved(decoded)) {
+          output += decoded
+        } else {
+          output += '%' + normalizedHex
+        }
+
+        i += 2
+        continue
+      }
+    }
+
+    if (isQueryFragmentCharacter(ch)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Escapes a component while preserving existing valid percent escapes.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function escapePreservingEscapes (input) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        output += '%' + hex.toUpperCase()
+        i += 2
+        continue
+      }
+    }
+
+    output += escape(input[i])
+  }
+
+  return output
+}
+
+/**
+ * @param {import('../types/index').URIComponent} component
+ * @returns {string|undefined}
+ */
+function recomposeAuthority (component) {
+  const uriTokens = []
+
+  if (component.userinfo !== undefined) {
+    uriTokens.push(encodeUserinfo(component.userinfo))
+    uriTokens.push('@')
+  }
+
+  if (component.host !== undefined) {
+    let host = component.host
+    if (!isIPv4(host)) {
+      let ipV6res = normalizeIPv6(host)
+      if (ipV6res.isIPV6 !== true && ipV6res.isIPVFuture !== true) {
+        // Decode only unreserved bytes, once. In particular, keep %25 encoded
+        // so it cannot introduce a second escape during recomposition.
+        host = normalizePercentEncoding(host, true)
+        ipV6res = normalizeIPv6(host)
+      }
+      if (ipV6res.isIPV6 === true || ipV6res.isIPVFuture === true) {
+        host = `[${ipV6res.escapedHost}]`
+      } else {
+        host = reescapeHostDelimiters(host, false)
+      }
+    }
+    uriTokens.push(host)
+  }
+
+  if (typeof component.port === 'number' || typeof component.port === 'string') {
+    const port = String(component.port)
+    if (!isPort(port)) {
+      throw new TypeError('URI port is malformed.')
+    }
+    uriTokens.push(':')
+    uriTokens.push(port)
+  }
+
+  return uriTokens.length ? uriTokens.join('') : undefined
+};
+
+module.exports = {
+  nonSimpleDomain,
+  recomposeAuthority,
+  reescapeHostDelimiters,
+  normalizePercentEncoding,
+  normalizePathEncoding,
+  serializePathEncoding,
+  normalizeQueryFragmentEncoding,
+  encodeUserinfo,
+  encodeQuery,
+  encodeFragment,
+  escapePreservingEscapes,
+  removeDotSegments,
+  removeDotSegmentsRelative,
+  isIPv4,
+  isUUID,
+  normalizeIPv6,
+  stringArrayToHexStripped
+}
+
+
+/***/ }),
+
+/***/ 3218:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  z3: () => (/* binding */ error),
+  V4: () => (/* binding */ getInput),
+  pq: () => (/* binding */ info),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path
+
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_namespaceObject.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_namespaceObject.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_namespaceObject.EOL.length);
+                n = s.indexOf(external_os_namespaceObject.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
     }
 }
 /**
- * Points `branch` at `sha`: creates it, or fast-forwards it. Never forces, so a branch that moved
- * to a commit `sha` does not contain fails with GitHub's 422 rather than losing someone's work.
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
  */
-async function ensureBranch(client, repo, branch, sha) {
-    const current = await getRef(client, repo, branch);
-    if (current === sha)
-        return 'unchanged';
-    if (current === undefined) {
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_namespaceObject.platform();
+const arch = external_os_namespaceObject.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_namespaceObject.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
         try {
-            await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+            result = yield fn();
         }
-        catch (error) {
-            // "Reference already exists": a retried create whose first answer was lost, or a concurrent run.
-            if (statusOf(error) !== 422 || (await getRef(client, repo, branch)) !== sha)
-                throw error;
+        finally {
+            endGroup();
         }
-        return 'created';
-    }
-    await client.octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: false });
-    return 'updated';
-}
-/** Deletes a branch; true if it existed. Deleting a branch that is already gone is not an error. */
-async function deleteBranch(client, repo, branch) {
-    try {
-        await client.octokit.rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
-        return true;
-    }
-    catch (error) {
-        // GitHub answers 422 "Reference does not exist" (and 404 on some versions) for a missing ref.
-        if ((0,github_client/* statusOf */.c2)(error) === 404 || (0,github_client/* statusOf */.c2)(error) === 422)
-            return false;
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/publish/propose.ts
-// The one way a Tollgate flow puts registry changes on their way to the default branch:
-// - proposeChange: one commit on a Tollgate branch (the user's checkout untouched), pushed, and one pull request
-//   found or opened for it, labelled, with reviewers requested. A re-run after a failure at any step finds the
-//   branch and pull request it made before; a pull request that cannot be opened takes its new branch with it.
-// - pushStateChange: a state-only commit pushed straight to the default branch (policy `state_writes: push`).
-// Without a GitHub client both stop after the local commit, so the CLI runs the same code on a checkout.
-
-
-
-
-
-
-async function proposeChange(repoRoot, proposal, github) {
-    const commit = await commitFilesToBranch(repoRoot, {
-        baseRef: proposal.baseRef,
-        branch: proposal.branch,
-        files: proposal.files,
-        message: proposal.message,
-        trailers: proposal.trailers,
-        author: proposal.author,
-        env: proposal.env,
+        return result;
     });
-    if (!github)
-        return { commit, branch: proposal.branch };
-    const remote = github.remote ?? 'origin';
-    const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
-    // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-    await run_git(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
-        env: proposal.env,
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
     });
-    let ensured;
-    try {
-        ensured = await (0,pulls/* ensurePullRequest */.pk)(github.client, github.repo, {
-            head: proposal.branch,
-            base: proposal.baseBranch,
-            title: proposal.pullRequest.title,
-            body: proposal.pullRequest.body,
-        });
-    }
-    catch (error) {
-        // No orphan branch: a branch this run created without a pull request is removed again. Only when no pull
-        // request uses it: GitHub closes a pull request whose branch is deleted, and a re-run would open a second.
-        if (!existedBefore && !(await pullRequestMayExist(github, proposal.branch)))
-            await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
-        throw error;
-    }
-    // From here the pull request exists: a failure leaves it (and its branch) for a re-run to find and finish.
-    const { pull, created } = ensured;
-    const labels = proposal.pullRequest.labels ?? [];
-    if (labels.some((label) => !pull.labels.includes(label)))
-        await (0,pulls/* addLabels */.Nl)(github.client, github.repo, pull.number, labels);
-    const reviewers = proposal.pullRequest.reviewers;
-    if (reviewers)
-        await (0,pulls/* requestReviewers */.i5)(github.client, github.repo, pull.number, {
-            reviewers: reviewers.users,
-            teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()),
-        });
-    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
 }
-/** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */
-async function pullRequestMayExist(github, branch) {
-    try {
-        return (await (0,pulls/* findOpenPullRequest */.aF)(github.client, github.repo, branch)) !== undefined;
-    }
-    catch {
-        return true;
-    }
-}
-async function remoteBranchExists(repoRoot, remote, branch, env) {
-    const { code } = await run_runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
-        env,
-        okCodes: [2],
-    });
-    return code === 0;
-}
-/** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
-async function pushStateChange(repoRoot, change, remote) {
-    const current = await run_git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
-    if (current !== change.branch)
-        throw new src_errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
-            fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
-        });
-    const commit = await commitChange(repoRoot, {
-        paths: change.paths,
-        message: change.message,
-        trailers: change.trailers,
-        author: change.author,
-        env: change.env,
-    });
-    if (remote === undefined)
-        return { commit, pushed: false };
-    const { sha } = await pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
-    return { commit: sha, pushed: true };
-}
+/**
+ * Summary exports
+ */
 
-;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 3243:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $J: () => (/* binding */ EVENT_SEQUENCE),
+/* harmony export */   Bh: () => (/* binding */ dump),
+/* harmony export */   FQ: () => (/* binding */ EVENT_DOCUMENT),
+/* harmony export */   KE: () => (/* binding */ getScalarValue),
+/* harmony export */   PH: () => (/* binding */ parseEvents),
+/* harmony export */   Sm: () => (/* binding */ EVENT_ALIAS),
+/* harmony export */   _W: () => (/* binding */ EVENT_SCALAR),
+/* harmony export */   fw: () => (/* binding */ constructFromEvents),
+/* harmony export */   lV: () => (/* binding */ EVENT_POP),
+/* harmony export */   tB: () => (/* binding */ YAMLException),
+/* harmony export */   uj: () => (/* binding */ EVENT_MAPPING)
+/* harmony export */ });
+/* unused harmony exports CHOMPING_CLIP, CHOMPING_KEEP, CHOMPING_MODE, CHOMPING_STRIP, COLLECTION_STYLE, COLLECTION_STYLE_BLOCK, COLLECTION_STYLE_FLOW, CORE_SCHEMA, DEFAULT_SCALAR_STYLE_RULES, DUMP_SCHEMA, EVENT_ID, FAILSAFE_SCHEMA, JSON_SCHEMA, NOT_RESOLVED, SCALAR_STYLE, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_FOLDED_BLOCK, SCALAR_STYLE_LITERAL_BLOCK, SCALAR_STYLE_PLAIN, SCALAR_STYLE_SINGLE_QUOTED, Schema, VISIT_BREAK, VISIT_SKIP, YAML11_SCHEMA, binaryTag, boolCoreTag, boolJsonTag, boolYaml11Tag, defineMappingTag, defineScalarTag, defineSequenceTag, eventsToAst, floatCoreTag, floatJsonTag, floatYaml11Tag, intCoreTag, intJsonTag, intYaml11Tag, jsToAst, legacyMapTag, load, loadAll, mapTag, mergeTag, nullCoreTag, nullJsonTag, nullYaml11Tag, omapTag, pairsTag, present, realMapTag, seqTag, setTag, strTag, timestampTag, visit */
 /*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
 //#region src/tag.ts
 /**
@@ -47204,7620 +55312,6 @@ var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
 
 
 //# sourceMappingURL=js-yaml.mjs.map
-// EXTERNAL MODULE: ./src/registry/paths.ts
-var paths = __nccwpck_require__(143);
-// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
-var _2020 = __nccwpck_require__(2210);
-// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
-var dist = __nccwpck_require__(2815);
-var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
-// EXTERNAL MODULE: ./src/registry/names.ts
-var names = __nccwpck_require__(1815);
-// EXTERNAL MODULE: ./src/registry/types.ts
-var types = __nccwpck_require__(234);
-;// CONCATENATED MODULE: ./src/registry/schemas.ts
-// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
-// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
-// published files share one source. Property order here is the order the writer emits.
-
-const KINDS = [
-    'Policy',
-    'Model',
-    'Stages',
-    'Schedule',
-    'ModelVersion',
-    'RetrainRequest',
-    'Incident',
-    'AuditEvent',
-];
-const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
-/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
-const schemaFileName = (kind) => `${kind}.schema.json`;
-// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
-const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
-const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
-const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
-/** UTC only, so that timestamps compare as strings. */
-const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
-const SHA256_PATTERN = '^[0-9a-f]{64}$';
-const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
-const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
-const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
-const str = (description, extra = {}) => ({
-    type: 'string',
-    minLength: 1,
-    description,
-    ...extra,
-});
-const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
-const time = (description) => ({
-    type: 'string',
-    format: 'date-time',
-    pattern: UTC_TIME_PATTERN,
-    description,
-});
-const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
-const schemas_int = (description, extra = {}) => ({
-    type: 'integer',
-    description,
-    ...extra,
-});
-const bool = (description) => ({ type: 'boolean', description });
-const obj = (description, properties, required = []) => ({
-    type: 'object',
-    description,
-    additionalProperties: false,
-    ...(required.length > 0 ? { required } : {}),
-    properties,
-});
-const list = (description, items, extra = {}) => ({
-    type: 'array',
-    description,
-    items,
-    ...extra,
-});
-const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
-const numberMap = (description) => ({
-    type: 'object',
-    description,
-    propertyNames: { minLength: 1 },
-    additionalProperties: { type: 'number', description: 'The value of this metric.' },
-});
-const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
-const CHANGE_KINDS = [
-    'stage-changed',
-    'version-added',
-    'version-changed',
-    'version-removed',
-    'version-held',
-    'version-unheld',
-    'model-added',
-    'model-changed',
-    'model-removed',
-    'policy-changed',
-];
-const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
-const DEFS = {
-    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
-        description: str('What the role is for.'),
-        teams: list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
-            uniqueItems: true,
-        }),
-        users: list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
-            uniqueItems: true,
-        }),
-    }),
-    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
-        metric: str('The metric name, a key of the version `metrics`.'),
-        op: COMPARISON,
-        threshold: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'threshold']),
-    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
-        metric: str('The metric name, e.g. error_rate.'),
-        op: COMPARISON,
-        value: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'value']),
-    dataRef: obj('A reference to training data, recorded as lineage.', {
-        uri: str('Where the data lives, e.g. s3://bucket/path.'),
-        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-    }, ['uri']),
-};
-function schemas_document(kind, description, properties, required) {
-    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
-    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
-    return {
-        $schema: 'https://json-schema.org/draft/2020-12/schema',
-        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
-        title: `Tollgate ${kind}`,
-        description,
-        type: 'object',
-        additionalProperties: false,
-        required: ['apiVersion', 'kind', ...required],
-        properties: {
-            apiVersion: { const: types/* API_VERSION */.m, description: `Always \`${types/* API_VERSION */.m}\`.` },
-            kind: { const: kind, description: `Always \`${kind}\`.` },
-            ...properties,
-        },
-        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
-    };
-}
-const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
-    name: str('Free text shown in the check summary, e.g. "production promotion".'),
-    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
-    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
-    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
-}, ['name', 'change', 'require']);
-const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const SCHEMAS = {
-    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
-        description: str('What this policy is for.'),
-        default_branch: str('Branch whose stage pointers are live. Default main.'),
-        roles: {
-            type: 'object',
-            description: 'Role name -> who may fill it.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: ref('roleMembers', 'Members of this role.'),
-        },
-        signoff: obj('Sign-off rules and how approvals count.', {
-            rules: list('Sign-off rules; every rule matching a change applies.', signoffRule),
-            policy_owners: list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
-                uniqueItems: true,
-            }),
-            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
-            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
-            allow_one_person_many_roles: bool('One person may fill several roles.'),
-            non_default_branch: {
-                enum: ['block', 'none'],
-                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
-            },
-        }),
-        stages: obj('Stage order and promotion paths.', {
-            order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
-            promote_from: {
-                type: 'object',
-                description: 'stage -> stages a version must have held first.',
-                propertyNames: { pattern: SAFE_NAME_PATTERN },
-                additionalProperties: list('Stages that must come first.', schemas_name('A stage name.')),
-            },
-        }),
-        gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
-        incident: obj('Incident classification and automatic rollback.', {
-            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
-                P0: severityList('P0'),
-                P1: severityList('P1'),
-                P2: severityList('P2'),
-                P3: severityList('P3'),
-            }),
-            auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
-            emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
-            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
-        }),
-        rollback: obj('Rollback behaviour.', {
-            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
-            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
-        }),
-        schedule: obj('Retrain scheduler defaults.', {
-            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1 }),
-            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0 }),
-            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
-            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0 }),
-            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
-            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0 }),
-        }),
-        state_writes: {
-            enum: ['pull-request', 'push'],
-            description: 'How state-only changes reach the default branch.',
-        },
-    }, ['roles']),
-    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
-        name: schemas_name('The model name; equals its folder name under models/.'),
-        description: str('What the model does.'),
-        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
-        training: obj('How to train the model.', {
-            command: list('argv of the training command, run without a shell.', str('One argument.'), {
-                minItems: 1,
-            }),
-            timeout: schemas_int('Seconds before the training command is stopped.', { minimum: 1 }),
-            data: ref('dataRef', 'Training data reference recorded as lineage.'),
-        }, ['command']),
-        gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
-        key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
-        schedule: obj('Scheduled retraining.', {
-            enabled: bool('Whether the scheduler retrains this model.'),
-            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
-        }),
-    }, ['name', 'owners']),
-    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
-        model: schemas_name('The model; equals its folder name.'),
-        stages: {
-            type: 'object',
-            description: 'Stage name -> the version it serves.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: obj('A stage pointer.', {
-                version: schemas_name('The version this stage serves.'),
-                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
-            }, ['version']),
-        },
-    }, ['model', 'stages']),
-    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
-        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
-        model: schemas_name('The model; equals its folder name.'),
-        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1 }),
-        last_run: time('When the last successful run happened.'),
-        next_run: time('When the next run is due.'),
-        updated_at: time('When this state last changed.'),
-        last_failure: time('When the last run failed.'),
-        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0 }),
-        last_failure_reason: str('Why the last run failed.'),
-        cooldown_until: time('No run before this time after a failure.'),
-        paused_until: time('The schedule is paused until this time.'),
-        paused_reason: str('Why the schedule is paused.'),
-        paused_by: str('Who paused the schedule.'),
-    }, ['schema_version', 'model', 'interval', 'failure_streak']),
-    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
-        id: schemas_name('The version id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        created_at: time('When the version was recorded.'),
-        source: obj('The commit and workflow run that produced the version.', {
-            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
-            run_url: str('Link to the workflow run.', { format: 'uri' }),
-            workflow: str('The workflow name.'),
-            actor: str('Who started the run.'),
-        }, ['commit']),
-        data: ref('dataRef', 'Training data reference.'),
-        artifact: obj('The trained artifact.', {
-            uri: str('Where the artifact lives.'),
-            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-            size: schemas_int('Size in bytes.', { minimum: 0 }),
-        }, ['uri', 'sha256', 'size']),
-        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
-        validation: obj("The result of the model's gates.", {
-            passed: bool('True when every gate passed.'),
-            gates: list('One result per gate.', obj('A gate and its result.', {
-                metric: str('The metric name.'),
-                op: COMPARISON,
-                threshold: num('The value the metric is compared with.'),
-                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
-                pass: bool('Whether the gate passed.'),
-            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
-        }, ['passed', 'gates']),
-        request: schemas_name('The RetrainRequest that produced it.'),
-        parent: schemas_name('The version it was trained to replace.'),
-        held: obj('Set by a rollback; promotion refuses a held version.', {
-            reason: str('Why the version is held.'),
-            at: time('When it was held.'),
-            by: str('Who held it.'),
-            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
-        }, ['reason', 'at', 'by']),
-        drift: numberMap('Drift measure -> value.'),
-        fairness: numberMap('Fairness measure -> value.'),
-    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
-    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
-        id: schemas_name('The request id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
-        reason: str('Why the retrain was requested.'),
-        trigger: obj('What started the retrain.', {
-            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
-            actor: str('Who or what triggered it.'),
-            metrics: numberMap('Metrics that triggered the retrain.'),
-            thresholds: list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
-        }, ['kind', 'actor']),
-        created_at: time('When the request was created.'),
-        started_at: time('When training started.'),
-        completed_at: time('When training finished.'),
-        run: obj('The training run.', {
-            url: str('Link to the workflow run.', { format: 'uri' }),
-            duration: num('Seconds the run took.', { minimum: 0 }),
-            command: list('argv that was run.', { type: 'string', description: 'One argument.' }),
-            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
-        }),
-        version: schemas_name('The version it produced.'),
-        error: str('Why it failed.'),
-    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
-    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
-        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
-            pattern: INCIDENT_ID_PATTERN,
-        }),
-        title: str('One line that says what happened.'),
-        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
-        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
-        models: list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
-        metrics: numberMap('Metrics at detection time.'),
-        alert: str('The alert that raised it.'),
-        description: str('What is known.'),
-        detected_at: time('When it was detected.'),
-        classified_at: time('When its severity was set.'),
-        resolved_at: time('When it was resolved.'),
-        timeline: list('What happened, in order.', obj('One timeline entry.', {
-            at: time('When it happened.'),
-            event: {
-                enum: [
-                    'detected',
-                    'classified',
-                    'rollback-started',
-                    'rollback-completed',
-                    'rollback-skipped',
-                    'rollback-failed',
-                    'notified',
-                    'notification-failed',
-                    'resolved',
-                    'note',
-                ],
-                description: 'What happened.',
-            },
-            detail: str('More about it.'),
-            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
-        }, ['at', 'event'])),
-        rollback: obj('The rollback taken.', {
-            model: schemas_name('The model rolled back.'),
-            stage: schemas_name('The stage rolled back.'),
-            from: schemas_name('The version it served before.'),
-            to: schemas_name('The version it serves after.'),
-            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
-            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
-        }, ['model', 'stage', 'from', 'to']),
-    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
-    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
-        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
-        at: time('When it happened.'),
-        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
-        actor: str('Who did it.'),
-        model: schemas_name('The model concerned.'),
-        version: schemas_name('The version concerned.'),
-        stage: schemas_name('The stage concerned.'),
-        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
-        request: schemas_name('The retrain request concerned.'),
-        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
-        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
-        details: { type: 'object', description: 'Anything else worth keeping.' },
-    }, ['id', 'at', 'event', 'actor']),
-};
-/** The schema file as written to schemas/: two-space JSON with a final newline. */
-const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
-
-;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
-// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
-// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
-
-
-
-
-let ajv;
-const validators = new Map();
-function validatorFor(kind) {
-    let validate = validators.get(kind);
-    if (!validate) {
-        if (!ajv) {
-            ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-            dist_default()["default"](ajv);
-        }
-        validate = ajv.compile(SCHEMAS[kind]);
-        validators.set(kind, validate);
-    }
-    return validate;
-}
-function isKind(value) {
-    return typeof value === 'string' && KINDS.includes(value);
-}
-/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
-function validateDocumentSchema(path, doc, lineOf = () => undefined) {
-    const kind = doc?.kind;
-    if (!isKind(kind)) {
-        return [
-            {
-                file: path,
-                line: lineOf('/kind') ?? lineOf(''),
-                field: 'kind',
-                severity: 'error',
-                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
-                fix: `set kind to one of ${KINDS.join(', ')}`,
-            },
-        ];
-    }
-    const validate = validatorFor(kind);
-    if (validate(doc))
-        return [];
-    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
-    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
-}
-// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
-const isNoise = (error) => error.keyword === 'if' ||
-    error.keyword === '$ref' ||
-    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
-function dedupe(problems) {
-    const seen = new Set();
-    return problems.filter((p) => {
-        const key = `${p.line}|${p.field}|${p.message}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
-function fieldName(pointer) {
-    if (pointer === '')
-        return '';
-    return pointer
-        .slice(1)
-        .split('/')
-        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
-}
-const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-function toProblem(path, kind, error, lineOf) {
-    const schemaFile = `schemas/${schemaFileName(kind)}`;
-    let pointer = error.instancePath;
-    let message;
-    let fix;
-    const params = error.params;
-    switch (error.keyword) {
-        case 'additionalProperties': {
-            const extra = String(params.additionalProperty);
-            pointer = `${pointer}/${escapePointer(extra)}`;
-            const allowed = Object.keys(error.parentSchema?.properties ?? {});
-            message = `unknown field "${extra}"`;
-            fix = allowed.length
-                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
-                : `remove it (see ${schemaFile})`;
-            break;
-        }
-        case 'required': {
-            const missing = String(params.missingProperty);
-            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
-            fix = `add ${missing} (see ${schemaFile})`;
-            break;
-        }
-        case 'type':
-            message = `must be ${article(String(params.type))}`;
-            fix = `write ${article(String(params.type))} value`;
-            break;
-        case 'const':
-            message = `must be ${JSON.stringify(params.allowedValue)}`;
-            fix = `write ${JSON.stringify(params.allowedValue)}`;
-            break;
-        case 'enum':
-            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-            fix = 'use one of the allowed values';
-            break;
-        case 'pattern':
-        case 'format':
-            ({ message, fix } = describeFormat(error));
-            break;
-        case 'propertyNames': {
-            const name = String(params.propertyName);
-            pointer = `${pointer}/${escapePointer(name)}`;
-            message = `key ${JSON.stringify(name)} is not a safe name: it ${(0,names/* unsafeNameReason */.Gm)(name) ?? 'is not allowed'}`;
-            fix = 'rename it with lowercase letters, digits, "-" and "."';
-            break;
-        }
-        default:
-            message = error.message ?? `fails ${error.keyword}`;
-            fix = `see ${schemaFile}`;
-    }
-    const field = fieldName(pointer);
-    return {
-        file: path,
-        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
-        ...(field ? { field } : {}),
-        severity: 'error',
-        message: field ? `${field}: ${message}` : message,
-        fix,
-    };
-}
-function describeFormat(error) {
-    const params = error.params;
-    const value = error.data;
-    if (params.pattern === SAFE_NAME_PATTERN) {
-        return {
-            message: `${JSON.stringify(value)} is not a safe name: it ${(0,names/* unsafeNameReason */.Gm)(value) ?? 'is not allowed'}`,
-            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
-        };
-    }
-    if (params.pattern === UTC_TIME_PATTERN || params.format === 'date-time') {
-        return {
-            message: `${JSON.stringify(value)} is not a UTC date-time`,
-            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
-        };
-    }
-    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
-    const what = error.parentSchema?.description ?? '';
-    return {
-        message: `${JSON.stringify(value)} does not match ${expected}`,
-        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
-    };
-}
-const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
-function nearestLine(pointer, lineOf) {
-    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
-        const line = lineOf(p);
-        if (line !== undefined)
-            return line;
-    }
-    return lineOf('');
-}
-
-;// CONCATENATED MODULE: ./src/registry/parse.ts
-// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
-// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
-// problem needs one, so a clean file costs little more than a plain load.
-
-
-
-const lines = new WeakMap();
-const valid = new WeakSet();
-/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
-function isValidDocument(document) {
-    return valid.has(document);
-}
-/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
-function lineOfField(document, pointer) {
-    return lines.get(document)?.(pointer);
-}
-/** Registry files are small; anything deeper than this is a mistake or an attack. */
-const MAX_DEPTH = 32;
-const MAX_BYTES = 1 << 20;
-function parseRegistryFile(path, bytes) {
-    const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
-    if (size > MAX_BYTES) {
-        const message = `file is ${size} bytes; registry files are at most ${MAX_BYTES}`;
-        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
-    }
-    const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
-    const loaded = loadYaml(path, text);
-    if ('problem' in loaded)
-        return { problems: [loaded.problem] };
-    const { value, lineOf } = loaded;
-    const problems = validateDocumentSchema(path, value, lineOf);
-    problems.push(...placeProblems(path, value, lineOf));
-    if (!problems.some((p) => p.severity === 'error'))
-        valid.add(value);
-    return { document: value, problems };
-}
-/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
-function loadYaml(path, text) {
-    let events;
-    try {
-        events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    let starts;
-    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
-    let documents = 0;
-    for (const event of events) {
-        if (event.type === EVENT_DOCUMENT)
-            documents++;
-        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
-        else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
-            return {
-                problem: {
-                    file: path,
-                    line: lineAt(event.anchorStart),
-                    severity: 'error',
-                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
-                    fix: 'write the value out in full',
-                },
-            };
-        }
-    }
-    if (documents !== 1) {
-        return {
-            problem: {
-                file: path,
-                line: documents === 0 ? 1 : undefined,
-                severity: 'error',
-                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
-                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
-            },
-        };
-    }
-    const root = events[1];
-    if (root?.type !== EVENT_MAPPING) {
-        const at = root && root.type === EVENT_SCALAR ? root.valueStart : root && 'start' in root ? root.start : 0;
-        return {
-            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
-        };
-    }
-    let value;
-    try {
-        [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
-    let map;
-    const lineOf = (pointer) => (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
-    lines.set(value, lineOf);
-    return { value: value, lineOf };
-}
-function problemAt(path, line, message, fix) {
-    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
-}
-function yamlProblem(path, error) {
-    if (error instanceof YAMLException) {
-        const mark = error.mark;
-        return {
-            file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
-            severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
-        };
-    }
-    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
-}
-/** The kind must be the one the file's place calls for. */
-function placeProblems(path, doc, lineOf) {
-    const place = (0,paths/* classifyRegistryPath */.tF)(path);
-    // A missing or unknown kind is the schema check's to report.
-    if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind)
-        return [];
-    return [
-        {
-            file: path,
-            line: lineOf('/kind') ?? 1,
-            field: 'kind',
-            severity: 'error',
-            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
-            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
-        },
-    ];
-}
-function lineStarts(text) {
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
-        starts.push(i + 1);
-    return starts;
-}
-function lineOfOffset(starts, offset) {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= offset)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo + 1;
-}
-const parse_escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
-function positionMap(text, events, lineAt) {
-    const map = new Map();
-    const stack = [];
-    // Where the node that the next event opens lives, and the line to record for it.
-    const place = (start) => {
-        const top = stack[stack.length - 1];
-        if (!top) {
-            map.set('', lineAt(start));
-            return '';
-        }
-        if (top.kind === 'seq') {
-            const pointer = `${top.pointer}/${top.index++}`;
-            map.set(pointer, lineAt(start));
-            return pointer;
-        }
-        if (top.key === undefined)
-            return undefined; // a key; handled by the caller
-        const pointer = `${top.pointer}/${parse_escapePointer(top.key)}`;
-        top.key = undefined;
-        return pointer;
-    };
-    for (const event of events) {
-        if (event.type === EVENT_SCALAR) {
-            const top = stack[stack.length - 1];
-            if (top?.kind === 'map' && top.key === undefined) {
-                top.key = getScalarValue(text, event);
-                map.set(`${top.pointer}/${parse_escapePointer(top.key)}`, lineAt(event.valueStart));
-            }
-            else
-                place(event.valueStart);
-        }
-        else if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
-            const top = stack[stack.length - 1];
-            // A collection used as a key: give it a placeholder so its value still gets a pointer.
-            if (top?.kind === 'map' && top.key === undefined)
-                top.key = '?';
-            const pointer = place(event.start) ?? '?';
-            stack.push({ kind: event.type === EVENT_MAPPING ? 'map' : 'seq', pointer, index: 0 });
-        }
-        else if (event.type === EVENT_POP) {
-            stack.pop();
-        }
-    }
-    return map;
-}
-
-;// CONCATENATED MODULE: ./src/registry/load.ts
-// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
-// Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
-// Tollgate reads another, so a link is reported as a problem instead.
-
-
-
-
-
-
-/** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
-function assertRegistryPath(path) {
-    if (path === '')
-        return path;
-    if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-        throw new src_errors/* TollgateError */.x(`"${path}" is not a registry-relative path`, {
-            fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
-        });
-    }
-    return path;
-}
-const symlinkError = (path, where) => new TollgateError(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
-    file: path,
-    fix: 'replace the link with the file it points to',
-});
-/** The registry folder of a working tree. */
-function fileSystemReader(registryDir) {
-    let root;
-    const realRoot = () => (root ??= realpath(registryDir).catch(() => registryDir));
-    // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
-    // O_NOFOLLOW still refuses a link put in their place since.
-    const listed = new Set();
-    return {
-        label: 'working tree',
-        async list(dir) {
-            assertRegistryPath(dir);
-            const out = [];
-            const walk = async (rel) => {
-                let entries;
-                try {
-                    entries = await readdir(join(registryDir, rel), { withFileTypes: true });
-                }
-                catch (error) {
-                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-                        return;
-                    throw error;
-                }
-                for (const entry of entries) {
-                    const path = rel ? `${rel}/${entry.name}` : entry.name;
-                    // A linked directory is listed as one entry, not entered; reading it reports the link.
-                    if (entry.isDirectory())
-                        await walk(path);
-                    else {
-                        out.push(path);
-                        if (entry.isFile())
-                            listed.add(path);
-                    }
-                }
-            };
-            await walk(dir);
-            return out.sort();
-        },
-        async read(path) {
-            assertRegistryPath(path);
-            const full = join(registryDir, path);
-            if (listed.has(path)) {
-                try {
-                    return await readFile(full, { flag: constants.O_RDONLY | constants.O_NOFOLLOW });
-                }
-                catch (error) {
-                    const code = error.code;
-                    if (code === 'ELOOP')
-                        throw symlinkError(path, 'working tree');
-                    if (code !== 'ENOENT')
-                        throw error;
-                    listed.delete(path);
-                }
-            }
-            let real;
-            try {
-                const stat = await lstat(full);
-                if (stat.isSymbolicLink())
-                    throw symlinkError(path, 'working tree');
-                if (!stat.isFile())
-                    return undefined;
-                real = await realpath(full);
-            }
-            catch (error) {
-                if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-                    return undefined;
-                throw error;
-            }
-            // A linked parent directory: the file is regular but lives somewhere else.
-            if (real !== join(await realRoot(), ...path.split('/'))) {
-                throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
-            }
-            return readFile(real);
-        },
-    };
-}
-/** A reader over files in memory, for tests and dry runs. */
-function memoryReader(files, label = 'memory') {
-    return {
-        label,
-        async list(dir) {
-            const under = dir === '' ? '' : `${dir}/`;
-            return Object.keys(files)
-                .filter((p) => p.startsWith(under))
-                .sort();
-        },
-        async read(path) {
-            const content = files[path];
-            return content === undefined ? undefined : Buffer.from(content);
-        },
-    };
-}
-const emptyRegistry = () => ({
-    models: new Map(),
-    incidents: new Map(),
-    audit: new Map(),
-    documents: new Map(),
-});
-/** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
-async function loadRegistry(reader) {
-    return loadFiles(reader, await reader.list(''));
-}
-const CONCURRENCY = 64;
-// Files a registry may hold besides its documents.
-const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
-/**
- * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
- * callers pass deleted files too, and checking what referred to them is the invariants' job.
- */
-async function loadFiles(reader, paths, registry = emptyRegistry()) {
-    const problems = [];
-    const queue = [...new Set(paths)].sort();
-    let next = 0;
-    const valid = [];
-    const worker = async () => {
-        while (next < queue.length) {
-            const path = queue[next++];
-            const loaded = await loadOne(reader, path, registry);
-            problems.push(...loaded.problems);
-            if (loaded.valid)
-                valid.push([path, loaded.valid]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
-    fileDocuments(registry, valid.sort(([a], [b]) => (a < b ? -1 : 1)));
-    return { registry, problems: sortProblems(problems) };
-}
-async function loadOne(reader, path, registry) {
-    if (IGNORED.test(path))
-        return { problems: [] };
-    const place = (0,paths/* classifyRegistryPath */.tF)(path);
-    if (!place) {
-        const problem = {
-            file: path,
-            severity: 'warning',
-            message: `${path} is not a known registry file`,
-            fix: 'move it out of the registry folder, or to the place its kind belongs (see docs/registry.md)',
-        };
-        return { problems: [problem] };
-    }
-    let bytes;
-    try {
-        bytes = await reader.read(path);
-    }
-    catch (error) {
-        const e = error instanceof src_errors/* TollgateError */.x ? error : undefined;
-        const message = e?.message ?? String(error);
-        return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
-    }
-    if (bytes === undefined || place.kind === 'Postmortem')
-        return { problems: [] };
-    const { document, problems } = parseRegistryFile(path, bytes);
-    if (!document)
-        return { problems };
-    registry.documents.set(path, document);
-    return { problems, ...(problems.some((p) => p.severity === 'error') ? {} : { valid: document }) };
-}
-/**
- * Puts valid documents where their kind belongs (the parser has checked kind against place). A model's files
- * join the registry only when its model.yaml is valid, so every ModelEntry has its Model; files of a model
- * without one stay in `documents`, where the invariants find them.
- */
-function fileDocuments(registry, valid) {
-    for (const [, doc] of valid) {
-        if (doc.kind === 'Policy')
-            registry.policy = doc;
-        else if (doc.kind === 'Incident')
-            registry.incidents.set(doc.id, doc);
-        else if (doc.kind === 'AuditEvent')
-            registry.audit.set(doc.id, doc);
-        else if (doc.kind === 'Model') {
-            const entry = registry.models.get(doc.name);
-            if (entry)
-                entry.model = doc;
-            else
-                registry.models.set(doc.name, { model: doc, versions: new Map(), retrains: new Map() });
-        }
-    }
-    for (const [path, doc] of valid) {
-        const place = (0,paths/* classifyRegistryPath */.tF)(path);
-        const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
-        if (!entry)
-            continue;
-        if (doc.kind === 'Stages')
-            entry.stages = doc;
-        else if (doc.kind === 'Schedule')
-            entry.schedule = doc;
-        else if (doc.kind === 'ModelVersion')
-            entry.versions.set(fileId(place), doc);
-        else if (doc.kind === 'RetrainRequest')
-            entry.retrains.set(fileId(place), doc);
-    }
-}
-// Versions and requests are keyed by file name: the name a stage pointer resolves to. An id that disagrees
-// with it is an invariant problem, and must not let one file shadow another.
-const fileId = (place) => (place && 'id' in place ? place.id : '');
-/** Problems sorted by file, then line, so output is stable however the files were read. */
-function sortProblems(problems) {
-    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
-        (a.line ?? 0) - (b.line ?? 0) ||
-        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/registry/writer.ts
-// THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
-// LF, final newline, a schema comment for editors), every document validated before any file is touched, and
-// each file replaced atomically, so a reader never sees half a file and a bad batch changes nothing.
-
-
-
-
-
-
-
-
-
-
-/** How many folders below the registry root each kind's files sit. */
-const DEPTH = {
-    Policy: 0,
-    Model: 2,
-    Stages: 2,
-    Schedule: 2,
-    ModelVersion: 3,
-    RetrainRequest: 3,
-    Incident: 1,
-    AuditEvent: 3,
-};
-/**
- * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
- * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
- */
-const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${schemaFileName(kind)}`;
-/** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
-function ordered(value, schema, root) {
-    if (schema && typeof schema.$ref === 'string') {
-        schema = root.$defs[schema.$ref.slice('#/$defs/'.length)];
-    }
-    if (Array.isArray(value))
-        return value.map((item) => ordered(item, schema?.items, root));
-    if (value === null || typeof value !== 'object')
-        return value;
-    const object = value;
-    const properties = (schema?.properties ?? {});
-    const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
-    // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
-    const keys = [
-        ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
-        ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
-    ];
-    const out = {};
-    for (const key of keys) {
-        if (object[key] === undefined)
-            continue;
-        const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-}
-/** The document as it will be written: keys in schema order, undefined values dropped. */
-function canonicalDocument(doc) {
-    const schema = SCHEMAS[doc.kind];
-    if (!schema)
-        throw new src_errors/* TollgateError */.x(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
-    return ordered(doc, schema, schema);
-}
-/** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
-function serializeDocument(doc) {
-    const body = dump(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
-    return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
-}
-/**
- * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
- * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
- */
-async function writeRegistryFiles(registryDir, files) {
-    const problems = [];
-    const planned = [];
-    for (const file of files) {
-        assertRegistryPath(file.path);
-        const place = (0,paths/* classifyRegistryPath */.tF)(file.path);
-        if (!place) {
-            problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
-            continue;
-        }
-        if ((file.document === undefined) === (file.text === undefined)) {
-            throw new src_errors/* TollgateError */.x(`${file.path}: give exactly one of document or text`);
-        }
-        if (file.document) {
-            const found = validateDocumentSchema(file.path, canonicalDocument(file.document));
-            if (file.document.kind !== place.kind) {
-                found.push({
-                    file: file.path,
-                    field: 'kind',
-                    severity: 'error',
-                    message: `a ${file.document.kind} cannot be written to ${file.path}, where a ${place.kind} belongs`,
-                    fix: 'write it to the path of its kind (src/registry/paths.ts)',
-                });
-            }
-            problems.push(...found);
-            planned.push({ path: file.path, text: serializeDocument(file.document) });
-        }
-        else {
-            const text = file.text;
-            if (place.kind !== 'Postmortem')
-                problems.push(...parseRegistryFile(file.path, text).problems);
-            planned.push({ path: file.path, text });
-        }
-    }
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-        throw new src_errors/* TollgateError */.x(`refusing to write ${files.length} registry file(s):\n${formatProblems(errors)}`, {
-            file: errors[0].file,
-            line: errors[0].line,
-            fix: 'correct the documents; nothing was written',
-        });
-    }
-    for (const { path } of planned)
-        await refuseLinks(registryDir, path);
-    const written = [];
-    for (const { path, text } of planned) {
-        const target = (0,external_node_path_namespaceObject.join)(registryDir, ...path.split('/'));
-        const current = await (0,promises_namespaceObject.readFile)(target, 'utf8').catch(() => undefined);
-        if (current === text)
-            continue;
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
-        const temp = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(target), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-        try {
-            await (0,promises_namespaceObject.writeFile)(temp, text, { flag: 'wx' });
-            await (0,promises_namespaceObject.rename)(temp, target);
-        }
-        catch (error) {
-            await (0,promises_namespaceObject.rm)(temp, { force: true });
-            throw new src_errors/* TollgateError */.x(`could not write ${path}: ${error.message}`, { file: path, cause: error });
-        }
-        written.push(path);
-    }
-    return written;
-}
-/** A symbolic link on the way to a registry file would make the write land outside the registry. */
-async function refuseLinks(registryDir, path) {
-    const parts = path.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-        const stat = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(registryDir, ...parts.slice(0, i))).catch(() => undefined);
-        if (!stat)
-            return;
-        if (stat.isSymbolicLink()) {
-            throw new src_errors/* TollgateError */.x(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
-                file: path,
-                fix: 'replace the link with a real folder or file',
-            });
-        }
-    }
-}
-/** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
-function formatProblems(problems) {
-    return problems
-        .map((p) => {
-        const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
-        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
-    })
-        .join('\n');
-}
-
-// EXTERNAL MODULE: ./src/scheduler/schedule.ts
-var scheduler_schedule = __nccwpck_require__(2452);
-// EXTERNAL MODULE: ./src/retrain/record.ts + 1 modules
-var record = __nccwpck_require__(678);
-;// CONCATENATED MODULE: ./src/retrain/request.ts
-// The lifecycle of one retrain: queued -> running -> completed | failed. Pure; each step returns a new request.
-
-
-
-
-
-/** Statuses that block another retrain of the same model. */
-const ACTIVE_STATUSES = new Set(['queued', 'running']);
-const REQUEST_ID = /^rt-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
-/**
- * `rt-YYYYMMDD-HHMMSS-<suffix>`, e.g. rt-20261125-221300-ab12. The suffix is the caller's (random) one, or, when
- * absent, four hex digits of a hash of model and time, so two models retrained in the same second differ.
- */
-function retrainRequestId(now, model, suffix) {
-    (0,names/* assertSafeName */.jP)('model', model);
-    const stamp = (0,scheduler_schedule/* isoTime */.Ly)(now).replace(/\.\d+Z$/, 'Z');
-    const compact = `${stamp.slice(0, 4)}${stamp.slice(5, 7)}${stamp.slice(8, 10)}-${stamp.slice(11, 13)}${stamp.slice(14, 16)}${stamp.slice(17, 19)}`;
-    const tail = suffix ?? (0,scheduler_schedule/* fnv1a */.PS)(`${model}@${stamp}`).toString(16).padStart(8, '0').slice(0, 4);
-    const id = `rt-${compact}-${tail}`;
-    if (!REQUEST_ID.test(id)) {
-        throw new src_errors/* TollgateError */.x(`retrain request suffix ${JSON.stringify(suffix)} is not 2-12 lowercase letters or digits`, {
-            fix: 'use a suffix like "ab12"',
-        });
-    }
-    return id;
-}
-function newRetrainRequest(input) {
-    const reason = input.reason.trim();
-    if (!reason)
-        throw new src_errors/* TollgateError */.x('a retrain needs a reason', { fix: 'say why, e.g. --reason "weekly refresh"' });
-    if (!input.trigger.actor?.trim()) {
-        throw new src_errors/* TollgateError */.x('a retrain trigger needs an actor', {
-            fix: 'pass the user or "tollgate" for the scheduler',
-        });
-    }
-    return {
-        apiVersion: types/* API_VERSION */.m,
-        kind: 'RetrainRequest',
-        id: (0,names/* assertSafeName */.jP)('request', input.id),
-        model: (0,names/* assertSafeName */.jP)('model', input.model),
-        status: 'queued',
-        reason,
-        trigger: input.trigger,
-        created_at: (0,scheduler_schedule/* isoTime */.Ly)(input.now),
-    };
-}
-function illegal(request, action, allowed) {
-    return new src_errors/* TollgateError */.x(`cannot ${action} retrain request ${request.id} of ${request.model}: it is ${request.status}, not ${allowed.join(' or ')}`, {
-        file: safeRetrainPath(request),
-        field: 'status',
-        fix: request.status === 'completed' || request.status === 'failed'
-            ? 'a finished request is final; start a new retrain instead'
-            : `a ${request.status} request must be started before it can finish`,
-    });
-}
-function safeRetrainPath(request) {
-    try {
-        return (0,paths/* retrainPath */.Tr)(request.model, request.id);
-    }
-    catch {
-        return undefined;
-    }
-}
-/** queued -> running. */
-function start(request, options) {
-    if (request.status !== 'queued')
-        throw illegal(request, 'start', ['queued']);
-    return {
-        ...request,
-        status: 'running',
-        started_at: (0,scheduler_schedule/* isoTime */.Ly)(options.now),
-        ...(options.run ? { run: { ...request.run, ...options.run } } : {}),
-    };
-}
-/** running -> completed, naming the version it produced. */
-function complete(request, options) {
-    if (request.status !== 'running')
-        throw illegal(request, 'complete', ['running']);
-    const { error: _e, ...rest } = request;
-    return {
-        ...rest,
-        status: 'completed',
-        completed_at: (0,scheduler_schedule/* isoTime */.Ly)(options.now),
-        version: (0,names/* assertSafeName */.jP)('version', options.version),
-        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
-    };
-}
-/** queued or running -> failed; a request can fail before it starts (e.g. the runner could not check out). */
-function fail(request, options) {
-    if (request.status !== 'queued' && request.status !== 'running')
-        throw illegal(request, 'fail', ['queued', 'running']);
-    const error = options.error.trim() || 'unknown error';
-    return {
-        ...request,
-        status: 'failed',
-        completed_at: (0,scheduler_schedule/* isoTime */.Ly)(options.now),
-        error: error.length > 2000 ? `${error.slice(0, 1999)}…` : error,
-        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
-    };
-}
-/**
- * The duplicate guard: the active (queued or running) request among `requests`, or undefined. With `model`, only
- * that model's requests count. The oldest active one is returned, since it is the one that blocks the others.
- */
-function activeRetrain(requests, model) {
-    const active = [...requests]
-        .filter((r) => ACTIVE_STATUSES.has(r.status) && (model === undefined || r.model === model))
-        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
-    const request = active[0];
-    if (!request)
-        return undefined;
-    const link = request.run?.url ?? safeRetrainPath(request) ?? request.id;
-    const since = request.status === 'running' ? (request.started_at ?? request.created_at) : request.created_at;
-    return {
-        request,
-        link,
-        message: `model ${request.model} already has an active retrain: ${request.id} (${request.status} since ${since}): ${link}`,
-        fix: `wait for ${request.id} to finish; if its run is gone, record it as failed (status: failed) in ${safeRetrainPath(request) ?? 'its request file'}`,
-    };
-}
-/** Throws the duplicate guard's answer as a TollgateError when `model` has an active retrain. */
-function assertNoActiveRetrain(requests, model) {
-    const found = activeRetrain(requests, model);
-    if (found)
-        throw new TollgateError(found.message, { fix: found.fix, file: safeRetrainPath(found.request) });
-}
-
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-;// CONCATENATED MODULE: ./src/retrain/training.ts
-// Runs the user's training command (the I/O shell of a retrain) and checks what it left behind.
-// The contract, for users: docs/retrain.md. In short: argv without a shell, TOLLGATE_OUTPUT_DIR in the
-// environment, metrics.json (flat object of finite numbers) and an artifact file (model.bin, or the file that
-// artifact.json names) written there, exit code 0.
-
-
-
-
-
-
-
-const METRICS_FILE = 'metrics.json';
-const ARTIFACT_MANIFEST = 'artifact.json';
-const DEFAULT_ARTIFACT = 'model.bin';
-/** Metric names end up in YAML keys, markdown tables and charts. */
-const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-const MAX_JSON_BYTES = 1 << 20;
-const TAIL_LINES = 20;
-const MAX_LINE = 64 * 1024;
-/** A failed training run: what went wrong, with the run details a failed RetrainRequest records. */
-class TrainingError extends src_errors/* TollgateError */.x {
-    reason;
-    exitCode;
-    durationMs;
-    timedOut;
-    outputTail;
-    constructor(message, details) {
-        super(message, details);
-        this.name = 'TrainingError';
-        this.reason = details.reason;
-        this.exitCode = details.exitCode ?? null;
-        this.durationMs = details.durationMs ?? 0;
-        this.timedOut = details.timedOut ?? false;
-        this.outputTail = details.outputTail ?? [];
-    }
-}
-/** The TOLLGATE_* variables a training command can read, besides TOLLGATE_OUTPUT_DIR. */
-function trainingEnv(input) {
-    return {
-        TOLLGATE_MODEL: input.model,
-        TOLLGATE_REQUEST_ID: input.requestId,
-        ...(input.version ? { TOLLGATE_VERSION: input.version } : {}),
-        ...(input.parent ? { TOLLGATE_PARENT_VERSION: input.parent } : {}),
-        ...(input.data ? { TOLLGATE_DATA_URI: input.data.uri } : {}),
-        ...(input.data?.sha256 ? { TOLLGATE_DATA_SHA256: input.data.sha256 } : {}),
-    };
-}
-function baseEnv(inherit) {
-    if (!inherit)
-        return { PATH: process.env.PATH };
-    return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_')));
-}
-async function runTraining(options) {
-    const { command, cwd, timeoutSeconds } = options;
-    if (!Array.isArray(command) ||
-        command.length === 0 ||
-        command.some((a) => typeof a !== 'string') ||
-        !command[0]) {
-        throw new TrainingError('the training command is empty or not a list of strings', {
-            reason: 'invalid-command',
-            field: 'training.command',
-            fix: 'set training.command in model.yaml to an argv list, e.g. [node, train.mjs]',
-        });
-    }
-    if (!(timeoutSeconds > 0)) {
-        throw new TrainingError(`training timeout must be a positive number of seconds, got ${timeoutSeconds}`, {
-            reason: 'invalid-command',
-            field: 'training.timeout',
-            fix: 'set training.timeout in model.yaml, e.g. 3600',
-        });
-    }
-    // spawn reports a missing cwd as ENOENT, which would read as "command not found".
-    if (!(await (0,promises_namespaceObject.stat)(cwd).catch(() => undefined))?.isDirectory()) {
-        throw new TrainingError(`the training working directory ${cwd} does not exist`, {
-            reason: 'invalid-command',
-            fix: 'run from the repository root, or check the checkout step',
-        });
-    }
-    const outputDir = await prepareOutputDir((0,external_node_path_namespaceObject.resolve)(cwd, options.outputDir));
-    const run = await runProcess(command, {
-        cwd,
-        env: {
-            ...baseEnv(options.inheritEnv ?? true),
-            ...options.env,
-            TOLLGATE_OUTPUT_DIR: outputDir,
-        },
-        timeoutMs: timeoutSeconds * 1000,
-        killGraceMs: options.killGraceMs ?? 5000,
-        onOutput: options.onOutput,
-        signal: options.signal,
-    });
-    const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
-    const facts = { durationMs: run.durationMs, outputTail: run.tail, exitCode: run.exitCode };
-    const tail = run.tail.length > 0 ? `\nlast output:\n${run.tail.map((l) => `  ${l}`).join('\n')}` : '';
-    if (run.spawnError) {
-        const code = run.spawnError.code;
-        if (code === 'ENOENT') {
-            throw new TrainingError(`training command not found: ${command[0]} (in ${cwd})`, {
-                ...facts,
-                reason: 'not-found',
-                field: 'training.command',
-                fix: `install ${command[0]} on the runner, or give a path relative to the repository root`,
-                cause: run.spawnError,
-            });
-        }
-        throw new TrainingError(`training command ${command[0]} could not start: ${run.spawnError.message}`, {
-            ...facts,
-            reason: 'not-executable',
-            field: 'training.command',
-            fix: code === 'EACCES'
-                ? `make ${command[0]} executable (chmod +x), or run it through its interpreter`
-                : 'check training.command in model.yaml: argv[0] must be a program the runner can start',
-            cause: run.spawnError,
-        });
-    }
-    if (run.cancelled) {
-        throw new TrainingError(`training command was cancelled and stopped: ${shown}${tail}`, {
-            ...facts,
-            reason: 'cancelled',
-            fix: 'start the retrain again when ready',
-        });
-    }
-    if (run.timedOut) {
-        throw new TrainingError(`training command timed out after ${timeoutSeconds}s and was stopped: ${shown}${tail}`, {
-            ...facts,
-            timedOut: true,
-            reason: 'timeout',
-            field: 'training.timeout',
-            fix: 'raise training.timeout in model.yaml, or make the training faster',
-        });
-    }
-    if (run.exitCode === null) {
-        throw new TrainingError(`training command was killed by ${run.signal ?? 'a signal'}: ${shown}${tail}`, {
-            ...facts,
-            reason: 'signal',
-            fix: run.signal === 'SIGKILL' ? 'the runner may have run out of memory; use a larger runner' : undefined,
-        });
-    }
-    if (run.exitCode !== 0) {
-        throw new TrainingError(`training command exited with code ${run.exitCode}: ${shown}${tail}`, {
-            ...facts,
-            reason: 'exit',
-            fix: 'see the training output above; the command must exit 0 after writing metrics.json and its artifact',
-        });
-    }
-    try {
-        const metrics = await readMetrics(outputDir);
-        const artifact = await readArtifact(outputDir);
-        return {
-            exitCode: 0,
-            durationMs: run.durationMs,
-            timedOut: false,
-            metrics,
-            artifact,
-            outputTail: run.tail,
-        };
-    }
-    catch (error) {
-        if (error instanceof TrainingError) {
-            const { fix, file, field, reason } = error;
-            throw new TrainingError(error.message, {
-                fix,
-                file,
-                field,
-                reason,
-                ...facts,
-                cause: error.cause,
-            });
-        }
-        throw error;
-    }
-}
-async function prepareOutputDir(dir) {
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const entries = await (0,promises_namespaceObject.readdir)(dir);
-    if (entries.length > 0) {
-        throw new TrainingError(`the training output directory ${dir} is not empty (${entries.slice(0, 3).join(', ')})`, {
-            reason: 'output-dir',
-            fix: 'use a fresh directory for each run, so no stale metrics.json is read',
-        });
-    }
-    return (0,promises_namespaceObject.realpath)(dir);
-}
-function runProcess(command, options) {
-    const started = performance.now();
-    const tail = [];
-    const emit = (line, stream) => {
-        tail.push(line);
-        if (tail.length > TAIL_LINES)
-            tail.shift();
-        options.onOutput?.(line, stream);
-    };
-    return new Promise((resolvePromise) => {
-        // detached: the command leads its own process group, so a timeout stops everything it started.
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command[0], command.slice(1), {
-            cwd: options.cwd,
-            env: options.env,
-            detached: true,
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let timedOut = false;
-        let settled = false;
-        let killTimer;
-        const killGroup = (signal) => {
-            if (child.pid === undefined)
-                return;
-            try {
-                process.kill(-child.pid, signal);
-            }
-            catch {
-                // ESRCH: the group is already gone.
-            }
-        };
-        const stop = () => {
-            killGroup('SIGTERM');
-            killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs);
-        };
-        const timer = setTimeout(() => {
-            timedOut = true;
-            stop();
-        }, options.timeoutMs);
-        let cancelled = false;
-        const onAbort = () => {
-            cancelled = true;
-            stop();
-        };
-        if (options.signal?.aborted)
-            onAbort();
-        else
-            options.signal?.addEventListener('abort', onAbort, { once: true });
-        for (const [stream, name] of [
-            [child.stdout, 'stdout'],
-            [child.stderr, 'stderr'],
-        ]) {
-            const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
-            let pending = '';
-            stream.on('data', (chunk) => {
-                pending += decoder.write(chunk);
-                const lines = pending.split(/\r?\n/);
-                pending = lines.pop();
-                for (const line of lines)
-                    emit(line, name);
-                // A command that never prints a newline must not grow memory without bound.
-                if (pending.length > MAX_LINE) {
-                    emit(pending, name);
-                    pending = '';
-                }
-            });
-            stream.on('end', () => {
-                pending += decoder.end();
-                if (pending)
-                    emit(pending, name);
-                pending = '';
-            });
-        }
-        const finish = (run) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            if (killTimer)
-                clearTimeout(killTimer);
-            options.signal?.removeEventListener('abort', onAbort);
-            resolvePromise({
-                ...run,
-                timedOut,
-                cancelled,
-                durationMs: Math.round(performance.now() - started),
-                tail,
-            });
-        };
-        child.on('error', (error) => finish({ exitCode: null, signal: null, spawnError: error }));
-        // Processes the command left behind would hold its output pipes open; the run is over when it exits.
-        child.on('exit', () => stop());
-        child.on('close', (code, signal) => finish({ exitCode: code, signal }));
-    });
-}
-function metricsError(message, field) {
-    return new TrainingError(message, {
-        reason: 'metrics',
-        file: METRICS_FILE,
-        field,
-        fix: 'write metrics.json to $TOLLGATE_OUTPUT_DIR as a flat JSON object of finite numbers, e.g. {"auc": 0.91}',
-    });
-}
-async function readJsonFile(dir, name, error) {
-    const path = (0,external_node_path_namespaceObject.resolve)(dir, name);
-    const info = await (0,promises_namespaceObject.lstat)(path).catch(() => undefined);
-    if (!info)
-        return undefined;
-    if (!info.isFile())
-        throw error(`${name} in the training output is not a regular file`);
-    if (info.size > MAX_JSON_BYTES)
-        throw error(`${name} is ${info.size} bytes; at most ${MAX_JSON_BYTES} are read`);
-    try {
-        return JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
-    }
-    catch (cause) {
-        throw error(`${name} is not valid JSON: ${cause.message}`);
-    }
-}
-/** metrics.json: a flat object whose every value is a finite number and every name is safe. */
-async function readMetrics(outputDir) {
-    const raw = await readJsonFile(outputDir, METRICS_FILE, metricsError);
-    if (raw === undefined)
-        throw metricsError(`the training command wrote no ${METRICS_FILE} to TOLLGATE_OUTPUT_DIR`);
-    return parseMetrics(raw);
-}
-/** The metrics check on parsed JSON, naming the first bad field. */
-function parseMetrics(raw) {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-        throw metricsError(`${METRICS_FILE} must hold a JSON object, not ${Array.isArray(raw) ? 'an array' : typeof raw}`);
-    }
-    const metrics = {};
-    for (const [name, value] of Object.entries(raw)) {
-        if (!METRIC_NAME.test(name)) {
-            throw metricsError(`${METRICS_FILE}: metric name ${JSON.stringify(name)} may hold only letters, digits, "_", "." and "-", starting with a letter`, name);
-        }
-        if (typeof value !== 'number' || !Number.isFinite(value)) {
-            const shown = typeof value === 'number'
-                ? String(value)
-                : `${JSON.stringify(value)} (${value === null ? 'null' : typeof value})`;
-            throw metricsError(`${METRICS_FILE}: field "${name}" is ${shown}, not a finite number`, name);
-        }
-        metrics[name] = value;
-    }
-    if (Object.keys(metrics).length === 0)
-        throw metricsError(`${METRICS_FILE} holds no metrics`);
-    return metrics;
-}
-function artifactError(message, field) {
-    return new TrainingError(message, {
-        reason: 'artifact',
-        field,
-        fix: `write the model to $TOLLGATE_OUTPUT_DIR/${DEFAULT_ARTIFACT}, or write it under any name and name it in ${ARTIFACT_MANIFEST} as {"path": "model.onnx"}`,
-    });
-}
-/** The artifact: artifact.json's `path` when that file exists, else model.bin; one non-empty regular file. */
-async function readArtifact(outputDir) {
-    const manifest = await readJsonFile(outputDir, ARTIFACT_MANIFEST, artifactError);
-    let name = DEFAULT_ARTIFACT;
-    if (manifest !== undefined) {
-        const path = manifest?.path;
-        if (typeof path !== 'string' || path === '') {
-            throw artifactError(`${ARTIFACT_MANIFEST} must be an object with a string "path"`, 'path');
-        }
-        name = path;
-    }
-    const full = (0,external_node_path_namespaceObject.resolve)(outputDir, name);
-    const inside = (0,external_node_path_namespaceObject.relative)(outputDir, full);
-    if ((0,external_node_path_namespaceObject.isAbsolute)(name) ||
-        inside === '' ||
-        inside.startsWith(`..${external_node_path_namespaceObject.sep}`) ||
-        inside === '..' ||
-        (0,external_node_path_namespaceObject.isAbsolute)(inside)) {
-        throw artifactError(`${ARTIFACT_MANIFEST} path ${JSON.stringify(name)} is outside the output directory`, 'path');
-    }
-    if (inside === METRICS_FILE || inside === ARTIFACT_MANIFEST) {
-        throw artifactError(`${ARTIFACT_MANIFEST} path ${JSON.stringify(name)} names a contract file, not a model`, 'path');
-    }
-    const info = await (0,promises_namespaceObject.lstat)(full).catch(() => undefined);
-    if (!info) {
-        throw artifactError(manifest === undefined
-            ? `the training command wrote no artifact: no ${DEFAULT_ARTIFACT} and no ${ARTIFACT_MANIFEST} in TOLLGATE_OUTPUT_DIR`
-            : `the artifact ${inside} named in ${ARTIFACT_MANIFEST} does not exist`);
-    }
-    if (info.isSymbolicLink())
-        throw artifactError(`the artifact ${inside} is a symbolic link; write the file itself`);
-    if (info.isDirectory())
-        throw artifactError(`the artifact ${inside} is a directory; archive it into one file (tar)`);
-    if (!info.isFile())
-        throw artifactError(`the artifact ${inside} is not a regular file`);
-    if (info.size === 0)
-        throw artifactError(`the artifact ${inside} is empty`);
-    // A linked folder on the way (sub -> /etc) would smuggle in a file from elsewhere.
-    const real = (0,external_node_path_namespaceObject.relative)(outputDir, await (0,promises_namespaceObject.realpath)(full));
-    if (real.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(real)) {
-        throw artifactError(`the artifact ${inside} resolves outside the output directory`, 'path');
-    }
-    return { path: full, name: inside.split(external_node_path_namespaceObject.sep).join('/'), sha256: await sha256File(full), size: info.size };
-}
-function sha256File(path) {
-    return new Promise((resolveHash, reject) => {
-        const hash = (0,external_node_crypto_.createHash)('sha256');
-        (0,external_node_fs_.createReadStream)(path)
-            .on('data', (chunk) => hash.update(chunk))
-            .on('error', reject)
-            .on('end', () => resolveHash(hash.digest('hex')));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/retrain/flow.ts
-// One retrain, end to end, shared by `tollgate retrain` and the retrain action: duplicate guard, request,
-// training run, version record, schedule update, audit event, and the commit that carries them (a pull request
-// on success; a state-only change on failure). Without a GitHub target everything stays on local branches.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const TRIGGER_KINDS = ['manual', 'schedule', 'incident', 'drift'];
-/** Default training timeout when model.yaml names none: one hour. */
-const DEFAULT_TRAINING_TIMEOUT = 3600;
-const RETRAIN_LABEL = 'tollgate:retrain';
-const STATE_LABEL = 'tollgate:state';
-/** Branch prefix of every retrain pull request of `model`; the action's duplicate guard looks for it. */
-const retrainBranchPrefix = (model) => `tollgate/retrain/${(0,names/* assertSafeName */.jP)('model', model)}/`;
-const retrainBranch = (model, request) => `${retrainBranchPrefix(model)}${(0,names/* assertSafeName */.jP)('request', request)}`;
-const stateBranch = (model, request) => `tollgate/state/${(0,names/* assertSafeName */.jP)('model', model)}/${(0,names/* assertSafeName */.jP)('request', request)}`;
-async function loadModel(repoRoot, ref, prefix, model) {
-    const reader = gitTreeReader(repoRoot, ref, prefix);
-    try {
-        const { registry } = await loadRegistry(reader);
-        const entry = registry.models.get(model);
-        if (!entry) {
-            throw new src_errors/* TollgateError */.x(`no model ${model} in ${prefix} at ${ref}`, {
-                file: `${prefix}/models/${model}/model.yaml`,
-                fix: 'check the name (`ls registry/models`), or fix model.yaml so it validates (`tollgate validate`)',
-            });
-        }
-        return { entry, policy: (0,effective/* effectivePolicy */.Ci)(registry.policy) };
-    }
-    finally {
-        reader.close();
-    }
-}
-/** The duplicate guard: an active request in the registry, or an open retrain pull request of the model. */
-function refusal(entry, model, pulls = []) {
-    const found = activeRetrain(entry.retrains.values(), model);
-    if (found)
-        return new src_errors/* TollgateError */.x(found.message, { fix: found.fix });
-    const prefix = retrainBranchPrefix(model);
-    const pull = pulls.find((p) => p.headRef.startsWith(prefix));
-    if (pull) {
-        return new src_errors/* TollgateError */.x(`model ${model} already has an open retrain pull request #${pull.number}: ${pull.url}`, { fix: `merge or close #${pull.number} first; one retrain of a model is in flight at a time` });
-    }
-    return undefined;
-}
-/** The schedule to update: the existing one, or a fresh one when the model takes part in scheduling. */
-function scheduleOf(entry, policy, now) {
-    if (entry.schedule)
-        return entry.schedule;
-    const settings = entry.model.schedule;
-    if (!settings || settings.enabled === false)
-        return undefined;
-    return (0,scheduler_schedule/* initialSchedule */.sk)(entry.model, (0,scheduler_schedule/* intervalFor */.nC)(entry.model, policy), now);
-}
-/** Runs the writer on a scratch registry (validating every document) and returns the bytes for the commit. */
-async function renderFiles(prefix, writes) {
-    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-retrain-files-'));
-    try {
-        await writeRegistryFiles(scratch, writes);
-        return await Promise.all(writes.map(async (w) => ({
-            path: `${prefix}/${w.path}`,
-            content: await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(scratch, ...w.path.split('/'))),
-        })));
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
-    }
-}
-const doc = (path, document) => ({ path, document });
-function parseCommandOverride(command, entry) {
-    const chosen = command ?? entry.model.training?.command;
-    if (!chosen || chosen.length === 0) {
-        throw new src_errors/* TollgateError */.x(`model ${entry.model.name} has no training command`, {
-            file: `models/${entry.model.name}/model.yaml`,
-            field: 'training.command',
-            fix: 'set training.command in model.yaml (an argv list), or pass --command \'["node", "train.mjs"]\'',
-        });
-    }
-    return chosen;
-}
-async function runRetrainFlow(input) {
-    const model = (0,names/* assertSafeName */.jP)('model', input.model);
-    const prefix = input.registryPrefix.replace(/^\.\/|\/+$/g, '');
-    const baseRef = input.baseRef ?? 'HEAD';
-    const trigger = input.trigger ?? 'manual';
-    if (!TRIGGER_KINDS.includes(trigger)) {
-        throw new src_errors/* TollgateError */.x(`trigger ${JSON.stringify(trigger)} is not one of ${TRIGGER_KINDS.join(', ')}`, {
-            field: 'trigger',
-            fix: `pass one of ${TRIGGER_KINDS.join(', ')}`,
-        });
-    }
-    const { entry, policy } = await loadModel(input.repoRoot, baseRef, prefix, model);
-    const refused = refusal(entry, model, input.openRetrainPulls);
-    if (refused)
-        return { status: 'refused', model, error: refused };
-    // A scheduled run re-checks the schedule: a pause or cooldown set, or a run merged, since the tick planned it.
-    if (trigger === 'schedule' && entry.schedule) {
-        const verdict = (0,scheduler_schedule/* isDue */.nZ)(entry.schedule, entry.model, input.now());
-        if (!verdict.due) {
-            const error = new src_errors/* TollgateError */.x(`a scheduled retrain of ${model} is not due: ${verdict.reason}`, {
-                file: `${prefix}/models/${model}/schedule.yaml`,
-                fix: 'nothing to do; to retrain anyway, start a manual retrain (trigger: manual)',
-            });
-            return { status: 'refused', model, error };
-        }
-    }
-    const command = parseCommandOverride(input.command, entry);
-    const timeout = entry.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;
-    const createdAt = input.now();
-    const requestId = retrainRequestId(createdAt, model, input.requestSuffix ?? (0,external_node_crypto_.randomBytes)(2).toString('hex'));
-    const versionId = (0,record/* nextVersionId */.t0)(entry.versions.keys());
-    const production = entry.stages?.stages.production?.version;
-    const parent = production && entry.versions.has(production) ? production : undefined;
-    const queued = newRetrainRequest({
-        model,
-        reason: input.reason?.trim() || (trigger === 'schedule' ? 'scheduled retrain' : 'manual retrain'),
-        trigger: {
-            kind: trigger,
-            actor: input.actor,
-            ...(input.triggerMetrics ? { metrics: input.triggerMetrics } : {}),
-            ...(input.triggerThresholds ? { thresholds: input.triggerThresholds } : {}),
-        },
-        now: createdAt,
-        id: requestId,
-    });
-    const env = trainingEnv({
-        model,
-        requestId,
-        version: versionId,
-        ...(parent ? { parent } : {}),
-        ...(entry.model.training?.data ? { data: entry.model.training.data } : {}),
-    });
-    const branch = retrainBranch(model, requestId);
-    if (input.dryRun) {
-        const audit = (0,record/* retrainAuditEvent */.$q)({
-            request: { ...queued, status: 'completed' },
-            now: createdAt,
-            actor: input.actor,
-        });
-        const plan = {
-            model,
-            request: queued,
-            version: versionId,
-            ...(parent ? { parent } : {}),
-            command,
-            cwd: input.repoRoot,
-            timeout,
-            env,
-            branch,
-            baseBranch: input.baseBranch,
-            files: [
-                (0,paths/* versionPath */.qW)(model, versionId),
-                (0,paths/* retrainPath */.Tr)(model, requestId),
-                ...(scheduleOf(entry, policy, createdAt) ? [(0,paths/* schedulePath */.Jn)(model)] : []),
-                (0,paths/* auditPath */.RB)(audit.id),
-            ].map((path) => `${prefix}/${path}`),
-        };
-        return { status: 'dry-run', model, plan, request: queued };
-    }
-    // Runs started at the same moment all pass the checks above; the claim lets one through.
-    const claim = input.github ? await claimRetrain(input, input.github, model, requestId, timeout) : undefined;
-    if (claim instanceof src_errors/* TollgateError */.x)
-        return { status: 'refused', model, error: claim };
-    try {
-        const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
-        const running = start(queued, { now: input.now(), run: runDetails });
-        const sourceCommit = await history_resolveRef(input.repoRoot, baseRef);
-        const outputDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(input.tempDir ?? (0,external_node_os_namespaceObject.tmpdir)(), `tollgate-${model}-${requestId}-`));
-        let training;
-        try {
-            training = await runTraining({
-                command,
-                cwd: input.repoRoot,
-                env,
-                timeoutSeconds: timeout,
-                outputDir,
-                ...(input.onOutput ? { onOutput: input.onOutput } : {}),
-                ...(input.signal ? { signal: input.signal } : {}),
-            });
-        }
-        catch (error) {
-            await (0,promises_namespaceObject.rm)(outputDir, { recursive: true, force: true });
-            if (!(error instanceof TrainingError))
-                throw error;
-            return recordFailure(input, { entry, policy, prefix, running, error, command });
-        }
-        const finishedAt = input.now();
-        const version = (0,record/* buildModelVersion */.Ky)({
-            model: entry.model,
-            policy,
-            id: versionId,
-            now: finishedAt,
-            training,
-            source: {
-                commit: sourceCommit,
-                ...(input.runUrl ? { run_url: input.runUrl } : {}),
-                ...(input.workflow ? { workflow: input.workflow } : {}),
-                actor: input.actor,
-            },
-            request: requestId,
-            ...(parent ? { parent } : {}),
-        });
-        const completed = complete(running, {
-            version: versionId,
-            now: finishedAt,
-            run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
-        });
-        const current = scheduleOf(entry, policy, finishedAt);
-        const schedule = current ? (0,scheduler_schedule/* executed */.AB)(current, finishedAt, policy) : undefined;
-        const audit = (0,record/* retrainAuditEvent */.$q)({ request: completed, now: finishedAt, actor: input.actor, version });
-        const files = await renderFiles(prefix, [
-            doc((0,paths/* versionPath */.qW)(model, versionId), version),
-            doc((0,paths/* retrainPath */.Tr)(model, requestId), completed),
-            ...(schedule ? [doc((0,paths/* schedulePath */.Jn)(model), schedule)] : []),
-            doc((0,paths/* auditPath */.RB)(audit.id), audit),
-        ]);
-        const gates = version.validation.gates;
-        const verdict = gates.length === 0
-            ? 'no gates'
-            : version.validation.passed
-                ? 'gates passed'
-                : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
-        const title = `Retrain ${model}: ${versionId} (${verdict})`;
-        const body = (0,record/* renderRetrainBody */.kG)({
-            candidate: version,
-            ...(parent ? { production: entry.versions.get(parent) } : {}),
-            model: entry.model,
-            request: completed,
-        });
-        const trailers = {
-            'Tollgate-Event': 'retrain',
-            Model: model,
-            Version: versionId,
-            Request: requestId,
-            'Requested-By': input.actor,
-        };
-        const proposed = await proposeChange(input.repoRoot, {
-            branch,
-            baseRef,
-            baseBranch: input.baseBranch,
-            files,
-            message: `${title}\n\n${completed.reason}`,
-            trailers,
-            ...(input.author ? { author: input.author } : {}),
-            env: { ...input.gitEnv, ...gitDates(finishedAt) },
-            pullRequest: { title, body, labels: [RETRAIN_LABEL] },
-        }, input.github);
-        return {
-            status: 'completed',
-            model,
-            request: completed,
-            version,
-            ...(schedule ? { schedule } : {}),
-            files: files.map((f) => f.path),
-            branch: proposed.branch,
-            commit: proposed.commit,
-            ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
-            title,
-            body,
-            artifactPath: training.artifact.path,
-        };
-    }
-    finally {
-        if (claim && input.github)
-            await releaseClaim(input, input.github, claim);
-    }
-}
-/** The branch a run pushes to claim a model's retrain; never merged. */
-const retrainLockBranch = (model) => `tollgate/lock/retrain/${(0,names/* assertSafeName */.jP)('model', model)}`;
-/**
- * The duplicate guard's answer to runs started together (the workflow's concurrency group is a second line):
- * creating a branch is atomic, so of the runs that push a new lock branch one wins; the others are refused. The
- * winner then re-checks the open retrain pull requests (one may have appeared since its first look) and holds the
- * lock until its pull request or failure record exists. A lock older than the training timeout plus an hour was
- * left by a run that died, and is taken over.
- */
-async function claimRetrain(input, github, model, requestId, timeout) {
-    const branch = retrainLockBranch(model);
-    const remote = github.remote ?? 'origin';
-    const env = { ...input.gitEnv, ...gitDates(input.now()) };
-    const commit = await commitFilesToBranch(input.repoRoot, {
-        baseRef: input.baseRef ?? 'HEAD',
-        branch,
-        files: [{ path: `.tollgate/retrain-lock/${model}`, content: `${requestId}\n${input.runUrl ?? ''}\n` }],
-        message: `Claim the retrain of ${model} for ${requestId}`,
-        trailers: { 'Tollgate-Event': 'retrain-lock', Model: model, Request: requestId },
-        ...(input.author ? { author: input.author } : {}),
-        env,
-    });
-    const push = (expect) => run_runGit(input.repoRoot, [
-        'push',
-        '--quiet',
-        `--force-with-lease=refs/heads/${branch}:${expect}`,
-        remote,
-        `${commit}:refs/heads/${branch}`,
-    ], { env, okCodes: [1] });
-    let claimed = (await push('')).code === 0;
-    if (!claimed) {
-        const held = await run_runGit(input.repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], {
-            env,
-            okCodes: [1, 128],
-        });
-        const holder = held.code === 0 ? await run_git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
-        const since = holder ? Number(await run_git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
-        if (input.now().getTime() / 1000 - since > timeout + 3600)
-            claimed = (await push(holder)).code === 0;
-    }
-    const refuse = (message, fix) => new src_errors/* TollgateError */.x(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
-    if (!claimed) {
-        await run_runGit(input.repoRoot, ['branch', '-D', branch], { okCodes: [1] });
-        return refuse(`another run is starting a retrain of ${model}: it holds the branch ${branch}`, `wait for its pull request; if that run died, delete the branch ${branch}`);
-    }
-    const pull = (await (0,pulls/* listOpenPullRequests */.oh)(github.client, github.repo, { headPrefix: retrainBranchPrefix(model) }))[0];
-    if (pull) {
-        await releaseClaim(input, github, { branch, commit });
-        return refuse(`model ${model} already has an open retrain pull request #${pull.number}: ${pull.url}`, `merge or close #${pull.number} first`);
-    }
-    return { branch, commit };
-}
-/** Deletes the lock branch, only while it is still this run's; best effort (a stale lock is taken over). */
-async function releaseClaim(input, github, claim) {
-    const lease = `--force-with-lease=refs/heads/${claim.branch}:${claim.commit}`;
-    await run_runGit(input.repoRoot, ['push', '--quiet', lease, github.remote ?? 'origin', `:refs/heads/${claim.branch}`], {
-        env: input.gitEnv,
-        okCodes: [1, 128],
-    }).catch(() => undefined);
-    await run_runGit(input.repoRoot, ['branch', '-D', claim.branch], { okCodes: [1] }).catch(() => undefined);
-}
-/** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */
-function gitDates(now) {
-    const date = now.toISOString();
-    return { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
-}
-/**
- * A failed run is recorded as state only (the request, the schedule's cooldown, an audit event): pushed to the
- * base branch where the policy says `state_writes: push` and there is a remote to push to, otherwise on a
- * `tollgate/state/...` branch with a pull request the gate passes without sign-offs.
- */
-async function recordFailure(input, context) {
-    const { entry, policy, prefix, running, error } = context;
-    const model = entry.model.name;
-    const at = input.now();
-    const failedRequest = fail(running, {
-        error: error.message,
-        now: at,
-        run: { duration: Math.round(error.durationMs / 1000), exit_code: error.exitCode },
-    });
-    const current = scheduleOf(entry, policy, at);
-    const schedule = current ? (0,scheduler_schedule/* failed */.gz)(current, at, error.message, policy) : undefined;
-    const audit = (0,record/* retrainAuditEvent */.$q)({ request: failedRequest, now: at, actor: input.actor });
-    const writes = [
-        doc((0,paths/* retrainPath */.Tr)(model, running.id), failedRequest),
-        ...(schedule ? [doc((0,paths/* schedulePath */.Jn)(model), schedule)] : []),
-        doc((0,paths/* auditPath */.RB)(audit.id), audit),
-    ];
-    const title = `Record failed retrain of ${model} (${running.id})`;
-    const message = `${title}\n\n${error.message.split('\n')[0]}`;
-    const trailers = {
-        'Tollgate-Event': 'retrain-failed',
-        Model: model,
-        Request: running.id,
-        'Requested-By': input.actor,
-    };
-    const gitEnv = { ...input.gitEnv, ...gitDates(at) };
-    const base = {
-        status: 'failed',
-        model,
-        request: failedRequest,
-        ...(schedule ? { schedule } : {}),
-        title,
-        error,
-    };
-    if (policy.stateWrites === 'push' && input.github) {
-        const written = await writeRegistryFiles((0,external_node_path_namespaceObject.join)(input.repoRoot, prefix), writes);
-        const paths = written.map((p) => `${prefix}/${p}`);
-        const pushed = await pushStateChange(input.repoRoot, {
-            paths,
-            message,
-            trailers,
-            branch: input.baseBranch,
-            ...(input.author ? { author: input.author } : {}),
-            env: gitEnv,
-        }, input.github.remote ?? 'origin');
-        return { ...base, files: paths, branch: input.baseBranch, commit: pushed.commit, pushed: pushed.pushed };
-    }
-    const files = await renderFiles(prefix, writes);
-    const body = [
-        `## Failed retrain of \`${model}\``,
-        '',
-        `Request \`${running.id}\` (${running.trigger.kind}, by @${input.actor}): ${running.reason}.`,
-        input.runUrl ? `See [the workflow run](${input.runUrl}).` : '',
-        '',
-        '```text',
-        error.message.replace(/```/g, "'''"),
-        '```',
-        '',
-        schedule?.cooldown_until
-            ? `The schedule cools down until ${schedule.cooldown_until} (failure ${schedule.failure_streak} in a row).`
-            : '',
-        schedule?.paused_reason ? `The schedule is paused: ${schedule.paused_reason}.` : '',
-        '',
-        'This pull request records state only; the sign-off gate passes it without sign-offs.',
-        '',
-    ]
-        .filter((line, i, all) => line !== '' || all[i - 1] !== '')
-        .join('\n');
-    const proposed = await proposeChange(input.repoRoot, {
-        branch: stateBranch(model, running.id),
-        baseRef: input.baseRef ?? 'HEAD',
-        baseBranch: input.baseBranch,
-        files,
-        message,
-        trailers,
-        ...(input.author ? { author: input.author } : {}),
-        env: gitEnv,
-        pullRequest: { title, body, labels: [STATE_LABEL] },
-    }, input.github);
-    return {
-        ...base,
-        body,
-        files: files.map((f) => f.path),
-        branch: proposed.branch,
-        commit: proposed.commit,
-        pushed: false,
-        ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
-    };
-}
-
-
-/***/ }),
-
-/***/ 678:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Ky: () => (/* binding */ buildModelVersion),
-  gI: () => (/* binding */ formatMetric),
-  t0: () => (/* binding */ nextVersionId),
-  kG: () => (/* binding */ renderRetrainBody),
-  $q: () => (/* binding */ retrainAuditEvent)
-});
-
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/policy/effective.ts
-var effective = __nccwpck_require__(4327);
-;// CONCATENATED MODULE: ./src/policy/gates.ts
-
-/** Results in the order given; a metric the version does not report fails its gate. */
-function evaluateGates(gates, metrics) {
-    const results = gates.map((gate) => {
-        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
-        return { ...gate, value, pass: (0,effective/* compare */.UD)(value, gate.op, gate.threshold) };
-    });
-    return { passed: results.every((r) => r.pass), gates: results };
-}
-/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
-function gatesFor(policyGates, modelGates = []) {
-    const key = (g) => `${g.metric} ${g.op}`;
-    const own = new Set(modelGates.map(key));
-    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
-}
-
-// EXTERNAL MODULE: ./src/registry/names.ts
-var names = __nccwpck_require__(1815);
-// EXTERNAL MODULE: ./src/registry/types.ts
-var types = __nccwpck_require__(234);
-// EXTERNAL MODULE: ./src/scheduler/schedule.ts
-var schedule = __nccwpck_require__(2452);
-;// CONCATENATED MODULE: ./src/retrain/record.ts
-// Recording a retrain: the ModelVersion it produced (with its validation against the gates), the next version
-// id, the audit event for each step, and the pull-request body that compares the candidate with production.
-
-
-
-
-
-
-const COMMIT = /^[0-9a-f]{7,64}$/;
-/** The version record, validated against the policy's gates and then the model's (a model gate overrides). */
-function buildModelVersion(input) {
-    const { model, training, source } = input;
-    if (!COMMIT.test(source.commit)) {
-        throw new errors/* TollgateError */.x(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
-            field: 'source.commit',
-            fix: 'pass the full commit id the training ran on (GITHUB_SHA or git rev-parse HEAD)',
-        });
-    }
-    const gates = gatesFor(input.policy.gates, model.gates);
-    return {
-        apiVersion: types/* API_VERSION */.m,
-        kind: 'ModelVersion',
-        id: (0,names/* assertSafeName */.jP)('version', input.id),
-        model: (0,names/* assertSafeName */.jP)('model', model.name),
-        created_at: (0,schedule/* isoTime */.Ly)(input.now),
-        source,
-        ...(model.training?.data ? { data: model.training.data } : {}),
-        artifact: {
-            uri: input.artifactUri ?? `sha256:${training.artifact.sha256}`,
-            sha256: training.artifact.sha256,
-            size: training.artifact.size,
-        },
-        metrics: training.metrics,
-        validation: evaluateGates(gates, training.metrics),
-        ...(input.request ? { request: (0,names/* assertSafeName */.jP)('request', input.request) } : {}),
-        ...(input.parent ? { parent: (0,names/* assertSafeName */.jP)('version', input.parent) } : {}),
-    };
-}
-/** `v<N+1>` where N is the highest `v<number>` id so far; ids of any other shape are left alone. */
-function nextVersionId(existingIds) {
-    let highest = 0;
-    for (const id of existingIds) {
-        const m = /^v(\d{1,15})$/.exec(id);
-        if (m)
-            highest = Math.max(highest, Number(m[1]));
-    }
-    return `v${highest + 1}`;
-}
-const EVENT_FOR_STATUS = {
-    queued: 'retrain-requested',
-    running: 'retrain-started',
-    completed: 'retrain-completed',
-    failed: 'retrain-failed',
-};
-/** One audit event per lifecycle step; its id is unique per request and step, so a re-run rewrites nothing new. */
-function retrainAuditEvent(input) {
-    const { request } = input;
-    const event = EVENT_FOR_STATUS[request.status];
-    const stamp = (0,schedule/* isoTime */.Ly)(input.now)
-        .replace(/\.\d+Z$/, 'Z')
-        .replace(/[-:]/g, '');
-    const step = request.status;
-    const tail = `${request.id}-${step}`.length <= 48
-        ? `${request.id}-${step}`
-        : `${(0,schedule/* fnv1a */.PS)(request.id).toString(16)}-${step}`;
-    const id = `${stamp}-${tail}`;
-    if (!names/* AUDIT_ID */.O0.test(id))
-        throw new errors/* TollgateError */.x(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
-    return {
-        apiVersion: types/* API_VERSION */.m,
-        kind: 'AuditEvent',
-        id,
-        at: (0,schedule/* isoTime */.Ly)(input.now),
-        event,
-        actor: input.actor,
-        model: request.model,
-        request: request.id,
-        ...((input.version?.id ?? request.version) ? { version: input.version?.id ?? request.version } : {}),
-        ...(input.commit ? { commit: input.commit } : {}),
-        ...(input.pull_request !== undefined ? { pull_request: input.pull_request } : {}),
-        details: {
-            reason: request.reason,
-            trigger: request.trigger.kind,
-            ...(request.run?.url ? { run: request.run.url } : {}),
-            ...(request.run?.duration !== undefined ? { duration: request.run.duration } : {}),
-            ...(request.error ? { error: request.error } : {}),
-            ...(input.version ? { validation_passed: input.version.validation.passed } : {}),
-        },
-    };
-}
-const cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-/** Up to 4 decimals, no trailing zeros: metric tables should be read, not decoded. */
-function formatMetric(value) {
-    if (value === undefined || value === null || !Number.isFinite(value))
-        return '—';
-    if (Number.isInteger(value))
-        return String(value);
-    const fixed = Math.abs(value) >= 1e-4 ? String(Number(value.toFixed(4))) : value.toExponential(2);
-    return fixed === '0' || fixed === '-0' ? value.toExponential(2) : fixed;
-}
-function formatDelta(candidate, production) {
-    if (candidate === undefined || production === undefined)
-        return '—';
-    const delta = candidate - production;
-    if (delta === 0)
-        return '0';
-    const shown = formatMetric(Math.abs(delta));
-    return `${delta > 0 ? '+' : '-'}${shown}`;
-}
-function formatBytes(size) {
-    if (size < 1024)
-        return `${size} B`;
-    const units = ['kB', 'MB', 'GB', 'TB'];
-    let value = size / 1024;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${Number(value.toFixed(1))} ${units[unit]}`;
-}
-/** key_metrics first (in their order), then every other metric of either version, alphabetically. */
-function metricOrder(candidate, production, model) {
-    const all = new Set([...Object.keys(candidate.metrics), ...Object.keys(production?.metrics ?? {})]);
-    const keys = (model?.key_metrics ?? []).filter((k) => all.has(k));
-    const rest = [...all].filter((k) => !keys.includes(k)).sort();
-    return [...keys, ...rest];
-}
-const gateText = (g) => `\`${cell(g.metric)} ${g.op} ${g.threshold}\``;
-/** The retrain pull request's body: where the candidate came from, its metrics against production, its gates. */
-function renderRetrainBody(input) {
-    const { candidate, production, model, request } = input;
-    const gates = candidate.validation.gates;
-    const failedGates = gates.filter((g) => !g.pass).length;
-    const lines = [`## Retrain of \`${candidate.model}\`: candidate \`${candidate.id}\``, ''];
-    if (request) {
-        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${cell(request.reason)}. Request \`${request.id}\`.`);
-    }
-    const run = candidate.source.run_url ? ` in [this workflow run](${candidate.source.run_url})` : '';
-    lines.push(`Trained from commit \`${candidate.source.commit.slice(0, 12)}\`${run}` +
-        (candidate.data ? ` on \`${cell(candidate.data.uri)}\`` : '') +
-        `. Artifact \`${cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
-    lines.push(gates.length === 0
-        ? '**Validation:** no gates are configured for this model.'
-        : candidate.validation.passed
-            ? `**Validation: passed** all ${gates.length} gate(s).`
-            : `**Validation: failed** ${failedGates} of ${gates.length} gate(s). This version cannot be promoted as it is.`, '');
-    lines.push('### Metrics', '');
-    if (production) {
-        lines.push(`| metric | candidate \`${candidate.id}\` | production \`${production.id}\` | Δ |`, '| --- | ---: | ---: | ---: |');
-        for (const name of metricOrder(candidate, production, model)) {
-            const c = candidate.metrics[name];
-            const p = production.metrics[name];
-            lines.push(`| ${cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${formatDelta(c, p)} |`);
-        }
-    }
-    else {
-        lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
-        for (const name of metricOrder(candidate, undefined, model)) {
-            lines.push(`| ${cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
-        }
-        lines.push('', '_No version serves production yet: nothing to compare with._');
-    }
-    lines.push('');
-    if (gates.length > 0) {
-        lines.push('### Gates', '');
-        if (production) {
-            lines.push(`| gate | candidate | result | production \`${production.id}\` |`, '| --- | ---: | --- | ---: |');
-        }
-        else {
-            lines.push('| gate | candidate | result |', '| --- | ---: | --- |');
-        }
-        for (const g of gates) {
-            const row = `| ${gateText(g)} | ${formatMetric(g.value)} | ${g.pass ? '✅ pass' : '❌ fail'} |`;
-            if (!production) {
-                lines.push(row);
-                continue;
-            }
-            const p = production.metrics[g.metric];
-            const pShown = p === undefined ? '—' : `${formatMetric(p)} ${(0,effective/* compare */.UD)(p, g.op, g.threshold) ? '✅' : '❌'}`;
-            lines.push(`${row} ${pShown} |`);
-        }
-        lines.push('');
-    }
-    if (candidate.parent)
-        lines.push(`Lineage: trained to replace \`${candidate.parent}\`.`, '');
-    return lines.join('\n');
-}
-
-
-/***/ }),
-
-/***/ 2452:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AB: () => (/* binding */ executed),
-/* harmony export */   Ly: () => (/* binding */ isoTime),
-/* harmony export */   PS: () => (/* binding */ fnv1a),
-/* harmony export */   gz: () => (/* binding */ failed),
-/* harmony export */   nC: () => (/* binding */ intervalFor),
-/* harmony export */   nZ: () => (/* binding */ isDue),
-/* harmony export */   sk: () => (/* binding */ initialSchedule)
-/* harmony export */ });
-/* unused harmony exports SYSTEM_ACTOR, effectiveLastRun, isPaused, isCoolingDown, cooldownSeconds, pause, resume, setScheduleInterval, setInterval, jitterFor, parseDuration, formatDuration */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _registry_names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
-/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(143);
-/* harmony import */ var _registry_types_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(234);
-// The retrain schedule as a pure state machine: every transition takes the schedule and the time and returns a
-// new schedule; nothing here reads the clock. The fields are the ones operators know from scheduler runbooks.
-
-
-
-
-/** Who pauses automatically after repeated failures. */
-const SYSTEM_ACTOR = 'tollgate';
-const ms = (t) => (typeof t === 'number' ? t : t.getTime());
-/** ISO-8601 UTC, without milliseconds when they are zero (the registry's usual spelling). */
-function isoTime(t) {
-    return new Date(ms(t)).toISOString().replace('.000Z', 'Z');
-}
-/** Reads a time field of a schedule; a malformed value names the file and field. */
-function timeField(schedule, field) {
-    const value = schedule[field];
-    if (value === undefined || value === null)
-        return undefined;
-    const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
-    if (Number.isNaN(parsed)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`${field} is ${JSON.stringify(value)}, not an ISO-8601 time`, {
-            file: safeSchedulePath(schedule.model),
-            field,
-            fix: `write ${field} like 2026-11-25T22:13:00Z, or remove it`,
-        });
-    }
-    return parsed;
-}
-function safeSchedulePath(model) {
-    try {
-        return (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .schedulePath */ .Jn)(model);
-    }
-    catch {
-        return undefined;
-    }
-}
-function assertPositiveSeconds(what, seconds) {
-    if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`${what} must be a positive whole number of seconds, got ${seconds}`, {
-            fix: `give ${what} like 3600, 45m, 2h or 1d`,
-        });
-    }
-    return seconds;
-}
-/** The schedule a model starts with: its first run one interval from now. */
-function initialSchedule(model, interval, now) {
-    const name = (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_1__/* .assertSafeName */ .jP)('model', typeof model === 'string' ? model : model.name);
-    assertPositiveSeconds('interval', interval);
-    return {
-        apiVersion: _registry_types_js__WEBPACK_IMPORTED_MODULE_3__/* .API_VERSION */ .m,
-        kind: 'Schedule',
-        schema_version: 1,
-        model: name,
-        interval,
-        next_run: isoTime(ms(now) + interval * 1000),
-        updated_at: isoTime(now),
-        failure_streak: 0,
-    };
-}
-/** The interval a model runs at: model.yaml's schedule.interval, else the policy's default. */
-function intervalFor(model, policy) {
-    return model?.schedule?.interval ?? policy.schedule.defaultInterval;
-}
-/** last_run, or when it is absent, next_run − interval (older schedule files only kept next_run). */
-function effectiveLastRun(schedule) {
-    const last = timeField(schedule, 'last_run');
-    if (last !== undefined)
-        return new Date(last);
-    const next = timeField(schedule, 'next_run');
-    return next === undefined ? undefined : new Date(next - schedule.interval * 1000);
-}
-/** Whether the schedule is paused at `now`: a pause with an end is over at that instant; one without lasts. */
-function isPaused(schedule, now) {
-    const until = timeField(schedule, 'paused_until');
-    if (until !== undefined)
-        return until > ms(now);
-    return schedule.paused_reason !== undefined;
-}
-/** Whether the schedule is cooling down after a failure at `now`; the cooldown is over at cooldown_until. */
-function isCoolingDown(schedule, now) {
-    const until = timeField(schedule, 'cooldown_until');
-    return until !== undefined && until > ms(now);
-}
-/** Whether a scheduled retrain should start now, and why (or why not), in words for a job summary. */
-function isDue(schedule, model, now) {
-    if (model?.schedule?.enabled === false) {
-        return { due: false, reason: 'schedule disabled in model.yaml (schedule.enabled: false)' };
-    }
-    if (isPaused(schedule, now)) {
-        const until = schedule.paused_until ? ` until ${schedule.paused_until}` : ' until resumed';
-        const by = schedule.paused_by ? ` by ${schedule.paused_by}` : '';
-        const why = schedule.paused_reason ? `: ${schedule.paused_reason}` : '';
-        return { due: false, reason: `paused${until}${by}${why}` };
-    }
-    if (isCoolingDown(schedule, now)) {
-        return {
-            due: false,
-            reason: `cooling down until ${schedule.cooldown_until} after ${schedule.failure_streak} consecutive failure(s)`,
-        };
-    }
-    const next = timeField(schedule, 'next_run');
-    if (next === undefined)
-        return { due: true, reason: 'no next_run recorded: first run' };
-    if (next > ms(now))
-        return { due: false, reason: `next run at ${schedule.next_run}` };
-    const late = Math.floor((ms(now) - next) / 1000);
-    return {
-        due: true,
-        reason: late >= schedule.interval
-            ? `overdue since ${schedule.next_run} (missed runs fold into one)`
-            : `due since ${schedule.next_run}`,
-    };
-}
-/** A pause that has ended is dropped, so a finished pause does not linger in the file. */
-function withoutExpiredPause(schedule, now) {
-    const until = timeField(schedule, 'paused_until');
-    if (until === undefined || until > ms(now))
-        return schedule;
-    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
-    return rest;
-}
-/** The automatic pause is about failures; a success (a manual retrain, say) answers it. A person's pause stays. */
-function withoutSystemPause(schedule) {
-    if (schedule.paused_by !== SYSTEM_ACTOR || !schedule.paused_reason?.startsWith('system:'))
-        return schedule;
-    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
-    return rest;
-}
-/**
- * A successful run at `now`: the streak and cooldown clear, last_run is now and next_run one interval (plus the
- * model's jitter) later. Because the next run counts from now, not from the missed slot, any number of missed
- * runs folds into this one.
- */
-function executed(schedule, now, policy) {
-    const { cooldown_until: _c, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
-    const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
-    return {
-        ...rest,
-        failure_streak: 0,
-        last_run: isoTime(now),
-        next_run: isoTime(ms(now) + (schedule.interval + jitter) * 1000),
-        updated_at: isoTime(now),
-    };
-}
-/** Seconds of cooldown after the `streak`-th consecutive failure: base × factor^(streak−1), at most the cap. */
-function cooldownSeconds(streak, policy) {
-    const { cooldownBase: base, cooldownFactor: factor, cooldownCap: cap } = policy.schedule;
-    if (streak <= 0 || base <= 0 || cap <= 0)
-        return 0;
-    const raw = base * factor ** (streak - 1);
-    // factor^n overflows to Infinity for long streaks; the cap still holds.
-    return Number.isFinite(raw) ? Math.min(Math.max(Math.round(raw), 0), cap) : cap;
-}
-/** Failure reasons land in YAML and summaries: one line, bounded. */
-function oneLine(text, max = 500) {
-    const flat = text.replace(/\s+/g, ' ').trim();
-    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-/**
- * A failed run at `now`: the streak grows, the cooldown grows exponentially up to its cap, and after
- * policy.schedule.pauseAfterFailures consecutive failures the schedule pauses itself until someone resumes it.
- * next_run and last_run stay: once the cooldown ends, the model is due again.
- */
-function failed(schedule, now, reason, policy) {
-    const streak = schedule.failure_streak + 1;
-    const cooldown = cooldownSeconds(streak, policy);
-    const { cooldown_until: _c, ...rest } = withoutExpiredPause(schedule, now);
-    const next = {
-        ...rest,
-        failure_streak: streak,
-        last_failure: isoTime(now),
-        last_failure_reason: oneLine(reason) || 'unknown',
-        ...(cooldown > 0 ? { cooldown_until: isoTime(ms(now) + cooldown * 1000) } : {}),
-        updated_at: isoTime(now),
-    };
-    const limit = policy.schedule.pauseAfterFailures;
-    // A pause someone set on purpose is theirs; the automatic one only fills an unpaused schedule.
-    if (limit > 0 && streak >= limit && !isPaused(next, now)) {
-        next.paused_reason = `system: ${streak} consecutive failures`;
-        next.paused_by = SYSTEM_ACTOR;
-    }
-    return next;
-}
-/** Pauses until a time, for a duration, or (with neither) until `resume`. */
-function pause(schedule, options, now) {
-    if (options.until !== undefined && options.duration !== undefined) {
-        throw new TollgateError('pause takes an end time or a duration, not both', {
-            fix: 'give --until TIME or --for DURATION',
-        });
-    }
-    const reason = oneLine(options.reason ?? '');
-    if (!reason)
-        throw new TollgateError('a pause needs a reason', { fix: 'say why, e.g. --reason "data migration"' });
-    if (!options.by?.trim())
-        throw new TollgateError('a pause needs the actor who paused', { fix: 'pass by' });
-    let until;
-    if (options.duration !== undefined)
-        until = ms(now) + assertPositiveSeconds('pause duration', options.duration) * 1000;
-    if (options.until !== undefined) {
-        until = options.until.getTime();
-        if (Number.isNaN(until) || until <= ms(now)) {
-            throw new TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${isoTime(until)} is not after now (${isoTime(now)})`}`, {
-                fix: 'give an end time in the future, or a duration like 2h',
-            });
-        }
-    }
-    const { paused_until: _u, ...rest } = schedule;
-    return {
-        ...rest,
-        ...(until !== undefined ? { paused_until: isoTime(until) } : {}),
-        paused_reason: reason,
-        paused_by: options.by.trim(),
-        updated_at: isoTime(now),
-    };
-}
-/**
- * Ends a pause. Resuming is a fresh start: the failure streak and cooldown clear too, or a schedule paused after
- * N failures would pause again at the next one. A run missed while paused is due at once (folded into one).
- */
-function resume(schedule, now, by) {
-    if (!by?.trim())
-        throw new TollgateError('resume needs the actor who resumed', { fix: 'pass by' });
-    if (!isPaused(schedule, now)) {
-        throw new TollgateError(`the schedule of ${schedule.model} is not paused`, {
-            file: safeSchedulePath(schedule.model),
-            fix: 'nothing to resume; `tollgate schedule` shows its state',
-        });
-    }
-    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, ...rest } = schedule;
-    return { ...rest, failure_streak: 0, updated_at: isoTime(now) };
-}
-/** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */
-function setScheduleInterval(schedule, seconds, now) {
-    assertPositiveSeconds('interval', seconds);
-    const last = effectiveLastRun(schedule);
-    return {
-        ...schedule,
-        interval: seconds,
-        ...(last ? { last_run: isoTime(last), next_run: isoTime(last.getTime() + seconds * 1000) } : {}),
-        updated_at: isoTime(now),
-    };
-}
-
-/** 32-bit FNV-1a: a stable, dependency-free hash so jitter is the same on every runner. */
-function fnv1a(text) {
-    let hash = 0x811c9dc5;
-    for (const byte of new TextEncoder().encode(text)) {
-        hash ^= byte;
-        hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return hash >>> 0;
-}
-/** A whole number of seconds in [0, maxSeconds], fixed for a model name: spreads models due at the same tick. */
-function jitterFor(model, maxSeconds) {
-    if (!(maxSeconds > 0))
-        return 0;
-    return fnv1a(model) % (Math.floor(maxSeconds) + 1);
-}
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-/** '90s', '45m', '2h', '1d', '1w', '1h30m' or plain seconds ('3600') → seconds (a positive whole number). */
-function parseDuration(text) {
-    const input = String(text).trim();
-    const bad = (why) => new TollgateError(`invalid duration ${JSON.stringify(text)}: ${why}`, {
-        fix: 'write a duration like 3600, 90s, 45m, 2h, 1d, 1w or 1h30m',
-    });
-    if (input === '')
-        throw bad('it is empty');
-    let seconds;
-    if (/^\d+$/.test(input)) {
-        seconds = Number(input);
-    }
-    else {
-        if (!/^(?:\d+[smhdw])+$/.test(input))
-            throw bad('use whole numbers with the units s, m, h, d or w');
-        seconds = 0;
-        for (const [, amount, unit] of input.matchAll(/(\d+)([smhdw])/g))
-            seconds += Number(amount) * UNIT_SECONDS[unit];
-    }
-    if (!Number.isSafeInteger(seconds))
-        throw bad('it is too long');
-    if (seconds <= 0)
-        throw bad('it must be longer than zero');
-    return seconds;
-}
-/** Seconds as the largest units that divide them, e.g. 5400 → '1h30m'; parseDuration reads it back. */
-function formatDuration(seconds) {
-    if (!Number.isFinite(seconds) || seconds <= 0)
-        return '0s';
-    let rest = Math.round(seconds);
-    const parts = [];
-    for (const unit of ['w', 'd', 'h', 'm', 's']) {
-        const size = UNIT_SECONDS[unit];
-        if (rest >= size) {
-            parts.push(`${Math.floor(rest / size)}${unit}`);
-            rest %= size;
-        }
-    }
-    return parts.join('');
-}
-
-
-/***/ }),
-
-/***/ 2613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ }),
-
-/***/ 4352:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
-const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
-
-const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
-const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
-const MALFORMED_HOST_ERROR = 'URI host is malformed.'
-// ASCII characters outside the RFC 3986 reg-name set (unreserved, sub-delims
-// and "%" for pct-encoded): C0 controls, space, DEL, and "#/:<>?@[\]^`{|}.
-const FORBIDDEN_DOMAIN_HOST_CHARACTER = /[\0-\x20"#/:<>?@[\\\]^`{|}\x7F]/u
-
-/**
- * RFC 3986 section 3.1 does not allow percent-encoding in a scheme, so the
- * scheme is validated as-is and never decoded. Decoding would let inert input
- * such as `%6Aavascript:` become a live `javascript:` scheme.
- *
- * @param {string} scheme
- * @returns {string}
- */
-function validateScheme (scheme) {
-  const stringScheme = String(scheme)
-  if (!VALID_SCHEME.test(stringScheme)) {
-    throw new TypeError(MALFORMED_SCHEME_ERROR)
-  }
-  return stringScheme
-}
-
-/**
- * @template {import('./types/index').URIComponent|string} T
- * @param {T} uri
- * @param {import('./types/index').Options} [options]
- * @returns {T}
- */
-function normalize (uri, options) {
-  if (typeof uri === 'string') {
-    uri = /** @type {T} */ (normalizeString(uri, options))
-  } else if (typeof uri === 'object') {
-    uri = /** @type {T} */ (parse(serialize(uri, options), options))
-  }
-  return uri
-}
-
-/**
- * @param {string} baseURI
- * @param {string} relativeURI
- * @param {import('./types/index').Options} [options]
- * @returns {string}
- */
-function resolve (baseURI, relativeURI, options) {
-  const schemelessOptions = options ? Object.assign({ scheme: 'null' }, options) : { scheme: 'null' }
-  const {
-    parsed: baseParsed,
-    malformedAuthorityOrPort: baseMalformed,
-    malformedPercentEncoding: baseMalformedPercentEncoding,
-    malformedSchemeSpecific: baseMalformedSchemeSpecific,
-    malformedHost: baseMalformedHost,
-    malformedScheme: baseMalformedScheme
-  } = parseWithStatus(baseURI, schemelessOptions)
-  const {
-    parsed: relativeParsed,
-    malformedAuthorityOrPort: relativeMalformed,
-    malformedPercentEncoding: relativeMalformedPercentEncoding,
-    malformedSchemeSpecific: relativeMalformedSchemeSpecific,
-    malformedHost: relativeMalformedHost,
-    malformedScheme: relativeMalformedScheme
-  } = parseWithStatus(relativeURI, schemelessOptions)
-  if (
-    baseMalformed ||
-    relativeMalformed ||
-    baseMalformedPercentEncoding ||
-    relativeMalformedPercentEncoding ||
-    baseMalformedSchemeSpecific ||
-    relativeMalformedSchemeSpecific ||
-    baseMalformedHost ||
-    relativeMalformedHost ||
-    baseMalformedScheme ||
-    relativeMalformedScheme
-  ) {
-    throw new Error(baseParsed.error || relativeParsed.error || 'URI is malformed.')
-  }
-  const resolved = resolveComponent(baseParsed, relativeParsed, schemelessOptions, true)
-  const resolvedSchemeHandler = getSchemeHandler((options && options.scheme) || resolved.scheme)
-  const resolvedHost = resolved.host
-  const resolvedHostIsIP = resolvedHost !== undefined && resolvedHost !== '' &&
-    (isIPv4(resolvedHost) || normalizeIPv6(resolvedHost).isIPV6)
-  // Inputs are parsed scheme-neutrally, so delimiters and controls in a domain
-  // host are only detected here, once the final scheme is known. They always
-  // fail closed, including in percent-encoded hosts.
-  if (hasForbiddenDomainHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)) {
-    throw new Error(MALFORMED_HOST_ERROR)
-  }
-  canonicalizeHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)
-  // Percent escapes in an ASCII reg-name are encoded data. The WHATWG hostname
-  // parser can reject them even though fast-uri preserves them safely as RFC
-  // 3986 data. A raw non-ASCII host must still fail closed if conversion fails.
-  const encodedASCIIHost = resolvedHost && resolvedHost.indexOf('%') !== -1 &&
-    !/\P{ASCII}/u.test(resolvedHost)
-  if (resolved.error && !encodedASCIIHost) {
-    throw new Error(resolved.error)
-  }
-  schemelessOptions.skipEscape = true
-  return serialize(resolved, schemelessOptions)
-}
-
-/**
- * @param {import ('./types/index').URIComponent} base
- * @param {import ('./types/index').URIComponent} relative
- * @param {import('./types/index').Options} [options]
- * @param {boolean} [skipNormalization=false]
- * @returns {import ('./types/index').URIComponent}
- */
-function resolveComponent (base, relative, options, skipNormalization) {
-  /** @type {import('./types/index').URIComponent} */
-  const target = {}
-  if (!skipNormalization) {
-    base = parse(serialize(base, options), options) // normalize base component
-    relative = parse(serialize(relative, options), options) // normalize relative component
-  }
-  options = options || {}
-
-  if (!options.tolerant && relative.scheme) {
-    target.scheme = relative.scheme
-    // target.authority = relative.authority;
-    target.userinfo = relative.userinfo
-    target.host = relative.host
-    target.port = relative.port
-    target.path = removeDotSegments(relative.path || '')
-    target.query = relative.query
-  } else {
-    if (relative.userinfo !== undefined || relative.host !== undefined || relative.port !== undefined) {
-      // target.authority = relative.authority;
-      target.userinfo = relative.userinfo
-      target.host = relative.host
-      target.port = relative.port
-      target.path = removeDotSegments(relative.path || '')
-      target.query = relative.query
-    } else {
-      if (!relative.path) {
-        target.path = base.path
-        if (relative.query !== undefined) {
-          target.query = relative.query
-        } else {
-          target.query = base.query
-        }
-      } else {
-        if (relative.path[0] === '/') {
-          target.path = removeDotSegments(relative.path)
-        } else {
-          const baseHasAuthority = base.userinfo !== undefined || base.host !== undefined || base.port !== undefined
-          if (baseHasAuthority && !base.path) {
-            target.path = '/' + relative.path
-          } else if (!base.path) {
-            target.path = relative.path
-          } else {
-            target.path = base.path.slice(0, base.path.lastIndexOf('/') + 1) + relative.path
-          }
-          target.path = base.scheme === undefined && !baseHasAuthority && target.path[0] !== '/'
-            ? removeDotSegmentsRelative(target.path)
-            : removeDotSegments(target.path)
-        }
-        target.query = relative.query
-      }
-      // target.authority = base.authority;
-      target.userinfo = base.userinfo
-      target.host = base.host
-      target.port = base.port
-    }
-    target.scheme = base.scheme
-  }
-
-  target.fragment = relative.fragment
-
-  return target
-}
-
-/**
- * @param {import ('./types/index').URIComponent|string} uriA
- * @param {import ('./types/index').URIComponent|string} uriB
- * @param {import ('./types/index').Options} options
- * @returns {boolean}
- */
-function equal (uriA, uriB, options) {
-  const normalizedA = normalizeComparableURI(uriA, options)
-  const normalizedB = normalizeComparableURI(uriB, options)
-
-  return normalizedA !== undefined && normalizedB !== undefined && normalizedA === normalizedB
-}
-
-/**
- * @param {Readonly<import('./types/index').URIComponent>} cmpts
- * @param {import('./types/index').Options} [opts]
- * @returns {string}
- */
-function serialize (cmpts, opts) {
-  const component = {
-    host: cmpts.host,
-    scheme: cmpts.scheme,
-    userinfo: cmpts.userinfo,
-    port: cmpts.port,
-    path: cmpts.path,
-    query: cmpts.query,
-    nid: cmpts.nid,
-    nss: cmpts.nss,
-    uuid: cmpts.uuid,
-    fragment: cmpts.fragment,
-    reference: cmpts.reference,
-    resourceName: cmpts.resourceName,
-    secure: cmpts.secure,
-    error: ''
-  }
-  const options = Object.assign({}, opts)
-  const uriTokens = []
-
-  if (component.scheme) {
-    component.scheme = validateScheme(component.scheme)
-  }
-
-  // find scheme handler
-  const schemeHandler = getSchemeHandler(options.scheme || component.scheme)
-
-  // perform scheme specific serialization
-  if (schemeHandler && schemeHandler.serialize) schemeHandler.serialize(component, options)
-
-  const hasAuthority = component.userinfo !== undefined || component.host !== undefined || component.port !== undefined
-  // A reference with no emitted scheme is path-noscheme: a bare ':' in its
-  // first path segment would reparse as a scheme (RFC 3986 3.3/4.2). Enforced
-  // under skipEscape too (resolve()), so the reapply below gates on this flag.
-  const schemelessReference = (component.scheme === undefined || options.reference === 'suffix') && !hasAuthority
-  const pathNoScheme = !options.skipEscape && schemelessReference
-
-  if (component.path !== undefined) {
-    if (!options.skipEscape) {
-      component.path = serializePathEncoding(component.path, pathNoScheme)
-    } else {
-      component.path = normalizePercentEncoding(component.path)
-    }
-  }
-
-  if (options.reference !== 'suffix' && component.scheme) {
-    // Scheme handlers may replace the scheme during serialization.
-    component.scheme = validateScheme(component.scheme)
-    uriTokens.push(component.scheme, ':')
-  }
-
-  const authority = recomposeAuthority(component)
-  if (authority !== undefined) {
-    if (options.reference !== 'suffix') {
-      uriTokens.push('//')
-    }
-
-    uriTokens.push(authority)
-
-    if (component.path && component.path[0] !== '/') {
-      uriTokens.push('/')
-    }
-  }
-  if (component.path !== undefined) {
-    let s = component.path
-
-    if (!options.absolutePath && (!schemeHandler || !schemeHandler.absolutePath)) {
-      // A relative-path reference keeps its unresolvable leading ".." segments
-      // and must never become root-relative (RFC 3986 section 5.2.4 applies to
-      // merged target paths, not to the reference itself).
-      s = schemelessReference && s[0] !== '/'
-        ? removeDotSegmentsRelative(s)
-        : removeDotSegments(s)
-    }
-
-    // Dot-segment removal can expose a colon that was not originally in the
-    // first segment (for example, "./a:b"). Reapply path-noscheme encoding so
-    // the serialized relative reference cannot be reparsed as a URI scheme.
-    if (schemelessReference) {
-      s = serializePathEncoding(s, true)
-    }
-
-    if (
-      authority === undefined &&
-      s[0] === '/' &&
-      s[1] === '/'
-    ) {
-      // don't allow the path to start with "//"
-      s = '/%2F' + s.slice(2)
-    }
-
-    uriTokens.push(s)
-  }
-
-  if (component.query !== undefined) {
-    uriTokens.push('?', encodeQuery(component.query))
-  }
-
-  if (component.fragment !== undefined) {
-    uriTokens.push('#', encodeFragment(component.fragment))
-  }
-  return uriTokens.join('')
-}
-
-const URI_PARSE = /^(?:([^#/:?]+):)?(?:\/\/((?:([^#/?@]*)@)?(\[[^#/?\]]+\]|[^#/:?]*)(?::(\d*))?))?([^#?]*)(?:\?([^#]*))?(?:#((?:.|[\n\r])*))?/u
-
-// Captures the authority component (between "//" and the next "/", "?" or "#"),
-// with or without a scheme prefix, for the literal-backslash rejection below.
-const AUTHORITY_PREFIX = /^(?:[^#/:?]+:)?\/\/([^/?#]*)/
-
-// Captures the leading authority-introducer region after an optional scheme: a
-// run of forward slashes, backslashes, and the characters the WHATWG URL parser
-// removes before parsing (TAB U+0009, LF U+000A, CR U+000D). A valid introducer
-// is exactly "//". Node treats "\" as "/" on special schemes and strips those
-// characters first, so forms like "\\", "/\", "\/", "/<TAB>/", or a leading
-// "<TAB>//" reach an authority in Node while fast-uri's URI_PARSE folds them into
-// the path group (host confusion / SSRF / redirect bypass).
-const AUTHORITY_INTRODUCER_REGION = /^(?:[^#/:?]+:)?([/\\\t\n\r]*)/
-
-/**
- * @param {import('./types/index').URIComponent} parsed
- * @param {RegExpMatchArray} matches
- * @returns {string|undefined}
- */
-function getParseError (parsed, matches) {
-  if (matches[2] !== undefined && parsed.path && parsed.path[0] !== '/') {
-    return 'URI path must start with "/" when authority is present.'
-  }
-
-  if (typeof parsed.port === 'number' && (parsed.port < 0 || parsed.port > 65535)) {
-    return 'URI port is malformed.'
-  }
-
-  return undefined
-}
-
-/**
- * Checks percent syntax without decoding the represented octets. RFC 3986
- * percent-encoding is byte-oriented, so sequences such as `%FF` are valid even
- * though they are not independently valid UTF-8.
- *
- * @param {string|undefined} component
- * @returns {boolean}
- */
-function hasMalformedPercentEncoding (component) {
-  if (component === undefined) return false
-
-  let percent = component.indexOf('%')
-  while (percent !== -1) {
-    if (percent + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent + 1, percent + 3))) {
-      return true
-    }
-    percent = component.indexOf('%', percent + 3)
-  }
-
-  return false
-}
-
-/**
- * Whether the host is a bracketed IP literal (RFC 3986 `IP-literal`).
- * An unterminated `[` is not a literal, so it must still be validated as a
- * reg-name instead of being waved through as an IP.
- *
- * @param {string} host
- * @returns {boolean}
- */
-function isIPLiteral (host) {
-  return host[0] === '[' && host[host.length - 1] === ']'
-}
-
-/**
- * @param {RegExpMatchArray} matches
- * @returns {boolean}
- */
-function hasMalformedComponentPercentEncoding (matches) {
-  // Bracketed IP literals use a raw "%" as the zone separator for historical
-  // compatibility. Their parsing is intentionally left to normalizeIPv6.
-  const host = matches[4]
-  return hasMalformedPercentEncoding(matches[3]) ||
-    (host !== undefined && !isIPLiteral(host) && hasMalformedPercentEncoding(host)) ||
-    hasMalformedPercentEncoding(matches[6]) ||
-    hasMalformedPercentEncoding(matches[7]) ||
-    hasMalformedPercentEncoding(matches[8])
-}
-
-/**
- * @param {import('./types/index').URIComponent} parsed
- * @param {import('./types/index').Options} options
- * @param {{ domainHost?: boolean, unicodeSupport?: boolean }|undefined} schemeHandler
- * @param {boolean} isIP
- * @returns {boolean} whether host conversion failed
- */
-function canonicalizeHost (parsed, options, schemeHandler, isIP) {
-  if (hasForbiddenDomainHost(parsed, options, schemeHandler, isIP)) {
-    parsed.error = parsed.error || MALFORMED_HOST_ERROR
-    return true
-  }
-
-  if (
-    !options.unicodeSupport &&
-    (!schemeHandler || !schemeHandler.unicodeSupport) &&
-    parsed.host &&
-    !isIPLiteral(parsed.host) &&
-    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
-    isIP === false &&
-    nonSimpleDomain(parsed.host)
-  ) {
-    let url
-    try {
-      url = new URL('http://' + parsed.host)
-    } catch (e) {
-      parsed.error = parsed.error || "Host's domain name can not be converted to ASCII: " + e
-      return true
-    }
-    // The WHATWG parser must have read the whole input as a host. Anything
-    // else means it found a delimiter fast-uri did not, so its hostname would
-    // describe a different authority.
-    if (!isHostOnlyURL(url)) {
-      parsed.error = parsed.error || MALFORMED_HOST_ERROR
-      return true
-    }
-    parsed.host = url.hostname
-  }
-  return false
-}
-
-/**
- * Whether a domain host contains an ASCII character that RFC 3986 does not
- * allow in a reg-name (unreserved, sub-delims, or pct-encoded). Such a host is
- * rejected instead of being handed to the WHATWG URL parser, which would treat
- * "@" as a userinfo delimiter (silently dropping the data before it) and strip
- * TAB, LF, and CR. Non-ASCII characters remain allowed for IDNs.
- *
- * @param {import('./types/index').URIComponent} parsed
- * @param {import('./types/index').Options} options
- * @param {{ domainHost?: boolean }|undefined} schemeHandler
- * @param {boolean} isIP
- * @returns {boolean}
- */
-function hasForbiddenDomainHost (parsed, options, schemeHandler, isIP) {
-  return Boolean(
-    parsed.host &&
-    isIP === false &&
-    !isIPLiteral(parsed.host) &&
-    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
-    FORBIDDEN_DOMAIN_HOST_CHARACTER.test(parsed.host)
-  )
-}
-
-/**
- * @param {URL} url
- * @returns {boolean}
- */
-function isHostOnlyURL (url) {
-  return url.username === '' &&
-    url.password === '' &&
-    url.port === '' &&
-    url.pathname === '/' &&
-    url.search === '' &&
-    url.hash === '' &&
-    url.hostname !== ''
-}
-
-/**
- * @param {string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns {{ parsed: import('./types/index').URIComponent, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
- */
-function parseWithStatus (uri, opts) {
-  const options = Object.assign({}, opts)
-  /** @type {import('./types/index').URIComponent} */
-  const parsed = {
-    scheme: undefined,
-    userinfo: undefined,
-    host: '',
-    port: undefined,
-    path: '',
-    query: undefined,
-    fragment: undefined
-  }
-
-  let malformedAuthorityOrPort = false
-  let malformedPercentEncoding = false
-  let malformedSchemeSpecific = false
-  let malformedHost = false
-  let malformedIPLiteral = false
-  let malformedScheme = false
-
-  let isIP = false
-  if (options.reference === 'suffix') {
-    if (options.scheme) {
-      uri = options.scheme + ':' + uri
-    } else {
-      uri = '//' + uri
-    }
-  }
-
-  // A literal backslash (U+005C) is not a valid RFC 3986 URI character and is
-  // not an authority delimiter. Reject it in the authority rather than
-  // rewriting it: normalizing "\" -> "/" (WHATWG error recovery) could silently
-  // change the resource identified by an otherwise-invalid input, and lets "\"
-  // act as a host delimiter here while Node's native URL parses a different
-  // host (SSRF / redirect / origin-allowlist bypass). Percent-encoded %5C is
-  // untouched and remains valid encoded data.
-  const authorityMatch = uri.match(AUTHORITY_PREFIX)
-  if (authorityMatch !== null && authorityMatch[1].indexOf('\\') !== -1) {
-    parsed.error = 'URI authority must not contain a literal backslash.'
-    malformedAuthorityOrPort = true
-  }
-
-  // Reject a malformed or whitespace-smuggled authority introducer. fast-uri
-  // only recognizes a literal "//"; anything else in the leading separator run
-  // (a backslash, or a "//" that appears only after removing the TAB/LF/CR that
-  // Node strips) means the authority fast-uri parses differs from the one Node's
-  // URL resolves. Reject rather than rewrite, mirroring the literal-backslash
-  // guard above. Percent-encoded forms (%5C, %09) are untouched, valid data.
-  const introducerMatch = uri.match(AUTHORITY_INTRODUCER_REGION)
-  if (introducerMatch !== null) {
-    const region = introducerMatch[1]
-    const normalizedRegion = region.replace(/[\t\n\r]/g, '')
-    // Two or more leading separators introduce an authority.
-    if (normalizedRegion.length >= 2) {
-      if (normalizedRegion.slice(0, 2) !== '//') {
-        parsed.error = parsed.error || 'URI authority must not contain a literal backslash.'
-        malformedAuthorityOrPort = true
-      } else if (region.length !== normalizedRegion.length) {
-        parsed.error = parsed.error || 'URI authority introducer must not contain whitespace.'
-        malformedAuthorityOrPort = true
-      }
-    }
-  }
-
-  const matches = uri.match(URI_PARSE)
-
-  if (matches) {
-    // store each component
-    parsed.scheme = matches[1]
-    parsed.userinfo = matches[3]
-    parsed.host = matches[4]
-    parsed.port = parseInt(matches[5], 10)
-    parsed.path = matches[6] || ''
-    parsed.query = matches[7]
-    parsed.fragment = matches[8]
-
-    if (parsed.scheme !== undefined) {
-      if (VALID_SCHEME.test(parsed.scheme)) {
-        parsed.scheme = parsed.scheme.toLowerCase()
-      } else {
-        parsed.error = parsed.error || MALFORMED_SCHEME_ERROR
-        malformedScheme = true
-      }
-    }
-
-    malformedPercentEncoding = hasMalformedComponentPercentEncoding(matches)
-    if (malformedPercentEncoding) {
-      parsed.error = parsed.error || 'URI contains malformed percent-encoding.'
-    }
-
-    // fix port number
-    if (isNaN(parsed.port)) {
-      parsed.port = matches[5]
-    }
-
-    const parseError = getParseError(parsed, matches)
-    if (parseError !== undefined) {
-      parsed.error = parsed.error || parseError
-      malformedAuthorityOrPort = true
-    }
-
-    if (parsed.host) {
-      const ipv4result = isIPv4(parsed.host)
-      if (ipv4result === false) {
-        const bracketedIPLiteral = isIPLiteral(parsed.host)
-        const hasIPLiteralBracket = parsed.host.indexOf('[') !== -1 || parsed.host.indexOf(']') !== -1
-        const ipv6result = normalizeIPv6(parsed.host)
-        isIP = ipv6result.isIPV6 || ipv6result.isIPVFuture === true
-        malformedIPLiteral = hasIPLiteralBracket && (!bracketedIPLiteral || ipv6result.error === true)
-        parsed.host = isIP ? ipv6result.host : ipv6result.host.toLowerCase()
-
-        if (malformedIPLiteral) {
-          parsed.error = parsed.error || MALFORMED_HOST_ERROR
-          malformedAuthorityOrPort = true
-        }
-      } else {
-        isIP = true
-      }
-    }
-    if (parsed.scheme === undefined && parsed.userinfo === undefined && parsed.host === undefined && parsed.port === undefined && parsed.query === undefined && !parsed.path) {
-      parsed.reference = 'same-document'
-    } else if (parsed.scheme === undefined) {
-      parsed.reference = 'relative'
-    } else if (parsed.fragment === undefined) {
-      parsed.reference = 'absolute'
-    } else {
-      parsed.reference = 'uri'
-    }
-
-    // check for reference errors
-    if (options.reference && options.reference !== 'suffix' && options.reference !== parsed.reference) {
-      parsed.error = parsed.error || 'URI is not a ' + options.reference + ' reference.'
-    }
-
-    // find scheme handler
-    const schemeHandler = getSchemeHandler(options.scheme || parsed.scheme)
-
-    // convert Unicode IDN -> ASCII IDN when the effective scheme uses domain hosts
-    if (!malformedIPLiteral) {
-      malformedHost = canonicalizeHost(parsed, options, schemeHandler, isIP)
-    }
-
-    if (uri.indexOf('%') !== -1 && parsed.host !== undefined && !malformedIPLiteral) {
-      let host = isIP ? parsed.host : normalizePercentEncoding(parsed.host, true)
-      if (!isIP) {
-        // Fold reg-name case after decoding unreserved octets. The second
-        // pass only restores uppercase hex in escapes that remain encoded.
-        host = normalizePercentEncoding(host.toLowerCase())
-      }
-      // Resolution parses both inputs with the internal `null` scheme before
-      // the effective scheme is known. Keep raw host delimiters for that step
-      // so resolve() can reject them for domain-host schemes; the resolved
-      // authority is encoded when it is serialized.
-      parsed.host = isIP || options.scheme !== 'null' ? reescapeHostDelimiters(host, isIP) : host
-    }
-
-    if (!schemeHandler || (schemeHandler && !schemeHandler.skipNormalize)) {
-      if (parsed.path) {
-        parsed.path = normalizePathEncoding(parsed.path)
-      }
-      if (parsed.query) {
-        parsed.query = normalizeQueryFragmentEncoding(parsed.query)
-      }
-      if (parsed.fragment) {
-        parsed.fragment = normalizeQueryFragmentEncoding(parsed.fragment)
-      }
-    }
-
-    // perform scheme specific parsing
-    if (schemeHandler && schemeHandler.parse) {
-      schemeHandler.parse(parsed, options)
-      if (schemeHandler === SCHEMES.urn && parsed.nid === undefined) {
-        malformedSchemeSpecific = true
-      }
-    }
-  } else {
-    parsed.error = parsed.error || 'URI can not be parsed.'
-  }
-  return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme }
-}
-
-/**
- * @param {string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns
- */
-function parse (uri, opts) {
-  return parseWithStatus(uri, opts).parsed
-}
-
-/**
- * @param {string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns {string}
- */
-function normalizeString (uri, opts) {
-  return normalizeStringWithStatus(uri, opts).normalized
-}
-
-/**
- * @param {string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns {{ normalized: string, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
- */
-function normalizeStringWithStatus (uri, opts) {
-  const { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = parseWithStatus(uri, opts)
-  return {
-    normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? uri : serialize(parsed, opts),
-    malformedAuthorityOrPort,
-    malformedPercentEncoding,
-    malformedSchemeSpecific,
-    malformedHost,
-    malformedScheme
-  }
-}
-
-/**
- * @param {import ('./types/index').URIComponent|string} uri
- * @param {import('./types/index').Options} [opts]
- * @returns {string|undefined}
- */
-function normalizeComparableURI (uri, opts) {
-  if (typeof uri !== 'string' && typeof uri !== 'object') {
-    return undefined
-  }
-
-  let value
-  try {
-    value = typeof uri === 'string' ? uri : serialize(uri, opts)
-  } catch {
-    return undefined
-  }
-  const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value, opts)
-  return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? undefined : normalized
-}
-
-const fastUri = {
-  SCHEMES,
-  normalize,
-  resolve,
-  resolveComponent,
-  equal,
-  serialize,
-  parse
-}
-
-module.exports = fastUri
-module.exports["default"] = fastUri
-module.exports.fastUri = fastUri
-
-
-/***/ }),
-
-/***/ 5300:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-const { isUUID } = __nccwpck_require__(5077)
-const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
-
-const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
-  'wss', 'urn', 'urn:uuid'])
-
-/** @typedef {supportedSchemeNames[number]} SchemeName */
-
-/**
- * @param {string} name
- * @returns {name is SchemeName}
- */
-function isValidSchemeName (name) {
-  return supportedSchemeNames.indexOf(/** @type {*} */ (name)) !== -1
-}
-
-/**
- * @callback SchemeFn
- * @param {import('../types/index').URIComponent} component
- * @param {import('../types/index').Options} options
- * @returns {import('../types/index').URIComponent}
- */
-
-/**
- * @typedef {Object} SchemeHandler
- * @property {SchemeName} scheme - The scheme name.
- * @property {boolean} [domainHost] - Indicates if the scheme supports domain hosts.
- * @property {SchemeFn} parse - Function to parse the URI component for this scheme.
- * @property {SchemeFn} serialize - Function to serialize the URI component for this scheme.
- * @property {boolean} [skipNormalize] - Indicates if normalization should be skipped for this scheme.
- * @property {boolean} [absolutePath] - Indicates if the scheme uses absolute paths.
- * @property {boolean} [unicodeSupport] - Indicates if the scheme supports Unicode.
- */
-
-/**
- * @param {import('../types/index').URIComponent} wsComponent
- * @returns {boolean}
- */
-function wsIsSecure (wsComponent) {
-  if (wsComponent.secure === true) {
-    return true
-  } else if (wsComponent.secure === false) {
-    return false
-  } else if (wsComponent.scheme) {
-    return (
-      wsComponent.scheme.length === 3 &&
-      (wsComponent.scheme[0] === 'w' || wsComponent.scheme[0] === 'W') &&
-      (wsComponent.scheme[1] === 's' || wsComponent.scheme[1] === 'S') &&
-      (wsComponent.scheme[2] === 's' || wsComponent.scheme[2] === 'S')
-    )
-  } else {
-    return false
-  }
-}
-
-/** @type {SchemeFn} */
-function httpParse (component) {
-  if (!component.host) {
-    component.error = component.error || 'HTTP URIs must have a host.'
-  }
-
-  return component
-}
-
-/** @type {SchemeFn} */
-function httpSerialize (component) {
-  const secure = String(component.scheme).toLowerCase() === 'https'
-
-  // normalize the default port
-  if (component.port === (secure ? 443 : 80) || component.port === '') {
-    component.port = undefined
-  }
-
-  // normalize the empty path
-  if (!component.path) {
-    component.path = '/'
-  }
-
-  // NOTE: We do not parse query strings for HTTP URIs
-  // as WWW Form Url Encoded query strings are part of the HTML4+ spec,
-  // and not the HTTP spec.
-
-  return component
-}
-
-/** @type {SchemeFn} */
-function wsParse (wsComponent) {
-// indicate if the secure flag is set
-  wsComponent.secure = wsIsSecure(wsComponent)
-
-  // construct resouce name
-  wsComponent.resourceName = (wsComponent.path || '/') + (wsComponent.query ? '?' + wsComponent.query : '')
-  wsComponent.path = undefined
-  wsComponent.query = undefined
-
-  return wsComponent
-}
-
-/** @type {SchemeFn} */
-function wsSerialize (wsComponent) {
-// normalize the default port
-  if (wsComponent.port === (wsIsSecure(wsComponent) ? 443 : 80) || wsComponent.port === '') {
-    wsComponent.port = undefined
-  }
-
-  // ensure scheme matches secure flag
-  if (typeof wsComponent.secure === 'boolean') {
-    wsComponent.scheme = (wsComponent.secure ? 'wss' : 'ws')
-    wsComponent.secure = undefined
-  }
-
-  // reconstruct path from resource name
-  if (wsComponent.resourceName) {
-    const queryIndex = wsComponent.resourceName.indexOf('?')
-    const path = queryIndex === -1
-      ? wsComponent.resourceName
-      : wsComponent.resourceName.slice(0, queryIndex)
-    wsComponent.path = (path && path !== '/' ? path : undefined)
-    wsComponent.query = queryIndex === -1
-      ? undefined
-      : wsComponent.resourceName.slice(queryIndex + 1)
-    wsComponent.resourceName = undefined
-  }
-
-  // forbid fragment component
-  wsComponent.fragment = undefined
-
-  return wsComponent
-}
-
-/** @type {SchemeFn} */
-function urnParse (urnComponent, options) {
-  if (!urnComponent.path) {
-    urnComponent.error = 'URN can not be parsed'
-    return urnComponent
-  }
-  const matches = urnComponent.path.match(URN_REG)
-  if (matches && matches[0] === urnComponent.path) {
-    const scheme = options.scheme || urnComponent.scheme || 'urn'
-    urnComponent.nid = matches[1].toLowerCase()
-    urnComponent.nss = matches[2]
-    const urnScheme = `${scheme}:${options.nid || urnComponent.nid}`
-    const schemeHandler = getSchemeHandler(urnScheme)
-    urnComponent.path = undefined
-
-    if (schemeHandler) {
-      urnComponent = schemeHandler.parse(urnComponent, options)
-    }
-  } else {
-    urnComponent.error = urnComponent.error || 'URN can not be parsed.'
-  }
-
-  return urnComponent
-}
-
-/** @type {SchemeFn} */
-function urnSerialize (urnComponent, options) {
-  if (urnComponent.nid === undefined) {
-    throw new Error('URN without nid cannot be serialized')
-  }
-  const scheme = options.scheme || urnComponent.scheme || 'urn'
-  const nid = urnComponent.nid.toLowerCase()
-  const urnScheme = `${scheme}:${options.nid || nid}`
-  const schemeHandler = getSchemeHandler(urnScheme)
-
-  if (schemeHandler) {
-    urnComponent = schemeHandler.serialize(urnComponent, options)
-  }
-
-  const uriComponent = urnComponent
-  const nss = urnComponent.nss
-  uriComponent.path = `${nid || options.nid}:${nss}`
-
-  options.skipEscape = true
-  return uriComponent
-}
-
-/** @type {SchemeFn} */
-function urnuuidParse (urnComponent, options) {
-  const uuidComponent = urnComponent
-  uuidComponent.uuid = uuidComponent.nss
-  uuidComponent.nss = undefined
-
-  if (!options.tolerant && (!uuidComponent.uuid || !isUUID(uuidComponent.uuid))) {
-    uuidComponent.error = uuidComponent.error || 'UUID is not valid.'
-  }
-
-  return uuidComponent
-}
-
-/** @type {SchemeFn} */
-function urnuuidSerialize (uuidComponent) {
-  const urnComponent = uuidComponent
-  // normalize UUID
-  urnComponent.nss = (uuidComponent.uuid || '').toLowerCase()
-  return urnComponent
-}
-
-const http = /** @type {SchemeHandler} */ ({
-  scheme: 'http',
-  domainHost: true,
-  parse: httpParse,
-  serialize: httpSerialize
-})
-
-const https = /** @type {SchemeHandler} */ ({
-  scheme: 'https',
-  domainHost: http.domainHost,
-  parse: httpParse,
-  serialize: httpSerialize
-})
-
-const ws = /** @type {SchemeHandler} */ ({
-  scheme: 'ws',
-  domainHost: true,
-  parse: wsParse,
-  serialize: wsSerialize
-})
-
-const wss = /** @type {SchemeHandler} */ ({
-  scheme: 'wss',
-  domainHost: ws.domainHost,
-  parse: ws.parse,
-  serialize: ws.serialize
-})
-
-const urn = /** @type {SchemeHandler} */ ({
-  scheme: 'urn',
-  parse: urnParse,
-  serialize: urnSerialize,
-  skipNormalize: true
-})
-
-const urnuuid = /** @type {SchemeHandler} */ ({
-  scheme: 'urn:uuid',
-  parse: urnuuidParse,
-  serialize: urnuuidSerialize,
-  skipNormalize: true
-})
-
-const SCHEMES = /** @type {Record<SchemeName, SchemeHandler>} */ ({
-  http,
-  https,
-  ws,
-  wss,
-  urn,
-  'urn:uuid': urnuuid
-})
-
-Object.setPrototypeOf(SCHEMES, null)
-
-/**
- * @param {string|undefined} scheme
- * @returns {SchemeHandler|undefined}
- */
-function getSchemeHandler (scheme) {
-  return (
-    scheme && (
-      SCHEMES[/** @type {SchemeName} */ (scheme)] ||
-      SCHEMES[/** @type {SchemeName} */(scheme.toLowerCase())])
-  ) ||
-    undefined
-}
-
-module.exports = {
-  wsIsSecure,
-  SCHEMES,
-  isValidSchemeName,
-  getSchemeHandler,
-}
-
-
-/***/ }),
-
-/***/ 5077:
-/***/ ((module) => {
-
-
-
-/** @type {(value: string) => boolean} */
-const isUUID = RegExp.prototype.test.bind(/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/iu)
-
-/** @type {(value: string) => boolean} */
-const isIPv4 = RegExp.prototype.test.bind(/^(?:(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)$/u)
-
-/** @type {(value: string) => boolean} */
-const isPort = RegExp.prototype.test.bind(/^\d*$/u)
-
-/** @type {(value: string) => boolean} */
-const isHexPair = RegExp.prototype.test.bind(/^[\da-f]{2}$/iu)
-
-/** @type {(value: string) => boolean} */
-const isUnreserved = RegExp.prototype.test.bind(/^[\da-z\-._~]$/iu)
-
-/** @type {(value: string) => boolean} */
-const isPathCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/u)
-
-/** @type {(value: string) => boolean} */
-const isQueryFragmentCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/u)
-
-/** @type {(value: string) => boolean} */
-const isUserinfoCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:]$/u)
-
-const BYTE_HEX = new Array(256)
-{
-  const HEX_DIGITS = '0123456789ABCDEF'
-  for (let i = 0; i < 256; i++) {
-    BYTE_HEX[i] = '%' + HEX_DIGITS[i >> 4] + HEX_DIGITS[i & 0xF]
-  }
-}
-function percentEncodeNonAscii (cp) {
-  if (cp < 0x800) {
-    return BYTE_HEX[0xC0 | (cp >> 6)] +
-           BYTE_HEX[0x80 | (cp & 0x3F)]
-  }
-  if (cp < 0x10000) {
-    return BYTE_HEX[0xE0 | (cp >> 12)] +
-           BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
-           BYTE_HEX[0x80 | (cp & 0x3F)]
-  }
-  return BYTE_HEX[0xF0 | (cp >> 18)] +
-         BYTE_HEX[0x80 | ((cp >> 12) & 0x3F)] +
-         BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
-         BYTE_HEX[0x80 | (cp & 0x3F)]
-}
-
-/**
- * @param {Array<string>} input
- * @returns {string}
- */
-function stringArrayToHexStripped (input) {
-  let acc = ''
-  let code = 0
-  let i = 0
-
-  for (i = 0; i < input.length; i++) {
-    code = input[i].charCodeAt(0)
-    if (code === 48) {
-      continue
-    }
-    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
-      return ''
-    }
-    acc += input[i]
-    break
-  }
-
-  for (i += 1; i < input.length; i++) {
-    code = input[i].charCodeAt(0)
-    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
-      return ''
-    }
-    acc += input[i]
-  }
-  return acc
-}
-
-/** @type {(value: string) => boolean} */
-const isHextet = RegExp.prototype.test.bind(/^[\dA-Fa-f]{1,4}$/)
-
-/** @type {(value: string) => boolean} */
-const isIPvFuture = RegExp.prototype.test.bind(/^[vV][\dA-Fa-f]+\.[A-Za-z\d\-._~!$&'()*+,;=:]+$/)
-
-/** @type {(value: string) => boolean} */
-const isZoneCharacter = RegExp.prototype.test.bind(/^[A-Za-z\d\-._~]$/)
-
-/**
- * @param {string} value
- * @returns {boolean}
- */
-const nonSimpleDomain = RegExp.prototype.test.bind(/[^!"$&'()*+,\-.;=_`a-z{}~]/u)
-
-/**
- * @param {string} zone
- * @returns {boolean}
- */
-function isZoneIdentifier (zone) {
-  if (zone.length === 0) return false
-
-  for (let i = 0; i < zone.length; i++) {
-    if (isZoneCharacter(zone[i])) continue
-    if (zone[i] === '%' && i + 2 < zone.length && isHexPair(zone.slice(i + 1, i + 3))) {
-      i += 2
-      continue
-    }
-    return false
-  }
-
-  return true
-}
-
-/**
- * Compresses the longest run of zero hextets to "::" per RFC 5952. A run of a
- * single zero hextet is left uncompressed. On ties the leftmost run wins.
- *
- * @param {string[]} hextets
- * @returns {string}
- */
-function compressIPv6ZeroRun (hextets) {
-  let bestStart = -1
-  let bestLength = 0
-  let runStart = -1
-  let runLength = 0
-  for (let i = 0; i < hextets.length; i++) {
-    if (hextets[i] === '0') {
-      if (runStart === -1) runStart = i
-      runLength++
-      if (runLength > bestLength) {
-        bestLength = runLength
-        bestStart = runStart
-      }
-    } else {
-      runStart = -1
-      runLength = 0
-    }
-  }
-
-  if (bestLength < 2) return hextets.join(':')
-
-  const head = hextets.slice(0, bestStart).join(':')
-  const tail = hextets.slice(bestStart + bestLength).join(':')
-  return head + '::' + tail
-}
-
-/**
- * Validates an IPv6 address against the alternatives in RFC 3986 section
- * 3.2.2 and returns the same address with leading hextet zeroes removed.
- * An embedded IPv4 address counts as two hextets and is only valid at the end.
- *
- * @param {string} input
- * @returns {string|undefined}
- */
-function normalizeIPv6Address (input) {
-  const compression = input.indexOf('::')
-  if (compression !== -1 && input.indexOf('::', compression + 1) !== -1) return undefined
-
-  const left = compression === -1 ? input.split(':') : input.slice(0, compression).split(':')
-  const right = compression === -1 ? [] : input.slice(compression + 2).split(':')
-  if (compression !== -1) {
-    if (left.length === 1 && left[0] === '') left.length = 0
-    if (right.length === 1 && right[0] === '') right.length = 0
-  }
-
-  const parts = left.concat(right)
-  let hextetCount = 0
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]
-    if (part === '') return undefined
-
-    if (part.indexOf('.') !== -1) {
-      if (i !== parts.length - 1 || (compression !== -1 && right.length === 0) || !isIPv4(part)) return undefined
-      hextetCount += 2
-      continue
-    }
-
-    if (!isHextet(part)) return undefined
-    parts[i] = parseInt(part, 16).toString(16)
-    hextetCount++
-  }
-
-  if (compression === -1) {
-    if (hextetCount !== 8) return undefined
-    return compressIPv6ZeroRun(parts)
-  }
-  if (hextetCount >= 8) return undefined
-
-  // expand "::" then re-compress the longest run for a canonical result
-  const expanded = parts.slice(0, left.length)
-  for (let i = hextetCount; i < 8; i++) expanded.push('0')
-  for (let i = left.length; i < parts.length; i++) expanded.push(parts[i])
-  return compressIPv6ZeroRun(expanded)
-}
-
-/**
- * @typedef {Object} NormalizeIPv6Result
- * @property {string} host - The normalized host.
- * @property {string} [escapedHost] - The escaped host.
- * @property {boolean} isIPV6 - Indicates if the host is an IPv6 address.
- * @property {boolean} [isIPVFuture] - Indicates if the host is an IPvFuture literal.
- * @property {boolean} [error] - Indicates if a bracketed IP literal is malformed.
- */
-
-/**
- * Validates and normalizes a bracketed IP literal. Raw zone separators remain
- * accepted for backwards compatibility, while encoded separators and zone
- * contents follow RFC 6874.
- *
- * @param {string} host
- * @returns {NormalizeIPv6Result}
- */
-function normalizeIPv6 (host) {
-  const bracketed = host[0] === '[' && host[host.length - 1] === ']'
-  const hasBracket = host[0] === '[' || host[host.length - 1] === ']'
-  if (hasBracket && !bracketed) return { host, isIPV6: false, error: true }
-
-  let input = bracketed ? host.slice(1, -1) : host
-  if (bracketed && isIPvFuture(input)) {
-    input = input.toLowerCase()
-    return { host: `[${input}]`, escapedHost: input, isIPV6: false, isIPVFuture: true }
-  }
-
-  if (findToken(input, ':') < 2) {
-    return { host, isIPV6: false, error: bracketed }
-  }
-
-  let zoneIdentifier = ''
-  const zoneSeparator = input.indexOf('%')
-  if (zoneSeparator !== -1) {
-    const separatorLength = input.slice(zoneSeparator, zoneSeparator + 3).toLowerCase() === '%25' ? 3 : 1
-    zoneIdentifier = input.slice(zoneSeparator + separatorLength)
-    if (!isZoneIdentifier(zoneIdentifier)) return { host, isIPV6: false, error: true }
-    input = input.slice(0, zoneSeparator)
-  }
-
-  const address = normalizeIPv6Address(input)
-  if (address === undefined) return { host, isIPV6: false, error: true }
-
-  return {
-    host: address + (zoneIdentifier ? '%' + zoneIdentifier : ''),
-    escapedHost: address + (zoneIdentifier ? '%25' + zoneIdentifier : ''),
-    isIPV6: true
-  }
-}
-
-/**
- * @param {string} str
- * @param {string} token
- * @returns {number}
- */
-function findToken (str, token) {
-  let ind = 0
-  for (let i = 0; i < str.length; i++) {
-    if (str[i] === token) ind++
-  }
-  return ind
-}
-
-/**
- * @param {string} path
- * @returns {string}
- *
- * @see https://datatracker.ietf.org/doc/html/rfc3986#section-5.2.4
- */
-function removeDotSegments (path) {
-  let input = path
-  const output = []
-  let nextSlash = -1
-  let len = 0
-
-  // eslint-disable-next-line no-cond-assign
-  while (len = input.length) {
-    if (len === 1) {
-      if (input === '.') {
-        break
-      } else if (input === '/') {
-        output.push('/')
-        break
-      } else {
-        output.push(input)
-        break
-      }
-    } else if (len === 2) {
-      if (input[0] === '.') {
-        if (input[1] === '.') {
-          break
-        } else if (input[1] === '/') {
-          input = input.slice(2)
-          continue
-        }
-      } else if (input[0] === '/') {
-        if (input[1] === '.' || input[1] === '/') {
-          output.push('/')
-          break
-        }
-      }
-    } else if (len === 3) {
-      if (input === '/..') {
-        if (output.length !== 0) {
-          output.pop()
-        }
-        output.push('/')
-        break
-      }
-    }
-    if (input[0] === '.') {
-      if (input[1] === '.') {
-        if (input[2] === '/') {
-          input = input.slice(3)
-          continue
-        }
-      } else if (input[1] === '/') {
-        input = input.slice(2)
-        continue
-      }
-    } else if (input[0] === '/') {
-      if (input[1] === '.') {
-        if (input[2] === '/') {
-          input = input.slice(2)
-          continue
-        } else if (input[2] === '.') {
-          if (input[3] === '/') {
-            input = input.slice(3)
-            if (output.length !== 0) {
-              output.pop()
-            }
-            continue
-          }
-        }
-      }
-    }
-
-    // Rule 2E: Move normal path segment to output
-    if ((nextSlash = input.indexOf('/', 1)) === -1) {
-      output.push(input)
-      break
-    } else {
-      output.push(input.slice(0, nextSlash))
-      input = input.slice(nextSlash)
-    }
-  }
-
-  return output.join('')
-}
-
-/**
- * Removes dot segments from the path of a relative reference (a path that does
- * not start with "/") without changing what it resolves to against any base.
- * Unlike `removeDotSegments`, leading ".." segments that cannot be collapsed
- * are kept, the result never becomes root-relative, and a result that would be
- * empty or start with an empty segment is prefixed with "." (an empty path
- * means "same document" and a leading "//" would introduce an authority).
- *
- * @param {string} path
- * @returns {string}
- */
-function removeDotSegmentsRelative (path) {
-  if (path === '' || path[0] === '/') {
-    return removeDotSegments(path)
-  }
-
-  const segments = path.split('/')
-  const last = segments.length - 1
-  /** @type {string[]} */
-  const output = []
-  let trailingDirectory = false
-
-  for (let i = 0; i <= last; i++) {
-    const segment = segments[i]
-    if (segment === '.' || segment === '..') {
-      if (segment === '..') {
-        if (output.length !== 0 && output[output.length - 1] !== '..') {
-          output.pop()
-        } else {
-          output.push('..')
-        }
-      }
-      trailingDirectory = i === last
-    } else {
-      output.push(segment)
-    }
-  }
-
-  if (trailingDirectory && output[output.length - 1] !== '..') {
-    output.push('')
-  }
-  if (output.length === 0 || output[0] === '' || output[0].includes(':')) {
-    // An empty path, a leading empty segment ("//"), or a first segment
-    // containing ":" (which would be mistaken for a scheme, RFC 3986 section
-    // 4.2) must stay behind a "." segment so the reference keeps its meaning.
-    output.unshift('.')
-  }
-
-  return output.join('/')
-}
-
-/**
- * Re-escape RFC 3986 gen-delims that must not appear literally in the host.
- * After the URI regex parses, these characters cannot be literal in the host
- * field, so any that appear after decoding came from percent-encoding and
- * must be restored to prevent authority structure changes.
- *
- * @param {string} host
- * @param {boolean} isIP - true for IPv4/IPv6 hosts (skip colon re-escaping)
- * @returns {string}
- */
-const HOST_DELIMS = { '@': '%40', '/': '%2F', '?': '%3F', '#': '%23', ':': '%3A' }
-const HOST_DELIM_RE = /[@/?#:]/g
-const HOST_DELIM_NO_COLON_RE = /[@/?#]/g
-
-function reescapeHostDelimiters (host, isIP) {
-  const re = isIP ? HOST_DELIM_NO_COLON_RE : HOST_DELIM_RE
-  re.lastIndex = 0
-  return host.replace(re, (ch) => HOST_DELIMS[ch])
-}
-
-/**
- * Normalizes percent escapes and optionally decodes only unreserved ASCII bytes.
- * Reserved delimiters such as `%2F` stay escaped; `%2E` is unreserved.
- *
- * @param {string} input
- * @param {boolean} [decodeUnreserved=false]
- * @returns {string}
- */
-function normalizePercentEncoding (input, decodeUnreserved = false) {
-  if (input.indexOf('%') === -1) {
-    return input
-  }
-
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    if (input[i] === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        const normalizedHex = hex.toUpperCase()
-        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
-
-        if (decodeUnreserved && isUnreserved(decoded)) {
-          output += decoded
-        } else {
-          output += '%' + normalizedHex
-        }
-
-        i += 2
-        continue
-      }
-    }
-
-    output += input[i]
-  }
-
-  return output
-}
-
-/**
- * Normalizes path data without turning reserved escapes into live path syntax.
- * Valid escapes are uppercased, raw unsafe characters are escaped, and only
- * unreserved bytes that are not `.` are decoded.
- *
- * @param {string} input
- * @returns {string}
- */
-function normalizePathEncoding (input) {
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]
-    if (ch === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        const normalizedHex = hex.toUpperCase()
-        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
-
-        if (decoded !== '.' && isUnreserved(decoded)) {
-          output += decoded
-        } else {
-          output += '%' + normalizedHex
-        }
-
-        i += 2
-        continue
-      }
-    }
-
-    if (isPathCharacter(ch)) {
-      output += ch
-    } else {
-      const code = input.charCodeAt(i)
-      if (code < 0x80) {
-        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
-      } else if (code < 0xD800 || code > 0xDFFF) {
-        output += percentEncodeNonAscii(code)
-      } else if (code <= 0xDBFF && i + 1 < input.length) {
-        const low = input.charCodeAt(i + 1)
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
-          i++
-        } else {
-          output += percentEncodeNonAscii(0xFFFD)
-        }
-      } else {
-        output += percentEncodeNonAscii(0xFFFD)
-      }
-    }
-  }
-
-  return output
-}
-
-/**
- * Serializes a path without rewriting reserved data. Raw RFC 3986 path
- * characters remain literal, valid escapes are preserved and uppercased, and
- * everything else is UTF-8 percent-encoded. In a path-noscheme, a colon in the
- * first segment must be escaped so the result cannot be parsed as a scheme.
- *
- * @param {string} input
- * @param {boolean} [pathNoScheme=false]
- * @returns {string}
- */
-function serializePathEncoding (input, pathNoScheme = false) {
-  let output = ''
-  let firstSegment = pathNoScheme && input[0] !== '/'
-
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]
-    if (ch === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        output += '%' + hex.toUpperCase()
-        i += 2
-        continue
-      }
-    }
-
-    if (ch === '/') {
-      firstSegment = false
-    }
-
-    if (isPathCharacter(ch) && (ch !== ':' || !firstSegment)) {
-      output += ch
-    } else {
-      const code = input.charCodeAt(i)
-      if (code < 0x80) {
-        output += BYTE_HEX[code]
-      } else if (code < 0xD800 || code > 0xDFFF) {
-        output += percentEncodeNonAscii(code)
-      } else if (code <= 0xDBFF && i + 1 < input.length) {
-        const low = input.charCodeAt(i + 1)
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
-          i++
-        } else {
-          output += percentEncodeNonAscii(0xFFFD)
-        }
-      } else {
-        output += percentEncodeNonAscii(0xFFFD)
-      }
-    }
-  }
-
-  return output
-}
-
-/**
- * Percent-encodes a URI component using its RFC 3986 literal character set.
- * Existing valid escapes are preserved and normalized to uppercase hex.
- *
- * @param {string} input
- * @param {(value: string) => boolean} isAllowed
- * @returns {string}
- */
-function encodeComponent (input, isAllowed) {
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]
-    if (ch === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        output += '%' + hex.toUpperCase()
-        i += 2
-        continue
-      }
-    }
-
-    if (isAllowed(ch)) {
-      output += ch
-    } else {
-      const code = input.charCodeAt(i)
-      if (code < 0x80) {
-        output += BYTE_HEX[code]
-      } else if (code < 0xD800 || code > 0xDFFF) {
-        output += percentEncodeNonAscii(code)
-      } else if (code <= 0xDBFF && i + 1 < input.length) {
-        const low = input.charCodeAt(i + 1)
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
-          i++
-        } else {
-          output += percentEncodeNonAscii(0xFFFD)
-        }
-      } else {
-        output += percentEncodeNonAscii(0xFFFD)
-      }
-    }
-  }
-
-  return output
-}
-
-/**
- * Encodes userinfo while preserving its RFC 3986 §3.2.1 literal characters.
- * In particular, authority delimiters such as `@`, `/`, `?`, and `#` are data.
- *
- * @param {string} input
- * @returns {string}
- */
-function encodeUserinfo (input) {
-  return encodeComponent(input, isUserinfoCharacter)
-}
-
-/**
- * Encodes query data using the RFC 3986 §3.4 grammar. A literal `#` must be
- * escaped because it would otherwise begin the fragment component.
- *
- * @param {string} input
- * @returns {string}
- */
-function encodeQuery (input) {
-  return encodeComponent(input, isQueryFragmentCharacter)
-}
-
-/**
- * Encodes fragment data using the RFC 3986 §3.5 grammar.
- *
- * @param {string} input
- * @returns {string}
- */
-function encodeFragment (input) {
-  return encodeComponent(input, isQueryFragmentCharacter)
-}
-
-function isEscapeSafe (cp) {
-  return (
-    (cp >= 0x30 && cp <= 0x39) ||
-    (cp >= 0x41 && cp <= 0x5A) ||
-    (cp >= 0x61 && cp <= 0x7A) ||
-    cp === 0x2A || cp === 0x2B || cp === 0x2D || cp === 0x2E ||
-    cp === 0x2F || cp === 0x40 || cp === 0x5F
-  )
-}
-
-/**
- * Normalizes the percent-encoding of a query or fragment component.
- *
- * Like `normalizePathEncoding`, but uses the query/fragment character set
- * (which additionally allows `?`) and decodes `.` since it has no dot-segment
- * meaning outside of a path.
- *
- * @param {string} input
- * @returns {string}
- */
-function normalizeQueryFragmentEncoding (input) {
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]
-    if (ch === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        const normalizedHex = hex.toUpperCase()
-        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
-
-        if (isUnreserved(decoded)) {
-          output += decoded
-        } else {
-          output += '%' + normalizedHex
-        }
-
-        i += 2
-        continue
-      }
-    }
-
-    if (isQueryFragmentCharacter(ch)) {
-      output += ch
-    } else {
-      const code = input.charCodeAt(i)
-      if (code < 0x80) {
-        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
-      } else if (code < 0xD800 || code > 0xDFFF) {
-        output += percentEncodeNonAscii(code)
-      } else if (code <= 0xDBFF && i + 1 < input.length) {
-        const low = input.charCodeAt(i + 1)
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
-          i++
-        } else {
-          output += percentEncodeNonAscii(0xFFFD)
-        }
-      } else {
-        output += percentEncodeNonAscii(0xFFFD)
-      }
-    }
-  }
-
-  return output
-}
-
-/**
- * Escapes a component while preserving existing valid percent escapes.
- *
- * @param {string} input
- * @returns {string}
- */
-function escapePreservingEscapes (input) {
-  let output = ''
-
-  for (let i = 0; i < input.length; i++) {
-    if (input[i] === '%' && i + 2 < input.length) {
-      const hex = input.slice(i + 1, i + 3)
-      if (isHexPair(hex)) {
-        output += '%' + hex.toUpperCase()
-        i += 2
-        continue
-      }
-    }
-
-    output += escape(input[i])
-  }
-
-  return output
-}
-
-/**
- * @param {import('../types/index').URIComponent} component
- * @returns {string|undefined}
- */
-function recomposeAuthority (component) {
-  const uriTokens = []
-
-  if (component.userinfo !== undefined) {
-    uriTokens.push(encodeUserinfo(component.userinfo))
-    uriTokens.push('@')
-  }
-
-  if (component.host !== undefined) {
-    let host = component.host
-    if (!isIPv4(host)) {
-      let ipV6res = normalizeIPv6(host)
-      if (ipV6res.isIPV6 !== true && ipV6res.isIPVFuture !== true) {
-        // Decode only unreserved bytes, once. In particular, keep %25 encoded
-        // so it cannot introduce a second escape during recomposition.
-        host = normalizePercentEncoding(host, true)
-        ipV6res = normalizeIPv6(host)
-      }
-      if (ipV6res.isIPV6 === true || ipV6res.isIPVFuture === true) {
-        host = `[${ipV6res.escapedHost}]`
-      } else {
-        host = reescapeHostDelimiters(host, false)
-      }
-    }
-    uriTokens.push(host)
-  }
-
-  if (typeof component.port === 'number' || typeof component.port === 'string') {
-    const port = String(component.port)
-    if (!isPort(port)) {
-      throw new TypeError('URI port is malformed.')
-    }
-    uriTokens.push(':')
-    uriTokens.push(port)
-  }
-
-  return uriTokens.length ? uriTokens.join('') : undefined
-};
-
-module.exports = {
-  nonSimpleDomain,
-  recomposeAuthority,
-  reescapeHostDelimiters,
-  normalizePercentEncoding,
-  normalizePathEncoding,
-  serializePathEncoding,
-  normalizeQueryFragmentEncoding,
-  encodeUserinfo,
-  encodeQuery,
-  encodeFragment,
-  escapePreservingEscapes,
-  removeDotSegments,
-  removeDotSegmentsRelative,
-  isIPv4,
-  isUUID,
-  normalizeIPv6,
-  stringArrayToHexStripped
-}
-
-
-/***/ }),
-
-/***/ 3218:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  z3: () => (/* binding */ error),
-  V4: () => (/* binding */ getInput),
-  pq: () => (/* binding */ info),
-  C1: () => (/* binding */ setFailed),
-  uH: () => (/* binding */ setOutput),
-  z: () => (/* reexport */ summary)
-});
-
-// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path, warning
-
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
 
 /***/ }),
 

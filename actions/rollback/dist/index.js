@@ -36542,6 +36542,7 @@ const registryFolder = (input) => node_path__WEBPACK_IMPORTED_MODULE_0__.posix.n
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I6: () => (/* binding */ rollbackRequest),
 /* harmony export */   eF: () => (/* binding */ run),
 /* harmony export */   el: () => (/* binding */ runRollback),
 /* harmony export */   j0: () => (/* binding */ rollbackSummary)
@@ -36558,7 +36559,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2307);
 /* harmony import */ var _registry_names_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1815);
 /* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(143);
-/* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5231);
+/* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8094);
 /* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(6735);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(3683);
 // The rollback action: plan and apply a rollback on the checkout of the default branch, then push it (an
@@ -36577,7 +36578,82 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
+const DISPATCH_FIELDS = ['model', 'stage', 'to', 'incident'];
+/**
+ * The inputs with a repository_dispatch `client_payload` (`{model, stage?, to?, incident?, dry-run?}`) filling
+ * what the inputs leave empty; an input that is set wins. Every value is a plain string, checked with the same
+ * name rules as the inputs, so a webhook cannot smuggle in anything a person could not type.
+ */
+function rollbackRequest(inputs, env) {
+    if (env.eventName !== 'repository_dispatch')
+        return inputs;
+    const payload = env.event.client_payload ?? {};
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x('repository_dispatch client_payload must be an object', {
+            field: 'client_payload',
+            fix: 'send {"event_type": "tollgate-rollback", "client_payload": {"model": "NAME", "incident": "INC-..."}}',
+        });
+    }
+    const fields = payload;
+    const text = (field) => {
+        const value = fields[field];
+        if (value === undefined || value === null || value === '')
+            return undefined;
+        if (typeof value !== 'string') {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`client_payload.${field} must be a string, not ${JSON.stringify(value)}`, {
+                field: `client_payload.${field}`,
+                fix: `send "${field}" as a JSON string`,
+            });
+        }
+        return value.trim() || undefined;
+    };
+    const resolved = { ...inputs };
+    for (const field of DISPATCH_FIELDS) {
+        const value = inputs[field]?.trim() || text(field);
+        if (value !== undefined)
+            resolved[field] = value;
+    }
+    if (!resolved.model) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x('repository_dispatch: client_payload.model is missing: which model to roll back?', {
+            field: 'client_payload.model',
+            fix: 'send {"event_type": "tollgate-rollback", "client_payload": {"model": "fraud-detector"}}',
+        });
+    }
+    const dry = fields['dry-run'] ?? fields.dry_run;
+    if (dry !== undefined && dry !== null && typeof dry !== 'boolean' && !/^(true|false)$/i.test(String(dry))) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`client_payload.dry-run must be true or false, not ${JSON.stringify(dry)}`, {
+            field: 'client_payload.dry-run',
+        });
+    }
+    resolved.dryRun = inputs.dryRun || dry === true || /^true$/i.test(String(dry));
+    // Checked here, named as payload fields, so a bad value says where it came from.
+    for (const field of ['model', 'stage', 'to']) {
+        const value = resolved[field];
+        // A value that came from the payload, directly or through the workflow's `with:` expressions.
+        const reason = value && value === text(field) ? (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_8__/* .unsafeNameReason */ .Gm)(value) : undefined;
+        if (reason !== undefined) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`client_payload.${field} ${JSON.stringify(resolved[field])} ${reason}`, {
+                field: `client_payload.${field}`,
+                fix: `send a ${field === 'to' ? 'version' : field} name like "fraud-detector" or "v13"`,
+            });
+        }
+    }
+    if (resolved.incident && resolved.incident === text('incident') && !_registry_names_js__WEBPACK_IMPORTED_MODULE_8__/* .INCIDENT_ID */ .zP.test(resolved.incident)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`client_payload.incident ${JSON.stringify(resolved.incident)} is not an incident id`, {
+            field: 'client_payload.incident',
+            fix: 'send an id like INC-20261124-033000-ab12 (see registry/incidents/)',
+        });
+    }
+    return resolved;
+}
 async function runRollback(inputs, env, deps) {
+    inputs = rollbackRequest(inputs, env);
+    if (!inputs.model?.trim()) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x('input "model" is required: which model to roll back?', {
+            field: 'model',
+            fix: 'set `model` (workflow_dispatch input), or client_payload.model in a repository_dispatch',
+        });
+    }
     const model = (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_8__/* .assertSafeName */ .jP)('model', inputs.model);
     const stage = (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_8__/* .assertSafeName */ .jP)('stage', inputs.stage || 'production');
     const to = inputs.to ? (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_8__/* .assertSafeName */ .jP)('version', inputs.to) : undefined;
@@ -36593,8 +36669,9 @@ async function runRollback(inputs, env, deps) {
     const policy = await (0,_policy_read_js__WEBPACK_IMPORTED_MODULE_6__/* .readPolicy */ .T)(reader);
     const notes = [];
     let severity;
+    let record;
     if (incidentId !== undefined) {
-        const [record] = await (0,_incident_read_js__WEBPACK_IMPORTED_MODULE_5__/* .readIncidents */ .E)(reader, [(0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentPath */ .GW)(incidentId)]);
+        [record] = await (0,_incident_read_js__WEBPACK_IMPORTED_MODULE_5__/* .readIncidents */ .E)(reader, [(0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentPath */ .GW)(incidentId)]);
         if (record)
             severity = record.severity;
         else
@@ -36609,6 +36686,8 @@ async function runRollback(inputs, env, deps) {
         policy,
         registryDir,
         dryRun: inputs.dryRun,
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        ...(record ? { record } : {}),
         ...(to !== undefined ? { to } : {}),
         ...(incidentId !== undefined
             ? { incident: { id: incidentId, ...(severity !== undefined ? { severity } : {}) } }
@@ -36678,13 +36757,14 @@ async function run() {
         client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('token') });
         try {
             const result = await runRollback({
-                model: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('model', { required: true }),
+                // Required, but a repository_dispatch may carry it in client_payload instead (rollbackRequest).
+                model: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('model'),
                 stage: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('stage'),
                 to: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('to'),
                 incident: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('incident'),
                 registry: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('registry'),
                 dryRun,
-            }, env, { client, now: new Date(), gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_11__/* .BOT_GIT_ENV */ .fB });
+            }, env, { client, now: new Date(), clock: () => new Date(), gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_11__/* .BOT_GIT_ENV */ .fB });
             _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH('target', result.target);
             _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH('commit', result.commit ?? '');
             _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH('pull-request', result.pullRequest === undefined ? '' : String(result.pullRequest));
@@ -42933,38 +43013,18 @@ function classifyRegistryPath(path) {
 
 /***/ }),
 
-/***/ 434:
+/***/ 9843:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  GW: () => (/* binding */ KINDS),
-  FF: () => (/* binding */ SAFE_NAME_PATTERN),
-  H6: () => (/* binding */ SCHEMAS),
-  oO: () => (/* binding */ UTC_TIME_PATTERN),
-  XC: () => (/* binding */ schemaFileName)
-});
-
-// UNUSED EXPORTS: AUDIT_ID_PATTERN, COMMIT_PATTERN, INCIDENT_ID_PATTERN, LOGIN_PATTERN, SCHEMA_BASE_URL, SHA256_PATTERN, TEAM_PATTERN, schemaFileText
-
-;// CONCATENATED MODULE: ./src/registry/types.ts
-// The registry's data model: one interface per file kind, as validated by schemas/<kind>.schema.json.
-// Times are ISO-8601 UTC strings; durations are seconds. Names (models, versions, stages, ids) are checked by
-// src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
-const API_VERSION = 'tollgate/v1';
-/** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
-const STATE_CHANGE_KINDS = new Set([
-    'schedule-changed',
-    'retrain-added',
-    'retrain-changed',
-    'incident-opened',
-    'incident-changed',
-    'postmortem-changed',
-    'audit-appended',
-]);
-
-;// CONCATENATED MODULE: ./src/registry/schemas.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FF: () => (/* binding */ SAFE_NAME_PATTERN),
+/* harmony export */   GW: () => (/* binding */ KINDS),
+/* harmony export */   H6: () => (/* binding */ SCHEMAS),
+/* harmony export */   XC: () => (/* binding */ schemaFileName),
+/* harmony export */   oO: () => (/* binding */ UTC_TIME_PATTERN)
+/* harmony export */ });
+/* unused harmony exports SCHEMA_BASE_URL, INCIDENT_ID_PATTERN, AUDIT_ID_PATTERN, SHA256_PATTERN, COMMIT_PATTERN, TEAM_PATTERN, LOGIN_PATTERN, schemaFileText */
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(234);
 // The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
@@ -42998,7 +43058,7 @@ const str = (description, extra = {}) => ({
     description,
     ...extra,
 });
-const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
+const name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
 const time = (description) => ({
     type: 'string',
     format: 'date-time',
@@ -43006,7 +43066,7 @@ const time = (description) => ({
     description,
 });
 const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
-const schemas_int = (description, extra = {}) => ({
+const int = (description, extra = {}) => ({
     type: 'integer',
     description,
     ...extra,
@@ -43071,7 +43131,7 @@ const DEFS = {
         sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
     }, ['uri']),
 };
-function schemas_document(kind, description, properties, required) {
+function document(kind, description, properties, required) {
     const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
     const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
     return {
@@ -43083,7 +43143,7 @@ function schemas_document(kind, description, properties, required) {
         additionalProperties: false,
         required: ['apiVersion', 'kind', ...required],
         properties: {
-            apiVersion: { const: API_VERSION, description: `Always \`${API_VERSION}\`.` },
+            apiVersion: { const: _types_js__WEBPACK_IMPORTED_MODULE_0__/* .API_VERSION */ .m, description: `Always \`${_types_js__WEBPACK_IMPORTED_MODULE_0__/* .API_VERSION */ .m}\`.` },
             kind: { const: kind, description: `Always \`${kind}\`.` },
             ...properties,
         },
@@ -43093,13 +43153,13 @@ function schemas_document(kind, description, properties, required) {
 const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
-    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
+    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
 const SCHEMAS = {
-    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
+    Policy: document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
         default_branch: str('Branch whose stage pointers are live. Default main.'),
         roles: {
@@ -43110,7 +43170,7 @@ const SCHEMAS = {
         },
         signoff: obj('Sign-off rules and how approvals count.', {
             rules: list('Sign-off rules; every rule matching a change applies.', signoffRule),
-            policy_owners: list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
+            policy_owners: list('Roles that must approve any change to policy.yaml.', name('A role name.'), {
                 uniqueItems: true,
             }),
             allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
@@ -43122,12 +43182,12 @@ const SCHEMAS = {
             },
         }),
         stages: obj('Stage order and promotion paths.', {
-            order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
+            order: list('Stages from lowest to highest.', name('A stage name.'), { uniqueItems: true }),
             promote_from: {
                 type: 'object',
                 description: 'stage -> stages a version must have held first.',
                 propertyNames: { pattern: SAFE_NAME_PATTERN },
-                additionalProperties: list('Stages that must come first.', schemas_name('A stage name.')),
+                additionalProperties: list('Stages that must come first.', name('A stage name.')),
             },
         }),
         gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
@@ -43143,70 +43203,70 @@ const SCHEMAS = {
             notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
         }),
         rollback: obj('Rollback behaviour.', {
-            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
+            stable_for: int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
             forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
         }),
         schedule: obj('Retrain scheduler defaults.', {
-            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1 }),
-            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0 }),
+            default_interval: int('Seconds between scheduled retrains.', { minimum: 1 }),
+            cooldown_base: int('Seconds of cooldown after the first failure.', { minimum: 0 }),
             cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
-            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0 }),
-            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
-            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0 }),
+            cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0 }),
+            pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
+            jitter: int('Spread runs by up to this many seconds.', { minimum: 0 }),
         }),
         state_writes: {
             enum: ['pull-request', 'push'],
             description: 'How state-only changes reach the default branch.',
         },
     }, ['roles']),
-    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
-        name: schemas_name('The model name; equals its folder name under models/.'),
+    Model: document('Model', 'A model: its owners, training command, gates and schedule settings.', {
+        name: name('The model name; equals its folder name under models/.'),
         description: str('What the model does.'),
         owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
         training: obj('How to train the model.', {
             command: list('argv of the training command, run without a shell.', str('One argument.'), {
                 minItems: 1,
             }),
-            timeout: schemas_int('Seconds before the training command is stopped.', { minimum: 1 }),
+            timeout: int('Seconds before the training command is stopped.', { minimum: 1 }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
         schedule: obj('Scheduled retraining.', {
             enabled: bool('Whether the scheduler retrains this model.'),
-            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
+            interval: int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
         }),
     }, ['name', 'owners']),
-    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
-        model: schemas_name('The model; equals its folder name.'),
+    Stages: document('Stages', 'Which version serves at each stage of one model.', {
+        model: name('The model; equals its folder name.'),
         stages: {
             type: 'object',
             description: 'Stage name -> the version it serves.',
             propertyNames: { pattern: SAFE_NAME_PATTERN },
             additionalProperties: obj('A stage pointer.', {
-                version: schemas_name('The version this stage serves.'),
+                version: name('The version this stage serves.'),
                 weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
             }, ['version']),
         },
     }, ['model', 'stages']),
-    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
+    Schedule: document('Schedule', 'Retrain scheduler state of one model.', {
         schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
-        model: schemas_name('The model; equals its folder name.'),
-        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1 }),
+        model: name('The model; equals its folder name.'),
+        interval: int('Seconds between scheduled runs.', { minimum: 1 }),
         last_run: time('When the last successful run happened.'),
         next_run: time('When the next run is due.'),
         updated_at: time('When this state last changed.'),
         last_failure: time('When the last run failed.'),
-        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0 }),
+        failure_streak: int('Consecutive failed runs.', { minimum: 0 }),
         last_failure_reason: str('Why the last run failed.'),
         cooldown_until: time('No run before this time after a failure.'),
         paused_until: time('The schedule is paused until this time.'),
         paused_reason: str('Why the schedule is paused.'),
         paused_by: str('Who paused the schedule.'),
     }, ['schema_version', 'model', 'interval', 'failure_streak']),
-    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
-        id: schemas_name('The version id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
+    ModelVersion: document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
+        id: name('The version id; equals the file name.'),
+        model: name('The model; equals the folder name.'),
         created_at: time('When the version was recorded.'),
         source: obj('The commit and workflow run that produced the version.', {
             commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
@@ -43218,7 +43278,7 @@ const SCHEMAS = {
         artifact: obj('The trained artifact.', {
             uri: str('Where the artifact lives.'),
             sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-            size: schemas_int('Size in bytes.', { minimum: 0 }),
+            size: int('Size in bytes.', { minimum: 0 }),
         }, ['uri', 'sha256', 'size']),
         metrics: numberMap('Metric name -> value measured on the evaluation set.'),
         validation: obj("The result of the model's gates.", {
@@ -43231,8 +43291,8 @@ const SCHEMAS = {
                 pass: bool('Whether the gate passed.'),
             }, ['metric', 'op', 'threshold', 'value', 'pass'])),
         }, ['passed', 'gates']),
-        request: schemas_name('The RetrainRequest that produced it.'),
-        parent: schemas_name('The version it was trained to replace.'),
+        request: name('The RetrainRequest that produced it.'),
+        parent: name('The version it was trained to replace.'),
         held: obj('Set by a rollback; promotion refuses a held version.', {
             reason: str('Why the version is held.'),
             at: time('When it was held.'),
@@ -43242,9 +43302,9 @@ const SCHEMAS = {
         drift: numberMap('Drift measure -> value.'),
         fairness: numberMap('Fairness measure -> value.'),
     }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
-    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
-        id: schemas_name('The request id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
+    RetrainRequest: document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
+        id: name('The request id; equals the file name.'),
+        model: name('The model; equals the folder name.'),
         status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
         reason: str('Why the retrain was requested.'),
         trigger: obj('What started the retrain.', {
@@ -43262,17 +43322,17 @@ const SCHEMAS = {
             command: list('argv that was run.', { type: 'string', description: 'One argument.' }),
             exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
         }),
-        version: schemas_name('The version it produced.'),
+        version: name('The version it produced.'),
         error: str('Why it failed.'),
     }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
-    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
+    Incident: document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
         id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
             pattern: INCIDENT_ID_PATTERN,
         }),
         title: str('One line that says what happened.'),
         severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
         status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
-        models: list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
+        models: list('Models affected.', name('A model name.'), { uniqueItems: true }),
         metrics: numberMap('Metrics at detection time.'),
         alert: str('The alert that raised it.'),
         description: str('What is known.'),
@@ -43300,31 +43360,56 @@ const SCHEMAS = {
             duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
         }, ['at', 'event'])),
         rollback: obj('The rollback taken.', {
-            model: schemas_name('The model rolled back.'),
-            stage: schemas_name('The stage rolled back.'),
-            from: schemas_name('The version it served before.'),
-            to: schemas_name('The version it serves after.'),
+            model: name('The model rolled back.'),
+            stage: name('The stage rolled back.'),
+            from: name('The version it served before.'),
+            to: name('The version it serves after.'),
             commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
-            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
+            pull_request: int('The rollback pull request number.', { minimum: 1 }),
         }, ['model', 'stage', 'from', 'to']),
     }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
-    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
+    AuditEvent: document('AuditEvent', 'One audit event; never edited once on the default branch.', {
         id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
         at: time('When it happened.'),
         event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
         actor: str('Who did it.'),
-        model: schemas_name('The model concerned.'),
-        version: schemas_name('The version concerned.'),
-        stage: schemas_name('The stage concerned.'),
+        model: name('The model concerned.'),
+        version: name('The version concerned.'),
+        stage: name('The stage concerned.'),
         incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
-        request: schemas_name('The retrain request concerned.'),
-        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
+        request: name('The retrain request concerned.'),
+        pull_request: int('The pull request concerned.', { minimum: 1 }),
         commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
         details: { type: 'object', description: 'Anything else worth keeping.' },
     }, ['id', 'at', 'event', 'actor']),
 };
 /** The schema file as written to schemas/: two-space JSON with a final newline. */
 const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
+
+
+/***/ }),
+
+/***/ 234:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   m: () => (/* binding */ API_VERSION)
+/* harmony export */ });
+/* unused harmony export STATE_CHANGE_KINDS */
+// The registry's data model: one interface per file kind, as validated by schemas/<kind>.schema.json.
+// Times are ISO-8601 UTC strings; durations are seconds. Names (models, versions, stages, ids) are checked by
+// src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
+const API_VERSION = 'tollgate/v1';
+/** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
+const STATE_CHANGE_KINDS = new Set([
+    'schedule-changed',
+    'retrain-added',
+    'retrain-changed',
+    'incident-opened',
+    'incident-changed',
+    'postmortem-changed',
+    'audit-appended',
+]);
 
 
 /***/ }),
@@ -43342,7 +43427,7 @@ const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
 /* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2815);
 /* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(ajv_formats__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
-/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(434);
+/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9843);
 // Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
 // Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
 
@@ -43512,9 +43597,10 @@ function nearestLine(pointer, lineOf) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   C5: () => (/* binding */ formatProblems),
-/* harmony export */   Kl: () => (/* binding */ writeRegistryFiles)
+/* harmony export */   Kl: () => (/* binding */ writeRegistryFiles),
+/* harmony export */   wt: () => (/* binding */ serializeDocument)
 /* harmony export */ });
-/* unused harmony exports schemaReference, canonicalDocument, serializeDocument */
+/* unused harmony exports schemaReference, canonicalDocument */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
@@ -43526,7 +43612,7 @@ function nearestLine(pointer, lineOf) {
 /* harmony import */ var _load_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2307);
 /* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4540);
 /* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(143);
-/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(434);
+/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9843);
 /* harmony import */ var _validate_schema_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3845);
 // THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
 // LF, final newline, a schema comment for editors), every document validated before any file is touched, and
@@ -43691,7 +43777,7 @@ function formatProblems(problems) {
 
 /***/ }),
 
-/***/ 5231:
+/***/ 8094:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43702,6 +43788,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: ROLLBACK_LABEL, isEmergency, rollbackBranch, rollbackPullRequestBody
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: external "node:fs"
@@ -43710,12 +43798,13 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./src/git/run.ts
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+
 
 
 function run_runGit(cwd, args, options = {}) {
@@ -43771,6 +43860,51 @@ function spawnGit(cwd, args, env = {}) {
         cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+    });
+}
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
     });
 }
 
@@ -44530,20 +44664,501 @@ async function pushStateChange(repoRoot, change, remote) {
     return { commit: sha, pushed: true };
 }
 
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+;// CONCATENATED MODULE: ./src/incident/severity.ts
+// Severity P0–P4 from incident metrics and the policy's thresholds. Pure.
+
+
+const RANKED = (/* unused pure expression or super */ null && (['P0', 'P1', 'P2', 'P3']));
+const severity_describeCondition = (c) => `${c.metric} ${c.op} ${c.value}`;
+/** The most severe level with any condition holding (checked P0 to P3); nothing holding is P4. */
+function severity_classifySeverity(metrics, policy) {
+    for (const severity of RANKED) {
+        const matched = policy.incident.severity[severity].filter((c) => compare(severity_metricValue(metrics, c.metric), c.op, c.value));
+        if (matched.length > 0) {
+            const because = matched
+                .map((c) => `${c.metric} = ${severity_metricValue(metrics, c.metric)} (threshold ${severity_describeCondition(c)})`)
+                .join('; ');
+            return { severity, matched, explanation: `${severity} because ${because}` };
+        }
+    }
+    const shown = Object.keys(metrics).length
+        ? Object.entries(metrics)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join(', ')
+        : 'no metrics given';
+    return { severity: 'P4', matched: [], explanation: `P4: no P0–P3 threshold met (${shown})` };
+}
+/** Own properties only, so a metric called "constructor" is not read off the prototype. */
+function severity_metricValue(metrics, name) {
+    return Object.prototype.hasOwnProperty.call(metrics, name) ? metrics[name] : undefined;
+}
+const METRIC_NAME = /^[a-z][a-z0-9_.-]{0,63}$/i;
+/** `['error_rate=0.7', 'availability=0.4']` -> `{error_rate: 0.7, availability: 0.4}`. */
+function parseMetricArgs(args) {
+    const metrics = Object.create(null);
+    for (const arg of args) {
+        const eq = arg.indexOf('=');
+        const fix = 'pass metrics as NAME=NUMBER, e.g. --metric error_rate=0.7';
+        if (eq < 0)
+            throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { fix });
+        const name = arg.slice(0, eq).trim();
+        const raw = arg.slice(eq + 1).trim();
+        if (!METRIC_NAME.test(name)) {
+            throw new TollgateError(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { fix });
+        }
+        const value = raw === '' ? Number.NaN : Number(raw);
+        if (!Number.isFinite(value)) {
+            throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, { fix });
+        }
+        if (Object.prototype.hasOwnProperty.call(metrics, name)) {
+            throw new TollgateError(`metric "${name}" is given twice ("${arg}")`, { fix: 'give each metric once' });
+        }
+        metrics[name] = value;
+    }
+    return { ...metrics };
+}
+
+;// CONCATENATED MODULE: ./src/incident/record.ts
+// Incident records: opening, the auto-rollback decision, resolving, statistics, postmortem drafts. Pure: the
+// clock and the id suffix come in as arguments.
+
+
+
+
+
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const seconds = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+/** INC-YYYYMMDD-HHMMSS-<suffix>, in UTC. The suffix (4 lowercase letters or digits) is the caller's randomness. */
+function incidentId(now, suffix) {
+    if (!/^[a-z0-9]{4}$/.test(suffix)) {
+        throw new TollgateError(`incident id suffix "${suffix}" must be 4 lowercase letters or digits`, {
+            fix: 'pass e.g. randomBytes(2).toString("hex")',
+        });
+    }
+    const t = iso(now);
+    return `INC-${t.slice(0, 10).replaceAll('-', '')}-${t.slice(11, 19).replaceAll(':', '')}-${suffix}`;
+}
+/** A new open incident, classified, with `detected` and `classified` on its timeline. */
+function openIncident(input) {
+    if (!INCIDENT_ID.test(input.id)) {
+        throw new TollgateError(`incident id "${input.id}" is not of the form INC-YYYYMMDD-HHMMSS-xxxx`, {
+            fix: 'build it with incidentId(now, suffix)',
+            field: 'id',
+        });
+    }
+    if (input.models.length === 0) {
+        throw new TollgateError('an incident needs at least one model', {
+            fix: 'pass --model NAME',
+            field: 'models',
+        });
+    }
+    const models = [...new Set(input.models.map((m) => assertSafeName('model', m)))];
+    const at = iso(input.now);
+    const { severity, explanation } = classifySeverity(input.metrics, input.policy);
+    const incident = {
+        apiVersion: API_VERSION,
+        kind: 'Incident',
+        id: input.id,
+        title: input.title ?? `${severity} on ${models.join(', ')}${input.alert ? `: ${input.alert}` : ''}`,
+        severity,
+        status: 'open',
+        models,
+        metrics: { ...input.metrics },
+        detected_at: at,
+        classified_at: at,
+        timeline: [
+            { at, event: 'detected', detail: input.alert ?? 'declared by hand' },
+            { at, event: 'classified', detail: explanation },
+        ],
+    };
+    if (input.alert !== undefined)
+        incident.alert = input.alert;
+    if (input.description !== undefined)
+        incident.description = input.description;
+    return incident;
+}
+/** A copy with `entry` appended; rollback-completed and resolved entries get their duration since detection. */
+function appendTimeline(incident, entry) {
+    const withDuration = (entry.event === 'rollback-completed' || entry.event === 'resolved') && entry.duration === undefined
+        ? { ...entry, duration: seconds(incident.detected_at, entry.at) }
+        : entry;
+    return { ...incident, timeline: [...incident.timeline, withDuration] };
+}
+/**
+ * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
+ * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ */
+function recordRollback(incident, facts) {
+    const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
+    const how = facts.mode === 'revert'
+        ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
+        : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
+    const via = facts.via.kind === 'emergency-push'
+        ? 'emergency push'
+        : facts.via.pullRequest
+            ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
+            : `pull request from branch ${facts.via.branch}`;
+    let next = appendTimeline(incident, {
+        at: iso(facts.startedAt),
+        event: 'rollback-started',
+        detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
+    });
+    if (facts.completedAt !== undefined) {
+        next = appendTimeline(next, {
+            at: iso(facts.completedAt),
+            event: 'rollback-completed',
+            detail: `${moved} by ${facts.mode} (${via}, ${formatDuration(seconds(iso(facts.startedAt), iso(facts.completedAt)))} after it started)`,
+        });
+    }
+    const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
+    const other = incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
+    if (facts.from !== undefined && !other) {
+        next.rollback = {
+            model: facts.model,
+            stage: facts.stage,
+            from: facts.from,
+            to: facts.to,
+            ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
+        };
+    }
+    return next;
+}
+/**
+ * Roll back automatically when any auto_rollback condition holds, unless a safety rule says no: never during a
+ * promotion of the model, never a rollback of a rollback, never without a stable version to return to.
+ */
+function decideAutoRollback(input) {
+    const { incident, policy, state } = input;
+    const stage = state.stage ?? 'production';
+    const at = iso(input.now);
+    const matched = policy.incident.autoRollback.filter((c) => compare(metricValue(incident.metrics, c.metric), c.op, c.value));
+    const skip = (reason) => ({
+        rollback: false,
+        reason,
+        matched,
+        entry: { at, event: 'rollback-skipped', detail: `${state.model} ${stage}: ${reason}` },
+    });
+    if (matched.length === 0) {
+        const rules = policy.incident.autoRollback.map(describeCondition).join(', ') || 'none configured';
+        return skip(`no auto-rollback condition holds (conditions: ${rules})`);
+    }
+    if (state.promotionInFlight)
+        return skip('a promotion of this model is in flight; roll back by hand once it settles');
+    if (state.lastPointerChangeWasRollback) {
+        return skip('the last pointer change was already a rollback; never roll back a rollback automatically');
+    }
+    if (state.stableTarget === undefined)
+        return skip('no earlier version held the stage long enough to count as stable');
+    if (state.stableTarget === state.current)
+        return skip(`the stable version ${state.current} is already live`);
+    const why = matched.map(describeCondition).join('; ');
+    return {
+        rollback: true,
+        model: state.model,
+        stage,
+        target: state.stableTarget,
+        matched,
+        entry: {
+            at,
+            event: 'rollback-started',
+            detail: `automatic: ${state.model} ${stage} ${state.current ?? '(none)'} -> ${state.stableTarget} because ${why}`,
+        },
+    };
+}
+/** Resolved copy of an open incident, with a `resolved` entry carrying the duration since detection. */
+function resolveIncident(incident, now, note) {
+    if (incident.status === 'resolved') {
+        throw new TollgateError(`incident ${incident.id} was already resolved at ${incident.resolved_at}`, {
+            fix: 'add a note instead of resolving it again',
+            field: 'status',
+        });
+    }
+    const at = iso(now);
+    if (Date.parse(at) < Date.parse(incident.detected_at)) {
+        throw new TollgateError(`cannot resolve ${incident.id} at ${at}, before it was detected (${incident.detected_at})`);
+    }
+    const entry = { at, event: 'resolved' };
+    if (note !== undefined)
+        entry.detail = note;
+    return { ...appendTimeline(incident, entry), status: 'resolved', resolved_at: at };
+}
+function durationStats(values) {
+    if (values.length === 0)
+        return { count: 0, meanSeconds: null, medianSeconds: null };
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return {
+        count: values.length,
+        meanSeconds: values.reduce((a, b) => a + b, 0) / values.length,
+        medianSeconds: median,
+    };
+}
+/** Counts and mean/median durations over incidents detected at or after `since`. */
+function incidentStats(incidents, options = {}) {
+    const since = options.since?.getTime() ?? -Infinity;
+    const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
+    const bySeverity = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
+    const perIncident = [...chosen]
+        .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
+        .map((i) => {
+        bySeverity[i.severity]++;
+        const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
+        const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
+        return {
+            id: i.id,
+            severity: i.severity,
+            status: i.status,
+            detectedAt: i.detected_at,
+            toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
+            toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
+            toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+        };
+    });
+    const present = (values) => values.filter((v) => v !== null);
+    const mttrOf = (severity) => durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
+    return {
+        total: chosen.length,
+        open: chosen.filter((i) => i.status === 'open').length,
+        bySeverity,
+        mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
+        timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
+        mttrBySeverity: {
+            P0: mttrOf('P0'),
+            P1: mttrOf('P1'),
+            P2: mttrOf('P2'),
+            P3: mttrOf('P3'),
+            P4: mttrOf('P4'),
+        },
+        incidents: perIncident,
+    };
+}
+/** Human duration: 1h 02m 05s, 4m 10s, 12s. */
+function formatDuration(totalSeconds) {
+    const s = Math.max(0, Math.round(totalSeconds));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const r = s % 60;
+    if (h)
+        return `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s`;
+    if (m)
+        return `${m}m ${String(r).padStart(2, '0')}s`;
+    return `${r}s`;
+}
+const cell = (text) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+/**
+ * A markdown postmortem draft. The timeline merges the incident's own entries with the registry commits (git
+ * history) in time order; the parts only the author can write are marked `TODO(author)`.
+ */
+function renderPostmortem(incident, gitTimeline) {
+    const rows = [
+        ...incident.timeline.map((e) => ({
+            at: e.at,
+            source: 'incident',
+            what: `${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (after ${formatDuration(e.duration)})` : ''}`,
+        })),
+        ...gitTimeline.map((c) => {
+            const event = c.trailers['Tollgate-Event'];
+            const tag = event === undefined ? '' : ` [${Array.isArray(event) ? event.join(', ') : event}]`;
+            return { at: c.at, source: `commit ${c.sha.slice(0, 12)}`, what: `${c.subject}${tag}` };
+        }),
+    ];
+    // Stable sort by instant: entries at the same second keep incident-first, then git order.
+    rows.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const lasted = incident.resolved_at
+        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const metrics = Object.entries(incident.metrics);
+    const rb = incident.rollback;
+    const lines = [
+        `# Postmortem: ${incident.id} — ${incident.title}`,
+        '',
+        '> Draft generated by Tollgate from the incident record and git history. Sections marked TODO(author) need',
+        '> a person; everything else is a fact from the record — correct the record, not the draft.',
+        '',
+        '## Summary',
+        '',
+        `- Severity: **${incident.severity}**`,
+        `- Status: ${incident.status}`,
+        `- Models: ${incident.models.join(', ')}`,
+        `- Detected: ${incident.detected_at}`,
+        `- Resolved: ${incident.resolved_at ?? '—'} (duration: ${lasted})`,
+        ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
+        ...(rb
+            ? [
+                `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}${rb.commit ? ` (commit ${rb.commit.slice(0, 12)})` : ''}${rb.pull_request ? ` (pull request #${rb.pull_request})` : ''}`,
+            ]
+            : ['- Rollback: none recorded']),
+        '',
+        ...(incident.description ? [incident.description, ''] : []),
+        '## Impact',
+        '',
+        ...(metrics.length
+            ? [
+                '| metric | value at detection |',
+                '| --- | --- |',
+                ...metrics.map(([k, v]) => `| ${cell(k)} | ${v} |`),
+            ]
+            : ['No metrics were recorded.']),
+        '',
+        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+        '',
+        ...rollbackDetails(incident, gitTimeline),
+        '## Timeline (UTC)',
+        '',
+        '| time | source | event |',
+        '| --- | --- | --- |',
+        ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
+        '',
+        '## Root cause',
+        '',
+        'TODO(author): what caused it, and why it was not caught before it reached the stage.',
+        '',
+        '## Lessons learned',
+        '',
+        'TODO(author): what went well, what went wrong, where we got lucky.',
+        '',
+        '## Action items',
+        '',
+        '| action | owner | due | status |',
+        '| --- | --- | --- | --- |',
+        '| TODO(author) | | | open |',
+        '',
+    ];
+    return lines.join('\n');
+}
+const one = (value) => Array.isArray(value) ? value.join(', ') : value;
+/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
+function rollbackDetails(incident, gitTimeline) {
+    const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
+    const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
+    const rb = incident.rollback;
+    if (!rb && steps.length === 0 && commits.length === 0)
+        return ['## Rollback', '', 'No rollback was made.', ''];
+    return [
+        '## Rollback',
+        '',
+        ...(rb
+            ? [
+                `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
+                    `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
+                '',
+            ]
+            : []),
+        ...steps.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${formatDuration(e.duration)} after detection)` : ''}`),
+        ...commits.map((c) => {
+            const mode = one(c.trailers['Rollback-Mode']);
+            const reverts = one(c.trailers.Reverts);
+            return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
+        }),
+        '',
+    ];
+}
+const POSTMORTEM_LABELS = (/* unused pure expression or super */ null && (['tollgate:incident', 'tollgate:postmortem']));
+const postmortemBranch = (id) => `tollgate/postmortem/${id}`;
+/**
+ * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
+ * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
+ */
+function postmortemPullRequest(incident, where) {
+    const lasted = incident.resolved_at
+        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const rb = incident.rollback;
+    const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
+    const lines = [
+        `Resolves incident **${incident.id}**: ${incident.title}`,
+        '',
+        `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
+        `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
+        rb
+            ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
+                (rolledBack?.duration !== undefined
+                    ? `, completed ${formatDuration(rolledBack.duration)} after detection`
+                    : '') +
+                (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
+            : '- Rollback: none recorded',
+        ...(where.postmortem
+            ? [
+                `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
+                '',
+                'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
+                'the facts come from the incident record and git history, so correct the record rather than the draft.',
+            ]
+            : ['- No postmortem draft (resolved with --no-postmortem).']),
+        '',
+        'A state change: the sign-off gate lets it through without sign-offs.',
+        '',
+    ];
+    return {
+        title: `Resolve incident ${incident.id}: postmortem`,
+        body: lines.join('\n'),
+        labels: POSTMORTEM_LABELS,
+    };
+}
+/** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
+function incidentAuditEvent(input) {
+    const at = iso(input.now);
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const id = `${stamp}-${input.suffix}`;
+    if (!AUDIT_ID.test(id)) {
+        throw new TollgateError(`audit id suffix "${input.suffix}" may hold only lowercase letters, digits, "." and "-"`);
+    }
+    const event = {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id,
+        at,
+        event: input.event,
+        actor: input.actor,
+        incident: input.incident.id,
+        details: { severity: input.incident.severity, status: input.incident.status, ...input.details },
+    };
+    const model = input.model ?? (input.incident.models.length === 1 ? input.incident.models[0] : undefined);
+    if (model !== undefined)
+        event.model = model;
+    if (input.stage !== undefined)
+        event.stage = input.stage;
+    if (input.version !== undefined)
+        event.version = input.version;
+    if (input.commit !== undefined)
+        event.commit = input.commit;
+    if (input.pullRequest !== undefined)
+        event.pull_request = input.pullRequest;
+    return event;
+}
+/** The commit message and trailers of the commit that records a newly opened incident. */
+function incidentOpenedCommit(incident, by) {
+    return {
+        message: `Open incident ${incident.id}: ${incident.title}`,
+        trailers: {
+            'Tollgate-Event': 'incident-opened',
+            Incident: incident.id,
+            Severity: incident.severity,
+            Model: incident.models,
+            'Requested-By': by,
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+// EXTERNAL MODULE: ./src/registry/writer.ts
+var writer = __nccwpck_require__(3012);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
 // EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
 var js_yaml = __nccwpck_require__(3243);
-// EXTERNAL MODULE: ./src/policy/effective.ts
-var effective = __nccwpck_require__(4327);
 // EXTERNAL MODULE: ./src/registry/load.ts
 var load = __nccwpck_require__(2307);
-// EXTERNAL MODULE: ./src/registry/names.ts
-var names = __nccwpck_require__(1815);
 // EXTERNAL MODULE: ./src/registry/parse.ts
 var parse = __nccwpck_require__(4540);
-// EXTERNAL MODULE: ./src/registry/paths.ts
-var paths = __nccwpck_require__(143);
 ;// CONCATENATED MODULE: ./src/registry/invariants.ts
 // Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
 // `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
@@ -44846,8 +45461,6 @@ async function auditEventsRewritten(base, head, paths) {
     return problems;
 }
 
-// EXTERNAL MODULE: ./src/registry/writer.ts
-var writer = __nccwpck_require__(3012);
 ;// CONCATENATED MODULE: ./src/rollback/target.ts
 // Choosing what a rollback returns to, and which commits to revert to get there. Pure: the stage pointer's
 // history (read from git by src/rollback/execute.ts) and the clock come in as data.
@@ -44951,7 +45564,7 @@ const lastMoveWasRollback = (history) => history.at(-1)?.isRollback ?? false;
 
 
 
-const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const execute_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** A repository-relative path of a registry file; `registryDir` may be `.`. */
 const inRepo = (registryDir, registryPath) => external_node_path_.posix.join(registryDir, registryPath);
 /** Writes one document through the registry writer (validated first, canonical text). */
@@ -44960,8 +45573,8 @@ async function writeDocument(repoRoot, registryDir, path, document) {
 }
 const dateEnv = (now, env) => ({
     ...env,
-    GIT_AUTHOR_DATE: iso(now),
-    GIT_COMMITTER_DATE: iso(now),
+    GIT_AUTHOR_DATE: execute_iso(now),
+    GIT_COMMITTER_DATE: execute_iso(now),
 });
 /** The version a Stages document gives `stage`, accepting `stage: v1` as well as `stage: {version: v1}`. */
 function pointerVersion(doc, stage) {
@@ -45015,7 +45628,7 @@ async function readBlobs(repoRoot, specs) {
 async function pointerHistory(repoRoot, ref, stagesFilePath, stage) {
     await assertFullHistory(repoRoot);
     const commits = (await history_commitsTouching(repoRoot, [stagesFilePath], { ref, firstParent: true }))
-        .map((c) => ({ ...c, at: iso(new Date(c.committerDate)) }))
+        .map((c) => ({ ...c, at: execute_iso(new Date(c.committerDate)) }))
         .reverse();
     if (commits.length === 0)
         return [];
@@ -45154,7 +45767,7 @@ async function applyRollback(repoRoot, plan, options) {
                 const doc = parseYaml(text, heldFile, 'HEAD');
                 doc.held = {
                     reason: options.reason ?? (options.incident ? `rolled back for ${options.incident}` : 'rolled back'),
-                    at: iso(options.now),
+                    at: execute_iso(options.now),
                     by: options.by,
                 };
                 if (options.incident !== undefined)
@@ -45170,8 +45783,21 @@ async function applyRollback(repoRoot, plan, options) {
                 fix: 'repair those files in a pull request first, or roll back to another version with --to',
             });
         }
-        await run_git(repoRoot, ['add', '--', stagesFile, ...(held && heldFile ? [heldFile] : [])]);
         const reverted = mode === 'revert' ? plan.commitsToRevert : [];
+        const extra = options.alsoWrite?.({
+            mode,
+            reverted,
+            ...(forwardFixReason !== undefined ? { forwardFixReason } : {}),
+        }) ?? [];
+        if (extra.length > 0)
+            await (0,writer/* writeRegistryFiles */.Kl)((0,external_node_path_.join)(repoRoot, registryDir), extra);
+        await run_git(repoRoot, [
+            'add',
+            '--',
+            stagesFile,
+            ...(held && heldFile ? [heldFile] : []),
+            ...extra.map((f) => inRepo(registryDir, f.path)),
+        ]);
         const commit = await commitIndex(repoRoot, {
             ...rollbackMessage(plan, options, mode, reverted, forwardFixReason, held),
             env: dateEnv(options.now, options.env),
@@ -45252,6 +45878,8 @@ function rollbackMessage(plan, options, mode, reverted, forwardFixReason, held) 
         'Requested-By': options.by,
         'Rollback-Mode': mode,
         ...(reverted.length ? { Reverts: reverted } : {}),
+        // The post-merge hook measures the rollback from here to the merge.
+        'Rollback-Started': execute_iso(options.now),
     };
     const message = [
         `Roll back ${plan.model} ${plan.stage} from ${plan.current ?? '(none)'} to ${plan.target}`,
@@ -45322,7 +45950,7 @@ async function registryTimeline(repoRoot, input) {
     });
     return commits
         .map((c) => ({
-        at: iso(new Date(c.committerDate)),
+        at: execute_iso(new Date(c.committerDate)),
         sha: c.sha,
         subject: c.subject,
         trailers: Object.fromEntries(Object.entries(c.trailers).map(([k, v]) => [k, v.length === 1 ? v[0] : v])),
@@ -45399,6 +46027,10 @@ async function unholdVersion(repoRoot, input) {
 
 
 
+
+
+
+
 const ROLLBACK_LABEL = 'tollgate:rollback';
 const rollbackBranch = (model, stage) => `tollgate/rollback/${model}/${stage}`;
 const publish_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -45453,6 +46085,21 @@ async function rollbackAndPublish(repoRoot, input, github) {
         GIT_COMMITTER_DATE: publish_iso(input.now),
     };
     const orig = await run_git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    const pullBranch = rollbackBranch(plan.model, plan.stage);
+    const { record } = input;
+    const facts = (done) => ({
+        model: plan.model,
+        stage: plan.stage,
+        ...(plan.current !== undefined ? { from: plan.current } : {}),
+        to: plan.target,
+        ...done,
+        by: input.by,
+        startedAt: input.now,
+        // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
+        ...(emergency
+            ? { via: { kind: 'emergency-push' }, completedAt: input.clock?.() ?? input.now }
+            : { via: { kind: 'pull-request', branch: pullBranch } }),
+    });
     const result = await applyRollback(repoRoot, plan, {
         by: input.by,
         now: input.now,
@@ -45461,6 +46108,13 @@ async function rollbackAndPublish(repoRoot, input, github) {
         env: input.env,
         ...(input.incident !== undefined ? { incident: input.incident.id } : {}),
         ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        ...(record
+            ? {
+                alsoWrite: (done) => [
+                    { path: (0,paths/* incidentPath */.GW)(record.id), document: recordRollback(record, facts(done)) },
+                ],
+            }
+            : {}),
     });
     if (emergency) {
         if (!github)
@@ -45479,11 +46133,11 @@ async function rollbackAndPublish(repoRoot, input, github) {
     const files = await committedFiles(repoRoot, orig, result.commit);
     const { subject, body, trailers } = parseCommitMessage(await run_git(repoRoot, ['log', '-1', '--format=%B', result.commit]));
     await run_git(repoRoot, ['reset', '-q', '--hard', orig]);
-    const proposal = await proposeChange(repoRoot, {
-        branch: rollbackBranch(plan.model, plan.stage),
+    const propose = (withFiles) => proposeChange(repoRoot, {
+        branch: pullBranch,
         baseRef: orig,
         baseBranch: branch,
-        files,
+        files: withFiles,
         message: body ? `${subject}\n\n${body}` : subject,
         trailers,
         env,
@@ -45493,6 +46147,21 @@ async function rollbackAndPublish(repoRoot, input, github) {
             labels: [ROLLBACK_LABEL],
         },
     }, github);
+    let proposal = await propose(files);
+    if (record && proposal.pullRequest) {
+        // Only now is the pull request's number known: the branch's one commit is rewritten with it on the record.
+        const { number, url } = proposal.pullRequest;
+        const linked = recordRollback(record, {
+            ...facts(result),
+            via: { kind: 'pull-request', branch: pullBranch, pullRequest: { number, url } },
+        });
+        const path = external_node_path_.posix.join(registryDir, (0,paths/* incidentPath */.GW)(record.id));
+        const again = await propose([
+            ...files.filter((f) => f.path !== path),
+            { path, content: Buffer.from((0,writer/* serializeDocument */.wt)(linked)) },
+        ]);
+        proposal = { ...again, pullRequest: { ...proposal.pullRequest, created: proposal.pullRequest.created } };
+    }
     return {
         mode: 'pull-request',
         plan,
@@ -45531,6 +46200,9 @@ function rollbackPullRequestBody(plan, result, input) {
             : []),
         ...(input.incident
             ? [`- Incident: ${input.incident.id}${input.incident.severity ? ` (${input.incident.severity})` : ''}.`]
+            : []),
+        ...(input.record
+            ? [`- Adds rollback-started to the timeline of ${input.record.id}; the merge adds rollback-completed.`]
             : []),
         ...(input.reason ? [`- Reason: ${input.reason}`] : []),
         `- Requested by: ${input.by}`,
@@ -54415,8 +55087,9 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ // This entry module used 'module' so it can't be inlined
 /******/ var __webpack_exports__ = __nccwpck_require__(3491);
 /******/ __webpack_exports__ = await __webpack_exports__;
+/******/ var __webpack_exports__rollbackRequest = __webpack_exports__.I6;
 /******/ var __webpack_exports__rollbackSummary = __webpack_exports__.j0;
 /******/ var __webpack_exports__run = __webpack_exports__.eF;
 /******/ var __webpack_exports__runRollback = __webpack_exports__.el;
-/******/ export { __webpack_exports__rollbackSummary as rollbackSummary, __webpack_exports__run as run, __webpack_exports__runRollback as runRollback };
+/******/ export { __webpack_exports__rollbackRequest as rollbackRequest, __webpack_exports__rollbackSummary as rollbackSummary, __webpack_exports__run as run, __webpack_exports__runRollback as runRollback };
 /******/ 

@@ -36506,6 +36506,36 @@ module.exports = {
 
 /***/ }),
 
+/***/ 6735:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   fB: () => (/* binding */ BOT_GIT_ENV)
+/* harmony export */ });
+/* unused harmony exports ACTIONS_BOT, registryFolder */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+// What the actions that commit need from the runner's checkout: where the registry is, and the git
+// identity of the commits they make (actions/checkout configures none).
+
+/** The identity GitHub shows for commits made by workflows; actions use it when the checkout configured none. */
+const ACTIONS_BOT = {
+    name: 'github-actions[bot]',
+    email: '41898282+github-actions[bot]@users.noreply.github.com',
+};
+/** The same identity as git's environment, for author and committer. */
+const BOT_GIT_ENV = {
+    GIT_AUTHOR_NAME: ACTIONS_BOT.name,
+    GIT_AUTHOR_EMAIL: ACTIONS_BOT.email,
+    GIT_COMMITTER_NAME: ACTIONS_BOT.name,
+    GIT_COMMITTER_EMAIL: ACTIONS_BOT.email,
+};
+/** The `registry` input as a repository-relative folder (`.` for the repository root). */
+const registryFolder = (input) => posix.normalize((input ?? '').trim() || 'registry').replace(/\/+$/, '') || '.';
+
+
+/***/ }),
+
 /***/ 3683:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -36601,7 +36631,6 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony export */   $E: () => (/* binding */ runSignoffGate),
 /* harmony export */   Bj: () => (/* binding */ fetchCommits),
 /* harmony export */   J1: () => (/* binding */ checkNameFor),
-/* harmony export */   Nv: () => (/* binding */ reviewsOf),
 /* harmony export */   aO: () => (/* binding */ currentBaseTip),
 /* harmony export */   bd: () => (/* binding */ unexplainedChanges),
 /* harmony export */   eF: () => (/* binding */ run),
@@ -36612,22 +36641,41 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3218);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _gate_collect_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(627);
+/* harmony import */ var _gate_collect_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6593);
 /* harmony import */ var _gate_evaluate_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3427);
-/* harmony import */ var _gate_render_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(1235);
-/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(528);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3716);
-/* harmony import */ var _github_access_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8261);
-/* harmony import */ var _github_checks_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(6250);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4212);
-/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4487);
-/* harmony import */ var _github_review_context_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5213);
-/* harmony import */ var _registry_diff_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8352);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(3683);
-/* harmony import */ var _gate_types_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(9014);
+/* harmony import */ var _gate_merged_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2935);
+/* harmony import */ var _gate_render_js__WEBPACK_IMPORTED_MODULE_23__ = __nccwpck_require__(1235);
+/* harmony import */ var _gate_reviews_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(542);
+/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(528);
+/* harmony import */ var _git_reader_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6073);
+/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3313);
+/* harmony import */ var _github_access_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8261);
+/* harmony import */ var _github_checks_js__WEBPACK_IMPORTED_MODULE_24__ = __nccwpck_require__(6250);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4212);
+/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(4487);
+/* harmony import */ var _github_review_context_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(5213);
+/* harmony import */ var _incident_read_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7016);
+/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(7306);
+/* harmony import */ var _registry_diff_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(8352);
+/* harmony import */ var _registry_names_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(1815);
+/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(143);
+/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(3012);
+/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(6735);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(3683);
+/* harmony import */ var _gate_types_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(9014);
 // The sign-off gate action: find the pull request (or merge group), read the facts git holds (policy from the
 // base, the semantic diff, Requested-By trailers) and the few GitHub facts that can change the verdict, evaluate,
 // and post one check run with a stable name. Any error posts a failing check: the gate never passes on partial data.
+// When a pull request merges, it posts nothing and records the merge instead (src/gate/merged.ts).
+
+
+
+
+
+
+
+
+
 
 
 
@@ -36706,24 +36754,8 @@ function pullNumbersInMergeGroup(headRef, subjects) {
     }
     return [...numbers].sort((a, b) => a - b);
 }
-/** Submitted reviews as the gate reads them: PENDING drafts and reviews without an author or commit dropped. */
-function reviewsOf(context) {
-    return context.reviews.flatMap((review) => {
-        if (review.state === 'PENDING' || !review.author || !review.commitSha || !review.submittedAt)
-            return [];
-        return [
-            {
-                login: review.author,
-                state: review.state,
-                commitId: review.commitSha,
-                submittedAt: review.submittedAt,
-                ...(review.authorIsBot ? { isBot: true } : {}),
-            },
-        ];
-    });
-}
 async function hasCommit(repoRoot, sha) {
-    const result = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
+    const result = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
     return result.code === 0;
 }
 /** Fetches commits into the checkout as data (never checked out); a fork's head comes from refs/pull/N/head. */
@@ -36733,9 +36765,9 @@ async function fetchCommits(repoRoot, shas, pullNumber) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`"${sha}" is not a commit sha`);
         if (await hasCommit(repoRoot, sha))
             continue;
-        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
+        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
         if (!(await hasCommit(repoRoot, sha)) && pullNumber !== undefined)
-            await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, [
+            await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, [
                 'fetch',
                 '--no-tags',
                 '--quiet',
@@ -36754,14 +36786,14 @@ async function fetchCommits(repoRoot, shas, pullNumber) {
  */
 async function currentBaseTip(repoRoot, baseRef) {
     const ref = `refs/heads/${baseRef}`;
-    const valid = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
+    const valid = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
     if (baseRef.startsWith('-') || valid.code !== 0)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the pull request's base branch "${baseRef}" is not a valid branch name`);
     const local = 'refs/tollgate/base';
-    const fetched = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
+    const fetched = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
         okCodes: [1, 128],
     });
-    const sha = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })).stdout.trim();
+    const sha = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })).stdout.trim();
     if (fetched.code !== 0 || !SHA.test(sha))
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`cannot fetch the base branch ${baseRef} from origin`, {
             fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
@@ -36810,7 +36842,7 @@ async function evaluateAsking(client, repo, input, context) {
         const permissionFor = [...toAsk].find(holdsUnfilled);
         if (permissionFor !== undefined) {
             toAsk.delete(permissionFor);
-            permissions[permissionFor] = await (0,_github_access_js__WEBPACK_IMPORTED_MODULE_7__/* .getCollaboratorPermission */ .IR)(client, repo, permissionFor);
+            permissions[permissionFor] = await (0,_github_access_js__WEBPACK_IMPORTED_MODULE_9__/* .getCollaboratorPermission */ .IR)(client, repo, permissionFor);
             continue;
         }
         const open = pairs
@@ -36822,12 +36854,12 @@ async function evaluateAsking(client, repo, input, context) {
         const team = teamRef(next.team);
         const sameTeam = open.filter((p) => lower(p.team) === lower(next.team));
         if (sameTeam.length > LIST_TEAM_ABOVE) {
-            const members = new Set((await (0,_github_access_js__WEBPACK_IMPORTED_MODULE_7__/* .listTeamMembers */ .vw)(client, team)).map(lower));
+            const members = new Set((await (0,_github_access_js__WEBPACK_IMPORTED_MODULE_9__/* .listTeamMembers */ .vw)(client, team)).map(lower));
             for (const p of sameTeam)
                 record(p.team, p.login, members.has(lower(p.login)) ? 'active' : 'none');
         }
         else {
-            record(next.team, next.login, await (0,_github_access_js__WEBPACK_IMPORTED_MODULE_7__/* .getTeamMembership */ .a1)(client, team, next.login));
+            record(next.team, next.login, await (0,_github_access_js__WEBPACK_IMPORTED_MODULE_9__/* .getTeamMembership */ .a1)(client, team, next.login));
         }
     }
 }
@@ -36849,14 +36881,14 @@ function checkNameFor(checkName, otherBase) {
 }
 async function judgePullRequest(number, options, onHead, baseOverride) {
     const { client, repo, repoRoot } = options;
-    const context = options.context ?? (await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_10__/* .fetchReviewContext */ .o)(client, repo, number));
+    const context = options.context ?? (await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_12__/* .fetchReviewContext */ .o)(client, repo, number));
     const headSha = context.headSha;
     onHead(headSha);
     const baseSha = baseOverride ?? (await currentBaseTip(repoRoot, context.baseRef));
     if (!baseSha || !SHA.test(baseSha) || !SHA.test(headSha))
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`pull request #${number} has no base or head commit GitHub could name`);
     await fetchCommits(repoRoot, [baseSha, headSha], number);
-    const reviews = reviewsOf(context);
+    const reviews = (0,_gate_reviews_js__WEBPACK_IMPORTED_MODULE_21__/* .submittedReviews */ .X)(context);
     const facts = await (0,_gate_collect_js__WEBPACK_IMPORTED_MODULE_3__/* .collectGateFacts */ .vJ)(repoRoot, {
         baseSha,
         headSha,
@@ -36895,7 +36927,7 @@ async function resolvePullNumber(target, client, repo) {
     if (target.number !== undefined)
         return target.number;
     const owner = target.headOwner ?? repo.owner;
-    const pull = await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_9__/* .findOpenPullRequest */ .aF)(client, repo, `${owner}:${target.headBranch ?? ''}`);
+    const pull = await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_11__/* .findOpenPullRequest */ .aF)(client, repo, `${owner}:${target.headBranch ?? ''}`);
     if (!pull)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`no open pull request from ${owner}:${target.headBranch ?? '?'}`, {
             fix: 'the review may belong to a closed pull request; nothing to judge',
@@ -36904,10 +36936,10 @@ async function resolvePullNumber(target, client, repo) {
 }
 /** Changes in the merge group that no contained pull request's own diff explains. */
 function unexplainedChanges(group, pulls) {
-    return group.filter((change) => !pulls.some((changes) => changes.some((c) => (0,_registry_diff_js__WEBPACK_IMPORTED_MODULE_11__/* .deepEqual */ .bD)(c, change))));
+    return group.filter((change) => !pulls.some((changes) => changes.some((c) => (0,_registry_diff_js__WEBPACK_IMPORTED_MODULE_15__/* .deepEqual */ .bD)(c, change))));
 }
 function footnote(client) {
-    return `<sub>${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_8__/* .describeCalls */ .LT)(client)} to decide; posting this check run adds 2.</sub>`;
+    return `<sub>${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_10__/* .describeCalls */ .LT)(client)} to decide; posting this check run adds 2.</sub>`;
 }
 function clip(text, max) {
     return text.length <= max ? text : `${text.slice(0, max - 20)}\n\n…(truncated)`;
@@ -36916,9 +36948,11 @@ async function runSignoffGate(inputs, env, deps) {
     const { client } = deps;
     const repo = { owner: env.owner, repo: env.repo };
     const repoRoot = deps.repoRoot ?? env.workspace;
-    const checkName = inputs.checkName || _gate_types_js__WEBPACK_IMPORTED_MODULE_13__/* .GATE_CHECK_NAME */ .$;
+    const checkName = inputs.checkName || _gate_types_js__WEBPACK_IMPORTED_MODULE_22__/* .GATE_CHECK_NAME */ .$;
     const defaultBranch = str(obj(env.event.repository)?.default_branch);
     const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
+    if (env.eventName === 'pull_request_target' && env.event.action === 'closed')
+        return recordAfterClose(env, { ...options, checkName, gitEnv: deps.gitEnv });
     let headSha;
     let otherBase;
     let result;
@@ -36926,10 +36960,10 @@ async function runSignoffGate(inputs, env, deps) {
         const target = gateTargetOf(env.eventName, env.event);
         headSha = target.headSha;
         // Before any fetch: a shallow checkout would give a wrong diff and wrong history, so it fails here.
-        await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_5__/* .assertFullHistory */ .gU)(repoRoot);
+        await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_6__/* .assertFullHistory */ .gU)(repoRoot);
         if (target.kind === 'pull-request') {
             const number = await resolvePullNumber(target, client, repo);
-            const context = await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_10__/* .fetchReviewContext */ .o)(client, repo, number);
+            const context = await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_12__/* .fetchReviewContext */ .o)(client, repo, number);
             const state = context.state;
             if (state !== 'OPEN') {
                 // A review on a merged or closed pull request re-runs the gate; re-judging would overwrite the verdict that
@@ -36946,7 +36980,7 @@ async function runSignoffGate(inputs, env, deps) {
             result = {
                 conclusion: judged.verdict.conclusion,
                 title: judged.verdict.title,
-                summary: `${(0,_gate_render_js__WEBPACK_IMPORTED_MODULE_14__/* .renderVerdictMarkdown */ .d)(judged.verdict)}\n${footnote(client)}\n`,
+                summary: `${(0,_gate_render_js__WEBPACK_IMPORTED_MODULE_23__/* .renderVerdictMarkdown */ .d)(judged.verdict)}\n${footnote(client)}\n`,
                 headSha: judged.headSha,
                 pullRequests: [{ number, headSha: judged.headSha, verdict: judged.verdict }],
             };
@@ -36980,7 +37014,7 @@ async function runSignoffGate(inputs, env, deps) {
     if (!result.headSha || !SHA.test(result.headSha))
         return result;
     try {
-        const posted = await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_15__/* .upsertCheckRun */ .BL)(client, repo, {
+        const posted = await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_24__/* .upsertCheckRun */ .BL)(client, repo, {
             name: checkNameFor(checkName, otherBase),
             headSha: result.headSha,
             conclusion: result.conclusion,
@@ -36998,10 +37032,193 @@ async function runSignoffGate(inputs, env, deps) {
     }
     return result;
 }
+/** A closed pull request's facts from the event (GitHub's own payload, the same on a re-run). */
+function closedPullOf(event) {
+    const pull = obj(event.pull_request);
+    const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
+    if (!pull || !Number.isInteger(number) || number <= 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x('the pull_request_target closed event carries no pull request');
+    return {
+        number,
+        merged: pull.merged === true,
+        title: str(pull.title) ?? '',
+        mergeSha: str(pull.merge_commit_sha) ?? '',
+        mergedAt: str(pull.merged_at) ?? '',
+        mergedBy: str(obj(pull.merged_by)?.login) ?? '',
+    };
+}
+/**
+ * After a merge into the default branch: re-evaluate the gate on the head that merged (base = the merge commit's
+ * first parent, reviews up to the merge) and record an audit event per stage pointer moved, plus rollback-completed
+ * on the incident of a rollback, through the registry-state path. The gate's check run is read, never posted.
+ */
+async function recordAfterClose(env, options) {
+    const { client, repo, repoRoot } = options;
+    const done = (title, extra = {}, lines = []) => ({
+        conclusion: 'success',
+        title,
+        summary: [`### ${title}`, '', ...lines, '', `<sub>${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_10__/* .describeCalls */ .LT)(client)}.</sub>`, ''].join('\n'),
+        pullRequests: [],
+        ...extra,
+    });
+    let number;
+    try {
+        const pull = closedPullOf(env.event);
+        number = pull.number;
+        if (!pull.merged)
+            return done(`Pull request #${number} was closed without merging: nothing to record`);
+        if (!SHA.test(pull.mergeSha) || !pull.mergedBy || Number.isNaN(Date.parse(pull.mergedAt)))
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the event for merged pull request #${number} lacks its merge commit, time or merger`);
+        await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_6__/* .assertFullHistory */ .gU)(repoRoot);
+        await fetchCommits(repoRoot, [pull.mergeSha]);
+        const firstParent = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['rev-parse', '--verify', `${pull.mergeSha}^1`])).stdout.trim();
+        const fetched = await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_12__/* .fetchReviewContext */ .o)(client, repo, number);
+        if (fetched.state !== 'MERGED')
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`pull request #${number} is ${fetched.state.toLowerCase()} on GitHub, not merged`);
+        // The verdict that stood at the merge: a review submitted afterwards changes nothing that merged.
+        const mergedAt = Date.parse(pull.mergedAt);
+        const context = {
+            ...fetched,
+            reviews: fetched.reviews.filter((r) => r.submittedAt !== undefined && Date.parse(r.submittedAt) <= mergedAt),
+        };
+        const judged = await judgePullRequest(number, { ...options, context }, () => { }, firstParent);
+        const headSha = judged.headSha;
+        if (judged.otherBase !== undefined)
+            return done(`Pull request #${number} merged into ${judged.otherBase}, not the default branch: nothing to record`);
+        if (!judged.facts.changes.some((c) => c.kind === 'stage-changed'))
+            return done(`Pull request #${number} moved no stage pointer: nothing to record`);
+        const name = checkNameFor(options.checkName, undefined);
+        const run = (await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_24__/* .listCheckRunsForRef */ .Xz)(client, repo, headSha, { checkName: name })).find((r) => r.name === name && r.headSha === headSha);
+        const checkRun = run && {
+            name: run.name,
+            id: run.id,
+            status: run.status,
+            conclusion: run.conclusion,
+            ...(run.htmlUrl ? { url: run.htmlUrl } : {}),
+            ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+        };
+        const commits = (await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_6__/* .commitsTouching */ .aS)(repoRoot, [], { ref: `${judged.facts.mergeBase}..${headSha}` })).map((c) => ({ sha: c.sha, authorDate: c.authorDate, trailers: c.trailers }));
+        // Records are read (and written) as the base branch holds them now: a re-run then finds its own earlier work.
+        const tip = await currentBaseTip(repoRoot, fetched.baseRef);
+        const tipReader = (0,_git_reader_js__WEBPACK_IMPORTED_MODULE_7__/* .gitTreeReader */ .Cs)(repoRoot, tip, options.registry);
+        try {
+            const incidentIds = [
+                ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
+                    .filter(([key]) => key.toLowerCase() === 'incident')
+                    .flatMap(([, values]) => values.map((v) => v.trim())))),
+            ].filter((id) => _registry_names_js__WEBPACK_IMPORTED_MODULE_16__/* .INCIDENT_ID */ .zP.test(id));
+            const incidents = await (0,_incident_read_js__WEBPACK_IMPORTED_MODULE_13__/* .readIncidents */ .E)(tipReader, incidentIds.map(_registry_paths_js__WEBPACK_IMPORTED_MODULE_17__/* .incidentPath */ .GW));
+            const record = (0,_gate_merged_js__WEBPACK_IMPORTED_MODULE_5__/* .recordMergedPullRequest */ .MD)({
+                pull: {
+                    number,
+                    title: pull.title,
+                    mergeSha: pull.mergeSha,
+                    mergedAt: pull.mergedAt,
+                    mergedBy: pull.mergedBy,
+                    headSha,
+                },
+                changes: judged.facts.changes,
+                verdict: judged.verdict,
+                checkName: name,
+                ...(checkRun ? { checkRun } : {}),
+                commits,
+                incidents,
+            });
+            // Audit events are never edited: one already on the branch stands, whatever a re-run would write.
+            const writes = [];
+            const already = [];
+            for (const write of record.writes) {
+                const onTip = write.document.kind === 'AuditEvent' ? await tipReader.read(write.path) : undefined;
+                if (onTip === undefined)
+                    writes.push(write);
+                else
+                    already.push(`${write.path}${onTip.toString('utf8') === (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_18__/* .serializeDocument */ .wt)(write.document) ? '' : ' (kept as first written)'}`);
+            }
+            const prefix = (0,_gate_collect_js__WEBPACK_IMPORTED_MODULE_3__/* .normalizeRegistryPrefix */ .jM)(options.registry);
+            const shown = (path) => (prefix === '' ? path : `${prefix}/${path}`);
+            const lines = [
+                ...record.audit.map((a) => `- \`${a.event}\` ${a.model} ${a.stage} → ${a.version ?? '(none)'}, approvers: ${(a.details?.approvers)
+                    .map((x) => `${x.login} (${x.role})`)
+                    .join(', ') || 'none'}; gate check: ${checkRun ? `${checkRun.conclusion ?? checkRun.status} (run ${checkRun.id})` : 'missing'}`),
+                ...(record.rollback
+                    ? [
+                        `- rollback of ${record.rollback.incident} completed ${record.rollback.seconds} s after it started`,
+                    ]
+                    : []),
+                ...already.map((path) => `- already recorded: \`${shown(path)}\``),
+            ];
+            if (writes.length === 0)
+                return done(`Pull request #${number} is already recorded`, { recorded: [] }, lines);
+            if (judged.facts.policy.stateWrites === 'push')
+                // The state commit is pushed from the checkout: bring it to the tip the records were read from.
+                await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['merge', '--ff-only', '--quiet', tip]);
+            const state = await (0,_publish_state_js__WEBPACK_IMPORTED_MODULE_14__/* .publishStateChange */ .pW)({
+                repoRoot,
+                registryDir: options.registry,
+                writes,
+                message: record.message,
+                trailers: record.trailers,
+                baseBranch: fetched.baseRef,
+                baseRef: tip,
+                stateWrites: judged.facts.policy.stateWrites,
+                branch: `tollgate/state/merged/${number}`,
+                pullRequest: {
+                    title: record.message.split('\n')[0],
+                    body: [
+                        `Records what pull request #${number} merged (${pull.mergeSha.slice(0, 12)}):`,
+                        '',
+                        ...lines,
+                        '',
+                        'A state change: the sign-off gate passes it without sign-offs, and Tollgate merges it.',
+                        '',
+                    ].join('\n'),
+                    labels: ['tollgate:state'],
+                },
+                mergeMethod: 'squash',
+                ...(options.gitEnv ? { env: options.gitEnv } : {}),
+            }, { client, repo });
+            const where = state.mode === 'pushed'
+                ? `pushed to ${fetched.baseRef} in ${state.commit.slice(0, 12)}`
+                : state.pullRequest
+                    ? `in state pull request #${state.pullRequest.number} (${state.pullRequest.merge.status === 'open' ? `open: ${state.pullRequest.merge.reason}` : state.pullRequest.merge.status})`
+                    : `committed on ${state.branch}`;
+            return done(`Recorded the merge of pull request #${number}`, { recorded: state.files, state }, [
+                ...lines,
+                ...state.files.map((f) => `- wrote \`${f}\``),
+                `- ${where}`,
+            ]);
+        }
+        finally {
+            tipReader.close();
+        }
+    }
+    catch (error) {
+        // Never a check run here: the check of a merged pull request stays as it stood at the merge.
+        const message = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .U)(error);
+        return {
+            conclusion: 'failure',
+            title: `Could not record the merge of pull request #${number ?? '?'}: ${message.split('\n')[0].slice(0, 150)}`,
+            summary: [
+                '### ❌ Could not record the merge',
+                '',
+                'Nothing half-written reached the default branch, and the check run stays as it stood at the merge. Fix the cause, then re-run this job.',
+                '',
+                '```',
+                message,
+                '```',
+                '',
+                `<sub>${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_10__/* .describeCalls */ .LT)(client)}.</sub>`,
+                '',
+            ].join('\n'),
+            pullRequests: [],
+            error: message,
+        };
+    }
+}
 async function judgeMergeGroup(target, options) {
     const { repoRoot, client } = options;
     await fetchCommits(repoRoot, [target.baseSha, target.headSha]);
-    const subjects = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(repoRoot, ['log', '--format=%s', `${target.baseSha}..${target.headSha}`, '--'])).stdout
+    const subjects = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['log', '--format=%s', `${target.baseSha}..${target.headSha}`, '--'])).stdout
         .split('\n')
         .filter((s) => s !== '');
     const numbers = pullNumbersInMergeGroup(target.headRef, subjects);
@@ -37033,7 +37250,7 @@ async function judgeMergeGroup(target, options) {
         sections.push('');
     }
     for (const j of judged)
-        sections.push(`#### Pull request #${j.number} (\`${j.headSha.slice(0, 7)}\`)`, '', (0,_gate_render_js__WEBPACK_IMPORTED_MODULE_14__/* .renderVerdictMarkdown */ .d)(j.verdict));
+        sections.push(`#### Pull request #${j.number} (\`${j.headSha.slice(0, 7)}\`)`, '', (0,_gate_render_js__WEBPACK_IMPORTED_MODULE_23__/* .renderVerdictMarkdown */ .d)(j.verdict));
     sections.push(footnote(client), '');
     return {
         conclusion,
@@ -37044,18 +37261,21 @@ async function judgeMergeGroup(target, options) {
     };
 }
 async function run() {
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_12__/* .runAction */ .Cs)('Tollgate sign-off gate', async (actionRun) => {
-        const env = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_12__/* .readActionEnvironment */ .wR)(process.env);
-        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_8__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_20__/* .runAction */ .Cs)('Tollgate sign-off gate', async (actionRun) => {
+        const env = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_20__/* .readActionEnvironment */ .wR)(process.env);
+        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_10__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
         const result = await runSignoffGate({
-            checkName: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('check-name') || _gate_types_js__WEBPACK_IMPORTED_MODULE_13__/* .GATE_CHECK_NAME */ .$,
+            checkName: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('check-name') || _gate_types_js__WEBPACK_IMPORTED_MODULE_22__/* .GATE_CHECK_NAME */ .$,
             registry: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('registry') || 'registry',
-        }, env, { client, now: new Date() });
-        actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_8__/* .describeCalls */ .LT)(client));
+        }, env, { client, now: new Date(), gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_19__/* .BOT_GIT_ENV */ .fB });
+        actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_10__/* .describeCalls */ .LT)(client));
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('conclusion', result.conclusion);
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('recorded', (result.recorded ?? []).join('\n'));
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(result.summary);
         if (result.error)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the sign-off gate failed closed: ${result.error}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(env.event.action === 'closed'
+                ? `the sign-off gate could not record the merge: ${result.error}`
+                : `the sign-off gate failed closed: ${result.error}`);
         // A failing verdict fails the job too, so a ruleset that requires the job instead of the check still blocks.
         if (result.conclusion !== 'success')
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setFailed */ .C1(`sign-off gate: ${result.title}`);
@@ -37105,25 +37325,26 @@ function describeError(error) {
 
 /***/ }),
 
-/***/ 627:
+/***/ 6593:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  vJ: () => (/* binding */ collectGateFacts)
+  vJ: () => (/* binding */ collectGateFacts),
+  jM: () => (/* binding */ normalizeRegistryPrefix)
 });
 
-// UNUSED EXPORTS: commitsWithRegistryOf, loginFromEmail, normalizeRegistryPrefix
+// UNUSED EXPORTS: commitsWithRegistryOf, loginFromEmail
 
 // EXTERNAL MODULE: ./src/errors.ts
 var src_errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/git/history.ts
 var git_history = __nccwpck_require__(528);
-// EXTERNAL MODULE: ./src/git/reader.ts + 1 modules
-var reader = __nccwpck_require__(6065);
-// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
-var run = __nccwpck_require__(3716);
+// EXTERNAL MODULE: ./src/git/reader.ts
+var reader = __nccwpck_require__(6073);
+// EXTERNAL MODULE: ./src/git/run.ts + 2 modules
+var run = __nccwpck_require__(3313);
 // EXTERNAL MODULE: ./src/registry/paths.ts
 var paths = __nccwpck_require__(143);
 // EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
@@ -37158,57 +37379,79 @@ async function readTrail(repoRoot, options = {}) {
     if (options.until)
         args.push(`--until=${options.until}`);
     args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
-    // The shallow check runs alongside the walk: it only decides whether the answer may be used.
-    const [output] = await Promise.all([
-        (0,run/* git */.$Y)(repoRoot, args),
-        options.allowShallow ? undefined : (0,git_history/* assertFullHistory */.gU)(repoRoot),
-    ]);
-    return parseLog(output);
+    const shallowCheck = options.allowShallow ? undefined : (0,git_history/* assertFullHistory */.gU)(repoRoot);
+    const onCommit = options.onCommit;
+    if (!onCommit) {
+        // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+        const [output] = await Promise.all([(0,run/* git */.$Y)(repoRoot, args), shallowCheck]);
+        return parseLog(output);
+    }
+    const commits = [];
+    const walk = (0,run/* streamGit */.t1)(repoRoot, args, '\x1e', (record) => {
+        const commit = parseLogRecord(record);
+        if (!commit)
+            return;
+        commits.push(commit);
+        onCommit(commit);
+    });
+    // Both run before either is awaited, so a failure in one must not go unhandled.
+    const [walked, checked] = await Promise.allSettled([walk, shallowCheck]);
+    if (checked.status === 'rejected')
+        throw checked.reason;
+    if (walked.status === 'rejected')
+        throw walked.reason;
+    return commits;
 }
 /** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
 function parseLog(output) {
     const commits = [];
     for (const record of output.split('\x1e')) {
-        if (record === '')
-            continue;
-        const fields = record.split('\0');
-        const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
-        if (message === undefined)
-            continue;
-        const tokens = fields
-            .slice(10)
-            .map((t) => t.replace(/^\n/, ''))
-            .filter((t) => t !== '');
-        const files = [];
-        for (let i = 0; i < tokens.length;) {
-            // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
-            const meta = tokens[i++].split(' ');
-            const status = meta[4] ?? '';
-            const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
-            const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
-            const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
-            files.push({
-                status: status[0] ?? '?',
-                path: tokens[i++],
-                ...(from === undefined ? {} : { from }),
-                ...(blob === undefined ? {} : { blob }),
-                ...(previousBlob === undefined ? {} : { previousBlob }),
-            });
-        }
-        const parsed = (0,git_history/* parseCommitMessage */.o7)(message);
-        commits.push({
-            sha: sha,
-            parents: parents ? parents.split(' ') : [],
-            author: { name: an, email: ae, date: ad },
-            committer: { name: cn, email: ce, date: cd },
-            subject: parsed.subject,
-            body: parsed.body,
-            trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
-            signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
-            files,
-        });
+        const commit = parseLogRecord(record);
+        if (commit)
+            commits.push(commit);
     }
     return commits;
+}
+/** One commit of that output (the text between two record separators); undefined for an empty record. */
+function parseLogRecord(record) {
+    if (record === '')
+        return undefined;
+    const fields = record.split('\0');
+    const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
+    if (message === undefined)
+        return undefined;
+    const tokens = fields
+        .slice(10)
+        .map((t) => t.replace(/^\n/, ''))
+        .filter((t) => t !== '');
+    const files = [];
+    for (let i = 0; i < tokens.length;) {
+        // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
+        const meta = tokens[i++].split(' ');
+        const status = meta[4] ?? '';
+        const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+        const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
+        const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
+        files.push({
+            status: status[0] ?? '?',
+            path: tokens[i++],
+            ...(from === undefined ? {} : { from }),
+            ...(blob === undefined ? {} : { blob }),
+            ...(previousBlob === undefined ? {} : { previousBlob }),
+        });
+    }
+    const parsed = (0,git_history/* parseCommitMessage */.o7)(message);
+    return {
+        sha: sha,
+        parents: parents ? parents.split(' ') : [],
+        author: { name: an, email: ae, date: ad },
+        committer: { name: cn, email: ce, date: cd },
+        subject: parsed.subject,
+        body: parsed.body,
+        trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
+        signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
+        files,
+    };
 }
 /** The first trailer with this key (case-insensitive), if any. */
 function trailerValue(trailers, key) {
@@ -37371,16 +37614,30 @@ function auditFileEvents(files) {
         request: a.request,
         pullRequest: a.pull_request,
         actor: a.actor,
-        summary: `${a.event} by ${a.actor}`,
+        summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
     }));
+}
+/** For a recorded merge (src/gate/merged.ts): who approved in which role, and the gate check's conclusion. */
+function mergeRecordSummary(details) {
+    if (!details || !Array.isArray(details.approvers))
+        return '';
+    const approvers = details.approvers
+        .map((a) => a)
+        .filter((a) => typeof a.login === 'string')
+        .map((a) => `${String(a.login)} (${String(a.role)})`);
+    const run = details.check_run;
+    const check = !run || run.found === false ? 'no gate check' : `gate check ${String(run.conclusion ?? 'pending')}`;
+    return `; approved by ${approvers.join(', ') || 'nobody'}; ${check}`;
 }
 /** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
 function mergeEvents(commitEvents, auditEvents) {
-    const ms = (at) => Date.parse(at) || 0;
+    // Each time parsed once, not once per comparison: a model's trail holds hundreds of events.
     return [...commitEvents]
         .reverse()
         .concat(auditEvents)
-        .sort((a, b) => ms(a.at) - ms(b.at));
+        .map((event) => ({ event, ms: Date.parse(event.at) || 0 }))
+        .sort((a, b) => a.ms - b.ms)
+        .map(({ event }) => event);
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/reviews.ts
@@ -37523,734 +37780,8 @@ var effective = __nccwpck_require__(4327);
 var diff = __nccwpck_require__(8352);
 // EXTERNAL MODULE: ./src/registry/names.ts
 var registry_names = __nccwpck_require__(1815);
-// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
-var _2020 = __nccwpck_require__(2210);
-// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
-var dist = __nccwpck_require__(2815);
-var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
-// EXTERNAL MODULE: ./src/registry/types.ts
-var types = __nccwpck_require__(234);
-;// CONCATENATED MODULE: ./src/registry/schemas.ts
-// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
-// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
-// published files share one source. Property order here is the order the writer emits.
-
-const KINDS = [
-    'Policy',
-    'Model',
-    'Stages',
-    'Schedule',
-    'ModelVersion',
-    'RetrainRequest',
-    'Incident',
-    'AuditEvent',
-];
-const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
-/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
-const schemaFileName = (kind) => `${kind}.schema.json`;
-// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
-const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
-const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
-const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
-/** UTC only, so that timestamps compare as strings. */
-const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
-const SHA256_PATTERN = '^[0-9a-f]{64}$';
-const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
-const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
-const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
-const str = (description, extra = {}) => ({
-    type: 'string',
-    minLength: 1,
-    description,
-    ...extra,
-});
-const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
-const time = (description) => ({
-    type: 'string',
-    format: 'date-time',
-    pattern: UTC_TIME_PATTERN,
-    description,
-});
-const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
-const schemas_int = (description, extra = {}) => ({
-    type: 'integer',
-    description,
-    ...extra,
-});
-const bool = (description) => ({ type: 'boolean', description });
-const obj = (description, properties, required = []) => ({
-    type: 'object',
-    description,
-    additionalProperties: false,
-    ...(required.length > 0 ? { required } : {}),
-    properties,
-});
-const list = (description, items, extra = {}) => ({
-    type: 'array',
-    description,
-    items,
-    ...extra,
-});
-const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
-const numberMap = (description) => ({
-    type: 'object',
-    description,
-    propertyNames: { minLength: 1 },
-    additionalProperties: { type: 'number', description: 'The value of this metric.' },
-});
-const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
-const CHANGE_KINDS = [
-    'stage-changed',
-    'version-added',
-    'version-changed',
-    'version-removed',
-    'version-held',
-    'version-unheld',
-    'model-added',
-    'model-changed',
-    'model-removed',
-    'policy-changed',
-];
-const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
-const DEFS = {
-    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
-        description: str('What the role is for.'),
-        teams: list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
-            uniqueItems: true,
-        }),
-        users: list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
-            uniqueItems: true,
-        }),
-    }),
-    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
-        metric: str('The metric name, a key of the version `metrics`.'),
-        op: COMPARISON,
-        threshold: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'threshold']),
-    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
-        metric: str('The metric name, e.g. error_rate.'),
-        op: COMPARISON,
-        value: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'value']),
-    dataRef: obj('A reference to training data, recorded as lineage.', {
-        uri: str('Where the data lives, e.g. s3://bucket/path.'),
-        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-    }, ['uri']),
-};
-function schemas_document(kind, description, properties, required) {
-    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
-    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
-    return {
-        $schema: 'https://json-schema.org/draft/2020-12/schema',
-        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
-        title: `Tollgate ${kind}`,
-        description,
-        type: 'object',
-        additionalProperties: false,
-        required: ['apiVersion', 'kind', ...required],
-        properties: {
-            apiVersion: { const: types/* API_VERSION */.m, description: `Always \`${types/* API_VERSION */.m}\`.` },
-            kind: { const: kind, description: `Always \`${kind}\`.` },
-            ...properties,
-        },
-        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
-    };
-}
-const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
-    name: str('Free text shown in the check summary, e.g. "production promotion".'),
-    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
-    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
-    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
-}, ['name', 'change', 'require']);
-const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const SCHEMAS = {
-    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
-        description: str('What this policy is for.'),
-        default_branch: str('Branch whose stage pointers are live. Default main.'),
-        roles: {
-            type: 'object',
-            description: 'Role name -> who may fill it.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: ref('roleMembers', 'Members of this role.'),
-        },
-        signoff: obj('Sign-off rules and how approvals count.', {
-            rules: list('Sign-off rules; every rule matching a change applies.', signoffRule),
-            policy_owners: list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
-                uniqueItems: true,
-            }),
-            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
-            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
-            allow_one_person_many_roles: bool('One person may fill several roles.'),
-            non_default_branch: {
-                enum: ['block', 'none'],
-                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
-            },
-        }),
-        stages: obj('Stage order and promotion paths.', {
-            order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
-            promote_from: {
-                type: 'object',
-                description: 'stage -> stages a version must have held first.',
-                propertyNames: { pattern: SAFE_NAME_PATTERN },
-                additionalProperties: list('Stages that must come first.', schemas_name('A stage name.')),
-            },
-        }),
-        gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
-        incident: obj('Incident classification and automatic rollback.', {
-            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
-                P0: severityList('P0'),
-                P1: severityList('P1'),
-                P2: severityList('P2'),
-                P3: severityList('P3'),
-            }),
-            auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
-            emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
-            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
-        }),
-        rollback: obj('Rollback behaviour.', {
-            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
-            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
-        }),
-        schedule: obj('Retrain scheduler defaults.', {
-            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1 }),
-            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0 }),
-            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
-            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0 }),
-            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
-            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0 }),
-        }),
-        state_writes: {
-            enum: ['pull-request', 'push'],
-            description: 'How state-only changes reach the default branch.',
-        },
-    }, ['roles']),
-    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
-        name: schemas_name('The model name; equals its folder name under models/.'),
-        description: str('What the model does.'),
-        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
-        training: obj('How to train the model.', {
-            command: list('argv of the training command, run without a shell.', str('One argument.'), {
-                minItems: 1,
-            }),
-            timeout: schemas_int('Seconds before the training command is stopped.', { minimum: 1 }),
-            data: ref('dataRef', 'Training data reference recorded as lineage.'),
-        }, ['command']),
-        gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
-        key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
-        schedule: obj('Scheduled retraining.', {
-            enabled: bool('Whether the scheduler retrains this model.'),
-            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
-        }),
-    }, ['name', 'owners']),
-    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
-        model: schemas_name('The model; equals its folder name.'),
-        stages: {
-            type: 'object',
-            description: 'Stage name -> the version it serves.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: obj('A stage pointer.', {
-                version: schemas_name('The version this stage serves.'),
-                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
-            }, ['version']),
-        },
-    }, ['model', 'stages']),
-    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
-        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
-        model: schemas_name('The model; equals its folder name.'),
-        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1 }),
-        last_run: time('When the last successful run happened.'),
-        next_run: time('When the next run is due.'),
-        updated_at: time('When this state last changed.'),
-        last_failure: time('When the last run failed.'),
-        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0 }),
-        last_failure_reason: str('Why the last run failed.'),
-        cooldown_until: time('No run before this time after a failure.'),
-        paused_until: time('The schedule is paused until this time.'),
-        paused_reason: str('Why the schedule is paused.'),
-        paused_by: str('Who paused the schedule.'),
-    }, ['schema_version', 'model', 'interval', 'failure_streak']),
-    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
-        id: schemas_name('The version id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        created_at: time('When the version was recorded.'),
-        source: obj('The commit and workflow run that produced the version.', {
-            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
-            run_url: str('Link to the workflow run.', { format: 'uri' }),
-            workflow: str('The workflow name.'),
-            actor: str('Who started the run.'),
-        }, ['commit']),
-        data: ref('dataRef', 'Training data reference.'),
-        artifact: obj('The trained artifact.', {
-            uri: str('Where the artifact lives.'),
-            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-            size: schemas_int('Size in bytes.', { minimum: 0 }),
-        }, ['uri', 'sha256', 'size']),
-        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
-        validation: obj("The result of the model's gates.", {
-            passed: bool('True when every gate passed.'),
-            gates: list('One result per gate.', obj('A gate and its result.', {
-                metric: str('The metric name.'),
-                op: COMPARISON,
-                threshold: num('The value the metric is compared with.'),
-                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
-                pass: bool('Whether the gate passed.'),
-            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
-        }, ['passed', 'gates']),
-        request: schemas_name('The RetrainRequest that produced it.'),
-        parent: schemas_name('The version it was trained to replace.'),
-        held: obj('Set by a rollback; promotion refuses a held version.', {
-            reason: str('Why the version is held.'),
-            at: time('When it was held.'),
-            by: str('Who held it.'),
-            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
-        }, ['reason', 'at', 'by']),
-        drift: numberMap('Drift measure -> value.'),
-        fairness: numberMap('Fairness measure -> value.'),
-    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
-    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
-        id: schemas_name('The request id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
-        reason: str('Why the retrain was requested.'),
-        trigger: obj('What started the retrain.', {
-            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
-            actor: str('Who or what triggered it.'),
-            metrics: numberMap('Metrics that triggered the retrain.'),
-            thresholds: list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
-        }, ['kind', 'actor']),
-        created_at: time('When the request was created.'),
-        started_at: time('When training started.'),
-        completed_at: time('When training finished.'),
-        run: obj('The training run.', {
-            url: str('Link to the workflow run.', { format: 'uri' }),
-            duration: num('Seconds the run took.', { minimum: 0 }),
-            command: list('argv that was run.', { type: 'string', description: 'One argument.' }),
-            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
-        }),
-        version: schemas_name('The version it produced.'),
-        error: str('Why it failed.'),
-    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
-    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
-        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
-            pattern: INCIDENT_ID_PATTERN,
-        }),
-        title: str('One line that says what happened.'),
-        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
-        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
-        models: list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
-        metrics: numberMap('Metrics at detection time.'),
-        alert: str('The alert that raised it.'),
-        description: str('What is known.'),
-        detected_at: time('When it was detected.'),
-        classified_at: time('When its severity was set.'),
-        resolved_at: time('When it was resolved.'),
-        timeline: list('What happened, in order.', obj('One timeline entry.', {
-            at: time('When it happened.'),
-            event: {
-                enum: [
-                    'detected',
-                    'classified',
-                    'rollback-started',
-                    'rollback-completed',
-                    'rollback-skipped',
-                    'rollback-failed',
-                    'notified',
-                    'notification-failed',
-                    'resolved',
-                    'note',
-                ],
-                description: 'What happened.',
-            },
-            detail: str('More about it.'),
-            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
-        }, ['at', 'event'])),
-        rollback: obj('The rollback taken.', {
-            model: schemas_name('The model rolled back.'),
-            stage: schemas_name('The stage rolled back.'),
-            from: schemas_name('The version it served before.'),
-            to: schemas_name('The version it serves after.'),
-            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
-            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
-        }, ['model', 'stage', 'from', 'to']),
-    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
-    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
-        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
-        at: time('When it happened.'),
-        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
-        actor: str('Who did it.'),
-        model: schemas_name('The model concerned.'),
-        version: schemas_name('The version concerned.'),
-        stage: schemas_name('The stage concerned.'),
-        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
-        request: schemas_name('The retrain request concerned.'),
-        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
-        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
-        details: { type: 'object', description: 'Anything else worth keeping.' },
-    }, ['id', 'at', 'event', 'actor']),
-};
-/** The schema file as written to schemas/: two-space JSON with a final newline. */
-const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
-
-;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
-// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
-// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
-
-
-
-
-let ajv;
-const validators = new Map();
-function validatorFor(kind) {
-    let validate = validators.get(kind);
-    if (!validate) {
-        if (!ajv) {
-            ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-            dist_default()["default"](ajv);
-        }
-        validate = ajv.compile(SCHEMAS[kind]);
-        validators.set(kind, validate);
-    }
-    return validate;
-}
-function isKind(value) {
-    return typeof value === 'string' && KINDS.includes(value);
-}
-/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
-function validateDocumentSchema(path, doc, lineOf = () => undefined) {
-    const kind = doc?.kind;
-    if (!isKind(kind)) {
-        return [
-            {
-                file: path,
-                line: lineOf('/kind') ?? lineOf(''),
-                field: 'kind',
-                severity: 'error',
-                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
-                fix: `set kind to one of ${KINDS.join(', ')}`,
-            },
-        ];
-    }
-    const validate = validatorFor(kind);
-    if (validate(doc))
-        return [];
-    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
-    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
-}
-// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
-const isNoise = (error) => error.keyword === 'if' ||
-    error.keyword === '$ref' ||
-    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
-function dedupe(problems) {
-    const seen = new Set();
-    return problems.filter((p) => {
-        const key = `${p.line}|${p.field}|${p.message}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
-function fieldName(pointer) {
-    if (pointer === '')
-        return '';
-    return pointer
-        .slice(1)
-        .split('/')
-        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
-}
-const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-function toProblem(path, kind, error, lineOf) {
-    const schemaFile = `schemas/${schemaFileName(kind)}`;
-    let pointer = error.instancePath;
-    let message;
-    let fix;
-    const params = error.params;
-    switch (error.keyword) {
-        case 'additionalProperties': {
-            const extra = String(params.additionalProperty);
-            pointer = `${pointer}/${escapePointer(extra)}`;
-            const allowed = Object.keys(error.parentSchema?.properties ?? {});
-            message = `unknown field "${extra}"`;
-            fix = allowed.length
-                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
-                : `remove it (see ${schemaFile})`;
-            break;
-        }
-        case 'required': {
-            const missing = String(params.missingProperty);
-            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
-            fix = `add ${missing} (see ${schemaFile})`;
-            break;
-        }
-        case 'type':
-            message = `must be ${article(String(params.type))}`;
-            fix = `write ${article(String(params.type))} value`;
-            break;
-        case 'const':
-            message = `must be ${JSON.stringify(params.allowedValue)}`;
-            fix = `write ${JSON.stringify(params.allowedValue)}`;
-            break;
-        case 'enum':
-            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-            fix = 'use one of the allowed values';
-            break;
-        case 'pattern':
-        case 'format':
-            ({ message, fix } = describeFormat(error));
-            break;
-        case 'propertyNames': {
-            const name = String(params.propertyName);
-            pointer = `${pointer}/${escapePointer(name)}`;
-            message = `key ${JSON.stringify(name)} is not a safe name: it ${(0,registry_names/* unsafeNameReason */.Gm)(name) ?? 'is not allowed'}`;
-            fix = 'rename it with lowercase letters, digits, "-" and "."';
-            break;
-        }
-        default:
-            message = error.message ?? `fails ${error.keyword}`;
-            fix = `see ${schemaFile}`;
-    }
-    const field = fieldName(pointer);
-    return {
-        file: path,
-        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
-        ...(field ? { field } : {}),
-        severity: 'error',
-        message: field ? `${field}: ${message}` : message,
-        fix,
-    };
-}
-function describeFormat(error) {
-    const params = error.params;
-    const value = error.data;
-    if (params.pattern === SAFE_NAME_PATTERN) {
-        return {
-            message: `${JSON.stringify(value)} is not a safe name: it ${(0,registry_names/* unsafeNameReason */.Gm)(value) ?? 'is not allowed'}`,
-            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
-        };
-    }
-    if (params.pattern === UTC_TIME_PATTERN || params.format === 'date-time') {
-        return {
-            message: `${JSON.stringify(value)} is not a UTC date-time`,
-            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
-        };
-    }
-    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
-    const what = error.parentSchema?.description ?? '';
-    return {
-        message: `${JSON.stringify(value)} does not match ${expected}`,
-        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
-    };
-}
-const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
-function nearestLine(pointer, lineOf) {
-    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
-        const line = lineOf(p);
-        if (line !== undefined)
-            return line;
-    }
-    return lineOf('');
-}
-
-;// CONCATENATED MODULE: ./src/registry/parse.ts
-// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
-// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
-// problem needs one, so a clean file costs little more than a plain load.
-
-
-
-const lines = new WeakMap();
-const valid = new WeakSet();
-/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
-function isValidDocument(document) {
-    return valid.has(document);
-}
-/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
-function lineOfField(document, pointer) {
-    return lines.get(document)?.(pointer);
-}
-/** Registry files are small; anything deeper than this is a mistake or an attack. */
-const MAX_DEPTH = 32;
-const MAX_BYTES = 1 << 20;
-function parseRegistryFile(path, bytes) {
-    const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
-    if (size > MAX_BYTES) {
-        const message = `file is ${size} bytes; registry files are at most ${MAX_BYTES}`;
-        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
-    }
-    const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
-    const loaded = loadYaml(path, text);
-    if ('problem' in loaded)
-        return { problems: [loaded.problem] };
-    const { value, lineOf } = loaded;
-    const problems = validateDocumentSchema(path, value, lineOf);
-    problems.push(...placeProblems(path, value, lineOf));
-    if (!problems.some((p) => p.severity === 'error'))
-        valid.add(value);
-    return { document: value, problems };
-}
-/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
-function loadYaml(path, text) {
-    let events;
-    try {
-        events = (0,js_yaml/* parseEvents */.PH)(text, { filename: path, maxDepth: MAX_DEPTH });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    let starts;
-    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
-    let documents = 0;
-    for (const event of events) {
-        if (event.type === js_yaml/* EVENT_DOCUMENT */.FQ)
-            documents++;
-        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
-        else if (event.type === js_yaml/* EVENT_ALIAS */.Sm || ('anchorStart' in event && event.anchorStart !== -1)) {
-            return {
-                problem: {
-                    file: path,
-                    line: lineAt(event.anchorStart),
-                    severity: 'error',
-                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
-                    fix: 'write the value out in full',
-                },
-            };
-        }
-    }
-    if (documents !== 1) {
-        return {
-            problem: {
-                file: path,
-                line: documents === 0 ? 1 : undefined,
-                severity: 'error',
-                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
-                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
-            },
-        };
-    }
-    const root = events[1];
-    if (root?.type !== js_yaml/* EVENT_MAPPING */.uj) {
-        const at = root && root.type === js_yaml/* EVENT_SCALAR */._W ? root.valueStart : root && 'start' in root ? root.start : 0;
-        return {
-            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
-        };
-    }
-    let value;
-    try {
-        [value] = (0,js_yaml/* constructFromEvents */.fw)(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
-    let map;
-    const lineOf = (pointer) => (map ??= positionMap(text, (0,js_yaml/* parseEvents */.PH)(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
-    lines.set(value, lineOf);
-    return { value: value, lineOf };
-}
-function problemAt(path, line, message, fix) {
-    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
-}
-function yamlProblem(path, error) {
-    if (error instanceof js_yaml/* YAMLException */.tB) {
-        const mark = error.mark;
-        return {
-            file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
-            severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
-        };
-    }
-    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
-}
-/** The kind must be the one the file's place calls for. */
-function placeProblems(path, doc, lineOf) {
-    const place = (0,paths/* classifyRegistryPath */.tF)(path);
-    // A missing or unknown kind is the schema check's to report.
-    if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind)
-        return [];
-    return [
-        {
-            file: path,
-            line: lineOf('/kind') ?? 1,
-            field: 'kind',
-            severity: 'error',
-            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
-            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
-        },
-    ];
-}
-function lineStarts(text) {
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
-        starts.push(i + 1);
-    return starts;
-}
-function lineOfOffset(starts, offset) {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= offset)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo + 1;
-}
-const parse_escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
-function positionMap(text, events, lineAt) {
-    const map = new Map();
-    const stack = [];
-    // Where the node that the next event opens lives, and the line to record for it.
-    const place = (start) => {
-        const top = stack[stack.length - 1];
-        if (!top) {
-            map.set('', lineAt(start));
-            return '';
-        }
-        if (top.kind === 'seq') {
-            const pointer = `${top.pointer}/${top.index++}`;
-            map.set(pointer, lineAt(start));
-            return pointer;
-        }
-        if (top.key === undefined)
-            return undefined; // a key; handled by the caller
-        const pointer = `${top.pointer}/${parse_escapePointer(top.key)}`;
-        top.key = undefined;
-        return pointer;
-    };
-    for (const event of events) {
-        if (event.type === js_yaml/* EVENT_SCALAR */._W) {
-            const top = stack[stack.length - 1];
-            if (top?.kind === 'map' && top.key === undefined) {
-                top.key = (0,js_yaml/* getScalarValue */.KE)(text, event);
-                map.set(`${top.pointer}/${parse_escapePointer(top.key)}`, lineAt(event.valueStart));
-            }
-            else
-                place(event.valueStart);
-        }
-        else if (event.type === js_yaml/* EVENT_MAPPING */.uj || event.type === js_yaml/* EVENT_SEQUENCE */.$J) {
-            const top = stack[stack.length - 1];
-            // A collection used as a key: give it a placeholder so its value still gets a pointer.
-            if (top?.kind === 'map' && top.key === undefined)
-                top.key = '?';
-            const pointer = place(event.start) ?? '?';
-            stack.push({ kind: event.type === js_yaml/* EVENT_MAPPING */.uj ? 'map' : 'seq', pointer, index: 0 });
-        }
-        else if (event.type === js_yaml/* EVENT_POP */.lV) {
-            stack.pop();
-        }
-    }
-    return map;
-}
-
+// EXTERNAL MODULE: ./src/registry/parse.ts
+var parse = __nccwpck_require__(4540);
 ;// CONCATENATED MODULE: ./src/gate/collect.ts
 // The git side of the sign-off gate, shared by the action and `tollgate gate simulate`: everything the verdict
 // needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
@@ -38287,7 +37818,7 @@ async function basePolicy(base, baseSha) {
     const bytes = await base.read(paths/* POLICY_PATH */.l$);
     if (bytes === undefined)
         return (0,effective/* effectivePolicy */.Ci)(undefined);
-    const parsed = parseRegistryFile(paths/* POLICY_PATH */.l$, bytes);
+    const parsed = (0,parse/* parseRegistryFile */.N0)(paths/* POLICY_PATH */.l$, bytes);
     const errors = parsed.problems.filter((p) => p.severity === 'error');
     if (errors.length > 0 || parsed.document?.kind !== 'Policy') {
         const first = errors[0];
@@ -38304,7 +37835,7 @@ async function validDocument(reader, path, kind) {
     const bytes = await reader.read(path);
     if (bytes === undefined)
         return undefined;
-    const parsed = parseRegistryFile(path, bytes);
+    const parsed = (0,parse/* parseRegistryFile */.N0)(path, bytes);
     if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== kind)
         return undefined;
     return parsed.document;
@@ -38973,6 +38504,967 @@ function rolesToResolve(input) {
 
 /***/ }),
 
+/***/ 2935:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  MD: () => (/* binding */ recordMergedPullRequest)
+});
+
+// UNUSED EXPORTS: approversOf, mergedAuditId
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+;// CONCATENATED MODULE: ./src/incident/severity.ts
+// Severity P0–P4 from incident metrics and the policy's thresholds. Pure.
+
+
+const RANKED = (/* unused pure expression or super */ null && (['P0', 'P1', 'P2', 'P3']));
+const severity_describeCondition = (c) => `${c.metric} ${c.op} ${c.value}`;
+/** The most severe level with any condition holding (checked P0 to P3); nothing holding is P4. */
+function severity_classifySeverity(metrics, policy) {
+    for (const severity of RANKED) {
+        const matched = policy.incident.severity[severity].filter((c) => compare(severity_metricValue(metrics, c.metric), c.op, c.value));
+        if (matched.length > 0) {
+            const because = matched
+                .map((c) => `${c.metric} = ${severity_metricValue(metrics, c.metric)} (threshold ${severity_describeCondition(c)})`)
+                .join('; ');
+            return { severity, matched, explanation: `${severity} because ${because}` };
+        }
+    }
+    const shown = Object.keys(metrics).length
+        ? Object.entries(metrics)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join(', ')
+        : 'no metrics given';
+    return { severity: 'P4', matched: [], explanation: `P4: no P0–P3 threshold met (${shown})` };
+}
+/** Own properties only, so a metric called "constructor" is not read off the prototype. */
+function severity_metricValue(metrics, name) {
+    return Object.prototype.hasOwnProperty.call(metrics, name) ? metrics[name] : undefined;
+}
+const METRIC_NAME = /^[a-z][a-z0-9_.-]{0,63}$/i;
+/** `['error_rate=0.7', 'availability=0.4']` -> `{error_rate: 0.7, availability: 0.4}`. */
+function parseMetricArgs(args) {
+    const metrics = Object.create(null);
+    for (const arg of args) {
+        const eq = arg.indexOf('=');
+        const fix = 'pass metrics as NAME=NUMBER, e.g. --metric error_rate=0.7';
+        if (eq < 0)
+            throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { fix });
+        const name = arg.slice(0, eq).trim();
+        const raw = arg.slice(eq + 1).trim();
+        if (!METRIC_NAME.test(name)) {
+            throw new TollgateError(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { fix });
+        }
+        const value = raw === '' ? Number.NaN : Number(raw);
+        if (!Number.isFinite(value)) {
+            throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, { fix });
+        }
+        if (Object.prototype.hasOwnProperty.call(metrics, name)) {
+            throw new TollgateError(`metric "${name}" is given twice ("${arg}")`, { fix: 'give each metric once' });
+        }
+        metrics[name] = value;
+    }
+    return { ...metrics };
+}
+
+;// CONCATENATED MODULE: ./src/incident/record.ts
+// Incident records: opening, the auto-rollback decision, resolving, statistics, postmortem drafts. Pure: the
+// clock and the id suffix come in as arguments.
+
+
+
+
+
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const seconds = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+/** INC-YYYYMMDD-HHMMSS-<suffix>, in UTC. The suffix (4 lowercase letters or digits) is the caller's randomness. */
+function incidentId(now, suffix) {
+    if (!/^[a-z0-9]{4}$/.test(suffix)) {
+        throw new TollgateError(`incident id suffix "${suffix}" must be 4 lowercase letters or digits`, {
+            fix: 'pass e.g. randomBytes(2).toString("hex")',
+        });
+    }
+    const t = iso(now);
+    return `INC-${t.slice(0, 10).replaceAll('-', '')}-${t.slice(11, 19).replaceAll(':', '')}-${suffix}`;
+}
+/** A new open incident, classified, with `detected` and `classified` on its timeline. */
+function openIncident(input) {
+    if (!INCIDENT_ID.test(input.id)) {
+        throw new TollgateError(`incident id "${input.id}" is not of the form INC-YYYYMMDD-HHMMSS-xxxx`, {
+            fix: 'build it with incidentId(now, suffix)',
+            field: 'id',
+        });
+    }
+    if (input.models.length === 0) {
+        throw new TollgateError('an incident needs at least one model', {
+            fix: 'pass --model NAME',
+            field: 'models',
+        });
+    }
+    const models = [...new Set(input.models.map((m) => assertSafeName('model', m)))];
+    const at = iso(input.now);
+    const { severity, explanation } = classifySeverity(input.metrics, input.policy);
+    const incident = {
+        apiVersion: API_VERSION,
+        kind: 'Incident',
+        id: input.id,
+        title: input.title ?? `${severity} on ${models.join(', ')}${input.alert ? `: ${input.alert}` : ''}`,
+        severity,
+        status: 'open',
+        models,
+        metrics: { ...input.metrics },
+        detected_at: at,
+        classified_at: at,
+        timeline: [
+            { at, event: 'detected', detail: input.alert ?? 'declared by hand' },
+            { at, event: 'classified', detail: explanation },
+        ],
+    };
+    if (input.alert !== undefined)
+        incident.alert = input.alert;
+    if (input.description !== undefined)
+        incident.description = input.description;
+    return incident;
+}
+/** A copy with `entry` appended; rollback-completed and resolved entries get their duration since detection. */
+function appendTimeline(incident, entry) {
+    const withDuration = (entry.event === 'rollback-completed' || entry.event === 'resolved') && entry.duration === undefined
+        ? { ...entry, duration: seconds(incident.detected_at, entry.at) }
+        : entry;
+    return { ...incident, timeline: [...incident.timeline, withDuration] };
+}
+/**
+ * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
+ * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ */
+function recordRollback(incident, facts) {
+    const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
+    const how = facts.mode === 'revert'
+        ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
+        : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
+    const via = facts.via.kind === 'emergency-push'
+        ? 'emergency push'
+        : facts.via.pullRequest
+            ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
+            : `pull request from branch ${facts.via.branch}`;
+    let next = appendTimeline(incident, {
+        at: iso(facts.startedAt),
+        event: 'rollback-started',
+        detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
+    });
+    if (facts.completedAt !== undefined) {
+        next = appendTimeline(next, {
+            at: iso(facts.completedAt),
+            event: 'rollback-completed',
+            detail: `${moved} by ${facts.mode} (${via}, ${formatDuration(seconds(iso(facts.startedAt), iso(facts.completedAt)))} after it started)`,
+        });
+    }
+    const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
+    const other = incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
+    if (facts.from !== undefined && !other) {
+        next.rollback = {
+            model: facts.model,
+            stage: facts.stage,
+            from: facts.from,
+            to: facts.to,
+            ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
+        };
+    }
+    return next;
+}
+/**
+ * Roll back automatically when any auto_rollback condition holds, unless a safety rule says no: never during a
+ * promotion of the model, never a rollback of a rollback, never without a stable version to return to.
+ */
+function decideAutoRollback(input) {
+    const { incident, policy, state } = input;
+    const stage = state.stage ?? 'production';
+    const at = iso(input.now);
+    const matched = policy.incident.autoRollback.filter((c) => compare(metricValue(incident.metrics, c.metric), c.op, c.value));
+    const skip = (reason) => ({
+        rollback: false,
+        reason,
+        matched,
+        entry: { at, event: 'rollback-skipped', detail: `${state.model} ${stage}: ${reason}` },
+    });
+    if (matched.length === 0) {
+        const rules = policy.incident.autoRollback.map(describeCondition).join(', ') || 'none configured';
+        return skip(`no auto-rollback condition holds (conditions: ${rules})`);
+    }
+    if (state.promotionInFlight)
+        return skip('a promotion of this model is in flight; roll back by hand once it settles');
+    if (state.lastPointerChangeWasRollback) {
+        return skip('the last pointer change was already a rollback; never roll back a rollback automatically');
+    }
+    if (state.stableTarget === undefined)
+        return skip('no earlier version held the stage long enough to count as stable');
+    if (state.stableTarget === state.current)
+        return skip(`the stable version ${state.current} is already live`);
+    const why = matched.map(describeCondition).join('; ');
+    return {
+        rollback: true,
+        model: state.model,
+        stage,
+        target: state.stableTarget,
+        matched,
+        entry: {
+            at,
+            event: 'rollback-started',
+            detail: `automatic: ${state.model} ${stage} ${state.current ?? '(none)'} -> ${state.stableTarget} because ${why}`,
+        },
+    };
+}
+/** Resolved copy of an open incident, with a `resolved` entry carrying the duration since detection. */
+function resolveIncident(incident, now, note) {
+    if (incident.status === 'resolved') {
+        throw new TollgateError(`incident ${incident.id} was already resolved at ${incident.resolved_at}`, {
+            fix: 'add a note instead of resolving it again',
+            field: 'status',
+        });
+    }
+    const at = iso(now);
+    if (Date.parse(at) < Date.parse(incident.detected_at)) {
+        throw new TollgateError(`cannot resolve ${incident.id} at ${at}, before it was detected (${incident.detected_at})`);
+    }
+    const entry = { at, event: 'resolved' };
+    if (note !== undefined)
+        entry.detail = note;
+    return { ...appendTimeline(incident, entry), status: 'resolved', resolved_at: at };
+}
+function durationStats(values) {
+    if (values.length === 0)
+        return { count: 0, meanSeconds: null, medianSeconds: null };
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return {
+        count: values.length,
+        meanSeconds: values.reduce((a, b) => a + b, 0) / values.length,
+        medianSeconds: median,
+    };
+}
+/** Counts and mean/median durations over incidents detected at or after `since`. */
+function incidentStats(incidents, options = {}) {
+    const since = options.since?.getTime() ?? -Infinity;
+    const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
+    const bySeverity = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
+    const perIncident = [...chosen]
+        .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
+        .map((i) => {
+        bySeverity[i.severity]++;
+        const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
+        const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
+        return {
+            id: i.id,
+            severity: i.severity,
+            status: i.status,
+            detectedAt: i.detected_at,
+            toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
+            toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
+            toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+        };
+    });
+    const present = (values) => values.filter((v) => v !== null);
+    const mttrOf = (severity) => durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
+    return {
+        total: chosen.length,
+        open: chosen.filter((i) => i.status === 'open').length,
+        bySeverity,
+        mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
+        timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
+        mttrBySeverity: {
+            P0: mttrOf('P0'),
+            P1: mttrOf('P1'),
+            P2: mttrOf('P2'),
+            P3: mttrOf('P3'),
+            P4: mttrOf('P4'),
+        },
+        incidents: perIncident,
+    };
+}
+/** Human duration: 1h 02m 05s, 4m 10s, 12s. */
+function formatDuration(totalSeconds) {
+    const s = Math.max(0, Math.round(totalSeconds));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const r = s % 60;
+    if (h)
+        return `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s`;
+    if (m)
+        return `${m}m ${String(r).padStart(2, '0')}s`;
+    return `${r}s`;
+}
+const cell = (text) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+/**
+ * A markdown postmortem draft. The timeline merges the incident's own entries with the registry commits (git
+ * history) in time order; the parts only the author can write are marked `TODO(author)`.
+ */
+function renderPostmortem(incident, gitTimeline) {
+    const rows = [
+        ...incident.timeline.map((e) => ({
+            at: e.at,
+            source: 'incident',
+            what: `${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (after ${formatDuration(e.duration)})` : ''}`,
+        })),
+        ...gitTimeline.map((c) => {
+            const event = c.trailers['Tollgate-Event'];
+            const tag = event === undefined ? '' : ` [${Array.isArray(event) ? event.join(', ') : event}]`;
+            return { at: c.at, source: `commit ${c.sha.slice(0, 12)}`, what: `${c.subject}${tag}` };
+        }),
+    ];
+    // Stable sort by instant: entries at the same second keep incident-first, then git order.
+    rows.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const lasted = incident.resolved_at
+        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const metrics = Object.entries(incident.metrics);
+    const rb = incident.rollback;
+    const lines = [
+        `# Postmortem: ${incident.id} — ${incident.title}`,
+        '',
+        '> Draft generated by Tollgate from the incident record and git history. Sections marked TODO(author) need',
+        '> a person; everything else is a fact from the record — correct the record, not the draft.',
+        '',
+        '## Summary',
+        '',
+        `- Severity: **${incident.severity}**`,
+        `- Status: ${incident.status}`,
+        `- Models: ${incident.models.join(', ')}`,
+        `- Detected: ${incident.detected_at}`,
+        `- Resolved: ${incident.resolved_at ?? '—'} (duration: ${lasted})`,
+        ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
+        ...(rb
+            ? [
+                `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}${rb.commit ? ` (commit ${rb.commit.slice(0, 12)})` : ''}${rb.pull_request ? ` (pull request #${rb.pull_request})` : ''}`,
+            ]
+            : ['- Rollback: none recorded']),
+        '',
+        ...(incident.description ? [incident.description, ''] : []),
+        '## Impact',
+        '',
+        ...(metrics.length
+            ? [
+                '| metric | value at detection |',
+                '| --- | --- |',
+                ...metrics.map(([k, v]) => `| ${cell(k)} | ${v} |`),
+            ]
+            : ['No metrics were recorded.']),
+        '',
+        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+        '',
+        ...rollbackDetails(incident, gitTimeline),
+        '## Timeline (UTC)',
+        '',
+        '| time | source | event |',
+        '| --- | --- | --- |',
+        ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
+        '',
+        '## Root cause',
+        '',
+        'TODO(author): what caused it, and why it was not caught before it reached the stage.',
+        '',
+        '## Lessons learned',
+        '',
+        'TODO(author): what went well, what went wrong, where we got lucky.',
+        '',
+        '## Action items',
+        '',
+        '| action | owner | due | status |',
+        '| --- | --- | --- | --- |',
+        '| TODO(author) | | | open |',
+        '',
+    ];
+    return lines.join('\n');
+}
+const one = (value) => Array.isArray(value) ? value.join(', ') : value;
+/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
+function rollbackDetails(incident, gitTimeline) {
+    const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
+    const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
+    const rb = incident.rollback;
+    if (!rb && steps.length === 0 && commits.length === 0)
+        return ['## Rollback', '', 'No rollback was made.', ''];
+    return [
+        '## Rollback',
+        '',
+        ...(rb
+            ? [
+                `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
+                    `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
+                '',
+            ]
+            : []),
+        ...steps.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${formatDuration(e.duration)} after detection)` : ''}`),
+        ...commits.map((c) => {
+            const mode = one(c.trailers['Rollback-Mode']);
+            const reverts = one(c.trailers.Reverts);
+            return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
+        }),
+        '',
+    ];
+}
+const POSTMORTEM_LABELS = (/* unused pure expression or super */ null && (['tollgate:incident', 'tollgate:postmortem']));
+const postmortemBranch = (id) => `tollgate/postmortem/${id}`;
+/**
+ * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
+ * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
+ */
+function postmortemPullRequest(incident, where) {
+    const lasted = incident.resolved_at
+        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const rb = incident.rollback;
+    const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
+    const lines = [
+        `Resolves incident **${incident.id}**: ${incident.title}`,
+        '',
+        `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
+        `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
+        rb
+            ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
+                (rolledBack?.duration !== undefined
+                    ? `, completed ${formatDuration(rolledBack.duration)} after detection`
+                    : '') +
+                (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
+            : '- Rollback: none recorded',
+        ...(where.postmortem
+            ? [
+                `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
+                '',
+                'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
+                'the facts come from the incident record and git history, so correct the record rather than the draft.',
+            ]
+            : ['- No postmortem draft (resolved with --no-postmortem).']),
+        '',
+        'A state change: the sign-off gate lets it through without sign-offs.',
+        '',
+    ];
+    return {
+        title: `Resolve incident ${incident.id}: postmortem`,
+        body: lines.join('\n'),
+        labels: POSTMORTEM_LABELS,
+    };
+}
+/** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
+function incidentAuditEvent(input) {
+    const at = iso(input.now);
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const id = `${stamp}-${input.suffix}`;
+    if (!AUDIT_ID.test(id)) {
+        throw new TollgateError(`audit id suffix "${input.suffix}" may hold only lowercase letters, digits, "." and "-"`);
+    }
+    const event = {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id,
+        at,
+        event: input.event,
+        actor: input.actor,
+        incident: input.incident.id,
+        details: { severity: input.incident.severity, status: input.incident.status, ...input.details },
+    };
+    const model = input.model ?? (input.incident.models.length === 1 ? input.incident.models[0] : undefined);
+    if (model !== undefined)
+        event.model = model;
+    if (input.stage !== undefined)
+        event.stage = input.stage;
+    if (input.version !== undefined)
+        event.version = input.version;
+    if (input.commit !== undefined)
+        event.commit = input.commit;
+    if (input.pullRequest !== undefined)
+        event.pull_request = input.pullRequest;
+    return event;
+}
+/** The commit message and trailers of the commit that records a newly opened incident. */
+function incidentOpenedCommit(incident, by) {
+    return {
+        message: `Open incident ${incident.id}: ${incident.title}`,
+        trailers: {
+            'Tollgate-Event': 'incident-opened',
+            Incident: incident.id,
+            Severity: incident.severity,
+            Model: incident.models,
+            'Requested-By': by,
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+;// CONCATENATED MODULE: ./src/scheduler/schedule.ts
+// The retrain schedule as a pure state machine: every transition takes the schedule and the time and returns a
+// new schedule; nothing here reads the clock. The fields are the ones operators know from scheduler runbooks.
+
+
+
+
+/** Who pauses automatically after repeated failures. */
+const SYSTEM_ACTOR = 'tollgate';
+const ms = (t) => (typeof t === 'number' ? t : t.getTime());
+/** ISO-8601 UTC, without milliseconds when they are zero (the registry's usual spelling). */
+function isoTime(t) {
+    return new Date(ms(t)).toISOString().replace('.000Z', 'Z');
+}
+/** Reads a time field of a schedule; a malformed value names the file and field. */
+function timeField(schedule, field) {
+    const value = schedule[field];
+    if (value === undefined || value === null)
+        return undefined;
+    const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
+    if (Number.isNaN(parsed)) {
+        throw new TollgateError(`${field} is ${JSON.stringify(value)}, not an ISO-8601 time`, {
+            file: safeSchedulePath(schedule.model),
+            field,
+            fix: `write ${field} like 2026-11-25T22:13:00Z, or remove it`,
+        });
+    }
+    return parsed;
+}
+function safeSchedulePath(model) {
+    try {
+        return schedulePath(model);
+    }
+    catch {
+        return undefined;
+    }
+}
+function assertPositiveSeconds(what, seconds) {
+    if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+        throw new TollgateError(`${what} must be a positive whole number of seconds, got ${seconds}`, {
+            fix: `give ${what} like 3600, 45m, 2h or 1d`,
+        });
+    }
+    return seconds;
+}
+/** The schedule a model starts with: its first run one interval from now. */
+function initialSchedule(model, interval, now) {
+    const name = assertSafeName('model', typeof model === 'string' ? model : model.name);
+    assertPositiveSeconds('interval', interval);
+    return {
+        apiVersion: API_VERSION,
+        kind: 'Schedule',
+        schema_version: 1,
+        model: name,
+        interval,
+        next_run: isoTime(ms(now) + interval * 1000),
+        updated_at: isoTime(now),
+        failure_streak: 0,
+    };
+}
+/** The interval a model runs at: model.yaml's schedule.interval, else the policy's default. */
+function intervalFor(model, policy) {
+    return model?.schedule?.interval ?? policy.schedule.defaultInterval;
+}
+/** last_run, or when it is absent, next_run − interval (older schedule files only kept next_run). */
+function effectiveLastRun(schedule) {
+    const last = timeField(schedule, 'last_run');
+    if (last !== undefined)
+        return new Date(last);
+    const next = timeField(schedule, 'next_run');
+    return next === undefined ? undefined : new Date(next - schedule.interval * 1000);
+}
+/** Whether the schedule is paused at `now`: a pause with an end is over at that instant; one without lasts. */
+function isPaused(schedule, now) {
+    const until = timeField(schedule, 'paused_until');
+    if (until !== undefined)
+        return until > ms(now);
+    return schedule.paused_reason !== undefined;
+}
+/** Whether the schedule is cooling down after a failure at `now`; the cooldown is over at cooldown_until. */
+function isCoolingDown(schedule, now) {
+    const until = timeField(schedule, 'cooldown_until');
+    return until !== undefined && until > ms(now);
+}
+/** Whether a scheduled retrain should start now, and why (or why not), in words for a job summary. */
+function isDue(schedule, model, now) {
+    if (model?.schedule?.enabled === false) {
+        return { due: false, reason: 'schedule disabled in model.yaml (schedule.enabled: false)' };
+    }
+    if (isPaused(schedule, now)) {
+        const until = schedule.paused_until ? ` until ${schedule.paused_until}` : ' until resumed';
+        const by = schedule.paused_by ? ` by ${schedule.paused_by}` : '';
+        const why = schedule.paused_reason ? `: ${schedule.paused_reason}` : '';
+        return { due: false, reason: `paused${until}${by}${why}` };
+    }
+    if (isCoolingDown(schedule, now)) {
+        return {
+            due: false,
+            reason: `cooling down until ${schedule.cooldown_until} after ${schedule.failure_streak} consecutive failure(s)`,
+        };
+    }
+    const next = timeField(schedule, 'next_run');
+    if (next === undefined)
+        return { due: true, reason: 'no next_run recorded: first run' };
+    if (next > ms(now))
+        return { due: false, reason: `next run at ${schedule.next_run}` };
+    const late = Math.floor((ms(now) - next) / 1000);
+    return {
+        due: true,
+        reason: late >= schedule.interval
+            ? `overdue since ${schedule.next_run} (missed runs fold into one)`
+            : `due since ${schedule.next_run}`,
+    };
+}
+/** A pause that has ended is dropped, so a finished pause does not linger in the file. */
+function withoutExpiredPause(schedule, now) {
+    const until = timeField(schedule, 'paused_until');
+    if (until === undefined || until > ms(now))
+        return schedule;
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
+    return rest;
+}
+/** The automatic pause is about failures; a success (a manual retrain, say) answers it. A person's pause stays. */
+function withoutSystemPause(schedule) {
+    if (schedule.paused_by !== SYSTEM_ACTOR || !schedule.paused_reason?.startsWith('system:'))
+        return schedule;
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
+    return rest;
+}
+/**
+ * A successful run at `now`: the streak and cooldown clear, last_run is now and next_run one interval (plus the
+ * model's jitter) later. Because the next run counts from now, not from the missed slot, any number of missed
+ * runs folds into this one.
+ */
+function executed(schedule, now, policy) {
+    const { cooldown_until: _c, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
+    const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
+    return {
+        ...rest,
+        failure_streak: 0,
+        last_run: isoTime(now),
+        next_run: isoTime(ms(now) + (schedule.interval + jitter) * 1000),
+        updated_at: isoTime(now),
+    };
+}
+/** Seconds of cooldown after the `streak`-th consecutive failure: base × factor^(streak−1), at most the cap. */
+function cooldownSeconds(streak, policy) {
+    const { cooldownBase: base, cooldownFactor: factor, cooldownCap: cap } = policy.schedule;
+    if (streak <= 0 || base <= 0 || cap <= 0)
+        return 0;
+    const raw = base * factor ** (streak - 1);
+    // factor^n overflows to Infinity for long streaks; the cap still holds.
+    return Number.isFinite(raw) ? Math.min(Math.max(Math.round(raw), 0), cap) : cap;
+}
+/** Failure reasons land in YAML and summaries: one line, bounded. */
+function oneLine(text, max = 500) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+/**
+ * A failed run at `now`: the streak grows, the cooldown grows exponentially up to its cap, and after
+ * policy.schedule.pauseAfterFailures consecutive failures the schedule pauses itself until someone resumes it.
+ * next_run and last_run stay: once the cooldown ends, the model is due again.
+ */
+function failed(schedule, now, reason, policy) {
+    const streak = schedule.failure_streak + 1;
+    const cooldown = cooldownSeconds(streak, policy);
+    const { cooldown_until: _c, ...rest } = withoutExpiredPause(schedule, now);
+    const next = {
+        ...rest,
+        failure_streak: streak,
+        last_failure: isoTime(now),
+        last_failure_reason: oneLine(reason) || 'unknown',
+        ...(cooldown > 0 ? { cooldown_until: isoTime(ms(now) + cooldown * 1000) } : {}),
+        updated_at: isoTime(now),
+    };
+    const limit = policy.schedule.pauseAfterFailures;
+    // A pause someone set on purpose is theirs; the automatic one only fills an unpaused schedule.
+    if (limit > 0 && streak >= limit && !isPaused(next, now)) {
+        next.paused_reason = `system: ${streak} consecutive failures`;
+        next.paused_by = SYSTEM_ACTOR;
+    }
+    return next;
+}
+/** Pauses until a time, for a duration, or (with neither) until `resume`. */
+function pause(schedule, options, now) {
+    if (options.until !== undefined && options.duration !== undefined) {
+        throw new TollgateError('pause takes an end time or a duration, not both', {
+            fix: 'give --until TIME or --for DURATION',
+        });
+    }
+    const reason = oneLine(options.reason ?? '');
+    if (!reason)
+        throw new TollgateError('a pause needs a reason', { fix: 'say why, e.g. --reason "data migration"' });
+    if (!options.by?.trim())
+        throw new TollgateError('a pause needs the actor who paused', { fix: 'pass by' });
+    let until;
+    if (options.duration !== undefined)
+        until = ms(now) + assertPositiveSeconds('pause duration', options.duration) * 1000;
+    if (options.until !== undefined) {
+        until = options.until.getTime();
+        if (Number.isNaN(until) || until <= ms(now)) {
+            throw new TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${isoTime(until)} is not after now (${isoTime(now)})`}`, {
+                fix: 'give an end time in the future, or a duration like 2h',
+            });
+        }
+    }
+    const { paused_until: _u, ...rest } = schedule;
+    return {
+        ...rest,
+        ...(until !== undefined ? { paused_until: isoTime(until) } : {}),
+        paused_reason: reason,
+        paused_by: options.by.trim(),
+        updated_at: isoTime(now),
+    };
+}
+/**
+ * Ends a pause. Resuming is a fresh start: the failure streak and cooldown clear too, or a schedule paused after
+ * N failures would pause again at the next one. A run missed while paused is due at once (folded into one).
+ */
+function resume(schedule, now, by) {
+    if (!by?.trim())
+        throw new TollgateError('resume needs the actor who resumed', { fix: 'pass by' });
+    if (!isPaused(schedule, now)) {
+        throw new TollgateError(`the schedule of ${schedule.model} is not paused`, {
+            file: safeSchedulePath(schedule.model),
+            fix: 'nothing to resume; `tollgate schedule` shows its state',
+        });
+    }
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, ...rest } = schedule;
+    return { ...rest, failure_streak: 0, updated_at: isoTime(now) };
+}
+/** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */
+function setScheduleInterval(schedule, seconds, now) {
+    assertPositiveSeconds('interval', seconds);
+    const last = effectiveLastRun(schedule);
+    return {
+        ...schedule,
+        interval: seconds,
+        ...(last ? { last_run: isoTime(last), next_run: isoTime(last.getTime() + seconds * 1000) } : {}),
+        updated_at: isoTime(now),
+    };
+}
+
+/** 32-bit FNV-1a: a stable, dependency-free hash so jitter is the same on every runner. */
+function fnv1a(text) {
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(text)) {
+        hash ^= byte;
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash >>> 0;
+}
+/** A whole number of seconds in [0, maxSeconds], fixed for a model name: spreads models due at the same tick. */
+function jitterFor(model, maxSeconds) {
+    if (!(maxSeconds > 0))
+        return 0;
+    return fnv1a(model) % (Math.floor(maxSeconds) + 1);
+}
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+/** '90s', '45m', '2h', '1d', '1w', '1h30m' or plain seconds ('3600') → seconds (a positive whole number). */
+function parseDuration(text) {
+    const input = String(text).trim();
+    const bad = (why) => new TollgateError(`invalid duration ${JSON.stringify(text)}: ${why}`, {
+        fix: 'write a duration like 3600, 90s, 45m, 2h, 1d, 1w or 1h30m',
+    });
+    if (input === '')
+        throw bad('it is empty');
+    let seconds;
+    if (/^\d+$/.test(input)) {
+        seconds = Number(input);
+    }
+    else {
+        if (!/^(?:\d+[smhdw])+$/.test(input))
+            throw bad('use whole numbers with the units s, m, h, d or w');
+        seconds = 0;
+        for (const [, amount, unit] of input.matchAll(/(\d+)([smhdw])/g))
+            seconds += Number(amount) * UNIT_SECONDS[unit];
+    }
+    if (!Number.isSafeInteger(seconds))
+        throw bad('it is too long');
+    if (seconds <= 0)
+        throw bad('it must be longer than zero');
+    return seconds;
+}
+/** Seconds as the largest units that divide them, e.g. 5400 → '1h30m'; parseDuration reads it back. */
+function schedule_formatDuration(seconds) {
+    if (!Number.isFinite(seconds) || seconds <= 0)
+        return '0s';
+    let rest = Math.round(seconds);
+    const parts = [];
+    for (const unit of ['w', 'd', 'h', 'm', 's']) {
+        const size = UNIT_SECONDS[unit];
+        if (rest >= size) {
+            parts.push(`${Math.floor(rest / size)}${unit}`);
+            rest %= size;
+        }
+    }
+    return parts.join('');
+}
+
+;// CONCATENATED MODULE: ./src/gate/merged.ts
+// What a merged pull request leaves in the registry (pure): one audit event per stage pointer it moved, naming the
+// approvers the gate counted on the head that merged and the gate's check run; and, for a rollback pull request,
+// the `rollback-completed` entry on its incident. Nothing for a pull request that moves no stage pointer — state-only
+// pull requests included, so the state pull request these records travel in records nothing when it merges.
+
+
+
+
+
+
+const SHA = /^[0-9a-f]{40}$/;
+const merged_iso = (at) => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const trailer = (commit, key) => Object.entries(commit.trailers)
+    .filter(([k]) => k.toLowerCase() === key.toLowerCase())
+    .flatMap(([, values]) => values.map((v) => v.trim()))
+    .filter((v) => v !== '');
+/** `<merged-at stamp>-pr<N>-<sha8>-<model>-<stage>`, or a hash of model and stage when that is too long. */
+function mergedAuditId(pull, model, stage) {
+    const at = merged_iso(pull.mergedAt);
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const head = `pr${pull.number}-${pull.mergeSha.slice(0, 8)}`;
+    const named = `${head}-${model}-${stage}`;
+    const tail = named.length <= 48 ? named : `${head}-${fnv1a(`${model}/${stage}`).toString(16).padStart(8, '0')}`;
+    const id = `${stamp}-${tail}`;
+    if (!names/* AUDIT_ID */.O0.test(id))
+        throw new errors/* TollgateError */.x(`cannot build an audit id for pull request #${pull.number}`);
+    return id;
+}
+/** Who signed off, as the gate counted them: one entry per satisfied role. */
+function approversOf(verdict) {
+    return verdict.requirements.flatMap((r) => r.satisfiedBy
+        ? [{ role: r.role, login: r.satisfiedBy.login, commit: r.satisfiedBy.commit, at: r.satisfiedBy.at }]
+        : []);
+}
+function checkRunDetails(input) {
+    const run = input.checkRun;
+    if (!run)
+        return { name: input.checkName, found: false, note: 'no gate check run on the merged head' };
+    return {
+        name: run.name,
+        id: run.id,
+        status: run.status,
+        conclusion: run.conclusion,
+        ...(run.url ? { url: run.url } : {}),
+        ...(run.completedAt ? { completed_at: run.completedAt } : {}),
+        ...(run.conclusion === 'success' ? {} : { note: 'the gate check had not passed on the merged head' }),
+    };
+}
+/** The rollback-started entry for this model, else the latest one before the merge. */
+function rollbackStarted(incident, model, before) {
+    const started = incident.timeline.filter((e) => e.event === 'rollback-started' && Date.parse(e.at) <= Date.parse(before));
+    const forModel = model ? started.filter((e) => e.detail?.includes(model)) : [];
+    return (forModel.at(-1) ?? started.at(-1))?.at;
+}
+function recordMergedPullRequest(input) {
+    const { pull } = input;
+    if (!SHA.test(pull.mergeSha) || !SHA.test(pull.headSha))
+        throw new errors/* TollgateError */.x(`pull request #${pull.number} has no merge commit or head GitHub could name`);
+    if (Number.isNaN(Date.parse(pull.mergedAt)))
+        throw new errors/* TollgateError */.x(`pull request #${pull.number} has no merge time ("${pull.mergedAt}")`);
+    const moves = input.changes.filter((c) => c.kind === 'stage-changed');
+    const empty = { writes: [], audit: [], incidents: [], message: '', trailers: {} };
+    if (moves.length === 0)
+        return empty;
+    const mergedAt = merged_iso(pull.mergedAt);
+    const rollbackCommits = input.commits.filter((c) => trailer(c, 'Tollgate-Event').includes('rollback'));
+    const incidentIds = [
+        ...new Set(rollbackCommits.flatMap((c) => trailer(c, 'Incident')).filter((id) => names/* INCIDENT_ID */.zP.test(id))),
+    ];
+    const approvers = approversOf(input.verdict);
+    const missing = input.verdict.requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
+    const checkRun = checkRunDetails(input);
+    let rollback;
+    const incidents = [];
+    const incidentId = incidentIds[0];
+    const record = incidentId ? input.incidents.find((i) => i.id === incidentId) : undefined;
+    if (rollbackCommits.length > 0 && incidentId) {
+        const first = moves[0];
+        const fromTimeline = record ? rollbackStarted(record, first.model, mergedAt) : undefined;
+        const fallback = rollbackCommits.map((c) => merged_iso(c.authorDate)).sort()[0];
+        const startedAt = fromTimeline ?? fallback;
+        rollback = {
+            incident: incidentId,
+            startedAt,
+            startedFrom: fromTimeline ? 'timeline' : 'commit',
+            seconds: Math.max(0, Math.round((Date.parse(mergedAt) - Date.parse(startedAt)) / 1000)),
+        };
+        const named = (e) => e.event === 'rollback-completed' &&
+            (e.detail?.includes(`#${pull.number} `) ||
+                rollbackCommits.some((c) => e.detail?.includes(c.sha.slice(0, 12))));
+        if (record && !record.timeline.some(named)) {
+            const moved = moves.map((m) => `${m.model} ${m.stage} ${m.from ?? '(none)'} -> ${m.to ?? '(none)'}`);
+            const since = rollback.startedFrom === 'timeline'
+                ? `rollback-started at ${startedAt}`
+                : `the rollback commit at ${startedAt}`;
+            incidents.push(
+            // appendTimeline sets `duration` to the seconds since detection, as for every rollback-completed entry
+            // (incident stats read it as time to roll back); the rollback's own duration is in the detail.
+            appendTimeline(record, {
+                at: mergedAt,
+                event: 'rollback-completed',
+                detail: `${moved.join('; ')}: pull request #${pull.number} merged by ${pull.mergedBy} in ${pull.mergeSha.slice(0, 12)}, ${formatDuration(rollback.seconds)} after ${since}`,
+            }));
+        }
+    }
+    const event = rollbackCommits.length > 0 ? 'rollback-merged' : 'promotion-merged';
+    const audit = moves.map((move) => {
+        const details = {
+            title: pull.title,
+            head: pull.headSha,
+            from_version: move.from ?? null,
+            approvers,
+            ...(missing.length > 0 ? { missing_roles: missing } : {}),
+            gate_verdict: input.verdict.conclusion,
+            check_run: checkRun,
+            ...(rollback
+                ? {
+                    rollback_started_at: rollback.startedAt,
+                    rollback_started_from: rollback.startedFrom,
+                    rollback_seconds: rollback.seconds,
+                }
+                : {}),
+        };
+        return {
+            apiVersion: types/* API_VERSION */.m,
+            kind: 'AuditEvent',
+            id: mergedAuditId(pull, move.model, move.stage),
+            at: mergedAt,
+            event,
+            actor: pull.mergedBy,
+            model: move.model,
+            ...(move.to !== undefined ? { version: move.to } : {}),
+            stage: move.stage,
+            ...(incidentId ? { incident: incidentId } : {}),
+            pull_request: pull.number,
+            commit: pull.mergeSha,
+            details,
+        };
+    });
+    const models = [...new Set(moves.map((m) => m.model))];
+    return {
+        writes: [
+            ...audit.map((a) => ({ path: (0,paths/* auditPath */.RB)(a.id), document: a })),
+            ...incidents.map((i) => ({ path: (0,paths/* incidentPath */.GW)(i.id), document: i })),
+        ],
+        audit,
+        incidents,
+        ...(rollback ? { rollback } : {}),
+        message: `Record merge of pull request #${pull.number}: ${pull.title.replace(/[\r\n]+/g, ' ')}`,
+        trailers: {
+            'Tollgate-Event': 'merge-recorded',
+            Model: models,
+            ...(incidentId ? { Incident: incidentId } : {}),
+            'Merged-Pull-Request': String(pull.number),
+        },
+    };
+}
+
+
+/***/ }),
+
 /***/ 1235:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -39017,6 +39509,32 @@ function renderVerdictMarkdown(verdict) {
 
 /***/ }),
 
+/***/ 542:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X: () => (/* binding */ submittedReviews)
+/* harmony export */ });
+/** Submitted reviews as the gate reads them: PENDING drafts and reviews without an author or commit dropped. */
+function submittedReviews(context) {
+    return context.reviews.flatMap((review) => {
+        if (review.state === 'PENDING' || !review.author || !review.commitSha || !review.submittedAt)
+            return [];
+        return [
+            {
+                login: review.author,
+                state: review.state,
+                commitId: review.commitSha,
+                submittedAt: review.submittedAt,
+                ...(review.authorIsBot ? { isBot: true } : {}),
+            },
+        ];
+    });
+}
+
+
+/***/ }),
+
 /***/ 9014:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -39047,7 +39565,7 @@ const GATE_CHECK_NAME = 'tollgate/signoff';
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3716);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3313);
 // History queries: shallow-clone detection, refs, changed paths and the commits (with trailers) that touched paths.
 
 
@@ -39238,28 +39756,21 @@ function parseTrailerBlock(paragraph) {
 
 /***/ }),
 
-/***/ 6065:
+/***/ 6073:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Cs: () => (/* binding */ gitTreeReader),
-  $I: () => (/* binding */ readObjects),
-  LE: () => (/* binding */ workingTreeReader)
-});
-
-// UNUSED EXPORTS: ObjectReader, parseLsTree
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
-var run = __nccwpck_require__(3716);
-;// CONCATENATED MODULE: ./src/git/reader.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $I: () => (/* binding */ readObjects),
+/* harmony export */   Cs: () => (/* binding */ gitTreeReader),
+/* harmony export */   LE: () => (/* binding */ workingTreeReader)
+/* harmony export */ });
+/* unused harmony exports parseLsTree, ObjectReader, parseTreeObject, listFiles */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3313);
 // RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
 
 
@@ -39273,7 +39784,7 @@ function underDir(path, dir) {
     return dir === '' || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
 }
 function linkError(where, path) {
-    return new errors/* TollgateError */.x(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
         file: path,
         fix: 'replace the link with the file it points to',
     });
@@ -39310,7 +39821,7 @@ class ObjectReader {
     read(oid) {
         return this.lookup(oid).then((object) => {
             if (!object)
-                throw new errors/* TollgateError */.x(`git object ${oid} is missing in ${this.#repoRoot}`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`git object ${oid} is missing in ${this.#repoRoot}`);
             return object.content;
         });
     }
@@ -39343,13 +39854,13 @@ class ObjectReader {
         const child = this.#child;
         if (!child)
             return;
-        this.#fail(child, new errors/* TollgateError */.x('the object reader was closed while a read was pending'));
+        this.#fail(child, new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x('the object reader was closed while a read was pending'));
         child.stdin.end();
     }
     #start() {
         if (this.#child)
             return this.#child;
-        const child = (0,run/* spawnGit */.Iz)(this.#repoRoot, ['cat-file', '--batch']);
+        const child = (0,_run_js__WEBPACK_IMPORTED_MODULE_3__/* .spawnGit */ .Iz)(this.#repoRoot, ['cat-file', '--batch']);
         this.#child = child;
         this.#stderr = '';
         child.stdout.on('data', (chunk) => {
@@ -39359,7 +39870,7 @@ class ObjectReader {
         child.stderr.on('data', (chunk) => (this.#stderr += chunk.toString('utf8')));
         child.stdin.on('error', (error) => this.#fail(child, error));
         child.on('error', (error) => this.#fail(child, error));
-        child.on('close', (code) => this.#fail(child, new errors/* TollgateError */.x(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
+        child.on('close', (code) => this.#fail(child, new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
         return child;
     }
     #drain() {
@@ -39435,7 +39946,7 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
-        const all = parseLsTree(await (0,run/* git */.$Y)(repoRoot, args));
+        const all = parseLsTree(await (0,_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(repoRoot, args));
         const root = all.get(prefix);
         if (prefix !== '' && root?.mode === SYMLINK_MODE)
             throw linkError(ref, prefix);
@@ -39462,7 +39973,7 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
             if (entry.mode === SYMLINK_MODE)
                 throw linkError(ref, prefix === '' ? path : `${prefix}/${path}`);
             if (entry.type !== 'blob') {
-                throw new errors/* TollgateError */.x(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
             }
             return objects.read(entry.oid);
         },
@@ -39474,7 +39985,7 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
  */
 function workingTreeReader(repoRoot, registryPrefix = 'registry') {
     const prefix = normalizePrefix(registryPrefix);
-    const root = prefix === '' ? repoRoot : (0,external_node_path_.join)(repoRoot, prefix);
+    const root = prefix === '' ? repoRoot : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(repoRoot, prefix);
     // Checks every component below the repository root, so a linked directory is caught as well as a linked file.
     const assertNoLink = async (relative) => {
         const parts = [
@@ -39483,8 +39994,8 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
         ];
         let at = repoRoot;
         for (let i = 0; i < parts.length; i++) {
-            at = (0,external_node_path_.join)(at, parts[i]);
-            const stat = await (0,promises_namespaceObject.lstat)(at).catch(() => undefined);
+            at = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(at, parts[i]);
+            const stat = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)(at).catch(() => undefined);
             if (!stat)
                 return false;
             if (stat.isSymbolicLink())
@@ -39493,10 +40004,10 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
         return true;
     };
     const walk = async (dir, rel, out) => {
-        for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
+        for (const entry of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(dir, { withFileTypes: true })) {
             const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
             if (entry.isDirectory())
-                await walk((0,external_node_path_.join)(dir, entry.name), path, out);
+                await walk((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, entry.name), path, out);
             else
                 out.push(path);
         }
@@ -39508,24 +40019,69 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
             if (!(await assertNoLink(d)))
                 return [];
             const out = [];
-            await walk(d === '' ? root : (0,external_node_path_.join)(root, d), d, out);
+            await walk(d === '' ? root : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(root, d), d, out);
             return out.sort();
         },
         async read(path) {
             if (!(await assertNoLink(path)))
                 return undefined;
-            const stat = await (0,promises_namespaceObject.lstat)((0,external_node_path_.join)(root, path));
+            const stat = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(root, path));
             if (!stat.isFile())
                 return undefined;
-            return (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(root, path));
+            return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(root, path));
         },
     };
+}
+/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
+function parseTreeObject(content, oidBytes) {
+    const entries = [];
+    for (let i = 0; i < content.length;) {
+        const space = content.indexOf(0x20, i);
+        const nul = content.indexOf(0, space + 1);
+        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
+            break;
+        entries.push({
+            mode: content.toString('latin1', i, space),
+            name: content.toString('utf8', space + 1, nul),
+            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
+        });
+        i = nul + 1 + oidBytes;
+    }
+    return entries;
+}
+/**
+ * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
+ * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
+ * without starting another process. A path that is not there lists nothing.
+ */
+async function listFiles(reader, rev, paths) {
+    const files = [];
+    const walk = async (object, path) => {
+        if (object?.type === 'blob') {
+            files.push({ oid: object.oid, path });
+        }
+        else if (object?.type === 'tree') {
+            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
+            await Promise.all(entries.map(async (e) => {
+                const child = `${path}/${e.name}`;
+                if (e.mode === '40000')
+                    await walk(await reader.lookup(e.oid), child);
+                else
+                    files.push({ oid: e.oid, path: child });
+            }));
+        }
+    };
+    await Promise.all(paths.map(async (p) => {
+        const path = p.replace(/\/+$/, '');
+        await walk(await reader.lookup(`${rev}:${path}`), path);
+    }));
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 
 /***/ }),
 
-/***/ 3716:
+/***/ 3313:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39533,17 +40089,20 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
 __nccwpck_require__.d(__webpack_exports__, {
   $Y: () => (/* binding */ git),
   EO: () => (/* binding */ runGit),
-  Iz: () => (/* binding */ spawnGit)
+  CO: () => (/* binding */ runGitBuffer),
+  Iz: () => (/* binding */ spawnGit),
+  t1: () => (/* binding */ streamGit)
 });
-
-// UNUSED EXPORTS: runGitBuffer
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/git/run.ts
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+
 
 
 function runGit(cwd, args, options = {}) {
@@ -39575,7 +40134,7 @@ async function git(cwd, args, options = {}) {
  */
 function runGitBuffer(cwd, args, options = {}) {
     return new Promise((resolve, reject) => {
-        const child = execFile('git', args, {
+        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
             cwd,
             encoding: 'buffer',
             maxBuffer: 1 << 30,
@@ -39585,7 +40144,7 @@ function runGitBuffer(cwd, args, options = {}) {
             const stderr = stderrBytes.toString('utf8');
             if (code === 0 || options.okCodes?.includes(code))
                 return resolve({ stdout, stderr, code });
-            reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+            reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
             }));
         });
@@ -39599,6 +40158,51 @@ function spawnGit(cwd, args, env = {}) {
         cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+    });
+}
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
     });
 }
 
@@ -39703,9 +40307,10 @@ async function getCollaboratorPermission(client, repo, username) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   BL: () => (/* binding */ upsertCheckRun)
+/* harmony export */   BL: () => (/* binding */ upsertCheckRun),
+/* harmony export */   Xz: () => (/* binding */ listCheckRunsForRef)
 /* harmony export */ });
-/* unused harmony exports ANNOTATIONS_PER_REQUEST, listCheckRunsForRef */
+/* unused harmony export ANNOTATIONS_PER_REQUEST */
 const ANNOTATIONS_PER_REQUEST = 50;
 /**
  * Check runs on a commit (a sha, branch or tag), all pages; `checkName` narrows to one name, and `filter: 'latest'`
@@ -39729,6 +40334,7 @@ async function listCheckRunsForRef(client, repo, ref, options = {}) {
         completedAt: run.completed_at ?? undefined,
         app: run.app ? { id: run.app.id, slug: run.app.slug ?? undefined } : undefined,
         annotationsCount: run.output.annotations_count,
+        htmlUrl: run.html_url ?? undefined,
     }));
 }
 function toApi(annotation) {
@@ -45168,9 +45774,12 @@ function statusOf(error) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   aF: () => (/* binding */ findOpenPullRequest)
+/* harmony export */   Nl: () => (/* binding */ addLabels),
+/* harmony export */   aF: () => (/* binding */ findOpenPullRequest),
+/* harmony export */   i5: () => (/* binding */ requestReviewers),
+/* harmony export */   pk: () => (/* binding */ ensurePullRequest)
 /* harmony export */ });
-/* unused harmony exports createPullRequest, ensurePullRequest, MAX_LISTED_FILES, listPullRequestFiles, getPullRequest, listReviews, requestReviewers, addLabels, listOpenPullRequests */
+/* unused harmony exports createPullRequest, MAX_LISTED_FILES, listPullRequestFiles, getPullRequest, listReviews, listOpenPullRequests */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4212);
 // Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
@@ -45229,7 +45838,7 @@ async function ensurePullRequest(client, repo, pull) {
         }
         catch (error) {
             // A concurrent run (or a retried request that did land) opened it first.
-            if (statusOf(error) !== 422)
+            if ((0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .statusOf */ .c2)(error) !== 422)
                 throw error;
             existing = await findOpenPullRequest(client, repo, pull.head);
             if (!existing)
@@ -45434,6 +46043,36 @@ async function fetchReviewContext(client, repo, pullNumber) {
 
 /***/ }),
 
+/***/ 7016:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ readIncidents)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2307);
+/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3012);
+// Reading incident records through the registry loader (parsed and schema-checked like every registry file).
+
+
+
+/** The incidents at `paths` (registry-relative; missing ones are skipped). A broken record is an error. */
+async function readIncidents(reader, paths) {
+    const { registry, problems } = await (0,_registry_load_js__WEBPACK_IMPORTED_MODULE_1__/* .loadFiles */ .aY)(reader, paths);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`cannot read incident records in ${reader.label}:\n${(0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_2__/* .formatProblems */ .C5)(errors)}`, {
+            file: errors[0].file,
+            line: errors[0].line,
+            fix: 'correct the record (`tollgate validate` lists every problem)',
+        });
+    }
+    return [...registry.incidents.values()];
+}
+
+
+/***/ }),
+
 /***/ 4327:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -45552,6 +46191,631 @@ function compare(value, op, threshold) {
 
 /***/ }),
 
+/***/ 7306:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  pW: () => (/* binding */ publishStateChange)
+});
+
+// UNUSED EXPORTS: renderRegistryFiles, stateMergeNote
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/github/client.ts + 25 modules
+var github_client = __nccwpck_require__(4212);
+;// CONCATENATED MODULE: ./src/github/merge.ts
+// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
+// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
+
+
+const METHODS = ['squash', 'merge', 'rebase'];
+/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
+const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
+async function mergePullRequest(client, repo, number, options) {
+    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
+    let last = {
+        status: 'blocked',
+        reason: 'no merge method is allowed',
+        method: options.method,
+    };
+    for (const method of order) {
+        try {
+            const { data } = await client.octokit.rest.pulls.merge({
+                ...repo,
+                pull_number: number,
+                sha: options.sha,
+                merge_method: method,
+                commit_title: `${options.title} (#${number})`,
+            });
+            return { status: 'merged', sha: data.sha, method };
+        }
+        catch (error) {
+            const status = (0,github_client/* statusOf */.c2)(error);
+            const detail = error instanceof github_client/* GitHubApiError */.OS ? error.message : (0,errors/* describeError */.U)(error);
+            if (status === 409)
+                return { status: 'head-moved' };
+            if (status === 405 && methodDisallowed(detail)) {
+                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
+                continue;
+            }
+            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
+        }
+    }
+    return last;
+}
+const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
+    pullRequest { number autoMergeRequest { enabledAt } }
+  }
+}`;
+/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
+async function enableAutoMerge(client, repo, number, options) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
+    try {
+        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
+            id: data.node_id,
+            mergeMethod: options.method.toUpperCase(),
+            head: options.expectedHeadSha,
+        });
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS)
+            throw error;
+        throw new github_client/* GitHubApiError */.OS('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
+    }
+}
+
+// EXTERNAL MODULE: ./src/registry/writer.ts
+var writer = __nccwpck_require__(3012);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/git/history.ts
+var git_history = __nccwpck_require__(528);
+// EXTERNAL MODULE: ./src/git/run.ts + 2 modules
+var run = __nccwpck_require__(3313);
+;// CONCATENATED MODULE: ./src/git/commit.ts
+// The one commit function, and its branch-only sibling that writes a branch without touching the checkout.
+
+
+
+
+
+
+
+const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
+function formatCommitMessage(message, trailers) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    if (text === '')
+        throw new errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
+    const lines = [];
+    for (const [key, raw] of Object.entries(trailers)) {
+        if (!TRAILER_KEY.test(key)) {
+            throw new errors/* TollgateError */.x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
+                field: key,
+                fix: 'use a trailer key like "Tollgate-Event"',
+            });
+        }
+        for (const value of Array.isArray(raw) ? raw : [raw]) {
+            if (/[\r\n]/.test(value)) {
+                throw new errors/* TollgateError */.x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
+                    field: key,
+                    fix: 'trailer values are one line; put longer text in the message body',
+                });
+            }
+            if (value.trim() === '')
+                continue;
+            lines.push(`${key}: ${value.trim()}`);
+        }
+    }
+    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
+}
+function authorEnv(author) {
+    if (!author)
+        return {};
+    for (const [field, value] of Object.entries(author)) {
+        if (/[<>\r\n]/.test(value) || value.trim() === '') {
+            throw new errors/* TollgateError */.x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
+                field: `author.${field}`,
+            });
+        }
+    }
+    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
+}
+function assertRepoPath(path) {
+    if (path === '' ||
+        path.startsWith('/') ||
+        path.includes('\\') ||
+        path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+        throw new errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
+            fix: 'pass paths like registry/models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+async function currentBranchRef(repoRoot) {
+    const result = await (0,run/* runGit */.EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+async function assertBranchName(repoRoot, branch) {
+    const result = await (0,run/* runGit */.EO)(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
+    if (result.code !== 0 || branch.startsWith('-')) {
+        throw new errors/* TollgateError */.x(`"${branch}" is not a valid branch name`, { field: 'branch' });
+    }
+}
+/**
+ * Commits exactly `paths` with the message and trailers; returns the new sha. Without `branch` it commits on
+ * the checked-out branch, leaving anything else the user staged alone. Refuses when the paths hold no change.
+ */
+async function commitChange(repoRoot, options) {
+    const paths = options.paths.map(assertRepoPath);
+    if (paths.length === 0)
+        throw new errors/* TollgateError */.x('nothing to commit: no paths given');
+    const message = formatCommitMessage(options.message, options.trailers);
+    const env = { ...options.env, ...authorEnv(options.author) };
+    if (options.branch !== undefined) {
+        const files = await Promise.all(paths.map(async (path) => ({
+            path,
+            content: (0,external_node_fs_.existsSync)((0,external_node_path_.join)(repoRoot, path)) ? await (0,promises_.readFile)((0,external_node_path_.join)(repoRoot, path)) : null,
+        })));
+        const head = await (0,git_history/* resolveRef */.qE)(repoRoot, 'HEAD');
+        const tip = await branchTip(repoRoot, options.branch);
+        // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
+        const baseRef = tip !== undefined &&
+            (await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
+            ? tip
+            : head;
+        return commitFilesToBranch(repoRoot, {
+            baseRef,
+            branch: options.branch,
+            files,
+            message: options.message,
+            trailers: options.trailers,
+            author: options.author,
+            env: options.env,
+        });
+    }
+    // Only paths that exist or are tracked: `git add` fails on a pathspec that matches nothing.
+    const tracked = new Set((await (0,run/* git */.$Y)(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''));
+    const trackedUnder = (p) => [...tracked].some((t) => t === p || t.startsWith(`${p}/`));
+    const present = paths.filter((p) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(repoRoot, p)) || trackedUnder(p));
+    if (present.length > 0)
+        await (0,run/* git */.$Y)(repoRoot, ['add', '-A', '--', ...present]);
+    const staged = await (0,run/* runGit */.EO)(repoRoot, ['diff', '--cached', '--quiet', '--', ...paths], { okCodes: [1] });
+    if (staged.code === 0) {
+        throw new errors/* TollgateError */.x(`nothing to commit: ${paths.join(', ')} match HEAD`, {
+            fix: 'write the change first, or check the paths',
+        });
+    }
+    await (0,run/* git */.$Y)(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-', '--', ...present], {
+        input: message,
+        env,
+    });
+    return (0,git_history/* resolveRef */.qE)(repoRoot, 'HEAD');
+}
+/** Commits whatever the index holds (used by revert); refuses an empty commit. */
+async function commitIndex(repoRoot, options) {
+    const message = formatCommitMessage(options.message, options.trailers);
+    const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet'], { okCodes: [1] });
+    if (staged.code === 0)
+        throw new TollgateError('nothing to commit: the index matches HEAD');
+    await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], {
+        input: message,
+        env: { ...options.env, ...authorEnv(options.author) },
+    });
+    return resolveRef(repoRoot, 'HEAD');
+}
+async function branchTip(repoRoot, branch) {
+    const result = await (0,run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+        okCodes: [1],
+    });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+/**
+ * Writes one commit `baseRef + files` and points `branch` at it, through a temporary index: the user's
+ * HEAD, index and working tree are never touched. This is how promotion branches are written.
+ */
+async function commitFilesToBranch(repoRoot, options) {
+    await assertBranchName(repoRoot, options.branch);
+    if ((await currentBranchRef(repoRoot)) === `refs/heads/${options.branch}`) {
+        throw new errors/* TollgateError */.x(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
+            fix: 'switch to another branch first, or commit with commitChange without `branch`',
+        });
+    }
+    if (options.files.length === 0)
+        throw new errors/* TollgateError */.x('nothing to commit: no files given');
+    const message = formatCommitMessage(options.message, options.trailers);
+    const env = { ...options.env, ...authorEnv(options.author) };
+    const base = await (0,git_history/* resolveRef */.qE)(repoRoot, options.baseRef);
+    const oldTip = (await branchTip(repoRoot, options.branch)) ?? '';
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-index-'));
+    const indexEnv = { GIT_INDEX_FILE: (0,external_node_path_.join)(dir, 'index') };
+    try {
+        await (0,run/* git */.$Y)(repoRoot, ['read-tree', base], { env: indexEnv });
+        const lines = [];
+        for (const file of options.files) {
+            const path = assertRepoPath(file.path);
+            if (file.content === null) {
+                lines.push(`0 ${'0'.repeat(40)}\t${path}`);
+            }
+            else {
+                const written = await (0,run/* runGitBuffer */.CO)(repoRoot, ['hash-object', '-w', '--stdin'], {
+                    input: file.content,
+                });
+                const blob = written.stdout.toString('utf8').trim();
+                lines.push(`100644 ${blob}\t${path}`);
+            }
+        }
+        await (0,run/* git */.$Y)(repoRoot, ['update-index', '-z', '--index-info'], {
+            env: indexEnv,
+            input: lines.join('\0') + '\0',
+        });
+        const tree = await (0,run/* git */.$Y)(repoRoot, ['write-tree'], { env: indexEnv });
+        const baseTree = await (0,run/* git */.$Y)(repoRoot, ['rev-parse', `${base}^{tree}`]);
+        if (tree === baseTree) {
+            throw new errors/* TollgateError */.x(`nothing to commit: the files already match ${options.baseRef}`, {
+                fix: 'the change is already there; nothing to propose',
+            });
+        }
+        const sha = await (0,run/* git */.$Y)(repoRoot, ['commit-tree', tree, '-p', base, '-F', '-'], { input: message, env });
+        // The old value guards against a concurrent writer moving the branch between our read and this write.
+        await (0,run/* git */.$Y)(repoRoot, [
+            'update-ref',
+            '-m',
+            'tollgate: commit to branch',
+            `refs/heads/${options.branch}`,
+            sha,
+            oldTip,
+        ]);
+        return sha;
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/git/push.ts
+// Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
+
+
+
+
+
+// A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
+const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
+async function pushWithRetry(repoRoot, options) {
+    const attempts = options.attempts ?? 5;
+    const { remote, branch, env } = options;
+    let lastError = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        const pushed = await (0,run/* runGit */.EO)(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
+            env,
+            okCodes: [1, 128],
+        });
+        if (pushed.code === 0) {
+            return { sha: await (0,run/* git */.$Y)(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
+        }
+        lastError = `${pushed.stdout}\n${pushed.stderr}`.trim();
+        if (!RETRYABLE.test(lastError)) {
+            throw new errors/* TollgateError */.x(`git push ${remote} ${branch} failed: ${lastError}`, {
+                fix: 'check that the token may push to this branch and that branch protection allows it',
+            });
+        }
+        if (attempt === attempts)
+            break;
+        await (0,run/* git */.$Y)(repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], { env });
+        const upstream = await (0,run/* git */.$Y)(repoRoot, ['rev-parse', 'FETCH_HEAD']);
+        await rebaseBranch(repoRoot, branch, upstream, env);
+    }
+    throw new errors/* TollgateError */.x(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
+}
+/** Rebases `branch` onto `upstream`, in place when it is checked out, else in a throwaway worktree. */
+async function rebaseBranch(repoRoot, branch, upstream, env) {
+    const current = await (0,run/* runGit */.EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    const checkedOut = current.stdout.trim() === `refs/heads/${branch}`;
+    let dir = repoRoot;
+    let scratch;
+    if (!checkedOut) {
+        scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
+        dir = (0,external_node_path_.join)(scratch, 'wt');
+        await (0,run/* git */.$Y)(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
+    }
+    try {
+        const rebased = await (0,run/* runGit */.EO)(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
+        if (rebased.code !== 0) {
+            const conflicted = (await (0,run/* git */.$Y)(dir, ['diff', '--name-only', '--diff-filter=U']))
+                .split('\n')
+                .filter(Boolean);
+            await (0,run/* runGit */.EO)(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
+            throw new errors/* TollgateError */.x(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
+                file: conflicted[0],
+                fix: 'nothing was pushed and the local branch is unchanged; redo the change on top of the remote branch',
+            });
+        }
+    }
+    finally {
+        if (scratch !== undefined) {
+            await (0,run/* runGit */.EO)(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
+            await (0,promises_.rm)(scratch, { recursive: true, force: true });
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./src/github/pulls.ts
+var pulls = __nccwpck_require__(4487);
+;// CONCATENATED MODULE: ./src/github/refs.ts
+// Branch refs through the API: read, create or fast-forward, delete.
+
+/** The commit a branch points at, or undefined when the branch does not exist. */
+async function getRef(client, repo, branch) {
+    try {
+        const { data } = await client.octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
+        return data.object.sha;
+    }
+    catch (error) {
+        if (statusOf(error) === 404)
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * Points `branch` at `sha`: creates it, or fast-forwards it. Never forces, so a branch that moved
+ * to a commit `sha` does not contain fails with GitHub's 422 rather than losing someone's work.
+ */
+async function ensureBranch(client, repo, branch, sha) {
+    const current = await getRef(client, repo, branch);
+    if (current === sha)
+        return 'unchanged';
+    if (current === undefined) {
+        try {
+            await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+        }
+        catch (error) {
+            // "Reference already exists": a retried create whose first answer was lost, or a concurrent run.
+            if (statusOf(error) !== 422 || (await getRef(client, repo, branch)) !== sha)
+                throw error;
+        }
+        return 'created';
+    }
+    await client.octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: false });
+    return 'updated';
+}
+/** Deletes a branch; true if it existed. Deleting a branch that is already gone is not an error. */
+async function deleteBranch(client, repo, branch) {
+    try {
+        await client.octokit.rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
+        return true;
+    }
+    catch (error) {
+        // GitHub answers 422 "Reference does not exist" (and 404 on some versions) for a missing ref.
+        if ((0,github_client/* statusOf */.c2)(error) === 404 || (0,github_client/* statusOf */.c2)(error) === 422)
+            return false;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/propose.ts
+// The one way a Tollgate flow puts registry changes on their way to the default branch:
+// - proposeChange: one commit on a Tollgate branch (the user's checkout untouched), pushed, and one pull request
+//   found or opened for it, labelled, with reviewers requested. A re-run after a failure at any step finds the
+//   branch and pull request it made before; a pull request that cannot be opened takes its new branch with it.
+// - pushStateChange: a state-only commit pushed straight to the default branch (policy `state_writes: push`).
+// Without a GitHub client both stop after the local commit, so the CLI runs the same code on a checkout.
+
+
+
+
+
+
+async function proposeChange(repoRoot, proposal, github) {
+    const commit = await commitFilesToBranch(repoRoot, {
+        baseRef: proposal.baseRef,
+        branch: proposal.branch,
+        files: proposal.files,
+        message: proposal.message,
+        trailers: proposal.trailers,
+        author: proposal.author,
+        env: proposal.env,
+    });
+    if (!github)
+        return { commit, branch: proposal.branch };
+    const remote = github.remote ?? 'origin';
+    const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
+    // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
+    await (0,run/* git */.$Y)(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
+        env: proposal.env,
+    });
+    let ensured;
+    try {
+        ensured = await (0,pulls/* ensurePullRequest */.pk)(github.client, github.repo, {
+            head: proposal.branch,
+            base: proposal.baseBranch,
+            title: proposal.pullRequest.title,
+            body: proposal.pullRequest.body,
+        });
+    }
+    catch (error) {
+        // No orphan branch: a branch this run created without a pull request is removed again. Only when no pull
+        // request uses it: GitHub closes a pull request whose branch is deleted, and a re-run would open a second.
+        if (!existedBefore && !(await pullRequestMayExist(github, proposal.branch)))
+            await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
+        throw error;
+    }
+    // From here the pull request exists: a failure leaves it (and its branch) for a re-run to find and finish.
+    const { pull, created } = ensured;
+    const labels = proposal.pullRequest.labels ?? [];
+    if (labels.some((label) => !pull.labels.includes(label)))
+        await (0,pulls/* addLabels */.Nl)(github.client, github.repo, pull.number, labels);
+    const reviewers = proposal.pullRequest.reviewers;
+    if (reviewers)
+        await (0,pulls/* requestReviewers */.i5)(github.client, github.repo, pull.number, {
+            reviewers: reviewers.users,
+            teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()),
+        });
+    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
+}
+/** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */
+async function pullRequestMayExist(github, branch) {
+    try {
+        return (await (0,pulls/* findOpenPullRequest */.aF)(github.client, github.repo, branch)) !== undefined;
+    }
+    catch {
+        return true;
+    }
+}
+async function remoteBranchExists(repoRoot, remote, branch, env) {
+    const { code } = await (0,run/* runGit */.EO)(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
+        env,
+        okCodes: [2],
+    });
+    return code === 0;
+}
+/** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
+async function pushStateChange(repoRoot, change, remote) {
+    const current = await (0,run/* git */.$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    if (current !== change.branch)
+        throw new errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
+            fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
+        });
+    const commit = await commitChange(repoRoot, {
+        paths: change.paths,
+        message: change.message,
+        trailers: change.trailers,
+        author: change.author,
+        env: change.env,
+    });
+    if (remote === undefined)
+        return { commit, pushed: false };
+    const { sha } = await pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
+    return { commit: sha, pushed: true };
+}
+
+;// CONCATENATED MODULE: ./src/publish/state.ts
+// The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
+// incident timeline entries reach the default branch without sign-offs. Either pushed straight to it (policy
+// `state_writes: push`), or as a state-only pull request that the action merges itself: at once when nothing
+// blocks it, otherwise through GitHub's auto-merge, which completes it once the sign-off gate has passed it.
+
+
+
+
+
+
+
+/** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
+async function publishStateChange(request, github) {
+    const { repoRoot, registryDir } = request;
+    const files = request.writes.map((w) => external_node_path_.posix.join(registryDir, w.path));
+    if (request.stateWrites === 'push' && github) {
+        await (0,writer/* writeRegistryFiles */.Kl)((0,external_node_path_.join)(repoRoot, registryDir), request.writes);
+        const pushed = await pushStateChange(repoRoot, {
+            paths: files,
+            message: request.message,
+            trailers: request.trailers,
+            branch: request.baseBranch,
+            ...(request.author ? { author: request.author } : {}),
+            ...(request.env ? { env: request.env } : {}),
+        }, github.remote ?? 'origin');
+        return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
+    }
+    const proposed = await proposeChange(repoRoot, {
+        branch: request.branch,
+        baseRef: request.baseRef ?? 'HEAD',
+        baseBranch: request.baseBranch,
+        files: await renderRegistryFiles(registryDir, request.writes),
+        message: request.message,
+        trailers: request.trailers,
+        ...(request.author ? { author: request.author } : {}),
+        ...(request.env ? { env: request.env } : {}),
+        pullRequest: request.pullRequest,
+    }, github);
+    if (!github || !proposed.pullRequest)
+        return { mode: 'committed', commit: proposed.commit, branch: proposed.branch, files };
+    const merge = await mergeStatePullRequest(github, proposed.pullRequest.number, proposed.commit, request);
+    return {
+        mode: 'pull-request',
+        commit: proposed.commit,
+        branch: proposed.branch,
+        files,
+        pullRequest: { ...proposed.pullRequest, merge },
+    };
+}
+/**
+ * Merges the state pull request if its head is still the commit made here; when a required check (the gate)
+ * has not passed yet, asks GitHub to merge it once it has. Never throws: the state is safe in the open pull
+ * request either way, and the reason it stays open is reported.
+ */
+async function mergeStatePullRequest(github, number, headSha, request) {
+    const method = request.mergeMethod ?? 'squash';
+    const title = request.message.split('\n')[0];
+    const merged = await mergePullRequest(github.client, github.repo, number, { sha: headSha, method, title });
+    if (merged.status === 'merged')
+        return { status: 'merged', sha: merged.sha };
+    if (merged.status === 'head-moved')
+        return { status: 'open', reason: `its branch moved past ${headSha.slice(0, 7)}; merge it by hand` };
+    try {
+        await enableAutoMerge(github.client, github.repo, number, {
+            expectedHeadSha: headSha,
+            method: merged.method,
+        });
+        return { status: 'auto-merge' };
+    }
+    catch (error) {
+        // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
+        if (/clean status/i.test((0,errors/* describeError */.U)(error))) {
+            const again = await mergePullRequest(github.client, github.repo, number, {
+                sha: headSha,
+                method,
+                title,
+            });
+            if (again.status === 'merged')
+                return { status: 'merged', sha: again.sha };
+        }
+        const why = error instanceof Error ? error.message.replace(/\s*\n+\s*/g, ' ') : String(error);
+        return {
+            status: 'open',
+            reason: `${merged.reason}; auto-merge could not be enabled either (${why}). Fix: allow auto-merge in the ` +
+                'repository settings (General → Pull Requests), or set `state_writes: push` in policy.yaml',
+        };
+    }
+}
+/** How the state pull request reaches the default branch, for the summary. */
+function stateMergeNote(merge) {
+    if (!merge)
+        return '';
+    if (merge.status === 'merged')
+        return `, merged as ${merge.sha.slice(0, 12)}`;
+    if (merge.status === 'auto-merge')
+        return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
+    return `, left open: ${merge.reason}`;
+}
+/** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
+async function renderRegistryFiles(registryDir, writes) {
+    const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-state-'));
+    try {
+        await (0,writer/* writeRegistryFiles */.Kl)(scratch, writes);
+        return await Promise.all(writes.map(async (w) => ({
+            path: external_node_path_.posix.join(registryDir, w.path),
+            content: await (0,promises_.readFile)((0,external_node_path_.join)(scratch, ...w.path.split('/'))),
+        })));
+    }
+    finally {
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    }
+}
+
+
+/***/ }),
+
 /***/ 8352:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -45564,7 +46828,7 @@ function compare(value, op, threshold) {
 /* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 /* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(528);
-/* harmony import */ var _git_reader_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6065);
+/* harmony import */ var _git_reader_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6073);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1815);
 /* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(143);
 // The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
@@ -45925,6 +47189,252 @@ async function registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefi
 
 /***/ }),
 
+/***/ 2307:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   aY: () => (/* binding */ loadFiles),
+/* harmony export */   hF: () => (/* binding */ assertRegistryPath)
+/* harmony export */ });
+/* unused harmony exports fileSystemReader, memoryReader, emptyRegistry, loadRegistry, sortProblems */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4540);
+/* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(143);
+// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
+// Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
+// Tollgate reads another, so a link is reported as a problem instead.
+
+
+
+
+
+
+/** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
+function assertRegistryPath(path) {
+    if (path === '')
+        return path;
+    if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`"${path}" is not a registry-relative path`, {
+            fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+const symlinkError = (path, where) => new TollgateError(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
+    file: path,
+    fix: 'replace the link with the file it points to',
+});
+/** The registry folder of a working tree. */
+function fileSystemReader(registryDir) {
+    let root;
+    const realRoot = () => (root ??= realpath(registryDir).catch(() => registryDir));
+    // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
+    // O_NOFOLLOW still refuses a link put in their place since.
+    const listed = new Set();
+    return {
+        label: 'working tree',
+        async list(dir) {
+            assertRegistryPath(dir);
+            const out = [];
+            const walk = async (rel) => {
+                let entries;
+                try {
+                    entries = await readdir(join(registryDir, rel), { withFileTypes: true });
+                }
+                catch (error) {
+                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                        return;
+                    throw error;
+                }
+                for (const entry of entries) {
+                    const path = rel ? `${rel}/${entry.name}` : entry.name;
+                    // A linked directory is listed as one entry, not entered; reading it reports the link.
+                    if (entry.isDirectory())
+                        await walk(path);
+                    else {
+                        out.push(path);
+                        if (entry.isFile())
+                            listed.add(path);
+                    }
+                }
+            };
+            await walk(dir);
+            return out.sort();
+        },
+        async read(path) {
+            assertRegistryPath(path);
+            const full = join(registryDir, path);
+            if (listed.has(path)) {
+                try {
+                    return await readFile(full, { flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+                }
+                catch (error) {
+                    const code = error.code;
+                    if (code === 'ELOOP')
+                        throw symlinkError(path, 'working tree');
+                    if (code !== 'ENOENT')
+                        throw error;
+                    listed.delete(path);
+                }
+            }
+            let real;
+            try {
+                const stat = await lstat(full);
+                if (stat.isSymbolicLink())
+                    throw symlinkError(path, 'working tree');
+                if (!stat.isFile())
+                    return undefined;
+                real = await realpath(full);
+            }
+            catch (error) {
+                if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                    return undefined;
+                throw error;
+            }
+            // A linked parent directory: the file is regular but lives somewhere else.
+            if (real !== join(await realRoot(), ...path.split('/'))) {
+                throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
+            }
+            return readFile(real);
+        },
+    };
+}
+/** A reader over files in memory, for tests and dry runs. */
+function memoryReader(files, label = 'memory') {
+    return {
+        label,
+        async list(dir) {
+            const under = dir === '' ? '' : `${dir}/`;
+            return Object.keys(files)
+                .filter((p) => p.startsWith(under))
+                .sort();
+        },
+        async read(path) {
+            const content = files[path];
+            return content === undefined ? undefined : Buffer.from(content);
+        },
+    };
+}
+const emptyRegistry = () => ({
+    models: new Map(),
+    incidents: new Map(),
+    audit: new Map(),
+    documents: new Map(),
+});
+/** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
+async function loadRegistry(reader) {
+    return loadFiles(reader, await reader.list(''));
+}
+const CONCURRENCY = 64;
+// Files a registry may hold besides its documents.
+const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
+/**
+ * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
+ * callers pass deleted files too, and checking what referred to them is the invariants' job.
+ */
+async function loadFiles(reader, paths, registry = emptyRegistry()) {
+    const problems = [];
+    const queue = [...new Set(paths)].sort();
+    let next = 0;
+    const valid = [];
+    const worker = async () => {
+        while (next < queue.length) {
+            const path = queue[next++];
+            const loaded = await loadOne(reader, path, registry);
+            problems.push(...loaded.problems);
+            if (loaded.valid)
+                valid.push([path, loaded.valid]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+    fileDocuments(registry, valid.sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { registry, problems: sortProblems(problems) };
+}
+async function loadOne(reader, path, registry) {
+    if (IGNORED.test(path))
+        return { problems: [] };
+    const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyRegistryPath */ .tF)(path);
+    if (!place) {
+        const problem = {
+            file: path,
+            severity: 'warning',
+            message: `${path} is not a known registry file`,
+            fix: 'move it out of the registry folder, or to the place its kind belongs (see docs/registry.md)',
+        };
+        return { problems: [problem] };
+    }
+    let bytes;
+    try {
+        bytes = await reader.read(path);
+    }
+    catch (error) {
+        const e = error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x ? error : undefined;
+        const message = e?.message ?? String(error);
+        return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
+    }
+    if (bytes === undefined || place.kind === 'Postmortem')
+        return { problems: [] };
+    const { document, problems } = (0,_parse_js__WEBPACK_IMPORTED_MODULE_4__/* .parseRegistryFile */ .N0)(path, bytes);
+    if (!document)
+        return { problems };
+    registry.documents.set(path, document);
+    return { problems, ...(problems.some((p) => p.severity === 'error') ? {} : { valid: document }) };
+}
+/**
+ * Puts valid documents where their kind belongs (the parser has checked kind against place). A model's files
+ * join the registry only when its model.yaml is valid, so every ModelEntry has its Model; files of a model
+ * without one stay in `documents`, where the invariants find them.
+ */
+function fileDocuments(registry, valid) {
+    for (const [, doc] of valid) {
+        if (doc.kind === 'Policy')
+            registry.policy = doc;
+        else if (doc.kind === 'Incident')
+            registry.incidents.set(doc.id, doc);
+        else if (doc.kind === 'AuditEvent')
+            registry.audit.set(doc.id, doc);
+        else if (doc.kind === 'Model') {
+            const entry = registry.models.get(doc.name);
+            if (entry)
+                entry.model = doc;
+            else
+                registry.models.set(doc.name, { model: doc, versions: new Map(), retrains: new Map() });
+        }
+    }
+    for (const [path, doc] of valid) {
+        const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyRegistryPath */ .tF)(path);
+        const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
+        if (!entry)
+            continue;
+        if (doc.kind === 'Stages')
+            entry.stages = doc;
+        else if (doc.kind === 'Schedule')
+            entry.schedule = doc;
+        else if (doc.kind === 'ModelVersion')
+            entry.versions.set(fileId(place), doc);
+        else if (doc.kind === 'RetrainRequest')
+            entry.retrains.set(fileId(place), doc);
+    }
+}
+// Versions and requests are keyed by file name: the name a stage pointer resolves to. An id that disagrees
+// with it is an invariant problem, and must not let one file shadow another.
+const fileId = (place) => (place && 'id' in place ? place.id : '');
+/** Problems sorted by file, then line, so output is stable however the files were read. */
+function sortProblems(problems) {
+    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+        (a.line ?? 0) - (b.line ?? 0) ||
+        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+}
+
+
+/***/ }),
+
 /***/ 1815:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -45976,15 +47486,226 @@ const AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
 
 /***/ }),
 
+/***/ 4540:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   N0: () => (/* binding */ parseRegistryFile)
+/* harmony export */ });
+/* unused harmony exports isValidDocument, lineOfField, loadYaml */
+/* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
+/* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(143);
+/* harmony import */ var _validate_schema_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
+// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
+// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
+// problem needs one, so a clean file costs little more than a plain load.
+
+
+
+const lines = new WeakMap();
+const valid = new WeakSet();
+/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
+function isValidDocument(document) {
+    return valid.has(document);
+}
+/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
+function lineOfField(document, pointer) {
+    return lines.get(document)?.(pointer);
+}
+/** Registry files are small; anything deeper than this is a mistake or an attack. */
+const MAX_DEPTH = 32;
+const MAX_BYTES = 1 << 20;
+function parseRegistryFile(path, bytes) {
+    const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
+    if (size > MAX_BYTES) {
+        const message = `file is ${size} bytes; registry files are at most ${MAX_BYTES}`;
+        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
+    }
+    const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+    const loaded = loadYaml(path, text);
+    if ('problem' in loaded)
+        return { problems: [loaded.problem] };
+    const { value, lineOf } = loaded;
+    const problems = (0,_validate_schema_js__WEBPACK_IMPORTED_MODULE_2__/* .validateDocumentSchema */ .Zm)(path, value, lineOf);
+    problems.push(...placeProblems(path, value, lineOf));
+    if (!problems.some((p) => p.severity === 'error'))
+        valid.add(value);
+    return { document: value, problems };
+}
+/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
+function loadYaml(path, text) {
+    let events;
+    try {
+        events = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseEvents */ .PH)(text, { filename: path, maxDepth: MAX_DEPTH });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error) };
+    }
+    let starts;
+    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
+    let documents = 0;
+    for (const event of events) {
+        if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_DOCUMENT */ .FQ)
+            documents++;
+        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
+        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_ALIAS */ .Sm || ('anchorStart' in event && event.anchorStart !== -1)) {
+            return {
+                problem: {
+                    file: path,
+                    line: lineAt(event.anchorStart),
+                    severity: 'error',
+                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
+                    fix: 'write the value out in full',
+                },
+            };
+        }
+    }
+    if (documents !== 1) {
+        return {
+            problem: {
+                file: path,
+                line: documents === 0 ? 1 : undefined,
+                severity: 'error',
+                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
+                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
+            },
+        };
+    }
+    const root = events[1];
+    if (root?.type !== js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj) {
+        const at = root && root.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SCALAR */ ._W ? root.valueStart : root && 'start' in root ? root.start : 0;
+        return {
+            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
+        };
+    }
+    let value;
+    try {
+        [value] = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .constructFromEvents */ .fw)(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error) };
+    }
+    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
+    let map;
+    const lineOf = (pointer) => (map ??= positionMap(text, (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseEvents */ .PH)(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
+    lines.set(value, lineOf);
+    return { value: value, lineOf };
+}
+function problemAt(path, line, message, fix) {
+    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
+}
+function yamlProblem(path, error) {
+    if (error instanceof js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .YAMLException */ .tB) {
+        const mark = error.mark;
+        return {
+            file: path,
+            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            severity: 'error',
+            message: `invalid YAML: ${error.reason}`,
+            fix: /duplicat/.test(error.reason)
+                ? 'remove one of the two entries with this key'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+        };
+    }
+    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
+}
+/** The kind must be the one the file's place calls for. */
+function placeProblems(path, doc, lineOf) {
+    const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_1__/* .classifyRegistryPath */ .tF)(path);
+    // A missing or unknown kind is the schema check's to report.
+    if (!place || place.kind === 'Postmortem' || !(0,_validate_schema_js__WEBPACK_IMPORTED_MODULE_2__/* .isKind */ .VF)(doc.kind) || doc.kind === place.kind)
+        return [];
+    return [
+        {
+            file: path,
+            line: lineOf('/kind') ?? 1,
+            field: 'kind',
+            severity: 'error',
+            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
+            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
+        },
+    ];
+}
+function lineStarts(text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
+        starts.push(i + 1);
+    return starts;
+}
+function lineOfOffset(starts, offset) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo + 1;
+}
+const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
+function positionMap(text, events, lineAt) {
+    const map = new Map();
+    const stack = [];
+    // Where the node that the next event opens lives, and the line to record for it.
+    const place = (start) => {
+        const top = stack[stack.length - 1];
+        if (!top) {
+            map.set('', lineAt(start));
+            return '';
+        }
+        if (top.kind === 'seq') {
+            const pointer = `${top.pointer}/${top.index++}`;
+            map.set(pointer, lineAt(start));
+            return pointer;
+        }
+        if (top.key === undefined)
+            return undefined; // a key; handled by the caller
+        const pointer = `${top.pointer}/${escapePointer(top.key)}`;
+        top.key = undefined;
+        return pointer;
+    };
+    for (const event of events) {
+        if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SCALAR */ ._W) {
+            const top = stack[stack.length - 1];
+            if (top?.kind === 'map' && top.key === undefined) {
+                top.key = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .getScalarValue */ .KE)(text, event);
+                map.set(`${top.pointer}/${escapePointer(top.key)}`, lineAt(event.valueStart));
+            }
+            else
+                place(event.valueStart);
+        }
+        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj || event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SEQUENCE */ .$J) {
+            const top = stack[stack.length - 1];
+            // A collection used as a key: give it a placeholder so its value still gets a pointer.
+            if (top?.kind === 'map' && top.key === undefined)
+                top.key = '?';
+            const pointer = place(event.start) ?? '?';
+            stack.push({ kind: event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj ? 'map' : 'seq', pointer, index: 0 });
+        }
+        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_POP */ .lV) {
+            stack.pop();
+        }
+    }
+    return map;
+}
+
+
+/***/ }),
+
 /***/ 143:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GW: () => (/* binding */ incidentPath),
+/* harmony export */   RB: () => (/* binding */ auditPath),
 /* harmony export */   X$: () => (/* binding */ stagesPath),
 /* harmony export */   l$: () => (/* binding */ POLICY_PATH),
 /* harmony export */   tF: () => (/* binding */ classifyRegistryPath)
 /* harmony export */ });
-/* unused harmony exports modelDir, modelPath, schedulePath, versionPath, retrainPath, incidentPath, postmortemPath, auditPath */
+/* unused harmony exports modelDir, modelPath, schedulePath, versionPath, retrainPath, postmortemPath */
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1815);
 // Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
 
@@ -46026,6 +47747,382 @@ function classifyRegistryPath(path) {
 
 /***/ }),
 
+/***/ 9843:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FF: () => (/* binding */ SAFE_NAME_PATTERN),
+/* harmony export */   GW: () => (/* binding */ KINDS),
+/* harmony export */   H6: () => (/* binding */ SCHEMAS),
+/* harmony export */   XC: () => (/* binding */ schemaFileName),
+/* harmony export */   oO: () => (/* binding */ UTC_TIME_PATTERN)
+/* harmony export */ });
+/* unused harmony exports SCHEMA_BASE_URL, INCIDENT_ID_PATTERN, AUDIT_ID_PATTERN, SHA256_PATTERN, COMMIT_PATTERN, TEAM_PATTERN, LOGIN_PATTERN, schemaFileText */
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(234);
+// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
+// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
+// published files share one source. Property order here is the order the writer emits.
+
+const KINDS = [
+    'Policy',
+    'Model',
+    'Stages',
+    'Schedule',
+    'ModelVersion',
+    'RetrainRequest',
+    'Incident',
+    'AuditEvent',
+];
+const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
+/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
+const schemaFileName = (kind) => `${kind}.schema.json`;
+// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
+const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
+const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
+const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
+/** UTC only, so that timestamps compare as strings. */
+const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
+const SHA256_PATTERN = '^[0-9a-f]{64}$';
+const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
+const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
+const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
+const str = (description, extra = {}) => ({
+    type: 'string',
+    minLength: 1,
+    description,
+    ...extra,
+});
+const name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
+const time = (description) => ({
+    type: 'string',
+    format: 'date-time',
+    pattern: UTC_TIME_PATTERN,
+    description,
+});
+const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
+const int = (description, extra = {}) => ({
+    type: 'integer',
+    description,
+    ...extra,
+});
+const bool = (description) => ({ type: 'boolean', description });
+const obj = (description, properties, required = []) => ({
+    type: 'object',
+    description,
+    additionalProperties: false,
+    ...(required.length > 0 ? { required } : {}),
+    properties,
+});
+const list = (description, items, extra = {}) => ({
+    type: 'array',
+    description,
+    items,
+    ...extra,
+});
+const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
+const numberMap = (description) => ({
+    type: 'object',
+    description,
+    propertyNames: { minLength: 1 },
+    additionalProperties: { type: 'number', description: 'The value of this metric.' },
+});
+const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
+const CHANGE_KINDS = [
+    'stage-changed',
+    'version-added',
+    'version-changed',
+    'version-removed',
+    'version-held',
+    'version-unheld',
+    'model-added',
+    'model-changed',
+    'model-removed',
+    'policy-changed',
+];
+const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+const DEFS = {
+    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
+        description: str('What the role is for.'),
+        teams: list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
+            uniqueItems: true,
+        }),
+        users: list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
+            uniqueItems: true,
+        }),
+    }),
+    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
+        metric: str('The metric name, a key of the version `metrics`.'),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'threshold']),
+    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
+        metric: str('The metric name, e.g. error_rate.'),
+        op: COMPARISON,
+        value: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'value']),
+    dataRef: obj('A reference to training data, recorded as lineage.', {
+        uri: str('Where the data lives, e.g. s3://bucket/path.'),
+        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+    }, ['uri']),
+};
+function document(kind, description, properties, required) {
+    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
+    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
+    return {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
+        title: `Tollgate ${kind}`,
+        description,
+        type: 'object',
+        additionalProperties: false,
+        required: ['apiVersion', 'kind', ...required],
+        properties: {
+            apiVersion: { const: _types_js__WEBPACK_IMPORTED_MODULE_0__/* .API_VERSION */ .m, description: `Always \`${_types_js__WEBPACK_IMPORTED_MODULE_0__/* .API_VERSION */ .m}\`.` },
+            kind: { const: kind, description: `Always \`${kind}\`.` },
+            ...properties,
+        },
+        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
+    };
+}
+const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
+    name: str('Free text shown in the check summary, e.g. "production promotion".'),
+    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
+    stage: name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
+    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', name('A role name.'), { uniqueItems: true }),
+}, ['name', 'change', 'require']);
+const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const SCHEMAS = {
+    Policy: document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
+        description: str('What this policy is for.'),
+        default_branch: str('Branch whose stage pointers are live. Default main.'),
+        roles: {
+            type: 'object',
+            description: 'Role name -> who may fill it.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: ref('roleMembers', 'Members of this role.'),
+        },
+        signoff: obj('Sign-off rules and how approvals count.', {
+            rules: list('Sign-off rules; every rule matching a change applies.', signoffRule),
+            policy_owners: list('Roles that must approve any change to policy.yaml.', name('A role name.'), {
+                uniqueItems: true,
+            }),
+            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
+            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
+            allow_one_person_many_roles: bool('One person may fill several roles.'),
+            non_default_branch: {
+                enum: ['block', 'none'],
+                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
+            },
+        }),
+        stages: obj('Stage order and promotion paths.', {
+            order: list('Stages from lowest to highest.', name('A stage name.'), { uniqueItems: true }),
+            promote_from: {
+                type: 'object',
+                description: 'stage -> stages a version must have held first.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: list('Stages that must come first.', name('A stage name.')),
+            },
+        }),
+        gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        incident: obj('Incident classification and automatic rollback.', {
+            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
+                P0: severityList('P0'),
+                P1: severityList('P1'),
+                P2: severityList('P2'),
+                P3: severityList('P3'),
+            }),
+            auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
+            emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
+            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+        }),
+        rollback: obj('Rollback behaviour.', {
+            stable_for: int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
+            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
+        }),
+        schedule: obj('Retrain scheduler defaults.', {
+            default_interval: int('Seconds between scheduled retrains.', { minimum: 1 }),
+            cooldown_base: int('Seconds of cooldown after the first failure.', { minimum: 0 }),
+            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
+            cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0 }),
+            pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
+            jitter: int('Spread runs by up to this many seconds.', { minimum: 0 }),
+        }),
+        state_writes: {
+            enum: ['pull-request', 'push'],
+            description: 'How state-only changes reach the default branch.',
+        },
+    }, ['roles']),
+    Model: document('Model', 'A model: its owners, training command, gates and schedule settings.', {
+        name: name('The model name; equals its folder name under models/.'),
+        description: str('What the model does.'),
+        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
+        training: obj('How to train the model.', {
+            command: list('argv of the training command, run without a shell.', str('One argument.'), {
+                minItems: 1,
+            }),
+            timeout: int('Seconds before the training command is stopped.', { minimum: 1 }),
+            data: ref('dataRef', 'Training data reference recorded as lineage.'),
+        }, ['command']),
+        gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
+        key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
+        schedule: obj('Scheduled retraining.', {
+            enabled: bool('Whether the scheduler retrains this model.'),
+            interval: int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
+        }),
+    }, ['name', 'owners']),
+    Stages: document('Stages', 'Which version serves at each stage of one model.', {
+        model: name('The model; equals its folder name.'),
+        stages: {
+            type: 'object',
+            description: 'Stage name -> the version it serves.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: obj('A stage pointer.', {
+                version: name('The version this stage serves.'),
+                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
+            }, ['version']),
+        },
+    }, ['model', 'stages']),
+    Schedule: document('Schedule', 'Retrain scheduler state of one model.', {
+        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
+        model: name('The model; equals its folder name.'),
+        interval: int('Seconds between scheduled runs.', { minimum: 1 }),
+        last_run: time('When the last successful run happened.'),
+        next_run: time('When the next run is due.'),
+        updated_at: time('When this state last changed.'),
+        last_failure: time('When the last run failed.'),
+        failure_streak: int('Consecutive failed runs.', { minimum: 0 }),
+        last_failure_reason: str('Why the last run failed.'),
+        cooldown_until: time('No run before this time after a failure.'),
+        paused_until: time('The schedule is paused until this time.'),
+        paused_reason: str('Why the schedule is paused.'),
+        paused_by: str('Who paused the schedule.'),
+    }, ['schema_version', 'model', 'interval', 'failure_streak']),
+    ModelVersion: document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
+        id: name('The version id; equals the file name.'),
+        model: name('The model; equals the folder name.'),
+        created_at: time('When the version was recorded.'),
+        source: obj('The commit and workflow run that produced the version.', {
+            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
+            run_url: str('Link to the workflow run.', { format: 'uri' }),
+            workflow: str('The workflow name.'),
+            actor: str('Who started the run.'),
+        }, ['commit']),
+        data: ref('dataRef', 'Training data reference.'),
+        artifact: obj('The trained artifact.', {
+            uri: str('Where the artifact lives.'),
+            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+            size: int('Size in bytes.', { minimum: 0 }),
+        }, ['uri', 'sha256', 'size']),
+        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
+        validation: obj("The result of the model's gates.", {
+            passed: bool('True when every gate passed.'),
+            gates: list('One result per gate.', obj('A gate and its result.', {
+                metric: str('The metric name.'),
+                op: COMPARISON,
+                threshold: num('The value the metric is compared with.'),
+                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
+                pass: bool('Whether the gate passed.'),
+            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
+        }, ['passed', 'gates']),
+        request: name('The RetrainRequest that produced it.'),
+        parent: name('The version it was trained to replace.'),
+        held: obj('Set by a rollback; promotion refuses a held version.', {
+            reason: str('Why the version is held.'),
+            at: time('When it was held.'),
+            by: str('Who held it.'),
+            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
+        }, ['reason', 'at', 'by']),
+        drift: numberMap('Drift measure -> value.'),
+        fairness: numberMap('Fairness measure -> value.'),
+    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
+    RetrainRequest: document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
+        id: name('The request id; equals the file name.'),
+        model: name('The model; equals the folder name.'),
+        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
+        reason: str('Why the retrain was requested.'),
+        trigger: obj('What started the retrain.', {
+            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
+            actor: str('Who or what triggered it.'),
+            metrics: numberMap('Metrics that triggered the retrain.'),
+            thresholds: list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
+        }, ['kind', 'actor']),
+        created_at: time('When the request was created.'),
+        started_at: time('When training started.'),
+        completed_at: time('When training finished.'),
+        run: obj('The training run.', {
+            url: str('Link to the workflow run.', { format: 'uri' }),
+            duration: num('Seconds the run took.', { minimum: 0 }),
+            command: list('argv that was run.', { type: 'string', description: 'One argument.' }),
+            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
+        }),
+        version: name('The version it produced.'),
+        error: str('Why it failed.'),
+    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
+    Incident: document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
+        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
+            pattern: INCIDENT_ID_PATTERN,
+        }),
+        title: str('One line that says what happened.'),
+        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
+        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
+        models: list('Models affected.', name('A model name.'), { uniqueItems: true }),
+        metrics: numberMap('Metrics at detection time.'),
+        alert: str('The alert that raised it.'),
+        description: str('What is known.'),
+        detected_at: time('When it was detected.'),
+        classified_at: time('When its severity was set.'),
+        resolved_at: time('When it was resolved.'),
+        timeline: list('What happened, in order.', obj('One timeline entry.', {
+            at: time('When it happened.'),
+            event: {
+                enum: [
+                    'detected',
+                    'classified',
+                    'rollback-started',
+                    'rollback-completed',
+                    'rollback-skipped',
+                    'rollback-failed',
+                    'notified',
+                    'notification-failed',
+                    'resolved',
+                    'note',
+                ],
+                description: 'What happened.',
+            },
+            detail: str('More about it.'),
+            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
+        }, ['at', 'event'])),
+        rollback: obj('The rollback taken.', {
+            model: name('The model rolled back.'),
+            stage: name('The stage rolled back.'),
+            from: name('The version it served before.'),
+            to: name('The version it serves after.'),
+            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
+            pull_request: int('The rollback pull request number.', { minimum: 1 }),
+        }, ['model', 'stage', 'from', 'to']),
+    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
+    AuditEvent: document('AuditEvent', 'One audit event; never edited once on the default branch.', {
+        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
+        at: time('When it happened.'),
+        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
+        actor: str('Who did it.'),
+        model: name('The model concerned.'),
+        version: name('The version concerned.'),
+        stage: name('The stage concerned.'),
+        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
+        request: name('The retrain request concerned.'),
+        pull_request: int('The pull request concerned.', { minimum: 1 }),
+        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
+        details: { type: 'object', description: 'Anything else worth keeping.' },
+    }, ['id', 'at', 'event', 'actor']),
+};
+/** The schema file as written to schemas/: two-space JSON with a final newline. */
+const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
+
+
+/***/ }),
+
 /***/ 234:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -46047,6 +48144,369 @@ const STATE_CHANGE_KINDS = new Set([
     'postmortem-changed',
     'audit-appended',
 ]);
+
+
+/***/ }),
+
+/***/ 3845:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   VF: () => (/* binding */ isKind),
+/* harmony export */   Zm: () => (/* binding */ validateDocumentSchema)
+/* harmony export */ });
+/* unused harmony export fieldName */
+/* harmony import */ var ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2210);
+/* harmony import */ var ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2815);
+/* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(ajv_formats__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
+/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9843);
+// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
+// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
+
+
+
+
+let ajv;
+const validators = new Map();
+function validatorFor(kind) {
+    let validate = validators.get(kind);
+    if (!validate) {
+        if (!ajv) {
+            ajv = new ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3__.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+            ajv_formats__WEBPACK_IMPORTED_MODULE_0___default()["default"](ajv);
+        }
+        validate = ajv.compile(_schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .SCHEMAS */ .H6[kind]);
+        validators.set(kind, validate);
+    }
+    return validate;
+}
+function isKind(value) {
+    return typeof value === 'string' && _schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .KINDS */ .GW.includes(value);
+}
+/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
+function validateDocumentSchema(path, doc, lineOf = () => undefined) {
+    const kind = doc?.kind;
+    if (!isKind(kind)) {
+        return [
+            {
+                file: path,
+                line: lineOf('/kind') ?? lineOf(''),
+                field: 'kind',
+                severity: 'error',
+                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
+                fix: `set kind to one of ${_schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .KINDS */ .GW.join(', ')}`,
+            },
+        ];
+    }
+    const validate = validatorFor(kind);
+    if (validate(doc))
+        return [];
+    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
+    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
+}
+// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
+const isNoise = (error) => error.keyword === 'if' ||
+    error.keyword === '$ref' ||
+    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
+function dedupe(problems) {
+    const seen = new Set();
+    return problems.filter((p) => {
+        const key = `${p.line}|${p.field}|${p.message}`;
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
+function fieldName(pointer) {
+    if (pointer === '')
+        return '';
+    return pointer
+        .slice(1)
+        .split('/')
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+}
+const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+function toProblem(path, kind, error, lineOf) {
+    const schemaFile = `schemas/${(0,_schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .schemaFileName */ .XC)(kind)}`;
+    let pointer = error.instancePath;
+    let message;
+    let fix;
+    const params = error.params;
+    switch (error.keyword) {
+        case 'additionalProperties': {
+            const extra = String(params.additionalProperty);
+            pointer = `${pointer}/${escapePointer(extra)}`;
+            const allowed = Object.keys(error.parentSchema?.properties ?? {});
+            message = `unknown field "${extra}"`;
+            fix = allowed.length
+                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
+                : `remove it (see ${schemaFile})`;
+            break;
+        }
+        case 'required': {
+            const missing = String(params.missingProperty);
+            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
+            fix = `add ${missing} (see ${schemaFile})`;
+            break;
+        }
+        case 'type':
+            message = `must be ${article(String(params.type))}`;
+            fix = `write ${article(String(params.type))} value`;
+            break;
+        case 'const':
+            message = `must be ${JSON.stringify(params.allowedValue)}`;
+            fix = `write ${JSON.stringify(params.allowedValue)}`;
+            break;
+        case 'enum':
+            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+            fix = 'use one of the allowed values';
+            break;
+        case 'pattern':
+        case 'format':
+            ({ message, fix } = describeFormat(error));
+            break;
+        case 'propertyNames': {
+            const name = String(params.propertyName);
+            pointer = `${pointer}/${escapePointer(name)}`;
+            message = `key ${JSON.stringify(name)} is not a safe name: it ${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .unsafeNameReason */ .Gm)(name) ?? 'is not allowed'}`;
+            fix = 'rename it with lowercase letters, digits, "-" and "."';
+            break;
+        }
+        default:
+            message = error.message ?? `fails ${error.keyword}`;
+            fix = `see ${schemaFile}`;
+    }
+    const field = fieldName(pointer);
+    return {
+        file: path,
+        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
+        ...(field ? { field } : {}),
+        severity: 'error',
+        message: field ? `${field}: ${message}` : message,
+        fix,
+    };
+}
+function describeFormat(error) {
+    const params = error.params;
+    const value = error.data;
+    if (params.pattern === _schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .SAFE_NAME_PATTERN */ .FF) {
+        return {
+            message: `${JSON.stringify(value)} is not a safe name: it ${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .unsafeNameReason */ .Gm)(value) ?? 'is not allowed'}`,
+            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
+        };
+    }
+    if (params.pattern === _schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .UTC_TIME_PATTERN */ .oO || params.format === 'date-time') {
+        return {
+            message: `${JSON.stringify(value)} is not a UTC date-time`,
+            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
+        };
+    }
+    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
+    const what = error.parentSchema?.description ?? '';
+    return {
+        message: `${JSON.stringify(value)} does not match ${expected}`,
+        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
+    };
+}
+const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+function nearestLine(pointer, lineOf) {
+    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+        const line = lineOf(p);
+        if (line !== undefined)
+            return line;
+    }
+    return lineOf('');
+}
+
+
+/***/ }),
+
+/***/ 3012:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C5: () => (/* binding */ formatProblems),
+/* harmony export */   Kl: () => (/* binding */ writeRegistryFiles),
+/* harmony export */   wt: () => (/* binding */ serializeDocument)
+/* harmony export */ });
+/* unused harmony exports schemaReference, canonicalDocument */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3243);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
+/* harmony import */ var _load_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2307);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4540);
+/* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(143);
+/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9843);
+/* harmony import */ var _validate_schema_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3845);
+// THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
+// LF, final newline, a schema comment for editors), every document validated before any file is touched, and
+// each file replaced atomically, so a reader never sees half a file and a bad batch changes nothing.
+
+
+
+
+
+
+
+
+
+
+/** How many folders below the registry root each kind's files sit. */
+const DEPTH = {
+    Policy: 0,
+    Model: 2,
+    Stages: 2,
+    Schedule: 2,
+    ModelVersion: 3,
+    RetrainRequest: 3,
+    Incident: 1,
+    AuditEvent: 3,
+};
+/**
+ * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
+ * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
+ */
+const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${(0,_schemas_js__WEBPACK_IMPORTED_MODULE_8__/* .schemaFileName */ .XC)(kind)}`;
+/** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
+function ordered(value, schema, root) {
+    if (schema && typeof schema.$ref === 'string') {
+        schema = root.$defs[schema.$ref.slice('#/$defs/'.length)];
+    }
+    if (Array.isArray(value))
+        return value.map((item) => ordered(item, schema?.items, root));
+    if (value === null || typeof value !== 'object')
+        return value;
+    const object = value;
+    const properties = (schema?.properties ?? {});
+    const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+    // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
+    const keys = [
+        ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
+        ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
+    ];
+    const out = {};
+    for (const key of keys) {
+        if (object[key] === undefined)
+            continue;
+        const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+}
+/** The document as it will be written: keys in schema order, undefined values dropped. */
+function canonicalDocument(doc) {
+    const schema = _schemas_js__WEBPACK_IMPORTED_MODULE_8__/* .SCHEMAS */ .H6[doc.kind];
+    if (!schema)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
+    return ordered(doc, schema, schema);
+}
+/** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
+function serializeDocument(doc) {
+    const body = (0,js_yaml__WEBPACK_IMPORTED_MODULE_3__/* .dump */ .Bh)(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
+    return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
+}
+/**
+ * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
+ * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
+ */
+async function writeRegistryFiles(registryDir, files) {
+    const problems = [];
+    const planned = [];
+    for (const file of files) {
+        (0,_load_js__WEBPACK_IMPORTED_MODULE_5__/* .assertRegistryPath */ .hF)(file.path);
+        const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_7__/* .classifyRegistryPath */ .tF)(file.path);
+        if (!place) {
+            problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
+            continue;
+        }
+        if ((file.document === undefined) === (file.text === undefined)) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`${file.path}: give exactly one of document or text`);
+        }
+        if (file.document) {
+            const found = (0,_validate_schema_js__WEBPACK_IMPORTED_MODULE_9__/* .validateDocumentSchema */ .Zm)(file.path, canonicalDocument(file.document));
+            if (file.document.kind !== place.kind) {
+                found.push({
+                    file: file.path,
+                    field: 'kind',
+                    severity: 'error',
+                    message: `a ${file.document.kind} cannot be written to ${file.path}, where a ${place.kind} belongs`,
+                    fix: 'write it to the path of its kind (src/registry/paths.ts)',
+                });
+            }
+            problems.push(...found);
+            planned.push({ path: file.path, text: serializeDocument(file.document) });
+        }
+        else {
+            const text = file.text;
+            if (place.kind !== 'Postmortem')
+                problems.push(...(0,_parse_js__WEBPACK_IMPORTED_MODULE_6__/* .parseRegistryFile */ .N0)(file.path, text).problems);
+            planned.push({ path: file.path, text });
+        }
+    }
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`refusing to write ${files.length} registry file(s):\n${formatProblems(errors)}`, {
+            file: errors[0].file,
+            line: errors[0].line,
+            fix: 'correct the documents; nothing was written',
+        });
+    }
+    for (const { path } of planned)
+        await refuseLinks(registryDir, path);
+    const written = [];
+    for (const { path, text } of planned) {
+        const target = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(registryDir, ...path.split('/'));
+        const current = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(target, 'utf8').catch(() => undefined);
+        if (current === text)
+            continue;
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(target), { recursive: true });
+        const temp = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(target), `.${path.split('/').pop()}.${process.pid}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
+        try {
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(temp, text, { flag: 'wx' });
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rename)(temp, target);
+        }
+        catch (error) {
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(temp, { force: true });
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`could not write ${path}: ${error.message}`, { file: path, cause: error });
+        }
+        written.push(path);
+    }
+    return written;
+}
+/** A symbolic link on the way to a registry file would make the write land outside the registry. */
+async function refuseLinks(registryDir, path) {
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+        const stat = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.lstat)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(registryDir, ...parts.slice(0, i))).catch(() => undefined);
+        if (!stat)
+            return;
+        if (stat.isSymbolicLink()) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
+                file: path,
+                fix: 'replace the link with a real folder or file',
+            });
+        }
+    }
+}
+/** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
+function formatProblems(problems) {
+    return problems
+        .map((p) => {
+        const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
+        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
+    })
+        .join('\n');
+}
 
 
 /***/ }),
@@ -46146,6 +48606,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 
@@ -51032,6 +53499,7 @@ function getIDToken(aud) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $J: () => (/* binding */ EVENT_SEQUENCE),
+/* harmony export */   Bh: () => (/* binding */ dump),
 /* harmony export */   FQ: () => (/* binding */ EVENT_DOCUMENT),
 /* harmony export */   Hh: () => (/* binding */ load),
 /* harmony export */   KE: () => (/* binding */ getScalarValue),
@@ -51043,7 +53511,7 @@ function getIDToken(aud) {
 /* harmony export */   tB: () => (/* binding */ YAMLException),
 /* harmony export */   uj: () => (/* binding */ EVENT_MAPPING)
 /* harmony export */ });
-/* unused harmony exports CHOMPING_CLIP, CHOMPING_KEEP, CHOMPING_MODE, CHOMPING_STRIP, COLLECTION_STYLE, COLLECTION_STYLE_BLOCK, COLLECTION_STYLE_FLOW, CORE_SCHEMA, DEFAULT_SCALAR_STYLE_RULES, DUMP_SCHEMA, EVENT_ID, FAILSAFE_SCHEMA, JSON_SCHEMA, NOT_RESOLVED, SCALAR_STYLE, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_FOLDED_BLOCK, SCALAR_STYLE_LITERAL_BLOCK, SCALAR_STYLE_PLAIN, SCALAR_STYLE_SINGLE_QUOTED, Schema, VISIT_BREAK, VISIT_SKIP, YAML11_SCHEMA, binaryTag, boolCoreTag, boolJsonTag, boolYaml11Tag, defineMappingTag, defineScalarTag, defineSequenceTag, dump, eventsToAst, floatCoreTag, floatJsonTag, floatYaml11Tag, intCoreTag, intJsonTag, intYaml11Tag, jsToAst, legacyMapTag, loadAll, mapTag, mergeTag, nullCoreTag, nullJsonTag, nullYaml11Tag, omapTag, pairsTag, present, realMapTag, seqTag, setTag, strTag, timestampTag, visit */
+/* unused harmony exports CHOMPING_CLIP, CHOMPING_KEEP, CHOMPING_MODE, CHOMPING_STRIP, COLLECTION_STYLE, COLLECTION_STYLE_BLOCK, COLLECTION_STYLE_FLOW, CORE_SCHEMA, DEFAULT_SCALAR_STYLE_RULES, DUMP_SCHEMA, EVENT_ID, FAILSAFE_SCHEMA, JSON_SCHEMA, NOT_RESOLVED, SCALAR_STYLE, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_FOLDED_BLOCK, SCALAR_STYLE_LITERAL_BLOCK, SCALAR_STYLE_PLAIN, SCALAR_STYLE_SINGLE_QUOTED, Schema, VISIT_BREAK, VISIT_SKIP, YAML11_SCHEMA, binaryTag, boolCoreTag, boolJsonTag, boolYaml11Tag, defineMappingTag, defineScalarTag, defineSequenceTag, eventsToAst, floatCoreTag, floatJsonTag, floatYaml11Tag, intCoreTag, intJsonTag, intYaml11Tag, jsToAst, legacyMapTag, loadAll, mapTag, mergeTag, nullCoreTag, nullJsonTag, nullYaml11Tag, omapTag, pairsTag, present, realMapTag, seqTag, setTag, strTag, timestampTag, visit */
 /*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
 //#region src/tag.ts
 /**
@@ -54919,9 +57387,8 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ var __webpack_exports__fetchCommits = __webpack_exports__.Bj;
 /******/ var __webpack_exports__gateTargetOf = __webpack_exports__.kS;
 /******/ var __webpack_exports__pullNumbersInMergeGroup = __webpack_exports__.yw;
-/******/ var __webpack_exports__reviewsOf = __webpack_exports__.Nv;
 /******/ var __webpack_exports__run = __webpack_exports__.eF;
 /******/ var __webpack_exports__runSignoffGate = __webpack_exports__.$E;
 /******/ var __webpack_exports__unexplainedChanges = __webpack_exports__.bd;
-/******/ export { __webpack_exports__checkNameFor as checkNameFor, __webpack_exports__currentBaseTip as currentBaseTip, __webpack_exports__fetchCommits as fetchCommits, __webpack_exports__gateTargetOf as gateTargetOf, __webpack_exports__pullNumbersInMergeGroup as pullNumbersInMergeGroup, __webpack_exports__reviewsOf as reviewsOf, __webpack_exports__run as run, __webpack_exports__runSignoffGate as runSignoffGate, __webpack_exports__unexplainedChanges as unexplainedChanges };
+/******/ export { __webpack_exports__checkNameFor as checkNameFor, __webpack_exports__currentBaseTip as currentBaseTip, __webpack_exports__fetchCommits as fetchCommits, __webpack_exports__gateTargetOf as gateTargetOf, __webpack_exports__pullNumbersInMergeGroup as pullNumbersInMergeGroup, __webpack_exports__run as run, __webpack_exports__runSignoffGate as runSignoffGate, __webpack_exports__unexplainedChanges as unexplainedChanges };
 /******/ 

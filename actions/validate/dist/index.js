@@ -35080,7 +35080,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3218);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3716);
+/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3313);
 /* harmony import */ var _registry_invariants_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(231);
 /* harmony import */ var _git_reader_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6073);
 /* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2307);
@@ -35237,13 +35237,13 @@ function describeError(error) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Cs: () => (/* binding */ gitTreeReader)
 /* harmony export */ });
-/* unused harmony exports parseLsTree, ObjectReader, readObjects, workingTreeReader */
+/* unused harmony exports parseLsTree, ObjectReader, readObjects, workingTreeReader, parseTreeObject, listFiles */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3716);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3313);
 // RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
 
 
@@ -35505,11 +35505,56 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
         },
     };
 }
+/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
+function parseTreeObject(content, oidBytes) {
+    const entries = [];
+    for (let i = 0; i < content.length;) {
+        const space = content.indexOf(0x20, i);
+        const nul = content.indexOf(0, space + 1);
+        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
+            break;
+        entries.push({
+            mode: content.toString('latin1', i, space),
+            name: content.toString('utf8', space + 1, nul),
+            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
+        });
+        i = nul + 1 + oidBytes;
+    }
+    return entries;
+}
+/**
+ * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
+ * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
+ * without starting another process. A path that is not there lists nothing.
+ */
+async function listFiles(reader, rev, paths) {
+    const files = [];
+    const walk = async (object, path) => {
+        if (object?.type === 'blob') {
+            files.push({ oid: object.oid, path });
+        }
+        else if (object?.type === 'tree') {
+            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
+            await Promise.all(entries.map(async (e) => {
+                const child = `${path}/${e.name}`;
+                if (e.mode === '40000')
+                    await walk(await reader.lookup(e.oid), child);
+                else
+                    files.push({ oid: e.oid, path: child });
+            }));
+        }
+    };
+    await Promise.all(paths.map(async (p) => {
+        const path = p.replace(/\/+$/, '');
+        await walk(await reader.lookup(`${rev}:${path}`), path);
+    }));
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
 
 
 /***/ }),
 
-/***/ 3716:
+/***/ 3313:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35519,14 +35564,17 @@ __nccwpck_require__.d(__webpack_exports__, {
   Iz: () => (/* binding */ spawnGit)
 });
 
-// UNUSED EXPORTS: runGit, runGitBuffer
+// UNUSED EXPORTS: runGit, runGitBuffer, streamGit
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/git/run.ts
 // The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+
 
 
 function runGit(cwd, args, options = {}) {
@@ -35582,6 +35630,51 @@ function spawnGit(cwd, args, env = {}) {
         cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+    });
+}
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
     });
 }
 
