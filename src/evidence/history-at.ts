@@ -1,6 +1,6 @@
 // Which version held a stage, from when to when, put there by which commit and pull request.
 import { stagesPath } from '../registry/paths.ts';
-import type { StagePointer } from '../registry/types.ts';
+import type { AuditEvent, StagePointer } from '../registry/types.ts';
 import { parseYaml, pullRequestOf, readBlobs, readTrail, trailerValue, type TrailCommit } from './history.ts';
 import {
   standingApprovals,
@@ -110,6 +110,52 @@ export function stagesNamed(snapshots: StagesSnapshot[]): string[] {
 export function versionAt(history: StageTenure[], time: string | Date): StageTenure | undefined {
   const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
   return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
+}
+
+/** What the gate's merge record (src/gate/merged.ts, under registry/audit/) says about a tenure's pull request. */
+export interface RecordedSignoff {
+  /** The audit event's id: the file an auditor opens. */
+  record: string;
+  event: string;
+  approvers: { role: string; login: string }[];
+  missingRoles: string[];
+  /** The gate check run's conclusion on the merged head; null when the record found no check run. */
+  gateCheck: string | null;
+}
+
+const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
+
+/**
+ * The merge record of the commit that began `tenure`: git alone then still says who signed off and how the gate's
+ * check ended, as the gate recorded it at the merge. Matched on the merge commit, or on the pull request when the
+ * record names no commit; the model, stage and version must agree.
+ */
+export function recordedSignoff(tenure: StageTenure, events: AuditEvent[]): RecordedSignoff | undefined {
+  const found = events.find(
+    (a) =>
+      MERGE_RECORDS.has(a.event) &&
+      a.model === tenure.model &&
+      a.stage === tenure.stage &&
+      (a.version === undefined || a.version === tenure.version) &&
+      (a.commit !== undefined
+        ? a.commit === tenure.sha
+        : tenure.pullRequest !== undefined && a.pull_request === tenure.pullRequest),
+  );
+  if (!found) return undefined;
+  const details = found.details ?? {};
+  // Read from whatever the file holds: keep only well-formed entries, so a hand-edited record cannot break history.
+  const approvers = (Array.isArray(details.approvers) ? (details.approvers as unknown[]) : [])
+    .map((a) => (a && typeof a === 'object' ? (a as { role?: unknown; login?: unknown }) : {}))
+    .filter(
+      (a): a is { role: string; login: string } => typeof a.login === 'string' && typeof a.role === 'string',
+    )
+    .map(({ role, login }) => ({ role, login }));
+  const missingRoles = Array.isArray(details.missing_roles)
+    ? (details.missing_roles as unknown[]).filter((r): r is string => typeof r === 'string')
+    : [];
+  const run = details.check_run as { found?: unknown; conclusion?: unknown } | undefined;
+  const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
+  return { record: found.id, event: found.event, approvers, missingRoles, gateCheck };
 }
 
 export interface VersionAtAnswer {

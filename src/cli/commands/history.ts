@@ -2,11 +2,14 @@
 import { TollgateError } from '../../errors.ts';
 import {
   readStageSnapshots,
+  recordedSignoff,
   stageHistory,
   stagesNamed,
   versionAt,
+  type RecordedSignoff,
   type StageTenure,
 } from '../../evidence/history-at.ts';
+import { readAuditEvents } from '../../evidence/history.ts';
 import { defaultBranchRef } from '../../evidence/integrity.ts';
 import { standingApprovals, type ReviewSource } from '../../evidence/reviews.ts';
 import { assertSafeName } from '../../registry/names.ts';
@@ -20,7 +23,14 @@ interface TenureReview {
   gate: string | null;
 }
 
-type ReviewedTenure = StageTenure & { review?: TenureReview };
+type ReviewedTenure = StageTenure & { review?: TenureReview; recorded?: RecordedSignoff };
+
+/** The gate's merge record, in words: shown when GitHub was not asked, and always in JSON. */
+function recordedWords(r: RecordedSignoff): string {
+  const approvers = r.approvers.map((a) => `${a.login} (${a.role})`).join(', ') || 'nobody';
+  const missing = r.missingRoles.length ? `, missing ${r.missingRoles.join(', ')}` : '';
+  return `, approved by ${approvers}${missing}, gate check ${r.gateCheck ?? 'none'} (merge record ${r.record})`;
+}
 
 function tenureLine(t: ReviewedTenure): string {
   const pr = t.pullRequest === undefined ? 'no pull request' : `pull request #${t.pullRequest}`;
@@ -28,13 +38,15 @@ function tenureLine(t: ReviewedTenure): string {
   const incident = t.incident ? `, incident ${t.incident}` : '';
   const review = t.review
     ? `, approved by ${t.review.approvedBy.join(', ') || 'nobody'}, gate ${t.review.gate ?? 'none'}`
-    : '';
+    : t.recorded
+      ? recordedWords(t.recorded)
+      : '';
   return `${t.stage.padEnd(12)} ${t.version.padEnd(12)} ${t.since} -> ${t.until ?? 'now'}  ${t.sha.slice(0, 12)} (${pr}${by}${incident}${review})`;
 }
 
 /** Each tenure with its pull request's standing approvals and gate conclusion, when GitHub is the source. */
 async function withReviews(
-  history: StageTenure[],
+  history: ReviewedTenure[],
   source: ReviewSource | undefined,
 ): Promise<ReviewedTenure[]> {
   if (!source) return history;
@@ -81,10 +93,16 @@ export const historyCommand: Command = {
     const snapshots = await readStageSnapshots(context.repoRoot, model, { ref, registryPrefix: prefix });
     const stages = stage ? [stage] : stagesNamed(snapshots);
     const choice = await chooseReviewSource(context, values);
+    // The gate's merge records say who signed off even when GitHub is not asked.
+    const records = (await readAuditEvents(context.repoRoot, ref, prefix)).map((f) => f.event);
+    const withRecord = (t: StageTenure): ReviewedTenure => {
+      const recorded = recordedSignoff(t, records);
+      return recorded ? { ...t, recorded } : t;
+    };
     const histories = await Promise.all(
       stages.map(async (s) => ({
         stage: s,
-        history: await withReviews(stageHistory(snapshots, model, s), choice.source),
+        history: await withReviews(stageHistory(snapshots, model, s).map(withRecord), choice.source),
       })),
     );
     // JSON stays a plain list: the source goes to stderr there, and after the answer in text.
