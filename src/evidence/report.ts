@@ -144,7 +144,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
     lines.push(
       `### ${md(v.model)} ${md(v.version)}`,
       '',
-      `Created ${v.createdAt ?? 'unknown'}; run ${md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`,
+      `Created ${v.createdAt ?? 'unknown'}; run ${webUrl(v.run?.url) ? `<${v.run?.url}>` : md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`,
       '',
       ...mdTable(
         ['metric', 'op', 'threshold', 'value', 'pass'],
@@ -216,6 +216,17 @@ export function renderReportMarkdown(evidence: Evidence): string {
     ),
   );
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+/** An http(s) address with nothing a link could be abused with; anything else is shown as text, never linked. */
+function webUrl(url: string | undefined): url is string {
+  return url !== undefined && /^https?:\/\/[^\s<>"'`\\]+$/.test(url);
+}
+
+/** The workflow run as a link the auditor can follow (a link, not an asset: the page still loads nothing). */
+function runLink(url: string | undefined): string {
+  if (!webUrl(url)) return escapeHtml(url ?? 'unknown');
+  return `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`;
 }
 
 export function escapeHtml(text: string): string {
@@ -312,7 +323,7 @@ export function renderReportHtml(evidence: Evidence): string {
   for (const v of evidence.versions) {
     parts.push(
       `<h3>${e(v.model)} ${e(v.version)}</h3>`,
-      `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${e(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`,
+      `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${runLink(v.run?.url)}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`,
       table(
         ['metric', 'op', 'threshold', 'value', 'pass'],
         (v.validation?.gates ?? []).map((g) => [

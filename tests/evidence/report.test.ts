@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvidence, type Evidence } from '../../src/evidence/bundle.ts';
+import type { ReviewSource } from '../../src/evidence/reviews.ts';
 import {
   escapeHtml,
   renderReportHtml,
@@ -15,10 +16,46 @@ import { buildScenario, removeRepo, type Scenario } from './repo.ts';
 
 let s: Scenario;
 let ev: Evidence;
+// The model's export with pull request #3's reviews and gate check, as GitHub would give them.
+let reviewed: Evidence;
+const reviews: ReviewSource = {
+  pullRequest: (n) =>
+    Promise.resolve(
+      n === 3
+        ? {
+            number: 3,
+            title: 'Promote fraud v2 to production',
+            author: 'alice',
+            mergedAt: '2026-01-01T05:00:00Z',
+            mergedBy: 'alice',
+            reviews: [
+              {
+                login: 'rita',
+                state: 'APPROVED',
+                commitId: 'c'.repeat(40),
+                submittedAt: '2026-01-01T04:30:00Z',
+              },
+              {
+                login: 'olga',
+                state: 'APPROVED',
+                commitId: 'c'.repeat(40),
+                submittedAt: '2026-01-01T04:35:00Z',
+              },
+            ],
+            gateCheck: {
+              conclusion: 'success',
+              completedAt: '2026-01-01T04:40:00Z',
+              headSha: 'c'.repeat(40),
+            },
+          }
+        : undefined,
+    ),
+};
 const work = mkdtempSync(join(tmpdir(), 'tollgate-report-'));
 beforeAll(async () => {
   s = await buildScenario();
   ev = await collectEvidence(s.repo.dir, { model: 'fraud' });
+  reviewed = await collectEvidence(s.repo.dir, { model: 'fraud' }, { reviews });
 });
 afterAll(() => {
   removeRepo(s.repo);
@@ -46,6 +83,21 @@ describe('report rendering', () => {
     const md = renderReportMarkdown(ev);
     expect(md).toContain('Hotfix \\<script\\>alert(1)\\</script\\> fraud v3');
     expect(md).toContain('## Timeline');
+  });
+});
+
+describe('workflow run links', () => {
+  it('links an http(s) run address and shows anything else as text', () => {
+    const html = renderReportHtml(reviewed);
+    const run = 'https://github.com/org/repo/actions/runs/200';
+    expect(html).toContain(`workflow run <a href="${run}">${run}</a>`);
+    expect(renderReportMarkdown(reviewed)).toContain(`run <${run}>`);
+    const hostile: Evidence = {
+      ...reviewed,
+      versions: [{ model: 'fraud', version: 'v9', run: { url: 'javascript:alert(1)' } }],
+    };
+    expect(renderReportHtml(hostile)).not.toContain('href="javascript');
+    expect(renderReportHtml(hostile)).toContain('workflow run javascript:alert(1)');
   });
 });
 
@@ -90,5 +142,50 @@ describe('report in a real headless Chromium', () => {
     expect(dom).toContain('Roll back fraud production to v2');
     expect(dom).toContain('Hotfix &lt;script&gt;alert(1)&lt;/script&gt; fraud v3');
     expect(dom).not.toMatch(/<script/i);
+  }, 120_000);
+
+  it('shows reviewers with their roles, the gate verdict, run links, validation, drift, fairness, incidents and signatures', (ctx) => {
+    if (!chromium) return ctx.skip();
+    const file = join(work, 'reviewed.html');
+    writeFileSync(file, renderReportHtml(reviewed));
+    const r = spawnSync(
+      chromium,
+      [
+        '--headless',
+        '--disable-gpu',
+        '--no-sandbox',
+        `--user-data-dir=${join(work, 'profile-reviewed')}`,
+        '--dump-dom',
+        pathToFileURL(file).href,
+      ],
+      { encoding: 'utf8', timeout: 90_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    // The rendered page as text, cell by cell: what a person reads.
+    const text = r.stdout
+      .replace(/<style>[^]*?<\/style>/, '')
+      .replace(/<\/t[dh]>/g, ' | ')
+      .replace(/<[^>]+>/g, '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+      .replace(/\s+/g, ' ');
+    expect(text).toContain('Pull requests and approvals');
+    expect(text).toContain('#3 Promote fraud v2 to production');
+    expect(text).toContain(`rita | risk | APPROVED | ${'c'.repeat(12)} | 2026-01-01T04:30:00Z`);
+    expect(text).toContain(`olga | model-owner | APPROVED | ${'c'.repeat(12)} | 2026-01-01T04:35:00Z`);
+    expect(text).toContain(`Gate check: success on ${'c'.repeat(12)}, completed 2026-01-01T04:40:00Z`);
+    expect(r.stdout).toContain(
+      '<a href="https://github.com/org/repo/actions/runs/200">https://github.com/org/repo/actions/runs/200</a>',
+    );
+    expect(text).toContain('validation passed');
+    expect(text).toContain('auc | >= | 0.8 | 0.9 | yes');
+    expect(text).toContain('Drift metric | value | psi | 0.05');
+    expect(text).toContain('Fairness metric | value | demographic_parity | 0.97');
+    expect(text).toContain('Incidents and rollbacks');
+    expect(text).toContain('INC-20260101-100000-abc | P0');
+    expect(text).toContain('commit | author | committer | signature | subject');
+    expect(text).toMatch(/ \| none \| Hotfix <script>alert\(1\)<\/script> fraud v3/);
+    expect(r.stdout).not.toMatch(/<script/i);
   }, 120_000);
 });
