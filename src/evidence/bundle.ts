@@ -29,10 +29,13 @@ import { holdsRole } from '../gate/signoffs.ts';
 import type { MembershipState } from '../gate/types.ts';
 import { MODEL_OWNER_ROLE } from '../policy/effective.ts';
 import {
+  isMergeRecord,
   readStageSnapshots,
+  signoffFromRecord,
   stageHistory,
   stagesNamed,
   stagesOf,
+  type RecordedSignoff,
   type StagesSnapshot,
   type StageTenure,
 } from './history-at.ts';
@@ -102,6 +105,8 @@ export interface PullRequestEvidence {
   gate?: GateCheckRecord;
   /** Every run of the gate's check on the head, newest first, when the source lists them (GitHub). */
   gateRuns?: GateCheckRecord[];
+  /** What the gate's merge records (registry/audit/, one per stage moved) say: in git, so known from git alone. */
+  recorded?: RecordedSignoff[];
 }
 
 export interface VersionEvidence {
@@ -628,9 +633,14 @@ async function collect(
     });
   }
 
+  const mergeRecords = auditParsed.map((a) => a.event).filter(isMergeRecord);
   const pullRequests: PullRequestEvidence[] = await Promise.all(
     prRecords.map(async ({ number, pr, landed }): Promise<PullRequestEvidence> => {
-      if (!pr) return { number, found: false, reviewsKnown: false, reviews: [] };
+      const recorded = mergeRecords
+        .filter((a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha))
+        .map(signoffFromRecord);
+      const withRecords = recorded.length ? { recorded } : {};
+      if (!pr) return { number, found: false, reviewsKnown: false, reviews: [], ...withRecords };
       const slots = landed && pr.reviews.length ? roleSlots(second, roleSpecs(landed)) : [];
       const reviewerRoles = new Map(
         await Promise.all(
@@ -663,6 +673,7 @@ async function collect(
           }),
         ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
         ...(pr.gateChecks ? { gateRuns: pr.gateChecks } : {}),
+        ...withRecords,
       };
     }),
   );

@@ -125,6 +125,10 @@ export interface RecordedSignoff {
 
 const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
 
+export function isMergeRecord(a: AuditEvent): boolean {
+  return MERGE_RECORDS.has(a.event);
+}
+
 /**
  * The merge record of the commit that began `tenure`: git alone then still says who signed off and how the gate's
  * check ended, as the gate recorded it at the merge. Matched on the merge commit, or on the pull request when the
@@ -133,7 +137,7 @@ const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
 export function recordedSignoff(tenure: StageTenure, events: AuditEvent[]): RecordedSignoff | undefined {
   const found = events.find(
     (a) =>
-      MERGE_RECORDS.has(a.event) &&
+      isMergeRecord(a) &&
       a.model === tenure.model &&
       a.stage === tenure.stage &&
       (a.version === undefined || a.version === tenure.version) &&
@@ -141,13 +145,16 @@ export function recordedSignoff(tenure: StageTenure, events: AuditEvent[]): Reco
         ? a.commit === tenure.sha
         : tenure.pullRequest !== undefined && a.pull_request === tenure.pullRequest),
   );
-  if (!found) return undefined;
-  const details = found.details ?? {};
-  // Read from whatever the file holds: keep only well-formed entries, so a hand-edited record cannot break history.
+  return found ? signoffFromRecord(found) : undefined;
+}
+
+/** What one merge record says, read from whatever the file holds: a hand-edited record cannot break a reader. */
+export function signoffFromRecord(a: AuditEvent): RecordedSignoff {
+  const details = a.details ?? {};
   const approvers = (Array.isArray(details.approvers) ? (details.approvers as unknown[]) : [])
-    .map((a) => (a && typeof a === 'object' ? (a as { role?: unknown; login?: unknown }) : {}))
+    .map((x) => (x && typeof x === 'object' ? (x as { role?: unknown; login?: unknown }) : {}))
     .filter(
-      (a): a is { role: string; login: string } => typeof a.login === 'string' && typeof a.role === 'string',
+      (x): x is { role: string; login: string } => typeof x.login === 'string' && typeof x.role === 'string',
     )
     .map(({ role, login }) => ({ role, login }));
   const missingRoles = Array.isArray(details.missing_roles)
@@ -155,7 +162,7 @@ export function recordedSignoff(tenure: StageTenure, events: AuditEvent[]): Reco
     : [];
   const run = details.check_run as { found?: unknown; conclusion?: unknown } | undefined;
   const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
-  return { record: found.id, event: found.event, approvers, missingRoles, gateCheck };
+  return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
 }
 
 export interface VersionAtAnswer {

@@ -1,6 +1,6 @@
 // Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
 // scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
-import type { Evidence, ReviewEvidence } from './bundle.ts';
+import type { Evidence, PullRequestEvidence, ReviewEvidence } from './bundle.ts';
 import type { RegistryEvent } from './history.ts';
 
 export interface TimelineRow {
@@ -63,6 +63,15 @@ export function reportHeadline(evidence: Evidence): string {
     `${n(evidence.incidents.length, 'incident')}, ${n(evidence.rollbacks.length, 'rollback')}; ` +
     `read from ${evidence.ref} at ${evidence.head.slice(0, 12)}.`
   );
+}
+
+/** The gate's merge records of a pull request, one sentence each (empty when it has none). */
+export function recordedLines(pr: Pick<PullRequestEvidence, 'recorded'>): string[] {
+  return (pr.recorded ?? []).map((r) => {
+    const approvers = r.approvers.map((a) => `${a.login} (${a.role})`).join(', ') || 'nobody';
+    const missing = r.missingRoles.length ? `; roles missing: ${r.missingRoles.join(', ')}` : '';
+    return `Recorded at the merge (${r.event} ${r.record}): approved by ${approvers}${missing}; gate check ${r.gateCheck ?? 'none'}.`;
+  });
 }
 
 const md = (text: string): string => text.replace(/[\\`*_[\]|<>]/g, (ch) => `\\${ch}`).replace(/\n/g, ' ');
@@ -129,6 +138,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
           : 'Gate check: unknown (git alone does not record it).',
       '',
     );
+    for (const line of recordedLines(pr)) lines.push(md(line), '');
     if (pr.reviewsKnown)
       lines.push(
         ...mdTable(
@@ -310,6 +320,7 @@ export function renderReportHtml(evidence: Evidence): string {
             ? '<strong>none recorded</strong>'
             : 'unknown (git alone does not record it)'
       }.</p>`,
+      ...recordedLines(pr).map((line) => `<p>${e(line)}</p>`),
       pr.reviewsKnown
         ? table(
             ['reviewer', 'roles', 'state', 'commit', 'time'],

@@ -1,5 +1,5 @@
 // `tollgate history` from git alone: who signed off comes from the gate's merge record (src/gate/merged.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -176,6 +176,36 @@ describe('history from git alone', () => {
         }),
       },
     ]);
+  });
+});
+
+describe('evidence export from git alone', () => {
+  it('carries the merge record into pull-requests.json and both reports, reviews still marked unknown', async () => {
+    const r = await tollgate('evidence', 'export', '--pr', '7', '--out', 'pr7');
+    expect(r.code).toBe(0);
+    const prs = JSON.parse(readFileSync(join(work, 'pr7', 'pull-requests.json'), 'utf8'));
+    expect(prs).toEqual([
+      expect.objectContaining({
+        number: 7,
+        reviewsKnown: false,
+        mergeCommit: pr7.merge,
+        recorded: [
+          {
+            record: record.id,
+            event: 'promotion-merged',
+            approvers: [
+              { role: 'risk', login: 'rita' },
+              { role: 'compliance', login: 'carl' },
+            ],
+            missingRoles: [],
+            gateCheck: 'success',
+          },
+        ],
+      }),
+    ]);
+    const line = `Recorded at the merge (promotion-merged ${record.id}): approved by rita (risk), carl (compliance); gate check success.`;
+    expect(readFileSync(join(work, 'pr7', 'report.html'), 'utf8')).toContain(`<p>${line}</p>`);
+    expect(readFileSync(join(work, 'pr7', 'report.md'), 'utf8')).toContain(line);
   });
 });
 
