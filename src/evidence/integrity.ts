@@ -5,12 +5,13 @@ import { TollgateError } from '../errors.ts';
 import { runGit } from '../git/run.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import { classifyRegistryPath, incidentPath, POLICY_PATH } from '../registry/paths.ts';
-import type { Incident, Policy } from '../registry/types.ts';
-import { stagesOf } from './history-at.ts';
+import type { AuditEvent, Incident, Policy } from '../registry/types.ts';
+import { isMergeRecord, stagesOf } from './history-at.ts';
 import { assertFullHistory } from '../git/history.ts';
 import { readObjects, type ObjectReader } from '../git/reader.ts';
 import {
   parseYaml,
+  readAuditEvents,
   readBlobs,
   committerDate,
   readTrail,
@@ -230,6 +231,41 @@ function landingPullRequest(c: TrailCommit): { merge: boolean; number?: number }
   return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
 }
 
+/**
+ * From git alone: what the gate's merge record (src/gate/merged.ts) says went wrong when the pull request merged,
+ * if anything (pure). The record is the gate's own account at the merge; with GitHub the audit asks GitHub instead.
+ */
+export function mergeRecordFinding(record: AuditEvent): { kind: FindingKind; missing: string } | undefined {
+  const details = record.details ?? {};
+  const run = (details.check_run ?? {}) as {
+    found?: unknown;
+    status?: unknown;
+    conclusion?: unknown;
+    completed_at?: unknown;
+  };
+  const said = `(the gate's merge record ${record.id})`;
+  if (run.found === false)
+    return { kind: 'gate-check-missing', missing: `the Tollgate sign-off check run ${said}` };
+  const completed = typeof run.completed_at === 'string' ? Date.parse(run.completed_at) : NaN;
+  if (run.status !== 'completed' || completed > Date.parse(record.at))
+    return {
+      kind: 'merged-before-check',
+      missing: `a finished sign-off check before the merge: at ${record.at} it was ${String(run.status ?? 'unknown')}${typeof run.completed_at === 'string' ? `, completed ${run.completed_at}` : ''} ${said}`,
+    };
+  if (run.conclusion !== 'success')
+    return {
+      kind: 'gate-check-failed',
+      missing: `a passing sign-off check (at the merge it had concluded ${String(run.conclusion ?? 'nothing')}) ${said}`,
+    };
+  const roles = Array.isArray(details.missing_roles) ? (details.missing_roles as unknown[]).map(String) : [];
+  if (roles.length > 0 || details.gate_verdict === 'failure')
+    return {
+      kind: 'signoffs-missing',
+      missing: `sign-offs for ${roles.join(', ') || 'the required roles'} on the merged head ${said}`,
+    };
+  return undefined;
+}
+
 export async function verifyGateIntegrity(
   repoRoot: string,
   options: IntegrityOptions = {},
@@ -294,6 +330,12 @@ export async function verifyGateIntegrity(
       : [],
   );
   await Promise.allSettled(prefetched.values());
+  // From git alone, the gate's merge records (at the head) say how each merge's check and sign-offs stood.
+  const recordsByCommit = new Map<string, AuditEvent[]>();
+  if (!options.reviews)
+    for (const { event } of await readAuditEvents(repoRoot, head, prefix))
+      if (isMergeRecord(event) && event.commit)
+        recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
   let guardedCommits = 0;
   for (const { c, changes } of guarded) {
     guardedCommits++;
@@ -310,7 +352,14 @@ export async function verifyGateIntegrity(
       else findings.push({ ...base, kind: 'direct-push', missing: verdict.why });
       continue;
     }
-    if (!options.reviews) continue;
+    if (!options.reviews) {
+      const record = recordsByCommit
+        .get(c.sha)
+        ?.map(mergeRecordFinding)
+        .find((f) => f !== undefined);
+      if (record) findings.push({ ...base, pullRequest: number, ...record });
+      continue;
+    }
     const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
     const withPr = { ...base, pullRequest: number };
     if (!pr) {

@@ -134,7 +134,7 @@ async function verify(args: string[], context: CliContext): Promise<number> {
       `Audited ${report.ref} (${report.head.slice(0, 12)})${report.baseline ? ` after ${report.baseline.slice(0, 12)}` : ', whole history'}: ${report.guardedCommits} commits changed a stage pointer or the policy.`,
       choice.source
         ? `${choice.description} Sign-offs re-evaluated with the gate's evaluator under the policy at each merge; team membership and write access as GitHub answers today.`
-        : `${choice.description} Only direct pushes were checked; the gate verdicts and approvals were not.`,
+        : `${choice.description} Direct pushes were checked, and each merge against the gate's merge record where one is in the registry; GitHub was not asked, so the gate verdicts and approvals were not checked there.`,
     ];
     for (const f of report.allowed)
       lines.push(`emergency push (allowed by policy)  ${f.sha.slice(0, 12)}  ${f.subject}`);
