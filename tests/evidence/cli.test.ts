@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands/index.ts';
 import type { CliContext } from '../../src/cli/context.ts';
 import { readUstar, tarGz } from '../../src/evidence/tar.ts';
-import { buildScenario, removeRepo, type Scenario } from './repo.ts';
+import { buildScenario, P0, removeRepo, type Scenario } from './repo.ts';
 
 let s: Scenario;
 const work = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
@@ -124,6 +124,30 @@ describe('tollgate evidence export', () => {
     const manifest = JSON.parse(readFileSync(join(work, 'bundle', 'manifest.json'), 'utf8'));
     expect(manifest.title).toBe('model fraud version v2');
     expect(existsSync(join(work, 'bundle', 'bundle.tar.gz'))).toBe(true);
+  });
+
+  it('exports a pull request, an incident and a period, each named in its manifest', async () => {
+    for (const [args, out, title] of [
+      [['--pr', '3'], 'by-pr', 'pull request #3'],
+      [['--incident', P0], 'by-incident', `incident ${P0}`],
+      [
+        ['--since', '2026-01-01T05:00:00Z', '--until', '2026-01-01T06:00:00Z'],
+        'by-period',
+        'registry changes from 2026-01-01T05:00:00Z to 2026-01-01T06:00:00Z',
+      ],
+    ] as const) {
+      const r = await tollgate('evidence', 'export', ...args, '--out', out);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(JSON.parse(readFileSync(join(work, out, 'manifest.json'), 'utf8')).title).toBe(title);
+      expect(existsSync(join(work, out, 'bundle.tar.gz'))).toBe(true);
+    }
+    const commits = (out: string) =>
+      (JSON.parse(readFileSync(join(work, out, 'commits.json'), 'utf8')) as { sha: string }[]).map(
+        (c) => c.sha,
+      );
+    expect(commits('by-pr')).toEqual([s.squash3]);
+    expect(commits('by-incident')).toEqual([s.emergency, s.incidentP0]);
+    expect(commits('by-period')).toEqual([s.directPush, s.squash3]);
   });
 
   it('needs exactly one subject', async () => {
