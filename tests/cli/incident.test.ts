@@ -271,4 +271,34 @@ describe('tollgate incident', () => {
     expect(dry.out).toContain('dry run');
     expect(await r.git(['status', '--porcelain'])).toBe('');
   });
+
+  it("prints the severity and the rollback it would make for the issue's own example, writing nothing", async () => {
+    const r = await fixture();
+    const head = await r.git(['rev-parse', 'HEAD']);
+    const dry = await cli(
+      [
+        '-C',
+        r.dir,
+        'incident',
+        'open',
+        'fraud',
+        '--metric',
+        'error_rate=0.7',
+        '--metric',
+        'latency_increase_pct=20',
+        '--alert',
+        'FraudErrors',
+        '--dry-run',
+      ],
+      101,
+    );
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(
+      /^INC-\d{8}-\d{6}-[a-z0-9]{4}: P0 — P0 because error_rate = 0\.7 \(threshold error_rate > 0\.5\)/,
+    );
+    expect(dry.out).toContain('fraud: automatic: fraud production v3 -> v2 because error_rate > 0.5');
+    expect(dry.out).toContain('(dry run: nothing written)');
+    expect(await r.git(['rev-parse', 'HEAD'])).toBe(head);
+    expect(await r.git(['status', '--porcelain', '--untracked-files=all'])).toBe('');
+  });
 });
