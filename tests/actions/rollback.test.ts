@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
+import { runPromote } from '../../src/actions/promote.ts';
 import { rollbackRequest, runRollback, type RollbackInputs } from '../../src/actions/rollback.ts';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
 import type { Incident } from '../../src/registry/types.ts';
@@ -97,6 +98,27 @@ describe('rollback action', () => {
       runRollback({ model: MODEL, dryRun: false }, f.env, { client, now: at(152), gitEnv: BOT }),
     ).rejects.toThrow(/was itself a rollback; Tollgate does not roll back a rollback/);
     expect(await f.remoteProduction()).toBe('v3');
+  });
+
+  it('leaves the rolled-back version held on main, so the promote action refuses to bring it back', async () => {
+    const f = (fixture = await opsFixture(gh));
+    await recordIncident(f, 'P0');
+    const result = await runRollback({ model: MODEL, incident: INCIDENT, dryRun: false }, f.env, {
+      client: gh.client(),
+      now: at(151),
+      gitEnv: BOT,
+    });
+    expect(result.outcome.mode).toBe('pushed');
+    const promoted = await runPromote(
+      { model: MODEL, version: 'v4', stage: 'production', dryRun: true, registry: 'registry' },
+      f.env,
+      { client: gh.client(), now: at(152) },
+    );
+    expect(promoted).toMatchObject({
+      status: 'refused',
+      reason: expect.stringContaining(`${MODEL} v4 is held: rolled back for ${INCIDENT}`),
+      fix: expect.stringContaining(`tollgate unhold ${MODEL} v4`),
+    });
   });
 
   it('proposes rather than pushes for a severity the policy does not allow to push', async () => {
