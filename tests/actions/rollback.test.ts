@@ -1,5 +1,5 @@
 // The rollback action against the GitHub double, on a real clone with a real pointer history.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
@@ -133,6 +133,30 @@ describe('rollback action', () => {
     expect(gh.state.repo(REPO).pulls[0]!.body).toContain(`Incident: ${INCIDENT} (P2)`);
     expect(await f.remoteProduction()).toBe('v4');
   });
+
+  // The emergency severities come from the policy: with emergency_push [P2], a P2 pushes and a P0 does not.
+  it.each([
+    ['P2', 'pushed', 'v3'],
+    ['P0', 'pull-request', 'v4'],
+  ] as const)(
+    "with emergency_push [P2], a %s incident's rollback is %s",
+    async (severity, mode, production) => {
+      const f = (fixture = await opsFixture(gh, (t) =>
+        t.replace(/emergency_push:\n {4}- P0\n/, 'emergency_push:\n    - P2\n'),
+      ));
+      expect(await readFile(join(f.checkout, 'registry/policy.yaml'), 'utf8')).toContain(
+        'emergency_push:\n    - P2\n',
+      );
+      await recordIncident(f, severity);
+      const result = await runRollback({ model: MODEL, incident: INCIDENT, dryRun: false }, f.env, {
+        client: gh.client(),
+        now: at(151),
+        gitEnv: BOT,
+      });
+      expect(result.outcome.mode).toBe(mode);
+      expect(await f.remoteProduction()).toBe(production);
+    },
+  );
 
   it('writes nothing and calls nothing on a dry run', async () => {
     const f = (fixture = await opsFixture(gh));
