@@ -126,6 +126,36 @@ describe('tollgate incident', () => {
     expect(md).toContain('TODO(author)');
   });
 
+  it('an automatic rollback that is not an emergency is left for a pull request, not recorded as completed', async () => {
+    const r = await fixture();
+    r.write(
+      'registry/policy.yaml',
+      "apiVersion: tollgate/v1\nkind: Policy\nroles: {}\nincident:\n  auto_rollback:\n    - {metric: error_rate, op: '>', value: 0.1}\n",
+    );
+    await r.commit('Policy', 100.5);
+    const opened = await cli(
+      ['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.2', '--auto-rollback'],
+      101,
+    );
+    expect(opened.err).toBe('');
+    expect(opened.out).toMatch(/: P1 — /);
+    expect(opened.out).toContain(
+      'P1 is not an emergency: push it to tollgate/rollback/fraud/production and open a pull request',
+    );
+    expect((load(readFileSync(join(r.dir, STAGES), 'utf8')) as Stages).stages.production!.version).toBe('v2');
+    const [file] = incidents(r);
+    const incident = load(readFileSync(join(r.dir, 'registry/incidents', file!), 'utf8')) as Incident;
+    expect(incident.timeline.map((e) => e.event)).toEqual([
+      'detected',
+      'classified',
+      'rollback-started',
+      'note',
+    ]);
+    expect(incident.timeline.at(-1)!.detail).toContain('it completes when merged');
+    const stats = await cli(['-C', r.dir, 'incident', 'stats', '--format', 'json'], 102);
+    expect(JSON.parse(stats.out)).toMatchObject({ timeToRollback: { count: 0 } });
+  });
+
   it('takes the model as a positional, lists incidents, and reports MTTR by severity and per incident', async () => {
     const r = await fixture();
     const dry = await cli(
