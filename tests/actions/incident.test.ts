@@ -206,6 +206,26 @@ describe('incident action', () => {
     expect(await f.remoteProduction()).toBe('v3');
   });
 
+  it('makes no rollback when no earlier version was stable, and the timeline says why', async () => {
+    const f = (fixture = await opsFixture(gh, (t) =>
+      pushStates(t).replace('stable_for: 86400', 'stable_for: 999999999'),
+    ));
+    const result = await runIncident(
+      { model: MODEL, metrics: 'availability=0.3, error_rate=0.6', dryRun: false },
+      f.env,
+      deps(),
+    );
+    expect(result.incident.severity).toBe('P0');
+    expect(result.rolledBack).toBe(false);
+    expect(await f.remoteProduction()).toBe('v4');
+    const recorded = await remoteIncident(f, 'main', result.incident.id);
+    expect(recorded.timeline.map((e) => e.event)).toEqual(['detected', 'classified', 'rollback-skipped']);
+    expect(recorded.timeline.at(-1)!.detail).toBe(
+      `${MODEL} production: no earlier version held the stage long enough to count as stable`,
+    );
+    expect(result.audit.map((e) => e.event)).toEqual(['incident-opened', 'rollback-skipped']);
+  });
+
   it('records the incident even when a model has no stage pointer to roll back', async () => {
     const f = (fixture = await opsFixture(gh, pushStates));
     const result = await runIncident(

@@ -1,8 +1,9 @@
 // The rollback action against the GitHub double, on a real clone with a real pointer history.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
+import { runPromote } from '../../src/actions/promote.ts';
 import { rollbackRequest, runRollback, type RollbackInputs } from '../../src/actions/rollback.ts';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
 import type { Incident } from '../../src/registry/types.ts';
@@ -99,6 +100,27 @@ describe('rollback action', () => {
     expect(await f.remoteProduction()).toBe('v3');
   });
 
+  it('leaves the rolled-back version held on main, so the promote action refuses to bring it back', async () => {
+    const f = (fixture = await opsFixture(gh));
+    await recordIncident(f, 'P0');
+    const result = await runRollback({ model: MODEL, incident: INCIDENT, dryRun: false }, f.env, {
+      client: gh.client(),
+      now: at(151),
+      gitEnv: BOT,
+    });
+    expect(result.outcome.mode).toBe('pushed');
+    const promoted = await runPromote(
+      { model: MODEL, version: 'v4', stage: 'production', dryRun: true, registry: 'registry' },
+      f.env,
+      { client: gh.client(), now: at(152) },
+    );
+    expect(promoted).toMatchObject({
+      status: 'refused',
+      reason: expect.stringContaining(`${MODEL} v4 is held: rolled back for ${INCIDENT}`),
+      fix: expect.stringContaining(`tollgate unhold ${MODEL} v4`),
+    });
+  });
+
   it('proposes rather than pushes for a severity the policy does not allow to push', async () => {
     const f = (fixture = await opsFixture(gh));
     await recordIncident(f, 'P2');
@@ -111,6 +133,30 @@ describe('rollback action', () => {
     expect(gh.state.repo(REPO).pulls[0]!.body).toContain(`Incident: ${INCIDENT} (P2)`);
     expect(await f.remoteProduction()).toBe('v4');
   });
+
+  // The emergency severities come from the policy: with emergency_push [P2], a P2 pushes and a P0 does not.
+  it.each([
+    ['P2', 'pushed', 'v3'],
+    ['P0', 'pull-request', 'v4'],
+  ] as const)(
+    "with emergency_push [P2], a %s incident's rollback is %s",
+    async (severity, mode, production) => {
+      const f = (fixture = await opsFixture(gh, (t) =>
+        t.replace(/emergency_push:\n {4}- P0\n/, 'emergency_push:\n    - P2\n'),
+      ));
+      expect(await readFile(join(f.checkout, 'registry/policy.yaml'), 'utf8')).toContain(
+        'emergency_push:\n    - P2\n',
+      );
+      await recordIncident(f, severity);
+      const result = await runRollback({ model: MODEL, incident: INCIDENT, dryRun: false }, f.env, {
+        client: gh.client(),
+        now: at(151),
+        gitEnv: BOT,
+      });
+      expect(result.outcome.mode).toBe(mode);
+      expect(await f.remoteProduction()).toBe(production);
+    },
+  );
 
   it('writes nothing and calls nothing on a dry run', async () => {
     const f = (fixture = await opsFixture(gh));

@@ -126,6 +126,36 @@ describe('tollgate incident', () => {
     expect(md).toContain('TODO(author)');
   });
 
+  it('an automatic rollback that is not an emergency is left for a pull request, not recorded as completed', async () => {
+    const r = await fixture();
+    r.write(
+      'registry/policy.yaml',
+      "apiVersion: tollgate/v1\nkind: Policy\nroles: {}\nincident:\n  auto_rollback:\n    - {metric: error_rate, op: '>', value: 0.1}\n",
+    );
+    await r.commit('Policy', 100.5);
+    const opened = await cli(
+      ['-C', r.dir, 'incident', 'open', 'fraud', '--metric', 'error_rate=0.2', '--auto-rollback'],
+      101,
+    );
+    expect(opened.err).toBe('');
+    expect(opened.out).toMatch(/: P1 — /);
+    expect(opened.out).toContain(
+      'P1 is not an emergency: push it to tollgate/rollback/fraud/production and open a pull request',
+    );
+    expect((load(readFileSync(join(r.dir, STAGES), 'utf8')) as Stages).stages.production!.version).toBe('v2');
+    const [file] = incidents(r);
+    const incident = load(readFileSync(join(r.dir, 'registry/incidents', file!), 'utf8')) as Incident;
+    expect(incident.timeline.map((e) => e.event)).toEqual([
+      'detected',
+      'classified',
+      'rollback-started',
+      'note',
+    ]);
+    expect(incident.timeline.at(-1)!.detail).toContain('it completes when merged');
+    const stats = await cli(['-C', r.dir, 'incident', 'stats', '--format', 'json'], 102);
+    expect(JSON.parse(stats.out)).toMatchObject({ timeToRollback: { count: 0 } });
+  });
+
   it('takes the model as a positional, lists incidents, and reports MTTR by severity and per incident', async () => {
     const r = await fixture();
     const dry = await cli(
@@ -270,5 +300,35 @@ describe('tollgate incident', () => {
     expect(dry.out).toContain('P3');
     expect(dry.out).toContain('dry run');
     expect(await r.git(['status', '--porcelain'])).toBe('');
+  });
+
+  it("prints the severity and the rollback it would make for the issue's own example, writing nothing", async () => {
+    const r = await fixture();
+    const head = await r.git(['rev-parse', 'HEAD']);
+    const dry = await cli(
+      [
+        '-C',
+        r.dir,
+        'incident',
+        'open',
+        'fraud',
+        '--metric',
+        'error_rate=0.7',
+        '--metric',
+        'latency_increase_pct=20',
+        '--alert',
+        'FraudErrors',
+        '--dry-run',
+      ],
+      101,
+    );
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(
+      /^INC-\d{8}-\d{6}-[a-z0-9]{4}: P0 — P0 because error_rate = 0\.7 \(threshold error_rate > 0\.5\)/,
+    );
+    expect(dry.out).toContain('fraud: automatic: fraud production v3 -> v2 because error_rate > 0.5');
+    expect(dry.out).toContain('(dry run: nothing written)');
+    expect(await r.git(['rev-parse', 'HEAD'])).toBe(head);
+    expect(await r.git(['status', '--porcelain', '--untracked-files=all'])).toBe('');
   });
 });

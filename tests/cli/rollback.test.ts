@@ -141,6 +141,31 @@ describe('tollgate rollback', () => {
     );
   });
 
+  it('does not roll back a rollback unless --to names the version (double rollback)', async () => {
+    const r = await fixture();
+    const incident = 'INC-20261105-050000-ab12';
+    expect((await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', incident])).code).toBe(0);
+    const head = await r.git(['rev-parse', 'HEAD']);
+    for (const extra of [[], ['--dry-run']]) {
+      const again = await cli(['-C', r.dir, 'rollback', 'fraud', ...extra]);
+      expect(again.code).toBe(2);
+      expect(again.err).toMatch(
+        new RegExp(
+          `fraud production \\([0-9a-f]{12}\\) was itself a rollback for ${incident}; Tollgate does not roll back a rollback`,
+        ),
+      );
+      expect(again.err).toContain('--to');
+    }
+    expect(await r.git(['rev-parse', 'HEAD'])).toBe(head);
+    // Named explicitly, it goes ahead: v1 held production before.
+    const explicit = await cli(['-C', r.dir, 'rollback', 'fraud', '--to', 'v1', '--format', 'json']);
+    expect(explicit.code).toBe(0);
+    expect(JSON.parse(explicit.out)).toMatchObject({
+      plan: { current: 'v2', target: 'v1' },
+      result: { held: 'v2' },
+    });
+  });
+
   it('explains bad input', async () => {
     const r = await fixture();
     expect((await cli(['-C', r.dir, 'rollback'])).err).toContain('exactly one model name');

@@ -35,6 +35,7 @@ import { incidentPath, modelDir, postmortemPath } from '../../registry/paths.ts'
 import type { Incident } from '../../registry/types.ts';
 import { serializeDocument, writeRegistryFiles, type RegistryFileWrite } from '../../registry/writer.ts';
 import { applyRollback, planRollback, registryTimeline } from '../../rollback/execute.ts';
+import { isEmergency, rollbackBranch } from '../../rollback/publish.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
@@ -173,6 +174,7 @@ async function open(args: string[], context: CliContext): Promise<number> {
     context.out(lines.join('\n'));
     return 0;
   }
+  const emergency = isEmergency(policy, incident.severity);
   for (const { model, plan, at } of rollbacks) {
     let result;
     try {
@@ -190,11 +192,19 @@ async function open(args: string[], context: CliContext): Promise<number> {
       lines.push(`  ${model}: rollback failed: ${error.message}`);
       continue;
     }
-    incident = appendTimeline(incident, {
-      at,
-      event: 'rollback-completed',
-      detail: `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
-    });
+    const moved = `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`;
+    // As `tollgate rollback --incident`: only an emergency push completes the rollback here; otherwise it goes
+    // through a pull request, and the sign-off gate's post-merge step adds rollback-completed when it merges.
+    incident = appendTimeline(
+      incident,
+      emergency
+        ? { at, event: 'rollback-completed', detail: moved }
+        : {
+            at,
+            event: 'note',
+            detail: `${moved}; not an emergency (${incident.severity}): open a pull request from branch ${rollbackBranch(model, 'production')}, it completes when merged`,
+          },
+    );
     incident.rollback = {
       model,
       stage: 'production',
@@ -202,7 +212,12 @@ async function open(args: string[], context: CliContext): Promise<number> {
       to: plan.target,
       commit: result.commit,
     };
-    lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
+    lines.push(
+      `  ${model}: rolled back in commit ${result.commit.slice(0, 12)}` +
+        (emergency
+          ? ''
+          : ` (${incident.severity} is not an emergency: push it to ${rollbackBranch(model, 'production')} and open a pull request)`),
+    );
   }
   await notify();
   await writeAndCommit(

@@ -10,6 +10,7 @@ import { incidentPath } from '../../registry/paths.ts';
 import type { Incident } from '../../registry/types.ts';
 import { applyRollback, planRollback, unholdVersion } from '../../rollback/execute.ts';
 import { isEmergency, rollbackBranch } from '../../rollback/publish.ts';
+import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { readIncidents } from './incident.ts';
 
@@ -59,6 +60,15 @@ export const rollbackCommand: Command = {
       registryDir,
       ...(values.to !== undefined ? { to: values.to } : {}),
     });
+    // As the rollback action: a second rollback without --to would undo the first one's reason for being.
+    const last = history.at(-1);
+    if (values.to === undefined && last !== undefined && lastMoveWasRollback(history)) {
+      throw new TollgateError(
+        `the last change of ${model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback` +
+          `${last.incident ? ` for ${last.incident}` : ''}; Tollgate does not roll back a rollback`,
+        { fix: 'name the version to return to with --to, or fix forward with a promotion' },
+      );
+    }
     if (values['dry-run']) {
       if (values.format === 'json') {
         context.out(JSON.stringify({ dryRun: true, plan }, null, 2));
