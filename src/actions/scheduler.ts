@@ -23,6 +23,13 @@ import { booleanInput, readActionEnvironment, runAction, type ActionEnvironment 
 
 export const RETRAIN_BRANCH_PREFIX = 'tollgate/retrain/';
 
+/** The inputs a tick dispatches the retrain workflow with; the workflow template must declare each of them. */
+export const scheduledRetrainInputs = (model: string): Record<string, string> => ({
+  model,
+  reason: 'scheduled retrain',
+  trigger: 'schedule',
+});
+
 export interface SchedulerInputs {
   workflow: string;
   /** Branch the retrain workflow runs on; '' for the repository's default branch. */
@@ -103,7 +110,7 @@ export async function runScheduler(
         const run = await dispatchWorkflow(deps.client, repo, {
           workflow,
           ref,
-          inputs: { model, reason: 'scheduled retrain', trigger: 'schedule' },
+          inputs: scheduledRetrainInputs(model),
         });
         dispatched.push({ model, ...(run.htmlUrl ? { runUrl: run.htmlUrl } : {}) });
       } catch (error) {
