@@ -8,6 +8,7 @@ import { TollgateError } from '../errors.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import { listOpenPullRequests } from '../github/pulls.ts';
 import { formatMetric } from '../retrain/record.ts';
+import { parseTriggerMetrics, parseTriggerThresholds } from '../retrain/trigger.ts';
 import {
   retrainBranchPrefix,
   runRetrainFlow,
@@ -25,6 +26,10 @@ export interface RetrainInputs {
   command: string;
   dryRun: boolean;
   registry: string;
+  /** JSON object of the metric values that triggered a drift or incident retrain; '' or absent for none. */
+  metrics?: string;
+  /** JSON array of the thresholds they crossed ({metric, op, threshold}); '' or absent for none. */
+  thresholds?: string;
 }
 
 export interface RetrainDeps {
@@ -84,6 +89,10 @@ export async function runRetrain(
     });
   }
   const command = parseCommandInput(inputs.command);
+  const metrics = inputs.metrics?.trim() ? parseTriggerMetrics(inputs.metrics, 'input "metrics"') : undefined;
+  const thresholds = inputs.thresholds?.trim()
+    ? parseTriggerThresholds(inputs.thresholds, 'input "thresholds"')
+    : undefined;
   const repo = { owner: env.owner, repo: env.repo };
   // One paginated call: the guard's second half (a retrain pull request opened by an earlier run).
   const openPulls = deps.client
@@ -97,6 +106,8 @@ export async function runRetrain(
     trigger,
     actor: env.actor || 'unknown',
     ...(command ? { command } : {}),
+    ...(metrics ? { triggerMetrics: metrics } : {}),
+    ...(thresholds ? { triggerThresholds: thresholds } : {}),
     dryRun: inputs.dryRun,
     baseBranch: baseBranchOf(env),
     ...(env.runUrl ? { runUrl: env.runUrl } : {}),
@@ -175,6 +186,8 @@ export async function run(): Promise<void> {
       command: core.getInput('command'),
       dryRun: booleanInput('dry-run', false),
       registry: core.getInput('registry') || 'registry',
+      metrics: core.getInput('metrics'),
+      thresholds: core.getInput('thresholds'),
     };
     const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
     const controller = new AbortController();

@@ -12,6 +12,14 @@ import { effectivePolicy } from '../policy/effective.ts';
 import { fileSystemReader, loadRegistry } from '../registry/load.ts';
 import { retrainPath } from '../registry/paths.ts';
 import type { Registry, Schedule } from '../registry/types.ts';
+import { runGit } from '../git/run.ts';
+import {
+  DEFAULT_TRAINING_TIMEOUT,
+  RETRAIN_LOCK_PREFIX,
+  isStaleClaim,
+  retrainLockBranch,
+  retrainLockFile,
+} from '../retrain/flow.ts';
 import { ACTIVE_STATUSES } from '../retrain/request.ts';
 import {
   planScheduledRetrains,
@@ -22,6 +30,13 @@ import {
 import { booleanInput, readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
 
 export const RETRAIN_BRANCH_PREFIX = 'tollgate/retrain/';
+
+/** The inputs a tick dispatches the retrain workflow with; the workflow template must declare each of them. */
+export const scheduledRetrainInputs = (model: string): Record<string, string> => ({
+  model,
+  reason: 'scheduled retrain',
+  trigger: 'schedule',
+});
 
 export interface SchedulerInputs {
   workflow: string;
@@ -50,6 +65,53 @@ export function activeRequests(registry: Registry): ActiveRetrain[] {
         active.push({ model: name, kind: 'request', ref: request.run?.url ?? retrainPath(name, request.id) });
       }
     }
+  }
+  return active;
+}
+
+const CLAIMS = 'refs/tollgate/claims/';
+
+/**
+ * Retrains running right now: a running retrain action holds the branch tollgate/lock/retrain/<model> until its
+ * pull request exists, and its request is committed only when it ends. Read with git from the checkout's remote
+ * (no API call). A claim old enough for the retrain action to take over was left by a run that died: not active.
+ * Undefined when the remote cannot be read (the tick goes on without this look).
+ */
+export async function claimedRetrains(
+  workspace: string,
+  registry: Registry,
+  now: Date,
+): Promise<ActiveRetrain[] | undefined> {
+  const fetched = await runGit(
+    workspace,
+    [
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--prune',
+      '--depth=1',
+      'origin',
+      `+refs/heads/${RETRAIN_LOCK_PREFIX}*:${CLAIMS}*`,
+    ],
+    { okCodes: [1, 128] },
+  ).catch(() => undefined);
+  if (fetched?.code !== 0) return undefined;
+  const refs = await runGit(workspace, [
+    'for-each-ref',
+    '--format=%(objectname) %(committerdate:unix) %(refname)',
+    CLAIMS,
+  ]);
+  const active: ActiveRetrain[] = [];
+  for (const line of refs.stdout.split('\n').filter(Boolean)) {
+    const [sha, seconds, ref] = line.split(' ') as [string, string, string];
+    const model = ref.slice(CLAIMS.length);
+    const entry = registry.models.get(model);
+    const timeout = entry?.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;
+    if (!entry || isStaleClaim(new Date(Number(seconds) * 1000), now, timeout)) continue;
+    const held = await runGit(workspace, ['show', `${sha}:${retrainLockFile(model)}`], { okCodes: [128] });
+    const [request = '', runUrl = ''] = held.stdout.split('\n');
+    const what = [request && `${request} running`, runUrl].filter(Boolean).join(': ');
+    active.push({ model, kind: 'request', ref: what || `claimed by branch ${retrainLockBranch(model)}` });
   }
   return active;
 }
@@ -84,10 +146,11 @@ export async function runScheduler(
     const model = pull.headRef.slice(RETRAIN_BRANCH_PREFIX.length).split('/')[0];
     return model ? [{ model, kind: 'pull-request' as const, ref: `#${pull.number} ${pull.url}` }] : [];
   });
+  const claims = await claimedRetrains(env.workspace, registry, deps.now);
   const plan = planScheduledRetrains({
     schedules: schedulesOf(registry),
     models: [...registry.models.values()].map((entry) => entry.model),
-    activeRetrains: [...activeRequests(registry), ...fromPulls],
+    activeRetrains: [...activeRequests(registry), ...fromPulls, ...(claims ?? [])],
     now: deps.now,
   });
   const repository = env.event.repository as { default_branch?: unknown } | undefined;
@@ -103,7 +166,7 @@ export async function runScheduler(
         const run = await dispatchWorkflow(deps.client, repo, {
           workflow,
           ref,
-          inputs: { model, reason: 'scheduled retrain', trigger: 'schedule' },
+          inputs: scheduledRetrainInputs(model),
         });
         dispatched.push({ model, ...(run.htmlUrl ? { runUrl: run.htmlUrl } : {}) });
       } catch (error) {
@@ -114,6 +177,12 @@ export async function runScheduler(
   }
 
   const lines = [renderSchedulerSummary(plan)];
+  if (!claims) {
+    lines.push(
+      '_Could not read the claim branches of running retrains from `origin`; a dispatched retrain still refuses if one runs._',
+      '',
+    );
+  }
   if (inputs.dryRun) {
     lines.push(
       `**Dry run:** nothing was dispatched; \`${workflow}\` would run on \`${ref}\` for each model above.`,

@@ -391,8 +391,17 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
 }
 
 /** The branch a run pushes to claim a model's retrain; never merged. */
+export const RETRAIN_LOCK_PREFIX = 'tollgate/lock/retrain/';
 export const retrainLockBranch = (model: string): string =>
-  `tollgate/lock/retrain/${assertSafeName('model', model)}`;
+  `${RETRAIN_LOCK_PREFIX}${assertSafeName('model', model)}`;
+
+/** The file a claim commit holds: the request id and the workflow run, one a line. */
+export const retrainLockFile = (model: string): string =>
+  `.tollgate/retrain-lock/${assertSafeName('model', model)}`;
+
+/** A claim older than the training timeout plus an hour was left by a run that died: it may be taken over. */
+export const isStaleClaim = (claimedAt: Date, now: Date, timeoutSeconds: number): boolean =>
+  now.getTime() - claimedAt.getTime() > (timeoutSeconds + 3600) * 1000;
 
 interface Claim {
   branch: string;
@@ -419,7 +428,7 @@ async function claimRetrain(
   const commit = await commitFilesToBranch(input.repoRoot, {
     baseRef: input.baseRef ?? 'HEAD',
     branch,
-    files: [{ path: `.tollgate/retrain-lock/${model}`, content: `${requestId}\n${input.runUrl ?? ''}\n` }],
+    files: [{ path: retrainLockFile(model), content: `${requestId}\n${input.runUrl ?? ''}\n` }],
     message: `Claim the retrain of ${model} for ${requestId}`,
     trailers: { 'Tollgate-Event': 'retrain-lock', Model: model, Request: requestId },
     ...(input.author ? { author: input.author } : {}),
@@ -445,7 +454,8 @@ async function claimRetrain(
     });
     const holder = held.code === 0 ? await git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
     const since = holder ? Number(await git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
-    if (input.now().getTime() / 1000 - since > timeout + 3600) claimed = (await push(holder)).code === 0;
+    // A holder that could not be read (NaN) is not stale: this run is refused.
+    if (isStaleClaim(new Date(since * 1000), input.now(), timeout)) claimed = (await push(holder)).code === 0;
   }
   const refuse = (message: string, fix: string) =>
     new TollgateError(message, { fix: `${fix}; one retrain of a model is in flight at a time` });

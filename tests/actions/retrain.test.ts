@@ -207,6 +207,56 @@ describe('retrain action', () => {
     );
   });
 
+  it('snapshots the metrics and thresholds that triggered a drift retrain, with the run details, on the request', async () => {
+    await seed(exampleFiles());
+    const outcome = await runRetrain(
+      inputs({
+        trigger: 'drift',
+        reason: 'feature drift on amount',
+        metrics: '{"psi_amount": 0.31, "auc": 0.83}',
+        thresholds: '[{"metric": "psi_amount", "op": "<=", "threshold": 0.2}]',
+      }),
+      environment(),
+      deps(),
+    );
+    expect(outcome.status).toBe('completed');
+    const request = await remoteFile<RetrainRequest>(
+      gh.state.repo('acme/models').pulls[0]!.head,
+      `${MODEL_DIR}/retrains/${outcome.request!.id}.yaml`,
+    );
+    expect(request).toMatchObject({
+      status: 'completed',
+      reason: 'feature drift on amount',
+      version: 'v6',
+      started_at: '2026-11-25T22:00:00Z',
+      completed_at: '2026-11-25T22:00:00Z',
+      trigger: {
+        kind: 'drift',
+        actor: 'alice',
+        metrics: { psi_amount: 0.31, auc: 0.83 },
+        thresholds: [{ metric: 'psi_amount', op: '<=', threshold: 0.2 }],
+      },
+      run: { url: 'https://github.com/acme/models/actions/runs/77', exit_code: 0 },
+    });
+    expect(request.run!.command!.length).toBeGreaterThan(0);
+    expect(typeof request.run!.duration).toBe('number');
+  });
+
+  it('refuses trigger metrics that are not numbers, naming the input, before it runs anything', async () => {
+    await seed(exampleFiles());
+    await expect(
+      runRetrain(inputs({ trigger: 'drift', metrics: '{"auc": "low"}' }), environment(), deps()),
+    ).rejects.toThrow('input "metrics" must be a JSON object of metric names to numbers');
+    await expect(
+      runRetrain(
+        inputs({ thresholds: '[{"metric": "auc", "op": "=>", "threshold": 1}]' }),
+        environment(),
+        deps(),
+      ),
+    ).rejects.toThrow('input "thresholds" must be a JSON array');
+    expect(gh.state.repo('acme/models').pulls).toHaveLength(0);
+  });
+
   it('runs and writes nothing on a dry run', async () => {
     await seed(exampleFiles());
     const client = gh.client();

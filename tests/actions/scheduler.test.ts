@@ -1,6 +1,6 @@
 // The scheduler action against the GitHub double: due models are dispatched once each; paused, cooling down,
 // disabled and already-retraining models are skipped with their reason; a dry run dispatches nothing.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
 import { runScheduler } from '../../src/actions/scheduler.ts';
 import { git } from '../../src/git/run.ts';
+import { retrainLockBranch, retrainLockFile } from '../../src/retrain/flow.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
 import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
@@ -155,6 +156,46 @@ describe('scheduler action', () => {
     );
     expect(gh.state.repo('acme/models').workflowDispatches).toEqual([]);
     expect(client.calls()).toBe(1);
+  });
+
+  it('skips a model whose retrain is running now (it holds the claim branch), but not one left by a dead run', async () => {
+    // fraud-detector is training (claimed 20 minutes ago); penguin-sex's claim is two days old: its run died.
+    const claim = async (name: string, at: string, body: string) => {
+      const env = { ...ISOLATED_GIT_ENV, GIT_AUTHOR_DATE: at, GIT_COMMITTER_DATE: at };
+      const other = join(work, `claim-${name}`);
+      await git(work, ['clone', '--quiet', gh.state.repo('acme/models').gitDir, other], { env });
+      await mkdir(join(other, '.tollgate', 'retrain-lock'), { recursive: true });
+      await writeFile(join(other, retrainLockFile(name)), body);
+      await git(other, ['add', '-A'], { env });
+      await git(other, ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'claim'], {
+        env,
+      });
+      await git(other, ['push', '--quiet', 'origin', `HEAD:refs/heads/${retrainLockBranch(name)}`], { env });
+    };
+    await claim(
+      'fraud-detector',
+      '2026-11-25T21:40:00Z',
+      'rt-20261125-214000-ef56\nhttps://github.com/acme/models/actions/runs/88\n',
+    );
+    await claim('penguin-sex', '2026-11-23T21:40:00Z', 'rt-20261123-214000-0a0b\n\n');
+    const client = gh.client();
+    const result = await runScheduler(inputs, environment(), { client, now: NOW });
+    expect(result.plan.dispatch).toEqual(['penguin-sex']);
+    expect(result.plan.skipped).toContainEqual({
+      model: 'fraud-detector',
+      reason:
+        'due, but a retrain is already active: retrain request rt-20261125-214000-ef56 running: https://github.com/acme/models/actions/runs/88',
+    });
+    // Read with git from the checkout's remote: still one listing plus one dispatch.
+    expect(client.calls()).toBe(2);
+    expect(result.summary).not.toContain('Could not read the claim branches');
+  });
+
+  it('goes on without the claim look when the checkout has no remote, and says so', async () => {
+    await git(checkout, ['remote', 'remove', 'origin'], { env: ISOLATED_GIT_ENV });
+    const result = await runScheduler(inputs, environment(), { client: gh.client(), now: NOW });
+    expect(result.plan.dispatch).toEqual(['fraud-detector', 'penguin-sex']);
+    expect(result.summary).toContain('Could not read the claim branches');
   });
 
   it('keeps dispatching the other models when one dispatch fails', async () => {

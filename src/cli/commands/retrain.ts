@@ -4,6 +4,10 @@
 import { describeError, TollgateError } from '../../errors.ts';
 import { git } from '../../git/run.ts';
 import { formatMetric } from '../../retrain/record.ts';
+import {
+  parseTriggerMetrics as parseMetrics,
+  parseTriggerThresholds as parseThresholds,
+} from '../../retrain/trigger.ts';
 import { runRetrainFlow, TRIGGER_KINDS, type RetrainOutcome, type TriggerKind } from '../../retrain/flow.ts';
 import type { GateSpec } from '../../registry/types.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
@@ -38,54 +42,10 @@ export function parseCommandJson(text: string): string[] {
 }
 
 /** `--metrics '{"auc": 0.81}'`: the metric values that triggered the retrain, snapshotted on the request. */
-export function parseTriggerMetrics(text: string): Record<string, number> {
-  const parsed = parseJsonOption('--metrics', text);
-  if (
-    typeof parsed !== 'object' ||
-    parsed === null ||
-    Array.isArray(parsed) ||
-    Object.values(parsed).some((v) => typeof v !== 'number' || !Number.isFinite(v))
-  ) {
-    throw new TollgateError('--metrics must be a JSON object of metric names to numbers', {
-      fix: 'e.g. --metrics \'{"auc": 0.81, "psi": 0.31}\'',
-    });
-  }
-  return parsed as Record<string, number>;
-}
-
-const OPS: readonly string[] = ['>=', '>', '<=', '<', '=='];
+export const parseTriggerMetrics = (text: string): Record<string, number> => parseMetrics(text, '--metrics');
 
 /** `--thresholds '[{"metric": "auc", "op": ">=", "threshold": 0.85}]'`: the thresholds that were crossed. */
-export function parseTriggerThresholds(text: string): GateSpec[] {
-  const parsed = parseJsonOption('--thresholds', text);
-  const isGate = (g: unknown): boolean => {
-    const { metric, op, threshold } = (g ?? {}) as Record<string, unknown>;
-    return (
-      typeof metric === 'string' &&
-      metric !== '' &&
-      OPS.includes(op as string) &&
-      typeof threshold === 'number' &&
-      Number.isFinite(threshold)
-    );
-  };
-  if (!Array.isArray(parsed) || !parsed.every(isGate)) {
-    throw new TollgateError(
-      `--thresholds must be a JSON array of {metric, op (${OPS.join(' ')}), threshold}`,
-      {
-        fix: 'e.g. --thresholds \'[{"metric": "auc", "op": ">=", "threshold": 0.85}]\'',
-      },
-    );
-  }
-  return (parsed as GateSpec[]).map(({ metric, op, threshold }) => ({ metric, op, threshold }));
-}
-
-function parseJsonOption(flag: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new TollgateError(`${flag} is not JSON: ${(error as Error).message}`, { fix: USAGE });
-  }
-}
+export const parseTriggerThresholds = (text: string): GateSpec[] => parseThresholds(text, '--thresholds');
 
 export function parseTrigger(value: string | undefined): TriggerKind {
   const trigger = (value ?? 'manual') as TriggerKind;
