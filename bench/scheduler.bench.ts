@@ -4,8 +4,8 @@
 // On GitHub the client spaces writes a second apart (secondary rate limits), so a tick that dispatches 100 models
 // lasts about 100 s of wall clock; here that spacing is scaled down (waitUnitMs) and the tick's CPU time is shown.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { activeRequests, runScheduler } from '../src/actions/scheduler.ts';
@@ -89,6 +89,17 @@ export async function writeScheduledRegistry(dir: string, models: number): Promi
   return count;
 }
 
+const STAND_IN = `
+const server = require('node:http').createServer((request, response) => {
+  request.resume();
+  request.on('end', () => {
+    if (request.method === 'GET') response.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+    else response.writeHead(204).end();
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+
 /** Best of `runs` in milliseconds, so one garbage collection does not decide the figure. */
 async function best(runs: number, fn: () => Promise<unknown>): Promise<number> {
   let fastest = Infinity;
@@ -102,19 +113,13 @@ async function best(runs: number, fn: () => Promise<unknown>): Promise<number> {
 
 export async function benchScheduler(): Promise<BenchResult[]> {
   const workspace = await mkdtemp(join(tmpdir(), 'tollgate-bench-scheduler-'));
-  // The GitHub stand-in: no open pull requests; every dispatch accepted.
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      if (request.method === 'GET') {
-        response.writeHead(200, { 'content-type': 'application/json' }).end('[]');
-      } else response.writeHead(204).end();
-    });
-  });
+  // The GitHub stand-in, in its own process so that the tick's CPU time is Tollgate's and its client's alone:
+  // no open pull requests; every dispatch accepted.
+  const server = spawn(process.execPath, ['-e', STAND_IN], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const files = await writeScheduledRegistry(join(workspace, 'registry'), MODELS);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const [port] = (await once(server.stdout, 'data')) as [Buffer];
+    const baseUrl = `http://127.0.0.1:${port.toString().trim()}`;
 
     let dispatch = 0;
     const compute = await best(5, async () => {
@@ -157,7 +162,6 @@ export async function benchScheduler(): Promise<BenchResult[]> {
         { client, now: TICK },
       );
       const used = process.cpuUsage(cpu);
-      // The stand-in server runs in this process, so its work is counted too: an upper bound.
       const ms = (used.user + used.system) / 1000;
       if (result.dispatched.length !== dispatch || client.calls() !== dispatch + 1) {
         throw new Error(`expected ${dispatch + 1} calls, made ${client.calls()}`);
@@ -180,7 +184,7 @@ export async function benchScheduler(): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    server.close();
+    server.kill();
     await rm(workspace, { recursive: true, force: true });
   }
 }
