@@ -353,6 +353,7 @@ async function judgePullRequest(
     registryUnchangedSince: facts.registryUnchangedSince,
     stageHistory: facts.stageHistory,
     versions: facts.versions,
+    transientPointers: facts.transientPointers,
   };
   const verdict = await evaluateAsking(client, repo, input, context);
   const intoDefault = context.baseRef === (options.defaultBranch ?? facts.policy.defaultBranch);

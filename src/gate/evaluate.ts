@@ -20,6 +20,7 @@ function requirementsInput(input: Omit<GateInput, 'memberships' | 'permissions'>
     baseRef: input.pullRequest.baseRef,
     stageHistory: input.stageHistory,
     versions: input.versions,
+    ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import {
   type SignoffRule,
 } from '../registry/types.ts';
 import { ineligibleMoves } from './eligibility.ts';
-import type { GateModel, GateVersion } from './types.ts';
+import type { GateModel, GateVersion, TransientPointer } from './types.ts';
 import { describeChange as describeRegistryChange } from '../registry/diff.ts';
 
 /** One role that must sign off; several rules needing the same role (for the same model) share one slot. */
@@ -36,6 +36,7 @@ export interface RequirementsInput {
   baseRef: string;
   stageHistory: Record<string, Record<string, string[]>>;
   versions: Record<string, Record<string, GateVersion>>;
+  transientPointers?: TransientPointer[];
 }
 
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
@@ -136,6 +137,12 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
   blocking.push(
     ...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }),
   );
+  for (const t of input.transientPointers ?? [])
+    blocking.push(
+      `${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+        `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+        'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version',
+    );
 
   const missingRole = (role: string, where: string) =>
     blocking.push(

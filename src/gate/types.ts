@@ -75,6 +75,20 @@ export interface GateInput {
    * here is refused: the gate never lets a pointer reach a version it could not check.
    */
   versions: Record<string, Record<string, GateVersion>>;
+  /** Pointers set only by intermediate commits of the pull request (see TransientPointer); each one blocks. */
+  transientPointers?: TransientPointer[];
+}
+
+/**
+ * A stage pointer that a commit inside the pull request sets to a version that neither the fork point nor the head
+ * points at, and that never held the stage on the base. A rebase merge would land that commit on the default
+ * branch's first-parent history, unreviewed, where the version would later pass for a rollback target.
+ */
+export interface TransientPointer {
+  commit: string;
+  model: string;
+  stage: string;
+  version: string;
 }
 
 export interface SignoffFact {

@@ -224,8 +224,10 @@ describe('the sign-off gate on a promotion', () => {
     // Written by hand: production straight to v2, which never held staging.
     await gh.state.commit(FULL, BRANCH, { [STAGES]: stages('v2') }, 'Straight to production', 'tollgate-bot');
     const skip = await gate();
+    // v5, which the first commit set and the second replaced, would reach main's history through a rebase merge.
     expect(skip.result.pullRequests[0]!.verdict.blocking).toEqual([
       expect.stringContaining('fraud-detector: production → v2: skips a stage'),
+      expect.stringMatching(/fraud-detector: commit \w{7} points production at v5, which neither main nor/),
     ]);
   });
 
