@@ -346,6 +346,7 @@ async function judgePullRequest(
       author: context.author ?? '',
       headSha,
       baseRef: context.baseRef,
+      headRef: context.headRef,
       requestedBy: facts.requestedBy,
       commitAuthors,
     },

@@ -37,7 +37,19 @@ export interface RequirementsInput {
   stageHistory: Record<string, Record<string, string[]>>;
   versions: Record<string, Record<string, GateVersion>>;
   transientPointers?: TransientPointer[];
+  /** The pull request's head branch, when known. */
+  headRef?: string;
 }
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+export const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+
+export const isStateBranch = (ref: string): boolean =>
+  STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
@@ -102,6 +114,16 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
           'fix: restore the file from the base branch and record a new event instead',
       );
     }
+  }
+
+  if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+    const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
+    if (more.length > 0)
+      blocking.push(
+        `pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+          `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+          'from a branch of your own, where the gate asks for the sign-offs it needs',
+      );
   }
 
   const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');

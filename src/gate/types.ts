@@ -27,6 +27,8 @@ export interface PullRequestFacts {
   requestedBy: string[];
   /** GitHub logins of every commit author (and committer) in the pull request. */
   commitAuthors: string[];
+  /** The head branch, when known: a Tollgate state branch, which Tollgate merges itself, may hold state only. */
+  headRef?: string;
 }
 
 export interface GateModel {
