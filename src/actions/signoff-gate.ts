@@ -440,9 +440,9 @@ export async function runSignoffGate(
     const message = describeError(error);
     result = {
       conclusion: 'failure',
-      title: `Failed closed: ${message.split('\n')[0]!.slice(0, 150)}`,
+      title: `Could not evaluate, failed closed: ${message.split('\n')[0]!.slice(0, 150)}`,
       summary: [
-        '### ❌ The sign-off gate could not decide, so it fails closed',
+        '### ❌ The sign-off gate could not evaluate this pull request, so it fails closed',
         '',
         'No sign-off counts until this is fixed; then re-run this job.',
         '',

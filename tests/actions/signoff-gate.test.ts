@@ -431,11 +431,17 @@ describe('failing closed', () => {
   it('posts a failing check, never a passing one, when GitHub rate-limits the gate', async () => {
     await openPromotion();
     await approve('rita-risk', 'carol', 'alice');
-    gh.fault('POST', GRAPHQL_TEMPLATE, { kind: 'rate-limit', resetInSeconds: 1 }, 10);
+    gh.fault('POST', GRAPHQL_TEMPLATE, { kind: 'rate-limit', resetInSeconds: 1 }, 2);
     const { result } = await gate({ client: gh.client({ retries: 1 }) });
     expect(result.conclusion).toBe('failure');
     expect(result.error).toMatch(/rate limit/i);
-    expect(checkRuns().map((run) => run.conclusion)).toEqual(['failure']);
+    expect(checkRuns().map((run) => [run.conclusion, run.title])).toEqual([
+      ['failure', expect.stringMatching(/^Could not evaluate, failed closed: /)],
+    ]);
+    // Once GitHub answers again, a re-run of the job evaluates and replaces the failure on the same check run.
+    const rerun = await gate({ client: gh.client({ retries: 1 }) });
+    expect(rerun.result.conclusion).toBe('success');
+    expect(checkRuns().map((run) => run.conclusion)).toEqual(['success']);
   });
 
   it('fails the job and posts nothing when the whole budget is spent (no check is better than a passing one)', async () => {
