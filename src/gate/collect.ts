@@ -2,7 +2,7 @@
 // needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
 // only ever read as data (trees and blobs), never checked out.
 import { TollgateError } from '../errors.ts';
-import { assertFullHistory, commitsTouching, mergeBase } from '../git/history.ts';
+import { assertFullHistory, commitsTouching, isAncestor, mergeBase } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
 import { readStageSnapshots, stageHistory, stagesNamed, stagesOf } from '../evidence/history-at.ts';
@@ -107,11 +107,24 @@ async function validDocument<T>(reader: RegistryReader, path: string, kind: stri
 const modelIn = (reader: RegistryReader, model: string) =>
   validDocument<Model>(reader, `models/${model}/model.yaml`, 'Model');
 
+/**
+ * Whether a version's source commit is on the base: undefined when this clone lacks the commit (another
+ * repository's, or a deleted branch's: the gate cannot tell), false for a commit of this clone the base does not
+ * reach (trained on a branch, or in the pull request itself).
+ */
+async function sourceOnBase(repoRoot: string, commit: string, baseSha: string): Promise<boolean | undefined> {
+  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit)) return false;
+  const present = await runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
+  if (present.code !== 0) return undefined;
+  return isAncestor(repoRoot, commit, baseSha);
+}
+
 /** Every version a stage pointer moves to: the head's record, held if held on either side. */
 async function versionsOf(
   changes: RegistryChange[],
   base: RegistryReader,
   head: RegistryReader,
+  onBase: (commit: string) => Promise<boolean | undefined>,
 ): Promise<Record<string, Record<string, GateVersion>>> {
   const out: Record<string, Record<string, GateVersion>> = {};
   for (const change of changes) {
@@ -135,6 +148,9 @@ async function versionsOf(
       metrics: merged?.metrics ?? {},
       passed: merged?.validation.passed ?? false,
       ...(held !== undefined ? { held } : {}),
+      ...(merged && (await onBase(merged.source.commit)) === false
+        ? { sourceOffBase: merged.source.commit }
+        : {}),
     };
   }
   return out;
@@ -316,7 +332,9 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
     const policy = await basePolicy(base, baseSha);
     const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
     const models = await modelsOf(changes, base, head);
-    const versions = await versionsOf(changes, base, head);
+    const versions = await versionsOf(changes, base, head, (commit) =>
+      sourceOnBase(repoRoot, commit, baseSha),
+    );
     const commits =
       forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
     const requestedBy = [

@@ -52,6 +52,11 @@ export interface GateVersion {
   passed: boolean;
   /** Why it is held, on the head or on the base (an unhold must land in its own pull request first). */
   held?: string;
+  /**
+   * Its source commit, when this clone has it and the base does not reach it (trained on a branch): a forward move
+   * to it is refused, as `tollgate promote` refuses it. A commit the clone lacks cannot be judged and is not set.
+   */
+  sourceOffBase?: string;
 }
 
 export interface GateInput {

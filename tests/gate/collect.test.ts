@@ -154,6 +154,55 @@ describe('collectGateFacts', () => {
     expect(verdictOf(revert, []).blocking).toEqual([]);
   });
 
+  it('marks a target version trained from a commit the base does not reach, and the gate refuses it', async () => {
+    const repo = await baseRepo();
+    const base = await repo.head();
+    await repo.git(['checkout', '--quiet', '-b', 'experiment']);
+    repo.writeFiles({ 'train.py': 'print("unreviewed")\n' });
+    const trained = await repo.commitAll('Train with unreviewed code');
+    await repo.git(['checkout', '--quiet', '-b', 'pr', base]);
+    const staging = (v: string) =>
+      `apiVersion: tollgate/v1\nkind: Stages\nmodel: fraud\nstages:\n  staging:\n    version: ${v}\n  production:\n    version: v4\n`;
+    const v9 = (source: string) =>
+      version('v9', 0.9).replace(`commit: ${'c'.repeat(40)}`, `commit: ${source}`);
+    repo.writeFiles({
+      'registry/models/fraud/versions/v9.yaml': v9(trained),
+      'registry/models/fraud/stages.yaml': staging('v9'),
+    });
+    const head = await repo.commitAll('Stage v9');
+    const facts = await collectGateFacts(repo.dir, { baseSha: base, headSha: head });
+    expect(facts.versions.fraud?.v9).toMatchObject({ valid: true, sourceOffBase: trained });
+    const verdict = evaluateGate({
+      policy: facts.policy,
+      changes: facts.changes,
+      models: facts.models,
+      pullRequest: {
+        number: 1,
+        author: 'mallory',
+        headSha: head,
+        baseRef: 'main',
+        requestedBy: [],
+        commitAuthors: [],
+      },
+      reviews: [],
+      memberships: {},
+      permissions: {},
+      stageHistory: facts.stageHistory,
+      versions: facts.versions,
+    });
+    expect(verdict.blocking).toContainEqual(
+      expect.stringMatching(
+        /^fraud: staging → v9: version v9 was trained from commit \w{12}, which is not on main/,
+      ),
+    );
+
+    // Trained from the base: nothing to refuse. A commit this clone lacks ('c'*40 elsewhere) cannot be judged.
+    repo.writeFiles({ 'registry/models/fraud/versions/v9.yaml': v9(base) });
+    const fixed = await repo.commitAll('Retrain v9 on main');
+    const again = await collectGateFacts(repo.dir, { baseSha: base, headSha: fixed });
+    expect(again.versions.fraud?.v9).not.toHaveProperty('sourceOffBase');
+  });
+
   it('fails closed on an invalid base policy and on a shallow clone', async () => {
     const repo = await baseRepo();
     repo.writeFiles({ 'registry/policy.yaml': 'apiVersion: tollgate/v1\nkind: Policy\nroles: 7\n' });
