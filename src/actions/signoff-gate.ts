@@ -346,6 +346,7 @@ async function judgePullRequest(
       author: context.author ?? '',
       headSha,
       baseRef: context.baseRef,
+      headRef: context.headRef,
       requestedBy: facts.requestedBy,
       commitAuthors,
     },
@@ -353,6 +354,7 @@ async function judgePullRequest(
     registryUnchangedSince: facts.registryUnchangedSince,
     stageHistory: facts.stageHistory,
     versions: facts.versions,
+    transientPointers: facts.transientPointers,
   };
   const verdict = await evaluateAsking(client, repo, input, context);
   const intoDefault = context.baseRef === (options.defaultBranch ?? facts.policy.defaultBranch);
@@ -438,9 +440,9 @@ export async function runSignoffGate(
     const message = describeError(error);
     result = {
       conclusion: 'failure',
-      title: `Failed closed: ${message.split('\n')[0]!.slice(0, 150)}`,
+      title: `Could not evaluate, failed closed: ${message.split('\n')[0]!.slice(0, 150)}`,
       summary: [
-        '### ❌ The sign-off gate could not decide, so it fails closed',
+        '### ❌ The sign-off gate could not evaluate this pull request, so it fails closed',
         '',
         'No sign-off counts until this is fixed; then re-run this job.',
         '',

@@ -2,17 +2,18 @@
 // needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
 // only ever read as data (trees and blobs), never checked out.
 import { TollgateError } from '../errors.ts';
-import { assertFullHistory, commitsTouching, mergeBase } from '../git/history.ts';
+import { assertFullHistory, commitsTouching, isAncestor, mergeBase } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
-import { readStageSnapshots, stageHistory, stagesNamed } from '../evidence/history-at.ts';
+import { readStageSnapshots, stageHistory, stagesNamed, stagesOf } from '../evidence/history-at.ts';
+import { parseYaml, readBlobs } from '../evidence/history.ts';
 import { effectivePolicy, type EffectivePolicy } from '../policy/effective.ts';
 import { registryDiffBetweenRefs } from '../registry/diff.ts';
 import { isSafeName } from '../registry/names.ts';
 import { parseRegistryFile } from '../registry/parse.ts';
 import { POLICY_PATH } from '../registry/paths.ts';
 import type { Model, ModelVersion, Policy, RegistryChange, RegistryReader } from '../registry/types.ts';
-import type { GateModel, GateVersion } from './types.ts';
+import type { GateModel, GateVersion, TransientPointer } from './types.ts';
 
 export interface GateFactsOptions {
   /** The commit the pull request would merge into (the base branch's tip): policy, owners and history. */
@@ -49,6 +50,8 @@ export interface GateFacts {
   versions: Record<string, Record<string, GateVersion>>;
   /** Commits whose registry tree equals the head's (the head included). */
   registryUnchangedSince: Set<string>;
+  /** Pointers only an intermediate commit of the pull request sets (see TransientPointer). */
+  transientPointers: TransientPointer[];
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -104,11 +107,24 @@ async function validDocument<T>(reader: RegistryReader, path: string, kind: stri
 const modelIn = (reader: RegistryReader, model: string) =>
   validDocument<Model>(reader, `models/${model}/model.yaml`, 'Model');
 
+/**
+ * Whether a version's source commit is on the base: undefined when this clone lacks the commit (another
+ * repository's, or a deleted branch's: the gate cannot tell), false for a commit of this clone the base does not
+ * reach (trained on a branch, or in the pull request itself).
+ */
+async function sourceOnBase(repoRoot: string, commit: string, baseSha: string): Promise<boolean | undefined> {
+  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit)) return false;
+  const present = await runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
+  if (present.code !== 0) return undefined;
+  return isAncestor(repoRoot, commit, baseSha);
+}
+
 /** Every version a stage pointer moves to: the head's record, held if held on either side. */
 async function versionsOf(
   changes: RegistryChange[],
   base: RegistryReader,
   head: RegistryReader,
+  onBase: (commit: string) => Promise<boolean | undefined>,
 ): Promise<Record<string, Record<string, GateVersion>>> {
   const out: Record<string, Record<string, GateVersion>> = {};
   for (const change of changes) {
@@ -132,6 +148,9 @@ async function versionsOf(
       metrics: merged?.metrics ?? {},
       passed: merged?.validation.passed ?? false,
       ...(held !== undefined ? { held } : {}),
+      ...(merged && (await onBase(merged.source.commit)) === false
+        ? { sourceOffBase: merged.source.commit }
+        : {}),
     };
   }
   return out;
@@ -172,9 +191,17 @@ async function stageHistoryOf(
   baseSha: string,
   prefix: string,
 ): Promise<Record<string, Record<string, string[]>>> {
-  const models = [
-    ...new Set(changes.flatMap((c) => (c.kind === 'stage-changed' && isSafeName(c.model) ? [c.model] : []))),
-  ].sort();
+  const models = changes.flatMap((c) => (c.kind === 'stage-changed' ? [c.model] : []));
+  return historyOfModels(repoRoot, models, baseSha, prefix);
+}
+
+async function historyOfModels(
+  repoRoot: string,
+  names: string[],
+  baseSha: string,
+  prefix: string,
+): Promise<Record<string, Record<string, string[]>>> {
+  const models = [...new Set(names.filter(isSafeName))].sort();
   const history: Record<string, Record<string, string[]>> = {};
   for (const model of models) {
     const snapshots = await readStageSnapshots(repoRoot, model, {
@@ -187,6 +214,68 @@ async function stageHistoryOf(
     history[model] = stages;
   }
   return history;
+}
+
+/**
+ * Every stage pointer an intermediate commit of forkPoint..head sets to a version that neither the fork point nor
+ * the head points that stage at and that never held the stage on the base. The semantic diff only sees the net
+ * change; a rebase merge lands each commit on the default branch, and the stage history reads every one of them.
+ */
+export async function transientPointersOf(
+  repoRoot: string,
+  range: { forkPoint: string; headSha: string; baseSha: string },
+  prefix: string,
+): Promise<TransientPointer[]> {
+  const registry = prefix === '' ? '' : `${prefix}/`;
+  const log = await runGit(repoRoot, [
+    'log',
+    '--no-merges',
+    '--no-renames',
+    '--format=%H',
+    '--name-only',
+    `${range.forkPoint}..${range.headSha}`,
+    '--',
+    `${registry}models`,
+  ]);
+  const touched: { commit: string; path: string; model: string }[] = [];
+  let commit = '';
+  for (const line of log.stdout.split('\n')) {
+    if (SHA.test(line)) commit = line;
+    const model = line.startsWith(registry)
+      ? /^models\/([^/]+)\/stages\.yaml$/.exec(line.slice(registry.length))?.[1]
+      : undefined;
+    if (commit && model) touched.push({ commit, path: line, model });
+  }
+  if (touched.length === 0) return [];
+  const paths = [...new Set(touched.map((t) => t.path))];
+  const blobs = await readBlobs(repoRoot, [
+    ...touched.map((t) => `${t.commit}:${t.path}`),
+    ...paths.flatMap((p) => [`${range.forkPoint}:${p}`, `${range.headSha}:${p}`]),
+  ]);
+  const pointers = (spec: string) => stagesOf(parseYaml(blobs.get(spec))) ?? {};
+  const candidates: TransientPointer[] = [];
+  for (const t of touched) {
+    const [fork, head] = [pointers(`${range.forkPoint}:${t.path}`), pointers(`${range.headSha}:${t.path}`)];
+    for (const [stage, pointer] of Object.entries(pointers(`${t.commit}:${t.path}`))) {
+      if (pointer.version === fork[stage]?.version || pointer.version === head[stage]?.version) continue;
+      candidates.push({ commit: t.commit, model: t.model, stage, version: pointer.version });
+    }
+  }
+  if (candidates.length === 0) return [];
+  // A version that held the stage on the base already counts as a rollback target (a multi-commit revert passes).
+  const history = await historyOfModels(
+    repoRoot,
+    candidates.map((c) => c.model),
+    range.baseSha,
+    prefix,
+  );
+  const seen = new Set<string>();
+  return candidates.filter((c) => {
+    const key = `${c.model}\0${c.stage}\0${c.version}`;
+    if (seen.has(key) || history[c.model]?.[c.stage]?.includes(c.version)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
@@ -243,7 +332,9 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
     const policy = await basePolicy(base, baseSha);
     const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
     const models = await modelsOf(changes, base, head);
-    const versions = await versionsOf(changes, base, head);
+    const versions = await versionsOf(changes, base, head, (commit) =>
+      sourceOnBase(repoRoot, commit, baseSha),
+    );
     const commits =
       forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
     const requestedBy = [
@@ -268,6 +359,7 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
       ),
     ].sort();
     const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+    const transientPointers = await transientPointersOf(repoRoot, { forkPoint, headSha, baseSha }, prefix);
     const registryUnchangedSince = await commitsWithRegistryOf(
       repoRoot,
       headSha,
@@ -287,6 +379,7 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
       stageHistory: stages,
       versions,
       registryUnchangedSince,
+      transientPointers,
     };
   } finally {
     base.close();

@@ -52,6 +52,12 @@ export function ineligibleMoves(input: EligibilityInput): string[] {
           'fix: promote a version that passes the base branch’s gates',
       );
     }
+    if (version.sourceOffBase !== undefined) {
+      out.push(
+        `${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
+          `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`,
+      );
+    }
     const required = input.policy.stages.promoteFrom[stage] ?? [];
     const history = input.stageHistory[model] ?? {};
     if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {

@@ -18,8 +18,10 @@ function requirementsInput(input: Omit<GateInput, 'memberships' | 'permissions'>
     changes: input.changes,
     models: input.models,
     baseRef: input.pullRequest.baseRef,
+    ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
     stageHistory: input.stageHistory,
     versions: input.versions,
+    ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import {
   type SignoffRule,
 } from '../registry/types.ts';
 import { ineligibleMoves } from './eligibility.ts';
-import type { GateModel, GateVersion } from './types.ts';
+import type { GateModel, GateVersion, TransientPointer } from './types.ts';
 import { describeChange as describeRegistryChange } from '../registry/diff.ts';
 
 /** One role that must sign off; several rules needing the same role (for the same model) share one slot. */
@@ -36,7 +36,20 @@ export interface RequirementsInput {
   baseRef: string;
   stageHistory: Record<string, Record<string, string[]>>;
   versions: Record<string, Record<string, GateVersion>>;
+  transientPointers?: TransientPointer[];
+  /** The pull request's head branch, when known. */
+  headRef?: string;
 }
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+export const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+
+export const isStateBranch = (ref: string): boolean =>
+  STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
@@ -103,6 +116,16 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
     }
   }
 
+  if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+    const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
+    if (more.length > 0)
+      blocking.push(
+        `pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+          `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+          'from a branch of your own, where the gate asks for the sign-offs it needs',
+      );
+  }
+
   const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
   if (decisive) {
     const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
@@ -136,6 +159,12 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
   blocking.push(
     ...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }),
   );
+  for (const t of input.transientPointers ?? [])
+    blocking.push(
+      `${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+        `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+        'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version',
+    );
 
   const missingRole = (role: string, where: string) =>
     blocking.push(

@@ -27,6 +27,8 @@ export interface PullRequestFacts {
   requestedBy: string[];
   /** GitHub logins of every commit author (and committer) in the pull request. */
   commitAuthors: string[];
+  /** The head branch, when known: a Tollgate state branch, which Tollgate merges itself, may hold state only. */
+  headRef?: string;
 }
 
 export interface GateModel {
@@ -50,6 +52,11 @@ export interface GateVersion {
   passed: boolean;
   /** Why it is held, on the head or on the base (an unhold must land in its own pull request first). */
   held?: string;
+  /**
+   * Its source commit, when this clone has it and the base does not reach it (trained on a branch): a forward move
+   * to it is refused, as `tollgate promote` refuses it. A commit the clone lacks cannot be judged and is not set.
+   */
+  sourceOffBase?: string;
 }
 
 export interface GateInput {
@@ -75,6 +82,20 @@ export interface GateInput {
    * here is refused: the gate never lets a pointer reach a version it could not check.
    */
   versions: Record<string, Record<string, GateVersion>>;
+  /** Pointers set only by intermediate commits of the pull request (see TransientPointer); each one blocks. */
+  transientPointers?: TransientPointer[];
+}
+
+/**
+ * A stage pointer that a commit inside the pull request sets to a version that neither the fork point nor the head
+ * points at, and that never held the stage on the base. A rebase merge would land that commit on the default
+ * branch's first-parent history, unreviewed, where the version would later pass for a rollback target.
+ */
+export interface TransientPointer {
+  commit: string;
+  model: string;
+  stage: string;
+  version: string;
 }
 
 export interface SignoffFact {

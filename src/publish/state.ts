@@ -6,7 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Author, BranchFile, Trailers } from '../git/commit.ts';
-import { describeError } from '../errors.ts';
+import { describeError, TollgateError } from '../errors.ts';
+import { isStateBranch, STATE_BRANCH_PREFIXES } from '../gate/requirements.ts';
 import { mergePullRequest, enableAutoMerge, type MergeMethod } from '../github/merge.ts';
 import { writeRegistryFiles, type RegistryFileWrite } from '../registry/writer.ts';
 import { proposeChange, pushStateChange, type GitHubTarget, type PullRequestSpec } from './propose.ts';
@@ -52,6 +53,15 @@ export async function publishStateChange(
   github?: GitHubTarget,
 ): Promise<StateChangeResult> {
   const { repoRoot, registryDir } = request;
+  // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
+  // by Tollgate whatever someone pushed onto it.
+  if (!isStateBranch(request.branch))
+    throw new TollgateError(
+      `state branch ${request.branch} is not under ${STATE_BRANCH_PREFIXES.join(' or ')}`,
+      {
+        fix: 'name the state branch tollgate/state/...',
+      },
+    );
   const files = request.writes.map((w) => posix.join(registryDir, w.path));
   if (request.stateWrites === 'push' && github) {
     await writeRegistryFiles(join(repoRoot, registryDir), request.writes);

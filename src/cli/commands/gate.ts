@@ -140,6 +140,7 @@ export const gateCommand: Command = {
       registryUnchangedSince: facts.registryUnchangedSince,
       stageHistory: facts.stageHistory,
       versions: facts.versions,
+      transientPointers: facts.transientPointers,
     });
     if (format === 'json')
       context.out(
