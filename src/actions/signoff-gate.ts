@@ -347,6 +347,7 @@ async function judgePullRequest(
       headSha,
       baseRef: context.baseRef,
       headRef: context.headRef,
+      authorIsBot: context.authorIsBot,
       requestedBy: facts.requestedBy,
       commitAuthors,
     },

@@ -19,6 +19,7 @@ function requirementsInput(input: Omit<GateInput, 'memberships' | 'permissions'>
     models: input.models,
     baseRef: input.pullRequest.baseRef,
     ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
+    authorIsBot: input.pullRequest.authorIsBot === true,
     stageHistory: input.stageHistory,
     versions: input.versions,
     ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),

@@ -5,7 +5,7 @@
 import { TollgateError } from '../errors.ts';
 import { appendTimeline, formatDuration } from '../incident/record.ts';
 import { fnv1a } from '../scheduler/schedule.ts';
-import { AUDIT_ID, INCIDENT_ID } from '../registry/names.ts';
+import { AUDIT_ID, INCIDENT_ID, MERGE_RECORD_ID } from '../registry/names.ts';
 import { auditPath, incidentPath } from '../registry/paths.ts';
 import {
   API_VERSION,
@@ -107,7 +107,7 @@ export function mergedAuditId(pull: MergedPullRequest, model: string, stage: str
   const tail =
     named.length <= 48 ? named : `${head}-${fnv1a(`${model}/${stage}`).toString(16).padStart(8, '0')}`;
   const id = `${stamp}-${tail}`;
-  if (!AUDIT_ID.test(id))
+  if (!AUDIT_ID.test(id) || !MERGE_RECORD_ID.test(id))
     throw new TollgateError(`cannot build an audit id for pull request #${pull.number}`);
   return id;
 }

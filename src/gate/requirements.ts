@@ -6,6 +6,7 @@ import {
   type RoleMembers,
   type SignoffRule,
 } from '../registry/types.ts';
+import { MERGE_RECORD_ID } from '../registry/names.ts';
 import { ineligibleMoves } from './eligibility.ts';
 import type { GateModel, GateVersion, TransientPointer } from './types.ts';
 import { describeChange as describeRegistryChange } from '../registry/diff.ts';
@@ -39,6 +40,8 @@ export interface RequirementsInput {
   transientPointers?: TransientPointer[];
   /** The pull request's head branch, when known. */
   headRef?: string;
+  /** Whether GitHub says a bot opened the pull request. */
+  authorIsBot?: boolean;
 }
 
 /**
@@ -115,6 +118,17 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
       );
     }
   }
+
+  // Merge records name who signed off; readers without a token take them at their word. A person (rather than
+  // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+  const forged = changes.flatMap((c) =>
+    c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : [],
+  );
+  if (forged.length > 0 && input.authorIsBot !== true)
+    blocking.push(
+      `merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
+        "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file",
+    );
 
   if (input.headRef !== undefined && isStateBranch(input.headRef)) {
     const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));

@@ -29,6 +29,8 @@ export interface PullRequestFacts {
   commitAuthors: string[];
   /** The head branch, when known: a Tollgate state branch, which Tollgate merges itself, may hold state only. */
   headRef?: string;
+  /** GitHub says a bot (an App) opened it: only Tollgate's App writes merge records. */
+  authorIsBot?: boolean;
 }
 
 export interface GateModel {

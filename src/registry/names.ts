@@ -36,3 +36,5 @@ export function assertSafeName(kind: NameKind, name: unknown): string {
 export const INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 /** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
 export const AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
+/** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
+export const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;

@@ -216,6 +216,36 @@ describe('evaluateGate: one person, one role', () => {
 });
 
 describe('evaluateGate: what the diff needs', () => {
+  it('blocks a merge record added by a pull request a person opened, and passes the one Tollgate App opens', () => {
+    const record: RegistryChange = {
+      kind: 'audit-appended',
+      path: 'audit/2026/11/20261125T120000Z-pr12-0123abcd-fraud-production.yaml',
+      id: '20261125T120000Z-pr12-0123abcd-fraud-production',
+    };
+    const pr = scenario().pullRequest;
+    const byPerson = evaluateGate(
+      scenario({ changes: [record], reviews: [], pullRequest: { ...pr, author: 'mallory' } }),
+    );
+    expect(byPerson.conclusion).toBe('failure');
+    expect(byPerson.blocking.join('\n')).toContain(
+      'merge record 20261125T120000Z-pr12-0123abcd-fraud-production',
+    );
+    const byApp = evaluateGate(
+      scenario({ changes: [record], reviews: [], pullRequest: { ...pr, authorIsBot: true } }),
+    );
+    expect(byApp.conclusion).toBe('success');
+    // An ordinary audit event stays state a person may add.
+    const note: RegistryChange = {
+      ...record,
+      path: 'audit/2026/11/20261125T120000Z-note.yaml',
+      id: '20261125T120000Z-note',
+    };
+    expect(
+      evaluateGate(scenario({ changes: [note], reviews: [], pullRequest: { ...pr, author: 'mallory' } }))
+        .conclusion,
+    ).toBe('success');
+  });
+
   it('needs policy owners for a head policy change: a loosening PR is judged by the base policy', () => {
     const loosen: RegistryChange = { kind: 'policy-changed', path: 'policy.yaml', fields: ['signoff.rules'] };
     const verdict = evaluateGate(
