@@ -8141,7 +8141,7 @@ function escapeJsonPtr(str) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1908);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2852);
 // Entry point of the CLI bundle (cli/dist/index.js) and of `node src/cli/index.ts` in development.
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
@@ -8151,7 +8151,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1908:
+/***/ 2852:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -12492,6 +12492,8 @@ function assertSafeName(kind, name) {
 const INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 /** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
 const names_AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
+/** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
+const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 
 ;// CONCATENATED MODULE: ./src/registry/paths.ts
 // Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
@@ -13046,6 +13048,39 @@ function stagesNamed(snapshots) {
 function versionAt(history, time) {
     const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
     return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
+}
+const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
+function isMergeRecord(a) {
+    return MERGE_RECORDS.has(a.event);
+}
+/**
+ * The merge record of the commit that began `tenure`: git alone then still says who signed off and how the gate's
+ * check ended, as the gate recorded it at the merge. Matched on the merge commit, or on the pull request when the
+ * record names no commit; the model, stage and version must agree.
+ */
+function recordedSignoff(tenure, events) {
+    const found = events.find((a) => isMergeRecord(a) &&
+        a.model === tenure.model &&
+        a.stage === tenure.stage &&
+        (a.version === undefined || a.version === tenure.version) &&
+        (a.commit !== undefined
+            ? a.commit === tenure.sha
+            : tenure.pullRequest !== undefined && a.pull_request === tenure.pullRequest));
+    return found ? signoffFromRecord(found) : undefined;
+}
+/** What one merge record says, read from whatever the file holds: a hand-edited record cannot break a reader. */
+function signoffFromRecord(a) {
+    const details = a.details ?? {};
+    const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
+        .map((x) => (x && typeof x === 'object' ? x : {}))
+        .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
+        .map(({ role, login }) => ({ role, login }));
+    const missingRoles = Array.isArray(details.missing_roles)
+        ? details.missing_roles.filter((r) => typeof r === 'string')
+        : [];
+    const run = details.check_run;
+    const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
+    return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
 }
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
 async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
@@ -14175,6 +14210,7 @@ function positionMap(text, events, lineAt) {
 
 
 
+
 const SHA = /^[0-9a-f]{40}$/;
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 function normalizeRegistryPrefix(prefix = 'registry') {
@@ -14220,8 +14256,21 @@ async function validDocument(reader, path, kind) {
     return parsed.document;
 }
 const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
+/**
+ * Whether a version's source commit is on the base: undefined when this clone lacks the commit (another
+ * repository's, or a deleted branch's: the gate cannot tell), false for a commit of this clone the base does not
+ * reach (trained on a branch, or in the pull request itself).
+ */
+async function sourceOnBase(repoRoot, commit, baseSha) {
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit))
+        return false;
+    const present = await runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
+    if (present.code !== 0)
+        return undefined;
+    return isAncestor(repoRoot, commit, baseSha);
+}
 /** Every version a stage pointer moves to: the head's record, held if held on either side. */
-async function versionsOf(changes, base, head) {
+async function versionsOf(changes, base, head, onBase) {
     const out = {};
     for (const change of changes) {
         if (change.kind !== 'stage-changed' || change.to === undefined)
@@ -14246,6 +14295,9 @@ async function versionsOf(changes, base, head) {
             metrics: merged?.metrics ?? {},
             passed: merged?.validation.passed ?? false,
             ...(held !== undefined ? { held } : {}),
+            ...(merged && (await onBase(merged.source.commit)) === false
+                ? { sourceOffBase: merged.source.commit }
+                : {}),
         };
     }
     return out;
@@ -14275,9 +14327,11 @@ async function modelsOf(changes, base, head) {
 }
 /** model -> stage -> every version that held the stage on the base's first-parent history. */
 async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
-    const models = [
-        ...new Set(changes.flatMap((c) => (c.kind === 'stage-changed' && isSafeName(c.model) ? [c.model] : []))),
-    ].sort();
+    const models = changes.flatMap((c) => (c.kind === 'stage-changed' ? [c.model] : []));
+    return historyOfModels(repoRoot, models, baseSha, prefix);
+}
+async function historyOfModels(repoRoot, names, baseSha, prefix) {
+    const models = [...new Set(names.filter(isSafeName))].sort();
     const history = {};
     for (const model of models) {
         const snapshots = await readStageSnapshots(repoRoot, model, {
@@ -14290,6 +14344,64 @@ async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
         history[model] = stages;
     }
     return history;
+}
+/**
+ * Every stage pointer an intermediate commit of forkPoint..head sets to a version that neither the fork point nor
+ * the head points that stage at and that never held the stage on the base. The semantic diff only sees the net
+ * change; a rebase merge lands each commit on the default branch, and the stage history reads every one of them.
+ */
+async function transientPointersOf(repoRoot, range, prefix) {
+    const registry = prefix === '' ? '' : `${prefix}/`;
+    const log = await runGit(repoRoot, [
+        'log',
+        '--no-merges',
+        '--no-renames',
+        '--format=%H',
+        '--name-only',
+        `${range.forkPoint}..${range.headSha}`,
+        '--',
+        `${registry}models`,
+    ]);
+    const touched = [];
+    let commit = '';
+    for (const line of log.stdout.split('\n')) {
+        if (SHA.test(line))
+            commit = line;
+        const model = line.startsWith(registry)
+            ? /^models\/([^/]+)\/stages\.yaml$/.exec(line.slice(registry.length))?.[1]
+            : undefined;
+        if (commit && model)
+            touched.push({ commit, path: line, model });
+    }
+    if (touched.length === 0)
+        return [];
+    const paths = [...new Set(touched.map((t) => t.path))];
+    const blobs = await readBlobs(repoRoot, [
+        ...touched.map((t) => `${t.commit}:${t.path}`),
+        ...paths.flatMap((p) => [`${range.forkPoint}:${p}`, `${range.headSha}:${p}`]),
+    ]);
+    const pointers = (spec) => stagesOf(parseYaml(blobs.get(spec))) ?? {};
+    const candidates = [];
+    for (const t of touched) {
+        const [fork, head] = [pointers(`${range.forkPoint}:${t.path}`), pointers(`${range.headSha}:${t.path}`)];
+        for (const [stage, pointer] of Object.entries(pointers(`${t.commit}:${t.path}`))) {
+            if (pointer.version === fork[stage]?.version || pointer.version === head[stage]?.version)
+                continue;
+            candidates.push({ commit: t.commit, model: t.model, stage, version: pointer.version });
+        }
+    }
+    if (candidates.length === 0)
+        return [];
+    // A version that held the stage on the base already counts as a rollback target (a multi-commit revert passes).
+    const history = await historyOfModels(repoRoot, candidates.map((c) => c.model), range.baseSha, prefix);
+    const seen = new Set();
+    return candidates.filter((c) => {
+        const key = `${c.model}\0${c.stage}\0${c.version}`;
+        if (seen.has(key) || history[c.model]?.[c.stage]?.includes(c.version))
+            return false;
+        seen.add(key);
+        return true;
+    });
 }
 /** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
 async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
@@ -14336,7 +14448,7 @@ async function collectGateFacts(repoRoot, options) {
         const policy = await basePolicy(base, baseSha);
         const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
         const models = await modelsOf(changes, base, head);
-        const versions = await versionsOf(changes, base, head);
+        const versions = await versionsOf(changes, base, head, (commit) => sourceOnBase(repoRoot, commit, baseSha));
         const commits = forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
         const requestedBy = [
             ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
@@ -14352,6 +14464,7 @@ async function collectGateFacts(repoRoot, options) {
             ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => loginFromEmail(e) ?? [])),
         ].sort();
         const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+        const transientPointers = await transientPointersOf(repoRoot, { forkPoint, headSha, baseSha }, prefix);
         const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
         return {
             baseSha,
@@ -14366,6 +14479,7 @@ async function collectGateFacts(repoRoot, options) {
             stageHistory: stages,
             versions,
             registryUnchangedSince,
+            transientPointers,
         };
     }
     finally {
@@ -14426,6 +14540,10 @@ function ineligibleMoves(input) {
             out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
                 'fix: promote a version that passes the base branch’s gates');
         }
+        if (version.sourceOffBase !== undefined) {
+            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
+                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
+        }
         const required = input.policy.stages.promoteFrom[stage] ?? [];
         const history = input.stageHistory[model] ?? {};
         if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
@@ -14442,6 +14560,14 @@ function ineligibleMoves(input) {
 
 
 
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
 const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
@@ -14495,6 +14621,19 @@ function requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
+    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
+    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
+    if (forged.length > 0 && input.authorIsBot !== true)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
+            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+        const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
+        if (more.length > 0)
+            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+                'from a branch of your own, where the gate asks for the sign-offs it needs');
+    }
     const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
     if (decisive) {
         const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
@@ -14518,6 +14657,10 @@ function requiredSignoffs(input) {
         return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
     }
     blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
+    for (const t of input.transientPointers ?? [])
+        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
     const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
         `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
     const addSlot = (roleName, ruleName, model, where) => {
@@ -14743,8 +14886,11 @@ function requirementsInput(input) {
         changes: input.changes,
         models: input.models,
         baseRef: input.pullRequest.baseRef,
+        ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
+        authorIsBot: input.pullRequest.authorIsBot === true,
         stageHistory: input.stageHistory,
         versions: input.versions,
+        ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
     };
 }
 function candidatesFor(slot, excluded) {
@@ -20691,6 +20837,35 @@ function landingPullRequest(c) {
         : null;
     return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
 }
+/**
+ * From git alone: what the gate's merge record (src/gate/merged.ts) says went wrong when the pull request merged,
+ * if anything (pure). The record is the gate's own account at the merge; with GitHub the audit asks GitHub instead.
+ */
+function mergeRecordFinding(record) {
+    const details = record.details ?? {};
+    const run = (details.check_run ?? {});
+    const said = `(the gate's merge record ${record.id})`;
+    if (run.found === false)
+        return { kind: 'gate-check-missing', missing: `the Tollgate sign-off check run ${said}` };
+    const completed = typeof run.completed_at === 'string' ? Date.parse(run.completed_at) : NaN;
+    if (run.status !== 'completed' || completed > Date.parse(record.at))
+        return {
+            kind: 'merged-before-check',
+            missing: `a finished sign-off check before the merge: at ${record.at} it was ${String(run.status ?? 'unknown')}${typeof run.completed_at === 'string' ? `, completed ${run.completed_at}` : ''} ${said}`,
+        };
+    if (run.conclusion !== 'success')
+        return {
+            kind: 'gate-check-failed',
+            missing: `a passing sign-off check (at the merge it had concluded ${String(run.conclusion ?? 'nothing')}) ${said}`,
+        };
+    const roles = Array.isArray(details.missing_roles) ? details.missing_roles.map(String) : [];
+    if (roles.length > 0 || details.gate_verdict === 'failure')
+        return {
+            kind: 'signoffs-missing',
+            missing: `sign-offs for ${roles.join(', ') || 'the required roles'} on the merged head ${said}`,
+        };
+    return undefined;
+}
 async function verifyGateIntegrity(repoRoot, options = {}) {
     await assertFullHistory(repoRoot);
     const prefix = options.registryPrefix ?? 'registry/';
@@ -20746,6 +20921,12 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
         })
         : []);
     await Promise.allSettled(prefetched.values());
+    // From git alone, the gate's merge records (at the head) say how each merge's check and sign-offs stood.
+    const recordsByCommit = new Map();
+    if (!options.reviews)
+        for (const { event } of await readAuditEvents(repoRoot, head, prefix))
+            if (isMergeRecord(event) && event.commit)
+                recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
     let guardedCommits = 0;
     for (const { c, changes } of guarded) {
         guardedCommits++;
@@ -20763,8 +20944,15 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
                 findings.push({ ...base, kind: 'direct-push', missing: verdict.why });
             continue;
         }
-        if (!options.reviews)
+        if (!options.reviews) {
+            const record = recordsByCommit
+                .get(c.sha)
+                ?.map(mergeRecordFinding)
+                .find((f) => f !== undefined);
+            if (record)
+                findings.push({ ...base, pullRequest: number, ...record });
             continue;
+        }
         const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
         const withPr = { ...base, pullRequest: number };
         if (!pr) {
@@ -21500,7 +21688,7 @@ async function verify(args, context) {
             `Audited ${report.ref} (${report.head.slice(0, 12)})${report.baseline ? ` after ${report.baseline.slice(0, 12)}` : ', whole history'}: ${report.guardedCommits} commits changed a stage pointer or the policy.`,
             choice.source
                 ? `${choice.description} Sign-offs re-evaluated with the gate's evaluator under the policy at each merge; team membership and write access as GitHub answers today.`
-                : `${choice.description} Only direct pushes were checked; the gate verdicts and approvals were not.`,
+                : `${choice.description} Direct pushes were checked, and each merge against the gate's merge record where one is in the registry; GitHub was not asked, so the gate verdicts and approvals were not checked there.`,
         ];
         for (const f of report.allowed)
             lines.push(`emergency push (allowed by policy)  ${f.sha.slice(0, 12)}  ${f.subject}`);
@@ -21666,6 +21854,14 @@ function reportHeadline(evidence) {
         `${n(evidence.incidents.length, 'incident')}, ${n(evidence.rollbacks.length, 'rollback')}; ` +
         `read from ${evidence.ref} at ${evidence.head.slice(0, 12)}.`);
 }
+/** The gate's merge records of a pull request, one sentence each (empty when it has none). */
+function recordedLines(pr) {
+    return (pr.recorded ?? []).map((r) => {
+        const approvers = r.approvers.map((a) => `${a.login} (${a.role})`).join(', ') || 'nobody';
+        const missing = r.missingRoles.length ? `; roles missing: ${r.missingRoles.join(', ')}` : '';
+        return `Recorded at the merge (${r.event} ${r.record}): approved by ${approvers}${missing}; gate check ${r.gateCheck ?? 'none'}.`;
+    });
+}
 const md = (text) => text.replace(/[\\`*_[\]|<>]/g, (ch) => `\\${ch}`).replace(/\n/g, ' ');
 function mdTable(head, rows) {
     if (rows.length === 0)
@@ -21710,6 +21906,8 @@ function renderReportMarkdown(evidence) {
             : pr.reviewsKnown
                 ? 'Gate check: **none recorded**.'
                 : 'Gate check: unknown (git alone does not record it).', '');
+        for (const line of recordedLines(pr))
+            lines.push(md(line), '');
         if (pr.reviewsKnown)
             lines.push(...mdTable(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at])));
         else
@@ -21719,7 +21917,7 @@ function renderReportMarkdown(evidence) {
     if (evidence.versions.length === 0)
         lines.push('_none_', '');
     for (const v of evidence.versions) {
-        lines.push(`### ${md(v.model)} ${md(v.version)}`, '', `Created ${v.createdAt ?? 'unknown'}; run ${md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`, '', ...mdTable(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
+        lines.push(`### ${md(v.model)} ${md(v.version)}`, '', `Created ${v.createdAt ?? 'unknown'}; run ${webUrl(v.run?.url) ? `<${v.run?.url}>` : md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`, '', ...mdTable(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
             g.metric,
             g.op,
             String(g.threshold),
@@ -21754,6 +21952,16 @@ function renderReportMarkdown(evidence) {
         c.subject,
     ])));
     return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
+/** An http(s) address with nothing a link could be abused with; anything else is shown as text, never linked. */
+function webUrl(url) {
+    return url !== undefined && /^https?:\/\/[^\s<>"'`\\]+$/.test(url);
+}
+/** The workflow run as a link the auditor can follow (a link, not an asset: the page still loads nothing). */
+function runLink(url) {
+    if (!webUrl(url))
+        return escapeHtml(url ?? 'unknown');
+    return `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`;
 }
 function escapeHtml(text) {
     return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]);
@@ -21814,7 +22022,7 @@ function renderReportHtml(evidence) {
             ? `${e(pr.gate.conclusion ?? 'not finished')} on <code>${e(pr.gate.headSha.slice(0, 12))}</code>, completed ${e(pr.gate.completedAt ?? 'never')}`
             : pr.reviewsKnown
                 ? '<strong>none recorded</strong>'
-                : 'unknown (git alone does not record it)'}.</p>`, pr.reviewsKnown
+                : 'unknown (git alone does not record it)'}.</p>`, ...recordedLines(pr).map((line) => `<p>${e(line)}</p>`), pr.reviewsKnown
             ? table(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at]))
             : '<p>Reviews: unknown (git alone does not record them).</p>');
     }
@@ -21822,7 +22030,7 @@ function renderReportHtml(evidence) {
     if (evidence.versions.length === 0)
         parts.push('<p class="none">none</p>');
     for (const v of evidence.versions) {
-        parts.push(`<h3>${e(v.model)} ${e(v.version)}</h3>`, `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${e(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`, table(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
+        parts.push(`<h3>${e(v.model)} ${e(v.version)}</h3>`, `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${runLink(v.run?.url)}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`, table(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
             g.metric,
             g.op,
             String(g.threshold),
@@ -22435,9 +22643,14 @@ async function collect(repoRoot, subject, options, objects) {
             ...(doc.held ? { held: doc.held } : {}),
         });
     }
+    const mergeRecords = auditParsed.map((a) => a.event).filter(isMergeRecord);
     const pullRequests = await Promise.all(prRecords.map(async ({ number, pr, landed }) => {
+        const recorded = mergeRecords
+            .filter((a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha))
+            .map(signoffFromRecord);
+        const withRecords = recorded.length ? { recorded } : {};
         if (!pr)
-            return { number, found: false, reviewsKnown: false, reviews: [] };
+            return { number, found: false, reviewsKnown: false, reviews: [], ...withRecords };
         const slots = landed && pr.reviews.length ? roleSlots(second, roleSpecs(landed)) : [];
         const reviewerRoles = new Map(await Promise.all([...new Set(pr.reviews.map((r) => r.login))].map(async (login) => [login, await rolesHeld(login, slots, reviews)])));
         return {
@@ -22464,6 +22677,7 @@ async function collect(repoRoot, subject, options, objects) {
             }),
             ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
             ...(pr.gateChecks ? { gateRuns: pr.gateChecks } : {}),
+            ...withRecords,
         };
     }));
     warnings.push(...(options.reviews?.warnings?.() ?? []));
@@ -23061,6 +23275,7 @@ const gateCommand = {
             registryUnchangedSince: facts.registryUnchangedSince,
             stageHistory: facts.stageHistory,
             versions: facts.versions,
+            transientPointers: facts.transientPointers,
         });
         if (format === 'json')
             context.out(JSON.stringify({
@@ -23086,13 +23301,22 @@ const gateCommand = {
 
 
 
+
+/** The gate's merge record, in words: shown when GitHub was not asked, and always in JSON. */
+function recordedWords(r) {
+    const approvers = r.approvers.map((a) => `${a.login} (${a.role})`).join(', ') || 'nobody';
+    const missing = r.missingRoles.length ? `, missing ${r.missingRoles.join(', ')}` : '';
+    return `, approved by ${approvers}${missing}, gate check ${r.gateCheck ?? 'none'} (merge record ${r.record})`;
+}
 function tenureLine(t) {
     const pr = t.pullRequest === undefined ? 'no pull request' : `pull request #${t.pullRequest}`;
     const by = t.requestedBy ? `, requested by ${t.requestedBy}` : '';
     const incident = t.incident ? `, incident ${t.incident}` : '';
     const review = t.review
         ? `, approved by ${t.review.approvedBy.join(', ') || 'nobody'}, gate ${t.review.gate ?? 'none'}`
-        : '';
+        : t.recorded
+            ? recordedWords(t.recorded)
+            : '';
     return `${t.stage.padEnd(12)} ${t.version.padEnd(12)} ${t.since} -> ${t.until ?? 'now'}  ${t.sha.slice(0, 12)} (${pr}${by}${incident}${review})`;
 }
 /** Each tenure with its pull request's standing approvals and gate conclusion, when GitHub is the source. */
@@ -23141,9 +23365,15 @@ const historyCommand = {
         const snapshots = await readStageSnapshots(context.repoRoot, model, { ref, registryPrefix: prefix });
         const stages = stage ? [stage] : stagesNamed(snapshots);
         const choice = await chooseReviewSource(context, values);
+        // The gate's merge records say who signed off even when GitHub is not asked.
+        const records = (await readAuditEvents(context.repoRoot, ref, prefix)).map((f) => f.event);
+        const withRecord = (t) => {
+            const recorded = recordedSignoff(t, records);
+            return recorded ? { ...t, recorded } : t;
+        };
         const histories = await Promise.all(stages.map(async (s) => ({
             stage: s,
-            history: await withReviews(stageHistory(snapshots, model, s), choice.source),
+            history: await withReviews(stageHistory(snapshots, model, s).map(withRecord), choice.source),
         })));
         // JSON stays a plain list: the source goes to stderr there, and after the answer in text.
         const footer = [choice.description, ...(choice.calls() ? [choice.calls()] : [])].join('\n');
@@ -25417,11 +25647,211 @@ async function unholdVersion(repoRoot, input) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/rollback/publish.ts
+// From a rollback plan to the default branch: apply it as one commit on the checkout of the default branch, then
+// push that commit straight away (an emergency: the incident's severity is in policy incident.emergency_push) or
+// propose it, unchanged, as a pull request on tollgate/rollback/<model>/<stage>, where the gate's rollback rule
+// applies. The rollback action and the incident action's automatic rollback both come through here.
+
+
+
+
+
+
+
+
+
+
+
+
+const ROLLBACK_LABEL = 'tollgate:rollback';
+const rollbackBranch = (model, stage) => `tollgate/rollback/${model}/${stage}`;
+const publish_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Emergency push is allowed only for an incident whose severity the policy lists. */
+const isEmergency = (policy, severity) => severity !== undefined && policy.incident.emergencyPush.includes(severity);
+/**
+ * Plans and applies a rollback of `model`'s `stage` on the checked-out default branch, then pushes it (emergency)
+ * or proposes it as a pull request (the checkout is put back where it was). Without `github` nothing leaves the
+ * machine: the commit stays on the default branch (emergency) or on the rollback branch.
+ */
+async function rollbackAndPublish(repoRoot, input, github) {
+    const stage = input.stage ?? 'production';
+    const registryDir = input.registryDir ?? 'registry';
+    const branch = input.policy.defaultBranch;
+    const checkedOut = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    if (checkedOut !== branch) {
+        throw new TollgateError(`a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`, {
+            fix: `check out ${branch} with full history (actions/checkout with ref: ${branch} and fetch-depth: 0)`,
+        });
+    }
+    const emergency = isEmergency(input.policy, input.incident?.severity);
+    let planned = input.planned;
+    if (!planned) {
+        const state = await readPointerState(repoRoot, { model: input.model, stage, registryDir });
+        const last = state.history.at(-1);
+        if (last?.isRollback && input.to === undefined) {
+            if (input.incident !== undefined && last.incident === input.incident.id && last.to === state.current) {
+                return { mode: 'already-done', target: last.to ?? '', commit: last.sha, history: state.history };
+            }
+            throw new TollgateError(`the last change of ${input.model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback; Tollgate does not roll back a rollback`, {
+                fix: 'name the version to return to explicitly (`to`), or fix forward with a promotion',
+            });
+        }
+        const plan = chooseRollbackTarget({
+            model: input.model,
+            stage,
+            history: state.history,
+            current: state.current,
+            stableFor: input.policy.rollback.stableFor,
+            now: input.now,
+            held: state.held,
+            ...(input.to !== undefined ? { to: input.to } : {}),
+        });
+        planned = { plan, history: state.history };
+    }
+    const { plan, history } = planned;
+    if (input.dryRun)
+        return { mode: 'dry-run', plan, history, emergency };
+    const env = {
+        ...input.env,
+        GIT_AUTHOR_DATE: publish_iso(input.now),
+        GIT_COMMITTER_DATE: publish_iso(input.now),
+    };
+    const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    const pullBranch = rollbackBranch(plan.model, plan.stage);
+    const { record } = input;
+    const facts = (done) => ({
+        model: plan.model,
+        stage: plan.stage,
+        ...(plan.current !== undefined ? { from: plan.current } : {}),
+        to: plan.target,
+        ...done,
+        by: input.by,
+        startedAt: input.now,
+        // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
+        ...(emergency
+            ? { via: { kind: 'emergency-push' }, completedAt: input.clock?.() ?? input.now }
+            : { via: { kind: 'pull-request', branch: pullBranch } }),
+    });
+    const result = await applyRollback(repoRoot, plan, {
+        by: input.by,
+        now: input.now,
+        forwardFixOnConflict: input.policy.rollback.forwardFixOnConflict,
+        registryDir,
+        env: input.env,
+        ...(input.incident !== undefined ? { incident: input.incident.id } : {}),
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        ...(record
+            ? {
+                alsoWrite: (done) => [
+                    { path: incidentPath(record.id), document: recordRollback(record, facts(done)) },
+                ],
+            }
+            : {}),
+    });
+    if (emergency) {
+        if (!github)
+            return { mode: 'committed', plan, history, emergency, result, commit: result.commit };
+        try {
+            const { sha } = await pushWithRetry(repoRoot, { remote: github.remote ?? 'origin', branch, env });
+            return { mode: 'pushed', plan, history, emergency, result, commit: sha };
+        }
+        catch (error) {
+            // An unpushed rollback must not ride along with the next state commit pushed from this checkout.
+            await git(repoRoot, ['reset', '-q', '--hard', orig]);
+            throw error;
+        }
+    }
+    // The pull request carries the rollback commit as made: same tree, parent, message, identity and dates.
+    const files = await committedFiles(repoRoot, orig, result.commit);
+    const { subject, body, trailers } = parseCommitMessage(await git(repoRoot, ['log', '-1', '--format=%B', result.commit]));
+    await git(repoRoot, ['reset', '-q', '--hard', orig]);
+    const propose = (withFiles) => proposeChange(repoRoot, {
+        branch: pullBranch,
+        baseRef: orig,
+        baseBranch: branch,
+        files: withFiles,
+        message: body ? `${subject}\n\n${body}` : subject,
+        trailers,
+        env,
+        pullRequest: {
+            title: subject,
+            body: rollbackPullRequestBody(plan, result, input),
+            labels: [ROLLBACK_LABEL],
+        },
+    }, github);
+    let proposal = await propose(files);
+    if (record && proposal.pullRequest) {
+        // Only now is the pull request's number known: the branch's one commit is rewritten with it on the record.
+        const { number, url } = proposal.pullRequest;
+        const linked = recordRollback(record, {
+            ...facts(result),
+            via: { kind: 'pull-request', branch: pullBranch, pullRequest: { number, url } },
+        });
+        const path = posix.join(registryDir, incidentPath(record.id));
+        const again = await propose([
+            ...files.filter((f) => f.path !== path),
+            { path, content: Buffer.from(serializeDocument(linked)) },
+        ]);
+        proposal = { ...again, pullRequest: { ...proposal.pullRequest, created: proposal.pullRequest.created } };
+    }
+    return {
+        mode: 'pull-request',
+        plan,
+        history,
+        emergency,
+        result,
+        commit: proposal.commit,
+        branch: proposal.branch,
+        ...(proposal.pullRequest ? { pullRequest: proposal.pullRequest } : {}),
+    };
+}
+/** The files `commit` changed against `base`, with their bytes in `commit` (null when it deleted them). */
+async function committedFiles(repoRoot, base, commit) {
+    const changed = (await git(repoRoot, ['diff', '--name-only', '-z', '--no-renames', base, commit]))
+        .split('\0')
+        .filter((p) => p !== '');
+    return Promise.all(changed.map(async (path) => {
+        const blob = await runGitBuffer(repoRoot, ['cat-file', 'blob', `${commit}:${path}`], {
+            okCodes: [128],
+        });
+        return { path, content: blob.code === 0 ? blob.stdout : null };
+    }));
+}
+/** What the reviewers of a rollback pull request need to see. */
+function rollbackPullRequestBody(plan, result, input) {
+    const lines = [
+        `Rolls **${plan.model}** \`${plan.stage}\` back from \`${plan.current ?? '(none)'}\` to \`${plan.target}\`.`,
+        '',
+        `- ${plan.target} became current at ${plan.since} and held the stage for ${Math.round(plan.heldFor / 3600)} h` +
+            (plan.stable ? ' (stable).' : ' (less than the policy’s stable_for; chosen explicitly).'),
+        result.mode === 'revert'
+            ? `- Reverts ${result.reverted.length} commit(s): ${result.reverted.map((s) => s.slice(0, 12)).join(', ')}.`
+            : `- Writes ${plan.target} forward into the pointer (${result.forwardFixReason}).`,
+        ...(result.held
+            ? [`- Marks ${plan.model} ${result.held} held, so it is not promoted again unreviewed.`]
+            : []),
+        ...(input.incident
+            ? [`- Incident: ${input.incident.id}${input.incident.severity ? ` (${input.incident.severity})` : ''}.`]
+            : []),
+        ...(input.record
+            ? [`- Adds rollback-started to the timeline of ${input.record.id}; the merge adds rollback-completed.`]
+            : []),
+        ...(input.reason ? [`- Reason: ${input.reason}`] : []),
+        `- Requested by: ${input.by}`,
+        '',
+        'The sign-off gate judges this as a rollback: it needs the sign-offs of the policy’s rollback rule for this stage.',
+        '',
+    ];
+    return lines.join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/incident.ts
 // `tollgate incident open|resolve|list|stats|postmortem`: incident records in registry/incidents/. open and
 // postmortem --write commit on the current branch; resolve proposes the resolution and its postmortem draft as a
 // pull request on tollgate/postmortem/<id> (pushed and opened with a GitHub token, else committed to that branch
 // only), never touching the checkout.
+
 
 
 
@@ -25564,6 +25994,7 @@ async function incident_open(args, context) {
         context.out(lines.join('\n'));
         return 0;
     }
+    const emergency = isEmergency(policy, incident.severity);
     for (const { model, plan, at } of rollbacks) {
         let result;
         try {
@@ -25583,11 +26014,16 @@ async function incident_open(args, context) {
             lines.push(`  ${model}: rollback failed: ${error.message}`);
             continue;
         }
-        incident = appendTimeline(incident, {
-            at,
-            event: 'rollback-completed',
-            detail: `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`,
-        });
+        const moved = `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`;
+        // As `tollgate rollback --incident`: only an emergency push completes the rollback here; otherwise it goes
+        // through a pull request, and the sign-off gate's post-merge step adds rollback-completed when it merges.
+        incident = appendTimeline(incident, emergency
+            ? { at, event: 'rollback-completed', detail: moved }
+            : {
+                at,
+                event: 'note',
+                detail: `${moved}; not an emergency (${incident.severity}): open a pull request from branch ${rollbackBranch(model, 'production')}, it completes when merged`,
+            });
         incident.rollback = {
             model,
             stage: 'production',
@@ -25595,7 +26031,10 @@ async function incident_open(args, context) {
             to: plan.target,
             commit: result.commit,
         };
-        lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}`);
+        lines.push(`  ${model}: rolled back in commit ${result.commit.slice(0, 12)}` +
+            (emergency
+                ? ''
+                : ` (${incident.severity} is not an emergency: push it to ${rollbackBranch(model, 'production')} and open a pull request)`));
     }
     await notify();
     await writeAndCommit(context, [{ path: paths_incidentPath(id), document: incident }], {
@@ -27407,6 +27846,54 @@ function renderRetrainBody(input) {
     return lines.join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/retrain/trigger.ts
+// What triggered a retrain (a drift or an incident): the metric values and the thresholds they crossed, given as
+// JSON by the CLI (--metrics, --thresholds) and the retrain action (inputs metrics, thresholds), snapshotted on
+// the RetrainRequest.
+
+const OPS = ['>=', '>', '<=', '<', '=='];
+function parseJson(what, text, example) {
+    try {
+        return JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors_TollgateError(`${what} is not JSON: ${error.message}`, { fix: `e.g. ${example}` });
+    }
+}
+/** `{"auc": 0.81}`: metric names to finite numbers. `what` names the option or input in messages. */
+function parseTriggerMetrics(text, what = 'metrics') {
+    const example = `'{"auc": 0.81, "psi": 0.31}'`;
+    const parsed = parseJson(what, text, example);
+    if (typeof parsed !== 'object' ||
+        parsed === null ||
+        Array.isArray(parsed) ||
+        Object.values(parsed).some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new errors_TollgateError(`${what} must be a JSON object of metric names to numbers`, {
+            fix: `e.g. ${example}`,
+        });
+    }
+    return parsed;
+}
+/** `[{"metric": "auc", "op": ">=", "threshold": 0.85}]`: the thresholds that were crossed. */
+function parseTriggerThresholds(text, what = 'thresholds') {
+    const example = `'[{"metric": "auc", "op": ">=", "threshold": 0.85}]'`;
+    const parsed = parseJson(what, text, example);
+    const isGate = (g) => {
+        const { metric, op, threshold } = (g ?? {});
+        return (typeof metric === 'string' &&
+            metric !== '' &&
+            OPS.includes(op) &&
+            typeof threshold === 'number' &&
+            Number.isFinite(threshold));
+    };
+    if (!Array.isArray(parsed) || !parsed.every(isGate)) {
+        throw new errors_TollgateError(`${what} must be a JSON array of {metric, op (${OPS.join(' ')}), threshold}`, {
+            fix: `e.g. ${example}`,
+        });
+    }
+    return parsed.map(({ metric, op, threshold }) => ({ metric, op, threshold }));
+}
+
 ;// CONCATENATED MODULE: ./src/github/merge.ts
 // Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
 // once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
@@ -27481,9 +27968,16 @@ async function enableAutoMerge(client, repo, number, options) {
 
 
 
+
 /** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
 async function publishStateChange(request, github) {
     const { repoRoot, registryDir } = request;
+    // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
+    // by Tollgate whatever someone pushed onto it.
+    if (!isStateBranch(request.branch))
+        throw new errors_TollgateError(`state branch ${request.branch} is not under ${STATE_BRANCH_PREFIXES.join(' or ')}`, {
+            fix: 'name the state branch tollgate/state/...',
+        });
     const files = request.writes.map((w) => external_node_path_namespaceObject.posix.join(registryDir, w.path));
     if (request.stateWrites === 'push' && github) {
         await writeRegistryFiles((0,external_node_path_namespaceObject.join)(repoRoot, registryDir), request.writes);
@@ -28375,7 +28869,12 @@ async function runRetrainFlow(input) {
     }
 }
 /** The branch a run pushes to claim a model's retrain; never merged. */
-const retrainLockBranch = (model) => `tollgate/lock/retrain/${assertSafeName('model', model)}`;
+const RETRAIN_LOCK_PREFIX = 'tollgate/lock/retrain/';
+const retrainLockBranch = (model) => `${RETRAIN_LOCK_PREFIX}${assertSafeName('model', model)}`;
+/** The file a claim commit holds: the request id and the workflow run, one a line. */
+const retrainLockFile = (model) => `.tollgate/retrain-lock/${assertSafeName('model', model)}`;
+/** A claim older than the training timeout plus an hour was left by a run that died: it may be taken over. */
+const isStaleClaim = (claimedAt, now, timeoutSeconds) => now.getTime() - claimedAt.getTime() > (timeoutSeconds + 3600) * 1000;
 /**
  * The duplicate guard's answer to runs started together (the workflow's concurrency group is a second line):
  * creating a branch is atomic, so of the runs that push a new lock branch one wins; the others are refused. The
@@ -28390,7 +28889,7 @@ async function claimRetrain(input, github, model, requestId, timeout) {
     const commit = await commitFilesToBranch(input.repoRoot, {
         baseRef: input.baseRef ?? 'HEAD',
         branch,
-        files: [{ path: `.tollgate/retrain-lock/${model}`, content: `${requestId}\n${input.runUrl ?? ''}\n` }],
+        files: [{ path: retrainLockFile(model), content: `${requestId}\n${input.runUrl ?? ''}\n` }],
         message: `Claim the retrain of ${model} for ${requestId}`,
         trailers: { 'Tollgate-Event': 'retrain-lock', Model: model, Request: requestId },
         ...(input.author ? { author: input.author } : {}),
@@ -28411,7 +28910,8 @@ async function claimRetrain(input, github, model, requestId, timeout) {
         });
         const holder = held.code === 0 ? await run_git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
         const since = holder ? Number(await run_git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
-        if (input.now().getTime() / 1000 - since > timeout + 3600)
+        // A holder that could not be read (NaN) is not stale: this run is refused.
+        if (isStaleClaim(new Date(since * 1000), input.now(), timeout))
             claimed = (await push(holder)).code === 0;
     }
     const refuse = (message, fix) => new errors_TollgateError(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
@@ -28537,6 +29037,7 @@ async function recordFailure(input, context) {
 
 
 
+
 const retrain_USAGE = 'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--metrics JSON] [--thresholds JSON] [--by LOGIN] [--dry-run] [--format json]';
 const actorOf = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 /** `--command '["node", "train.ts"]'`: a JSON array of strings, run without a shell. */
@@ -28560,45 +29061,9 @@ function parseCommandJson(text) {
     return parsed;
 }
 /** `--metrics '{"auc": 0.81}'`: the metric values that triggered the retrain, snapshotted on the request. */
-function parseTriggerMetrics(text) {
-    const parsed = parseJsonOption('--metrics', text);
-    if (typeof parsed !== 'object' ||
-        parsed === null ||
-        Array.isArray(parsed) ||
-        Object.values(parsed).some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-        throw new errors_TollgateError('--metrics must be a JSON object of metric names to numbers', {
-            fix: 'e.g. --metrics \'{"auc": 0.81, "psi": 0.31}\'',
-        });
-    }
-    return parsed;
-}
-const OPS = ['>=', '>', '<=', '<', '=='];
+const retrain_parseTriggerMetrics = (text) => parseTriggerMetrics(text, '--metrics');
 /** `--thresholds '[{"metric": "auc", "op": ">=", "threshold": 0.85}]'`: the thresholds that were crossed. */
-function parseTriggerThresholds(text) {
-    const parsed = parseJsonOption('--thresholds', text);
-    const isGate = (g) => {
-        const { metric, op, threshold } = (g ?? {});
-        return (typeof metric === 'string' &&
-            metric !== '' &&
-            OPS.includes(op) &&
-            typeof threshold === 'number' &&
-            Number.isFinite(threshold));
-    };
-    if (!Array.isArray(parsed) || !parsed.every(isGate)) {
-        throw new errors_TollgateError(`--thresholds must be a JSON array of {metric, op (${OPS.join(' ')}), threshold}`, {
-            fix: 'e.g. --thresholds \'[{"metric": "auc", "op": ">=", "threshold": 0.85}]\'',
-        });
-    }
-    return parsed.map(({ metric, op, threshold }) => ({ metric, op, threshold }));
-}
-function parseJsonOption(flag, text) {
-    try {
-        return JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors_TollgateError(`${flag} is not JSON: ${error.message}`, { fix: retrain_USAGE });
-    }
-}
+const retrain_parseTriggerThresholds = (text) => parseTriggerThresholds(text, '--thresholds');
 function parseTrigger(value) {
     const trigger = (value ?? 'manual');
     if (!TRIGGER_KINDS.includes(trigger)) {
@@ -28666,9 +29131,9 @@ const retrainCommand = {
                 trigger: parseTrigger(values.trigger),
                 actor: actorOf(context, values.by),
                 ...(values.command !== undefined ? { command: parseCommandJson(values.command) } : {}),
-                ...(values.metrics !== undefined ? { triggerMetrics: parseTriggerMetrics(values.metrics) } : {}),
+                ...(values.metrics !== undefined ? { triggerMetrics: retrain_parseTriggerMetrics(values.metrics) } : {}),
                 ...(values.thresholds !== undefined
-                    ? { triggerThresholds: parseTriggerThresholds(values.thresholds) }
+                    ? { triggerThresholds: retrain_parseTriggerThresholds(values.thresholds) }
                     : {}),
                 dryRun: values['dry-run'],
                 baseBranch: (await currentBranch(context.repoRoot)) ?? 'main',
@@ -28698,208 +29163,10 @@ const retrainCommand = {
     },
 };
 
-;// CONCATENATED MODULE: ./src/rollback/publish.ts
-// From a rollback plan to the default branch: apply it as one commit on the checkout of the default branch, then
-// push that commit straight away (an emergency: the incident's severity is in policy incident.emergency_push) or
-// propose it, unchanged, as a pull request on tollgate/rollback/<model>/<stage>, where the gate's rollback rule
-// applies. The rollback action and the incident action's automatic rollback both come through here.
-
-
-
-
-
-
-
-
-
-
-
-
-const ROLLBACK_LABEL = 'tollgate:rollback';
-const rollbackBranch = (model, stage) => `tollgate/rollback/${model}/${stage}`;
-const publish_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-/** Emergency push is allowed only for an incident whose severity the policy lists. */
-const isEmergency = (policy, severity) => severity !== undefined && policy.incident.emergencyPush.includes(severity);
-/**
- * Plans and applies a rollback of `model`'s `stage` on the checked-out default branch, then pushes it (emergency)
- * or proposes it as a pull request (the checkout is put back where it was). Without `github` nothing leaves the
- * machine: the commit stays on the default branch (emergency) or on the rollback branch.
- */
-async function rollbackAndPublish(repoRoot, input, github) {
-    const stage = input.stage ?? 'production';
-    const registryDir = input.registryDir ?? 'registry';
-    const branch = input.policy.defaultBranch;
-    const checkedOut = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
-    if (checkedOut !== branch) {
-        throw new TollgateError(`a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`, {
-            fix: `check out ${branch} with full history (actions/checkout with ref: ${branch} and fetch-depth: 0)`,
-        });
-    }
-    const emergency = isEmergency(input.policy, input.incident?.severity);
-    let planned = input.planned;
-    if (!planned) {
-        const state = await readPointerState(repoRoot, { model: input.model, stage, registryDir });
-        const last = state.history.at(-1);
-        if (last?.isRollback && input.to === undefined) {
-            if (input.incident !== undefined && last.incident === input.incident.id && last.to === state.current) {
-                return { mode: 'already-done', target: last.to ?? '', commit: last.sha, history: state.history };
-            }
-            throw new TollgateError(`the last change of ${input.model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback; Tollgate does not roll back a rollback`, {
-                fix: 'name the version to return to explicitly (`to`), or fix forward with a promotion',
-            });
-        }
-        const plan = chooseRollbackTarget({
-            model: input.model,
-            stage,
-            history: state.history,
-            current: state.current,
-            stableFor: input.policy.rollback.stableFor,
-            now: input.now,
-            held: state.held,
-            ...(input.to !== undefined ? { to: input.to } : {}),
-        });
-        planned = { plan, history: state.history };
-    }
-    const { plan, history } = planned;
-    if (input.dryRun)
-        return { mode: 'dry-run', plan, history, emergency };
-    const env = {
-        ...input.env,
-        GIT_AUTHOR_DATE: publish_iso(input.now),
-        GIT_COMMITTER_DATE: publish_iso(input.now),
-    };
-    const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
-    const pullBranch = rollbackBranch(plan.model, plan.stage);
-    const { record } = input;
-    const facts = (done) => ({
-        model: plan.model,
-        stage: plan.stage,
-        ...(plan.current !== undefined ? { from: plan.current } : {}),
-        to: plan.target,
-        ...done,
-        by: input.by,
-        startedAt: input.now,
-        // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
-        ...(emergency
-            ? { via: { kind: 'emergency-push' }, completedAt: input.clock?.() ?? input.now }
-            : { via: { kind: 'pull-request', branch: pullBranch } }),
-    });
-    const result = await applyRollback(repoRoot, plan, {
-        by: input.by,
-        now: input.now,
-        forwardFixOnConflict: input.policy.rollback.forwardFixOnConflict,
-        registryDir,
-        env: input.env,
-        ...(input.incident !== undefined ? { incident: input.incident.id } : {}),
-        ...(input.reason !== undefined ? { reason: input.reason } : {}),
-        ...(record
-            ? {
-                alsoWrite: (done) => [
-                    { path: incidentPath(record.id), document: recordRollback(record, facts(done)) },
-                ],
-            }
-            : {}),
-    });
-    if (emergency) {
-        if (!github)
-            return { mode: 'committed', plan, history, emergency, result, commit: result.commit };
-        try {
-            const { sha } = await pushWithRetry(repoRoot, { remote: github.remote ?? 'origin', branch, env });
-            return { mode: 'pushed', plan, history, emergency, result, commit: sha };
-        }
-        catch (error) {
-            // An unpushed rollback must not ride along with the next state commit pushed from this checkout.
-            await git(repoRoot, ['reset', '-q', '--hard', orig]);
-            throw error;
-        }
-    }
-    // The pull request carries the rollback commit as made: same tree, parent, message, identity and dates.
-    const files = await committedFiles(repoRoot, orig, result.commit);
-    const { subject, body, trailers } = parseCommitMessage(await git(repoRoot, ['log', '-1', '--format=%B', result.commit]));
-    await git(repoRoot, ['reset', '-q', '--hard', orig]);
-    const propose = (withFiles) => proposeChange(repoRoot, {
-        branch: pullBranch,
-        baseRef: orig,
-        baseBranch: branch,
-        files: withFiles,
-        message: body ? `${subject}\n\n${body}` : subject,
-        trailers,
-        env,
-        pullRequest: {
-            title: subject,
-            body: rollbackPullRequestBody(plan, result, input),
-            labels: [ROLLBACK_LABEL],
-        },
-    }, github);
-    let proposal = await propose(files);
-    if (record && proposal.pullRequest) {
-        // Only now is the pull request's number known: the branch's one commit is rewritten with it on the record.
-        const { number, url } = proposal.pullRequest;
-        const linked = recordRollback(record, {
-            ...facts(result),
-            via: { kind: 'pull-request', branch: pullBranch, pullRequest: { number, url } },
-        });
-        const path = posix.join(registryDir, incidentPath(record.id));
-        const again = await propose([
-            ...files.filter((f) => f.path !== path),
-            { path, content: Buffer.from(serializeDocument(linked)) },
-        ]);
-        proposal = { ...again, pullRequest: { ...proposal.pullRequest, created: proposal.pullRequest.created } };
-    }
-    return {
-        mode: 'pull-request',
-        plan,
-        history,
-        emergency,
-        result,
-        commit: proposal.commit,
-        branch: proposal.branch,
-        ...(proposal.pullRequest ? { pullRequest: proposal.pullRequest } : {}),
-    };
-}
-/** The files `commit` changed against `base`, with their bytes in `commit` (null when it deleted them). */
-async function committedFiles(repoRoot, base, commit) {
-    const changed = (await git(repoRoot, ['diff', '--name-only', '-z', '--no-renames', base, commit]))
-        .split('\0')
-        .filter((p) => p !== '');
-    return Promise.all(changed.map(async (path) => {
-        const blob = await runGitBuffer(repoRoot, ['cat-file', 'blob', `${commit}:${path}`], {
-            okCodes: [128],
-        });
-        return { path, content: blob.code === 0 ? blob.stdout : null };
-    }));
-}
-/** What the reviewers of a rollback pull request need to see. */
-function rollbackPullRequestBody(plan, result, input) {
-    const lines = [
-        `Rolls **${plan.model}** \`${plan.stage}\` back from \`${plan.current ?? '(none)'}\` to \`${plan.target}\`.`,
-        '',
-        `- ${plan.target} became current at ${plan.since} and held the stage for ${Math.round(plan.heldFor / 3600)} h` +
-            (plan.stable ? ' (stable).' : ' (less than the policy’s stable_for; chosen explicitly).'),
-        result.mode === 'revert'
-            ? `- Reverts ${result.reverted.length} commit(s): ${result.reverted.map((s) => s.slice(0, 12)).join(', ')}.`
-            : `- Writes ${plan.target} forward into the pointer (${result.forwardFixReason}).`,
-        ...(result.held
-            ? [`- Marks ${plan.model} ${result.held} held, so it is not promoted again unreviewed.`]
-            : []),
-        ...(input.incident
-            ? [`- Incident: ${input.incident.id}${input.incident.severity ? ` (${input.incident.severity})` : ''}.`]
-            : []),
-        ...(input.record
-            ? [`- Adds rollback-started to the timeline of ${input.record.id}; the merge adds rollback-completed.`]
-            : []),
-        ...(input.reason ? [`- Reason: ${input.reason}`] : []),
-        `- Requested by: ${input.by}`,
-        '',
-        'The sign-off gate judges this as a rollback: it needs the sign-offs of the policy’s rollback rule for this stage.',
-        '',
-    ];
-    return lines.join('\n');
-}
-
 ;// CONCATENATED MODULE: ./src/cli/commands/rollback.ts
 // `tollgate rollback` and `tollgate unhold`: the rollback shell run against a local checkout. Both commit on the
 // current branch and push nothing: push it (emergency, where the policy allows) or open a pull request.
+
 
 
 
@@ -28955,6 +29222,12 @@ const rollbackCommand = {
             registryDir,
             ...(values.to !== undefined ? { to: values.to } : {}),
         });
+        // As the rollback action: a second rollback without --to would undo the first one's reason for being.
+        const last = history.at(-1);
+        if (values.to === undefined && last !== undefined && lastMoveWasRollback(history)) {
+            throw new errors_TollgateError(`the last change of ${model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback` +
+                `${last.incident ? ` for ${last.incident}` : ''}; Tollgate does not roll back a rollback`, { fix: 'name the version to return to with --to, or fix forward with a promotion' });
+        }
         if (values['dry-run']) {
             if (values.format === 'json') {
                 context.out(JSON.stringify({ dryRun: true, plan }, null, 2));

@@ -36651,6 +36651,8 @@ function names_assertSafeName(kind, name) {
 const names_INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 /** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
 const names_AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
+/** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
+const names_MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 
 ;// CONCATENATED MODULE: ./src/registry/paths.ts
 // Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
@@ -40807,7 +40809,7 @@ function history_parseYaml(text) {
     }
 }
 /** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
-async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
+async function history_readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
     const listing = await git(repoRoot, [
         'ls-tree',
         '-r',
@@ -40990,6 +40992,39 @@ function history_at_stagesNamed(snapshots) {
 function versionAt(history, time) {
     const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
     return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
+}
+const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
+function history_at_isMergeRecord(a) {
+    return MERGE_RECORDS.has(a.event);
+}
+/**
+ * The merge record of the commit that began `tenure`: git alone then still says who signed off and how the gate's
+ * check ended, as the gate recorded it at the merge. Matched on the merge commit, or on the pull request when the
+ * record names no commit; the model, stage and version must agree.
+ */
+function recordedSignoff(tenure, events) {
+    const found = events.find((a) => history_at_isMergeRecord(a) &&
+        a.model === tenure.model &&
+        a.stage === tenure.stage &&
+        (a.version === undefined || a.version === tenure.version) &&
+        (a.commit !== undefined
+            ? a.commit === tenure.sha
+            : tenure.pullRequest !== undefined && a.pull_request === tenure.pullRequest));
+    return found ? signoffFromRecord(found) : undefined;
+}
+/** What one merge record says, read from whatever the file holds: a hand-edited record cannot break a reader. */
+function signoffFromRecord(a) {
+    const details = a.details ?? {};
+    const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
+        .map((x) => (x && typeof x === 'object' ? x : {}))
+        .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
+        .map(({ role, login }) => ({ role, login }));
+    const missingRoles = Array.isArray(details.missing_roles)
+        ? details.missing_roles.filter((r) => typeof r === 'string')
+        : [];
+    const run = details.check_run;
+    const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
+    return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
 }
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
 async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
@@ -42116,6 +42151,7 @@ function positionMap(text, events, lineAt) {
 
 
 
+
 const SHA = /^[0-9a-f]{40}$/;
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 function normalizeRegistryPrefix(prefix = 'registry') {
@@ -42161,8 +42197,21 @@ async function validDocument(reader, path, kind) {
     return parsed.document;
 }
 const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
+/**
+ * Whether a version's source commit is on the base: undefined when this clone lacks the commit (another
+ * repository's, or a deleted branch's: the gate cannot tell), false for a commit of this clone the base does not
+ * reach (trained on a branch, or in the pull request itself).
+ */
+async function sourceOnBase(repoRoot, commit, baseSha) {
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit))
+        return false;
+    const present = await runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
+    if (present.code !== 0)
+        return undefined;
+    return isAncestor(repoRoot, commit, baseSha);
+}
 /** Every version a stage pointer moves to: the head's record, held if held on either side. */
-async function versionsOf(changes, base, head) {
+async function versionsOf(changes, base, head, onBase) {
     const out = {};
     for (const change of changes) {
         if (change.kind !== 'stage-changed' || change.to === undefined)
@@ -42187,6 +42236,9 @@ async function versionsOf(changes, base, head) {
             metrics: merged?.metrics ?? {},
             passed: merged?.validation.passed ?? false,
             ...(held !== undefined ? { held } : {}),
+            ...(merged && (await onBase(merged.source.commit)) === false
+                ? { sourceOffBase: merged.source.commit }
+                : {}),
         };
     }
     return out;
@@ -42216,9 +42268,11 @@ async function modelsOf(changes, base, head) {
 }
 /** model -> stage -> every version that held the stage on the base's first-parent history. */
 async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
-    const models = [
-        ...new Set(changes.flatMap((c) => (c.kind === 'stage-changed' && isSafeName(c.model) ? [c.model] : []))),
-    ].sort();
+    const models = changes.flatMap((c) => (c.kind === 'stage-changed' ? [c.model] : []));
+    return historyOfModels(repoRoot, models, baseSha, prefix);
+}
+async function historyOfModels(repoRoot, names, baseSha, prefix) {
+    const models = [...new Set(names.filter(isSafeName))].sort();
     const history = {};
     for (const model of models) {
         const snapshots = await readStageSnapshots(repoRoot, model, {
@@ -42231,6 +42285,64 @@ async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
         history[model] = stages;
     }
     return history;
+}
+/**
+ * Every stage pointer an intermediate commit of forkPoint..head sets to a version that neither the fork point nor
+ * the head points that stage at and that never held the stage on the base. The semantic diff only sees the net
+ * change; a rebase merge lands each commit on the default branch, and the stage history reads every one of them.
+ */
+async function transientPointersOf(repoRoot, range, prefix) {
+    const registry = prefix === '' ? '' : `${prefix}/`;
+    const log = await runGit(repoRoot, [
+        'log',
+        '--no-merges',
+        '--no-renames',
+        '--format=%H',
+        '--name-only',
+        `${range.forkPoint}..${range.headSha}`,
+        '--',
+        `${registry}models`,
+    ]);
+    const touched = [];
+    let commit = '';
+    for (const line of log.stdout.split('\n')) {
+        if (SHA.test(line))
+            commit = line;
+        const model = line.startsWith(registry)
+            ? /^models\/([^/]+)\/stages\.yaml$/.exec(line.slice(registry.length))?.[1]
+            : undefined;
+        if (commit && model)
+            touched.push({ commit, path: line, model });
+    }
+    if (touched.length === 0)
+        return [];
+    const paths = [...new Set(touched.map((t) => t.path))];
+    const blobs = await readBlobs(repoRoot, [
+        ...touched.map((t) => `${t.commit}:${t.path}`),
+        ...paths.flatMap((p) => [`${range.forkPoint}:${p}`, `${range.headSha}:${p}`]),
+    ]);
+    const pointers = (spec) => stagesOf(parseYaml(blobs.get(spec))) ?? {};
+    const candidates = [];
+    for (const t of touched) {
+        const [fork, head] = [pointers(`${range.forkPoint}:${t.path}`), pointers(`${range.headSha}:${t.path}`)];
+        for (const [stage, pointer] of Object.entries(pointers(`${t.commit}:${t.path}`))) {
+            if (pointer.version === fork[stage]?.version || pointer.version === head[stage]?.version)
+                continue;
+            candidates.push({ commit: t.commit, model: t.model, stage, version: pointer.version });
+        }
+    }
+    if (candidates.length === 0)
+        return [];
+    // A version that held the stage on the base already counts as a rollback target (a multi-commit revert passes).
+    const history = await historyOfModels(repoRoot, candidates.map((c) => c.model), range.baseSha, prefix);
+    const seen = new Set();
+    return candidates.filter((c) => {
+        const key = `${c.model}\0${c.stage}\0${c.version}`;
+        if (seen.has(key) || history[c.model]?.[c.stage]?.includes(c.version))
+            return false;
+        seen.add(key);
+        return true;
+    });
 }
 /** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
 async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
@@ -42277,7 +42389,7 @@ async function collect_collectGateFacts(repoRoot, options) {
         const policy = await basePolicy(base, baseSha);
         const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
         const models = await modelsOf(changes, base, head);
-        const versions = await versionsOf(changes, base, head);
+        const versions = await versionsOf(changes, base, head, (commit) => sourceOnBase(repoRoot, commit, baseSha));
         const commits = forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
         const requestedBy = [
             ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
@@ -42293,6 +42405,7 @@ async function collect_collectGateFacts(repoRoot, options) {
             ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => collect_loginFromEmail(e) ?? [])),
         ].sort();
         const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+        const transientPointers = await transientPointersOf(repoRoot, { forkPoint, headSha, baseSha }, prefix);
         const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
         return {
             baseSha,
@@ -42307,6 +42420,7 @@ async function collect_collectGateFacts(repoRoot, options) {
             stageHistory: stages,
             versions,
             registryUnchangedSince,
+            transientPointers,
         };
     }
     finally {
@@ -42367,6 +42481,10 @@ function eligibility_ineligibleMoves(input) {
             out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
                 'fix: promote a version that passes the base branch’s gates');
         }
+        if (version.sourceOffBase !== undefined) {
+            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
+                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
+        }
         const required = input.policy.stages.promoteFrom[stage] ?? [];
         const history = input.stageHistory[model] ?? {};
         if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
@@ -42383,6 +42501,14 @@ function eligibility_ineligibleMoves(input) {
 
 
 
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+const STATE_BRANCH_PREFIXES = (/* unused pure expression or super */ null && (['tollgate/state/', 'tollgate/incident/']));
+const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
 const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
@@ -42436,6 +42562,19 @@ function requirements_requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
+    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
+    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
+    if (forged.length > 0 && input.authorIsBot !== true)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
+            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+        const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
+        if (more.length > 0)
+            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+                'from a branch of your own, where the gate asks for the sign-offs it needs');
+    }
     const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
     if (decisive) {
         const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
@@ -42459,6 +42598,10 @@ function requirements_requiredSignoffs(input) {
         return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
     }
     blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
+    for (const t of input.transientPointers ?? [])
+        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
     const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
         `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
     const addSlot = (roleName, ruleName, model, where) => {
@@ -42558,8 +42701,11 @@ function requirementsInput(input) {
         changes: input.changes,
         models: input.models,
         baseRef: input.pullRequest.baseRef,
+        ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
+        authorIsBot: input.pullRequest.authorIsBot === true,
         stageHistory: input.stageHistory,
         versions: input.versions,
+        ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
     };
 }
 function candidatesFor(slot, excluded) {
@@ -43068,6 +43214,35 @@ function landingPullRequest(c) {
         : null;
     return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
 }
+/**
+ * From git alone: what the gate's merge record (src/gate/merged.ts) says went wrong when the pull request merged,
+ * if anything (pure). The record is the gate's own account at the merge; with GitHub the audit asks GitHub instead.
+ */
+function mergeRecordFinding(record) {
+    const details = record.details ?? {};
+    const run = (details.check_run ?? {});
+    const said = `(the gate's merge record ${record.id})`;
+    if (run.found === false)
+        return { kind: 'gate-check-missing', missing: `the Tollgate sign-off check run ${said}` };
+    const completed = typeof run.completed_at === 'string' ? Date.parse(run.completed_at) : NaN;
+    if (run.status !== 'completed' || completed > Date.parse(record.at))
+        return {
+            kind: 'merged-before-check',
+            missing: `a finished sign-off check before the merge: at ${record.at} it was ${String(run.status ?? 'unknown')}${typeof run.completed_at === 'string' ? `, completed ${run.completed_at}` : ''} ${said}`,
+        };
+    if (run.conclusion !== 'success')
+        return {
+            kind: 'gate-check-failed',
+            missing: `a passing sign-off check (at the merge it had concluded ${String(run.conclusion ?? 'nothing')}) ${said}`,
+        };
+    const roles = Array.isArray(details.missing_roles) ? details.missing_roles.map(String) : [];
+    if (roles.length > 0 || details.gate_verdict === 'failure')
+        return {
+            kind: 'signoffs-missing',
+            missing: `sign-offs for ${roles.join(', ') || 'the required roles'} on the merged head ${said}`,
+        };
+    return undefined;
+}
 async function verifyGateIntegrity(repoRoot, options = {}) {
     await assertFullHistory(repoRoot);
     const prefix = options.registryPrefix ?? 'registry/';
@@ -43123,6 +43298,12 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
         })
         : []);
     await Promise.allSettled(prefetched.values());
+    // From git alone, the gate's merge records (at the head) say how each merge's check and sign-offs stood.
+    const recordsByCommit = new Map();
+    if (!options.reviews)
+        for (const { event } of await readAuditEvents(repoRoot, head, prefix))
+            if (isMergeRecord(event) && event.commit)
+                recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
     let guardedCommits = 0;
     for (const { c, changes } of guarded) {
         guardedCommits++;
@@ -43140,8 +43321,15 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
                 findings.push({ ...base, kind: 'direct-push', missing: verdict.why });
             continue;
         }
-        if (!options.reviews)
+        if (!options.reviews) {
+            const record = recordsByCommit
+                .get(c.sha)
+                ?.map(mergeRecordFinding)
+                .find((f) => f !== undefined);
+            if (record)
+                findings.push({ ...base, pullRequest: number, ...record });
             continue;
+        }
         const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
         const withPr = { ...base, pullRequest: number };
         if (!pr) {
@@ -43793,9 +43981,14 @@ async function collect(repoRoot, subject, options, objects) {
             ...(doc.held ? { held: doc.held } : {}),
         });
     }
+    const mergeRecords = auditParsed.map((a) => a.event).filter(history_at_isMergeRecord);
     const pullRequests = await Promise.all(prRecords.map(async ({ number, pr, landed }) => {
+        const recorded = mergeRecords
+            .filter((a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha))
+            .map(signoffFromRecord);
+        const withRecords = recorded.length ? { recorded } : {};
         if (!pr)
-            return { number, found: false, reviewsKnown: false, reviews: [] };
+            return { number, found: false, reviewsKnown: false, reviews: [], ...withRecords };
         const slots = landed && pr.reviews.length ? roleSlots(second, roleSpecs(landed)) : [];
         const reviewerRoles = new Map(await Promise.all([...new Set(pr.reviews.map((r) => r.login))].map(async (login) => [login, await rolesHeld(login, slots, reviews)])));
         return {
@@ -43822,6 +44015,7 @@ async function collect(repoRoot, subject, options, objects) {
             }),
             ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
             ...(pr.gateChecks ? { gateRuns: pr.gateChecks } : {}),
+            ...withRecords,
         };
     }));
     warnings.push(...(options.reviews?.warnings?.() ?? []));
@@ -44425,7 +44619,7 @@ function githubReviews(options) {
 /* harmony export */   J9: () => (/* binding */ reportHeadline),
 /* harmony export */   Y8: () => (/* binding */ renderReportHtml)
 /* harmony export */ });
-/* unused harmony exports timelineRows, rolesCell, escapeHtml */
+/* unused harmony exports timelineRows, rolesCell, recordedLines, escapeHtml */
 /** The events as rows a person reads: what happened, to what, by whom, through which commit and pull request. */
 function timelineRows(evidence) {
     const commits = new Map(evidence.commits.map((c) => [c.sha, c]));
@@ -44472,6 +44666,14 @@ function reportHeadline(evidence) {
         `${n(evidence.incidents.length, 'incident')}, ${n(evidence.rollbacks.length, 'rollback')}; ` +
         `read from ${evidence.ref} at ${evidence.head.slice(0, 12)}.`);
 }
+/** The gate's merge records of a pull request, one sentence each (empty when it has none). */
+function recordedLines(pr) {
+    return (pr.recorded ?? []).map((r) => {
+        const approvers = r.approvers.map((a) => `${a.login} (${a.role})`).join(', ') || 'nobody';
+        const missing = r.missingRoles.length ? `; roles missing: ${r.missingRoles.join(', ')}` : '';
+        return `Recorded at the merge (${r.event} ${r.record}): approved by ${approvers}${missing}; gate check ${r.gateCheck ?? 'none'}.`;
+    });
+}
 const md = (text) => text.replace(/[\\`*_[\]|<>]/g, (ch) => `\\${ch}`).replace(/\n/g, ' ');
 function mdTable(head, rows) {
     if (rows.length === 0)
@@ -44516,6 +44718,8 @@ function renderReportMarkdown(evidence) {
             : pr.reviewsKnown
                 ? 'Gate check: **none recorded**.'
                 : 'Gate check: unknown (git alone does not record it).', '');
+        for (const line of recordedLines(pr))
+            lines.push(md(line), '');
         if (pr.reviewsKnown)
             lines.push(...mdTable(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at])));
         else
@@ -44525,7 +44729,7 @@ function renderReportMarkdown(evidence) {
     if (evidence.versions.length === 0)
         lines.push('_none_', '');
     for (const v of evidence.versions) {
-        lines.push(`### ${md(v.model)} ${md(v.version)}`, '', `Created ${v.createdAt ?? 'unknown'}; run ${md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`, '', ...mdTable(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
+        lines.push(`### ${md(v.model)} ${md(v.version)}`, '', `Created ${v.createdAt ?? 'unknown'}; run ${webUrl(v.run?.url) ? `<${v.run?.url}>` : md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`, '', ...mdTable(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
             g.metric,
             g.op,
             String(g.threshold),
@@ -44560,6 +44764,16 @@ function renderReportMarkdown(evidence) {
         c.subject,
     ])));
     return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
+/** An http(s) address with nothing a link could be abused with; anything else is shown as text, never linked. */
+function webUrl(url) {
+    return url !== undefined && /^https?:\/\/[^\s<>"'`\\]+$/.test(url);
+}
+/** The workflow run as a link the auditor can follow (a link, not an asset: the page still loads nothing). */
+function runLink(url) {
+    if (!webUrl(url))
+        return escapeHtml(url ?? 'unknown');
+    return `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`;
 }
 function escapeHtml(text) {
     return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]);
@@ -44620,7 +44834,7 @@ function renderReportHtml(evidence) {
             ? `${e(pr.gate.conclusion ?? 'not finished')} on <code>${e(pr.gate.headSha.slice(0, 12))}</code>, completed ${e(pr.gate.completedAt ?? 'never')}`
             : pr.reviewsKnown
                 ? '<strong>none recorded</strong>'
-                : 'unknown (git alone does not record it)'}.</p>`, pr.reviewsKnown
+                : 'unknown (git alone does not record it)'}.</p>`, ...recordedLines(pr).map((line) => `<p>${e(line)}</p>`), pr.reviewsKnown
             ? table(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at]))
             : '<p>Reviews: unknown (git alone does not record them).</p>');
     }
@@ -44628,7 +44842,7 @@ function renderReportHtml(evidence) {
     if (evidence.versions.length === 0)
         parts.push('<p class="none">none</p>');
     for (const v of evidence.versions) {
-        parts.push(`<h3>${e(v.model)} ${e(v.version)}</h3>`, `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${e(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`, table(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
+        parts.push(`<h3>${e(v.model)} ${e(v.version)}</h3>`, `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${runLink(v.run?.url)}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`, table(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
             g.metric,
             g.op,
             String(g.threshold),

@@ -36565,7 +36565,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _incident_notify_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(2873);
 /* harmony import */ var _incident_severity_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(3015);
 /* harmony import */ var _policy_read_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8776);
-/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(4910);
+/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(594);
 /* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(2307);
 /* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(143);
 /* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(3012);
@@ -44192,7 +44192,7 @@ async function pushStateChange(repoRoot, change, remote) {
 
 /***/ }),
 
-/***/ 4910:
+/***/ 594:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44212,6 +44212,945 @@ var external_node_os_ = __nccwpck_require__(8161);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function gates_evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gates_gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
+/**
+ * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
+ * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
+ * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
+ * from the hold.
+ */
+function eligibility_ineligibleMoves(input) {
+    const out = [];
+    for (const change of input.changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
+            continue;
+        const { model, stage, to } = change;
+        const what = `${model}: ${stage} → ${to}`;
+        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
+        const version = Object.hasOwn(known, to) ? known[to] : undefined;
+        if (version === undefined || !version.valid) {
+            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
+            continue;
+        }
+        if (version.held !== undefined) {
+            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
+        }
+        if (input.isRollback(change))
+            continue;
+        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
+        const result = evaluateGates(gates, version.metrics);
+        const failing = result.gates
+            .filter((g) => !g.pass)
+            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+        if (!version.passed || !result.passed) {
+            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
+                'fix: promote a version that passes the base branch’s gates');
+        }
+        if (version.sourceOffBase !== undefined) {
+            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
+                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
+        }
+        const required = input.policy.stages.promoteFrom[stage] ?? [];
+        const history = input.stageHistory[model] ?? {};
+        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
+            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
+                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
+        }
+    }
+    return out;
+}
+
+// EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
+var js_yaml = __nccwpck_require__(3243);
+// EXTERNAL MODULE: ./src/git/history.ts
+var git_history = __nccwpck_require__(528);
+// EXTERNAL MODULE: ./src/git/run.ts + 2 modules
+var run = __nccwpck_require__(3313);
+;// CONCATENATED MODULE: ./src/git/reader.ts
+// RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
+
+
+
+
+const SYMLINK_MODE = '120000';
+function normalizePrefix(prefix) {
+    return prefix.replace(/^\.?\/+|\/+$/g, '').replace(/^\.$/, '');
+}
+function underDir(path, dir) {
+    return dir === '' || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
+}
+function linkError(where, path) {
+    return new TollgateError(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
+        file: path,
+        fix: 'replace the link with the file it points to',
+    });
+}
+/** Parses `git ls-tree -r -z`: `<mode> <type> <oid>\t<path>` records separated by NUL. */
+function parseLsTree(out) {
+    const entries = new Map();
+    for (const record of out.split('\0')) {
+        if (record === '')
+            continue;
+        const tab = record.indexOf('\t');
+        const [mode, type, oid] = record.slice(0, tab).split(' ');
+        entries.set(record.slice(tab + 1), { mode, type, oid });
+    }
+    return entries;
+}
+/**
+ * One long-lived `git cat-file --batch` answering object reads in order, so reading a thousand files is one
+ * process whether the caller reads them together or one after another. While no read is pending the
+ * process does not keep Node alive; it ends when its stdin closes (close(), or when Node exits).
+ */
+class ObjectReader {
+    #repoRoot;
+    #child;
+    #queue = [];
+    #buffer = Buffer.alloc(0);
+    #stderr = '';
+    /** Requests not yet written: those made in one tick go to git in one write, not one write each. */
+    #unsent = '';
+    #flushScheduled = false;
+    constructor(repoRoot) {
+        this.#repoRoot = repoRoot;
+    }
+    read(oid) {
+        return this.lookup(oid).then((object) => {
+            if (!object)
+                throw new TollgateError(`git object ${oid} is missing in ${this.#repoRoot}`);
+            return object.content;
+        });
+    }
+    /**
+     * Any object name `git cat-file` takes (an oid, `rev:path`, a ref), with its type; undefined when it names
+     * nothing (or more than one thing).
+     */
+    lookup(spec) {
+        // One request per line: a newline would split it into two and put every later answer out of step.
+        if (/[\n\0]/.test(spec))
+            return Promise.resolve(undefined);
+        this.#start();
+        return new Promise((resolve, reject) => {
+            this.#queue.push({ spec, resolve, reject });
+            this.#setActive(true);
+            this.#unsent += `${spec}\n`;
+            if (this.#flushScheduled)
+                return;
+            this.#flushScheduled = true;
+            queueMicrotask(() => {
+                this.#flushScheduled = false;
+                const text = this.#unsent;
+                this.#unsent = '';
+                if (text !== '')
+                    this.#child?.stdin.write(text);
+            });
+        });
+    }
+    close() {
+        const child = this.#child;
+        if (!child)
+            return;
+        this.#fail(child, new TollgateError('the object reader was closed while a read was pending'));
+        child.stdin.end();
+    }
+    #start() {
+        if (this.#child)
+            return this.#child;
+        const child = spawnGit(this.#repoRoot, ['cat-file', '--batch']);
+        this.#child = child;
+        this.#stderr = '';
+        child.stdout.on('data', (chunk) => {
+            this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+            this.#drain();
+        });
+        child.stderr.on('data', (chunk) => (this.#stderr += chunk.toString('utf8')));
+        child.stdin.on('error', (error) => this.#fail(child, error));
+        child.on('error', (error) => this.#fail(child, error));
+        child.on('close', (code) => this.#fail(child, new TollgateError(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
+        return child;
+    }
+    #drain() {
+        while (this.#queue.length > 0) {
+            const newline = this.#buffer.indexOf(0x0a);
+            if (newline < 0)
+                return;
+            const header = /^([0-9a-f]+) (\w+) (\d+)$/.exec(this.#buffer.subarray(0, newline).toString('utf8'));
+            if (!header) {
+                // `<spec> missing` or `<spec> ambiguous` (a spec may hold spaces, so only a full header is an object).
+                this.#buffer = this.#buffer.subarray(newline + 1);
+                this.#queue.shift().resolve(undefined);
+                continue;
+            }
+            const size = Number(header[3]);
+            if (this.#buffer.length < newline + 1 + size + 1)
+                return;
+            const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
+            this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
+            this.#queue.shift().resolve({ oid: header[1], type: header[2], content });
+        }
+        this.#setActive(false);
+    }
+    #setActive(active) {
+        const child = this.#child;
+        if (!child)
+            return;
+        for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
+            if (active)
+                handle.ref?.();
+            else
+                handle.unref?.();
+        }
+    }
+    #fail(child, error) {
+        // A process we already let go of (closed, or replaced after a failure) owns none of the waiting reads.
+        if (this.#child !== child)
+            return;
+        this.#child = undefined;
+        this.#buffer = Buffer.alloc(0);
+        this.#unsent = '';
+        for (const waiter of this.#queue.splice(0))
+            waiter.reject(error);
+    }
+}
+/**
+ * Several objects (any names `git cat-file` takes) in one batch; undefined where missing. From a repository
+ * (a reader of its own, closed after) or through a caller's reader, so several batches share one git process.
+ */
+async function readObjects(from, specs) {
+    const unique = [...new Set(specs)];
+    if (unique.length === 0)
+        return new Map();
+    const reader = typeof from === 'string' ? new ObjectReader(from) : from;
+    try {
+        const objects = await Promise.all(unique.map((spec) => reader.lookup(spec)));
+        return new Map(unique.map((spec, i) => [spec, objects[i]]));
+    }
+    finally {
+        if (typeof from === 'string')
+            reader.close();
+    }
+}
+/**
+ * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ */
+function reader_gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+    const prefix = normalizePrefix(registryPrefix);
+    let tree;
+    const objects = new ObjectReader(repoRoot);
+    const entries = () => (tree ??= (async () => {
+        const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
+        if (prefix !== '')
+            args.push('--', prefix);
+        const all = parseLsTree(await git(repoRoot, args));
+        const root = all.get(prefix);
+        if (prefix !== '' && root?.mode === SYMLINK_MODE)
+            throw linkError(ref, prefix);
+        const relative = new Map();
+        for (const [path, entry] of all) {
+            if (prefix === '')
+                relative.set(path, entry);
+            else if (path.startsWith(`${prefix}/`))
+                relative.set(path.slice(prefix.length + 1), entry);
+        }
+        return relative;
+    })());
+    return {
+        label: ref,
+        close: () => objects.close(),
+        async list(dir) {
+            const d = normalizePrefix(dir);
+            return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
+        },
+        async read(path) {
+            const entry = (await entries()).get(path);
+            if (!entry)
+                return undefined;
+            if (entry.mode === SYMLINK_MODE)
+                throw linkError(ref, prefix === '' ? path : `${prefix}/${path}`);
+            if (entry.type !== 'blob') {
+                throw new TollgateError(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
+            }
+            return objects.read(entry.oid);
+        },
+    };
+}
+/**
+ * The registry as it is on disk (for `tollgate diff` against uncommitted work). Named apart from the
+ * registry loader's own file-system reader; both refuse symbolic links.
+ */
+function reader_workingTreeReader(repoRoot, registryPrefix = 'registry') {
+    const prefix = normalizePrefix(registryPrefix);
+    const root = prefix === '' ? repoRoot : join(repoRoot, prefix);
+    // Checks every component below the repository root, so a linked directory is caught as well as a linked file.
+    const assertNoLink = async (relative) => {
+        const parts = [
+            ...(prefix === '' ? [] : prefix.split('/')),
+            ...relative.split('/').filter((p) => p !== ''),
+        ];
+        let at = repoRoot;
+        for (let i = 0; i < parts.length; i++) {
+            at = join(at, parts[i]);
+            const stat = await lstat(at).catch(() => undefined);
+            if (!stat)
+                return false;
+            if (stat.isSymbolicLink())
+                throw linkError('the working tree', parts.slice(0, i + 1).join('/'));
+        }
+        return true;
+    };
+    const walk = async (dir, rel, out) => {
+        for (const entry of await readdir(dir, { withFileTypes: true })) {
+            const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+            if (entry.isDirectory())
+                await walk(join(dir, entry.name), path, out);
+            else
+                out.push(path);
+        }
+    };
+    return {
+        label: 'working tree',
+        async list(dir) {
+            const d = normalizePrefix(dir);
+            if (!(await assertNoLink(d)))
+                return [];
+            const out = [];
+            await walk(d === '' ? root : join(root, d), d, out);
+            return out.sort();
+        },
+        async read(path) {
+            if (!(await assertNoLink(path)))
+                return undefined;
+            const stat = await lstat(join(root, path));
+            if (!stat.isFile())
+                return undefined;
+            return readFile(join(root, path));
+        },
+    };
+}
+/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
+function parseTreeObject(content, oidBytes) {
+    const entries = [];
+    for (let i = 0; i < content.length;) {
+        const space = content.indexOf(0x20, i);
+        const nul = content.indexOf(0, space + 1);
+        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
+            break;
+        entries.push({
+            mode: content.toString('latin1', i, space),
+            name: content.toString('utf8', space + 1, nul),
+            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
+        });
+        i = nul + 1 + oidBytes;
+    }
+    return entries;
+}
+/**
+ * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
+ * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
+ * without starting another process. A path that is not there lists nothing.
+ */
+async function listFiles(reader, rev, paths) {
+    const files = [];
+    const walk = async (object, path) => {
+        if (object?.type === 'blob') {
+            files.push({ oid: object.oid, path });
+        }
+        else if (object?.type === 'tree') {
+            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
+            await Promise.all(entries.map(async (e) => {
+                const child = `${path}/${e.name}`;
+                if (e.mode === '40000')
+                    await walk(await reader.lookup(e.oid), child);
+                else
+                    files.push({ oid: e.oid, path: child });
+            }));
+        }
+    };
+    await Promise.all(paths.map(async (p) => {
+        const path = p.replace(/\/+$/, '');
+        await walk(await reader.lookup(`${rev}:${path}`), path);
+    }));
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+;// CONCATENATED MODULE: ./src/registry/diff.ts
+// The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
+// computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
+
+
+
+
+
+
+const EXPECTED_KIND = {
+    Policy: 'Policy',
+    Model: 'Model',
+    Stages: 'Stages',
+    Schedule: 'Schedule',
+    ModelVersion: 'ModelVersion',
+    RetrainRequest: 'RetrainRequest',
+    Incident: 'Incident',
+    AuditEvent: 'AuditEvent',
+};
+function isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a) || Array.isArray(b)) {
+        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+    }
+    if (isPlainObject(a) && isPlainObject(b)) {
+        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+        for (const key of keys)
+            if (!deepEqual(a[key], b[key]))
+                return false;
+        return true;
+    }
+    return Number.isNaN(a) && Number.isNaN(b);
+}
+/**
+ * Dotted names of the fields that differ, descending into objects `depth` levels (so `metrics.auc`,
+ * `signoff.rules`), sorted. A whole object added or removed is named once, at its own level.
+ */
+function changedFields(before, after, depth = 2, prefix = '') {
+    if (deepEqual(before, after))
+        return [];
+    if (depth === 0 || !isPlainObject(before) || !isPlainObject(after))
+        return prefix === '' ? ['(document)'] : [prefix];
+    const fields = [];
+    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+        const name = prefix === '' ? key : `${prefix}.${key}`;
+        if (deepEqual(before[key], after[key]))
+            continue;
+        if (depth > 1 && isPlainObject(before[key]) && isPlainObject(after[key])) {
+            fields.push(...changedFields(before[key], after[key], depth - 1, name));
+        }
+        else
+            fields.push(name);
+    }
+    return fields;
+}
+function parseSide(text, expectedKind) {
+    if (text === undefined)
+        return { state: 'absent' };
+    try {
+        const doc = load(text);
+        if (isPlainObject(doc) && doc.kind === expectedKind)
+            return { state: 'parsed', doc };
+    }
+    catch {
+        // An unparseable file is reported below as unknown-registry-file.
+    }
+    return { state: 'unreadable' };
+}
+function topFields(doc) {
+    return Object.keys(doc)
+        .filter((k) => k !== 'apiVersion' && k !== 'kind')
+        .sort();
+}
+function pointers(doc) {
+    const stages = doc?.stages;
+    if (!isPlainObject(stages))
+        return {};
+    const out = {};
+    for (const [stage, pointer] of Object.entries(stages)) {
+        if (isPlainObject(pointer))
+            out[stage] = pointer;
+        // A bare `production: v5` is not the format, but it names a version all the same; do not hide it.
+        else if (typeof pointer === 'string')
+            out[stage] = { version: pointer };
+    }
+    return out;
+}
+/**
+ * Names taken from a path end up in check summaries, branch names and commit trailers: a file whose place
+ * holds an unsafe name is not a registry file, whatever it contains.
+ */
+function namesAreSafe(match) {
+    switch (match.kind) {
+        case 'Policy':
+            return true;
+        case 'Model':
+        case 'Stages':
+        case 'Schedule':
+            return isSafeName(match.model);
+        case 'ModelVersion':
+        case 'RetrainRequest':
+            return isSafeName(match.model) && isSafeName(match.id);
+        case 'Incident':
+        case 'Postmortem':
+            return INCIDENT_ID.test(match.id);
+        case 'AuditEvent':
+            return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
+    }
+}
+const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
+/**
+ * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
+ * does not parse, or holds another kind than its place calls for, is `unknown-registry-file`, and the diff
+ * goes on treating that side as absent so that, say, a stage pointer behind a broken file still shows.
+ */
+function diffDocuments(path, before, after) {
+    if (before === after)
+        return [];
+    const match = classifyRegistryPath(path);
+    if (!match || !namesAreSafe(match))
+        return [{ kind: 'unknown-registry-file', path }];
+    if (match.kind === 'Postmortem')
+        return [{ kind: 'postmortem-changed', path, incident: match.id }];
+    if (match.kind === 'AuditEvent') {
+        // Audit events are append-only: any edit or deletion of an existing one is a rewrite, however small.
+        if (before === undefined)
+            return [{ kind: 'audit-appended', path, id: match.id }];
+        return [{ kind: 'audit-rewritten', path, id: match.id }];
+    }
+    const a = parseSide(before, EXPECTED_KIND[match.kind]);
+    const b = parseSide(after, EXPECTED_KIND[match.kind]);
+    const changes = [];
+    if (a.state === 'unreadable' || b.state === 'unreadable')
+        changes.push({ kind: 'unknown-registry-file', path });
+    const was = a.state === 'parsed' ? a.doc : undefined;
+    const now = b.state === 'parsed' ? b.doc : undefined;
+    if (was === undefined && now === undefined)
+        return changes;
+    if (was !== undefined && now !== undefined && deepEqual(was, now))
+        return changes;
+    switch (match.kind) {
+        case 'Policy':
+            changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
+            break;
+        case 'Model':
+            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+            break;
+        case 'Stages': {
+            const from = pointers(was);
+            const to = pointers(now);
+            for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+                if (deepEqual(from[stage], to[stage]))
+                    continue;
+                const change = { kind: 'stage-changed', path, model: match.model, stage };
+                const f = versionOf(from[stage]);
+                const t = versionOf(to[stage]);
+                if (f !== undefined)
+                    change.from = f;
+                if (t !== undefined)
+                    change.to = t;
+                changes.push(change);
+            }
+            const { stages: _s1, ...restWas } = was ?? {};
+            const { stages: _s2, ...restNow } = now ?? {};
+            // Anything else in stages.yaml (its model field, extra keys) is no state; let the model's owners see it.
+            if (was && now && !deepEqual(restWas, restNow))
+                changes.push({ kind: 'model-changed', path, model: match.model });
+            break;
+        }
+        case 'Schedule':
+            changes.push({
+                kind: 'schedule-changed',
+                path,
+                model: match.model,
+                fields: was && now ? changedFields(was, now, 1) : topFields((now ?? was)),
+            });
+            break;
+        case 'ModelVersion': {
+            const base = { path, model: match.model, version: match.id };
+            if (!was)
+                changes.push({ kind: 'version-added', ...base });
+            else if (!now)
+                changes.push({ kind: 'version-removed', ...base });
+            else {
+                const heldBefore = was.held !== undefined && was.held !== null;
+                const heldAfter = now.held !== undefined && now.held !== null;
+                if (!heldBefore && heldAfter)
+                    changes.push({ kind: 'version-held', ...base });
+                if (heldBefore && !heldAfter)
+                    changes.push({ kind: 'version-unheld', ...base });
+                const { held: _h1, ...restWas } = was;
+                const { held: _h2, ...restNow } = now;
+                const fields = changedFields(restWas, restNow);
+                // A hold's reason edited in place is still a change to the version record.
+                if (heldBefore && heldAfter && !deepEqual(was.held, now.held))
+                    fields.push('held');
+                if (fields.length > 0)
+                    changes.push({ kind: 'version-changed', ...base, fields: fields.sort() });
+            }
+            break;
+        }
+        case 'RetrainRequest':
+            // Deleting a request erases history: it has no state kind of its own, so the gate must not pass it as state.
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'retrain-changed' : 'retrain-added', path, model: match.model, request: match.id });
+            break;
+        case 'Incident':
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'incident-changed' : 'incident-opened', path, incident: match.id });
+            break;
+    }
+    return dedupeUnknown(changes);
+}
+function dedupeUnknown(changes) {
+    const seen = new Set();
+    return changes.filter((c) => {
+        if (c.kind !== 'unknown-registry-file')
+            return true;
+        if (seen.has(c.path))
+            return false;
+        seen.add(c.path);
+        return true;
+    });
+}
+async function readText(reader, path) {
+    try {
+        const bytes = await reader.read(path);
+        return { text: bytes?.toString('utf8'), unreadable: false };
+    }
+    catch (error) {
+        // A symbolic link or an object git cannot give us: report it as a change, never skip it silently.
+        if (error instanceof TollgateError)
+            return { unreadable: true };
+        throw error;
+    }
+}
+const byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * The semantic diff from `base` to `head`: registry changes ordered by path (then stage), followed by
+ * `file-changed` for every outside path, sorted.
+ */
+async function diffRegistries(base, head, options = {}) {
+    const paths = options.paths !== undefined
+        ? [...new Set(options.paths)].sort(byPath)
+        : [...new Set([...(await base.list('')), ...(await head.list(''))])].sort(byPath);
+    const perFile = await Promise.all(paths.map(async (path) => {
+        const [a, b] = await Promise.all([readText(base, path), readText(head, path)]);
+        if (a.unreadable || b.unreadable) {
+            const rest = diffDocuments(path, a.unreadable ? undefined : a.text, b.unreadable ? undefined : b.text);
+            return dedupeUnknown([{ kind: 'unknown-registry-file', path }, ...rest]);
+        }
+        return diffDocuments(path, a.text, b.text);
+    }));
+    const outside = [...new Set(options.outside ?? [])]
+        .sort(byPath)
+        .map((path) => ({ kind: 'file-changed', path }));
+    return [...perFile.flat(), ...outside];
+}
+const list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
+/** One line for a person: `fraud-detector: production v4 → v5`. */
+function describeChange(change) {
+    switch (change.kind) {
+        case 'stage-changed':
+            if (change.from === undefined)
+                return `${change.model}: ${change.stage} set to ${change.to ?? '(none)'}`;
+            if (change.to === undefined)
+                return `${change.model}: ${change.stage} removed (was ${change.from})`;
+            if (change.from === change.to)
+                return `${change.model}: ${change.stage} ${change.to} settings changed`;
+            return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'version-added':
+            return `${change.model}: version ${change.version} added`;
+        case 'version-changed':
+            return `${change.model}: version ${change.version} changed${list(change.fields)}`;
+        case 'version-removed':
+            return `${change.model}: version ${change.version} removed`;
+        case 'version-held':
+            return `${change.model}: version ${change.version} held`;
+        case 'version-unheld':
+            return `${change.model}: version ${change.version} released from hold`;
+        case 'model-added':
+            return `model ${change.model} added`;
+        case 'model-changed':
+            return `model ${change.model} changed`;
+        case 'model-removed':
+            return `model ${change.model} removed`;
+        case 'policy-changed':
+            return `policy changed${list(change.fields)}`;
+        case 'schedule-changed':
+            return `${change.model}: schedule changed${list(change.fields)}`;
+        case 'retrain-added':
+            return `${change.model}: retrain ${change.request} requested`;
+        case 'retrain-changed':
+            return `${change.model}: retrain ${change.request} updated`;
+        case 'incident-opened':
+            return `incident ${change.incident} opened`;
+        case 'incident-changed':
+            return `incident ${change.incident} updated`;
+        case 'postmortem-changed':
+            return `incident ${change.incident}: postmortem changed`;
+        case 'audit-appended':
+            return `audit event ${change.id} recorded`;
+        case 'audit-rewritten':
+            return `audit event ${change.id} rewritten (audit events are append-only)`;
+        case 'unknown-registry-file':
+            return `${change.path}: not a registry file Tollgate understands`;
+        case 'file-changed':
+            return `${change.path} changed (outside the registry)`;
+    }
+}
+/**
+ * The semantic diff between two commits (or a commit and the working tree, `WORKTREE`): git names the
+ * changed files, and only those are read. Compares the trees directly; pass a merge base as `baseRef` for
+ * "what this branch changed".
+ */
+async function registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefix = 'registry') {
+    const prefix = registryPrefix.replace(/^\.?\/+|\/+$/g, '');
+    const base = await resolveRef(repoRoot, baseRef);
+    const head = headRef === WORKTREE ? WORKTREE : await resolveRef(repoRoot, headRef);
+    const registryPaths = [];
+    const outside = [];
+    for (const change of await changedPaths(repoRoot, base, head)) {
+        for (const path of change.oldPath === undefined ? [change.path] : [change.oldPath, change.path]) {
+            if (prefix === '')
+                registryPaths.push(path);
+            else if (path.startsWith(`${prefix}/`))
+                registryPaths.push(path.slice(prefix.length + 1));
+            else if (path === prefix)
+                registryPaths.push('');
+            else
+                outside.push(path);
+        }
+    }
+    // The registry folder itself replaced by a link or a file: nothing below it can be trusted.
+    const changes = registryPaths.includes('') ? [{ kind: 'unknown-registry-file', path: prefix }] : [];
+    const baseReader = gitTreeReader(repoRoot, base, prefix);
+    const headReader = head === WORKTREE ? workingTreeReader(repoRoot, prefix) : gitTreeReader(repoRoot, head, prefix);
+    try {
+        changes.push(...(await diffRegistries(baseReader, headReader, { paths: registryPaths.filter((p) => p !== ''), outside })));
+    }
+    finally {
+        baseReader.close();
+        if ('close' in headReader && typeof headReader.close === 'function')
+            headReader.close();
+    }
+    return { changes, outside: [...new Set(outside)].sort(byPath) };
+}
+
+;// CONCATENATED MODULE: ./src/gate/requirements.ts
+// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
+
+
+
+
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
+/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
+const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
+const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
+function isSensitivePath(path) {
+    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+/** A move to a version that already held this stage after passing the gate. */
+function isRollback(change, stageHistory) {
+    if (change.to === undefined || change.to === change.from)
+        return false;
+    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
+}
+/**
+ * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
+ * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
+ * rule beats both a generic `production` rule and a stage-less rollback rule.
+ */
+function rulesForChange(change, rules, rollback) {
+    const matching = rules.filter((rule) => {
+        if (rule.change !== change.kind)
+            return false;
+        if (change.kind !== 'stage-changed')
+            return true;
+        if (rule.stage !== undefined && rule.stage !== change.stage)
+            return false;
+        return rule.rollback === undefined || rule.rollback === rollback;
+    });
+    if (change.kind !== 'stage-changed')
+        return matching;
+    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
+    const best = Math.max(...matching.map(specificity));
+    return matching.filter((rule) => specificity(rule) === best);
+}
+/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
+function requirements_describeChange(change, rollback = false) {
+    return `${describeRegistryChange(change)}${rollback ? ' (rollback)' : ''}`;
+}
+/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
+function requiredSignoffs(input) {
+    const { policy, changes } = input;
+    const blocking = [];
+    const slots = new Map();
+    const lines = [];
+    for (const change of changes) {
+        if (change.kind === 'unknown-registry-file') {
+            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
+                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
+        }
+        else if (change.kind === 'audit-rewritten') {
+            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
+                'fix: restore the file from the base branch and record a new event instead');
+        }
+    }
+    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
+    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
+    if (forged.length > 0 && input.authorIsBot !== true)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
+            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+        const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
+        if (more.length > 0)
+            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+                'from a branch of your own, where the gate asks for the sign-offs it needs');
+    }
+    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
+    if (decisive) {
+        const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
+        if (sensitive.length > 0) {
+            blocking.push(`mixed change: a promotion or policy change together with code or workflow changes (${sensitive
+                .map((c) => c.path)
+                .join(', ')}); fix: split them into separate pull requests`);
+        }
+        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
+            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
+        }
+    }
+    const target = input.defaultBranch ?? policy.defaultBranch;
+    const reviewed = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind) && c.kind !== 'file-changed');
+    const stateOnly = changes.length > 0 && changes.every((c) => STATE_CHANGE_KINDS.has(c.kind));
+    if (input.baseRef !== target) {
+        if (policy.signoff.nonDefaultBranch === 'block') {
+            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
+                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
+        }
+        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
+    }
+    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
+    for (const t of input.transientPointers ?? [])
+        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
+    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
+        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
+    const addSlot = (roleName, ruleName, model, where) => {
+        if (roleName === MODEL_OWNER_ROLE) {
+            if (model === undefined) {
+                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
+                return;
+            }
+            const key = `${MODEL_OWNER_ROLE}:${model}`;
+            const known = input.models[model];
+            const slot = slots.get(key) ?? {
+                key,
+                role: `${MODEL_OWNER_ROLE} (${model})`,
+                rules: [],
+                members: known?.owners,
+                unfillable: known === undefined
+                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
+                    : undefined,
+            };
+            if (!slot.rules.includes(ruleName))
+                slot.rules.push(ruleName);
+            slots.set(key, slot);
+            return;
+        }
+        const members = policy.roles[roleName];
+        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
+            missingRole(roleName, where);
+            return;
+        }
+        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
+        if (!slot.rules.includes(ruleName))
+            slot.rules.push(ruleName);
+        slots.set(roleName, slot);
+    };
+    for (const change of reviewed) {
+        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
+            continue;
+        if (change.kind === 'policy-changed') {
+            lines.push(requirements_describeChange(change));
+            if (policy.signoff.policyOwners.length === 0) {
+                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
+            }
+            for (const role of policy.signoff.policyOwners)
+                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
+            continue;
+        }
+        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
+        lines.push(requirements_describeChange(change, rollback));
+        const rules = rulesForChange(change, policy.signoff.rules, rollback);
+        if (rules.length === 0) {
+            blocking.push(`no sign-off rule covers "${requirements_describeChange(change, rollback)}" (change: ${change.kind}); ` +
+                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
+            continue;
+        }
+        const model = 'model' in change ? change.model : undefined;
+        for (const rule of rules) {
+            for (const role of rule.require)
+                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
+        }
+    }
+    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
+    // base-defined role must also approve this model's changes and so vets the list.
+    for (const slot of slots.values()) {
+        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
+            continue;
+        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
+        if (!input.models[model]?.new)
+            continue;
+        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
+        if (!vetted) {
+            slot.unfillable =
+                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
+                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
+        }
+    }
+    for (const slot of slots.values()) {
+        const members = slot.members;
+        if (slot.unfillable || members === undefined)
+            continue;
+        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
+            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
+                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
+                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
+        }
+    }
+    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
+}
+
 // EXTERNAL MODULE: ./src/github/client.ts + 25 modules
 var github_client = __nccwpck_require__(4212);
 ;// CONCATENATED MODULE: ./src/github/merge.ts
@@ -44292,9 +45231,16 @@ var propose = __nccwpck_require__(689);
 
 
 
+
 /** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
 async function publishStateChange(request, github) {
     const { repoRoot, registryDir } = request;
+    // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
+    // by Tollgate whatever someone pushed onto it.
+    if (!isStateBranch(request.branch))
+        throw new errors/* TollgateError */.x(`state branch ${request.branch} is not under ${STATE_BRANCH_PREFIXES.join(' or ')}`, {
+            fix: 'name the state branch tollgate/state/...',
+        });
     const files = request.writes.map((w) => external_node_path_.posix.join(registryDir, w.path));
     if (request.stateWrites === 'push' && github) {
         await (0,writer/* writeRegistryFiles */.Kl)((0,external_node_path_.join)(repoRoot, registryDir), request.writes);
@@ -44654,7 +45600,7 @@ function sortProblems(problems) {
 /* harmony export */   jP: () => (/* binding */ assertSafeName),
 /* harmony export */   zP: () => (/* binding */ INCIDENT_ID)
 /* harmony export */ });
-/* unused harmony export isSafeName */
+/* unused harmony exports isSafeName, MERGE_RECORD_ID */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 // Safe names: checked before a name reaches a path, a branch name, a shell argument or a commit message.
 
@@ -44692,6 +45638,8 @@ function assertSafeName(kind, name) {
 const INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 /** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
 const AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
+/** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
+const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 
 
 /***/ }),

@@ -42560,6 +42560,8 @@ function names_assertSafeName(kind, name) {
 const names_INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 /** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
 const names_AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
+/** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
+const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 
 ;// CONCATENATED MODULE: ./src/registry/paths.ts
 // Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
@@ -46981,6 +46983,39 @@ function versionAt(history, time) {
     const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
     return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
 }
+const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
+function isMergeRecord(a) {
+    return MERGE_RECORDS.has(a.event);
+}
+/**
+ * The merge record of the commit that began `tenure`: git alone then still says who signed off and how the gate's
+ * check ended, as the gate recorded it at the merge. Matched on the merge commit, or on the pull request when the
+ * record names no commit; the model, stage and version must agree.
+ */
+function recordedSignoff(tenure, events) {
+    const found = events.find((a) => isMergeRecord(a) &&
+        a.model === tenure.model &&
+        a.stage === tenure.stage &&
+        (a.version === undefined || a.version === tenure.version) &&
+        (a.commit !== undefined
+            ? a.commit === tenure.sha
+            : tenure.pullRequest !== undefined && a.pull_request === tenure.pullRequest));
+    return found ? signoffFromRecord(found) : undefined;
+}
+/** What one merge record says, read from whatever the file holds: a hand-edited record cannot break a reader. */
+function signoffFromRecord(a) {
+    const details = a.details ?? {};
+    const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
+        .map((x) => (x && typeof x === 'object' ? x : {}))
+        .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
+        .map(({ role, login }) => ({ role, login }));
+    const missingRoles = Array.isArray(details.missing_roles)
+        ? details.missing_roles.filter((r) => typeof r === 'string')
+        : [];
+    const run = details.check_run;
+    const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
+    return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
+}
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
 async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
     const history = stageHistory(await readStageSnapshots(repoRoot, model, options), model, stage);
@@ -48592,6 +48627,10 @@ function ineligibleMoves(input) {
             out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
                 'fix: promote a version that passes the base branch’s gates');
         }
+        if (version.sourceOffBase !== undefined) {
+            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
+                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
+        }
         const required = input.policy.stages.promoteFrom[stage] ?? [];
         const history = input.stageHistory[model] ?? {};
         if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
@@ -48964,6 +49003,14 @@ async function registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefi
 
 
 
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
 const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
@@ -49017,6 +49064,19 @@ function requirements_requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
+    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
+    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
+    if (forged.length > 0 && input.authorIsBot !== true)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
+            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+        const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
+        if (more.length > 0)
+            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+                'from a branch of your own, where the gate asks for the sign-offs it needs');
+    }
     const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
     if (decisive) {
         const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
@@ -49040,6 +49100,10 @@ function requirements_requiredSignoffs(input) {
         return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
     }
     blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
+    for (const t of input.transientPointers ?? [])
+        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
     const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
         `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
     const addSlot = (roleName, ruleName, model, where) => {
@@ -49265,8 +49329,11 @@ function requirementsInput(input) {
         changes: input.changes,
         models: input.models,
         baseRef: input.pullRequest.baseRef,
+        ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
+        authorIsBot: input.pullRequest.authorIsBot === true,
         stageHistory: input.stageHistory,
         versions: input.versions,
+        ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
     };
 }
 function candidatesFor(slot, excluded) {

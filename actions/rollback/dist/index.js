@@ -42705,7 +42705,7 @@ function sortProblems(problems) {
 /* harmony export */   jP: () => (/* binding */ assertSafeName),
 /* harmony export */   zP: () => (/* binding */ INCIDENT_ID)
 /* harmony export */ });
-/* unused harmony export isSafeName */
+/* unused harmony exports isSafeName, MERGE_RECORD_ID */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 // Safe names: checked before a name reaches a path, a branch name, a shell argument or a commit message.
 
@@ -42743,6 +42743,8 @@ function assertSafeName(kind, name) {
 const INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 /** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
 const AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
+/** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
+const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 
 
 /***/ }),

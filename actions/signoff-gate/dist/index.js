@@ -36642,7 +36642,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3218);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _gate_collect_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6593);
-/* harmony import */ var _gate_evaluate_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3427);
+/* harmony import */ var _gate_evaluate_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6769);
 /* harmony import */ var _gate_merged_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2935);
 /* harmony import */ var _gate_render_js__WEBPACK_IMPORTED_MODULE_23__ = __nccwpck_require__(1235);
 /* harmony import */ var _gate_reviews_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(542);
@@ -36911,6 +36911,8 @@ async function judgePullRequest(number, options, onHead, baseOverride) {
             author: context.author ?? '',
             headSha,
             baseRef: context.baseRef,
+            headRef: context.headRef,
+            authorIsBot: context.authorIsBot,
             requestedBy: facts.requestedBy,
             commitAuthors,
         },
@@ -36918,6 +36920,7 @@ async function judgePullRequest(number, options, onHead, baseOverride) {
         registryUnchangedSince: facts.registryUnchangedSince,
         stageHistory: facts.stageHistory,
         versions: facts.versions,
+        transientPointers: facts.transientPointers,
     };
     const verdict = await evaluateAsking(client, repo, input, context);
     const intoDefault = context.baseRef === (options.defaultBranch ?? facts.policy.defaultBranch);
@@ -36993,9 +36996,9 @@ async function runSignoffGate(inputs, env, deps) {
         const message = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .U)(error);
         result = {
             conclusion: 'failure',
-            title: `Failed closed: ${message.split('\n')[0].slice(0, 150)}`,
+            title: `Could not evaluate, failed closed: ${message.split('\n')[0].slice(0, 150)}`,
             summary: [
-                '### ❌ The sign-off gate could not decide, so it fails closed',
+                '### ❌ The sign-off gate could not evaluate this pull request, so it fails closed',
                 '',
                 'No sign-off counts until this is fixed; then re-run this job.',
                 '',
@@ -37335,7 +37338,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   jM: () => (/* binding */ normalizeRegistryPrefix)
 });
 
-// UNUSED EXPORTS: commitsWithRegistryOf, loginFromEmail
+// UNUSED EXPORTS: commitsWithRegistryOf, loginFromEmail, transientPointersOf
 
 // EXTERNAL MODULE: ./src/errors.ts
 var src_errors = __nccwpck_require__(3916);
@@ -37758,6 +37761,39 @@ function versionAt(history, time) {
     const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
     return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
 }
+const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
+function isMergeRecord(a) {
+    return MERGE_RECORDS.has(a.event);
+}
+/**
+ * The merge record of the commit that began `tenure`: git alone then still says who signed off and how the gate's
+ * check ended, as the gate recorded it at the merge. Matched on the merge commit, or on the pull request when the
+ * record names no commit; the model, stage and version must agree.
+ */
+function recordedSignoff(tenure, events) {
+    const found = events.find((a) => isMergeRecord(a) &&
+        a.model === tenure.model &&
+        a.stage === tenure.stage &&
+        (a.version === undefined || a.version === tenure.version) &&
+        (a.commit !== undefined
+            ? a.commit === tenure.sha
+            : tenure.pullRequest !== undefined && a.pull_request === tenure.pullRequest));
+    return found ? signoffFromRecord(found) : undefined;
+}
+/** What one merge record says, read from whatever the file holds: a hand-edited record cannot break a reader. */
+function signoffFromRecord(a) {
+    const details = a.details ?? {};
+    const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
+        .map((x) => (x && typeof x === 'object' ? x : {}))
+        .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
+        .map(({ role, login }) => ({ role, login }));
+    const missingRoles = Array.isArray(details.missing_roles)
+        ? details.missing_roles.filter((r) => typeof r === 'string')
+        : [];
+    const run = details.check_run;
+    const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
+    return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
+}
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
 async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
     const history = stageHistory(await readStageSnapshots(repoRoot, model, options), model, stage);
@@ -37786,6 +37822,7 @@ var parse = __nccwpck_require__(4540);
 // The git side of the sign-off gate, shared by the action and `tollgate gate simulate`: everything the verdict
 // needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
 // only ever read as data (trees and blobs), never checked out.
+
 
 
 
@@ -37841,8 +37878,21 @@ async function validDocument(reader, path, kind) {
     return parsed.document;
 }
 const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
+/**
+ * Whether a version's source commit is on the base: undefined when this clone lacks the commit (another
+ * repository's, or a deleted branch's: the gate cannot tell), false for a commit of this clone the base does not
+ * reach (trained on a branch, or in the pull request itself).
+ */
+async function sourceOnBase(repoRoot, commit, baseSha) {
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit))
+        return false;
+    const present = await (0,run/* runGit */.EO)(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
+    if (present.code !== 0)
+        return undefined;
+    return (0,git_history/* isAncestor */.QX)(repoRoot, commit, baseSha);
+}
 /** Every version a stage pointer moves to: the head's record, held if held on either side. */
-async function versionsOf(changes, base, head) {
+async function versionsOf(changes, base, head, onBase) {
     const out = {};
     for (const change of changes) {
         if (change.kind !== 'stage-changed' || change.to === undefined)
@@ -37867,6 +37917,9 @@ async function versionsOf(changes, base, head) {
             metrics: merged?.metrics ?? {},
             passed: merged?.validation.passed ?? false,
             ...(held !== undefined ? { held } : {}),
+            ...(merged && (await onBase(merged.source.commit)) === false
+                ? { sourceOffBase: merged.source.commit }
+                : {}),
         };
     }
     return out;
@@ -37896,9 +37949,11 @@ async function modelsOf(changes, base, head) {
 }
 /** model -> stage -> every version that held the stage on the base's first-parent history. */
 async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
-    const models = [
-        ...new Set(changes.flatMap((c) => (c.kind === 'stage-changed' && (0,registry_names/* isSafeName */.TE)(c.model) ? [c.model] : []))),
-    ].sort();
+    const models = changes.flatMap((c) => (c.kind === 'stage-changed' ? [c.model] : []));
+    return historyOfModels(repoRoot, models, baseSha, prefix);
+}
+async function historyOfModels(repoRoot, names, baseSha, prefix) {
+    const models = [...new Set(names.filter(registry_names/* isSafeName */.TE))].sort();
     const history = {};
     for (const model of models) {
         const snapshots = await readStageSnapshots(repoRoot, model, {
@@ -37911,6 +37966,64 @@ async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
         history[model] = stages;
     }
     return history;
+}
+/**
+ * Every stage pointer an intermediate commit of forkPoint..head sets to a version that neither the fork point nor
+ * the head points that stage at and that never held the stage on the base. The semantic diff only sees the net
+ * change; a rebase merge lands each commit on the default branch, and the stage history reads every one of them.
+ */
+async function transientPointersOf(repoRoot, range, prefix) {
+    const registry = prefix === '' ? '' : `${prefix}/`;
+    const log = await (0,run/* runGit */.EO)(repoRoot, [
+        'log',
+        '--no-merges',
+        '--no-renames',
+        '--format=%H',
+        '--name-only',
+        `${range.forkPoint}..${range.headSha}`,
+        '--',
+        `${registry}models`,
+    ]);
+    const touched = [];
+    let commit = '';
+    for (const line of log.stdout.split('\n')) {
+        if (SHA.test(line))
+            commit = line;
+        const model = line.startsWith(registry)
+            ? /^models\/([^/]+)\/stages\.yaml$/.exec(line.slice(registry.length))?.[1]
+            : undefined;
+        if (commit && model)
+            touched.push({ commit, path: line, model });
+    }
+    if (touched.length === 0)
+        return [];
+    const paths = [...new Set(touched.map((t) => t.path))];
+    const blobs = await readBlobs(repoRoot, [
+        ...touched.map((t) => `${t.commit}:${t.path}`),
+        ...paths.flatMap((p) => [`${range.forkPoint}:${p}`, `${range.headSha}:${p}`]),
+    ]);
+    const pointers = (spec) => stagesOf(parseYaml(blobs.get(spec))) ?? {};
+    const candidates = [];
+    for (const t of touched) {
+        const [fork, head] = [pointers(`${range.forkPoint}:${t.path}`), pointers(`${range.headSha}:${t.path}`)];
+        for (const [stage, pointer] of Object.entries(pointers(`${t.commit}:${t.path}`))) {
+            if (pointer.version === fork[stage]?.version || pointer.version === head[stage]?.version)
+                continue;
+            candidates.push({ commit: t.commit, model: t.model, stage, version: pointer.version });
+        }
+    }
+    if (candidates.length === 0)
+        return [];
+    // A version that held the stage on the base already counts as a rollback target (a multi-commit revert passes).
+    const history = await historyOfModels(repoRoot, candidates.map((c) => c.model), range.baseSha, prefix);
+    const seen = new Set();
+    return candidates.filter((c) => {
+        const key = `${c.model}\0${c.stage}\0${c.version}`;
+        if (seen.has(key) || history[c.model]?.[c.stage]?.includes(c.version))
+            return false;
+        seen.add(key);
+        return true;
+    });
 }
 /** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
 async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
@@ -37957,7 +38070,7 @@ async function collectGateFacts(repoRoot, options) {
         const policy = await basePolicy(base, baseSha);
         const { changes } = await (0,diff/* registryDiffBetweenRefs */.JG)(repoRoot, forkPoint, headSha, prefix);
         const models = await modelsOf(changes, base, head);
-        const versions = await versionsOf(changes, base, head);
+        const versions = await versionsOf(changes, base, head, (commit) => sourceOnBase(repoRoot, commit, baseSha));
         const commits = forkPoint === headSha ? [] : await (0,git_history/* commitsTouching */.aS)(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
         const requestedBy = [
             ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
@@ -37973,6 +38086,7 @@ async function collectGateFacts(repoRoot, options) {
             ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => loginFromEmail(e) ?? [])),
         ].sort();
         const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+        const transientPointers = await transientPointersOf(repoRoot, { forkPoint, headSha, baseSha }, prefix);
         const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
         return {
             baseSha,
@@ -37987,6 +38101,7 @@ async function collectGateFacts(repoRoot, options) {
             stageHistory: stages,
             versions,
             registryUnchangedSince,
+            transientPointers,
         };
     }
     finally {
@@ -37998,7 +38113,7 @@ async function collectGateFacts(repoRoot, options) {
 
 /***/ }),
 
-/***/ 3427:
+/***/ 6769:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38008,244 +38123,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   f: () => (/* binding */ rolesToResolve)
 });
 
-// EXTERNAL MODULE: ./src/policy/effective.ts
-var effective = __nccwpck_require__(4327);
-// EXTERNAL MODULE: ./src/registry/types.ts
-var types = __nccwpck_require__(234);
-;// CONCATENATED MODULE: ./src/policy/gates.ts
-
-/** Results in the order given; a metric the version does not report fails its gate. */
-function evaluateGates(gates, metrics) {
-    const results = gates.map((gate) => {
-        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
-        return { ...gate, value, pass: (0,effective/* compare */.UD)(value, gate.op, gate.threshold) };
-    });
-    return { passed: results.every((r) => r.pass), gates: results };
-}
-/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
-function gatesFor(policyGates, modelGates = []) {
-    const key = (g) => `${g.metric} ${g.op}`;
-    const own = new Set(modelGates.map(key));
-    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
-}
-
-;// CONCATENATED MODULE: ./src/gate/eligibility.ts
-
-/**
- * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
- * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
- * from the hold.
- */
-function ineligibleMoves(input) {
-    const out = [];
-    for (const change of input.changes) {
-        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
-            continue;
-        const { model, stage, to } = change;
-        const what = `${model}: ${stage} → ${to}`;
-        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
-        const version = Object.hasOwn(known, to) ? known[to] : undefined;
-        if (version === undefined || !version.valid) {
-            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
-            continue;
-        }
-        if (version.held !== undefined) {
-            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
-        }
-        if (input.isRollback(change))
-            continue;
-        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
-        const result = evaluateGates(gates, version.metrics);
-        const failing = result.gates
-            .filter((g) => !g.pass)
-            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
-        if (!version.passed || !result.passed) {
-            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
-                'fix: promote a version that passes the base branch’s gates');
-        }
-        const required = input.policy.stages.promoteFrom[stage] ?? [];
-        const history = input.stageHistory[model] ?? {};
-        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
-            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
-                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
-        }
-    }
-    return out;
-}
-
-// EXTERNAL MODULE: ./src/registry/diff.ts
-var diff = __nccwpck_require__(8352);
-;// CONCATENATED MODULE: ./src/gate/requirements.ts
-// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
-
-
-
-
-/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
-const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
-const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
-function isSensitivePath(path) {
-    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
-}
-/** A move to a version that already held this stage after passing the gate. */
-function isRollback(change, stageHistory) {
-    if (change.to === undefined || change.to === change.from)
-        return false;
-    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
-}
-/**
- * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
- * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
- * rule beats both a generic `production` rule and a stage-less rollback rule.
- */
-function rulesForChange(change, rules, rollback) {
-    const matching = rules.filter((rule) => {
-        if (rule.change !== change.kind)
-            return false;
-        if (change.kind !== 'stage-changed')
-            return true;
-        if (rule.stage !== undefined && rule.stage !== change.stage)
-            return false;
-        return rule.rollback === undefined || rule.rollback === rollback;
-    });
-    if (change.kind !== 'stage-changed')
-        return matching;
-    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
-    const best = Math.max(...matching.map(specificity));
-    return matching.filter((rule) => specificity(rule) === best);
-}
-/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
-function describeChange(change, rollback = false) {
-    return `${(0,diff/* describeChange */.uQ)(change)}${rollback ? ' (rollback)' : ''}`;
-}
-/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
-function requiredSignoffs(input) {
-    const { policy, changes } = input;
-    const blocking = [];
-    const slots = new Map();
-    const lines = [];
-    for (const change of changes) {
-        if (change.kind === 'unknown-registry-file') {
-            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
-                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
-        }
-        else if (change.kind === 'audit-rewritten') {
-            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
-                'fix: restore the file from the base branch and record a new event instead');
-        }
-    }
-    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
-    if (decisive) {
-        const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
-        if (sensitive.length > 0) {
-            blocking.push(`mixed change: a promotion or policy change together with code or workflow changes (${sensitive
-                .map((c) => c.path)
-                .join(', ')}); fix: split them into separate pull requests`);
-        }
-        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
-            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
-        }
-    }
-    const target = input.defaultBranch ?? policy.defaultBranch;
-    const reviewed = changes.filter((c) => !types/* STATE_CHANGE_KINDS */.r.has(c.kind) && c.kind !== 'file-changed');
-    const stateOnly = changes.length > 0 && changes.every((c) => types/* STATE_CHANGE_KINDS */.r.has(c.kind));
-    if (input.baseRef !== target) {
-        if (policy.signoff.nonDefaultBranch === 'block') {
-            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
-                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
-        }
-        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => describeChange(c)) };
-    }
-    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
-    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
-        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
-    const addSlot = (roleName, ruleName, model, where) => {
-        if (roleName === effective/* MODEL_OWNER_ROLE */.fY) {
-            if (model === undefined) {
-                blocking.push(`${where} requires "${effective/* MODEL_OWNER_ROLE */.fY}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
-                return;
-            }
-            const key = `${effective/* MODEL_OWNER_ROLE */.fY}:${model}`;
-            const known = input.models[model];
-            const slot = slots.get(key) ?? {
-                key,
-                role: `${effective/* MODEL_OWNER_ROLE */.fY} (${model})`,
-                rules: [],
-                members: known?.owners,
-                unfillable: known === undefined
-                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
-                    : undefined,
-            };
-            if (!slot.rules.includes(ruleName))
-                slot.rules.push(ruleName);
-            slots.set(key, slot);
-            return;
-        }
-        const members = policy.roles[roleName];
-        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
-            missingRole(roleName, where);
-            return;
-        }
-        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
-        if (!slot.rules.includes(ruleName))
-            slot.rules.push(ruleName);
-        slots.set(roleName, slot);
-    };
-    for (const change of reviewed) {
-        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
-            continue;
-        if (change.kind === 'policy-changed') {
-            lines.push(describeChange(change));
-            if (policy.signoff.policyOwners.length === 0) {
-                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
-            }
-            for (const role of policy.signoff.policyOwners)
-                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
-            continue;
-        }
-        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
-        lines.push(describeChange(change, rollback));
-        const rules = rulesForChange(change, policy.signoff.rules, rollback);
-        if (rules.length === 0) {
-            blocking.push(`no sign-off rule covers "${describeChange(change, rollback)}" (change: ${change.kind}); ` +
-                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
-            continue;
-        }
-        const model = 'model' in change ? change.model : undefined;
-        for (const rule of rules) {
-            for (const role of rule.require)
-                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
-        }
-    }
-    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
-    // base-defined role must also approve this model's changes and so vets the list.
-    for (const slot of slots.values()) {
-        if (!slot.key.startsWith(`${effective/* MODEL_OWNER_ROLE */.fY}:`) || slot.unfillable)
-            continue;
-        const model = slot.key.slice(effective/* MODEL_OWNER_ROLE */.fY.length + 1);
-        if (!input.models[model]?.new)
-            continue;
-        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${effective/* MODEL_OWNER_ROLE */.fY}:`) && !other.unfillable);
-        if (!vetted) {
-            slot.unfillable =
-                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
-                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
-        }
-    }
-    for (const slot of slots.values()) {
-        const members = slot.members;
-        if (slot.unfillable || members === undefined)
-            continue;
-        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
-            slot.unfillable = slot.key.startsWith(`${effective/* MODEL_OWNER_ROLE */.fY}:`)
-                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
-                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
-        }
-    }
-    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
-}
-
+// EXTERNAL MODULE: ./src/gate/requirements.ts + 2 modules
+var gate_requirements = __nccwpck_require__(4870);
 ;// CONCATENATED MODULE: ./src/gate/signoffs.ts
 const lower = (login) => login.toLowerCase();
 const isBotLogin = (login) => /\[bot\]$/i.test(login);
@@ -38383,8 +38262,11 @@ function requirementsInput(input) {
         changes: input.changes,
         models: input.models,
         baseRef: input.pullRequest.baseRef,
+        ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
+        authorIsBot: input.pullRequest.authorIsBot === true,
         stageHistory: input.stageHistory,
         versions: input.versions,
+        ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
     };
 }
 function candidatesFor(slot, excluded) {
@@ -38392,7 +38274,7 @@ function candidatesFor(slot, excluded) {
     return [...users.map((user) => `@${user}`), ...(slot.members?.teams ?? []).map((team) => `@${team}`)];
 }
 function evaluateGate(input) {
-    const required = requiredSignoffs(requirementsInput(input));
+    const required = (0,gate_requirements/* requiredSignoffs */.J3)(requirementsInput(input));
     const { approvals, refused } = screenApprovals(input);
     const excluded = excludedLogins(input);
     // Per slot: approvals that fully qualify, and why the near misses did not.
@@ -38474,7 +38356,7 @@ function titleFor(conclusion, blocking, requirements, stateOnly, changeCount) {
     return `${done} of ${requirements.length} sign-offs; missing: ${missing.join(', ')}`;
 }
 function rolesToResolve(input) {
-    const required = requiredSignoffs(requirementsInput(input));
+    const required = (0,gate_requirements/* requiredSignoffs */.J3)(requirementsInput(input));
     if (required.blocking.length > 0)
         return { memberships: [], permissions: [] };
     const { approvals } = screenApprovals(input);
@@ -39328,7 +39210,7 @@ function mergedAuditId(pull, model, stage) {
     const named = `${head}-${model}-${stage}`;
     const tail = named.length <= 48 ? named : `${head}-${fnv1a(`${model}/${stage}`).toString(16).padStart(8, '0')}`;
     const id = `${stamp}-${tail}`;
-    if (!names/* AUDIT_ID */.O0.test(id))
+    if (!names/* AUDIT_ID */.O0.test(id) || !names/* MERGE_RECORD_ID */.fY.test(id))
         throw new errors/* TollgateError */.x(`cannot build an audit id for pull request #${pull.number}`);
     return id;
 }
@@ -39509,6 +39391,291 @@ function renderVerdictMarkdown(verdict) {
 
 /***/ }),
 
+/***/ 4870:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Al: () => (/* binding */ STATE_BRANCH_PREFIXES),
+  i$: () => (/* binding */ isStateBranch),
+  J3: () => (/* binding */ requiredSignoffs)
+});
+
+// UNUSED EXPORTS: describeChange, isRollback, isSensitivePath, rulesForChange
+
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: (0,effective/* compare */.UD)(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
+/**
+ * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
+ * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
+ * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
+ * from the hold.
+ */
+function ineligibleMoves(input) {
+    const out = [];
+    for (const change of input.changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
+            continue;
+        const { model, stage, to } = change;
+        const what = `${model}: ${stage} → ${to}`;
+        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
+        const version = Object.hasOwn(known, to) ? known[to] : undefined;
+        if (version === undefined || !version.valid) {
+            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
+            continue;
+        }
+        if (version.held !== undefined) {
+            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
+        }
+        if (input.isRollback(change))
+            continue;
+        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
+        const result = evaluateGates(gates, version.metrics);
+        const failing = result.gates
+            .filter((g) => !g.pass)
+            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+        if (!version.passed || !result.passed) {
+            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
+                'fix: promote a version that passes the base branch’s gates');
+        }
+        if (version.sourceOffBase !== undefined) {
+            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
+                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
+        }
+        const required = input.policy.stages.promoteFrom[stage] ?? [];
+        const history = input.stageHistory[model] ?? {};
+        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
+            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
+                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
+        }
+    }
+    return out;
+}
+
+// EXTERNAL MODULE: ./src/registry/diff.ts
+var diff = __nccwpck_require__(8352);
+;// CONCATENATED MODULE: ./src/gate/requirements.ts
+// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
+
+
+
+
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
+/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
+const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
+const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
+function isSensitivePath(path) {
+    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+/** A move to a version that already held this stage after passing the gate. */
+function isRollback(change, stageHistory) {
+    if (change.to === undefined || change.to === change.from)
+        return false;
+    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
+}
+/**
+ * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
+ * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
+ * rule beats both a generic `production` rule and a stage-less rollback rule.
+ */
+function rulesForChange(change, rules, rollback) {
+    const matching = rules.filter((rule) => {
+        if (rule.change !== change.kind)
+            return false;
+        if (change.kind !== 'stage-changed')
+            return true;
+        if (rule.stage !== undefined && rule.stage !== change.stage)
+            return false;
+        return rule.rollback === undefined || rule.rollback === rollback;
+    });
+    if (change.kind !== 'stage-changed')
+        return matching;
+    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
+    const best = Math.max(...matching.map(specificity));
+    return matching.filter((rule) => specificity(rule) === best);
+}
+/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
+function describeChange(change, rollback = false) {
+    return `${(0,diff/* describeChange */.uQ)(change)}${rollback ? ' (rollback)' : ''}`;
+}
+/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
+function requiredSignoffs(input) {
+    const { policy, changes } = input;
+    const blocking = [];
+    const slots = new Map();
+    const lines = [];
+    for (const change of changes) {
+        if (change.kind === 'unknown-registry-file') {
+            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
+                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
+        }
+        else if (change.kind === 'audit-rewritten') {
+            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
+                'fix: restore the file from the base branch and record a new event instead');
+        }
+    }
+    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
+    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && names/* MERGE_RECORD_ID */.fY.test(c.id) ? [c] : []);
+    if (forged.length > 0 && input.authorIsBot !== true)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
+            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+        const more = changes.filter((c) => !types/* STATE_CHANGE_KINDS */.r.has(c.kind));
+        if (more.length > 0)
+            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+                'from a branch of your own, where the gate asks for the sign-offs it needs');
+    }
+    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
+    if (decisive) {
+        const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
+        if (sensitive.length > 0) {
+            blocking.push(`mixed change: a promotion or policy change together with code or workflow changes (${sensitive
+                .map((c) => c.path)
+                .join(', ')}); fix: split them into separate pull requests`);
+        }
+        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
+            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
+        }
+    }
+    const target = input.defaultBranch ?? policy.defaultBranch;
+    const reviewed = changes.filter((c) => !types/* STATE_CHANGE_KINDS */.r.has(c.kind) && c.kind !== 'file-changed');
+    const stateOnly = changes.length > 0 && changes.every((c) => types/* STATE_CHANGE_KINDS */.r.has(c.kind));
+    if (input.baseRef !== target) {
+        if (policy.signoff.nonDefaultBranch === 'block') {
+            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
+                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
+        }
+        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => describeChange(c)) };
+    }
+    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
+    for (const t of input.transientPointers ?? [])
+        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
+    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
+        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
+    const addSlot = (roleName, ruleName, model, where) => {
+        if (roleName === effective/* MODEL_OWNER_ROLE */.fY) {
+            if (model === undefined) {
+                blocking.push(`${where} requires "${effective/* MODEL_OWNER_ROLE */.fY}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
+                return;
+            }
+            const key = `${effective/* MODEL_OWNER_ROLE */.fY}:${model}`;
+            const known = input.models[model];
+            const slot = slots.get(key) ?? {
+                key,
+                role: `${effective/* MODEL_OWNER_ROLE */.fY} (${model})`,
+                rules: [],
+                members: known?.owners,
+                unfillable: known === undefined
+                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
+                    : undefined,
+            };
+            if (!slot.rules.includes(ruleName))
+                slot.rules.push(ruleName);
+            slots.set(key, slot);
+            return;
+        }
+        const members = policy.roles[roleName];
+        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
+            missingRole(roleName, where);
+            return;
+        }
+        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
+        if (!slot.rules.includes(ruleName))
+            slot.rules.push(ruleName);
+        slots.set(roleName, slot);
+    };
+    for (const change of reviewed) {
+        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
+            continue;
+        if (change.kind === 'policy-changed') {
+            lines.push(describeChange(change));
+            if (policy.signoff.policyOwners.length === 0) {
+                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
+            }
+            for (const role of policy.signoff.policyOwners)
+                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
+            continue;
+        }
+        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
+        lines.push(describeChange(change, rollback));
+        const rules = rulesForChange(change, policy.signoff.rules, rollback);
+        if (rules.length === 0) {
+            blocking.push(`no sign-off rule covers "${describeChange(change, rollback)}" (change: ${change.kind}); ` +
+                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
+            continue;
+        }
+        const model = 'model' in change ? change.model : undefined;
+        for (const rule of rules) {
+            for (const role of rule.require)
+                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
+        }
+    }
+    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
+    // base-defined role must also approve this model's changes and so vets the list.
+    for (const slot of slots.values()) {
+        if (!slot.key.startsWith(`${effective/* MODEL_OWNER_ROLE */.fY}:`) || slot.unfillable)
+            continue;
+        const model = slot.key.slice(effective/* MODEL_OWNER_ROLE */.fY.length + 1);
+        if (!input.models[model]?.new)
+            continue;
+        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${effective/* MODEL_OWNER_ROLE */.fY}:`) && !other.unfillable);
+        if (!vetted) {
+            slot.unfillable =
+                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
+                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
+        }
+    }
+    for (const slot of slots.values()) {
+        const members = slot.members;
+        if (slot.unfillable || members === undefined)
+            continue;
+        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
+            slot.unfillable = slot.key.startsWith(`${effective/* MODEL_OWNER_ROLE */.fY}:`)
+                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
+                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
+        }
+    }
+    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
+}
+
+
+/***/ }),
+
 /***/ 542:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -39551,6 +39718,7 @@ const GATE_CHECK_NAME = 'tollgate/signoff';
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   QX: () => (/* binding */ isAncestor),
 /* harmony export */   aS: () => (/* binding */ commitsTouching),
 /* harmony export */   ew: () => (/* binding */ WORKTREE),
 /* harmony export */   gU: () => (/* binding */ assertFullHistory),
@@ -39559,7 +39727,7 @@ const GATE_CHECK_NAME = 'tollgate/signoff';
 /* harmony export */   vl: () => (/* binding */ changedPaths),
 /* harmony export */   wu: () => (/* binding */ mergeBase)
 /* harmony export */ });
-/* unused harmony exports isShallow, isAncestor, parseNameStatus, parseLog */
+/* unused harmony exports isShallow, parseNameStatus, parseLog */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
@@ -39626,7 +39794,7 @@ async function mergeBase(repoRoot, a, b) {
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
-    const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
+    const result = await (0,_run_js__WEBPACK_IMPORTED_MODULE_3__/* .runGit */ .EO)(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
     return result.code === 0;
@@ -46210,6 +46378,8 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/gate/requirements.ts + 2 modules
+var requirements = __nccwpck_require__(4870);
 // EXTERNAL MODULE: ./src/github/client.ts + 25 modules
 var github_client = __nccwpck_require__(4212);
 ;// CONCATENATED MODULE: ./src/github/merge.ts
@@ -46711,9 +46881,16 @@ async function pushStateChange(repoRoot, change, remote) {
 
 
 
+
 /** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
 async function publishStateChange(request, github) {
     const { repoRoot, registryDir } = request;
+    // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
+    // by Tollgate whatever someone pushed onto it.
+    if (!(0,requirements/* isStateBranch */.i$)(request.branch))
+        throw new errors/* TollgateError */.x(`state branch ${request.branch} is not under ${requirements/* STATE_BRANCH_PREFIXES */.Al.join(' or ')}`, {
+            fix: 'name the state branch tollgate/state/...',
+        });
     const files = request.writes.map((w) => external_node_path_.posix.join(registryDir, w.path));
     if (request.stateWrites === 'push' && github) {
         await (0,writer/* writeRegistryFiles */.Kl)((0,external_node_path_.join)(repoRoot, registryDir), request.writes);
@@ -47442,6 +47619,7 @@ function sortProblems(problems) {
 /* harmony export */   Gm: () => (/* binding */ unsafeNameReason),
 /* harmony export */   O0: () => (/* binding */ AUDIT_ID),
 /* harmony export */   TE: () => (/* binding */ isSafeName),
+/* harmony export */   fY: () => (/* binding */ MERGE_RECORD_ID),
 /* harmony export */   jP: () => (/* binding */ assertSafeName),
 /* harmony export */   zP: () => (/* binding */ INCIDENT_ID)
 /* harmony export */ });
@@ -47482,6 +47660,8 @@ function assertSafeName(kind, name) {
 const INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 /** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
 const AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
+/** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
+const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 
 
 /***/ }),
