@@ -485,11 +485,17 @@ describe('the workflow template', () => {
     );
     const workflow = load(text) as {
       on: { pull_request_target: { types: string[] } };
-      concurrency: { 'cancel-in-progress': string };
+      concurrency: { group: string; 'cancel-in-progress': string };
       jobs: { gate: { steps: { id?: string; uses: string; with?: Record<string, unknown> }[] } };
     };
     expect(workflow.on.pull_request_target.types).toContain('closed');
     expect(workflow.concurrency['cancel-in-progress']).toContain("github.event.action != 'closed'");
+    // A push (pull_request_target) and a relayed review (workflow_run) of one pull request share a group by its
+    // head's owner:branch, forks included, so the later evaluation cancels the earlier one (case 25).
+    expect(workflow.concurrency.group).toContain('github.event.pull_request.head.label');
+    expect(workflow.concurrency.group).toContain(
+      "format('{0}:{1}', github.event.workflow_run.head_repository.owner.login, github.event.workflow_run.head_branch)",
+    );
     const steps = workflow.jobs.gate.steps;
     const app = steps.findIndex((s) => s.id === 'app');
     const checkout = steps.findIndex((s) => s.uses.startsWith('actions/checkout@'));
