@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvidence, writeEvidenceBundle, type Evidence } from '../../src/evidence/bundle.ts';
-import type { ReviewSource } from '../../src/evidence/reviews.ts';
 import { tarGz } from '../../src/evidence/tar.ts';
-import { buildScenario, P0, removeRepo, type Scenario } from './repo.ts';
+import { buildScenario, P0, pullRequestThreeReviews, removeRepo, type Scenario } from './repo.ts';
 
 let s: Scenario;
 const outRoot = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
@@ -21,39 +20,7 @@ afterAll(() => {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-const reviews: ReviewSource = {
-  pullRequest: (n) =>
-    Promise.resolve(
-      n === 3
-        ? {
-            number: 3,
-            title: 'Promote fraud v2 to production',
-            author: 'alice',
-            mergedAt: '2026-01-01T05:00:00Z',
-            mergedBy: 'alice',
-            reviews: [
-              {
-                login: 'rita',
-                state: 'APPROVED',
-                commitId: 'c'.repeat(40),
-                submittedAt: '2026-01-01T04:30:00Z',
-              },
-              {
-                login: 'olga',
-                state: 'APPROVED',
-                commitId: 'c'.repeat(40),
-                submittedAt: '2026-01-01T04:35:00Z',
-              },
-            ],
-            gateCheck: {
-              conclusion: 'success',
-              completedAt: '2026-01-01T04:40:00Z',
-              headSha: 'c'.repeat(40),
-            },
-          }
-        : undefined,
-    ),
-};
+const reviews = pullRequestThreeReviews;
 
 describe('collectEvidence', () => {
   it('collects a model: commits, stage history, versions with runs, validation, drift and fairness, incidents', async () => {

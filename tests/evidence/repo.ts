@@ -1,4 +1,5 @@
 // Real temporary git repositories with isolated config and fixed dates, and the scenario most evidence tests read.
+import type { ReviewSource } from '../../src/evidence/reviews.ts';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -265,3 +266,38 @@ export async function buildScenario(): Promise<Scenario> {
     audit,
   };
 }
+
+/** Pull request #3 of the scenario as GitHub would give it: two approvals and a passing gate check. */
+export const pullRequestThreeReviews: ReviewSource = {
+  pullRequest: (n) =>
+    Promise.resolve(
+      n === 3
+        ? {
+            number: 3,
+            title: 'Promote fraud v2 to production',
+            author: 'alice',
+            mergedAt: '2026-01-01T05:00:00Z',
+            mergedBy: 'alice',
+            reviews: [
+              {
+                login: 'rita',
+                state: 'APPROVED',
+                commitId: 'c'.repeat(40),
+                submittedAt: '2026-01-01T04:30:00Z',
+              },
+              {
+                login: 'olga',
+                state: 'APPROVED',
+                commitId: 'c'.repeat(40),
+                submittedAt: '2026-01-01T04:35:00Z',
+              },
+            ],
+            gateCheck: {
+              conclusion: 'success',
+              completedAt: '2026-01-01T04:40:00Z',
+              headSha: 'c'.repeat(40),
+            },
+          }
+        : undefined,
+    ),
+};

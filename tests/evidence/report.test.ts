@@ -5,52 +5,19 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvidence, type Evidence } from '../../src/evidence/bundle.ts';
-import type { ReviewSource } from '../../src/evidence/reviews.ts';
 import {
   escapeHtml,
   renderReportHtml,
   renderReportMarkdown,
   timelineRows,
 } from '../../src/evidence/report.ts';
-import { buildScenario, removeRepo, type Scenario } from './repo.ts';
+import { buildScenario, pullRequestThreeReviews, removeRepo, type Scenario } from './repo.ts';
 
 let s: Scenario;
 let ev: Evidence;
 // The model's export with pull request #3's reviews and gate check, as GitHub would give them.
 let reviewed: Evidence;
-const reviews: ReviewSource = {
-  pullRequest: (n) =>
-    Promise.resolve(
-      n === 3
-        ? {
-            number: 3,
-            title: 'Promote fraud v2 to production',
-            author: 'alice',
-            mergedAt: '2026-01-01T05:00:00Z',
-            mergedBy: 'alice',
-            reviews: [
-              {
-                login: 'rita',
-                state: 'APPROVED',
-                commitId: 'c'.repeat(40),
-                submittedAt: '2026-01-01T04:30:00Z',
-              },
-              {
-                login: 'olga',
-                state: 'APPROVED',
-                commitId: 'c'.repeat(40),
-                submittedAt: '2026-01-01T04:35:00Z',
-              },
-            ],
-            gateCheck: {
-              conclusion: 'success',
-              completedAt: '2026-01-01T04:40:00Z',
-              headSha: 'c'.repeat(40),
-            },
-          }
-        : undefined,
-    ),
-};
+const reviews = pullRequestThreeReviews;
 const work = mkdtempSync(join(tmpdir(), 'tollgate-report-'));
 beforeAll(async () => {
   s = await buildScenario();

@@ -133,16 +133,7 @@ export async function commitFiles(
   date: string,
 ): Promise<string> {
   const index = join(gitDir, `tollgate-index-${process.pid}-${(indexCounter += 1)}`);
-  const env = {
-    ...ISOLATED_GIT_ENV,
-    GIT_INDEX_FILE: index,
-    GIT_AUTHOR_NAME: author.name,
-    GIT_AUTHOR_EMAIL: author.email,
-    GIT_COMMITTER_NAME: author.name,
-    GIT_COMMITTER_EMAIL: author.email,
-    GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_DATE: date,
-  };
+  const env = { ...authorEnv(author, date), GIT_INDEX_FILE: index };
   const parent = await readRef(gitDir, `refs/heads/${branch}`);
   if (parent) await git(gitDir, ['read-tree', parent], { env });
   else await git(gitDir, ['read-tree', '--empty'], { env });
@@ -180,6 +171,19 @@ export async function commitFiles(
   return sha;
 }
 
+/** Git's environment for a commit by `author` at `date` (author and committer alike). */
+function authorEnv(author: Author, date: string): NodeJS.ProcessEnv {
+  return {
+    ...ISOLATED_GIT_ENV,
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  };
+}
+
 /** Whether `head` merges into `base` without conflicts (git merge-tree, no work tree needed). */
 export async function mergesCleanly(gitDir: string, base: string, head: string): Promise<boolean> {
   const result = await runGit(gitDir, ['merge-tree', '--write-tree', base, head], {
@@ -198,15 +202,7 @@ export async function mergeCommit(
   author: Author,
   date: string,
 ): Promise<string> {
-  const env = {
-    ...ISOLATED_GIT_ENV,
-    GIT_AUTHOR_NAME: author.name,
-    GIT_AUTHOR_EMAIL: author.email,
-    GIT_COMMITTER_NAME: author.name,
-    GIT_COMMITTER_EMAIL: author.email,
-    GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_DATE: date,
-  };
+  const env = authorEnv(author, date);
   const tree = (await git(gitDir, ['merge-tree', '--write-tree', base, head], { env })).split('\n')[0]!;
   return git(gitDir, ['commit-tree', tree, '-p', base, '-p', head, '-m', message], { env });
 }
@@ -221,14 +217,6 @@ export async function squashCommit(
   date: string,
 ): Promise<string> {
   const merged = await mergeCommit(gitDir, base, head, message, author, date);
-  const env = {
-    ...ISOLATED_GIT_ENV,
-    GIT_AUTHOR_NAME: author.name,
-    GIT_AUTHOR_EMAIL: author.email,
-    GIT_COMMITTER_NAME: author.name,
-    GIT_COMMITTER_EMAIL: author.email,
-    GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_DATE: date,
-  };
+  const env = authorEnv(author, date);
   return git(gitDir, ['commit-tree', `${merged}^{tree}`, '-p', base, '-m', message], { env });
 }
