@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { describeError, TollgateError } from '../errors.ts';
-import { collectGateFacts, normalizeRegistryPrefix, type GateFacts } from '../gate/collect.ts';
+import { collectGateFacts, gateInputOf, normalizeRegistryPrefix, type GateFacts } from '../gate/collect.ts';
 import { evaluateGate, rolesToResolve } from '../gate/evaluate.ts';
 import { recordMergedPullRequest, type GateCheckRunFact } from '../gate/merged.ts';
 import { renderVerdictMarkdown } from '../gate/render.ts';
@@ -330,33 +330,12 @@ async function judgePullRequest(
     registryPrefix: options.registry,
     reviewedCommits: reviews.map((r) => r.commitId),
   });
-  const commitAuthors = [
-    ...new Set([
-      ...context.commits.flatMap((c) => [c.author, c.committer].filter((l): l is string => !!l)),
-      ...facts.commitAuthorLogins,
-    ]),
-  ].sort();
-  const input: Omit<GateInput, 'memberships' | 'permissions'> = {
-    policy: facts.policy,
-    ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
-    changes: facts.changes,
-    models: facts.models,
-    pullRequest: {
-      number,
-      author: context.author ?? '',
-      headSha,
-      baseRef: context.baseRef,
-      headRef: context.headRef,
-      authorIsBot: context.authorIsBot,
-      requestedBy: facts.requestedBy,
-      commitAuthors,
-    },
+  const input = gateInputOf(facts, context, {
+    number,
+    headSha,
     reviews,
-    registryUnchangedSince: facts.registryUnchangedSince,
-    stageHistory: facts.stageHistory,
-    versions: facts.versions,
-    transientPointers: facts.transientPointers,
-  };
+    ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+  });
   const verdict = await evaluateAsking(client, repo, input, context);
   const intoDefault = context.baseRef === (options.defaultBranch ?? facts.policy.defaultBranch);
   return { number, headSha, verdict, facts, ...(intoDefault ? {} : { otherBase: context.baseRef }) };

@@ -2,7 +2,7 @@
 // weaker earlier policy, a bug or a forger could have written): the gate's pure evaluator run again on what the
 // merge changed (first parent..merge commit), under the policy in force at the merge (the first parent's), with the
 // reviews given by the merge. Team memberships and repository permissions can only be read as they are today.
-import { collectGateFacts, loginFromEmail } from '../gate/collect.ts';
+import { collectGateFacts, gateInputOf, loginFromEmail } from '../gate/collect.ts';
 import { evaluateGate, rolesToResolve } from '../gate/evaluate.ts';
 import { submittedReviews } from '../gate/reviews.ts';
 import type { GateInput, GateVerdict, MembershipState, Permission, Requirement } from '../gate/types.ts';
@@ -91,30 +91,13 @@ export function githubSignoffRechecker(options: GitHubRecheckOptions): SignoffRe
       const wrote = new Set(
         facts.commits.filter((c) => c.sha !== pr.sha).flatMap((c) => loginFromEmail(c.authorEmail) ?? []),
       );
-      const commitAuthors = [
-        ...new Set([
-          ...context.commits.flatMap((c) => [c.author, c.committer].filter((l): l is string => !!l)),
-          ...facts.commitAuthorLogins.filter((l) => l !== mergerLogin || wrote.has(l)),
-        ]),
-      ].sort();
-      const input: Omit<GateInput, 'memberships' | 'permissions'> = {
-        policy: facts.policy,
-        changes: facts.changes,
-        models: facts.models,
-        pullRequest: {
-          number: pr.number,
-          author: context.author ?? '',
-          // Reviews are given on the pull request's head; a merge commit's second parent is that head.
-          headSha: context.headSha || pr.parents[1] || pr.sha,
-          baseRef: context.baseRef,
-          requestedBy: facts.requestedBy,
-          commitAuthors,
-        },
+      const input = gateInputOf(facts, context, {
+        number: pr.number,
+        // Reviews are given on the pull request's head; a merge commit's second parent is that head.
+        headSha: context.headSha || pr.parents[1] || pr.sha,
         reviews,
-        registryUnchangedSince: facts.registryUnchangedSince,
-        stageHistory: facts.stageHistory,
-        versions: facts.versions,
-      };
+        commitAuthorLogins: facts.commitAuthorLogins.filter((l) => l !== mergerLogin || wrote.has(l)),
+      });
       const lookups = rolesToResolve(input);
       const granted: GateInput['permissions'] = {};
       for (const login of lookups.permissions) {

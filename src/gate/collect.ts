@@ -13,7 +13,8 @@ import { isSafeName } from '../registry/names.ts';
 import { parseRegistryFile } from '../registry/parse.ts';
 import { POLICY_PATH } from '../registry/paths.ts';
 import type { Model, ModelVersion, Policy, RegistryChange, RegistryReader } from '../registry/types.ts';
-import type { GateModel, GateVersion, TransientPointer } from './types.ts';
+import type { ReviewContext } from '../github/review-context.ts';
+import type { GateInput, GateModel, GateVersion, Review, TransientPointer } from './types.ts';
 
 export interface GateFactsOptions {
   /** The commit the pull request would merge into (the base branch's tip): policy, owners and history. */
@@ -385,4 +386,49 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
     base.close();
     head.close();
   }
+}
+
+/**
+ * The evaluator's input from what git says (facts) and what GitHub says (the review context): one assembly for
+ * the gate action and for `audit verify`'s re-evaluation, so both judge by the same rules.
+ */
+export function gateInputOf(
+  facts: GateFacts,
+  context: ReviewContext,
+  pull: {
+    number: number;
+    headSha: string;
+    reviews: Review[];
+    /** Commit-author logins from git that count as the pull request's authors; default all of them. */
+    commitAuthorLogins?: string[];
+    defaultBranch?: string;
+  },
+): Omit<GateInput, 'memberships' | 'permissions'> {
+  const commitAuthors = [
+    ...new Set([
+      ...context.commits.flatMap((c) => [c.author, c.committer].filter((l): l is string => !!l)),
+      ...(pull.commitAuthorLogins ?? facts.commitAuthorLogins),
+    ]),
+  ].sort();
+  return {
+    policy: facts.policy,
+    ...(pull.defaultBranch ? { defaultBranch: pull.defaultBranch } : {}),
+    changes: facts.changes,
+    models: facts.models,
+    pullRequest: {
+      number: pull.number,
+      author: context.author ?? '',
+      headSha: pull.headSha,
+      baseRef: context.baseRef,
+      headRef: context.headRef,
+      authorIsBot: context.authorIsBot,
+      requestedBy: facts.requestedBy,
+      commitAuthors,
+    },
+    reviews: pull.reviews,
+    registryUnchangedSince: facts.registryUnchangedSince,
+    stageHistory: facts.stageHistory,
+    versions: facts.versions,
+    transientPointers: facts.transientPointers,
+  };
 }
