@@ -42428,6 +42428,39 @@ async function collect_collectGateFacts(repoRoot, options) {
         head.close();
     }
 }
+/**
+ * The evaluator's input from what git says (facts) and what GitHub says (the review context): one assembly for
+ * the gate action and for `audit verify`'s re-evaluation, so both judge by the same rules.
+ */
+function collect_gateInputOf(facts, context, pull) {
+    const commitAuthors = [
+        ...new Set([
+            ...context.commits.flatMap((c) => [c.author, c.committer].filter((l) => !!l)),
+            ...(pull.commitAuthorLogins ?? facts.commitAuthorLogins),
+        ]),
+    ].sort();
+    return {
+        policy: facts.policy,
+        ...(pull.defaultBranch ? { defaultBranch: pull.defaultBranch } : {}),
+        changes: facts.changes,
+        models: facts.models,
+        pullRequest: {
+            number: pull.number,
+            author: context.author ?? '',
+            headSha: pull.headSha,
+            baseRef: context.baseRef,
+            headRef: context.headRef,
+            authorIsBot: context.authorIsBot,
+            requestedBy: facts.requestedBy,
+            commitAuthors,
+        },
+        reviews: pull.reviews,
+        registryUnchangedSince: facts.registryUnchangedSince,
+        stageHistory: facts.stageHistory,
+        versions: facts.versions,
+        transientPointers: facts.transientPointers,
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/policy/gates.ts
 
@@ -42985,30 +43018,13 @@ function githubSignoffRechecker(options) {
             const merger = pr.parents.length > 1 ? facts.commits.find((c) => c.sha === pr.sha) : undefined;
             const mergerLogin = merger ? loginFromEmail(merger.authorEmail) : undefined;
             const wrote = new Set(facts.commits.filter((c) => c.sha !== pr.sha).flatMap((c) => loginFromEmail(c.authorEmail) ?? []));
-            const commitAuthors = [
-                ...new Set([
-                    ...context.commits.flatMap((c) => [c.author, c.committer].filter((l) => !!l)),
-                    ...facts.commitAuthorLogins.filter((l) => l !== mergerLogin || wrote.has(l)),
-                ]),
-            ].sort();
-            const input = {
-                policy: facts.policy,
-                changes: facts.changes,
-                models: facts.models,
-                pullRequest: {
-                    number: pr.number,
-                    author: context.author ?? '',
-                    // Reviews are given on the pull request's head; a merge commit's second parent is that head.
-                    headSha: context.headSha || pr.parents[1] || pr.sha,
-                    baseRef: context.baseRef,
-                    requestedBy: facts.requestedBy,
-                    commitAuthors,
-                },
+            const input = gateInputOf(facts, context, {
+                number: pr.number,
+                // Reviews are given on the pull request's head; a merge commit's second parent is that head.
+                headSha: context.headSha || pr.parents[1] || pr.sha,
                 reviews,
-                registryUnchangedSince: facts.registryUnchangedSince,
-                stageHistory: facts.stageHistory,
-                versions: facts.versions,
-            };
+                commitAuthorLogins: facts.commitAuthorLogins.filter((l) => l !== mergerLogin || wrote.has(l)),
+            });
             const lookups = rolesToResolve(input);
             const granted = {};
             for (const login of lookups.permissions) {

@@ -36895,33 +36895,12 @@ async function judgePullRequest(number, options, onHead, baseOverride) {
         registryPrefix: options.registry,
         reviewedCommits: reviews.map((r) => r.commitId),
     });
-    const commitAuthors = [
-        ...new Set([
-            ...context.commits.flatMap((c) => [c.author, c.committer].filter((l) => !!l)),
-            ...facts.commitAuthorLogins,
-        ]),
-    ].sort();
-    const input = {
-        policy: facts.policy,
-        ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
-        changes: facts.changes,
-        models: facts.models,
-        pullRequest: {
-            number,
-            author: context.author ?? '',
-            headSha,
-            baseRef: context.baseRef,
-            headRef: context.headRef,
-            authorIsBot: context.authorIsBot,
-            requestedBy: facts.requestedBy,
-            commitAuthors,
-        },
+    const input = (0,_gate_collect_js__WEBPACK_IMPORTED_MODULE_3__/* .gateInputOf */ .BN)(facts, context, {
+        number,
+        headSha,
         reviews,
-        registryUnchangedSince: facts.registryUnchangedSince,
-        stageHistory: facts.stageHistory,
-        versions: facts.versions,
-        transientPointers: facts.transientPointers,
-    };
+        ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+    });
     const verdict = await evaluateAsking(client, repo, input, context);
     const intoDefault = context.baseRef === (options.defaultBranch ?? facts.policy.defaultBranch);
     return { number, headSha, verdict, facts, ...(intoDefault ? {} : { otherBase: context.baseRef }) };
@@ -37335,6 +37314,7 @@ function describeError(error) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   vJ: () => (/* binding */ collectGateFacts),
+  BN: () => (/* binding */ gateInputOf),
   jM: () => (/* binding */ normalizeRegistryPrefix)
 });
 
@@ -38108,6 +38088,39 @@ async function collectGateFacts(repoRoot, options) {
         base.close();
         head.close();
     }
+}
+/**
+ * The evaluator's input from what git says (facts) and what GitHub says (the review context): one assembly for
+ * the gate action and for `audit verify`'s re-evaluation, so both judge by the same rules.
+ */
+function gateInputOf(facts, context, pull) {
+    const commitAuthors = [
+        ...new Set([
+            ...context.commits.flatMap((c) => [c.author, c.committer].filter((l) => !!l)),
+            ...(pull.commitAuthorLogins ?? facts.commitAuthorLogins),
+        ]),
+    ].sort();
+    return {
+        policy: facts.policy,
+        ...(pull.defaultBranch ? { defaultBranch: pull.defaultBranch } : {}),
+        changes: facts.changes,
+        models: facts.models,
+        pullRequest: {
+            number: pull.number,
+            author: context.author ?? '',
+            headSha: pull.headSha,
+            baseRef: context.baseRef,
+            headRef: context.headRef,
+            authorIsBot: context.authorIsBot,
+            requestedBy: facts.requestedBy,
+            commitAuthors,
+        },
+        reviews: pull.reviews,
+        registryUnchangedSince: facts.registryUnchangedSince,
+        stageHistory: facts.stageHistory,
+        versions: facts.versions,
+        transientPointers: facts.transientPointers,
+    };
 }
 
 
