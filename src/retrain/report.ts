@@ -44,7 +44,6 @@ export interface ReportExpectations {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const COMMIT = /^[0-9a-f]{40}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const FIX =
   'start the retrain again; if it happens again, the training job did not run the workflow as written';
