@@ -7,6 +7,7 @@ import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import { readIncidents } from '../incident/read.ts';
+import { assertDispatchAccepted } from '../policy/dispatch.ts';
 import { readPolicy } from '../policy/read.ts';
 import { fileSystemReader } from '../registry/load.ts';
 import { INCIDENT_ID, assertSafeName, unsafeNameReason } from '../registry/names.ts';
@@ -128,6 +129,11 @@ export async function runRollback(
   env: ActionEnvironment,
   deps: RollbackDeps,
 ): Promise<RollbackActionResult> {
+  const registryDir = registryFolder(inputs.registry);
+  const reader = fileSystemReader(join(env.workspace, registryDir));
+  const policy = await readPolicy(reader);
+  // Before the payload is read: a sender the policy does not list gets nothing but the refusal.
+  assertDispatchAccepted(policy.dispatch.allowedSenders, env, 'roll back');
   inputs = rollbackRequest(inputs, env);
   if (!inputs.model?.trim()) {
     throw new TollgateError('input "model" is required: which model to roll back?', {
@@ -145,9 +151,6 @@ export async function runRollback(
       fix: 'pass an id like INC-20261124-033000-ab12 (see registry/incidents/)',
     });
   }
-  const registryDir = registryFolder(inputs.registry);
-  const reader = fileSystemReader(join(env.workspace, registryDir));
-  const policy = await readPolicy(reader);
   const notes: string[] = [];
   let severity: Severity | undefined;
   let record: Incident | undefined;

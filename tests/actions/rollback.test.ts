@@ -10,7 +10,8 @@ import type { Incident } from '../../src/registry/types.ts';
 import { git, runGit } from '../../src/git/run.ts';
 import { parseCommitMessage } from '../../src/git/history.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
-import { BOT, MODEL, REPO, at, opsFixture, type OpsFixture } from './ops-fixture.ts';
+import { repositoryDispatch, webhookExample } from '../github-double/webhook-examples.ts';
+import { BOT, MODEL, MONITOR, REPO, at, opsFixture, type OpsFixture } from './ops-fixture.ts';
 
 const gh = useGitHubDouble();
 let fixture: OpsFixture | undefined;
@@ -350,13 +351,38 @@ describe('rollbackRequest: a repository_dispatch client_payload', () => {
     );
   });
 
+  it('refuses a repository_dispatch from a sender the policy does not list, writing nothing', async () => {
+    const f = (fixture = await opsFixture(gh));
+    await recordIncident(f, 'P0');
+    const before = await git(f.gitDir, ['rev-parse', 'main']);
+    // GitHub's example event: sent by Codertocat, a person with a token, not the monitoring App.
+    const event = {
+      ...webhookExample('repository_dispatch'),
+      action: 'tollgate-rollback',
+      client_payload: { model: MODEL, incident: INCIDENT },
+    };
+    const env = { ...f.env, eventName: 'repository_dispatch', event };
+    await expect(
+      runRollback(empty, env, { client: gh.client(), now: at(151.5), gitEnv: BOT }),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        message:
+          'refused the repository_dispatch tollgate-rollback from Codertocat to roll back: ' +
+          "the policy's dispatch.allowed_senders lists only tollgate-monitor[bot]",
+        field: 'dispatch.allowed_senders',
+      }),
+    );
+    expect(await git(f.gitDir, ['rev-parse', 'main'])).toBe(before);
+    expect(gh.state.repo(REPO).pulls).toHaveLength(0);
+  });
+
   it('runs the rollback a repository_dispatch asks for, recording it on the incident', async () => {
     const f = (fixture = await opsFixture(gh));
     await recordIncident(f, 'P0');
     const env = {
       ...f.env,
       eventName: 'repository_dispatch',
-      event: { action: 'tollgate-rollback', client_payload: { model: MODEL, incident: INCIDENT } },
+      event: repositoryDispatch('tollgate-rollback', { model: MODEL, incident: INCIDENT }, MONITOR),
     };
     const result = await runRollback(empty, env, { client: gh.client(), now: at(151.5), gitEnv: BOT });
     expect(result.outcome.mode).toBe('pushed');
