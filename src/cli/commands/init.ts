@@ -7,8 +7,16 @@ import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { TollgateError } from '../../errors.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
-import { allowAutoMerge, createRepositoryRuleset } from '../../github/rulesets.ts';
-import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
+import { planInit, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
+import {
+  applySettings,
+  describeApplied,
+  describeSettings,
+  MISSING_APP_ID,
+  parseEmergencyPush,
+  settingsFor,
+  type SettingsPlan,
+} from '../../init/settings.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
 import { git } from '../../git/run.ts';
@@ -84,6 +92,8 @@ export const initCommand: Command = {
         apply: { type: 'boolean', default: false },
         repo: { type: 'string' },
         'app-id': { type: 'string' },
+        'emergency-push': { type: 'string', default: 'P0' },
+        'dispatch-sender': { type: 'string', multiple: true },
         format: { type: 'string', default: 'text' },
       },
       false,
@@ -106,6 +116,8 @@ export const initCommand: Command = {
       registry: relative(context.repoRoot, context.registryDir) || 'registry',
       interval: parseDuration(values.interval ?? '1d'),
       now: context.now(),
+      emergencyPush: parseEmergencyPush(values['emergency-push']),
+      dispatchSenders: (values['dispatch-sender'] ?? []).flatMap(list),
     };
     const files = planInit(answers, workflowTemplates());
 
@@ -127,16 +139,16 @@ export const initCommand: Command = {
         fix: 'pass --force to replace them, or remove them first',
       });
 
-    const ruleset = signoffRuleset(
-      answers.defaultBranch,
-      values['app-id'] === undefined ? undefined : Number(values['app-id']),
-    );
+    // Decided before anything is written: --apply without a pinnable App id writes nothing.
+    const settings = settingsFor(answers, values['app-id'], values.apply);
     const written = values['dry-run'] ? [] : await writePlanned(context.repoRoot, files);
     let applied: string | undefined;
-    if (values.apply && !values['dry-run']) applied = await applyRuleset(context, values.repo, ruleset);
+    if (values.apply && !values['dry-run'] && settings)
+      applied = await applyRuleset(context, values.repo, settings);
 
     if (values.format === 'json') {
-      context.out(JSON.stringify({ files: files.map((f) => f.path), written, ruleset, applied }, null, 2));
+      const rulesets = settings?.rulesets;
+      context.out(JSON.stringify({ files: files.map((f) => f.path), written, rulesets, applied }, null, 2));
       return 0;
     }
     context.out(
@@ -144,12 +156,15 @@ export const initCommand: Command = {
         values['dry-run'] ? 'init (dry run) would write:' : 'init wrote:',
         ...files.map((f) => `  ${f.path}${f.append ? ' (appended)' : ''}`),
         '',
-        `Make the gate a required check: a ruleset on ${answers.defaultBranch} requiring the status checks`,
-        `"tollgate/signoff" and "validate" and pull requests for every change.`,
-        applied ??
-          'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write; it also turns on\n' +
-            '"Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
-        applied ? '' : JSON.stringify(ruleset, null, 2),
+        `Make the gate hold: rulesets on ${answers.defaultBranch} requiring a pull request, a code owner's review and`,
+        `the checks "tollgate/signoff" and "validate" pinned to their apps; environments for the App key.`,
+        ...(settings === undefined
+          ? [MISSING_APP_ID]
+          : (applied?.split('\n') ?? [
+              'Apply them with `tollgate init --apply --app-id ID` (needs GITHUB_TOKEN with administration: write;',
+              'it also turns on "Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
+              ...describeSettings(settings),
+            ])),
       ].join('\n'),
     );
     return 0;
@@ -175,15 +190,11 @@ async function writePlanned(root: string, files: PlannedFile[]): Promise<string[
 async function applyRuleset(
   context: CliContext,
   repoFlag: string | undefined,
-  ruleset: ReturnType<typeof signoffRuleset>,
+  settings: SettingsPlan,
 ): Promise<string> {
   const { owner, repo } = await repositoryName(context, repoFlag);
-  // Creating a ruleset needs Administration: write on the repository.
+  // Creating rulesets and environments needs Administration: write on the repository.
   const client = githubClientFromEnv(context.env);
-  const id = await createRepositoryRuleset(client, { owner, repo }, ruleset);
-  await allowAutoMerge(client, { owner, repo });
-  return (
-    `Applied ruleset "tollgate" (id ${id}) to ${owner}/${repo} and turned on auto-merge (state pull ` +
-    `requests merge once the gate passes them). ${describeCalls(client)}`
-  );
+  const applied = await applySettings(client, { owner, repo }, settings);
+  return `${describeApplied(`${owner}/${repo}`, settings, applied)} ${describeCalls(client)}`;
 }
