@@ -109,3 +109,23 @@ export function settingsFor(
 }
 
 export const MISSING_APP_ID = `no ruleset without the App id: ${APP_ID_HELP}`;
+
+/** What init prints about the settings: the refusal without an App id, what --apply did, or how to do it by hand. */
+export function settingsReport(
+  defaultBranch: string,
+  plan: SettingsPlan | undefined,
+  applied?: string,
+): string[] {
+  const intro = [
+    `Make the gate hold: rulesets on ${defaultBranch} requiring a pull request, a code owner's review and`,
+    'the checks "tollgate/signoff" and "validate" pinned to their apps; environments for the App key.',
+  ];
+  if (plan === undefined) return [...intro, MISSING_APP_ID];
+  if (applied !== undefined) return [...intro, ...applied.split('\n')];
+  return [
+    ...intro,
+    'Apply them with `tollgate init --apply --app-id ID` (needs GITHUB_TOKEN with administration: write;',
+    'it also turns on "Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
+    ...describeSettings(plan),
+  ];
+}

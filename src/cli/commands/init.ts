@@ -1,5 +1,5 @@
 // `tollgate init`: adopts Tollgate in an existing repository. Writes the policy, a first model, the workflows and
-// CODEOWNERS entries; prints (or with --apply, creates) the ruleset that makes the sign-off gate a required check.
+// CODEOWNERS entries; prints (or with --apply, creates) the rulesets and environments that make the gate hold.
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,10 +11,9 @@ import { planInit, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../i
 import {
   applySettings,
   describeApplied,
-  describeSettings,
-  MISSING_APP_ID,
   parseEmergencyPush,
   settingsFor,
+  settingsReport,
   type SettingsPlan,
 } from '../../init/settings.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
@@ -156,15 +155,7 @@ export const initCommand: Command = {
         values['dry-run'] ? 'init (dry run) would write:' : 'init wrote:',
         ...files.map((f) => `  ${f.path}${f.append ? ' (appended)' : ''}`),
         '',
-        `Make the gate hold: rulesets on ${answers.defaultBranch} requiring a pull request, a code owner's review and`,
-        `the checks "tollgate/signoff" and "validate" pinned to their apps; environments for the App key.`,
-        ...(settings === undefined
-          ? [MISSING_APP_ID]
-          : (applied?.split('\n') ?? [
-              'Apply them with `tollgate init --apply --app-id ID` (needs GITHUB_TOKEN with administration: write;',
-              'it also turns on "Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
-              ...describeSettings(settings),
-            ])),
+        ...settingsReport(answers.defaultBranch, settings, applied),
       ].join('\n'),
     );
     return 0;
