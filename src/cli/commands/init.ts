@@ -2,37 +2,21 @@
 // CODEOWNERS entries; prints (or with --apply, creates) the ruleset that makes the sign-off gate a required check.
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { fileURLToPath } from 'node:url';
 import { TollgateError } from '../../errors.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
 import { allowAutoMerge, createRepositoryRuleset } from '../../github/rulesets.ts';
+import { installedRelease, workflowTemplates } from '../../init/installed.ts';
+import { nextSteps } from '../../init/next-steps.ts';
 import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
+import { describePin, pinTollgateUses } from '../../init/release.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
 import { git } from '../../git/run.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
-
-/** The package root, found by walking up from this file: the same code runs from src/ and from cli/dist/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && existsSync(join(dir, 'templates'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir)
-      throw new TollgateError('cannot find Tollgate’s templates folder next to its package.json');
-    dir = parent;
-  }
-}
-
-function workflowTemplates(): Record<string, string> {
-  const root = join(packageRoot(), 'templates', 'workflows');
-  return Object.fromEntries(
-    WORKFLOWS.map((name) => [name, readFileSync(join(root, `tollgate-${name}.yml`), 'utf8')]),
-  );
-}
+import { upgradeWorkflows } from './init-upgrade.ts';
+import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
 
 async function ask(question: string, fallback: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -85,9 +69,13 @@ export const initCommand: Command = {
         repo: { type: 'string' },
         'app-id': { type: 'string' },
         format: { type: 'string', default: 'text' },
+        upgrade: { type: 'boolean', default: false },
+        yes: { type: 'boolean', default: false },
       },
       false,
     );
+    if (values.upgrade)
+      return upgradeWorkflows(context, { dryRun: values['dry-run'], yes: values.yes, format: values.format });
     const interactive = process.stdin.isTTY === true && values.format !== 'json';
     const answer = async (given: string[] | string | undefined, question: string, fallback: string) =>
       given !== undefined && given.length > 0
@@ -107,7 +95,15 @@ export const initCommand: Command = {
       interval: parseDuration(values.interval ?? '1d'),
       now: context.now(),
     };
-    const files = planInit(answers, workflowTemplates());
+    // Tollgate's own `uses:` lines name the release this CLI came from (src/init/release.ts says why).
+    const release = installedRelease();
+    const templates = Object.fromEntries(
+      Object.entries(workflowTemplates(WORKFLOWS)).map(([name, text]) => [
+        name,
+        pinTollgateUses(text, release).text,
+      ]),
+    );
+    const files = planInit(answers, templates);
 
     // Validate the registry files before anything is written: init never leaves a registry that fails `validate`.
     for (const file of files.filter((f) => f.path.startsWith(`${answers.registry}/`))) {
@@ -135,14 +131,33 @@ export const initCommand: Command = {
     let applied: string | undefined;
     if (values.apply && !values['dry-run']) applied = await applyRuleset(context, values.repo, ruleset);
 
+    // Links to the settings pages only for a repository named by --repo or a GitHub-style origin URL.
+    const origin =
+      values.repo !== undefined
+        ? parseRepoOption(values.repo)
+        : repoFromRemoteUrl(await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+    const steps = nextSteps({
+      model: answers.model,
+      defaultBranch: answers.defaultBranch,
+      repository: origin && `${origin.owner}/${origin.repo}`,
+      serverUrl: (context.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, ''),
+      rulesetApplied: applied !== undefined,
+    });
     if (values.format === 'json') {
-      context.out(JSON.stringify({ files: files.map((f) => f.path), written, ruleset, applied }, null, 2));
+      context.out(
+        JSON.stringify(
+          { files: files.map((f) => f.path), written, ruleset, applied, release, next_steps: steps },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     context.out(
       [
         values['dry-run'] ? 'init (dry run) would write:' : 'init wrote:',
         ...files.map((f) => `  ${f.path}${f.append ? ' (appended)' : ''}`),
+        `The workflows use Tollgate's actions from ${describePin(release)}; \`tollgate init --upgrade\` moves them.`,
         '',
         `Make the gate a required check: a ruleset on ${answers.defaultBranch} requiring the status checks`,
         `"tollgate/signoff" and "validate" and pull requests for every change.`,
@@ -150,6 +165,9 @@ export const initCommand: Command = {
           'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write; it also turns on\n' +
             '"Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
         applied ? '' : JSON.stringify(ruleset, null, 2),
+        '',
+        'Next steps:',
+        ...steps,
       ].join('\n'),
     );
     return 0;
