@@ -9,9 +9,11 @@ import type { CliContext } from '../../src/cli/context.ts';
 import { installedManifest } from '../../src/init/installed.ts';
 import { APP_ENVIRONMENT, APP_ID_VARIABLE, APP_KEY_SECRET } from '../../src/init/next-steps.ts';
 import { releaseOf } from '../../src/init/release.ts';
+import { useGitHubDouble } from '../github-double/harness.ts';
 import { cleanupRepos, makeRepo } from '../git/repo-fixture.ts';
 
 afterAll(cleanupRepos);
+const gh = useGitHubDouble();
 
 const prompts = vi.hoisted(() => ({ answers: [] as string[], asked: [] as string[] }));
 vi.mock('node:readline/promises', () => ({
@@ -34,14 +36,14 @@ afterEach(() => {
 const release = releaseOf(installedManifest());
 const pinned = `${release.repository}/actions/validate@${release.tag}`;
 
-function context(repoRoot: string) {
+function context(repoRoot: string, env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const ctx: CliContext = {
     cwd: repoRoot,
     repoRoot,
     registryDir: join(repoRoot, 'registry'),
-    env: {},
+    env,
     now: () => new Date('2026-12-01T10:00:00Z'),
     out: (t) => out.push(t),
     err: (t) => err.push(t),
@@ -109,6 +111,22 @@ describe('tollgate init and the release', () => {
     const steps = out.join('\n').split('Next steps:\n')[1]!;
     expect(steps).toContain('(Settings → Secrets and variables → Actions → Variables)');
     expect(steps).not.toContain('https://');
+  });
+
+  it('--apply once adopted applies the settings and leaves every file as it is, asking nothing', async () => {
+    await gh.state.createRepo('acme/models');
+    const dir = await adopted();
+    const policy = join(dir, 'registry/policy.yaml');
+    const edited = `${readFileSync(policy, 'utf8')}# tuned by the team\n`;
+    writeFileSync(policy, edited);
+    process.stdin.isTTY = true;
+    const env = { GITHUB_TOKEN: 't', GITHUB_API_URL: gh.double.baseUrl };
+    const { ctx, out } = context(dir, env);
+    expect(await initCommand.run(['--apply', '--repo', 'acme/models', '--app-id', '77'], ctx)).toBe(0);
+    expect(prompts.asked).toEqual([]);
+    expect(readFileSync(policy, 'utf8')).toBe(edited);
+    expect(out.join('\n')).toContain('has adopted Tollgate already; its files are left as they are');
+    expect(gh.state.repo('acme/models').rulesets.length).toBeGreaterThan(0);
   });
 
   it('--version prints the package version', async () => {

@@ -76,7 +76,11 @@ export const initCommand: Command = {
     );
     if (values.upgrade)
       return upgradeWorkflows(context, { dryRun: values['dry-run'], yes: values.yes, format: values.format });
-    const interactive = process.stdin.isTTY === true && values.format !== 'json';
+    // `--apply` in a repository that has adopted Tollgate applies the settings alone: the adoption has to be merged
+    // before the ruleset can require the gate's check, so this is the usual second run.
+    const settingsOnly =
+      values.apply && !values.force && existsSync(resolve(context.registryDir, 'policy.yaml'));
+    const interactive = process.stdin.isTTY === true && values.format !== 'json' && !settingsOnly;
     const answer = async (given: string[] | string | undefined, question: string, fallback: string) =>
       given !== undefined && given.length > 0
         ? [given].flat().flatMap(list)
@@ -118,7 +122,7 @@ export const initCommand: Command = {
         });
     }
     const existing = files.filter((f) => !f.append && existsSync(resolve(context.repoRoot, f.path)));
-    if (existing.length > 0 && !values.force)
+    if (existing.length > 0 && !values.force && !settingsOnly)
       throw new TollgateError(`init would overwrite ${existing.map((f) => f.path).join(', ')}`, {
         fix: 'pass --force to replace them, or remove them first',
       });
@@ -127,7 +131,7 @@ export const initCommand: Command = {
       answers.defaultBranch,
       values['app-id'] === undefined ? undefined : Number(values['app-id']),
     );
-    const written = values['dry-run'] ? [] : await writePlanned(context.repoRoot, files);
+    const written = values['dry-run'] || settingsOnly ? [] : await writePlanned(context.repoRoot, files);
     let applied: string | undefined;
     if (values.apply && !values['dry-run']) applied = await applyRuleset(context, values.repo, ruleset);
 
@@ -155,8 +159,12 @@ export const initCommand: Command = {
     }
     context.out(
       [
-        values['dry-run'] ? 'init (dry run) would write:' : 'init wrote:',
-        ...files.map((f) => `  ${f.path}${f.append ? ' (appended)' : ''}`),
+        ...(settingsOnly
+          ? ['init --apply: this repository has adopted Tollgate already; its files are left as they are.']
+          : [
+              values['dry-run'] ? 'init (dry run) would write:' : 'init wrote:',
+              ...files.map((f) => `  ${f.path}${f.append ? ' (appended)' : ''}`),
+            ]),
         `The workflows use Tollgate's actions from ${describePin(release)}; \`tollgate init --upgrade\` moves them.`,
         '',
         `Make the gate a required check: a ruleset on ${answers.defaultBranch} requiring the status checks`,
