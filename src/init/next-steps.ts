@@ -34,14 +34,16 @@ export function nextSteps(input: NextStepsInput): string[] {
     `     gh variable set ${APP_ID_VARIABLE} --body APP_ID`,
     `4. The environment "${APP_ENVIRONMENT}", limited to ${input.defaultBranch}, holding the key as the secret ` +
       `${APP_KEY_SECRET} (${settings('Environments', 'environments')}):`,
-    `     gh api -X PUT ${env} -F "deployment_branch_policy[protected_branches]=false" \\`,
+    `     gh api -X PUT '${env}' -F "deployment_branch_policy[protected_branches]=false" \\`,
     '       -F "deployment_branch_policy[custom_branch_policies]=true"',
-    `     gh api -X POST ${env}/deployment-branch-policies -f name=${input.defaultBranch}`,
+    `     gh api -X POST '${env}/deployment-branch-policies' -f name=${input.defaultBranch}`,
     `     gh secret set ${APP_KEY_SECRET} --env ${APP_ENVIRONMENT} < PATH/TO/the-app.private-key.pem`,
     input.rulesetApplied
       ? '5. The ruleset is applied (above).'
-      : `5. Apply the ruleset above (${settings('Rules → Rulesets', 'rules')}), pinned to the App: tollgate init --apply --app-id APP_ID`,
-    '6. Check the whole set-up against the live repository: npx tollgate doctor',
+      : `5. Apply the ruleset above (${settings('Rules → Rulesets', 'rules')}), pinned to the App, with a token ` +
+        'that has Administration: write:\n     GITHUB_TOKEN=$(gh auth token) npx tollgate init --apply --app-id APP_ID',
+    '6. Check the whole set-up against the live repository:',
+    '     GITHUB_TOKEN=$(gh auth token) npx tollgate doctor --app-id APP_ID',
     `7. Set ${input.model}'s training command in its model.yaml, then start its first retrain:`,
     `     gh workflow run tollgate-retrain.yml -f model=${input.model}`,
   ];

@@ -94,8 +94,8 @@ describe('tollgate init and the release', () => {
     expect(steps).toContain(`gh variable set ${APP_ID_VARIABLE} --body APP_ID`);
     expect(steps).toContain('https://github.com/acme/models/settings/variables/actions');
     expect(steps).toContain(`gh secret set ${APP_KEY_SECRET} --env ${APP_ENVIRONMENT}`);
-    expect(steps).toContain(`environments/${APP_ENVIRONMENT}/deployment-branch-policies -f name=main`);
-    expect(steps).toContain('npx tollgate doctor');
+    expect(steps).toContain(`environments/${APP_ENVIRONMENT}/deployment-branch-policies' -f name=main`);
+    expect(steps).toContain('npx tollgate doctor --app-id APP_ID');
     expect(steps).toContain('gh workflow run tollgate-retrain.yml -f model=churn');
     // The names the steps give are the ones the written workflows read.
     const retrain = readWorkflow(repo.dir, 'tollgate-retrain.yml');
