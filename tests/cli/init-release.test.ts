@@ -156,6 +156,8 @@ describe('tollgate init --upgrade', () => {
     );
     expect(text).toContain(`+      - uses: ${pinned}`);
     expect(text).toContain('Would rewrite 1 `uses:` line(s) in 1 file(s); 8 file(s) already current.');
+    // This checkout has no release stamp, so it would replace a commit pin with a tag, and says so.
+    expect(text).toContain(`warning: 1 line(s) pinned to a commit would name the tag ${release.tag} instead`);
     expect(readWorkflow(dir, 'tollgate-validate.yml')).toBe(before);
   });
 

@@ -93,6 +93,13 @@ function report(
     );
     if (written) lines.push('Review the diff with `git diff`, then commit it through a pull request.');
   }
+  // A commit pin is immutable and a tag is not: say so when a development build would trade one for the other.
+  const unpinned = plan.changed.flatMap((c) => c.changes).filter((c) => /@[0-9a-f]{40}\b/.test(c.from));
+  if (release.sha === undefined && unpinned.length > 0)
+    lines.push(
+      `warning: ${unpinned.length} line(s) pinned to a commit would name the tag ${release.tag} instead; ` +
+        'upgrade with a published release of the CLI (npx tollgate@latest init --upgrade) to keep commit pins',
+    );
   for (const u of plan.unknown)
     lines.push(
       `left as it is: ${u.path}:${u.line} uses actions/${u.action}, which this release does not ship`,
