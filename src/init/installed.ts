@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TollgateError } from '../errors.ts';
-import { releaseOf, type PackageManifest, type Release } from './release.ts';
+import { pinTollgateUses, releaseOf, type PackageManifest, type Release } from './release.ts';
 
 /** The package root: the nearest folder above this file holding package.json and templates/. */
 export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
@@ -45,13 +45,20 @@ export function installedRelease(root: string = packageRoot()): Release {
   return releaseOf(installedManifest(root), existsSync(stampFile) ? readJson(stampFile) : undefined);
 }
 
-/** templates/workflows/tollgate-<name>.yml for each name, as shipped. */
+/**
+ * templates/workflows/tollgate-<name>.yml for each name, with Tollgate's own `uses:` lines naming `release` (the
+ * running CLI's, by default), as `tollgate init` writes them.
+ */
 export function workflowTemplates(
   names: readonly string[],
+  release: Release = installedRelease(),
   root: string = packageRoot(),
 ): Record<string, string> {
   const folder = join(root, 'templates', 'workflows');
   return Object.fromEntries(
-    names.map((name) => [name, readFileSync(join(folder, `tollgate-${name}.yml`), 'utf8')]),
+    names.map((name) => [
+      name,
+      pinTollgateUses(readFileSync(join(folder, `tollgate-${name}.yml`), 'utf8'), release).text,
+    ]),
   );
 }

@@ -11,17 +11,16 @@ export interface NextStepsInput {
   defaultBranch: string;
   /** `owner/name`, when known: the steps then link straight to the settings pages. */
   repository?: string;
-  /** https://github.com, or a GitHub Enterprise Server's URL. */
-  serverUrl: string;
+  /** GITHUB_SERVER_URL: a GitHub Enterprise Server's URL; github.com when unset. */
+  serverUrl?: string;
   /** Whether `--apply` already created the ruleset. */
   rulesetApplied: boolean;
 }
 
 export function nextSteps(input: NextStepsInput): string[] {
+  const server = (input.serverUrl ?? 'https://github.com').replace(/\/+$/, '');
   const settings = (page: string, path: string) =>
-    input.repository === undefined
-      ? `Settings → ${page}`
-      : `${input.serverUrl}/${input.repository}/settings/${path}`;
+    input.repository === undefined ? `Settings → ${page}` : `${server}/${input.repository}/settings/${path}`;
   const env = `repos/{owner}/{repo}/environments/${APP_ENVIRONMENT}`;
   return [
     `1. Commit these files and merge them into ${input.defaultBranch}: the gate runs from the default branch, so it`,

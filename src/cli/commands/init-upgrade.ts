@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { TollgateError } from '../../errors.ts';
 import { installedRelease } from '../../init/installed.ts';
 import { describePin } from '../../init/release.ts';
 import { planUpgrade, type UpgradePlan } from '../../init/upgrade.ts';
 import type { CliContext } from '../context.ts';
+import { confirm } from '../prompt.ts';
 
 const WORKFLOWS_DIR = '.github/workflows';
 
@@ -47,7 +47,7 @@ export async function upgradeWorkflows(
       throw new TollgateError('init --upgrade: nothing written', {
         fix: 'pass --yes to write the changes shown above (--dry-run only shows them)',
       });
-    if (!(await confirm(plan))) {
+    if (!(await confirm(`Write these changes to ${plan.changed.length} file(s)?`))) {
       context.err('Nothing written.');
       return 1;
     }
@@ -105,17 +105,6 @@ function report(
       `left as it is: ${u.path}:${u.line} uses actions/${u.action}, which this release does not ship`,
     );
   context.out(lines.join('\n'));
-}
-
-async function confirm(plan: UpgradePlan): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test(
-      (await rl.question(`Write these changes to ${plan.changed.length} file(s)? [y/N] `)).trim(),
-    );
-  } finally {
-    rl.close();
-  }
 }
 
 /** Every new file is written beside its target first, then all are renamed, so a failure leaves no mix. */

@@ -3,30 +3,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { TollgateError } from '../../errors.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
 import { allowAutoMerge, createRepositoryRuleset } from '../../github/rulesets.ts';
 import { installedRelease, workflowTemplates } from '../../init/installed.ts';
 import { nextSteps } from '../../init/next-steps.ts';
 import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
-import { describePin, pinTollgateUses } from '../../init/release.ts';
+import { describePin } from '../../init/release.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
 import { git } from '../../git/run.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { ask } from '../prompt.ts';
 import { upgradeWorkflows } from './init-upgrade.ts';
-import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
-
-async function ask(question: string, fallback: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = (await rl.question(`${question} [${fallback}]: `)).trim();
-    return answer === '' ? fallback : answer;
-  } finally {
-    rl.close();
-  }
-}
+import { originRepo, parseRepoOption } from './review-source.ts';
 
 const list = (value: string): string[] =>
   value
@@ -101,13 +91,7 @@ export const initCommand: Command = {
     };
     // Tollgate's own `uses:` lines name the release this CLI came from (src/init/release.ts says why).
     const release = installedRelease();
-    const templates = Object.fromEntries(
-      Object.entries(workflowTemplates(WORKFLOWS)).map(([name, text]) => [
-        name,
-        pinTollgateUses(text, release).text,
-      ]),
-    );
-    const files = planInit(answers, templates);
+    const files = planInit(answers, workflowTemplates(WORKFLOWS, release));
 
     // Validate the registry files before anything is written: init never leaves a registry that fails `validate`.
     for (const file of files.filter((f) => f.path.startsWith(`${answers.registry}/`))) {
@@ -137,26 +121,22 @@ export const initCommand: Command = {
 
     // Links to the settings pages only for a repository named by --repo or a GitHub-style origin URL.
     const origin =
-      values.repo !== undefined
-        ? parseRepoOption(values.repo)
-        : repoFromRemoteUrl(await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+      values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
     const steps = nextSteps({
-      model: answers.model,
-      defaultBranch: answers.defaultBranch,
+      ...answers,
       repository: origin && `${origin.owner}/${origin.repo}`,
-      serverUrl: (context.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, ''),
+      serverUrl: context.env.GITHUB_SERVER_URL,
       rulesetApplied: applied !== undefined,
     });
-    if (values.format === 'json') {
-      context.out(
-        JSON.stringify(
-          { files: files.map((f) => f.path), written, ruleset, applied, release, next_steps: steps },
-          null,
-          2,
-        ),
-      );
-      return 0;
-    }
+    const summary = {
+      files: files.map((f) => f.path),
+      written,
+      ruleset,
+      applied,
+      release,
+      next_steps: steps,
+    };
+    if (values.format === 'json') return (context.out(JSON.stringify(summary, null, 2)), 0);
     context.out(
       [
         ...(settingsOnly
