@@ -3,6 +3,8 @@
 import type { GitHubClient, RepoRef } from '../github/client.ts';
 import { allowAutoMerge, createRepositoryRuleset, restrictEnvironmentToBranch } from '../github/rulesets.ts';
 import { TollgateError } from '../errors.ts';
+import { readPolicy } from '../policy/read.ts';
+import { fileSystemReader } from '../registry/load.ts';
 import type { Severity } from '../registry/types.ts';
 import { ENVIRONMENTS, type InitAnswers } from './plan.ts';
 import { APP_ID_HELP, assertChecksPinned, tollgateRulesets, type Ruleset } from './rulesets.ts';
@@ -75,6 +77,18 @@ export function describeApplied(repository: string, plan: SettingsPlan, applied:
 }
 
 const SEVERITIES: Severity[] = ['P0', 'P1', 'P2', 'P3', 'P4'];
+
+/**
+ * The severities allowed to push: an adopted repository's own policy (re-running `--apply` must not add a bypass
+ * its policy does not use), else the flag.
+ */
+export async function emergencyPushFor(
+  adoptedRegistry: string | undefined,
+  flag: string | undefined,
+): Promise<Severity[]> {
+  if (adoptedRegistry === undefined) return parseEmergencyPush(flag);
+  return (await readPolicy(fileSystemReader(adoptedRegistry))).incident.emergencyPush;
+}
 
 /** `--emergency-push P0,P1`, or `none` for no emergency push (and no bypass in the rulesets). */
 export function parseEmergencyPush(value: string | undefined): Severity[] {
