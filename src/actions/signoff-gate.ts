@@ -27,7 +27,13 @@ import { incidentPath } from '../registry/paths.ts';
 import type { RegistryChange } from '../registry/types.ts';
 import { serializeDocument } from '../registry/writer.ts';
 import { BOT_GIT_ENV } from './checkout.ts';
-import { readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
+import {
+  actionEnvironmentOf,
+  githubContext,
+  runAction,
+  type ActionContext,
+  type ActionEnvironment,
+} from './runtime.ts';
 import { GATE_CHECK_NAME } from '../gate/types.ts';
 
 export interface SignoffGateInputs {
@@ -744,9 +750,9 @@ async function judgeMergeGroup(
   };
 }
 
-export async function run(): Promise<void> {
+export async function run(context: ActionContext = githubContext): Promise<void> {
   await runAction('Tollgate sign-off gate', async (actionRun) => {
-    const env = readActionEnvironment(process.env);
+    const env = actionEnvironmentOf(context);
     const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
     const result = await runSignoffGate(
       {
