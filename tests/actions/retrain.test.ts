@@ -10,7 +10,7 @@ import { retrainSummary } from '../../src/retrain/summary.ts';
 import { dispatchRun, runRetrain, type RetrainActionInputs as RetrainInputs } from './retrain-face.ts';
 import { runSignoffGate } from '../../src/actions/signoff-gate.ts';
 import { git } from '../../src/git/run.ts';
-import { registryDiffBetweenRefs } from '../../src/registry/diff.ts';
+import { registryDiffBetweenRefs } from '../../src/registry/diff-refs.ts';
 import { STATE_CHANGE_KINDS } from '../../src/registry/types.ts';
 import type { Policy, RetrainRequest, Schedule } from '../../src/registry/types.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
