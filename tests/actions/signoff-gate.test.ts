@@ -18,6 +18,7 @@ import { GRAPHQL_TEMPLATE } from '../github-double/double.ts';
 import { ISOLATED_GIT_ENV, mergeCommit } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
 import { webhookExample } from '../github-double/webhook-examples.ts';
+import { contextFromEnv } from './action-context.ts';
 
 const gh = useGitHubDouble();
 const FULL = 'acme/models';
@@ -646,12 +647,18 @@ describe('run()', () => {
     const event = join(work, 'event.json');
     const output = join(work, 'output');
     const summary = join(work, 'summary.md');
-    await writeFile(event, JSON.stringify({ number: 1, pull_request: { number: 1, head: { sha: head } } }));
+    // GitHub's pull_request.synchronize example, for pull request #1 of acme/models at this head.
+    const payload = webhookExample('pull_request', { action: 'synchronize' });
+    payload.number = 1;
+    payload.pull_request.number = 1;
+    payload.pull_request.head.sha = head;
+    payload.repository.default_branch = 'main';
+    await writeFile(event, JSON.stringify(payload));
     const go = async () => {
       await writeFile(output, '');
       await writeFile(summary, '');
       process.exitCode = 0;
-      await run();
+      await run(contextFromEnv());
       const text = await readFile(output, 'utf8');
       return {
         conclusion: /^conclusion<<(\S+)\n(.*)\n\1$/m.exec(text)?.[2],
