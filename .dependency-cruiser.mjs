@@ -13,7 +13,7 @@ const DECISIONS = [
   '^src/policy/(effective|gates)[.]ts$',
 ];
 
-module.exports = {
+export default {
   forbidden: [
     {
       name: 'decisions-are-pure',
