@@ -54,8 +54,8 @@ import {
   type TrainingResult,
 } from './training.ts';
 
-export type TriggerKind = RetrainRequest['trigger']['kind'];
-export const TRIGGER_KINDS: readonly TriggerKind[] = ['manual', 'schedule', 'incident', 'drift'];
+import { TRIGGER_KINDS, type TriggerKind } from './trigger.ts';
+export { TRIGGER_KINDS, type TriggerKind };
 
 /** Default training timeout when model.yaml names none: one hour. */
 export const DEFAULT_TRAINING_TIMEOUT = 3600;
@@ -104,7 +104,9 @@ export interface RetrainFlowInput {
   requestSuffix?: string;
   /** Where training outputs go (a fresh folder inside it). Default: the system temp folder. */
   tempDir?: string;
+  /** Open retrain pull requests; listed through `github` when absent. */
   openRetrainPulls?: OpenRetrainPull[];
+  /** The repository to push to and open the pull request in; a dry run only reads from it. */
   github?: GitHubTarget;
   author?: Author;
   /** Extra environment for git (dates, committer identity). */
@@ -252,7 +254,18 @@ async function prepareRetrain(
     });
   }
   const { entry, policy } = await loadModel(input.repoRoot, baseRef, prefix, model);
-  const refused = refusal(entry, model, input.openRetrainPulls);
+  // The guard's second half: a retrain pull request an earlier run opened (one paginated call). A dry run asks
+  // too, so that it refuses exactly where a real run would.
+  const openPulls =
+    input.openRetrainPulls ??
+    (input.github
+      ? (
+          await listOpenPullRequests(input.github.client, input.github.repo, {
+            headPrefix: retrainBranchPrefix(model),
+          })
+        ).map((p) => ({ number: p.number, url: p.url, headRef: p.headRef }))
+      : []);
+  const refused = refusal(entry, model, openPulls);
   if (refused) return { status: 'refused', model, error: refused };
   // A scheduled run re-checks the schedule: a pause or cooldown set, or a run merged, since the tick planned it.
   // The recording job does not: its training already ran, and the due check belongs before training.
@@ -489,6 +502,11 @@ export async function runRecordStep(
   handoff: { report: string; outputDir: string },
 ): Promise<RetrainOutcome> {
   const model = assertSafeName('model', input.model);
+  if (!handoff.report.trim())
+    throw new TollgateError('input "report" is required in mode record', {
+      field: 'report',
+      fix: "pass the training job's output: report: ${{ needs.train.outputs.report }}",
+    });
   // The request id and time come from the report, checked below; parse them loosely first to rebuild the request.
   const loose = looseRequest(handoff.report);
   const prepared = await prepareRetrain({ ...input, dryRun: false }, loose);

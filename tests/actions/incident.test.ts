@@ -57,7 +57,12 @@ describe('incident action', () => {
     const f = (fixture = await opsFixture(gh, pushStates));
     const event = webhookExample('workflow_dispatch');
     // GITHUB_ACTOR is the person who pressed "Run workflow", the event's sender.
-    const env = { ...f.env, eventName: 'workflow_dispatch', event, actor: event.sender.login };
+    const env = {
+      ...f.env,
+      eventName: 'workflow_dispatch',
+      event: event as unknown as Record<string, unknown>,
+      actor: event.sender.login,
+    };
     const result = await runIncident(
       { model: MODEL, metrics: 'accuracy_drop=0.06', dryRun: false },
       env,

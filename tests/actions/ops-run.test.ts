@@ -7,8 +7,9 @@ import { afterAll, afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { run as runIncidentAction } from '../../src/actions/incident.ts';
 import { run as runRollbackAction } from '../../src/actions/rollback.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
-import { repositoryDispatch } from '../github-double/webhook-examples.ts';
-import { MODEL, MONITOR, REPO, opsFixture, type OpsFixture } from './ops-fixture.ts';
+import { repositoryDispatch, webhookExample } from '../github-double/webhook-examples.ts';
+import { contextFromEnv } from './action-context.ts';
+import { MODEL, REPO, opsFixture, type OpsFixture, MONITOR } from './ops-fixture.ts';
 
 const gh = useGitHubDouble();
 // @actions/core caches the summary file's path on first use, so every run in this file shares one.
@@ -31,9 +32,12 @@ afterAll(() => rm(summary, { force: true }));
 
 async function runWith(
   f: OpsFixture,
-  action: () => Promise<void>,
+  action: (context: ReturnType<typeof contextFromEnv>) => Promise<void>,
   inputs: Record<string, string>,
-  event: { name: string; payload: unknown } = { name: 'workflow_dispatch', payload: {} },
+  event: { name: string; payload: unknown } = {
+    name: 'workflow_dispatch',
+    payload: webhookExample('workflow_dispatch'),
+  },
 ): Promise<Record<string, string>> {
   const output = join(f.work, 'output');
   const eventPath = join(f.work, 'event.json');
@@ -53,7 +57,7 @@ async function runWith(
     INPUT_REGISTRY: 'registry',
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   });
-  await action();
+  await action(contextFromEnv());
   const outputs: Record<string, string> = {};
   for (const m of (await readFile(output, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
     outputs[m[1]!] = m[3]!;

@@ -6,14 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  retrainMode,
-  runRetrainRecording,
-  runRetrainTraining,
-  trainingSummary,
-  type RetrainInputs,
-} from '../../src/actions/retrain.ts';
-import type { ActionEnvironment } from '../../src/actions/runtime.ts';
+import type { GitHubClient } from '../../src/github/client.ts';
+import { runRecordStep, runTrainStep, type RetrainFlowInput } from '../../src/retrain/flow.ts';
+import { trainingSummary } from '../../src/retrain/summary.ts';
+import { retrainModeOf, retrainRequestOf, type RetrainInputs } from '../../src/retrain/trigger.ts';
 import { git } from '../../src/git/run.ts';
 import type { ModelVersion, RetrainRequest } from '../../src/registry/types.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
@@ -41,34 +37,50 @@ async function checkout(name: string, canPush: boolean): Promise<string> {
   return dir;
 }
 
-const environment = (workspace: string): ActionEnvironment => ({
-  owner: 'acme',
-  repo: 'models',
-  serverUrl: 'https://github.com',
-  apiUrl: 'https://api.github.com',
-  workspace,
-  eventName: 'workflow_dispatch',
-  event: { repository: { default_branch: 'main' } },
-  sha: '',
-  ref: 'refs/heads/main',
+/** What the action's face hands the flow in either job: the same request, that job's checkout and token. */
+const flowInput = (workspace: string, over: RetrainInputs, deps: Deps): RetrainFlowInput => ({
+  ...retrainRequestOf(over),
+  repoRoot: workspace,
+  registryPrefix: 'registry',
   actor: 'alice',
-  runId: '88',
-  runAttempt: '1',
+  dryRun: false,
+  baseBranch: 'main',
   runUrl: 'https://github.com/acme/models/actions/runs/88',
+  now: deps.now,
+  github: { client: deps.client, repo: { owner: 'acme', repo: 'models' } },
+  gitEnv: deps.gitEnv,
+  tempDir: deps.tempDir,
 });
+const trainJob = (workspace: string, over: Partial<RetrainInputs>, d = deps()) =>
+  runTrainStep(flowInput(workspace, inputs(over), d));
+const recordJob = (
+  workspace: string,
+  over: Partial<RetrainInputs>,
+  handoff: { report: string; outputDir?: string },
+  d = deps(),
+) =>
+  runRecordStep(flowInput(workspace, inputs(over), d), {
+    report: handoff.report,
+    outputDir: handoff.outputDir ?? '',
+  });
 
 const inputs = (over: Partial<RetrainInputs> = {}): RetrainInputs => ({
   model: 'fraud-detector',
   reason: 'weekly refresh',
   trigger: 'manual',
   command: '',
-  dryRun: false,
-  registry: 'registry',
   ...over,
 });
 
+interface Deps {
+  client: GitHubClient;
+  now: () => Date;
+  gitEnv: NodeJS.ProcessEnv;
+  tempDir: string;
+}
+
 let clock = Date.parse('2026-11-25T22:00:00Z');
-const deps = (client = gh.client()) => ({
+const deps = (client = gh.client()): Deps => ({
   client,
   // Each reading a second later, so the recorded times are ordered as a real run's.
   now: () => new Date((clock += 1000)),
@@ -90,11 +102,7 @@ describe('a retrain in two jobs', () => {
   it('trains without writing anything, then records exactly what was trained on a pull request', async () => {
     const trainClient = gh.client();
     const trainer = await checkout('train', false);
-    const trained = await runRetrainTraining(
-      inputs({ mode: 'train' }),
-      environment(trainer),
-      deps(trainClient),
-    );
+    const trained = await trainJob(trainer, {}, deps(trainClient));
     expect(trained.status).toBe('trained');
     // The training job only read: one listing of open retrain pull requests, no branch, no pull request.
     expect(trainClient.calls()).toBe(1);
@@ -113,14 +121,10 @@ describe('a retrain in two jobs', () => {
     expect(trainingSummary(trained)).toContain(`sha256 \`${report.artifact!.sha256}\``);
 
     const recorder = await checkout('record', true);
-    const recorded = await runRetrainRecording(
-      inputs({
-        mode: 'record',
-        report: JSON.stringify(report),
-        outputDir: await transfer(trained.outputDir!),
-      }),
-      environment(recorder),
-      deps(),
+    const recorded = await recordJob(
+      recorder,
+      {},
+      { report: JSON.stringify(report), outputDir: await transfer(trained.outputDir!) },
     );
     expect(recorded.status).toBe('completed');
     const [pull] = gh.state.repo('acme/models').pulls;
@@ -143,18 +147,14 @@ describe('a retrain in two jobs', () => {
   }, 60_000);
 
   it('records a tampered artifact as a failed retrain, never as a version', async () => {
-    const trained = await runRetrainTraining(
-      inputs({ mode: 'train' }),
-      environment(await checkout('train', false)),
-      deps(),
-    );
+    const trained = await trainJob(await checkout('train', false), {});
     const downloaded = await transfer(trained.outputDir!);
     const artifact = join(downloaded, trained.report!.artifact!.name);
     await writeFile(artifact, Buffer.concat([await readFile(artifact), Buffer.from('backdoor')]));
-    const recorded = await runRetrainRecording(
-      inputs({ mode: 'record', report: JSON.stringify(trained.report), outputDir: downloaded }),
-      environment(await checkout('record', true)),
-      deps(),
+    const recorded = await recordJob(
+      await checkout('record', true),
+      {},
+      { report: JSON.stringify(trained.report), outputDir: downloaded },
     );
     expect(recorded.status).toBe('failed');
     expect(recorded.error!.message).toMatch(/not what the training job reported: .* has sha256 [0-9a-f]{64}/);
@@ -166,11 +166,7 @@ describe('a retrain in two jobs', () => {
   }, 60_000);
 
   it('refuses a report that disagrees with what the recording job derives itself, writing nothing', async () => {
-    const trained = await runRetrainTraining(
-      inputs({ mode: 'train' }),
-      environment(await checkout('train', false)),
-      deps(),
-    );
+    const trained = await trainJob(await checkout('train', false), {});
     const outputDir = await transfer(trained.outputDir!);
     const recorder = await checkout('record', true);
     for (const [forged, field] of [
@@ -179,37 +175,32 @@ describe('a retrain in two jobs', () => {
       [{ command: ['sh', '-c', 'curl evil'] }, 'report.command'],
     ] as const) {
       const report = JSON.stringify({ ...trained.report, ...forged });
-      await expect(
-        runRetrainRecording(inputs({ mode: 'record', report, outputDir }), environment(recorder), deps()),
-      ).rejects.toMatchObject({ field });
+      await expect(recordJob(recorder, {}, { report, outputDir })).rejects.toMatchObject({ field });
     }
     expect(gh.state.repo('acme/models').pulls).toHaveLength(0);
   }, 60_000);
 
   it('records a failed training as state, from the report alone', async () => {
-    const trained = await runRetrainTraining(
-      inputs({ mode: 'train', command: '["node", "examples/trainer/train.ts", "--fail"]' }),
-      environment(await checkout('train', false)),
-      deps(),
-    );
+    const trained = await trainJob(await checkout('train', false), {
+      command: '["node", "examples/trainer/train.ts", "--fail"]',
+    });
     expect(trained).toMatchObject({ status: 'failed', report: { outcome: 'failed', exit_code: 1 } });
-    const recorded = await runRetrainRecording(
-      inputs({
-        mode: 'record',
-        command: '["node", "examples/trainer/train.ts", "--fail"]',
-        report: JSON.stringify(trained.report),
-      }),
-      environment(await checkout('record', true)),
-      deps(),
+    const recorded = await recordJob(
+      await checkout('record', true),
+      { command: '["node", "examples/trainer/train.ts", "--fail"]' },
+      { report: JSON.stringify(trained.report) },
     );
     expect(recorded.status).toBe('failed');
     expect(recorded.error!.message).toContain('training command exited with code 1');
     expect(gh.state.repo('acme/models').pulls[0]).toMatchObject({ labels: ['tollgate:state'] });
   }, 60_000);
 
-  it('names the mode input when it is wrong', () => {
-    expect(retrainMode('')).toBe('all');
-    expect(() => retrainMode('deploy')).toThrow(
+  it('names the mode input when it is wrong, and the report when it is missing', async () => {
+    await expect(recordJob(await checkout('record', true), {}, { report: '' })).rejects.toThrow(
+      expect.objectContaining({ message: 'input "report" is required in mode record', field: 'report' }),
+    );
+    expect(retrainModeOf('')).toBe('all');
+    expect(() => retrainModeOf('deploy')).toThrow(
       'input "mode" must be one of all, train, record, not "deploy"',
     );
   });

@@ -1,25 +1,42 @@
-// GitHub's published example webhook payloads (@octokit/webhooks-examples), for tests of event handling: the real
-// shapes, not hand-written ones. Each call returns a fresh copy to edit.
+// GitHub's published example payloads (@octokit/webhooks-examples), typed with @octokit/webhooks-types: every
+// event a Tollgate workflow template subscribes to is tested on these, changed only where a test needs a real
+// shape the examples lack (a merged pull request, a tag ref), and each change says so where it is made.
 import { createRequire } from 'node:module';
+import type { WebhookEventMap, WebhookEventName } from '@octokit/webhooks-types';
 
 interface Definition {
   name: string;
   examples: Record<string, unknown>[];
 }
 
-// The package is a JSON file without a module entry; its typings need @octokit/webhooks-types, which is not used.
 const definitions = createRequire(import.meta.url)('@octokit/webhooks-examples') as Definition[];
 
-export function webhookExample(
-  name: string,
-  index = 0,
-): Record<string, unknown> & { sender: { login: string } } {
-  const example = definitions.find((d) => d.name === name)?.examples[index];
-  if (!example) throw new Error(`no example payload ${index} for the ${name} event`);
-  return structuredClone(example) as Record<string, unknown> & { sender: { login: string } };
+/**
+ * A fresh copy of GitHub's example for `name` (with `action`, when given), the `index`-th one that matches.
+ * Throws when there is none, so a test never silently runs on an empty payload.
+ */
+export function webhookExample<T extends WebhookEventName>(
+  name: T,
+  options: { action?: string; index?: number; where?: (payload: WebhookEventMap[T]) => boolean } = {},
+): WebhookEventMap[T] {
+  const examples = (definitions.find((d) => d.name === name)?.examples ?? []) as WebhookEventMap[T][];
+  const matching = examples.filter(
+    (e) =>
+      (options.action === undefined || (e as { action?: string }).action === options.action) &&
+      (options.where?.(e) ?? true),
+  );
+  const example = matching[options.index ?? 0];
+  if (!example)
+    throw new Error(
+      `@octokit/webhooks-examples has no ${name}${options.action ? `.${options.action}` : ''} example`,
+    );
+  return structuredClone(example);
 }
 
-/** A repository_dispatch of `type` from `sender` (a login), carrying `payload`, on GitHub's example event. */
+/**
+ * A repository_dispatch of `type` from `sender` (a login, here an App's bot), carrying `payload`: GitHub's example
+ * event with the three fields a Tollgate dispatch sets changed.
+ */
 export function repositoryDispatch(
   type: string,
   payload: Record<string, unknown>,
