@@ -61,6 +61,8 @@ const policy: Policy = {
       },
       { name: 'staging promotion', change: 'stage-changed', stage: 'staging', require: ['model-owner'] },
       { name: 'new version', change: 'version-added', require: ['model-owner'] },
+      { name: 'version held', change: 'version-held', require: [] },
+      { name: 'version unheld', change: 'version-unheld', require: ['model-owner', 'risk'] },
       { name: 'new model', change: 'model-added', require: ['risk'] },
     ],
     policy_owners: ['policy-owner'],
@@ -85,6 +87,8 @@ const policy: Policy = {
     pause_after_failures: 5,
   },
   state_writes: 'pull-request',
+  // The monitoring App whose repository_dispatch may start a rollback or declare an incident.
+  dispatch: { allowed_senders: ['tollgate-monitor[bot]'] },
 };
 files.push({ path: POLICY_PATH, document: policy });
 

@@ -22,6 +22,7 @@ import {
 } from '../incident/record.ts';
 import { notifyIncident } from '../incident/notify.ts';
 import { parseMetricArgs } from '../incident/severity.ts';
+import { assertDispatchAccepted } from '../policy/dispatch.ts';
 import { readPolicy } from '../policy/read.ts';
 import type { GitHubTarget } from '../publish/propose.ts';
 import { publishStateChange, stateMergeNote, type StateMerge } from '../publish/state.ts';
@@ -184,10 +185,12 @@ export async function runIncident(
   env: ActionEnvironment,
   deps: IncidentDeps,
 ): Promise<IncidentActionResult> {
-  const request = incidentRequest(inputs, env);
   const registryDir = registryFolder(inputs.registry);
   const registryRoot = join(env.workspace, registryDir);
   const policy = await readPolicy(fileSystemReader(registryRoot));
+  // Before the payload is read: a sender the policy does not list gets nothing but the refusal.
+  assertDispatchAccepted(policy.dispatch.allowedSenders, env, 'declare an incident');
+  const request = incidentRequest(inputs, env);
   const clock = deps.clock ?? (() => deps.now);
   const actor = env.actor || 'tollgate-bot';
   const id = incidentId(deps.now, deps.suffix);

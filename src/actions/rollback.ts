@@ -29,6 +29,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
         repoRoot: run.workspace,
         github: { client, repo: run.repo },
         actor: run.actor,
+        origin: { eventName: context.eventName, event: context.payload },
         now: new Date(),
         clock: () => new Date(),
         gitEnv: BOT_GIT_ENV,

@@ -28,7 +28,7 @@ export const APP_PERMISSIONS: readonly AppPermission[] = [
     neededBy:
       'pushing the branches of retrain, promotion, rollback, incident and postmortem pull requests; the retrain ' +
       'lock branch `tollgate/lock/retrain/<model>` (created and deleted); merging its own state-only pull ' +
-      'requests; an emergency rollback push where the policy allows one',
+      'requests (an emergency rollback is pushed with the emergency push key, a deploy key, not the App)',
   },
   {
     key: 'pull_requests',

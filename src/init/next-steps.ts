@@ -1,10 +1,13 @@
 // What is left to do by hand after `tollgate init`, with the exact names the written workflows expect. Pure: the
 // command passes in what it knows (the repository, when the origin remote names one).
+import { ENVIRONMENTS } from './plan.ts';
 
 /** The names the workflow templates read; GitHub settings must use exactly these. */
 export const APP_ID_VARIABLE = 'TOLLGATE_APP_ID';
 export const APP_KEY_SECRET = 'TOLLGATE_APP_KEY';
-export const APP_ENVIRONMENT = 'tollgate';
+export const APP_ENVIRONMENT = ENVIRONMENTS.app;
+export const EMERGENCY_ENVIRONMENT = ENVIRONMENTS.emergency;
+export const EMERGENCY_KEY_SECRET = 'TOLLGATE_EMERGENCY_PUSH_KEY';
 
 export interface NextStepsInput {
   model: string;
@@ -37,9 +40,11 @@ export function nextSteps(input: NextStepsInput): string[] {
     '       -F "deployment_branch_policy[custom_branch_policies]=true"',
     `     gh api -X POST '${env}/deployment-branch-policies' -f name=${input.defaultBranch}`,
     `     gh secret set ${APP_KEY_SECRET} --env ${APP_ENVIRONMENT} < PATH/TO/the-app.private-key.pem`,
+    `   The same for "${EMERGENCY_ENVIRONMENT}" (the rollback and incident jobs), which also holds the emergency`,
+    `   push key ${EMERGENCY_KEY_SECRET}, a deploy key with write access (docs/gate.md "How to set up").`,
     input.rulesetApplied
-      ? '5. The ruleset is applied (above).'
-      : `5. Apply the ruleset above (${settings('Rules → Rulesets', 'rules')}), pinned to the App, with a token ` +
+      ? '5. The rulesets and environments are applied (above).'
+      : `5. Apply the rulesets above (${settings('Rules → Rulesets', 'rules')}), pinned to the App, with a token ` +
         'that has Administration: write:\n     GITHUB_TOKEN=$(gh auth token) npx tollgate init --apply --app-id APP_ID',
     '6. Check the whole set-up against the live repository:',
     '     GITHUB_TOKEN=$(gh auth token) npx tollgate doctor --app-id APP_ID',

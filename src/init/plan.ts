@@ -4,7 +4,9 @@ import { assertSafeName } from '../registry/names.ts';
 import { KINDS, schemaFileName, schemaFileText } from '../registry/schemas.ts';
 import type { Kind } from '../registry/types.ts';
 import { schemaReference } from '../registry/writer.ts';
-import { GATE_CHECK_NAME } from '../gate/types.ts';
+import type { Severity } from '../registry/types.ts';
+
+export { VALIDATE_CHECK } from './rulesets.ts';
 
 export interface InitAnswers {
   /** First model to register. */
@@ -21,7 +23,18 @@ export interface InitAnswers {
   /** Retrain interval in seconds. */
   interval: number;
   now: Date;
+  /** Severities whose rollback may be pushed to the default branch (policy incident.emergency_push). Default [P0]. */
+  emergencyPush?: Severity[];
+  /** Logins allowed to send tollgate-rollback / tollgate-incident repository dispatches. Default none. */
+  dispatchSenders?: string[];
 }
+
+/**
+ * The deployment environments the workflow templates use, restricted by `init --apply` to the default branch:
+ * `tollgate` holds the App key (TOLLGATE_APP_KEY) for the gate, promote and retrain-recording jobs;
+ * `tollgate-emergency` holds the App key and the emergency push key for the rollback and incident jobs only.
+ */
+export const ENVIRONMENTS = { app: 'tollgate', emergency: 'tollgate-emergency' } as const;
 
 export interface PlannedFile {
   path: string;
@@ -29,8 +42,6 @@ export interface PlannedFile {
   /** Appended to an existing file instead of replacing it (CODEOWNERS). */
   append?: boolean;
 }
-
-export const VALIDATE_CHECK = 'validate';
 
 export const WORKFLOWS = [
   'validate',
@@ -71,6 +82,7 @@ export function planInit(answers: InitAnswers, workflowTemplates: Record<string,
   const nextRun = new Date(answers.now.getTime() + answers.interval * 1000)
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z');
+  const emergencyPush = answers.emergencyPush ?? ['P0'];
   const policy = `${schemaLine('Policy')}
 # Who may sign off what. Roles are filled by GitHub teams (org/team) or user logins; a sign-off is an
 # approving pull request review on the current head by someone holding the role who did not author the change.
@@ -100,8 +112,13 @@ rollback:
   # A version counts as stable once it served a stage this long (seconds).
   stable_for: 86400
 incident:
-  # Severities whose rollback may be pushed straight to ${answers.defaultBranch}.
-  emergency_push: [P0]
+  # Severities whose rollback may be pushed straight to ${answers.defaultBranch}, with the emergency push key
+  # (docs/github.md); [] sends every rollback through a pull request.
+  emergency_push: ${yamlList(emergencyPush)}
+dispatch:
+  # Who may start a rollback or declare an incident with a repository_dispatch: your monitoring's login (an
+  # App's bot, e.g. my-monitor[bot]). A dispatch from anyone else is refused.
+  allowed_senders: ${yamlList(answers.dispatchSenders ?? [])}
 `;
   const modelDir = `${registry}/models/${model}`;
   const modelFile = `${schemaLine('Model')}
@@ -140,15 +157,7 @@ next_run: '${nextRun}'
 updated_at: '${at}'
 failure_streak: 0
 `;
-  const owners = [...new Set([...answers.policyOwners, ...answers.risk])].map((o) =>
-    o.startsWith('@') ? o : `@${o}`,
-  );
-  const codeowners = `
-# Tollgate: registry changes are reviewed by the policy's owners; the sign-off gate does the rest.
-/${registry}/ ${owners.join(' ')}
-/${registry}/policy.yaml ${owners.join(' ')}
-/.github/workflows/tollgate-*.yml ${owners.join(' ')}
-`;
+  const codeowners = codeownersBlock(answers, registry, schemasDir);
   return [
     { path: `${registry}/policy.yaml`, content: policy },
     { path: `${modelDir}/model.yaml`, content: modelFile },
@@ -166,44 +175,23 @@ failure_streak: 0
   ];
 }
 
-/** The repository ruleset `--apply` creates (POST /repos/{owner}/{repo}/rulesets), also printed for manual set-up. */
-export function signoffRuleset(defaultBranch: string, gateAppId?: number) {
-  return {
-    name: 'tollgate',
-    target: 'branch',
-    enforcement: 'active',
-    // The gate's app may push emergency rollbacks (policy emergency_push); `tollgate audit verify` checks each one.
-    bypass_actors:
-      gateAppId === undefined
-        ? []
-        : [{ actor_id: gateAppId, actor_type: 'Integration', bypass_mode: 'always' }],
-    conditions: { ref_name: { include: [`refs/heads/${defaultBranch}`], exclude: [] } },
-    rules: [
-      { type: 'deletion' },
-      { type: 'non_fast_forward' },
-      {
-        type: 'pull_request',
-        // No approval count here: the sign-off gate decides which approvals a change needs (state-only
-        // changes need none), and GitHub's count cannot tell roles apart.
-        parameters: {
-          required_approving_review_count: 0,
-          dismiss_stale_reviews_on_push: true,
-          require_code_owner_review: false,
-          require_last_push_approval: false,
-          required_review_thread_resolution: false,
-        },
-      },
-      {
-        type: 'required_status_checks',
-        parameters: {
-          strict_required_status_checks_policy: false,
-          // Pinning the gate's app id means no other workflow can post a passing check of the same name.
-          required_status_checks: [
-            { context: GATE_CHECK_NAME, ...(gateAppId === undefined ? {} : { integration_id: gateAppId }) },
-            { context: VALIDATE_CHECK },
-          ],
-        },
-      },
-    ],
-  };
+const handles = (entries: string[]): string =>
+  [...new Set(entries)].map((o) => (o.startsWith('@') ? o : `@${o}`)).join(' ');
+
+/**
+ * The CODEOWNERS block init appends. Appended last, its lines win over earlier ones for the same paths (the last
+ * matching pattern decides). The registry needs its owners' review; what would weaken the gate needs the policy
+ * owners': the workflows, Tollgate's action pins in them and CODEOWNERS itself (all under .github/), the policy,
+ * and the schemas the registry is validated against. The ruleset requires a code owner's approval.
+ */
+export function codeownersBlock(answers: InitAnswers, registry: string, schemasDir: string): string {
+  const registryOwners = handles([...answers.policyOwners, ...answers.risk]);
+  const policyOwners = handles(answers.policyOwners);
+  return `
+# Tollgate: registry changes are reviewed by its owners; what would weaken the gate by the policy owners.
+/${registry}/ ${registryOwners}
+/${registry}/policy.yaml ${policyOwners}
+/${schemasDir}/ ${policyOwners}
+/.github/ ${policyOwners}
+`;
 }

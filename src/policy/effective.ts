@@ -37,6 +37,7 @@ export interface EffectivePolicy {
     jitter: number;
   };
   stateWrites: 'pull-request' | 'push';
+  dispatch: { allowedSenders: string[] };
 }
 
 /** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
@@ -129,6 +130,7 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       jitter: p.schedule?.jitter ?? 0,
     },
     stateWrites: p.state_writes ?? 'pull-request',
+    dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
   };
 }
 

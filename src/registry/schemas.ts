@@ -87,6 +87,8 @@ const CHANGE_KINDS = [
   'policy-changed',
 ];
 const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+/** A user login, or an App's bot login (`name[bot]`). */
+const GITHUB_LOGIN_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\\[bot\\])?$';
 
 const DEFS: Record<string, JsonSchema> = {
   roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
@@ -232,6 +234,13 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
         enum: ['pull-request', 'push'],
         description: 'How state-only changes reach the default branch.',
       },
+      dispatch: obj('Who may start Tollgate workflows with a repository_dispatch.', {
+        allowed_senders: list(
+          'GitHub logins whose tollgate-rollback or tollgate-incident dispatch is accepted, e.g. my-monitor[bot]; a dispatch from anyone else is refused.',
+          str('A user or bot login.', { pattern: GITHUB_LOGIN_PATTERN }),
+          { uniqueItems: true },
+        ),
+      }),
     },
     ['roles'],
   ),

@@ -125,6 +125,10 @@ export interface Policy extends Document<'Policy'> {
   };
   /** How state-only changes reach the default branch. Default `pull-request`. */
   state_writes?: 'pull-request' | 'push';
+  dispatch?: {
+    /** Logins (e.g. `my-monitor[bot]`) whose repository_dispatch may start a rollback or an incident. Default none. */
+    allowed_senders?: string[];
+  };
 }
 
 export interface Model extends Document<'Model'> {

@@ -29,10 +29,30 @@ import type {
   Schedule,
 } from '../registry/types.ts';
 import type { RegistryFileWrite } from '../registry/writer.ts';
-import { executed, failed, initialSchedule, intervalFor, isDue } from '../scheduler/schedule.ts';
+import { executed, failed, initialSchedule, intervalFor, isDue, isoTime } from '../scheduler/schedule.ts';
 import { buildModelVersion, nextVersionId, renderRetrainBody, retrainAuditEvent } from './record.ts';
-import { activeRetrain, complete, fail, newRetrainRequest, retrainRequestId, start } from './request.ts';
-import { runTraining, trainingEnv, TrainingError } from './training.ts';
+import {
+  parseTrainingReport,
+  outputsMismatch,
+  TRAINING_REPORT_VERSION,
+  type TrainingReport,
+} from './report.ts';
+import {
+  activeRetrain,
+  complete,
+  fail,
+  newRetrainRequest,
+  REQUEST_ID,
+  retrainRequestId,
+  start,
+} from './request.ts';
+import {
+  readTrainingOutputs,
+  runTraining,
+  trainingEnv,
+  TrainingError,
+  type TrainingResult,
+} from './training.ts';
 
 import { TRIGGER_KINDS, type TriggerKind } from './trigger.ts';
 export { TRIGGER_KINDS, type TriggerKind };
@@ -200,7 +220,29 @@ function parseCommandOverride(command: string[] | undefined, entry: ModelEntry):
   return chosen;
 }
 
-export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOutcome> {
+/** Everything the checks before training decided: the request to create, its ids, the command. */
+interface Prepared extends Loaded {
+  model: string;
+  prefix: string;
+  baseRef: string;
+  command: string[];
+  timeout: number;
+  queued: RetrainRequest;
+  versionId: string;
+  parent?: string;
+  env: Record<string, string>;
+  branch: string;
+}
+
+/**
+ * The checks and ids every retrain starts with: the model, the duplicate guard, a scheduled run's due check, the
+ * command, and the request. `fixed` carries the request id and creation time of a request the training job
+ * already created (the recording job rebuilds the same request).
+ */
+async function prepareRetrain(
+  input: RetrainFlowInput,
+  fixed?: { requestId: string; createdAt: Date },
+): Promise<Prepared | RetrainOutcome> {
   const model = assertSafeName('model', input.model);
   const prefix = input.registryPrefix.replace(/^\.\/|\/+$/g, '');
   const baseRef = input.baseRef ?? 'HEAD';
@@ -226,7 +268,8 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
   const refused = refusal(entry, model, openPulls);
   if (refused) return { status: 'refused', model, error: refused };
   // A scheduled run re-checks the schedule: a pause or cooldown set, or a run merged, since the tick planned it.
-  if (trigger === 'schedule' && entry.schedule) {
+  // The recording job does not: its training already ran, and the due check belongs before training.
+  if (trigger === 'schedule' && entry.schedule && !fixed) {
     const verdict = isDue(entry.schedule, entry.model, input.now());
     if (!verdict.due) {
       const error = new TollgateError(`a scheduled retrain of ${model} is not due: ${verdict.reason}`, {
@@ -239,8 +282,10 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
 
   const command = parseCommandOverride(input.command, entry);
   const timeout = entry.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;
-  const createdAt = input.now();
-  const requestId = retrainRequestId(createdAt, model, input.requestSuffix ?? randomBytes(2).toString('hex'));
+  const createdAt = fixed?.createdAt ?? input.now();
+  const requestId =
+    fixed?.requestId ??
+    retrainRequestId(createdAt, model, input.requestSuffix ?? randomBytes(2).toString('hex'));
   const versionId = nextVersionId(entry.versions.keys());
   const production = entry.stages?.stages.production?.version;
   const parent = production && entry.versions.has(production) ? production : undefined;
@@ -291,116 +336,343 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
     };
     return { status: 'dry-run', model, plan, request: queued };
   }
+  return {
+    entry,
+    policy,
+    model,
+    prefix,
+    baseRef,
+    command,
+    timeout,
+    queued,
+    versionId,
+    ...(parent ? { parent } : {}),
+    env,
+    branch,
+  };
+}
 
+const isOutcome = (value: Prepared | RetrainOutcome): value is RetrainOutcome => 'status' in value;
+
+interface Trained {
+  running: RetrainRequest;
+  sourceCommit: string;
+  outputDir: string;
+  training?: TrainingResult;
+  error?: TrainingError;
+}
+
+/** Runs the training command into a fresh folder; a TrainingError comes back as a value, anything else throws. */
+async function trainPrepared(input: RetrainFlowInput, prepared: Prepared): Promise<Trained> {
+  const { model, queued, command, baseRef } = prepared;
+  const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
+  const running = start(queued, { now: input.now(), run: runDetails });
+  const sourceCommit = await resolveRef(input.repoRoot, baseRef);
+  const outputDir = await mkdtemp(join(input.tempDir ?? tmpdir(), `tollgate-${model}-${queued.id}-`));
+  try {
+    const training = await runTraining({
+      command,
+      cwd: input.repoRoot,
+      env: prepared.env,
+      timeoutSeconds: prepared.timeout,
+      outputDir,
+      ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    return { running, sourceCommit, outputDir, training };
+  } catch (error) {
+    await rm(outputDir, { recursive: true, force: true });
+    if (!(error instanceof TrainingError)) throw error;
+    return { running, sourceCommit, outputDir, error };
+  }
+}
+
+export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOutcome> {
+  const prepared = await prepareRetrain(input);
+  if (isOutcome(prepared)) return prepared;
+  const { model } = prepared;
   // Runs started at the same moment all pass the checks above; the claim lets one through.
-  const claim = input.github ? await claimRetrain(input, input.github, model, requestId, timeout) : undefined;
+  const claim = input.github
+    ? await claimRetrain(input, input.github, model, prepared.queued.id, prepared.timeout)
+    : undefined;
   if (claim instanceof TollgateError) return { status: 'refused', model, error: claim };
   try {
-    const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command };
-    const running = start(queued, { now: input.now(), run: runDetails });
-    const sourceCommit = await resolveRef(input.repoRoot, baseRef);
-    const outputDir = await mkdtemp(join(input.tempDir ?? tmpdir(), `tollgate-${model}-${requestId}-`));
-
-    let training;
-    try {
-      training = await runTraining({
-        command,
-        cwd: input.repoRoot,
-        env,
-        timeoutSeconds: timeout,
-        outputDir,
-        ...(input.onOutput ? { onOutput: input.onOutput } : {}),
-        ...(input.signal ? { signal: input.signal } : {}),
-      });
-    } catch (error) {
-      await rm(outputDir, { recursive: true, force: true });
-      if (!(error instanceof TrainingError)) throw error;
-      return recordFailure(input, { entry, policy, prefix, running, error, command });
-    }
-
-    const finishedAt = input.now();
-    const version = buildModelVersion({
-      model: entry.model,
-      policy,
-      id: versionId,
-      now: finishedAt,
-      training,
-      source: {
-        commit: sourceCommit,
-        ...(input.runUrl ? { run_url: input.runUrl } : {}),
-        ...(input.workflow ? { workflow: input.workflow } : {}),
-        actor: input.actor,
-      },
-      request: requestId,
-      ...(parent ? { parent } : {}),
+    const trained = await trainPrepared(input, prepared);
+    if (!trained.training)
+      return recordFailure(input, { ...prepared, running: trained.running, error: trained.error! });
+    return await recordTrained(input, prepared, trained.running, trained.training, {
+      sourceCommit: trained.sourceCommit,
+      finishedAt: input.now(),
     });
-    const completed = complete(running, {
-      version: versionId,
-      now: finishedAt,
-      run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
-    });
-    const current = scheduleOf(entry, policy, finishedAt);
-    const schedule = current ? executed(current, finishedAt, policy) : undefined;
-    const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
-    const files = await renderRegistryFiles(prefix, [
-      doc(versionPath(model, versionId), version),
-      doc(retrainPath(model, requestId), completed),
-      ...(schedule ? [doc(schedulePath(model), schedule)] : []),
-      doc(auditPath(audit.id), audit),
-    ]);
-    const gates = version.validation.gates;
-    const verdict =
-      gates.length === 0
-        ? 'no gates'
-        : version.validation.passed
-          ? 'gates passed'
-          : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
-    const title = `Retrain ${model}: ${versionId} (${verdict})`;
-    const body = renderRetrainBody({
-      candidate: version,
-      ...(parent ? { production: entry.versions.get(parent) } : {}),
-      model: entry.model,
-      request: completed,
-    });
-    const trailers: Trailers = {
-      'Tollgate-Event': 'retrain',
-      Model: model,
-      Version: versionId,
-      Request: requestId,
-      'Requested-By': input.actor,
-    };
-    const proposed = await proposeChange(
-      input.repoRoot,
-      {
-        branch,
-        baseRef,
-        baseBranch: input.baseBranch,
-        files,
-        message: `${title}\n\n${completed.reason}`,
-        trailers,
-        ...(input.author ? { author: input.author } : {}),
-        env: { ...input.gitEnv, ...gitDates(finishedAt) },
-        pullRequest: { title, body, labels: [RETRAIN_LABEL] },
-      },
-      input.github,
-    );
-    return {
-      status: 'completed',
-      model,
-      request: completed,
-      version,
-      ...(schedule ? { schedule } : {}),
-      files: files.map((f) => f.path),
-      branch: proposed.branch,
-      commit: proposed.commit,
-      ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
-      title,
-      body,
-      artifactPath: training.artifact.path,
-    };
   } finally {
     if (claim && input.github) await releaseClaim(input, input.github, claim);
   }
+}
+
+/** The training job's result: what it would hand to the recording job, and where the files are. */
+export interface TrainStepOutcome {
+  status: 'trained' | 'failed' | 'refused' | 'dry-run';
+  model: string;
+  plan?: RetrainPlan;
+  request?: RetrainRequest;
+  report?: TrainingReport;
+  /** The folder to upload for the recording job (status `trained`). */
+  outputDir?: string;
+  metrics?: Record<string, number>;
+  error?: TollgateError;
+}
+
+/**
+ * The training job of a two-job retrain (docs/retrain.md "Two jobs"): the same checks as a one-job retrain, then
+ * the training command, and a report of what it produced. It writes nothing to git and pushes nothing: it holds
+ * no write credential, so the model's code cannot reach one. The duplicate guard's claim and every write happen
+ * in the recording job.
+ */
+export async function runTrainStep(input: RetrainFlowInput): Promise<TrainStepOutcome> {
+  const prepared = await prepareRetrain(input);
+  if (isOutcome(prepared)) {
+    const { status, model, plan, request, error } = prepared;
+    return {
+      status: status as 'refused' | 'dry-run',
+      model,
+      ...(plan ? { plan } : {}),
+      ...(request ? { request } : {}),
+      ...(error ? { error } : {}),
+    };
+  }
+  const trained = await trainPrepared(input, prepared);
+  const finishedAt = input.now();
+  const base = {
+    report: TRAINING_REPORT_VERSION,
+    model: prepared.model,
+    request: prepared.queued.id,
+    created_at: prepared.queued.created_at,
+    started_at: trained.running.started_at!,
+    finished_at: isoTime(finishedAt),
+    source_commit: trained.sourceCommit,
+    version: prepared.versionId,
+    ...(prepared.parent ? { parent: prepared.parent } : {}),
+    command: prepared.command,
+  } as const;
+  if (!trained.training) {
+    const error = trained.error!;
+    const report: TrainingReport = {
+      ...base,
+      outcome: 'failed',
+      exit_code: error.exitCode,
+      duration_ms: error.durationMs,
+      error: error.message,
+      failure_reason: error.reason,
+    };
+    return { status: 'failed', model: prepared.model, request: trained.running, report, error };
+  }
+  const { training } = trained;
+  const outputs = await readTrainingOutputs(trained.outputDir);
+  const report: TrainingReport = {
+    ...base,
+    outcome: 'trained',
+    exit_code: training.exitCode,
+    duration_ms: training.durationMs,
+    metrics_sha256: outputs.metricsSha256,
+    artifact: {
+      name: training.artifact.name,
+      sha256: training.artifact.sha256,
+      size: training.artifact.size,
+    },
+  };
+  return {
+    status: 'trained',
+    model: prepared.model,
+    request: trained.running,
+    report,
+    outputDir: trained.outputDir,
+    metrics: training.metrics,
+  };
+}
+
+/**
+ * The recording job of a two-job retrain: it never runs the model's code. It repeats the checks on its own
+ * checkout, takes from the training job's report only what it cannot derive (request id, times, hashes) after
+ * checking it, verifies the downloaded files against the report's hashes with the same file checks as after a
+ * run, and then records exactly as a one-job retrain does: the version on a pull request, or the failure as state.
+ * Files that do not match are recorded as a failed retrain, and the run fails.
+ */
+export async function runRecordStep(
+  input: RetrainFlowInput,
+  handoff: { report: string; outputDir: string },
+): Promise<RetrainOutcome> {
+  const model = assertSafeName('model', input.model);
+  if (!handoff.report.trim())
+    throw new TollgateError('input "report" is required in mode record', {
+      field: 'report',
+      fix: "pass the training job's output: report: ${{ needs.train.outputs.report }}",
+    });
+  // The request id and time come from the report, checked below; parse them loosely first to rebuild the request.
+  const loose = looseRequest(handoff.report);
+  const prepared = await prepareRetrain({ ...input, dryRun: false }, loose);
+  if (isOutcome(prepared)) return prepared;
+  const sourceCommit = await resolveRef(input.repoRoot, prepared.baseRef);
+  const report = parseTrainingReport(handoff.report, {
+    model,
+    sourceCommit,
+    version: prepared.versionId,
+    ...(prepared.parent ? { parent: prepared.parent } : {}),
+    command: prepared.command,
+  });
+  const claim = input.github
+    ? await claimRetrain(input, input.github, model, prepared.queued.id, prepared.timeout)
+    : undefined;
+  if (claim instanceof TollgateError) return { status: 'refused', model, error: claim };
+  try {
+    const runDetails = { ...(input.runUrl ? { url: input.runUrl } : {}), command: prepared.command };
+    const running = start(prepared.queued, { now: new Date(report.started_at), run: runDetails });
+    const finishedAt = new Date(report.finished_at);
+    const facts = { exitCode: report.exit_code, durationMs: report.duration_ms };
+    if (report.outcome === 'failed') {
+      const error = new TrainingError(report.error!, { reason: report.failure_reason!, ...facts });
+      return recordFailure(input, { ...prepared, running, error, at: finishedAt });
+    }
+    let outputs;
+    try {
+      outputs = await readTrainingOutputs(handoff.outputDir);
+    } catch (error) {
+      if (!(error instanceof TrainingError)) throw error;
+      const message = `the training outputs downloaded from the training job fail their checks: ${error.message}`;
+      const failure = new TrainingError(message, { reason: error.reason, ...facts, fix: error.fix });
+      return recordFailure(input, { ...prepared, running, error: failure, at: finishedAt });
+    }
+    const mismatch = outputsMismatch(report, outputs);
+    if (mismatch) {
+      const error = new TrainingError(
+        `the training outputs are not what the training job reported: ${mismatch}`,
+        {
+          reason: 'artifact',
+          ...facts,
+          fix: 'start the retrain again; the files changed between the two jobs',
+        },
+      );
+      return recordFailure(input, { ...prepared, running, error, at: finishedAt });
+    }
+    return await recordTrained(
+      input,
+      prepared,
+      running,
+      { metrics: outputs.metrics, artifact: outputs.artifact, durationMs: report.duration_ms, exitCode: 0 },
+      { sourceCommit, finishedAt },
+    );
+  } finally {
+    if (claim && input.github) await releaseClaim(input, input.github, claim);
+  }
+}
+
+/** The request id and creation time, read before the full check (which needs the registry) runs. */
+function looseRequest(json: string): { requestId: string; createdAt: Date } {
+  let fields: { request?: unknown; created_at?: unknown } = {};
+  try {
+    fields = JSON.parse(json) as typeof fields;
+  } catch {
+    // parseTrainingReport names the problem once the registry is loaded.
+  }
+  const requestId = typeof fields?.request === 'string' ? fields.request : '';
+  const createdAt = new Date(typeof fields?.created_at === 'string' ? fields.created_at : NaN);
+  if (!REQUEST_ID.test(requestId) || Number.isNaN(createdAt.getTime()))
+    throw new TollgateError('the training report names no retrain request id and creation time', {
+      field: 'report.request',
+      fix: "pass the training job's `report` output unchanged: report: ${{ needs.train.outputs.report }}",
+    });
+  return { requestId, createdAt };
+}
+
+/** A finished training recorded: the version, the completed request, the schedule and audit event, as a pull request. */
+async function recordTrained(
+  input: RetrainFlowInput,
+  prepared: Prepared,
+  running: RetrainRequest,
+  training: Pick<TrainingResult, 'metrics' | 'artifact' | 'durationMs' | 'exitCode'>,
+  at: { sourceCommit: string; finishedAt: Date },
+): Promise<RetrainOutcome> {
+  const { entry, policy, prefix, model, versionId, parent, baseRef, branch } = prepared;
+  const requestId = running.id;
+  const { finishedAt } = at;
+  const version = buildModelVersion({
+    model: entry.model,
+    policy,
+    id: versionId,
+    now: finishedAt,
+    training,
+    source: {
+      commit: at.sourceCommit,
+      ...(input.runUrl ? { run_url: input.runUrl } : {}),
+      ...(input.workflow ? { workflow: input.workflow } : {}),
+      actor: input.actor,
+    },
+    request: requestId,
+    ...(parent ? { parent } : {}),
+  });
+  const completed = complete(running, {
+    version: versionId,
+    now: finishedAt,
+    run: { duration: Math.round(training.durationMs / 1000), exit_code: training.exitCode },
+  });
+  const current = scheduleOf(entry, policy, finishedAt);
+  const schedule = current ? executed(current, finishedAt, policy) : undefined;
+  const audit = retrainAuditEvent({ request: completed, now: finishedAt, actor: input.actor, version });
+  const files = await renderRegistryFiles(prefix, [
+    doc(versionPath(model, versionId), version),
+    doc(retrainPath(model, requestId), completed),
+    ...(schedule ? [doc(schedulePath(model), schedule)] : []),
+    doc(auditPath(audit.id), audit),
+  ]);
+  const gates = version.validation.gates;
+  const verdict =
+    gates.length === 0
+      ? 'no gates'
+      : version.validation.passed
+        ? 'gates passed'
+        : `${gates.filter((g) => !g.pass).length} of ${gates.length} gates failed`;
+  const title = `Retrain ${model}: ${versionId} (${verdict})`;
+  const body = renderRetrainBody({
+    candidate: version,
+    ...(parent ? { production: entry.versions.get(parent) } : {}),
+    model: entry.model,
+    request: completed,
+  });
+  const trailers: Trailers = {
+    'Tollgate-Event': 'retrain',
+    Model: model,
+    Version: versionId,
+    Request: requestId,
+    'Requested-By': input.actor,
+  };
+  const proposed = await proposeChange(
+    input.repoRoot,
+    {
+      branch,
+      baseRef,
+      baseBranch: input.baseBranch,
+      files,
+      message: `${title}\n\n${completed.reason}`,
+      trailers,
+      ...(input.author ? { author: input.author } : {}),
+      env: { ...input.gitEnv, ...gitDates(finishedAt) },
+      pullRequest: { title, body, labels: [RETRAIN_LABEL] },
+    },
+    input.github,
+  );
+  return {
+    status: 'completed',
+    model,
+    request: completed,
+    version,
+    ...(schedule ? { schedule } : {}),
+    files: files.map((f) => f.path),
+    branch: proposed.branch,
+    commit: proposed.commit,
+    ...(proposed.pullRequest ? { pullRequest: proposed.pullRequest } : {}),
+    title,
+    body,
+    artifactPath: training.artifact.path,
+  };
 }
 
 /** The branch a run pushes to claim a model's retrain; never merged. */
@@ -519,6 +791,8 @@ interface FailureContext {
   running: RetrainRequest;
   error: TrainingError;
   command: string[];
+  /** When the training ended; default the flow's clock now. */
+  at?: Date;
 }
 
 /**
@@ -529,7 +803,7 @@ interface FailureContext {
 async function recordFailure(input: RetrainFlowInput, context: FailureContext): Promise<RetrainOutcome> {
   const { entry, policy, prefix, running, error } = context;
   const model = entry.model.name;
-  const at = input.now();
+  const at = context.at ?? input.now();
   const failedRequest = fail(running, {
     error: error.message,
     now: at,

@@ -12,7 +12,8 @@ type Run = NonNullable<RetrainRequest['run']>;
 /** Statuses that block another retrain of the same model. */
 export const ACTIVE_STATUSES: ReadonlySet<RetrainStatus> = new Set(['queued', 'running']);
 
-const REQUEST_ID = /^rt-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
+/** The shape of every request id `retrainRequestId` makes. */
+export const REQUEST_ID = /^rt-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 
 /**
  * `rt-YYYYMMDD-HHMMSS-<suffix>`, e.g. rt-20261125-221300-ab12. The suffix is the caller's (random) one, or, when

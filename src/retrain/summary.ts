@@ -1,6 +1,6 @@
 // The retrain action's job summary: what happened, the pull request, and the version's metrics and gates.
 import { stateMergeNote } from '../publish/state.ts';
-import type { RetrainOutcome } from './flow.ts';
+import type { RetrainOutcome, TrainStepOutcome } from './flow.ts';
 import { formatMetric } from './record.ts';
 
 export function retrainSummary(outcome: RetrainOutcome): string {
@@ -53,5 +53,30 @@ export function retrainSummary(outcome: RetrainOutcome): string {
       break;
     }
   }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The training job's summary: the report the recording job will check, or why nothing was trained. */
+export function trainingSummary(outcome: TrainStepOutcome): string {
+  if (outcome.status === 'dry-run') return retrainSummary({ ...outcome, status: 'dry-run' });
+  const lines = [`## Tollgate retrain (training job): \`${outcome.model}\``, ''];
+  const report = outcome.report;
+  if (outcome.status === 'refused') lines.push(`**Refused:** ${outcome.error?.message ?? ''}`);
+  if (outcome.status === 'failed')
+    lines.push(
+      `**Training failed**; the recording job records request \`${report?.request}\` as failed.`,
+      '',
+      '```text',
+      outcome.error?.message ?? '',
+      '```',
+    );
+  if (outcome.status === 'trained' && report?.artifact)
+    lines.push(
+      `Trained request \`${report.request}\` as \`${report.version}\`; the recording job checks these hashes ` +
+        'before it records anything:',
+      '',
+      `- \`metrics.json\`: sha256 \`${report.metrics_sha256}\``,
+      `- \`${report.artifact.name}\`: sha256 \`${report.artifact.sha256}\` (${report.artifact.size} bytes)`,
+    );
   return `${lines.join('\n')}\n`;
 }

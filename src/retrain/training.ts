@@ -57,17 +57,19 @@ export interface TrainingResult {
   outputTail: string[];
 }
 
-export type TrainingFailure =
-  | 'invalid-command'
-  | 'output-dir'
-  | 'not-found'
-  | 'not-executable'
-  | 'exit'
-  | 'signal'
-  | 'timeout'
-  | 'cancelled'
-  | 'metrics'
-  | 'artifact';
+export const TRAINING_FAILURES = [
+  'invalid-command',
+  'output-dir',
+  'not-found',
+  'not-executable',
+  'exit',
+  'signal',
+  'timeout',
+  'cancelled',
+  'metrics',
+  'artifact',
+] as const;
+export type TrainingFailure = (typeof TRAINING_FAILURES)[number];
 
 /** A failed training run: what went wrong, with the run details a failed RetrainRequest records. */
 export class TrainingError extends TollgateError {
@@ -497,6 +499,23 @@ export async function readArtifact(outputDir: string): Promise<TrainingArtifact>
     throw artifactError(`the artifact ${inside} resolves outside the output directory`, 'path');
   }
   return { path: full, name: inside.split(sep).join('/'), sha256: await sha256File(full), size: info.size };
+}
+
+/**
+ * What a finished training left in its output folder, read with the same checks as right after the run: the
+ * recording job reads the folder the training job uploaded this way before it trusts a byte of it.
+ */
+export interface TrainingOutputs {
+  metrics: Record<string, number>;
+  /** sha256 of metrics.json as written, so the recording job can compare bytes, not a re-serialisation. */
+  metricsSha256: string;
+  artifact: TrainingArtifact;
+}
+
+export async function readTrainingOutputs(outputDir: string): Promise<TrainingOutputs> {
+  const metrics = await readMetrics(outputDir);
+  const artifact = await readArtifact(outputDir);
+  return { metrics, metricsSha256: await sha256File(resolve(outputDir, METRICS_FILE)), artifact };
 }
 
 function sha256File(path: string): Promise<string> {

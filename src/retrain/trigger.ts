@@ -119,3 +119,17 @@ export function retrainRequestOf(inputs: RetrainInputs): {
     ...(thresholds ? { triggerThresholds: parseTriggerThresholds(thresholds, 'input "thresholds"') } : {}),
   };
 }
+
+export const RETRAIN_MODES = ['all', 'train', 'record'] as const;
+export type RetrainMode = (typeof RETRAIN_MODES)[number];
+
+/** The action's `mode` input: `all` (one job), or one half of a retrain in two jobs. */
+export function retrainModeOf(text: string): RetrainMode {
+  const mode = (text.trim() || 'all') as RetrainMode;
+  if (!RETRAIN_MODES.includes(mode))
+    throw new TollgateError(`input "mode" must be one of ${RETRAIN_MODES.join(', ')}, not "${mode}"`, {
+      field: 'mode',
+      fix: 'use train in the job without write credentials and record in the job that holds the App token',
+    });
+  return mode;
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import type { GitHubClient, RepoRef } from '../github/client.ts';
 import { readIncidents } from '../incident/read.ts';
+import { assertDispatchAccepted, type DispatchOrigin } from '../policy/dispatch.ts';
 import { readPolicy } from '../policy/read.ts';
 import { fileSystemReader } from '../registry/load.ts';
 import { INCIDENT_ID, assertSafeName, unsafeNameReason } from '../registry/names.ts';
@@ -124,6 +125,8 @@ export interface RollbackPorts extends RollbackDeps {
   github?: { client: GitHubClient; repo: RepoRef; remote?: string };
   /** Who asked (the dispatch's actor); default tollgate-bot. */
   actor?: string;
+  /** The event that started the run: a repository_dispatch is accepted only from a sender the policy lists. */
+  origin?: DispatchOrigin;
 }
 
 /**
@@ -152,6 +155,8 @@ export async function rollbackFlow(inputs: RollbackInputs, ports: RollbackPorts)
   const registryDir = registryFolder(inputs.registry);
   const reader = fileSystemReader(join(env.workspace, registryDir));
   const policy = await readPolicy(reader);
+  // Before anything is read from the registry or written: a sender the policy does not list gets the refusal.
+  if (ports.origin) assertDispatchAccepted(policy.dispatch.allowedSenders, ports.origin, 'roll back');
   const notes: string[] = [];
   let severity: Severity | undefined;
   let record: Incident | undefined;

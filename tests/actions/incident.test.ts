@@ -6,7 +6,8 @@ import { verifyGateIntegrity } from '../../src/evidence/integrity.ts';
 import { git, runGit } from '../../src/git/run.ts';
 import type { Incident } from '../../src/registry/types.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
-import { BOT, MODEL, REPO, at, opsFixture, type OpsFixture } from './ops-fixture.ts';
+import { repositoryDispatch, webhookExample } from '../github-double/webhook-examples.ts';
+import { BOT, MODEL, MONITOR, REPO, at, opsFixture, type OpsFixture } from './ops-fixture.ts';
 
 const gh = useGitHubDouble();
 let fixture: OpsFixture | undefined;
@@ -31,19 +32,58 @@ async function remoteIncident(f: OpsFixture, ref: string, id: string): Promise<I
 }
 
 describe('incident action', () => {
+  it('refuses a repository_dispatch from a sender the policy does not list, before it reads the payload', async () => {
+    const f = (fixture = await opsFixture(gh));
+    const before = await git(f.gitDir, ['rev-parse', 'main']);
+    const event = {
+      ...webhookExample('repository_dispatch'),
+      action: 'tollgate-incident',
+      client_payload: 42,
+    };
+    await expect(
+      runIncident(
+        { model: '', metrics: '', dryRun: false },
+        { ...f.env, eventName: 'repository_dispatch', event },
+        deps(),
+      ),
+    ).rejects.toThrow(
+      /^refused the repository_dispatch tollgate-incident from Codertocat to declare an incident/,
+    );
+    expect(await git(f.gitDir, ['rev-parse', 'main'])).toBe(before);
+    expect(gh.state.repo(REPO).pulls).toHaveLength(0);
+  });
+
+  it('records who ran a workflow_dispatch by hand', async () => {
+    const f = (fixture = await opsFixture(gh, pushStates));
+    const event = webhookExample('workflow_dispatch');
+    // GITHUB_ACTOR is the person who pressed "Run workflow", the event's sender.
+    const env = {
+      ...f.env,
+      eventName: 'workflow_dispatch',
+      event: event as unknown as Record<string, unknown>,
+      actor: event.sender.login,
+    };
+    const result = await runIncident(
+      { model: MODEL, metrics: 'accuracy_drop=0.06', dryRun: false },
+      env,
+      deps(),
+    );
+    expect(result.audit.every((a) => a.actor === event.sender.login)).toBe(true);
+    expect(
+      (await git(f.gitDir, ['log', '-1', '--format=%(trailers:key=Requested-By,valueonly)', 'main'])).trim(),
+    ).toBe(event.sender.login);
+  });
+
   it('runs from a repository_dispatch: the payload is classified, rolled back and recorded', async () => {
     const f = (fixture = await opsFixture(gh, pushStates));
     const env = {
       ...f.env,
       eventName: 'repository_dispatch',
-      event: {
-        action: 'tollgate-incident',
-        client_payload: {
-          model: MODEL,
-          metrics: { availability: 0.3, error_rate: 0.6 },
-          alert: 'FraudErrorRateHigh',
-        },
-      },
+      event: repositoryDispatch(
+        'tollgate-incident',
+        { model: MODEL, metrics: { availability: 0.3, error_rate: 0.6 }, alert: 'FraudErrorRateHigh' },
+        MONITOR,
+      ),
     };
     const result = await runIncident({ model: '', metrics: '', alert: '', dryRun: false }, env, deps());
     expect(result.incident).toMatchObject({ severity: 'P0', models: [MODEL], alert: 'FraudErrorRateHigh' });

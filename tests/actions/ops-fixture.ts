@@ -44,6 +44,9 @@ async function setProduction(checkout: string, version: string, message: string,
   await git(checkout, ['commit', '-qam', message], { env: stamp(when) });
 }
 
+/** The example policy's dispatch.allowed_senders: the monitoring App's bot. */
+export const MONITOR = 'tollgate-monitor[bot]';
+
 /** `policy` edits the example policy's text (e.g. to set state_writes: push). */
 export async function opsFixture(
   gh: GitHubDoubleHandle,

@@ -7,9 +7,9 @@ import { afterAll, afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { run as runIncidentAction } from '../../src/actions/incident.ts';
 import { run as runRollbackAction } from '../../src/actions/rollback.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
-import { webhookExample } from '../github-double/webhook-examples.ts';
+import { repositoryDispatch, webhookExample } from '../github-double/webhook-examples.ts';
 import { contextFromEnv } from './action-context.ts';
-import { MODEL, REPO, opsFixture, type OpsFixture } from './ops-fixture.ts';
+import { MODEL, REPO, opsFixture, type OpsFixture, MONITOR } from './ops-fixture.ts';
 
 const gh = useGitHubDouble();
 // @actions/core caches the summary file's path on first use, so every run in this file shares one.
@@ -84,11 +84,11 @@ it('incident run(): reads a repository_dispatch payload and sets id, severity an
     { 'dry-run': 'true' },
     {
       name: 'repository_dispatch',
-      payload: {
-        ...webhookExample('repository_dispatch'),
-        action: 'tollgate-incident',
-        client_payload: { model: MODEL, metrics: { availability: 0.3 } },
-      },
+      payload: repositoryDispatch(
+        'tollgate-incident',
+        { model: MODEL, metrics: { availability: 0.3 } },
+        MONITOR,
+      ),
     },
   );
   expect(process.exitCode ?? 0).toBe(0);

@@ -20,6 +20,7 @@ export async function runRollback(
     repoRoot: env.workspace,
     ...(deps.client ? { github: { client: deps.client, repo: { owner: env.owner, repo: env.repo } } } : {}),
     actor: env.actor,
+    origin: { eventName: env.eventName, event: env.event },
     now: deps.now,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),

@@ -12,7 +12,7 @@ import type { Incident } from '../../src/registry/types.ts';
 import { git, runGit } from '../../src/git/run.ts';
 import { parseCommitMessage } from '../../src/git/history.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
-import { BOT, MODEL, REPO, at, opsFixture, type OpsFixture } from './ops-fixture.ts';
+import { BOT, MODEL, MONITOR, REPO, at, opsFixture, type OpsFixture } from './ops-fixture.ts';
 
 const gh = useGitHubDouble();
 let fixture: OpsFixture | undefined;
@@ -296,11 +296,15 @@ const dispatch = (payload: unknown) => ({
   eventName: 'repository_dispatch',
   payload: dispatchEvent(payload),
 });
-const dispatchRun = (payload: unknown, base: ActionEnvironment): ActionEnvironment => ({
-  ...base,
-  eventName: 'repository_dispatch',
-  event: dispatchEvent(payload) as unknown as Record<string, unknown>,
-});
+/** As the monitoring App sends it: the policy's dispatch.allowed_senders lists its bot. */
+const dispatchRun = (payload: unknown, base: ActionEnvironment, sender = MONITOR): ActionEnvironment => {
+  const event = dispatchEvent(payload);
+  return {
+    ...base,
+    eventName: 'repository_dispatch',
+    event: { ...event, sender: { ...event.sender, login: sender } } as unknown as Record<string, unknown>,
+  };
+};
 
 describe('rollbackRequest: a repository_dispatch client_payload', () => {
   const empty: RollbackInputs = { model: '', dryRun: false };
@@ -358,6 +362,26 @@ describe('rollbackRequest: a repository_dispatch client_payload', () => {
     expect(() => rollbackRequest(empty, dispatch({ model: 'fraud', 'dry-run': 'maybe' }))).toThrow(
       /client_payload\.dry-run must be true or false/,
     );
+  });
+
+  it('refuses a repository_dispatch from a sender the policy does not list, writing nothing', async () => {
+    const f = (fixture = await opsFixture(gh));
+    await recordIncident(f, 'P0');
+    const before = await git(f.gitDir, ['rev-parse', 'main']);
+    // GitHub's example sender, Codertocat: a person with a token, not the monitoring App.
+    const env = dispatchRun({ model: MODEL, incident: INCIDENT }, f.env, 'Codertocat');
+    await expect(
+      runRollback(empty, env, { client: gh.client(), now: at(151.5), gitEnv: BOT }),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        message:
+          'refused the repository_dispatch tollgate-rollback from Codertocat to roll back: ' +
+          "the policy's dispatch.allowed_senders lists only tollgate-monitor[bot]",
+        field: 'dispatch.allowed_senders',
+      }),
+    );
+    expect(await git(f.gitDir, ['rev-parse', 'main'])).toBe(before);
+    expect(gh.state.repo(REPO).pulls).toHaveLength(0);
   });
 
   it('runs the rollback a repository_dispatch asks for, recording it on the incident', async () => {

@@ -184,7 +184,8 @@ describe('tollgate init --upgrade', () => {
     writeFileSync(path, edited);
     const { ctx, out } = context(dir);
     expect(await initCommand.run(['--upgrade', '--yes'], ctx)).toBe(0);
-    expect(out.join('\n')).toContain('Rewrote 2 `uses:` line(s) in 2 file(s); 7 file(s) already current.');
+    // The retrain workflow runs the retrain action in each of its two jobs.
+    expect(out.join('\n')).toContain('Rewrote 3 `uses:` line(s) in 2 file(s); 7 file(s) already current.');
     const after = readFileSync(path, 'utf8');
     expect(after).toContain('timeout-minutes: 30 # our trainer is quick');
     expect(after).toBe(edited.replaceAll(`@${'1'.repeat(40)} # v0.9.0`, `@${release.tag}`));

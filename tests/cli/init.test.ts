@@ -67,7 +67,12 @@ describe('tollgate init', () => {
     const codeowners = readFileSync(join(repo.dir, '.github/CODEOWNERS'), 'utf8');
     expect(codeowners.startsWith('* @acme/everyone\n')).toBe(true);
     expect(codeowners).toContain('/registry/ @acme/ml-platform @acme/risk');
-    expect(lines.join('\n')).toContain('"context": "tollgate/signoff"');
+    expect(codeowners).toContain('/.github/ @acme/ml-platform');
+    // Without the App id there is no ruleset that pins the gate's check: init says how to find the id instead.
+    const output = lines.join('\n');
+    expect(output).not.toContain('"context": "tollgate/signoff"');
+    expect(output).toContain('no ruleset without the App id');
+    expect(output).toContain('"App ID"');
 
     const validation = context(repo.dir);
     expect(await validateCommand.run([], validation.ctx)).toBe(0);
@@ -92,27 +97,53 @@ describe('tollgate init', () => {
     expect(lines[0]!.split('\n')[0]).toBe('init (dry run) would write:');
   });
 
-  it('--apply creates the ruleset, pinned to the gate app, and turns on auto-merge', async () => {
+  it('prints the rulesets pinned to the App id, and the environments to create', async () => {
+    const repo = await makeRepo({});
+    const { ctx, lines } = context(repo.dir);
+    expect(await initCommand.run([...flags, '--app-id', '77'], ctx)).toBe(0);
+    const output = lines.join('\n');
+    expect(output).toContain('"integration_id": 77');
+    expect(output).toContain('Environments "tollgate" and "tollgate-emergency"');
+  });
+
+  it('--apply creates the environments for the default branch only, both rulesets, and turns on auto-merge', async () => {
     await gh.state.createRepo('acme/models');
     gh.state.repo('acme/models').allowAutoMerge = false;
     const repo = await makeRepo({});
     const { ctx, lines } = context(repo.dir, { GITHUB_TOKEN: 't', GITHUB_API_URL: gh.double.baseUrl });
-    expect(await initCommand.run([...flags, '--apply', '--repo', 'acme/models', '--app-id', '77'], ctx)).toBe(
-      0,
-    );
-    const [ruleset] = gh.state.repo('acme/models').rulesets;
-    expect(ruleset).toMatchObject({ name: 'tollgate', enforcement: 'active' });
-    expect(JSON.stringify(ruleset)).toContain('"integration_id":77');
-    expect(gh.state.repo('acme/models').allowAutoMerge).toBe(true);
+    const args = [...flags, '--apply', '--repo', 'acme/models', '--app-id', '77', '--default-branch', 'main'];
+    expect(await initCommand.run(args, ctx)).toBe(0);
+    const state = gh.state.repo('acme/models');
+    expect(state.rulesets.map((r) => r.name)).toEqual(['tollgate', 'tollgate-reviews']);
+    expect(JSON.stringify(state.rulesets[0])).toContain('"integration_id":77');
+    expect(state.environments.map((e) => [e.name, e.branchPolicy])).toEqual([
+      ['tollgate', [{ name: 'main', type: 'branch' }]],
+      ['tollgate-emergency', [{ name: 'main', type: 'branch' }]],
+    ]);
+    expect(state.allowAutoMerge).toBe(true);
     expect(lines.join('\n')).toMatch(
-      /Applied ruleset "tollgate" \(id \d+\) to acme\/models and turned on auto-merge .*GitHub API: 2 calls/s,
+      /Applied ruleset "tollgate" \(id \d+\) and ruleset "tollgate-reviews" \(id \d+\) to acme\/models.*GitHub API: 7 calls/s,
     );
+  });
+
+  it('--apply without the App id refuses before it writes anything, and says where to find the id', async () => {
+    const repo = await makeRepo({});
+    await expect(
+      initCommand.run([...flags, '--apply', '--repo', 'acme/models'], context(repo.dir).ctx),
+    ).rejects.toThrow(
+      expect.objectContaining({ message: expect.stringContaining('is not pinned'), field: 'app-id' }),
+    );
+    expect(existsSync(join(repo.dir, 'registry'))).toBe(false);
+    expect(existsSync(join(repo.dir, '.github'))).toBe(false);
   });
 
   it('--apply without a token says which token to set', async () => {
     const repo = await makeRepo({});
     await expect(
-      initCommand.run([...flags, '--apply', '--repo', 'acme/models'], context(repo.dir).ctx),
+      initCommand.run(
+        [...flags, '--apply', '--repo', 'acme/models', '--app-id', '77'],
+        context(repo.dir).ctx,
+      ),
     ).rejects.toThrow(/no GitHub token/);
   });
 });

@@ -1,7 +1,7 @@
 // The double cannot drift from GitHub: its routes exist in GitHub's OpenAPI description, and the
 // bodies it serves satisfy GitHub's schemas (every test file using the double also checks this).
 import { mergePullRequest } from '../../src/github/merge.ts';
-import { allowAutoMerge } from '../../src/github/rulesets.ts';
+import { allowAutoMerge, restrictEnvironmentToBranch } from '../../src/github/rulesets.ts';
 import { describe, expect, it } from 'vitest';
 import { useGitHubDouble, driftProblems } from './harness.ts';
 import { ROUTES } from './routes.ts';
@@ -20,7 +20,7 @@ import { listCheckRunsForRef, upsertCheckRun } from '../../src/github/checks.ts'
 import { upsertMarkedComment } from '../../src/github/comments.ts';
 import { dispatchWorkflow, repositoryDispatch } from '../../src/github/dispatch.ts';
 import { createRepositoryRuleset } from '../../src/github/rulesets.ts';
-import { signoffRuleset } from '../../src/init/plan.ts';
+import { tollgateRulesets } from '../../src/init/rulesets.ts';
 
 const gh = useGitHubDouble();
 
@@ -169,8 +169,10 @@ it('every route the double serves answers with bodies GitHub documents', async (
   await upsertMarkedComment(client, repo, pull.number, 'gate', 'b');
   await dispatchWorkflow(client, repo, { workflow: 'retrain.yml', ref: 'main' });
   await repositoryDispatch(client, repo, 'tollgate-rollback');
-  await createRepositoryRuleset(client, repo, signoffRuleset('main', 7));
+  for (const ruleset of tollgateRulesets({ defaultBranch: 'main', appId: 7, emergencyPush: true }))
+    await createRepositoryRuleset(client, repo, ruleset);
   await allowAutoMerge(client, repo);
+  await restrictEnvironmentToBranch(client, repo, 'tollgate', 'main');
 
   const served = new Set(gh.double.records.map((record) => `${record.method} ${record.template}`));
   expect(

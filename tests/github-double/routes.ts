@@ -808,6 +808,51 @@ export const ROUTES: Route[] = [
     }),
   },
   {
+    method: 'PUT',
+    template: '/repos/{owner}/{repo}/environments/{environment_name}',
+    handle: inRepo(async (context, repo) => {
+      const name = context.params.environment_name!;
+      const policy = (context.body ?? {}).deployment_branch_policy as
+        { protected_branches?: boolean; custom_branch_policies?: boolean } | null | undefined;
+      if (policy && policy.protected_branches === policy.custom_branch_policies)
+        return invalid(
+          'Validation Failed: protected_branches and custom_branch_policies cannot have the same value',
+        );
+      let environment = repo.environments.find((e) => e.name === name);
+      if (!environment) {
+        environment = { id: context.state.nextId(), name, branchPolicy: null, secrets: [] };
+        repo.environments.push(environment);
+      }
+      if (policy === null || policy === undefined) environment.branchPolicy = null;
+      else if (policy.protected_branches) environment.branchPolicy = 'protected';
+      else if (!Array.isArray(environment.branchPolicy)) environment.branchPolicy = [];
+      return { status: 200, body: environmentBody(context, repo, environment) };
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies',
+    handle: inRepo(async (context, repo) => {
+      const environment = repo.environments.find((e) => e.name === context.params.environment_name);
+      // GitHub answers 404 too when the environment does not use custom branch policies.
+      if (!environment || !Array.isArray(environment.branchPolicy)) return notFound();
+      const { name, type } = context.body as { name?: string; type?: 'branch' | 'tag' };
+      if (typeof name !== 'string' || name === '')
+        return invalid('Invalid request.\n\n"name" wasn\'t supplied.');
+      if (environment.branchPolicy.some((p) => p.name === name && p.type === (type ?? 'branch')))
+        return { status: 303 };
+      environment.branchPolicy.push({ name, type: type ?? 'branch' });
+      return {
+        status: 200,
+        body: shaped('deployment-branch-policy', {
+          id: context.state.nextId(),
+          name,
+          type: type ?? 'branch',
+        }),
+      };
+    }),
+  },
+  {
     method: 'POST',
     template: '/repos/{owner}/{repo}/dispatches',
     handle: inRepo(async (context, repo) => {
@@ -821,6 +866,27 @@ export const ROUTES: Route[] = [
     }),
   },
 ];
+
+function environmentBody(
+  context: RouteContext,
+  repo: RepoState,
+  environment: RepoState['environments'][number],
+): Record<string, unknown> {
+  const policy = environment.branchPolicy;
+  return shaped('environment', {
+    id: environment.id,
+    name: environment.name,
+    url: `${context.api}/repos/${repo.owner}/${repo.name}/environments/${environment.name}`,
+    html_url: `https://github.com/${repo.owner}/${repo.name}/deployments/activity_log?environments_filter=${environment.name}`,
+    created_at: context.state.now(),
+    updated_at: context.state.now(),
+    protection_rules: [],
+    deployment_branch_policy:
+      policy === null
+        ? null
+        : { protected_branches: policy === 'protected', custom_branch_policies: Array.isArray(policy) },
+  });
+}
 
 function applyCheckRun(run: CheckRunState, body: Record<string, unknown>, at: string): Reply | undefined {
   const output = body.output as

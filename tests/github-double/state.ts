@@ -111,6 +111,16 @@ export interface RepoState {
   /** Repository settings: "Allow auto-merge" and the merge methods allowed. */
   allowAutoMerge: boolean;
   mergeMethods: MergeMethod[];
+  environments: DeploymentEnvironmentState[];
+}
+
+/** A deployment environment: who may deploy to it (its branch policy) and the names of its secrets. */
+export interface DeploymentEnvironmentState {
+  id: number;
+  name: string;
+  /** null: any branch; 'protected': protected branches only; a list: these branch and tag patterns only. */
+  branchPolicy: null | 'protected' | { name: string; type: 'branch' | 'tag' }[];
+  secrets: string[];
 }
 
 export interface TeamState {
@@ -203,6 +213,7 @@ export class GitHubState {
       requiredChecks: [],
       allowAutoMerge: true,
       mergeMethods: ['merge', 'squash', 'rebase'],
+      environments: [],
     };
     this.repos.set(fullName, repo);
     this.user(owner);

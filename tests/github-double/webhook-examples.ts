@@ -32,3 +32,21 @@ export function webhookExample<T extends WebhookEventName>(
     );
   return structuredClone(example);
 }
+
+/**
+ * A repository_dispatch of `type` from `sender` (a login, here an App's bot), carrying `payload`: GitHub's example
+ * event with the three fields a Tollgate dispatch sets changed.
+ */
+export function repositoryDispatch(
+  type: string,
+  payload: Record<string, unknown>,
+  sender: string,
+): Record<string, unknown> {
+  const event = webhookExample('repository_dispatch');
+  return {
+    ...event,
+    action: type,
+    client_payload: payload,
+    sender: { ...event.sender, login: sender, type: 'Bot' },
+  };
+}

@@ -1,6 +1,6 @@
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers } from '../../src/init/plan.ts';
+import { planInit, WORKFLOWS, type InitAnswers } from '../../src/init/plan.ts';
 import { parseRegistryFile } from '../../src/registry/parse.ts';
 
 const answers: InitAnswers = {
@@ -50,7 +50,20 @@ describe('planInit', () => {
       expect(byPath(`.github/workflows/tollgate-${name}.yml`).content).toBe(`name: ${name}\n`);
     const codeowners = files.find((f) => f.path === '.github/CODEOWNERS')!;
     expect(codeowners.append).toBe(true);
-    expect(codeowners.content).toContain('/registry/policy.yaml @acme/ml-platform @acme/model-risk');
+    expect(codeowners.content).toContain('/registry/ @acme/ml-platform @acme/model-risk');
+  });
+
+  it('writes the emergency push severities and the dispatch senders into the policy', () => {
+    const policy = (given: Partial<InitAnswers>) =>
+      load(planInit({ ...answers, ...given }, templates)[0]!.content) as {
+        incident: { emergency_push: string[] };
+        dispatch: { allowed_senders: string[] };
+      };
+    expect(policy({}).incident.emergency_push).toEqual(['P0']);
+    expect(policy({}).dispatch.allowed_senders).toEqual([]);
+    const chosen = policy({ emergencyPush: [], dispatchSenders: ['acme-monitor[bot]'] });
+    expect(chosen.incident.emergency_push).toEqual([]);
+    expect(chosen.dispatch.allowed_senders).toEqual(['acme-monitor[bot]']);
   });
 
   it('writes registry files that pass schema validation, and the schemas next to the registry', () => {
@@ -70,20 +83,5 @@ describe('planInit', () => {
 
   it('refuses an unsafe model name before it reaches a path', () => {
     expect(() => planInit({ ...answers, model: '../etc' }, templates)).toThrow(/model/);
-  });
-});
-
-describe('signoffRuleset', () => {
-  it('requires the gate check, pinned to the gate app when one is given', () => {
-    const checks = (ruleset: ReturnType<typeof signoffRuleset>) =>
-      ruleset.rules.find((r) => r.type === 'required_status_checks')!.parameters as {
-        required_status_checks: { context: string; integration_id?: number }[];
-      };
-    expect(checks(signoffRuleset('main')).required_status_checks[0]).toEqual({ context: 'tollgate/signoff' });
-    expect(checks(signoffRuleset('main', 42)).required_status_checks[0]).toEqual({
-      context: 'tollgate/signoff',
-      integration_id: 42,
-    });
-    expect(signoffRuleset('trunk').conditions.ref_name.include).toEqual(['refs/heads/trunk']);
   });
 });

@@ -17,7 +17,8 @@ describe('templates/workflows/tollgate-evidence.yml', () => {
     expect(checkout).toBeGreaterThanOrEqual(0);
     expect(checkout).toBeLessThan(evidence);
     expect(steps[checkout]!.with['fetch-depth']).toBe(0);
-    expect(Object.values(workflow.permissions).every((p) => p === 'read')).toBe(true);
+    expect(workflow.permissions).toEqual({});
+    expect(Object.values(workflow.jobs.export.permissions).every((p) => p === 'read')).toBe(true);
   });
 
   it('passes each subject of a dispatch to an input the action declares', () => {

@@ -58,14 +58,23 @@ describe('tollgate-retrain.yml', () => {
     });
   });
 
-  it('asks for no more than it needs, and pushes with the token that opens the pull request', () => {
-    expect(retrain.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
-    const checkout = stepsOf(retrain).find((s) => s.uses?.startsWith('actions/checkout@'))!;
+  it('passes every dispatch input to the training job, and the recording job records with the App token', () => {
+    const train = retrain.jobs.train.steps.find((s: Step) =>
+      String(s.uses).includes('/actions/retrain@'),
+    ) as Step;
+    const record = retrain.jobs.record.steps.find((s: Step) =>
+      String(s.uses).includes('/actions/retrain@'),
+    ) as Step;
+    expect(train.with).toMatchObject({ mode: 'train' });
+    expect(record.with).toMatchObject({ mode: 'record', report: '${{ needs.train.outputs.report }}' });
+    for (const name of Object.keys(dispatch)) expect(train.with![name], name).toBe(`\${{ inputs.${name} }}`);
     // Pushes made with GITHUB_TOKEN start no workflows: the sign-off gate would never run on the pull request.
+    const checkout = (retrain.jobs.record.steps as Step[]).find((s) =>
+      s.uses?.startsWith('actions/checkout@'),
+    )!;
     expect(checkout.with).toMatchObject({ 'fetch-depth': 0 });
-    expect(checkout.with!.token).toBe(actionStep(retrain, 'retrain').with!.token);
-    for (const name of Object.keys(dispatch))
-      expect(actionStep(retrain, 'retrain').with![name]).toBe(`\${{ inputs.${name} }}`);
+    expect(checkout.with!.token).toBe(record.with!.token);
+    expect(record.with!.token).toBe('${{ steps.app.outputs.token }}');
   });
 });
 
@@ -74,6 +83,11 @@ describe('tollgate-scheduler.yml', () => {
     expect(scheduler.on.schedule[0].cron).toMatch(/^\S+ \S+ \S+ \S+ \S+$/);
     expect(scheduler.concurrency).toMatchObject({ 'cancel-in-progress': false });
     expect(actionStep(scheduler, 'scheduler').with!.workflow).toBe('tollgate-retrain.yml');
-    expect(scheduler.permissions).toEqual({ contents: 'read', actions: 'write', 'pull-requests': 'read' });
+    expect(scheduler.permissions).toEqual({});
+    expect(scheduler.jobs.tick.permissions).toEqual({
+      contents: 'read',
+      actions: 'write',
+      'pull-requests': 'read',
+    });
   });
 });

@@ -1,15 +1,22 @@
 // `tollgate init`: adopts Tollgate in an existing repository. Writes the policy, a first model, the workflows and
-// CODEOWNERS entries; prints (or with --apply, creates) the ruleset that makes the sign-off gate a required check.
+// CODEOWNERS entries; prints (or with --apply, creates) the rulesets and environments that make the gate hold.
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
-import { allowAutoMerge, createRepositoryRuleset } from '../../github/rulesets.ts';
 import { installedRelease, workflowTemplates } from '../../init/installed.ts';
 import { nextSteps } from '../../init/next-steps.ts';
-import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
+import { planInit, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
 import { describePin } from '../../init/release.ts';
+import {
+  applySettings,
+  describeApplied,
+  emergencyPushFor,
+  settingsFor,
+  settingsReport,
+  type SettingsPlan,
+} from '../../init/settings.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
 import { git } from '../../git/run.ts';
@@ -58,6 +65,8 @@ export const initCommand: Command = {
         apply: { type: 'boolean', default: false },
         repo: { type: 'string' },
         'app-id': { type: 'string' },
+        'emergency-push': { type: 'string', default: 'P0' },
+        'dispatch-sender': { type: 'string', multiple: true },
         format: { type: 'string', default: 'text' },
         upgrade: { type: 'boolean', default: false },
         yes: { type: 'boolean', default: false },
@@ -88,6 +97,11 @@ export const initCommand: Command = {
       registry: relative(context.repoRoot, context.registryDir) || 'registry',
       interval: parseDuration(values.interval ?? '1d'),
       now: context.now(),
+      emergencyPush: await emergencyPushFor(
+        settingsOnly ? context.registryDir : undefined,
+        values['emergency-push'],
+      ),
+      dispatchSenders: (values['dispatch-sender'] ?? []).flatMap(list),
     };
     // Tollgate's own `uses:` lines name the release this CLI came from (src/init/release.ts says why).
     const release = installedRelease();
@@ -111,13 +125,12 @@ export const initCommand: Command = {
         fix: 'pass --force to replace them, or remove them first',
       });
 
-    const ruleset = signoffRuleset(
-      answers.defaultBranch,
-      values['app-id'] === undefined ? undefined : Number(values['app-id']),
-    );
+    // Decided before anything is written: --apply without a pinnable App id writes nothing.
+    const settings = settingsFor(answers, values['app-id'], values.apply);
     const written = values['dry-run'] || settingsOnly ? [] : await writePlanned(context.repoRoot, files);
     let applied: string | undefined;
-    if (values.apply && !values['dry-run']) applied = await applyRuleset(context, values.repo, ruleset);
+    if (values.apply && !values['dry-run'] && settings)
+      applied = await applyRuleset(context, values.repo, settings);
 
     // Links to the settings pages only for a repository named by --repo or a GitHub-style origin URL.
     const origin =
@@ -131,7 +144,7 @@ export const initCommand: Command = {
     const summary = {
       files: files.map((f) => f.path),
       written,
-      ruleset,
+      rulesets: settings?.rulesets,
       applied,
       release,
       next_steps: steps,
@@ -147,12 +160,7 @@ export const initCommand: Command = {
             ]),
         `The workflows use Tollgate's actions from ${describePin(release)}; \`tollgate init --upgrade\` moves them.`,
         '',
-        `Make the gate a required check: a ruleset on ${answers.defaultBranch} requiring the status checks`,
-        `"tollgate/signoff" and "validate" and pull requests for every change.`,
-        applied ??
-          'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write; it also turns on\n' +
-            '"Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
-        applied ? '' : JSON.stringify(ruleset, null, 2),
+        ...settingsReport(answers.defaultBranch, settings, applied),
         '',
         'Next steps:',
         ...steps,
@@ -181,15 +189,11 @@ async function writePlanned(root: string, files: PlannedFile[]): Promise<string[
 async function applyRuleset(
   context: CliContext,
   repoFlag: string | undefined,
-  ruleset: ReturnType<typeof signoffRuleset>,
+  settings: SettingsPlan,
 ): Promise<string> {
   const { owner, repo } = await repositoryName(context, repoFlag);
-  // Creating a ruleset needs Administration: write on the repository.
+  // Creating rulesets and environments needs Administration: write on the repository.
   const client = githubClientFromEnv(context.env);
-  const id = await createRepositoryRuleset(client, { owner, repo }, ruleset);
-  await allowAutoMerge(client, { owner, repo });
-  return (
-    `Applied ruleset "tollgate" (id ${id}) to ${owner}/${repo} and turned on auto-merge (state pull ` +
-    `requests merge once the gate passes them). ${describeCalls(client)}`
-  );
+  const applied = await applySettings(client, { owner, repo }, settings);
+  return `${describeApplied(`${owner}/${repo}`, settings, applied)} ${describeCalls(client)}`;
 }
