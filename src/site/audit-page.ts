@@ -3,7 +3,7 @@
 // and date, and keeps the filter in the address's #fragment so a link can open it filtered. Pure.
 import type { RegistryEvent } from '../evidence/history.ts';
 import { asOfBanner, frame, modelLink } from './frame.ts';
-import { commitLink, html, page, pullLink, time } from './html.ts';
+import { commitLink, markup, page, pullLink, time } from './html.ts';
 import { auditRows, type SiteData } from './view.ts';
 
 /** Written as ES5 with no dependency, so it runs from file:// in any browser; it only hides and shows rows. */
@@ -59,68 +59,35 @@ const utc = (at: string) => {
 
 function row(data: SiteData, e: RegistryEvent) {
   const what = [e.version, e.stage, e.incident, e.request].filter(Boolean).join(' · ');
-  return html`<tr data-model="${e.model ?? ''}" data-kind="${e.event}" data-at="${utc(e.at)}">
-    <td>${time(e.at)}</td>
-    <td><code>${e.event}</code></td>
-    <td>${modelLink('', e.model)}</td>
-    <td>${what}</td>
-    <td>${pullLink(data.repo, e.pullRequest)}</td>
-    <td>
-      ${e.source === 'commit' ? commitLink(data.repo, e.sha) : html`<span class="small muted">audit file</span>`}
-    </td>
-    <td class="small">
-      ${e.summary ?? ''}${e.requestedBy ? html`<div class="muted">requested by ${e.requestedBy}</div>` : ''}
-    </td>
-  </tr>`;
+  const commit =
+    e.source === 'commit'
+      ? commitLink(data.repo, e.sha)
+      : markup`<span class="small muted">audit file</span>`;
+  const requested = e.requestedBy ? markup`<div class="muted">requested by ${e.requestedBy}</div>` : '';
+  return markup`<tr data-model="${e.model ?? ''}" data-kind="${e.event}" data-at="${utc(e.at)}"><td>${time(e.at)}</td><td><code>${e.event}</code></td>
+<td>${modelLink('', e.model)}</td><td>${what}</td><td>${pullLink(data.repo, e.pullRequest)}</td><td>${commit}</td><td class="small">${e.summary ?? ''}${requested}</td></tr>`;
 }
 
 export function renderAuditPage(data: SiteData): string {
   const events = auditRows(data.commits, data.registry.audit.values(), data.registryPrefix);
   const models = [...new Set(events.map((e) => e.model).filter((m): m is string => !!m))].sort();
   const kinds = [...new Set(events.map((e) => e.event))].sort();
-  const body = html`${asOfBanner(data)}
-    <h1>Audit log</h1>
-    <p class="lede">
-      Every registry event in git: Tollgate's commits (with their trailers) and the audit-event files, newest
-      first.
-    </p>
-    <form class="filters" id="filters" hidden aria-label="Filter events">
-      <label
-        >Model<select name="model">
-          <option value="">all models</option>
-          ${models.map((m) => html`<option>${m}</option>`)}
-        </select></label
-      >
-      <label
-        >Kind<select name="kind">
-          <option value="">all kinds</option>
-          ${kinds.map((k) => html`<option>${k}</option>`)}
-        </select></label
-      >
-      <label>From<input type="date" name="from" /></label>
-      <label>To<input type="date" name="to" /></label>
-      <button type="reset">Clear</button>
-    </form>
-    <p id="count" class="small muted" aria-live="polite">${events.length} events</p>
-    <noscript><p class="small muted">Filtering needs JavaScript; every event is listed below.</p></noscript>
-    <div class="table-wrap">
-      <table id="events">
-        <thead>
-          <tr>
-            <th scope="col">time</th>
-            <th scope="col">event</th>
-            <th scope="col">model</th>
-            <th scope="col">what</th>
-            <th scope="col">PR</th>
-            <th scope="col">commit</th>
-            <th scope="col">summary</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${events.map((e) => row(data, e))}
-        </tbody>
-      </table>
-    </div>`;
+  const body = markup`${asOfBanner(data)}
+<h1>Audit log</h1>
+<p class="lede">Every registry event in git: Tollgate's commits (with their trailers) and the audit-event files, newest first.</p>
+<form class="filters" id="filters" hidden aria-label="Filter events">
+<label>Model<select name="model"><option value="">all models</option>${models.map((m) => markup`<option>${m}</option>`)}</select></label>
+<label>Kind<select name="kind"><option value="">all kinds</option>${kinds.map((k) => markup`<option>${k}</option>`)}</select></label>
+<label>From<input type="date" name="from"></label>
+<label>To<input type="date" name="to"></label>
+<button type="reset">Clear</button>
+</form>
+<p id="count" class="small muted" aria-live="polite">${events.length} events</p>
+<noscript><p class="small muted">Filtering needs JavaScript; every event is listed below.</p></noscript>
+<div class="table-wrap"><table id="events">
+<thead><tr><th scope="col">time</th><th scope="col">event</th><th scope="col">model</th><th scope="col">what</th><th scope="col">PR</th><th scope="col">commit</th><th scope="col">summary</th></tr></thead>
+<tbody>${events.map((e) => row(data, e))}</tbody>
+</table></div>`;
   return page({
     title: 'Audit log',
     root: '',

@@ -1,7 +1,7 @@
 // Trend charts drawn at build time as inline SVG: one metric across a model's versions, the stage pointers marked
 // and the validation gate's threshold drawn. No script; colours come from the page's stylesheet, so they follow
 // dark mode and print in black. Pure.
-import { html, type Html } from './html.ts';
+import { markup, type Html } from './html.ts';
 
 export interface TrendPoint {
   /** The version id, shown under the axis. */
@@ -77,10 +77,7 @@ export function trendChart(input: TrendChartInput): Html {
   const descId = `${input.id}-desc`;
   const description = describeTrend(input);
   if (values.length === 0)
-    return html`<figure class="chart">
-      <figcaption>${input.metric}</figcaption>
-      <p class="muted small">${description}</p>
-    </figure>`;
+    return markup`<figure class="chart"><figcaption>${input.metric}</figcaption><p class="muted small">${description}</p></figure>`;
   const domain = input.threshold ? [...values, input.threshold.value] : values;
   const ticks = niceTicks(Math.min(...domain), Math.max(...domain), 5);
   const lo = ticks[0]!;
@@ -111,56 +108,42 @@ export function trendChart(input: TrendChartInput): Html {
   const dots = n <= 60;
   const markerLabel = (i: number, names: string[]) => {
     const p = input.points[i]!;
-    if (p.value === null) return html``;
+    if (p.value === null) return markup``;
     const px = x(i);
     const py = y(p.value);
     const anchor = px > W - 90 ? 'end' : px < M.left + 40 ? 'start' : 'middle';
-    const above = py - M.top > 16;
-    return html`<g
-      ><circle class="stage" cx="${f(px)}" cy="${f(py)}" r="5.5"></circle
-      ><text class="stage-label" x="${f(px)}" y="${f(above ? py - 10 : py + 18)}" text-anchor="${anchor}"
-        >${names.join(', ')}</text
-      ></g
-    >`;
+    const ly = py - M.top > 16 ? py - 10 : py + 18;
+    return markup`<g><circle class="stage" cx="${f(px)}" cy="${f(py)}" r="5.5"></circle><text class="stage-label" x="${f(px)}" y="${f(ly)}" text-anchor="${anchor}">${names.join(', ')}</text></g>`;
   };
-
-  return html`<figure class="chart">
-    <figcaption id="${titleId}">${input.metric}</figcaption>
-    <svg
-      class="trend"
-      viewBox="0 0 ${W} ${H}"
-      role="img"
-      aria-labelledby="${titleId}"
-      aria-describedby="${descId}"
-      xmlns="http://www.w3.org/2000/svg"
-    >
-      <desc id="${descId}">${description}</desc>
-      ${ticks.map((t) => html`<line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${f(y(t))}" y2="${f(y(t))}"></line><text class="axis" x="${M.left - 6}" y="${f(y(t) + 4)}" text-anchor="end">${formatNumber(t)}</text>`)}
-      ${xLabels.map(({ p, i }) => html`<text class="axis" x="${f(x(i))}" y="${H - M.bottom + 16}" text-anchor="middle">${p.label}</text>`)}
-      <text class="axis" x="${M.left + plotW / 2}" y="${H - 6}" text-anchor="middle">
-        version (oldest to newest)
-      </text>
-      ${
-        input.threshold
-          ? html`<line
-                class="threshold"
-                x1="${M.left}"
-                x2="${W - M.right}"
-                y1="${f(y(input.threshold.value))}"
-                y2="${f(y(input.threshold.value))}"
-              ></line
-              ><text
-                class="threshold-label"
-                x="${W - M.right}"
-                y="${f(y(input.threshold.value) - 5)}"
-                text-anchor="end"
-                >gate ${input.threshold.op} ${formatNumber(input.threshold.value)}</text
-              >`
-          : ''
-      }
-      ${segments.map((d) => html`<path class="line" d="${d}"></path>`)}
-      ${dots ? input.points.map((p, i) => (p.value === null ? '' : html`<circle class="pt" cx="${f(x(i))}" cy="${f(y(p.value))}" r="3"><title>${p.label}: ${formatNumber(p.value)}</title></circle>`)) : ''}
-      ${[...input.markers].map(([i, names]) => markerLabel(i, names))}
-    </svg>
-  </figure>`;
+  const grid = ticks.map(
+    (t) =>
+      markup`<line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${f(y(t))}" y2="${f(y(t))}"></line><text class="axis" x="${M.left - 6}" y="${f(y(t) + 4)}" text-anchor="end">${formatNumber(t)}</text>`,
+  );
+  const labels = xLabels.map(
+    ({ p, i }) =>
+      markup`<text class="axis" x="${f(x(i))}" y="${H - M.bottom + 16}" text-anchor="middle">${p.label}</text>`,
+  );
+  const threshold = input.threshold
+    ? markup`<line class="threshold" x1="${M.left}" x2="${W - M.right}" y1="${f(y(input.threshold.value))}" y2="${f(y(input.threshold.value))}"></line><text class="threshold-label" x="${W - M.right}" y="${f(y(input.threshold.value) - 5)}" text-anchor="end">gate ${input.threshold.op} ${formatNumber(input.threshold.value)}</text>`
+    : '';
+  const points = dots
+    ? input.points.map((p, i) =>
+        p.value === null
+          ? ''
+          : markup`<circle class="pt" cx="${f(x(i))}" cy="${f(y(p.value))}" r="3"><title>${p.label}: ${formatNumber(p.value)}</title></circle>`,
+      )
+    : '';
+  return markup`<figure class="chart">
+<figcaption id="${titleId}">${input.metric}</figcaption>
+<svg class="trend" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${titleId}" aria-describedby="${descId}" xmlns="http://www.w3.org/2000/svg">
+<desc id="${descId}">${description}</desc>
+${grid}
+${labels}
+<text class="axis" x="${M.left + plotW / 2}" y="${H - 6}" text-anchor="middle">version (oldest to newest)</text>
+${threshold}
+${segments.map((d) => markup`<path class="line" d="${d}"></path>`)}
+${points}
+${[...input.markers].map(([i, names]) => markerLabel(i, names))}
+</svg>
+</figure>`;
 }

@@ -2,7 +2,7 @@
 // page layout with its stylesheet, navigation and Content-Security-Policy. Pure: strings in, strings out.
 import { createHash } from 'node:crypto';
 
-/** Markup that is already safe to insert: only `html` and `raw` make it. */
+/** Markup that is already safe to insert: only `markup` and `raw` make it. */
 export class Html {
   readonly value: string;
   constructor(value: string) {
@@ -37,9 +37,10 @@ function insert(value: Inner): string {
 
 /**
  * The only way markup is written: registry content is attacker-controlled, so every interpolated value is escaped
- * unless it is itself Html made by this template.
+ * unless it is itself Html made by this template. (Not named `html`: formatters rewrite the whitespace of
+ * templates tagged so, which would change what the page shows.)
  */
-export function html(strings: TemplateStringsArray, ...values: Inner[]): Html {
+export function markup(strings: TemplateStringsArray, ...values: Inner[]): Html {
   let out = strings[0]!;
   for (let i = 0; i < values.length; i++) out += insert(values[i]!) + strings[i + 1]!;
   return new Html(out);
@@ -63,7 +64,7 @@ export function safeUrl(url: unknown): string | undefined {
 
 /** A link when the address is safe, the text alone otherwise. */
 export function link(href: string | undefined, text: Inner, attrs: Html = raw('')): Html {
-  return href === undefined ? html`${text}` : html`<a href="${href}" ${attrs}>${text}</a>`;
+  return href === undefined ? markup`${text}` : markup`<a href="${href}"${attrs}>${text}</a>`;
 }
 
 /** Where a repository's commits and pull requests live on GitHub. */
@@ -99,16 +100,16 @@ export function pullUrl(repo: RepoLinks | undefined, number: number | undefined)
 
 /** A commit as a short sha in <code>, linked to GitHub when the repository is known. */
 export function commitLink(repo: RepoLinks | undefined, sha: string | undefined): Html {
-  if (!sha) return html`<span class="muted">—</span>`;
+  if (!sha) return markup`<span class="muted">—</span>`;
   return link(
     commitUrl(repo, sha),
-    html`<code>${sha.slice(0, 8)}</code>`,
+    markup`<code>${sha.slice(0, 8)}</code>`,
     raw(` title="commit ${escapeText(sha)}"`),
   );
 }
 
 export function pullLink(repo: RepoLinks | undefined, number: number | undefined): Html {
-  if (number === undefined) return html``;
+  if (number === undefined) return markup``;
   return link(pullUrl(repo, number), `#${number}`);
 }
 
@@ -117,19 +118,18 @@ export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'neutral';
 
 export function badge(tone: Tone, text: Inner, title?: string): Html {
   const icon = { ok: '✓', warn: '!', bad: '✕', info: 'i', neutral: '·' }[tone];
-  return html`<span class="badge ${tone}" ${title ? html` title="${title}"` : ''}
-    ><span class="icon" aria-hidden="true">${icon}</span>${text}</span
-  >`;
+  const hint = title ? markup` title="${title}"` : '';
+  return markup`<span class="badge ${tone}"${hint}><span class="icon" aria-hidden="true">${icon}</span>${text}</span>`;
 }
 
 /** 2026-11-05T00:00:00Z -> 2026-11-05 00:00 UTC, in a <time> element; anything unparsable as text. */
 export function time(iso: string | undefined, withTime = true): Html {
-  if (!iso) return html`<span class="muted">—</span>`;
+  if (!iso) return markup`<span class="muted">—</span>`;
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return html`${iso}`;
+  if (Number.isNaN(ms)) return markup`${iso}`;
   const utc = new Date(ms).toISOString();
   const shown = withTime ? `${utc.slice(0, 10)} ${utc.slice(11, 16)} UTC` : utc.slice(0, 10);
-  return html`<time datetime="${utc.replace(/\.000Z$/, 'Z')}">${shown}</time>`;
+  return markup`<time datetime="${utc.replace(/\.000Z$/, 'Z')}">${shown}</time>`;
 }
 
 export function durationText(seconds: number): string {
@@ -148,12 +148,13 @@ export function sha256Base64(text: string): string {
 
 const STYLE = `
 :root{color-scheme:light dark;--bg:#fbfbfc;--panel:#fff;--text:#1b1f24;--muted:#5b6470;--line:#dde1e6;--accent:#1f5fbf;
---ok:#1a7f37;--ok-bg:#e6f4ea;--warn:#8a5a00;--warn-bg:#fff4d6;--bad:#b42318;--bad-bg:#fde8e6;--info:#1f5fbf;--info-bg:#e7effb;
+--ok:#116329;--ok-bg:#e6f4ea;--warn:#8a5a00;--warn-bg:#fff4d6;--bad:#b42318;--bad-bg:#fde8e6;--info:#1f5fbf;--info-bg:#e7effb;
 --neutral-bg:#eef0f3;--chart-1:#1f5fbf;--chart-grid:#e3e6ea;--focus:#1f5fbf}
 @media (prefers-color-scheme:dark){:root{--bg:#0f1216;--panel:#171b21;--text:#e6e9ee;--muted:#9aa4b1;--line:#2b323b;--accent:#7fb0ff;
 --ok:#6fdc8c;--ok-bg:#13301d;--warn:#f2c94c;--warn-bg:#3a2e0c;--bad:#ff8a80;--bad-bg:#3d1513;--info:#7fb0ff;--info-bg:#14263f;
 --neutral-bg:#232a33;--chart-1:#7fb0ff;--chart-grid:#2b323b;--focus:#7fb0ff}}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--text);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;overflow-wrap:anywhere}
 a{color:var(--accent);text-underline-offset:2px}
@@ -180,7 +181,9 @@ p{margin:.4rem 0}
 .banner.bad{border-left-color:var(--bad);background:var(--bad-bg)}.banner.ok{border-left-color:var(--ok);background:var(--ok-bg)}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,15rem),1fr));gap:.75rem;margin:1rem 0}
 .card{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:.75rem .9rem;min-width:0}
-.card h3{margin:0 0 .3rem;font-size:.8rem;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
+.card .card-title{margin:0 0 .3rem;padding:0;border:0;font-size:.8rem;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
+.card h3{margin:0 0 .3rem;font-size:1rem}
+code{white-space:nowrap}
 .card .big{font-size:1.5rem;font-weight:650;line-height:1.2}
 .badge{display:inline-flex;align-items:center;gap:.3em;border-radius:999px;padding:.05rem .55rem;font-size:.8rem;font-weight:600;white-space:nowrap;border:1px solid transparent}
 .badge .icon{font-size:.75em}
@@ -257,45 +260,36 @@ export function contentSecurityPolicy(scripts: string[] = []): string {
 
 export function page(options: PageOptions): string {
   const nav = (key: PageOptions['current'], href: string, label: string) =>
-    html`<li>
-      <a href="${options.root}${href}" ${key === options.current ? raw(' aria-current="page"') : ''}
-        >${label}</a
-      >
-    </li>`;
+    markup`<li><a href="${options.root}${href}"${key === options.current ? raw(' aria-current="page"') : ''}>${label}</a></li>`;
   const scripts = options.scripts ?? [];
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(scripts)}" />
-        <meta name="referrer" content="no-referrer" />
-        <title>${options.title} · Tollgate</title>
-        <style>
-          ${raw(STYLE)}
-        </style>
-      </head>
-      <body>
-        <a class="skip" href="#main">Skip to content</a>
-        <header class="site">
-          <div class="wrap">
-            <a class="brand" href="${options.root}index.html">Tollgate <span>registry</span></a>
-            <nav aria-label="Site">
-              <ul>
-                ${nav('overview', 'index.html', 'Overview')}${nav('incidents', 'incidents.html', 'Incidents')}${nav('audit', 'audit.html', 'Audit log')}
-              </ul>
-            </nav>
-            <span class="muted small">${options.source}</span>
-          </div>
-        </header>
-        <main id="main" class="wrap">${options.body}</main>
-        <footer class="site"><div class="wrap">${options.footer}</div></footer>
-        ${scripts.map(
-          (s) =>
-            html`<script>
-              ${raw(s)};
-            </script>`,
-        )}
-      </body>
-    </html> `.value;
+  // Built by concatenation, so nothing can change a byte between the element and the hash the policy allows.
+  const style = raw('<style>' + STYLE + '</style>');
+  const scriptElements = raw(scripts.map((s) => '<script>' + s + '</script>').join('\n'));
+  return markup`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(scripts)}">
+<meta name="referrer" content="no-referrer">
+<title>${options.title} · Tollgate</title>
+${style}
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site"><div class="wrap">
+<a class="brand" href="${options.root}index.html">Tollgate <span>registry</span></a>
+<nav aria-label="Site"><ul>
+${nav('overview', 'index.html', 'Overview')}${nav('incidents', 'incidents.html', 'Incidents')}${nav('audit', 'audit.html', 'Audit log')}
+</ul></nav>
+<span class="muted small">${options.source}</span>
+</div></header>
+<main id="main" class="wrap">
+${options.body}
+</main>
+<footer class="site"><div class="wrap">${options.footer}</div></footer>
+${scriptElements}
+</body>
+</html>
+`.value;
 }
