@@ -21,6 +21,8 @@ export interface InitAnswers {
   /** Retrain interval in seconds. */
   interval: number;
   now: Date;
+  /** Also install the workflow that publishes the registry as a website (`--with-site`). */
+  withSite?: boolean;
 }
 
 export interface PlannedFile {
@@ -43,6 +45,9 @@ export const WORKFLOWS = [
   'incident',
   'evidence',
 ] as const;
+
+/** Workflows init installs only when asked: the website needs GitHub Pages turned on. */
+export const OPTIONAL_WORKFLOWS = ['site'] as const;
 
 const yamlList = (values: string[]): string => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
 
@@ -158,6 +163,9 @@ failure_streak: 0
       path: `.github/workflows/tollgate-${name}.yml`,
       content: workflowTemplates[name] ?? '',
     })),
+    ...(answers.withSite
+      ? [{ path: '.github/workflows/tollgate-site.yml', content: workflowTemplates.site ?? '' }]
+      : []),
     ...KINDS.map((kind) => ({
       path: `${schemasDir}/${schemaFileName(kind)}`,
       content: schemaFileText(kind),

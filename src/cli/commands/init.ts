@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { TollgateError } from '../../errors.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
 import { allowAutoMerge, createRepositoryRuleset } from '../../github/rulesets.ts';
-import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
+import {
+  OPTIONAL_WORKFLOWS,
+  planInit,
+  signoffRuleset,
+  WORKFLOWS,
+  type InitAnswers,
+  type PlannedFile,
+} from '../../init/plan.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
 import { git } from '../../git/run.ts';
@@ -30,7 +37,10 @@ function packageRoot(): string {
 function workflowTemplates(): Record<string, string> {
   const root = join(packageRoot(), 'templates', 'workflows');
   return Object.fromEntries(
-    WORKFLOWS.map((name) => [name, readFileSync(join(root, `tollgate-${name}.yml`), 'utf8')]),
+    [...WORKFLOWS, ...OPTIONAL_WORKFLOWS].map((name) => [
+      name,
+      readFileSync(join(root, `tollgate-${name}.yml`), 'utf8'),
+    ]),
   );
 }
 
@@ -81,6 +91,7 @@ export const initCommand: Command = {
         interval: { type: 'string' },
         force: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        'with-site': { type: 'boolean', default: false },
         apply: { type: 'boolean', default: false },
         repo: { type: 'string' },
         'app-id': { type: 'string' },
@@ -106,6 +117,7 @@ export const initCommand: Command = {
       registry: relative(context.repoRoot, context.registryDir) || 'registry',
       interval: parseDuration(values.interval ?? '1d'),
       now: context.now(),
+      withSite: values['with-site'],
     };
     const files = planInit(answers, workflowTemplates());
 
