@@ -90,6 +90,20 @@ export interface CommentState {
   updatedAt: string;
 }
 
+/** A workflow artifact, as the Actions API lists it. */
+export interface ArtifactState {
+  id: number;
+  name: string;
+  sizeInBytes: number;
+  /** `sha256:<hex>`; null for artifacts uploaded before upload-artifact v4. */
+  digest: string | null;
+  createdAt: string;
+  expired: boolean;
+  runId: number;
+  headBranch: string;
+  headSha: string;
+}
+
 export interface RepoState {
   owner: string;
   name: string;
@@ -111,6 +125,8 @@ export interface RepoState {
   /** Repository settings: "Allow auto-merge" and the merge methods allowed. */
   allowAutoMerge: boolean;
   mergeMethods: MergeMethod[];
+  /** Workflow artifacts, newest first as GitHub lists them. */
+  artifacts: ArtifactState[];
 }
 
 export interface TeamState {
@@ -203,6 +219,7 @@ export class GitHubState {
       requiredChecks: [],
       allowAutoMerge: true,
       mergeMethods: ['merge', 'squash', 'rebase'],
+      artifacts: [],
     };
     this.repos.set(fullName, repo);
     this.user(owner);

@@ -8,24 +8,11 @@ import { gitSiteSource } from '../../src/site/git-source.ts';
 import { repoLinks } from '../../src/site/html.ts';
 import { removeRepo } from '../evidence/repo.ts';
 import { buildSiteScenario, HOSTILE, P0, P1, type SiteScenario } from './scenario.ts';
+import { textOf } from './text.ts';
 
 let s: SiteScenario;
 let now: SiteBuild;
 const clock = () => new Date('2026-01-02T12:00:00Z');
-
-/** A page as the text a person reads: tags dropped, entities decoded, whitespace collapsed. */
-export function textOf(html: string): string {
-  return html
-    .replace(/<style>[^]*?<\/style>/g, '')
-    .replace(/<script>[^]*?<\/script>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 const page = (build: SiteBuild, path: string) => {
   const file = build.files.find((f) => f.path === path);
