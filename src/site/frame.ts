@@ -8,15 +8,18 @@ export type Frame = Pick<PageOptions, 'source' | 'footer'>;
 
 const branchName = (ref: string) => ref.replace(/^refs\/(heads|remotes)\//, '');
 
+/**
+ * The header line and footer of every page. Neither names the head commit (the overview does): a page whose content
+ * did not change stays byte for byte the same from one build to the next, so a rebuild rewrites only what changed.
+ */
 export function frame(data: SiteData, root: string): Frame {
   const repo = data.repo ? `${data.repo.owner}/${data.repo.name}` : 'local repository';
-  const shown = data.at ? data.at.commit : data.head;
   const asOf = data.at
-    ? markup` (as of ${time(data.at.time)}; branch head ${commitLink(data.repo, data.head)})`
+    ? markup` as of ${time(data.at.time)}, commit ${commitLink(data.repo, data.at.commit)}`
     : '';
   return {
-    source: `${repo} · ${branchName(data.ref)} @ ${shown.slice(0, 8)}${data.at ? ` (as of ${data.at.time.slice(0, 10)})` : ''}`,
-    footer: markup`Built by <code>tollgate site</code> from ${data.registryPrefix.replace(/\/$/, '') || 'the repository root'} at ${commitLink(data.repo, shown)}${asOf}.
+    source: `${repo} · ${branchName(data.ref)}${data.at ? ` · as of ${data.at.time.slice(0, 10)}` : ''}`,
+    footer: markup`Built by <code>tollgate site</code> from ${data.registryPrefix.replace(/\/$/, '') || 'the repository root'}${asOf}.
 No server, no external requests: every page is a file. <a href="${root}index.html">Overview</a> ·
 <a href="${root}incidents.html">Incidents</a> · <a href="${root}audit.html">Audit log</a>`,
   };

@@ -205,7 +205,9 @@ export function renderOverview(data: SiteData): string {
   const title = data.at
     ? `The registry as of ${data.at.time.slice(0, 10)}`
     : 'What serves where, and who signed it off';
-  const when = data.at ? markup`, as of ${time(data.at.time)}` : markup`; state judged at ${time(data.now)}`;
+  const when = data.at
+    ? markup`, as of ${time(data.at.time)}`
+    : markup` at ${commitLink(data.repo, data.head)} (committed ${time(data.headDate)}); state judged at ${time(data.now)}`;
   const problems = data.problems
     ? markup` · ${badge('warn', `${plural(data.problems, 'registry file')} did not load`, 'run tollgate validate')}`
     : '';
