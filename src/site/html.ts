@@ -192,9 +192,11 @@ code{white-space:nowrap}
 .badge.neutral{color:var(--muted);background:var(--neutral-bg)}
 .table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:8px;background:var(--panel);margin:.5rem 0 1rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{text-align:left;vertical-align:top;padding:.45rem .6rem;border-bottom:1px solid var(--line)}
+th,td{text-align:left;vertical-align:top;padding:.45rem .6rem;border-bottom:1px solid var(--line);overflow-wrap:normal}
+td .mono{overflow-wrap:anywhere}
 th{font-size:.78rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600;background:var(--panel);white-space:nowrap}
 tbody tr:last-child td{border-bottom:0}
+tbody th{text-transform:none;letter-spacing:0;font-size:.9rem;color:var(--text);white-space:normal}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 caption{text-align:left;padding:.5rem .6rem;color:var(--muted);font-size:.85rem}
 ul.plain{list-style:none;padding:0;margin:0}

@@ -8,10 +8,9 @@ import { approvers, asOfBanner, frame, gateBadge, provenance, weightText } from 
 import { badge, commitLink, link, markup, page, pullLink, safeUrl, time, type Html } from './html.ts';
 import {
   currentStages,
-  integrityByCommit,
   keyMetrics,
   scheduleState,
-  stageTimeline,
+  modelTimeline,
   versionsInOrder,
   type SiteData,
   type StageEntry,
@@ -89,12 +88,7 @@ ${t.until ? markup`<div class="small muted">served until ${time(t.until)}</div>`
 export function renderModelPage(data: SiteData, name: string): string {
   const entry = data.registry.models.get(name)!;
   const policy = effectivePolicy(data.registry.policy);
-  const timeline = stageTimeline(
-    name,
-    data.snapshots.get(name) ?? [],
-    data.records,
-    integrityByCommit(data.integrity),
-  );
+  const timeline = modelTimeline(data, name);
   const stages = currentStages(entry.stages?.stages ?? {}, timeline, policy.stages.order);
   const versions = versionsInOrder(entry.versions.values());
   const metrics = keyMetrics(entry.model, versions);

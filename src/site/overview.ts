@@ -19,9 +19,8 @@ import {
 import {
   currentStages,
   incidentsBySeverity,
-  integrityByCommit,
   scheduleState,
-  stageTimeline,
+  modelTimeline,
   type EvidenceArtifact,
   type OpenPromotion,
   type SiteData,
@@ -86,12 +85,7 @@ function schedulesCard(data: SiteData): Html {
 function modelCard(data: SiteData, name: string): Html {
   const entry = data.registry.models.get(name)!;
   const order = effectivePolicy(data.registry.policy).stages.order;
-  const timeline = stageTimeline(
-    name,
-    data.snapshots.get(name) ?? [],
-    data.records,
-    integrityByCommit(data.integrity),
-  );
+  const timeline = modelTimeline(data, name);
   const stages = currentStages(entry.stages?.stages ?? {}, timeline, order);
   const versions = [...entry.versions.values()];
   const held = versions.filter((v) => v.held).length;

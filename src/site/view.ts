@@ -237,6 +237,36 @@ export function stageTimeline(
   );
 }
 
+const timelines = new WeakMap<SiteData, Map<string, StageEntry[]>>();
+
+/**
+ * A model's stage timeline, worked out once per site (the overview and the model's page both show it), with the
+ * merge records narrowed to the model's own first: a registry keeps thousands.
+ */
+export function modelTimeline(data: SiteData, model: string): StageEntry[] {
+  let cache = timelines.get(data);
+  if (!cache) {
+    cache = new Map();
+    timelines.set(data, cache);
+  }
+  const cached = cache.get(model);
+  if (cached) return cached;
+  let audit = auditVerdicts.get(data);
+  if (!audit) {
+    audit = integrityByCommit(data.integrity);
+    auditVerdicts.set(data, audit);
+  }
+  const timeline = stageTimeline(
+    model,
+    data.snapshots.get(model) ?? [],
+    data.records.filter((r) => r.model === model),
+    audit,
+  );
+  cache.set(model, timeline);
+  return timeline;
+}
+const auditVerdicts = new WeakMap<SiteData, Map<string, GateStatus>>();
+
 /** The tenure behind each pointer in stages.yaml as shown: the newest entry per stage that still holds. */
 export function currentStages(
   stages: Record<string, { version: string; weight?: number }>,
