@@ -46,9 +46,6 @@ export const WORKFLOWS = [
   'evidence',
 ] as const;
 
-/** Workflows init installs only when asked: the website needs GitHub Pages turned on. */
-export const OPTIONAL_WORKFLOWS = ['site'] as const;
-
 const yamlList = (values: string[]): string => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
 
 /** `org/team` entries are teams, anything else (with or without `@`) a user login. */

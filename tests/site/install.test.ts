@@ -104,6 +104,10 @@ describe('tollgate init --with-site', () => {
 
     const withSite = await makeRepo({});
     expect(await initCommand.run([...flags, '--with-site'], context(withSite.dir))).toBe(0);
-    expect(readFileSync(join(withSite.dir, '.github/workflows/tollgate-site.yml'), 'utf8')).toBe(raw);
+    // As written by init: the template, with Tollgate's own action pinned to this CLI's release.
+    const written = readFileSync(join(withSite.dir, '.github/workflows/tollgate-site.yml'), 'utf8');
+    const unpin = (text: string) => text.replace(/(tollgate\/actions\/site)@\S+.*$/m, '$1');
+    expect(unpin(written)).toBe(unpin(raw));
+    expect(written).toMatch(/uses: tollgate-dev\/tollgate\/actions\/site@\S+/);
   });
 });
