@@ -9,59 +9,45 @@ import { buildSite } from '../site/flow.ts';
 import { gitSiteSource } from '../site/git-source.ts';
 import { githubSiteSource } from '../site/github-source.ts';
 import { repoLinks } from '../site/html.ts';
+import { siteSummaryLines } from '../site/summary.ts';
 import { writeSite } from '../site/write.ts';
-import { readActionEnvironment, runAction } from './runtime.ts';
+import { githubContext, runAction, workflowRunOf, type ActionContext } from './runtime.ts';
 
-export async function run(): Promise<void> {
-  await runAction('Tollgate site', async (run) => {
-    const env = readActionEnvironment(process.env);
-    const prefix = `${(core.getInput('registry') || 'registry').replace(/^\.\/|\/+$/g, '')}/`;
-    const out = resolve(env.workspace, core.getInput('out') || '_site');
-    const since = core.getInput('since');
-    const token = core.getInput('token');
-    const repo = env.owner && env.repo ? { owner: env.owner, repo: env.repo } : undefined;
+export async function run(context: ActionContext = githubContext): Promise<void> {
+  await runAction('Tollgate site', async (actionRun) => {
+    const run = workflowRunOf(context);
+    const input = (name: string) => core.getInput(name);
+    const prefix = `${input('registry').replace(/^\.\/|\/+$/g, '') || 'registry'}/`;
+    const out = resolve(run.workspace, input('out') || '_site');
+    const repo = run.repo.owner ? run.repo : undefined;
+    const token = input('token');
     const client = token && repo ? githubClientFromEnv(process.env, { token }) : undefined;
     try {
+      const github =
+        client && repo
+          ? githubSiteSource({
+              client,
+              repo,
+              server: run.serverUrl,
+              checkName: input('check-name') || GATE_CHECK_NAME,
+            })
+          : undefined;
       const build = await buildSite(
-        {
-          git: gitSiteSource(env.workspace, prefix),
-          ...(client && repo
-            ? {
-                github: githubSiteSource({
-                  client,
-                  repo,
-                  server: env.serverUrl,
-                  checkName: core.getInput('check-name') || GATE_CHECK_NAME,
-                }),
-              }
-            : {}),
-          clock: () => new Date(),
-        },
+        { git: gitSiteSource(run.workspace, prefix), ...(github ? { github } : {}), clock: () => new Date() },
         {
           registryPrefix: prefix,
-          ...(since ? { since } : {}),
-          ...(repo ? { repo: repoLinks(`${repo.owner}/${repo.repo}`, env.serverUrl) } : {}),
+          ...(input('since') ? { since: input('since') } : {}),
+          ...(repo ? { repo: repoLinks(`${repo.owner}/${repo.repo}`, run.serverUrl) } : {}),
         },
       );
       const written = writeSite(out, build.files);
       core.setOutput('path', out);
       core.setOutput('pages', String(build.files.length));
-      const integrity =
-        'error' in build.integrity
-          ? `not checked: ${build.integrity.error}`
-          : `${build.integrity.findings} finding(s), ${build.integrity.allowed} allowed emergency push(es)`;
       core.summary.addRaw(
-        [
-          '## Tollgate site',
-          '',
-          `${build.files.length} pages (${build.models} models, ${build.versions} versions) from \`${build.shown.sha.slice(0, 12)}\`, ${written.written.length} written to \`${out}\`.`,
-          '',
-          `Gate integrity: ${integrity}.`,
-          build.github && 'error' in build.github ? `\nGitHub could not be read: ${build.github.error}` : '',
-        ].join('\n'),
+        ['## Tollgate site', '', ...siteSummaryLines(build, written, out).map((l) => `- ${l}`)].join('\n'),
       );
     } finally {
-      if (client) run.footnotes.push(describeCalls(client));
+      if (client) actionRun.footnotes.push(describeCalls(client));
     }
   });
 }

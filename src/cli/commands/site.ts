@@ -3,24 +3,19 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TollgateError } from '../../errors.ts';
-import { githubClientFromEnv, type RepoRef } from '../../github/client.ts';
-import { runGit } from '../../git/run.ts';
+import { githubClientFromEnv } from '../../github/client.ts';
 import { buildSite } from '../../site/flow.ts';
 import { gitSiteSource } from '../../site/git-source.ts';
 import { githubSiteSource } from '../../site/github-source.ts';
 import { repoLinks } from '../../site/html.ts';
+import { siteSummaryLines } from '../../site/summary.ts';
 import { writeSite } from '../../site/write.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
-import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
+import { originRepo, parseRepoOption } from './review-source.ts';
 
 const USAGE =
   'usage: tollgate site --out DIR [--at DATE|TIME|REF] [--since REF] [--ref BRANCH] [--repo OWNER/NAME] [--github] [--check-name NAME] [--format text|json]';
-
-async function originRepo(repoRoot: string): Promise<RepoRef | undefined> {
-  const r = await runGit(repoRoot, ['config', '--get', 'remote.origin.url'], { okCodes: [1] });
-  return r.code === 0 ? repoFromRemoteUrl(r.stdout) : undefined;
-}
 
 export const siteCommand: Command = {
   name: 'site',
@@ -87,23 +82,10 @@ export const siteCommand: Command = {
       );
       return 0;
     }
-    const integrity =
-      'error' in build.integrity
-        ? `gate integrity not checked: ${build.integrity.error}`
-        : `gate integrity: ${build.integrity.findings} finding(s), ${build.integrity.allowed} allowed emergency push(es)`;
-    const gh = !build.github
-      ? 'GitHub: not read (pass --github with GITHUB_TOKEN for open promotions and evidence bundles)'
-      : 'error' in build.github
-        ? `GitHub: could not be read: ${build.github.error}`
-        : `GitHub: ${build.github.promotions} open promotion(s), ${build.github.bundles} evidence bundle(s), ${build.github.calls} API call(s)`;
     context.out(
-      [
-        `Site for ${build.ref} at ${build.shown.sha.slice(0, 12)}${build.at ? ` (as of ${build.at.time})` : ''}: ${build.files.length} pages, ${build.models} models, ${build.versions} versions`,
-        `${written.written.length} written, ${written.unchanged} unchanged, ${written.removed.length} removed in ${out} (${seconds.toFixed(2)} s)`,
-        integrity,
-        gh,
-        `open ${index}`,
-      ].join('\n'),
+      [...siteSummaryLines(build, written, out), `built in ${seconds.toFixed(2)} s`, `open ${index}`].join(
+        '\n',
+      ),
     );
     return 0;
   },
