@@ -5,6 +5,7 @@ import { allowAutoMerge } from '../../src/github/rulesets.ts';
 import { describe, expect, it } from 'vitest';
 import { useGitHubDouble, driftProblems } from './harness.ts';
 import { ROUTES } from './routes.ts';
+import { githubSiteSource } from '../../src/site/github-source.ts';
 import { componentProblems, hasOperation, requestProblems, responseProblems, skeleton } from './openapi.ts';
 import { ensureBranch, deleteBranch, getRef } from '../../src/github/refs.ts';
 import {
@@ -171,6 +172,7 @@ it('every route the double serves answers with bodies GitHub documents', async (
   await repositoryDispatch(client, repo, 'tollgate-rollback');
   await createRepositoryRuleset(client, repo, signoffRuleset('main', 7));
   await allowAutoMerge(client, repo);
+  await githubSiteSource({ client, repo, server: 'https://github.com' }).evidenceBundles();
 
   const served = new Set(gh.double.records.map((record) => `${record.method} ${record.template}`));
   expect(
