@@ -333,7 +333,7 @@ try {
   rmSync(site, { recursive: true, force: true });
   const built = must(0, 'site', '--out', site, '--since', baseline);
   step('tollgate site: the registry as a static website (overview, models, incidents, audit log)', [
-    ...indent(built.replace(/^open .*\n?/m, ''), 4),
+    ...indent(built.replace(/^(open|built in) .*\n?/gm, ''), 4),
     `Open ${pathToFileURL(join(site, 'index.html')).href}`,
   ]);
 
