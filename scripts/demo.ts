@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { load } from 'js-yaml';
 
 const root = resolve(import.meta.dirname, '..');
@@ -326,6 +327,15 @@ try {
     ...indent(tampered.out, 9),
   ]);
   if (tampered.code === 0) throw new Error('the audit did not flag a direct push');
+
+  // 10. The registry as a website: outside the temporary folder, so it is still there to open after the demo.
+  const site = join(root, '.artifacts', 'demo-site');
+  rmSync(site, { recursive: true, force: true });
+  const built = must(0, 'site', '--out', site, '--since', baseline);
+  step('tollgate site: the registry as a static website (overview, models, incidents, audit log)', [
+    ...indent(built.replace(/^(open|built in) .*\n?/gm, ''), 4),
+    `Open ${pathToFileURL(join(site, 'index.html')).href}`,
+  ]);
 
   process.stdout.write(
     `\nDemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s.${keep ? ` Kept ${work}` : ''}\n`,

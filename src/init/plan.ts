@@ -27,6 +27,8 @@ export interface InitAnswers {
   emergencyPush?: Severity[];
   /** Logins allowed to send tollgate-rollback / tollgate-incident repository dispatches. Default none. */
   dispatchSenders?: string[];
+  /** Also install the workflow that publishes the registry as a website (`--with-site`). */
+  withSite?: boolean;
 }
 
 /**
@@ -167,6 +169,9 @@ failure_streak: 0
       path: `.github/workflows/tollgate-${name}.yml`,
       content: workflowTemplates[name] ?? '',
     })),
+    ...(answers.withSite
+      ? [{ path: '.github/workflows/tollgate-site.yml', content: workflowTemplates.site ?? '' }]
+      : []),
     ...KINDS.map((kind) => ({
       path: `${schemasDir}/${schemaFileName(kind)}`,
       content: schemaFileText(kind),

@@ -18,6 +18,7 @@ export const TOLLGATE_ACTIONS = [
   'rollback',
   'scheduler',
   'signoff-gate',
+  'site',
   'validate',
 ] as const;
 

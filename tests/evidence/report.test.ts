@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvidence, type Evidence } from '../../src/evidence/bundle.ts';
@@ -11,6 +11,7 @@ import {
   renderReportMarkdown,
   timelineRows,
 } from '../../src/evidence/report.ts';
+import { CHROMIUM_FLAGS, ensureChromium } from '../browser/chromium.ts';
 import { buildScenario, pullRequestThreeReviews, removeRepo, type Scenario } from './repo.ts';
 
 let s: Scenario;
@@ -71,19 +72,7 @@ describe('workflow run links', () => {
 describe('report in a real headless Chromium', () => {
   let chromium: string | undefined;
   beforeAll(() => {
-    if (!existsSync('/usr/bin/chromium')) {
-      const r = spawnSync('sh', [resolve('scripts/ensure-chromium.sh')], {
-        encoding: 'utf8',
-        timeout: 600_000,
-      });
-      if (r.status !== 0) {
-        console.warn(
-          `\n!!!!! SKIPPING the headless Chromium report test: Chromium could not be installed !!!!!\n${r.stderr}\n`,
-        );
-        return;
-      }
-    }
-    chromium = '/usr/bin/chromium';
+    chromium = ensureChromium('the headless Chromium report test');
   }, 650_000);
 
   it('renders the timeline text, with the hostile subject as text and no script element', (ctx) => {
@@ -92,14 +81,7 @@ describe('report in a real headless Chromium', () => {
     writeFileSync(file, renderReportHtml(ev));
     const r = spawnSync(
       chromium,
-      [
-        '--headless',
-        '--disable-gpu',
-        '--no-sandbox',
-        `--user-data-dir=${join(work, 'profile')}`,
-        '--dump-dom',
-        pathToFileURL(file).href,
-      ],
+      [...CHROMIUM_FLAGS, `--user-data-dir=${join(work, 'profile')}`, '--dump-dom', pathToFileURL(file).href],
       { encoding: 'utf8', timeout: 90_000 },
     );
     expect(r.status, r.stderr).toBe(0);
@@ -118,9 +100,7 @@ describe('report in a real headless Chromium', () => {
     const r = spawnSync(
       chromium,
       [
-        '--headless',
-        '--disable-gpu',
-        '--no-sandbox',
+        ...CHROMIUM_FLAGS,
         `--user-data-dir=${join(work, 'profile-reviewed')}`,
         '--dump-dom',
         pathToFileURL(file).href,

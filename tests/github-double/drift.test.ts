@@ -5,6 +5,7 @@ import { allowAutoMerge, restrictEnvironmentToBranch } from '../../src/github/ru
 import { describe, expect, it } from 'vitest';
 import { useGitHubDouble, driftProblems } from './harness.ts';
 import { ROUTES } from './routes.ts';
+import { githubSiteSource } from '../../src/site/github-source.ts';
 import { componentProblems, hasOperation, requestProblems, responseProblems, skeleton } from './openapi.ts';
 import { ensureBranch, deleteBranch, getRef } from '../../src/github/refs.ts';
 import {
@@ -173,6 +174,7 @@ it('every route the double serves answers with bodies GitHub documents', async (
     await createRepositoryRuleset(client, repo, ruleset);
   await allowAutoMerge(client, repo);
   await restrictEnvironmentToBranch(client, repo, 'tollgate', 'main');
+  await githubSiteSource({ client, repo, server: 'https://github.com' }).evidenceBundles();
 
   const served = new Set(gh.double.records.map((record) => `${record.method} ${record.template}`));
   expect(

@@ -853,6 +853,38 @@ export const ROUTES: Route[] = [
     }),
   },
   {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/actions/artifacts',
+    handle: inRepo(async (context, repo) => {
+      const name = context.query.get('name');
+      const matching = repo.artifacts.filter((a) => !name || a.name === name);
+      const { items, headers } = page(context, matching);
+      const body = items.map((a) =>
+        shaped('artifact', {
+          id: a.id,
+          node_id: `MDg6QXJ0aWZhY3Q${a.id}`,
+          name: a.name,
+          size_in_bytes: a.sizeInBytes,
+          url: `${context.api}/repos/${repo.owner}/${repo.name}/actions/artifacts/${a.id}`,
+          archive_download_url: `${context.api}/repos/${repo.owner}/${repo.name}/actions/artifacts/${a.id}/zip`,
+          expired: a.expired,
+          created_at: a.createdAt,
+          updated_at: a.createdAt,
+          expires_at: null,
+          digest: a.digest,
+          workflow_run: {
+            id: a.runId,
+            repository_id: repo.id,
+            head_repository_id: repo.id,
+            head_branch: a.headBranch,
+            head_sha: a.headSha,
+          },
+        }),
+      );
+      return { status: 200, body: { total_count: matching.length, artifacts: body }, headers };
+    }),
+  },
+  {
     method: 'POST',
     template: '/repos/{owner}/{repo}/dispatches',
     handle: inRepo(async (context, repo) => {

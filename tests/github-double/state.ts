@@ -90,6 +90,20 @@ export interface CommentState {
   updatedAt: string;
 }
 
+/** A workflow artifact, as the Actions API lists it. */
+export interface ArtifactState {
+  id: number;
+  name: string;
+  sizeInBytes: number;
+  /** `sha256:<hex>`; null for artifacts uploaded before upload-artifact v4. */
+  digest: string | null;
+  createdAt: string;
+  expired: boolean;
+  runId: number;
+  headBranch: string;
+  headSha: string;
+}
+
 export interface RepoState {
   owner: string;
   name: string;
@@ -112,6 +126,8 @@ export interface RepoState {
   allowAutoMerge: boolean;
   mergeMethods: MergeMethod[];
   environments: DeploymentEnvironmentState[];
+  /** Workflow artifacts, newest first as GitHub lists them. */
+  artifacts: ArtifactState[];
 }
 
 /** A deployment environment: who may deploy to it (its branch policy) and the names of its secrets. */
@@ -214,6 +230,7 @@ export class GitHubState {
       allowAutoMerge: true,
       mergeMethods: ['merge', 'squash', 'rebase'],
       environments: [],
+      artifacts: [],
     };
     this.repos.set(fullName, repo);
     this.user(owner);

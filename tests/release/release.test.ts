@@ -230,6 +230,7 @@ describe('action metadata for a Marketplace listing', () => {
     'clock',
     'shield',
     'check-square',
+    'globe',
   ];
   interface ActionMetadata {
     name: string;

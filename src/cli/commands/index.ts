@@ -12,6 +12,7 @@ import { promoteCommand } from './promote.ts';
 import { retrainCommand } from './retrain.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { scheduleCommand } from './schedule.ts';
+import { siteCommand } from './site.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
 
@@ -31,4 +32,5 @@ export const commands: Command[] = [
   historyCommand,
   auditCommand,
   evidenceCommand,
+  siteCommand,
 ];

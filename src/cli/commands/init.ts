@@ -62,6 +62,7 @@ export const initCommand: Command = {
         interval: { type: 'string' },
         force: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        'with-site': { type: 'boolean', default: false },
         apply: { type: 'boolean', default: false },
         repo: { type: 'string' },
         'app-id': { type: 'string' },
@@ -102,10 +103,12 @@ export const initCommand: Command = {
         values['emergency-push'],
       ),
       dispatchSenders: (values['dispatch-sender'] ?? []).flatMap(list),
+      withSite: values['with-site'],
     };
     // Tollgate's own `uses:` lines name the release this CLI came from (src/init/release.ts says why).
     const release = installedRelease();
-    const files = planInit(answers, workflowTemplates(WORKFLOWS, release));
+    // The site's workflow is read too: planInit writes it only with --with-site.
+    const files = planInit(answers, workflowTemplates([...WORKFLOWS, 'site'], release));
 
     // Validate the registry files before anything is written: init never leaves a registry that fails `validate`.
     for (const file of files.filter((f) => f.path.startsWith(`${answers.registry}/`))) {
