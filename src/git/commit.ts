@@ -96,7 +96,12 @@ export async function commitChange(repoRoot: string, options: CommitChangeOption
       }
       return {
         value: undefined,
-        commit: { message: options.message, trailers: options.trailers, author: options.author, env: options.env },
+        commit: {
+          message: options.message,
+          trailers: options.trailers,
+          author: options.author,
+          env: options.env,
+        },
       };
     },
   });
@@ -167,7 +172,12 @@ export async function commitFilesToBranch(
       for (const file of options.files) stage.write(assertRepoPath(file.path), file.content);
       return {
         value: undefined,
-        commit: { message: options.message, trailers: options.trailers, author: options.author, env: options.env },
+        commit: {
+          message: options.message,
+          trailers: options.trailers,
+          author: options.author,
+          env: options.env,
+        },
       };
     },
   });

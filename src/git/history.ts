@@ -141,6 +141,8 @@ export interface CommitsTouchingOptions {
   /** Follow only first parents (the default branch's own story, as merges landed). */
   firstParent?: boolean;
   maxCount?: number;
+  /** Leave out commits reachable from this ref (`git log ref ^exclude`). */
+  exclude?: string;
 }
 
 const LOG_FIELDS = 7;
@@ -159,7 +161,9 @@ export async function commitsTouching(
   if (options.until) args.push(`--until=${options.until}`);
   if (options.firstParent) args.push('--first-parent');
   if (options.maxCount !== undefined) args.push(`--max-count=${options.maxCount}`);
-  args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...paths);
+  args.push('--end-of-options', options.ref ?? 'HEAD');
+  if (options.exclude !== undefined) args.push(`^${options.exclude}`);
+  args.push('--', ...paths);
   const out = await git(repoRoot, args);
   return parseLog(out);
 }

@@ -35,4 +35,3 @@ export function formatCommitMessage(message: string, trailers: Trailers): string
   }
   return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
 }
-

@@ -39,8 +39,18 @@ export function runGit(cwd: string, args: string[], options: GitOptions = {}): P
         );
       },
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    writeInput(child.stdin, options.input);
   });
+}
+
+/**
+ * Hands `input` to git's stdin. Git may exit before reading it all (a failed command, a killed process): the
+ * pipe then fails with EPIPE, which is git's exit code's story to tell, never an unhandled error of ours.
+ */
+function writeInput(stdin: NodeJS.WritableStream | null, input: string | Buffer | undefined): void {
+  if (!stdin) return;
+  stdin.on('error', () => undefined);
+  if (input !== undefined) stdin.end(input);
 }
 
 /** stdout of a git command that must succeed, without the trailing newline. */
@@ -84,7 +94,7 @@ export function runGitBuffer(
         );
       },
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    writeInput(child.stdin, options.input);
   });
 }
 

@@ -4,7 +4,7 @@
 // message and trailers always describe the content it carries. Nothing in the user's index or working tree
 // changes before the ref has moved; then only the paths the commit touched are brought up to date, and only
 // where the user's copy was the committed one (see syncCheckout).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -92,12 +92,21 @@ export interface TransactionResult<T> {
 const ZERO = '';
 
 /** `<git-dir>/tollgate`: where Tollgate keeps journals, locks and pid files of this checkout. */
-export async function tollgateStateDir(repoRoot: string): Promise<string> {
-  const gitDir = await git(repoRoot, ['rev-parse', '--git-dir']);
-  const dir = join(resolve(repoRoot, gitDir), 'tollgate');
-  await mkdir(dir, { recursive: true });
+export function tollgateStateDir(repoRoot: string): Promise<string> {
+  let dir = stateDirs.get(repoRoot);
+  if (!dir) {
+    dir = (async () => {
+      const gitDir = await git(repoRoot, ['rev-parse', '--git-dir']);
+      const path = join(resolve(repoRoot, gitDir), 'tollgate');
+      await mkdir(path, { recursive: true });
+      return path;
+    })();
+    stateDirs.set(repoRoot, dir);
+    dir.catch(() => stateDirs.delete(repoRoot));
+  }
   return dir;
 }
+const stateDirs = new Map<string, Promise<string>>();
 
 async function tipOf(repoRoot: string, ref: string, env?: NodeJS.ProcessEnv): Promise<string | undefined> {
   const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
@@ -125,9 +134,12 @@ async function resolveTarget(
     // A branch checked out in another worktree of this repository would be moved under that worktree's feet.
     const list = await git(repoRoot, ['worktree', 'list', '--porcelain'], { env });
     if (list.split('\n').includes(`branch ${full}`)) {
-      throw new TollgateError(`branch ${full.replace(/^refs\/heads\//, '')} is checked out in another worktree`, {
-        fix: 'switch that worktree to another branch, or run Tollgate there',
-      });
+      throw new TollgateError(
+        `branch ${full.replace(/^refs\/heads\//, '')} is checked out in another worktree`,
+        {
+          fix: 'switch that worktree to another branch, or run Tollgate there',
+        },
+      );
     }
   }
   return { ref: full, checkedOut: full === current };
@@ -149,7 +161,8 @@ function assertRepoPath(path: string): string {
 }
 
 /** A git conflict the next attempt may not have: the ref moved, or another process held its lock. */
-const CAS_CONFLICT = /but expected|is at .* but|cannot lock ref|unable to create .*\.lock|File exists|reference already exists/i;
+const CAS_CONFLICT =
+  /but expected|is at .* but|cannot lock ref|unable to create .*\.lock|File exists|reference already exists/i;
 
 class PrivateStage implements Stage {
   readonly parent: string | undefined;
@@ -234,10 +247,16 @@ class PrivateStage implements Stage {
   async changed(): Promise<string[]> {
     await this.flush();
     const tree = await git(this.#repoRoot, ['write-tree'], { env: this.#env });
-    const base = this.parent ? `${this.parent}^{tree}` : await git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']);
-    const out = await git(this.#repoRoot, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', base, tree], {
-      env: this.#env,
-    });
+    const base = this.parent
+      ? `${this.parent}^{tree}`
+      : await git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']);
+    const out = await git(
+      this.#repoRoot,
+      ['diff-tree', '-r', '-z', '--name-only', '--no-renames', base, tree],
+      {
+        env: this.#env,
+      },
+    );
     return out.split('\0').filter(Boolean).sort();
   }
 
@@ -318,17 +337,26 @@ export async function runTransaction<T>(
     try {
       await stage.init();
       const built = await options.build(stage, attempt);
-      const none = { value: built.value, ref: target.ref, attempts: attempt, checkout: { updated: [], kept: [] } };
+      const none = {
+        value: built.value,
+        ref: target.ref,
+        attempts: attempt,
+        checkout: { updated: [], kept: [] },
+      };
       if (!built.commit) return { ...none, ...(tip ? { previous: tip } : {}) };
       const tree = await stage.writeTree();
       const parentTree = parent ? await git(repoRoot, ['rev-parse', `${parent}^{tree}`], { env }) : undefined;
       if (tree === parentTree) return { ...none, ...(tip ? { previous: tip } : {}) };
       const request = built.commit;
       const message = formatCommitMessage(request.message, request.trailers);
-      const commit = await git(repoRoot, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
-        input: message,
-        env: { ...env, ...request.env, ...authorEnv(request.author) },
-      });
+      const commit = await git(
+        repoRoot,
+        ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'],
+        {
+          input: message,
+          env: { ...env, ...request.env, ...authorEnv(request.author) },
+        },
+      );
       const sync = target.checkedOut && options.updateCheckout !== false;
       // Written before the ref moves: a process killed between the two leaves a journal the next run finishes.
       if (sync) journal = await writeJournal(repoRoot, { ref: target.ref, parent, commit });
@@ -377,9 +405,12 @@ function authorEnv(author: Author | undefined): NodeJS.ProcessEnv {
   if (!author) return {};
   for (const [field, value] of Object.entries(author)) {
     if (/[<>\r\n]/.test(value) || value.trim() === '') {
-      throw new TollgateError(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
-        field: `author.${field}`,
-      });
+      throw new TollgateError(
+        `author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`,
+        {
+          field: `author.${field}`,
+        },
+      );
     }
   }
   return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
@@ -426,8 +457,12 @@ export async function recoverCheckouts(repoRoot: string, env: NodeJS.ProcessEnv 
     }
     if (journal.pid !== undefined && journal.pid !== process.pid && isAlive(journal.pid)) continue;
     const landed =
-      (await runGit(repoRoot, ['merge-base', '--is-ancestor', journal.commit, journal.ref], { env, okCodes: [1, 128] }))
-        .code === 0;
+      (
+        await runGit(repoRoot, ['merge-base', '--is-ancestor', journal.commit, journal.ref], {
+          env,
+          okCodes: [1, 128],
+        })
+      ).code === 0;
     if (landed) {
       await syncCheckout(repoRoot, journal, env);
       recovered.push(journal.commit);
@@ -437,22 +472,41 @@ export async function recoverCheckouts(repoRoot: string, env: NodeJS.ProcessEnv 
   return recovered;
 }
 
-/** Paths a commit changed against its parent (or all its paths, for a root commit). */
-async function touchedPaths(repoRoot: string, parent: string | undefined, commit: string, env: NodeJS.ProcessEnv) {
-  const args = parent
-    ? ['diff-tree', '-r', '-z', '--name-only', '--no-renames', parent, commit]
-    : ['ls-tree', '-r', '-z', '--name-only', commit];
-  return (await git(repoRoot, args, { env })).split('\0').filter(Boolean);
+/** Per path a commit changed against its parent: the blob before and after (undefined where absent). */
+async function commitChanges(
+  repoRoot: string,
+  parent: string | undefined,
+  commit: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Map<string, { before?: string; after?: string }>> {
+  const out = await git(
+    repoRoot,
+    parent
+      ? ['diff-tree', '-r', '-z', '--no-renames', parent, commit]
+      : ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--root', commit],
+    { env },
+  );
+  const changes = new Map<string, { before?: string; after?: string }>();
+  const fields = out.split('\0');
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const header = fields[i]!;
+    const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) \w/.exec(header);
+    if (!m) continue;
+    const absent = /^0+$/;
+    changes.set(fields[i + 1]!, {
+      ...(absent.test(m[1]!) ? {} : { before: m[1]! }),
+      ...(absent.test(m[2]!) ? {} : { after: m[2]! }),
+    });
+  }
+  return changes;
 }
 
-async function blobsAt(repoRoot: string, rev: string | undefined, paths: string[], env: NodeJS.ProcessEnv) {
-  const blobs = new Map<string, string>();
-  if (!rev || paths.length === 0) return blobs;
-  for (const record of (await git(repoRoot, ['ls-tree', '-r', '-z', '--full-tree', rev, '--', ...paths], { env })).split('\0')) {
-    const tab = record.indexOf('\t');
-    if (tab > 0) blobs.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[2]!);
-  }
-  return blobs;
+/** The blob id git gives `bytes` (no filters: registry files are plain LF text), computed without git. */
+function blobId(bytes: Buffer, oidLength: number): string {
+  return createHash(oidLength === 64 ? 'sha256' : 'sha1')
+    .update(`blob ${bytes.length}\0`)
+    .update(bytes)
+    .digest('hex');
 }
 
 /**
@@ -466,59 +520,71 @@ export async function syncCheckout(
   journal: { ref: string; parent: string | undefined; commit: string },
   env: NodeJS.ProcessEnv = {},
 ): Promise<CheckoutUpdate> {
-  const paths = await touchedPaths(repoRoot, journal.parent, journal.commit, env);
+  const changes = await commitChanges(repoRoot, journal.parent, journal.commit, env);
+  const paths = [...changes.keys()];
   if (paths.length === 0) return { updated: [], kept: [] };
   const release = await lockCheckout(repoRoot);
   try {
     const tip = await tipOf(repoRoot, journal.ref, env);
-    const [before, ours, now] = await Promise.all([
-      blobsAt(repoRoot, journal.parent, paths, env),
-      blobsAt(repoRoot, journal.commit, paths, env),
-      blobsAt(repoRoot, tip, paths, env),
-    ]);
+    // Usually the tip is this commit; after a concurrent writer, ask git what the tip holds now.
+    const now = new Map<string, string>();
+    if (tip === journal.commit) {
+      for (const [path, change] of changes) if (change.after) now.set(path, change.after);
+    } else if (tip) {
+      const listed = await git(repoRoot, ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...paths], {
+        env,
+      });
+      for (const record of listed.split('\0')) {
+        const tab = record.indexOf('\t');
+        if (tab > 0) now.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[2]!);
+      }
+    }
     const index = new Map<string, string>();
-    for (const record of (await git(repoRoot, ['ls-files', '-s', '-z', '--full-name', '--', ...paths.map((p) => `:(top,literal)${p}`)], { env })).split('\0')) {
+    const staged = await git(
+      repoRoot,
+      ['ls-files', '-s', '-z', '--full-name', '--', ...paths.map((p) => `:(top,literal)${p}`)],
+      { env },
+    );
+    for (const record of staged.split('\0')) {
       const tab = record.indexOf('\t');
       if (tab > 0) index.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[1]!);
     }
-    const existing: string[] = [];
-    for (const path of paths) {
-      if (await readFile(join(repoRoot, path)).then(() => true, () => false)) existing.push(path);
-    }
-    const work = new Map<string, string>();
-    if (existing.length > 0) {
-      const hashes = (await git(repoRoot, ['hash-object', '--', ...existing], { env })).split('\n');
-      existing.forEach((p, i) => work.set(p, hashes[i]!));
-    }
+    const oidLength = journal.commit.length;
     const updated: string[] = [];
     const kept: string[] = [];
     const entries: string[] = [];
     for (const path of paths) {
-      const staged = index.get(path);
+      const { before, after: ours } = changes.get(path)!;
+      const inIndex = index.get(path);
       const want = now.get(path);
-      const file = work.get(path);
+      const full = join(repoRoot, path);
+      const bytes = await readFile(full).catch(() => undefined);
+      const file = bytes === undefined ? undefined : blobId(bytes, oidLength);
       // The index entry is committed content (the parent's or this commit's): it follows the branch. A file that
       // is committed content too (or already this commit's, from a writer that wrote it first) follows as well;
       // any other file is the user's work and stays as it is.
-      const indexCommitted = staged === before.get(path) || staged === ours.get(path);
-      if (!indexCommitted) {
+      if (inIndex !== before && inIndex !== ours) {
         kept.push(path);
         continue;
       }
-      if (want !== staged) entries.push(want === undefined ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${want}\t${path}`);
-      if (file !== staged && file !== ours.get(path)) {
+      if (want !== inIndex) {
+        entries.push(want === undefined ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${want}\t${path}`);
+      }
+      if (file !== inIndex && file !== ours) {
         kept.push(path);
         continue;
       }
-      if (want === file && want === staged) continue;
-      const full = join(repoRoot, path);
+      if (want === file && want === inIndex) continue;
       if (want === undefined) {
         await unlink(full).catch(() => undefined);
       } else if (want !== file) {
-        const bytes = (await runGitBuffer(repoRoot, ['cat-file', 'blob', want], { env })).stdout;
+        const content = (await runGitBuffer(repoRoot, ['cat-file', 'blob', want], { env })).stdout;
         await mkdir(dirname(full), { recursive: true });
-        const temp = join(dirname(full), `.${path.split('/').pop()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-        await writeFile(temp, bytes, { mode: 0o644 });
+        const temp = join(
+          dirname(full),
+          `.${path.split('/').pop()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+        );
+        await writeFile(temp, content, { mode: 0o644 });
         await rename(temp, full);
       }
       updated.push(path);
@@ -569,4 +635,33 @@ async function lockCheckout(repoRoot: string): Promise<() => Promise<void>> {
   throw new TollgateError(`another Tollgate process holds ${file}`, {
     fix: 'wait for it to finish; if none runs, delete the file',
   });
+}
+
+/**
+ * Takes `commit` back off the checked-out `ref` (compare-and-swap to `previous`) and brings the touched paths of
+ * the checkout back with it: for a commit that must not stay, e.g. an emergency rollback that could not be pushed.
+ * Refuses when the ref has moved on since.
+ */
+export async function undoCommit(
+  repoRoot: string,
+  ref: string,
+  commit: string,
+  previous: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<void> {
+  const target = await resolveTarget(repoRoot, ref, env);
+  const moved = await runGit(repoRoot, ['update-ref', '-m', 'tollgate: undo', target.ref, previous, commit], {
+    env,
+    okCodes: [1, 128],
+  });
+  if (moved.code !== 0) {
+    throw new TollgateError(
+      `cannot take ${commit.slice(0, 12)} back off ${target.ref}: ${moved.stderr.trim()}`,
+      {
+        fix: `the branch moved on; revert ${commit.slice(0, 12)} by hand if it must not stay`,
+      },
+    );
+  }
+  if (target.checkedOut)
+    await syncCheckout(repoRoot, { ref: target.ref, parent: commit, commit: previous }, env);
 }

@@ -13,7 +13,8 @@ import type { RegistryReader } from '../registry/types.ts';
 import { renderRegistryWrites, type RegistryFileWrite } from '../registry/writer.ts';
 
 /** `registryDir` as a repository-relative prefix ('' for the repository root). */
-const prefixOf = (registryDir: string): string => (registryDir === '.' ? '' : registryDir.replace(/\/+$/, ''));
+const prefixOf = (registryDir: string): string =>
+  registryDir === '.' ? '' : registryDir.replace(/\/+$/, '');
 
 /** The registry as staged: what the commit being built will hold. */
 export function stageReader(stage: Stage, registryDir: string): RegistryReader {
@@ -30,7 +31,11 @@ export function stageReader(stage: Stage, registryDir: string): RegistryReader {
 }
 
 /** Renders and validates `writes` (registry-relative) and stages them; an invalid one stages nothing. */
-export function stageRegistryWrites(stage: Stage, registryDir: string, writes: RegistryFileWrite[]): string[] {
+export function stageRegistryWrites(
+  stage: Stage,
+  registryDir: string,
+  writes: RegistryFileWrite[],
+): string[] {
   const prefix = prefixOf(registryDir);
   const rendered = renderRegistryWrites(writes);
   return rendered.map(({ path, text }) => {

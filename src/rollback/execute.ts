@@ -548,7 +548,8 @@ export async function unholdVersion(
     env: input.env,
     build: async (registry, stage) => {
       const text = (await registry.read(path))?.toString('utf8');
-      if (text === undefined) throw new TollgateError(`${input.model} has no version ${input.version}`, { file });
+      if (text === undefined)
+        throw new TollgateError(`${input.model} has no version ${input.version}`, { file });
       const doc = parseYaml(text, file, 'HEAD') as ModelVersion;
       if (!doc?.held) {
         throw new TollgateError(`${input.model} ${input.version} is not held`, { file, field: 'held' });

@@ -12,7 +12,7 @@ import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption } from './registry-prefix.ts';
 
 const USAGE =
-  'tollgate promote MODEL VERSION --to STAGE [--requested-by LOGIN] [--base REF] [--dry-run] [--format json]';
+  'tollgate promote MODEL VERSION --to STAGE [--requested-by LOGIN] [--base REF] [--force] [--dry-run] [--format json]';
 
 /** --requested-by, else GITHUB_ACTOR (a workflow), else git's user.name when it is a login. */
 async function requester(context: CliContext, given: string | undefined): Promise<string> {
@@ -77,6 +77,7 @@ export const promoteCommand: Command = {
       'requested-by': { type: 'string' },
       base: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
       format: { type: 'string', default: 'text' },
     });
     const format = formatOption(values.format, 'promote');
@@ -109,6 +110,7 @@ export const promoteCommand: Command = {
         message: plan.subject,
         trailers: plan.trailers,
         pullRequest: plan.pullRequest,
+        force: values.force,
       }));
     }
     if (format === 'json') {
