@@ -92,21 +92,18 @@ export interface TransactionResult<T> {
 const ZERO = '';
 
 /** `<git-dir>/tollgate`: where Tollgate keeps journals, locks and pid files of this checkout. */
-export function tollgateStateDir(repoRoot: string): Promise<string> {
-  let dir = stateDirs.get(repoRoot);
-  if (!dir) {
-    dir = (async () => {
-      const gitDir = await git(repoRoot, ['rev-parse', '--git-dir']);
-      const path = join(resolve(repoRoot, gitDir), 'tollgate');
-      await mkdir(path, { recursive: true });
-      return path;
-    })();
-    stateDirs.set(repoRoot, dir);
-    dir.catch(() => stateDirs.delete(repoRoot));
+export async function tollgateStateDir(repoRoot: string): Promise<string> {
+  let gitDir = gitDirs.get(repoRoot);
+  if (!gitDir) {
+    gitDir = git(repoRoot, ['rev-parse', '--git-dir']).then((d) => resolve(repoRoot, d));
+    gitDirs.set(repoRoot, gitDir);
+    gitDir.catch(() => gitDirs.delete(repoRoot));
   }
-  return dir;
+  const path = join(await gitDir, 'tollgate');
+  await mkdir(path, { recursive: true });
+  return path;
 }
-const stateDirs = new Map<string, Promise<string>>();
+const gitDirs = new Map<string, Promise<string>>();
 
 async function tipOf(repoRoot: string, ref: string, env?: NodeJS.ProcessEnv): Promise<string | undefined> {
   const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
