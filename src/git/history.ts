@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TollgateError } from '../errors.ts';
+import { gitClient, GitError } from './client.ts';
 import { git, runGit } from './run.ts';
 
 /**
@@ -39,15 +40,13 @@ export async function assertFullHistory(repoRoot: string): Promise<void> {
 
 /** The commit a ref names, as a full sha. */
 export async function resolveRef(repoRoot: string, ref: string): Promise<string> {
-  const result = await runGit(
-    repoRoot,
-    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`],
-    {
-      okCodes: [1],
-    },
-  );
-  const sha = result.stdout.trim();
-  if (result.code !== 0 || sha === '') {
+  let sha = '';
+  try {
+    sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+  }
+  if (sha === '') {
     throw new TollgateError(`no commit named "${ref}" in ${repoRoot}`, {
       fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
     });

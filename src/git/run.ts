@@ -1,4 +1,7 @@
-// The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+// The raw way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError. simple-git
+// (client.ts) does what it has a typed API for; this runner stays for what simple-git cannot do: input on stdin
+// (hash-object, update-index --index-info, commit-tree -F -, apply), exact bytes (cat-file), output streamed while
+// git runs (log, cat-file --batch) and exit codes that are answers, not errors (merge-base --is-ancestor).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { TollgateError } from '../errors.ts';

@@ -131,7 +131,9 @@ describe('tollgate incident', () => {
     expect(pm.out).toBe(`registry/incidents/${id}.postmortem.md is already this draft; nothing to commit\n`);
     const md = readFileSync(join(r.dir, `registry/incidents/${id}.postmortem.md`), 'utf8');
     expect(md).toContain('Promote v3 (#3)');
-    expect(md).toMatch(/Open incident INC-\S+ and roll back fraud production from v3 to v2 \[rollback, incident-opened\]/);
+    expect(md).toMatch(
+      /Open incident INC-\S+ and roll back fraud production from v3 to v2 \[rollback, incident-opened\]/,
+    );
     expect(md).toContain('TODO(author)');
   });
 

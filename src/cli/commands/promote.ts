@@ -3,7 +3,7 @@
 // prints the pull request it would open. Nothing is pushed: the promote action does that.
 import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
-import { runGit } from '../../git/run.ts';
+import { gitClient } from '../../git/client.ts';
 import { isGitHubLogin } from '../../promotion/check.ts';
 import type { PromotionProposal } from '../../promotion/plan.ts';
 import { preparePromotion, type PreparedPromotion } from '../../promotion/prepare.ts';
@@ -18,10 +18,10 @@ const USAGE =
 async function requester(context: CliContext, given: string | undefined): Promise<string> {
   if (given !== undefined) return given;
   if (context.env.GITHUB_ACTOR) return context.env.GITHUB_ACTOR;
-  const name = await runGit(context.repoRoot, ['config', 'user.name'], { okCodes: [1] }).catch(
-    () => undefined,
-  );
-  const login = name?.stdout.trim() ?? '';
+  const name = await gitClient(context.repoRoot)
+    .getConfig('user.name')
+    .catch(() => undefined);
+  const login = name?.value?.trim() ?? '';
   if (isGitHubLogin(login)) return login;
   throw new TollgateError('who asked for this promotion? It is recorded as Requested-By', {
     fix: 'pass --requested-by YOUR-GITHUB-LOGIN (git user.name is not a GitHub login here)',
