@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError, TollgateError } from '../errors.ts';
 import { recoverCheckouts } from '../git/transaction.ts';
+import { installedManifest } from '../init/installed.ts';
 import { commands } from './commands/index.ts';
 import { parseGlobalOptions, usage } from './context.ts';
 
@@ -10,6 +11,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     const { context, rest } = parseGlobalOptions(argv, env);
     const [name, ...args] = rest;
+    if (name === '--version' || name === '-v') {
+      context.out(String(installedManifest().version));
+      return 0;
+    }
     if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
       context.out(usage(commands));
       return name === undefined ? 1 : 0;
