@@ -210,6 +210,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 // C0 and C1 controls but tab, LF and CR; DEL; the non-characters U+FFFE/U+FFFF; a BOM anywhere but first.
+// eslint-disable-next-line no-control-regex -- finding control characters is this expression's purpose
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|(?<!^)\uFEFF/;
 
 function controlCharacter(path: string, text: string): Problem | undefined {
