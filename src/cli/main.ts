@@ -1,5 +1,8 @@
 // The `tollgate` command: parses global options, then hands the rest to one command module.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describeError, TollgateError } from '../errors.ts';
+import { recoverCheckouts } from '../git/transaction.ts';
 import { installedManifest } from '../init/installed.ts';
 import { commands } from './commands/index.ts';
 import { parseGlobalOptions, usage } from './context.ts';
@@ -16,6 +19,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       context.out(usage(commands));
       return name === undefined ? 1 : 0;
     }
+    // A run killed after its commit landed left the checkout behind; any later command finishes that first.
+    if (existsSync(join(context.repoRoot, '.git', 'tollgate'))) await recoverCheckouts(context.repoRoot);
     const command = commands.find((c) => c.name === name);
     if (!command)
       throw new TollgateError(`unknown command "${name}"`, { fix: 'run `tollgate help` for the list' });

@@ -1,18 +1,15 @@
-// The one commit function, and its branch-only sibling that writes a branch without touching the checkout.
+// Commit messages with trailers, and the two commit helpers built on the one transaction (transaction.ts): a
+// commit of working-tree files on the checked-out branch, and a commit of given bytes onto another branch.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { resolveRef } from './history.ts';
-import { git, runGit, runGitBuffer } from './run.ts';
+import { runGit } from './run.ts';
+import { formatCommitMessage, type Author, type Trailers } from './message.ts';
+import { runTransaction } from './transaction.ts';
 
-export type Trailers = Record<string, string | string[]>;
-
-export interface Author {
-  name: string;
-  email: string;
-}
+export { formatCommitMessage, type Author, type Trailers } from './message.ts';
 
 export interface CommitChangeOptions {
   /** Repository-relative paths to commit (added, modified or deleted); nothing else is staged or committed. */
@@ -27,47 +24,11 @@ export interface CommitChangeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
-
-/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
-export function formatCommitMessage(message: string, trailers: Trailers): string {
-  const text = message.replace(/\r\n/g, '\n').trim();
-  if (text === '') throw new TollgateError('commit message is empty', { fix: 'pass a message' });
-  const lines: string[] = [];
-  for (const [key, raw] of Object.entries(trailers)) {
-    if (!TRAILER_KEY.test(key)) {
-      throw new TollgateError(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
-        field: key,
-        fix: 'use a trailer key like "Tollgate-Event"',
-      });
-    }
-    for (const value of Array.isArray(raw) ? raw : [raw]) {
-      if (/[\r\n]/.test(value)) {
-        throw new TollgateError(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
-          field: key,
-          fix: 'trailer values are one line; put longer text in the message body',
-        });
-      }
-      if (value.trim() === '') continue;
-      lines.push(`${key}: ${value.trim()}`);
-    }
+async function assertBranchName(repoRoot: string, branch: string): Promise<void> {
+  const result = await runGit(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
+  if (result.code !== 0 || branch.startsWith('-')) {
+    throw new TollgateError(`"${branch}" is not a valid branch name`, { field: 'branch' });
   }
-  return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
-}
-
-function authorEnv(author: Author | undefined): NodeJS.ProcessEnv {
-  if (!author) return {};
-  for (const [field, value] of Object.entries(author)) {
-    if (/[<>\r\n]/.test(value) || value.trim() === '') {
-      throw new TollgateError(
-        `author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`,
-        {
-          field: `author.${field}`,
-        },
-      );
-    }
-  }
-  return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
 }
 
 function assertRepoPath(path: string): string {
@@ -84,35 +45,29 @@ function assertRepoPath(path: string): string {
   return path;
 }
 
-async function currentBranchRef(repoRoot: string): Promise<string | undefined> {
-  const result = await runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
-  return result.code === 0 ? result.stdout.trim() : undefined;
-}
-
-async function assertBranchName(repoRoot: string, branch: string): Promise<void> {
-  const result = await runGit(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
-  if (result.code !== 0 || branch.startsWith('-')) {
-    throw new TollgateError(`"${branch}" is not a valid branch name`, { field: 'branch' });
-  }
+/** The working tree's bytes of each path (null where the file is gone), read before any git call. */
+async function workingFiles(repoRoot: string, paths: string[]): Promise<BranchFile[]> {
+  return Promise.all(
+    paths.map(async (path) => ({
+      path,
+      content: existsSync(join(repoRoot, path)) ? await readFile(join(repoRoot, path)) : null,
+    })),
+  );
 }
 
 /**
- * Commits exactly `paths` with the message and trailers; returns the new sha. Without `branch` it commits on
- * the checked-out branch, leaving anything else the user staged alone. Refuses when the paths hold no change.
+ * Commits exactly `paths`, as they are in the working tree, with the message and trailers; returns the new sha.
+ * Without `branch` it commits on the checked-out branch through a transaction (private index, compare-and-swap
+ * on the ref): what the user staged stays staged and out of the commit, and the index entries of `paths` are
+ * brought up to date. Refuses when the paths hold no change.
  */
 export async function commitChange(repoRoot: string, options: CommitChangeOptions): Promise<string> {
   const paths = options.paths.map(assertRepoPath);
   if (paths.length === 0) throw new TollgateError('nothing to commit: no paths given');
-  const message = formatCommitMessage(options.message, options.trailers);
-  const env = { ...options.env, ...authorEnv(options.author) };
+  formatCommitMessage(options.message, options.trailers);
+  const files = await workingFiles(repoRoot, paths);
 
   if (options.branch !== undefined) {
-    const files = await Promise.all(
-      paths.map(async (path) => ({
-        path,
-        content: existsSync(join(repoRoot, path)) ? await readFile(join(repoRoot, path)) : null,
-      })),
-    );
     const head = await resolveRef(repoRoot, 'HEAD');
     const tip = await branchTip(repoRoot, options.branch);
     // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
@@ -132,43 +87,30 @@ export async function commitChange(repoRoot: string, options: CommitChangeOption
     });
   }
 
-  // Only paths that exist or are tracked: `git add` fails on a pathspec that matches nothing.
-  const tracked = new Set(
-    (await git(repoRoot, ['ls-files', '-z', '--', ...paths])).split('\0').filter((p) => p !== ''),
-  );
-  const trackedUnder = (p: string): boolean => [...tracked].some((t) => t === p || t.startsWith(`${p}/`));
-  const present = paths.filter((p) => existsSync(join(repoRoot, p)) || trackedUnder(p));
-  if (present.length > 0) await git(repoRoot, ['add', '-A', '--', ...present]);
-  const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet', '--', ...paths], { okCodes: [1] });
-  if (staged.code === 0) {
+  const result = await runTransaction(repoRoot, {
+    build: async (stage) => {
+      // A directory path stands for every staged file below it (a folder the writer removed).
+      for (const file of files) {
+        if (file.content !== null) stage.write(file.path, file.content);
+        else for (const gone of [file.path, ...(await stage.list(file.path))]) stage.write(gone, null);
+      }
+      return {
+        value: undefined,
+        commit: {
+          message: options.message,
+          trailers: options.trailers,
+          author: options.author,
+          env: options.env,
+        },
+      };
+    },
+  });
+  if (!result.commit) {
     throw new TollgateError(`nothing to commit: ${paths.join(', ')} match HEAD`, {
       fix: 'write the change first, or check the paths',
     });
   }
-  await git(
-    repoRoot,
-    ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-', '--', ...present],
-    {
-      input: message,
-      env,
-    },
-  );
-  return resolveRef(repoRoot, 'HEAD');
-}
-
-/** Commits whatever the index holds (used by revert); refuses an empty commit. */
-export async function commitIndex(
-  repoRoot: string,
-  options: { message: string; trailers: Trailers; author?: Author; env?: NodeJS.ProcessEnv },
-): Promise<string> {
-  const message = formatCommitMessage(options.message, options.trailers);
-  const staged = await runGit(repoRoot, ['diff', '--cached', '--quiet'], { okCodes: [1] });
-  if (staged.code === 0) throw new TollgateError('nothing to commit: the index matches HEAD');
-  await git(repoRoot, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], {
-    input: message,
-    env: { ...options.env, ...authorEnv(options.author) },
-  });
-  return resolveRef(repoRoot, 'HEAD');
+  return result.commit;
 }
 
 async function branchTip(repoRoot: string, branch: string): Promise<string | undefined> {
@@ -210,7 +152,8 @@ export async function commitFilesToBranch(
   options: CommitFilesToBranchOptions,
 ): Promise<string> {
   await assertBranchName(repoRoot, options.branch);
-  if ((await currentBranchRef(repoRoot)) === `refs/heads/${options.branch}`) {
+  const current = await runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+  if (current.stdout.trim() === `refs/heads/${options.branch}`) {
     throw new TollgateError(
       `branch ${options.branch} is checked out here; Tollgate will not move it under you`,
       {
@@ -219,51 +162,29 @@ export async function commitFilesToBranch(
     );
   }
   if (options.files.length === 0) throw new TollgateError('nothing to commit: no files given');
-  const message = formatCommitMessage(options.message, options.trailers);
-  const env = { ...options.env, ...authorEnv(options.author) };
+  formatCommitMessage(options.message, options.trailers);
   const base = await resolveRef(repoRoot, options.baseRef);
-  const oldTip = (await branchTip(repoRoot, options.branch)) ?? '';
-
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-index-'));
-  const indexEnv = { GIT_INDEX_FILE: join(dir, 'index') };
-  try {
-    await git(repoRoot, ['read-tree', base], { env: indexEnv });
-    const lines: string[] = [];
-    for (const file of options.files) {
-      const path = assertRepoPath(file.path);
-      if (file.content === null) {
-        lines.push(`0 ${'0'.repeat(40)}\t${path}`);
-      } else {
-        const written = await runGitBuffer(repoRoot, ['hash-object', '-w', '--stdin'], {
-          input: file.content,
-        });
-        const blob = written.stdout.toString('utf8').trim();
-        lines.push(`100644 ${blob}\t${path}`);
-      }
-    }
-    await git(repoRoot, ['update-index', '-z', '--index-info'], {
-      env: indexEnv,
-      input: lines.join('\0') + '\0',
+  const result = await runTransaction(repoRoot, {
+    ref: `refs/heads/${options.branch}`,
+    parent: async () => base,
+    env: options.env,
+    build: async (stage) => {
+      for (const file of options.files) stage.write(assertRepoPath(file.path), file.content);
+      return {
+        value: undefined,
+        commit: {
+          message: options.message,
+          trailers: options.trailers,
+          author: options.author,
+          env: options.env,
+        },
+      };
+    },
+  });
+  if (!result.commit) {
+    throw new TollgateError(`nothing to commit: the files already match ${options.baseRef}`, {
+      fix: 'the change is already there; nothing to propose',
     });
-    const tree = await git(repoRoot, ['write-tree'], { env: indexEnv });
-    const baseTree = await git(repoRoot, ['rev-parse', `${base}^{tree}`]);
-    if (tree === baseTree) {
-      throw new TollgateError(`nothing to commit: the files already match ${options.baseRef}`, {
-        fix: 'the change is already there; nothing to propose',
-      });
-    }
-    const sha = await git(repoRoot, ['commit-tree', tree, '-p', base, '-F', '-'], { input: message, env });
-    // The old value guards against a concurrent writer moving the branch between our read and this write.
-    await git(repoRoot, [
-      'update-ref',
-      '-m',
-      'tollgate: commit to branch',
-      `refs/heads/${options.branch}`,
-      sha,
-      oldTip,
-    ]);
-    return sha;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
+  return result.commit;
 }

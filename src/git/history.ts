@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TollgateError } from '../errors.ts';
+import { gitClient, GitError } from './client.ts';
 import { git, runGit } from './run.ts';
 
 /**
@@ -39,15 +40,13 @@ export async function assertFullHistory(repoRoot: string): Promise<void> {
 
 /** The commit a ref names, as a full sha. */
 export async function resolveRef(repoRoot: string, ref: string): Promise<string> {
-  const result = await runGit(
-    repoRoot,
-    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`],
-    {
-      okCodes: [1],
-    },
-  );
-  const sha = result.stdout.trim();
-  if (result.code !== 0 || sha === '') {
+  let sha = '';
+  try {
+    sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+  }
+  if (sha === '') {
     throw new TollgateError(`no commit named "${ref}" in ${repoRoot}`, {
       fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
     });
@@ -141,6 +140,8 @@ export interface CommitsTouchingOptions {
   /** Follow only first parents (the default branch's own story, as merges landed). */
   firstParent?: boolean;
   maxCount?: number;
+  /** Leave out commits reachable from this ref (`git log ref ^exclude`). */
+  exclude?: string;
 }
 
 const LOG_FIELDS = 7;
@@ -159,7 +160,9 @@ export async function commitsTouching(
   if (options.until) args.push(`--until=${options.until}`);
   if (options.firstParent) args.push('--first-parent');
   if (options.maxCount !== undefined) args.push(`--max-count=${options.maxCount}`);
-  args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...paths);
+  args.push('--end-of-options', options.ref ?? 'HEAD');
+  if (options.exclude !== undefined) args.push(`^${options.exclude}`);
+  args.push('--', ...paths);
   const out = await git(repoRoot, args);
   return parseLog(out);
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
+import { fromGitError, gitClient } from './client.ts';
 import { git, runGit } from './run.ts';
 
 export interface PushOptions {
@@ -28,6 +29,7 @@ export async function pushWithRetry(repoRoot: string, options: PushOptions): Pro
   const { remote, branch, env } = options;
   let lastError = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    // Raw: the porcelain per-ref status on stdout is what tells a rejection worth a retry from any other failure.
     const pushed = await runGit(
       repoRoot,
       ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`],
@@ -46,8 +48,15 @@ export async function pushWithRetry(repoRoot: string, options: PushOptions): Pro
       });
     }
     if (attempt === attempts) break;
-    await git(repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], { env });
-    const upstream = await git(repoRoot, ['rev-parse', 'FETCH_HEAD']);
+    const client = gitClient(repoRoot, env);
+    // Into a ref of our own: FETCH_HEAD is shared with every other fetch in this repository.
+    const tracking = `refs/tollgate/upstream/${branch}`;
+    try {
+      await client.fetch(remote, `+refs/heads/${branch}:${tracking}`, ['--quiet', '--no-tags']);
+    } catch (error) {
+      throw fromGitError(error, `git fetch ${remote} ${branch}`, repoRoot);
+    }
+    const upstream = await client.revparse([tracking]);
     await rebaseBranch(repoRoot, branch, upstream, env);
   }
   throw new TollgateError(

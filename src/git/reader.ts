@@ -65,6 +65,7 @@ type Refable = { ref?: () => void; unref?: () => void };
  */
 export class ObjectReader {
   readonly #repoRoot: string;
+  readonly #env: NodeJS.ProcessEnv;
   #child: ChildProcessWithoutNullStreams | undefined;
   #queue: Waiter[] = [];
   #buffer: Buffer = Buffer.alloc(0);
@@ -73,8 +74,10 @@ export class ObjectReader {
   #unsent = '';
   #flushScheduled = false;
 
-  constructor(repoRoot: string) {
+  /** `env` reaches git, e.g. GIT_INDEX_FILE so that `:path` names a private index's entries. */
+  constructor(repoRoot: string, env: NodeJS.ProcessEnv = {}) {
     this.#repoRoot = repoRoot;
+    this.#env = env;
   }
 
   read(oid: string): Promise<Buffer> {
@@ -116,7 +119,7 @@ export class ObjectReader {
 
   #start(): ChildProcessWithoutNullStreams {
     if (this.#child) return this.#child;
-    const child = spawnGit(this.#repoRoot, ['cat-file', '--batch']);
+    const child = spawnGit(this.#repoRoot, ['cat-file', '--batch'], this.#env);
     this.#child = child;
     this.#stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

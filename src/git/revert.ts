@@ -1,8 +1,10 @@
-// Rollback by revert: every commit undone in one new commit, or nothing at all.
+// Rollback by revert: every commit undone in one new commit, or nothing at all. The reverts are applied in a
+// transaction's private index, so a conflict never leaves REVERT_HEAD, conflict markers or a staged half-revert.
 import { TollgateError } from '../errors.ts';
-import { commitIndex, type Author, type Trailers } from './commit.ts';
+import type { Author, Trailers } from './message.ts';
 import { parseCommitMessage, resolveRef } from './history.ts';
-import { git, runGit } from './run.ts';
+import { git } from './run.ts';
+import { runTransaction } from './transaction.ts';
 
 export interface RevertOptions {
   /** Default: `Revert "<subject>"` for one commit, `Revert N commits` for several. */
@@ -13,9 +15,8 @@ export interface RevertOptions {
 }
 
 /**
- * Reverts `shas` (each reachable from HEAD) newest first into the index, then makes one commit on the
- * checked-out branch; returns its sha. On a conflict the repository is put back exactly as it was and the
- * error lists the conflicting paths.
+ * Reverts `shas` (each reachable from HEAD) newest first and makes one commit on the checked-out branch; returns
+ * its sha. On a conflict nothing changes and the error names the conflicting paths.
  */
 export async function revertCommits(
   repoRoot: string,
@@ -23,72 +24,41 @@ export async function revertCommits(
   options: RevertOptions,
 ): Promise<string> {
   if (shas.length === 0) throw new TollgateError('nothing to revert: no commits given');
-  const dirty = await git(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
-  if (dirty !== '') {
-    throw new TollgateError('the working tree has uncommitted changes; a revert needs a clean checkout', {
-      fix: 'commit or stash your changes first (`git stash`)',
-    });
-  }
-  const originalHead = await resolveRef(repoRoot, 'HEAD');
   const resolved = [...new Set(await Promise.all(shas.map((s) => resolveRef(repoRoot, s))))];
-  const ordered = await newestFirst(repoRoot, resolved);
-
-  const subjects: string[] = [];
-  for (const sha of ordered) {
-    const parents = (await git(repoRoot, ['rev-list', '--parents', '-n', '1', sha])).split(' ').slice(1);
-    const args = ['revert', '--no-commit', '--no-edit'];
-    if (parents.length > 1) args.push('-m', '1');
-    // 128 too: git refuses before starting when, say, an untracked file would be overwritten.
-    const result = await runGit(repoRoot, [...args, sha], { okCodes: [1, 128] });
-    if (result.code !== 0) {
-      const conflicted = (await git(repoRoot, ['diff', '--name-only', '--diff-filter=U']))
-        .split('\n')
-        .filter(Boolean);
-      await restore(repoRoot, originalHead);
-      const why =
-        conflicted.length > 0
-          ? `conflicts with later changes in: ${conflicted.join(', ')}`
-          : `failed: ${result.stderr.trim().split('\n')[0] ?? ''}`;
-      throw new TollgateError(`reverting ${sha.slice(0, 12)} ${why}`, {
-        file: conflicted[0],
-        fix: 'nothing was changed; resolve by writing the previous value forward (a new commit) instead of reverting',
-      });
-    }
-    subjects.push(
-      `This reverts commit ${sha} (${parseCommitMessage(await git(repoRoot, ['log', '-1', '--format=%B', sha])).subject}).`,
-    );
-  }
-
-  const message =
-    options.message ??
-    (ordered.length === 1
-      ? `Revert "${subjects[0]!.replace(/^This reverts commit \S+ \((.*)\)\.$/, '$1')}"\n\n${subjects[0]}`
-      : `Revert ${ordered.length} commits\n\n${subjects.join('\n')}`);
-  try {
-    return await commitIndex(repoRoot, {
-      message,
-      trailers: options.trailers,
-      author: options.author,
-      env: options.env,
-    });
-  } catch (error) {
-    await restore(repoRoot, originalHead);
-    throw error;
-  }
+  const result = await runTransaction(repoRoot, {
+    build: async (stage) => {
+      const ordered = await newestFirst(repoRoot, stage.parent ?? 'HEAD', resolved);
+      const subjects: string[] = [];
+      for (const sha of ordered) {
+        const why = await stage.revert(sha);
+        if (why !== undefined) {
+          throw new TollgateError(why, {
+            fix: 'nothing was changed; resolve by writing the previous value forward (a new commit) instead of reverting',
+          });
+        }
+        const subject = parseCommitMessage(await git(repoRoot, ['log', '-1', '--format=%B', sha])).subject;
+        subjects.push(`This reverts commit ${sha} (${subject}).`);
+      }
+      const message =
+        options.message ??
+        (ordered.length === 1
+          ? `Revert "${subjects[0]!.replace(/^This reverts commit \S+ \((.*)\)\.$/, '$1')}"\n\n${subjects[0]}`
+          : `Revert ${ordered.length} commits\n\n${subjects.join('\n')}`);
+      return {
+        value: undefined,
+        commit: { message, trailers: options.trailers, author: options.author, env: options.env },
+      };
+    },
+  });
+  if (!result.commit) throw new TollgateError('nothing to commit: reverting changes nothing');
+  return result.commit;
 }
 
-/** Back to `head` with no revert in progress. The tree was clean when we started, so a hard reset loses nothing. */
-async function restore(repoRoot: string, head: string): Promise<void> {
-  await runGit(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
-  await git(repoRoot, ['reset', '--hard', '--quiet', head]);
-  await runGit(repoRoot, ['revert', '--quit'], { okCodes: [1, 128] });
-}
-
-/** Orders commits so that a descendant comes before its ancestors, refusing any not reachable from HEAD. */
-async function newestFirst(repoRoot: string, shas: string[]): Promise<string[]> {
+/** Orders commits so that a descendant comes before its ancestors, refusing any not reachable from `tip`. */
+async function newestFirst(repoRoot: string, tip: string, shas: string[]): Promise<string[]> {
   const wanted = new Set(shas);
   const order = new Map<string, number>();
-  const list = (await git(repoRoot, ['rev-list', '--topo-order', 'HEAD'])).split('\n');
+  const list = (await git(repoRoot, ['rev-list', '--topo-order', tip])).split('\n');
   list.forEach((sha, i) => {
     if (wanted.has(sha)) order.set(sha, i);
   });

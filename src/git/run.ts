@@ -1,4 +1,7 @@
-// The one way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError.
+// The raw way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError. simple-git
+// (client.ts) does what it has a typed API for; this runner stays for what simple-git cannot do: input on stdin
+// (hash-object, update-index --index-info, commit-tree -F -, apply), exact bytes (cat-file), output streamed while
+// git runs (log, cat-file --batch) and exit codes that are answers, not errors (merge-base --is-ancestor).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { TollgateError } from '../errors.ts';
@@ -39,8 +42,18 @@ export function runGit(cwd: string, args: string[], options: GitOptions = {}): P
         );
       },
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    writeInput(child.stdin, options.input);
   });
+}
+
+/**
+ * Hands `input` to git's stdin. Git may exit before reading it all (a failed command, a killed process): the
+ * pipe then fails with EPIPE, which is git's exit code's story to tell, never an unhandled error of ours.
+ */
+function writeInput(stdin: NodeJS.WritableStream | null, input: string | Buffer | undefined): void {
+  if (!stdin) return;
+  stdin.on('error', () => undefined);
+  if (input !== undefined) stdin.end(input);
 }
 
 /** stdout of a git command that must succeed, without the trailing newline. */
@@ -84,7 +97,7 @@ export function runGitBuffer(
         );
       },
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    writeInput(child.stdin, options.input);
   });
 }
 

@@ -17,6 +17,8 @@ export interface PromoteRequest {
   registryDir: string;
   /** The ref to build on; default the default branch (origin's, when `preferRemote`). */
   baseRef?: string;
+  /** Replace the promotion branch even when it holds commits Tollgate did not make. */
+  force?: boolean;
   /** Build on the remote's default branch rather than a local one (an action's fresh checkout). */
   preferRemote?: boolean;
   dryRun: boolean;
@@ -91,6 +93,7 @@ export async function promoteFlow(request: PromoteRequest, ports: PromotePorts):
       ...(gitEnv ? { env: gitEnv } : {}),
       ...identity,
       pullRequest: plan.pullRequest,
+      ...(request.force ? { force: true } : {}),
     },
     github,
   );

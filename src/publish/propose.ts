@@ -12,6 +12,7 @@ import {
   type BranchFile,
   type Trailers,
 } from '../git/commit.ts';
+import { commitsTouching, type CommitInfo } from '../git/history.ts';
 import { pushWithRetry } from '../git/push.ts';
 import { git, runGit } from '../git/run.ts';
 import type { GitHubClient, RepoRef } from '../github/client.ts';
@@ -45,6 +46,8 @@ export interface Proposal {
   author?: Author;
   env?: NodeJS.ProcessEnv;
   pullRequest: PullRequestSpec;
+  /** Replace the branch even when it holds commits Tollgate did not make (they are named in the refusal). */
+  force?: boolean;
 }
 
 export interface ProposalResult {
@@ -58,6 +61,7 @@ export async function proposeChange(
   proposal: Proposal,
   github?: GitHubTarget,
 ): Promise<ProposalResult> {
+  if (!proposal.force) await refuseForeignCommits(repoRoot, proposal, github);
   const commit = await commitFilesToBranch(repoRoot, {
     baseRef: proposal.baseRef,
     branch: proposal.branch,
@@ -106,6 +110,55 @@ export async function proposeChange(
       teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()!),
     });
   return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
+}
+
+/**
+ * A re-run replaces the branch's commit with a fresh one, which is right for Tollgate's own commits and wrong for
+ * anyone else's: commits on the branch (here, or on the remote) that the base lacks and that carry no
+ * `Tollgate-Event` trailer make the proposal stop and name them.
+ */
+async function refuseForeignCommits(
+  repoRoot: string,
+  proposal: Proposal,
+  github: GitHubTarget | undefined,
+): Promise<void> {
+  const tips: string[] = [];
+  const local = await runGit(
+    repoRoot,
+    ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`],
+    {
+      okCodes: [1, 128],
+    },
+  );
+  if (local.code === 0) tips.push(local.stdout.trim());
+  if (github) {
+    const remote = github.remote ?? 'origin';
+    if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
+      const fetched = `refs/tollgate/fetched/${proposal.branch}`;
+      await git(
+        repoRoot,
+        ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`],
+        {
+          env: proposal.env,
+        },
+      );
+      tips.push(await git(repoRoot, ['rev-parse', fetched]));
+    }
+  }
+  const foreign = new Map<string, CommitInfo>();
+  for (const tip of tips) {
+    for (const c of await commitsTouching(repoRoot, [], { ref: tip, exclude: proposal.baseRef })) {
+      if (c.trailers['Tollgate-Event'] === undefined) foreign.set(c.sha, c);
+    }
+  }
+  if (foreign.size === 0) return;
+  const named = [...foreign.values()].map((c) => `${c.sha.slice(0, 12)} "${c.subject}" by ${c.authorName}`);
+  throw new TollgateError(
+    `${proposal.branch} holds ${foreign.size} commit(s) Tollgate did not make: ${named.join('; ')}; replacing the branch would drop them`,
+    {
+      fix: 'keep that work another way (another branch, or a pull request of its own), then run again with --force to replace the branch',
+    },
+  );
 }
 
 /** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */

@@ -2,10 +2,10 @@
 // Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
 // Tollgate reads another, so a link is reported as a problem instead.
 import { constants } from 'node:fs';
-import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import { lstat, open, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
-import { parseRegistryFile } from './parse.ts';
+import { MAX_FILE_BYTES, parseRegistryFile } from './parse.ts';
 import { classifyRegistryPath } from './paths.ts';
 import type { Problem, Registry, RegistryDocument, RegistryReader } from './types.ts';
 
@@ -64,7 +64,7 @@ export function fileSystemReader(registryDir: string): RegistryReader {
       const full = join(registryDir, path);
       if (listed.has(path)) {
         try {
-          return await readFile(full, { flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+          return await readBounded(full, path, constants.O_RDONLY | constants.O_NOFOLLOW);
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'ELOOP') throw symlinkError(path, 'working tree');
@@ -86,9 +86,38 @@ export function fileSystemReader(registryDir: string): RegistryReader {
       if (real !== join(await realRoot(), ...path.split('/'))) {
         throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
       }
-      return readFile(real);
+      return readBounded(real, path, constants.O_RDONLY);
     },
   };
+}
+
+/**
+ * A registry file's bytes, its size checked on the open file before anything is read, and the read itself
+ * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
+ */
+async function readBounded(full: string, path: string, flags: number): Promise<Buffer | undefined> {
+  const handle = await open(full, flags);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return undefined;
+    const tooBig = (size: number | string) =>
+      new TollgateError(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
+        file: path,
+        fix: 'split it or remove bulk data',
+      });
+    if (info.size > MAX_FILE_BYTES) throw tooBig(info.size);
+    const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_FILE_BYTES) throw tooBig(`more than ${MAX_FILE_BYTES}`);
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A reader over files in memory, for tests and dry runs. */

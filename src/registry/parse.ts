@@ -36,17 +36,30 @@ export function lineOfField(document: object, pointer: string): number | undefin
   return lines.get(document)?.(pointer);
 }
 
-/** Registry files are small; anything deeper than this is a mistake or an attack. */
+/**
+ * Registry files are small; these limits keep a hostile or broken one cheap. Checked before the YAML parser
+ * runs: the size (readers stat before reading), then the encoding, then a count of YAML's structural
+ * indicators, an upper bound on the nodes the parser could make; then the nesting depth (the parser's own
+ * limit) and each collection's length. Work and memory stay linear in MAX_INDICATORS, whatever the file: a
+ * 1 MiB file is refused or validated within a few tens of MB of heap (tests/registry/fuzz.test.ts).
+ */
+export const MAX_FILE_BYTES = 1 << 20;
 const MAX_DEPTH = 32;
-const MAX_BYTES = 1 << 20;
+/** Newlines, `,` `-` `:` `?` `[` `{`: every YAML node but the root follows one of them. */
+const MAX_INDICATORS = 50_000;
+const MAX_COLLECTION = 10_000;
 
 export function parseRegistryFile(path: string, bytes: Buffer | string): ParsedFile {
-  const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
-  if (size > MAX_BYTES) {
-    const message = `file is ${size} bytes; registry files are at most ${MAX_BYTES}`;
+  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
+  if (size > MAX_FILE_BYTES) {
+    const message = `file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`;
     return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
   }
-  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  const decoded = typeof bytes === 'string' ? { text: bytes } : decodeUtf8(path, bytes);
+  if ('problem' in decoded) return { problems: [decoded.problem] };
+  const text = decoded.text;
+  const bad = controlCharacter(path, text) ?? tooManyNodes(path, text);
+  if (bad) return { problems: [bad] };
   const loaded = loadYaml(path, text);
   if ('problem' in loaded) return { problems: [loaded.problem] };
   const { value, lineOf } = loaded;
@@ -69,7 +82,29 @@ export function loadYaml(path: string, text: string): Loaded {
   let starts: number[] | undefined;
   const lineAt = (offset: number) => lineOfOffset((starts ??= lineStarts(text)), offset);
   let documents = 0;
+  // Entries of each open collection (mapping entries count key and value), to refuse a very long one.
+  const lengths: number[] = [];
+  const opened: number[] = [];
   for (const event of events) {
+    if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
+      if (lengths.length > 0) lengths[lengths.length - 1]!++;
+      lengths.push(0);
+      opened.push(event.start);
+    } else if (event.type === EVENT_POP) {
+      lengths.pop();
+      opened.pop();
+    } else if (event.type === EVENT_SCALAR && lengths.length > 0) {
+      if (++lengths[lengths.length - 1]! > 2 * MAX_COLLECTION) {
+        return {
+          problem: problemAt(
+            path,
+            lineAt(opened[opened.length - 1]!),
+            `a list or mapping here holds more than ${MAX_COLLECTION} entries`,
+            'keep bulk data out of the registry and link to it',
+          ),
+        };
+      }
+    }
     if (event.type === EVENT_DOCUMENT) documents++;
     // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
     else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
@@ -114,6 +149,105 @@ export function loadYaml(path: string, text: string): Loaded {
     (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
   lines.set(value as object, lineOf);
   return { value: value as Record<string, unknown>, lineOf };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text of UTF-8 bytes, or where they stop being UTF-8 (never a silent U+FFFD). */
+function decodeUtf8(path: string, bytes: Buffer): { text: string } | { problem: Problem } {
+  try {
+    return { text: utf8.decode(bytes) };
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
+    const line = countNewlines(bytes, at) + 1;
+    const column = bytes.subarray(lineStart, at).toString('utf8').length + 1;
+    return {
+      problem: {
+        file: path,
+        line,
+        column,
+        severity: 'error',
+        message: `invalid UTF-8: byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at offset ${at} is not part of a UTF-8 character`,
+        fix: 'save the file as UTF-8 (registry files are UTF-8 text)',
+      },
+    };
+  }
+}
+
+function countNewlines(bytes: Buffer, end: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < end; i = bytes.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    const [length, min, max] =
+      b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf]
+      : b === 0xe0 ? [3, 0xa0, 0xbf]
+      : b === 0xed ? [3, 0x80, 0x9f]
+      : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf]
+      : b === 0xf0 ? [4, 0x90, 0xbf]
+      : b === 0xf4 ? [4, 0x80, 0x8f]
+      : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf]
+      : [0, 0, 0];
+    if (length === 0) return i;
+    for (let k = 1; k < length; k++) {
+      const c = bytes[i + k];
+      const [lo, hi] = k === 1 ? [min, max] : [0x80, 0xbf];
+      if (c === undefined || c < lo || c > hi) return i;
+    }
+    i += length;
+  }
+  return bytes.length;
+}
+
+// C0 and C1 controls but tab, LF and CR; DEL; the non-characters U+FFFE/U+FFFF; a BOM anywhere but first.
+// eslint-disable-next-line no-control-regex -- finding control characters is this expression's purpose
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|(?<!^)\uFEFF/;
+
+function controlCharacter(path: string, text: string): Problem | undefined {
+  const match = CONTROL.exec(text);
+  if (!match) return undefined;
+  const lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
+  const code = match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return {
+    file: path,
+    line: text.slice(0, match.index).split('\n').length,
+    column: match.index - lineStart + 1,
+    severity: 'error',
+    message: `control character U+${code} in the text; registry files hold printable text, tabs and newlines only`,
+    fix: 'remove the character (an editor that shows invisible characters finds it)',
+  };
+}
+
+/** Refuses a file with more structural indicators than any registry file needs, before the parser sees it. */
+function tooManyNodes(path: string, text: string): Problem | undefined {
+  // Each indicator is a character: a text no longer than the budget cannot exceed it (nearly every file).
+  if (text.length <= MAX_INDICATORS) return undefined;
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // \n , - : ? [ {
+    if (c === 10 || c === 44 || c === 45 || c === 58 || c === 63 || c === 91 || c === 123) {
+      if (++count > MAX_INDICATORS) {
+        return problemAt(
+          path,
+          text.slice(0, i).split('\n').length,
+          `more than ${MAX_INDICATORS} YAML values or lines; registry files are far smaller`,
+          'split the data, or keep bulk data (long lists, logs) out of the registry and link to it',
+        );
+      }
+    }
+  }
+  return undefined;
 }
 
 function problemAt(path: string, line: number | undefined, message: string, fix: string): Problem {

@@ -2,6 +2,12 @@
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
 import { API_VERSION, type Kind } from './types.ts';
+import {
+  MAX_COOLDOWN_FACTOR,
+  MAX_DURATION_SECONDS,
+  MAX_FAILURE_COUNT,
+  MAX_TRAINING_TIMEOUT_SECONDS,
+} from './limits.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -219,16 +225,22 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
         notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
       }),
       rollback: obj('Rollback behaviour.', {
-        stable_for: int('Seconds a version must hold a stage to count as stable.', { minimum: 0 }),
+        stable_for: int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
         forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
       }),
       schedule: obj('Retrain scheduler defaults.', {
-        default_interval: int('Seconds between scheduled retrains.', { minimum: 1 }),
-        cooldown_base: int('Seconds of cooldown after the first failure.', { minimum: 0 }),
-        cooldown_factor: num('Cooldown multiplier per further consecutive failure.', { minimum: 1 }),
-        cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0 }),
-        pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', { minimum: 0 }),
-        jitter: int('Spread runs by up to this many seconds.', { minimum: 0 }),
+        default_interval: int('Seconds between scheduled retrains.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+        cooldown_base: int('Seconds of cooldown after the first failure.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        cooldown_factor: num('Cooldown multiplier per further consecutive failure.', {
+          minimum: 1,
+          maximum: MAX_COOLDOWN_FACTOR,
+        }),
+        cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', {
+          minimum: 0,
+          maximum: MAX_FAILURE_COUNT,
+        }),
+        jitter: int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
       }),
       state_writes: {
         enum: ['pull-request', 'push'],
@@ -258,7 +270,10 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           command: list('argv of the training command, run without a shell.', str('One argument.'), {
             minItems: 1,
           }),
-          timeout: int('Seconds before the training command is stopped.', { minimum: 1 }),
+          timeout: int('Seconds before the training command is stopped.', {
+            minimum: 1,
+            maximum: MAX_TRAINING_TIMEOUT_SECONDS,
+          }),
           data: ref('dataRef', 'Training data reference recorded as lineage.'),
         },
         ['command'],
@@ -267,7 +282,7 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
       key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
       schedule: obj('Scheduled retraining.', {
         enabled: bool('Whether the scheduler retrains this model.'),
-        interval: int('Seconds between retrains; overrides the policy default.', { minimum: 1 }),
+        interval: int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
       }),
     },
     ['name', 'owners'],
@@ -301,12 +316,12 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
     {
       schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
       model: name('The model; equals its folder name.'),
-      interval: int('Seconds between scheduled runs.', { minimum: 1 }),
+      interval: int('Seconds between scheduled runs.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
       last_run: time('When the last successful run happened.'),
       next_run: time('When the next run is due.'),
       updated_at: time('When this state last changed.'),
       last_failure: time('When the last run failed.'),
-      failure_streak: int('Consecutive failed runs.', { minimum: 0 }),
+      failure_streak: int('Consecutive failed runs.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
       last_failure_reason: str('Why the last run failed.'),
       cooldown_until: time('No run before this time after a failure.'),
       paused_until: time('The schedule is paused until this time.'),

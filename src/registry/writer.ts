@@ -24,10 +24,10 @@ export interface RegistryFileWrite {
 }
 
 /**
- * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
- * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
+ * The canonical text of each write, every document validated first: one error anywhere refuses them all. Writes
+ * nothing; a transaction stages the result, writeRegistryFiles puts it on disk.
  */
-export async function writeRegistryFiles(registryDir: string, files: RegistryFileWrite[]): Promise<string[]> {
+export function renderRegistryWrites(files: RegistryFileWrite[]): { path: string; text: string }[] {
   const problems: Problem[] = [];
   const planned: { path: string; text: string }[] = [];
   for (const file of files) {
@@ -67,6 +67,15 @@ export async function writeRegistryFiles(registryDir: string, files: RegistryFil
       fix: 'correct the documents; nothing was written',
     });
   }
+  return planned;
+}
+
+/**
+ * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
+ * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
+ */
+export async function writeRegistryFiles(registryDir: string, files: RegistryFileWrite[]): Promise<string[]> {
+  const planned = renderRegistryWrites(files);
   for (const { path } of planned) await refuseLinks(registryDir, path);
   const written: string[] = [];
   for (const { path, text } of planned) {

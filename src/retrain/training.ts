@@ -4,12 +4,14 @@
 // artifact.json names) written there, exit code 0.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { createReadStream, rmSync, writeFileSync } from 'node:fs';
+import { lstat, mkdir, readFile, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { TollgateError } from '../errors.ts';
 import type { ErrorDetails } from '../errors.ts';
+import { tollgateStateDir } from '../git/transaction.ts';
+import { MAX_TRAINING_TIMEOUT_SECONDS } from '../registry/limits.ts';
 
 export const METRICS_FILE = 'metrics.json';
 export const ARTIFACT_MANIFEST = 'artifact.json';
@@ -36,6 +38,11 @@ export interface TrainingOptions {
   killGraceMs?: number;
   /** Aborting stops the process group as a timeout does (wire the job's SIGINT/SIGTERM to it). */
   signal?: AbortSignal;
+  /**
+   * Where the running command's pid file goes, so that a run after a SIGKILL of Tollgate (which no handler
+   * sees) finds the command still running and reports it. Default: `.git/tollgate` of `cwd`'s repository.
+   */
+  stateDir?: string;
 }
 
 export interface TrainingArtifact {
@@ -140,12 +147,15 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
       fix: 'set training.command in model.yaml to an argv list, e.g. [node, train.ts]',
     });
   }
-  if (!(timeoutSeconds > 0)) {
-    throw new TrainingError(`training timeout must be a positive number of seconds, got ${timeoutSeconds}`, {
-      reason: 'invalid-command',
-      field: 'training.timeout',
-      fix: 'set training.timeout in model.yaml, e.g. 3600',
-    });
+  if (!(timeoutSeconds > 0) || timeoutSeconds > MAX_TRAINING_TIMEOUT_SECONDS) {
+    throw new TrainingError(
+      `training timeout must be a positive number of seconds up to ${MAX_TRAINING_TIMEOUT_SECONDS}, got ${timeoutSeconds}`,
+      {
+        reason: 'invalid-command',
+        field: 'training.timeout',
+        fix: 'set training.timeout in model.yaml, e.g. 3600',
+      },
+    );
   }
   // spawn reports a missing cwd as ENOENT, which would read as "command not found".
   if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) {
@@ -155,7 +165,17 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
     });
   }
   const outputDir = await prepareOutputDir(resolve(cwd, options.outputDir));
+  const stateDir = options.stateDir ?? (await tollgateStateDir(cwd).catch(() => undefined));
+  if (stateDir) {
+    for (const orphan of await findOrphanedCommands(stateDir)) {
+      options.onOutput?.(
+        `tollgate: a training command of an earlier run is still running (process group ${orphan.pgid}, started ${orphan.started}: ${orphan.command.join(' ')}); the Tollgate process that started it was killed. Stop it with \`kill -- -${orphan.pgid}\` if it is not wanted.`,
+        'stderr',
+      );
+    }
+  }
   const run = await runProcess(command, {
+    stateDir,
     cwd,
     env: {
       ...baseEnv(options.inheritEnv ?? true),
@@ -279,9 +299,52 @@ interface ProcessRun {
   spawnError?: Error;
 }
 
+export interface RunningCommand {
+  /** The Tollgate process that started it. */
+  owner: number;
+  /** The command's process group (its pid: it leads the group). */
+  pgid: number;
+  command: string[];
+  started: string;
+}
+
+/**
+ * Commands recorded in `stateDir` whose Tollgate process is gone but whose process group still runs. Records of
+ * groups that have ended are removed.
+ */
+export async function findOrphanedCommands(stateDir: string): Promise<RunningCommand[]> {
+  const orphans: RunningCommand[] = [];
+  const names = await readdir(stateDir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => /^command-\d+\.json$/.test(n))) {
+    const file = join(stateDir, name);
+    const record = await readFile(file, 'utf8').then(
+      (t) => JSON.parse(t) as RunningCommand,
+      () => undefined,
+    );
+    if (!record || !Number.isInteger(record.pgid) || !Number.isInteger(record.owner)) {
+      await rm(file, { force: true });
+      continue;
+    }
+    if (processAlive(record.owner) && record.owner !== process.pid) continue;
+    if (processAlive(-record.pgid)) orphans.push(record);
+    else await rm(file, { force: true });
+  }
+  return orphans;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function runProcess(
   command: string[],
   options: {
+    stateDir: string | undefined;
     cwd: string;
     env: Record<string, string | undefined>;
     timeoutMs: number;
@@ -305,6 +368,24 @@ function runProcess(
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const record =
+      options.stateDir && child.pid !== undefined
+        ? join(options.stateDir, `command-${child.pid}.json`)
+        : undefined;
+    if (record) {
+      const running: RunningCommand = {
+        owner: process.pid,
+        pgid: child.pid!,
+        command,
+        started: new Date().toISOString(),
+      };
+      // Synchronous: written before any other event can run, so no window where the group runs unrecorded.
+      try {
+        writeFileSync(record, JSON.stringify(running));
+      } catch {
+        // A read-only .git: the run goes on; only a later orphan report is lost.
+      }
+    }
     let timedOut = false;
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -359,6 +440,7 @@ function runProcess(
     const finish = (run: Omit<ProcessRun, 'durationMs' | 'tail' | 'timedOut' | 'cancelled'>) => {
       if (settled) return;
       settled = true;
+      if (record) rmSync(record, { force: true });
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);

@@ -1,19 +1,19 @@
 // The rollback shell: reads a stage pointer's history from git, reverts the commits that moved it (or, when a
 // revert conflicts, writes the previous pointer forward), marks the rolled-back version held and makes ONE
 // commit. It either commits the whole rollback or leaves HEAD, index and working tree as it found them.
-import { readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { load } from 'js-yaml';
 import { TollgateError } from '../errors.ts';
-import { commitChange, commitIndex, type Trailers } from '../git/commit.ts';
+import type { Trailers } from '../git/message.ts';
+import type { Stage } from '../git/transaction.ts';
+import { commitRegistryChange, stageReader, stageRegistryWrites } from '../publish/registry-transaction.ts';
 import { assertFullHistory, commitsTouching } from '../git/history.ts';
 import { git, runGit } from '../git/run.ts';
 import { validateRegistry } from '../registry/invariants.ts';
-import { fileSystemReader } from '../registry/load.ts';
 import { stagesPath, versionPath } from '../registry/paths.ts';
-import type { ModelVersion, Problem, RegistryDocument, Stages } from '../registry/types.ts';
-import { formatProblems, writeRegistryFiles, type RegistryFileWrite } from '../registry/writer.ts';
+import type { ModelVersion, Problem, Stages } from '../registry/types.ts';
+import { formatProblems, type RegistryFileWrite } from '../registry/writer.ts';
 import type { GitTimelineEntry } from '../incident/record.ts';
 import { chooseRollbackTarget, type PointerMove, type RollbackPlan } from './target.ts';
 
@@ -21,16 +21,6 @@ const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** A repository-relative path of a registry file; `registryDir` may be `.`. */
 const inRepo = (registryDir: string, registryPath: string): string => posix.join(registryDir, registryPath);
-
-/** Writes one document through the registry writer (validated first, canonical text). */
-async function writeDocument(
-  repoRoot: string,
-  registryDir: string,
-  path: string,
-  document: RegistryDocument,
-): Promise<void> {
-  await writeRegistryFiles(join(repoRoot, registryDir), [{ path, document }]);
-}
 
 const dateEnv = (now: Date, env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
   ...env,
@@ -173,17 +163,47 @@ export interface RollbackResult {
 
 const SINGLE_LINE = /^[^\r\n]{1,200}$/;
 
+/** A rollback staged in a transaction: everything but the commit. */
+export interface StagedRollback extends Omit<RollbackResult, 'commit'> {
+  message: string;
+  trailers: Trailers;
+}
+
 /**
- * Applies `plan` as one commit on the current branch. Reverts the plan's commits newest first (`-m 1` for merges)
- * and checks the result moved only this stage's pointer, to the target. If a revert conflicts or changes anything
- * else, it is abandoned and, when allowed, the target is written forward instead. On any failure HEAD, index and
- * working tree are reset to where they were.
+ * Applies `plan` as one commit on the current branch, through a transaction (src/git/transaction.ts): the
+ * user's index and working tree are never used to build it, and a failure changes nothing.
  */
 export async function applyRollback(
   repoRoot: string,
   plan: RollbackPlan,
   options: ApplyRollbackOptions,
 ): Promise<RollbackResult> {
+  const registryDir = options.registryDir ?? 'registry';
+  const result = await commitRegistryChange(repoRoot, {
+    registryDir,
+    env: options.env,
+    build: async (_registry, stage) => {
+      const staged = await stageRollback(repoRoot, stage, plan, options);
+      const { message, trailers, ...rest } = staged;
+      return { value: rest, commit: { message, trailers, env: dateEnv(options.now, options.env) } };
+    },
+  });
+  if (!result.commit) throw new TollgateError(`rolling back ${plan.model} ${plan.stage} changes nothing`);
+  return { commit: result.commit, ...result.value };
+}
+
+/**
+ * Stages `plan` on a transaction's stage: reverts the plan's commits newest first (against their first parent)
+ * and checks the result moved only this stage's pointer, to the target; if a revert conflicts or changes anything
+ * else, it is abandoned and, when allowed, the target is written forward instead. Marks the rolled-back version
+ * held and refuses a result that leaves the registry with new errors. On a throw the stage is as it was.
+ */
+export async function stageRollback(
+  repoRoot: string,
+  stage: Stage,
+  plan: RollbackPlan,
+  options: ApplyRollbackOptions,
+): Promise<StagedRollback> {
   for (const [field, value] of Object.entries({
     by: options.by,
     incident: options.incident,
@@ -198,18 +218,8 @@ export async function applyRollback(
   const targetFile = inRepo(registryDir, versionPath(plan.model, plan.target));
   const heldPath = plan.current === undefined ? undefined : versionPath(plan.model, plan.current);
   const heldFile = heldPath === undefined ? undefined : inRepo(registryDir, heldPath);
-
-  const dirty = await git(repoRoot, ['status', '--porcelain', '--untracked-files=no']);
-  if (dirty) {
-    throw new TollgateError(
-      'the working tree has uncommitted changes; a rollback must start from a clean checkout',
-      {
-        fix: 'commit or stash them (`git stash`), then run the rollback again',
-      },
-    );
-  }
-  const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
-  if ((await runGit(repoRoot, ['cat-file', '-e', `HEAD:${targetFile}`], { okCodes: [1, 128] })).code !== 0) {
+  const tip = stage.parent;
+  if ((await stage.read(targetFile)) === undefined) {
     throw new TollgateError(`${plan.model} ${plan.target} has no version file at HEAD`, {
       file: targetFile,
       fix: 'a rollback target must still be recorded in the registry; restore its version file first',
@@ -217,30 +227,29 @@ export async function applyRollback(
   }
   const newest = plan.commitsToRevert[0];
   if (newest !== undefined) {
-    const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', newest, 'HEAD'], {
-      okCodes: [1],
-    });
+    const ancestor = tip
+      ? await runGit(repoRoot, ['merge-base', '--is-ancestor', newest, tip], { okCodes: [1, 128] })
+      : { code: 1 };
     if (ancestor.code !== 0) {
       throw new TollgateError(`commit ${newest.slice(0, 12)} of the plan is not in this branch's history`, {
         fix: 'plan the rollback from the branch you are on (pull first)',
       });
     }
   }
-  const origStages = parseYaml(await git(repoRoot, ['show', `HEAD:${stagesFile}`]), stagesFile, 'HEAD');
+  const stagesText = await stage.read(stagesFile);
+  if (stagesText === undefined) {
+    throw new TollgateError(`model ${plan.model} has no stages file`, { file: stagesFile });
+  }
+  const origStages = parseYaml(stagesText.toString('utf8'), stagesFile, 'HEAD');
   // The registry must validate after the rollback: errors it did not have before refuse the rollback. Only the
   // files the rollback touches (and their model's files) are checked, so the cost does not grow with the registry.
   const scope = [stagesPath(plan.model), ...(heldPath !== undefined ? [heldPath] : [])];
-  const reader = fileSystemReader(join(repoRoot, registryDir));
+  const reader = stageReader(stage, registryDir);
   const errorKey = (p: Problem): string => `${p.file}\0${p.field ?? ''}\0${p.message}`;
   const errorsBefore = new Set(
     (await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error').map(errorKey),
   );
-
-  const restore = async (): Promise<void> => {
-    await runGit(repoRoot, ['revert', '--abort'], { okCodes: [1, 128] });
-    await git(repoRoot, ['reset', '-q', '--hard', orig]);
-  };
-
+  const start = await stage.checkpoint();
   try {
     let mode: RollbackResult['mode'] = 'revert';
     let forwardFixReason: string | undefined;
@@ -248,9 +257,9 @@ export async function applyRollback(
       mode = 'forward-fix';
       forwardFixReason = 'no commit to revert';
     } else {
-      const why = await revertAll(repoRoot, plan, stagesFile, orig, origStages);
+      const why = await revertAll(repoRoot, stage, plan, stagesFile, origStages);
       if (why !== undefined) {
-        await restore();
+        await stage.reset(start);
         if (!options.forwardFixOnConflict) {
           throw new TollgateError(
             `cannot roll back ${plan.model} ${plan.stage} by revert: ${why}; nothing was changed`,
@@ -263,19 +272,14 @@ export async function applyRollback(
         forwardFixReason = why;
       }
     }
+    const writes: RegistryFileWrite[] = [];
     if (mode === 'forward-fix') {
-      await writeDocument(repoRoot, registryDir, stagesPath(plan.model), forwardStages(plan, origStages));
+      writes.push({ path: stagesPath(plan.model), document: forwardStages(plan, origStages) });
     }
-
     let held: string | undefined;
     if (heldFile !== undefined && heldPath !== undefined && plan.current !== undefined) {
-      const path = join(repoRoot, heldFile);
-      let text: string | undefined;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch {
-        text = undefined; // no version file to mark: the rollback itself still matters more
-      }
+      // No version file to mark: the rollback itself still matters more.
+      const text = (await stage.read(heldFile))?.toString('utf8');
       if (text !== undefined) {
         const doc = parseYaml(text, heldFile, 'HEAD') as ModelVersion;
         doc.held = {
@@ -285,10 +289,11 @@ export async function applyRollback(
           by: options.by,
         };
         if (options.incident !== undefined) doc.held.incident = options.incident;
-        await writeDocument(repoRoot, registryDir, heldPath, doc);
+        writes.push({ path: heldPath, document: doc });
         held = plan.current;
       }
     }
+    stageRegistryWrites(stage, registryDir, writes);
     const introduced = (await validateRegistry(reader, { paths: scope })).filter(
       (p) => p.severity === 'error' && !errorsBefore.has(errorKey(p)),
     );
@@ -308,54 +313,38 @@ export async function applyRollback(
         reverted,
         ...(forwardFixReason !== undefined ? { forwardFixReason } : {}),
       }) ?? [];
-    if (extra.length > 0) await writeRegistryFiles(join(repoRoot, registryDir), extra);
-    await git(repoRoot, [
-      'add',
-      '--',
-      stagesFile,
-      ...(held && heldFile ? [heldFile] : []),
-      ...extra.map((f) => inRepo(registryDir, f.path)),
-    ]);
-    const commit = await commitIndex(repoRoot, {
+    stageRegistryWrites(stage, registryDir, extra);
+    const result: StagedRollback = {
+      mode,
+      reverted,
       ...rollbackMessage(plan, options, mode, reverted, forwardFixReason, held),
-      env: dateEnv(options.now, options.env),
-    });
-    const result: RollbackResult = { commit, mode, reverted };
+    };
     if (forwardFixReason !== undefined) result.forwardFixReason = forwardFixReason;
     if (held !== undefined) result.held = held;
     return result;
   } catch (error) {
-    await restore();
+    await stage.reset(start);
     throw error;
   }
 }
 
-/** Reverts newest first into the index; undefined when the result is exactly the expected pointer move. */
+/** Reverts newest first on the stage; undefined when the result is exactly the expected pointer move. */
 async function revertAll(
   repoRoot: string,
+  stage: Stage,
   plan: RollbackPlan,
   stagesFile: string,
-  orig: string,
   origStages: unknown,
 ): Promise<string | undefined> {
-  const parents = await git(repoRoot, [
-    'rev-list',
-    '--no-walk=unsorted',
-    '--parents',
-    ...plan.commitsToRevert,
-  ]);
-  const isMerge = new Map(parents.split('\n').map((l) => [l.split(' ')[0]!, l.split(' ').length > 2]));
   for (const sha of plan.commitsToRevert) {
-    const args = ['revert', '--no-commit', '--no-edit', ...(isMerge.get(sha) ? ['-m', '1'] : []), sha];
-    const r = await runGit(repoRoot, args, { okCodes: [1] });
-    if (r.code !== 0) return `reverting ${sha.slice(0, 12)} conflicts`;
+    const why = await stage.revert(sha);
+    if (why !== undefined) return why;
   }
-  const changed = (await git(repoRoot, ['diff', '--cached', '--name-only', orig]))
-    .split('\n')
-    .filter(Boolean);
+  const changed = await stage.changed();
   const others = changed.filter((f) => f !== stagesFile);
   if (others.length) return `reverting would also change ${others.join(', ')}`;
-  const after = parseYaml(await git(repoRoot, ['show', `:${stagesFile}`]), stagesFile, 'the index');
+  const text = await stage.read(stagesFile);
+  const after = parseYaml(text?.toString('utf8') ?? '', stagesFile, 'the index');
   const version = pointerVersion(after, plan.stage);
   if (version !== plan.target)
     return `reverting leaves ${plan.stage} at ${version ?? 'nothing'}, not ${plan.target}`;
@@ -554,45 +543,41 @@ export async function unholdVersion(
   const registryDir = input.registryDir ?? 'registry';
   const path = versionPath(input.model, input.version);
   const file = inRepo(registryDir, path);
-  if (await git(repoRoot, ['status', '--porcelain', '--untracked-files=no'])) {
-    throw new TollgateError('the working tree has uncommitted changes', {
-      fix: 'commit or stash them first',
-    });
-  }
-  let text: string;
-  try {
-    text = readFileSync(join(repoRoot, file), 'utf8');
-  } catch {
-    throw new TollgateError(`${input.model} has no version ${input.version}`, { file });
-  }
-  const doc = parseYaml(text, file, 'the working tree') as ModelVersion;
-  if (!doc?.held) {
-    throw new TollgateError(`${input.model} ${input.version} is not held`, { file, field: 'held' });
-  }
-  const was = doc.held;
-  delete doc.held;
-  try {
-    await writeDocument(repoRoot, registryDir, path, doc);
-    const commit = await commitChange(repoRoot, {
-      paths: [file],
-      message: [
-        `Unhold ${input.model} ${input.version}`,
-        '',
-        input.reason,
-        `It was held since ${was.at} by ${was.by}: ${was.reason}.`,
-      ].join('\n'),
-      trailers: {
-        'Tollgate-Event': 'unhold',
-        Model: input.model,
-        Version: input.version,
-        ...(was.incident ? { Incident: was.incident } : {}),
-        'Requested-By': input.by,
-      },
-      env: dateEnv(input.now, input.env),
-    });
-    return { commit, was };
-  } catch (error) {
-    await git(repoRoot, ['reset', '-q', '--hard', 'HEAD']);
-    throw error;
-  }
+  const result = await commitRegistryChange(repoRoot, {
+    registryDir,
+    env: input.env,
+    build: async (registry, stage) => {
+      const text = (await registry.read(path))?.toString('utf8');
+      if (text === undefined)
+        throw new TollgateError(`${input.model} has no version ${input.version}`, { file });
+      const doc = parseYaml(text, file, 'HEAD') as ModelVersion;
+      if (!doc?.held) {
+        throw new TollgateError(`${input.model} ${input.version} is not held`, { file, field: 'held' });
+      }
+      const was = doc.held;
+      delete doc.held;
+      stage.writeRegistry([{ path, document: doc }]);
+      return {
+        value: was,
+        commit: {
+          message: [
+            `Unhold ${input.model} ${input.version}`,
+            '',
+            input.reason,
+            `It was held since ${was.at} by ${was.by}: ${was.reason}.`,
+          ].join('\n'),
+          trailers: {
+            'Tollgate-Event': 'unhold',
+            Model: input.model,
+            Version: input.version,
+            ...(was.incident ? { Incident: was.incident } : {}),
+            'Requested-By': input.by,
+          },
+          env: dateEnv(input.now, input.env),
+        },
+      };
+    },
+  });
+  if (!result.commit) throw new TollgateError(`unholding ${input.model} ${input.version} changes nothing`);
+  return { commit: result.commit, was: result.value };
 }

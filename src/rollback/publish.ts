@@ -7,14 +7,15 @@ import { TollgateError } from '../errors.ts';
 import { type BranchFile } from '../git/commit.ts';
 import { parseCommitMessage } from '../git/history.ts';
 import { pushWithRetry } from '../git/push.ts';
-import { git, runGitBuffer } from '../git/run.ts';
+import { git } from '../git/run.ts';
+import { runTransaction, undoCommit } from '../git/transaction.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { proposeChange, type GitHubTarget } from '../publish/propose.ts';
 import { recordRollback, type RollbackFacts } from '../incident/record.ts';
 import { incidentPath } from '../registry/paths.ts';
 import type { Incident, Severity } from '../registry/types.ts';
 import { serializeDocument } from '../registry/writer.ts';
-import { applyRollback, readPointerState, type RollbackResult } from './execute.ts';
+import { applyRollback, readPointerState, stageRollback, type RollbackResult } from './execute.ts';
 import { chooseRollbackTarget, type PointerMove, type RollbackPlan } from './target.ts';
 
 export const ROLLBACK_LABEL = 'tollgate:rollback';
@@ -156,7 +157,7 @@ export async function rollbackAndPublish(
       ? { via: { kind: 'emergency-push' as const }, completedAt: input.clock?.() ?? input.now }
       : { via: { kind: 'pull-request' as const, branch: pullBranch } }),
   });
-  const result = await applyRollback(repoRoot, plan, {
+  const rollbackOptions = {
     by: input.by,
     now: input.now,
     forwardFixOnConflict: input.policy.rollback.forwardFixOnConflict,
@@ -166,31 +167,42 @@ export async function rollbackAndPublish(
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     ...(record
       ? {
-          alsoWrite: (done) => [
+          alsoWrite: (done: Pick<RollbackResult, 'mode' | 'reverted' | 'forwardFixReason'>) => [
             { path: incidentPath(record.id), document: recordRollback(record, facts(done)) },
           ],
         }
       : {}),
-  });
+  };
 
   if (emergency) {
+    const result = await applyRollback(repoRoot, plan, rollbackOptions);
     if (!github) return { mode: 'committed', plan, history, emergency, result, commit: result.commit };
     try {
       const { sha } = await pushWithRetry(repoRoot, { remote: github.remote ?? 'origin', branch, env });
       return { mode: 'pushed', plan, history, emergency, result, commit: sha };
     } catch (error) {
       // An unpushed rollback must not ride along with the next state commit pushed from this checkout.
-      await git(repoRoot, ['reset', '-q', '--hard', orig]);
+      await undoCommit(repoRoot, `refs/heads/${branch}`, result.commit, orig, input.env);
       throw error;
     }
   }
 
-  // The pull request carries the rollback commit as made: same tree, parent, message, identity and dates.
-  const files = await committedFiles(repoRoot, orig, result.commit);
-  const { subject, body, trailers } = parseCommitMessage(
-    await git(repoRoot, ['log', '-1', '--format=%B', result.commit]),
-  );
-  await git(repoRoot, ['reset', '-q', '--hard', orig]);
+  // Staged on the default branch's tip but committed only on the rollback branch: the checkout never moves.
+  const staged = await runTransaction(repoRoot, {
+    parent: async () => orig,
+    env: input.env,
+    build: async (stage) => {
+      const done = await stageRollback(repoRoot, stage, plan, rollbackOptions);
+      const files: BranchFile[] = await Promise.all(
+        (await stage.changed()).map(async (path) => ({ path, content: (await stage.read(path)) ?? null })),
+      );
+      return { value: { done, files } };
+    },
+  });
+  const { message: fullMessage, trailers, ...rest } = staged.value.done;
+  const files = staged.value.files;
+  const result: RollbackResult = { commit: '', ...rest };
+  const { subject, body } = parseCommitMessage(fullMessage);
   const propose = (withFiles: BranchFile[]) =>
     proposeChange(
       repoRoot,
@@ -225,6 +237,7 @@ export async function rollbackAndPublish(
     ]);
     proposal = { ...again, pullRequest: { ...proposal.pullRequest, created: proposal.pullRequest.created } };
   }
+  result.commit = proposal.commit;
   return {
     mode: 'pull-request',
     plan,
@@ -235,21 +248,6 @@ export async function rollbackAndPublish(
     branch: proposal.branch,
     ...(proposal.pullRequest ? { pullRequest: proposal.pullRequest } : {}),
   };
-}
-
-/** The files `commit` changed against `base`, with their bytes in `commit` (null when it deleted them). */
-async function committedFiles(repoRoot: string, base: string, commit: string): Promise<BranchFile[]> {
-  const changed = (await git(repoRoot, ['diff', '--name-only', '-z', '--no-renames', base, commit]))
-    .split('\0')
-    .filter((p) => p !== '');
-  return Promise.all(
-    changed.map(async (path) => {
-      const blob = await runGitBuffer(repoRoot, ['cat-file', 'blob', `${commit}:${path}`], {
-        okCodes: [128],
-      });
-      return { path, content: blob.code === 0 ? blob.stdout : null };
-    }),
-  );
 }
 
 /** What the reviewers of a rollback pull request need to see. */

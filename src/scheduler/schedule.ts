@@ -1,6 +1,7 @@
 // The retrain schedule as a pure state machine: every transition takes the schedule and the time and returns a
 // new schedule; nothing here reads the clock. The fields are the ones operators know from scheduler runbooks.
 import { TollgateError } from '../errors.ts';
+import { MAX_DURATION_SECONDS } from '../registry/limits.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { assertSafeName } from '../registry/names.ts';
 import { schedulePath } from '../registry/paths.ts';
@@ -45,10 +46,11 @@ function safeSchedulePath(model: string): string | undefined {
 }
 
 function assertPositiveSeconds(what: string, seconds: number): number {
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-    throw new TollgateError(`${what} must be a positive whole number of seconds, got ${seconds}`, {
-      fix: `give ${what} like 3600, 45m, 2h or 1d`,
-    });
+  if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > MAX_DURATION_SECONDS) {
+    throw new TollgateError(
+      `${what} must be a positive whole number of seconds up to ${MAX_DURATION_SECONDS} (ten years), got ${seconds}`,
+      { fix: `give ${what} like 3600, 45m, 2h or 1d` },
+    );
   }
   return seconds;
 }
@@ -312,7 +314,8 @@ export function parseDuration(text: string): number {
     for (const [, amount, unit] of input.matchAll(/(\d+)([smhdw])/g))
       seconds += Number(amount) * UNIT_SECONDS[unit!]!;
   }
-  if (!Number.isSafeInteger(seconds)) throw bad('it is too long');
+  if (!Number.isSafeInteger(seconds) || seconds > MAX_DURATION_SECONDS)
+    throw bad('it is longer than ten years');
   if (seconds <= 0) throw bad('it must be longer than zero');
   return seconds;
 }

@@ -248,7 +248,7 @@ describe('incident action', () => {
 
   it('makes no rollback when no earlier version was stable, and the timeline says why', async () => {
     const f = (fixture = await opsFixture(gh, (t) =>
-      pushStates(t).replace('stable_for: 86400', 'stable_for: 999999999'),
+      pushStates(t).replace('stable_for: 86400', 'stable_for: 315360000'),
     ));
     const result = await runIncident(
       { model: MODEL, metrics: 'availability=0.3, error_rate=0.6', dryRun: false },

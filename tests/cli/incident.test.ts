@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { commitsTouching } from '../../src/git/history.ts';
 import type { Incident, Stages } from '../../src/registry/types.ts';
 import { FRAUD_STAGES, hours, promotedFraudRepo, type TestRepo } from '../rollback/repo.ts';
 
@@ -76,10 +77,18 @@ describe('tollgate incident', () => {
       'rollback-completed',
     ]);
     expect(incident.rollback).toMatchObject({ model: 'fraud', stage: 'production', from: 'v3', to: 'v2' });
-    // The record first, so an emergency push of the rollback finds its incident in the tree; then its outcome.
-    expect(await r.git(['log', '-3', '--format=%s'])).toMatch(
-      /^Record the rollback for incident INC-.*\nRoll back fraud production from v3 to v2\nOpen incident INC-.*$/,
+    // One commit: the record and the rollback it justifies; `rollback` first, so an emergency push of it passes
+    // the gate-integrity audit, which finds the incident in the same tree.
+    expect(await r.git(['log', '-2', '--format=%s'])).toMatch(
+      /^Open incident INC-\S+ and roll back fraud production from v3 to v2\nPromote v3 \(#3\)$/,
     );
+    expect((await commitsTouching(r.dir, [], { maxCount: 1 }))[0]!.trailers).toMatchObject({
+      'Tollgate-Event': ['rollback', 'incident-opened'],
+      Incident: [id],
+      Model: ['fraud'],
+      Version: ['v2'],
+    });
+    expect(await r.git(['status', '--porcelain'])).toBe('');
 
     const head = await r.git(['rev-parse', 'HEAD']);
     const dry = await cli(['-C', r.dir, 'incident', 'resolve', id, '--dry-run'], 102.5);
@@ -122,7 +131,9 @@ describe('tollgate incident', () => {
     expect(pm.out).toBe(`registry/incidents/${id}.postmortem.md is already this draft; nothing to commit\n`);
     const md = readFileSync(join(r.dir, `registry/incidents/${id}.postmortem.md`), 'utf8');
     expect(md).toContain('Promote v3 (#3)');
-    expect(md).toContain('Roll back fraud production from v3 to v2 [rollback]');
+    expect(md).toMatch(
+      /Open incident INC-\S+ and roll back fraud production from v3 to v2 \[rollback, incident-opened\]/,
+    );
     expect(md).toContain('TODO(author)');
   });
 

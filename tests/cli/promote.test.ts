@@ -350,4 +350,31 @@ describe('tollgate promote', () => {
     expect(code).toBe(2);
     expect(err).toContain('promote needs a model, a version and --to STAGE');
   });
+
+  it("refuses to replace a promotion branch holding someone else's commit, naming it, unless --force", async () => {
+    const { repo } = await fixture();
+    const args = ['fraud-detector', 'v5', '--to', 'production', '--requested-by', 'eve'];
+    expect((await cli(repo, args)).code).toBe(0);
+    // A reviewer adds a commit of their own to the promotion branch.
+    await repo.git(['checkout', '--quiet', BRANCH]);
+    repo.writeFiles({ 'NOTES.md': 'rollout plan\n' });
+    const theirs = await repo.commitAll('Add the rollout plan');
+    await repo.git(['checkout', '--quiet', 'main']);
+
+    const refused = await cli(repo, args);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain(`${theirs.slice(0, 12)} "Add the rollout plan" by Test User`);
+    expect(refused.err).toContain('--force');
+    expect(await branchTip(repo)).toBe(theirs);
+
+    const forced = await cli(repo, [...args, '--force']);
+    expect(forced.code).toBe(0);
+    expect(await branchTip(repo)).not.toBe(theirs);
+    expect(
+      await repo.git(['merge-base', '--is-ancestor', theirs, BRANCH]).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
+  });
 });

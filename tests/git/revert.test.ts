@@ -61,28 +61,33 @@ describe('revertCommits', () => {
     expect(await repo.git(['rev-parse', '-q', '--verify', 'REVERT_HEAD']).catch(() => 'none')).toBe('none');
   });
 
-  it('fails cleanly when an untracked file is in the way, leaving that file alone', async () => {
+  it('commits past an untracked file in the way without touching that file', async () => {
     const repo = await makeRepo({ 'x.yaml': 'x', 'keep.txt': 'k' });
     repo.writeFiles({ 'x.yaml': null });
     const removal = await repo.commitAll('remove x');
     repo.writeFiles({ 'x.yaml': 'my untracked work' });
     const head = await repo.head();
-    await expect(revertCommits(repo.dir, [removal], { trailers: {} })).rejects.toThrow(/reverting .* failed/);
-    expect(await repo.head()).toBe(head);
-    expect(await repo.git(['status', '--porcelain'])).toBe('?? x.yaml');
+    const sha = await revertCommits(repo.dir, [removal], { trailers: {} });
+    expect(await repo.git(['rev-parse', `${sha}^`])).toBe(head);
+    expect(await repo.git(['show', `${sha}:x.yaml`])).toBe('x');
+    // The user's file is theirs: it stays, and git shows it as a change against the new commit.
     expect(readFileSync(join(repo.dir, 'x.yaml'), 'utf8')).toBe('my untracked work');
+    expect(await repo.git(['status', '--porcelain'])).toBe(' M x.yaml');
   });
 
-  it('refuses a dirty working tree and a commit outside HEAD', async () => {
-    const repo = await makeRepo({ 'a.txt': '1' });
+  it('refuses a commit outside HEAD; a dirty file elsewhere is neither committed nor touched', async () => {
+    const repo = await makeRepo({ 'a.txt': '1', 'b.txt': 'b' });
     repo.writeFiles({ 'a.txt': '2' });
     const c = await repo.commitAll('c');
     await repo.git(['checkout', '--quiet', '-b', 'side', 'HEAD~1']);
-    repo.writeFiles({ 'b.txt': 'b' });
+    repo.writeFiles({ 'b.txt': 'side' });
     const side = await repo.commitAll('side');
     await repo.git(['checkout', '--quiet', 'main']);
     await expect(revertCommits(repo.dir, [side], { trailers: {} })).rejects.toThrow(/not in the history/);
-    repo.writeFiles({ 'a.txt': 'dirty' });
-    await expect(revertCommits(repo.dir, [c], { trailers: {} })).rejects.toThrow(/uncommitted/);
+    repo.writeFiles({ 'b.txt': 'dirty' });
+    const sha = await revertCommits(repo.dir, [c], { trailers: {} });
+    expect(await repo.git(['show', '--name-only', '--format=', sha])).toBe('a.txt');
+    expect(readFileSync(join(repo.dir, 'a.txt'), 'utf8')).toBe('1');
+    expect(await repo.git(['status', '--porcelain'])).toBe(' M b.txt');
   });
 });

@@ -1,4 +1,5 @@
 // Runs the example trainer for real through runTraining.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TollgateError } from '../../src/errors.ts';
 import {
+  findOrphanedCommands,
   parseMetrics,
   readArtifact,
   runTraining,
@@ -259,4 +261,45 @@ describe('the output contract', () => {
       await expect(readArtifact(dir)).rejects.toThrow(message);
     }
   });
+});
+
+describe('a training command whose Tollgate process was killed', () => {
+  it('is found and reported by the next run, with the process group to stop', async () => {
+    const stateDir = join(work, 'state');
+    mkdirSync(stateDir);
+    // A Tollgate process that starts a long training command and is then SIGKILLed, which no handler sees.
+    const script = `
+      import { runTraining } from ${JSON.stringify(join(ROOT, 'src/retrain/training.ts'))};
+      runTraining({ command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'], cwd: ${JSON.stringify(work)},
+        timeoutSeconds: 600, outputDir: ${JSON.stringify(join(work, 'out1'))}, stateDir: ${JSON.stringify(stateDir)} });
+      setTimeout(() => process.stdout.write('started\\n'), 500);
+    `;
+    const tollgate = spawn(
+      process.execPath,
+      ['--experimental-strip-types', '--no-warnings', '--input-type=module', '-e', script],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await new Promise<void>((done) => tollgate.stdout.once('data', () => done()));
+    tollgate.kill('SIGKILL');
+    await new Promise((done) => tollgate.once('close', done));
+
+    const [orphan] = await findOrphanedCommands(stateDir);
+    expect(orphan).toBeDefined();
+    try {
+      expect(isAlive(orphan!.pgid)).toBe(true);
+      const lines: string[] = [];
+      await runTraining(
+        options(['--data', 'examples/trainer/data/transactions.csv'], {
+          stateDir,
+          onOutput: (line) => lines.push(line),
+        }),
+      );
+      expect(lines[0]).toContain(`still running (process group ${orphan!.pgid}`);
+      expect(lines[0]).toContain(`kill -- -${orphan!.pgid}`);
+    } finally {
+      process.kill(-orphan!.pgid, 'SIGKILL');
+    }
+  }, 60_000);
 });

@@ -303,7 +303,7 @@ describe('applyRollback', () => {
     });
 
     await expect(applyRollback(r.dir, plan, { ...options, forwardFixOnConflict: false })).rejects.toThrow(
-      /cannot roll back fraud production by revert: reverting [0-9a-f]{12} conflicts; nothing was changed/,
+      /cannot roll back fraud production by revert: reverting [0-9a-f]{12} conflicts with later changes in registry\/models\/fraud\/stages.yaml; nothing was changed/,
     );
     await assertPristine(r, c5);
 
@@ -372,7 +372,7 @@ describe('applyRollback', () => {
     await assertPristine(r, head);
   });
 
-  it('refuses a dirty working tree and a target without a version file', async () => {
+  it('commits past a dirty file it does not touch, and refuses a target without a version file', async () => {
     const { r } = await linear();
     const history = await pointerHistory(r.dir, 'HEAD', STAGES, 'production');
     const plan = chooseRollbackTarget({
@@ -384,9 +384,12 @@ describe('applyRollback', () => {
       now: hours(151),
       held: [],
     });
+    const before = await r.git(['rev-parse', 'HEAD']);
     r.write('README.md', 'edited\n');
-    await expect(applyRollback(r.dir, plan, options)).rejects.toThrow(/uncommitted changes/);
-    await r.git(['checkout', '-q', '--', 'README.md']);
+    const done = await applyRollback(r.dir, plan, options);
+    expect(await r.git(['show', '--name-only', '--format=', done.commit])).not.toContain('README.md');
+    expect(await r.git(['status', '--porcelain'])).toBe(' M README.md');
+    await r.git(['reset', '-q', '--hard', before]);
     await r.git(['rm', '-q', 'registry/models/fraud/versions/v2.yaml']);
     await r.commit('Drop v2', 150.7);
     await expect(applyRollback(r.dir, plan, options)).rejects.toThrow(/fraud v2 has no version file/);

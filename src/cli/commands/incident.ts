@@ -2,11 +2,12 @@
 // postmortem --write commit on the current branch; resolve proposes the resolution and its postmortem draft as a
 // pull request on tollgate/postmortem/<id> (pushed and opened with a GitHub token, else committed to that branch
 // only), never touching the checkout.
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { commitChange, type Trailers } from '../../git/commit.ts';
+import { isAlive, tollgateStateDir } from '../../git/transaction.ts';
 import { gitTreeReader } from '../../git/reader.ts';
 import { git, runGit } from '../../git/run.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
@@ -27,14 +28,16 @@ import { notifyIncident } from '../../incident/notify.ts';
 import { readIncidents as readIncidentFiles } from '../../incident/read.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
 import { readPolicy } from '../../policy/read.ts';
+import { checkoutNote } from '../../publish/checkout-note.ts';
 import { proposeChange, type GitHubTarget } from '../../publish/propose.ts';
+import { commitRegistryChange } from '../../publish/registry-transaction.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import { INCIDENT_ID } from '../../registry/names.ts';
 import { incidentPath, modelDir, postmortemPath } from '../../registry/paths.ts';
-import type { Incident } from '../../registry/types.ts';
+import type { Incident, TimelineEntry } from '../../registry/types.ts';
 import { serializeDocument, writeRegistryFiles, type RegistryFileWrite } from '../../registry/writer.ts';
-import { applyRollback, planRollback, registryTimeline } from '../../rollback/execute.ts';
+import { planRollback, registryTimeline, stageRollback } from '../../rollback/execute.ts';
 import { isEmergency, rollbackBranch } from '../../rollback/publish.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
@@ -89,152 +92,234 @@ async function open(args: string[], context: CliContext): Promise<number> {
     by: { type: 'string' },
     'auto-rollback': { type: 'boolean', default: false },
     'promotion-in-flight': { type: 'boolean', default: false },
+    'require-notification': { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
   });
   const policy = await readPolicy(fileSystemReader(context.registryDir));
   const now = context.now();
-  const id = incidentId(now, randomBytes(2).toString('hex'));
-  let incident = openIncident({
+  const by = actor(context, values.by);
+  const request = {
     // `incident open MODEL [MODEL...]` and `--model MODEL` (repeatable) both name affected models.
     models: [...positionals, ...(values.model ?? [])],
     metrics: parseMetricArgs(values.metric ?? []),
-    now,
-    id,
-    policy,
     ...(values.alert !== undefined ? { alert: values.alert } : {}),
     ...(values.description !== undefined ? { description: values.description } : {}),
-  });
-  const lines = [`${id}: ${incident.severity} — ${incident.timeline[1]!.detail}`];
+  };
   const registryDir = relative(context.repoRoot, context.registryDir) || '.';
-  const rollbacks: { model: string; plan: RollbackPlan; at: string }[] = [];
-  for (const model of incident.models) {
-    let stableTarget: string | undefined;
-    let current: string | undefined;
-    let lastWasRollback = false;
-    let plan: RollbackPlan | undefined;
-    try {
-      const planned = await planRollback(context.repoRoot, {
-        model,
-        stableFor: policy.rollback.stableFor,
+  const dryRun = values['dry-run'];
+  const autoRollback = values['auto-rollback'] && !dryRun;
+
+  /** The incident and the rollbacks the policy allows, decided from the registry's history at `ref`. */
+  const decide = async (id: string, ref: string) => {
+    let incident = openIncident({ ...request, now, id, policy });
+    const lines = [`${id}: ${incident.severity} — ${incident.timeline[1]!.detail}`];
+    const rollbacks: { model: string; plan: RollbackPlan; at: string }[] = [];
+    for (const model of incident.models) {
+      let plan: RollbackPlan | undefined;
+      let lastWasRollback = false;
+      try {
+        const planned = await planRollback(context.repoRoot, {
+          model,
+          stableFor: policy.rollback.stableFor,
+          now,
+          registryDir,
+          ref,
+        });
+        plan = planned.plan;
+        lastWasRollback = lastMoveWasRollback(planned.history);
+      } catch (error) {
+        if (!(error instanceof TollgateError)) throw error;
+        lines.push(`  ${model}: ${error.message}`);
+      }
+      const decision = decideAutoRollback({
+        incident,
+        policy,
         now,
-        registryDir,
+        state: {
+          model,
+          promotionInFlight: values['promotion-in-flight'],
+          lastPointerChangeWasRollback: lastWasRollback,
+          ...(plan?.current !== undefined ? { current: plan.current } : {}),
+          ...(plan !== undefined ? { stableTarget: plan.target } : {}),
+        },
       });
-      plan = planned.plan;
-      stableTarget = plan.target;
-      current = plan.current;
-      lastWasRollback = lastMoveWasRollback(planned.history);
-    } catch (error) {
-      if (!(error instanceof TollgateError)) throw error;
-      lines.push(`  ${model}: ${error.message}`);
+      lines.push(`  ${model}: ${decision.entry.detail}`);
+      if (!autoRollback) continue;
+      incident = appendTimeline(incident, decision.entry);
+      if (decision.rollback && plan) rollbacks.push({ model, plan, at: decision.entry.at });
     }
-    const decision = decideAutoRollback({
-      incident,
-      policy,
-      now,
-      state: {
-        model,
-        promotionInFlight: values['promotion-in-flight'],
-        lastPointerChangeWasRollback: lastWasRollback,
-        ...(current !== undefined ? { current } : {}),
-        ...(stableTarget !== undefined ? { stableTarget } : {}),
-      },
-    });
-    lines.push(`  ${model}: ${decision.entry.detail}`);
-    if (!values['auto-rollback'] || values['dry-run']) continue;
-    incident = appendTimeline(incident, decision.entry);
-    if (decision.rollback && plan) rollbacks.push({ model, plan, at: decision.entry.at });
-  }
-  if (!values['auto-rollback'] && !values['dry-run']) {
-    lines.push(
-      '  (no rollback done: pass --auto-rollback to act on this, or run `tollgate rollback MODEL --incident ID`)',
-    );
-  }
-  if (values['dry-run']) {
+    if (!values['auto-rollback'] && !dryRun) {
+      lines.push(
+        '  (no rollback done: pass --auto-rollback to act on this, or run `tollgate rollback MODEL --incident ID`)',
+      );
+    }
+    return { incident, lines, rollbacks };
+  };
+
+  if (dryRun) {
+    const { lines } = await decide(incidentId(now, randomBytes(2).toString('hex')), 'HEAD');
     context.out([...lines, '(dry run: nothing written)'].join('\n'));
     return 0;
   }
-  // The notification goes out after any rollback, never before it; a failure is only a timeline entry.
-  const webhook = context.env.TOLLGATE_NOTIFY_WEBHOOK || policy.incident.notifyWebhook;
-  const notify = async (): Promise<void> => {
-    if (!webhook) return;
-    const entry = await notifyIncident(webhook, incident, { now: context.now });
-    incident = appendTimeline(incident, entry);
-    lines.push(`  ${entry.event}: ${entry.detail}`);
-  };
-  if (rollbacks.length === 0) await notify();
-  // The record goes in first: a rollback pushed straight to the default branch is allowed only when the
-  // incident that justifies it is already in the tree (the gate-integrity audit checks exactly that).
-  await writeAndCommit(
-    context,
-    [{ path: incidentPath(id), document: incident }],
-    incidentOpenedCommit(incident, actor(context, values.by)),
-    now,
+  // A re-run of the same request after an interruption continues under the same id instead of opening a second
+  // incident: the journal holds the id until the commit has landed.
+  const journal = await openIncidentJournal(context.repoRoot, request, () =>
+    incidentId(now, randomBytes(2).toString('hex')),
   );
-  if (rollbacks.length === 0) {
-    context.out(lines.join('\n'));
-    return 0;
-  }
-  const emergency = isEmergency(policy, incident.severity);
-  for (const { model, plan, at } of rollbacks) {
-    let result;
-    try {
-      result = await applyRollback(context.repoRoot, plan, {
-        incident: id,
-        by: actor(context, values.by),
-        now,
-        forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
-        registryDir,
-      });
-    } catch (error) {
-      // The incident is still recorded, with the failure on its timeline; the rollback left nothing behind.
-      if (!(error instanceof TollgateError)) throw error;
-      incident = appendTimeline(incident, { at, event: 'rollback-failed', detail: error.message });
-      lines.push(`  ${model}: rollback failed: ${error.message}`);
-      continue;
-    }
-    const moved = `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${result.mode} in ${result.commit.slice(0, 12)}`;
-    // As `tollgate rollback --incident`: only an emergency push completes the rollback here; otherwise it goes
-    // through a pull request, and the sign-off gate's post-merge step adds rollback-completed when it merges.
-    incident = appendTimeline(
-      incident,
-      emergency
-        ? { at, event: 'rollback-completed', detail: moved }
-        : {
-            at,
-            event: 'note',
-            detail: `${moved}; not an emergency (${incident.severity}): open a pull request from branch ${rollbackBranch(model, 'production')}, it completes when merged`,
-          },
-    );
-    incident.rollback = {
-      model,
-      stage: 'production',
-      from: plan.current ?? '',
-      to: plan.target,
-      commit: result.commit,
-    };
-    lines.push(
-      `  ${model}: rolled back in commit ${result.commit.slice(0, 12)}` +
-        (emergency
-          ? ''
-          : ` (${incident.severity} is not an emergency: push it to ${rollbackBranch(model, 'production')} and open a pull request)`),
-    );
-  }
-  await notify();
-  await writeAndCommit(
-    context,
-    [{ path: incidentPath(id), document: incident }],
+  const id = journal.id;
+  const webhook = context.env.TOLLGATE_NOTIFY_WEBHOOK || policy.incident.notifyWebhook;
+  // Sent at most once, however often a lost race rebuilds the commit; its outcome is on the timeline it commits.
+  let notification: Promise<TimelineEntry> | undefined;
+  const date = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const result = await commitRegistryChange<{ lines: string[]; failed: string[]; notifyFailed: boolean }>(
+    context.repoRoot,
     {
-      message: `Record the rollback for incident ${id}`,
-      trailers: {
-        'Tollgate-Event': 'incident-updated',
-        Incident: id,
-        'Requested-By': actor(context, values.by),
+      registryDir,
+      build: async (reader, stage) => {
+        if ((await reader.read(incidentPath(id))) !== undefined) {
+          return {
+            value: {
+              lines: [`${id} is already recorded (an earlier run of this command made it)`],
+              failed: [] as string[],
+              notifyFailed: false,
+            },
+          };
+        }
+        const decided = await decide(id, stage.parent ?? 'HEAD');
+        let { incident } = decided;
+        const lines = [...decided.lines];
+        const failed: string[] = [];
+        const rolled: { message: string; trailers: Trailers }[] = [];
+        const isEmergencyNow = isEmergency(policy, incident.severity);
+        for (const { model, plan, at } of decided.rollbacks) {
+          let staged;
+          try {
+            staged = await stageRollback(context.repoRoot, stage, plan, {
+              incident: id,
+              by,
+              now,
+              forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
+              registryDir,
+            });
+          } catch (error) {
+            // The incident is still recorded, with the failure on its timeline; the rollback staged nothing.
+            if (!(error instanceof TollgateError)) throw error;
+            incident = appendTimeline(incident, { at, event: 'rollback-failed', detail: error.message });
+            lines.push(`  ${model}: rollback failed: ${error.message}`);
+            failed.push(`${model}: ${error.message}`);
+            continue;
+          }
+          rolled.push(staged);
+          const moved = `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${staged.mode}`;
+          // As `tollgate rollback --incident`: only an emergency push completes the rollback here; otherwise it goes
+          // through a pull request, and the sign-off gate's post-merge step adds rollback-completed when it merges.
+          incident = appendTimeline(
+            incident,
+            isEmergencyNow
+              ? { at, event: 'rollback-completed', detail: moved }
+              : {
+                  at,
+                  event: 'note',
+                  detail: `${moved}; not an emergency (${incident.severity}): open a pull request from branch ${rollbackBranch(model, 'production')}, it completes when merged`,
+                },
+          );
+          // The rollback's commit is the one this record is in, so the record names no sha.
+          incident.rollback = { model, stage: 'production', from: plan.current ?? '', to: plan.target };
+          lines.push(
+            `  ${model}: rolled back (${staged.mode})` +
+              (isEmergencyNow
+                ? ''
+                : ` (${incident.severity} is not an emergency: push it to ${rollbackBranch(model, 'production')} and open a pull request)`),
+          );
+        }
+        let notifyFailed = false;
+        if (webhook) {
+          notification ??= notifyIncident(webhook, incident, { now: context.now });
+          const entry = await notification;
+          incident = appendTimeline(incident, entry);
+          lines.push(`  ${entry.event}: ${entry.detail}`);
+          notifyFailed = entry.event === 'notification-failed';
+        }
+        stage.writeRegistry([{ path: incidentPath(id), document: incident }]);
+        return {
+          value: { lines, failed, notifyFailed },
+          commit: {
+            ...openingCommit(incident, by, rolled),
+            env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+          },
+        };
       },
     },
-    now,
   );
+  await journal.done();
+  const { lines, failed, notifyFailed } = result.value;
+  if (result.commit)
+    lines.push(`  recorded in commit ${result.commit.slice(0, 12)}`, ...checkoutNote(result.checkout));
   context.out(lines.join('\n'));
+  // A requested action that did not happen is not a success (the CLI contract: 1 = refused by a rule or failed).
+  if (failed.length > 0) {
+    context.err(`tollgate: the incident is recorded, but its rollback did not happen: ${failed.join('; ')}`);
+    return 1;
+  }
+  if (notifyFailed && values['require-notification']) {
+    context.err('tollgate: the incident is recorded, but the required notification failed (see above)');
+    return 1;
+  }
   return 0;
+}
+
+/** The one commit of `incident open`: the record, and the rollbacks it made (their trailers merged). */
+function openingCommit(
+  incident: Incident,
+  by: string,
+  rolled: { message: string; trailers: Trailers }[],
+): { message: string; trailers: Trailers } {
+  const opened = incidentOpenedCommit(incident, by);
+  if (rolled.length === 0) return opened;
+  const trailers: Record<string, string[]> = {};
+  const add = (all: Trailers) => {
+    for (const [key, value] of Object.entries(all)) {
+      const list = (trailers[key] ??= []);
+      for (const v of Array.isArray(value) ? value : [value]) if (!list.includes(v)) list.push(v);
+    }
+  };
+  // `rollback` first: the gate-integrity audit reads the first event to allow an emergency push of this commit.
+  add({ 'Tollgate-Event': 'rollback' });
+  add(opened.trailers);
+  for (const r of rolled) add(r.trailers);
+  const subjects = rolled.map((r) => r.message.split('\n')[0]!.replace(/^Roll back /, ''));
+  return {
+    message: [
+      `Open incident ${incident.id} and roll back ${subjects.join(', ')}`,
+      '',
+      opened.message,
+      '',
+      ...rolled.map((r) => r.message),
+    ].join('\n'),
+    trailers,
+  };
+}
+
+/** The id a request to open an incident runs under, kept until the run's commit has landed. */
+async function openIncidentJournal(
+  repoRoot: string,
+  request: object,
+  newId: () => string,
+): Promise<{ id: string; done: () => Promise<void> }> {
+  const key = createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 16);
+  const file = join(await tollgateStateDir(repoRoot), `incident-open-${key}.json`);
+  const earlier = await readFile(file, 'utf8').then(
+    (t) => JSON.parse(t) as { id?: unknown; pid?: unknown },
+    () => undefined,
+  );
+  if (earlier && typeof earlier.pid === 'number' && earlier.pid !== process.pid && isAlive(earlier.pid)) {
+    throw new TollgateError(`this incident is being opened right now by process ${earlier.pid}`, {
+      fix: 'wait for that run to finish, then check `tollgate incident list --open`',
+    });
+  }
+  const id = typeof earlier?.id === 'string' && INCIDENT_ID.test(earlier.id) ? earlier.id : newId();
+  await writeFile(file, JSON.stringify({ id, pid: process.pid }));
+  return { id, done: () => rm(file, { force: true }) };
 }
 
 /** The postmortem draft: the record's timeline merged with the affected models' registry commits at `ref`. */

@@ -3,7 +3,7 @@
 // prints the pull request it would open. Nothing is pushed: the promote action does that.
 import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
-import { runGit } from '../../git/run.ts';
+import { gitClient } from '../../git/client.ts';
 import { isGitHubLogin } from '../../promotion/check.ts';
 import { promoteFlow } from '../../promotion/flow.ts';
 import type { PromotionProposal } from '../../promotion/plan.ts';
@@ -12,16 +12,16 @@ import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption } from './registry-prefix.ts';
 
 const USAGE =
-  'tollgate promote MODEL VERSION --to STAGE [--requested-by LOGIN] [--base REF] [--dry-run] [--format json]';
+  'tollgate promote MODEL VERSION --to STAGE [--requested-by LOGIN] [--base REF] [--force] [--dry-run] [--format json]';
 
 /** --requested-by, else GITHUB_ACTOR (a workflow), else git's user.name when it is a login. */
 async function requester(context: CliContext, given: string | undefined): Promise<string> {
   if (given !== undefined) return given;
   if (context.env.GITHUB_ACTOR) return context.env.GITHUB_ACTOR;
-  const name = await runGit(context.repoRoot, ['config', 'user.name'], { okCodes: [1] }).catch(
-    () => undefined,
-  );
-  const login = name?.stdout.trim() ?? '';
+  const name = await gitClient(context.repoRoot)
+    .getConfig('user.name')
+    .catch(() => undefined);
+  const login = name?.value?.trim() ?? '';
   if (isGitHubLogin(login)) return login;
   throw new TollgateError('who asked for this promotion? It is recorded as Requested-By', {
     fix: 'pass --requested-by YOUR-GITHUB-LOGIN (git user.name is not a GitHub login here)',
@@ -77,6 +77,7 @@ export const promoteCommand: Command = {
       'requested-by': { type: 'string' },
       base: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
       format: { type: 'string', default: 'text' },
     });
     const format = formatOption(values.format, 'promote');
@@ -92,6 +93,7 @@ export const promoteCommand: Command = {
         requestedBy: await requester(context, values['requested-by']),
         registryDir: registryDirOf(context),
         dryRun,
+        force: values.force,
         ...(values.base !== undefined ? { baseRef: values.base } : {}),
       },
       { repoRoot: context.repoRoot },

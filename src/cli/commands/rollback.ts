@@ -62,6 +62,19 @@ export const rollbackCommand: Command = {
     });
     // As the rollback action: a second rollback without --to would undo the first one's reason for being.
     const last = history.at(-1);
+    // A re-run for the same incident after an interrupted run finds its rollback done, as the action does.
+    if (
+      values.to === undefined &&
+      last !== undefined &&
+      lastMoveWasRollback(history) &&
+      values.incident !== undefined &&
+      last.incident === values.incident
+    ) {
+      context.out(
+        `${model} ${stage} was already rolled back for ${values.incident} in ${last.sha.slice(0, 12)}`,
+      );
+      return 0;
+    }
     if (values.to === undefined && last !== undefined && lastMoveWasRollback(history)) {
       throw new TollgateError(
         `the last change of ${model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback` +

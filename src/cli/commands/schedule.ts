@@ -2,13 +2,13 @@
 // checkout. Each change is one schedule.yaml written by the registry writer and one commit with trailers.
 import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
-import { commitChange } from '../../git/commit.ts';
 import { effectivePolicy, type EffectivePolicy } from '../../policy/effective.ts';
-import { fileSystemReader, loadRegistry } from '../../registry/load.ts';
+import { checkoutNote } from '../../publish/checkout-note.ts';
+import { commitRegistryChange } from '../../publish/registry-transaction.ts';
+import { fileSystemReader, loadFiles, loadRegistry } from '../../registry/load.ts';
 import { assertSafeName } from '../../registry/names.ts';
-import { schedulePath } from '../../registry/paths.ts';
-import type { ModelEntry, Registry, Schedule } from '../../registry/types.ts';
-import { writeRegistryFiles } from '../../registry/writer.ts';
+import { POLICY_PATH, schedulePath } from '../../registry/paths.ts';
+import type { ModelEntry, Registry, RegistryReader, Schedule } from '../../registry/types.ts';
 import { activeRetrain } from '../../retrain/request.ts';
 import {
   formatDuration,
@@ -187,47 +187,65 @@ async function change(
   dryRun: boolean,
   what: Change,
 ): Promise<number> {
-  const { registry, policy } = await load(context);
-  const entry = entryOf(registry, model);
-  const name = entry.model.name;
-  const now = context.now();
-  const current = entry.schedule;
-  if (!current && !entry.model.schedule) {
-    throw new TollgateError(
-      `model ${name} is not scheduled: it has no schedule.yaml and no schedule: in model.yaml`,
-      {
-        file: `models/${name}/model.yaml`,
-        field: 'schedule',
-        fix: 'add `schedule: { interval: 86400 }` to its model.yaml in a pull request first',
-      },
-    );
-  }
   const actor = actorOf(context, by);
-  const next = what.apply(
-    current ?? initialSchedule(entry.model, intervalFor(entry.model, policy), now),
-    now,
-    actor,
-  );
-  const summary = what.summary(next);
-  const diff = scheduleChanges(current, next);
+  const now = context.now();
+  // Decided from the registry as the branch holds it at commit time, so runs side by side never describe (or
+  // overwrite) each other's schedule: a run that loses the race decides again on the winner's result.
+  const decide = async (reader: RegistryReader) => {
+    const name = assertSafeName('model', model);
+    const { registry } = await loadFiles(reader, [POLICY_PATH, ...(await reader.list(`models/${name}`))]);
+    const entry = entryOf(registry, name);
+    const current = entry.schedule;
+    if (!current && !entry.model.schedule) {
+      throw new TollgateError(
+        `model ${name} is not scheduled: it has no schedule.yaml and no schedule: in model.yaml`,
+        {
+          file: `models/${name}/model.yaml`,
+          field: 'schedule',
+          fix: 'add `schedule: { interval: 86400 }` to its model.yaml in a pull request first',
+        },
+      );
+    }
+    const policy = effectivePolicy(registry.policy);
+    const next = what.apply(
+      current ?? initialSchedule(entry.model, intervalFor(entry.model, policy), now),
+      now,
+      actor,
+    );
+    return { name, next, summary: what.summary(next), diff: scheduleChanges(current, next) };
+  };
   if (dryRun) {
+    const { summary, diff } = await decide(fileSystemReader(context.registryDir));
     context.out([`${summary} (dry run: nothing written)`, ...diff.map((l) => `  ${l}`)].join('\n'));
     return 0;
   }
-  const path = schedulePath(name);
-  await writeRegistryFiles(context.registryDir, [{ path, document: next }]);
-  const file = relative(context.repoRoot, `${context.registryDir}/${path}`).split(sep).join('/');
   const date = now.toISOString();
-  const commit = await commitChange(context.repoRoot, {
-    paths: [file],
-    message: summary,
-    trailers: { 'Tollgate-Event': what.event, Model: name, 'Requested-By': actor },
-    env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+  const registryDir = relative(context.repoRoot, context.registryDir).split(sep).join('/') || '.';
+  const result = await commitRegistryChange(context.repoRoot, {
+    registryDir,
+    build: async (reader, stage) => {
+      const decided = await decide(reader);
+      stage.writeRegistry([{ path: schedulePath(decided.name), document: decided.next }]);
+      return {
+        value: decided,
+        commit: {
+          message: decided.summary,
+          trailers: { 'Tollgate-Event': what.event, Model: decided.name, 'Requested-By': actor },
+          env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+        },
+      };
+    },
   });
+  const { summary, diff } = result.value;
+  if (!result.commit) {
+    context.out(`${summary}: already so, nothing to commit`);
+    return 0;
+  }
   context.out(
     [
-      `${summary}: commit ${commit.slice(0, 12)} (push it or open a pull request; the gate passes schedule changes without sign-offs)`,
+      `${summary}: commit ${result.commit.slice(0, 12)} (push it or open a pull request; the gate passes schedule changes without sign-offs)`,
       ...diff.map((l) => `  ${l}`),
+      ...checkoutNote(result.checkout),
     ].join('\n'),
   );
   return 0;
