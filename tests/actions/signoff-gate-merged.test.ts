@@ -14,6 +14,7 @@ import { git } from '../../src/git/run.ts';
 import type { AuditEvent, Incident } from '../../src/registry/types.ts';
 import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
+import { TOLLGATE_APP } from '../github-double/state.ts';
 
 const gh = useGitHubDouble();
 const FULL = 'acme/models';
@@ -117,7 +118,7 @@ function environment(eventName: string, event: Record<string, unknown>): ActionE
 
 const run = (event: Record<string, unknown>): Promise<SignoffGateResult> =>
   runSignoffGate(
-    { checkName: 'tollgate/signoff', registry: 'registry' },
+    { checkName: 'tollgate/signoff', registry: 'registry', appId: TOLLGATE_APP.id },
     environment('pull_request_target', event),
     {
       client: gh.client(),

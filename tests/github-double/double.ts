@@ -204,6 +204,7 @@ export class GitHubDouble {
     }
     const text = await request.text();
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    const token = /^(?:token|bearer)\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
     const reply = await route.handle({
       state: this.state,
       params,
@@ -211,6 +212,7 @@ export class GitHubDouble {
       body,
       url,
       api: this.baseUrl,
+      ...(token ? { token } : {}),
     });
     this.records.push({
       method: route.method,
