@@ -15,7 +15,9 @@ import { assertFullHistory, commitsTouching } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
 import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../github/access.ts';
-import { listCheckRunsForRef, upsertCheckRun } from '../github/checks.ts';
+import { listCheckRunsForRef, type CheckRunInfo } from '../github/checks.ts';
+import { describeForeignRun, runsByApp } from '../gate/check-runs.ts';
+import { postGateCheckRun } from '../gate/post-check.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../github/client.ts';
 import { findOpenPullRequest } from '../github/pulls.ts';
 import { fetchReviewContext, type ReviewContext } from '../github/review-context.ts';
@@ -35,6 +37,11 @@ export interface SignoffGateInputs {
   checkName: string;
   /** Repository-relative registry folder. */
   registry: string;
+  /**
+   * The GitHub App the gate runs as (`vars.TOLLGATE_APP_ID`), which the ruleset pins as the check's source: only its
+   * runs are the gate's. Unset, the gate learns it from each run it creates and the merge record trusts no run.
+   */
+  appId?: number;
 }
 
 export interface SignoffGateDeps {
@@ -79,6 +86,8 @@ export interface SignoffGateResult {
   /** After a merge: the registry files recorded (repository-relative), and how they were published. */
   recorded?: string[];
   state?: StateChangeResult;
+  /** What the job log should warn about: check runs of the gate's name from another App, a weak or missing pin. */
+  warnings?: string[];
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -381,7 +390,12 @@ export async function runSignoffGate(
   const defaultBranch = str(obj(env.event.repository)?.default_branch);
   const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
   if (env.eventName === 'pull_request_target' && env.event.action === 'closed')
-    return recordAfterClose(env, { ...options, checkName, gitEnv: deps.gitEnv });
+    return recordAfterClose(env, {
+      ...options,
+      checkName,
+      ...(inputs.appId !== undefined ? { appId: inputs.appId } : {}),
+      gitEnv: deps.gitEnv,
+    });
   let headSha: string | undefined;
   let otherBase: string | undefined;
   let result: SignoffGateResult;
@@ -440,15 +454,23 @@ export async function runSignoffGate(
   }
   if (!result.headSha || !SHA.test(result.headSha)) return result;
   try {
-    const posted = await upsertCheckRun(client, repo, {
-      name: checkNameFor(checkName, otherBase),
-      headSha: result.headSha,
-      conclusion: result.conclusion,
-      title: clip(result.title, 200),
-      summary: clip(result.summary, MAX_SUMMARY),
-      ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
-    });
+    const posted = await postGateCheckRun(
+      client,
+      repo,
+      {
+        name: checkNameFor(checkName, otherBase),
+        headSha: result.headSha,
+        conclusion: result.conclusion,
+        title: clip(result.title, 200),
+        summary: result.summary,
+        ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
+      },
+      inputs.appId,
+      MAX_SUMMARY,
+    );
     result.checkRunId = posted.id;
+    result.summary = posted.summary;
+    if (posted.warnings.length > 0) result.warnings = posted.warnings;
   } catch (error) {
     // The verdict could not be posted: the job fails, and a check this run did not post can only be absent or older.
     const message = `could not post the ${checkName} check run: ${describeError(error)}`;
@@ -456,6 +478,18 @@ export async function runSignoffGate(
     result.error = result.error ? `${result.error}\n${message}` : message;
   }
   return result;
+}
+
+function checkRunFact(run: CheckRunInfo): GateCheckRunFact {
+  return {
+    name: run.name,
+    id: run.id,
+    status: run.status,
+    conclusion: run.conclusion,
+    ...(run.htmlUrl ? { url: run.htmlUrl } : {}),
+    ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+    ...(run.app ? { appId: run.app.id, ...(run.app.slug ? { appSlug: run.app.slug } : {}) } : {}),
+  };
 }
 
 /** A closed pull request's facts from the event (GitHub's own payload, the same on a re-run). */
@@ -488,6 +522,7 @@ async function recordAfterClose(
     registry: string;
     defaultBranch?: string;
     checkName: string;
+    appId?: number;
     gitEnv?: NodeJS.ProcessEnv;
   },
 ): Promise<SignoffGateResult> {
@@ -536,17 +571,15 @@ async function recordAfterClose(
       return done(`Pull request #${number} moved no stage pointer: nothing to record`);
 
     const name = checkNameFor(options.checkName, undefined);
-    const run = (await listCheckRunsForRef(client, repo, headSha, { checkName: name })).find(
-      (r) => r.name === name && r.headSha === headSha,
+    // Only the pinned App's runs are the gate's; another App's run of the same name is recorded as a forgery.
+    const { own, foreign } = runsByApp(
+      await listCheckRunsForRef(client, repo, headSha, { checkName: name, filter: 'all' }),
+      name,
+      headSha,
+      options.appId,
     );
-    const checkRun: GateCheckRunFact | undefined = run && {
-      name: run.name,
-      id: run.id,
-      status: run.status,
-      conclusion: run.conclusion,
-      ...(run.htmlUrl ? { url: run.htmlUrl } : {}),
-      ...(run.completedAt ? { completedAt: run.completedAt } : {}),
-    };
+    const run = own[0];
+    const checkRun: GateCheckRunFact | undefined = run && checkRunFact(run);
     const commits = (
       await commitsTouching(repoRoot, [], { ref: `${judged.facts.mergeBase}..${headSha}` })
     ).map((c) => ({ sha: c.sha, authorDate: c.authorDate, trailers: c.trailers }));
@@ -577,6 +610,8 @@ async function recordAfterClose(
         verdict: judged.verdict,
         checkName: name,
         ...(checkRun ? { checkRun } : {}),
+        ...(options.appId !== undefined ? { pinnedAppId: options.appId } : {}),
+        ...(foreign.length > 0 ? { foreignCheckRuns: foreign.map(checkRunFact) } : {}),
         commits,
         incidents,
       });
@@ -607,6 +642,9 @@ async function recordAfterClose(
               `- rollback of ${record.rollback.incident} completed ${record.rollback.seconds} s after it started`,
             ]
           : []),
+        ...foreign.map(
+          (r) => `- ⚠️ forged check: ${describeForeignRun(r)} (only App id ${options.appId} is the gate)`,
+        ),
         ...already.map((path) => `- already recorded: \`${shown(path)}\``),
       ];
       if (writes.length === 0)
@@ -744,6 +782,17 @@ async function judgeMergeGroup(
   };
 }
 
+/** The `app-id` input: empty for none; anything but a positive integer stops the job before it posts. */
+export function appIdInput(value: string): { appId?: number } {
+  const text = value.trim();
+  if (text === '') return {};
+  if (!/^[1-9]\d{0,11}$/.test(text))
+    throw new TollgateError(`app-id "${value}" is not a GitHub App id`, {
+      fix: "set app-id to the App's numeric id (Settings → Developer settings → GitHub Apps → the App → App ID), e.g. app-id: ${{ vars.TOLLGATE_APP_ID }}",
+    });
+  return { appId: Number(text) };
+}
+
 export async function run(): Promise<void> {
   await runAction('Tollgate sign-off gate', async (actionRun) => {
     const env = readActionEnvironment(process.env);
@@ -752,6 +801,7 @@ export async function run(): Promise<void> {
       {
         checkName: core.getInput('check-name') || GATE_CHECK_NAME,
         registry: core.getInput('registry') || 'registry',
+        ...appIdInput(core.getInput('app-id')),
       },
       env,
       { client, now: new Date(), gitEnv: BOT_GIT_ENV },
@@ -759,6 +809,7 @@ export async function run(): Promise<void> {
     actionRun.footnotes.push(describeCalls(client));
     core.setOutput('conclusion', result.conclusion);
     core.setOutput('recorded', (result.recorded ?? []).join('\n'));
+    for (const warning of result.warnings ?? []) core.warning(warning);
     core.summary.addRaw(result.summary);
     if (result.error)
       throw new TollgateError(
