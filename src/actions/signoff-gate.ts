@@ -8,14 +8,14 @@ import { describeError, TollgateError } from '../errors.ts';
 import { collectGateFacts, gateInputOf, normalizeRegistryPrefix, type GateFacts } from '../gate/collect.ts';
 import { evaluateGate, rolesToResolve } from '../gate/evaluate.ts';
 import { recordMergedPullRequest, type GateCheckRunFact } from '../gate/merged.ts';
-import { renderVerdictMarkdown } from '../gate/render.ts';
+import { renderVerdictMarkdown, verdictAnnotations } from '../gate/render.ts';
 import { submittedReviews } from '../gate/reviews.ts';
 import type { GateInput, GateVerdict, MembershipState, Permission } from '../gate/types.ts';
 import { assertFullHistory, commitsTouching } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
 import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../github/access.ts';
-import { listCheckRunsForRef, type CheckRunInfo } from '../github/checks.ts';
+import { listCheckRunsForRef, type CheckAnnotation, type CheckRunInfo } from '../github/checks.ts';
 import { describeForeignRun, runsByApp } from '../gate/check-runs.ts';
 import { postGateCheckRun } from '../gate/post-check.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../github/client.ts';
@@ -88,6 +88,8 @@ export interface SignoffGateResult {
   state?: StateChangeResult;
   /** What the job log should warn about: check runs of the gate's name from another App, a weak or missing pin. */
   warnings?: string[];
+  /** Annotations for the check run: the lines of invalid registry files. */
+  annotations?: CheckAnnotation[];
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -426,6 +428,7 @@ export async function runSignoffGate(
         summary: `${renderVerdictMarkdown(judged.verdict)}\n${footnote(client)}\n`,
         headSha: judged.headSha,
         pullRequests: [{ number, headSha: judged.headSha, verdict: judged.verdict }],
+        annotations: verdictAnnotations(judged.verdict),
       };
     } else {
       result = await judgeMergeGroup(target, options);
@@ -464,6 +467,7 @@ export async function runSignoffGate(
         title: clip(result.title, 200),
         summary: result.summary,
         ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
+        ...(result.annotations?.length ? { annotations: result.annotations } : {}),
       },
       inputs.appId,
       MAX_SUMMARY,
