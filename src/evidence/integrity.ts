@@ -19,7 +19,7 @@ import {
   type ChangedFile,
   type TrailCommit,
 } from './history.ts';
-import { standingApprovals, type ReviewSource } from './reviews.ts';
+import { standingApprovals, type GateCheckRecord, type ReviewSource } from './reviews.ts';
 import { recheckShortfall, type SignoffRechecker } from './signoff-recheck.ts';
 import { GitHubApiError } from '../github/client.ts';
 
@@ -35,6 +35,8 @@ export type FindingKind =
   | 'gate-check-failed'
   | 'gate-check-other-commit'
   | 'merged-before-check'
+  /** A check run of the gate's name from another App than the gate's: an attempt to forge its verdict. */
+  | 'gate-check-forged'
   | 'approvals-missing'
   /** The gate, run again by the audit, finds required roles without a sign-off (whatever the check run said). */
   | 'signoffs-missing'
@@ -244,6 +246,12 @@ export function mergeRecordFinding(record: AuditEvent): { kind: FindingKind; mis
     completed_at?: unknown;
   };
   const said = `(the gate's merge record ${record.id})`;
+  const forged = Array.isArray(details.forged_check_runs) ? (details.forged_check_runs as unknown[]) : [];
+  if (forged.length > 0)
+    return {
+      kind: 'gate-check-forged',
+      missing: `only the gate's own check runs on the merged head: ${forged.map(describeRecordedRun).join('; ')} ${said}`,
+    };
   if (run.found === false)
     return { kind: 'gate-check-missing', missing: `the Tollgate sign-off check run ${said}` };
   const completed = typeof run.completed_at === 'string' ? Date.parse(run.completed_at) : NaN;
@@ -264,6 +272,37 @@ export function mergeRecordFinding(record: AuditEvent): { kind: FindingKind; mis
       missing: `sign-offs for ${roles.join(', ') || 'the required roles'} on the merged head ${said}`,
     };
   return undefined;
+}
+
+/** `run 7 by github-actions (App id 15368): success`, from a merge record's forged_check_runs entry. */
+function describeRecordedRun(entry: unknown): string {
+  const run = (entry ?? {}) as {
+    id?: unknown;
+    app_id?: unknown;
+    app_slug?: unknown;
+    conclusion?: unknown;
+    status?: unknown;
+  };
+  const app =
+    typeof run.app_slug === 'string'
+      ? `${run.app_slug} (App id ${String(run.app_id)})`
+      : `App id ${String(run.app_id)}`;
+  return `run ${String(run.id)} by ${app}: ${String(run.conclusion ?? run.status ?? 'unknown')}`;
+}
+
+/** The finding for check runs of the gate's name that another App posted on a merged head (pure). */
+export function forgedCheckFinding(
+  foreign: GateCheckRecord[],
+): { kind: FindingKind; missing: string } | undefined {
+  if (foreign.length === 0) return undefined;
+  const runs = foreign.map(
+    (r) =>
+      `a run by ${r.app ? `${r.app.slug ?? 'an App'} (App id ${r.app.id})` : 'no App'} (${r.conclusion ?? 'not completed'}${r.completedAt ? `, ${r.completedAt}` : ''})`,
+  );
+  return {
+    kind: 'gate-check-forged',
+    missing: `only the gate's own check runs on the merged head; another App posted its check name: ${runs.join('; ')}`,
+  };
 }
 
 export async function verifyGateIntegrity(
@@ -380,6 +419,8 @@ export async function verifyGateIntegrity(
       });
       continue;
     }
+    const forged = forgedCheckFinding(pr.foreignChecks ?? []);
+    if (forged) findings.push({ ...withPr, ...forged });
     // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
     // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
     const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);

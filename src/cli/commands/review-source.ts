@@ -12,6 +12,7 @@ export const REVIEW_SOURCE_OPTIONS = {
   github: { type: 'boolean' },
   repo: { type: 'string' },
   'check-name': { type: 'string' },
+  'app-id': { type: 'string' },
 } as const;
 
 export interface ReviewSourceChoice {
@@ -46,6 +47,16 @@ export function repoFromRemoteUrl(url: string): RepoRef | undefined {
   return { owner: m[1]!, repo: m[2]! };
 }
 
+/** `--app-id` (or TOLLGATE_APP_ID): the gate App's numeric id. */
+export function appIdOption(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^[1-9]\d{0,11}$/.test(value.trim()))
+    throw new TollgateError(`--app-id ${value} is not a GitHub App id`, {
+      fix: "pass the gate App's numeric id (its settings page, App ID), the one the ruleset pins",
+    });
+  return Number(value.trim());
+}
+
 async function originRepo(repoRoot: string): Promise<RepoRef | undefined> {
   const r = await runGit(repoRoot, ['config', '--get', 'remote.origin.url'], { okCodes: [1] });
   return r.code === 0 ? repoFromRemoteUrl(r.stdout) : undefined;
@@ -53,7 +64,7 @@ async function originRepo(repoRoot: string): Promise<RepoRef | undefined> {
 
 export async function chooseReviewSource(
   context: CliContext,
-  values: { github?: boolean; repo?: string; 'check-name'?: string },
+  values: { github?: boolean; repo?: string; 'check-name'?: string; 'app-id'?: string },
 ): Promise<ReviewSourceChoice> {
   const gitOnly = (why: string): ReviewSourceChoice => ({
     description: `Reviews and gate checks: git only (${why}).`,
@@ -74,11 +85,16 @@ export async function chooseReviewSource(
   }
   const client = githubClientFromEnv(context.env);
   const checkName = values['check-name'] ?? GATE_CHECK_NAME;
-  const source = githubReviews({ client, repo, checkName });
+  const appId = appIdOption(values['app-id'] ?? context.env.TOLLGATE_APP_ID);
+  const source = githubReviews({ client, repo, checkName, ...(appId !== undefined ? { appId } : {}) });
+  const from =
+    appId === undefined
+      ? ' Check runs of that name count from any App: pass --app-id (or set TOLLGATE_APP_ID) to trust only the gate App the ruleset pins.'
+      : ` Only App id ${appId}'s runs are the gate's; another App's run of that name is a finding.`;
   return {
     source,
     client,
-    description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).`,
+    description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).${from}`,
     calls: () => describeCalls({ calls: () => source.calls() }),
   };
 }
