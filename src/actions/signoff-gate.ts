@@ -17,7 +17,7 @@ import { runGit } from '../git/run.ts';
 import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../github/access.ts';
 import { listCheckRunsForRef, type CheckAnnotation, type CheckRunInfo } from '../github/checks.ts';
 import { describeForeignRun, runsByApp } from '../gate/check-runs.ts';
-import { postGateCheckRun } from '../gate/post-check.ts';
+import { postGateCheckRun, withdrawStandingPass } from '../gate/post-check.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../github/client.ts';
 import { findOpenPullRequest } from '../github/pulls.ts';
 import { fetchReviewContext, type ReviewContext } from '../github/review-context.ts';
@@ -400,6 +400,7 @@ export async function runSignoffGate(
     });
   let headSha: string | undefined;
   let otherBase: string | undefined;
+  let listed: { headSha: string; runs: CheckRunInfo[] } | undefined;
   let result: SignoffGateResult;
   try {
     const target = gateTargetOf(env.eventName, env.event);
@@ -420,6 +421,21 @@ export async function runSignoffGate(
           pullRequests: [],
         };
       }
+      // The name is known before judging when the event names the default branch; otherwise nothing is withdrawn.
+      if (defaultBranch !== undefined)
+        listed = {
+          headSha: context.headSha,
+          runs: await withdrawStandingPass(
+            client,
+            repo,
+            {
+              name: checkNameFor(checkName, context.baseRef === defaultBranch ? undefined : context.baseRef),
+              headSha: context.headSha,
+              ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
+            },
+            inputs.appId,
+          ),
+        };
       const judged = await judgePullRequest(number, { ...options, context }, (sha) => (headSha = sha));
       otherBase = judged.otherBase;
       result = {
@@ -471,6 +487,7 @@ export async function runSignoffGate(
       },
       inputs.appId,
       MAX_SUMMARY,
+      listed?.headSha === result.headSha ? listed.runs : undefined,
     );
     result.checkRunId = posted.id;
     result.summary = posted.summary;

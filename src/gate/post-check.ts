@@ -40,17 +40,65 @@ const UNPINNED_NOTE =
   'run each time. Set `app-id: ${{ vars.TOLLGATE_APP_ID }}` on the action, and pin the same App id as the source of ' +
   'this required check (docs/gate.md).\n';
 
+/**
+ * Before the gate re-judges a head on which its own newest run passed, it opens a new run of its name, in progress,
+ * which the verdict then completes (GitHub lets no completed run go back to in progress). If this evaluation cannot
+ * finish, or its verdict cannot be posted (a 403, a 429), what stands is a pending check, which blocks the merge:
+ * never the earlier pass, which a change request since may have withdrawn. Returns the runs of the name on the head,
+ * the new one included, so the post need not list them again.
+ */
+export async function withdrawStandingPass(
+  client: GitHubClient,
+  repo: RepoRef,
+  target: { name: string; headSha: string; detailsUrl?: string },
+  appId: number | undefined,
+): Promise<CheckRunInfo[]> {
+  const listed = await listCheckRunsForRef(client, repo, target.headSha, {
+    checkName: target.name,
+    filter: 'all',
+  });
+  const [standing] = runsByApp(listed, target.name, target.headSha, appId).own;
+  if (appId === undefined || standing?.conclusion !== 'success') return listed;
+  const { data } = await client.octokit.rest.checks.create({
+    ...repo,
+    name: target.name,
+    head_sha: target.headSha,
+    status: 'in_progress',
+    ...(target.detailsUrl ? { details_url: target.detailsUrl } : {}),
+    output: {
+      title: 'Re-evaluating: the earlier pass does not stand until this run completes',
+      summary: `The gate is judging this pull request again (run ${standing.id} had passed). Until it posts its verdict here, this check is pending.`,
+    },
+    // Not retried: a create whose answer was lost would leave two runs.
+    request: { retries: 0 },
+  });
+  const opened: CheckRunInfo = {
+    id: data.id,
+    name: target.name,
+    headSha: target.headSha,
+    status: data.status,
+    conclusion: null,
+    startedAt: data.started_at ?? undefined,
+    completedAt: undefined,
+    app: data.app ? { id: data.app.id, slug: data.app.slug ?? undefined } : undefined,
+    annotationsCount: 0,
+    htmlUrl: data.html_url ?? undefined,
+  };
+  return [opened, ...listed];
+}
+
 export async function postGateCheckRun(
   client: GitHubClient,
   repo: RepoRef,
   post: GateCheckPost,
   appId: number | undefined,
   maxSummary: number,
+  /** The runs of the name on the head, when the caller has just listed them (see withdrawStandingPass). */
+  alreadyListed?: CheckRunInfo[],
 ): Promise<PostedGateCheck> {
-  const listed = await listCheckRunsForRef(client, repo, post.headSha, {
-    checkName: post.name,
-    filter: 'all',
-  });
+  const listed =
+    alreadyListed ??
+    (await listCheckRunsForRef(client, repo, post.headSha, { checkName: post.name, filter: 'all' }));
   const { own, foreign } = runsByApp(listed, post.name, post.headSha, appId);
   const weak = appId === undefined ? undefined : weakPinReason(appId);
   const header = [

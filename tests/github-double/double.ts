@@ -124,6 +124,11 @@ export class GitHubDouble {
     this.faults.set(key, [...(this.faults.get(key) ?? []), ...Array.from({ length: times }, () => fault)]);
   }
 
+  /** Drops every fault not yet served: GitHub answers normally again. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
   /** How many requests were served for `METHOD template` (faults included). */
   count(method: string, template: string): number {
     return this.served.filter((request) => request.method === method && request.template === template).length;
