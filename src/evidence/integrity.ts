@@ -6,7 +6,7 @@ import { runGit } from '../git/run.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import { classifyRegistryPath, incidentPath, POLICY_PATH } from '../registry/paths.ts';
 import type { AuditEvent, Incident, Policy } from '../registry/types.ts';
-import { isMergeRecord, stagesOf } from './history-at.ts';
+import { isMergeRecord, readStageSnapshots, stageHistory, stagesNamed, stagesOf } from './history-at.ts';
 import { assertFullHistory } from '../git/history.ts';
 import { readObjects, type ObjectReader } from '../git/reader.ts';
 import {
@@ -155,6 +155,42 @@ function guardedFiles(c: TrailCommit, prefix: string): ChangedFile[] {
   });
 }
 
+export interface PointerMove {
+  model: string;
+  stage: string;
+  from?: string;
+  to?: string;
+}
+
+/** The stage pointers a commit moved against its first parent, comparing parsed YAML (pure). */
+export function pointerMoves(
+  c: TrailCommit,
+  prefix: string,
+  blobs: Map<string, string | undefined>,
+): PointerMove[] {
+  const text = (oid: string | undefined) => (oid === undefined ? undefined : blobs.get(oid));
+  const moves: PointerMove[] = [];
+  for (const f of guardedFiles(c, prefix)) {
+    const p = f.path.slice(prefix.length);
+    if (p === POLICY_PATH) continue;
+    const model = (classifyRegistryPath(p) as { model: string }).model;
+    const from = stagesOf(parseYaml(text(f.previousBlob))) ?? {};
+    const to = stagesOf(parseYaml(text(f.blob))) ?? {};
+    for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+      const a = from[stage]?.version;
+      const b = to[stage]?.version;
+      if (a !== b)
+        moves.push({
+          model,
+          stage,
+          ...(a !== undefined ? { from: a } : {}),
+          ...(b !== undefined ? { to: b } : {}),
+        });
+    }
+  }
+  return moves;
+}
+
 /** The guarded changes a commit made against its first parent, comparing parsed YAML (pure). */
 export function guardedChanges(
   c: TrailCommit,
@@ -162,25 +198,46 @@ export function guardedChanges(
   blobs: Map<string, string | undefined>,
 ): string[] {
   const text = (oid: string | undefined) => (oid === undefined ? undefined : blobs.get(oid));
-  const changes: string[] = [];
-  for (const f of guardedFiles(c, prefix)) {
-    const before = parseYaml(text(f.previousBlob));
-    const after = parseYaml(text(f.blob));
-    const p = f.path.slice(prefix.length);
-    if (p === POLICY_PATH) {
-      if (canonical(before) !== canonical(after)) changes.push('policy.yaml changed');
-      continue;
+  const policy = guardedFiles(c, prefix).some(
+    (f) =>
+      f.path.slice(prefix.length) === POLICY_PATH &&
+      canonical(parseYaml(text(f.previousBlob))) !== canonical(parseYaml(text(f.blob))),
+  );
+  return [
+    ...(policy ? ['policy.yaml changed'] : []),
+    ...pointerMoves(c, prefix, blobs).map(
+      (m) => `${m.model} ${m.stage}: ${m.from ?? '(none)'} -> ${m.to ?? '(none)'}`,
+    ),
+  ];
+}
+
+/**
+ * The first move that is no rollback: to a version that did not hold that stage on the first-parent history
+ * before the commit (or removing the stage). An emergency push may only go back to where the gate had let it be.
+ */
+async function firstForwardMove(
+  repoRoot: string,
+  c: TrailCommit,
+  moves: PointerMove[],
+  prefix: string,
+): Promise<PointerMove | undefined> {
+  const parent = c.parents[0];
+  const held = new Map<string, Set<string>>();
+  for (const move of moves) {
+    if (move.to === undefined || parent === undefined) return move;
+    if (!held.has(move.model)) {
+      const snapshots = await readStageSnapshots(repoRoot, move.model, {
+        ref: parent,
+        registryPrefix: prefix,
+      });
+      const versions = new Set<string>();
+      for (const stage of stagesNamed(snapshots))
+        for (const t of stageHistory(snapshots, move.model, stage)) versions.add(`${stage}\0${t.version}`);
+      held.set(move.model, versions);
     }
-    const model = (classifyRegistryPath(p) as { model: string }).model;
-    const from = stagesOf(before) ?? {};
-    const to = stagesOf(after) ?? {};
-    for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
-      const a = from[stage]?.version;
-      const b = to[stage]?.version;
-      if (a !== b) changes.push(`${model} ${stage}: ${a ?? '(none)'} -> ${b ?? '(none)'}`);
-    }
+    if (!held.get(move.model)!.has(`${move.stage}\0${move.to}`)) return move;
   }
-  return changes;
+  return undefined;
 }
 
 /** Whether a directly pushed commit is an emergency rollback the policy allowed, and if not, why not. */
@@ -188,6 +245,7 @@ async function emergencyVerdict(
   repoRoot: string,
   c: TrailCommit,
   changes: string[],
+  moves: PointerMove[],
   prefix: string,
 ): Promise<{ allowed: boolean; why: string }> {
   const incident = trailerValue(c.trailers, 'Incident');
@@ -218,6 +276,15 @@ async function emergencyVerdict(
     return {
       allowed: false,
       why: `a pull request: incident ${incident} is ${record.severity}, and the policy allows emergency pushes only for ${allowedSeverities.join(', ') || 'no severity'}`,
+    };
+  const forward = await firstForwardMove(repoRoot, c, moves, prefix);
+  if (forward)
+    return {
+      allowed: false,
+      why:
+        forward.to === undefined
+          ? `a pull request: an emergency rollback may only move a pointer back, not remove ${forward.model} ${forward.stage}`
+          : `a pull request: ${forward.model} ${forward.stage} -> ${forward.to} is no rollback (${forward.to} never held ${forward.stage} before), and an emergency push may only go back to a version that did`,
     };
   return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
 }
@@ -357,7 +424,7 @@ export async function verifyGateIntegrity(
     ),
   );
   const guarded = commits
-    .map((c) => ({ c, changes: guardedChanges(c, prefix, blobs) }))
+    .map((c) => ({ c, changes: guardedChanges(c, prefix, blobs), moves: pointerMoves(c, prefix, blobs) }))
     .filter((g) => g.changes.length > 0);
   // Ask the review source for every pull request at once: a GitHub source limits and memoises its own calls.
   const prefetched = new Map(
@@ -376,12 +443,12 @@ export async function verifyGateIntegrity(
       if (isMergeRecord(event) && event.commit)
         recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
   let guardedCommits = 0;
-  for (const { c, changes } of guarded) {
+  for (const { c, changes, moves } of guarded) {
     guardedCommits++;
     const base = { sha: c.sha, subject: c.subject, changes };
     const { merge, number } = landingPullRequest(c);
     if (number === undefined) {
-      const verdict = await emergencyVerdict(repoRoot, c, changes, prefix);
+      const verdict = await emergencyVerdict(repoRoot, c, changes, moves, prefix);
       if (verdict.allowed)
         allowed.push({
           ...base,
