@@ -128,6 +128,11 @@ describe('schema and cross-file validation, before any sign-off is judged', () =
     `${fx.registryFiles[STAGES]!.replace(/^# .*\n/, '').trimEnd()}\n${extra}`;
   const v5 = 'registry/models/fraud-detector/versions/v5.yaml';
   const v6 = 'registry/models/fraud-detector/versions/v6.yaml';
+  /** v5's record as a new version v6 (which the "new version" rule lets in with the model owner's approval). */
+  const newVersion = () =>
+    fx.registryFiles[v5]!.replace('id: v5', 'id: v6')
+      .replace('request: fraud-r5\n', '')
+      .replace('parent: v4', 'parent: v5');
   const attacks: [string, () => Record<string, string>, RegExp][] = [
     [
       'a stage named production with a zero-width space, which no production rule matches',
@@ -135,17 +140,16 @@ describe('schema and cross-file validation, before any sign-off is judged', () =
       /^invalid registry file registry\/models\/fraud-detector\/stages\.yaml:\d+: stages\.produc\\u\{200b\}tion: key "produc\\u\{200b\}tion" is not a safe name/,
     ],
     [
-      'a YAML merge key (<<:) that the diff expands into a stage pointer',
-      () => ({ [STAGES]: stagesWith('  <<:\n    canary:\n      version: v5\n') }),
-      /^invalid registry file registry\/models\/fraud-detector\/stages\.yaml:\d+: stages\.<</,
+      'a version record whose metrics sit behind a YAML merge key (<<:), which a merging loader would expand',
+      () => ({
+        [v6]: newVersion().replace('metrics:\n  auc: 0.931\n', 'metrics:\n  <<:\n    auc: 0.99\n'),
+      }),
+      /^invalid registry file registry\/models\/fraud-detector\/versions\/v6\.yaml:\d+: metrics\.<<: must be a number/,
     ],
     [
       'a version record whose artifact hash is not a hash',
       () => ({
-        [v6]: fx.registryFiles[v5]!.replace('id: v5', 'id: v6')
-          .replace('request: fraud-r5\n', '')
-          .replace('parent: v4', 'parent: v5')
-          .replace(/(artifact:\n {2}uri: .*\n {2}sha256: )\w+/, '$1trust-me'),
+        [v6]: newVersion().replace(/(artifact:\n {2}uri: .*\n {2}sha256: )\w+/, '$1trust-me'),
       }),
       /^invalid registry file registry\/models\/fraud-detector\/versions\/v6\.yaml:\d+: artifact\.sha256: /,
     ],
