@@ -372,8 +372,9 @@ export function unexplainedChanges(group: RegistryChange[], pulls: RegistryChang
   return group.filter((change) => !pulls.some((changes) => changes.some((c) => deepEqual(c, change))));
 }
 
-function footnote(client: GitHubClient): string {
-  return `<sub>${describeCalls(client)} to decide; posting this check run adds 2.</sub>`;
+/** The call count so far; posting adds one call, plus one to list the runs unless they were listed already. */
+function footnote(client: GitHubClient, runsListed = false): string {
+  return `<sub>${describeCalls(client)} to decide; posting this check run adds ${runsListed ? 1 : 2}.</sub>`;
 }
 
 function clip(text: string, max: number): string {
@@ -441,7 +442,7 @@ export async function runSignoffGate(
       result = {
         conclusion: judged.verdict.conclusion,
         title: judged.verdict.title,
-        summary: `${renderVerdictMarkdown(judged.verdict)}\n${footnote(client)}\n`,
+        summary: `${renderVerdictMarkdown(judged.verdict)}\n${footnote(client, listed !== undefined)}\n`,
         headSha: judged.headSha,
         pullRequests: [{ number, headSha: judged.headSha, verdict: judged.verdict }],
         annotations: verdictAnnotations(judged.verdict),

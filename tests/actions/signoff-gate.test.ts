@@ -35,7 +35,11 @@ describe('the sign-off gate on a promotion', () => {
     expect(checkRuns()).toHaveLength(1);
     expect(checkRuns()[0]).toMatchObject({ name: 'tollgate/signoff', headSha: head, conclusion: 'success' });
     expect(checkRuns()[0]!.summary).toContain('fraud-detector: production v4 → v5');
-    expect(checkRuns()[0]!.summary).toMatch(/GitHub API: \d calls to decide/);
+    // 1 query, the runs on the head, 1 membership; then the post itself.
+    expect(checkRuns()[0]!.summary).toContain(
+      'GitHub API: 3 calls to decide; posting this check run adds 1.',
+    );
+    expect(client.calls()).toBe(4);
     // The checkout was only given the head as data: still on main, nothing changed.
     expect(await git(fx.checkout, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('main');
     expect(await git(fx.checkout, ['status', '--porcelain'])).toBe('');
