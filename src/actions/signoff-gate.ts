@@ -16,7 +16,7 @@ import { gitTreeReader } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
 import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../github/access.ts';
 import { listCheckRunsForRef, type CheckAnnotation, type CheckRunInfo } from '../github/checks.ts';
-import { describeForeignRun, runsByApp } from '../gate/check-runs.ts';
+import { describeForeignRun, parseAppId, runsByApp } from '../gate/check-runs.ts';
 import { postGateCheckRun, withdrawStandingPass } from '../gate/post-check.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../github/client.ts';
 import { findOpenPullRequest } from '../github/pulls.ts';
@@ -804,17 +804,6 @@ async function judgeMergeGroup(
   };
 }
 
-/** The `app-id` input: empty for none; anything but a positive integer stops the job before it posts. */
-export function appIdInput(value: string): { appId?: number } {
-  const text = value.trim();
-  if (text === '') return {};
-  if (!/^[1-9]\d{0,11}$/.test(text))
-    throw new TollgateError(`app-id "${value}" is not a GitHub App id`, {
-      fix: "set app-id to the App's numeric id (Settings → Developer settings → GitHub Apps → the App → App ID), e.g. app-id: ${{ vars.TOLLGATE_APP_ID }}",
-    });
-  return { appId: Number(text) };
-}
-
 export async function run(): Promise<void> {
   await runAction('Tollgate sign-off gate', async (actionRun) => {
     const env = readActionEnvironment(process.env);
@@ -823,7 +812,7 @@ export async function run(): Promise<void> {
       {
         checkName: core.getInput('check-name') || GATE_CHECK_NAME,
         registry: core.getInput('registry') || 'registry',
-        ...appIdInput(core.getInput('app-id')),
+        appId: parseAppId(core.getInput('app-id'), 'app-id'),
       },
       env,
       { client, now: new Date(), gitEnv: BOT_GIT_ENV },

@@ -2,6 +2,7 @@
 // run named `tollgate/signoff`; the one fact about a run nobody can choose is the App GitHub files it under (the App
 // whose token posted it). So the gate, the merge record and the audit trust a run only when its App is the pinned
 // one, and a run of the gate's name from any other App is reported as what it is: an attempt to forge the verdict.
+import { TollgateError } from '../errors.ts';
 import type { CheckRunInfo } from '../github/checks.ts';
 
 /** GitHub Actions' App id on github.com: every workflow's GITHUB_TOKEN posts check runs under it. */
@@ -61,4 +62,18 @@ export function weakPinReason(appId: number): string | undefined {
         '`checks: write` can post this check under the same App, so pinning it proves nothing; run the gate with a ' +
         'GitHub App token (docs/gate.md)'
     : undefined;
+}
+
+/**
+ * A GitHub App id as configured (`app-id`, `--app-id`, TOLLGATE_APP_ID): empty for none; anything but a positive
+ * integer is refused before anything is judged or posted, rather than read as "no pin".
+ */
+export function parseAppId(value: string | undefined, what: string): number | undefined {
+  const text = (value ?? '').trim();
+  if (text === '') return undefined;
+  if (!/^[1-9]\d{0,11}$/.test(text))
+    throw new TollgateError(`${what} "${value}" is not a GitHub App id`, {
+      fix: "use the App's numeric id (the App's settings page, App ID; the variable TOLLGATE_APP_ID holds it), the id the ruleset pins as the check's source",
+    });
+  return Number(text);
 }

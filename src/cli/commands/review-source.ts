@@ -5,6 +5,7 @@ import { githubReviews, type GitHubReviewSource } from '../../evidence/github-re
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../../github/client.ts';
 import { runGit } from '../../git/run.ts';
 import type { CliContext } from '../context.ts';
+import { parseAppId } from '../../gate/check-runs.ts';
 import { GATE_CHECK_NAME } from '../../gate/types.ts';
 
 /** The options every command that can read GitHub takes. */
@@ -47,16 +48,6 @@ export function repoFromRemoteUrl(url: string): RepoRef | undefined {
   return { owner: m[1]!, repo: m[2]! };
 }
 
-/** `--app-id` (or TOLLGATE_APP_ID): the gate App's numeric id. */
-export function appIdOption(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (!/^[1-9]\d{0,11}$/.test(value.trim()))
-    throw new TollgateError(`--app-id ${value} is not a GitHub App id`, {
-      fix: "pass the gate App's numeric id (its settings page, App ID), the one the ruleset pins",
-    });
-  return Number(value.trim());
-}
-
 async function originRepo(repoRoot: string): Promise<RepoRef | undefined> {
   const r = await runGit(repoRoot, ['config', '--get', 'remote.origin.url'], { okCodes: [1] });
   return r.code === 0 ? repoFromRemoteUrl(r.stdout) : undefined;
@@ -85,7 +76,10 @@ export async function chooseReviewSource(
   }
   const client = githubClientFromEnv(context.env);
   const checkName = values['check-name'] ?? GATE_CHECK_NAME;
-  const appId = appIdOption(values['app-id'] ?? context.env.TOLLGATE_APP_ID);
+  const appId = parseAppId(
+    values['app-id'] ?? context.env.TOLLGATE_APP_ID,
+    values['app-id'] !== undefined ? '--app-id' : 'TOLLGATE_APP_ID',
+  );
   const source = githubReviews({ client, repo, checkName, ...(appId !== undefined ? { appId } : {}) });
   const from =
     appId === undefined
