@@ -1,5 +1,5 @@
 // A scheduler tick over 1,000 models. Times the compute the issue bounds at 0.5 s (reading every model, schedule
-// and retrain request from the checkout and planning the tick), then the whole runScheduler against a local
+// and retrain request from the checkout and planning the tick), then the whole scheduler tick (scheduleTick) against a local
 // stand-in for the GitHub API that counts the calls: one pull-request listing plus one dispatch per model started.
 // On GitHub the client spaces writes a second apart (secondary rate limits), so a tick that dispatches 100 models
 // lasts about 100 s of wall clock; here that spacing is scaled down (waitUnitMs) and the tick's CPU time is shown.
@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { activeRequests, runScheduler } from '../src/actions/scheduler.ts';
+import { activeRequests, scheduleTick } from '../src/scheduler/flow.ts';
 import { createGitHubClient } from '../src/github/client.ts';
 import { fileSystemReader, loadRegistry } from '../src/registry/load.ts';
 import { modelPath, POLICY_PATH, retrainPath, schedulePath } from '../src/registry/paths.ts';
@@ -133,20 +133,6 @@ export async function benchScheduler(): Promise<BenchResult[]> {
       dispatch = plan.dispatch.length;
     });
 
-    const env = {
-      owner: 'acme',
-      repo: 'models',
-      serverUrl: 'https://github.com',
-      apiUrl: baseUrl,
-      workspace,
-      eventName: 'schedule',
-      event: {},
-      sha: '',
-      ref: 'refs/heads/main',
-      actor: 'tollgate-bot',
-      runId: '1',
-      runAttempt: '1',
-    };
     // Best of 3 whole ticks, by CPU time.
     let cpuMs = Infinity;
     let tick = 0;
@@ -156,10 +142,9 @@ export async function benchScheduler(): Promise<BenchResult[]> {
       const client = createGitHubClient({ token: 'bench', baseUrl, waitUnitMs: 1 });
       const start = performance.now();
       const cpu = process.cpuUsage();
-      const result = await runScheduler(
+      const result = await scheduleTick(
         { workflow: 'tollgate-retrain.yml', ref: 'main', dryRun: false, registry: 'registry' },
-        env,
-        { client, now: TICK },
+        { repoRoot: workspace, github: { client, repo: { owner: 'acme', repo: 'models' } }, now: TICK },
       );
       const used = process.cpuUsage(cpu);
       const ms = (used.user + used.system) / 1000;

@@ -4,8 +4,15 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+// Node 24 runs these TypeScript modules directly; each is the one place for what it renders here.
+import { appPermissionsTable } from '../src/github/app.ts';
+import { majorTag, repositoryOf } from '../src/init/release.ts';
 
 const check = process.argv.includes('--check');
+const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
+// Hand-written workflows reference the moving major tag; `tollgate init` pins the exact release instead.
+const actionsAt = `${repositoryOf(manifest)}/actions`;
+const actionsTag = majorTag(manifest.version);
 const cell = (text) =>
   String(text ?? '')
     .replace(/\s+/g, ' ')
@@ -27,7 +34,7 @@ function actionsReference() {
     lines.push(
       `## ${name}`,
       '',
-      `\`uses: tollgate-dev/tollgate/actions/${name}@v1\``,
+      `\`uses: ${actionsAt}/${name}@${actionsTag}\``,
       '',
       cell(action.description),
       '',
@@ -114,9 +121,18 @@ function registryReference() {
   return lines.join('\n');
 }
 
+/** A hand-written page with a generated block between `<!-- NAME: ... -->` and `<!-- end NAME -->`. */
+function withBlock(path, name, body) {
+  const text = readFileSync(path, 'utf8');
+  const block = new RegExp(`(<!-- ${name}:[^\\n]*-->\\n)[\\s\\S]*?(<!-- end ${name} -->)`);
+  if (!block.test(text)) throw new Error(`${path}: no <!-- ${name}: ... --> ... <!-- end ${name} --> block`);
+  return text.replace(block, (_, open, close) => `${open}${body}\n${close}`);
+}
+
 const outputs = {
   'docs/reference/actions.md': actionsReference(),
   'docs/reference/registry.md': registryReference(),
+  'docs/github.md': withBlock('docs/github.md', 'app-permissions', appPermissionsTable()),
 };
 const stale = [];
 for (const [path, text] of Object.entries(outputs)) {

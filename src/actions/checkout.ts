@@ -1,6 +1,5 @@
 // What the actions that commit need from the runner's checkout: where the registry is, and the git
 // identity of the commits they make (actions/checkout configures none).
-import { posix } from 'node:path';
 
 /** The identity GitHub shows for commits made by workflows; actions use it when the checkout configured none. */
 export const ACTIONS_BOT = {
@@ -16,6 +15,4 @@ export const BOT_GIT_ENV: NodeJS.ProcessEnv = {
   GIT_COMMITTER_EMAIL: ACTIONS_BOT.email,
 };
 
-/** The `registry` input as a repository-relative folder (`.` for the repository root). */
-export const registryFolder = (input: string | undefined): string =>
-  posix.normalize((input ?? '').trim() || 'registry').replace(/\/+$/, '') || '.';
+export { registryFolder } from '../registry/paths.ts';

@@ -33,7 +33,14 @@ import { readPointerState, type StagePointerState } from '../rollback/execute.ts
 import { isEmergency, rollbackAndPublish, type RollbackOutcome } from '../rollback/publish.ts';
 import { chooseRollbackTarget, lastMoveWasRollback, type RollbackPlan } from '../rollback/target.ts';
 import { BOT_GIT_ENV, registryFolder } from './checkout.ts';
-import { booleanInput, readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
+import {
+  actionEnvironmentOf,
+  booleanInput,
+  githubContext,
+  runAction,
+  type ActionContext,
+  type ActionEnvironment,
+} from './runtime.ts';
 
 export interface IncidentInputs {
   model?: string;
@@ -497,10 +504,10 @@ export function incidentSummary(result: Omit<IncidentActionResult, 'summary'>, d
   return `${lines.join('\n')}\n`;
 }
 
-export async function run(): Promise<void> {
+export async function run(context: ActionContext = githubContext): Promise<void> {
   let client: GitHubClient | undefined;
   await runAction('Tollgate incident', async (action) => {
-    const env = readActionEnvironment(process.env);
+    const env = actionEnvironmentOf(context);
     client = githubClientFromEnv(process.env, { token: core.getInput('token') });
     try {
       const now = new Date();

@@ -1,56 +1,28 @@
-// The shell every action shares: the workflow's environment as plain data, and one way to end a run:
-// outputs set, a job summary written, errors turned into annotations and a failed job.
-import { readFileSync } from 'node:fs';
+// The shell every action shares: @actions/github's context turned into plain data for the flows, and one way to
+// end a run: outputs set, a job summary written, errors turned into annotations and a failed job.
 import * as core from '@actions/core';
+import { context as githubContext } from '@actions/github';
 import { describeError, TollgateError } from '../errors.ts';
+import type { WorkflowRun } from '../github/workflow-run.ts';
 
-/** What an action needs from the runner's environment, read once so the core never touches process.env. */
-export interface ActionEnvironment {
-  owner: string;
-  repo: string;
-  serverUrl: string;
-  apiUrl: string;
-  workspace: string;
-  eventName: string;
-  /** The webhook payload (GITHUB_EVENT_PATH), or {} when absent. */
-  event: Record<string, unknown>;
-  sha: string;
-  ref: string;
-  actor: string;
-  runId: string;
-  runAttempt: string;
-  /** Link to this workflow run, for lineage and audit records. */
-  runUrl?: string;
-}
+/** @actions/github's context: the event payload and the run's environment, read once at import. */
+export type ActionContext = typeof githubContext;
+export { githubContext };
 
-export function readActionEnvironment(env: NodeJS.ProcessEnv): ActionEnvironment {
-  const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
-  const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
-  const runId = env.GITHUB_RUN_ID ?? '';
-  let event: Record<string, unknown> = {};
-  if (env.GITHUB_EVENT_PATH) {
-    try {
-      event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new TollgateError(`could not read the event payload at ${env.GITHUB_EVENT_PATH}`, {
-        cause: error,
-      });
-    }
-  }
+/** The run as plain data for the flows. */
+export function workflowRunOf(context: ActionContext, env: NodeJS.ProcessEnv = process.env): WorkflowRun {
+  // context.repo throws without GITHUB_REPOSITORY or a payload repository; a local run has neither.
+  const repository =
+    env.GITHUB_REPOSITORY || context.payload.repository ? context.repo : { owner: '', repo: '' };
+  const runId = Number.isFinite(context.runId) ? String(context.runId) : '';
   return {
-    owner,
-    repo,
-    serverUrl,
-    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    repo: repository,
+    serverUrl: context.serverUrl,
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
-    eventName: env.GITHUB_EVENT_NAME ?? '',
-    event,
-    sha: env.GITHUB_SHA ?? '',
-    ref: env.GITHUB_REF ?? '',
-    actor: env.GITHUB_ACTOR ?? '',
-    runId,
-    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
-    runUrl: owner && runId ? `${serverUrl}/${owner}/${repo}/actions/runs/${runId}` : undefined,
+    actor: context.actor ?? '',
+    ...(repository.owner && runId
+      ? { runUrl: `${context.serverUrl}/${repository.owner}/${repository.repo}/actions/runs/${runId}` }
+      : {}),
   };
 }
 
@@ -87,4 +59,47 @@ export async function runAction(title: string, body: (run: ActionRun) => Promise
     if (run.footnotes.length > 0) core.summary.addRaw(`\n<sub>${run.footnotes.join(' · ')}</sub>\n`);
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.write();
   }
+}
+
+/**
+ * The run and its event together, for the faces whose flows still read the payload themselves (the sign-off
+ * gate and incident actions): built from @actions/github's context, so the event is never read by hand.
+ */
+export interface ActionEnvironment {
+  owner: string;
+  repo: string;
+  serverUrl: string;
+  apiUrl: string;
+  workspace: string;
+  eventName: string;
+  /** The webhook payload, or {} when there is none. */
+  event: Record<string, unknown>;
+  sha: string;
+  ref: string;
+  actor: string;
+  runId: string;
+  runAttempt: string;
+  runUrl?: string;
+}
+
+export function actionEnvironmentOf(
+  context: ActionContext,
+  env: NodeJS.ProcessEnv = process.env,
+): ActionEnvironment {
+  const run = workflowRunOf(context, env);
+  return {
+    owner: run.repo.owner,
+    repo: run.repo.repo,
+    serverUrl: run.serverUrl,
+    apiUrl: context.apiUrl,
+    workspace: run.workspace,
+    eventName: context.eventName ?? '',
+    event: context.payload as Record<string, unknown>,
+    sha: context.sha ?? '',
+    ref: context.ref ?? '',
+    actor: run.actor,
+    runId: Number.isFinite(context.runId) ? String(context.runId) : '',
+    runAttempt: Number.isFinite(context.runAttempt) ? String(context.runAttempt) : '1',
+    ...(run.runUrl ? { runUrl: run.runUrl } : {}),
+  };
 }

@@ -1,230 +1,41 @@
-// The scheduler action: one tick. Reads every schedule, model and retrain request from the checkout, lists the
-// open retrain pull requests (one paginated call), plans the tick and dispatches the retrain workflow once per
-// due model that has no retrain in flight.
-import { join } from 'node:path';
+// The scheduler action: one tick of the scheduler flow (src/scheduler/flow.ts) on the checkout, with GitHub;
+// outputs and the job summary render what it planned and dispatched.
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
-import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
-import { dispatchWorkflow } from '../github/dispatch.ts';
-import { listOpenPullRequests } from '../github/pulls.ts';
-import { effectivePolicy } from '../policy/effective.ts';
-import { fileSystemReader, loadRegistry } from '../registry/load.ts';
-import { retrainPath } from '../registry/paths.ts';
-import type { Registry, Schedule } from '../registry/types.ts';
-import { runGit } from '../git/run.ts';
-import {
-  DEFAULT_TRAINING_TIMEOUT,
-  RETRAIN_LOCK_PREFIX,
-  isStaleClaim,
-  retrainLockBranch,
-  retrainLockFile,
-} from '../retrain/flow.ts';
-import { ACTIVE_STATUSES } from '../retrain/request.ts';
-import {
-  planScheduledRetrains,
-  renderSchedulerSummary,
-  type ActiveRetrain,
-  type SchedulerPlan,
-} from '../scheduler/plan.ts';
-import { booleanInput, readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
+import { describeCalls, githubClientFromEnv } from '../github/client.ts';
+import { scheduleTick } from '../scheduler/flow.ts';
+import { booleanInput, githubContext, runAction, workflowRunOf, type ActionContext } from './runtime.ts';
 
-export const RETRAIN_BRANCH_PREFIX = 'tollgate/retrain/';
-
-/** The inputs a tick dispatches the retrain workflow with; the workflow template must declare each of them. */
-export const scheduledRetrainInputs = (model: string): Record<string, string> => ({
-  model,
-  reason: 'scheduled retrain',
-  trigger: 'schedule',
-});
-
-export interface SchedulerInputs {
-  workflow: string;
-  /** Branch the retrain workflow runs on; '' for the repository's default branch. */
-  ref: string;
-  dryRun: boolean;
-  registry: string;
-}
-
-export interface SchedulerResult {
-  plan: SchedulerPlan;
-  ref: string;
-  dryRun: boolean;
-  dispatched: { model: string; runUrl?: string }[];
-  /** Dispatches GitHub refused; the other models were still dispatched. */
-  failures: { model: string; error: string }[];
-  summary: string;
-}
-
-/** Requests still queued or running in the registry: the scheduler must not start a second retrain. */
-export function activeRequests(registry: Registry): ActiveRetrain[] {
-  const active: ActiveRetrain[] = [];
-  for (const [name, entry] of registry.models) {
-    for (const request of entry.retrains.values()) {
-      if (ACTIVE_STATUSES.has(request.status)) {
-        active.push({ model: name, kind: 'request', ref: request.run?.url ?? retrainPath(name, request.id) });
-      }
-    }
-  }
-  return active;
-}
-
-const CLAIMS = 'refs/tollgate/claims/';
-
-/**
- * Retrains running right now: a running retrain action holds the branch tollgate/lock/retrain/<model> until its
- * pull request exists, and its request is committed only when it ends. Read with git from the checkout's remote
- * (no API call). A claim old enough for the retrain action to take over was left by a run that died: not active.
- * Undefined when the remote cannot be read (the tick goes on without this look).
- */
-export async function claimedRetrains(
-  workspace: string,
-  registry: Registry,
-  now: Date,
-): Promise<ActiveRetrain[] | undefined> {
-  const fetched = await runGit(
-    workspace,
-    [
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      '--prune',
-      '--depth=1',
-      'origin',
-      `+refs/heads/${RETRAIN_LOCK_PREFIX}*:${CLAIMS}*`,
-    ],
-    { okCodes: [1, 128] },
-  ).catch(() => undefined);
-  if (fetched?.code !== 0) return undefined;
-  const refs = await runGit(workspace, [
-    'for-each-ref',
-    '--format=%(objectname) %(committerdate:unix) %(refname)',
-    CLAIMS,
-  ]);
-  const active: ActiveRetrain[] = [];
-  for (const line of refs.stdout.split('\n').filter(Boolean)) {
-    const [sha, seconds, ref] = line.split(' ') as [string, string, string];
-    const model = ref.slice(CLAIMS.length);
-    const entry = registry.models.get(model);
-    const timeout = entry?.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;
-    if (!entry || isStaleClaim(new Date(Number(seconds) * 1000), now, timeout)) continue;
-    const held = await runGit(workspace, ['show', `${sha}:${retrainLockFile(model)}`], { okCodes: [128] });
-    const [request = '', runUrl = ''] = held.stdout.split('\n');
-    const what = [request && `${request} running`, runUrl].filter(Boolean).join(': ');
-    active.push({ model, kind: 'request', ref: what || `claimed by branch ${retrainLockBranch(model)}` });
-  }
-  return active;
-}
-
-/** Every Schedule in the registry, including those whose model.yaml is missing (the plan skips them, saying so). */
-function schedulesOf(registry: Registry): Schedule[] {
-  const schedules = new Map<string, Schedule>();
-  for (const [path, doc] of registry.documents) {
-    if (doc.kind === 'Schedule' && path.endsWith('/schedule.yaml') && typeof doc.model === 'string') {
-      schedules.set(doc.model, doc);
-    }
-  }
-  // A model's own (valid) schedule wins over whatever else was parsed.
-  for (const entry of registry.models.values())
-    if (entry.schedule) schedules.set(entry.model.name, entry.schedule);
-  return [...schedules.values()];
-}
-
-export async function runScheduler(
-  inputs: SchedulerInputs,
-  env: ActionEnvironment,
-  deps: { client: GitHubClient; now: Date },
-): Promise<SchedulerResult> {
-  const workflow = inputs.workflow.trim() || 'tollgate-retrain.yml';
-  const { registry } = await loadRegistry(
-    fileSystemReader(join(env.workspace, inputs.registry || 'registry')),
-  );
-  const policy = effectivePolicy(registry.policy);
-  const repo = { owner: env.owner, repo: env.repo };
-  const pulls = await listOpenPullRequests(deps.client, repo, { headPrefix: RETRAIN_BRANCH_PREFIX });
-  const fromPulls: ActiveRetrain[] = pulls.flatMap((pull) => {
-    const model = pull.headRef.slice(RETRAIN_BRANCH_PREFIX.length).split('/')[0];
-    return model ? [{ model, kind: 'pull-request' as const, ref: `#${pull.number} ${pull.url}` }] : [];
-  });
-  const claims = await claimedRetrains(env.workspace, registry, deps.now);
-  const plan = planScheduledRetrains({
-    schedules: schedulesOf(registry),
-    models: [...registry.models.values()].map((entry) => entry.model),
-    activeRetrains: [...activeRequests(registry), ...fromPulls, ...(claims ?? [])],
-    now: deps.now,
-  });
-  const repository = env.event.repository as { default_branch?: unknown } | undefined;
-  const ref =
-    inputs.ref.trim() ||
-    (typeof repository?.default_branch === 'string' ? repository.default_branch : policy.defaultBranch);
-
-  const dispatched: SchedulerResult['dispatched'] = [];
-  const failures: SchedulerResult['failures'] = [];
-  if (!inputs.dryRun) {
-    for (const model of plan.dispatch) {
-      try {
-        const run = await dispatchWorkflow(deps.client, repo, {
-          workflow,
-          ref,
-          inputs: scheduledRetrainInputs(model),
-        });
-        dispatched.push({ model, ...(run.htmlUrl ? { runUrl: run.htmlUrl } : {}) });
-      } catch (error) {
-        // One model's failed dispatch must not keep the others from running.
-        failures.push({ model, error: error instanceof Error ? error.message : String(error) });
-      }
-    }
-  }
-
-  const lines = [renderSchedulerSummary(plan)];
-  if (!claims) {
-    lines.push(
-      '_Could not read the claim branches of running retrains from `origin`; a dispatched retrain still refuses if one runs._',
-      '',
-    );
-  }
-  if (inputs.dryRun) {
-    lines.push(
-      `**Dry run:** nothing was dispatched; \`${workflow}\` would run on \`${ref}\` for each model above.`,
-      '',
-    );
-  } else {
-    for (const d of dispatched.filter((d) => d.runUrl))
-      lines.push(`- \`${d.model}\`: [workflow run](${d.runUrl})`);
-    if (failures.length > 0) {
-      lines.push('', '### Dispatch failed', '', ...failures.map((f) => `- \`${f.model}\`: ${f.error}`), '');
-    }
-  }
-  return { plan, ref, dryRun: inputs.dryRun, dispatched, failures, summary: lines.join('\n') };
-}
-
-export async function run(): Promise<void> {
+export async function run(context: ActionContext = githubContext): Promise<void> {
   await runAction('Tollgate scheduler', async (actionRun) => {
-    const env = readActionEnvironment(process.env);
+    const run = workflowRunOf(context);
     const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
+    const workflow = core.getInput('workflow');
     try {
-      const result = await runScheduler(
+      const result = await scheduleTick(
         {
-          workflow: core.getInput('workflow'),
+          workflow,
           ref: core.getInput('ref'),
           dryRun: booleanInput('dry-run', false),
           registry: core.getInput('registry') || 'registry',
+          ...(context.payload.repository?.default_branch
+            ? { defaultBranch: context.payload.repository.default_branch as string }
+            : {}),
         },
-        env,
-        { client, now: new Date() },
+        { repoRoot: run.workspace, github: { client, repo: run.repo }, now: new Date() },
       );
       core.setOutput('due', JSON.stringify(result.plan.due));
       core.setOutput('dispatched', JSON.stringify(result.dispatched.map((d) => d.model)));
       core.setOutput('skipped', JSON.stringify(result.plan.skipped));
       core.summary.addRaw(result.summary);
-      if (result.failures.length > 0) {
+      if (result.failures.length > 0)
         throw new TollgateError(
           `could not dispatch ${result.failures.map((f) => f.model).join(', ')}: ${result.failures[0]!.error}`,
           {
-            fix: `check that ${core.getInput('workflow') || 'tollgate-retrain.yml'} exists on ${result.ref} and the token has actions: write`,
+            fix: `check that ${workflow || 'tollgate-retrain.yml'} exists on ${result.ref} and the token has actions: write`,
           },
         );
-      }
     } finally {
       // Counted at the end, so the footnote holds every call of this run.
       actionRun.footnotes.push(describeCalls(client));

@@ -19,7 +19,7 @@ import { listCheckRunsForRef, type CheckAnnotation, type CheckRunInfo } from '..
 import { describeForeignRun, parseAppId, runsByApp } from '../gate/check-runs.ts';
 import { postGateCheckRun, withdrawStandingPass } from '../gate/post-check.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../github/client.ts';
-import { findOpenPullRequest } from '../github/pulls.ts';
+import { findOpenPullRequest, getPullRequest } from '../github/pulls.ts';
 import { fetchReviewContext, type ReviewContext } from '../github/review-context.ts';
 import { readIncidents } from '../incident/read.ts';
 import { publishStateChange, type StateChangeResult } from '../publish/state.ts';
@@ -29,7 +29,13 @@ import { incidentPath } from '../registry/paths.ts';
 import type { RegistryChange } from '../registry/types.ts';
 import { serializeDocument } from '../registry/writer.ts';
 import { BOT_GIT_ENV } from './checkout.ts';
-import { readActionEnvironment, runAction, type ActionEnvironment } from './runtime.ts';
+import {
+  actionEnvironmentOf,
+  githubContext,
+  runAction,
+  type ActionContext,
+  type ActionEnvironment,
+} from './runtime.ts';
 import { GATE_CHECK_NAME } from '../gate/types.ts';
 
 export interface SignoffGateInputs {
@@ -103,7 +109,8 @@ const obj = (value: unknown): Payload | undefined =>
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** The pull request or merge group an event is about (pure). */
-export function gateTargetOf(eventName: string, event: Payload): GateTarget {
+export function gateTargetOf(eventName: string, payload: object): GateTarget {
+  const event = payload as Payload;
   if (eventName === 'pull_request_target' || eventName === 'pull_request') {
     const pull = obj(event.pull_request);
     const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
@@ -352,19 +359,15 @@ async function judgePullRequest(
   return { number, headSha, verdict, facts, ...(intoDefault ? {} : { otherBase: context.baseRef }) };
 }
 
+/** The pull request the event names, or (a fork's, by branch) the open one; undefined when none is open. */
 async function resolvePullNumber(
   target: Extract<GateTarget, { kind: 'pull-request' }>,
   client: GitHubClient,
   repo: RepoRef,
-): Promise<number> {
+): Promise<number | undefined> {
   if (target.number !== undefined) return target.number;
   const owner = target.headOwner ?? repo.owner;
-  const pull = await findOpenPullRequest(client, repo, `${owner}:${target.headBranch ?? ''}`);
-  if (!pull)
-    throw new TollgateError(`no open pull request from ${owner}:${target.headBranch ?? '?'}`, {
-      fix: 'the review may belong to a closed pull request; nothing to judge',
-    });
-  return pull.number;
+  return (await findOpenPullRequest(client, repo, `${owner}:${target.headBranch ?? ''}`))?.number;
 }
 
 /** Changes in the merge group that no contained pull request's own diff explains. */
@@ -410,6 +413,18 @@ export async function runSignoffGate(
     await assertFullHistory(repoRoot);
     if (target.kind === 'pull-request') {
       const number = await resolvePullNumber(target, client, repo);
+      if (number === undefined) {
+        // A review relayed from a fork's pull request that is merged or closed: the run lists no pull request,
+        // and none is open from that branch. Its check stays as it stood; failing closed here would post a
+        // failure on the merged head and rewrite the verdict auditors read.
+        const from = `${target.headOwner ?? repo.owner}:${target.headBranch ?? '?'}`;
+        return {
+          conclusion: 'success',
+          title: `No open pull request from ${from}: nothing to judge, no check posted`,
+          summary: `No open pull request from ${from}; a review on a merged or closed pull request leaves its check run as it stood.\n`,
+          pullRequests: [],
+        };
+      }
       const context = await fetchReviewContext(client, repo, number);
       const state = context.state;
       if (state !== 'OPEN') {
@@ -530,6 +545,20 @@ function closedPullOf(event: Payload) {
   };
 }
 
+/** Who merged, when the event does not say: the pull request as the API has it, else the merge commit's author. */
+async function mergerOf(
+  client: GitHubClient,
+  repo: RepoRef,
+  repoRoot: string,
+  number: number,
+  mergeSha: string,
+): Promise<string> {
+  const fromApi = (await getPullRequest(client, repo, number)).mergedBy;
+  if (fromApi) return fromApi;
+  const author = (await runGit(repoRoot, ['log', '-1', '--format=%an <%ae>', mergeSha])).stdout.trim();
+  return `${author} (merge commit author; GitHub named no merger)`;
+}
+
 /**
  * After a merge into the default branch: re-evaluate the gate on the head that merged (base = the merge commit's
  * first parent, reviews up to the merge) and record an audit event per stage pointer moved, plus rollback-completed
@@ -561,12 +590,13 @@ async function recordAfterClose(
     const pull = closedPullOf(env.event);
     number = pull.number;
     if (!pull.merged) return done(`Pull request #${number} was closed without merging: nothing to record`);
-    if (!SHA.test(pull.mergeSha) || !pull.mergedBy || Number.isNaN(Date.parse(pull.mergedAt)))
-      throw new TollgateError(
-        `the event for merged pull request #${number} lacks its merge commit, time or merger`,
-      );
+    if (!SHA.test(pull.mergeSha) || Number.isNaN(Date.parse(pull.mergedAt)))
+      throw new TollgateError(`the event for merged pull request #${number} lacks its merge commit or time`);
     await assertFullHistory(repoRoot);
     await fetchCommits(repoRoot, [pull.mergeSha]);
+    // GitHub sends merged_by null for some merges (a merge queue, a deleted account): the merge is recorded all the
+    // same, with the merger GitHub's API names, else the merge commit's author.
+    const mergedBy = pull.mergedBy || (await mergerOf(client, repo, repoRoot, number, pull.mergeSha));
     const firstParent = (
       await runGit(repoRoot, ['rev-parse', '--verify', `${pull.mergeSha}^1`])
     ).stdout.trim();
@@ -625,7 +655,7 @@ async function recordAfterClose(
           title: pull.title,
           mergeSha: pull.mergeSha,
           mergedAt: pull.mergedAt,
-          mergedBy: pull.mergedBy,
+          mergedBy,
           headSha,
         },
         changes: judged.facts.changes,
@@ -804,9 +834,9 @@ async function judgeMergeGroup(
   };
 }
 
-export async function run(): Promise<void> {
+export async function run(context: ActionContext = githubContext): Promise<void> {
   await runAction('Tollgate sign-off gate', async (actionRun) => {
-    const env = readActionEnvironment(process.env);
+    const env = actionEnvironmentOf(context);
     const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
     const result = await runSignoffGate(
       {

@@ -99,6 +99,6 @@ export function usage(commands: Command[]): string {
     '',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Mutating commands take --dry-run; reading commands take --format json.',
+    'Mutating commands take --dry-run; reading commands take --format json. `tollgate --version` prints the version.',
   ].join('\n');
 }

@@ -3,25 +3,36 @@
 // whose token posted it). So the gate, the merge record and the audit trust a run only when its App is the pinned
 // one, and a run of the gate's name from any other App is reported as what it is: an attempt to forge the verdict.
 import { TollgateError } from '../errors.ts';
-import type { CheckRunInfo } from '../github/checks.ts';
+
+/** What the split needs of a check run (the GitHub layer's CheckRunInfo has it). */
+export interface AppRun {
+  id: number;
+  name: string;
+  headSha: string;
+  status: string;
+  conclusion: string | null;
+  /** The App GitHub filed the run under. */
+  app?: { id: number; slug?: string | undefined } | undefined;
+  htmlUrl?: string | undefined;
+}
 
 /** GitHub Actions' App id on github.com: every workflow's GITHUB_TOKEN posts check runs under it. */
 export const GITHUB_ACTIONS_APP_ID = 15368;
 
-export interface RunsByApp {
+export interface RunsByApp<R extends AppRun> {
   /** The pinned App's runs, newest first. Empty when no App is pinned: nothing can be proven to be the gate's. */
-  own: CheckRunInfo[];
+  own: R[];
   /** Runs of the same name and commit from any other App (or none), newest first. */
-  foreign: CheckRunInfo[];
+  foreign: R[];
 }
 
 /** Splits the runs named `name` on `headSha` by whether `appId` posted them. */
-export function runsByApp(
-  runs: CheckRunInfo[],
+export function runsByApp<R extends AppRun>(
+  runs: R[],
   name: string,
   headSha: string,
   appId: number | undefined,
-): RunsByApp {
+): RunsByApp<R> {
   const named = runs
     .filter((run) => run.name === name && run.headSha === headSha)
     .sort((a, b) => b.id - a.id);
@@ -32,16 +43,16 @@ export function runsByApp(
   };
 }
 
-const appLabel = (run: CheckRunInfo): string =>
+const appLabel = (run: AppRun): string =>
   run.app ? `${run.app.slug ?? 'app'} (App id ${run.app.id})` : 'no App';
 
 /** One line per foreign run, for logs, summaries and records: `run 7 by github-actions (App id 15368): success`. */
-export function describeForeignRun(run: CheckRunInfo): string {
+export function describeForeignRun(run: AppRun): string {
   return `run ${run.id} by ${appLabel(run)}: ${run.conclusion ?? run.status}`;
 }
 
 /** The warning the gate puts at the top of its summary when another App posted a run of its name (Markdown). */
-export function forgedRunWarning(name: string, appId: number, foreign: CheckRunInfo[]): string[] {
+export function forgedRunWarning(name: string, appId: number, foreign: AppRun[]): string[] {
   if (foreign.length === 0) return [];
   return [
     `> [!WARNING]`,

@@ -8,7 +8,7 @@ import { runGit } from '../git/run.ts';
 import { readStageSnapshots, stageHistory, stagesNamed, stagesOf } from '../evidence/history-at.ts';
 import { parseYaml, readBlobs } from '../evidence/history.ts';
 import { effectivePolicy, type EffectivePolicy } from '../policy/effective.ts';
-import { registryDiffBetweenRefs } from '../registry/diff.ts';
+import { registryDiffBetweenRefs } from '../registry/diff-refs.ts';
 import { isSafeName } from '../registry/names.ts';
 import { parseRegistryFile } from '../registry/parse.ts';
 import { POLICY_PATH } from '../registry/paths.ts';

@@ -1,5 +1,4 @@
 // The check-run summary: what changed, each role and who signed off (when, on which commit) or who could.
-import type { CheckAnnotation } from '../github/checks.ts';
 import { showInvisible } from './invisible.ts';
 import type { GateVerdict } from './types.ts';
 
@@ -41,8 +40,17 @@ export function renderVerdictMarkdown(verdict: GateVerdict): string {
   return out.join('\n');
 }
 
+/** A check-run annotation, as the GitHub layer posts it (`CheckAnnotation`). */
+export interface VerdictAnnotation {
+  path: string;
+  startLine: number;
+  level: 'failure';
+  title: string;
+  message: string;
+}
+
 /** An annotation on the line of each invalid registry file that blocked the verdict. */
-export function verdictAnnotations(verdict: GateVerdict): CheckAnnotation[] {
+export function verdictAnnotations(verdict: GateVerdict): VerdictAnnotation[] {
   return (verdict.invalidFiles ?? []).map((problem) => ({
     path: problem.file,
     startLine: problem.line ?? 1,

@@ -1,13 +1,12 @@
-// The one Octokit client: retries (5xx), throttling (primary and secondary rate limits), call counting,
+// The one Octokit client: @actions/github's getOctokit with the retry and throttling plugins, call counting,
 // and errors that name the call and say what to do.
-import { Octokit } from '@octokit/rest';
+import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck/light.js';
 import { TollgateError } from '../errors.ts';
 
-const TollgateOctokit = Octokit.plugin(retry, throttling);
-export type GitHubOctokit = InstanceType<typeof TollgateOctokit>;
+export type GitHubOctokit = ReturnType<typeof getOctokit>;
 
 export interface GitHubClientOptions {
   token: string;
@@ -93,24 +92,31 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const group = (minSeconds: number) =>
     new Bottleneck.Group({ maxConcurrent: 1, minTime: Math.round(minSeconds * unit) });
 
-  const octokit = new TollgateOctokit({
-    auth: options.token,
-    baseUrl: apiBaseUrl({}, options.baseUrl),
-    userAgent: options.userAgent ?? 'tollgate',
-    request: { fetch: countingFetch },
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    // 429 is left to the throttling plugin, which honours retry-after; the retry plugin would back off
-    // on its own schedule instead.
-    retry: { retries, retryAfterBaseValue: unit, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
-    throttle: {
-      retryAfterBaseValue: unit,
-      write: group(1),
-      notifications: group(3),
-      search: group(2),
-      onRateLimit: limited('primary'),
-      onSecondaryRateLimit: limited('secondary'),
-    },
-  });
+  // getOctokit's own fetch is undici's, which msw cannot see; passing ours (over the global fetch, read at call
+  // time) keeps the double in the loop and counts every request. The option replaces getOctokit's request
+  // defaults whole (Octokit merges options shallowly).
+  const octokit = getOctokit(
+    options.token,
+    {
+      baseUrl: apiBaseUrl({}, options.baseUrl),
+      userAgent: options.userAgent ?? 'tollgate',
+      request: { fetch: countingFetch },
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      // 429 is left to the throttling plugin, which honours retry-after; the retry plugin would back off
+      // on its own schedule instead.
+      retry: { retries, retryAfterBaseValue: unit, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+      throttle: {
+        retryAfterBaseValue: unit,
+        write: group(1),
+        notifications: group(3),
+        search: group(2),
+        onRateLimit: limited('primary'),
+        onSecondaryRateLimit: limited('secondary'),
+      },
+    } as Parameters<typeof getOctokit>[1],
+    retry,
+    throttling,
+  );
 
   // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
   octokit.hook.wrap('request', async (request, endpoint) => {

@@ -7,7 +7,7 @@ import type { EffectivePolicy } from '../policy/effective.ts';
 import { stagesPath } from '../registry/paths.ts';
 import type { ModelVersion, Registry, Stages } from '../registry/types.ts';
 import { validateDocumentSchema } from '../registry/validate-schema.ts';
-import { canonicalDocument, formatProblems, serializeDocument } from '../registry/writer.ts';
+import { canonicalDocument, formatProblems, serializeDocument } from '../registry/canonical.ts';
 import { renderPromotionBody } from './body.ts';
 import { checkPromotion, promotionBranch, promotionCommit, promotionStages } from './check.ts';
 

@@ -2,8 +2,6 @@
 // computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
 import { load } from 'js-yaml';
 import { TollgateError } from '../errors.ts';
-import { changedPaths, resolveRef, WORKTREE } from '../git/history.ts';
-import { gitTreeReader, workingTreeReader } from '../git/reader.ts';
 import { AUDIT_ID, INCIDENT_ID, isSafeName } from './names.ts';
 import { classifyRegistryPath, type RegistryPathMatch } from './paths.ts';
 import type { RegistryChange, RegistryReader, StagePointer } from './types.ts';
@@ -221,7 +219,7 @@ async function readText(reader: RegistryReader, path: string): Promise<{ text?: 
   }
 }
 
-const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface DiffOptions {
   /** Registry-relative paths known to have changed (from git); only these are read. */
@@ -308,55 +306,4 @@ export function describeChange(change: RegistryChange): string {
     case 'file-changed':
       return `${change.path} changed (outside the registry)`;
   }
-}
-
-export interface RefDiff {
-  changes: RegistryChange[];
-  /** Repository-relative paths outside the registry that changed. */
-  outside: string[];
-  /** Registry-relative paths that changed (both sides of a rename; deleted files included). */
-  registryPaths: string[];
-}
-
-/**
- * The semantic diff between two commits (or a commit and the working tree, `WORKTREE`): git names the
- * changed files, and only those are read. Compares the trees directly; pass a merge base as `baseRef` for
- * "what this branch changed".
- */
-export async function registryDiffBetweenRefs(
-  repoRoot: string,
-  baseRef: string,
-  headRef: string,
-  registryPrefix = 'registry',
-): Promise<RefDiff> {
-  const prefix = registryPrefix.replace(/^\.?\/+|\/+$/g, '');
-  const base = await resolveRef(repoRoot, baseRef);
-  const head = headRef === WORKTREE ? WORKTREE : await resolveRef(repoRoot, headRef);
-  const registryPaths: string[] = [];
-  const outside: string[] = [];
-  for (const change of await changedPaths(repoRoot, base, head)) {
-    for (const path of change.oldPath === undefined ? [change.path] : [change.oldPath, change.path]) {
-      if (prefix === '') registryPaths.push(path);
-      else if (path.startsWith(`${prefix}/`)) registryPaths.push(path.slice(prefix.length + 1));
-      else if (path === prefix) registryPaths.push('');
-      else outside.push(path);
-    }
-  }
-  // The registry folder itself replaced by a link or a file: nothing below it can be trusted.
-  const changes: RegistryChange[] = registryPaths.includes('') ? [{ kind: 'unknown-registry-file', path: prefix }] : [];
-  const baseReader = gitTreeReader(repoRoot, base, prefix);
-  const headReader = head === WORKTREE ? workingTreeReader(repoRoot, prefix) : gitTreeReader(repoRoot, head, prefix);
-  try {
-    changes.push(
-      ...(await diffRegistries(baseReader, headReader, { paths: registryPaths.filter((p) => p !== ''), outside })),
-    );
-  } finally {
-    baseReader.close();
-    if ('close' in headReader && typeof headReader.close === 'function') headReader.close();
-  }
-  return {
-    changes,
-    outside: [...new Set(outside)].sort(byPath),
-    registryPaths: [...new Set(registryPaths.filter((p) => p !== ''))].sort(byPath),
-  };
 }

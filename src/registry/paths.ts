@@ -1,4 +1,5 @@
 // Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
+import { posix } from 'node:path';
 import { assertSafeName } from './names.ts';
 
 export const POLICY_PATH = 'policy.yaml';
@@ -43,3 +44,7 @@ export function classifyRegistryPath(path: string): RegistryPathMatch | undefine
   if (m) return { kind: 'AuditEvent', year: m[1]!, month: m[2]!, id: m[3]! };
   return undefined;
 }
+
+/** A `registry` input or option as a repository-relative folder (`.` for the repository root). */
+export const registryFolder = (input: string | undefined): string =>
+  posix.normalize((input ?? '').trim() || 'registry').replace(/\/+$/, '') || '.';

@@ -34,8 +34,8 @@ import { buildModelVersion, nextVersionId, renderRetrainBody, retrainAuditEvent 
 import { activeRetrain, complete, fail, newRetrainRequest, retrainRequestId, start } from './request.ts';
 import { runTraining, trainingEnv, TrainingError } from './training.ts';
 
-export type TriggerKind = RetrainRequest['trigger']['kind'];
-export const TRIGGER_KINDS: readonly TriggerKind[] = ['manual', 'schedule', 'incident', 'drift'];
+import { TRIGGER_KINDS, type TriggerKind } from './trigger.ts';
+export { TRIGGER_KINDS, type TriggerKind };
 
 /** Default training timeout when model.yaml names none: one hour. */
 export const DEFAULT_TRAINING_TIMEOUT = 3600;
@@ -84,7 +84,9 @@ export interface RetrainFlowInput {
   requestSuffix?: string;
   /** Where training outputs go (a fresh folder inside it). Default: the system temp folder. */
   tempDir?: string;
+  /** Open retrain pull requests; listed through `github` when absent. */
   openRetrainPulls?: OpenRetrainPull[];
+  /** The repository to push to and open the pull request in; a dry run only reads from it. */
   github?: GitHubTarget;
   author?: Author;
   /** Extra environment for git (dates, committer identity). */
@@ -210,7 +212,18 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
     });
   }
   const { entry, policy } = await loadModel(input.repoRoot, baseRef, prefix, model);
-  const refused = refusal(entry, model, input.openRetrainPulls);
+  // The guard's second half: a retrain pull request an earlier run opened (one paginated call). A dry run asks
+  // too, so that it refuses exactly where a real run would.
+  const openPulls =
+    input.openRetrainPulls ??
+    (input.github
+      ? (
+          await listOpenPullRequests(input.github.client, input.github.repo, {
+            headPrefix: retrainBranchPrefix(model),
+          })
+        ).map((p) => ({ number: p.number, url: p.url, headRef: p.headRef }))
+      : []);
+  const refused = refusal(entry, model, openPulls);
   if (refused) return { status: 'refused', model, error: refused };
   // A scheduled run re-checks the schedule: a pause or cooldown set, or a run merged, since the tick planned it.
   if (trigger === 'schedule' && entry.schedule) {

@@ -2,7 +2,10 @@
 // JSON by the CLI (--metrics, --thresholds) and the retrain action (inputs metrics, thresholds), snapshotted on
 // the RetrainRequest.
 import { TollgateError } from '../errors.ts';
-import type { GateSpec } from '../registry/types.ts';
+import type { GateSpec, RetrainRequest } from '../registry/types.ts';
+
+export type TriggerKind = RetrainRequest['trigger']['kind'];
+export const TRIGGER_KINDS: readonly TriggerKind[] = ['manual', 'schedule', 'incident', 'drift'];
 
 const OPS: readonly string[] = ['>=', '>', '<=', '<', '=='];
 
@@ -51,4 +54,68 @@ export function parseTriggerThresholds(text: string, what = 'thresholds'): GateS
     });
   }
   return (parsed as GateSpec[]).map(({ metric, op, threshold }) => ({ metric, op, threshold }));
+}
+
+/**
+ * A training command given as a JSON array of arguments (run without a shell), e.g. `["node", "train.ts"]`.
+ * `what` names the option or input in messages; `field` is set for an action input.
+ */
+export function parseTrainingCommand(text: string, what: string, field?: string): string[] {
+  const example = '["python", "train.py", "--fast"]';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new TollgateError(`${what} is not JSON: ${(error as Error).message}`, {
+      ...(field ? { field } : {}),
+      fix: `pass a JSON array of arguments, e.g. ${example}`,
+    });
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((a) => typeof a !== 'string' || a === ''))
+    throw new TollgateError(`${what} must be a non-empty JSON array of non-empty strings`, {
+      ...(field ? { field } : {}),
+      fix: `e.g. ${example}`,
+    });
+  return parsed as string[];
+}
+
+/** A retrain's request as the action's inputs give it (text); empty inputs mean the defaults. */
+export interface RetrainInputs {
+  model: string;
+  reason?: string;
+  trigger?: string;
+  /** JSON array of arguments, or '' for model.yaml's command. */
+  command?: string;
+  /** JSON object of the metric values that triggered a drift or incident retrain. */
+  metrics?: string;
+  /** JSON array of the thresholds they crossed ({metric, op, threshold}). */
+  thresholds?: string;
+}
+
+/** The retrain flow's request fields from the action's inputs; a bad input is an error naming it. */
+export function retrainRequestOf(inputs: RetrainInputs): {
+  model: string;
+  reason?: string;
+  trigger: TriggerKind;
+  command?: string[];
+  triggerMetrics?: Record<string, number>;
+  triggerThresholds?: GateSpec[];
+} {
+  const trigger = inputs.trigger?.trim() || 'manual';
+  if (!(TRIGGER_KINDS as readonly string[]).includes(trigger))
+    throw new TollgateError(`input "trigger" must be one of ${TRIGGER_KINDS.join(', ')}, not "${trigger}"`, {
+      field: 'trigger',
+    });
+  const text = (value: string | undefined) => (value?.trim() ? value : undefined);
+  const command = text(inputs.command);
+  const metrics = text(inputs.metrics);
+  const thresholds = text(inputs.thresholds);
+  return {
+    model: inputs.model,
+    ...(inputs.reason ? { reason: inputs.reason } : {}),
+    trigger: trigger as TriggerKind,
+    ...(command ? { command: parseTrainingCommand(command, 'input "command"', 'command') } : {}),
+    ...(metrics ? { triggerMetrics: parseTriggerMetrics(metrics, 'input "metrics"') } : {}),
+    ...(thresholds ? { triggerThresholds: parseTriggerThresholds(thresholds, 'input "thresholds"') } : {}),
+  };
 }

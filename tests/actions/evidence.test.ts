@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run, runEvidence, subjectFromInputs, type EvidenceInputs } from '../../src/actions/evidence.ts';
+import { run } from '../../src/actions/evidence.ts';
+import { runEvidence, subjectFromInputs, type EvidenceInputs } from './evidence-face.ts';
+import { contextFromEnv } from './action-context.ts';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
 import { verifyEvidenceBundle } from '../../src/evidence/verify.ts';
 import { buildGitHubScenario, type GitHubScenario } from '../evidence/github-fixture.ts';
@@ -170,7 +172,7 @@ describe('run', () => {
         GITHUB_OUTPUT: output,
         GITHUB_STEP_SUMMARY: summary,
       });
-      await run();
+      await run(contextFromEnv());
       expect(process.exitCode ?? 0).toBe(0);
       const outputs = readFileSync(output, 'utf8');
       expect(outputs).toContain(join(s.dir, 'out', 'bundle.tar.gz'));

@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { run as runIncidentAction } from '../../src/actions/incident.ts';
 import { run as runRollbackAction } from '../../src/actions/rollback.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
+import { webhookExample } from '../github-double/webhook-examples.ts';
+import { contextFromEnv } from './action-context.ts';
 import { MODEL, REPO, opsFixture, type OpsFixture } from './ops-fixture.ts';
 
 const gh = useGitHubDouble();
@@ -30,9 +32,12 @@ afterAll(() => rm(summary, { force: true }));
 
 async function runWith(
   f: OpsFixture,
-  action: () => Promise<void>,
+  action: (context: ReturnType<typeof contextFromEnv>) => Promise<void>,
   inputs: Record<string, string>,
-  event: { name: string; payload: unknown } = { name: 'workflow_dispatch', payload: {} },
+  event: { name: string; payload: unknown } = {
+    name: 'workflow_dispatch',
+    payload: webhookExample('workflow_dispatch'),
+  },
 ): Promise<Record<string, string>> {
   const output = join(f.work, 'output');
   const eventPath = join(f.work, 'event.json');
@@ -52,7 +57,7 @@ async function runWith(
     INPUT_REGISTRY: 'registry',
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   });
-  await action();
+  await action(contextFromEnv());
   const outputs: Record<string, string> = {};
   for (const m of (await readFile(output, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
     outputs[m[1]!] = m[3]!;
@@ -80,6 +85,7 @@ it('incident run(): reads a repository_dispatch payload and sets id, severity an
     {
       name: 'repository_dispatch',
       payload: {
+        ...webhookExample('repository_dispatch'),
         action: 'tollgate-incident',
         client_payload: { model: MODEL, metrics: { availability: 0.3 } },
       },

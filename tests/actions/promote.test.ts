@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ACTIONS_BOT } from '../../src/actions/checkout.ts';
-import { run, runPromote, type PromoteInputs } from '../../src/actions/promote.ts';
+import { run } from '../../src/actions/promote.ts';
+import { contextFromEnv } from './action-context.ts';
+import { runPromote, type PromoteInputs } from './promote-face.ts';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
 import { parseCommitMessage } from '../../src/git/history.ts';
 import { git, runGit } from '../../src/git/run.ts';
@@ -148,13 +150,13 @@ describe('promote action', () => {
       environment({ runId: '43', runUrl: 'https://github.com/acme/models/actions/runs/43' }),
     );
     if (first.status !== 'proposed' || second.status !== 'proposed') throw new Error('not proposed');
-    expect(second.pullRequest).toMatchObject({ number: first.pullRequest.number, created: false });
+    expect(second.pullRequest).toMatchObject({ number: first.pullRequest!.number, created: false });
     const pulls = gh.state.repo(REPO).pulls;
     expect(pulls).toHaveLength(1);
     expect(pulls[0]!.body).toContain('actions/runs/43');
     expect(pulls[0]!.labels).toEqual(['tollgate', 'tollgate:promotion', 'stage:production']);
     expect(await remoteBranch()).toBe(second.commit);
-    expect(second.summary).toContain(`Updated [#${first.pullRequest.number}]`);
+    expect(second.summary).toContain(`Updated [#${first.pullRequest!.number}]`);
     expect(await checkoutState()).toEqual(before);
   });
 
@@ -171,7 +173,7 @@ describe('promote action', () => {
       expect(await remoteBranch()).toBeDefined();
 
       const again = await promote();
-      expect(again.status === 'proposed' && again.pullRequest.created).toBe(false);
+      expect(again.status === 'proposed' && again.pullRequest!.created).toBe(false);
       const pulls = gh.state.repo(REPO).pulls;
       expect(pulls).toHaveLength(1);
       expect(pulls[0]).toMatchObject({
@@ -276,7 +278,7 @@ describe('promote action run()', () => {
       INPUT_TOKEN: 'test-token',
     });
     delete process.env.GITHUB_EVENT_PATH;
-    await run();
+    await run(contextFromEnv());
     expect(process.exitCode).not.toBe(1);
     const text = await readFile(output, 'utf8');
     const outputs: Record<string, string> = {};
@@ -304,7 +306,7 @@ describe('promote action run()', () => {
     });
     delete process.env.GITHUB_OUTPUT;
     delete process.env.GITHUB_EVENT_PATH;
-    await run();
+    await run(contextFromEnv());
     expect(process.exitCode).toBe(1);
     const written = await readFile(summary, 'utf8');
     expect(written).toContain('promotion refused: fraud-detector v2 skips a stage');

@@ -5,8 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runRetrain, type RetrainInputs } from '../../src/actions/retrain.ts';
-import type { ActionEnvironment } from '../../src/actions/runtime.ts';
+import { dispatchRun, runRetrain, type RetrainActionInputs as RetrainInputs } from './retrain-face.ts';
 import { git, runGit } from '../../src/git/run.ts';
 import { retrainLockBranch } from '../../src/retrain/flow.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
@@ -31,21 +30,7 @@ async function clone(name: string): Promise<string> {
   return dir;
 }
 
-const environment = (workspace: string, runId: string): ActionEnvironment => ({
-  owner: 'acme',
-  repo: 'models',
-  serverUrl: 'https://github.com',
-  apiUrl: 'https://api.github.com',
-  workspace,
-  eventName: 'workflow_dispatch',
-  event: { repository: { default_branch: 'main' } },
-  sha: '',
-  ref: 'refs/heads/main',
-  actor: 'tollgate-bot',
-  runId,
-  runAttempt: '1',
-  runUrl: `https://github.com/acme/models/actions/runs/${runId}`,
-});
+const environment = (workspace: string, runId: string) => dispatchRun(workspace, 'tollgate-bot', runId);
 
 const inputs: RetrainInputs = {
   model: 'fraud-detector',

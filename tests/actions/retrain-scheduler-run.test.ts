@@ -10,6 +10,8 @@ import { git } from '../../src/git/run.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
 import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
+import { webhookExample } from '../github-double/webhook-examples.ts';
+import { contextFromEnv } from './action-context.ts';
 
 const gh = useGitHubDouble();
 // @actions/core caches the summary file's path on first use, so every run in this file shares one.
@@ -35,21 +37,26 @@ afterEach(async () => {
 });
 
 async function runWith(
-  action: () => Promise<void>,
+  action: (context: ReturnType<typeof contextFromEnv>) => Promise<void>,
   inputs: Record<string, string>,
+  ref = 'refs/heads/main',
 ): Promise<Record<string, string>> {
   const output = join(work, 'output');
   const event = join(work, 'event.json');
   await writeFile(output, '');
   await writeFile(summary, '');
-  await writeFile(event, JSON.stringify({ repository: { default_branch: 'main' } }));
+  // GitHub's workflow_dispatch example, dispatched on `ref`, for acme/models whose default branch is main.
+  const payload = webhookExample('workflow_dispatch');
+  payload.ref = ref;
+  payload.repository.default_branch = 'main';
+  await writeFile(event, JSON.stringify(payload));
   Object.assign(process.env, ISOLATED_GIT_ENV, {
     GITHUB_REPOSITORY: 'acme/models',
     GITHUB_API_URL: gh.double.baseUrl,
     GITHUB_WORKSPACE: checkout,
     GITHUB_EVENT_NAME: 'workflow_dispatch',
     GITHUB_EVENT_PATH: event,
-    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF: ref,
     GITHUB_ACTOR: 'alice',
     GITHUB_RUN_ID: '91',
     GITHUB_OUTPUT: output,
@@ -59,7 +66,7 @@ async function runWith(
     INPUT_REGISTRY: 'registry',
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   });
-  await action();
+  await action(contextFromEnv());
   const outputs: Record<string, string> = {};
   for (const m of (await readFile(output, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) {
     outputs[m[1]!] = m[3]!;
@@ -118,5 +125,22 @@ describe('retrain action run()', () => {
     expect(outputs.summary).toContain('**Tollgate retrain failed:** training command exited with code 1');
     expect(gh.state.repo('acme/models').pulls[0]!.labels).toEqual(['tollgate:state']);
     expect(process.exitCode).toBe(1);
+  });
+
+  it('refuses a dispatch on a tag, saying so, and writes nothing', async () => {
+    const before = await git(gh.state.repo('acme/models').gitDir, ['for-each-ref', '--format=%(refname)']);
+    const outputs = await runWith(
+      runRetrainAction,
+      { model: 'fraud-detector', reason: '', trigger: 'manual', command: '', 'dry-run': 'false' },
+      'refs/tags/v1.2.0',
+    );
+    expect(outputs.summary).toContain(
+      'the retrain workflow runs on the tag v1.2.0, not a branch: refusing, as there is no branch to propose to',
+    );
+    expect(process.exitCode).toBe(1);
+    expect(gh.state.repo('acme/models').pulls).toHaveLength(0);
+    expect(await git(gh.state.repo('acme/models').gitDir, ['for-each-ref', '--format=%(refname)'])).toBe(
+      before,
+    );
   });
 });

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
-import { retrainSummary, runRetrain, type RetrainInputs } from '../../src/actions/retrain.ts';
+import { retrainSummary } from '../../src/retrain/summary.ts';
+import { dispatchRun, runRetrain, type RetrainActionInputs as RetrainInputs } from './retrain-face.ts';
 import { runSignoffGate } from '../../src/actions/signoff-gate.ts';
 import { git } from '../../src/git/run.ts';
-import { registryDiffBetweenRefs } from '../../src/registry/diff.ts';
+import { registryDiffBetweenRefs } from '../../src/registry/diff-refs.ts';
 import { STATE_CHANGE_KINDS } from '../../src/registry/types.ts';
 import type { Policy, RetrainRequest, Schedule } from '../../src/registry/types.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
@@ -33,6 +34,8 @@ beforeEach(async () => {
   work = await mkdtemp(join(tmpdir(), 'tollgate-retrain-action-'));
 });
 afterEach(() => rm(work, { recursive: true, force: true }));
+
+const dispatched = () => dispatchRun(checkout, 'alice', '77');
 
 const environment = (): ActionEnvironment => ({
   owner: 'acme',
@@ -74,7 +77,7 @@ describe('retrain action', () => {
   it('opens one retrain pull request, then refuses while it is open', async () => {
     await seed(exampleFiles());
     const head = await git(checkout, ['rev-parse', 'HEAD']);
-    const outcome = await runRetrain(inputs(), environment(), deps());
+    const outcome = await runRetrain(inputs(), dispatched(), deps());
     expect(outcome.status).toBe('completed');
     const pulls = gh.state.repo('acme/models').pulls;
     expect(pulls).toHaveLength(1);
@@ -101,7 +104,7 @@ describe('retrain action', () => {
     expect(await git(checkout, ['status', '--porcelain'])).toBe('');
 
     const client = gh.client();
-    const again = await runRetrain(inputs(), environment(), deps(client));
+    const again = await runRetrain(inputs(), dispatched(), deps(client));
     expect(again.status).toBe('refused');
     expect(again.error?.message).toBe(
       `model fraud-detector already has an open retrain pull request #${pull.number}: ${outcome.pullRequest!.url}`,
@@ -114,7 +117,7 @@ describe('retrain action', () => {
     await seed(exampleFiles());
     const outcome = await runRetrain(
       inputs({ command: '["node", "examples/trainer/train.ts", "--fail"]' }),
-      environment(),
+      dispatched(),
       deps(),
     );
     expect(outcome.status).toBe('failed');
@@ -157,7 +160,7 @@ describe('retrain action', () => {
     gh.state.repo('acme/models').requiredChecks = ['tollgate/signoff'];
     const outcome = await runRetrain(
       inputs({ command: '["node", "examples/trainer/train.ts", "--fail"]' }),
-      environment(),
+      dispatched(),
       deps(),
     );
     expect(outcome.stateMerge?.status).toBe('auto-merge');
@@ -194,7 +197,7 @@ describe('retrain action', () => {
     await seed(files);
     const outcome = await runRetrain(
       inputs({ command: '["node", "examples/trainer/train.ts", "--skip-metrics"]' }),
-      environment(),
+      dispatched(),
       deps(),
     );
     expect(outcome).toMatchObject({ status: 'failed', pushed: true, branch: 'main' });
@@ -216,7 +219,7 @@ describe('retrain action', () => {
         metrics: '{"psi_amount": 0.31, "auc": 0.83}',
         thresholds: '[{"metric": "psi_amount", "op": "<=", "threshold": 0.2}]',
       }),
-      environment(),
+      dispatched(),
       deps(),
     );
     expect(outcome.status).toBe('completed');
@@ -245,12 +248,12 @@ describe('retrain action', () => {
   it('refuses trigger metrics that are not numbers, naming the input, before it runs anything', async () => {
     await seed(exampleFiles());
     await expect(
-      runRetrain(inputs({ trigger: 'drift', metrics: '{"auc": "low"}' }), environment(), deps()),
+      runRetrain(inputs({ trigger: 'drift', metrics: '{"auc": "low"}' }), dispatched(), deps()),
     ).rejects.toThrow('input "metrics" must be a JSON object of metric names to numbers');
     await expect(
       runRetrain(
         inputs({ thresholds: '[{"metric": "auc", "op": "=>", "threshold": 1}]' }),
-        environment(),
+        dispatched(),
         deps(),
       ),
     ).rejects.toThrow('input "thresholds" must be a JSON array');
@@ -260,7 +263,7 @@ describe('retrain action', () => {
   it('runs and writes nothing on a dry run', async () => {
     await seed(exampleFiles());
     const client = gh.client();
-    const outcome = await runRetrain(inputs({ dryRun: true }), environment(), deps(client));
+    const outcome = await runRetrain(inputs({ dryRun: true }), dispatched(), deps(client));
     expect(outcome.status).toBe('dry-run');
     expect(outcome.plan).toMatchObject({ version: 'v6', parent: 'v4' });
     const id = outcome.request!.id;

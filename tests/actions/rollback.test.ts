@@ -3,8 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
-import { runPromote } from '../../src/actions/promote.ts';
-import { rollbackRequest, runRollback, type RollbackInputs } from '../../src/actions/rollback.ts';
+import { runPromote } from './promote-face.ts';
+import { rollbackRequest, type RollbackInputs } from '../../src/rollback/flow.ts';
+import { runRollback } from './rollback-face.ts';
+import { webhookExample } from '../github-double/webhook-examples.ts';
 import type { ActionEnvironment } from '../../src/actions/runtime.ts';
 import type { Incident } from '../../src/registry/types.ts';
 import { git, runGit } from '../../src/git/run.ts';
@@ -283,12 +285,22 @@ describe('rollback action: the incident record', () => {
   });
 });
 
-const dispatch = (payload: unknown, base: Partial<ActionEnvironment> = {}): ActionEnvironment =>
-  ({
-    eventName: 'repository_dispatch',
-    event: { action: 'tollgate-rollback', client_payload: payload },
-    ...base,
-  }) as ActionEnvironment;
+/** GitHub's repository_dispatch example, sent as a monitoring system would send Tollgate's rollback. */
+const dispatchEvent = (payload: unknown) => {
+  const event = webhookExample('repository_dispatch');
+  event.action = 'tollgate-rollback';
+  (event as { client_payload: unknown }).client_payload = payload;
+  return event;
+};
+const dispatch = (payload: unknown) => ({
+  eventName: 'repository_dispatch',
+  payload: dispatchEvent(payload),
+});
+const dispatchRun = (payload: unknown, base: ActionEnvironment): ActionEnvironment => ({
+  ...base,
+  eventName: 'repository_dispatch',
+  event: dispatchEvent(payload) as unknown as Record<string, unknown>,
+});
 
 describe('rollbackRequest: a repository_dispatch client_payload', () => {
   const empty: RollbackInputs = { model: '', dryRun: false };
@@ -319,11 +331,9 @@ describe('rollbackRequest: a repository_dispatch client_payload', () => {
   });
 
   it('is ignored for other events', () => {
-    const env = {
-      eventName: 'workflow_dispatch',
-      event: { client_payload: { model: 'x' } },
-    } as unknown as ActionEnvironment;
-    expect(rollbackRequest(empty, env)).toBe(empty);
+    const event = webhookExample('workflow_dispatch');
+    (event as { client_payload?: unknown }).client_payload = { model: 'x' };
+    expect(rollbackRequest(empty, { eventName: 'workflow_dispatch', payload: event })).toBe(empty);
   });
 
   it('names the payload field in every refusal', () => {
@@ -353,11 +363,7 @@ describe('rollbackRequest: a repository_dispatch client_payload', () => {
   it('runs the rollback a repository_dispatch asks for, recording it on the incident', async () => {
     const f = (fixture = await opsFixture(gh));
     await recordIncident(f, 'P0');
-    const env = {
-      ...f.env,
-      eventName: 'repository_dispatch',
-      event: { action: 'tollgate-rollback', client_payload: { model: MODEL, incident: INCIDENT } },
-    };
+    const env = dispatchRun({ model: MODEL, incident: INCIDENT }, f.env);
     const result = await runRollback(empty, env, { client: gh.client(), now: at(151.5), gitEnv: BOT });
     expect(result.outcome.mode).toBe('pushed');
     expect(await f.remoteProduction()).toBe('v3');

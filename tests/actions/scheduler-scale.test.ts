@@ -4,8 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runScheduler } from '../../src/actions/scheduler.ts';
-import type { ActionEnvironment } from '../../src/actions/runtime.ts';
+import { scheduleTick } from '../../src/scheduler/flow.ts';
 import { modelName } from '../../bench/generate-registry.ts';
 import { TICK, writeScheduledRegistry } from '../../bench/scheduler.bench.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
@@ -25,25 +24,10 @@ beforeEach(async () => {
 afterEach(() => rm(workspace, { recursive: true, force: true }));
 
 it('ticks over 1,000 models with one listing plus one call per dispatched model', async () => {
-  const env: ActionEnvironment = {
-    owner: 'acme',
-    repo: 'models',
-    serverUrl: 'https://github.com',
-    apiUrl: 'https://api.github.com',
-    workspace,
-    eventName: 'schedule',
-    event: {},
-    sha: '',
-    ref: 'refs/heads/main',
-    actor: 'tollgate-bot',
-    runId: '1',
-    runAttempt: '1',
-  };
   const client = gh.client();
-  const result = await runScheduler(
+  const result = await scheduleTick(
     { workflow: 'tollgate-retrain.yml', ref: '', dryRun: false, registry: 'registry' },
-    env,
-    { client, now: TICK },
+    { repoRoot: workspace, github: { client, repo: { owner: 'acme', repo: 'models' } }, now: TICK },
   );
   // A fifth of the models is due; of those, the ones with a running request or an open pull request wait.
   expect(result.plan.due).toHaveLength(200);

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ActionEnvironment } from '../../src/actions/runtime.ts';
-import { runScheduler } from '../../src/actions/scheduler.ts';
+import { scheduleTick, type SchedulerTickRequest } from '../../src/scheduler/flow.ts';
+import type { GitHubClient } from '../../src/github/client.ts';
 import { git } from '../../src/git/run.ts';
 import { retrainLockBranch, retrainLockFile } from '../../src/retrain/flow.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
@@ -90,27 +90,20 @@ beforeEach(async () => {
 });
 afterEach(() => rm(work, { recursive: true, force: true }));
 
-const environment = (): ActionEnvironment => ({
-  owner: 'acme',
-  repo: 'models',
-  serverUrl: 'https://github.com',
-  apiUrl: 'https://api.github.com',
-  workspace: checkout,
-  eventName: 'schedule',
-  event: {},
-  sha: '',
-  ref: 'refs/heads/main',
-  actor: 'tollgate-bot',
-  runId: '90',
-  runAttempt: '1',
-});
+/** The tick as the scheduler action's face calls it, on this checkout of acme/models. */
+const runScheduler = (request: SchedulerTickRequest, deps: { client: GitHubClient; now: Date }) =>
+  scheduleTick(request, {
+    repoRoot: checkout,
+    github: { client: deps.client, repo: { owner: 'acme', repo: 'models' } },
+    now: deps.now,
+  });
 
 const inputs = { workflow: 'tollgate-retrain.yml', ref: '', dryRun: false, registry: 'registry' };
 
 describe('scheduler action', () => {
   it('dispatches the due models and skips paused, cooling, disabled and active ones, saying why', async () => {
     const client = gh.client();
-    const result = await runScheduler(inputs, environment(), { client, now: NOW });
+    const result = await runScheduler(inputs, { client, now: NOW });
     expect(result.plan.due).toEqual(['fraud-detector', 'penguin-sex', 'search', 'spam-filter']);
     expect(result.plan.dispatch).toEqual(['fraud-detector', 'penguin-sex']);
     expect(gh.state.repo('acme/models').workflowDispatches).toEqual([
@@ -145,10 +138,13 @@ describe('scheduler action', () => {
 
   it('dispatches nothing on a dry run, and takes the ref input over the default branch', async () => {
     const client = gh.client();
-    const result = await runScheduler({ ...inputs, dryRun: true, ref: 'release' }, environment(), {
-      client,
-      now: NOW,
-    });
+    const result = await runScheduler(
+      { ...inputs, dryRun: true, ref: 'release' },
+      {
+        client,
+        now: NOW,
+      },
+    );
     expect(result.plan.dispatch).toEqual(['fraud-detector', 'penguin-sex']);
     expect(result.dispatched).toEqual([]);
     expect(result.summary).toContain(
@@ -179,7 +175,7 @@ describe('scheduler action', () => {
     );
     await claim('penguin-sex', '2026-11-23T21:40:00Z', 'rt-20261123-214000-0a0b\n\n');
     const client = gh.client();
-    const result = await runScheduler(inputs, environment(), { client, now: NOW });
+    const result = await runScheduler(inputs, { client, now: NOW });
     expect(result.plan.dispatch).toEqual(['penguin-sex']);
     expect(result.plan.skipped).toContainEqual({
       model: 'fraud-detector',
@@ -193,7 +189,7 @@ describe('scheduler action', () => {
 
   it('goes on without the claim look when the checkout has no remote, and says so', async () => {
     await git(checkout, ['remote', 'remove', 'origin'], { env: ISOLATED_GIT_ENV });
-    const result = await runScheduler(inputs, environment(), { client: gh.client(), now: NOW });
+    const result = await runScheduler(inputs, { client: gh.client(), now: NOW });
     expect(result.plan.dispatch).toEqual(['fraud-detector', 'penguin-sex']);
     expect(result.summary).toContain('Could not read the claim branches');
   });
@@ -205,7 +201,7 @@ describe('scheduler action', () => {
       { kind: 'forbidden' },
       1,
     );
-    const result = await runScheduler(inputs, environment(), {
+    const result = await runScheduler(inputs, {
       client: gh.client(),
       now: new Date('2026-11-26T01:00:00Z'),
     });

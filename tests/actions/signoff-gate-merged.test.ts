@@ -15,6 +15,7 @@ import type { AuditEvent, Incident } from '../../src/registry/types.ts';
 import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
 import { GITHUB_ACTIONS_APP, TOLLGATE_APP } from '../github-double/state.ts';
+import { webhookExample } from '../github-double/webhook-examples.ts';
 
 const gh = useGitHubDouble();
 const FULL = 'acme/models';
@@ -130,23 +131,23 @@ const run = (event: Record<string, unknown>): Promise<SignoffGateResult> =>
 /** The gate on an open pull request, as a push or review triggers it: posts the check run. */
 const judge = (number: number) => run({ action: 'synchronize', number, pull_request: { number } });
 
-/** The `closed` event GitHub sends for pull request `number`, from the double's state. */
+/** The `closed` event GitHub sends for pull request `number`: GitHub's example, with the double's state. */
 function closedEvent(number: number): Record<string, unknown> {
   const pull = gh.state.pull(FULL, number);
-  return {
-    action: 'closed',
+  const event = webhookExample('pull_request', { action: 'closed' });
+  event.number = number;
+  Object.assign(event.pull_request, {
     number,
-    pull_request: {
-      number,
-      title: pull.title,
-      merged: pull.merged,
-      merged_at: pull.mergedAt ?? null,
-      merge_commit_sha: pull.mergeCommitSha ?? null,
-      merged_by: pull.mergedBy ? { login: pull.mergedBy } : null,
-      head: { sha: 'ignored' },
-      base: { ref: pull.base },
-    },
-  };
+    title: pull.title,
+    merged: pull.merged,
+    merged_at: pull.mergedAt ?? null,
+    merge_commit_sha: pull.mergeCommitSha ?? null,
+    merged_by: pull.mergedBy ? { ...event.pull_request.user, login: pull.mergedBy } : null,
+  });
+  event.pull_request.head.sha = 'ignored';
+  event.pull_request.base.ref = pull.base;
+  event.repository.default_branch = 'main';
+  return event as unknown as Record<string, unknown>;
 }
 const record = (number: number) => run(closedEvent(number));
 
@@ -378,6 +379,37 @@ describe('nothing to record', () => {
     expect(result.title).toMatch(/moved no stage pointer/);
     expect(await git(gitDir(), ['rev-parse', 'main'])).toBe(tip);
     expect(gh.state.repo(FULL).pulls).toHaveLength(1);
+  });
+
+  it('records a merge whose event has merged_by null, with the merger the API names', async () => {
+    const number = await openPromotion();
+    await approve(number, 'rita-risk', 'carol', 'alice');
+    await judge(number);
+    await gh.state.mergePull(FULL, number, 'alice');
+    const event = closedEvent(number);
+    (event.pull_request as Record<string, unknown>).merged_by = null;
+    const result = await run(event);
+    expect(result.error).toBeUndefined();
+    const [path] = await auditOnMain();
+    expect(await onMain(path!)).toMatchObject({ event: 'promotion-merged', actor: 'alice' });
+  });
+
+  it('records a merge GitHub names no merger for at all, with the merge commit author', async () => {
+    const number = await openPromotion();
+    await approve(number, 'rita-risk', 'carol', 'alice');
+    await judge(number);
+    const mergeSha = await gh.state.mergePull(FULL, number, 'alice');
+    delete gh.state.pull(FULL, number).mergedBy;
+    const event = closedEvent(number);
+    expect((event.pull_request as Record<string, unknown>).merged_by).toBeNull();
+    const result = await run(event);
+    expect(result.error).toBeUndefined();
+    const author = await git(gitDir(), ['log', '-1', '--format=%an <%ae>', mergeSha]);
+    const [path] = await auditOnMain();
+    expect(await onMain(path!)).toMatchObject({
+      event: 'promotion-merged',
+      actor: `${author} (merge commit author; GitHub named no merger)`,
+    });
   });
 
   it('fails the job, writing nothing, when the event lacks the merge commit', async () => {

@@ -9,6 +9,8 @@ import { GRAPHQL_TEMPLATE } from '../github-double/double.ts';
 import { ISOLATED_GIT_ENV, mergeCommit } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
 import { TOLLGATE_APP } from '../github-double/state.ts';
+import { webhookExample } from '../github-double/webhook-examples.ts';
+import { contextFromEnv } from './action-context.ts';
 import { BRANCH, FULL, STAGES, stages, useGateFixture } from './gate-fixture.ts';
 
 const gh = useGitHubDouble();
@@ -394,6 +396,57 @@ describe('failing closed', () => {
 });
 
 describe('events', () => {
+  it("reads the pull request, the relayed review and the merge group from GitHub's example payloads", () => {
+    const pull = webhookExample('pull_request', { action: 'synchronize' });
+    expect(gateTargetOf('pull_request_target', pull)).toEqual({
+      kind: 'pull-request',
+      number: pull.pull_request.number,
+      headSha: pull.pull_request.head.sha,
+    });
+    const listed = webhookExample('workflow_run', { where: (e) => e.workflow_run.pull_requests.length > 0 });
+    expect(gateTargetOf('workflow_run', listed)).toEqual({
+      kind: 'pull-request',
+      number: listed.workflow_run.pull_requests[0]!.number,
+      headSha: listed.workflow_run.head_sha,
+    });
+    // A fork's pull request is not listed on the run: the head branch and its owner find it.
+    const fork = webhookExample('workflow_run', { action: 'completed' });
+    expect(fork.workflow_run.pull_requests).toEqual([]);
+    expect(gateTargetOf('workflow_run', fork)).toEqual({
+      kind: 'pull-request',
+      headSha: fork.workflow_run.head_sha,
+      headBranch: fork.workflow_run.head_branch,
+      headOwner: fork.workflow_run.head_repository.owner.login,
+    });
+    const group = webhookExample('merge_group', { action: 'checks_requested' });
+    expect(gateTargetOf('merge_group', group)).toEqual({
+      kind: 'merge-group',
+      headSha: group.merge_group.head_sha,
+      baseSha: group.merge_group.base_sha,
+      headRef: group.merge_group.head_ref,
+    });
+    expect(pullNumbersInMergeGroup(group.merge_group.head_ref, [])).toEqual([104]);
+  });
+
+  it("never rewrites a merged pull request's check when a review is relayed from a fork (no pull_requests on the run)", async () => {
+    const head = await openPromotion();
+    await approve('rita-risk', 'carol', 'alice');
+    expect((await gate()).result.conclusion).toBe('success');
+    const before = structuredClone(checkRuns());
+    await gh.state.mergePull(FULL, 1, 'alice');
+    await gh.state.addReview(FULL, 1, { user: 'rita-risk', state: 'CHANGES_REQUESTED' });
+    // GitHub's workflow_run example as the relay of that review arrives: no pull_requests, the head branch only.
+    const relayed = webhookExample('workflow_run', { action: 'completed' });
+    relayed.workflow_run.head_sha = head;
+    relayed.workflow_run.head_branch = BRANCH;
+    relayed.workflow_run.head_repository.owner.login = 'acme';
+    const { result } = await gate({ event: ['workflow_run', relayed as unknown as Record<string, unknown>] });
+    expect(result).toMatchObject({ conclusion: 'success', pullRequests: [] });
+    expect(result.title).toBe(`No open pull request from acme:${BRANCH}: nothing to judge, no check posted`);
+    expect(result.headSha).toBeUndefined();
+    expect(checkRuns()).toEqual(before);
+  });
+
   it('finds the pull request of a relayed review (workflow_run) by its branch when the run lists none', async () => {
     const head = await openPromotion();
     await approve('rita-risk', 'carol', 'alice');
@@ -484,12 +537,18 @@ describe('run()', () => {
     const event = join(fx.work, 'event.json');
     const output = join(fx.work, 'output');
     const summary = join(fx.work, 'summary.md');
-    await writeFile(event, JSON.stringify({ number: 1, pull_request: { number: 1, head: { sha: head } } }));
+    // GitHub's pull_request.synchronize example, for pull request #1 of acme/models at this head.
+    const payload = webhookExample('pull_request', { action: 'synchronize' });
+    payload.number = 1;
+    payload.pull_request.number = 1;
+    payload.pull_request.head.sha = head;
+    payload.repository.default_branch = 'main';
+    await writeFile(event, JSON.stringify(payload));
     const go = async () => {
       await writeFile(output, '');
       await writeFile(summary, '');
       process.exitCode = 0;
-      await run();
+      await run(contextFromEnv());
       const text = await readFile(output, 'utf8');
       return {
         conclusion: /^conclusion<<(\S+)\n(.*)\n\1$/m.exec(text)?.[2],

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/actions/validate.ts';
+import { webhookExample } from '../github-double/webhook-examples.ts';
+import { contextFromEnv } from './action-context.ts';
 
 // @actions/core caches the summary file's path on first use, so every run in this file shares one.
 const summary = join(tmpdir(), `tollgate-action-summary-${process.pid}.md`);
@@ -50,7 +52,10 @@ afterAll(async () => {
 async function runOnPullRequest(): Promise<Record<string, string>> {
   const base = sh('rev-parse', 'HEAD~1');
   const event = join(repo, '..', `${repo.split('/').pop()}-event.json`);
-  await writeFile(event, JSON.stringify({ pull_request: { base: { sha: base } } }));
+  // GitHub's own pull_request.opened example, pointed at this repository's base commit.
+  const payload = webhookExample('pull_request', { action: 'opened' });
+  payload.pull_request.base.sha = base;
+  await writeFile(event, JSON.stringify(payload));
   const output = join(repo, '..', `${repo.split('/').pop()}-output`);
   await writeFile(output, '');
   await writeFile(summary, '');
@@ -64,7 +69,7 @@ async function runOnPullRequest(): Promise<Record<string, string>> {
     INPUT_SCOPE: 'auto',
     INPUT_BASE: '',
   });
-  await run();
+  await run(contextFromEnv());
   const text = await readFile(output, 'utf8');
   const outputs: Record<string, string> = {};
   for (const m of text.matchAll(/^(\w+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { baseOf, changedRegistryPaths, chooseScope, summaryMarkdown } from '../../src/actions/validate.ts';
+import {
+  baseOf,
+  changedRegistryPaths,
+  chooseScope,
+  summaryMarkdown,
+} from '../../src/registry/validate-flow.ts';
 import type { Problem } from '../../src/registry/types.ts';
+import { webhookExample } from '../github-double/webhook-examples.ts';
 
 describe('validate action: what to check', () => {
   it.each([
@@ -20,8 +26,12 @@ describe('validate action: what to check', () => {
 
   it('takes the base from the input, the pull request, or the merge group', () => {
     expect(baseOf(' origin/main ', {})).toBe('origin/main');
-    expect(baseOf('', { pull_request: { base: { sha: 'abc' } } })).toBe('abc');
-    expect(baseOf('', { merge_group: { base_sha: 'def' } })).toBe('def');
+    // GitHub's example payloads: the base sha sits in a different place for each event.
+    const pull = webhookExample('pull_request', { action: 'synchronize' });
+    expect(baseOf('', pull)).toBe(pull.pull_request.base.sha);
+    const group = webhookExample('merge_group', { action: 'checks_requested' });
+    expect(baseOf('', group)).toBe(group.merge_group.base_sha);
+    expect(baseOf('', webhookExample('push'))).toBeUndefined();
     expect(baseOf('', {})).toBeUndefined();
   });
 

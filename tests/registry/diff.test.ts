@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { gitTreeReader } from '../../src/git/reader.ts';
-import { changedFields, describeChange, diffDocuments, diffRegistries, registryDiffBetweenRefs } from '../../src/registry/diff.ts';
+import { changedFields, describeChange, diffDocuments, diffRegistries } from '../../src/registry/diff.ts';
+import { registryDiffBetweenRefs } from '../../src/registry/diff-refs.ts';
 import type { RegistryChange, RegistryReader } from '../../src/registry/types.ts';
 import { cleanupRepos, makeRepo } from '../git/repo-fixture.ts';
 

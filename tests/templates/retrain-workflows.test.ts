@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { scheduledRetrainInputs } from '../../src/actions/scheduler.ts';
+import { scheduledRetrainInputs } from '../../src/scheduler/flow.ts';
 import { TRIGGER_KINDS } from '../../src/retrain/flow.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');

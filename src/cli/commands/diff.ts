@@ -5,7 +5,8 @@ import { load } from 'js-yaml';
 import { TollgateError } from '../../errors.ts';
 import { mergeBase, WORKTREE } from '../../git/history.ts';
 import { runGit } from '../../git/run.ts';
-import { describeChange, registryDiffBetweenRefs } from '../../registry/diff.ts';
+import { describeChange } from '../../registry/diff.ts';
+import { registryDiffBetweenRefs } from '../../registry/diff-refs.ts';
 import { parseCommandArgs, type Command, type CliContext } from '../context.ts';
 
 async function refExists(repoRoot: string, ref: string): Promise<boolean> {

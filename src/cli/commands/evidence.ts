@@ -2,13 +2,8 @@
 // `tollgate evidence verify`: re-hashes a bundle against its manifest.
 import { resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
-import {
-  collectEvidence,
-  evidenceSubjectFrom,
-  writeEvidenceBundle,
-  type EvidenceSubject,
-} from '../../evidence/bundle.ts';
-import { reportHeadline } from '../../evidence/report.ts';
+import { evidenceSubjectFrom, type EvidenceSubject } from '../../evidence/bundle.ts';
+import { exportEvidence } from '../../evidence/export-flow.ts';
 import { verifyEvidenceBundle } from '../../evidence/verify.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
@@ -86,21 +81,18 @@ export const evidenceCommand: Command = {
     const out = resolve(context.cwd, values.out ?? `evidence-${slug(subject)}`);
     const onProgress = (message: string) => context.err(`evidence: ${message}`);
     const choice = await chooseReviewSource(context, values);
-    const evidence = await collectEvidence(context.repoRoot, subject, {
-      ref: values.ref,
-      registryPrefix: registryPrefix(context),
-      onProgress,
-      ...(choice.source ? { reviews: choice.source } : {}),
-    });
-    const manifest = await writeEvidenceBundle(evidence, out, { onProgress });
-    for (const w of evidence.warnings) context.err(`warning: ${w}`);
+    const result = await exportEvidence(
+      { subject, registryPrefix: registryPrefix(context), out, ...(values.ref ? { ref: values.ref } : {}) },
+      { repoRoot: context.repoRoot, onProgress, ...(choice.source ? { reviews: choice.source } : {}) },
+    );
+    for (const w of result.warnings) context.err(`warning: ${w}`);
     context.out(
       [
-        `Evidence for ${evidence.title}: ${manifest.files.length} files in ${out}`,
+        `Evidence for ${result.title}: ${result.files} files in ${out}`,
         `manifest: ${out}/manifest.json`,
-        `tarball:  ${out}/${manifest.tarball.path} sha256 ${manifest.tarball.sha256}`,
+        `tarball:  ${result.bundle} sha256 ${result.sha256}`,
         `report:   ${out}/report.html`,
-        reportHeadline(evidence),
+        result.headline,
         choice.description,
         ...(choice.calls() ? [choice.calls()!] : []),
       ].join('\n'),

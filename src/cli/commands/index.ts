@@ -1,5 +1,6 @@
 // Every CLI command, in the order `tollgate help` lists them. One module per command (or command group).
 import type { Command } from '../context.ts';
+import { appCommand } from './app.ts';
 import { auditCommand } from './audit.ts';
 import { diffCommand } from './diff.ts';
 import { evidenceCommand } from './evidence.ts';
@@ -16,6 +17,7 @@ import { validateCommand } from './validate.ts';
 
 export const commands: Command[] = [
   initCommand,
+  appCommand,
   validateCommand,
   diffCommand,
   gateCommand,

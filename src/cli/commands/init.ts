@@ -2,47 +2,21 @@
 // CODEOWNERS entries; prints (or with --apply, creates) the ruleset that makes the sign-off gate a required check.
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
-import { fileURLToPath } from 'node:url';
+import { dirname, relative, resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
 import { allowAutoMerge, createRepositoryRuleset } from '../../github/rulesets.ts';
+import { installedRelease, workflowTemplates } from '../../init/installed.ts';
+import { nextSteps } from '../../init/next-steps.ts';
 import { planInit, signoffRuleset, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
+import { describePin } from '../../init/release.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
 import { git } from '../../git/run.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
-
-/** The package root, found by walking up from this file: the same code runs from src/ and from cli/dist/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && existsSync(join(dir, 'templates'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir)
-      throw new TollgateError('cannot find Tollgate’s templates folder next to its package.json');
-    dir = parent;
-  }
-}
-
-function workflowTemplates(): Record<string, string> {
-  const root = join(packageRoot(), 'templates', 'workflows');
-  return Object.fromEntries(
-    WORKFLOWS.map((name) => [name, readFileSync(join(root, `tollgate-${name}.yml`), 'utf8')]),
-  );
-}
-
-async function ask(question: string, fallback: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = (await rl.question(`${question} [${fallback}]: `)).trim();
-    return answer === '' ? fallback : answer;
-  } finally {
-    rl.close();
-  }
-}
+import { ask } from '../prompt.ts';
+import { upgradeWorkflows } from './init-upgrade.ts';
+import { originRepo, parseRepoOption } from './review-source.ts';
 
 const list = (value: string): string[] =>
   value
@@ -85,10 +59,18 @@ export const initCommand: Command = {
         repo: { type: 'string' },
         'app-id': { type: 'string' },
         format: { type: 'string', default: 'text' },
+        upgrade: { type: 'boolean', default: false },
+        yes: { type: 'boolean', default: false },
       },
       false,
     );
-    const interactive = process.stdin.isTTY === true && values.format !== 'json';
+    if (values.upgrade)
+      return upgradeWorkflows(context, { dryRun: values['dry-run'], yes: values.yes, format: values.format });
+    // `--apply` in a repository that has adopted Tollgate applies the settings alone: the adoption has to be merged
+    // before the ruleset can require the gate's check, so this is the usual second run.
+    const settingsOnly =
+      values.apply && !values.force && existsSync(resolve(context.registryDir, 'policy.yaml'));
+    const interactive = process.stdin.isTTY === true && values.format !== 'json' && !settingsOnly;
     const answer = async (given: string[] | string | undefined, question: string, fallback: string) =>
       given !== undefined && given.length > 0
         ? [given].flat().flatMap(list)
@@ -107,7 +89,9 @@ export const initCommand: Command = {
       interval: parseDuration(values.interval ?? '1d'),
       now: context.now(),
     };
-    const files = planInit(answers, workflowTemplates());
+    // Tollgate's own `uses:` lines name the release this CLI came from (src/init/release.ts says why).
+    const release = installedRelease();
+    const files = planInit(answers, workflowTemplates(WORKFLOWS, release));
 
     // Validate the registry files before anything is written: init never leaves a registry that fails `validate`.
     for (const file of files.filter((f) => f.path.startsWith(`${answers.registry}/`))) {
@@ -122,7 +106,7 @@ export const initCommand: Command = {
         });
     }
     const existing = files.filter((f) => !f.append && existsSync(resolve(context.repoRoot, f.path)));
-    if (existing.length > 0 && !values.force)
+    if (existing.length > 0 && !values.force && !settingsOnly)
       throw new TollgateError(`init would overwrite ${existing.map((f) => f.path).join(', ')}`, {
         fix: 'pass --force to replace them, or remove them first',
       });
@@ -131,18 +115,37 @@ export const initCommand: Command = {
       answers.defaultBranch,
       values['app-id'] === undefined ? undefined : Number(values['app-id']),
     );
-    const written = values['dry-run'] ? [] : await writePlanned(context.repoRoot, files);
+    const written = values['dry-run'] || settingsOnly ? [] : await writePlanned(context.repoRoot, files);
     let applied: string | undefined;
     if (values.apply && !values['dry-run']) applied = await applyRuleset(context, values.repo, ruleset);
 
-    if (values.format === 'json') {
-      context.out(JSON.stringify({ files: files.map((f) => f.path), written, ruleset, applied }, null, 2));
-      return 0;
-    }
+    // Links to the settings pages only for a repository named by --repo or a GitHub-style origin URL.
+    const origin =
+      values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
+    const steps = nextSteps({
+      ...answers,
+      repository: origin && `${origin.owner}/${origin.repo}`,
+      serverUrl: context.env.GITHUB_SERVER_URL,
+      rulesetApplied: applied !== undefined,
+    });
+    const summary = {
+      files: files.map((f) => f.path),
+      written,
+      ruleset,
+      applied,
+      release,
+      next_steps: steps,
+    };
+    if (values.format === 'json') return (context.out(JSON.stringify(summary, null, 2)), 0);
     context.out(
       [
-        values['dry-run'] ? 'init (dry run) would write:' : 'init wrote:',
-        ...files.map((f) => `  ${f.path}${f.append ? ' (appended)' : ''}`),
+        ...(settingsOnly
+          ? ['init --apply: this repository has adopted Tollgate already; its files are left as they are.']
+          : [
+              values['dry-run'] ? 'init (dry run) would write:' : 'init wrote:',
+              ...files.map((f) => `  ${f.path}${f.append ? ' (appended)' : ''}`),
+            ]),
+        `The workflows use Tollgate's actions from ${describePin(release)}; \`tollgate init --upgrade\` moves them.`,
         '',
         `Make the gate a required check: a ruleset on ${answers.defaultBranch} requiring the status checks`,
         `"tollgate/signoff" and "validate" and pull requests for every change.`,
@@ -150,6 +153,9 @@ export const initCommand: Command = {
           'Apply it with `tollgate init --apply` (needs GITHUB_TOKEN with administration: write; it also turns on\n' +
             '"Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
         applied ? '' : JSON.stringify(ruleset, null, 2),
+        '',
+        'Next steps:',
+        ...steps,
       ].join('\n'),
     );
     return 0;

@@ -5,9 +5,9 @@ import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { runGit } from '../../git/run.ts';
 import { isGitHubLogin } from '../../promotion/check.ts';
+import { promoteFlow } from '../../promotion/flow.ts';
 import type { PromotionProposal } from '../../promotion/plan.ts';
-import { preparePromotion, type PreparedPromotion } from '../../promotion/prepare.ts';
-import { proposeChange } from '../../publish/propose.ts';
+import type { PreparedPromotion } from '../../promotion/prepare.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption } from './registry-prefix.ts';
 
@@ -84,33 +84,26 @@ export const promoteCommand: Command = {
       throw new TollgateError('promote needs a model, a version and --to STAGE', { fix: USAGE });
     const [model, version] = positionals as [string, string];
     const dryRun = values['dry-run'];
-    const prepared = await preparePromotion(context.repoRoot, {
-      model,
-      version,
-      stage: values.to,
-      requestedBy: await requester(context, values['requested-by']),
-      registryDir: registryDirOf(context),
-      ...(values.base !== undefined ? { baseRef: values.base } : {}),
-    });
-    const { plan } = prepared;
-    if (!plan.ok) {
+    const outcome = await promoteFlow(
+      {
+        model,
+        version,
+        stage: values.to,
+        requestedBy: await requester(context, values['requested-by']),
+        registryDir: registryDirOf(context),
+        dryRun,
+        ...(values.base !== undefined ? { baseRef: values.base } : {}),
+      },
+      { repoRoot: context.repoRoot },
+    );
+    if (outcome.status === 'refused') {
       if (format === 'json')
-        context.out(JSON.stringify({ ok: false, reason: plan.reason, fix: plan.fix }, null, 2));
-      else context.err(`tollgate: promotion refused: ${plan.reason}\n  fix: ${plan.fix}`);
+        context.out(JSON.stringify({ ok: false, reason: outcome.reason, fix: outcome.fix }, null, 2));
+      else context.err(`tollgate: promotion refused: ${outcome.reason}\n  fix: ${outcome.fix}`);
       return 1;
     }
-    let commit: string | undefined;
-    if (!dryRun) {
-      ({ commit } = await proposeChange(context.repoRoot, {
-        branch: plan.branch,
-        baseRef: prepared.baseSha,
-        baseBranch: plan.baseBranch,
-        files: [{ path: plan.path, content: plan.content }],
-        message: plan.subject,
-        trailers: plan.trailers,
-        pullRequest: plan.pullRequest,
-      }));
-    }
+    const { plan, prepared } = outcome;
+    const commit = outcome.status === 'proposed' ? outcome.commit : undefined;
     if (format === 'json') {
       context.out(
         JSON.stringify(

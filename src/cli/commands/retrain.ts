@@ -4,12 +4,8 @@
 import { describeError, TollgateError } from '../../errors.ts';
 import { git } from '../../git/run.ts';
 import { formatMetric } from '../../retrain/record.ts';
-import {
-  parseTriggerMetrics as parseMetrics,
-  parseTriggerThresholds as parseThresholds,
-} from '../../retrain/trigger.ts';
+import { parseTrainingCommand, parseTriggerMetrics, parseTriggerThresholds } from '../../retrain/trigger.ts';
 import { runRetrainFlow, TRIGGER_KINDS, type RetrainOutcome, type TriggerKind } from '../../retrain/flow.ts';
-import type { GateSpec } from '../../registry/types.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 
@@ -18,34 +14,6 @@ const USAGE =
 
 export const actorOf = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
-
-/** `--command '["node", "train.ts"]'`: a JSON array of strings, run without a shell. */
-export function parseCommandJson(text: string): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new TollgateError(`--command is not JSON: ${(error as Error).message}`, {
-      fix: 'pass a JSON array of arguments, e.g. --command \'["node", "train.ts", "--fast"]\'',
-    });
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length === 0 ||
-    parsed.some((a) => typeof a !== 'string' || a === '')
-  ) {
-    throw new TollgateError('--command must be a non-empty JSON array of non-empty strings', {
-      fix: 'e.g. --command \'["node", "train.ts", "--fast"]\'',
-    });
-  }
-  return parsed as string[];
-}
-
-/** `--metrics '{"auc": 0.81}'`: the metric values that triggered the retrain, snapshotted on the request. */
-export const parseTriggerMetrics = (text: string): Record<string, number> => parseMetrics(text, '--metrics');
-
-/** `--thresholds '[{"metric": "auc", "op": ">=", "threshold": 0.85}]'`: the thresholds that were crossed. */
-export const parseTriggerThresholds = (text: string): GateSpec[] => parseThresholds(text, '--thresholds');
 
 export function parseTrigger(value: string | undefined): TriggerKind {
   const trigger = (value ?? 'manual') as TriggerKind;
@@ -141,10 +109,14 @@ export const retrainCommand: Command = {
         ...(values.reason !== undefined ? { reason: values.reason } : {}),
         trigger: parseTrigger(values.trigger),
         actor: actorOf(context, values.by),
-        ...(values.command !== undefined ? { command: parseCommandJson(values.command) } : {}),
-        ...(values.metrics !== undefined ? { triggerMetrics: parseTriggerMetrics(values.metrics) } : {}),
+        ...(values.command !== undefined
+          ? { command: parseTrainingCommand(values.command, '--command') }
+          : {}),
+        ...(values.metrics !== undefined
+          ? { triggerMetrics: parseTriggerMetrics(values.metrics, '--metrics') }
+          : {}),
         ...(values.thresholds !== undefined
-          ? { triggerThresholds: parseTriggerThresholds(values.thresholds) }
+          ? { triggerThresholds: parseTriggerThresholds(values.thresholds, '--thresholds') }
           : {}),
         dryRun: values['dry-run'],
         baseBranch: (await currentBranch(context.repoRoot)) ?? 'main',

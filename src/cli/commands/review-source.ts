@@ -48,7 +48,8 @@ export function repoFromRemoteUrl(url: string): RepoRef | undefined {
   return { owner: m[1]!, repo: m[2]! };
 }
 
-async function originRepo(repoRoot: string): Promise<RepoRef | undefined> {
+/** The repository the origin remote names, when it is a GitHub-style URL. */
+export async function originRepo(repoRoot: string): Promise<RepoRef | undefined> {
   const r = await runGit(repoRoot, ['config', '--get', 'remote.origin.url'], { okCodes: [1] });
   return r.code === 0 ? repoFromRemoteUrl(r.stdout) : undefined;
 }
