@@ -8,14 +8,16 @@ import { describeError, TollgateError } from '../errors.ts';
 import { collectGateFacts, gateInputOf, normalizeRegistryPrefix, type GateFacts } from '../gate/collect.ts';
 import { evaluateGate, rolesToResolve } from '../gate/evaluate.ts';
 import { recordMergedPullRequest, type GateCheckRunFact } from '../gate/merged.ts';
-import { renderVerdictMarkdown } from '../gate/render.ts';
+import { renderVerdictMarkdown, verdictAnnotations } from '../gate/render.ts';
 import { submittedReviews } from '../gate/reviews.ts';
 import type { GateInput, GateVerdict, MembershipState, Permission } from '../gate/types.ts';
 import { assertFullHistory, commitsTouching } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
 import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../github/access.ts';
-import { listCheckRunsForRef, upsertCheckRun } from '../github/checks.ts';
+import { listCheckRunsForRef, type CheckAnnotation, type CheckRunInfo } from '../github/checks.ts';
+import { describeForeignRun, parseAppId, runsByApp } from '../gate/check-runs.ts';
+import { postGateCheckRun, withdrawStandingPass } from '../gate/post-check.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../github/client.ts';
 import { findOpenPullRequest, getPullRequest } from '../github/pulls.ts';
 import { fetchReviewContext, type ReviewContext } from '../github/review-context.ts';
@@ -41,6 +43,11 @@ export interface SignoffGateInputs {
   checkName: string;
   /** Repository-relative registry folder. */
   registry: string;
+  /**
+   * The GitHub App the gate runs as (`vars.TOLLGATE_APP_ID`), which the ruleset pins as the check's source: only its
+   * runs are the gate's. Unset, the gate learns it from each run it creates and the merge record trusts no run.
+   */
+  appId?: number;
 }
 
 export interface SignoffGateDeps {
@@ -85,6 +92,10 @@ export interface SignoffGateResult {
   /** After a merge: the registry files recorded (repository-relative), and how they were published. */
   recorded?: string[];
   state?: StateChangeResult;
+  /** What the job log should warn about: check runs of the gate's name from another App, a weak or missing pin. */
+  warnings?: string[];
+  /** Annotations for the check run: the lines of invalid registry files. */
+  annotations?: CheckAnnotation[];
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -364,8 +375,9 @@ export function unexplainedChanges(group: RegistryChange[], pulls: RegistryChang
   return group.filter((change) => !pulls.some((changes) => changes.some((c) => deepEqual(c, change))));
 }
 
-function footnote(client: GitHubClient): string {
-  return `<sub>${describeCalls(client)} to decide; posting this check run adds 2.</sub>`;
+/** The call count so far; posting adds one call, plus one to list the runs unless they were listed already. */
+function footnote(client: GitHubClient, runsListed = false): string {
+  return `<sub>${describeCalls(client)} to decide; posting this check run adds ${runsListed ? 1 : 2}.</sub>`;
 }
 
 function clip(text: string, max: number): string {
@@ -384,9 +396,15 @@ export async function runSignoffGate(
   const defaultBranch = str(obj(env.event.repository)?.default_branch);
   const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
   if (env.eventName === 'pull_request_target' && env.event.action === 'closed')
-    return recordAfterClose(env, { ...options, checkName, gitEnv: deps.gitEnv });
+    return recordAfterClose(env, {
+      ...options,
+      checkName,
+      ...(inputs.appId !== undefined ? { appId: inputs.appId } : {}),
+      gitEnv: deps.gitEnv,
+    });
   let headSha: string | undefined;
   let otherBase: string | undefined;
+  let listed: { headSha: string; runs: CheckRunInfo[] } | undefined;
   let result: SignoffGateResult;
   try {
     const target = gateTargetOf(env.eventName, env.event);
@@ -419,14 +437,30 @@ export async function runSignoffGate(
           pullRequests: [],
         };
       }
+      // The name is known before judging when the event names the default branch; otherwise nothing is withdrawn.
+      if (defaultBranch !== undefined)
+        listed = {
+          headSha: context.headSha,
+          runs: await withdrawStandingPass(
+            client,
+            repo,
+            {
+              name: checkNameFor(checkName, context.baseRef === defaultBranch ? undefined : context.baseRef),
+              headSha: context.headSha,
+              ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
+            },
+            inputs.appId,
+          ),
+        };
       const judged = await judgePullRequest(number, { ...options, context }, (sha) => (headSha = sha));
       otherBase = judged.otherBase;
       result = {
         conclusion: judged.verdict.conclusion,
         title: judged.verdict.title,
-        summary: `${renderVerdictMarkdown(judged.verdict)}\n${footnote(client)}\n`,
+        summary: `${renderVerdictMarkdown(judged.verdict)}\n${footnote(client, listed !== undefined)}\n`,
         headSha: judged.headSha,
         pullRequests: [{ number, headSha: judged.headSha, verdict: judged.verdict }],
+        annotations: verdictAnnotations(judged.verdict),
       };
     } else {
       result = await judgeMergeGroup(target, options);
@@ -455,15 +489,25 @@ export async function runSignoffGate(
   }
   if (!result.headSha || !SHA.test(result.headSha)) return result;
   try {
-    const posted = await upsertCheckRun(client, repo, {
-      name: checkNameFor(checkName, otherBase),
-      headSha: result.headSha,
-      conclusion: result.conclusion,
-      title: clip(result.title, 200),
-      summary: clip(result.summary, MAX_SUMMARY),
-      ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
-    });
+    const posted = await postGateCheckRun(
+      client,
+      repo,
+      {
+        name: checkNameFor(checkName, otherBase),
+        headSha: result.headSha,
+        conclusion: result.conclusion,
+        title: clip(result.title, 200),
+        summary: result.summary,
+        ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
+        ...(result.annotations?.length ? { annotations: result.annotations } : {}),
+      },
+      inputs.appId,
+      MAX_SUMMARY,
+      listed?.headSha === result.headSha ? listed.runs : undefined,
+    );
     result.checkRunId = posted.id;
+    result.summary = posted.summary;
+    if (posted.warnings.length > 0) result.warnings = posted.warnings;
   } catch (error) {
     // The verdict could not be posted: the job fails, and a check this run did not post can only be absent or older.
     const message = `could not post the ${checkName} check run: ${describeError(error)}`;
@@ -471,6 +515,18 @@ export async function runSignoffGate(
     result.error = result.error ? `${result.error}\n${message}` : message;
   }
   return result;
+}
+
+function checkRunFact(run: CheckRunInfo): GateCheckRunFact {
+  return {
+    name: run.name,
+    id: run.id,
+    status: run.status,
+    conclusion: run.conclusion,
+    ...(run.htmlUrl ? { url: run.htmlUrl } : {}),
+    ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+    ...(run.app ? { appId: run.app.id, ...(run.app.slug ? { appSlug: run.app.slug } : {}) } : {}),
+  };
 }
 
 /** A closed pull request's facts from the event (GitHub's own payload, the same on a re-run). */
@@ -517,6 +573,7 @@ async function recordAfterClose(
     registry: string;
     defaultBranch?: string;
     checkName: string;
+    appId?: number;
     gitEnv?: NodeJS.ProcessEnv;
   },
 ): Promise<SignoffGateResult> {
@@ -566,17 +623,15 @@ async function recordAfterClose(
       return done(`Pull request #${number} moved no stage pointer: nothing to record`);
 
     const name = checkNameFor(options.checkName, undefined);
-    const run = (await listCheckRunsForRef(client, repo, headSha, { checkName: name })).find(
-      (r) => r.name === name && r.headSha === headSha,
+    // Only the pinned App's runs are the gate's; another App's run of the same name is recorded as a forgery.
+    const { own, foreign } = runsByApp(
+      await listCheckRunsForRef(client, repo, headSha, { checkName: name, filter: 'all' }),
+      name,
+      headSha,
+      options.appId,
     );
-    const checkRun: GateCheckRunFact | undefined = run && {
-      name: run.name,
-      id: run.id,
-      status: run.status,
-      conclusion: run.conclusion,
-      ...(run.htmlUrl ? { url: run.htmlUrl } : {}),
-      ...(run.completedAt ? { completedAt: run.completedAt } : {}),
-    };
+    const run = own[0];
+    const checkRun: GateCheckRunFact | undefined = run && checkRunFact(run);
     const commits = (
       await commitsTouching(repoRoot, [], { ref: `${judged.facts.mergeBase}..${headSha}` })
     ).map((c) => ({ sha: c.sha, authorDate: c.authorDate, trailers: c.trailers }));
@@ -607,6 +662,8 @@ async function recordAfterClose(
         verdict: judged.verdict,
         checkName: name,
         ...(checkRun ? { checkRun } : {}),
+        ...(options.appId !== undefined ? { pinnedAppId: options.appId } : {}),
+        ...(foreign.length > 0 ? { foreignCheckRuns: foreign.map(checkRunFact) } : {}),
         commits,
         incidents,
       });
@@ -637,6 +694,9 @@ async function recordAfterClose(
               `- rollback of ${record.rollback.incident} completed ${record.rollback.seconds} s after it started`,
             ]
           : []),
+        ...foreign.map(
+          (r) => `- ⚠️ forged check: ${describeForeignRun(r)} (only App id ${options.appId} is the gate)`,
+        ),
         ...already.map((path) => `- already recorded: \`${shown(path)}\``),
       ];
       if (writes.length === 0)
@@ -782,6 +842,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
       {
         checkName: core.getInput('check-name') || GATE_CHECK_NAME,
         registry: core.getInput('registry') || 'registry',
+        appId: parseAppId(core.getInput('app-id'), 'app-id'),
       },
       env,
       { client, now: new Date(), gitEnv: BOT_GIT_ENV },
@@ -789,6 +850,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
     actionRun.footnotes.push(describeCalls(client));
     core.setOutput('conclusion', result.conclusion);
     core.setOutput('recorded', (result.recorded ?? []).join('\n'));
+    for (const warning of result.warnings ?? []) core.warning(warning);
     core.summary.addRaw(result.summary);
     if (result.error)
       throw new TollgateError(

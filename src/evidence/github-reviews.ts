@@ -17,6 +17,11 @@ export interface GitHubReviewOptions {
   repo: RepoRef;
   /** The gate's check run name. Default `tollgate/signoff`. */
   checkName?: string;
+  /**
+   * The App the gate runs as (the ruleset's pin): only its runs are the gate's, and another App's run of the name is
+   * kept apart as forged. Unset, a run from any App counts, as GitHub's name-only required check would.
+   */
+  appId?: number;
   /** Pull requests fetched at the same time. Default 4. */
   concurrency?: number;
 }
@@ -45,16 +50,25 @@ export function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => 
   };
 }
 
-type RunFacts = { id: number; headSha: string; conclusion: string | null; completedAt?: string };
+type RunFacts = {
+  id: number;
+  headSha: string;
+  conclusion: string | null;
+  completedAt?: string;
+  app?: { id: number; slug?: string | undefined };
+};
 
-/** Every run of the gate's check on the head, newest first. */
-export function gateChecksOf(runs: RunFacts[]): GateCheckRecord[] {
+/** Every run of the gate's check on the head, newest first; `withApp` keeps who posted each (for forged runs). */
+export function gateChecksOf(runs: RunFacts[], withApp = false): GateCheckRecord[] {
   return [...runs]
     .sort((a, b) => b.id - a.id)
     .map((run) => ({
       conclusion: run.conclusion,
       headSha: run.headSha,
       ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+      ...(withApp && run.app
+        ? { app: { id: run.app.id, ...(run.app.slug ? { slug: run.app.slug } : {}) } }
+        : {}),
     }));
 }
 
@@ -91,7 +105,18 @@ export function githubReviews(options: GitHubReviewOptions): GitHubReviewSource 
         ? []
         : [{ login: r.author, state: r.state, commitId: r.commitId ?? '', submittedAt: r.submittedAt }],
     );
-    const gateChecks = gateChecksOf(runs.filter((run) => run.name === checkName));
+    const named = runs.filter((run) => run.name === checkName);
+    const pinned = options.appId;
+    const gateChecks = gateChecksOf(
+      pinned === undefined ? named : named.filter((run) => run.app?.id === pinned),
+    );
+    const foreignChecks =
+      pinned === undefined
+        ? []
+        : gateChecksOf(
+            named.filter((run) => run.app?.id !== pinned),
+            true,
+          );
     const gateCheck = gateChecks[0];
     return {
       number,
@@ -102,6 +127,7 @@ export function githubReviews(options: GitHubReviewOptions): GitHubReviewSource 
       ...(pull.mergeCommitSha ? { mergeCommitSha: pull.mergeCommitSha } : {}),
       reviews: submitted,
       ...(gateCheck ? { gateCheck, gateChecks } : {}),
+      ...(foreignChecks.length > 0 ? { foreignChecks } : {}),
       reviewsKnown: true,
     };
   };

@@ -6,7 +6,7 @@ import { runGit } from '../git/run.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import { classifyRegistryPath, incidentPath, POLICY_PATH } from '../registry/paths.ts';
 import type { AuditEvent, Incident, Policy } from '../registry/types.ts';
-import { isMergeRecord, stagesOf } from './history-at.ts';
+import { isMergeRecord, readStageSnapshots, stageHistory, stagesNamed, stagesOf } from './history-at.ts';
 import { assertFullHistory } from '../git/history.ts';
 import { readObjects, type ObjectReader } from '../git/reader.ts';
 import {
@@ -19,7 +19,7 @@ import {
   type ChangedFile,
   type TrailCommit,
 } from './history.ts';
-import { standingApprovals, type ReviewSource } from './reviews.ts';
+import { standingApprovals, type GateCheckRecord, type ReviewSource } from './reviews.ts';
 import { recheckShortfall, type SignoffRechecker } from './signoff-recheck.ts';
 import { GitHubApiError } from '../github/client.ts';
 
@@ -35,6 +35,8 @@ export type FindingKind =
   | 'gate-check-failed'
   | 'gate-check-other-commit'
   | 'merged-before-check'
+  /** A check run of the gate's name from another App than the gate's: an attempt to forge its verdict. */
+  | 'gate-check-forged'
   | 'approvals-missing'
   /** The gate, run again by the audit, finds required roles without a sign-off (whatever the check run said). */
   | 'signoffs-missing'
@@ -153,6 +155,42 @@ function guardedFiles(c: TrailCommit, prefix: string): ChangedFile[] {
   });
 }
 
+export interface PointerMove {
+  model: string;
+  stage: string;
+  from?: string;
+  to?: string;
+}
+
+/** The stage pointers a commit moved against its first parent, comparing parsed YAML (pure). */
+export function pointerMoves(
+  c: TrailCommit,
+  prefix: string,
+  blobs: Map<string, string | undefined>,
+): PointerMove[] {
+  const text = (oid: string | undefined) => (oid === undefined ? undefined : blobs.get(oid));
+  const moves: PointerMove[] = [];
+  for (const f of guardedFiles(c, prefix)) {
+    const p = f.path.slice(prefix.length);
+    if (p === POLICY_PATH) continue;
+    const model = (classifyRegistryPath(p) as { model: string }).model;
+    const from = stagesOf(parseYaml(text(f.previousBlob))) ?? {};
+    const to = stagesOf(parseYaml(text(f.blob))) ?? {};
+    for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+      const a = from[stage]?.version;
+      const b = to[stage]?.version;
+      if (a !== b)
+        moves.push({
+          model,
+          stage,
+          ...(a !== undefined ? { from: a } : {}),
+          ...(b !== undefined ? { to: b } : {}),
+        });
+    }
+  }
+  return moves;
+}
+
 /** The guarded changes a commit made against its first parent, comparing parsed YAML (pure). */
 export function guardedChanges(
   c: TrailCommit,
@@ -160,25 +198,46 @@ export function guardedChanges(
   blobs: Map<string, string | undefined>,
 ): string[] {
   const text = (oid: string | undefined) => (oid === undefined ? undefined : blobs.get(oid));
-  const changes: string[] = [];
-  for (const f of guardedFiles(c, prefix)) {
-    const before = parseYaml(text(f.previousBlob));
-    const after = parseYaml(text(f.blob));
-    const p = f.path.slice(prefix.length);
-    if (p === POLICY_PATH) {
-      if (canonical(before) !== canonical(after)) changes.push('policy.yaml changed');
-      continue;
+  const policy = guardedFiles(c, prefix).some(
+    (f) =>
+      f.path.slice(prefix.length) === POLICY_PATH &&
+      canonical(parseYaml(text(f.previousBlob))) !== canonical(parseYaml(text(f.blob))),
+  );
+  return [
+    ...(policy ? ['policy.yaml changed'] : []),
+    ...pointerMoves(c, prefix, blobs).map(
+      (m) => `${m.model} ${m.stage}: ${m.from ?? '(none)'} -> ${m.to ?? '(none)'}`,
+    ),
+  ];
+}
+
+/**
+ * The first move that is no rollback: to a version that did not hold that stage on the first-parent history
+ * before the commit (or removing the stage). An emergency push may only go back to where the gate had let it be.
+ */
+async function firstForwardMove(
+  repoRoot: string,
+  c: TrailCommit,
+  moves: PointerMove[],
+  prefix: string,
+): Promise<PointerMove | undefined> {
+  const parent = c.parents[0];
+  const held = new Map<string, Set<string>>();
+  for (const move of moves) {
+    if (move.to === undefined || parent === undefined) return move;
+    if (!held.has(move.model)) {
+      const snapshots = await readStageSnapshots(repoRoot, move.model, {
+        ref: parent,
+        registryPrefix: prefix,
+      });
+      const versions = new Set<string>();
+      for (const stage of stagesNamed(snapshots))
+        for (const t of stageHistory(snapshots, move.model, stage)) versions.add(`${stage}\0${t.version}`);
+      held.set(move.model, versions);
     }
-    const model = (classifyRegistryPath(p) as { model: string }).model;
-    const from = stagesOf(before) ?? {};
-    const to = stagesOf(after) ?? {};
-    for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
-      const a = from[stage]?.version;
-      const b = to[stage]?.version;
-      if (a !== b) changes.push(`${model} ${stage}: ${a ?? '(none)'} -> ${b ?? '(none)'}`);
-    }
+    if (!held.get(move.model)!.has(`${move.stage}\0${move.to}`)) return move;
   }
-  return changes;
+  return undefined;
 }
 
 /** Whether a directly pushed commit is an emergency rollback the policy allowed, and if not, why not. */
@@ -186,6 +245,7 @@ async function emergencyVerdict(
   repoRoot: string,
   c: TrailCommit,
   changes: string[],
+  moves: PointerMove[],
   prefix: string,
 ): Promise<{ allowed: boolean; why: string }> {
   const incident = trailerValue(c.trailers, 'Incident');
@@ -217,6 +277,15 @@ async function emergencyVerdict(
       allowed: false,
       why: `a pull request: incident ${incident} is ${record.severity}, and the policy allows emergency pushes only for ${allowedSeverities.join(', ') || 'no severity'}`,
     };
+  const forward = await firstForwardMove(repoRoot, c, moves, prefix);
+  if (forward)
+    return {
+      allowed: false,
+      why:
+        forward.to === undefined
+          ? `a pull request: an emergency rollback may only move a pointer back, not remove ${forward.model} ${forward.stage}`
+          : `a pull request: ${forward.model} ${forward.stage} -> ${forward.to} is no rollback (${forward.to} never held ${forward.stage} before), and an emergency push may only go back to a version that did`,
+    };
   return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
 }
 
@@ -244,6 +313,12 @@ export function mergeRecordFinding(record: AuditEvent): { kind: FindingKind; mis
     completed_at?: unknown;
   };
   const said = `(the gate's merge record ${record.id})`;
+  const forged = Array.isArray(details.forged_check_runs) ? (details.forged_check_runs as unknown[]) : [];
+  if (forged.length > 0)
+    return {
+      kind: 'gate-check-forged',
+      missing: `only the gate's own check runs on the merged head: ${forged.map(describeRecordedRun).join('; ')} ${said}`,
+    };
   if (run.found === false)
     return { kind: 'gate-check-missing', missing: `the Tollgate sign-off check run ${said}` };
   const completed = typeof run.completed_at === 'string' ? Date.parse(run.completed_at) : NaN;
@@ -264,6 +339,37 @@ export function mergeRecordFinding(record: AuditEvent): { kind: FindingKind; mis
       missing: `sign-offs for ${roles.join(', ') || 'the required roles'} on the merged head ${said}`,
     };
   return undefined;
+}
+
+/** `run 7 by github-actions (App id 15368): success`, from a merge record's forged_check_runs entry. */
+function describeRecordedRun(entry: unknown): string {
+  const run = (entry ?? {}) as {
+    id?: unknown;
+    app_id?: unknown;
+    app_slug?: unknown;
+    conclusion?: unknown;
+    status?: unknown;
+  };
+  const app =
+    typeof run.app_slug === 'string'
+      ? `${run.app_slug} (App id ${String(run.app_id)})`
+      : `App id ${String(run.app_id)}`;
+  return `run ${String(run.id)} by ${app}: ${String(run.conclusion ?? run.status ?? 'unknown')}`;
+}
+
+/** The finding for check runs of the gate's name that another App posted on a merged head (pure). */
+export function forgedCheckFinding(
+  foreign: GateCheckRecord[],
+): { kind: FindingKind; missing: string } | undefined {
+  if (foreign.length === 0) return undefined;
+  const runs = foreign.map(
+    (r) =>
+      `a run by ${r.app ? `${r.app.slug ?? 'an App'} (App id ${r.app.id})` : 'no App'} (${r.conclusion ?? 'not completed'}${r.completedAt ? `, ${r.completedAt}` : ''})`,
+  );
+  return {
+    kind: 'gate-check-forged',
+    missing: `only the gate's own check runs on the merged head; another App posted its check name: ${runs.join('; ')}`,
+  };
 }
 
 export async function verifyGateIntegrity(
@@ -318,7 +424,7 @@ export async function verifyGateIntegrity(
     ),
   );
   const guarded = commits
-    .map((c) => ({ c, changes: guardedChanges(c, prefix, blobs) }))
+    .map((c) => ({ c, changes: guardedChanges(c, prefix, blobs), moves: pointerMoves(c, prefix, blobs) }))
     .filter((g) => g.changes.length > 0);
   // Ask the review source for every pull request at once: a GitHub source limits and memoises its own calls.
   const prefetched = new Map(
@@ -337,12 +443,12 @@ export async function verifyGateIntegrity(
       if (isMergeRecord(event) && event.commit)
         recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
   let guardedCommits = 0;
-  for (const { c, changes } of guarded) {
+  for (const { c, changes, moves } of guarded) {
     guardedCommits++;
     const base = { sha: c.sha, subject: c.subject, changes };
     const { merge, number } = landingPullRequest(c);
     if (number === undefined) {
-      const verdict = await emergencyVerdict(repoRoot, c, changes, prefix);
+      const verdict = await emergencyVerdict(repoRoot, c, changes, moves, prefix);
       if (verdict.allowed)
         allowed.push({
           ...base,
@@ -380,6 +486,8 @@ export async function verifyGateIntegrity(
       });
       continue;
     }
+    const forged = forgedCheckFinding(pr.foreignChecks ?? []);
+    if (forged) findings.push({ ...withPr, ...forged });
     // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
     // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
     const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);

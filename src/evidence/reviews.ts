@@ -16,6 +16,8 @@ export interface GateCheckRecord {
   conclusion: string | null;
   completedAt?: string;
   headSha: string;
+  /** The App GitHub filed the run under. */
+  app?: { id: number; slug?: string };
 }
 
 export interface PullRequestRecord {
@@ -30,6 +32,8 @@ export interface PullRequestRecord {
   gateCheck?: GateCheckRecord;
   /** Every run of the gate's check on the head, newest first (the audit judges the one standing at the merge). */
   gateChecks?: GateCheckRecord[];
+  /** Runs of the gate's check name on the head from another App than the pinned one: never the gate's verdict. */
+  foreignChecks?: GateCheckRecord[];
   /** False when reviews and the check are unknown (git alone cannot tell), not known to be absent. */
   reviewsKnown?: boolean;
 }

@@ -12,7 +12,16 @@ import { registryDiffBetweenRefs } from '../registry/diff-refs.ts';
 import { isSafeName } from '../registry/names.ts';
 import { parseRegistryFile } from '../registry/parse.ts';
 import { POLICY_PATH } from '../registry/paths.ts';
-import type { Model, ModelVersion, Policy, RegistryChange, RegistryReader } from '../registry/types.ts';
+import { validateRegistry } from '../registry/invariants.ts';
+import type {
+  Model,
+  ModelVersion,
+  Policy,
+  Problem,
+  RegistryChange,
+  RegistryReader,
+} from '../registry/types.ts';
+import { mayHoldPins, pinsChanged } from './self-guard.ts';
 import type { ReviewContext } from '../github/review-context.ts';
 import type { GateInput, GateModel, GateVersion, Review, TransientPointer } from './types.ts';
 
@@ -53,6 +62,8 @@ export interface GateFacts {
   registryUnchangedSince: Set<string>;
   /** Pointers only an intermediate commit of the pull request sets (see TransientPointer). */
   transientPointers: TransientPointer[];
+  /** Schema and cross-file errors of the changed registry files at the head, repository-relative. */
+  invalidFiles: Problem[];
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -279,6 +290,53 @@ export async function transientPointersOf(
   });
 }
 
+/**
+ * Marks each YAML file outside the registry whose Tollgate action pins (`uses: …/tollgate/actions/…`) differ
+ * between the fork point and the head: one `git cat-file --batch` for all of them.
+ */
+export async function markTollgatePins(
+  repoRoot: string,
+  changes: RegistryChange[],
+  range: { forkPoint: string; headSha: string },
+): Promise<RegistryChange[]> {
+  const yaml = changes.filter((c) => c.kind === 'file-changed' && mayHoldPins(c.path)).map((c) => c.path);
+  if (yaml.length === 0) return changes;
+  const blobs = await readBlobs(
+    repoRoot,
+    yaml.flatMap((path) => [`${range.forkPoint}:${path}`, `${range.headSha}:${path}`]),
+  );
+  return changes.map((c) =>
+    c.kind === 'file-changed' &&
+    mayHoldPins(c.path) &&
+    pinsChanged(blobs.get(`${range.forkPoint}:${c.path}`), blobs.get(`${range.headSha}:${c.path}`))
+      ? { ...c, tollgatePin: true }
+      : c,
+  );
+}
+
+/**
+ * The errors (schema, then cross-file rules) of the changed registry files as the head has them, with paths made
+ * repository-relative. A problem the change did not bring (the same one on the base, in a file it did not touch,
+ * such as a sibling stages.yaml) is not the pull request's to fix and is left out.
+ */
+export async function invalidChangedFiles(
+  base: RegistryReader,
+  head: RegistryReader,
+  paths: string[],
+  prefix: string,
+): Promise<Problem[]> {
+  if (paths.length === 0) return [];
+  const errors = async (reader: RegistryReader) =>
+    (await validateRegistry(reader, { paths })).filter((p) => p.severity === 'error');
+  const [after, before] = await Promise.all([errors(head), errors(base)]);
+  const key = (p: Problem) => `${p.file}\0${p.field ?? ''}\0${p.message}`;
+  const already = new Set(before.map(key));
+  const changed = new Set(paths);
+  return after
+    .filter((p) => changed.has(p.file) || !already.has(key(p)))
+    .map((p) => ({ ...p, file: prefix === '' ? p.file : `${prefix}/${p.file}` }));
+}
+
 /** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
 export async function commitsWithRegistryOf(
   repoRoot: string,
@@ -331,7 +389,9 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
   const head = gitTreeReader(repoRoot, headSha, prefix);
   try {
     const policy = await basePolicy(base, baseSha);
-    const { changes } = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
+    const diff = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
+    const changes = await markTollgatePins(repoRoot, diff.changes, { forkPoint, headSha });
+    const invalidFiles = await invalidChangedFiles(base, head, diff.registryPaths, prefix);
     const models = await modelsOf(changes, base, head);
     const versions = await versionsOf(changes, base, head, (commit) =>
       sourceOnBase(repoRoot, commit, baseSha),
@@ -381,6 +441,7 @@ export async function collectGateFacts(repoRoot: string, options: GateFactsOptio
       versions,
       registryUnchangedSince,
       transientPointers,
+      invalidFiles,
     };
   } finally {
     base.close();
@@ -430,5 +491,6 @@ export function gateInputOf(
     stageHistory: facts.stageHistory,
     versions: facts.versions,
     transientPointers: facts.transientPointers,
+    invalidFiles: facts.invalidFiles,
   };
 }

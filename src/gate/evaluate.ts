@@ -23,6 +23,7 @@ function requirementsInput(input: Omit<GateInput, 'memberships' | 'permissions'>
     stageHistory: input.stageHistory,
     versions: input.versions,
     ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
+    ...(input.invalidFiles ? { invalidFiles: input.invalidFiles } : {}),
   };
 }
 
@@ -97,6 +98,7 @@ export function evaluateGate(input: GateInput): GateVerdict {
     blocking: required.blocking,
     stateOnly: required.stateOnly && required.blocking.length === 0,
     changes: required.changes,
+    ...(input.invalidFiles?.length ? { invalidFiles: input.invalidFiles } : {}),
   };
 }
 

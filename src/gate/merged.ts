@@ -37,6 +37,9 @@ export interface GateCheckRunFact {
   conclusion: string | null;
   url?: string;
   completedAt?: string;
+  /** The App GitHub filed the run under. */
+  appId?: number;
+  appSlug?: string;
 }
 
 /** A commit of the pull request: its trailers say whether it is a rollback and for which incident. */
@@ -55,7 +58,12 @@ export interface MergedRecordInput {
   verdict: GateVerdict;
   /** The name the gate posts its check under (to say which one was missing). */
   checkName: string;
+  /** The newest run of the gate's name on the merged head from the pinned App: the only one trusted. */
   checkRun?: GateCheckRunFact;
+  /** The App the gate runs as; unset, no run is trusted and the record says why. */
+  pinnedAppId?: number;
+  /** Runs of the gate's name on the merged head from any other App: forgery attempts, recorded as such. */
+  foreignCheckRuns?: GateCheckRunFact[];
   commits: MergedCommit[];
   /** The incident records as they stand on the base branch now (they include the merge commit's). */
   incidents: Incident[];
@@ -123,16 +131,37 @@ export function approversOf(verdict: GateVerdict): Approver[] {
 
 function checkRunDetails(input: MergedRecordInput): Record<string, unknown> {
   const run = input.checkRun;
-  if (!run) return { name: input.checkName, found: false, note: 'no gate check run on the merged head' };
+  if (!run)
+    return {
+      name: input.checkName,
+      found: false,
+      note:
+        input.pinnedAppId === undefined
+          ? "app-id is not set, so no check run can be told to be the gate's own"
+          : `no gate check run from App id ${input.pinnedAppId} on the merged head`,
+    };
   return {
     name: run.name,
     id: run.id,
     status: run.status,
     conclusion: run.conclusion,
+    ...(run.appId !== undefined ? { app_id: run.appId } : {}),
     ...(run.url ? { url: run.url } : {}),
     ...(run.completedAt ? { completed_at: run.completedAt } : {}),
     ...(run.conclusion === 'success' ? {} : { note: 'the gate check had not passed on the merged head' }),
   };
+}
+
+/** Runs of the gate's name another App posted on the merged head, as the record keeps them. */
+function foreignRunDetails(runs: GateCheckRunFact[]): Record<string, unknown>[] {
+  return runs.map((run) => ({
+    id: run.id,
+    app_id: run.appId ?? null,
+    ...(run.appSlug ? { app_slug: run.appSlug } : {}),
+    status: run.status,
+    conclusion: run.conclusion,
+    ...(run.url ? { url: run.url } : {}),
+  }));
 }
 
 /** The rollback-started entry for this model, else the latest one before the merge. */
@@ -212,6 +241,9 @@ export function recordMergedPullRequest(input: MergedRecordInput): MergedRecord 
       ...(missing.length > 0 ? { missing_roles: missing } : {}),
       gate_verdict: input.verdict.conclusion,
       check_run: checkRun,
+      ...(input.foreignCheckRuns?.length
+        ? { forged_check_runs: foreignRunDetails(input.foreignCheckRuns) }
+        : {}),
       ...(rollback
         ? {
             rollback_started_at: rollback.startedAt,

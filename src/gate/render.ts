@@ -1,4 +1,5 @@
 // The check-run summary: what changed, each role and who signed off (when, on which commit) or who could.
+import { showInvisible } from './invisible.ts';
 import type { GateVerdict } from './types.ts';
 
 /** Escapes characters that would break a Markdown table cell or start formatting. */
@@ -7,15 +8,18 @@ export function markdownCell(text: string): string {
 }
 
 export function renderVerdictMarkdown(verdict: GateVerdict): string {
-  const out: string[] = [`### ${verdict.conclusion === 'success' ? '✅' : '❌'} ${verdict.title}`, ''];
+  const out: string[] = [
+    `### ${verdict.conclusion === 'success' ? '✅' : '❌'} ${showInvisible(verdict.title)}`,
+    '',
+  ];
   if (verdict.blocking.length > 0) {
     out.push('**Blocked** — no review can pass this pull request until these are fixed:', '');
-    for (const reason of verdict.blocking) out.push(`- ${reason}`);
+    for (const reason of verdict.blocking) out.push(`- ${showInvisible(reason)}`);
     out.push('');
   }
   if (verdict.changes.length > 0) {
     out.push('**Changes that need review**', '');
-    for (const line of verdict.changes) out.push(`- ${line}`);
+    for (const line of verdict.changes) out.push(`- ${showInvisible(line)}`);
     out.push('');
   }
   if (verdict.stateOnly)
@@ -34,4 +38,24 @@ export function renderVerdictMarkdown(verdict: GateVerdict): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** A check-run annotation, as the GitHub layer posts it (`CheckAnnotation`). */
+export interface VerdictAnnotation {
+  path: string;
+  startLine: number;
+  level: 'failure';
+  title: string;
+  message: string;
+}
+
+/** An annotation on the line of each invalid registry file that blocked the verdict. */
+export function verdictAnnotations(verdict: GateVerdict): VerdictAnnotation[] {
+  return (verdict.invalidFiles ?? []).map((problem) => ({
+    path: problem.file,
+    startLine: problem.line ?? 1,
+    level: 'failure' as const,
+    title: 'Invalid registry file',
+    message: showInvisible(`${problem.message}${problem.fix ? `\nfix: ${problem.fix}` : ''}`),
+  }));
 }

@@ -10,6 +10,9 @@ import { MERGE_RECORD_ID } from '../registry/names.ts';
 import { ineligibleMoves } from './eligibility.ts';
 import type { GateModel, GateVersion, TransientPointer } from './types.ts';
 import { describeChange as describeRegistryChange } from '../registry/diff.ts';
+import type { Problem } from '../registry/types.ts';
+import { showInvisible } from './invisible.ts';
+import { guardedChanges } from './self-guard.ts';
 
 /** One role that must sign off; several rules needing the same role (for the same model) share one slot. */
 export interface RoleSlot {
@@ -42,6 +45,8 @@ export interface RequirementsInput {
   headRef?: string;
   /** Whether GitHub says a bot opened the pull request. */
   authorIsBot?: boolean;
+  /** Schema and cross-file errors in the changed registry files at the head (see GateInput.invalidFiles). */
+  invalidFiles?: Problem[];
 }
 
 /**
@@ -98,12 +103,31 @@ export function describeChange(change: RegistryChange, rollback = false): string
   return `${describeRegistryChange(change)}${rollback ? ' (rollback)' : ''}`;
 }
 
+/** One blocking line for an invalid registry file: where, which field, what, and the fix; invisible characters shown. */
+export function invalidFileLine(problem: Problem): string {
+  const where = `${problem.file}${problem.line ? `:${problem.line}` : ''}`;
+  const field = problem.field && !problem.message.includes(problem.field) ? `${problem.field}: ` : '';
+  return showInvisible(
+    `invalid registry file ${where}: ${field}${problem.message}${problem.fix ? `; fix: ${problem.fix}` : ''}`,
+  );
+}
+
 /** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
 export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
   const { policy, changes } = input;
   const blocking: string[] = [];
   const slots = new Map<string, RoleSlot>();
   const lines: string[] = [];
+
+  // A file the schema or the cross-file rules reject is judged by nothing else: a stage named with an invisible
+  // character or a YAML merge key would otherwise be read one way by the diff and shown another way to reviewers.
+  if (input.invalidFiles && input.invalidFiles.length > 0)
+    return {
+      slots: [],
+      blocking: input.invalidFiles.map(invalidFileLine),
+      stateOnly: false,
+      changes: changes.map((c) => showInvisible(describeChange(c))),
+    };
 
   for (const change of changes) {
     if (change.kind === 'unknown-registry-file') {
@@ -140,14 +164,20 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
       );
   }
 
+  const guarded = guardedChanges(changes, policy.signoff.guardedPaths);
   const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
   if (decisive) {
-    const sensitive = changes.filter((c) => c.kind === 'file-changed' && isSensitivePath(c.path));
+    const sensitive = changes.filter(
+      (c) => c.kind === 'file-changed' && (isSensitivePath(c.path) || guarded.some((g) => g.path === c.path)),
+    );
     if (sensitive.length > 0) {
       blocking.push(
-        `mixed change: a promotion or policy change together with code or workflow changes (${sensitive
+        `mixed change: a promotion or policy change together with code, workflow or gate set-up changes (${sensitive
           .map((c) => c.path)
-          .join(', ')}); fix: split them into separate pull requests`,
+          .join(
+            ', ',
+          )}); fix: split them into separate pull requests, the set-up change first (it needs the ` +
+          "policy owners' sign-off)",
       );
     }
     if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
@@ -248,6 +278,18 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
       for (const role of rule.require) addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
     }
   }
+
+  // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
+  for (const change of guarded) {
+    lines.push(`${describeChange(change)}: guards the gate (${change.guard})`);
+    for (const role of policy.signoff.policyOwners)
+      addSlot(role, "change to the gate's own set-up", undefined, 'signoff.policy_owners');
+  }
+  if (guarded.length > 0 && policy.signoff.policyOwners.length === 0)
+    blocking.push(
+      "signoff.policy_owners is empty, so nobody may approve a change to the gate's own set-up " +
+        `(${guarded.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`,
+    );
 
   // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
   // base-defined role must also approve this model's changes and so vets the list.

@@ -1,6 +1,6 @@
 // The sign-off gate's input and verdict: plain data the action shell fetches and posts.
 import type { EffectivePolicy } from '../policy/effective.ts';
-import type { GateSpec, RegistryChange, RoleMembers } from '../registry/types.ts';
+import type { GateSpec, Problem, RegistryChange, RoleMembers } from '../registry/types.ts';
 
 export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
 
@@ -86,6 +86,11 @@ export interface GateInput {
   versions: Record<string, Record<string, GateVersion>>;
   /** Pointers set only by intermediate commits of the pull request (see TransientPointer); each one blocks. */
   transientPointers?: TransientPointer[];
+  /**
+   * Schema and cross-file errors of the registry files the pull request changes, as they are at the head (file
+   * paths repository-relative). Any one fails the gate before sign-offs are judged.
+   */
+  invalidFiles?: Problem[];
 }
 
 /**
@@ -128,6 +133,8 @@ export interface GateVerdict {
   stateOnly: boolean;
   /** One line per change that needs review, e.g. "model fraud: production v12 -> v13". */
   changes: string[];
+  /** The invalid registry files that blocked it, for annotations on their lines. */
+  invalidFiles?: Problem[];
 }
 
 /** The check run the gate posts: the name to mark required in branch protection or a ruleset. */

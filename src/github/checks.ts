@@ -29,6 +29,8 @@ export interface CheckRunInput {
 export interface CheckRunResult {
   id: number;
   created: boolean;
+  /** The App GitHub says wrote the run: the identity the token acts as (null for a token that is no App's). */
+  app: { id: number; slug: string | undefined } | undefined;
   /** The run this one replaced because it already had annotations. */
   superseded?: number;
   /** API requests used to write the annotations (one per batch of 50). */
@@ -52,19 +54,21 @@ export interface CheckRunInfo {
 }
 
 /**
- * Check runs on a commit (a sha, branch or tag), all pages; `checkName` narrows to one name, and `filter: 'latest'`
- * (the default, as GitHub's) keeps only the most recent run of each name.
+ * Check runs on a commit (a sha, branch or tag), all pages; `checkName` narrows to one name, `appId` to the runs one
+ * GitHub App posted, and `filter: 'latest'` (the default, as GitHub's) keeps only the most recent run of each name
+ * within a check suite: runs of one name from two Apps are in two suites, so both are listed.
  */
 export async function listCheckRunsForRef(
   client: GitHubClient,
   repo: RepoRef,
   ref: string,
-  options: { checkName?: string; filter?: 'latest' | 'all' } = {},
+  options: { checkName?: string; filter?: 'latest' | 'all'; appId?: number } = {},
 ): Promise<CheckRunInfo[]> {
   const runs = await client.octokit.paginate(client.octokit.rest.checks.listForRef, {
     ...repo,
     ref,
     ...(options.checkName ? { check_name: options.checkName } : {}),
+    ...(options.appId !== undefined ? { app_id: options.appId } : {}),
     filter: options.filter ?? 'latest',
     per_page: 100,
   });
@@ -93,6 +97,19 @@ function toApi(annotation: CheckAnnotation) {
   };
 }
 
+export interface UpsertOptions {
+  /**
+   * The runs of this name on the commit that the caller may update: its own App's, as it listed them. When given,
+   * nothing is listed and no other run is ever updated (an empty list always creates a run); when absent, the
+   * newest run of the name is updated, whoever posted it.
+   */
+  candidates?: CheckRunInfo[];
+}
+
+type RunAnswer = { id: number; app?: { id: number; slug?: string } | null };
+const appOf = (data: RunAnswer): CheckRunResult['app'] =>
+  data.app ? { id: data.app.id, slug: data.app.slug ?? undefined } : undefined;
+
 /**
  * Creates or updates the check run named `name` on `headSha`. GitHub takes at most 50 annotations per
  * request, so the rest follow in updates of the same run.
@@ -101,6 +118,7 @@ export async function upsertCheckRun(
   client: GitHubClient,
   repo: RepoRef,
   input: CheckRunInput,
+  options: UpsertOptions = {},
 ): Promise<CheckRunResult> {
   const status = input.status ?? 'completed';
   const annotations = (input.annotations ?? []).map(toApi);
@@ -120,20 +138,25 @@ export async function upsertCheckRun(
     ...(input.externalId ? { external_id: input.externalId } : {}),
   };
 
-  const existing = await listCheckRunsForRef(client, repo, input.headSha, { checkName: input.name });
-  const latest = existing.find((run) => run.name === input.name && run.headSha === input.headSha);
+  const existing =
+    options.candidates ?? (await listCheckRunsForRef(client, repo, input.headSha, { checkName: input.name }));
+  const latest = existing
+    .filter((run) => run.name === input.name && run.headSha === input.headSha)
+    .sort((a, b) => b.id - a.id)[0];
   // GitHub appends annotations on update and cannot remove them: a run that already carries some is
   // superseded by a fresh run (GitHub shows the latest run of a name), so a re-run never doubles them.
   const match = latest && !(annotations.length > 0 && latest.annotationsCount > 0) ? latest : undefined;
   let id: number;
+  let app: CheckRunResult['app'];
   if (match) {
     id = match.id;
-    await client.octokit.rest.checks.update({
+    const { data } = await client.octokit.rest.checks.update({
       ...repo,
       check_run_id: id,
       ...fields,
       output: output(batches[0]),
     });
+    app = appOf(data);
   } else {
     const { data } = await client.octokit.rest.checks.create({
       ...repo,
@@ -145,12 +168,14 @@ export async function upsertCheckRun(
       request: { retries: 0 },
     });
     id = data.id;
+    app = appOf(data);
   }
   for (const batch of batches.slice(1))
     await client.octokit.rest.checks.update({ ...repo, check_run_id: id, output: output(batch) });
   return {
     id,
     created: !match,
+    app,
     ...(latest && !match ? { superseded: latest.id } : {}),
     requests: Math.max(1, batches.length),
   };

@@ -124,7 +124,12 @@ async function remainingPages<T>(
       },
     );
     const next = answer.repository?.pullRequest ? pick(answer.repository.pullRequest) : undefined;
-    if (!next) break;
+    // A page GitHub did not return could hold the change request that withdraws an approval: never judge without it.
+    if (!next)
+      throw new TollgateError(
+        `GitHub answered no page after cursor ${page.endCursor} of the pull request's reviews or commits`,
+        { fix: 're-run the job; the gate judges on every review and commit or not at all' },
+      );
     nodes.push(...next.nodes);
     page = next.pageInfo;
   }

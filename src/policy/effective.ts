@@ -18,6 +18,8 @@ export interface EffectivePolicy {
     excludeCommitAuthors: boolean;
     allowOnePersonManyRoles: boolean;
     nonDefaultBranch: 'block' | 'none';
+    /** DEFAULT_GUARDED_PATHS and the policy's own `guarded_paths`. */
+    guardedPaths: string[];
   };
   stages: { order: string[]; promoteFrom: Record<string, string[]> };
   gates: GateSpec[];
@@ -39,6 +41,19 @@ export interface EffectivePolicy {
   stateWrites: 'pull-request' | 'push';
   dispatch: { allowedSenders: string[] };
 }
+
+/**
+ * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
+ * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
+ * templates `tollgate init` installs. A change to any of them needs the policy owners; a policy cannot drop them.
+ */
+export const DEFAULT_GUARDED_PATHS: readonly string[] = [
+  '.github/**',
+  'CODEOWNERS',
+  'docs/CODEOWNERS',
+  'schemas/**',
+  'templates/workflows/**',
+];
 
 /** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
 export const MODEL_OWNER_ROLE = 'model-owner';
@@ -105,6 +120,7 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
       allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
       nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
+      guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
     },
     stages: {
       order: p.stages?.order ?? ['staging', 'production'],

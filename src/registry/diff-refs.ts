@@ -9,6 +9,8 @@ export interface RefDiff {
   changes: RegistryChange[];
   /** Repository-relative paths outside the registry that changed. */
   outside: string[];
+  /** Registry-relative paths that changed (both sides of a rename; deleted files included). */
+  registryPaths: string[];
 }
 
 /**
@@ -47,5 +49,9 @@ export async function registryDiffBetweenRefs(
     baseReader.close();
     if ('close' in headReader && typeof headReader.close === 'function') headReader.close();
   }
-  return { changes, outside: [...new Set(outside)].sort(byPath) };
+  return {
+    changes,
+    outside: [...new Set(outside)].sort(byPath),
+    registryPaths: [...new Set(registryPaths.filter((p) => p !== ''))].sort(byPath),
+  };
 }

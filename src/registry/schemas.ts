@@ -198,6 +198,13 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           enum: ['block', 'none'],
           description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
         },
+        guarded_paths: list(
+          "Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.",
+          str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
+            minLength: 1,
+          }),
+          { uniqueItems: true },
+        ),
       }),
       stages: obj('Stage order and promotion paths.', {
         order: list('Stages from lowest to highest.', name('A stage name.'), { uniqueItems: true }),

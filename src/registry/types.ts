@@ -89,6 +89,11 @@ export interface Policy extends Document<'Policy'> {
     allow_one_person_many_roles?: boolean;
     /** Pull requests into another branch than default_branch: `block` fails them, `none` needs no sign-off. */
     non_default_branch?: 'block' | 'none';
+    /**
+     * Repository paths (globs) whose changes need the policy owners' sign-off, as a policy change does. Added to
+     * the defaults (the gate's own set-up: `.github/**`, CODEOWNERS, `schemas/**`, ...), which cannot be removed.
+     */
+    guarded_paths?: string[];
   };
   stages?: {
     /** Lowest to highest, e.g. [canary, staging, production]. Default [staging, production]. */
@@ -332,8 +337,11 @@ export type RegistryChange =
   | { kind: 'audit-rewritten'; path: string; id: string }
   /** A registry file that is not a known kind in a known place, or could not be parsed. */
   | { kind: 'unknown-registry-file'; path: string }
-  /** Any file outside the registry (workflows, action code, ...). */
-  | { kind: 'file-changed'; path: string };
+  /**
+   * Any file outside the registry (workflows, action code, ...). `tollgatePin`: the change adds, removes or moves a
+   * `uses: …/tollgate/actions/…` line (the gate then guards it like its own workflow).
+   */
+  | { kind: 'file-changed'; path: string; tollgatePin?: boolean };
 
 /** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
 export const STATE_CHANGE_KINDS: ReadonlySet<RegistryChange['kind']> = new Set([

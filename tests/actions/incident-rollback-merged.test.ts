@@ -12,6 +12,7 @@ import { incidentStats } from '../../src/incident/record.ts';
 import type { Incident } from '../../src/registry/types.ts';
 import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
+import { TOLLGATE_APP } from '../github-double/state.ts';
 import { BOT, MODEL, REPO, at, opsFixture, type OpsFixture } from './ops-fixture.ts';
 
 const gh = useGitHubDouble();
@@ -54,7 +55,7 @@ it('a P1 rollback pull request: rollback rule sign-off, merge, then rollback-com
   await git(f.work, ['clone', '--quiet', f.gitDir, gateCheckout], { env: ISOLATED_GIT_ENV });
   const gate = (event: Record<string, unknown>) =>
     runSignoffGate(
-      { checkName: 'tollgate/signoff', registry: 'registry' },
+      { checkName: 'tollgate/signoff', registry: 'registry', appId: TOLLGATE_APP.id },
       {
         ...f.env,
         workspace: gateCheckout,

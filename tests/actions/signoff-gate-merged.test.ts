@@ -14,6 +14,7 @@ import { git } from '../../src/git/run.ts';
 import type { AuditEvent, Incident } from '../../src/registry/types.ts';
 import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
+import { GITHUB_ACTIONS_APP, TOLLGATE_APP } from '../github-double/state.ts';
 import { webhookExample } from '../github-double/webhook-examples.ts';
 
 const gh = useGitHubDouble();
@@ -118,7 +119,7 @@ function environment(eventName: string, event: Record<string, unknown>): ActionE
 
 const run = (event: Record<string, unknown>): Promise<SignoffGateResult> =>
   runSignoffGate(
-    { checkName: 'tollgate/signoff', registry: 'registry' },
+    { checkName: 'tollgate/signoff', registry: 'registry', appId: TOLLGATE_APP.id },
     environment('pull_request_target', event),
     {
       client: gh.client(),
@@ -269,6 +270,40 @@ describe('after a promotion merges', () => {
       approvers: [{ role: 'model-owner (fraud-detector)', login: 'alice' }],
     });
     expect(gh.state.repo(FULL).checkRuns).toHaveLength(0);
+  });
+
+  it("trusts only the gate App's run: a writer's passing run of its name is recorded as forged, not as the check", async () => {
+    const number = await openPromotion();
+    await approve(number, 'alice');
+    // The writer's workflow posts tollgate/signoff with its GITHUB_TOKEN (the GitHub Actions App); an admin merges.
+    gh.state.appToken('writer-workflow-token', GITHUB_ACTIONS_APP);
+    const { data: forged } = await gh.client({ token: 'writer-workflow-token' }).octokit.rest.checks.create({
+      owner: 'acme',
+      repo: 'models',
+      name: 'tollgate/signoff',
+      head_sha: (await gh.state.headSha(FULL, BRANCH))!,
+      status: 'completed',
+      conclusion: 'success',
+      output: { title: 'All 3 sign-offs present', summary: 'ok' },
+    });
+    await gh.state.mergePull(FULL, number, 'admin-ann', 'squash');
+    const result = await record(number);
+    expect(result.error).toBeUndefined();
+    const event = (await onMain((await auditOnMain())[0]!)) as AuditEvent;
+    expect(event.details).toMatchObject({
+      gate_verdict: 'failure',
+      check_run: {
+        name: 'tollgate/signoff',
+        found: false,
+        note: `no gate check run from App id ${TOLLGATE_APP.id} on the merged head`,
+      },
+      forged_check_runs: [
+        { id: forged.id, app_id: GITHUB_ACTIONS_APP.id, app_slug: 'github-actions', conclusion: 'success' },
+      ],
+    });
+    expect(result.summary).toContain(
+      `forged check: run ${forged.id} by github-actions (App id 15368): success`,
+    );
   });
 
   it('pushes the record straight to main when the policy says state_writes: push', async () => {

@@ -1,139 +1,21 @@
 // The sign-off gate action against the GitHub double with real git history, written as an attacker would try it:
 // every way to get a promotion past the gate without the sign-offs the base policy asks for must fail.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  run,
-  gateTargetOf,
-  pullNumbersInMergeGroup,
-  runSignoffGate,
-  type SignoffGateResult,
-} from '../../src/actions/signoff-gate.ts';
-import type { ActionEnvironment } from '../../src/actions/runtime.ts';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { run, gateTargetOf, pullNumbersInMergeGroup } from '../../src/actions/signoff-gate.ts';
 import { git } from '../../src/git/run.ts';
-import type { GitHubClient } from '../../src/github/client.ts';
 import { GRAPHQL_TEMPLATE } from '../github-double/double.ts';
 import { ISOLATED_GIT_ENV, mergeCommit } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
+import { TOLLGATE_APP } from '../github-double/state.ts';
 import { webhookExample } from '../github-double/webhook-examples.ts';
 import { contextFromEnv } from './action-context.ts';
+import { BRANCH, FULL, STAGES, stages, useGateFixture } from './gate-fixture.ts';
 
 const gh = useGitHubDouble();
-const FULL = 'acme/models';
-const BRANCH = 'tollgate/promote/fraud-detector/production';
-const STAGES = 'registry/models/fraud-detector/stages.yaml';
-let work: string;
-let checkout: string;
-let registryFiles: Record<string, string>;
-
-async function readTree(dir: string, root = dir): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) Object.assign(out, await readTree(full, root));
-    else out[relative(root, full)] = await readFile(full, 'utf8');
-  }
-  return out;
-}
-
-const stages = (production: string, staging = 'v5') =>
-  [
-    'apiVersion: tollgate/v1',
-    'kind: Stages',
-    'model: fraud-detector',
-    'stages:',
-    '  staging:',
-    `    version: ${staging}`,
-    '  production:',
-    `    version: ${production}`,
-    '',
-  ].join('\n');
-
-beforeEach(async () => {
-  registryFiles ??= Object.fromEntries(
-    Object.entries(await readTree(join(import.meta.dirname, '..', '..', 'registry'))).map(([path, text]) => [
-      `registry/${path}`,
-      text,
-    ]),
-  );
-  work = await mkdtemp(join(tmpdir(), 'tollgate-gate-'));
-  const repo = await gh.state.createRepo(FULL, { files: registryFiles });
-  // risk: rita-risk by name, or acme/model-risk; compliance: acme/compliance; fraud-detector owners: alice or acme/fraud-ml.
-  gh.state.addTeam('acme', 'model-risk', { members: ['eve', 'helper'] });
-  gh.state.addTeam('acme', 'compliance', { members: ['carol'], pending: ['paul'] });
-  gh.state.addTeam('acme', 'fraud-ml', { members: ['bob'] });
-  gh.state.user('helper-app[bot]', 'Bot');
-  for (const login of [
-    'rita-risk',
-    'carol',
-    'alice',
-    'eve',
-    'paul',
-    'bob',
-    'paula-policy',
-    'helper-app[bot]',
-  ])
-    gh.state.setCollaborator(FULL, login, 'write');
-  checkout = join(work, 'checkout');
-  await git(work, ['clone', '--quiet', repo.gitDir, checkout], { env: ISOLATED_GIT_ENV });
-});
-afterEach(() => rm(work, { recursive: true, force: true }));
-
-/** A bot-opened promotion pull request asked for by eve (Requested-By), as `tollgate promote` makes it. */
-async function openPromotion(extra: Record<string, string | null> = {}, requester = 'eve'): Promise<string> {
-  const head = await gh.state.commit(
-    FULL,
-    BRANCH,
-    { [STAGES]: stages('v5'), ...extra },
-    `Promote fraud-detector v5 to production\n\nTollgate-Event: promote\nModel: fraud-detector\nRequested-By: ${requester}\n`,
-    'tollgate-bot',
-  );
-  gh.state.openPull(FULL, { head: BRANCH, user: 'tollgate-bot' });
-  return head;
-}
-
-async function approve(...logins: string[]): Promise<void> {
-  for (const user of logins) await gh.state.addReview(FULL, 1, { user, state: 'APPROVED' });
-}
-
-function environment(eventName: string, event: Record<string, unknown>): ActionEnvironment {
-  return {
-    owner: 'acme',
-    repo: 'models',
-    serverUrl: 'https://github.com',
-    apiUrl: gh.double.baseUrl,
-    workspace: checkout,
-    eventName,
-    event: { repository: { default_branch: 'main' }, ...event },
-    sha: '',
-    ref: '',
-    actor: 'someone',
-    runId: '7',
-    runAttempt: '1',
-    runUrl: 'https://github.com/acme/models/actions/runs/7',
-  };
-}
-
-async function gate(
-  options: { client?: GitHubClient; event?: [string, Record<string, unknown>] } = {},
-): Promise<{ result: SignoffGateResult; client: GitHubClient }> {
-  const client = options.client ?? gh.client();
-  const head = await gh.state.headSha(FULL, BRANCH);
-  const [name, event] = options.event ?? [
-    'pull_request_target',
-    { number: 1, pull_request: { number: 1, head: { sha: head } } },
-  ];
-  const result = await runSignoffGate(
-    { checkName: 'tollgate/signoff', registry: 'registry' },
-    environment(name, event),
-    { client, now: new Date('2026-11-25T12:00:00Z') },
-  );
-  return { result, client };
-}
-
-const checkRuns = () => gh.state.repo(FULL).checkRuns;
+const fx = useGateFixture(gh);
+const { openPromotion, approve, gate, checkRuns } = fx;
 
 describe('the sign-off gate on a promotion', () => {
   it('passes an honest promotion with risk, compliance and the owner, in at most 5 calls among 100 reviews', async () => {
@@ -155,10 +37,14 @@ describe('the sign-off gate on a promotion', () => {
     expect(checkRuns()).toHaveLength(1);
     expect(checkRuns()[0]).toMatchObject({ name: 'tollgate/signoff', headSha: head, conclusion: 'success' });
     expect(checkRuns()[0]!.summary).toContain('fraud-detector: production v4 → v5');
-    expect(checkRuns()[0]!.summary).toMatch(/GitHub API: \d calls to decide/);
+    // 1 query, the runs on the head, 1 membership; then the post itself.
+    expect(checkRuns()[0]!.summary).toContain(
+      'GitHub API: 3 calls to decide; posting this check run adds 1.',
+    );
+    expect(client.calls()).toBe(4);
     // The checkout was only given the head as data: still on main, nothing changed.
-    expect(await git(checkout, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('main');
-    expect(await git(checkout, ['status', '--porcelain'])).toBe('');
+    expect(await git(fx.checkout, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('main');
+    expect(await git(fx.checkout, ['status', '--porcelain'])).toBe('');
   });
 
   it('fails when a push after the approvals moves the pointer again', async () => {
@@ -173,7 +59,7 @@ describe('the sign-off gate on a promotion', () => {
   });
 
   it('judges a pull request that loosens policy.yaml by the base policy, which needs the policy owner', async () => {
-    const policy = registryFiles['registry/policy.yaml']!;
+    const policy = fx.registryFiles['registry/policy.yaml']!;
     const loosened = policy.replace(
       / {8}- risk\n {8}- compliance\n {8}- model-owner\n/,
       '        - model-owner\n',
@@ -215,7 +101,7 @@ describe('the sign-off gate on a promotion', () => {
     await openPromotion();
     // An incident holds v5 on main after the promotion branch was cut: the head's copy of v5.yaml is not held.
     const v5 = 'registry/models/fraud-detector/versions/v5.yaml';
-    const held = `${registryFiles[v5]!.trimEnd()}\nheld:\n  reason: INC-9 error rate\n  at: '2026-11-24T00:00:00Z'\n  by: oncall\n`;
+    const held = `${fx.registryFiles[v5]!.trimEnd()}\nheld:\n  reason: INC-9 error rate\n  at: '2026-11-24T00:00:00Z'\n  by: oncall\n`;
     await gh.state.commit(FULL, 'main', { [v5]: held }, 'Hold v5');
     await approve('rita-risk', 'carol', 'alice');
     const { result } = await gate();
@@ -237,7 +123,7 @@ describe('the sign-off gate on a promotion', () => {
     const forkedFrom = await gh.state.headSha(FULL, 'main');
     await openPromotion();
     // After the pull request opened, main made compliance's approval insufficient: only rita-risk is risk now.
-    const policy = registryFiles['registry/policy.yaml']!.replace(
+    const policy = fx.registryFiles['registry/policy.yaml']!.replace(
       '    teams:\n      - acme/model-risk\n',
       '',
     );
@@ -264,13 +150,13 @@ describe('the sign-off gate on a promotion', () => {
 
   it('never lets a pass into another branch stand for the default branch on the same head commit', async () => {
     // non_default_branch: none lets pull requests into release through unsigned; the check is per commit.
-    const policy = registryFiles['registry/policy.yaml']!.replace(
+    const policy = fx.registryFiles['registry/policy.yaml']!.replace(
       'signoff:\n',
       'signoff:\n  non_default_branch: none\n',
     );
     await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Release PRs need no sign-off');
     await gh.state.commit(FULL, 'release', { 'RELEASE.md': 'release line\n' }, 'Cut release');
-    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    await git(fx.checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
     const head = await openPromotion(); // #1, into main, unsigned
     gh.state.openPull(FULL, { head: BRANCH, base: 'release', user: 'eve' }); // #2, same head, into release
     const intoMain = await gate();
@@ -297,12 +183,12 @@ describe('the sign-off gate on a promotion', () => {
 
   it('does not count a pending team member, a reader with the role, or a bot', async () => {
     // The base policy names a bot account under risk: its approval still does not count.
-    const policy = registryFiles['registry/policy.yaml']!.replace(
+    const policy = fx.registryFiles['registry/policy.yaml']!.replace(
       '      - rita-risk\n',
       '      - rita-risk\n      - helper-app[bot]\n',
     );
     await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Risk bot');
-    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    await git(fx.checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
     await openPromotion();
     gh.state.setCollaborator(FULL, 'rita-risk', 'read');
     await approve('rita-risk', 'helper-app[bot]', 'paul', 'alice');
@@ -320,7 +206,7 @@ describe('the sign-off gate on a promotion', () => {
     // On main, production went v3 -> v4 through the gate; v2 never held production.
     await gh.state.commit(FULL, 'main', { [STAGES]: stages('v3') }, 'Promote v3');
     await gh.state.commit(FULL, 'main', { [STAGES]: stages('v4') }, 'Promote v4');
-    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    await git(fx.checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
     await gh.state.commit(FULL, 'rollback', { [STAGES]: stages('v3') }, 'Roll back to v3', 'tollgate-bot');
     gh.state.openPull(FULL, { head: 'rollback', user: 'tollgate-bot' });
     await gh.state.addReview(FULL, 1, { user: 'alice', state: 'APPROVED' });
@@ -347,12 +233,12 @@ describe('the sign-off gate on a promotion', () => {
     ]);
   });
   it('with allow_stale_approvals, keeps approvals across pushes that leave the registry alone, and only those', async () => {
-    const policy = registryFiles['registry/policy.yaml']!.replace(
+    const policy = fx.registryFiles['registry/policy.yaml']!.replace(
       'signoff:\n',
       'signoff:\n  allow_stale_approvals: true\n',
     );
     await gh.state.commit(FULL, 'main', { 'registry/policy.yaml': policy }, 'Allow stale approvals');
-    await git(checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
+    await git(fx.checkout, ['pull', '--quiet', '--ff-only'], { env: ISOLATED_GIT_ENV });
     await openPromotion();
     await approve('rita-risk', 'carol', 'alice');
     await gh.state.commit(FULL, BRANCH, { 'notes/promotion.md': 'why v5\n' }, 'Notes', 'tollgate-bot');
@@ -459,10 +345,14 @@ describe('failing closed', () => {
   it('fails closed on a shallow checkout, saying how to fix it', async () => {
     await openPromotion();
     await approve('rita-risk', 'carol', 'alice');
-    await rm(checkout, { recursive: true, force: true });
-    await git(work, ['clone', '--quiet', '--depth=1', `file://${gh.state.repo(FULL).gitDir}`, checkout], {
-      env: ISOLATED_GIT_ENV,
-    });
+    await rm(fx.checkout, { recursive: true, force: true });
+    await git(
+      fx.work,
+      ['clone', '--quiet', '--depth=1', `file://${gh.state.repo(FULL).gitDir}`, fx.checkout],
+      {
+        env: ISOLATED_GIT_ENV,
+      },
+    );
     const { result } = await gate();
     expect(result.conclusion).toBe('failure');
     expect(checkRuns()[0]!.summary).toMatch(/fetch-depth: 0/);
@@ -607,7 +497,7 @@ describe('events', () => {
       FULL,
       'smuggle',
       {
-        'registry/models/churn-predictor/stages.yaml': registryFiles[
+        'registry/models/churn-predictor/stages.yaml': fx.registryFiles[
           'registry/models/churn-predictor/stages.yaml'
         ]!.replace(/production:\n {4}version: v\d+/, 'production:\n    version: v1'),
       },
@@ -644,9 +534,9 @@ describe('run()', () => {
     await approve('rita-risk', 'carol');
     const saved = { ...process.env };
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const event = join(work, 'event.json');
-    const output = join(work, 'output');
-    const summary = join(work, 'summary.md');
+    const event = join(fx.work, 'event.json');
+    const output = join(fx.work, 'output');
+    const summary = join(fx.work, 'summary.md');
     // GitHub's pull_request.synchronize example, for pull request #1 of acme/models at this head.
     const payload = webhookExample('pull_request', { action: 'synchronize' });
     payload.number = 1;
@@ -669,13 +559,14 @@ describe('run()', () => {
     try {
       Object.assign(process.env, ISOLATED_GIT_ENV, {
         GITHUB_REPOSITORY: FULL,
-        GITHUB_WORKSPACE: checkout,
+        GITHUB_WORKSPACE: fx.checkout,
         GITHUB_EVENT_NAME: 'pull_request_target',
         GITHUB_EVENT_PATH: event,
         GITHUB_OUTPUT: output,
         GITHUB_STEP_SUMMARY: summary,
         GITHUB_API_URL: gh.double.baseUrl,
         INPUT_TOKEN: 'test-token',
+        'INPUT_APP-ID': String(TOLLGATE_APP.id),
         'INPUT_CHECK-NAME': '',
         INPUT_REGISTRY: '',
       });

@@ -7,8 +7,9 @@ import { parseRepoOption, repoFromRemoteUrl } from '../../src/cli/commands/revie
 import type { CliContext } from '../../src/cli/context.ts';
 import { collectEvidence } from '../../src/evidence/bundle.ts';
 import { concurrencyLimit, gateCheckOf, githubReviews } from '../../src/evidence/github-reviews.ts';
-import { verifyGateIntegrity } from '../../src/evidence/integrity.ts';
+import { verifyGateIntegrity, type IntegrityFinding } from '../../src/evidence/integrity.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
+import { GITHUB_ACTIONS_APP, TOLLGATE_APP } from '../github-double/state.ts';
 import { buildGitHubScenario, CHECK, REPO, type GitHubScenario } from './github-fixture.ts';
 
 const gh = useGitHubDouble();
@@ -259,6 +260,43 @@ describe('the CLI in GitHub mode', () => {
     const unknown = await tollgate(s.dir, env, 'audit', 'verify', '--since', s.initial);
     expect(unknown.out).toMatch(/no repository is known: pass --repo/);
     await expect(tollgate(s.dir, env, 'audit', 'verify', '--github')).rejects.toThrow(/which repository/);
+  });
+
+  it('audit verify --app-id trusts only the gate App: a passing run of its name from a workflow is a finding', async () => {
+    s = await buildGitHubScenario(gh);
+    // #2 was merged past a failing gate; say the only run on its head had been a writer's workflow posting success.
+    const run = gh.state.repo('acme/models').checkRuns.find((r) => r.headSha === s!.failed.head)!;
+    Object.assign(run, { conclusion: 'success', appId: GITHUB_ACTIONS_APP.id });
+    const env = { GITHUB_TOKEN: 't', GITHUB_API_URL: gh.double.baseUrl };
+    const args = ['audit', 'verify', '--since', s.initial, '--repo', 'acme/models', '--format', 'json'];
+    const findings = async (...more: string[]) =>
+      (
+        JSON.parse((await tollgate(s!.dir, env, ...args, ...more)).out) as { findings: IntegrityFinding[] }
+      ).findings
+        .filter((f) => f.pullRequest === s!.failed.number)
+        .map((f) => [f.kind, f.missing]);
+    // Unpinned, the forged pass stands in for the gate (only the re-evaluation of sign-offs objects).
+    expect((await findings()).map(([kind]) => kind)).toEqual(['signoffs-missing']);
+    const pinned = await findings('--app-id', String(TOLLGATE_APP.id));
+    expect(pinned).toEqual([
+      [
+        'gate-check-forged',
+        expect.stringMatching(
+          /another App posted its check name: a run by github-actions \(App id 15368\) \(success/,
+        ),
+      ],
+      ['gate-check-missing', 'the Tollgate sign-off check run'],
+      ['signoffs-missing', expect.any(String)],
+    ]);
+    const text = await tollgate(
+      s.dir,
+      { ...env, TOLLGATE_APP_ID: String(TOLLGATE_APP.id) },
+      ...args.slice(0, -2),
+    );
+    expect(text.out).toContain(`Only App id ${TOLLGATE_APP.id}'s runs are the gate's`);
+    await expect(tollgate(s.dir, env, ...args, '--app-id', 'tollgate')).rejects.toThrow(
+      /not a GitHub App id/,
+    );
   });
 
   it('evidence export and history use the GitHub source too', async () => {

@@ -200,4 +200,18 @@ describe('mergeRecordFinding', () => {
       missing: "sign-offs for risk on the merged head (the gate's merge record r1)",
     });
   });
+
+  it("flags a check run of the gate's name that another App posted, whatever the gate's own run said", () => {
+    const ok = { status: 'completed', conclusion: 'success', completed_at: '2026-01-01T01:00:00Z' };
+    const forged = [
+      { id: 7, app_id: 15368, app_slug: 'github-actions', status: 'completed', conclusion: 'success' },
+    ];
+    expect(
+      mergeRecordFinding(record({ check_run: ok, gate_verdict: 'success', forged_check_runs: forged })),
+    ).toEqual({
+      kind: 'gate-check-forged',
+      missing:
+        "only the gate's own check runs on the merged head: run 7 by github-actions (App id 15368): success (the gate's merge record r1)",
+    });
+  });
 });

@@ -122,6 +122,50 @@ describe('verifyGateIntegrity from git alone', () => {
     }
   });
 
+  it('allows an emergency push only back to a version that held the stage before, never forward', async () => {
+    const repo = await makeRepo();
+    try {
+      const base = await commit(
+        repo,
+        {
+          'registry/policy.yaml': POLICY,
+          'registry/models/a/stages.yaml': stagesYaml('a', { production: 'v1' }),
+          [`registry/incidents/${P0}.yaml`]: incidentYaml(P0, 'P0', 'a'),
+        },
+        'init',
+      );
+      await commit(
+        repo,
+        { 'registry/models/a/stages.yaml': stagesYaml('a', { production: 'v2' }) },
+        'Promote v2',
+      );
+      const message = `Roll back\n\nTollgate-Event: rollback\nIncident: ${P0}`;
+      const back = await commit(
+        repo,
+        { 'registry/models/a/stages.yaml': stagesYaml('a', { production: 'v1' }) },
+        message,
+      );
+      // Dressed as a rollback for the same P0, but v9 never served production: a promotion without the gate.
+      const forward = await commit(
+        repo,
+        { 'registry/models/a/stages.yaml': stagesYaml('a', { production: 'v9' }) },
+        message,
+      );
+      const report = await verifyGateIntegrity(repo.dir, { since: base });
+      expect(report.allowed.map((f) => f.sha)).toEqual([back]);
+      expect(report.findings.map((f) => [f.sha, f.kind, f.missing])).toEqual([
+        [expect.any(String), 'direct-push', expect.stringContaining('a merged pull request')],
+        [
+          forward,
+          'direct-push',
+          'a pull request: a production -> v9 is no rollback (v9 never held production before), and an emergency push may only go back to a version that did',
+        ],
+      ]);
+    } finally {
+      removeRepo(repo);
+    }
+  });
+
   it('reads a revision that looks like an option as a (missing) revision, never as an option', async () => {
     const out = join(s.repo.dir, 'written-by-git');
     const report = await verifyGateIntegrity(s.repo.dir, { since: `--output=${out}` });

@@ -31,7 +31,7 @@ describe('renderVerdictMarkdown', () => {
       ),
     );
     expect(md.split('\n').slice(0, 4)).toEqual([
-      '### ❌ Blocked: mixed change: a promotion or policy change together with code or workflow changes (.github/workflows/gate.yml)',
+      '### ❌ Blocked: mixed change: a promotion or policy change together with code, workflow or gate set-up changes (.github/workflows/gate.yml)',
       '',
       '**Blocked** — no review can pass this pull request until these are fixed:',
       '',

@@ -124,6 +124,11 @@ export class GitHubDouble {
     this.faults.set(key, [...(this.faults.get(key) ?? []), ...Array.from({ length: times }, () => fault)]);
   }
 
+  /** Drops every fault not yet served: GitHub answers normally again. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
   /** How many requests were served for `METHOD template` (faults included). */
   count(method: string, template: string): number {
     return this.served.filter((request) => request.method === method && request.template === template).length;
@@ -204,6 +209,7 @@ export class GitHubDouble {
     }
     const text = await request.text();
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    const token = /^(?:token|bearer)\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
     const reply = await route.handle({
       state: this.state,
       params,
@@ -211,6 +217,7 @@ export class GitHubDouble {
       body,
       url,
       api: this.baseUrl,
+      ...(token ? { token } : {}),
     });
     this.records.push({
       method: route.method,

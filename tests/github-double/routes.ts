@@ -3,6 +3,7 @@ import type {
   GitHubState,
   PullState,
   RepoState,
+  AppState,
   CheckRunState,
   CommentState,
   ReviewState,
@@ -36,6 +37,8 @@ export interface RouteContext {
   url: URL;
   /** The API base URL (https://api.github.com or https://HOST/api/v3), for URLs in bodies. */
   api: string;
+  /** The token from the Authorization header: which App (installation) is calling. */
+  token?: string;
 }
 
 export interface Route {
@@ -229,8 +232,26 @@ function commentBody(context: RouteContext, repo: RepoState, comment: CommentSta
   });
 }
 
+function appBody(context: RouteContext, app: AppState): Record<string, unknown> {
+  return shaped('integration', {
+    id: app.id,
+    slug: app.slug,
+    node_id: `A_${app.id}`,
+    name: app.name,
+    description: null,
+    owner: userBody(context, app.owner),
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    external_url: `https://github.com/apps/${app.slug}`,
+    html_url: `https://github.com/apps/${app.slug}`,
+    permissions: { checks: 'write', contents: 'write', metadata: 'read', pull_requests: 'write' },
+    events: ['check_run', 'pull_request'],
+  });
+}
+
 function checkRunBody(context: RouteContext, repo: RepoState, run: CheckRunState) {
   return shaped('check-run', {
+    app: appBody(context, context.state.appOfRun(run)),
     id: run.id,
     node_id: `CR_${run.id}`,
     name: run.name,
@@ -676,9 +697,21 @@ export const ROUTES: Route[] = [
       const sha = /^[0-9a-f]{40}$/.test(ref) ? ref : await readRef(repo.gitDir, `refs/heads/${ref}`);
       if (!sha) return invalid(`No commit found for SHA: ${ref}`);
       const name = context.query.get('check_name');
-      let runs = repo.checkRuns.filter((run) => run.headSha === sha && (!name || run.name === name));
+      const appId = context.query.get('app_id');
+      const appOf = (run: CheckRunState) => context.state.appOfRun(run).id;
+      let runs = repo.checkRuns.filter(
+        (run) =>
+          run.headSha === sha && (!name || run.name === name) && (!appId || appOf(run) === Number(appId)),
+      );
+      // `latest` deduplicates within a check suite, and each App's runs on a commit are in a suite of their own: runs
+      // of one name from two Apps are both listed, whichever is newer.
       if ((context.query.get('filter') ?? 'latest') === 'latest')
-        runs = runs.filter((run) => !runs.some((other) => other.name === run.name && other.id > run.id));
+        runs = runs.filter(
+          (run) =>
+            !runs.some(
+              (other) => other.name === run.name && appOf(other) === appOf(run) && other.id > run.id,
+            ),
+        );
       const { items, headers } = page(context, runs);
       return {
         status: 200,
@@ -697,6 +730,8 @@ export const ROUTES: Route[] = [
       const at = context.state.now();
       const run: CheckRunState = {
         id: context.state.nextId(),
+        // GitHub sets the App from the token; a request body cannot name it.
+        appId: context.state.appOfToken(context.token).id,
         name: String(body.name ?? ''),
         headSha: sha,
         status: 'queued',
@@ -723,6 +758,9 @@ export const ROUTES: Route[] = [
     handle: inRepo(async (context, repo) => {
       const run = repo.checkRuns.find((candidate) => candidate.id === Number(context.params.check_run_id));
       if (!run) return notFound();
+      // Only the App that created a check run may change it.
+      if (context.state.appOfRun(run).id !== context.state.appOfToken(context.token).id)
+        return errorReply(403, 'Resource not accessible by integration');
       const problem = applyCheckRun(run, context.body, context.state.now());
       if (problem) return problem;
       await context.state.settleAutoMerges(`${repo.owner}/${repo.name}`);

@@ -65,8 +65,30 @@ export interface AnnotationState {
   title?: string;
 }
 
+/** A GitHub App: the identity a check run is posted under, set by GitHub from the token and never by the caller. */
+export interface AppState {
+  id: number;
+  slug: string;
+  name: string;
+  /** The account that owns the App. */
+  owner: string;
+}
+
+/** GitHub Actions' own App (id 15368 on github.com): every GITHUB_TOKEN posts check runs as it. */
+export const GITHUB_ACTIONS_APP: AppState = {
+  id: 15368,
+  slug: 'github-actions',
+  name: 'GitHub Actions',
+  owner: 'github',
+};
+
+/** The Tollgate App the tests install: the token `test-token` is one of its installation tokens. */
+export const TOLLGATE_APP: AppState = { id: 934121, slug: 'tollgate-acme', name: 'Tollgate', owner: 'acme' };
+
 export interface CheckRunState {
   id: number;
+  /** The App that created it; absent means the state's `defaultAppId` (Tollgate's, as `test-token` posts). */
+  appId?: number;
   name: string;
   headSha: string;
   status: string;
@@ -120,8 +142,11 @@ export interface RepoState {
   repositoryDispatches: { eventType: string; clientPayload: Record<string, unknown> }[];
   /** Rulesets created through the API, as sent. */
   rulesets: Record<string, unknown>[];
-  /** Check names that must have passed on a pull request's head before it merges (what a ruleset requires). */
-  requiredChecks: string[];
+  /**
+   * Check names that must have passed on a pull request's head before it merges (what a ruleset requires). An entry
+   * with `appId` is pinned as a ruleset's `integration_id` pins it: only that App's runs of the name count.
+   */
+  requiredChecks: (string | { context: string; appId: number })[];
   /** Repository settings: "Allow auto-merge" and the merge methods allowed. */
   allowAutoMerge: boolean;
   mergeMethods: MergeMethod[];
@@ -165,6 +190,14 @@ export class GitHubState {
   orgAccess: OrgAccess = 'members-read';
   /** Newer GitHub answers a workflow dispatch with 200 and run details; older servers with 204. */
   returnRunDetails = true;
+  /** Apps known to the double, by id. */
+  readonly apps = new Map<number, AppState>([
+    [GITHUB_ACTIONS_APP.id, GITHUB_ACTIONS_APP],
+    [TOLLGATE_APP.id, TOLLGATE_APP],
+  ]);
+  /** Installation tokens by the App they belong to; a token not listed acts as `defaultAppId`. */
+  readonly tokenApps = new Map<string, number>();
+  defaultAppId = TOLLGATE_APP.id;
   /** The token's primary budget: every request spends one; at zero GitHub answers 403 until the reset. */
   rateLimit = { limit: 5000, remaining: 5000, resetInSeconds: 3600 };
   private ids = 1000;
@@ -191,6 +224,27 @@ export class GitHubState {
       this.users.set(login, user);
     }
     return user;
+  }
+
+  /** Registers `token` as an installation token of `app` (added to the known apps). */
+  appToken(token: string, app: AppState): void {
+    this.apps.set(app.id, app);
+    this.tokenApps.set(token, app.id);
+  }
+
+  /** The App a request's token acts as. */
+  appOfToken(token: string | undefined): AppState {
+    const id = (token !== undefined ? this.tokenApps.get(token) : undefined) ?? this.defaultAppId;
+    const app = this.apps.get(id);
+    if (!app) throw new Error(`the double knows no app ${id}`);
+    return app;
+  }
+
+  /** The App that created a check run. */
+  appOfRun(run: CheckRunState): AppState {
+    const app = this.apps.get(run.appId ?? this.defaultAppId);
+    if (!app) throw new Error(`the double knows no app ${run.appId ?? this.defaultAppId}`);
+    return app;
   }
 
   userByEmail(email: string): UserState | undefined {
@@ -345,13 +399,23 @@ export class GitHubState {
     return sha;
   }
 
-  /** The required checks that have not passed (latest run per name) on `sha`. */
+  /** The required checks that have not passed (latest run per name, from the pinned App if any) on `sha`. */
   missingChecks(fullName: string, sha: string): string[] {
     const repo = this.repo(fullName);
-    return repo.requiredChecks.filter((name) => {
-      const latest = repo.checkRuns.filter((run) => run.name === name && run.headSha === sha).at(-1);
-      return latest?.conclusion !== 'success';
-    });
+    return repo.requiredChecks
+      .filter((check) => {
+        const { context, appId } = typeof check === 'string' ? { context: check, appId: undefined } : check;
+        const latest = repo.checkRuns
+          .filter(
+            (run) =>
+              run.name === context &&
+              run.headSha === sha &&
+              (appId === undefined || this.appOfRun(run).id === appId),
+          )
+          .at(-1);
+        return latest?.conclusion !== 'success';
+      })
+      .map((check) => (typeof check === 'string' ? check : check.context));
   }
 
   /** What GitHub's auto-merge does after a check completes: merge each waiting pull request now satisfied. */

@@ -14,6 +14,7 @@ import { commentMarker, upsertMarkedComment } from '../../src/github/comments.ts
 import { listCheckRunsForRef, upsertCheckRun, type CheckAnnotation } from '../../src/github/checks.ts';
 import { dispatchWorkflow, repositoryDispatch } from '../../src/github/dispatch.ts';
 import { GitHubApiError } from '../../src/github/client.ts';
+import { GITHUB_ACTIONS_APP, TOLLGATE_APP } from '../github-double/state.ts';
 
 const gh = useGitHubDouble();
 const repo = { owner: 'acme', repo: 'models' };
@@ -362,6 +363,34 @@ describe('listCheckRunsForRef', () => {
       'tollgate/signoff success',
     ]);
     expect(await listCheckRunsForRef(client, repo, 'feature', { checkName: 'none' })).toEqual([]);
+  });
+
+  it('names the App GitHub filed each run under, filters by app_id, and keeps the latest run per App', async () => {
+    const sha = await branchWithChange('feature');
+    gh.state.appToken('workflow-token', GITHUB_ACTIONS_APP);
+    const gate = gh.client();
+    const workflow = gh.client({ token: 'workflow-token' });
+    const base = { name: 'tollgate/signoff', headSha: sha, title: 't', summary: 's' };
+    const own = await upsertCheckRun(gate, repo, { ...base, conclusion: 'failure' });
+    expect(own.app).toEqual({ id: TOLLGATE_APP.id, slug: TOLLGATE_APP.slug });
+    // A newer run of the same name from another App: a suite of its own, so GitHub's `latest` lists both.
+    const forged = await upsertCheckRun(
+      workflow,
+      repo,
+      { ...base, conclusion: 'success' },
+      { candidates: [] },
+    );
+    expect(forged.app).toEqual({ id: GITHUB_ACTIONS_APP.id, slug: 'github-actions' });
+    const latest = await listCheckRunsForRef(gate, repo, sha, { checkName: base.name });
+    expect(latest.map((r) => [r.id, r.app?.id])).toEqual([
+      [own.id, TOLLGATE_APP.id],
+      [forged.id, GITHUB_ACTIONS_APP.id],
+    ]);
+    const mine = await listCheckRunsForRef(gate, repo, sha, { checkName: base.name, appId: TOLLGATE_APP.id });
+    expect(mine.map((r) => r.id)).toEqual([own.id]);
+    // Only the App that created a run may change it: the name-only upsert of today hit the newest run, the forged one.
+    await expect(upsertCheckRun(gate, repo, { ...base, conclusion: 'success' })).rejects.toThrow(/HTTP 403/);
+    expect(gh.state.repo(FULL).checkRuns.map((r) => r.conclusion)).toEqual(['failure', 'success']);
   });
 });
 

@@ -18,7 +18,7 @@ import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
 
 const USAGE =
   'usage: tollgate audit log [--model M] [--since T] [--until T] [--ref REF] [--format text|json]\n' +
-  '       tollgate audit verify [--since REF] [--ref REF] [--github] [--repo OWNER/NAME] [--check-name NAME] [--format text|json]';
+  '       tollgate audit verify [--since REF] [--ref REF] [--github] [--repo OWNER/NAME] [--check-name NAME] [--app-id ID] [--format text|json]';
 
 function timeOption(value: string | undefined, name: string): string | undefined {
   if (value !== undefined && Number.isNaN(Date.parse(value)))

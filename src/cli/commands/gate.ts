@@ -141,6 +141,7 @@ export const gateCommand: Command = {
       stageHistory: facts.stageHistory,
       versions: facts.versions,
       transientPointers: facts.transientPointers,
+      invalidFiles: facts.invalidFiles,
     });
     if (format === 'json')
       context.out(

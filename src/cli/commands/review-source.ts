@@ -5,6 +5,7 @@ import { githubReviews, type GitHubReviewSource } from '../../evidence/github-re
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../../github/client.ts';
 import { runGit } from '../../git/run.ts';
 import type { CliContext } from '../context.ts';
+import { parseAppId } from '../../gate/check-runs.ts';
 import { GATE_CHECK_NAME } from '../../gate/types.ts';
 
 /** The options every command that can read GitHub takes. */
@@ -12,6 +13,7 @@ export const REVIEW_SOURCE_OPTIONS = {
   github: { type: 'boolean' },
   repo: { type: 'string' },
   'check-name': { type: 'string' },
+  'app-id': { type: 'string' },
 } as const;
 
 export interface ReviewSourceChoice {
@@ -54,7 +56,7 @@ export async function originRepo(repoRoot: string): Promise<RepoRef | undefined>
 
 export async function chooseReviewSource(
   context: CliContext,
-  values: { github?: boolean; repo?: string; 'check-name'?: string },
+  values: { github?: boolean; repo?: string; 'check-name'?: string; 'app-id'?: string },
 ): Promise<ReviewSourceChoice> {
   const gitOnly = (why: string): ReviewSourceChoice => ({
     description: `Reviews and gate checks: git only (${why}).`,
@@ -75,11 +77,19 @@ export async function chooseReviewSource(
   }
   const client = githubClientFromEnv(context.env);
   const checkName = values['check-name'] ?? GATE_CHECK_NAME;
-  const source = githubReviews({ client, repo, checkName });
+  const appId = parseAppId(
+    values['app-id'] ?? context.env.TOLLGATE_APP_ID,
+    values['app-id'] !== undefined ? '--app-id' : 'TOLLGATE_APP_ID',
+  );
+  const source = githubReviews({ client, repo, checkName, ...(appId !== undefined ? { appId } : {}) });
+  const from =
+    appId === undefined
+      ? ' Check runs of that name count from any App: pass --app-id (or set TOLLGATE_APP_ID) to trust only the gate App the ruleset pins.'
+      : ` Only App id ${appId}'s runs are the gate's; another App's run of that name is a finding.`;
   return {
     source,
     client,
-    description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).`,
+    description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).${from}`,
     calls: () => describeCalls({ calls: () => source.calls() }),
   };
 }
