@@ -31,7 +31,6 @@ export interface InitAnswers {
   withSite?: boolean;
 }
 
-
 export interface PlannedFile {
   path: string;
   content: string;
