@@ -491,8 +491,9 @@ function analyzeSecrets(facts: RepositoryFacts): Finding[] {
         where: `${level} secrets`,
         problem: `${name} is a ${level} secret, which every workflow of the repository can read`,
         attack:
-          'a writer pushes a branch with a workflow that reads it (no environment needed): with the App key they mint ' +
-          "the App's token, post a passing tollgate/signoff and merge; with the emergency key they push to the default branch",
+          name === APP_KEY_SECRET
+            ? "a writer pushes a branch with a workflow that reads it (no environment needed), mints the App's token, posts a passing tollgate/signoff and merges"
+            : 'a writer pushes a branch with a workflow that reads it (no environment needed) and pushes anything to the default branch past the rulesets',
         fix: `delete it from ${page}; keep it only as a secret of the ${name === APP_KEY_SECRET ? `"${ENVIRONMENTS.app}" and "${ENVIRONMENTS.emergency}" environments` : `"${ENVIRONMENTS.emergency}" environment`}`,
       });
   }
