@@ -11,6 +11,7 @@ const DECISIONS = [
   '^src/rollback/target[.]ts$',
   '^src/registry/diff[.]ts$',
   '^src/policy/(effective|gates)[.]ts$',
+  '^src/doctor/(analyze|workflows|codeowners|findings|render)[.]ts$',
 ];
 
 export default {
