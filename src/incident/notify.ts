@@ -70,3 +70,16 @@ export async function notifyIncident(
     };
   }
 }
+
+/** Where an incident is announced; each call returns the timeline entries saying how it went. Never throws. */
+export interface IncidentNotifier {
+  notify(incident: Incident): Promise<TimelineEntry[]>;
+}
+
+/** The single-webhook notifier: one POST of notificationPayload to `url`. */
+export function webhookNotifier(
+  url: string,
+  deps: { fetch?: typeof globalThis.fetch; now: () => Date; link?: string; timeoutMs?: number },
+): IncidentNotifier {
+  return { notify: async (incident) => [await notifyIncident(url, incident, deps)] };
+}
