@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
-import { webhookNotifier } from '../incident/notify.ts';
+import { channelNotifier } from '../incident/notify.ts';
 import { openIncidentFlow, type OpenIncidentResult } from '../incident/open-flow.ts';
 import type { IncidentInputs } from '../incident/request.ts';
 import { incidentSummary } from '../incident/summary.ts';
@@ -22,8 +22,10 @@ export interface IncidentDeps {
   suffix: string;
   gitEnv?: NodeJS.ProcessEnv;
   remote?: string;
-  /** The notification webhook (a secret, e.g. TOLLGATE_NOTIFY_WEBHOOK); default the policy's notify_webhook. */
+  /** The generic webhook channel's URL (a secret, TOLLGATE_NOTIFY_WEBHOOK); default the policy's notify_webhook. */
   notifyWebhook?: string;
+  /** The environment holding the channels' secrets (TOLLGATE_SLACK_WEBHOOK, TOLLGATE_PAGERDUTY_ROUTING_KEY, ...). */
+  env?: NodeJS.ProcessEnv;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -36,6 +38,10 @@ export async function runIncident(
 ): Promise<IncidentActionResult> {
   const registryDir = registryFolder(inputs.registry);
   const clock = deps.clock ?? (() => deps.now);
+  const secrets = {
+    ...deps.env,
+    ...(deps.notifyWebhook ? { TOLLGATE_NOTIFY_WEBHOOK: deps.notifyWebhook } : {}),
+  };
   const fetchPort = deps.fetch ? { fetch: deps.fetch } : {};
   const link = env.runUrl ? { link: env.runUrl } : {};
   const result = await openIncidentFlow(
@@ -49,10 +55,7 @@ export async function runIncident(
       actor: env.actor,
       origin: env,
       ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
-      notifier: (policy) => {
-        const webhook = deps.notifyWebhook || policy.incident.notifyWebhook;
-        return webhook ? webhookNotifier(webhook, { now: clock, ...fetchPort, ...link }) : undefined;
-      },
+      notifier: (policy) => channelNotifier(policy, { env: secrets, now: clock, ...fetchPort, ...link }),
       ...(deps.client
         ? {
             github: {
@@ -90,9 +93,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
           clock: () => new Date(),
           suffix: randomBytes(2).toString('hex'),
           gitEnv: BOT_GIT_ENV,
-          ...(process.env.TOLLGATE_NOTIFY_WEBHOOK
-            ? { notifyWebhook: process.env.TOLLGATE_NOTIFY_WEBHOOK }
-            : {}),
+          env: process.env,
         },
       );
       core.setOutput('id', result.incident.id);

@@ -4,7 +4,7 @@
 // incident-report.ts.
 import { randomBytes } from 'node:crypto';
 import { TollgateError } from '../../errors.ts';
-import { webhookNotifier } from '../../incident/notify.ts';
+import { channelNotifier } from '../../incident/notify.ts';
 import { openIncidentFlow } from '../../incident/open-flow.ts';
 import { allIncidents } from '../../incident/resolve-flow.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
@@ -41,10 +41,7 @@ async function open(args: string[], context: CliContext): Promise<number> {
       now: context.now(),
       suffix: () => randomBytes(2).toString('hex'),
       actor: actor(context, values.by),
-      notifier: (policy) => {
-        const webhook = context.env.TOLLGATE_NOTIFY_WEBHOOK || policy.incident.notifyWebhook;
-        return webhook ? webhookNotifier(webhook, { now: context.now }) : undefined;
-      },
+      notifier: (policy) => channelNotifier(policy, { env: context.env, now: context.now }),
     },
     {
       dryRun: values['dry-run'],
