@@ -8,6 +8,8 @@ import {
   draftPostmortem,
   readIncident,
 } from '../../incident/resolve-flow.ts';
+import { responseReport, type Percentiles, type ResponseReport } from '../../incident/response.ts';
+import { readPolicy } from '../../policy/read.ts';
 import { commitRegistryChange } from '../../publish/registry-transaction.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import { postmortemPath } from '../../registry/paths.ts';
@@ -25,12 +27,21 @@ export async function stats(args: string[], context: CliContext): Promise<number
   if (since && Number.isNaN(since.getTime())) {
     throw new TollgateError(`--since ${values.since} is not a date`, { fix: 'pass e.g. --since 2026-10-01' });
   }
-  const s = incidentStats(await allIncidents(fileSystemReader(context.registryDir)), since ? { since } : {});
+  const reader = fileSystemReader(context.registryDir);
+  const all = await allIncidents(reader);
+  const s = incidentStats(all, since ? { since } : {});
+  const chosen = all.filter((i) => !since || Date.parse(i.detected_at) >= since.getTime());
+  const postmortems = new Map<string, string>();
+  for (const i of chosen.filter((x) => x.status === 'resolved')) {
+    const text = await reader.read(postmortemPath(i.id));
+    if (text !== undefined) postmortems.set(i.id, text.toString('utf8'));
+  }
+  const policy = await readPolicy(reader);
+  const response = responseReport(chosen, policy, context.now(), postmortems);
   if (values.format === 'json') {
-    context.out(JSON.stringify(s, null, 2));
+    context.out(JSON.stringify({ ...s, response }, null, 2));
     return 0;
   }
-  const d = (x: number | null) => (x === null ? '—' : formatDuration(x));
   context.out(
     [
       `incidents: ${s.total} (${s.open} open)${since ? ` since ${since.toISOString()}` : ''}`,
@@ -52,9 +63,34 @@ export async function stats(args: string[], context: CliContext): Promise<number
             ),
           ]
         : []),
+      ...responseLines(response),
     ].join('\n'),
   );
   return 0;
+}
+
+const d = (x: number | null) => (x === null ? '—' : formatDuration(x));
+const p = (x: Percentiles) => `${d(x.median)} / ${d(x.p90)} / ${d(x.worst)} over ${x.count}`;
+
+/** The response table against the matrix's targets, breaches and overdue postmortems. */
+function responseLines(r: ResponseReport): string[] {
+  return [
+    '  response per severity (median / p90 / worst):',
+    ...r.perSeverity
+      .filter((x) => x.toAck.count > 0 || x.toResolve.count > 0)
+      .map(
+        (x) =>
+          `    ${x.severity}: to ack ${p(x.toAck)} (target ${d(x.ackTarget)}); to resolve ${p(x.toResolve)}` +
+          (x.resolveTarget !== null ? ` (target ${d(x.resolveTarget)})` : ''),
+      ),
+    `  breaches: ${r.breaches.length === 0 ? 'none' : r.breaches.length}`,
+    ...r.breaches.map(
+      (b) =>
+        `    ${b.id}  ${b.severity}  ${b.what === 'ack' ? 'acknowledged' : 'resolved'} ${b.pending ? 'not yet after' : 'after'} ${d(b.seconds)} (target ${d(b.target)})`,
+    ),
+    `  postmortems overdue: ${r.overduePostmortems.length === 0 ? 'none' : r.overduePostmortems.length}`,
+    ...r.overduePostmortems.map((o) => `    ${o.id}  due ${o.dueAt} (${o.state})`),
+  ];
 }
 
 export async function postmortem(args: string[], context: CliContext): Promise<number> {

@@ -12,6 +12,7 @@ import { fileSystemReader } from '../../registry/load.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { actor, registryRelDir } from './incident-common.ts';
 import { resolve } from './incident-resolve.ts';
+import { ack, escalate } from './incident-response.ts';
 import { postmortem, stats } from './incident-report.ts';
 
 async function open(args: string[], context: CliContext): Promise<number> {
@@ -98,16 +99,19 @@ async function list(args: string[], context: CliContext): Promise<number> {
 
 export const incidentCommand: Command = {
   name: 'incident',
-  summary: 'incidents: open (classify, optionally auto-roll back), resolve, stats (MTTR), postmortem draft',
+  summary:
+    'incidents: open (classify, optionally auto-roll back), ack, escalate, resolve, list, stats (vs targets), postmortem',
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub === 'open') return open(rest, context);
     if (sub === 'resolve') return resolve(rest, context);
     if (sub === 'list') return list(rest, context);
     if (sub === 'stats') return stats(rest, context);
+    if (sub === 'ack') return ack(rest, context);
+    if (sub === 'escalate') return escalate(rest, context);
     if (sub === 'postmortem') return postmortem(rest, context);
     throw new TollgateError(`incident: unknown subcommand "${sub ?? ''}"`, {
-      fix: 'tollgate incident open|resolve|list|stats|postmortem',
+      fix: 'tollgate incident open|ack|escalate|resolve|list|stats|postmortem',
     });
   },
 };
