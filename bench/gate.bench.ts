@@ -2,7 +2,7 @@
 // 304 Not Modified (conditional requests with the ETags the first run saved, src/github/etag-cache.ts), and what
 // counts against the token's rate limits: REST calls but 304s (primary, "core") and GraphQL queries. The GitHub
 // double (tests/github-double, msw) stands in for the API, with a real bare repository behind it.
-// `node --experimental-strip-types bench/run.ts gate` runs this file alone.
+// `npm run bench -- gate` runs this file alone.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';

@@ -1,5 +1,5 @@
-// Runs every `bench*` export of bench/*.bench.ts and prints one table. `npm run bench`; `npm run bench -- gate`
-// (or `node --experimental-strip-types bench/run.ts gate`) runs only the files whose name contains an argument.
+// Runs every `bench*` export of bench/*.bench.ts and prints one table. `npm run bench`; `npm run bench -- site gate`
+// runs only the files whose names contain one of the words.
 import { readdir } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -13,8 +13,10 @@ interface BenchResult {
 const dir = import.meta.dirname;
 const rows: BenchResult[] = [];
 const only = process.argv.slice(2);
-const selected = (file: string) => only.length === 0 || only.some((word) => file.includes(word));
-for (const file of (await readdir(dir)).filter((f) => f.endsWith('.bench.ts') && selected(f)).sort()) {
+const files = (await readdir(dir)).filter(
+  (f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((w) => f.includes(w))),
+);
+for (const file of files.sort()) {
   const module = (await import(pathToFileURL(join(dir, file)).href)) as Record<string, unknown>;
   for (const [name, fn] of Object.entries(module)) {
     if (/^bench[A-Z]/.test(name) && typeof fn === 'function') {
