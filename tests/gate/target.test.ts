@@ -4,6 +4,7 @@ import {
   checkNameFor,
   closedPullOf,
   defaultBranchOf,
+  gateRequestOf,
   isCloseEvent,
   unexplainedChanges,
 } from '../../src/gate/target.ts';
@@ -26,6 +27,28 @@ describe('which flow an event asks for', () => {
     expect(defaultBranchOf({ repository: { default_branch: 'trunk' } })).toBe('trunk');
     expect(defaultBranchOf({ repository: {} })).toBeUndefined();
     expect(defaultBranchOf({})).toBeUndefined();
+  });
+});
+
+describe("the gate's request from the action's inputs and the event", () => {
+  it('fills empty inputs with the defaults and takes the default branch and run page when there are any', () => {
+    expect(gateRequestOf({ checkName: '', registry: '' }, {})).toEqual({
+      checkName: 'tollgate/signoff',
+      registry: 'registry',
+    });
+    expect(
+      gateRequestOf(
+        { checkName: 'gate', registry: 'models/registry', appId: 42 },
+        { repository: { default_branch: 'trunk' } },
+        'https://github.com/acme/models/actions/runs/7',
+      ),
+    ).toEqual({
+      checkName: 'gate',
+      registry: 'models/registry',
+      appId: 42,
+      defaultBranch: 'trunk',
+      runUrl: 'https://github.com/acme/models/actions/runs/7',
+    });
   });
 });
 
