@@ -12,6 +12,7 @@ const DECISIONS = [
   '^src/registry/diff[.]ts$',
   '^src/policy/(effective|gates)[.]ts$',
   '^src/doctor/(analyze|workflows|codeowners|findings|render)[.]ts$',
+  '^src/publish/state-merge[.]ts$',
 ];
 
 export default {
