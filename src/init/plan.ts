@@ -48,6 +48,7 @@ export const WORKFLOWS = [
   'rollback',
   'incident',
   'evidence',
+  'state-merge',
 ] as const;
 
 const yamlList = (values: string[]): string => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;

@@ -19,6 +19,7 @@ export const TOLLGATE_ACTIONS = [
   'scheduler',
   'signoff-gate',
   'site',
+  'state-merge',
   'validate',
 ] as const;
 

@@ -53,6 +53,7 @@ const LEAST: Record<string, Record<string, Record<string, string>>> = {
   rollback: { rollback: {} },
   incident: { incident: {} },
   evidence: { export: { contents: 'read', 'pull-requests': 'read', checks: 'read' } },
+  'state-merge': { merge: {} },
 };
 
 describe('the App key (attack 1: a workflow pushed on a branch mints the App token)', () => {
@@ -65,6 +66,7 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
         'retrain/record',
         'rollback/rollback',
         'signoff-gate/gate',
+        'state-merge/merge',
       ].sort(),
     );
     for (const { template, id, job } of readers)
@@ -90,6 +92,13 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
           Object.entries(step.with ?? {}).filter(([key]) => key.startsWith('permission-')),
         );
         if (template === 'signoff-gate') expect(asked['permission-checks']).toBe('write');
+        // It reads the checks it merges on; it cannot write one.
+        else if (template === 'state-merge')
+          expect(asked).toEqual({
+            'permission-contents': 'write',
+            'permission-pull-requests': 'write',
+            'permission-checks': 'read',
+          });
         else
           expect(asked, `${template}/${id}`).toEqual({
             'permission-contents': 'write',
