@@ -547,14 +547,15 @@ function analyzeWorkflowFiles(facts: RepositoryFacts): Finding[] {
       ...(defaultReadOnly === undefined ? {} : { defaultReadOnly }),
     }),
   );
-  for (const name of ['signoff-gate', 'validate'])
+  for (const name of ['signoff-gate', 'validate', 'state-merge'])
     if (!facts.workflows.value.some((w) => w.path === `.github/workflows/tollgate-${name}.yml`))
       findings.push({
         id: 'workflow-missing',
         severity: 'note',
         where: `.github/workflows/tollgate-${name}.yml`,
         problem: 'the workflow is not on the default branch',
-        attack: 'none by itself: the check it posts never appears, so pull requests wait for it',
+        attack:
+          'none by itself: pull requests wait for the check it posts (or, for state-merge, state pull requests wait to be merged)',
         fix: 'install it with `tollgate init` (or `tollgate init --upgrade`)',
       });
   return findings;
