@@ -103,6 +103,23 @@ describe('tollgate incident response tracking', () => {
     expect(text.out).toContain('P0: to ack 2h 00m 00s / 2h 00m 00s / 2h 00m 00s over 1 (target 5m 00s)');
     expect(text.out).toContain(`${id}  P0  acknowledged after 2h 00m 00s (target 5m 00s)`);
     expect(await r.git(['status', '--porcelain'])).toBe('');
+
+    const shown = await cli(['-C', r.dir, 'incident', 'show', id], 103);
+    expect(shown.out).toContain('  acknowledged: 2026-');
+    expect(shown.out).toContain('by alice (after 2h 00m 00s)');
+    expect(shown.out).toMatch(/escalations: {2}P2 at .* by tollgate-bot; P0 at .* by carol/);
+    const listed = await cli(
+      ['-C', r.dir, 'incident', 'list', '--status', 'open', '--severity', 'P0', '--format', 'json'],
+      103,
+    );
+    expect((JSON.parse(listed.out) as Incident[]).map((i) => i.id)).toEqual([id]);
+    expect((await cli(['-C', r.dir, 'incident', 'list', '--since', '2099-01-01'], 103)).out).toBe(
+      'no incidents\n',
+    );
+    expect((await cli(['-C', r.dir, 'incident', 'list', '--model', 'other'], 103)).out).toBe(
+      'no incidents\n',
+    );
+    expect((await cli(['-C', r.dir, 'incident', 'list', '--status', 'closed'], 103)).code).toBe(2);
   });
 });
 
