@@ -42,6 +42,8 @@ export interface EffectivePolicy {
     cooldownCap: number;
     pauseAfterFailures: number;
     jitter: number;
+    escalateAfterFailures: number;
+    escalateSeverity: Severity;
   };
   stateWrites: 'pull-request' | 'push';
   dispatch: { allowedSenders: string[] };
@@ -195,6 +197,8 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
       pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
       jitter: p.schedule?.jitter ?? 0,
+      escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+      escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
     },
     stateWrites: p.state_writes ?? 'pull-request',
     dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },

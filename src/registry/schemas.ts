@@ -281,6 +281,11 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           maximum: MAX_COOLDOWN_FACTOR,
         }),
         cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        escalate_after_failures: int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+          minimum: 0,
+          maximum: MAX_FAILURE_COUNT,
+        }),
+        escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
         pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', {
           minimum: 0,
           maximum: MAX_FAILURE_COUNT,
@@ -372,6 +377,17 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
       paused_until: time('The schedule is paused until this time.'),
       paused_reason: str('Why the schedule is paused.'),
       paused_by: str('Who paused the schedule.'),
+      last_reset: obj(
+        'The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).',
+        {
+          at: time('When.'),
+          by: str('Who.'),
+          reason: str('Why: the cause that was fixed.'),
+          failure_streak: int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        },
+        ['at', 'by', 'reason'],
+      ),
+      streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     },
     ['schema_version', 'model', 'interval', 'failure_streak'],
   ),

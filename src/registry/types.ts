@@ -148,6 +148,10 @@ export interface Policy extends Document<'Policy'> {
     cooldown_base?: number;
     cooldown_factor?: number;
     cooldown_cap?: number;
+    /** Escalate once a failure streak reaches this (an incident through the severity matrix). Default 2; 0 = never. */
+    escalate_after_failures?: number;
+    /** Severity of that incident. Default P3. */
+    escalate_severity?: Severity;
     /** Pause automatically after this many consecutive failures. Default 5; 0 = never. */
     pause_after_failures?: number;
     /** Spread runs by up to this many seconds, derived from the model name. Default 0. */
@@ -204,6 +208,10 @@ export interface Schedule extends Document<'Schedule'> {
   paused_until?: string;
   paused_reason?: string;
   paused_by?: string;
+  /** The last service reset of the streak and cooldown: who, why, and the streak it cleared. */
+  last_reset?: { at: string; by: string; reason: string; failure_streak?: number };
+  /** When the current failure streak was escalated (once per streak). */
+  streak_escalated_at?: string;
 }
 
 export interface GateResult extends GateSpec {
