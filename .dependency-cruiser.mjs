@@ -11,6 +11,7 @@ const DECISIONS = [
   '^src/rollback/target[.]ts$',
   '^src/registry/diff[.]ts$',
   '^src/policy/(effective|gates)[.]ts$',
+  '^src/monitor/(rules|window|metrics-json|alertmanager|canary|health)[.]ts$',
 ];
 
 export default {

@@ -8,6 +8,7 @@ import { gateCommand } from './gate.ts';
 import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
 import { initCommand } from './init.ts';
+import { monitorCommand } from './monitor.ts';
 import { promoteCommand } from './promote.ts';
 import { retrainCommand } from './retrain.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
@@ -27,6 +28,7 @@ export const commands: Command[] = [
   train,
   promoteCommand,
   incidentCommand,
+  monitorCommand,
   rollbackCommand,
   unholdCommand,
   historyCommand,
