@@ -16,6 +16,7 @@ import { scheduleCommand } from './schedule.ts';
 import { siteCommand } from './site.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
+import { verifyRollbackCommand } from './verify-rollback.ts';
 
 export const commands: Command[] = [
   initCommand,
@@ -31,6 +32,7 @@ export const commands: Command[] = [
   monitorCommand,
   rollbackCommand,
   unholdCommand,
+  verifyRollbackCommand,
   historyCommand,
   auditCommand,
   evidenceCommand,
