@@ -93,6 +93,41 @@ export interface MetricCondition {
   value: number;
 }
 
+/**
+ * Where a model's live metrics come from. `prometheus`: one PromQL query per metric, evaluated over the HTTP API;
+ * `command`: an argv printing the metrics JSON (docs/monitoring.md); `file`: that JSON in a file. Queries, argv
+ * and paths may hold `${model}`, `${stage}` and `${version}`. Credentials are named by environment variable only.
+ */
+export interface MetricsSourceSpec {
+  kind: 'prometheus' | 'command' | 'file';
+  /** prometheus: the server's base URL, e.g. http://prometheus:9090. */
+  url?: string;
+  /** prometheus: metric name -> PromQL query giving one series. */
+  queries?: Record<string, string>;
+  /** prometheus: the environment variable holding a bearer token (never the token itself). */
+  bearer_token_env?: string;
+  /** command: argv, run without a shell. */
+  command?: string[];
+  /** file: repository-relative path of the metrics JSON. */
+  path?: string;
+  /** command / prometheus: seconds before giving up. Default 30. */
+  timeout?: number;
+}
+
+/** "metric op threshold for duration": fires when the metric crossed the threshold for the whole duration. */
+export interface MonitorRule {
+  name: string;
+  metric: string;
+  op: Comparison;
+  threshold: number;
+  /** Seconds the condition must hold. 0 = the latest value alone. */
+  for: number;
+  /** What a rule that starts firing does. */
+  action: 'retrain' | 'incident' | 'none';
+  /** The stage whose metrics the rule reads. Default production. */
+  stage?: string;
+}
+
 export interface Policy extends Document<'Policy'> {
   description?: string;
   /** Branch whose stage pointers are live. Default `main`. */
@@ -157,6 +192,26 @@ export interface Policy extends Document<'Policy'> {
     /** Spread runs by up to this many seconds, derived from the model name. Default 0. */
     jitter?: number;
   };
+  monitoring?: {
+    /** Metrics source for models whose model.yaml names none. */
+    source?: MetricsSourceSpec;
+    /** Rules every model is watched with, in addition to its own. */
+    rules?: MonitorRule[];
+    canary?: {
+      /** Seconds of canary metrics an analysis compares. Default 3600. */
+      window?: number;
+      /** Absolute limits the canary must meet, e.g. error_rate < 0.05. */
+      limits?: MetricCondition[];
+      /** Limits relative to the baseline stage: `canary <op> baseline * factor + offset`. */
+      relative?: { metric: string; op: Comparison; factor?: number; offset?: number }[];
+    };
+    rollback?: {
+      /** Seconds to wait after a rollback before its metrics are read. Default 300. */
+      settle?: number;
+      /** The health criteria after a rollback. Default error_rate < 0.05, latency_p95 < 200, availability > 0.99. */
+      criteria?: MetricCondition[];
+    };
+  };
   /** How state-only changes reach the default branch. Default `pull-request`. */
   state_writes?: 'pull-request' | 'push';
   dispatch?: {
@@ -181,6 +236,8 @@ export interface Model extends Document<'Model'> {
   /** Metrics shown first in tables and charts. */
   key_metrics?: string[];
   schedule?: { enabled?: boolean; interval?: number };
+  /** Where this model's live metrics come from, and rules of its own. */
+  monitoring?: { source?: MetricsSourceSpec; rules?: MonitorRule[] };
 }
 
 export interface StagePointer {
