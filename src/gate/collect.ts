@@ -481,6 +481,8 @@ export function gateInputOf(
     /** Commit-author logins from git that count as the pull request's authors; default all of them. */
     commitAuthorLogins?: string[];
     defaultBranch?: string;
+    /** Requested-By logins beyond the trailers' (a simulation's --requested-by). */
+    requestedBy?: string[];
   },
 ): Omit<GateInput, 'memberships' | 'permissions'> {
   const commitAuthors = [
@@ -501,7 +503,9 @@ export function gateInputOf(
       baseRef: context.baseRef,
       headRef: context.headRef,
       authorIsBot: context.authorIsBot,
-      requestedBy: facts.requestedBy,
+      requestedBy: pull.requestedBy
+        ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
+        : facts.requestedBy,
       commitAuthors,
     },
     reviews: pull.reviews,

@@ -6,7 +6,7 @@ import type { Kind } from '../registry/types.ts';
 import { schemaReference } from '../registry/writer.ts';
 import type { Severity } from '../registry/types.ts';
 
-export { VALIDATE_CHECK } from './rulesets.ts';
+export { ENVIRONMENTS, VALIDATE_CHECK } from './rulesets.ts';
 
 export interface InitAnswers {
   /** First model to register. */
@@ -30,13 +30,6 @@ export interface InitAnswers {
   /** Also install the workflow that publishes the registry as a website (`--with-site`). */
   withSite?: boolean;
 }
-
-/**
- * The deployment environments the workflow templates use, restricted by `init --apply` to the default branch:
- * `tollgate` holds the App key (TOLLGATE_APP_KEY) for the gate, promote and retrain-recording jobs;
- * `tollgate-emergency` holds the App key and the emergency push key for the rollback and incident jobs only.
- */
-export const ENVIRONMENTS = { app: 'tollgate', emergency: 'tollgate-emergency' } as const;
 
 export interface PlannedFile {
   path: string;

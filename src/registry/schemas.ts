@@ -173,6 +173,34 @@ const signoffRule = obj(
 const severityList = (severity: string) =>
   list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
 
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity: string) =>
+  obj(`How a ${severity} incident is answered.`, {
+    respond_within: int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+      minimum: 1,
+      maximum: MAX_DURATION_SECONDS,
+    }),
+    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+      uniqueItems: true,
+    }),
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', name('A channel name.'), {
+      uniqueItems: true,
+    }),
+  });
+const notificationChannel = obj(
+  'A notification integration; secrets come from environment variables.',
+  {
+    type: {
+      enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+      description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+  },
+  ['type'],
+);
+
 export const SCHEMAS: Record<Kind, JsonSchema> = {
   Policy: document(
     'Policy',
@@ -255,6 +283,16 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           { uniqueItems: true },
         ),
         notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+        response: obj(
+          'The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.',
+          Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)])),
+        ),
+        channels: {
+          type: 'object',
+          description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+          propertyNames: { pattern: SAFE_NAME_PATTERN },
+          additionalProperties: notificationChannel,
+        },
       }),
       rollback: obj('Rollback behaviour.', {
         stable_for: int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
@@ -481,6 +519,21 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
       detected_at: time('When it was detected.'),
       classified_at: time('When its severity was set.'),
       resolved_at: time('When it was resolved.'),
+      acknowledged_at: time('When someone acknowledged it.'),
+      acknowledged_by: str('Who acknowledged it.'),
+      escalations: list(
+        'Escalations made, at most one per severity level.',
+        obj(
+          'One escalation.',
+          {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+          },
+          ['at', 'severity', 'by'],
+        ),
+      ),
       timeline: list(
         'What happened, in order.',
         obj(
@@ -498,6 +551,8 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
                 'notified',
                 'notification-failed',
                 'resolved',
+                'acknowledged',
+                'escalated',
                 'note',
               ],
               description: 'What happened.',

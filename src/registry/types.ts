@@ -79,6 +79,27 @@ export interface NoRegressionRule {
 
 export type Severity = 'P0' | 'P1' | 'P2' | 'P3' | 'P4';
 
+/** One row of the severity matrix. */
+export interface ResponseLevel {
+  /** Seconds within which someone must acknowledge an incident of this severity. */
+  respond_within?: number;
+  /** Who is escalated to, in order: role names from `roles` (their members are named) or free text. */
+  escalate?: string[];
+  /** Channel names (keys of `incident.channels`, or the built-in ones) the incident is announced on. */
+  channels?: string[];
+}
+
+/** A notification integration. Secrets (webhook URLs, routing keys) come from the environment. */
+export interface NotificationChannel {
+  type: 'slack' | 'pagerduty' | 'webhook' | 'github-issue';
+  /** The URL (slack, webhook), when it is not a secret. */
+  url?: string;
+  /** The environment variable holding the URL (slack, webhook). */
+  url_env?: string;
+  /** The environment variable holding the PagerDuty integration's routing key (pagerduty). */
+  routing_key_env?: string;
+}
+
 /** A metric condition used by severity rules and auto-rollback rules: `metrics[metric] <op> value`. */
 export interface MetricCondition {
   metric: string;
@@ -129,6 +150,10 @@ export interface Policy extends Document<'Policy'> {
     /** Severities whose rollback may be pushed straight to the default branch. Default [P0]. */
     emergency_push?: Severity[];
     notify_webhook?: string;
+    /** The severity matrix: per severity a response time, an escalation list and channels. Default the protocol's. */
+    response?: Partial<Record<Severity, ResponseLevel>>;
+    /** Channel name -> integration. Built in: slack, pagerduty, webhook, github-issue (see docs/incident-response.md). */
+    channels?: Record<string, NotificationChannel>;
   };
   rollback?: {
     /** A version counts as stable once it held the stage this long. Default 86400 (24 h). */
@@ -259,6 +284,8 @@ export interface TimelineEntry {
     | 'notified'
     | 'notification-failed'
     | 'resolved'
+    | 'acknowledged'
+    | 'escalated'
     | 'note';
   detail?: string;
   /** Seconds since `detected`, for rollback-completed and resolved. */
@@ -277,6 +304,11 @@ export interface Incident extends Document<'Incident'> {
   detected_at: string;
   classified_at?: string;
   resolved_at?: string;
+  /** When someone acknowledged it (`tollgate incident ack`), and who. */
+  acknowledged_at?: string;
+  acknowledged_by?: string;
+  /** Escalations made, one per level at most (`incident escalate`, or the scheduled job past the response time). */
+  escalations?: { at: string; severity: Severity; by: string; reason?: string }[];
   timeline: TimelineEntry[];
   rollback?: { model: string; stage: string; from: string; to: string; commit?: string; pull_request?: number };
 }

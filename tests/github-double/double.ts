@@ -54,8 +54,10 @@ function compile(route: Route): CompiledRoute {
       const param = /^\{(\w+)\}$/.exec(segment);
       if (!param) return segment.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
       names.push(param[1]!);
-      // A ref is the last segment and may contain slashes (heads/feature/x).
-      return param[1] === 'ref' && index === segments.length - 1 ? '(.+)' : '([^/]+)';
+      // A ref or a file path is the last segment and may contain slashes (heads/feature/x, .github/workflows).
+      return (param[1] === 'ref' || param[1] === 'path') && index === segments.length - 1
+        ? '(.+)'
+        : '([^/]+)';
     })
     .join('/');
   return { ...route, pattern: new RegExp(`^${source}$`), names };

@@ -153,6 +153,18 @@ export interface RepoState {
   environments: DeploymentEnvironmentState[];
   /** Workflow artifacts, newest first as GitHub lists them. */
   artifacts: ArtifactState[];
+  /** Classic branch protection per branch, in GitHub's response shape (absent: not protected). */
+  protection: Record<string, Record<string, unknown>>;
+  /** Names of the repository's Actions secrets, and of the organization's secrets shared with it. */
+  secrets: string[];
+  organizationSecrets: string[];
+  /** Settings → Actions → General → Workflow permissions. */
+  workflowPermissions: {
+    defaultWorkflowPermissions: 'read' | 'write';
+    canApprovePullRequestReviews: boolean;
+  };
+  /** Repository Actions variables. */
+  variables: Record<string, string>;
 }
 
 /** A deployment environment: who may deploy to it (its branch policy) and the names of its secrets. */
@@ -285,6 +297,12 @@ export class GitHubState {
       mergeMethods: ['merge', 'squash', 'rebase'],
       environments: [],
       artifacts: [],
+      protection: {},
+      secrets: [],
+      organizationSecrets: [],
+      // GitHub's default for new repositories (since 2023): read-only, and Actions may not approve.
+      workflowPermissions: { defaultWorkflowPermissions: 'read', canApprovePullRequestReviews: false },
+      variables: {},
     };
     this.repos.set(fullName, repo);
     this.user(owner);

@@ -4,7 +4,7 @@ import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { GATE_CHECK_NAME, type Permission, type Review } from '../../gate/types.ts';
 import type { GateCheckRunFact } from '../../gate/merged.ts';
-import { recordMergeLocally } from '../../gate/record-merge-flow.ts';
+import { recordMergeLocally } from '../../gate/record-local-merge-flow.ts';
 import { resolveRef } from '../../git/history.ts';
 import { runGit } from '../../git/run.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';

@@ -3,6 +3,7 @@ import type { Command } from '../context.ts';
 import { appCommand } from './app.ts';
 import { auditCommand } from './audit.ts';
 import { diffCommand } from './diff.ts';
+import { doctorCommand } from './doctor.ts';
 import { evidenceCommand } from './evidence.ts';
 import { gateCommand } from './gate.ts';
 import { historyCommand } from './history.ts';
@@ -18,6 +19,7 @@ import { validateCommand } from './validate.ts';
 
 export const commands: Command[] = [
   initCommand,
+  doctorCommand,
   appCommand,
   validateCommand,
   diffCommand,
