@@ -3,6 +3,8 @@ import type {
   Comparison,
   GateSpec,
   MetricCondition,
+  MetricDirection,
+  NoRegressionRule,
   NotificationChannel,
   MetricsSourceSpec,
   MonitorRule,
@@ -27,6 +29,9 @@ export interface EffectivePolicy {
   };
   stages: { order: string[]; promoteFrom: Record<string, string[]> };
   gates: GateSpec[];
+  /** metric -> which way it improves. */
+  metricDirections: Record<string, MetricDirection>;
+  noRegression: NoRegressionRule[];
   incident: {
     severity: Record<Exclude<Severity, 'P4'>, MetricCondition[]>;
     autoRollback: MetricCondition[];
@@ -197,6 +202,8 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
     },
     gates: p.gates ?? [],
+    metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+    noRegression: p.no_regression ?? [],
     incident: {
       severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
       autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,

@@ -288,6 +288,31 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
         },
       }),
       gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+      metrics: {
+        type: 'object',
+        description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+        propertyNames: { minLength: 1 },
+        additionalProperties: obj(
+          'How to read one metric.',
+          {
+            better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+            description: str('What the metric measures.'),
+          },
+          ['better'],
+        ),
+      },
+      no_regression: list(
+        'Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.',
+        obj(
+          'A no-regression rule.',
+          {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: name('The stage this rule applies to; absent means every stage.'),
+          },
+          ['metric', 'tolerance'],
+        ),
+      ),
       incident: obj('Incident classification and automatic rollback.', {
         severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
           P0: severityList('P0'),
@@ -492,6 +517,7 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
         ['commit'],
       ),
       data: ref('dataRef', 'Training data reference.'),
+      evaluation: ref('dataRef', 'The data the metrics were measured on.'),
       artifact: obj(
         'The trained artifact.',
         {

@@ -63,6 +63,20 @@ export interface SignoffRule {
   require: string[];
 }
 
+/** Which way a metric improves: `higher` (accuracy, AUC) or `lower` (error rate, latency). */
+export type MetricDirection = 'higher' | 'lower';
+
+/**
+ * A candidate may not be worse than the version it replaces by more than `tolerance` (an absolute amount in the
+ * metric's unit) on `metric`, whose direction comes from the policy's `metrics`.
+ */
+export interface NoRegressionRule {
+  metric: string;
+  tolerance: number;
+  /** The stage this rule applies to; absent = every stage. */
+  stage?: string;
+}
+
 export type Severity = 'P0' | 'P1' | 'P2' | 'P3' | 'P4';
 
 /** One row of the severity matrix. */
@@ -159,6 +173,10 @@ export interface Policy extends Document<'Policy'> {
   };
   /** Gates every model must pass, in addition to its own. */
   gates?: GateSpec[];
+  /** metric -> which way it improves; used to mark a candidate better or worse than the version it replaces. */
+  metrics?: Record<string, { better: MetricDirection; description?: string }>;
+  /** Metrics a candidate may not regress on against the version it replaces, beyond a tolerance. */
+  no_regression?: NoRegressionRule[];
   incident?: {
     /** First matching severity wins, checked P0 to P3; nothing matching is P4. */
     severity?: Partial<Record<Exclude<Severity, 'P4'>, MetricCondition[]>>;
@@ -282,6 +300,8 @@ export interface ModelVersion extends Document<'ModelVersion'> {
   created_at: string;
   source: { commit: string; run_url?: string; workflow?: string; actor?: string };
   data?: { uri: string; sha256?: string };
+  /** The data the metrics were measured on; two versions compare alike only on the same evaluation data. */
+  evaluation?: { uri: string; sha256?: string };
   artifact: { uri: string; sha256: string; size: number };
   metrics: Record<string, number>;
   validation: { passed: boolean; gates: GateResult[] };
