@@ -8,6 +8,7 @@ import type { GateInput, MembershipState, Permission, Review } from '../../gate/
 import { resolveRef } from '../../git/history.ts';
 import { PERMISSIONS } from '../../github/access.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 
 const USAGE =
@@ -20,7 +21,10 @@ const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 function login(value: string, flag: string): string {
   const trimmed = value.trim().replace(/^@/, '');
   if (!LOGIN.test(trimmed))
-    throw new TollgateError(`gate simulate: ${flag} "${value}" is not a GitHub login`, { fix: USAGE });
+    throw new TollgateError(`gate simulate: ${flag} "${value}" is not a GitHub login`, {
+      kind: 'usage',
+      fix: USAGE,
+    });
   return trimmed;
 }
 
@@ -31,7 +35,10 @@ export function parseMembers(values: string[]): GateInput['memberships'] {
     const eq = value.indexOf('=');
     const team = value.slice(0, eq).trim();
     if (eq < 0 || !/^[^/\s]+\/[^/\s]+$/.test(team))
-      throw new TollgateError(`gate simulate: --member "${value}" is not ORG/TEAM=LOGIN,...`, { fix: USAGE });
+      throw new TollgateError(`gate simulate: --member "${value}" is not ORG/TEAM=LOGIN,...`, {
+        kind: 'usage',
+        fix: USAGE,
+      });
     const states = (memberships[team] ??= {});
     for (const entry of value
       .slice(eq + 1)
@@ -40,6 +47,7 @@ export function parseMembers(values: string[]): GateInput['memberships'] {
       const [who = '', state = 'active'] = entry.split(':');
       if (state !== 'active' && state !== 'pending')
         throw new TollgateError(`gate simulate: --member state "${state}" must be active or pending`, {
+          kind: 'usage',
           fix: USAGE,
         });
       states[login(who, '--member')] = state as MembershipState;
@@ -56,39 +64,75 @@ export function parsePermissions(values: string[]): Record<string, Permission> {
     if (!(PERMISSIONS as readonly string[]).includes(level))
       throw new TollgateError(
         `gate simulate: --permission "${value}" needs LOGIN=LEVEL, LEVEL one of ${PERMISSIONS.join(', ')}`,
-        { fix: USAGE },
+        { kind: 'usage', fix: USAGE },
       );
     permissions[login(who, '--permission')] = level as Permission;
   }
   return permissions;
 }
 
-export const gateCommand: Command = {
+const SIMULATE = commandSpec({
+  name: 'gate simulate',
+  summary: 'what the sign-off gate would conclude for BASE..HEAD with the approvals given, offline',
+  positionals: [0, 0],
+  options: {
+    base: { type: 'string', value: 'REF', required: true, description: 'the pull request base' },
+    head: { type: 'string', value: 'REF', required: true, description: 'the pull request head' },
+    author: { type: 'string', value: 'LOGIN', description: 'the pull request author' },
+    'requested-by': {
+      type: 'string',
+      value: 'LOGIN',
+      multiple: true,
+      description: 'who requested the change (Requested-By)',
+    },
+    approve: {
+      type: 'string',
+      value: 'LOGIN[@REF]',
+      multiple: true,
+      description: 'an approval, at HEAD or at REF',
+    },
+    member: {
+      type: 'string',
+      value: 'ORG/TEAM=LOGIN,...',
+      multiple: true,
+      description: 'team members (:pending for an invitation)',
+    },
+    permission: {
+      type: 'string',
+      value: 'LOGIN=LEVEL',
+      multiple: true,
+      description: 'repository permissions',
+    },
+    'base-branch': { type: 'string', value: 'NAME', description: 'the base branch name' },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate gate simulate --base main --head HEAD', 'which sign-offs HEAD still needs'],
+    [
+      'tollgate gate simulate --base main --head HEAD --approve alice --member acme/risk=alice',
+      'would it pass with alice (of acme/risk) approving?',
+    ],
+  ],
+});
+
+const GATE = commandSpec({
   name: 'gate',
   summary: 'Simulate the sign-off gate offline: gate simulate --base REF --head REF [--approve LOGIN]...',
+  options: {},
+  subcommands: [SIMULATE],
+  examples: SIMULATE.examples,
+});
+
+export const gateCommand: Command = {
+  ...GATE,
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub !== 'simulate')
-      throw new TollgateError(`gate: unknown subcommand "${sub ?? ''}"`, { fix: USAGE });
-    const { values } = parseCommandArgs(
-      'gate simulate',
-      rest,
-      {
-        base: { type: 'string' },
-        head: { type: 'string' },
-        author: { type: 'string' },
-        'requested-by': { type: 'string', multiple: true },
-        approve: { type: 'string', multiple: true },
-        member: { type: 'string', multiple: true },
-        permission: { type: 'string', multiple: true },
-        'base-branch': { type: 'string' },
-        format: { type: 'string' },
-      },
-      false,
-    );
+      throw new TollgateError(`gate: unknown subcommand "${sub ?? ''}"`, { kind: 'usage', fix: USAGE });
+    const { values } = parseCommandArgs(SIMULATE, rest);
     const format = formatOption(values.format, 'gate simulate');
     if (!values.base || !values.head)
-      throw new TollgateError('gate simulate needs --base and --head', { fix: USAGE });
+      throw new TollgateError('gate simulate needs --base and --head', { kind: 'usage', fix: USAGE });
     const baseSha = await resolveRef(context.repoRoot, values.base);
     const headSha = await resolveRef(context.repoRoot, values.head);
 

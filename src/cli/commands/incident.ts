@@ -41,6 +41,14 @@ import { planRollback, registryTimeline, stageRollback } from '../../rollback/ex
 import { isEmergency, rollbackBranch } from '../../rollback/publish.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import {
+  INCIDENT,
+  INCIDENT_LIST,
+  INCIDENT_OPEN,
+  INCIDENT_POSTMORTEM,
+  INCIDENT_RESOLVE,
+  INCIDENT_STATS,
+} from './incident-options.ts';
 import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
 import type { RollbackPlan } from '../../rollback/target.ts';
 
@@ -84,17 +92,7 @@ const actor = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
 
 async function open(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident open', args, {
-    model: { type: 'string', multiple: true },
-    metric: { type: 'string', multiple: true },
-    alert: { type: 'string' },
-    description: { type: 'string' },
-    by: { type: 'string' },
-    'auto-rollback': { type: 'boolean', default: false },
-    'promotion-in-flight': { type: 'boolean', default: false },
-    'require-notification': { type: 'boolean', default: false },
-    'dry-run': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_OPEN, args);
   const policy = await readPolicy(fileSystemReader(context.registryDir));
   const now = context.now();
   const by = actor(context, values.by);
@@ -381,6 +379,7 @@ async function githubTarget(
         : repoFromRemoteUrl(await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
   if (!repo) {
     throw new TollgateError('a GitHub token is set, but which repository? The origin remote names none', {
+      kind: 'usage',
       fix: 'pass --repo OWNER/NAME (or unset GITHUB_TOKEN / GH_TOKEN to commit the branch locally only)',
     });
   }
@@ -388,14 +387,7 @@ async function githubTarget(
 }
 
 async function resolve(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident resolve', args, {
-    note: { type: 'string' },
-    by: { type: 'string' },
-    'no-postmortem': { type: 'boolean', default: false },
-    base: { type: 'string' },
-    repo: { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_RESOLVE, args);
   const id = positionals[0];
   if (id === undefined || !INCIDENT_ID.test(id)) {
     throw new TollgateError(`"${id ?? ''}" is not an incident id`, {
@@ -510,12 +502,7 @@ async function allIncidents(context: CliContext): Promise<Incident[]> {
 }
 
 async function list(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'incident list',
-    args,
-    { open: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } },
-    false,
-  );
+  const { values } = parseCommandArgs(INCIDENT_LIST, args);
   const chosen = (await allIncidents(context))
     .filter((i) => !values.open || i.status === 'open')
     .sort((a, b) => Date.parse(b.detected_at) - Date.parse(a.detected_at) || b.id.localeCompare(a.id));
@@ -540,12 +527,7 @@ async function list(args: string[], context: CliContext): Promise<number> {
 }
 
 async function stats(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'incident stats',
-    args,
-    { since: { type: 'string' }, format: { type: 'string' } },
-    false,
-  );
+  const { values } = parseCommandArgs(INCIDENT_STATS, args);
   const since = values.since === undefined ? undefined : new Date(values.since);
   if (since && Number.isNaN(since.getTime())) {
     throw new TollgateError(`--since ${values.since} is not a date`, { fix: 'pass e.g. --since 2026-10-01' });
@@ -583,15 +565,12 @@ async function stats(args: string[], context: CliContext): Promise<number> {
 }
 
 async function postmortem(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident postmortem', args, {
-    write: { type: 'boolean', default: false },
-    'lookback-days': { type: 'string', default: '7' },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_POSTMORTEM, args);
   const incident = await readIncident(context, positionals[0]);
   const days = Number(values['lookback-days']);
   if (!Number.isFinite(days) || days < 0) throw new TollgateError('--lookback-days must be a number of days');
   const markdown = await draftPostmortem(context, incident, days);
-  if (!values.write) {
+  if (!values.write || values['dry-run']) {
     context.out(markdown);
     return 0;
   }
@@ -614,8 +593,7 @@ async function postmortem(args: string[], context: CliContext): Promise<number> 
 }
 
 export const incidentCommand: Command = {
-  name: 'incident',
-  summary: 'incidents: open (classify, optionally auto-roll back), resolve, stats (MTTR), postmortem draft',
+  ...INCIDENT,
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub === 'open') return open(rest, context);

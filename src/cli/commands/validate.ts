@@ -4,16 +4,33 @@ import { TollgateError } from '../../errors.ts';
 import { validateFlow, type ValidateScope } from '../../registry/validate-flow.ts';
 import { formatProblems } from '../../registry/writer.ts';
 import { type Command, parseCommandArgs } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 
-export const validateCommand: Command = {
+const VALIDATE = commandSpec({
   name: 'validate',
   summary: 'check registry files: YAML, schemas and cross-file rules (all, the PATHs given, or --since REF)',
+  args: '[PATH...]',
+  options: {
+    since: {
+      type: 'string',
+      value: 'REF',
+      description: 'check only the files changed since REF (a commit, tag or branch), with what they touch',
+    },
+    strict: { type: 'boolean', default: false, description: 'treat warnings as errors (exit 1)' },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate validate', 'check the whole registry'],
+    ['tollgate validate registry/models/fraud-detector/model.yaml', 'check one file and what it refers to'],
+    ['tollgate validate --since main --format json', 'check what changed since main, as JSON'],
+  ],
+});
+
+export const validateCommand: Command = {
+  ...VALIDATE,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('validate', args, {
-      format: { type: 'string' },
-      since: { type: 'string' },
-    });
+    const { values, positionals } = parseCommandArgs(VALIDATE, args);
     const format = formatOption(values.format, 'validate');
     if (values.since !== undefined && positionals.length > 0)
       throw new TollgateError('validate: give PATHs or --since, not both', {
@@ -52,6 +69,7 @@ function registryRelative(registryDir: string, absolute: string, shown: string):
   const rel = relative(registryDir, absolute);
   if (rel.startsWith('..') || resolve(registryDir, rel) !== absolute) {
     throw new TollgateError(`${shown} is outside the registry (${registryDir})`, {
+      kind: 'usage',
       fix: 'name files inside the registry folder, or set --registry',
     });
   }
