@@ -3,6 +3,9 @@
 // drift apart. Pure: no I/O.
 import { parseArgs } from 'node:util';
 import { TollgateError } from '../errors.ts';
+import { nearest } from '../suggest.ts';
+
+export { editDistance, nearest } from '../suggest.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -136,32 +139,6 @@ function parseFailure(spec: CommandSpec, error: Error & { code?: string }): Toll
   // node's messages name the option and what it wanted; the hint about `--` after an argument is not ours.
   const message = error.message.replace(/\. To specify a positional argument.*$/s, '').replace(/\.$/, '');
   return usageError(`${spec.name}: ${message}`, help);
-}
-
-/** Levenshtein distance, for suggestions. */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The candidate nearest to `word`, when it is near enough to be a typo (or `word` is a prefix of it). */
-export function nearest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = c.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word, c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 function optionUsage(name: string, o: OptionSpec): string {

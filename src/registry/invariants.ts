@@ -2,6 +2,7 @@
 // `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
 import { MODEL_OWNER_ROLE } from '../policy/effective.ts';
 import { loadFiles, sortProblems } from './load.ts';
+import { didYouMean, nearest } from '../suggest.ts';
 import { AUDIT_ID, INCIDENT_ID, unsafeNameReason } from './names.ts';
 import { isValidDocument, lineOfField } from './parse.ts';
 import {
@@ -188,9 +189,10 @@ function checkStages(
       report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`,
         `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
     }
+    // A stage the policy does not know is never gated by its rules: an error, most often a typo.
     if (order && !order.includes(stage)) {
-      report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`,
-        'add the stage to policy.yaml stages.order or rename it', 'warning');
+      report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`,
+        `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
     }
   }
 }

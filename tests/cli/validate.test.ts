@@ -61,6 +61,43 @@ describe('tollgate validate', () => {
   });
 });
 
+describe('tollgate validate: missing things are errors, not "0 files"', () => {
+  const stderr = () => {
+    let err = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+    return () => err;
+  };
+
+  it('exits 3 when there is no registry folder', async () => {
+    const err = stderr();
+    expect(await main(['-C', dir, '--registry', 'nowhere', 'validate'], {})).toBe(3);
+    expect(err()).toContain(`no registry at ${join(dir, 'nowhere')}`);
+  });
+
+  it('exits 2 for a path that does not exist', async () => {
+    const err = stderr();
+    expect(await run('registry/no/such/file.yaml')).toBe(2);
+    expect(err()).toContain('registry/no/such/file.yaml: no such file or folder');
+  });
+
+  it('a misspelled stage is an error that names the stage it probably means', async () => {
+    const stages = join(dir, 'registry/models/fraud-detector/stages.yaml');
+    await writeFile(stages, (await readFile(stages, 'utf8')).replace(/^ {2}production:/m, '  prodution:'));
+    expect(await run()).toBe(1);
+    expect(out).toContain('stage "prodution" is not in the policy\'s stages.order');
+    expect(out).toContain('(did you mean production?)');
+  });
+
+  it('--strict fails on warnings, which alone pass', async () => {
+    await writeFile(join(dir, 'registry/models/fraud-detector/notes.yaml'), 'a: 1\n');
+    expect(await run()).toBe(0);
+    expect(out).toContain('0 error(s), 1 warning(s)');
+    out = '';
+    expect(await run('--strict')).toBe(1);
+    expect(out).toContain('(--strict: warnings fail)');
+  });
+});
+
 describe('tollgate validate --since', () => {
   const git = (...args: string[]) =>
     execFileSync('git', args, {

@@ -14,7 +14,7 @@ import { defaultBranchRef } from '../../evidence/integrity.ts';
 import { standingApprovals, type ReviewSource } from '../../evidence/reviews.ts';
 import { assertSafeName } from '../../registry/names.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
-import { formatOption, registryPrefix } from './registry-prefix.ts';
+import { assertKnownModel, formatOption, registryPrefix } from './registry-prefix.ts';
 import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
@@ -108,6 +108,7 @@ export const historyCommand: Command = {
     const ref = values.ref ?? (await defaultBranchRef(context.repoRoot, prefix));
     const snapshots = await readStageSnapshots(context.repoRoot, model, { ref, registryPrefix: prefix });
     const stages = stage ? [stage] : stagesNamed(snapshots);
+    assertKnownModel(context, model, stagesNamed(snapshots).length > 0);
     const choice = await chooseReviewSource(context, values);
     // The gate's merge records say who signed off even when GitHub is not asked.
     const records = (await readAuditEvents(context.repoRoot, ref, prefix)).map((f) => f.event);

@@ -1,4 +1,5 @@
 // `tollgate validate [PATH...] [--since REF] [--format json]`: the validate action's checks, on the working tree.
+import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { validateFlow, type ValidateScope } from '../../registry/validate-flow.ts';
@@ -54,13 +55,17 @@ export const validateCommand: Command = {
         : relative(context.repoRoot, context.registryDir).split(sep).join('/') || '.';
     const result = await validateFlow({ registryPath, scope }, { repoRoot: context.repoRoot });
     const { files, problems, errors, warnings } = result;
+    const strict = values.strict && warnings > 0;
     if (format === 'json') {
-      context.out(JSON.stringify({ files, errors, warnings, problems }, null, 2));
+      context.out(JSON.stringify({ files, errors, warnings, strict: values.strict, problems }, null, 2));
     } else {
       if (problems.length > 0) context.out(formatProblems(problems));
-      context.out(`${errors} error(s), ${warnings} warning(s) in ${files} registry file(s)`);
+      context.out(
+        `${errors} error(s), ${warnings} warning(s) in ${files} registry file(s)` +
+          (strict ? ' (--strict: warnings fail)' : ''),
+      );
     }
-    return errors > 0 ? 1 : 0;
+    return errors > 0 || strict ? 1 : 0;
   },
 };
 
@@ -73,5 +78,10 @@ function registryRelative(registryDir: string, absolute: string, shown: string):
       fix: 'name files inside the registry folder, or set --registry',
     });
   }
+  if (!existsSync(absolute))
+    throw new TollgateError(`${shown}: no such file or folder`, {
+      kind: 'usage',
+      fix: 'name a file or folder inside the registry, or run `tollgate validate` for all of it',
+    });
   return rel.split(sep).join('/');
 }
