@@ -54,15 +54,20 @@ export const validateCommand: Command = {
         ? registryPrefix(context).slice(0, -1)
         : relative(context.repoRoot, context.registryDir).split(sep).join('/') || '.';
     const result = await validateFlow({ registryPath, scope }, { repoRoot: context.repoRoot });
-    const { files, problems, errors, warnings } = result;
+    const { files, problems, errors, warnings, skipped } = result;
     const strict = values.strict && warnings > 0;
     if (format === 'json') {
-      context.out(JSON.stringify({ files, errors, warnings, strict: values.strict, problems }, null, 2));
+      context.out(
+        JSON.stringify({ files, errors, warnings, skipped, strict: values.strict, problems }, null, 2),
+      );
     } else {
       if (problems.length > 0) context.out(formatProblems(problems));
       context.out(
         `${errors} error(s), ${warnings} warning(s) in ${files} registry file(s)` +
-          (strict ? ' (--strict: warnings fail)' : ''),
+          (strict ? ' (--strict: warnings fail)' : '') +
+          (skipped > 0
+            ? `; ${skipped} cross-file check(s) skipped: they refer to files that failed to parse`
+            : ''),
       );
     }
     return errors > 0 || strict ? 1 : 0;
