@@ -38,10 +38,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     const { spec, rest: specArgs } = subcommandOf(command, args);
     // Usage errors first: a mistyped option is reported as such wherever the command is run.
-    if (spec !== command || !command.subcommands?.length) parseWithSpec(spec, trainArgs(specArgs));
+    const parsed =
+      spec !== command || !command.subcommands?.length ? parseWithSpec(spec, trainArgs(specArgs)) : undefined;
     // A run killed after its commit landed left the checkout behind; any later command finishes that first.
     if (existsSync(join(context.repoRoot, '.git', 'tollgate'))) await recoverCheckouts(context.repoRoot);
     await preflight(spec, options, context);
+    if (parsed) checkRevisions(spec, parsed.values as Record<string, unknown>, context);
     return await command.run(args, context);
   } catch (error) {
     process.stderr.write(`tollgate: ${describeError(error)}\n`);
@@ -87,6 +89,28 @@ function subcommandOf(command: CommandSpec, args: string[]): { spec: CommandSpec
 
 const subcommandWords = (command: CommandSpec) =>
   (command.subcommands ?? []).map((s) => s.name.slice(command.name.length + 1)).join('|');
+
+/**
+ * Every option the table says takes a REF names a commit, tag or branch that exists: git's own words for a bad
+ * one ("fatal: ambiguous argument") say nothing about which option was wrong.
+ */
+function checkRevisions(spec: CommandSpec, values: Record<string, unknown>, context: CliContext): void {
+  for (const [name, option] of Object.entries(spec.options)) {
+    if (option.value !== 'REF' || typeof values[name] !== 'string') continue;
+    const ref = values[name] as string;
+    try {
+      execFileSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+        cwd: context.repoRoot,
+        stdio: 'ignore',
+      });
+    } catch {
+      throw new TollgateError(`unknown revision '${ref}' for --${name}: give a commit, tag or branch`, {
+        kind: 'usage',
+        fix: `e.g. --${name} main, --${name} HEAD~3, or a commit sha (\`git log --oneline\` lists them)`,
+      });
+    }
+  }
+}
 
 /** What a command needs before it runs: the registry it reads; for one that writes, a clean git repository. */
 async function preflight(spec: CommandSpec, options: readonly string[], context: CliContext): Promise<void> {

@@ -18,6 +18,21 @@ describe('unknown names are errors', () => {
   });
 });
 
+describe("git errors in the user's words", () => {
+  it.each([
+    ['validate', '--since'],
+    ['history', 'fraud-detector', '--ref'],
+    ['audit', 'verify', '--since'],
+  ])('a bad ref for %s ... %s exits 2 naming the option', async (...args) => {
+    const repo = await registryRepo();
+    const option = args.at(-1)!;
+    const run = await cli(['-C', repo.dir, ...args, 'no-such-ref']);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain(`unknown revision 'no-such-ref' for ${option}: give a commit, tag or branch`);
+    expect(run.err).not.toContain('fatal:');
+  });
+});
+
 describe('writing commands', () => {
   it('refuse outside a git repository, and say why (init included)', async () => {
     const dir = tempDir();
