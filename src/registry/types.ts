@@ -427,6 +427,8 @@ export interface Problem {
   file: string;
   line?: number;
   column?: number;
+  /** The offending line with a caret under the column (YAML syntax errors). */
+  excerpt?: string;
   field?: string;
   message: string;
   fix?: string;

@@ -1,4 +1,5 @@
 // Every CLI command, in the order `tollgate help` lists them. One module per command (or command group).
+import { builtinCommands } from '../builtins.ts';
 import type { Command } from '../context.ts';
 import { appCommand } from './app.ts';
 import { auditCommand } from './audit.ts';
@@ -40,3 +41,6 @@ export const commands: Command[] = [
   evidenceCommand,
   siteCommand,
 ];
+
+/** The commands plus `help` and `completion`, which are about the others. */
+export const allCommands: Command[] = [...commands, ...builtinCommands(commands)];
