@@ -12,6 +12,7 @@ import { recordFailed, recordMergeFlow } from '../gate/record-merge-flow.ts';
 import { closedPullOf, defaultBranchOf, gateTargetOf, isCloseEvent } from '../gate/target.ts';
 import { GATE_CHECK_NAME } from '../gate/types.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
+import { EtagCache } from '../github/etag-cache.ts';
 import { BOT_GIT_ENV } from './checkout.ts';
 import {
   actionEnvironmentOf,
@@ -70,10 +71,15 @@ export async function runSignoffGate(
 export async function run(context: ActionContext = githubContext): Promise<void> {
   await runAction('Tollgate sign-off gate', async (actionRun) => {
     const env = actionEnvironmentOf(context);
-    const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
+    // A file the workflow keeps between runs (actions/cache, a self-hosted runner's disk): RUNNER_TEMP is emptied
+    // after every job, so only a path the workflow restores lets a re-run send the ETags an earlier run saw.
+    const cacheFile = core.getInput('etag-cache');
+    const etags = cacheFile ? await EtagCache.load(cacheFile) : EtagCache.inMemory();
+    const client = githubClientFromEnv(process.env, { token: core.getInput('token'), etags });
     const appId = parseAppId(core.getInput('app-id'), 'app-id');
     const inputs = { checkName: core.getInput('check-name'), registry: core.getInput('registry'), appId };
     const result = await runSignoffGate(inputs, env, { client, now: new Date(), gitEnv: BOT_GIT_ENV });
+    await etags.save().catch((error: unknown) => core.warning(`etag-cache not saved: ${String(error)}`));
     actionRun.footnotes.push(describeCalls(client));
     core.setOutput('conclusion', result.conclusion);
     core.setOutput('recorded', (result.recorded ?? []).join('\n'));

@@ -13,6 +13,7 @@ import { TollgateError } from '../errors.ts';
 export const TOLLGATE_ACTIONS = [
   'evidence',
   'incident',
+  'monitor',
   'promote',
   'retrain',
   'rollback',

@@ -52,6 +52,7 @@ const LEAST: Record<string, Record<string, Record<string, string>>> = {
   'review-relay': { relay: {} },
   rollback: { rollback: {} },
   incident: { incident: {} },
+  monitor: { monitor: {} },
   evidence: { export: { contents: 'read', 'pull-requests': 'read', checks: 'read' } },
   'state-merge': { merge: {} },
 };
@@ -62,6 +63,7 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
     expect(readers.map((j) => `${j.template}/${j.id}`).sort()).toEqual(
       [
         'incident/incident',
+        'monitor/monitor',
         'promote/promote',
         'retrain/record',
         'rollback/rollback',
@@ -98,6 +100,13 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
             'permission-contents': 'write',
             'permission-pull-requests': 'write',
             'permission-checks': 'read',
+          });
+        // The monitor dispatches the retrain and incident workflows as well as recording state.
+        else if (template === 'monitor')
+          expect(asked).toEqual({
+            'permission-contents': 'write',
+            'permission-pull-requests': 'write',
+            'permission-actions': 'write',
           });
         else
           expect(asked, `${template}/${id}`).toEqual({

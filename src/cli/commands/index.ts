@@ -9,6 +9,7 @@ import { gateCommand } from './gate.ts';
 import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
 import { initCommand } from './init.ts';
+import { monitorCommand } from './monitor.ts';
 import { promoteCommand } from './promote.ts';
 import { retrainCommand } from './retrain.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
@@ -16,6 +17,7 @@ import { scheduleCommand } from './schedule.ts';
 import { siteCommand } from './site.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
+import { verifyRollbackCommand } from './verify-rollback.ts';
 
 export const commands: Command[] = [
   initCommand,
@@ -29,8 +31,10 @@ export const commands: Command[] = [
   train,
   promoteCommand,
   incidentCommand,
+  monitorCommand,
   rollbackCommand,
   unholdCommand,
+  verifyRollbackCommand,
   historyCommand,
   auditCommand,
   evidenceCommand,

@@ -163,6 +163,7 @@ export const rollbackCommand: Command = {
         emergency
           ? `  nothing was pushed: ${record?.severity} allows an emergency push, so push it now (git push origin HEAD)`
           : `  nothing was pushed: open a pull request with it (git push origin HEAD:${rollbackBranch(model, stage)})`,
+        `  once it is live, verify it: tollgate verify-rollback ${model} --stage ${stage}${values.incident ? ` --incident ${values.incident}` : ''} (or --no-verify REASON)`,
       ].join('\n'),
     );
     return 0;
