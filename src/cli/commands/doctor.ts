@@ -56,6 +56,13 @@ export const doctorCommand: Command = {
       values['app-id'] ?? context.env.TOLLGATE_APP_ID,
       values['app-id'] !== undefined ? '--app-id' : 'TOLLGATE_APP_ID',
     );
+    if (!context.env.GITHUB_TOKEN && !context.env.GH_TOKEN) {
+      // Nothing to read the settings with: an environment error, like an unreachable GitHub.
+      context.err(
+        'tollgate doctor: no GitHub token. Fix: GITHUB_TOKEN=$(gh auth token) tollgate doctor (a repository admin, or Administration: read)',
+      );
+      return 3;
+    }
     const client = githubClientFromEnv(context.env);
     let report;
     try {
