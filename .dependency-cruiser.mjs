@@ -12,6 +12,8 @@ const DECISIONS = [
   '^src/registry/diff[.]ts$',
   '^src/policy/(effective|gates)[.]ts$',
   '^src/doctor/(analyze|workflows|codeowners|findings|render)[.]ts$',
+  '^src/publish/state-merge[.]ts$',
+  '^src/monitor/(rules|window|metrics-json|alertmanager|canary|health)[.]ts$',
 ];
 
 export default {

@@ -102,20 +102,26 @@ export function evidenceSubjectFrom(
       named.length === 0
         ? `${how.command}: name exactly one subject: a model (and version), a pull request, an incident, or a period`
         : `${how.command}: name exactly one subject, not ${named.join(' and ')}`,
-      { fix: how.usage },
+      { kind: 'usage', fix: how.usage },
     );
   if (v.version !== undefined && v.model === undefined)
-    throw new TollgateError(`${how.command}: a version needs its model`, { fix: how.usage });
+    throw new TollgateError(`${how.command}: a version needs its model`, { kind: 'usage', fix: how.usage });
   if (v.model !== undefined)
     return v.version === undefined ? { model: v.model } : { model: v.model, version: v.version };
   if (v.pr !== undefined) {
     if (!/^#?\d+$/.test(v.pr))
-      throw new TollgateError(`${how.command}: pull request ${v.pr} is not a number`, { fix: how.usage });
+      throw new TollgateError(`${how.command}: pull request ${v.pr} is not a number`, {
+        kind: 'usage',
+        fix: how.usage,
+      });
     return { pr: Number(v.pr.replace('#', '')) };
   }
   if (v.incident !== undefined) return { incident: v.incident };
   if (v.since === undefined || v.until === undefined)
-    throw new TollgateError(`${how.command}: a period needs both since and until`, { fix: how.usage });
+    throw new TollgateError(`${how.command}: a period needs both since and until`, {
+      kind: 'usage',
+      fix: how.usage,
+    });
   return { since: v.since, until: v.until };
 }
 

@@ -84,8 +84,9 @@ function userBody(context: RouteContext, login: string, schema = 'simple-user'):
     id: user.id,
     node_id: `U_${user.id}`,
     type: user.type,
-    url: `${context.api}/users/${user.login}`,
-    html_url: `https://github.com/${user.login}`,
+    // A bot's login has brackets (`name[bot]`), which a URL escapes.
+    url: `${context.api}/users/${encodeURIComponent(user.login)}`,
+    html_url: `https://github.com/${encodeURIComponent(user.login)}`,
     avatar_url: `https://avatars.githubusercontent.com/u/${user.id}`,
   });
 }
@@ -484,6 +485,14 @@ export const ROUTES: Route[] = [
           405,
           `Repository rule violations found\n\nRequired status check "${missing[0]}" is expected.`,
         );
+      // A direct merge call is where a ruleset's bypass applies: the calling App's own.
+      const reviews = await context.state.reviewBlock(
+        full,
+        pull,
+        head,
+        context.state.appOfToken(context.token),
+      );
+      if (reviews) return errorReply(405, `Repository rule violations found\n\n${reviews}`);
       const base = (await readRef(repo.gitDir, `refs/heads/${pull.base}`)) ?? '';
       if (!(await mergesCleanly(repo.gitDir, base, head)))
         return errorReply(405, 'Pull Request is not mergeable');
