@@ -1,4 +1,5 @@
-// Runs every `bench*` export of bench/*.bench.ts and prints one table. `npm run bench`.
+// Runs every `bench*` export of bench/*.bench.ts and prints one table. `npm run bench`; `npm run bench -- site gate`
+// runs only the files whose names contain one of the words.
 import { readdir } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -11,7 +12,11 @@ interface BenchResult {
 
 const dir = import.meta.dirname;
 const rows: BenchResult[] = [];
-for (const file of (await readdir(dir)).filter((f) => f.endsWith('.bench.ts')).sort()) {
+const only = process.argv.slice(2);
+const files = (await readdir(dir)).filter(
+  (f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((w) => f.includes(w))),
+);
+for (const file of files.sort()) {
   const module = (await import(pathToFileURL(join(dir, file)).href)) as Record<string, unknown>;
   for (const [name, fn] of Object.entries(module)) {
     if (/^bench[A-Z]/.test(name) && typeof fn === 'function') {

@@ -45,6 +45,13 @@ await Promise.all(
   [0, 1].map(async () => {
     for (let t = queue.shift(); t; t = queue.shift()) {
       const dest = await build(t);
+      // ncc copies any file a `resolve(<unknown>, 'name')` might reach as an asset, which ties the bundle to the
+      // checkout's path (a clone in a folder named differently bundles differently). No bundle needs assets.
+      const assets = (await filesUnder(dest)).filter((f) => f !== 'index.js' && f !== 'package.json');
+      if (assets.length > 0) {
+        stale.push(`${t.out}: ncc copied assets (${assets.join(', ')}); join such paths outside resolve()`);
+        continue;
+      }
       if (!scratch) {
         console.log(`bundled ${t.entry} -> ${t.out}`);
         continue;

@@ -18,6 +18,7 @@ import {
   type SettingsPlan,
 } from '../../init/settings.ts';
 import { parseRegistryFile } from '../../registry/parse.ts';
+import { POLICY_PATH } from '../../registry/paths.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
 import { git } from '../../git/run.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
@@ -109,7 +110,7 @@ export const initCommand: Command = {
     // `--apply` in a repository that has adopted Tollgate applies the settings alone: the adoption has to be merged
     // before the ruleset can require the gate's check, so this is the usual second run.
     const settingsOnly =
-      values.apply && !values.force && existsSync(resolve(context.registryDir, 'policy.yaml'));
+      values.apply && !values.force && existsSync(resolve(context.registryDir, POLICY_PATH));
     const interactive = process.stdin.isTTY === true && values.format !== 'json' && !settingsOnly;
     const answer = async (given: string[] | string | undefined, question: string, fallback: string) =>
       given !== undefined && given.length > 0

@@ -14,7 +14,7 @@ import { isEmergency, rollbackBranch } from '../../rollback/publish.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
-import { readIncidents } from './incident.ts';
+import { readIncidents } from '../../incident/read.ts';
 
 const actor = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
@@ -156,7 +156,7 @@ export const rollbackCommand: Command = {
     // The named incident's record learns of the rollback in the rollback commit itself.
     let record: Incident | undefined;
     if (values.incident !== undefined) {
-      [record] = await readIncidents(context, [incidentPath(values.incident)]);
+      [record] = await readIncidents(fileSystemReader(context.registryDir), [incidentPath(values.incident)]);
       if (!record)
         context.err(
           `note: no record of ${values.incident} in this registry, so its timeline was not updated`,
@@ -213,6 +213,7 @@ export const rollbackCommand: Command = {
         emergency
           ? `  nothing was pushed: ${record?.severity} allows an emergency push, so push it now (git push origin HEAD)`
           : `  nothing was pushed: open a pull request with it (git push origin HEAD:${rollbackBranch(model, stage)})`,
+        `  once it is live, verify it: tollgate verify-rollback ${model} --stage ${stage}${values.incident ? ` --incident ${values.incident}` : ''} (or --no-verify REASON)`,
       ].join('\n'),
     );
     return 0;

@@ -1,4 +1,4 @@
-// `tollgate schedule status|pause|resume|set-interval`: read and change a model's retrain schedule on a local
+// `tollgate schedule status|pause|resume|reset|set-interval`: read and change a model's retrain schedule on a local
 // checkout. Each change is one schedule.yaml written by the registry writer and one commit with trailers.
 import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
@@ -21,6 +21,7 @@ import {
   parseDuration,
   pause,
   resume,
+  resetFailures,
   setScheduleInterval,
 } from '../../scheduler/schedule.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
@@ -30,7 +31,8 @@ import { actorOf } from './retrain.ts';
 
 const USAGE = [
   'tollgate schedule status [MODEL] [--format json]',
-  'tollgate schedule pause MODEL (--for 2h | --until TIME) --reason TEXT [--by LOGIN] [--dry-run]',
+  'tollgate schedule pause MODEL [--for 2h | --until TIME] --reason TEXT [--by LOGIN] [--dry-run]  (neither: until resumed)',
+  'tollgate schedule reset MODEL --reason TEXT [--by LOGIN] [--dry-run]  (clears the failure streak and cooldown)',
   'tollgate schedule resume MODEL [--by LOGIN] [--dry-run]',
   'tollgate schedule set-interval MODEL DURATION [--by LOGIN] [--dry-run]',
 ].join('\n');
@@ -160,8 +162,12 @@ const PAUSE = commandSpec({
   writes: true,
   options: {
     ...BY,
-    for: { type: 'string', value: 'DURATION', description: 'pause this long (2h, 3d)' },
-    until: { type: 'string', value: 'TIME', description: 'pause until this time' },
+    for: {
+      type: 'string',
+      value: 'DURATION',
+      description: 'pause this long (2h, 3d); neither: until resumed',
+    },
+    until: { type: 'string', value: 'TIME', description: 'pause until this time; neither: until resumed' },
     reason: { type: 'string', value: 'TEXT', required: true, description: 'why, recorded in schedule.yaml' },
   },
   examples: [
@@ -178,6 +184,21 @@ const RESUME = commandSpec({
   writes: true,
   options: { ...BY },
   examples: [['tollgate schedule resume fraud-detector', 'retrain again when due']],
+});
+
+const RESET = commandSpec({
+  name: 'schedule reset',
+  summary: 'clear a model’s failure streak and cooldown once the cause of its failed retrains is fixed',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    ...BY,
+    reason: { type: 'string', value: 'TEXT', required: true, description: 'what was fixed' },
+  },
+  examples: [
+    ['tollgate schedule reset fraud-detector --reason "feature feed restored"', 'retrain at the next tick'],
+  ],
 });
 
 const SET_INTERVAL = commandSpec({
@@ -198,7 +219,7 @@ const SCHEDULE = commandSpec({
   summary:
     "show a model's retrain schedule (due, paused, cooling down), pause, resume or change its interval",
   options: {},
-  subcommands: [STATUS, PAUSE, RESUME, SET_INTERVAL],
+  subcommands: [STATUS, PAUSE, RESUME, RESET, SET_INTERVAL],
   defaultSubcommand: 'status',
   examples: [STATUS.examples[0]!, PAUSE.examples[0]!, SET_INTERVAL.examples[0]!],
 });
@@ -238,7 +259,7 @@ async function status(args: string[], context: CliContext): Promise<number> {
 }
 
 interface Change {
-  event: 'schedule-pause' | 'schedule-resume' | 'schedule-interval';
+  event: 'schedule-pause' | 'schedule-resume' | 'schedule-interval' | 'schedule-reset';
   summary: (next: Schedule) => string;
   apply: (schedule: Schedule, now: Date, by: string) => Schedule;
 }
@@ -327,10 +348,11 @@ async function pauseCommand(args: string[], context: CliContext): Promise<number
   const { values, positionals } = parseCommandArgs(PAUSE, args);
   if (positionals.length !== 1)
     throw new TollgateError('schedule pause needs exactly one model', { kind: 'usage', fix: USAGE });
-  if ((values.for === undefined) === (values.until === undefined)) {
-    throw new TollgateError('schedule pause needs either --for DURATION or --until TIME', {
+  // Neither --for nor --until: paused until `tollgate schedule resume`.
+  if (values.for !== undefined && values.until !== undefined) {
+    throw new TollgateError('schedule pause takes --for DURATION or --until TIME, not both', {
       kind: 'usage',
-      fix: 'e.g. --for 2h, or --until 2026-12-01T09:00:00Z',
+      fix: 'e.g. --for 2h, or --until 2026-12-01T09:00:00Z, or neither to pause until resumed',
     });
   }
   if (!values.reason?.trim())
@@ -341,6 +363,7 @@ async function pauseCommand(args: string[], context: CliContext): Promise<number
     until = new Date(values.until);
     if (Number.isNaN(until.getTime()) || !/\d{4}-\d{2}-\d{2}/.test(values.until)) {
       throw new TollgateError(`--until ${values.until} is not a time`, {
+        kind: 'usage',
         fix: 'give an ISO-8601 time, e.g. 2026-12-01T09:00:00Z',
       });
     }
@@ -349,13 +372,30 @@ async function pauseCommand(args: string[], context: CliContext): Promise<number
   return change(context, positionals[0], values.by, values['dry-run'], {
     event: 'schedule-pause',
     summary: (next) =>
-      `Pause the retrain schedule of ${next.model} until ${next.paused_until}: ${next.paused_reason}`,
+      `Pause the retrain schedule of ${next.model} until ${next.paused_until ?? 'resumed'}: ${next.paused_reason}`,
     apply: (schedule, now, by) =>
       pause(
         schedule,
         { reason, by, ...(duration !== undefined ? { duration } : {}), ...(until ? { until } : {}) },
         now,
       ),
+  });
+}
+
+async function resetCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(RESET, args);
+  if (positionals.length !== 1)
+    throw new TollgateError('schedule reset needs exactly one model', { kind: 'usage', fix: USAGE });
+  if (!values.reason?.trim())
+    throw new TollgateError('schedule reset needs --reason: what was fixed', {
+      fix: '--reason "feature feed restored"',
+    });
+  const reason = values.reason;
+  return change(context, positionals[0], values.by, values['dry-run'], {
+    event: 'schedule-reset',
+    summary: (next) =>
+      `Reset the failure streak (${next.last_reset?.failure_streak ?? 0}) and cooldown of ${next.model}: ${next.last_reset?.reason ?? reason}`,
+    apply: (schedule, now, by) => resetFailures(schedule, now, { by, reason }),
   });
 }
 
@@ -390,6 +430,7 @@ const SUBCOMMANDS: Record<string, (args: string[], context: CliContext) => Promi
   status,
   pause: pauseCommand,
   resume: resumeCommand,
+  reset: resetCommand,
   'set-interval': setIntervalCommand,
 };
 

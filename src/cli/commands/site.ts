@@ -81,7 +81,8 @@ export const siteCommand: Command = {
     );
     const written = writeSite(out, build.files);
     const seconds = (performance.now() - started) / 1000;
-    const index = pathToFileURL(resolve(out, 'index.html')).href;
+    // Joined after resolving: the bundler would otherwise take `resolve(<unknown>, 'index.html')` for an asset to copy.
+    const index = `${pathToFileURL(resolve(out)).href}/index.html`;
     if (format === 'json') {
       const { files, ...summary } = build;
       context.out(
