@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { EXIT_CODES } from './exit-codes.ts';
+import { colorEnabled } from './style.ts';
 import { parseWithSpec, type CommandSpec, type OptionTable, type ParsedCommand } from './spec.ts';
 
 export interface CliContext {
@@ -17,6 +18,10 @@ export interface CliContext {
   now: () => Date;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** The terminal's width when stdout is one (tables fit it); undefined for a pipe or a file. */
+  columns?: number;
+  /** Colour stdout: a terminal, and no NO_COLOR. */
+  color?: boolean;
 }
 
 /** A command: its declared table (spec.ts) and what it does. */
@@ -64,6 +69,8 @@ export function parseGlobalOptions(
       registryDir,
       env,
       now: () => new Date(env.TOLLGATE_NOW ?? Date.now()),
+      columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+      color: colorEnabled(env, process.stdout),
       out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
       err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     },

@@ -117,3 +117,58 @@ describe('tollgate (no command), help, version, completion', () => {
     expect(err).toContain('did you mean bash?');
   });
 });
+
+// One bad input per command, and the code the contract gives it (docs/cli.md): 1 the thing is wrong or refused,
+// 2 usage, 3 environment. Run against a git repository holding the example registry.
+describe('one bad input per command gives its documented exit code', () => {
+  let repo: string;
+  beforeAll(async () => {
+    const { registryRepo } = await import('./registry-repo.ts');
+    repo = (await registryRepo()).dir;
+  });
+  afterAll(async () => (await import('../git/repo-fixture.ts')).cleanupRepos());
+
+  const cases: [string, string[], number, string][] = [
+    ['init', ['init', '--risk'], 2, '--risk'],
+    ['app', ['app', 'manifest', '--format', 'yaml'], 2, 'must be json or html'],
+    ['validate', ['validate', 'registry/nope.yaml'], 2, 'no such file'],
+    ['diff', ['diff', 'a', 'b', 'c'], 2, 'expected [BASE [HEAD]], got 3'],
+    ['gate simulate', ['gate', 'simulate', '--base', 'HEAD'], 2, '--head REF is required'],
+    ['gate record-merge', ['gate', 'record-merge', '--merge', 'HEAD'], 2, 'is required'],
+    ['schedule status', ['schedule', 'status', 'nosuchmodel'], 1, 'no model nosuchmodel'],
+    ['schedule pause', ['schedule', 'pause', 'fraud-detector'], 2, '--reason TEXT is required'],
+    ['retrain', ['retrain', 'fraud-detector', '--trigger', 'manul'], 2, 'did you mean manual?'],
+    ['train', ['train'], 2, 'needs the command after `--`'],
+    ['promote', ['promote', 'fraud-detector', 'v5'], 2, '--to STAGE is required'],
+    ['incident open', ['incident', 'open', 'fraud-detector', '--metric', 'auc'], 2, 'NAME=NUMBER'],
+    ['incident show', ['incident', 'show'], 2, 'expected ID, got 0'],
+    [
+      'rollback',
+      ['rollback', 'fraud-detector', '--to', 'v5', '--dry-run'],
+      1,
+      'never held production, so it cannot be a rollback target',
+    ],
+    ['unhold', ['unhold', 'fraud-detector', 'v2', '--reason', 'x', '--dry-run'], 1, 'not held'],
+    ['history', ['history', 'fraud-detektor'], 1, 'did you mean fraud-detector?'],
+    ['audit log', ['audit', 'log', '--since', 'yesterday'], 1, 'is not a time'],
+    ['audit verify', ['audit', 'verify', '--since', 'no-such-ref'], 2, "unknown revision 'no-such-ref'"],
+    ['evidence verify', ['evidence', 'verify', 'no-such-bundle'], 2, 'no such folder or file'],
+    ['site', ['site'], 2, '--out DIR is required'],
+    ['doctor', ['doctor', 'extra'], 2, 'expected no arguments'],
+    ['completion', ['completion'], 2, 'expected bash|zsh|fish, got 0'],
+  ];
+
+  it.each(cases)('%s', async (_, args, code, message) => {
+    let err = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+    const got = await main(['-C', repo, ...args], {
+      ...process.env,
+      TOLLGATE_ACTOR: 'alice',
+      GITHUB_TOKEN: '',
+    });
+    vi.restoreAllMocks();
+    expect(got, err).toBe(code);
+    expect(err).toContain(message);
+  });
+});

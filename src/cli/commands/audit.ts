@@ -17,6 +17,7 @@ import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
+import { renderTable } from '../table.ts';
 
 const USAGE =
   'usage: tollgate audit log [--model M] [--since T] [--until T] [--ref REF] [--format text|json]\n' +
@@ -30,7 +31,8 @@ function timeOption(value: string | undefined, name: string): string | undefined
   return value;
 }
 
-export function eventLine(e: RegistryEvent): string {
+/** One event as its columns: time, event, what, pull request, commit, summary. */
+export function eventCells(e: RegistryEvent): string[] {
   // A stage move reads `model stage from → to`; anything else names what it is about.
   const what =
     e.stage !== undefined && (e.from !== undefined || e.version !== undefined)
@@ -44,12 +46,16 @@ export function eventLine(e: RegistryEvent): string {
   ].filter(Boolean);
   return [
     e.at,
-    e.event.padEnd(16),
-    what.padEnd(24),
-    e.pullRequest === undefined ? '   ' : `#${e.pullRequest}`,
+    e.event,
+    what,
+    e.pullRequest === undefined ? '' : `#${e.pullRequest}`,
     e.sha ? e.sha.slice(0, 12) : '(audit file)',
     [e.summary ?? '', ...who].filter(Boolean).join('; '),
-  ].join('  ');
+  ];
+}
+
+export function eventLine(e: RegistryEvent): string {
+  return eventCells(e).join('  ');
 }
 
 const LOG = commandSpec({
@@ -122,7 +128,8 @@ async function log(args: string[], context: CliContext): Promise<number> {
   ).filter((e) => !model || e.model === model);
   if (format === 'json') context.out(JSON.stringify(events, null, 2));
   else if (events.length === 0) context.out('no registry events');
-  else context.out(events.map(eventLine).join('\n'));
+  // Aligned columns; on a terminal, "what" and the summary shrink (with an ellipsis) to fit its width.
+  else context.out(renderTable(events.map(eventCells), { width: context.columns, flexible: [2, 5] }));
   return 0;
 }
 

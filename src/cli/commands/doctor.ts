@@ -20,16 +20,12 @@ const DOCTOR = commandSpec({
   needsRegistry: false,
   options: {
     repo: { type: 'string', value: 'OWNER/NAME', description: 'the repository (default: the origin remote)' },
-    'app-id': {
-      type: 'string',
-      value: 'ID',
-      description: "the gate App's id the required checks must be pinned to (default: TOLLGATE_APP_ID)",
-    },
+    'app-id': { type: 'string', value: 'ID', description: 'the gate App id the ruleset should require' },
     ...FORMAT_OPTION,
   },
   examples: [
-    ['GITHUB_TOKEN=$(gh auth token) tollgate doctor --app-id 123456', 'check the origin repository'],
-    ['tollgate doctor --repo acme/models --format json', 'the findings as JSON'],
+    ['GITHUB_TOKEN=... tollgate doctor', 'check the repository the origin remote names'],
+    ['tollgate doctor --repo acme/models --app-id 123 --format json', 'another repository, as JSON'],
   ],
 });
 

@@ -1,5 +1,6 @@
 // `tollgate evidence export`: the evidence bundle for a model or version, a pull request, an incident or a window.
 // `tollgate evidence verify`: re-hashes a bundle against its manifest.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { evidenceSubjectFrom, type EvidenceSubject } from '../../evidence/bundle.ts';
@@ -68,6 +69,11 @@ async function verify(args: string[], context: CliContext): Promise<number> {
     throw new TollgateError('evidence verify: name one bundle folder or bundle.tar.gz', {
       kind: 'usage',
       fix: USAGE,
+    });
+  if (!existsSync(resolve(context.cwd, positionals[0]!)))
+    throw new TollgateError(`evidence verify: ${positionals[0]}: no such folder or file`, {
+      kind: 'usage',
+      fix: 'name the exported bundle folder or its bundle.tar.gz',
     });
   const result = verifyEvidenceBundle(resolve(context.cwd, positionals[0]!), {
     ...(values.sha256 ? { expectedSha256: values.sha256 } : {}),

@@ -59,6 +59,7 @@ export async function escalate(args: string[], context: CliContext): Promise<num
       throw new TollgateError(
         'incident escalate --due takes no id and no --to: it escalates every overdue incident',
         {
+          kind: 'usage',
           fix: 'tollgate incident escalate --due [--dry-run]',
         },
       );
@@ -71,7 +72,10 @@ export async function escalate(args: string[], context: CliContext): Promise<num
     'tollgate incident escalate INC-20261124-033000-ab12 [--to P0..P4] [--reason TEXT]',
   );
   if (values.to !== undefined && !SEVERITIES.includes(values.to as Severity))
-    throw new TollgateError(`--to ${values.to} is not a severity`, { fix: 'pass --to P0, P1, P2, P3 or P4' });
+    throw new TollgateError(`--to ${values.to} is not a severity`, {
+      kind: 'usage',
+      fix: 'pass --to P0, P1, P2, P3 or P4',
+    });
   const result = await escalateFlow(
     id,
     {

@@ -162,29 +162,18 @@ const PAUSE = commandSpec({
   writes: true,
   options: {
     ...BY,
-    for: { type: 'string', value: 'DURATION', description: 'pause this long (2h, 3d)' },
-    until: { type: 'string', value: 'TIME', description: 'pause until this time' },
+    for: {
+      type: 'string',
+      value: 'DURATION',
+      description: 'pause this long (2h, 3d); neither: until resumed',
+    },
+    until: { type: 'string', value: 'TIME', description: 'pause until this time; neither: until resumed' },
     reason: { type: 'string', value: 'TEXT', required: true, description: 'why, recorded in schedule.yaml' },
   },
   examples: [
     ['tollgate schedule pause fraud-detector --for 2d --reason "data migration"', 'no retrains for two days'],
     ['tollgate schedule pause fraud-detector --until 2026-12-01T09:00:00Z --reason freeze', 'until a time'],
     ['tollgate schedule pause fraud-detector --reason "feed broken"', 'until `tollgate schedule resume`'],
-  ],
-});
-
-const RESET = commandSpec({
-  name: 'schedule reset',
-  summary: 'clear the failure streak and cooldown once the cause is fixed (the runbook’s mark-executed)',
-  args: 'MODEL',
-  positionals: [1, 1],
-  writes: true,
-  options: {
-    ...BY,
-    reason: { type: 'string', value: 'TEXT', required: true, description: 'what was fixed, recorded' },
-  },
-  examples: [
-    ['tollgate schedule reset fraud-detector --reason "feature feed restored"', 'retrain when due again'],
   ],
 });
 
@@ -196,6 +185,21 @@ const RESUME = commandSpec({
   writes: true,
   options: { ...BY },
   examples: [['tollgate schedule resume fraud-detector', 'retrain again when due']],
+});
+
+const RESET = commandSpec({
+  name: 'schedule reset',
+  summary: 'clear a model’s failure streak and cooldown once the cause of its failed retrains is fixed',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    ...BY,
+    reason: { type: 'string', value: 'TEXT', required: true, description: 'what was fixed' },
+  },
+  examples: [
+    ['tollgate schedule reset fraud-detector --reason "feature feed restored"', 'retrain at the next tick'],
+  ],
 });
 
 const SET_INTERVAL = commandSpec({
@@ -360,6 +364,7 @@ async function pauseCommand(args: string[], context: CliContext): Promise<number
     until = new Date(values.until);
     if (Number.isNaN(until.getTime()) || !/\d{4}-\d{2}-\d{2}/.test(values.until)) {
       throw new TollgateError(`--until ${values.until} is not a time`, {
+        kind: 'usage',
         fix: 'give an ISO-8601 time, e.g. 2026-12-01T09:00:00Z',
       });
     }

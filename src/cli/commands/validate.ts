@@ -6,6 +6,7 @@ import { validateFlow, type ValidateScope } from '../../registry/validate-flow.t
 import { formatProblems } from '../../registry/writer.ts';
 import { type Command, parseCommandArgs } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
+import { paint } from '../style.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 
 const VALIDATE = commandSpec({
@@ -61,7 +62,14 @@ export const validateCommand: Command = {
         JSON.stringify({ files, errors, warnings, skipped, strict: values.strict, problems }, null, 2),
       );
     } else {
-      if (problems.length > 0) context.out(formatProblems(problems));
+      const on = context.color === true;
+      if (problems.length > 0)
+        context.out(
+          formatProblems(problems).replace(
+            /: (error|warning): /g,
+            (_, level: string) => `: ${paint(on, level === 'error' ? 'red' : 'yellow', level)}: `,
+          ),
+        );
       context.out(
         `${errors} error(s), ${warnings} warning(s) in ${files} registry file(s)` +
           (strict ? ' (--strict: warnings fail)' : '') +
