@@ -16,7 +16,14 @@ import type { Incident, RegistryReader } from '../registry/types.ts';
 import { serializeDocument } from '../registry/writer.ts';
 import { registryTimeline } from '../rollback/execute.ts';
 import { readIncidents } from './read.ts';
-import { postmortemBranch, postmortemPullRequest, renderPostmortem, resolveIncident } from './record.ts';
+import type { IncidentNotifier } from './notify.ts';
+import {
+  appendTimeline,
+  postmortemBranch,
+  postmortemPullRequest,
+  renderPostmortem,
+  resolveIncident,
+} from './record.ts';
 
 export interface IncidentPorts {
   repoRoot: string;
@@ -27,6 +34,8 @@ export interface IncidentPorts {
   actor: string;
   /** Where to push and open the pull request; without it the branch is committed locally only. */
   github?: GitHubTarget;
+  /** Announces the resolution on the severity's channels (PagerDuty resolve, the issue closed); entries recorded. */
+  notifier?: (policy: EffectivePolicy) => IncidentNotifier | undefined;
 }
 
 const inRepo = (registryDir: string, path: string): string =>
@@ -147,7 +156,11 @@ export async function resolveIncidentFlow(
   } finally {
     reader.close();
   }
-  const resolved = resolveIncident(incident, ports.now, request.note);
+  let resolved = resolveIncident(incident, ports.now, request.note);
+  const notifier = request.dryRun ? undefined : ports.notifier?.(policy);
+  // Before the commit, so the channels' outcomes are part of the resolved record.
+  for (const entry of notifier ? await notifier.notify(resolved, 'resolved') : [])
+    resolved = appendTimeline(resolved, entry);
   const draft = request.noPostmortem ? undefined : await draftPostmortem(ports, resolved, 7, base.sha);
   const recordFile = inRepo(ports.registryDir, incidentPath(id));
   const draftFile = draft === undefined ? undefined : inRepo(ports.registryDir, postmortemPath(id));
