@@ -1,6 +1,6 @@
 // Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
 // scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
-import type { Evidence, PullRequestEvidence, ReviewEvidence } from './bundle.ts';
+import type { Evidence, PullRequestEvidence, ReviewEvidence } from './types.ts';
 import type { RegistryEvent } from './history.ts';
 
 export interface TimelineRow {

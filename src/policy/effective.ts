@@ -1,8 +1,13 @@
 // The policy with every default filled in. Core modules read EffectivePolicy only, so a default lives here once.
 import type {
+  Comparison,
   GateSpec,
   MetricCondition,
+  MetricDirection,
+  NoRegressionRule,
   NotificationChannel,
+  MetricsSourceSpec,
+  MonitorRule,
   Policy,
   RoleMembers,
   Severity,
@@ -24,6 +29,9 @@ export interface EffectivePolicy {
   };
   stages: { order: string[]; promoteFrom: Record<string, string[]> };
   gates: GateSpec[];
+  /** metric -> which way it improves. */
+  metricDirections: Record<string, MetricDirection>;
+  noRegression: NoRegressionRule[];
   incident: {
     severity: Record<Exclude<Severity, 'P4'>, MetricCondition[]>;
     autoRollback: MetricCondition[];
@@ -44,6 +52,12 @@ export interface EffectivePolicy {
     jitter: number;
     escalateAfterFailures: number;
     escalateSeverity: Severity;
+  };
+  monitoring: {
+    source?: MetricsSourceSpec;
+    rules: MonitorRule[];
+    canary: { window: number; limits: MetricCondition[]; relative: RelativeCriterion[] };
+    rollback: { settle: number; criteria: MetricCondition[] };
   };
   stateWrites: 'pull-request' | 'push';
   dispatch: { allowedSenders: string[] };
@@ -91,6 +105,28 @@ export const DEFAULT_SIGNOFF_RULES: SignoffRule[] = [
   { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
 ];
 
+/** A canary criterion relative to the baseline: holds when `canary <op> baseline * factor + offset`. */
+export interface RelativeCriterion {
+  metric: string;
+  op: Comparison;
+  factor: number;
+  offset: number;
+}
+
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+export const DEFAULT_ROLLBACK_CRITERIA: MetricCondition[] = [
+  { metric: 'error_rate', op: '<', value: 0.05 },
+  { metric: 'latency_p95', op: '<', value: 200 },
+  { metric: 'availability', op: '>', value: 0.99 },
+];
+
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+export const DEFAULT_CANARY_RELATIVE: RelativeCriterion[] = [
+  { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+  { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+export const DEFAULT_CANARY_LIMITS: MetricCondition[] = [{ metric: 'error_rate', op: '<', value: 0.05 }];
+
 export const DEFAULT_SEVERITY: EffectivePolicy['incident']['severity'] = {
   P0: [
     { metric: 'availability', op: '<', value: 0.5 },
@@ -98,12 +134,13 @@ export const DEFAULT_SEVERITY: EffectivePolicy['incident']['severity'] = {
   ],
   P1: [
     { metric: 'accuracy_drop', op: '>', value: 0.2 },
-    { metric: 'latency_increase_pct', op: '>', value: 200 },
+    // A fraction, as the protocol measures it: 2.0 is +200 %.
+    { metric: 'latency_increase_pct', op: '>', value: 2.0 },
     { metric: 'error_rate', op: '>', value: 0.1 },
   ],
   P2: [
     { metric: 'accuracy_drop', op: '>', value: 0.1 },
-    { metric: 'latency_increase_pct', op: '>', value: 50 },
+    { metric: 'latency_increase_pct', op: '>', value: 0.5 },
     { metric: 'error_rate', op: '>', value: 0.05 },
   ],
   P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
@@ -166,6 +203,8 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
     },
     gates: p.gates ?? [],
+    metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+    noRegression: p.no_regression ?? [],
     incident: {
       severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
       autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
@@ -200,6 +239,24 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       jitter: p.schedule?.jitter ?? 0,
       escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
       escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+    },
+    monitoring: {
+      ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+      rules: p.monitoring?.rules ?? [],
+      canary: {
+        window: p.monitoring?.canary?.window ?? 3600,
+        limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+        relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+          metric: r.metric,
+          op: r.op,
+          factor: r.factor ?? 1,
+          offset: r.offset ?? 0,
+        })),
+      },
+      rollback: {
+        settle: p.monitoring?.rollback?.settle ?? 300,
+        criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+      },
     },
     stateWrites: p.state_writes ?? 'pull-request',
     dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },

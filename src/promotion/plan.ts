@@ -4,6 +4,7 @@ import { TollgateError } from '../errors.ts';
 import { evaluateGate } from '../gate/evaluate.ts';
 import type { Requirement } from '../gate/types.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
+import { gatesFor } from '../policy/gates.ts';
 import { stagesPath } from '../registry/paths.ts';
 import type { ModelVersion, Registry, Stages } from '../registry/types.ts';
 import { validateDocumentSchema } from '../registry/validate-schema.ts';
@@ -132,6 +133,7 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     });
   }
 
+  const current = from === undefined ? undefined : entry.versions.get(from);
   const verdict = evaluateGate({
     policy,
     defaultBranch: input.baseBranch,
@@ -154,6 +156,16 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
     versions: {
       [model]: {
+        ...(current
+          ? {
+              [current.id]: {
+                valid: true,
+                metrics: current.metrics,
+                passed: current.validation.passed,
+                ...(current.held ? { held: current.held.reason } : {}),
+              },
+            }
+          : {}),
         [version]: {
           valid: true,
           metrics: candidate.metrics,
@@ -180,7 +192,6 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     requestedBy: input.requestedBy,
     ...(from === undefined ? {} : { from }),
   });
-  const current = from === undefined ? undefined : entry.versions.get(from);
   const body = renderPromotionBody({
     model,
     stage,
@@ -189,6 +200,9 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     recent: recentVersions(entry.versions.values(), input.recentCount ?? 10),
     requirements: verdict.requirements,
     keyMetrics: entry.model.key_metrics ?? [],
+    metricDirections: policy.metricDirections,
+    gates: gatesFor(policy.gates, entry.model.gates),
+    noRegression: policy.noRegression,
     ...(input.runUrl ? { runUrl: input.runUrl } : {}),
     ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
   });

@@ -79,6 +79,9 @@ const numberMap = (description: string): JsonSchema => ({
   additionalProperties: { type: 'number', description: 'The value of this metric.' },
 });
 
+/** Metric names as Prometheus and the metrics JSON spell them. */
+export const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
+
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
   'stage-changed',
@@ -123,6 +126,47 @@ const DEFS: Record<string, JsonSchema> = {
       value: num('The value the metric is compared with.'),
     },
     ['metric', 'op', 'value'],
+  ),
+  metricsSource: obj(
+    'Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.',
+    {
+      kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+      url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+      queries: {
+        type: 'object',
+        description: 'prometheus: metric name -> PromQL query returning one series.',
+        propertyNames: { pattern: METRIC_NAME_PATTERN },
+        additionalProperties: str('A PromQL query.'),
+      },
+      bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+        pattern: '^[A-Z_][A-Z0-9_]*$',
+      }),
+      command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+        minItems: 1,
+      }),
+      path: str('file: repository-relative path of the metrics JSON.'),
+      timeout: int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    },
+    ['kind'],
+  ),
+  monitorRule: obj(
+    'A monitoring rule: fires when `metric <op> threshold` held for the whole duration.',
+    {
+      name: name('The rule name, unique per model.'),
+      metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+      op: COMPARISON,
+      threshold: num('The value the metric is compared with.'),
+      for: int('Seconds the condition must hold; 0 means the latest value alone.', {
+        minimum: 0,
+        maximum: MAX_DURATION_SECONDS,
+      }),
+      action: {
+        enum: ['retrain', 'incident', 'none'],
+        description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+      },
+      stage: name('The stage whose metrics the rule reads. Default production.'),
+    },
+    ['name', 'metric', 'op', 'threshold', 'for', 'action'],
   ),
   dataRef: obj(
     'A reference to training data, recorded as lineage.',
@@ -244,6 +288,31 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
         },
       }),
       gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+      metrics: {
+        type: 'object',
+        description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+        propertyNames: { minLength: 1 },
+        additionalProperties: obj(
+          'How to read one metric.',
+          {
+            better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+            description: str('What the metric measures.'),
+          },
+          ['better'],
+        ),
+      },
+      no_regression: list(
+        'Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.',
+        obj(
+          'A no-regression rule.',
+          {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: name('The stage this rule applies to; absent means every stage.'),
+          },
+          ['metric', 'tolerance'],
+        ),
+      ),
       incident: obj('Incident classification and automatic rollback.', {
         severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
           P0: severityList('P0'),
@@ -292,6 +361,40 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
         }),
         jitter: int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
       }),
+      monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+        source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+        rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+        canary: obj('Canary analysis.', {
+          window: int('Seconds of canary metrics an analysis compares. Default 3600.', {
+            minimum: 1,
+            maximum: MAX_DURATION_SECONDS,
+          }),
+          limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+          relative: list(
+            'Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.',
+            obj(
+              'A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.',
+              {
+                metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                op: COMPARISON,
+                factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                offset: num('Added to the scaled baseline value. Default 0.'),
+              },
+              ['metric', 'op'],
+            ),
+          ),
+        }),
+        rollback: obj('Rollback verification.', {
+          settle: int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+            minimum: 0,
+            maximum: 86_400,
+          }),
+          criteria: list(
+            'Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.',
+            ref('metricCondition', 'A criterion.'),
+          ),
+        }),
+      }),
       state_writes: {
         enum: ['pull-request', 'push'],
         description: 'How state-only changes reach the default branch.',
@@ -333,6 +436,10 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
       schedule: obj('Scheduled retraining.', {
         enabled: bool('Whether the scheduler retrains this model.'),
         interval: int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+      }),
+      monitoring: obj('Where the live metrics come from, and rules of its own.', {
+        source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+        rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
       }),
     },
     ['name', 'owners'],
@@ -410,6 +517,7 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
         ['commit'],
       ),
       data: ref('dataRef', 'Training data reference.'),
+      evaluation: ref('dataRef', 'The data the metrics were measured on.'),
       artifact: obj(
         'The trained artifact.',
         {

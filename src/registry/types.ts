@@ -63,6 +63,20 @@ export interface SignoffRule {
   require: string[];
 }
 
+/** Which way a metric improves: `higher` (accuracy, AUC) or `lower` (error rate, latency). */
+export type MetricDirection = 'higher' | 'lower';
+
+/**
+ * A candidate may not be worse than the version it replaces by more than `tolerance` (an absolute amount in the
+ * metric's unit) on `metric`, whose direction comes from the policy's `metrics`.
+ */
+export interface NoRegressionRule {
+  metric: string;
+  tolerance: number;
+  /** The stage this rule applies to; absent = every stage. */
+  stage?: string;
+}
+
 export type Severity = 'P0' | 'P1' | 'P2' | 'P3' | 'P4';
 
 /** One row of the severity matrix. */
@@ -91,6 +105,41 @@ export interface MetricCondition {
   metric: string;
   op: Comparison;
   value: number;
+}
+
+/**
+ * Where a model's live metrics come from. `prometheus`: one PromQL query per metric, evaluated over the HTTP API;
+ * `command`: an argv printing the metrics JSON (docs/monitoring.md); `file`: that JSON in a file. Queries, argv
+ * and paths may hold `${model}`, `${stage}` and `${version}`. Credentials are named by environment variable only.
+ */
+export interface MetricsSourceSpec {
+  kind: 'prometheus' | 'command' | 'file';
+  /** prometheus: the server's base URL, e.g. http://prometheus:9090. */
+  url?: string;
+  /** prometheus: metric name -> PromQL query giving one series. */
+  queries?: Record<string, string>;
+  /** prometheus: the environment variable holding a bearer token (never the token itself). */
+  bearer_token_env?: string;
+  /** command: argv, run without a shell. */
+  command?: string[];
+  /** file: repository-relative path of the metrics JSON. */
+  path?: string;
+  /** command / prometheus: seconds before giving up. Default 30. */
+  timeout?: number;
+}
+
+/** "metric op threshold for duration": fires when the metric crossed the threshold for the whole duration. */
+export interface MonitorRule {
+  name: string;
+  metric: string;
+  op: Comparison;
+  threshold: number;
+  /** Seconds the condition must hold. 0 = the latest value alone. */
+  for: number;
+  /** What a rule that starts firing does. */
+  action: 'retrain' | 'incident' | 'none';
+  /** The stage whose metrics the rule reads. Default production. */
+  stage?: string;
 }
 
 export interface Policy extends Document<'Policy'> {
@@ -124,6 +173,10 @@ export interface Policy extends Document<'Policy'> {
   };
   /** Gates every model must pass, in addition to its own. */
   gates?: GateSpec[];
+  /** metric -> which way it improves; used to mark a candidate better or worse than the version it replaces. */
+  metrics?: Record<string, { better: MetricDirection; description?: string }>;
+  /** Metrics a candidate may not regress on against the version it replaces, beyond a tolerance. */
+  no_regression?: NoRegressionRule[];
   incident?: {
     /** First matching severity wins, checked P0 to P3; nothing matching is P4. */
     severity?: Partial<Record<Exclude<Severity, 'P4'>, MetricCondition[]>>;
@@ -157,6 +210,26 @@ export interface Policy extends Document<'Policy'> {
     /** Spread runs by up to this many seconds, derived from the model name. Default 0. */
     jitter?: number;
   };
+  monitoring?: {
+    /** Metrics source for models whose model.yaml names none. */
+    source?: MetricsSourceSpec;
+    /** Rules every model is watched with, in addition to its own. */
+    rules?: MonitorRule[];
+    canary?: {
+      /** Seconds of canary metrics an analysis compares. Default 3600. */
+      window?: number;
+      /** Absolute limits the canary must meet, e.g. error_rate < 0.05. */
+      limits?: MetricCondition[];
+      /** Limits relative to the baseline stage: `canary <op> baseline * factor + offset`. */
+      relative?: { metric: string; op: Comparison; factor?: number; offset?: number }[];
+    };
+    rollback?: {
+      /** Seconds to wait after a rollback before its metrics are read. Default 300. */
+      settle?: number;
+      /** The health criteria after a rollback. Default error_rate < 0.05, latency_p95 < 200, availability > 0.99. */
+      criteria?: MetricCondition[];
+    };
+  };
   /** How state-only changes reach the default branch. Default `pull-request`. */
   state_writes?: 'pull-request' | 'push';
   dispatch?: {
@@ -181,6 +254,8 @@ export interface Model extends Document<'Model'> {
   /** Metrics shown first in tables and charts. */
   key_metrics?: string[];
   schedule?: { enabled?: boolean; interval?: number };
+  /** Where this model's live metrics come from, and rules of its own. */
+  monitoring?: { source?: MetricsSourceSpec; rules?: MonitorRule[] };
 }
 
 export interface StagePointer {
@@ -225,6 +300,8 @@ export interface ModelVersion extends Document<'ModelVersion'> {
   created_at: string;
   source: { commit: string; run_url?: string; workflow?: string; actor?: string };
   data?: { uri: string; sha256?: string };
+  /** The data the metrics were measured on; two versions compare alike only on the same evaluation data. */
+  evaluation?: { uri: string; sha256?: string };
   artifact: { uri: string; sha256: string; size: number };
   metrics: Record<string, number>;
   validation: { passed: boolean; gates: GateResult[] };
@@ -350,6 +427,8 @@ export interface Problem {
   file: string;
   line?: number;
   column?: number;
+  /** The offending line with a caret under the column (YAML syntax errors). */
+  excerpt?: string;
   field?: string;
   message: string;
   fix?: string;

@@ -13,6 +13,7 @@ import {
 import { SEVERITIES } from '../../incident/response.ts';
 import { checkoutNote } from '../../publish/checkout-note.ts';
 import type { Severity } from '../../registry/types.ts';
+import { INCIDENT_ACK, INCIDENT_ESCALATE } from './incident-options.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
 import { actor, registryRelDir } from './incident-common.ts';
 
@@ -41,10 +42,7 @@ function render(context: CliContext, result: ResponseResult, what: string): numb
 }
 
 export async function ack(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident ack', args, {
-    by: { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_ACK, args);
   const id = assertIncidentId(positionals[0], 'tollgate incident ack INC-20261124-033000-ab12 [--by LOGIN]');
   return render(
     context,
@@ -54,13 +52,7 @@ export async function ack(args: string[], context: CliContext): Promise<number> 
 }
 
 export async function escalate(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident escalate', args, {
-    to: { type: 'string' },
-    reason: { type: 'string' },
-    due: { type: 'boolean', default: false },
-    by: { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_ESCALATE, args);
   const dryRun = values['dry-run'];
   if (values.due) {
     if (positionals.length > 0 || values.to !== undefined)

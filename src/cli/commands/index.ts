@@ -1,13 +1,16 @@
 // Every CLI command, in the order `tollgate help` lists them. One module per command (or command group).
+import { builtinCommands } from '../builtins.ts';
 import type { Command } from '../context.ts';
 import { appCommand } from './app.ts';
 import { auditCommand } from './audit.ts';
 import { diffCommand } from './diff.ts';
+import { doctorCommand } from './doctor.ts';
 import { evidenceCommand } from './evidence.ts';
 import { gateCommand } from './gate.ts';
 import { historyCommand } from './history.ts';
 import { incidentCommand } from './incident.ts';
 import { initCommand } from './init.ts';
+import { monitorCommand } from './monitor.ts';
 import { promoteCommand } from './promote.ts';
 import { retrainCommand } from './retrain.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
@@ -15,9 +18,11 @@ import { scheduleCommand } from './schedule.ts';
 import { siteCommand } from './site.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
+import { verifyRollbackCommand } from './verify-rollback.ts';
 
 export const commands: Command[] = [
   initCommand,
+  doctorCommand,
   appCommand,
   validateCommand,
   diffCommand,
@@ -27,10 +32,15 @@ export const commands: Command[] = [
   train,
   promoteCommand,
   incidentCommand,
+  monitorCommand,
   rollbackCommand,
   unholdCommand,
+  verifyRollbackCommand,
   historyCommand,
   auditCommand,
   evidenceCommand,
   siteCommand,
 ];
+
+/** The commands plus `help` and `completion`, which are about the others. */
+export const allCommands: Command[] = [...commands, ...builtinCommands(commands)];

@@ -7,6 +7,7 @@ import { formatMetric } from '../../retrain/record.ts';
 import { parseTrainingCommand, parseTriggerMetrics, parseTriggerThresholds } from '../../retrain/trigger.ts';
 import { runRetrainFlow, TRIGGER_KINDS, type RetrainOutcome, type TriggerKind } from '../../retrain/flow.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 
 const USAGE =
@@ -18,7 +19,10 @@ export const actorOf = (context: CliContext, by: string | undefined): string =>
 export function parseTrigger(value: string | undefined): TriggerKind {
   const trigger = (value ?? 'manual') as TriggerKind;
   if (!TRIGGER_KINDS.includes(trigger)) {
-    throw new TollgateError(`--trigger ${value} is not one of ${TRIGGER_KINDS.join(', ')}`, { fix: USAGE });
+    throw new TollgateError(`--trigger ${value} is not one of ${TRIGGER_KINDS.join(', ')}`, {
+      kind: 'usage',
+      fix: USAGE,
+    });
   }
   return trigger;
 }
@@ -77,23 +81,40 @@ function textReport(outcome: RetrainOutcome): string[] {
   return lines;
 }
 
-export const retrainCommand: Command = {
+const RETRAIN = commandSpec({
   name: 'retrain',
   summary:
     'retrain a model: run its training command, record the version, commit it on a local retrain branch',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    reason: { type: 'string', value: 'TEXT', description: 'why (recorded on the request)' },
+    trigger: {
+      type: 'string',
+      value: 'KIND',
+      default: 'manual',
+      choices: TRIGGER_KINDS,
+      description: 'what asked for it',
+    },
+    command: { type: 'string', value: 'JSON', description: 'the training command, overriding model.yaml' },
+    metrics: { type: 'string', value: 'JSON', description: 'metrics to record instead of training' },
+    thresholds: { type: 'string', value: 'JSON', description: 'thresholds overriding model.yaml' },
+    by: { type: 'string', value: 'LOGIN', description: 'who asked (default: TOLLGATE_ACTOR, git user)' },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate retrain fraud-detector --reason "new labels"', 'train, record and commit a new version'],
+    ['tollgate retrain fraud-detector --dry-run', 'show the request it would run'],
+  ],
+});
+
+export const retrainCommand: Command = {
+  ...RETRAIN,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('retrain', args, {
-      reason: { type: 'string' },
-      trigger: { type: 'string', default: 'manual' },
-      command: { type: 'string' },
-      metrics: { type: 'string' },
-      thresholds: { type: 'string' },
-      by: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      format: { type: 'string', default: 'text' },
-    });
+    const { values, positionals } = parseCommandArgs(RETRAIN, args);
     if (positionals.length !== 1)
-      throw new TollgateError('retrain needs exactly one model name', { fix: USAGE });
+      throw new TollgateError('retrain needs exactly one model name', { kind: 'usage', fix: USAGE });
     const format = formatOption(values.format, 'retrain');
     const prefix = registryPrefix(context).replace(/\/$/, '');
     const controller = new AbortController();
