@@ -39,7 +39,9 @@ describe('incidents as GitHub issues', () => {
     expect(issue!.labels).toEqual(['tollgate:incident', 'severity:P0', `model:${MODEL}`]);
     expect(issue!.title).toBe(`[P0] ${id}: ${result.incident.title}`);
     expect(issue!.body).toContain(`<!-- tollgate:incident:${id} -->`);
-    expect(issue!.body).toContain('- Classification: P0 because availability = 0.3');
+    expect(issue!.body).toMatch(
+      /- Classification: P0 because .*availability = 0.3 \(threshold availability < 0.5\)/,
+    );
     expect(issue!.body).toContain('| availability | 0.3 |');
     expect(issue!.body).toMatch(/\| rollback-completed \| fraud-detector production v4 -> v3/);
     expect(issue!.body).toContain(`tollgate incident ack ${id}`);
