@@ -30,6 +30,7 @@ import type {
 } from '../registry/types.ts';
 import type { RegistryFileWrite } from '../registry/writer.ts';
 import { executed, failed, initialSchedule, intervalFor, isDue, isoTime } from '../scheduler/schedule.ts';
+import { validateArtifactContent } from './artifact-content.ts';
 import { buildModelVersion, nextVersionId, renderRetrainBody, retrainAuditEvent } from './record.ts';
 import {
   parseTrainingReport,
@@ -387,6 +388,20 @@ async function trainPrepared(input: RetrainFlowInput, prepared: Prepared): Promi
       ...(input.onOutput ? { onOutput: input.onOutput } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
+    try {
+      await validateArtifactContent(input.repoRoot, prepared.entry.model, training.artifact.path);
+    } catch (error) {
+      if (!(error instanceof TrainingError)) throw error;
+      // The run itself succeeded: its facts go with the failure, so the record shows what ran.
+      throw new TrainingError(error.message, {
+        reason: error.reason,
+        ...(error.field ? { field: error.field } : {}),
+        ...(error.fix ? { fix: error.fix } : {}),
+        exitCode: training.exitCode,
+        durationMs: training.durationMs,
+        outputTail: training.outputTail,
+      });
+    }
     return { running, sourceCommit, outputDir, training };
   } catch (error) {
     await rm(outputDir, { recursive: true, force: true });

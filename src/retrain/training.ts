@@ -75,6 +75,7 @@ export const TRAINING_FAILURES = [
   'cancelled',
   'metrics',
   'artifact',
+  'artifact-schema',
 ] as const;
 export type TrainingFailure = (typeof TRAINING_FAILURES)[number];
 

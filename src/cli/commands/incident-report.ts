@@ -96,7 +96,15 @@ export async function postmortem(args: string[], context: CliContext): Promise<n
   const incident = await readIncident(fileSystemReader(context.registryDir), registryDir, id);
   const days = Number(values['lookback-days']);
   if (!Number.isFinite(days) || days < 0) throw new TollgateError('--lookback-days must be a number of days');
-  const markdown = await draftPostmortem({ repoRoot: context.repoRoot, registryDir }, incident, days);
+  const markdown = await draftPostmortem(
+    { repoRoot: context.repoRoot, registryDir },
+    incident,
+    days,
+    'HEAD',
+    {
+      reader: fileSystemReader(context.registryDir),
+    },
+  );
   if (!values.write || values['dry-run']) {
     context.out(markdown);
     return 0;

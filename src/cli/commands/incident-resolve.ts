@@ -4,6 +4,8 @@
 import { TollgateError } from '../../errors.ts';
 import { git } from '../../git/run.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
+import { githubIssueChannel } from '../../incident/issue.ts';
+import { channelNotifier } from '../../incident/notify.ts';
 import { formatDuration } from '../../incident/record.ts';
 import { assertIncidentId, resolveIncidentFlow } from '../../incident/resolve-flow.ts';
 import type { GitHubTarget } from '../../publish/propose.ts';
@@ -56,9 +58,15 @@ export async function resolve(args: string[], context: CliContext): Promise<numb
       now: context.now(),
       actor: actor(context, values.by),
       ...(github ? { github } : {}),
+      notifier: (policy) =>
+        channelNotifier(policy, {
+          env: context.env,
+          now: context.now,
+          ...(github ? { issues: githubIssueChannel(github.client, github.repo, context.now) } : {}),
+        }),
     },
   );
-  const after = formatDuration(r.resolved.timeline.at(-1)!.duration ?? 0);
+  const after = formatDuration(r.resolved.timeline.findLast((e) => e.event === 'resolved')?.duration ?? 0);
   const described = [
     `The pull request ${github ? '' : 'to open '}(${r.branch} -> ${r.policy.defaultBranch}):`,
     `  title:  ${r.pullRequest.title}`,

@@ -18,6 +18,7 @@ import { scheduleCommand } from './schedule.ts';
 import { siteCommand } from './site.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
+import { versionsCommand } from './versions.ts';
 import { verifyRollbackCommand } from './verify-rollback.ts';
 
 export const commands: Command[] = [
@@ -37,6 +38,7 @@ export const commands: Command[] = [
   unholdCommand,
   verifyRollbackCommand,
   historyCommand,
+  versionsCommand,
   auditCommand,
   evidenceCommand,
   siteCommand,
