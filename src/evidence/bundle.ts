@@ -57,6 +57,7 @@ import {
 import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
 import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
+import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
 import { tarGz } from './tar.ts';
 
 export type EvidenceSubject =
@@ -157,6 +158,9 @@ export interface Evidence {
   rollbacks: RegistryEvent[];
   records: RecordEvidence[];
   warnings: string[];
+  /** The period at a glance, and what the audit found (collectFindings); shown first in every rendering. */
+  summary?: EvidenceSummary;
+  findings?: EvidenceFinding[];
 }
 
 export interface CollectOptions {
@@ -849,9 +853,12 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       title: evidence.title,
       ref: evidence.ref,
       head: evidence.head,
+      ...(evidence.summary ? { summary: evidence.summary } : {}),
+      ...(evidence.findings ? { findings: evidence.findings } : {}),
       warnings: evidence.warnings,
     }),
   );
+  if (evidence.findings) files.set('findings.json', json(evidence.findings));
   files.set('commits.json', json(evidence.commits));
   files.set('events.json', json(evidence.events));
   files.set('stage-history.json', json(evidence.stageHistory));

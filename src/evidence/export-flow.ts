@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { assertFullHistory } from '../git/history.ts';
 import { collectEvidence, writeEvidenceBundle, type EvidenceSubject } from './bundle.ts';
+import { collectFindings, type EvidenceFinding, type EvidenceSummary } from './findings.ts';
 import { reportHeadline } from './report.ts';
 import type { ReviewSource } from './reviews.ts';
 
@@ -15,6 +16,8 @@ export interface EvidenceExportRequest {
   out: string;
   /** The commit to read history up to; default HEAD. */
   ref?: string;
+  /** The trusted commit the audit for findings starts after; default the commit that adopted Tollgate. */
+  since?: string;
   /** Refuse a shallow clone before any work (a runner's default depth-1 checkout). */
   requireFullHistory?: boolean;
 }
@@ -36,6 +39,9 @@ export interface EvidenceExportResult {
   files: number;
   headline: string;
   warnings: string[];
+  overview: EvidenceSummary;
+  /** Violations first; `evidence export --strict` fails when there is a violation. */
+  findings: EvidenceFinding[];
 }
 
 export async function exportEvidence(
@@ -51,6 +57,14 @@ export async function exportEvidence(
     ...(ports.reviews ? { reviews: ports.reviews } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
+  onProgress?.('auditing the trail (audit verify) for findings');
+  const { findings, summary } = await collectFindings(ports.repoRoot, evidence, {
+    registryPrefix: request.registryPrefix,
+    ...(ports.reviews ? { reviews: ports.reviews } : {}),
+    ...(request.since !== undefined ? { since: request.since } : {}),
+  });
+  evidence.findings = findings;
+  evidence.summary = summary;
   const manifest = await writeEvidenceBundle(evidence, request.out, onProgress ? { onProgress } : {});
   return {
     title: evidence.title,
@@ -60,6 +74,8 @@ export async function exportEvidence(
     files: manifest.files.length,
     headline: reportHeadline(evidence),
     warnings: evidence.warnings,
+    overview: summary,
+    findings,
   };
 }
 
@@ -77,6 +93,7 @@ export function evidenceSummary(
     '',
     result.headline,
     '',
+    ...findingsSummary(result.findings),
     `${source}${calls ? ` ${calls} GitHub API call${calls === 1 ? '' : 's'}.` : ''}`,
     '',
     `Bundle: \`${result.bundle}\` (sha256 \`${result.sha256}\`), files and \`manifest.json\` in \`${result.path}\`.`,
@@ -84,4 +101,21 @@ export function evidenceSummary(
     '',
     ...(result.warnings.length ? ['### Warnings', '', ...result.warnings.map((w) => `- ${w}`), ''] : []),
   ].join('\n');
+}
+
+/** The findings as a short Markdown list for a job summary or a terminal (violations, then notices). */
+export function findingsSummary(findings: EvidenceFinding[]): string[] {
+  const violations = findings.filter((f) => f.severity === 'violation');
+  const notices = findings.filter((f) => f.severity === 'notice');
+  if (findings.length === 0)
+    return ['**Findings: none.** No direct push, no merge without a verdict, no overdue postmortem.', ''];
+  return [
+    `**Findings: ${violations.length} violation${violations.length === 1 ? '' : 's'}, ${notices.length} notice${notices.length === 1 ? '' : 's'}.**`,
+    '',
+    ...findings.map(
+      (f) =>
+        `- ${f.severity === 'violation' ? '❌' : 'ℹ️'} **${f.title}**${f.at ? ` (${f.at})` : ''}: ${f.detail}`,
+    ),
+    '',
+  ];
 }

@@ -3,14 +3,14 @@
 import { resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { evidenceSubjectFrom, type EvidenceSubject } from '../../evidence/bundle.ts';
-import { exportEvidence } from '../../evidence/export-flow.ts';
+import { exportEvidence, findingsSummary } from '../../evidence/export-flow.ts';
 import { verifyEvidenceBundle } from '../../evidence/verify.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
 
 const USAGE =
-  'tollgate evidence export (--model M [--version V] | --pr N | --incident ID | --since T --until T) [--out DIR] [--github] [--repo OWNER/NAME]\n' +
+  'tollgate evidence export (--model M [--version V] | --pr N | --incident ID | --since T --until T) [--out DIR] [--strict] [--github] [--repo OWNER/NAME]\n' +
   '       tollgate evidence verify DIR|BUNDLE.tar.gz [--sha256 HEX] [--format text|json]';
 
 async function verify(args: string[], context: CliContext): Promise<number> {
@@ -73,11 +73,16 @@ export const evidenceCommand: Command = {
         until: { type: 'string' },
         ref: { type: 'string' },
         out: { type: 'string' },
+        strict: { type: 'boolean', default: false },
         ...REVIEW_SOURCE_OPTIONS,
       },
       false,
     );
-    const subject = evidenceSubjectFrom(values, { command: 'evidence export', usage: USAGE });
+    const { model, version, pr, incident, since, until } = values;
+    const subject = evidenceSubjectFrom(
+      { model, version, pr, incident, since, until },
+      { command: 'evidence export', usage: USAGE },
+    );
     const out = resolve(context.cwd, values.out ?? `evidence-${slug(subject)}`);
     const onProgress = (message: string) => context.err(`evidence: ${message}`);
     const choice = await chooseReviewSource(context, values);
@@ -95,8 +100,13 @@ export const evidenceCommand: Command = {
         result.headline,
         choice.description,
         ...(choice.calls() ? [choice.calls()!] : []),
-      ].join('\n'),
+        '',
+        ...findingsSummary(result.findings).map((l) => l.replace(/\*\*/g, '')),
+      ]
+        .join('\n')
+        .trimEnd(),
     );
-    return 0;
+    // --strict: the bundle is written either way; the exit code says whether an auditor has something to chase.
+    return values.strict && result.findings.some((f) => f.severity === 'violation') ? 1 : 0;
   },
 };
