@@ -18,6 +18,8 @@ export interface EvidenceExportRequest {
   ref?: string;
   /** The trusted commit the audit for findings starts after; default the commit that adopted Tollgate. */
   since?: string;
+  /** Sign the manifest with this Ed25519 private key (PEM); `where` names it in errors. */
+  signKey?: { pem: string; where: string };
   /** Refuse a shallow clone before any work (a runner's default depth-1 checkout). */
   requireFullHistory?: boolean;
 }
@@ -28,6 +30,8 @@ export interface EvidenceExportPorts {
   /** Reviews and gate checks (GitHub); without one the bundle holds what git holds. */
   reviews?: ReviewSource;
   onProgress?: (message: string) => void;
+  /** The clock: the signing time. */
+  now?: () => Date;
 }
 
 export interface EvidenceExportResult {
@@ -39,6 +43,8 @@ export interface EvidenceExportResult {
   files: number;
   headline: string;
   warnings: string[];
+  /** Whether manifest.sig.json was written. */
+  signed: boolean;
   overview: EvidenceSummary;
   /** Violations first; `evidence export --strict` fails when there is a violation. */
   findings: EvidenceFinding[];
@@ -65,7 +71,18 @@ export async function exportEvidence(
   });
   evidence.findings = findings;
   evidence.summary = summary;
-  const manifest = await writeEvidenceBundle(evidence, request.out, onProgress ? { onProgress } : {});
+  const manifest = await writeEvidenceBundle(evidence, request.out, {
+    ...(onProgress ? { onProgress } : {}),
+    ...(request.signKey
+      ? {
+          sign: {
+            privateKeyPem: request.signKey.pem,
+            at: ports.now?.() ?? new Date(),
+            where: request.signKey.where,
+          },
+        }
+      : {}),
+  });
   return {
     title: evidence.title,
     path: request.out,
@@ -74,6 +91,7 @@ export async function exportEvidence(
     files: manifest.files.length,
     headline: reportHeadline(evidence),
     warnings: evidence.warnings,
+    signed: request.signKey !== undefined,
     overview: summary,
     findings,
   };
