@@ -42,7 +42,9 @@ import {
 } from './history.ts';
 import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
-import { gitOnlyReviews, type ReviewSource } from './reviews.ts';
+import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
+import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
+import { signManifest, SIGNATURE_FILE } from './sign.ts';
 import { tarGz } from './tar.ts';
 import type {
   EvidenceSubject,
@@ -761,9 +763,12 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       title: evidence.title,
       ref: evidence.ref,
       head: evidence.head,
+      ...(evidence.summary ? { summary: evidence.summary } : {}),
+      ...(evidence.findings ? { findings: evidence.findings } : {}),
       warnings: evidence.warnings,
     }),
   );
+  if (evidence.findings) files.set('findings.json', json(evidence.findings));
   files.set('commits.json', json(evidence.commits));
   files.set('events.json', json(evidence.events));
   files.set('stage-history.json', json(evidence.stageHistory));
@@ -802,7 +807,11 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
 export async function writeEvidenceBundle(
   evidence: Evidence,
   outDir: string,
-  options: { onProgress?: (message: string) => void } = {},
+  options: {
+    onProgress?: (message: string) => void;
+    /** Sign manifest.json (manifest.sig.json beside it) with this Ed25519 key, at this time. */
+    sign?: { privateKeyPem: string; at: Date; where?: string };
+  } = {},
 ): Promise<BundleManifest> {
   if (existsSync(outDir) && readdirSync(outDir).length > 0)
     throw new TollgateError(`evidence: ${outDir} exists and is not empty`, {
@@ -832,7 +841,13 @@ export async function writeEvidenceBundle(
     files: entries,
     tarball: { path: 'bundle.tar.gz', sha256: sha256(tarball), size: tarball.length },
   };
-  writeFileSync(join(outDir, 'manifest.json'), json(manifest));
+  const manifestBytes = json(manifest);
+  // Sign before writing anything else: a bad key leaves no half-signed bundle behind.
+  const signature = options.sign
+    ? signManifest(manifestBytes, options.sign.privateKeyPem, options.sign.at, options.sign.where)
+    : undefined;
+  writeFileSync(join(outDir, 'manifest.json'), manifestBytes);
+  if (signature) writeFileSync(join(outDir, SIGNATURE_FILE), json(signature));
   options.onProgress?.(`bundle written: ${outDir}/manifest.json`);
   return manifest;
 }

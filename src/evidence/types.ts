@@ -3,6 +3,7 @@
 import type { GateResult, Incident, ModelVersion, TimelineEntry } from '../registry/types.ts';
 import type { RecordedSignoff, StageTenure } from './history-at.ts';
 import type { ChangedFile, Person, RegistryEvent, Trailer, TrailCommit } from './history.ts';
+import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
 import type { GateCheckRecord } from './reviews.ts';
 
 export type EvidenceSubject =
@@ -103,4 +104,7 @@ export interface Evidence {
   rollbacks: RegistryEvent[];
   records: RecordEvidence[];
   warnings: string[];
+  /** The period at a glance, and what the audit found (collectFindings); shown first in every rendering. */
+  summary?: EvidenceSummary;
+  findings?: EvidenceFinding[];
 }

@@ -1,10 +1,10 @@
 // `tollgate evidence export`: the evidence bundle for a model or version, a pull request, an incident or a window.
 // `tollgate evidence verify`: re-hashes a bundle against its manifest.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { evidenceSubjectFrom, type EvidenceSubject } from '../../evidence/bundle.ts';
-import { exportEvidence } from '../../evidence/export-flow.ts';
+import { exportEvidence, findingsSummary } from '../../evidence/export-flow.ts';
 import { verifyEvidenceBundle } from '../../evidence/verify.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
@@ -12,8 +12,8 @@ import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
 const USAGE =
-  'tollgate evidence export (--model M [--version V] | --pr N | --incident ID | --since T --until T) [--out DIR] [--github] [--repo OWNER/NAME]\n' +
-  '       tollgate evidence verify DIR|BUNDLE.tar.gz [--sha256 HEX] [--format text|json]';
+  'tollgate evidence export (--model M [--version V] | --pr N | --incident ID | --since T --until T) [--out DIR] [--strict] [--sign-key KEY.pem] [--github] [--repo OWNER/NAME]\n' +
+  '       tollgate evidence verify DIR|BUNDLE.tar.gz [--sha256 HEX] [--public-key KEY.pub] [--format text|json]';
 
 const EXPORT = commandSpec({
   name: 'evidence export',
@@ -29,12 +29,22 @@ const EXPORT = commandSpec({
     until: { type: 'string', value: 'TIME', description: 'a period: its end (with --since)' },
     ref: { type: 'string', value: 'REF', description: 'the branch to read (default: the default branch)' },
     out: { type: 'string', value: 'DIR', description: 'where to write it (default: evidence-SUBJECT)' },
+    strict: { type: 'boolean', default: false, description: 'exit 1 when the bundle has findings' },
+    'sign-key': {
+      type: 'string',
+      value: 'KEY.pem',
+      description: 'sign the manifest with this Ed25519 private key (detached signature)',
+    },
     ...REVIEW_SOURCE_OPTIONS,
   },
   examples: [
     ['tollgate evidence export --model fraud-detector --version v5', 'everything about one version'],
     ['tollgate evidence export --since 2026-07-01 --until 2026-10-01 --out q3', 'one quarter, into q3/'],
     ['tollgate evidence export --incident INC-20261124-033000-ab12', 'one incident'],
+    [
+      'tollgate evidence export --model fraud-detector --strict --sign-key key.pem',
+      'signed; exit 1 on findings',
+    ],
   ],
 });
 
@@ -46,6 +56,11 @@ const VERIFY = commandSpec({
   needsRegistry: false,
   options: {
     sha256: { type: 'string', value: 'HEX', description: 'the sha256 the bundle.tar.gz must have' },
+    'public-key': {
+      type: 'string',
+      value: 'KEY.pub',
+      description: "check the manifest's signature with this Ed25519 public key",
+    },
     ...FORMAT_OPTION,
   },
   examples: [
@@ -75,14 +90,19 @@ async function verify(args: string[], context: CliContext): Promise<number> {
       kind: 'usage',
       fix: 'name the exported bundle folder or its bundle.tar.gz',
     });
+  const keyPath = values['public-key'] === undefined ? undefined : resolve(context.cwd, values['public-key']);
   const result = verifyEvidenceBundle(resolve(context.cwd, positionals[0]!), {
     ...(values.sha256 ? { expectedSha256: values.sha256 } : {}),
+    ...(keyPath ? { publicKeyPem: readKey(keyPath, '--public-key'), publicKeyWhere: keyPath } : {}),
   });
   if (format === 'json') context.out(JSON.stringify(result, null, 2));
   else {
     const lines = [
       `Evidence bundle for ${result.title} (head ${result.head.slice(0, 12)}), manifest ${result.manifest}:`,
       `checked ${result.checked} files; bundle sha256 ${result.tarballSha256 || '(no tarball)'}`,
+      result.signature.present
+        ? `signature: ${result.signature.valid ? 'valid' : 'INVALID'}, Ed25519 key ${result.signature.keyId ?? '?'}${result.signature.trusted ? ' (the trusted key given)' : ' (the key it carries: compare it with the one you expect, or pass --public-key)'}, signed ${result.signature.signedAt ?? '?'}`
+        : 'signature: none (export with --sign-key to sign the manifest)',
     ];
     if (result.problems.length === 0) lines.push('OK: every file matches the manifest.');
     else
@@ -93,6 +113,18 @@ async function verify(args: string[], context: CliContext): Promise<number> {
     context.out(lines.join('\n'));
   }
   return result.problems.length > 0 ? 1 : 0;
+}
+
+function readKey(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TollgateError(`evidence: cannot read ${flag} ${path}`, {
+      file: path,
+      cause: error,
+      fix: USAGE,
+    });
+  }
 }
 
 function slug(subject: EvidenceSubject): string {
@@ -116,13 +148,30 @@ export const evidenceCommand: Command = {
         },
       );
     const { values } = parseCommandArgs(EXPORT, rest);
-    const subject = evidenceSubjectFrom(values, { command: 'evidence export', usage: USAGE });
+    const { model, version, pr, incident, since, until } = values;
+    const subject = evidenceSubjectFrom(
+      { model, version, pr, incident, since, until },
+      { command: 'evidence export', usage: USAGE },
+    );
     const out = resolve(context.cwd, values.out ?? `evidence-${slug(subject)}`);
     const onProgress = (message: string) => context.err(`evidence: ${message}`);
     const choice = await chooseReviewSource(context, values);
+    const signKeyPath =
+      values['sign-key'] === undefined ? undefined : resolve(context.cwd, values['sign-key']);
     const result = await exportEvidence(
-      { subject, registryPrefix: registryPrefix(context), out, ...(values.ref ? { ref: values.ref } : {}) },
-      { repoRoot: context.repoRoot, onProgress, ...(choice.source ? { reviews: choice.source } : {}) },
+      {
+        subject,
+        registryPrefix: registryPrefix(context),
+        out,
+        ...(values.ref ? { ref: values.ref } : {}),
+        ...(signKeyPath ? { signKey: { pem: readKey(signKeyPath, '--sign-key'), where: signKeyPath } } : {}),
+      },
+      {
+        repoRoot: context.repoRoot,
+        onProgress,
+        now: context.now,
+        ...(choice.source ? { reviews: choice.source } : {}),
+      },
     );
     for (const w of result.warnings) context.err(`warning: ${w}`);
     context.out(
@@ -131,11 +180,17 @@ export const evidenceCommand: Command = {
         `manifest: ${out}/manifest.json`,
         `tarball:  ${result.bundle} sha256 ${result.sha256}`,
         `report:   ${out}/report.html`,
+        ...(result.signed ? [`signed:   ${out}/manifest.sig.json (Ed25519)`] : []),
         result.headline,
         choice.description,
         ...(choice.calls() ? [choice.calls()!] : []),
-      ].join('\n'),
+        '',
+        ...findingsSummary(result.findings).map((l) => l.replace(/\*\*/g, '')),
+      ]
+        .join('\n')
+        .trimEnd(),
     );
-    return 0;
+    // --strict: the bundle is written either way; the exit code says whether an auditor has something to chase.
+    return values.strict && result.findings.some((f) => f.severity === 'violation') ? 1 : 0;
   },
 };
