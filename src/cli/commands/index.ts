@@ -2,6 +2,7 @@
 import type { Command } from '../context.ts';
 import { appCommand } from './app.ts';
 import { auditCommand } from './audit.ts';
+import { canaryCommand } from './canary.ts';
 import { diffCommand } from './diff.ts';
 import { evidenceCommand } from './evidence.ts';
 import { gateCommand } from './gate.ts';
@@ -28,6 +29,7 @@ export const commands: Command[] = [
   retrainCommand,
   train,
   promoteCommand,
+  canaryCommand,
   incidentCommand,
   monitorCommand,
   rollbackCommand,

@@ -5,6 +5,7 @@ import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { gitClient } from '../../git/client.ts';
 import { isGitHubLogin } from '../../promotion/check.ts';
+import { parseWeight } from '../../monitor/canary.ts';
 import { promoteFlow } from '../../promotion/flow.ts';
 import type { PromotionProposal } from '../../promotion/plan.ts';
 import type { PreparedPromotion } from '../../promotion/prepare.ts';
@@ -12,7 +13,7 @@ import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption } from './registry-prefix.ts';
 
 const USAGE =
-  'tollgate promote MODEL VERSION --to STAGE [--requested-by LOGIN] [--base REF] [--force] [--dry-run] [--format json]';
+  'tollgate promote MODEL VERSION --to STAGE [--weight 10%] [--requested-by LOGIN] [--base REF] [--force] [--dry-run] [--format json]';
 
 /** --requested-by, else GITHUB_ACTOR (a workflow), else git's user.name when it is a login. */
 async function requester(context: CliContext, given: string | undefined): Promise<string> {
@@ -74,6 +75,7 @@ export const promoteCommand: Command = {
   async run(args, context) {
     const { values, positionals } = parseCommandArgs('promote', args, {
       to: { type: 'string' },
+      weight: { type: 'string' },
       'requested-by': { type: 'string' },
       base: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
@@ -94,6 +96,7 @@ export const promoteCommand: Command = {
         registryDir: registryDirOf(context),
         dryRun,
         force: values.force,
+        ...(values.weight !== undefined ? { weight: parseWeight(values.weight) } : {}),
         ...(values.base !== undefined ? { baseRef: values.base } : {}),
       },
       { repoRoot: context.repoRoot },
