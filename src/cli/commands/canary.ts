@@ -93,8 +93,10 @@ export const canaryCommand: Command = {
     }
     if (result.decision === 'abort') {
       context.out(`aborting the canary: rolling ${model} ${result.canary.stage} back`);
+      // Back to what the baseline serves: the canary's share of traffic goes to the version it was compared with.
+      const to = result.baseline.version ? ['--to', result.baseline.version] : [];
       const code = await rollbackCommand.run(
-        [model, '--stage', result.canary.stage, '--by', by, '--reason', `canary analysis: ${result.reason}`],
+        [model, '--stage', result.canary.stage, ...to, '--by', by, '--reason', `canary analysis: ${result.reason}`],
         context,
       );
       return code === 0 ? 1 : code;
