@@ -1,6 +1,7 @@
 // Evidence for one subject (a model or version, a pull request, an incident, a time window): collected from git
 // (and a ReviewSource when given) into one plain object, then written as a folder with a hashed manifest and a
 // deterministic tarball.
+import { driftRecords, type DriftRecord } from '../monitor/drift-report.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -157,6 +158,8 @@ export interface Evidence {
   rollbacks: RegistryEvent[];
   records: RecordEvidence[];
   warnings: string[];
+  /** drift-report audit events (src/monitor/drift-report.ts): the drift and fairness sections. */
+  driftReports?: { drift: DriftRecord[]; fairness: DriftRecord[] };
 }
 
 export interface CollectOptions {
@@ -708,6 +711,10 @@ async function collect(
     rollbacks: events.filter((e) => e.event.includes('rollback')),
     records,
     warnings,
+    driftReports: driftRecords(
+      auditParsed.map((a) => a.event),
+      'model' in subject ? subject.model : undefined,
+    ),
   };
 }
 
@@ -875,6 +882,7 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       'fairness.json',
       json(fairness.map((v) => ({ model: v.model, version: v.version, fairness: v.fairness }))),
     );
+  files.set('drift-reports.json', json(evidence.driftReports ?? { drift: [], fairness: [] }));
   files.set('incidents.json', json(evidence.incidents));
   files.set('rollbacks.json', json(evidence.rollbacks));
   for (const r of evidence.records) {

@@ -4,6 +4,7 @@ import { appCommand } from './app.ts';
 import { auditCommand } from './audit.ts';
 import { canaryCommand } from './canary.ts';
 import { diffCommand } from './diff.ts';
+import { driftReportCommand } from './drift-report.ts';
 import { evidenceCommand } from './evidence.ts';
 import { gateCommand } from './gate.ts';
 import { historyCommand } from './history.ts';
@@ -32,6 +33,7 @@ export const commands: Command[] = [
   canaryCommand,
   incidentCommand,
   monitorCommand,
+  driftReportCommand,
   rollbackCommand,
   unholdCommand,
   verifyRollbackCommand,
