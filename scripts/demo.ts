@@ -82,6 +82,32 @@ function mergePullRequest(number: number, branch: string): string {
   return git('rev-parse', '--short', 'HEAD');
 }
 
+/**
+ * What the gate action writes after a merge, from the same function (recordMergedPullRequest): the approvers it
+ * counted on the merged head, the requester and the verdict, committed to main as the gate's state commit is.
+ * The check run GitHub would list is passed in (offline there is none to read).
+ */
+function recordMerge(number: number, mergedBy: string, approvers: string[], extra: string[] = []): string[] {
+  const out = must(
+    0,
+    'gate',
+    'record-merge',
+    '--merge',
+    'HEAD',
+    '--pr',
+    String(number),
+    '--merged-by',
+    mergedBy,
+    ...approvers.flatMap((login) => ['--approve', login]),
+    // The gate's passing check run, as GitHub would list it on the merged head a minute before the merge.
+    '--check-run',
+    `${1000 + number}=success@${new Date(Date.parse(now) - 60_000).toISOString()}`,
+    ...extra,
+  );
+  git('push', '--quiet', 'origin', 'main');
+  return out.trimEnd().split('\n');
+}
+
 const indent = (text: string, max = 6): string[] => {
   const lines = text.trimEnd().split('\n');
   return lines.length > max ? [...lines.slice(0, max), `… (${lines.length - max} more lines)`] : lines;
@@ -192,8 +218,11 @@ try {
   now = '2026-11-20T10:00:00Z';
   must(0, 'promote', 'fraud-detector', version, '--to', 'staging', '--requested-by', 'erin');
   const stagingMerge = mergePullRequest(2, 'tollgate/promote/fraud-detector/staging');
+  const stagingRecord = recordMerge(2, 'alice', ['alice']);
   step(`tollgate promote fraud-detector ${version} --to staging`, [
     `branch tollgate/promote/fraud-detector/staging; model owner alice approved; merged as ${stagingMerge}`,
+    'tollgate gate record-merge (what the gate action records after the merge):',
+    ...stagingRecord.map((l) => `  ${l}`),
   ]);
 
   now = '2026-11-21T10:00:00Z';
@@ -244,7 +273,11 @@ try {
   ]);
   if (missing.code === 0 || complete.code !== 0) throw new Error('the gate did not decide as expected');
   const productionMerge = mergePullRequest(3, head);
-  step('The promotion pull request is merged', [`production → ${version} at ${productionMerge}`]);
+  const productionRecord = recordMerge(3, 'alice', ['rita', 'carl', 'alice'], members);
+  step('The promotion pull request is merged, and the merge recorded as the gate action records it', [
+    `production → ${version} at ${productionMerge}`,
+    ...productionRecord,
+  ]);
 
   // 6. An incident: error rate spikes; it is classified and the promotion is reverted automatically.
   now = '2026-11-21T14:30:00Z';
@@ -302,6 +335,13 @@ try {
     'tollgate history fraud-detector --stage production',
     indent(must(0, 'history', 'fraud-detector', '--stage', 'production'), 6),
   );
+  const trail = must(0, 'audit', 'log', '--model', 'fraud-detector')
+    .split('\n')
+    .filter((l) => l.includes('stage-changed') || l.includes('promotion-merged'));
+  step(
+    'tollgate audit log --model fraud-detector (stage moves: from → to, requester, approvers)',
+    indent(trail.join('\n'), 8),
+  );
   const verify = tollgate('audit', 'verify', '--since', baseline);
   step('tollgate audit verify --since <adoption commit>', [`exit ${verify.code}`, ...indent(verify.out, 6)]);
   const out = join(work, 'evidence');
@@ -327,7 +367,6 @@ try {
     ...indent(tampered.out, 9),
   ]);
   if (tampered.code === 0) throw new Error('the audit did not flag a direct push');
-
   // 10. The registry as a website: outside the temporary folder, so it is still there to open after the demo.
   const site = join(root, '.artifacts', 'demo-site');
   rmSync(site, { recursive: true, force: true });

@@ -75,6 +75,8 @@ const policy: Policy = {
     promote_from: { canary: ['staging'], production: ['staging'] },
   },
   gates: [{ metric: 'auc', op: '>=', threshold: 0.8 }],
+  // Which way each key metric improves: promotion bodies mark a candidate better or worse than production by it.
+  metrics: { auc: { better: 'higher' }, false_positive_rate: { better: 'lower' } },
   // The incident response protocol's numbers: latency_increase_pct is a fraction (2.0 = +200 %).
   incident: {
     severity: {

@@ -195,10 +195,14 @@ export interface RegistryEvent {
   model?: string;
   version?: string;
   stage?: string;
+  /** For a stage move: the version the stage pointed at before (`version` is the one after). */
+  from?: string;
   incident?: string;
   request?: string;
   pullRequest?: number;
   requestedBy?: string;
+  /** For a stage move whose pull request has a merge record: who signed off, as `login (role)`. */
+  approvers?: string[];
   /** The commit subject, or the audit event's actor. */
   summary?: string;
   actor?: string;
@@ -369,6 +373,15 @@ export function auditFileEvents(files: { path: string; event: AuditEvent }[]): R
       request: a.request,
       pullRequest: a.pull_request,
       actor: a.actor,
+      from: typeof a.details?.from_version === 'string' ? a.details.from_version : undefined,
+      requestedBy: Array.isArray(a.details?.requested_by)
+        ? a.details.requested_by.map(String).join(', ')
+        : undefined,
+      approvers: Array.isArray(a.details?.approvers)
+        ? (a.details.approvers as { login?: unknown; role?: unknown }[])
+            .filter((x) => typeof x?.login === 'string')
+            .map((x) => `${String(x.login)} (${String(x.role)})`)
+        : undefined,
       summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
     }),
   );

@@ -1,7 +1,7 @@
 // Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
 // scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
 import { renderDriftSections } from '../monitor/drift-report.ts';
-import type { Evidence, PullRequestEvidence, ReviewEvidence } from './bundle.ts';
+import type { Evidence, PullRequestEvidence, ReviewEvidence } from './types.ts';
 import type { RegistryEvent } from './history.ts';
 
 export interface TimelineRow {

@@ -131,7 +131,7 @@ async function sourceOnBase(repoRoot: string, commit: string, baseSha: string): 
   return isAncestor(repoRoot, commit, baseSha);
 }
 
-/** Every version a stage pointer moves to: the head's record, held if held on either side. */
+/** Every version a stage pointer moves to (the head's record, held if held on either side), and every version it replaces. */
 async function versionsOf(
   changes: RegistryChange[],
   base: RegistryReader,
@@ -163,6 +163,24 @@ async function versionsOf(
       ...(merged && (await onBase(merged.source.commit)) === false
         ? { sourceOffBase: merged.source.commit }
         : {}),
+    };
+  }
+  // The versions being replaced, as the base records them: a forward move is compared with them (no_regression).
+  for (const change of changes) {
+    if (change.kind !== 'stage-changed' || change.from === undefined || change.to === undefined) continue;
+    const { model, from } = change;
+    if (!isSafeName(model) || !isSafeName(from) || out[model]?.[from]) continue;
+    const before = await validDocument<ModelVersion>(
+      base,
+      `models/${model}/versions/${from}.yaml`,
+      'ModelVersion',
+    );
+    if (before === undefined) continue;
+    (out[model] ??= {})[from] = {
+      valid: before.id === from && before.model === model,
+      metrics: before.metrics,
+      passed: before.validation.passed,
+      ...(before.held ? { held: before.held.reason } : {}),
     };
   }
   return out;
@@ -463,6 +481,8 @@ export function gateInputOf(
     /** Commit-author logins from git that count as the pull request's authors; default all of them. */
     commitAuthorLogins?: string[];
     defaultBranch?: string;
+    /** Requested-By logins beyond the trailers' (a simulation's --requested-by). */
+    requestedBy?: string[];
   },
 ): Omit<GateInput, 'memberships' | 'permissions'> {
   const commitAuthors = [
@@ -483,7 +503,9 @@ export function gateInputOf(
       baseRef: context.baseRef,
       headRef: context.headRef,
       authorIsBot: context.authorIsBot,
-      requestedBy: facts.requestedBy,
+      requestedBy: pull.requestedBy
+        ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
+        : facts.requestedBy,
       commitAuthors,
     },
     reviews: pull.reviews,

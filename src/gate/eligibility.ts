@@ -2,6 +2,7 @@
 // the same refusals as `tollgate promote`, re-checked on the diff because a pull request can be written by hand.
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { evaluateGates, gatesFor } from '../policy/gates.ts';
+import { compareVersions, regressionFailures } from '../policy/regression.ts';
 import type { RegistryChange } from '../registry/types.ts';
 import type { GateModel, GateVersion } from './types.ts';
 
@@ -18,8 +19,8 @@ export interface EligibilityInput {
 /**
  * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
  * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
- * from the hold.
+ * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
+ * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
  */
 export function ineligibleMoves(input: EligibilityInput): string[] {
   const out: string[] = [];
@@ -51,6 +52,18 @@ export function ineligibleMoves(input: EligibilityInput): string[] {
         `${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
           'fix: promote a version that passes the base branch’s gates',
       );
+    }
+    const replaced =
+      change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
+    if (replaced?.valid && input.policy.noRegression.length > 0) {
+      const comparisons = compareVersions({
+        current: replaced.metrics,
+        candidate: version.metrics,
+        directions: input.policy.metricDirections,
+        rules: input.policy.noRegression,
+        stage,
+      });
+      for (const failure of regressionFailures(comparisons, change.from!)) out.push(`${what}: ${failure}`);
     }
     if (version.sourceOffBase !== undefined) {
       out.push(

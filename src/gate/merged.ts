@@ -191,6 +191,8 @@ export function recordMergedPullRequest(input: MergedRecordInput): MergedRecord 
     ...new Set(rollbackCommits.flatMap((c) => trailer(c, 'Incident')).filter((id) => INCIDENT_ID.test(id))),
   ];
   const approvers = approversOf(input.verdict);
+  // Who asked for the change: the Requested-By trailers of the pull request's commits (the promote commit's).
+  const requestedBy = [...new Set(input.commits.flatMap((c) => trailer(c, 'Requested-By')))].sort();
   const missing = input.verdict.requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
   const checkRun = checkRunDetails(input);
 
@@ -237,6 +239,7 @@ export function recordMergedPullRequest(input: MergedRecordInput): MergedRecord 
       title: pull.title,
       head: pull.headSha,
       from_version: move.from ?? null,
+      ...(requestedBy.length > 0 ? { requested_by: requestedBy } : {}),
       approvers,
       ...(missing.length > 0 ? { missing_roles: missing } : {}),
       gate_verdict: input.verdict.conclusion,

@@ -80,8 +80,8 @@ export interface GateInput {
   /** model -> stage -> versions that held the stage after passing the gate: a move back to one is a rollback. */
   stageHistory: Record<string, Record<string, string[]>>;
   /**
-   * model -> version -> facts, for every version a stage pointer moves to. A forward move to a version missing
-   * here is refused: the gate never lets a pointer reach a version it could not check.
+   * model -> version -> facts, for every version a stage pointer moves to, and every version a pointer leaves (as
+   * the base records it, for no_regression). A forward move to a version missing here is refused: the gate never lets a pointer reach a version it could not check.
    */
   versions: Record<string, Record<string, GateVersion>>;
   /** Pointers set only by intermediate commits of the pull request (see TransientPointer); each one blocks. */

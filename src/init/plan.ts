@@ -6,7 +6,7 @@ import type { Kind } from '../registry/types.ts';
 import { schemaReference } from '../registry/writer.ts';
 import type { Severity } from '../registry/types.ts';
 
-export { VALIDATE_CHECK } from './rulesets.ts';
+export { ENVIRONMENTS, VALIDATE_CHECK } from './rulesets.ts';
 
 export interface InitAnswers {
   /** First model to register. */
@@ -31,13 +31,6 @@ export interface InitAnswers {
   withSite?: boolean;
 }
 
-/**
- * The deployment environments the workflow templates use, restricted by `init --apply` to the default branch:
- * `tollgate` holds the App key (TOLLGATE_APP_KEY) for the gate, promote and retrain-recording jobs;
- * `tollgate-emergency` holds the App key and the emergency push key for the rollback and incident jobs only.
- */
-export const ENVIRONMENTS = { app: 'tollgate', emergency: 'tollgate-emergency' } as const;
-
 export interface PlannedFile {
   path: string;
   content: string;
@@ -56,6 +49,7 @@ export const WORKFLOWS = [
   'incident',
   'monitor',
   'evidence',
+  'state-merge',
 ] as const;
 
 const yamlList = (values: string[]): string => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;

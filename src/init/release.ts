@@ -20,6 +20,7 @@ export const TOLLGATE_ACTIONS = [
   'scheduler',
   'signoff-gate',
   'site',
+  'state-merge',
   'validate',
 ] as const;
 

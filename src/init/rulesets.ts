@@ -12,6 +12,13 @@ export const VALIDATE_CHECK = 'validate';
  */
 export const GITHUB_ACTIONS_APP_ID = 15368;
 
+/**
+ * The deployment environments the workflow templates use, restricted by `init --apply` to the default branch:
+ * `tollgate` holds the App key (TOLLGATE_APP_KEY) for the gate, promote and retrain-recording jobs;
+ * `tollgate-emergency` holds the App key and the emergency push key for the rollback and incident jobs only.
+ */
+export const ENVIRONMENTS = { app: 'tollgate', emergency: 'tollgate-emergency' } as const;
+
 export const GATE_RULESET = 'tollgate';
 export const REVIEW_RULESET = 'tollgate-reviews';
 

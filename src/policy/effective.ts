@@ -3,6 +3,9 @@ import type {
   Comparison,
   GateSpec,
   MetricCondition,
+  MetricDirection,
+  NoRegressionRule,
+  NotificationChannel,
   MetricsSourceSpec,
   MonitorRule,
   Policy,
@@ -26,11 +29,18 @@ export interface EffectivePolicy {
   };
   stages: { order: string[]; promoteFrom: Record<string, string[]> };
   gates: GateSpec[];
+  /** metric -> which way it improves. */
+  metricDirections: Record<string, MetricDirection>;
+  noRegression: NoRegressionRule[];
   incident: {
     severity: Record<Exclude<Severity, 'P4'>, MetricCondition[]>;
     autoRollback: MetricCondition[];
     emergencyPush: Severity[];
     notifyWebhook?: string;
+    /** The severity matrix, every severity filled in. */
+    response: Record<Severity, { respondWithin: number; escalate: string[]; channels: string[] }>;
+    /** The built-in channels with the policy's own over them. */
+    channels: Record<string, NotificationChannel>;
   };
   rollback: { stableFor: number; forwardFixOnConflict: boolean };
   schedule: {
@@ -40,6 +50,8 @@ export interface EffectivePolicy {
     cooldownCap: number;
     pauseAfterFailures: number;
     jitter: number;
+    escalateAfterFailures: number;
+    escalateSeverity: Severity;
   };
   monitoring: {
     source?: MetricsSourceSpec;
@@ -136,6 +148,37 @@ export const DEFAULT_SEVERITY: EffectivePolicy['incident']['severity'] = {
   P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
 };
 
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured.
+ */
+export const DEFAULT_RESPONSE: EffectivePolicy['incident']['response'] = {
+  P0: {
+    respondWithin: 300,
+    escalate: ['on-call', 'ml-lead', 'cto'],
+    channels: ['pagerduty', 'slack', 'webhook', 'github-issue'],
+  },
+  P1: {
+    respondWithin: 900,
+    escalate: ['on-call', 'ml-lead'],
+    channels: ['pagerduty', 'slack', 'webhook', 'github-issue'],
+  },
+  P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook', 'github-issue'] },
+  P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook', 'github-issue'] },
+  P4: { respondWithin: 86_400, escalate: [], channels: ['webhook', 'github-issue'] },
+};
+
+/** Built-in channels: each reads its secret from the environment variable named here. */
+export const DEFAULT_CHANNELS: Record<string, NotificationChannel> = {
+  slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+  pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+  webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+  'github-issue': { type: 'github-issue' },
+};
+
+const SEVERITY_LEVELS: Severity[] = ['P0', 'P1', 'P2', 'P3', 'P4'];
+
 export const DEFAULT_AUTO_ROLLBACK: MetricCondition[] = [
   { metric: 'error_rate', op: '>', value: 0.5 },
   { metric: 'availability', op: '<', value: 0.5 },
@@ -161,11 +204,28 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
     },
     gates: p.gates ?? [],
+    metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+    noRegression: p.no_regression ?? [],
     incident: {
       severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
       autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
       emergencyPush: p.incident?.emergency_push ?? ['P0'],
       notifyWebhook: p.incident?.notify_webhook,
+      response: Object.fromEntries(
+        SEVERITY_LEVELS.map((severity) => {
+          const given = p.incident?.response?.[severity];
+          const fallback = DEFAULT_RESPONSE[severity];
+          return [
+            severity,
+            {
+              respondWithin: given?.respond_within ?? fallback.respondWithin,
+              escalate: given?.escalate ?? fallback.escalate,
+              channels: given?.channels ?? fallback.channels,
+            },
+          ];
+        }),
+      ) as EffectivePolicy['incident']['response'],
+      channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
     },
     rollback: {
       stableFor: p.rollback?.stable_for ?? 86_400,
@@ -178,6 +238,8 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
       pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
       jitter: p.schedule?.jitter ?? 0,
+      escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+      escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
     },
     monitoring: {
       ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),

@@ -1,7 +1,14 @@
 // The promotion pull request's body: the candidate against the version it replaces, so reviewers judge evidence.
 import { markdownCell } from '../gate/render.ts';
 import type { Requirement } from '../gate/types.ts';
-import type { ModelVersion } from '../registry/types.ts';
+import {
+  comparabilityWarnings,
+  compareVersions,
+  mutableDataReason,
+  type MetricComparison,
+} from '../policy/regression.ts';
+import type { GateSpec, MetricDirection, ModelVersion, NoRegressionRule } from '../registry/types.ts';
+import { honestAxis } from './axis.ts';
 
 export interface PromotionBodyInput {
   model: string;
@@ -14,6 +21,12 @@ export interface PromotionBodyInput {
   requirements: Pick<Requirement, 'rule' | 'role' | 'candidates'>[];
   /** Metrics shown first (the model's key_metrics). */
   keyMetrics?: string[];
+  /** metric -> which way is better, from the policy's `metrics`. */
+  metricDirections?: Readonly<Record<string, MetricDirection>>;
+  /** The policy's no_regression rules (all stages; the ones for `stage` apply). */
+  noRegression?: readonly NoRegressionRule[];
+  /** The gates in force (policy's and model's), drawn as threshold lines on the charts. */
+  gates?: readonly GateSpec[];
   /** The workflow run that opened this pull request. */
   runUrl?: string;
   /** e.g. https://github.com/acme/models, for commit links. */
@@ -46,31 +59,79 @@ function formatDelta(candidate: number | undefined, current: number | undefined)
   return `${delta > 0 ? '+' : '−'}${formatNumber(Math.abs(delta))}`;
 }
 
-function metricOrder(keyMetrics: string[], versions: (ModelVersion | undefined)[]): string[] {
-  const all = new Set<string>();
-  for (const v of versions) for (const name of Object.keys(v?.metrics ?? {})) all.add(name);
-  const keys = keyMetrics.filter((m) => all.has(m));
-  const rest = [...all].filter((m) => !keys.includes(m)).sort();
-  return [...keys, ...rest];
-}
-
 const metricOf = (v: ModelVersion | undefined, name: string) =>
   v !== undefined && Object.hasOwn(v.metrics, name) ? v.metrics[name] : undefined;
 
-function chart(metric: string, versions: ModelVersion[]): string[] {
+const OP_WORDS: Record<GateSpec['op'], string> = {
+  '>=': 'at least',
+  '>': 'above',
+  '<=': 'at most',
+  '<': 'below',
+  '==': 'exactly',
+};
+
+/**
+ * One metric over recent versions: the metric line, one flat line per gate threshold on it, the production and
+ * candidate versions marked on the x axis, and a y axis from honestAxis (never a zoom that turns noise into a cliff).
+ */
+function chart(
+  metric: string,
+  versions: ModelVersion[],
+  marks: { current?: string; candidate: string },
+  gates: readonly GateSpec[],
+): string[] {
   const points = versions.filter((v) => metricOf(v, metric) !== undefined);
-  if (points.length < 2) return [];
+  const missingCandidate = !points.some((v) => v.id === marks.candidate);
+  if (points.length < 2) {
+    return missingCandidate && versions.some((v) => metricOf(v, metric) !== undefined)
+      ? [`_${metric}: the candidate ${marks.candidate} does not report it; nothing to chart._`, '']
+      : [];
+  }
   const label = (s: string) => `"${s.replace(/["\\\n\r]/g, '')}"`;
+  const tag = (id: string) =>
+    id === marks.candidate ? `${id} ◆ candidate` : id === marks.current ? `${id} ● current` : id;
+  const values = points.map((v) => metricOf(v, metric)!);
+  const thresholds = gates.filter((g) => g.metric === metric);
+  const axis = honestAxis([...values, ...thresholds.map((g) => g.threshold)]);
+  const legend = [
+    `line 1: ${metric}`,
+    ...thresholds.map((g, i) => `line ${i + 2}: gate, ${OP_WORDS[g.op]} ${formatNumber(g.threshold)}`),
+  ];
   return [
     '```mermaid',
     'xychart-beta',
     `  title ${label(metric)}`,
-    `  x-axis [${points.map((v) => label(v.id)).join(', ')}]`,
-    `  y-axis ${label(metric)}`,
-    `  line [${points.map((v) => formatNumber(metricOf(v, metric)!)).join(', ')}]`,
+    `  x-axis [${points.map((v) => label(tag(v.id))).join(', ')}]`,
+    `  y-axis ${label(metric)} ${formatNumber(axis.min)} --> ${formatNumber(axis.max)}`,
+    `  line [${values.map(formatNumber).join(', ')}]`,
+    ...thresholds.map((g) => `  line [${points.map(() => formatNumber(g.threshold)).join(', ')}]`),
     '```',
     '',
+    `<sub>${legend.join('; ')}. ● serves now, ◆ is the candidate. Axis ${formatNumber(axis.min)}–${formatNumber(axis.max)}${axis.note ? ` (${axis.note})` : ''}.</sub>`,
+    ...(missingCandidate
+      ? ['', `**⚠️ The candidate ${marks.candidate} does not report ${metric}: it is not on this chart.**`]
+      : []),
+    '',
   ];
+}
+
+const VERDICT_TEXT: Record<MetricComparison['verdict'], string> = {
+  better: '▲ better',
+  worse: '▼ **worse**',
+  same: '= same',
+  changed: 'changed (policy gives no direction)',
+  'missing-candidate': '⚠️ **missing on the candidate**',
+  'missing-current': 'new',
+};
+
+function verdictCell(c: MetricComparison, current: string): string {
+  let text = VERDICT_TEXT[c.verdict];
+  if (c.verdict === 'missing-current') text = `not reported by ${current}`;
+  if (c.rule !== undefined) {
+    const rule = `no_regression, tolerance ${formatNumber(c.rule.tolerance)}`;
+    text += c.blocks ? ` — ❌ fails ${rule}` : ` — ✅ within ${rule}`;
+  }
+  return text;
 }
 
 export function renderPromotionBody(input: PromotionBodyInput): string {
@@ -84,25 +145,77 @@ export function renderPromotionBody(input: PromotionBodyInput): string {
   if (input.runUrl) out.push(`Opened by ${link('this workflow run', input.runUrl)}.`);
   out.push('');
 
-  const metrics = metricOrder(input.keyMetrics ?? [], [candidate, current]);
+  const directions = input.metricDirections ?? {};
+  const comparisons = compareVersions({
+    current: current?.metrics ?? {},
+    candidate: candidate.metrics,
+    order: input.keyMetrics ?? [],
+    directions,
+    rules: current ? (input.noRegression ?? []) : [],
+    stage,
+  });
   const keys = new Set(input.keyMetrics ?? []);
+
+  const warnings: string[] = [];
+  if (current) {
+    const worse = comparisons.filter((c) => c.verdict === 'worse');
+    const worseKeys = worse.filter((c) => keys.has(c.metric));
+    if (worseKeys.length > 0)
+      warnings.push(
+        `The candidate is **worse than ${current.id}** on key metric${worseKeys.length > 1 ? 's' : ''} ${worseKeys
+          .map(
+            (c) =>
+              `${c.metric} (${formatNumber(c.current!)} → ${formatNumber(c.candidate!)}, ${c.better} is better)`,
+          )
+          .join(', ')}.`,
+      );
+    const blocking = comparisons.filter((c) => c.blocks);
+    if (blocking.length > 0)
+      warnings.push(
+        `The policy's no_regression rule fails on ${blocking.map((c) => c.metric).join(', ')}: the gate will block this promotion.`,
+      );
+    for (const w of comparabilityWarnings({
+      current,
+      candidate,
+      currentId: current.id,
+      keyMetrics: input.keyMetrics ?? [],
+    }))
+      warnings.push(`${w[0]!.toUpperCase()}${w.slice(1)}: the comparison may not be like for like.`);
+    const undirected = [...keys].filter((k) => !Object.hasOwn(directions, k));
+    if (undirected.length > 0)
+      warnings.push(
+        `The policy does not say whether higher or lower is better for ${undirected.join(', ')}; set \`metrics.<name>.better\` in policy.yaml to have them judged.`,
+      );
+  } else {
+    const missing = (input.keyMetrics ?? []).filter((k) => !Object.hasOwn(candidate.metrics, k));
+    if (missing.length > 0)
+      warnings.push(
+        `The candidate does not report the key metric${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`,
+      );
+  }
+  const mutable = candidate.data === undefined ? undefined : mutableDataReason(candidate.data);
+  if (candidate.data === undefined)
+    warnings.push('No training data is recorded for the candidate: its lineage cannot be checked.');
+  else if (mutable !== undefined) warnings.push(`Training data is not pinned: ${mutable}.`);
+  if (warnings.length > 0) {
+    out.push('### ⚠️ Check before approving', '', ...warnings.map((w) => `- ${w}`), '');
+  }
+
   out.push('### Metrics', '');
-  if (metrics.length === 0) {
+  if (comparisons.length === 0) {
     out.push('No metrics recorded.', '');
   } else {
     const head = current
-      ? `| Metric | ${current.id} (${stage}) | ${candidate.id} (candidate) | Δ |`
+      ? `| Metric | ${current.id} (${stage}) | ${candidate.id} (candidate) | Δ | vs ${current.id} |`
       : `| Metric | ${candidate.id} (candidate) |`;
-    out.push(head, current ? '| --- | ---: | ---: | ---: |' : '| --- | ---: |');
-    for (const name of metrics) {
-      const shown = keys.has(name) ? `**${markdownCell(name)}**` : markdownCell(name);
+    out.push(head, current ? '| --- | ---: | ---: | ---: | --- |' : '| --- | ---: |');
+    for (const c of comparisons) {
+      const shown = keys.has(c.metric) ? `**${markdownCell(c.metric)}**` : markdownCell(c.metric);
       const value = (v: number | undefined) => (v === undefined ? '—' : formatNumber(v));
-      const now = metricOf(current, name);
-      const next = metricOf(candidate, name);
       out.push(
         current
-          ? `| ${shown} | ${value(now)} | ${value(next)} | ${formatDelta(next, now)} |`
-          : `| ${shown} | ${value(next)} |`,
+          ? `| ${shown} | ${value(c.current)} | ${value(c.candidate)} | ${formatDelta(c.candidate, c.current)} | ${verdictCell(c, current.id)} |`
+          : `| ${shown} | ${value(c.candidate)} |`,
       );
     }
     out.push('');
@@ -121,13 +234,34 @@ export function renderPromotionBody(input: PromotionBodyInput): string {
     }
     out.push('');
   }
-  out.push(candidate.validation.passed ? 'All gates pass.' : '**The candidate fails its gates.**', '');
+  const regressed = comparisons.filter((c) => c.verdict === 'worse' || c.verdict === 'missing-candidate');
+  const blocked = comparisons.some((c) => c.blocks);
+  out.push(
+    !candidate.validation.passed
+      ? '**The candidate fails its gates.**'
+      : blocked
+        ? '**The candidate passes its validation gates but fails the no_regression rule.**'
+        : current && regressed.length > 0
+          ? `All validation gates pass, **but the candidate is worse than ${current.id} on ${regressed.map((c) => c.metric).join(', ')}**.`
+          : 'All gates pass.',
+    '',
+  );
 
   const history = [...input.recent.filter((v) => v.id !== candidate.id), candidate].sort(
     (a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id),
   );
-  const charted = (input.keyMetrics?.length ? input.keyMetrics : metrics).slice(0, MAX_CHARTS);
-  const charts = charted.flatMap((metric) => chart(metric, history));
+  const charted = (input.keyMetrics?.length ? input.keyMetrics : comparisons.map((c) => c.metric)).slice(
+    0,
+    MAX_CHARTS,
+  );
+  const charts = charted.flatMap((metric) =>
+    chart(
+      metric,
+      history,
+      { candidate: candidate.id, ...(current ? { current: current.id } : {}) },
+      input.gates ?? [],
+    ),
+  );
   if (charts.length > 0) out.push('### Recent versions', '', ...charts);
 
   out.push('### Lineage', '');
@@ -140,7 +274,11 @@ export function renderPromotionBody(input: PromotionBodyInput): string {
   );
   if (candidate.data)
     out.push(
-      `- Data: ${code(candidate.data.uri)}${candidate.data.sha256 ? ` (sha256 ${code(candidate.data.sha256)})` : ''}`,
+      `- Data: ${code(candidate.data.uri)}${candidate.data.sha256 ? ` (sha256 ${code(candidate.data.sha256)})` : ''}${mutable ? ' ⚠️ not pinned' : ''}`,
+    );
+  if (candidate.evaluation)
+    out.push(
+      `- Evaluated on: ${code(candidate.evaluation.uri)}${candidate.evaluation.sha256 ? ` (sha256 ${code(candidate.evaluation.sha256)})` : ''}`,
     );
   out.push(
     `- Artifact: ${code(candidate.artifact.uri)} (sha256 ${code(candidate.artifact.sha256)}, ${candidate.artifact.size} bytes)`,

@@ -4,6 +4,7 @@ import { TollgateError } from '../errors.ts';
 import { evaluateGate } from '../gate/evaluate.ts';
 import type { Requirement } from '../gate/types.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
+import { gatesFor } from '../policy/gates.ts';
 import { stagesPath } from '../registry/paths.ts';
 import { formatWeight } from '../registry/diff.ts';
 import type { ModelVersion, Registry, RegistryChange, Stages } from '../registry/types.ts';
@@ -144,6 +145,7 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     });
   }
 
+  const current = from === undefined ? undefined : entry.versions.get(from);
   const verdict = evaluateGate({
     policy,
     defaultBranch: input.baseBranch,
@@ -166,6 +168,16 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
     versions: {
       [model]: {
+        ...(current
+          ? {
+              [current.id]: {
+                valid: true,
+                metrics: current.metrics,
+                passed: current.validation.passed,
+                ...(current.held ? { held: current.held.reason } : {}),
+              },
+            }
+          : {}),
         [version]: {
           valid: true,
           metrics: candidate.metrics,
@@ -192,7 +204,6 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     requestedBy: input.requestedBy,
     ...(from === undefined ? {} : { from }),
   });
-  const current = from === undefined ? undefined : entry.versions.get(from);
   const body = renderPromotionBody({
     model,
     stage,
@@ -201,6 +212,9 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     recent: recentVersions(entry.versions.values(), input.recentCount ?? 10),
     requirements: verdict.requirements,
     keyMetrics: entry.model.key_metrics ?? [],
+    metricDirections: policy.metricDirections,
+    gates: gatesFor(policy.gates, entry.model.gates),
+    noRegression: policy.noRegression,
     ...(input.runUrl ? { runUrl: input.runUrl } : {}),
     ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
   });

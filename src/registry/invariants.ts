@@ -153,6 +153,16 @@ function checkPolicy(policy: Policy, report: Report): void {
         `add ${role} under roles`);
     }
   });
+  policy.no_regression?.forEach((rule, i) => {
+    if (!Object.hasOwn(policy.metrics ?? {}, rule.metric)) {
+      report(policy, POLICY_PATH, `/no_regression/${i}/metric`, `no_regression names "${rule.metric}", whose direction metrics does not give`,
+        `add metrics.${rule.metric}.better: higher (or lower) to policy.yaml`);
+    }
+    if (rule.stage && order && !order.includes(rule.stage)) {
+      report(policy, POLICY_PATH, `/no_regression/${i}/stage`, `stage "${rule.stage}" is not in stages.order`,
+        'add it to stages.order or correct the name', 'warning');
+    }
+  });
   if (order) {
     for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
       for (const name of [stage, ...from]) {

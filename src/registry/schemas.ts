@@ -218,6 +218,34 @@ const signoffRule = obj(
 const severityList = (severity: string) =>
   list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
 
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity: string) =>
+  obj(`How a ${severity} incident is answered.`, {
+    respond_within: int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+      minimum: 1,
+      maximum: MAX_DURATION_SECONDS,
+    }),
+    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+      uniqueItems: true,
+    }),
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', name('A channel name.'), {
+      uniqueItems: true,
+    }),
+  });
+const notificationChannel = obj(
+  'A notification integration; secrets come from environment variables.',
+  {
+    type: {
+      enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+      description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+  },
+  ['type'],
+);
+
 export const SCHEMAS: Record<Kind, JsonSchema> = {
   Policy: document(
     'Policy',
@@ -261,6 +289,31 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
         },
       }),
       gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+      metrics: {
+        type: 'object',
+        description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+        propertyNames: { minLength: 1 },
+        additionalProperties: obj(
+          'How to read one metric.',
+          {
+            better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+            description: str('What the metric measures.'),
+          },
+          ['better'],
+        ),
+      },
+      no_regression: list(
+        'Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.',
+        obj(
+          'A no-regression rule.',
+          {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: name('The stage this rule applies to; absent means every stage.'),
+          },
+          ['metric', 'tolerance'],
+        ),
+      ),
       incident: obj('Incident classification and automatic rollback.', {
         severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
           P0: severityList('P0'),
@@ -275,6 +328,16 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           { uniqueItems: true },
         ),
         notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+        response: obj(
+          'The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.',
+          Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)])),
+        ),
+        channels: {
+          type: 'object',
+          description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+          propertyNames: { pattern: SAFE_NAME_PATTERN },
+          additionalProperties: notificationChannel,
+        },
       }),
       rollback: obj('Rollback behaviour.', {
         stable_for: int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
@@ -288,6 +351,11 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           maximum: MAX_COOLDOWN_FACTOR,
         }),
         cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        escalate_after_failures: int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+          minimum: 0,
+          maximum: MAX_FAILURE_COUNT,
+        }),
+        escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
         pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', {
           minimum: 0,
           maximum: MAX_FAILURE_COUNT,
@@ -417,6 +485,17 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
       paused_until: time('The schedule is paused until this time.'),
       paused_reason: str('Why the schedule is paused.'),
       paused_by: str('Who paused the schedule.'),
+      last_reset: obj(
+        'The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).',
+        {
+          at: time('When.'),
+          by: str('Who.'),
+          reason: str('Why: the cause that was fixed.'),
+          failure_streak: int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        },
+        ['at', 'by', 'reason'],
+      ),
+      streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     },
     ['schema_version', 'model', 'interval', 'failure_streak'],
   ),
@@ -439,6 +518,7 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
         ['commit'],
       ),
       data: ref('dataRef', 'Training data reference.'),
+      evaluation: ref('dataRef', 'The data the metrics were measured on.'),
       artifact: obj(
         'The trained artifact.',
         {
@@ -538,6 +618,21 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
       detected_at: time('When it was detected.'),
       classified_at: time('When its severity was set.'),
       resolved_at: time('When it was resolved.'),
+      acknowledged_at: time('When someone acknowledged it.'),
+      acknowledged_by: str('Who acknowledged it.'),
+      escalations: list(
+        'Escalations made, at most one per severity level.',
+        obj(
+          'One escalation.',
+          {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+          },
+          ['at', 'severity', 'by'],
+        ),
+      ),
       timeline: list(
         'What happened, in order.',
         obj(
@@ -555,6 +650,8 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
                 'notified',
                 'notification-failed',
                 'resolved',
+                'acknowledged',
+                'escalated',
                 'note',
               ],
               description: 'What happened.',

@@ -64,7 +64,42 @@ export interface SignoffRule {
   require: string[];
 }
 
+/** Which way a metric improves: `higher` (accuracy, AUC) or `lower` (error rate, latency). */
+export type MetricDirection = 'higher' | 'lower';
+
+/**
+ * A candidate may not be worse than the version it replaces by more than `tolerance` (an absolute amount in the
+ * metric's unit) on `metric`, whose direction comes from the policy's `metrics`.
+ */
+export interface NoRegressionRule {
+  metric: string;
+  tolerance: number;
+  /** The stage this rule applies to; absent = every stage. */
+  stage?: string;
+}
+
 export type Severity = 'P0' | 'P1' | 'P2' | 'P3' | 'P4';
+
+/** One row of the severity matrix. */
+export interface ResponseLevel {
+  /** Seconds within which someone must acknowledge an incident of this severity. */
+  respond_within?: number;
+  /** Who is escalated to, in order: role names from `roles` (their members are named) or free text. */
+  escalate?: string[];
+  /** Channel names (keys of `incident.channels`, or the built-in ones) the incident is announced on. */
+  channels?: string[];
+}
+
+/** A notification integration. Secrets (webhook URLs, routing keys) come from the environment. */
+export interface NotificationChannel {
+  type: 'slack' | 'pagerduty' | 'webhook' | 'github-issue';
+  /** The URL (slack, webhook), when it is not a secret. */
+  url?: string;
+  /** The environment variable holding the URL (slack, webhook). */
+  url_env?: string;
+  /** The environment variable holding the PagerDuty integration's routing key (pagerduty). */
+  routing_key_env?: string;
+}
 
 /** A metric condition used by severity rules and auto-rollback rules: `metrics[metric] <op> value`. */
 export interface MetricCondition {
@@ -139,6 +174,10 @@ export interface Policy extends Document<'Policy'> {
   };
   /** Gates every model must pass, in addition to its own. */
   gates?: GateSpec[];
+  /** metric -> which way it improves; used to mark a candidate better or worse than the version it replaces. */
+  metrics?: Record<string, { better: MetricDirection; description?: string }>;
+  /** Metrics a candidate may not regress on against the version it replaces, beyond a tolerance. */
+  no_regression?: NoRegressionRule[];
   incident?: {
     /** First matching severity wins, checked P0 to P3; nothing matching is P4. */
     severity?: Partial<Record<Exclude<Severity, 'P4'>, MetricCondition[]>>;
@@ -147,6 +186,10 @@ export interface Policy extends Document<'Policy'> {
     /** Severities whose rollback may be pushed straight to the default branch. Default [P0]. */
     emergency_push?: Severity[];
     notify_webhook?: string;
+    /** The severity matrix: per severity a response time, an escalation list and channels. Default the protocol's. */
+    response?: Partial<Record<Severity, ResponseLevel>>;
+    /** Channel name -> integration. Built in: slack, pagerduty, webhook, github-issue (see docs/incident-response.md). */
+    channels?: Record<string, NotificationChannel>;
   };
   rollback?: {
     /** A version counts as stable once it held the stage this long. Default 86400 (24 h). */
@@ -159,6 +202,10 @@ export interface Policy extends Document<'Policy'> {
     cooldown_base?: number;
     cooldown_factor?: number;
     cooldown_cap?: number;
+    /** Escalate once a failure streak reaches this (an incident through the severity matrix). Default 2; 0 = never. */
+    escalate_after_failures?: number;
+    /** Severity of that incident. Default P3. */
+    escalate_severity?: Severity;
     /** Pause automatically after this many consecutive failures. Default 5; 0 = never. */
     pause_after_failures?: number;
     /** Spread runs by up to this many seconds, derived from the model name. Default 0. */
@@ -237,6 +284,10 @@ export interface Schedule extends Document<'Schedule'> {
   paused_until?: string;
   paused_reason?: string;
   paused_by?: string;
+  /** The last service reset of the streak and cooldown: who, why, and the streak it cleared. */
+  last_reset?: { at: string; by: string; reason: string; failure_streak?: number };
+  /** When the current failure streak was escalated (once per streak). */
+  streak_escalated_at?: string;
 }
 
 export interface GateResult extends GateSpec {
@@ -250,6 +301,8 @@ export interface ModelVersion extends Document<'ModelVersion'> {
   created_at: string;
   source: { commit: string; run_url?: string; workflow?: string; actor?: string };
   data?: { uri: string; sha256?: string };
+  /** The data the metrics were measured on; two versions compare alike only on the same evaluation data. */
+  evaluation?: { uri: string; sha256?: string };
   artifact: { uri: string; sha256: string; size: number };
   metrics: Record<string, number>;
   validation: { passed: boolean; gates: GateResult[] };
@@ -297,6 +350,8 @@ export interface TimelineEntry {
     | 'notified'
     | 'notification-failed'
     | 'resolved'
+    | 'acknowledged'
+    | 'escalated'
     | 'note';
   detail?: string;
   /** Seconds since `detected`, for rollback-completed and resolved. */
@@ -315,6 +370,11 @@ export interface Incident extends Document<'Incident'> {
   detected_at: string;
   classified_at?: string;
   resolved_at?: string;
+  /** When someone acknowledged it (`tollgate incident ack`), and who. */
+  acknowledged_at?: string;
+  acknowledged_by?: string;
+  /** Escalations made, one per level at most (`incident escalate`, or the scheduled job past the response time). */
+  escalations?: { at: string; severity: Severity; by: string; reason?: string }[];
   timeline: TimelineEntry[];
   rollback?: { model: string; stage: string; from: string; to: string; commit?: string; pull_request?: number };
 }

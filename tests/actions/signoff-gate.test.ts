@@ -3,7 +3,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { run, gateTargetOf, pullNumbersInMergeGroup } from '../../src/actions/signoff-gate.ts';
+import { run } from '../../src/actions/signoff-gate.ts';
+import { gateTargetOf, pullNumbersInMergeGroup } from '../../src/gate/target.ts';
 import { git } from '../../src/git/run.ts';
 import { GRAPHQL_TEMPLATE } from '../github-double/double.ts';
 import { ISOLATED_GIT_ENV, mergeCommit } from '../github-double/git-store.ts';

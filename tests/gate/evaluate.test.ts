@@ -513,6 +513,54 @@ describe('evaluateGate: a hand-written promotion of a version that may not serve
     expect(evaluateGate(strict).blocking[0]).toContain('auc > 0.95 (got 0.9)');
   });
 
+  it('blocks a forward move worse than the version it replaces beyond the no_regression tolerance, not a rollback', () => {
+    const guarded: Policy = {
+      ...basePolicy,
+      metrics: { auc: { better: 'higher' }, fpr: { better: 'lower' } },
+      no_regression: [
+        { metric: 'auc', tolerance: 0.01, stage: 'production' },
+        { metric: 'fpr', tolerance: 0 },
+      ],
+    };
+    const withPair = (v12: Record<string, number>, v13: Record<string, number>, policy = guarded) =>
+      evaluateGate(
+        scenario(
+          { reviews: everyone, versions: { fraud: { v12: recorded(v12), v13: recorded(v13) } } },
+          policy,
+        ),
+      );
+    expect(withPair({ auc: 0.924, fpr: 0.041 }, { auc: 0.92, fpr: 0.041 }).conclusion).toBe('success');
+    const worse = withPair({ auc: 0.924, fpr: 0.041 }, { auc: 0.875, fpr: 0.069 });
+    expect(worse.conclusion).toBe('failure');
+    expect(worse.blocking).toEqual([
+      expect.stringContaining(
+        'fraud: production → v13: no_regression on auc: 0.924 → 0.875 is worse than v12 by 0.049',
+      ),
+      expect.stringContaining(
+        'no_regression on fpr: 0.041 → 0.069 is worse than v12 by 0.028 (lower is better, tolerance 0)',
+      ),
+    ]);
+    // A metric the candidate drops fails closed, like a gate on a missing metric.
+    expect(withPair({ auc: 0.9, fpr: 0.04 }, { auc: 0.95 }).blocking[0]).toContain(
+      'the candidate does not report fpr',
+    );
+    // Without the rule, worse is shown in the body but not blocked.
+    expect(withPair({ auc: 0.924 }, { auc: 0.875 }, basePolicy).conclusion).toBe('success');
+    // A rollback to a worse version is how production recovers: never blocked by no_regression.
+    const back: RegistryChange = { ...promote, from: 'v13', to: 'v12' };
+    const rollback = evaluateGate(
+      scenario(
+        {
+          changes: [back],
+          reviews: [approve('olga')],
+          versions: { fraud: { v12: recorded({ auc: 0.8 }), v13: recorded({ auc: 0.95 }) } },
+        },
+        guarded,
+      ),
+    );
+    expect(rollback.blocking).toEqual([]);
+  });
+
   it('blocks a promotion that skips staging, and one to a version with no valid record', () => {
     const skip = evaluateGate(
       scenario({ reviews: everyone, stageHistory: { fraud: { production: ['v12'] } } }),

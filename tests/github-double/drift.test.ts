@@ -22,6 +22,7 @@ import { upsertMarkedComment } from '../../src/github/comments.ts';
 import { dispatchWorkflow, repositoryDispatch } from '../../src/github/dispatch.ts';
 import { createRepositoryRuleset } from '../../src/github/rulesets.ts';
 import { tollgateRulesets } from '../../src/init/rulesets.ts';
+import { readRepositoryFacts } from '../../src/doctor/doctor-flow.ts';
 
 const gh = useGitHubDouble();
 
@@ -175,6 +176,25 @@ it('every route the double serves answers with bodies GitHub documents', async (
   await allowAutoMerge(client, repo);
   await restrictEnvironmentToBranch(client, repo, 'tollgate', 'main');
   await githubSiteSource({ client, repo, server: 'https://github.com' }).evidenceBundles();
+  // What `tollgate doctor` reads: every settings route, a protected branch, a file and a folder.
+  const state = gh.state.repo(FULL);
+  state.protection.main = {
+    required_status_checks: {
+      strict: true,
+      contexts: ['validate'],
+      checks: [{ context: 'validate', app_id: 15368 }],
+    },
+    enforce_admins: { enabled: true, url: 'https://api.github.com/x' },
+  };
+  state.variables.TOLLGATE_APP_ID = '7';
+  await gh.state.commit(
+    FULL,
+    'main',
+    { '.github/workflows/tollgate-validate.yml': 'permissions: {}\n' },
+    'wf',
+  );
+  const facts = await readRepositoryFacts(client, repo);
+  expect(facts).toMatchObject({ appId: 7, protection: { ok: true }, workflows: { ok: true } });
 
   const served = new Set(gh.double.records.map((record) => `${record.method} ${record.template}`));
   expect(

@@ -2,7 +2,7 @@
 // so a flow can push to them and the API double sees the result.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { git, runGit } from '../../src/git/run.ts';
+import { git, runGit, runGitBuffer } from '../../src/git/run.ts';
 
 export const ISOLATED_GIT_ENV: NodeJS.ProcessEnv = {
   GIT_CONFIG_GLOBAL: '/dev/null',
@@ -219,4 +219,45 @@ export async function squashCommit(
   const merged = await mergeCommit(gitDir, base, head, message, author, date);
   const env = authorEnv(author, date);
   return git(gitDir, ['commit-tree', `${merged}^{tree}`, '-p', base, '-m', message], { env });
+}
+
+export type PathAt =
+  | { type: 'file'; sha: string; content: Buffer }
+  | {
+      type: 'dir';
+      sha: string;
+      entries: { name: string; path: string; type: 'file' | 'dir'; sha: string }[];
+    };
+
+/** What `path` is in the commit `ref` names: a file's bytes, a folder's entries, or undefined. */
+export async function readPath(gitDir: string, ref: string, path: string): Promise<PathAt | undefined> {
+  const clean = path.replace(/^\/+|\/+$/g, '');
+  const commit = await readRef(gitDir, /^[0-9a-f]{40}$/.test(ref) ? ref : `refs/heads/${ref}`);
+  if (!commit) return undefined;
+  const object = await runGit(gitDir, ['rev-parse', '--verify', '--quiet', `${commit}:${clean}`], {
+    env: ISOLATED_GIT_ENV,
+    okCodes: [1, 128],
+  });
+  if (object.code !== 0) return undefined;
+  const sha = object.stdout.trim();
+  const type = (await git(gitDir, ['cat-file', '-t', sha], { env: ISOLATED_GIT_ENV })).trim();
+  if (type === 'blob') {
+    const { stdout } = await runGitBuffer(gitDir, ['cat-file', 'blob', sha], { env: ISOLATED_GIT_ENV });
+    return { type: 'file', sha, content: stdout };
+  }
+  const listing = await git(gitDir, ['ls-tree', sha], { env: ISOLATED_GIT_ENV });
+  const entries = listing
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) => {
+      const [meta, name] = line.split('\t') as [string, string];
+      const [, kind, entrySha] = meta.split(' ') as [string, string, string];
+      return {
+        name,
+        path: clean === '' ? name : `${clean}/${name}`,
+        type: kind === 'tree' ? ('dir' as const) : ('file' as const),
+        sha: entrySha,
+      };
+    });
+  return { type: 'dir', sha, entries };
 }

@@ -18,6 +18,7 @@ import {
   deleteRef,
   isAncestor,
   mergesCleanly,
+  readPath,
   readRef,
   ZERO_SHA,
 } from './git-store.ts';
@@ -83,8 +84,9 @@ function userBody(context: RouteContext, login: string, schema = 'simple-user'):
     id: user.id,
     node_id: `U_${user.id}`,
     type: user.type,
-    url: `${context.api}/users/${user.login}`,
-    html_url: `https://github.com/${user.login}`,
+    // A bot's login has brackets (`name[bot]`), which a URL escapes.
+    url: `${context.api}/users/${encodeURIComponent(user.login)}`,
+    html_url: `https://github.com/${encodeURIComponent(user.login)}`,
     avatar_url: `https://avatars.githubusercontent.com/u/${user.id}`,
   });
 }
@@ -483,6 +485,14 @@ export const ROUTES: Route[] = [
           405,
           `Repository rule violations found\n\nRequired status check "${missing[0]}" is expected.`,
         );
+      // A direct merge call is where a ruleset's bypass applies: the calling App's own.
+      const reviews = await context.state.reviewBlock(
+        full,
+        pull,
+        head,
+        context.state.appOfToken(context.token),
+      );
+      if (reviews) return errorReply(405, `Repository rule violations found\n\n${reviews}`);
       const base = (await readRef(repo.gitDir, `refs/heads/${pull.base}`)) ?? '';
       if (!(await mergesCleanly(repo.gitDir, base, head)))
         return errorReply(405, 'Pull Request is not mergeable');
@@ -935,7 +945,207 @@ export const ROUTES: Route[] = [
       return { status: 204 };
     }),
   },
+
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}',
+    handle: inRepo(async (context, repo) => ({
+      status: 200,
+      body: shaped('full-repository', {
+        ...repoBody(context, repo),
+        allow_auto_merge: repo.allowAutoMerge,
+        created_at: '2026-01-01T00:00:00Z',
+        updated_at: '2026-01-01T00:00:00Z',
+        pushed_at: '2026-01-01T00:00:00Z',
+      }),
+    })),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/rulesets',
+    handle: inRepo(async (context, repo) => {
+      const { items, headers } = page(context, repo.rulesets);
+      // The list leaves out rules, conditions and bypass actors: GET each ruleset for them.
+      const body = items.map((r) =>
+        shaped('repository-ruleset', {
+          id: r.id,
+          name: r.name,
+          target: r.target ?? 'branch',
+          source_type: 'Repository',
+          source: `${repo.owner}/${repo.name}`,
+          enforcement: r.enforcement,
+        }),
+      );
+      return { status: 200, body, headers };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/rulesets/{ruleset_id}',
+    handle: inRepo(async (context, repo) => {
+      const r = repo.rulesets.find((candidate) => candidate.id === Number(context.params.ruleset_id));
+      if (!r) return notFound();
+      return {
+        status: 200,
+        body: shaped('repository-ruleset', {
+          id: r.id,
+          name: r.name,
+          target: r.target ?? 'branch',
+          source_type: 'Repository',
+          source: `${repo.owner}/${repo.name}`,
+          enforcement: r.enforcement,
+          bypass_actors: r.bypass_actors ?? [],
+          conditions: r.conditions ?? null,
+          rules: r.rules ?? [],
+        }),
+      };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/branches/{branch}/protection',
+    handle: inRepo(async (context, repo) => {
+      const protection = repo.protection[context.params.branch ?? ''];
+      if (!protection) return errorReply(404, 'Branch not protected');
+      const url = `${context.api}/repos/${repo.owner}/${repo.name}/branches/${context.params.branch}/protection`;
+      return { status: 200, body: shaped('branch-protection', { url, ...protection }) };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/environments',
+    handle: inRepo(async (context, repo) => {
+      const { items, headers } = page(context, repo.environments);
+      return {
+        status: 200,
+        body: {
+          total_count: repo.environments.length,
+          environments: items.map((e) => environmentBody(context, repo, e)),
+        },
+        headers,
+      };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies',
+    handle: inRepo(async (context, repo) => {
+      const environment = repo.environments.find((e) => e.name === context.params.environment_name);
+      if (!environment) return notFound();
+      const policies = Array.isArray(environment.branchPolicy) ? environment.branchPolicy : [];
+      return {
+        status: 200,
+        body: {
+          total_count: policies.length,
+          branch_policies: policies.map((p, index) =>
+            shaped('deployment-branch-policy', {
+              id: environment.id * 100 + index,
+              node_id: `DBP_${environment.id}_${index}`,
+              name: p.name,
+              type: p.type,
+            }),
+          ),
+        },
+      };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/environments/{environment_name}/secrets',
+    handle: inRepo(async (context, repo) => {
+      const environment = repo.environments.find((e) => e.name === context.params.environment_name);
+      if (!environment) return notFound();
+      return { status: 200, body: secretsBody(environment.secrets) };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/actions/secrets',
+    handle: inRepo(async (_context, repo) => ({ status: 200, body: secretsBody(repo.secrets) })),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/actions/organization-secrets',
+    handle: inRepo(async (_context, repo) => ({ status: 200, body: secretsBody(repo.organizationSecrets) })),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/actions/permissions/workflow',
+    handle: inRepo(async (_context, repo) => ({
+      status: 200,
+      body: {
+        default_workflow_permissions: repo.workflowPermissions.defaultWorkflowPermissions,
+        can_approve_pull_request_reviews: repo.workflowPermissions.canApprovePullRequestReviews,
+      },
+    })),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/actions/variables/{name}',
+    handle: inRepo(async (context, repo) => {
+      const name = context.params.name ?? '';
+      const value = repo.variables[name];
+      if (value === undefined) return notFound();
+      return {
+        status: 200,
+        body: { name, value, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' },
+      };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/contents/{path}',
+    handle: inRepo(async (context, repo) => {
+      const path = context.params.path ?? '';
+      const ref = context.query.get('ref') ?? repo.defaultBranch;
+      const found = await readPath(repo.gitDir, ref.replace(/^refs\/heads\//, ''), path);
+      if (!found) return notFound();
+      const base = `${context.api}/repos/${repo.owner}/${repo.name}`;
+      const entry = (p: string, name: string, type: 'file' | 'dir', sha: string) => ({
+        type,
+        size: 0,
+        name,
+        path: p,
+        sha,
+        url: `${base}/contents/${p}?ref=${ref}`,
+        git_url: `${base}/git/${type === 'dir' ? 'trees' : 'blobs'}/${sha}`,
+        html_url: `https://github.com/${repo.owner}/${repo.name}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${p}`,
+        download_url: null,
+        _links: {
+          self: `${base}/contents/${p}?ref=${ref}`,
+          git: `${base}/git/${type === 'dir' ? 'trees' : 'blobs'}/${sha}`,
+          html: `https://github.com/${repo.owner}/${repo.name}/blob/${ref}/${p}`,
+        },
+      });
+      if (found.type === 'dir')
+        return {
+          status: 200,
+          body: found.entries.map((e) => entry(e.path, e.name, e.type, e.sha)),
+        };
+      const name = path.split('/').pop() ?? path;
+      return {
+        status: 200,
+        body: {
+          ...entry(path, name, 'file', found.sha),
+          size: found.content.length,
+          encoding: 'base64',
+          content: found.content.toString('base64'),
+        },
+      };
+    }),
+  },
 ];
+
+function secretsBody(names: string[]) {
+  return {
+    total_count: names.length,
+    secrets: names.map((name) => ({
+      name,
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+    })),
+  };
+}
 
 function environmentBody(
   context: RouteContext,

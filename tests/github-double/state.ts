@@ -153,6 +153,23 @@ export interface RepoState {
   environments: DeploymentEnvironmentState[];
   /** Workflow artifacts, newest first as GitHub lists them. */
   artifacts: ArtifactState[];
+  /** Classic branch protection per branch, in GitHub's response shape (absent: not protected). */
+  protection: Record<string, Record<string, unknown>>;
+  /** Names of the repository's Actions secrets, and of the organization's secrets shared with it. */
+  secrets: string[];
+  organizationSecrets: string[];
+  /** Settings → Actions → General → Workflow permissions. */
+  workflowPermissions: {
+    defaultWorkflowPermissions: 'read' | 'write';
+    canApprovePullRequestReviews: boolean;
+  };
+  /** Repository Actions variables. */
+  variables: Record<string, string>;
+  /**
+   * A ruleset's review rule, once `enforceRulesets` derived it: approvals on the head from someone other than the
+   * author. Apps in `bypassApps` skip it on a direct merge call; GitHub's auto-merge never uses a bypass.
+   */
+  reviewRule?: { approvals: number; bypassApps: number[] };
 }
 
 /** A deployment environment: who may deploy to it (its branch policy) and the names of its secrets. */
@@ -285,6 +302,12 @@ export class GitHubState {
       mergeMethods: ['merge', 'squash', 'rebase'],
       environments: [],
       artifacts: [],
+      protection: {},
+      secrets: [],
+      organizationSecrets: [],
+      // GitHub's default for new repositories (since 2023): read-only, and Actions may not approve.
+      workflowPermissions: { defaultWorkflowPermissions: 'read', canApprovePullRequestReviews: false },
+      variables: {},
     };
     this.repos.set(fullName, repo);
     this.user(owner);
@@ -418,6 +441,56 @@ export class GitHubState {
       .map((check) => (typeof check === 'string' ? check : check.context));
   }
 
+  /**
+   * Makes the double enforce the rulesets created through the API, as GitHub does: their required checks (pinned by
+   * integration_id) and the strictest review rule, with the Apps that may bypass it.
+   */
+  enforceRulesets(fullName: string): void {
+    const repo = this.repo(fullName);
+    type Rule = { type: string; parameters?: Record<string, unknown> };
+    type Actor = { actor_id: number | null; actor_type: string; bypass_mode: string };
+    repo.requiredChecks = [];
+    for (const ruleset of repo.rulesets) {
+      if (ruleset.enforcement !== 'active') continue;
+      const rules = (ruleset.rules ?? []) as Rule[];
+      for (const check of (rules.find((r) => r.type === 'required_status_checks')?.parameters
+        ?.required_status_checks ?? []) as { context: string; integration_id?: number }[])
+        repo.requiredChecks.push(
+          check.integration_id ? { context: check.context, appId: check.integration_id } : check.context,
+        );
+      const approvals = Number(
+        rules.find((r) => r.type === 'pull_request')?.parameters?.required_approving_review_count ?? 0,
+      );
+      if (approvals > (repo.reviewRule?.approvals ?? 0))
+        repo.reviewRule = {
+          approvals,
+          bypassApps: ((ruleset.bypass_actors ?? []) as Actor[])
+            .filter((a) => a.actor_type === 'Integration' && a.actor_id !== null)
+            .map((a) => a.actor_id!),
+        };
+    }
+  }
+
+  /** Why the review rule blocks merging the pull request at `head` (undefined when it does not, or `app` bypasses it). */
+  async reviewBlock(
+    fullName: string,
+    pull: PullState,
+    head: string,
+    app?: AppState,
+  ): Promise<string | undefined> {
+    const rule = this.repo(fullName).reviewRule;
+    if (!rule || (app && rule.bypassApps.includes(app.id))) return undefined;
+    const latest = new Map<string, ReviewState>();
+    for (const review of this.repo(fullName).reviews.filter((r) => r.pull === pull.number))
+      if (review.state !== 'COMMENTED') latest.set(review.user, review);
+    const approvals = [...latest.values()].filter(
+      (r) => r.state === 'APPROVED' && r.commitId === head && r.user !== pull.user,
+    ).length;
+    return approvals >= rule.approvals
+      ? undefined
+      : `At least ${rule.approvals} approving review${rule.approvals === 1 ? ' is' : 's are'} required by reviewers with write access.`;
+  }
+
   /** What GitHub's auto-merge does after a check completes: merge each waiting pull request now satisfied. */
   async settleAutoMerges(fullName: string): Promise<void> {
     const repo = this.repo(fullName);
@@ -425,6 +498,8 @@ export class GitHubState {
       if (pull.state !== 'open' || !pull.autoMerge) continue;
       const head = await readRef(repo.gitDir, `refs/heads/${pull.head}`);
       if (head !== pull.autoMerge.expectedHead || this.missingChecks(fullName, head).length > 0) continue;
+      // Auto-merge waits for every rule, a review included: it never uses anyone's bypass.
+      if (await this.reviewBlock(fullName, pull, head)) continue;
       await this.mergePull(fullName, pull.number, pull.autoMerge.by, pull.autoMerge.method);
     }
   }

@@ -19,6 +19,10 @@ describe('renderPromotionBody', () => {
         '',
         '`staging` has no version yet: this is its first.',
         '',
+        '### ⚠️ Check before approving',
+        '',
+        '- No training data is recorded for the candidate: its lineage cannot be checked.',
+        '',
         '### Metrics',
         '',
         '| Metric | v01 (candidate) |',
@@ -81,12 +85,12 @@ describe('renderPromotionBody', () => {
   it('compares against the current version with deltas, key metrics first', () => {
     expect(body).toContain(
       [
-        '| Metric | v12 (production) | v13 (candidate) | Δ |',
-        '| --- | ---: | ---: | ---: |',
-        '| **recall** | 0.7 | 0.7 | 0 |',
-        '| **auc** | 0.91 | 0.93 | +0.02 |',
-        '| latency_ms | 40 | 38.5 | −1.5 |',
-        '| precision | — | 0.8 |  |',
+        '| Metric | v12 (production) | v13 (candidate) | Δ | vs v12 |',
+        '| --- | ---: | ---: | ---: | --- |',
+        '| **recall** | 0.7 | 0.7 | 0 | = same |',
+        '| **auc** | 0.91 | 0.93 | +0.02 | changed (policy gives no direction) |',
+        '| latency_ms | 40 | 38.5 | −1.5 | changed (policy gives no direction) |',
+        '| precision | — | 0.8 |  | not reported by v12 |',
       ].join('\n'),
     );
     expect(body).toContain('Replaces **v12** in `production`.');
@@ -98,13 +102,13 @@ describe('renderPromotionBody', () => {
         '```mermaid',
         'xychart-beta',
         '  title "auc"',
-        '  x-axis ["v11", "v12", "v13"]',
-        '  y-axis "auc"',
+        '  x-axis ["v11", "v12 ● current", "v13 ◆ candidate"]',
+        '  y-axis "auc" 0.84 --> 0.98',
         '  line [0.9, 0.91, 0.93]',
         '```',
       ].join('\n'),
     );
-    expect(body).toContain('  x-axis ["v12", "v13"]\n  y-axis "recall"');
+    expect(body).toContain('  x-axis ["v12 ● current", "v13 ◆ candidate"]\n  y-axis "recall" 0.65 --> 0.75');
   });
 
   it('links lineage to the commit, the run, the data and the artifact', () => {
@@ -136,5 +140,106 @@ describe('renderPromotionBody', () => {
     expect(text).toContain('in run (`javascript:alert(1)`)');
     expect(text).not.toContain('](javascript:');
     expect(text).toContain('None: the policy needs no sign-off for this change.');
+  });
+});
+
+describe('renderPromotionBody: regression against the version it replaces', () => {
+  const production = version(
+    'v03',
+    { auc: 0.924, false_positive_rate: 0.041 },
+    { data: { uri: 's3://data/fraud/2026-10', sha256: 'a'.repeat(64) } },
+  );
+  const candidate = version(
+    'v05',
+    { auc: 0.875, false_positive_rate: 0.069 },
+    { data: { uri: 's3://data/fraud/snapshots/latest' } },
+  );
+  const input = {
+    model: 'fraud',
+    stage: 'production',
+    candidate,
+    current: production,
+    recent: [production, version('v01', { auc: 0.91, false_positive_rate: 0.05 })],
+    requirements: [],
+    keyMetrics: ['auc', 'false_positive_rate'],
+    metricDirections: { auc: 'higher', false_positive_rate: 'lower' } as const,
+    gates: [
+      { metric: 'auc', op: '>=', threshold: 0.85 },
+      { metric: 'false_positive_rate', op: '<=', threshold: 0.08 },
+    ] as const,
+  };
+
+  it('marks each key metric worse by the policy direction, warns before the tables, and never says all is well', () => {
+    const text = renderPromotionBody({ ...input, gates: [...input.gates] });
+    const warning = text.indexOf('### ⚠️ Check before approving');
+    expect(warning).toBeGreaterThan(0);
+    expect(warning).toBeLessThan(text.indexOf('### Metrics'));
+    expect(text).toContain(
+      '- The candidate is **worse than v03** on key metrics auc (0.924 → 0.875, higher is better), false_positive_rate (0.041 → 0.069, lower is better).',
+    );
+    expect(text).toContain('| **auc** | 0.924 | 0.875 | −0.049 | ▼ **worse** |');
+    expect(text).toContain('| **false_positive_rate** | 0.041 | 0.069 | +0.028 | ▼ **worse** |');
+    expect(text).not.toContain('All gates pass.');
+    expect(text).toContain('Training data is not pinned: the data URI names a moving snapshot (`latest`)');
+    expect(text).toContain('- Data: `s3://data/fraud/snapshots/latest` ⚠️ not pinned');
+  });
+
+  it('shows a no_regression rule failing and one holding', () => {
+    const text = renderPromotionBody({
+      ...input,
+      gates: [...input.gates],
+      noRegression: [
+        { metric: 'auc', tolerance: 0.01, stage: 'production' },
+        { metric: 'false_positive_rate', tolerance: 0.05 },
+        { metric: 'auc', tolerance: 1, stage: 'staging' },
+      ],
+    });
+    expect(text).toContain('▼ **worse** — ❌ fails no_regression, tolerance 0.01 |');
+    expect(text).toContain('▼ **worse** — ✅ within no_regression, tolerance 0.05 |');
+    expect(text).toContain(
+      "The policy's no_regression rule fails on auc: the gate will block this promotion.",
+    );
+  });
+
+  it('warns when a key metric is missing on the candidate and says the chart leaves it out', () => {
+    const lacking = version('v05', { auc: 0.93 }, { data: { uri: 's3://d/x', sha256: 'b'.repeat(64) } });
+    const text = renderPromotionBody({ ...input, gates: [...input.gates], candidate: lacking });
+    expect(text).toContain(
+      '- The candidate does not report the key metric false_positive_rate: the comparison may not be like for like.',
+    );
+    expect(text).toContain('| **false_positive_rate** | 0.041 | — |  | ⚠️ **missing on the candidate** |');
+    expect(text).toContain(
+      '**⚠️ The candidate v05 does not report false_positive_rate: it is not on this chart.**',
+    );
+    expect(text).toContain(
+      'All validation gates pass, **but the candidate is worse than v03 on false_positive_rate**.',
+    );
+  });
+
+  it('warns when the versions were evaluated on different data', () => {
+    const text = renderPromotionBody({
+      ...input,
+      gates: [...input.gates],
+      current: { ...production, evaluation: { uri: 's3://eval/2026-10', sha256: 'c'.repeat(64) } },
+      candidate: { ...candidate, evaluation: { uri: 's3://eval/2026-11', sha256: 'd'.repeat(64) } },
+    });
+    expect(text).toContain(
+      '- The versions were evaluated on different data (v03: `s3://eval/2026-10`, candidate: `s3://eval/2026-11`)',
+    );
+  });
+
+  it('draws the gate thresholds, marks production and candidate, on an axis that does not exaggerate', () => {
+    const text = renderPromotionBody({ ...input, gates: [...input.gates] });
+    expect(text).toContain(
+      [
+        '  title "false_positive_rate"',
+        '  x-axis ["v01", "v03 ● current", "v05 ◆ candidate"]',
+        '  y-axis "false_positive_rate" 0 --> 0.09',
+        '  line [0.05, 0.041, 0.069]',
+        '  line [0.08, 0.08, 0.08]',
+      ].join('\n'),
+    );
+    expect(text).toContain('line 1: false_positive_rate; line 2: gate, at most 0.08.');
+    expect(text).toContain('  y-axis "auc" 0.82 --> 0.96');
   });
 });

@@ -119,6 +119,24 @@ describe('planPromotion', () => {
     });
   });
 
+  it('refuses a candidate worse than production beyond the no_regression tolerance, as the gate would', () => {
+    const guarded = effectivePolicy({
+      ...policy,
+      metrics: { auc: { better: 'higher' } },
+      no_regression: [{ metric: 'auc', tolerance: 0.005 }],
+    });
+    const worse = registry([version('v12', { auc: 0.93 }), version('v13', { auc: 0.91 })]);
+    expect(planPromotion(input({ policy: guarded, registry: worse }))).toEqual({
+      ok: false,
+      reason: expect.stringContaining('no_regression on auc: 0.93 → 0.91 is worse than v12 by 0.02'),
+      fix: expect.stringContaining('promote a version no worse than v12'),
+    });
+    const plan = planPromotion(input({ policy: guarded }));
+    expect(plan.ok && plan.pullRequest.body).toContain(
+      '| **auc** | 0.91 | 0.93 | +0.02 | ▲ better — ✅ within no_regression, tolerance 0.005 |',
+    );
+  });
+
   it('asks for rollback sign-offs when the version held the stage before', () => {
     const rollbackPolicy: Policy = {
       ...policy,

@@ -54,6 +54,7 @@ const LEAST: Record<string, Record<string, Record<string, string>>> = {
   incident: { incident: {} },
   monitor: { monitor: {} },
   evidence: { export: { contents: 'read', 'pull-requests': 'read', checks: 'read' } },
+  'state-merge': { merge: {} },
 };
 
 describe('the App key (attack 1: a workflow pushed on a branch mints the App token)', () => {
@@ -67,6 +68,7 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
         'retrain/record',
         'rollback/rollback',
         'signoff-gate/gate',
+        'state-merge/merge',
       ].sort(),
     );
     for (const { template, id, job } of readers)
@@ -92,6 +94,13 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
           Object.entries(step.with ?? {}).filter(([key]) => key.startsWith('permission-')),
         );
         if (template === 'signoff-gate') expect(asked['permission-checks']).toBe('write');
+        // It reads the checks it merges on; it cannot write one.
+        else if (template === 'state-merge')
+          expect(asked).toEqual({
+            'permission-contents': 'write',
+            'permission-pull-requests': 'write',
+            'permission-checks': 'read',
+          });
         // The monitor dispatches the retrain and incident workflows as well as recording state.
         else if (template === 'monitor')
           expect(asked).toEqual({

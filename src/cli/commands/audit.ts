@@ -9,6 +9,7 @@ import {
   type RegistryEvent,
 } from '../../evidence/history.ts';
 import { defaultBranchRef, verifyGateIntegrity, type IntegrityFinding } from '../../evidence/integrity.ts';
+import { withStageMoves } from '../../evidence/stage-moves.ts';
 import { githubSignoffRechecker } from '../../evidence/signoff-recheck.ts';
 import { assertSafeName } from '../../registry/names.ts';
 import { modelDir } from '../../registry/paths.ts';
@@ -29,14 +30,24 @@ function timeOption(value: string | undefined, name: string): string | undefined
 }
 
 export function eventLine(e: RegistryEvent): string {
-  const what = [e.model, e.version, e.stage, e.incident, e.request].filter(Boolean).join(' ');
+  // A stage move reads `model stage from → to`; anything else names what it is about.
+  const what =
+    e.stage !== undefined && (e.from !== undefined || e.version !== undefined)
+      ? [e.model, e.stage, `${e.from ?? '(none)'} → ${e.version ?? '(none)'}`, e.incident]
+          .filter(Boolean)
+          .join(' ')
+      : [e.model, e.version, e.stage, e.incident, e.request].filter(Boolean).join(' ');
+  const who = [
+    e.requestedBy ? `requested by ${e.requestedBy}` : '',
+    e.approvers ? `approved by ${e.approvers.join(', ') || 'nobody'}` : '',
+  ].filter(Boolean);
   return [
     e.at,
     e.event.padEnd(16),
     what.padEnd(24),
     e.pullRequest === undefined ? '   ' : `#${e.pullRequest}`,
     e.sha ? e.sha.slice(0, 12) : '(audit file)',
-    e.summary ?? '',
+    [e.summary ?? '', ...who].filter(Boolean).join('; '),
   ].join('  ');
 }
 
@@ -67,9 +78,16 @@ async function log(args: string[], context: CliContext): Promise<number> {
   });
   const inWindow = (at: string) =>
     (!since || Date.parse(at) >= Date.parse(since)) && (!until || Date.parse(at) <= Date.parse(until));
-  const events = mergeEvents(
+  const auditFiles = await readAuditEvents(context.repoRoot, ref, prefix);
+  const commitEvents = await withStageMoves(
+    context.repoRoot,
+    commits,
     registryEventsFromTrail(commits, prefix),
-    auditFileEvents(await readAuditEvents(context.repoRoot, ref, prefix)).filter((e) => inWindow(e.at)),
+    auditFiles.map((a) => a.event),
+  );
+  const events = mergeEvents(
+    commitEvents,
+    auditFileEvents(auditFiles).filter((e) => inWindow(e.at)),
   ).filter((e) => !model || e.model === model);
   if (format === 'json') context.out(JSON.stringify(events, null, 2));
   else if (events.length === 0) context.out('no registry events');

@@ -4,6 +4,7 @@ import { appCommand } from './app.ts';
 import { auditCommand } from './audit.ts';
 import { canaryCommand } from './canary.ts';
 import { diffCommand } from './diff.ts';
+import { doctorCommand } from './doctor.ts';
 import { driftReportCommand } from './drift-report.ts';
 import { evidenceCommand } from './evidence.ts';
 import { gateCommand } from './gate.ts';
@@ -22,6 +23,7 @@ import { verifyRollbackCommand } from './verify-rollback.ts';
 
 export const commands: Command[] = [
   initCommand,
+  doctorCommand,
   appCommand,
   validateCommand,
   diffCommand,

@@ -12,7 +12,7 @@ import { applyRollback, planRollback, unholdVersion } from '../../rollback/execu
 import { isEmergency, rollbackBranch } from '../../rollback/publish.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
-import { readIncidents } from './incident.ts';
+import { readIncidents } from '../../incident/read.ts';
 
 const actor = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
@@ -106,7 +106,7 @@ export const rollbackCommand: Command = {
     // The named incident's record learns of the rollback in the rollback commit itself.
     let record: Incident | undefined;
     if (values.incident !== undefined) {
-      [record] = await readIncidents(context, [incidentPath(values.incident)]);
+      [record] = await readIncidents(fileSystemReader(context.registryDir), [incidentPath(values.incident)]);
       if (!record)
         context.err(
           `note: no record of ${values.incident} in this registry, so its timeline was not updated`,

@@ -1,4 +1,4 @@
-// `tollgate schedule status|pause|resume|set-interval`: read and change a model's retrain schedule on a local
+// `tollgate schedule status|pause|resume|reset|set-interval`: read and change a model's retrain schedule on a local
 // checkout. Each change is one schedule.yaml written by the registry writer and one commit with trailers.
 import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
@@ -21,6 +21,7 @@ import {
   parseDuration,
   pause,
   resume,
+  resetFailures,
   setScheduleInterval,
 } from '../../scheduler/schedule.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
@@ -29,7 +30,8 @@ import { actorOf } from './retrain.ts';
 
 const USAGE = [
   'tollgate schedule status [MODEL] [--format json]',
-  'tollgate schedule pause MODEL (--for 2h | --until TIME) --reason TEXT [--by LOGIN] [--dry-run]',
+  'tollgate schedule pause MODEL [--for 2h | --until TIME] --reason TEXT [--by LOGIN] [--dry-run]  (neither: until resumed)',
+  'tollgate schedule reset MODEL --reason TEXT [--by LOGIN] [--dry-run]  (clears the failure streak and cooldown)',
   'tollgate schedule resume MODEL [--by LOGIN] [--dry-run]',
   'tollgate schedule set-interval MODEL DURATION [--by LOGIN] [--dry-run]',
 ].join('\n');
@@ -166,7 +168,7 @@ async function status(args: string[], context: CliContext): Promise<number> {
 }
 
 interface Change {
-  event: 'schedule-pause' | 'schedule-resume' | 'schedule-interval';
+  event: 'schedule-pause' | 'schedule-resume' | 'schedule-interval' | 'schedule-reset';
   summary: (next: Schedule) => string;
   apply: (schedule: Schedule, now: Date, by: string) => Schedule;
 }
@@ -265,9 +267,10 @@ async function pauseCommand(args: string[], context: CliContext): Promise<number
   });
   if (positionals.length !== 1)
     throw new TollgateError('schedule pause needs exactly one model', { fix: USAGE });
-  if ((values.for === undefined) === (values.until === undefined)) {
-    throw new TollgateError('schedule pause needs either --for DURATION or --until TIME', {
-      fix: 'e.g. --for 2h, or --until 2026-12-01T09:00:00Z',
+  // Neither --for nor --until: paused until `tollgate schedule resume`.
+  if (values.for !== undefined && values.until !== undefined) {
+    throw new TollgateError('schedule pause takes --for DURATION or --until TIME, not both', {
+      fix: 'e.g. --for 2h, or --until 2026-12-01T09:00:00Z, or neither to pause until resumed',
     });
   }
   if (!values.reason?.trim())
@@ -286,13 +289,33 @@ async function pauseCommand(args: string[], context: CliContext): Promise<number
   return change(context, positionals[0], values.by, values['dry-run'], {
     event: 'schedule-pause',
     summary: (next) =>
-      `Pause the retrain schedule of ${next.model} until ${next.paused_until}: ${next.paused_reason}`,
+      `Pause the retrain schedule of ${next.model} until ${next.paused_until ?? 'resumed'}: ${next.paused_reason}`,
     apply: (schedule, now, by) =>
       pause(
         schedule,
         { reason, by, ...(duration !== undefined ? { duration } : {}), ...(until ? { until } : {}) },
         now,
       ),
+  });
+}
+
+async function resetCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('schedule reset', args, {
+    ...mutatingOptions,
+    reason: { type: 'string' },
+  });
+  if (positionals.length !== 1)
+    throw new TollgateError('schedule reset needs exactly one model', { fix: USAGE });
+  if (!values.reason?.trim())
+    throw new TollgateError('schedule reset needs --reason: what was fixed', {
+      fix: '--reason "feature feed restored"',
+    });
+  const reason = values.reason;
+  return change(context, positionals[0], values.by, values['dry-run'], {
+    event: 'schedule-reset',
+    summary: (next) =>
+      `Reset the failure streak (${next.last_reset?.failure_streak ?? 0}) and cooldown of ${next.model}: ${next.last_reset?.reason ?? reason}`,
+    apply: (schedule, now, by) => resetFailures(schedule, now, { by, reason }),
   });
 }
 
@@ -324,6 +347,7 @@ const SUBCOMMANDS: Record<string, (args: string[], context: CliContext) => Promi
   status,
   pause: pauseCommand,
   resume: resumeCommand,
+  reset: resetCommand,
   'set-interval': setIntervalCommand,
 };
 

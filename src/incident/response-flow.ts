@@ -1,0 +1,282 @@
+// Response tracking use cases: acknowledge an incident, escalate one, and escalate every open incident nobody
+// acknowledged within its severity's response time (the scheduled job; the monitor may call it too). Each is ONE
+// commit through the registry transaction, built from the branch's tip, with the channels' outcomes on the
+// timeline (sent once however often a lost race rebuilds the commit); a failed notification blocks nothing.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { EffectivePolicy } from '../policy/effective.ts';
+import { readPolicy } from '../policy/read.ts';
+import { commitRegistryChange } from '../publish/registry-transaction.ts';
+import type { CheckoutUpdate } from '../git/transaction.ts';
+import { fileSystemReader, loadFiles } from '../registry/load.ts';
+import { incidentPath, schedulePath } from '../registry/paths.ts';
+import type { Incident, RegistryReader, Schedule, Severity, TimelineEntry } from '../registry/types.ts';
+import { streakNeedsEscalation } from '../scheduler/schedule.ts';
+import type { IncidentNotice } from './channels.ts';
+import type { IncidentNotifier } from './notify.ts';
+import { appendTimeline, incidentId, openIncident } from './record.ts';
+import { allIncidents, readIncident } from './resolve-flow.ts';
+import { acknowledgeIncident, dueEscalations, escalateIncident, escalationTarget } from './response.ts';
+
+export interface ResponsePorts {
+  repoRoot: string;
+  /** The registry folder, repository-relative. */
+  registryDir: string;
+  now: Date;
+  actor: string;
+  notifier?: (policy: EffectivePolicy) => IncidentNotifier | undefined;
+  gitEnv?: NodeJS.ProcessEnv;
+  /** 4 lowercase letters or digits for a new incident id; default random. */
+  suffix?: () => string;
+}
+
+export interface ResponseResult {
+  /** The records as changed (or as they would be, on a dry run). */
+  incidents: Incident[];
+  /** Why each due incident was escalated (escalateDueFlow). */
+  reasons: string[];
+  commit?: string;
+  checkout?: CheckoutUpdate;
+  dryRun: boolean;
+}
+
+type Change = (incident: Incident, policy: EffectivePolicy) => Incident;
+
+async function changeIncidents(
+  ports: ResponsePorts,
+  pick: (
+    reader: RegistryReader,
+    policy: EffectivePolicy,
+  ) => Promise<{ incident: Incident; change: Change }[]>,
+  notice: IncidentNotice,
+  commit: (changed: Incident[]) => { message: string; event: string },
+  dryRun: boolean,
+): Promise<Omit<ResponseResult, 'reasons'>> {
+  const policy = await readPolicy(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
+  const notifier = dryRun ? undefined : ports.notifier?.(policy);
+  const sent = new Map<string, Promise<TimelineEntry[]>>();
+  const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (dryRun) {
+    const picked = await pick(fileSystemReader(join(ports.repoRoot, ports.registryDir)), policy);
+    return { incidents: picked.map(({ incident, change }) => change(incident, policy)), dryRun };
+  }
+  const result = await commitRegistryChange<Incident[]>(ports.repoRoot, {
+    registryDir: ports.registryDir,
+    ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
+    build: async (reader, stage) => {
+      const changed: Incident[] = [];
+      for (const { incident, change } of await pick(reader, policy)) {
+        let next = change(incident, policy);
+        if (notifier) {
+          if (!sent.has(next.id)) sent.set(next.id, notifier.notify(next, notice));
+          for (const entry of await sent.get(next.id)!) next = appendTimeline(next, entry);
+        }
+        changed.push(next);
+      }
+      if (changed.length === 0) return { value: changed };
+      stage.writeRegistry(
+        changed.map((incident) => ({ path: incidentPath(incident.id), document: incident })),
+      );
+      const { message, event } = commit(changed);
+      return {
+        value: changed,
+        commit: {
+          message,
+          trailers: {
+            'Tollgate-Event': event,
+            Incident: changed.map((i) => i.id),
+            'Requested-By': ports.actor,
+          },
+          env: { ...ports.gitEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+        },
+      };
+    },
+  });
+  return {
+    incidents: result.value,
+    dryRun,
+    checkout: result.checkout,
+    ...(result.commit ? { commit: result.commit } : {}),
+  };
+}
+
+/** `tollgate incident ack ID`: who acknowledged it and when; the channels hear it (PagerDuty acknowledge). */
+export async function acknowledgeFlow(
+  id: string,
+  ports: ResponsePorts,
+  options: { dryRun: boolean },
+): Promise<ResponseResult> {
+  const result = await changeIncidents(
+    ports,
+    async (reader) => [
+      {
+        incident: await readIncident(reader, ports.registryDir, id),
+        change: (incident) => acknowledgeIncident(incident, ports.now, ports.actor),
+      },
+    ],
+    'acknowledged',
+    () => ({ message: `Acknowledge incident ${id}`, event: 'incident-acknowledged' }),
+    options.dryRun,
+  );
+  return { ...result, reasons: [] };
+}
+
+/** `tollgate incident escalate ID [--to SEVERITY]`: raise it (one level up by default) and call that level. */
+export async function escalateFlow(
+  id: string,
+  input: { to?: Severity; reason?: string },
+  ports: ResponsePorts,
+  options: { dryRun: boolean },
+): Promise<ResponseResult> {
+  const result = await changeIncidents(
+    ports,
+    async (reader) => [
+      {
+        incident: await readIncident(reader, ports.registryDir, id),
+        change: (incident, policy) =>
+          escalateIncident(incident, {
+            to: escalationTarget(incident, input.to),
+            now: ports.now,
+            by: ports.actor,
+            policy,
+            ...(input.reason ? { reason: input.reason } : {}),
+          }),
+      },
+    ],
+    'escalated',
+    (changed) => ({
+      message: `Escalate incident ${id} to ${changed[0]!.severity}`,
+      event: 'incident-escalated',
+    }),
+    options.dryRun,
+  );
+  return { ...result, reasons: [] };
+}
+
+/** A retrain failure streak that reached the policy's limit, as an incident at the policy's severity. */
+export function streakIncident(schedule: Schedule, policy: EffectivePolicy, now: Date, id: string): Incident {
+  const severity = policy.schedule.escalateSeverity;
+  const opened = openIncident({
+    models: [schedule.model],
+    metrics: { failure_streak: schedule.failure_streak },
+    alert: `retrain failure streak of ${schedule.failure_streak}`,
+    ...(schedule.last_failure_reason ? { description: `last failure: ${schedule.last_failure_reason}` } : {}),
+    title: `${severity} on ${schedule.model}: ${schedule.failure_streak} consecutive retrain failures`,
+    now,
+    id,
+    policy,
+  });
+  const why = `${severity}: the retrain failure streak reached ${schedule.failure_streak} (schedule.escalate_after_failures ${policy.schedule.escalateAfterFailures})${schedule.cooldown_until ? `, cooling down until ${schedule.cooldown_until}` : ''}`;
+  return {
+    ...opened,
+    severity,
+    timeline: opened.timeline.map((e) => (e.event === 'classified' ? { ...e, detail: why } : e)),
+  };
+}
+
+/**
+ * The scheduled job's sweep: every open incident not acknowledged within its severity's response time is escalated
+ * at its level, once per level (dueEscalations); every retrain failure streak at the policy's limit opens an
+ * incident through the severity matrix, once per streak (streakNeedsEscalation). One commit for all, none when
+ * nothing is due.
+ */
+export async function escalateDueFlow(
+  ports: ResponsePorts,
+  options: { dryRun: boolean },
+): Promise<ResponseResult> {
+  const policy = await readPolicy(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
+  const notifier = options.dryRun ? undefined : ports.notifier?.(policy);
+  const sent = new Map<string, Promise<TimelineEntry[]>>();
+  const suffix = ports.suffix ?? (() => randomBytes(2).toString('hex'));
+  const ids = new Map<string, string>();
+  const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const decide = async (reader: RegistryReader) => {
+    const reasons: string[] = [];
+    const incidents: { incident: Incident; notice: IncidentNotice }[] = [];
+    const schedules: Schedule[] = [];
+    for (const d of dueEscalations(await allIncidents(reader), policy, ports.now)) {
+      reasons.push(`${d.incident.id}: ${d.reason}`);
+      const incident = escalateIncident(d.incident, {
+        to: d.severity,
+        now: ports.now,
+        by: ports.actor,
+        reason: d.reason,
+        policy,
+      });
+      incidents.push({ incident, notice: 'escalated' });
+    }
+    for (const schedule of await readSchedules(reader)) {
+      if (!streakNeedsEscalation(schedule, policy)) continue;
+      // One id per model for the whole run, so a rebuilt commit (a lost race) keeps the same incident.
+      if (!ids.has(schedule.model)) ids.set(schedule.model, incidentId(ports.now, suffix()));
+      const incident = streakIncident(schedule, policy, ports.now, ids.get(schedule.model)!);
+      reasons.push(`${schedule.model}: ${incident.timeline[1]!.detail} -> ${incident.id}`);
+      incidents.push({ incident, notice: 'opened' });
+      schedules.push({ ...schedule, streak_escalated_at: date, updated_at: date });
+    }
+    return { reasons, incidents, schedules };
+  };
+  if (options.dryRun) {
+    const d = await decide(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
+    return { incidents: d.incidents.map((i) => i.incident), reasons: d.reasons, dryRun: true };
+  }
+  const result = await commitRegistryChange<{ incidents: Incident[]; reasons: string[] }>(ports.repoRoot, {
+    registryDir: ports.registryDir,
+    ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
+    build: async (reader, stage) => {
+      const d = await decide(reader);
+      const changed: Incident[] = [];
+      for (const { incident, notice } of d.incidents) {
+        let next = incident;
+        if (notifier) {
+          if (!sent.has(next.id)) sent.set(next.id, notifier.notify(next, notice));
+          for (const entry of await sent.get(next.id)!) next = appendTimeline(next, entry);
+        }
+        changed.push(next);
+      }
+      if (changed.length === 0) return { value: { incidents: [], reasons: d.reasons } };
+      stage.writeRegistry([
+        ...changed.map((incident) => ({ path: incidentPath(incident.id), document: incident })),
+        ...d.schedules.map((schedule) => ({ path: schedulePath(schedule.model), document: schedule })),
+      ]);
+      const streaks = d.schedules.length;
+      const overdue = changed.length - streaks;
+      const parts = [
+        ...(overdue ? [`escalate ${overdue} unacknowledged incident${overdue === 1 ? '' : 's'}`] : []),
+        ...(streaks
+          ? [`open ${streaks} incident${streaks === 1 ? '' : 's'} for retrain failure streaks`]
+          : []),
+      ];
+      const message = parts.join(', ');
+      return {
+        value: { incidents: changed, reasons: d.reasons },
+        commit: {
+          message: message.charAt(0).toUpperCase() + message.slice(1),
+          trailers: {
+            'Tollgate-Event': streaks && !overdue ? 'incident-opened' : 'incident-escalated',
+            Incident: changed.map((i) => i.id),
+            ...(streaks ? { Model: d.schedules.map((x) => x.model) } : {}),
+            'Requested-By': ports.actor,
+          },
+          env: { ...ports.gitEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+        },
+      };
+    },
+  });
+  return {
+    incidents: result.value.incidents,
+    reasons: result.value.reasons,
+    dryRun: false,
+    checkout: result.checkout,
+    ...(result.commit ? { commit: result.commit } : {}),
+  };
+}
+
+/** Every model's schedule.yaml in the registry (models without one have no schedule state yet). */
+async function readSchedules(reader: RegistryReader): Promise<Schedule[]> {
+  const files = (await reader.list('models')).filter((f) =>
+    /^models\/[^/]+\/(schedule|model)\.yaml$/.test(f),
+  );
+  const { registry } = await loadFiles(reader, files);
+  return [...registry.models.values()].flatMap((entry) => (entry.schedule ? [entry.schedule] : []));
+}
