@@ -60,6 +60,8 @@ const policy: Policy = {
         require: ['model-owner'],
       },
       { name: 'staging promotion', change: 'stage-changed', stage: 'staging', require: ['model-owner'] },
+      { name: 'canary deployment', change: 'stage-changed', stage: 'canary', require: ['model-owner'] },
+      { name: 'canary weight', change: 'stage-weight-changed', stage: 'canary', require: ['model-owner'] },
       { name: 'new version', change: 'version-added', require: ['model-owner'] },
       { name: 'version held', change: 'version-held', require: [] },
       { name: 'version unheld', change: 'version-unheld', require: ['model-owner', 'risk'] },
@@ -67,7 +69,11 @@ const policy: Policy = {
     ],
     policy_owners: ['policy-owner'],
   },
-  stages: { order: ['staging', 'production'], promote_from: { production: ['staging'] } },
+  // A canary serves a share of production traffic (its weight) before the version takes production over.
+  stages: {
+    order: ['staging', 'canary', 'production'],
+    promote_from: { canary: ['staging'], production: ['staging'] },
+  },
   gates: [{ metric: 'auc', op: '>=', threshold: 0.8 }],
   // Which way each key metric improves: promotion bodies mark a candidate better or worse than production by it.
   metrics: { auc: { better: 'higher' }, false_positive_rate: { better: 'lower' } },

@@ -53,6 +53,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
           env: process.env,
           actor: run.actor || 'tollgate',
           gitEnv: BOT_GIT_ENV,
+          ...(run.runUrl ? { runUrl: run.runUrl } : {}),
         },
       );
       core.setOutput(

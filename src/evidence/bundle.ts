@@ -1,6 +1,7 @@
 // Evidence for one subject (a model or version, a pull request, an incident, a time window): collected from git
 // (and a ReviewSource when given) into one plain object, then written as a folder with a hashed manifest and a
 // deterministic tarball.
+import { driftRecords } from '../monitor/drift-report.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -622,6 +623,10 @@ async function collect(
     rollbacks: events.filter((e) => e.event.includes('rollback')),
     records,
     warnings,
+    driftReports: driftRecords(
+      auditParsed.map((a) => a.event),
+      'model' in subject ? subject.model : undefined,
+    ),
   };
 }
 
@@ -792,6 +797,7 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       'fairness.json',
       json(fairness.map((v) => ({ model: v.model, version: v.version, fairness: v.fairness }))),
     );
+  files.set('drift-reports.json', json(evidence.driftReports ?? { drift: [], fairness: [] }));
   files.set('incidents.json', json(evidence.incidents));
   files.set('rollbacks.json', json(evidence.rollbacks));
   for (const r of evidence.records) {

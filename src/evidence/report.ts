@@ -1,5 +1,6 @@
 // Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
 // scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
+import { renderDriftSections } from '../monitor/drift-report.ts';
 import type { Evidence, PullRequestEvidence, ReviewEvidence } from './types.ts';
 import type { RegistryEvent } from './history.ts';
 
@@ -334,6 +335,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
         ),
       );
   }
+  lines.push(renderDriftSections(evidence.driftReports ?? { drift: [], fairness: [] }));
   lines.push(
     '## Incidents and rollbacks',
     '',

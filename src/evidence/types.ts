@@ -1,5 +1,6 @@
 // The evidence a bundle holds, as plain data: what collectEvidence (bundle.ts) gathers and the report renderers
 // (report.ts) show. Its own module, so that the renderers need not import the collector that calls them.
+import type { DriftRecord } from '../monitor/drift-report.ts';
 import type { GateResult, Incident, ModelVersion, TimelineEntry } from '../registry/types.ts';
 import type { RecordedSignoff, StageTenure } from './history-at.ts';
 import type { ChangedFile, Person, RegistryEvent, Trailer, TrailCommit } from './history.ts';
@@ -107,4 +108,6 @@ export interface Evidence {
   /** The period at a glance, and what the audit found (collectFindings); shown first in every rendering. */
   summary?: EvidenceSummary;
   findings?: EvidenceFinding[];
+  /** drift-report audit events (src/monitor/drift-report.ts): the drift and fairness sections. */
+  driftReports?: { drift: DriftRecord[]; fairness: DriftRecord[] };
 }

@@ -10,6 +10,7 @@ import type { RegistryFileWrite } from '../registry/writer.ts';
 import { activeRetrain } from '../retrain/request.ts';
 import type { RuleAlert } from './alertmanager.ts';
 import { monitorAuditEvent } from './audit.ts';
+import { driftReportEvent } from './drift-report.ts';
 import {
   describeRule,
   FIRING_EVENT,
@@ -34,6 +35,8 @@ export interface MonitorInput {
   source?: MetricsSource;
   /** Alertmanager alerts about this model's rules: they decide those rules instead of the source. */
   alerts?: RuleAlert[];
+  /** The CI run doing the monitoring, recorded on drift reports. */
+  runUrl?: string;
   /** Verdicts already judged (a re-plan on a newer registry state reuses them rather than read metrics again). */
   verdicts?: RuleVerdict[];
 }
@@ -171,6 +174,22 @@ export async function planMonitor(input: MonitorInput): Promise<MonitorPlan> {
       }),
     ),
   ];
+  // A drift rule that starts firing leaves its scores on record, for the evidence bundle's drift section.
+  for (const v of changed.started.filter((v) => v.rule.action === 'retrain' && v.value !== undefined)) {
+    const version = entry.stages?.stages[v.rule.stage ?? 'production']?.version;
+    events.push(
+      driftReportEvent({
+        model: input.model,
+        ...(version ? { version } : {}),
+        kind: 'drift',
+        scores: { [v.rule.metric]: v.value! },
+        ...(input.runUrl ? { runUrl: input.runUrl } : {}),
+        actor: input.actor,
+        now: input.now,
+        source: `monitoring rule ${v.rule.name} (${describeRule(v.rule)}), metrics from ${source}`,
+      }),
+    );
+  }
   const what = [
     ...changed.started.map((v) => `${v.rule.name} firing`),
     ...changed.stopped.map((v) => `${v.rule.name} resolved`),

@@ -28,6 +28,7 @@ export const describeRule = (rule: MonitorRule): string =>
   `${rule.metric} ${rule.op} ${rule.threshold}${rule.for > 0 ? ` for ${formatSeconds(rule.for)}` : ''}`;
 
 export function formatSeconds(seconds: number): string {
+  if (seconds === 0) return '0s';
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;

@@ -39,6 +39,8 @@ export interface MonitorTickPorts {
   env: NodeJS.ProcessEnv;
   actor: string;
   fetch?: typeof globalThis.fetch;
+  /** This workflow run, recorded on drift reports. */
+  runUrl?: string;
   /** Git environment for the commit: the bot's identity on a runner. */
   gitEnv?: NodeJS.ProcessEnv;
 }
@@ -109,6 +111,7 @@ export async function monitorTick(
           model,
           now: ports.now,
           actor: ports.actor,
+          ...(ports.runUrl ? { runUrl: ports.runUrl } : {}),
           ...(source ? { source } : {}),
           ...(alerts ? { alerts } : {}),
         }),

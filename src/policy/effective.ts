@@ -95,6 +95,8 @@ export const DEFAULT_SIGNOFF_RULES: SignoffRule[] = [
     require: [MODEL_OWNER_ROLE],
   },
   { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+  // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+  { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
   { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
   { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
   { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },

@@ -158,8 +158,9 @@ function checkPolicy(policy: Policy, report: Report): void {
       }
     });
     for (const field of ['stage', 'rollback'] as const) {
-      if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-        report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`,
+      const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+      if (rule[field] !== undefined && !applies) {
+        report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`,
           `remove ${field} from rule "${rule.name}"`);
       }
     }

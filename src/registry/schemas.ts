@@ -85,6 +85,7 @@ export const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
   'stage-changed',
+  'stage-weight-changed',
   'version-added',
   'version-changed',
   'version-removed',
@@ -203,7 +204,7 @@ const signoffRule = obj(
   {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
     require: list(
       'Role names from `roles`; `model-owner` means the owners in the model.yaml.',

@@ -41,6 +41,7 @@ export interface GateSpec {
  */
 export type ChangeKind =
   | 'stage-changed'
+  | 'stage-weight-changed'
   | 'version-added'
   | 'version-changed'
   | 'version-removed'
@@ -443,6 +444,16 @@ export interface Problem {
  */
 export type RegistryChange =
   | { kind: 'stage-changed'; path: string; model: string; stage: string; from?: string; to?: string }
+  /** Only the traffic weight of a stage changed (its version did not): a canary ramp, judged by its own rules. */
+  | {
+      kind: 'stage-weight-changed';
+      path: string;
+      model: string;
+      stage: string;
+      version: string;
+      from?: number;
+      to?: number;
+    }
   | { kind: 'version-added'; path: string; model: string; version: string }
   | { kind: 'version-changed'; path: string; model: string; version: string; fields: string[] }
   | { kind: 'version-removed'; path: string; model: string; version: string }

@@ -77,7 +77,10 @@ describe('monitor action', () => {
 
     const result = await tick();
     expect(result.failures).toEqual([]);
-    expect(result.recorded?.files).toEqual([expect.stringMatching(/fraud-detector-drift-firing\.yaml$/)]);
+    expect(result.recorded?.files).toEqual([
+      expect.stringMatching(/fraud-detector-drift-firing\.yaml$/),
+      expect.stringMatching(/fraud-detector-drift-report\.yaml$/),
+    ]);
     expect(gh.state.repo('acme/models').workflowDispatches).toEqual([
       {
         workflow: 'tollgate-retrain.yml',

@@ -84,11 +84,18 @@ describe.skipIf(!available)('tollgate monitor', () => {
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(await repo.git(['rev-parse', 'HEAD~1'])).toBe(before);
-    const files = (await repo.git(['show', '--name-only', '--format=', 'HEAD'])).split('\n');
-    expect(files).toHaveLength(1);
+    const files = (await repo.git(['show', '--name-only', '--format=', 'HEAD'])).split('\n').sort();
+    expect(files).toHaveLength(2);
     expect(files[0]).toMatch(
       /^registry\/audit\/\d{4}\/\d{2}\/\d{8}T\d{6}Z-fraud-detector-drift-firing\.yaml$/,
     );
+    expect(files[1]).toMatch(/-fraud-detector-drift-report\.yaml$/);
+    // The scores are on record as a drift report, for the evidence bundle.
+    expect(load(readFileSync(join(repo.dir, files[1]!), 'utf8'))).toMatchObject({
+      event: 'drift-report',
+      version: 'v4',
+      details: { kind: 'drift', scores: { drift_score: 0.91 } },
+    });
     const event = load(readFileSync(join(repo.dir, files[0]!), 'utf8')) as Record<string, unknown>;
     expect(event).toMatchObject({
       event: 'monitor-firing',

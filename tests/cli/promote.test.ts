@@ -258,7 +258,7 @@ describe('tollgate promote', () => {
         async () => {},
         ['v5', '--to', 'shadow'],
         /not a stage in stages.order/,
-        /staging, production/,
+        /staging, canary, production/,
       ],
       [
         'a version already in the stage',

@@ -3,8 +3,10 @@ import { builtinCommands } from '../builtins.ts';
 import type { Command } from '../context.ts';
 import { appCommand } from './app.ts';
 import { auditCommand } from './audit.ts';
+import { canaryCommand } from './canary.ts';
 import { diffCommand } from './diff.ts';
 import { doctorCommand } from './doctor.ts';
+import { driftReportCommand } from './drift-report.ts';
 import { evidenceCommand } from './evidence.ts';
 import { gateCommand } from './gate.ts';
 import { historyCommand } from './history.ts';
@@ -32,8 +34,10 @@ export const commands: Command[] = [
   retrainCommand,
   train,
   promoteCommand,
+  canaryCommand,
   incidentCommand,
   monitorCommand,
+  driftReportCommand,
   rollbackCommand,
   unholdCommand,
   verifyRollbackCommand,

@@ -5,6 +5,7 @@ import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { gitClient } from '../../git/client.ts';
 import { isGitHubLogin } from '../../promotion/check.ts';
+import { parseWeight } from '../../monitor/canary.ts';
 import { promoteFlow } from '../../promotion/flow.ts';
 import type { PromotionProposal } from '../../promotion/plan.ts';
 import type { PreparedPromotion } from '../../promotion/prepare.ts';
@@ -13,7 +14,7 @@ import { formatOption } from './registry-prefix.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
 const USAGE =
-  'tollgate promote MODEL VERSION --to STAGE [--requested-by LOGIN] [--base REF] [--force] [--dry-run] [--format json]';
+  'tollgate promote MODEL VERSION --to STAGE [--weight 10%] [--requested-by LOGIN] [--base REF] [--force] [--dry-run] [--format json]';
 
 /** --requested-by, else GITHUB_ACTOR (a workflow), else git's user.name when it is a login. */
 async function requester(context: CliContext, given: string | undefined): Promise<string> {
@@ -78,6 +79,11 @@ const PROMOTE = commandSpec({
   writes: true,
   options: {
     to: { type: 'string', value: 'STAGE', required: true, description: 'the stage to move' },
+    weight: {
+      type: 'string',
+      value: 'SHARE',
+      description: 'for a canary stage: its share of traffic, as 10% or 0.1',
+    },
     'requested-by': {
       type: 'string',
       value: 'LOGIN',
@@ -89,6 +95,7 @@ const PROMOTE = commandSpec({
   },
   examples: [
     ['tollgate promote fraud-detector v5 --to staging', 'commit the move to a promotion branch'],
+    ['tollgate promote fraud-detector v6 --to canary --weight 10%', 'a 10 % canary of v6'],
     [
       'tollgate promote fraud-detector v5 --to production --dry-run',
       'check the move and show the pull request',
@@ -117,6 +124,7 @@ export const promoteCommand: Command = {
         registryDir: registryDirOf(context),
         dryRun,
         force: values.force,
+        ...(values.weight !== undefined ? { weight: parseWeight(values.weight) } : {}),
         ...(values.base !== undefined ? { baseRef: values.base } : {}),
       },
       { repoRoot: context.repoRoot },
