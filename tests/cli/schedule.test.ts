@@ -178,7 +178,7 @@ describe('tollgate schedule pause / resume / set-interval', () => {
     const head = await repo.head();
     const noReason = await cli(['-C', repo.dir, 'schedule', 'reset', 'fraud-detector']);
     expect(noReason.code).toBe(2);
-    expect(noReason.err).toContain('schedule reset: --reason TEXT is required');
+    expect(noReason.err).toContain('--reason TEXT is required');
     const reset = await cli([
       '-C',
       repo.dir,

@@ -20,12 +20,16 @@ const DOCTOR = commandSpec({
   needsRegistry: false,
   options: {
     repo: { type: 'string', value: 'OWNER/NAME', description: 'the repository (default: the origin remote)' },
-    'app-id': { type: 'string', value: 'ID', description: 'the gate App id the ruleset should require' },
+    'app-id': {
+      type: 'string',
+      value: 'ID',
+      description: "the gate App's id the required checks must be pinned to (default: TOLLGATE_APP_ID)",
+    },
     ...FORMAT_OPTION,
   },
   examples: [
-    ['GITHUB_TOKEN=... tollgate doctor', 'check the repository the origin remote names'],
-    ['tollgate doctor --repo acme/models --app-id 123 --format json', 'another repository, as JSON'],
+    ['GITHUB_TOKEN=$(gh auth token) tollgate doctor --app-id 123456', 'check the origin repository'],
+    ['tollgate doctor --repo acme/models --format json', 'the findings as JSON'],
   ],
 });
 
@@ -44,6 +48,7 @@ export const doctorCommand: Command = {
       throw new TollgateError(
         'doctor: which repository? The origin remote does not name a GitHub repository',
         {
+          kind: 'usage',
           fix: USAGE,
         },
       );
@@ -51,6 +56,13 @@ export const doctorCommand: Command = {
       values['app-id'] ?? context.env.TOLLGATE_APP_ID,
       values['app-id'] !== undefined ? '--app-id' : 'TOLLGATE_APP_ID',
     );
+    if (!context.env.GITHUB_TOKEN && !context.env.GH_TOKEN) {
+      // Nothing to read the settings with: an environment error, like an unreachable GitHub.
+      context.err(
+        'tollgate doctor: no GitHub token. Fix: GITHUB_TOKEN=$(gh auth token) tollgate doctor (a repository admin, or Administration: read)',
+      );
+      return 3;
+    }
     const client = githubClientFromEnv(context.env);
     let report;
     try {

@@ -5,8 +5,8 @@ import { formatDuration } from '../../incident/record.ts';
 import { allIncidents, assertIncidentId, readIncident } from '../../incident/resolve-flow.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import type { Incident } from '../../registry/types.ts';
-import { parseCommandArgs, type CliContext } from '../context.ts';
 import { INCIDENT_LIST, INCIDENT_SHOW } from './incident-options.ts';
+import { parseCommandArgs, type CliContext } from '../context.ts';
 import { registryRelDir } from './incident-common.ts';
 
 const format = (value: string | undefined): 'text' | 'json' => {

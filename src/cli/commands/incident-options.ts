@@ -9,8 +9,6 @@ const BY = {
   },
 } as const;
 
-const ID = 'INC-20261124-033000-ab12';
-
 export const INCIDENT_OPEN = commandSpec({
   name: 'incident open',
   summary: 'open an incident: classify its severity by the policy, and roll back where it allows',
@@ -31,7 +29,7 @@ export const INCIDENT_OPEN = commandSpec({
     'require-notification': {
       type: 'boolean',
       default: false,
-      description: 'exit 1 when the on-call could not be notified',
+      description: 'fail when the on-call cannot be notified',
     },
   },
   examples: [
@@ -40,38 +38,6 @@ export const INCIDENT_OPEN = commandSpec({
       'tollgate incident open fraud-detector --alert AucDrop --auto-rollback',
       'open it and roll back if the policy allows',
     ],
-  ],
-});
-
-export const INCIDENT_ACK = commandSpec({
-  name: 'incident ack',
-  summary: 'acknowledge an open incident (stops its escalation clock)',
-  args: 'ID',
-  positionals: [1, 1],
-  writes: true,
-  options: { ...BY },
-  examples: [[`tollgate incident ack ${ID}`, 'record that the on-call has it']],
-});
-
-export const INCIDENT_ESCALATE = commandSpec({
-  name: 'incident escalate',
-  summary: 'escalate an incident to the next level of the policy, or to --to',
-  args: '[ID]',
-  positionals: [0, 1],
-  writes: true,
-  options: {
-    to: { type: 'string', value: 'WHO', description: 'escalate to this level or team' },
-    reason: { type: 'string', value: 'TEXT', description: 'why' },
-    due: {
-      type: 'boolean',
-      default: false,
-      description: 'escalate every incident whose deadline has passed',
-    },
-    ...BY,
-  },
-  examples: [
-    [`tollgate incident escalate ${ID} --reason "no ack in 15 min"`, 'escalate one incident'],
-    ['tollgate incident escalate --due', 'escalate every overdue incident'],
   ],
 });
 
@@ -93,47 +59,74 @@ export const INCIDENT_RESOLVE = commandSpec({
     repo: { type: 'string', value: 'OWNER/NAME', description: 'open the pull request in this repository' },
   },
   examples: [
-    [`tollgate incident resolve ${ID} --note "rolled back"`, 'resolve it'],
-    [`tollgate incident resolve ${ID} --dry-run`, 'show the change, write nothing'],
+    ['tollgate incident resolve INC-20261124-033000-ab12 --note "rolled back"', 'resolve it'],
+    ['tollgate incident resolve INC-20261124-033000-ab12 --dry-run', 'show the change, write nothing'],
   ],
 });
 
 export const INCIDENT_LIST = commandSpec({
   name: 'incident list',
-  summary: 'incidents, newest first, filtered by status, model, stage, severity or time',
+  summary: 'incidents, newest first, filtered by status, model, stage, severity or detection time',
   positionals: [0, 0],
   options: {
-    open: { type: 'boolean', default: false, description: 'only open incidents' },
-    status: {
-      type: 'string',
-      value: 'STATUS',
-      choices: ['open', 'resolved'],
-      description: 'only incidents with this status',
-    },
-    model: { type: 'string', value: 'MODEL', description: 'only incidents about this model' },
-    stage: { type: 'string', value: 'STAGE', description: 'only incidents about this stage' },
-    severity: { type: 'string', value: 'SEVERITY', description: 'only incidents of this severity' },
+    open: { type: 'boolean', default: false, description: 'only open incidents (as --status open)' },
+    status: { type: 'string', choices: ['open', 'resolved'], description: 'only incidents in this status' },
+    model: { type: 'string', value: 'MODEL', description: 'only incidents affecting MODEL' },
+    stage: { type: 'string', value: 'STAGE', description: 'only incidents that concern STAGE' },
+    severity: { type: 'string', choices: ['P0', 'P1', 'P2', 'P3', 'P4'], description: 'only this severity' },
     since: { type: 'string', value: 'DATE', description: 'only incidents detected since DATE' },
     ...FORMAT_OPTION,
   },
   examples: [
     ['tollgate incident list', 'every incident'],
-    ['tollgate incident list --open --format json', 'open incidents as JSON'],
+    ['tollgate incident list --status open --severity P0 --format json', 'open P0 incidents as JSON'],
   ],
 });
 
 export const INCIDENT_SHOW = commandSpec({
   name: 'incident show',
-  summary: 'one incident: its record and timeline',
+  summary: 'one incident: classification, metrics, timeline, rollback, response times',
   args: 'ID',
   positionals: [1, 1],
   options: { ...FORMAT_OPTION },
-  examples: [[`tollgate incident show ${ID}`, 'the record and its timeline']],
+  examples: [['tollgate incident show INC-20261124-033000-ab12', 'the record, readable']],
+});
+
+export const INCIDENT_ACK = commandSpec({
+  name: 'incident ack',
+  summary: 'acknowledge an incident: the response clock of its severity stops',
+  args: 'ID',
+  positionals: [1, 1],
+  writes: true,
+  options: { ...BY },
+  examples: [['tollgate incident ack INC-20261124-033000-ab12 --by alice', 'alice has it']],
+});
+
+export const INCIDENT_ESCALATE = commandSpec({
+  name: 'incident escalate',
+  summary: 'escalate an incident (to a higher severity), or every incident past its response time (--due)',
+  args: '[ID]',
+  positionals: [0, 1],
+  writes: true,
+  options: {
+    to: { type: 'string', choices: ['P0', 'P1', 'P2', 'P3', 'P4'], description: 'the new severity' },
+    reason: { type: 'string', value: 'TEXT', description: 'why' },
+    due: {
+      type: 'boolean',
+      default: false,
+      description: 'escalate every unacknowledged incident past its response time, once per level',
+    },
+    ...BY,
+  },
+  examples: [
+    ['tollgate incident escalate INC-20261124-033000-ab12 --to P0 --reason "all regions"', 'raise it to P0'],
+    ['tollgate incident escalate --due --dry-run', 'which incidents are overdue'],
+  ],
 });
 
 export const INCIDENT_STATS = commandSpec({
   name: 'incident stats',
-  summary: 'incident counts by severity and the times to detect, roll back and resolve, against targets',
+  summary: 'incident counts by severity and the time to detect, roll back and resolve (MTTR)',
   positionals: [0, 0],
   options: {
     since: { type: 'string', value: 'DATE', description: 'only incidents detected since DATE' },
@@ -162,8 +155,8 @@ export const INCIDENT_POSTMORTEM = commandSpec({
     },
   },
   examples: [
-    [`tollgate incident postmortem ${ID}`, 'print the draft'],
-    [`tollgate incident postmortem ${ID} --write`, 'commit it'],
+    ['tollgate incident postmortem INC-20261124-033000-ab12', 'print the draft'],
+    ['tollgate incident postmortem INC-20261124-033000-ab12 --write', 'commit it'],
   ],
 });
 

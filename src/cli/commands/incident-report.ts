@@ -13,8 +13,8 @@ import { readPolicy } from '../../policy/read.ts';
 import { commitRegistryChange } from '../../publish/registry-transaction.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import { postmortemPath } from '../../registry/paths.ts';
-import { parseCommandArgs, type CliContext } from '../context.ts';
 import { INCIDENT_POSTMORTEM, INCIDENT_STATS } from './incident-options.ts';
+import { parseCommandArgs, type CliContext } from '../context.ts';
 import { registryRelDir } from './incident-common.ts';
 
 export async function stats(args: string[], context: CliContext): Promise<number> {

@@ -7,8 +7,8 @@ import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
 import { formatDuration } from '../../incident/record.ts';
 import { assertIncidentId, resolveIncidentFlow } from '../../incident/resolve-flow.ts';
 import type { GitHubTarget } from '../../publish/propose.ts';
-import { parseCommandArgs, type CliContext } from '../context.ts';
 import { INCIDENT_RESOLVE } from './incident-options.ts';
+import { parseCommandArgs, type CliContext } from '../context.ts';
 import { actor, registryRelDir } from './incident-common.ts';
 import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
 

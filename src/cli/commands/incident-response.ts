@@ -13,8 +13,8 @@ import {
 import { SEVERITIES } from '../../incident/response.ts';
 import { checkoutNote } from '../../publish/checkout-note.ts';
 import type { Severity } from '../../registry/types.ts';
-import { parseCommandArgs, type CliContext } from '../context.ts';
 import { INCIDENT_ACK, INCIDENT_ESCALATE } from './incident-options.ts';
+import { parseCommandArgs, type CliContext } from '../context.ts';
 import { actor, registryRelDir } from './incident-common.ts';
 
 const ports = (context: CliContext, by: string | undefined): ResponsePorts => ({

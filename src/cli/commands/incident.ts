@@ -8,8 +8,8 @@ import { channelNotifier } from '../../incident/notify.ts';
 import { openIncidentFlow } from '../../incident/open-flow.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
-import { INCIDENT, INCIDENT_OPEN } from './incident-options.ts';
 import { actor, registryRelDir } from './incident-common.ts';
+import { INCIDENT, INCIDENT_OPEN } from './incident-options.ts';
 import { resolve } from './incident-resolve.ts';
 import { ack, escalate } from './incident-response.ts';
 import { list, show } from './incident-list.ts';
@@ -70,6 +70,7 @@ export const incidentCommand: Command = {
     if (sub === 'escalate') return escalate(rest, context);
     if (sub === 'postmortem') return postmortem(rest, context);
     throw new TollgateError(`incident: unknown subcommand "${sub ?? ''}"`, {
+      kind: 'usage',
       fix: 'tollgate incident open|ack|escalate|resolve|list|show|stats|postmortem',
     });
   },

@@ -68,14 +68,19 @@ const MONITOR = commandSpec({
   summary:
     'read a model’s live metrics, judge its monitoring rules, record changes and start retrains or incidents',
   args: 'MODEL',
+  positionals: [1, 1],
   writes: true,
   options: {
     alertmanager: {
       type: 'string',
       value: 'FILE',
-      description: 'judge an Alertmanager webhook payload instead of reading metrics',
+      description: 'judge the alerts of an Alertmanager webhook payload instead of reading metrics',
     },
-    'no-act': { type: 'boolean', default: false, description: 'record, but start no retrain or incident' },
+    'no-act': {
+      type: 'boolean',
+      default: false,
+      description: 'record rule changes, start no retrain or incident',
+    },
     by: {
       type: 'string',
       value: 'LOGIN',
@@ -84,8 +89,8 @@ const MONITOR = commandSpec({
     ...FORMAT_OPTION,
   },
   examples: [
-    ['tollgate monitor fraud-detector --dry-run', 'what the rules say about the live metrics'],
-    ['tollgate monitor fraud-detector', 'record it, and start a retrain or incident where a rule says so'],
+    ['tollgate monitor fraud-detector --dry-run', 'which rules fire now, and what it would do'],
+    ['tollgate monitor fraud-detector --alertmanager alert.json', 'act on an Alertmanager payload'],
   ],
 });
 

@@ -13,8 +13,8 @@ import { applyRollback, planRollback, unholdVersion } from '../../rollback/execu
 import { isEmergency, rollbackBranch } from '../../rollback/publish.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
-import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { readIncidents } from '../../incident/read.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
 const actor = (context: CliContext, by: string | undefined): string =>
   by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';

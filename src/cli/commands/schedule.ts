@@ -156,7 +156,7 @@ const STATUS = commandSpec({
 
 const PAUSE = commandSpec({
   name: 'schedule pause',
-  summary: 'pause a model’s retrain schedule for a while or until a time',
+  summary: 'pause a model’s retrain schedule for a while, until a time, or until resumed',
   args: 'MODEL',
   positionals: [1, 1],
   writes: true,
@@ -173,6 +173,22 @@ const PAUSE = commandSpec({
   examples: [
     ['tollgate schedule pause fraud-detector --for 2d --reason "data migration"', 'no retrains for two days'],
     ['tollgate schedule pause fraud-detector --until 2026-12-01T09:00:00Z --reason freeze', 'until a time'],
+    ['tollgate schedule pause fraud-detector --reason "feed broken"', 'until `tollgate schedule resume`'],
+  ],
+});
+
+const RESET = commandSpec({
+  name: 'schedule reset',
+  summary: 'clear the failure streak and cooldown once the cause is fixed (the runbook’s mark-executed)',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    ...BY,
+    reason: { type: 'string', value: 'TEXT', required: true, description: 'what was fixed, recorded' },
+  },
+  examples: [
+    ['tollgate schedule reset fraud-detector --reason "feature feed restored"', 'retrain when due again'],
   ],
 });
 
@@ -184,21 +200,6 @@ const RESUME = commandSpec({
   writes: true,
   options: { ...BY },
   examples: [['tollgate schedule resume fraud-detector', 'retrain again when due']],
-});
-
-const RESET = commandSpec({
-  name: 'schedule reset',
-  summary: 'clear a model’s failure streak and cooldown once the cause of its failed retrains is fixed',
-  args: 'MODEL',
-  positionals: [1, 1],
-  writes: true,
-  options: {
-    ...BY,
-    reason: { type: 'string', value: 'TEXT', required: true, description: 'what was fixed' },
-  },
-  examples: [
-    ['tollgate schedule reset fraud-detector --reason "feature feed restored"', 'retrain at the next tick'],
-  ],
 });
 
 const SET_INTERVAL = commandSpec({
@@ -217,7 +218,7 @@ const SET_INTERVAL = commandSpec({
 const SCHEDULE = commandSpec({
   name: 'schedule',
   summary:
-    "show a model's retrain schedule (due, paused, cooling down), pause, resume or change its interval",
+    "show a model's retrain schedule (due, paused, cooling down), pause, resume, reset its failures or change its interval",
   options: {},
   subcommands: [STATUS, PAUSE, RESUME, RESET, SET_INTERVAL],
   defaultSubcommand: 'status',

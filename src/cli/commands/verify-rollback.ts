@@ -28,25 +28,20 @@ const VERIFY_ROLLBACK = commandSpec({
   options: {
     stage: { type: 'string', value: 'STAGE', default: 'production', description: 'the stage rolled back' },
     incident: { type: 'string', value: 'ID', description: 'the incident the rollback answered' },
-    settle: {
-      type: 'string',
-      value: 'SECONDS',
-      description: 'wait this long before judging (default: the policy)',
-    },
-    'no-verify': {
-      type: 'string',
-      value: 'REASON',
-      description: 'record that verification was skipped, and why',
-    },
+    settle: { type: 'string', value: 'SECONDS', description: "wait this long first (default: the policy's)" },
+    'no-verify': { type: 'string', value: 'REASON', description: 'record that it was not verified, and why' },
     by: {
       type: 'string',
       value: 'LOGIN',
-      description: 'who verifies (default: TOLLGATE_ACTOR, GITHUB_ACTOR, USER)',
+      description: 'who acts (default: TOLLGATE_ACTOR, GITHUB_ACTOR, USER)',
     },
   },
   examples: [
-    ['tollgate verify-rollback fraud-detector --incident INC-20261124-033000-ab12', 'judge and record it'],
-    ['tollgate verify-rollback fraud-detector --no-verify "metrics source down"', 'record a skip'],
+    ['tollgate verify-rollback fraud-detector --settle 0', 'check the health criteria now'],
+    [
+      'tollgate verify-rollback fraud-detector --no-verify "metrics offline"',
+      'record why it was not checked',
+    ],
   ],
 });
 
@@ -59,10 +54,7 @@ export const verifyRollbackCommand: Command = {
     const model = assertSafeName('model', positionals[0]);
     const stage = assertSafeName('stage', values.stage);
     if (values.incident !== undefined && !INCIDENT_ID.test(values.incident))
-      throw new TollgateError(`--incident ${values.incident} is not an incident id`, {
-        kind: 'usage',
-        fix: USAGE,
-      });
+      throw new TollgateError(`--incident ${values.incident} is not an incident id`, { fix: USAGE });
     const settle = values.settle === undefined ? undefined : Number(values.settle);
     if (settle !== undefined && (!Number.isSafeInteger(settle) || settle < 0))
       throw new TollgateError(`--settle ${values.settle} is not a whole number of seconds`, {
