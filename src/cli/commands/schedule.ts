@@ -187,21 +187,6 @@ const RESUME = commandSpec({
   examples: [['tollgate schedule resume fraud-detector', 'retrain again when due']],
 });
 
-const RESET = commandSpec({
-  name: 'schedule reset',
-  summary: 'clear a model’s failure streak and cooldown once the cause of its failed retrains is fixed',
-  args: 'MODEL',
-  positionals: [1, 1],
-  writes: true,
-  options: {
-    ...BY,
-    reason: { type: 'string', value: 'TEXT', required: true, description: 'what was fixed' },
-  },
-  examples: [
-    ['tollgate schedule reset fraud-detector --reason "feature feed restored"', 'retrain at the next tick'],
-  ],
-});
-
 const SET_INTERVAL = commandSpec({
   name: 'schedule set-interval',
   summary: 'change how often a model is retrained',
