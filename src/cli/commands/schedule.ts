@@ -177,6 +177,21 @@ const PAUSE = commandSpec({
   ],
 });
 
+const RESET = commandSpec({
+  name: 'schedule reset',
+  summary: 'clear the failure streak and cooldown once the cause is fixed (the runbook’s mark-executed)',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    ...BY,
+    reason: { type: 'string', value: 'TEXT', required: true, description: 'what was fixed, recorded' },
+  },
+  examples: [
+    ['tollgate schedule reset fraud-detector --reason "feature feed restored"', 'retrain when due again'],
+  ],
+});
+
 const RESUME = commandSpec({
   name: 'schedule resume',
   summary: 'resume a paused schedule',
