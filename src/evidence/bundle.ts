@@ -697,6 +697,19 @@ async function collect(
     ...(pullRequestOf(c) === undefined ? {} : { pullRequest: pullRequestOf(c)! }),
   }));
   progress('evidence collected');
+  // An incident is never shown as opened before it was detected: a record committed earlier than the detection
+  // time it states (a clock ahead, a detection time from the alert) is placed at its detection, and said so.
+  const detected = new Map(incidents.map((i) => [i.id, i.detectedAt]));
+  for (const e of events) {
+    const at = e.incident !== undefined ? detected.get(e.incident) : undefined;
+    if (e.event !== 'incident-opened' || at === undefined || !(Date.parse(e.at) < Date.parse(at))) continue;
+    warnings.push(
+      `incident ${e.incident}: its record was committed ${e.at}, before the detection time it states (${at})`,
+    );
+    e.summary = `${e.summary ?? ''} (committed ${e.at}, before the detection it records)`.trim();
+    e.at = at;
+  }
+  events.sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0));
   return {
     format: 'tollgate-evidence/v1',
     subject,
