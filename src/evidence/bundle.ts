@@ -58,6 +58,7 @@ import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
 import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
 import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
+import { lineageOf, type Lineage } from './lineage.ts';
 import { signManifest, SIGNATURE_FILE } from './sign.ts';
 import { tarGz } from './tar.ts';
 
@@ -120,6 +121,8 @@ export interface VersionEvidence {
   drift?: Record<string, number>;
   fairness?: Record<string, number>;
   held?: ModelVersion['held'];
+  /** Training and evaluation data, parent, and what is wrong with them (unpinned URI, unchanged from the parent). */
+  lineage?: Lineage;
 }
 
 export interface IncidentEvidence {
@@ -609,6 +612,7 @@ async function collect(
 
   for (const [spec, doc] of parsedEarly) parsed.set(spec, await doc);
   const versions: VersionEvidence[] = [];
+  const docs = new Map<string, ModelVersion>();
   for (const k of [...versionKeys.values()].sort((a, b) =>
     VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`),
   )) {
@@ -636,6 +640,11 @@ async function collect(
       ...(doc.fairness ? { fairness: doc.fairness } : {}),
       ...(doc.held ? { held: doc.held } : {}),
     });
+    docs.set(`${k.model}/${k.version}`, doc);
+  }
+  for (const v of versions) {
+    const doc = docs.get(`${v.model}/${v.version}`)!;
+    v.lineage = lineageOf(doc, doc.parent ? docs.get(`${v.model}/${doc.parent}`)?.data : undefined);
   }
 
   const mergeRecords = auditParsed.map((a) => a.event).filter(isMergeRecord);
@@ -896,6 +905,16 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       'fairness.json',
       json(fairness.map((v) => ({ model: v.model, version: v.version, fairness: v.fairness }))),
     );
+  files.set(
+    'lineage.json',
+    json(
+      evidence.versions.map((v) => ({
+        model: v.model,
+        version: v.version,
+        ...(v.lineage ?? { warnings: [] }),
+      })),
+    ),
+  );
   files.set('incidents.json', json(evidence.incidents));
   files.set('rollbacks.json', json(evidence.rollbacks));
   for (const r of evidence.records) {
