@@ -45,6 +45,7 @@ import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
 import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
 import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
+import { lineageOf, type Lineage } from './lineage.ts';
 import { signManifest, SIGNATURE_FILE } from './sign.ts';
 import { tarGz } from './tar.ts';
 import type {
@@ -519,6 +520,7 @@ async function collect(
 
   for (const [spec, doc] of parsedEarly) parsed.set(spec, await doc);
   const versions: VersionEvidence[] = [];
+  const docs = new Map<string, ModelVersion>();
   for (const k of [...versionKeys.values()].sort((a, b) =>
     VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`),
   )) {
@@ -546,6 +548,11 @@ async function collect(
       ...(doc.fairness ? { fairness: doc.fairness } : {}),
       ...(doc.held ? { held: doc.held } : {}),
     });
+    docs.set(`${k.model}/${k.version}`, doc);
+  }
+  for (const v of versions) {
+    const doc = docs.get(`${v.model}/${v.version}`)!;
+    v.lineage = lineageOf(doc, doc.parent ? docs.get(`${v.model}/${doc.parent}`)?.data : undefined);
   }
 
   const mergeRecords = auditParsed.map((a) => a.event).filter(isMergeRecord);
@@ -607,6 +614,19 @@ async function collect(
     ...(pullRequestOf(c) === undefined ? {} : { pullRequest: pullRequestOf(c)! }),
   }));
   progress('evidence collected');
+  // An incident is never shown as opened before it was detected: a record committed earlier than the detection
+  // time it states (a clock ahead, a detection time from the alert) is placed at its detection, and said so.
+  const detected = new Map(incidents.map((i) => [i.id, i.detectedAt]));
+  for (const e of events) {
+    const at = e.incident !== undefined ? detected.get(e.incident) : undefined;
+    if (e.event !== 'incident-opened' || at === undefined || !(Date.parse(e.at) < Date.parse(at))) continue;
+    warnings.push(
+      `incident ${e.incident}: its record was committed ${e.at}, before the detection time it states (${at})`,
+    );
+    e.summary = `${e.summary ?? ''} (committed ${e.at}, before the detection it records)`.trim();
+    e.at = at;
+  }
+  events.sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0));
   return {
     format: 'tollgate-evidence/v1',
     subject,
@@ -798,6 +818,16 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       json(fairness.map((v) => ({ model: v.model, version: v.version, fairness: v.fairness }))),
     );
   files.set('drift-reports.json', json(evidence.driftReports ?? { drift: [], fairness: [] }));
+  files.set(
+    'lineage.json',
+    json(
+      evidence.versions.map((v) => ({
+        model: v.model,
+        version: v.version,
+        ...(v.lineage ?? { warnings: [] }),
+      })),
+    ),
+  );
   files.set('incidents.json', json(evidence.incidents));
   files.set('rollbacks.json', json(evidence.rollbacks));
   for (const r of evidence.records) {

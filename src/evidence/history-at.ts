@@ -234,3 +234,29 @@ export async function explainVersionAt(
     ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
   };
 }
+
+/** What an audit record says served a stage at a time git's stage history does not cover (e.g. before adoption). */
+export interface RecordedHolder {
+  version: string;
+  record: string;
+  event: string;
+  at: string;
+}
+
+/**
+ * The version the audit records say held `stage` of `model` at `time`: the latest record naming that model, stage
+ * and a version at or before `time` (pure). For times before stages.yaml was tracked in git.
+ */
+export function versionFromAuditRecords(
+  events: AuditEvent[],
+  model: string,
+  stage: string,
+  time: string | Date,
+): RecordedHolder | undefined {
+  const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+  const found = events
+    .filter((a) => a.model === model && a.stage === stage && a.version !== undefined && Date.parse(a.at) <= t)
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+    .at(-1);
+  return found ? { version: found.version!, record: found.id, event: found.event, at: found.at } : undefined;
+}

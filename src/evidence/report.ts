@@ -1,7 +1,7 @@
 // Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
 // scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
 import { renderDriftSections } from '../monitor/drift-report.ts';
-import type { Evidence, PullRequestEvidence, ReviewEvidence } from './types.ts';
+import type { Evidence, PullRequestEvidence, ReviewEvidence, VersionEvidence } from './types.ts';
 import type { RegistryEvent } from './history.ts';
 
 export interface TimelineRow {
@@ -143,6 +143,15 @@ function isAdoption(evidence: Evidence, e: { sha: string; event: string }): bool
     (evidence.summary?.auditedSince !== undefined && e.sha === evidence.summary.auditedSince) ||
     e.event === 'init'
   );
+}
+
+/** A version's data lineage in one sentence. */
+export function lineageLine(v: Pick<VersionEvidence, 'lineage'>): string {
+  const l = v.lineage;
+  if (!l) return 'Data lineage: not read.';
+  const ref = (d?: { uri: string; sha256?: string }) =>
+    d ? `${d.uri}${d.sha256 ? ` (sha256 ${d.sha256})` : ' (no sha256)'}` : 'not recorded';
+  return `Training data: ${ref(l.data)}; evaluation data: ${ref(l.evaluation)}; parent: ${l.parent ?? 'none'}.`;
 }
 
 /** One line that says what the evidence holds: for a job summary, a CLI answer, the top of a report. */
@@ -305,6 +314,10 @@ export function renderReportMarkdown(evidence: Evidence): string {
       '',
       `Created ${v.createdAt ?? 'unknown'}; run ${webUrl(v.run?.url) ? `<${v.run?.url}>` : md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`,
       '',
+      md(lineageLine(v)),
+      '',
+      ...(v.lineage?.warnings ?? []).map((w) => `- ⚠️ ${md(w)}`),
+      ...(v.lineage?.warnings.length ? [''] : []),
       ...mdTable(
         ['metric', 'op', 'threshold', 'value', 'pass'],
         (v.validation?.gates ?? []).map((g) => [
@@ -316,6 +329,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
         ]),
       ),
     );
+    if (!v.drift && !v.fairness) lines.push('Drift and fairness: none recorded.', '');
     if (v.drift)
       lines.push(
         'Drift:',
@@ -530,6 +544,11 @@ export function renderReportHtml(evidence: Evidence): string {
     parts.push(
       `<h3>${e(v.model)} ${e(v.version)}</h3>`,
       `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${runLink(v.run?.url)}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`,
+      `<p>${e(lineageLine(v))}</p>`,
+      ...(v.lineage?.warnings.length
+        ? [`<ul class="findings">${v.lineage.warnings.map((w) => `<li>⚠️ ${e(w)}</li>`).join('')}</ul>`]
+        : []),
+      ...(!v.drift && !v.fairness ? ['<p class="none">Drift and fairness: none recorded.</p>'] : []),
       table(
         ['metric', 'op', 'threshold', 'value', 'pass'],
         (v.validation?.gates ?? []).map((g) => [

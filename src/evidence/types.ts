@@ -5,6 +5,7 @@ import type { GateResult, Incident, ModelVersion, TimelineEntry } from '../regis
 import type { RecordedSignoff, StageTenure } from './history-at.ts';
 import type { ChangedFile, Person, RegistryEvent, Trailer, TrailCommit } from './history.ts';
 import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
+import type { Lineage } from './lineage.ts';
 import type { GateCheckRecord } from './reviews.ts';
 
 export type EvidenceSubject =
@@ -66,6 +67,8 @@ export interface VersionEvidence {
   drift?: Record<string, number>;
   fairness?: Record<string, number>;
   held?: ModelVersion['held'];
+  /** Training and evaluation data, parent, and what is wrong with them (unpinned URI, unchanged from the parent). */
+  lineage?: Lineage;
 }
 
 export interface IncidentEvidence {

@@ -6,6 +6,7 @@ import {
   stageHistory,
   stagesNamed,
   versionAt,
+  versionFromAuditRecords,
   type RecordedSignoff,
   type StageTenure,
 } from '../../evidence/history-at.ts';
@@ -127,17 +128,22 @@ export const historyCommand: Command = {
     if (format === 'json') context.err(footer);
     if (values.at !== undefined) {
       const at = values.at;
-      const answers = histories.map((h) => ({
-        stage: h.stage,
-        at,
-        holder: versionAt(h.history, at) ?? null,
-      }));
+      const answers = histories.map((h) => {
+        const holder = versionAt(h.history, at) ?? null;
+        // Before git's stage history begins (before adoption), an audit record may still say what served.
+        const recorded = holder ? undefined : versionFromAuditRecords(records, model, h.stage, at);
+        return { stage: h.stage, at, holder, ...(recorded ? { recordedHolder: recorded } : {}) };
+      });
       if (format === 'json') context.out(JSON.stringify(answers, null, 2));
       else
         context.out(
           [
             ...answers.map((a) =>
-              a.holder ? tenureLine(a.holder) : `${a.stage.padEnd(12)} (no version at ${at})`,
+              a.holder
+                ? tenureLine(a.holder)
+                : a.recordedHolder
+                  ? `${a.stage.padEnd(12)} ${a.recordedHolder.version} per audit record ${a.recordedHolder.record} (${a.recordedHolder.event} at ${a.recordedHolder.at}; git's stage history starts later)`
+                  : `${a.stage.padEnd(12)} (no version at ${at})`,
             ),
             footer,
           ].join('\n'),
