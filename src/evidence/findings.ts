@@ -4,7 +4,7 @@
 // postmortems overdue or still a draft. buildFindings is pure; collectFindings reads git for it.
 import { git } from '../git/run.ts';
 import { POSTMORTEM_DUE_SECONDS } from '../incident/response.ts';
-import type { Evidence } from './bundle.ts';
+import type { Evidence } from './types.ts';
 import { parseYaml, readBlobs } from './history.ts';
 import { verifyGateIntegrity, type IntegrityFinding, type IntegrityReport } from './integrity.ts';
 import type { ReviewSource } from './reviews.ts';
