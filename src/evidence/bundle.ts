@@ -43,9 +43,8 @@ import {
 } from './history.ts';
 import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
-import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
-import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
-import { lineageOf, type Lineage } from './lineage.ts';
+import { gitOnlyReviews, type ReviewSource } from './reviews.ts';
+import { lineageOf } from './lineage.ts';
 import { signManifest, SIGNATURE_FILE } from './sign.ts';
 import { tarGz } from './tar.ts';
 import type {
