@@ -251,7 +251,11 @@ function planWeightChange(input: PromotionPlanInput, before: number | undefined)
   const entry = registry.models.get(model)!;
   const weight = input.weight!;
   if (before === weight)
-    return { ok: false, reason: `${model} ${stage} already serves ${version} at ${formatWeight(weight)}`, fix: 'nothing to do' };
+    return {
+      ok: false,
+      reason: `${model} ${stage} already serves ${version} at ${formatWeight(weight)}`,
+      fix: 'nothing to do',
+    };
   const stages = promotionStages(entry.stages, stage, version, model, weight);
   const registryPath = stagesPath(model);
   const change: RegistryChange = {
@@ -283,7 +287,11 @@ function planWeightChange(input: PromotionPlanInput, before: number | undefined)
     versions: {},
   });
   if (verdict.blocking.length > 0)
-    return { ok: false, reason: `the sign-off gate would block this pull request: ${verdict.blocking[0]}`, fix: 'see the policy rules for stage-weight-changed' };
+    return {
+      ok: false,
+      reason: `the sign-off gate would block this pull request: ${verdict.blocking[0]}`,
+      fix: 'see the policy rules for stage-weight-changed',
+    };
   const { trailers } = promotionCommit({ model, version, stage, requestedBy: input.requestedBy });
   const subject = `Set ${model} ${stage} (${version}) weight ${formatWeight(before)} -> ${formatWeight(weight)}`;
   return {
