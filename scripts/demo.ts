@@ -367,6 +367,21 @@ try {
     ...indent(tampered.out, 9),
   ]);
   if (tampered.code === 0) throw new Error('the audit did not flag a direct push');
+  const strict = tollgate(
+    'evidence',
+    'export',
+    '--model',
+    'fraud-detector',
+    '--out',
+    join(work, 'evidence-after'),
+    '--strict',
+  );
+  step('tollgate evidence export --strict after the direct push: the bundle opens with its findings', [
+    `exit ${strict.code} (1: there are findings)`,
+    ...indent(strict.out, 8),
+  ]);
+  if (strict.code !== 1) throw new Error('evidence export --strict did not report the direct push');
+
   // 10. The registry as a website: outside the temporary folder, so it is still there to open after the demo.
   const site = join(root, '.artifacts', 'demo-site');
   rmSync(site, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
+import { githubIssueChannel } from '../incident/issue.ts';
 import { channelNotifier } from '../incident/notify.ts';
 import { openIncidentFlow, type OpenIncidentResult } from '../incident/open-flow.ts';
 import type { IncidentInputs } from '../incident/request.ts';
@@ -36,35 +37,33 @@ export async function runIncident(
   env: ActionEnvironment,
   deps: IncidentDeps,
 ): Promise<IncidentActionResult> {
-  const registryDir = registryFolder(inputs.registry);
   const clock = deps.clock ?? (() => deps.now);
   const secrets = {
     ...deps.env,
     ...(deps.notifyWebhook ? { TOLLGATE_NOTIFY_WEBHOOK: deps.notifyWebhook } : {}),
   };
-  const fetchPort = deps.fetch ? { fetch: deps.fetch } : {};
-  const link = env.runUrl ? { link: env.runUrl } : {};
+  const repo = { owner: env.owner, repo: env.repo };
+  const github = deps.client ? { client: deps.client, repo, remote: deps.remote ?? 'origin' } : undefined;
+  const channels = {
+    env: secrets,
+    now: clock,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(env.runUrl ? { link: env.runUrl } : {}),
+    ...(github ? { issues: githubIssueChannel(github.client, repo, clock) } : {}),
+  };
   const result = await openIncidentFlow(
     { inputs, event: env },
     {
       repoRoot: env.workspace,
-      registryDir,
+      registryDir: registryFolder(inputs.registry),
       now: deps.now,
       clock,
       suffix: () => deps.suffix,
       actor: env.actor,
       origin: env,
+      notifier: (policy) => channelNotifier(policy, channels),
       ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
-      notifier: (policy) => channelNotifier(policy, { env: secrets, now: clock, ...fetchPort, ...link }),
-      ...(deps.client
-        ? {
-            github: {
-              client: deps.client,
-              repo: { owner: env.owner, repo: env.repo },
-              remote: deps.remote ?? 'origin',
-            },
-          }
-        : {}),
+      ...(github ? { github } : {}),
     },
     { dryRun: inputs.dryRun, write: 'publish', autoRollback: true },
   );
@@ -76,33 +75,32 @@ export async function run(context: ActionContext = githubContext): Promise<void>
   await runAction('Tollgate incident', async (action) => {
     client = githubClientFromEnv(process.env, { token: core.getInput('token') });
     try {
-      const input = (name: string) => core.getInput(name);
-      const result = await runIncident(
-        {
-          model: input('model'),
-          metrics: input('metrics'),
-          alert: input('alert'),
-          description: input('description'),
-          registry: input('registry'),
-          dryRun: booleanInput('dry-run', false),
-        },
-        actionEnvironmentOf(context),
-        {
-          client,
-          now: new Date(),
-          clock: () => new Date(),
-          suffix: randomBytes(2).toString('hex'),
-          gitEnv: BOT_GIT_ENV,
-          env: process.env,
-        },
-      );
-      core.setOutput('id', result.incident.id);
-      core.setOutput('severity', result.incident.severity);
-      core.setOutput('rolled-back', String(result.rolledBack));
-      core.setOutput(
-        'rollback-pull-request',
-        result.rollbackPullRequest === undefined ? '' : String(result.rollbackPullRequest),
-      );
+      const [model, metrics, alert, description, registry] = [
+        'model',
+        'metrics',
+        'alert',
+        'description',
+        'registry',
+      ].map((name) => core.getInput(name));
+      const inputs = { model, metrics, alert, description, registry, dryRun: booleanInput('dry-run', false) };
+      const now = new Date();
+      const deps = {
+        client,
+        now,
+        clock: () => new Date(),
+        suffix: randomBytes(2).toString('hex'),
+        gitEnv: BOT_GIT_ENV,
+        env: process.env,
+      };
+      const result = await runIncident(inputs, actionEnvironmentOf(context), deps);
+      const outputs = {
+        id: result.incident.id,
+        severity: result.incident.severity,
+        'rolled-back': String(result.rolledBack),
+        'rollback-pull-request':
+          result.rollbackPullRequest === undefined ? '' : String(result.rollbackPullRequest),
+      };
+      for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
       core.summary.addRaw(result.summary);
       if (result.record.merge?.status === 'open')
         core.warning(`the incident record's pull request stays open: ${result.record.merge.reason}`);

@@ -345,6 +345,27 @@ function analyzeRules(facts: RepositoryFacts): Finding[] {
     attack: 'the default branch, and the registry on it, can be deleted and pushed again from scratch',
     fix: `turn on "Restrict deletions": ${INIT_APPLY}`,
   });
+  // The App merges Tollgate's state pull requests past the review rule with its bypass (docs/gate.md "State pull
+  // requests and the review ruleset"); without it they wait for an approval nobody gives.
+  const reviewing = sources.filter((s) => (s.pullRequest?.approvals ?? 0) >= 1);
+  if (
+    facts.appId !== undefined &&
+    reviewing.length > 0 &&
+    reviewing.every((s) => s.bypass !== undefined) &&
+    !reviewing.every((s) => s.bypass!.some(appOnPullRequests))
+  )
+    findings.push({
+      id: 'state-merge-blocked',
+      severity: 'note',
+      where: reviewing
+        .filter((s) => !s.bypass!.some(appOnPullRequests))
+        .map((s) => s.label)
+        .join(', '),
+      problem: `the Tollgate App (id ${facts.appId}) may not bypass the rule that requires an approval, in "pull_request" mode`,
+      attack:
+        "none: Tollgate's state pull requests (schedule updates, audit records) wait for an approval nobody gives",
+      fix: `add the App as a bypass actor of that ruleset, mode "pull_request" (the "tollgate-reviews" ruleset ${INIT_APPLY.replace(/^run /, '')} creates has it)`,
+    });
   for (const [label, rules] of hidden)
     findings.push({
       id: 'bypass-unreadable',

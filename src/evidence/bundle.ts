@@ -43,7 +43,10 @@ import {
 } from './history.ts';
 import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
-import { gitOnlyReviews, type ReviewSource } from './reviews.ts';
+import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
+import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
+import { lineageOf, type Lineage } from './lineage.ts';
+import { signManifest, SIGNATURE_FILE } from './sign.ts';
 import { tarGz } from './tar.ts';
 import type {
   EvidenceSubject,
@@ -103,20 +106,26 @@ export function evidenceSubjectFrom(
       named.length === 0
         ? `${how.command}: name exactly one subject: a model (and version), a pull request, an incident, or a period`
         : `${how.command}: name exactly one subject, not ${named.join(' and ')}`,
-      { fix: how.usage },
+      { kind: 'usage', fix: how.usage },
     );
   if (v.version !== undefined && v.model === undefined)
-    throw new TollgateError(`${how.command}: a version needs its model`, { fix: how.usage });
+    throw new TollgateError(`${how.command}: a version needs its model`, { kind: 'usage', fix: how.usage });
   if (v.model !== undefined)
     return v.version === undefined ? { model: v.model } : { model: v.model, version: v.version };
   if (v.pr !== undefined) {
     if (!/^#?\d+$/.test(v.pr))
-      throw new TollgateError(`${how.command}: pull request ${v.pr} is not a number`, { fix: how.usage });
+      throw new TollgateError(`${how.command}: pull request ${v.pr} is not a number`, {
+        kind: 'usage',
+        fix: how.usage,
+      });
     return { pr: Number(v.pr.replace('#', '')) };
   }
   if (v.incident !== undefined) return { incident: v.incident };
   if (v.since === undefined || v.until === undefined)
-    throw new TollgateError(`${how.command}: a period needs both since and until`, { fix: how.usage });
+    throw new TollgateError(`${how.command}: a period needs both since and until`, {
+      kind: 'usage',
+      fix: how.usage,
+    });
   return { since: v.since, until: v.until };
 }
 
@@ -511,6 +520,7 @@ async function collect(
 
   for (const [spec, doc] of parsedEarly) parsed.set(spec, await doc);
   const versions: VersionEvidence[] = [];
+  const docs = new Map<string, ModelVersion>();
   for (const k of [...versionKeys.values()].sort((a, b) =>
     VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`),
   )) {
@@ -538,6 +548,11 @@ async function collect(
       ...(doc.fairness ? { fairness: doc.fairness } : {}),
       ...(doc.held ? { held: doc.held } : {}),
     });
+    docs.set(`${k.model}/${k.version}`, doc);
+  }
+  for (const v of versions) {
+    const doc = docs.get(`${v.model}/${v.version}`)!;
+    v.lineage = lineageOf(doc, doc.parent ? docs.get(`${v.model}/${doc.parent}`)?.data : undefined);
   }
 
   const mergeRecords = auditParsed.map((a) => a.event).filter(isMergeRecord);
@@ -599,6 +614,19 @@ async function collect(
     ...(pullRequestOf(c) === undefined ? {} : { pullRequest: pullRequestOf(c)! }),
   }));
   progress('evidence collected');
+  // An incident is never shown as opened before it was detected: a record committed earlier than the detection
+  // time it states (a clock ahead, a detection time from the alert) is placed at its detection, and said so.
+  const detected = new Map(incidents.map((i) => [i.id, i.detectedAt]));
+  for (const e of events) {
+    const at = e.incident !== undefined ? detected.get(e.incident) : undefined;
+    if (e.event !== 'incident-opened' || at === undefined || !(Date.parse(e.at) < Date.parse(at))) continue;
+    warnings.push(
+      `incident ${e.incident}: its record was committed ${e.at}, before the detection time it states (${at})`,
+    );
+    e.summary = `${e.summary ?? ''} (committed ${e.at}, before the detection it records)`.trim();
+    e.at = at;
+  }
+  events.sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0));
   return {
     format: 'tollgate-evidence/v1',
     subject,
@@ -760,9 +788,12 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       title: evidence.title,
       ref: evidence.ref,
       head: evidence.head,
+      ...(evidence.summary ? { summary: evidence.summary } : {}),
+      ...(evidence.findings ? { findings: evidence.findings } : {}),
       warnings: evidence.warnings,
     }),
   );
+  if (evidence.findings) files.set('findings.json', json(evidence.findings));
   files.set('commits.json', json(evidence.commits));
   files.set('events.json', json(evidence.events));
   files.set('stage-history.json', json(evidence.stageHistory));
@@ -787,6 +818,16 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       json(fairness.map((v) => ({ model: v.model, version: v.version, fairness: v.fairness }))),
     );
   files.set('drift-reports.json', json(evidence.driftReports ?? { drift: [], fairness: [] }));
+  files.set(
+    'lineage.json',
+    json(
+      evidence.versions.map((v) => ({
+        model: v.model,
+        version: v.version,
+        ...(v.lineage ?? { warnings: [] }),
+      })),
+    ),
+  );
   files.set('incidents.json', json(evidence.incidents));
   files.set('rollbacks.json', json(evidence.rollbacks));
   for (const r of evidence.records) {
@@ -802,7 +843,11 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
 export async function writeEvidenceBundle(
   evidence: Evidence,
   outDir: string,
-  options: { onProgress?: (message: string) => void } = {},
+  options: {
+    onProgress?: (message: string) => void;
+    /** Sign manifest.json (manifest.sig.json beside it) with this Ed25519 key, at this time. */
+    sign?: { privateKeyPem: string; at: Date; where?: string };
+  } = {},
 ): Promise<BundleManifest> {
   if (existsSync(outDir) && readdirSync(outDir).length > 0)
     throw new TollgateError(`evidence: ${outDir} exists and is not empty`, {
@@ -832,7 +877,13 @@ export async function writeEvidenceBundle(
     files: entries,
     tarball: { path: 'bundle.tar.gz', sha256: sha256(tarball), size: tarball.length },
   };
-  writeFileSync(join(outDir, 'manifest.json'), json(manifest));
+  const manifestBytes = json(manifest);
+  // Sign before writing anything else: a bad key leaves no half-signed bundle behind.
+  const signature = options.sign
+    ? signManifest(manifestBytes, options.sign.privateKeyPem, options.sign.at, options.sign.where)
+    : undefined;
+  writeFileSync(join(outDir, 'manifest.json'), manifestBytes);
+  if (signature) writeFileSync(join(outDir, SIGNATURE_FILE), json(signature));
   options.onProgress?.(`bundle written: ${outDir}/manifest.json`);
   return manifest;
 }

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { assertFullHistory } from '../git/history.ts';
 import { collectEvidence, writeEvidenceBundle, type EvidenceSubject } from './bundle.ts';
+import { collectFindings, type EvidenceFinding, type EvidenceSummary } from './findings.ts';
 import { reportHeadline } from './report.ts';
 import type { ReviewSource } from './reviews.ts';
 
@@ -15,6 +16,10 @@ export interface EvidenceExportRequest {
   out: string;
   /** The commit to read history up to; default HEAD. */
   ref?: string;
+  /** The trusted commit the audit for findings starts after; default the commit that adopted Tollgate. */
+  since?: string;
+  /** Sign the manifest with this Ed25519 private key (PEM); `where` names it in errors. */
+  signKey?: { pem: string; where: string };
   /** Refuse a shallow clone before any work (a runner's default depth-1 checkout). */
   requireFullHistory?: boolean;
 }
@@ -25,6 +30,8 @@ export interface EvidenceExportPorts {
   /** Reviews and gate checks (GitHub); without one the bundle holds what git holds. */
   reviews?: ReviewSource;
   onProgress?: (message: string) => void;
+  /** The clock: the signing time. */
+  now?: () => Date;
 }
 
 export interface EvidenceExportResult {
@@ -36,6 +43,11 @@ export interface EvidenceExportResult {
   files: number;
   headline: string;
   warnings: string[];
+  /** Whether manifest.sig.json was written. */
+  signed: boolean;
+  overview: EvidenceSummary;
+  /** Violations first; `evidence export --strict` fails when there is a violation. */
+  findings: EvidenceFinding[];
 }
 
 export async function exportEvidence(
@@ -51,7 +63,26 @@ export async function exportEvidence(
     ...(ports.reviews ? { reviews: ports.reviews } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
-  const manifest = await writeEvidenceBundle(evidence, request.out, onProgress ? { onProgress } : {});
+  onProgress?.('auditing the trail (audit verify) for findings');
+  const { findings, summary } = await collectFindings(ports.repoRoot, evidence, {
+    registryPrefix: request.registryPrefix,
+    ...(ports.reviews ? { reviews: ports.reviews } : {}),
+    ...(request.since !== undefined ? { since: request.since } : {}),
+  });
+  evidence.findings = findings;
+  evidence.summary = summary;
+  const manifest = await writeEvidenceBundle(evidence, request.out, {
+    ...(onProgress ? { onProgress } : {}),
+    ...(request.signKey
+      ? {
+          sign: {
+            privateKeyPem: request.signKey.pem,
+            at: ports.now?.() ?? new Date(),
+            where: request.signKey.where,
+          },
+        }
+      : {}),
+  });
   return {
     title: evidence.title,
     path: request.out,
@@ -60,6 +91,9 @@ export async function exportEvidence(
     files: manifest.files.length,
     headline: reportHeadline(evidence),
     warnings: evidence.warnings,
+    signed: request.signKey !== undefined,
+    overview: summary,
+    findings,
   };
 }
 
@@ -77,6 +111,7 @@ export function evidenceSummary(
     '',
     result.headline,
     '',
+    ...findingsSummary(result.findings),
     `${source}${calls ? ` ${calls} GitHub API call${calls === 1 ? '' : 's'}.` : ''}`,
     '',
     `Bundle: \`${result.bundle}\` (sha256 \`${result.sha256}\`), files and \`manifest.json\` in \`${result.path}\`.`,
@@ -84,4 +119,21 @@ export function evidenceSummary(
     '',
     ...(result.warnings.length ? ['### Warnings', '', ...result.warnings.map((w) => `- ${w}`), ''] : []),
   ].join('\n');
+}
+
+/** The findings as a short Markdown list for a job summary or a terminal (violations, then notices). */
+export function findingsSummary(findings: EvidenceFinding[]): string[] {
+  const violations = findings.filter((f) => f.severity === 'violation');
+  const notices = findings.filter((f) => f.severity === 'notice');
+  if (findings.length === 0)
+    return ['**Findings: none.** No direct push, no merge without a verdict, no overdue postmortem.', ''];
+  return [
+    `**Findings: ${violations.length} violation${violations.length === 1 ? '' : 's'}, ${notices.length} notice${notices.length === 1 ? '' : 's'}.**`,
+    '',
+    ...findings.map(
+      (f) =>
+        `- ${f.severity === 'violation' ? '❌' : 'ℹ️'} **${f.title}**${f.at ? ` (${f.at})` : ''}: ${f.detail}`,
+    ),
+    '',
+  ];
 }

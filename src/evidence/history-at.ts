@@ -117,10 +117,22 @@ export interface RecordedSignoff {
   /** The audit event's id: the file an auditor opens. */
   record: string;
   event: string;
-  approvers: { role: string; login: string }[];
+  /** Each approval the gate counted: the role it filled, and the commit and time it was given on (when recorded). */
+  approvers: { role: string; login: string; commit?: string; at?: string }[];
   missingRoles: string[];
   /** The gate check run's conclusion on the merged head; null when the record found no check run. */
   gateCheck: string | null;
+  model?: string;
+  stage?: string;
+  version?: string;
+  fromVersion?: string;
+  /** The Requested-By of the pull request's commits. */
+  requestedBy?: string[];
+  /** The gate re-evaluated at the merge: success or failure. */
+  gateVerdict?: string;
+  checkRun?: { id?: number; url?: string; completedAt?: string };
+  at?: string;
+  mergedBy?: string;
 }
 
 const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
@@ -154,15 +166,46 @@ export function signoffFromRecord(a: AuditEvent): RecordedSignoff {
   const approvers = (Array.isArray(details.approvers) ? (details.approvers as unknown[]) : [])
     .map((x) => (x && typeof x === 'object' ? (x as { role?: unknown; login?: unknown }) : {}))
     .filter(
-      (x): x is { role: string; login: string } => typeof x.login === 'string' && typeof x.role === 'string',
+      (x): x is { role: string; login: string; commit?: unknown; at?: unknown } =>
+        typeof x.login === 'string' && typeof x.role === 'string',
     )
-    .map(({ role, login }) => ({ role, login }));
+    .map(({ role, login, commit, at }) => ({
+      role,
+      login,
+      ...(typeof commit === 'string' ? { commit } : {}),
+      ...(typeof at === 'string' ? { at } : {}),
+    }));
   const missingRoles = Array.isArray(details.missing_roles)
     ? (details.missing_roles as unknown[]).filter((r): r is string => typeof r === 'string')
     : [];
   const run = details.check_run as { found?: unknown; conclusion?: unknown } | undefined;
   const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
-  return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
+  const full = details.check_run as { id?: unknown; url?: unknown; completed_at?: unknown } | undefined;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const checkRun = {
+    ...(typeof full?.id === 'number' ? { id: full.id } : {}),
+    ...(str(full?.url) ? { url: str(full?.url)! } : {}),
+    ...(str(full?.completed_at) ? { completedAt: str(full?.completed_at)! } : {}),
+  };
+  const requestedBy = Array.isArray(details.requested_by)
+    ? (details.requested_by as unknown[]).filter((r): r is string => typeof r === 'string')
+    : [];
+  return {
+    record: a.id,
+    event: a.event,
+    approvers,
+    missingRoles,
+    gateCheck,
+    ...(a.model ? { model: a.model } : {}),
+    ...(a.stage ? { stage: a.stage } : {}),
+    ...(a.version ? { version: a.version } : {}),
+    ...(str(details.from_version) ? { fromVersion: str(details.from_version)! } : {}),
+    ...(requestedBy.length ? { requestedBy } : {}),
+    ...(str(details.gate_verdict) ? { gateVerdict: str(details.gate_verdict)! } : {}),
+    ...(Object.keys(checkRun).length ? { checkRun } : {}),
+    at: a.at,
+    mergedBy: a.actor,
+  };
 }
 
 export interface VersionAtAnswer {
@@ -190,4 +233,30 @@ export async function explainVersionAt(
     pullRequest,
     ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
   };
+}
+
+/** What an audit record says served a stage at a time git's stage history does not cover (e.g. before adoption). */
+export interface RecordedHolder {
+  version: string;
+  record: string;
+  event: string;
+  at: string;
+}
+
+/**
+ * The version the audit records say held `stage` of `model` at `time`: the latest record naming that model, stage
+ * and a version at or before `time` (pure). For times before stages.yaml was tracked in git.
+ */
+export function versionFromAuditRecords(
+  events: AuditEvent[],
+  model: string,
+  stage: string,
+  time: string | Date,
+): RecordedHolder | undefined {
+  const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+  const found = events
+    .filter((a) => a.model === model && a.stage === stage && a.version !== undefined && Date.parse(a.at) <= t)
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+    .at(-1);
+  return found ? { version: found.version!, record: found.id, event: found.event, at: found.at } : undefined;
 }

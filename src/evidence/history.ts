@@ -157,8 +157,8 @@ function parseLogRecord(record: string): TrailCommit | undefined {
   return {
     sha: sha!,
     parents: parents ? parents.split(' ') : [],
-    author: { name: an!, email: ae!, date: ad! },
-    committer: { name: cn!, email: ce!, date: cd! },
+    author: { name: an!, email: ae!, date: utcTime(ad!) },
+    committer: { name: cn!, email: ce!, date: utcTime(cd!) },
     subject: parsed.subject,
     body: parsed.body,
     trailers: Object.entries(parsed.trailers).flatMap(([key, values]) =>
@@ -304,13 +304,20 @@ export async function readBlobs(
   );
 }
 
-/** The committer time of a raw commit object, as git's `%cI` prints it (the committer's own offset). */
+/**
+ * One timestamp format in every record and report: UTC with `Z`, whole seconds (git's `%aI`/`%cI` keep the
+ * committer's offset, e.g. `+00:00` or `+02:00`). Text that is not a time is returned as it is.
+ */
+export function utcTime(text: string): string {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? text : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** The committer time of a raw commit object, in UTC (`Z`). */
 export function committerDate(commitObject: string): string | undefined {
   const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
   if (!m) return undefined;
-  const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
-  const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
-  return `${local}${m[2]}${m[3]}:${m[4]}`;
+  return utcTime(new Date(Number(m[1]) * 1000).toISOString());
 }
 
 /** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */

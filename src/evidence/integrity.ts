@@ -18,6 +18,7 @@ import {
   trailerValue,
   type ChangedFile,
   type TrailCommit,
+  utcTime,
 } from './history.ts';
 import { standingApprovals, type GateCheckRecord, type ReviewSource } from './reviews.ts';
 import { recheckShortfall, type SignoffRechecker } from './signoff-recheck.ts';
@@ -133,7 +134,7 @@ export async function resolveBranchHead(
       fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
     });
   const [head, date] = r.stdout.trim().split('\0') as [string, string];
-  return { ref, head, date };
+  return { ref, head, date: utcTime(date) };
 }
 
 function canonical(value: unknown): string {

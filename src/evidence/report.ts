@@ -1,7 +1,7 @@
 // Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
 // scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
 import { renderDriftSections } from '../monitor/drift-report.ts';
-import type { Evidence, PullRequestEvidence, ReviewEvidence } from './types.ts';
+import type { Evidence, PullRequestEvidence, ReviewEvidence, VersionEvidence } from './types.ts';
 import type { RegistryEvent } from './history.ts';
 
 export interface TimelineRow {
@@ -44,6 +44,114 @@ export function timelineRows(evidence: Evidence): TimelineRow[] {
 export function rolesCell(r: Pick<ReviewEvidence, 'roles' | 'rolesUnknown'>): string {
   const unknown = (r.rolesUnknown ?? []).map((role) => `${role}: unknown`);
   return [...r.roles, ...unknown].join(', ');
+}
+
+/** The summary as label → value pairs, shared by the Markdown and HTML reports. */
+export function summaryPairs(evidence: Evidence): [string, string][] {
+  const s = evidence.summary;
+  if (!s) return [];
+  return [
+    ['Period', `${s.period.from ?? '(no history)'} to ${s.period.to}`],
+    ['Models', s.models.join(', ') || 'none'],
+    ['Promotions', String(s.promotions)],
+    ['Rollbacks', String(s.rollbacks)],
+    ['Incidents', String(s.incidents)],
+    [
+      'Findings',
+      `${s.violations} violation${s.violations === 1 ? '' : 's'}, ${s.notices} notice${s.notices === 1 ? '' : 's'}`,
+    ],
+    ...(s.auditedSince
+      ? ([['Audited since', `adoption commit ${s.auditedSince.slice(0, 12)}`]] as [string, string][])
+      : []),
+  ];
+}
+
+export interface PromotionRow {
+  model: string;
+  stage: string;
+  move: string;
+  pullRequest: string;
+  requester: string;
+  /** One entry per approval: `login (role) on <commit> at <time>`. */
+  approvers: string[];
+  verdict: string;
+  checkRun: string;
+  /** The requester is also an approver. */
+  selfApproved: boolean;
+}
+
+/**
+ * Segregation of duties, one row per stage move a pull request made: who asked, who approved in which role on which
+ * commit and when, and what the gate said — from the gate's merge record, else the reviews GitHub gave.
+ */
+export function promotionRows(evidence: Evidence): PromotionRow[] {
+  const prs = new Map(evidence.pullRequests.map((p) => [p.number, p]));
+  const previous = new Map<string, string>();
+  const rows: PromotionRow[] = [];
+  for (const t of evidence.stageHistory) {
+    const key = `${t.model} ${t.stage}`;
+    const from = previous.get(key);
+    previous.set(key, t.version);
+    if (t.pullRequest === undefined) continue;
+    const pr = prs.get(t.pullRequest);
+    const record = pr?.recorded?.find(
+      (r) => (r.stage ?? t.stage) === t.stage && (r.model ?? t.model) === t.model,
+    );
+    const requesters = [
+      ...new Set([...(record?.requestedBy ?? []), ...(t.requestedBy ? [t.requestedBy] : [])]),
+    ];
+    const short = (sha?: string) => (sha ? sha.slice(0, 12) : '?');
+    const approvers = record
+      ? record.approvers.map((a) => `${a.login} (${a.role}) on ${short(a.commit)} at ${a.at ?? '?'}`)
+      : pr?.reviewsKnown
+        ? pr.reviews
+            .filter((r) => r.state === 'APPROVED')
+            .map((r) => `${r.reviewer} (${rolesCell(r) || 'no role'}) on ${short(r.commit)} at ${r.at}`)
+        : [];
+    const logins = record
+      ? record.approvers.map((a) => a.login.toLowerCase())
+      : (pr?.reviews ?? []).filter((r) => r.state === 'APPROVED').map((r) => r.reviewer.toLowerCase());
+    const verdict = record?.gateVerdict ?? (pr?.gate ? (pr.gate.conclusion ?? 'not finished') : 'unknown');
+    const run = record?.checkRun;
+    rows.push({
+      model: t.model,
+      stage: t.stage,
+      move: `${from ?? '(none)'} → ${t.version}`,
+      pullRequest: `#${t.pullRequest}`,
+      requester: requesters.join(', ') || 'unknown',
+      approvers: approvers.length
+        ? approvers
+        : [record || pr?.reviewsKnown ? 'nobody' : 'unknown (no merge record, git only)'],
+      verdict,
+      checkRun:
+        run?.id !== undefined
+          ? `run ${run.id}: ${record?.gateCheck ?? 'none'}${run.completedAt ? ` at ${run.completedAt}` : ''}`
+          : pr?.gate
+            ? `${pr.gate.conclusion ?? 'not finished'}${pr.gate.completedAt ? ` at ${pr.gate.completedAt}` : ''}`
+            : record
+              ? 'none found at the merge'
+              : 'unknown',
+      selfApproved: requesters.some((r) => logins.includes(r.toLowerCase())),
+    });
+  }
+  return rows;
+}
+
+/** Whether a timeline event belongs to adopting Tollgate (the adoption commit, or an `init`): shown folded away. */
+function isAdoption(evidence: Evidence, e: { sha: string; event: string }): boolean {
+  return (
+    (evidence.summary?.auditedSince !== undefined && e.sha === evidence.summary.auditedSince) ||
+    e.event === 'init'
+  );
+}
+
+/** A version's data lineage in one sentence. */
+export function lineageLine(v: Pick<VersionEvidence, 'lineage'>): string {
+  const l = v.lineage;
+  if (!l) return 'Data lineage: not read.';
+  const ref = (d?: { uri: string; sha256?: string }) =>
+    d ? `${d.uri}${d.sha256 ? ` (sha256 ${d.sha256})` : ' (no sha256)'}` : 'not recorded';
+  return `Training data: ${ref(l.data)}; evaluation data: ${ref(l.evaluation)}; parent: ${l.parent ?? 'none'}.`;
 }
 
 /** One line that says what the evidence holds: for a job summary, a CLI answer, the top of a report. */
@@ -96,22 +204,71 @@ export function renderReportMarkdown(evidence: Evidence): string {
     md(reportHeadline(evidence)),
     '',
   ];
+  const pairs = summaryPairs(evidence);
+  if (pairs.length) lines.push('## Summary', '', ...pairs.map(([k, v]) => `- **${k}:** ${md(v)}`), '');
+  if (evidence.findings) {
+    lines.push('## Findings', '');
+    if (evidence.findings.length === 0)
+      lines.push('None: no direct push, no merge without a verdict, no overdue postmortem.', '');
+    for (const f of evidence.findings)
+      lines.push(
+        `- ${f.severity === 'violation' ? '**VIOLATION**' : 'notice'} — **${md(f.title)}**${f.at ? ` (${f.at})` : ''}${f.who ? ` by ${md(f.who)}` : ''}: ${md(f.detail)}${f.changes?.length ? ` Changed: ${md(f.changes.join('; '))}.` : ''}${f.incident ? ` Incident: ${md(f.incident)}.` : ''}`,
+      );
+    if (evidence.findings.length) lines.push('');
+  }
+  const promotions = promotionRows(evidence);
+  lines.push(
+    '## Promotions: who requested, who approved',
+    '',
+    ...mdTable(
+      [
+        'model',
+        'stage',
+        'from → to',
+        'PR',
+        'requested by',
+        'approved by (role, commit, time)',
+        'gate verdict',
+        'check run',
+      ],
+      promotions.map((r) => [
+        r.model,
+        r.stage,
+        r.move,
+        r.pullRequest,
+        r.selfApproved ? `${r.requester} (ALSO APPROVED)` : r.requester,
+        r.approvers.join('; '),
+        r.verdict,
+        r.checkRun,
+      ]),
+    ),
+  );
   if (evidence.warnings.length)
     lines.push('## Warnings', '', ...evidence.warnings.map((w) => `- ${md(w)}`), '');
+  const timeline = timelineRows(evidence);
+  const adoption = evidence.events.filter((e) => isAdoption(evidence, e)).length;
   lines.push(
     '## Timeline',
     '',
+    ...(adoption
+      ? [
+          `${adoption} event${adoption === 1 ? '' : 's'} from adopting Tollgate are left out here; they are in events.json.`,
+          '',
+        ]
+      : []),
     ...mdTable(
       ['time', 'event', 'what', 'by', 'commit', 'PR', 'summary'],
-      timelineRows(evidence).map((r) => [
-        r.at,
-        r.event,
-        r.what,
-        r.by,
-        r.commit,
-        r.pullRequest === undefined ? '' : `#${r.pullRequest}`,
-        r.summary,
-      ]),
+      timeline
+        .filter((_, i) => !isAdoption(evidence, evidence.events[i]!))
+        .map((r) => [
+          r.at,
+          r.event,
+          r.what,
+          r.by,
+          r.commit,
+          r.pullRequest === undefined ? '' : `#${r.pullRequest}`,
+          r.summary,
+        ]),
     ),
     '## Stage history',
     '',
@@ -157,6 +314,10 @@ export function renderReportMarkdown(evidence: Evidence): string {
       '',
       `Created ${v.createdAt ?? 'unknown'}; run ${webUrl(v.run?.url) ? `<${v.run?.url}>` : md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`,
       '',
+      md(lineageLine(v)),
+      '',
+      ...(v.lineage?.warnings ?? []).map((w) => `- ⚠️ ${md(w)}`),
+      ...(v.lineage?.warnings.length ? [''] : []),
       ...mdTable(
         ['metric', 'op', 'threshold', 'value', 'pass'],
         (v.validation?.gates ?? []).map((g) => [
@@ -168,6 +329,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
         ]),
       ),
     );
+    if (!v.drift && !v.fairness) lines.push('Drift and fairness: none recorded.', '');
     if (v.drift)
       lines.push(
         'Drift:',
@@ -268,6 +430,12 @@ th{background:#f6f8fa}td{word-break:break-word}.meta{color:#57606a}.none{color:#
 ol.timeline{list-style:none;padding-left:0;border-left:3px solid #0969da;margin-left:.5rem}
 ol.timeline li{position:relative;padding:.2rem 0 .6rem 1rem}ol.timeline li::before{content:"";position:absolute;left:-.45rem;top:.55rem;width:.6rem;height:.6rem;border-radius:50%;background:#0969da}
 .when{font-family:ui-monospace,monospace;color:#57606a}.event{font-weight:600}code{font-family:ui-monospace,monospace}
+dl.summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.5rem;margin:1rem 0}
+dl.summary div{border:1px solid #d0d7de;border-radius:6px;padding:.3rem .6rem}dt{color:#57606a;font-size:.8rem}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+ul.findings{list-style:none;padding:0}ul.findings li{border-left:4px solid #57606a;padding:.3rem .7rem;margin:.4rem 0;background:#f6f8fa;overflow-wrap:anywhere}
+ul.findings li.violation{border-color:#cf222e;background:#ffebe9}.badge{font-size:.75rem;text-transform:uppercase;font-weight:700}
+.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p{overflow-wrap:anywhere}
+@media (max-width:48rem){body{margin:1rem auto}table,thead,tbody,tr,th,td{display:block;width:auto}thead{display:none}tr{border:1px solid #d0d7de;margin:.4rem 0}td{border:0;border-bottom:1px solid #eaeef2}}
 @media print{body{margin:0}h2{break-after:avoid}}
 `;
 
@@ -282,12 +450,51 @@ export function renderReportHtml(evidence: Evidence): string {
     `<h1>Evidence: ${e(evidence.title)}</h1>`,
     `<p class="meta">Read from <code>${e(evidence.ref)}</code> at commit <code>${e(evidence.head)}</code> (${e(evidence.headDate)}).</p>`,
   ];
+  const pairs = summaryPairs(evidence);
+  if (pairs.length)
+    parts.push(
+      `<h2 id="summary">Summary</h2><dl class="summary">${pairs.map(([k, v]) => `<div><dt>${e(k)}</dt><dd>${e(v)}</dd></div>`).join('')}</dl>`,
+    );
+  if (evidence.findings) {
+    parts.push('<h2 id="findings">Findings</h2>');
+    if (evidence.findings.length === 0)
+      parts.push(
+        '<p class="ok">None: no direct push, no merge without a verdict, no overdue postmortem.</p>',
+      );
+    else
+      parts.push(
+        `<ul class="findings">${evidence.findings
+          .map(
+            (f) =>
+              `<li class="${f.severity}"><span class="badge">${f.severity === 'violation' ? 'violation' : 'notice'}</span> <strong>${e(f.title)}</strong>${f.at ? ` <span class="when">${e(f.at)}</span>` : ''}${f.who ? ` by ${e(f.who)}` : ''}<br>${e(f.detail)}${f.changes?.length ? `<br>Changed: ${e(f.changes.join('; '))}` : ''}${f.incident ? `<br>Incident: ${e(f.incident)}` : ''}</li>`,
+          )
+          .join('')}</ul>`,
+      );
+  }
+  const promotions = promotionRows(evidence);
+  parts.push(
+    '<h2 id="promotions">Promotions: who requested, who approved</h2>',
+    promotions.length === 0
+      ? '<p class="none">none</p>'
+      : `<table class="sod"><thead><tr>${['model', 'stage', 'from → to', 'PR', 'requested by', 'approved by (role, commit, time)', 'gate verdict', 'check run'].map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${promotions
+          .map(
+            (r) =>
+              `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${r.approvers.map(e).join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`,
+          )
+          .join('')}</tbody></table>`,
+  );
   if (evidence.warnings.length)
     parts.push(
       `<div class="warn"><strong>Warnings</strong><ul>${evidence.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`,
     );
   parts.push('<h2 id="timeline">Timeline</h2>');
-  const rows = timelineRows(evidence);
+  const all = timelineRows(evidence);
+  const rows = all.filter((_, i) => !isAdoption(evidence, evidence.events[i]!));
+  const adoption = all.length - rows.length;
+  if (adoption)
+    parts.push(
+      `<p class="meta">${adoption} event${adoption === 1 ? '' : 's'} from adopting Tollgate are left out here; they are in events.json.</p>`,
+    );
   if (rows.length === 0) parts.push('<p class="none">no events</p>');
   else
     parts.push(
@@ -337,6 +544,11 @@ export function renderReportHtml(evidence: Evidence): string {
     parts.push(
       `<h3>${e(v.model)} ${e(v.version)}</h3>`,
       `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${runLink(v.run?.url)}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`,
+      `<p>${e(lineageLine(v))}</p>`,
+      ...(v.lineage?.warnings.length
+        ? [`<ul class="findings">${v.lineage.warnings.map((w) => `<li>⚠️ ${e(w)}</li>`).join('')}</ul>`]
+        : []),
+      ...(!v.drift && !v.fairness ? ['<p class="none">Drift and fairness: none recorded.</p>'] : []),
       table(
         ['metric', 'op', 'threshold', 'value', 'pass'],
         (v.validation?.gates ?? []).map((g) => [

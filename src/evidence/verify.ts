@@ -6,9 +6,11 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { TollgateError } from '../errors.ts';
 import type { BundleManifest, ManifestEntry } from './bundle.ts';
+import { checkManifestSignature, SIGNATURE_FILE, type SignatureCheck } from './sign.ts';
 import { readUstar } from './tar.ts';
 
-export type BundleProblemKind = 'changed' | 'missing' | 'unlisted' | 'tarball-changed' | 'tarball-differs';
+export type BundleProblemKind =
+  'changed' | 'missing' | 'unlisted' | 'tarball-changed' | 'tarball-differs' | 'signature';
 
 export interface BundleProblem {
   kind: BundleProblemKind;
@@ -24,6 +26,8 @@ export interface BundleVerification {
   /** Files whose bytes were checked (in the folder, and in the tarball). */
   checked: number;
   tarballSha256: string;
+  /** The manifest's detached signature (manifest.sig.json), when there is one or a trusted key was given. */
+  signature: SignatureCheck;
   problems: BundleProblem[];
 }
 
@@ -101,7 +105,7 @@ function folderFiles(dir: string): Map<string, Buffer> {
  */
 export function verifyEvidenceBundle(
   path: string,
-  options: { expectedSha256?: string } = {},
+  options: { expectedSha256?: string; publicKeyPem?: string; publicKeyWhere?: string } = {},
 ): BundleVerification {
   if (!existsSync(path)) throw new TollgateError(`evidence verify: ${path} does not exist`);
   const isFolder = statSync(path).isDirectory();
@@ -116,6 +120,7 @@ export function verifyEvidenceBundle(
   if (isFolder) {
     const files = folderFiles(dir);
     files.delete('manifest.json');
+    files.delete(SIGNATURE_FILE);
     files.delete(manifest.tarball.path);
     problems.push(...compare(files, manifest.files, ''));
     checked += files.size;
@@ -158,12 +163,21 @@ export function verifyEvidenceBundle(
       checked += entries.length;
     }
   }
+  const signaturePath = join(dir, SIGNATURE_FILE);
+  const signature = checkManifestSignature(
+    readFileSync(manifestPath),
+    existsSync(signaturePath) ? readFileSync(signaturePath, 'utf8') : undefined,
+    options.publicKeyPem,
+    options.publicKeyWhere,
+  );
+  for (const detail of signature.problems) problems.push({ kind: 'signature', file: SIGNATURE_FILE, detail });
   return {
     manifest: manifestPath,
     title: manifest.title,
     head: manifest.head,
     checked,
     tarballSha256,
+    signature,
     problems,
   };
 }

@@ -158,7 +158,11 @@ export class GitHubApiError extends TollgateError {
   readonly call: string;
 
   constructor(call: string, status: number, detail: string, fix: string, cause?: unknown) {
-    super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+    super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+      fix,
+      cause,
+      kind: 'environment',
+    });
     this.name = 'GitHubApiError';
     this.status = status;
     this.call = call;

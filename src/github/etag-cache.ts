@@ -43,6 +43,11 @@ export class EtagCache {
     this.file = file;
   }
 
+  /** The cache kept in `file` (see load), or an in-process one when no file is named. */
+  static async open(file: string | undefined): Promise<EtagCache> {
+    return file ? EtagCache.load(file) : EtagCache.inMemory();
+  }
+
   /** An in-process cache: conditional requests within one run. */
   static inMemory(): EtagCache {
     return new EtagCache([], undefined);

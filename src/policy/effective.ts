@@ -151,22 +151,23 @@ export const DEFAULT_SEVERITY: EffectivePolicy['incident']['severity'] = {
 /**
  * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
  * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
- * set are skipped, so the defaults cost nothing until configured.
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
  */
 export const DEFAULT_RESPONSE: EffectivePolicy['incident']['response'] = {
   P0: {
     respondWithin: 300,
     escalate: ['on-call', 'ml-lead', 'cto'],
-    channels: ['pagerduty', 'slack', 'webhook', 'github-issue'],
+    channels: ['pagerduty', 'slack', 'webhook'],
   },
   P1: {
     respondWithin: 900,
     escalate: ['on-call', 'ml-lead'],
-    channels: ['pagerduty', 'slack', 'webhook', 'github-issue'],
+    channels: ['pagerduty', 'slack', 'webhook'],
   },
-  P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook', 'github-issue'] },
-  P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook', 'github-issue'] },
-  P4: { respondWithin: 86_400, escalate: [], channels: ['webhook', 'github-issue'] },
+  P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+  P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+  P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
 };
 
 /** Built-in channels: each reads its secret from the environment variable named here. */

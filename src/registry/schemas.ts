@@ -429,6 +429,9 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
             maximum: MAX_TRAINING_TIMEOUT_SECONDS,
           }),
           data: ref('dataRef', 'Training data reference recorded as lineage.'),
+          artifact_schema: str(
+            "Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain.",
+          ),
         },
         ['command'],
       ),

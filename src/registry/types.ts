@@ -250,6 +250,8 @@ export interface Model extends Document<'Model'> {
     timeout?: number;
     /** Training data reference recorded as lineage. */
     data?: { uri: string; sha256?: string };
+    /** Repository path of a JSON Schema the (JSON) artifact's content must meet; a failure fails the retrain. */
+    artifact_schema?: string;
   };
   gates?: GateSpec[];
   /** Metrics shown first in tables and charts. */
@@ -428,6 +430,8 @@ export interface Problem {
   file: string;
   line?: number;
   column?: number;
+  /** The offending line with a caret under the column (YAML syntax errors). */
+  excerpt?: string;
   field?: string;
   message: string;
   fix?: string;

@@ -238,6 +238,7 @@ export function pause(schedule: Schedule, options: PauseOptions, now: Instant): 
       throw new TollgateError(
         `pause end ${Number.isNaN(until) ? 'is not a valid time' : `${isoTime(until)} is not after now (${isoTime(now)})`}`,
         {
+          kind: 'usage',
           fix: 'give an end time in the future, or a duration like 2h',
         },
       );

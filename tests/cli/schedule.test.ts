@@ -44,7 +44,7 @@ describe('tollgate schedule status', () => {
   it('names an unknown model with a fix', async () => {
     const repo = await registryRepo();
     const run = await cli(['-C', repo.dir, 'schedule', 'status', 'nope']);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.err).toContain('no model nope in the registry');
   });
 });
@@ -178,7 +178,7 @@ describe('tollgate schedule pause / resume / set-interval', () => {
     const head = await repo.head();
     const noReason = await cli(['-C', repo.dir, 'schedule', 'reset', 'fraud-detector']);
     expect(noReason.code).toBe(2);
-    expect(noReason.err).toContain('needs --reason');
+    expect(noReason.err).toContain('schedule reset: --reason TEXT is required');
     const reset = await cli([
       '-C',
       repo.dir,
@@ -254,7 +254,7 @@ describe('tollgate schedule pause / resume / set-interval', () => {
   it('refuses to resume a schedule that is not paused', async () => {
     const repo = await registryRepo();
     const run = await cli(['-C', repo.dir, 'schedule', 'resume', 'fraud-detector']);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.err).toContain('is not paused');
   });
 });

@@ -18,9 +18,9 @@ describe('stage history', () => {
   it('lists each tenure of a stage with the commit, pull request and trailers that set it', async () => {
     const history = stageHistory(await readStageSnapshots(s.repo.dir, 'fraud'), 'fraud', 'production');
     expect(history.map((h) => [h.version, h.sha, h.until ?? null])).toEqual([
-      ['v1', s.baseline, '2026-01-01T05:00:00+00:00'],
-      ['v2', s.squash3, '2026-01-01T06:00:00+00:00'],
-      ['v3', s.directPush, '2026-01-01T08:00:00+00:00'],
+      ['v1', s.baseline, '2026-01-01T05:00:00Z'],
+      ['v2', s.squash3, '2026-01-01T06:00:00Z'],
+      ['v3', s.directPush, '2026-01-01T08:00:00Z'],
       ['v2', s.emergency, null],
     ]);
     expect(history[1]).toMatchObject({ pullRequest: 3, requestedBy: 'alice', event: 'promote' });

@@ -163,16 +163,16 @@ describe('history from git alone', () => {
         holder: expect.objectContaining({
           version: 'v2',
           pullRequest: 7,
-          recorded: {
+          recorded: expect.objectContaining({
             record: record.id,
             event: 'promotion-merged',
             approvers: [
-              { role: 'risk', login: 'rita' },
-              { role: 'compliance', login: 'carl' },
+              { role: 'risk', login: 'rita', commit: expect.any(String), at: '2026-01-01T01:30:00Z' },
+              { role: 'compliance', login: 'carl', commit: expect.any(String), at: '2026-01-01T01:40:00Z' },
             ],
             missingRoles: [],
             gateCheck: 'success',
-          },
+          }),
         }),
       },
     ]);
@@ -190,16 +190,16 @@ describe('evidence export from git alone', () => {
         reviewsKnown: false,
         mergeCommit: pr7.merge,
         recorded: [
-          {
+          expect.objectContaining({
             record: record.id,
             event: 'promotion-merged',
             approvers: [
-              { role: 'risk', login: 'rita' },
-              { role: 'compliance', login: 'carl' },
+              { role: 'risk', login: 'rita', commit: expect.any(String), at: '2026-01-01T01:30:00Z' },
+              { role: 'compliance', login: 'carl', commit: expect.any(String), at: '2026-01-01T01:40:00Z' },
             ],
             missingRoles: [],
             gateCheck: 'success',
-          },
+          }),
         ],
       }),
     ]);
@@ -246,6 +246,11 @@ describe('recordedSignoff', () => {
       approvers: [{ role: 'risk', login: 'rita' }],
       missingRoles: ['compliance'],
       gateCheck: 'failure',
+      model: 'fraud',
+      stage: 'production',
+      version: 'v2',
+      at: '2026-01-01T02:00:00Z',
+      mergedBy: 'alice',
     });
   });
 

@@ -69,11 +69,11 @@ describe('readTrail', () => {
         previousBlob: expect.stringMatching(/^[0-9a-f]{40}$/),
       },
     ]);
-    expect(merge.committer.date).toBe('2026-01-01T04:00:00+00:00');
+    expect(merge.committer.date).toBe('2026-01-01T04:00:00Z');
     expect(merge.author).toEqual({
       name: 'Dana Dev',
       email: 'dana@example.com',
-      date: '2026-01-01T04:00:00+00:00',
+      date: '2026-01-01T04:00:00Z',
     });
     expect(merge.signature).toEqual({ status: 'none', code: 'N' });
     const squash = trail.find((c) => c.sha === s.squash3)!;
@@ -145,7 +145,7 @@ describe('readTrail', () => {
 });
 
 describe('committerDate', () => {
-  it('prints the committer time of a raw commit object as %cI does, offset included', async () => {
+  it('prints the committer time of a raw commit object in UTC (Z), whatever the committer offset', async () => {
     const repo = await makeRepo();
     try {
       await commit(repo, { 'registry/policy.yaml': 'x: 1\n' }, 'first');
@@ -153,9 +153,15 @@ describe('committerDate', () => {
       await run(repo, ['commit', '-q', '--allow-empty', '-m', 'west'], '2026-03-01T10:00:00-07:00');
       for (const rev of ['HEAD', 'HEAD~1', 'HEAD~2']) {
         const [object] = (await readObjects(repo.dir, [rev])).values();
-        expect(committerDate(object!.content.toString('utf8'))).toBe(
-          await run(repo, ['log', '-1', '--format=%cI', rev]),
-        );
+        const iso = await run(repo, ['log', '-1', '--format=%cI', rev]);
+        const shown = committerDate(object!.content.toString('utf8'))!;
+        expect(shown).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        expect(Date.parse(shown)).toBe(Date.parse(iso));
+      }
+      // East of UTC: 10:00+05:30 is 04:30Z.
+      {
+        const [object] = (await readObjects(repo.dir, ['HEAD~1'])).values();
+        expect(committerDate(object!.content.toString('utf8'))).toBe('2026-03-01T04:30:00Z');
       }
     } finally {
       removeRepo(repo);

@@ -11,7 +11,8 @@ import {
   renderReportMarkdown,
   timelineRows,
 } from '../../src/evidence/report.ts';
-import { CHROMIUM_FLAGS, ensureChromium } from '../browser/chromium.ts';
+import { collectFindings } from '../../src/evidence/findings.ts';
+import { CHROMIUM_FLAGS, ensureChromium, launchChromium } from '../browser/chromium.ts';
 import { buildScenario, pullRequestThreeReviews, removeRepo, type Scenario } from './repo.ts';
 
 let s: Scenario;
@@ -134,5 +135,58 @@ describe('report in a real headless Chromium', () => {
     expect(text).toContain('commit | author | committer | signature | subject');
     expect(text).toMatch(/ \| none \| Hotfix <script>alert\(1\)<\/script> fraud v3/);
     expect(r.stdout).not.toMatch(/<script/i);
+  }, 120_000);
+
+  it('shows the summary and the findings on the first screen, with no layout overflow on a laptop or a phone', async (ctx) => {
+    if (!chromium) return ctx.skip();
+    const withFindings = await collectEvidence(s.repo.dir, { model: 'fraud' });
+    const found = await collectFindings(s.repo.dir, withFindings, { registryPrefix: 'registry/' });
+    withFindings.findings = found.findings;
+    withFindings.summary = found.summary;
+    expect(found.findings.some((f) => f.kind === 'direct-push')).toBe(true);
+    const file = join(work, 'findings.html');
+    writeFileSync(file, renderReportHtml(withFindings));
+    const browser = await launchChromium(chromium);
+    try {
+      for (const viewport of [
+        { width: 1280, height: 800 },
+        { width: 390, height: 844 },
+      ]) {
+        const page = await browser.newPage({ viewport });
+        await page.goto(pathToFileURL(file).href);
+        const layout = await page.evaluate(`(() => {
+          const box = (sel) => { const el = document.querySelector(sel); if (!el) return null; const r = el.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; };
+          return {
+            summary: box('dl.summary'),
+            findings: box('#findings'),
+            firstFinding: box('ul.findings li.violation'),
+            scrollWidth: document.documentElement.scrollWidth,
+            clientWidth: document.documentElement.clientWidth,
+            wide: [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((el) => el.tagName + '.' + el.className).slice(0, 5),
+          };
+        })()`);
+        const l = layout as {
+          summary: { top: number; bottom: number } | null;
+          findings: { top: number; bottom: number } | null;
+          firstFinding: { top: number; bottom: number } | null;
+          scrollWidth: number;
+          clientWidth: number;
+          wide: string[];
+        };
+        // The findings heading and the first violation are on the first screen, below the summary.
+        expect(l.summary, `${viewport.width}px`).not.toBeNull();
+        expect(l.findings!.top).toBeGreaterThan(l.summary!.top);
+        expect(
+          l.firstFinding!.top,
+          `${viewport.width}px: first finding at ${l.firstFinding!.top}`,
+        ).toBeLessThan(viewport.height);
+        // Nothing wider than the window: no sideways scrolling.
+        expect(l.wide, `${viewport.width}px`).toEqual([]);
+        expect(l.scrollWidth).toBeLessThanOrEqual(l.clientWidth);
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
   }, 120_000);
 });

@@ -103,6 +103,21 @@ export interface CheckRunState {
   completedAt: string | null;
 }
 
+/** An issue (not a pull request); issues and pull requests share one number sequence, as on GitHub. */
+export interface IssueState {
+  number: number;
+  id: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'not_planned' | 'reopened' | null;
+  labels: string[];
+  user: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
 export interface CommentState {
   id: number;
   issue: number;
@@ -133,6 +148,7 @@ export interface RepoState {
   gitDir: string;
   defaultBranch: string;
   pulls: PullState[];
+  issues: IssueState[];
   reviews: ReviewState[];
   checkRuns: CheckRunState[];
   comments: CommentState[];
@@ -289,6 +305,7 @@ export class GitHubState {
       gitDir,
       defaultBranch: options.defaultBranch ?? 'main',
       pulls: [],
+      issues: [],
       reviews: [],
       checkRuns: [],
       comments: [],
@@ -357,7 +374,7 @@ export class GitHubState {
     const repo = this.repo(fullName);
     const at = this.now();
     const state: PullState = {
-      number: repo.pulls.length + 1,
+      number: repo.pulls.length + repo.issues.length + 1,
       id: this.nextId(),
       title: pull.title ?? `Change ${pull.head}`,
       body: pull.body ?? null,

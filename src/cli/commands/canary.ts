@@ -12,28 +12,58 @@ import { promoteFlow } from '../../promotion/flow.ts';
 import { fileSystemReader, loadRegistry } from '../../registry/load.ts';
 import { assertSafeName } from '../../registry/names.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { rollbackCommand } from './rollback.ts';
 import { actorOf } from './retrain.ts';
 
 const USAGE =
   'tollgate canary analyze MODEL [--canary STAGE] [--baseline STAGE] [--act] [--requested-by LOGIN] [--format json]';
 
-export const canaryCommand: Command = {
+const CANARY_ANALYZE = commandSpec({
+  name: 'canary analyze',
+  summary: 'compare the canary with the stage it would replace, and decide promote / keep watching / abort',
+  args: 'MODEL',
+  positionals: [1, 1],
+  options: {
+    canary: { type: 'string', value: 'STAGE', default: 'canary', description: 'the canary stage' },
+    baseline: {
+      type: 'string',
+      value: 'STAGE',
+      default: 'production',
+      description: 'the stage it would replace',
+    },
+    act: {
+      type: 'boolean',
+      default: false,
+      description: 'promote: open the production promotion; abort: roll the canary back',
+    },
+    'requested-by': { type: 'string', value: 'LOGIN', description: 'who asks (default: GITHUB_ACTOR, USER)' },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate canary analyze fraud-detector', 'the table of criteria and the decision'],
+    ['tollgate canary analyze fraud-detector --act', 'and act on it'],
+  ],
+});
+
+const CANARY = commandSpec({
   name: 'canary',
   summary:
     'canary analyze MODEL: compare the canary with its baseline, decide promote / keep watching / abort',
+  options: {},
+  subcommands: [CANARY_ANALYZE],
+  examples: CANARY_ANALYZE.examples,
+});
+
+export const canaryCommand: Command = {
+  ...CANARY,
   async run(args, context) {
     const [sub, ...rest] = args;
-    if (sub !== 'analyze') throw new TollgateError(`canary ${sub ?? ''}: unknown subcommand`, { fix: USAGE });
-    const { values, positionals } = parseCommandArgs('canary analyze', rest, {
-      canary: { type: 'string', default: 'canary' },
-      baseline: { type: 'string', default: 'production' },
-      act: { type: 'boolean', default: false },
-      'requested-by': { type: 'string' },
-      format: { type: 'string', default: 'text' },
-    });
+    if (sub !== 'analyze')
+      throw new TollgateError(`canary ${sub ?? ''}: unknown subcommand`, { kind: 'usage', fix: USAGE });
+    const { values, positionals } = parseCommandArgs(CANARY_ANALYZE, rest);
     if (positionals.length !== 1)
-      throw new TollgateError('canary analyze needs exactly one model name', { fix: USAGE });
+      throw new TollgateError('canary analyze needs exactly one model name', { kind: 'usage', fix: USAGE });
     const model = assertSafeName('model', positionals[0]);
     const { registry } = await loadRegistry(fileSystemReader(context.registryDir));
     const policy = effectivePolicy(registry.policy);
@@ -96,7 +126,16 @@ export const canaryCommand: Command = {
       // Back to what the baseline serves: the canary's share of traffic goes to the version it was compared with.
       const to = result.baseline.version ? ['--to', result.baseline.version] : [];
       const code = await rollbackCommand.run(
-        [model, '--stage', result.canary.stage, ...to, '--by', by, '--reason', `canary analysis: ${result.reason}`],
+        [
+          model,
+          '--stage',
+          result.canary.stage,
+          ...to,
+          '--by',
+          by,
+          '--reason',
+          `canary analysis: ${result.reason}`,
+        ],
         context,
       );
       return code === 0 ? 1 : code;

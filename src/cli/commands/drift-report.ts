@@ -12,30 +12,60 @@ import { commitRegistryChange } from '../../publish/registry-transaction.ts';
 import { assertSafeName } from '../../registry/names.ts';
 import { auditPath } from '../../registry/paths.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
+import { commandSpec } from '../spec.ts';
 import { actorOf } from './retrain.ts';
 
 const USAGE =
   'tollgate drift-report MODEL --score NAME=VALUE [--score ...] [--kind drift|fairness] [--version V] [--report URI (--report-sha256 HEX | --report-file PATH)] [--run-url URL] [--by LOGIN] [--dry-run]';
 
-export const driftReportCommand: Command = {
+const DRIFT_REPORT = commandSpec({
   name: 'drift-report',
   summary: 'record drift or fairness scores (and the report artifact) as a drift-report audit event',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    score: { type: 'string', value: 'NAME=VALUE', multiple: true, description: 'a score' },
+    kind: {
+      type: 'string',
+      choices: ['drift', 'fairness'],
+      default: 'drift',
+      description: 'what the scores measure',
+    },
+    version: { type: 'string', value: 'VERSION', description: 'the version scored' },
+    report: { type: 'string', value: 'URI', description: 'where the report artifact is' },
+    'report-sha256': { type: 'string', value: 'HEX', description: "the report artifact's sha256" },
+    'report-file': { type: 'string', value: 'PATH', description: 'hash this local copy of the report' },
+    'run-url': { type: 'string', value: 'URL', description: 'the CI run that produced it' },
+    by: {
+      type: 'string',
+      value: 'LOGIN',
+      description: 'who records it (default: TOLLGATE_ACTOR, GITHUB_ACTOR, USER)',
+    },
+  },
+  examples: [
+    [
+      'tollgate drift-report fraud-detector --score psi=0.31 --report-file drift.html --report s3://r/drift.html',
+      'record a drift report',
+    ],
+    [
+      'tollgate drift-report fraud-detector --kind fairness --score demographic_parity=0.04',
+      'a fairness score',
+    ],
+  ],
+});
+
+export const driftReportCommand: Command = {
+  ...DRIFT_REPORT,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('drift-report', args, {
-      score: { type: 'string', multiple: true },
-      kind: { type: 'string', default: 'drift' },
-      version: { type: 'string' },
-      report: { type: 'string' },
-      'report-sha256': { type: 'string' },
-      'report-file': { type: 'string' },
-      'run-url': { type: 'string' },
-      by: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-    });
+    const { values, positionals } = parseCommandArgs(DRIFT_REPORT, args);
     if (positionals.length !== 1)
-      throw new TollgateError('drift-report needs exactly one model name', { fix: USAGE });
+      throw new TollgateError('drift-report needs exactly one model name', { kind: 'usage', fix: USAGE });
     if (values.kind !== 'drift' && values.kind !== 'fairness')
-      throw new TollgateError(`--kind ${values.kind} is not drift or fairness`, { fix: USAGE });
+      throw new TollgateError(`--kind ${values.kind} is not drift or fairness`, {
+        kind: 'usage',
+        fix: USAGE,
+      });
     const model = assertSafeName('model', positionals[0]);
     let sha256 = values['report-sha256'];
     if (values['report-file'] !== undefined)

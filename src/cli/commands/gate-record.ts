@@ -8,6 +8,7 @@ import { recordMergeLocally } from '../../gate/record-local-merge-flow.ts';
 import { resolveRef } from '../../git/history.ts';
 import { runGit } from '../../git/run.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
+import { commandSpec } from '../spec.ts';
 import { login, parseMembers, parsePermissions } from './gate-args.ts';
 
 export const RECORD_USAGE =
@@ -15,22 +16,51 @@ export const RECORD_USAGE =
   '[--member ORG/TEAM=LOGIN,...]... [--permission LOGIN=LEVEL]... [--requested-by LOGIN]... ' +
   '[--check-run ID=CONCLUSION[@TIME]]';
 
-export async function recordMergeCommand(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'gate record-merge',
-    args,
-    {
-      merge: { type: 'string' },
-      pr: { type: 'string' },
-      'merged-by': { type: 'string' },
-      approve: { type: 'string', multiple: true },
-      member: { type: 'string', multiple: true },
-      permission: { type: 'string', multiple: true },
-      'requested-by': { type: 'string', multiple: true },
-      'check-run': { type: 'string' },
+export const RECORD_MERGE = commandSpec({
+  name: 'gate record-merge',
+  summary: 'record a pull request merged outside GitHub Actions as the gate action records one after a merge',
+  positionals: [0, 0],
+  writes: true,
+  options: {
+    merge: { type: 'string', value: 'REF', required: true, description: 'the merge commit' },
+    pr: { type: 'string', value: 'N', required: true, description: 'the pull request number' },
+    'merged-by': { type: 'string', value: 'LOGIN', required: true, description: 'who merged it' },
+    approve: {
+      type: 'string',
+      value: 'LOGIN[@REF][=TIME]',
+      multiple: true,
+      description: 'an approval, at the head or at REF, at TIME',
     },
-    false,
-  );
+    member: {
+      type: 'string',
+      value: 'ORG/TEAM=LOGIN,...',
+      multiple: true,
+      description: 'team members',
+    },
+    permission: {
+      type: 'string',
+      value: 'LOGIN=LEVEL',
+      multiple: true,
+      description: 'repository permissions',
+    },
+    'requested-by': {
+      type: 'string',
+      value: 'LOGIN',
+      multiple: true,
+      description: 'who requested the change',
+    },
+    'check-run': { type: 'string', value: 'ID=CONCLUSION[@TIME]', description: "the gate's check run" },
+  },
+  examples: [
+    [
+      'tollgate gate record-merge --merge HEAD --pr 12 --merged-by alice --approve rita --member acme/risk=rita',
+      'record the merge of pull request 12 with rita approving for risk',
+    ],
+  ],
+});
+
+export async function recordMergeCommand(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(RECORD_MERGE, args);
   const number = Number(values.pr);
   if (!values.merge || !Number.isInteger(number) || number <= 0 || !values['merged-by'])
     throw new TollgateError('gate record-merge needs --merge, --pr (a positive number) and --merged-by', {
@@ -82,6 +112,7 @@ export async function recordMergeCommand(args: string[], context: CliContext): P
     checkName: GATE_CHECK_NAME,
     ...(checkRun ? { checkRun } : {}),
     env: { GIT_COMMITTER_DATE: context.now().toISOString() },
+    dryRun: values['dry-run'],
   });
   const lines = result.record.audit.map(
     (a) =>
@@ -94,9 +125,11 @@ export async function recordMergeCommand(args: string[], context: CliContext): P
     context.out(
       [
         ...lines,
-        result.commit
-          ? `recorded in commit ${result.commit.slice(0, 12)}`
-          : 'already recorded: nothing to commit',
+        values['dry-run'] && result.written.length > 0
+          ? `dry run: would record ${result.written.join(', ')} in one commit; nothing written`
+          : result.commit
+            ? `recorded in commit ${result.commit.slice(0, 12)}`
+            : 'already recorded: nothing to commit',
         ...result.already.map((p) => `kept as first written: ${p}`),
       ].join('\n'),
     );

@@ -9,42 +9,77 @@ import type { Permission } from '../../gate/types.ts';
 import { resolveRef } from '../../git/history.ts';
 import type { ReviewContextReview } from '../../github/review-context.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { login, parseMembers, parsePermissions, USAGE } from './gate-args.ts';
-import { recordMergeCommand, RECORD_USAGE } from './gate-record.ts';
+import { recordMergeCommand, RECORD_MERGE } from './gate-record.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 
 export { parseMembers, parsePermissions };
 
-export const gateCommand: Command = {
+const SIMULATE = commandSpec({
+  name: 'gate simulate',
+  summary: 'what the sign-off gate would conclude for BASE..HEAD with the approvals given, offline',
+  positionals: [0, 0],
+  options: {
+    base: { type: 'string', value: 'REF', required: true, description: 'the pull request base' },
+    head: { type: 'string', value: 'REF', required: true, description: 'the pull request head' },
+    author: { type: 'string', value: 'LOGIN', description: 'the pull request author' },
+    'requested-by': {
+      type: 'string',
+      value: 'LOGIN',
+      multiple: true,
+      description: 'who requested the change (Requested-By)',
+    },
+    approve: {
+      type: 'string',
+      value: 'LOGIN[@REF]',
+      multiple: true,
+      description: 'an approval, at HEAD or at REF',
+    },
+    member: {
+      type: 'string',
+      value: 'ORG/TEAM=LOGIN,...',
+      multiple: true,
+      description: 'team members (:pending for an invitation)',
+    },
+    permission: {
+      type: 'string',
+      value: 'LOGIN=LEVEL',
+      multiple: true,
+      description: 'repository permissions',
+    },
+    'base-branch': { type: 'string', value: 'NAME', description: 'the base branch name' },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate gate simulate --base main --head HEAD', 'which sign-offs HEAD still needs'],
+    [
+      'tollgate gate simulate --base main --head HEAD --approve alice --member acme/risk=alice',
+      'would it pass with alice (of acme/risk) approving?',
+    ],
+  ],
+});
+
+const GATE = commandSpec({
   name: 'gate',
   summary:
     'Simulate the sign-off gate offline (gate simulate --base REF --head REF [--approve LOGIN]...), or record a local merge (gate record-merge)',
+  options: {},
+  subcommands: [SIMULATE, RECORD_MERGE],
+  examples: SIMULATE.examples,
+});
+
+export const gateCommand: Command = {
+  ...GATE,
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub === 'record-merge') return recordMergeCommand(rest, context);
     if (sub !== 'simulate')
-      throw new TollgateError(`gate: unknown subcommand "${sub ?? ''}"`, {
-        fix: `${USAGE}\n${RECORD_USAGE}`,
-      });
-    const { values } = parseCommandArgs(
-      'gate simulate',
-      rest,
-      {
-        base: { type: 'string' },
-        head: { type: 'string' },
-        author: { type: 'string' },
-        'requested-by': { type: 'string', multiple: true },
-        approve: { type: 'string', multiple: true },
-        member: { type: 'string', multiple: true },
-        permission: { type: 'string', multiple: true },
-        'base-branch': { type: 'string' },
-        format: { type: 'string' },
-      },
-      false,
-    );
+      throw new TollgateError(`gate: unknown subcommand "${sub ?? ''}"`, { kind: 'usage', fix: USAGE });
+    const { values } = parseCommandArgs(SIMULATE, rest);
     const format = formatOption(values.format, 'gate simulate');
     if (!values.base || !values.head)
-      throw new TollgateError('gate simulate needs --base and --head', { fix: USAGE });
+      throw new TollgateError('gate simulate needs --base and --head', { kind: 'usage', fix: USAGE });
     const baseSha = await resolveRef(context.repoRoot, values.base);
     const headSha = await resolveRef(context.repoRoot, values.head);
 

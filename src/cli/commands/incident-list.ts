@@ -5,6 +5,7 @@ import { formatDuration } from '../../incident/record.ts';
 import { allIncidents, assertIncidentId, readIncident } from '../../incident/resolve-flow.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import type { Incident } from '../../registry/types.ts';
+import { INCIDENT_LIST, INCIDENT_SHOW } from './incident-options.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
 import { registryRelDir } from './incident-common.ts';
 
@@ -26,20 +27,7 @@ export function sinceOption(value: string | undefined): Date | undefined {
 }
 
 export async function list(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'incident list',
-    args,
-    {
-      open: { type: 'boolean', default: false },
-      status: { type: 'string' },
-      model: { type: 'string' },
-      stage: { type: 'string' },
-      severity: { type: 'string' },
-      since: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-    },
-    false,
-  );
+  const { values } = parseCommandArgs(INCIDENT_LIST, args);
   if (values.status !== undefined && values.status !== 'open' && values.status !== 'resolved')
     throw new TollgateError(`--status ${values.status} is not an incident status`, {
       fix: 'pass --status open or --status resolved',
@@ -79,7 +67,7 @@ const since = (i: Incident, at: string | undefined) =>
   at === undefined ? '—' : formatDuration((Date.parse(at) - Date.parse(i.detected_at)) / 1000);
 
 export async function show(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident show', args, { format: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs(INCIDENT_SHOW, args);
   const id = assertIncidentId(
     positionals[0],
     'tollgate incident show INC-20261124-033000-ab12 [--format json]',

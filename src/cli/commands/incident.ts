@@ -8,6 +8,7 @@ import { channelNotifier } from '../../incident/notify.ts';
 import { openIncidentFlow } from '../../incident/open-flow.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { INCIDENT, INCIDENT_OPEN } from './incident-options.ts';
 import { actor, registryRelDir } from './incident-common.ts';
 import { resolve } from './incident-resolve.ts';
 import { ack, escalate } from './incident-response.ts';
@@ -15,17 +16,7 @@ import { list, show } from './incident-list.ts';
 import { postmortem, stats } from './incident-report.ts';
 
 async function open(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident open', args, {
-    model: { type: 'string', multiple: true },
-    metric: { type: 'string', multiple: true },
-    alert: { type: 'string' },
-    description: { type: 'string' },
-    by: { type: 'string' },
-    'auto-rollback': { type: 'boolean', default: false },
-    'promotion-in-flight': { type: 'boolean', default: false },
-    'require-notification': { type: 'boolean', default: false },
-    'dry-run': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_OPEN, args);
   const request = {
     // `incident open MODEL [MODEL...]` and `--model MODEL` (repeatable) both name affected models.
     models: [...positionals, ...(values.model ?? [])],
@@ -67,9 +58,7 @@ async function open(args: string[], context: CliContext): Promise<number> {
 }
 
 export const incidentCommand: Command = {
-  name: 'incident',
-  summary:
-    'incidents: open (classify, optionally auto-roll back), ack, escalate, resolve, list, show, stats (vs targets), postmortem',
+  ...INCIDENT,
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub === 'open') return open(rest, context);
@@ -81,6 +70,7 @@ export const incidentCommand: Command = {
     if (sub === 'escalate') return escalate(rest, context);
     if (sub === 'postmortem') return postmortem(rest, context);
     throw new TollgateError(`incident: unknown subcommand "${sub ?? ''}"`, {
+      kind: 'usage',
       fix: 'tollgate incident open|ack|escalate|resolve|list|show|stats|postmortem',
     });
   },

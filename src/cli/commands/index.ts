@@ -1,4 +1,5 @@
 // Every CLI command, in the order `tollgate help` lists them. One module per command (or command group).
+import { builtinCommands } from '../builtins.ts';
 import type { Command } from '../context.ts';
 import { appCommand } from './app.ts';
 import { auditCommand } from './audit.ts';
@@ -19,6 +20,7 @@ import { scheduleCommand } from './schedule.ts';
 import { siteCommand } from './site.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
+import { versionsCommand } from './versions.ts';
 import { verifyRollbackCommand } from './verify-rollback.ts';
 
 export const commands: Command[] = [
@@ -40,7 +42,11 @@ export const commands: Command[] = [
   unholdCommand,
   verifyRollbackCommand,
   historyCommand,
+  versionsCommand,
   auditCommand,
   evidenceCommand,
   siteCommand,
 ];
+
+/** The commands plus `help` and `completion`, which are about the others. */
+export const allCommands: Command[] = [...commands, ...builtinCommands(commands)];

@@ -15,6 +15,7 @@ import { fileSystemReader, loadRegistry } from '../../registry/load.ts';
 import { assertSafeName } from '../../registry/names.ts';
 import { runRetrainFlow } from '../../retrain/flow.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { incidentCommand } from './incident.ts';
 import { registryPrefix } from './registry-prefix.ts';
 import { actorOf } from './retrain.ts';
@@ -62,20 +63,38 @@ async function act(
   return `incident opened for ${action.rule} (tollgate incident open exited ${code})`;
 }
 
-export const monitorCommand: Command = {
+const MONITOR = commandSpec({
   name: 'monitor',
   summary:
     'read a model’s live metrics, judge its monitoring rules, record changes and start retrains or incidents',
+  args: 'MODEL',
+  writes: true,
+  options: {
+    alertmanager: {
+      type: 'string',
+      value: 'FILE',
+      description: 'judge an Alertmanager webhook payload instead of reading metrics',
+    },
+    'no-act': { type: 'boolean', default: false, description: 'record, but start no retrain or incident' },
+    by: {
+      type: 'string',
+      value: 'LOGIN',
+      description: 'who acts (default: TOLLGATE_ACTOR, GITHUB_ACTOR, USER)',
+    },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate monitor fraud-detector --dry-run', 'what the rules say about the live metrics'],
+    ['tollgate monitor fraud-detector', 'record it, and start a retrain or incident where a rule says so'],
+  ],
+});
+
+export const monitorCommand: Command = {
+  ...MONITOR,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('monitor', args, {
-      alertmanager: { type: 'string' },
-      'no-act': { type: 'boolean', default: false },
-      by: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      format: { type: 'string', default: 'text' },
-    });
+    const { values, positionals } = parseCommandArgs(MONITOR, args);
     if (positionals.length !== 1)
-      throw new TollgateError('monitor needs exactly one model name', { fix: USAGE });
+      throw new TollgateError('monitor needs exactly one model name', { kind: 'usage', fix: USAGE });
     const model = assertSafeName('model', positionals[0]);
     const actor = actorOf(context, values.by);
     const now = context.now();

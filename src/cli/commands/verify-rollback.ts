@@ -13,29 +13,56 @@ import { assertSafeName, INCIDENT_ID } from '../../registry/names.ts';
 import { auditPath } from '../../registry/paths.ts';
 import type { RegistryFileWrite } from '../../registry/writer.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
+import { commandSpec } from '../spec.ts';
 import { actorOf } from './retrain.ts';
 
 const USAGE =
   'tollgate verify-rollback MODEL [--stage production] [--incident ID] [--settle SECONDS] [--no-verify REASON] [--by LOGIN] [--dry-run]';
 
-export const verifyRollbackCommand: Command = {
+const VERIFY_ROLLBACK = commandSpec({
   name: 'verify-rollback',
   summary: 'check a live rollback against the health criteria after the settle time, and record the result',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    stage: { type: 'string', value: 'STAGE', default: 'production', description: 'the stage rolled back' },
+    incident: { type: 'string', value: 'ID', description: 'the incident the rollback answered' },
+    settle: {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'wait this long before judging (default: the policy)',
+    },
+    'no-verify': {
+      type: 'string',
+      value: 'REASON',
+      description: 'record that verification was skipped, and why',
+    },
+    by: {
+      type: 'string',
+      value: 'LOGIN',
+      description: 'who verifies (default: TOLLGATE_ACTOR, GITHUB_ACTOR, USER)',
+    },
+  },
+  examples: [
+    ['tollgate verify-rollback fraud-detector --incident INC-20261124-033000-ab12', 'judge and record it'],
+    ['tollgate verify-rollback fraud-detector --no-verify "metrics source down"', 'record a skip'],
+  ],
+});
+
+export const verifyRollbackCommand: Command = {
+  ...VERIFY_ROLLBACK,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('verify-rollback', args, {
-      stage: { type: 'string', default: 'production' },
-      incident: { type: 'string' },
-      settle: { type: 'string' },
-      'no-verify': { type: 'string' },
-      by: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-    });
+    const { values, positionals } = parseCommandArgs(VERIFY_ROLLBACK, args);
     if (positionals.length !== 1)
-      throw new TollgateError('verify-rollback needs exactly one model name', { fix: USAGE });
+      throw new TollgateError('verify-rollback needs exactly one model name', { kind: 'usage', fix: USAGE });
     const model = assertSafeName('model', positionals[0]);
     const stage = assertSafeName('stage', values.stage);
     if (values.incident !== undefined && !INCIDENT_ID.test(values.incident))
-      throw new TollgateError(`--incident ${values.incident} is not an incident id`, { fix: USAGE });
+      throw new TollgateError(`--incident ${values.incident} is not an incident id`, {
+        kind: 'usage',
+        fix: USAGE,
+      });
     const settle = values.settle === undefined ? undefined : Number(values.settle);
     if (settle !== undefined && (!Number.isSafeInteger(settle) || settle < 0))
       throw new TollgateError(`--settle ${values.settle} is not a whole number of seconds`, {
