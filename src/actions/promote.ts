@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
 import { describeCalls, githubClientFromEnv } from '../github/client.ts';
+import { parseWeight } from '../monitor/canary.ts';
 import { promoteFlow } from '../promotion/flow.ts';
 import { promoteSummary } from '../promotion/summary.ts';
 import { ACTIONS_BOT } from './checkout.ts';
@@ -28,6 +29,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
           registryDir: core.getInput('registry') || 'registry',
           preferRemote: true,
           dryRun,
+          ...(core.getInput('weight') ? { weight: parseWeight(core.getInput('weight')) } : {}),
           ...(run.runUrl ? { runUrl: run.runUrl } : {}),
           ...(run.repo.owner ? { repoUrl: `${run.serverUrl}/${run.repo.owner}/${run.repo.repo}` } : {}),
         },

@@ -232,6 +232,7 @@ describe('action metadata for a Marketplace listing', () => {
     'check-square',
     'globe',
     'git-merge',
+    'activity',
   ];
   interface ActionMetadata {
     name: string;
