@@ -391,6 +391,121 @@ try {
     `Open ${pathToFileURL(join(site, 'index.html')).href}`,
   ]);
 
+  // 11. The operating loop from the runbooks, on local metrics (a JSON file per model): drift fires, an urgent
+  // retrain, a 10 % canary, the analysis promotes it (and aborts another model's), a bad production version is
+  // rolled back and the rollback verified.
+  git('reset', '--quiet', '--hard', 'origin/main');
+  now = '2026-11-22T09:00:00Z';
+  const at = (minutesAgo: number) => new Date(Date.parse(now) - minutesAgo * 60_000).toISOString();
+  const writeMetrics = (model: string, doc: object) =>
+    writeFileSync(join(repo, `ops/metrics/${model}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+  const healthy = { error_rate: 0.01, latency_p95: 110, availability: 0.998 };
+  cpSync(join(repo, 'registry/policy.yaml'), join(work, 'policy.yaml'));
+  writeFileSync(
+    join(repo, 'registry/policy.yaml'),
+    readFileSync(join(repo, 'registry/policy.yaml'), 'utf8').replace(
+      /^monitoring:\n {2}source:\n(?: {4}.*\n| {6}.*\n| {8}.*\n)*/m,
+      'monitoring:\n  source:\n    kind: file\n    path: ops/metrics/${model}.json\n',
+    ),
+  );
+  execFileSync('mkdir', ['-p', join(repo, 'ops/metrics')]);
+  writeMetrics('penguin-sex', {
+    stages: {
+      production: {
+        metrics: healthy,
+        samples: { drift_score: [20, 15, 10, 5, 0].map((m) => [at(m), m === 20 ? 0.42 : 0.86 + m / 100]) },
+      },
+    },
+  });
+  git('add', '-A');
+  git('commit', '--quiet', '-m', 'Watch models through local metrics files (ops/metrics)');
+  git('push', '--quiet', 'origin', 'main');
+  const monitored = must(0, 'monitor', 'penguin-sex', '--by', 'tollgate-monitor');
+  const urgent = /on branch (tollgate\/retrain\/penguin-sex\/\S+)/.exec(monitored)?.[1];
+  const fresh = /completed as (v\d+)/.exec(monitored)?.[1];
+  if (!urgent || !fresh) throw new Error(`monitor did not start an urgent retrain:\n${monitored}`);
+  git('push', '--quiet', 'origin', 'main');
+  step('tollgate monitor penguin-sex: drift > 0.8 for 15 minutes → urgent retrain', indent(monitored, 8));
+
+  now = '2026-11-22T10:00:00Z';
+  git('push', '--quiet', 'origin', urgent);
+  mergePullRequest(10, urgent);
+  must(0, 'promote', 'penguin-sex', fresh, '--to', 'staging', '--requested-by', 'erin');
+  mergePullRequest(11, 'tollgate/promote/penguin-sex/staging');
+  now = '2026-11-22T11:00:00Z';
+  const canary = must(
+    0,
+    'promote',
+    'penguin-sex',
+    fresh,
+    '--to',
+    'canary',
+    '--weight',
+    '10%',
+    '--requested-by',
+    'erin',
+  );
+  mergePullRequest(12, 'tollgate/promote/penguin-sex/canary');
+  step(`tollgate promote penguin-sex ${fresh} --to canary --weight 10%`, indent(canary, 2));
+
+  now = '2026-11-22T12:00:00Z';
+  const series = (values: Record<string, number>) =>
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, [60, 30, 0].map((m) => [at(m), v])]));
+  writeMetrics('penguin-sex', {
+    stages: {
+      production: { samples: series(healthy) },
+      canary: { samples: series({ error_rate: 0.012, latency_p95: 118, availability: 0.997 }) },
+    },
+  });
+  const analysis = must(0, 'canary', 'analyze', 'penguin-sex', '--act', '--requested-by', 'erin');
+  step(
+    'tollgate canary analyze penguin-sex --act → promote (the analysis goes into the pull request)',
+    indent(analysis, 12),
+  );
+
+  // A second model's canary is worse than its production: the analysis aborts it through the rollback path.
+  const churnStages = join(repo, 'registry/models/churn-predictor/stages.yaml');
+  for (const v of ['v2', 'v3']) {
+    writeFileSync(
+      churnStages,
+      readFileSync(churnStages, 'utf8')
+        .replace(/\n {2}canary:\n.*\n.*\n|$/, `\n  canary:\n    version: ${v}\n    weight: 0.1\n`)
+        .replace(/\n\n+$/, '\n'),
+    );
+    git('commit', '--quiet', '-am', `churn-predictor canary ${v} at 10% (deployed earlier)`);
+  }
+  writeMetrics('churn-predictor', {
+    stages: {
+      production: { samples: series(healthy) },
+      canary: { samples: series({ error_rate: 0.031, latency_p95: 190, availability: 0.99 }) },
+    },
+  });
+  const aborted = must(1, 'canary', 'analyze', 'churn-predictor', '--act', '--requested-by', 'erin');
+  step(
+    'tollgate canary analyze churn-predictor --act → abort (exit 1), the canary rolled back',
+    indent(aborted, 12),
+  );
+
+  // The canary's version reaches production and turns out bad: rolled back, then the rollback is verified.
+  now = '2026-11-23T12:00:00Z';
+  mergePullRequest(13, 'tollgate/promote/penguin-sex/production');
+  now = '2026-11-23T15:00:00Z';
+  const rolledBack = must(
+    0,
+    'rollback',
+    'penguin-sex',
+    '--reason',
+    'error rate up after the promotion',
+    '--by',
+    'oncall',
+  );
+  writeMetrics('penguin-sex', { stages: { production: { metrics: healthy } } });
+  const verifiedRollback = must(0, 'verify-rollback', 'penguin-sex', '--settle', '0', '--by', 'oncall');
+  step('tollgate rollback penguin-sex, then tollgate verify-rollback penguin-sex', [
+    ...indent(rolledBack, 2),
+    ...indent(verifiedRollback, 2),
+  ]);
+
   process.stdout.write(
     `\nDemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s.${keep ? ` Kept ${work}` : ''}\n`,
   );

@@ -60,6 +60,8 @@ const policy: Policy = {
         require: ['model-owner'],
       },
       { name: 'staging promotion', change: 'stage-changed', stage: 'staging', require: ['model-owner'] },
+      { name: 'canary deployment', change: 'stage-changed', stage: 'canary', require: ['model-owner'] },
+      { name: 'canary weight', change: 'stage-weight-changed', stage: 'canary', require: ['model-owner'] },
       { name: 'new version', change: 'version-added', require: ['model-owner'] },
       { name: 'version held', change: 'version-held', require: [] },
       { name: 'version unheld', change: 'version-unheld', require: ['model-owner', 'risk'] },
@@ -67,17 +69,38 @@ const policy: Policy = {
     ],
     policy_owners: ['policy-owner'],
   },
-  stages: { order: ['staging', 'production'], promote_from: { production: ['staging'] } },
+  // A canary serves a share of production traffic (its weight) before the version takes production over.
+  stages: {
+    order: ['staging', 'canary', 'production'],
+    promote_from: { canary: ['staging'], production: ['staging'] },
+  },
   gates: [{ metric: 'auc', op: '>=', threshold: 0.8 }],
   // Which way each key metric improves: promotion bodies mark a candidate better or worse than production by it.
   metrics: { auc: { better: 'higher' }, false_positive_rate: { better: 'lower' } },
+  // The incident response protocol's numbers: latency_increase_pct is a fraction (2.0 = +200 %).
   incident: {
     severity: {
-      P0: [{ metric: 'availability', op: '<', value: 0.5 }],
-      P1: [{ metric: 'error_rate', op: '>', value: 0.1 }],
-      P2: [{ metric: 'latency_increase_pct', op: '>', value: 50 }],
+      P0: [
+        { metric: 'error_rate', op: '>', value: 0.5 },
+        { metric: 'availability', op: '<', value: 0.5 },
+      ],
+      P1: [
+        { metric: 'accuracy_drop', op: '>', value: 0.2 },
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
+        { metric: 'error_rate', op: '>', value: 0.1 },
+      ],
+      P2: [
+        { metric: 'accuracy_drop', op: '>', value: 0.1 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.05 },
+      ],
+      P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
     },
-    auto_rollback: [{ metric: 'error_rate', op: '>', value: 0.1 }],
+    auto_rollback: [
+      { metric: 'error_rate', op: '>', value: 0.5 },
+      { metric: 'availability', op: '<', value: 0.5 },
+      { metric: 'accuracy_drop', op: '>', value: 0.3 },
+    ],
     emergency_push: ['P0'],
   },
   rollback: { stable_for: 86400, forward_fix_on_conflict: true },
@@ -87,6 +110,43 @@ const policy: Policy = {
     cooldown_factor: 2,
     cooldown_cap: 86400,
     pause_after_failures: 5,
+  },
+  // The operational runbook: drift above 0.8 for 15 minutes starts an urgent retrain; a canary is compared with
+  // production; a rollback is verified against the protocol's health criteria (p95 latency in ms).
+  monitoring: {
+    source: {
+      kind: 'prometheus',
+      url: 'http://prometheus.acme.internal:9090',
+      bearer_token_env: 'PROMETHEUS_TOKEN',
+      queries: {
+        drift_score: 'max(model_drift_score{model="${model}"})',
+        error_rate:
+          'sum(rate(model_requests_total{model="${model}",stage="${stage}",code=~"5.."}[5m])) / sum(rate(model_requests_total{model="${model}",stage="${stage}"}[5m]))',
+        availability: 'avg_over_time(up{job="model-serving",model="${model}",stage="${stage}"}[5m])',
+        latency_p95:
+          '1000 * histogram_quantile(0.95, sum by (le) (rate(model_request_duration_seconds_bucket{model="${model}",stage="${stage}"}[5m])))',
+      },
+    },
+    rules: [
+      { name: 'drift', metric: 'drift_score', op: '>', threshold: 0.8, for: 900, action: 'retrain' },
+      { name: 'outage', metric: 'error_rate', op: '>', threshold: 0.5, for: 300, action: 'incident' },
+    ],
+    canary: {
+      window: 3600,
+      limits: [{ metric: 'error_rate', op: '<', value: 0.05 }],
+      relative: [
+        { metric: 'error_rate', op: '<=', offset: 0.01 },
+        { metric: 'latency_p95', op: '<=', factor: 1.2 },
+      ],
+    },
+    rollback: {
+      settle: 300,
+      criteria: [
+        { metric: 'error_rate', op: '<', value: 0.05 },
+        { metric: 'latency_p95', op: '<', value: 200 },
+        { metric: 'availability', op: '>', value: 0.99 },
+      ],
+    },
   },
   state_writes: 'pull-request',
   // The monitoring App whose repository_dispatch may start a rollback or declare an incident.
@@ -319,14 +379,14 @@ const incident: Incident = {
   severity: 'P2',
   status: 'resolved',
   models: ['fraud-detector'],
-  metrics: { latency_increase_pct: 70, error_rate: 0.01 },
+  metrics: { latency_increase_pct: 0.7, error_rate: 0.01 },
   alert: 'fraud-detector-latency',
   detected_at: '2026-11-02T03:15:00Z',
   classified_at: '2026-11-02T03:15:05Z',
   resolved_at: '2026-11-02T04:00:00Z',
   timeline: [
     { at: '2026-11-02T03:15:00Z', event: 'detected', detail: 'alert fraud-detector-latency fired' },
-    { at: '2026-11-02T03:15:05Z', event: 'classified', detail: 'P2: latency_increase_pct 70 > 50' },
+    { at: '2026-11-02T03:15:05Z', event: 'classified', detail: 'P2: latency_increase_pct 0.7 > 0.5' },
     { at: '2026-11-02T03:15:06Z', event: 'rollback-skipped', detail: 'no auto-rollback condition matched' },
     { at: '2026-11-02T04:00:00Z', event: 'resolved', detail: 'feature store cache warmed', duration: 2700 },
   ],

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
+import { githubIssueChannel } from '../incident/issue.ts';
 import { channelNotifier } from '../incident/notify.ts';
 import { openIncidentFlow, type OpenIncidentResult } from '../incident/open-flow.ts';
 import type { IncidentInputs } from '../incident/request.ts';
@@ -55,7 +56,16 @@ export async function runIncident(
       actor: env.actor,
       origin: env,
       ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
-      notifier: (policy) => channelNotifier(policy, { env: secrets, now: clock, ...fetchPort, ...link }),
+      notifier: (policy) =>
+        channelNotifier(policy, {
+          env: secrets,
+          now: clock,
+          ...fetchPort,
+          ...link,
+          ...(deps.client
+            ? { issues: githubIssueChannel(deps.client, { owner: env.owner, repo: env.repo }, clock) }
+            : {}),
+        }),
       ...(deps.client
         ? {
             github: {

@@ -22,6 +22,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
           incident: core.getInput('incident'),
           registry: core.getInput('registry'),
           dryRun: booleanInput('dry-run', false),
+          ...(core.getInput('no-verify') ? { noVerify: core.getInput('no-verify') } : {}),
         },
         { eventName: context.eventName, payload: context.payload },
       );
@@ -33,11 +34,18 @@ export async function run(context: ActionContext = githubContext): Promise<void>
         now: new Date(),
         clock: () => new Date(),
         gitEnv: BOT_GIT_ENV,
+        verify: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), env: process.env },
       });
       core.setOutput('target', result.target);
       core.setOutput('commit', result.commit ?? '');
       core.setOutput('pull-request', result.pullRequest === undefined ? '' : String(result.pullRequest));
       core.summary.addRaw(rollbackSummary(inputs.model, inputs.stage || 'production', result));
+      if (result.verification) {
+        core.setOutput('verification', result.verification.status);
+        core.summary.addRaw(['', '### Verification', '', ...result.verification.summary, ''].join('\n'));
+        if (result.verification.status === 'unhealthy')
+          core.warning(`the rollback did not restore health: ${result.verification.summary.join(' ')}`);
+      }
     } finally {
       actionRun.footnotes.push(describeCalls(client));
     }

@@ -6,12 +6,12 @@ import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
 import { parseAppId } from '../gate/check-runs.ts';
 import { gateMergeGroupFlow } from '../gate/merge-group-flow.ts';
-import { failedClosed, type GateRequest, type SignoffGateResult } from '../gate/outcome.ts';
+import { failedClosed, type SignoffGateResult } from '../gate/outcome.ts';
 import { gatePullRequestFlow } from '../gate/pull-request-flow.ts';
 import { recordFailed, recordMergeFlow } from '../gate/record-merge-flow.ts';
-import { closedPullOf, defaultBranchOf, gateTargetOf, isCloseEvent } from '../gate/target.ts';
-import { GATE_CHECK_NAME } from '../gate/types.ts';
+import { closedPullOf, gateRequestOf, gateTargetOf, isCloseEvent } from '../gate/target.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
+import { EtagCache } from '../github/etag-cache.ts';
 import { BOT_GIT_ENV } from './checkout.ts';
 import {
   actionEnvironmentOf,
@@ -22,7 +22,7 @@ import {
 } from './runtime.ts';
 
 export type { SignoffGateResult } from '../gate/outcome.ts';
-export type SignoffGateInputs = Pick<GateRequest, 'checkName' | 'registry' | 'appId'>;
+export type SignoffGateInputs = Parameters<typeof gateRequestOf>[0];
 export interface SignoffGateDeps {
   client: GitHubClient;
   now: Date;
@@ -42,14 +42,7 @@ export async function runSignoffGate(
     repo: { owner: env.owner, repo: env.repo },
     repoRoot: deps.repoRoot ?? env.workspace,
   };
-  const defaultBranch = defaultBranchOf(env.event);
-  const request = {
-    checkName: inputs.checkName || GATE_CHECK_NAME,
-    registry: inputs.registry || 'registry',
-    ...(inputs.appId !== undefined ? { appId: inputs.appId } : {}),
-    ...(defaultBranch !== undefined ? { defaultBranch } : {}),
-    ...(env.runUrl ? { runUrl: env.runUrl } : {}),
-  };
+  const request = gateRequestOf(inputs, env.event, env.runUrl);
   const closing = isCloseEvent(env.eventName, env.event);
   try {
     if (closing)
@@ -70,10 +63,14 @@ export async function runSignoffGate(
 export async function run(context: ActionContext = githubContext): Promise<void> {
   await runAction('Tollgate sign-off gate', async (actionRun) => {
     const env = actionEnvironmentOf(context);
-    const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
+    // A file the workflow keeps between runs (actions/cache, a self-hosted runner's disk): RUNNER_TEMP is emptied
+    // after every job, so only a path the workflow restores lets a re-run send the ETags an earlier run saw.
+    const etags = await EtagCache.open(core.getInput('etag-cache'));
+    const client = githubClientFromEnv(process.env, { token: core.getInput('token'), etags });
     const appId = parseAppId(core.getInput('app-id'), 'app-id');
     const inputs = { checkName: core.getInput('check-name'), registry: core.getInput('registry'), appId };
     const result = await runSignoffGate(inputs, env, { client, now: new Date(), gitEnv: BOT_GIT_ENV });
+    await etags.save().catch((error: unknown) => core.warning(`etag-cache not saved: ${String(error)}`));
     actionRun.footnotes.push(describeCalls(client));
     core.setOutput('conclusion', result.conclusion);
     core.setOutput('recorded', (result.recorded ?? []).join('\n'));

@@ -2,8 +2,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { TollgateError } from '../errors.ts';
+import { EXIT_CODES } from './exit-codes.ts';
+import { colorEnabled } from './style.ts';
+import { parseWithSpec, type CommandSpec, type OptionTable, type ParsedCommand } from './spec.ts';
 
 export interface CliContext {
   /** The directory `-C` named, or the current one. */
@@ -16,11 +18,14 @@ export interface CliContext {
   now: () => Date;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** The terminal's width when stdout is one (tables fit it); undefined for a pipe or a file. */
+  columns?: number;
+  /** Colour stdout: a terminal, and no NO_COLOR. */
+  color?: boolean;
 }
 
-export interface Command {
-  name: string;
-  summary: string;
+/** A command: its declared table (spec.ts) and what it does. */
+export interface Command extends CommandSpec {
   run: (args: string[], context: CliContext) => Promise<number>;
 }
 
@@ -37,12 +42,19 @@ export function parseGlobalOptions(
     if (arg === '-C' || arg === '--registry') {
       const value = argv[++i];
       if (value === undefined)
-        throw new TollgateError(`${arg} needs a value`, { fix: `tollgate ${arg} PATH <command>` });
+        throw new TollgateError(`${arg} needs a value`, {
+          kind: 'usage',
+          fix: `tollgate ${arg} PATH <command>`,
+        });
       if (arg === '-C') dir = resolve(dir, value);
       else registry = value;
     } else break;
   }
-  if (!existsSync(dir)) throw new TollgateError(`-C ${dir}: no such directory`);
+  if (!existsSync(dir))
+    throw new TollgateError(`-C ${dir}: no such directory`, {
+      kind: 'usage',
+      fix: 'name an existing directory',
+    });
   const repoRoot = gitTopLevel(dir) ?? dir;
   const registryDir =
     registry === undefined
@@ -57,6 +69,8 @@ export function parseGlobalOptions(
       registryDir,
       env,
       now: () => new Date(env.TOLLGATE_NOW ?? Date.now()),
+      columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+      color: colorEnabled(env, process.stdout),
       out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
       err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     },
@@ -64,7 +78,7 @@ export function parseGlobalOptions(
   };
 }
 
-function gitTopLevel(dir: string): string | undefined {
+export function gitTopLevel(dir: string): string | undefined {
   try {
     return execFileSync('git', ['rev-parse', '--show-toplevel'], {
       cwd: dir,
@@ -76,29 +90,39 @@ function gitTopLevel(dir: string): string | undefined {
   }
 }
 
-/** parseArgs with the project's conventions: unknown options are errors that name the command's usage. */
-export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
-  command: string,
+/**
+ * Parses a command's arguments against its declared table (spec.ts): unknown options (with the nearest valid
+ * one), bad values, missing or extra arguments are usage errors. Declare the table with `commandSpec`.
+ */
+export function parseCommandArgs<O extends OptionTable>(
+  spec: CommandSpec<O>,
   args: string[],
-  options: T,
-  allowPositionals = true,
-) {
-  try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
-  } catch (error) {
-    throw new TollgateError(`${command}: ${(error as Error).message}`, {
-      fix: `run \`tollgate help\` for ${command}'s options`,
-    });
-  }
+): ParsedCommand<O> {
+  return parseWithSpec(spec, args);
 }
 
-export function usage(commands: Command[]): string {
+/** The top-level help: every command with its summary, the global options and the exit codes. */
+export function usage(commands: readonly CommandSpec[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'usage: tollgate [-C DIR] [--registry PATH] <command> [options]',
     '',
+    'commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Mutating commands take --dry-run; reading commands take --format json. `tollgate --version` prints the version.',
+    'global options (before the command):',
+    ...GLOBAL_OPTIONS.map((o) => `  ${o.flag.padEnd(16)}  ${o.description}`),
+    '',
+    'exit codes:',
+    ...EXIT_CODES.map((e) => `  ${e.code}  ${e.meaning}`),
+    '',
+    "`tollgate help COMMAND` or `tollgate COMMAND --help` shows a command's options and examples.",
   ].join('\n');
 }
+
+export const GLOBAL_OPTIONS: readonly { flag: string; description: string }[] = [
+  { flag: '-C DIR', description: 'run as if started in DIR (like git -C)' },
+  { flag: '--registry PATH', description: 'the registry folder (default: registry/ at the repository root)' },
+  { flag: '-h, --help', description: 'this help' },
+  { flag: '--version', description: 'print the version and exit' },
+];

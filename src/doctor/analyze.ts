@@ -345,6 +345,27 @@ function analyzeRules(facts: RepositoryFacts): Finding[] {
     attack: 'the default branch, and the registry on it, can be deleted and pushed again from scratch',
     fix: `turn on "Restrict deletions": ${INIT_APPLY}`,
   });
+  // The App merges Tollgate's state pull requests past the review rule with its bypass (docs/gate.md "State pull
+  // requests and the review ruleset"); without it they wait for an approval nobody gives.
+  const reviewing = sources.filter((s) => (s.pullRequest?.approvals ?? 0) >= 1);
+  if (
+    facts.appId !== undefined &&
+    reviewing.length > 0 &&
+    reviewing.every((s) => s.bypass !== undefined) &&
+    !reviewing.every((s) => s.bypass!.some(appOnPullRequests))
+  )
+    findings.push({
+      id: 'state-merge-blocked',
+      severity: 'note',
+      where: reviewing
+        .filter((s) => !s.bypass!.some(appOnPullRequests))
+        .map((s) => s.label)
+        .join(', '),
+      problem: `the Tollgate App (id ${facts.appId}) may not bypass the rule that requires an approval, in "pull_request" mode`,
+      attack:
+        "none: Tollgate's state pull requests (schedule updates, audit records) wait for an approval nobody gives",
+      fix: `add the App as a bypass actor of that ruleset, mode "pull_request" (the "tollgate-reviews" ruleset ${INIT_APPLY.replace(/^run /, '')} creates has it)`,
+    });
   for (const [label, rules] of hidden)
     findings.push({
       id: 'bypass-unreadable',
@@ -547,14 +568,15 @@ function analyzeWorkflowFiles(facts: RepositoryFacts): Finding[] {
       ...(defaultReadOnly === undefined ? {} : { defaultReadOnly }),
     }),
   );
-  for (const name of ['signoff-gate', 'validate'])
+  for (const name of ['signoff-gate', 'validate', 'state-merge'])
     if (!facts.workflows.value.some((w) => w.path === `.github/workflows/tollgate-${name}.yml`))
       findings.push({
         id: 'workflow-missing',
         severity: 'note',
         where: `.github/workflows/tollgate-${name}.yml`,
         problem: 'the workflow is not on the default branch',
-        attack: 'none by itself: the check it posts never appears, so pull requests wait for it',
+        attack:
+          'none by itself: pull requests wait for the check it posts (or, for state-merge, state pull requests wait to be merged)',
         fix: 'install it with `tollgate init` (or `tollgate init --upgrade`)',
       });
   return findings;

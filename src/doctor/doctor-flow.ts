@@ -185,8 +185,11 @@ export async function readRepositoryFacts(
     repositorySecrets: await readable('GET /repos/{owner}/{repo}/actions/secrets', () =>
       secretNames(client, repo, 'repository'),
     ),
-    organizationSecrets: await readable('GET /repos/{owner}/{repo}/actions/organization-secrets', () =>
-      secretNames(client, repo, 'organization'),
+    // A repository outside an organization has no organization secrets; GitHub answers 404 there.
+    organizationSecrets: await readable(
+      'GET /repos/{owner}/{repo}/actions/organization-secrets',
+      () => secretNames(client, repo, 'organization'),
+      { value: [] },
     ),
     actions: await readable('GET /repos/{owner}/{repo}/actions/permissions/workflow', () =>
       workflowPermissions(client, repo),

@@ -1,6 +1,7 @@
 // Evidence for one subject (a model or version, a pull request, an incident, a time window): collected from git
 // (and a ReviewSource when given) into one plain object, then written as a folder with a hashed manifest and a
 // deterministic tarball.
+import { driftRecords } from '../monitor/drift-report.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,16 +16,7 @@ import {
   stagesPath,
   versionPath,
 } from '../registry/paths.ts';
-import type {
-  AuditEvent,
-  GateResult,
-  Incident,
-  Model,
-  ModelVersion,
-  Policy,
-  RoleMembers,
-  TimelineEntry,
-} from '../registry/types.ts';
+import type { AuditEvent, Incident, Model, ModelVersion, Policy, RoleMembers } from '../registry/types.ts';
 import { holdsRole } from '../gate/signoffs.ts';
 import type { MembershipState } from '../gate/types.ts';
 import { MODEL_OWNER_ROLE } from '../policy/effective.ts';
@@ -35,7 +27,6 @@ import {
   stageHistory,
   stagesNamed,
   stagesOf,
-  type RecordedSignoff,
   type StagesSnapshot,
   type StageTenure,
 } from './history-at.ts';
@@ -48,124 +39,34 @@ import {
   readTrail,
   registryEventsFromTrail,
   trailerValue,
-  type ChangedFile,
-  type Person,
-  type RegistryEvent,
-  type Trailer,
   type TrailCommit,
 } from './history.ts';
 import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
-import { gitOnlyReviews, type GateCheckRecord, type ReviewSource } from './reviews.ts';
-import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
-import { lineageOf, type Lineage } from './lineage.ts';
+import { gitOnlyReviews, type ReviewSource } from './reviews.ts';
+import { lineageOf } from './lineage.ts';
 import { signManifest, SIGNATURE_FILE } from './sign.ts';
 import { tarGz } from './tar.ts';
+import type {
+  EvidenceSubject,
+  CommitEvidence,
+  PullRequestEvidence,
+  VersionEvidence,
+  IncidentEvidence,
+  RecordEvidence,
+  Evidence,
+} from './types.ts';
 
-export type EvidenceSubject =
-  | { model: string; version?: string }
-  | { pr: number }
-  | { incident: string }
-  | { since: string; until: string };
-
-export interface CommitEvidence {
-  sha: string;
-  parents: string[];
-  author: Person;
-  committer: Person;
-  subject: string;
-  trailers: Trailer[];
-  signature: TrailCommit['signature'];
-  files: ChangedFile[];
-  pullRequest?: number;
-}
-
-export interface ReviewEvidence {
-  reviewer: string;
-  /**
-   * Roles the reviewer held under the policy in force at the merge (read at the merge commit's parent): listed
-   * by name, or an active member of a listed team (membership as GitHub answers it at export time).
-   */
-  roles: string[];
-  /** Roles held only through teams whose membership could not be read (git alone, or no Members: read). */
-  rolesUnknown?: string[];
-  state: string;
-  commit: string;
-  at: string;
-}
-
-export interface PullRequestEvidence {
-  number: number;
-  found: boolean;
-  title?: string;
-  author?: string;
-  mergedAt?: string;
-  mergedBy?: string;
-  mergeCommit?: string;
-  /** False when the reviews came from git alone, which cannot know them. */
-  reviewsKnown: boolean;
-  reviews: ReviewEvidence[];
-  gate?: GateCheckRecord;
-  /** Every run of the gate's check on the head, newest first, when the source lists them (GitHub). */
-  gateRuns?: GateCheckRecord[];
-  /** What the gate's merge records (registry/audit/, one per stage moved) say: in git, so known from git alone. */
-  recorded?: RecordedSignoff[];
-}
-
-export interface VersionEvidence {
-  model: string;
-  version: string;
-  createdAt?: string;
-  run?: { url?: string; workflow?: string; actor?: string; commit?: string };
-  validation?: { passed: boolean; gates: GateResult[] };
-  drift?: Record<string, number>;
-  fairness?: Record<string, number>;
-  held?: ModelVersion['held'];
-  /** Training and evaluation data, parent, and what is wrong with them (unpinned URI, unchanged from the parent). */
-  lineage?: Lineage;
-}
-
-export interface IncidentEvidence {
-  id: string;
-  title?: string;
-  severity?: string;
-  status?: string;
-  models: string[];
-  detectedAt?: string;
-  resolvedAt?: string;
-  rollback?: Incident['rollback'];
-  timeline: TimelineEntry[];
-}
-
-export interface RecordEvidence {
-  sha: string;
-  path: string;
-  text: string;
-}
-
-export interface Evidence {
-  format: 'tollgate-evidence/v1';
-  subject: EvidenceSubject;
-  title: string;
-  ref: string;
-  head: string;
-  /** The head commit's committer time: the bundle's fixed file time. */
-  headDate: string;
-  /** Newest first, as git log lists them. */
-  commits: CommitEvidence[];
-  /** Oldest first: commit events and audit-file events. */
-  events: RegistryEvent[];
-  stageHistory: StageTenure[];
-  pullRequests: PullRequestEvidence[];
-  versions: VersionEvidence[];
-  incidents: IncidentEvidence[];
-  rollbacks: RegistryEvent[];
-  records: RecordEvidence[];
-  warnings: string[];
-  /** The period at a glance, and what the audit found (collectFindings); shown first in every rendering. */
-  summary?: EvidenceSummary;
-  findings?: EvidenceFinding[];
-}
+export type {
+  EvidenceSubject,
+  CommitEvidence,
+  ReviewEvidence,
+  PullRequestEvidence,
+  VersionEvidence,
+  IncidentEvidence,
+  RecordEvidence,
+  Evidence,
+} from './types.ts';
 
 export interface CollectOptions {
   ref?: string;
@@ -204,20 +105,26 @@ export function evidenceSubjectFrom(
       named.length === 0
         ? `${how.command}: name exactly one subject: a model (and version), a pull request, an incident, or a period`
         : `${how.command}: name exactly one subject, not ${named.join(' and ')}`,
-      { fix: how.usage },
+      { kind: 'usage', fix: how.usage },
     );
   if (v.version !== undefined && v.model === undefined)
-    throw new TollgateError(`${how.command}: a version needs its model`, { fix: how.usage });
+    throw new TollgateError(`${how.command}: a version needs its model`, { kind: 'usage', fix: how.usage });
   if (v.model !== undefined)
     return v.version === undefined ? { model: v.model } : { model: v.model, version: v.version };
   if (v.pr !== undefined) {
     if (!/^#?\d+$/.test(v.pr))
-      throw new TollgateError(`${how.command}: pull request ${v.pr} is not a number`, { fix: how.usage });
+      throw new TollgateError(`${how.command}: pull request ${v.pr} is not a number`, {
+        kind: 'usage',
+        fix: how.usage,
+      });
     return { pr: Number(v.pr.replace('#', '')) };
   }
   if (v.incident !== undefined) return { incident: v.incident };
   if (v.since === undefined || v.until === undefined)
-    throw new TollgateError(`${how.command}: a period needs both since and until`, { fix: how.usage });
+    throw new TollgateError(`${how.command}: a period needs both since and until`, {
+      kind: 'usage',
+      fix: how.usage,
+    });
   return { since: v.since, until: v.until };
 }
 
@@ -735,6 +642,10 @@ async function collect(
     rollbacks: events.filter((e) => e.event.includes('rollback')),
     records,
     warnings,
+    driftReports: driftRecords(
+      auditParsed.map((a) => a.event),
+      'model' in subject ? subject.model : undefined,
+    ),
   };
 }
 
@@ -915,6 +826,7 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       })),
     ),
   );
+  files.set('drift-reports.json', json(evidence.driftReports ?? { drift: [], fairness: [] }));
   files.set('incidents.json', json(evidence.incidents));
   files.set('rollbacks.json', json(evidence.rollbacks));
   for (const r of evidence.records) {

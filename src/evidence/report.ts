@@ -1,6 +1,7 @@
 // Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
 // scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
-import type { Evidence, PullRequestEvidence, ReviewEvidence, VersionEvidence } from './bundle.ts';
+import { renderDriftSections } from '../monitor/drift-report.ts';
+import type { Evidence, PullRequestEvidence, ReviewEvidence, VersionEvidence } from './types.ts';
 import type { RegistryEvent } from './history.ts';
 
 export interface TimelineRow {
@@ -348,6 +349,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
         ),
       );
   }
+  lines.push(renderDriftSections(evidence.driftReports ?? { drift: [], fairness: [] }));
   lines.push(
     '## Incidents and rollbacks',
     '',

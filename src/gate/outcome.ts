@@ -6,9 +6,10 @@ import { describeCalls, type GitHubClient } from '../github/client.ts';
 import type { StateChangeResult } from '../publish/state.ts';
 import type { PullRequestVerdict } from './judge.ts';
 import { postGateCheckRun } from './post-check.ts';
-import { checkNameFor, SHA } from './target.ts';
+import { checkNameFor, SHA, type GateRequest } from './target.ts';
 
 export type { PullRequestVerdict } from './judge.ts';
+export type { GateRequest } from './target.ts';
 
 export interface SignoffGateResult {
   conclusion: 'success' | 'failure';
@@ -28,20 +29,6 @@ export interface SignoffGateResult {
   warnings?: string[];
   /** Annotations for the check run: the lines of invalid registry files. */
   annotations?: CheckAnnotation[];
-}
-
-/** What the gate flows that post a check run are told besides their target. */
-export interface GateRequest {
-  /** The check run's name: the one the ruleset requires. */
-  checkName: string;
-  /** Repository-relative registry folder. */
-  registry: string;
-  /** The GitHub App the gate runs as; only its runs are the gate's (see SignoffGateInputs.appId). */
-  appId?: number;
-  /** The repository's default branch, when the event names it. */
-  defaultBranch?: string;
-  /** The workflow run's page: the check run's details link. */
-  runUrl?: string;
 }
 
 const MAX_SUMMARY = 60_000;

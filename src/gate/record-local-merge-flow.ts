@@ -38,6 +38,8 @@ export interface RecordMergeInput {
    */
   checkRun?: GateCheckRunFact;
   env?: NodeJS.ProcessEnv;
+  /** Decide and report what would be written, and commit nothing. */
+  dryRun?: boolean;
 }
 
 export interface RecordMergeResult {
@@ -47,6 +49,8 @@ export interface RecordMergeResult {
   commit?: string;
   /** Audit events already on the branch, kept as first written. */
   already: string[];
+  /** The registry files the record writes (or, on a dry run, would write). */
+  written: string[];
 }
 
 async function rev(repoRoot: string, ref: string): Promise<string | undefined> {
@@ -114,12 +118,14 @@ export async function recordMergeLocally(input: RecordMergeInput): Promise<Recor
   ].filter((id) => INCIDENT_ID.test(id));
 
   const already: string[] = [];
+  const written: string[] = [];
   let record: MergedRecord | undefined;
   const result = await commitRegistryChange(repoRoot, {
     registryDir: input.registryDir,
     ...(input.env ? { env: input.env } : {}),
     build: async (reader, stage) => {
       already.length = 0;
+      written.length = 0;
       const incidents = await readIncidents(reader, incidentIds.map(incidentPath));
       record = recordMergedPullRequest({
         pull: { number: input.number, title, mergeSha, mergedAt, mergedBy: input.mergedBy, headSha: head },
@@ -137,7 +143,8 @@ export async function recordMergeLocally(input: RecordMergeInput): Promise<Recor
           already.push(write.path);
         else writes.push(write);
       }
-      if (writes.length === 0) return { value: undefined };
+      written.push(...writes.map((w) => w.path));
+      if (writes.length === 0 || input.dryRun) return { value: undefined };
       stage.writeRegistry(writes);
       return {
         value: undefined,
@@ -149,5 +156,11 @@ export async function recordMergeLocally(input: RecordMergeInput): Promise<Recor
       };
     },
   });
-  return { verdict, record: record!, ...(result.commit ? { commit: result.commit } : {}), already };
+  return {
+    verdict,
+    record: record!,
+    ...(result.commit ? { commit: result.commit } : {}),
+    already,
+    written,
+  };
 }

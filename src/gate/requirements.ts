@@ -87,6 +87,7 @@ export function rulesForChange(
 ): SignoffRule[] {
   const matching = rules.filter((rule) => {
     if (rule.change !== change.kind) return false;
+    if (change.kind === 'stage-weight-changed') return rule.stage === undefined || rule.stage === change.stage;
     if (change.kind !== 'stage-changed') return true;
     if (rule.stage !== undefined && rule.stage !== change.stage) return false;
     return rule.rollback === undefined || rule.rollback === rollback;

@@ -3,6 +3,7 @@
 import { TollgateError } from '../errors.ts';
 import { deepEqual } from '../registry/diff.ts';
 import type { RegistryChange } from '../registry/types.ts';
+import { GATE_CHECK_NAME } from './types.ts';
 
 /** What the event asks the gate to judge. */
 export type GateTarget =
@@ -31,6 +32,23 @@ export interface ClosedPull {
   mergedBy: string;
 }
 
+/** What the gate flows are told besides their target. */
+export interface GateRequest {
+  /** The check run's name: the one the ruleset requires. */
+  checkName: string;
+  /** Repository-relative registry folder. */
+  registry: string;
+  /**
+   * The GitHub App the gate runs as (`vars.TOLLGATE_APP_ID`), which the ruleset pins as the check's source: only its
+   * runs are the gate's. Unset, the gate learns it from each run it creates and the merge record trusts no run.
+   */
+  appId?: number;
+  /** The repository's default branch, when the event names it. */
+  defaultBranch?: string;
+  /** The workflow run's page: the check run's details link. */
+  runUrl?: string;
+}
+
 type Payload = Record<string, unknown>;
 const obj = (value: unknown): Payload | undefined =>
   value && typeof value === 'object' ? (value as Payload) : undefined;
@@ -41,6 +59,22 @@ export const SHA = /^[0-9a-f]{40}$/;
 /** The repository's default branch as the event's payload names it. */
 export function defaultBranchOf(payload: object): string | undefined {
   return str(obj((payload as Payload).repository)?.default_branch);
+}
+
+/** The request from the action's inputs (empty means the default) and the event (pure). */
+export function gateRequestOf(
+  inputs: { checkName?: string; registry?: string; appId?: number | undefined },
+  payload: object,
+  runUrl?: string,
+): GateRequest {
+  const defaultBranch = defaultBranchOf(payload);
+  return {
+    checkName: inputs.checkName || GATE_CHECK_NAME,
+    registry: inputs.registry || 'registry',
+    ...(inputs.appId !== undefined ? { appId: inputs.appId } : {}),
+    ...(defaultBranch !== undefined ? { defaultBranch } : {}),
+    ...(runUrl ? { runUrl } : {}),
+  };
 }
 
 /** A pull_request_target event that closed a pull request: the gate records the merge instead of judging. */

@@ -24,5 +24,8 @@ export function gitClient(repoRoot: string, env: NodeJS.ProcessEnv = {}): Simple
 /** simple-git's error as Tollgate's: what failed, where, and git's own words. */
 export function fromGitError(error: unknown, what: string, repoRoot: string): unknown {
   if (!(error instanceof GitError)) return error;
-  return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, { cause: error });
+  return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+    cause: error,
+    kind: 'environment',
+  });
 }

@@ -38,6 +38,7 @@ export function runGit(cwd: string, args: string[], options: GitOptions = {}): P
         reject(
           new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
             cause: error,
+            kind: 'environment',
           }),
         );
       },
@@ -93,6 +94,7 @@ export function runGitBuffer(
         reject(
           new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
             cause: error,
+            kind: 'environment',
           }),
         );
       },
@@ -152,7 +154,9 @@ export function streamGit(
       if (failure !== undefined) return reject(failure);
       if (code !== 0)
         return reject(
-          new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`),
+          new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+            kind: 'environment',
+          }),
         );
       emit(pending + decoder.end());
       if (failure !== undefined) reject(failure);

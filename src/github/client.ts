@@ -5,6 +5,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck/light.js';
 import { TollgateError } from '../errors.ts';
+import { useEtagCache, type EtagCache } from './etag-cache.ts';
 
 export type GitHubOctokit = ReturnType<typeof getOctokit>;
 
@@ -21,6 +22,8 @@ export interface GitHubClientOptions {
   waitUnitMs?: number;
   /** Told about every rate-limit wait (primary or secondary), e.g. to log it. */
   onRateLimit?: (event: RateLimitEvent) => void;
+  /** Conditional requests: GETs send the ETags this cache holds, and a 304 is served from it (etag-cache.ts). */
+  etags?: EtagCache;
 }
 
 export interface RateLimitEvent {
@@ -118,6 +121,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     throttling,
   );
 
+  // Inside the error wrapper below, which then never sees a 304 the cache answered.
+  if (options.etags) useEtagCache(octokit, options.etags);
+
   // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
   octokit.hook.wrap('request', async (request, endpoint) => {
     try {
@@ -152,7 +158,11 @@ export class GitHubApiError extends TollgateError {
   readonly call: string;
 
   constructor(call: string, status: number, detail: string, fix: string, cause?: unknown) {
-    super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+    super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+      fix,
+      cause,
+      kind: 'environment',
+    });
     this.name = 'GitHubApiError';
     this.status = status;
     this.call = call;
@@ -186,10 +196,23 @@ function fixFor(status: number, detail: string, headers: Record<string, string>)
   return 'see docs/github.md for the permissions each Tollgate action needs';
 }
 
-/** Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls". */
-export function describeCalls(client: Pick<GitHubClient, 'calls'>): string {
+/**
+ * Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls", or "GitHub API: 4 calls (3 answered 304
+ * Not Modified, which the rate limit does not count)" when conditional requests were answered from the cache.
+ */
+export function describeCalls(
+  client: Pick<GitHubClient, 'calls'> & Partial<Pick<GitHubClient, 'callLog'>>,
+): string {
   const n = client.calls();
-  return `GitHub API: ${n} call${n === 1 ? '' : 's'}`;
+  const notModified = client.callLog?.().filter((call) => call.status === 304).length ?? 0;
+  return `GitHub API: ${n} call${n === 1 ? '' : 's'}${
+    notModified > 0 ? ` (${notModified} answered 304 Not Modified, which the rate limit does not count)` : ''
+  }`;
+}
+
+/** Calls that count against the primary rate limit: every REST call but a 304, and each GraphQL query. */
+export function rateLimitedCalls(client: Pick<GitHubClient, 'callLog'>): number {
+  return client.callLog().filter((call) => call.status !== 304).length;
 }
 
 /** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */

@@ -7,7 +7,8 @@
 import type { RoleMembers, Severity, Incident } from '../registry/types.ts';
 
 /** What happened to the incident that the channels announce. */
-export type IncidentNotice = 'opened' | 'acknowledged' | 'escalated' | 'resolved';
+/** `updated` (a rollback verified, a note) goes to the GitHub issue only, as a comment. */
+export type IncidentNotice = 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'updated';
 
 export interface NoticeContext {
   /** A link to the run, the issue or the record. */
@@ -34,6 +35,7 @@ const VERB: Record<IncidentNotice, string> = {
   acknowledged: 'acknowledged',
   escalated: 'escalated',
   resolved: 'resolved',
+  updated: 'updated',
 };
 
 /** `on-call (@alice, @org/sre)`: a role of the policy with its members, or the name as given. */

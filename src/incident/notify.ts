@@ -143,6 +143,7 @@ export function channelNotifier(policy: EffectivePolicy, deps: ChannelDeps): Inc
           if (deps.issues) entries.push(await deps.issues.announce(incident, notice, context));
           continue;
         }
+        if (notice === 'updated') continue;
         if (channel.type === 'pagerduty') {
           const key = secret(channel, deps.env, 'routing_key_env');
           if (key === undefined) continue;

@@ -8,7 +8,7 @@ import { runGit } from '../git/run.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { readPolicy } from '../policy/read.ts';
 import { proposeChange, type GitHubTarget } from '../publish/propose.ts';
-import { fileSystemReader } from '../registry/load.ts';
+import { fileSystemReader, loadFiles } from '../registry/load.ts';
 import { INCIDENT_ID } from '../registry/names.ts';
 import { parseRegistryFile } from '../registry/parse.ts';
 import { incidentPath, modelDir, postmortemPath } from '../registry/paths.ts';
@@ -16,7 +16,15 @@ import type { Incident, RegistryReader } from '../registry/types.ts';
 import { serializeDocument } from '../registry/writer.ts';
 import { registryTimeline } from '../rollback/execute.ts';
 import { readIncidents } from './read.ts';
-import { postmortemBranch, postmortemPullRequest, renderPostmortem, resolveIncident } from './record.ts';
+import type { IncidentNotifier } from './notify.ts';
+import {
+  appendTimeline,
+  type PostmortemContext,
+  postmortemBranch,
+  postmortemPullRequest,
+  renderPostmortem,
+  resolveIncident,
+} from './record.ts';
 
 export interface IncidentPorts {
   repoRoot: string;
@@ -27,6 +35,8 @@ export interface IncidentPorts {
   actor: string;
   /** Where to push and open the pull request; without it the branch is committed locally only. */
   github?: GitHubTarget;
+  /** Announces the resolution on the severity's channels (PagerDuty resolve, the issue closed); entries recorded. */
+  notifier?: (policy: EffectivePolicy) => IncidentNotifier | undefined;
 }
 
 const inRepo = (registryDir: string, path: string): string =>
@@ -63,21 +73,55 @@ export async function allIncidents(reader: RegistryReader): Promise<Incident[]> 
   return readIncidents(reader, files);
 }
 
-/** The postmortem draft: the record's timeline merged with the affected models' registry commits at `ref`. */
+/**
+ * The postmortem draft (the incident protocol's template): the record's timeline merged with the affected models'
+ * registry commits at `ref`, the approvers of the window's changes (audit events) and the models' other incidents.
+ */
 export async function draftPostmortem(
   ports: Pick<IncidentPorts, 'repoRoot' | 'registryDir'>,
   incident: Incident,
   lookbackDays: number,
   ref = 'HEAD',
+  extra: { reader?: RegistryReader; repoUrl?: string } = {},
 ): Promise<string> {
   const since = new Date(Date.parse(incident.detected_at) - lookbackDays * 86_400_000).toISOString();
+  const until = incident.resolved_at ?? new Date(8.64e15).toISOString();
   const timeline = await registryTimeline(ports.repoRoot, {
     ref,
     since,
     ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
     paths: incident.models.map((m) => inRepo(ports.registryDir, modelDir(m))),
   });
-  return renderPostmortem(incident, timeline);
+  const context: PostmortemContext = extra.repoUrl ? { repoUrl: extra.repoUrl } : {};
+  if (extra.reader) {
+    const stamp = (iso: string) =>
+      iso
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '')
+        .slice(0, 16);
+    const auditFiles = (await extra.reader.list('audit')).filter((f) => {
+      const id = f
+        .split('/')
+        .pop()!
+        .replace(/\.yaml$/, '');
+      return id.slice(0, 16) >= stamp(since) && id.slice(0, 16) <= stamp(until);
+    });
+    const { registry } = await loadFiles(extra.reader, auditFiles);
+    const approvers = new Set<string>();
+    for (const event of registry.audit.values()) {
+      if (!event.model || !incident.models.includes(event.model)) continue;
+      const listed = (event.details?.approvers ?? []) as { role?: unknown; login?: unknown }[];
+      for (const a of Array.isArray(listed) ? listed : [])
+        if (typeof a.login === 'string')
+          approvers.add(`${typeof a.role === 'string' ? `${a.role}: ` : ''}${a.login}`);
+    }
+    if (approvers.size) context.approvers = [...approvers].sort();
+    const related = (await allIncidents(extra.reader))
+      .filter((i) => i.id !== incident.id && i.models.some((m) => incident.models.includes(m)))
+      .map((i) => `${i.id} — ${i.title} (${i.status})`);
+    if (related.length) context.related = related;
+  }
+  return renderPostmortem(incident, timeline, context);
 }
 
 /** The default branch as this clone has it: the local branch, else origin's; or the base given. */
@@ -147,8 +191,25 @@ export async function resolveIncidentFlow(
   } finally {
     reader.close();
   }
-  const resolved = resolveIncident(incident, ports.now, request.note);
-  const draft = request.noPostmortem ? undefined : await draftPostmortem(ports, resolved, 7, base.sha);
+  let resolved = resolveIncident(incident, ports.now, request.note);
+  const notifier = request.dryRun ? undefined : ports.notifier?.(policy);
+  // Before the commit, so the channels' outcomes are part of the resolved record.
+  for (const entry of notifier ? await notifier.notify(resolved, 'resolved') : [])
+    resolved = appendTimeline(resolved, entry);
+  const draftReader = gitTreeReader(ports.repoRoot, base.sha, ports.registryDir);
+  let draft: string | undefined;
+  try {
+    draft = request.noPostmortem
+      ? undefined
+      : await draftPostmortem(ports, resolved, 7, base.sha, {
+          reader: draftReader,
+          ...(ports.github
+            ? { repoUrl: `https://github.com/${ports.github.repo.owner}/${ports.github.repo.repo}` }
+            : {}),
+        });
+  } finally {
+    draftReader.close();
+  }
   const recordFile = inRepo(ports.registryDir, incidentPath(id));
   const draftFile = draft === undefined ? undefined : inRepo(ports.registryDir, postmortemPath(id));
   const recordText = serializeDocument(resolved);

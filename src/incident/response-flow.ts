@@ -2,17 +2,19 @@
 // acknowledged within its severity's response time (the scheduled job; the monitor may call it too). Each is ONE
 // commit through the registry transaction, built from the branch's tip, with the channels' outcomes on the
 // timeline (sent once however often a lost race rebuilds the commit); a failed notification blocks nothing.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { readPolicy } from '../policy/read.ts';
 import { commitRegistryChange } from '../publish/registry-transaction.ts';
 import type { CheckoutUpdate } from '../git/transaction.ts';
-import { fileSystemReader } from '../registry/load.ts';
-import { incidentPath } from '../registry/paths.ts';
-import type { Incident, RegistryReader, Severity, TimelineEntry } from '../registry/types.ts';
+import { fileSystemReader, loadFiles } from '../registry/load.ts';
+import { incidentPath, schedulePath } from '../registry/paths.ts';
+import type { Incident, RegistryReader, Schedule, Severity, TimelineEntry } from '../registry/types.ts';
+import { streakNeedsEscalation } from '../scheduler/schedule.ts';
 import type { IncidentNotice } from './channels.ts';
 import type { IncidentNotifier } from './notify.ts';
-import { appendTimeline } from './record.ts';
+import { appendTimeline, incidentId, openIncident } from './record.ts';
 import { allIncidents, readIncident } from './resolve-flow.ts';
 import { acknowledgeIncident, dueEscalations, escalateIncident, escalationTarget } from './response.ts';
 
@@ -24,6 +26,8 @@ export interface ResponsePorts {
   actor: string;
   notifier?: (policy: EffectivePolicy) => IncidentNotifier | undefined;
   gitEnv?: NodeJS.ProcessEnv;
+  /** 4 lowercase letters or digits for a new incident id; default random. */
+  suffix?: () => string;
 }
 
 export interface ResponseResult {
@@ -149,38 +153,130 @@ export async function escalateFlow(
   return { ...result, reasons: [] };
 }
 
+/** A retrain failure streak that reached the policy's limit, as an incident at the policy's severity. */
+export function streakIncident(schedule: Schedule, policy: EffectivePolicy, now: Date, id: string): Incident {
+  const severity = policy.schedule.escalateSeverity;
+  const opened = openIncident({
+    models: [schedule.model],
+    metrics: { failure_streak: schedule.failure_streak },
+    alert: `retrain failure streak of ${schedule.failure_streak}`,
+    ...(schedule.last_failure_reason ? { description: `last failure: ${schedule.last_failure_reason}` } : {}),
+    title: `${severity} on ${schedule.model}: ${schedule.failure_streak} consecutive retrain failures`,
+    now,
+    id,
+    policy,
+  });
+  const why = `${severity}: the retrain failure streak reached ${schedule.failure_streak} (schedule.escalate_after_failures ${policy.schedule.escalateAfterFailures})${schedule.cooldown_until ? `, cooling down until ${schedule.cooldown_until}` : ''}`;
+  return {
+    ...opened,
+    severity,
+    timeline: opened.timeline.map((e) => (e.event === 'classified' ? { ...e, detail: why } : e)),
+  };
+}
+
 /**
  * The scheduled job's sweep: every open incident not acknowledged within its severity's response time is escalated
- * at its level, once per level (dueEscalations); one commit for all, none when nothing is due.
+ * at its level, once per level (dueEscalations); every retrain failure streak at the policy's limit opens an
+ * incident through the severity matrix, once per streak (streakNeedsEscalation). One commit for all, none when
+ * nothing is due.
  */
 export async function escalateDueFlow(
   ports: ResponsePorts,
   options: { dryRun: boolean },
 ): Promise<ResponseResult> {
-  let reasons: string[] = [];
-  const result = await changeIncidents(
-    ports,
-    async (reader, policy) => {
-      const due = dueEscalations(await allIncidents(reader), policy, ports.now);
-      reasons = due.map((d) => `${d.incident.id}: ${d.reason}`);
-      return due.map((d) => ({
-        incident: d.incident,
-        change: (incident: Incident, p: EffectivePolicy) =>
-          escalateIncident(incident, {
-            to: d.severity,
-            now: ports.now,
-            by: ports.actor,
-            reason: d.reason,
-            policy: p,
-          }),
-      }));
+  const policy = await readPolicy(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
+  const notifier = options.dryRun ? undefined : ports.notifier?.(policy);
+  const sent = new Map<string, Promise<TimelineEntry[]>>();
+  const suffix = ports.suffix ?? (() => randomBytes(2).toString('hex'));
+  const ids = new Map<string, string>();
+  const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const decide = async (reader: RegistryReader) => {
+    const reasons: string[] = [];
+    const incidents: { incident: Incident; notice: IncidentNotice }[] = [];
+    const schedules: Schedule[] = [];
+    for (const d of dueEscalations(await allIncidents(reader), policy, ports.now)) {
+      reasons.push(`${d.incident.id}: ${d.reason}`);
+      const incident = escalateIncident(d.incident, {
+        to: d.severity,
+        now: ports.now,
+        by: ports.actor,
+        reason: d.reason,
+        policy,
+      });
+      incidents.push({ incident, notice: 'escalated' });
+    }
+    for (const schedule of await readSchedules(reader)) {
+      if (!streakNeedsEscalation(schedule, policy)) continue;
+      // One id per model for the whole run, so a rebuilt commit (a lost race) keeps the same incident.
+      if (!ids.has(schedule.model)) ids.set(schedule.model, incidentId(ports.now, suffix()));
+      const incident = streakIncident(schedule, policy, ports.now, ids.get(schedule.model)!);
+      reasons.push(`${schedule.model}: ${incident.timeline[1]!.detail} -> ${incident.id}`);
+      incidents.push({ incident, notice: 'opened' });
+      schedules.push({ ...schedule, streak_escalated_at: date, updated_at: date });
+    }
+    return { reasons, incidents, schedules };
+  };
+  if (options.dryRun) {
+    const d = await decide(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
+    return { incidents: d.incidents.map((i) => i.incident), reasons: d.reasons, dryRun: true };
+  }
+  const result = await commitRegistryChange<{ incidents: Incident[]; reasons: string[] }>(ports.repoRoot, {
+    registryDir: ports.registryDir,
+    ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
+    build: async (reader, stage) => {
+      const d = await decide(reader);
+      const changed: Incident[] = [];
+      for (const { incident, notice } of d.incidents) {
+        let next = incident;
+        if (notifier) {
+          if (!sent.has(next.id)) sent.set(next.id, notifier.notify(next, notice));
+          for (const entry of await sent.get(next.id)!) next = appendTimeline(next, entry);
+        }
+        changed.push(next);
+      }
+      if (changed.length === 0) return { value: { incidents: [], reasons: d.reasons } };
+      stage.writeRegistry([
+        ...changed.map((incident) => ({ path: incidentPath(incident.id), document: incident })),
+        ...d.schedules.map((schedule) => ({ path: schedulePath(schedule.model), document: schedule })),
+      ]);
+      const streaks = d.schedules.length;
+      const overdue = changed.length - streaks;
+      const parts = [
+        ...(overdue ? [`escalate ${overdue} unacknowledged incident${overdue === 1 ? '' : 's'}`] : []),
+        ...(streaks
+          ? [`open ${streaks} incident${streaks === 1 ? '' : 's'} for retrain failure streaks`]
+          : []),
+      ];
+      const message = parts.join(', ');
+      return {
+        value: { incidents: changed, reasons: d.reasons },
+        commit: {
+          message: message.charAt(0).toUpperCase() + message.slice(1),
+          trailers: {
+            'Tollgate-Event': streaks && !overdue ? 'incident-opened' : 'incident-escalated',
+            Incident: changed.map((i) => i.id),
+            ...(streaks ? { Model: d.schedules.map((x) => x.model) } : {}),
+            'Requested-By': ports.actor,
+          },
+          env: { ...ports.gitEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+        },
+      };
     },
-    'escalated',
-    (changed) => ({
-      message: `Escalate ${changed.length} unacknowledged incident${changed.length === 1 ? '' : 's'}`,
-      event: 'incident-escalated',
-    }),
-    options.dryRun,
+  });
+  return {
+    incidents: result.value.incidents,
+    reasons: result.value.reasons,
+    dryRun: false,
+    checkout: result.checkout,
+    ...(result.commit ? { commit: result.commit } : {}),
+  };
+}
+
+/** Every model's schedule.yaml in the registry (models without one have no schedule state yet). */
+async function readSchedules(reader: RegistryReader): Promise<Schedule[]> {
+  const files = (await reader.list('models')).filter((f) =>
+    /^models\/[^/]+\/(schedule|model)\.yaml$/.test(f),
   );
-  return { ...result, reasons };
+  const { registry } = await loadFiles(reader, files);
+  return [...registry.models.values()].flatMap((entry) => (entry.schedule ? [entry.schedule] : []));
 }

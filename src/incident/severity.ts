@@ -48,18 +48,22 @@ export function parseMetricArgs(args: string[]): Record<string, number> {
   for (const arg of args) {
     const eq = arg.indexOf('=');
     const fix = 'pass metrics as NAME=NUMBER, e.g. --metric error_rate=0.7';
-    if (eq < 0) throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { fix });
+    if (eq < 0)
+      throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { kind: 'usage', fix });
     const name = arg.slice(0, eq).trim();
     const raw = arg.slice(eq + 1).trim();
     if (!METRIC_NAME.test(name)) {
       throw new TollgateError(
         `metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`,
-        { fix },
+        { kind: 'usage', fix },
       );
     }
     const value = raw === '' ? Number.NaN : Number(raw);
     if (!Number.isFinite(value)) {
-      throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, { fix });
+      throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, {
+        kind: 'usage',
+        fix,
+      });
     }
     if (Object.prototype.hasOwnProperty.call(metrics, name)) {
       throw new TollgateError(`metric "${name}" is given twice ("${arg}")`, { fix: 'give each metric once' });

@@ -47,7 +47,9 @@ export const WORKFLOWS = [
   'review-relay',
   'rollback',
   'incident',
+  'monitor',
   'evidence',
+  'state-merge',
 ] as const;
 
 const yamlList = (values: string[]): string => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
@@ -107,9 +109,43 @@ rollback:
   # A version counts as stable once it served a stage this long (seconds).
   stable_for: 86400
 incident:
+  # The incident response protocol's classification: the first severity with a condition holding wins.
+  # latency_increase_pct is a fraction (2.0 = +200 %).
+  severity:
+    P0:
+      - { metric: error_rate, op: '>', value: 0.5 }
+      - { metric: availability, op: '<', value: 0.5 }
+    P1:
+      - { metric: accuracy_drop, op: '>', value: 0.2 }
+      - { metric: latency_increase_pct, op: '>', value: 2.0 }
+      - { metric: error_rate, op: '>', value: 0.1 }
+    P2:
+      - { metric: accuracy_drop, op: '>', value: 0.1 }
+      - { metric: latency_increase_pct, op: '>', value: 0.5 }
+      - { metric: error_rate, op: '>', value: 0.05 }
+    P3:
+      - { metric: accuracy_drop, op: '>', value: 0.05 }
+  # Roll back automatically when any of these holds.
+  auto_rollback:
+    - { metric: error_rate, op: '>', value: 0.5 }
+    - { metric: availability, op: '<', value: 0.5 }
+    - { metric: accuracy_drop, op: '>', value: 0.3 }
   # Severities whose rollback may be pushed straight to ${answers.defaultBranch}, with the emergency push key
   # (docs/github.md); [] sends every rollback through a pull request.
   emergency_push: ${yamlList(emergencyPush)}
+monitoring:
+  # Name where live metrics come from (a Prometheus server, a command or a file: docs/monitoring.md), here or in
+  # a model.yaml, e.g. source: { kind: prometheus, url: http://prometheus:9090, queries: { drift_score: ... } }.
+  # The operational runbook: drift above 0.8 for 15 minutes starts an urgent retrain.
+  rules:
+    - { name: drift, metric: drift_score, op: '>', threshold: 0.8, for: 900, action: retrain }
+  rollback:
+    # Seconds to wait after a rollback before checking its health; the protocol's success criteria (p95 in ms).
+    settle: 300
+    criteria:
+      - { metric: error_rate, op: '<', value: 0.05 }
+      - { metric: latency_p95, op: '<', value: 200 }
+      - { metric: availability, op: '>', value: 0.99 }
 dispatch:
   # Who may start a rollback or declare an incident with a repository_dispatch: your monitoring's login (an
   # App's bot, e.g. my-monitor[bot]). A dispatch from anyone else is refused.

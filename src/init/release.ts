@@ -13,12 +13,14 @@ import { TollgateError } from '../errors.ts';
 export const TOLLGATE_ACTIONS = [
   'evidence',
   'incident',
+  'monitor',
   'promote',
   'retrain',
   'rollback',
   'scheduler',
   'signoff-gate',
   'site',
+  'state-merge',
   'validate',
 ] as const;
 

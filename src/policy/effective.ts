@@ -1,10 +1,13 @@
 // The policy with every default filled in. Core modules read EffectivePolicy only, so a default lives here once.
 import type {
+  Comparison,
   GateSpec,
   MetricCondition,
   MetricDirection,
   NoRegressionRule,
   NotificationChannel,
+  MetricsSourceSpec,
+  MonitorRule,
   Policy,
   RoleMembers,
   Severity,
@@ -47,6 +50,14 @@ export interface EffectivePolicy {
     cooldownCap: number;
     pauseAfterFailures: number;
     jitter: number;
+    escalateAfterFailures: number;
+    escalateSeverity: Severity;
+  };
+  monitoring: {
+    source?: MetricsSourceSpec;
+    rules: MonitorRule[];
+    canary: { window: number; limits: MetricCondition[]; relative: RelativeCriterion[] };
+    rollback: { settle: number; criteria: MetricCondition[] };
   };
   stateWrites: 'pull-request' | 'push';
   dispatch: { allowedSenders: string[] };
@@ -84,6 +95,8 @@ export const DEFAULT_SIGNOFF_RULES: SignoffRule[] = [
     require: [MODEL_OWNER_ROLE],
   },
   { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+  // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+  { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
   { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
   { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
   { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
@@ -94,6 +107,28 @@ export const DEFAULT_SIGNOFF_RULES: SignoffRule[] = [
   { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
 ];
 
+/** A canary criterion relative to the baseline: holds when `canary <op> baseline * factor + offset`. */
+export interface RelativeCriterion {
+  metric: string;
+  op: Comparison;
+  factor: number;
+  offset: number;
+}
+
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+export const DEFAULT_ROLLBACK_CRITERIA: MetricCondition[] = [
+  { metric: 'error_rate', op: '<', value: 0.05 },
+  { metric: 'latency_p95', op: '<', value: 200 },
+  { metric: 'availability', op: '>', value: 0.99 },
+];
+
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+export const DEFAULT_CANARY_RELATIVE: RelativeCriterion[] = [
+  { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+  { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+export const DEFAULT_CANARY_LIMITS: MetricCondition[] = [{ metric: 'error_rate', op: '<', value: 0.05 }];
+
 export const DEFAULT_SEVERITY: EffectivePolicy['incident']['severity'] = {
   P0: [
     { metric: 'availability', op: '<', value: 0.5 },
@@ -101,12 +136,13 @@ export const DEFAULT_SEVERITY: EffectivePolicy['incident']['severity'] = {
   ],
   P1: [
     { metric: 'accuracy_drop', op: '>', value: 0.2 },
-    { metric: 'latency_increase_pct', op: '>', value: 200 },
+    // A fraction, as the protocol measures it: 2.0 is +200 %.
+    { metric: 'latency_increase_pct', op: '>', value: 2.0 },
     { metric: 'error_rate', op: '>', value: 0.1 },
   ],
   P2: [
     { metric: 'accuracy_drop', op: '>', value: 0.1 },
-    { metric: 'latency_increase_pct', op: '>', value: 50 },
+    { metric: 'latency_increase_pct', op: '>', value: 0.5 },
     { metric: 'error_rate', op: '>', value: 0.05 },
   ],
   P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
@@ -115,22 +151,23 @@ export const DEFAULT_SEVERITY: EffectivePolicy['incident']['severity'] = {
 /**
  * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
  * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
- * set are skipped, so the defaults cost nothing until configured.
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
  */
 export const DEFAULT_RESPONSE: EffectivePolicy['incident']['response'] = {
   P0: {
     respondWithin: 300,
     escalate: ['on-call', 'ml-lead', 'cto'],
-    channels: ['pagerduty', 'slack', 'webhook', 'github-issue'],
+    channels: ['pagerduty', 'slack', 'webhook'],
   },
   P1: {
     respondWithin: 900,
     escalate: ['on-call', 'ml-lead'],
-    channels: ['pagerduty', 'slack', 'webhook', 'github-issue'],
+    channels: ['pagerduty', 'slack', 'webhook'],
   },
-  P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook', 'github-issue'] },
-  P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook', 'github-issue'] },
-  P4: { respondWithin: 86_400, escalate: [], channels: ['webhook', 'github-issue'] },
+  P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+  P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+  P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
 };
 
 /** Built-in channels: each reads its secret from the environment variable named here. */
@@ -202,6 +239,26 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
       pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
       jitter: p.schedule?.jitter ?? 0,
+      escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+      escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+    },
+    monitoring: {
+      ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+      rules: p.monitoring?.rules ?? [],
+      canary: {
+        window: p.monitoring?.canary?.window ?? 3600,
+        limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+        relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+          metric: r.metric,
+          op: r.op,
+          factor: r.factor ?? 1,
+          offset: r.offset ?? 0,
+        })),
+      },
+      rollback: {
+        settle: p.monitoring?.rollback?.settle ?? 300,
+        criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+      },
     },
     stateWrites: p.state_writes ?? 'pull-request',
     dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },

@@ -127,6 +127,7 @@ export function promotionStages(
   stage: string,
   version: string,
   model?: string,
+  weight?: number,
 ): Stages {
   const name = stages?.model ?? model;
   if (name === undefined) {
@@ -143,7 +144,12 @@ export function promotionStages(
     model: name,
     stages: {
       ...stages?.stages,
-      [stage]: previous?.weight === undefined ? { version } : { version, weight: previous.weight },
+      [stage]:
+        weight !== undefined
+          ? { version, weight }
+          : previous?.weight === undefined
+            ? { version }
+            : { version, weight: previous.weight },
     },
   };
 }

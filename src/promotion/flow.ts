@@ -25,6 +25,10 @@ export interface PromoteRequest {
   /** Links in the pull request body. */
   runUrl?: string;
   repoUrl?: string;
+  /** A canary-style stage's share of traffic, 0..1. */
+  weight?: number;
+  /** Markdown appended to the pull request body (a canary analysis). */
+  evidence?: string;
 }
 
 export interface PromotePorts {
@@ -69,6 +73,8 @@ export async function promoteFlow(request: PromoteRequest, ports: PromotePorts):
     ...(github?.remote ? { remote: github.remote } : {}),
     ...(request.runUrl ? { runUrl: request.runUrl } : {}),
     ...(request.repoUrl ? { repoUrl: request.repoUrl } : {}),
+    ...(request.weight !== undefined ? { weight: request.weight } : {}),
+    ...(request.evidence ? { evidence: request.evidence } : {}),
   });
   const { plan } = prepared;
   if (!plan.ok) return { status: 'refused', reason: plan.reason, fix: plan.fix, prepared };

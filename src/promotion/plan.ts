@@ -6,7 +6,8 @@ import type { Requirement } from '../gate/types.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { gatesFor } from '../policy/gates.ts';
 import { stagesPath } from '../registry/paths.ts';
-import type { ModelVersion, Registry, Stages } from '../registry/types.ts';
+import { formatWeight } from '../registry/diff.ts';
+import type { ModelVersion, Registry, RegistryChange, Stages } from '../registry/types.ts';
 import { validateDocumentSchema } from '../registry/validate-schema.ts';
 import { canonicalDocument, formatProblems, serializeDocument } from '../registry/canonical.ts';
 import { renderPromotionBody } from './body.ts';
@@ -33,6 +34,10 @@ export interface PromotionPlanInput {
   repoUrl?: string;
   /** Versions shown in the body's charts, newest last. */
   recentCount?: number;
+  /** A canary-style stage's share of traffic, 0..1. The same version with a new weight is a weight-only change. */
+  weight?: number;
+  /** Markdown appended to the body as evidence for the reviewers (a canary analysis). */
+  evidence?: string;
 }
 
 export interface PromotionReviewers {
@@ -109,6 +114,13 @@ function withCurrentPointers(
 
 export function planPromotion(input: PromotionPlanInput): PromotionPlan {
   const { registry, policy, model, version, stage } = input;
+  if (input.weight !== undefined && !(input.weight >= 0 && input.weight <= 1))
+    throw new TollgateError(`weight ${input.weight} is not a share of traffic between 0 and 1`, {
+      fix: 'give --weight as 10% or 0.1',
+    });
+  const pointer = registry.models.get(model)?.stages?.stages[stage];
+  if (input.weight !== undefined && pointer?.version === version)
+    return planWeightChange(input, pointer.weight);
   const check = checkPromotion({
     registry,
     policy,
@@ -123,7 +135,7 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
   const candidate = entry.versions.get(version)!;
   const from = check.from;
 
-  const stages = promotionStages(entry.stages, stage, version, model);
+  const stages = promotionStages(entry.stages, stage, version, model, input.weight);
   const registryPath = stagesPath(model);
   const problems = validateDocumentSchema(registryPath, canonicalDocument(stages));
   if (problems.some((p) => p.severity === 'error')) {
@@ -222,7 +234,83 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     trailers,
     pullRequest: {
       title: subject,
-      body: `${body}\nRequested by @${input.requestedBy}.\n`,
+      body: `${body}${input.evidence ? `\n${input.evidence}\n` : ''}\nRequested by @${input.requestedBy}.\n`,
+      labels: promotionLabels(stage),
+      reviewers: reviewersFor(verdict.requirements, input.requestedBy),
+    },
+    requirements: verdict.requirements,
+  };
+}
+
+/**
+ * Only the traffic weight of a stage the version already holds: its own change (`stage-weight-changed`), judged by
+ * the policy's rules for that kind, not a promotion (the version passed its promotion to this stage already).
+ */
+function planWeightChange(input: PromotionPlanInput, before: number | undefined): PromotionPlan {
+  const { registry, policy, model, version, stage } = input;
+  const entry = registry.models.get(model)!;
+  const weight = input.weight!;
+  if (before === weight)
+    return { ok: false, reason: `${model} ${stage} already serves ${version} at ${formatWeight(weight)}`, fix: 'nothing to do' };
+  const stages = promotionStages(entry.stages, stage, version, model, weight);
+  const registryPath = stagesPath(model);
+  const change: RegistryChange = {
+    kind: 'stage-weight-changed',
+    path: registryPath,
+    model,
+    stage,
+    version,
+    ...(before !== undefined ? { from: before } : {}),
+    to: weight,
+  };
+  const verdict = evaluateGate({
+    policy,
+    defaultBranch: input.baseBranch,
+    changes: [change],
+    models: { [model]: { owners: entry.model.owners } },
+    pullRequest: {
+      number: 0,
+      author: 'tollgate',
+      headSha: '',
+      baseRef: input.baseBranch,
+      requestedBy: [input.requestedBy],
+      commitAuthors: [],
+    },
+    reviews: [],
+    memberships: {},
+    permissions: {},
+    stageHistory: input.stageHistory ?? {},
+    versions: {},
+  });
+  if (verdict.blocking.length > 0)
+    return { ok: false, reason: `the sign-off gate would block this pull request: ${verdict.blocking[0]}`, fix: 'see the policy rules for stage-weight-changed' };
+  const { trailers } = promotionCommit({ model, version, stage, requestedBy: input.requestedBy });
+  const subject = `Set ${model} ${stage} (${version}) weight ${formatWeight(before)} -> ${formatWeight(weight)}`;
+  return {
+    ok: true,
+    model,
+    version,
+    stage,
+    from: version,
+    requestedBy: input.requestedBy,
+    stages,
+    path: repoPath(input.registryDir, registryPath),
+    content: serializeDocument(stages),
+    branch: promotionBranch(model, stage),
+    baseBranch: input.baseBranch,
+    subject,
+    trailers: { ...trailers, 'Tollgate-Event': 'weight', Weight: String(weight) },
+    pullRequest: {
+      title: subject,
+      body: [
+        `## ${subject}`,
+        '',
+        `Only the share of traffic ${stage} sends to ${version} changes; the version itself passed its promotion to ${stage}.`,
+        ...(input.evidence ? ['', input.evidence] : []),
+        '',
+        `Requested by @${input.requestedBy}.`,
+        '',
+      ].join('\n'),
       labels: promotionLabels(stage),
       reviewers: reviewersFor(verdict.requirements, input.requestedBy),
     },

@@ -34,6 +34,10 @@ export interface PreparePromotionOptions {
   remote?: string;
   runUrl?: string;
   repoUrl?: string;
+  /** A canary-style stage's share of traffic, 0..1; the same version with a new weight is a weight-only change. */
+  weight?: number;
+  /** Markdown appended to the pull request body as evidence (a canary analysis). */
+  evidence?: string;
 }
 
 export interface PreparedPromotion {
@@ -205,6 +209,8 @@ export async function preparePromotion(
     baseBranch,
     ...(options.runUrl ? { runUrl: options.runUrl } : {}),
     ...(options.repoUrl ? { repoUrl: options.repoUrl } : {}),
+    ...(options.weight !== undefined ? { weight: options.weight } : {}),
+    ...(options.evidence ? { evidence: options.evidence } : {}),
   });
   return prepared(plan);
 }

@@ -154,7 +154,7 @@ export function stateMergeNote(merge: StateMerge | undefined): string {
   if (!merge) return '';
   if (merge.status === 'merged') return `, merged as ${merge.sha.slice(0, 12)}`;
   if (merge.status === 'auto-merge')
-    return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
+    return ', which merges once the sign-off gate and validate pass it (the tollgate-state-merge workflow, or auto-merge)';
   return `, left open: ${merge.reason}`;
 }
 

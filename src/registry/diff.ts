@@ -106,6 +106,10 @@ function namesAreSafe(match: RegistryPathMatch): boolean {
   }
 }
 
+/** A traffic share as a percentage; no weight means all of the stage's traffic. */
+export const formatWeight = (weight: number | undefined): string =>
+  weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
+
 const versionOf = (p: StagePointer | undefined): string | undefined =>
   p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
 
@@ -146,6 +150,14 @@ export function diffDocuments(path: string, before: string | undefined, after: s
       const to = pointers(now);
       for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
         if (deepEqual(from[stage], to[stage])) continue;
+        const same = versionOf(from[stage]);
+        if (same !== undefined && same === versionOf(to[stage])) {
+          const weight: RegistryChange = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
+          if (from[stage]?.weight !== undefined) weight.from = from[stage].weight;
+          if (to[stage]?.weight !== undefined) weight.to = to[stage].weight;
+          changes.push(weight);
+          continue;
+        }
         const change: RegistryChange = { kind: 'stage-changed', path, model: match.model, stage };
         const f = versionOf(from[stage]);
         const t = versionOf(to[stage]);
@@ -267,6 +279,8 @@ export function describeChange(change: RegistryChange): string {
       if (change.to === undefined) return `${change.model}: ${change.stage} removed (was ${change.from})`;
       if (change.from === change.to) return `${change.model}: ${change.stage} ${change.to} settings changed`;
       return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+    case 'stage-weight-changed':
+      return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
     case 'version-added':
       return `${change.model}: version ${change.version} added`;
     case 'version-changed':

@@ -2,6 +2,7 @@
 // `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
 import { MODEL_OWNER_ROLE } from '../policy/effective.ts';
 import { loadFiles, sortProblems } from './load.ts';
+import { didYouMean, nearest } from '../suggest.ts';
 import { AUDIT_ID, INCIDENT_ID, unsafeNameReason } from './names.ts';
 import { isValidDocument, lineOfField } from './parse.ts';
 import {
@@ -31,6 +32,13 @@ export interface InvariantOptions {
    * that need the whole registry (retrain ids unique across models) are skipped.
    */
   checked?: (path: string) => boolean;
+  /**
+   * Files that failed to load (invalid YAML, unreadable): their own error is reported once, and the checks of
+   * other files that refer to them are skipped instead of blaming the reference.
+   */
+  failed?: ReadonlySet<string>;
+  /** Told how many cross-file checks were skipped because of `failed`. */
+  onSkipped?: (count: number) => void;
 }
 
 type Report = (
@@ -50,40 +58,54 @@ export function checkInvariants(registry: Registry, options: InvariantOptions = 
     const field = pointer.slice(1).replace(/\//g, '.');
     problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
   };
+  let skipped = 0;
+  // One root cause, one error: a reference to a file that failed to load is that file's error, not a new one.
+  const unloaded = (path: string): boolean => {
+    if (!options.failed?.has(path)) return false;
+    skipped++;
+    return true;
+  };
   const pathOf = new Map<RegistryDocument, string>();
   for (const [path, doc] of registry.documents) {
     pathOf.set(doc, path);
-    if (checked(path) && isValidDocument(doc)) checkPlace(path, doc, registry, report);
+    if (checked(path) && isValidDocument(doc)) checkPlace(path, doc, registry, report, unloaded);
   }
   const at = (doc: RegistryDocument) => pathOf.get(doc) ?? '';
   if (registry.policy && checked(POLICY_PATH)) checkPolicy(registry.policy, report);
   for (const entry of registry.models.values()) {
-    if (entry.stages && checked(at(entry.stages))) checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+    if (entry.stages && checked(at(entry.stages))) checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p), unloaded);
     if (entry.schedule && checked(at(entry.schedule))) checkSchedule(at(entry.schedule), entry.schedule, report);
     if (checked(at(entry.model))) checkOwners(at(entry.model), entry, report);
     for (const version of entry.versions.values()) {
-      if (checked(at(version))) checkVersion(at(version), version, entry, report);
+      if (checked(at(version))) checkVersion(at(version), version, entry, report, unloaded);
     }
     for (const request of entry.retrains.values()) {
-      if (checked(at(request))) checkRetrain(at(request), request, entry, report);
+      if (checked(at(request))) checkRetrain(at(request), request, entry, report, unloaded);
     }
   }
   for (const incident of registry.incidents.values()) {
     const path = at(incident);
     if (!checked(path)) continue;
     incident.models.forEach((model, i) => {
-      if (!registry.models.has(model) && !registry.documents.has(modelPath(model))) {
+      if (!registry.models.has(model) && !registry.documents.has(modelPath(model)) && !unloaded(modelPath(model))) {
         report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`,
           'correct the model name', 'warning');
       }
     });
   }
   if (!options.checked) checkUniqueRequests(registry, at, report);
+  options.onSkipped?.(skipped);
   return sortProblems(problems);
 }
 
 /** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path: string, doc: RegistryDocument, registry: Registry, report: Report): void {
+function checkPlace(
+  path: string,
+  doc: RegistryDocument,
+  registry: Registry,
+  report: Report,
+  unloaded: (path: string) => boolean,
+): void {
   const place = classifyRegistryPath(path);
   if (!place || place.kind === 'Postmortem') return;
   if ('model' in place) {
@@ -99,7 +121,7 @@ function checkPlace(path: string, doc: RegistryDocument, registry: Registry, rep
       report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`,
         `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
     }
-    if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model))) {
+    if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model)) && !unloaded(modelPath(place.model))) {
       report(doc, path, '', `models/${place.model}/ has no model.yaml`,
         `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
     }
@@ -136,8 +158,9 @@ function checkPolicy(policy: Policy, report: Report): void {
       }
     });
     for (const field of ['stage', 'rollback'] as const) {
-      if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-        report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`,
+      const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+      if (rule[field] !== undefined && !applies) {
+        report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`,
           `remove ${field} from rule "${rule.name}"`);
       }
     }
@@ -180,13 +203,16 @@ function checkStages(
   policy: Policy | undefined,
   report: Report,
   parsed: (path: string) => boolean,
+  unloaded: (path: string) => boolean,
 ): void {
   const stages = entry.stages!;
   const model = entry.model.name;
   const order = policy?.stages?.order;
   for (const [stage, pointer] of Object.entries(stages.stages)) {
     const version = entry.versions.get(pointer.version);
-    if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+    if (!version && unloaded(versionPath(model, pointer.version))) {
+      continue;
+    } else if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
       report(stages, path, `/stages/${stage}/version`,
         `stage ${stage} points to version ${pointer.version}, whose file is invalid`,
         `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
@@ -198,9 +224,10 @@ function checkStages(
       report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`,
         `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
     }
+    // A stage the policy does not know is never gated by its rules: an error, most often a typo.
     if (order && !order.includes(stage)) {
-      report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`,
-        'add the stage to policy.yaml stages.order or rename it', 'warning');
+      report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`,
+        `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
     }
   }
 }
@@ -240,23 +267,35 @@ function checkOwners(path: string, entry: ModelEntry, report: Report): void {
   }
 }
 
-function checkVersion(path: string, version: ModelVersion, entry: ModelEntry, report: Report): void {
+function checkVersion(
+  path: string,
+  version: ModelVersion,
+  entry: ModelEntry,
+  report: Report,
+  unloaded: (path: string) => boolean,
+): void {
   const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
   if (version.validation.passed && failed.length > 0) {
     report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`,
       'set passed: false, or re-run the validation');
   }
-  if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+  if (version.parent !== undefined && !entry.versions.has(version.parent) && !unloaded(versionPath(version.model, version.parent))) {
     report(version, path, '/parent', `parent version ${version.parent} is not in the registry`,
       'correct parent, or remove it if the parent was deleted', 'warning');
   }
-  if (version.request !== undefined && !entry.retrains.has(version.request)) {
+  if (version.request !== undefined && !entry.retrains.has(version.request) && !unloaded(retrainPath(version.model, version.request))) {
     report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`,
       'correct request, or remove it', 'warning');
   }
 }
 
-function checkRetrain(path: string, request: RetrainRequest, entry: ModelEntry, report: Report): void {
+function checkRetrain(
+  path: string,
+  request: RetrainRequest,
+  entry: ModelEntry,
+  report: Report,
+  unloaded: (path: string) => boolean,
+): void {
   const r = request;
   if (r.status === 'completed' && !r.version) {
     report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
@@ -271,7 +310,7 @@ function checkRetrain(path: string, request: RetrainRequest, entry: ModelEntry, 
   if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
     report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
   }
-  if (r.version && !entry.versions.has(r.version)) {
+  if (r.version && !entry.versions.has(r.version) && !unloaded(versionPath(r.model, r.version))) {
     report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`,
       'correct version, or add the version file', 'warning');
   }
@@ -318,10 +357,19 @@ function references(doc: RegistryDocument): string[] {
  * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
  * the change, not of the registry.
  */
-export async function validateRegistry(reader: RegistryReader, options: { paths?: string[] } = {}): Promise<Problem[]> {
+/** Files with a load error that did not load: the root causes dependent checks defer to. */
+function failedFiles(registry: Registry, problems: Problem[]): Set<string> {
+  return new Set(problems.filter((p) => p.severity === 'error' && !registry.documents.has(p.file)).map((p) => p.file));
+}
+
+export async function validateRegistry(
+  reader: RegistryReader,
+  options: { paths?: string[]; onSkipped?: (count: number) => void } = {},
+): Promise<Problem[]> {
+  const onSkipped = options.onSkipped ? { onSkipped: options.onSkipped } : {};
   if (!options.paths) {
     const { registry, problems } = await loadFiles(reader, await reader.list(''));
-    return sortProblems([...problems, ...checkInvariants(registry)]);
+    return sortProblems([...problems, ...checkInvariants(registry, { failed: failedFiles(registry, problems), ...onSkipped })]);
   }
   const checked = new Set<string>();
   for (const path of options.paths) {
@@ -332,15 +380,20 @@ export async function validateRegistry(reader: RegistryReader, options: { paths?
     }
   }
   const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
+  const failed = failedFiles(registry, problems);
   const context = new Set<string>();
   for (const path of checked) {
     const doc = registry.documents.get(path);
     if (doc) for (const ref of references(doc)) if (!checked.has(ref)) context.add(ref);
   }
   // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-  await loadFiles(reader, [...context], registry);
+  const loaded = await loadFiles(reader, [...context], registry);
+  for (const file of failedFiles(registry, loaded.problems)) failed.add(file);
   const inScope = (path: string) => checked.has(path);
-  return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+  return sortProblems([
+    ...problems.filter((p) => inScope(p.file)),
+    ...checkInvariants(registry, { checked: inScope, failed, ...onSkipped }),
+  ]);
 }
 
 /**

@@ -4,6 +4,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkPostmortem } from './postmortem.ts';
 import { TollgateError } from '../errors.ts';
 import { MAX_FILE_BYTES, parseRegistryFile } from './parse.ts';
 import { classifyRegistryPath } from './paths.ts';
@@ -203,7 +204,8 @@ async function loadOne(
     const message = e?.message ?? String(error);
     return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
   }
-  if (bytes === undefined || place.kind === 'Postmortem') return { problems: [] };
+  if (bytes === undefined) return { problems: [] };
+  if (place.kind === 'Postmortem') return { problems: checkPostmortem(path, bytes.toString('utf8')) };
   const { document, problems } = parseRegistryFile(path, bytes);
   if (!document) return { problems };
   registry.documents.set(path, document);

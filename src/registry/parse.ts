@@ -77,7 +77,7 @@ export function loadYaml(path: string, text: string): Loaded {
   try {
     events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
   } catch (error) {
-    return { problem: yamlProblem(path, error) };
+    return { problem: yamlProblem(path, error, text) };
   }
   let starts: number[] | undefined;
   const lineAt = (offset: number) => lineOfOffset((starts ??= lineStarts(text)), offset);
@@ -141,7 +141,7 @@ export function loadYaml(path: string, text: string): Loaded {
   try {
     [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
   } catch (error) {
-    return { problem: yamlProblem(path, error) };
+    return { problem: yamlProblem(path, error, text) };
   }
   // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
   let map: Map<string, number> | undefined;
@@ -254,17 +254,61 @@ function problemAt(path: string, line: number | undefined, message: string, fix:
   return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
 }
 
-function yamlProblem(path: string, error: unknown): Problem {
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+export function caretExcerpt(text: string, line: number, column: number): string {
+  const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+  const gutter = String(line);
+  return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+export function unclosedFlowOpener(text: string, line: number): { line: number; column: number; char: string } | undefined {
+  const lines = text.split(/\r?\n/).slice(0, line);
+  const open: { line: number; column: number; char: string }[] = [];
+  lines.forEach((source, i) => {
+    let quote: string | undefined;
+    for (let c = 0; c < source.length; c++) {
+      const ch = source[c]!;
+      if (quote) {
+        if (ch === quote) quote = undefined;
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1]!))) break;
+      else if (ch === '[' || ch === '{') open.push({ line: i + 1, column: c + 1, char: ch });
+      else if ((ch === ']' || ch === '}') && open.length > 0) open.pop();
+    }
+  });
+  return open.at(-1);
+}
+
+function yamlProblem(path: string, error: unknown, text: string): Problem {
   if (error instanceof YAMLException) {
     const mark = error.mark;
+    let line = mark ? mark.line + 1 : undefined;
+    let column = mark ? mark.column + 1 : undefined;
+    let message = `invalid YAML: ${error.reason}`;
+    let fix = /duplicat/.test(error.reason)
+      ? 'remove one of the two entries with this key'
+      : /tab/.test(error.reason)
+        ? 'indent with spaces: YAML does not allow tabs for indentation'
+        : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+    const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+    if (opener && opener.line < line!) {
+      [line, column] = [opener.line, opener.column];
+      const close = opener.char === '[' ? ']' : '}';
+      message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark!.line + 1})`;
+      fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+    }
     return {
       file: path,
-      ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+      ...(line !== undefined && column !== undefined
+        ? { line, column, excerpt: caretExcerpt(text, line, column) }
+        : {}),
       severity: 'error',
-      message: `invalid YAML: ${error.reason}`,
-      fix: /duplicat/.test(error.reason)
-        ? 'remove one of the two entries with this key'
-        : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+      message,
+      fix,
     };
   }
   return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };

@@ -79,9 +79,13 @@ const numberMap = (description: string): JsonSchema => ({
   additionalProperties: { type: 'number', description: 'The value of this metric.' },
 });
 
+/** Metric names as Prometheus and the metrics JSON spell them. */
+export const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
+
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
   'stage-changed',
+  'stage-weight-changed',
   'version-added',
   'version-changed',
   'version-removed',
@@ -124,6 +128,47 @@ const DEFS: Record<string, JsonSchema> = {
     },
     ['metric', 'op', 'value'],
   ),
+  metricsSource: obj(
+    'Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.',
+    {
+      kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+      url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+      queries: {
+        type: 'object',
+        description: 'prometheus: metric name -> PromQL query returning one series.',
+        propertyNames: { pattern: METRIC_NAME_PATTERN },
+        additionalProperties: str('A PromQL query.'),
+      },
+      bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+        pattern: '^[A-Z_][A-Z0-9_]*$',
+      }),
+      command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+        minItems: 1,
+      }),
+      path: str('file: repository-relative path of the metrics JSON.'),
+      timeout: int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    },
+    ['kind'],
+  ),
+  monitorRule: obj(
+    'A monitoring rule: fires when `metric <op> threshold` held for the whole duration.',
+    {
+      name: name('The rule name, unique per model.'),
+      metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+      op: COMPARISON,
+      threshold: num('The value the metric is compared with.'),
+      for: int('Seconds the condition must hold; 0 means the latest value alone.', {
+        minimum: 0,
+        maximum: MAX_DURATION_SECONDS,
+      }),
+      action: {
+        enum: ['retrain', 'incident', 'none'],
+        description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+      },
+      stage: name('The stage whose metrics the rule reads. Default production.'),
+    },
+    ['name', 'metric', 'op', 'threshold', 'for', 'action'],
+  ),
   dataRef: obj(
     'A reference to training data, recorded as lineage.',
     {
@@ -159,7 +204,7 @@ const signoffRule = obj(
   {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
     require: list(
       'Role names from `roles`; `model-owner` means the owners in the model.yaml.',
@@ -306,11 +351,50 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           maximum: MAX_COOLDOWN_FACTOR,
         }),
         cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        escalate_after_failures: int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+          minimum: 0,
+          maximum: MAX_FAILURE_COUNT,
+        }),
+        escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
         pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', {
           minimum: 0,
           maximum: MAX_FAILURE_COUNT,
         }),
         jitter: int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+      }),
+      monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+        source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+        rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+        canary: obj('Canary analysis.', {
+          window: int('Seconds of canary metrics an analysis compares. Default 3600.', {
+            minimum: 1,
+            maximum: MAX_DURATION_SECONDS,
+          }),
+          limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+          relative: list(
+            'Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.',
+            obj(
+              'A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.',
+              {
+                metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                op: COMPARISON,
+                factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                offset: num('Added to the scaled baseline value. Default 0.'),
+              },
+              ['metric', 'op'],
+            ),
+          ),
+        }),
+        rollback: obj('Rollback verification.', {
+          settle: int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+            minimum: 0,
+            maximum: 86_400,
+          }),
+          criteria: list(
+            'Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.',
+            ref('metricCondition', 'A criterion.'),
+          ),
+        }),
       }),
       state_writes: {
         enum: ['pull-request', 'push'],
@@ -345,6 +429,9 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
             maximum: MAX_TRAINING_TIMEOUT_SECONDS,
           }),
           data: ref('dataRef', 'Training data reference recorded as lineage.'),
+          artifact_schema: str(
+            "Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain.",
+          ),
         },
         ['command'],
       ),
@@ -353,6 +440,10 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
       schedule: obj('Scheduled retraining.', {
         enabled: bool('Whether the scheduler retrains this model.'),
         interval: int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+      }),
+      monitoring: obj('Where the live metrics come from, and rules of its own.', {
+        source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+        rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
       }),
     },
     ['name', 'owners'],
@@ -397,6 +488,17 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
       paused_until: time('The schedule is paused until this time.'),
       paused_reason: str('Why the schedule is paused.'),
       paused_by: str('Who paused the schedule.'),
+      last_reset: obj(
+        'The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).',
+        {
+          at: time('When.'),
+          by: str('Who.'),
+          reason: str('Why: the cause that was fixed.'),
+          failure_streak: int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        },
+        ['at', 'by', 'reason'],
+      ),
+      streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     },
     ['schema_version', 'model', 'interval', 'failure_streak'],
   ),

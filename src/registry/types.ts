@@ -41,6 +41,7 @@ export interface GateSpec {
  */
 export type ChangeKind =
   | 'stage-changed'
+  | 'stage-weight-changed'
   | 'version-added'
   | 'version-changed'
   | 'version-removed'
@@ -107,6 +108,41 @@ export interface MetricCondition {
   value: number;
 }
 
+/**
+ * Where a model's live metrics come from. `prometheus`: one PromQL query per metric, evaluated over the HTTP API;
+ * `command`: an argv printing the metrics JSON (docs/monitoring.md); `file`: that JSON in a file. Queries, argv
+ * and paths may hold `${model}`, `${stage}` and `${version}`. Credentials are named by environment variable only.
+ */
+export interface MetricsSourceSpec {
+  kind: 'prometheus' | 'command' | 'file';
+  /** prometheus: the server's base URL, e.g. http://prometheus:9090. */
+  url?: string;
+  /** prometheus: metric name -> PromQL query giving one series. */
+  queries?: Record<string, string>;
+  /** prometheus: the environment variable holding a bearer token (never the token itself). */
+  bearer_token_env?: string;
+  /** command: argv, run without a shell. */
+  command?: string[];
+  /** file: repository-relative path of the metrics JSON. */
+  path?: string;
+  /** command / prometheus: seconds before giving up. Default 30. */
+  timeout?: number;
+}
+
+/** "metric op threshold for duration": fires when the metric crossed the threshold for the whole duration. */
+export interface MonitorRule {
+  name: string;
+  metric: string;
+  op: Comparison;
+  threshold: number;
+  /** Seconds the condition must hold. 0 = the latest value alone. */
+  for: number;
+  /** What a rule that starts firing does. */
+  action: 'retrain' | 'incident' | 'none';
+  /** The stage whose metrics the rule reads. Default production. */
+  stage?: string;
+}
+
 export interface Policy extends Document<'Policy'> {
   description?: string;
   /** Branch whose stage pointers are live. Default `main`. */
@@ -166,10 +202,34 @@ export interface Policy extends Document<'Policy'> {
     cooldown_base?: number;
     cooldown_factor?: number;
     cooldown_cap?: number;
+    /** Escalate once a failure streak reaches this (an incident through the severity matrix). Default 2; 0 = never. */
+    escalate_after_failures?: number;
+    /** Severity of that incident. Default P3. */
+    escalate_severity?: Severity;
     /** Pause automatically after this many consecutive failures. Default 5; 0 = never. */
     pause_after_failures?: number;
     /** Spread runs by up to this many seconds, derived from the model name. Default 0. */
     jitter?: number;
+  };
+  monitoring?: {
+    /** Metrics source for models whose model.yaml names none. */
+    source?: MetricsSourceSpec;
+    /** Rules every model is watched with, in addition to its own. */
+    rules?: MonitorRule[];
+    canary?: {
+      /** Seconds of canary metrics an analysis compares. Default 3600. */
+      window?: number;
+      /** Absolute limits the canary must meet, e.g. error_rate < 0.05. */
+      limits?: MetricCondition[];
+      /** Limits relative to the baseline stage: `canary <op> baseline * factor + offset`. */
+      relative?: { metric: string; op: Comparison; factor?: number; offset?: number }[];
+    };
+    rollback?: {
+      /** Seconds to wait after a rollback before its metrics are read. Default 300. */
+      settle?: number;
+      /** The health criteria after a rollback. Default error_rate < 0.05, latency_p95 < 200, availability > 0.99. */
+      criteria?: MetricCondition[];
+    };
   };
   /** How state-only changes reach the default branch. Default `pull-request`. */
   state_writes?: 'pull-request' | 'push';
@@ -190,11 +250,15 @@ export interface Model extends Document<'Model'> {
     timeout?: number;
     /** Training data reference recorded as lineage. */
     data?: { uri: string; sha256?: string };
+    /** Repository path of a JSON Schema the (JSON) artifact's content must meet; a failure fails the retrain. */
+    artifact_schema?: string;
   };
   gates?: GateSpec[];
   /** Metrics shown first in tables and charts. */
   key_metrics?: string[];
   schedule?: { enabled?: boolean; interval?: number };
+  /** Where this model's live metrics come from, and rules of its own. */
+  monitoring?: { source?: MetricsSourceSpec; rules?: MonitorRule[] };
 }
 
 export interface StagePointer {
@@ -222,6 +286,10 @@ export interface Schedule extends Document<'Schedule'> {
   paused_until?: string;
   paused_reason?: string;
   paused_by?: string;
+  /** The last service reset of the streak and cooldown: who, why, and the streak it cleared. */
+  last_reset?: { at: string; by: string; reason: string; failure_streak?: number };
+  /** When the current failure streak was escalated (once per streak). */
+  streak_escalated_at?: string;
 }
 
 export interface GateResult extends GateSpec {
@@ -362,6 +430,8 @@ export interface Problem {
   file: string;
   line?: number;
   column?: number;
+  /** The offending line with a caret under the column (YAML syntax errors). */
+  excerpt?: string;
   field?: string;
   message: string;
   fix?: string;
@@ -374,6 +444,16 @@ export interface Problem {
  */
 export type RegistryChange =
   | { kind: 'stage-changed'; path: string; model: string; stage: string; from?: string; to?: string }
+  /** Only the traffic weight of a stage changed (its version did not): a canary ramp, judged by its own rules. */
+  | {
+      kind: 'stage-weight-changed';
+      path: string;
+      model: string;
+      stage: string;
+      version: string;
+      from?: number;
+      to?: number;
+    }
   | { kind: 'version-added'; path: string; model: string; version: string }
   | { kind: 'version-changed'; path: string; model: string; version: string; fields: string[] }
   | { kind: 'version-removed'; path: string; model: string; version: string }

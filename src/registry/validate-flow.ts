@@ -32,6 +32,8 @@ export interface ValidateResult {
   problems: Problem[];
   errors: number;
   warnings: number;
+  /** Cross-file checks skipped because the file they refer to failed to parse (its own error says why). */
+  skipped: number;
 }
 
 export function countProblems(problems: Problem[]): { errors: number; warnings: number } {
@@ -94,8 +96,13 @@ export async function validateFlow(request: ValidateRequest, ports: { repoRoot: 
     }
   }
   const files = paths?.length ?? (await reader.list('')).length;
-  const problems = sortProblems([...rewritten, ...(await validateRegistry(reader, paths ? { paths } : {}))]);
-  return { files, problems, ...countProblems(problems) };
+  let skipped = 0;
+  const onSkipped = (count: number) => (skipped = count);
+  const problems = sortProblems([
+    ...rewritten,
+    ...(await validateRegistry(reader, paths ? { paths, onSkipped } : { onSkipped })),
+  ]);
+  return { files, problems, ...countProblems(problems), skipped };
 }
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'merge_group']);

@@ -30,6 +30,7 @@ import type {
 } from '../registry/types.ts';
 import type { RegistryFileWrite } from '../registry/writer.ts';
 import { executed, failed, initialSchedule, intervalFor, isDue, isoTime } from '../scheduler/schedule.ts';
+import { validateArtifactContent } from './artifact-content.ts';
 import { buildModelVersion, nextVersionId, renderRetrainBody, retrainAuditEvent } from './record.ts';
 import {
   parseTrainingReport,
@@ -50,7 +51,9 @@ import {
   readTrainingOutputs,
   runTraining,
   trainingEnv,
+  startFailureLine,
   TrainingError,
+  trainingNeverStarted,
   type TrainingResult,
 } from './training.ts';
 
@@ -113,6 +116,12 @@ export interface RetrainFlowInput {
   gitEnv?: NodeJS.ProcessEnv;
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
   signal?: AbortSignal;
+  /**
+   * A trainer that never began (not found, or its interpreter could not load it) throws a TollgateError naming
+   * the command, its exit status and last output, and records nothing. Default (the action): recorded as a
+   * failed retrain, so the schedule cools down instead of retrying every tick.
+   */
+  throwIfNeverStarted?: boolean;
 }
 
 /** What a dry run would do. */
@@ -379,6 +388,20 @@ async function trainPrepared(input: RetrainFlowInput, prepared: Prepared): Promi
       ...(input.onOutput ? { onOutput: input.onOutput } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
+    try {
+      await validateArtifactContent(input.repoRoot, prepared.entry.model, training.artifact.path);
+    } catch (error) {
+      if (!(error instanceof TrainingError)) throw error;
+      // The run itself succeeded: its facts go with the failure, so the record shows what ran.
+      throw new TrainingError(error.message, {
+        reason: error.reason,
+        ...(error.field ? { field: error.field } : {}),
+        ...(error.fix ? { fix: error.fix } : {}),
+        exitCode: training.exitCode,
+        durationMs: training.durationMs,
+        outputTail: training.outputTail,
+      });
+    }
     return { running, sourceCommit, outputDir, training };
   } catch (error) {
     await rm(outputDir, { recursive: true, force: true });
@@ -398,6 +421,16 @@ export async function runRetrainFlow(input: RetrainFlowInput): Promise<RetrainOu
   if (claim instanceof TollgateError) return { status: 'refused', model, error: claim };
   try {
     const trained = await trainPrepared(input, prepared);
+    if (!trained.training && input.throwIfNeverStarted && trainingNeverStarted(trained.error!))
+      throw new TollgateError(startFailureLine(prepared.command, trained.error!), {
+        kind: 'environment',
+        field: 'training.command',
+        fix:
+          trained.error!.reason === 'exit'
+            ? `run it alone to see the whole error (tollgate train -- ${prepared.command.join(' ')}); nothing was recorded`
+            : `${trained.error!.fix ?? 'fix the command or the environment it runs in'}; nothing was recorded`,
+        cause: trained.error,
+      });
     if (!trained.training)
       return recordFailure(input, { ...prepared, running: trained.running, error: trained.error! });
     return await recordTrained(input, prepared, trained.running, trained.training, {

@@ -75,6 +75,7 @@ export const TRAINING_FAILURES = [
   'cancelled',
   'metrics',
   'artifact',
+  'artifact-schema',
 ] as const;
 export type TrainingFailure = (typeof TRAINING_FAILURES)[number];
 
@@ -608,4 +609,34 @@ function sha256File(path: string): Promise<string> {
       .on('error', reject)
       .on('end', () => resolveHash(hash.digest('hex')));
   });
+}
+
+/** What a program or interpreter prints when it cannot load the trainer at all (a run that never began). */
+const LOAD_FAILURE =
+  /ERR_UNKNOWN_FILE_EXTENSION|ERR_MODULE_NOT_FOUND|Cannot find module|ERR_REQUIRE_ESM|ModuleNotFoundError|No module named|can't open file|command not found|: not found$|No such file or directory|exec format error|bad interpreter/;
+
+/**
+ * Whether a failed training never began: the command could not be started, or its interpreter could not load it
+ * (a .ts trainer on a Node without type stripping, a missing module). Such a run trained nothing, so it is
+ * reported, not recorded as a failed retrain.
+ */
+export function trainingNeverStarted(error: TrainingError): boolean {
+  if (error.reason === 'not-found' || error.reason === 'not-executable' || error.reason === 'invalid-command')
+    return true;
+  return error.reason === 'exit' && error.outputTail.some((line) => LOAD_FAILURE.test(line));
+}
+
+/** One line for a trainer that could not start: the command, how it ended, and the last lines it printed. */
+export function startFailureLine(command: readonly string[], error: TrainingError): string {
+  const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  const how =
+    error.reason === 'exit'
+      ? `exited with status ${error.exitCode}`
+      : error.reason === 'not-found'
+        ? 'was not found'
+        : 'could not be started';
+  const lines = error.outputTail.map((l) => l.trim()).filter(Boolean);
+  // The line that says why beats the last lines of a stack trace ("Node.js v24...").
+  const last = lines.find((l) => LOAD_FAILURE.test(l) && /error/i.test(l)) ?? lines.slice(-3).join(' | ');
+  return `the training command could not start: ${shown} ${how}${last ? `: ${last}` : ''}`;
 }

@@ -13,7 +13,10 @@ function parseJson(what: string, text: string, example: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new TollgateError(`${what} is not JSON: ${(error as Error).message}`, { fix: `e.g. ${example}` });
+    throw new TollgateError(`${what} is not JSON: ${(error as Error).message}`, {
+      kind: 'usage',
+      fix: `e.g. ${example}`,
+    });
   }
 }
 
@@ -28,6 +31,7 @@ export function parseTriggerMetrics(text: string, what = 'metrics'): Record<stri
     Object.values(parsed).some((v) => typeof v !== 'number' || !Number.isFinite(v))
   ) {
     throw new TollgateError(`${what} must be a JSON object of metric names to numbers`, {
+      kind: 'usage',
       fix: `e.g. ${example}`,
     });
   }
@@ -50,6 +54,7 @@ export function parseTriggerThresholds(text: string, what = 'thresholds'): GateS
   };
   if (!Array.isArray(parsed) || !parsed.every(isGate)) {
     throw new TollgateError(`${what} must be a JSON array of {metric, op (${OPS.join(' ')}), threshold}`, {
+      kind: 'usage',
       fix: `e.g. ${example}`,
     });
   }
@@ -67,12 +72,14 @@ export function parseTrainingCommand(text: string, what: string, field?: string)
     parsed = JSON.parse(text);
   } catch (error) {
     throw new TollgateError(`${what} is not JSON: ${(error as Error).message}`, {
+      kind: 'usage',
       ...(field ? { field } : {}),
       fix: `pass a JSON array of arguments, e.g. ${example}`,
     });
   }
   if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((a) => typeof a !== 'string' || a === ''))
     throw new TollgateError(`${what} must be a non-empty JSON array of non-empty strings`, {
+      kind: 'usage',
       ...(field ? { field } : {}),
       fix: `e.g. ${example}`,
     });
@@ -104,6 +111,7 @@ export function retrainRequestOf(inputs: RetrainInputs): {
   const trigger = inputs.trigger?.trim() || 'manual';
   if (!(TRIGGER_KINDS as readonly string[]).includes(trigger))
     throw new TollgateError(`input "trigger" must be one of ${TRIGGER_KINDS.join(', ')}, not "${trigger}"`, {
+      kind: 'usage',
       field: 'trigger',
     });
   const text = (value: string | undefined) => (value?.trim() ? value : undefined);
@@ -128,6 +136,7 @@ export function retrainModeOf(text: string): RetrainMode {
   const mode = (text.trim() || 'all') as RetrainMode;
   if (!RETRAIN_MODES.includes(mode))
     throw new TollgateError(`input "mode" must be one of ${RETRAIN_MODES.join(', ')}, not "${mode}"`, {
+      kind: 'usage',
       field: 'mode',
       fix: 'use train in the job without write credentials and record in the job that holds the App token',
     });

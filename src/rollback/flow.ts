@@ -10,6 +10,7 @@ import { fileSystemReader } from '../registry/load.ts';
 import { INCIDENT_ID, assertSafeName, unsafeNameReason } from '../registry/names.ts';
 import { incidentPath, registryFolder } from '../registry/paths.ts';
 import type { Incident, Severity } from '../registry/types.ts';
+import { verifyLiveRollback, type LiveRollbackVerification } from '../monitor/verify-rollback.ts';
 import { rollbackAndPublish, type RollbackOutcome } from './publish.ts';
 
 export interface RollbackInputs {
@@ -21,6 +22,8 @@ export interface RollbackInputs {
   dryRun: boolean;
   /** The registry folder, repository-relative. Default `registry`. */
   registry?: string;
+  /** Skip the health verification of a live rollback; the reason is recorded. */
+  noVerify?: string;
 }
 
 export interface RollbackDeps {
@@ -40,6 +43,8 @@ export interface RollbackResult {
   /** The severity of the incident named, when its record was found. */
   severity?: Severity;
   notes: string[];
+  /** The health check of a rollback that went live. */
+  verification?: LiveRollbackVerification;
 }
 
 const DISPATCH_FIELDS = ['model', 'stage', 'to', 'incident'] as const;
@@ -127,6 +132,12 @@ export interface RollbackPorts extends RollbackDeps {
   actor?: string;
   /** The event that started the run: a repository_dispatch is accepted only from a sender the policy lists. */
   origin?: DispatchOrigin;
+  /** Verifies a rollback that went live (src/monitor/verify-rollback.ts); without it none is verified. */
+  verify?: {
+    sleep: (ms: number) => Promise<void>;
+    env: NodeJS.ProcessEnv;
+    fetch?: typeof globalThis.fetch;
+  };
 }
 
 /**
@@ -190,10 +201,33 @@ export async function rollbackFlow(inputs: RollbackInputs, ports: RollbackPorts)
     ports.github ? { ...ports.github, remote: ports.github.remote ?? 'origin' } : undefined,
   );
   const target = outcome.mode === 'already-done' ? outcome.target : outcome.plan.target;
+  // Only a rollback that is live can be verified; one in a pull request is verified once merged.
+  const verification =
+    ports.verify && outcome.mode === 'pushed'
+      ? await verifyLiveRollback({
+          repoRoot: env.workspace,
+          registryDir,
+          baseBranch: policy.defaultBranch,
+          model,
+          stage,
+          version: target,
+          ...(incidentId !== undefined ? { incidentId } : {}),
+          commit: outcome.commit,
+          actor: by,
+          ...(inputs.noVerify !== undefined ? { noVerify: inputs.noVerify } : {}),
+          ports: {
+            now: deps.clock ?? (() => deps.now),
+            ...ports.verify,
+            ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
+          },
+          ...(ports.github ? { github: ports.github } : {}),
+        })
+      : undefined;
   return {
     outcome,
     target,
     notes,
+    ...(verification ? { verification } : {}),
     ...(severity !== undefined ? { severity } : {}),
     ...(outcome.mode !== 'dry-run' ? { commit: outcome.commit } : {}),
     ...(outcome.mode === 'pull-request' && outcome.pullRequest

@@ -103,7 +103,7 @@ export function chooseRollbackTarget(input: ChooseRollbackInput): RollbackPlan {
     chosen = [...past].reverse().find((t) => t.version === to);
     if (!chosen) {
       throw new TollgateError(`${model} ${to} never held ${stage}, so it cannot be a rollback target`, {
-        fix: `promote it with \`tollgate promote ${model} ${to} --stage ${stage}\`, which takes the full sign-offs`,
+        fix: `promote it with \`tollgate promote ${model} ${to} --to ${stage}\`, which takes the full sign-offs`,
         field: 'to',
       });
     }

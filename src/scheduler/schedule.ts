@@ -153,7 +153,11 @@ function withoutSystemPause(schedule: Schedule): Schedule {
  * runs folds into this one.
  */
 export function executed(schedule: Schedule, now: Instant, policy: SchedulePolicy): Schedule {
-  const { cooldown_until: _c, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
+  const {
+    cooldown_until: _c,
+    streak_escalated_at: _e,
+    ...rest
+  } = withoutSystemPause(withoutExpiredPause(schedule, now));
   const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
   return {
     ...rest,
@@ -234,6 +238,7 @@ export function pause(schedule: Schedule, options: PauseOptions, now: Instant): 
       throw new TollgateError(
         `pause end ${Number.isNaN(until) ? 'is not a valid time' : `${isoTime(until)} is not after now (${isoTime(now)})`}`,
         {
+          kind: 'usage',
           fix: 'give an end time in the future, or a duration like 2h',
         },
       );
@@ -261,8 +266,52 @@ export function resume(schedule: Schedule, now: Instant, by: string): Schedule {
       fix: 'nothing to resume; `tollgate schedule` shows its state',
     });
   }
-  const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, ...rest } = schedule;
+  const {
+    paused_until: _u,
+    paused_reason: _r,
+    paused_by: _b,
+    cooldown_until: _c,
+    streak_escalated_at: _e,
+    ...rest
+  } = schedule;
   return { ...rest, failure_streak: 0, updated_at: isoTime(now) };
+}
+
+/**
+ * The runbook's service reset (mark-executed) once the cause of the failures is fixed: the failure streak and the
+ * cooldown clear, and so does the automatic pause they caused; who and why are kept in `last_reset`. A person's
+ * pause stays, and so do last_run and next_run: the model is due when it was due.
+ */
+export function resetFailures(
+  schedule: Schedule,
+  now: Instant,
+  input: { by: string; reason: string },
+): Schedule {
+  const reason = oneLine(input.reason ?? '');
+  if (!reason)
+    throw new TollgateError('a reset needs a reason', {
+      fix: 'say what was fixed, e.g. --reason "feature feed restored"',
+    });
+  if (!input.by?.trim()) throw new TollgateError('a reset needs the actor who reset', { fix: 'pass by' });
+  if (schedule.failure_streak === 0 && schedule.cooldown_until === undefined) {
+    throw new TollgateError(`the schedule of ${schedule.model} has no failure streak or cooldown to reset`, {
+      file: safeSchedulePath(schedule.model),
+      fix: 'nothing to reset; `tollgate schedule` shows its state',
+    });
+  }
+  const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(schedule);
+  return {
+    ...rest,
+    failure_streak: 0,
+    last_reset: { at: isoTime(now), by: input.by.trim(), reason, failure_streak: schedule.failure_streak },
+    updated_at: isoTime(now),
+  };
+}
+
+/** Whether a failure streak is to be escalated now: it reached the policy's limit and was not escalated yet. */
+export function streakNeedsEscalation(schedule: Schedule, policy: SchedulePolicy): boolean {
+  const limit = policy.schedule.escalateAfterFailures;
+  return limit > 0 && schedule.failure_streak >= limit && schedule.streak_escalated_at === undefined;
 }
 
 /** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */

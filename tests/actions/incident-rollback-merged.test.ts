@@ -27,7 +27,7 @@ const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z');
 it('a P1 rollback pull request: rollback rule sign-off, merge, then rollback-completed on the incident', async () => {
   const f = (fixture = await opsFixture(gh));
   gh.state.setCollaborator(REPO, 'alice', 'write');
-  const incident = await runIncident({ model: MODEL, metrics: 'error_rate=0.2', dryRun: false }, f.env, {
+  const incident = await runIncident({ model: MODEL, metrics: 'accuracy_drop=0.35', dryRun: false }, f.env, {
     client: gh.client(),
     now: at(151),
     clock: () => at(151.1),

@@ -167,7 +167,7 @@ describe('incident action', () => {
   it('P1: proposes the rollback in a pull request and the record in another (state_writes: pull-request)', async () => {
     const f = (fixture = await opsFixture(gh));
     const result = await runIncident(
-      { model: MODEL, metrics: 'error_rate=0.2', dryRun: false },
+      { model: MODEL, metrics: 'accuracy_drop=0.35', dryRun: false },
       f.env,
       deps(),
     );
@@ -194,7 +194,7 @@ describe('incident action', () => {
   it('P2: no auto-rollback condition holds, so none is made, and the timeline says why', async () => {
     const f = (fixture = await opsFixture(gh));
     const result = await runIncident(
-      { model: MODEL, metrics: 'latency_increase_pct=80', dryRun: false },
+      { model: MODEL, metrics: 'latency_increase_pct=0.8', dryRun: false },
       f.env,
       deps(),
     );

@@ -165,7 +165,7 @@ describe('retrain action', () => {
     );
     expect(outcome.stateMerge?.status).toBe('auto-merge');
     expect(retrainSummary(outcome)).toContain(
-      'which GitHub merges once the sign-off gate passes it (auto-merge)',
+      'which merges once the sign-off gate and validate pass it (the tollgate-state-merge workflow, or auto-merge)',
     );
     const pull = gh.state.repo('acme/models').pulls[0]!;
     expect(pull.state).toBe('open');

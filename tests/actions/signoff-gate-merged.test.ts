@@ -234,7 +234,7 @@ describe('after a promotion merges', () => {
       expect(logged!.summary).toContain('rita-risk (risk)');
       expect(logged!.summary).toContain('gate check success');
       expect(eventLine(logged!)).toContain(
-        `promotion-merged  fraud-detector v5 production  #${number}  ${mergeSha.slice(0, 12)}  promotion-merged by alice; approved by rita-risk (risk), carol (compliance), alice (model-owner (fraud-detector)); gate check success`,
+        `promotion-merged  fraud-detector production v4 → v5  #${number}  ${mergeSha.slice(0, 12)}  promotion-merged by alice; approved by rita-risk (risk), carol (compliance), alice (model-owner (fraud-detector)); gate check success`,
       );
 
       // A re-run of the closed event finds the record and writes nothing: no second state pull request.

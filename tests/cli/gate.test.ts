@@ -115,6 +115,8 @@ describe('tollgate gate simulate', () => {
     const repo = await promotionRepo();
     await expect(simulate(repo, '--approve', 'not a login')).rejects.toThrow(/not a GitHub login/);
     const { ctx } = context(repo.dir);
-    await expect(gateCommand.run(['simulate', '--base', 'main'], ctx)).rejects.toThrow(/--base and --head/);
+    await expect(gateCommand.run(['simulate', '--base', 'main'], ctx)).rejects.toThrow(
+      /--head REF is required/,
+    );
   });
 });

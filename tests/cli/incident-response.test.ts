@@ -103,5 +103,62 @@ describe('tollgate incident response tracking', () => {
     expect(text.out).toContain('P0: to ack 2h 00m 00s / 2h 00m 00s / 2h 00m 00s over 1 (target 5m 00s)');
     expect(text.out).toContain(`${id}  P0  acknowledged after 2h 00m 00s (target 5m 00s)`);
     expect(await r.git(['status', '--porcelain'])).toBe('');
+
+    const shown = await cli(['-C', r.dir, 'incident', 'show', id], 103);
+    expect(shown.out).toContain('  acknowledged: 2026-');
+    expect(shown.out).toContain('by alice (after 2h 00m 00s)');
+    expect(shown.out).toMatch(/escalations: {2}P2 at .* by tollgate-bot; P0 at .* by carol/);
+    const listed = await cli(
+      ['-C', r.dir, 'incident', 'list', '--status', 'open', '--severity', 'P0', '--format', 'json'],
+      103,
+    );
+    expect((JSON.parse(listed.out) as Incident[]).map((i) => i.id)).toEqual([id]);
+    expect((await cli(['-C', r.dir, 'incident', 'list', '--since', '2099-01-01'], 103)).out).toBe(
+      'no incidents\n',
+    );
+    expect((await cli(['-C', r.dir, 'incident', 'list', '--model', 'other'], 103)).out).toBe(
+      'no incidents\n',
+    );
+    expect((await cli(['-C', r.dir, 'incident', 'list', '--status', 'closed'], 103)).code).toBe(2);
+  });
+});
+
+describe('tollgate incident escalate --due and retrain failure streaks', () => {
+  it('opens one incident through the severity matrix when a streak reaches the limit, once per streak', async () => {
+    const { registryRepo, cli: run, FRAUD_SCHEDULE } = await import('./registry-repo.ts');
+    const repo = await registryRepo((r) =>
+      r.writeFiles({
+        [FRAUD_SCHEDULE]: readFileSync(join(r.dir, FRAUD_SCHEDULE), 'utf8').replace(
+          'failure_streak: 0',
+          "failure_streak: 2\nlast_failure_reason: feature feed timed out\ncooldown_until: '2099-01-01T00:00:00Z'",
+        ),
+      }),
+    );
+    const head = await repo.head();
+    const dry = await run(['-C', repo.dir, 'incident', 'escalate', '--due', '--dry-run']);
+    expect(dry.out).toContain('fraud-detector: P3: the retrain failure streak reached 2');
+    expect(await repo.head()).toBe(head);
+    const swept = await run(['-C', repo.dir, 'incident', 'escalate', '--due']);
+    expect(swept.code).toBe(0);
+    expect(await repo.git(['rev-list', '--count', `${head}..HEAD`])).toBe('1');
+    const schedule = load(readFileSync(join(repo.dir, FRAUD_SCHEDULE), 'utf8')) as {
+      streak_escalated_at?: string;
+    };
+    expect(schedule.streak_escalated_at).toBeDefined();
+    const changed = (await repo.git(['diff', '--name-only', head, 'HEAD'])).trim().split('\n').sort();
+    expect(changed).toEqual(
+      [FRAUD_SCHEDULE, expect.stringMatching(/^registry\/incidents\/INC-.*\.yaml$/)].sort(),
+    );
+    const file = changed.find((f) => f.includes('/incidents/'))!;
+    const incident = load(readFileSync(join(repo.dir, file), 'utf8')) as Incident;
+    expect(incident).toMatchObject({
+      severity: 'P3',
+      models: ['fraud-detector'],
+      metrics: { failure_streak: 2 },
+      description: 'last failure: feature feed timed out',
+    });
+    const again = await run(['-C', repo.dir, 'incident', 'escalate', '--due']);
+    expect(again.out).toContain('nothing to escalate');
+    expect(await repo.git(['rev-list', '--count', `${head}..HEAD`])).toBe('1');
   });
 });

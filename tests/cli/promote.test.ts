@@ -258,7 +258,7 @@ describe('tollgate promote', () => {
         async () => {},
         ['v5', '--to', 'shadow'],
         /not a stage in stages.order/,
-        /staging, production/,
+        /staging, canary, production/,
       ],
       [
         'a version already in the stage',
@@ -320,7 +320,8 @@ describe('tollgate promote', () => {
       '--requested-by',
       'eve',
     ]);
-    expect(code).toBe(2);
+    // Refused by a rule: exit 1, as every refusal (docs/cli.md).
+    expect(code).toBe(1);
     expect(err).toMatch(/the registry on main has 1 error\(s\); promotions wait until it is valid/);
     expect(err).toContain('stage production points to version v9');
   });
@@ -348,7 +349,7 @@ describe('tollgate promote', () => {
     const { repo } = await fixture();
     const { code, err } = await cli(repo, ['fraud-detector', 'v5']);
     expect(code).toBe(2);
-    expect(err).toContain('promote needs a model, a version and --to STAGE');
+    expect(err).toContain('promote: --to STAGE is required');
   });
 
   it("refuses to replace a promotion branch holding someone else's commit, naming it, unless --force", async () => {

@@ -65,7 +65,7 @@ describe('tollgate rollback', () => {
     expect(v3.held).toMatchObject({ by: 'oncall', incident: 'INC-20261105-050000-ab12' });
 
     const again = await cli(['-C', r.dir, 'rollback', 'fraud', '--to', 'v3']);
-    expect(again.code).toBe(2);
+    expect(again.code).toBe(1);
     expect(again.err).toContain('fraud v3 is held');
     expect(again.err).toContain('tollgate unhold fraud v3');
 
@@ -148,7 +148,7 @@ describe('tollgate rollback', () => {
     const head = await r.git(['rev-parse', 'HEAD']);
     for (const extra of [[], ['--dry-run']]) {
       const again = await cli(['-C', r.dir, 'rollback', 'fraud', ...extra]);
-      expect(again.code).toBe(2);
+      expect(again.code).toBe(1);
       expect(again.err).toMatch(
         new RegExp(
           `fraud production \\([0-9a-f]{12}\\) was itself a rollback for ${incident}; Tollgate does not roll back a rollback`,
@@ -168,7 +168,7 @@ describe('tollgate rollback', () => {
 
   it('explains bad input', async () => {
     const r = await fixture();
-    expect((await cli(['-C', r.dir, 'rollback'])).err).toContain('exactly one model name');
+    expect((await cli(['-C', r.dir, 'rollback'])).err).toContain('rollback: expected MODEL, got 0');
     expect((await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', 'x'])).err).toContain(
       'not an incident id',
     );
@@ -189,7 +189,7 @@ describe('tollgate rollback', () => {
     );
     await r.commit('Policy', 100.5);
     const { err, code } = await cli(['-C', r.dir, 'rollback', 'fraud', '--dry-run']);
-    expect(code).toBe(2);
+    expect(code).toBe(1);
     expect(err).toContain('none held it for 360000 s');
   });
 });

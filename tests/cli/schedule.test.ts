@@ -44,7 +44,7 @@ describe('tollgate schedule status', () => {
   it('names an unknown model with a fix', async () => {
     const repo = await registryRepo();
     const run = await cli(['-C', repo.dir, 'schedule', 'status', 'nope']);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.err).toContain('no model nope in the registry');
   });
 });
@@ -96,12 +96,24 @@ describe('tollgate schedule pause / resume / set-interval', () => {
     expect(await repo.git(['rev-list', '--count', `${before}..HEAD`])).toBe('2');
   });
 
-  it('pauses until a time, and refuses a pause without an end or a reason', async () => {
+  it('pauses until a time, and refuses a pause with two ends or an end in the past', async () => {
     const repo = await registryRepo();
     const head = await repo.head();
-    const none = await cli(['-C', repo.dir, 'schedule', 'pause', 'fraud-detector', '--reason', 'x']);
-    expect(none.code).toBe(2);
-    expect(none.err).toContain('--for DURATION or --until TIME');
+    const both = await cli([
+      '-C',
+      repo.dir,
+      'schedule',
+      'pause',
+      'fraud-detector',
+      '--for',
+      '2h',
+      '--until',
+      '2026-12-01T09:00:00Z',
+      '--reason',
+      'x',
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--for DURATION or --until TIME, not both');
     const past = await cli([
       '-C',
       repo.dir,
@@ -129,6 +141,69 @@ describe('tollgate schedule pause / resume / set-interval', () => {
     ]);
     expect(ok.code).toBe(0);
     expect(readSchedule(repo).paused_until).toBe('2026-12-01T09:00:00Z');
+  });
+
+  it('pauses until resumed without --for or --until, and resume ends it', async () => {
+    const repo = await registryRepo();
+    const paused = await cli([
+      '-C',
+      repo.dir,
+      'schedule',
+      'pause',
+      'fraud-detector',
+      '--reason',
+      'audit',
+      '--by',
+      'bob',
+    ]);
+    expect(paused.code).toBe(0);
+    expect(paused.out).toContain('Pause the retrain schedule of fraud-detector until resumed: audit');
+    const schedule = readSchedule(repo);
+    expect(schedule.paused_until).toBeUndefined();
+    expect(schedule).toMatchObject({ paused_reason: 'audit', paused_by: 'bob' });
+    expect((await cli(['-C', repo.dir, 'schedule', 'status', 'fraud-detector'])).out).toContain('paused');
+    expect((await cli(['-C', repo.dir, 'schedule', 'resume', 'fraud-detector'])).code).toBe(0);
+    expect(readSchedule(repo).paused_reason).toBeUndefined();
+  });
+
+  it('reset clears the failure streak and cooldown in one commit that says who and why', async () => {
+    const repo = await registryRepo((r) =>
+      r.writeFiles({
+        [FRAUD_SCHEDULE]: readFileSync(join(r.dir, FRAUD_SCHEDULE), 'utf8').replace(
+          'failure_streak: 0',
+          "failure_streak: 3\nlast_failure: '2026-11-05T00:00:00Z'\ncooldown_until: '2099-01-01T00:00:00Z'",
+        ),
+      }),
+    );
+    const head = await repo.head();
+    const noReason = await cli(['-C', repo.dir, 'schedule', 'reset', 'fraud-detector']);
+    expect(noReason.code).toBe(2);
+    expect(noReason.err).toContain('schedule reset: --reason TEXT is required');
+    const reset = await cli([
+      '-C',
+      repo.dir,
+      'schedule',
+      'reset',
+      'fraud-detector',
+      '--reason',
+      'feed restored',
+    ]);
+    expect(reset.code).toBe(0);
+    expect(reset.out).toContain('Reset the failure streak (3) and cooldown of fraud-detector: feed restored');
+    expect(await repo.git(['rev-list', '--count', `${head}..HEAD`])).toBe('1');
+    expect(await trailersOf(repo, 'HEAD')).toMatchObject({
+      'Tollgate-Event': ['schedule-reset'],
+      'Requested-By': ['alice'],
+    });
+    const schedule = readSchedule(repo);
+    expect(schedule).toMatchObject({
+      failure_streak: 0,
+      last_reset: { by: 'alice', reason: 'feed restored', failure_streak: 3 },
+    });
+    expect(schedule.cooldown_until).toBeUndefined();
+    const again = await cli(['-C', repo.dir, 'schedule', 'reset', 'fraud-detector', '--reason', 'again']);
+    expect(again.code).not.toBe(0);
+    expect(again.err).toContain('no failure streak or cooldown to reset');
   });
 
   it('prints the change on --dry-run and writes nothing', async () => {
@@ -179,7 +254,7 @@ describe('tollgate schedule pause / resume / set-interval', () => {
   it('refuses to resume a schedule that is not paused', async () => {
     const repo = await registryRepo();
     const run = await cli(['-C', repo.dir, 'schedule', 'resume', 'fraud-detector']);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.err).toContain('is not paused');
   });
 });

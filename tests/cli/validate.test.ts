@@ -61,6 +61,84 @@ describe('tollgate validate', () => {
   });
 });
 
+describe('tollgate validate: missing things are errors, not "0 files"', () => {
+  const stderr = () => {
+    let err = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+    return () => err;
+  };
+
+  it('exits 3 when there is no registry folder', async () => {
+    const err = stderr();
+    expect(await main(['-C', dir, '--registry', 'nowhere', 'validate'], {})).toBe(3);
+    expect(err()).toContain(`no registry at ${join(dir, 'nowhere')}`);
+  });
+
+  it('exits 2 for a path that does not exist', async () => {
+    const err = stderr();
+    expect(await run('registry/no/such/file.yaml')).toBe(2);
+    expect(err()).toContain('registry/no/such/file.yaml: no such file or folder');
+  });
+
+  it('a misspelled stage is an error that names the stage it probably means', async () => {
+    const stages = join(dir, 'registry/models/fraud-detector/stages.yaml');
+    await writeFile(stages, (await readFile(stages, 'utf8')).replace(/^ {2}production:/m, '  prodution:'));
+    expect(await run()).toBe(1);
+    expect(out).toContain('stage "prodution" is not in the policy\'s stages.order');
+    expect(out).toContain('(did you mean production?)');
+  });
+
+  it('--strict fails on warnings, which alone pass', async () => {
+    await writeFile(join(dir, 'registry/models/fraud-detector/notes.yaml'), 'a: 1\n');
+    expect(await run()).toBe(0);
+    expect(out).toContain('0 error(s), 1 warning(s)');
+    out = '';
+    expect(await run('--strict')).toBe(1);
+    expect(out).toContain('(--strict: warnings fail)');
+  });
+});
+
+describe('tollgate validate: one root cause, one error', () => {
+  it('a tab in model.yaml is one error with a caret, and the checks that need it are skipped', async () => {
+    const model = join(dir, 'registry/models/fraud-detector/model.yaml');
+    const lines = (await readFile(model, 'utf8')).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('kind:'));
+    lines[at] = `\t${lines[at]}`;
+    await writeFile(model, lines.join('\n'));
+    expect(await run()).toBe(1);
+    expect(out).not.toContain('has no model.yaml');
+    expect(out).toContain(
+      `models/fraud-detector/model.yaml:${at + 1}:1: error: invalid YAML: tab characters`,
+    );
+    expect(out).toContain(`    ${at + 1} | →kind: Model\n`);
+    expect(out).toMatch(
+      /^1 error\(s\), 0 warning\(s\) in 37 registry file\(s\); \d+ cross-file check\(s\) skipped/m,
+    );
+  });
+
+  it('an unclosed [ is reported on its own line and column, not where YAML gave up', async () => {
+    const model = join(dir, 'registry/models/fraud-detector/model.yaml');
+    const lines = (await readFile(model, 'utf8')).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('description:'));
+    lines.splice(at, 0, 'tags: [fraud, cards');
+    await writeFile(model, lines.join('\n'));
+    expect(await run('registry/models/fraud-detector/model.yaml')).toBe(1);
+    expect(out).toContain(`model.yaml:${at + 1}:7: error: invalid YAML: this [ is never closed`);
+    expect(out).toContain(
+      `    ${at + 1} | tags: [fraud, cards\n    ${' '.repeat(String(at + 1).length)} |       ^`,
+    );
+  });
+
+  it('an invalid version file is its own error, not "stage points to a version it does not have"', async () => {
+    await writeFile(join(dir, 'registry/models/fraud-detector/versions/v5.yaml'), 'kind: [ModelVersion\n');
+    expect(await run()).toBe(1);
+    expect(out).toContain('versions/v5.yaml:1:7: error: invalid YAML');
+    expect(out).not.toContain('which fraud-detector does not have');
+    expect(out).not.toContain('v5 is not in');
+    expect(out).toMatch(/^1 error\(s\)/m);
+  });
+});
+
 describe('tollgate validate --since', () => {
   const git = (...args: string[]) =>
     execFileSync('git', args, {

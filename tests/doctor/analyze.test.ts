@@ -90,6 +90,7 @@ function facts(overrides: Partial<RepositoryFacts> = {}): RepositoryFacts {
     workflows: ok([
       { path: '.github/workflows/tollgate-signoff-gate.yml', text: 'permissions: {}\njobs: {}\n' },
       { path: '.github/workflows/tollgate-validate.yml', text: 'permissions: {}\njobs: {}\n' },
+      { path: '.github/workflows/tollgate-state-merge.yml', text: 'permissions: {}\njobs: {}\n' },
     ]),
     codeowners: ok({ path: '.github/CODEOWNERS', text: '* @acme/ml-platform\n' }),
     appId: APP,
@@ -105,7 +106,7 @@ const weaknesses = (f: RepositoryFacts) =>
 
 describe('analyzeRepository', () => {
   it("passes init's rulesets, and exits 0", () => {
-    expect(weaknesses(facts())).toEqual([]);
+    expect(analyzeRepository(facts())).toEqual([]);
     expect(doctorExitCode(analyzeRepository(facts()))).toBe(0);
   });
 
@@ -139,6 +140,17 @@ describe('analyzeRepository', () => {
       bypass_actors: [{ actor_id: 5, actor_type: 'RepositoryRole', bypass_mode: 'always' }],
     });
     expect(weaknesses(f)).toEqual([]);
+  });
+
+  it("notes when the App may not merge Tollgate's state pull requests past the review rule", () => {
+    const f = facts();
+    const reviews = (f.rulesets as { value: RulesetFact[] }).value[1]!;
+    reviews.bypass_actors = reviews.bypass_actors!.filter((a) => a.actor_type !== 'Integration');
+    const found = analyzeRepository(f);
+    expect(found.map((x) => [x.id, x.severity, x.where])).toEqual([
+      ['state-merge-blocked', 'note', 'ruleset "tollgate-reviews"'],
+    ]);
+    expect(doctorExitCode(found)).toBe(0);
   });
 
   it('says so when the token cannot see who may bypass', () => {

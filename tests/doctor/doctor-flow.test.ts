@@ -291,5 +291,12 @@ describe('the command', () => {
     const failing = context({});
     expect(await doctorCommand.run(['--repo', 'acme/missing'], failing.ctx)).toBe(3);
     expect(failing.err.join('\n')).toContain('GET /repos/{owner}/{repo}');
+    const tokenless = context({ GITHUB_TOKEN: '' });
+    expect(await doctorCommand.run(['--repo', NAME], tokenless.ctx)).toBe(3);
+    expect(tokenless.err.join('\n')).toContain('no GitHub token');
+    // A usage error is not an environment error.
+    await expect(doctorCommand.run(['--repo', 'not-a-repo'], context({}).ctx)).rejects.toThrow(
+      '--repo not-a-repo',
+    );
   });
 });

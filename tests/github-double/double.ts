@@ -1,5 +1,6 @@
 // A stateful GitHub API double on msw: routes by GitHub's OpenAPI templates, injectable faults, and a
 // record of every response so the suite can check them against GitHub's published schemas.
+import { createHash } from 'node:crypto';
 import { delay, http, HttpResponse, type HttpHandler } from 'msw';
 import type { GitHubState } from './state.ts';
 import { errorReply, ROUTES, type Reply, type Route } from './routes.ts';
@@ -221,6 +222,17 @@ export class GitHubDouble {
       api: this.baseUrl,
       ...(token ? { token } : {}),
     });
+    // GitHub sends an ETag with each GET answer and, asked again with it in If-None-Match while the answer is the
+    // same, answers 304 without a body, which it does not count against the primary rate limit.
+    const etag =
+      route.method === 'GET' && reply.status === 200 && reply.body !== undefined && !fault
+        ? `W/"${createHash('sha256').update(JSON.stringify(reply.body)).digest('hex')}"`
+        : undefined;
+    if (etag && ifNoneMatch(request.headers.get('if-none-match'), etag)) {
+      this.state.rateLimit.remaining += 1;
+      this.served.push({ method: route.method, template: route.template, status: 304 });
+      return this.respond({ status: 304, headers: { etag } });
+    }
     this.records.push({
       method: route.method,
       template: route.template,
@@ -239,7 +251,7 @@ export class GitHubDouble {
       return this.respond(lost);
     }
     this.served.push({ method: route.method, template: route.template, status: reply.status });
-    return this.respond(reply);
+    return this.respond(etag ? { ...reply, headers: { ...reply.headers, etag } } : reply);
   }
 
   private async serveGraphql(request: Request) {
@@ -267,6 +279,13 @@ export class GitHubDouble {
     this.served.push({ method: 'POST', template: GRAPHQL_TEMPLATE, status: reply.status });
     return this.respond(reply);
   }
+}
+
+/** If-None-Match holds `etag` (a list, weak or strong, or `*`). */
+function ifNoneMatch(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  const strip = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || strip(tag) === strip(etag));
 }
 
 function respond(reply: Reply): Response {

@@ -18,6 +18,12 @@ import {
 } from '../../src/github/pulls.ts';
 import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../../src/github/access.ts';
 import { listCheckRunsForRef, upsertCheckRun } from '../../src/github/checks.ts';
+import {
+  commentOnIssue,
+  findMarkedIssue,
+  setIssueState,
+  upsertMarkedIssue,
+} from '../../src/github/issues.ts';
 import { upsertMarkedComment } from '../../src/github/comments.ts';
 import { dispatchWorkflow, repositoryDispatch } from '../../src/github/dispatch.ts';
 import { createRepositoryRuleset } from '../../src/github/rulesets.ts';
@@ -169,6 +175,25 @@ it('every route the double serves answers with bodies GitHub documents', async (
   expect(await getPullRequest(client, repo, pull.number)).toMatchObject({ mergedBy: 'tollgate-bot' });
   await upsertMarkedComment(client, repo, pull.number, 'gate', 'a');
   await upsertMarkedComment(client, repo, pull.number, 'gate', 'b');
+  const issue = await upsertMarkedIssue(client, repo, 'incident:INC-1', {
+    title: 'P0',
+    body: 'one',
+    labels: ['tollgate:incident', 'severity:P0'],
+    findBy: ['tollgate:incident'],
+  });
+  expect(issue).toMatchObject({ created: true, state: 'open' });
+  await upsertMarkedIssue(client, repo, 'incident:INC-1', {
+    title: 'P1',
+    body: 'two',
+    labels: ['tollgate:incident', 'severity:P1'],
+    findBy: ['tollgate:incident'],
+  });
+  await commentOnIssue(client, repo, issue.number, 'rolled back');
+  await setIssueState(client, repo, issue.number, { state: 'closed' });
+  expect(await findMarkedIssue(client, repo, 'incident:INC-1', ['tollgate:incident'])).toMatchObject({
+    number: issue.number,
+    state: 'closed',
+  });
   await dispatchWorkflow(client, repo, { workflow: 'retrain.yml', ref: 'main' });
   await repositoryDispatch(client, repo, 'tollgate-rollback');
   for (const ruleset of tollgateRulesets({ defaultBranch: 'main', appId: 7, emergencyPush: true }))

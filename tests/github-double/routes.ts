@@ -6,6 +6,7 @@ import type {
   AppState,
   CheckRunState,
   CommentState,
+  IssueState,
   ReviewState,
   TeamState,
   MergeMethod,
@@ -84,8 +85,9 @@ function userBody(context: RouteContext, login: string, schema = 'simple-user'):
     id: user.id,
     node_id: `U_${user.id}`,
     type: user.type,
-    url: `${context.api}/users/${user.login}`,
-    html_url: `https://github.com/${user.login}`,
+    // A bot's login has brackets (`name[bot]`), which a URL escapes.
+    url: `${context.api}/users/${encodeURIComponent(user.login)}`,
+    html_url: `https://github.com/${encodeURIComponent(user.login)}`,
     avatar_url: `https://avatars.githubusercontent.com/u/${user.id}`,
   });
 }
@@ -217,6 +219,47 @@ function reviewBody(context: RouteContext, repo: RepoState, review: ReviewState)
     _links: { html: { href: html }, pull_request: { href: html } },
   });
 }
+
+function issueBody(context: RouteContext, repo: RepoState, issue: IssueState) {
+  const base = `${context.api}/repos/${repo.owner}/${repo.name}/issues/${issue.number}`;
+  return shaped('issue', {
+    id: issue.id,
+    node_id: `I_${issue.id}`,
+    number: issue.number,
+    url: base,
+    repository_url: `${context.api}/repos/${repo.owner}/${repo.name}`,
+    labels_url: `${base}/labels{/name}`,
+    comments_url: `${base}/comments`,
+    events_url: `${base}/events`,
+    html_url: `https://github.com/${repo.owner}/${repo.name}/issues/${issue.number}`,
+    state: issue.state,
+    state_reason: issue.stateReason,
+    title: issue.title,
+    body: issue.body,
+    locked: false,
+    user: userBody(context, issue.user),
+    labels: issue.labels.map((name) => labelBody(context, repo, name)),
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    comments: repo.comments.filter((c) => c.issue === issue.number).length,
+    created_at: issue.createdAt,
+    updated_at: issue.updatedAt,
+    closed_at: issue.closedAt,
+    author_association: 'OWNER',
+  });
+}
+
+function findIssue(repo: RepoState, context: RouteContext): IssueState | undefined {
+  const number = Number(context.params.issue_number);
+  return repo.issues.find((issue) => issue.number === number);
+}
+
+/** The labels of an issue-or-pull request body: names, or objects with a name, as GitHub accepts. */
+const labelNames = (raw: unknown): string[] | undefined =>
+  Array.isArray(raw)
+    ? raw.map((l) => (typeof l === 'string' ? l : String((l as { name?: unknown }).name ?? '')))
+    : undefined;
 
 function commentBody(context: RouteContext, repo: RepoState, comment: CommentState) {
   return shaped('issue-comment', {
@@ -484,6 +527,14 @@ export const ROUTES: Route[] = [
           405,
           `Repository rule violations found\n\nRequired status check "${missing[0]}" is expected.`,
         );
+      // A direct merge call is where a ruleset's bypass applies: the calling App's own.
+      const reviews = await context.state.reviewBlock(
+        full,
+        pull,
+        head,
+        context.state.appOfToken(context.token),
+      );
+      if (reviews) return errorReply(405, `Repository rule violations found\n\n${reviews}`);
       const base = (await readRef(repo.gitDir, `refs/heads/${pull.base}`)) ?? '';
       if (!(await mergesCleanly(repo.gitDir, base, head)))
         return errorReply(405, 'Pull Request is not mergeable');
@@ -564,7 +615,7 @@ export const ROUTES: Route[] = [
     method: 'POST',
     template: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
     handle: inRepo(async (context, repo) => {
-      const pull = findPull(repo, context);
+      const pull = findPull(repo, context) ?? findIssue(repo, context);
       if (!pull) return notFound();
       const raw = context.body as unknown;
       const labels = Array.isArray(raw)
@@ -575,6 +626,76 @@ export const ROUTES: Route[] = [
         if (!pull.labels.includes(label)) pull.labels.push(label);
       }
       return { status: 200, body: pull.labels.map((name) => labelBody(context, repo, name)) };
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/issues',
+    handle: inRepo(async (context, repo) => {
+      const state = context.query.get('state') ?? 'open';
+      const wanted = (context.query.get('labels') ?? '').split(',').filter(Boolean);
+      const chosen = repo.issues
+        .filter((issue) => state === 'all' || issue.state === state)
+        .filter((issue) => wanted.every((label) => issue.labels.includes(label)))
+        .sort((a, b) => b.number - a.number);
+      const { items, headers } = page(context, chosen);
+      return { status: 200, body: items.map((issue) => issueBody(context, repo, issue)), headers };
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/issues',
+    handle: inRepo(async (context, repo) => {
+      const title = context.body.title;
+      if (typeof title !== 'string' || title === '')
+        return invalid('Validation Failed', [{ resource: 'Issue', field: 'title', code: 'missing_field' }]);
+      const at = context.state.now();
+      const issue: IssueState = {
+        number: repo.pulls.length + repo.issues.length + 1,
+        id: context.state.nextId(),
+        title,
+        body: typeof context.body.body === 'string' ? context.body.body : null,
+        state: 'open',
+        stateReason: null,
+        labels: labelNames(context.body.labels) ?? [],
+        user: context.state.actor,
+        createdAt: at,
+        updatedAt: at,
+        closedAt: null,
+      };
+      for (const label of issue.labels) repo.labels.add(label);
+      repo.issues.push(issue);
+      return { status: 201, body: issueBody(context, repo, issue) };
+    }),
+  },
+  {
+    method: 'PATCH',
+    template: '/repos/{owner}/{repo}/issues/{issue_number}',
+    handle: inRepo(async (context, repo) => {
+      const issue = findIssue(repo, context);
+      if (!issue) return notFound();
+      const body = context.body;
+      if (typeof body.title === 'string') issue.title = body.title;
+      if (typeof body.body === 'string' || body.body === null) issue.body = body.body as string | null;
+      const labels = labelNames(body.labels);
+      if (labels) {
+        issue.labels = labels;
+        for (const label of labels) repo.labels.add(label);
+      }
+      if (body.state === 'closed' || body.state === 'open') {
+        const at = context.state.now();
+        if (body.state === 'closed' && issue.state === 'open') {
+          issue.closedAt = at;
+          issue.stateReason = body.state_reason === 'not_planned' ? 'not_planned' : 'completed';
+        }
+        if (body.state === 'open' && issue.state === 'closed') {
+          issue.closedAt = null;
+          issue.stateReason = 'reopened';
+        }
+        issue.state = body.state;
+      }
+      issue.updatedAt = context.state.now();
+      return { status: 200, body: issueBody(context, repo, issue) };
     }),
   },
   {
@@ -594,7 +715,7 @@ export const ROUTES: Route[] = [
     template: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
     handle: inRepo(async (context, repo) => {
       const number = Number(context.params.issue_number);
-      if (!repo.pulls.some((pull) => pull.number === number)) return notFound();
+      if (!repo.pulls.some((pull) => pull.number === number) && !findIssue(repo, context)) return notFound();
       const at = context.state.now();
       const comment: CommentState = {
         id: context.state.nextId(),

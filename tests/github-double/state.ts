@@ -103,6 +103,21 @@ export interface CheckRunState {
   completedAt: string | null;
 }
 
+/** An issue (not a pull request); issues and pull requests share one number sequence, as on GitHub. */
+export interface IssueState {
+  number: number;
+  id: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'not_planned' | 'reopened' | null;
+  labels: string[];
+  user: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
 export interface CommentState {
   id: number;
   issue: number;
@@ -133,6 +148,7 @@ export interface RepoState {
   gitDir: string;
   defaultBranch: string;
   pulls: PullState[];
+  issues: IssueState[];
   reviews: ReviewState[];
   checkRuns: CheckRunState[];
   comments: CommentState[];
@@ -165,6 +181,11 @@ export interface RepoState {
   };
   /** Repository Actions variables. */
   variables: Record<string, string>;
+  /**
+   * A ruleset's review rule, once `enforceRulesets` derived it: approvals on the head from someone other than the
+   * author. Apps in `bypassApps` skip it on a direct merge call; GitHub's auto-merge never uses a bypass.
+   */
+  reviewRule?: { approvals: number; bypassApps: number[] };
 }
 
 /** A deployment environment: who may deploy to it (its branch policy) and the names of its secrets. */
@@ -284,6 +305,7 @@ export class GitHubState {
       gitDir,
       defaultBranch: options.defaultBranch ?? 'main',
       pulls: [],
+      issues: [],
       reviews: [],
       checkRuns: [],
       comments: [],
@@ -352,7 +374,7 @@ export class GitHubState {
     const repo = this.repo(fullName);
     const at = this.now();
     const state: PullState = {
-      number: repo.pulls.length + 1,
+      number: repo.pulls.length + repo.issues.length + 1,
       id: this.nextId(),
       title: pull.title ?? `Change ${pull.head}`,
       body: pull.body ?? null,
@@ -436,6 +458,56 @@ export class GitHubState {
       .map((check) => (typeof check === 'string' ? check : check.context));
   }
 
+  /**
+   * Makes the double enforce the rulesets created through the API, as GitHub does: their required checks (pinned by
+   * integration_id) and the strictest review rule, with the Apps that may bypass it.
+   */
+  enforceRulesets(fullName: string): void {
+    const repo = this.repo(fullName);
+    type Rule = { type: string; parameters?: Record<string, unknown> };
+    type Actor = { actor_id: number | null; actor_type: string; bypass_mode: string };
+    repo.requiredChecks = [];
+    for (const ruleset of repo.rulesets) {
+      if (ruleset.enforcement !== 'active') continue;
+      const rules = (ruleset.rules ?? []) as Rule[];
+      for (const check of (rules.find((r) => r.type === 'required_status_checks')?.parameters
+        ?.required_status_checks ?? []) as { context: string; integration_id?: number }[])
+        repo.requiredChecks.push(
+          check.integration_id ? { context: check.context, appId: check.integration_id } : check.context,
+        );
+      const approvals = Number(
+        rules.find((r) => r.type === 'pull_request')?.parameters?.required_approving_review_count ?? 0,
+      );
+      if (approvals > (repo.reviewRule?.approvals ?? 0))
+        repo.reviewRule = {
+          approvals,
+          bypassApps: ((ruleset.bypass_actors ?? []) as Actor[])
+            .filter((a) => a.actor_type === 'Integration' && a.actor_id !== null)
+            .map((a) => a.actor_id!),
+        };
+    }
+  }
+
+  /** Why the review rule blocks merging the pull request at `head` (undefined when it does not, or `app` bypasses it). */
+  async reviewBlock(
+    fullName: string,
+    pull: PullState,
+    head: string,
+    app?: AppState,
+  ): Promise<string | undefined> {
+    const rule = this.repo(fullName).reviewRule;
+    if (!rule || (app && rule.bypassApps.includes(app.id))) return undefined;
+    const latest = new Map<string, ReviewState>();
+    for (const review of this.repo(fullName).reviews.filter((r) => r.pull === pull.number))
+      if (review.state !== 'COMMENTED') latest.set(review.user, review);
+    const approvals = [...latest.values()].filter(
+      (r) => r.state === 'APPROVED' && r.commitId === head && r.user !== pull.user,
+    ).length;
+    return approvals >= rule.approvals
+      ? undefined
+      : `At least ${rule.approvals} approving review${rule.approvals === 1 ? ' is' : 's are'} required by reviewers with write access.`;
+  }
+
   /** What GitHub's auto-merge does after a check completes: merge each waiting pull request now satisfied. */
   async settleAutoMerges(fullName: string): Promise<void> {
     const repo = this.repo(fullName);
@@ -443,6 +515,8 @@ export class GitHubState {
       if (pull.state !== 'open' || !pull.autoMerge) continue;
       const head = await readRef(repo.gitDir, `refs/heads/${pull.head}`);
       if (head !== pull.autoMerge.expectedHead || this.missingChecks(fullName, head).length > 0) continue;
+      // Auto-merge waits for every rule, a review included: it never uses anyone's bypass.
+      if (await this.reviewBlock(fullName, pull, head)) continue;
       await this.mergePull(fullName, pull.number, pull.autoMerge.by, pull.autoMerge.method);
     }
   }

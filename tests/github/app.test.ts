@@ -143,7 +143,7 @@ describe('tollgate app manifest', () => {
   it.each([
     [['manifests'], /expected `manifest`/],
     [[], /expected `manifest`/],
-    [['manifest', '--format', 'yaml'], /--format yaml is not json or html/],
+    [['manifest', '--format', 'yaml'], /--format must be json or html, not yaml/],
     [['manifest', '--url', 'javascript:alert(1)'], /not an http\(s\) URL/],
     [['manifest', '--repo', 'not-a-repo'], /not OWNER\/NAME/],
   ])('refuses %j', async (args, message) => {

@@ -255,7 +255,7 @@ describe('renderPostmortem', () => {
     expect(md).toContain('duration: 1h 00m 00s');
     expect(md).toContain('- Rollback: fraud production v13 -> v12 (commit cccccccccccc)');
     expect(md).toContain('| error_rate | 0.7 |');
-    const timeline = md.split('## Timeline')[1]!.split('## Root cause')[0]!;
+    const timeline = md.split('## Timeline')[1]!.split('## Root Cause Analysis')[0]!;
     const order = [
       'Promote fraud v13 \\| production [promotion]',
       'detected: error spike',
@@ -267,12 +267,43 @@ describe('renderPostmortem', () => {
     const positions = order.map((s) => timeline.indexOf(s));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    expect(md).toMatch(/## Root cause\n\nTODO\(author\)/);
-    expect(md).toMatch(/## Lessons learned\n\nTODO\(author\)/);
-    expect(md).toMatch(
-      /## Action items\n\n\| action \| owner \| due \| status \|\n\| --- \| --- \| --- \| --- \|\n/,
+    // The incident protocol's template, every section.
+    const headings = md.split('\n').filter((l) => /^#{2,3} /.test(l));
+    expect(headings).toEqual([
+      '## Incident Summary',
+      '## Timeline (UTC)',
+      '## Root Cause Analysis',
+      '### What Happened',
+      '### Why It Happened',
+      '### Contributing Factors',
+      '## Impact Assessment',
+      '### User Impact',
+      '### Business Impact',
+      '### Technical Impact',
+      '## Resolution',
+      '### Immediate Actions Taken',
+      '## Rollback',
+      '## Lessons Learned',
+      '### What Went Well',
+      '### What Went Wrong',
+      '### Where We Got Lucky',
+      '## Action Items',
+      '## Prevention Measures',
+      '### Short-term (< 1 week)',
+      '### Medium-term (1-4 weeks)',
+      '### Long-term (> 1 month)',
+      '## Appendix',
+      '### Related Incidents',
+      '### Communication Log',
+    ]);
+    // Action items are a checklist with an owner and a due date a week after the resolution.
+    expect(md).toContain(
+      '- [ ] TODO(author): preventive action — owner: @TODO — due: 2026-12-01 — priority: high',
     );
-    const rollback = md.split('## Rollback\n')[1]!.split('## Timeline')[0]!;
+    expect(md).toContain('**Date**: TODO(author) (due by 2026-11-25)');
+    const rollback = md.split('## Rollback\n')[1]!.split('## Lessons Learned')[0]!;
+    expect(rollback).toContain('- Rollback duration: 1m 00s after detection');
+    expect(rollback).toContain('- Rollback success: yes');
     expect(rollback).toContain('fraud `production`: v13 -> v12, commit cccccccccccc.');
     expect(rollback).toContain(
       '- 2026-11-24T03:31:00Z rollback-completed: v13 -> v12 (1m 00s after detection)',
@@ -281,6 +312,17 @@ describe('renderPostmortem', () => {
       `- commit cccccccccccc (2026-11-24T03:31:00Z): Roll back fraud production to v12; mode revert; reverts ${'a'.repeat(40)}`,
     );
     expect(md).toContain('TODO(author): who and what was affected');
+  });
+  it('links commits when the repository is known and names the approvers', () => {
+    const md = renderPostmortem(
+      resolveIncident(incident({ error_rate: 0.7 }), at(60)),
+      [{ at: '2026-11-24T03:29:00Z', sha: 'a'.repeat(40), subject: 'Promote v13', trailers: {} }],
+      { repoUrl: 'https://github.com/acme/models', approvers: ['risk: carol'] },
+    );
+    expect(md).toContain(
+      `| [commit aaaaaaaaaaaa](https://github.com/acme/models/commit/${'a'.repeat(40)}) | Promote v13 |`,
+    );
+    expect(md).toContain('the changes in this window were signed off by risk: carol');
   });
   it('says when no rollback was made', () => {
     expect(renderPostmortem(incident({ error_rate: 0.07 }), [])).toContain(

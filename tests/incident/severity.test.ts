@@ -17,18 +17,18 @@ describe('classifySeverity with the default thresholds', () => {
     [{ accuracy_drop: 0.2 }, 'P2'],
     [{ accuracy_drop: 0.2001 }, 'P1'],
     [{ accuracy_drop: 0.1999 }, 'P2'],
-    [{ latency_increase_pct: 200 }, 'P2'],
-    [{ latency_increase_pct: 200.01 }, 'P1'],
-    [{ latency_increase_pct: 199.99 }, 'P2'],
+    [{ latency_increase_pct: 2.0 }, 'P2'],
+    [{ latency_increase_pct: 2.0001 }, 'P1'],
+    [{ latency_increase_pct: 1.9999 }, 'P2'],
     [{ error_rate: 0.1 }, 'P2'],
     [{ error_rate: 0.1001 }, 'P1'],
     [{ error_rate: 0.0999 }, 'P2'],
     [{ accuracy_drop: 0.1 }, 'P3'],
     [{ accuracy_drop: 0.1001 }, 'P2'],
     [{ accuracy_drop: 0.0999 }, 'P3'],
-    [{ latency_increase_pct: 50 }, 'P4'],
-    [{ latency_increase_pct: 50.01 }, 'P2'],
-    [{ latency_increase_pct: 49.99 }, 'P4'],
+    [{ latency_increase_pct: 0.5 }, 'P4'],
+    [{ latency_increase_pct: 0.5001 }, 'P2'],
+    [{ latency_increase_pct: 0.4999 }, 'P4'],
     [{ error_rate: 0.05 }, 'P4'],
     [{ error_rate: 0.0501 }, 'P2'],
     [{ error_rate: 0.0499 }, 'P4'],
@@ -44,7 +44,7 @@ describe('classifySeverity with the default thresholds', () => {
 
   it('names every condition of the winning severity that held, and only those', () => {
     const result = classifySeverity(
-      { error_rate: 0.2, accuracy_drop: 0.3, latency_increase_pct: 10 },
+      { error_rate: 0.2, accuracy_drop: 0.3, latency_increase_pct: 0.1 },
       policy,
     );
     expect(result.severity).toBe('P1');

@@ -33,11 +33,11 @@ describe('diffDocuments', () => {
       ],
     ],
     [
-      'a canary weight change is a stage change',
+      'a canary weight change alone is its own kind of change, judged by its own rules',
       'models/fraud/stages.yaml',
       stages('  canary:\n    version: v5\n    weight: 0.1\n'),
       stages('  canary:\n    version: v5\n    weight: 0.5\n'),
-      [{ kind: 'stage-changed', path: 'models/fraud/stages.yaml', model: 'fraud', stage: 'canary', from: 'v5', to: 'v5' }],
+      [{ kind: 'stage-weight-changed', path: 'models/fraud/stages.yaml', model: 'fraud', stage: 'canary', version: 'v5', from: 0.1, to: 0.5 }],
     ],
     [
       'comments and formatting alone change nothing',

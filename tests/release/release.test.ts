@@ -231,6 +231,7 @@ describe('action metadata for a Marketplace listing', () => {
     'shield',
     'check-square',
     'globe',
+    'git-merge',
   ];
   interface ActionMetadata {
     name: string;

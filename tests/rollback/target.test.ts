@@ -115,7 +115,7 @@ describe('chooseRollbackTarget', () => {
       }
     };
     expect(fixOf({ to: 'v2', held: ['v2'] })).toContain('tollgate unhold fraud v2');
-    expect(fixOf({ to: 'v9' })).toContain('tollgate promote fraud v9 --stage production');
+    expect(fixOf({ to: 'v9' })).toContain('tollgate promote fraud v9 --to production');
   });
 });
 

@@ -52,7 +52,9 @@ const LEAST: Record<string, Record<string, Record<string, string>>> = {
   'review-relay': { relay: {} },
   rollback: { rollback: {} },
   incident: { incident: {} },
+  monitor: { monitor: {} },
   evidence: { export: { contents: 'read', 'pull-requests': 'read', checks: 'read' } },
+  'state-merge': { merge: {} },
 };
 
 describe('the App key (attack 1: a workflow pushed on a branch mints the App token)', () => {
@@ -61,10 +63,12 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
     expect(readers.map((j) => `${j.template}/${j.id}`).sort()).toEqual(
       [
         'incident/incident',
+        'monitor/monitor',
         'promote/promote',
         'retrain/record',
         'rollback/rollback',
         'signoff-gate/gate',
+        'state-merge/merge',
       ].sort(),
     );
     for (const { template, id, job } of readers)
@@ -90,6 +94,20 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
           Object.entries(step.with ?? {}).filter(([key]) => key.startsWith('permission-')),
         );
         if (template === 'signoff-gate') expect(asked['permission-checks']).toBe('write');
+        // It reads the checks it merges on; it cannot write one.
+        else if (template === 'state-merge')
+          expect(asked).toEqual({
+            'permission-contents': 'write',
+            'permission-pull-requests': 'write',
+            'permission-checks': 'read',
+          });
+        // The monitor dispatches the retrain and incident workflows as well as recording state.
+        else if (template === 'monitor')
+          expect(asked).toEqual({
+            'permission-contents': 'write',
+            'permission-pull-requests': 'write',
+            'permission-actions': 'write',
+          });
         else
           expect(asked, `${template}/${id}`).toEqual({
             'permission-contents': 'write',

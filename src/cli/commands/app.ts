@@ -6,29 +6,52 @@ import { runGit } from '../../git/run.ts';
 import { installedManifest } from '../../init/installed.ts';
 import { repositoryOf } from '../../init/release.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
+import { commandSpec } from '../spec.ts';
 import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
 
 const USAGE =
   'tollgate app manifest [--org ORG] [--name NAME] [--url URL] [--repo OWNER/NAME] [--format json|html]';
 
-export const appCommand: Command = {
+const APP_MANIFEST = commandSpec({
+  name: 'app manifest',
+  summary: 'the GitHub App manifest (JSON), or a page that creates the App from it (--format html)',
+  positionals: [0, 0],
+  needsRegistry: false,
+  options: {
+    org: { type: 'string', value: 'ORG', description: 'create the App in this organisation' },
+    name: { type: 'string', value: 'NAME', description: 'the App name (default: Tollgate OWNER)' },
+    url: { type: 'string', value: 'URL', description: 'the App homepage (default: the repository)' },
+    repo: { type: 'string', value: 'OWNER/NAME', description: 'the repository (default: the origin remote)' },
+    format: {
+      type: 'string',
+      value: 'FORMAT',
+      choices: ['json', 'html'],
+      default: 'json',
+      description: 'the manifest, or a page posting it to GitHub',
+    },
+  },
+  examples: [
+    ['tollgate app manifest', 'print the manifest for this repository'],
+    ['tollgate app manifest --org acme --format html > app.html', 'a page that creates the App in acme'],
+  ],
+});
+
+const APP = commandSpec({
   name: 'app',
   summary:
     'app manifest: the GitHub App Tollgate needs (permissions, no events), to create it from a manifest',
+  needsRegistry: false,
+  options: {},
+  subcommands: [APP_MANIFEST],
+  examples: APP_MANIFEST.examples,
+});
+
+export const appCommand: Command = {
+  ...APP,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('app', args, {
-      org: { type: 'string' },
-      name: { type: 'string' },
-      url: { type: 'string' },
-      repo: { type: 'string' },
-      format: { type: 'string', default: 'json' },
-    });
-    if (positionals[0] !== 'manifest' || positionals.length > 1)
-      throw new TollgateError(`app: expected \`manifest\`, got ${JSON.stringify(positionals.join(' '))}`, {
-        fix: USAGE,
-      });
-    if (values.format !== 'json' && values.format !== 'html')
-      throw new TollgateError(`app manifest: --format ${values.format} is not json or html`, { fix: USAGE });
+    if (args[0] !== 'manifest')
+      throw new TollgateError('app: expected `manifest`', { kind: 'usage', fix: USAGE });
+    const { values } = parseCommandArgs(APP_MANIFEST, args.slice(1));
     const server = (context.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
     const origin = await runGit(context.repoRoot, ['config', '--get', 'remote.origin.url'], {
       okCodes: [1, 128],

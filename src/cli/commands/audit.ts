@@ -16,6 +16,8 @@ import { modelDir } from '../../registry/paths.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
+import { renderTable } from '../table.ts';
 
 const USAGE =
   'usage: tollgate audit log [--model M] [--since T] [--until T] [--ref REF] [--format text|json]\n' +
@@ -29,7 +31,8 @@ function timeOption(value: string | undefined, name: string): string | undefined
   return value;
 }
 
-export function eventLine(e: RegistryEvent): string {
+/** One event as its columns: time, event, what, pull request, commit, summary. */
+export function eventCells(e: RegistryEvent): string[] {
   // A stage move reads `model stage from → to`; anything else names what it is about.
   const what =
     e.stage !== undefined && (e.from !== undefined || e.version !== undefined)
@@ -43,27 +46,61 @@ export function eventLine(e: RegistryEvent): string {
   ].filter(Boolean);
   return [
     e.at,
-    e.event.padEnd(16),
-    what.padEnd(24),
-    e.pullRequest === undefined ? '   ' : `#${e.pullRequest}`,
+    e.event,
+    what,
+    e.pullRequest === undefined ? '' : `#${e.pullRequest}`,
     e.sha ? e.sha.slice(0, 12) : '(audit file)',
     [e.summary ?? '', ...who].filter(Boolean).join('; '),
-  ].join('  ');
+  ];
 }
 
+export function eventLine(e: RegistryEvent): string {
+  return eventCells(e).join('  ');
+}
+
+const LOG = commandSpec({
+  name: 'audit log',
+  summary: 'registry events (promotions, rollbacks, retrains, sign-offs...) from git history, oldest first',
+  positionals: [0, 0],
+  options: {
+    model: { type: 'string', value: 'MODEL', description: 'only events about this model' },
+    since: { type: 'string', value: 'TIME', description: 'only events at or after TIME' },
+    until: { type: 'string', value: 'TIME', description: 'only events before TIME' },
+    ref: { type: 'string', value: 'REF', description: 'the branch to read (default: the default branch)' },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate audit log', 'every registry event on the default branch'],
+    ['tollgate audit log --model fraud-detector --since 2026-11-01', 'one model, since 1 November'],
+  ],
+});
+
+const VERIFY = commandSpec({
+  name: 'audit verify',
+  summary: 'the gate-integrity audit: every registry change reached the default branch with its sign-offs',
+  positionals: [0, 0],
+  options: {
+    since: { type: 'string', value: 'REF', description: 'only commits after REF' },
+    ref: { type: 'string', value: 'REF', description: 'the branch to audit (default: the default branch)' },
+    ...FORMAT_OPTION,
+    ...REVIEW_SOURCE_OPTIONS,
+  },
+  examples: [
+    ['tollgate audit verify', 'audit the default branch from git alone'],
+    ['GITHUB_TOKEN=... tollgate audit verify --github --app-id 123', 'also re-check reviews and gate runs'],
+  ],
+});
+
+const AUDIT = commandSpec({
+  name: 'audit',
+  summary: 'registry events from git history (log), and the gate-integrity audit (verify)',
+  options: {},
+  subcommands: [LOG, VERIFY],
+  examples: [...LOG.examples.slice(0, 1), ...VERIFY.examples],
+});
+
 async function log(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'audit log',
-    args,
-    {
-      model: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      ref: { type: 'string' },
-      format: { type: 'string' },
-    },
-    false,
-  );
+  const { values } = parseCommandArgs(LOG, args);
   const format = formatOption(values.format, 'audit log');
   const since = timeOption(values.since, '--since');
   const until = timeOption(values.until, '--until');
@@ -91,7 +128,8 @@ async function log(args: string[], context: CliContext): Promise<number> {
   ).filter((e) => !model || e.model === model);
   if (format === 'json') context.out(JSON.stringify(events, null, 2));
   else if (events.length === 0) context.out('no registry events');
-  else context.out(events.map(eventLine).join('\n'));
+  // Aligned columns; on a terminal, "what" and the summary shrink (with an ellipsis) to fit its width.
+  else context.out(renderTable(events.map(eventCells), { width: context.columns, flexible: [2, 5] }));
   return 0;
 }
 
@@ -106,17 +144,7 @@ function findingLine(f: IntegrityFinding): string {
 }
 
 async function verify(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'audit verify',
-    args,
-    {
-      since: { type: 'string' },
-      ref: { type: 'string' },
-      format: { type: 'string' },
-      ...REVIEW_SOURCE_OPTIONS,
-    },
-    false,
-  );
+  const { values } = parseCommandArgs(VERIFY, args);
   const format = formatOption(values.format, 'audit verify');
   const choice = await chooseReviewSource(context, values);
   const report = await verifyGateIntegrity(context.repoRoot, {
@@ -166,8 +194,7 @@ async function verify(args: string[], context: CliContext): Promise<number> {
 }
 
 export const auditCommand: Command = {
-  name: 'audit',
-  summary: 'registry events from git history (log), and the gate-integrity audit (verify)',
+  ...AUDIT,
   run: async (args, context) => {
     const [sub, ...rest] = args;
     if (sub === 'log') return log(rest, context);
@@ -175,6 +202,7 @@ export const auditCommand: Command = {
     throw new TollgateError(
       sub === undefined ? 'audit: which one, log or verify?' : `audit: unknown subcommand ${sub}`,
       {
+        kind: 'usage',
         fix: USAGE,
       },
     );

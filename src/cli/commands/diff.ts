@@ -8,6 +8,7 @@ import { runGit } from '../../git/run.ts';
 import { describeChange } from '../../registry/diff.ts';
 import { registryDiffBetweenRefs } from '../../registry/diff-refs.ts';
 import { parseCommandArgs, type Command, type CliContext } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
 async function refExists(repoRoot: string, ref: string): Promise<boolean> {
   const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
@@ -50,14 +51,24 @@ async function defaultBase(context: CliContext): Promise<string> {
   return 'HEAD';
 }
 
-export const diffCommand: Command = {
+const DIFF = commandSpec({
   name: 'diff',
   summary:
     'the semantic registry diff: [BASE [HEAD]] (default: merge base with the default branch .. working tree)',
+  args: '[BASE [HEAD]]',
+  positionals: [0, 2],
+  options: { ...FORMAT_OPTION },
+  examples: [
+    ['tollgate diff', 'what the working tree changes against the merge base with the default branch'],
+    ['tollgate diff main HEAD', 'what HEAD changes against main, in registry terms'],
+    ['tollgate diff v1.2.0 main --format json', 'the same between two refs, as JSON'],
+  ],
+});
+
+export const diffCommand: Command = {
+  ...DIFF,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('diff', args, {
-      format: { type: 'string', default: 'text' },
-    });
+    const { values, positionals } = parseCommandArgs(DIFF, args);
     if (values.format !== 'text' && values.format !== 'json') {
       throw new TollgateError(`diff: unknown --format "${String(values.format)}"`, {
         fix: 'use --format text or --format json',

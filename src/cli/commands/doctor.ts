@@ -8,32 +8,43 @@ import { parseAppId } from '../../gate/check-runs.ts';
 import { doctorFlow } from '../../doctor/doctor-flow.ts';
 import { renderDoctor } from '../../doctor/render.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { originRepo, parseRepoOption } from './review-source.ts';
 
 const USAGE = 'tollgate doctor [--repo OWNER/NAME] [--app-id ID] [--format text|json]';
 
-export const doctorCommand: Command = {
+const DOCTOR = commandSpec({
   name: 'doctor',
   summary: "check a live repository's settings: rulesets, environments, secrets, workflows, CODEOWNERS",
+  positionals: [0, 0],
+  needsRegistry: false,
+  options: {
+    repo: { type: 'string', value: 'OWNER/NAME', description: 'the repository (default: the origin remote)' },
+    'app-id': { type: 'string', value: 'ID', description: 'the gate App id the ruleset should require' },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['GITHUB_TOKEN=... tollgate doctor', 'check the repository the origin remote names'],
+    ['tollgate doctor --repo acme/models --app-id 123 --format json', 'another repository, as JSON'],
+  ],
+});
+
+export const doctorCommand: Command = {
+  ...DOCTOR,
   async run(args, context) {
-    const { values } = parseCommandArgs(
-      'doctor',
-      args,
-      {
-        repo: { type: 'string' },
-        'app-id': { type: 'string' },
-        format: { type: 'string', default: 'text' },
-      },
-      false,
-    );
+    const { values } = parseCommandArgs(DOCTOR, args);
     if (values.format !== 'text' && values.format !== 'json')
-      throw new TollgateError(`doctor: --format ${values.format} is not text or json`, { fix: USAGE });
+      throw new TollgateError(`doctor: --format ${values.format} is not text or json`, {
+        kind: 'usage',
+        fix: USAGE,
+      });
     const repo =
       values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
     if (!repo)
       throw new TollgateError(
         'doctor: which repository? The origin remote does not name a GitHub repository',
         {
+          kind: 'usage',
           fix: USAGE,
         },
       );
@@ -41,6 +52,13 @@ export const doctorCommand: Command = {
       values['app-id'] ?? context.env.TOLLGATE_APP_ID,
       values['app-id'] !== undefined ? '--app-id' : 'TOLLGATE_APP_ID',
     );
+    if (!context.env.GITHUB_TOKEN && !context.env.GH_TOKEN) {
+      // Nothing to read the settings with: an environment error, like an unreachable GitHub.
+      context.err(
+        'tollgate doctor: no GitHub token. Fix: GITHUB_TOKEN=$(gh auth token) tollgate doctor (a repository admin, or Administration: read)',
+      );
+      return 3;
+    }
     const client = githubClientFromEnv(context.env);
     let report;
     try {

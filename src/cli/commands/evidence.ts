@@ -1,6 +1,6 @@
 // `tollgate evidence export`: the evidence bundle for a model or version, a pull request, an incident or a window.
 // `tollgate evidence verify`: re-hashes a bundle against its manifest.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { evidenceSubjectFrom, type EvidenceSubject } from '../../evidence/bundle.ts';
@@ -9,20 +9,87 @@ import { verifyEvidenceBundle } from '../../evidence/verify.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
 const USAGE =
   'tollgate evidence export (--model M [--version V] | --pr N | --incident ID | --since T --until T) [--out DIR] [--strict] [--sign-key KEY.pem] [--github] [--repo OWNER/NAME]\n' +
   '       tollgate evidence verify DIR|BUNDLE.tar.gz [--sha256 HEX] [--public-key KEY.pub] [--format text|json]';
 
+const EXPORT = commandSpec({
+  name: 'evidence export',
+  summary:
+    'write the evidence bundle for one subject: a model (and version), a pull request, an incident or a period',
+  positionals: [0, 0],
+  options: {
+    model: { type: 'string', value: 'MODEL', description: 'every record of this model' },
+    version: { type: 'string', value: 'VERSION', description: 'only this version of --model' },
+    pr: { type: 'string', value: 'N', description: 'one pull request' },
+    incident: { type: 'string', value: 'ID', description: 'one incident' },
+    since: { type: 'string', value: 'TIME', description: 'a period: its start (with --until)' },
+    until: { type: 'string', value: 'TIME', description: 'a period: its end (with --since)' },
+    ref: { type: 'string', value: 'REF', description: 'the branch to read (default: the default branch)' },
+    out: { type: 'string', value: 'DIR', description: 'where to write it (default: evidence-SUBJECT)' },
+    strict: { type: 'boolean', default: false, description: 'exit 1 when the bundle has findings' },
+    'sign-key': {
+      type: 'string',
+      value: 'KEY.pem',
+      description: 'sign the manifest with this Ed25519 private key (detached signature)',
+    },
+    ...REVIEW_SOURCE_OPTIONS,
+  },
+  examples: [
+    ['tollgate evidence export --model fraud-detector --version v5', 'everything about one version'],
+    ['tollgate evidence export --since 2026-07-01 --until 2026-10-01 --out q3', 'one quarter, into q3/'],
+    ['tollgate evidence export --incident INC-20261124-033000-ab12', 'one incident'],
+    [
+      'tollgate evidence export --model fraud-detector --strict --sign-key key.pem',
+      'signed; exit 1 on findings',
+    ],
+  ],
+});
+
+const VERIFY = commandSpec({
+  name: 'evidence verify',
+  summary: 're-hash a bundle against its manifest; exit 1 when a file differs',
+  args: 'DIR|BUNDLE.tar.gz',
+  positionals: [1, 1],
+  needsRegistry: false,
+  options: {
+    sha256: { type: 'string', value: 'HEX', description: 'the sha256 the bundle.tar.gz must have' },
+    'public-key': {
+      type: 'string',
+      value: 'KEY.pub',
+      description: "check the manifest's signature with this Ed25519 public key",
+    },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate evidence verify evidence-fraud-detector-v5', 'check an exported folder'],
+    ['tollgate evidence verify bundle.tar.gz --sha256 3f…', 'check a received tarball and its hash'],
+  ],
+});
+
+const EVIDENCE = commandSpec({
+  name: 'evidence',
+  summary: 'export an evidence bundle (records, commits, approvals, runs, report) for an auditor; verify one',
+  options: {},
+  subcommands: [EXPORT, VERIFY],
+  examples: [...EXPORT.examples.slice(0, 1), ...VERIFY.examples.slice(0, 1)],
+});
+
 async function verify(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('evidence verify', args, {
-    sha256: { type: 'string' },
-    'public-key': { type: 'string' },
-    format: { type: 'string' },
-  });
+  const { values, positionals } = parseCommandArgs(VERIFY, args);
   const format = formatOption(values.format, 'evidence verify');
   if (positionals.length !== 1)
-    throw new TollgateError('evidence verify: name one bundle folder or bundle.tar.gz', { fix: USAGE });
+    throw new TollgateError('evidence verify: name one bundle folder or bundle.tar.gz', {
+      kind: 'usage',
+      fix: USAGE,
+    });
+  if (!existsSync(resolve(context.cwd, positionals[0]!)))
+    throw new TollgateError(`evidence verify: ${positionals[0]}: no such folder or file`, {
+      kind: 'usage',
+      fix: 'name the exported bundle folder or its bundle.tar.gz',
+    });
   const keyPath = values['public-key'] === undefined ? undefined : resolve(context.cwd, values['public-key']);
   const result = verifyEvidenceBundle(resolve(context.cwd, positionals[0]!), {
     ...(values.sha256 ? { expectedSha256: values.sha256 } : {}),
@@ -68,8 +135,7 @@ function slug(subject: EvidenceSubject): string {
 }
 
 export const evidenceCommand: Command = {
-  name: 'evidence',
-  summary: 'export an evidence bundle (records, commits, approvals, runs, report) for an auditor; verify one',
+  ...EVIDENCE,
   run: async (args, context) => {
     const [sub, ...rest] = args;
     if (sub === 'verify') return verify(rest, context);
@@ -77,27 +143,11 @@ export const evidenceCommand: Command = {
       throw new TollgateError(
         sub === undefined ? 'evidence: which one? (export or verify)' : `evidence: unknown subcommand ${sub}`,
         {
+          kind: 'usage',
           fix: USAGE,
         },
       );
-    const { values } = parseCommandArgs(
-      'evidence export',
-      rest,
-      {
-        model: { type: 'string' },
-        version: { type: 'string' },
-        pr: { type: 'string' },
-        incident: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        ref: { type: 'string' },
-        out: { type: 'string' },
-        strict: { type: 'boolean', default: false },
-        'sign-key': { type: 'string' },
-        ...REVIEW_SOURCE_OPTIONS,
-      },
-      false,
-    );
+    const { values } = parseCommandArgs(EXPORT, rest);
     const { model, version, pr, incident, since, until } = values;
     const subject = evidenceSubjectFrom(
       { model, version, pr, incident, since, until },

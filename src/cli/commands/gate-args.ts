@@ -13,7 +13,10 @@ const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 export function login(value: string, flag: string): string {
   const trimmed = value.trim().replace(/^@/, '');
   if (!LOGIN.test(trimmed))
-    throw new TollgateError(`gate simulate: ${flag} "${value}" is not a GitHub login`, { fix: USAGE });
+    throw new TollgateError(`gate simulate: ${flag} "${value}" is not a GitHub login`, {
+      kind: 'usage',
+      fix: USAGE,
+    });
   return trimmed;
 }
 
@@ -24,7 +27,10 @@ export function parseMembers(values: string[]): GateInput['memberships'] {
     const eq = value.indexOf('=');
     const team = value.slice(0, eq).trim();
     if (eq < 0 || !/^[^/\s]+\/[^/\s]+$/.test(team))
-      throw new TollgateError(`gate simulate: --member "${value}" is not ORG/TEAM=LOGIN,...`, { fix: USAGE });
+      throw new TollgateError(`gate simulate: --member "${value}" is not ORG/TEAM=LOGIN,...`, {
+        kind: 'usage',
+        fix: USAGE,
+      });
     const states = (memberships[team] ??= {});
     for (const entry of value
       .slice(eq + 1)
@@ -49,7 +55,7 @@ export function parsePermissions(values: string[]): Record<string, Permission> {
     if (!(PERMISSIONS as readonly string[]).includes(level))
       throw new TollgateError(
         `gate simulate: --permission "${value}" needs LOGIN=LEVEL, LEVEL one of ${PERMISSIONS.join(', ')}`,
-        { fix: USAGE },
+        { kind: 'usage', fix: USAGE },
       );
     permissions[login(who, '--permission')] = level as Permission;
   }

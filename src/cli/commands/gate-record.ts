@@ -8,6 +8,7 @@ import { recordMergeLocally } from '../../gate/record-local-merge-flow.ts';
 import { resolveRef } from '../../git/history.ts';
 import { runGit } from '../../git/run.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
+import { GATE_RECORD_MERGE } from './gate-options.ts';
 import { login, parseMembers, parsePermissions } from './gate-args.ts';
 
 export const RECORD_USAGE =
@@ -16,21 +17,7 @@ export const RECORD_USAGE =
   '[--check-run ID=CONCLUSION[@TIME]]';
 
 export async function recordMergeCommand(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'gate record-merge',
-    args,
-    {
-      merge: { type: 'string' },
-      pr: { type: 'string' },
-      'merged-by': { type: 'string' },
-      approve: { type: 'string', multiple: true },
-      member: { type: 'string', multiple: true },
-      permission: { type: 'string', multiple: true },
-      'requested-by': { type: 'string', multiple: true },
-      'check-run': { type: 'string' },
-    },
-    false,
-  );
+  const { values } = parseCommandArgs(GATE_RECORD_MERGE, args);
   const number = Number(values.pr);
   if (!values.merge || !Number.isInteger(number) || number <= 0 || !values['merged-by'])
     throw new TollgateError('gate record-merge needs --merge, --pr (a positive number) and --merged-by', {
@@ -82,6 +69,7 @@ export async function recordMergeCommand(args: string[], context: CliContext): P
     checkName: GATE_CHECK_NAME,
     ...(checkRun ? { checkRun } : {}),
     env: { GIT_COMMITTER_DATE: context.now().toISOString() },
+    dryRun: values['dry-run'],
   });
   const lines = result.record.audit.map(
     (a) =>
@@ -94,9 +82,11 @@ export async function recordMergeCommand(args: string[], context: CliContext): P
     context.out(
       [
         ...lines,
-        result.commit
-          ? `recorded in commit ${result.commit.slice(0, 12)}`
-          : 'already recorded: nothing to commit',
+        values['dry-run'] && result.written.length > 0
+          ? `dry run: would record ${result.written.join(', ')} in one commit; nothing written`
+          : result.commit
+            ? `recorded in commit ${result.commit.slice(0, 12)}`
+            : 'already recorded: nothing to commit',
         ...result.already.map((p) => `kept as first written: ${p}`),
       ].join('\n'),
     );

@@ -9,6 +9,7 @@ import type { Permission } from '../../gate/types.ts';
 import { resolveRef } from '../../git/history.ts';
 import type { ReviewContextReview } from '../../github/review-context.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
+import { GATE, GATE_SIMULATE } from './gate-options.ts';
 import { login, parseMembers, parsePermissions, USAGE } from './gate-args.ts';
 import { recordMergeCommand, RECORD_USAGE } from './gate-record.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
@@ -16,35 +17,19 @@ import { formatOption, registryPrefix } from './registry-prefix.ts';
 export { parseMembers, parsePermissions };
 
 export const gateCommand: Command = {
-  name: 'gate',
-  summary:
-    'Simulate the sign-off gate offline (gate simulate --base REF --head REF [--approve LOGIN]...), or record a local merge (gate record-merge)',
+  ...GATE,
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub === 'record-merge') return recordMergeCommand(rest, context);
     if (sub !== 'simulate')
       throw new TollgateError(`gate: unknown subcommand "${sub ?? ''}"`, {
+        kind: 'usage',
         fix: `${USAGE}\n${RECORD_USAGE}`,
       });
-    const { values } = parseCommandArgs(
-      'gate simulate',
-      rest,
-      {
-        base: { type: 'string' },
-        head: { type: 'string' },
-        author: { type: 'string' },
-        'requested-by': { type: 'string', multiple: true },
-        approve: { type: 'string', multiple: true },
-        member: { type: 'string', multiple: true },
-        permission: { type: 'string', multiple: true },
-        'base-branch': { type: 'string' },
-        format: { type: 'string' },
-      },
-      false,
-    );
+    const { values } = parseCommandArgs(GATE_SIMULATE, rest);
     const format = formatOption(values.format, 'gate simulate');
     if (!values.base || !values.head)
-      throw new TollgateError('gate simulate needs --base and --head', { fix: USAGE });
+      throw new TollgateError('gate simulate needs --base and --head', { kind: 'usage', fix: USAGE });
     const baseSha = await resolveRef(context.repoRoot, values.base);
     const headSha = await resolveRef(context.repoRoot, values.head);
 

@@ -15,8 +15,9 @@ import { defaultBranchRef } from '../../evidence/integrity.ts';
 import { standingApprovals, type ReviewSource } from '../../evidence/reviews.ts';
 import { assertSafeName } from '../../registry/names.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
-import { formatOption, registryPrefix } from './registry-prefix.ts';
+import { assertKnownModel, formatOption, registryPrefix } from './registry-prefix.ts';
 import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
 /** What GitHub says about the pull request that set a tenure (GitHub mode only). */
 interface TenureReview {
@@ -67,17 +68,32 @@ async function withReviews(
   );
 }
 
-export const historyCommand: Command = {
+const HISTORY = commandSpec({
   name: 'history',
   summary: 'which version held each stage of a model, since when, set by which commit and pull request',
+  args: 'MODEL',
+  positionals: [1, 1],
+  options: {
+    stage: { type: 'string', value: 'STAGE', description: 'only this stage (default: every stage)' },
+    at: { type: 'string', value: 'TIME', description: 'which version held the stage at TIME' },
+    ref: { type: 'string', value: 'REF', description: 'the branch to read (default: the default branch)' },
+    ...FORMAT_OPTION,
+    ...REVIEW_SOURCE_OPTIONS,
+  },
+  examples: [
+    ['tollgate history fraud-detector', 'every tenure of every stage'],
+    ['tollgate history fraud-detector --stage production --at 2026-11-02T10:00:00Z', 'who served then'],
+    [
+      'GITHUB_TOKEN=... tollgate history fraud-detector --github',
+      'with approvals and gate checks from GitHub',
+    ],
+  ],
+});
+
+export const historyCommand: Command = {
+  ...HISTORY,
   run: async (args, context) => {
-    const { values, positionals } = parseCommandArgs('history', args, {
-      stage: { type: 'string' },
-      at: { type: 'string' },
-      ref: { type: 'string' },
-      format: { type: 'string' },
-      ...REVIEW_SOURCE_OPTIONS,
-    });
+    const { values, positionals } = parseCommandArgs(HISTORY, args);
     const format = formatOption(values.format, 'history');
     if (positionals.length !== 1)
       throw new TollgateError('history: name one model', {
@@ -93,6 +109,7 @@ export const historyCommand: Command = {
     const ref = values.ref ?? (await defaultBranchRef(context.repoRoot, prefix));
     const snapshots = await readStageSnapshots(context.repoRoot, model, { ref, registryPrefix: prefix });
     const stages = stage ? [stage] : stagesNamed(snapshots);
+    assertKnownModel(context, model, stagesNamed(snapshots).length > 0);
     const choice = await chooseReviewSource(context, values);
     // The gate's merge records say who signed off even when GitHub is not asked.
     const records = (await readAuditEvents(context.repoRoot, ref, prefix)).map((f) => f.event);

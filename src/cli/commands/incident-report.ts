@@ -13,16 +13,12 @@ import { readPolicy } from '../../policy/read.ts';
 import { commitRegistryChange } from '../../publish/registry-transaction.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import { postmortemPath } from '../../registry/paths.ts';
+import { INCIDENT_POSTMORTEM, INCIDENT_STATS } from './incident-options.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
 import { registryRelDir } from './incident-common.ts';
 
 export async function stats(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'incident stats',
-    args,
-    { since: { type: 'string' }, format: { type: 'string' } },
-    false,
-  );
+  const { values } = parseCommandArgs(INCIDENT_STATS, args);
   const since = values.since === undefined ? undefined : new Date(values.since);
   if (since && Number.isNaN(since.getTime())) {
     throw new TollgateError(`--since ${values.since} is not a date`, { fix: 'pass e.g. --since 2026-10-01' });
@@ -94,17 +90,22 @@ function responseLines(r: ResponseReport): string[] {
 }
 
 export async function postmortem(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident postmortem', args, {
-    write: { type: 'boolean', default: false },
-    'lookback-days': { type: 'string', default: '7' },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_POSTMORTEM, args);
   const id = assertIncidentId(positionals[0], 'pass an id like INC-20261124-033000-ab12');
   const registryDir = registryRelDir(context);
   const incident = await readIncident(fileSystemReader(context.registryDir), registryDir, id);
   const days = Number(values['lookback-days']);
   if (!Number.isFinite(days) || days < 0) throw new TollgateError('--lookback-days must be a number of days');
-  const markdown = await draftPostmortem({ repoRoot: context.repoRoot, registryDir }, incident, days);
-  if (!values.write) {
+  const markdown = await draftPostmortem(
+    { repoRoot: context.repoRoot, registryDir },
+    incident,
+    days,
+    'HEAD',
+    {
+      reader: fileSystemReader(context.registryDir),
+    },
+  );
+  if (!values.write || values['dry-run']) {
     context.out(markdown);
     return 0;
   }

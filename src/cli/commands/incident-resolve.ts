@@ -4,9 +4,12 @@
 import { TollgateError } from '../../errors.ts';
 import { git } from '../../git/run.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
+import { githubIssueChannel } from '../../incident/issue.ts';
+import { channelNotifier } from '../../incident/notify.ts';
 import { formatDuration } from '../../incident/record.ts';
 import { assertIncidentId, resolveIncidentFlow } from '../../incident/resolve-flow.ts';
 import type { GitHubTarget } from '../../publish/propose.ts';
+import { INCIDENT_RESOLVE } from './incident-options.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
 import { actor, registryRelDir } from './incident-common.ts';
 import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
@@ -26,6 +29,7 @@ export async function githubTarget(
         : repoFromRemoteUrl(await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
   if (!repo) {
     throw new TollgateError('a GitHub token is set, but which repository? The origin remote names none', {
+      kind: 'usage',
       fix: 'pass --repo OWNER/NAME (or unset GITHUB_TOKEN / GH_TOKEN to commit the branch locally only)',
     });
   }
@@ -33,14 +37,7 @@ export async function githubTarget(
 }
 
 export async function resolve(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident resolve', args, {
-    note: { type: 'string' },
-    by: { type: 'string' },
-    'no-postmortem': { type: 'boolean', default: false },
-    base: { type: 'string' },
-    repo: { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_RESOLVE, args);
   const id = assertIncidentId(
     positionals[0],
     'tollgate incident resolve INC-20261124-033000-ab12 [--note TEXT] [--dry-run]',
@@ -61,9 +58,15 @@ export async function resolve(args: string[], context: CliContext): Promise<numb
       now: context.now(),
       actor: actor(context, values.by),
       ...(github ? { github } : {}),
+      notifier: (policy) =>
+        channelNotifier(policy, {
+          env: context.env,
+          now: context.now,
+          ...(github ? { issues: githubIssueChannel(github.client, github.repo, context.now) } : {}),
+        }),
     },
   );
-  const after = formatDuration(r.resolved.timeline.at(-1)!.duration ?? 0);
+  const after = formatDuration(r.resolved.timeline.findLast((e) => e.event === 'resolved')?.duration ?? 0);
   const described = [
     `The pull request ${github ? '' : 'to open '}(${r.branch} -> ${r.policy.defaultBranch}):`,
     `  title:  ${r.pullRequest.title}`,

@@ -13,6 +13,7 @@ import {
 import { SEVERITIES } from '../../incident/response.ts';
 import { checkoutNote } from '../../publish/checkout-note.ts';
 import type { Severity } from '../../registry/types.ts';
+import { INCIDENT_ACK, INCIDENT_ESCALATE } from './incident-options.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
 import { actor, registryRelDir } from './incident-common.ts';
 
@@ -41,10 +42,7 @@ function render(context: CliContext, result: ResponseResult, what: string): numb
 }
 
 export async function ack(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident ack', args, {
-    by: { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_ACK, args);
   const id = assertIncidentId(positionals[0], 'tollgate incident ack INC-20261124-033000-ab12 [--by LOGIN]');
   return render(
     context,
@@ -54,19 +52,14 @@ export async function ack(args: string[], context: CliContext): Promise<number> 
 }
 
 export async function escalate(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident escalate', args, {
-    to: { type: 'string' },
-    reason: { type: 'string' },
-    due: { type: 'boolean', default: false },
-    by: { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_ESCALATE, args);
   const dryRun = values['dry-run'];
   if (values.due) {
     if (positionals.length > 0 || values.to !== undefined)
       throw new TollgateError(
         'incident escalate --due takes no id and no --to: it escalates every overdue incident',
         {
+          kind: 'usage',
           fix: 'tollgate incident escalate --due [--dry-run]',
         },
       );
@@ -79,7 +72,10 @@ export async function escalate(args: string[], context: CliContext): Promise<num
     'tollgate incident escalate INC-20261124-033000-ab12 [--to P0..P4] [--reason TEXT]',
   );
   if (values.to !== undefined && !SEVERITIES.includes(values.to as Severity))
-    throw new TollgateError(`--to ${values.to} is not a severity`, { fix: 'pass --to P0, P1, P2, P3 or P4' });
+    throw new TollgateError(`--to ${values.to} is not a severity`, {
+      kind: 'usage',
+      fix: 'pass --to P0, P1, P2, P3 or P4',
+    });
   const result = await escalateFlow(
     id,
     {

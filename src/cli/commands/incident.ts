@@ -6,27 +6,17 @@ import { randomBytes } from 'node:crypto';
 import { TollgateError } from '../../errors.ts';
 import { channelNotifier } from '../../incident/notify.ts';
 import { openIncidentFlow } from '../../incident/open-flow.ts';
-import { allIncidents } from '../../incident/resolve-flow.ts';
 import { parseMetricArgs } from '../../incident/severity.ts';
-import { fileSystemReader } from '../../registry/load.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { INCIDENT, INCIDENT_OPEN } from './incident-options.ts';
 import { actor, registryRelDir } from './incident-common.ts';
 import { resolve } from './incident-resolve.ts';
 import { ack, escalate } from './incident-response.ts';
+import { list, show } from './incident-list.ts';
 import { postmortem, stats } from './incident-report.ts';
 
 async function open(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('incident open', args, {
-    model: { type: 'string', multiple: true },
-    metric: { type: 'string', multiple: true },
-    alert: { type: 'string' },
-    description: { type: 'string' },
-    by: { type: 'string' },
-    'auto-rollback': { type: 'boolean', default: false },
-    'promotion-in-flight': { type: 'boolean', default: false },
-    'require-notification': { type: 'boolean', default: false },
-    'dry-run': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommandArgs(INCIDENT_OPEN, args);
   const request = {
     // `incident open MODEL [MODEL...]` and `--model MODEL` (repeatable) both name affected models.
     models: [...positionals, ...(values.model ?? [])],
@@ -67,51 +57,21 @@ async function open(args: string[], context: CliContext): Promise<number> {
   return 0;
 }
 
-async function list(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(
-    'incident list',
-    args,
-    { open: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } },
-    false,
-  );
-  const chosen = (await allIncidents(fileSystemReader(context.registryDir)))
-    .filter((i) => !values.open || i.status === 'open')
-    .sort((a, b) => Date.parse(b.detected_at) - Date.parse(a.detected_at) || b.id.localeCompare(a.id));
-  if (values.format === 'json') {
-    context.out(JSON.stringify(chosen, null, 2));
-    return 0;
-  }
-  if (chosen.length === 0) {
-    context.out(values.open ? 'no open incidents' : 'no incidents');
-    return 0;
-  }
-  context.out(
-    chosen
-      .map(
-        (i) =>
-          `${i.id}  ${i.severity}  ${i.status.padEnd(8)}  ${i.models.join(',')}  ${i.title}` +
-          (i.rollback ? `  (rolled back ${i.rollback.model} ${i.rollback.from} -> ${i.rollback.to})` : ''),
-      )
-      .join('\n'),
-  );
-  return 0;
-}
-
 export const incidentCommand: Command = {
-  name: 'incident',
-  summary:
-    'incidents: open (classify, optionally auto-roll back), ack, escalate, resolve, list, stats (vs targets), postmortem',
+  ...INCIDENT,
   async run(args, context) {
     const [sub, ...rest] = args;
     if (sub === 'open') return open(rest, context);
     if (sub === 'resolve') return resolve(rest, context);
     if (sub === 'list') return list(rest, context);
+    if (sub === 'show') return show(rest, context);
     if (sub === 'stats') return stats(rest, context);
     if (sub === 'ack') return ack(rest, context);
     if (sub === 'escalate') return escalate(rest, context);
     if (sub === 'postmortem') return postmortem(rest, context);
     throw new TollgateError(`incident: unknown subcommand "${sub ?? ''}"`, {
-      fix: 'tollgate incident open|ack|escalate|resolve|list|stats|postmortem',
+      kind: 'usage',
+      fix: 'tollgate incident open|ack|escalate|resolve|list|show|stats|postmortem',
     });
   },
 };

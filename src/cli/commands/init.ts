@@ -22,6 +22,7 @@ import { POLICY_PATH } from '../../registry/paths.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
 import { git } from '../../git/run.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { ask } from '../prompt.ts';
 import { upgradeWorkflows } from './init-upgrade.ts';
 import { originRepo, parseRepoOption } from './review-source.ts';
@@ -46,35 +47,64 @@ async function repositoryName(
   return { owner: match[1]!, repo: match[2]! };
 }
 
-export const initCommand: Command = {
+const INIT = commandSpec({
   name: 'init',
   summary: 'adopt Tollgate in this repository: policy, first model, workflows, CODEOWNERS, ruleset',
+  positionals: [0, 0],
+  writes: true,
+  needsRegistry: false,
+  options: {
+    model: { type: 'string', value: 'NAME', description: 'the first model to register' },
+    owner: { type: 'string', value: '@TEAM', multiple: true, description: 'owners of the model' },
+    risk: { type: 'string', value: '@TEAM', multiple: true, description: 'the risk sign-off role' },
+    compliance: {
+      type: 'string',
+      value: '@TEAM',
+      multiple: true,
+      description: 'the compliance sign-off role',
+    },
+    'policy-owner': { type: 'string', value: '@TEAM', multiple: true, description: 'who owns policy.yaml' },
+    'default-branch': {
+      type: 'string',
+      value: 'NAME',
+      description: 'the default branch (default: detected)',
+    },
+    interval: { type: 'string', value: 'DURATION', description: 'the retrain interval of the first model' },
+    force: { type: 'boolean', default: false, description: 'overwrite files that exist' },
+    'with-site': { type: 'boolean', default: false, description: 'also add the site workflow' },
+    apply: { type: 'boolean', default: false, description: 'apply the ruleset and settings on GitHub' },
+    repo: { type: 'string', value: 'OWNER/NAME', description: 'the GitHub repository (default: origin)' },
+    'app-id': { type: 'string', value: 'ID', description: 'the gate App id the ruleset requires' },
+    'emergency-push': {
+      type: 'string',
+      value: 'SEVERITY',
+      default: 'P0',
+      description: 'the incident severity that allows an emergency push',
+    },
+    'dispatch-sender': {
+      type: 'string',
+      value: 'LOGIN',
+      multiple: true,
+      description: 'who may trigger retrains by repository dispatch',
+    },
+    ...FORMAT_OPTION,
+    upgrade: { type: 'boolean', default: false, description: 'update the workflows to this release' },
+    yes: { type: 'boolean', default: false, description: 'do not ask before --upgrade' },
+  },
+  examples: [
+    [
+      'tollgate init --model fraud-detector --owner @acme/ml --risk @acme/risk',
+      'adopt Tollgate with one model',
+    ],
+    ['tollgate init --dry-run', 'show the files it would write'],
+    ['tollgate init --apply --repo acme/models', 'then, after merging, apply the ruleset on GitHub'],
+  ],
+});
+
+export const initCommand: Command = {
+  ...INIT,
   async run(args, context) {
-    const { values } = parseCommandArgs(
-      'init',
-      args,
-      {
-        model: { type: 'string' },
-        owner: { type: 'string', multiple: true },
-        risk: { type: 'string', multiple: true },
-        compliance: { type: 'string', multiple: true },
-        'policy-owner': { type: 'string', multiple: true },
-        'default-branch': { type: 'string' },
-        interval: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        'with-site': { type: 'boolean', default: false },
-        apply: { type: 'boolean', default: false },
-        repo: { type: 'string' },
-        'app-id': { type: 'string' },
-        'emergency-push': { type: 'string', default: 'P0' },
-        'dispatch-sender': { type: 'string', multiple: true },
-        format: { type: 'string', default: 'text' },
-        upgrade: { type: 'boolean', default: false },
-        yes: { type: 'boolean', default: false },
-      },
-      false,
-    );
+    const { values } = parseCommandArgs(INIT, args);
     if (values.upgrade)
       return upgradeWorkflows(context, { dryRun: values['dry-run'], yes: values.yes, format: values.format });
     // `--apply` in a repository that has adopted Tollgate applies the settings alone: the adoption has to be merged

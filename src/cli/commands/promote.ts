@@ -5,14 +5,16 @@ import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { gitClient } from '../../git/client.ts';
 import { isGitHubLogin } from '../../promotion/check.ts';
+import { parseWeight } from '../../monitor/canary.ts';
 import { promoteFlow } from '../../promotion/flow.ts';
 import type { PromotionProposal } from '../../promotion/plan.ts';
 import type { PreparedPromotion } from '../../promotion/prepare.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption } from './registry-prefix.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
 const USAGE =
-  'tollgate promote MODEL VERSION --to STAGE [--requested-by LOGIN] [--base REF] [--force] [--dry-run] [--format json]';
+  'tollgate promote MODEL VERSION --to STAGE [--weight 10%] [--requested-by LOGIN] [--base REF] [--force] [--dry-run] [--format json]';
 
 /** --requested-by, else GITHUB_ACTOR (a workflow), else git's user.name when it is a login. */
 async function requester(context: CliContext, given: string | undefined): Promise<string> {
@@ -24,6 +26,7 @@ async function requester(context: CliContext, given: string | undefined): Promis
   const login = name?.value?.trim() ?? '';
   if (isGitHubLogin(login)) return login;
   throw new TollgateError('who asked for this promotion? It is recorded as Requested-By', {
+    kind: 'usage',
     fix: 'pass --requested-by YOUR-GITHUB-LOGIN (git user.name is not a GitHub login here)',
   });
 }
@@ -67,22 +70,49 @@ function describeProposal(plan: PromotionProposal, prepared: PreparedPromotion, 
   ].join('\n');
 }
 
-export const promoteCommand: Command = {
+const PROMOTE = commandSpec({
   name: 'promote',
   summary:
     'propose moving a stage to a version: MODEL VERSION --to STAGE (a branch and the pull request to open)',
+  args: 'MODEL VERSION',
+  positionals: [2, 2],
+  writes: true,
+  options: {
+    to: { type: 'string', value: 'STAGE', required: true, description: 'the stage to move' },
+    weight: {
+      type: 'string',
+      value: 'SHARE',
+      description: 'for a canary stage: its share of traffic, as 10% or 0.1',
+    },
+    'requested-by': {
+      type: 'string',
+      value: 'LOGIN',
+      description: 'who asks (default: GITHUB_ACTOR, or git user.name when it is a login)',
+    },
+    base: { type: 'string', value: 'REF', description: 'build on REF (default: the default branch)' },
+    force: { type: 'boolean', default: false, description: 'replace an open promotion branch for the stage' },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate promote fraud-detector v5 --to staging', 'commit the move to a promotion branch'],
+    ['tollgate promote fraud-detector v6 --to canary --weight 10%', 'a 10 % canary of v6'],
+    [
+      'tollgate promote fraud-detector v5 --to production --dry-run',
+      'check the move and show the pull request',
+    ],
+  ],
+});
+
+export const promoteCommand: Command = {
+  ...PROMOTE,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('promote', args, {
-      to: { type: 'string' },
-      'requested-by': { type: 'string' },
-      base: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      format: { type: 'string', default: 'text' },
-    });
+    const { values, positionals } = parseCommandArgs(PROMOTE, args);
     const format = formatOption(values.format, 'promote');
     if (positionals.length !== 2 || values.to === undefined)
-      throw new TollgateError('promote needs a model, a version and --to STAGE', { fix: USAGE });
+      throw new TollgateError('promote needs a model, a version and --to STAGE', {
+        kind: 'usage',
+        fix: USAGE,
+      });
     const [model, version] = positionals as [string, string];
     const dryRun = values['dry-run'];
     const outcome = await promoteFlow(
@@ -94,6 +124,7 @@ export const promoteCommand: Command = {
         registryDir: registryDirOf(context),
         dryRun,
         force: values.force,
+        ...(values.weight !== undefined ? { weight: parseWeight(values.weight) } : {}),
         ...(values.base !== undefined ? { baseRef: values.base } : {}),
       },
       { repoRoot: context.repoRoot },

@@ -1,24 +1,59 @@
 // `tollgate retrain MODEL`: the retrain flow on a local checkout. Nothing goes to GitHub: the change is a commit
 // on a local branch (tollgate/retrain/<model>/<request>, or tollgate/state/... for a failed run), the checkout
 // is left as it was, and the pull request it would open is printed.
+import { execFileSync } from 'node:child_process';
 import { describeError, TollgateError } from '../../errors.ts';
 import { git } from '../../git/run.ts';
 import { formatMetric } from '../../retrain/record.ts';
 import { parseTrainingCommand, parseTriggerMetrics, parseTriggerThresholds } from '../../retrain/trigger.ts';
 import { runRetrainFlow, TRIGGER_KINDS, type RetrainOutcome, type TriggerKind } from '../../retrain/flow.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 
 const USAGE =
   'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--metrics JSON] [--thresholds JSON] [--by LOGIN] [--dry-run] [--format json]';
 
-export const actorOf = (context: CliContext, by: string | undefined): string =>
-  by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
+/**
+ * Who asks, recorded as Requested-By: --requested-by (or --by), else TOLLGATE_ACTOR, GITHUB_ACTOR, git's
+ * user.name, USER. Never "unknown": with none of them it is a usage error.
+ */
+export function actorOf(context: CliContext, by: string | undefined): string {
+  const who =
+    by ??
+    context.env.TOLLGATE_ACTOR ??
+    context.env.GITHUB_ACTOR ??
+    gitUserName(context.repoRoot, context.env) ??
+    context.env.USER;
+  if (who?.trim()) return who.trim();
+  throw new TollgateError('who asks for this? It is recorded as Requested-By', {
+    kind: 'usage',
+    fix: 'pass --requested-by LOGIN, or set `git config user.name`',
+  });
+}
+
+function gitUserName(repoRoot: string, env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    return (
+      execFileSync('git', ['config', 'user.name'], {
+        cwd: repoRoot,
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
 
 export function parseTrigger(value: string | undefined): TriggerKind {
   const trigger = (value ?? 'manual') as TriggerKind;
   if (!TRIGGER_KINDS.includes(trigger)) {
-    throw new TollgateError(`--trigger ${value} is not one of ${TRIGGER_KINDS.join(', ')}`, { fix: USAGE });
+    throw new TollgateError(`--trigger ${value} is not one of ${TRIGGER_KINDS.join(', ')}`, {
+      kind: 'usage',
+      fix: USAGE,
+    });
   }
   return trigger;
 }
@@ -77,23 +112,45 @@ function textReport(outcome: RetrainOutcome): string[] {
   return lines;
 }
 
-export const retrainCommand: Command = {
+const RETRAIN = commandSpec({
   name: 'retrain',
   summary:
     'retrain a model: run its training command, record the version, commit it on a local retrain branch',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    reason: { type: 'string', value: 'TEXT', description: 'why (recorded on the request)' },
+    trigger: {
+      type: 'string',
+      value: 'KIND',
+      default: 'manual',
+      choices: TRIGGER_KINDS,
+      description: 'what asked for it',
+    },
+    command: { type: 'string', value: 'JSON', description: 'the training command, overriding model.yaml' },
+    metrics: { type: 'string', value: 'JSON', description: 'metrics to record instead of training' },
+    thresholds: { type: 'string', value: 'JSON', description: 'thresholds overriding model.yaml' },
+    'requested-by': {
+      type: 'string',
+      value: 'LOGIN',
+      description: 'who asks (default: TOLLGATE_ACTOR, GITHUB_ACTOR, git user.name, USER)',
+    },
+    by: { type: 'string', value: 'LOGIN', description: 'the same as --requested-by' },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate retrain fraud-detector --reason "new labels"', 'train, record and commit a new version'],
+    ['tollgate retrain fraud-detector --dry-run', 'show the request it would run'],
+  ],
+});
+
+export const retrainCommand: Command = {
+  ...RETRAIN,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('retrain', args, {
-      reason: { type: 'string' },
-      trigger: { type: 'string', default: 'manual' },
-      command: { type: 'string' },
-      metrics: { type: 'string' },
-      thresholds: { type: 'string' },
-      by: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      format: { type: 'string', default: 'text' },
-    });
+    const { values, positionals } = parseCommandArgs(RETRAIN, args);
     if (positionals.length !== 1)
-      throw new TollgateError('retrain needs exactly one model name', { fix: USAGE });
+      throw new TollgateError('retrain needs exactly one model name', { kind: 'usage', fix: USAGE });
     const format = formatOption(values.format, 'retrain');
     const prefix = registryPrefix(context).replace(/\/$/, '');
     const controller = new AbortController();
@@ -101,6 +158,14 @@ export const retrainCommand: Command = {
     process.once('SIGINT', cancel);
     process.once('SIGTERM', cancel);
     let outcome: RetrainOutcome;
+    // The trainer's first seconds of output wait, so a trainer that cannot start is reported in one line.
+    let early: string[] | undefined = [];
+    const flushEarly = () => {
+      for (const line of early ?? []) context.err(line);
+      early = undefined;
+    };
+    const shown = setTimeout(flushEarly, 2000);
+    shown.unref();
     try {
       outcome = await runRetrainFlow({
         repoRoot: context.repoRoot,
@@ -108,7 +173,7 @@ export const retrainCommand: Command = {
         model: positionals[0]!,
         ...(values.reason !== undefined ? { reason: values.reason } : {}),
         trigger: parseTrigger(values.trigger),
-        actor: actorOf(context, values.by),
+        actor: actorOf(context, values['requested-by'] ?? values.by),
         ...(values.command !== undefined
           ? { command: parseTrainingCommand(values.command, '--command') }
           : {}),
@@ -121,13 +186,20 @@ export const retrainCommand: Command = {
         dryRun: values['dry-run'],
         baseBranch: (await currentBranch(context.repoRoot)) ?? 'main',
         now: () => context.now(),
-        onOutput: (line) => context.err(line),
+        onOutput: (line) => (early ? early.push(line) : context.err(line)),
         signal: controller.signal,
+        throwIfNeverStarted: true,
       });
+    } catch (error) {
+      // A trainer that could not start is one line (its last output is in it), not its whole stack trace.
+      early = undefined;
+      throw error;
     } finally {
+      clearTimeout(shown);
       process.off('SIGINT', cancel);
       process.off('SIGTERM', cancel);
     }
+    flushEarly();
     if (format === 'json') {
       const { error, ...rest } = outcome;
       context.out(

@@ -5,16 +5,32 @@ import { githubReviews, type GitHubReviewSource } from '../../evidence/github-re
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../../github/client.ts';
 import { runGit } from '../../git/run.ts';
 import type { CliContext } from '../context.ts';
+import type { OptionTable } from '../spec.ts';
 import { parseAppId } from '../../gate/check-runs.ts';
 import { GATE_CHECK_NAME } from '../../gate/types.ts';
 
 /** The options every command that can read GitHub takes. */
 export const REVIEW_SOURCE_OPTIONS = {
-  github: { type: 'boolean' },
-  repo: { type: 'string' },
-  'check-name': { type: 'string' },
-  'app-id': { type: 'string' },
-} as const;
+  github: {
+    type: 'boolean',
+    description: 'read reviews and gate checks from GitHub (also when GITHUB_TOKEN is set)',
+  },
+  repo: {
+    type: 'string',
+    value: 'OWNER/NAME',
+    description: 'the GitHub repository (default: the origin remote)',
+  },
+  'check-name': {
+    type: 'string',
+    value: 'NAME',
+    description: 'the gate check run name (default: the gate’s own)',
+  },
+  'app-id': {
+    type: 'string',
+    value: 'ID',
+    description: 'trust only this App’s check runs (default: TOLLGATE_APP_ID)',
+  },
+} as const satisfies OptionTable;
 
 export interface ReviewSourceChoice {
   source?: GitHubReviewSource;

@@ -1,17 +1,19 @@
 // `tollgate rollback` and `tollgate unhold`: the rollback shell run against a local checkout. Both commit on the
 // current branch and push nothing: push it (emergency, where the policy allows) or open a pull request.
 import { relative } from 'node:path';
+import { load } from 'js-yaml';
 import { TollgateError } from '../../errors.ts';
 import { formatDuration, recordRollback } from '../../incident/record.ts';
 import { readPolicy } from '../../policy/read.ts';
 import { fileSystemReader } from '../../registry/load.ts';
 import { INCIDENT_ID, assertSafeName } from '../../registry/names.ts';
-import { incidentPath } from '../../registry/paths.ts';
-import type { Incident } from '../../registry/types.ts';
+import { incidentPath, versionPath } from '../../registry/paths.ts';
+import type { Incident, ModelVersion } from '../../registry/types.ts';
 import { applyRollback, planRollback, unholdVersion } from '../../rollback/execute.ts';
 import { isEmergency, rollbackBranch } from '../../rollback/publish.ts';
 import { lastMoveWasRollback } from '../../rollback/target.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { readIncidents } from '../../incident/read.ts';
 
 const actor = (context: CliContext, by: string | undefined): string =>
@@ -19,20 +21,68 @@ const actor = (context: CliContext, by: string | undefined): string =>
 
 const registryDirOf = (context: CliContext): string => relative(context.repoRoot, context.registryDir) || '.';
 
-export const rollbackCommand: Command = {
+const ROLLBACK = commandSpec({
   name: 'rollback',
   summary: 'move a stage back to its last stable version (or --to), by reverting the commits that moved it',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    stage: { type: 'string', value: 'STAGE', default: 'production', description: 'the stage to roll back' },
+    to: {
+      type: 'string',
+      value: 'VERSION',
+      description: 'the version to return to (default: the last stable)',
+    },
+    incident: {
+      type: 'string',
+      value: 'ID',
+      description: 'the incident this answers (its record is updated)',
+    },
+    by: {
+      type: 'string',
+      value: 'LOGIN',
+      description: 'who rolls back (default: TOLLGATE_ACTOR, GITHUB_ACTOR, USER)',
+    },
+    reason: { type: 'string', value: 'TEXT', description: 'why, for the commit message' },
+    'no-forward-fix': {
+      type: 'boolean',
+      default: false,
+      description: 'fail on a revert conflict instead of writing the pointer forward',
+    },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate rollback fraud-detector --dry-run', 'which version production would return to, and how'],
+    ['tollgate rollback fraud-detector --incident INC-20261124-033000-ab12', 'roll back for an incident'],
+    ['tollgate rollback fraud-detector --stage staging --to v3', 'return staging to v3'],
+  ],
+});
+
+const UNHOLD = commandSpec({
+  name: 'unhold',
+  summary: 'clear the held mark a rollback put on a version, so it can be promoted again',
+  args: 'MODEL VERSION',
+  positionals: [2, 2],
+  writes: true,
+  options: {
+    reason: { type: 'string', value: 'TEXT', required: true, description: 'why it may be promoted again' },
+    by: {
+      type: 'string',
+      value: 'LOGIN',
+      description: 'who unholds (default: TOLLGATE_ACTOR, GITHUB_ACTOR, USER)',
+    },
+  },
+  examples: [
+    ['tollgate unhold fraud-detector v5 --reason "fixed in the feature pipeline"', 'commit the unhold'],
+    ['tollgate unhold fraud-detector v5 --reason "fixed" --dry-run', 'check it is held, write nothing'],
+  ],
+});
+
+export const rollbackCommand: Command = {
+  ...ROLLBACK,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('rollback', args, {
-      stage: { type: 'string', default: 'production' },
-      to: { type: 'string' },
-      incident: { type: 'string' },
-      by: { type: 'string' },
-      reason: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      'no-forward-fix': { type: 'boolean', default: false },
-      format: { type: 'string', default: 'text' },
-    });
+    const { values, positionals } = parseCommandArgs(ROLLBACK, args);
     if (positionals.length !== 1) {
       throw new TollgateError('rollback needs exactly one model name', {
         fix: 'tollgate rollback MODEL [--stage production] [--to VERSION] [--incident ID] [--dry-run]',
@@ -163,6 +213,7 @@ export const rollbackCommand: Command = {
         emergency
           ? `  nothing was pushed: ${record?.severity} allows an emergency push, so push it now (git push origin HEAD)`
           : `  nothing was pushed: open a pull request with it (git push origin HEAD:${rollbackBranch(model, stage)})`,
+        `  once it is live, verify it: tollgate verify-rollback ${model} --stage ${stage}${values.incident ? ` --incident ${values.incident}` : ''} (or --no-verify REASON)`,
       ].join('\n'),
     );
     return 0;
@@ -170,13 +221,9 @@ export const rollbackCommand: Command = {
 };
 
 export const unholdCommand: Command = {
-  name: 'unhold',
-  summary: 'clear the held mark a rollback put on a version, so it can be promoted again',
+  ...UNHOLD,
   async run(args, context) {
-    const { values, positionals } = parseCommandArgs('unhold', args, {
-      reason: { type: 'string' },
-      by: { type: 'string' },
-    });
+    const { values, positionals } = parseCommandArgs(UNHOLD, args);
     if (positionals.length !== 2 || values.reason === undefined) {
       throw new TollgateError('unhold needs a model, a version and --reason', {
         fix: 'tollgate unhold MODEL VERSION --reason "fixed in ..."',
@@ -184,6 +231,21 @@ export const unholdCommand: Command = {
     }
     const model = assertSafeName('model', positionals[0]);
     const version = assertSafeName('version', positionals[1]);
+    if (values['dry-run']) {
+      const text = await fileSystemReader(context.registryDir).read(versionPath(model, version));
+      const held = (text === undefined ? undefined : (load(text.toString('utf8')) as ModelVersion))?.held;
+      if (!held)
+        throw new TollgateError(
+          `${model} ${version} is ${text === undefined ? 'not in the registry' : 'not held'}`,
+          {
+            file: `models/${model}/versions/${version}.yaml`,
+          },
+        );
+      context.out(
+        `${model} ${version}: would clear held (since ${held.at}: ${held.reason}) (dry run: nothing written)`,
+      );
+      return 0;
+    }
     const { commit, was } = await unholdVersion(context.repoRoot, {
       model,
       version,

@@ -1,4 +1,4 @@
-// `tollgate schedule status|pause|resume|set-interval`: read and change a model's retrain schedule on a local
+// `tollgate schedule status|pause|resume|reset|set-interval`: read and change a model's retrain schedule on a local
 // checkout. Each change is one schedule.yaml written by the registry writer and one commit with trailers.
 import { relative, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
@@ -21,15 +21,18 @@ import {
   parseDuration,
   pause,
   resume,
+  resetFailures,
   setScheduleInterval,
 } from '../../scheduler/schedule.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { formatOption } from './registry-prefix.ts';
 import { actorOf } from './retrain.ts';
 
 const USAGE = [
   'tollgate schedule status [MODEL] [--format json]',
-  'tollgate schedule pause MODEL (--for 2h | --until TIME) --reason TEXT [--by LOGIN] [--dry-run]',
+  'tollgate schedule pause MODEL [--for 2h | --until TIME] --reason TEXT [--by LOGIN] [--dry-run]  (neither: until resumed)',
+  'tollgate schedule reset MODEL --reason TEXT [--by LOGIN] [--dry-run]  (clears the failure streak and cooldown)',
   'tollgate schedule resume MODEL [--by LOGIN] [--dry-run]',
   'tollgate schedule set-interval MODEL DURATION [--by LOGIN] [--dry-run]',
 ].join('\n');
@@ -131,11 +134,102 @@ export function scheduleStatus(entry: ModelEntry, policy: EffectivePolicy, now: 
   return { model, state, due: verdict.due, reason: verdict.reason, ...shown, ...extra };
 }
 
+const BY = {
+  by: {
+    type: 'string',
+    value: 'LOGIN',
+    description: 'who changes it (default: TOLLGATE_ACTOR, GITHUB_ACTOR, USER)',
+  },
+} as const;
+
+const STATUS = commandSpec({
+  name: 'schedule status',
+  summary: 'each scheduled model: due, waiting, paused, cooling down or disabled, and why',
+  args: '[MODEL]',
+  positionals: [0, 1],
+  options: { ...FORMAT_OPTION },
+  examples: [
+    ['tollgate schedule status', 'every scheduled model'],
+    ['tollgate schedule status fraud-detector --format json', 'one model, as JSON'],
+  ],
+});
+
+const PAUSE = commandSpec({
+  name: 'schedule pause',
+  summary: 'pause a model’s retrain schedule for a while, until a time, or until resumed',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    ...BY,
+    for: {
+      type: 'string',
+      value: 'DURATION',
+      description: 'pause this long (2h, 3d); neither: until resumed',
+    },
+    until: { type: 'string', value: 'TIME', description: 'pause until this time; neither: until resumed' },
+    reason: { type: 'string', value: 'TEXT', required: true, description: 'why, recorded in schedule.yaml' },
+  },
+  examples: [
+    ['tollgate schedule pause fraud-detector --for 2d --reason "data migration"', 'no retrains for two days'],
+    ['tollgate schedule pause fraud-detector --until 2026-12-01T09:00:00Z --reason freeze', 'until a time'],
+    ['tollgate schedule pause fraud-detector --reason "feed broken"', 'until `tollgate schedule resume`'],
+  ],
+});
+
+const RESUME = commandSpec({
+  name: 'schedule resume',
+  summary: 'resume a paused schedule',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: { ...BY },
+  examples: [['tollgate schedule resume fraud-detector', 'retrain again when due']],
+});
+
+const RESET = commandSpec({
+  name: 'schedule reset',
+  summary: 'clear a model’s failure streak and cooldown once the cause of its failed retrains is fixed',
+  args: 'MODEL',
+  positionals: [1, 1],
+  writes: true,
+  options: {
+    ...BY,
+    reason: { type: 'string', value: 'TEXT', required: true, description: 'what was fixed' },
+  },
+  examples: [
+    ['tollgate schedule reset fraud-detector --reason "feature feed restored"', 'retrain at the next tick'],
+  ],
+});
+
+const SET_INTERVAL = commandSpec({
+  name: 'schedule set-interval',
+  summary: 'change how often a model is retrained',
+  args: 'MODEL DURATION',
+  positionals: [2, 2],
+  writes: true,
+  options: { ...BY },
+  examples: [
+    ['tollgate schedule set-interval fraud-detector 7d', 'retrain weekly'],
+    ['tollgate schedule set-interval fraud-detector 12h --dry-run', 'show the change, write nothing'],
+  ],
+});
+
+const SCHEDULE = commandSpec({
+  name: 'schedule',
+  summary:
+    "show a model's retrain schedule (due, paused, cooling down), pause, resume, reset its failures or change its interval",
+  options: {},
+  subcommands: [STATUS, PAUSE, RESUME, RESET, SET_INTERVAL],
+  defaultSubcommand: 'status',
+  examples: [STATUS.examples[0]!, PAUSE.examples[0]!, SET_INTERVAL.examples[0]!],
+});
+
 async function status(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('schedule status', args, { format: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs(STATUS, args);
   const format = formatOption(values.format, 'schedule status');
   if (positionals.length > 1)
-    throw new TollgateError('schedule status takes at most one model', { fix: USAGE });
+    throw new TollgateError('schedule status takes at most one model', { kind: 'usage', fix: USAGE });
   const { registry, policy } = await load(context);
   const now = context.now();
   const entries =
@@ -166,7 +260,7 @@ async function status(args: string[], context: CliContext): Promise<number> {
 }
 
 interface Change {
-  event: 'schedule-pause' | 'schedule-resume' | 'schedule-interval';
+  event: 'schedule-pause' | 'schedule-resume' | 'schedule-interval' | 'schedule-reset';
   summary: (next: Schedule) => string;
   apply: (schedule: Schedule, now: Date, by: string) => Schedule;
 }
@@ -251,23 +345,15 @@ async function change(
   return 0;
 }
 
-const mutatingOptions = {
-  by: { type: 'string' },
-  'dry-run': { type: 'boolean', default: false },
-} as const;
-
 async function pauseCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('schedule pause', args, {
-    ...mutatingOptions,
-    for: { type: 'string' },
-    until: { type: 'string' },
-    reason: { type: 'string' },
-  });
+  const { values, positionals } = parseCommandArgs(PAUSE, args);
   if (positionals.length !== 1)
-    throw new TollgateError('schedule pause needs exactly one model', { fix: USAGE });
-  if ((values.for === undefined) === (values.until === undefined)) {
-    throw new TollgateError('schedule pause needs either --for DURATION or --until TIME', {
-      fix: 'e.g. --for 2h, or --until 2026-12-01T09:00:00Z',
+    throw new TollgateError('schedule pause needs exactly one model', { kind: 'usage', fix: USAGE });
+  // Neither --for nor --until: paused until `tollgate schedule resume`.
+  if (values.for !== undefined && values.until !== undefined) {
+    throw new TollgateError('schedule pause takes --for DURATION or --until TIME, not both', {
+      kind: 'usage',
+      fix: 'e.g. --for 2h, or --until 2026-12-01T09:00:00Z, or neither to pause until resumed',
     });
   }
   if (!values.reason?.trim())
@@ -278,6 +364,7 @@ async function pauseCommand(args: string[], context: CliContext): Promise<number
     until = new Date(values.until);
     if (Number.isNaN(until.getTime()) || !/\d{4}-\d{2}-\d{2}/.test(values.until)) {
       throw new TollgateError(`--until ${values.until} is not a time`, {
+        kind: 'usage',
         fix: 'give an ISO-8601 time, e.g. 2026-12-01T09:00:00Z',
       });
     }
@@ -286,7 +373,7 @@ async function pauseCommand(args: string[], context: CliContext): Promise<number
   return change(context, positionals[0], values.by, values['dry-run'], {
     event: 'schedule-pause',
     summary: (next) =>
-      `Pause the retrain schedule of ${next.model} until ${next.paused_until}: ${next.paused_reason}`,
+      `Pause the retrain schedule of ${next.model} until ${next.paused_until ?? 'resumed'}: ${next.paused_reason}`,
     apply: (schedule, now, by) =>
       pause(
         schedule,
@@ -296,10 +383,27 @@ async function pauseCommand(args: string[], context: CliContext): Promise<number
   });
 }
 
-async function resumeCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('schedule resume', args, mutatingOptions);
+async function resetCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(RESET, args);
   if (positionals.length !== 1)
-    throw new TollgateError('schedule resume needs exactly one model', { fix: USAGE });
+    throw new TollgateError('schedule reset needs exactly one model', { kind: 'usage', fix: USAGE });
+  if (!values.reason?.trim())
+    throw new TollgateError('schedule reset needs --reason: what was fixed', {
+      fix: '--reason "feature feed restored"',
+    });
+  const reason = values.reason;
+  return change(context, positionals[0], values.by, values['dry-run'], {
+    event: 'schedule-reset',
+    summary: (next) =>
+      `Reset the failure streak (${next.last_reset?.failure_streak ?? 0}) and cooldown of ${next.model}: ${next.last_reset?.reason ?? reason}`,
+    apply: (schedule, now, by) => resetFailures(schedule, now, { by, reason }),
+  });
+}
+
+async function resumeCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(RESUME, args);
+  if (positionals.length !== 1)
+    throw new TollgateError('schedule resume needs exactly one model', { kind: 'usage', fix: USAGE });
   return change(context, positionals[0], values.by, values['dry-run'], {
     event: 'schedule-resume',
     summary: (next) => `Resume the retrain schedule of ${next.model}`,
@@ -308,9 +412,12 @@ async function resumeCommand(args: string[], context: CliContext): Promise<numbe
 }
 
 async function setIntervalCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('schedule set-interval', args, mutatingOptions);
+  const { values, positionals } = parseCommandArgs(SET_INTERVAL, args);
   if (positionals.length !== 2) {
-    throw new TollgateError('schedule set-interval needs a model and a duration', { fix: USAGE });
+    throw new TollgateError('schedule set-interval needs a model and a duration', {
+      kind: 'usage',
+      fix: USAGE,
+    });
   }
   const seconds = parseDuration(positionals[1]!);
   return change(context, positionals[0], values.by, values['dry-run'], {
@@ -324,17 +431,16 @@ const SUBCOMMANDS: Record<string, (args: string[], context: CliContext) => Promi
   status,
   pause: pauseCommand,
   resume: resumeCommand,
+  reset: resetCommand,
   'set-interval': setIntervalCommand,
 };
 
 export const scheduleCommand: Command = {
-  name: 'schedule',
-  summary:
-    "show a model's retrain schedule (due, paused, cooling down), pause, resume or change its interval",
+  ...SCHEDULE,
   async run(args, context) {
     const [sub, ...rest] = args;
     const handler = sub === undefined ? status : SUBCOMMANDS[sub];
-    if (!handler) throw new TollgateError(`unknown schedule command "${sub}"`, { fix: USAGE });
+    if (!handler) throw new TollgateError(`unknown schedule command "${sub}"`, { kind: 'usage', fix: USAGE });
     return handler(rest, context);
   },
 };

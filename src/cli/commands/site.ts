@@ -12,33 +12,44 @@ import { siteSummaryLines } from '../../site/summary.ts';
 import { writeSite } from '../../site/write.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
-import { originRepo, parseRepoOption } from './review-source.ts';
+import { originRepo, parseRepoOption, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
 const USAGE =
   'usage: tollgate site --out DIR [--at DATE|TIME|REF] [--since REF] [--ref BRANCH] [--repo OWNER/NAME] [--github] [--check-name NAME] [--format text|json]';
 
-export const siteCommand: Command = {
+const SITE = commandSpec({
   name: 'site',
   summary:
     'build the registry as a static website: overview, models, incidents, audit log (--at for the past)',
+  positionals: [0, 0],
+  options: {
+    out: { type: 'string', value: 'DIR', required: true, description: 'the folder to write the site to' },
+    at: {
+      type: 'string',
+      value: 'DATE|TIME|REF',
+      description: 'show the registry as it was at that time or commit',
+    },
+    ref: { type: 'string', value: 'BRANCH', description: 'the branch to read (default: the default branch)' },
+    since: { type: 'string', value: 'REF', description: 'the audit log starts at REF' },
+    repo: REVIEW_SOURCE_OPTIONS.repo,
+    github: { ...REVIEW_SOURCE_OPTIONS.github, default: false },
+    'check-name': REVIEW_SOURCE_OPTIONS['check-name'],
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate site --out site', 'build the site from the default branch into site/'],
+    ['tollgate site --out site-then --at 2026-10-01', 'the registry as it stood on 1 October'],
+    ['GITHUB_TOKEN=... tollgate site --out site --github', 'with approvals and gate checks from GitHub'],
+  ],
+});
+
+export const siteCommand: Command = {
+  ...SITE,
   async run(args, context) {
-    const { values } = parseCommandArgs(
-      'site',
-      args,
-      {
-        out: { type: 'string' },
-        at: { type: 'string' },
-        ref: { type: 'string' },
-        since: { type: 'string' },
-        repo: { type: 'string' },
-        github: { type: 'boolean', default: false },
-        'check-name': { type: 'string' },
-        format: { type: 'string' },
-      },
-      false,
-    );
+    const { values } = parseCommandArgs(SITE, args);
     const format = formatOption(values.format, 'site');
-    if (!values.out) throw new TollgateError('site: --out DIR is required', { fix: USAGE });
+    if (!values.out) throw new TollgateError('site: --out DIR is required', { kind: 'usage', fix: USAGE });
     const out = resolve(context.cwd, values.out);
     const prefix = registryPrefix(context);
     const repo =

@@ -11,33 +11,59 @@ import { runTraining, trainingEnv } from '../../retrain/training.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
 import type { Command } from '../context.ts';
 import { parseCommandArgs } from '../context.ts';
+import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
 const USAGE =
   'tollgate train [--model NAME] [--timeout 30m] [--output DIR] [--format json] -- COMMAND [ARGS...]';
 
-export const train: Command = {
+const TRAIN = commandSpec({
   name: 'train',
   summary: 'run a training command under the contract and show its metrics and artifact (records nothing)',
+  args: '-- COMMAND [ARGS...]',
+  positionals: [0, 0],
+  needsRegistry: false,
+  options: {
+    model: {
+      type: 'string',
+      value: 'NAME',
+      default: 'example',
+      description: 'the model name the trainer sees',
+    },
+    timeout: {
+      type: 'string',
+      value: 'DURATION',
+      default: '1h',
+      description: 'stop the trainer after this long',
+    },
+    output: {
+      type: 'string',
+      value: 'DIR',
+      description: 'where the trainer writes (default: a temporary folder)',
+    },
+    ...FORMAT_OPTION,
+  },
+  examples: [
+    ['tollgate train -- python train.py', 'run a trainer and show the metrics and artifact it reports'],
+    [
+      'tollgate train --model fraud-detector --timeout 30m -- ./train.sh',
+      'as that model, stopped after 30 min',
+    ],
+  ],
+});
+
+export const train: Command = {
+  ...TRAIN,
   async run(args, context) {
     const split = args.indexOf('--');
     const own = split === -1 ? args : args.slice(0, split);
     const command = split === -1 ? [] : args.slice(split + 1);
-    const { values, positionals } = parseCommandArgs(
-      'train',
-      own,
-      {
-        model: { type: 'string', default: 'example' },
-        timeout: { type: 'string', default: '1h' },
-        output: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-      },
-      false,
-    );
-    if (positionals.length > 0 || command.length === 0) {
-      throw new TollgateError('train needs the command after `--`', { fix: USAGE });
+    const { values } = parseCommandArgs(TRAIN, own);
+    if (command.length === 0) {
+      throw new TollgateError('train needs the command after `--`', { kind: 'usage', fix: USAGE });
     }
     if (values.format !== 'text' && values.format !== 'json') {
       throw new TollgateError(`--format must be text or json, not ${JSON.stringify(values.format)}`, {
+        kind: 'usage',
         fix: USAGE,
       });
     }
