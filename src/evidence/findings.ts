@@ -4,46 +4,12 @@
 // postmortems overdue or still a draft. buildFindings is pure; collectFindings reads git for it.
 import { git } from '../git/run.ts';
 import { POSTMORTEM_DUE_SECONDS } from '../incident/response.ts';
-import type { Evidence } from './bundle.ts';
+import type { Evidence, EvidenceFinding, EvidenceFindingKind, EvidenceSummary } from './types.ts';
 import { parseYaml, readBlobs } from './history.ts';
 import { verifyGateIntegrity, type IntegrityFinding, type IntegrityReport } from './integrity.ts';
 import type { ReviewSource } from './reviews.ts';
 
-export type EvidenceFindingKind =
-  | IntegrityFinding['kind']
-  | 'merge-without-verdict'
-  | 'postmortem-overdue'
-  | 'postmortem-unfilled'
-  | 'requester-approved';
-
-export interface EvidenceFinding {
-  kind: EvidenceFindingKind;
-  /** `violation`: a control was bypassed or is missing (`evidence export --strict` fails). `notice`: allowed, listed for review. */
-  severity: 'violation' | 'notice';
-  title: string;
-  detail: string;
-  at?: string;
-  sha?: string;
-  pullRequest?: number;
-  /** Who made the change (commit author, or merger). */
-  who?: string;
-  changes?: string[];
-  incident?: string;
-  /** Versions a direct push put into a stage while they were held. */
-  heldIntoService?: { model: string; stage: string; version: string; reason: string }[];
-}
-
-export interface EvidenceSummary {
-  period: { from?: string; to: string };
-  models: string[];
-  promotions: number;
-  rollbacks: number;
-  incidents: number;
-  violations: number;
-  notices: number;
-  /** The adoption commit the audit starts after (registry history before it is not judged). */
-  auditedSince?: string;
-}
+export type { EvidenceFinding, EvidenceFindingKind, EvidenceSummary } from './types.ts';
 
 /** `fraud production: v1 -> v2` → its parts (the integrity audit's change wording). */
 export function parsePointerChange(

@@ -4,7 +4,7 @@ import type { DriftRecord } from '../monitor/drift-report.ts';
 import type { GateResult, Incident, ModelVersion, TimelineEntry } from '../registry/types.ts';
 import type { RecordedSignoff, StageTenure } from './history-at.ts';
 import type { ChangedFile, Person, RegistryEvent, Trailer, TrailCommit } from './history.ts';
-import type { EvidenceFinding, EvidenceSummary } from './findings.ts';
+import type { IntegrityFinding } from './integrity.ts';
 import type { Lineage } from './lineage.ts';
 import type { GateCheckRecord } from './reviews.ts';
 
@@ -113,4 +113,40 @@ export interface Evidence {
   findings?: EvidenceFinding[];
   /** drift-report audit events (src/monitor/drift-report.ts): the drift and fairness sections. */
   driftReports?: { drift: DriftRecord[]; fairness: DriftRecord[] };
+}
+
+export type EvidenceFindingKind =
+  | IntegrityFinding['kind']
+  | 'merge-without-verdict'
+  | 'postmortem-overdue'
+  | 'postmortem-unfilled'
+  | 'requester-approved';
+
+export interface EvidenceFinding {
+  kind: EvidenceFindingKind;
+  /** `violation`: a control was bypassed or is missing (`evidence export --strict` fails). `notice`: allowed, listed for review. */
+  severity: 'violation' | 'notice';
+  title: string;
+  detail: string;
+  at?: string;
+  sha?: string;
+  pullRequest?: number;
+  /** Who made the change (commit author, or merger). */
+  who?: string;
+  changes?: string[];
+  incident?: string;
+  /** Versions a direct push put into a stage while they were held. */
+  heldIntoService?: { model: string; stage: string; version: string; reason: string }[];
+}
+
+export interface EvidenceSummary {
+  period: { from?: string; to: string };
+  models: string[];
+  promotions: number;
+  rollbacks: number;
+  incidents: number;
+  violations: number;
+  notices: number;
+  /** The adoption commit the audit starts after (registry history before it is not judged). */
+  auditedSince?: string;
 }
