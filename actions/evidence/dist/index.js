@@ -38219,11 +38219,11 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6257);
-/* harmony import */ var _evidence_bundle_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3963);
-/* harmony import */ var _evidence_export_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8036);
+/* harmony import */ var _evidence_bundle_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9956);
+/* harmony import */ var _evidence_export_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4632);
 /* harmony import */ var _evidence_github_reviews_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7492);
 /* harmony import */ var _gate_types_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9014);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5923);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4871);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3683);
 // The evidence action: the subject from the inputs, then the evidence export flow (src/evidence/export-flow.ts)
 // on the checkout's full history, with reviews and gate checks from GitHub when a token is there; outputs and a
@@ -38250,7 +38250,7 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .githubC
         const reviews = client && run.repo.owner ? (0,_evidence_github_reviews_js__WEBPACK_IMPORTED_MODULE_5__/* .githubReviews */ .jC)({ client, repo: run.repo, checkName }) : undefined;
         try {
             const registry = input('registry').replace(/^\.\/|\/+$/g, '') || 'registry';
-            const result = await (0,_evidence_export_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .exportEvidence */ .a)({
+            const result = await (0,_evidence_export_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .exportEvidence */ .aV)({
                 subject,
                 registryPrefix: `${registry}/`,
                 out: (0,node_path__WEBPACK_IMPORTED_MODULE_0__.resolve)(run.workspace, input('out') || 'tollgate-evidence'),
@@ -38261,7 +38261,7 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .githubC
             _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH('path', result.path);
             _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH('bundle', result.bundle);
             _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH('sha256', result.sha256);
-            _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .summary */ .z.addRaw((0,_evidence_export_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .evidenceSummary */ .Q)(result, reviews ? { ...run.repo, checkName, calls: reviews.calls() } : undefined));
+            _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .summary */ .z.addRaw((0,_evidence_export_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .evidenceSummary */ .Q$)(result, reviews ? { ...run.repo, checkName, calls: reviews.calls() } : undefined));
         }
         finally {
             if (client)
@@ -38381,6 +38381,7 @@ class TollgateError extends Error {
     file;
     line;
     field;
+    kind;
     constructor(message, details = {}) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.name = 'TollgateError';
@@ -38388,6 +38389,7 @@ class TollgateError extends Error {
         this.file = details.file;
         this.line = details.line;
         this.field = details.field;
+        this.kind = details.kind ?? 'invalid';
     }
 }
 /** A one-paragraph rendering for terminals and job summaries: where, what, and what to do. */
@@ -38403,7 +38405,7 @@ function describeError(error) {
 
 /***/ }),
 
-/***/ 3963:
+/***/ 9956:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38416,6 +38418,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: bundleFiles, mergeTrails, subjectTitle
 
+// EXTERNAL MODULE: ./src/monitor/drift-report.ts + 1 modules
+var drift_report = __nccwpck_require__(4008);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
@@ -38424,8097 +38428,278 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
-var run = __nccwpck_require__(4310);
-;// CONCATENATED MODULE: ./src/git/reader.ts
-// RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
-
-
-
-
-const SYMLINK_MODE = '120000';
-function normalizePrefix(prefix) {
-    return prefix.replace(/^\.?\/+|\/+$/g, '').replace(/^\.$/, '');
-}
-function underDir(path, dir) {
-    return dir === '' || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
-}
-function linkError(where, path) {
-    return new TollgateError(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
-        file: path,
-        fix: 'replace the link with the file it points to',
-    });
-}
-/** Parses `git ls-tree -r -z`: `<mode> <type> <oid>\t<path>` records separated by NUL. */
-function parseLsTree(out) {
-    const entries = new Map();
-    for (const record of out.split('\0')) {
-        if (record === '')
-            continue;
-        const tab = record.indexOf('\t');
-        const [mode, type, oid] = record.slice(0, tab).split(' ');
-        entries.set(record.slice(tab + 1), { mode, type, oid });
-    }
-    return entries;
-}
-/**
- * One long-lived `git cat-file --batch` answering object reads in order, so reading a thousand files is one
- * process whether the caller reads them together or one after another. While no read is pending the
- * process does not keep Node alive; it ends when its stdin closes (close(), or when Node exits).
- */
-class ObjectReader {
-    #repoRoot;
-    #env;
-    #child;
-    #queue = [];
-    #buffer = Buffer.alloc(0);
-    #stderr = '';
-    /** Requests not yet written: those made in one tick go to git in one write, not one write each. */
-    #unsent = '';
-    #flushScheduled = false;
-    /** `env` reaches git, e.g. GIT_INDEX_FILE so that `:path` names a private index's entries. */
-    constructor(repoRoot, env = {}) {
-        this.#repoRoot = repoRoot;
-        this.#env = env;
-    }
-    read(oid) {
-        return this.lookup(oid).then((object) => {
-            if (!object)
-                throw new errors/* TollgateError */.x(`git object ${oid} is missing in ${this.#repoRoot}`);
-            return object.content;
-        });
-    }
-    /**
-     * Any object name `git cat-file` takes (an oid, `rev:path`, a ref), with its type; undefined when it names
-     * nothing (or more than one thing).
-     */
-    lookup(spec) {
-        // One request per line: a newline would split it into two and put every later answer out of step.
-        if (/[\n\0]/.test(spec))
-            return Promise.resolve(undefined);
-        this.#start();
-        return new Promise((resolve, reject) => {
-            this.#queue.push({ spec, resolve, reject });
-            this.#setActive(true);
-            this.#unsent += `${spec}\n`;
-            if (this.#flushScheduled)
-                return;
-            this.#flushScheduled = true;
-            queueMicrotask(() => {
-                this.#flushScheduled = false;
-                const text = this.#unsent;
-                this.#unsent = '';
-                if (text !== '')
-                    this.#child?.stdin.write(text);
-            });
-        });
-    }
-    close() {
-        const child = this.#child;
-        if (!child)
-            return;
-        this.#fail(child, new errors/* TollgateError */.x('the object reader was closed while a read was pending'));
-        child.stdin.end();
-    }
-    #start() {
-        if (this.#child)
-            return this.#child;
-        const child = (0,run/* spawnGit */.Iz)(this.#repoRoot, ['cat-file', '--batch'], this.#env);
-        this.#child = child;
-        this.#stderr = '';
-        child.stdout.on('data', (chunk) => {
-            this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-            this.#drain();
-        });
-        child.stderr.on('data', (chunk) => (this.#stderr += chunk.toString('utf8')));
-        child.stdin.on('error', (error) => this.#fail(child, error));
-        child.on('error', (error) => this.#fail(child, error));
-        child.on('close', (code) => this.#fail(child, new errors/* TollgateError */.x(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
-        return child;
-    }
-    #drain() {
-        while (this.#queue.length > 0) {
-            const newline = this.#buffer.indexOf(0x0a);
-            if (newline < 0)
-                return;
-            const header = /^([0-9a-f]+) (\w+) (\d+)$/.exec(this.#buffer.subarray(0, newline).toString('utf8'));
-            if (!header) {
-                // `<spec> missing` or `<spec> ambiguous` (a spec may hold spaces, so only a full header is an object).
-                this.#buffer = this.#buffer.subarray(newline + 1);
-                this.#queue.shift().resolve(undefined);
-                continue;
-            }
-            const size = Number(header[3]);
-            if (this.#buffer.length < newline + 1 + size + 1)
-                return;
-            const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
-            this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
-            this.#queue.shift().resolve({ oid: header[1], type: header[2], content });
-        }
-        this.#setActive(false);
-    }
-    #setActive(active) {
-        const child = this.#child;
-        if (!child)
-            return;
-        for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
-            if (active)
-                handle.ref?.();
-            else
-                handle.unref?.();
-        }
-    }
-    #fail(child, error) {
-        // A process we already let go of (closed, or replaced after a failure) owns none of the waiting reads.
-        if (this.#child !== child)
-            return;
-        this.#child = undefined;
-        this.#buffer = Buffer.alloc(0);
-        this.#unsent = '';
-        for (const waiter of this.#queue.splice(0))
-            waiter.reject(error);
-    }
-}
-/**
- * Several objects (any names `git cat-file` takes) in one batch; undefined where missing. From a repository
- * (a reader of its own, closed after) or through a caller's reader, so several batches share one git process.
- */
-async function readObjects(from, specs) {
-    const unique = [...new Set(specs)];
-    if (unique.length === 0)
-        return new Map();
-    const reader = typeof from === 'string' ? new ObjectReader(from) : from;
-    try {
-        const objects = await Promise.all(unique.map((spec) => reader.lookup(spec)));
-        return new Map(unique.map((spec, i) => [spec, objects[i]]));
-    }
-    finally {
-        if (typeof from === 'string')
-            reader.close();
-    }
-}
-/**
- * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
- */
-function reader_gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
-    const prefix = normalizePrefix(registryPrefix);
-    let tree;
-    const objects = new ObjectReader(repoRoot);
-    const entries = () => (tree ??= (async () => {
-        const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
-        if (prefix !== '')
-            args.push('--', prefix);
-        const all = parseLsTree(await git(repoRoot, args));
-        const root = all.get(prefix);
-        if (prefix !== '' && root?.mode === SYMLINK_MODE)
-            throw linkError(ref, prefix);
-        const relative = new Map();
-        for (const [path, entry] of all) {
-            if (prefix === '')
-                relative.set(path, entry);
-            else if (path.startsWith(`${prefix}/`))
-                relative.set(path.slice(prefix.length + 1), entry);
-        }
-        return relative;
-    })());
-    return {
-        label: ref,
-        close: () => objects.close(),
-        async list(dir) {
-            const d = normalizePrefix(dir);
-            return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
-        },
-        async read(path) {
-            const entry = (await entries()).get(path);
-            if (!entry)
-                return undefined;
-            if (entry.mode === SYMLINK_MODE)
-                throw linkError(ref, prefix === '' ? path : `${prefix}/${path}`);
-            if (entry.type !== 'blob') {
-                throw new TollgateError(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
-            }
-            return objects.read(entry.oid);
-        },
-    };
-}
-/**
- * The registry as it is on disk (for `tollgate diff` against uncommitted work). Named apart from the
- * registry loader's own file-system reader; both refuse symbolic links.
- */
-function reader_workingTreeReader(repoRoot, registryPrefix = 'registry') {
-    const prefix = normalizePrefix(registryPrefix);
-    const root = prefix === '' ? repoRoot : join(repoRoot, prefix);
-    // Checks every component below the repository root, so a linked directory is caught as well as a linked file.
-    const assertNoLink = async (relative) => {
-        const parts = [
-            ...(prefix === '' ? [] : prefix.split('/')),
-            ...relative.split('/').filter((p) => p !== ''),
-        ];
-        let at = repoRoot;
-        for (let i = 0; i < parts.length; i++) {
-            at = join(at, parts[i]);
-            const stat = await lstat(at).catch(() => undefined);
-            if (!stat)
-                return false;
-            if (stat.isSymbolicLink())
-                throw linkError('the working tree', parts.slice(0, i + 1).join('/'));
-        }
-        return true;
-    };
-    const walk = async (dir, rel, out) => {
-        for (const entry of await readdir(dir, { withFileTypes: true })) {
-            const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-            if (entry.isDirectory())
-                await walk(join(dir, entry.name), path, out);
-            else
-                out.push(path);
-        }
-    };
-    return {
-        label: 'working tree',
-        async list(dir) {
-            const d = normalizePrefix(dir);
-            if (!(await assertNoLink(d)))
-                return [];
-            const out = [];
-            await walk(d === '' ? root : join(root, d), d, out);
-            return out.sort();
-        },
-        async read(path) {
-            if (!(await assertNoLink(path)))
-                return undefined;
-            const stat = await lstat(join(root, path));
-            if (!stat.isFile())
-                return undefined;
-            return readFile(join(root, path));
-        },
-    };
-}
-/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
-function parseTreeObject(content, oidBytes) {
-    const entries = [];
-    for (let i = 0; i < content.length;) {
-        const space = content.indexOf(0x20, i);
-        const nul = content.indexOf(0, space + 1);
-        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
-            break;
-        entries.push({
-            mode: content.toString('latin1', i, space),
-            name: content.toString('utf8', space + 1, nul),
-            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
-        });
-        i = nul + 1 + oidBytes;
-    }
-    return entries;
-}
-/**
- * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
- * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
- * without starting another process. A path that is not there lists nothing.
- */
-async function listFiles(reader, rev, paths) {
-    const files = [];
-    const walk = async (object, path) => {
-        if (object?.type === 'blob') {
-            files.push({ oid: object.oid, path });
-        }
-        else if (object?.type === 'tree') {
-            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
-            await Promise.all(entries.map(async (e) => {
-                const child = `${path}/${e.name}`;
-                if (e.mode === '40000')
-                    await walk(await reader.lookup(e.oid), child);
-                else
-                    files.push({ oid: e.oid, path: child });
-            }));
-        }
-    };
-    await Promise.all(paths.map(async (p) => {
-        const path = p.replace(/\/+$/, '');
-        await walk(await reader.lookup(`${rev}:${path}`), path);
-    }));
-    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/registry/names.ts
-// Safe names: checked before a name reaches a path, a branch name, a shell argument or a commit message.
-
-/** Lowercase letters, digits, `-` and `.`; starts and ends with a letter or digit; at most 64 characters. */
-const SAFE_NAME = /^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$/;
-/** Why `name` is unsafe, or undefined when it is safe. */
-function names_unsafeNameReason(name) {
-    if (typeof name !== 'string')
-        return 'is not a string';
-    if (name.length === 0)
-        return 'is empty';
-    if (name.length > 64)
-        return `is ${name.length} characters long (at most 64)`;
-    if (name.includes('..'))
-        return 'contains ".."';
-    if (!SAFE_NAME.test(name)) {
-        return 'may hold only lowercase letters, digits, "-" and ".", and must start and end with a letter or digit';
-    }
-    return undefined;
-}
-function names_isSafeName(name) {
-    return names_unsafeNameReason(name) === undefined;
-}
-/** Returns `name` when safe; throws a TollgateError naming the field and the rule otherwise. */
-function names_assertSafeName(kind, name) {
-    const reason = names_unsafeNameReason(name);
-    if (reason === undefined)
-        return name;
-    const shown = typeof name === 'string' ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name) : String(name);
-    throw new errors/* TollgateError */.x(`unsafe ${kind} name ${shown}: it ${reason}`, {
-        fix: `use a ${kind} name like "fraud-detector" or "v13"`,
-    });
-}
-/** Incident ids: INC-YYYYMMDD-HHMMSS-<suffix>. */
-const names_INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
-/** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
-const names_AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
-/** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
-const names_MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
-
-;// CONCATENATED MODULE: ./src/registry/paths.ts
-// Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
-
-
-const paths_POLICY_PATH = 'policy.yaml';
-const modelDir = (model) => `models/${names_assertSafeName('model', model)}`;
-const paths_modelPath = (model) => `${modelDir(model)}/model.yaml`;
-const paths_stagesPath = (model) => `${modelDir(model)}/stages.yaml`;
-const paths_schedulePath = (model) => `${modelDir(model)}/schedule.yaml`;
-const paths_versionPath = (model, version) => `${modelDir(model)}/versions/${names_assertSafeName('version', version)}.yaml`;
-const paths_retrainPath = (model, request) => `${modelDir(model)}/retrains/${assertSafeName('request', request)}.yaml`;
-const paths_incidentPath = (id) => `incidents/${id}.yaml`;
-const postmortemPath = (id) => `incidents/${id}.postmortem.md`;
-/** audit/<yyyy>/<mm>/<id>.yaml, where the id starts with its UTC timestamp. */
-const auditPath = (id) => `audit/${id.slice(0, 4)}/${id.slice(4, 6)}/${id}.yaml`;
-/** What a registry-relative path should hold, judged by its place alone; undefined for an unknown place. */
-function paths_classifyRegistryPath(path) {
-    if (path === paths_POLICY_PATH)
-        return { kind: 'Policy' };
-    let m = /^models\/([^/]+)\/(model|stages|schedule)\.yaml$/.exec(path);
-    if (m) {
-        const kind = m[2] === 'model' ? 'Model' : m[2] === 'stages' ? 'Stages' : 'Schedule';
-        return { kind, model: m[1] };
-    }
-    m = /^models\/([^/]+)\/(versions|retrains)\/([^/]+)\.yaml$/.exec(path);
-    if (m)
-        return { kind: m[2] === 'versions' ? 'ModelVersion' : 'RetrainRequest', model: m[1], id: m[3] };
-    m = /^incidents\/([^/]+)\.postmortem\.md$/.exec(path);
-    if (m)
-        return { kind: 'Postmortem', id: m[1] };
-    m = /^incidents\/([^/]+)\.yaml$/.exec(path);
-    if (m)
-        return { kind: 'Incident', id: m[1] };
-    m = /^audit\/(\d{4})\/(\d{2})\/([^/]+)\.yaml$/.exec(path);
-    if (m)
-        return { kind: 'AuditEvent', year: m[1], month: m[2], id: m[3] };
-    return undefined;
-}
-/** A `registry` input or option as a repository-relative folder (`.` for the repository root). */
-const registryFolder = (input) => posix.normalize((input ?? '').trim() || 'registry').replace(/\/+$/, '') || '.';
-
-;// CONCATENATED MODULE: ./src/gate/signoffs.ts
-const lower = (login) => login.toLowerCase();
-const isBotLogin = (login) => /\[bot\]$/i.test(login);
-const WRITE_OR_MORE = new Set(['write', 'maintain', 'admin']);
-/**
- * Each reviewer's latest review that decides: a later CHANGES_REQUESTED or DISMISSED replaces an approval, a
- * later COMMENTED does not. Reviews are ordered by time; input order breaks ties.
- */
-function latestDecisiveReviews(reviews) {
-    const ordered = reviews
-        .map((review, index) => ({ review, index }))
-        .sort((a, b) => a.review.submittedAt.localeCompare(b.review.submittedAt) || a.index - b.index);
-    const latest = new Map();
-    for (const { review } of ordered) {
-        if (review.state === 'COMMENTED')
-            continue;
-        latest.set(lower(review.login), review);
-    }
-    return latest;
-}
-/** Logins whose approval never counts on this pull request: its authors, by GitHub or by trailer. */
-function signoffs_excludedLogins(input) {
-    const pr = input.pullRequest;
-    const excluded = new Set([pr.author, ...pr.requestedBy].map(lower));
-    if (input.policy.signoff.excludeCommitAuthors)
-        for (const login of pr.commitAuthors)
-            excluded.add(lower(login));
-    return excluded;
-}
-/**
- * Approvals that pass every check that does not need the GitHub API (review state, commit, authorship, bots),
- * plus the reason each other approval was refused.
- */
-function signoffs_screenApprovals(input) {
-    const excluded = signoffs_excludedLogins(input);
-    const pr = input.pullRequest;
-    const approvals = [];
-    const refused = new Map();
-    for (const [key, review] of latestDecisiveReviews(input.reviews)) {
-        const who = review.login;
-        if (review.state !== 'APPROVED') {
-            refused.set(key, `${who}: latest review is ${review.state}`);
-        }
-        else if (review.isBot || isBotLogin(who)) {
-            refused.set(key, `${who}: is a bot`);
-        }
-        else if (excluded.has(key)) {
-            refused.set(key, `${who}: is an author of this pull request (opened it, requested it, or wrote a commit)`);
-        }
-        else if (review.commitId !== pr.headSha &&
-            !(input.policy.signoff.allowStaleApprovals && input.registryUnchangedSince?.has(review.commitId))) {
-            refused.set(key, `${who}: approved ${review.commitId.slice(0, 7)}, not the head ${pr.headSha.slice(0, 7)}` +
-                (input.policy.signoff.allowStaleApprovals ? ' (the registry changed since)' : ''));
-        }
-        else {
-            approvals.push({ key, login: who, at: review.submittedAt, commit: review.commitId });
-        }
-    }
-    approvals.sort((a, b) => a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
-    return { approvals, refused };
-}
-/** Listed as a user (case-insensitive) or an active member of a listed team. */
-function signoffs_holdsRole(login, members, memberships) {
-    if (members === undefined)
-        return { holds: false };
-    const key = lower(login);
-    if ((members.users ?? []).some((user) => lower(user) === key))
-        return { holds: true };
-    let pending;
-    for (const team of members.teams ?? []) {
-        const state = membershipOf(memberships, team, key);
-        if (state === 'active')
-            return { holds: true };
-        if (state === 'pending')
-            pending = team;
-    }
-    return { holds: false, pending };
-}
-function membershipOf(memberships, team, key) {
-    for (const [name, byLogin] of Object.entries(memberships)) {
-        if (lower(name) !== lower(team))
-            continue;
-        for (const [login, state] of Object.entries(byLogin))
-            if (lower(login) === key)
-                return state;
-    }
-    return undefined;
-}
-function signoffs_permissionOf(permissions, login) {
-    const key = lower(login);
-    for (const [name, permission] of Object.entries(permissions))
-        if (lower(name) === key)
-            return permission;
-    return 'none';
-}
-const signoffs_canWrite = (permission) => WRITE_OR_MORE.has(permission);
-/**
- * Assigns approvers to slots. With one person per role, a maximum bipartite matching (augmenting paths), so
- * that someone eligible for two roles takes the one nobody else can fill. Slots are tried in order and
- * approvers by approval time, so the result is deterministic.
- */
-function signoffs_assignSignoffs(slots, eligible, onePersonManyRoles) {
-    const options = slots.map((slot) => (slot.unfillable ? [] : eligible(slot)));
-    if (onePersonManyRoles)
-        return options.map((list) => list[0]);
-    const slotOf = new Map();
-    const assigned = slots.map(() => undefined);
-    const augment = (slot, seen) => {
-        for (const approval of options[slot]) {
-            if (seen.has(approval.key))
-                continue;
-            seen.add(approval.key);
-            const holder = slotOf.get(approval.key);
-            if (holder === undefined || augment(holder, seen)) {
-                slotOf.set(approval.key, slot);
-                assigned[slot] = approval;
-                return true;
-            }
-        }
-        return false;
-    };
-    for (let slot = 0; slot < slots.length; slot++)
-        augment(slot, new Set());
-    return assigned;
-}
-
-;// CONCATENATED MODULE: ./src/policy/effective.ts
-/**
- * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
- * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
- * templates `tollgate init` installs. A change to any of them needs the policy owners; a policy cannot drop them.
- */
-const DEFAULT_GUARDED_PATHS = [
-    '.github/**',
-    'CODEOWNERS',
-    'docs/CODEOWNERS',
-    'schemas/**',
-    'templates/workflows/**',
-];
-/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
-const effective_MODEL_OWNER_ROLE = 'model-owner';
-const DEFAULT_SIGNOFF_RULES = [
-    {
-        name: 'production promotion',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: false,
-        require: ['risk', 'compliance', effective_MODEL_OWNER_ROLE],
-    },
-    {
-        name: 'production rollback',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: true,
-        require: [effective_MODEL_OWNER_ROLE],
-    },
-    { name: 'stage change', change: 'stage-changed', require: [effective_MODEL_OWNER_ROLE] },
-    { name: 'new version', change: 'version-added', require: [effective_MODEL_OWNER_ROLE] },
-    { name: 'version record edited', change: 'version-changed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version removed', change: 'version-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version held', change: 'version-held', require: [] },
-    { name: 'version unheld', change: 'version-unheld', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'new model', change: 'model-added', require: ['risk'] },
-    { name: 'model settings changed', change: 'model-changed', require: [effective_MODEL_OWNER_ROLE] },
-    { name: 'model removed', change: 'model-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
-];
-const DEFAULT_SEVERITY = {
-    P0: [
-        { metric: 'availability', op: '<', value: 0.5 },
-        { metric: 'error_rate', op: '>', value: 0.5 },
-    ],
-    P1: [
-        { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        { metric: 'latency_increase_pct', op: '>', value: 200 },
-        { metric: 'error_rate', op: '>', value: 0.1 },
-    ],
-    P2: [
-        { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 50 },
-        { metric: 'error_rate', op: '>', value: 0.05 },
-    ],
-    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
-};
-const DEFAULT_AUTO_ROLLBACK = [
-    { metric: 'error_rate', op: '>', value: 0.5 },
-    { metric: 'availability', op: '<', value: 0.5 },
-    { metric: 'accuracy_drop', op: '>', value: 0.3 },
-];
-function effective_effectivePolicy(policy) {
-    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
-    return {
-        defaultBranch: p.default_branch ?? 'main',
-        roles: p.roles,
-        signoff: {
-            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
-            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
-            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
-            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
-            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
-            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
-            guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
-        },
-        stages: {
-            order: p.stages?.order ?? ['staging', 'production'],
-            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
-        },
-        gates: p.gates ?? [],
-        incident: {
-            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
-            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
-            emergencyPush: p.incident?.emergency_push ?? ['P0'],
-            notifyWebhook: p.incident?.notify_webhook,
-        },
-        rollback: {
-            stableFor: p.rollback?.stable_for ?? 86_400,
-            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
-        },
-        schedule: {
-            defaultInterval: p.schedule?.default_interval ?? 86_400,
-            cooldownBase: p.schedule?.cooldown_base ?? 300,
-            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
-            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
-            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
-            jitter: p.schedule?.jitter ?? 0,
-        },
-        stateWrites: p.state_writes ?? 'pull-request',
-        dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
-    };
-}
-/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
-function effective_compare(value, op, threshold) {
-    if (value === undefined || value === null || Number.isNaN(value))
-        return false;
-    switch (op) {
-        case '>=':
-            return value >= threshold;
-        case '>':
-            return value > threshold;
-        case '<=':
-            return value <= threshold;
-        case '<':
-            return value < threshold;
-        case '==':
-            return value === threshold;
-    }
-}
-
-;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
-/*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
-//#region src/tag.ts
-/**
-* Returned by a scalar resolver when the source does not match its tag.
-*
-* @category Tags
-*/
-var NOT_RESOLVED = Symbol("NOT_RESOLVED");
-/**
-* Create a normalized scalar tag definition.
-*
-* @category Tags
-*/
-function defineScalarTag(tagName, options) {
-	return {
-		tagName,
-		nodeKind: "scalar",
-		implicit: options.implicit ?? false,
-		matchByTagPrefix: options.matchByTagPrefix ?? false,
-		implicitFirstChars: options.implicitFirstChars ?? null,
-		resolve: options.resolve,
-		identify: options.identify,
-		represent: options.represent ?? ((data) => String(data)),
-		representTagName: options.representTagName ?? (() => tagName)
-	};
-}
-/**
-* Create a normalized sequence tag definition.
-*
-* @category Tags
-*/
-function defineSequenceTag(tagName, options) {
-	const carrierIsResult = options.finalize === void 0;
-	return {
-		tagName,
-		nodeKind: "sequence",
-		implicit: false,
-		matchByTagPrefix: options.matchByTagPrefix ?? false,
-		create: options.create,
-		addItem: options.addItem,
-		finalize: options.finalize ?? ((carrier) => carrier),
-		carrierIsResult,
-		identify: options.identify,
-		represent: options.represent ?? ((data) => data),
-		representTagName: options.representTagName ?? (() => tagName)
-	};
-}
-/**
-* Create a normalized mapping tag definition.
-*
-* @category Tags
-*/
-function defineMappingTag(tagName, options) {
-	const carrierIsResult = options.finalize === void 0;
-	return {
-		tagName,
-		nodeKind: "mapping",
-		implicit: false,
-		matchByTagPrefix: options.matchByTagPrefix ?? false,
-		create: options.create,
-		addPair: options.addPair,
-		has: options.has,
-		keys: options.keys,
-		get: options.get,
-		finalize: options.finalize ?? ((carrier) => carrier),
-		carrierIsResult,
-		identify: options.identify,
-		represent: options.represent ?? ((data) => data),
-		representTagName: options.representTagName ?? (() => tagName)
-	};
-}
-//#endregion
-//#region src/tag/scalar/str.ts
-/** @category Tags */
-var strTag = defineScalarTag("tag:yaml.org,2002:str", {
-	resolve: (source) => source,
-	identify: (data) => typeof data === "string"
-});
-//#endregion
-//#region src/tag/scalar/null_core.ts
-var NULL_VALUES$1 = [
-	"",
-	"~",
-	"null",
-	"Null",
-	"NULL"
-];
-/** @category Tags */
-var nullCoreTag = defineScalarTag("tag:yaml.org,2002:null", {
-	implicit: true,
-	implicitFirstChars: [
-		"",
-		"~",
-		"n",
-		"N"
-	],
-	resolve: (source) => {
-		if (NULL_VALUES$1.indexOf(source) !== -1) return null;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => object === null,
-	represent: () => "null"
-});
-//#endregion
-//#region src/tag/scalar/null_json.ts
-/** @category Tags */
-var nullJsonTag = defineScalarTag("tag:yaml.org,2002:null", {
-	implicit: true,
-	implicitFirstChars: ["n"],
-	resolve: (source, isExplicit) => {
-		if (source === "null" || isExplicit && source === "") return null;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => object === null,
-	represent: () => "null"
-});
-//#endregion
-//#region src/tag/scalar/null_yaml11.ts
-var NULL_VALUES = [
-	"",
-	"~",
-	"null",
-	"Null",
-	"NULL"
-];
-/** @category Tags */
-var nullYaml11Tag = defineScalarTag("tag:yaml.org,2002:null", {
-	implicit: true,
-	implicitFirstChars: [
-		"",
-		"~",
-		"n",
-		"N"
-	],
-	resolve: (source) => {
-		if (NULL_VALUES.indexOf(source) !== -1) return null;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => object === null,
-	represent: () => "null"
-});
-//#endregion
-//#region src/tag/scalar/bool_core.ts
-var TRUE_VALUES$2 = [
-	"true",
-	"True",
-	"TRUE"
-];
-var FALSE_VALUES$2 = [
-	"false",
-	"False",
-	"FALSE"
-];
-/** @category Tags */
-var boolCoreTag = defineScalarTag("tag:yaml.org,2002:bool", {
-	implicit: true,
-	implicitFirstChars: [
-		"t",
-		"T",
-		"f",
-		"F"
-	],
-	resolve: (source) => {
-		if (TRUE_VALUES$2.indexOf(source) !== -1) return true;
-		if (FALSE_VALUES$2.indexOf(source) !== -1) return false;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
-	represent: (object) => object ? "true" : "false"
-});
-//#endregion
-//#region src/tag/scalar/bool_json.ts
-var TRUE_VALUES$1 = ["true"];
-var FALSE_VALUES$1 = ["false"];
-/** @category Tags */
-var boolJsonTag = defineScalarTag("tag:yaml.org,2002:bool", {
-	implicit: true,
-	implicitFirstChars: ["t", "f"],
-	resolve: (source) => {
-		if (TRUE_VALUES$1.indexOf(source) !== -1) return true;
-		if (FALSE_VALUES$1.indexOf(source) !== -1) return false;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
-	represent: (object) => object ? "true" : "false"
-});
-//#endregion
-//#region src/tag/scalar/bool_yaml11.ts
-var TRUE_VALUES = [
-	"true",
-	"True",
-	"TRUE",
-	"y",
-	"Y",
-	"yes",
-	"Yes",
-	"YES",
-	"on",
-	"On",
-	"ON"
-];
-var FALSE_VALUES = [
-	"false",
-	"False",
-	"FALSE",
-	"n",
-	"N",
-	"no",
-	"No",
-	"NO",
-	"off",
-	"Off",
-	"OFF"
-];
-/** @category Tags */
-var boolYaml11Tag = defineScalarTag("tag:yaml.org,2002:bool", {
-	implicit: true,
-	implicitFirstChars: [
-		"y",
-		"Y",
-		"n",
-		"N",
-		"t",
-		"T",
-		"f",
-		"F",
-		"o",
-		"O"
-	],
-	resolve: (source) => {
-		if (TRUE_VALUES.indexOf(source) !== -1) return true;
-		if (FALSE_VALUES.indexOf(source) !== -1) return false;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
-	represent: (object) => object ? "true" : "false"
-});
-//#endregion
-//#region src/tag/scalar/int_core.ts
-var YAML_INTEGER_IMPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
-var YAML_INTEGER_EXPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
-function parseYamlInteger$2(source) {
-	let value = source;
-	let sign = 1;
-	if (value[0] === "-" || value[0] === "+") {
-		if (value[0] === "-") sign = -1;
-		value = value.slice(1);
-	}
-	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
-	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
-	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
-	return sign * parseInt(value, 10);
-}
-function resolveYamlInteger$2(source, isExplicit) {
-	if (isExplicit) {
-		if (!YAML_INTEGER_EXPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
-	} else if (!YAML_INTEGER_IMPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
-	const result = parseYamlInteger$2(source);
-	return Number.isFinite(result) ? result : NOT_RESOLVED;
-}
-/** @category Tags */
-var intCoreTag = defineScalarTag("tag:yaml.org,2002:int", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		..."0123456789"
-	],
-	resolve: resolveYamlInteger$2,
-	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
-	represent: (object) => object.toString(10)
-});
-//#endregion
-//#region src/tag/scalar/int_json.ts
-var YAML_INTEGER_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)$");
-var YAML_INTEGER_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
-function parseYamlInteger$1(source) {
-	let value = source;
-	let sign = 1;
-	if (value[0] === "-" || value[0] === "+") {
-		if (value[0] === "-") sign = -1;
-		value = value.slice(1);
-	}
-	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
-	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
-	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
-	return sign * parseInt(value, 10);
-}
-function resolveYamlInteger$1(source, isExplicit) {
-	if (isExplicit) {
-		if (!YAML_INTEGER_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-	} else if (!YAML_INTEGER_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-	const result = parseYamlInteger$1(source);
-	return Number.isFinite(result) ? result : NOT_RESOLVED;
-}
-/** @category Tags */
-var intJsonTag = defineScalarTag("tag:yaml.org,2002:int", {
-	implicit: true,
-	implicitFirstChars: ["-", ..."0123456789"],
-	resolve: resolveYamlInteger$1,
-	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
-	represent: (object) => object.toString(10)
-});
-//#endregion
-//#region src/tag/scalar/int_yaml11.ts
-var YAML_INTEGER_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?(?:0|[1-9][0-9_]*))$");
-function parseYamlInteger(source) {
-	let value = source.replace(/_/g, "");
-	let sign = 1;
-	if (value[0] === "-" || value[0] === "+") {
-		if (value[0] === "-") sign = -1;
-		value = value.slice(1);
-	}
-	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
-	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
-	if (value.includes(":")) {
-		let result = 0;
-		for (const part of value.split(":")) result = result * 60 + Number(part);
-		return sign * result;
-	}
-	if (value !== "0" && value[0] === "0") return sign * parseInt(value, 8);
-	return sign * parseInt(value, 10);
-}
-function resolveYamlInteger(source) {
-	if (!YAML_INTEGER_PATTERN.test(source)) return NOT_RESOLVED;
-	const result = parseYamlInteger(source);
-	return Number.isFinite(result) ? result : NOT_RESOLVED;
-}
-/** @category Tags */
-var intYaml11Tag = defineScalarTag("tag:yaml.org,2002:int", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		..."0123456789"
-	],
-	resolve: resolveYamlInteger,
-	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
-	represent: (object) => object.toString(10)
-});
-//#endregion
-//#region src/tag/scalar/float_core.ts
-var YAML_FLOAT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-var YAML_FLOAT_SPECIAL_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-function resolveYamlFloat$2(source) {
-	if (!YAML_FLOAT_PATTERN$1.test(source)) return NOT_RESOLVED;
-	let value = source.toLowerCase();
-	const sign = value[0] === "-" ? -1 : 1;
-	if ("+-".includes(value[0])) value = value.slice(1);
-	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-	if (value === ".nan") return NaN;
-	const result = sign * parseFloat(value);
-	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN$1.test(source)) return result;
-	return NOT_RESOLVED;
-}
-function representYamlFloat$2(object) {
-	if (isNaN(object)) return ".nan";
-	if (object === Number.POSITIVE_INFINITY) return ".inf";
-	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
-	if (Object.is(object, -0)) return "-0.0";
-	const result = object.toString(10);
-	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
-}
-/** @category Tags */
-var floatCoreTag = defineScalarTag("tag:yaml.org,2002:float", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		".",
-		..."0123456789"
-	],
-	resolve: resolveYamlFloat$2,
-	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
-	represent: representYamlFloat$2
-});
-//#endregion
-//#region src/tag/scalar/float_json.ts
-var YAML_FLOAT_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$");
-var YAML_FLOAT_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-function resolveYamlFloat$1(source, isExplicit) {
-	if (isExplicit) {
-		if (!YAML_FLOAT_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-		let value = source.toLowerCase();
-		const sign = value[0] === "-" ? -1 : 1;
-		if ("+-".includes(value[0])) value = value.slice(1);
-		if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-		if (value === ".nan") return NaN;
-		const result = sign * parseFloat(value);
-		return Number.isFinite(result) ? result : NOT_RESOLVED;
-	}
-	if (!YAML_FLOAT_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-	const result = Number(source);
-	if (Number.isFinite(result)) return result;
-	return NOT_RESOLVED;
-}
-function representYamlFloat$1(object) {
-	if (isNaN(object)) return ".nan";
-	if (object === Number.POSITIVE_INFINITY) return ".inf";
-	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
-	if (Object.is(object, -0)) return "-0.0";
-	const result = object.toString(10);
-	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
-}
-/** @category Tags */
-var floatJsonTag = defineScalarTag("tag:yaml.org,2002:float", {
-	implicit: true,
-	implicitFirstChars: ["-", ..."0123456789"],
-	resolve: resolveYamlFloat$1,
-	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
-	represent: representYamlFloat$1
-});
-//#endregion
-//#region src/tag/scalar/float_yaml11.ts
-var YAML_FLOAT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?(?:(?:[0-9][0-9_]*)?\\.[0-9_]*)(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-var YAML_FLOAT_SPECIAL_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-function resolveYamlFloat(source) {
-	if (!YAML_FLOAT_PATTERN.test(source)) return NOT_RESOLVED;
-	let value = source.toLowerCase().replace(/_/g, "");
-	const sign = value[0] === "-" ? -1 : 1;
-	if ("+-".includes(value[0])) value = value.slice(1);
-	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-	if (value === ".nan") return NaN;
-	let result = 0;
-	if (value.includes(":")) {
-		for (const part of value.split(":")) result = result * 60 + Number(part);
-		result *= sign;
-	} else result = sign * parseFloat(value);
-	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN.test(source)) return result;
-	return NOT_RESOLVED;
-}
-function representYamlFloat(object) {
-	if (isNaN(object)) return ".nan";
-	if (object === Number.POSITIVE_INFINITY) return ".inf";
-	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
-	if (Object.is(object, -0)) return "-0.0";
-	const result = object.toString(10);
-	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
-}
-/** @category Tags */
-var floatYaml11Tag = defineScalarTag("tag:yaml.org,2002:float", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		".",
-		..."0123456789"
-	],
-	resolve: resolveYamlFloat,
-	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
-	represent: representYamlFloat
-});
-//#endregion
-//#region src/tag/scalar/merge.ts
-/**
-* Enables merge keys in {@link CORE_SCHEMA} when added with
-* {@link Schema.withTags}.
-*
-* @category Tags
-*/
-var mergeTag = defineScalarTag("tag:yaml.org,2002:merge", {
-	implicit: true,
-	implicitFirstChars: ["<"],
-	resolve: (source, isExplicit) => {
-		if (source === "<<" || isExplicit && source === "") return "<<";
-		return NOT_RESOLVED;
-	},
-	identify: () => false
-});
-//#endregion
-//#region src/tag/scalar/binary.ts
-var BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
-function resolveYamlBinary(source) {
-	const input = source.replace(/\s/g, "");
-	if (input.length % 4 !== 0 || !BASE64_PATTERN.test(input)) return NOT_RESOLVED;
-	const binary = atob(input);
-	const result = new Uint8Array(binary.length);
-	for (let index = 0; index < binary.length; index++) result[index] = binary.charCodeAt(index);
-	return result;
-}
-function representYamlBinary(object) {
-	let binary = "";
-	for (let index = 0; index < object.length; index++) binary += String.fromCharCode(object[index]);
-	return btoa(binary);
-}
-/**
-* The `!!binary` tag, represented as a `Uint8Array`.
-*
-* @category Tags
-*/
-var binaryTag = defineScalarTag("tag:yaml.org,2002:binary", {
-	resolve: resolveYamlBinary,
-	identify: (object) => Object.prototype.toString.call(object) === "[object Uint8Array]",
-	represent: representYamlBinary
-});
-//#endregion
-//#region src/tag/scalar/timestamp.ts
-var YAML_DATE_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$");
-var YAML_TIMESTAMP_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$");
-function makeUtcDate(year, month, day, hour = 0, minute = 0, second = 0, fraction = 0) {
-	const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
-	date.setUTCFullYear(year, month, day);
-	return date;
-}
-function resolveYamlTimestamp(source) {
-	let match = YAML_DATE_REGEXP.exec(source);
-	if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(source);
-	if (match === null) return NOT_RESOLVED;
-	const year = +match[1];
-	const month = +match[2] - 1;
-	const day = +match[3];
-	if (!match[4]) {
-		const date = makeUtcDate(year, month, day);
-		if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
-		return date;
-	}
-	const hour = +match[4];
-	const minute = +match[5];
-	const second = +match[6];
-	let fraction = 0;
-	if (hour > 23 || minute > 59 || second > 59) return NOT_RESOLVED;
-	if (match[7]) {
-		let value = match[7].slice(0, 3);
-		while (value.length < 3) value += "0";
-		fraction = +value;
-	}
-	const date = makeUtcDate(year, month, day, hour, minute, second, fraction);
-	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
-	if (match[9]) {
-		const offsetHour = +match[10];
-		const offsetMinute = +(match[11] || 0);
-		if (offsetHour > 23 || offsetMinute > 59) return NOT_RESOLVED;
-		const offset = (offsetHour * 60 + offsetMinute) * 6e4;
-		date.setTime(date.getTime() - (match[9] === "-" ? -offset : offset));
-	}
-	return date;
-}
-/**
-* The YAML 1.1 `!!timestamp` tag, represented as a JavaScript `Date`.
-*
-* @category Tags
-*/
-var timestampTag = defineScalarTag("tag:yaml.org,2002:timestamp", {
-	implicit: true,
-	implicitFirstChars: [..."0123456789"],
-	resolve: resolveYamlTimestamp,
-	identify: (object) => object instanceof Date,
-	represent: (object) => object.toISOString()
-});
-//#endregion
-//#region src/tag/sequence/seq.ts
-/** @category Tags */
-var seqTag = defineSequenceTag("tag:yaml.org,2002:seq", {
-	create: () => [],
-	addItem: (container, item) => {
-		container.push(item);
-	},
-	identify: Array.isArray
-});
-//#endregion
-//#region src/common/object.ts
-function isPlainObject(data) {
-	if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
-	const prototype = Object.getPrototypeOf(data);
-	return prototype === null || prototype === Object.prototype;
-}
-function pick(object, keys) {
-	const result = {};
-	for (const key of keys) if (object[key] !== void 0) result[key] = object[key];
-	return result;
-}
-//#endregion
-//#region src/tag/sequence/omap.ts
-/**
-* Provided only for YAML 1.1 compatibility and supported by the loader only.
-* JavaScript has no dedicated class to represent this type, so it cannot be
-* identified and dumped.
-*
-* ```yaml
-* !!omap
-*   - one: 1
-*   - two: 2
-* ```
-*
-* is loaded as
-*
-* ```javascript
-* [
-*   { one: 1 },
-*   { two: 2 }
-* ]
-* ```
-*
-* @category Tags
-*/
-var omapTag = defineSequenceTag("tag:yaml.org,2002:omap", {
-	create: () => ({
-		list: [],
-		seen: /* @__PURE__ */ new Set()
-	}),
-	addItem: (carrier, item) => {
-		let key;
-		if (item instanceof Map) {
-			if (item.size !== 1) return "cannot resolve an ordered map item";
-			key = item.keys().next().value;
-		} else if (isPlainObject(item)) {
-			const itemKeys = Object.keys(item);
-			if (itemKeys.length !== 1) return "cannot resolve an ordered map item";
-			key = itemKeys[0];
-		} else return "cannot resolve an ordered map item";
-		if (carrier.seen.has(key)) return "duplicate key in ordered map";
-		carrier.seen.add(key);
-		carrier.list.push(item);
-		return "";
-	},
-	finalize: (carrier) => carrier.list,
-	identify: () => false
-});
-//#endregion
-//#region src/tag/sequence/pairs.ts
-/**
-* Provided only for YAML 1.1 compatibility and supported by the loader only.
-* JavaScript has no dedicated class to represent this type, so it cannot be
-* identified and dumped.
-*
-* ```yaml
-* !!pairs
-*   - one: 1
-*   - two: 2
-* ```
-*
-* is loaded as
-*
-* ```javascript
-* [
-*   ['one', 1],
-*   ['two', 2]
-* ]
-* ```
-*
-* @category Tags
-*/
-var pairsTag = defineSequenceTag("tag:yaml.org,2002:pairs", {
-	create: () => [],
-	addItem: (container, item) => {
-		if (item instanceof Map) {
-			if (item.size !== 1) return "cannot resolve a pairs item";
-			container.push(item.entries().next().value);
-			return "";
-		}
-		if (Object.prototype.toString.call(item) !== "[object Object]") return "cannot resolve a pairs item";
-		const object = item;
-		const keys = Object.keys(object);
-		if (keys.length !== 1) return "cannot resolve a pairs item";
-		container.push([keys[0], object[keys[0]]]);
-		return "";
-	},
-	identify: () => false
-});
-//#endregion
-//#region src/tag/mapping/map.ts
-/**
-* This is the default mapping implementation. It uses `{}` objects and has only
-* partial functionality due to language limitations. This choice was made
-* because users expect to get JavaScript objects, and it was left unchanged to
-* avoid too many breaking changes in the v5 release.
-*
-* Side effects:
-*
-* - `Object.hasOwn()` checks or `for...of` loops are required for safe use (to
-*   avoid falling through to prototypes).
-* - Only scalar string keys are supported properly.
-* - Other scalar keys, such as `null` and numbers, are converted to strings.
-*   This is historical behaviour, and it can cause side effects such as
-*   problems with `!!merge`.
-*
-* Note that non-string scalar keys may be deprecated in future versions.
-*
-* Ideally, use {@link realMapTag} instead.
-*
-* @category Tags
-*/
-var mapTag = defineMappingTag("tag:yaml.org,2002:map", {
-	create: () => ({}),
-	identify: isPlainObject,
-	represent: (o) => {
-		const map = /* @__PURE__ */ new Map();
-		for (const key of Object.keys(o)) map.set(key, o[key]);
-		return map;
-	},
-	addPair: (container, key, value) => {
-		if (key !== null && typeof key === "object") return "object-based map does not support complex keys";
-		const normalizedKey = String(key);
-		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
-			value,
-			enumerable: true,
-			configurable: true,
-			writable: true
-		});
-		else container[normalizedKey] = value;
-		return "";
-	},
-	has: (container, key) => {
-		if (key !== null && typeof key === "object") return false;
-		return Object.prototype.hasOwnProperty.call(container, String(key));
-	},
-	keys: (container) => Object.keys(container),
-	get: (container, key) => {
-		const normalizedKey = String(key);
-		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
-		return container[normalizedKey];
-	}
-});
-//#endregion
-//#region src/tag/mapping/set.ts
-/**
-* The YAML 1.1 `!!set` tag, represented as a JavaScript `Set`.
-*
-* @category Tags
-*/
-var setTag = defineMappingTag("tag:yaml.org,2002:set", {
-	create: () => /* @__PURE__ */ new Set(),
-	identify: (data) => data instanceof Set,
-	represent: (data) => {
-		const map = /* @__PURE__ */ new Map();
-		for (const key of data) map.set(key, null);
-		return map;
-	},
-	addPair: (container, key, value) => {
-		if (value !== null) return "cannot resolve a set item";
-		container.add(key);
-		return "";
-	},
-	has: (container, key) => container.has(key),
-	keys: (container) => container.keys(),
-	get: () => null
-});
-//#endregion
-//#region src/schema.ts
-function createTagDefinitionMap() {
-	return {
-		scalar: Object.create(null),
-		sequence: Object.create(null),
-		mapping: Object.create(null)
-	};
-}
-function createTagDefinitionListMap() {
-	return {
-		scalar: [],
-		sequence: [],
-		mapping: []
-	};
-}
-function compileTags(tags) {
-	const result = [];
-	for (const tag of tags) {
-		let index = result.length;
-		for (let previousIndex = 0; previousIndex < result.length; previousIndex++) {
-			const previous = result[previousIndex];
-			if (previous.nodeKind === tag.nodeKind && previous.tagName === tag.tagName && previous.matchByTagPrefix === tag.matchByTagPrefix) {
-				index = previousIndex;
-				break;
-			}
-		}
-		result[index] = tag;
-	}
-	return result;
-}
-/**
-* Controls tag resolution when loading and type selection when dumping.
-*
-* @category Schemas
-*/
-var Schema = class Schema {
-	tags;
-	/** @internal */
-	implicitScalarTags;
-	/**
-	* Dispatch implicit scalar resolvers by `source.charAt(0)`. Each bucket holds
-	* the resolvers that may match that key, in schema order; a key absent from
-	* the map uses
-	* {@link Schema.implicitScalarAnyFirstChar}
-	* (resolvers that declared no first-char constraint, so they apply to any
-	* first character).
-	*/
-	implicitScalarByFirstChar;
-	implicitScalarAnyFirstChar;
-	/**
-	* The default scalar tag (`!!str`), resolved once so the composer's fallback
-	* for unresolved plain scalars avoids a keyed lookup per scalar.
-	*
-	* @internal
-	*/
-	defaultScalarTag;
-	/**
-	* The default container tags (`!!seq` / `!!map`), used by the dumper: when a
-	* value is identified by its default tag, the tag is implicit and not
-	* printed. Undefined if the schema does not define them (then such values
-	* can't be dumped).
-	*
-	* @internal
-	*/
-	defaultSequenceTag;
-	/** @internal */
-	defaultMappingTag;
-	exact;
-	prefix;
-	constructor(tags) {
-		const compiledTags = compileTags(tags);
-		const implicitScalarTags = [];
-		const exact = createTagDefinitionMap();
-		const prefix = createTagDefinitionListMap();
-		for (const tag of compiledTags) {
-			if (tag.nodeKind === "scalar" && tag.implicit) {
-				if (tag.matchByTagPrefix) throw new Error("Implicit scalar tags cannot match by tag prefix");
-				implicitScalarTags.push(tag);
-			}
-			switch (tag.nodeKind) {
-				case "scalar":
-					if (tag.matchByTagPrefix) prefix.scalar.push(tag);
-					else exact.scalar[tag.tagName] = tag;
-					break;
-				case "sequence":
-					if (tag.matchByTagPrefix) prefix.sequence.push(tag);
-					else exact.sequence[tag.tagName] = tag;
-					break;
-				case "mapping": if (tag.matchByTagPrefix) prefix.mapping.push(tag);
-				else exact.mapping[tag.tagName] = tag;
-			}
-		}
-		const implicitScalarAnyFirstChar = implicitScalarTags.filter((tag) => tag.implicitFirstChars === null);
-		const keys = /* @__PURE__ */ new Set();
-		for (const tag of implicitScalarTags) if (tag.implicitFirstChars !== null) for (const key of tag.implicitFirstChars) keys.add(key);
-		const implicitScalarByFirstChar = /* @__PURE__ */ new Map();
-		for (const key of keys) implicitScalarByFirstChar.set(key, implicitScalarTags.filter((tag) => tag.implicitFirstChars === null || tag.implicitFirstChars.indexOf(key) !== -1));
-		const defaultScalarTag = exact.scalar["tag:yaml.org,2002:str"];
-		if (!defaultScalarTag) throw new Error("schema does not define the default scalar tag (tag:yaml.org,2002:str)");
-		this.tags = compiledTags;
-		this.implicitScalarTags = implicitScalarTags;
-		this.implicitScalarByFirstChar = implicitScalarByFirstChar;
-		this.implicitScalarAnyFirstChar = implicitScalarAnyFirstChar;
-		this.defaultScalarTag = defaultScalarTag;
-		this.defaultSequenceTag = exact.sequence["tag:yaml.org,2002:seq"];
-		this.defaultMappingTag = exact.mapping["tag:yaml.org,2002:map"];
-		this.exact = exact;
-		this.prefix = prefix;
-	}
-	/** @internal */
-	lookupScalarTag(tagName) {
-		const exactTag = this.exact.scalar[tagName];
-		if (exactTag) return exactTag;
-		for (const tag of this.prefix.scalar) if (tagName.startsWith(tag.tagName)) return tag;
-	}
-	/** @internal */
-	lookupSequenceTag(tagName) {
-		const exactTag = this.exact.sequence[tagName];
-		if (exactTag) return exactTag;
-		for (const tag of this.prefix.sequence) if (tagName.startsWith(tag.tagName)) return tag;
-	}
-	/** @internal */
-	lookupMappingTag(tagName) {
-		const exactTag = this.exact.mapping[tagName];
-		if (exactTag) return exactTag;
-		for (const tag of this.prefix.mapping) if (tagName.startsWith(tag.tagName)) return tag;
-	}
-	/** @internal */
-	resolveImplicitScalarTag(source) {
-		const candidates = this.implicitScalarByFirstChar.get(source.charAt(0)) ?? this.implicitScalarAnyFirstChar;
-		for (const tag of candidates) {
-			const value = tag.resolve(source, false, tag.tagName);
-			if (value !== NOT_RESOLVED) return {
-				value,
-				tag
-			};
-		}
-		const tag = this.defaultScalarTag;
-		return {
-			value: tag.resolve(source, false, tag.tagName),
-			tag
-		};
-	}
-	/**
-	* Creates a new schema with the specified tags added. If a tag already
-	* exists, it is replaced by the specified tag.
-	*
-	* @example
-	*
-	* ```javascript
-	* import { CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
-	*
-	* const schema = CORE_SCHEMA.withTags(mergeTag, realMapTag)
-	* ```
-	*/
-	withTags(...tags) {
-		let flatTags = [];
-		for (const tag of tags) flatTags = flatTags.concat(tag);
-		return new Schema([...this.tags, ...flatTags]);
-	}
-};
-/**
-* The YAML 1.2 Failsafe Schema: strings, sequences, and mappings.
-*
-* @category Schemas
-*/
-var FAILSAFE_SCHEMA = new Schema([
-	strTag,
-	seqTag,
-	mapTag
-]);
-/**
-* The YAML 1.2 JSON Schema. It uses JSON scalar forms while retaining YAML
-* collection syntax.
-*
-* @category Schemas
-*/
-var JSON_SCHEMA = new Schema([
-	...FAILSAFE_SCHEMA.tags,
-	nullJsonTag,
-	boolJsonTag,
-	intJsonTag,
-	floatJsonTag
-]);
-/**
-* The default schema for the loaders. Note, {@link CORE_SCHEMA} comes
-* without the `!!merge` tag. You can easily enable it if needed.
-*
-* @example
-* Enable {@link mergeTag}:
-*
-* ```javascript
-* import { load, CORE_SCHEMA, mergeTag } from 'js-yaml'
-*
-* try {
-*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag) })
-* } catch (e) {
-*   console.error(e)
-* }
-* ```
-*
-* @category Schemas
-*/
-var CORE_SCHEMA = new Schema([
-	...FAILSAFE_SCHEMA.tags,
-	nullCoreTag,
-	boolCoreTag,
-	intCoreTag,
-	floatCoreTag
-]);
-/**
-* YAML 1.1-compatible schema.
-*
-* @category Schemas
-*/
-var YAML11_SCHEMA = new Schema([
-	...FAILSAFE_SCHEMA.tags,
-	nullYaml11Tag,
-	boolYaml11Tag,
-	intYaml11Tag,
-	floatYaml11Tag,
-	timestampTag,
-	mergeTag,
-	binaryTag,
-	omapTag,
-	pairsTag,
-	setTag
-]);
-/**
-* The dumper schema for maximum compatibility. It combines all supported type
-* variants from YAML 1.1 and YAML 1.2 so strings matching any of them are
-* quoted. This makes the generated YAML more compatible with other parsers.
-*
-* The schema is based on YAML 1.1, but extends `!!int` and `!!float` to accept
-* both YAML 1.1 and Core Schema forms, since Core Schema supports some forms
-* that YAML 1.1 does not.
-*
-* @category Schemas
-*/
-var DUMP_SCHEMA = YAML11_SCHEMA.withTags({
-	...intYaml11Tag,
-	resolve: (source, isExplicit, tagName) => {
-		const result = intYaml11Tag.resolve(source, isExplicit, tagName);
-		return result === NOT_RESOLVED ? intCoreTag.resolve(source, isExplicit, tagName) : result;
-	}
-}, {
-	...floatYaml11Tag,
-	resolve: (source, isExplicit, tagName) => {
-		const result = floatYaml11Tag.resolve(source, isExplicit, tagName);
-		return result === NOT_RESOLVED ? floatCoreTag.resolve(source, isExplicit, tagName) : result;
-	}
-});
-//#endregion
-//#region src/tag/mapping/real_map.ts
-/**
-* Recommended when non-string keys are actually needed. It uses native
-* JavaScript `Map` objects, so keys keep their constructed types instead of
-* being converted to strings.
-*
-* It is not the default to avoid widespread breaking changes in existing
-* projects. `Map` has a different access API and does not pass deep equality
-* checks against `{}`-based fixtures. Alongside the other changes in v5,
-* making it the default was considered too disruptive.
-*
-* If these differences are acceptable for your project, we recommend using
-* {@link realMapTag} to guarantee the absence of problems and side effects.
-*
-* @example
-* Enable {@link realMapTag}:
-*
-* ```javascript
-* import { load, CORE_SCHEMA, realMapTag } from 'js-yaml'
-*
-* try {
-*   load(data, { schema: CORE_SCHEMA.withTags(realMapTag) })
-* } catch (e) {
-*   console.error(e)
-* }
-* ```
-*
-* @category Tags
-*/
-var realMapTag = defineMappingTag("tag:yaml.org,2002:map", {
-	create: () => /* @__PURE__ */ new Map(),
-	addPair: (container, key, value) => {
-		container.set(key, value);
-		return "";
-	},
-	has: (container, key) => container.has(key),
-	keys: (container) => container.keys(),
-	get: (container, key) => container.get(key),
-	identify: (data) => data instanceof Map || isPlainObject(data),
-	represent: (data) => {
-		if (data instanceof Map) return data;
-		const map = /* @__PURE__ */ new Map();
-		const obj = data;
-		for (const key of Object.keys(obj)) map.set(key, obj[key]);
-		return map;
-	}
-});
-//#endregion
-//#region src/tag/mapping/legacy_map.ts
-function normalizeKey(key) {
-	if (Array.isArray(key)) {
-		const array = Array.prototype.slice.call(key);
-		for (let index = 0; index < array.length; index++) {
-			if (Array.isArray(array[index])) return null;
-			if (typeof array[index] === "object" && Object.prototype.toString.call(array[index]) === "[object Object]") array[index] = "[object Object]";
-		}
-		return String(array);
-	}
-	if (typeof key === "object" && Object.prototype.toString.call(key) === "[object Object]") return "[object Object]";
-	return String(key);
-}
-/**
-* This implementation exists solely to reproduce v4 behavior exactly. Its use
-* is strongly discouraged. If complex or non-string keys are needed, use
-* {@link realMapTag} instead.
-*
-* @category Tags
-*/
-var legacyMapTag = defineMappingTag("tag:yaml.org,2002:map", {
-	create: () => ({}),
-	identify: isPlainObject,
-	represent: (o) => {
-		const map = /* @__PURE__ */ new Map();
-		for (const key of Object.keys(o)) map.set(key, o[key]);
-		return map;
-	},
-	addPair: (container, key, value) => {
-		const normalizedKey = normalizeKey(key);
-		if (normalizedKey === null) return "nested arrays are not supported inside keys";
-		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
-			value,
-			enumerable: true,
-			configurable: true,
-			writable: true
-		});
-		else container[normalizedKey] = value;
-		return "";
-	},
-	has: (container, key) => {
-		const normalizedKey = normalizeKey(key);
-		return normalizedKey !== null && Object.prototype.hasOwnProperty.call(container, normalizedKey);
-	},
-	keys: (container) => Object.keys(container),
-	get: (container, key) => {
-		const normalizedKey = String(key);
-		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
-		return container[normalizedKey];
-	}
-});
-//#endregion
-//#region src/common/snippet.ts
-var DEFAULT_SNIPPET_OPTIONS = {
-	maxLength: 79,
-	indent: 1,
-	linesBefore: 3,
-	linesAfter: 2
-};
-function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
-	let head = "";
-	let tail = "";
-	const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
-	if (position - lineStart > maxHalfLength) {
-		head = " ... ";
-		lineStart = position - maxHalfLength + head.length;
-	}
-	if (lineEnd - position > maxHalfLength) {
-		tail = " ...";
-		lineEnd = position + maxHalfLength - tail.length;
-	}
-	return {
-		str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "→") + tail,
-		pos: position - lineStart + head.length
-	};
-}
-function padStart(string, max) {
-	return " ".repeat(Math.max(max - string.length, 0)) + string;
-}
-function makeSnippet(mark, options) {
-	if (!mark.buffer) return null;
-	const opts = {
-		...DEFAULT_SNIPPET_OPTIONS,
-		...options
-	};
-	const re = /\r?\n|\r|\0/g;
-	const lineStarts = [0];
-	const lineEnds = [];
-	let match;
-	let foundLineNo = -1;
-	while (match = re.exec(mark.buffer)) {
-		lineEnds.push(match.index);
-		lineStarts.push(match.index + match[0].length);
-		if (mark.position <= match.index && foundLineNo < 0) foundLineNo = lineStarts.length - 2;
-	}
-	if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
-	let result = "";
-	const lineNoLength = Math.min(mark.line + opts.linesAfter, lineEnds.length).toString().length;
-	const maxLineLength = opts.maxLength - (opts.indent + lineNoLength + 3);
-	for (let i = 1; i <= opts.linesBefore; i++) {
-		if (foundLineNo - i < 0) break;
-		const line = getLine(mark.buffer, lineStarts[foundLineNo - i], lineEnds[foundLineNo - i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]), maxLineLength);
-		result = `${" ".repeat(opts.indent)}${padStart((mark.line - i + 1).toString(), lineNoLength)} | ${line.str}\n${result}`;
-	}
-	const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
-	result += `${" ".repeat(opts.indent)}${padStart((mark.line + 1).toString(), lineNoLength)} | ${line.str}\n`;
-	result += `${"-".repeat(opts.indent + lineNoLength + 3 + line.pos)}^\n`;
-	for (let i = 1; i <= opts.linesAfter; i++) {
-		if (foundLineNo + i >= lineEnds.length) break;
-		const line = getLine(mark.buffer, lineStarts[foundLineNo + i], lineEnds[foundLineNo + i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]), maxLineLength);
-		result += `${" ".repeat(opts.indent)}${padStart((mark.line + i + 1).toString(), lineNoLength)} | ${line.str}\n`;
-	}
-	return result.replace(/\n$/, "");
-}
-//#endregion
-//#region src/common/exception.ts
-function formatError(exception, compact) {
-	let where = "";
-	if (!exception.mark) return exception.reason;
-	if (exception.mark.name) where += `in "${exception.mark.name}" `;
-	where += `(${exception.mark.line + 1}:${exception.mark.column + 1})`;
-	if (!compact && exception.mark.snippet) where += `\n\n${exception.mark.snippet}`;
-	return `${exception.reason} ${where}`;
-}
-/**
-* A YAML error. Unlike an ordinary `Error`, it adds a source snippet showing
-* the location of the problem to the error message, when available.
-*
-* @category Main
-*/
-var js_yaml_YAMLException = class YAMLException extends Error {
-	reason;
-	mark;
-	/**
-	* Optional `mark` contains source snippet data. Usually, use
-	* {@link YAMLException.throwAt} instead of passing it directly.
-	*/
-	constructor(reason, mark) {
-		super();
-		this.name = "YAMLException";
-		this.reason = reason;
-		this.mark = mark;
-		this.message = formatError(this, false);
-		if (Error.captureStackTrace) Error.captureStackTrace(this, this.constructor);
-	}
-	/**
-	* Returns the formatted error, omitting the source snippet in compact mode.
-	*/
-	toString(compact) {
-		return `${this.name}: ${formatError(this, compact)}`;
-	}
-	/**
-	* Builds a YAMLException with a source snippet and throws it. `source` is
-	* the raw input text; `position` is an offset into it.
-	*/
-	static throwAt(source, position, message, filename = "") {
-		let line = 0;
-		let lineStart = 0;
-		for (let index = 0; index < position; index++) {
-			const ch = source.charCodeAt(index);
-			if (ch === 10) {
-				line++;
-				lineStart = index + 1;
-			} else if (ch === 13) {
-				line++;
-				if (source.charCodeAt(index + 1) === 10) index++;
-				lineStart = index + 1;
-			}
-		}
-		const mark = {
-			name: filename,
-			buffer: source,
-			position,
-			line,
-			column: position - lineStart
-		};
-		mark.snippet = makeSnippet(mark);
-		throw new YAMLException(message, mark);
-	}
-};
-//#endregion
-//#region src/parser/events.ts
-/** @category Events */
-var EVENT_ID = {
-	DOCUMENT: 1,
-	SEQUENCE: 2,
-	MAPPING: 3,
-	SCALAR: 4,
-	ALIAS: 5,
-	POP: 6
-};
-/** @category Nodes */
-var SCALAR_STYLE = {
-	PLAIN: 1,
-	SINGLE_QUOTED: 2,
-	DOUBLE_QUOTED: 3,
-	LITERAL_BLOCK: 4,
-	FOLDED_BLOCK: 5
-};
-/** @category Nodes */
-var COLLECTION_STYLE = {
-	BLOCK: 1,
-	FLOW: 2
-};
-/** @category Nodes */
-var CHOMPING_MODE = {
-	CLIP: 1,
-	STRIP: 2,
-	KEEP: 3
-};
-//#endregion
-//#region src/parser/parser_scalar.ts
-var NO_RANGE$3 = -1;
-function simpleEscapeSequence(c) {
-	switch (c) {
-		case 48: return "\0";
-		case 97: return "\x07";
-		case 98: return "\b";
-		case 116: return "	";
-		case 9: return "	";
-		case 110: return "\n";
-		case 118: return "\v";
-		case 102: return "\f";
-		case 114: return "\r";
-		case 101: return "\x1B";
-		case 32: return " ";
-		case 34: return "\"";
-		case 47: return "/";
-		case 92: return "\\";
-		case 78: return "";
-		case 95: return "\xA0";
-		case 76: return "\u2028";
-		case 80: return "\u2029";
-		default: return "";
-	}
-}
-var simpleEscapeCheck = new Array(256);
-var simpleEscapeMap = new Array(256);
-for (let i = 0; i < 256; i++) {
-	simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
-	simpleEscapeMap[i] = simpleEscapeSequence(i);
-}
-function charFromCodepoint(c) {
-	if (c <= 65535) return String.fromCharCode(c);
-	return String.fromCharCode((c - 65536 >> 10) + 55296, (c - 65536 & 1023) + 56320);
-}
-function fromHexCode$1(c) {
-	if (c >= 48 && c <= 57) return c - 48;
-	return (c | 32) - 97 + 10;
-}
-function escapedHexLen$1(c) {
-	if (c === 120) return 2;
-	if (c === 117) return 4;
-	return 8;
-}
-function skipFoldedBreaks(input, position, end) {
-	let breaks = 0;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 10) {
-			breaks++;
-			position++;
-		} else if (ch === 13) {
-			breaks++;
-			position++;
-			if (input.charCodeAt(position) === 10) position++;
-		} else if (ch === 32 || ch === 9) position++;
-		else break;
-	}
-	return {
-		position,
-		breaks
-	};
-}
-function foldedBreaks(count) {
-	if (count === 1) return " ";
-	return "\n".repeat(count - 1);
-}
-function getPlainValue(input, start, end) {
-	let result = "";
-	let position = start;
-	let captureStart = start;
-	let captureEnd = start;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 10 || ch === 13) {
-			result += input.slice(captureStart, captureEnd);
-			const fold = skipFoldedBreaks(input, position, end);
-			result += foldedBreaks(fold.breaks);
-			position = captureStart = captureEnd = fold.position;
-		} else {
-			position++;
-			if (ch !== 32 && ch !== 9) captureEnd = position;
-		}
-	}
-	return result + input.slice(captureStart, captureEnd);
-}
-function getSingleQuotedValue(input, start, end) {
-	let result = "";
-	let position = start;
-	let captureStart = start;
-	let captureEnd = start;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 39) {
-			result += input.slice(captureStart, position) + "'";
-			position += 2;
-			captureStart = captureEnd = position;
-		} else if (ch === 10 || ch === 13) {
-			result += input.slice(captureStart, captureEnd);
-			const fold = skipFoldedBreaks(input, position, end);
-			result += foldedBreaks(fold.breaks);
-			position = captureStart = captureEnd = fold.position;
-		} else {
-			position++;
-			if (ch !== 32 && ch !== 9) captureEnd = position;
-		}
-	}
-	return result + input.slice(captureStart, end);
-}
-function getDoubleQuotedValue(input, start, end) {
-	let result = "";
-	let position = start;
-	let captureStart = start;
-	let captureEnd = start;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 92) {
-			result += input.slice(captureStart, position);
-			position++;
-			const escaped = input.charCodeAt(position);
-			if (escaped === 10 || escaped === 13) position = skipFoldedBreaks(input, position, end).position;
-			else if (escaped < 256 && simpleEscapeCheck[escaped]) {
-				result += simpleEscapeMap[escaped];
-				position++;
-			} else {
-				let hexLength = escapedHexLen$1(escaped);
-				let hexResult = 0;
-				for (; hexLength > 0; hexLength--) {
-					position++;
-					const digit = fromHexCode$1(input.charCodeAt(position));
-					hexResult = (hexResult << 4) + digit;
-				}
-				result += charFromCodepoint(hexResult);
-				position++;
-			}
-			captureStart = captureEnd = position;
-		} else if (ch === 10 || ch === 13) {
-			result += input.slice(captureStart, captureEnd);
-			const fold = skipFoldedBreaks(input, position, end);
-			result += foldedBreaks(fold.breaks);
-			position = captureStart = captureEnd = fold.position;
-		} else {
-			position++;
-			if (ch !== 32 && ch !== 9) captureEnd = position;
-		}
-	}
-	return result + input.slice(captureStart, end);
-}
-function getBlockValue(input, start, end, indent, chomping, folded) {
-	const textIndent = indent < 0 ? 0 : indent;
-	const region = input.slice(start, end).replace(/\r\n?/g, "\n");
-	const lines = region === "" ? [] : (region.endsWith("\n") ? region.slice(0, -1) : region).split("\n");
-	let result = "";
-	let didReadContent = false;
-	let emptyLines = 0;
-	let atMoreIndented = false;
-	for (const line of lines) {
-		let column = 0;
-		while (column < textIndent && line.charCodeAt(column) === 32) column++;
-		if (indent < 0 || column >= line.length) {
-			emptyLines++;
-			continue;
-		}
-		const content = line.slice(textIndent);
-		const first = content.charCodeAt(0);
-		if (folded) {
-			if (first === 32 || first === 9) {
-				atMoreIndented = true;
-				result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-			} else if (atMoreIndented) {
-				atMoreIndented = false;
-				result += "\n".repeat(emptyLines + 1);
-			} else if (emptyLines === 0) {
-				if (didReadContent) result += " ";
-			} else result += "\n".repeat(emptyLines);
-		} else result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-		result += content;
-		didReadContent = true;
-		emptyLines = 0;
-	}
-	if (chomping === CHOMPING_MODE.KEEP) result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-	else if (chomping !== CHOMPING_MODE.STRIP) {
-		if (didReadContent) result += "\n";
-	}
-	return result;
-}
-/**
-* Decodes the scalar referenced by event offsets in `input`.
-*
-* @category Events
-*/
-function js_yaml_getScalarValue(input, scalar) {
-	if (scalar.valueStart === NO_RANGE$3) return "";
-	const { valueStart, valueEnd } = scalar;
-	if (scalar.fast) return input.slice(valueStart, valueEnd);
-	switch (scalar.style) {
-		case SCALAR_STYLE.SINGLE_QUOTED: return getSingleQuotedValue(input, valueStart, valueEnd);
-		case SCALAR_STYLE.DOUBLE_QUOTED: return getDoubleQuotedValue(input, valueStart, valueEnd);
-		case SCALAR_STYLE.LITERAL_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, false);
-		case SCALAR_STYLE.FOLDED_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, true);
-		default: return getPlainValue(input, valueStart, valueEnd);
-	}
-}
-//#endregion
-//#region src/common/tagname.ts
-var DEFAULT_TAG_HANDLERS = Object.assign(Object.create(null), {
-	"!": "!",
-	"!!": "tag:yaml.org,2002:"
-});
-var TAG_SUFFIX_CHARS = "-#;/?:@&=+$_.~*'()";
-var TAG_URI_CHARS = TAG_SUFFIX_CHARS + "!,[]";
-var HEX = "0123456789ABCDEF";
-function percentByte(byte) {
-	return "%" + HEX[byte >> 4] + HEX[byte & 15];
-}
-function tagPercentEncode(source, isSuffix) {
-	const allowed = isSuffix ? TAG_SUFFIX_CHARS : TAG_URI_CHARS;
-	let result = "";
-	for (let index = 0; index < source.length; index++) {
-		let ch = source.charCodeAt(index);
-		if (ch >= 48 && ch <= 57 || ch >= 65 && ch <= 90 || ch >= 97 && ch <= 122 || allowed.includes(source[index])) {
-			result += source[index];
-			continue;
-		}
-		if (ch >= 55296 && ch <= 56319) ch = 65536 + ((ch & 1023) << 10) + (source.charCodeAt(++index) & 1023);
-		if (ch < 128) result += percentByte(ch);
-		else if (ch < 2048) result += percentByte(192 | ch >> 6) + percentByte(128 | ch & 63);
-		else if (ch < 65536) result += percentByte(224 | ch >> 12) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
-		else result += percentByte(240 | ch >> 18) + percentByte(128 | ch >> 12 & 63) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
-	}
-	return result;
-}
-function tagPercentDecode(source) {
-	let result = "";
-	let index = 0;
-	while (index < source.length) {
-		if (source.charCodeAt(index) !== 37) {
-			result += source[index++];
-			continue;
-		}
-		let ch = parseInt(source.slice(index + 1, index + 3), 16);
-		index += 3;
-		if (ch >= 192) {
-			let remaining = ch < 224 ? 1 : ch < 240 ? 2 : 3;
-			ch &= (1 << 6 - remaining) - 1;
-			while (remaining-- > 0) {
-				ch = ch << 6 | parseInt(source.slice(index + 1, index + 3), 16) & 63;
-				index += 3;
-			}
-		}
-		if (ch < 65536) result += String.fromCharCode(ch);
-		else {
-			ch -= 65536;
-			result += String.fromCharCode(55296 | ch >> 10, 56320 | ch & 1023);
-		}
-	}
-	return result;
-}
-function tagNameFull(rawTag, tagHandlers) {
-	if (rawTag.startsWith("!<") && rawTag.endsWith(">")) return tagPercentDecode(rawTag.slice(2, -1));
-	const handleEnd = rawTag.indexOf("!", 1);
-	const handle = handleEnd === -1 ? "!" : rawTag.slice(0, handleEnd + 1);
-	return tagPercentDecode(tagHandlers?.[handle] ?? DEFAULT_TAG_HANDLERS[handle] ?? handle) + tagPercentDecode(rawTag.slice(handle.length));
-}
-function tagNameShort(fullTag) {
-	let tag = fullTag;
-	if (tag.charCodeAt(0) === 33) {
-		tag = tag.slice(1);
-		return `!${tagPercentEncode(tag, true)}`;
-	}
-	if (tag.slice(0, 18) === "tag:yaml.org,2002:") return `!!${tagPercentEncode(tag.slice(18), true)}`;
-	return `!<${tagPercentEncode(tag, false)}>`;
-}
-//#endregion
-//#region src/parser/constructor.ts
-var NO_RANGE$2 = -1;
-var MERGE_TAG_NAME = "tag:yaml.org,2002:merge";
-var DEFAULT_CONSTRUCTOR_OPTIONS = {
-	filename: "",
-	schema: CORE_SCHEMA,
-	json: false,
-	maxTotalMergeKeys: 1e4,
-	maxAliases: -1
-};
-function eventPosition$1(event) {
-	if ("tagStart" in event && event.tagStart !== NO_RANGE$2) return event.tagStart;
-	if ("anchorStart" in event && event.anchorStart !== NO_RANGE$2) return event.anchorStart;
-	if ("valueStart" in event && event.valueStart !== NO_RANGE$2) return event.valueStart;
-	if ("start" in event) return event.start;
-	return 0;
-}
-function throwError$1(state, message) {
-	js_yaml_YAMLException.throwAt(state.source, state.position, message, state.filename);
-}
-function finalizeCollection(state, position, tag, carrier) {
-	try {
-		return tag.finalize(carrier);
-	} catch (error) {
-		if (error instanceof js_yaml_YAMLException) throw error;
-		js_yaml_YAMLException.throwAt(state.source, position, error instanceof Error ? error.message : String(error), state.filename);
-	}
-}
-function constructScalar(state, event) {
-	const source = js_yaml_getScalarValue(state.source, event);
-	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
-	const strTag = state.schema.defaultScalarTag;
-	if (rawTag !== "") {
-		if (rawTag === "!") return {
-			value: source,
-			tag: strTag
-		};
-		const tagName = tagNameFull(rawTag, state.tagHandlers);
-		const scalarTag = state.schema.lookupScalarTag(tagName);
-		if (scalarTag) {
-			const result = scalarTag.resolve(source, true, tagName);
-			if (result === NOT_RESOLVED) throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
-			return {
-				value: result,
-				tag: scalarTag
-			};
-		}
-		const collectionTagDef = state.schema.lookupMappingTag(tagName) ?? state.schema.lookupSequenceTag(tagName);
-		if (collectionTagDef) {
-			if (source !== "") throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
-			const carrier = collectionTagDef.create(tagName);
-			return {
-				value: collectionTagDef.carrierIsResult ? carrier : finalizeCollection(state, state.position, collectionTagDef, carrier),
-				tag: collectionTagDef
-			};
-		}
-		throwError$1(state, `unknown scalar tag !<${tagName}>`);
-	}
-	if (event.style === SCALAR_STYLE.PLAIN) return state.schema.resolveImplicitScalarTag(source);
-	return {
-		value: strTag.resolve(source, false, strTag.tagName),
-		tag: strTag
-	};
-}
-function collectionTagName(state, event, defaultTagName) {
-	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
-	return rawTag === "" || rawTag === "!" ? defaultTagName : tagNameFull(rawTag, state.tagHandlers);
-}
-function isMappingTag(tag) {
-	return tag.nodeKind === "mapping";
-}
-function chargeMergeWork(state) {
-	state.totalMergeKeys++;
-	if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) throwError$1(state, `merge keys exceeded maxTotalMergeKeys (${state.maxTotalMergeKeys})`);
-}
-function mergeKeys(state, frame, source, sourceTag) {
-	chargeMergeWork(state);
-	for (const sourceKey of sourceTag.keys(source)) {
-		chargeMergeWork(state);
-		if (frame.tag.has(frame.value, sourceKey)) continue;
-		const err = frame.tag.addPair(frame.value, sourceKey, sourceTag.get(source, sourceKey));
-		if (err) throwError$1(state, err);
-		frame.overridable ??= /* @__PURE__ */ new Set();
-		frame.overridable.add(sourceKey);
-	}
-}
-function mergeSource(state, frame, source, sourceTag) {
-	state.position = frame.keyPosition;
-	if (isMappingTag(sourceTag)) mergeKeys(state, frame, source, sourceTag);
-	else if (sourceTag.nodeKind === "sequence" && Array.isArray(source)) {
-		if (source.length > 100) throwError$1(state, "abnormal merge sequence size");
-		for (const element of source) {
-			const elementTag = state.nodeTags.get(element);
-			if (!elementTag) throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
-			mergeKeys(state, frame, element, elementTag);
-		}
-	} else throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
-}
-function addMappingValue(state, frame, key, value, tag) {
-	state.position = frame.keyPosition;
-	if (frame.keyIsMerge) {
-		mergeSource(state, frame, value, tag);
-		return;
-	}
-	if (!state.json && frame.tag.has(frame.value, key) && !frame.overridable?.has(key)) throwError$1(state, "duplicated mapping key");
-	const err = frame.tag.addPair(frame.value, key, value);
-	if (err) throwError$1(state, err);
-	frame.overridable?.delete(key);
-}
-function addValue(state, value, tag) {
-	const frame = state.frames[state.frames.length - 1];
-	if (frame.kind === "document") {
-		frame.value = value;
-		frame.hasValue = true;
-	} else if (frame.kind === "sequence") {
-		if (isMappingTag(tag)) state.nodeTags.set(value, tag);
-		const err = frame.tag.addItem(frame.value, value, frame.index++);
-		if (err) throwError$1(state, err);
-	} else if (frame.hasKey) {
-		const key = frame.key;
-		frame.key = void 0;
-		frame.hasKey = false;
-		addMappingValue(state, frame, key, value, tag);
-	} else {
-		frame.key = value;
-		frame.keyPosition = state.position;
-		frame.hasKey = true;
-		frame.keyIsMerge = tag.tagName === MERGE_TAG_NAME;
-	}
-}
-function storeAnchor(state, event, value, tag, isValueFinal) {
-	if (event.anchorStart !== NO_RANGE$2) {
-		const anchor = {
-			value,
-			tag,
-			isValueFinal
-		};
-		state.anchors.set(state.source.slice(event.anchorStart, event.anchorEnd), anchor);
-		return anchor;
-	}
-	return null;
-}
-/**
-* Constructs JavaScript documents directly from parser events, without an
-* intermediate AST.
-*
-* @category Events
-*/
-function js_yaml_constructFromEvents(events, options) {
-	const state = {
-		...DEFAULT_CONSTRUCTOR_OPTIONS,
-		...options,
-		events,
-		documents: [],
-		eventIndex: 0,
-		position: 0,
-		frames: [],
-		anchors: /* @__PURE__ */ new Map(),
-		nodeTags: /* @__PURE__ */ new Map(),
-		tagHandlers: Object.create(null),
-		totalMergeKeys: 0,
-		aliasCount: 0
-	};
-	while (state.eventIndex < state.events.length) {
-		const event = state.events[state.eventIndex++];
-		state.position = eventPosition$1(event);
-		switch (event.type) {
-			case EVENT_ID.DOCUMENT:
-				state.anchors = /* @__PURE__ */ new Map();
-				state.nodeTags = /* @__PURE__ */ new Map();
-				state.aliasCount = 0;
-				state.tagHandlers = Object.create(null);
-				for (const directive of event.directives) if (directive.kind === "tag") state.tagHandlers[directive.handle] = directive.prefix;
-				state.frames.push({
-					kind: "document",
-					position: state.position,
-					value: void 0,
-					hasValue: false
-				});
-				break;
-			case EVENT_ID.SCALAR: {
-				const { value, tag } = constructScalar(state, event);
-				storeAnchor(state, event, value, tag, true);
-				addValue(state, value, tag);
-				break;
-			}
-			case EVENT_ID.SEQUENCE: {
-				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:seq");
-				const tag = state.schema.lookupSequenceTag(tagName);
-				if (!tag) throwError$1(state, `unknown sequence tag !<${tagName}>`);
-				const value = tag.create(tagName);
-				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
-				state.frames.push({
-					kind: "sequence",
-					position: state.position,
-					value,
-					tag,
-					anchor,
-					index: 0
-				});
-				break;
-			}
-			case EVENT_ID.MAPPING: {
-				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:map");
-				const tag = state.schema.lookupMappingTag(tagName);
-				if (!tag) throwError$1(state, `unknown mapping tag !<${tagName}>`);
-				const value = tag.create(tagName);
-				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
-				state.frames.push({
-					kind: "mapping",
-					position: state.position,
-					value,
-					tag,
-					anchor,
-					key: void 0,
-					keyPosition: state.position,
-					hasKey: false,
-					keyIsMerge: false,
-					overridable: null
-				});
-				break;
-			}
-			case EVENT_ID.ALIAS: {
-				if (state.maxAliases !== -1 && ++state.aliasCount > state.maxAliases) throwError$1(state, `aliases exceeded maxAliases (${state.maxAliases})`);
-				const name = state.source.slice(event.anchorStart, event.anchorEnd);
-				const anchor = state.anchors.get(name);
-				if (!anchor) throwError$1(state, `unidentified alias "${name}"`);
-				if (!anchor.isValueFinal) throwError$1(state, `recursive alias "${name}" is not supported for tag ${anchor.tag.tagName} because it uses finalize()`);
-				addValue(state, anchor.value, anchor.tag);
-				break;
-			}
-			case EVENT_ID.POP: {
-				const frame = state.frames.pop();
-				if (frame.kind === "mapping" && frame.hasKey) {
-					state.position = frame.keyPosition;
-					throwError$1(state, "incomplete mapping pair in event stream");
-				}
-				if (frame.kind === "document") state.documents.push(frame.value);
-				else {
-					const value = frame.tag.carrierIsResult ? frame.value : finalizeCollection(state, frame.position, frame.tag, frame.value);
-					if (frame.anchor) {
-						frame.anchor.value = value;
-						frame.anchor.isValueFinal = true;
-					}
-					addValue(state, value, frame.tag);
-				}
-				break;
-			}
-		}
-	}
-	return state.documents;
-}
-//#endregion
-//#region src/parser/parser.ts
-var NO_RANGE$1 = -1;
-var HAS_OWN = Object.prototype.hasOwnProperty;
-var CONTEXT_FLOW_IN = 1;
-var CONTEXT_FLOW_OUT = 2;
-var CONTEXT_BLOCK_IN = 3;
-var CONTEXT_BLOCK_OUT = 4;
-var PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
-var PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
-var PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
-var NS_URI_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$,_.!~*'()\[\]])`;
-var NS_TAG_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$.~*'()_])`;
-var PATTERN_TAG_URI = new RegExp(`^(?:${NS_URI_CHAR})*$`);
-var PATTERN_TAG_SUFFIX = new RegExp(`^(?:${NS_TAG_CHAR})+$`);
-var PATTERN_TAG_PREFIX = new RegExp(`^(?:!(?:${NS_URI_CHAR})*|${NS_TAG_CHAR}(?:${NS_URI_CHAR})*)$`);
-var DEFAULT_PARSER_OPTIONS = {
-	filename: "",
-	maxDepth: 100
-};
-function addDocumentEvent(state, explicitStart, explicitEnd) {
-	state.events.push({
-		type: EVENT_ID.DOCUMENT,
-		explicitStart,
-		explicitEnd,
-		directives: state.directives
-	});
-}
-function addSequenceEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
-	state.events.push({
-		type: EVENT_ID.SEQUENCE,
-		start,
-		anchorStart,
-		anchorEnd,
-		tagStart,
-		tagEnd,
-		style
-	});
-}
-function addMappingEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
-	state.events.push({
-		type: EVENT_ID.MAPPING,
-		start,
-		anchorStart,
-		anchorEnd,
-		tagStart,
-		tagEnd,
-		style
-	});
-}
-function insertFlowPairMappingEvent(state, snapshot) {
-	state.events.splice(snapshot.eventsLength, 0, {
-		type: EVENT_ID.MAPPING,
-		start: snapshot.position,
-		anchorStart: NO_RANGE$1,
-		anchorEnd: NO_RANGE$1,
-		tagStart: NO_RANGE$1,
-		tagEnd: NO_RANGE$1,
-		style: COLLECTION_STYLE.FLOW
-	});
-}
-function addScalarEvent(state, valueStart, valueEnd, anchorStart, anchorEnd, tagStart, tagEnd, style, chomping = CHOMPING_MODE.CLIP, indent = -1, fast = false) {
-	state.events.push({
-		type: EVENT_ID.SCALAR,
-		valueStart,
-		valueEnd,
-		anchorStart,
-		anchorEnd,
-		tagStart,
-		tagEnd,
-		style,
-		chomping,
-		indent,
-		fast
-	});
-}
-function addAliasEvent(state, anchorStart, anchorEnd) {
-	state.events.push({
-		type: EVENT_ID.ALIAS,
-		anchorStart,
-		anchorEnd
-	});
-}
-function addPopEvent(state) {
-	state.events.push({ type: EVENT_ID.POP });
-}
-function addEmptyScalarEvent(state) {
-	addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, SCALAR_STYLE.PLAIN);
-}
-function emptyProperties() {
-	return {
-		anchorStart: NO_RANGE$1,
-		anchorEnd: NO_RANGE$1,
-		tagStart: NO_RANGE$1,
-		tagEnd: NO_RANGE$1
-	};
-}
-function snapshotState(state) {
-	return {
-		position: state.position,
-		line: state.line,
-		lineStart: state.lineStart,
-		lineIndent: state.lineIndent,
-		firstTabInLine: state.firstTabInLine,
-		eventsLength: state.events.length
-	};
-}
-function restoreState(state, snapshot) {
-	state.position = snapshot.position;
-	state.line = snapshot.line;
-	state.lineStart = snapshot.lineStart;
-	state.lineIndent = snapshot.lineIndent;
-	state.firstTabInLine = snapshot.firstTabInLine;
-	state.events.length = snapshot.eventsLength;
-}
-function throwError(state, message) {
-	js_yaml_YAMLException.throwAt(state.input.slice(0, state.length), state.position, message, state.filename);
-}
-function isEol(c) {
-	return c === 10 || c === 13;
-}
-function isWhiteSpace(c) {
-	return c === 9 || c === 32;
-}
-function isWsOrEol(c) {
-	return isWhiteSpace(c) || isEol(c);
-}
-function isWsOrEolOrEnd(c) {
-	return c === 0 || isWsOrEol(c);
-}
-function isFlowIndicator(c) {
-	return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
-}
-function fromDecimalCode(c) {
-	return c >= 48 && c <= 57 ? c - 48 : -1;
-}
-function fromHexCode(c) {
-	if (c >= 48 && c <= 57) return c - 48;
-	const lc = c | 32;
-	if (lc >= 97 && lc <= 102) return lc - 97 + 10;
-	return -1;
-}
-function escapedHexLen(c) {
-	if (c === 120) return 2;
-	if (c === 117) return 4;
-	if (c === 85) return 8;
-	return 0;
-}
-function isSimpleEscape(c) {
-	return c === 48 || c === 97 || c === 98 || c === 116 || c === 9 || c === 110 || c === 118 || c === 102 || c === 114 || c === 101 || c === 32 || c === 34 || c === 47 || c === 92 || c === 78 || c === 95 || c === 76 || c === 80;
-}
-function consumeLineBreak(state) {
-	if (state.input.charCodeAt(state.position) === 10) state.position++;
-	else {
-		state.position++;
-		if (state.input.charCodeAt(state.position) === 10) state.position++;
-	}
-	state.line++;
-	state.lineStart = state.position;
-	state.lineIndent = 0;
-	state.firstTabInLine = -1;
-}
-function skipSeparationSpace(state, allowComments) {
-	let lineBreaks = 0;
-	let ch = state.input.charCodeAt(state.position);
-	let hasSeparation = state.position === state.lineStart || isWsOrEol(state.input.charCodeAt(state.position - 1));
-	while (ch !== 0) {
-		while (isWhiteSpace(ch)) {
-			hasSeparation = true;
-			if (ch === 9 && state.firstTabInLine === -1) state.firstTabInLine = state.position;
-			ch = state.input.charCodeAt(++state.position);
-		}
-		if (allowComments && hasSeparation && ch === 35) do
-			ch = state.input.charCodeAt(++state.position);
-		while (!isEol(ch) && ch !== 0);
-		if (!isEol(ch)) break;
-		consumeLineBreak(state);
-		lineBreaks++;
-		hasSeparation = true;
-		ch = state.input.charCodeAt(state.position);
-		while (ch === 32) {
-			state.lineIndent++;
-			ch = state.input.charCodeAt(++state.position);
-		}
-	}
-	return lineBreaks;
-}
-function testDocumentSeparator(state, position = state.position) {
-	const ch = state.input.charCodeAt(position);
-	if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(position + 1) && ch === state.input.charCodeAt(position + 2)) {
-		const following = state.input.charCodeAt(position + 3);
-		return following === 0 || isWsOrEol(following);
-	}
-	return false;
-}
-function skipByteOrderMark(state) {
-	if (state.position === state.lineStart && state.input.charCodeAt(state.position) === 65279) {
-		state.position++;
-		state.lineStart = state.position;
-	}
-}
-function testDocumentBoundary(state) {
-	if (state.position !== state.lineStart) return false;
-	if (testDocumentSeparator(state)) return true;
-	if (state.input.charCodeAt(state.position) !== 65279) return false;
-	const snapshot = snapshotState(state);
-	skipByteOrderMark(state);
-	skipSeparationSpace(state, true);
-	const ch = state.input.charCodeAt(state.position);
-	const result = state.position === state.lineStart && (ch === 37 || ch === 45 && testDocumentSeparator(state));
-	restoreState(state, snapshot);
-	return result;
-}
-function skipUntilLineEnd(state) {
-	let ch = state.input.charCodeAt(state.position);
-	while (ch !== 0 && !isEol(ch)) ch = state.input.charCodeAt(++state.position);
-}
-function checkPrintable(state, start, end) {
-	const match = PATTERN_NON_PRINTABLE.exec(state.input.slice(start, end));
-	if (match !== null) {
-		state.position = start + match.index + match[0].length - 1;
-		throwError(state, "the stream contains non-printable characters");
-	}
-}
-function readTagProperty(state, props, inFlow) {
-	if (state.input.charCodeAt(state.position) !== 33) return false;
-	if (props.tagStart !== NO_RANGE$1) throwError(state, "duplication of a tag property");
-	const start = state.position;
-	let isVerbatim = false;
-	let isNamed = false;
-	let tagHandle = "!";
-	let ch = state.input.charCodeAt(++state.position);
-	if (ch === 60) {
-		isVerbatim = true;
-		ch = state.input.charCodeAt(++state.position);
-	} else if (ch === 33) {
-		isNamed = true;
-		tagHandle = "!!";
-		ch = state.input.charCodeAt(++state.position);
-	}
-	let suffixStart = state.position;
-	let tagName;
-	if (isVerbatim) {
-		while (ch !== 0 && ch !== 62) ch = state.input.charCodeAt(++state.position);
-		if (ch !== 62) throwError(state, "unexpected end of the stream within a verbatim tag");
-		tagName = state.input.slice(suffixStart, state.position);
-		state.position++;
-	} else {
-		while (ch !== 0 && !isWsOrEol(ch) && !(inFlow && isFlowIndicator(ch))) {
-			if (ch === 33) {
-				if (!isNamed) {
-					tagHandle = state.input.slice(suffixStart - 1, state.position + 1);
-					if (!PATTERN_TAG_HANDLE.test(tagHandle)) throwError(state, "named tag handle cannot contain such characters");
-					isNamed = true;
-					suffixStart = state.position + 1;
-				} else throwError(state, "tag suffix cannot contain exclamation marks");
-			}
-			ch = state.input.charCodeAt(++state.position);
-		}
-		tagName = state.input.slice(suffixStart, state.position);
-		if (PATTERN_FLOW_INDICATORS.test(tagName)) throwError(state, "tag suffix cannot contain flow indicator characters");
-	}
-	if (tagName && !(isVerbatim ? PATTERN_TAG_URI.test(tagName) : PATTERN_TAG_SUFFIX.test(tagName))) throwError(state, `tag name cannot contain such characters: ${tagName}`);
-	if (!isVerbatim && tagHandle !== "!" && tagHandle !== "!!" && !HAS_OWN.call(state.tagHandlers, tagHandle)) throwError(state, `undeclared tag handle "${tagHandle}"`);
-	props.tagStart = start;
-	props.tagEnd = state.position;
-	return true;
-}
-function readAnchorProperty(state, props) {
-	if (state.input.charCodeAt(state.position) !== 38) return false;
-	if (props.anchorStart !== NO_RANGE$1) throwError(state, "duplication of an anchor property");
-	state.position++;
-	const start = state.position;
-	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
-	if (state.position === start) throwError(state, "name of an anchor node must contain at least one character");
-	props.anchorStart = start;
-	props.anchorEnd = state.position;
-	return true;
-}
-function readAlias(state, props) {
-	if (state.input.charCodeAt(state.position) !== 42) return false;
-	if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) throwError(state, "alias node should not have any properties");
-	state.position++;
-	const start = state.position;
-	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
-	if (state.position === start) throwError(state, "name of an alias node must contain at least one character");
-	addAliasEvent(state, start, state.position);
-	return true;
-}
-function readFlowScalarBreak(state, nodeIndent) {
-	skipSeparationSpace(state, false);
-	if (state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
-}
-function readSingleQuotedScalar(state, nodeIndent, props) {
-	if (state.input.charCodeAt(state.position) !== 39) return false;
-	state.position++;
-	const start = state.position;
-	let simple = true;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const ch = state.input.charCodeAt(state.position);
-		if (ch === 39) {
-			if (state.input.charCodeAt(state.position + 1) === 39) {
-				simple = false;
-				state.position += 2;
-				continue;
-			}
-			const end = state.position;
-			state.position++;
-			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.SINGLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
-			return true;
-		}
-		if (isEol(ch)) {
-			simple = false;
-			readFlowScalarBreak(state, nodeIndent);
-		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a single quoted scalar");
-		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
-		else state.position++;
-	}
-	throwError(state, "unexpected end of the stream within a single quoted scalar");
-}
-function readDoubleQuotedScalar(state, nodeIndent, props) {
-	if (state.input.charCodeAt(state.position) !== 34) return false;
-	state.position++;
-	const start = state.position;
-	let simple = true;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const ch = state.input.charCodeAt(state.position);
-		if (ch === 34) {
-			const end = state.position;
-			state.position++;
-			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.DOUBLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
-			return true;
-		}
-		if (ch === 92) {
-			simple = false;
-			const escaped = state.input.charCodeAt(++state.position);
-			if (isEol(escaped)) readFlowScalarBreak(state, nodeIndent);
-			else if (isSimpleEscape(escaped)) state.position++;
-			else {
-				let hexLength = escapedHexLen(escaped);
-				if (hexLength === 0) throwError(state, "unknown escape sequence");
-				while (hexLength-- > 0) {
-					state.position++;
-					if (fromHexCode(state.input.charCodeAt(state.position)) < 0) throwError(state, "expected hexadecimal character");
-				}
-				state.position++;
-			}
-		} else if (isEol(ch)) {
-			simple = false;
-			readFlowScalarBreak(state, nodeIndent);
-		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a double quoted scalar");
-		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
-		else state.position++;
-	}
-	throwError(state, "unexpected end of the stream within a double quoted scalar");
-}
-function readBlockScalar(state, parentIndent, props) {
-	const ch = state.input.charCodeAt(state.position);
-	let chomping = CHOMPING_MODE.CLIP;
-	let indent = -1;
-	let detectedIndent = false;
-	if (ch !== 124 && ch !== 62) return false;
-	const style = ch === 124 ? SCALAR_STYLE.LITERAL_BLOCK : SCALAR_STYLE.FOLDED_BLOCK;
-	state.position++;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const current = state.input.charCodeAt(state.position);
-		const digit = fromDecimalCode(current);
-		if (current === 43 || current === 45) {
-			if (chomping !== CHOMPING_MODE.CLIP) throwError(state, "repeat of a chomping mode identifier");
-			chomping = current === 43 ? CHOMPING_MODE.KEEP : CHOMPING_MODE.STRIP;
-			state.position++;
-		} else if (digit >= 0) {
-			if (digit === 0) throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
-			if (detectedIndent) throwError(state, "repeat of an indentation width identifier");
-			indent = parentIndent + digit - 1;
-			detectedIndent = true;
-			state.position++;
-		} else break;
-	}
-	let hadWhitespace = false;
-	while (isWhiteSpace(state.input.charCodeAt(state.position))) {
-		hadWhitespace = true;
-		state.position++;
-	}
-	if (hadWhitespace && state.input.charCodeAt(state.position) === 35) skipUntilLineEnd(state);
-	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
-	else if (state.input.charCodeAt(state.position) !== 0) throwError(state, "a line break is expected");
-	let contentIndent = detectedIndent ? indent : -1;
-	let maxLeadingIndent = 0;
-	const valueStart = state.position;
-	let valueEnd = state.position;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const linePosition = state.position;
-		let column = 0;
-		while (state.input.charCodeAt(linePosition + column) === 32) column++;
-		const first = state.input.charCodeAt(linePosition + column);
-		if (first === 0) {
-			if (contentIndent >= 0) {
-				if (column > contentIndent) valueEnd = linePosition + column;
-			} else if (column > 0) valueEnd = linePosition + column;
-			break;
-		}
-		if (testDocumentBoundary(state)) break;
-		if (!detectedIndent && contentIndent === -1 && isEol(first)) maxLeadingIndent = Math.max(maxLeadingIndent, column);
-		if (!detectedIndent && contentIndent === -1 && !isEol(first)) {
-			if (first === 9 && column < parentIndent) {
-				state.position = linePosition + column;
-				throwError(state, "tab characters must not be used in indentation");
-			}
-			if (column >= parentIndent && column < maxLeadingIndent) {
-				state.position = linePosition + column;
-				throwError(state, "bad indentation of a mapping entry");
-			}
-		}
-		if (contentIndent === -1 && first !== 0 && !isEol(first) && column < parentIndent) {
-			state.lineIndent = column;
-			state.position = linePosition + column;
-			break;
-		}
-		if (!detectedIndent && first !== 0 && !isEol(first) && contentIndent === -1) contentIndent = column;
-		const requiredIndent = contentIndent === -1 ? parentIndent + 1 : contentIndent;
-		if (first !== 0 && !isEol(first) && column < requiredIndent) {
-			state.lineIndent = column;
-			state.position = linePosition + column;
-			break;
-		}
-		skipUntilLineEnd(state);
-		valueEnd = state.position;
-		if (isEol(state.input.charCodeAt(state.position))) {
-			consumeLineBreak(state);
-			valueEnd = state.position;
-		}
-	}
-	checkPrintable(state, valueStart, valueEnd);
-	addScalarEvent(state, valueStart, valueEnd, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, style, chomping, contentIndent);
-	return true;
-}
-function canStartPlainScalar(state, nodeContext) {
-	const ch = state.input.charCodeAt(state.position);
-	const inFlow = nodeContext === CONTEXT_FLOW_IN;
-	if (ch === 0 || isWsOrEol(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96 || isFlowIndicator(ch)) return false;
-	if (ch === 63 || ch === 45) {
-		const following = state.input.charCodeAt(state.position + 1);
-		if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) return false;
-	}
-	return true;
-}
-function readPlainScalar(state, nodeIndent, nodeContext, props) {
-	if (!canStartPlainScalar(state, nodeContext)) return false;
-	const start = state.position;
-	let end = state.position;
-	let ch = state.input.charCodeAt(state.position);
-	const inFlow = nodeContext === CONTEXT_FLOW_IN;
-	let multiline = false;
-	while (ch !== 0) {
-		if (testDocumentBoundary(state)) break;
-		if (ch === 58) {
-			const following = state.input.charCodeAt(state.position + 1);
-			if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) break;
-		} else if (ch === 35) {
-			if (isWsOrEol(state.input.charCodeAt(state.position - 1))) break;
-		} else if (inFlow && isFlowIndicator(ch)) break;
-		else if (isEol(ch)) {
-			const savedPosition = state.position;
-			const savedLine = state.line;
-			const savedLineStart = state.lineStart;
-			const savedLineIndent = state.lineIndent;
-			skipSeparationSpace(state, false);
-			if (state.lineIndent >= nodeIndent) {
-				multiline = true;
-				ch = state.input.charCodeAt(state.position);
-				continue;
-			}
-			state.position = savedPosition;
-			state.line = savedLine;
-			state.lineStart = savedLineStart;
-			state.lineIndent = savedLineIndent;
-			break;
-		}
-		if (!isWhiteSpace(ch)) end = state.position + 1;
-		ch = state.input.charCodeAt(++state.position);
-	}
-	if (end === start) return false;
-	checkPrintable(state, start, end);
-	addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN, CHOMPING_MODE.CLIP, -1, !multiline);
-	return true;
-}
-function skipFlowSeparationSpace(state, nodeIndent) {
-	const startLine = state.line;
-	skipSeparationSpace(state, true);
-	if (state.line > startLine && state.lineIndent < nodeIndent || state.firstTabInLine !== -1 && state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
-}
-function readFlowCollection(state, nodeIndent, props) {
-	const ch = state.input.charCodeAt(state.position);
-	const isMapping = ch === 123;
-	const start = state.position;
-	let readNext = true;
-	if (ch !== 91 && ch !== 123) return false;
-	const terminator = isMapping ? 125 : 93;
-	if (isMapping) addMappingEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
-	else addSequenceEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
-	state.position++;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		skipFlowSeparationSpace(state, nodeIndent);
-		let ch = state.input.charCodeAt(state.position);
-		if (ch === terminator) {
-			state.position++;
-			addPopEvent(state);
-			return true;
-		} else if (!readNext) throwError(state, "missed comma between flow collection entries");
-		else if (ch === 44) throwError(state, "expected the node content, but found ','");
-		let isPair = false;
-		let isExplicitPair = false;
-		if (ch === 63 && isWsOrEol(state.input.charCodeAt(state.position + 1))) {
-			isPair = isExplicitPair = true;
-			state.position += 1;
-			skipFlowSeparationSpace(state, nodeIndent);
-		}
-		const entryLine = state.line;
-		const entryStart = snapshotState(state);
-		const keyWasRead = parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
-		skipFlowSeparationSpace(state, nodeIndent);
-		ch = state.input.charCodeAt(state.position);
-		if ((isMapping || isExplicitPair || state.line === entryLine) && ch === 58) {
-			isPair = true;
-			state.position++;
-			skipFlowSeparationSpace(state, nodeIndent);
-			if (!isMapping) {
-				insertFlowPairMappingEvent(state, entryStart);
-				if (!keyWasRead) addEmptyScalarEvent(state);
-			} else if (!keyWasRead) addEmptyScalarEvent(state);
-			if (!parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true)) addEmptyScalarEvent(state);
-			skipFlowSeparationSpace(state, nodeIndent);
-			if (!isMapping) addPopEvent(state);
-		} else if (isMapping && isPair) {
-			if (!keyWasRead) addEmptyScalarEvent(state);
-			addEmptyScalarEvent(state);
-		} else if (isMapping) addEmptyScalarEvent(state);
-		else if (isPair) {
-			insertFlowPairMappingEvent(state, entryStart);
-			if (!keyWasRead) addEmptyScalarEvent(state);
-			addEmptyScalarEvent(state);
-			addPopEvent(state);
-		}
-		ch = state.input.charCodeAt(state.position);
-		if (ch === 44) {
-			readNext = true;
-			state.position++;
-		} else readNext = false;
-	}
-	throwError(state, "unexpected end of the stream within a flow collection");
-}
-function readBlockSequence(state, nodeIndent, props) {
-	if (state.firstTabInLine !== -1 || state.input.charCodeAt(state.position) !== 45 || !isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) return false;
-	addSequenceEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
-	while (state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) {
-		if (state.firstTabInLine !== -1) {
-			state.position = state.firstTabInLine;
-			throwError(state, "tab characters must not be used in indentation");
-		}
-		const entryLine = state.line;
-		state.position++;
-		const hadBreak = skipSeparationSpace(state, true) > 0;
-		if (state.firstTabInLine !== -1 && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
-		if (hadBreak && state.lineIndent <= nodeIndent) addEmptyScalarEvent(state);
-		else parseNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
-		skipSeparationSpace(state, true);
-		if (state.lineIndent < nodeIndent || state.position >= state.length) break;
-		if (state.lineIndent > nodeIndent) throwError(state, "bad indentation of a sequence entry");
-		if (state.line === entryLine && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
-	}
-	addPopEvent(state);
-	return true;
-}
-function readBlockMapping(state, nodeIndent, flowIndent, props) {
-	let atExplicitKey = false;
-	let detected = false;
-	let mappingOpened = false;
-	let pendingExplicitKey = false;
-	if (state.firstTabInLine !== -1) return false;
-	let ch = state.input.charCodeAt(state.position);
-	while (ch !== 0) {
-		if (!atExplicitKey && state.firstTabInLine !== -1) {
-			state.position = state.firstTabInLine;
-			throwError(state, "tab characters must not be used in indentation");
-		}
-		const following = state.input.charCodeAt(state.position + 1);
-		const entryLine = state.line;
-		if ((ch === 63 || ch === 58) && isWsOrEolOrEnd(following)) {
-			if (!mappingOpened) {
-				addMappingEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
-				mappingOpened = true;
-			}
-			if (ch === 63) {
-				if (atExplicitKey) addEmptyScalarEvent(state);
-				detected = true;
-				atExplicitKey = true;
-			} else if (atExplicitKey) atExplicitKey = false;
-			else {
-				addEmptyScalarEvent(state);
-				detected = true;
-				atExplicitKey = false;
-			}
-			state.position += 1;
-			pendingExplicitKey = true;
-		} else {
-			if (atExplicitKey) {
-				addEmptyScalarEvent(state);
-				atExplicitKey = false;
-			}
-			const beforeKey = snapshotState(state);
-			if (!parseNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) break;
-			if (state.line === entryLine) {
-				ch = state.input.charCodeAt(state.position);
-				while (isWhiteSpace(ch)) ch = state.input.charCodeAt(++state.position);
-				if (ch === 58) {
-					ch = state.input.charCodeAt(++state.position);
-					if (!isWsOrEolOrEnd(ch)) throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
-					if (!mappingOpened) {
-						state.events.splice(beforeKey.eventsLength, 0, {
-							type: EVENT_ID.MAPPING,
-							start: beforeKey.position,
-							anchorStart: props.anchorStart,
-							anchorEnd: props.anchorEnd,
-							tagStart: props.tagStart,
-							tagEnd: props.tagEnd,
-							style: COLLECTION_STYLE.BLOCK
-						});
-						mappingOpened = true;
-					}
-					detected = true;
-					atExplicitKey = false;
-					pendingExplicitKey = false;
-				} else if (detected) throwError(state, "expected ':' after a mapping key");
-				else {
-					if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
-						restoreState(state, beforeKey);
-						return false;
-					}
-					return true;
-				}
-			} else if (detected) throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
-			else {
-				if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
-					restoreState(state, beforeKey);
-					return false;
-				}
-				return true;
-			}
-		}
-		if (parseNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, pendingExplicitKey)) pendingExplicitKey = false;
-		if (!atExplicitKey) {
-			if (pendingExplicitKey) {
-				addEmptyScalarEvent(state);
-				pendingExplicitKey = false;
-			}
-		}
-		skipSeparationSpace(state, true);
-		ch = state.input.charCodeAt(state.position);
-		if ((state.line === entryLine || state.lineIndent > nodeIndent) && ch !== 0) throwError(state, "bad indentation of a mapping entry");
-		else if (state.lineIndent < nodeIndent) break;
-	}
-	if (!detected) return false;
-	if (atExplicitKey) addEmptyScalarEvent(state);
-	if (mappingOpened) addPopEvent(state);
-	return true;
-}
-function parseNode(state, parentIndent, nodeContext, allowToSeek, allowCompact, allowPropertyMapping = true) {
-	if (state.depth >= state.maxDepth) throwError(state, `nesting exceeded maxDepth (${state.maxDepth})`);
-	state.depth++;
-	let indentStatus = 1;
-	let atNewLine = false;
-	let hasContent = false;
-	let propertyStart = null;
-	const props = emptyProperties();
-	let allowBlockScalars = nodeContext === CONTEXT_BLOCK_OUT || nodeContext === CONTEXT_BLOCK_IN;
-	let allowBlockCollections = allowBlockScalars;
-	const allowBlockStyles = allowBlockScalars;
-	if (allowToSeek && skipSeparationSpace(state, true)) {
-		atNewLine = true;
-		if (state.lineIndent > parentIndent) indentStatus = 1;
-		else if (state.lineIndent === parentIndent) indentStatus = 0;
-		else indentStatus = -1;
-	}
-	if (indentStatus === 1) while (true) {
-		const ch = state.input.charCodeAt(state.position);
-		const propertyState = snapshotState(state);
-		if (atNewLine && indentStatus !== 1 && (ch === 33 || ch === 38)) break;
-		if (atNewLine && allowBlockStyles && (props.tagStart !== NO_RANGE$1 || props.anchorStart !== NO_RANGE$1) && (ch === 33 || ch === 38)) {
-			const fallbackState = snapshotState(state);
-			const flowIndent = parentIndent + 1;
-			if (readBlockMapping(state, state.position - state.lineStart, flowIndent, props) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) {
-				state.depth--;
-				return true;
-			}
-			restoreState(state, fallbackState);
-		}
-		if (atNewLine && (ch === 33 && props.tagStart !== NO_RANGE$1 || ch === 38 && props.anchorStart !== NO_RANGE$1)) break;
-		if (!readTagProperty(state, props, nodeContext === CONTEXT_FLOW_IN) && !readAnchorProperty(state, props)) break;
-		if (propertyStart === null) propertyStart = propertyState;
-		if (skipSeparationSpace(state, true)) {
-			atNewLine = true;
-			allowBlockCollections = allowBlockStyles;
-			if (state.lineIndent > parentIndent) indentStatus = 1;
-			else if (state.lineIndent === parentIndent) indentStatus = 0;
-			else indentStatus = -1;
-		} else allowBlockCollections = false;
-	}
-	if (allowBlockCollections) allowBlockCollections = atNewLine || allowCompact;
-	if (indentStatus === 1 || nodeContext === CONTEXT_BLOCK_OUT) {
-		const flowIndent = nodeContext === CONTEXT_FLOW_IN || nodeContext === CONTEXT_FLOW_OUT ? parentIndent : parentIndent + 1;
-		const blockIndent = state.position - state.lineStart;
-		if (indentStatus === 1) {
-			if (allowBlockCollections && (readBlockSequence(state, blockIndent, props) || readBlockMapping(state, blockIndent, flowIndent, props)) || readFlowCollection(state, flowIndent, props)) hasContent = true;
-			else {
-				const ch = state.input.charCodeAt(state.position);
-				if (propertyStart !== null && allowPropertyMapping && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62) {
-					const fallbackState = snapshotState(state);
-					const propertyIndent = propertyStart.position - propertyStart.lineStart;
-					restoreState(state, propertyStart);
-					if (readBlockMapping(state, propertyIndent, flowIndent, emptyProperties()) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) hasContent = true;
-					else restoreState(state, fallbackState);
-				}
-				if (!hasContent && (allowBlockScalars && readBlockScalar(state, flowIndent, props) || readSingleQuotedScalar(state, flowIndent, props) || readDoubleQuotedScalar(state, flowIndent, props) || readAlias(state, props) || readPlainScalar(state, flowIndent, nodeContext, props))) hasContent = true;
-			}
-		} else if (indentStatus === 0) hasContent = allowBlockCollections && readBlockSequence(state, blockIndent, props);
-	}
-	allowBlockScalars = allowBlockScalars && !hasContent;
-	if (!hasContent && (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1 || allowBlockScalars)) {
-		addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN);
-		hasContent = true;
-	}
-	state.depth--;
-	return hasContent || props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1;
-}
-function readDirective(state) {
-	if (state.lineIndent > 0 || state.input.charCodeAt(state.position) !== 37) return false;
-	state.position++;
-	const nameStart = state.position;
-	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
-	const name = state.input.slice(nameStart, state.position);
-	const args = [];
-	if (name.length === 0) throwError(state, "directive name must not be less than one character in length");
-	while (state.input.charCodeAt(state.position) !== 0 && !isEol(state.input.charCodeAt(state.position))) {
-		while (isWhiteSpace(state.input.charCodeAt(state.position))) state.position++;
-		if (state.input.charCodeAt(state.position) === 35 || isEol(state.input.charCodeAt(state.position)) || state.input.charCodeAt(state.position) === 0) break;
-		const start = state.position;
-		while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
-		args.push(state.input.slice(start, state.position));
-	}
-	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
-	if (name === "YAML") {
-		if (state.directives.some((directive) => directive.kind === "yaml")) throwError(state, "duplication of %YAML directive");
-		if (args.length !== 1) throwError(state, "YAML directive accepts exactly one argument");
-		const match = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
-		if (match === null) throwError(state, "ill-formed argument of the YAML directive");
-		if (parseInt(match[1], 10) !== 1) throwError(state, "unacceptable YAML version of the document");
-		state.directives.push({
-			kind: "yaml",
-			version: args[0]
-		});
-	} else if (name === "TAG") {
-		if (args.length !== 2) throwError(state, "TAG directive accepts exactly two arguments");
-		const [handle, prefix] = args;
-		if (!PATTERN_TAG_HANDLE.test(handle)) throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
-		if (HAS_OWN.call(state.tagHandlers, handle)) throwError(state, `there is a previously declared suffix for "${handle}" tag handle`);
-		if (!PATTERN_TAG_PREFIX.test(prefix)) throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
-		state.tagHandlers[handle] = prefix;
-		state.directives.push({
-			kind: "tag",
-			handle,
-			prefix
-		});
-	}
-	return true;
-}
-function readDocument(state) {
-	state.directives = [];
-	state.tagHandlers = Object.create(null);
-	let hasDirectives = false;
-	skipSeparationSpace(state, true);
-	while (readDirective(state)) {
-		hasDirectives = true;
-		skipSeparationSpace(state, true);
-	}
-	let explicitStart = false;
-	let explicitEnd = false;
-	let allowCompact = true;
-	if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 3))) {
-		explicitStart = true;
-		const markerLine = state.line;
-		state.position += 3;
-		skipSeparationSpace(state, true);
-		allowCompact = state.line > markerLine;
-	} else if (hasDirectives) throwError(state, "directives end mark is expected");
-	const documentEventIndex = state.events.length;
-	if (!explicitStart && state.position === state.lineStart && state.input.charCodeAt(state.position) === 46 && testDocumentSeparator(state)) {
-		state.position += 3;
-		skipSeparationSpace(state, true);
-		return;
-	}
-	addDocumentEvent(state, explicitStart, false);
-	if (!parseNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, allowCompact, allowCompact)) addEmptyScalarEvent(state);
-	skipSeparationSpace(state, true);
-	if (state.position === state.lineStart && testDocumentSeparator(state)) {
-		explicitEnd = state.input.charCodeAt(state.position) === 46;
-		if (explicitEnd) {
-			const markerLine = state.line;
-			state.position += 3;
-			skipSeparationSpace(state, true);
-			if (state.line === markerLine && state.position < state.length) throwError(state, "end of the stream or a document separator is expected");
-		}
-	}
-	const documentEvent = state.events[documentEventIndex];
-	if (documentEvent?.type === EVENT_ID.DOCUMENT) documentEvent.explicitEnd = explicitEnd;
-	addPopEvent(state);
-	if (!explicitEnd && state.position < state.length && !testDocumentBoundary(state)) throwError(state, "end of the stream or a document separator is expected");
-}
-/**
-* Parses YAML into a flat event stream referencing source text by offsets.
-*
-* @category Events
-*/
-function js_yaml_parseEvents(input, options) {
-	const length = input.length;
-	const state = {
-		...DEFAULT_PARSER_OPTIONS,
-		...options,
-		input: `${input}\0`,
-		length,
-		position: 0,
-		line: 0,
-		lineStart: 0,
-		lineIndent: 0,
-		firstTabInLine: -1,
-		depth: 0,
-		directives: [],
-		tagHandlers: Object.create(null),
-		events: []
-	};
-	const nullpos = input.indexOf("\0");
-	if (nullpos !== -1) js_yaml_YAMLException.throwAt(input, nullpos, "null byte is not allowed in input", state.filename);
-	while (state.position < state.length) {
-		skipByteOrderMark(state);
-		skipSeparationSpace(state, true);
-		if (state.position >= state.length) break;
-		const documentStart = state.position;
-		readDocument(state);
-		if (state.position === documentStart)
- /* c8 ignore next */
-		throwError(state, "can not read a document");
-	}
-	return state.events;
-}
-//#endregion
-//#region src/load.ts
-var DEFAULT_LOAD_OPTIONS = {
-	...DEFAULT_PARSER_OPTIONS,
-	...DEFAULT_CONSTRUCTOR_OPTIONS
-};
-function loadDocuments(input, options = {}) {
-	const opts = {
-		...DEFAULT_LOAD_OPTIONS,
-		...options
-	};
-	const source = String(input);
-	const PARSER_OPT_KEYS = Object.keys(DEFAULT_PARSER_OPTIONS);
-	const CONSTRUCTOR_OPT_KEYS = Object.keys(DEFAULT_CONSTRUCTOR_OPTIONS);
-	return js_yaml_constructFromEvents(js_yaml_parseEvents(source, pick(opts, PARSER_OPT_KEYS)), {
-		...pick(opts, CONSTRUCTOR_OPT_KEYS),
-		source
-	});
-}
-function loadAll(input, iteratorOrOptions, options) {
-	let iterator = null;
-	if (typeof iteratorOrOptions === "function") iterator = iteratorOrOptions;
-	else if (iteratorOrOptions !== null && typeof iteratorOrOptions === "object") options = iteratorOrOptions;
-	const documents = loadDocuments(input, options);
-	if (iterator === null) return documents;
-	for (const document of documents) iterator(document);
-}
-/**
-* Parses `string` as a single YAML document. Throws {@link YAMLException} on
-* error. This function does not understand multi-document or empty sources; it
-* throws an exception on those.
-*
-* > [!NOTE]
-* > 1. When processing untrusted input, see the
-* >    [security considerations](../docs/safety.md).
-* > 2. All exceptions MUST be caught, not just {@link YAMLException}.
-* > 3. The default {@link CORE_SCHEMA} comes without the `!!merge` tag. You can
-* >    easily enable it if needed.
-* > 4. The default {@link mapTag} is `{}`-object based, with known limitations
-* >    (see description). For full compatibility use {@link realMapTag}
-* >    instead (it uses native JS `Map`).
-*
-* @example
-* Enable {@link mergeTag} and {@link realMapTag}:
-*
-* ```javascript
-* import { load, CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
-*
-* try {
-*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag, realMapTag) })
-* } catch (e) {
-*   console.error(e)
-* }
-* ```
-*
-* @category Main
-*/
-function js_yaml_load(input, options) {
-	const documents = loadDocuments(input, options);
-	if (documents.length === 0) throw new js_yaml_YAMLException("expected a document, but the input is empty");
-	if (documents.length === 1) return documents[0];
-	throw new js_yaml_YAMLException("expected a single document in the stream, but found more");
-}
-//#endregion
-//#region src/ast/from_js.ts
-var INVALID = Symbol("INVALID");
-function buildRepresentTypes(schema) {
-	const defaultTags = new Set([
-		schema.defaultScalarTag,
-		schema.defaultSequenceTag,
-		schema.defaultMappingTag
-	].filter((t) => t !== void 0));
-	const implicitScalars = schema.implicitScalarTags;
-	const explicitTags = schema.tags.filter((t) => !(t.nodeKind === "scalar" && t.implicit) && !defaultTags.has(t));
-	const defaultTagsLast = schema.tags.filter((t) => defaultTags.has(t));
-	return [
-		...implicitScalars.map((tag) => ({
-			tag,
-			implicitTag: true
-		})),
-		...explicitTags.map((tag) => ({
-			tag,
-			implicitTag: false
-		})),
-		...defaultTagsLast.map((tag) => ({
-			tag,
-			implicitTag: true
-		}))
-	];
-}
-function matchTag(state, object) {
-	for (let index = 0, length = state.representTypes.length; index < length; index += 1) {
-		const { tag, implicitTag } = state.representTypes[index];
-		if (tag.identify(object)) {
-			let tagName;
-			if (tag.matchByTagPrefix) tagName = tag.representTagName(object);
-			else tagName = tag.tagName;
-			return {
-				tag,
-				tagName,
-				implicitTag
-			};
-		}
-	}
-	return null;
-}
-function build(state, object) {
-	if (!state.noRefs && object !== null && typeof object === "object") {
-		const existing = state.refs.get(object);
-		if (existing) {
-			if (existing.anchor === void 0) existing.anchor = `ref_${state.refCounter++}`;
-			return {
-				kind: "alias",
-				anchor: existing.anchor
-			};
-		}
-	}
-	const matched = matchTag(state, object);
-	if (!matched) {
-		if (object === void 0) return INVALID;
-		if (state.skipInvalid) return INVALID;
-		throw new js_yaml_YAMLException(`unacceptable kind of an object to dump ${Object.prototype.toString.call(object)}`);
-	}
-	const { tag, tagName, implicitTag } = matched;
-	const nodeTagName = implicitTag ? tagName : tagNameShort(tagName);
-	if (tag.nodeKind === "scalar") return {
-		kind: "scalar",
-		tag: nodeTagName,
-		tagged: !implicitTag,
-		style: SCALAR_STYLE.PLAIN,
-		value: tag.represent(object)
-	};
-	if (tag.nodeKind === "sequence") {
-		const container = tag.represent(object);
-		const node = {
-			kind: "sequence",
-			tag: nodeTagName,
-			tagged: !implicitTag,
-			style: COLLECTION_STYLE.BLOCK,
-			items: []
-		};
-		if (!state.noRefs) state.refs.set(object, node);
-		for (let index = 0, length = container.length; index < length; index += 1) {
-			let item = build(state, container[index]);
-			if (item === INVALID && container[index] === void 0) item = build(state, null);
-			if (item === INVALID) continue;
-			node.items.push(item);
-		}
-		return node;
-	}
-	const map = tag.represent(object);
-	const node = {
-		kind: "mapping",
-		tag: nodeTagName,
-		tagged: !implicitTag,
-		style: COLLECTION_STYLE.BLOCK,
-		items: []
-	};
-	if (!state.noRefs) state.refs.set(object, node);
-	for (const [objectKey, objectValue] of map) {
-		const key = build(state, objectKey);
-		if (key === INVALID) continue;
-		const value = build(state, objectValue);
-		if (value === INVALID) continue;
-		node.items.push({
-			key,
-			value
-		});
-	}
-	return node;
-}
-/**
-* Convert JS object to AST. A JS value is one YAML document. An unrepresentable
-* root becomes an empty document, which the presenter renders as an empty
-* string.
-*
-* @category AST
-*/
-function jsToAst(input, schema, options = {}) {
-	const root = build({
-		representTypes: buildRepresentTypes(schema),
-		noRefs: options.noRefs ?? false,
-		skipInvalid: options.skipInvalid ?? false,
-		refs: /* @__PURE__ */ new Map(),
-		refCounter: 0
-	}, input);
-	return [{
-		contents: root === INVALID ? null : root,
-		directives: []
-	}];
-}
-//#endregion
-//#region src/ast/visit.ts
-/**
-* Return from a visitor to stop the whole traversal.
-*
-* @category AST
-*/
-var VISIT_BREAK = Symbol("visit:break");
-/**
-* Return from a visitor to skip the current node's children.
-*
-* @category AST
-*/
-var VISIT_SKIP = Symbol("visit:skip");
-function visitNode(node, visitor, ctx) {
-	const control = visitor(node, ctx);
-	if (control === VISIT_BREAK) return true;
-	if (control === VISIT_SKIP) return false;
-	const depth = ctx.depth + 1;
-	switch (node.kind) {
-		case "sequence":
-			for (const item of node.items) if (visitNode(item, visitor, {
-				depth,
-				parent: node,
-				isKey: false
-			})) return true;
-			break;
-		case "mapping": for (const { key, value } of node.items) {
-			if (visitNode(key, visitor, {
-				depth,
-				parent: node,
-				isKey: true
-			})) return true;
-			if (visitNode(value, visitor, {
-				depth,
-				parent: node,
-				isKey: false
-			})) return true;
-		}
-	}
-	return false;
-}
-/**
-* Walk every node in the documents, calling {@link Visitor} once per
-* node (pre-order).
-*
-* @category AST
-*/
-function visit(documents, visitor) {
-	for (const doc of documents) if (doc.contents && visitNode(doc.contents, visitor, {
-		depth: 0,
-		parent: null,
-		isKey: false
-	})) return;
-}
-//#endregion
-//#region src/ast/styler_defaults.ts
-function hasBit(mask, bit) {
-	return (mask & 1 << bit) !== 0;
-}
-/**
-* Default scalar styling rules in application order.
-* See [Scalar styling](../../docs/scalar_styling.md) for usage details.
-*
-* @category AST
-*/
-var DEFAULT_SCALAR_STYLE_RULES = {
-	applyQuoteFlowKeysOption,
-	doubleQuoteForInvisibles,
-	doubleQuoteWhitespaceOnly,
-	applyForceQuotesOption,
-	tryLongOrMultilineAsBlock,
-	quoteInvalidPlain,
-	fallbackToDoubleQuoted
-};
-function _preferredQuotedStyle(layout) {
-	if (layout.presenterOptions.quoteStyle === "single" && hasBit(layout.allowedStylesMask, SCALAR_STYLE.SINGLE_QUOTED)) return SCALAR_STYLE.SINGLE_QUOTED;
-	return SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function applyQuoteFlowKeysOption(layout) {
-	if (!layout.presenterOptions.quoteFlowKeys) return;
-	if (!layout.isKey || !layout.flowOnly || layout.style !== SCALAR_STYLE.PLAIN) return;
-	layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function doubleQuoteForInvisibles(layout) {
-	if (layout.style === SCALAR_STYLE.PLAIN && /[\t\x7F-\xA0\u2028\u2029\uFEFF\uFFFE\uFFFF]/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function doubleQuoteWhitespaceOnly(layout) {
-	if (layout.style === SCALAR_STYLE.PLAIN && /^\s+$/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function applyForceQuotesOption(layout) {
-	if (!layout.presenterOptions.forceQuotes) return;
-	if (layout.isKey || layout.style !== SCALAR_STYLE.PLAIN) return;
-	if (layout.node.tag !== layout.presenterOptions.schema.defaultScalarTag.tagName) return;
-	layout.style = layout.node.value.includes("\n") ? SCALAR_STYLE.DOUBLE_QUOTED : _preferredQuotedStyle(layout);
-}
-function tryLongOrMultilineAsBlock(layout) {
-	if (layout.style !== SCALAR_STYLE.PLAIN || layout.isKey) return;
-	const value = layout.node.value;
-	const multiline = value.indexOf("\n") !== -1;
-	if (!hasBit(layout.allowedStylesMask, SCALAR_STYLE.LITERAL_BLOCK)) {
-		if (multiline) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-		return;
-	}
-	const w = layout.presenterOptions.lineWidth;
-	if (w === -1) {
-		if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
-		return;
-	}
-	const availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
-	let position = 0;
-	let shouldFold = false;
-	while (position <= value.length) {
-		let lineEnd = value.length;
-		const nextLineBreak = value.indexOf("\n", position);
-		if (nextLineBreak !== -1) lineEnd = nextLineBreak;
-		const line = value.slice(position, lineEnd);
-		if (line.length > availableWidth && line[0] !== " " && / [^ \t]/.test(line)) shouldFold = true;
-		if (nextLineBreak === -1) break;
-		position = nextLineBreak + 1;
-	}
-	if (shouldFold) layout.style = SCALAR_STYLE.FOLDED_BLOCK;
-	else if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
-}
-function quoteInvalidPlain(layout) {
-	if (layout.style === SCALAR_STYLE.PLAIN && !hasBit(layout.allowedStylesMask, SCALAR_STYLE.PLAIN)) layout.style = _preferredQuotedStyle(layout);
-}
-function fallbackToDoubleQuoted(layout) {
-	if (!hasBit(layout.allowedStylesMask, layout.style)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-//#endregion
-//#region src/ast/scalar_styler.ts
-function setBit(mask, bit) {
-	return mask | 1 << bit;
-}
-var SRC_C_PRINTABLE = "[\\x09\\x0A\\x0D\\x20-\\x7E\\x85\\xA0-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]";
-var SRC_B_CHAR = "[\\n\\r]";
-var SRC_C_BYTE_ORDER_MARK = "\\uFEFF";
-var SRC_S_WHITE = "[ \\t]";
-var SRC_NB_CHAR = `(?:(?!(?:${SRC_B_CHAR}|${SRC_C_BYTE_ORDER_MARK}))${SRC_C_PRINTABLE})`;
-var SRC_NS_CHAR = `(?:(?!${SRC_S_WHITE})${SRC_NB_CHAR})`;
-var SRC_NB_JSON = "[\\x09\\x20-\\uD7FF\\uE000-\\uFFFF\\u{10000}-\\u{10FFFF}]";
-var SRC_C_INDICATOR = "[-?:,\\[\\]{}#&*!|>'\"%@`]";
-var SRC_C_FLOW_INDICATOR = "[,\\[\\]{}]";
-var SRC_NS_PLAIN_SAFE_FLOW_OUT = SRC_NS_CHAR;
-var SRC_NS_PLAIN_SAFE_FLOW_IN = `(?:(?!${SRC_C_FLOW_INDICATOR})${SRC_NS_CHAR})`;
-var SRC_NS_PLAIN_FIRST_FLOW_OUT = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))`;
-var SRC_NS_PLAIN_FIRST_FLOW_IN = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))`;
-var SRC_NS_PLAIN_CHAR_FLOW_OUT = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_OUT})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))#*`;
-var SRC_NS_PLAIN_CHAR_FLOW_IN = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_IN})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))#*`;
-var SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_OUT})*`;
-var SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_IN})*`;
-var SRC_NS_PLAIN_ONE_LINE_FLOW_OUT = `${SRC_NS_PLAIN_FIRST_FLOW_OUT}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
-var SRC_NS_PLAIN_ONE_LINE_FLOW_IN = `${SRC_NS_PLAIN_FIRST_FLOW_IN}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
-var SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_OUT;
-var SRC_NS_PLAIN_ONE_LINE_FLOW_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_IN;
-var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_OUT}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
-var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_IN}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
-var SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT = `${SRC_NS_PLAIN_ONE_LINE_FLOW_OUT}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT})*`;
-var SRC_NS_PLAIN_MULTI_LINE_FLOW_IN = `${SRC_NS_PLAIN_ONE_LINE_FLOW_IN}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN})*`;
-var NS_PLAIN_FLOW_OUT = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT})$`, "u");
-var NS_PLAIN_FLOW_IN = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_IN})$`, "u");
-var NS_PLAIN_BLOCK_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY})$`, "u");
-var NS_PLAIN_FLOW_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_FLOW_KEY})$`, "u");
-var NB_SINGLE_ONE_LINE = new RegExp(`^(?:${SRC_NB_JSON})*$`, "u");
-var NB_SINGLE_MULTI_LINE = new RegExp(`^(?:${SRC_NB_JSON}|\\n)*$`, "u");
-var BLOCK_SCALAR_CONTENT = new RegExp(`^(?:${SRC_NB_CHAR}|\\n)*$`, "u");
-var C_FORBIDDEN_FIRST_LINE = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/;
-var C_FORBIDDEN_CONTENT = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/m;
-function canUsePlain(layout) {
-	const str = layout.node.value;
-	if (str !== "") {
-		if (!(layout.isKey ? layout.flowOnly ? NS_PLAIN_FLOW_KEY : NS_PLAIN_BLOCK_KEY : layout.flowOnly ? NS_PLAIN_FLOW_IN : NS_PLAIN_FLOW_OUT).test(str)) return false;
-		if (layout.shiftOfFirstLine === 0 && C_FORBIDDEN_FIRST_LINE.test(str)) return false;
-		if (layout.shiftOfContent === 0) {
-			const firstLineBreak = str.indexOf("\n");
-			if (firstLineBreak !== -1) {
-				const content = str.slice(firstLineBreak + 1);
-				if (C_FORBIDDEN_CONTENT.test(content)) return false;
-			}
-		}
-	}
-	const resolvedTag = layout.presenterOptions.schema.resolveImplicitScalarTag(str).tag.tagName;
-	if (!layout.node.tagged && resolvedTag !== layout.node.tag) return false;
-	if (!layout.node.tagged && str === "=" && resolvedTag === layout.presenterOptions.schema.defaultScalarTag.tagName) return false;
-	return true;
-}
-function canUseSingleQuoted(layout) {
-	const str = layout.node.value;
-	if (!(layout.isKey ? NB_SINGLE_ONE_LINE : NB_SINGLE_MULTI_LINE).test(str)) return false;
-	if (/[ \t]\n|\n[ \t]/.test(str)) return false;
-	if (!layout.isKey && layout.shiftOfContent === 0) {
-		const firstLineBreak = str.indexOf("\n");
-		if (firstLineBreak !== -1 && C_FORBIDDEN_CONTENT.test(str.slice(firstLineBreak + 1))) return false;
-	}
-	return true;
-}
-function canUseBlock(layout) {
-	if (layout.flowOnly || !BLOCK_SCALAR_CONTENT.test(layout.node.value)) return false;
-	const contentIndent = layout.shiftOfContent - layout.shiftOfParent;
-	if (contentIndent < 1) return false;
-	if (contentIndent > 9 && /^\n* /.test(layout.node.value)) return false;
-	if (layout.shiftOfContent === 0 && C_FORBIDDEN_CONTENT.test(layout.node.value)) return false;
-	return true;
-}
-function detectAllowedStyles(layout) {
-	let mask = setBit(0, SCALAR_STYLE.DOUBLE_QUOTED);
-	if (canUsePlain(layout)) mask = setBit(mask, SCALAR_STYLE.PLAIN);
-	if (canUseSingleQuoted(layout)) mask = setBit(mask, SCALAR_STYLE.SINGLE_QUOTED);
-	if (canUseBlock(layout)) mask = setBit(setBit(mask, SCALAR_STYLE.LITERAL_BLOCK), SCALAR_STYLE.FOLDED_BLOCK);
-	layout.allowedStylesMask = mask;
-}
-function renderScalar(layout) {
-	switch (layout.style) {
-		case SCALAR_STYLE.PLAIN: return renderPlain(layout);
-		case SCALAR_STYLE.SINGLE_QUOTED: return renderSingleQuoted(layout);
-		case SCALAR_STYLE.LITERAL_BLOCK: return renderLiteralBlock(layout);
-		case SCALAR_STYLE.FOLDED_BLOCK: return renderFoldedBlock(layout);
-		case SCALAR_STYLE.DOUBLE_QUOTED: return renderDoubleQuoted(layout);
-	}
-}
-function renderPlain(layout) {
-	return encodeFlowBreaks(layout.node.value, layout.shiftOfContent);
-}
-function renderSingleQuoted(layout) {
-	return `'${encodeFlowBreaks(layout.node.value, layout.shiftOfContent).replace(/'/g, "''")}'`;
-}
-function renderLiteralBlock(layout) {
-	const value = layout.node.value;
-	return "|" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(value, layout.shiftOfContent));
-}
-function renderFoldedBlock(layout) {
-	const value = layout.node.value;
-	const w = layout.presenterOptions.lineWidth;
-	let availableWidth = Infinity;
-	if (w !== -1) availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
-	return ">" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(foldBlockScalar(value, availableWidth), layout.shiftOfContent));
-}
-function renderDoubleQuoted(layout) {
-	return `"${escapeString(layout.node.value)}"`;
-}
-function encodeFlowBreaks(string, shiftOfContent) {
-	let nextLF = string.indexOf("\n");
-	if (nextLF === -1) return string;
-	const pad = " ".repeat(shiftOfContent);
-	let result = string.slice(0, nextLF);
-	const lineRe = /(\n+)([^\n]*)/g;
-	lineRe.lastIndex = nextLF;
-	let match;
-	while (match = lineRe.exec(string)) {
-		const breaks = match[1].length;
-		const line = match[2];
-		result += "\n".repeat(breaks + 1) + pad + line;
-	}
-	return result;
-}
-function indentString(string, spaces) {
-	const indent = " ".repeat(spaces);
-	let position = 0;
-	let result = "";
-	const length = string.length;
-	while (position < length) {
-		let line;
-		const next = string.indexOf("\n", position);
-		if (next === -1) {
-			line = string.slice(position);
-			position = length;
-		} else {
-			line = string.slice(position, next + 1);
-			position = next + 1;
-		}
-		if (line.length && line !== "\n") result += indent;
-		result += line;
-	}
-	return result;
-}
-function needIndentIndicator(string) {
-	return /^\n* /.test(string);
-}
-function blockHeader(string, shiftOfParent, shiftOfContent) {
-	const indentIndicator = needIndentIndicator(string) ? String(shiftOfContent - shiftOfParent) : "";
-	const clip = string[string.length - 1] === "\n";
-	return `${indentIndicator}${clip && (string[string.length - 2] === "\n" || string === "\n") ? "+" : clip ? "" : "-"}\n`;
-}
-function dropEndingNewline(string) {
-	return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
-}
-function isMoreIndented(char) {
-	return char === " " || char === "	";
-}
-function foldLine(line, width) {
-	if (line === "" || isMoreIndented(line[0])) return line;
-	const breakRe = / [^ \t]/g;
-	let match;
-	let start = 0;
-	let end;
-	let curr = 0;
-	let next = 0;
-	let result = "";
-	while (match = breakRe.exec(line)) {
-		next = match.index;
-		if (next - start > width) {
-			end = curr > start ? curr : next;
-			result += `\n${line.slice(start, end)}`;
-			start = end + 1;
-		}
-		curr = next;
-	}
-	result += "\n";
-	if (line.length - start > width && curr > start) result += `${line.slice(start, curr)}\n${line.slice(curr + 1)}`;
-	else result += line.slice(start);
-	return result.slice(1);
-}
-function foldBlockScalar(string, width) {
-	const lineRe = /(\n+)([^\n]*)/g;
-	let nextLF = string.indexOf("\n");
-	if (nextLF === -1) nextLF = string.length;
-	lineRe.lastIndex = nextLF;
-	let result = foldLine(string.slice(0, nextLF), width);
-	let prevMoreIndented = string[0] === "\n" || isMoreIndented(string[0]);
-	let moreIndented;
-	let match;
-	while (match = lineRe.exec(string)) {
-		const prefix = match[1];
-		const line = match[2];
-		moreIndented = line !== "" && isMoreIndented(line[0]);
-		result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
-		prevMoreIndented = moreIndented;
-	}
-	return result;
-}
-var CHARACTERS_TO_ESCAPE = /["\\\x00-\x1F\x7F-\xA0\u2028\u2029\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/gu;
-function escapeCharacter(character) {
-	switch (character) {
-		case "\0": return "\\0";
-		case "\x07": return "\\a";
-		case "\b": return "\\b";
-		case "	": return "\\t";
-		case "\n": return "\\n";
-		case "\v": return "\\v";
-		case "\f": return "\\f";
-		case "\r": return "\\r";
-		case "\x1B": return "\\e";
-		case "\"": return "\\\"";
-		case "\\": return "\\\\";
-		case "": return "\\N";
-		case "\xA0": return "\\_";
-		case "\u2028": return "\\L";
-		case "\u2029": return "\\P";
-	}
-	const code = character.charCodeAt(0);
-	const hex = code.toString(16).toUpperCase();
-	if (code <= 255) return `\\x${"0".repeat(2 - hex.length)}${hex}`;
-	return `\\u${"0".repeat(4 - hex.length)}${hex}`;
-}
-function escapeString(string) {
-	return string.replace(CHARACTERS_TO_ESCAPE, escapeCharacter);
-}
-//#endregion
-//#region src/ast/presenter.ts
-var CHAR_LINE_FEED = 10;
-var DEFAULT_PRESENTER_OPTIONS = {
-	indent: 2,
-	seqNoIndent: false,
-	seqInlineFirst: true,
-	lineWidth: 80,
-	flowBracketPadding: false,
-	flowSkipCommaSpace: false,
-	flowSkipColonSpace: false,
-	quoteFlowKeys: false,
-	quoteStyle: "single",
-	forceQuotes: false,
-	scalarStyleRules: Object.keys(DEFAULT_SCALAR_STYLE_RULES).map((name) => Reflect.get(DEFAULT_SCALAR_STYLE_RULES, name)),
-	tagBeforeAnchor: false
-};
-function nodeTagShort(node) {
-	return node.tagged ? node.tag : tagNameShort(node.tag);
-}
-function createPresenterState(options) {
-	const opts = {
-		...DEFAULT_PRESENTER_OPTIONS,
-		...options
-	};
-	if (opts.flowSkipColonSpace) opts.quoteFlowKeys = true;
-	return {
-		...opts,
-		defaultScalarTagName: opts.schema.defaultScalarTag.tagName,
-		openEnded: false
-	};
-}
-function generateNextLine(state, level) {
-	return `\n${" ".repeat(state.indent * level)}`;
-}
-function scalarLayout(state, node, parent, level, isKey, flowOnly) {
-	return {
-		node,
-		parent,
-		level,
-		isKey,
-		flowOnly,
-		shiftOfParent: level === 0 ? -1 : state.indent * (level - 1),
-		shiftOfContent: state.indent * Math.max(1, level),
-		shiftOfFirstLine: level === 0 ? 0 : state.indent * level,
-		presenterOptions: state,
-		allowedStylesMask: 0,
-		style: node.style
-	};
-}
-function writeFlowSequence(state, level, node) {
-	let result = "";
-	for (let index = 0, length = node.items.length; index < length; index += 1) {
-		const item = writeNode(state, level, node.items[index], node, {}).text;
-		if (index > 0) result += `,${!state.flowSkipCommaSpace ? " " : ""}`;
-		result += item;
-	}
-	const pad = state.flowBracketPadding && node.items.length > 0 ? " " : "";
-	return `[${pad}${result}${pad}]`;
-}
-function writeBlockSequence(state, level, node, compact) {
-	let result = "";
-	for (let index = 0, length = node.items.length; index < length; index += 1) {
-		const item = writeNode(state, level + 1, node.items[index], node, {
-			block: true,
-			compact: state.seqInlineFirst,
-			isblockseq: true
-		}).text;
-		if (!compact || result !== "") result += generateNextLine(state, level);
-		if (item === "" || CHAR_LINE_FEED === item.charCodeAt(0)) result += "-";
-		else result += "- ";
-		result += item;
-	}
-	return result;
-}
-function writeFlowMapping(state, level, node) {
-	let result = "";
-	for (const { key, value } of node.items) {
-		let pairBuffer = "";
-		if (result !== "") pairBuffer += `,${!state.flowSkipCommaSpace ? " " : ""}`;
-		const keyRender = writeNode(state, level, key, node, { iskey: true });
-		const keyText = keyRender.text;
-		const valueText = writeNode(state, level, value, node, {}).text;
-		const sep = state.flowSkipColonSpace || valueText === "" ? "" : " ";
-		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
-		const keyColonSep = key.kind === "alias" || keyIsBareProps ? " " : "";
-		pairBuffer += `${keyText}${keyColonSep}:${sep}${valueText}`;
-		result += pairBuffer;
-	}
-	const pad = state.flowBracketPadding && result !== "" ? " " : "";
-	return `{${pad}${result}${pad}}`;
-}
-function writeBlockMapping(state, level, node, compact) {
-	let result = "";
-	for (let index = 0, length = node.items.length; index < length; index += 1) {
-		let pairBuffer = "";
-		if (!compact || result !== "") pairBuffer += generateNextLine(state, level);
-		const { key, value } = node.items[index];
-		const keyIsBlock = (key.kind === "mapping" || key.kind === "sequence") && key.style === COLLECTION_STYLE.BLOCK && key.items.length !== 0 || key.kind === "scalar" && (key.style === SCALAR_STYLE.LITERAL_BLOCK || key.style === SCALAR_STYLE.FOLDED_BLOCK);
-		const keyRender = keyIsBlock ? writeNode(state, level + 1, key, node, {
-			block: true,
-			compact: true,
-			isblockseq: !cannotBeCompact(state, key, level + 1)
-		}) : writeNode(state, level + 1, key, node, {
-			block: true,
-			compact: true,
-			iskey: true
-		});
-		const keyText = keyRender.text;
-		const keyHasLineBreak = key.kind === "scalar" && key.value.indexOf("\n") !== -1;
-		const keyIsTooLong = keyText.length > 1024 && /^[\s\S]{1025}/u.test(keyText);
-		const explicitPair = keyIsBlock || keyHasLineBreak || keyIsTooLong;
-		if (explicitPair) {
-			if (keyText && CHAR_LINE_FEED === keyText.charCodeAt(0)) pairBuffer += "?";
-			else pairBuffer += "? ";
-		}
-		pairBuffer += keyText;
-		if (explicitPair) pairBuffer += generateNextLine(state, level);
-		const valueText = writeNode(state, level + 1, value, node, {
-			block: true,
-			compact: explicitPair,
-			isblockseq: explicitPair && !cannotBeCompact(state, value, level + 1)
-		}).text;
-		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
-		const keyColonSep = !explicitPair && (key.kind === "alias" || keyIsBareProps) ? " " : "";
-		if (valueText === "" || CHAR_LINE_FEED === valueText.charCodeAt(0)) pairBuffer += `${keyColonSep}:`;
-		else pairBuffer += `${keyColonSep}: `;
-		pairBuffer += valueText;
-		result += pairBuffer;
-	}
-	return result;
-}
-function cannotBeCompact(state, node, level) {
-	if (node.kind === "alias") return true;
-	return node.tagged || node.anchor !== void 0 || state.indent < 2 && level > 0;
-}
-function writeNode(state, level, node, parent, ctx) {
-	if (node.kind === "alias") {
-		state.openEnded = false;
-		return {
-			text: `*${node.anchor}`,
-			noBody: false
-		};
-	}
-	const { block = false, iskey = false, isblockseq = false } = ctx;
-	let compact = ctx.compact ?? false;
-	const hasAnchor = node.anchor !== void 0;
-	if (cannotBeCompact(state, node, level)) compact = false;
-	let body;
-	let shouldPrintTag = node.tagged;
-	const useBlockCollection = block && (node.kind === "mapping" || node.kind === "sequence") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0;
-	if (node.kind === "mapping") {
-		if (useBlockCollection) body = writeBlockMapping(state, level, node, compact);
-		else body = writeFlowMapping(state, level, node);
-	} else if (node.kind === "sequence") {
-		if (useBlockCollection) {
-			if (state.seqNoIndent && !isblockseq && level > 0) body = writeBlockSequence(state, level - 1, node, compact);
-			else body = writeBlockSequence(state, level, node, compact);
-		} else body = writeFlowSequence(state, level, node);
-	} else {
-		const layout = scalarLayout(state, node, parent, level, iskey, !block);
-		detectAllowedStyles(layout);
-		for (const rule of state.scalarStyleRules) rule(layout);
-		body = renderScalar(layout);
-		state.openEnded = (layout.style === SCALAR_STYLE.LITERAL_BLOCK || layout.style === SCALAR_STYLE.FOLDED_BLOCK) && (node.value === "\n" || node.value.endsWith("\n\n"));
-		shouldPrintTag = node.tagged || body === "" && layout.flowOnly && parent?.kind === "sequence" && !hasAnchor || layout.style !== SCALAR_STYLE.PLAIN && node.tag !== state.defaultScalarTagName;
-	}
-	if ((node.kind === "mapping" || node.kind === "sequence") && !useBlockCollection) state.openEnded = false;
-	if (useBlockCollection && compact && level > 0 && state.indent > 2) body = `${" ".repeat(state.indent - 2)}${body}`;
-	const noBody = body === "";
-	let text = body;
-	if (shouldPrintTag || hasAnchor) {
-		const props = [];
-		const tag = shouldPrintTag ? nodeTagShort(node) : null;
-		const anchor = hasAnchor ? `&${node.anchor}` : null;
-		if (state.tagBeforeAnchor) {
-			if (tag !== null) props.push(tag);
-			if (anchor !== null) props.push(anchor);
-		} else {
-			if (anchor !== null) props.push(anchor);
-			if (tag !== null) props.push(tag);
-		}
-		const sep = body === "" || body.charCodeAt(0) === CHAR_LINE_FEED ? "" : " ";
-		text = `${props.join(" ")}${sep}${body}`;
-	}
-	return {
-		text,
-		noBody
-	};
-}
-function rootStartsOwnLine(node) {
-	return (node.kind === "sequence" || node.kind === "mapping") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0 && !node.tagged && node.anchor === void 0;
-}
-function writeDocumentDirectives(doc) {
-	let result = "";
-	for (const directive of doc.directives) {
-		if (directive.kind === "yaml") {
-			result += `%YAML ${directive.version}\n`;
-			continue;
-		}
-		const { handle, prefix } = directive;
-		result += `%TAG ${handle} ${prefix}\n`;
-	}
-	return result;
-}
-/**
-* Build YAML from AST.
-*
-* @category AST
-*/
-function present(documents, options) {
-	const state = createPresenterState(options);
-	let result = "";
-	let previousEnded = false;
-	for (let index = 0; index < documents.length; index += 1) {
-		const doc = documents[index];
-		state.openEnded = false;
-		const directives = writeDocumentDirectives(doc);
-		const hasDirectives = directives !== "";
-		const marker = doc.explicitStart || hasDirectives || index > 0 && !previousEnded;
-		result += directives;
-		if (doc.contents === null) {
-			if (marker) result += "---\n";
-		} else if (marker) {
-			const body = writeNode(state, 0, doc.contents, null, {
-				block: true,
-				compact: true
-			}).text;
-			const sep = body === "" ? "" : hasDirectives || rootStartsOwnLine(doc.contents) ? "\n" : " ";
-			result += `---${sep}${body}\n`;
-		} else result += writeNode(state, 0, doc.contents, null, {
-			block: true,
-			compact: true
-		}).text + "\n";
-		previousEnded = doc.explicitEnd || state.openEnded;
-		if (previousEnded) result += "...\n";
-	}
-	return result;
-}
-//#endregion
-//#region src/dump.ts
-var DEFAULT_DUMP_OPTIONS = {
-	...DEFAULT_PRESENTER_OPTIONS,
-	schema: DUMP_SCHEMA,
-	skipInvalid: false,
-	noRefs: false,
-	flowLevel: -1,
-	sortKeys: false,
-	transform: () => {}
-};
-function defaultCompareFn(a, b) {
-	const x = String(a);
-	const y = String(b);
-	if (x < y) return -1;
-	if (x > y) return 1;
-	return 0;
-}
-/**
-* Serializes JS object as a YAML document. By default it can dump every
-* supported YAML type, so it throws an exception if you try to dump regexps or
-* functions. However, you can disable exceptions by setting the
-* {@link DumpOptions.skipInvalid} option to `true`.
-*
-* @category Main
-*/
-function dump(input, options = {}) {
-	const opts = {
-		...DEFAULT_DUMP_OPTIONS,
-		...options
-	};
-	const documents = jsToAst(input, opts.schema, {
-		noRefs: opts.noRefs,
-		skipInvalid: opts.skipInvalid
-	});
-	if (opts.flowLevel >= 0) visit(documents, (node, ctx) => {
-		if (ctx.depth < opts.flowLevel) return;
-		if (node.kind === "sequence" || node.kind === "mapping") node.style = COLLECTION_STYLE.FLOW;
-		return VISIT_SKIP;
-	});
-	if (opts.sortKeys) {
-		const compareFn = opts.sortKeys === true ? defaultCompareFn : opts.sortKeys;
-		visit(documents, (node) => {
-			if (node.kind !== "mapping") return;
-			node.items.sort((a, b) => compareFn(a.key.kind === "scalar" ? a.key.value : "", b.key.kind === "scalar" ? b.key.value : ""));
-		});
-	}
-	opts.transform(documents);
-	return present(documents, {
-		...pick(opts, Object.keys(DEFAULT_PRESENTER_OPTIONS)),
-		schema: opts.schema
-	});
-}
-//#endregion
-//#region src/ast/from_events.ts
-var NO_RANGE = (/* unused pure expression or super */ null && (-1));
-function eventPosition(event) {
-	if ("tagStart" in event && event.tagStart !== NO_RANGE) return event.tagStart;
-	if ("anchorStart" in event && event.anchorStart !== NO_RANGE) return event.anchorStart;
-	if ("valueStart" in event && event.valueStart !== NO_RANGE) return event.valueStart;
-	if ("start" in event) return event.start;
-	return 0;
-}
-function rawTag(state, event) {
-	return event.tagStart === NO_RANGE ? "" : state.source.slice(event.tagStart, event.tagEnd);
-}
-function anchorName(state, event) {
-	return event.anchorStart === NO_RANGE ? void 0 : state.source.slice(event.anchorStart, event.anchorEnd);
-}
-function buildScalar(state, event) {
-	const value = js_yaml_getScalarValue(state.source, event);
-	const raw = rawTag(state, event);
-	let tag;
-	let tagged = false;
-	if (raw !== "") {
-		tagged = true;
-		tag = raw;
-	} else if (event.style === SCALAR_STYLE.PLAIN) tag = state.schema.resolveImplicitScalarTag(value).tag.tagName;
-	else tag = state.schema.defaultScalarTag.tagName;
-	return {
-		kind: "scalar",
-		tag,
-		tagged,
-		style: event.style,
-		anchor: anchorName(state, event),
-		value
-	};
-}
-function buildCollection(state, event, defaultTagName) {
-	const raw = rawTag(state, event);
-	let tag;
-	let tagged = false;
-	if (raw === "") tag = defaultTagName;
-	else {
-		tag = raw;
-		tagged = true;
-	}
-	return {
-		tag,
-		tagged,
-		style: event.style,
-		anchor: anchorName(state, event)
-	};
-}
-function addNode(state, node) {
-	const frame = state.frames[state.frames.length - 1];
-	if (frame.kind === "document") frame.doc.contents = node;
-	else if (frame.kind === "sequence") frame.node.items.push(node);
-	else if (frame.key) {
-		frame.node.items.push({
-			key: frame.key,
-			value: node
-		});
-		frame.key = null;
-	} else frame.key = node;
-}
-/**
-* Builds an AST from parser events
-*
-* @category AST
-*/
-function eventsToAst(events, options) {
-	const state = {
-		source: options.source,
-		schema: options.schema,
-		eventIndex: 0,
-		position: 0,
-		frames: [],
-		documents: []
-	};
-	while (state.eventIndex < events.length) {
-		const event = events[state.eventIndex++];
-		state.position = eventPosition(event);
-		switch (event.type) {
-			case EVENT_ID.DOCUMENT: {
-				const doc = {
-					contents: null,
-					explicitStart: event.explicitStart,
-					explicitEnd: event.explicitEnd,
-					directives: event.directives
-				};
-				state.frames.push({
-					kind: "document",
-					doc
-				});
-				break;
-			}
-			case EVENT_ID.SCALAR:
-				addNode(state, buildScalar(state, event));
-				break;
-			case EVENT_ID.SEQUENCE: {
-				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:seq");
-				const node = {
-					kind: "sequence",
-					tag,
-					tagged,
-					style,
-					anchor,
-					items: []
-				};
-				state.frames.push({
-					kind: "sequence",
-					node
-				});
-				break;
-			}
-			case EVENT_ID.MAPPING: {
-				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:map");
-				const node = {
-					kind: "mapping",
-					tag,
-					tagged,
-					style,
-					anchor,
-					items: []
-				};
-				state.frames.push({
-					kind: "mapping",
-					node,
-					key: null
-				});
-				break;
-			}
-			case EVENT_ID.ALIAS:
-				addNode(state, {
-					kind: "alias",
-					anchor: state.source.slice(event.anchorStart, event.anchorEnd)
-				});
-				break;
-			case EVENT_ID.POP: {
-				const frame = state.frames.pop();
-				if (frame.kind === "mapping" && frame.key) throw new Error("incomplete mapping pair in event stream");
-				if (frame.kind === "document") state.documents.push(frame.doc);
-				else addNode(state, frame.node);
-				break;
-			}
-		}
-	}
-	return state.documents;
-}
-//#endregion
-//#region src/index.ts
-/** @deprecated Use `EVENT_ID.DOCUMENT` instead. @internal */
-var js_yaml_EVENT_DOCUMENT = EVENT_ID.DOCUMENT;
-/** @deprecated Use `EVENT_ID.SEQUENCE` instead. @internal */
-var js_yaml_EVENT_SEQUENCE = EVENT_ID.SEQUENCE;
-/** @deprecated Use `EVENT_ID.MAPPING` instead. @internal */
-var js_yaml_EVENT_MAPPING = EVENT_ID.MAPPING;
-/** @deprecated Use `EVENT_ID.SCALAR` instead. @internal */
-var js_yaml_EVENT_SCALAR = EVENT_ID.SCALAR;
-/** @deprecated Use `EVENT_ID.ALIAS` instead. @internal */
-var js_yaml_EVENT_ALIAS = EVENT_ID.ALIAS;
-/** @deprecated Use `EVENT_ID.POP` instead. @internal */
-var js_yaml_EVENT_POP = EVENT_ID.POP;
-/** @deprecated Use `SCALAR_STYLE.PLAIN` instead. @internal */
-var SCALAR_STYLE_PLAIN = SCALAR_STYLE.PLAIN;
-/** @deprecated Use `SCALAR_STYLE.SINGLE_QUOTED` instead. @internal */
-var SCALAR_STYLE_SINGLE_QUOTED = SCALAR_STYLE.SINGLE_QUOTED;
-/** @deprecated Use `SCALAR_STYLE.DOUBLE_QUOTED` instead. @internal */
-var SCALAR_STYLE_DOUBLE_QUOTED = SCALAR_STYLE.DOUBLE_QUOTED;
-/** @deprecated Use `SCALAR_STYLE.LITERAL_BLOCK` instead. @internal */
-var SCALAR_STYLE_LITERAL_BLOCK = SCALAR_STYLE.LITERAL_BLOCK;
-/** @deprecated Use `SCALAR_STYLE.FOLDED_BLOCK` instead. @internal */
-var SCALAR_STYLE_FOLDED_BLOCK = SCALAR_STYLE.FOLDED_BLOCK;
-/** @deprecated Use `COLLECTION_STYLE.BLOCK` instead. @internal */
-var COLLECTION_STYLE_BLOCK = COLLECTION_STYLE.BLOCK;
-/** @deprecated Use `COLLECTION_STYLE.FLOW` instead. @internal */
-var COLLECTION_STYLE_FLOW = COLLECTION_STYLE.FLOW;
-/** @deprecated Use `CHOMPING_MODE.CLIP` instead. @internal */
-var CHOMPING_CLIP = CHOMPING_MODE.CLIP;
-/** @deprecated Use `CHOMPING_MODE.STRIP` instead. @internal */
-var CHOMPING_STRIP = CHOMPING_MODE.STRIP;
-/** @deprecated Use `CHOMPING_MODE.KEEP` instead. @internal */
-var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
-//#endregion
-
-
-//# sourceMappingURL=js-yaml.mjs.map
-// EXTERNAL MODULE: ./src/git/history.ts + 4 modules
-var git_history = __nccwpck_require__(135);
-;// CONCATENATED MODULE: ./src/evidence/history.ts
-// Reads the registry's audit trail from git alone: commits (with trailers, signature status and changed files)
-// and the audit-event files, turned into one list of registry events.
-
-
-
-
-
-const SIGNATURES = {
-    G: 'good',
-    B: 'bad',
-    U: 'good-unknown-validity',
-    X: 'expired-signature',
-    Y: 'expired-key',
-    R: 'revoked-key',
-    E: 'unverifiable',
-    N: 'none',
-};
-const FORMAT = ['%H', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%G?', '%B']
-    .map((f) => `${f}%x00`)
-    .join('');
-async function history_readTrail(repoRoot, options = {}) {
-    const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--raw', '--no-abbrev', '--no-renames'];
-    if (options.firstParent ?? true)
-        args.push('--first-parent', '--diff-merges=first-parent');
-    if (options.since)
-        args.push(`--since=${options.since}`);
-    if (options.until)
-        args.push(`--until=${options.until}`);
-    args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
-    const shallowCheck = options.allowShallow ? undefined : (0,git_history/* assertFullHistory */.gU)(repoRoot);
-    const onCommit = options.onCommit;
-    if (!onCommit) {
-        // The shallow check runs alongside the walk: it only decides whether the answer may be used.
-        const [output] = await Promise.all([(0,run/* git */.$Y)(repoRoot, args), shallowCheck]);
-        return parseLog(output);
-    }
-    const commits = [];
-    const walk = (0,run/* streamGit */.t1)(repoRoot, args, '\x1e', (record) => {
-        const commit = parseLogRecord(record);
-        if (!commit)
-            return;
-        commits.push(commit);
-        onCommit(commit);
-    });
-    // Both run before either is awaited, so a failure in one must not go unhandled.
-    const [walked, checked] = await Promise.allSettled([walk, shallowCheck]);
-    if (checked.status === 'rejected')
-        throw checked.reason;
-    if (walked.status === 'rejected')
-        throw walked.reason;
-    return commits;
-}
-/** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
-function parseLog(output) {
-    const commits = [];
-    for (const record of output.split('\x1e')) {
-        const commit = parseLogRecord(record);
-        if (commit)
-            commits.push(commit);
-    }
-    return commits;
-}
-/** One commit of that output (the text between two record separators); undefined for an empty record. */
-function parseLogRecord(record) {
-    if (record === '')
-        return undefined;
-    const fields = record.split('\0');
-    const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
-    if (message === undefined)
-        return undefined;
-    const tokens = fields
-        .slice(10)
-        .map((t) => t.replace(/^\n/, ''))
-        .filter((t) => t !== '');
-    const files = [];
-    for (let i = 0; i < tokens.length;) {
-        // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
-        const meta = tokens[i++].split(' ');
-        const status = meta[4] ?? '';
-        const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
-        const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
-        const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
-        files.push({
-            status: status[0] ?? '?',
-            path: tokens[i++],
-            ...(from === undefined ? {} : { from }),
-            ...(blob === undefined ? {} : { blob }),
-            ...(previousBlob === undefined ? {} : { previousBlob }),
-        });
-    }
-    const parsed = (0,git_history/* parseCommitMessage */.o7)(message);
-    return {
-        sha: sha,
-        parents: parents ? parents.split(' ') : [],
-        author: { name: an, email: ae, date: ad },
-        committer: { name: cn, email: ce, date: cd },
-        subject: parsed.subject,
-        body: parsed.body,
-        trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
-        signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
-        files,
-    };
-}
-/** The first trailer with this key (case-insensitive), if any. */
-function history_trailerValue(trailers, key) {
-    const k = key.toLowerCase();
-    return trailers.find((t) => t.key.toLowerCase() === k)?.value;
-}
-/** The pull request a default-branch commit came from: a trailer, a GitHub merge subject, or a squash suffix. */
-function pullRequestOf(commit) {
-    const trailer = history_trailerValue(commit.trailers, 'Pull-Request');
-    const fromTrailer = trailer === undefined ? undefined : /^#?(\d+)$/.exec(trailer.trim());
-    if (fromTrailer)
-        return Number(fromTrailer[1]);
-    const merge = /^Merge pull request #(\d+) from /.exec(commit.subject);
-    if (merge)
-        return Number(merge[1]);
-    const squash = /\(#(\d+)\)\s*$/.exec(commit.subject);
-    return squash ? Number(squash[1]) : undefined;
-}
-function inferEvent(status, registryPath) {
-    const place = paths_classifyRegistryPath(registryPath);
-    if (!place)
-        return undefined;
-    const verb = status === 'A' ? 'added' : status === 'D' ? 'removed' : 'changed';
-    switch (place.kind) {
-        case 'Policy':
-            return { event: 'policy-changed' };
-        case 'Model':
-            return { event: `model-${verb}`, model: place.model };
-        case 'Stages':
-            return { event: 'stage-changed', model: place.model };
-        case 'Schedule':
-            return { event: 'schedule-changed', model: place.model };
-        case 'ModelVersion':
-            return { event: `version-${verb}`, model: place.model, version: place.id };
-        case 'RetrainRequest':
-            return {
-                event: `retrain-${verb === 'added' ? 'added' : 'changed'}`,
-                model: place.model,
-                request: place.id,
-            };
-        case 'Incident':
-            return { event: verb === 'added' ? 'incident-opened' : 'incident-changed', incident: place.id };
-        case 'Postmortem':
-            return { event: 'postmortem-changed', incident: place.id };
-        case 'AuditEvent':
-            // Audit files are read as events of their own (readAuditEvents).
-            return undefined;
-    }
-}
-/**
- * One event per commit that carries a `Tollgate-Event:` trailer; for a commit without one, one event per distinct
- * thing its registry files say changed.
- */
-function registryEventsFromTrail(commits, registryPrefix = 'registry/') {
-    const events = [];
-    for (const c of commits) {
-        const base = {
-            at: c.committer.date,
-            sha: c.sha,
-            source: 'commit',
-            pullRequest: pullRequestOf(c),
-            requestedBy: history_trailerValue(c.trailers, 'Requested-By'),
-            summary: c.subject,
-        };
-        const named = history_trailerValue(c.trailers, 'Tollgate-Event');
-        if (named !== undefined) {
-            events.push(clean({
-                ...base,
-                event: named,
-                model: history_trailerValue(c.trailers, 'Model'),
-                version: history_trailerValue(c.trailers, 'Version'),
-                stage: history_trailerValue(c.trailers, 'Stage'),
-                incident: history_trailerValue(c.trailers, 'Incident'),
-                request: history_trailerValue(c.trailers, 'Request'),
-            }));
-            continue;
-        }
-        const seen = new Set();
-        for (const f of c.files) {
-            if (!f.path.startsWith(registryPrefix))
-                continue;
-            const inferred = inferEvent(f.status, f.path.slice(registryPrefix.length));
-            if (!inferred)
-                continue;
-            const key = JSON.stringify(inferred);
-            if (seen.has(key))
-                continue;
-            seen.add(key);
-            events.push(clean({ ...base, ...inferred }));
-        }
-    }
-    return events;
-}
-function clean(value) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
-}
-/** The text of several `rev:path` specs (or blob ids), read through one `git cat-file --batch`; undefined where missing. */
-async function history_readBlobs(from, specs) {
-    const objects = await readObjects(from, specs);
-    return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content.toString('utf8') : undefined]));
-}
-/** The committer time of a raw commit object, as git's `%cI` prints it (the committer's own offset). */
-function committerDate(commitObject) {
-    const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
-    if (!m)
-        return undefined;
-    const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
-    const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
-    return `${local}${m[2]}${m[3]}:${m[4]}`;
-}
-/** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */
-function history_parseYaml(text) {
-    if (text === undefined)
-        return undefined;
-    try {
-        return js_yaml_load(text);
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
-async function history_readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
-    const listing = await git(repoRoot, [
-        'ls-tree',
-        '-r',
-        '-z',
-        '--end-of-options',
-        ref,
-        '--',
-        `${registryPrefix}audit/`,
-    ]);
-    const entries = listing
-        .split('\0')
-        .filter((line) => line !== '')
-        .map((line) => {
-        const [meta, path] = line.split('\t');
-        return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
-    })
-        .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
-    const blobs = await history_readBlobs(repoRoot, entries.map((e) => e.oid));
-    const events = [];
-    for (const e of entries) {
-        const doc = history_parseYaml(blobs.get(e.oid));
-        if (doc && typeof doc === 'object' && doc.kind === 'AuditEvent')
-            events.push({ path: e.path, event: doc });
-    }
-    return events.sort((a, b) => a.event.at.localeCompare(b.event.at) || a.path.localeCompare(b.path));
-}
-function auditFileEvents(files) {
-    return files.map(({ event: a }) => clean({
-        at: a.at,
-        sha: a.commit ?? '',
-        event: a.event,
-        source: 'audit-file',
-        model: a.model,
-        version: a.version,
-        stage: a.stage,
-        incident: a.incident,
-        request: a.request,
-        pullRequest: a.pull_request,
-        actor: a.actor,
-        summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
-    }));
-}
-/** For a recorded merge (src/gate/merged.ts): who approved in which role, and the gate check's conclusion. */
-function mergeRecordSummary(details) {
-    if (!details || !Array.isArray(details.approvers))
-        return '';
-    const approvers = details.approvers
-        .map((a) => a)
-        .filter((a) => typeof a.login === 'string')
-        .map((a) => `${String(a.login)} (${String(a.role)})`);
-    const run = details.check_run;
-    const check = !run || run.found === false ? 'no gate check' : `gate check ${String(run.conclusion ?? 'pending')}`;
-    return `; approved by ${approvers.join(', ') || 'nobody'}; ${check}`;
-}
-/** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
-function mergeEvents(commitEvents, auditEvents) {
-    // Each time parsed once, not once per comparison: a model's trail holds hundreds of events.
-    return [...commitEvents]
-        .reverse()
-        .concat(auditEvents)
-        .map((event) => ({ event, ms: Date.parse(event.at) || 0 }))
-        .sort((a, b) => a.ms - b.ms)
-        .map(({ event }) => event);
-}
-
-;// CONCATENATED MODULE: ./src/evidence/reviews.ts
-
-/** A ReviewSource from the commits alone: the merge (or squash) commit gives title, time and merger. */
-function gitOnlyReviews(commits) {
-    const byNumber = new Map();
-    // Oldest first, so the earliest landing commit of a number wins.
-    for (const c of [...commits].reverse()) {
-        const n = pullRequestOf(c);
-        if (n !== undefined && !byNumber.has(n))
-            byNumber.set(n, c);
-    }
-    return {
-        pullRequest(number) {
-            const c = byNumber.get(number);
-            if (!c)
-                return Promise.resolve(undefined);
-            const merge = /^Merge pull request #\d+ from /.test(c.subject);
-            const title = merge ? c.body.split('\n')[0] || c.subject : c.subject.replace(/\s*\(#\d+\)\s*$/, '');
-            return Promise.resolve({
-                number,
-                title,
-                author: undefined,
-                mergedAt: c.committer.date,
-                mergedBy: c.committer.name,
-                reviews: [],
-                reviewsKnown: false,
-            });
-        },
-    };
-}
-/** The approvals that stand: each reviewer's latest decisive review, kept when it is APPROVED. */
-function reviews_standingApprovals(pr) {
-    const latest = new Map();
-    const ordered = [...pr.reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
-    for (const r of ordered) {
-        if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED')
-            latest.set(r.login.toLowerCase(), r);
-    }
-    return [...latest.values()].filter((r) => r.state === 'APPROVED' && r.login.toLowerCase() !== pr.author?.toLowerCase());
-}
-
-;// CONCATENATED MODULE: ./src/evidence/history-at.ts
-// Which version held a stage, from when to when, put there by which commit and pull request.
-
-
-
-/** stages.yaml of `model` at every first-parent commit that changed it, oldest first. */
-async function history_at_readStageSnapshots(repoRoot, model, options = {}) {
-    const path = `${options.registryPrefix ?? 'registry/'}${paths_stagesPath(model)}`;
-    const commits = (await history_readTrail(repoRoot, { paths: [path], ref: options.ref })).reverse();
-    const blobs = await history_readBlobs(repoRoot, commits.map((c) => `${c.sha}:${path}`));
-    return commits.map((commit) => ({
-        commit,
-        stages: history_at_stagesOf(history_parseYaml(blobs.get(`${commit.sha}:${path}`))),
-    }));
-}
-function history_at_stagesOf(doc) {
-    if (!doc || typeof doc !== 'object')
-        return undefined;
-    const stages = doc.stages;
-    if (!stages || typeof stages !== 'object')
-        return undefined;
-    const out = {};
-    for (const [name, pointer] of Object.entries(stages)) {
-        if (pointer && typeof pointer === 'object' && typeof pointer.version === 'string')
-            out[name] = pointer;
-    }
-    return out;
-}
-/** Every tenure of `stage`, oldest first, from snapshots in commit order (oldest first). */
-function history_at_stageHistory(snapshots, model, stage) {
-    const tenures = [];
-    let current;
-    for (const { commit, stages } of snapshots) {
-        const pointer = stages?.[stage];
-        if (pointer?.version === current?.version && pointer?.weight === current?.weight)
-            continue;
-        if (current) {
-            current.until = commit.committer.date;
-            current.endedBy = commit.sha;
-        }
-        current = undefined;
-        if (!pointer)
-            continue;
-        current = {
-            model,
-            stage,
-            version: pointer.version,
-            ...(pointer.weight === undefined ? {} : { weight: pointer.weight }),
-            since: commit.committer.date,
-            sha: commit.sha,
-            subject: commit.subject,
-        };
-        const pr = pullRequestOf(commit);
-        if (pr !== undefined)
-            current.pullRequest = pr;
-        for (const [field, key] of [
-            ['requestedBy', 'Requested-By'],
-            ['event', 'Tollgate-Event'],
-            ['incident', 'Incident'],
-        ]) {
-            const value = history_trailerValue(commit.trailers, key);
-            if (value !== undefined)
-                current[field] = value;
-        }
-        tenures.push(current);
-    }
-    return tenures;
-}
-/** Every stage named in any snapshot, sorted. */
-function history_at_stagesNamed(snapshots) {
-    return [...new Set(snapshots.flatMap((s) => Object.keys(s.stages ?? {})))].sort();
-}
-/** The tenure that held the stage at `time`, if any version did. */
-function versionAt(history, time) {
-    const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
-    return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
-}
-const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
-function history_at_isMergeRecord(a) {
-    return MERGE_RECORDS.has(a.event);
-}
-/**
- * The merge record of the commit that began `tenure`: git alone then still says who signed off and how the gate's
- * check ended, as the gate recorded it at the merge. Matched on the merge commit, or on the pull request when the
- * record names no commit; the model, stage and version must agree.
- */
-function recordedSignoff(tenure, events) {
-    const found = events.find((a) => history_at_isMergeRecord(a) &&
-        a.model === tenure.model &&
-        a.stage === tenure.stage &&
-        (a.version === undefined || a.version === tenure.version) &&
-        (a.commit !== undefined
-            ? a.commit === tenure.sha
-            : tenure.pullRequest !== undefined && a.pull_request === tenure.pullRequest));
-    return found ? signoffFromRecord(found) : undefined;
-}
-/** What one merge record says, read from whatever the file holds: a hand-edited record cannot break a reader. */
-function signoffFromRecord(a) {
-    const details = a.details ?? {};
-    const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
-        .map((x) => (x && typeof x === 'object' ? x : {}))
-        .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
-        .map(({ role, login }) => ({ role, login }));
-    const missingRoles = Array.isArray(details.missing_roles)
-        ? details.missing_roles.filter((r) => typeof r === 'string')
-        : [];
-    const run = details.check_run;
-    const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
-    return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
-}
-/** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
-async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
-    const history = history_at_stageHistory(await history_at_readStageSnapshots(repoRoot, model, options), model, stage);
-    const tenure = versionAt(history, time);
-    if (!tenure || tenure.pullRequest === undefined || !options.reviews)
-        return { tenure };
-    const pullRequest = await options.reviews.pullRequest(tenure.pullRequest);
-    if (!pullRequest)
-        return { tenure };
-    return {
-        tenure,
-        pullRequest,
-        ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/registry/diff.ts
-// The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
-// computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
-
-
-
-
-const EXPECTED_KIND = {
-    Policy: 'Policy',
-    Model: 'Model',
-    Stages: 'Stages',
-    Schedule: 'Schedule',
-    ModelVersion: 'ModelVersion',
-    RetrainRequest: 'RetrainRequest',
-    Incident: 'Incident',
-    AuditEvent: 'AuditEvent',
-};
-function diff_isPlainObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function deepEqual(a, b) {
-    if (a === b)
-        return true;
-    if (Array.isArray(a) || Array.isArray(b)) {
-        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-    }
-    if (diff_isPlainObject(a) && diff_isPlainObject(b)) {
-        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-        for (const key of keys)
-            if (!deepEqual(a[key], b[key]))
-                return false;
-        return true;
-    }
-    return Number.isNaN(a) && Number.isNaN(b);
-}
-/**
- * Dotted names of the fields that differ, descending into objects `depth` levels (so `metrics.auc`,
- * `signoff.rules`), sorted. A whole object added or removed is named once, at its own level.
- */
-function changedFields(before, after, depth = 2, prefix = '') {
-    if (deepEqual(before, after))
-        return [];
-    if (depth === 0 || !diff_isPlainObject(before) || !diff_isPlainObject(after))
-        return prefix === '' ? ['(document)'] : [prefix];
-    const fields = [];
-    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-        const name = prefix === '' ? key : `${prefix}.${key}`;
-        if (deepEqual(before[key], after[key]))
-            continue;
-        if (depth > 1 && diff_isPlainObject(before[key]) && diff_isPlainObject(after[key])) {
-            fields.push(...changedFields(before[key], after[key], depth - 1, name));
-        }
-        else
-            fields.push(name);
-    }
-    return fields;
-}
-function parseSide(text, expectedKind) {
-    if (text === undefined)
-        return { state: 'absent' };
-    try {
-        const doc = load(text);
-        if (diff_isPlainObject(doc) && doc.kind === expectedKind)
-            return { state: 'parsed', doc };
-    }
-    catch {
-        // An unparseable file is reported below as unknown-registry-file.
-    }
-    return { state: 'unreadable' };
-}
-function topFields(doc) {
-    return Object.keys(doc)
-        .filter((k) => k !== 'apiVersion' && k !== 'kind')
-        .sort();
-}
-function pointers(doc) {
-    const stages = doc?.stages;
-    if (!diff_isPlainObject(stages))
-        return {};
-    const out = {};
-    for (const [stage, pointer] of Object.entries(stages)) {
-        if (diff_isPlainObject(pointer))
-            out[stage] = pointer;
-        // A bare `production: v5` is not the format, but it names a version all the same; do not hide it.
-        else if (typeof pointer === 'string')
-            out[stage] = { version: pointer };
-    }
-    return out;
-}
-/**
- * Names taken from a path end up in check summaries, branch names and commit trailers: a file whose place
- * holds an unsafe name is not a registry file, whatever it contains.
- */
-function namesAreSafe(match) {
-    switch (match.kind) {
-        case 'Policy':
-            return true;
-        case 'Model':
-        case 'Stages':
-        case 'Schedule':
-            return isSafeName(match.model);
-        case 'ModelVersion':
-        case 'RetrainRequest':
-            return isSafeName(match.model) && isSafeName(match.id);
-        case 'Incident':
-        case 'Postmortem':
-            return INCIDENT_ID.test(match.id);
-        case 'AuditEvent':
-            return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
-    }
-}
-const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
-/**
- * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
- * does not parse, or holds another kind than its place calls for, is `unknown-registry-file`, and the diff
- * goes on treating that side as absent so that, say, a stage pointer behind a broken file still shows.
- */
-function diffDocuments(path, before, after) {
-    if (before === after)
-        return [];
-    const match = classifyRegistryPath(path);
-    if (!match || !namesAreSafe(match))
-        return [{ kind: 'unknown-registry-file', path }];
-    if (match.kind === 'Postmortem')
-        return [{ kind: 'postmortem-changed', path, incident: match.id }];
-    if (match.kind === 'AuditEvent') {
-        // Audit events are append-only: any edit or deletion of an existing one is a rewrite, however small.
-        if (before === undefined)
-            return [{ kind: 'audit-appended', path, id: match.id }];
-        return [{ kind: 'audit-rewritten', path, id: match.id }];
-    }
-    const a = parseSide(before, EXPECTED_KIND[match.kind]);
-    const b = parseSide(after, EXPECTED_KIND[match.kind]);
-    const changes = [];
-    if (a.state === 'unreadable' || b.state === 'unreadable')
-        changes.push({ kind: 'unknown-registry-file', path });
-    const was = a.state === 'parsed' ? a.doc : undefined;
-    const now = b.state === 'parsed' ? b.doc : undefined;
-    if (was === undefined && now === undefined)
-        return changes;
-    if (was !== undefined && now !== undefined && deepEqual(was, now))
-        return changes;
-    switch (match.kind) {
-        case 'Policy':
-            changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
-            break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
-            break;
-        case 'Stages': {
-            const from = pointers(was);
-            const to = pointers(now);
-            for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
-                if (deepEqual(from[stage], to[stage]))
-                    continue;
-                const change = { kind: 'stage-changed', path, model: match.model, stage };
-                const f = versionOf(from[stage]);
-                const t = versionOf(to[stage]);
-                if (f !== undefined)
-                    change.from = f;
-                if (t !== undefined)
-                    change.to = t;
-                changes.push(change);
-            }
-            const { stages: _s1, ...restWas } = was ?? {};
-            const { stages: _s2, ...restNow } = now ?? {};
-            // Anything else in stages.yaml (its model field, extra keys) is no state; let the model's owners see it.
-            if (was && now && !deepEqual(restWas, restNow))
-                changes.push({ kind: 'model-changed', path, model: match.model });
-            break;
-        }
-        case 'Schedule':
-            changes.push({
-                kind: 'schedule-changed',
-                path,
-                model: match.model,
-                fields: was && now ? changedFields(was, now, 1) : topFields((now ?? was)),
-            });
-            break;
-        case 'ModelVersion': {
-            const base = { path, model: match.model, version: match.id };
-            if (!was)
-                changes.push({ kind: 'version-added', ...base });
-            else if (!now)
-                changes.push({ kind: 'version-removed', ...base });
-            else {
-                const heldBefore = was.held !== undefined && was.held !== null;
-                const heldAfter = now.held !== undefined && now.held !== null;
-                if (!heldBefore && heldAfter)
-                    changes.push({ kind: 'version-held', ...base });
-                if (heldBefore && !heldAfter)
-                    changes.push({ kind: 'version-unheld', ...base });
-                const { held: _h1, ...restWas } = was;
-                const { held: _h2, ...restNow } = now;
-                const fields = changedFields(restWas, restNow);
-                // A hold's reason edited in place is still a change to the version record.
-                if (heldBefore && heldAfter && !deepEqual(was.held, now.held))
-                    fields.push('held');
-                if (fields.length > 0)
-                    changes.push({ kind: 'version-changed', ...base, fields: fields.sort() });
-            }
-            break;
-        }
-        case 'RetrainRequest':
-            // Deleting a request erases history: it has no state kind of its own, so the gate must not pass it as state.
-            if (!now)
-                changes.push({ kind: 'unknown-registry-file', path });
-            else
-                changes.push({ kind: was ? 'retrain-changed' : 'retrain-added', path, model: match.model, request: match.id });
-            break;
-        case 'Incident':
-            if (!now)
-                changes.push({ kind: 'unknown-registry-file', path });
-            else
-                changes.push({ kind: was ? 'incident-changed' : 'incident-opened', path, incident: match.id });
-            break;
-    }
-    return dedupeUnknown(changes);
-}
-function dedupeUnknown(changes) {
-    const seen = new Set();
-    return changes.filter((c) => {
-        if (c.kind !== 'unknown-registry-file')
-            return true;
-        if (seen.has(c.path))
-            return false;
-        seen.add(c.path);
-        return true;
-    });
-}
-async function readText(reader, path) {
-    try {
-        const bytes = await reader.read(path);
-        return { text: bytes?.toString('utf8'), unreadable: false };
-    }
-    catch (error) {
-        // A symbolic link or an object git cannot give us: report it as a change, never skip it silently.
-        if (error instanceof TollgateError)
-            return { unreadable: true };
-        throw error;
-    }
-}
-const diff_byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-/**
- * The semantic diff from `base` to `head`: registry changes ordered by path (then stage), followed by
- * `file-changed` for every outside path, sorted.
- */
-async function diff_diffRegistries(base, head, options = {}) {
-    const paths = options.paths !== undefined
-        ? [...new Set(options.paths)].sort(diff_byPath)
-        : [...new Set([...(await base.list('')), ...(await head.list(''))])].sort(diff_byPath);
-    const perFile = await Promise.all(paths.map(async (path) => {
-        const [a, b] = await Promise.all([readText(base, path), readText(head, path)]);
-        if (a.unreadable || b.unreadable) {
-            const rest = diffDocuments(path, a.unreadable ? undefined : a.text, b.unreadable ? undefined : b.text);
-            return dedupeUnknown([{ kind: 'unknown-registry-file', path }, ...rest]);
-        }
-        return diffDocuments(path, a.text, b.text);
-    }));
-    const outside = [...new Set(options.outside ?? [])]
-        .sort(diff_byPath)
-        .map((path) => ({ kind: 'file-changed', path }));
-    return [...perFile.flat(), ...outside];
-}
-const list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
-/** One line for a person: `fraud-detector: production v4 → v5`. */
-function describeChange(change) {
-    switch (change.kind) {
-        case 'stage-changed':
-            if (change.from === undefined)
-                return `${change.model}: ${change.stage} set to ${change.to ?? '(none)'}`;
-            if (change.to === undefined)
-                return `${change.model}: ${change.stage} removed (was ${change.from})`;
-            if (change.from === change.to)
-                return `${change.model}: ${change.stage} ${change.to} settings changed`;
-            return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
-        case 'version-added':
-            return `${change.model}: version ${change.version} added`;
-        case 'version-changed':
-            return `${change.model}: version ${change.version} changed${list(change.fields)}`;
-        case 'version-removed':
-            return `${change.model}: version ${change.version} removed`;
-        case 'version-held':
-            return `${change.model}: version ${change.version} held`;
-        case 'version-unheld':
-            return `${change.model}: version ${change.version} released from hold`;
-        case 'model-added':
-            return `model ${change.model} added`;
-        case 'model-changed':
-            return `model ${change.model} changed`;
-        case 'model-removed':
-            return `model ${change.model} removed`;
-        case 'policy-changed':
-            return `policy changed${list(change.fields)}`;
-        case 'schedule-changed':
-            return `${change.model}: schedule changed${list(change.fields)}`;
-        case 'retrain-added':
-            return `${change.model}: retrain ${change.request} requested`;
-        case 'retrain-changed':
-            return `${change.model}: retrain ${change.request} updated`;
-        case 'incident-opened':
-            return `incident ${change.incident} opened`;
-        case 'incident-changed':
-            return `incident ${change.incident} updated`;
-        case 'postmortem-changed':
-            return `incident ${change.incident}: postmortem changed`;
-        case 'audit-appended':
-            return `audit event ${change.id} recorded`;
-        case 'audit-rewritten':
-            return `audit event ${change.id} rewritten (audit events are append-only)`;
-        case 'unknown-registry-file':
-            return `${change.path}: not a registry file Tollgate understands`;
-        case 'file-changed':
-            return `${change.path} changed (outside the registry)`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/registry/diff-refs.ts
-// The semantic diff between two commits, or a commit and the working tree: git names the changed files and
-// reads both sides; the pure diff (diff.ts) says what each change means.
-
-
-
-/**
- * The semantic diff between two commits (or a commit and the working tree, `WORKTREE`): git names the
- * changed files, and only those are read. Compares the trees directly; pass a merge base as `baseRef` for
- * "what this branch changed".
- */
-async function diff_refs_registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefix = 'registry') {
-    const prefix = registryPrefix.replace(/^\.?\/+|\/+$/g, '');
-    const base = await resolveRef(repoRoot, baseRef);
-    const head = headRef === WORKTREE ? WORKTREE : await resolveRef(repoRoot, headRef);
-    const registryPaths = [];
-    const outside = [];
-    for (const change of await changedPaths(repoRoot, base, head)) {
-        for (const path of change.oldPath === undefined ? [change.path] : [change.oldPath, change.path]) {
-            if (prefix === '')
-                registryPaths.push(path);
-            else if (path.startsWith(`${prefix}/`))
-                registryPaths.push(path.slice(prefix.length + 1));
-            else if (path === prefix)
-                registryPaths.push('');
-            else
-                outside.push(path);
-        }
-    }
-    // The registry folder itself replaced by a link or a file: nothing below it can be trusted.
-    const changes = registryPaths.includes('') ? [{ kind: 'unknown-registry-file', path: prefix }] : [];
-    const baseReader = gitTreeReader(repoRoot, base, prefix);
-    const headReader = head === WORKTREE ? workingTreeReader(repoRoot, prefix) : gitTreeReader(repoRoot, head, prefix);
-    try {
-        changes.push(...(await diffRegistries(baseReader, headReader, { paths: registryPaths.filter((p) => p !== ''), outside })));
-    }
-    finally {
-        baseReader.close();
-        if ('close' in headReader && typeof headReader.close === 'function')
-            headReader.close();
-    }
-    return {
-        changes,
-        outside: [...new Set(outside)].sort(byPath),
-        registryPaths: [...new Set(registryPaths.filter((p) => p !== ''))].sort(byPath),
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
-var dist = __nccwpck_require__(2815);
-;// CONCATENATED MODULE: ./src/registry/types.ts
-// The registry's data model: one interface per file kind, as validated by schemas/<kind>.schema.json.
-// Times are ISO-8601 UTC strings; durations are seconds. Names (models, versions, stages, ids) are checked by
-// src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
-const API_VERSION = 'tollgate/v1';
-/** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
-const types_STATE_CHANGE_KINDS = new Set([
-    'schedule-changed',
-    'retrain-added',
-    'retrain-changed',
-    'incident-opened',
-    'incident-changed',
-    'postmortem-changed',
-    'audit-appended',
-]);
-
-;// CONCATENATED MODULE: ./src/registry/limits.ts
-// The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
-// that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
-/**
- * Longest duration in seconds (intervals, cooldowns, pauses, stable_for, jitter): ten years. Any registry time
- * (years up to 9999) plus this stays a date JavaScript represents, far inside its ±275,000-year range.
- */
-const MAX_DURATION_SECONDS = 10 * 365 * 86_400;
-/** Longest training timeout in seconds: 24 days, under Node's 2^31−1 ms timer limit (a longer one fires at once). */
-const MAX_TRAINING_TIMEOUT_SECONDS = 24 * 86_400;
-/** Cooldown growth per failure and failure counts: enough for any policy, small enough to stay exact. */
-const MAX_COOLDOWN_FACTOR = 1_000;
-const MAX_FAILURE_COUNT = 1_000_000;
-
-;// CONCATENATED MODULE: ./src/registry/schemas.ts
-// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
-// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
-// published files share one source. Property order here is the order the writer emits.
-
-
-const schemas_KINDS = (/* unused pure expression or super */ null && ([
-    'Policy',
-    'Model',
-    'Stages',
-    'Schedule',
-    'ModelVersion',
-    'RetrainRequest',
-    'Incident',
-    'AuditEvent',
-]));
-const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
-/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
-const schemas_schemaFileName = (kind) => `${kind}.schema.json`;
-// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
-const schemas_SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
-const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
-const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
-/** UTC only, so that timestamps compare as strings. */
-const schemas_UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
-const SHA256_PATTERN = '^[0-9a-f]{64}$';
-const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
-const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
-const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
-const str = (description, extra = {}) => ({
-    type: 'string',
-    minLength: 1,
-    description,
-    ...extra,
-});
-const schemas_name = (description) => ({ type: 'string', pattern: schemas_SAFE_NAME_PATTERN, description });
-const time = (description) => ({
-    type: 'string',
-    format: 'date-time',
-    pattern: schemas_UTC_TIME_PATTERN,
-    description,
-});
-const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
-const schemas_int = (description, extra = {}) => ({
-    type: 'integer',
-    description,
-    ...extra,
-});
-const bool = (description) => ({ type: 'boolean', description });
-const obj = (description, properties, required = []) => ({
-    type: 'object',
-    description,
-    additionalProperties: false,
-    ...(required.length > 0 ? { required } : {}),
-    properties,
-});
-const schemas_list = (description, items, extra = {}) => ({
-    type: 'array',
-    description,
-    items,
-    ...extra,
-});
-const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
-const numberMap = (description) => ({
-    type: 'object',
-    description,
-    propertyNames: { minLength: 1 },
-    additionalProperties: { type: 'number', description: 'The value of this metric.' },
-});
-const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
-const CHANGE_KINDS = [
-    'stage-changed',
-    'version-added',
-    'version-changed',
-    'version-removed',
-    'version-held',
-    'version-unheld',
-    'model-added',
-    'model-changed',
-    'model-removed',
-    'policy-changed',
-];
-const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
-/** A user login, or an App's bot login (`name[bot]`). */
-const GITHUB_LOGIN_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\\[bot\\])?$';
-const DEFS = {
-    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
-        description: str('What the role is for.'),
-        teams: schemas_list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
-            uniqueItems: true,
-        }),
-        users: schemas_list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
-            uniqueItems: true,
-        }),
-    }),
-    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
-        metric: str('The metric name, a key of the version `metrics`.'),
-        op: COMPARISON,
-        threshold: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'threshold']),
-    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
-        metric: str('The metric name, e.g. error_rate.'),
-        op: COMPARISON,
-        value: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'value']),
-    dataRef: obj('A reference to training data, recorded as lineage.', {
-        uri: str('Where the data lives, e.g. s3://bucket/path.'),
-        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-    }, ['uri']),
-};
-function schemas_document(kind, description, properties, required) {
-    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
-    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
-    return {
-        $schema: 'https://json-schema.org/draft/2020-12/schema',
-        $id: `${SCHEMA_BASE_URL}${schemas_schemaFileName(kind)}`,
-        title: `Tollgate ${kind}`,
-        description,
-        type: 'object',
-        additionalProperties: false,
-        required: ['apiVersion', 'kind', ...required],
-        properties: {
-            apiVersion: { const: API_VERSION, description: `Always \`${API_VERSION}\`.` },
-            kind: { const: kind, description: `Always \`${kind}\`.` },
-            ...properties,
-        },
-        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
-    };
-}
-const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
-    name: str('Free text shown in the check summary, e.g. "production promotion".'),
-    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
-    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
-    require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
-}, ['name', 'change', 'require']);
-const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const schemas_SCHEMAS = {
-    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
-        description: str('What this policy is for.'),
-        default_branch: str('Branch whose stage pointers are live. Default main.'),
-        roles: {
-            type: 'object',
-            description: 'Role name -> who may fill it.',
-            propertyNames: { pattern: schemas_SAFE_NAME_PATTERN },
-            additionalProperties: ref('roleMembers', 'Members of this role.'),
-        },
-        signoff: obj('Sign-off rules and how approvals count.', {
-            rules: schemas_list('Sign-off rules; every rule matching a change applies.', signoffRule),
-            policy_owners: schemas_list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
-                uniqueItems: true,
-            }),
-            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
-            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
-            allow_one_person_many_roles: bool('One person may fill several roles.'),
-            non_default_branch: {
-                enum: ['block', 'none'],
-                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
-            },
-            guarded_paths: schemas_list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
-                minLength: 1,
-            }), { uniqueItems: true }),
-        }),
-        stages: obj('Stage order and promotion paths.', {
-            order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
-            promote_from: {
-                type: 'object',
-                description: 'stage -> stages a version must have held first.',
-                propertyNames: { pattern: schemas_SAFE_NAME_PATTERN },
-                additionalProperties: schemas_list('Stages that must come first.', schemas_name('A stage name.')),
-            },
-        }),
-        gates: schemas_list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
-        incident: obj('Incident classification and automatic rollback.', {
-            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
-                P0: severityList('P0'),
-                P1: severityList('P1'),
-                P2: severityList('P2'),
-                P3: severityList('P3'),
-            }),
-            auto_rollback: schemas_list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
-            emergency_push: schemas_list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
-            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
-        }),
-        rollback: obj('Rollback behaviour.', {
-            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
-            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
-        }),
-        schedule: obj('Retrain scheduler defaults.', {
-            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
-            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
-            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', {
-                minimum: 1,
-                maximum: MAX_COOLDOWN_FACTOR,
-            }),
-            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
-            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
-                minimum: 0,
-                maximum: MAX_FAILURE_COUNT,
-            }),
-            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
-        }),
-        state_writes: {
-            enum: ['pull-request', 'push'],
-            description: 'How state-only changes reach the default branch.',
-        },
-        dispatch: obj('Who may start Tollgate workflows with a repository_dispatch.', {
-            allowed_senders: schemas_list('GitHub logins whose tollgate-rollback or tollgate-incident dispatch is accepted, e.g. my-monitor[bot]; a dispatch from anyone else is refused.', str('A user or bot login.', { pattern: GITHUB_LOGIN_PATTERN }), { uniqueItems: true }),
-        }),
-    }, ['roles']),
-    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
-        name: schemas_name('The model name; equals its folder name under models/.'),
-        description: str('What the model does.'),
-        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
-        training: obj('How to train the model.', {
-            command: schemas_list('argv of the training command, run without a shell.', str('One argument.'), {
-                minItems: 1,
-            }),
-            timeout: schemas_int('Seconds before the training command is stopped.', {
-                minimum: 1,
-                maximum: MAX_TRAINING_TIMEOUT_SECONDS,
-            }),
-            data: ref('dataRef', 'Training data reference recorded as lineage.'),
-        }, ['command']),
-        gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
-        key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
-        schedule: obj('Scheduled retraining.', {
-            enabled: bool('Whether the scheduler retrains this model.'),
-            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
-        }),
-    }, ['name', 'owners']),
-    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
-        model: schemas_name('The model; equals its folder name.'),
-        stages: {
-            type: 'object',
-            description: 'Stage name -> the version it serves.',
-            propertyNames: { pattern: schemas_SAFE_NAME_PATTERN },
-            additionalProperties: obj('A stage pointer.', {
-                version: schemas_name('The version this stage serves.'),
-                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
-            }, ['version']),
-        },
-    }, ['model', 'stages']),
-    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
-        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
-        model: schemas_name('The model; equals its folder name.'),
-        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
-        last_run: time('When the last successful run happened.'),
-        next_run: time('When the next run is due.'),
-        updated_at: time('When this state last changed.'),
-        last_failure: time('When the last run failed.'),
-        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
-        last_failure_reason: str('Why the last run failed.'),
-        cooldown_until: time('No run before this time after a failure.'),
-        paused_until: time('The schedule is paused until this time.'),
-        paused_reason: str('Why the schedule is paused.'),
-        paused_by: str('Who paused the schedule.'),
-    }, ['schema_version', 'model', 'interval', 'failure_streak']),
-    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
-        id: schemas_name('The version id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        created_at: time('When the version was recorded.'),
-        source: obj('The commit and workflow run that produced the version.', {
-            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
-            run_url: str('Link to the workflow run.', { format: 'uri' }),
-            workflow: str('The workflow name.'),
-            actor: str('Who started the run.'),
-        }, ['commit']),
-        data: ref('dataRef', 'Training data reference.'),
-        artifact: obj('The trained artifact.', {
-            uri: str('Where the artifact lives.'),
-            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-            size: schemas_int('Size in bytes.', { minimum: 0 }),
-        }, ['uri', 'sha256', 'size']),
-        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
-        validation: obj("The result of the model's gates.", {
-            passed: bool('True when every gate passed.'),
-            gates: schemas_list('One result per gate.', obj('A gate and its result.', {
-                metric: str('The metric name.'),
-                op: COMPARISON,
-                threshold: num('The value the metric is compared with.'),
-                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
-                pass: bool('Whether the gate passed.'),
-            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
-        }, ['passed', 'gates']),
-        request: schemas_name('The RetrainRequest that produced it.'),
-        parent: schemas_name('The version it was trained to replace.'),
-        held: obj('Set by a rollback; promotion refuses a held version.', {
-            reason: str('Why the version is held.'),
-            at: time('When it was held.'),
-            by: str('Who held it.'),
-            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
-        }, ['reason', 'at', 'by']),
-        drift: numberMap('Drift measure -> value.'),
-        fairness: numberMap('Fairness measure -> value.'),
-    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
-    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
-        id: schemas_name('The request id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
-        reason: str('Why the retrain was requested.'),
-        trigger: obj('What started the retrain.', {
-            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
-            actor: str('Who or what triggered it.'),
-            metrics: numberMap('Metrics that triggered the retrain.'),
-            thresholds: schemas_list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
-        }, ['kind', 'actor']),
-        created_at: time('When the request was created.'),
-        started_at: time('When training started.'),
-        completed_at: time('When training finished.'),
-        run: obj('The training run.', {
-            url: str('Link to the workflow run.', { format: 'uri' }),
-            duration: num('Seconds the run took.', { minimum: 0 }),
-            command: schemas_list('argv that was run.', { type: 'string', description: 'One argument.' }),
-            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
-        }),
-        version: schemas_name('The version it produced.'),
-        error: str('Why it failed.'),
-    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
-    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
-        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
-            pattern: INCIDENT_ID_PATTERN,
-        }),
-        title: str('One line that says what happened.'),
-        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
-        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
-        models: schemas_list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
-        metrics: numberMap('Metrics at detection time.'),
-        alert: str('The alert that raised it.'),
-        description: str('What is known.'),
-        detected_at: time('When it was detected.'),
-        classified_at: time('When its severity was set.'),
-        resolved_at: time('When it was resolved.'),
-        timeline: schemas_list('What happened, in order.', obj('One timeline entry.', {
-            at: time('When it happened.'),
-            event: {
-                enum: [
-                    'detected',
-                    'classified',
-                    'rollback-started',
-                    'rollback-completed',
-                    'rollback-skipped',
-                    'rollback-failed',
-                    'notified',
-                    'notification-failed',
-                    'resolved',
-                    'note',
-                ],
-                description: 'What happened.',
-            },
-            detail: str('More about it.'),
-            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
-        }, ['at', 'event'])),
-        rollback: obj('The rollback taken.', {
-            model: schemas_name('The model rolled back.'),
-            stage: schemas_name('The stage rolled back.'),
-            from: schemas_name('The version it served before.'),
-            to: schemas_name('The version it serves after.'),
-            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
-            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
-        }, ['model', 'stage', 'from', 'to']),
-    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
-    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
-        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
-        at: time('When it happened.'),
-        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
-        actor: str('Who did it.'),
-        model: schemas_name('The model concerned.'),
-        version: schemas_name('The version concerned.'),
-        stage: schemas_name('The stage concerned.'),
-        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
-        request: schemas_name('The retrain request concerned.'),
-        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
-        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
-        details: { type: 'object', description: 'Anything else worth keeping.' },
-    }, ['id', 'at', 'event', 'actor']),
-};
-/** The schema file as written to schemas/: two-space JSON with a final newline. */
-const schemaFileText = (kind) => `${JSON.stringify(schemas_SCHEMAS[kind], null, 2)}\n`;
-
-;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
-// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
-// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
-
-
-
-
-let ajv;
-const validators = new Map();
-function validatorFor(kind) {
-    let validate = validators.get(kind);
-    if (!validate) {
-        if (!ajv) {
-            ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-            addFormats.default(ajv);
-        }
-        validate = ajv.compile(SCHEMAS[kind]);
-        validators.set(kind, validate);
-    }
-    return validate;
-}
-function validate_schema_isKind(value) {
-    return typeof value === 'string' && KINDS.includes(value);
-}
-/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
-function validate_schema_validateDocumentSchema(path, doc, lineOf = () => undefined) {
-    const kind = doc?.kind;
-    if (!validate_schema_isKind(kind)) {
-        return [
-            {
-                file: path,
-                line: lineOf('/kind') ?? lineOf(''),
-                field: 'kind',
-                severity: 'error',
-                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
-                fix: `set kind to one of ${KINDS.join(', ')}`,
-            },
-        ];
-    }
-    const validate = validatorFor(kind);
-    if (validate(doc))
-        return [];
-    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
-    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
-}
-// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
-const isNoise = (error) => error.keyword === 'if' ||
-    error.keyword === '$ref' ||
-    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
-function dedupe(problems) {
-    const seen = new Set();
-    return problems.filter((p) => {
-        const key = `${p.line}|${p.field}|${p.message}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
-function fieldName(pointer) {
-    if (pointer === '')
-        return '';
-    return pointer
-        .slice(1)
-        .split('/')
-        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
-}
-const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-function toProblem(path, kind, error, lineOf) {
-    const schemaFile = `schemas/${schemaFileName(kind)}`;
-    let pointer = error.instancePath;
-    let message;
-    let fix;
-    const params = error.params;
-    switch (error.keyword) {
-        case 'additionalProperties': {
-            const extra = String(params.additionalProperty);
-            pointer = `${pointer}/${escapePointer(extra)}`;
-            const allowed = Object.keys(error.parentSchema?.properties ?? {});
-            message = `unknown field "${extra}"`;
-            fix = allowed.length
-                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
-                : `remove it (see ${schemaFile})`;
-            break;
-        }
-        case 'required': {
-            const missing = String(params.missingProperty);
-            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
-            fix = `add ${missing} (see ${schemaFile})`;
-            break;
-        }
-        case 'type':
-            message = `must be ${article(String(params.type))}`;
-            fix = `write ${article(String(params.type))} value`;
-            break;
-        case 'const':
-            message = `must be ${JSON.stringify(params.allowedValue)}`;
-            fix = `write ${JSON.stringify(params.allowedValue)}`;
-            break;
-        case 'enum':
-            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-            fix = 'use one of the allowed values';
-            break;
-        case 'pattern':
-        case 'format':
-            ({ message, fix } = describeFormat(error));
-            break;
-        case 'propertyNames': {
-            const name = String(params.propertyName);
-            pointer = `${pointer}/${escapePointer(name)}`;
-            message = `key ${JSON.stringify(name)} is not a safe name: it ${unsafeNameReason(name) ?? 'is not allowed'}`;
-            fix = 'rename it with lowercase letters, digits, "-" and "."';
-            break;
-        }
-        default:
-            message = error.message ?? `fails ${error.keyword}`;
-            fix = `see ${schemaFile}`;
-    }
-    const field = fieldName(pointer);
-    return {
-        file: path,
-        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
-        ...(field ? { field } : {}),
-        severity: 'error',
-        message: field ? `${field}: ${message}` : message,
-        fix,
-    };
-}
-function describeFormat(error) {
-    const params = error.params;
-    const value = error.data;
-    if (params.pattern === SAFE_NAME_PATTERN) {
-        return {
-            message: `${JSON.stringify(value)} is not a safe name: it ${unsafeNameReason(value) ?? 'is not allowed'}`,
-            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
-        };
-    }
-    if (params.pattern === UTC_TIME_PATTERN || params.format === 'date-time') {
-        return {
-            message: `${JSON.stringify(value)} is not a UTC date-time`,
-            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
-        };
-    }
-    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
-    const what = error.parentSchema?.description ?? '';
-    return {
-        message: `${JSON.stringify(value)} does not match ${expected}`,
-        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
-    };
-}
-const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
-function nearestLine(pointer, lineOf) {
-    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
-        const line = lineOf(p);
-        if (line !== undefined)
-            return line;
-    }
-    return lineOf('');
-}
-
-;// CONCATENATED MODULE: ./src/registry/parse.ts
-// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
-// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
-// problem needs one, so a clean file costs little more than a plain load.
-
-
-
-const lines = new WeakMap();
-const valid = new WeakSet();
-/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
-function parse_isValidDocument(document) {
-    return valid.has(document);
-}
-/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
-function parse_lineOfField(document, pointer) {
-    return lines.get(document)?.(pointer);
-}
-/**
- * Registry files are small; these limits keep a hostile or broken one cheap. Checked before the YAML parser
- * runs: the size (readers stat before reading), then the encoding, then a count of YAML's structural
- * indicators, an upper bound on the nodes the parser could make; then the nesting depth (the parser's own
- * limit) and each collection's length. Work and memory stay linear in MAX_INDICATORS, whatever the file: a
- * 1 MiB file is refused or validated within a few tens of MB of heap (tests/registry/fuzz.test.ts).
- */
-const parse_MAX_FILE_BYTES = (/* unused pure expression or super */ null && (1 << 20));
-const MAX_DEPTH = 32;
-/** Newlines, `,` `-` `:` `?` `[` `{`: every YAML node but the root follows one of them. */
-const MAX_INDICATORS = 50_000;
-const MAX_COLLECTION = 10_000;
-function parse_parseRegistryFile(path, bytes) {
-    const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
-    if (size > parse_MAX_FILE_BYTES) {
-        const message = `file is ${size} bytes; registry files are at most ${parse_MAX_FILE_BYTES}`;
-        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
-    }
-    const decoded = typeof bytes === 'string' ? { text: bytes } : decodeUtf8(path, bytes);
-    if ('problem' in decoded)
-        return { problems: [decoded.problem] };
-    const text = decoded.text;
-    const bad = controlCharacter(path, text) ?? tooManyNodes(path, text);
-    if (bad)
-        return { problems: [bad] };
-    const loaded = loadYaml(path, text);
-    if ('problem' in loaded)
-        return { problems: [loaded.problem] };
-    const { value, lineOf } = loaded;
-    const problems = validateDocumentSchema(path, value, lineOf);
-    problems.push(...placeProblems(path, value, lineOf));
-    if (!problems.some((p) => p.severity === 'error'))
-        valid.add(value);
-    return { document: value, problems };
-}
-/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
-function loadYaml(path, text) {
-    let events;
-    try {
-        events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    let starts;
-    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
-    let documents = 0;
-    // Entries of each open collection (mapping entries count key and value), to refuse a very long one.
-    const lengths = [];
-    const opened = [];
-    for (const event of events) {
-        if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
-            if (lengths.length > 0)
-                lengths[lengths.length - 1]++;
-            lengths.push(0);
-            opened.push(event.start);
-        }
-        else if (event.type === EVENT_POP) {
-            lengths.pop();
-            opened.pop();
-        }
-        else if (event.type === EVENT_SCALAR && lengths.length > 0) {
-            if (++lengths[lengths.length - 1] > 2 * MAX_COLLECTION) {
-                return {
-                    problem: problemAt(path, lineAt(opened[opened.length - 1]), `a list or mapping here holds more than ${MAX_COLLECTION} entries`, 'keep bulk data out of the registry and link to it'),
-                };
-            }
-        }
-        if (event.type === EVENT_DOCUMENT)
-            documents++;
-        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
-        else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
-            return {
-                problem: {
-                    file: path,
-                    line: lineAt(event.anchorStart),
-                    severity: 'error',
-                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
-                    fix: 'write the value out in full',
-                },
-            };
-        }
-    }
-    if (documents !== 1) {
-        return {
-            problem: {
-                file: path,
-                line: documents === 0 ? 1 : undefined,
-                severity: 'error',
-                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
-                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
-            },
-        };
-    }
-    const root = events[1];
-    if (root?.type !== EVENT_MAPPING) {
-        const at = root && root.type === EVENT_SCALAR ? root.valueStart : root && 'start' in root ? root.start : 0;
-        return {
-            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
-        };
-    }
-    let value;
-    try {
-        [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error) };
-    }
-    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
-    let map;
-    const lineOf = (pointer) => (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
-    lines.set(value, lineOf);
-    return { value: value, lineOf };
-}
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** The text of UTF-8 bytes, or where they stop being UTF-8 (never a silent U+FFFD). */
-function decodeUtf8(path, bytes) {
-    try {
-        return { text: utf8.decode(bytes) };
-    }
-    catch {
-        const at = firstInvalidUtf8(bytes);
-        const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
-        const line = countNewlines(bytes, at) + 1;
-        const column = bytes.subarray(lineStart, at).toString('utf8').length + 1;
-        return {
-            problem: {
-                file: path,
-                line,
-                column,
-                severity: 'error',
-                message: `invalid UTF-8: byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at} is not part of a UTF-8 character`,
-                fix: 'save the file as UTF-8 (registry files are UTF-8 text)',
-            },
-        };
-    }
-}
-function countNewlines(bytes, end) {
-    let n = 0;
-    for (let i = bytes.indexOf(0x0a); i !== -1 && i < end; i = bytes.indexOf(0x0a, i + 1))
-        n++;
-    return n;
-}
-/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
-function firstInvalidUtf8(bytes) {
-    for (let i = 0; i < bytes.length;) {
-        const b = bytes[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        const [length, min, max] = b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf]
-            : b === 0xe0 ? [3, 0xa0, 0xbf]
-                : b === 0xed ? [3, 0x80, 0x9f]
-                    : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf]
-                        : b === 0xf0 ? [4, 0x90, 0xbf]
-                            : b === 0xf4 ? [4, 0x80, 0x8f]
-                                : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf]
-                                    : [0, 0, 0];
-        if (length === 0)
-            return i;
-        for (let k = 1; k < length; k++) {
-            const c = bytes[i + k];
-            const [lo, hi] = k === 1 ? [min, max] : [0x80, 0xbf];
-            if (c === undefined || c < lo || c > hi)
-                return i;
-        }
-        i += length;
-    }
-    return bytes.length;
-}
-// C0 and C1 controls but tab, LF and CR; DEL; the non-characters U+FFFE/U+FFFF; a BOM anywhere but first.
-// eslint-disable-next-line no-control-regex -- finding control characters is this expression's purpose
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|(?<!^)\uFEFF/;
-function controlCharacter(path, text) {
-    const match = CONTROL.exec(text);
-    if (!match)
-        return undefined;
-    const lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
-    const code = match[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
-    return {
-        file: path,
-        line: text.slice(0, match.index).split('\n').length,
-        column: match.index - lineStart + 1,
-        severity: 'error',
-        message: `control character U+${code} in the text; registry files hold printable text, tabs and newlines only`,
-        fix: 'remove the character (an editor that shows invisible characters finds it)',
-    };
-}
-/** Refuses a file with more structural indicators than any registry file needs, before the parser sees it. */
-function tooManyNodes(path, text) {
-    // Each indicator is a character: a text no longer than the budget cannot exceed it (nearly every file).
-    if (text.length <= MAX_INDICATORS)
-        return undefined;
-    let count = 0;
-    for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        // \n , - : ? [ {
-        if (c === 10 || c === 44 || c === 45 || c === 58 || c === 63 || c === 91 || c === 123) {
-            if (++count > MAX_INDICATORS) {
-                return problemAt(path, text.slice(0, i).split('\n').length, `more than ${MAX_INDICATORS} YAML values or lines; registry files are far smaller`, 'split the data, or keep bulk data (long lists, logs) out of the registry and link to it');
-            }
-        }
-    }
-    return undefined;
-}
-function problemAt(path, line, message, fix) {
-    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
-}
-function yamlProblem(path, error) {
-    if (error instanceof YAMLException) {
-        const mark = error.mark;
-        return {
-            file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
-            severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
-        };
-    }
-    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
-}
-/** The kind must be the one the file's place calls for. */
-function placeProblems(path, doc, lineOf) {
-    const place = classifyRegistryPath(path);
-    // A missing or unknown kind is the schema check's to report.
-    if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind)
-        return [];
-    return [
-        {
-            file: path,
-            line: lineOf('/kind') ?? 1,
-            field: 'kind',
-            severity: 'error',
-            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
-            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
-        },
-    ];
-}
-function lineStarts(text) {
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
-        starts.push(i + 1);
-    return starts;
-}
-function lineOfOffset(starts, offset) {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= offset)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo + 1;
-}
-const parse_escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
-function positionMap(text, events, lineAt) {
-    const map = new Map();
-    const stack = [];
-    // Where the node that the next event opens lives, and the line to record for it.
-    const place = (start) => {
-        const top = stack[stack.length - 1];
-        if (!top) {
-            map.set('', lineAt(start));
-            return '';
-        }
-        if (top.kind === 'seq') {
-            const pointer = `${top.pointer}/${top.index++}`;
-            map.set(pointer, lineAt(start));
-            return pointer;
-        }
-        if (top.key === undefined)
-            return undefined; // a key; handled by the caller
-        const pointer = `${top.pointer}/${parse_escapePointer(top.key)}`;
-        top.key = undefined;
-        return pointer;
-    };
-    for (const event of events) {
-        if (event.type === EVENT_SCALAR) {
-            const top = stack[stack.length - 1];
-            if (top?.kind === 'map' && top.key === undefined) {
-                top.key = getScalarValue(text, event);
-                map.set(`${top.pointer}/${parse_escapePointer(top.key)}`, lineAt(event.valueStart));
-            }
-            else
-                place(event.valueStart);
-        }
-        else if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
-            const top = stack[stack.length - 1];
-            // A collection used as a key: give it a placeholder so its value still gets a pointer.
-            if (top?.kind === 'map' && top.key === undefined)
-                top.key = '?';
-            const pointer = place(event.start) ?? '?';
-            stack.push({ kind: event.type === EVENT_MAPPING ? 'map' : 'seq', pointer, index: 0 });
-        }
-        else if (event.type === EVENT_POP) {
-            stack.pop();
-        }
-    }
-    return map;
-}
-
-;// CONCATENATED MODULE: ./src/registry/load.ts
-// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
-// Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
-// Tollgate reads another, so a link is reported as a problem instead.
-
-
-
-
-
-
-/** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
-function assertRegistryPath(path) {
-    if (path === '')
-        return path;
-    if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-        throw new TollgateError(`"${path}" is not a registry-relative path`, {
-            fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
-        });
-    }
-    return path;
-}
-const symlinkError = (path, where) => new TollgateError(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
-    file: path,
-    fix: 'replace the link with the file it points to',
-});
-/** The registry folder of a working tree. */
-function fileSystemReader(registryDir) {
-    let root;
-    const realRoot = () => (root ??= realpath(registryDir).catch(() => registryDir));
-    // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
-    // O_NOFOLLOW still refuses a link put in their place since.
-    const listed = new Set();
-    return {
-        label: 'working tree',
-        async list(dir) {
-            assertRegistryPath(dir);
-            const out = [];
-            const walk = async (rel) => {
-                let entries;
-                try {
-                    entries = await readdir(join(registryDir, rel), { withFileTypes: true });
-                }
-                catch (error) {
-                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-                        return;
-                    throw error;
-                }
-                for (const entry of entries) {
-                    const path = rel ? `${rel}/${entry.name}` : entry.name;
-                    // A linked directory is listed as one entry, not entered; reading it reports the link.
-                    if (entry.isDirectory())
-                        await walk(path);
-                    else {
-                        out.push(path);
-                        if (entry.isFile())
-                            listed.add(path);
-                    }
-                }
-            };
-            await walk(dir);
-            return out.sort();
-        },
-        async read(path) {
-            assertRegistryPath(path);
-            const full = join(registryDir, path);
-            if (listed.has(path)) {
-                try {
-                    return await readBounded(full, path, constants.O_RDONLY | constants.O_NOFOLLOW);
-                }
-                catch (error) {
-                    const code = error.code;
-                    if (code === 'ELOOP')
-                        throw symlinkError(path, 'working tree');
-                    if (code !== 'ENOENT')
-                        throw error;
-                    listed.delete(path);
-                }
-            }
-            let real;
-            try {
-                const stat = await lstat(full);
-                if (stat.isSymbolicLink())
-                    throw symlinkError(path, 'working tree');
-                if (!stat.isFile())
-                    return undefined;
-                real = await realpath(full);
-            }
-            catch (error) {
-                if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-                    return undefined;
-                throw error;
-            }
-            // A linked parent directory: the file is regular but lives somewhere else.
-            if (real !== join(await realRoot(), ...path.split('/'))) {
-                throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
-            }
-            return readBounded(real, path, constants.O_RDONLY);
-        },
-    };
-}
-/**
- * A registry file's bytes, its size checked on the open file before anything is read, and the read itself
- * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
- */
-async function readBounded(full, path, flags) {
-    const handle = await open(full, flags);
-    try {
-        const info = await handle.stat();
-        if (!info.isFile())
-            return undefined;
-        const tooBig = (size) => new TollgateError(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
-            file: path,
-            fix: 'split it or remove bulk data',
-        });
-        if (info.size > MAX_FILE_BYTES)
-            throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
-        let length = 0;
-        while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-            if (bytesRead === 0)
-                break;
-            length += bytesRead;
-        }
-        if (length > MAX_FILE_BYTES)
-            throw tooBig(`more than ${MAX_FILE_BYTES}`);
-        return buffer.subarray(0, length);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** A reader over files in memory, for tests and dry runs. */
-function memoryReader(files, label = 'memory') {
-    return {
-        label,
-        async list(dir) {
-            const under = dir === '' ? '' : `${dir}/`;
-            return Object.keys(files)
-                .filter((p) => p.startsWith(under))
-                .sort();
-        },
-        async read(path) {
-            const content = files[path];
-            return content === undefined ? undefined : Buffer.from(content);
-        },
-    };
-}
-const emptyRegistry = () => ({
-    models: new Map(),
-    incidents: new Map(),
-    audit: new Map(),
-    documents: new Map(),
-});
-/** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
-async function loadRegistry(reader) {
-    return load_loadFiles(reader, await reader.list(''));
-}
-const CONCURRENCY = 64;
-// Files a registry may hold besides its documents.
-const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
-/**
- * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
- * callers pass deleted files too, and checking what referred to them is the invariants' job.
- */
-async function load_loadFiles(reader, paths, registry = emptyRegistry()) {
-    const problems = [];
-    const queue = [...new Set(paths)].sort();
-    let next = 0;
-    const valid = [];
-    const worker = async () => {
-        while (next < queue.length) {
-            const path = queue[next++];
-            const loaded = await loadOne(reader, path, registry);
-            problems.push(...loaded.problems);
-            if (loaded.valid)
-                valid.push([path, loaded.valid]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
-    fileDocuments(registry, valid.sort(([a], [b]) => (a < b ? -1 : 1)));
-    return { registry, problems: load_sortProblems(problems) };
-}
-async function loadOne(reader, path, registry) {
-    if (IGNORED.test(path))
-        return { problems: [] };
-    const place = classifyRegistryPath(path);
-    if (!place) {
-        const problem = {
-            file: path,
-            severity: 'warning',
-            message: `${path} is not a known registry file`,
-            fix: 'move it out of the registry folder, or to the place its kind belongs (see docs/registry.md)',
-        };
-        return { problems: [problem] };
-    }
-    let bytes;
-    try {
-        bytes = await reader.read(path);
-    }
-    catch (error) {
-        const e = error instanceof TollgateError ? error : undefined;
-        const message = e?.message ?? String(error);
-        return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
-    }
-    if (bytes === undefined || place.kind === 'Postmortem')
-        return { problems: [] };
-    const { document, problems } = parseRegistryFile(path, bytes);
-    if (!document)
-        return { problems };
-    registry.documents.set(path, document);
-    return { problems, ...(problems.some((p) => p.severity === 'error') ? {} : { valid: document }) };
-}
-/**
- * Puts valid documents where their kind belongs (the parser has checked kind against place). A model's files
- * join the registry only when its model.yaml is valid, so every ModelEntry has its Model; files of a model
- * without one stay in `documents`, where the invariants find them.
- */
-function fileDocuments(registry, valid) {
-    for (const [, doc] of valid) {
-        if (doc.kind === 'Policy')
-            registry.policy = doc;
-        else if (doc.kind === 'Incident')
-            registry.incidents.set(doc.id, doc);
-        else if (doc.kind === 'AuditEvent')
-            registry.audit.set(doc.id, doc);
-        else if (doc.kind === 'Model') {
-            const entry = registry.models.get(doc.name);
-            if (entry)
-                entry.model = doc;
-            else
-                registry.models.set(doc.name, { model: doc, versions: new Map(), retrains: new Map() });
-        }
-    }
-    for (const [path, doc] of valid) {
-        const place = classifyRegistryPath(path);
-        const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
-        if (!entry)
-            continue;
-        if (doc.kind === 'Stages')
-            entry.stages = doc;
-        else if (doc.kind === 'Schedule')
-            entry.schedule = doc;
-        else if (doc.kind === 'ModelVersion')
-            entry.versions.set(fileId(place), doc);
-        else if (doc.kind === 'RetrainRequest')
-            entry.retrains.set(fileId(place), doc);
-    }
-}
-// Versions and requests are keyed by file name: the name a stage pointer resolves to. An id that disagrees
-// with it is an invariant problem, and must not let one file shadow another.
-const fileId = (place) => (place && 'id' in place ? place.id : '');
-/** Problems sorted by file, then line, so output is stable however the files were read. */
-function load_sortProblems(problems) {
-    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
-        (a.line ?? 0) - (b.line ?? 0) ||
-        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/registry/invariants.ts
-// Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
-// `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
-
-
-
-
-
-function checkInvariants(registry, options = {}) {
-    const problems = [];
-    const checked = options.checked ?? (() => true);
-    const report = (doc, file, pointer, message, fix, severity = 'error') => {
-        const line = doc ? (lineOfField(doc, pointer) ?? lineOfField(doc, '')) : undefined;
-        const field = pointer.slice(1).replace(/\//g, '.');
-        problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
-    };
-    const pathOf = new Map();
-    for (const [path, doc] of registry.documents) {
-        pathOf.set(doc, path);
-        if (checked(path) && isValidDocument(doc))
-            checkPlace(path, doc, registry, report);
-    }
-    const at = (doc) => pathOf.get(doc) ?? '';
-    if (registry.policy && checked(POLICY_PATH))
-        checkPolicy(registry.policy, report);
-    for (const entry of registry.models.values()) {
-        if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
-        if (entry.schedule && checked(at(entry.schedule)))
-            checkSchedule(at(entry.schedule), entry.schedule, report);
-        if (checked(at(entry.model)))
-            checkOwners(at(entry.model), entry, report);
-        for (const version of entry.versions.values()) {
-            if (checked(at(version)))
-                checkVersion(at(version), version, entry, report);
-        }
-        for (const request of entry.retrains.values()) {
-            if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report);
-        }
-    }
-    for (const incident of registry.incidents.values()) {
-        const path = at(incident);
-        if (!checked(path))
-            continue;
-        incident.models.forEach((model, i) => {
-            if (!registry.models.has(model) && !registry.documents.has(modelPath(model))) {
-                report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
-            }
-        });
-    }
-    if (!options.checked)
-        checkUniqueRequests(registry, at, report);
-    return sortProblems(problems);
-}
-/** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path, doc, registry, report) {
-    const place = classifyRegistryPath(path);
-    if (!place || place.kind === 'Postmortem')
-        return;
-    if ('model' in place) {
-        const unsafe = unsafeNameReason(place.model);
-        if (unsafe) {
-            report(doc, path, '', `folder name "${place.model}" is not a safe model name: it ${unsafe}`, 'rename the folder with lowercase letters, digits, "-" and "."');
-            return;
-        }
-        const field = doc.kind === 'Model' ? 'name' : 'model';
-        const said = doc[field];
-        if (said !== place.model) {
-            report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
-        }
-        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model))) {
-            report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
-        }
-    }
-    if ('id' in place) {
-        const id = doc.id;
-        if (id !== place.id) {
-            report(doc, path, '/id', `id is "${String(id)}" but the file is named ${place.id}.yaml`, `rename the file to ${String(id)}.yaml, or set id: ${place.id}`);
-        }
-        const unsafe = place.kind === 'Incident'
-            ? INCIDENT_ID.test(place.id) ? undefined : 'is not INC-YYYYMMDD-HHMMSS-<suffix>'
-            : place.kind === 'AuditEvent'
-                ? AUDIT_ID.test(place.id) ? undefined : 'is not <yyyymmdd>T<hhmmss>Z-<suffix>'
-                : unsafeNameReason(place.id);
-        if (unsafe)
-            report(doc, path, '', `file name "${place.id}" ${unsafe.startsWith('is') ? '' : 'is unsafe: it '}${unsafe}`, 'rename the file to a safe id');
-    }
-    if (place.kind === 'AuditEvent' && place.id.slice(0, 6) !== `${place.year}${place.month}`) {
-        report(doc, path, '/id', `audit event ${place.id} is filed under ${place.year}/${place.month}`, `move it to audit/${place.id.slice(0, 4)}/${place.id.slice(4, 6)}/`);
-    }
-}
-function checkPolicy(policy, report) {
-    const roles = new Set([...Object.keys(policy.roles), MODEL_OWNER_ROLE]);
-    const order = policy.stages?.order;
-    policy.signoff?.rules?.forEach((rule, i) => {
-        rule.require.forEach((role, j) => {
-            if (!roles.has(role)) {
-                report(policy, POLICY_PATH, `/signoff/rules/${i}/require/${j}`, `sign-off rule "${rule.name}" requires role "${role}", which roles does not define`, `add ${role} under roles, or use one of: ${[...roles].join(', ')}`);
-            }
-        });
-        for (const field of ['stage', 'rollback']) {
-            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
-            }
-        }
-        if (rule.stage && order && !order.includes(rule.stage)) {
-            report(policy, POLICY_PATH, `/signoff/rules/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, `add it to stages.order or correct the name`, 'warning');
-        }
-    });
-    policy.signoff?.policy_owners?.forEach((role, i) => {
-        if (!roles.has(role)) {
-            report(policy, POLICY_PATH, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
-        }
-    });
-    if (order) {
-        for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
-            for (const name of [stage, ...from]) {
-                if (!order.includes(name)) {
-                    report(policy, POLICY_PATH, `/stages/promote_from/${stage}`, `stage "${name}" is not in stages.order`, 'add it to stages.order or correct the name');
-                }
-            }
-        }
-    }
-}
-function checkStages(path, entry, policy, report, parsed) {
-    const stages = entry.stages;
-    const model = entry.model.name;
-    const order = policy?.stages?.order;
-    for (const [stage, pointer] of Object.entries(stages.stages)) {
-        const version = entry.versions.get(pointer.version);
-        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
-            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
-        }
-        else if (!version) {
-            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
-        }
-        else if (version.held) {
-            report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
-        }
-        if (order && !order.includes(stage)) {
-            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
-        }
-    }
-}
-function checkSchedule(path, schedule, report) {
-    const s = schedule;
-    const needs = (field, on) => {
-        if (s[field] !== undefined && s[on] === undefined) {
-            report(s, path, `/${field}`, `${field} is set but ${on} is not`, `set ${on}, or remove ${field}`);
-        }
-    };
-    if (!(s.interval > 0))
-        report(s, path, '/interval', 'interval must be more than 0 seconds', 'set interval in seconds, e.g. 86400');
-    if (s.last_run && s.next_run && s.next_run < s.last_run) {
-        report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
-    }
-    // A pause without paused_until lasts until `tollgate schedule resume` (the automatic pause after repeated
-    // failures is one); every pause says why.
-    needs('paused_until', 'paused_reason');
-    needs('paused_by', 'paused_reason');
-    needs('last_failure_reason', 'last_failure');
-    needs('cooldown_until', 'last_failure');
-    if (s.failure_streak > 0 && !s.last_failure) {
-        report(s, path, '/failure_streak', `failure_streak is ${s.failure_streak} but last_failure is not set`, 'set last_failure, or failure_streak: 0');
-    }
-    if (s.cooldown_until && s.last_failure && s.cooldown_until < s.last_failure) {
-        report(s, path, '/cooldown_until', 'cooldown_until is before last_failure', 'remove cooldown_until or correct it');
-    }
-}
-function checkOwners(path, entry, report) {
-    const owners = entry.model.owners;
-    if (!owners.teams?.length && !owners.users?.length) {
-        report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
-    }
-}
-function checkVersion(path, version, entry, report) {
-    const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
-    if (version.validation.passed && failed.length > 0) {
-        report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
-    }
-    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
-        report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
-    }
-    if (version.request !== undefined && !entry.retrains.has(version.request)) {
-        report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
-    }
-}
-function checkRetrain(path, request, entry, report) {
-    const r = request;
-    if (r.status === 'completed' && !r.version) {
-        report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
-    }
-    if (r.status === 'failed' && !r.error)
-        report(r, path, '/error', 'a failed retrain must say why', 'set error');
-    if ((r.status === 'completed' || r.status === 'failed') && !r.completed_at) {
-        report(r, path, '/completed_at', `a ${r.status} retrain must have completed_at`, 'set completed_at');
-    }
-    if (r.started_at && r.started_at < r.created_at) {
-        report(r, path, '/started_at', 'started_at is before created_at', 'correct the times');
-    }
-    if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
-        report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
-    }
-    if (r.version && !entry.versions.has(r.version)) {
-        report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
-    }
-}
-function checkUniqueRequests(registry, at, report) {
-    const seen = new Map();
-    const requests = [...registry.models.values()].flatMap((entry) => [...entry.retrains.values()]);
-    for (const request of requests.sort((a, b) => (at(a) < at(b) ? -1 : 1))) {
-        const first = seen.get(request.id);
-        if (first) {
-            report(request, at(request), '/id', `retrain request id ${request.id} is also used by ${first}`, 'give each retrain request a unique id');
-        }
-        else
-            seen.set(request.id, at(request));
-    }
-}
-/** The files a document refers to, to load alongside it when validating a subset. */
-function references(doc) {
-    try {
-        switch (doc.kind) {
-            case 'Stages':
-                return Object.values(doc.stages ?? {}).map((p) => versionPath(doc.model, p.version));
-            case 'ModelVersion':
-                return [
-                    ...(doc.parent ? [versionPath(doc.model, doc.parent)] : []),
-                    ...(doc.request ? [retrainPath(doc.model, doc.request)] : []),
-                ];
-            case 'RetrainRequest':
-                return doc.version ? [versionPath(doc.model, doc.version)] : [];
-            case 'Incident':
-                return (doc.models ?? []).map((m) => modelPath(m));
-            default:
-                return [];
-        }
-    }
-    catch {
-        // An unsafe name: the schema has already reported it, and it must not become a path.
-        return [];
-    }
-}
-/**
- * Parse, schema and cross-file checks. With `paths` (registry-relative, deleted files included), only those
- * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
- * the change, not of the registry.
- */
-async function invariants_validateRegistry(reader, options = {}) {
-    if (!options.paths) {
-        const { registry, problems } = await loadFiles(reader, await reader.list(''));
-        return sortProblems([...problems, ...checkInvariants(registry)]);
-    }
-    const checked = new Set();
-    for (const path of options.paths) {
-        checked.add(path);
-        const place = classifyRegistryPath(path);
-        if (place && 'model' in place && !unsafeNameReason(place.model)) {
-            checked.add(modelPath(place.model)).add(stagesPath(place.model)).add(schedulePath(place.model));
-        }
-    }
-    const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
-    const context = new Set();
-    for (const path of checked) {
-        const doc = registry.documents.get(path);
-        if (doc)
-            for (const ref of references(doc))
-                if (!checked.has(ref))
-                    context.add(ref);
-    }
-    // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-    await loadFiles(reader, [...context], registry);
-    const inScope = (path) => checked.has(path);
-    return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
-}
-/**
- * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
- * `paths` are the registry-relative files the change touches.
- */
-async function auditEventsRewritten(base, head, paths) {
-    const problems = [];
-    for (const path of paths) {
-        if (classifyRegistryPath(path)?.kind !== 'AuditEvent')
-            continue;
-        const before = await base.read(path);
-        if (!before)
-            continue;
-        const after = await head.read(path);
-        // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
-        if (!after || before.toString('utf8') !== after.toString('utf8')) {
-            problems.push({
-                file: path,
-                severity: 'error',
-                message: `audit event ${path} ${after ? 'was edited' : 'was deleted'}; audit events never change once on ${base.label}`,
-                fix: `restore the file as it is on ${base.label}, and record a new audit event instead`,
-            });
-        }
-    }
-    return problems;
-}
-
-;// CONCATENATED MODULE: ./src/gate/self-guard.ts
-/** A `uses:` line that pins one of Tollgate's actions (`owner/tollgate/actions/<name>@ref`), in any YAML file. */
-const TOLLGATE_PIN = /^\s*(?:-\s*)?uses:\s*['"]?([^\s'"#]*\/tollgate[^/\s'"#]*\/actions\/[^\s'"#]*)/gim;
-/** Every Tollgate action pin in a file's text, sorted (a file without any gives []). */
-function tollgatePins(text) {
-    if (text === undefined)
-        return [];
-    return [...text.matchAll(TOLLGATE_PIN)].map((m) => m[1]).sort();
-}
-/** Whether a change from `before` to `after` (undefined: no file) adds, removes or moves a Tollgate action pin. */
-function self_guard_pinsChanged(before, after) {
-    const a = tollgatePins(before);
-    const b = tollgatePins(after);
-    return a.length !== b.length || a.some((pin, i) => pin !== b[i]);
-}
-/** Only YAML files can hold a `uses:` that GitHub reads (workflows and composite actions). */
-const self_guard_mayHoldPins = (path) => /\.ya?ml$/i.test(path);
-const compiled = new Map();
-/**
- * A repository path glob as a regular expression: `**` any depth, `*` and `?` within one folder, a trailing `/`
- * the whole folder. Case-insensitive, so `.GitHub/` cannot slip past `.github/**` on a case-insensitive checkout.
- */
-function globRegExp(pattern) {
-    let re = compiled.get(pattern);
-    if (re)
-        return re;
-    const glob = pattern.replace(/^\/+/, '').replace(/\/$/, '/**');
-    let source = '';
-    for (let i = 0; i < glob.length; i++) {
-        const c = glob[i];
-        if (c === '*' && glob[i + 1] === '*') {
-            // `a/**` is the folder and everything below it; `**/b` is b in any folder.
-            const slash = glob[i + 2] === '/';
-            source += slash ? '(?:.*/)?' : '.*';
-            i += slash ? 2 : 1;
-        }
-        else if (c === '*')
-            source += '[^/]*';
-        else if (c === '?')
-            source += '[^/]';
-        else
-            source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-    re = new RegExp(`^${source}$`, 'i');
-    compiled.set(pattern, re);
-    return re;
-}
-function matchesGlob(path, pattern) {
-    return globRegExp(pattern).test(path);
-}
-/**
- * Why a change outside the registry guards the gate (the pattern it matches, or the pin it moves), or undefined
- * when it does not.
- */
-function guardOf(change, guardedPaths) {
-    if (change.kind !== 'file-changed')
-        return undefined;
-    const pattern = guardedPaths.find((p) => matchesGlob(change.path, p));
-    if (pattern !== undefined)
-        return `matches ${pattern}`;
-    return change.tollgatePin ? 'moves a Tollgate action pin (uses: …/tollgate/actions/…)' : undefined;
-}
-/** The changes outside the registry that guard the gate. */
-function self_guard_guardedChanges(changes, guardedPaths) {
-    return changes.flatMap((change) => {
-        const guard = guardOf(change, guardedPaths);
-        return guard === undefined || change.kind !== 'file-changed' ? [] : [{ ...change, guard }];
-    });
-}
-
-;// CONCATENATED MODULE: ./src/gate/collect.ts
-// The git side of the sign-off gate, shared by the action and `tollgate gate simulate`: everything the verdict
-// needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
-// only ever read as data (trees and blobs), never checked out.
-
-
-
-
-
-
-
-
-
-
-
-
-
-const SHA = /^[0-9a-f]{40}$/;
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
-function normalizeRegistryPrefix(prefix = 'registry') {
-    return prefix.replace(/^\.?\/+|\/+$/g, '');
-}
-/** The login a GitHub noreply address names: `123+login@users.noreply.github.com` or `login@users.noreply...`. */
-function collect_loginFromEmail(email) {
-    const m = /^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$/i.exec(email.trim());
-    return m && LOGIN.test(m[1]) ? m[1] : undefined;
-}
-async function assertCommit(repoRoot, sha, what) {
-    const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-    if (result.code !== 0)
-        throw new TollgateError(`the ${what} commit ${sha} is not in this clone`, {
-            fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
-        });
-}
-/** The base's policy.yaml; a broken one fails the gate rather than falling back to defaults. */
-async function basePolicy(base, baseSha) {
-    const bytes = await base.read(POLICY_PATH);
-    if (bytes === undefined)
-        return effectivePolicy(undefined);
-    const parsed = parseRegistryFile(POLICY_PATH, bytes);
-    const errors = parsed.problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0 || parsed.document?.kind !== 'Policy') {
-        const first = errors[0];
-        throw new TollgateError(`the base commit's ${POLICY_PATH} (${baseSha.slice(0, 7)}) is invalid${first ? `: ${first.message}` : ''}; the gate cannot judge against it`, {
-            file: POLICY_PATH,
-            ...(first?.line ? { line: first.line } : {}),
-            fix: 'repair registry/policy.yaml on the base branch (a repository admin may need to merge the fix)',
-        });
-    }
-    return effectivePolicy(parsed.document);
-}
-/** A registry file that parses and validates as `kind`, or undefined. */
-async function validDocument(reader, path, kind) {
-    const bytes = await reader.read(path);
-    if (bytes === undefined)
-        return undefined;
-    const parsed = parseRegistryFile(path, bytes);
-    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== kind)
-        return undefined;
-    return parsed.document;
-}
-const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
-/**
- * Whether a version's source commit is on the base: undefined when this clone lacks the commit (another
- * repository's, or a deleted branch's: the gate cannot tell), false for a commit of this clone the base does not
- * reach (trained on a branch, or in the pull request itself).
- */
-async function sourceOnBase(repoRoot, commit, baseSha) {
-    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit))
-        return false;
-    const present = await runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
-    if (present.code !== 0)
-        return undefined;
-    return isAncestor(repoRoot, commit, baseSha);
-}
-/** Every version a stage pointer moves to: the head's record, held if held on either side. */
-async function versionsOf(changes, base, head, onBase) {
-    const out = {};
-    for (const change of changes) {
-        if (change.kind !== 'stage-changed' || change.to === undefined)
-            continue;
-        const { model, to } = change;
-        if (!isSafeName(model) || !isSafeName(to) || out[model]?.[to])
-            continue;
-        const path = `models/${model}/versions/${to}.yaml`;
-        const now = await validDocument(head, path, 'ModelVersion');
-        const before = await validDocument(base, path, 'ModelVersion');
-        const held = now?.held
-            ? now.held.reason
-            : before?.held
-                ? `on the base branch: ${before.held.reason}`
-                : undefined;
-        // The merge keeps the base's side of a file the pull request does not touch: a record removed or re-measured
-        // on the base since the fork is what serves after the merge, whatever the head still shows.
-        const touched = changes.some((c) => c.path === path && 'version' in c);
-        const merged = touched ? now : before;
-        (out[model] ??= {})[to] = {
-            valid: merged !== undefined && merged.id === to && merged.model === model,
-            metrics: merged?.metrics ?? {},
-            passed: merged?.validation.passed ?? false,
-            ...(held !== undefined ? { held } : {}),
-            ...(merged && (await onBase(merged.source.commit)) === false
-                ? { sourceOffBase: merged.source.commit }
-                : {}),
-        };
-    }
-    return out;
-}
-/** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
-async function modelsOf(changes, base, head) {
-    const names = [
-        ...new Set(changes.flatMap((c) => ('model' in c && isSafeName(c.model) ? [c.model] : []))),
-    ].sort();
-    const models = {};
-    for (const name of names) {
-        const fromBase = await modelIn(base, name);
-        if (fromBase) {
-            models[name] = { owners: fromBase.owners, ...(fromBase.gates ? { gates: fromBase.gates } : {}) };
-            continue;
-        }
-        const onBase = (await base.list(`models/${name}`)).length > 0;
-        const fromHead = onBase ? undefined : await modelIn(head, name);
-        if (fromHead)
-            models[name] = {
-                owners: fromHead.owners,
-                new: true,
-                ...(fromHead.gates ? { gates: fromHead.gates } : {}),
-            };
-    }
-    return models;
-}
-/** model -> stage -> every version that held the stage on the base's first-parent history. */
-async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
-    const models = changes.flatMap((c) => (c.kind === 'stage-changed' ? [c.model] : []));
-    return historyOfModels(repoRoot, models, baseSha, prefix);
-}
-async function historyOfModels(repoRoot, names, baseSha, prefix) {
-    const models = [...new Set(names.filter(isSafeName))].sort();
-    const history = {};
-    for (const model of models) {
-        const snapshots = await readStageSnapshots(repoRoot, model, {
-            ref: baseSha,
-            registryPrefix: prefix === '' ? '' : `${prefix}/`,
-        });
-        const stages = {};
-        for (const stage of stagesNamed(snapshots))
-            stages[stage] = [...new Set(stageHistory(snapshots, model, stage).map((t) => t.version))];
-        history[model] = stages;
-    }
-    return history;
-}
-/**
- * Every stage pointer an intermediate commit of forkPoint..head sets to a version that neither the fork point nor
- * the head points that stage at and that never held the stage on the base. The semantic diff only sees the net
- * change; a rebase merge lands each commit on the default branch, and the stage history reads every one of them.
- */
-async function transientPointersOf(repoRoot, range, prefix) {
-    const registry = prefix === '' ? '' : `${prefix}/`;
-    const log = await runGit(repoRoot, [
-        'log',
-        '--no-merges',
-        '--no-renames',
-        '--format=%H',
-        '--name-only',
-        `${range.forkPoint}..${range.headSha}`,
-        '--',
-        `${registry}models`,
-    ]);
-    const touched = [];
-    let commit = '';
-    for (const line of log.stdout.split('\n')) {
-        if (SHA.test(line))
-            commit = line;
-        const model = line.startsWith(registry)
-            ? /^models\/([^/]+)\/stages\.yaml$/.exec(line.slice(registry.length))?.[1]
-            : undefined;
-        if (commit && model)
-            touched.push({ commit, path: line, model });
-    }
-    if (touched.length === 0)
-        return [];
-    const paths = [...new Set(touched.map((t) => t.path))];
-    const blobs = await readBlobs(repoRoot, [
-        ...touched.map((t) => `${t.commit}:${t.path}`),
-        ...paths.flatMap((p) => [`${range.forkPoint}:${p}`, `${range.headSha}:${p}`]),
-    ]);
-    const pointers = (spec) => stagesOf(parseYaml(blobs.get(spec))) ?? {};
-    const candidates = [];
-    for (const t of touched) {
-        const [fork, head] = [pointers(`${range.forkPoint}:${t.path}`), pointers(`${range.headSha}:${t.path}`)];
-        for (const [stage, pointer] of Object.entries(pointers(`${t.commit}:${t.path}`))) {
-            if (pointer.version === fork[stage]?.version || pointer.version === head[stage]?.version)
-                continue;
-            candidates.push({ commit: t.commit, model: t.model, stage, version: pointer.version });
-        }
-    }
-    if (candidates.length === 0)
-        return [];
-    // A version that held the stage on the base already counts as a rollback target (a multi-commit revert passes).
-    const history = await historyOfModels(repoRoot, candidates.map((c) => c.model), range.baseSha, prefix);
-    const seen = new Set();
-    return candidates.filter((c) => {
-        const key = `${c.model}\0${c.stage}\0${c.version}`;
-        if (seen.has(key) || history[c.model]?.[c.stage]?.includes(c.version))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/**
- * Marks each YAML file outside the registry whose Tollgate action pins (`uses: …/tollgate/actions/…`) differ
- * between the fork point and the head: one `git cat-file --batch` for all of them.
- */
-async function markTollgatePins(repoRoot, changes, range) {
-    const yaml = changes.filter((c) => c.kind === 'file-changed' && mayHoldPins(c.path)).map((c) => c.path);
-    if (yaml.length === 0)
-        return changes;
-    const blobs = await readBlobs(repoRoot, yaml.flatMap((path) => [`${range.forkPoint}:${path}`, `${range.headSha}:${path}`]));
-    return changes.map((c) => c.kind === 'file-changed' &&
-        mayHoldPins(c.path) &&
-        pinsChanged(blobs.get(`${range.forkPoint}:${c.path}`), blobs.get(`${range.headSha}:${c.path}`))
-        ? { ...c, tollgatePin: true }
-        : c);
-}
-/**
- * The errors (schema, then cross-file rules) of the changed registry files as the head has them, with paths made
- * repository-relative. A problem the change did not bring (the same one on the base, in a file it did not touch,
- * such as a sibling stages.yaml) is not the pull request's to fix and is left out.
- */
-async function invalidChangedFiles(base, head, paths, prefix) {
-    if (paths.length === 0)
-        return [];
-    const errors = async (reader) => (await validateRegistry(reader, { paths })).filter((p) => p.severity === 'error');
-    const [after, before] = await Promise.all([errors(head), errors(base)]);
-    const key = (p) => `${p.file}\0${p.field ?? ''}\0${p.message}`;
-    const already = new Set(before.map(key));
-    const changed = new Set(paths);
-    return after
-        .filter((p) => changed.has(p.file) || !already.has(key(p)))
-        .map((p) => ({ ...p, file: prefix === '' ? p.file : `${prefix}/${p.file}` }));
-}
-/** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
-async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
-    const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
-    const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
-    const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
-    const lines = out.stdout.split('\n');
-    // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
-    const treeOf = (i) => {
-        const line = lines[i] ?? '';
-        return line === '' || line.endsWith(' missing') ? undefined : line.split(' ')[0];
-    };
-    const head = treeOf(0);
-    const same = new Set([headSha]);
-    candidates.forEach((sha, i) => {
-        if (head !== undefined && treeOf(i + 1) === head)
-            same.add(sha);
-    });
-    return same;
-}
-async function collect_collectGateFacts(repoRoot, options) {
-    const { baseSha, headSha } = options;
-    for (const [what, sha] of [
-        ['base', baseSha],
-        ['head', headSha],
-    ]) {
-        if (!SHA.test(sha))
-            throw new TollgateError(`the ${what} must be a full commit sha, not "${sha}"`, {
-                fix: 'resolve the ref first (`git rev-parse`)',
-            });
-    }
-    await assertFullHistory(repoRoot);
-    await assertCommit(repoRoot, baseSha, 'base');
-    await assertCommit(repoRoot, headSha, 'head');
-    const prefix = normalizeRegistryPrefix(options.registryPrefix);
-    const forkPoint = await mergeBase(repoRoot, baseSha, headSha);
-    if (forkPoint === undefined)
-        throw new TollgateError(`the head ${headSha.slice(0, 7)} shares no history with the base ${baseSha.slice(0, 7)}`, {
-            fix: 'open the pull request from a branch of the default branch',
-        });
-    const base = gitTreeReader(repoRoot, baseSha, prefix);
-    const head = gitTreeReader(repoRoot, headSha, prefix);
-    try {
-        const policy = await basePolicy(base, baseSha);
-        const diff = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
-        const changes = await markTollgatePins(repoRoot, diff.changes, { forkPoint, headSha });
-        const invalidFiles = await invalidChangedFiles(base, head, diff.registryPaths, prefix);
-        const models = await modelsOf(changes, base, head);
-        const versions = await versionsOf(changes, base, head, (commit) => sourceOnBase(repoRoot, commit, baseSha));
-        const commits = forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
-        const requestedBy = [
-            ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
-                .filter(([key]) => key.toLowerCase() === 'requested-by')
-                .flatMap(([, values]) => values.map((v) => v.trim().replace(/^@/, '')))
-                .filter((v) => v !== ''))),
-        ].sort();
-        // Co-authors named by trailer wrote part of the pull request too (`Name <123+login@users.noreply...>`).
-        const coAuthorEmails = commits.flatMap((c) => Object.entries(c.trailers)
-            .filter(([key]) => key.toLowerCase() === 'co-authored-by')
-            .flatMap(([, values]) => values.map((v) => /<([^<>]+)>\s*$/.exec(v)?.[1] ?? '')));
-        const commitAuthorLogins = [
-            ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => collect_loginFromEmail(e) ?? [])),
-        ].sort();
-        const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
-        const transientPointers = await transientPointersOf(repoRoot, { forkPoint, headSha, baseSha }, prefix);
-        const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
-        return {
-            baseSha,
-            headSha,
-            mergeBase: forkPoint,
-            policy,
-            changes,
-            models,
-            requestedBy,
-            commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
-            commitAuthorLogins,
-            stageHistory: stages,
-            versions,
-            registryUnchangedSince,
-            transientPointers,
-            invalidFiles,
-        };
-    }
-    finally {
-        base.close();
-        head.close();
-    }
-}
-/**
- * The evaluator's input from what git says (facts) and what GitHub says (the review context): one assembly for
- * the gate action and for `audit verify`'s re-evaluation, so both judge by the same rules.
- */
-function collect_gateInputOf(facts, context, pull) {
-    const commitAuthors = [
-        ...new Set([
-            ...context.commits.flatMap((c) => [c.author, c.committer].filter((l) => !!l)),
-            ...(pull.commitAuthorLogins ?? facts.commitAuthorLogins),
-        ]),
-    ].sort();
-    return {
-        policy: facts.policy,
-        ...(pull.defaultBranch ? { defaultBranch: pull.defaultBranch } : {}),
-        changes: facts.changes,
-        models: facts.models,
-        pullRequest: {
-            number: pull.number,
-            author: context.author ?? '',
-            headSha: pull.headSha,
-            baseRef: context.baseRef,
-            headRef: context.headRef,
-            authorIsBot: context.authorIsBot,
-            requestedBy: facts.requestedBy,
-            commitAuthors,
-        },
-        reviews: pull.reviews,
-        registryUnchangedSince: facts.registryUnchangedSince,
-        stageHistory: facts.stageHistory,
-        versions: facts.versions,
-        transientPointers: facts.transientPointers,
-        invalidFiles: facts.invalidFiles,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/policy/gates.ts
-
-/** Results in the order given; a metric the version does not report fails its gate. */
-function gates_evaluateGates(gates, metrics) {
-    const results = gates.map((gate) => {
-        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
-        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
-    });
-    return { passed: results.every((r) => r.pass), gates: results };
-}
-/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
-function gates_gatesFor(policyGates, modelGates = []) {
-    const key = (g) => `${g.metric} ${g.op}`;
-    const own = new Set(modelGates.map(key));
-    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
-}
-
-;// CONCATENATED MODULE: ./src/gate/eligibility.ts
-
-/**
- * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
- * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
- * from the hold.
- */
-function eligibility_ineligibleMoves(input) {
-    const out = [];
-    for (const change of input.changes) {
-        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
-            continue;
-        const { model, stage, to } = change;
-        const what = `${model}: ${stage} → ${to}`;
-        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
-        const version = Object.hasOwn(known, to) ? known[to] : undefined;
-        if (version === undefined || !version.valid) {
-            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
-            continue;
-        }
-        if (version.held !== undefined) {
-            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
-        }
-        if (input.isRollback(change))
-            continue;
-        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
-        const result = evaluateGates(gates, version.metrics);
-        const failing = result.gates
-            .filter((g) => !g.pass)
-            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
-        if (!version.passed || !result.passed) {
-            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
-                'fix: promote a version that passes the base branch’s gates');
-        }
-        if (version.sourceOffBase !== undefined) {
-            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
-                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
-        }
-        const required = input.policy.stages.promoteFrom[stage] ?? [];
-        const history = input.stageHistory[model] ?? {};
-        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
-            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
-                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
-        }
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/gate/requirements.ts
-// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
-
-
-
-
-
-
-
-/**
- * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
- * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
- * them that is not registry state: otherwise Tollgate would merge it.
- */
-const STATE_BRANCH_PREFIXES = (/* unused pure expression or super */ null && (['tollgate/state/', 'tollgate/incident/']));
-const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
-/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
-const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
-const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
-function isSensitivePath(path) {
-    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
-}
-/** A move to a version that already held this stage after passing the gate. */
-function isRollback(change, stageHistory) {
-    if (change.to === undefined || change.to === change.from)
-        return false;
-    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
-}
-/**
- * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
- * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
- * rule beats both a generic `production` rule and a stage-less rollback rule.
- */
-function rulesForChange(change, rules, rollback) {
-    const matching = rules.filter((rule) => {
-        if (rule.change !== change.kind)
-            return false;
-        if (change.kind !== 'stage-changed')
-            return true;
-        if (rule.stage !== undefined && rule.stage !== change.stage)
-            return false;
-        return rule.rollback === undefined || rule.rollback === rollback;
-    });
-    if (change.kind !== 'stage-changed')
-        return matching;
-    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
-    const best = Math.max(...matching.map(specificity));
-    return matching.filter((rule) => specificity(rule) === best);
-}
-/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
-function requirements_describeChange(change, rollback = false) {
-    return `${describeRegistryChange(change)}${rollback ? ' (rollback)' : ''}`;
-}
-/** One blocking line for an invalid registry file: where, which field, what, and the fix; invisible characters shown. */
-function invalidFileLine(problem) {
-    const where = `${problem.file}${problem.line ? `:${problem.line}` : ''}`;
-    const field = problem.field && !problem.message.includes(problem.field) ? `${problem.field}: ` : '';
-    return showInvisible(`invalid registry file ${where}: ${field}${problem.message}${problem.fix ? `; fix: ${problem.fix}` : ''}`);
-}
-/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
-function requirements_requiredSignoffs(input) {
-    const { policy, changes } = input;
-    const blocking = [];
-    const slots = new Map();
-    const lines = [];
-    // A file the schema or the cross-file rules reject is judged by nothing else: a stage named with an invisible
-    // character or a YAML merge key would otherwise be read one way by the diff and shown another way to reviewers.
-    if (input.invalidFiles && input.invalidFiles.length > 0)
-        return {
-            slots: [],
-            blocking: input.invalidFiles.map(invalidFileLine),
-            stateOnly: false,
-            changes: changes.map((c) => showInvisible(requirements_describeChange(c))),
-        };
-    for (const change of changes) {
-        if (change.kind === 'unknown-registry-file') {
-            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
-                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
-        }
-        else if (change.kind === 'audit-rewritten') {
-            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
-                'fix: restore the file from the base branch and record a new event instead');
-        }
-    }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
-    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
-    if (input.headRef !== undefined && isStateBranch(input.headRef)) {
-        const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
-        if (more.length > 0)
-            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
-                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
-                'from a branch of your own, where the gate asks for the sign-offs it needs');
-    }
-    const guarded = guardedChanges(changes, policy.signoff.guardedPaths);
-    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
-    if (decisive) {
-        const sensitive = changes.filter((c) => c.kind === 'file-changed' && (isSensitivePath(c.path) || guarded.some((g) => g.path === c.path)));
-        if (sensitive.length > 0) {
-            blocking.push(`mixed change: a promotion or policy change together with code, workflow or gate set-up changes (${sensitive
-                .map((c) => c.path)
-                .join(', ')}); fix: split them into separate pull requests, the set-up change first (it needs the ` +
-                "policy owners' sign-off)");
-        }
-        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
-            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
-        }
-    }
-    const target = input.defaultBranch ?? policy.defaultBranch;
-    const reviewed = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind) && c.kind !== 'file-changed');
-    const stateOnly = changes.length > 0 && changes.every((c) => STATE_CHANGE_KINDS.has(c.kind));
-    if (input.baseRef !== target) {
-        if (policy.signoff.nonDefaultBranch === 'block') {
-            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
-                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
-        }
-        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
-    }
-    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
-    for (const t of input.transientPointers ?? [])
-        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
-            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
-            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
-    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
-        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
-    const addSlot = (roleName, ruleName, model, where) => {
-        if (roleName === MODEL_OWNER_ROLE) {
-            if (model === undefined) {
-                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
-                return;
-            }
-            const key = `${MODEL_OWNER_ROLE}:${model}`;
-            const known = input.models[model];
-            const slot = slots.get(key) ?? {
-                key,
-                role: `${MODEL_OWNER_ROLE} (${model})`,
-                rules: [],
-                members: known?.owners,
-                unfillable: known === undefined
-                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
-                    : undefined,
-            };
-            if (!slot.rules.includes(ruleName))
-                slot.rules.push(ruleName);
-            slots.set(key, slot);
-            return;
-        }
-        const members = policy.roles[roleName];
-        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
-            missingRole(roleName, where);
-            return;
-        }
-        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
-        if (!slot.rules.includes(ruleName))
-            slot.rules.push(ruleName);
-        slots.set(roleName, slot);
-    };
-    for (const change of reviewed) {
-        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
-            continue;
-        if (change.kind === 'policy-changed') {
-            lines.push(requirements_describeChange(change));
-            if (policy.signoff.policyOwners.length === 0) {
-                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
-            }
-            for (const role of policy.signoff.policyOwners)
-                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
-            continue;
-        }
-        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
-        lines.push(requirements_describeChange(change, rollback));
-        const rules = rulesForChange(change, policy.signoff.rules, rollback);
-        if (rules.length === 0) {
-            blocking.push(`no sign-off rule covers "${requirements_describeChange(change, rollback)}" (change: ${change.kind}); ` +
-                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
-            continue;
-        }
-        const model = 'model' in change ? change.model : undefined;
-        for (const rule of rules) {
-            for (const role of rule.require)
-                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
-        }
-    }
-    // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
-    for (const change of guarded) {
-        lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
-        for (const role of policy.signoff.policyOwners)
-            addSlot(role, "change to the gate's own set-up", undefined, 'signoff.policy_owners');
-    }
-    if (guarded.length > 0 && policy.signoff.policyOwners.length === 0)
-        blocking.push("signoff.policy_owners is empty, so nobody may approve a change to the gate's own set-up " +
-            `(${guarded.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
-    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
-    // base-defined role must also approve this model's changes and so vets the list.
-    for (const slot of slots.values()) {
-        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
-            continue;
-        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
-        if (!input.models[model]?.new)
-            continue;
-        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
-        if (!vetted) {
-            slot.unfillable =
-                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
-                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
-        }
-    }
-    for (const slot of slots.values()) {
-        const members = slot.members;
-        if (slot.unfillable || members === undefined)
-            continue;
-        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
-            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
-                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
-                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
-        }
-    }
-    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
-}
-
-;// CONCATENATED MODULE: ./src/gate/evaluate.ts
-// The sign-off gate: a pure function of the base policy, the semantic diff, reviews and role facts.
-
-
-function requirementsInput(input) {
-    return {
-        policy: input.policy,
-        defaultBranch: input.defaultBranch,
-        changes: input.changes,
-        models: input.models,
-        baseRef: input.pullRequest.baseRef,
-        ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
-        authorIsBot: input.pullRequest.authorIsBot === true,
-        stageHistory: input.stageHistory,
-        versions: input.versions,
-        ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
-        ...(input.invalidFiles ? { invalidFiles: input.invalidFiles } : {}),
-    };
-}
-function candidatesFor(slot, excluded) {
-    const users = (slot.members?.users ?? []).filter((user) => !excluded.has(user.toLowerCase()));
-    return [...users.map((user) => `@${user}`), ...(slot.members?.teams ?? []).map((team) => `@${team}`)];
-}
-function evaluate_evaluateGate(input) {
-    const required = requiredSignoffs(requirementsInput(input));
-    const { approvals, refused } = screenApprovals(input);
-    const excluded = excludedLogins(input);
-    // Per slot: approvals that fully qualify, and why the near misses did not.
-    const notes = new Map();
-    const cache = new Map();
-    const eligible = (slot) => {
-        const cached = cache.get(slot.key);
-        if (cached)
-            return cached;
-        const out = [];
-        const slotNotes = [];
-        for (const approval of approvals) {
-            const role = holdsRole(approval.login, slot.members, input.memberships);
-            if (!role.holds) {
-                if (role.pending)
-                    slotNotes.push(`${approval.login}: invitation to ${role.pending} is still pending`);
-                continue;
-            }
-            const permission = permissionOf(input.permissions, approval.login);
-            if (!canWrite(permission)) {
-                slotNotes.push(`${approval.login}: has ${permission} access, a sign-off needs write`);
-                continue;
-            }
-            out.push(approval);
-        }
-        for (const [key, reason] of refused) {
-            const login = input.reviews.find((r) => r.login.toLowerCase() === key)?.login ?? key;
-            if (holdsRole(login, slot.members, input.memberships).holds)
-                slotNotes.push(reason);
-        }
-        notes.set(slot.key, slotNotes);
-        cache.set(slot.key, out);
-        return out;
-    };
-    const assigned = assignSignoffs(required.slots, eligible, input.policy.signoff.allowOnePersonManyRoles);
-    const requirements = required.slots.map((slot, index) => {
-        const approval = assigned[index];
-        const requirement = {
-            rule: slot.rules.join(', '),
-            role: slot.role,
-            candidates: candidatesFor(slot, excluded),
-        };
-        if (approval) {
-            requirement.satisfiedBy = { login: approval.login, at: approval.at, commit: approval.commit };
-            return requirement;
-        }
-        const reasons = slot.unfillable ? [slot.unfillable] : [...(notes.get(slot.key) ?? [])];
-        const elsewhere = assigned.filter((a, i) => a && i !== index && eligible(slot).some((e) => e.key === a.key));
-        for (const a of elsewhere)
-            reasons.push(`${a.login}: already signs off as another role (one person, one role)`);
-        if (reasons.length > 0)
-            requirement.reason = reasons.join('; ');
-        return requirement;
-    });
-    const missing = requirements.filter((r) => !r.satisfiedBy);
-    const conclusion = required.blocking.length === 0 && missing.length === 0 ? 'success' : 'failure';
-    return {
-        conclusion,
-        title: titleFor(conclusion, required.blocking, requirements, required.stateOnly, input.changes.length),
-        requirements,
-        blocking: required.blocking,
-        stateOnly: required.stateOnly && required.blocking.length === 0,
-        changes: required.changes,
-        ...(input.invalidFiles?.length ? { invalidFiles: input.invalidFiles } : {}),
-    };
-}
-function titleFor(conclusion, blocking, requirements, stateOnly, changeCount) {
-    if (blocking.length > 0)
-        return `Blocked: ${blocking[0].split(';')[0]}`;
-    if (changeCount === 0)
-        return 'No changes';
-    if (stateOnly)
-        return 'State changes only: no sign-off needed';
-    if (requirements.length === 0)
-        return 'No sign-off needed';
-    const done = requirements.filter((r) => r.satisfiedBy).length;
-    if (conclusion === 'success')
-        return `All ${requirements.length} sign-offs present`;
-    const missing = requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
-    return `${done} of ${requirements.length} sign-offs; missing: ${missing.join(', ')}`;
-}
-function evaluate_rolesToResolve(input) {
-    const required = requiredSignoffs(requirementsInput(input));
-    if (required.blocking.length > 0)
-        return { memberships: [], permissions: [] };
-    const { approvals } = screenApprovals(input);
-    const pairs = new Map();
-    const logins = new Map();
-    for (const slot of required.slots) {
-        if (slot.unfillable || slot.members === undefined)
-            continue;
-        for (const approval of approvals) {
-            const listed = holdsRole(approval.login, slot.members, {}).holds;
-            if (listed) {
-                logins.set(approval.key, approval.login);
-                continue;
-            }
-            for (const team of slot.members.teams ?? []) {
-                pairs.set(`${team.toLowerCase()} ${approval.key}`, { team, login: approval.login });
-                logins.set(approval.key, approval.login);
-            }
-        }
-    }
-    return {
-        memberships: [...pairs.values()].sort((a, b) => a.team.localeCompare(b.team) || a.login.localeCompare(b.login)),
-        permissions: [...logins.values()].sort(),
-    };
-}
-
-// EXTERNAL MODULE: ./src/github/access.ts
-var access = __nccwpck_require__(8261);
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var client = __nccwpck_require__(5923);
-;// CONCATENATED MODULE: ./src/github/review-context.ts
-// Everything the sign-off gate needs about a pull request in one GraphQL query: a pull request with
-// 100 reviews costs one call, not one per page of reviews plus one per commit.
-
-
-const PAGE = 100;
-const REVIEW_FIELDS = (/* unused pure expression or super */ null && (`totalCount pageInfo { hasNextPage endCursor }
-  nodes { databaseId state submittedAt authorCanPushToRepository commit { oid } author { login __typename } }`));
-const COMMIT_FIELDS = (/* unused pure expression or super */ null && (`totalCount pageInfo { hasNextPage endCursor }
-  nodes { commit { oid author { name email user { login } } committer { user { login } } } }`));
-const REVIEW_CONTEXT_QUERY = (/* unused pure expression or super */ null && (`query TollgateReviewContext($owner: String!, $repo: String!, $number: Int!) {
-  repository(owner: $owner, name: $repo) {
-    pullRequest(number: $number) {
-      number state isDraft headRefName headRefOid baseRefName baseRefOid
-      author { login __typename }
-      commits(first: ${PAGE}) { ${COMMIT_FIELDS} }
-      reviews(first: ${PAGE}) { ${REVIEW_FIELDS} }
-    }
-  }
-}`));
-const MORE_REVIEWS_QUERY = (/* unused pure expression or super */ null && (`query TollgateMoreReviews($owner: String!, $repo: String!, $number: Int!, $after: String!) {
-  repository(owner: $owner, name: $repo) {
-    pullRequest(number: $number) { reviews(first: ${PAGE}, after: $after) { ${REVIEW_FIELDS} } }
-  }
-}`));
-const MORE_COMMITS_QUERY = (/* unused pure expression or super */ null && (`query TollgateMoreCommits($owner: String!, $repo: String!, $number: Int!, $after: String!) {
-  repository(owner: $owner, name: $repo) {
-    pullRequest(number: $number) { commits(first: ${PAGE}, after: $after) { ${COMMIT_FIELDS} } }
-  }
-}`));
-async function remainingPages(client, query, variables, first, pick) {
-    const nodes = [...first.nodes];
-    let page = first.pageInfo;
-    while (page.hasNextPage && page.endCursor) {
-        const answer = await graphql(client, query, {
-            ...variables,
-            after: page.endCursor,
-        });
-        const next = answer.repository?.pullRequest ? pick(answer.repository.pullRequest) : undefined;
-        // A page GitHub did not return could hold the change request that withdraws an approval: never judge without it.
-        if (!next)
-            throw new TollgateError(`GitHub answered no page after cursor ${page.endCursor} of the pull request's reviews or commits`, { fix: 're-run the job; the gate judges on every review and commit or not at all' });
-        nodes.push(...next.nodes);
-        page = next.pageInfo;
-    }
-    return nodes.filter((node) => node !== null);
-}
-/** A GraphQL query whose errors (which arrive with HTTP 200) become GitHubApiErrors naming the query. */
-async function graphql(client, query, variables) {
-    try {
-        return await client.octokit.graphql(query, variables);
-    }
-    catch (error) {
-        if (error instanceof GitHubApiError)
-            throw error;
-        const name = /query\s+(\w+)/.exec(query)?.[1] ?? 'query';
-        throw new GitHubApiError(`POST /graphql (${name})`, 0, error instanceof Error ? error.message : String(error), 'check that the repository and pull request exist and that the token can read pull requests (pull-requests: read)', error);
-    }
-}
-async function review_context_fetchReviewContext(client, repo, pullNumber) {
-    const variables = { owner: repo.owner, repo: repo.repo, number: pullNumber };
-    const answer = await graphql(client, REVIEW_CONTEXT_QUERY, variables);
-    const pull = answer.repository?.pullRequest;
-    if (!pull)
-        throw new TollgateError(`pull request ${repo.owner}/${repo.repo}#${pullNumber} not found`, {
-            fix: "check the pull request number, and that the token can read this repository's pull requests",
-        });
-    const reviews = await remainingPages(client, MORE_REVIEWS_QUERY, variables, pull.reviews, (p) => p.reviews);
-    const commits = await remainingPages(client, MORE_COMMITS_QUERY, variables, pull.commits, (p) => p.commits);
-    return {
-        number: pull.number,
-        author: pull.author?.login,
-        authorIsBot: pull.author?.__typename === 'Bot',
-        state: pull.state,
-        draft: pull.isDraft,
-        headRef: pull.headRefName,
-        headSha: pull.headRefOid,
-        baseRef: pull.baseRefName,
-        baseSha: pull.baseRefOid ?? undefined,
-        commits: commits.map(({ commit }) => ({
-            sha: commit.oid,
-            author: commit.author?.user?.login,
-            authorName: commit.author?.name ?? undefined,
-            authorEmail: commit.author?.email ?? undefined,
-            committer: commit.committer?.user?.login,
-        })),
-        reviews: reviews.map((review) => ({
-            id: review.databaseId,
-            author: review.author?.login,
-            authorIsBot: review.author?.__typename === 'Bot',
-            state: review.state,
-            commitSha: review.commit?.oid,
-            submittedAt: review.submittedAt ?? undefined,
-            authorCanPush: review.authorCanPushToRepository ?? undefined,
-        })),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/evidence/signoff-recheck.ts
-// The audit's own judgement of a merged pull request's sign-offs, independent of the check run it posted (which a
-// weaker earlier policy, a bug or a forger could have written): the gate's pure evaluator run again on what the
-// merge changed (first parent..merge commit), under the policy in force at the merge (the first parent's), with the
-// reviews given by the merge. Team memberships and repository permissions can only be read as they are today.
-
-
-
-
-
-
-const signoff_recheck_lower = (s) => s.toLowerCase();
-/**
- * Re-evaluates each merged pull request with one review-context query; memberships and permissions are asked once
- * per (team, login) and per login for the whole audit, and only for approvers who could fill a role.
- */
-function githubSignoffRechecker(options) {
-    const { client, repo, repoRoot } = options;
-    const memberships = new Map();
-    const permissions = new Map();
-    const membership = (team, login) => {
-        const key = `${signoff_recheck_lower(team)}\0${signoff_recheck_lower(login)}`;
-        let answer = memberships.get(key);
-        if (!answer) {
-            const [org, slug, ...rest] = team.split('/');
-            answer =
-                !org || !slug || rest.length > 0
-                    ? Promise.resolve('unknown')
-                    : getTeamMembership(client, { org, team: slug }, login).catch((error) => {
-                        if (error instanceof GitHubApiError)
-                            return 'unknown';
-                        throw error;
-                    });
-            memberships.set(key, answer);
-        }
-        return answer;
-    };
-    const permission = (login) => {
-        let answer = permissions.get(signoff_recheck_lower(login));
-        if (!answer) {
-            answer = getCollaboratorPermission(client, repo, login);
-            permissions.set(signoff_recheck_lower(login), answer);
-        }
-        return answer;
-    };
-    return {
-        async recheck(pr) {
-            const context = await fetchReviewContext(client, repo, pr.number);
-            const mergedAt = Date.parse(pr.mergedAt);
-            // Only reviews given by the merge let the change in.
-            const reviews = submittedReviews(context).filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
-            const firstParent = pr.parents[0] ?? pr.sha;
-            const facts = await collectGateFacts(repoRoot, {
-                baseSha: firstParent,
-                headSha: pr.sha,
-                registryPrefix: options.registryPrefix,
-                reviewedCommits: reviews.map((r) => r.commitId),
-            });
-            // The merge commit itself is GitHub's (its author is whoever pressed the button), not the pull request's.
-            const merger = pr.parents.length > 1 ? facts.commits.find((c) => c.sha === pr.sha) : undefined;
-            const mergerLogin = merger ? loginFromEmail(merger.authorEmail) : undefined;
-            const wrote = new Set(facts.commits.filter((c) => c.sha !== pr.sha).flatMap((c) => loginFromEmail(c.authorEmail) ?? []));
-            const input = gateInputOf(facts, context, {
-                number: pr.number,
-                // Reviews are given on the pull request's head; a merge commit's second parent is that head.
-                headSha: context.headSha || pr.parents[1] || pr.sha,
-                reviews,
-                commitAuthorLogins: facts.commitAuthorLogins.filter((l) => l !== mergerLogin || wrote.has(l)),
-            });
-            const lookups = rolesToResolve(input);
-            const granted = {};
-            for (const login of lookups.permissions) {
-                const canPush = context.reviews.some((r) => r.author && signoff_recheck_lower(r.author) === signoff_recheck_lower(login) && r.authorCanPush);
-                granted[login] = canPush ? 'write' : await permission(login);
-            }
-            // Memberships are asked while a role is unfilled, one (team, login) per unfilled team a round, approvers not
-            // already signing another role first: more memberships can only fill more roles.
-            const known = {};
-            const unread = new Set();
-            const asked = new Set();
-            const key = (p) => `${signoff_recheck_lower(p.team)}\0${signoff_recheck_lower(p.login)}`;
-            for (;;) {
-                const verdict = evaluateGate({ ...input, memberships: known, permissions: granted });
-                const unfilled = verdict.requirements.filter((r) => !r.satisfiedBy);
-                const signing = new Set(verdict.requirements.flatMap((r) => (r.satisfiedBy ? [signoff_recheck_lower(r.satisfiedBy.login)] : [])));
-                const teams = new Set(unfilled.flatMap((r) => r.candidates.filter((c) => c.includes('/')).map((c) => signoff_recheck_lower(c.replace(/^@/, '')))));
-                const next = [...teams].flatMap((team) => {
-                    const open = lookups.memberships
-                        .filter((p) => signoff_recheck_lower(p.team) === team && !asked.has(key(p)))
-                        .sort((a, b) => Number(signing.has(signoff_recheck_lower(a.login))) - Number(signing.has(signoff_recheck_lower(b.login))));
-                    return open.slice(0, 1);
-                });
-                if (verdict.conclusion === 'success' || verdict.blocking.length > 0 || next.length === 0)
-                    return { verdict, unreadTeams: [...unread].sort() };
-                await Promise.all(next.map(async (p) => {
-                    asked.add(key(p));
-                    const state = await membership(p.team, p.login);
-                    if (state === 'unknown')
-                        unread.add(p.team);
-                    else
-                        (known[p.team] ??= {})[p.login] = state;
-                }));
-            }
-        },
-    };
-}
-/** "risk: no approver who is rita-risk or a member of acme/model-risk today (…)" for one unmet requirement. */
-function missingRoleLine(requirement) {
-    const who = requirement.candidates.map((c) => c.includes('/') ? `a member of ${c.replace(/^@/, '')}` : c.replace(/^@/, ''));
-    const line = who.length === 0
-        ? `${requirement.role}: nobody could fill it`
-        : `${requirement.role}: no approver who is ${who.join(' or ')} today`;
-    return requirement.reason ? `${line} (${requirement.reason})` : line;
-}
-/** What the re-evaluation found missing, in words; undefined when the gate passes on re-evaluation. */
-function signoff_recheck_recheckShortfall(recheck, firstParent) {
-    const { verdict } = recheck;
-    if (verdict.conclusion === 'success')
-        return undefined;
-    const basis = `re-evaluated under the policy at ${firstParent.slice(0, 12)} with the reviews given by the merge; team membership and write access as GitHub answers today`;
-    const unread = recheck.unreadTeams.length
-        ? `; membership of ${recheck.unreadTeams.join(', ')} could not be read (counted as not a member)`
-        : '';
-    if (verdict.blocking.length > 0)
-        return {
-            kind: 'gate-blocked',
-            missing: `a change the gate lets through: ${verdict.blocking.join('; ')} (${basis})`,
-        };
-    const roles = verdict.requirements.filter((r) => !r.satisfiedBy).map(missingRoleLine);
-    return {
-        kind: 'signoffs-missing',
-        missing: `the required sign-offs: ${roles.join('; ')} (${basis}${unread})`,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/evidence/integrity.ts
-// The gate-integrity audit: every change to a stage pointer or the policy on the default branch must have come
-// through a merged pull request (or be an emergency rollback the policy allows). Git alone answers the first
-// question; a ReviewSource (GitHub) answers whether the gate's check and the approvals were there.
-
-
-
-
-
-
-
-
-
-
-
-const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
-async function resolveCommit(repoRoot, rev) {
-    // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
-    const r = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    return r.code === 0 ? r.stdout.trim() : undefined;
-}
-/** The branch whose stage pointers are live, as a ref this clone has. */
-async function defaultBranchRef(repoRoot, registryPrefix = 'registry/') {
-    return (await resolveBranchHead(repoRoot, undefined, registryPrefix)).ref;
-}
-/** A ref (default: the default branch) with its commit and committer time, in as few git calls as possible. */
-async function resolveBranchHead(repoRoot, ref, registryPrefix = 'registry/', reader) {
-    if (ref === undefined) {
-        // Guess the usual branch name so the policy and the branch come in one batch; ask again only if wrong.
-        const guess = 'main';
-        const refsOf = (branch) => [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
-        const policySpec = `HEAD:${registryPrefix}${paths_POLICY_PATH}`;
-        let objects = await readObjects(reader ?? repoRoot, [policySpec, ...refsOf(guess)]);
-        const policy = objects.get(policySpec);
-        const branch = effective_effectivePolicy((policy?.type === 'blob' ? history_parseYaml(policy.content.toString('utf8')) : undefined)).defaultBranch;
-        if (branch !== guess)
-            objects = await readObjects(reader ?? repoRoot, refsOf(branch));
-        for (const candidate of refsOf(branch)) {
-            const o = objects.get(candidate);
-            const date = o?.type === 'commit' ? committerDate(o.content.toString('utf8')) : undefined;
-            if (o && date)
-                return { ref: candidate, head: o.oid, date };
-        }
-        ref = 'HEAD';
-    }
-    const r = await (0,run/* runGit */.EO)(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
-        okCodes: [128],
-    });
-    if (r.code !== 0)
-        throw new errors/* TollgateError */.x(`${ref} is not a commit in this clone`, {
-            fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
-        });
-    const [head, date] = r.stdout.trim().split('\0');
-    return { ref, head, date };
-}
-function canonical(value) {
-    return JSON.stringify(value, (_k, v) => v && typeof v === 'object' && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-        : v);
-}
-/** The stages.yaml and policy.yaml files a commit changed, with the blobs before and after. */
-function guardedFiles(c, prefix) {
-    return c.files.filter((f) => {
-        if (!f.path.startsWith(prefix))
-            return false;
-        const p = f.path.slice(prefix.length);
-        return p === POLICY_PATH || classifyRegistryPath(p)?.kind === 'Stages';
-    });
-}
-/** The stage pointers a commit moved against its first parent, comparing parsed YAML (pure). */
-function pointerMoves(c, prefix, blobs) {
-    const text = (oid) => (oid === undefined ? undefined : blobs.get(oid));
-    const moves = [];
-    for (const f of guardedFiles(c, prefix)) {
-        const p = f.path.slice(prefix.length);
-        if (p === POLICY_PATH)
-            continue;
-        const model = classifyRegistryPath(p).model;
-        const from = stagesOf(parseYaml(text(f.previousBlob))) ?? {};
-        const to = stagesOf(parseYaml(text(f.blob))) ?? {};
-        for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
-            const a = from[stage]?.version;
-            const b = to[stage]?.version;
-            if (a !== b)
-                moves.push({
-                    model,
-                    stage,
-                    ...(a !== undefined ? { from: a } : {}),
-                    ...(b !== undefined ? { to: b } : {}),
-                });
-        }
-    }
-    return moves;
-}
-/** The guarded changes a commit made against its first parent, comparing parsed YAML (pure). */
-function integrity_guardedChanges(c, prefix, blobs) {
-    const text = (oid) => (oid === undefined ? undefined : blobs.get(oid));
-    const policy = guardedFiles(c, prefix).some((f) => f.path.slice(prefix.length) === POLICY_PATH &&
-        canonical(parseYaml(text(f.previousBlob))) !== canonical(parseYaml(text(f.blob))));
-    return [
-        ...(policy ? ['policy.yaml changed'] : []),
-        ...pointerMoves(c, prefix, blobs).map((m) => `${m.model} ${m.stage}: ${m.from ?? '(none)'} -> ${m.to ?? '(none)'}`),
-    ];
-}
-/**
- * The first move that is no rollback: to a version that did not hold that stage on the first-parent history
- * before the commit (or removing the stage). An emergency push may only go back to where the gate had let it be.
- */
-async function firstForwardMove(repoRoot, c, moves, prefix) {
-    const parent = c.parents[0];
-    const held = new Map();
-    for (const move of moves) {
-        if (move.to === undefined || parent === undefined)
-            return move;
-        if (!held.has(move.model)) {
-            const snapshots = await readStageSnapshots(repoRoot, move.model, {
-                ref: parent,
-                registryPrefix: prefix,
-            });
-            const versions = new Set();
-            for (const stage of stagesNamed(snapshots))
-                for (const t of stageHistory(snapshots, move.model, stage))
-                    versions.add(`${stage}\0${t.version}`);
-            held.set(move.model, versions);
-        }
-        if (!held.get(move.model).has(`${move.stage}\0${move.to}`))
-            return move;
-    }
-    return undefined;
-}
-/** Whether a directly pushed commit is an emergency rollback the policy allowed, and if not, why not. */
-async function emergencyVerdict(repoRoot, c, changes, moves, prefix) {
-    const incident = trailerValue(c.trailers, 'Incident');
-    const event = trailerValue(c.trailers, 'Tollgate-Event');
-    if (!incident || event !== 'rollback')
-        return {
-            allowed: false,
-            why: 'a merged pull request (no "Merge pull request #N" merge, no "(#N)" squash)',
-        };
-    if (changes.includes('policy.yaml changed'))
-        return { allowed: false, why: 'a pull request: an emergency rollback may not change policy.yaml' };
-    const incidentSpec = `${c.sha}:${prefix}${incidentPath(incident)}`;
-    const policySpec = `${c.parents[0] ?? c.sha}:${prefix}${POLICY_PATH}`;
-    const blobs = await readBlobs(repoRoot, [incidentSpec, policySpec]);
-    const record = parseYaml(blobs.get(incidentSpec));
-    if (!record || typeof record !== 'object' || typeof record.severity !== 'string')
-        return { allowed: false, why: `the incident record ${incidentPath(incident)} at this commit` };
-    const allowedSeverities = effectivePolicy(parseYaml(blobs.get(policySpec))).incident
-        .emergencyPush;
-    const named = new Set(Array.isArray(record.models) ? record.models : []);
-    const others = changes.map((ch) => ch.split(' ')[0]).filter((model) => !named.has(model));
-    if (others.length > 0)
-        return {
-            allowed: false,
-            why: `a pull request: incident ${incident} does not concern ${[...new Set(others)].join(', ')}, which this push changed`,
-        };
-    if (!allowedSeverities.includes(record.severity))
-        return {
-            allowed: false,
-            why: `a pull request: incident ${incident} is ${record.severity}, and the policy allows emergency pushes only for ${allowedSeverities.join(', ') || 'no severity'}`,
-        };
-    const forward = await firstForwardMove(repoRoot, c, moves, prefix);
-    if (forward)
-        return {
-            allowed: false,
-            why: forward.to === undefined
-                ? `a pull request: an emergency rollback may only move a pointer back, not remove ${forward.model} ${forward.stage}`
-                : `a pull request: ${forward.model} ${forward.stage} -> ${forward.to} is no rollback (${forward.to} never held ${forward.stage} before), and an emergency push may only go back to a version that did`,
-        };
-    return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
-}
-/** The pull request a first-parent commit landed through: a GitHub merge, or a Tollgate squash `(#N)`. */
-function landingPullRequest(c) {
-    const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
-    if (merge)
-        return { merge: true, number: Number(merge[1]) };
-    const squash = c.parents.length <= 1 && trailerValue(c.trailers, 'Tollgate-Event')
-        ? /\(#(\d+)\)\s*$/.exec(c.subject)
-        : null;
-    return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
-}
-/**
- * From git alone: what the gate's merge record (src/gate/merged.ts) says went wrong when the pull request merged,
- * if anything (pure). The record is the gate's own account at the merge; with GitHub the audit asks GitHub instead.
- */
-function mergeRecordFinding(record) {
-    const details = record.details ?? {};
-    const run = (details.check_run ?? {});
-    const said = `(the gate's merge record ${record.id})`;
-    const forged = Array.isArray(details.forged_check_runs) ? details.forged_check_runs : [];
-    if (forged.length > 0)
-        return {
-            kind: 'gate-check-forged',
-            missing: `only the gate's own check runs on the merged head: ${forged.map(describeRecordedRun).join('; ')} ${said}`,
-        };
-    if (run.found === false)
-        return { kind: 'gate-check-missing', missing: `the Tollgate sign-off check run ${said}` };
-    const completed = typeof run.completed_at === 'string' ? Date.parse(run.completed_at) : NaN;
-    if (run.status !== 'completed' || completed > Date.parse(record.at))
-        return {
-            kind: 'merged-before-check',
-            missing: `a finished sign-off check before the merge: at ${record.at} it was ${String(run.status ?? 'unknown')}${typeof run.completed_at === 'string' ? `, completed ${run.completed_at}` : ''} ${said}`,
-        };
-    if (run.conclusion !== 'success')
-        return {
-            kind: 'gate-check-failed',
-            missing: `a passing sign-off check (at the merge it had concluded ${String(run.conclusion ?? 'nothing')}) ${said}`,
-        };
-    const roles = Array.isArray(details.missing_roles) ? details.missing_roles.map(String) : [];
-    if (roles.length > 0 || details.gate_verdict === 'failure')
-        return {
-            kind: 'signoffs-missing',
-            missing: `sign-offs for ${roles.join(', ') || 'the required roles'} on the merged head ${said}`,
-        };
-    return undefined;
-}
-/** `run 7 by github-actions (App id 15368): success`, from a merge record's forged_check_runs entry. */
-function describeRecordedRun(entry) {
-    const run = (entry ?? {});
-    const app = typeof run.app_slug === 'string'
-        ? `${run.app_slug} (App id ${String(run.app_id)})`
-        : `App id ${String(run.app_id)}`;
-    return `run ${String(run.id)} by ${app}: ${String(run.conclusion ?? run.status ?? 'unknown')}`;
-}
-/** The finding for check runs of the gate's name that another App posted on a merged head (pure). */
-function forgedCheckFinding(foreign) {
-    if (foreign.length === 0)
-        return undefined;
-    const runs = foreign.map((r) => `a run by ${r.app ? `${r.app.slug ?? 'an App'} (App id ${r.app.id})` : 'no App'} (${r.conclusion ?? 'not completed'}${r.completedAt ? `, ${r.completedAt}` : ''})`);
-    return {
-        kind: 'gate-check-forged',
-        missing: `only the gate's own check runs on the merged head; another App posted its check name: ${runs.join('; ')}`,
-    };
-}
-async function verifyGateIntegrity(repoRoot, options = {}) {
-    await assertFullHistory(repoRoot);
-    const prefix = options.registryPrefix ?? 'registry/';
-    const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
-    const head = await resolveCommit(repoRoot, ref);
-    if (!head)
-        throw new TollgateError(`audit verify: ${ref} is not a commit in this clone`, {
-            fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
-        });
-    const findings = [];
-    const allowed = [];
-    let range = head;
-    let baseline;
-    if (options.since !== undefined) {
-        baseline = await resolveCommit(repoRoot, options.since);
-        if (!baseline) {
-            findings.push({
-                sha: options.since,
-                subject: '',
-                kind: 'baseline-missing',
-                missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
-            });
-        }
-        else {
-            const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
-                okCodes: [1],
-            });
-            if (ancestor.code !== 0) {
-                findings.push({
-                    sha: baseline,
-                    subject: '',
-                    kind: 'history-rewritten',
-                    missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
-                });
-                const base = await runGit(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
-                range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
-            }
-            else
-                range = `${baseline}..${head}`;
-        }
-    }
-    const commits = (await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })).reverse();
-    // Every stages/policy blob before and after, in one batch.
-    const blobs = await readBlobs(repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
-    const guarded = commits
-        .map((c) => ({ c, changes: integrity_guardedChanges(c, prefix, blobs), moves: pointerMoves(c, prefix, blobs) }))
-        .filter((g) => g.changes.length > 0);
-    // Ask the review source for every pull request at once: a GitHub source limits and memoises its own calls.
-    const prefetched = new Map(options.reviews
-        ? guarded.flatMap(({ c }) => {
-            const n = landingPullRequest(c).number;
-            return n === undefined ? [] : [[n, options.reviews.pullRequest(n)]];
-        })
-        : []);
-    await Promise.allSettled(prefetched.values());
-    // From git alone, the gate's merge records (at the head) say how each merge's check and sign-offs stood.
-    const recordsByCommit = new Map();
-    if (!options.reviews)
-        for (const { event } of await readAuditEvents(repoRoot, head, prefix))
-            if (isMergeRecord(event) && event.commit)
-                recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
-    let guardedCommits = 0;
-    for (const { c, changes, moves } of guarded) {
-        guardedCommits++;
-        const base = { sha: c.sha, subject: c.subject, changes };
-        const { merge, number } = landingPullRequest(c);
-        if (number === undefined) {
-            const verdict = await emergencyVerdict(repoRoot, c, changes, moves, prefix);
-            if (verdict.allowed)
-                allowed.push({
-                    ...base,
-                    kind: 'emergency-push',
-                    missing: `nothing: ${verdict.why} (allowed by policy)`,
-                });
-            else
-                findings.push({ ...base, kind: 'direct-push', missing: verdict.why });
-            continue;
-        }
-        if (!options.reviews) {
-            const record = recordsByCommit
-                .get(c.sha)
-                ?.map(mergeRecordFinding)
-                .find((f) => f !== undefined);
-            if (record)
-                findings.push({ ...base, pullRequest: number, ...record });
-            continue;
-        }
-        const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
-        const withPr = { ...base, pullRequest: number };
-        if (!pr) {
-            findings.push({ ...withPr, kind: 'pr-not-found', missing: `pull request #${number} on GitHub` });
-            continue;
-        }
-        if (!pr.mergedAt) {
-            findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
-            continue;
-        }
-        // A subject naming a merged pull request proves nothing by itself: the commit must be the one GitHub merged.
-        // (A direct push can copy the subject; a force-push rewrites the merge into another commit.)
-        if (pr.mergeCommitSha && pr.mergeCommitSha !== c.sha) {
-            findings.push({
-                ...withPr,
-                kind: 'merge-commit-differs',
-                missing: `the merge of pull request #${number} itself: GitHub merged it as ${pr.mergeCommitSha.slice(0, 12)}, not this commit (pushed directly under its subject, or history rewritten)`,
-            });
-            continue;
-        }
-        const forged = forgedCheckFinding(pr.foreignChecks ?? []);
-        if (forged)
-            findings.push({ ...withPr, ...forged });
-        // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
-        // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
-        const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);
-        const mergedAt = Date.parse(pr.mergedAt);
-        const check = runs
-            .filter((r) => r.completedAt !== undefined && Date.parse(r.completedAt) <= mergedAt)
-            .sort((a, b) => Date.parse(b.completedAt) - Date.parse(a.completedAt))[0];
-        if (runs.length === 0)
-            findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
-        else if (!check)
-            findings.push({
-                ...withPr,
-                kind: 'merged-before-check',
-                missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${runs[0].completedAt ?? 'never completed'})`,
-            });
-        else if (check.conclusion !== 'success')
-            findings.push({
-                ...withPr,
-                kind: 'gate-check-failed',
-                missing: `a passing sign-off check (at the merge it had concluded ${check.conclusion ?? 'nothing'})`,
-            });
-        else if (merge && c.parents[1] && check.headSha !== c.parents[1])
-            findings.push({
-                ...withPr,
-                kind: 'gate-check-other-commit',
-                missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
-            });
-        // Only reviews given by the merge count: an approval added afterwards did not let the change in.
-        // Without a re-evaluation, some approval must stand; with one, the policy says which (if any) are needed.
-        const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
-        if (!options.signoffs &&
-            pr.reviewsKnown !== false &&
-            standingApprovals({ ...pr, reviews: beforeMerge }).length === 0)
-            findings.push({
-                ...withPr,
-                kind: 'approvals-missing',
-                missing: 'any standing approval, given before the merge, by someone other than the author',
-            });
-        if (options.signoffs) {
-            const firstParent = c.parents[0] ?? c.sha;
-            try {
-                const recheck = await options.signoffs.recheck({
-                    number,
-                    sha: c.sha,
-                    parents: c.parents,
-                    mergedAt: pr.mergedAt,
-                });
-                const shortfall = recheckShortfall(recheck, firstParent);
-                if (shortfall)
-                    findings.push({ ...withPr, ...shortfall });
-            }
-            catch (error) {
-                // What the repository cannot answer (a broken policy at the merge) fails the change, as it fails the gate.
-                if (!(error instanceof TollgateError) || error instanceof GitHubApiError)
-                    throw error;
-                findings.push({
-                    ...withPr,
-                    kind: 'gate-blocked',
-                    missing: `a change the gate can judge: re-evaluating it failed: ${error.message}`,
-                });
-            }
-        }
-    }
-    return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };
-}
-
+// EXTERNAL MODULE: ./src/git/reader.ts
+var reader = __nccwpck_require__(6073);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+// EXTERNAL MODULE: ./src/gate/signoffs.ts
+var signoffs = __nccwpck_require__(5664);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/evidence/history-at.ts
+var history_at = __nccwpck_require__(6135);
+// EXTERNAL MODULE: ./src/evidence/history.ts
+var evidence_history = __nccwpck_require__(5685);
+// EXTERNAL MODULE: ./src/evidence/integrity.ts + 16 modules
+var integrity = __nccwpck_require__(5455);
 // EXTERNAL MODULE: ./src/evidence/report.ts
 var report = __nccwpck_require__(9679);
+// EXTERNAL MODULE: ./src/evidence/reviews.ts
+var evidence_reviews = __nccwpck_require__(7880);
+;// CONCATENATED MODULE: ./src/policy/regression.ts
+const round = (n) => Number(n.toPrecision(10));
+/** The rules for a stage: a rule without `stage` applies to every stage. */
+function regressionRulesFor(rules, stage) {
+    return rules.filter((r) => r.stage === undefined || r.stage === stage);
+}
+/** One metric of the candidate against the replaced version. */
+function compareMetric(metric, current, candidate, better, rule) {
+    const base = {
+        metric,
+        ...(current !== undefined ? { current } : {}),
+        ...(candidate !== undefined ? { candidate } : {}),
+        ...(better !== undefined ? { better } : {}),
+        ...(rule !== undefined ? { rule } : {}),
+    };
+    if (candidate === undefined)
+        // A rule on a metric the candidate does not report fails closed, as a gate on a missing metric does.
+        return { ...base, verdict: 'missing-candidate', blocks: rule !== undefined && current !== undefined };
+    if (current === undefined)
+        return { ...base, verdict: 'missing-current', blocks: false };
+    const delta = round(round(candidate) - round(current));
+    if (delta === 0)
+        return { ...base, delta, verdict: 'same', blocks: false };
+    if (better === undefined)
+        return { ...base, delta, verdict: 'changed', blocks: rule !== undefined };
+    const improved = better === 'higher' ? delta > 0 : delta < 0;
+    const worsening = Math.abs(delta);
+    const blocks = !improved && rule !== undefined && round(worsening - rule.tolerance) > 0;
+    return { ...base, delta, verdict: improved ? 'better' : 'worse', blocks };
+}
+/**
+ * Every metric of either version (the order given first, then the rest alphabetically) compared, with the rules
+ * for `stage` attached. A rule metric neither version reports is listed too, so the gap is visible.
+ */
+function compareVersions(input) {
+    const rules = regressionRulesFor(input.rules, input.stage);
+    const all = new Set([
+        ...Object.keys(input.current),
+        ...Object.keys(input.candidate),
+        ...rules.map((r) => r.metric),
+    ]);
+    const first = (input.order ?? []).filter((m) => all.has(m));
+    const rest = [...all].filter((m) => !first.includes(m)).sort();
+    const value = (map, m) => (Object.hasOwn(map, m) ? map[m] : undefined);
+    return [...first, ...rest].map((metric) => compareMetric(metric, value(input.current, metric), value(input.candidate, metric), Object.hasOwn(input.directions, metric) ? input.directions[metric] : undefined, rules.find((r) => r.metric === metric)));
+}
+/** Why each blocking comparison blocks, with its fix, in the gate's "reason; fix: …" form. */
+function regressionFailures(comparisons, replaced) {
+    return comparisons
+        .filter((c) => c.blocks)
+        .map((c) => {
+        const tolerance = c.rule?.tolerance ?? 0;
+        if (c.verdict === 'missing-candidate')
+            return `no_regression on ${c.metric}: the candidate does not report ${c.metric} (${replaced} has ${c.current}); fix: record ${c.metric} for the candidate`;
+        if (c.verdict === 'changed')
+            return `no_regression on ${c.metric}: the policy does not say whether higher or lower is better; fix: set metrics.${c.metric}.better in registry/policy.yaml`;
+        return (`no_regression on ${c.metric}: ${c.current} → ${c.candidate} is worse than ${replaced} by ${Math.abs(c.delta)}` +
+            ` (${c.better} is better, tolerance ${tolerance}); fix: promote a version no worse than ${replaced}, or change the policy's tolerance in its own reviewed pull request`);
+    });
+}
+/** A moving name in a data URI: a snapshot that can change under the same name. */
+const MOVING_SEGMENT = /^(?:latest|current|head|main|master|live|newest|today)$/i;
+/**
+ * Why a data reference does not pin its content, or undefined when it does: no sha256, or a URI whose path names a
+ * moving snapshot (`.../latest`, `:latest`, `@main`) — the hash then pins what was read, not what the URI serves.
+ */
+function mutableDataReason(data) {
+    if (data === undefined)
+        return 'no training data is recorded';
+    const parts = data.uri
+        .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+        .split(/[/:@?#=&]+/)
+        .filter(Boolean)
+        .map((p) => p.replace(/\.[a-z0-9]{1,8}$/i, ''));
+    const moving = parts.find((p) => MOVING_SEGMENT.test(p));
+    if (moving !== undefined && data.sha256 === undefined)
+        return `the data URI names a moving snapshot (\`${moving}\`) and no sha256 pins its content`;
+    if (moving !== undefined)
+        return `the data URI names a moving snapshot (\`${moving}\`): the sha256 pins what was read, but the URI may now serve other data`;
+    if (data.sha256 === undefined)
+        return 'no sha256 pins the data: the URI may serve other data tomorrow';
+    return undefined;
+}
+/**
+ * Why the two versions' numbers may not be alike: a key metric the candidate lacks, different metric sets, or
+ * different (or unrecorded) evaluation data.
+ */
+function comparabilityWarnings(input) {
+    const out = [];
+    const has = (m, k) => Object.hasOwn(m, k);
+    const missing = input.keyMetrics.filter((k) => !has(input.candidate.metrics, k));
+    if (missing.length > 0)
+        out.push(`the candidate does not report the key metric${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    const onlyCurrent = Object.keys(input.current.metrics).filter((k) => !has(input.candidate.metrics, k) && !missing.includes(k));
+    const onlyCandidate = Object.keys(input.candidate.metrics).filter((k) => !has(input.current.metrics, k));
+    if (onlyCurrent.length > 0 || onlyCandidate.length > 0) {
+        const parts = [
+            ...(onlyCurrent.length > 0 ? [`only ${input.currentId} reports ${onlyCurrent.sort().join(', ')}`] : []),
+            ...(onlyCandidate.length > 0 ? [`only the candidate reports ${onlyCandidate.sort().join(', ')}`] : []),
+        ];
+        out.push(`the versions were scored on different metric sets (${parts.join('; ')})`);
+    }
+    const a = input.current.evaluation;
+    const b = input.candidate.evaluation;
+    if (a !== undefined && b !== undefined) {
+        const same = a.sha256 !== undefined && b.sha256 !== undefined ? a.sha256 === b.sha256 : a.uri === b.uri;
+        if (!same)
+            out.push(`the versions were evaluated on different data (${input.currentId}: \`${a.uri}\`, candidate: \`${b.uri}\`${a.uri === b.uri ? ', different sha256' : ''})`);
+    }
+    else if (a !== undefined || b !== undefined) {
+        out.push(`only ${a !== undefined ? input.currentId : 'the candidate'} records its evaluation data: the two may have been scored on different data`);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/lineage.ts
+// The data lineage of a version as an auditor reads it: where its training data came from, whether that reference
+// pins the content, and whether it is the very data its parent was trained on (pure).
+
+function lineageOf(version, parentData) {
+    const warnings = [];
+    const mutable = version.data === undefined ? 'no training data is recorded' : mutableDataReason(version.data);
+    if (mutable)
+        warnings.push(mutable);
+    if (version.data && parentData) {
+        const same = version.data.sha256 !== undefined && parentData.sha256 !== undefined
+            ? version.data.sha256 === parentData.sha256
+            : version.data.uri === parentData.uri && version.data.sha256 === parentData.sha256;
+        if (same)
+            warnings.push(`trained on the same data as its parent ${version.parent}${version.data.sha256 ? '' : ' (same URI, no hash to tell)'}: a retrain on unchanged data`);
+    }
+    return {
+        ...(version.data ? { data: version.data } : {}),
+        ...(version.evaluation ? { evaluation: version.evaluation } : {}),
+        ...(version.parent ? { parent: version.parent } : {}),
+        warnings,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/sign.ts
+// A detached Ed25519 signature over an evidence bundle's manifest, with the time it was signed: the manifest lists
+// every file's SHA-256 and the tarball's, so one signature covers the whole bundle. Written as manifest.sig.json
+// beside manifest.json; `tollgate evidence verify` checks it (against a trusted public key when given one).
+
+
+const SIGNATURE_FILE = 'manifest.sig.json';
+const FORMAT = 'tollgate-evidence-signature/v1';
+const sha256 = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
+/** What is signed: the format, the manifest's hash and the time, one per line. */
+function signedPayload(manifestSha256, signedAt) {
+    return Buffer.from(`${FORMAT}\n${manifestSha256}\n${signedAt}\n`);
+}
+function ed25519Key(text, kind, where) {
+    let key;
+    try {
+        key = kind === 'private' ? (0,external_node_crypto_.createPrivateKey)(text) : (0,external_node_crypto_.createPublicKey)(text);
+    }
+    catch (error) {
+        throw new errors/* TollgateError */.x(`${where} is not a PEM ${kind} key`, {
+            file: where,
+            cause: error,
+            fix: kind === 'private'
+                ? 'make one with `openssl genpkey -algorithm ed25519 -out evidence.key` and keep it secret'
+                : 'export it with `openssl pkey -in evidence.key -pubout -out evidence.pub`',
+        });
+    }
+    if (key.asymmetricKeyType !== 'ed25519')
+        throw new errors/* TollgateError */.x(`${where} is a ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519`, {
+            file: where,
+            fix: 'use an Ed25519 key: `openssl genpkey -algorithm ed25519 -out evidence.key`',
+        });
+    return key;
+}
+const z = (at) => at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+function signManifest(manifest, privateKeyPem, at, where = 'the signing key') {
+    const key = ed25519Key(privateKeyPem, 'private', where);
+    const spki = (0,external_node_crypto_.createPublicKey)(key).export({ type: 'spki', format: 'der' });
+    const manifestSha256 = sha256(manifest);
+    const signedAt = z(at);
+    return {
+        format: FORMAT,
+        algorithm: 'ed25519',
+        manifest_sha256: manifestSha256,
+        signed_at: signedAt,
+        public_key: spki.toString('base64'),
+        key_id: sha256(spki),
+        signature: (0,external_node_crypto_.sign)(null, signedPayload(manifestSha256, signedAt), key).toString('base64'),
+    };
+}
+/**
+ * Checks a signature document against the manifest's bytes. With `trustedPublicKeyPem` the signer must be that key
+ * and a missing signature is a problem; without it the carried key is used (proves the manifest is unchanged since
+ * whoever holds that key signed it; compare the key id with the one you expect).
+ */
+function checkManifestSignature(manifest, signatureText, trustedPublicKeyPem, where = 'the public key') {
+    const trusted = trustedPublicKeyPem === undefined ? undefined : ed25519Key(trustedPublicKeyPem, 'public', where);
+    if (signatureText === undefined)
+        return {
+            present: false,
+            valid: false,
+            trusted: false,
+            problems: trusted ? [`${SIGNATURE_FILE} is missing: the bundle is not signed`] : [],
+        };
+    let doc;
+    try {
+        doc = JSON.parse(signatureText);
+    }
+    catch {
+        return { present: true, valid: false, trusted: false, problems: [`${SIGNATURE_FILE} is not JSON`] };
+    }
+    const problems = [];
+    if (doc.format !== FORMAT || doc.algorithm !== 'ed25519' || typeof doc.signature !== 'string')
+        return {
+            present: true,
+            valid: false,
+            trusted: false,
+            problems: [`${SIGNATURE_FILE} is not a Tollgate Ed25519 signature`],
+        };
+    const actual = sha256(manifest);
+    if (doc.manifest_sha256 !== actual)
+        problems.push(`manifest.json has sha256 ${actual}; the signature is for ${String(doc.manifest_sha256)}`);
+    if (typeof doc.signed_at !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(doc.signed_at))
+        problems.push(`${SIGNATURE_FILE} has no UTC signing time`);
+    let carried;
+    try {
+        carried = createPublicKey({
+            key: Buffer.from(String(doc.public_key), 'base64'),
+            format: 'der',
+            type: 'spki',
+        });
+    }
+    catch {
+        problems.push(`${SIGNATURE_FILE} carries no readable public key`);
+    }
+    const key = trusted ?? carried;
+    const keyDer = key?.export({ type: 'spki', format: 'der' });
+    if (trusted && carried && !trusted.equals(carried))
+        problems.push(`signed by key ${String(doc.key_id).slice(0, 16)}…, not by the trusted key ${sha256(keyDer).slice(0, 16)}…`);
+    const ok = key !== undefined &&
+        verify(null, signedPayload(actual, String(doc.signed_at)), key, Buffer.from(doc.signature, 'base64'));
+    if (!ok && problems.length === 0)
+        problems.push('the signature does not match the manifest and its signing time');
+    return {
+        present: true,
+        valid: ok && problems.length === 0,
+        ...(typeof doc.signed_at === 'string' ? { signedAt: doc.signed_at } : {}),
+        ...(keyDer ? { keyId: sha256(keyDer) } : {}),
+        trusted: trusted !== undefined,
+        problems,
+    };
+}
+
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/evidence/tar.ts
@@ -46635,6 +38820,9 @@ function readUstar(archive) {
 
 
 
+
+
+
 function subjectTitle(subject) {
     if ('model' in subject)
         return `model ${subject.model}${subject.version ? ` version ${subject.version}` : ''}`;
@@ -46659,27 +38847,33 @@ function evidenceSubjectFrom(given, how) {
     if (named.length !== 1)
         throw new errors/* TollgateError */.x(named.length === 0
             ? `${how.command}: name exactly one subject: a model (and version), a pull request, an incident, or a period`
-            : `${how.command}: name exactly one subject, not ${named.join(' and ')}`, { fix: how.usage });
+            : `${how.command}: name exactly one subject, not ${named.join(' and ')}`, { kind: 'usage', fix: how.usage });
     if (v.version !== undefined && v.model === undefined)
-        throw new errors/* TollgateError */.x(`${how.command}: a version needs its model`, { fix: how.usage });
+        throw new errors/* TollgateError */.x(`${how.command}: a version needs its model`, { kind: 'usage', fix: how.usage });
     if (v.model !== undefined)
         return v.version === undefined ? { model: v.model } : { model: v.model, version: v.version };
     if (v.pr !== undefined) {
         if (!/^#?\d+$/.test(v.pr))
-            throw new errors/* TollgateError */.x(`${how.command}: pull request ${v.pr} is not a number`, { fix: how.usage });
+            throw new errors/* TollgateError */.x(`${how.command}: pull request ${v.pr} is not a number`, {
+                kind: 'usage',
+                fix: how.usage,
+            });
         return { pr: Number(v.pr.replace('#', '')) };
     }
     if (v.incident !== undefined)
         return { incident: v.incident };
     if (v.since === undefined || v.until === undefined)
-        throw new errors/* TollgateError */.x(`${how.command}: a period needs both since and until`, { fix: how.usage });
+        throw new errors/* TollgateError */.x(`${how.command}: a period needs both since and until`, {
+            kind: 'usage',
+            fix: how.usage,
+        });
     return { since: v.since, until: v.until };
 }
 function checkSubject(subject) {
     if ('model' in subject) {
-        names_assertSafeName('model', subject.model);
+        (0,names/* assertSafeName */.jP)('model', subject.model);
         if (subject.version !== undefined)
-            names_assertSafeName('version', subject.version);
+            (0,names/* assertSafeName */.jP)('version', subject.version);
     }
     else if ('pr' in subject) {
         if (!Number.isSafeInteger(subject.pr) || subject.pr < 1)
@@ -46688,7 +38882,7 @@ function checkSubject(subject) {
             });
     }
     else if ('incident' in subject) {
-        if (!names_INCIDENT_ID.test(subject.incident))
+        if (!names/* INCIDENT_ID */.zP.test(subject.incident))
             throw new errors/* TollgateError */.x(`evidence: ${subject.incident} is not an incident id`, {
                 fix: 'incident ids look like INC-20260101-100000-abc (see registry/incidents/)',
             });
@@ -46705,7 +38899,7 @@ const VERSION_ORDER = new Intl.Collator('en', { numeric: true });
 // bench/evidence.bench.ts).
 async function collectEvidence(repoRoot, subject, options = {}) {
     checkSubject(subject);
-    const objects = new ObjectReader(repoRoot);
+    const objects = new reader/* ObjectReader */.nR(repoRoot);
     try {
         return await collect(repoRoot, subject, options, objects);
     }
@@ -46717,10 +38911,10 @@ async function collect(repoRoot, subject, options, objects) {
     const p = options.registryPrefix ?? 'registry/';
     const progress = options.onProgress ?? (() => { });
     const warnings = [];
-    const { ref, head, date: headDate } = await resolveBranchHead(repoRoot, options.ref, p, objects);
+    const { ref, head, date: headDate } = await (0,integrity/* resolveBranchHead */.fn)(repoRoot, options.ref, p, objects);
     const window = 'since' in subject ? subject : undefined;
     progress(`reading the trail of ${subjectTitle(subject)} on ${ref}`);
-    const inModel = 'model' in subject ? `${p}${modelDir(subject.model)}/` : undefined;
+    const inModel = 'model' in subject ? `${p}${(0,paths/* modelDir */.$1)(subject.model)}/` : undefined;
     // Blob texts by spec, each asked for once through the one cat-file process.
     const texts = new Map();
     const textOf = (spec) => {
@@ -46748,7 +38942,7 @@ async function collect(repoRoot, subject, options, objects) {
         for (const { blob, version } of ahead) {
             const text = textOf(blob);
             if (version)
-                parsedEarly.set(blob, text.then(history_parseYaml, () => undefined));
+                parsedEarly.set(blob, text.then(evidence_history/* parseYaml */.hN, () => undefined));
             else
                 void text.catch(() => undefined);
         }
@@ -46762,13 +38956,13 @@ async function collect(repoRoot, subject, options, objects) {
             }
             const newest = !newestSeen.has(f.path);
             newestSeen.add(f.path);
-            const place = newest && f.path.startsWith(p) ? paths_classifyRegistryPath(f.path.slice(p.length)) : undefined;
+            const place = newest && f.path.startsWith(p) ? (0,paths/* classifyRegistryPath */.tF)(f.path.slice(p.length)) : undefined;
             ahead.push({ blob: f.blob, version: place?.kind === 'ModelVersion' });
         }
         if (ahead.length >= 64)
             sendAhead();
     };
-    const trailRead = history_readTrail(repoRoot, {
+    const trailRead = (0,evidence_history/* readTrail */.hd)(repoRoot, {
         ref: head,
         paths: inModel ? [inModel] : [p],
         ...(window ? { since: window.since, until: window.until } : {}),
@@ -46776,22 +38970,22 @@ async function collect(repoRoot, subject, options, objects) {
     });
     // While git walks the history: incidents, audit events and (for a model) its versions at the head, parsed.
     const headRead = (async () => {
-        const tree = await listFiles(objects, head, [
+        const tree = await (0,reader/* listFiles */.CS)(objects, head, [
             `${p}incidents/`,
             `${p}audit/`,
             // A whole-model export finds its versions in the trail's records instead (see below).
             ...('model' in subject && subject.version
-                ? [`${p}${paths_versionPath(subject.model, subject.version)}`]
+                ? [`${p}${(0,paths/* versionPath */.qW)(subject.model, subject.version)}`]
                 : []),
         ]);
-        const kindOf = (f) => paths_classifyRegistryPath(f.path.slice(p.length))?.kind;
+        const kindOf = (f) => (0,paths/* classifyRegistryPath */.tF)(f.path.slice(p.length))?.kind;
         const incidentFiles = tree.filter((f) => kindOf(f) === 'Incident');
         const auditFiles = tree.filter((f) => kindOf(f) === 'AuditEvent');
         const versionFiles = tree.filter((f) => kindOf(f) === 'ModelVersion');
-        const blobs = await history_readBlobs(objects, [...incidentFiles, ...auditFiles, ...versionFiles].map((f) => f.oid));
+        const blobs = await (0,evidence_history/* readBlobs */.b4)(objects, [...incidentFiles, ...auditFiles, ...versionFiles].map((f) => f.oid));
         const parsed = new Map();
         for (const f of versionFiles)
-            parsed.set(f.oid, history_parseYaml(blobs.get(f.oid)));
+            parsed.set(f.oid, (0,evidence_history/* parseYaml */.hN)(blobs.get(f.oid)));
         return { tree, incidentFiles, auditFiles, blobs, parsed };
     })();
     // Both run before either is awaited, so a failure in one must not go unhandled.
@@ -46805,7 +38999,7 @@ async function collect(repoRoot, subject, options, objects) {
     const { tree, incidentFiles, auditFiles, parsed } = headResult.value;
     const first = headResult.value.blobs;
     const allIncidents = incidentFiles
-        .map((f) => history_parseYaml(first.get(f.oid)))
+        .map((f) => (0,evidence_history/* parseYaml */.hN)(first.get(f.oid)))
         .filter((i) => !!i && typeof i === 'object' && typeof i.id === 'string');
     // A model's trail also holds the commits of the incidents that concern it.
     const concerning = new Set('model' in subject
@@ -46814,12 +39008,12 @@ async function collect(repoRoot, subject, options, objects) {
             .map((i) => i.id)
         : []);
     const aboutConcerningIncident = (path) => {
-        const place = path.startsWith(p) ? paths_classifyRegistryPath(path.slice(p.length)) : undefined;
+        const place = path.startsWith(p) ? (0,paths/* classifyRegistryPath */.tF)(path.slice(p.length)) : undefined;
         return (place?.kind === 'Incident' || place?.kind === 'Postmortem') && concerning.has(place.id);
     };
     if (inModel && concerning.size > 0) {
         // A second walk, only when there are such incidents: git uses its changed-path filters for one path only.
-        const incidentCommits = (await history_readTrail(repoRoot, { ref: head, paths: [`${p}incidents/`] })).filter((c) => c.files.some((f) => aboutConcerningIncident(f.path)));
+        const incidentCommits = (await (0,evidence_history/* readTrail */.hd)(repoRoot, { ref: head, paths: [`${p}incidents/`] })).filter((c) => c.files.some((f) => aboutConcerningIncident(f.path)));
         commits = mergeTrails(commits, incidentCommits);
     }
     progress(`${commits.length} commits read`);
@@ -46828,8 +39022,8 @@ async function collect(repoRoot, subject, options, objects) {
     if ('model' in subject)
         models.add(subject.model);
     else
-        for (const e of registryEventsFromTrail(commits, p)) {
-            if (!names_isSafeName(e.model))
+        for (const e of (0,evidence_history/* registryEventsFromTrail */.D7)(commits, p)) {
+            if (!(0,names/* isSafeName */.TE)(e.model))
                 continue;
             if ('pr' in subject && e.pullRequest !== subject.pr)
                 continue;
@@ -46842,7 +39036,7 @@ async function collect(repoRoot, subject, options, objects) {
     const stageCommits = new Map();
     if (!window)
         for (const model of models) {
-            const path = `${p}${paths_stagesPath(model)}`;
+            const path = `${p}${(0,paths/* stagesPath */.X$)(model)}`;
             const touching = commits.filter((c) => c.files.some((f) => f.path === path)).reverse();
             stageCommits.set(model, touching);
             for (const c of touching)
@@ -46856,10 +39050,10 @@ async function collect(repoRoot, subject, options, objects) {
             return true;
         if (!subject.version && aboutConcerningIncident(path))
             return true;
-        if (path.startsWith(`${p}${modelDir(subject.model)}/`)) {
+        if (path.startsWith(`${p}${(0,paths/* modelDir */.$1)(subject.model)}/`)) {
             if (!subject.version)
                 return true;
-            const place = paths_classifyRegistryPath(path.slice(p.length));
+            const place = (0,paths/* classifyRegistryPath */.tF)(path.slice(p.length));
             return place?.kind === 'Stages' || (place?.kind === 'ModelVersion' && place.id === subject.version);
         }
         return false;
@@ -46874,37 +39068,37 @@ async function collect(repoRoot, subject, options, objects) {
     ]);
     if ('incident' in subject)
         for (const m of allIncidents.find((i) => i.id === subject.incident)?.models ?? [])
-            if (names_isSafeName(m))
+            if ((0,names/* isSafeName */.TE)(m))
                 models.add(m);
     let tenures = [];
     for (const model of [...models].sort()) {
-        const path = `${p}${paths_stagesPath(model)}`;
+        const path = `${p}${(0,paths/* stagesPath */.X$)(model)}`;
         const snapshots = stageCommits.has(model)
             ? stageCommits.get(model).map((commit) => ({
                 commit,
-                stages: history_at_stagesOf(history_parseYaml(stageBlobs.get(blobAt(commit, path)))),
+                stages: (0,history_at/* stagesOf */.ZL)((0,evidence_history/* parseYaml */.hN)(stageBlobs.get(blobAt(commit, path)))),
             }))
-            : await history_at_readStageSnapshots(repoRoot, model, { ref: head, registryPrefix: p });
-        for (const stage of history_at_stagesNamed(snapshots))
-            tenures.push(...history_at_stageHistory(snapshots, model, stage));
+            : await (0,history_at/* readStageSnapshots */._d)(repoRoot, model, { ref: head, registryPrefix: p });
+        for (const stage of (0,history_at/* stagesNamed */.zw)(snapshots))
+            tenures.push(...(0,history_at/* stageHistory */.Hw)(snapshots, model, stage));
     }
     // Narrow the commits (and tenures) to the subject.
     if ('model' in subject && subject.version !== undefined) {
         const v = subject.version;
-        const vPath = `${p}${paths_versionPath(subject.model, v)}`;
+        const vPath = `${p}${(0,paths/* versionPath */.qW)(subject.model, v)}`;
         tenures = tenures.filter((t) => t.version === v);
         const pointerShas = new Set(tenures.flatMap((t) => [t.sha, ...(t.endedBy ? [t.endedBy] : [])]));
         commits = commits.filter((c) => pointerShas.has(c.sha) ||
             c.files.some((f) => f.path === vPath) ||
-            history_trailerValue(c.trailers, 'Version') === v);
+            (0,evidence_history/* trailerValue */.di)(c.trailers, 'Version') === v);
     }
     else if ('pr' in subject) {
-        commits = commits.filter((c) => pullRequestOf(c) === subject.pr);
+        commits = commits.filter((c) => (0,evidence_history/* pullRequestOf */._n)(c) === subject.pr);
     }
     else if ('incident' in subject) {
         const id = subject.incident;
-        const own = [`${p}${paths_incidentPath(id)}`, `${p}incidents/${id}.postmortem.md`];
-        commits = commits.filter((c) => history_trailerValue(c.trailers, 'Incident') === id || c.files.some((f) => own.includes(f.path)));
+        const own = [`${p}${(0,paths/* incidentPath */.GW)(id)}`, `${p}incidents/${id}.postmortem.md`];
+        commits = commits.filter((c) => (0,evidence_history/* trailerValue */.di)(c.trailers, 'Incident') === id || c.files.some((f) => own.includes(f.path)));
     }
     if (!('model' in subject)) {
         const shas = new Set(commits.map((c) => c.sha));
@@ -46913,9 +39107,9 @@ async function collect(repoRoot, subject, options, objects) {
     tenures.sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || a.stage.localeCompare(b.stage));
     // Events: the commits' own plus the audit files that concern the subject.
     const auditParsed = auditFiles
-        .map((f) => ({ path: f.path, event: history_parseYaml(first.get(f.oid)) }))
+        .map((f) => ({ path: f.path, event: (0,evidence_history/* parseYaml */.hN)(first.get(f.oid)) }))
         .filter((a) => isAuditEvent(a.event));
-    const audit = auditFileEvents(auditParsed).filter((e) => {
+    const audit = (0,evidence_history/* auditFileEvents */.jC)(auditParsed).filter((e) => {
         if ('model' in subject)
             return e.model === subject.model && (!subject.version || e.version === subject.version);
         if ('pr' in subject)
@@ -46925,7 +39119,7 @@ async function collect(repoRoot, subject, options, objects) {
         const t = Date.parse(e.at);
         return t >= Date.parse(subject.since) && t <= Date.parse(subject.until);
     });
-    const events = mergeEvents(registryEventsFromTrail(commits, p), audit);
+    const events = (0,evidence_history/* mergeEvents */.el)((0,evidence_history/* registryEventsFromTrail */.D7)(commits, p), audit);
     // Incidents in scope.
     const incidentIds = new Set(events.map((e) => e.incident).filter((i) => !!i));
     if ('incident' in subject)
@@ -46949,15 +39143,15 @@ async function collect(repoRoot, subject, options, objects) {
     }))
         .sort((a, b) => a.id.localeCompare(b.id));
     if ('incident' in subject && !incidents.some((i) => i.id === subject.incident))
-        warnings.push(`no incident record ${paths_incidentPath(subject.incident)} at ${ref}`);
+        warnings.push(`no incident record ${(0,paths/* incidentPath */.GW)(subject.incident)} at ${ref}`);
     // Versions in scope, as recorded at the head.
     const versionKeys = new Map();
     const addVersion = (model, version, blob) => {
-        if (names_isSafeName(model) && names_isSafeName(version))
+        if ((0,names/* isSafeName */.TE)(model) && (0,names/* isSafeName */.TE)(version))
             versionKeys.set(`${model}\0${version}`, {
                 model,
                 version,
-                spec: blob ?? `${head}:${p}${paths_versionPath(model, version)}`,
+                spec: blob ?? `${head}:${p}${(0,paths/* versionPath */.qW)(model, version)}`,
             });
     };
     if ('model' in subject) {
@@ -46972,13 +39166,13 @@ async function collect(repoRoot, subject, options, objects) {
                     if (seen.has(f.path) || !f.path.startsWith(p))
                         continue;
                     seen.add(f.path);
-                    const place = paths_classifyRegistryPath(f.path.slice(p.length));
+                    const place = (0,paths/* classifyRegistryPath */.tF)(f.path.slice(p.length));
                     if (place?.kind === 'ModelVersion' && place.model === subject.model && f.status !== 'D' && f.blob)
                         addVersion(place.model, place.id, f.blob);
                 }
         }
         for (const f of tree) {
-            const place = paths_classifyRegistryPath(f.path.slice(p.length));
+            const place = (0,paths/* classifyRegistryPath */.tF)(f.path.slice(p.length));
             if (place?.kind === 'ModelVersion' && place.model === subject.model)
                 addVersion(place.model, place.id, f.oid);
         }
@@ -46991,16 +39185,16 @@ async function collect(repoRoot, subject, options, objects) {
             addVersion(t.model, t.version);
     }
     // Pull requests.
-    const reviews = options.reviews ?? gitOnlyReviews(commits);
+    const reviews = options.reviews ?? (0,evidence_reviews/* gitOnlyReviews */.q)(commits);
     const numbers = [
-        ...new Set(commits.map((c) => pullRequestOf(c)).filter((n) => n !== undefined)),
+        ...new Set(commits.map((c) => (0,evidence_history/* pullRequestOf */._n)(c)).filter((n) => n !== undefined)),
     ];
     if ('pr' in subject && !numbers.includes(subject.pr))
         numbers.push(subject.pr);
     numbers.sort((a, b) => a - b);
     const landedBy = new Map();
     for (const c of [...commits].reverse()) {
-        const n = pullRequestOf(c);
+        const n = (0,evidence_history/* pullRequestOf */._n)(c);
         if (n !== undefined && !landedBy.has(n))
             landedBy.set(n, c);
     }
@@ -47021,16 +39215,16 @@ async function collect(repoRoot, subject, options, objects) {
     const roleSpecs = (c) => {
         const parent = c.parents[0] ?? c.sha;
         const models = new Set();
-        const named = history_trailerValue(c.trailers, 'Model');
-        if (names_isSafeName(named))
+        const named = (0,evidence_history/* trailerValue */.di)(c.trailers, 'Model');
+        if ((0,names/* isSafeName */.TE)(named))
             models.add(named);
         for (const f of c.files) {
-            const place = f.path.startsWith(p) ? paths_classifyRegistryPath(f.path.slice(p.length)) : undefined;
-            if (place && 'model' in place && names_isSafeName(place.model))
+            const place = f.path.startsWith(p) ? (0,paths/* classifyRegistryPath */.tF)(f.path.slice(p.length)) : undefined;
+            if (place && 'model' in place && (0,names/* isSafeName */.TE)(place.model))
                 models.add(place.model);
         }
         return {
-            policy: `${parent}:${p}${paths_POLICY_PATH}`,
+            policy: `${parent}:${p}${paths/* POLICY_PATH */.l$}`,
             models: [...models]
                 .sort()
                 .map((model) => ({ model, spec: `${parent}:${p}models/${model}/model.yaml` })),
@@ -47054,10 +39248,11 @@ async function collect(repoRoot, subject, options, objects) {
     for (const [spec, doc] of parsedEarly)
         parsed.set(spec, await doc);
     const versions = [];
+    const docs = new Map();
     for (const k of [...versionKeys.values()].sort((a, b) => VERSION_ORDER.compare(`${a.model}/${a.version}`, `${b.model}/${b.version}`))) {
-        const doc = (parsed.has(k.spec) ? parsed.get(k.spec) : history_parseYaml(second.get(k.spec) ?? stageBlobs.get(k.spec)));
+        const doc = (parsed.has(k.spec) ? parsed.get(k.spec) : (0,evidence_history/* parseYaml */.hN)(second.get(k.spec) ?? stageBlobs.get(k.spec)));
         if (!doc || typeof doc !== 'object') {
-            warnings.push(`no version record ${paths_versionPath(k.model, k.version)} at ${ref}`);
+            warnings.push(`no version record ${(0,paths/* versionPath */.qW)(k.model, k.version)} at ${ref}`);
             continue;
         }
         versions.push({
@@ -47077,12 +39272,17 @@ async function collect(repoRoot, subject, options, objects) {
             ...(doc.fairness ? { fairness: doc.fairness } : {}),
             ...(doc.held ? { held: doc.held } : {}),
         });
+        docs.set(`${k.model}/${k.version}`, doc);
     }
-    const mergeRecords = auditParsed.map((a) => a.event).filter(history_at_isMergeRecord);
+    for (const v of versions) {
+        const doc = docs.get(`${v.model}/${v.version}`);
+        v.lineage = lineageOf(doc, doc.parent ? docs.get(`${v.model}/${doc.parent}`)?.data : undefined);
+    }
+    const mergeRecords = auditParsed.map((a) => a.event).filter(history_at/* isMergeRecord */._r);
     const pullRequests = await Promise.all(prRecords.map(async ({ number, pr, landed }) => {
         const recorded = mergeRecords
             .filter((a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha))
-            .map(signoffFromRecord);
+            .map(history_at/* signoffFromRecord */.UJ);
         const withRecords = recorded.length ? { recorded } : {};
         if (!pr)
             return { number, found: false, reviewsKnown: false, reviews: [], ...withRecords };
@@ -47125,9 +39325,21 @@ async function collect(repoRoot, subject, options, objects) {
         trailers: c.trailers,
         signature: c.signature,
         files: c.files,
-        ...(pullRequestOf(c) === undefined ? {} : { pullRequest: pullRequestOf(c) }),
+        ...((0,evidence_history/* pullRequestOf */._n)(c) === undefined ? {} : { pullRequest: (0,evidence_history/* pullRequestOf */._n)(c) }),
     }));
     progress('evidence collected');
+    // An incident is never shown as opened before it was detected: a record committed earlier than the detection
+    // time it states (a clock ahead, a detection time from the alert) is placed at its detection, and said so.
+    const detected = new Map(incidents.map((i) => [i.id, i.detectedAt]));
+    for (const e of events) {
+        const at = e.incident !== undefined ? detected.get(e.incident) : undefined;
+        if (e.event !== 'incident-opened' || at === undefined || !(Date.parse(e.at) < Date.parse(at)))
+            continue;
+        warnings.push(`incident ${e.incident}: its record was committed ${e.at}, before the detection time it states (${at})`);
+        e.summary = `${e.summary ?? ''} (committed ${e.at}, before the detection it records)`.trim();
+        e.at = at;
+    }
+    events.sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0));
     return {
         format: 'tollgate-evidence/v1',
         subject,
@@ -47144,6 +39356,7 @@ async function collect(repoRoot, subject, options, objects) {
         rollbacks: events.filter((e) => e.event.includes('rollback')),
         records,
         warnings,
+        driftReports: (0,drift_report/* driftRecords */._1)(auditParsed.map((a) => a.event), 'model' in subject ? subject.model : undefined),
     };
 }
 /**
@@ -47191,7 +39404,7 @@ function isAuditEvent(doc) {
 }
 /** The roles (and who fills them) of the policy and the model's owners, as read at the merge's parent. */
 function roleSlots(blobs, specs) {
-    const policy = history_parseYaml(blobs.get(specs.policy));
+    const policy = (0,evidence_history/* parseYaml */.hN)(blobs.get(specs.policy));
     // Read from whatever the commit held: keep only lists of names, so a malformed file cannot break the export.
     const names = (value) => Array.isArray(value) ? value.filter((v) => typeof v === 'string') : [];
     const members = (value) => value && typeof value === 'object'
@@ -47208,10 +39421,10 @@ function roleSlots(blobs, specs) {
             slots.push({ role, members: m });
     }
     for (const { model, spec } of specs.models) {
-        const doc = history_parseYaml(blobs.get(spec));
+        const doc = (0,evidence_history/* parseYaml */.hN)(blobs.get(spec));
         const owners = doc && typeof doc === 'object' ? members(doc.owners) : undefined;
         // As the gate shows it: `model-owner`, or `model-owner (fraud)` when the change touched several models.
-        const role = specs.models.length === 1 ? effective_MODEL_OWNER_ROLE : `${effective_MODEL_OWNER_ROLE} (${model})`;
+        const role = specs.models.length === 1 ? effective/* MODEL_OWNER_ROLE */.fY : `${effective/* MODEL_OWNER_ROLE */.fY} (${model})`;
         if (owners)
             slots.push({ role, members: owners });
     }
@@ -47225,7 +39438,7 @@ async function rolesHeld(login, slots, reviews) {
     const roles = [];
     const unknown = [];
     for (const { role, members } of slots) {
-        if (signoffs_holdsRole(login, members, {}).holds) {
+        if ((0,signoffs/* holdsRole */.vd)(login, members, {}).holds) {
             roles.push(role);
             continue;
         }
@@ -47237,14 +39450,14 @@ async function rolesHeld(login, slots, reviews) {
         for (const [team, state] of states)
             if (state !== 'unknown')
                 known[team] = { [login]: state };
-        if (signoffs_holdsRole(login, members, known).holds)
+        if ((0,signoffs/* holdsRole */.vd)(login, members, known).holds)
             roles.push(role);
         else if (states.some(([, state]) => state === 'unknown'))
             unknown.push(role);
     }
     return { roles: roles.sort(), unknown: unknown.sort() };
 }
-const sha256 = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
+const bundle_sha256 = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
 const json = (value) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 /** The bundle's files (everything but the manifest and the tarball), path -> bytes. */
 function bundleFiles(evidence) {
@@ -47255,8 +39468,12 @@ function bundleFiles(evidence) {
         title: evidence.title,
         ref: evidence.ref,
         head: evidence.head,
+        ...(evidence.summary ? { summary: evidence.summary } : {}),
+        ...(evidence.findings ? { findings: evidence.findings } : {}),
         warnings: evidence.warnings,
     }));
+    if (evidence.findings)
+        files.set('findings.json', json(evidence.findings));
     files.set('commits.json', json(evidence.commits));
     files.set('events.json', json(evidence.events));
     files.set('stage-history.json', json(evidence.stageHistory));
@@ -47269,6 +39486,12 @@ function bundleFiles(evidence) {
     const fairness = evidence.versions.filter((v) => v.fairness);
     if (fairness.length)
         files.set('fairness.json', json(fairness.map((v) => ({ model: v.model, version: v.version, fairness: v.fairness }))));
+    files.set('drift-reports.json', json(evidence.driftReports ?? { drift: [], fairness: [] }));
+    files.set('lineage.json', json(evidence.versions.map((v) => ({
+        model: v.model,
+        version: v.version,
+        ...(v.lineage ?? { warnings: [] }),
+    }))));
     files.set('incidents.json', json(evidence.incidents));
     files.set('rollbacks.json', json(evidence.rollbacks));
     for (const r of evidence.records) {
@@ -47292,7 +39515,7 @@ async function writeEvidenceBundle(evidence, outDir, options = {}) {
         const full = (0,external_node_path_.join)(outDir, path);
         (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(full), { recursive: true });
         (0,external_node_fs_.writeFileSync)(full, data);
-        entries.push({ path, sha256: sha256(data), size: data.length });
+        entries.push({ path, sha256: bundle_sha256(data), size: data.length });
     }
     const mtime = Math.floor(Date.parse(evidence.headDate) / 1000) || 0;
     const tarball = tarGz([...files.entries()].map(([path, data]) => ({ path, data })), mtime);
@@ -47304,9 +39527,16 @@ async function writeEvidenceBundle(evidence, outDir, options = {}) {
         ref: evidence.ref,
         head: evidence.head,
         files: entries,
-        tarball: { path: 'bundle.tar.gz', sha256: sha256(tarball), size: tarball.length },
+        tarball: { path: 'bundle.tar.gz', sha256: bundle_sha256(tarball), size: tarball.length },
     };
-    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(outDir, 'manifest.json'), json(manifest));
+    const manifestBytes = json(manifest);
+    // Sign before writing anything else: a bad key leaves no half-signed bundle behind.
+    const signature = options.sign
+        ? signManifest(manifestBytes, options.sign.privateKeyPem, options.sign.at, options.sign.where)
+        : undefined;
+    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(outDir, 'manifest.json'), manifestBytes);
+    if (signature)
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(outDir, SIGNATURE_FILE), json(signature));
     options.onProgress?.(`bundle written: ${outDir}/manifest.json`);
     return manifest;
 }
@@ -47314,18 +39544,1008 @@ async function writeEvidenceBundle(evidence, outDir, options = {}) {
 
 /***/ }),
 
-/***/ 8036:
+/***/ 4632:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Q: () => (/* binding */ evidenceSummary),
-/* harmony export */   a: () => (/* binding */ exportEvidence)
-/* harmony export */ });
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(135);
-/* harmony import */ var _bundle_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3963);
-/* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9679);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Q$: () => (/* binding */ evidenceSummary),
+  aV: () => (/* binding */ exportEvidence)
+});
+
+// UNUSED EXPORTS: findingsSummary
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/git/history.ts + 4 modules
+var git_history = __nccwpck_require__(135);
+// EXTERNAL MODULE: ./src/evidence/bundle.ts + 4 modules
+var bundle = __nccwpck_require__(9956);
+// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
+var run = __nccwpck_require__(4310);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+;// CONCATENATED MODULE: ./src/incident/severity.ts
+// Severity P0–P4 from incident metrics and the policy's thresholds. Pure.
+
+
+const RANKED = (/* unused pure expression or super */ null && (['P0', 'P1', 'P2', 'P3']));
+const severity_describeCondition = (c) => `${c.metric} ${c.op} ${c.value}`;
+/** The most severe level with any condition holding (checked P0 to P3); nothing holding is P4. */
+function severity_classifySeverity(metrics, policy) {
+    for (const severity of RANKED) {
+        const matched = policy.incident.severity[severity].filter((c) => compare(severity_metricValue(metrics, c.metric), c.op, c.value));
+        if (matched.length > 0) {
+            const because = matched
+                .map((c) => `${c.metric} = ${severity_metricValue(metrics, c.metric)} (threshold ${severity_describeCondition(c)})`)
+                .join('; ');
+            return { severity, matched, explanation: `${severity} because ${because}` };
+        }
+    }
+    const shown = Object.keys(metrics).length
+        ? Object.entries(metrics)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join(', ')
+        : 'no metrics given';
+    return { severity: 'P4', matched: [], explanation: `P4: no P0–P3 threshold met (${shown})` };
+}
+/** Own properties only, so a metric called "constructor" is not read off the prototype. */
+function severity_metricValue(metrics, name) {
+    return Object.prototype.hasOwnProperty.call(metrics, name) ? metrics[name] : undefined;
+}
+const METRIC_NAME = /^[a-z][a-z0-9_.-]{0,63}$/i;
+/** `['error_rate=0.7', 'availability=0.4']` -> `{error_rate: 0.7, availability: 0.4}`. */
+function parseMetricArgs(args) {
+    const metrics = Object.create(null);
+    for (const arg of args) {
+        const eq = arg.indexOf('=');
+        const fix = 'pass metrics as NAME=NUMBER, e.g. --metric error_rate=0.7';
+        if (eq < 0)
+            throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { kind: 'usage', fix });
+        const name = arg.slice(0, eq).trim();
+        const raw = arg.slice(eq + 1).trim();
+        if (!METRIC_NAME.test(name)) {
+            throw new TollgateError(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { kind: 'usage', fix });
+        }
+        const value = raw === '' ? Number.NaN : Number(raw);
+        if (!Number.isFinite(value)) {
+            throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, {
+                kind: 'usage',
+                fix,
+            });
+        }
+        if (Object.prototype.hasOwnProperty.call(metrics, name)) {
+            throw new TollgateError(`metric "${name}" is given twice ("${arg}")`, { fix: 'give each metric once' });
+        }
+        metrics[name] = value;
+    }
+    return { ...metrics };
+}
+
+;// CONCATENATED MODULE: ./src/incident/record.ts
+// Incident records: opening, the auto-rollback decision, resolving, statistics, postmortem drafts. Pure: the
+// clock and the id suffix come in as arguments.
+
+
+
+
+
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const seconds = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+/** INC-YYYYMMDD-HHMMSS-<suffix>, in UTC. The suffix (4 lowercase letters or digits) is the caller's randomness. */
+function incidentId(now, suffix) {
+    if (!/^[a-z0-9]{4}$/.test(suffix)) {
+        throw new TollgateError(`incident id suffix "${suffix}" must be 4 lowercase letters or digits`, {
+            fix: 'pass e.g. randomBytes(2).toString("hex")',
+        });
+    }
+    const t = iso(now);
+    return `INC-${t.slice(0, 10).replaceAll('-', '')}-${t.slice(11, 19).replaceAll(':', '')}-${suffix}`;
+}
+/** A new open incident, classified, with `detected` and `classified` on its timeline. */
+function openIncident(input) {
+    if (!INCIDENT_ID.test(input.id)) {
+        throw new TollgateError(`incident id "${input.id}" is not of the form INC-YYYYMMDD-HHMMSS-xxxx`, {
+            fix: 'build it with incidentId(now, suffix)',
+            field: 'id',
+        });
+    }
+    if (input.models.length === 0) {
+        throw new TollgateError('an incident needs at least one model', {
+            fix: 'pass --model NAME',
+            field: 'models',
+        });
+    }
+    const models = [...new Set(input.models.map((m) => assertSafeName('model', m)))];
+    const at = iso(input.now);
+    const { severity, explanation } = classifySeverity(input.metrics, input.policy);
+    const incident = {
+        apiVersion: API_VERSION,
+        kind: 'Incident',
+        id: input.id,
+        title: input.title ?? `${severity} on ${models.join(', ')}${input.alert ? `: ${input.alert}` : ''}`,
+        severity,
+        status: 'open',
+        models,
+        metrics: { ...input.metrics },
+        detected_at: at,
+        classified_at: at,
+        timeline: [
+            { at, event: 'detected', detail: input.alert ?? 'declared by hand' },
+            { at, event: 'classified', detail: explanation },
+        ],
+    };
+    if (input.alert !== undefined)
+        incident.alert = input.alert;
+    if (input.description !== undefined)
+        incident.description = input.description;
+    return incident;
+}
+/** A copy with `entry` appended; rollback-completed and resolved entries get their duration since detection. */
+function record_appendTimeline(incident, entry) {
+    const withDuration = (entry.event === 'rollback-completed' || entry.event === 'resolved') && entry.duration === undefined
+        ? { ...entry, duration: seconds(incident.detected_at, entry.at) }
+        : entry;
+    return { ...incident, timeline: [...incident.timeline, withDuration] };
+}
+/**
+ * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
+ * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ */
+function recordRollback(incident, facts) {
+    const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
+    const how = facts.mode === 'revert'
+        ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
+        : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
+    const via = facts.via.kind === 'emergency-push'
+        ? 'emergency push'
+        : facts.via.pullRequest
+            ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
+            : `pull request from branch ${facts.via.branch}`;
+    let next = record_appendTimeline(incident, {
+        at: iso(facts.startedAt),
+        event: 'rollback-started',
+        detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
+    });
+    if (facts.completedAt !== undefined) {
+        next = record_appendTimeline(next, {
+            at: iso(facts.completedAt),
+            event: 'rollback-completed',
+            detail: `${moved} by ${facts.mode} (${via}, ${record_formatDuration(seconds(iso(facts.startedAt), iso(facts.completedAt)))} after it started)`,
+        });
+    }
+    const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
+    const other = incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
+    if (facts.from !== undefined && !other) {
+        next.rollback = {
+            model: facts.model,
+            stage: facts.stage,
+            from: facts.from,
+            to: facts.to,
+            ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
+        };
+    }
+    return next;
+}
+/**
+ * Roll back automatically when any auto_rollback condition holds, unless a safety rule says no: never during a
+ * promotion of the model, never a rollback of a rollback, never without a stable version to return to.
+ */
+function decideAutoRollback(input) {
+    const { incident, policy, state } = input;
+    const stage = state.stage ?? 'production';
+    const at = iso(input.now);
+    const matched = policy.incident.autoRollback.filter((c) => compare(metricValue(incident.metrics, c.metric), c.op, c.value));
+    const skip = (reason) => ({
+        rollback: false,
+        reason,
+        matched,
+        entry: { at, event: 'rollback-skipped', detail: `${state.model} ${stage}: ${reason}` },
+    });
+    if (matched.length === 0) {
+        const rules = policy.incident.autoRollback.map(describeCondition).join(', ') || 'none configured';
+        return skip(`no auto-rollback condition holds (conditions: ${rules})`);
+    }
+    if (state.promotionInFlight)
+        return skip('a promotion of this model is in flight; roll back by hand once it settles');
+    if (state.lastPointerChangeWasRollback) {
+        return skip('the last pointer change was already a rollback; never roll back a rollback automatically');
+    }
+    if (state.stableTarget === undefined)
+        return skip('no earlier version held the stage long enough to count as stable');
+    if (state.stableTarget === state.current)
+        return skip(`the stable version ${state.current} is already live`);
+    const why = matched.map(describeCondition).join('; ');
+    return {
+        rollback: true,
+        model: state.model,
+        stage,
+        target: state.stableTarget,
+        matched,
+        entry: {
+            at,
+            event: 'rollback-started',
+            detail: `automatic: ${state.model} ${stage} ${state.current ?? '(none)'} -> ${state.stableTarget} because ${why}`,
+        },
+    };
+}
+/** Resolved copy of an open incident, with a `resolved` entry carrying the duration since detection. */
+function resolveIncident(incident, now, note) {
+    if (incident.status === 'resolved') {
+        throw new TollgateError(`incident ${incident.id} was already resolved at ${incident.resolved_at}`, {
+            fix: 'add a note instead of resolving it again',
+            field: 'status',
+        });
+    }
+    const at = iso(now);
+    if (Date.parse(at) < Date.parse(incident.detected_at)) {
+        throw new TollgateError(`cannot resolve ${incident.id} at ${at}, before it was detected (${incident.detected_at})`);
+    }
+    const entry = { at, event: 'resolved' };
+    if (note !== undefined)
+        entry.detail = note;
+    return { ...record_appendTimeline(incident, entry), status: 'resolved', resolved_at: at };
+}
+function durationStats(values) {
+    if (values.length === 0)
+        return { count: 0, meanSeconds: null, medianSeconds: null };
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return {
+        count: values.length,
+        meanSeconds: values.reduce((a, b) => a + b, 0) / values.length,
+        medianSeconds: median,
+    };
+}
+/** Counts and mean/median durations over incidents detected at or after `since`. */
+function incidentStats(incidents, options = {}) {
+    const since = options.since?.getTime() ?? -Infinity;
+    const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
+    const bySeverity = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
+    const perIncident = [...chosen]
+        .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
+        .map((i) => {
+        bySeverity[i.severity]++;
+        const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
+        const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
+        return {
+            id: i.id,
+            severity: i.severity,
+            status: i.status,
+            detectedAt: i.detected_at,
+            toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
+            toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
+            toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+        };
+    });
+    const present = (values) => values.filter((v) => v !== null);
+    const mttrOf = (severity) => durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
+    return {
+        total: chosen.length,
+        open: chosen.filter((i) => i.status === 'open').length,
+        bySeverity,
+        mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
+        timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
+        mttrBySeverity: {
+            P0: mttrOf('P0'),
+            P1: mttrOf('P1'),
+            P2: mttrOf('P2'),
+            P3: mttrOf('P3'),
+            P4: mttrOf('P4'),
+        },
+        incidents: perIncident,
+    };
+}
+/** Human duration: 1h 02m 05s, 4m 10s, 12s. */
+function record_formatDuration(totalSeconds) {
+    const s = Math.max(0, Math.round(totalSeconds));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const r = s % 60;
+    if (h)
+        return `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s`;
+    if (m)
+        return `${m}m ${String(r).padStart(2, '0')}s`;
+    return `${r}s`;
+}
+const cell = (text) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+const addDays = (at, days) => new Date(Date.parse(at) + days * 86_400_000).toISOString().slice(0, 10);
+function renderPostmortem(incident, gitTimeline, context = {}) {
+    const commitRef = (sha) => context.repoUrl
+        ? `[commit ${sha.slice(0, 12)}](${context.repoUrl}/commit/${sha})`
+        : `commit ${sha.slice(0, 12)}`;
+    const rows = [
+        ...incident.timeline.map((e) => ({
+            at: e.at,
+            source: 'incident',
+            what: `${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (after ${record_formatDuration(e.duration)})` : ''}`,
+        })),
+        ...gitTimeline.map((c) => {
+            const event = c.trailers['Tollgate-Event'];
+            const tag = event === undefined ? '' : ` [${Array.isArray(event) ? event.join(', ') : event}]`;
+            return { at: c.at, source: commitRef(c.sha), what: `${c.subject}${tag}` };
+        }),
+    ];
+    // Stable sort by instant: entries at the same second keep incident-first, then git order.
+    rows.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const lasted = incident.resolved_at
+        ? record_formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const metrics = Object.entries(incident.metrics);
+    const rb = incident.rollback;
+    const due = addDays(incident.resolved_at ?? incident.detected_at, 7);
+    const actions = incident.timeline.filter((e) => [
+        'rollback-started',
+        'rollback-completed',
+        'rollback-failed',
+        'acknowledged',
+        'escalated',
+        'note',
+    ].includes(e.event));
+    const communication = incident.timeline.filter((e) => ['notified', 'notification-failed', 'escalated', 'acknowledged'].includes(e.event));
+    const lines = [
+        `# Postmortem: ${incident.id} — ${incident.title}`,
+        '',
+        '> Draft generated by Tollgate from the incident record and git history. Sections marked TODO(author) need',
+        '> a person; everything else is a fact from the record — correct the record, not the draft. Due within 24 hours',
+        '> of the resolution; `tollgate validate` checks the action items.',
+        '',
+        '## Incident Summary',
+        '',
+        `- Incident ID: ${incident.id}`,
+        `- Severity: **${incident.severity}**`,
+        `- Status: ${incident.status}`,
+        `- Date: ${incident.detected_at.slice(0, 10)}`,
+        `- Models: ${incident.models.join(', ')}`,
+        `- Detected: ${incident.detected_at}`,
+        ...(incident.acknowledged_at
+            ? [`- Acknowledged: ${incident.acknowledged_at} by ${incident.acknowledged_by ?? 'someone'}`]
+            : []),
+        `- Resolved: ${incident.resolved_at ?? '—'} (duration: ${lasted})`,
+        ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
+        ...(rb
+            ? [
+                `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}${rb.commit ? ` (commit ${rb.commit.slice(0, 12)})` : ''}${rb.pull_request ? ` (pull request #${rb.pull_request})` : ''}`,
+            ]
+            : ['- Rollback: none recorded']),
+        '- Impact: TODO(author): one line on user and business impact',
+        '',
+        ...(incident.description ? [incident.description, ''] : []),
+        '## Timeline (UTC)',
+        '',
+        '| time | source | event |',
+        '| --- | --- | --- |',
+        ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
+        '',
+        '## Root Cause Analysis',
+        '',
+        '### What Happened',
+        '',
+        'TODO(author): what went wrong, in detail.',
+        '',
+        '### Why It Happened',
+        '',
+        'TODO(author): the root cause (technical, process or human), and why it was not caught before it reached the stage.',
+        '',
+        '### Contributing Factors',
+        '',
+        '- TODO(author)',
+        '',
+        '## Impact Assessment',
+        '',
+        '### User Impact',
+        '',
+        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+        '',
+        '### Business Impact',
+        '',
+        '- Revenue impact: TODO(author)',
+        '- SLA breach: TODO(author) (`tollgate incident stats` lists response-time breaches)',
+        '',
+        '### Technical Impact',
+        '',
+        `- Services affected: ${incident.models.join(', ')}`,
+        '- Data loss: TODO(author)',
+        '- Performance degradation at detection:',
+        '',
+        ...(metrics.length
+            ? [
+                '| metric | value at detection |',
+                '| --- | --- |',
+                ...metrics.map(([k, v]) => `| ${cell(k)} | ${v} |`),
+            ]
+            : ['No metrics were recorded.']),
+        '',
+        '## Resolution',
+        '',
+        '### Immediate Actions Taken',
+        '',
+        ...(actions.length
+            ? actions.map((e, i) => `${i + 1}. ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['1. TODO(author): none recorded; what was done by hand?']),
+        '',
+        ...rollbackDetails(incident, gitTimeline),
+        '## Lessons Learned',
+        '',
+        '### What Went Well',
+        '',
+        '- TODO(author)',
+        '',
+        '### What Went Wrong',
+        '',
+        '- TODO(author)',
+        '',
+        '### Where We Got Lucky',
+        '',
+        '- TODO(author)',
+        '',
+        '## Action Items',
+        '',
+        `- [ ] TODO(author): preventive action — owner: @TODO — due: ${due} — priority: high`,
+        `- [ ] TODO(author): monitoring improvement — owner: @TODO — due: ${due} — priority: medium`,
+        '',
+        '## Prevention Measures',
+        '',
+        '### Short-term (< 1 week)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Medium-term (1-4 weeks)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Long-term (> 1 month)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '## Appendix',
+        '',
+        '### Related Incidents',
+        '',
+        ...(context.related?.length
+            ? context.related.map((r) => `- ${r}`)
+            : ['- None recorded for these models.']),
+        '',
+        '### Communication Log',
+        '',
+        ...(communication.length
+            ? communication.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['- No notification was recorded.']),
+        '',
+        '---',
+        '',
+        '**Postmortem Completed By**: TODO(author)',
+        '',
+        `**Date**: TODO(author) (due by ${incident.resolved_at ? addDays(incident.resolved_at, 1) : 'one day after the resolution'})`,
+        '',
+        `**Reviewed By**: TODO(author)${context.approvers?.length ? `; the changes in this window were signed off by ${context.approvers.join(', ')}` : ''}`,
+        '',
+    ];
+    return lines.join('\n');
+}
+const one = (value) => Array.isArray(value) ? value.join(', ') : value;
+/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
+function rollbackDetails(incident, gitTimeline) {
+    const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
+    const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
+    const rb = incident.rollback;
+    if (!rb && steps.length === 0 && commits.length === 0)
+        return ['## Rollback', '', 'No rollback was made.', ''];
+    const started = steps.find((e) => e.event === 'rollback-started');
+    const completed = steps.find((e) => e.event === 'rollback-completed');
+    const took = started && completed
+        ? record_formatDuration(seconds(started.at, completed.at))
+        : completed?.duration !== undefined
+            ? `${record_formatDuration(completed.duration)} after detection`
+            : undefined;
+    return [
+        '## Rollback',
+        '',
+        ...(rb
+            ? [
+                `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
+                    `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
+                '',
+            ]
+            : []),
+        ...steps.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${record_formatDuration(e.duration)} after detection)` : ''}`),
+        ...commits.map((c) => {
+            const mode = one(c.trailers['Rollback-Mode']);
+            const reverts = one(c.trailers.Reverts);
+            return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
+        }),
+        '',
+        `- Rollback version: ${rb?.to ?? '—'}`,
+        `- Rollback duration: ${took ?? '—'}`,
+        `- Rollback success: ${completed ? 'yes' : steps.some((e) => e.event === 'rollback-failed') ? 'no' : 'not completed'}`,
+        '',
+    ];
+}
+const POSTMORTEM_LABELS = (/* unused pure expression or super */ null && (['tollgate:incident', 'tollgate:postmortem']));
+const postmortemBranch = (id) => `tollgate/postmortem/${id}`;
+/**
+ * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
+ * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
+ */
+function postmortemPullRequest(incident, where) {
+    const lasted = incident.resolved_at
+        ? record_formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const rb = incident.rollback;
+    const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
+    const lines = [
+        `Resolves incident **${incident.id}**: ${incident.title}`,
+        '',
+        `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
+        `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
+        rb
+            ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
+                (rolledBack?.duration !== undefined
+                    ? `, completed ${record_formatDuration(rolledBack.duration)} after detection`
+                    : '') +
+                (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
+            : '- Rollback: none recorded',
+        ...(where.postmortem
+            ? [
+                `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
+                '',
+                'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
+                'the facts come from the incident record and git history, so correct the record rather than the draft.',
+            ]
+            : ['- No postmortem draft (resolved with --no-postmortem).']),
+        '',
+        'A state change: the sign-off gate lets it through without sign-offs.',
+        '',
+    ];
+    return {
+        title: `Resolve incident ${incident.id}: postmortem`,
+        body: lines.join('\n'),
+        labels: POSTMORTEM_LABELS,
+    };
+}
+/** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
+function incidentAuditEvent(input) {
+    const at = iso(input.now);
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const id = `${stamp}-${input.suffix}`;
+    if (!AUDIT_ID.test(id)) {
+        throw new TollgateError(`audit id suffix "${input.suffix}" may hold only lowercase letters, digits, "." and "-"`);
+    }
+    const event = {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id,
+        at,
+        event: input.event,
+        actor: input.actor,
+        incident: input.incident.id,
+        details: { severity: input.incident.severity, status: input.incident.status, ...input.details },
+    };
+    const model = input.model ?? (input.incident.models.length === 1 ? input.incident.models[0] : undefined);
+    if (model !== undefined)
+        event.model = model;
+    if (input.stage !== undefined)
+        event.stage = input.stage;
+    if (input.version !== undefined)
+        event.version = input.version;
+    if (input.commit !== undefined)
+        event.commit = input.commit;
+    if (input.pullRequest !== undefined)
+        event.pull_request = input.pullRequest;
+    return event;
+}
+/** The commit message and trailers of the commit that records a newly opened incident. */
+function incidentOpenedCommit(incident, by) {
+    return {
+        message: `Open incident ${incident.id}: ${incident.title}`,
+        trailers: {
+            'Tollgate-Event': 'incident-opened',
+            Incident: incident.id,
+            Severity: incident.severity,
+            Model: incident.models,
+            'Requested-By': by,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/incident/response.ts
+// Response tracking against the severity matrix: acknowledging, escalating (once per level), which open incidents
+// are past their response time, and the response statistics per severity against the targets. Pure: the clock,
+// the policy and the records come in as data.
+
+
+const SEVERITIES = (/* unused pure expression or super */ null && (['P0', 'P1', 'P2', 'P3', 'P4']));
+/** The protocol: a postmortem is due within 24 hours of resolution. */
+const POSTMORTEM_DUE_SECONDS = 86_400;
+/** The protocol's MTTR targets (success criteria); other severities have none. */
+const RESOLVE_TARGETS = { P0: 1800, P1: 7200 };
+const response_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const response_seconds = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+const rank = (s) => SEVERITIES.indexOf(s);
+/** A copy acknowledged by `by` at `now`; an incident is acknowledged once, and never after it is resolved. */
+function acknowledgeIncident(incident, now, by) {
+    if (incident.status === 'resolved') {
+        throw new TollgateError(`incident ${incident.id} is already resolved; there is nothing to acknowledge`);
+    }
+    if (incident.acknowledged_at !== undefined) {
+        throw new TollgateError(`incident ${incident.id} was already acknowledged by ${incident.acknowledged_by ?? 'someone'} at ${incident.acknowledged_at}`);
+    }
+    const at = response_iso(now);
+    const after = formatDuration(response_seconds(incident.detected_at, at));
+    return {
+        ...appendTimeline(incident, { at, event: 'acknowledged', detail: `by ${by}, ${after} after detection` }),
+        acknowledged_at: at,
+        acknowledged_by: by,
+    };
+}
+/** The level an escalation goes to: the one asked for, else one level up (P0 stays P0). */
+function escalationTarget(incident, to) {
+    if (to !== undefined) {
+        if (rank(to) > rank(incident.severity)) {
+            throw new TollgateError(`cannot escalate ${incident.id} from ${incident.severity} down to ${to}: an escalation raises the severity`, { fix: `pass --to ${incident.severity} or a more severe level (P0 is the most severe)` });
+        }
+        return to;
+    }
+    return SEVERITIES[Math.max(0, rank(incident.severity) - 1)];
+}
+/**
+ * A copy escalated to `to` (the severity rises to it; its escalation list is who is called): each level is
+ * escalated to at most once per incident.
+ */
+function escalateIncident(incident, input) {
+    if (incident.status === 'resolved') {
+        throw new TollgateError(`incident ${incident.id} is already resolved; there is nothing to escalate`);
+    }
+    if ((incident.escalations ?? []).some((e) => e.severity === input.to)) {
+        throw new TollgateError(`incident ${incident.id} was already escalated to ${input.to}`, {
+            fix: 'escalate to a more severe level with --to, or page the people by hand',
+        });
+    }
+    const at = response_iso(input.now);
+    const who = input.policy.incident.response[input.to].escalate;
+    const raised = input.to !== incident.severity ? ` (from ${incident.severity})` : '';
+    const detail = `to ${input.to}${raised}: ${who.length ? who.join(', ') : 'nobody on the escalation list'}; by ${input.by}${input.reason ? `: ${input.reason}` : ''}`;
+    return {
+        ...appendTimeline(incident, { at, event: 'escalated', detail }),
+        severity: input.to,
+        escalations: [
+            ...(incident.escalations ?? []),
+            { at, severity: input.to, by: input.by, ...(input.reason ? { reason: input.reason } : {}) },
+        ],
+    };
+}
+/**
+ * Open incidents nobody acknowledged within their severity's response time and not yet escalated at that level:
+ * the scheduled job escalates each, once per level.
+ */
+function dueEscalations(incidents, policy, now) {
+    const due = [];
+    for (const incident of incidents) {
+        if (incident.status !== 'open' || incident.acknowledged_at !== undefined)
+            continue;
+        const within = policy.incident.response[incident.severity].respondWithin;
+        const waited = Math.round((now.getTime() - Date.parse(incident.detected_at)) / 1000);
+        if (waited <= within)
+            continue;
+        if ((incident.escalations ?? []).some((e) => e.severity === incident.severity))
+            continue;
+        due.push({
+            incident,
+            severity: incident.severity,
+            reason: `not acknowledged within ${formatDuration(within)} (${incident.severity} response time); waited ${formatDuration(waited)}`,
+        });
+    }
+    return due.sort((a, b) => rank(a.severity) - rank(b.severity) || a.incident.id.localeCompare(b.incident.id));
+}
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted, p) {
+    if (sorted.length === 0)
+        return null;
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+function percentiles(values) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length === 0 ? null : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return { count: sorted.length, median, p90: percentile(sorted, 90), worst: sorted.at(-1) ?? null };
+}
+/**
+ * Detection to acknowledgement and to resolution per severity (median, p90, worst) against the targets, every
+ * breach (done late, or still pending past the target), and overdue postmortems. `postmortems` maps an incident id
+ * to its postmortem's text on the default branch.
+ */
+function responseReport(incidents, policy, now, postmortems = new Map()) {
+    const breaches = [];
+    const at = response_iso(now);
+    const perSeverity = SEVERITIES.map((severity) => {
+        const chosen = incidents.filter((i) => i.severity === severity);
+        const ackTarget = policy.incident.response[severity].respondWithin;
+        const resolveTarget = RESOLVE_TARGETS[severity] ?? null;
+        const acks = [];
+        const resolves = [];
+        for (const i of chosen) {
+            // A resolution without an acknowledgement counts as the response.
+            const acked = i.acknowledged_at ?? i.resolved_at;
+            const toAck = response_seconds(i.detected_at, acked ?? at);
+            if (acked !== undefined)
+                acks.push(toAck);
+            if (toAck > ackTarget)
+                breaches.push({
+                    id: i.id,
+                    severity,
+                    what: 'ack',
+                    seconds: toAck,
+                    target: ackTarget,
+                    pending: !acked,
+                });
+            const toResolve = response_seconds(i.detected_at, i.resolved_at ?? at);
+            if (i.resolved_at !== undefined)
+                resolves.push(toResolve);
+            if (resolveTarget !== null && toResolve > resolveTarget)
+                breaches.push({
+                    id: i.id,
+                    severity,
+                    what: 'resolve',
+                    seconds: toResolve,
+                    target: resolveTarget,
+                    pending: i.resolved_at === undefined,
+                });
+        }
+        return { severity, ackTarget, toAck: percentiles(acks), resolveTarget, toResolve: percentiles(resolves) };
+    });
+    const overduePostmortems = incidents
+        .filter((i) => i.status === 'resolved' && i.resolved_at !== undefined)
+        .flatMap((i) => {
+        const dueAt = response_iso(new Date(Date.parse(i.resolved_at) + POSTMORTEM_DUE_SECONDS * 1000));
+        if (Date.parse(dueAt) >= now.getTime())
+            return [];
+        const text = postmortems.get(i.id);
+        if (text !== undefined && !text.includes('TODO(author)'))
+            return [];
+        return [
+            {
+                id: i.id,
+                resolvedAt: i.resolved_at,
+                dueAt,
+                state: text === undefined ? 'missing' : 'draft',
+            },
+        ];
+    });
+    return { perSeverity, breaches, overduePostmortems };
+}
+
+// EXTERNAL MODULE: ./src/evidence/history.ts
+var evidence_history = __nccwpck_require__(5685);
+// EXTERNAL MODULE: ./src/evidence/integrity.ts + 16 modules
+var evidence_integrity = __nccwpck_require__(5455);
+;// CONCATENATED MODULE: ./src/evidence/findings.ts
+// What an auditor must see first: a summary of the period, and the findings, from the gate-integrity audit
+// (`audit verify`) and the records themselves — direct pushes (who, what changed, whether a held version went back
+// into service), emergency pushes and their incidents, merges that moved a stage without a recorded verdict, and
+// postmortems overdue or still a draft. buildFindings is pure; collectFindings reads git for it.
+
+
+
+
+/** `fraud production: v1 -> v2` → its parts (the integrity audit's change wording). */
+function parsePointerChange(change) {
+    const m = /^(\S+) (\S+): (\S+) -> (\S+)$/.exec(change);
+    return m ? { model: m[1], stage: m[2], from: m[3], to: m[4] } : undefined;
+}
+const TITLES = {
+    'direct-push': 'Direct push to the default branch',
+    'emergency-push': 'Emergency push (allowed by policy)',
+    'history-rewritten': 'History rewritten',
+    'baseline-missing': 'Trusted baseline missing',
+    'gate-check-missing': 'Merged without a gate check',
+    'gate-check-failed': 'Merged with a failing gate check',
+    'gate-check-forged': 'Forged gate check',
+    'merged-before-check': 'Merged before the gate check finished',
+    'signoffs-missing': 'Merged without the required sign-offs',
+    'approvals-missing': 'Merged without the required approvals',
+    'gate-blocked': 'A change the gate refuses',
+};
+/** The findings (violations first, then notices, each oldest first) (pure). */
+function buildFindings(input) {
+    const { evidence } = input;
+    const commits = new Map(evidence.commits.map((c) => [c.sha, c]));
+    const inScope = (sha) => commits.has(sha);
+    const out = [];
+    const fromIntegrity = (f, severity) => {
+        const c = commits.get(f.sha);
+        const held = (f.changes ?? []).flatMap((change) => {
+            const move = parsePointerChange(change);
+            const reason = move && input.heldAt.get(`${f.sha} ${move.model} ${move.to}`);
+            return move && reason ? [{ model: move.model, stage: move.stage, version: move.to, reason }] : [];
+        });
+        const incident = c?.trailers.find((t) => t.key.toLowerCase() === 'incident')?.value;
+        const who = c ? `${c.author.name} <${c.author.email}>` : undefined;
+        const heldText = held.map((h) => `it put held version ${h.version} back into ${h.model} ${h.stage} (held: ${h.reason})`);
+        return {
+            kind: f.kind,
+            severity,
+            title: TITLES[f.kind] ?? f.kind,
+            detail: [
+                `${f.subject || f.sha.slice(0, 12)}: ${severity === 'notice' ? f.missing : `missing ${f.missing}`}`,
+                ...heldText,
+            ].join('; '),
+            sha: f.sha,
+            ...(c ? { at: c.committer.date } : {}),
+            ...(f.pullRequest !== undefined ? { pullRequest: f.pullRequest } : {}),
+            ...(who ? { who } : {}),
+            ...(f.changes?.length ? { changes: f.changes } : {}),
+            ...(incident ? { incident } : {}),
+            ...(held.length ? { heldIntoService: held } : {}),
+        };
+    };
+    for (const f of input.integrity.findings)
+        if (!f.sha || inScope(f.sha) || f.kind === 'history-rewritten' || f.kind === 'baseline-missing')
+            out.push(fromIntegrity(f, 'violation'));
+    const flagged = new Set(out.map((f) => f.pullRequest).filter((n) => n !== undefined));
+    // A merge that moved a stage with neither a gate check nor the gate's merge record: nothing says it was judged.
+    const moved = new Map();
+    for (const t of evidence.stageHistory)
+        if (t.pullRequest !== undefined)
+            moved.set(t.pullRequest, [...(moved.get(t.pullRequest) ?? []), `${t.model} ${t.stage} → ${t.version}`]);
+    for (const pr of evidence.pullRequests) {
+        if (!moved.has(pr.number) || flagged.has(pr.number))
+            continue;
+        if (pr.gate || (pr.recorded?.length ?? 0) > 0)
+            continue;
+        out.push({
+            kind: 'merge-without-verdict',
+            severity: 'violation',
+            title: 'Stage moved by a merge with no recorded verdict',
+            detail: `pull request #${pr.number} moved ${moved.get(pr.number).join(', ')}, but neither a gate check run nor the gate's merge record is there to say who approved it`,
+            pullRequest: pr.number,
+            ...(pr.mergeCommit ? { sha: pr.mergeCommit } : {}),
+            ...(pr.mergedAt ? { at: pr.mergedAt } : {}),
+            ...(pr.mergedBy ? { who: pr.mergedBy } : {}),
+        });
+    }
+    // Segregation of duties: whoever asked for a change must not be the one who approved it.
+    for (const pr of evidence.pullRequests) {
+        const requesters = new Set(evidence.stageHistory
+            .filter((t) => t.pullRequest === pr.number && t.requestedBy)
+            .map((t) => t.requestedBy.toLowerCase()));
+        const approvers = [
+            ...(pr.recorded ?? []).flatMap((r) => r.approvers.map((a) => a.login)),
+            ...pr.reviews.filter((r) => r.state === 'APPROVED').map((r) => r.reviewer),
+        ];
+        const same = [...new Set(approvers.filter((a) => requesters.has(a.toLowerCase())))];
+        if (same.length > 0)
+            out.push({
+                kind: 'requester-approved',
+                severity: 'violation',
+                title: 'The requester approved their own change',
+                detail: `pull request #${pr.number}: ${same.join(', ')} requested the change and approved it`,
+                pullRequest: pr.number,
+                ...(pr.mergedAt ? { at: pr.mergedAt } : {}),
+            });
+    }
+    for (const f of input.integrity.allowed)
+        if (inScope(f.sha))
+            out.push(fromIntegrity(f, 'notice'));
+    const now = Date.parse(evidence.headDate);
+    for (const i of evidence.incidents) {
+        if (i.status !== 'resolved' || i.resolvedAt === undefined)
+            continue;
+        const due = Date.parse(i.resolvedAt) + POSTMORTEM_DUE_SECONDS * 1000;
+        const text = input.postmortems.get(i.id);
+        const draft = text !== undefined && text.includes('TODO(author)');
+        if (text !== undefined && !draft)
+            continue;
+        const overdue = due < now;
+        if (!overdue && !draft)
+            continue;
+        const dueAt = new Date(due).toISOString().replace(/\.000Z$/, 'Z');
+        out.push({
+            kind: overdue ? 'postmortem-overdue' : 'postmortem-unfilled',
+            severity: overdue ? 'violation' : 'notice',
+            title: overdue ? 'Postmortem overdue' : 'Postmortem still a draft',
+            detail: text === undefined
+                ? `${i.id} was resolved ${i.resolvedAt}; no postmortem by ${dueAt}`
+                : `${i.id}: the postmortem still has TODO(author) parts (impact, root cause, lessons, actions)${overdue ? `, due ${dueAt}` : ''}`,
+            incident: i.id,
+            at: dueAt,
+        });
+    }
+    const rank = (f) => (f.severity === 'violation' ? 0 : 1);
+    return out.sort((a, b) => rank(a) - rank(b) || (a.at ?? '').localeCompare(b.at ?? ''));
+}
+/** Promotions, rollbacks, incidents and models of the evidence, and its period (pure). */
+function summarize(evidence, findings, auditedSince) {
+    const times = [...evidence.commits.map((c) => c.committer.date), ...evidence.events.map((e) => e.at)]
+        .map((t) => Date.parse(t))
+        .filter((t) => !Number.isNaN(t));
+    const z = (ms) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+    const models = [
+        ...new Set([...evidence.stageHistory.map((t) => t.model), ...evidence.versions.map((v) => v.model)]),
+    ].sort();
+    const rollbacks = evidence.rollbacks.filter((e) => e.source === 'commit').length;
+    return {
+        period: {
+            ...(times.length ? { from: z(Math.min(...times)) } : {}),
+            to: z(Date.parse(evidence.headDate)),
+        },
+        models,
+        promotions: evidence.stageHistory.filter((t) => t.pullRequest !== undefined).length,
+        rollbacks,
+        incidents: evidence.incidents.length,
+        violations: findings.filter((f) => f.severity === 'violation').length,
+        notices: findings.filter((f) => f.severity === 'notice').length,
+        ...(auditedSince ? { auditedSince } : {}),
+    };
+}
+/** The commit that adopted Tollgate: the first on the first-parent line to add policy.yaml. */
+async function adoptionCommit(repoRoot, head, prefix) {
+    const out = await (0,run/* git */.$Y)(repoRoot, [
+        'log',
+        '--first-parent',
+        '--diff-filter=A',
+        '--format=%H',
+        '--end-of-options',
+        head,
+        '--',
+        `${prefix}policy.yaml`,
+    ]);
+    return out.split('\n').filter(Boolean).at(-1);
+}
+/**
+ * Runs the gate-integrity audit from the adoption commit (or `since`) to the evidence head, reads what the
+ * findings need (held versions at each pushed commit, postmortems at the head), and returns findings and summary.
+ */
+async function collectFindings(repoRoot, evidence, options) {
+    const p = options.registryPrefix;
+    const since = options.since ?? (await adoptionCommit(repoRoot, evidence.head, p));
+    const integrity = await (0,evidence_integrity/* verifyGateIntegrity */.kk)(repoRoot, {
+        ref: evidence.head,
+        registryPrefix: p,
+        ...(since ? { since } : {}),
+        ...(options.reviews ? { reviews: options.reviews } : {}),
+    });
+    const specs = [];
+    for (const f of [...integrity.findings, ...integrity.allowed])
+        for (const change of f.changes ?? []) {
+            const move = parsePointerChange(change);
+            if (move)
+                specs.push({
+                    key: `${f.sha} ${move.model} ${move.to}`,
+                    spec: `${f.sha}:${p}models/${move.model}/versions/${move.to}.yaml`,
+                });
+        }
+    const pm = evidence.incidents.map((i) => ({
+        id: i.id,
+        spec: `${evidence.head}:${p}incidents/${i.id}.postmortem.md`,
+    }));
+    const blobs = await (0,evidence_history/* readBlobs */.b4)(repoRoot, [...specs.map((s) => s.spec), ...pm.map((x) => x.spec)]);
+    const heldAt = new Map();
+    for (const s of specs) {
+        const held = (0,evidence_history/* parseYaml */.hN)(blobs.get(s.spec))?.held;
+        if (held)
+            heldAt.set(s.key, String(held.reason ?? 'held'));
+    }
+    const postmortems = new Map();
+    for (const x of pm) {
+        const text = blobs.get(x.spec);
+        if (text !== undefined)
+            postmortems.set(x.id, text);
+    }
+    const findings = buildFindings({ evidence, integrity, heldAt, postmortems });
+    return { findings, summary: summarize(evidence, findings, since) };
+}
+
+// EXTERNAL MODULE: ./src/evidence/report.ts
+var report = __nccwpck_require__(9679);
+;// CONCATENATED MODULE: ./src/evidence/export-flow.ts
 // The evidence export use case, shared by `tollgate evidence export` and the evidence action: collect the trail
 // for one subject from git (and reviews and gate checks from a review source, when there is one) and write the
 // bundle: folder, manifest and tarball. The faces choose the source and render the result.
@@ -47333,26 +40553,49 @@ async function writeEvidenceBundle(evidence, outDir, options = {}) {
 
 
 
+
 async function exportEvidence(request, ports) {
     // Before any work: a depth-1 checkout would give a short trail that looks complete.
     if (request.requireFullHistory)
-        await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_1__/* .assertFullHistory */ .gU)(ports.repoRoot);
+        await (0,git_history/* assertFullHistory */.gU)(ports.repoRoot);
     const onProgress = ports.onProgress;
-    const evidence = await (0,_bundle_js__WEBPACK_IMPORTED_MODULE_2__/* .collectEvidence */ .mE)(ports.repoRoot, request.subject, {
+    const evidence = await (0,bundle/* collectEvidence */.mE)(ports.repoRoot, request.subject, {
         registryPrefix: request.registryPrefix,
         ...(request.ref !== undefined ? { ref: request.ref } : {}),
         ...(ports.reviews ? { reviews: ports.reviews } : {}),
         ...(onProgress ? { onProgress } : {}),
     });
-    const manifest = await (0,_bundle_js__WEBPACK_IMPORTED_MODULE_2__/* .writeEvidenceBundle */ .NU)(evidence, request.out, onProgress ? { onProgress } : {});
+    onProgress?.('auditing the trail (audit verify) for findings');
+    const { findings, summary } = await collectFindings(ports.repoRoot, evidence, {
+        registryPrefix: request.registryPrefix,
+        ...(ports.reviews ? { reviews: ports.reviews } : {}),
+        ...(request.since !== undefined ? { since: request.since } : {}),
+    });
+    evidence.findings = findings;
+    evidence.summary = summary;
+    const manifest = await (0,bundle/* writeEvidenceBundle */.NU)(evidence, request.out, {
+        ...(onProgress ? { onProgress } : {}),
+        ...(request.signKey
+            ? {
+                sign: {
+                    privateKeyPem: request.signKey.pem,
+                    at: ports.now?.() ?? new Date(),
+                    where: request.signKey.where,
+                },
+            }
+            : {}),
+    });
     return {
         title: evidence.title,
         path: request.out,
-        bundle: (0,node_path__WEBPACK_IMPORTED_MODULE_0__.resolve)(request.out, manifest.tarball.path),
+        bundle: (0,external_node_path_.resolve)(request.out, manifest.tarball.path),
         sha256: manifest.tarball.sha256,
         files: manifest.files.length,
-        headline: (0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .reportHeadline */ .J9)(evidence),
+        headline: (0,report/* reportHeadline */.J9)(evidence),
         warnings: evidence.warnings,
+        signed: request.signKey !== undefined,
+        overview: summary,
+        findings,
     };
 }
 /** The evidence action's job summary; `github` says where reviews and gate checks came from, and at what cost. */
@@ -47366,6 +40609,7 @@ function evidenceSummary(result, github) {
         '',
         result.headline,
         '',
+        ...findingsSummary(result.findings),
         `${source}${calls ? ` ${calls} GitHub API call${calls === 1 ? '' : 's'}.` : ''}`,
         '',
         `Bundle: \`${result.bundle}\` (sha256 \`${result.sha256}\`), files and \`manifest.json\` in \`${result.path}\`.`,
@@ -47373,6 +40617,19 @@ function evidenceSummary(result, github) {
         '',
         ...(result.warnings.length ? ['### Warnings', '', ...result.warnings.map((w) => `- ${w}`), ''] : []),
     ].join('\n');
+}
+/** The findings as a short Markdown list for a job summary or a terminal (violations, then notices). */
+function findingsSummary(findings) {
+    const violations = findings.filter((f) => f.severity === 'violation');
+    const notices = findings.filter((f) => f.severity === 'notice');
+    if (findings.length === 0)
+        return ['**Findings: none.** No direct push, no merge without a verdict, no overdue postmortem.', ''];
+    return [
+        `**Findings: ${violations.length} violation${violations.length === 1 ? '' : 's'}, ${notices.length} notice${notices.length === 1 ? '' : 's'}.**`,
+        '',
+        ...findings.map((f) => `- ${f.severity === 'violation' ? '❌' : 'ℹ️'} **${f.title}**${f.at ? ` (${f.at})` : ''}: ${f.detail}`),
+        '',
+    ];
 }
 
 
@@ -47496,8 +40753,8 @@ async function upsertCheckRun(client, repo, input, options = {}) {
     };
 }
 
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var github_client = __nccwpck_require__(5923);
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var github_client = __nccwpck_require__(4871);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
@@ -47790,6 +41047,4145 @@ function githubReviews(options) {
 
 /***/ }),
 
+/***/ 6135:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hw: () => (/* binding */ stageHistory),
+/* harmony export */   UJ: () => (/* binding */ signoffFromRecord),
+/* harmony export */   ZL: () => (/* binding */ stagesOf),
+/* harmony export */   _d: () => (/* binding */ readStageSnapshots),
+/* harmony export */   _r: () => (/* binding */ isMergeRecord),
+/* harmony export */   zw: () => (/* binding */ stagesNamed)
+/* harmony export */ });
+/* unused harmony exports versionAt, recordedSignoff, explainVersionAt, versionFromAuditRecords */
+/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(143);
+/* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5685);
+/* harmony import */ var _reviews_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7880);
+// Which version held a stage, from when to when, put there by which commit and pull request.
+
+
+
+/** stages.yaml of `model` at every first-parent commit that changed it, oldest first. */
+async function readStageSnapshots(repoRoot, model, options = {}) {
+    const path = `${options.registryPrefix ?? 'registry/'}${(0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_0__/* .stagesPath */ .X$)(model)}`;
+    const commits = (await (0,_history_js__WEBPACK_IMPORTED_MODULE_1__/* .readTrail */ .hd)(repoRoot, { paths: [path], ref: options.ref })).reverse();
+    const blobs = await (0,_history_js__WEBPACK_IMPORTED_MODULE_1__/* .readBlobs */ .b4)(repoRoot, commits.map((c) => `${c.sha}:${path}`));
+    return commits.map((commit) => ({
+        commit,
+        stages: stagesOf((0,_history_js__WEBPACK_IMPORTED_MODULE_1__/* .parseYaml */ .hN)(blobs.get(`${commit.sha}:${path}`))),
+    }));
+}
+function stagesOf(doc) {
+    if (!doc || typeof doc !== 'object')
+        return undefined;
+    const stages = doc.stages;
+    if (!stages || typeof stages !== 'object')
+        return undefined;
+    const out = {};
+    for (const [name, pointer] of Object.entries(stages)) {
+        if (pointer && typeof pointer === 'object' && typeof pointer.version === 'string')
+            out[name] = pointer;
+    }
+    return out;
+}
+/** Every tenure of `stage`, oldest first, from snapshots in commit order (oldest first). */
+function stageHistory(snapshots, model, stage) {
+    const tenures = [];
+    let current;
+    for (const { commit, stages } of snapshots) {
+        const pointer = stages?.[stage];
+        if (pointer?.version === current?.version && pointer?.weight === current?.weight)
+            continue;
+        if (current) {
+            current.until = commit.committer.date;
+            current.endedBy = commit.sha;
+        }
+        current = undefined;
+        if (!pointer)
+            continue;
+        current = {
+            model,
+            stage,
+            version: pointer.version,
+            ...(pointer.weight === undefined ? {} : { weight: pointer.weight }),
+            since: commit.committer.date,
+            sha: commit.sha,
+            subject: commit.subject,
+        };
+        const pr = (0,_history_js__WEBPACK_IMPORTED_MODULE_1__/* .pullRequestOf */ ._n)(commit);
+        if (pr !== undefined)
+            current.pullRequest = pr;
+        for (const [field, key] of [
+            ['requestedBy', 'Requested-By'],
+            ['event', 'Tollgate-Event'],
+            ['incident', 'Incident'],
+        ]) {
+            const value = (0,_history_js__WEBPACK_IMPORTED_MODULE_1__/* .trailerValue */ .di)(commit.trailers, key);
+            if (value !== undefined)
+                current[field] = value;
+        }
+        tenures.push(current);
+    }
+    return tenures;
+}
+/** Every stage named in any snapshot, sorted. */
+function stagesNamed(snapshots) {
+    return [...new Set(snapshots.flatMap((s) => Object.keys(s.stages ?? {})))].sort();
+}
+/** The tenure that held the stage at `time`, if any version did. */
+function versionAt(history, time) {
+    const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+    return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
+}
+const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
+function isMergeRecord(a) {
+    return MERGE_RECORDS.has(a.event);
+}
+/**
+ * The merge record of the commit that began `tenure`: git alone then still says who signed off and how the gate's
+ * check ended, as the gate recorded it at the merge. Matched on the merge commit, or on the pull request when the
+ * record names no commit; the model, stage and version must agree.
+ */
+function recordedSignoff(tenure, events) {
+    const found = events.find((a) => isMergeRecord(a) &&
+        a.model === tenure.model &&
+        a.stage === tenure.stage &&
+        (a.version === undefined || a.version === tenure.version) &&
+        (a.commit !== undefined
+            ? a.commit === tenure.sha
+            : tenure.pullRequest !== undefined && a.pull_request === tenure.pullRequest));
+    return found ? signoffFromRecord(found) : undefined;
+}
+/** What one merge record says, read from whatever the file holds: a hand-edited record cannot break a reader. */
+function signoffFromRecord(a) {
+    const details = a.details ?? {};
+    const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
+        .map((x) => (x && typeof x === 'object' ? x : {}))
+        .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
+        .map(({ role, login, commit, at }) => ({
+        role,
+        login,
+        ...(typeof commit === 'string' ? { commit } : {}),
+        ...(typeof at === 'string' ? { at } : {}),
+    }));
+    const missingRoles = Array.isArray(details.missing_roles)
+        ? details.missing_roles.filter((r) => typeof r === 'string')
+        : [];
+    const run = details.check_run;
+    const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
+    const full = details.check_run;
+    const str = (v) => (typeof v === 'string' ? v : undefined);
+    const checkRun = {
+        ...(typeof full?.id === 'number' ? { id: full.id } : {}),
+        ...(str(full?.url) ? { url: str(full?.url) } : {}),
+        ...(str(full?.completed_at) ? { completedAt: str(full?.completed_at) } : {}),
+    };
+    const requestedBy = Array.isArray(details.requested_by)
+        ? details.requested_by.filter((r) => typeof r === 'string')
+        : [];
+    return {
+        record: a.id,
+        event: a.event,
+        approvers,
+        missingRoles,
+        gateCheck,
+        ...(a.model ? { model: a.model } : {}),
+        ...(a.stage ? { stage: a.stage } : {}),
+        ...(a.version ? { version: a.version } : {}),
+        ...(str(details.from_version) ? { fromVersion: str(details.from_version) } : {}),
+        ...(requestedBy.length ? { requestedBy } : {}),
+        ...(str(details.gate_verdict) ? { gateVerdict: str(details.gate_verdict) } : {}),
+        ...(Object.keys(checkRun).length ? { checkRun } : {}),
+        at: a.at,
+        mergedBy: a.actor,
+    };
+}
+/** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
+async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
+    const history = stageHistory(await readStageSnapshots(repoRoot, model, options), model, stage);
+    const tenure = versionAt(history, time);
+    if (!tenure || tenure.pullRequest === undefined || !options.reviews)
+        return { tenure };
+    const pullRequest = await options.reviews.pullRequest(tenure.pullRequest);
+    if (!pullRequest)
+        return { tenure };
+    return {
+        tenure,
+        pullRequest,
+        ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
+    };
+}
+/**
+ * The version the audit records say held `stage` of `model` at `time`: the latest record naming that model, stage
+ * and a version at or before `time` (pure). For times before stages.yaml was tracked in git.
+ */
+function versionFromAuditRecords(events, model, stage, time) {
+    const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+    const found = events
+        .filter((a) => a.model === model && a.stage === stage && a.version !== undefined && Date.parse(a.at) <= t)
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+        .at(-1);
+    return found ? { version: found.version, record: found.id, event: found.event, at: found.at } : undefined;
+}
+
+
+/***/ }),
+
+/***/ 5685:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D7: () => (/* binding */ registryEventsFromTrail),
+/* harmony export */   SK: () => (/* binding */ utcTime),
+/* harmony export */   Vk: () => (/* binding */ readAuditEvents),
+/* harmony export */   _n: () => (/* binding */ pullRequestOf),
+/* harmony export */   b4: () => (/* binding */ readBlobs),
+/* harmony export */   d9: () => (/* binding */ committerDate),
+/* harmony export */   di: () => (/* binding */ trailerValue),
+/* harmony export */   el: () => (/* binding */ mergeEvents),
+/* harmony export */   hN: () => (/* binding */ parseYaml),
+/* harmony export */   hd: () => (/* binding */ readTrail),
+/* harmony export */   jC: () => (/* binding */ auditFileEvents)
+/* harmony export */ });
+/* unused harmony export parseLog */
+/* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
+/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(135);
+/* harmony import */ var _git_reader_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6073);
+/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4310);
+/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(143);
+// Reads the registry's audit trail from git alone: commits (with trailers, signature status and changed files)
+// and the audit-event files, turned into one list of registry events.
+
+
+
+
+
+const SIGNATURES = {
+    G: 'good',
+    B: 'bad',
+    U: 'good-unknown-validity',
+    X: 'expired-signature',
+    Y: 'expired-key',
+    R: 'revoked-key',
+    E: 'unverifiable',
+    N: 'none',
+};
+const FORMAT = ['%H', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%G?', '%B']
+    .map((f) => `${f}%x00`)
+    .join('');
+async function readTrail(repoRoot, options = {}) {
+    const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--raw', '--no-abbrev', '--no-renames'];
+    if (options.firstParent ?? true)
+        args.push('--first-parent', '--diff-merges=first-parent');
+    if (options.since)
+        args.push(`--since=${options.since}`);
+    if (options.until)
+        args.push(`--until=${options.until}`);
+    args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
+    const shallowCheck = options.allowShallow ? undefined : (0,_git_history_js__WEBPACK_IMPORTED_MODULE_1__/* .assertFullHistory */ .gU)(repoRoot);
+    const onCommit = options.onCommit;
+    if (!onCommit) {
+        // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+        const [output] = await Promise.all([(0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(repoRoot, args), shallowCheck]);
+        return parseLog(output);
+    }
+    const commits = [];
+    const walk = (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .streamGit */ .t1)(repoRoot, args, '\x1e', (record) => {
+        const commit = parseLogRecord(record);
+        if (!commit)
+            return;
+        commits.push(commit);
+        onCommit(commit);
+    });
+    // Both run before either is awaited, so a failure in one must not go unhandled.
+    const [walked, checked] = await Promise.allSettled([walk, shallowCheck]);
+    if (checked.status === 'rejected')
+        throw checked.reason;
+    if (walked.status === 'rejected')
+        throw walked.reason;
+    return commits;
+}
+/** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
+function parseLog(output) {
+    const commits = [];
+    for (const record of output.split('\x1e')) {
+        const commit = parseLogRecord(record);
+        if (commit)
+            commits.push(commit);
+    }
+    return commits;
+}
+/** One commit of that output (the text between two record separators); undefined for an empty record. */
+function parseLogRecord(record) {
+    if (record === '')
+        return undefined;
+    const fields = record.split('\0');
+    const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
+    if (message === undefined)
+        return undefined;
+    const tokens = fields
+        .slice(10)
+        .map((t) => t.replace(/^\n/, ''))
+        .filter((t) => t !== '');
+    const files = [];
+    for (let i = 0; i < tokens.length;) {
+        // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
+        const meta = tokens[i++].split(' ');
+        const status = meta[4] ?? '';
+        const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+        const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
+        const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
+        files.push({
+            status: status[0] ?? '?',
+            path: tokens[i++],
+            ...(from === undefined ? {} : { from }),
+            ...(blob === undefined ? {} : { blob }),
+            ...(previousBlob === undefined ? {} : { previousBlob }),
+        });
+    }
+    const parsed = (0,_git_history_js__WEBPACK_IMPORTED_MODULE_1__/* .parseCommitMessage */ .o7)(message);
+    return {
+        sha: sha,
+        parents: parents ? parents.split(' ') : [],
+        author: { name: an, email: ae, date: utcTime(ad) },
+        committer: { name: cn, email: ce, date: utcTime(cd) },
+        subject: parsed.subject,
+        body: parsed.body,
+        trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
+        signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
+        files,
+    };
+}
+/** The first trailer with this key (case-insensitive), if any. */
+function trailerValue(trailers, key) {
+    const k = key.toLowerCase();
+    return trailers.find((t) => t.key.toLowerCase() === k)?.value;
+}
+/** The pull request a default-branch commit came from: a trailer, a GitHub merge subject, or a squash suffix. */
+function pullRequestOf(commit) {
+    const trailer = trailerValue(commit.trailers, 'Pull-Request');
+    const fromTrailer = trailer === undefined ? undefined : /^#?(\d+)$/.exec(trailer.trim());
+    if (fromTrailer)
+        return Number(fromTrailer[1]);
+    const merge = /^Merge pull request #(\d+) from /.exec(commit.subject);
+    if (merge)
+        return Number(merge[1]);
+    const squash = /\(#(\d+)\)\s*$/.exec(commit.subject);
+    return squash ? Number(squash[1]) : undefined;
+}
+function inferEvent(status, registryPath) {
+    const place = (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_4__/* .classifyRegistryPath */ .tF)(registryPath);
+    if (!place)
+        return undefined;
+    const verb = status === 'A' ? 'added' : status === 'D' ? 'removed' : 'changed';
+    switch (place.kind) {
+        case 'Policy':
+            return { event: 'policy-changed' };
+        case 'Model':
+            return { event: `model-${verb}`, model: place.model };
+        case 'Stages':
+            return { event: 'stage-changed', model: place.model };
+        case 'Schedule':
+            return { event: 'schedule-changed', model: place.model };
+        case 'ModelVersion':
+            return { event: `version-${verb}`, model: place.model, version: place.id };
+        case 'RetrainRequest':
+            return {
+                event: `retrain-${verb === 'added' ? 'added' : 'changed'}`,
+                model: place.model,
+                request: place.id,
+            };
+        case 'Incident':
+            return { event: verb === 'added' ? 'incident-opened' : 'incident-changed', incident: place.id };
+        case 'Postmortem':
+            return { event: 'postmortem-changed', incident: place.id };
+        case 'AuditEvent':
+            // Audit files are read as events of their own (readAuditEvents).
+            return undefined;
+    }
+}
+/**
+ * One event per commit that carries a `Tollgate-Event:` trailer; for a commit without one, one event per distinct
+ * thing its registry files say changed.
+ */
+function registryEventsFromTrail(commits, registryPrefix = 'registry/') {
+    const events = [];
+    for (const c of commits) {
+        const base = {
+            at: c.committer.date,
+            sha: c.sha,
+            source: 'commit',
+            pullRequest: pullRequestOf(c),
+            requestedBy: trailerValue(c.trailers, 'Requested-By'),
+            summary: c.subject,
+        };
+        const named = trailerValue(c.trailers, 'Tollgate-Event');
+        if (named !== undefined) {
+            events.push(clean({
+                ...base,
+                event: named,
+                model: trailerValue(c.trailers, 'Model'),
+                version: trailerValue(c.trailers, 'Version'),
+                stage: trailerValue(c.trailers, 'Stage'),
+                incident: trailerValue(c.trailers, 'Incident'),
+                request: trailerValue(c.trailers, 'Request'),
+            }));
+            continue;
+        }
+        const seen = new Set();
+        for (const f of c.files) {
+            if (!f.path.startsWith(registryPrefix))
+                continue;
+            const inferred = inferEvent(f.status, f.path.slice(registryPrefix.length));
+            if (!inferred)
+                continue;
+            const key = JSON.stringify(inferred);
+            if (seen.has(key))
+                continue;
+            seen.add(key);
+            events.push(clean({ ...base, ...inferred }));
+        }
+    }
+    return events;
+}
+function clean(value) {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+/** The text of several `rev:path` specs (or blob ids), read through one `git cat-file --batch`; undefined where missing. */
+async function readBlobs(from, specs) {
+    const objects = await (0,_git_reader_js__WEBPACK_IMPORTED_MODULE_2__/* .readObjects */ .$I)(from, specs);
+    return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content.toString('utf8') : undefined]));
+}
+/**
+ * One timestamp format in every record and report: UTC with `Z`, whole seconds (git's `%aI`/`%cI` keep the
+ * committer's offset, e.g. `+00:00` or `+02:00`). Text that is not a time is returned as it is.
+ */
+function utcTime(text) {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? text : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+/** The committer time of a raw commit object, in UTC (`Z`). */
+function committerDate(commitObject) {
+    const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
+    if (!m)
+        return undefined;
+    return utcTime(new Date(Number(m[1]) * 1000).toISOString());
+}
+/** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */
+function parseYaml(text) {
+    if (text === undefined)
+        return undefined;
+    try {
+        return (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .load */ .Hh)(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
+async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
+    const listing = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(repoRoot, [
+        'ls-tree',
+        '-r',
+        '-z',
+        '--end-of-options',
+        ref,
+        '--',
+        `${registryPrefix}audit/`,
+    ]);
+    const entries = listing
+        .split('\0')
+        .filter((line) => line !== '')
+        .map((line) => {
+        const [meta, path] = line.split('\t');
+        return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
+    })
+        .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+    const blobs = await readBlobs(repoRoot, entries.map((e) => e.oid));
+    const events = [];
+    for (const e of entries) {
+        const doc = parseYaml(blobs.get(e.oid));
+        if (doc && typeof doc === 'object' && doc.kind === 'AuditEvent')
+            events.push({ path: e.path, event: doc });
+    }
+    return events.sort((a, b) => a.event.at.localeCompare(b.event.at) || a.path.localeCompare(b.path));
+}
+function auditFileEvents(files) {
+    return files.map(({ event: a }) => clean({
+        at: a.at,
+        sha: a.commit ?? '',
+        event: a.event,
+        source: 'audit-file',
+        model: a.model,
+        version: a.version,
+        stage: a.stage,
+        incident: a.incident,
+        request: a.request,
+        pullRequest: a.pull_request,
+        actor: a.actor,
+        from: typeof a.details?.from_version === 'string' ? a.details.from_version : undefined,
+        requestedBy: Array.isArray(a.details?.requested_by)
+            ? a.details.requested_by.map(String).join(', ')
+            : undefined,
+        approvers: Array.isArray(a.details?.approvers)
+            ? a.details.approvers
+                .filter((x) => typeof x?.login === 'string')
+                .map((x) => `${String(x.login)} (${String(x.role)})`)
+            : undefined,
+        summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
+    }));
+}
+/** For a recorded merge (src/gate/merged.ts): who approved in which role, and the gate check's conclusion. */
+function mergeRecordSummary(details) {
+    if (!details || !Array.isArray(details.approvers))
+        return '';
+    const approvers = details.approvers
+        .map((a) => a)
+        .filter((a) => typeof a.login === 'string')
+        .map((a) => `${String(a.login)} (${String(a.role)})`);
+    const run = details.check_run;
+    const check = !run || run.found === false ? 'no gate check' : `gate check ${String(run.conclusion ?? 'pending')}`;
+    return `; approved by ${approvers.join(', ') || 'nobody'}; ${check}`;
+}
+/** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
+function mergeEvents(commitEvents, auditEvents) {
+    // Each time parsed once, not once per comparison: a model's trail holds hundreds of events.
+    return [...commitEvents]
+        .reverse()
+        .concat(auditEvents)
+        .map((event) => ({ event, ms: Date.parse(event.at) || 0 }))
+        .sort((a, b) => a.ms - b.ms)
+        .map(({ event }) => event);
+}
+
+
+/***/ }),
+
+/***/ 5455:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  fn: () => (/* binding */ resolveBranchHead),
+  kk: () => (/* binding */ verifyGateIntegrity)
+});
+
+// UNUSED EXPORTS: defaultBranchRef, forgedCheckFinding, guardedChanges, mergeRecordFinding, pointerMoves
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
+var run = __nccwpck_require__(4310);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+// EXTERNAL MODULE: ./src/evidence/history-at.ts
+var history_at = __nccwpck_require__(6135);
+// EXTERNAL MODULE: ./src/git/history.ts + 4 modules
+var git_history = __nccwpck_require__(135);
+// EXTERNAL MODULE: ./src/git/reader.ts
+var git_reader = __nccwpck_require__(6073);
+// EXTERNAL MODULE: ./src/evidence/history.ts
+var evidence_history = __nccwpck_require__(5685);
+// EXTERNAL MODULE: ./src/evidence/reviews.ts
+var reviews = __nccwpck_require__(7880);
+// EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
+var js_yaml = __nccwpck_require__(3243);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+;// CONCATENATED MODULE: ./src/registry/diff.ts
+// The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
+// computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
+
+
+
+
+const EXPECTED_KIND = {
+    Policy: 'Policy',
+    Model: 'Model',
+    Stages: 'Stages',
+    Schedule: 'Schedule',
+    ModelVersion: 'ModelVersion',
+    RetrainRequest: 'RetrainRequest',
+    Incident: 'Incident',
+    AuditEvent: 'AuditEvent',
+};
+function isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a) || Array.isArray(b)) {
+        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+    }
+    if (isPlainObject(a) && isPlainObject(b)) {
+        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+        for (const key of keys)
+            if (!deepEqual(a[key], b[key]))
+                return false;
+        return true;
+    }
+    return Number.isNaN(a) && Number.isNaN(b);
+}
+/**
+ * Dotted names of the fields that differ, descending into objects `depth` levels (so `metrics.auc`,
+ * `signoff.rules`), sorted. A whole object added or removed is named once, at its own level.
+ */
+function changedFields(before, after, depth = 2, prefix = '') {
+    if (deepEqual(before, after))
+        return [];
+    if (depth === 0 || !isPlainObject(before) || !isPlainObject(after))
+        return prefix === '' ? ['(document)'] : [prefix];
+    const fields = [];
+    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+        const name = prefix === '' ? key : `${prefix}.${key}`;
+        if (deepEqual(before[key], after[key]))
+            continue;
+        if (depth > 1 && isPlainObject(before[key]) && isPlainObject(after[key])) {
+            fields.push(...changedFields(before[key], after[key], depth - 1, name));
+        }
+        else
+            fields.push(name);
+    }
+    return fields;
+}
+function parseSide(text, expectedKind) {
+    if (text === undefined)
+        return { state: 'absent' };
+    try {
+        const doc = load(text);
+        if (isPlainObject(doc) && doc.kind === expectedKind)
+            return { state: 'parsed', doc };
+    }
+    catch {
+        // An unparseable file is reported below as unknown-registry-file.
+    }
+    return { state: 'unreadable' };
+}
+function topFields(doc) {
+    return Object.keys(doc)
+        .filter((k) => k !== 'apiVersion' && k !== 'kind')
+        .sort();
+}
+function pointers(doc) {
+    const stages = doc?.stages;
+    if (!isPlainObject(stages))
+        return {};
+    const out = {};
+    for (const [stage, pointer] of Object.entries(stages)) {
+        if (isPlainObject(pointer))
+            out[stage] = pointer;
+        // A bare `production: v5` is not the format, but it names a version all the same; do not hide it.
+        else if (typeof pointer === 'string')
+            out[stage] = { version: pointer };
+    }
+    return out;
+}
+/**
+ * Names taken from a path end up in check summaries, branch names and commit trailers: a file whose place
+ * holds an unsafe name is not a registry file, whatever it contains.
+ */
+function namesAreSafe(match) {
+    switch (match.kind) {
+        case 'Policy':
+            return true;
+        case 'Model':
+        case 'Stages':
+        case 'Schedule':
+            return isSafeName(match.model);
+        case 'ModelVersion':
+        case 'RetrainRequest':
+            return isSafeName(match.model) && isSafeName(match.id);
+        case 'Incident':
+        case 'Postmortem':
+            return INCIDENT_ID.test(match.id);
+        case 'AuditEvent':
+            return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
+    }
+}
+/** A traffic share as a percentage; no weight means all of the stage's traffic. */
+const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
+const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
+/**
+ * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
+ * does not parse, or holds another kind than its place calls for, is `unknown-registry-file`, and the diff
+ * goes on treating that side as absent so that, say, a stage pointer behind a broken file still shows.
+ */
+function diffDocuments(path, before, after) {
+    if (before === after)
+        return [];
+    const match = classifyRegistryPath(path);
+    if (!match || !namesAreSafe(match))
+        return [{ kind: 'unknown-registry-file', path }];
+    if (match.kind === 'Postmortem')
+        return [{ kind: 'postmortem-changed', path, incident: match.id }];
+    if (match.kind === 'AuditEvent') {
+        // Audit events are append-only: any edit or deletion of an existing one is a rewrite, however small.
+        if (before === undefined)
+            return [{ kind: 'audit-appended', path, id: match.id }];
+        return [{ kind: 'audit-rewritten', path, id: match.id }];
+    }
+    const a = parseSide(before, EXPECTED_KIND[match.kind]);
+    const b = parseSide(after, EXPECTED_KIND[match.kind]);
+    const changes = [];
+    if (a.state === 'unreadable' || b.state === 'unreadable')
+        changes.push({ kind: 'unknown-registry-file', path });
+    const was = a.state === 'parsed' ? a.doc : undefined;
+    const now = b.state === 'parsed' ? b.doc : undefined;
+    if (was === undefined && now === undefined)
+        return changes;
+    if (was !== undefined && now !== undefined && deepEqual(was, now))
+        return changes;
+    switch (match.kind) {
+        case 'Policy':
+            changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
+            break;
+        case 'Model':
+            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+            break;
+        case 'Stages': {
+            const from = pointers(was);
+            const to = pointers(now);
+            for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+                if (deepEqual(from[stage], to[stage]))
+                    continue;
+                const same = versionOf(from[stage]);
+                if (same !== undefined && same === versionOf(to[stage])) {
+                    const weight = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
+                    if (from[stage]?.weight !== undefined)
+                        weight.from = from[stage].weight;
+                    if (to[stage]?.weight !== undefined)
+                        weight.to = to[stage].weight;
+                    changes.push(weight);
+                    continue;
+                }
+                const change = { kind: 'stage-changed', path, model: match.model, stage };
+                const f = versionOf(from[stage]);
+                const t = versionOf(to[stage]);
+                if (f !== undefined)
+                    change.from = f;
+                if (t !== undefined)
+                    change.to = t;
+                changes.push(change);
+            }
+            const { stages: _s1, ...restWas } = was ?? {};
+            const { stages: _s2, ...restNow } = now ?? {};
+            // Anything else in stages.yaml (its model field, extra keys) is no state; let the model's owners see it.
+            if (was && now && !deepEqual(restWas, restNow))
+                changes.push({ kind: 'model-changed', path, model: match.model });
+            break;
+        }
+        case 'Schedule':
+            changes.push({
+                kind: 'schedule-changed',
+                path,
+                model: match.model,
+                fields: was && now ? changedFields(was, now, 1) : topFields((now ?? was)),
+            });
+            break;
+        case 'ModelVersion': {
+            const base = { path, model: match.model, version: match.id };
+            if (!was)
+                changes.push({ kind: 'version-added', ...base });
+            else if (!now)
+                changes.push({ kind: 'version-removed', ...base });
+            else {
+                const heldBefore = was.held !== undefined && was.held !== null;
+                const heldAfter = now.held !== undefined && now.held !== null;
+                if (!heldBefore && heldAfter)
+                    changes.push({ kind: 'version-held', ...base });
+                if (heldBefore && !heldAfter)
+                    changes.push({ kind: 'version-unheld', ...base });
+                const { held: _h1, ...restWas } = was;
+                const { held: _h2, ...restNow } = now;
+                const fields = changedFields(restWas, restNow);
+                // A hold's reason edited in place is still a change to the version record.
+                if (heldBefore && heldAfter && !deepEqual(was.held, now.held))
+                    fields.push('held');
+                if (fields.length > 0)
+                    changes.push({ kind: 'version-changed', ...base, fields: fields.sort() });
+            }
+            break;
+        }
+        case 'RetrainRequest':
+            // Deleting a request erases history: it has no state kind of its own, so the gate must not pass it as state.
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'retrain-changed' : 'retrain-added', path, model: match.model, request: match.id });
+            break;
+        case 'Incident':
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'incident-changed' : 'incident-opened', path, incident: match.id });
+            break;
+    }
+    return dedupeUnknown(changes);
+}
+function dedupeUnknown(changes) {
+    const seen = new Set();
+    return changes.filter((c) => {
+        if (c.kind !== 'unknown-registry-file')
+            return true;
+        if (seen.has(c.path))
+            return false;
+        seen.add(c.path);
+        return true;
+    });
+}
+async function readText(reader, path) {
+    try {
+        const bytes = await reader.read(path);
+        return { text: bytes?.toString('utf8'), unreadable: false };
+    }
+    catch (error) {
+        // A symbolic link or an object git cannot give us: report it as a change, never skip it silently.
+        if (error instanceof TollgateError)
+            return { unreadable: true };
+        throw error;
+    }
+}
+const diff_byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * The semantic diff from `base` to `head`: registry changes ordered by path (then stage), followed by
+ * `file-changed` for every outside path, sorted.
+ */
+async function diff_diffRegistries(base, head, options = {}) {
+    const paths = options.paths !== undefined
+        ? [...new Set(options.paths)].sort(diff_byPath)
+        : [...new Set([...(await base.list('')), ...(await head.list(''))])].sort(diff_byPath);
+    const perFile = await Promise.all(paths.map(async (path) => {
+        const [a, b] = await Promise.all([readText(base, path), readText(head, path)]);
+        if (a.unreadable || b.unreadable) {
+            const rest = diffDocuments(path, a.unreadable ? undefined : a.text, b.unreadable ? undefined : b.text);
+            return dedupeUnknown([{ kind: 'unknown-registry-file', path }, ...rest]);
+        }
+        return diffDocuments(path, a.text, b.text);
+    }));
+    const outside = [...new Set(options.outside ?? [])]
+        .sort(diff_byPath)
+        .map((path) => ({ kind: 'file-changed', path }));
+    return [...perFile.flat(), ...outside];
+}
+const list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
+/** One line for a person: `fraud-detector: production v4 → v5`. */
+function describeChange(change) {
+    switch (change.kind) {
+        case 'stage-changed':
+            if (change.from === undefined)
+                return `${change.model}: ${change.stage} set to ${change.to ?? '(none)'}`;
+            if (change.to === undefined)
+                return `${change.model}: ${change.stage} removed (was ${change.from})`;
+            if (change.from === change.to)
+                return `${change.model}: ${change.stage} ${change.to} settings changed`;
+            return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'stage-weight-changed':
+            return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
+        case 'version-added':
+            return `${change.model}: version ${change.version} added`;
+        case 'version-changed':
+            return `${change.model}: version ${change.version} changed${list(change.fields)}`;
+        case 'version-removed':
+            return `${change.model}: version ${change.version} removed`;
+        case 'version-held':
+            return `${change.model}: version ${change.version} held`;
+        case 'version-unheld':
+            return `${change.model}: version ${change.version} released from hold`;
+        case 'model-added':
+            return `model ${change.model} added`;
+        case 'model-changed':
+            return `model ${change.model} changed`;
+        case 'model-removed':
+            return `model ${change.model} removed`;
+        case 'policy-changed':
+            return `policy changed${list(change.fields)}`;
+        case 'schedule-changed':
+            return `${change.model}: schedule changed${list(change.fields)}`;
+        case 'retrain-added':
+            return `${change.model}: retrain ${change.request} requested`;
+        case 'retrain-changed':
+            return `${change.model}: retrain ${change.request} updated`;
+        case 'incident-opened':
+            return `incident ${change.incident} opened`;
+        case 'incident-changed':
+            return `incident ${change.incident} updated`;
+        case 'postmortem-changed':
+            return `incident ${change.incident}: postmortem changed`;
+        case 'audit-appended':
+            return `audit event ${change.id} recorded`;
+        case 'audit-rewritten':
+            return `audit event ${change.id} rewritten (audit events are append-only)`;
+        case 'unknown-registry-file':
+            return `${change.path}: not a registry file Tollgate understands`;
+        case 'file-changed':
+            return `${change.path} changed (outside the registry)`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/diff-refs.ts
+// The semantic diff between two commits, or a commit and the working tree: git names the changed files and
+// reads both sides; the pure diff (diff.ts) says what each change means.
+
+
+
+/**
+ * The semantic diff between two commits (or a commit and the working tree, `WORKTREE`): git names the
+ * changed files, and only those are read. Compares the trees directly; pass a merge base as `baseRef` for
+ * "what this branch changed".
+ */
+async function diff_refs_registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefix = 'registry') {
+    const prefix = registryPrefix.replace(/^\.?\/+|\/+$/g, '');
+    const base = await resolveRef(repoRoot, baseRef);
+    const head = headRef === WORKTREE ? WORKTREE : await resolveRef(repoRoot, headRef);
+    const registryPaths = [];
+    const outside = [];
+    for (const change of await changedPaths(repoRoot, base, head)) {
+        for (const path of change.oldPath === undefined ? [change.path] : [change.oldPath, change.path]) {
+            if (prefix === '')
+                registryPaths.push(path);
+            else if (path.startsWith(`${prefix}/`))
+                registryPaths.push(path.slice(prefix.length + 1));
+            else if (path === prefix)
+                registryPaths.push('');
+            else
+                outside.push(path);
+        }
+    }
+    // The registry folder itself replaced by a link or a file: nothing below it can be trusted.
+    const changes = registryPaths.includes('') ? [{ kind: 'unknown-registry-file', path: prefix }] : [];
+    const baseReader = gitTreeReader(repoRoot, base, prefix);
+    const headReader = head === WORKTREE ? workingTreeReader(repoRoot, prefix) : gitTreeReader(repoRoot, head, prefix);
+    try {
+        changes.push(...(await diffRegistries(baseReader, headReader, { paths: registryPaths.filter((p) => p !== ''), outside })));
+    }
+    finally {
+        baseReader.close();
+        if ('close' in headReader && typeof headReader.close === 'function')
+            headReader.close();
+    }
+    return {
+        changes,
+        outside: [...new Set(outside)].sort(byPath),
+        registryPaths: [...new Set(registryPaths.filter((p) => p !== ''))].sort(byPath),
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
+var dist = __nccwpck_require__(2815);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+;// CONCATENATED MODULE: ./src/registry/limits.ts
+// The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
+// that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
+/**
+ * Longest duration in seconds (intervals, cooldowns, pauses, stable_for, jitter): ten years. Any registry time
+ * (years up to 9999) plus this stays a date JavaScript represents, far inside its ±275,000-year range.
+ */
+const MAX_DURATION_SECONDS = 10 * 365 * 86_400;
+/** Longest training timeout in seconds: 24 days, under Node's 2^31−1 ms timer limit (a longer one fires at once). */
+const MAX_TRAINING_TIMEOUT_SECONDS = 24 * 86_400;
+/** Cooldown growth per failure and failure counts: enough for any policy, small enough to stay exact. */
+const MAX_COOLDOWN_FACTOR = 1_000;
+const MAX_FAILURE_COUNT = 1_000_000;
+
+;// CONCATENATED MODULE: ./src/registry/schemas.ts
+// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
+// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
+// published files share one source. Property order here is the order the writer emits.
+
+
+const schemas_KINDS = (/* unused pure expression or super */ null && ([
+    'Policy',
+    'Model',
+    'Stages',
+    'Schedule',
+    'ModelVersion',
+    'RetrainRequest',
+    'Incident',
+    'AuditEvent',
+]));
+const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
+/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
+const schemas_schemaFileName = (kind) => `${kind}.schema.json`;
+// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
+const schemas_SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
+const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
+const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
+/** UTC only, so that timestamps compare as strings. */
+const schemas_UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
+const SHA256_PATTERN = '^[0-9a-f]{64}$';
+const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
+const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
+const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
+const str = (description, extra = {}) => ({
+    type: 'string',
+    minLength: 1,
+    description,
+    ...extra,
+});
+const schemas_name = (description) => ({ type: 'string', pattern: schemas_SAFE_NAME_PATTERN, description });
+const time = (description) => ({
+    type: 'string',
+    format: 'date-time',
+    pattern: schemas_UTC_TIME_PATTERN,
+    description,
+});
+const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
+const schemas_int = (description, extra = {}) => ({
+    type: 'integer',
+    description,
+    ...extra,
+});
+const bool = (description) => ({ type: 'boolean', description });
+const obj = (description, properties, required = []) => ({
+    type: 'object',
+    description,
+    additionalProperties: false,
+    ...(required.length > 0 ? { required } : {}),
+    properties,
+});
+const schemas_list = (description, items, extra = {}) => ({
+    type: 'array',
+    description,
+    items,
+    ...extra,
+});
+const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
+const numberMap = (description) => ({
+    type: 'object',
+    description,
+    propertyNames: { minLength: 1 },
+    additionalProperties: { type: 'number', description: 'The value of this metric.' },
+});
+/** Metric names as Prometheus and the metrics JSON spell them. */
+const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
+const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
+const CHANGE_KINDS = [
+    'stage-changed',
+    'stage-weight-changed',
+    'version-added',
+    'version-changed',
+    'version-removed',
+    'version-held',
+    'version-unheld',
+    'model-added',
+    'model-changed',
+    'model-removed',
+    'policy-changed',
+];
+const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+/** A user login, or an App's bot login (`name[bot]`). */
+const GITHUB_LOGIN_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\\[bot\\])?$';
+const DEFS = {
+    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
+        description: str('What the role is for.'),
+        teams: schemas_list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
+            uniqueItems: true,
+        }),
+        users: schemas_list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
+            uniqueItems: true,
+        }),
+    }),
+    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
+        metric: str('The metric name, a key of the version `metrics`.'),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'threshold']),
+    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
+        metric: str('The metric name, e.g. error_rate.'),
+        op: COMPARISON,
+        value: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'value']),
+    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
+        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+        queries: {
+            type: 'object',
+            description: 'prometheus: metric name -> PromQL query returning one series.',
+            propertyNames: { pattern: METRIC_NAME_PATTERN },
+            additionalProperties: str('A PromQL query.'),
+        },
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+            pattern: '^[A-Z_][A-Z0-9_]*$',
+        }),
+        command: schemas_list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+            minItems: 1,
+        }),
+        path: str('file: repository-relative path of the metrics JSON.'),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    }, ['kind']),
+    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
+        name: schemas_name('The rule name, unique per model.'),
+        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
+            minimum: 0,
+            maximum: MAX_DURATION_SECONDS,
+        }),
+        action: {
+            enum: ['retrain', 'incident', 'none'],
+            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+        },
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
+    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
+    dataRef: obj('A reference to training data, recorded as lineage.', {
+        uri: str('Where the data lives, e.g. s3://bucket/path.'),
+        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+    }, ['uri']),
+};
+function schemas_document(kind, description, properties, required) {
+    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
+    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
+    return {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `${SCHEMA_BASE_URL}${schemas_schemaFileName(kind)}`,
+        title: `Tollgate ${kind}`,
+        description,
+        type: 'object',
+        additionalProperties: false,
+        required: ['apiVersion', 'kind', ...required],
+        properties: {
+            apiVersion: { const: types/* API_VERSION */.m, description: `Always \`${types/* API_VERSION */.m}\`.` },
+            kind: { const: kind, description: `Always \`${kind}\`.` },
+            ...properties,
+        },
+        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
+    };
+}
+const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
+    name: str('Free text shown in the check summary, e.g. "production promotion".'),
+    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
+    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
+    require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
+}, ['name', 'change', 'require']);
+const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+        minimum: 1,
+        maximum: MAX_DURATION_SECONDS,
+    }),
+    escalate: schemas_list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+        uniqueItems: true,
+    }),
+    channels: schemas_list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
+        uniqueItems: true,
+    }),
+});
+const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
+    type: {
+        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+}, ['type']);
+const schemas_SCHEMAS = {
+    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
+        description: str('What this policy is for.'),
+        default_branch: str('Branch whose stage pointers are live. Default main.'),
+        roles: {
+            type: 'object',
+            description: 'Role name -> who may fill it.',
+            propertyNames: { pattern: schemas_SAFE_NAME_PATTERN },
+            additionalProperties: ref('roleMembers', 'Members of this role.'),
+        },
+        signoff: obj('Sign-off rules and how approvals count.', {
+            rules: schemas_list('Sign-off rules; every rule matching a change applies.', signoffRule),
+            policy_owners: schemas_list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
+                uniqueItems: true,
+            }),
+            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
+            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
+            allow_one_person_many_roles: bool('One person may fill several roles.'),
+            non_default_branch: {
+                enum: ['block', 'none'],
+                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
+            },
+            guarded_paths: schemas_list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
+                minLength: 1,
+            }), { uniqueItems: true }),
+        }),
+        stages: obj('Stage order and promotion paths.', {
+            order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
+            promote_from: {
+                type: 'object',
+                description: 'stage -> stages a version must have held first.',
+                propertyNames: { pattern: schemas_SAFE_NAME_PATTERN },
+                additionalProperties: schemas_list('Stages that must come first.', schemas_name('A stage name.')),
+            },
+        }),
+        gates: schemas_list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        metrics: {
+            type: 'object',
+            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: obj('How to read one metric.', {
+                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+                description: str('What the metric measures.'),
+            }, ['better']),
+        },
+        no_regression: schemas_list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
+        }, ['metric', 'tolerance'])),
+        incident: obj('Incident classification and automatic rollback.', {
+            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
+                P0: severityList('P0'),
+                P1: severityList('P1'),
+                P2: severityList('P2'),
+                P3: severityList('P3'),
+            }),
+            auto_rollback: schemas_list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
+            emergency_push: schemas_list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
+            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
+            channels: {
+                type: 'object',
+                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+                propertyNames: { pattern: schemas_SAFE_NAME_PATTERN },
+                additionalProperties: notificationChannel,
+            },
+        }),
+        rollback: obj('Rollback behaviour.', {
+            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
+        }),
+        schedule: obj('Retrain scheduler defaults.', {
+            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', {
+                minimum: 1,
+                maximum: MAX_COOLDOWN_FACTOR,
+            }),
+            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
+            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+            rules: schemas_list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+            canary: obj('Canary analysis.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                    minimum: 1,
+                    maximum: MAX_DURATION_SECONDS,
+                }),
+                limits: schemas_list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+                relative: schemas_list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
+                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                    op: COMPARISON,
+                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                    offset: num('Added to the scaled baseline value. Default 0.'),
+                }, ['metric', 'op'])),
+            }),
+            rollback: obj('Rollback verification.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                    minimum: 0,
+                    maximum: 86_400,
+                }),
+                criteria: schemas_list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
+            }),
+        }),
+        state_writes: {
+            enum: ['pull-request', 'push'],
+            description: 'How state-only changes reach the default branch.',
+        },
+        dispatch: obj('Who may start Tollgate workflows with a repository_dispatch.', {
+            allowed_senders: schemas_list('GitHub logins whose tollgate-rollback or tollgate-incident dispatch is accepted, e.g. my-monitor[bot]; a dispatch from anyone else is refused.', str('A user or bot login.', { pattern: GITHUB_LOGIN_PATTERN }), { uniqueItems: true }),
+        }),
+    }, ['roles']),
+    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
+        name: schemas_name('The model name; equals its folder name under models/.'),
+        description: str('What the model does.'),
+        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
+        training: obj('How to train the model.', {
+            command: schemas_list('argv of the training command, run without a shell.', str('One argument.'), {
+                minItems: 1,
+            }),
+            timeout: schemas_int('Seconds before the training command is stopped.', {
+                minimum: 1,
+                maximum: MAX_TRAINING_TIMEOUT_SECONDS,
+            }),
+            data: ref('dataRef', 'Training data reference recorded as lineage.'),
+            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+        }, ['command']),
+        gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
+        key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
+        schedule: obj('Scheduled retraining.', {
+            enabled: bool('Whether the scheduler retrains this model.'),
+            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Where the live metrics come from, and rules of its own.', {
+            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+            rules: schemas_list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
+        }),
+    }, ['name', 'owners']),
+    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
+        model: schemas_name('The model; equals its folder name.'),
+        stages: {
+            type: 'object',
+            description: 'Stage name -> the version it serves.',
+            propertyNames: { pattern: schemas_SAFE_NAME_PATTERN },
+            additionalProperties: obj('A stage pointer.', {
+                version: schemas_name('The version this stage serves.'),
+                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
+            }, ['version']),
+        },
+    }, ['model', 'stages']),
+    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
+        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
+        model: schemas_name('The model; equals its folder name.'),
+        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+        last_run: time('When the last successful run happened.'),
+        next_run: time('When the next run is due.'),
+        updated_at: time('When this state last changed.'),
+        last_failure: time('When the last run failed.'),
+        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        last_failure_reason: str('Why the last run failed.'),
+        cooldown_until: time('No run before this time after a failure.'),
+        paused_until: time('The schedule is paused until this time.'),
+        paused_reason: str('Why the schedule is paused.'),
+        paused_by: str('Who paused the schedule.'),
+        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
+            at: time('When.'),
+            by: str('Who.'),
+            reason: str('Why: the cause that was fixed.'),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        }, ['at', 'by', 'reason']),
+        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
+    }, ['schema_version', 'model', 'interval', 'failure_streak']),
+    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
+        id: schemas_name('The version id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
+        created_at: time('When the version was recorded.'),
+        source: obj('The commit and workflow run that produced the version.', {
+            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
+            run_url: str('Link to the workflow run.', { format: 'uri' }),
+            workflow: str('The workflow name.'),
+            actor: str('Who started the run.'),
+        }, ['commit']),
+        data: ref('dataRef', 'Training data reference.'),
+        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
+        artifact: obj('The trained artifact.', {
+            uri: str('Where the artifact lives.'),
+            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+            size: schemas_int('Size in bytes.', { minimum: 0 }),
+        }, ['uri', 'sha256', 'size']),
+        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
+        validation: obj("The result of the model's gates.", {
+            passed: bool('True when every gate passed.'),
+            gates: schemas_list('One result per gate.', obj('A gate and its result.', {
+                metric: str('The metric name.'),
+                op: COMPARISON,
+                threshold: num('The value the metric is compared with.'),
+                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
+                pass: bool('Whether the gate passed.'),
+            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
+        }, ['passed', 'gates']),
+        request: schemas_name('The RetrainRequest that produced it.'),
+        parent: schemas_name('The version it was trained to replace.'),
+        held: obj('Set by a rollback; promotion refuses a held version.', {
+            reason: str('Why the version is held.'),
+            at: time('When it was held.'),
+            by: str('Who held it.'),
+            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
+        }, ['reason', 'at', 'by']),
+        drift: numberMap('Drift measure -> value.'),
+        fairness: numberMap('Fairness measure -> value.'),
+    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
+    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
+        id: schemas_name('The request id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
+        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
+        reason: str('Why the retrain was requested.'),
+        trigger: obj('What started the retrain.', {
+            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
+            actor: str('Who or what triggered it.'),
+            metrics: numberMap('Metrics that triggered the retrain.'),
+            thresholds: schemas_list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
+        }, ['kind', 'actor']),
+        created_at: time('When the request was created.'),
+        started_at: time('When training started.'),
+        completed_at: time('When training finished.'),
+        run: obj('The training run.', {
+            url: str('Link to the workflow run.', { format: 'uri' }),
+            duration: num('Seconds the run took.', { minimum: 0 }),
+            command: schemas_list('argv that was run.', { type: 'string', description: 'One argument.' }),
+            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
+        }),
+        version: schemas_name('The version it produced.'),
+        error: str('Why it failed.'),
+    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
+    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
+        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
+            pattern: INCIDENT_ID_PATTERN,
+        }),
+        title: str('One line that says what happened.'),
+        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
+        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
+        models: schemas_list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
+        metrics: numberMap('Metrics at detection time.'),
+        alert: str('The alert that raised it.'),
+        description: str('What is known.'),
+        detected_at: time('When it was detected.'),
+        classified_at: time('When its severity was set.'),
+        resolved_at: time('When it was resolved.'),
+        acknowledged_at: time('When someone acknowledged it.'),
+        acknowledged_by: str('Who acknowledged it.'),
+        escalations: schemas_list('Escalations made, at most one per severity level.', obj('One escalation.', {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+        }, ['at', 'severity', 'by'])),
+        timeline: schemas_list('What happened, in order.', obj('One timeline entry.', {
+            at: time('When it happened.'),
+            event: {
+                enum: [
+                    'detected',
+                    'classified',
+                    'rollback-started',
+                    'rollback-completed',
+                    'rollback-skipped',
+                    'rollback-failed',
+                    'notified',
+                    'notification-failed',
+                    'resolved',
+                    'acknowledged',
+                    'escalated',
+                    'note',
+                ],
+                description: 'What happened.',
+            },
+            detail: str('More about it.'),
+            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
+        }, ['at', 'event'])),
+        rollback: obj('The rollback taken.', {
+            model: schemas_name('The model rolled back.'),
+            stage: schemas_name('The stage rolled back.'),
+            from: schemas_name('The version it served before.'),
+            to: schemas_name('The version it serves after.'),
+            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
+            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
+        }, ['model', 'stage', 'from', 'to']),
+    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
+    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
+        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
+        at: time('When it happened.'),
+        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
+        actor: str('Who did it.'),
+        model: schemas_name('The model concerned.'),
+        version: schemas_name('The version concerned.'),
+        stage: schemas_name('The stage concerned.'),
+        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
+        request: schemas_name('The retrain request concerned.'),
+        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
+        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
+        details: { type: 'object', description: 'Anything else worth keeping.' },
+    }, ['id', 'at', 'event', 'actor']),
+};
+/** The schema file as written to schemas/: two-space JSON with a final newline. */
+const schemaFileText = (kind) => `${JSON.stringify(schemas_SCHEMAS[kind], null, 2)}\n`;
+
+;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
+// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
+// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
+
+
+
+
+let ajv;
+const validators = new Map();
+function validatorFor(kind) {
+    let validate = validators.get(kind);
+    if (!validate) {
+        if (!ajv) {
+            ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+            addFormats.default(ajv);
+        }
+        validate = ajv.compile(SCHEMAS[kind]);
+        validators.set(kind, validate);
+    }
+    return validate;
+}
+function validate_schema_isKind(value) {
+    return typeof value === 'string' && KINDS.includes(value);
+}
+/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
+function validate_schema_validateDocumentSchema(path, doc, lineOf = () => undefined) {
+    const kind = doc?.kind;
+    if (!validate_schema_isKind(kind)) {
+        return [
+            {
+                file: path,
+                line: lineOf('/kind') ?? lineOf(''),
+                field: 'kind',
+                severity: 'error',
+                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
+                fix: `set kind to one of ${KINDS.join(', ')}`,
+            },
+        ];
+    }
+    const validate = validatorFor(kind);
+    if (validate(doc))
+        return [];
+    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
+    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
+}
+// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
+const isNoise = (error) => error.keyword === 'if' ||
+    error.keyword === '$ref' ||
+    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
+function dedupe(problems) {
+    const seen = new Set();
+    return problems.filter((p) => {
+        const key = `${p.line}|${p.field}|${p.message}`;
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
+function fieldName(pointer) {
+    if (pointer === '')
+        return '';
+    return pointer
+        .slice(1)
+        .split('/')
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+}
+const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+function toProblem(path, kind, error, lineOf) {
+    const schemaFile = `schemas/${schemaFileName(kind)}`;
+    let pointer = error.instancePath;
+    let message;
+    let fix;
+    const params = error.params;
+    switch (error.keyword) {
+        case 'additionalProperties': {
+            const extra = String(params.additionalProperty);
+            pointer = `${pointer}/${escapePointer(extra)}`;
+            const allowed = Object.keys(error.parentSchema?.properties ?? {});
+            message = `unknown field "${extra}"`;
+            fix = allowed.length
+                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
+                : `remove it (see ${schemaFile})`;
+            break;
+        }
+        case 'required': {
+            const missing = String(params.missingProperty);
+            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
+            fix = `add ${missing} (see ${schemaFile})`;
+            break;
+        }
+        case 'type':
+            message = `must be ${article(String(params.type))}`;
+            fix = `write ${article(String(params.type))} value`;
+            break;
+        case 'const':
+            message = `must be ${JSON.stringify(params.allowedValue)}`;
+            fix = `write ${JSON.stringify(params.allowedValue)}`;
+            break;
+        case 'enum':
+            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+            fix = 'use one of the allowed values';
+            break;
+        case 'pattern':
+        case 'format':
+            ({ message, fix } = describeFormat(error));
+            break;
+        case 'propertyNames': {
+            const name = String(params.propertyName);
+            pointer = `${pointer}/${escapePointer(name)}`;
+            message = `key ${JSON.stringify(name)} is not a safe name: it ${unsafeNameReason(name) ?? 'is not allowed'}`;
+            fix = 'rename it with lowercase letters, digits, "-" and "."';
+            break;
+        }
+        default:
+            message = error.message ?? `fails ${error.keyword}`;
+            fix = `see ${schemaFile}`;
+    }
+    const field = fieldName(pointer);
+    return {
+        file: path,
+        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
+        ...(field ? { field } : {}),
+        severity: 'error',
+        message: field ? `${field}: ${message}` : message,
+        fix,
+    };
+}
+function describeFormat(error) {
+    const params = error.params;
+    const value = error.data;
+    if (params.pattern === SAFE_NAME_PATTERN) {
+        return {
+            message: `${JSON.stringify(value)} is not a safe name: it ${unsafeNameReason(value) ?? 'is not allowed'}`,
+            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
+        };
+    }
+    if (params.pattern === UTC_TIME_PATTERN || params.format === 'date-time') {
+        return {
+            message: `${JSON.stringify(value)} is not a UTC date-time`,
+            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
+        };
+    }
+    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
+    const what = error.parentSchema?.description ?? '';
+    return {
+        message: `${JSON.stringify(value)} does not match ${expected}`,
+        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
+    };
+}
+const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+function nearestLine(pointer, lineOf) {
+    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+        const line = lineOf(p);
+        if (line !== undefined)
+            return line;
+    }
+    return lineOf('');
+}
+
+;// CONCATENATED MODULE: ./src/registry/parse.ts
+// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
+// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
+// problem needs one, so a clean file costs little more than a plain load.
+
+
+
+const lines = new WeakMap();
+const valid = new WeakSet();
+/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
+function parse_isValidDocument(document) {
+    return valid.has(document);
+}
+/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
+function parse_lineOfField(document, pointer) {
+    return lines.get(document)?.(pointer);
+}
+/**
+ * Registry files are small; these limits keep a hostile or broken one cheap. Checked before the YAML parser
+ * runs: the size (readers stat before reading), then the encoding, then a count of YAML's structural
+ * indicators, an upper bound on the nodes the parser could make; then the nesting depth (the parser's own
+ * limit) and each collection's length. Work and memory stay linear in MAX_INDICATORS, whatever the file: a
+ * 1 MiB file is refused or validated within a few tens of MB of heap (tests/registry/fuzz.test.ts).
+ */
+const parse_MAX_FILE_BYTES = (/* unused pure expression or super */ null && (1 << 20));
+const MAX_DEPTH = 32;
+/** Newlines, `,` `-` `:` `?` `[` `{`: every YAML node but the root follows one of them. */
+const MAX_INDICATORS = 50_000;
+const MAX_COLLECTION = 10_000;
+function parse_parseRegistryFile(path, bytes) {
+    const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
+    if (size > parse_MAX_FILE_BYTES) {
+        const message = `file is ${size} bytes; registry files are at most ${parse_MAX_FILE_BYTES}`;
+        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
+    }
+    const decoded = typeof bytes === 'string' ? { text: bytes } : decodeUtf8(path, bytes);
+    if ('problem' in decoded)
+        return { problems: [decoded.problem] };
+    const text = decoded.text;
+    const bad = controlCharacter(path, text) ?? tooManyNodes(path, text);
+    if (bad)
+        return { problems: [bad] };
+    const loaded = loadYaml(path, text);
+    if ('problem' in loaded)
+        return { problems: [loaded.problem] };
+    const { value, lineOf } = loaded;
+    const problems = validateDocumentSchema(path, value, lineOf);
+    problems.push(...placeProblems(path, value, lineOf));
+    if (!problems.some((p) => p.severity === 'error'))
+        valid.add(value);
+    return { document: value, problems };
+}
+/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
+function loadYaml(path, text) {
+    let events;
+    try {
+        events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error, text) };
+    }
+    let starts;
+    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
+    let documents = 0;
+    // Entries of each open collection (mapping entries count key and value), to refuse a very long one.
+    const lengths = [];
+    const opened = [];
+    for (const event of events) {
+        if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
+            if (lengths.length > 0)
+                lengths[lengths.length - 1]++;
+            lengths.push(0);
+            opened.push(event.start);
+        }
+        else if (event.type === EVENT_POP) {
+            lengths.pop();
+            opened.pop();
+        }
+        else if (event.type === EVENT_SCALAR && lengths.length > 0) {
+            if (++lengths[lengths.length - 1] > 2 * MAX_COLLECTION) {
+                return {
+                    problem: problemAt(path, lineAt(opened[opened.length - 1]), `a list or mapping here holds more than ${MAX_COLLECTION} entries`, 'keep bulk data out of the registry and link to it'),
+                };
+            }
+        }
+        if (event.type === EVENT_DOCUMENT)
+            documents++;
+        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
+        else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
+            return {
+                problem: {
+                    file: path,
+                    line: lineAt(event.anchorStart),
+                    severity: 'error',
+                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
+                    fix: 'write the value out in full',
+                },
+            };
+        }
+    }
+    if (documents !== 1) {
+        return {
+            problem: {
+                file: path,
+                line: documents === 0 ? 1 : undefined,
+                severity: 'error',
+                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
+                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
+            },
+        };
+    }
+    const root = events[1];
+    if (root?.type !== EVENT_MAPPING) {
+        const at = root && root.type === EVENT_SCALAR ? root.valueStart : root && 'start' in root ? root.start : 0;
+        return {
+            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
+        };
+    }
+    let value;
+    try {
+        [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error, text) };
+    }
+    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
+    let map;
+    const lineOf = (pointer) => (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
+    lines.set(value, lineOf);
+    return { value: value, lineOf };
+}
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The text of UTF-8 bytes, or where they stop being UTF-8 (never a silent U+FFFD). */
+function decodeUtf8(path, bytes) {
+    try {
+        return { text: utf8.decode(bytes) };
+    }
+    catch {
+        const at = firstInvalidUtf8(bytes);
+        const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
+        const line = countNewlines(bytes, at) + 1;
+        const column = bytes.subarray(lineStart, at).toString('utf8').length + 1;
+        return {
+            problem: {
+                file: path,
+                line,
+                column,
+                severity: 'error',
+                message: `invalid UTF-8: byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at} is not part of a UTF-8 character`,
+                fix: 'save the file as UTF-8 (registry files are UTF-8 text)',
+            },
+        };
+    }
+}
+function countNewlines(bytes, end) {
+    let n = 0;
+    for (let i = bytes.indexOf(0x0a); i !== -1 && i < end; i = bytes.indexOf(0x0a, i + 1))
+        n++;
+    return n;
+}
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(bytes) {
+    for (let i = 0; i < bytes.length;) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        const [length, min, max] = b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf]
+            : b === 0xe0 ? [3, 0xa0, 0xbf]
+                : b === 0xed ? [3, 0x80, 0x9f]
+                    : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf]
+                        : b === 0xf0 ? [4, 0x90, 0xbf]
+                            : b === 0xf4 ? [4, 0x80, 0x8f]
+                                : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf]
+                                    : [0, 0, 0];
+        if (length === 0)
+            return i;
+        for (let k = 1; k < length; k++) {
+            const c = bytes[i + k];
+            const [lo, hi] = k === 1 ? [min, max] : [0x80, 0xbf];
+            if (c === undefined || c < lo || c > hi)
+                return i;
+        }
+        i += length;
+    }
+    return bytes.length;
+}
+// C0 and C1 controls but tab, LF and CR; DEL; the non-characters U+FFFE/U+FFFF; a BOM anywhere but first.
+// eslint-disable-next-line no-control-regex -- finding control characters is this expression's purpose
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|(?<!^)\uFEFF/;
+function controlCharacter(path, text) {
+    const match = CONTROL.exec(text);
+    if (!match)
+        return undefined;
+    const lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
+    const code = match[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return {
+        file: path,
+        line: text.slice(0, match.index).split('\n').length,
+        column: match.index - lineStart + 1,
+        severity: 'error',
+        message: `control character U+${code} in the text; registry files hold printable text, tabs and newlines only`,
+        fix: 'remove the character (an editor that shows invisible characters finds it)',
+    };
+}
+/** Refuses a file with more structural indicators than any registry file needs, before the parser sees it. */
+function tooManyNodes(path, text) {
+    // Each indicator is a character: a text no longer than the budget cannot exceed it (nearly every file).
+    if (text.length <= MAX_INDICATORS)
+        return undefined;
+    let count = 0;
+    for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        // \n , - : ? [ {
+        if (c === 10 || c === 44 || c === 45 || c === 58 || c === 63 || c === 91 || c === 123) {
+            if (++count > MAX_INDICATORS) {
+                return problemAt(path, text.slice(0, i).split('\n').length, `more than ${MAX_INDICATORS} YAML values or lines; registry files are far smaller`, 'split the data, or keep bulk data (long lists, logs) out of the registry and link to it');
+            }
+        }
+    }
+    return undefined;
+}
+function problemAt(path, line, message, fix) {
+    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
+}
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+function caretExcerpt(text, line, column) {
+    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+    const gutter = String(line);
+    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+function unclosedFlowOpener(text, line) {
+    const lines = text.split(/\r?\n/).slice(0, line);
+    const open = [];
+    lines.forEach((source, i) => {
+        let quote;
+        for (let c = 0; c < source.length; c++) {
+            const ch = source[c];
+            if (quote) {
+                if (ch === quote)
+                    quote = undefined;
+            }
+            else if (ch === '"' || ch === "'")
+                quote = ch;
+            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
+                break;
+            else if (ch === '[' || ch === '{')
+                open.push({ line: i + 1, column: c + 1, char: ch });
+            else if ((ch === ']' || ch === '}') && open.length > 0)
+                open.pop();
+        }
+    });
+    return open.at(-1);
+}
+function yamlProblem(path, error, text) {
+    if (error instanceof YAMLException) {
+        const mark = error.mark;
+        let line = mark ? mark.line + 1 : undefined;
+        let column = mark ? mark.column + 1 : undefined;
+        let message = `invalid YAML: ${error.reason}`;
+        let fix = /duplicat/.test(error.reason)
+            ? 'remove one of the two entries with this key'
+            : /tab/.test(error.reason)
+                ? 'indent with spaces: YAML does not allow tabs for indentation'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+        if (opener && opener.line < line) {
+            [line, column] = [opener.line, opener.column];
+            const close = opener.char === '[' ? ']' : '}';
+            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
+            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+        }
+        return {
+            file: path,
+            ...(line !== undefined && column !== undefined
+                ? { line, column, excerpt: caretExcerpt(text, line, column) }
+                : {}),
+            severity: 'error',
+            message,
+            fix,
+        };
+    }
+    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
+}
+/** The kind must be the one the file's place calls for. */
+function placeProblems(path, doc, lineOf) {
+    const place = classifyRegistryPath(path);
+    // A missing or unknown kind is the schema check's to report.
+    if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind)
+        return [];
+    return [
+        {
+            file: path,
+            line: lineOf('/kind') ?? 1,
+            field: 'kind',
+            severity: 'error',
+            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
+            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
+        },
+    ];
+}
+function lineStarts(text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
+        starts.push(i + 1);
+    return starts;
+}
+function lineOfOffset(starts, offset) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo + 1;
+}
+const parse_escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
+function positionMap(text, events, lineAt) {
+    const map = new Map();
+    const stack = [];
+    // Where the node that the next event opens lives, and the line to record for it.
+    const place = (start) => {
+        const top = stack[stack.length - 1];
+        if (!top) {
+            map.set('', lineAt(start));
+            return '';
+        }
+        if (top.kind === 'seq') {
+            const pointer = `${top.pointer}/${top.index++}`;
+            map.set(pointer, lineAt(start));
+            return pointer;
+        }
+        if (top.key === undefined)
+            return undefined; // a key; handled by the caller
+        const pointer = `${top.pointer}/${parse_escapePointer(top.key)}`;
+        top.key = undefined;
+        return pointer;
+    };
+    for (const event of events) {
+        if (event.type === EVENT_SCALAR) {
+            const top = stack[stack.length - 1];
+            if (top?.kind === 'map' && top.key === undefined) {
+                top.key = getScalarValue(text, event);
+                map.set(`${top.pointer}/${parse_escapePointer(top.key)}`, lineAt(event.valueStart));
+            }
+            else
+                place(event.valueStart);
+        }
+        else if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
+            const top = stack[stack.length - 1];
+            // A collection used as a key: give it a placeholder so its value still gets a pointer.
+            if (top?.kind === 'map' && top.key === undefined)
+                top.key = '?';
+            const pointer = place(event.start) ?? '?';
+            stack.push({ kind: event.type === EVENT_MAPPING ? 'map' : 'seq', pointer, index: 0 });
+        }
+        else if (event.type === EVENT_POP) {
+            stack.pop();
+        }
+    }
+    return map;
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/registry/load.ts
+// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
+// Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
+// Tollgate reads another, so a link is reported as a problem instead.
+
+
+
+
+
+
+
+/** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
+function assertRegistryPath(path) {
+    if (path === '')
+        return path;
+    if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+        throw new TollgateError(`"${path}" is not a registry-relative path`, {
+            fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+const symlinkError = (path, where) => new TollgateError(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
+    file: path,
+    fix: 'replace the link with the file it points to',
+});
+/** The registry folder of a working tree. */
+function fileSystemReader(registryDir) {
+    let root;
+    const realRoot = () => (root ??= realpath(registryDir).catch(() => registryDir));
+    // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
+    // O_NOFOLLOW still refuses a link put in their place since.
+    const listed = new Set();
+    return {
+        label: 'working tree',
+        async list(dir) {
+            assertRegistryPath(dir);
+            const out = [];
+            const walk = async (rel) => {
+                let entries;
+                try {
+                    entries = await readdir(join(registryDir, rel), { withFileTypes: true });
+                }
+                catch (error) {
+                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                        return;
+                    throw error;
+                }
+                for (const entry of entries) {
+                    const path = rel ? `${rel}/${entry.name}` : entry.name;
+                    // A linked directory is listed as one entry, not entered; reading it reports the link.
+                    if (entry.isDirectory())
+                        await walk(path);
+                    else {
+                        out.push(path);
+                        if (entry.isFile())
+                            listed.add(path);
+                    }
+                }
+            };
+            await walk(dir);
+            return out.sort();
+        },
+        async read(path) {
+            assertRegistryPath(path);
+            const full = join(registryDir, path);
+            if (listed.has(path)) {
+                try {
+                    return await readBounded(full, path, constants.O_RDONLY | constants.O_NOFOLLOW);
+                }
+                catch (error) {
+                    const code = error.code;
+                    if (code === 'ELOOP')
+                        throw symlinkError(path, 'working tree');
+                    if (code !== 'ENOENT')
+                        throw error;
+                    listed.delete(path);
+                }
+            }
+            let real;
+            try {
+                const stat = await lstat(full);
+                if (stat.isSymbolicLink())
+                    throw symlinkError(path, 'working tree');
+                if (!stat.isFile())
+                    return undefined;
+                real = await realpath(full);
+            }
+            catch (error) {
+                if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                    return undefined;
+                throw error;
+            }
+            // A linked parent directory: the file is regular but lives somewhere else.
+            if (real !== join(await realRoot(), ...path.split('/'))) {
+                throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
+            }
+            return readBounded(real, path, constants.O_RDONLY);
+        },
+    };
+}
+/**
+ * A registry file's bytes, its size checked on the open file before anything is read, and the read itself
+ * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
+ */
+async function readBounded(full, path, flags) {
+    const handle = await open(full, flags);
+    try {
+        const info = await handle.stat();
+        if (!info.isFile())
+            return undefined;
+        const tooBig = (size) => new TollgateError(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
+            file: path,
+            fix: 'split it or remove bulk data',
+        });
+        if (info.size > MAX_FILE_BYTES)
+            throw tooBig(info.size);
+        const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
+        let length = 0;
+        while (length < buffer.length) {
+            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            if (bytesRead === 0)
+                break;
+            length += bytesRead;
+        }
+        if (length > MAX_FILE_BYTES)
+            throw tooBig(`more than ${MAX_FILE_BYTES}`);
+        return buffer.subarray(0, length);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** A reader over files in memory, for tests and dry runs. */
+function memoryReader(files, label = 'memory') {
+    return {
+        label,
+        async list(dir) {
+            const under = dir === '' ? '' : `${dir}/`;
+            return Object.keys(files)
+                .filter((p) => p.startsWith(under))
+                .sort();
+        },
+        async read(path) {
+            const content = files[path];
+            return content === undefined ? undefined : Buffer.from(content);
+        },
+    };
+}
+const emptyRegistry = () => ({
+    models: new Map(),
+    incidents: new Map(),
+    audit: new Map(),
+    documents: new Map(),
+});
+/** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
+async function loadRegistry(reader) {
+    return load_loadFiles(reader, await reader.list(''));
+}
+const CONCURRENCY = 64;
+// Files a registry may hold besides its documents.
+const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
+/**
+ * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
+ * callers pass deleted files too, and checking what referred to them is the invariants' job.
+ */
+async function load_loadFiles(reader, paths, registry = emptyRegistry()) {
+    const problems = [];
+    const queue = [...new Set(paths)].sort();
+    let next = 0;
+    const valid = [];
+    const worker = async () => {
+        while (next < queue.length) {
+            const path = queue[next++];
+            const loaded = await loadOne(reader, path, registry);
+            problems.push(...loaded.problems);
+            if (loaded.valid)
+                valid.push([path, loaded.valid]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+    fileDocuments(registry, valid.sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { registry, problems: load_sortProblems(problems) };
+}
+async function loadOne(reader, path, registry) {
+    if (IGNORED.test(path))
+        return { problems: [] };
+    const place = classifyRegistryPath(path);
+    if (!place) {
+        const problem = {
+            file: path,
+            severity: 'warning',
+            message: `${path} is not a known registry file`,
+            fix: 'move it out of the registry folder, or to the place its kind belongs (see docs/registry.md)',
+        };
+        return { problems: [problem] };
+    }
+    let bytes;
+    try {
+        bytes = await reader.read(path);
+    }
+    catch (error) {
+        const e = error instanceof TollgateError ? error : undefined;
+        const message = e?.message ?? String(error);
+        return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
+    }
+    if (bytes === undefined)
+        return { problems: [] };
+    if (place.kind === 'Postmortem')
+        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
+    const { document, problems } = parseRegistryFile(path, bytes);
+    if (!document)
+        return { problems };
+    registry.documents.set(path, document);
+    return { problems, ...(problems.some((p) => p.severity === 'error') ? {} : { valid: document }) };
+}
+/**
+ * Puts valid documents where their kind belongs (the parser has checked kind against place). A model's files
+ * join the registry only when its model.yaml is valid, so every ModelEntry has its Model; files of a model
+ * without one stay in `documents`, where the invariants find them.
+ */
+function fileDocuments(registry, valid) {
+    for (const [, doc] of valid) {
+        if (doc.kind === 'Policy')
+            registry.policy = doc;
+        else if (doc.kind === 'Incident')
+            registry.incidents.set(doc.id, doc);
+        else if (doc.kind === 'AuditEvent')
+            registry.audit.set(doc.id, doc);
+        else if (doc.kind === 'Model') {
+            const entry = registry.models.get(doc.name);
+            if (entry)
+                entry.model = doc;
+            else
+                registry.models.set(doc.name, { model: doc, versions: new Map(), retrains: new Map() });
+        }
+    }
+    for (const [path, doc] of valid) {
+        const place = classifyRegistryPath(path);
+        const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
+        if (!entry)
+            continue;
+        if (doc.kind === 'Stages')
+            entry.stages = doc;
+        else if (doc.kind === 'Schedule')
+            entry.schedule = doc;
+        else if (doc.kind === 'ModelVersion')
+            entry.versions.set(fileId(place), doc);
+        else if (doc.kind === 'RetrainRequest')
+            entry.retrains.set(fileId(place), doc);
+    }
+}
+// Versions and requests are keyed by file name: the name a stage pointer resolves to. An id that disagrees
+// with it is an invariant problem, and must not let one file shadow another.
+const fileId = (place) => (place && 'id' in place ? place.id : '');
+/** Problems sorted by file, then line, so output is stable however the files were read. */
+function load_sortProblems(problems) {
+    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+        (a.line ?? 0) - (b.line ?? 0) ||
+        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+}
+
+;// CONCATENATED MODULE: ./src/registry/invariants.ts
+// Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
+// `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
+
+
+
+
+
+function checkInvariants(registry, options = {}) {
+    const problems = [];
+    const checked = options.checked ?? (() => true);
+    const report = (doc, file, pointer, message, fix, severity = 'error') => {
+        const line = doc ? (lineOfField(doc, pointer) ?? lineOfField(doc, '')) : undefined;
+        const field = pointer.slice(1).replace(/\//g, '.');
+        problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
+    };
+    let skipped = 0;
+    // One root cause, one error: a reference to a file that failed to load is that file's error, not a new one.
+    const unloaded = (path) => {
+        if (!options.failed?.has(path))
+            return false;
+        skipped++;
+        return true;
+    };
+    const pathOf = new Map();
+    for (const [path, doc] of registry.documents) {
+        pathOf.set(doc, path);
+        if (checked(path) && isValidDocument(doc))
+            checkPlace(path, doc, registry, report, unloaded);
+    }
+    const at = (doc) => pathOf.get(doc) ?? '';
+    if (registry.policy && checked(POLICY_PATH))
+        checkPolicy(registry.policy, report);
+    for (const entry of registry.models.values()) {
+        if (entry.stages && checked(at(entry.stages)))
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p), unloaded);
+        if (entry.schedule && checked(at(entry.schedule)))
+            checkSchedule(at(entry.schedule), entry.schedule, report);
+        if (checked(at(entry.model)))
+            checkOwners(at(entry.model), entry, report);
+        for (const version of entry.versions.values()) {
+            if (checked(at(version)))
+                checkVersion(at(version), version, entry, report, unloaded);
+        }
+        for (const request of entry.retrains.values()) {
+            if (checked(at(request)))
+                checkRetrain(at(request), request, entry, report, unloaded);
+        }
+    }
+    for (const incident of registry.incidents.values()) {
+        const path = at(incident);
+        if (!checked(path))
+            continue;
+        incident.models.forEach((model, i) => {
+            if (!registry.models.has(model) && !registry.documents.has(modelPath(model)) && !unloaded(modelPath(model))) {
+                report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
+            }
+        });
+    }
+    if (!options.checked)
+        checkUniqueRequests(registry, at, report);
+    options.onSkipped?.(skipped);
+    return sortProblems(problems);
+}
+/** A file's name and folder agree with what it says about itself, and are safe names. */
+function checkPlace(path, doc, registry, report, unloaded) {
+    const place = classifyRegistryPath(path);
+    if (!place || place.kind === 'Postmortem')
+        return;
+    if ('model' in place) {
+        const unsafe = unsafeNameReason(place.model);
+        if (unsafe) {
+            report(doc, path, '', `folder name "${place.model}" is not a safe model name: it ${unsafe}`, 'rename the folder with lowercase letters, digits, "-" and "."');
+            return;
+        }
+        const field = doc.kind === 'Model' ? 'name' : 'model';
+        const said = doc[field];
+        if (said !== place.model) {
+            report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
+        }
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model)) && !unloaded(modelPath(place.model))) {
+            report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
+        }
+    }
+    if ('id' in place) {
+        const id = doc.id;
+        if (id !== place.id) {
+            report(doc, path, '/id', `id is "${String(id)}" but the file is named ${place.id}.yaml`, `rename the file to ${String(id)}.yaml, or set id: ${place.id}`);
+        }
+        const unsafe = place.kind === 'Incident'
+            ? INCIDENT_ID.test(place.id) ? undefined : 'is not INC-YYYYMMDD-HHMMSS-<suffix>'
+            : place.kind === 'AuditEvent'
+                ? AUDIT_ID.test(place.id) ? undefined : 'is not <yyyymmdd>T<hhmmss>Z-<suffix>'
+                : unsafeNameReason(place.id);
+        if (unsafe)
+            report(doc, path, '', `file name "${place.id}" ${unsafe.startsWith('is') ? '' : 'is unsafe: it '}${unsafe}`, 'rename the file to a safe id');
+    }
+    if (place.kind === 'AuditEvent' && place.id.slice(0, 6) !== `${place.year}${place.month}`) {
+        report(doc, path, '/id', `audit event ${place.id} is filed under ${place.year}/${place.month}`, `move it to audit/${place.id.slice(0, 4)}/${place.id.slice(4, 6)}/`);
+    }
+}
+function checkPolicy(policy, report) {
+    const roles = new Set([...Object.keys(policy.roles), MODEL_OWNER_ROLE]);
+    const order = policy.stages?.order;
+    policy.signoff?.rules?.forEach((rule, i) => {
+        rule.require.forEach((role, j) => {
+            if (!roles.has(role)) {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/require/${j}`, `sign-off rule "${rule.name}" requires role "${role}", which roles does not define`, `add ${role} under roles, or use one of: ${[...roles].join(', ')}`);
+            }
+        });
+        for (const field of ['stage', 'rollback']) {
+            const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+            if (rule[field] !== undefined && !applies) {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`, `remove ${field} from rule "${rule.name}"`);
+            }
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, POLICY_PATH, `/signoff/rules/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, `add it to stages.order or correct the name`, 'warning');
+        }
+    });
+    policy.signoff?.policy_owners?.forEach((role, i) => {
+        if (!roles.has(role)) {
+            report(policy, POLICY_PATH, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    policy.no_regression?.forEach((rule, i) => {
+        if (!Object.hasOwn(policy.metrics ?? {}, rule.metric)) {
+            report(policy, POLICY_PATH, `/no_regression/${i}/metric`, `no_regression names "${rule.metric}", whose direction metrics does not give`, `add metrics.${rule.metric}.better: higher (or lower) to policy.yaml`);
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, POLICY_PATH, `/no_regression/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, 'add it to stages.order or correct the name', 'warning');
+        }
+    });
+    if (order) {
+        for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
+            for (const name of [stage, ...from]) {
+                if (!order.includes(name)) {
+                    report(policy, POLICY_PATH, `/stages/promote_from/${stage}`, `stage "${name}" is not in stages.order`, 'add it to stages.order or correct the name');
+                }
+            }
+        }
+    }
+}
+function checkStages(path, entry, policy, report, parsed, unloaded) {
+    const stages = entry.stages;
+    const model = entry.model.name;
+    const order = policy?.stages?.order;
+    for (const [stage, pointer] of Object.entries(stages.stages)) {
+        const version = entry.versions.get(pointer.version);
+        if (!version && unloaded(versionPath(model, pointer.version))) {
+            continue;
+        }
+        else if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
+        }
+        else if (!version) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
+        }
+        else if (version.held) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
+        }
+        // A stage the policy does not know is never gated by its rules: an error, most often a typo.
+        if (order && !order.includes(stage)) {
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`, `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
+        }
+    }
+}
+function checkSchedule(path, schedule, report) {
+    const s = schedule;
+    const needs = (field, on) => {
+        if (s[field] !== undefined && s[on] === undefined) {
+            report(s, path, `/${field}`, `${field} is set but ${on} is not`, `set ${on}, or remove ${field}`);
+        }
+    };
+    if (!(s.interval > 0))
+        report(s, path, '/interval', 'interval must be more than 0 seconds', 'set interval in seconds, e.g. 86400');
+    if (s.last_run && s.next_run && s.next_run < s.last_run) {
+        report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
+    }
+    // A pause without paused_until lasts until `tollgate schedule resume` (the automatic pause after repeated
+    // failures is one); every pause says why.
+    needs('paused_until', 'paused_reason');
+    needs('paused_by', 'paused_reason');
+    needs('last_failure_reason', 'last_failure');
+    needs('cooldown_until', 'last_failure');
+    if (s.failure_streak > 0 && !s.last_failure) {
+        report(s, path, '/failure_streak', `failure_streak is ${s.failure_streak} but last_failure is not set`, 'set last_failure, or failure_streak: 0');
+    }
+    if (s.cooldown_until && s.last_failure && s.cooldown_until < s.last_failure) {
+        report(s, path, '/cooldown_until', 'cooldown_until is before last_failure', 'remove cooldown_until or correct it');
+    }
+}
+function checkOwners(path, entry, report) {
+    const owners = entry.model.owners;
+    if (!owners.teams?.length && !owners.users?.length) {
+        report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
+    }
+}
+function checkVersion(path, version, entry, report, unloaded) {
+    const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
+    if (version.validation.passed && failed.length > 0) {
+        report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
+    }
+    if (version.parent !== undefined && !entry.versions.has(version.parent) && !unloaded(versionPath(version.model, version.parent))) {
+        report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
+    }
+    if (version.request !== undefined && !entry.retrains.has(version.request) && !unloaded(retrainPath(version.model, version.request))) {
+        report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
+    }
+}
+function checkRetrain(path, request, entry, report, unloaded) {
+    const r = request;
+    if (r.status === 'completed' && !r.version) {
+        report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
+    }
+    if (r.status === 'failed' && !r.error)
+        report(r, path, '/error', 'a failed retrain must say why', 'set error');
+    if ((r.status === 'completed' || r.status === 'failed') && !r.completed_at) {
+        report(r, path, '/completed_at', `a ${r.status} retrain must have completed_at`, 'set completed_at');
+    }
+    if (r.started_at && r.started_at < r.created_at) {
+        report(r, path, '/started_at', 'started_at is before created_at', 'correct the times');
+    }
+    if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
+        report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
+    }
+    if (r.version && !entry.versions.has(r.version) && !unloaded(versionPath(r.model, r.version))) {
+        report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
+    }
+}
+function checkUniqueRequests(registry, at, report) {
+    const seen = new Map();
+    const requests = [...registry.models.values()].flatMap((entry) => [...entry.retrains.values()]);
+    for (const request of requests.sort((a, b) => (at(a) < at(b) ? -1 : 1))) {
+        const first = seen.get(request.id);
+        if (first) {
+            report(request, at(request), '/id', `retrain request id ${request.id} is also used by ${first}`, 'give each retrain request a unique id');
+        }
+        else
+            seen.set(request.id, at(request));
+    }
+}
+/** The files a document refers to, to load alongside it when validating a subset. */
+function references(doc) {
+    try {
+        switch (doc.kind) {
+            case 'Stages':
+                return Object.values(doc.stages ?? {}).map((p) => versionPath(doc.model, p.version));
+            case 'ModelVersion':
+                return [
+                    ...(doc.parent ? [versionPath(doc.model, doc.parent)] : []),
+                    ...(doc.request ? [retrainPath(doc.model, doc.request)] : []),
+                ];
+            case 'RetrainRequest':
+                return doc.version ? [versionPath(doc.model, doc.version)] : [];
+            case 'Incident':
+                return (doc.models ?? []).map((m) => modelPath(m));
+            default:
+                return [];
+        }
+    }
+    catch {
+        // An unsafe name: the schema has already reported it, and it must not become a path.
+        return [];
+    }
+}
+/**
+ * Parse, schema and cross-file checks. With `paths` (registry-relative, deleted files included), only those
+ * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
+ * the change, not of the registry.
+ */
+/** Files with a load error that did not load: the root causes dependent checks defer to. */
+function failedFiles(registry, problems) {
+    return new Set(problems.filter((p) => p.severity === 'error' && !registry.documents.has(p.file)).map((p) => p.file));
+}
+async function invariants_validateRegistry(reader, options = {}) {
+    const onSkipped = options.onSkipped ? { onSkipped: options.onSkipped } : {};
+    if (!options.paths) {
+        const { registry, problems } = await loadFiles(reader, await reader.list(''));
+        return sortProblems([...problems, ...checkInvariants(registry, { failed: failedFiles(registry, problems), ...onSkipped })]);
+    }
+    const checked = new Set();
+    for (const path of options.paths) {
+        checked.add(path);
+        const place = classifyRegistryPath(path);
+        if (place && 'model' in place && !unsafeNameReason(place.model)) {
+            checked.add(modelPath(place.model)).add(stagesPath(place.model)).add(schedulePath(place.model));
+        }
+    }
+    const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
+    const failed = failedFiles(registry, problems);
+    const context = new Set();
+    for (const path of checked) {
+        const doc = registry.documents.get(path);
+        if (doc)
+            for (const ref of references(doc))
+                if (!checked.has(ref))
+                    context.add(ref);
+    }
+    // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
+    const loaded = await loadFiles(reader, [...context], registry);
+    for (const file of failedFiles(registry, loaded.problems))
+        failed.add(file);
+    const inScope = (path) => checked.has(path);
+    return sortProblems([
+        ...problems.filter((p) => inScope(p.file)),
+        ...checkInvariants(registry, { checked: inScope, failed, ...onSkipped }),
+    ]);
+}
+/**
+ * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
+ * `paths` are the registry-relative files the change touches.
+ */
+async function auditEventsRewritten(base, head, paths) {
+    const problems = [];
+    for (const path of paths) {
+        if (classifyRegistryPath(path)?.kind !== 'AuditEvent')
+            continue;
+        const before = await base.read(path);
+        if (!before)
+            continue;
+        const after = await head.read(path);
+        // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
+        if (!after || before.toString('utf8') !== after.toString('utf8')) {
+            problems.push({
+                file: path,
+                severity: 'error',
+                message: `audit event ${path} ${after ? 'was edited' : 'was deleted'}; audit events never change once on ${base.label}`,
+                fix: `restore the file as it is on ${base.label}, and record a new audit event instead`,
+            });
+        }
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/gate/self-guard.ts
+/** A `uses:` line that pins one of Tollgate's actions (`owner/tollgate/actions/<name>@ref`), in any YAML file. */
+const TOLLGATE_PIN = /^\s*(?:-\s*)?uses:\s*['"]?([^\s'"#]*\/tollgate[^/\s'"#]*\/actions\/[^\s'"#]*)/gim;
+/** Every Tollgate action pin in a file's text, sorted (a file without any gives []). */
+function tollgatePins(text) {
+    if (text === undefined)
+        return [];
+    return [...text.matchAll(TOLLGATE_PIN)].map((m) => m[1]).sort();
+}
+/** Whether a change from `before` to `after` (undefined: no file) adds, removes or moves a Tollgate action pin. */
+function self_guard_pinsChanged(before, after) {
+    const a = tollgatePins(before);
+    const b = tollgatePins(after);
+    return a.length !== b.length || a.some((pin, i) => pin !== b[i]);
+}
+/** Only YAML files can hold a `uses:` that GitHub reads (workflows and composite actions). */
+const self_guard_mayHoldPins = (path) => /\.ya?ml$/i.test(path);
+const compiled = new Map();
+/**
+ * A repository path glob as a regular expression: `**` any depth, `*` and `?` within one folder, a trailing `/`
+ * the whole folder. Case-insensitive, so `.GitHub/` cannot slip past `.github/**` on a case-insensitive checkout.
+ */
+function globRegExp(pattern) {
+    let re = compiled.get(pattern);
+    if (re)
+        return re;
+    const glob = pattern.replace(/^\/+/, '').replace(/\/$/, '/**');
+    let source = '';
+    for (let i = 0; i < glob.length; i++) {
+        const c = glob[i];
+        if (c === '*' && glob[i + 1] === '*') {
+            // `a/**` is the folder and everything below it; `**/b` is b in any folder.
+            const slash = glob[i + 2] === '/';
+            source += slash ? '(?:.*/)?' : '.*';
+            i += slash ? 2 : 1;
+        }
+        else if (c === '*')
+            source += '[^/]*';
+        else if (c === '?')
+            source += '[^/]';
+        else
+            source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    re = new RegExp(`^${source}$`, 'i');
+    compiled.set(pattern, re);
+    return re;
+}
+function matchesGlob(path, pattern) {
+    return globRegExp(pattern).test(path);
+}
+/**
+ * Why a change outside the registry guards the gate (the pattern it matches, or the pin it moves), or undefined
+ * when it does not.
+ */
+function guardOf(change, guardedPaths) {
+    if (change.kind !== 'file-changed')
+        return undefined;
+    const pattern = guardedPaths.find((p) => matchesGlob(change.path, p));
+    if (pattern !== undefined)
+        return `matches ${pattern}`;
+    return change.tollgatePin ? 'moves a Tollgate action pin (uses: …/tollgate/actions/…)' : undefined;
+}
+/** The changes outside the registry that guard the gate. */
+function self_guard_guardedChanges(changes, guardedPaths) {
+    return changes.flatMap((change) => {
+        const guard = guardOf(change, guardedPaths);
+        return guard === undefined || change.kind !== 'file-changed' ? [] : [{ ...change, guard }];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/gate/collect.ts
+// The git side of the sign-off gate, shared by the action and `tollgate gate simulate`: everything the verdict
+// needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
+// only ever read as data (trees and blobs), never checked out.
+
+
+
+
+
+
+
+
+
+
+
+
+
+const SHA = /^[0-9a-f]{40}$/;
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+function normalizeRegistryPrefix(prefix = 'registry') {
+    return prefix.replace(/^\.?\/+|\/+$/g, '');
+}
+/** The login a GitHub noreply address names: `123+login@users.noreply.github.com` or `login@users.noreply...`. */
+function collect_loginFromEmail(email) {
+    const m = /^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$/i.exec(email.trim());
+    return m && LOGIN.test(m[1]) ? m[1] : undefined;
+}
+async function assertCommit(repoRoot, sha, what) {
+    const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
+    if (result.code !== 0)
+        throw new TollgateError(`the ${what} commit ${sha} is not in this clone`, {
+            fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
+        });
+}
+/** The base's policy.yaml; a broken one fails the gate rather than falling back to defaults. */
+async function basePolicy(base, baseSha) {
+    const bytes = await base.read(POLICY_PATH);
+    if (bytes === undefined)
+        return effectivePolicy(undefined);
+    const parsed = parseRegistryFile(POLICY_PATH, bytes);
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0 || parsed.document?.kind !== 'Policy') {
+        const first = errors[0];
+        throw new TollgateError(`the base commit's ${POLICY_PATH} (${baseSha.slice(0, 7)}) is invalid${first ? `: ${first.message}` : ''}; the gate cannot judge against it`, {
+            file: POLICY_PATH,
+            ...(first?.line ? { line: first.line } : {}),
+            fix: 'repair registry/policy.yaml on the base branch (a repository admin may need to merge the fix)',
+        });
+    }
+    return effectivePolicy(parsed.document);
+}
+/** A registry file that parses and validates as `kind`, or undefined. */
+async function validDocument(reader, path, kind) {
+    const bytes = await reader.read(path);
+    if (bytes === undefined)
+        return undefined;
+    const parsed = parseRegistryFile(path, bytes);
+    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== kind)
+        return undefined;
+    return parsed.document;
+}
+const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
+/**
+ * Whether a version's source commit is on the base: undefined when this clone lacks the commit (another
+ * repository's, or a deleted branch's: the gate cannot tell), false for a commit of this clone the base does not
+ * reach (trained on a branch, or in the pull request itself).
+ */
+async function sourceOnBase(repoRoot, commit, baseSha) {
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit))
+        return false;
+    const present = await runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
+    if (present.code !== 0)
+        return undefined;
+    return isAncestor(repoRoot, commit, baseSha);
+}
+/** Every version a stage pointer moves to (the head's record, held if held on either side), and every version it replaces. */
+async function versionsOf(changes, base, head, onBase) {
+    const out = {};
+    for (const change of changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined)
+            continue;
+        const { model, to } = change;
+        if (!isSafeName(model) || !isSafeName(to) || out[model]?.[to])
+            continue;
+        const path = `models/${model}/versions/${to}.yaml`;
+        const now = await validDocument(head, path, 'ModelVersion');
+        const before = await validDocument(base, path, 'ModelVersion');
+        const held = now?.held
+            ? now.held.reason
+            : before?.held
+                ? `on the base branch: ${before.held.reason}`
+                : undefined;
+        // The merge keeps the base's side of a file the pull request does not touch: a record removed or re-measured
+        // on the base since the fork is what serves after the merge, whatever the head still shows.
+        const touched = changes.some((c) => c.path === path && 'version' in c);
+        const merged = touched ? now : before;
+        (out[model] ??= {})[to] = {
+            valid: merged !== undefined && merged.id === to && merged.model === model,
+            metrics: merged?.metrics ?? {},
+            passed: merged?.validation.passed ?? false,
+            ...(held !== undefined ? { held } : {}),
+            ...(merged && (await onBase(merged.source.commit)) === false
+                ? { sourceOffBase: merged.source.commit }
+                : {}),
+        };
+    }
+    // The versions being replaced, as the base records them: a forward move is compared with them (no_regression).
+    for (const change of changes) {
+        if (change.kind !== 'stage-changed' || change.from === undefined || change.to === undefined)
+            continue;
+        const { model, from } = change;
+        if (!isSafeName(model) || !isSafeName(from) || out[model]?.[from])
+            continue;
+        const before = await validDocument(base, `models/${model}/versions/${from}.yaml`, 'ModelVersion');
+        if (before === undefined)
+            continue;
+        (out[model] ??= {})[from] = {
+            valid: before.id === from && before.model === model,
+            metrics: before.metrics,
+            passed: before.validation.passed,
+            ...(before.held ? { held: before.held.reason } : {}),
+        };
+    }
+    return out;
+}
+/** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
+async function modelsOf(changes, base, head) {
+    const names = [
+        ...new Set(changes.flatMap((c) => ('model' in c && isSafeName(c.model) ? [c.model] : []))),
+    ].sort();
+    const models = {};
+    for (const name of names) {
+        const fromBase = await modelIn(base, name);
+        if (fromBase) {
+            models[name] = { owners: fromBase.owners, ...(fromBase.gates ? { gates: fromBase.gates } : {}) };
+            continue;
+        }
+        const onBase = (await base.list(`models/${name}`)).length > 0;
+        const fromHead = onBase ? undefined : await modelIn(head, name);
+        if (fromHead)
+            models[name] = {
+                owners: fromHead.owners,
+                new: true,
+                ...(fromHead.gates ? { gates: fromHead.gates } : {}),
+            };
+    }
+    return models;
+}
+/** model -> stage -> every version that held the stage on the base's first-parent history. */
+async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
+    const models = changes.flatMap((c) => (c.kind === 'stage-changed' ? [c.model] : []));
+    return historyOfModels(repoRoot, models, baseSha, prefix);
+}
+async function historyOfModels(repoRoot, names, baseSha, prefix) {
+    const models = [...new Set(names.filter(isSafeName))].sort();
+    const history = {};
+    for (const model of models) {
+        const snapshots = await readStageSnapshots(repoRoot, model, {
+            ref: baseSha,
+            registryPrefix: prefix === '' ? '' : `${prefix}/`,
+        });
+        const stages = {};
+        for (const stage of stagesNamed(snapshots))
+            stages[stage] = [...new Set(stageHistory(snapshots, model, stage).map((t) => t.version))];
+        history[model] = stages;
+    }
+    return history;
+}
+/**
+ * Every stage pointer an intermediate commit of forkPoint..head sets to a version that neither the fork point nor
+ * the head points that stage at and that never held the stage on the base. The semantic diff only sees the net
+ * change; a rebase merge lands each commit on the default branch, and the stage history reads every one of them.
+ */
+async function transientPointersOf(repoRoot, range, prefix) {
+    const registry = prefix === '' ? '' : `${prefix}/`;
+    const log = await runGit(repoRoot, [
+        'log',
+        '--no-merges',
+        '--no-renames',
+        '--format=%H',
+        '--name-only',
+        `${range.forkPoint}..${range.headSha}`,
+        '--',
+        `${registry}models`,
+    ]);
+    const touched = [];
+    let commit = '';
+    for (const line of log.stdout.split('\n')) {
+        if (SHA.test(line))
+            commit = line;
+        const model = line.startsWith(registry)
+            ? /^models\/([^/]+)\/stages\.yaml$/.exec(line.slice(registry.length))?.[1]
+            : undefined;
+        if (commit && model)
+            touched.push({ commit, path: line, model });
+    }
+    if (touched.length === 0)
+        return [];
+    const paths = [...new Set(touched.map((t) => t.path))];
+    const blobs = await readBlobs(repoRoot, [
+        ...touched.map((t) => `${t.commit}:${t.path}`),
+        ...paths.flatMap((p) => [`${range.forkPoint}:${p}`, `${range.headSha}:${p}`]),
+    ]);
+    const pointers = (spec) => stagesOf(parseYaml(blobs.get(spec))) ?? {};
+    const candidates = [];
+    for (const t of touched) {
+        const [fork, head] = [pointers(`${range.forkPoint}:${t.path}`), pointers(`${range.headSha}:${t.path}`)];
+        for (const [stage, pointer] of Object.entries(pointers(`${t.commit}:${t.path}`))) {
+            if (pointer.version === fork[stage]?.version || pointer.version === head[stage]?.version)
+                continue;
+            candidates.push({ commit: t.commit, model: t.model, stage, version: pointer.version });
+        }
+    }
+    if (candidates.length === 0)
+        return [];
+    // A version that held the stage on the base already counts as a rollback target (a multi-commit revert passes).
+    const history = await historyOfModels(repoRoot, candidates.map((c) => c.model), range.baseSha, prefix);
+    const seen = new Set();
+    return candidates.filter((c) => {
+        const key = `${c.model}\0${c.stage}\0${c.version}`;
+        if (seen.has(key) || history[c.model]?.[c.stage]?.includes(c.version))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/**
+ * Marks each YAML file outside the registry whose Tollgate action pins (`uses: …/tollgate/actions/…`) differ
+ * between the fork point and the head: one `git cat-file --batch` for all of them.
+ */
+async function markTollgatePins(repoRoot, changes, range) {
+    const yaml = changes.filter((c) => c.kind === 'file-changed' && mayHoldPins(c.path)).map((c) => c.path);
+    if (yaml.length === 0)
+        return changes;
+    const blobs = await readBlobs(repoRoot, yaml.flatMap((path) => [`${range.forkPoint}:${path}`, `${range.headSha}:${path}`]));
+    return changes.map((c) => c.kind === 'file-changed' &&
+        mayHoldPins(c.path) &&
+        pinsChanged(blobs.get(`${range.forkPoint}:${c.path}`), blobs.get(`${range.headSha}:${c.path}`))
+        ? { ...c, tollgatePin: true }
+        : c);
+}
+/**
+ * The errors (schema, then cross-file rules) of the changed registry files as the head has them, with paths made
+ * repository-relative. A problem the change did not bring (the same one on the base, in a file it did not touch,
+ * such as a sibling stages.yaml) is not the pull request's to fix and is left out.
+ */
+async function invalidChangedFiles(base, head, paths, prefix) {
+    if (paths.length === 0)
+        return [];
+    const errors = async (reader) => (await validateRegistry(reader, { paths })).filter((p) => p.severity === 'error');
+    const [after, before] = await Promise.all([errors(head), errors(base)]);
+    const key = (p) => `${p.file}\0${p.field ?? ''}\0${p.message}`;
+    const already = new Set(before.map(key));
+    const changed = new Set(paths);
+    return after
+        .filter((p) => changed.has(p.file) || !already.has(key(p)))
+        .map((p) => ({ ...p, file: prefix === '' ? p.file : `${prefix}/${p.file}` }));
+}
+/** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
+async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
+    const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
+    const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+    const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
+    const lines = out.stdout.split('\n');
+    // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
+    const treeOf = (i) => {
+        const line = lines[i] ?? '';
+        return line === '' || line.endsWith(' missing') ? undefined : line.split(' ')[0];
+    };
+    const head = treeOf(0);
+    const same = new Set([headSha]);
+    candidates.forEach((sha, i) => {
+        if (head !== undefined && treeOf(i + 1) === head)
+            same.add(sha);
+    });
+    return same;
+}
+async function collect_collectGateFacts(repoRoot, options) {
+    const { baseSha, headSha } = options;
+    for (const [what, sha] of [
+        ['base', baseSha],
+        ['head', headSha],
+    ]) {
+        if (!SHA.test(sha))
+            throw new TollgateError(`the ${what} must be a full commit sha, not "${sha}"`, {
+                fix: 'resolve the ref first (`git rev-parse`)',
+            });
+    }
+    await assertFullHistory(repoRoot);
+    await assertCommit(repoRoot, baseSha, 'base');
+    await assertCommit(repoRoot, headSha, 'head');
+    const prefix = normalizeRegistryPrefix(options.registryPrefix);
+    const forkPoint = await mergeBase(repoRoot, baseSha, headSha);
+    if (forkPoint === undefined)
+        throw new TollgateError(`the head ${headSha.slice(0, 7)} shares no history with the base ${baseSha.slice(0, 7)}`, {
+            fix: 'open the pull request from a branch of the default branch',
+        });
+    const base = gitTreeReader(repoRoot, baseSha, prefix);
+    const head = gitTreeReader(repoRoot, headSha, prefix);
+    try {
+        const policy = await basePolicy(base, baseSha);
+        const diff = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
+        const changes = await markTollgatePins(repoRoot, diff.changes, { forkPoint, headSha });
+        const invalidFiles = await invalidChangedFiles(base, head, diff.registryPaths, prefix);
+        const models = await modelsOf(changes, base, head);
+        const versions = await versionsOf(changes, base, head, (commit) => sourceOnBase(repoRoot, commit, baseSha));
+        const commits = forkPoint === headSha ? [] : await commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
+        const requestedBy = [
+            ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
+                .filter(([key]) => key.toLowerCase() === 'requested-by')
+                .flatMap(([, values]) => values.map((v) => v.trim().replace(/^@/, '')))
+                .filter((v) => v !== ''))),
+        ].sort();
+        // Co-authors named by trailer wrote part of the pull request too (`Name <123+login@users.noreply...>`).
+        const coAuthorEmails = commits.flatMap((c) => Object.entries(c.trailers)
+            .filter(([key]) => key.toLowerCase() === 'co-authored-by')
+            .flatMap(([, values]) => values.map((v) => /<([^<>]+)>\s*$/.exec(v)?.[1] ?? '')));
+        const commitAuthorLogins = [
+            ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => collect_loginFromEmail(e) ?? [])),
+        ].sort();
+        const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+        const transientPointers = await transientPointersOf(repoRoot, { forkPoint, headSha, baseSha }, prefix);
+        const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
+        return {
+            baseSha,
+            headSha,
+            mergeBase: forkPoint,
+            policy,
+            changes,
+            models,
+            requestedBy,
+            commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
+            commitAuthorLogins,
+            stageHistory: stages,
+            versions,
+            registryUnchangedSince,
+            transientPointers,
+            invalidFiles,
+        };
+    }
+    finally {
+        base.close();
+        head.close();
+    }
+}
+/**
+ * The evaluator's input from what git says (facts) and what GitHub says (the review context): one assembly for
+ * the gate action and for `audit verify`'s re-evaluation, so both judge by the same rules.
+ */
+function collect_gateInputOf(facts, context, pull) {
+    const commitAuthors = [
+        ...new Set([
+            ...context.commits.flatMap((c) => [c.author, c.committer].filter((l) => !!l)),
+            ...(pull.commitAuthorLogins ?? facts.commitAuthorLogins),
+        ]),
+    ].sort();
+    return {
+        policy: facts.policy,
+        ...(pull.defaultBranch ? { defaultBranch: pull.defaultBranch } : {}),
+        changes: facts.changes,
+        models: facts.models,
+        pullRequest: {
+            number: pull.number,
+            author: context.author ?? '',
+            headSha: pull.headSha,
+            baseRef: context.baseRef,
+            headRef: context.headRef,
+            authorIsBot: context.authorIsBot,
+            requestedBy: pull.requestedBy
+                ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
+                : facts.requestedBy,
+            commitAuthors,
+        },
+        reviews: pull.reviews,
+        registryUnchangedSince: facts.registryUnchangedSince,
+        stageHistory: facts.stageHistory,
+        versions: facts.versions,
+        transientPointers: facts.transientPointers,
+        invalidFiles: facts.invalidFiles,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function gates_evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gates_gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
+
+/**
+ * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
+ * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
+ * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
+ * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
+ */
+function eligibility_ineligibleMoves(input) {
+    const out = [];
+    for (const change of input.changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
+            continue;
+        const { model, stage, to } = change;
+        const what = `${model}: ${stage} → ${to}`;
+        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
+        const version = Object.hasOwn(known, to) ? known[to] : undefined;
+        if (version === undefined || !version.valid) {
+            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
+            continue;
+        }
+        if (version.held !== undefined) {
+            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
+        }
+        if (input.isRollback(change))
+            continue;
+        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
+        const result = evaluateGates(gates, version.metrics);
+        const failing = result.gates
+            .filter((g) => !g.pass)
+            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+        if (!version.passed || !result.passed) {
+            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
+                'fix: promote a version that passes the base branch’s gates');
+        }
+        const replaced = change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
+        if (replaced?.valid && input.policy.noRegression.length > 0) {
+            const comparisons = compareVersions({
+                current: replaced.metrics,
+                candidate: version.metrics,
+                directions: input.policy.metricDirections,
+                rules: input.policy.noRegression,
+                stage,
+            });
+            for (const failure of regressionFailures(comparisons, change.from))
+                out.push(`${what}: ${failure}`);
+        }
+        if (version.sourceOffBase !== undefined) {
+            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
+                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
+        }
+        const required = input.policy.stages.promoteFrom[stage] ?? [];
+        const history = input.stageHistory[model] ?? {};
+        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
+            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
+                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/gate/requirements.ts
+// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
+
+
+
+
+
+
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+const STATE_BRANCH_PREFIXES = (/* unused pure expression or super */ null && (['tollgate/state/', 'tollgate/incident/']));
+const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
+/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
+const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
+const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
+function isSensitivePath(path) {
+    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+/** A move to a version that already held this stage after passing the gate. */
+function isRollback(change, stageHistory) {
+    if (change.to === undefined || change.to === change.from)
+        return false;
+    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
+}
+/**
+ * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
+ * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
+ * rule beats both a generic `production` rule and a stage-less rollback rule.
+ */
+function rulesForChange(change, rules, rollback) {
+    const matching = rules.filter((rule) => {
+        if (rule.change !== change.kind)
+            return false;
+        if (change.kind === 'stage-weight-changed')
+            return rule.stage === undefined || rule.stage === change.stage;
+        if (change.kind !== 'stage-changed')
+            return true;
+        if (rule.stage !== undefined && rule.stage !== change.stage)
+            return false;
+        return rule.rollback === undefined || rule.rollback === rollback;
+    });
+    if (change.kind !== 'stage-changed')
+        return matching;
+    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
+    const best = Math.max(...matching.map(specificity));
+    return matching.filter((rule) => specificity(rule) === best);
+}
+/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
+function requirements_describeChange(change, rollback = false) {
+    return `${describeRegistryChange(change)}${rollback ? ' (rollback)' : ''}`;
+}
+/** One blocking line for an invalid registry file: where, which field, what, and the fix; invisible characters shown. */
+function invalidFileLine(problem) {
+    const where = `${problem.file}${problem.line ? `:${problem.line}` : ''}`;
+    const field = problem.field && !problem.message.includes(problem.field) ? `${problem.field}: ` : '';
+    return showInvisible(`invalid registry file ${where}: ${field}${problem.message}${problem.fix ? `; fix: ${problem.fix}` : ''}`);
+}
+/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
+function requirements_requiredSignoffs(input) {
+    const { policy, changes } = input;
+    const blocking = [];
+    const slots = new Map();
+    const lines = [];
+    // A file the schema or the cross-file rules reject is judged by nothing else: a stage named with an invisible
+    // character or a YAML merge key would otherwise be read one way by the diff and shown another way to reviewers.
+    if (input.invalidFiles && input.invalidFiles.length > 0)
+        return {
+            slots: [],
+            blocking: input.invalidFiles.map(invalidFileLine),
+            stateOnly: false,
+            changes: changes.map((c) => showInvisible(requirements_describeChange(c))),
+        };
+    for (const change of changes) {
+        if (change.kind === 'unknown-registry-file') {
+            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
+                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
+        }
+        else if (change.kind === 'audit-rewritten') {
+            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
+                'fix: restore the file from the base branch and record a new event instead');
+        }
+    }
+    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
+    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
+    if (forged.length > 0 && input.authorIsBot !== true)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
+            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+        const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
+        if (more.length > 0)
+            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+                'from a branch of your own, where the gate asks for the sign-offs it needs');
+    }
+    const guarded = guardedChanges(changes, policy.signoff.guardedPaths);
+    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
+    if (decisive) {
+        const sensitive = changes.filter((c) => c.kind === 'file-changed' && (isSensitivePath(c.path) || guarded.some((g) => g.path === c.path)));
+        if (sensitive.length > 0) {
+            blocking.push(`mixed change: a promotion or policy change together with code, workflow or gate set-up changes (${sensitive
+                .map((c) => c.path)
+                .join(', ')}); fix: split them into separate pull requests, the set-up change first (it needs the ` +
+                "policy owners' sign-off)");
+        }
+        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
+            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
+        }
+    }
+    const target = input.defaultBranch ?? policy.defaultBranch;
+    const reviewed = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind) && c.kind !== 'file-changed');
+    const stateOnly = changes.length > 0 && changes.every((c) => STATE_CHANGE_KINDS.has(c.kind));
+    if (input.baseRef !== target) {
+        if (policy.signoff.nonDefaultBranch === 'block') {
+            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
+                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
+        }
+        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
+    }
+    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
+    for (const t of input.transientPointers ?? [])
+        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
+    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
+        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
+    const addSlot = (roleName, ruleName, model, where) => {
+        if (roleName === MODEL_OWNER_ROLE) {
+            if (model === undefined) {
+                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
+                return;
+            }
+            const key = `${MODEL_OWNER_ROLE}:${model}`;
+            const known = input.models[model];
+            const slot = slots.get(key) ?? {
+                key,
+                role: `${MODEL_OWNER_ROLE} (${model})`,
+                rules: [],
+                members: known?.owners,
+                unfillable: known === undefined
+                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
+                    : undefined,
+            };
+            if (!slot.rules.includes(ruleName))
+                slot.rules.push(ruleName);
+            slots.set(key, slot);
+            return;
+        }
+        const members = policy.roles[roleName];
+        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
+            missingRole(roleName, where);
+            return;
+        }
+        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
+        if (!slot.rules.includes(ruleName))
+            slot.rules.push(ruleName);
+        slots.set(roleName, slot);
+    };
+    for (const change of reviewed) {
+        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
+            continue;
+        if (change.kind === 'policy-changed') {
+            lines.push(requirements_describeChange(change));
+            if (policy.signoff.policyOwners.length === 0) {
+                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
+            }
+            for (const role of policy.signoff.policyOwners)
+                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
+            continue;
+        }
+        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
+        lines.push(requirements_describeChange(change, rollback));
+        const rules = rulesForChange(change, policy.signoff.rules, rollback);
+        if (rules.length === 0) {
+            blocking.push(`no sign-off rule covers "${requirements_describeChange(change, rollback)}" (change: ${change.kind}); ` +
+                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
+            continue;
+        }
+        const model = 'model' in change ? change.model : undefined;
+        for (const rule of rules) {
+            for (const role of rule.require)
+                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
+        }
+    }
+    // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
+    for (const change of guarded) {
+        lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, "change to the gate's own set-up", undefined, 'signoff.policy_owners');
+    }
+    if (guarded.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push("signoff.policy_owners is empty, so nobody may approve a change to the gate's own set-up " +
+            `(${guarded.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
+    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
+    // base-defined role must also approve this model's changes and so vets the list.
+    for (const slot of slots.values()) {
+        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
+            continue;
+        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
+        if (!input.models[model]?.new)
+            continue;
+        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
+        if (!vetted) {
+            slot.unfillable =
+                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
+                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
+        }
+    }
+    for (const slot of slots.values()) {
+        const members = slot.members;
+        if (slot.unfillable || members === undefined)
+            continue;
+        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
+            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
+                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
+                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
+        }
+    }
+    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
+}
+
+// EXTERNAL MODULE: ./src/gate/signoffs.ts
+var signoffs = __nccwpck_require__(5664);
+;// CONCATENATED MODULE: ./src/gate/evaluate.ts
+// The sign-off gate: a pure function of the base policy, the semantic diff, reviews and role facts.
+
+
+function requirementsInput(input) {
+    return {
+        policy: input.policy,
+        defaultBranch: input.defaultBranch,
+        changes: input.changes,
+        models: input.models,
+        baseRef: input.pullRequest.baseRef,
+        ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
+        authorIsBot: input.pullRequest.authorIsBot === true,
+        stageHistory: input.stageHistory,
+        versions: input.versions,
+        ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
+        ...(input.invalidFiles ? { invalidFiles: input.invalidFiles } : {}),
+    };
+}
+function candidatesFor(slot, excluded) {
+    const users = (slot.members?.users ?? []).filter((user) => !excluded.has(user.toLowerCase()));
+    return [...users.map((user) => `@${user}`), ...(slot.members?.teams ?? []).map((team) => `@${team}`)];
+}
+function evaluate_evaluateGate(input) {
+    const required = requiredSignoffs(requirementsInput(input));
+    const { approvals, refused } = screenApprovals(input);
+    const excluded = excludedLogins(input);
+    // Per slot: approvals that fully qualify, and why the near misses did not.
+    const notes = new Map();
+    const cache = new Map();
+    const eligible = (slot) => {
+        const cached = cache.get(slot.key);
+        if (cached)
+            return cached;
+        const out = [];
+        const slotNotes = [];
+        for (const approval of approvals) {
+            const role = holdsRole(approval.login, slot.members, input.memberships);
+            if (!role.holds) {
+                if (role.pending)
+                    slotNotes.push(`${approval.login}: invitation to ${role.pending} is still pending`);
+                continue;
+            }
+            const permission = permissionOf(input.permissions, approval.login);
+            if (!canWrite(permission)) {
+                slotNotes.push(`${approval.login}: has ${permission} access, a sign-off needs write`);
+                continue;
+            }
+            out.push(approval);
+        }
+        for (const [key, reason] of refused) {
+            const login = input.reviews.find((r) => r.login.toLowerCase() === key)?.login ?? key;
+            if (holdsRole(login, slot.members, input.memberships).holds)
+                slotNotes.push(reason);
+        }
+        notes.set(slot.key, slotNotes);
+        cache.set(slot.key, out);
+        return out;
+    };
+    const assigned = assignSignoffs(required.slots, eligible, input.policy.signoff.allowOnePersonManyRoles);
+    const requirements = required.slots.map((slot, index) => {
+        const approval = assigned[index];
+        const requirement = {
+            rule: slot.rules.join(', '),
+            role: slot.role,
+            candidates: candidatesFor(slot, excluded),
+        };
+        if (approval) {
+            requirement.satisfiedBy = { login: approval.login, at: approval.at, commit: approval.commit };
+            return requirement;
+        }
+        const reasons = slot.unfillable ? [slot.unfillable] : [...(notes.get(slot.key) ?? [])];
+        const elsewhere = assigned.filter((a, i) => a && i !== index && eligible(slot).some((e) => e.key === a.key));
+        for (const a of elsewhere)
+            reasons.push(`${a.login}: already signs off as another role (one person, one role)`);
+        if (reasons.length > 0)
+            requirement.reason = reasons.join('; ');
+        return requirement;
+    });
+    const missing = requirements.filter((r) => !r.satisfiedBy);
+    const conclusion = required.blocking.length === 0 && missing.length === 0 ? 'success' : 'failure';
+    return {
+        conclusion,
+        title: titleFor(conclusion, required.blocking, requirements, required.stateOnly, input.changes.length),
+        requirements,
+        blocking: required.blocking,
+        stateOnly: required.stateOnly && required.blocking.length === 0,
+        changes: required.changes,
+        ...(input.invalidFiles?.length ? { invalidFiles: input.invalidFiles } : {}),
+    };
+}
+function titleFor(conclusion, blocking, requirements, stateOnly, changeCount) {
+    if (blocking.length > 0)
+        return `Blocked: ${blocking[0].split(';')[0]}`;
+    if (changeCount === 0)
+        return 'No changes';
+    if (stateOnly)
+        return 'State changes only: no sign-off needed';
+    if (requirements.length === 0)
+        return 'No sign-off needed';
+    const done = requirements.filter((r) => r.satisfiedBy).length;
+    if (conclusion === 'success')
+        return `All ${requirements.length} sign-offs present`;
+    const missing = requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
+    return `${done} of ${requirements.length} sign-offs; missing: ${missing.join(', ')}`;
+}
+function evaluate_rolesToResolve(input) {
+    const required = requiredSignoffs(requirementsInput(input));
+    if (required.blocking.length > 0)
+        return { memberships: [], permissions: [] };
+    const { approvals } = screenApprovals(input);
+    const pairs = new Map();
+    const logins = new Map();
+    for (const slot of required.slots) {
+        if (slot.unfillable || slot.members === undefined)
+            continue;
+        for (const approval of approvals) {
+            const listed = holdsRole(approval.login, slot.members, {}).holds;
+            if (listed) {
+                logins.set(approval.key, approval.login);
+                continue;
+            }
+            for (const team of slot.members.teams ?? []) {
+                pairs.set(`${team.toLowerCase()} ${approval.key}`, { team, login: approval.login });
+                logins.set(approval.key, approval.login);
+            }
+        }
+    }
+    return {
+        memberships: [...pairs.values()].sort((a, b) => a.team.localeCompare(b.team) || a.login.localeCompare(b.login)),
+        permissions: [...logins.values()].sort(),
+    };
+}
+
+// EXTERNAL MODULE: ./src/github/access.ts
+var access = __nccwpck_require__(8261);
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var client = __nccwpck_require__(4871);
+;// CONCATENATED MODULE: ./src/github/review-context.ts
+// Everything the sign-off gate needs about a pull request in one GraphQL query: a pull request with
+// 100 reviews costs one call, not one per page of reviews plus one per commit.
+
+
+const PAGE = 100;
+const REVIEW_FIELDS = (/* unused pure expression or super */ null && (`totalCount pageInfo { hasNextPage endCursor }
+  nodes { databaseId state submittedAt authorCanPushToRepository commit { oid } author { login __typename } }`));
+const COMMIT_FIELDS = (/* unused pure expression or super */ null && (`totalCount pageInfo { hasNextPage endCursor }
+  nodes { commit { oid author { name email user { login } } committer { user { login } } } }`));
+const REVIEW_CONTEXT_QUERY = (/* unused pure expression or super */ null && (`query TollgateReviewContext($owner: String!, $repo: String!, $number: Int!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      number state isDraft headRefName headRefOid baseRefName baseRefOid
+      author { login __typename }
+      commits(first: ${PAGE}) { ${COMMIT_FIELDS} }
+      reviews(first: ${PAGE}) { ${REVIEW_FIELDS} }
+    }
+  }
+}`));
+const MORE_REVIEWS_QUERY = (/* unused pure expression or super */ null && (`query TollgateMoreReviews($owner: String!, $repo: String!, $number: Int!, $after: String!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) { reviews(first: ${PAGE}, after: $after) { ${REVIEW_FIELDS} } }
+  }
+}`));
+const MORE_COMMITS_QUERY = (/* unused pure expression or super */ null && (`query TollgateMoreCommits($owner: String!, $repo: String!, $number: Int!, $after: String!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) { commits(first: ${PAGE}, after: $after) { ${COMMIT_FIELDS} } }
+  }
+}`));
+async function remainingPages(client, query, variables, first, pick) {
+    const nodes = [...first.nodes];
+    let page = first.pageInfo;
+    while (page.hasNextPage && page.endCursor) {
+        const answer = await graphql(client, query, {
+            ...variables,
+            after: page.endCursor,
+        });
+        const next = answer.repository?.pullRequest ? pick(answer.repository.pullRequest) : undefined;
+        // A page GitHub did not return could hold the change request that withdraws an approval: never judge without it.
+        if (!next)
+            throw new TollgateError(`GitHub answered no page after cursor ${page.endCursor} of the pull request's reviews or commits`, { fix: 're-run the job; the gate judges on every review and commit or not at all' });
+        nodes.push(...next.nodes);
+        page = next.pageInfo;
+    }
+    return nodes.filter((node) => node !== null);
+}
+/** A GraphQL query whose errors (which arrive with HTTP 200) become GitHubApiErrors naming the query. */
+async function graphql(client, query, variables) {
+    try {
+        return await client.octokit.graphql(query, variables);
+    }
+    catch (error) {
+        if (error instanceof GitHubApiError)
+            throw error;
+        const name = /query\s+(\w+)/.exec(query)?.[1] ?? 'query';
+        throw new GitHubApiError(`POST /graphql (${name})`, 0, error instanceof Error ? error.message : String(error), 'check that the repository and pull request exist and that the token can read pull requests (pull-requests: read)', error);
+    }
+}
+async function review_context_fetchReviewContext(client, repo, pullNumber) {
+    const variables = { owner: repo.owner, repo: repo.repo, number: pullNumber };
+    const answer = await graphql(client, REVIEW_CONTEXT_QUERY, variables);
+    const pull = answer.repository?.pullRequest;
+    if (!pull)
+        throw new TollgateError(`pull request ${repo.owner}/${repo.repo}#${pullNumber} not found`, {
+            fix: "check the pull request number, and that the token can read this repository's pull requests",
+        });
+    const reviews = await remainingPages(client, MORE_REVIEWS_QUERY, variables, pull.reviews, (p) => p.reviews);
+    const commits = await remainingPages(client, MORE_COMMITS_QUERY, variables, pull.commits, (p) => p.commits);
+    return {
+        number: pull.number,
+        author: pull.author?.login,
+        authorIsBot: pull.author?.__typename === 'Bot',
+        state: pull.state,
+        draft: pull.isDraft,
+        headRef: pull.headRefName,
+        headSha: pull.headRefOid,
+        baseRef: pull.baseRefName,
+        baseSha: pull.baseRefOid ?? undefined,
+        commits: commits.map(({ commit }) => ({
+            sha: commit.oid,
+            author: commit.author?.user?.login,
+            authorName: commit.author?.name ?? undefined,
+            authorEmail: commit.author?.email ?? undefined,
+            committer: commit.committer?.user?.login,
+        })),
+        reviews: reviews.map((review) => ({
+            id: review.databaseId,
+            author: review.author?.login,
+            authorIsBot: review.author?.__typename === 'Bot',
+            state: review.state,
+            commitSha: review.commit?.oid,
+            submittedAt: review.submittedAt ?? undefined,
+            authorCanPush: review.authorCanPushToRepository ?? undefined,
+        })),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/signoff-recheck.ts
+// The audit's own judgement of a merged pull request's sign-offs, independent of the check run it posted (which a
+// weaker earlier policy, a bug or a forger could have written): the gate's pure evaluator run again on what the
+// merge changed (first parent..merge commit), under the policy in force at the merge (the first parent's), with the
+// reviews given by the merge. Team memberships and repository permissions can only be read as they are today.
+
+
+
+
+
+
+const lower = (s) => s.toLowerCase();
+/**
+ * Re-evaluates each merged pull request with one review-context query; memberships and permissions are asked once
+ * per (team, login) and per login for the whole audit, and only for approvers who could fill a role.
+ */
+function githubSignoffRechecker(options) {
+    const { client, repo, repoRoot } = options;
+    const memberships = new Map();
+    const permissions = new Map();
+    const membership = (team, login) => {
+        const key = `${lower(team)}\0${lower(login)}`;
+        let answer = memberships.get(key);
+        if (!answer) {
+            const [org, slug, ...rest] = team.split('/');
+            answer =
+                !org || !slug || rest.length > 0
+                    ? Promise.resolve('unknown')
+                    : getTeamMembership(client, { org, team: slug }, login).catch((error) => {
+                        if (error instanceof GitHubApiError)
+                            return 'unknown';
+                        throw error;
+                    });
+            memberships.set(key, answer);
+        }
+        return answer;
+    };
+    const permission = (login) => {
+        let answer = permissions.get(lower(login));
+        if (!answer) {
+            answer = getCollaboratorPermission(client, repo, login);
+            permissions.set(lower(login), answer);
+        }
+        return answer;
+    };
+    return {
+        async recheck(pr) {
+            const context = await fetchReviewContext(client, repo, pr.number);
+            const mergedAt = Date.parse(pr.mergedAt);
+            // Only reviews given by the merge let the change in.
+            const reviews = submittedReviews(context).filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
+            const firstParent = pr.parents[0] ?? pr.sha;
+            const facts = await collectGateFacts(repoRoot, {
+                baseSha: firstParent,
+                headSha: pr.sha,
+                registryPrefix: options.registryPrefix,
+                reviewedCommits: reviews.map((r) => r.commitId),
+            });
+            // The merge commit itself is GitHub's (its author is whoever pressed the button), not the pull request's.
+            const merger = pr.parents.length > 1 ? facts.commits.find((c) => c.sha === pr.sha) : undefined;
+            const mergerLogin = merger ? loginFromEmail(merger.authorEmail) : undefined;
+            const wrote = new Set(facts.commits.filter((c) => c.sha !== pr.sha).flatMap((c) => loginFromEmail(c.authorEmail) ?? []));
+            const input = gateInputOf(facts, context, {
+                number: pr.number,
+                // Reviews are given on the pull request's head; a merge commit's second parent is that head.
+                headSha: context.headSha || pr.parents[1] || pr.sha,
+                reviews,
+                commitAuthorLogins: facts.commitAuthorLogins.filter((l) => l !== mergerLogin || wrote.has(l)),
+            });
+            const lookups = rolesToResolve(input);
+            const granted = {};
+            for (const login of lookups.permissions) {
+                const canPush = context.reviews.some((r) => r.author && lower(r.author) === lower(login) && r.authorCanPush);
+                granted[login] = canPush ? 'write' : await permission(login);
+            }
+            // Memberships are asked while a role is unfilled, one (team, login) per unfilled team a round, approvers not
+            // already signing another role first: more memberships can only fill more roles.
+            const known = {};
+            const unread = new Set();
+            const asked = new Set();
+            const key = (p) => `${lower(p.team)}\0${lower(p.login)}`;
+            for (;;) {
+                const verdict = evaluateGate({ ...input, memberships: known, permissions: granted });
+                const unfilled = verdict.requirements.filter((r) => !r.satisfiedBy);
+                const signing = new Set(verdict.requirements.flatMap((r) => (r.satisfiedBy ? [lower(r.satisfiedBy.login)] : [])));
+                const teams = new Set(unfilled.flatMap((r) => r.candidates.filter((c) => c.includes('/')).map((c) => lower(c.replace(/^@/, '')))));
+                const next = [...teams].flatMap((team) => {
+                    const open = lookups.memberships
+                        .filter((p) => lower(p.team) === team && !asked.has(key(p)))
+                        .sort((a, b) => Number(signing.has(lower(a.login))) - Number(signing.has(lower(b.login))));
+                    return open.slice(0, 1);
+                });
+                if (verdict.conclusion === 'success' || verdict.blocking.length > 0 || next.length === 0)
+                    return { verdict, unreadTeams: [...unread].sort() };
+                await Promise.all(next.map(async (p) => {
+                    asked.add(key(p));
+                    const state = await membership(p.team, p.login);
+                    if (state === 'unknown')
+                        unread.add(p.team);
+                    else
+                        (known[p.team] ??= {})[p.login] = state;
+                }));
+            }
+        },
+    };
+}
+/** "risk: no approver who is rita-risk or a member of acme/model-risk today (…)" for one unmet requirement. */
+function missingRoleLine(requirement) {
+    const who = requirement.candidates.map((c) => c.includes('/') ? `a member of ${c.replace(/^@/, '')}` : c.replace(/^@/, ''));
+    const line = who.length === 0
+        ? `${requirement.role}: nobody could fill it`
+        : `${requirement.role}: no approver who is ${who.join(' or ')} today`;
+    return requirement.reason ? `${line} (${requirement.reason})` : line;
+}
+/** What the re-evaluation found missing, in words; undefined when the gate passes on re-evaluation. */
+function recheckShortfall(recheck, firstParent) {
+    const { verdict } = recheck;
+    if (verdict.conclusion === 'success')
+        return undefined;
+    const basis = `re-evaluated under the policy at ${firstParent.slice(0, 12)} with the reviews given by the merge; team membership and write access as GitHub answers today`;
+    const unread = recheck.unreadTeams.length
+        ? `; membership of ${recheck.unreadTeams.join(', ')} could not be read (counted as not a member)`
+        : '';
+    if (verdict.blocking.length > 0)
+        return {
+            kind: 'gate-blocked',
+            missing: `a change the gate lets through: ${verdict.blocking.join('; ')} (${basis})`,
+        };
+    const roles = verdict.requirements.filter((r) => !r.satisfiedBy).map(missingRoleLine);
+    return {
+        kind: 'signoffs-missing',
+        missing: `the required sign-offs: ${roles.join('; ')} (${basis}${unread})`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/integrity.ts
+// The gate-integrity audit: every change to a stage pointer or the policy on the default branch must have come
+// through a merged pull request (or be an emergency rollback the policy allows). Git alone answers the first
+// question; a ReviewSource (GitHub) answers whether the gate's check and the approvals were there.
+
+
+
+
+
+
+
+
+
+
+
+const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
+async function resolveCommit(repoRoot, rev) {
+    // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
+    const r = await (0,run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
+        okCodes: [1, 128],
+    });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+}
+/** The branch whose stage pointers are live, as a ref this clone has. */
+async function defaultBranchRef(repoRoot, registryPrefix = 'registry/') {
+    return (await resolveBranchHead(repoRoot, undefined, registryPrefix)).ref;
+}
+/** A ref (default: the default branch) with its commit and committer time, in as few git calls as possible. */
+async function resolveBranchHead(repoRoot, ref, registryPrefix = 'registry/', reader) {
+    if (ref === undefined) {
+        // Guess the usual branch name so the policy and the branch come in one batch; ask again only if wrong.
+        const guess = 'main';
+        const refsOf = (branch) => [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
+        const policySpec = `HEAD:${registryPrefix}${paths/* POLICY_PATH */.l$}`;
+        let objects = await (0,git_reader/* readObjects */.$I)(reader ?? repoRoot, [policySpec, ...refsOf(guess)]);
+        const policy = objects.get(policySpec);
+        const branch = (0,effective/* effectivePolicy */.Ci)((policy?.type === 'blob' ? (0,evidence_history/* parseYaml */.hN)(policy.content.toString('utf8')) : undefined)).defaultBranch;
+        if (branch !== guess)
+            objects = await (0,git_reader/* readObjects */.$I)(reader ?? repoRoot, refsOf(branch));
+        for (const candidate of refsOf(branch)) {
+            const o = objects.get(candidate);
+            const date = o?.type === 'commit' ? (0,evidence_history/* committerDate */.d9)(o.content.toString('utf8')) : undefined;
+            if (o && date)
+                return { ref: candidate, head: o.oid, date };
+        }
+        ref = 'HEAD';
+    }
+    const r = await (0,run/* runGit */.EO)(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
+        okCodes: [128],
+    });
+    if (r.code !== 0)
+        throw new errors/* TollgateError */.x(`${ref} is not a commit in this clone`, {
+            fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
+        });
+    const [head, date] = r.stdout.trim().split('\0');
+    return { ref, head, date: (0,evidence_history/* utcTime */.SK)(date) };
+}
+function canonical(value) {
+    return JSON.stringify(value, (_k, v) => v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+        : v);
+}
+/** The stages.yaml and policy.yaml files a commit changed, with the blobs before and after. */
+function guardedFiles(c, prefix) {
+    return c.files.filter((f) => {
+        if (!f.path.startsWith(prefix))
+            return false;
+        const p = f.path.slice(prefix.length);
+        return p === paths/* POLICY_PATH */.l$ || (0,paths/* classifyRegistryPath */.tF)(p)?.kind === 'Stages';
+    });
+}
+/** The stage pointers a commit moved against its first parent, comparing parsed YAML (pure). */
+function pointerMoves(c, prefix, blobs) {
+    const text = (oid) => (oid === undefined ? undefined : blobs.get(oid));
+    const moves = [];
+    for (const f of guardedFiles(c, prefix)) {
+        const p = f.path.slice(prefix.length);
+        if (p === paths/* POLICY_PATH */.l$)
+            continue;
+        const model = (0,paths/* classifyRegistryPath */.tF)(p).model;
+        const from = (0,history_at/* stagesOf */.ZL)((0,evidence_history/* parseYaml */.hN)(text(f.previousBlob))) ?? {};
+        const to = (0,history_at/* stagesOf */.ZL)((0,evidence_history/* parseYaml */.hN)(text(f.blob))) ?? {};
+        for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+            const a = from[stage]?.version;
+            const b = to[stage]?.version;
+            if (a !== b)
+                moves.push({
+                    model,
+                    stage,
+                    ...(a !== undefined ? { from: a } : {}),
+                    ...(b !== undefined ? { to: b } : {}),
+                });
+        }
+    }
+    return moves;
+}
+/** The guarded changes a commit made against its first parent, comparing parsed YAML (pure). */
+function integrity_guardedChanges(c, prefix, blobs) {
+    const text = (oid) => (oid === undefined ? undefined : blobs.get(oid));
+    const policy = guardedFiles(c, prefix).some((f) => f.path.slice(prefix.length) === paths/* POLICY_PATH */.l$ &&
+        canonical((0,evidence_history/* parseYaml */.hN)(text(f.previousBlob))) !== canonical((0,evidence_history/* parseYaml */.hN)(text(f.blob))));
+    return [
+        ...(policy ? ['policy.yaml changed'] : []),
+        ...pointerMoves(c, prefix, blobs).map((m) => `${m.model} ${m.stage}: ${m.from ?? '(none)'} -> ${m.to ?? '(none)'}`),
+    ];
+}
+/**
+ * The first move that is no rollback: to a version that did not hold that stage on the first-parent history
+ * before the commit (or removing the stage). An emergency push may only go back to where the gate had let it be.
+ */
+async function firstForwardMove(repoRoot, c, moves, prefix) {
+    const parent = c.parents[0];
+    const held = new Map();
+    for (const move of moves) {
+        if (move.to === undefined || parent === undefined)
+            return move;
+        if (!held.has(move.model)) {
+            const snapshots = await (0,history_at/* readStageSnapshots */._d)(repoRoot, move.model, {
+                ref: parent,
+                registryPrefix: prefix,
+            });
+            const versions = new Set();
+            for (const stage of (0,history_at/* stagesNamed */.zw)(snapshots))
+                for (const t of (0,history_at/* stageHistory */.Hw)(snapshots, move.model, stage))
+                    versions.add(`${stage}\0${t.version}`);
+            held.set(move.model, versions);
+        }
+        if (!held.get(move.model).has(`${move.stage}\0${move.to}`))
+            return move;
+    }
+    return undefined;
+}
+/** Whether a directly pushed commit is an emergency rollback the policy allowed, and if not, why not. */
+async function emergencyVerdict(repoRoot, c, changes, moves, prefix) {
+    const incident = (0,evidence_history/* trailerValue */.di)(c.trailers, 'Incident');
+    const event = (0,evidence_history/* trailerValue */.di)(c.trailers, 'Tollgate-Event');
+    if (!incident || event !== 'rollback')
+        return {
+            allowed: false,
+            why: 'a merged pull request (no "Merge pull request #N" merge, no "(#N)" squash)',
+        };
+    if (changes.includes('policy.yaml changed'))
+        return { allowed: false, why: 'a pull request: an emergency rollback may not change policy.yaml' };
+    const incidentSpec = `${c.sha}:${prefix}${(0,paths/* incidentPath */.GW)(incident)}`;
+    const policySpec = `${c.parents[0] ?? c.sha}:${prefix}${paths/* POLICY_PATH */.l$}`;
+    const blobs = await (0,evidence_history/* readBlobs */.b4)(repoRoot, [incidentSpec, policySpec]);
+    const record = (0,evidence_history/* parseYaml */.hN)(blobs.get(incidentSpec));
+    if (!record || typeof record !== 'object' || typeof record.severity !== 'string')
+        return { allowed: false, why: `the incident record ${(0,paths/* incidentPath */.GW)(incident)} at this commit` };
+    const allowedSeverities = (0,effective/* effectivePolicy */.Ci)((0,evidence_history/* parseYaml */.hN)(blobs.get(policySpec))).incident
+        .emergencyPush;
+    const named = new Set(Array.isArray(record.models) ? record.models : []);
+    const others = changes.map((ch) => ch.split(' ')[0]).filter((model) => !named.has(model));
+    if (others.length > 0)
+        return {
+            allowed: false,
+            why: `a pull request: incident ${incident} does not concern ${[...new Set(others)].join(', ')}, which this push changed`,
+        };
+    if (!allowedSeverities.includes(record.severity))
+        return {
+            allowed: false,
+            why: `a pull request: incident ${incident} is ${record.severity}, and the policy allows emergency pushes only for ${allowedSeverities.join(', ') || 'no severity'}`,
+        };
+    const forward = await firstForwardMove(repoRoot, c, moves, prefix);
+    if (forward)
+        return {
+            allowed: false,
+            why: forward.to === undefined
+                ? `a pull request: an emergency rollback may only move a pointer back, not remove ${forward.model} ${forward.stage}`
+                : `a pull request: ${forward.model} ${forward.stage} -> ${forward.to} is no rollback (${forward.to} never held ${forward.stage} before), and an emergency push may only go back to a version that did`,
+        };
+    return { allowed: true, why: `incident ${incident} (${record.severity}) allows an emergency push` };
+}
+/** The pull request a first-parent commit landed through: a GitHub merge, or a Tollgate squash `(#N)`. */
+function landingPullRequest(c) {
+    const merge = c.parents.length > 1 ? MERGE_SUBJECT.exec(c.subject) : null;
+    if (merge)
+        return { merge: true, number: Number(merge[1]) };
+    const squash = c.parents.length <= 1 && (0,evidence_history/* trailerValue */.di)(c.trailers, 'Tollgate-Event')
+        ? /\(#(\d+)\)\s*$/.exec(c.subject)
+        : null;
+    return { merge: false, ...(squash ? { number: Number(squash[1]) } : {}) };
+}
+/**
+ * From git alone: what the gate's merge record (src/gate/merged.ts) says went wrong when the pull request merged,
+ * if anything (pure). The record is the gate's own account at the merge; with GitHub the audit asks GitHub instead.
+ */
+function mergeRecordFinding(record) {
+    const details = record.details ?? {};
+    const run = (details.check_run ?? {});
+    const said = `(the gate's merge record ${record.id})`;
+    const forged = Array.isArray(details.forged_check_runs) ? details.forged_check_runs : [];
+    if (forged.length > 0)
+        return {
+            kind: 'gate-check-forged',
+            missing: `only the gate's own check runs on the merged head: ${forged.map(describeRecordedRun).join('; ')} ${said}`,
+        };
+    if (run.found === false)
+        return { kind: 'gate-check-missing', missing: `the Tollgate sign-off check run ${said}` };
+    const completed = typeof run.completed_at === 'string' ? Date.parse(run.completed_at) : NaN;
+    if (run.status !== 'completed' || completed > Date.parse(record.at))
+        return {
+            kind: 'merged-before-check',
+            missing: `a finished sign-off check before the merge: at ${record.at} it was ${String(run.status ?? 'unknown')}${typeof run.completed_at === 'string' ? `, completed ${run.completed_at}` : ''} ${said}`,
+        };
+    if (run.conclusion !== 'success')
+        return {
+            kind: 'gate-check-failed',
+            missing: `a passing sign-off check (at the merge it had concluded ${String(run.conclusion ?? 'nothing')}) ${said}`,
+        };
+    const roles = Array.isArray(details.missing_roles) ? details.missing_roles.map(String) : [];
+    if (roles.length > 0 || details.gate_verdict === 'failure')
+        return {
+            kind: 'signoffs-missing',
+            missing: `sign-offs for ${roles.join(', ') || 'the required roles'} on the merged head ${said}`,
+        };
+    return undefined;
+}
+/** `run 7 by github-actions (App id 15368): success`, from a merge record's forged_check_runs entry. */
+function describeRecordedRun(entry) {
+    const run = (entry ?? {});
+    const app = typeof run.app_slug === 'string'
+        ? `${run.app_slug} (App id ${String(run.app_id)})`
+        : `App id ${String(run.app_id)}`;
+    return `run ${String(run.id)} by ${app}: ${String(run.conclusion ?? run.status ?? 'unknown')}`;
+}
+/** The finding for check runs of the gate's name that another App posted on a merged head (pure). */
+function forgedCheckFinding(foreign) {
+    if (foreign.length === 0)
+        return undefined;
+    const runs = foreign.map((r) => `a run by ${r.app ? `${r.app.slug ?? 'an App'} (App id ${r.app.id})` : 'no App'} (${r.conclusion ?? 'not completed'}${r.completedAt ? `, ${r.completedAt}` : ''})`);
+    return {
+        kind: 'gate-check-forged',
+        missing: `only the gate's own check runs on the merged head; another App posted its check name: ${runs.join('; ')}`,
+    };
+}
+async function verifyGateIntegrity(repoRoot, options = {}) {
+    await (0,git_history/* assertFullHistory */.gU)(repoRoot);
+    const prefix = options.registryPrefix ?? 'registry/';
+    const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
+    const head = await resolveCommit(repoRoot, ref);
+    if (!head)
+        throw new errors/* TollgateError */.x(`audit verify: ${ref} is not a commit in this clone`, {
+            fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
+        });
+    const findings = [];
+    const allowed = [];
+    let range = head;
+    let baseline;
+    if (options.since !== undefined) {
+        baseline = await resolveCommit(repoRoot, options.since);
+        if (!baseline) {
+            findings.push({
+                sha: options.since,
+                subject: '',
+                kind: 'baseline-missing',
+                missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
+            });
+        }
+        else {
+            const ancestor = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
+                okCodes: [1],
+            });
+            if (ancestor.code !== 0) {
+                findings.push({
+                    sha: baseline,
+                    subject: '',
+                    kind: 'history-rewritten',
+                    missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
+                });
+                const base = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
+                range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
+            }
+            else
+                range = `${baseline}..${head}`;
+        }
+    }
+    const commits = (await (0,evidence_history/* readTrail */.hd)(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${paths/* POLICY_PATH */.l$}`] })).reverse();
+    // Every stages/policy blob before and after, in one batch.
+    const blobs = await (0,evidence_history/* readBlobs */.b4)(repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
+    const guarded = commits
+        .map((c) => ({ c, changes: integrity_guardedChanges(c, prefix, blobs), moves: pointerMoves(c, prefix, blobs) }))
+        .filter((g) => g.changes.length > 0);
+    // Ask the review source for every pull request at once: a GitHub source limits and memoises its own calls.
+    const prefetched = new Map(options.reviews
+        ? guarded.flatMap(({ c }) => {
+            const n = landingPullRequest(c).number;
+            return n === undefined ? [] : [[n, options.reviews.pullRequest(n)]];
+        })
+        : []);
+    await Promise.allSettled(prefetched.values());
+    // From git alone, the gate's merge records (at the head) say how each merge's check and sign-offs stood.
+    const recordsByCommit = new Map();
+    if (!options.reviews)
+        for (const { event } of await (0,evidence_history/* readAuditEvents */.Vk)(repoRoot, head, prefix))
+            if ((0,history_at/* isMergeRecord */._r)(event) && event.commit)
+                recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
+    let guardedCommits = 0;
+    for (const { c, changes, moves } of guarded) {
+        guardedCommits++;
+        const base = { sha: c.sha, subject: c.subject, changes };
+        const { merge, number } = landingPullRequest(c);
+        if (number === undefined) {
+            const verdict = await emergencyVerdict(repoRoot, c, changes, moves, prefix);
+            if (verdict.allowed)
+                allowed.push({
+                    ...base,
+                    kind: 'emergency-push',
+                    missing: `nothing: ${verdict.why} (allowed by policy)`,
+                });
+            else
+                findings.push({ ...base, kind: 'direct-push', missing: verdict.why });
+            continue;
+        }
+        if (!options.reviews) {
+            const record = recordsByCommit
+                .get(c.sha)
+                ?.map(mergeRecordFinding)
+                .find((f) => f !== undefined);
+            if (record)
+                findings.push({ ...base, pullRequest: number, ...record });
+            continue;
+        }
+        const pr = await (prefetched.get(number) ?? options.reviews.pullRequest(number));
+        const withPr = { ...base, pullRequest: number };
+        if (!pr) {
+            findings.push({ ...withPr, kind: 'pr-not-found', missing: `pull request #${number} on GitHub` });
+            continue;
+        }
+        if (!pr.mergedAt) {
+            findings.push({ ...withPr, kind: 'pr-not-merged', missing: `a merge of pull request #${number}` });
+            continue;
+        }
+        // A subject naming a merged pull request proves nothing by itself: the commit must be the one GitHub merged.
+        // (A direct push can copy the subject; a force-push rewrites the merge into another commit.)
+        if (pr.mergeCommitSha && pr.mergeCommitSha !== c.sha) {
+            findings.push({
+                ...withPr,
+                kind: 'merge-commit-differs',
+                missing: `the merge of pull request #${number} itself: GitHub merged it as ${pr.mergeCommitSha.slice(0, 12)}, not this commit (pushed directly under its subject, or history rewritten)`,
+            });
+            continue;
+        }
+        const forged = forgedCheckFinding(pr.foreignChecks ?? []);
+        if (forged)
+            findings.push({ ...withPr, ...forged });
+        // The verdict that stood at the merge: the last run completed by then. A run after the merge (a review on
+        // the merged pull request re-runs the gate) neither excuses nor condemns the merge.
+        const runs = pr.gateChecks ?? (pr.gateCheck ? [pr.gateCheck] : []);
+        const mergedAt = Date.parse(pr.mergedAt);
+        const check = runs
+            .filter((r) => r.completedAt !== undefined && Date.parse(r.completedAt) <= mergedAt)
+            .sort((a, b) => Date.parse(b.completedAt) - Date.parse(a.completedAt))[0];
+        if (runs.length === 0)
+            findings.push({ ...withPr, kind: 'gate-check-missing', missing: 'the Tollgate sign-off check run' });
+        else if (!check)
+            findings.push({
+                ...withPr,
+                kind: 'merged-before-check',
+                missing: `a finished sign-off check before the merge (merged before the check finished: merged ${pr.mergedAt}, check ${runs[0].completedAt ?? 'never completed'})`,
+            });
+        else if (check.conclusion !== 'success')
+            findings.push({
+                ...withPr,
+                kind: 'gate-check-failed',
+                missing: `a passing sign-off check (at the merge it had concluded ${check.conclusion ?? 'nothing'})`,
+            });
+        else if (merge && c.parents[1] && check.headSha !== c.parents[1])
+            findings.push({
+                ...withPr,
+                kind: 'gate-check-other-commit',
+                missing: `a sign-off check on the merged head ${c.parents[1].slice(0, 12)} (it ran on ${check.headSha.slice(0, 12)})`,
+            });
+        // Only reviews given by the merge count: an approval added afterwards did not let the change in.
+        // Without a re-evaluation, some approval must stand; with one, the policy says which (if any) are needed.
+        const beforeMerge = pr.reviews.filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
+        if (!options.signoffs &&
+            pr.reviewsKnown !== false &&
+            (0,reviews/* standingApprovals */.h)({ ...pr, reviews: beforeMerge }).length === 0)
+            findings.push({
+                ...withPr,
+                kind: 'approvals-missing',
+                missing: 'any standing approval, given before the merge, by someone other than the author',
+            });
+        if (options.signoffs) {
+            const firstParent = c.parents[0] ?? c.sha;
+            try {
+                const recheck = await options.signoffs.recheck({
+                    number,
+                    sha: c.sha,
+                    parents: c.parents,
+                    mergedAt: pr.mergedAt,
+                });
+                const shortfall = recheckShortfall(recheck, firstParent);
+                if (shortfall)
+                    findings.push({ ...withPr, ...shortfall });
+            }
+            catch (error) {
+                // What the repository cannot answer (a broken policy at the merge) fails the change, as it fails the gate.
+                if (!(error instanceof errors/* TollgateError */.x) || error instanceof client/* GitHubApiError */.OS)
+                    throw error;
+                findings.push({
+                    ...withPr,
+                    kind: 'gate-blocked',
+                    missing: `a change the gate can judge: re-evaluating it failed: ${error.message}`,
+                });
+            }
+        }
+    }
+    return { ref, head, ...(baseline ? { baseline } : {}), guardedCommits, findings, allowed };
+}
+
+
+/***/ }),
+
 /***/ 9679:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -47798,7 +45194,11 @@ function githubReviews(options) {
 /* harmony export */   J9: () => (/* binding */ reportHeadline),
 /* harmony export */   Y8: () => (/* binding */ renderReportHtml)
 /* harmony export */ });
-/* unused harmony exports timelineRows, rolesCell, recordedLines, escapeHtml */
+/* unused harmony exports timelineRows, rolesCell, summaryPairs, promotionRows, lineageLine, recordedLines, escapeHtml */
+/* harmony import */ var _monitor_drift_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4008);
+// Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
+// scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
+
 /** The events as rows a person reads: what happened, to what, by whom, through which commit and pull request. */
 function timelineRows(evidence) {
     const commits = new Map(evidence.commits.map((c) => [c.sha, c]));
@@ -47828,6 +45228,93 @@ function timelineRows(evidence) {
 function rolesCell(r) {
     const unknown = (r.rolesUnknown ?? []).map((role) => `${role}: unknown`);
     return [...r.roles, ...unknown].join(', ');
+}
+/** The summary as label → value pairs, shared by the Markdown and HTML reports. */
+function summaryPairs(evidence) {
+    const s = evidence.summary;
+    if (!s)
+        return [];
+    return [
+        ['Period', `${s.period.from ?? '(no history)'} to ${s.period.to}`],
+        ['Models', s.models.join(', ') || 'none'],
+        ['Promotions', String(s.promotions)],
+        ['Rollbacks', String(s.rollbacks)],
+        ['Incidents', String(s.incidents)],
+        [
+            'Findings',
+            `${s.violations} violation${s.violations === 1 ? '' : 's'}, ${s.notices} notice${s.notices === 1 ? '' : 's'}`,
+        ],
+        ...(s.auditedSince
+            ? [['Audited since', `adoption commit ${s.auditedSince.slice(0, 12)}`]]
+            : []),
+    ];
+}
+/**
+ * Segregation of duties, one row per stage move a pull request made: who asked, who approved in which role on which
+ * commit and when, and what the gate said — from the gate's merge record, else the reviews GitHub gave.
+ */
+function promotionRows(evidence) {
+    const prs = new Map(evidence.pullRequests.map((p) => [p.number, p]));
+    const previous = new Map();
+    const rows = [];
+    for (const t of evidence.stageHistory) {
+        const key = `${t.model} ${t.stage}`;
+        const from = previous.get(key);
+        previous.set(key, t.version);
+        if (t.pullRequest === undefined)
+            continue;
+        const pr = prs.get(t.pullRequest);
+        const record = pr?.recorded?.find((r) => (r.stage ?? t.stage) === t.stage && (r.model ?? t.model) === t.model);
+        const requesters = [
+            ...new Set([...(record?.requestedBy ?? []), ...(t.requestedBy ? [t.requestedBy] : [])]),
+        ];
+        const short = (sha) => (sha ? sha.slice(0, 12) : '?');
+        const approvers = record
+            ? record.approvers.map((a) => `${a.login} (${a.role}) on ${short(a.commit)} at ${a.at ?? '?'}`)
+            : pr?.reviewsKnown
+                ? pr.reviews
+                    .filter((r) => r.state === 'APPROVED')
+                    .map((r) => `${r.reviewer} (${rolesCell(r) || 'no role'}) on ${short(r.commit)} at ${r.at}`)
+                : [];
+        const logins = record
+            ? record.approvers.map((a) => a.login.toLowerCase())
+            : (pr?.reviews ?? []).filter((r) => r.state === 'APPROVED').map((r) => r.reviewer.toLowerCase());
+        const verdict = record?.gateVerdict ?? (pr?.gate ? (pr.gate.conclusion ?? 'not finished') : 'unknown');
+        const run = record?.checkRun;
+        rows.push({
+            model: t.model,
+            stage: t.stage,
+            move: `${from ?? '(none)'} → ${t.version}`,
+            pullRequest: `#${t.pullRequest}`,
+            requester: requesters.join(', ') || 'unknown',
+            approvers: approvers.length
+                ? approvers
+                : [record || pr?.reviewsKnown ? 'nobody' : 'unknown (no merge record, git only)'],
+            verdict,
+            checkRun: run?.id !== undefined
+                ? `run ${run.id}: ${record?.gateCheck ?? 'none'}${run.completedAt ? ` at ${run.completedAt}` : ''}`
+                : pr?.gate
+                    ? `${pr.gate.conclusion ?? 'not finished'}${pr.gate.completedAt ? ` at ${pr.gate.completedAt}` : ''}`
+                    : record
+                        ? 'none found at the merge'
+                        : 'unknown',
+            selfApproved: requesters.some((r) => logins.includes(r.toLowerCase())),
+        });
+    }
+    return rows;
+}
+/** Whether a timeline event belongs to adopting Tollgate (the adoption commit, or an `init`): shown folded away. */
+function isAdoption(evidence, e) {
+    return ((evidence.summary?.auditedSince !== undefined && e.sha === evidence.summary.auditedSince) ||
+        e.event === 'init');
+}
+/** A version's data lineage in one sentence. */
+function lineageLine(v) {
+    const l = v.lineage;
+    if (!l)
+        return 'Data lineage: not read.';
+    const ref = (d) => d ? `${d.uri}${d.sha256 ? ` (sha256 ${d.sha256})` : ' (no sha256)'}` : 'not recorded';
+    return `Training data: ${ref(l.data)}; evaluation data: ${ref(l.evaluation)}; parent: ${l.parent ?? 'none'}.`;
 }
 /** One line that says what the evidence holds: for a job summary, a CLI answer, the top of a report. */
 function reportHeadline(evidence) {
@@ -47873,9 +45360,50 @@ function renderReportMarkdown(evidence) {
         md(reportHeadline(evidence)),
         '',
     ];
+    const pairs = summaryPairs(evidence);
+    if (pairs.length)
+        lines.push('## Summary', '', ...pairs.map(([k, v]) => `- **${k}:** ${md(v)}`), '');
+    if (evidence.findings) {
+        lines.push('## Findings', '');
+        if (evidence.findings.length === 0)
+            lines.push('None: no direct push, no merge without a verdict, no overdue postmortem.', '');
+        for (const f of evidence.findings)
+            lines.push(`- ${f.severity === 'violation' ? '**VIOLATION**' : 'notice'} — **${md(f.title)}**${f.at ? ` (${f.at})` : ''}${f.who ? ` by ${md(f.who)}` : ''}: ${md(f.detail)}${f.changes?.length ? ` Changed: ${md(f.changes.join('; '))}.` : ''}${f.incident ? ` Incident: ${md(f.incident)}.` : ''}`);
+        if (evidence.findings.length)
+            lines.push('');
+    }
+    const promotions = promotionRows(evidence);
+    lines.push('## Promotions: who requested, who approved', '', ...mdTable([
+        'model',
+        'stage',
+        'from → to',
+        'PR',
+        'requested by',
+        'approved by (role, commit, time)',
+        'gate verdict',
+        'check run',
+    ], promotions.map((r) => [
+        r.model,
+        r.stage,
+        r.move,
+        r.pullRequest,
+        r.selfApproved ? `${r.requester} (ALSO APPROVED)` : r.requester,
+        r.approvers.join('; '),
+        r.verdict,
+        r.checkRun,
+    ])));
     if (evidence.warnings.length)
         lines.push('## Warnings', '', ...evidence.warnings.map((w) => `- ${md(w)}`), '');
-    lines.push('## Timeline', '', ...mdTable(['time', 'event', 'what', 'by', 'commit', 'PR', 'summary'], timelineRows(evidence).map((r) => [
+    const timeline = timelineRows(evidence);
+    const adoption = evidence.events.filter((e) => isAdoption(evidence, e)).length;
+    lines.push('## Timeline', '', ...(adoption
+        ? [
+            `${adoption} event${adoption === 1 ? '' : 's'} from adopting Tollgate are left out here; they are in events.json.`,
+            '',
+        ]
+        : []), ...mdTable(['time', 'event', 'what', 'by', 'commit', 'PR', 'summary'], timeline
+        .filter((_, i) => !isAdoption(evidence, evidence.events[i]))
+        .map((r) => [
         r.at,
         r.event,
         r.what,
@@ -47908,18 +45436,21 @@ function renderReportMarkdown(evidence) {
     if (evidence.versions.length === 0)
         lines.push('_none_', '');
     for (const v of evidence.versions) {
-        lines.push(`### ${md(v.model)} ${md(v.version)}`, '', `Created ${v.createdAt ?? 'unknown'}; run ${webUrl(v.run?.url) ? `<${v.run?.url}>` : md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`, '', ...mdTable(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
+        lines.push(`### ${md(v.model)} ${md(v.version)}`, '', `Created ${v.createdAt ?? 'unknown'}; run ${webUrl(v.run?.url) ? `<${v.run?.url}>` : md(v.run?.url ?? 'unknown')}; validation ${v.validation ? (v.validation.passed ? 'passed' : '**failed**') : 'not recorded'}.`, '', md(lineageLine(v)), '', ...(v.lineage?.warnings ?? []).map((w) => `- ⚠️ ${md(w)}`), ...(v.lineage?.warnings.length ? [''] : []), ...mdTable(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
             g.metric,
             g.op,
             String(g.threshold),
             String(g.value),
             g.pass ? 'yes' : 'NO',
         ])));
+        if (!v.drift && !v.fairness)
+            lines.push('Drift and fairness: none recorded.', '');
         if (v.drift)
             lines.push('Drift:', '', ...mdTable(['metric', 'value'], Object.entries(v.drift).map(([k, x]) => [k, String(x)])));
         if (v.fairness)
             lines.push('Fairness:', '', ...mdTable(['metric', 'value'], Object.entries(v.fairness).map(([k, x]) => [k, String(x)])));
     }
+    lines.push((0,_monitor_drift_report_js__WEBPACK_IMPORTED_MODULE_0__/* .renderDriftSections */ .SA)(evidence.driftReports ?? { drift: [], fairness: [] }));
     lines.push('## Incidents and rollbacks', '', ...mdTable(['incident', 'severity', 'status', 'detected', 'resolved', 'rollback'], evidence.incidents.map((i) => [
         i.id,
         i.severity ?? '',
@@ -47977,6 +45508,12 @@ th{background:#f6f8fa}td{word-break:break-word}.meta{color:#57606a}.none{color:#
 ol.timeline{list-style:none;padding-left:0;border-left:3px solid #0969da;margin-left:.5rem}
 ol.timeline li{position:relative;padding:.2rem 0 .6rem 1rem}ol.timeline li::before{content:"";position:absolute;left:-.45rem;top:.55rem;width:.6rem;height:.6rem;border-radius:50%;background:#0969da}
 .when{font-family:ui-monospace,monospace;color:#57606a}.event{font-weight:600}code{font-family:ui-monospace,monospace}
+dl.summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.5rem;margin:1rem 0}
+dl.summary div{border:1px solid #d0d7de;border-radius:6px;padding:.3rem .6rem}dt{color:#57606a;font-size:.8rem}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+ul.findings{list-style:none;padding:0}ul.findings li{border-left:4px solid #57606a;padding:.3rem .7rem;margin:.4rem 0;background:#f6f8fa;overflow-wrap:anywhere}
+ul.findings li.violation{border-color:#cf222e;background:#ffebe9}.badge{font-size:.75rem;text-transform:uppercase;font-weight:700}
+.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p{overflow-wrap:anywhere}
+@media (max-width:48rem){body{margin:1rem auto}table,thead,tbody,tr,th,td{display:block;width:auto}thead{display:none}tr{border:1px solid #d0d7de;margin:.4rem 0}td{border:0;border-bottom:1px solid #eaeef2}}
 @media print{body{margin:0}h2{break-after:avoid}}
 `;
 function renderReportHtml(evidence) {
@@ -47990,10 +45527,32 @@ function renderReportHtml(evidence) {
         `<h1>Evidence: ${e(evidence.title)}</h1>`,
         `<p class="meta">Read from <code>${e(evidence.ref)}</code> at commit <code>${e(evidence.head)}</code> (${e(evidence.headDate)}).</p>`,
     ];
+    const pairs = summaryPairs(evidence);
+    if (pairs.length)
+        parts.push(`<h2 id="summary">Summary</h2><dl class="summary">${pairs.map(([k, v]) => `<div><dt>${e(k)}</dt><dd>${e(v)}</dd></div>`).join('')}</dl>`);
+    if (evidence.findings) {
+        parts.push('<h2 id="findings">Findings</h2>');
+        if (evidence.findings.length === 0)
+            parts.push('<p class="ok">None: no direct push, no merge without a verdict, no overdue postmortem.</p>');
+        else
+            parts.push(`<ul class="findings">${evidence.findings
+                .map((f) => `<li class="${f.severity}"><span class="badge">${f.severity === 'violation' ? 'violation' : 'notice'}</span> <strong>${e(f.title)}</strong>${f.at ? ` <span class="when">${e(f.at)}</span>` : ''}${f.who ? ` by ${e(f.who)}` : ''}<br>${e(f.detail)}${f.changes?.length ? `<br>Changed: ${e(f.changes.join('; '))}` : ''}${f.incident ? `<br>Incident: ${e(f.incident)}` : ''}</li>`)
+                .join('')}</ul>`);
+    }
+    const promotions = promotionRows(evidence);
+    parts.push('<h2 id="promotions">Promotions: who requested, who approved</h2>', promotions.length === 0
+        ? '<p class="none">none</p>'
+        : `<table class="sod"><thead><tr>${['model', 'stage', 'from → to', 'PR', 'requested by', 'approved by (role, commit, time)', 'gate verdict', 'check run'].map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${promotions
+            .map((r) => `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${r.approvers.map(e).join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`)
+            .join('')}</tbody></table>`);
     if (evidence.warnings.length)
         parts.push(`<div class="warn"><strong>Warnings</strong><ul>${evidence.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`);
     parts.push('<h2 id="timeline">Timeline</h2>');
-    const rows = timelineRows(evidence);
+    const all = timelineRows(evidence);
+    const rows = all.filter((_, i) => !isAdoption(evidence, evidence.events[i]));
+    const adoption = all.length - rows.length;
+    if (adoption)
+        parts.push(`<p class="meta">${adoption} event${adoption === 1 ? '' : 's'} from adopting Tollgate are left out here; they are in events.json.</p>`);
     if (rows.length === 0)
         parts.push('<p class="none">no events</p>');
     else
@@ -48021,7 +45580,9 @@ function renderReportHtml(evidence) {
     if (evidence.versions.length === 0)
         parts.push('<p class="none">none</p>');
     for (const v of evidence.versions) {
-        parts.push(`<h3>${e(v.model)} ${e(v.version)}</h3>`, `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${runLink(v.run?.url)}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`, table(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
+        parts.push(`<h3>${e(v.model)} ${e(v.version)}</h3>`, `<p>Created ${e(v.createdAt ?? 'unknown')}; workflow run ${runLink(v.run?.url)}; validation ${v.validation ? (v.validation.passed ? 'passed' : '<strong>failed</strong>') : 'not recorded'}.</p>`, `<p>${e(lineageLine(v))}</p>`, ...(v.lineage?.warnings.length
+            ? [`<ul class="findings">${v.lineage.warnings.map((w) => `<li>⚠️ ${e(w)}</li>`).join('')}</ul>`]
+            : []), ...(!v.drift && !v.fairness ? ['<p class="none">Drift and fairness: none recorded.</p>'] : []), table(['metric', 'op', 'threshold', 'value', 'pass'], (v.validation?.gates ?? []).map((g) => [
             g.metric,
             g.op,
             String(g.threshold),
@@ -48069,6 +45630,192 @@ function stageHistoryRows(evidence) {
         t.pullRequest === undefined ? '' : `#${t.pullRequest}`,
         t.requestedBy ?? '',
     ]);
+}
+
+
+/***/ }),
+
+/***/ 7880:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   h: () => (/* binding */ standingApprovals),
+/* harmony export */   q: () => (/* binding */ gitOnlyReviews)
+/* harmony export */ });
+/* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5685);
+
+/** A ReviewSource from the commits alone: the merge (or squash) commit gives title, time and merger. */
+function gitOnlyReviews(commits) {
+    const byNumber = new Map();
+    // Oldest first, so the earliest landing commit of a number wins.
+    for (const c of [...commits].reverse()) {
+        const n = (0,_history_js__WEBPACK_IMPORTED_MODULE_0__/* .pullRequestOf */ ._n)(c);
+        if (n !== undefined && !byNumber.has(n))
+            byNumber.set(n, c);
+    }
+    return {
+        pullRequest(number) {
+            const c = byNumber.get(number);
+            if (!c)
+                return Promise.resolve(undefined);
+            const merge = /^Merge pull request #\d+ from /.test(c.subject);
+            const title = merge ? c.body.split('\n')[0] || c.subject : c.subject.replace(/\s*\(#\d+\)\s*$/, '');
+            return Promise.resolve({
+                number,
+                title,
+                author: undefined,
+                mergedAt: c.committer.date,
+                mergedBy: c.committer.name,
+                reviews: [],
+                reviewsKnown: false,
+            });
+        },
+    };
+}
+/** The approvals that stand: each reviewer's latest decisive review, kept when it is APPROVED. */
+function standingApprovals(pr) {
+    const latest = new Map();
+    const ordered = [...pr.reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+    for (const r of ordered) {
+        if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED')
+            latest.set(r.login.toLowerCase(), r);
+    }
+    return [...latest.values()].filter((r) => r.state === 'APPROVED' && r.login.toLowerCase() !== pr.author?.toLowerCase());
+}
+
+
+/***/ }),
+
+/***/ 5664:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   vd: () => (/* binding */ holdsRole)
+/* harmony export */ });
+/* unused harmony exports isBotLogin, latestDecisiveReviews, excludedLogins, screenApprovals, permissionOf, canWrite, assignSignoffs */
+const lower = (login) => login.toLowerCase();
+const isBotLogin = (login) => /\[bot\]$/i.test(login);
+const WRITE_OR_MORE = new Set(['write', 'maintain', 'admin']);
+/**
+ * Each reviewer's latest review that decides: a later CHANGES_REQUESTED or DISMISSED replaces an approval, a
+ * later COMMENTED does not. Reviews are ordered by time; input order breaks ties.
+ */
+function latestDecisiveReviews(reviews) {
+    const ordered = reviews
+        .map((review, index) => ({ review, index }))
+        .sort((a, b) => a.review.submittedAt.localeCompare(b.review.submittedAt) || a.index - b.index);
+    const latest = new Map();
+    for (const { review } of ordered) {
+        if (review.state === 'COMMENTED')
+            continue;
+        latest.set(lower(review.login), review);
+    }
+    return latest;
+}
+/** Logins whose approval never counts on this pull request: its authors, by GitHub or by trailer. */
+function excludedLogins(input) {
+    const pr = input.pullRequest;
+    const excluded = new Set([pr.author, ...pr.requestedBy].map(lower));
+    if (input.policy.signoff.excludeCommitAuthors)
+        for (const login of pr.commitAuthors)
+            excluded.add(lower(login));
+    return excluded;
+}
+/**
+ * Approvals that pass every check that does not need the GitHub API (review state, commit, authorship, bots),
+ * plus the reason each other approval was refused.
+ */
+function screenApprovals(input) {
+    const excluded = excludedLogins(input);
+    const pr = input.pullRequest;
+    const approvals = [];
+    const refused = new Map();
+    for (const [key, review] of latestDecisiveReviews(input.reviews)) {
+        const who = review.login;
+        if (review.state !== 'APPROVED') {
+            refused.set(key, `${who}: latest review is ${review.state}`);
+        }
+        else if (review.isBot || isBotLogin(who)) {
+            refused.set(key, `${who}: is a bot`);
+        }
+        else if (excluded.has(key)) {
+            refused.set(key, `${who}: is an author of this pull request (opened it, requested it, or wrote a commit)`);
+        }
+        else if (review.commitId !== pr.headSha &&
+            !(input.policy.signoff.allowStaleApprovals && input.registryUnchangedSince?.has(review.commitId))) {
+            refused.set(key, `${who}: approved ${review.commitId.slice(0, 7)}, not the head ${pr.headSha.slice(0, 7)}` +
+                (input.policy.signoff.allowStaleApprovals ? ' (the registry changed since)' : ''));
+        }
+        else {
+            approvals.push({ key, login: who, at: review.submittedAt, commit: review.commitId });
+        }
+    }
+    approvals.sort((a, b) => a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
+    return { approvals, refused };
+}
+/** Listed as a user (case-insensitive) or an active member of a listed team. */
+function holdsRole(login, members, memberships) {
+    if (members === undefined)
+        return { holds: false };
+    const key = lower(login);
+    if ((members.users ?? []).some((user) => lower(user) === key))
+        return { holds: true };
+    let pending;
+    for (const team of members.teams ?? []) {
+        const state = membershipOf(memberships, team, key);
+        if (state === 'active')
+            return { holds: true };
+        if (state === 'pending')
+            pending = team;
+    }
+    return { holds: false, pending };
+}
+function membershipOf(memberships, team, key) {
+    for (const [name, byLogin] of Object.entries(memberships)) {
+        if (lower(name) !== lower(team))
+            continue;
+        for (const [login, state] of Object.entries(byLogin))
+            if (lower(login) === key)
+                return state;
+    }
+    return undefined;
+}
+function permissionOf(permissions, login) {
+    const key = lower(login);
+    for (const [name, permission] of Object.entries(permissions))
+        if (lower(name) === key)
+            return permission;
+    return 'none';
+}
+const canWrite = (permission) => WRITE_OR_MORE.has(permission);
+/**
+ * Assigns approvers to slots. With one person per role, a maximum bipartite matching (augmenting paths), so
+ * that someone eligible for two roles takes the one nobody else can fill. Slots are tried in order and
+ * approvers by approval time, so the result is deterministic.
+ */
+function assignSignoffs(slots, eligible, onePersonManyRoles) {
+    const options = slots.map((slot) => (slot.unfillable ? [] : eligible(slot)));
+    if (onePersonManyRoles)
+        return options.map((list) => list[0]);
+    const slotOf = new Map();
+    const assigned = slots.map(() => undefined);
+    const augment = (slot, seen) => {
+        for (const approval of options[slot]) {
+            if (seen.has(approval.key))
+                continue;
+            seen.add(approval.key);
+            const holder = slotOf.get(approval.key);
+            if (holder === undefined || augment(holder, seen)) {
+                slotOf.set(approval.key, slot);
+                assigned[slot] = approval;
+                return true;
+            }
+        }
+        return false;
+    };
+    for (let slot = 0; slot < slots.length; slot++)
+        augment(slot, new Set());
+    return assigned;
 }
 
 
@@ -51924,7 +49671,10 @@ function client_gitClient(repoRoot, env = {}) {
 function fromGitError(error, what, repoRoot) {
     if (!(error instanceof GitError))
         return error;
-    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, { cause: error });
+    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+        cause: error,
+        kind: 'environment',
+    });
 }
 
 // EXTERNAL MODULE: ./src/git/run.ts + 1 modules
@@ -52128,6 +49878,334 @@ function parseTrailerBlock(paragraph) {
 
 /***/ }),
 
+/***/ 6073:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $I: () => (/* binding */ readObjects),
+/* harmony export */   CS: () => (/* binding */ listFiles),
+/* harmony export */   nR: () => (/* binding */ ObjectReader)
+/* harmony export */ });
+/* unused harmony exports parseLsTree, gitTreeReader, workingTreeReader, parseTreeObject */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4310);
+// RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
+
+
+
+
+const SYMLINK_MODE = '120000';
+function normalizePrefix(prefix) {
+    return prefix.replace(/^\.?\/+|\/+$/g, '').replace(/^\.$/, '');
+}
+function underDir(path, dir) {
+    return dir === '' || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
+}
+function linkError(where, path) {
+    return new TollgateError(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
+        file: path,
+        fix: 'replace the link with the file it points to',
+    });
+}
+/** Parses `git ls-tree -r -z`: `<mode> <type> <oid>\t<path>` records separated by NUL. */
+function parseLsTree(out) {
+    const entries = new Map();
+    for (const record of out.split('\0')) {
+        if (record === '')
+            continue;
+        const tab = record.indexOf('\t');
+        const [mode, type, oid] = record.slice(0, tab).split(' ');
+        entries.set(record.slice(tab + 1), { mode, type, oid });
+    }
+    return entries;
+}
+/**
+ * One long-lived `git cat-file --batch` answering object reads in order, so reading a thousand files is one
+ * process whether the caller reads them together or one after another. While no read is pending the
+ * process does not keep Node alive; it ends when its stdin closes (close(), or when Node exits).
+ */
+class ObjectReader {
+    #repoRoot;
+    #env;
+    #child;
+    #queue = [];
+    #buffer = Buffer.alloc(0);
+    #stderr = '';
+    /** Requests not yet written: those made in one tick go to git in one write, not one write each. */
+    #unsent = '';
+    #flushScheduled = false;
+    /** `env` reaches git, e.g. GIT_INDEX_FILE so that `:path` names a private index's entries. */
+    constructor(repoRoot, env = {}) {
+        this.#repoRoot = repoRoot;
+        this.#env = env;
+    }
+    read(oid) {
+        return this.lookup(oid).then((object) => {
+            if (!object)
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`git object ${oid} is missing in ${this.#repoRoot}`);
+            return object.content;
+        });
+    }
+    /**
+     * Any object name `git cat-file` takes (an oid, `rev:path`, a ref), with its type; undefined when it names
+     * nothing (or more than one thing).
+     */
+    lookup(spec) {
+        // One request per line: a newline would split it into two and put every later answer out of step.
+        if (/[\n\0]/.test(spec))
+            return Promise.resolve(undefined);
+        this.#start();
+        return new Promise((resolve, reject) => {
+            this.#queue.push({ spec, resolve, reject });
+            this.#setActive(true);
+            this.#unsent += `${spec}\n`;
+            if (this.#flushScheduled)
+                return;
+            this.#flushScheduled = true;
+            queueMicrotask(() => {
+                this.#flushScheduled = false;
+                const text = this.#unsent;
+                this.#unsent = '';
+                if (text !== '')
+                    this.#child?.stdin.write(text);
+            });
+        });
+    }
+    close() {
+        const child = this.#child;
+        if (!child)
+            return;
+        this.#fail(child, new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x('the object reader was closed while a read was pending'));
+        child.stdin.end();
+    }
+    #start() {
+        if (this.#child)
+            return this.#child;
+        const child = (0,_run_js__WEBPACK_IMPORTED_MODULE_3__/* .spawnGit */ .Iz)(this.#repoRoot, ['cat-file', '--batch'], this.#env);
+        this.#child = child;
+        this.#stderr = '';
+        child.stdout.on('data', (chunk) => {
+            this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+            this.#drain();
+        });
+        child.stderr.on('data', (chunk) => (this.#stderr += chunk.toString('utf8')));
+        child.stdin.on('error', (error) => this.#fail(child, error));
+        child.on('error', (error) => this.#fail(child, error));
+        child.on('close', (code) => this.#fail(child, new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
+        return child;
+    }
+    #drain() {
+        while (this.#queue.length > 0) {
+            const newline = this.#buffer.indexOf(0x0a);
+            if (newline < 0)
+                return;
+            const header = /^([0-9a-f]+) (\w+) (\d+)$/.exec(this.#buffer.subarray(0, newline).toString('utf8'));
+            if (!header) {
+                // `<spec> missing` or `<spec> ambiguous` (a spec may hold spaces, so only a full header is an object).
+                this.#buffer = this.#buffer.subarray(newline + 1);
+                this.#queue.shift().resolve(undefined);
+                continue;
+            }
+            const size = Number(header[3]);
+            if (this.#buffer.length < newline + 1 + size + 1)
+                return;
+            const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
+            this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
+            this.#queue.shift().resolve({ oid: header[1], type: header[2], content });
+        }
+        this.#setActive(false);
+    }
+    #setActive(active) {
+        const child = this.#child;
+        if (!child)
+            return;
+        for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
+            if (active)
+                handle.ref?.();
+            else
+                handle.unref?.();
+        }
+    }
+    #fail(child, error) {
+        // A process we already let go of (closed, or replaced after a failure) owns none of the waiting reads.
+        if (this.#child !== child)
+            return;
+        this.#child = undefined;
+        this.#buffer = Buffer.alloc(0);
+        this.#unsent = '';
+        for (const waiter of this.#queue.splice(0))
+            waiter.reject(error);
+    }
+}
+/**
+ * Several objects (any names `git cat-file` takes) in one batch; undefined where missing. From a repository
+ * (a reader of its own, closed after) or through a caller's reader, so several batches share one git process.
+ */
+async function readObjects(from, specs) {
+    const unique = [...new Set(specs)];
+    if (unique.length === 0)
+        return new Map();
+    const reader = typeof from === 'string' ? new ObjectReader(from) : from;
+    try {
+        const objects = await Promise.all(unique.map((spec) => reader.lookup(spec)));
+        return new Map(unique.map((spec, i) => [spec, objects[i]]));
+    }
+    finally {
+        if (typeof from === 'string')
+            reader.close();
+    }
+}
+/**
+ * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ */
+function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+    const prefix = normalizePrefix(registryPrefix);
+    let tree;
+    const objects = new ObjectReader(repoRoot);
+    const entries = () => (tree ??= (async () => {
+        const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
+        if (prefix !== '')
+            args.push('--', prefix);
+        const all = parseLsTree(await git(repoRoot, args));
+        const root = all.get(prefix);
+        if (prefix !== '' && root?.mode === SYMLINK_MODE)
+            throw linkError(ref, prefix);
+        const relative = new Map();
+        for (const [path, entry] of all) {
+            if (prefix === '')
+                relative.set(path, entry);
+            else if (path.startsWith(`${prefix}/`))
+                relative.set(path.slice(prefix.length + 1), entry);
+        }
+        return relative;
+    })());
+    return {
+        label: ref,
+        close: () => objects.close(),
+        async list(dir) {
+            const d = normalizePrefix(dir);
+            return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
+        },
+        async read(path) {
+            const entry = (await entries()).get(path);
+            if (!entry)
+                return undefined;
+            if (entry.mode === SYMLINK_MODE)
+                throw linkError(ref, prefix === '' ? path : `${prefix}/${path}`);
+            if (entry.type !== 'blob') {
+                throw new TollgateError(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
+            }
+            return objects.read(entry.oid);
+        },
+    };
+}
+/**
+ * The registry as it is on disk (for `tollgate diff` against uncommitted work). Named apart from the
+ * registry loader's own file-system reader; both refuse symbolic links.
+ */
+function workingTreeReader(repoRoot, registryPrefix = 'registry') {
+    const prefix = normalizePrefix(registryPrefix);
+    const root = prefix === '' ? repoRoot : join(repoRoot, prefix);
+    // Checks every component below the repository root, so a linked directory is caught as well as a linked file.
+    const assertNoLink = async (relative) => {
+        const parts = [
+            ...(prefix === '' ? [] : prefix.split('/')),
+            ...relative.split('/').filter((p) => p !== ''),
+        ];
+        let at = repoRoot;
+        for (let i = 0; i < parts.length; i++) {
+            at = join(at, parts[i]);
+            const stat = await lstat(at).catch(() => undefined);
+            if (!stat)
+                return false;
+            if (stat.isSymbolicLink())
+                throw linkError('the working tree', parts.slice(0, i + 1).join('/'));
+        }
+        return true;
+    };
+    const walk = async (dir, rel, out) => {
+        for (const entry of await readdir(dir, { withFileTypes: true })) {
+            const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+            if (entry.isDirectory())
+                await walk(join(dir, entry.name), path, out);
+            else
+                out.push(path);
+        }
+    };
+    return {
+        label: 'working tree',
+        async list(dir) {
+            const d = normalizePrefix(dir);
+            if (!(await assertNoLink(d)))
+                return [];
+            const out = [];
+            await walk(d === '' ? root : join(root, d), d, out);
+            return out.sort();
+        },
+        async read(path) {
+            if (!(await assertNoLink(path)))
+                return undefined;
+            const stat = await lstat(join(root, path));
+            if (!stat.isFile())
+                return undefined;
+            return readFile(join(root, path));
+        },
+    };
+}
+/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
+function parseTreeObject(content, oidBytes) {
+    const entries = [];
+    for (let i = 0; i < content.length;) {
+        const space = content.indexOf(0x20, i);
+        const nul = content.indexOf(0, space + 1);
+        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
+            break;
+        entries.push({
+            mode: content.toString('latin1', i, space),
+            name: content.toString('utf8', space + 1, nul),
+            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
+        });
+        i = nul + 1 + oidBytes;
+    }
+    return entries;
+}
+/**
+ * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
+ * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
+ * without starting another process. A path that is not there lists nothing.
+ */
+async function listFiles(reader, rev, paths) {
+    const files = [];
+    const walk = async (object, path) => {
+        if (object?.type === 'blob') {
+            files.push({ oid: object.oid, path });
+        }
+        else if (object?.type === 'tree') {
+            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
+            await Promise.all(entries.map(async (e) => {
+                const child = `${path}/${e.name}`;
+                if (e.mode === '40000')
+                    await walk(await reader.lookup(e.oid), child);
+                else
+                    files.push({ oid: e.oid, path: child });
+            }));
+        }
+    };
+    await Promise.all(paths.map(async (p) => {
+        const path = p.replace(/\/+$/, '');
+        await walk(await reader.lookup(`${rev}:${path}`), path);
+    }));
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+
+/***/ }),
+
 /***/ 4310:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -52169,6 +50247,7 @@ function runGit(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -52207,6 +50286,7 @@ function runGitBuffer(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -52256,7 +50336,9 @@ function streamGit(cwd, args, separator, onRecord) {
             if (failure !== undefined)
                 return reject(failure);
             if (code !== 0)
-                return reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+                return reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
             emit(pending + decoder.end());
             if (failure !== undefined)
                 reject(failure);
@@ -52276,7 +50358,7 @@ function streamGit(cwd, args, separator, onRecord) {
 /* harmony export */   a1: () => (/* binding */ getTeamMembership)
 /* harmony export */ });
 /* unused harmony exports listTeamMembers, PERMISSIONS, permissionAtLeast, getCollaboratorPermission */
-/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5923);
+/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4871);
 // Who may sign off: team membership and repository permission. Fails closed: when the token cannot
 // see the answer, this throws rather than guessing "not a member" or "allowed".
 
@@ -52361,7 +50443,7 @@ async function getCollaboratorPermission(client, repo, username) {
 
 /***/ }),
 
-/***/ 5923:
+/***/ 4871:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -52373,7 +50455,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   c2: () => (/* binding */ statusOf)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient
+// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient, rateLimitedCalls
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
 var github = __nccwpck_require__(1758);
@@ -52709,9 +50791,137 @@ throttling.triggersNotification = triggersNotification;
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/github/etag-cache.ts
+// Conditional requests: every GET the client sends carries `If-None-Match` with the ETag GitHub gave for the same
+// URL before, and a 304 answer (which GitHub does not count against the primary rate limit) is served from the body
+// kept with that ETag. A gate re-run on an unchanged pull request then spends almost none of the token's budget on
+// reads. The cache lives in the process and, when given a file, in a small JSON file loaded before and saved after.
+
+
+/** Enough for a gate run's lookups on many pull requests; the least recently used are dropped past it. */
+const MAX_ENTRIES = 2000;
+class EtagCache {
+    stats = { conditional: 0, notModified: 0 };
+    /** Where the cache persists between runs; undefined for an in-process cache. */
+    file;
+    entries;
+    constructor(entries, file) {
+        this.entries = new Map(entries);
+        this.file = file;
+    }
+    /** The cache kept in `file` (see load), or an in-process one when no file is named. */
+    static async open(file) {
+        return file ? EtagCache.load(file) : EtagCache.inMemory();
+    }
+    /** An in-process cache: conditional requests within one run. */
+    static inMemory() {
+        return new EtagCache([], undefined);
+    }
+    /**
+     * The cache kept in `file` by an earlier run, or an empty one when there is none yet. A file that cannot be read
+     * as a cache (another version, a truncated write) is ignored: a cache only saves calls, it never decides.
+     */
+    static async load(file) {
+        let entries = [];
+        try {
+            const parsed = JSON.parse(await readFile(file, 'utf8'));
+            if (parsed.version === 1 && Array.isArray(parsed.entries))
+                entries = parsed.entries.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1]?.etag === 'string');
+        }
+        catch {
+            // No cache yet, or one this version cannot read: start empty.
+        }
+        return new EtagCache(entries, file);
+    }
+    get size() {
+        return this.entries.size;
+    }
+    get(key) {
+        const entry = this.entries.get(key);
+        if (entry) {
+            // Most recently used last, so the oldest are the first dropped.
+            this.entries.delete(key);
+            this.entries.set(key, entry);
+        }
+        return entry;
+    }
+    set(key, entry) {
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        while (this.entries.size > MAX_ENTRIES)
+            this.entries.delete(this.entries.keys().next().value);
+    }
+    /** Writes the cache to its file (write then rename, so a reader never sees half of it); no-op in memory. */
+    async save() {
+        if (!this.file)
+            return;
+        const body = { version: 1, entries: [...this.entries] };
+        await mkdir(dirname(this.file), { recursive: true });
+        const temporary = `${this.file}.${process.pid}.tmp`;
+        await writeFile(temporary, JSON.stringify(body));
+        await rename(temporary, this.file);
+    }
+}
+/** The cache key: method, full URL (query and page included) and the media type asked for. */
+function keyOf(method, url, accept) {
+    return `${method} ${url} ${accept ?? ''}`;
+}
+/**
+ * Registers the conditional-request hook on `octokit`. Register it before any hook that turns errors into
+ * messages: Octokit reports a 304 as a RequestError, which this hook answers from the cache.
+ */
+function useEtagCache(octokit, cache) {
+    octokit.hook.wrap('request', async (request, options) => {
+        const method = (options.method ?? 'GET').toUpperCase();
+        if (method !== 'GET')
+            return request(options);
+        const parsed = octokit.request.endpoint.parse(options);
+        const key = keyOf(method, parsed.url, parsed.headers.accept);
+        const known = cache.get(key);
+        if (known)
+            cache.stats.conditional++;
+        try {
+            // Set on the options themselves: Octokit's hook chain hands each inner hook the options it was called with.
+            if (known)
+                options.headers['if-none-match'] = known.etag;
+            const response = await request(options);
+            const etag = response.headers.etag;
+            if (typeof etag === 'string' && response.status === 200)
+                cache.set(key, {
+                    etag,
+                    data: response.data,
+                    ...(response.headers.link ? { link: response.headers.link } : {}),
+                });
+            return response;
+        }
+        catch (error) {
+            if (!known || error.status !== 304)
+                throw error;
+            cache.stats.notModified++;
+            const answered = error.response;
+            return {
+                status: 200,
+                url: answered?.url ?? parsed.url,
+                headers: {
+                    ...answered?.headers,
+                    etag: known.etag,
+                    ...(known.link ? { link: known.link } : {}),
+                },
+                // A copy: a caller that changes the answer must not change what the next 304 serves.
+                data: structuredClone(known.data),
+            };
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/github/client.ts
 // The one Octokit client: @actions/github's getOctokit with the retry and throttling plugins, call counting,
 // and errors that name the call and say what to do.
+
 
 
 
@@ -52771,6 +50981,9 @@ function createGitHubClient(options) {
             onSecondaryRateLimit: limited('secondary'),
         },
     }, retry, throttling);
+    // Inside the error wrapper below, which then never sees a 304 the cache answered.
+    if (options.etags)
+        useEtagCache(octokit, options.etags);
     // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
     octokit.hook.wrap('request', async (request, endpoint) => {
         try {
@@ -52799,7 +51012,11 @@ class GitHubApiError extends errors/* TollgateError */.x {
     status;
     call;
     constructor(call, status, detail, fix, cause) {
-        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+            fix,
+            cause,
+            kind: 'environment',
+        });
         this.name = 'GitHubApiError';
         this.status = status;
         this.call = call;
@@ -52831,15 +51048,517 @@ function fixFor(status, detail, headers) {
         return 'GitHub did not answer after retries; re-run the job, and check https://www.githubstatus.com';
     return 'see docs/github.md for the permissions each Tollgate action needs';
 }
-/** Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls". */
+/**
+ * Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls", or "GitHub API: 4 calls (3 answered 304
+ * Not Modified, which the rate limit does not count)" when conditional requests were answered from the cache.
+ */
 function describeCalls(client) {
     const n = client.calls();
-    return `GitHub API: ${n} call${n === 1 ? '' : 's'}`;
+    const notModified = client.callLog?.().filter((call) => call.status === 304).length ?? 0;
+    return `GitHub API: ${n} call${n === 1 ? '' : 's'}${notModified > 0 ? ` (${notModified} answered 304 Not Modified, which the rate limit does not count)` : ''}`;
+}
+/** Calls that count against the primary rate limit: every REST call but a 304, and each GraphQL query. */
+function rateLimitedCalls(client) {
+    return client.callLog().filter((call) => call.status !== 304).length;
 }
 /** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */
 function statusOf(error) {
     return error instanceof GitHubApiError ? error.status : undefined;
 }
+
+
+/***/ }),
+
+/***/ 4008:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  _1: () => (/* binding */ driftRecords),
+  SA: () => (/* binding */ renderDriftSections)
+});
+
+// UNUSED EXPORTS: DRIFT_REPORT_EVENT, driftReportEvent
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+;// CONCATENATED MODULE: ./src/monitor/audit.ts
+// The audit events monitoring writes: a rule starting or stopping to fire, a drift report, a rollback's
+// verification. Ids are `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants.
+
+
+
+function audit_auditId(now, suffix) {
+    const at = now.toISOString();
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const clean = suffix
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 48)
+        .replace(/-+$/, '');
+    const id = `${stamp}-${clean || 'event'}`;
+    if (!AUDIT_ID.test(id))
+        throw new TollgateError(`cannot build an audit id from "${suffix}"`);
+    return id;
+}
+const audit_isoSeconds = (now) => now.toISOString().replace('.000Z', 'Z');
+function monitorAuditEvent(input) {
+    const { rule } = input.verdict;
+    const kind = input.event.endsWith('firing') ? 'firing' : 'resolved';
+    return {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id: audit_auditId(input.now, `${input.model}-${rule.name}-${kind}`),
+        at: audit_isoSeconds(input.now),
+        event: input.event,
+        actor: input.actor,
+        model: input.model,
+        ...(rule.stage ? { stage: rule.stage } : {}),
+        details: {
+            rule: rule.name,
+            metric: rule.metric,
+            op: rule.op,
+            threshold: rule.threshold,
+            for: rule.for,
+            action: rule.action,
+            ...(input.verdict.value !== undefined ? { value: input.verdict.value } : {}),
+            reason: input.verdict.reason,
+            source: input.source,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/drift-report.ts
+// `drift-report` audit events: drift or fairness scores on record, with the CI run that produced them and a link to
+// (and sha256 of) the report artifact. Written by monitor when a drift rule starts firing, and by
+// `tollgate drift-report` (a retrain workflow's step, or a person). The evidence bundle builds its drift and
+// fairness sections from them. Pure.
+
+
+
+const DRIFT_REPORT_EVENT = 'drift-report';
+function driftReportEvent(input) {
+    if (Object.keys(input.scores).length === 0)
+        throw new TollgateError('a drift report needs at least one score', { fix: '--score psi_amount=0.31' });
+    if (input.report && !/^[0-9a-f]{64}$/.test(input.report.sha256))
+        throw new TollgateError(`report sha256 ${input.report.sha256} is not 64 lowercase hex digits`, {
+            fix: 'give the sha256 of the report artifact (sha256sum report.html), or --report-file to compute it',
+        });
+    return {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id: auditId(input.now, `${input.model}-${input.kind}-report`),
+        at: isoSeconds(input.now),
+        event: DRIFT_REPORT_EVENT,
+        actor: input.actor,
+        model: input.model,
+        ...(input.version ? { version: input.version } : {}),
+        details: {
+            kind: input.kind,
+            scores: input.scores,
+            source: input.source,
+            ...(input.report ? { report: input.report } : {}),
+            ...(input.runUrl ? { run_url: input.runUrl } : {}),
+        },
+    };
+}
+/** The drift-report events among `events` (optionally of one model), oldest first, split by kind. */
+function driftRecords(events, model) {
+    const out = { drift: [], fairness: [] };
+    for (const e of events) {
+        if (e.event !== DRIFT_REPORT_EVENT || !e.model || (model && e.model !== model))
+            continue;
+        const d = (e.details ?? {});
+        const kind = d.kind === 'fairness' ? 'fairness' : 'drift';
+        const scores = Object.fromEntries(Object.entries((d.scores ?? {})).filter(([, v]) => typeof v === 'number'));
+        const report = d.report;
+        out[kind].push({
+            at: e.at,
+            id: e.id,
+            model: e.model,
+            ...(e.version ? { version: e.version } : {}),
+            kind,
+            scores,
+            ...(typeof d.source === 'string' ? { source: d.source } : {}),
+            ...(report && typeof report.uri === 'string' && typeof report.sha256 === 'string'
+                ? { report: { uri: report.uri, sha256: report.sha256 } }
+                : {}),
+            ...(typeof d.run_url === 'string' ? { runUrl: d.run_url } : {}),
+        });
+    }
+    out.drift.sort((a, b) => a.at.localeCompare(b.at));
+    out.fairness.sort((a, b) => a.at.localeCompare(b.at));
+    return out;
+}
+/** The evidence report's drift and fairness sections, in markdown; "none recorded" when there are none. */
+function renderDriftSections(records) {
+    const section = (title, list) => [
+        `## ${title}`,
+        '',
+        ...(list.length === 0
+            ? ['None recorded.', '']
+            : [
+                '| when | model | version | scores | report | CI run | from |',
+                '| --- | --- | --- | --- | --- | --- | --- |',
+                ...list.map((r) => `| ${r.at} | ${r.model} | ${r.version ?? '—'} | ${Object.entries(r.scores)
+                    .map(([k, v]) => `${k} = ${v}`)
+                    .join(', ')} | ${r.report ? `[report](${r.report.uri}) (sha256 \`${r.report.sha256.slice(0, 12)}…\`)` : '—'} | ${r.runUrl ? `[run](${r.runUrl})` : '—'} | ${(r.source ?? '').replace(/\|/g, '\\|')} |`),
+                '',
+            ]),
+    ];
+    return [...section('Drift reports', records.drift), ...section('Fairness reports', records.fairness)].join('\n');
+}
+
+
+/***/ }),
+
+/***/ 4327:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ci: () => (/* binding */ effectivePolicy),
+/* harmony export */   fY: () => (/* binding */ MODEL_OWNER_ROLE)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_GUARDED_PATHS, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK, compare */
+/**
+ * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
+ * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
+ * templates `tollgate init` installs. A change to any of them needs the policy owners; a policy cannot drop them.
+ */
+const DEFAULT_GUARDED_PATHS = [
+    '.github/**',
+    'CODEOWNERS',
+    'docs/CODEOWNERS',
+    'schemas/**',
+    'templates/workflows/**',
+];
+/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
+const MODEL_OWNER_ROLE = 'model-owner';
+const DEFAULT_SIGNOFF_RULES = [
+    {
+        name: 'production promotion',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: false,
+        require: ['risk', 'compliance', MODEL_OWNER_ROLE],
+    },
+    {
+        name: 'production rollback',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: true,
+        require: [MODEL_OWNER_ROLE],
+    },
+    { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
+    { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
+    { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version held', change: 'version-held', require: [] },
+    { name: 'version unheld', change: 'version-unheld', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'new model', change: 'model-added', require: ['risk'] },
+    { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
+    { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
+const DEFAULT_SEVERITY = {
+    P0: [
+        { metric: 'availability', op: '<', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.5 },
+    ],
+    P1: [
+        { metric: 'accuracy_drop', op: '>', value: 0.2 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
+        { metric: 'error_rate', op: '>', value: 0.1 },
+    ],
+    P2: [
+        { metric: 'accuracy_drop', op: '>', value: 0.1 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.05 },
+    ],
+    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
+};
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
+const DEFAULT_AUTO_ROLLBACK = [
+    { metric: 'error_rate', op: '>', value: 0.5 },
+    { metric: 'availability', op: '<', value: 0.5 },
+    { metric: 'accuracy_drop', op: '>', value: 0.3 },
+];
+function effectivePolicy(policy) {
+    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
+    return {
+        defaultBranch: p.default_branch ?? 'main',
+        roles: p.roles,
+        signoff: {
+            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
+            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
+            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
+            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
+            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
+            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
+            guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+        },
+        stages: {
+            order: p.stages?.order ?? ['staging', 'production'],
+            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
+        },
+        gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
+        incident: {
+            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
+            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
+            emergencyPush: p.incident?.emergency_push ?? ['P0'],
+            notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
+        },
+        rollback: {
+            stableFor: p.rollback?.stable_for ?? 86_400,
+            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
+        },
+        schedule: {
+            defaultInterval: p.schedule?.default_interval ?? 86_400,
+            cooldownBase: p.schedule?.cooldown_base ?? 300,
+            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
+            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
+            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
+            jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
+        },
+        stateWrites: p.state_writes ?? 'pull-request',
+        dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
+    };
+}
+/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
+function compare(value, op, threshold) {
+    if (value === undefined || value === null || Number.isNaN(value))
+        return false;
+    switch (op) {
+        case '>=':
+            return value >= threshold;
+        case '>':
+            return value > threshold;
+        case '<=':
+            return value <= threshold;
+        case '<':
+            return value < threshold;
+        case '==':
+            return value === threshold;
+    }
+}
+
+
+/***/ }),
+
+/***/ 1815:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   TE: () => (/* binding */ isSafeName),
+/* harmony export */   jP: () => (/* binding */ assertSafeName),
+/* harmony export */   zP: () => (/* binding */ INCIDENT_ID)
+/* harmony export */ });
+/* unused harmony exports unsafeNameReason, AUDIT_ID, MERGE_RECORD_ID */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+// Safe names: checked before a name reaches a path, a branch name, a shell argument or a commit message.
+
+/** Lowercase letters, digits, `-` and `.`; starts and ends with a letter or digit; at most 64 characters. */
+const SAFE_NAME = /^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$/;
+/** Why `name` is unsafe, or undefined when it is safe. */
+function unsafeNameReason(name) {
+    if (typeof name !== 'string')
+        return 'is not a string';
+    if (name.length === 0)
+        return 'is empty';
+    if (name.length > 64)
+        return `is ${name.length} characters long (at most 64)`;
+    if (name.includes('..'))
+        return 'contains ".."';
+    if (!SAFE_NAME.test(name)) {
+        return 'may hold only lowercase letters, digits, "-" and ".", and must start and end with a letter or digit';
+    }
+    return undefined;
+}
+function isSafeName(name) {
+    return unsafeNameReason(name) === undefined;
+}
+/** Returns `name` when safe; throws a TollgateError naming the field and the rule otherwise. */
+function assertSafeName(kind, name) {
+    const reason = unsafeNameReason(name);
+    if (reason === undefined)
+        return name;
+    const shown = typeof name === 'string' ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name) : String(name);
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`unsafe ${kind} name ${shown}: it ${reason}`, {
+        fix: `use a ${kind} name like "fraud-detector" or "v13"`,
+    });
+}
+/** Incident ids: INC-YYYYMMDD-HHMMSS-<suffix>. */
+const INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
+/** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
+const AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
+/** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
+const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
+
+
+/***/ }),
+
+/***/ 143:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $1: () => (/* binding */ modelDir),
+/* harmony export */   GW: () => (/* binding */ incidentPath),
+/* harmony export */   X$: () => (/* binding */ stagesPath),
+/* harmony export */   l$: () => (/* binding */ POLICY_PATH),
+/* harmony export */   qW: () => (/* binding */ versionPath),
+/* harmony export */   tF: () => (/* binding */ classifyRegistryPath)
+/* harmony export */ });
+/* unused harmony exports modelPath, schedulePath, retrainPath, postmortemPath, auditPath, registryFolder */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
+// Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
+
+
+const POLICY_PATH = 'policy.yaml';
+const modelDir = (model) => `models/${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .assertSafeName */ .jP)('model', model)}`;
+const modelPath = (model) => `${modelDir(model)}/model.yaml`;
+const stagesPath = (model) => `${modelDir(model)}/stages.yaml`;
+const schedulePath = (model) => `${modelDir(model)}/schedule.yaml`;
+const versionPath = (model, version) => `${modelDir(model)}/versions/${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .assertSafeName */ .jP)('version', version)}.yaml`;
+const retrainPath = (model, request) => `${modelDir(model)}/retrains/${assertSafeName('request', request)}.yaml`;
+const incidentPath = (id) => `incidents/${id}.yaml`;
+const postmortemPath = (id) => `incidents/${id}.postmortem.md`;
+/** audit/<yyyy>/<mm>/<id>.yaml, where the id starts with its UTC timestamp. */
+const auditPath = (id) => `audit/${id.slice(0, 4)}/${id.slice(4, 6)}/${id}.yaml`;
+/** What a registry-relative path should hold, judged by its place alone; undefined for an unknown place. */
+function classifyRegistryPath(path) {
+    if (path === POLICY_PATH)
+        return { kind: 'Policy' };
+    let m = /^models\/([^/]+)\/(model|stages|schedule)\.yaml$/.exec(path);
+    if (m) {
+        const kind = m[2] === 'model' ? 'Model' : m[2] === 'stages' ? 'Stages' : 'Schedule';
+        return { kind, model: m[1] };
+    }
+    m = /^models\/([^/]+)\/(versions|retrains)\/([^/]+)\.yaml$/.exec(path);
+    if (m)
+        return { kind: m[2] === 'versions' ? 'ModelVersion' : 'RetrainRequest', model: m[1], id: m[3] };
+    m = /^incidents\/([^/]+)\.postmortem\.md$/.exec(path);
+    if (m)
+        return { kind: 'Postmortem', id: m[1] };
+    m = /^incidents\/([^/]+)\.yaml$/.exec(path);
+    if (m)
+        return { kind: 'Incident', id: m[1] };
+    m = /^audit\/(\d{4})\/(\d{2})\/([^/]+)\.yaml$/.exec(path);
+    if (m)
+        return { kind: 'AuditEvent', year: m[1], month: m[2], id: m[3] };
+    return undefined;
+}
+/** A `registry` input or option as a repository-relative folder (`.` for the repository root). */
+const registryFolder = (input) => posix.normalize((input ?? '').trim() || 'registry').replace(/\/+$/, '') || '.';
+
+
+/***/ }),
+
+/***/ 234:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   m: () => (/* binding */ API_VERSION)
+/* harmony export */ });
+/* unused harmony export STATE_CHANGE_KINDS */
+// The registry's data model: one interface per file kind, as validated by schemas/<kind>.schema.json.
+// Times are ISO-8601 UTC strings; durations are seconds. Names (models, versions, stages, ids) are checked by
+// src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
+const API_VERSION = 'tollgate/v1';
+/** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
+const STATE_CHANGE_KINDS = new Set([
+    'schedule-changed',
+    'retrain-added',
+    'retrain-changed',
+    'incident-opened',
+    'incident-changed',
+    'postmortem-changed',
+    'audit-appended',
+]);
 
 
 /***/ }),
@@ -52953,6 +51672,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 
@@ -62874,6 +61600,3672 @@ class RequestError extends Error {
 }
 
 
+
+/***/ }),
+
+/***/ 3243:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hh: () => (/* binding */ load)
+/* harmony export */ });
+/* unused harmony exports CHOMPING_CLIP, CHOMPING_KEEP, CHOMPING_MODE, CHOMPING_STRIP, COLLECTION_STYLE, COLLECTION_STYLE_BLOCK, COLLECTION_STYLE_FLOW, CORE_SCHEMA, DEFAULT_SCALAR_STYLE_RULES, DUMP_SCHEMA, EVENT_ALIAS, EVENT_DOCUMENT, EVENT_ID, EVENT_MAPPING, EVENT_POP, EVENT_SCALAR, EVENT_SEQUENCE, FAILSAFE_SCHEMA, JSON_SCHEMA, NOT_RESOLVED, SCALAR_STYLE, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_FOLDED_BLOCK, SCALAR_STYLE_LITERAL_BLOCK, SCALAR_STYLE_PLAIN, SCALAR_STYLE_SINGLE_QUOTED, Schema, VISIT_BREAK, VISIT_SKIP, YAML11_SCHEMA, YAMLException, binaryTag, boolCoreTag, boolJsonTag, boolYaml11Tag, constructFromEvents, defineMappingTag, defineScalarTag, defineSequenceTag, dump, eventsToAst, floatCoreTag, floatJsonTag, floatYaml11Tag, getScalarValue, intCoreTag, intJsonTag, intYaml11Tag, jsToAst, legacyMapTag, loadAll, mapTag, mergeTag, nullCoreTag, nullJsonTag, nullYaml11Tag, omapTag, pairsTag, parseEvents, present, realMapTag, seqTag, setTag, strTag, timestampTag, visit */
+/*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
+//#region src/tag.ts
+/**
+* Returned by a scalar resolver when the source does not match its tag.
+*
+* @category Tags
+*/
+var NOT_RESOLVED = Symbol("NOT_RESOLVED");
+/**
+* Create a normalized scalar tag definition.
+*
+* @category Tags
+*/
+function defineScalarTag(tagName, options) {
+	return {
+		tagName,
+		nodeKind: "scalar",
+		implicit: options.implicit ?? false,
+		matchByTagPrefix: options.matchByTagPrefix ?? false,
+		implicitFirstChars: options.implicitFirstChars ?? null,
+		resolve: options.resolve,
+		identify: options.identify,
+		represent: options.represent ?? ((data) => String(data)),
+		representTagName: options.representTagName ?? (() => tagName)
+	};
+}
+/**
+* Create a normalized sequence tag definition.
+*
+* @category Tags
+*/
+function defineSequenceTag(tagName, options) {
+	const carrierIsResult = options.finalize === void 0;
+	return {
+		tagName,
+		nodeKind: "sequence",
+		implicit: false,
+		matchByTagPrefix: options.matchByTagPrefix ?? false,
+		create: options.create,
+		addItem: options.addItem,
+		finalize: options.finalize ?? ((carrier) => carrier),
+		carrierIsResult,
+		identify: options.identify,
+		represent: options.represent ?? ((data) => data),
+		representTagName: options.representTagName ?? (() => tagName)
+	};
+}
+/**
+* Create a normalized mapping tag definition.
+*
+* @category Tags
+*/
+function defineMappingTag(tagName, options) {
+	const carrierIsResult = options.finalize === void 0;
+	return {
+		tagName,
+		nodeKind: "mapping",
+		implicit: false,
+		matchByTagPrefix: options.matchByTagPrefix ?? false,
+		create: options.create,
+		addPair: options.addPair,
+		has: options.has,
+		keys: options.keys,
+		get: options.get,
+		finalize: options.finalize ?? ((carrier) => carrier),
+		carrierIsResult,
+		identify: options.identify,
+		represent: options.represent ?? ((data) => data),
+		representTagName: options.representTagName ?? (() => tagName)
+	};
+}
+//#endregion
+//#region src/tag/scalar/str.ts
+/** @category Tags */
+var strTag = defineScalarTag("tag:yaml.org,2002:str", {
+	resolve: (source) => source,
+	identify: (data) => typeof data === "string"
+});
+//#endregion
+//#region src/tag/scalar/null_core.ts
+var NULL_VALUES$1 = [
+	"",
+	"~",
+	"null",
+	"Null",
+	"NULL"
+];
+/** @category Tags */
+var nullCoreTag = defineScalarTag("tag:yaml.org,2002:null", {
+	implicit: true,
+	implicitFirstChars: [
+		"",
+		"~",
+		"n",
+		"N"
+	],
+	resolve: (source) => {
+		if (NULL_VALUES$1.indexOf(source) !== -1) return null;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => object === null,
+	represent: () => "null"
+});
+//#endregion
+//#region src/tag/scalar/null_json.ts
+/** @category Tags */
+var nullJsonTag = defineScalarTag("tag:yaml.org,2002:null", {
+	implicit: true,
+	implicitFirstChars: ["n"],
+	resolve: (source, isExplicit) => {
+		if (source === "null" || isExplicit && source === "") return null;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => object === null,
+	represent: () => "null"
+});
+//#endregion
+//#region src/tag/scalar/null_yaml11.ts
+var NULL_VALUES = [
+	"",
+	"~",
+	"null",
+	"Null",
+	"NULL"
+];
+/** @category Tags */
+var nullYaml11Tag = defineScalarTag("tag:yaml.org,2002:null", {
+	implicit: true,
+	implicitFirstChars: [
+		"",
+		"~",
+		"n",
+		"N"
+	],
+	resolve: (source) => {
+		if (NULL_VALUES.indexOf(source) !== -1) return null;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => object === null,
+	represent: () => "null"
+});
+//#endregion
+//#region src/tag/scalar/bool_core.ts
+var TRUE_VALUES$2 = [
+	"true",
+	"True",
+	"TRUE"
+];
+var FALSE_VALUES$2 = [
+	"false",
+	"False",
+	"FALSE"
+];
+/** @category Tags */
+var boolCoreTag = defineScalarTag("tag:yaml.org,2002:bool", {
+	implicit: true,
+	implicitFirstChars: [
+		"t",
+		"T",
+		"f",
+		"F"
+	],
+	resolve: (source) => {
+		if (TRUE_VALUES$2.indexOf(source) !== -1) return true;
+		if (FALSE_VALUES$2.indexOf(source) !== -1) return false;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
+	represent: (object) => object ? "true" : "false"
+});
+//#endregion
+//#region src/tag/scalar/bool_json.ts
+var TRUE_VALUES$1 = ["true"];
+var FALSE_VALUES$1 = ["false"];
+/** @category Tags */
+var boolJsonTag = defineScalarTag("tag:yaml.org,2002:bool", {
+	implicit: true,
+	implicitFirstChars: ["t", "f"],
+	resolve: (source) => {
+		if (TRUE_VALUES$1.indexOf(source) !== -1) return true;
+		if (FALSE_VALUES$1.indexOf(source) !== -1) return false;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
+	represent: (object) => object ? "true" : "false"
+});
+//#endregion
+//#region src/tag/scalar/bool_yaml11.ts
+var TRUE_VALUES = [
+	"true",
+	"True",
+	"TRUE",
+	"y",
+	"Y",
+	"yes",
+	"Yes",
+	"YES",
+	"on",
+	"On",
+	"ON"
+];
+var FALSE_VALUES = [
+	"false",
+	"False",
+	"FALSE",
+	"n",
+	"N",
+	"no",
+	"No",
+	"NO",
+	"off",
+	"Off",
+	"OFF"
+];
+/** @category Tags */
+var boolYaml11Tag = defineScalarTag("tag:yaml.org,2002:bool", {
+	implicit: true,
+	implicitFirstChars: [
+		"y",
+		"Y",
+		"n",
+		"N",
+		"t",
+		"T",
+		"f",
+		"F",
+		"o",
+		"O"
+	],
+	resolve: (source) => {
+		if (TRUE_VALUES.indexOf(source) !== -1) return true;
+		if (FALSE_VALUES.indexOf(source) !== -1) return false;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
+	represent: (object) => object ? "true" : "false"
+});
+//#endregion
+//#region src/tag/scalar/int_core.ts
+var YAML_INTEGER_IMPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
+var YAML_INTEGER_EXPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
+function parseYamlInteger$2(source) {
+	let value = source;
+	let sign = 1;
+	if (value[0] === "-" || value[0] === "+") {
+		if (value[0] === "-") sign = -1;
+		value = value.slice(1);
+	}
+	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
+	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
+	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
+	return sign * parseInt(value, 10);
+}
+function resolveYamlInteger$2(source, isExplicit) {
+	if (isExplicit) {
+		if (!YAML_INTEGER_EXPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
+	} else if (!YAML_INTEGER_IMPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
+	const result = parseYamlInteger$2(source);
+	return Number.isFinite(result) ? result : NOT_RESOLVED;
+}
+/** @category Tags */
+var intCoreTag = defineScalarTag("tag:yaml.org,2002:int", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		..."0123456789"
+	],
+	resolve: resolveYamlInteger$2,
+	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
+	represent: (object) => object.toString(10)
+});
+//#endregion
+//#region src/tag/scalar/int_json.ts
+var YAML_INTEGER_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)$");
+var YAML_INTEGER_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
+function parseYamlInteger$1(source) {
+	let value = source;
+	let sign = 1;
+	if (value[0] === "-" || value[0] === "+") {
+		if (value[0] === "-") sign = -1;
+		value = value.slice(1);
+	}
+	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
+	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
+	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
+	return sign * parseInt(value, 10);
+}
+function resolveYamlInteger$1(source, isExplicit) {
+	if (isExplicit) {
+		if (!YAML_INTEGER_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+	} else if (!YAML_INTEGER_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+	const result = parseYamlInteger$1(source);
+	return Number.isFinite(result) ? result : NOT_RESOLVED;
+}
+/** @category Tags */
+var intJsonTag = defineScalarTag("tag:yaml.org,2002:int", {
+	implicit: true,
+	implicitFirstChars: ["-", ..."0123456789"],
+	resolve: resolveYamlInteger$1,
+	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
+	represent: (object) => object.toString(10)
+});
+//#endregion
+//#region src/tag/scalar/int_yaml11.ts
+var YAML_INTEGER_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?(?:0|[1-9][0-9_]*))$");
+function parseYamlInteger(source) {
+	let value = source.replace(/_/g, "");
+	let sign = 1;
+	if (value[0] === "-" || value[0] === "+") {
+		if (value[0] === "-") sign = -1;
+		value = value.slice(1);
+	}
+	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
+	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
+	if (value.includes(":")) {
+		let result = 0;
+		for (const part of value.split(":")) result = result * 60 + Number(part);
+		return sign * result;
+	}
+	if (value !== "0" && value[0] === "0") return sign * parseInt(value, 8);
+	return sign * parseInt(value, 10);
+}
+function resolveYamlInteger(source) {
+	if (!YAML_INTEGER_PATTERN.test(source)) return NOT_RESOLVED;
+	const result = parseYamlInteger(source);
+	return Number.isFinite(result) ? result : NOT_RESOLVED;
+}
+/** @category Tags */
+var intYaml11Tag = defineScalarTag("tag:yaml.org,2002:int", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		..."0123456789"
+	],
+	resolve: resolveYamlInteger,
+	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
+	represent: (object) => object.toString(10)
+});
+//#endregion
+//#region src/tag/scalar/float_core.ts
+var YAML_FLOAT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+var YAML_FLOAT_SPECIAL_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+function resolveYamlFloat$2(source) {
+	if (!YAML_FLOAT_PATTERN$1.test(source)) return NOT_RESOLVED;
+	let value = source.toLowerCase();
+	const sign = value[0] === "-" ? -1 : 1;
+	if ("+-".includes(value[0])) value = value.slice(1);
+	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+	if (value === ".nan") return NaN;
+	const result = sign * parseFloat(value);
+	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN$1.test(source)) return result;
+	return NOT_RESOLVED;
+}
+function representYamlFloat$2(object) {
+	if (isNaN(object)) return ".nan";
+	if (object === Number.POSITIVE_INFINITY) return ".inf";
+	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
+	if (Object.is(object, -0)) return "-0.0";
+	const result = object.toString(10);
+	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
+}
+/** @category Tags */
+var floatCoreTag = defineScalarTag("tag:yaml.org,2002:float", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		".",
+		..."0123456789"
+	],
+	resolve: resolveYamlFloat$2,
+	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
+	represent: representYamlFloat$2
+});
+//#endregion
+//#region src/tag/scalar/float_json.ts
+var YAML_FLOAT_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$");
+var YAML_FLOAT_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+function resolveYamlFloat$1(source, isExplicit) {
+	if (isExplicit) {
+		if (!YAML_FLOAT_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+		let value = source.toLowerCase();
+		const sign = value[0] === "-" ? -1 : 1;
+		if ("+-".includes(value[0])) value = value.slice(1);
+		if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+		if (value === ".nan") return NaN;
+		const result = sign * parseFloat(value);
+		return Number.isFinite(result) ? result : NOT_RESOLVED;
+	}
+	if (!YAML_FLOAT_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+	const result = Number(source);
+	if (Number.isFinite(result)) return result;
+	return NOT_RESOLVED;
+}
+function representYamlFloat$1(object) {
+	if (isNaN(object)) return ".nan";
+	if (object === Number.POSITIVE_INFINITY) return ".inf";
+	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
+	if (Object.is(object, -0)) return "-0.0";
+	const result = object.toString(10);
+	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
+}
+/** @category Tags */
+var floatJsonTag = defineScalarTag("tag:yaml.org,2002:float", {
+	implicit: true,
+	implicitFirstChars: ["-", ..."0123456789"],
+	resolve: resolveYamlFloat$1,
+	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
+	represent: representYamlFloat$1
+});
+//#endregion
+//#region src/tag/scalar/float_yaml11.ts
+var YAML_FLOAT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?(?:(?:[0-9][0-9_]*)?\\.[0-9_]*)(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+var YAML_FLOAT_SPECIAL_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+function resolveYamlFloat(source) {
+	if (!YAML_FLOAT_PATTERN.test(source)) return NOT_RESOLVED;
+	let value = source.toLowerCase().replace(/_/g, "");
+	const sign = value[0] === "-" ? -1 : 1;
+	if ("+-".includes(value[0])) value = value.slice(1);
+	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+	if (value === ".nan") return NaN;
+	let result = 0;
+	if (value.includes(":")) {
+		for (const part of value.split(":")) result = result * 60 + Number(part);
+		result *= sign;
+	} else result = sign * parseFloat(value);
+	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN.test(source)) return result;
+	return NOT_RESOLVED;
+}
+function representYamlFloat(object) {
+	if (isNaN(object)) return ".nan";
+	if (object === Number.POSITIVE_INFINITY) return ".inf";
+	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
+	if (Object.is(object, -0)) return "-0.0";
+	const result = object.toString(10);
+	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
+}
+/** @category Tags */
+var floatYaml11Tag = defineScalarTag("tag:yaml.org,2002:float", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		".",
+		..."0123456789"
+	],
+	resolve: resolveYamlFloat,
+	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
+	represent: representYamlFloat
+});
+//#endregion
+//#region src/tag/scalar/merge.ts
+/**
+* Enables merge keys in {@link CORE_SCHEMA} when added with
+* {@link Schema.withTags}.
+*
+* @category Tags
+*/
+var mergeTag = defineScalarTag("tag:yaml.org,2002:merge", {
+	implicit: true,
+	implicitFirstChars: ["<"],
+	resolve: (source, isExplicit) => {
+		if (source === "<<" || isExplicit && source === "") return "<<";
+		return NOT_RESOLVED;
+	},
+	identify: () => false
+});
+//#endregion
+//#region src/tag/scalar/binary.ts
+var BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
+function resolveYamlBinary(source) {
+	const input = source.replace(/\s/g, "");
+	if (input.length % 4 !== 0 || !BASE64_PATTERN.test(input)) return NOT_RESOLVED;
+	const binary = atob(input);
+	const result = new Uint8Array(binary.length);
+	for (let index = 0; index < binary.length; index++) result[index] = binary.charCodeAt(index);
+	return result;
+}
+function representYamlBinary(object) {
+	let binary = "";
+	for (let index = 0; index < object.length; index++) binary += String.fromCharCode(object[index]);
+	return btoa(binary);
+}
+/**
+* The `!!binary` tag, represented as a `Uint8Array`.
+*
+* @category Tags
+*/
+var binaryTag = defineScalarTag("tag:yaml.org,2002:binary", {
+	resolve: resolveYamlBinary,
+	identify: (object) => Object.prototype.toString.call(object) === "[object Uint8Array]",
+	represent: representYamlBinary
+});
+//#endregion
+//#region src/tag/scalar/timestamp.ts
+var YAML_DATE_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$");
+var YAML_TIMESTAMP_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$");
+function makeUtcDate(year, month, day, hour = 0, minute = 0, second = 0, fraction = 0) {
+	const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
+	date.setUTCFullYear(year, month, day);
+	return date;
+}
+function resolveYamlTimestamp(source) {
+	let match = YAML_DATE_REGEXP.exec(source);
+	if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(source);
+	if (match === null) return NOT_RESOLVED;
+	const year = +match[1];
+	const month = +match[2] - 1;
+	const day = +match[3];
+	if (!match[4]) {
+		const date = makeUtcDate(year, month, day);
+		if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
+		return date;
+	}
+	const hour = +match[4];
+	const minute = +match[5];
+	const second = +match[6];
+	let fraction = 0;
+	if (hour > 23 || minute > 59 || second > 59) return NOT_RESOLVED;
+	if (match[7]) {
+		let value = match[7].slice(0, 3);
+		while (value.length < 3) value += "0";
+		fraction = +value;
+	}
+	const date = makeUtcDate(year, month, day, hour, minute, second, fraction);
+	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
+	if (match[9]) {
+		const offsetHour = +match[10];
+		const offsetMinute = +(match[11] || 0);
+		if (offsetHour > 23 || offsetMinute > 59) return NOT_RESOLVED;
+		const offset = (offsetHour * 60 + offsetMinute) * 6e4;
+		date.setTime(date.getTime() - (match[9] === "-" ? -offset : offset));
+	}
+	return date;
+}
+/**
+* The YAML 1.1 `!!timestamp` tag, represented as a JavaScript `Date`.
+*
+* @category Tags
+*/
+var timestampTag = defineScalarTag("tag:yaml.org,2002:timestamp", {
+	implicit: true,
+	implicitFirstChars: [..."0123456789"],
+	resolve: resolveYamlTimestamp,
+	identify: (object) => object instanceof Date,
+	represent: (object) => object.toISOString()
+});
+//#endregion
+//#region src/tag/sequence/seq.ts
+/** @category Tags */
+var seqTag = defineSequenceTag("tag:yaml.org,2002:seq", {
+	create: () => [],
+	addItem: (container, item) => {
+		container.push(item);
+	},
+	identify: Array.isArray
+});
+//#endregion
+//#region src/common/object.ts
+function isPlainObject(data) {
+	if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
+	const prototype = Object.getPrototypeOf(data);
+	return prototype === null || prototype === Object.prototype;
+}
+function pick(object, keys) {
+	const result = {};
+	for (const key of keys) if (object[key] !== void 0) result[key] = object[key];
+	return result;
+}
+//#endregion
+//#region src/tag/sequence/omap.ts
+/**
+* Provided only for YAML 1.1 compatibility and supported by the loader only.
+* JavaScript has no dedicated class to represent this type, so it cannot be
+* identified and dumped.
+*
+* ```yaml
+* !!omap
+*   - one: 1
+*   - two: 2
+* ```
+*
+* is loaded as
+*
+* ```javascript
+* [
+*   { one: 1 },
+*   { two: 2 }
+* ]
+* ```
+*
+* @category Tags
+*/
+var omapTag = defineSequenceTag("tag:yaml.org,2002:omap", {
+	create: () => ({
+		list: [],
+		seen: /* @__PURE__ */ new Set()
+	}),
+	addItem: (carrier, item) => {
+		let key;
+		if (item instanceof Map) {
+			if (item.size !== 1) return "cannot resolve an ordered map item";
+			key = item.keys().next().value;
+		} else if (isPlainObject(item)) {
+			const itemKeys = Object.keys(item);
+			if (itemKeys.length !== 1) return "cannot resolve an ordered map item";
+			key = itemKeys[0];
+		} else return "cannot resolve an ordered map item";
+		if (carrier.seen.has(key)) return "duplicate key in ordered map";
+		carrier.seen.add(key);
+		carrier.list.push(item);
+		return "";
+	},
+	finalize: (carrier) => carrier.list,
+	identify: () => false
+});
+//#endregion
+//#region src/tag/sequence/pairs.ts
+/**
+* Provided only for YAML 1.1 compatibility and supported by the loader only.
+* JavaScript has no dedicated class to represent this type, so it cannot be
+* identified and dumped.
+*
+* ```yaml
+* !!pairs
+*   - one: 1
+*   - two: 2
+* ```
+*
+* is loaded as
+*
+* ```javascript
+* [
+*   ['one', 1],
+*   ['two', 2]
+* ]
+* ```
+*
+* @category Tags
+*/
+var pairsTag = defineSequenceTag("tag:yaml.org,2002:pairs", {
+	create: () => [],
+	addItem: (container, item) => {
+		if (item instanceof Map) {
+			if (item.size !== 1) return "cannot resolve a pairs item";
+			container.push(item.entries().next().value);
+			return "";
+		}
+		if (Object.prototype.toString.call(item) !== "[object Object]") return "cannot resolve a pairs item";
+		const object = item;
+		const keys = Object.keys(object);
+		if (keys.length !== 1) return "cannot resolve a pairs item";
+		container.push([keys[0], object[keys[0]]]);
+		return "";
+	},
+	identify: () => false
+});
+//#endregion
+//#region src/tag/mapping/map.ts
+/**
+* This is the default mapping implementation. It uses `{}` objects and has only
+* partial functionality due to language limitations. This choice was made
+* because users expect to get JavaScript objects, and it was left unchanged to
+* avoid too many breaking changes in the v5 release.
+*
+* Side effects:
+*
+* - `Object.hasOwn()` checks or `for...of` loops are required for safe use (to
+*   avoid falling through to prototypes).
+* - Only scalar string keys are supported properly.
+* - Other scalar keys, such as `null` and numbers, are converted to strings.
+*   This is historical behaviour, and it can cause side effects such as
+*   problems with `!!merge`.
+*
+* Note that non-string scalar keys may be deprecated in future versions.
+*
+* Ideally, use {@link realMapTag} instead.
+*
+* @category Tags
+*/
+var mapTag = defineMappingTag("tag:yaml.org,2002:map", {
+	create: () => ({}),
+	identify: isPlainObject,
+	represent: (o) => {
+		const map = /* @__PURE__ */ new Map();
+		for (const key of Object.keys(o)) map.set(key, o[key]);
+		return map;
+	},
+	addPair: (container, key, value) => {
+		if (key !== null && typeof key === "object") return "object-based map does not support complex keys";
+		const normalizedKey = String(key);
+		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
+			value,
+			enumerable: true,
+			configurable: true,
+			writable: true
+		});
+		else container[normalizedKey] = value;
+		return "";
+	},
+	has: (container, key) => {
+		if (key !== null && typeof key === "object") return false;
+		return Object.prototype.hasOwnProperty.call(container, String(key));
+	},
+	keys: (container) => Object.keys(container),
+	get: (container, key) => {
+		const normalizedKey = String(key);
+		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
+		return container[normalizedKey];
+	}
+});
+//#endregion
+//#region src/tag/mapping/set.ts
+/**
+* The YAML 1.1 `!!set` tag, represented as a JavaScript `Set`.
+*
+* @category Tags
+*/
+var setTag = defineMappingTag("tag:yaml.org,2002:set", {
+	create: () => /* @__PURE__ */ new Set(),
+	identify: (data) => data instanceof Set,
+	represent: (data) => {
+		const map = /* @__PURE__ */ new Map();
+		for (const key of data) map.set(key, null);
+		return map;
+	},
+	addPair: (container, key, value) => {
+		if (value !== null) return "cannot resolve a set item";
+		container.add(key);
+		return "";
+	},
+	has: (container, key) => container.has(key),
+	keys: (container) => container.keys(),
+	get: () => null
+});
+//#endregion
+//#region src/schema.ts
+function createTagDefinitionMap() {
+	return {
+		scalar: Object.create(null),
+		sequence: Object.create(null),
+		mapping: Object.create(null)
+	};
+}
+function createTagDefinitionListMap() {
+	return {
+		scalar: [],
+		sequence: [],
+		mapping: []
+	};
+}
+function compileTags(tags) {
+	const result = [];
+	for (const tag of tags) {
+		let index = result.length;
+		for (let previousIndex = 0; previousIndex < result.length; previousIndex++) {
+			const previous = result[previousIndex];
+			if (previous.nodeKind === tag.nodeKind && previous.tagName === tag.tagName && previous.matchByTagPrefix === tag.matchByTagPrefix) {
+				index = previousIndex;
+				break;
+			}
+		}
+		result[index] = tag;
+	}
+	return result;
+}
+/**
+* Controls tag resolution when loading and type selection when dumping.
+*
+* @category Schemas
+*/
+var Schema = class Schema {
+	tags;
+	/** @internal */
+	implicitScalarTags;
+	/**
+	* Dispatch implicit scalar resolvers by `source.charAt(0)`. Each bucket holds
+	* the resolvers that may match that key, in schema order; a key absent from
+	* the map uses
+	* {@link Schema.implicitScalarAnyFirstChar}
+	* (resolvers that declared no first-char constraint, so they apply to any
+	* first character).
+	*/
+	implicitScalarByFirstChar;
+	implicitScalarAnyFirstChar;
+	/**
+	* The default scalar tag (`!!str`), resolved once so the composer's fallback
+	* for unresolved plain scalars avoids a keyed lookup per scalar.
+	*
+	* @internal
+	*/
+	defaultScalarTag;
+	/**
+	* The default container tags (`!!seq` / `!!map`), used by the dumper: when a
+	* value is identified by its default tag, the tag is implicit and not
+	* printed. Undefined if the schema does not define them (then such values
+	* can't be dumped).
+	*
+	* @internal
+	*/
+	defaultSequenceTag;
+	/** @internal */
+	defaultMappingTag;
+	exact;
+	prefix;
+	constructor(tags) {
+		const compiledTags = compileTags(tags);
+		const implicitScalarTags = [];
+		const exact = createTagDefinitionMap();
+		const prefix = createTagDefinitionListMap();
+		for (const tag of compiledTags) {
+			if (tag.nodeKind === "scalar" && tag.implicit) {
+				if (tag.matchByTagPrefix) throw new Error("Implicit scalar tags cannot match by tag prefix");
+				implicitScalarTags.push(tag);
+			}
+			switch (tag.nodeKind) {
+				case "scalar":
+					if (tag.matchByTagPrefix) prefix.scalar.push(tag);
+					else exact.scalar[tag.tagName] = tag;
+					break;
+				case "sequence":
+					if (tag.matchByTagPrefix) prefix.sequence.push(tag);
+					else exact.sequence[tag.tagName] = tag;
+					break;
+				case "mapping": if (tag.matchByTagPrefix) prefix.mapping.push(tag);
+				else exact.mapping[tag.tagName] = tag;
+			}
+		}
+		const implicitScalarAnyFirstChar = implicitScalarTags.filter((tag) => tag.implicitFirstChars === null);
+		const keys = /* @__PURE__ */ new Set();
+		for (const tag of implicitScalarTags) if (tag.implicitFirstChars !== null) for (const key of tag.implicitFirstChars) keys.add(key);
+		const implicitScalarByFirstChar = /* @__PURE__ */ new Map();
+		for (const key of keys) implicitScalarByFirstChar.set(key, implicitScalarTags.filter((tag) => tag.implicitFirstChars === null || tag.implicitFirstChars.indexOf(key) !== -1));
+		const defaultScalarTag = exact.scalar["tag:yaml.org,2002:str"];
+		if (!defaultScalarTag) throw new Error("schema does not define the default scalar tag (tag:yaml.org,2002:str)");
+		this.tags = compiledTags;
+		this.implicitScalarTags = implicitScalarTags;
+		this.implicitScalarByFirstChar = implicitScalarByFirstChar;
+		this.implicitScalarAnyFirstChar = implicitScalarAnyFirstChar;
+		this.defaultScalarTag = defaultScalarTag;
+		this.defaultSequenceTag = exact.sequence["tag:yaml.org,2002:seq"];
+		this.defaultMappingTag = exact.mapping["tag:yaml.org,2002:map"];
+		this.exact = exact;
+		this.prefix = prefix;
+	}
+	/** @internal */
+	lookupScalarTag(tagName) {
+		const exactTag = this.exact.scalar[tagName];
+		if (exactTag) return exactTag;
+		for (const tag of this.prefix.scalar) if (tagName.startsWith(tag.tagName)) return tag;
+	}
+	/** @internal */
+	lookupSequenceTag(tagName) {
+		const exactTag = this.exact.sequence[tagName];
+		if (exactTag) return exactTag;
+		for (const tag of this.prefix.sequence) if (tagName.startsWith(tag.tagName)) return tag;
+	}
+	/** @internal */
+	lookupMappingTag(tagName) {
+		const exactTag = this.exact.mapping[tagName];
+		if (exactTag) return exactTag;
+		for (const tag of this.prefix.mapping) if (tagName.startsWith(tag.tagName)) return tag;
+	}
+	/** @internal */
+	resolveImplicitScalarTag(source) {
+		const candidates = this.implicitScalarByFirstChar.get(source.charAt(0)) ?? this.implicitScalarAnyFirstChar;
+		for (const tag of candidates) {
+			const value = tag.resolve(source, false, tag.tagName);
+			if (value !== NOT_RESOLVED) return {
+				value,
+				tag
+			};
+		}
+		const tag = this.defaultScalarTag;
+		return {
+			value: tag.resolve(source, false, tag.tagName),
+			tag
+		};
+	}
+	/**
+	* Creates a new schema with the specified tags added. If a tag already
+	* exists, it is replaced by the specified tag.
+	*
+	* @example
+	*
+	* ```javascript
+	* import { CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
+	*
+	* const schema = CORE_SCHEMA.withTags(mergeTag, realMapTag)
+	* ```
+	*/
+	withTags(...tags) {
+		let flatTags = [];
+		for (const tag of tags) flatTags = flatTags.concat(tag);
+		return new Schema([...this.tags, ...flatTags]);
+	}
+};
+/**
+* The YAML 1.2 Failsafe Schema: strings, sequences, and mappings.
+*
+* @category Schemas
+*/
+var FAILSAFE_SCHEMA = new Schema([
+	strTag,
+	seqTag,
+	mapTag
+]);
+/**
+* The YAML 1.2 JSON Schema. It uses JSON scalar forms while retaining YAML
+* collection syntax.
+*
+* @category Schemas
+*/
+var JSON_SCHEMA = new Schema([
+	...FAILSAFE_SCHEMA.tags,
+	nullJsonTag,
+	boolJsonTag,
+	intJsonTag,
+	floatJsonTag
+]);
+/**
+* The default schema for the loaders. Note, {@link CORE_SCHEMA} comes
+* without the `!!merge` tag. You can easily enable it if needed.
+*
+* @example
+* Enable {@link mergeTag}:
+*
+* ```javascript
+* import { load, CORE_SCHEMA, mergeTag } from 'js-yaml'
+*
+* try {
+*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag) })
+* } catch (e) {
+*   console.error(e)
+* }
+* ```
+*
+* @category Schemas
+*/
+var CORE_SCHEMA = new Schema([
+	...FAILSAFE_SCHEMA.tags,
+	nullCoreTag,
+	boolCoreTag,
+	intCoreTag,
+	floatCoreTag
+]);
+/**
+* YAML 1.1-compatible schema.
+*
+* @category Schemas
+*/
+var YAML11_SCHEMA = new Schema([
+	...FAILSAFE_SCHEMA.tags,
+	nullYaml11Tag,
+	boolYaml11Tag,
+	intYaml11Tag,
+	floatYaml11Tag,
+	timestampTag,
+	mergeTag,
+	binaryTag,
+	omapTag,
+	pairsTag,
+	setTag
+]);
+/**
+* The dumper schema for maximum compatibility. It combines all supported type
+* variants from YAML 1.1 and YAML 1.2 so strings matching any of them are
+* quoted. This makes the generated YAML more compatible with other parsers.
+*
+* The schema is based on YAML 1.1, but extends `!!int` and `!!float` to accept
+* both YAML 1.1 and Core Schema forms, since Core Schema supports some forms
+* that YAML 1.1 does not.
+*
+* @category Schemas
+*/
+var DUMP_SCHEMA = YAML11_SCHEMA.withTags({
+	...intYaml11Tag,
+	resolve: (source, isExplicit, tagName) => {
+		const result = intYaml11Tag.resolve(source, isExplicit, tagName);
+		return result === NOT_RESOLVED ? intCoreTag.resolve(source, isExplicit, tagName) : result;
+	}
+}, {
+	...floatYaml11Tag,
+	resolve: (source, isExplicit, tagName) => {
+		const result = floatYaml11Tag.resolve(source, isExplicit, tagName);
+		return result === NOT_RESOLVED ? floatCoreTag.resolve(source, isExplicit, tagName) : result;
+	}
+});
+//#endregion
+//#region src/tag/mapping/real_map.ts
+/**
+* Recommended when non-string keys are actually needed. It uses native
+* JavaScript `Map` objects, so keys keep their constructed types instead of
+* being converted to strings.
+*
+* It is not the default to avoid widespread breaking changes in existing
+* projects. `Map` has a different access API and does not pass deep equality
+* checks against `{}`-based fixtures. Alongside the other changes in v5,
+* making it the default was considered too disruptive.
+*
+* If these differences are acceptable for your project, we recommend using
+* {@link realMapTag} to guarantee the absence of problems and side effects.
+*
+* @example
+* Enable {@link realMapTag}:
+*
+* ```javascript
+* import { load, CORE_SCHEMA, realMapTag } from 'js-yaml'
+*
+* try {
+*   load(data, { schema: CORE_SCHEMA.withTags(realMapTag) })
+* } catch (e) {
+*   console.error(e)
+* }
+* ```
+*
+* @category Tags
+*/
+var realMapTag = defineMappingTag("tag:yaml.org,2002:map", {
+	create: () => /* @__PURE__ */ new Map(),
+	addPair: (container, key, value) => {
+		container.set(key, value);
+		return "";
+	},
+	has: (container, key) => container.has(key),
+	keys: (container) => container.keys(),
+	get: (container, key) => container.get(key),
+	identify: (data) => data instanceof Map || isPlainObject(data),
+	represent: (data) => {
+		if (data instanceof Map) return data;
+		const map = /* @__PURE__ */ new Map();
+		const obj = data;
+		for (const key of Object.keys(obj)) map.set(key, obj[key]);
+		return map;
+	}
+});
+//#endregion
+//#region src/tag/mapping/legacy_map.ts
+function normalizeKey(key) {
+	if (Array.isArray(key)) {
+		const array = Array.prototype.slice.call(key);
+		for (let index = 0; index < array.length; index++) {
+			if (Array.isArray(array[index])) return null;
+			if (typeof array[index] === "object" && Object.prototype.toString.call(array[index]) === "[object Object]") array[index] = "[object Object]";
+		}
+		return String(array);
+	}
+	if (typeof key === "object" && Object.prototype.toString.call(key) === "[object Object]") return "[object Object]";
+	return String(key);
+}
+/**
+* This implementation exists solely to reproduce v4 behavior exactly. Its use
+* is strongly discouraged. If complex or non-string keys are needed, use
+* {@link realMapTag} instead.
+*
+* @category Tags
+*/
+var legacyMapTag = defineMappingTag("tag:yaml.org,2002:map", {
+	create: () => ({}),
+	identify: isPlainObject,
+	represent: (o) => {
+		const map = /* @__PURE__ */ new Map();
+		for (const key of Object.keys(o)) map.set(key, o[key]);
+		return map;
+	},
+	addPair: (container, key, value) => {
+		const normalizedKey = normalizeKey(key);
+		if (normalizedKey === null) return "nested arrays are not supported inside keys";
+		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
+			value,
+			enumerable: true,
+			configurable: true,
+			writable: true
+		});
+		else container[normalizedKey] = value;
+		return "";
+	},
+	has: (container, key) => {
+		const normalizedKey = normalizeKey(key);
+		return normalizedKey !== null && Object.prototype.hasOwnProperty.call(container, normalizedKey);
+	},
+	keys: (container) => Object.keys(container),
+	get: (container, key) => {
+		const normalizedKey = String(key);
+		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
+		return container[normalizedKey];
+	}
+});
+//#endregion
+//#region src/common/snippet.ts
+var DEFAULT_SNIPPET_OPTIONS = {
+	maxLength: 79,
+	indent: 1,
+	linesBefore: 3,
+	linesAfter: 2
+};
+function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
+	let head = "";
+	let tail = "";
+	const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
+	if (position - lineStart > maxHalfLength) {
+		head = " ... ";
+		lineStart = position - maxHalfLength + head.length;
+	}
+	if (lineEnd - position > maxHalfLength) {
+		tail = " ...";
+		lineEnd = position + maxHalfLength - tail.length;
+	}
+	return {
+		str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "→") + tail,
+		pos: position - lineStart + head.length
+	};
+}
+function padStart(string, max) {
+	return " ".repeat(Math.max(max - string.length, 0)) + string;
+}
+function makeSnippet(mark, options) {
+	if (!mark.buffer) return null;
+	const opts = {
+		...DEFAULT_SNIPPET_OPTIONS,
+		...options
+	};
+	const re = /\r?\n|\r|\0/g;
+	const lineStarts = [0];
+	const lineEnds = [];
+	let match;
+	let foundLineNo = -1;
+	while (match = re.exec(mark.buffer)) {
+		lineEnds.push(match.index);
+		lineStarts.push(match.index + match[0].length);
+		if (mark.position <= match.index && foundLineNo < 0) foundLineNo = lineStarts.length - 2;
+	}
+	if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
+	let result = "";
+	const lineNoLength = Math.min(mark.line + opts.linesAfter, lineEnds.length).toString().length;
+	const maxLineLength = opts.maxLength - (opts.indent + lineNoLength + 3);
+	for (let i = 1; i <= opts.linesBefore; i++) {
+		if (foundLineNo - i < 0) break;
+		const line = getLine(mark.buffer, lineStarts[foundLineNo - i], lineEnds[foundLineNo - i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]), maxLineLength);
+		result = `${" ".repeat(opts.indent)}${padStart((mark.line - i + 1).toString(), lineNoLength)} | ${line.str}\n${result}`;
+	}
+	const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
+	result += `${" ".repeat(opts.indent)}${padStart((mark.line + 1).toString(), lineNoLength)} | ${line.str}\n`;
+	result += `${"-".repeat(opts.indent + lineNoLength + 3 + line.pos)}^\n`;
+	for (let i = 1; i <= opts.linesAfter; i++) {
+		if (foundLineNo + i >= lineEnds.length) break;
+		const line = getLine(mark.buffer, lineStarts[foundLineNo + i], lineEnds[foundLineNo + i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]), maxLineLength);
+		result += `${" ".repeat(opts.indent)}${padStart((mark.line + i + 1).toString(), lineNoLength)} | ${line.str}\n`;
+	}
+	return result.replace(/\n$/, "");
+}
+//#endregion
+//#region src/common/exception.ts
+function formatError(exception, compact) {
+	let where = "";
+	if (!exception.mark) return exception.reason;
+	if (exception.mark.name) where += `in "${exception.mark.name}" `;
+	where += `(${exception.mark.line + 1}:${exception.mark.column + 1})`;
+	if (!compact && exception.mark.snippet) where += `\n\n${exception.mark.snippet}`;
+	return `${exception.reason} ${where}`;
+}
+/**
+* A YAML error. Unlike an ordinary `Error`, it adds a source snippet showing
+* the location of the problem to the error message, when available.
+*
+* @category Main
+*/
+var YAMLException = class YAMLException extends Error {
+	reason;
+	mark;
+	/**
+	* Optional `mark` contains source snippet data. Usually, use
+	* {@link YAMLException.throwAt} instead of passing it directly.
+	*/
+	constructor(reason, mark) {
+		super();
+		this.name = "YAMLException";
+		this.reason = reason;
+		this.mark = mark;
+		this.message = formatError(this, false);
+		if (Error.captureStackTrace) Error.captureStackTrace(this, this.constructor);
+	}
+	/**
+	* Returns the formatted error, omitting the source snippet in compact mode.
+	*/
+	toString(compact) {
+		return `${this.name}: ${formatError(this, compact)}`;
+	}
+	/**
+	* Builds a YAMLException with a source snippet and throws it. `source` is
+	* the raw input text; `position` is an offset into it.
+	*/
+	static throwAt(source, position, message, filename = "") {
+		let line = 0;
+		let lineStart = 0;
+		for (let index = 0; index < position; index++) {
+			const ch = source.charCodeAt(index);
+			if (ch === 10) {
+				line++;
+				lineStart = index + 1;
+			} else if (ch === 13) {
+				line++;
+				if (source.charCodeAt(index + 1) === 10) index++;
+				lineStart = index + 1;
+			}
+		}
+		const mark = {
+			name: filename,
+			buffer: source,
+			position,
+			line,
+			column: position - lineStart
+		};
+		mark.snippet = makeSnippet(mark);
+		throw new YAMLException(message, mark);
+	}
+};
+//#endregion
+//#region src/parser/events.ts
+/** @category Events */
+var EVENT_ID = {
+	DOCUMENT: 1,
+	SEQUENCE: 2,
+	MAPPING: 3,
+	SCALAR: 4,
+	ALIAS: 5,
+	POP: 6
+};
+/** @category Nodes */
+var SCALAR_STYLE = {
+	PLAIN: 1,
+	SINGLE_QUOTED: 2,
+	DOUBLE_QUOTED: 3,
+	LITERAL_BLOCK: 4,
+	FOLDED_BLOCK: 5
+};
+/** @category Nodes */
+var COLLECTION_STYLE = {
+	BLOCK: 1,
+	FLOW: 2
+};
+/** @category Nodes */
+var CHOMPING_MODE = {
+	CLIP: 1,
+	STRIP: 2,
+	KEEP: 3
+};
+//#endregion
+//#region src/parser/parser_scalar.ts
+var NO_RANGE$3 = -1;
+function simpleEscapeSequence(c) {
+	switch (c) {
+		case 48: return "\0";
+		case 97: return "\x07";
+		case 98: return "\b";
+		case 116: return "	";
+		case 9: return "	";
+		case 110: return "\n";
+		case 118: return "\v";
+		case 102: return "\f";
+		case 114: return "\r";
+		case 101: return "\x1B";
+		case 32: return " ";
+		case 34: return "\"";
+		case 47: return "/";
+		case 92: return "\\";
+		case 78: return "";
+		case 95: return "\xA0";
+		case 76: return "\u2028";
+		case 80: return "\u2029";
+		default: return "";
+	}
+}
+var simpleEscapeCheck = new Array(256);
+var simpleEscapeMap = new Array(256);
+for (let i = 0; i < 256; i++) {
+	simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
+	simpleEscapeMap[i] = simpleEscapeSequence(i);
+}
+function charFromCodepoint(c) {
+	if (c <= 65535) return String.fromCharCode(c);
+	return String.fromCharCode((c - 65536 >> 10) + 55296, (c - 65536 & 1023) + 56320);
+}
+function fromHexCode$1(c) {
+	if (c >= 48 && c <= 57) return c - 48;
+	return (c | 32) - 97 + 10;
+}
+function escapedHexLen$1(c) {
+	if (c === 120) return 2;
+	if (c === 117) return 4;
+	return 8;
+}
+function skipFoldedBreaks(input, position, end) {
+	let breaks = 0;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 10) {
+			breaks++;
+			position++;
+		} else if (ch === 13) {
+			breaks++;
+			position++;
+			if (input.charCodeAt(position) === 10) position++;
+		} else if (ch === 32 || ch === 9) position++;
+		else break;
+	}
+	return {
+		position,
+		breaks
+	};
+}
+function foldedBreaks(count) {
+	if (count === 1) return " ";
+	return "\n".repeat(count - 1);
+}
+function getPlainValue(input, start, end) {
+	let result = "";
+	let position = start;
+	let captureStart = start;
+	let captureEnd = start;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 10 || ch === 13) {
+			result += input.slice(captureStart, captureEnd);
+			const fold = skipFoldedBreaks(input, position, end);
+			result += foldedBreaks(fold.breaks);
+			position = captureStart = captureEnd = fold.position;
+		} else {
+			position++;
+			if (ch !== 32 && ch !== 9) captureEnd = position;
+		}
+	}
+	return result + input.slice(captureStart, captureEnd);
+}
+function getSingleQuotedValue(input, start, end) {
+	let result = "";
+	let position = start;
+	let captureStart = start;
+	let captureEnd = start;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 39) {
+			result += input.slice(captureStart, position) + "'";
+			position += 2;
+			captureStart = captureEnd = position;
+		} else if (ch === 10 || ch === 13) {
+			result += input.slice(captureStart, captureEnd);
+			const fold = skipFoldedBreaks(input, position, end);
+			result += foldedBreaks(fold.breaks);
+			position = captureStart = captureEnd = fold.position;
+		} else {
+			position++;
+			if (ch !== 32 && ch !== 9) captureEnd = position;
+		}
+	}
+	return result + input.slice(captureStart, end);
+}
+function getDoubleQuotedValue(input, start, end) {
+	let result = "";
+	let position = start;
+	let captureStart = start;
+	let captureEnd = start;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 92) {
+			result += input.slice(captureStart, position);
+			position++;
+			const escaped = input.charCodeAt(position);
+			if (escaped === 10 || escaped === 13) position = skipFoldedBreaks(input, position, end).position;
+			else if (escaped < 256 && simpleEscapeCheck[escaped]) {
+				result += simpleEscapeMap[escaped];
+				position++;
+			} else {
+				let hexLength = escapedHexLen$1(escaped);
+				let hexResult = 0;
+				for (; hexLength > 0; hexLength--) {
+					position++;
+					const digit = fromHexCode$1(input.charCodeAt(position));
+					hexResult = (hexResult << 4) + digit;
+				}
+				result += charFromCodepoint(hexResult);
+				position++;
+			}
+			captureStart = captureEnd = position;
+		} else if (ch === 10 || ch === 13) {
+			result += input.slice(captureStart, captureEnd);
+			const fold = skipFoldedBreaks(input, position, end);
+			result += foldedBreaks(fold.breaks);
+			position = captureStart = captureEnd = fold.position;
+		} else {
+			position++;
+			if (ch !== 32 && ch !== 9) captureEnd = position;
+		}
+	}
+	return result + input.slice(captureStart, end);
+}
+function getBlockValue(input, start, end, indent, chomping, folded) {
+	const textIndent = indent < 0 ? 0 : indent;
+	const region = input.slice(start, end).replace(/\r\n?/g, "\n");
+	const lines = region === "" ? [] : (region.endsWith("\n") ? region.slice(0, -1) : region).split("\n");
+	let result = "";
+	let didReadContent = false;
+	let emptyLines = 0;
+	let atMoreIndented = false;
+	for (const line of lines) {
+		let column = 0;
+		while (column < textIndent && line.charCodeAt(column) === 32) column++;
+		if (indent < 0 || column >= line.length) {
+			emptyLines++;
+			continue;
+		}
+		const content = line.slice(textIndent);
+		const first = content.charCodeAt(0);
+		if (folded) {
+			if (first === 32 || first === 9) {
+				atMoreIndented = true;
+				result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
+			} else if (atMoreIndented) {
+				atMoreIndented = false;
+				result += "\n".repeat(emptyLines + 1);
+			} else if (emptyLines === 0) {
+				if (didReadContent) result += " ";
+			} else result += "\n".repeat(emptyLines);
+		} else result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
+		result += content;
+		didReadContent = true;
+		emptyLines = 0;
+	}
+	if (chomping === CHOMPING_MODE.KEEP) result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
+	else if (chomping !== CHOMPING_MODE.STRIP) {
+		if (didReadContent) result += "\n";
+	}
+	return result;
+}
+/**
+* Decodes the scalar referenced by event offsets in `input`.
+*
+* @category Events
+*/
+function getScalarValue(input, scalar) {
+	if (scalar.valueStart === NO_RANGE$3) return "";
+	const { valueStart, valueEnd } = scalar;
+	if (scalar.fast) return input.slice(valueStart, valueEnd);
+	switch (scalar.style) {
+		case SCALAR_STYLE.SINGLE_QUOTED: return getSingleQuotedValue(input, valueStart, valueEnd);
+		case SCALAR_STYLE.DOUBLE_QUOTED: return getDoubleQuotedValue(input, valueStart, valueEnd);
+		case SCALAR_STYLE.LITERAL_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, false);
+		case SCALAR_STYLE.FOLDED_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, true);
+		default: return getPlainValue(input, valueStart, valueEnd);
+	}
+}
+//#endregion
+//#region src/common/tagname.ts
+var DEFAULT_TAG_HANDLERS = Object.assign(Object.create(null), {
+	"!": "!",
+	"!!": "tag:yaml.org,2002:"
+});
+var TAG_SUFFIX_CHARS = "-#;/?:@&=+$_.~*'()";
+var TAG_URI_CHARS = TAG_SUFFIX_CHARS + "!,[]";
+var HEX = "0123456789ABCDEF";
+function percentByte(byte) {
+	return "%" + HEX[byte >> 4] + HEX[byte & 15];
+}
+function tagPercentEncode(source, isSuffix) {
+	const allowed = isSuffix ? TAG_SUFFIX_CHARS : TAG_URI_CHARS;
+	let result = "";
+	for (let index = 0; index < source.length; index++) {
+		let ch = source.charCodeAt(index);
+		if (ch >= 48 && ch <= 57 || ch >= 65 && ch <= 90 || ch >= 97 && ch <= 122 || allowed.includes(source[index])) {
+			result += source[index];
+			continue;
+		}
+		if (ch >= 55296 && ch <= 56319) ch = 65536 + ((ch & 1023) << 10) + (source.charCodeAt(++index) & 1023);
+		if (ch < 128) result += percentByte(ch);
+		else if (ch < 2048) result += percentByte(192 | ch >> 6) + percentByte(128 | ch & 63);
+		else if (ch < 65536) result += percentByte(224 | ch >> 12) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
+		else result += percentByte(240 | ch >> 18) + percentByte(128 | ch >> 12 & 63) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
+	}
+	return result;
+}
+function tagPercentDecode(source) {
+	let result = "";
+	let index = 0;
+	while (index < source.length) {
+		if (source.charCodeAt(index) !== 37) {
+			result += source[index++];
+			continue;
+		}
+		let ch = parseInt(source.slice(index + 1, index + 3), 16);
+		index += 3;
+		if (ch >= 192) {
+			let remaining = ch < 224 ? 1 : ch < 240 ? 2 : 3;
+			ch &= (1 << 6 - remaining) - 1;
+			while (remaining-- > 0) {
+				ch = ch << 6 | parseInt(source.slice(index + 1, index + 3), 16) & 63;
+				index += 3;
+			}
+		}
+		if (ch < 65536) result += String.fromCharCode(ch);
+		else {
+			ch -= 65536;
+			result += String.fromCharCode(55296 | ch >> 10, 56320 | ch & 1023);
+		}
+	}
+	return result;
+}
+function tagNameFull(rawTag, tagHandlers) {
+	if (rawTag.startsWith("!<") && rawTag.endsWith(">")) return tagPercentDecode(rawTag.slice(2, -1));
+	const handleEnd = rawTag.indexOf("!", 1);
+	const handle = handleEnd === -1 ? "!" : rawTag.slice(0, handleEnd + 1);
+	return tagPercentDecode(tagHandlers?.[handle] ?? DEFAULT_TAG_HANDLERS[handle] ?? handle) + tagPercentDecode(rawTag.slice(handle.length));
+}
+function tagNameShort(fullTag) {
+	let tag = fullTag;
+	if (tag.charCodeAt(0) === 33) {
+		tag = tag.slice(1);
+		return `!${tagPercentEncode(tag, true)}`;
+	}
+	if (tag.slice(0, 18) === "tag:yaml.org,2002:") return `!!${tagPercentEncode(tag.slice(18), true)}`;
+	return `!<${tagPercentEncode(tag, false)}>`;
+}
+//#endregion
+//#region src/parser/constructor.ts
+var NO_RANGE$2 = -1;
+var MERGE_TAG_NAME = "tag:yaml.org,2002:merge";
+var DEFAULT_CONSTRUCTOR_OPTIONS = {
+	filename: "",
+	schema: CORE_SCHEMA,
+	json: false,
+	maxTotalMergeKeys: 1e4,
+	maxAliases: -1
+};
+function eventPosition$1(event) {
+	if ("tagStart" in event && event.tagStart !== NO_RANGE$2) return event.tagStart;
+	if ("anchorStart" in event && event.anchorStart !== NO_RANGE$2) return event.anchorStart;
+	if ("valueStart" in event && event.valueStart !== NO_RANGE$2) return event.valueStart;
+	if ("start" in event) return event.start;
+	return 0;
+}
+function throwError$1(state, message) {
+	YAMLException.throwAt(state.source, state.position, message, state.filename);
+}
+function finalizeCollection(state, position, tag, carrier) {
+	try {
+		return tag.finalize(carrier);
+	} catch (error) {
+		if (error instanceof YAMLException) throw error;
+		YAMLException.throwAt(state.source, position, error instanceof Error ? error.message : String(error), state.filename);
+	}
+}
+function constructScalar(state, event) {
+	const source = getScalarValue(state.source, event);
+	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
+	const strTag = state.schema.defaultScalarTag;
+	if (rawTag !== "") {
+		if (rawTag === "!") return {
+			value: source,
+			tag: strTag
+		};
+		const tagName = tagNameFull(rawTag, state.tagHandlers);
+		const scalarTag = state.schema.lookupScalarTag(tagName);
+		if (scalarTag) {
+			const result = scalarTag.resolve(source, true, tagName);
+			if (result === NOT_RESOLVED) throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
+			return {
+				value: result,
+				tag: scalarTag
+			};
+		}
+		const collectionTagDef = state.schema.lookupMappingTag(tagName) ?? state.schema.lookupSequenceTag(tagName);
+		if (collectionTagDef) {
+			if (source !== "") throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
+			const carrier = collectionTagDef.create(tagName);
+			return {
+				value: collectionTagDef.carrierIsResult ? carrier : finalizeCollection(state, state.position, collectionTagDef, carrier),
+				tag: collectionTagDef
+			};
+		}
+		throwError$1(state, `unknown scalar tag !<${tagName}>`);
+	}
+	if (event.style === SCALAR_STYLE.PLAIN) return state.schema.resolveImplicitScalarTag(source);
+	return {
+		value: strTag.resolve(source, false, strTag.tagName),
+		tag: strTag
+	};
+}
+function collectionTagName(state, event, defaultTagName) {
+	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
+	return rawTag === "" || rawTag === "!" ? defaultTagName : tagNameFull(rawTag, state.tagHandlers);
+}
+function isMappingTag(tag) {
+	return tag.nodeKind === "mapping";
+}
+function chargeMergeWork(state) {
+	state.totalMergeKeys++;
+	if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) throwError$1(state, `merge keys exceeded maxTotalMergeKeys (${state.maxTotalMergeKeys})`);
+}
+function mergeKeys(state, frame, source, sourceTag) {
+	chargeMergeWork(state);
+	for (const sourceKey of sourceTag.keys(source)) {
+		chargeMergeWork(state);
+		if (frame.tag.has(frame.value, sourceKey)) continue;
+		const err = frame.tag.addPair(frame.value, sourceKey, sourceTag.get(source, sourceKey));
+		if (err) throwError$1(state, err);
+		frame.overridable ??= /* @__PURE__ */ new Set();
+		frame.overridable.add(sourceKey);
+	}
+}
+function mergeSource(state, frame, source, sourceTag) {
+	state.position = frame.keyPosition;
+	if (isMappingTag(sourceTag)) mergeKeys(state, frame, source, sourceTag);
+	else if (sourceTag.nodeKind === "sequence" && Array.isArray(source)) {
+		if (source.length > 100) throwError$1(state, "abnormal merge sequence size");
+		for (const element of source) {
+			const elementTag = state.nodeTags.get(element);
+			if (!elementTag) throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
+			mergeKeys(state, frame, element, elementTag);
+		}
+	} else throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
+}
+function addMappingValue(state, frame, key, value, tag) {
+	state.position = frame.keyPosition;
+	if (frame.keyIsMerge) {
+		mergeSource(state, frame, value, tag);
+		return;
+	}
+	if (!state.json && frame.tag.has(frame.value, key) && !frame.overridable?.has(key)) throwError$1(state, "duplicated mapping key");
+	const err = frame.tag.addPair(frame.value, key, value);
+	if (err) throwError$1(state, err);
+	frame.overridable?.delete(key);
+}
+function addValue(state, value, tag) {
+	const frame = state.frames[state.frames.length - 1];
+	if (frame.kind === "document") {
+		frame.value = value;
+		frame.hasValue = true;
+	} else if (frame.kind === "sequence") {
+		if (isMappingTag(tag)) state.nodeTags.set(value, tag);
+		const err = frame.tag.addItem(frame.value, value, frame.index++);
+		if (err) throwError$1(state, err);
+	} else if (frame.hasKey) {
+		const key = frame.key;
+		frame.key = void 0;
+		frame.hasKey = false;
+		addMappingValue(state, frame, key, value, tag);
+	} else {
+		frame.key = value;
+		frame.keyPosition = state.position;
+		frame.hasKey = true;
+		frame.keyIsMerge = tag.tagName === MERGE_TAG_NAME;
+	}
+}
+function storeAnchor(state, event, value, tag, isValueFinal) {
+	if (event.anchorStart !== NO_RANGE$2) {
+		const anchor = {
+			value,
+			tag,
+			isValueFinal
+		};
+		state.anchors.set(state.source.slice(event.anchorStart, event.anchorEnd), anchor);
+		return anchor;
+	}
+	return null;
+}
+/**
+* Constructs JavaScript documents directly from parser events, without an
+* intermediate AST.
+*
+* @category Events
+*/
+function constructFromEvents(events, options) {
+	const state = {
+		...DEFAULT_CONSTRUCTOR_OPTIONS,
+		...options,
+		events,
+		documents: [],
+		eventIndex: 0,
+		position: 0,
+		frames: [],
+		anchors: /* @__PURE__ */ new Map(),
+		nodeTags: /* @__PURE__ */ new Map(),
+		tagHandlers: Object.create(null),
+		totalMergeKeys: 0,
+		aliasCount: 0
+	};
+	while (state.eventIndex < state.events.length) {
+		const event = state.events[state.eventIndex++];
+		state.position = eventPosition$1(event);
+		switch (event.type) {
+			case EVENT_ID.DOCUMENT:
+				state.anchors = /* @__PURE__ */ new Map();
+				state.nodeTags = /* @__PURE__ */ new Map();
+				state.aliasCount = 0;
+				state.tagHandlers = Object.create(null);
+				for (const directive of event.directives) if (directive.kind === "tag") state.tagHandlers[directive.handle] = directive.prefix;
+				state.frames.push({
+					kind: "document",
+					position: state.position,
+					value: void 0,
+					hasValue: false
+				});
+				break;
+			case EVENT_ID.SCALAR: {
+				const { value, tag } = constructScalar(state, event);
+				storeAnchor(state, event, value, tag, true);
+				addValue(state, value, tag);
+				break;
+			}
+			case EVENT_ID.SEQUENCE: {
+				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:seq");
+				const tag = state.schema.lookupSequenceTag(tagName);
+				if (!tag) throwError$1(state, `unknown sequence tag !<${tagName}>`);
+				const value = tag.create(tagName);
+				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
+				state.frames.push({
+					kind: "sequence",
+					position: state.position,
+					value,
+					tag,
+					anchor,
+					index: 0
+				});
+				break;
+			}
+			case EVENT_ID.MAPPING: {
+				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:map");
+				const tag = state.schema.lookupMappingTag(tagName);
+				if (!tag) throwError$1(state, `unknown mapping tag !<${tagName}>`);
+				const value = tag.create(tagName);
+				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
+				state.frames.push({
+					kind: "mapping",
+					position: state.position,
+					value,
+					tag,
+					anchor,
+					key: void 0,
+					keyPosition: state.position,
+					hasKey: false,
+					keyIsMerge: false,
+					overridable: null
+				});
+				break;
+			}
+			case EVENT_ID.ALIAS: {
+				if (state.maxAliases !== -1 && ++state.aliasCount > state.maxAliases) throwError$1(state, `aliases exceeded maxAliases (${state.maxAliases})`);
+				const name = state.source.slice(event.anchorStart, event.anchorEnd);
+				const anchor = state.anchors.get(name);
+				if (!anchor) throwError$1(state, `unidentified alias "${name}"`);
+				if (!anchor.isValueFinal) throwError$1(state, `recursive alias "${name}" is not supported for tag ${anchor.tag.tagName} because it uses finalize()`);
+				addValue(state, anchor.value, anchor.tag);
+				break;
+			}
+			case EVENT_ID.POP: {
+				const frame = state.frames.pop();
+				if (frame.kind === "mapping" && frame.hasKey) {
+					state.position = frame.keyPosition;
+					throwError$1(state, "incomplete mapping pair in event stream");
+				}
+				if (frame.kind === "document") state.documents.push(frame.value);
+				else {
+					const value = frame.tag.carrierIsResult ? frame.value : finalizeCollection(state, frame.position, frame.tag, frame.value);
+					if (frame.anchor) {
+						frame.anchor.value = value;
+						frame.anchor.isValueFinal = true;
+					}
+					addValue(state, value, frame.tag);
+				}
+				break;
+			}
+		}
+	}
+	return state.documents;
+}
+//#endregion
+//#region src/parser/parser.ts
+var NO_RANGE$1 = -1;
+var HAS_OWN = Object.prototype.hasOwnProperty;
+var CONTEXT_FLOW_IN = 1;
+var CONTEXT_FLOW_OUT = 2;
+var CONTEXT_BLOCK_IN = 3;
+var CONTEXT_BLOCK_OUT = 4;
+var PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+var PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
+var PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
+var NS_URI_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$,_.!~*'()\[\]])`;
+var NS_TAG_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$.~*'()_])`;
+var PATTERN_TAG_URI = new RegExp(`^(?:${NS_URI_CHAR})*$`);
+var PATTERN_TAG_SUFFIX = new RegExp(`^(?:${NS_TAG_CHAR})+$`);
+var PATTERN_TAG_PREFIX = new RegExp(`^(?:!(?:${NS_URI_CHAR})*|${NS_TAG_CHAR}(?:${NS_URI_CHAR})*)$`);
+var DEFAULT_PARSER_OPTIONS = {
+	filename: "",
+	maxDepth: 100
+};
+function addDocumentEvent(state, explicitStart, explicitEnd) {
+	state.events.push({
+		type: EVENT_ID.DOCUMENT,
+		explicitStart,
+		explicitEnd,
+		directives: state.directives
+	});
+}
+function addSequenceEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
+	state.events.push({
+		type: EVENT_ID.SEQUENCE,
+		start,
+		anchorStart,
+		anchorEnd,
+		tagStart,
+		tagEnd,
+		style
+	});
+}
+function addMappingEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
+	state.events.push({
+		type: EVENT_ID.MAPPING,
+		start,
+		anchorStart,
+		anchorEnd,
+		tagStart,
+		tagEnd,
+		style
+	});
+}
+function insertFlowPairMappingEvent(state, snapshot) {
+	state.events.splice(snapshot.eventsLength, 0, {
+		type: EVENT_ID.MAPPING,
+		start: snapshot.position,
+		anchorStart: NO_RANGE$1,
+		anchorEnd: NO_RANGE$1,
+		tagStart: NO_RANGE$1,
+		tagEnd: NO_RANGE$1,
+		style: COLLECTION_STYLE.FLOW
+	});
+}
+function addScalarEvent(state, valueStart, valueEnd, anchorStart, anchorEnd, tagStart, tagEnd, style, chomping = CHOMPING_MODE.CLIP, indent = -1, fast = false) {
+	state.events.push({
+		type: EVENT_ID.SCALAR,
+		valueStart,
+		valueEnd,
+		anchorStart,
+		anchorEnd,
+		tagStart,
+		tagEnd,
+		style,
+		chomping,
+		indent,
+		fast
+	});
+}
+function addAliasEvent(state, anchorStart, anchorEnd) {
+	state.events.push({
+		type: EVENT_ID.ALIAS,
+		anchorStart,
+		anchorEnd
+	});
+}
+function addPopEvent(state) {
+	state.events.push({ type: EVENT_ID.POP });
+}
+function addEmptyScalarEvent(state) {
+	addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, SCALAR_STYLE.PLAIN);
+}
+function emptyProperties() {
+	return {
+		anchorStart: NO_RANGE$1,
+		anchorEnd: NO_RANGE$1,
+		tagStart: NO_RANGE$1,
+		tagEnd: NO_RANGE$1
+	};
+}
+function snapshotState(state) {
+	return {
+		position: state.position,
+		line: state.line,
+		lineStart: state.lineStart,
+		lineIndent: state.lineIndent,
+		firstTabInLine: state.firstTabInLine,
+		eventsLength: state.events.length
+	};
+}
+function restoreState(state, snapshot) {
+	state.position = snapshot.position;
+	state.line = snapshot.line;
+	state.lineStart = snapshot.lineStart;
+	state.lineIndent = snapshot.lineIndent;
+	state.firstTabInLine = snapshot.firstTabInLine;
+	state.events.length = snapshot.eventsLength;
+}
+function throwError(state, message) {
+	YAMLException.throwAt(state.input.slice(0, state.length), state.position, message, state.filename);
+}
+function isEol(c) {
+	return c === 10 || c === 13;
+}
+function isWhiteSpace(c) {
+	return c === 9 || c === 32;
+}
+function isWsOrEol(c) {
+	return isWhiteSpace(c) || isEol(c);
+}
+function isWsOrEolOrEnd(c) {
+	return c === 0 || isWsOrEol(c);
+}
+function isFlowIndicator(c) {
+	return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
+}
+function fromDecimalCode(c) {
+	return c >= 48 && c <= 57 ? c - 48 : -1;
+}
+function fromHexCode(c) {
+	if (c >= 48 && c <= 57) return c - 48;
+	const lc = c | 32;
+	if (lc >= 97 && lc <= 102) return lc - 97 + 10;
+	return -1;
+}
+function escapedHexLen(c) {
+	if (c === 120) return 2;
+	if (c === 117) return 4;
+	if (c === 85) return 8;
+	return 0;
+}
+function isSimpleEscape(c) {
+	return c === 48 || c === 97 || c === 98 || c === 116 || c === 9 || c === 110 || c === 118 || c === 102 || c === 114 || c === 101 || c === 32 || c === 34 || c === 47 || c === 92 || c === 78 || c === 95 || c === 76 || c === 80;
+}
+function consumeLineBreak(state) {
+	if (state.input.charCodeAt(state.position) === 10) state.position++;
+	else {
+		state.position++;
+		if (state.input.charCodeAt(state.position) === 10) state.position++;
+	}
+	state.line++;
+	state.lineStart = state.position;
+	state.lineIndent = 0;
+	state.firstTabInLine = -1;
+}
+function skipSeparationSpace(state, allowComments) {
+	let lineBreaks = 0;
+	let ch = state.input.charCodeAt(state.position);
+	let hasSeparation = state.position === state.lineStart || isWsOrEol(state.input.charCodeAt(state.position - 1));
+	while (ch !== 0) {
+		while (isWhiteSpace(ch)) {
+			hasSeparation = true;
+			if (ch === 9 && state.firstTabInLine === -1) state.firstTabInLine = state.position;
+			ch = state.input.charCodeAt(++state.position);
+		}
+		if (allowComments && hasSeparation && ch === 35) do
+			ch = state.input.charCodeAt(++state.position);
+		while (!isEol(ch) && ch !== 0);
+		if (!isEol(ch)) break;
+		consumeLineBreak(state);
+		lineBreaks++;
+		hasSeparation = true;
+		ch = state.input.charCodeAt(state.position);
+		while (ch === 32) {
+			state.lineIndent++;
+			ch = state.input.charCodeAt(++state.position);
+		}
+	}
+	return lineBreaks;
+}
+function testDocumentSeparator(state, position = state.position) {
+	const ch = state.input.charCodeAt(position);
+	if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(position + 1) && ch === state.input.charCodeAt(position + 2)) {
+		const following = state.input.charCodeAt(position + 3);
+		return following === 0 || isWsOrEol(following);
+	}
+	return false;
+}
+function skipByteOrderMark(state) {
+	if (state.position === state.lineStart && state.input.charCodeAt(state.position) === 65279) {
+		state.position++;
+		state.lineStart = state.position;
+	}
+}
+function testDocumentBoundary(state) {
+	if (state.position !== state.lineStart) return false;
+	if (testDocumentSeparator(state)) return true;
+	if (state.input.charCodeAt(state.position) !== 65279) return false;
+	const snapshot = snapshotState(state);
+	skipByteOrderMark(state);
+	skipSeparationSpace(state, true);
+	const ch = state.input.charCodeAt(state.position);
+	const result = state.position === state.lineStart && (ch === 37 || ch === 45 && testDocumentSeparator(state));
+	restoreState(state, snapshot);
+	return result;
+}
+function skipUntilLineEnd(state) {
+	let ch = state.input.charCodeAt(state.position);
+	while (ch !== 0 && !isEol(ch)) ch = state.input.charCodeAt(++state.position);
+}
+function checkPrintable(state, start, end) {
+	const match = PATTERN_NON_PRINTABLE.exec(state.input.slice(start, end));
+	if (match !== null) {
+		state.position = start + match.index + match[0].length - 1;
+		throwError(state, "the stream contains non-printable characters");
+	}
+}
+function readTagProperty(state, props, inFlow) {
+	if (state.input.charCodeAt(state.position) !== 33) return false;
+	if (props.tagStart !== NO_RANGE$1) throwError(state, "duplication of a tag property");
+	const start = state.position;
+	let isVerbatim = false;
+	let isNamed = false;
+	let tagHandle = "!";
+	let ch = state.input.charCodeAt(++state.position);
+	if (ch === 60) {
+		isVerbatim = true;
+		ch = state.input.charCodeAt(++state.position);
+	} else if (ch === 33) {
+		isNamed = true;
+		tagHandle = "!!";
+		ch = state.input.charCodeAt(++state.position);
+	}
+	let suffixStart = state.position;
+	let tagName;
+	if (isVerbatim) {
+		while (ch !== 0 && ch !== 62) ch = state.input.charCodeAt(++state.position);
+		if (ch !== 62) throwError(state, "unexpected end of the stream within a verbatim tag");
+		tagName = state.input.slice(suffixStart, state.position);
+		state.position++;
+	} else {
+		while (ch !== 0 && !isWsOrEol(ch) && !(inFlow && isFlowIndicator(ch))) {
+			if (ch === 33) {
+				if (!isNamed) {
+					tagHandle = state.input.slice(suffixStart - 1, state.position + 1);
+					if (!PATTERN_TAG_HANDLE.test(tagHandle)) throwError(state, "named tag handle cannot contain such characters");
+					isNamed = true;
+					suffixStart = state.position + 1;
+				} else throwError(state, "tag suffix cannot contain exclamation marks");
+			}
+			ch = state.input.charCodeAt(++state.position);
+		}
+		tagName = state.input.slice(suffixStart, state.position);
+		if (PATTERN_FLOW_INDICATORS.test(tagName)) throwError(state, "tag suffix cannot contain flow indicator characters");
+	}
+	if (tagName && !(isVerbatim ? PATTERN_TAG_URI.test(tagName) : PATTERN_TAG_SUFFIX.test(tagName))) throwError(state, `tag name cannot contain such characters: ${tagName}`);
+	if (!isVerbatim && tagHandle !== "!" && tagHandle !== "!!" && !HAS_OWN.call(state.tagHandlers, tagHandle)) throwError(state, `undeclared tag handle "${tagHandle}"`);
+	props.tagStart = start;
+	props.tagEnd = state.position;
+	return true;
+}
+function readAnchorProperty(state, props) {
+	if (state.input.charCodeAt(state.position) !== 38) return false;
+	if (props.anchorStart !== NO_RANGE$1) throwError(state, "duplication of an anchor property");
+	state.position++;
+	const start = state.position;
+	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
+	if (state.position === start) throwError(state, "name of an anchor node must contain at least one character");
+	props.anchorStart = start;
+	props.anchorEnd = state.position;
+	return true;
+}
+function readAlias(state, props) {
+	if (state.input.charCodeAt(state.position) !== 42) return false;
+	if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) throwError(state, "alias node should not have any properties");
+	state.position++;
+	const start = state.position;
+	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
+	if (state.position === start) throwError(state, "name of an alias node must contain at least one character");
+	addAliasEvent(state, start, state.position);
+	return true;
+}
+function readFlowScalarBreak(state, nodeIndent) {
+	skipSeparationSpace(state, false);
+	if (state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
+}
+function readSingleQuotedScalar(state, nodeIndent, props) {
+	if (state.input.charCodeAt(state.position) !== 39) return false;
+	state.position++;
+	const start = state.position;
+	let simple = true;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const ch = state.input.charCodeAt(state.position);
+		if (ch === 39) {
+			if (state.input.charCodeAt(state.position + 1) === 39) {
+				simple = false;
+				state.position += 2;
+				continue;
+			}
+			const end = state.position;
+			state.position++;
+			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.SINGLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
+			return true;
+		}
+		if (isEol(ch)) {
+			simple = false;
+			readFlowScalarBreak(state, nodeIndent);
+		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a single quoted scalar");
+		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
+		else state.position++;
+	}
+	throwError(state, "unexpected end of the stream within a single quoted scalar");
+}
+function readDoubleQuotedScalar(state, nodeIndent, props) {
+	if (state.input.charCodeAt(state.position) !== 34) return false;
+	state.position++;
+	const start = state.position;
+	let simple = true;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const ch = state.input.charCodeAt(state.position);
+		if (ch === 34) {
+			const end = state.position;
+			state.position++;
+			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.DOUBLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
+			return true;
+		}
+		if (ch === 92) {
+			simple = false;
+			const escaped = state.input.charCodeAt(++state.position);
+			if (isEol(escaped)) readFlowScalarBreak(state, nodeIndent);
+			else if (isSimpleEscape(escaped)) state.position++;
+			else {
+				let hexLength = escapedHexLen(escaped);
+				if (hexLength === 0) throwError(state, "unknown escape sequence");
+				while (hexLength-- > 0) {
+					state.position++;
+					if (fromHexCode(state.input.charCodeAt(state.position)) < 0) throwError(state, "expected hexadecimal character");
+				}
+				state.position++;
+			}
+		} else if (isEol(ch)) {
+			simple = false;
+			readFlowScalarBreak(state, nodeIndent);
+		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a double quoted scalar");
+		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
+		else state.position++;
+	}
+	throwError(state, "unexpected end of the stream within a double quoted scalar");
+}
+function readBlockScalar(state, parentIndent, props) {
+	const ch = state.input.charCodeAt(state.position);
+	let chomping = CHOMPING_MODE.CLIP;
+	let indent = -1;
+	let detectedIndent = false;
+	if (ch !== 124 && ch !== 62) return false;
+	const style = ch === 124 ? SCALAR_STYLE.LITERAL_BLOCK : SCALAR_STYLE.FOLDED_BLOCK;
+	state.position++;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const current = state.input.charCodeAt(state.position);
+		const digit = fromDecimalCode(current);
+		if (current === 43 || current === 45) {
+			if (chomping !== CHOMPING_MODE.CLIP) throwError(state, "repeat of a chomping mode identifier");
+			chomping = current === 43 ? CHOMPING_MODE.KEEP : CHOMPING_MODE.STRIP;
+			state.position++;
+		} else if (digit >= 0) {
+			if (digit === 0) throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
+			if (detectedIndent) throwError(state, "repeat of an indentation width identifier");
+			indent = parentIndent + digit - 1;
+			detectedIndent = true;
+			state.position++;
+		} else break;
+	}
+	let hadWhitespace = false;
+	while (isWhiteSpace(state.input.charCodeAt(state.position))) {
+		hadWhitespace = true;
+		state.position++;
+	}
+	if (hadWhitespace && state.input.charCodeAt(state.position) === 35) skipUntilLineEnd(state);
+	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
+	else if (state.input.charCodeAt(state.position) !== 0) throwError(state, "a line break is expected");
+	let contentIndent = detectedIndent ? indent : -1;
+	let maxLeadingIndent = 0;
+	const valueStart = state.position;
+	let valueEnd = state.position;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const linePosition = state.position;
+		let column = 0;
+		while (state.input.charCodeAt(linePosition + column) === 32) column++;
+		const first = state.input.charCodeAt(linePosition + column);
+		if (first === 0) {
+			if (contentIndent >= 0) {
+				if (column > contentIndent) valueEnd = linePosition + column;
+			} else if (column > 0) valueEnd = linePosition + column;
+			break;
+		}
+		if (testDocumentBoundary(state)) break;
+		if (!detectedIndent && contentIndent === -1 && isEol(first)) maxLeadingIndent = Math.max(maxLeadingIndent, column);
+		if (!detectedIndent && contentIndent === -1 && !isEol(first)) {
+			if (first === 9 && column < parentIndent) {
+				state.position = linePosition + column;
+				throwError(state, "tab characters must not be used in indentation");
+			}
+			if (column >= parentIndent && column < maxLeadingIndent) {
+				state.position = linePosition + column;
+				throwError(state, "bad indentation of a mapping entry");
+			}
+		}
+		if (contentIndent === -1 && first !== 0 && !isEol(first) && column < parentIndent) {
+			state.lineIndent = column;
+			state.position = linePosition + column;
+			break;
+		}
+		if (!detectedIndent && first !== 0 && !isEol(first) && contentIndent === -1) contentIndent = column;
+		const requiredIndent = contentIndent === -1 ? parentIndent + 1 : contentIndent;
+		if (first !== 0 && !isEol(first) && column < requiredIndent) {
+			state.lineIndent = column;
+			state.position = linePosition + column;
+			break;
+		}
+		skipUntilLineEnd(state);
+		valueEnd = state.position;
+		if (isEol(state.input.charCodeAt(state.position))) {
+			consumeLineBreak(state);
+			valueEnd = state.position;
+		}
+	}
+	checkPrintable(state, valueStart, valueEnd);
+	addScalarEvent(state, valueStart, valueEnd, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, style, chomping, contentIndent);
+	return true;
+}
+function canStartPlainScalar(state, nodeContext) {
+	const ch = state.input.charCodeAt(state.position);
+	const inFlow = nodeContext === CONTEXT_FLOW_IN;
+	if (ch === 0 || isWsOrEol(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96 || isFlowIndicator(ch)) return false;
+	if (ch === 63 || ch === 45) {
+		const following = state.input.charCodeAt(state.position + 1);
+		if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) return false;
+	}
+	return true;
+}
+function readPlainScalar(state, nodeIndent, nodeContext, props) {
+	if (!canStartPlainScalar(state, nodeContext)) return false;
+	const start = state.position;
+	let end = state.position;
+	let ch = state.input.charCodeAt(state.position);
+	const inFlow = nodeContext === CONTEXT_FLOW_IN;
+	let multiline = false;
+	while (ch !== 0) {
+		if (testDocumentBoundary(state)) break;
+		if (ch === 58) {
+			const following = state.input.charCodeAt(state.position + 1);
+			if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) break;
+		} else if (ch === 35) {
+			if (isWsOrEol(state.input.charCodeAt(state.position - 1))) break;
+		} else if (inFlow && isFlowIndicator(ch)) break;
+		else if (isEol(ch)) {
+			const savedPosition = state.position;
+			const savedLine = state.line;
+			const savedLineStart = state.lineStart;
+			const savedLineIndent = state.lineIndent;
+			skipSeparationSpace(state, false);
+			if (state.lineIndent >= nodeIndent) {
+				multiline = true;
+				ch = state.input.charCodeAt(state.position);
+				continue;
+			}
+			state.position = savedPosition;
+			state.line = savedLine;
+			state.lineStart = savedLineStart;
+			state.lineIndent = savedLineIndent;
+			break;
+		}
+		if (!isWhiteSpace(ch)) end = state.position + 1;
+		ch = state.input.charCodeAt(++state.position);
+	}
+	if (end === start) return false;
+	checkPrintable(state, start, end);
+	addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN, CHOMPING_MODE.CLIP, -1, !multiline);
+	return true;
+}
+function skipFlowSeparationSpace(state, nodeIndent) {
+	const startLine = state.line;
+	skipSeparationSpace(state, true);
+	if (state.line > startLine && state.lineIndent < nodeIndent || state.firstTabInLine !== -1 && state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
+}
+function readFlowCollection(state, nodeIndent, props) {
+	const ch = state.input.charCodeAt(state.position);
+	const isMapping = ch === 123;
+	const start = state.position;
+	let readNext = true;
+	if (ch !== 91 && ch !== 123) return false;
+	const terminator = isMapping ? 125 : 93;
+	if (isMapping) addMappingEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
+	else addSequenceEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
+	state.position++;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		skipFlowSeparationSpace(state, nodeIndent);
+		let ch = state.input.charCodeAt(state.position);
+		if (ch === terminator) {
+			state.position++;
+			addPopEvent(state);
+			return true;
+		} else if (!readNext) throwError(state, "missed comma between flow collection entries");
+		else if (ch === 44) throwError(state, "expected the node content, but found ','");
+		let isPair = false;
+		let isExplicitPair = false;
+		if (ch === 63 && isWsOrEol(state.input.charCodeAt(state.position + 1))) {
+			isPair = isExplicitPair = true;
+			state.position += 1;
+			skipFlowSeparationSpace(state, nodeIndent);
+		}
+		const entryLine = state.line;
+		const entryStart = snapshotState(state);
+		const keyWasRead = parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
+		skipFlowSeparationSpace(state, nodeIndent);
+		ch = state.input.charCodeAt(state.position);
+		if ((isMapping || isExplicitPair || state.line === entryLine) && ch === 58) {
+			isPair = true;
+			state.position++;
+			skipFlowSeparationSpace(state, nodeIndent);
+			if (!isMapping) {
+				insertFlowPairMappingEvent(state, entryStart);
+				if (!keyWasRead) addEmptyScalarEvent(state);
+			} else if (!keyWasRead) addEmptyScalarEvent(state);
+			if (!parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true)) addEmptyScalarEvent(state);
+			skipFlowSeparationSpace(state, nodeIndent);
+			if (!isMapping) addPopEvent(state);
+		} else if (isMapping && isPair) {
+			if (!keyWasRead) addEmptyScalarEvent(state);
+			addEmptyScalarEvent(state);
+		} else if (isMapping) addEmptyScalarEvent(state);
+		else if (isPair) {
+			insertFlowPairMappingEvent(state, entryStart);
+			if (!keyWasRead) addEmptyScalarEvent(state);
+			addEmptyScalarEvent(state);
+			addPopEvent(state);
+		}
+		ch = state.input.charCodeAt(state.position);
+		if (ch === 44) {
+			readNext = true;
+			state.position++;
+		} else readNext = false;
+	}
+	throwError(state, "unexpected end of the stream within a flow collection");
+}
+function readBlockSequence(state, nodeIndent, props) {
+	if (state.firstTabInLine !== -1 || state.input.charCodeAt(state.position) !== 45 || !isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) return false;
+	addSequenceEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
+	while (state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) {
+		if (state.firstTabInLine !== -1) {
+			state.position = state.firstTabInLine;
+			throwError(state, "tab characters must not be used in indentation");
+		}
+		const entryLine = state.line;
+		state.position++;
+		const hadBreak = skipSeparationSpace(state, true) > 0;
+		if (state.firstTabInLine !== -1 && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
+		if (hadBreak && state.lineIndent <= nodeIndent) addEmptyScalarEvent(state);
+		else parseNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
+		skipSeparationSpace(state, true);
+		if (state.lineIndent < nodeIndent || state.position >= state.length) break;
+		if (state.lineIndent > nodeIndent) throwError(state, "bad indentation of a sequence entry");
+		if (state.line === entryLine && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
+	}
+	addPopEvent(state);
+	return true;
+}
+function readBlockMapping(state, nodeIndent, flowIndent, props) {
+	let atExplicitKey = false;
+	let detected = false;
+	let mappingOpened = false;
+	let pendingExplicitKey = false;
+	if (state.firstTabInLine !== -1) return false;
+	let ch = state.input.charCodeAt(state.position);
+	while (ch !== 0) {
+		if (!atExplicitKey && state.firstTabInLine !== -1) {
+			state.position = state.firstTabInLine;
+			throwError(state, "tab characters must not be used in indentation");
+		}
+		const following = state.input.charCodeAt(state.position + 1);
+		const entryLine = state.line;
+		if ((ch === 63 || ch === 58) && isWsOrEolOrEnd(following)) {
+			if (!mappingOpened) {
+				addMappingEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
+				mappingOpened = true;
+			}
+			if (ch === 63) {
+				if (atExplicitKey) addEmptyScalarEvent(state);
+				detected = true;
+				atExplicitKey = true;
+			} else if (atExplicitKey) atExplicitKey = false;
+			else {
+				addEmptyScalarEvent(state);
+				detected = true;
+				atExplicitKey = false;
+			}
+			state.position += 1;
+			pendingExplicitKey = true;
+		} else {
+			if (atExplicitKey) {
+				addEmptyScalarEvent(state);
+				atExplicitKey = false;
+			}
+			const beforeKey = snapshotState(state);
+			if (!parseNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) break;
+			if (state.line === entryLine) {
+				ch = state.input.charCodeAt(state.position);
+				while (isWhiteSpace(ch)) ch = state.input.charCodeAt(++state.position);
+				if (ch === 58) {
+					ch = state.input.charCodeAt(++state.position);
+					if (!isWsOrEolOrEnd(ch)) throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
+					if (!mappingOpened) {
+						state.events.splice(beforeKey.eventsLength, 0, {
+							type: EVENT_ID.MAPPING,
+							start: beforeKey.position,
+							anchorStart: props.anchorStart,
+							anchorEnd: props.anchorEnd,
+							tagStart: props.tagStart,
+							tagEnd: props.tagEnd,
+							style: COLLECTION_STYLE.BLOCK
+						});
+						mappingOpened = true;
+					}
+					detected = true;
+					atExplicitKey = false;
+					pendingExplicitKey = false;
+				} else if (detected) throwError(state, "expected ':' after a mapping key");
+				else {
+					if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
+						restoreState(state, beforeKey);
+						return false;
+					}
+					return true;
+				}
+			} else if (detected) throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
+			else {
+				if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
+					restoreState(state, beforeKey);
+					return false;
+				}
+				return true;
+			}
+		}
+		if (parseNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, pendingExplicitKey)) pendingExplicitKey = false;
+		if (!atExplicitKey) {
+			if (pendingExplicitKey) {
+				addEmptyScalarEvent(state);
+				pendingExplicitKey = false;
+			}
+		}
+		skipSeparationSpace(state, true);
+		ch = state.input.charCodeAt(state.position);
+		if ((state.line === entryLine || state.lineIndent > nodeIndent) && ch !== 0) throwError(state, "bad indentation of a mapping entry");
+		else if (state.lineIndent < nodeIndent) break;
+	}
+	if (!detected) return false;
+	if (atExplicitKey) addEmptyScalarEvent(state);
+	if (mappingOpened) addPopEvent(state);
+	return true;
+}
+function parseNode(state, parentIndent, nodeContext, allowToSeek, allowCompact, allowPropertyMapping = true) {
+	if (state.depth >= state.maxDepth) throwError(state, `nesting exceeded maxDepth (${state.maxDepth})`);
+	state.depth++;
+	let indentStatus = 1;
+	let atNewLine = false;
+	let hasContent = false;
+	let propertyStart = null;
+	const props = emptyProperties();
+	let allowBlockScalars = nodeContext === CONTEXT_BLOCK_OUT || nodeContext === CONTEXT_BLOCK_IN;
+	let allowBlockCollections = allowBlockScalars;
+	const allowBlockStyles = allowBlockScalars;
+	if (allowToSeek && skipSeparationSpace(state, true)) {
+		atNewLine = true;
+		if (state.lineIndent > parentIndent) indentStatus = 1;
+		else if (state.lineIndent === parentIndent) indentStatus = 0;
+		else indentStatus = -1;
+	}
+	if (indentStatus === 1) while (true) {
+		const ch = state.input.charCodeAt(state.position);
+		const propertyState = snapshotState(state);
+		if (atNewLine && indentStatus !== 1 && (ch === 33 || ch === 38)) break;
+		if (atNewLine && allowBlockStyles && (props.tagStart !== NO_RANGE$1 || props.anchorStart !== NO_RANGE$1) && (ch === 33 || ch === 38)) {
+			const fallbackState = snapshotState(state);
+			const flowIndent = parentIndent + 1;
+			if (readBlockMapping(state, state.position - state.lineStart, flowIndent, props) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) {
+				state.depth--;
+				return true;
+			}
+			restoreState(state, fallbackState);
+		}
+		if (atNewLine && (ch === 33 && props.tagStart !== NO_RANGE$1 || ch === 38 && props.anchorStart !== NO_RANGE$1)) break;
+		if (!readTagProperty(state, props, nodeContext === CONTEXT_FLOW_IN) && !readAnchorProperty(state, props)) break;
+		if (propertyStart === null) propertyStart = propertyState;
+		if (skipSeparationSpace(state, true)) {
+			atNewLine = true;
+			allowBlockCollections = allowBlockStyles;
+			if (state.lineIndent > parentIndent) indentStatus = 1;
+			else if (state.lineIndent === parentIndent) indentStatus = 0;
+			else indentStatus = -1;
+		} else allowBlockCollections = false;
+	}
+	if (allowBlockCollections) allowBlockCollections = atNewLine || allowCompact;
+	if (indentStatus === 1 || nodeContext === CONTEXT_BLOCK_OUT) {
+		const flowIndent = nodeContext === CONTEXT_FLOW_IN || nodeContext === CONTEXT_FLOW_OUT ? parentIndent : parentIndent + 1;
+		const blockIndent = state.position - state.lineStart;
+		if (indentStatus === 1) {
+			if (allowBlockCollections && (readBlockSequence(state, blockIndent, props) || readBlockMapping(state, blockIndent, flowIndent, props)) || readFlowCollection(state, flowIndent, props)) hasContent = true;
+			else {
+				const ch = state.input.charCodeAt(state.position);
+				if (propertyStart !== null && allowPropertyMapping && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62) {
+					const fallbackState = snapshotState(state);
+					const propertyIndent = propertyStart.position - propertyStart.lineStart;
+					restoreState(state, propertyStart);
+					if (readBlockMapping(state, propertyIndent, flowIndent, emptyProperties()) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) hasContent = true;
+					else restoreState(state, fallbackState);
+				}
+				if (!hasContent && (allowBlockScalars && readBlockScalar(state, flowIndent, props) || readSingleQuotedScalar(state, flowIndent, props) || readDoubleQuotedScalar(state, flowIndent, props) || readAlias(state, props) || readPlainScalar(state, flowIndent, nodeContext, props))) hasContent = true;
+			}
+		} else if (indentStatus === 0) hasContent = allowBlockCollections && readBlockSequence(state, blockIndent, props);
+	}
+	allowBlockScalars = allowBlockScalars && !hasContent;
+	if (!hasContent && (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1 || allowBlockScalars)) {
+		addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN);
+		hasContent = true;
+	}
+	state.depth--;
+	return hasContent || props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1;
+}
+function readDirective(state) {
+	if (state.lineIndent > 0 || state.input.charCodeAt(state.position) !== 37) return false;
+	state.position++;
+	const nameStart = state.position;
+	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
+	const name = state.input.slice(nameStart, state.position);
+	const args = [];
+	if (name.length === 0) throwError(state, "directive name must not be less than one character in length");
+	while (state.input.charCodeAt(state.position) !== 0 && !isEol(state.input.charCodeAt(state.position))) {
+		while (isWhiteSpace(state.input.charCodeAt(state.position))) state.position++;
+		if (state.input.charCodeAt(state.position) === 35 || isEol(state.input.charCodeAt(state.position)) || state.input.charCodeAt(state.position) === 0) break;
+		const start = state.position;
+		while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
+		args.push(state.input.slice(start, state.position));
+	}
+	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
+	if (name === "YAML") {
+		if (state.directives.some((directive) => directive.kind === "yaml")) throwError(state, "duplication of %YAML directive");
+		if (args.length !== 1) throwError(state, "YAML directive accepts exactly one argument");
+		const match = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
+		if (match === null) throwError(state, "ill-formed argument of the YAML directive");
+		if (parseInt(match[1], 10) !== 1) throwError(state, "unacceptable YAML version of the document");
+		state.directives.push({
+			kind: "yaml",
+			version: args[0]
+		});
+	} else if (name === "TAG") {
+		if (args.length !== 2) throwError(state, "TAG directive accepts exactly two arguments");
+		const [handle, prefix] = args;
+		if (!PATTERN_TAG_HANDLE.test(handle)) throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
+		if (HAS_OWN.call(state.tagHandlers, handle)) throwError(state, `there is a previously declared suffix for "${handle}" tag handle`);
+		if (!PATTERN_TAG_PREFIX.test(prefix)) throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
+		state.tagHandlers[handle] = prefix;
+		state.directives.push({
+			kind: "tag",
+			handle,
+			prefix
+		});
+	}
+	return true;
+}
+function readDocument(state) {
+	state.directives = [];
+	state.tagHandlers = Object.create(null);
+	let hasDirectives = false;
+	skipSeparationSpace(state, true);
+	while (readDirective(state)) {
+		hasDirectives = true;
+		skipSeparationSpace(state, true);
+	}
+	let explicitStart = false;
+	let explicitEnd = false;
+	let allowCompact = true;
+	if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 3))) {
+		explicitStart = true;
+		const markerLine = state.line;
+		state.position += 3;
+		skipSeparationSpace(state, true);
+		allowCompact = state.line > markerLine;
+	} else if (hasDirectives) throwError(state, "directives end mark is expected");
+	const documentEventIndex = state.events.length;
+	if (!explicitStart && state.position === state.lineStart && state.input.charCodeAt(state.position) === 46 && testDocumentSeparator(state)) {
+		state.position += 3;
+		skipSeparationSpace(state, true);
+		return;
+	}
+	addDocumentEvent(state, explicitStart, false);
+	if (!parseNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, allowCompact, allowCompact)) addEmptyScalarEvent(state);
+	skipSeparationSpace(state, true);
+	if (state.position === state.lineStart && testDocumentSeparator(state)) {
+		explicitEnd = state.input.charCodeAt(state.position) === 46;
+		if (explicitEnd) {
+			const markerLine = state.line;
+			state.position += 3;
+			skipSeparationSpace(state, true);
+			if (state.line === markerLine && state.position < state.length) throwError(state, "end of the stream or a document separator is expected");
+		}
+	}
+	const documentEvent = state.events[documentEventIndex];
+	if (documentEvent?.type === EVENT_ID.DOCUMENT) documentEvent.explicitEnd = explicitEnd;
+	addPopEvent(state);
+	if (!explicitEnd && state.position < state.length && !testDocumentBoundary(state)) throwError(state, "end of the stream or a document separator is expected");
+}
+/**
+* Parses YAML into a flat event stream referencing source text by offsets.
+*
+* @category Events
+*/
+function parseEvents(input, options) {
+	const length = input.length;
+	const state = {
+		...DEFAULT_PARSER_OPTIONS,
+		...options,
+		input: `${input}\0`,
+		length,
+		position: 0,
+		line: 0,
+		lineStart: 0,
+		lineIndent: 0,
+		firstTabInLine: -1,
+		depth: 0,
+		directives: [],
+		tagHandlers: Object.create(null),
+		events: []
+	};
+	const nullpos = input.indexOf("\0");
+	if (nullpos !== -1) YAMLException.throwAt(input, nullpos, "null byte is not allowed in input", state.filename);
+	while (state.position < state.length) {
+		skipByteOrderMark(state);
+		skipSeparationSpace(state, true);
+		if (state.position >= state.length) break;
+		const documentStart = state.position;
+		readDocument(state);
+		if (state.position === documentStart)
+ /* c8 ignore next */
+		throwError(state, "can not read a document");
+	}
+	return state.events;
+}
+//#endregion
+//#region src/load.ts
+var DEFAULT_LOAD_OPTIONS = {
+	...DEFAULT_PARSER_OPTIONS,
+	...DEFAULT_CONSTRUCTOR_OPTIONS
+};
+function loadDocuments(input, options = {}) {
+	const opts = {
+		...DEFAULT_LOAD_OPTIONS,
+		...options
+	};
+	const source = String(input);
+	const PARSER_OPT_KEYS = Object.keys(DEFAULT_PARSER_OPTIONS);
+	const CONSTRUCTOR_OPT_KEYS = Object.keys(DEFAULT_CONSTRUCTOR_OPTIONS);
+	return constructFromEvents(parseEvents(source, pick(opts, PARSER_OPT_KEYS)), {
+		...pick(opts, CONSTRUCTOR_OPT_KEYS),
+		source
+	});
+}
+function loadAll(input, iteratorOrOptions, options) {
+	let iterator = null;
+	if (typeof iteratorOrOptions === "function") iterator = iteratorOrOptions;
+	else if (iteratorOrOptions !== null && typeof iteratorOrOptions === "object") options = iteratorOrOptions;
+	const documents = loadDocuments(input, options);
+	if (iterator === null) return documents;
+	for (const document of documents) iterator(document);
+}
+/**
+* Parses `string` as a single YAML document. Throws {@link YAMLException} on
+* error. This function does not understand multi-document or empty sources; it
+* throws an exception on those.
+*
+* > [!NOTE]
+* > 1. When processing untrusted input, see the
+* >    [security considerations](../docs/safety.md).
+* > 2. All exceptions MUST be caught, not just {@link YAMLException}.
+* > 3. The default {@link CORE_SCHEMA} comes without the `!!merge` tag. You can
+* >    easily enable it if needed.
+* > 4. The default {@link mapTag} is `{}`-object based, with known limitations
+* >    (see description). For full compatibility use {@link realMapTag}
+* >    instead (it uses native JS `Map`).
+*
+* @example
+* Enable {@link mergeTag} and {@link realMapTag}:
+*
+* ```javascript
+* import { load, CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
+*
+* try {
+*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag, realMapTag) })
+* } catch (e) {
+*   console.error(e)
+* }
+* ```
+*
+* @category Main
+*/
+function load(input, options) {
+	const documents = loadDocuments(input, options);
+	if (documents.length === 0) throw new YAMLException("expected a document, but the input is empty");
+	if (documents.length === 1) return documents[0];
+	throw new YAMLException("expected a single document in the stream, but found more");
+}
+//#endregion
+//#region src/ast/from_js.ts
+var INVALID = Symbol("INVALID");
+function buildRepresentTypes(schema) {
+	const defaultTags = new Set([
+		schema.defaultScalarTag,
+		schema.defaultSequenceTag,
+		schema.defaultMappingTag
+	].filter((t) => t !== void 0));
+	const implicitScalars = schema.implicitScalarTags;
+	const explicitTags = schema.tags.filter((t) => !(t.nodeKind === "scalar" && t.implicit) && !defaultTags.has(t));
+	const defaultTagsLast = schema.tags.filter((t) => defaultTags.has(t));
+	return [
+		...implicitScalars.map((tag) => ({
+			tag,
+			implicitTag: true
+		})),
+		...explicitTags.map((tag) => ({
+			tag,
+			implicitTag: false
+		})),
+		...defaultTagsLast.map((tag) => ({
+			tag,
+			implicitTag: true
+		}))
+	];
+}
+function matchTag(state, object) {
+	for (let index = 0, length = state.representTypes.length; index < length; index += 1) {
+		const { tag, implicitTag } = state.representTypes[index];
+		if (tag.identify(object)) {
+			let tagName;
+			if (tag.matchByTagPrefix) tagName = tag.representTagName(object);
+			else tagName = tag.tagName;
+			return {
+				tag,
+				tagName,
+				implicitTag
+			};
+		}
+	}
+	return null;
+}
+function build(state, object) {
+	if (!state.noRefs && object !== null && typeof object === "object") {
+		const existing = state.refs.get(object);
+		if (existing) {
+			if (existing.anchor === void 0) existing.anchor = `ref_${state.refCounter++}`;
+			return {
+				kind: "alias",
+				anchor: existing.anchor
+			};
+		}
+	}
+	const matched = matchTag(state, object);
+	if (!matched) {
+		if (object === void 0) return INVALID;
+		if (state.skipInvalid) return INVALID;
+		throw new YAMLException(`unacceptable kind of an object to dump ${Object.prototype.toString.call(object)}`);
+	}
+	const { tag, tagName, implicitTag } = matched;
+	const nodeTagName = implicitTag ? tagName : tagNameShort(tagName);
+	if (tag.nodeKind === "scalar") return {
+		kind: "scalar",
+		tag: nodeTagName,
+		tagged: !implicitTag,
+		style: SCALAR_STYLE.PLAIN,
+		value: tag.represent(object)
+	};
+	if (tag.nodeKind === "sequence") {
+		const container = tag.represent(object);
+		const node = {
+			kind: "sequence",
+			tag: nodeTagName,
+			tagged: !implicitTag,
+			style: COLLECTION_STYLE.BLOCK,
+			items: []
+		};
+		if (!state.noRefs) state.refs.set(object, node);
+		for (let index = 0, length = container.length; index < length; index += 1) {
+			let item = build(state, container[index]);
+			if (item === INVALID && container[index] === void 0) item = build(state, null);
+			if (item === INVALID) continue;
+			node.items.push(item);
+		}
+		return node;
+	}
+	const map = tag.represent(object);
+	const node = {
+		kind: "mapping",
+		tag: nodeTagName,
+		tagged: !implicitTag,
+		style: COLLECTION_STYLE.BLOCK,
+		items: []
+	};
+	if (!state.noRefs) state.refs.set(object, node);
+	for (const [objectKey, objectValue] of map) {
+		const key = build(state, objectKey);
+		if (key === INVALID) continue;
+		const value = build(state, objectValue);
+		if (value === INVALID) continue;
+		node.items.push({
+			key,
+			value
+		});
+	}
+	return node;
+}
+/**
+* Convert JS object to AST. A JS value is one YAML document. An unrepresentable
+* root becomes an empty document, which the presenter renders as an empty
+* string.
+*
+* @category AST
+*/
+function jsToAst(input, schema, options = {}) {
+	const root = build({
+		representTypes: buildRepresentTypes(schema),
+		noRefs: options.noRefs ?? false,
+		skipInvalid: options.skipInvalid ?? false,
+		refs: /* @__PURE__ */ new Map(),
+		refCounter: 0
+	}, input);
+	return [{
+		contents: root === INVALID ? null : root,
+		directives: []
+	}];
+}
+//#endregion
+//#region src/ast/visit.ts
+/**
+* Return from a visitor to stop the whole traversal.
+*
+* @category AST
+*/
+var VISIT_BREAK = Symbol("visit:break");
+/**
+* Return from a visitor to skip the current node's children.
+*
+* @category AST
+*/
+var VISIT_SKIP = Symbol("visit:skip");
+function visitNode(node, visitor, ctx) {
+	const control = visitor(node, ctx);
+	if (control === VISIT_BREAK) return true;
+	if (control === VISIT_SKIP) return false;
+	const depth = ctx.depth + 1;
+	switch (node.kind) {
+		case "sequence":
+			for (const item of node.items) if (visitNode(item, visitor, {
+				depth,
+				parent: node,
+				isKey: false
+			})) return true;
+			break;
+		case "mapping": for (const { key, value } of node.items) {
+			if (visitNode(key, visitor, {
+				depth,
+				parent: node,
+				isKey: true
+			})) return true;
+			if (visitNode(value, visitor, {
+				depth,
+				parent: node,
+				isKey: false
+			})) return true;
+		}
+	}
+	return false;
+}
+/**
+* Walk every node in the documents, calling {@link Visitor} once per
+* node (pre-order).
+*
+* @category AST
+*/
+function visit(documents, visitor) {
+	for (const doc of documents) if (doc.contents && visitNode(doc.contents, visitor, {
+		depth: 0,
+		parent: null,
+		isKey: false
+	})) return;
+}
+//#endregion
+//#region src/ast/styler_defaults.ts
+function hasBit(mask, bit) {
+	return (mask & 1 << bit) !== 0;
+}
+/**
+* Default scalar styling rules in application order.
+* See [Scalar styling](../../docs/scalar_styling.md) for usage details.
+*
+* @category AST
+*/
+var DEFAULT_SCALAR_STYLE_RULES = {
+	applyQuoteFlowKeysOption,
+	doubleQuoteForInvisibles,
+	doubleQuoteWhitespaceOnly,
+	applyForceQuotesOption,
+	tryLongOrMultilineAsBlock,
+	quoteInvalidPlain,
+	fallbackToDoubleQuoted
+};
+function _preferredQuotedStyle(layout) {
+	if (layout.presenterOptions.quoteStyle === "single" && hasBit(layout.allowedStylesMask, SCALAR_STYLE.SINGLE_QUOTED)) return SCALAR_STYLE.SINGLE_QUOTED;
+	return SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function applyQuoteFlowKeysOption(layout) {
+	if (!layout.presenterOptions.quoteFlowKeys) return;
+	if (!layout.isKey || !layout.flowOnly || layout.style !== SCALAR_STYLE.PLAIN) return;
+	layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function doubleQuoteForInvisibles(layout) {
+	if (layout.style === SCALAR_STYLE.PLAIN && /[\t\x7F-\xA0\u2028\u2029\uFEFF\uFFFE\uFFFF]/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function doubleQuoteWhitespaceOnly(layout) {
+	if (layout.style === SCALAR_STYLE.PLAIN && /^\s+$/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function applyForceQuotesOption(layout) {
+	if (!layout.presenterOptions.forceQuotes) return;
+	if (layout.isKey || layout.style !== SCALAR_STYLE.PLAIN) return;
+	if (layout.node.tag !== layout.presenterOptions.schema.defaultScalarTag.tagName) return;
+	layout.style = layout.node.value.includes("\n") ? SCALAR_STYLE.DOUBLE_QUOTED : _preferredQuotedStyle(layout);
+}
+function tryLongOrMultilineAsBlock(layout) {
+	if (layout.style !== SCALAR_STYLE.PLAIN || layout.isKey) return;
+	const value = layout.node.value;
+	const multiline = value.indexOf("\n") !== -1;
+	if (!hasBit(layout.allowedStylesMask, SCALAR_STYLE.LITERAL_BLOCK)) {
+		if (multiline) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+		return;
+	}
+	const w = layout.presenterOptions.lineWidth;
+	if (w === -1) {
+		if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
+		return;
+	}
+	const availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
+	let position = 0;
+	let shouldFold = false;
+	while (position <= value.length) {
+		let lineEnd = value.length;
+		const nextLineBreak = value.indexOf("\n", position);
+		if (nextLineBreak !== -1) lineEnd = nextLineBreak;
+		const line = value.slice(position, lineEnd);
+		if (line.length > availableWidth && line[0] !== " " && / [^ \t]/.test(line)) shouldFold = true;
+		if (nextLineBreak === -1) break;
+		position = nextLineBreak + 1;
+	}
+	if (shouldFold) layout.style = SCALAR_STYLE.FOLDED_BLOCK;
+	else if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
+}
+function quoteInvalidPlain(layout) {
+	if (layout.style === SCALAR_STYLE.PLAIN && !hasBit(layout.allowedStylesMask, SCALAR_STYLE.PLAIN)) layout.style = _preferredQuotedStyle(layout);
+}
+function fallbackToDoubleQuoted(layout) {
+	if (!hasBit(layout.allowedStylesMask, layout.style)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+//#endregion
+//#region src/ast/scalar_styler.ts
+function setBit(mask, bit) {
+	return mask | 1 << bit;
+}
+var SRC_C_PRINTABLE = "[\\x09\\x0A\\x0D\\x20-\\x7E\\x85\\xA0-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]";
+var SRC_B_CHAR = "[\\n\\r]";
+var SRC_C_BYTE_ORDER_MARK = "\\uFEFF";
+var SRC_S_WHITE = "[ \\t]";
+var SRC_NB_CHAR = `(?:(?!(?:${SRC_B_CHAR}|${SRC_C_BYTE_ORDER_MARK}))${SRC_C_PRINTABLE})`;
+var SRC_NS_CHAR = `(?:(?!${SRC_S_WHITE})${SRC_NB_CHAR})`;
+var SRC_NB_JSON = "[\\x09\\x20-\\uD7FF\\uE000-\\uFFFF\\u{10000}-\\u{10FFFF}]";
+var SRC_C_INDICATOR = "[-?:,\\[\\]{}#&*!|>'\"%@`]";
+var SRC_C_FLOW_INDICATOR = "[,\\[\\]{}]";
+var SRC_NS_PLAIN_SAFE_FLOW_OUT = SRC_NS_CHAR;
+var SRC_NS_PLAIN_SAFE_FLOW_IN = `(?:(?!${SRC_C_FLOW_INDICATOR})${SRC_NS_CHAR})`;
+var SRC_NS_PLAIN_FIRST_FLOW_OUT = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))`;
+var SRC_NS_PLAIN_FIRST_FLOW_IN = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))`;
+var SRC_NS_PLAIN_CHAR_FLOW_OUT = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_OUT})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))#*`;
+var SRC_NS_PLAIN_CHAR_FLOW_IN = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_IN})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))#*`;
+var SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_OUT})*`;
+var SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_IN})*`;
+var SRC_NS_PLAIN_ONE_LINE_FLOW_OUT = `${SRC_NS_PLAIN_FIRST_FLOW_OUT}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
+var SRC_NS_PLAIN_ONE_LINE_FLOW_IN = `${SRC_NS_PLAIN_FIRST_FLOW_IN}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
+var SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_OUT;
+var SRC_NS_PLAIN_ONE_LINE_FLOW_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_IN;
+var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_OUT}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
+var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_IN}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
+var SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT = `${SRC_NS_PLAIN_ONE_LINE_FLOW_OUT}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT})*`;
+var SRC_NS_PLAIN_MULTI_LINE_FLOW_IN = `${SRC_NS_PLAIN_ONE_LINE_FLOW_IN}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN})*`;
+var NS_PLAIN_FLOW_OUT = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT})$`, "u");
+var NS_PLAIN_FLOW_IN = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_IN})$`, "u");
+var NS_PLAIN_BLOCK_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY})$`, "u");
+var NS_PLAIN_FLOW_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_FLOW_KEY})$`, "u");
+var NB_SINGLE_ONE_LINE = new RegExp(`^(?:${SRC_NB_JSON})*$`, "u");
+var NB_SINGLE_MULTI_LINE = new RegExp(`^(?:${SRC_NB_JSON}|\\n)*$`, "u");
+var BLOCK_SCALAR_CONTENT = new RegExp(`^(?:${SRC_NB_CHAR}|\\n)*$`, "u");
+var C_FORBIDDEN_FIRST_LINE = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/;
+var C_FORBIDDEN_CONTENT = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/m;
+function canUsePlain(layout) {
+	const str = layout.node.value;
+	if (str !== "") {
+		if (!(layout.isKey ? layout.flowOnly ? NS_PLAIN_FLOW_KEY : NS_PLAIN_BLOCK_KEY : layout.flowOnly ? NS_PLAIN_FLOW_IN : NS_PLAIN_FLOW_OUT).test(str)) return false;
+		if (layout.shiftOfFirstLine === 0 && C_FORBIDDEN_FIRST_LINE.test(str)) return false;
+		if (layout.shiftOfContent === 0) {
+			const firstLineBreak = str.indexOf("\n");
+			if (firstLineBreak !== -1) {
+				const content = str.slice(firstLineBreak + 1);
+				if (C_FORBIDDEN_CONTENT.test(content)) return false;
+			}
+		}
+	}
+	const resolvedTag = layout.presenterOptions.schema.resolveImplicitScalarTag(str).tag.tagName;
+	if (!layout.node.tagged && resolvedTag !== layout.node.tag) return false;
+	if (!layout.node.tagged && str === "=" && resolvedTag === layout.presenterOptions.schema.defaultScalarTag.tagName) return false;
+	return true;
+}
+function canUseSingleQuoted(layout) {
+	const str = layout.node.value;
+	if (!(layout.isKey ? NB_SINGLE_ONE_LINE : NB_SINGLE_MULTI_LINE).test(str)) return false;
+	if (/[ \t]\n|\n[ \t]/.test(str)) return false;
+	if (!layout.isKey && layout.shiftOfContent === 0) {
+		const firstLineBreak = str.indexOf("\n");
+		if (firstLineBreak !== -1 && C_FORBIDDEN_CONTENT.test(str.slice(firstLineBreak + 1))) return false;
+	}
+	return true;
+}
+function canUseBlock(layout) {
+	if (layout.flowOnly || !BLOCK_SCALAR_CONTENT.test(layout.node.value)) return false;
+	const contentIndent = layout.shiftOfContent - layout.shiftOfParent;
+	if (contentIndent < 1) return false;
+	if (contentIndent > 9 && /^\n* /.test(layout.node.value)) return false;
+	if (layout.shiftOfContent === 0 && C_FORBIDDEN_CONTENT.test(layout.node.value)) return false;
+	return true;
+}
+function detectAllowedStyles(layout) {
+	let mask = setBit(0, SCALAR_STYLE.DOUBLE_QUOTED);
+	if (canUsePlain(layout)) mask = setBit(mask, SCALAR_STYLE.PLAIN);
+	if (canUseSingleQuoted(layout)) mask = setBit(mask, SCALAR_STYLE.SINGLE_QUOTED);
+	if (canUseBlock(layout)) mask = setBit(setBit(mask, SCALAR_STYLE.LITERAL_BLOCK), SCALAR_STYLE.FOLDED_BLOCK);
+	layout.allowedStylesMask = mask;
+}
+function renderScalar(layout) {
+	switch (layout.style) {
+		case SCALAR_STYLE.PLAIN: return renderPlain(layout);
+		case SCALAR_STYLE.SINGLE_QUOTED: return renderSingleQuoted(layout);
+		case SCALAR_STYLE.LITERAL_BLOCK: return renderLiteralBlock(layout);
+		case SCALAR_STYLE.FOLDED_BLOCK: return renderFoldedBlock(layout);
+		case SCALAR_STYLE.DOUBLE_QUOTED: return renderDoubleQuoted(layout);
+	}
+}
+function renderPlain(layout) {
+	return encodeFlowBreaks(layout.node.value, layout.shiftOfContent);
+}
+function renderSingleQuoted(layout) {
+	return `'${encodeFlowBreaks(layout.node.value, layout.shiftOfContent).replace(/'/g, "''")}'`;
+}
+function renderLiteralBlock(layout) {
+	const value = layout.node.value;
+	return "|" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(value, layout.shiftOfContent));
+}
+function renderFoldedBlock(layout) {
+	const value = layout.node.value;
+	const w = layout.presenterOptions.lineWidth;
+	let availableWidth = Infinity;
+	if (w !== -1) availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
+	return ">" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(foldBlockScalar(value, availableWidth), layout.shiftOfContent));
+}
+function renderDoubleQuoted(layout) {
+	return `"${escapeString(layout.node.value)}"`;
+}
+function encodeFlowBreaks(string, shiftOfContent) {
+	let nextLF = string.indexOf("\n");
+	if (nextLF === -1) return string;
+	const pad = " ".repeat(shiftOfContent);
+	let result = string.slice(0, nextLF);
+	const lineRe = /(\n+)([^\n]*)/g;
+	lineRe.lastIndex = nextLF;
+	let match;
+	while (match = lineRe.exec(string)) {
+		const breaks = match[1].length;
+		const line = match[2];
+		result += "\n".repeat(breaks + 1) + pad + line;
+	}
+	return result;
+}
+function indentString(string, spaces) {
+	const indent = " ".repeat(spaces);
+	let position = 0;
+	let result = "";
+	const length = string.length;
+	while (position < length) {
+		let line;
+		const next = string.indexOf("\n", position);
+		if (next === -1) {
+			line = string.slice(position);
+			position = length;
+		} else {
+			line = string.slice(position, next + 1);
+			position = next + 1;
+		}
+		if (line.length && line !== "\n") result += indent;
+		result += line;
+	}
+	return result;
+}
+function needIndentIndicator(string) {
+	return /^\n* /.test(string);
+}
+function blockHeader(string, shiftOfParent, shiftOfContent) {
+	const indentIndicator = needIndentIndicator(string) ? String(shiftOfContent - shiftOfParent) : "";
+	const clip = string[string.length - 1] === "\n";
+	return `${indentIndicator}${clip && (string[string.length - 2] === "\n" || string === "\n") ? "+" : clip ? "" : "-"}\n`;
+}
+function dropEndingNewline(string) {
+	return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
+}
+function isMoreIndented(char) {
+	return char === " " || char === "	";
+}
+function foldLine(line, width) {
+	if (line === "" || isMoreIndented(line[0])) return line;
+	const breakRe = / [^ \t]/g;
+	let match;
+	let start = 0;
+	let end;
+	let curr = 0;
+	let next = 0;
+	let result = "";
+	while (match = breakRe.exec(line)) {
+		next = match.index;
+		if (next - start > width) {
+			end = curr > start ? curr : next;
+			result += `\n${line.slice(start, end)}`;
+			start = end + 1;
+		}
+		curr = next;
+	}
+	result += "\n";
+	if (line.length - start > width && curr > start) result += `${line.slice(start, curr)}\n${line.slice(curr + 1)}`;
+	else result += line.slice(start);
+	return result.slice(1);
+}
+function foldBlockScalar(string, width) {
+	const lineRe = /(\n+)([^\n]*)/g;
+	let nextLF = string.indexOf("\n");
+	if (nextLF === -1) nextLF = string.length;
+	lineRe.lastIndex = nextLF;
+	let result = foldLine(string.slice(0, nextLF), width);
+	let prevMoreIndented = string[0] === "\n" || isMoreIndented(string[0]);
+	let moreIndented;
+	let match;
+	while (match = lineRe.exec(string)) {
+		const prefix = match[1];
+		const line = match[2];
+		moreIndented = line !== "" && isMoreIndented(line[0]);
+		result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
+		prevMoreIndented = moreIndented;
+	}
+	return result;
+}
+var CHARACTERS_TO_ESCAPE = /["\\\x00-\x1F\x7F-\xA0\u2028\u2029\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/gu;
+function escapeCharacter(character) {
+	switch (character) {
+		case "\0": return "\\0";
+		case "\x07": return "\\a";
+		case "\b": return "\\b";
+		case "	": return "\\t";
+		case "\n": return "\\n";
+		case "\v": return "\\v";
+		case "\f": return "\\f";
+		case "\r": return "\\r";
+		case "\x1B": return "\\e";
+		case "\"": return "\\\"";
+		case "\\": return "\\\\";
+		case "": return "\\N";
+		case "\xA0": return "\\_";
+		case "\u2028": return "\\L";
+		case "\u2029": return "\\P";
+	}
+	const code = character.charCodeAt(0);
+	const hex = code.toString(16).toUpperCase();
+	if (code <= 255) return `\\x${"0".repeat(2 - hex.length)}${hex}`;
+	return `\\u${"0".repeat(4 - hex.length)}${hex}`;
+}
+function escapeString(string) {
+	return string.replace(CHARACTERS_TO_ESCAPE, escapeCharacter);
+}
+//#endregion
+//#region src/ast/presenter.ts
+var CHAR_LINE_FEED = 10;
+var DEFAULT_PRESENTER_OPTIONS = {
+	indent: 2,
+	seqNoIndent: false,
+	seqInlineFirst: true,
+	lineWidth: 80,
+	flowBracketPadding: false,
+	flowSkipCommaSpace: false,
+	flowSkipColonSpace: false,
+	quoteFlowKeys: false,
+	quoteStyle: "single",
+	forceQuotes: false,
+	scalarStyleRules: Object.keys(DEFAULT_SCALAR_STYLE_RULES).map((name) => Reflect.get(DEFAULT_SCALAR_STYLE_RULES, name)),
+	tagBeforeAnchor: false
+};
+function nodeTagShort(node) {
+	return node.tagged ? node.tag : tagNameShort(node.tag);
+}
+function createPresenterState(options) {
+	const opts = {
+		...DEFAULT_PRESENTER_OPTIONS,
+		...options
+	};
+	if (opts.flowSkipColonSpace) opts.quoteFlowKeys = true;
+	return {
+		...opts,
+		defaultScalarTagName: opts.schema.defaultScalarTag.tagName,
+		openEnded: false
+	};
+}
+function generateNextLine(state, level) {
+	return `\n${" ".repeat(state.indent * level)}`;
+}
+function scalarLayout(state, node, parent, level, isKey, flowOnly) {
+	return {
+		node,
+		parent,
+		level,
+		isKey,
+		flowOnly,
+		shiftOfParent: level === 0 ? -1 : state.indent * (level - 1),
+		shiftOfContent: state.indent * Math.max(1, level),
+		shiftOfFirstLine: level === 0 ? 0 : state.indent * level,
+		presenterOptions: state,
+		allowedStylesMask: 0,
+		style: node.style
+	};
+}
+function writeFlowSequence(state, level, node) {
+	let result = "";
+	for (let index = 0, length = node.items.length; index < length; index += 1) {
+		const item = writeNode(state, level, node.items[index], node, {}).text;
+		if (index > 0) result += `,${!state.flowSkipCommaSpace ? " " : ""}`;
+		result += item;
+	}
+	const pad = state.flowBracketPadding && node.items.length > 0 ? " " : "";
+	return `[${pad}${result}${pad}]`;
+}
+function writeBlockSequence(state, level, node, compact) {
+	let result = "";
+	for (let index = 0, length = node.items.length; index < length; index += 1) {
+		const item = writeNode(state, level + 1, node.items[index], node, {
+			block: true,
+			compact: state.seqInlineFirst,
+			isblockseq: true
+		}).text;
+		if (!compact || result !== "") result += generateNextLine(state, level);
+		if (item === "" || CHAR_LINE_FEED === item.charCodeAt(0)) result += "-";
+		else result += "- ";
+		result += item;
+	}
+	return result;
+}
+function writeFlowMapping(state, level, node) {
+	let result = "";
+	for (const { key, value } of node.items) {
+		let pairBuffer = "";
+		if (result !== "") pairBuffer += `,${!state.flowSkipCommaSpace ? " " : ""}`;
+		const keyRender = writeNode(state, level, key, node, { iskey: true });
+		const keyText = keyRender.text;
+		const valueText = writeNode(state, level, value, node, {}).text;
+		const sep = state.flowSkipColonSpace || valueText === "" ? "" : " ";
+		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
+		const keyColonSep = key.kind === "alias" || keyIsBareProps ? " " : "";
+		pairBuffer += `${keyText}${keyColonSep}:${sep}${valueText}`;
+		result += pairBuffer;
+	}
+	const pad = state.flowBracketPadding && result !== "" ? " " : "";
+	return `{${pad}${result}${pad}}`;
+}
+function writeBlockMapping(state, level, node, compact) {
+	let result = "";
+	for (let index = 0, length = node.items.length; index < length; index += 1) {
+		let pairBuffer = "";
+		if (!compact || result !== "") pairBuffer += generateNextLine(state, level);
+		const { key, value } = node.items[index];
+		const keyIsBlock = (key.kind === "mapping" || key.kind === "sequence") && key.style === COLLECTION_STYLE.BLOCK && key.items.length !== 0 || key.kind === "scalar" && (key.style === SCALAR_STYLE.LITERAL_BLOCK || key.style === SCALAR_STYLE.FOLDED_BLOCK);
+		const keyRender = keyIsBlock ? writeNode(state, level + 1, key, node, {
+			block: true,
+			compact: true,
+			isblockseq: !cannotBeCompact(state, key, level + 1)
+		}) : writeNode(state, level + 1, key, node, {
+			block: true,
+			compact: true,
+			iskey: true
+		});
+		const keyText = keyRender.text;
+		const keyHasLineBreak = key.kind === "scalar" && key.value.indexOf("\n") !== -1;
+		const keyIsTooLong = keyText.length > 1024 && /^[\s\S]{1025}/u.test(keyText);
+		const explicitPair = keyIsBlock || keyHasLineBreak || keyIsTooLong;
+		if (explicitPair) {
+			if (keyText && CHAR_LINE_FEED === keyText.charCodeAt(0)) pairBuffer += "?";
+			else pairBuffer += "? ";
+		}
+		pairBuffer += keyText;
+		if (explicitPair) pairBuffer += generateNextLine(state, level);
+		const valueText = writeNode(state, level + 1, value, node, {
+			block: true,
+			compact: explicitPair,
+			isblockseq: explicitPair && !cannotBeCompact(state, value, level + 1)
+		}).text;
+		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
+		const keyColonSep = !explicitPair && (key.kind === "alias" || keyIsBareProps) ? " " : "";
+		if (valueText === "" || CHAR_LINE_FEED === valueText.charCodeAt(0)) pairBuffer += `${keyColonSep}:`;
+		else pairBuffer += `${keyColonSep}: `;
+		pairBuffer += valueText;
+		result += pairBuffer;
+	}
+	return result;
+}
+function cannotBeCompact(state, node, level) {
+	if (node.kind === "alias") return true;
+	return node.tagged || node.anchor !== void 0 || state.indent < 2 && level > 0;
+}
+function writeNode(state, level, node, parent, ctx) {
+	if (node.kind === "alias") {
+		state.openEnded = false;
+		return {
+			text: `*${node.anchor}`,
+			noBody: false
+		};
+	}
+	const { block = false, iskey = false, isblockseq = false } = ctx;
+	let compact = ctx.compact ?? false;
+	const hasAnchor = node.anchor !== void 0;
+	if (cannotBeCompact(state, node, level)) compact = false;
+	let body;
+	let shouldPrintTag = node.tagged;
+	const useBlockCollection = block && (node.kind === "mapping" || node.kind === "sequence") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0;
+	if (node.kind === "mapping") {
+		if (useBlockCollection) body = writeBlockMapping(state, level, node, compact);
+		else body = writeFlowMapping(state, level, node);
+	} else if (node.kind === "sequence") {
+		if (useBlockCollection) {
+			if (state.seqNoIndent && !isblockseq && level > 0) body = writeBlockSequence(state, level - 1, node, compact);
+			else body = writeBlockSequence(state, level, node, compact);
+		} else body = writeFlowSequence(state, level, node);
+	} else {
+		const layout = scalarLayout(state, node, parent, level, iskey, !block);
+		detectAllowedStyles(layout);
+		for (const rule of state.scalarStyleRules) rule(layout);
+		body = renderScalar(layout);
+		state.openEnded = (layout.style === SCALAR_STYLE.LITERAL_BLOCK || layout.style === SCALAR_STYLE.FOLDED_BLOCK) && (node.value === "\n" || node.value.endsWith("\n\n"));
+		shouldPrintTag = node.tagged || body === "" && layout.flowOnly && parent?.kind === "sequence" && !hasAnchor || layout.style !== SCALAR_STYLE.PLAIN && node.tag !== state.defaultScalarTagName;
+	}
+	if ((node.kind === "mapping" || node.kind === "sequence") && !useBlockCollection) state.openEnded = false;
+	if (useBlockCollection && compact && level > 0 && state.indent > 2) body = `${" ".repeat(state.indent - 2)}${body}`;
+	const noBody = body === "";
+	let text = body;
+	if (shouldPrintTag || hasAnchor) {
+		const props = [];
+		const tag = shouldPrintTag ? nodeTagShort(node) : null;
+		const anchor = hasAnchor ? `&${node.anchor}` : null;
+		if (state.tagBeforeAnchor) {
+			if (tag !== null) props.push(tag);
+			if (anchor !== null) props.push(anchor);
+		} else {
+			if (anchor !== null) props.push(anchor);
+			if (tag !== null) props.push(tag);
+		}
+		const sep = body === "" || body.charCodeAt(0) === CHAR_LINE_FEED ? "" : " ";
+		text = `${props.join(" ")}${sep}${body}`;
+	}
+	return {
+		text,
+		noBody
+	};
+}
+function rootStartsOwnLine(node) {
+	return (node.kind === "sequence" || node.kind === "mapping") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0 && !node.tagged && node.anchor === void 0;
+}
+function writeDocumentDirectives(doc) {
+	let result = "";
+	for (const directive of doc.directives) {
+		if (directive.kind === "yaml") {
+			result += `%YAML ${directive.version}\n`;
+			continue;
+		}
+		const { handle, prefix } = directive;
+		result += `%TAG ${handle} ${prefix}\n`;
+	}
+	return result;
+}
+/**
+* Build YAML from AST.
+*
+* @category AST
+*/
+function present(documents, options) {
+	const state = createPresenterState(options);
+	let result = "";
+	let previousEnded = false;
+	for (let index = 0; index < documents.length; index += 1) {
+		const doc = documents[index];
+		state.openEnded = false;
+		const directives = writeDocumentDirectives(doc);
+		const hasDirectives = directives !== "";
+		const marker = doc.explicitStart || hasDirectives || index > 0 && !previousEnded;
+		result += directives;
+		if (doc.contents === null) {
+			if (marker) result += "---\n";
+		} else if (marker) {
+			const body = writeNode(state, 0, doc.contents, null, {
+				block: true,
+				compact: true
+			}).text;
+			const sep = body === "" ? "" : hasDirectives || rootStartsOwnLine(doc.contents) ? "\n" : " ";
+			result += `---${sep}${body}\n`;
+		} else result += writeNode(state, 0, doc.contents, null, {
+			block: true,
+			compact: true
+		}).text + "\n";
+		previousEnded = doc.explicitEnd || state.openEnded;
+		if (previousEnded) result += "...\n";
+	}
+	return result;
+}
+//#endregion
+//#region src/dump.ts
+var DEFAULT_DUMP_OPTIONS = {
+	...DEFAULT_PRESENTER_OPTIONS,
+	schema: DUMP_SCHEMA,
+	skipInvalid: false,
+	noRefs: false,
+	flowLevel: -1,
+	sortKeys: false,
+	transform: () => {}
+};
+function defaultCompareFn(a, b) {
+	const x = String(a);
+	const y = String(b);
+	if (x < y) return -1;
+	if (x > y) return 1;
+	return 0;
+}
+/**
+* Serializes JS object as a YAML document. By default it can dump every
+* supported YAML type, so it throws an exception if you try to dump regexps or
+* functions. However, you can disable exceptions by setting the
+* {@link DumpOptions.skipInvalid} option to `true`.
+*
+* @category Main
+*/
+function dump(input, options = {}) {
+	const opts = {
+		...DEFAULT_DUMP_OPTIONS,
+		...options
+	};
+	const documents = jsToAst(input, opts.schema, {
+		noRefs: opts.noRefs,
+		skipInvalid: opts.skipInvalid
+	});
+	if (opts.flowLevel >= 0) visit(documents, (node, ctx) => {
+		if (ctx.depth < opts.flowLevel) return;
+		if (node.kind === "sequence" || node.kind === "mapping") node.style = COLLECTION_STYLE.FLOW;
+		return VISIT_SKIP;
+	});
+	if (opts.sortKeys) {
+		const compareFn = opts.sortKeys === true ? defaultCompareFn : opts.sortKeys;
+		visit(documents, (node) => {
+			if (node.kind !== "mapping") return;
+			node.items.sort((a, b) => compareFn(a.key.kind === "scalar" ? a.key.value : "", b.key.kind === "scalar" ? b.key.value : ""));
+		});
+	}
+	opts.transform(documents);
+	return present(documents, {
+		...pick(opts, Object.keys(DEFAULT_PRESENTER_OPTIONS)),
+		schema: opts.schema
+	});
+}
+//#endregion
+//#region src/ast/from_events.ts
+var NO_RANGE = (/* unused pure expression or super */ null && (-1));
+function eventPosition(event) {
+	if ("tagStart" in event && event.tagStart !== NO_RANGE) return event.tagStart;
+	if ("anchorStart" in event && event.anchorStart !== NO_RANGE) return event.anchorStart;
+	if ("valueStart" in event && event.valueStart !== NO_RANGE) return event.valueStart;
+	if ("start" in event) return event.start;
+	return 0;
+}
+function rawTag(state, event) {
+	return event.tagStart === NO_RANGE ? "" : state.source.slice(event.tagStart, event.tagEnd);
+}
+function anchorName(state, event) {
+	return event.anchorStart === NO_RANGE ? void 0 : state.source.slice(event.anchorStart, event.anchorEnd);
+}
+function buildScalar(state, event) {
+	const value = getScalarValue(state.source, event);
+	const raw = rawTag(state, event);
+	let tag;
+	let tagged = false;
+	if (raw !== "") {
+		tagged = true;
+		tag = raw;
+	} else if (event.style === SCALAR_STYLE.PLAIN) tag = state.schema.resolveImplicitScalarTag(value).tag.tagName;
+	else tag = state.schema.defaultScalarTag.tagName;
+	return {
+		kind: "scalar",
+		tag,
+		tagged,
+		style: event.style,
+		anchor: anchorName(state, event),
+		value
+	};
+}
+function buildCollection(state, event, defaultTagName) {
+	const raw = rawTag(state, event);
+	let tag;
+	let tagged = false;
+	if (raw === "") tag = defaultTagName;
+	else {
+		tag = raw;
+		tagged = true;
+	}
+	return {
+		tag,
+		tagged,
+		style: event.style,
+		anchor: anchorName(state, event)
+	};
+}
+function addNode(state, node) {
+	const frame = state.frames[state.frames.length - 1];
+	if (frame.kind === "document") frame.doc.contents = node;
+	else if (frame.kind === "sequence") frame.node.items.push(node);
+	else if (frame.key) {
+		frame.node.items.push({
+			key: frame.key,
+			value: node
+		});
+		frame.key = null;
+	} else frame.key = node;
+}
+/**
+* Builds an AST from parser events
+*
+* @category AST
+*/
+function eventsToAst(events, options) {
+	const state = {
+		source: options.source,
+		schema: options.schema,
+		eventIndex: 0,
+		position: 0,
+		frames: [],
+		documents: []
+	};
+	while (state.eventIndex < events.length) {
+		const event = events[state.eventIndex++];
+		state.position = eventPosition(event);
+		switch (event.type) {
+			case EVENT_ID.DOCUMENT: {
+				const doc = {
+					contents: null,
+					explicitStart: event.explicitStart,
+					explicitEnd: event.explicitEnd,
+					directives: event.directives
+				};
+				state.frames.push({
+					kind: "document",
+					doc
+				});
+				break;
+			}
+			case EVENT_ID.SCALAR:
+				addNode(state, buildScalar(state, event));
+				break;
+			case EVENT_ID.SEQUENCE: {
+				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:seq");
+				const node = {
+					kind: "sequence",
+					tag,
+					tagged,
+					style,
+					anchor,
+					items: []
+				};
+				state.frames.push({
+					kind: "sequence",
+					node
+				});
+				break;
+			}
+			case EVENT_ID.MAPPING: {
+				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:map");
+				const node = {
+					kind: "mapping",
+					tag,
+					tagged,
+					style,
+					anchor,
+					items: []
+				};
+				state.frames.push({
+					kind: "mapping",
+					node,
+					key: null
+				});
+				break;
+			}
+			case EVENT_ID.ALIAS:
+				addNode(state, {
+					kind: "alias",
+					anchor: state.source.slice(event.anchorStart, event.anchorEnd)
+				});
+				break;
+			case EVENT_ID.POP: {
+				const frame = state.frames.pop();
+				if (frame.kind === "mapping" && frame.key) throw new Error("incomplete mapping pair in event stream");
+				if (frame.kind === "document") state.documents.push(frame.doc);
+				else addNode(state, frame.node);
+				break;
+			}
+		}
+	}
+	return state.documents;
+}
+//#endregion
+//#region src/index.ts
+/** @deprecated Use `EVENT_ID.DOCUMENT` instead. @internal */
+var EVENT_DOCUMENT = EVENT_ID.DOCUMENT;
+/** @deprecated Use `EVENT_ID.SEQUENCE` instead. @internal */
+var EVENT_SEQUENCE = EVENT_ID.SEQUENCE;
+/** @deprecated Use `EVENT_ID.MAPPING` instead. @internal */
+var EVENT_MAPPING = EVENT_ID.MAPPING;
+/** @deprecated Use `EVENT_ID.SCALAR` instead. @internal */
+var EVENT_SCALAR = EVENT_ID.SCALAR;
+/** @deprecated Use `EVENT_ID.ALIAS` instead. @internal */
+var EVENT_ALIAS = EVENT_ID.ALIAS;
+/** @deprecated Use `EVENT_ID.POP` instead. @internal */
+var EVENT_POP = EVENT_ID.POP;
+/** @deprecated Use `SCALAR_STYLE.PLAIN` instead. @internal */
+var SCALAR_STYLE_PLAIN = SCALAR_STYLE.PLAIN;
+/** @deprecated Use `SCALAR_STYLE.SINGLE_QUOTED` instead. @internal */
+var SCALAR_STYLE_SINGLE_QUOTED = SCALAR_STYLE.SINGLE_QUOTED;
+/** @deprecated Use `SCALAR_STYLE.DOUBLE_QUOTED` instead. @internal */
+var SCALAR_STYLE_DOUBLE_QUOTED = SCALAR_STYLE.DOUBLE_QUOTED;
+/** @deprecated Use `SCALAR_STYLE.LITERAL_BLOCK` instead. @internal */
+var SCALAR_STYLE_LITERAL_BLOCK = SCALAR_STYLE.LITERAL_BLOCK;
+/** @deprecated Use `SCALAR_STYLE.FOLDED_BLOCK` instead. @internal */
+var SCALAR_STYLE_FOLDED_BLOCK = SCALAR_STYLE.FOLDED_BLOCK;
+/** @deprecated Use `COLLECTION_STYLE.BLOCK` instead. @internal */
+var COLLECTION_STYLE_BLOCK = COLLECTION_STYLE.BLOCK;
+/** @deprecated Use `COLLECTION_STYLE.FLOW` instead. @internal */
+var COLLECTION_STYLE_FLOW = COLLECTION_STYLE.FLOW;
+/** @deprecated Use `CHOMPING_MODE.CLIP` instead. @internal */
+var CHOMPING_CLIP = CHOMPING_MODE.CLIP;
+/** @deprecated Use `CHOMPING_MODE.STRIP` instead. @internal */
+var CHOMPING_STRIP = CHOMPING_MODE.STRIP;
+/** @deprecated Use `CHOMPING_MODE.KEEP` instead. @internal */
+var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
+//#endregion
+
+
+//# sourceMappingURL=js-yaml.mjs.map
 
 /***/ }),
 

@@ -5571,7 +5571,7 @@ const properties_1 = __nccwpck_require__(8778);
 const patternProperties_1 = __nccwpck_require__(664);
 const not_1 = __nccwpck_require__(8350);
 const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
+const oneOf_1 = __nccwpck_require__(7252);
 const allOf_1 = __nccwpck_require__(9205);
 const if_1 = __nccwpck_require__(8584);
 const thenElse_1 = __nccwpck_require__(6829);
@@ -5730,7 +5730,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 7252:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -38711,43 +38711,28 @@ const BOT_GIT_ENV = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   HZ: () => (/* binding */ incidentSummary),
-/* harmony export */   K_: () => (/* binding */ incidentRequest),
-/* harmony export */   MY: () => (/* binding */ INCIDENT_LABEL),
+/* harmony export */   K_: () => (/* reexport safe */ _incident_request_js__WEBPACK_IMPORTED_MODULE_10__.K),
+/* harmony export */   MY: () => (/* reexport safe */ _incident_open_publish_js__WEBPACK_IMPORTED_MODULE_11__.M),
 /* harmony export */   ao: () => (/* binding */ runIncident),
 /* harmony export */   eF: () => (/* binding */ run),
-/* harmony export */   o0: () => (/* binding */ parseMetricsText)
+/* harmony export */   o0: () => (/* reexport safe */ _incident_request_js__WEBPACK_IMPORTED_MODULE_10__.o)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3136);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6257);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
-/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5895);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4310);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5923);
-/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4487);
-/* harmony import */ var _incident_record_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5777);
-/* harmony import */ var _incident_notify_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(2873);
-/* harmony import */ var _incident_severity_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(3015);
-/* harmony import */ var _policy_dispatch_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7806);
-/* harmony import */ var _policy_read_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8776);
-/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(1249);
-/* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(2307);
-/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(143);
-/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(7528);
-/* harmony import */ var _rollback_execute_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(905);
-/* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(5311);
-/* harmony import */ var _rollback_target_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(9899);
-/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(6735);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(3683);
-// The incident action: declare an incident from monitoring (workflow_dispatch inputs or a repository_dispatch
-// client_payload), classify it, decide whether to roll back automatically, roll back through the same path as
-// the rollback action, and record the incident and its audit events as a state change (pushed or proposed, as
-// the policy's state_writes says). One API call decides "promotion in flight"; none is made per commit.
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6257);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2490);
+/* harmony import */ var _incident_issue_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4413);
+/* harmony import */ var _incident_notify_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4718);
+/* harmony import */ var _incident_open_flow_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8815);
+/* harmony import */ var _incident_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4614);
+/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6735);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3683);
+/* harmony import */ var _incident_request_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5375);
+/* harmony import */ var _incident_open_publish_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(4418);
+// The incident action: parse the inputs (or a repository_dispatch client_payload), run the open-incident flow
+// (src/incident/open-flow.ts: classify, auto-rollback, notify, record), and render its outputs and summary.
 
 
 
@@ -38760,407 +38745,77 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-const INCIDENT_LABEL = 'tollgate:incident';
-const STAGE = 'production';
-const text = (value, field) => {
-    if (value === undefined || value === null || value === '')
-        return undefined;
-    if (typeof value !== 'string') {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(`client_payload.${field} must be a string`, { field });
-    }
-    return value.trim() || undefined;
-};
-/** `a=1, b=2` or one pair a line. */
-const parseMetricsText = (value) => (0,_incident_severity_js__WEBPACK_IMPORTED_MODULE_10__/* .parseMetricArgs */ .x0)(value
-    .split(/[,\n]/)
-    .map((pair) => pair.trim())
-    .filter((pair) => pair !== ''));
-/** A client_payload's metrics: `{name: number}` (numbers or numeric strings) or the `k=v,...` text form. */
-function payloadMetrics(value) {
-    if (value === undefined || value === null || value === '')
-        return {};
-    if (typeof value === 'string')
-        return parseMetricsText(value);
-    if (typeof value !== 'object' || Array.isArray(value)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x('client_payload.metrics must be an object of numbers or "name=value, ..." text', {
-            field: 'metrics',
-            fix: 'send e.g. {"metrics": {"error_rate": 0.7}} or {"metrics": "error_rate=0.7"}',
-        });
-    }
-    return (0,_incident_severity_js__WEBPACK_IMPORTED_MODULE_10__/* .parseMetricArgs */ .x0)(Object.entries(value).map(([k, v]) => `${k}=${String(v)}`));
-}
-/**
- * What was declared: the action's inputs, filled in from a repository_dispatch client_payload
- * (`{model, metrics, alert, description}`); an input that is set wins over the payload.
- */
-function incidentRequest(inputs, env) {
-    const payload = env.eventName === 'repository_dispatch'
-        ? (env.event.client_payload ?? {})
-        : {};
-    if (typeof payload !== 'object' || Array.isArray(payload)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x('repository_dispatch client_payload must be an object', {
-            field: 'client_payload',
-        });
-    }
-    const model = inputs.model?.trim() || text(payload.model, 'model');
-    if (!model) {
-        const dispatched = env.eventName === 'repository_dispatch';
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x(dispatched
-            ? 'repository_dispatch: client_payload.model is missing: an incident needs the affected model'
-            : 'an incident needs the affected model', {
-            field: dispatched ? 'client_payload.model' : 'model',
-            fix: 'set the `model` input, or `model` in the repository_dispatch client_payload',
-        });
-    }
-    const metrics = inputs.metrics?.trim() ? parseMetricsText(inputs.metrics) : payloadMetrics(payload.metrics);
-    const alert = inputs.alert?.trim() || text(payload.alert, 'alert');
-    const description = inputs.description?.trim() || text(payload.description, 'description');
-    return {
-        models: model
-            .split(',')
-            .map((m) => m.trim())
-            .filter(Boolean),
-        metrics,
-        ...(alert !== undefined ? { alert } : {}),
-        ...(description !== undefined ? { description } : {}),
-    };
-}
-const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 async function runIncident(inputs, env, deps) {
-    const registryDir = (0,_checkout_js__WEBPACK_IMPORTED_MODULE_20__/* .registryFolder */ .OJ)(inputs.registry);
-    const registryRoot = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(env.workspace, registryDir);
-    const policy = await (0,_policy_read_js__WEBPACK_IMPORTED_MODULE_12__/* .readPolicy */ .T)((0,_registry_load_js__WEBPACK_IMPORTED_MODULE_14__/* .fileSystemReader */ .nd)(registryRoot));
-    // Before the payload is read: a sender the policy does not list gets nothing but the refusal.
-    (0,_policy_dispatch_js__WEBPACK_IMPORTED_MODULE_11__/* .assertDispatchAccepted */ .q)(policy.dispatch.allowedSenders, env, 'declare an incident');
-    const request = incidentRequest(inputs, env);
     const clock = deps.clock ?? (() => deps.now);
-    const actor = env.actor || 'tollgate-bot';
-    const id = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentId */ ._3)(deps.now, deps.suffix);
-    let incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .openIncident */ .pF)({ ...request, now: deps.now, id, policy });
-    const github = deps.client
-        ? { client: deps.client, repo: { owner: env.owner, repo: env.repo }, remote: deps.remote ?? 'origin' }
-        : undefined;
-    // One API call: every open Tollgate promotion, whatever the model.
-    const promotions = github
-        ? await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_8__/* .listOpenPullRequests */ .oh)(github.client, github.repo, { headPrefix: 'tollgate/promote/' })
-        : [];
-    const rollbacks = [];
-    let rolledBack = false;
-    let rollbackPullRequest;
-    const opened = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentAuditEvent */ .MK)({
-        incident,
-        event: 'incident-opened',
-        actor,
+    const secrets = {
+        ...deps.env,
+        ...(deps.notifyWebhook ? { TOLLGATE_NOTIFY_WEBHOOK: deps.notifyWebhook } : {}),
+    };
+    const repo = { owner: env.owner, repo: env.repo };
+    const github = deps.client ? { client: deps.client, repo, remote: deps.remote ?? 'origin' } : undefined;
+    const channels = {
+        env: secrets,
+        now: clock,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        ...(env.runUrl ? { link: env.runUrl } : {}),
+        ...(github ? { issues: (0,_incident_issue_js__WEBPACK_IMPORTED_MODULE_4__/* .githubIssueChannel */ .Cs)(github.client, repo, clock) } : {}),
+    };
+    const result = await (0,_incident_open_flow_js__WEBPACK_IMPORTED_MODULE_6__/* .openIncidentFlow */ .T)({ inputs, event: env }, {
+        repoRoot: env.workspace,
+        registryDir: (0,_checkout_js__WEBPACK_IMPORTED_MODULE_8__/* .registryFolder */ .OJ)(inputs.registry),
         now: deps.now,
-        suffix: deps.suffix,
-    });
-    const emergency = (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_18__/* .isEmergency */ .u7)(policy, incident.severity);
-    // Where the checkout was before the record was committed ahead of an emergency rollback (see below).
-    let beforeRecord;
-    /** A rollback commit sits on the checked-out branch (pushed, or committed without a remote). */
-    let onBranch = false;
-    for (const model of incident.models) {
-        let state;
-        try {
-            state = await (0,_rollback_execute_js__WEBPACK_IMPORTED_MODULE_17__/* .readPointerState */ .Jx)(env.workspace, { model, stage: STAGE, registryDir });
-        }
-        catch (error) {
-            // A model without a readable pointer (a typo, a shallow clone) still gets its incident recorded.
-            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x))
-                throw error;
-            const reason = error.message;
-            const entry = {
-                at: iso(deps.now),
-                event: 'rollback-skipped',
-                detail: `${model} ${STAGE}: ${reason}`,
-            };
-            incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, entry);
-            rollbacks.push({ model, decision: { rollback: false, reason, matched: [], entry } });
-            continue;
-        }
-        let plan;
-        try {
-            plan = (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_19__/* .chooseRollbackTarget */ .N)({
-                model,
-                stage: STAGE,
-                history: state.history,
-                current: state.current,
-                stableFor: policy.rollback.stableFor,
-                now: deps.now,
-                held: state.held,
-            });
-        }
-        catch (error) {
-            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x))
-                throw error;
-        }
-        const inFlight = promotions.filter((pull) => pull.headRef.startsWith(`tollgate/promote/${model}/`));
-        const decision = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .decideAutoRollback */ .c_)({
-            incident,
-            policy,
-            now: deps.now,
-            state: {
-                model,
-                stage: STAGE,
-                promotionInFlight: inFlight.length > 0,
-                lastPointerChangeWasRollback: (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_19__/* .lastMoveWasRollback */ .e)(state.history),
-                ...(state.current !== undefined ? { current: state.current } : {}),
-                ...(plan !== undefined ? { stableTarget: plan.target } : {}),
-            },
-        });
-        const entry = decision.rollback || inFlight.length === 0
-            ? decision.entry
-            : {
-                ...decision.entry,
-                detail: `${decision.entry.detail} (#${inFlight.map((p) => p.number).join(', #')})`,
-            };
-        incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, entry);
-        const record = { model, decision };
-        rollbacks.push(record);
-        if (!decision.rollback || plan === undefined || inputs.dryRun)
-            continue;
-        if (emergency && beforeRecord === undefined) {
-            // An emergency rollback is judged by the incident record in its own tree (the integrity audit reads it
-            // there), so the record goes first, in a commit pushed together with the rollback.
-            beforeRecord = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(env.workspace, ['rev-parse', 'HEAD']);
-            await commitRecord(env.workspace, registryDir, [
-                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_15__/* .incidentPath */ .GW)(id), document: incident },
-                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_15__/* .auditPath */ .RB)(opened.id), document: opened },
-            ], { ...(0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentOpenedCommit */ .RF)(incident, actor), env: stamped(deps.gitEnv, deps.now) });
-        }
-        try {
-            const outcome = await (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_18__/* .rollbackAndPublish */ .fd)(env.workspace, {
-                model,
-                stage: STAGE,
-                incident: { id, severity: incident.severity },
-                by: actor,
-                now: clock(),
-                policy,
-                registryDir,
-                planned: { plan, history: state.history },
-                ...(deps.gitEnv ? { env: deps.gitEnv } : {}),
-            }, github);
-            record.outcome = outcome;
-            const at = iso(clock());
-            const moved = `${model} ${STAGE} ${plan.current ?? '(none)'} -> ${plan.target}`;
-            if (outcome.mode === 'pushed' || outcome.mode === 'committed') {
-                rolledBack ||= outcome.mode === 'pushed';
-                onBranch = true;
-                incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, {
-                    at,
-                    event: 'rollback-completed',
-                    detail: `${moved} by ${outcome.result.mode} in ${outcome.commit.slice(0, 12)} (${outcome.mode === 'pushed' ? 'emergency push' : 'committed, not pushed'})`,
-                });
-            }
-            else if (outcome.mode === 'pull-request') {
-                rollbackPullRequest ??= outcome.pullRequest?.number;
-                incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, {
-                    at,
-                    event: 'note',
-                    detail: `${moved} proposed ${outcome.pullRequest ? `in pull request #${outcome.pullRequest.number}` : `on branch ${outcome.branch}`}; it completes when merged`,
-                });
-            }
-            if (outcome.mode !== 'dry-run' && outcome.mode !== 'already-done' && plan.current !== undefined) {
-                incident.rollback ??= {
-                    model,
-                    stage: STAGE,
-                    from: plan.current,
-                    to: plan.target,
-                    commit: outcome.commit,
-                    ...(outcome.mode === 'pull-request' && outcome.pullRequest
-                        ? { pull_request: outcome.pullRequest.number }
-                        : {}),
-                };
-            }
-        }
-        catch (error) {
-            // The incident is still recorded, with the failure on its timeline; the checkout was left as it was.
-            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TollgateError */ .x))
-                throw error;
-            record.error = error.message;
-            incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, {
-                at: iso(clock()),
-                event: 'rollback-failed',
-                detail: error.message,
-            });
-        }
-    }
-    if (beforeRecord !== undefined && !onBranch) {
-        // Nothing was pushed with the early record: drop it; the full record is written below like any other.
-        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_6__/* .git */ .$Y)(env.workspace, ['reset', '-q', '--hard', beforeRecord]);
-        beforeRecord = undefined;
-    }
-    // After the rollback, so a slow or dead webhook never delays it; the outcome goes on the timeline.
-    const webhook = deps.notifyWebhook || policy.incident.notifyWebhook;
-    if (webhook && !inputs.dryRun) {
-        const entry = await (0,_incident_notify_js__WEBPACK_IMPORTED_MODULE_22__/* .notifyIncident */ .K)(webhook, incident, {
-            now: clock,
-            ...(deps.fetch ? { fetch: deps.fetch } : {}),
-            ...(env.runUrl ? { link: env.runUrl } : {}),
-        });
-        incident = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .appendTimeline */ .SV)(incident, entry);
-    }
-    const audit = [
-        opened,
-        ...rollbacks.map((r, i) => (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentAuditEvent */ .MK)({
-            incident,
-            event: r.outcome && r.outcome.mode !== 'dry-run' ? 'rollback' : 'rollback-skipped',
-            actor,
-            now: deps.now,
-            suffix: `${deps.suffix}-rb${i + 1}`,
-            model: r.model,
-            stage: STAGE,
-            ...(r.decision.rollback ? { version: r.decision.target } : {}),
-            ...(r.outcome && 'commit' in r.outcome ? { commit: r.outcome.commit } : {}),
-            ...(r.outcome?.mode === 'pull-request' && r.outcome.pullRequest
-                ? { pullRequest: r.outcome.pullRequest.number }
-                : {}),
-            details: {
-                reason: r.error ?? (r.decision.rollback ? r.decision.entry.detail : r.decision.reason),
-                ...(r.outcome ? { mode: r.outcome.mode } : {}),
-            },
-        })),
-    ];
-    const files = [
-        { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_15__/* .incidentPath */ .GW)(id), document: incident },
-        ...audit.map((event) => ({ path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_15__/* .auditPath */ .RB)(event.id), document: event })),
-    ];
-    const result = {
-        incident,
-        audit,
-        rollbacks,
-        rolledBack,
-        ...(rollbackPullRequest !== undefined ? { rollbackPullRequest } : {}),
-        record: inputs.dryRun
-            ? { mode: 'dry-run' }
-            : await recordState(env.workspace, registryDir, files, {
-                incident,
-                commit: beforeRecord === undefined
-                    ? (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentOpenedCommit */ .RF)(incident, actor)
-                    : {
-                        message: `Record the rollback on incident ${id}`,
-                        trailers: { 'Tollgate-Event': 'incident-updated', Incident: id, 'Requested-By': actor },
-                    },
-                branch: policy.defaultBranch,
-                stateWrites: policy.stateWrites,
-                env: stamped(deps.gitEnv, clock()),
-                github,
-            }),
-    };
-    return { ...result, summary: incidentSummary(result, inputs.dryRun) };
+        clock,
+        suffix: () => deps.suffix,
+        actor: env.actor,
+        origin: env,
+        notifier: (policy) => (0,_incident_notify_js__WEBPACK_IMPORTED_MODULE_5__/* .channelNotifier */ .aF)(policy, channels),
+        ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
+        ...(github ? { github } : {}),
+    }, { dryRun: inputs.dryRun, write: 'publish', autoRollback: true });
+    return { ...result, summary: (0,_incident_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .incidentSummary */ .H)(result, inputs.dryRun) };
 }
-const stamped = (env, when) => ({
-    ...env,
-    GIT_AUTHOR_DATE: iso(when),
-    GIT_COMMITTER_DATE: iso(when),
-});
-/** Writes registry files through the one writer and commits exactly them on the checked-out branch. */
-async function commitRecord(repoRoot, registryDir, files, commit) {
-    await (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_16__/* .writeRegistryFiles */ .Kl)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(repoRoot, registryDir), files);
-    return (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_5__/* .commitChange */ .wD)(repoRoot, { paths: files.map((f) => node_path__WEBPACK_IMPORTED_MODULE_1__.posix.join(registryDir, f.path)), ...commit });
-}
-/** The record as a state change (src/publish/state.ts): pushed, or a pull request the action merges itself. */
-async function recordState(repoRoot, registryDir, files, options) {
-    const { message, trailers } = options.commit;
-    const published = await (0,_publish_state_js__WEBPACK_IMPORTED_MODULE_13__/* .publishStateChange */ .pW)({
-        repoRoot,
-        registryDir,
-        writes: files,
-        message,
-        trailers,
-        baseBranch: options.branch,
-        stateWrites: options.stateWrites,
-        branch: `tollgate/incident/${options.incident.id}`,
-        env: options.env,
-        pullRequest: {
-            title: message,
-            body: [
-                `Records incident ${options.incident.id} (${options.incident.severity}) and its audit events.`,
-                '',
-                'A state change: the sign-off gate passes it without sign-offs, and the incident action merges it.',
-                '',
-            ].join('\n'),
-            labels: [INCIDENT_LABEL],
-        },
-    }, options.github);
-    const pull = published.pullRequest;
-    return {
-        mode: published.mode,
-        commit: published.commit,
-        ...(pull ? { pullRequest: pull.number, merge: pull.merge } : {}),
-    };
-}
-const cell = (value) => value.replaceAll('|', '\\|').replaceAll('\n', ' ');
-function incidentSummary(result, dryRun) {
-    const { incident } = result;
-    const lines = [
-        `## Tollgate incident ${incident.id}${dryRun ? ' (dry run: nothing written)' : ''}`,
-        '',
-        `**${incident.severity}** on ${incident.models.join(', ')}: ${incident.timeline[1]?.detail ?? ''}`,
-        '',
-        '| time | event | detail |',
-        '| --- | --- | --- |',
-        ...incident.timeline.map((e) => `| ${e.at} | ${e.event}${e.duration !== undefined ? ` (+${e.duration} s)` : ''} | ${cell(e.detail ?? '')} |`),
-        '',
-    ];
-    if (result.record.mode === 'pull-request')
-        lines.push(`Record proposed in pull request #${result.record.pullRequest}${(0,_publish_state_js__WEBPACK_IMPORTED_MODULE_13__/* .stateMergeNote */ ["if"])(result.record.merge)}.`);
-    if (result.record.mode === 'pushed')
-        lines.push(`Record pushed in ${result.record.commit?.slice(0, 12)}.`);
-    if (result.record.mode === 'committed')
-        lines.push(`Record committed locally in ${result.record.commit?.slice(0, 12)}.`);
-    return `${lines.join('\n')}\n`;
-}
-async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_21__/* .githubContext */ .h4) {
+async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .githubContext */ .h4) {
     let client;
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_21__/* .runAction */ .Cs)('Tollgate incident', async (action) => {
-        const env = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_21__/* .actionEnvironmentOf */ .DL)(context);
-        client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_7__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('token') });
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .runAction */ .Cs)('Tollgate incident', async (action) => {
+        client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('token') });
         try {
+            const [model, metrics, alert, description, registry] = [
+                'model',
+                'metrics',
+                'alert',
+                'description',
+                'registry',
+            ].map((name) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4(name));
+            const inputs = { model, metrics, alert, description, registry, dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .booleanInput */ .tE)('dry-run', false) };
             const now = new Date();
-            const result = await runIncident({
-                model: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('model'),
-                metrics: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('metrics'),
-                alert: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('alert'),
-                description: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('description'),
-                registry: _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4('registry'),
-                dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_21__/* .booleanInput */ .tE)('dry-run', false),
-            }, env, {
+            const deps = {
                 client,
                 now,
                 clock: () => new Date(),
                 suffix: (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(2).toString('hex'),
-                gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_20__/* .BOT_GIT_ENV */ .fB,
-                ...(process.env.TOLLGATE_NOTIFY_WEBHOOK
-                    ? { notifyWebhook: process.env.TOLLGATE_NOTIFY_WEBHOOK }
-                    : {}),
-            });
-            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .setOutput */ .uH('id', result.incident.id);
-            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .setOutput */ .uH('severity', result.incident.severity);
-            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .setOutput */ .uH('rolled-back', String(result.rolledBack));
-            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .setOutput */ .uH('rollback-pull-request', result.rollbackPullRequest === undefined ? '' : String(result.rollbackPullRequest));
-            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z.addRaw(result.summary);
+                gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_8__/* .BOT_GIT_ENV */ .fB,
+                env: process.env,
+            };
+            const result = await runIncident(inputs, (0,_runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .actionEnvironmentOf */ .DL)(context), deps);
+            const outputs = {
+                id: result.incident.id,
+                severity: result.incident.severity,
+                'rolled-back': String(result.rolledBack),
+                'rollback-pull-request': result.rollbackPullRequest === undefined ? '' : String(result.rollbackPullRequest),
+            };
+            for (const [name, value] of Object.entries(outputs))
+                _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH(name, value);
+            _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .summary */ .z.addRaw(result.summary);
             if (result.record.merge?.status === 'open')
-                _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .warning */ .$e(`the incident record's pull request stays open: ${result.record.merge.reason}`);
+                _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .warning */ .$e(`the incident record's pull request stays open: ${result.record.merge.reason}`);
         }
         finally {
-            action.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_7__/* .describeCalls */ .LT)(client));
+            action.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .describeCalls */ .LT)(client));
         }
     });
 }
 // Run when this file is the action's entry (the bundle); tests import the functions above.
-if (process.argv[1] && import.meta.url === (0,node_url__WEBPACK_IMPORTED_MODULE_2__.pathToFileURL)(process.argv[1]).href)
+if (process.argv[1] && import.meta.url === (0,node_url__WEBPACK_IMPORTED_MODULE_1__.pathToFileURL)(process.argv[1]).href)
     await run();
 
 __webpack_async_result__();
@@ -39272,6 +38927,7 @@ class TollgateError extends Error {
     file;
     line;
     field;
+    kind;
     constructor(message, details = {}) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.name = 'TollgateError';
@@ -39279,6 +38935,7 @@ class TollgateError extends Error {
         this.file = details.file;
         this.line = details.line;
         this.field = details.field;
+        this.kind = details.kind ?? 'invalid';
     }
 }
 /** A one-paragraph rendering for terminals and job summaries: where, what, and what to do. */
@@ -43129,7 +42786,10 @@ function gitClient(repoRoot, env = {}) {
 function fromGitError(error, what, repoRoot) {
     if (!(error instanceof dist_A))
         return error;
-    return new errors/* TollgateError */.x(`${what} failed in ${repoRoot}: ${error.message.trim()}`, { cause: error });
+    return new errors/* TollgateError */.x(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+        cause: error,
+        kind: 'environment',
+    });
 }
 
 
@@ -43688,6 +43348,7 @@ function runGit(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -43726,6 +43387,7 @@ function runGitBuffer(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -43775,7 +43437,9 @@ function streamGit(cwd, args, separator, onRecord) {
             if (failure !== undefined)
                 return reject(failure);
             if (code !== 0)
-                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
             emit(pending + decoder.end());
             if (failure !== undefined)
                 reject(failure);
@@ -43794,11 +43458,13 @@ function streamGit(cwd, args, separator, onRecord) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  _n: () => (/* binding */ isAlive),
   c4: () => (/* binding */ runTransaction),
+  F3: () => (/* binding */ tollgateStateDir),
   MQ: () => (/* binding */ undoCommit)
 });
 
-// UNUSED EXPORTS: isAlive, recoverCheckouts, syncCheckout, tollgateStateDir
+// UNUSED EXPORTS: recoverCheckouts, syncCheckout
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -44637,7 +44303,7 @@ async function undoCommit(repoRoot, ref, commit, previous, env = {}) {
 
 /***/ }),
 
-/***/ 5923:
+/***/ 2490:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44649,7 +44315,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   c2: () => (/* binding */ statusOf)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient
+// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient, rateLimitedCalls
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
 var github = __nccwpck_require__(1758);
@@ -44985,9 +44651,137 @@ throttling.triggersNotification = triggersNotification;
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/github/etag-cache.ts
+// Conditional requests: every GET the client sends carries `If-None-Match` with the ETag GitHub gave for the same
+// URL before, and a 304 answer (which GitHub does not count against the primary rate limit) is served from the body
+// kept with that ETag. A gate re-run on an unchanged pull request then spends almost none of the token's budget on
+// reads. The cache lives in the process and, when given a file, in a small JSON file loaded before and saved after.
+
+
+/** Enough for a gate run's lookups on many pull requests; the least recently used are dropped past it. */
+const MAX_ENTRIES = 2000;
+class EtagCache {
+    stats = { conditional: 0, notModified: 0 };
+    /** Where the cache persists between runs; undefined for an in-process cache. */
+    file;
+    entries;
+    constructor(entries, file) {
+        this.entries = new Map(entries);
+        this.file = file;
+    }
+    /** The cache kept in `file` (see load), or an in-process one when no file is named. */
+    static async open(file) {
+        return file ? EtagCache.load(file) : EtagCache.inMemory();
+    }
+    /** An in-process cache: conditional requests within one run. */
+    static inMemory() {
+        return new EtagCache([], undefined);
+    }
+    /**
+     * The cache kept in `file` by an earlier run, or an empty one when there is none yet. A file that cannot be read
+     * as a cache (another version, a truncated write) is ignored: a cache only saves calls, it never decides.
+     */
+    static async load(file) {
+        let entries = [];
+        try {
+            const parsed = JSON.parse(await readFile(file, 'utf8'));
+            if (parsed.version === 1 && Array.isArray(parsed.entries))
+                entries = parsed.entries.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1]?.etag === 'string');
+        }
+        catch {
+            // No cache yet, or one this version cannot read: start empty.
+        }
+        return new EtagCache(entries, file);
+    }
+    get size() {
+        return this.entries.size;
+    }
+    get(key) {
+        const entry = this.entries.get(key);
+        if (entry) {
+            // Most recently used last, so the oldest are the first dropped.
+            this.entries.delete(key);
+            this.entries.set(key, entry);
+        }
+        return entry;
+    }
+    set(key, entry) {
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        while (this.entries.size > MAX_ENTRIES)
+            this.entries.delete(this.entries.keys().next().value);
+    }
+    /** Writes the cache to its file (write then rename, so a reader never sees half of it); no-op in memory. */
+    async save() {
+        if (!this.file)
+            return;
+        const body = { version: 1, entries: [...this.entries] };
+        await mkdir(dirname(this.file), { recursive: true });
+        const temporary = `${this.file}.${process.pid}.tmp`;
+        await writeFile(temporary, JSON.stringify(body));
+        await rename(temporary, this.file);
+    }
+}
+/** The cache key: method, full URL (query and page included) and the media type asked for. */
+function keyOf(method, url, accept) {
+    return `${method} ${url} ${accept ?? ''}`;
+}
+/**
+ * Registers the conditional-request hook on `octokit`. Register it before any hook that turns errors into
+ * messages: Octokit reports a 304 as a RequestError, which this hook answers from the cache.
+ */
+function useEtagCache(octokit, cache) {
+    octokit.hook.wrap('request', async (request, options) => {
+        const method = (options.method ?? 'GET').toUpperCase();
+        if (method !== 'GET')
+            return request(options);
+        const parsed = octokit.request.endpoint.parse(options);
+        const key = keyOf(method, parsed.url, parsed.headers.accept);
+        const known = cache.get(key);
+        if (known)
+            cache.stats.conditional++;
+        try {
+            // Set on the options themselves: Octokit's hook chain hands each inner hook the options it was called with.
+            if (known)
+                options.headers['if-none-match'] = known.etag;
+            const response = await request(options);
+            const etag = response.headers.etag;
+            if (typeof etag === 'string' && response.status === 200)
+                cache.set(key, {
+                    etag,
+                    data: response.data,
+                    ...(response.headers.link ? { link: response.headers.link } : {}),
+                });
+            return response;
+        }
+        catch (error) {
+            if (!known || error.status !== 304)
+                throw error;
+            cache.stats.notModified++;
+            const answered = error.response;
+            return {
+                status: 200,
+                url: answered?.url ?? parsed.url,
+                headers: {
+                    ...answered?.headers,
+                    etag: known.etag,
+                    ...(known.link ? { link: known.link } : {}),
+                },
+                // A copy: a caller that changes the answer must not change what the next 304 serves.
+                data: structuredClone(known.data),
+            };
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/github/client.ts
 // The one Octokit client: @actions/github's getOctokit with the retry and throttling plugins, call counting,
 // and errors that name the call and say what to do.
+
 
 
 
@@ -45047,6 +44841,9 @@ function createGitHubClient(options) {
             onSecondaryRateLimit: limited('secondary'),
         },
     }, retry, throttling);
+    // Inside the error wrapper below, which then never sees a 304 the cache answered.
+    if (options.etags)
+        useEtagCache(octokit, options.etags);
     // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
     octokit.hook.wrap('request', async (request, endpoint) => {
         try {
@@ -45075,7 +44872,11 @@ class GitHubApiError extends errors/* TollgateError */.x {
     status;
     call;
     constructor(call, status, detail, fix, cause) {
-        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+            fix,
+            cause,
+            kind: 'environment',
+        });
         this.name = 'GitHubApiError';
         this.status = status;
         this.call = call;
@@ -45107,10 +44908,18 @@ function fixFor(status, detail, headers) {
         return 'GitHub did not answer after retries; re-run the job, and check https://www.githubstatus.com';
     return 'see docs/github.md for the permissions each Tollgate action needs';
 }
-/** Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls". */
+/**
+ * Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls", or "GitHub API: 4 calls (3 answered 304
+ * Not Modified, which the rate limit does not count)" when conditional requests were answered from the cache.
+ */
 function describeCalls(client) {
     const n = client.calls();
-    return `GitHub API: ${n} call${n === 1 ? '' : 's'}`;
+    const notModified = client.callLog?.().filter((call) => call.status === 304).length ?? 0;
+    return `GitHub API: ${n} call${n === 1 ? '' : 's'}${notModified > 0 ? ` (${notModified} answered 304 Not Modified, which the rate limit does not count)` : ''}`;
+}
+/** Calls that count against the primary rate limit: every REST call but a 304, and each GraphQL query. */
+function rateLimitedCalls(client) {
+    return client.callLog().filter((call) => call.status !== 304).length;
 }
 /** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */
 function statusOf(error) {
@@ -45132,7 +44941,7 @@ function statusOf(error) {
 /* harmony export */ });
 /* unused harmony exports createPullRequest, MAX_LISTED_FILES, listPullRequestFiles, getPullRequest, listReviews */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5923);
+/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2490);
 // Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
 
 
@@ -45286,13 +45095,458 @@ async function listOpenPullRequests(client, repo, options = {}) {
 
 /***/ }),
 
-/***/ 2873:
+/***/ 8902:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ notifyIncident)
+/* harmony export */   c: () => (/* binding */ assessModel)
 /* harmony export */ });
-/* unused harmony export notificationPayload */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _rollback_target_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9899);
+/* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5777);
+
+
+
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * The auto-rollback decision for one model: a pointer that cannot be read is a skip naming why; otherwise the
+ * policy's conditions and safety rules (decideAutoRollback) decide, with the stable target chosen from history.
+ * `inFlight` lists the model's open promotion pull requests (numbers), or is `true` when only known to exist.
+ */
+function assessModel(input) {
+    const { model, pointer } = input;
+    const stage = input.stage ?? 'production';
+    if (!pointer.ok) {
+        const reason = pointer.error;
+        return {
+            model,
+            stage,
+            readError: reason,
+            decision: {
+                rollback: false,
+                reason,
+                matched: [],
+                entry: { at: iso(input.now), event: 'rollback-skipped', detail: `${model} ${stage}: ${reason}` },
+            },
+        };
+    }
+    let plan;
+    let planError;
+    try {
+        plan = (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_1__/* .chooseRollbackTarget */ .N)({
+            model,
+            stage,
+            history: pointer.history,
+            current: pointer.current,
+            stableFor: input.policy.rollback.stableFor,
+            now: input.now,
+            held: pointer.held,
+        });
+    }
+    catch (error) {
+        if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x))
+            throw error;
+        planError = error.message;
+    }
+    const numbers = Array.isArray(input.inFlight) ? input.inFlight : [];
+    const inFlight = input.inFlight === true || numbers.length > 0;
+    const decision = (0,_record_js__WEBPACK_IMPORTED_MODULE_2__/* .decideAutoRollback */ .c_)({
+        incident: input.incident,
+        policy: input.policy,
+        now: input.now,
+        state: {
+            model,
+            stage,
+            promotionInFlight: inFlight,
+            lastPointerChangeWasRollback: (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_1__/* .lastMoveWasRollback */ .e)(pointer.history),
+            ...(pointer.current !== undefined ? { current: pointer.current } : {}),
+            ...(plan !== undefined ? { stableTarget: plan.target } : {}),
+        },
+    });
+    const shown = decision.rollback || numbers.length === 0
+        ? decision
+        : {
+            ...decision,
+            entry: { ...decision.entry, detail: `${decision.entry.detail} (#${numbers.join(', #')})` },
+        };
+    return {
+        model,
+        stage,
+        decision: shown,
+        history: pointer.history,
+        ...(plan !== undefined ? { plan } : {}),
+        ...(planError !== undefined ? { planError } : {}),
+    };
+}
+
+
+/***/ }),
+
+/***/ 4413:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Cs: () => (/* binding */ githubIssueChannel)
+});
+
+// UNUSED EXPORTS: INCIDENT_ISSUE_LABEL, incidentIssueBody, incidentLabels
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+;// CONCATENATED MODULE: ./src/github/comments.ts
+function commentMarker(key) {
+    return `<!-- tollgate:${key} -->`;
+}
+/** Creates the comment marked `key`, or edits the existing one; never posts a second one. */
+async function upsertMarkedComment(client, repo, issueNumber, key, body) {
+    const marker = commentMarker(key);
+    const full = `${marker}\n${body}`;
+    const comments = await client.octokit.paginate(client.octokit.rest.issues.listComments, {
+        ...repo,
+        issue_number: issueNumber,
+        per_page: 100,
+    });
+    const mine = comments.find((comment) => comment.body?.includes(marker));
+    if (!mine) {
+        // Not retried: a create whose answer was lost would post twice. A re-run finds the first one.
+        const { data } = await client.octokit.rest.issues.createComment({
+            ...repo,
+            issue_number: issueNumber,
+            body: full,
+            request: { retries: 0 },
+        });
+        return { id: data.id, action: 'created' };
+    }
+    if (mine.body === full)
+        return { id: mine.id, action: 'unchanged' };
+    await client.octokit.rest.issues.updateComment({ ...repo, comment_id: mine.id, body: full });
+    return { id: mine.id, action: 'updated' };
+}
+
+;// CONCATENATED MODULE: ./src/github/issues.ts
+
+/** The issue whose body carries the marker of `key`, among the issues with all of `labels`. */
+async function findMarkedIssue(client, repo, key, labels) {
+    const marker = commentMarker(key);
+    const issues = await client.octokit.paginate(client.octokit.rest.issues.listForRepo, {
+        ...repo,
+        state: 'all',
+        labels: labels.join(','),
+        per_page: 100,
+    });
+    const found = issues.find((issue) => !issue.pull_request && issue.body?.includes(marker));
+    return found
+        ? { number: found.number, url: found.html_url, state: found.state === 'closed' ? 'closed' : 'open' }
+        : undefined;
+}
+/** Opens the issue marked `key`, or rewrites its title, body and labels when it exists. */
+async function upsertMarkedIssue(client, repo, key, issue) {
+    const body = `${commentMarker(key)}\n${issue.body}`;
+    const existing = await findMarkedIssue(client, repo, key, issue.findBy);
+    if (existing) {
+        await client.octokit.rest.issues.update({
+            ...repo,
+            issue_number: existing.number,
+            title: issue.title,
+            body,
+            labels: issue.labels,
+        });
+        return { ...existing, created: false };
+    }
+    // Not retried: a create whose answer was lost would open a second issue; a re-run finds the first one.
+    const { data } = await client.octokit.rest.issues.create({
+        ...repo,
+        title: issue.title,
+        body,
+        labels: issue.labels,
+        request: { retries: 0 },
+    });
+    return { number: data.number, url: data.html_url, state: 'open', created: true };
+}
+async function commentOnIssue(client, repo, number, body) {
+    await client.octokit.rest.issues.createComment({
+        ...repo,
+        issue_number: number,
+        body,
+        request: { retries: 0 },
+    });
+}
+async function setIssueState(client, repo, number, change) {
+    await client.octokit.rest.issues.update({
+        ...repo,
+        issue_number: number,
+        state: change.state,
+        ...(change.state === 'closed' ? { state_reason: 'completed' } : {}),
+        ...(change.labels ? { labels: change.labels } : {}),
+    });
+}
+
+;// CONCATENATED MODULE: ./src/incident/issue.ts
+// The GitHub issue channel: one issue per incident, labelled with the model and the severity, holding the
+// classification, the metrics and the actions taken; later events are comments, and resolving closes it. Without
+// GitHub (a local run) there is no issue: the record is all there is.
+
+
+const INCIDENT_ISSUE_LABEL = 'tollgate:incident';
+const incidentLabels = (incident) => [
+    INCIDENT_ISSUE_LABEL,
+    `severity:${incident.severity}`,
+    ...incident.models.map((m) => `model:${m}`),
+];
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const cell = (value) => value.replaceAll('|', '\\|').replaceAll('\n', ' ');
+/** The issue's body: the record's facts, its classification, metrics and actions (its timeline). Pure. */
+function incidentIssueBody(incident, context) {
+    const metrics = Object.entries(incident.metrics);
+    return [
+        `**${incident.severity}** incident on ${incident.models.map((m) => `\`${m}\``).join(', ')}, detected ${incident.detected_at}.`,
+        '',
+        `- Status: ${incident.status}${incident.resolved_at ? ` (resolved ${incident.resolved_at})` : ''}`,
+        `- Classification: ${incident.timeline.find((e) => e.event === 'classified')?.detail ?? incident.severity}`,
+        ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
+        ...(incident.description ? [`- Description: ${incident.description}`] : []),
+        ...(context.escalate.length ? [`- Escalation: ${context.escalate.join(', ')}`] : []),
+        ...(context.respondBy && !incident.acknowledged_at
+            ? [`- Acknowledge by ${context.respondBy}: \`tollgate incident ack ${incident.id}\``]
+            : []),
+        ...(incident.acknowledged_at
+            ? [`- Acknowledged: ${incident.acknowledged_at} by ${incident.acknowledged_by ?? 'someone'}`]
+            : []),
+        ...(incident.rollback
+            ? [
+                `- Rollback: ${incident.rollback.model} ${incident.rollback.stage} ${incident.rollback.from} -> ${incident.rollback.to}`,
+            ]
+            : []),
+        '',
+        '### Metrics',
+        '',
+        ...(metrics.length
+            ? ['| metric | value |', '| --- | --- |', ...metrics.map(([k, v]) => `| ${cell(k)} | ${v} |`)]
+            : ['None given.']),
+        '',
+        '### Actions',
+        '',
+        '| time (UTC) | event | detail |',
+        '| --- | --- | --- |',
+        ...incident.timeline.map((e) => `| ${e.at} | ${e.event} | ${cell(e.detail ?? '')} |`),
+        '',
+        ...(context.link ? [`Run: ${context.link}`, ''] : []),
+        `The record: \`registry/incidents/${incident.id}.yaml\`.`,
+        '',
+    ].join('\n');
+}
+/** The comment for an event after the opening: the timeline entries since the last acknowledgement/escalation. */
+function noticeComment(incident, notice) {
+    const headline = {
+        opened: 'Updated',
+        acknowledged: `Acknowledged by ${incident.acknowledged_by ?? 'someone'}`,
+        escalated: `Escalated to **${incident.severity}**`,
+        resolved: 'Resolved',
+        updated: 'Update',
+    };
+    const last = incident.timeline.at(-1);
+    return [
+        `${headline[notice]}: ${last ? `${last.event}${last.detail ? ` — ${last.detail}` : ''}` : ''}`,
+    ].join('\n');
+}
+/** The issue channel over a GitHub client: the entry says what happened to the issue, or why it failed. */
+function githubIssueChannel(client, repo, now) {
+    return {
+        async announce(incident, notice, context) {
+            const key = `incident:${incident.id}`;
+            try {
+                const labels = incidentLabels(incident);
+                const findBy = [INCIDENT_ISSUE_LABEL];
+                if (notice === 'opened' || notice === 'escalated') {
+                    const issue = await upsertMarkedIssue(client, repo, key, {
+                        title: `[${incident.severity}] ${incident.id}: ${incident.title}`,
+                        body: incidentIssueBody(incident, context),
+                        labels,
+                        findBy,
+                    });
+                    if (notice === 'escalated')
+                        await commentOnIssue(client, repo, issue.number, noticeComment(incident, notice));
+                    return {
+                        at: iso(now()),
+                        event: 'notified',
+                        detail: `issue #${issue.number} ${issue.created ? 'opened' : 'updated'} (github-issue ${notice})`,
+                    };
+                }
+                const issue = await findMarkedIssue(client, repo, key, findBy);
+                if (!issue) {
+                    return {
+                        at: iso(now()),
+                        event: 'notification-failed',
+                        detail: `no issue for ${incident.id} (github-issue ${notice})`,
+                    };
+                }
+                await commentOnIssue(client, repo, issue.number, noticeComment(incident, notice));
+                if (notice === 'resolved')
+                    await setIssueState(client, repo, issue.number, { state: 'closed', labels });
+                return {
+                    at: iso(now()),
+                    event: 'notified',
+                    detail: `issue #${issue.number} ${notice === 'resolved' ? 'closed' : 'commented'} (github-issue ${notice})`,
+                };
+            }
+            catch (error) {
+                return {
+                    at: iso(now()),
+                    event: 'notification-failed',
+                    detail: `GitHub issue: ${(0,errors/* describeError */.U)(error).split('\n')[0]} (github-issue ${notice})`,
+                };
+            }
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 4718:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  aF: () => (/* binding */ channelNotifier)
+});
+
+// UNUSED EXPORTS: notificationPayload, notifyIncident
+
+;// CONCATENATED MODULE: ./src/incident/channels.ts
+const PAGERDUTY_ENQUEUE_URL = 'https://events.pagerduty.com/v2/enqueue';
+/** PagerDuty's four severities for Tollgate's five. */
+const PAGERDUTY_SEVERITY = {
+    P0: 'critical',
+    P1: 'error',
+    P2: 'warning',
+    P3: 'warning',
+    P4: 'info',
+};
+const VERB = {
+    opened: 'opened',
+    acknowledged: 'acknowledged',
+    escalated: 'escalated',
+    resolved: 'resolved',
+    updated: 'updated',
+};
+/** `on-call (@alice, @org/sre)`: a role of the policy with its members, or the name as given. */
+function escalationNames(escalate, roles) {
+    return escalate.map((name) => {
+        const role = Object.prototype.hasOwnProperty.call(roles, name) ? roles[name] : undefined;
+        const members = [...(role?.users ?? []), ...(role?.teams ?? [])].map((m) => `@${m}`);
+        return members.length > 0 ? `${name} (${members.join(', ')})` : name;
+    });
+}
+/** The plain-text lines every channel shares: severity, models, alert, metrics, rollback, escalation. */
+function noticeLines(incident, notice, context) {
+    const rollback = incident.timeline
+        .filter((e) => e.event.startsWith('rollback-') || e.event === 'note')
+        .map((e) => `• ${e.event}: ${e.detail ?? ''}`);
+    return [
+        `*${incident.severity}* ${incident.id}: ${incident.title}${notice === 'opened' ? '' : ` (${VERB[notice]})`}`,
+        `Models: ${incident.models.join(', ')}`,
+        ...(incident.alert ? [`Alert: ${incident.alert}`] : []),
+        ...(Object.keys(incident.metrics).length
+            ? [
+                `Metrics: ${Object.entries(incident.metrics)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ')}`,
+            ]
+            : []),
+        ...rollback,
+        ...(notice !== 'resolved' && notice !== 'acknowledged' && context.escalate.length > 0
+            ? [`Escalation: ${context.escalate.join(', ')}`]
+            : []),
+        ...(notice !== 'resolved' && notice !== 'acknowledged' && context.respondBy && !incident.acknowledged_at
+            ? [`Acknowledge by ${context.respondBy}: tollgate incident ack ${incident.id}`]
+            : []),
+        ...(context.link ? [context.link] : []),
+    ];
+}
+/** A Slack incoming-webhook message: `text` for notifications, Block Kit blocks for the channel. */
+function slackMessage(incident, notice, context) {
+    const lines = noticeLines(incident, notice, context);
+    const [headline, ...rest] = lines;
+    const header = `${incident.severity} ${incident.id} ${VERB[notice]}`.slice(0, 150);
+    return {
+        text: lines.join('\n'),
+        blocks: [
+            { type: 'header', text: { type: 'plain_text', text: header, emoji: false } },
+            { type: 'section', text: { type: 'mrkdwn', text: headline.slice(0, 3000) } },
+            ...(rest.length > 0
+                ? [{ type: 'section', text: { type: 'mrkdwn', text: rest.join('\n').slice(0, 3000) } }]
+                : []),
+            {
+                type: 'context',
+                elements: [{ type: 'mrkdwn', text: `Tollgate · detected ${incident.detected_at}` }],
+            },
+        ],
+    };
+}
+/** A PagerDuty Events API v2 event; acknowledge and resolve carry only the routing and dedup keys. */
+function pagerDutyEvent(incident, notice, routingKey, context) {
+    const action = notice === 'acknowledged' ? 'acknowledge' : notice === 'resolved' ? 'resolve' : 'trigger';
+    const event = {
+        routing_key: routingKey,
+        event_action: action,
+        dedup_key: incident.id,
+    };
+    if (action !== 'trigger')
+        return event;
+    return {
+        ...event,
+        payload: {
+            summary: `${incident.severity} ${incident.id}: ${incident.title}`.slice(0, 1024),
+            source: incident.models.join(', '),
+            severity: PAGERDUTY_SEVERITY[incident.severity],
+            timestamp: incident.detected_at,
+            component: incident.models[0],
+            group: 'tollgate',
+            class: incident.alert ?? 'model incident',
+            custom_details: {
+                incident: incident.id,
+                severity: incident.severity,
+                models: incident.models,
+                metrics: incident.metrics,
+                escalate: context.escalate,
+                ...(context.respondBy ? { respond_by: context.respondBy } : {}),
+                ...(notice === 'escalated' ? { escalated: true } : {}),
+            },
+        },
+        client: 'Tollgate',
+        ...(context.link
+            ? { client_url: context.link, links: [{ href: context.link, text: 'Tollgate run' }] }
+            : {}),
+    };
+}
+/** The generic webhook's JSON: the Slack-compatible text, what happened, and the incident's fields. */
+function webhookMessage(incident, notice, context) {
+    return {
+        text: noticeLines(incident, notice, context).join('\n'),
+        event: `incident-${notice}`,
+        incident: {
+            id: incident.id,
+            severity: incident.severity,
+            status: incident.status,
+            title: incident.title,
+            models: incident.models,
+            metrics: incident.metrics,
+            detected_at: incident.detected_at,
+            ...(incident.acknowledged_at ? { acknowledged_at: incident.acknowledged_at } : {}),
+            ...(incident.resolved_at ? { resolved_at: incident.resolved_at } : {}),
+            ...(incident.rollback ? { rollback: incident.rollback } : {}),
+        },
+        escalate: context.escalate,
+        ...(context.respondBy ? { respond_by: context.respondBy } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/incident/notify.ts
+
 const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** The message body: severity, models, alert, what the timeline says happened to the rollback. Pure. */
 function notificationPayload(incident, link) {
@@ -45328,32 +45582,779 @@ const origin = (url) => {
  * POSTs the notification and returns the timeline entry saying how it went (`notified` or
  * `notification-failed`). Never throws; gives up after `timeoutMs` (default 5 s).
  */
-async function notifyIncident(url, incident, deps) {
+async function notifyIncident(url, incident, deps, body = notificationPayload(incident, deps.link), label = '') {
     const send = deps.fetch ?? globalThis.fetch;
     const where = origin(url);
+    const suffix = label ? ` (${label})` : '';
     try {
         const response = await send(url, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(notificationPayload(incident, deps.link)),
+            body: JSON.stringify(body),
             signal: AbortSignal.timeout(deps.timeoutMs ?? 5000),
         });
         if (!response.ok) {
             return {
                 at: iso(deps.now()),
                 event: 'notification-failed',
-                detail: `${where} answered ${response.status}`,
+                detail: `${where} answered ${response.status}${suffix}`,
             };
         }
-        return { at: iso(deps.now()), event: 'notified', detail: `posted to ${where}` };
+        return { at: iso(deps.now()), event: 'notified', detail: `posted to ${where}${suffix}` };
     }
     catch (error) {
         return {
             at: iso(deps.now()),
             event: 'notification-failed',
-            detail: `${where}: ${error.message.split('\n')[0]}`,
+            detail: `${where}: ${error.message.split('\n')[0]}${suffix}`,
         };
     }
+}
+const secret = (channel, env, key) => {
+    const name = channel[key];
+    const value = name === undefined ? undefined : env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+};
+/**
+ * The severity matrix's notifier: the incident's severity names its channels; each is sent in its own format.
+ * The built-in `webhook` channel falls back to the policy's notify_webhook.
+ */
+function channelNotifier(policy, deps) {
+    return {
+        async notify(incident, notice = 'opened') {
+            const level = policy.incident.response[incident.severity];
+            const context = {
+                escalate: escalationNames(level.escalate, policy.roles),
+                respondBy: new Date(Date.parse(incident.detected_at) + level.respondWithin * 1000)
+                    .toISOString()
+                    .replace(/\.\d{3}Z$/, 'Z'),
+                ...(deps.link ? { link: deps.link } : {}),
+            };
+            const entries = [];
+            for (const name of level.channels) {
+                const channel = Object.prototype.hasOwnProperty.call(policy.incident.channels, name)
+                    ? policy.incident.channels[name]
+                    : undefined;
+                if (channel === undefined) {
+                    entries.push({
+                        at: iso(deps.now()),
+                        event: 'notification-failed',
+                        detail: `no channel "${name}" in the policy's incident.channels`,
+                    });
+                    continue;
+                }
+                const label = channel.type === 'webhook' ? '' : `${name} ${notice}`;
+                if (channel.type === 'github-issue') {
+                    if (deps.issues)
+                        entries.push(await deps.issues.announce(incident, notice, context));
+                    continue;
+                }
+                if (notice === 'updated')
+                    continue;
+                if (channel.type === 'pagerduty') {
+                    const key = secret(channel, deps.env, 'routing_key_env');
+                    if (key === undefined)
+                        continue;
+                    const body = pagerDutyEvent(incident, notice, key, context);
+                    entries.push(await notifyIncident(channel.url ?? PAGERDUTY_ENQUEUE_URL, incident, deps, body, label));
+                    continue;
+                }
+                const url = channel.url ??
+                    secret(channel, deps.env, 'url_env') ??
+                    (name === 'webhook' ? policy.incident.notifyWebhook : undefined);
+                if (url === undefined)
+                    continue;
+                const body = channel.type === 'slack'
+                    ? slackMessage(incident, notice, context)
+                    : webhookMessage(incident, notice, context);
+                entries.push(await notifyIncident(url, incident, deps, body, label));
+            }
+            return entries;
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 1402:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ iso),
+/* harmony export */   q: () => (/* binding */ readPointer)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _rollback_execute_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6011);
+// The shapes shared by the "open an incident" flow (open-flow.ts) and its two writers (open-publish.ts,
+// open-commit.ts), and the one git read they both make.
+
+
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The stage's pointer at `ref` through git, or why it could not be read (a typo, a shallow clone). */
+async function readPointer(ports, model, stage, ref) {
+    try {
+        const state = await (0,_rollback_execute_js__WEBPACK_IMPORTED_MODULE_1__/* .readPointerState */ .Jx)(ports.repoRoot, {
+            model,
+            stage,
+            registryDir: ports.registryDir,
+            ...(ref !== undefined ? { ref } : {}),
+        });
+        return { ok: true, ...state };
+    }
+    catch (error) {
+        if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x))
+            throw error;
+        return { ok: false, error: error.message };
+    }
+}
+
+
+/***/ }),
+
+/***/ 8815:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  T: () => (/* binding */ openIncidentFlow)
+});
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/errors.ts
+var src_errors = __nccwpck_require__(3916);
+;// CONCATENATED MODULE: ./src/policy/dispatch.ts
+// Who may start a rollback or declare an incident from outside: a repository_dispatch is accepted only from a
+// sender the policy lists (dispatch.allowed_senders), since anyone holding a token with write access can send one.
+// A workflow_dispatch is a person pressing the button in the repository; the actions record who it was.
+
+const senderLogin = (event) => {
+    const login = event.sender?.login;
+    return typeof login === 'string' && login !== '' ? login : undefined;
+};
+/** Pure: accepted unless it is a repository_dispatch whose sender is missing or not listed (logins ignore case). */
+function dispatchVerdict(allowedSenders, origin) {
+    if (origin.eventName !== 'repository_dispatch')
+        return { accepted: true };
+    const sender = senderLogin(origin.event);
+    if (sender === undefined)
+        return { accepted: false, reason: 'it names no sender' };
+    const allowed = allowedSenders.some((login) => login.toLowerCase() === sender.toLowerCase());
+    if (allowed)
+        return { accepted: true, sender };
+    return {
+        accepted: false,
+        sender,
+        reason: allowedSenders.length === 0
+            ? 'the policy lists no dispatch senders (dispatch.allowed_senders)'
+            : `the policy's dispatch.allowed_senders lists only ${allowedSenders.join(', ')}`,
+    };
+}
+/** Throws the refusal an action reports, naming the sender, the event type and the fix. */
+function assertDispatchAccepted(allowedSenders, origin, what) {
+    const verdict = dispatchVerdict(allowedSenders, origin);
+    if (verdict.accepted)
+        return;
+    const type = typeof origin.event.action === 'string' ? ` ${origin.event.action}` : '';
+    throw new src_errors/* TollgateError */.x(`refused the repository_dispatch${type} from ${verdict.sender ?? 'an unknown sender'} to ${what}: ${verdict.reason}`, {
+        file: 'policy.yaml',
+        field: 'dispatch.allowed_senders',
+        fix: "send it as a login the policy lists (your monitoring App's bot, e.g. my-monitor[bot]), or add that login " +
+            'to dispatch.allowed_senders in policy.yaml (a policy change: the policy owners sign it off); a person can ' +
+            'run the workflow by hand instead (workflow_dispatch)',
+    });
+}
+
+// EXTERNAL MODULE: ./src/registry/load.ts + 1 modules
+var load = __nccwpck_require__(9637);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+// EXTERNAL MODULE: ./src/registry/writer.ts + 1 modules
+var writer = __nccwpck_require__(7528);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+;// CONCATENATED MODULE: ./src/policy/read.ts
+// Reading the policy through the registry loader: the file is parsed and schema-checked like any registry file,
+// so a broken policy.yaml is reported with its line instead of being half-applied. No file means the defaults.
+
+
+
+
+
+/** The effective policy of the registry `reader` reads; the defaults when it holds no policy.yaml. */
+async function readPolicy(reader) {
+    const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, [paths/* POLICY_PATH */.l$]);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new src_errors/* TollgateError */.x(`${paths/* POLICY_PATH */.l$} in ${reader.label} is not a valid policy:\n${(0,writer/* formatProblems */.C5)(errors)}`, {
+            file: paths/* POLICY_PATH */.l$,
+            line: errors[0].line,
+            fix: 'correct policy.yaml (`tollgate validate` lists every problem)',
+        });
+    }
+    return (0,effective/* effectivePolicy */.Ci)(registry.policy);
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/git/transaction.ts + 1 modules
+var transaction = __nccwpck_require__(4682);
+;// CONCATENATED MODULE: ./src/publish/checkout-note.ts
+/** Lines for the paths whose local copy was the user's own work and so was left as it was. */
+function checkoutNote(checkout) {
+    if (checkout.kept.length === 0)
+        return [];
+    return [
+        `  note: your copy of ${checkout.kept.join(', ')} has changes of your own, so it was left as it was; the commit holds Tollgate's version (\`git diff HEAD -- <path>\` shows the difference)`,
+    ];
+}
+
+// EXTERNAL MODULE: ./src/publish/registry-transaction.ts
+var registry_transaction = __nccwpck_require__(453);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/rollback/execute.ts + 2 modules
+var execute = __nccwpck_require__(6011);
+// EXTERNAL MODULE: ./src/rollback/publish.ts
+var publish = __nccwpck_require__(5311);
+// EXTERNAL MODULE: ./src/incident/assess.ts
+var assess = __nccwpck_require__(8902);
+// EXTERNAL MODULE: ./src/incident/open-context.ts
+var open_context = __nccwpck_require__(1402);
+// EXTERNAL MODULE: ./src/incident/record.ts
+var incident_record = __nccwpck_require__(5777);
+;// CONCATENATED MODULE: ./src/incident/open-commit.ts
+// The CLI's writer of "open an incident": the record and every rollback it makes are ONE commit on the checked-out
+// branch, built by the registry transaction (src/publish/registry-transaction.ts) from the branch's tip, so a lost
+// race rebuilds it on the new tip and a failure leaves tree and index unchanged. A journal keeps the id until the
+// commit has landed: a re-run of the same request after an interruption continues under the same id.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const STAGE = 'production';
+async function commitOpenIncident(context) {
+    const { policy, request, ports, options } = context;
+    const now = ports.now;
+    const by = ports.actor;
+    const act = options.autoRollback && !options.dryRun;
+    /** The incident and the rollbacks the policy allows, decided from the registry's history at `ref`. */
+    const decide = async (id, ref) => {
+        let incident = (0,incident_record/* openIncident */.pF)({ ...request, now, id, policy });
+        const lines = [`${id}: ${incident.severity} — ${incident.timeline[1].detail}`];
+        const rollbacks = [];
+        const assessments = [];
+        for (const model of incident.models) {
+            const assessed = (0,assess/* assessModel */.c)({
+                incident,
+                policy,
+                now,
+                model,
+                stage: STAGE,
+                pointer: await (0,open_context/* readPointer */.q)(ports, model, STAGE, ref),
+                inFlight: options.promotionInFlight ?? false,
+            });
+            assessments.push(assessed);
+            const { decision, plan } = assessed;
+            if (assessed.readError !== undefined)
+                lines.push(`  ${model}: ${assessed.readError}`);
+            else {
+                if (assessed.planError !== undefined)
+                    lines.push(`  ${model}: ${assessed.planError}`);
+                lines.push(`  ${model}: ${decision.entry.detail}`);
+            }
+            if (!act)
+                continue;
+            incident = (0,incident_record/* appendTimeline */.SV)(incident, decision.entry);
+            if (decision.rollback && plan)
+                rollbacks.push({ model, plan, at: decision.entry.at });
+        }
+        if (!options.autoRollback && !options.dryRun) {
+            lines.push('  (no rollback done: pass --auto-rollback to act on this, or run `tollgate rollback MODEL --incident ID`)');
+        }
+        return { incident, lines, rollbacks, assessments };
+    };
+    if (options.dryRun) {
+        const decided = await decide((0,incident_record/* incidentId */._3)(now, ports.suffix()), 'HEAD');
+        return {
+            ...empty(decided.incident),
+            assessments: decided.assessments,
+            record: { mode: 'dry-run' },
+            lines: [...decided.lines, '(dry run: nothing written)'],
+        };
+    }
+    const journal = await openIncidentJournal(ports.repoRoot, request, () => (0,incident_record/* incidentId */._3)(now, ports.suffix()));
+    const id = journal.id;
+    // Sent at most once, however often a lost race rebuilds the commit; its outcome is on the timeline it commits.
+    let notification;
+    const date = (0,open_context/* iso */.K)(now);
+    const result = await (0,registry_transaction/* commitRegistryChange */.Pw)(ports.repoRoot, {
+        registryDir: ports.registryDir,
+        ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
+        build: async (reader, stage) => {
+            if ((await reader.read((0,paths/* incidentPath */.GW)(id))) !== undefined) {
+                return {
+                    value: {
+                        already: true,
+                        lines: [`${id} is already recorded (an earlier run of this command made it)`],
+                    },
+                };
+            }
+            const decided = await decide(id, stage.parent ?? 'HEAD');
+            let { incident } = decided;
+            const lines = [...decided.lines];
+            const failed = [];
+            const rolled = [];
+            const rollbacks = decided.assessments.map((a) => ({
+                model: a.model,
+                decision: a.decision,
+            }));
+            const emergency = (0,publish/* isEmergency */.u7)(policy, incident.severity);
+            for (const { model, plan, at } of decided.rollbacks) {
+                const record = rollbacks.find((r) => r.model === model);
+                let staged;
+                try {
+                    staged = await (0,execute/* stageRollback */.L$)(ports.repoRoot, stage, plan, {
+                        incident: id,
+                        by,
+                        now,
+                        forwardFixOnConflict: policy.rollback.forwardFixOnConflict,
+                        registryDir: ports.registryDir,
+                    });
+                }
+                catch (error) {
+                    // The incident is still recorded, with the failure on its timeline; the rollback staged nothing.
+                    if (!(error instanceof src_errors/* TollgateError */.x))
+                        throw error;
+                    incident = (0,incident_record/* appendTimeline */.SV)(incident, { at, event: 'rollback-failed', detail: error.message });
+                    lines.push(`  ${model}: rollback failed: ${error.message}`);
+                    failed.push(`${model}: ${error.message}`);
+                    record.error = error.message;
+                    continue;
+                }
+                rolled.push(staged);
+                record.staged = staged.mode;
+                const moved = `${model} production ${plan.current ?? '(none)'} -> ${plan.target} by ${staged.mode}`;
+                // As `tollgate rollback --incident`: only an emergency push completes the rollback here; otherwise it goes
+                // through a pull request, and the sign-off gate's post-merge step adds rollback-completed when it merges.
+                incident = (0,incident_record/* appendTimeline */.SV)(incident, emergency
+                    ? { at, event: 'rollback-completed', detail: moved }
+                    : {
+                        at,
+                        event: 'note',
+                        detail: `${moved}; not an emergency (${incident.severity}): open a pull request from branch ${(0,publish/* rollbackBranch */.Rs)(model, 'production')}, it completes when merged`,
+                    });
+                // The rollback's commit is the one this record is in, so the record names no sha.
+                incident.rollback = { model, stage: 'production', from: plan.current ?? '', to: plan.target };
+                lines.push(`  ${model}: rolled back (${staged.mode})` +
+                    (emergency
+                        ? ''
+                        : ` (${incident.severity} is not an emergency: push it to ${(0,publish/* rollbackBranch */.Rs)(model, 'production')} and open a pull request)`));
+            }
+            let notifications = [];
+            if (context.notifier) {
+                notification ??= context.notifier.notify(incident);
+                notifications = await notification;
+                for (const entry of notifications) {
+                    incident = (0,incident_record/* appendTimeline */.SV)(incident, entry);
+                    lines.push(`  ${entry.event}: ${entry.detail}`);
+                }
+            }
+            stage.writeRegistry([{ path: (0,paths/* incidentPath */.GW)(id), document: incident }]);
+            return {
+                value: { incident, lines, assessments: decided.assessments, rollbacks, failed, notifications },
+                commit: {
+                    ...openingCommit(incident, by, rolled),
+                    env: { ...ports.gitEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+                },
+            };
+        },
+    });
+    await journal.done();
+    const value = result.value;
+    if ('incident' in value) {
+        const lines = [...value.lines];
+        if (result.commit)
+            lines.push(`  recorded in commit ${result.commit.slice(0, 12)}`, ...checkoutNote(result.checkout));
+        return {
+            ...empty(value.incident),
+            assessments: value.assessments,
+            rollbacks: value.rollbacks,
+            rolledBack: false,
+            notifications: value.notifications,
+            failed: value.failed,
+            lines,
+            record: {
+                mode: 'committed',
+                ...(result.commit ? { commit: result.commit } : {}),
+                checkout: result.checkout,
+            },
+        };
+    }
+    // An earlier run recorded it: nothing more to do, and the record is as that run left it.
+    return {
+        ...empty((0,incident_record/* openIncident */.pF)({ ...request, now, id, policy })),
+        lines: value.lines,
+        record: { mode: 'already-recorded' },
+    };
+}
+const empty = (incident) => ({
+    incident,
+    audit: [],
+    assessments: [],
+    rollbacks: [],
+    rolledBack: false,
+    notifications: [],
+    failed: [],
+    lines: [],
+    record: { mode: 'dry-run' },
+});
+/** The one commit of `incident open`: the record, and the rollbacks it made (their trailers merged). */
+function openingCommit(incident, by, rolled) {
+    const opened = (0,incident_record/* incidentOpenedCommit */.RF)(incident, by);
+    if (rolled.length === 0)
+        return opened;
+    const trailers = {};
+    const add = (all) => {
+        for (const [key, value] of Object.entries(all)) {
+            const list = (trailers[key] ??= []);
+            for (const v of Array.isArray(value) ? value : [value])
+                if (!list.includes(v))
+                    list.push(v);
+        }
+    };
+    // `rollback` first: the gate-integrity audit reads the first event to allow an emergency push of this commit.
+    add({ 'Tollgate-Event': 'rollback' });
+    add(opened.trailers);
+    for (const r of rolled)
+        add(r.trailers);
+    const subjects = rolled.map((r) => r.message.split('\n')[0].replace(/^Roll back /, ''));
+    return {
+        message: [
+            `Open incident ${incident.id} and roll back ${subjects.join(', ')}`,
+            '',
+            opened.message,
+            '',
+            ...rolled.map((r) => r.message),
+        ].join('\n'),
+        trailers,
+    };
+}
+/** The id a request to open an incident runs under, kept until the run's commit has landed. */
+async function openIncidentJournal(repoRoot, request, newId) {
+    const key = (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 16);
+    const file = (0,external_node_path_.join)(await (0,transaction/* tollgateStateDir */.F3)(repoRoot), `incident-open-${key}.json`);
+    const earlier = await (0,promises_.readFile)(file, 'utf8').then((t) => JSON.parse(t), () => undefined);
+    if (earlier && typeof earlier.pid === 'number' && earlier.pid !== process.pid && (0,transaction/* isAlive */._n)(earlier.pid)) {
+        throw new src_errors/* TollgateError */.x(`this incident is being opened right now by process ${earlier.pid}`, {
+            fix: 'wait for that run to finish, then check `tollgate incident list --open`',
+        });
+    }
+    const id = typeof earlier?.id === 'string' && names/* INCIDENT_ID */.zP.test(earlier.id) ? earlier.id : newId();
+    await (0,promises_.writeFile)(file, JSON.stringify({ id, pid: process.pid }));
+    return { id, done: () => (0,promises_.rm)(file, { force: true }) };
+}
+
+// EXTERNAL MODULE: ./src/incident/open-publish.ts
+var open_publish = __nccwpck_require__(4418);
+// EXTERNAL MODULE: ./src/incident/request.ts
+var incident_request = __nccwpck_require__(5375);
+;// CONCATENATED MODULE: ./src/incident/open-flow.ts
+// The "open an incident" use case, for both faces: classify the declared metrics, decide per model whether to roll
+// back automatically (assess.ts), roll back, notify, and record the incident in one write. Two writers, one per
+// place it runs: `publish` (the incident action on a runner: each rollback pushed or proposed, the record a state
+// change, open-publish.ts) and `commit` (the CLI in a clone: record and rollbacks in ONE local commit through the
+// registry transaction, with a journal so a re-run continues under the same id, open-commit.ts).
+
+
+
+
+
+
+
+/** Opens an incident: see the head of this file. */
+async function openIncidentFlow(input, ports, options) {
+    const policy = await readPolicy((0,load/* fileSystemReader */.nd)((0,external_node_path_.join)(ports.repoRoot, ports.registryDir)));
+    // Before the payload is read: a sender the policy does not list gets nothing but the refusal.
+    if (ports.origin)
+        assertDispatchAccepted(policy.dispatch.allowedSenders, ports.origin, 'declare an incident');
+    const request = 'request' in input ? input.request : (0,incident_request/* incidentRequest */.K)(input.inputs, input.event);
+    const context = {
+        policy,
+        notifier: ports.notifier?.(policy),
+        request,
+        ports,
+        options,
+        clock: ports.clock ?? (() => ports.now),
+    };
+    return options.write === 'publish' ? (0,open_publish/* publishOpenIncident */.t)(context) : commitOpenIncident(context);
+}
+
+
+/***/ }),
+
+/***/ 4418:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   M: () => (/* binding */ INCIDENT_LABEL),
+/* harmony export */   t: () => (/* binding */ publishOpenIncident)
+/* harmony export */ });
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5895);
+/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4310);
+/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4487);
+/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1249);
+/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(143);
+/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7528);
+/* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5311);
+/* harmony import */ var _assess_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8902);
+/* harmony import */ var _open_context_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1402);
+/* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(5777);
+// The incident action's writer of "open an incident": each rollback goes through the same path as the rollback
+// action (pushed when the severity is an emergency, else proposed), and the record with its audit events is a state
+// change (pushed or proposed, as the policy's state_writes says). One API call decides "promotion in flight"; none
+// is made per commit.
+
+
+
+
+
+
+
+
+
+
+
+
+const INCIDENT_LABEL = 'tollgate:incident';
+const STAGE = 'production';
+async function publishOpenIncident(context) {
+    const { policy, request, ports, options, clock } = context;
+    const { repoRoot: workspace, registryDir } = ports;
+    const dryRun = options.dryRun;
+    const actor = ports.actor || 'tollgate-bot';
+    const suffix = ports.suffix();
+    const id = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentId */ ._3)(ports.now, suffix);
+    let incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .openIncident */ .pF)({ ...request, now: ports.now, id, policy });
+    const github = ports.github;
+    // One API call: every open Tollgate promotion, whatever the model.
+    const promotions = github
+        ? await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_4__/* .listOpenPullRequests */ .oh)(github.client, github.repo, { headPrefix: 'tollgate/promote/' })
+        : [];
+    const assessments = [];
+    const rollbacks = [];
+    let rolledBack = false;
+    let rollbackPullRequest;
+    const opened = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentAuditEvent */ .MK)({ incident, event: 'incident-opened', actor, now: ports.now, suffix });
+    const emergency = (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_8__/* .isEmergency */ .u7)(policy, incident.severity);
+    // Where the checkout was before the record was committed ahead of an emergency rollback (see below).
+    let beforeRecord;
+    /** A rollback commit sits on the checked-out branch (pushed, or committed without a remote). */
+    let onBranch = false;
+    for (const model of incident.models) {
+        const inFlight = promotions
+            .filter((pull) => pull.headRef.startsWith(`tollgate/promote/${model}/`))
+            .map((pull) => pull.number);
+        const assessed = (0,_assess_js__WEBPACK_IMPORTED_MODULE_9__/* .assessModel */ .c)({
+            incident,
+            policy,
+            now: ports.now,
+            model,
+            stage: STAGE,
+            pointer: await (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .readPointer */ .q)(ports, model, STAGE),
+            inFlight,
+        });
+        assessments.push(assessed);
+        const { decision, plan } = assessed;
+        incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, decision.entry);
+        const record = { model, decision };
+        rollbacks.push(record);
+        if (!decision.rollback || plan === undefined || dryRun || assessed.history === undefined)
+            continue;
+        if (emergency && beforeRecord === undefined) {
+            // An emergency rollback is judged by the incident record in its own tree (the integrity audit reads it
+            // there), so the record goes first, in a commit pushed together with the rollback.
+            beforeRecord = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(workspace, ['rev-parse', 'HEAD']);
+            await commitRecord(workspace, registryDir, [
+                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_6__/* .incidentPath */ .GW)(id), document: incident },
+                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_6__/* .auditPath */ .RB)(opened.id), document: opened },
+            ], { ...(0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentOpenedCommit */ .RF)(incident, actor), env: stamped(ports.gitEnv, ports.now) });
+        }
+        try {
+            const outcome = await (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_8__/* .rollbackAndPublish */ .fd)(workspace, {
+                model,
+                stage: STAGE,
+                incident: { id, severity: incident.severity },
+                by: actor,
+                now: clock(),
+                policy,
+                registryDir,
+                planned: { plan, history: assessed.history },
+                ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
+            }, github);
+            record.outcome = outcome;
+            const at = (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .iso */ .K)(clock());
+            const moved = `${model} ${STAGE} ${plan.current ?? '(none)'} -> ${plan.target}`;
+            if (outcome.mode === 'pushed' || outcome.mode === 'committed') {
+                rolledBack ||= outcome.mode === 'pushed';
+                onBranch = true;
+                incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, {
+                    at,
+                    event: 'rollback-completed',
+                    detail: `${moved} by ${outcome.result.mode} in ${outcome.commit.slice(0, 12)} (${outcome.mode === 'pushed' ? 'emergency push' : 'committed, not pushed'})`,
+                });
+            }
+            else if (outcome.mode === 'pull-request') {
+                rollbackPullRequest ??= outcome.pullRequest?.number;
+                incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, {
+                    at,
+                    event: 'note',
+                    detail: `${moved} proposed ${outcome.pullRequest ? `in pull request #${outcome.pullRequest.number}` : `on branch ${outcome.branch}`}; it completes when merged`,
+                });
+            }
+            if (outcome.mode !== 'dry-run' && outcome.mode !== 'already-done' && plan.current !== undefined) {
+                incident.rollback ??= {
+                    model,
+                    stage: STAGE,
+                    from: plan.current,
+                    to: plan.target,
+                    commit: outcome.commit,
+                    ...(outcome.mode === 'pull-request' && outcome.pullRequest
+                        ? { pull_request: outcome.pullRequest.number }
+                        : {}),
+                };
+            }
+        }
+        catch (error) {
+            // The incident is still recorded, with the failure on its timeline; the checkout was left as it was.
+            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TollgateError */ .x))
+                throw error;
+            record.error = error.message;
+            incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, {
+                at: (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .iso */ .K)(clock()),
+                event: 'rollback-failed',
+                detail: error.message,
+            });
+        }
+    }
+    if (beforeRecord !== undefined && !onBranch) {
+        // Nothing was pushed with the early record: drop it; the full record is written below like any other.
+        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(workspace, ['reset', '-q', '--hard', beforeRecord]);
+        beforeRecord = undefined;
+    }
+    // After the rollback, so a slow or dead channel never delays it; the outcome goes on the timeline.
+    const notifications = context.notifier && !dryRun ? await context.notifier.notify(incident) : [];
+    for (const entry of notifications)
+        incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, entry);
+    const audit = [
+        opened,
+        ...rollbacks.map((r, i) => (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentAuditEvent */ .MK)({
+            incident,
+            event: r.outcome && r.outcome.mode !== 'dry-run' ? 'rollback' : 'rollback-skipped',
+            actor,
+            now: ports.now,
+            suffix: `${suffix}-rb${i + 1}`,
+            model: r.model,
+            stage: STAGE,
+            ...(r.decision.rollback ? { version: r.decision.target } : {}),
+            ...(r.outcome && 'commit' in r.outcome ? { commit: r.outcome.commit } : {}),
+            ...(r.outcome?.mode === 'pull-request' && r.outcome.pullRequest
+                ? { pullRequest: r.outcome.pullRequest.number }
+                : {}),
+            details: {
+                reason: r.error ?? (r.decision.rollback ? r.decision.entry.detail : r.decision.reason),
+                ...(r.outcome ? { mode: r.outcome.mode } : {}),
+            },
+        })),
+    ];
+    const files = [
+        { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_6__/* .incidentPath */ .GW)(id), document: incident },
+        ...audit.map((event) => ({ path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_6__/* .auditPath */ .RB)(event.id), document: event })),
+    ];
+    return {
+        incident,
+        audit,
+        assessments,
+        rollbacks,
+        rolledBack,
+        notifications,
+        failed: rollbacks.filter((r) => r.error !== undefined).map((r) => `${r.model}: ${r.error}`),
+        lines: [],
+        ...(rollbackPullRequest !== undefined ? { rollbackPullRequest } : {}),
+        record: dryRun
+            ? { mode: 'dry-run' }
+            : await recordState(workspace, registryDir, files, {
+                incident,
+                commit: beforeRecord === undefined
+                    ? (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentOpenedCommit */ .RF)(incident, actor)
+                    : {
+                        message: `Record the rollback on incident ${id}`,
+                        trailers: { 'Tollgate-Event': 'incident-updated', Incident: id, 'Requested-By': actor },
+                    },
+                branch: policy.defaultBranch,
+                stateWrites: policy.stateWrites,
+                env: stamped(ports.gitEnv, clock()),
+                ...(github ? { github } : {}),
+            }),
+    };
+}
+const stamped = (env, when) => ({
+    ...env,
+    GIT_AUTHOR_DATE: (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .iso */ .K)(when),
+    GIT_COMMITTER_DATE: (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .iso */ .K)(when),
+});
+/** Writes registry files through the one writer and commits exactly them on the checked-out branch. */
+async function commitRecord(repoRoot, registryDir, files, commit) {
+    await (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_7__/* .writeRegistryFiles */ .Kl)((0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(repoRoot, registryDir), files);
+    return (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_2__/* .commitChange */ .wD)(repoRoot, { paths: files.map((f) => node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(registryDir, f.path)), ...commit });
+}
+/** The record as a state change (src/publish/state.ts): pushed, or a pull request the action merges itself. */
+async function recordState(repoRoot, registryDir, files, options) {
+    const { message, trailers } = options.commit;
+    const published = await (0,_publish_state_js__WEBPACK_IMPORTED_MODULE_5__/* .publishStateChange */ .pW)({
+        repoRoot,
+        registryDir,
+        writes: files,
+        message,
+        trailers,
+        baseBranch: options.branch,
+        stateWrites: options.stateWrites,
+        branch: `tollgate/incident/${options.incident.id}`,
+        env: options.env,
+        pullRequest: {
+            title: message,
+            body: [
+                `Records incident ${options.incident.id} (${options.incident.severity}) and its audit events.`,
+                '',
+                'A state change: the sign-off gate passes it without sign-offs, and the incident action merges it.',
+                '',
+            ].join('\n'),
+            labels: [INCIDENT_LABEL],
+        },
+    }, options.github);
+    const pull = published.pullRequest;
+    return {
+        mode: published.mode,
+        commit: published.commit,
+        ...(pull ? { pullRequest: pull.number, merge: pull.merge } : {}),
+    };
 }
 
 
@@ -45604,11 +46605,11 @@ function formatDuration(totalSeconds) {
     return `${r}s`;
 }
 const cell = (text) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-/**
- * A markdown postmortem draft. The timeline merges the incident's own entries with the registry commits (git
- * history) in time order; the parts only the author can write are marked `TODO(author)`.
- */
-function renderPostmortem(incident, gitTimeline) {
+const addDays = (at, days) => new Date(Date.parse(at) + days * 86_400_000).toISOString().slice(0, 10);
+function renderPostmortem(incident, gitTimeline, context = {}) {
+    const commitRef = (sha) => context.repoUrl
+        ? `[commit ${sha.slice(0, 12)}](${context.repoUrl}/commit/${sha})`
+        : `commit ${sha.slice(0, 12)}`;
     const rows = [
         ...incident.timeline.map((e) => ({
             at: e.at,
@@ -45618,7 +46619,7 @@ function renderPostmortem(incident, gitTimeline) {
         ...gitTimeline.map((c) => {
             const event = c.trailers['Tollgate-Event'];
             const tag = event === undefined ? '' : ` [${Array.isArray(event) ? event.join(', ') : event}]`;
-            return { at: c.at, source: `commit ${c.sha.slice(0, 12)}`, what: `${c.subject}${tag}` };
+            return { at: c.at, source: commitRef(c.sha), what: `${c.subject}${tag}` };
         }),
     ];
     // Stable sort by instant: entries at the same second keep incident-first, then git order.
@@ -45628,18 +46629,34 @@ function renderPostmortem(incident, gitTimeline) {
         : 'still open';
     const metrics = Object.entries(incident.metrics);
     const rb = incident.rollback;
+    const due = addDays(incident.resolved_at ?? incident.detected_at, 7);
+    const actions = incident.timeline.filter((e) => [
+        'rollback-started',
+        'rollback-completed',
+        'rollback-failed',
+        'acknowledged',
+        'escalated',
+        'note',
+    ].includes(e.event));
+    const communication = incident.timeline.filter((e) => ['notified', 'notification-failed', 'escalated', 'acknowledged'].includes(e.event));
     const lines = [
         `# Postmortem: ${incident.id} — ${incident.title}`,
         '',
         '> Draft generated by Tollgate from the incident record and git history. Sections marked TODO(author) need',
-        '> a person; everything else is a fact from the record — correct the record, not the draft.',
+        '> a person; everything else is a fact from the record — correct the record, not the draft. Due within 24 hours',
+        '> of the resolution; `tollgate validate` checks the action items.',
         '',
-        '## Summary',
+        '## Incident Summary',
         '',
+        `- Incident ID: ${incident.id}`,
         `- Severity: **${incident.severity}**`,
         `- Status: ${incident.status}`,
+        `- Date: ${incident.detected_at.slice(0, 10)}`,
         `- Models: ${incident.models.join(', ')}`,
         `- Detected: ${incident.detected_at}`,
+        ...(incident.acknowledged_at
+            ? [`- Acknowledged: ${incident.acknowledged_at} by ${incident.acknowledged_by ?? 'someone'}`]
+            : []),
         `- Resolved: ${incident.resolved_at ?? '—'} (duration: ${lasted})`,
         ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
         ...(rb
@@ -45647,9 +46664,45 @@ function renderPostmortem(incident, gitTimeline) {
                 `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}${rb.commit ? ` (commit ${rb.commit.slice(0, 12)})` : ''}${rb.pull_request ? ` (pull request #${rb.pull_request})` : ''}`,
             ]
             : ['- Rollback: none recorded']),
+        '- Impact: TODO(author): one line on user and business impact',
         '',
         ...(incident.description ? [incident.description, ''] : []),
-        '## Impact',
+        '## Timeline (UTC)',
+        '',
+        '| time | source | event |',
+        '| --- | --- | --- |',
+        ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
+        '',
+        '## Root Cause Analysis',
+        '',
+        '### What Happened',
+        '',
+        'TODO(author): what went wrong, in detail.',
+        '',
+        '### Why It Happened',
+        '',
+        'TODO(author): the root cause (technical, process or human), and why it was not caught before it reached the stage.',
+        '',
+        '### Contributing Factors',
+        '',
+        '- TODO(author)',
+        '',
+        '## Impact Assessment',
+        '',
+        '### User Impact',
+        '',
+        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+        '',
+        '### Business Impact',
+        '',
+        '- Revenue impact: TODO(author)',
+        '- SLA breach: TODO(author) (`tollgate incident stats` lists response-time breaches)',
+        '',
+        '### Technical Impact',
+        '',
+        `- Services affected: ${incident.models.join(', ')}`,
+        '- Data loss: TODO(author)',
+        '- Performance degradation at detection:',
         '',
         ...(metrics.length
             ? [
@@ -45659,28 +46712,69 @@ function renderPostmortem(incident, gitTimeline) {
             ]
             : ['No metrics were recorded.']),
         '',
-        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+        '## Resolution',
+        '',
+        '### Immediate Actions Taken',
+        '',
+        ...(actions.length
+            ? actions.map((e, i) => `${i + 1}. ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['1. TODO(author): none recorded; what was done by hand?']),
         '',
         ...rollbackDetails(incident, gitTimeline),
-        '## Timeline (UTC)',
+        '## Lessons Learned',
         '',
-        '| time | source | event |',
-        '| --- | --- | --- |',
-        ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
+        '### What Went Well',
         '',
-        '## Root cause',
+        '- TODO(author)',
         '',
-        'TODO(author): what caused it, and why it was not caught before it reached the stage.',
+        '### What Went Wrong',
         '',
-        '## Lessons learned',
+        '- TODO(author)',
         '',
-        'TODO(author): what went well, what went wrong, where we got lucky.',
+        '### Where We Got Lucky',
         '',
-        '## Action items',
+        '- TODO(author)',
         '',
-        '| action | owner | due | status |',
-        '| --- | --- | --- | --- |',
-        '| TODO(author) | | | open |',
+        '## Action Items',
+        '',
+        `- [ ] TODO(author): preventive action — owner: @TODO — due: ${due} — priority: high`,
+        `- [ ] TODO(author): monitoring improvement — owner: @TODO — due: ${due} — priority: medium`,
+        '',
+        '## Prevention Measures',
+        '',
+        '### Short-term (< 1 week)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Medium-term (1-4 weeks)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Long-term (> 1 month)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '## Appendix',
+        '',
+        '### Related Incidents',
+        '',
+        ...(context.related?.length
+            ? context.related.map((r) => `- ${r}`)
+            : ['- None recorded for these models.']),
+        '',
+        '### Communication Log',
+        '',
+        ...(communication.length
+            ? communication.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['- No notification was recorded.']),
+        '',
+        '---',
+        '',
+        '**Postmortem Completed By**: TODO(author)',
+        '',
+        `**Date**: TODO(author) (due by ${incident.resolved_at ? addDays(incident.resolved_at, 1) : 'one day after the resolution'})`,
+        '',
+        `**Reviewed By**: TODO(author)${context.approvers?.length ? `; the changes in this window were signed off by ${context.approvers.join(', ')}` : ''}`,
         '',
     ];
     return lines.join('\n');
@@ -45693,6 +46787,13 @@ function rollbackDetails(incident, gitTimeline) {
     const rb = incident.rollback;
     if (!rb && steps.length === 0 && commits.length === 0)
         return ['## Rollback', '', 'No rollback was made.', ''];
+    const started = steps.find((e) => e.event === 'rollback-started');
+    const completed = steps.find((e) => e.event === 'rollback-completed');
+    const took = started && completed
+        ? formatDuration(seconds(started.at, completed.at))
+        : completed?.duration !== undefined
+            ? `${formatDuration(completed.duration)} after detection`
+            : undefined;
     return [
         '## Rollback',
         '',
@@ -45709,6 +46810,10 @@ function rollbackDetails(incident, gitTimeline) {
             const reverts = one(c.trailers.Reverts);
             return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
         }),
+        '',
+        `- Rollback version: ${rb?.to ?? '—'}`,
+        `- Rollback duration: ${took ?? '—'}`,
+        `- Rollback success: ${completed ? 'yes' : steps.some((e) => e.event === 'rollback-failed') ? 'no' : 'not completed'}`,
         '',
     ];
 }
@@ -45802,6 +46907,86 @@ function incidentOpenedCommit(incident, by) {
 
 /***/ }),
 
+/***/ 5375:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ incidentRequest),
+/* harmony export */   o: () => (/* binding */ parseMetricsText)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _severity_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3015);
+// What was declared as an incident: the action's inputs, filled in from a repository_dispatch client_payload, or the
+// CLI's arguments. Pure: parsing and checking only.
+
+
+const text = (value, field) => {
+    if (value === undefined || value === null || value === '')
+        return undefined;
+    if (typeof value !== 'string') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`client_payload.${field} must be a string`, { field });
+    }
+    return value.trim() || undefined;
+};
+/** `a=1, b=2` or one pair a line. */
+const parseMetricsText = (value) => (0,_severity_js__WEBPACK_IMPORTED_MODULE_1__/* .parseMetricArgs */ .x0)(value
+    .split(/[,\n]/)
+    .map((pair) => pair.trim())
+    .filter((pair) => pair !== ''));
+/** A client_payload's metrics: `{name: number}` (numbers or numeric strings) or the `k=v,...` text form. */
+function payloadMetrics(value) {
+    if (value === undefined || value === null || value === '')
+        return {};
+    if (typeof value === 'string')
+        return parseMetricsText(value);
+    if (typeof value !== 'object' || Array.isArray(value)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x('client_payload.metrics must be an object of numbers or "name=value, ..." text', {
+            field: 'metrics',
+            fix: 'send e.g. {"metrics": {"error_rate": 0.7}} or {"metrics": "error_rate=0.7"}',
+        });
+    }
+    return (0,_severity_js__WEBPACK_IMPORTED_MODULE_1__/* .parseMetricArgs */ .x0)(Object.entries(value).map(([k, v]) => `${k}=${String(v)}`));
+}
+/**
+ * What was declared: the action's inputs, filled in from a repository_dispatch client_payload
+ * (`{model, metrics, alert, description}`); an input that is set wins over the payload.
+ */
+function incidentRequest(inputs, origin) {
+    const payload = origin.eventName === 'repository_dispatch'
+        ? (origin.event.client_payload ?? {})
+        : {};
+    if (typeof payload !== 'object' || Array.isArray(payload)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x('repository_dispatch client_payload must be an object', {
+            field: 'client_payload',
+        });
+    }
+    const model = inputs.model?.trim() || text(payload.model, 'model');
+    if (!model) {
+        const dispatched = origin.eventName === 'repository_dispatch';
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(dispatched
+            ? 'repository_dispatch: client_payload.model is missing: an incident needs the affected model'
+            : 'an incident needs the affected model', {
+            field: dispatched ? 'client_payload.model' : 'model',
+            fix: 'set the `model` input, or `model` in the repository_dispatch client_payload',
+        });
+    }
+    const metrics = inputs.metrics?.trim() ? parseMetricsText(inputs.metrics) : payloadMetrics(payload.metrics);
+    const alert = inputs.alert?.trim() || text(payload.alert, 'alert');
+    const description = inputs.description?.trim() || text(payload.description, 'description');
+    return {
+        models: model
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean),
+        metrics,
+        ...(alert !== undefined ? { alert } : {}),
+        ...(description !== undefined ? { description } : {}),
+    };
+}
+
+
+/***/ }),
+
 /***/ 3015:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -45848,15 +47033,18 @@ function parseMetricArgs(args) {
         const eq = arg.indexOf('=');
         const fix = 'pass metrics as NAME=NUMBER, e.g. --metric error_rate=0.7';
         if (eq < 0)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`metric "${arg}" has no "=": expected NAME=NUMBER`, { fix });
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`metric "${arg}" has no "=": expected NAME=NUMBER`, { kind: 'usage', fix });
         const name = arg.slice(0, eq).trim();
         const raw = arg.slice(eq + 1).trim();
         if (!METRIC_NAME.test(name)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { fix });
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { kind: 'usage', fix });
         }
         const value = raw === '' ? Number.NaN : Number(raw);
         if (!Number.isFinite(value)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`metric "${arg}": value "${raw}" is not a finite number`, { fix });
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`metric "${arg}": value "${raw}" is not a finite number`, {
+                kind: 'usage',
+                fix,
+            });
         }
         if (Object.prototype.hasOwnProperty.call(metrics, name)) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`metric "${name}" is given twice ("${arg}")`, { fix: 'give each metric once' });
@@ -45869,53 +47057,35 @@ function parseMetricArgs(args) {
 
 /***/ }),
 
-/***/ 7806:
+/***/ 4614:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   q: () => (/* binding */ assertDispatchAccepted)
+/* harmony export */   H: () => (/* binding */ incidentSummary)
 /* harmony export */ });
-/* unused harmony export dispatchVerdict */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-// Who may start a rollback or declare an incident from outside: a repository_dispatch is accepted only from a
-// sender the policy lists (dispatch.allowed_senders), since anyone holding a token with write access can send one.
-// A workflow_dispatch is a person pressing the button in the repository; the actions record who it was.
+/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1249);
+// The incident action's job summary: the record's timeline as a table and where the record went. Pure.
 
-const senderLogin = (event) => {
-    const login = event.sender?.login;
-    return typeof login === 'string' && login !== '' ? login : undefined;
-};
-/** Pure: accepted unless it is a repository_dispatch whose sender is missing or not listed (logins ignore case). */
-function dispatchVerdict(allowedSenders, origin) {
-    if (origin.eventName !== 'repository_dispatch')
-        return { accepted: true };
-    const sender = senderLogin(origin.event);
-    if (sender === undefined)
-        return { accepted: false, reason: 'it names no sender' };
-    const allowed = allowedSenders.some((login) => login.toLowerCase() === sender.toLowerCase());
-    if (allowed)
-        return { accepted: true, sender };
-    return {
-        accepted: false,
-        sender,
-        reason: allowedSenders.length === 0
-            ? 'the policy lists no dispatch senders (dispatch.allowed_senders)'
-            : `the policy's dispatch.allowed_senders lists only ${allowedSenders.join(', ')}`,
-    };
-}
-/** Throws the refusal an action reports, naming the sender, the event type and the fix. */
-function assertDispatchAccepted(allowedSenders, origin, what) {
-    const verdict = dispatchVerdict(allowedSenders, origin);
-    if (verdict.accepted)
-        return;
-    const type = typeof origin.event.action === 'string' ? ` ${origin.event.action}` : '';
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`refused the repository_dispatch${type} from ${verdict.sender ?? 'an unknown sender'} to ${what}: ${verdict.reason}`, {
-        file: 'policy.yaml',
-        field: 'dispatch.allowed_senders',
-        fix: "send it as a login the policy lists (your monitoring App's bot, e.g. my-monitor[bot]), or add that login " +
-            'to dispatch.allowed_senders in policy.yaml (a policy change: the policy owners sign it off); a person can ' +
-            'run the workflow by hand instead (workflow_dispatch)',
-    });
+const cell = (value) => value.replaceAll('|', '\\|').replaceAll('\n', ' ');
+function incidentSummary(result, dryRun) {
+    const { incident } = result;
+    const lines = [
+        `## Tollgate incident ${incident.id}${dryRun ? ' (dry run: nothing written)' : ''}`,
+        '',
+        `**${incident.severity}** on ${incident.models.join(', ')}: ${incident.timeline[1]?.detail ?? ''}`,
+        '',
+        '| time | event | detail |',
+        '| --- | --- | --- |',
+        ...incident.timeline.map((e) => `| ${e.at} | ${e.event}${e.duration !== undefined ? ` (+${e.duration} s)` : ''} | ${cell(e.detail ?? '')} |`),
+        '',
+    ];
+    if (result.record.mode === 'pull-request')
+        lines.push(`Record proposed in pull request #${result.record.pullRequest}${(0,_publish_state_js__WEBPACK_IMPORTED_MODULE_0__/* .stateMergeNote */ ["if"])(result.record.merge)}.`);
+    if (result.record.mode === 'pushed')
+        lines.push(`Record pushed in ${result.record.commit?.slice(0, 12)}.`);
+    if (result.record.mode === 'committed')
+        lines.push(`Record committed locally in ${result.record.commit?.slice(0, 12)}.`);
+    return `${lines.join('\n')}\n`;
 }
 
 
@@ -45929,7 +47099,7 @@ function assertDispatchAccepted(allowedSenders, origin, what) {
 /* harmony export */   UD: () => (/* binding */ compare),
 /* harmony export */   fY: () => (/* binding */ MODEL_OWNER_ROLE)
 /* harmony export */ });
-/* unused harmony exports DEFAULT_GUARDED_PATHS, DEFAULT_SIGNOFF_RULES, DEFAULT_SEVERITY, DEFAULT_AUTO_ROLLBACK */
+/* unused harmony exports DEFAULT_GUARDED_PATHS, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK */
 /**
  * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
  * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
@@ -45960,6 +47130,8 @@ const DEFAULT_SIGNOFF_RULES = [
         require: [MODEL_OWNER_ROLE],
     },
     { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
     { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
     { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
     { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
@@ -45969,6 +47141,18 @@ const DEFAULT_SIGNOFF_RULES = [
     { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
     { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
 ];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
 const DEFAULT_SEVERITY = {
     P0: [
         { metric: 'availability', op: '<', value: 0.5 },
@@ -45976,16 +47160,46 @@ const DEFAULT_SEVERITY = {
     ],
     P1: [
         { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        { metric: 'latency_increase_pct', op: '>', value: 200 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
         { metric: 'error_rate', op: '>', value: 0.1 },
     ],
     P2: [
         { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 50 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
         { metric: 'error_rate', op: '>', value: 0.05 },
     ],
     P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
 };
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
 const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'error_rate', op: '>', value: 0.5 },
     { metric: 'availability', op: '<', value: 0.5 },
@@ -46010,11 +47224,26 @@ function effectivePolicy(policy) {
             promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
         },
         gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
         incident: {
             severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
             autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
             emergencyPush: p.incident?.emergency_push ?? ['P0'],
             notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
         },
         rollback: {
             stableFor: p.rollback?.stable_for ?? 86_400,
@@ -46027,6 +47256,26 @@ function effectivePolicy(policy) {
             cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
             pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
             jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
         },
         stateWrites: p.state_writes ?? 'pull-request',
         dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
@@ -46048,41 +47297,6 @@ function compare(value, op, threshold) {
         case '==':
             return value === threshold;
     }
-}
-
-
-/***/ }),
-
-/***/ 8776:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   T: () => (/* binding */ readPolicy)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2307);
-/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(143);
-/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7528);
-/* harmony import */ var _effective_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4327);
-// Reading the policy through the registry loader: the file is parsed and schema-checked like any registry file,
-// so a broken policy.yaml is reported with its line instead of being half-applied. No file means the defaults.
-
-
-
-
-
-/** The effective policy of the registry `reader` reads; the defaults when it holds no policy.yaml. */
-async function readPolicy(reader) {
-    const { registry, problems } = await (0,_registry_load_js__WEBPACK_IMPORTED_MODULE_1__/* .loadFiles */ .aY)(reader, [_registry_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .POLICY_PATH */ .l$]);
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`${_registry_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .POLICY_PATH */ .l$} in ${reader.label} is not a valid policy:\n${(0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_3__/* .formatProblems */ .C5)(errors)}`, {
-            file: _registry_paths_js__WEBPACK_IMPORTED_MODULE_2__/* .POLICY_PATH */ .l$,
-            line: errors[0].line,
-            fix: 'correct policy.yaml (`tollgate validate` lists every problem)',
-        });
-    }
-    return (0,_effective_js__WEBPACK_IMPORTED_MODULE_4__/* .effectivePolicy */ .Ci)(registry.policy);
 }
 
 
@@ -46110,8 +47324,8 @@ var push = __nccwpck_require__(7546);
 var run = __nccwpck_require__(4310);
 // EXTERNAL MODULE: ./src/github/pulls.ts
 var pulls = __nccwpck_require__(4487);
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var github_client = __nccwpck_require__(5923);
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var github_client = __nccwpck_require__(2490);
 ;// CONCATENATED MODULE: ./src/github/refs.ts
 // Branch refs through the API: read, create or fast-forward, delete.
 
@@ -46301,6 +47515,77 @@ async function pushStateChange(repoRoot, change, remote) {
 
 /***/ }),
 
+/***/ 453:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Pw: () => (/* binding */ commitRegistryChange),
+/* harmony export */   mX: () => (/* binding */ stageRegistryWrites),
+/* harmony export */   s0: () => (/* binding */ stageReader)
+/* harmony export */ });
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _git_transaction_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4682);
+/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7528);
+// Registry files in a transaction (src/git/transaction.ts): read the registry as the stage holds it, stage
+// documents through the one writer's rendering and validation, and commit a registry change as ONE commit on
+// the checked-out branch (or another ref), rebuilt on the new tip when a concurrent writer got there first.
+
+
+
+/** `registryDir` as a repository-relative prefix ('' for the repository root). */
+const prefixOf = (registryDir) => registryDir === '.' ? '' : registryDir.replace(/\/+$/, '');
+/** The registry as staged: what the commit being built will hold. */
+function stageReader(stage, registryDir) {
+    const prefix = prefixOf(registryDir);
+    const inRepo = (path) => (prefix === '' ? path : node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(prefix, path));
+    return {
+        label: stage.parent ? `commit ${stage.parent.slice(0, 12)} with this change` : 'the change',
+        async list(dir) {
+            const all = await stage.list(dir === '' ? prefix : inRepo(dir));
+            return prefix === '' ? all : all.map((p) => p.slice(prefix.length + 1));
+        },
+        read: (path) => stage.read(inRepo(path)),
+    };
+}
+/** Renders and validates `writes` (registry-relative) and stages them; an invalid one stages nothing. */
+function stageRegistryWrites(stage, registryDir, writes) {
+    const prefix = prefixOf(registryDir);
+    const rendered = (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_2__/* .renderRegistryWrites */ .si)(writes);
+    return rendered.map(({ path, text }) => {
+        const file = prefix === '' ? path : node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(prefix, path);
+        stage.write(file, text);
+        return file;
+    });
+}
+/**
+ * One registry change as one commit (see runTransaction for the guarantees). `build` reads the registry at the
+ * branch's tip, so two commands run together each decide on the other's result, never on a stale copy.
+ */
+function commitRegistryChange(repoRoot, options) {
+    const { registryDir, build, ...rest } = options;
+    return (0,_git_transaction_js__WEBPACK_IMPORTED_MODULE_1__/* .runTransaction */ .c4)(repoRoot, {
+        ...rest,
+        build: (stage, attempt) => {
+            const registryStage = {
+                parent: stage.parent,
+                read: (path) => stage.read(path),
+                list: (dir) => stage.list(dir),
+                write: (path, content) => stage.write(path, content),
+                revert: (sha) => stage.revert(sha),
+                changed: () => stage.changed(),
+                checkpoint: () => stage.checkpoint(),
+                reset: (tree) => stage.reset(tree),
+                writeRegistry: (writes) => stageRegistryWrites(stage, registryDir, writes),
+            };
+            return build(stageReader(stage, registryDir), registryStage, attempt);
+        },
+    });
+}
+
+
+/***/ }),
+
 /***/ 1249:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -46346,11 +47631,12 @@ function gates_gatesFor(policyGates, modelGates = []) {
 
 ;// CONCATENATED MODULE: ./src/gate/eligibility.ts
 
+
 /**
  * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
  * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
- * from the hold.
+ * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
+ * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
  */
 function eligibility_ineligibleMoves(input) {
     const out = [];
@@ -46378,6 +47664,18 @@ function eligibility_ineligibleMoves(input) {
         if (!version.passed || !result.passed) {
             out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
                 'fix: promote a version that passes the base branch’s gates');
+        }
+        const replaced = change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
+        if (replaced?.valid && input.policy.noRegression.length > 0) {
+            const comparisons = compareVersions({
+                current: replaced.metrics,
+                candidate: version.metrics,
+                directions: input.policy.metricDirections,
+                rules: input.policy.noRegression,
+                stage,
+            });
+            for (const failure of regressionFailures(comparisons, change.from))
+                out.push(`${what}: ${failure}`);
         }
         if (version.sourceOffBase !== undefined) {
             out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
@@ -46508,6 +47806,8 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/** A traffic share as a percentage; no weight means all of the stage's traffic. */
+const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
 /**
  * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
@@ -46552,6 +47852,16 @@ function diffDocuments(path, before, after) {
             for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
                 if (deepEqual(from[stage], to[stage]))
                     continue;
+                const same = versionOf(from[stage]);
+                if (same !== undefined && same === versionOf(to[stage])) {
+                    const weight = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
+                    if (from[stage]?.weight !== undefined)
+                        weight.from = from[stage].weight;
+                    if (to[stage]?.weight !== undefined)
+                        weight.to = to[stage].weight;
+                    changes.push(weight);
+                    continue;
+                }
                 const change = { kind: 'stage-changed', path, model: match.model, stage };
                 const f = versionOf(from[stage]);
                 const t = versionOf(to[stage]);
@@ -46673,6 +47983,8 @@ function describeChange(change) {
             if (change.from === change.to)
                 return `${change.model}: ${change.stage} ${change.to} settings changed`;
             return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'stage-weight-changed':
+            return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
         case 'version-added':
             return `${change.model}: version ${change.version} added`;
         case 'version-changed':
@@ -46821,6 +48133,8 @@ function rulesForChange(change, rules, rollback) {
     const matching = rules.filter((rule) => {
         if (rule.change !== change.kind)
             return false;
+        if (change.kind === 'stage-weight-changed')
+            return rule.stage === undefined || rule.stage === change.stage;
         if (change.kind !== 'stage-changed')
             return true;
         if (rule.stage !== undefined && rule.stage !== change.stage)
@@ -47007,8 +48321,8 @@ function requiredSignoffs(input) {
     return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
 }
 
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var github_client = __nccwpck_require__(5923);
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var github_client = __nccwpck_require__(2490);
 ;// CONCATENATED MODULE: ./src/github/merge.ts
 // Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
 // once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
@@ -47178,7 +48492,7 @@ function stateMergeNote(merge) {
     if (merge.status === 'merged')
         return `, merged as ${merge.sha.slice(0, 12)}`;
     if (merge.status === 'auto-merge')
-        return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
+        return ', which merges once the sign-off gate and validate pass it (the tollgate-state-merge workflow, or auto-merge)';
     return `, left open: ${merge.reason}`;
 }
 /** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
@@ -47199,28 +48513,91 @@ async function renderRegistryFiles(registryDir, writes) {
 
 /***/ }),
 
-/***/ 2307:
+/***/ 9637:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   aY: () => (/* binding */ loadFiles),
-/* harmony export */   dS: () => (/* binding */ sortProblems),
-/* harmony export */   hF: () => (/* binding */ assertRegistryPath),
-/* harmony export */   nd: () => (/* binding */ fileSystemReader)
-/* harmony export */ });
-/* unused harmony exports memoryReader, emptyRegistry, loadRegistry */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
-/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4540);
-/* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(143);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  hF: () => (/* binding */ assertRegistryPath),
+  nd: () => (/* binding */ fileSystemReader),
+  aY: () => (/* binding */ loadFiles),
+  dS: () => (/* binding */ sortProblems)
+});
+
+// UNUSED EXPORTS: emptyRegistry, loadRegistry, memoryReader
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/registry/postmortem.ts
+const HEADING = /^##\s+action items\s*$/i;
+const ITEM = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/;
+const OWNER = /\bowner:\s*(@?[A-Za-z0-9][\w./-]*)/i;
+const DUE = /\bdue:\s*(\d{4}-\d{2}-\d{2})\b/i;
+const validDate = (text) => {
+    const d = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+};
+function checkPostmortem(path, text) {
+    const problems = [];
+    const lines = text.split('\n');
+    const start = lines.findIndex((l) => HEADING.test(l));
+    const fix = 'write each action item as "- [ ] what — owner: @login — due: YYYY-MM-DD"';
+    if (start < 0) {
+        problems.push({ file: path, severity: 'error', message: 'the postmortem has no "## Action Items" section', fix });
+        return problems;
+    }
+    let items = 0;
+    for (let i = start + 1; i < lines.length && !/^#{1,2}\s/.test(lines[i]); i++) {
+        const line = lines[i];
+        if (line.trim() === '' || /^#{3,}\s/.test(line))
+            continue;
+        const item = ITEM.exec(line);
+        if (!item) {
+            if (/^\s*[-*]\s/.test(line) || line.trim().startsWith('|'))
+                problems.push({ file: path, line: i + 1, severity: 'error', message: 'an action item is not a checklist item', fix });
+            continue;
+        }
+        items++;
+        const body = item[2];
+        if (body.includes('TODO(author)'))
+            continue; // a draft's placeholder: reported once below
+        const owner = OWNER.exec(body)?.[1];
+        const due = DUE.exec(body)?.[1];
+        if (!owner || /^@?todo$/i.test(owner))
+            problems.push({ file: path, line: i + 1, field: 'owner', severity: 'error', message: 'action item names no owner', fix });
+        if (!due)
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: 'action item has no due date', fix });
+        else if (!validDate(due))
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: `due date ${due} is not a date`, fix });
+    }
+    if (items === 0)
+        problems.push({ file: path, line: start + 1, severity: 'error', message: 'the postmortem lists no action items', fix });
+    if (text.includes('TODO(author)'))
+        problems.push({
+            file: path,
+            severity: 'warning',
+            message: 'the postmortem is still a draft: parts marked TODO(author) are unwritten',
+            fix: 'fill them in within 24 hours of the resolution (the incident protocol)',
+        });
+    return problems;
+}
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/registry/parse.ts
+var parse = __nccwpck_require__(4540);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+;// CONCATENATED MODULE: ./src/registry/load.ts
 // Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
 // Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
 // Tollgate reads another, so a link is reported as a problem instead.
+
 
 
 
@@ -47232,20 +48609,20 @@ function assertRegistryPath(path) {
     if (path === '')
         return path;
     if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`"${path}" is not a registry-relative path`, {
+        throw new errors/* TollgateError */.x(`"${path}" is not a registry-relative path`, {
             fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
         });
     }
     return path;
 }
-const symlinkError = (path, where) => new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
+const symlinkError = (path, where) => new errors/* TollgateError */.x(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
     file: path,
     fix: 'replace the link with the file it points to',
 });
 /** The registry folder of a working tree. */
 function fileSystemReader(registryDir) {
     let root;
-    const realRoot = () => (root ??= (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(registryDir).catch(() => registryDir));
+    const realRoot = () => (root ??= (0,promises_.realpath)(registryDir).catch(() => registryDir));
     // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
     // O_NOFOLLOW still refuses a link put in their place since.
     const listed = new Set();
@@ -47257,7 +48634,7 @@ function fileSystemReader(registryDir) {
             const walk = async (rel) => {
                 let entries;
                 try {
-                    entries = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(registryDir, rel), { withFileTypes: true });
+                    entries = await (0,promises_.readdir)((0,external_node_path_.join)(registryDir, rel), { withFileTypes: true });
                 }
                 catch (error) {
                     if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
@@ -47281,10 +48658,10 @@ function fileSystemReader(registryDir) {
         },
         async read(path) {
             assertRegistryPath(path);
-            const full = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(registryDir, path);
+            const full = (0,external_node_path_.join)(registryDir, path);
             if (listed.has(path)) {
                 try {
-                    return await readBounded(full, path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_NOFOLLOW);
+                    return await readBounded(full, path, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NOFOLLOW);
                 }
                 catch (error) {
                     const code = error.code;
@@ -47297,12 +48674,12 @@ function fileSystemReader(registryDir) {
             }
             let real;
             try {
-                const stat = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.lstat)(full);
+                const stat = await (0,promises_.lstat)(full);
                 if (stat.isSymbolicLink())
                     throw symlinkError(path, 'working tree');
                 if (!stat.isFile())
                     return undefined;
-                real = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(full);
+                real = await (0,promises_.realpath)(full);
             }
             catch (error) {
                 if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
@@ -47310,10 +48687,10 @@ function fileSystemReader(registryDir) {
                 throw error;
             }
             // A linked parent directory: the file is regular but lives somewhere else.
-            if (real !== (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(await realRoot(), ...path.split('/'))) {
+            if (real !== (0,external_node_path_.join)(await realRoot(), ...path.split('/'))) {
                 throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
             }
-            return readBounded(real, path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY);
+            return readBounded(real, path, external_node_fs_.constants.O_RDONLY);
         },
     };
 }
@@ -47322,18 +48699,18 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.open)(full, flags);
+    const handle = await (0,promises_.open)(full, flags);
     try {
         const info = await handle.stat();
         if (!info.isFile())
             return undefined;
-        const tooBig = (size) => new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`file is ${size} bytes; registry files are at most ${_parse_js__WEBPACK_IMPORTED_MODULE_4__/* .MAX_FILE_BYTES */ .gZ}`, {
+        const tooBig = (size) => new errors/* TollgateError */.x(`file is ${size} bytes; registry files are at most ${parse/* MAX_FILE_BYTES */.gZ}`, {
             file: path,
             fix: 'split it or remove bulk data',
         });
-        if (info.size > _parse_js__WEBPACK_IMPORTED_MODULE_4__/* .MAX_FILE_BYTES */ .gZ)
+        if (info.size > parse/* MAX_FILE_BYTES */.gZ)
             throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, _parse_js__WEBPACK_IMPORTED_MODULE_4__/* .MAX_FILE_BYTES */ .gZ) + 1);
+        const buffer = Buffer.alloc(Math.min(info.size, parse/* MAX_FILE_BYTES */.gZ) + 1);
         let length = 0;
         while (length < buffer.length) {
             const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
@@ -47341,8 +48718,8 @@ async function readBounded(full, path, flags) {
                 break;
             length += bytesRead;
         }
-        if (length > _parse_js__WEBPACK_IMPORTED_MODULE_4__/* .MAX_FILE_BYTES */ .gZ)
-            throw tooBig(`more than ${_parse_js__WEBPACK_IMPORTED_MODULE_4__/* .MAX_FILE_BYTES */ .gZ}`);
+        if (length > parse/* MAX_FILE_BYTES */.gZ)
+            throw tooBig(`more than ${parse/* MAX_FILE_BYTES */.gZ}`);
         return buffer.subarray(0, length);
     }
     finally {
@@ -47403,7 +48780,7 @@ async function loadFiles(reader, paths, registry = emptyRegistry()) {
 async function loadOne(reader, path, registry) {
     if (IGNORED.test(path))
         return { problems: [] };
-    const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyRegistryPath */ .tF)(path);
+    const place = (0,paths/* classifyRegistryPath */.tF)(path);
     if (!place) {
         const problem = {
             file: path,
@@ -47418,13 +48795,15 @@ async function loadOne(reader, path, registry) {
         bytes = await reader.read(path);
     }
     catch (error) {
-        const e = error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x ? error : undefined;
+        const e = error instanceof errors/* TollgateError */.x ? error : undefined;
         const message = e?.message ?? String(error);
         return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
     }
-    if (bytes === undefined || place.kind === 'Postmortem')
+    if (bytes === undefined)
         return { problems: [] };
-    const { document, problems } = (0,_parse_js__WEBPACK_IMPORTED_MODULE_4__/* .parseRegistryFile */ .N0)(path, bytes);
+    if (place.kind === 'Postmortem')
+        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
+    const { document, problems } = (0,parse/* parseRegistryFile */.N0)(path, bytes);
     if (!document)
         return { problems };
     registry.documents.set(path, document);
@@ -47452,7 +48831,7 @@ function fileDocuments(registry, valid) {
         }
     }
     for (const [path, doc] of valid) {
-        const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyRegistryPath */ .tF)(path);
+        const place = (0,paths/* classifyRegistryPath */.tF)(path);
         const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
         if (!entry)
             continue;
@@ -47541,7 +48920,7 @@ const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 /* harmony export */   cu: () => (/* binding */ lineOfField),
 /* harmony export */   gZ: () => (/* binding */ MAX_FILE_BYTES)
 /* harmony export */ });
-/* unused harmony exports loadYaml, firstInvalidUtf8 */
+/* unused harmony exports loadYaml, firstInvalidUtf8, caretExcerpt, unclosedFlowOpener */
 /* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
 /* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(143);
 /* harmony import */ var _validate_schema_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
@@ -47603,7 +48982,7 @@ function loadYaml(path, text) {
         events = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseEvents */ .PH)(text, { filename: path, maxDepth: MAX_DEPTH });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     let starts;
     const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
@@ -47667,7 +49046,7 @@ function loadYaml(path, text) {
         [value] = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .constructFromEvents */ .fw)(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
     let map;
@@ -47770,17 +49149,65 @@ function tooManyNodes(path, text) {
 function problemAt(path, line, message, fix) {
     return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
 }
-function yamlProblem(path, error) {
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+function caretExcerpt(text, line, column) {
+    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+    const gutter = String(line);
+    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+function unclosedFlowOpener(text, line) {
+    const lines = text.split(/\r?\n/).slice(0, line);
+    const open = [];
+    lines.forEach((source, i) => {
+        let quote;
+        for (let c = 0; c < source.length; c++) {
+            const ch = source[c];
+            if (quote) {
+                if (ch === quote)
+                    quote = undefined;
+            }
+            else if (ch === '"' || ch === "'")
+                quote = ch;
+            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
+                break;
+            else if (ch === '[' || ch === '{')
+                open.push({ line: i + 1, column: c + 1, char: ch });
+            else if ((ch === ']' || ch === '}') && open.length > 0)
+                open.pop();
+        }
+    });
+    return open.at(-1);
+}
+function yamlProblem(path, error, text) {
     if (error instanceof js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .YAMLException */ .tB) {
         const mark = error.mark;
+        let line = mark ? mark.line + 1 : undefined;
+        let column = mark ? mark.column + 1 : undefined;
+        let message = `invalid YAML: ${error.reason}`;
+        let fix = /duplicat/.test(error.reason)
+            ? 'remove one of the two entries with this key'
+            : /tab/.test(error.reason)
+                ? 'indent with spaces: YAML does not allow tabs for indentation'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+        if (opener && opener.line < line) {
+            [line, column] = [opener.line, opener.column];
+            const close = opener.char === '[' ? ']' : '}';
+            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
+            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+        }
         return {
             file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            ...(line !== undefined && column !== undefined
+                ? { line, column, excerpt: caretExcerpt(text, line, column) }
+                : {}),
             severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+            message,
+            fix,
         };
     }
     return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
@@ -47946,7 +49373,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   XC: () => (/* binding */ schemaFileName)
 });
 
-// UNUSED EXPORTS: AUDIT_ID_PATTERN, COMMIT_PATTERN, INCIDENT_ID_PATTERN, LOGIN_PATTERN, SCHEMA_BASE_URL, SHA256_PATTERN, TEAM_PATTERN, schemaFileText
+// UNUSED EXPORTS: AUDIT_ID_PATTERN, COMMIT_PATTERN, INCIDENT_ID_PATTERN, LOGIN_PATTERN, METRIC_NAME_PATTERN, SCHEMA_BASE_URL, SHA256_PATTERN, TEAM_PATTERN, schemaFileText
 
 // EXTERNAL MODULE: ./src/registry/types.ts
 var types = __nccwpck_require__(234);
@@ -48033,9 +49460,12 @@ const numberMap = (description) => ({
     propertyNames: { minLength: 1 },
     additionalProperties: { type: 'number', description: 'The value of this metric.' },
 });
+/** Metric names as Prometheus and the metrics JSON spell them. */
+const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
     'stage-changed',
+    'stage-weight-changed',
     'version-added',
     'version-changed',
     'version-removed',
@@ -48069,6 +49499,39 @@ const DEFS = {
         op: COMPARISON,
         value: num('The value the metric is compared with.'),
     }, ['metric', 'op', 'value']),
+    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
+        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+        queries: {
+            type: 'object',
+            description: 'prometheus: metric name -> PromQL query returning one series.',
+            propertyNames: { pattern: METRIC_NAME_PATTERN },
+            additionalProperties: str('A PromQL query.'),
+        },
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+            pattern: '^[A-Z_][A-Z0-9_]*$',
+        }),
+        command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+            minItems: 1,
+        }),
+        path: str('file: repository-relative path of the metrics JSON.'),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    }, ['kind']),
+    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
+        name: schemas_name('The rule name, unique per model.'),
+        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
+            minimum: 0,
+            maximum: MAX_DURATION_SECONDS,
+        }),
+        action: {
+            enum: ['retrain', 'incident', 'none'],
+            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+        },
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
+    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
     dataRef: obj('A reference to training data, recorded as lineage.', {
         uri: str('Where the data lives, e.g. s3://bucket/path.'),
         sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -48096,11 +49559,33 @@ function schemas_document(kind, description, properties, required) {
 const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+        minimum: 1,
+        maximum: MAX_DURATION_SECONDS,
+    }),
+    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+        uniqueItems: true,
+    }),
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
+        uniqueItems: true,
+    }),
+});
+const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
+    type: {
+        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+}, ['type']);
 const SCHEMAS = {
     Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
@@ -48137,6 +49622,20 @@ const SCHEMAS = {
             },
         }),
         gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        metrics: {
+            type: 'object',
+            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: obj('How to read one metric.', {
+                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+                description: str('What the metric measures.'),
+            }, ['better']),
+        },
+        no_regression: list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
+        }, ['metric', 'tolerance'])),
         incident: obj('Incident classification and automatic rollback.', {
             severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
                 P0: severityList('P0'),
@@ -48147,6 +49646,13 @@ const SCHEMAS = {
             auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
             emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
             notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
+            channels: {
+                type: 'object',
+                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: notificationChannel,
+            },
         }),
         rollback: obj('Rollback behaviour.', {
             stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
@@ -48160,11 +49666,40 @@ const SCHEMAS = {
                 maximum: MAX_COOLDOWN_FACTOR,
             }),
             cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
             pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
                 minimum: 0,
                 maximum: MAX_FAILURE_COUNT,
             }),
             jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+            rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+            canary: obj('Canary analysis.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                    minimum: 1,
+                    maximum: MAX_DURATION_SECONDS,
+                }),
+                limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+                relative: list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
+                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                    op: COMPARISON,
+                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                    offset: num('Added to the scaled baseline value. Default 0.'),
+                }, ['metric', 'op'])),
+            }),
+            rollback: obj('Rollback verification.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                    minimum: 0,
+                    maximum: 86_400,
+                }),
+                criteria: list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
+            }),
         }),
         state_writes: {
             enum: ['pull-request', 'push'],
@@ -48187,12 +49722,17 @@ const SCHEMAS = {
                 maximum: MAX_TRAINING_TIMEOUT_SECONDS,
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
+            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
         schedule: obj('Scheduled retraining.', {
             enabled: bool('Whether the scheduler retrains this model.'),
             interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Where the live metrics come from, and rules of its own.', {
+            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+            rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
         }),
     }, ['name', 'owners']),
     Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
@@ -48221,6 +49761,13 @@ const SCHEMAS = {
         paused_until: time('The schedule is paused until this time.'),
         paused_reason: str('Why the schedule is paused.'),
         paused_by: str('Who paused the schedule.'),
+        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
+            at: time('When.'),
+            by: str('Who.'),
+            reason: str('Why: the cause that was fixed.'),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        }, ['at', 'by', 'reason']),
+        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     }, ['schema_version', 'model', 'interval', 'failure_streak']),
     ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
         id: schemas_name('The version id; equals the file name.'),
@@ -48233,6 +49780,7 @@ const SCHEMAS = {
             actor: str('Who started the run.'),
         }, ['commit']),
         data: ref('dataRef', 'Training data reference.'),
+        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
         artifact: obj('The trained artifact.', {
             uri: str('Where the artifact lives.'),
             sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -48297,6 +49845,14 @@ const SCHEMAS = {
         detected_at: time('When it was detected.'),
         classified_at: time('When its severity was set.'),
         resolved_at: time('When it was resolved.'),
+        acknowledged_at: time('When someone acknowledged it.'),
+        acknowledged_by: str('Who acknowledged it.'),
+        escalations: list('Escalations made, at most one per severity level.', obj('One escalation.', {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+        }, ['at', 'severity', 'by'])),
         timeline: list('What happened, in order.', obj('One timeline entry.', {
             at: time('When it happened.'),
             event: {
@@ -48310,6 +49866,8 @@ const SCHEMAS = {
                     'notified',
                     'notification-failed',
                     'resolved',
+                    'acknowledged',
+                    'escalated',
                     'note',
                 ],
                 description: 'What happened.',
@@ -48572,8 +50130,8 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var src_errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/registry/load.ts
-var load = __nccwpck_require__(2307);
+// EXTERNAL MODULE: ./src/registry/load.ts + 1 modules
+var load = __nccwpck_require__(9637);
 // EXTERNAL MODULE: ./src/registry/parse.ts
 var parse = __nccwpck_require__(4540);
 // EXTERNAL MODULE: ./src/registry/paths.ts
@@ -48646,7 +50204,8 @@ function formatProblems(problems) {
     return problems
         .map((p) => {
         const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
-        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
+        const excerpt = p.excerpt ? `\n${p.excerpt.replace(/^/gm, '    ')}` : '';
+        return `${where}: ${p.severity}: ${p.message}${excerpt}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
     })
         .join('\n');
 }
@@ -48763,7 +50322,7 @@ async function refuseLinks(registryDir, path) {
 
 /***/ }),
 
-/***/ 905:
+/***/ 6011:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48784,75 +50343,52 @@ var external_node_util_ = __nccwpck_require__(7975);
 var js_yaml = __nccwpck_require__(3243);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/git/transaction.ts + 1 modules
-var transaction = __nccwpck_require__(4682);
-// EXTERNAL MODULE: ./src/registry/writer.ts + 1 modules
-var writer = __nccwpck_require__(7528);
-;// CONCATENATED MODULE: ./src/publish/registry-transaction.ts
-// Registry files in a transaction (src/git/transaction.ts): read the registry as the stage holds it, stage
-// documents through the one writer's rendering and validation, and commit a registry change as ONE commit on
-// the checked-out branch (or another ref), rebuilt on the new tip when a concurrent writer got there first.
-
-
-
-/** `registryDir` as a repository-relative prefix ('' for the repository root). */
-const prefixOf = (registryDir) => registryDir === '.' ? '' : registryDir.replace(/\/+$/, '');
-/** The registry as staged: what the commit being built will hold. */
-function stageReader(stage, registryDir) {
-    const prefix = prefixOf(registryDir);
-    const inRepo = (path) => (prefix === '' ? path : external_node_path_.posix.join(prefix, path));
-    return {
-        label: stage.parent ? `commit ${stage.parent.slice(0, 12)} with this change` : 'the change',
-        async list(dir) {
-            const all = await stage.list(dir === '' ? prefix : inRepo(dir));
-            return prefix === '' ? all : all.map((p) => p.slice(prefix.length + 1));
-        },
-        read: (path) => stage.read(inRepo(path)),
-    };
-}
-/** Renders and validates `writes` (registry-relative) and stages them; an invalid one stages nothing. */
-function stageRegistryWrites(stage, registryDir, writes) {
-    const prefix = prefixOf(registryDir);
-    const rendered = (0,writer/* renderRegistryWrites */.si)(writes);
-    return rendered.map(({ path, text }) => {
-        const file = prefix === '' ? path : external_node_path_.posix.join(prefix, path);
-        stage.write(file, text);
-        return file;
-    });
-}
-/**
- * One registry change as one commit (see runTransaction for the guarantees). `build` reads the registry at the
- * branch's tip, so two commands run together each decide on the other's result, never on a stale copy.
- */
-function registry_transaction_commitRegistryChange(repoRoot, options) {
-    const { registryDir, build, ...rest } = options;
-    return (0,transaction/* runTransaction */.c4)(repoRoot, {
-        ...rest,
-        build: (stage, attempt) => {
-            const registryStage = {
-                parent: stage.parent,
-                read: (path) => stage.read(path),
-                list: (dir) => stage.list(dir),
-                write: (path, content) => stage.write(path, content),
-                revert: (sha) => stage.revert(sha),
-                changed: () => stage.changed(),
-                checkpoint: () => stage.checkpoint(),
-                reset: (tree) => stage.reset(tree),
-                writeRegistry: (writes) => stageRegistryWrites(stage, registryDir, writes),
-            };
-            return build(stageReader(stage, registryDir), registryStage, attempt);
-        },
-    });
-}
-
+// EXTERNAL MODULE: ./src/publish/registry-transaction.ts
+var registry_transaction = __nccwpck_require__(453);
 // EXTERNAL MODULE: ./src/git/history.ts
 var git_history = __nccwpck_require__(528);
 // EXTERNAL MODULE: ./src/git/run.ts + 1 modules
 var run = __nccwpck_require__(4310);
 // EXTERNAL MODULE: ./src/policy/effective.ts
 var effective = __nccwpck_require__(4327);
-// EXTERNAL MODULE: ./src/registry/load.ts
-var load = __nccwpck_require__(2307);
+// EXTERNAL MODULE: ./src/registry/load.ts + 1 modules
+var load = __nccwpck_require__(9637);
+;// CONCATENATED MODULE: ./src/suggest.ts
+// "Did you mean ...?": the nearest of the valid names to a mistyped one. Pure; used by the CLI parser and the
+// registry checks alike.
+/** Levenshtein distance between two strings. */
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+/** The candidate nearest to `word`, when it is near enough to be a typo (or `word` is a prefix of it). */
+function nearest(word, candidates) {
+    let best;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        if (c === word)
+            return c;
+        const d = c.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word, c);
+        if (d < bestDistance)
+            [best, bestDistance] = [c, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+/** ` (did you mean X?)`, or nothing when no candidate is near. */
+function didYouMean(word, candidates) {
+    const near = nearest(word, candidates);
+    return near === undefined || near === word ? '' : ` (did you mean ${near}?)`;
+}
+
 // EXTERNAL MODULE: ./src/registry/names.ts
 var names = __nccwpck_require__(1815);
 // EXTERNAL MODULE: ./src/registry/parse.ts
@@ -48867,6 +50403,7 @@ var paths = __nccwpck_require__(143);
 
 
 
+
 function checkInvariants(registry, options = {}) {
     const problems = [];
     const checked = options.checked ?? (() => true);
@@ -48875,29 +50412,37 @@ function checkInvariants(registry, options = {}) {
         const field = pointer.slice(1).replace(/\//g, '.');
         problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
     };
+    let skipped = 0;
+    // One root cause, one error: a reference to a file that failed to load is that file's error, not a new one.
+    const unloaded = (path) => {
+        if (!options.failed?.has(path))
+            return false;
+        skipped++;
+        return true;
+    };
     const pathOf = new Map();
     for (const [path, doc] of registry.documents) {
         pathOf.set(doc, path);
         if (checked(path) && (0,parse/* isValidDocument */.cH)(doc))
-            checkPlace(path, doc, registry, report);
+            checkPlace(path, doc, registry, report, unloaded);
     }
     const at = (doc) => pathOf.get(doc) ?? '';
     if (registry.policy && checked(paths/* POLICY_PATH */.l$))
         checkPolicy(registry.policy, report);
     for (const entry of registry.models.values()) {
         if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p), unloaded);
         if (entry.schedule && checked(at(entry.schedule)))
             checkSchedule(at(entry.schedule), entry.schedule, report);
         if (checked(at(entry.model)))
             checkOwners(at(entry.model), entry, report);
         for (const version of entry.versions.values()) {
             if (checked(at(version)))
-                checkVersion(at(version), version, entry, report);
+                checkVersion(at(version), version, entry, report, unloaded);
         }
         for (const request of entry.retrains.values()) {
             if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report);
+                checkRetrain(at(request), request, entry, report, unloaded);
         }
     }
     for (const incident of registry.incidents.values()) {
@@ -48905,17 +50450,18 @@ function checkInvariants(registry, options = {}) {
         if (!checked(path))
             continue;
         incident.models.forEach((model, i) => {
-            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model))) {
+            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model)) && !unloaded((0,paths/* modelPath */.LH)(model))) {
                 report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
             }
         });
     }
     if (!options.checked)
         checkUniqueRequests(registry, at, report);
+    options.onSkipped?.(skipped);
     return (0,load/* sortProblems */.dS)(problems);
 }
 /** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path, doc, registry, report) {
+function checkPlace(path, doc, registry, report, unloaded) {
     const place = (0,paths/* classifyRegistryPath */.tF)(path);
     if (!place || place.kind === 'Postmortem')
         return;
@@ -48930,7 +50476,7 @@ function checkPlace(path, doc, registry, report) {
         if (said !== place.model) {
             report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
         }
-        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model))) {
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model)) && !unloaded((0,paths/* modelPath */.LH)(place.model))) {
             report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
         }
     }
@@ -48961,8 +50507,9 @@ function checkPolicy(policy, report) {
             }
         });
         for (const field of ['stage', 'rollback']) {
-            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+            if (rule[field] !== undefined && !applies) {
+                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`, `remove ${field} from rule "${rule.name}"`);
             }
         }
         if (rule.stage && order && !order.includes(rule.stage)) {
@@ -48972,6 +50519,14 @@ function checkPolicy(policy, report) {
     policy.signoff?.policy_owners?.forEach((role, i) => {
         if (!roles.has(role)) {
             report(policy, paths/* POLICY_PATH */.l$, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    policy.no_regression?.forEach((rule, i) => {
+        if (!Object.hasOwn(policy.metrics ?? {}, rule.metric)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/no_regression/${i}/metric`, `no_regression names "${rule.metric}", whose direction metrics does not give`, `add metrics.${rule.metric}.better: higher (or lower) to policy.yaml`);
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/no_regression/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, 'add it to stages.order or correct the name', 'warning');
         }
     });
     if (order) {
@@ -48984,13 +50539,16 @@ function checkPolicy(policy, report) {
         }
     }
 }
-function checkStages(path, entry, policy, report, parsed) {
+function checkStages(path, entry, policy, report, parsed, unloaded) {
     const stages = entry.stages;
     const model = entry.model.name;
     const order = policy?.stages?.order;
     for (const [stage, pointer] of Object.entries(stages.stages)) {
         const version = entry.versions.get(pointer.version);
-        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+        if (!version && unloaded((0,paths/* versionPath */.qW)(model, pointer.version))) {
+            continue;
+        }
+        else if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
         }
         else if (!version) {
@@ -48999,8 +50557,9 @@ function checkStages(path, entry, policy, report, parsed) {
         else if (version.held) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
         }
+        // A stage the policy does not know is never gated by its rules: an error, most often a typo.
         if (order && !order.includes(stage)) {
-            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`, `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
         }
     }
 }
@@ -49035,19 +50594,19 @@ function checkOwners(path, entry, report) {
         report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
     }
 }
-function checkVersion(path, version, entry, report) {
+function checkVersion(path, version, entry, report, unloaded) {
     const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
     if (version.validation.passed && failed.length > 0) {
         report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
     }
-    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+    if (version.parent !== undefined && !entry.versions.has(version.parent) && !unloaded((0,paths/* versionPath */.qW)(version.model, version.parent))) {
         report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
     }
-    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+    if (version.request !== undefined && !entry.retrains.has(version.request) && !unloaded((0,paths/* retrainPath */.Tr)(version.model, version.request))) {
         report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
     }
 }
-function checkRetrain(path, request, entry, report) {
+function checkRetrain(path, request, entry, report, unloaded) {
     const r = request;
     if (r.status === 'completed' && !r.version) {
         report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
@@ -49063,7 +50622,7 @@ function checkRetrain(path, request, entry, report) {
     if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
         report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
     }
-    if (r.version && !entry.versions.has(r.version)) {
+    if (r.version && !entry.versions.has(r.version) && !unloaded((0,paths/* versionPath */.qW)(r.model, r.version))) {
         report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
     }
 }
@@ -49108,10 +50667,15 @@ function references(doc) {
  * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
  * the change, not of the registry.
  */
+/** Files with a load error that did not load: the root causes dependent checks defer to. */
+function failedFiles(registry, problems) {
+    return new Set(problems.filter((p) => p.severity === 'error' && !registry.documents.has(p.file)).map((p) => p.file));
+}
 async function validateRegistry(reader, options = {}) {
+    const onSkipped = options.onSkipped ? { onSkipped: options.onSkipped } : {};
     if (!options.paths) {
         const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, await reader.list(''));
-        return (0,load/* sortProblems */.dS)([...problems, ...checkInvariants(registry)]);
+        return (0,load/* sortProblems */.dS)([...problems, ...checkInvariants(registry, { failed: failedFiles(registry, problems), ...onSkipped })]);
     }
     const checked = new Set();
     for (const path of options.paths) {
@@ -49122,6 +50686,7 @@ async function validateRegistry(reader, options = {}) {
         }
     }
     const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, [...checked, paths/* POLICY_PATH */.l$]);
+    const failed = failedFiles(registry, problems);
     const context = new Set();
     for (const path of checked) {
         const doc = registry.documents.get(path);
@@ -49131,9 +50696,14 @@ async function validateRegistry(reader, options = {}) {
                     context.add(ref);
     }
     // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-    await (0,load/* loadFiles */.aY)(reader, [...context], registry);
+    const loaded = await (0,load/* loadFiles */.aY)(reader, [...context], registry);
+    for (const file of failedFiles(registry, loaded.problems))
+        failed.add(file);
     const inScope = (path) => checked.has(path);
-    return (0,load/* sortProblems */.dS)([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+    return (0,load/* sortProblems */.dS)([
+        ...problems.filter((p) => inScope(p.file)),
+        ...checkInvariants(registry, { checked: inScope, failed, ...onSkipped }),
+    ]);
 }
 /**
  * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
@@ -49161,6 +50731,8 @@ async function auditEventsRewritten(base, head, paths) {
     return problems;
 }
 
+// EXTERNAL MODULE: ./src/registry/writer.ts + 1 modules
+var writer = __nccwpck_require__(7528);
 // EXTERNAL MODULE: ./src/rollback/target.ts
 var target = __nccwpck_require__(9899);
 ;// CONCATENATED MODULE: ./src/rollback/execute.ts
@@ -49290,7 +50862,7 @@ const SINGLE_LINE = /^[^\r\n]{1,200}$/;
  */
 async function applyRollback(repoRoot, plan, options) {
     const registryDir = options.registryDir ?? 'registry';
-    const result = await registry_transaction_commitRegistryChange(repoRoot, {
+    const result = await (0,registry_transaction/* commitRegistryChange */.Pw)(repoRoot, {
         registryDir,
         env: options.env,
         build: async (_registry, stage) => {
@@ -49350,7 +50922,7 @@ async function stageRollback(repoRoot, stage, plan, options) {
     // The registry must validate after the rollback: errors it did not have before refuse the rollback. Only the
     // files the rollback touches (and their model's files) are checked, so the cost does not grow with the registry.
     const scope = [(0,paths/* stagesPath */.X$)(plan.model), ...(heldPath !== undefined ? [heldPath] : [])];
-    const reader = stageReader(stage, registryDir);
+    const reader = (0,registry_transaction/* stageReader */.s0)(stage, registryDir);
     const errorKey = (p) => `${p.file}\0${p.field ?? ''}\0${p.message}`;
     const errorsBefore = new Set((await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error').map(errorKey));
     const start = await stage.checkpoint();
@@ -49395,7 +50967,7 @@ async function stageRollback(repoRoot, stage, plan, options) {
                 held = plan.current;
             }
         }
-        stageRegistryWrites(stage, registryDir, writes);
+        (0,registry_transaction/* stageRegistryWrites */.mX)(stage, registryDir, writes);
         const introduced = (await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error' && !errorsBefore.has(errorKey(p)));
         if (introduced.length > 0) {
             throw new errors/* TollgateError */.x(`rolling ${plan.model} ${plan.stage} back to ${plan.target} would leave the registry invalid; nothing was changed:\n${(0,writer/* formatProblems */.C5)(introduced)}`, {
@@ -49409,7 +50981,7 @@ async function stageRollback(repoRoot, stage, plan, options) {
             reverted,
             ...(forwardFixReason !== undefined ? { forwardFixReason } : {}),
         }) ?? [];
-        stageRegistryWrites(stage, registryDir, extra);
+        (0,registry_transaction/* stageRegistryWrites */.mX)(stage, registryDir, extra);
         const result = {
             mode,
             reverted,
@@ -49619,10 +51191,11 @@ async function unholdVersion(repoRoot, input) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Rs: () => (/* binding */ rollbackBranch),
 /* harmony export */   fd: () => (/* binding */ rollbackAndPublish),
 /* harmony export */   u7: () => (/* binding */ isEmergency)
 /* harmony export */ });
-/* unused harmony exports ROLLBACK_LABEL, rollbackBranch, rollbackPullRequestBody */
+/* unused harmony exports ROLLBACK_LABEL, rollbackPullRequestBody */
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
@@ -49635,7 +51208,7 @@ async function unholdVersion(repoRoot, input) {
 /* harmony import */ var _incident_record_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5777);
 /* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(143);
 /* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7528);
-/* harmony import */ var _execute_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(905);
+/* harmony import */ var _execute_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(6011);
 /* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(9899);
 // From a rollback plan to the default branch: apply it as one commit on the checkout of the default branch, then
 // push that commit straight away (an emergency: the incident's severity is in policy incident.emergency_push) or
@@ -49890,7 +51463,7 @@ function chooseRollbackTarget(input) {
         chosen = [...past].reverse().find((t) => t.version === to);
         if (!chosen) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`${model} ${to} never held ${stage}, so it cannot be a rollback target`, {
-                fix: `promote it with \`tollgate promote ${model} ${to} --stage ${stage}\`, which takes the full sign-offs`,
+                fix: `promote it with \`tollgate promote ${model} ${to} --to ${stage}\`, which takes the full sign-offs`,
                 field: 'to',
             });
         }
@@ -63871,9 +65444,8 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ var __webpack_exports__INCIDENT_LABEL = __webpack_exports__.MY;
 /******/ var __webpack_exports__incidentRequest = __webpack_exports__.K_;
-/******/ var __webpack_exports__incidentSummary = __webpack_exports__.HZ;
 /******/ var __webpack_exports__parseMetricsText = __webpack_exports__.o0;
 /******/ var __webpack_exports__run = __webpack_exports__.eF;
 /******/ var __webpack_exports__runIncident = __webpack_exports__.ao;
-/******/ export { __webpack_exports__INCIDENT_LABEL as INCIDENT_LABEL, __webpack_exports__incidentRequest as incidentRequest, __webpack_exports__incidentSummary as incidentSummary, __webpack_exports__parseMetricsText as parseMetricsText, __webpack_exports__run as run, __webpack_exports__runIncident as runIncident };
+/******/ export { __webpack_exports__INCIDENT_LABEL as INCIDENT_LABEL, __webpack_exports__incidentRequest as incidentRequest, __webpack_exports__parseMetricsText as parseMetricsText, __webpack_exports__run as run, __webpack_exports__runIncident as runIncident };
 /******/ 

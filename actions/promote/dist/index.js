@@ -5571,7 +5571,7 @@ const properties_1 = __nccwpck_require__(8778);
 const patternProperties_1 = __nccwpck_require__(664);
 const not_1 = __nccwpck_require__(8350);
 const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
+const oneOf_1 = __nccwpck_require__(7252);
 const allOf_1 = __nccwpck_require__(9205);
 const if_1 = __nccwpck_require__(8584);
 const thenElse_1 = __nccwpck_require__(6829);
@@ -5730,7 +5730,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 7252:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -38716,11 +38716,12 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5923);
-/* harmony import */ var _promotion_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9681);
-/* harmony import */ var _promotion_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5085);
-/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6735);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3683);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2490);
+/* harmony import */ var _monitor_canary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1558);
+/* harmony import */ var _promotion_flow_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4985);
+/* harmony import */ var _promotion_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5085);
+/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6735);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3683);
 // The promote action: the promotion flow (src/promotion/flow.ts) with GitHub. The workflow_dispatch actor is the
 // requester: recorded as Requested-By, never asked to review, and never counted by the gate.
 
@@ -38731,17 +38732,18 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .githubContext */ .h4) {
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .runAction */ .Cs)('Tollgate promote', async (actionRun) => {
-        const run = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .workflowRunOf */ .ol)(context);
-        const dryRun = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .booleanInput */ .tE)('dry-run', false);
+
+async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .githubContext */ .h4) {
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .runAction */ .Cs)('Tollgate promote', async (actionRun) => {
+        const run = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .workflowRunOf */ .ol)(context);
+        const dryRun = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .booleanInput */ .tE)('dry-run', false);
         if (!run.actor)
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x('no GITHUB_ACTOR: the requester of a promotion must be known', {
                 fix: 'run the action from a workflow (workflow_dispatch records who asked)',
             });
         const client = dryRun ? undefined : (0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
         try {
-            const result = await (0,_promotion_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .promoteFlow */ .T)({
+            const result = await (0,_promotion_flow_js__WEBPACK_IMPORTED_MODULE_5__/* .promoteFlow */ .T)({
                 model: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('model', { required: true }),
                 version: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('version', { required: true }),
                 stage: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('stage') || 'production',
@@ -38749,14 +38751,15 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .githubC
                 registryDir: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('registry') || 'registry',
                 preferRemote: true,
                 dryRun,
+                ...(_actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('weight') ? { weight: (0,_monitor_canary_js__WEBPACK_IMPORTED_MODULE_4__/* .parseWeight */ .qE)(_actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('weight')) } : {}),
                 ...(run.runUrl ? { runUrl: run.runUrl } : {}),
                 ...(run.repo.owner ? { repoUrl: `${run.serverUrl}/${run.repo.owner}/${run.repo.repo}` } : {}),
             }, {
                 repoRoot: run.workspace,
                 ...(client ? { github: { client, repo: run.repo } } : {}),
-                fallbackAuthor: _checkout_js__WEBPACK_IMPORTED_MODULE_5__/* .ACTIONS_BOT */ .aX,
+                fallbackAuthor: _checkout_js__WEBPACK_IMPORTED_MODULE_6__/* .ACTIONS_BOT */ .aX,
             });
-            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw((0,_promotion_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .promoteSummary */ .h)(result, new Date()));
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw((0,_promotion_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .promoteSummary */ .h)(result, new Date()));
             if (result.status === 'refused')
                 throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`promotion refused: ${result.reason}`, { fix: result.fix });
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('branch', result.status === 'proposed' ? result.branch : result.plan.branch);
@@ -38884,6 +38887,7 @@ class TollgateError extends Error {
     file;
     line;
     field;
+    kind;
     constructor(message, details = {}) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.name = 'TollgateError';
@@ -38891,6 +38895,7 @@ class TollgateError extends Error {
         this.file = details.file;
         this.line = details.line;
         this.field = details.field;
+        this.kind = details.kind ?? 'invalid';
     }
 }
 /** A one-paragraph rendering for terminals and job summaries: where, what, and what to do. */
@@ -38906,7 +38911,7 @@ function describeError(error) {
 
 /***/ }),
 
-/***/ 5923:
+/***/ 2490:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38917,7 +38922,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   c2: () => (/* binding */ statusOf)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, GitHubApiError, apiBaseUrl, createGitHubClient
+// UNUSED EXPORTS: DEFAULT_API_URL, GitHubApiError, apiBaseUrl, createGitHubClient, rateLimitedCalls
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
 var github = __nccwpck_require__(1758);
@@ -39253,9 +39258,137 @@ throttling.triggersNotification = triggersNotification;
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/github/etag-cache.ts
+// Conditional requests: every GET the client sends carries `If-None-Match` with the ETag GitHub gave for the same
+// URL before, and a 304 answer (which GitHub does not count against the primary rate limit) is served from the body
+// kept with that ETag. A gate re-run on an unchanged pull request then spends almost none of the token's budget on
+// reads. The cache lives in the process and, when given a file, in a small JSON file loaded before and saved after.
+
+
+/** Enough for a gate run's lookups on many pull requests; the least recently used are dropped past it. */
+const MAX_ENTRIES = 2000;
+class EtagCache {
+    stats = { conditional: 0, notModified: 0 };
+    /** Where the cache persists between runs; undefined for an in-process cache. */
+    file;
+    entries;
+    constructor(entries, file) {
+        this.entries = new Map(entries);
+        this.file = file;
+    }
+    /** The cache kept in `file` (see load), or an in-process one when no file is named. */
+    static async open(file) {
+        return file ? EtagCache.load(file) : EtagCache.inMemory();
+    }
+    /** An in-process cache: conditional requests within one run. */
+    static inMemory() {
+        return new EtagCache([], undefined);
+    }
+    /**
+     * The cache kept in `file` by an earlier run, or an empty one when there is none yet. A file that cannot be read
+     * as a cache (another version, a truncated write) is ignored: a cache only saves calls, it never decides.
+     */
+    static async load(file) {
+        let entries = [];
+        try {
+            const parsed = JSON.parse(await readFile(file, 'utf8'));
+            if (parsed.version === 1 && Array.isArray(parsed.entries))
+                entries = parsed.entries.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1]?.etag === 'string');
+        }
+        catch {
+            // No cache yet, or one this version cannot read: start empty.
+        }
+        return new EtagCache(entries, file);
+    }
+    get size() {
+        return this.entries.size;
+    }
+    get(key) {
+        const entry = this.entries.get(key);
+        if (entry) {
+            // Most recently used last, so the oldest are the first dropped.
+            this.entries.delete(key);
+            this.entries.set(key, entry);
+        }
+        return entry;
+    }
+    set(key, entry) {
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        while (this.entries.size > MAX_ENTRIES)
+            this.entries.delete(this.entries.keys().next().value);
+    }
+    /** Writes the cache to its file (write then rename, so a reader never sees half of it); no-op in memory. */
+    async save() {
+        if (!this.file)
+            return;
+        const body = { version: 1, entries: [...this.entries] };
+        await mkdir(dirname(this.file), { recursive: true });
+        const temporary = `${this.file}.${process.pid}.tmp`;
+        await writeFile(temporary, JSON.stringify(body));
+        await rename(temporary, this.file);
+    }
+}
+/** The cache key: method, full URL (query and page included) and the media type asked for. */
+function keyOf(method, url, accept) {
+    return `${method} ${url} ${accept ?? ''}`;
+}
+/**
+ * Registers the conditional-request hook on `octokit`. Register it before any hook that turns errors into
+ * messages: Octokit reports a 304 as a RequestError, which this hook answers from the cache.
+ */
+function useEtagCache(octokit, cache) {
+    octokit.hook.wrap('request', async (request, options) => {
+        const method = (options.method ?? 'GET').toUpperCase();
+        if (method !== 'GET')
+            return request(options);
+        const parsed = octokit.request.endpoint.parse(options);
+        const key = keyOf(method, parsed.url, parsed.headers.accept);
+        const known = cache.get(key);
+        if (known)
+            cache.stats.conditional++;
+        try {
+            // Set on the options themselves: Octokit's hook chain hands each inner hook the options it was called with.
+            if (known)
+                options.headers['if-none-match'] = known.etag;
+            const response = await request(options);
+            const etag = response.headers.etag;
+            if (typeof etag === 'string' && response.status === 200)
+                cache.set(key, {
+                    etag,
+                    data: response.data,
+                    ...(response.headers.link ? { link: response.headers.link } : {}),
+                });
+            return response;
+        }
+        catch (error) {
+            if (!known || error.status !== 304)
+                throw error;
+            cache.stats.notModified++;
+            const answered = error.response;
+            return {
+                status: 200,
+                url: answered?.url ?? parsed.url,
+                headers: {
+                    ...answered?.headers,
+                    etag: known.etag,
+                    ...(known.link ? { link: known.link } : {}),
+                },
+                // A copy: a caller that changes the answer must not change what the next 304 serves.
+                data: structuredClone(known.data),
+            };
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/github/client.ts
 // The one Octokit client: @actions/github's getOctokit with the retry and throttling plugins, call counting,
 // and errors that name the call and say what to do.
+
 
 
 
@@ -39315,6 +39448,9 @@ function createGitHubClient(options) {
             onSecondaryRateLimit: limited('secondary'),
         },
     }, retry, throttling);
+    // Inside the error wrapper below, which then never sees a 304 the cache answered.
+    if (options.etags)
+        useEtagCache(octokit, options.etags);
     // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
     octokit.hook.wrap('request', async (request, endpoint) => {
         try {
@@ -39343,7 +39479,11 @@ class GitHubApiError extends errors/* TollgateError */.x {
     status;
     call;
     constructor(call, status, detail, fix, cause) {
-        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+            fix,
+            cause,
+            kind: 'environment',
+        });
         this.name = 'GitHubApiError';
         this.status = status;
         this.call = call;
@@ -39375,10 +39515,18 @@ function fixFor(status, detail, headers) {
         return 'GitHub did not answer after retries; re-run the job, and check https://www.githubstatus.com';
     return 'see docs/github.md for the permissions each Tollgate action needs';
 }
-/** Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls". */
+/**
+ * Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls", or "GitHub API: 4 calls (3 answered 304
+ * Not Modified, which the rate limit does not count)" when conditional requests were answered from the cache.
+ */
 function describeCalls(client) {
     const n = client.calls();
-    return `GitHub API: ${n} call${n === 1 ? '' : 's'}`;
+    const notModified = client.callLog?.().filter((call) => call.status === 304).length ?? 0;
+    return `GitHub API: ${n} call${n === 1 ? '' : 's'}${notModified > 0 ? ` (${notModified} answered 304 Not Modified, which the rate limit does not count)` : ''}`;
+}
+/** Calls that count against the primary rate limit: every REST call but a 304, and each GraphQL query. */
+function rateLimitedCalls(client) {
+    return client.callLog().filter((call) => call.status !== 304).length;
 }
 /** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */
 function statusOf(error) {
@@ -39388,7 +39536,429 @@ function statusOf(error) {
 
 /***/ }),
 
-/***/ 9681:
+/***/ 1558:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  qE: () => (/* binding */ parseWeight)
+});
+
+// UNUSED EXPORTS: analyzeCanary, renderCanaryTable
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+;// CONCATENATED MODULE: ./src/monitor/rules.ts
+// Monitoring rules "metric op threshold for duration": which rules watch a model, whether each holds over its
+// window, and which start or stop firing against the state on record. Pure: the flow reads the metrics.
+
+const FIRING_EVENT = 'monitor-firing';
+const RESOLVED_EVENT = 'monitor-resolved';
+/** A window counts as covered when data reaches back this close to its start (scrape and subquery alignment). */
+const rules_COVERAGE_SLACK_SECONDS = 60;
+/** The policy's rules with the model's own; a model rule replaces a policy rule of the same name. */
+function rulesFor(policyRules, modelRules = []) {
+    const names = new Set(modelRules.map((r) => r.name));
+    return [...policyRules.filter((r) => !names.has(r.name)), ...modelRules];
+}
+/**
+ * The statistic that says whether the condition held for the whole window: for `>`/`>=` the minimum must cross
+ * (every value did), for `<`/`<=` the maximum; `==` needs both, approximated by the mean.
+ */
+function windowStatFor(op) {
+    return op === '>' || op === '>=' ? 'min' : op === '<' || op === '<=' ? 'max' : 'avg';
+}
+const describeRule = (rule) => `${rule.metric} ${rule.op} ${rule.threshold}${rule.for > 0 ? ` for ${rules_formatSeconds(rule.for)}` : ''}`;
+function rules_formatSeconds(seconds) {
+    if (seconds === 0)
+        return '0s';
+    if (seconds % 3600 === 0)
+        return `${seconds / 3600}h`;
+    if (seconds % 60 === 0)
+        return `${seconds / 60}m`;
+    return `${seconds}s`;
+}
+function judgeRule(rule, observation) {
+    const { value } = observation;
+    const base = { rule, ...(value !== undefined ? { value } : {}) };
+    if (observation.alert) {
+        return {
+            ...base,
+            firing: observation.alert.status === 'firing',
+            reason: `Alertmanager says ${observation.alert.status}${observation.alert.startsAt ? ` (since ${observation.alert.startsAt})` : ''}`,
+        };
+    }
+    if (value === undefined)
+        return { ...base, firing: false, reason: `no data for ${rule.metric}` };
+    const crossed = compare(value, rule.op, rule.threshold);
+    const stat = windowStatFor(rule.op);
+    if (rule.for === 0)
+        return {
+            ...base,
+            firing: crossed,
+            reason: `${rule.metric} = ${value} (${crossed ? 'crosses' : 'within'} ${describeRule(rule)})`,
+        };
+    const covered = observation.covered ?? 0;
+    if (covered + rules_COVERAGE_SLACK_SECONDS < rule.for)
+        return {
+            ...base,
+            firing: false,
+            reason: `only ${rules_formatSeconds(covered)} of data, the rule needs ${rules_formatSeconds(rule.for)}`,
+        };
+    return {
+        ...base,
+        firing: crossed,
+        reason: crossed
+            ? `${stat} of ${rule.metric} over ${rules_formatSeconds(rule.for)} = ${value}: ${describeRule(rule)} held`
+            : `${stat} of ${rule.metric} over ${rules_formatSeconds(rule.for)} = ${value}: ${describeRule(rule)} did not hold throughout`,
+    };
+}
+/** The rules of `model` firing on record: each rule's latest monitor event is a firing one. */
+function firingOnRecord(events, model) {
+    const latest = new Map();
+    for (const event of events) {
+        if (event.model !== model || (event.event !== FIRING_EVENT && event.event !== RESOLVED_EVENT))
+            continue;
+        const rule = event.details?.rule;
+        if (typeof rule !== 'string')
+            continue;
+        const seen = latest.get(rule);
+        if (!seen || `${event.at} ${event.id}` > `${seen.at} ${seen.id}`)
+            latest.set(rule, event);
+    }
+    return new Map([...latest].filter(([, e]) => e.event === FIRING_EVENT));
+}
+/** Which rules changed state; only these are written, so a quiet run commits nothing. */
+function transitions(verdicts, onRecord) {
+    const out = { started: [], stopped: [], still: [] };
+    for (const verdict of verdicts) {
+        const was = onRecord.has(verdict.rule.name);
+        if (verdict.firing && !was)
+            out.started.push(verdict);
+        else if (!verdict.firing && was)
+            out.stopped.push(verdict);
+        else if (verdict.firing)
+            out.still.push(verdict);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/canary.ts
+// Canary analysis: the canary's metrics against the stage it would replace, over the policy's window, by absolute
+// limits ("error_rate < 0.05") and limits relative to the baseline ("error_rate <= baseline + 0.01", "latency_p95
+// <= 1.2 x baseline"). Decides promote, keep watching (too little data yet) or abort. Pure.
+
+
+
+const round = (n) => Math.round(n * 1e6) / 1e6;
+function analyzeCanary(input) {
+    const rows = [];
+    for (const c of input.limits) {
+        const canary = input.canary[c.metric]?.value;
+        rows.push({
+            criterion: `${c.metric} ${c.op} ${c.value}`,
+            metric: c.metric,
+            ...(canary !== undefined ? { canary } : {}),
+            ...(input.baseline[c.metric] ? { baseline: input.baseline[c.metric].value } : {}),
+            limit: c.value,
+            verdict: canary === undefined ? 'no data' : compare(canary, c.op, c.value) ? 'pass' : 'fail',
+        });
+    }
+    for (const r of input.relative) {
+        const canary = input.canary[r.metric]?.value;
+        const baseline = input.baseline[r.metric]?.value;
+        const scaled = r.factor === 1 ? 'baseline' : `${r.factor} x baseline`;
+        const criterion = `${r.metric} ${r.op} ${scaled}${r.offset ? ` ${r.offset > 0 ? '+' : '-'} ${Math.abs(r.offset)}` : ''}`;
+        const limit = baseline === undefined ? undefined : round(baseline * r.factor + r.offset);
+        rows.push({
+            criterion,
+            metric: r.metric,
+            ...(canary !== undefined ? { canary } : {}),
+            ...(baseline !== undefined ? { baseline } : {}),
+            ...(limit !== undefined ? { limit } : {}),
+            verdict: canary === undefined || limit === undefined
+                ? 'no data'
+                : compare(canary, r.op, limit)
+                    ? 'pass'
+                    : 'fail',
+        });
+    }
+    const failed = rows.filter((r) => r.verdict === 'fail');
+    if (failed.length > 0)
+        return {
+            decision: 'abort',
+            reason: `failed: ${failed.map((r) => r.criterion).join(', ')}`,
+            window: input.window,
+            rows,
+        };
+    const missing = rows.filter((r) => r.verdict === 'no data');
+    if (missing.length > 0 || rows.length === 0)
+        return {
+            decision: 'keep watching',
+            reason: rows.length === 0
+                ? 'no criteria to judge by'
+                : `no data yet for ${missing.map((r) => r.metric).join(', ')}`,
+            window: input.window,
+            rows,
+        };
+    const covered = Math.min(...Object.values(input.canary)
+        .filter((s) => s !== undefined)
+        .map((s) => s.covered));
+    if (covered + COVERAGE_SLACK_SECONDS < input.window)
+        return {
+            decision: 'keep watching',
+            reason: `every criterion holds, but the canary has ${formatSeconds(covered)} of data of the ${formatSeconds(input.window)} window`,
+            window: input.window,
+            rows,
+        };
+    return {
+        decision: 'promote',
+        reason: `every criterion held over ${formatSeconds(input.window)}`,
+        window: input.window,
+        rows,
+    };
+}
+const show = (n) => (n === undefined ? '—' : String(round(n)));
+/** The analysis as a markdown table: criterion, canary, baseline, limit, verdict. */
+function renderCanaryTable(analysis, stages) {
+    return [
+        `| criterion | ${stages.canary} | ${stages.baseline} | limit | verdict |`,
+        '| --- | --- | --- | --- | --- |',
+        ...analysis.rows.map((r) => `| \`${r.criterion}\` | ${show(r.canary)} | ${show(r.baseline)} | ${show(r.limit)} | ${r.verdict === 'fail' ? '**fail**' : r.verdict} |`),
+        '',
+        `**Decision: ${analysis.decision}** (${analysis.reason}; window ${formatSeconds(analysis.window)}).`,
+    ].join('\n');
+}
+/** `10%` or `0.1` -> 0.1. */
+function parseWeight(text) {
+    const trimmed = text.trim();
+    const percent = trimmed.endsWith('%');
+    const value = Number(percent ? trimmed.slice(0, -1) : trimmed) / (percent ? 100 : 1);
+    if (trimmed === '' || trimmed === '%' || !Number.isFinite(value) || value < 0 || value > 1)
+        throw new errors/* TollgateError */.x(`--weight ${text} is not a share of traffic`, {
+            fix: 'give it as a percentage (10%) or a fraction (0.1), between 0 and 100%',
+        });
+    return value;
+}
+
+
+/***/ }),
+
+/***/ 4327:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ci: () => (/* binding */ effectivePolicy),
+/* harmony export */   UD: () => (/* binding */ compare),
+/* harmony export */   fY: () => (/* binding */ MODEL_OWNER_ROLE)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_GUARDED_PATHS, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK */
+/**
+ * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
+ * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
+ * templates `tollgate init` installs. A change to any of them needs the policy owners; a policy cannot drop them.
+ */
+const DEFAULT_GUARDED_PATHS = [
+    '.github/**',
+    'CODEOWNERS',
+    'docs/CODEOWNERS',
+    'schemas/**',
+    'templates/workflows/**',
+];
+/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
+const MODEL_OWNER_ROLE = 'model-owner';
+const DEFAULT_SIGNOFF_RULES = [
+    {
+        name: 'production promotion',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: false,
+        require: ['risk', 'compliance', MODEL_OWNER_ROLE],
+    },
+    {
+        name: 'production rollback',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: true,
+        require: [MODEL_OWNER_ROLE],
+    },
+    { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
+    { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
+    { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version held', change: 'version-held', require: [] },
+    { name: 'version unheld', change: 'version-unheld', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'new model', change: 'model-added', require: ['risk'] },
+    { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
+    { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
+const DEFAULT_SEVERITY = {
+    P0: [
+        { metric: 'availability', op: '<', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.5 },
+    ],
+    P1: [
+        { metric: 'accuracy_drop', op: '>', value: 0.2 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
+        { metric: 'error_rate', op: '>', value: 0.1 },
+    ],
+    P2: [
+        { metric: 'accuracy_drop', op: '>', value: 0.1 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.05 },
+    ],
+    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
+};
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
+const DEFAULT_AUTO_ROLLBACK = [
+    { metric: 'error_rate', op: '>', value: 0.5 },
+    { metric: 'availability', op: '<', value: 0.5 },
+    { metric: 'accuracy_drop', op: '>', value: 0.3 },
+];
+function effectivePolicy(policy) {
+    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
+    return {
+        defaultBranch: p.default_branch ?? 'main',
+        roles: p.roles,
+        signoff: {
+            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
+            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
+            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
+            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
+            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
+            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
+            guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+        },
+        stages: {
+            order: p.stages?.order ?? ['staging', 'production'],
+            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
+        },
+        gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
+        incident: {
+            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
+            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
+            emergencyPush: p.incident?.emergency_push ?? ['P0'],
+            notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
+        },
+        rollback: {
+            stableFor: p.rollback?.stable_for ?? 86_400,
+            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
+        },
+        schedule: {
+            defaultInterval: p.schedule?.default_interval ?? 86_400,
+            cooldownBase: p.schedule?.cooldown_base ?? 300,
+            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
+            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
+            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
+            jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
+        },
+        stateWrites: p.state_writes ?? 'pull-request',
+        dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
+    };
+}
+/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
+function compare(value, op, threshold) {
+    if (value === undefined || value === null || Number.isNaN(value))
+        return false;
+    switch (op) {
+        case '>=':
+            return value >= threshold;
+        case '>':
+            return value > threshold;
+        case '<=':
+            return value <= threshold;
+        case '<':
+            return value < threshold;
+        case '==':
+            return value === threshold;
+    }
+}
+
+
+/***/ }),
+
+/***/ 4985:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39424,6 +39994,7 @@ function run_runGit(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -39462,6 +40033,7 @@ function runGitBuffer(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -39511,7 +40083,9 @@ function streamGit(cwd, args, separator, onRecord) {
             if (failure !== undefined)
                 return reject(failure);
             if (code !== 0)
-                return reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+                return reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
             emit(pending + decoder.end());
             if (failure !== undefined)
                 reject(failure);
@@ -39523,8 +40097,8 @@ function streamGit(cwd, args, separator, onRecord) {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
@@ -43345,7 +43919,10 @@ function client_gitClient(repoRoot, env = {}) {
 function client_fromGitError(error, what, repoRoot) {
     if (!(error instanceof GitError))
         return error;
-    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, { cause: error });
+    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+        cause: error,
+        kind: 'environment',
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/git/history.ts
@@ -43916,7 +44493,7 @@ async function tollgateStateDir(repoRoot) {
         gitDir.catch(() => gitDirs.delete(repoRoot));
     }
     const path = (0,external_node_path_.join)(await gitDir, 'tollgate');
-    await (0,promises_namespaceObject.mkdir)(path, { recursive: true });
+    await (0,promises_.mkdir)(path, { recursive: true });
     return path;
 }
 const gitDirs = new Map();
@@ -44053,7 +44630,7 @@ class PrivateStage {
         const files = [];
         for (const [i, [, content]] of withContent.entries()) {
             const file = (0,external_node_path_.join)(this.#dir, `blob-${i}`);
-            await (0,promises_namespaceObject.writeFile)(file, content);
+            await (0,promises_.writeFile)(file, content);
             files.push(file);
         }
         const oids = files.length === 0
@@ -44073,7 +44650,7 @@ class PrivateStage {
         });
         this.#pending.clear();
         this.#indexChanged();
-        await Promise.all(files.map((f) => (0,promises_namespaceObject.rm)(f, { force: true })));
+        await Promise.all(files.map((f) => (0,promises_.rm)(f, { force: true })));
     }
     async writeTree() {
         await this.flush();
@@ -44105,7 +44682,7 @@ async function transaction_runTransaction(repoRoot, options) {
     for (let attempt = 1; attempt <= attempts; attempt++) {
         const tip = await tipOf(repoRoot, target.ref, env);
         const parent = options.parent ? await options.parent(tip) : tip;
-        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-tx-'));
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-tx-'));
         const stage = new PrivateStage(repoRoot, dir, parent, env);
         let journal;
         try {
@@ -44136,7 +44713,7 @@ async function transaction_runTransaction(repoRoot, options) {
             const moved = await run_runGit(repoRoot, ['update-ref', '-m', `tollgate: ${request.message.split('\n')[0]}`, target.ref, commit, tip ?? ZERO], { env, okCodes: [1, 128] });
             if (moved.code !== 0) {
                 if (journal)
-                    await (0,promises_namespaceObject.rm)(journal, { force: true });
+                    await (0,promises_.rm)(journal, { force: true });
                 journal = undefined;
                 if (!CAS_CONFLICT.test(moved.stderr)) {
                     throw new src_errors/* TollgateError */.x(`git update-ref ${target.ref} failed: ${moved.stderr.trim()}`, {
@@ -44150,7 +44727,7 @@ async function transaction_runTransaction(repoRoot, options) {
             let checkout = { updated: [], kept: [] };
             if (sync) {
                 checkout = await syncCheckout(repoRoot, { ref: target.ref, parent, commit }, env);
-                await (0,promises_namespaceObject.rm)(journal, { force: true });
+                await (0,promises_.rm)(journal, { force: true });
             }
             return {
                 value: built.value,
@@ -44163,7 +44740,7 @@ async function transaction_runTransaction(repoRoot, options) {
         }
         finally {
             stage.close();
-            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
         }
     }
     throw new src_errors/* TollgateError */.x(`${target.ref} kept moving: ${attempts} attempts to commit on it lost to other writers (${lastConflict})`, { fix: 'nothing was changed; run the command again' });
@@ -44183,7 +44760,7 @@ function authorEnv(author) {
 async function writeJournal(repoRoot, journal) {
     const dir = await tollgateStateDir(repoRoot);
     const file = (0,external_node_path_.join)(dir, `checkout-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.json`);
-    await (0,promises_namespaceObject.writeFile)(file, JSON.stringify({ ...journal, pid: process.pid }));
+    await (0,promises_.writeFile)(file, JSON.stringify({ ...journal, pid: process.pid }));
     return file;
 }
 function isAlive(pid) {
@@ -44202,14 +44779,14 @@ function isAlive(pid) {
 async function recoverCheckouts(repoRoot, env = {}) {
     const dir = await tollgateStateDir(repoRoot);
     const recovered = [];
-    for (const name of (await (0,promises_namespaceObject.readdir)(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
+    for (const name of (await (0,promises_.readdir)(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
         const file = (0,external_node_path_.join)(dir, name);
         let journal;
         try {
-            journal = JSON.parse(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+            journal = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
         }
         catch {
-            await (0,promises_namespaceObject.rm)(file, { force: true });
+            await (0,promises_.rm)(file, { force: true });
             continue;
         }
         if (journal.pid !== undefined && journal.pid !== process.pid && isAlive(journal.pid))
@@ -44222,7 +44799,7 @@ async function recoverCheckouts(repoRoot, env = {}) {
             await syncCheckout(repoRoot, journal, env);
             recovered.push(journal.commit);
         }
-        await (0,promises_namespaceObject.rm)(file, { force: true });
+        await (0,promises_.rm)(file, { force: true });
     }
     return recovered;
 }
@@ -44300,7 +44877,7 @@ async function syncCheckout(repoRoot, journal, env = {}) {
             const inIndex = index.get(path);
             const want = now.get(path);
             const full = (0,external_node_path_.join)(repoRoot, path);
-            const bytes = await (0,promises_namespaceObject.readFile)(full).catch(() => undefined);
+            const bytes = await (0,promises_.readFile)(full).catch(() => undefined);
             const file = bytes === undefined ? undefined : blobId(bytes, oidLength);
             // The index entry is committed content (the parent's or this commit's): it follows the branch. A file that
             // is committed content too (or already this commit's, from a writer that wrote it first) follows as well;
@@ -44319,14 +44896,14 @@ async function syncCheckout(repoRoot, journal, env = {}) {
             if (want === file && want === inIndex)
                 continue;
             if (want === undefined) {
-                await (0,promises_namespaceObject.unlink)(full).catch(() => undefined);
+                await (0,promises_.unlink)(full).catch(() => undefined);
             }
             else if (want !== file) {
                 const content = (await runGitBuffer(repoRoot, ['cat-file', 'blob', want], { env })).stdout;
-                await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(full), { recursive: true });
+                await (0,promises_.mkdir)((0,external_node_path_.dirname)(full), { recursive: true });
                 const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(full), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-                await (0,promises_namespaceObject.writeFile)(temp, content, { mode: 0o644 });
-                await (0,promises_namespaceObject.rename)(temp, full);
+                await (0,promises_.writeFile)(temp, content, { mode: 0o644 });
+                await (0,promises_.rename)(temp, full);
             }
             updated.push(path);
         }
@@ -44362,15 +44939,15 @@ async function lockCheckout(repoRoot) {
     const file = (0,external_node_path_.join)(await tollgateStateDir(repoRoot), 'checkout.lock');
     for (let attempt = 0; attempt < 1000; attempt++) {
         try {
-            await (0,promises_namespaceObject.writeFile)(file, String(process.pid), { flag: 'wx' });
-            return () => (0,promises_namespaceObject.rm)(file, { force: true });
+            await (0,promises_.writeFile)(file, String(process.pid), { flag: 'wx' });
+            return () => (0,promises_.rm)(file, { force: true });
         }
         catch (error) {
             if (error.code !== 'EEXIST')
                 throw error;
-            const holder = Number(await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => ''));
+            const holder = Number(await (0,promises_.readFile)(file, 'utf8').catch(() => ''));
             if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
-                await (0,promises_namespaceObject.rm)(file, { force: true });
+                await (0,promises_.rm)(file, { force: true });
                 continue;
             }
             await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
@@ -44619,8 +45196,8 @@ async function rebaseBranch(repoRoot, branch, upstream, env) {
     }
 }
 
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var github_client = __nccwpck_require__(5923);
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var github_client = __nccwpck_require__(2490);
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
 // Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
 
@@ -48712,8 +49289,8 @@ function parseLogRecord(record) {
     return {
         sha: sha,
         parents: parents ? parents.split(' ') : [],
-        author: { name: an, email: ae, date: ad },
-        committer: { name: cn, email: ce, date: cd },
+        author: { name: an, email: ae, date: utcTime(ad) },
+        committer: { name: cn, email: ce, date: utcTime(cd) },
         subject: parsed.subject,
         body: parsed.body,
         trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
@@ -48821,14 +49398,20 @@ async function readBlobs(from, specs) {
     const objects = await readObjects(from, specs);
     return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content.toString('utf8') : undefined]));
 }
-/** The committer time of a raw commit object, as git's `%cI` prints it (the committer's own offset). */
+/**
+ * One timestamp format in every record and report: UTC with `Z`, whole seconds (git's `%aI`/`%cI` keep the
+ * committer's offset, e.g. `+00:00` or `+02:00`). Text that is not a time is returned as it is.
+ */
+function utcTime(text) {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? text : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+/** The committer time of a raw commit object, in UTC (`Z`). */
 function committerDate(commitObject) {
     const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
     if (!m)
         return undefined;
-    const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
-    const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
-    return `${local}${m[2]}${m[3]}:${m[4]}`;
+    return utcTime(new Date(Number(m[1]) * 1000).toISOString());
 }
 /** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */
 function parseYaml(text) {
@@ -48882,6 +49465,15 @@ function auditFileEvents(files) {
         request: a.request,
         pullRequest: a.pull_request,
         actor: a.actor,
+        from: typeof a.details?.from_version === 'string' ? a.details.from_version : undefined,
+        requestedBy: Array.isArray(a.details?.requested_by)
+            ? a.details.requested_by.map(String).join(', ')
+            : undefined,
+        approvers: Array.isArray(a.details?.approvers)
+            ? a.details.approvers
+                .filter((x) => typeof x?.login === 'string')
+                .map((x) => `${String(x.login)} (${String(x.role)})`)
+            : undefined,
         summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
     }));
 }
@@ -49051,13 +49643,43 @@ function signoffFromRecord(a) {
     const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
         .map((x) => (x && typeof x === 'object' ? x : {}))
         .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
-        .map(({ role, login }) => ({ role, login }));
+        .map(({ role, login, commit, at }) => ({
+        role,
+        login,
+        ...(typeof commit === 'string' ? { commit } : {}),
+        ...(typeof at === 'string' ? { at } : {}),
+    }));
     const missingRoles = Array.isArray(details.missing_roles)
         ? details.missing_roles.filter((r) => typeof r === 'string')
         : [];
     const run = details.check_run;
     const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
-    return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
+    const full = details.check_run;
+    const str = (v) => (typeof v === 'string' ? v : undefined);
+    const checkRun = {
+        ...(typeof full?.id === 'number' ? { id: full.id } : {}),
+        ...(str(full?.url) ? { url: str(full?.url) } : {}),
+        ...(str(full?.completed_at) ? { completedAt: str(full?.completed_at) } : {}),
+    };
+    const requestedBy = Array.isArray(details.requested_by)
+        ? details.requested_by.filter((r) => typeof r === 'string')
+        : [];
+    return {
+        record: a.id,
+        event: a.event,
+        approvers,
+        missingRoles,
+        gateCheck,
+        ...(a.model ? { model: a.model } : {}),
+        ...(a.stage ? { stage: a.stage } : {}),
+        ...(a.version ? { version: a.version } : {}),
+        ...(str(details.from_version) ? { fromVersion: str(details.from_version) } : {}),
+        ...(requestedBy.length ? { requestedBy } : {}),
+        ...(str(details.gate_verdict) ? { gateVerdict: str(details.gate_verdict) } : {}),
+        ...(Object.keys(checkRun).length ? { checkRun } : {}),
+        at: a.at,
+        mergedBy: a.actor,
+    };
 }
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
 async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
@@ -49074,126 +49696,73 @@ async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
         ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
     };
 }
-
-;// CONCATENATED MODULE: ./src/policy/effective.ts
 /**
- * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
- * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
- * templates `tollgate init` installs. A change to any of them needs the policy owners; a policy cannot drop them.
+ * The version the audit records say held `stage` of `model` at `time`: the latest record naming that model, stage
+ * and a version at or before `time` (pure). For times before stages.yaml was tracked in git.
  */
-const DEFAULT_GUARDED_PATHS = [
-    '.github/**',
-    'CODEOWNERS',
-    'docs/CODEOWNERS',
-    'schemas/**',
-    'templates/workflows/**',
-];
-/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
-const MODEL_OWNER_ROLE = 'model-owner';
-const DEFAULT_SIGNOFF_RULES = [
-    {
-        name: 'production promotion',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: false,
-        require: ['risk', 'compliance', MODEL_OWNER_ROLE],
-    },
-    {
-        name: 'production rollback',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: true,
-        require: [MODEL_OWNER_ROLE],
-    },
-    { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
-    { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
-    { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version held', change: 'version-held', require: [] },
-    { name: 'version unheld', change: 'version-unheld', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'new model', change: 'model-added', require: ['risk'] },
-    { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
-    { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
-];
-const DEFAULT_SEVERITY = {
-    P0: [
-        { metric: 'availability', op: '<', value: 0.5 },
-        { metric: 'error_rate', op: '>', value: 0.5 },
-    ],
-    P1: [
-        { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        { metric: 'latency_increase_pct', op: '>', value: 200 },
-        { metric: 'error_rate', op: '>', value: 0.1 },
-    ],
-    P2: [
-        { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 50 },
-        { metric: 'error_rate', op: '>', value: 0.05 },
-    ],
-    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
-};
-const DEFAULT_AUTO_ROLLBACK = [
-    { metric: 'error_rate', op: '>', value: 0.5 },
-    { metric: 'availability', op: '<', value: 0.5 },
-    { metric: 'accuracy_drop', op: '>', value: 0.3 },
-];
-function effectivePolicy(policy) {
-    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
-    return {
-        defaultBranch: p.default_branch ?? 'main',
-        roles: p.roles,
-        signoff: {
-            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
-            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
-            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
-            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
-            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
-            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
-            guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
-        },
-        stages: {
-            order: p.stages?.order ?? ['staging', 'production'],
-            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
-        },
-        gates: p.gates ?? [],
-        incident: {
-            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
-            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
-            emergencyPush: p.incident?.emergency_push ?? ['P0'],
-            notifyWebhook: p.incident?.notify_webhook,
-        },
-        rollback: {
-            stableFor: p.rollback?.stable_for ?? 86_400,
-            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
-        },
-        schedule: {
-            defaultInterval: p.schedule?.default_interval ?? 86_400,
-            cooldownBase: p.schedule?.cooldown_base ?? 300,
-            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
-            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
-            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
-            jitter: p.schedule?.jitter ?? 0,
-        },
-        stateWrites: p.state_writes ?? 'pull-request',
-        dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
-    };
+function versionFromAuditRecords(events, model, stage, time) {
+    const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+    const found = events
+        .filter((a) => a.model === model && a.stage === stage && a.version !== undefined && Date.parse(a.at) <= t)
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+        .at(-1);
+    return found ? { version: found.version, record: found.id, event: found.event, at: found.at } : undefined;
 }
-/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
-function compare(value, op, threshold) {
-    if (value === undefined || value === null || Number.isNaN(value))
-        return false;
-    switch (op) {
-        case '>=':
-            return value >= threshold;
-        case '>':
-            return value > threshold;
-        case '<=':
-            return value <= threshold;
-        case '<':
-            return value < threshold;
-        case '==':
-            return value === threshold;
+
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+;// CONCATENATED MODULE: ./src/registry/postmortem.ts
+const HEADING = /^##\s+action items\s*$/i;
+const ITEM = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/;
+const OWNER = /\bowner:\s*(@?[A-Za-z0-9][\w./-]*)/i;
+const DUE = /\bdue:\s*(\d{4}-\d{2}-\d{2})\b/i;
+const validDate = (text) => {
+    const d = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+};
+function checkPostmortem(path, text) {
+    const problems = [];
+    const lines = text.split('\n');
+    const start = lines.findIndex((l) => HEADING.test(l));
+    const fix = 'write each action item as "- [ ] what — owner: @login — due: YYYY-MM-DD"';
+    if (start < 0) {
+        problems.push({ file: path, severity: 'error', message: 'the postmortem has no "## Action Items" section', fix });
+        return problems;
     }
+    let items = 0;
+    for (let i = start + 1; i < lines.length && !/^#{1,2}\s/.test(lines[i]); i++) {
+        const line = lines[i];
+        if (line.trim() === '' || /^#{3,}\s/.test(line))
+            continue;
+        const item = ITEM.exec(line);
+        if (!item) {
+            if (/^\s*[-*]\s/.test(line) || line.trim().startsWith('|'))
+                problems.push({ file: path, line: i + 1, severity: 'error', message: 'an action item is not a checklist item', fix });
+            continue;
+        }
+        items++;
+        const body = item[2];
+        if (body.includes('TODO(author)'))
+            continue; // a draft's placeholder: reported once below
+        const owner = OWNER.exec(body)?.[1];
+        const due = DUE.exec(body)?.[1];
+        if (!owner || /^@?todo$/i.test(owner))
+            problems.push({ file: path, line: i + 1, field: 'owner', severity: 'error', message: 'action item names no owner', fix });
+        if (!due)
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: 'action item has no due date', fix });
+        else if (!validDate(due))
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: `due date ${due} is not a date`, fix });
+    }
+    if (items === 0)
+        problems.push({ file: path, line: start + 1, severity: 'error', message: 'the postmortem lists no action items', fix });
+    if (text.includes('TODO(author)'))
+        problems.push({
+            file: path,
+            severity: 'warning',
+            message: 'the postmortem is still a draft: parts marked TODO(author) are unwritten',
+            fix: 'fill them in within 24 hours of the resolution (the incident protocol)',
+        });
+    return problems;
 }
 
 // EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
@@ -49302,9 +49871,12 @@ const numberMap = (description) => ({
     propertyNames: { minLength: 1 },
     additionalProperties: { type: 'number', description: 'The value of this metric.' },
 });
+/** Metric names as Prometheus and the metrics JSON spell them. */
+const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
     'stage-changed',
+    'stage-weight-changed',
     'version-added',
     'version-changed',
     'version-removed',
@@ -49338,6 +49910,39 @@ const DEFS = {
         op: COMPARISON,
         value: num('The value the metric is compared with.'),
     }, ['metric', 'op', 'value']),
+    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
+        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+        queries: {
+            type: 'object',
+            description: 'prometheus: metric name -> PromQL query returning one series.',
+            propertyNames: { pattern: METRIC_NAME_PATTERN },
+            additionalProperties: str('A PromQL query.'),
+        },
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+            pattern: '^[A-Z_][A-Z0-9_]*$',
+        }),
+        command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+            minItems: 1,
+        }),
+        path: str('file: repository-relative path of the metrics JSON.'),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    }, ['kind']),
+    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
+        name: schemas_name('The rule name, unique per model.'),
+        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
+            minimum: 0,
+            maximum: MAX_DURATION_SECONDS,
+        }),
+        action: {
+            enum: ['retrain', 'incident', 'none'],
+            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+        },
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
+    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
     dataRef: obj('A reference to training data, recorded as lineage.', {
         uri: str('Where the data lives, e.g. s3://bucket/path.'),
         sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -49365,11 +49970,33 @@ function schemas_document(kind, description, properties, required) {
 const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+        minimum: 1,
+        maximum: MAX_DURATION_SECONDS,
+    }),
+    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+        uniqueItems: true,
+    }),
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
+        uniqueItems: true,
+    }),
+});
+const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
+    type: {
+        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+}, ['type']);
 const SCHEMAS = {
     Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
@@ -49406,6 +50033,20 @@ const SCHEMAS = {
             },
         }),
         gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        metrics: {
+            type: 'object',
+            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: obj('How to read one metric.', {
+                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+                description: str('What the metric measures.'),
+            }, ['better']),
+        },
+        no_regression: list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
+        }, ['metric', 'tolerance'])),
         incident: obj('Incident classification and automatic rollback.', {
             severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
                 P0: severityList('P0'),
@@ -49416,6 +50057,13 @@ const SCHEMAS = {
             auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
             emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
             notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
+            channels: {
+                type: 'object',
+                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: notificationChannel,
+            },
         }),
         rollback: obj('Rollback behaviour.', {
             stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
@@ -49429,11 +50077,40 @@ const SCHEMAS = {
                 maximum: MAX_COOLDOWN_FACTOR,
             }),
             cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
             pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
                 minimum: 0,
                 maximum: MAX_FAILURE_COUNT,
             }),
             jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+            rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+            canary: obj('Canary analysis.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                    minimum: 1,
+                    maximum: MAX_DURATION_SECONDS,
+                }),
+                limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+                relative: list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
+                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                    op: COMPARISON,
+                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                    offset: num('Added to the scaled baseline value. Default 0.'),
+                }, ['metric', 'op'])),
+            }),
+            rollback: obj('Rollback verification.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                    minimum: 0,
+                    maximum: 86_400,
+                }),
+                criteria: list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
+            }),
         }),
         state_writes: {
             enum: ['pull-request', 'push'],
@@ -49456,12 +50133,17 @@ const SCHEMAS = {
                 maximum: MAX_TRAINING_TIMEOUT_SECONDS,
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
+            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
         schedule: obj('Scheduled retraining.', {
             enabled: bool('Whether the scheduler retrains this model.'),
             interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Where the live metrics come from, and rules of its own.', {
+            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+            rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
         }),
     }, ['name', 'owners']),
     Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
@@ -49490,6 +50172,13 @@ const SCHEMAS = {
         paused_until: time('The schedule is paused until this time.'),
         paused_reason: str('Why the schedule is paused.'),
         paused_by: str('Who paused the schedule.'),
+        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
+            at: time('When.'),
+            by: str('Who.'),
+            reason: str('Why: the cause that was fixed.'),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        }, ['at', 'by', 'reason']),
+        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     }, ['schema_version', 'model', 'interval', 'failure_streak']),
     ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
         id: schemas_name('The version id; equals the file name.'),
@@ -49502,6 +50191,7 @@ const SCHEMAS = {
             actor: str('Who started the run.'),
         }, ['commit']),
         data: ref('dataRef', 'Training data reference.'),
+        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
         artifact: obj('The trained artifact.', {
             uri: str('Where the artifact lives.'),
             sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -49566,6 +50256,14 @@ const SCHEMAS = {
         detected_at: time('When it was detected.'),
         classified_at: time('When its severity was set.'),
         resolved_at: time('When it was resolved.'),
+        acknowledged_at: time('When someone acknowledged it.'),
+        acknowledged_by: str('Who acknowledged it.'),
+        escalations: list('Escalations made, at most one per severity level.', obj('One escalation.', {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+        }, ['at', 'severity', 'by'])),
         timeline: list('What happened, in order.', obj('One timeline entry.', {
             at: time('When it happened.'),
             event: {
@@ -49579,6 +50277,8 @@ const SCHEMAS = {
                     'notified',
                     'notification-failed',
                     'resolved',
+                    'acknowledged',
+                    'escalated',
                     'note',
                 ],
                 description: 'What happened.',
@@ -49834,7 +50534,7 @@ function loadYaml(path, text) {
         events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     let starts;
     const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
@@ -49898,7 +50598,7 @@ function loadYaml(path, text) {
         [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
     let map;
@@ -50001,17 +50701,65 @@ function tooManyNodes(path, text) {
 function problemAt(path, line, message, fix) {
     return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
 }
-function yamlProblem(path, error) {
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+function caretExcerpt(text, line, column) {
+    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+    const gutter = String(line);
+    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+function unclosedFlowOpener(text, line) {
+    const lines = text.split(/\r?\n/).slice(0, line);
+    const open = [];
+    lines.forEach((source, i) => {
+        let quote;
+        for (let c = 0; c < source.length; c++) {
+            const ch = source[c];
+            if (quote) {
+                if (ch === quote)
+                    quote = undefined;
+            }
+            else if (ch === '"' || ch === "'")
+                quote = ch;
+            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
+                break;
+            else if (ch === '[' || ch === '{')
+                open.push({ line: i + 1, column: c + 1, char: ch });
+            else if ((ch === ']' || ch === '}') && open.length > 0)
+                open.pop();
+        }
+    });
+    return open.at(-1);
+}
+function yamlProblem(path, error, text) {
     if (error instanceof YAMLException) {
         const mark = error.mark;
+        let line = mark ? mark.line + 1 : undefined;
+        let column = mark ? mark.column + 1 : undefined;
+        let message = `invalid YAML: ${error.reason}`;
+        let fix = /duplicat/.test(error.reason)
+            ? 'remove one of the two entries with this key'
+            : /tab/.test(error.reason)
+                ? 'indent with spaces: YAML does not allow tabs for indentation'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+        if (opener && opener.line < line) {
+            [line, column] = [opener.line, opener.column];
+            const close = opener.char === '[' ? ']' : '}';
+            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
+            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+        }
         return {
             file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            ...(line !== undefined && column !== undefined
+                ? { line, column, excerpt: caretExcerpt(text, line, column) }
+                : {}),
             severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+            message,
+            fix,
         };
     }
     return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
@@ -50109,6 +50857,7 @@ function positionMap(text, events, lineAt) {
 
 
 
+
 /** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
 function load_assertRegistryPath(path) {
     if (path === '')
@@ -50127,7 +50876,7 @@ const symlinkError = (path, where) => new src_errors/* TollgateError */.x(`${pat
 /** The registry folder of a working tree. */
 function fileSystemReader(registryDir) {
     let root;
-    const realRoot = () => (root ??= (0,promises_namespaceObject.realpath)(registryDir).catch(() => registryDir));
+    const realRoot = () => (root ??= (0,promises_.realpath)(registryDir).catch(() => registryDir));
     // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
     // O_NOFOLLOW still refuses a link put in their place since.
     const listed = new Set();
@@ -50139,7 +50888,7 @@ function fileSystemReader(registryDir) {
             const walk = async (rel) => {
                 let entries;
                 try {
-                    entries = await (0,promises_namespaceObject.readdir)((0,external_node_path_.join)(registryDir, rel), { withFileTypes: true });
+                    entries = await (0,promises_.readdir)((0,external_node_path_.join)(registryDir, rel), { withFileTypes: true });
                 }
                 catch (error) {
                     if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
@@ -50179,12 +50928,12 @@ function fileSystemReader(registryDir) {
             }
             let real;
             try {
-                const stat = await (0,promises_namespaceObject.lstat)(full);
+                const stat = await (0,promises_.lstat)(full);
                 if (stat.isSymbolicLink())
                     throw symlinkError(path, 'working tree');
                 if (!stat.isFile())
                     return undefined;
-                real = await (0,promises_namespaceObject.realpath)(full);
+                real = await (0,promises_.realpath)(full);
             }
             catch (error) {
                 if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
@@ -50204,7 +50953,7 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await (0,promises_namespaceObject.open)(full, flags);
+    const handle = await (0,promises_.open)(full, flags);
     try {
         const info = await handle.stat();
         if (!info.isFile())
@@ -50304,8 +51053,10 @@ async function loadOne(reader, path, registry) {
         const message = e?.message ?? String(error);
         return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
     }
-    if (bytes === undefined || place.kind === 'Postmortem')
+    if (bytes === undefined)
         return { problems: [] };
+    if (place.kind === 'Postmortem')
+        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
     const { document, problems } = parse_parseRegistryFile(path, bytes);
     if (!document)
         return { problems };
@@ -50358,9 +51109,46 @@ function load_sortProblems(problems) {
         (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
 }
 
+;// CONCATENATED MODULE: ./src/suggest.ts
+// "Did you mean ...?": the nearest of the valid names to a mistyped one. Pure; used by the CLI parser and the
+// registry checks alike.
+/** Levenshtein distance between two strings. */
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+/** The candidate nearest to `word`, when it is near enough to be a typo (or `word` is a prefix of it). */
+function nearest(word, candidates) {
+    let best;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        if (c === word)
+            return c;
+        const d = c.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word, c);
+        if (d < bestDistance)
+            [best, bestDistance] = [c, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+/** ` (did you mean X?)`, or nothing when no candidate is near. */
+function didYouMean(word, candidates) {
+    const near = nearest(word, candidates);
+    return near === undefined || near === word ? '' : ` (did you mean ${near}?)`;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/invariants.ts
 // Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
 // `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
 
 
 
@@ -50374,29 +51162,37 @@ function checkInvariants(registry, options = {}) {
         const field = pointer.slice(1).replace(/\//g, '.');
         problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
     };
+    let skipped = 0;
+    // One root cause, one error: a reference to a file that failed to load is that file's error, not a new one.
+    const unloaded = (path) => {
+        if (!options.failed?.has(path))
+            return false;
+        skipped++;
+        return true;
+    };
     const pathOf = new Map();
     for (const [path, doc] of registry.documents) {
         pathOf.set(doc, path);
         if (checked(path) && isValidDocument(doc))
-            checkPlace(path, doc, registry, report);
+            checkPlace(path, doc, registry, report, unloaded);
     }
     const at = (doc) => pathOf.get(doc) ?? '';
     if (registry.policy && checked(paths/* POLICY_PATH */.l$))
         checkPolicy(registry.policy, report);
     for (const entry of registry.models.values()) {
         if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p), unloaded);
         if (entry.schedule && checked(at(entry.schedule)))
             checkSchedule(at(entry.schedule), entry.schedule, report);
         if (checked(at(entry.model)))
             checkOwners(at(entry.model), entry, report);
         for (const version of entry.versions.values()) {
             if (checked(at(version)))
-                checkVersion(at(version), version, entry, report);
+                checkVersion(at(version), version, entry, report, unloaded);
         }
         for (const request of entry.retrains.values()) {
             if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report);
+                checkRetrain(at(request), request, entry, report, unloaded);
         }
     }
     for (const incident of registry.incidents.values()) {
@@ -50404,17 +51200,18 @@ function checkInvariants(registry, options = {}) {
         if (!checked(path))
             continue;
         incident.models.forEach((model, i) => {
-            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model))) {
+            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model)) && !unloaded((0,paths/* modelPath */.LH)(model))) {
                 report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
             }
         });
     }
     if (!options.checked)
         checkUniqueRequests(registry, at, report);
+    options.onSkipped?.(skipped);
     return load_sortProblems(problems);
 }
 /** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path, doc, registry, report) {
+function checkPlace(path, doc, registry, report, unloaded) {
     const place = (0,paths/* classifyRegistryPath */.tF)(path);
     if (!place || place.kind === 'Postmortem')
         return;
@@ -50429,7 +51226,7 @@ function checkPlace(path, doc, registry, report) {
         if (said !== place.model) {
             report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
         }
-        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model))) {
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model)) && !unloaded((0,paths/* modelPath */.LH)(place.model))) {
             report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
         }
     }
@@ -50451,7 +51248,7 @@ function checkPlace(path, doc, registry, report) {
     }
 }
 function checkPolicy(policy, report) {
-    const roles = new Set([...Object.keys(policy.roles), MODEL_OWNER_ROLE]);
+    const roles = new Set([...Object.keys(policy.roles), effective/* MODEL_OWNER_ROLE */.fY]);
     const order = policy.stages?.order;
     policy.signoff?.rules?.forEach((rule, i) => {
         rule.require.forEach((role, j) => {
@@ -50460,8 +51257,9 @@ function checkPolicy(policy, report) {
             }
         });
         for (const field of ['stage', 'rollback']) {
-            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+            if (rule[field] !== undefined && !applies) {
+                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`, `remove ${field} from rule "${rule.name}"`);
             }
         }
         if (rule.stage && order && !order.includes(rule.stage)) {
@@ -50471,6 +51269,14 @@ function checkPolicy(policy, report) {
     policy.signoff?.policy_owners?.forEach((role, i) => {
         if (!roles.has(role)) {
             report(policy, paths/* POLICY_PATH */.l$, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    policy.no_regression?.forEach((rule, i) => {
+        if (!Object.hasOwn(policy.metrics ?? {}, rule.metric)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/no_regression/${i}/metric`, `no_regression names "${rule.metric}", whose direction metrics does not give`, `add metrics.${rule.metric}.better: higher (or lower) to policy.yaml`);
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/no_regression/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, 'add it to stages.order or correct the name', 'warning');
         }
     });
     if (order) {
@@ -50483,13 +51289,16 @@ function checkPolicy(policy, report) {
         }
     }
 }
-function checkStages(path, entry, policy, report, parsed) {
+function checkStages(path, entry, policy, report, parsed, unloaded) {
     const stages = entry.stages;
     const model = entry.model.name;
     const order = policy?.stages?.order;
     for (const [stage, pointer] of Object.entries(stages.stages)) {
         const version = entry.versions.get(pointer.version);
-        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+        if (!version && unloaded((0,paths/* versionPath */.qW)(model, pointer.version))) {
+            continue;
+        }
+        else if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
         }
         else if (!version) {
@@ -50498,8 +51307,9 @@ function checkStages(path, entry, policy, report, parsed) {
         else if (version.held) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
         }
+        // A stage the policy does not know is never gated by its rules: an error, most often a typo.
         if (order && !order.includes(stage)) {
-            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`, `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
         }
     }
 }
@@ -50534,19 +51344,19 @@ function checkOwners(path, entry, report) {
         report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
     }
 }
-function checkVersion(path, version, entry, report) {
+function checkVersion(path, version, entry, report, unloaded) {
     const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
     if (version.validation.passed && failed.length > 0) {
         report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
     }
-    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+    if (version.parent !== undefined && !entry.versions.has(version.parent) && !unloaded((0,paths/* versionPath */.qW)(version.model, version.parent))) {
         report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
     }
-    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+    if (version.request !== undefined && !entry.retrains.has(version.request) && !unloaded((0,paths/* retrainPath */.Tr)(version.model, version.request))) {
         report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
     }
 }
-function checkRetrain(path, request, entry, report) {
+function checkRetrain(path, request, entry, report, unloaded) {
     const r = request;
     if (r.status === 'completed' && !r.version) {
         report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
@@ -50562,7 +51372,7 @@ function checkRetrain(path, request, entry, report) {
     if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
         report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
     }
-    if (r.version && !entry.versions.has(r.version)) {
+    if (r.version && !entry.versions.has(r.version) && !unloaded((0,paths/* versionPath */.qW)(r.model, r.version))) {
         report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
     }
 }
@@ -50607,10 +51417,15 @@ function references(doc) {
  * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
  * the change, not of the registry.
  */
+/** Files with a load error that did not load: the root causes dependent checks defer to. */
+function failedFiles(registry, problems) {
+    return new Set(problems.filter((p) => p.severity === 'error' && !registry.documents.has(p.file)).map((p) => p.file));
+}
 async function validateRegistry(reader, options = {}) {
+    const onSkipped = options.onSkipped ? { onSkipped: options.onSkipped } : {};
     if (!options.paths) {
         const { registry, problems } = await loadFiles(reader, await reader.list(''));
-        return sortProblems([...problems, ...checkInvariants(registry)]);
+        return sortProblems([...problems, ...checkInvariants(registry, { failed: failedFiles(registry, problems), ...onSkipped })]);
     }
     const checked = new Set();
     for (const path of options.paths) {
@@ -50621,6 +51436,7 @@ async function validateRegistry(reader, options = {}) {
         }
     }
     const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
+    const failed = failedFiles(registry, problems);
     const context = new Set();
     for (const path of checked) {
         const doc = registry.documents.get(path);
@@ -50630,9 +51446,14 @@ async function validateRegistry(reader, options = {}) {
                     context.add(ref);
     }
     // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-    await loadFiles(reader, [...context], registry);
+    const loaded = await loadFiles(reader, [...context], registry);
+    for (const file of failedFiles(registry, loaded.problems))
+        failed.add(file);
     const inScope = (path) => checked.has(path);
-    return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+    return sortProblems([
+        ...problems.filter((p) => inScope(p.file)),
+        ...checkInvariants(registry, { checked: inScope, failed, ...onSkipped }),
+    ]);
 }
 /**
  * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
@@ -50724,7 +51545,8 @@ function canonical_formatProblems(problems) {
     return problems
         .map((p) => {
         const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
-        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
+        const excerpt = p.excerpt ? `\n${p.excerpt.replace(/^/gm, '    ')}` : '';
+        return `${where}: ${p.severity}: ${p.message}${excerpt}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
     })
         .join('\n');
 }
@@ -50842,7 +51664,7 @@ async function refuseLinks(registryDir, path) {
 function evaluateGates(gates, metrics) {
     const results = gates.map((gate) => {
         const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
-        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
+        return { ...gate, value, pass: (0,effective/* compare */.UD)(value, gate.op, gate.threshold) };
     });
     return { passed: results.every((r) => r.pass), gates: results };
 }
@@ -50853,13 +51675,129 @@ function gatesFor(policyGates, modelGates = []) {
     return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
 }
 
+;// CONCATENATED MODULE: ./src/policy/regression.ts
+const round = (n) => Number(n.toPrecision(10));
+/** The rules for a stage: a rule without `stage` applies to every stage. */
+function regressionRulesFor(rules, stage) {
+    return rules.filter((r) => r.stage === undefined || r.stage === stage);
+}
+/** One metric of the candidate against the replaced version. */
+function compareMetric(metric, current, candidate, better, rule) {
+    const base = {
+        metric,
+        ...(current !== undefined ? { current } : {}),
+        ...(candidate !== undefined ? { candidate } : {}),
+        ...(better !== undefined ? { better } : {}),
+        ...(rule !== undefined ? { rule } : {}),
+    };
+    if (candidate === undefined)
+        // A rule on a metric the candidate does not report fails closed, as a gate on a missing metric does.
+        return { ...base, verdict: 'missing-candidate', blocks: rule !== undefined && current !== undefined };
+    if (current === undefined)
+        return { ...base, verdict: 'missing-current', blocks: false };
+    const delta = round(round(candidate) - round(current));
+    if (delta === 0)
+        return { ...base, delta, verdict: 'same', blocks: false };
+    if (better === undefined)
+        return { ...base, delta, verdict: 'changed', blocks: rule !== undefined };
+    const improved = better === 'higher' ? delta > 0 : delta < 0;
+    const worsening = Math.abs(delta);
+    const blocks = !improved && rule !== undefined && round(worsening - rule.tolerance) > 0;
+    return { ...base, delta, verdict: improved ? 'better' : 'worse', blocks };
+}
+/**
+ * Every metric of either version (the order given first, then the rest alphabetically) compared, with the rules
+ * for `stage` attached. A rule metric neither version reports is listed too, so the gap is visible.
+ */
+function compareVersions(input) {
+    const rules = regressionRulesFor(input.rules, input.stage);
+    const all = new Set([
+        ...Object.keys(input.current),
+        ...Object.keys(input.candidate),
+        ...rules.map((r) => r.metric),
+    ]);
+    const first = (input.order ?? []).filter((m) => all.has(m));
+    const rest = [...all].filter((m) => !first.includes(m)).sort();
+    const value = (map, m) => (Object.hasOwn(map, m) ? map[m] : undefined);
+    return [...first, ...rest].map((metric) => compareMetric(metric, value(input.current, metric), value(input.candidate, metric), Object.hasOwn(input.directions, metric) ? input.directions[metric] : undefined, rules.find((r) => r.metric === metric)));
+}
+/** Why each blocking comparison blocks, with its fix, in the gate's "reason; fix: …" form. */
+function regressionFailures(comparisons, replaced) {
+    return comparisons
+        .filter((c) => c.blocks)
+        .map((c) => {
+        const tolerance = c.rule?.tolerance ?? 0;
+        if (c.verdict === 'missing-candidate')
+            return `no_regression on ${c.metric}: the candidate does not report ${c.metric} (${replaced} has ${c.current}); fix: record ${c.metric} for the candidate`;
+        if (c.verdict === 'changed')
+            return `no_regression on ${c.metric}: the policy does not say whether higher or lower is better; fix: set metrics.${c.metric}.better in registry/policy.yaml`;
+        return (`no_regression on ${c.metric}: ${c.current} → ${c.candidate} is worse than ${replaced} by ${Math.abs(c.delta)}` +
+            ` (${c.better} is better, tolerance ${tolerance}); fix: promote a version no worse than ${replaced}, or change the policy's tolerance in its own reviewed pull request`);
+    });
+}
+/** A moving name in a data URI: a snapshot that can change under the same name. */
+const MOVING_SEGMENT = /^(?:latest|current|head|main|master|live|newest|today)$/i;
+/**
+ * Why a data reference does not pin its content, or undefined when it does: no sha256, or a URI whose path names a
+ * moving snapshot (`.../latest`, `:latest`, `@main`) — the hash then pins what was read, not what the URI serves.
+ */
+function mutableDataReason(data) {
+    if (data === undefined)
+        return 'no training data is recorded';
+    const parts = data.uri
+        .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+        .split(/[/:@?#=&]+/)
+        .filter(Boolean)
+        .map((p) => p.replace(/\.[a-z0-9]{1,8}$/i, ''));
+    const moving = parts.find((p) => MOVING_SEGMENT.test(p));
+    if (moving !== undefined && data.sha256 === undefined)
+        return `the data URI names a moving snapshot (\`${moving}\`) and no sha256 pins its content`;
+    if (moving !== undefined)
+        return `the data URI names a moving snapshot (\`${moving}\`): the sha256 pins what was read, but the URI may now serve other data`;
+    if (data.sha256 === undefined)
+        return 'no sha256 pins the data: the URI may serve other data tomorrow';
+    return undefined;
+}
+/**
+ * Why the two versions' numbers may not be alike: a key metric the candidate lacks, different metric sets, or
+ * different (or unrecorded) evaluation data.
+ */
+function comparabilityWarnings(input) {
+    const out = [];
+    const has = (m, k) => Object.hasOwn(m, k);
+    const missing = input.keyMetrics.filter((k) => !has(input.candidate.metrics, k));
+    if (missing.length > 0)
+        out.push(`the candidate does not report the key metric${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    const onlyCurrent = Object.keys(input.current.metrics).filter((k) => !has(input.candidate.metrics, k) && !missing.includes(k));
+    const onlyCandidate = Object.keys(input.candidate.metrics).filter((k) => !has(input.current.metrics, k));
+    if (onlyCurrent.length > 0 || onlyCandidate.length > 0) {
+        const parts = [
+            ...(onlyCurrent.length > 0 ? [`only ${input.currentId} reports ${onlyCurrent.sort().join(', ')}`] : []),
+            ...(onlyCandidate.length > 0 ? [`only the candidate reports ${onlyCandidate.sort().join(', ')}`] : []),
+        ];
+        out.push(`the versions were scored on different metric sets (${parts.join('; ')})`);
+    }
+    const a = input.current.evaluation;
+    const b = input.candidate.evaluation;
+    if (a !== undefined && b !== undefined) {
+        const same = a.sha256 !== undefined && b.sha256 !== undefined ? a.sha256 === b.sha256 : a.uri === b.uri;
+        if (!same)
+            out.push(`the versions were evaluated on different data (${input.currentId}: \`${a.uri}\`, candidate: \`${b.uri}\`${a.uri === b.uri ? ', different sha256' : ''})`);
+    }
+    else if (a !== undefined || b !== undefined) {
+        out.push(`only ${a !== undefined ? input.currentId : 'the candidate'} records its evaluation data: the two may have been scored on different data`);
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
 
 /**
  * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
  * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
- * from the hold.
+ * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
+ * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
  */
 function ineligibleMoves(input) {
     const out = [];
@@ -50887,6 +51825,18 @@ function ineligibleMoves(input) {
         if (!version.passed || !result.passed) {
             out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
                 'fix: promote a version that passes the base branch’s gates');
+        }
+        const replaced = change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
+        if (replaced?.valid && input.policy.noRegression.length > 0) {
+            const comparisons = compareVersions({
+                current: replaced.metrics,
+                candidate: version.metrics,
+                directions: input.policy.metricDirections,
+                rules: input.policy.noRegression,
+                stage,
+            });
+            for (const failure of regressionFailures(comparisons, change.from))
+                out.push(`${what}: ${failure}`);
         }
         if (version.sourceOffBase !== undefined) {
             out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
@@ -51013,6 +51963,8 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/** A traffic share as a percentage; no weight means all of the stage's traffic. */
+const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
 /**
  * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
@@ -51057,6 +52009,16 @@ function diffDocuments(path, before, after) {
             for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
                 if (deepEqual(from[stage], to[stage]))
                     continue;
+                const same = versionOf(from[stage]);
+                if (same !== undefined && same === versionOf(to[stage])) {
+                    const weight = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
+                    if (from[stage]?.weight !== undefined)
+                        weight.from = from[stage].weight;
+                    if (to[stage]?.weight !== undefined)
+                        weight.to = to[stage].weight;
+                    changes.push(weight);
+                    continue;
+                }
                 const change = { kind: 'stage-changed', path, model: match.model, stage };
                 const f = versionOf(from[stage]);
                 const t = versionOf(to[stage]);
@@ -51178,6 +52140,8 @@ function describeChange(change) {
             if (change.from === change.to)
                 return `${change.model}: ${change.stage} ${change.to} settings changed`;
             return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'stage-weight-changed':
+            return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
         case 'version-added':
             return `${change.model}: version ${change.version} added`;
         case 'version-changed':
@@ -51334,6 +52298,8 @@ function rulesForChange(change, rules, rollback) {
     const matching = rules.filter((rule) => {
         if (rule.change !== change.kind)
             return false;
+        if (change.kind === 'stage-weight-changed')
+            return rule.stage === undefined || rule.stage === change.stage;
         if (change.kind !== 'stage-changed')
             return true;
         if (rule.stage !== undefined && rule.stage !== change.stage)
@@ -51426,16 +52392,16 @@ function requirements_requiredSignoffs(input) {
     const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
         `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
     const addSlot = (roleName, ruleName, model, where) => {
-        if (roleName === MODEL_OWNER_ROLE) {
+        if (roleName === effective/* MODEL_OWNER_ROLE */.fY) {
             if (model === undefined) {
-                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
+                blocking.push(`${where} requires "${effective/* MODEL_OWNER_ROLE */.fY}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
                 return;
             }
-            const key = `${MODEL_OWNER_ROLE}:${model}`;
+            const key = `${effective/* MODEL_OWNER_ROLE */.fY}:${model}`;
             const known = input.models[model];
             const slot = slots.get(key) ?? {
                 key,
-                role: `${MODEL_OWNER_ROLE} (${model})`,
+                role: `${effective/* MODEL_OWNER_ROLE */.fY} (${model})`,
                 rules: [],
                 members: known?.owners,
                 unfillable: known === undefined
@@ -51495,12 +52461,12 @@ function requirements_requiredSignoffs(input) {
     // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
     // base-defined role must also approve this model's changes and so vets the list.
     for (const slot of slots.values()) {
-        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
+        if (!slot.key.startsWith(`${effective/* MODEL_OWNER_ROLE */.fY}:`) || slot.unfillable)
             continue;
-        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
+        const model = slot.key.slice(effective/* MODEL_OWNER_ROLE */.fY.length + 1);
         if (!input.models[model]?.new)
             continue;
-        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
+        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${effective/* MODEL_OWNER_ROLE */.fY}:`) && !other.unfillable);
         if (!vetted) {
             slot.unfillable =
                 `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
@@ -51512,7 +52478,7 @@ function requirements_requiredSignoffs(input) {
         if (slot.unfillable || members === undefined)
             continue;
         if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
-            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
+            slot.unfillable = slot.key.startsWith(`${effective/* MODEL_OWNER_ROLE */.fY}:`)
                 ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
                 : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
         }
@@ -51830,8 +52796,66 @@ function verdictAnnotations(verdict) {
     }));
 }
 
+;// CONCATENATED MODULE: ./src/promotion/axis.ts
+// The y axis of a promotion chart: wide enough that a small difference looks small, bounded where the metric is.
+/** The smallest share of the largest magnitude the axis spans: a 1 % change never fills the chart's height. */
+const MIN_SPAN_SHARE = 0.1;
+const axis_round = (n) => Number(n.toPrecision(10));
+function niceStep(span) {
+    const power = 10 ** Math.floor(Math.log10(span));
+    for (const m of [0.1, 0.2, 0.25, 0.5, 1])
+        if (power * m * 10 >= span)
+            return power * m;
+    return power * 2;
+}
+/**
+ * An axis for these values (metric values and thresholds): at least MIN_SPAN_SHARE of the largest magnitude tall,
+ * starting at 0 when the data sits near 0, never below 0 for non-negative data nor above 1 for data within 0..1
+ * (rates, AUC), with ends rounded to a round step.
+ */
+function honestAxis(values) {
+    const finite = values.filter((v) => Number.isFinite(v));
+    if (finite.length === 0)
+        return { min: 0, max: 1 };
+    let lo = Math.min(...finite);
+    let hi = Math.max(...finite);
+    const nonNegative = lo >= 0;
+    const unit = nonNegative && hi <= 1;
+    const magnitude = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+    const minSpan = magnitude * MIN_SPAN_SHARE;
+    let note;
+    if (hi - lo < minSpan) {
+        const mid = (lo + hi) / 2;
+        lo = mid - minSpan / 2;
+        hi = mid + minSpan / 2;
+        note = `at least ${MIN_SPAN_SHARE * 100} % of the values' size, so small differences look small`;
+    }
+    const pad = (hi - lo) * 0.1;
+    lo -= pad;
+    hi += pad;
+    // Data close to zero (its distance from 0 is less than its spread) is shown from zero.
+    if (nonNegative && lo <= hi - lo)
+        lo = 0;
+    if (nonNegative)
+        lo = Math.max(0, lo);
+    if (unit)
+        hi = Math.min(1, hi);
+    const step = niceStep(hi - lo);
+    let min = axis_round(Math.floor(axis_round(lo / step)) * step);
+    let max = axis_round(Math.ceil(axis_round(hi / step)) * step);
+    if (nonNegative)
+        min = Math.max(0, min);
+    if (unit)
+        max = Math.min(1, max);
+    if (min === max)
+        max = axis_round(min + step);
+    return { min, max, ...(note ? { note } : {}) };
+}
+
 ;// CONCATENATED MODULE: ./src/promotion/body.ts
 // The promotion pull request's body: the candidate against the version it replaces, so reviewers judge evidence.
+
+
 
 /** At most this many charts, so the body stays readable. */
 const MAX_CHARTS = 3;
@@ -51856,31 +52880,69 @@ function formatDelta(candidate, current) {
         return '0';
     return `${delta > 0 ? '+' : '−'}${formatNumber(Math.abs(delta))}`;
 }
-function metricOrder(keyMetrics, versions) {
-    const all = new Set();
-    for (const v of versions)
-        for (const name of Object.keys(v?.metrics ?? {}))
-            all.add(name);
-    const keys = keyMetrics.filter((m) => all.has(m));
-    const rest = [...all].filter((m) => !keys.includes(m)).sort();
-    return [...keys, ...rest];
-}
 const metricOf = (v, name) => v !== undefined && Object.hasOwn(v.metrics, name) ? v.metrics[name] : undefined;
-function chart(metric, versions) {
+const OP_WORDS = {
+    '>=': 'at least',
+    '>': 'above',
+    '<=': 'at most',
+    '<': 'below',
+    '==': 'exactly',
+};
+/**
+ * One metric over recent versions: the metric line, one flat line per gate threshold on it, the production and
+ * candidate versions marked on the x axis, and a y axis from honestAxis (never a zoom that turns noise into a cliff).
+ */
+function chart(metric, versions, marks, gates) {
     const points = versions.filter((v) => metricOf(v, metric) !== undefined);
-    if (points.length < 2)
-        return [];
+    const missingCandidate = !points.some((v) => v.id === marks.candidate);
+    if (points.length < 2) {
+        return missingCandidate && versions.some((v) => metricOf(v, metric) !== undefined)
+            ? [`_${metric}: the candidate ${marks.candidate} does not report it; nothing to chart._`, '']
+            : [];
+    }
     const label = (s) => `"${s.replace(/["\\\n\r]/g, '')}"`;
+    const tag = (id) => id === marks.candidate ? `${id} ◆ candidate` : id === marks.current ? `${id} ● current` : id;
+    const values = points.map((v) => metricOf(v, metric));
+    const thresholds = gates.filter((g) => g.metric === metric);
+    const axis = honestAxis([...values, ...thresholds.map((g) => g.threshold)]);
+    const legend = [
+        `line 1: ${metric}`,
+        ...thresholds.map((g, i) => `line ${i + 2}: gate, ${OP_WORDS[g.op]} ${formatNumber(g.threshold)}`),
+    ];
     return [
         '```mermaid',
         'xychart-beta',
         `  title ${label(metric)}`,
-        `  x-axis [${points.map((v) => label(v.id)).join(', ')}]`,
-        `  y-axis ${label(metric)}`,
-        `  line [${points.map((v) => formatNumber(metricOf(v, metric))).join(', ')}]`,
+        `  x-axis [${points.map((v) => label(tag(v.id))).join(', ')}]`,
+        `  y-axis ${label(metric)} ${formatNumber(axis.min)} --> ${formatNumber(axis.max)}`,
+        `  line [${values.map(formatNumber).join(', ')}]`,
+        ...thresholds.map((g) => `  line [${points.map(() => formatNumber(g.threshold)).join(', ')}]`),
         '```',
         '',
+        `<sub>${legend.join('; ')}. ● serves now, ◆ is the candidate. Axis ${formatNumber(axis.min)}–${formatNumber(axis.max)}${axis.note ? ` (${axis.note})` : ''}.</sub>`,
+        ...(missingCandidate
+            ? ['', `**⚠️ The candidate ${marks.candidate} does not report ${metric}: it is not on this chart.**`]
+            : []),
+        '',
     ];
+}
+const VERDICT_TEXT = {
+    better: '▲ better',
+    worse: '▼ **worse**',
+    same: '= same',
+    changed: 'changed (policy gives no direction)',
+    'missing-candidate': '⚠️ **missing on the candidate**',
+    'missing-current': 'new',
+};
+function verdictCell(c, current) {
+    let text = VERDICT_TEXT[c.verdict];
+    if (c.verdict === 'missing-current')
+        text = `not reported by ${current}`;
+    if (c.rule !== undefined) {
+        const rule = `no_regression, tolerance ${formatNumber(c.rule.tolerance)}`;
+        text += c.blocks ? ` — ❌ fails ${rule}` : ` — ✅ within ${rule}`;
+    }
+    return text;
 }
 function renderPromotionBody(input) {
     const { model, stage, candidate, current } = input;
@@ -51891,25 +52953,66 @@ function renderPromotionBody(input) {
     if (input.runUrl)
         out.push(`Opened by ${body_link('this workflow run', input.runUrl)}.`);
     out.push('');
-    const metrics = metricOrder(input.keyMetrics ?? [], [candidate, current]);
+    const directions = input.metricDirections ?? {};
+    const comparisons = compareVersions({
+        current: current?.metrics ?? {},
+        candidate: candidate.metrics,
+        order: input.keyMetrics ?? [],
+        directions,
+        rules: current ? (input.noRegression ?? []) : [],
+        stage,
+    });
     const keys = new Set(input.keyMetrics ?? []);
+    const warnings = [];
+    if (current) {
+        const worse = comparisons.filter((c) => c.verdict === 'worse');
+        const worseKeys = worse.filter((c) => keys.has(c.metric));
+        if (worseKeys.length > 0)
+            warnings.push(`The candidate is **worse than ${current.id}** on key metric${worseKeys.length > 1 ? 's' : ''} ${worseKeys
+                .map((c) => `${c.metric} (${formatNumber(c.current)} → ${formatNumber(c.candidate)}, ${c.better} is better)`)
+                .join(', ')}.`);
+        const blocking = comparisons.filter((c) => c.blocks);
+        if (blocking.length > 0)
+            warnings.push(`The policy's no_regression rule fails on ${blocking.map((c) => c.metric).join(', ')}: the gate will block this promotion.`);
+        for (const w of comparabilityWarnings({
+            current,
+            candidate,
+            currentId: current.id,
+            keyMetrics: input.keyMetrics ?? [],
+        }))
+            warnings.push(`${w[0].toUpperCase()}${w.slice(1)}: the comparison may not be like for like.`);
+        const undirected = [...keys].filter((k) => !Object.hasOwn(directions, k));
+        if (undirected.length > 0)
+            warnings.push(`The policy does not say whether higher or lower is better for ${undirected.join(', ')}; set \`metrics.<name>.better\` in policy.yaml to have them judged.`);
+    }
+    else {
+        const missing = (input.keyMetrics ?? []).filter((k) => !Object.hasOwn(candidate.metrics, k));
+        if (missing.length > 0)
+            warnings.push(`The candidate does not report the key metric${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`);
+    }
+    const mutable = candidate.data === undefined ? undefined : mutableDataReason(candidate.data);
+    if (candidate.data === undefined)
+        warnings.push('No training data is recorded for the candidate: its lineage cannot be checked.');
+    else if (mutable !== undefined)
+        warnings.push(`Training data is not pinned: ${mutable}.`);
+    if (warnings.length > 0) {
+        out.push('### ⚠️ Check before approving', '', ...warnings.map((w) => `- ${w}`), '');
+    }
     out.push('### Metrics', '');
-    if (metrics.length === 0) {
+    if (comparisons.length === 0) {
         out.push('No metrics recorded.', '');
     }
     else {
         const head = current
-            ? `| Metric | ${current.id} (${stage}) | ${candidate.id} (candidate) | Δ |`
+            ? `| Metric | ${current.id} (${stage}) | ${candidate.id} (candidate) | Δ | vs ${current.id} |`
             : `| Metric | ${candidate.id} (candidate) |`;
-        out.push(head, current ? '| --- | ---: | ---: | ---: |' : '| --- | ---: |');
-        for (const name of metrics) {
-            const shown = keys.has(name) ? `**${markdownCell(name)}**` : markdownCell(name);
+        out.push(head, current ? '| --- | ---: | ---: | ---: | --- |' : '| --- | ---: |');
+        for (const c of comparisons) {
+            const shown = keys.has(c.metric) ? `**${markdownCell(c.metric)}**` : markdownCell(c.metric);
             const value = (v) => (v === undefined ? '—' : formatNumber(v));
-            const now = metricOf(current, name);
-            const next = metricOf(candidate, name);
             out.push(current
-                ? `| ${shown} | ${value(now)} | ${value(next)} | ${formatDelta(next, now)} |`
-                : `| ${shown} | ${value(next)} |`);
+                ? `| ${shown} | ${value(c.current)} | ${value(c.candidate)} | ${formatDelta(c.candidate, c.current)} | ${verdictCell(c, current.id)} |`
+                : `| ${shown} | ${value(c.candidate)} |`);
         }
         out.push('');
     }
@@ -51925,10 +53028,18 @@ function renderPromotionBody(input) {
         }
         out.push('');
     }
-    out.push(candidate.validation.passed ? 'All gates pass.' : '**The candidate fails its gates.**', '');
+    const regressed = comparisons.filter((c) => c.verdict === 'worse' || c.verdict === 'missing-candidate');
+    const blocked = comparisons.some((c) => c.blocks);
+    out.push(!candidate.validation.passed
+        ? '**The candidate fails its gates.**'
+        : blocked
+            ? '**The candidate passes its validation gates but fails the no_regression rule.**'
+            : current && regressed.length > 0
+                ? `All validation gates pass, **but the candidate is worse than ${current.id} on ${regressed.map((c) => c.metric).join(', ')}**.`
+                : 'All gates pass.', '');
     const history = [...input.recent.filter((v) => v.id !== candidate.id), candidate].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
-    const charted = (input.keyMetrics?.length ? input.keyMetrics : metrics).slice(0, MAX_CHARTS);
-    const charts = charted.flatMap((metric) => chart(metric, history));
+    const charted = (input.keyMetrics?.length ? input.keyMetrics : comparisons.map((c) => c.metric)).slice(0, MAX_CHARTS);
+    const charts = charted.flatMap((metric) => chart(metric, history, { candidate: candidate.id, ...(current ? { current: current.id } : {}) }, input.gates ?? []));
     if (charts.length > 0)
         out.push('### Recent versions', '', ...charts);
     out.push('### Lineage', '');
@@ -51938,7 +53049,9 @@ function renderPromotionBody(input) {
         : code(src.commit.slice(0, 12));
     out.push(`- Trained from ${commit}${src.run_url ? ` in ${body_link('run', src.run_url)}` : ''}${src.actor ? ` by @${src.actor}` : ''}, ${candidate.created_at}`);
     if (candidate.data)
-        out.push(`- Data: ${code(candidate.data.uri)}${candidate.data.sha256 ? ` (sha256 ${code(candidate.data.sha256)})` : ''}`);
+        out.push(`- Data: ${code(candidate.data.uri)}${candidate.data.sha256 ? ` (sha256 ${code(candidate.data.sha256)})` : ''}${mutable ? ' ⚠️ not pinned' : ''}`);
+    if (candidate.evaluation)
+        out.push(`- Evaluated on: ${code(candidate.evaluation.uri)}${candidate.evaluation.sha256 ? ` (sha256 ${code(candidate.evaluation.sha256)})` : ''}`);
     out.push(`- Artifact: ${code(candidate.artifact.uri)} (sha256 ${code(candidate.artifact.sha256)}, ${candidate.artifact.size} bytes)`);
     if (candidate.parent)
         out.push(`- Parent version: ${candidate.parent}`);
@@ -52029,7 +53142,7 @@ function checkPromotion(request) {
     return current === undefined ? { ok: true } : { ok: true, from: current };
 }
 /** The new stage pointer document; other stages, and the stage's weight, are kept. */
-function promotionStages(stages, stage, version, model) {
+function promotionStages(stages, stage, version, model, weight) {
     const name = stages?.model ?? model;
     if (name === undefined) {
         throw new src_errors/* TollgateError */.x('cannot build stages.yaml without a model name', {
@@ -52045,7 +53158,11 @@ function promotionStages(stages, stage, version, model) {
         model: name,
         stages: {
             ...stages?.stages,
-            [stage]: previous?.weight === undefined ? { version } : { version, weight: previous.weight },
+            [stage]: weight !== undefined
+                ? { version, weight }
+                : previous?.weight === undefined
+                    ? { version }
+                    : { version, weight: previous.weight },
         },
     };
 }
@@ -52099,6 +53216,8 @@ function promotionCommitMessage(message) {
 
 
 
+
+
 const PROMOTION_LABELS = ['tollgate', 'tollgate:promotion'];
 function promotionLabels(stage) {
     return [...PROMOTION_LABELS, `stage:${stage}`];
@@ -52135,6 +53254,13 @@ function withCurrentPointers(history, model, pointers) {
 }
 function planPromotion(input) {
     const { registry, policy, model, version, stage } = input;
+    if (input.weight !== undefined && !(input.weight >= 0 && input.weight <= 1))
+        throw new src_errors/* TollgateError */.x(`weight ${input.weight} is not a share of traffic between 0 and 1`, {
+            fix: 'give --weight as 10% or 0.1',
+        });
+    const pointer = registry.models.get(model)?.stages?.stages[stage];
+    if (input.weight !== undefined && pointer?.version === version)
+        return planWeightChange(input, pointer.weight);
     const check = checkPromotion({
         registry,
         policy,
@@ -52149,7 +53275,7 @@ function planPromotion(input) {
     const entry = registry.models.get(model);
     const candidate = entry.versions.get(version);
     const from = check.from;
-    const stages = promotionStages(entry.stages, stage, version, model);
+    const stages = promotionStages(entry.stages, stage, version, model, input.weight);
     const registryPath = (0,paths/* stagesPath */.X$)(model);
     const problems = validate_schema_validateDocumentSchema(registryPath, canonical_canonicalDocument(stages));
     if (problems.some((p) => p.severity === 'error')) {
@@ -52158,6 +53284,7 @@ function planPromotion(input) {
             fix: 'correct stages.yaml on the default branch first',
         });
     }
+    const current = from === undefined ? undefined : entry.versions.get(from);
     const verdict = evaluateGate({
         policy,
         defaultBranch: input.baseBranch,
@@ -52180,6 +53307,16 @@ function planPromotion(input) {
         stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
         versions: {
             [model]: {
+                ...(current
+                    ? {
+                        [current.id]: {
+                            valid: true,
+                            metrics: current.metrics,
+                            passed: current.validation.passed,
+                            ...(current.held ? { held: current.held.reason } : {}),
+                        },
+                    }
+                    : {}),
                 [version]: {
                     valid: true,
                     metrics: candidate.metrics,
@@ -52204,7 +53341,6 @@ function planPromotion(input) {
         requestedBy: input.requestedBy,
         ...(from === undefined ? {} : { from }),
     });
-    const current = from === undefined ? undefined : entry.versions.get(from);
     const body = renderPromotionBody({
         model,
         stage,
@@ -52213,6 +53349,9 @@ function planPromotion(input) {
         recent: recentVersions(entry.versions.values(), input.recentCount ?? 10),
         requirements: verdict.requirements,
         keyMetrics: entry.model.key_metrics ?? [],
+        metricDirections: policy.metricDirections,
+        gates: gatesFor(policy.gates, entry.model.gates),
+        noRegression: policy.noRegression,
         ...(input.runUrl ? { runUrl: input.runUrl } : {}),
         ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
     });
@@ -52232,7 +53371,90 @@ function planPromotion(input) {
         trailers,
         pullRequest: {
             title: subject,
-            body: `${body}\nRequested by @${input.requestedBy}.\n`,
+            body: `${body}${input.evidence ? `\n${input.evidence}\n` : ''}\nRequested by @${input.requestedBy}.\n`,
+            labels: promotionLabels(stage),
+            reviewers: reviewersFor(verdict.requirements, input.requestedBy),
+        },
+        requirements: verdict.requirements,
+    };
+}
+/**
+ * Only the traffic weight of a stage the version already holds: its own change (`stage-weight-changed`), judged by
+ * the policy's rules for that kind, not a promotion (the version passed its promotion to this stage already).
+ */
+function planWeightChange(input, before) {
+    const { registry, policy, model, version, stage } = input;
+    const entry = registry.models.get(model);
+    const weight = input.weight;
+    if (before === weight)
+        return {
+            ok: false,
+            reason: `${model} ${stage} already serves ${version} at ${formatWeight(weight)}`,
+            fix: 'nothing to do',
+        };
+    const stages = promotionStages(entry.stages, stage, version, model, weight);
+    const registryPath = (0,paths/* stagesPath */.X$)(model);
+    const change = {
+        kind: 'stage-weight-changed',
+        path: registryPath,
+        model,
+        stage,
+        version,
+        ...(before !== undefined ? { from: before } : {}),
+        to: weight,
+    };
+    const verdict = evaluateGate({
+        policy,
+        defaultBranch: input.baseBranch,
+        changes: [change],
+        models: { [model]: { owners: entry.model.owners } },
+        pullRequest: {
+            number: 0,
+            author: 'tollgate',
+            headSha: '',
+            baseRef: input.baseBranch,
+            requestedBy: [input.requestedBy],
+            commitAuthors: [],
+        },
+        reviews: [],
+        memberships: {},
+        permissions: {},
+        stageHistory: input.stageHistory ?? {},
+        versions: {},
+    });
+    if (verdict.blocking.length > 0)
+        return {
+            ok: false,
+            reason: `the sign-off gate would block this pull request: ${verdict.blocking[0]}`,
+            fix: 'see the policy rules for stage-weight-changed',
+        };
+    const { trailers } = promotionCommit({ model, version, stage, requestedBy: input.requestedBy });
+    const subject = `Set ${model} ${stage} (${version}) weight ${formatWeight(before)} -> ${formatWeight(weight)}`;
+    return {
+        ok: true,
+        model,
+        version,
+        stage,
+        from: version,
+        requestedBy: input.requestedBy,
+        stages,
+        path: repoPath(input.registryDir, registryPath),
+        content: canonical_serializeDocument(stages),
+        branch: promotionBranch(model, stage),
+        baseBranch: input.baseBranch,
+        subject,
+        trailers: { ...trailers, 'Tollgate-Event': 'weight', Weight: String(weight) },
+        pullRequest: {
+            title: subject,
+            body: [
+                `## ${subject}`,
+                '',
+                `Only the share of traffic ${stage} sends to ${version} changes; the version itself passed its promotion to ${stage}.`,
+                ...(input.evidence ? ['', input.evidence] : []),
+                '',
+                `Requested by @${input.requestedBy}.`,
+                '',
+            ].join('\n'),
             labels: promotionLabels(stage),
             reviewers: reviewersFor(verdict.requirements, input.requestedBy),
         },
@@ -52270,9 +53492,9 @@ async function defaultBranchName(repoRoot, registryDir) {
         .read(paths/* POLICY_PATH */.l$)
         .catch(() => undefined);
     if (bytes === undefined)
-        return effectivePolicy(undefined).defaultBranch;
+        return (0,effective/* effectivePolicy */.Ci)(undefined).defaultBranch;
     const { document } = parse_parseRegistryFile(paths/* POLICY_PATH */.l$, bytes);
-    return effectivePolicy(document?.kind === 'Policy' ? document : undefined).defaultBranch;
+    return (0,effective/* effectivePolicy */.Ci)(document?.kind === 'Policy' ? document : undefined).defaultBranch;
 }
 async function resolveBase(repoRoot, options, branch) {
     if (options.baseRef !== undefined) {
@@ -52335,7 +53557,7 @@ async function preparePromotion(repoRoot, options) {
     const branchGuess = await defaultBranchName(repoRoot, registryDir);
     const base = await resolveBase(repoRoot, options, branchGuess);
     const registry = await loadBaseRegistry(repoRoot, base, registryDir);
-    const policy = effectivePolicy(registry.policy);
+    const policy = (0,effective/* effectivePolicy */.Ci)(registry.policy);
     const baseBranch = policy.defaultBranch;
     const prepared = (plan) => ({
         plan,
@@ -52392,6 +53614,8 @@ async function preparePromotion(repoRoot, options) {
         baseBranch,
         ...(options.runUrl ? { runUrl: options.runUrl } : {}),
         ...(options.repoUrl ? { repoUrl: options.repoUrl } : {}),
+        ...(options.weight !== undefined ? { weight: options.weight } : {}),
+        ...(options.evidence ? { evidence: options.evidence } : {}),
     });
     return prepared(plan);
 }
@@ -52417,6 +53641,8 @@ async function promoteFlow(request, ports) {
         ...(github?.remote ? { remote: github.remote } : {}),
         ...(request.runUrl ? { runUrl: request.runUrl } : {}),
         ...(request.repoUrl ? { repoUrl: request.repoUrl } : {}),
+        ...(request.weight !== undefined ? { weight: request.weight } : {}),
+        ...(request.evidence ? { evidence: request.evidence } : {}),
     });
     const { plan } = prepared;
     if (!plan.ok)
@@ -52550,12 +53776,13 @@ const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   LH: () => (/* binding */ modelPath),
+/* harmony export */   Tr: () => (/* binding */ retrainPath),
 /* harmony export */   X$: () => (/* binding */ stagesPath),
 /* harmony export */   l$: () => (/* binding */ POLICY_PATH),
 /* harmony export */   qW: () => (/* binding */ versionPath),
 /* harmony export */   tF: () => (/* binding */ classifyRegistryPath)
 /* harmony export */ });
-/* unused harmony exports modelDir, schedulePath, retrainPath, incidentPath, postmortemPath, auditPath, registryFolder */
+/* unused harmony exports modelDir, schedulePath, incidentPath, postmortemPath, auditPath, registryFolder */
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
@@ -52568,7 +53795,7 @@ const modelPath = (model) => `${modelDir(model)}/model.yaml`;
 const stagesPath = (model) => `${modelDir(model)}/stages.yaml`;
 const schedulePath = (model) => `${modelDir(model)}/schedule.yaml`;
 const versionPath = (model, version) => `${modelDir(model)}/versions/${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .assertSafeName */ .jP)('version', version)}.yaml`;
-const retrainPath = (model, request) => `${modelDir(model)}/retrains/${assertSafeName('request', request)}.yaml`;
+const retrainPath = (model, request) => `${modelDir(model)}/retrains/${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .assertSafeName */ .jP)('request', request)}.yaml`;
 const incidentPath = (id) => `incidents/${id}.yaml`;
 const postmortemPath = (id) => `incidents/${id}.postmortem.md`;
 /** audit/<yyyy>/<mm>/<id>.yaml, where the id starts with its UTC timestamp. */
@@ -52697,6 +53924,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 

@@ -5571,7 +5571,7 @@ const properties_1 = __nccwpck_require__(8778);
 const patternProperties_1 = __nccwpck_require__(664);
 const not_1 = __nccwpck_require__(8350);
 const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
+const oneOf_1 = __nccwpck_require__(7252);
 const allOf_1 = __nccwpck_require__(9205);
 const if_1 = __nccwpck_require__(8584);
 const thenElse_1 = __nccwpck_require__(6829);
@@ -5730,7 +5730,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 7252:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -38715,8 +38715,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5923);
-/* harmony import */ var _rollback_flow_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9750);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2490);
+/* harmony import */ var _rollback_flow_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3514);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8480);
 /* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6735);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3683);
@@ -38742,6 +38742,7 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .githubC
                 incident: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('incident'),
                 registry: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('registry'),
                 dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .booleanInput */ .tE)('dry-run', false),
+                ...(_actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('no-verify') ? { noVerify: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('no-verify') } : {}),
             }, { eventName: context.eventName, payload: context.payload });
             const result = await (0,_rollback_flow_js__WEBPACK_IMPORTED_MODULE_3__/* .rollbackFlow */ .x)(inputs, {
                 repoRoot: run.workspace,
@@ -38751,11 +38752,18 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .githubC
                 now: new Date(),
                 clock: () => new Date(),
                 gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_4__/* .BOT_GIT_ENV */ .fB,
+                verify: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), env: process.env },
             });
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('target', result.target);
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('commit', result.commit ?? '');
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('pull-request', result.pullRequest === undefined ? '' : String(result.pullRequest));
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .rollbackSummary */ .j)(inputs.model, inputs.stage || 'production', result));
+            if (result.verification) {
+                _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('verification', result.verification.status);
+                _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(['', '### Verification', '', ...result.verification.summary, ''].join('\n'));
+                if (result.verification.status === 'unhealthy')
+                    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`the rollback did not restore health: ${result.verification.summary.join(' ')}`);
+            }
         }
         finally {
             actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .describeCalls */ .LT)(client));
@@ -38875,6 +38883,7 @@ class TollgateError extends Error {
     file;
     line;
     field;
+    kind;
     constructor(message, details = {}) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.name = 'TollgateError';
@@ -38882,6 +38891,7 @@ class TollgateError extends Error {
         this.file = details.file;
         this.line = details.line;
         this.field = details.field;
+        this.kind = details.kind ?? 'invalid';
     }
 }
 /** A one-paragraph rendering for terminals and job summaries: where, what, and what to do. */
@@ -38897,18 +38907,19 @@ function describeError(error) {
 
 /***/ }),
 
-/***/ 5923:
+/***/ 2490:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  OS: () => (/* binding */ GitHubApiError),
   LT: () => (/* binding */ describeCalls),
   CY: () => (/* binding */ githubClientFromEnv),
   c2: () => (/* binding */ statusOf)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, GitHubApiError, apiBaseUrl, createGitHubClient
+// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient, rateLimitedCalls
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
 var github = __nccwpck_require__(1758);
@@ -39244,9 +39255,137 @@ throttling.triggersNotification = triggersNotification;
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/github/etag-cache.ts
+// Conditional requests: every GET the client sends carries `If-None-Match` with the ETag GitHub gave for the same
+// URL before, and a 304 answer (which GitHub does not count against the primary rate limit) is served from the body
+// kept with that ETag. A gate re-run on an unchanged pull request then spends almost none of the token's budget on
+// reads. The cache lives in the process and, when given a file, in a small JSON file loaded before and saved after.
+
+
+/** Enough for a gate run's lookups on many pull requests; the least recently used are dropped past it. */
+const MAX_ENTRIES = 2000;
+class EtagCache {
+    stats = { conditional: 0, notModified: 0 };
+    /** Where the cache persists between runs; undefined for an in-process cache. */
+    file;
+    entries;
+    constructor(entries, file) {
+        this.entries = new Map(entries);
+        this.file = file;
+    }
+    /** The cache kept in `file` (see load), or an in-process one when no file is named. */
+    static async open(file) {
+        return file ? EtagCache.load(file) : EtagCache.inMemory();
+    }
+    /** An in-process cache: conditional requests within one run. */
+    static inMemory() {
+        return new EtagCache([], undefined);
+    }
+    /**
+     * The cache kept in `file` by an earlier run, or an empty one when there is none yet. A file that cannot be read
+     * as a cache (another version, a truncated write) is ignored: a cache only saves calls, it never decides.
+     */
+    static async load(file) {
+        let entries = [];
+        try {
+            const parsed = JSON.parse(await readFile(file, 'utf8'));
+            if (parsed.version === 1 && Array.isArray(parsed.entries))
+                entries = parsed.entries.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1]?.etag === 'string');
+        }
+        catch {
+            // No cache yet, or one this version cannot read: start empty.
+        }
+        return new EtagCache(entries, file);
+    }
+    get size() {
+        return this.entries.size;
+    }
+    get(key) {
+        const entry = this.entries.get(key);
+        if (entry) {
+            // Most recently used last, so the oldest are the first dropped.
+            this.entries.delete(key);
+            this.entries.set(key, entry);
+        }
+        return entry;
+    }
+    set(key, entry) {
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        while (this.entries.size > MAX_ENTRIES)
+            this.entries.delete(this.entries.keys().next().value);
+    }
+    /** Writes the cache to its file (write then rename, so a reader never sees half of it); no-op in memory. */
+    async save() {
+        if (!this.file)
+            return;
+        const body = { version: 1, entries: [...this.entries] };
+        await mkdir(dirname(this.file), { recursive: true });
+        const temporary = `${this.file}.${process.pid}.tmp`;
+        await writeFile(temporary, JSON.stringify(body));
+        await rename(temporary, this.file);
+    }
+}
+/** The cache key: method, full URL (query and page included) and the media type asked for. */
+function keyOf(method, url, accept) {
+    return `${method} ${url} ${accept ?? ''}`;
+}
+/**
+ * Registers the conditional-request hook on `octokit`. Register it before any hook that turns errors into
+ * messages: Octokit reports a 304 as a RequestError, which this hook answers from the cache.
+ */
+function useEtagCache(octokit, cache) {
+    octokit.hook.wrap('request', async (request, options) => {
+        const method = (options.method ?? 'GET').toUpperCase();
+        if (method !== 'GET')
+            return request(options);
+        const parsed = octokit.request.endpoint.parse(options);
+        const key = keyOf(method, parsed.url, parsed.headers.accept);
+        const known = cache.get(key);
+        if (known)
+            cache.stats.conditional++;
+        try {
+            // Set on the options themselves: Octokit's hook chain hands each inner hook the options it was called with.
+            if (known)
+                options.headers['if-none-match'] = known.etag;
+            const response = await request(options);
+            const etag = response.headers.etag;
+            if (typeof etag === 'string' && response.status === 200)
+                cache.set(key, {
+                    etag,
+                    data: response.data,
+                    ...(response.headers.link ? { link: response.headers.link } : {}),
+                });
+            return response;
+        }
+        catch (error) {
+            if (!known || error.status !== 304)
+                throw error;
+            cache.stats.notModified++;
+            const answered = error.response;
+            return {
+                status: 200,
+                url: answered?.url ?? parsed.url,
+                headers: {
+                    ...answered?.headers,
+                    etag: known.etag,
+                    ...(known.link ? { link: known.link } : {}),
+                },
+                // A copy: a caller that changes the answer must not change what the next 304 serves.
+                data: structuredClone(known.data),
+            };
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/github/client.ts
 // The one Octokit client: @actions/github's getOctokit with the retry and throttling plugins, call counting,
 // and errors that name the call and say what to do.
+
 
 
 
@@ -39306,6 +39445,9 @@ function createGitHubClient(options) {
             onSecondaryRateLimit: limited('secondary'),
         },
     }, retry, throttling);
+    // Inside the error wrapper below, which then never sees a 304 the cache answered.
+    if (options.etags)
+        useEtagCache(octokit, options.etags);
     // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
     octokit.hook.wrap('request', async (request, endpoint) => {
         try {
@@ -39334,7 +39476,11 @@ class GitHubApiError extends errors/* TollgateError */.x {
     status;
     call;
     constructor(call, status, detail, fix, cause) {
-        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+            fix,
+            cause,
+            kind: 'environment',
+        });
         this.name = 'GitHubApiError';
         this.status = status;
         this.call = call;
@@ -39366,10 +39512,18 @@ function fixFor(status, detail, headers) {
         return 'GitHub did not answer after retries; re-run the job, and check https://www.githubstatus.com';
     return 'see docs/github.md for the permissions each Tollgate action needs';
 }
-/** Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls". */
+/**
+ * Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls", or "GitHub API: 4 calls (3 answered 304
+ * Not Modified, which the rate limit does not count)" when conditional requests were answered from the cache.
+ */
 function describeCalls(client) {
     const n = client.calls();
-    return `GitHub API: ${n} call${n === 1 ? '' : 's'}`;
+    const notModified = client.callLog?.().filter((call) => call.status === 304).length ?? 0;
+    return `GitHub API: ${n} call${n === 1 ? '' : 's'}${notModified > 0 ? ` (${notModified} answered 304 Not Modified, which the rate limit does not count)` : ''}`;
+}
+/** Calls that count against the primary rate limit: every REST call but a 304, and each GraphQL query. */
+function rateLimitedCalls(client) {
+    return client.callLog().filter((call) => call.status !== 304).length;
 }
 /** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */
 function statusOf(error) {
@@ -39440,13 +39594,14 @@ const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 /* harmony export */   Jn: () => (/* binding */ schedulePath),
 /* harmony export */   LH: () => (/* binding */ modelPath),
 /* harmony export */   OJ: () => (/* binding */ registryFolder),
+/* harmony export */   RB: () => (/* binding */ auditPath),
 /* harmony export */   Tr: () => (/* binding */ retrainPath),
 /* harmony export */   X$: () => (/* binding */ stagesPath),
 /* harmony export */   l$: () => (/* binding */ POLICY_PATH),
 /* harmony export */   qW: () => (/* binding */ versionPath),
 /* harmony export */   tF: () => (/* binding */ classifyRegistryPath)
 /* harmony export */ });
-/* unused harmony exports modelDir, postmortemPath, auditPath */
+/* unused harmony exports modelDir, postmortemPath */
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
@@ -39493,7 +39648,7 @@ const registryFolder = (input) => node_path__WEBPACK_IMPORTED_MODULE_0__.posix.n
 
 /***/ }),
 
-/***/ 9750:
+/***/ 3514:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39509,8 +39664,62 @@ var external_node_path_ = __nccwpck_require__(6760);
 var src_errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/registry/postmortem.ts
+const HEADING = /^##\s+action items\s*$/i;
+const ITEM = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/;
+const OWNER = /\bowner:\s*(@?[A-Za-z0-9][\w./-]*)/i;
+const DUE = /\bdue:\s*(\d{4}-\d{2}-\d{2})\b/i;
+const validDate = (text) => {
+    const d = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+};
+function checkPostmortem(path, text) {
+    const problems = [];
+    const lines = text.split('\n');
+    const start = lines.findIndex((l) => HEADING.test(l));
+    const fix = 'write each action item as "- [ ] what — owner: @login — due: YYYY-MM-DD"';
+    if (start < 0) {
+        problems.push({ file: path, severity: 'error', message: 'the postmortem has no "## Action Items" section', fix });
+        return problems;
+    }
+    let items = 0;
+    for (let i = start + 1; i < lines.length && !/^#{1,2}\s/.test(lines[i]); i++) {
+        const line = lines[i];
+        if (line.trim() === '' || /^#{3,}\s/.test(line))
+            continue;
+        const item = ITEM.exec(line);
+        if (!item) {
+            if (/^\s*[-*]\s/.test(line) || line.trim().startsWith('|'))
+                problems.push({ file: path, line: i + 1, severity: 'error', message: 'an action item is not a checklist item', fix });
+            continue;
+        }
+        items++;
+        const body = item[2];
+        if (body.includes('TODO(author)'))
+            continue; // a draft's placeholder: reported once below
+        const owner = OWNER.exec(body)?.[1];
+        const due = DUE.exec(body)?.[1];
+        if (!owner || /^@?todo$/i.test(owner))
+            problems.push({ file: path, line: i + 1, field: 'owner', severity: 'error', message: 'action item names no owner', fix });
+        if (!due)
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: 'action item has no due date', fix });
+        else if (!validDate(due))
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: `due date ${due} is not a date`, fix });
+    }
+    if (items === 0)
+        problems.push({ file: path, line: start + 1, severity: 'error', message: 'the postmortem lists no action items', fix });
+    if (text.includes('TODO(author)'))
+        problems.push({
+            file: path,
+            severity: 'warning',
+            message: 'the postmortem is still a draft: parts marked TODO(author) are unwritten',
+            fix: 'fill them in within 24 hours of the resolution (the incident protocol)',
+        });
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
 /*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
 //#region src/tag.ts
@@ -42199,7 +42408,7 @@ function loadAll(input, iteratorOrOptions, options) {
 *
 * @category Main
 */
-function load(input, options) {
+function js_yaml_load(input, options) {
 	const documents = loadDocuments(input, options);
 	if (documents.length === 0) throw new YAMLException("expected a document, but the input is empty");
 	if (documents.length === 1) return documents[0];
@@ -43183,7 +43392,7 @@ var names = __nccwpck_require__(1815);
 // src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
 const types_API_VERSION = 'tollgate/v1';
 /** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
-const STATE_CHANGE_KINDS = new Set([
+const types_STATE_CHANGE_KINDS = new Set([
     'schedule-changed',
     'retrain-added',
     'retrain-changed',
@@ -43276,9 +43485,12 @@ const numberMap = (description) => ({
     propertyNames: { minLength: 1 },
     additionalProperties: { type: 'number', description: 'The value of this metric.' },
 });
+/** Metric names as Prometheus and the metrics JSON spell them. */
+const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
     'stage-changed',
+    'stage-weight-changed',
     'version-added',
     'version-changed',
     'version-removed',
@@ -43312,6 +43524,39 @@ const DEFS = {
         op: COMPARISON,
         value: num('The value the metric is compared with.'),
     }, ['metric', 'op', 'value']),
+    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
+        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+        queries: {
+            type: 'object',
+            description: 'prometheus: metric name -> PromQL query returning one series.',
+            propertyNames: { pattern: METRIC_NAME_PATTERN },
+            additionalProperties: str('A PromQL query.'),
+        },
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+            pattern: '^[A-Z_][A-Z0-9_]*$',
+        }),
+        command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+            minItems: 1,
+        }),
+        path: str('file: repository-relative path of the metrics JSON.'),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    }, ['kind']),
+    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
+        name: schemas_name('The rule name, unique per model.'),
+        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
+            minimum: 0,
+            maximum: MAX_DURATION_SECONDS,
+        }),
+        action: {
+            enum: ['retrain', 'incident', 'none'],
+            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+        },
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
+    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
     dataRef: obj('A reference to training data, recorded as lineage.', {
         uri: str('Where the data lives, e.g. s3://bucket/path.'),
         sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -43339,11 +43584,33 @@ function schemas_document(kind, description, properties, required) {
 const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+        minimum: 1,
+        maximum: MAX_DURATION_SECONDS,
+    }),
+    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+        uniqueItems: true,
+    }),
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
+        uniqueItems: true,
+    }),
+});
+const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
+    type: {
+        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+}, ['type']);
 const SCHEMAS = {
     Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
@@ -43380,6 +43647,20 @@ const SCHEMAS = {
             },
         }),
         gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        metrics: {
+            type: 'object',
+            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: obj('How to read one metric.', {
+                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+                description: str('What the metric measures.'),
+            }, ['better']),
+        },
+        no_regression: list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
+        }, ['metric', 'tolerance'])),
         incident: obj('Incident classification and automatic rollback.', {
             severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
                 P0: severityList('P0'),
@@ -43390,6 +43671,13 @@ const SCHEMAS = {
             auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
             emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
             notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
+            channels: {
+                type: 'object',
+                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: notificationChannel,
+            },
         }),
         rollback: obj('Rollback behaviour.', {
             stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
@@ -43403,11 +43691,40 @@ const SCHEMAS = {
                 maximum: MAX_COOLDOWN_FACTOR,
             }),
             cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
             pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
                 minimum: 0,
                 maximum: MAX_FAILURE_COUNT,
             }),
             jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+            rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+            canary: obj('Canary analysis.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                    minimum: 1,
+                    maximum: MAX_DURATION_SECONDS,
+                }),
+                limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+                relative: list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
+                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                    op: COMPARISON,
+                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                    offset: num('Added to the scaled baseline value. Default 0.'),
+                }, ['metric', 'op'])),
+            }),
+            rollback: obj('Rollback verification.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                    minimum: 0,
+                    maximum: 86_400,
+                }),
+                criteria: list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
+            }),
         }),
         state_writes: {
             enum: ['pull-request', 'push'],
@@ -43430,12 +43747,17 @@ const SCHEMAS = {
                 maximum: MAX_TRAINING_TIMEOUT_SECONDS,
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
+            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
         schedule: obj('Scheduled retraining.', {
             enabled: bool('Whether the scheduler retrains this model.'),
             interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Where the live metrics come from, and rules of its own.', {
+            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+            rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
         }),
     }, ['name', 'owners']),
     Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
@@ -43464,6 +43786,13 @@ const SCHEMAS = {
         paused_until: time('The schedule is paused until this time.'),
         paused_reason: str('Why the schedule is paused.'),
         paused_by: str('Who paused the schedule.'),
+        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
+            at: time('When.'),
+            by: str('Who.'),
+            reason: str('Why: the cause that was fixed.'),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        }, ['at', 'by', 'reason']),
+        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     }, ['schema_version', 'model', 'interval', 'failure_streak']),
     ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
         id: schemas_name('The version id; equals the file name.'),
@@ -43476,6 +43805,7 @@ const SCHEMAS = {
             actor: str('Who started the run.'),
         }, ['commit']),
         data: ref('dataRef', 'Training data reference.'),
+        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
         artifact: obj('The trained artifact.', {
             uri: str('Where the artifact lives.'),
             sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -43540,6 +43870,14 @@ const SCHEMAS = {
         detected_at: time('When it was detected.'),
         classified_at: time('When its severity was set.'),
         resolved_at: time('When it was resolved.'),
+        acknowledged_at: time('When someone acknowledged it.'),
+        acknowledged_by: str('Who acknowledged it.'),
+        escalations: list('Escalations made, at most one per severity level.', obj('One escalation.', {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+        }, ['at', 'severity', 'by'])),
         timeline: list('What happened, in order.', obj('One timeline entry.', {
             at: time('When it happened.'),
             event: {
@@ -43553,6 +43891,8 @@ const SCHEMAS = {
                     'notified',
                     'notification-failed',
                     'resolved',
+                    'acknowledged',
+                    'escalated',
                     'note',
                 ],
                 description: 'What happened.',
@@ -43808,7 +44148,7 @@ function loadYaml(path, text) {
         events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     let starts;
     const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
@@ -43872,7 +44212,7 @@ function loadYaml(path, text) {
         [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
     let map;
@@ -43975,17 +44315,65 @@ function tooManyNodes(path, text) {
 function problemAt(path, line, message, fix) {
     return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
 }
-function yamlProblem(path, error) {
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+function caretExcerpt(text, line, column) {
+    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+    const gutter = String(line);
+    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+function unclosedFlowOpener(text, line) {
+    const lines = text.split(/\r?\n/).slice(0, line);
+    const open = [];
+    lines.forEach((source, i) => {
+        let quote;
+        for (let c = 0; c < source.length; c++) {
+            const ch = source[c];
+            if (quote) {
+                if (ch === quote)
+                    quote = undefined;
+            }
+            else if (ch === '"' || ch === "'")
+                quote = ch;
+            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
+                break;
+            else if (ch === '[' || ch === '{')
+                open.push({ line: i + 1, column: c + 1, char: ch });
+            else if ((ch === ']' || ch === '}') && open.length > 0)
+                open.pop();
+        }
+    });
+    return open.at(-1);
+}
+function yamlProblem(path, error, text) {
     if (error instanceof YAMLException) {
         const mark = error.mark;
+        let line = mark ? mark.line + 1 : undefined;
+        let column = mark ? mark.column + 1 : undefined;
+        let message = `invalid YAML: ${error.reason}`;
+        let fix = /duplicat/.test(error.reason)
+            ? 'remove one of the two entries with this key'
+            : /tab/.test(error.reason)
+                ? 'indent with spaces: YAML does not allow tabs for indentation'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+        if (opener && opener.line < line) {
+            [line, column] = [opener.line, opener.column];
+            const close = opener.char === '[' ? ']' : '}';
+            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
+            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+        }
         return {
             file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            ...(line !== undefined && column !== undefined
+                ? { line, column, excerpt: caretExcerpt(text, line, column) }
+                : {}),
             severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+            message,
+            fix,
         };
     }
     return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
@@ -44083,6 +44471,7 @@ function positionMap(text, events, lineAt) {
 
 
 
+
 /** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
 function assertRegistryPath(path) {
     if (path === '')
@@ -44101,7 +44490,7 @@ const symlinkError = (path, where) => new src_errors/* TollgateError */.x(`${pat
 /** The registry folder of a working tree. */
 function fileSystemReader(registryDir) {
     let root;
-    const realRoot = () => (root ??= (0,promises_namespaceObject.realpath)(registryDir).catch(() => registryDir));
+    const realRoot = () => (root ??= (0,promises_.realpath)(registryDir).catch(() => registryDir));
     // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
     // O_NOFOLLOW still refuses a link put in their place since.
     const listed = new Set();
@@ -44113,7 +44502,7 @@ function fileSystemReader(registryDir) {
             const walk = async (rel) => {
                 let entries;
                 try {
-                    entries = await (0,promises_namespaceObject.readdir)((0,external_node_path_.join)(registryDir, rel), { withFileTypes: true });
+                    entries = await (0,promises_.readdir)((0,external_node_path_.join)(registryDir, rel), { withFileTypes: true });
                 }
                 catch (error) {
                     if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
@@ -44153,12 +44542,12 @@ function fileSystemReader(registryDir) {
             }
             let real;
             try {
-                const stat = await (0,promises_namespaceObject.lstat)(full);
+                const stat = await (0,promises_.lstat)(full);
                 if (stat.isSymbolicLink())
                     throw symlinkError(path, 'working tree');
                 if (!stat.isFile())
                     return undefined;
-                real = await (0,promises_namespaceObject.realpath)(full);
+                real = await (0,promises_.realpath)(full);
             }
             catch (error) {
                 if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
@@ -44178,7 +44567,7 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await (0,promises_namespaceObject.open)(full, flags);
+    const handle = await (0,promises_.open)(full, flags);
     try {
         const info = await handle.stat();
         if (!info.isFile())
@@ -44278,8 +44667,10 @@ async function loadOne(reader, path, registry) {
         const message = e?.message ?? String(error);
         return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
     }
-    if (bytes === undefined || place.kind === 'Postmortem')
+    if (bytes === undefined)
         return { problems: [] };
+    if (place.kind === 'Postmortem')
+        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
     const { document, problems } = parseRegistryFile(path, bytes);
     if (!document)
         return { problems };
@@ -44398,7 +44789,8 @@ function formatProblems(problems) {
     return problems
         .map((p) => {
         const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
-        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
+        const excerpt = p.excerpt ? `\n${p.excerpt.replace(/^/gm, '    ')}` : '';
+        return `${where}: ${p.severity}: ${p.message}${excerpt}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
     })
         .join('\n');
 }
@@ -44475,19 +44867,19 @@ async function writeRegistryFiles(registryDir, files) {
         await refuseLinks(registryDir, path);
     const written = [];
     for (const { path, text } of planned) {
-        const target = join(registryDir, ...path.split('/'));
-        const current = await readFile(target, 'utf8').catch(() => undefined);
+        const target = (0,external_node_path_.join)(registryDir, ...path.split('/'));
+        const current = await (0,promises_.readFile)(target, 'utf8').catch(() => undefined);
         if (current === text)
             continue;
-        await mkdir(dirname(target), { recursive: true });
-        const temp = join(dirname(target), `.${path.split('/').pop()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
+        const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(target), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
         try {
-            await writeFile(temp, text, { flag: 'wx' });
-            await rename(temp, target);
+            await (0,promises_.writeFile)(temp, text, { flag: 'wx' });
+            await (0,promises_.rename)(temp, target);
         }
         catch (error) {
-            await rm(temp, { force: true });
-            throw new TollgateError(`could not write ${path}: ${error.message}`, { file: path, cause: error });
+            await (0,promises_.rm)(temp, { force: true });
+            throw new src_errors/* TollgateError */.x(`could not write ${path}: ${error.message}`, { file: path, cause: error });
         }
         written.push(path);
     }
@@ -44497,11 +44889,11 @@ async function writeRegistryFiles(registryDir, files) {
 async function refuseLinks(registryDir, path) {
     const parts = path.split('/');
     for (let i = 1; i <= parts.length; i++) {
-        const stat = await lstat(join(registryDir, ...parts.slice(0, i))).catch(() => undefined);
+        const stat = await (0,promises_.lstat)((0,external_node_path_.join)(registryDir, ...parts.slice(0, i))).catch(() => undefined);
         if (!stat)
             return;
         if (stat.isSymbolicLink()) {
-            throw new TollgateError(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
+            throw new src_errors/* TollgateError */.x(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
                 file: path,
                 fix: 'replace the link with a real folder or file',
             });
@@ -44585,32 +44977,46 @@ const DEFAULT_GUARDED_PATHS = [
     'templates/workflows/**',
 ];
 /** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
-const MODEL_OWNER_ROLE = 'model-owner';
+const effective_MODEL_OWNER_ROLE = 'model-owner';
 const DEFAULT_SIGNOFF_RULES = [
     {
         name: 'production promotion',
         change: 'stage-changed',
         stage: 'production',
         rollback: false,
-        require: ['risk', 'compliance', MODEL_OWNER_ROLE],
+        require: ['risk', 'compliance', effective_MODEL_OWNER_ROLE],
     },
     {
         name: 'production rollback',
         change: 'stage-changed',
         stage: 'production',
         rollback: true,
-        require: [MODEL_OWNER_ROLE],
+        require: [effective_MODEL_OWNER_ROLE],
     },
-    { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
-    { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
-    { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'stage change', change: 'stage-changed', require: [effective_MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [effective_MODEL_OWNER_ROLE] },
+    { name: 'new version', change: 'version-added', require: [effective_MODEL_OWNER_ROLE] },
+    { name: 'version record edited', change: 'version-changed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version removed', change: 'version-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
     { name: 'version held', change: 'version-held', require: [] },
-    { name: 'version unheld', change: 'version-unheld', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version unheld', change: 'version-unheld', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
     { name: 'new model', change: 'model-added', require: ['risk'] },
-    { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
-    { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'model settings changed', change: 'model-changed', require: [effective_MODEL_OWNER_ROLE] },
+    { name: 'model removed', change: 'model-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
 ];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
 const DEFAULT_SEVERITY = {
     P0: [
         { metric: 'availability', op: '<', value: 0.5 },
@@ -44618,16 +45024,46 @@ const DEFAULT_SEVERITY = {
     ],
     P1: [
         { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        { metric: 'latency_increase_pct', op: '>', value: 200 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
         { metric: 'error_rate', op: '>', value: 0.1 },
     ],
     P2: [
         { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 50 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
         { metric: 'error_rate', op: '>', value: 0.05 },
     ],
     P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
 };
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
 const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'error_rate', op: '>', value: 0.5 },
     { metric: 'availability', op: '<', value: 0.5 },
@@ -44652,11 +45088,26 @@ function effectivePolicy(policy) {
             promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
         },
         gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
         incident: {
             severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
             autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
             emergencyPush: p.incident?.emergency_push ?? ['P0'],
             notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
         },
         rollback: {
             stableFor: p.rollback?.stable_for ?? 86_400,
@@ -44669,6 +45120,26 @@ function effectivePolicy(policy) {
             cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
             pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
             jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
         },
         stateWrites: p.state_writes ?? 'pull-request',
         dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
@@ -44712,6 +45183,1361 @@ async function readPolicy(reader) {
         });
     }
     return effectivePolicy(registry.policy);
+}
+
+;// CONCATENATED MODULE: ./src/incident/severity.ts
+// Severity P0–P4 from incident metrics and the policy's thresholds. Pure.
+
+
+const RANKED = (/* unused pure expression or super */ null && (['P0', 'P1', 'P2', 'P3']));
+const severity_describeCondition = (c) => `${c.metric} ${c.op} ${c.value}`;
+/** The most severe level with any condition holding (checked P0 to P3); nothing holding is P4. */
+function severity_classifySeverity(metrics, policy) {
+    for (const severity of RANKED) {
+        const matched = policy.incident.severity[severity].filter((c) => compare(severity_metricValue(metrics, c.metric), c.op, c.value));
+        if (matched.length > 0) {
+            const because = matched
+                .map((c) => `${c.metric} = ${severity_metricValue(metrics, c.metric)} (threshold ${severity_describeCondition(c)})`)
+                .join('; ');
+            return { severity, matched, explanation: `${severity} because ${because}` };
+        }
+    }
+    const shown = Object.keys(metrics).length
+        ? Object.entries(metrics)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join(', ')
+        : 'no metrics given';
+    return { severity: 'P4', matched: [], explanation: `P4: no P0–P3 threshold met (${shown})` };
+}
+/** Own properties only, so a metric called "constructor" is not read off the prototype. */
+function severity_metricValue(metrics, name) {
+    return Object.prototype.hasOwnProperty.call(metrics, name) ? metrics[name] : undefined;
+}
+const METRIC_NAME = /^[a-z][a-z0-9_.-]{0,63}$/i;
+/** `['error_rate=0.7', 'availability=0.4']` -> `{error_rate: 0.7, availability: 0.4}`. */
+function parseMetricArgs(args) {
+    const metrics = Object.create(null);
+    for (const arg of args) {
+        const eq = arg.indexOf('=');
+        const fix = 'pass metrics as NAME=NUMBER, e.g. --metric error_rate=0.7';
+        if (eq < 0)
+            throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { kind: 'usage', fix });
+        const name = arg.slice(0, eq).trim();
+        const raw = arg.slice(eq + 1).trim();
+        if (!METRIC_NAME.test(name)) {
+            throw new TollgateError(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { kind: 'usage', fix });
+        }
+        const value = raw === '' ? Number.NaN : Number(raw);
+        if (!Number.isFinite(value)) {
+            throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, {
+                kind: 'usage',
+                fix,
+            });
+        }
+        if (Object.prototype.hasOwnProperty.call(metrics, name)) {
+            throw new TollgateError(`metric "${name}" is given twice ("${arg}")`, { fix: 'give each metric once' });
+        }
+        metrics[name] = value;
+    }
+    return { ...metrics };
+}
+
+;// CONCATENATED MODULE: ./src/incident/record.ts
+// Incident records: opening, the auto-rollback decision, resolving, statistics, postmortem drafts. Pure: the
+// clock and the id suffix come in as arguments.
+
+
+
+
+
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const seconds = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+/** INC-YYYYMMDD-HHMMSS-<suffix>, in UTC. The suffix (4 lowercase letters or digits) is the caller's randomness. */
+function incidentId(now, suffix) {
+    if (!/^[a-z0-9]{4}$/.test(suffix)) {
+        throw new TollgateError(`incident id suffix "${suffix}" must be 4 lowercase letters or digits`, {
+            fix: 'pass e.g. randomBytes(2).toString("hex")',
+        });
+    }
+    const t = iso(now);
+    return `INC-${t.slice(0, 10).replaceAll('-', '')}-${t.slice(11, 19).replaceAll(':', '')}-${suffix}`;
+}
+/** A new open incident, classified, with `detected` and `classified` on its timeline. */
+function openIncident(input) {
+    if (!INCIDENT_ID.test(input.id)) {
+        throw new TollgateError(`incident id "${input.id}" is not of the form INC-YYYYMMDD-HHMMSS-xxxx`, {
+            fix: 'build it with incidentId(now, suffix)',
+            field: 'id',
+        });
+    }
+    if (input.models.length === 0) {
+        throw new TollgateError('an incident needs at least one model', {
+            fix: 'pass --model NAME',
+            field: 'models',
+        });
+    }
+    const models = [...new Set(input.models.map((m) => assertSafeName('model', m)))];
+    const at = iso(input.now);
+    const { severity, explanation } = classifySeverity(input.metrics, input.policy);
+    const incident = {
+        apiVersion: API_VERSION,
+        kind: 'Incident',
+        id: input.id,
+        title: input.title ?? `${severity} on ${models.join(', ')}${input.alert ? `: ${input.alert}` : ''}`,
+        severity,
+        status: 'open',
+        models,
+        metrics: { ...input.metrics },
+        detected_at: at,
+        classified_at: at,
+        timeline: [
+            { at, event: 'detected', detail: input.alert ?? 'declared by hand' },
+            { at, event: 'classified', detail: explanation },
+        ],
+    };
+    if (input.alert !== undefined)
+        incident.alert = input.alert;
+    if (input.description !== undefined)
+        incident.description = input.description;
+    return incident;
+}
+/** A copy with `entry` appended; rollback-completed and resolved entries get their duration since detection. */
+function appendTimeline(incident, entry) {
+    const withDuration = (entry.event === 'rollback-completed' || entry.event === 'resolved') && entry.duration === undefined
+        ? { ...entry, duration: seconds(incident.detected_at, entry.at) }
+        : entry;
+    return { ...incident, timeline: [...incident.timeline, withDuration] };
+}
+/**
+ * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
+ * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ */
+function recordRollback(incident, facts) {
+    const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
+    const how = facts.mode === 'revert'
+        ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
+        : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
+    const via = facts.via.kind === 'emergency-push'
+        ? 'emergency push'
+        : facts.via.pullRequest
+            ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
+            : `pull request from branch ${facts.via.branch}`;
+    let next = appendTimeline(incident, {
+        at: iso(facts.startedAt),
+        event: 'rollback-started',
+        detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
+    });
+    if (facts.completedAt !== undefined) {
+        next = appendTimeline(next, {
+            at: iso(facts.completedAt),
+            event: 'rollback-completed',
+            detail: `${moved} by ${facts.mode} (${via}, ${formatDuration(seconds(iso(facts.startedAt), iso(facts.completedAt)))} after it started)`,
+        });
+    }
+    const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
+    const other = incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
+    if (facts.from !== undefined && !other) {
+        next.rollback = {
+            model: facts.model,
+            stage: facts.stage,
+            from: facts.from,
+            to: facts.to,
+            ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
+        };
+    }
+    return next;
+}
+/**
+ * Roll back automatically when any auto_rollback condition holds, unless a safety rule says no: never during a
+ * promotion of the model, never a rollback of a rollback, never without a stable version to return to.
+ */
+function decideAutoRollback(input) {
+    const { incident, policy, state } = input;
+    const stage = state.stage ?? 'production';
+    const at = iso(input.now);
+    const matched = policy.incident.autoRollback.filter((c) => compare(metricValue(incident.metrics, c.metric), c.op, c.value));
+    const skip = (reason) => ({
+        rollback: false,
+        reason,
+        matched,
+        entry: { at, event: 'rollback-skipped', detail: `${state.model} ${stage}: ${reason}` },
+    });
+    if (matched.length === 0) {
+        const rules = policy.incident.autoRollback.map(describeCondition).join(', ') || 'none configured';
+        return skip(`no auto-rollback condition holds (conditions: ${rules})`);
+    }
+    if (state.promotionInFlight)
+        return skip('a promotion of this model is in flight; roll back by hand once it settles');
+    if (state.lastPointerChangeWasRollback) {
+        return skip('the last pointer change was already a rollback; never roll back a rollback automatically');
+    }
+    if (state.stableTarget === undefined)
+        return skip('no earlier version held the stage long enough to count as stable');
+    if (state.stableTarget === state.current)
+        return skip(`the stable version ${state.current} is already live`);
+    const why = matched.map(describeCondition).join('; ');
+    return {
+        rollback: true,
+        model: state.model,
+        stage,
+        target: state.stableTarget,
+        matched,
+        entry: {
+            at,
+            event: 'rollback-started',
+            detail: `automatic: ${state.model} ${stage} ${state.current ?? '(none)'} -> ${state.stableTarget} because ${why}`,
+        },
+    };
+}
+/** Resolved copy of an open incident, with a `resolved` entry carrying the duration since detection. */
+function resolveIncident(incident, now, note) {
+    if (incident.status === 'resolved') {
+        throw new TollgateError(`incident ${incident.id} was already resolved at ${incident.resolved_at}`, {
+            fix: 'add a note instead of resolving it again',
+            field: 'status',
+        });
+    }
+    const at = iso(now);
+    if (Date.parse(at) < Date.parse(incident.detected_at)) {
+        throw new TollgateError(`cannot resolve ${incident.id} at ${at}, before it was detected (${incident.detected_at})`);
+    }
+    const entry = { at, event: 'resolved' };
+    if (note !== undefined)
+        entry.detail = note;
+    return { ...appendTimeline(incident, entry), status: 'resolved', resolved_at: at };
+}
+function durationStats(values) {
+    if (values.length === 0)
+        return { count: 0, meanSeconds: null, medianSeconds: null };
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return {
+        count: values.length,
+        meanSeconds: values.reduce((a, b) => a + b, 0) / values.length,
+        medianSeconds: median,
+    };
+}
+/** Counts and mean/median durations over incidents detected at or after `since`. */
+function incidentStats(incidents, options = {}) {
+    const since = options.since?.getTime() ?? -Infinity;
+    const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
+    const bySeverity = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
+    const perIncident = [...chosen]
+        .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
+        .map((i) => {
+        bySeverity[i.severity]++;
+        const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
+        const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
+        return {
+            id: i.id,
+            severity: i.severity,
+            status: i.status,
+            detectedAt: i.detected_at,
+            toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
+            toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
+            toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+        };
+    });
+    const present = (values) => values.filter((v) => v !== null);
+    const mttrOf = (severity) => durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
+    return {
+        total: chosen.length,
+        open: chosen.filter((i) => i.status === 'open').length,
+        bySeverity,
+        mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
+        timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
+        mttrBySeverity: {
+            P0: mttrOf('P0'),
+            P1: mttrOf('P1'),
+            P2: mttrOf('P2'),
+            P3: mttrOf('P3'),
+            P4: mttrOf('P4'),
+        },
+        incidents: perIncident,
+    };
+}
+/** Human duration: 1h 02m 05s, 4m 10s, 12s. */
+function formatDuration(totalSeconds) {
+    const s = Math.max(0, Math.round(totalSeconds));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const r = s % 60;
+    if (h)
+        return `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s`;
+    if (m)
+        return `${m}m ${String(r).padStart(2, '0')}s`;
+    return `${r}s`;
+}
+const cell = (text) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+const addDays = (at, days) => new Date(Date.parse(at) + days * 86_400_000).toISOString().slice(0, 10);
+function renderPostmortem(incident, gitTimeline, context = {}) {
+    const commitRef = (sha) => context.repoUrl
+        ? `[commit ${sha.slice(0, 12)}](${context.repoUrl}/commit/${sha})`
+        : `commit ${sha.slice(0, 12)}`;
+    const rows = [
+        ...incident.timeline.map((e) => ({
+            at: e.at,
+            source: 'incident',
+            what: `${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (after ${formatDuration(e.duration)})` : ''}`,
+        })),
+        ...gitTimeline.map((c) => {
+            const event = c.trailers['Tollgate-Event'];
+            const tag = event === undefined ? '' : ` [${Array.isArray(event) ? event.join(', ') : event}]`;
+            return { at: c.at, source: commitRef(c.sha), what: `${c.subject}${tag}` };
+        }),
+    ];
+    // Stable sort by instant: entries at the same second keep incident-first, then git order.
+    rows.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const lasted = incident.resolved_at
+        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const metrics = Object.entries(incident.metrics);
+    const rb = incident.rollback;
+    const due = addDays(incident.resolved_at ?? incident.detected_at, 7);
+    const actions = incident.timeline.filter((e) => [
+        'rollback-started',
+        'rollback-completed',
+        'rollback-failed',
+        'acknowledged',
+        'escalated',
+        'note',
+    ].includes(e.event));
+    const communication = incident.timeline.filter((e) => ['notified', 'notification-failed', 'escalated', 'acknowledged'].includes(e.event));
+    const lines = [
+        `# Postmortem: ${incident.id} — ${incident.title}`,
+        '',
+        '> Draft generated by Tollgate from the incident record and git history. Sections marked TODO(author) need',
+        '> a person; everything else is a fact from the record — correct the record, not the draft. Due within 24 hours',
+        '> of the resolution; `tollgate validate` checks the action items.',
+        '',
+        '## Incident Summary',
+        '',
+        `- Incident ID: ${incident.id}`,
+        `- Severity: **${incident.severity}**`,
+        `- Status: ${incident.status}`,
+        `- Date: ${incident.detected_at.slice(0, 10)}`,
+        `- Models: ${incident.models.join(', ')}`,
+        `- Detected: ${incident.detected_at}`,
+        ...(incident.acknowledged_at
+            ? [`- Acknowledged: ${incident.acknowledged_at} by ${incident.acknowledged_by ?? 'someone'}`]
+            : []),
+        `- Resolved: ${incident.resolved_at ?? '—'} (duration: ${lasted})`,
+        ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
+        ...(rb
+            ? [
+                `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}${rb.commit ? ` (commit ${rb.commit.slice(0, 12)})` : ''}${rb.pull_request ? ` (pull request #${rb.pull_request})` : ''}`,
+            ]
+            : ['- Rollback: none recorded']),
+        '- Impact: TODO(author): one line on user and business impact',
+        '',
+        ...(incident.description ? [incident.description, ''] : []),
+        '## Timeline (UTC)',
+        '',
+        '| time | source | event |',
+        '| --- | --- | --- |',
+        ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
+        '',
+        '## Root Cause Analysis',
+        '',
+        '### What Happened',
+        '',
+        'TODO(author): what went wrong, in detail.',
+        '',
+        '### Why It Happened',
+        '',
+        'TODO(author): the root cause (technical, process or human), and why it was not caught before it reached the stage.',
+        '',
+        '### Contributing Factors',
+        '',
+        '- TODO(author)',
+        '',
+        '## Impact Assessment',
+        '',
+        '### User Impact',
+        '',
+        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+        '',
+        '### Business Impact',
+        '',
+        '- Revenue impact: TODO(author)',
+        '- SLA breach: TODO(author) (`tollgate incident stats` lists response-time breaches)',
+        '',
+        '### Technical Impact',
+        '',
+        `- Services affected: ${incident.models.join(', ')}`,
+        '- Data loss: TODO(author)',
+        '- Performance degradation at detection:',
+        '',
+        ...(metrics.length
+            ? [
+                '| metric | value at detection |',
+                '| --- | --- |',
+                ...metrics.map(([k, v]) => `| ${cell(k)} | ${v} |`),
+            ]
+            : ['No metrics were recorded.']),
+        '',
+        '## Resolution',
+        '',
+        '### Immediate Actions Taken',
+        '',
+        ...(actions.length
+            ? actions.map((e, i) => `${i + 1}. ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['1. TODO(author): none recorded; what was done by hand?']),
+        '',
+        ...rollbackDetails(incident, gitTimeline),
+        '## Lessons Learned',
+        '',
+        '### What Went Well',
+        '',
+        '- TODO(author)',
+        '',
+        '### What Went Wrong',
+        '',
+        '- TODO(author)',
+        '',
+        '### Where We Got Lucky',
+        '',
+        '- TODO(author)',
+        '',
+        '## Action Items',
+        '',
+        `- [ ] TODO(author): preventive action — owner: @TODO — due: ${due} — priority: high`,
+        `- [ ] TODO(author): monitoring improvement — owner: @TODO — due: ${due} — priority: medium`,
+        '',
+        '## Prevention Measures',
+        '',
+        '### Short-term (< 1 week)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Medium-term (1-4 weeks)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Long-term (> 1 month)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '## Appendix',
+        '',
+        '### Related Incidents',
+        '',
+        ...(context.related?.length
+            ? context.related.map((r) => `- ${r}`)
+            : ['- None recorded for these models.']),
+        '',
+        '### Communication Log',
+        '',
+        ...(communication.length
+            ? communication.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['- No notification was recorded.']),
+        '',
+        '---',
+        '',
+        '**Postmortem Completed By**: TODO(author)',
+        '',
+        `**Date**: TODO(author) (due by ${incident.resolved_at ? addDays(incident.resolved_at, 1) : 'one day after the resolution'})`,
+        '',
+        `**Reviewed By**: TODO(author)${context.approvers?.length ? `; the changes in this window were signed off by ${context.approvers.join(', ')}` : ''}`,
+        '',
+    ];
+    return lines.join('\n');
+}
+const one = (value) => Array.isArray(value) ? value.join(', ') : value;
+/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
+function rollbackDetails(incident, gitTimeline) {
+    const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
+    const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
+    const rb = incident.rollback;
+    if (!rb && steps.length === 0 && commits.length === 0)
+        return ['## Rollback', '', 'No rollback was made.', ''];
+    const started = steps.find((e) => e.event === 'rollback-started');
+    const completed = steps.find((e) => e.event === 'rollback-completed');
+    const took = started && completed
+        ? formatDuration(seconds(started.at, completed.at))
+        : completed?.duration !== undefined
+            ? `${formatDuration(completed.duration)} after detection`
+            : undefined;
+    return [
+        '## Rollback',
+        '',
+        ...(rb
+            ? [
+                `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
+                    `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
+                '',
+            ]
+            : []),
+        ...steps.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${formatDuration(e.duration)} after detection)` : ''}`),
+        ...commits.map((c) => {
+            const mode = one(c.trailers['Rollback-Mode']);
+            const reverts = one(c.trailers.Reverts);
+            return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
+        }),
+        '',
+        `- Rollback version: ${rb?.to ?? '—'}`,
+        `- Rollback duration: ${took ?? '—'}`,
+        `- Rollback success: ${completed ? 'yes' : steps.some((e) => e.event === 'rollback-failed') ? 'no' : 'not completed'}`,
+        '',
+    ];
+}
+const POSTMORTEM_LABELS = (/* unused pure expression or super */ null && (['tollgate:incident', 'tollgate:postmortem']));
+const postmortemBranch = (id) => `tollgate/postmortem/${id}`;
+/**
+ * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
+ * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
+ */
+function postmortemPullRequest(incident, where) {
+    const lasted = incident.resolved_at
+        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const rb = incident.rollback;
+    const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
+    const lines = [
+        `Resolves incident **${incident.id}**: ${incident.title}`,
+        '',
+        `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
+        `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
+        rb
+            ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
+                (rolledBack?.duration !== undefined
+                    ? `, completed ${formatDuration(rolledBack.duration)} after detection`
+                    : '') +
+                (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
+            : '- Rollback: none recorded',
+        ...(where.postmortem
+            ? [
+                `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
+                '',
+                'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
+                'the facts come from the incident record and git history, so correct the record rather than the draft.',
+            ]
+            : ['- No postmortem draft (resolved with --no-postmortem).']),
+        '',
+        'A state change: the sign-off gate lets it through without sign-offs.',
+        '',
+    ];
+    return {
+        title: `Resolve incident ${incident.id}: postmortem`,
+        body: lines.join('\n'),
+        labels: POSTMORTEM_LABELS,
+    };
+}
+/** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
+function incidentAuditEvent(input) {
+    const at = iso(input.now);
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const id = `${stamp}-${input.suffix}`;
+    if (!AUDIT_ID.test(id)) {
+        throw new TollgateError(`audit id suffix "${input.suffix}" may hold only lowercase letters, digits, "." and "-"`);
+    }
+    const event = {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id,
+        at,
+        event: input.event,
+        actor: input.actor,
+        incident: input.incident.id,
+        details: { severity: input.incident.severity, status: input.incident.status, ...input.details },
+    };
+    const model = input.model ?? (input.incident.models.length === 1 ? input.incident.models[0] : undefined);
+    if (model !== undefined)
+        event.model = model;
+    if (input.stage !== undefined)
+        event.stage = input.stage;
+    if (input.version !== undefined)
+        event.version = input.version;
+    if (input.commit !== undefined)
+        event.commit = input.commit;
+    if (input.pullRequest !== undefined)
+        event.pull_request = input.pullRequest;
+    return event;
+}
+/** The commit message and trailers of the commit that records a newly opened incident. */
+function incidentOpenedCommit(incident, by) {
+    return {
+        message: `Open incident ${incident.id}: ${incident.title}`,
+        trailers: {
+            'Tollgate-Event': 'incident-opened',
+            Incident: incident.id,
+            Severity: incident.severity,
+            Model: incident.models,
+            'Requested-By': by,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function gates_evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gates_gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
+
+/**
+ * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
+ * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
+ * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
+ * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
+ */
+function eligibility_ineligibleMoves(input) {
+    const out = [];
+    for (const change of input.changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
+            continue;
+        const { model, stage, to } = change;
+        const what = `${model}: ${stage} → ${to}`;
+        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
+        const version = Object.hasOwn(known, to) ? known[to] : undefined;
+        if (version === undefined || !version.valid) {
+            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
+            continue;
+        }
+        if (version.held !== undefined) {
+            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
+        }
+        if (input.isRollback(change))
+            continue;
+        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
+        const result = evaluateGates(gates, version.metrics);
+        const failing = result.gates
+            .filter((g) => !g.pass)
+            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+        if (!version.passed || !result.passed) {
+            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
+                'fix: promote a version that passes the base branch’s gates');
+        }
+        const replaced = change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
+        if (replaced?.valid && input.policy.noRegression.length > 0) {
+            const comparisons = compareVersions({
+                current: replaced.metrics,
+                candidate: version.metrics,
+                directions: input.policy.metricDirections,
+                rules: input.policy.noRegression,
+                stage,
+            });
+            for (const failure of regressionFailures(comparisons, change.from))
+                out.push(`${what}: ${failure}`);
+        }
+        if (version.sourceOffBase !== undefined) {
+            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
+                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
+        }
+        const required = input.policy.stages.promoteFrom[stage] ?? [];
+        const history = input.stageHistory[model] ?? {};
+        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
+            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
+                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/registry/diff.ts
+// The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
+// computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
+
+
+
+
+const EXPECTED_KIND = {
+    Policy: 'Policy',
+    Model: 'Model',
+    Stages: 'Stages',
+    Schedule: 'Schedule',
+    ModelVersion: 'ModelVersion',
+    RetrainRequest: 'RetrainRequest',
+    Incident: 'Incident',
+    AuditEvent: 'AuditEvent',
+};
+function diff_isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a) || Array.isArray(b)) {
+        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+    }
+    if (diff_isPlainObject(a) && diff_isPlainObject(b)) {
+        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+        for (const key of keys)
+            if (!deepEqual(a[key], b[key]))
+                return false;
+        return true;
+    }
+    return Number.isNaN(a) && Number.isNaN(b);
+}
+/**
+ * Dotted names of the fields that differ, descending into objects `depth` levels (so `metrics.auc`,
+ * `signoff.rules`), sorted. A whole object added or removed is named once, at its own level.
+ */
+function changedFields(before, after, depth = 2, prefix = '') {
+    if (deepEqual(before, after))
+        return [];
+    if (depth === 0 || !diff_isPlainObject(before) || !diff_isPlainObject(after))
+        return prefix === '' ? ['(document)'] : [prefix];
+    const fields = [];
+    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+        const name = prefix === '' ? key : `${prefix}.${key}`;
+        if (deepEqual(before[key], after[key]))
+            continue;
+        if (depth > 1 && diff_isPlainObject(before[key]) && diff_isPlainObject(after[key])) {
+            fields.push(...changedFields(before[key], after[key], depth - 1, name));
+        }
+        else
+            fields.push(name);
+    }
+    return fields;
+}
+function parseSide(text, expectedKind) {
+    if (text === undefined)
+        return { state: 'absent' };
+    try {
+        const doc = load(text);
+        if (diff_isPlainObject(doc) && doc.kind === expectedKind)
+            return { state: 'parsed', doc };
+    }
+    catch {
+        // An unparseable file is reported below as unknown-registry-file.
+    }
+    return { state: 'unreadable' };
+}
+function topFields(doc) {
+    return Object.keys(doc)
+        .filter((k) => k !== 'apiVersion' && k !== 'kind')
+        .sort();
+}
+function pointers(doc) {
+    const stages = doc?.stages;
+    if (!diff_isPlainObject(stages))
+        return {};
+    const out = {};
+    for (const [stage, pointer] of Object.entries(stages)) {
+        if (diff_isPlainObject(pointer))
+            out[stage] = pointer;
+        // A bare `production: v5` is not the format, but it names a version all the same; do not hide it.
+        else if (typeof pointer === 'string')
+            out[stage] = { version: pointer };
+    }
+    return out;
+}
+/**
+ * Names taken from a path end up in check summaries, branch names and commit trailers: a file whose place
+ * holds an unsafe name is not a registry file, whatever it contains.
+ */
+function namesAreSafe(match) {
+    switch (match.kind) {
+        case 'Policy':
+            return true;
+        case 'Model':
+        case 'Stages':
+        case 'Schedule':
+            return isSafeName(match.model);
+        case 'ModelVersion':
+        case 'RetrainRequest':
+            return isSafeName(match.model) && isSafeName(match.id);
+        case 'Incident':
+        case 'Postmortem':
+            return INCIDENT_ID.test(match.id);
+        case 'AuditEvent':
+            return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
+    }
+}
+/** A traffic share as a percentage; no weight means all of the stage's traffic. */
+const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
+const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
+/**
+ * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
+ * does not parse, or holds another kind than its place calls for, is `unknown-registry-file`, and the diff
+ * goes on treating that side as absent so that, say, a stage pointer behind a broken file still shows.
+ */
+function diffDocuments(path, before, after) {
+    if (before === after)
+        return [];
+    const match = classifyRegistryPath(path);
+    if (!match || !namesAreSafe(match))
+        return [{ kind: 'unknown-registry-file', path }];
+    if (match.kind === 'Postmortem')
+        return [{ kind: 'postmortem-changed', path, incident: match.id }];
+    if (match.kind === 'AuditEvent') {
+        // Audit events are append-only: any edit or deletion of an existing one is a rewrite, however small.
+        if (before === undefined)
+            return [{ kind: 'audit-appended', path, id: match.id }];
+        return [{ kind: 'audit-rewritten', path, id: match.id }];
+    }
+    const a = parseSide(before, EXPECTED_KIND[match.kind]);
+    const b = parseSide(after, EXPECTED_KIND[match.kind]);
+    const changes = [];
+    if (a.state === 'unreadable' || b.state === 'unreadable')
+        changes.push({ kind: 'unknown-registry-file', path });
+    const was = a.state === 'parsed' ? a.doc : undefined;
+    const now = b.state === 'parsed' ? b.doc : undefined;
+    if (was === undefined && now === undefined)
+        return changes;
+    if (was !== undefined && now !== undefined && deepEqual(was, now))
+        return changes;
+    switch (match.kind) {
+        case 'Policy':
+            changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
+            break;
+        case 'Model':
+            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+            break;
+        case 'Stages': {
+            const from = pointers(was);
+            const to = pointers(now);
+            for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+                if (deepEqual(from[stage], to[stage]))
+                    continue;
+                const same = versionOf(from[stage]);
+                if (same !== undefined && same === versionOf(to[stage])) {
+                    const weight = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
+                    if (from[stage]?.weight !== undefined)
+                        weight.from = from[stage].weight;
+                    if (to[stage]?.weight !== undefined)
+                        weight.to = to[stage].weight;
+                    changes.push(weight);
+                    continue;
+                }
+                const change = { kind: 'stage-changed', path, model: match.model, stage };
+                const f = versionOf(from[stage]);
+                const t = versionOf(to[stage]);
+                if (f !== undefined)
+                    change.from = f;
+                if (t !== undefined)
+                    change.to = t;
+                changes.push(change);
+            }
+            const { stages: _s1, ...restWas } = was ?? {};
+            const { stages: _s2, ...restNow } = now ?? {};
+            // Anything else in stages.yaml (its model field, extra keys) is no state; let the model's owners see it.
+            if (was && now && !deepEqual(restWas, restNow))
+                changes.push({ kind: 'model-changed', path, model: match.model });
+            break;
+        }
+        case 'Schedule':
+            changes.push({
+                kind: 'schedule-changed',
+                path,
+                model: match.model,
+                fields: was && now ? changedFields(was, now, 1) : topFields((now ?? was)),
+            });
+            break;
+        case 'ModelVersion': {
+            const base = { path, model: match.model, version: match.id };
+            if (!was)
+                changes.push({ kind: 'version-added', ...base });
+            else if (!now)
+                changes.push({ kind: 'version-removed', ...base });
+            else {
+                const heldBefore = was.held !== undefined && was.held !== null;
+                const heldAfter = now.held !== undefined && now.held !== null;
+                if (!heldBefore && heldAfter)
+                    changes.push({ kind: 'version-held', ...base });
+                if (heldBefore && !heldAfter)
+                    changes.push({ kind: 'version-unheld', ...base });
+                const { held: _h1, ...restWas } = was;
+                const { held: _h2, ...restNow } = now;
+                const fields = changedFields(restWas, restNow);
+                // A hold's reason edited in place is still a change to the version record.
+                if (heldBefore && heldAfter && !deepEqual(was.held, now.held))
+                    fields.push('held');
+                if (fields.length > 0)
+                    changes.push({ kind: 'version-changed', ...base, fields: fields.sort() });
+            }
+            break;
+        }
+        case 'RetrainRequest':
+            // Deleting a request erases history: it has no state kind of its own, so the gate must not pass it as state.
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'retrain-changed' : 'retrain-added', path, model: match.model, request: match.id });
+            break;
+        case 'Incident':
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'incident-changed' : 'incident-opened', path, incident: match.id });
+            break;
+    }
+    return dedupeUnknown(changes);
+}
+function dedupeUnknown(changes) {
+    const seen = new Set();
+    return changes.filter((c) => {
+        if (c.kind !== 'unknown-registry-file')
+            return true;
+        if (seen.has(c.path))
+            return false;
+        seen.add(c.path);
+        return true;
+    });
+}
+async function readText(reader, path) {
+    try {
+        const bytes = await reader.read(path);
+        return { text: bytes?.toString('utf8'), unreadable: false };
+    }
+    catch (error) {
+        // A symbolic link or an object git cannot give us: report it as a change, never skip it silently.
+        if (error instanceof TollgateError)
+            return { unreadable: true };
+        throw error;
+    }
+}
+const byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * The semantic diff from `base` to `head`: registry changes ordered by path (then stage), followed by
+ * `file-changed` for every outside path, sorted.
+ */
+async function diffRegistries(base, head, options = {}) {
+    const paths = options.paths !== undefined
+        ? [...new Set(options.paths)].sort(byPath)
+        : [...new Set([...(await base.list('')), ...(await head.list(''))])].sort(byPath);
+    const perFile = await Promise.all(paths.map(async (path) => {
+        const [a, b] = await Promise.all([readText(base, path), readText(head, path)]);
+        if (a.unreadable || b.unreadable) {
+            const rest = diffDocuments(path, a.unreadable ? undefined : a.text, b.unreadable ? undefined : b.text);
+            return dedupeUnknown([{ kind: 'unknown-registry-file', path }, ...rest]);
+        }
+        return diffDocuments(path, a.text, b.text);
+    }));
+    const outside = [...new Set(options.outside ?? [])]
+        .sort(byPath)
+        .map((path) => ({ kind: 'file-changed', path }));
+    return [...perFile.flat(), ...outside];
+}
+const diff_list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
+/** One line for a person: `fraud-detector: production v4 → v5`. */
+function describeChange(change) {
+    switch (change.kind) {
+        case 'stage-changed':
+            if (change.from === undefined)
+                return `${change.model}: ${change.stage} set to ${change.to ?? '(none)'}`;
+            if (change.to === undefined)
+                return `${change.model}: ${change.stage} removed (was ${change.from})`;
+            if (change.from === change.to)
+                return `${change.model}: ${change.stage} ${change.to} settings changed`;
+            return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'stage-weight-changed':
+            return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
+        case 'version-added':
+            return `${change.model}: version ${change.version} added`;
+        case 'version-changed':
+            return `${change.model}: version ${change.version} changed${diff_list(change.fields)}`;
+        case 'version-removed':
+            return `${change.model}: version ${change.version} removed`;
+        case 'version-held':
+            return `${change.model}: version ${change.version} held`;
+        case 'version-unheld':
+            return `${change.model}: version ${change.version} released from hold`;
+        case 'model-added':
+            return `model ${change.model} added`;
+        case 'model-changed':
+            return `model ${change.model} changed`;
+        case 'model-removed':
+            return `model ${change.model} removed`;
+        case 'policy-changed':
+            return `policy changed${diff_list(change.fields)}`;
+        case 'schedule-changed':
+            return `${change.model}: schedule changed${diff_list(change.fields)}`;
+        case 'retrain-added':
+            return `${change.model}: retrain ${change.request} requested`;
+        case 'retrain-changed':
+            return `${change.model}: retrain ${change.request} updated`;
+        case 'incident-opened':
+            return `incident ${change.incident} opened`;
+        case 'incident-changed':
+            return `incident ${change.incident} updated`;
+        case 'postmortem-changed':
+            return `incident ${change.incident}: postmortem changed`;
+        case 'audit-appended':
+            return `audit event ${change.id} recorded`;
+        case 'audit-rewritten':
+            return `audit event ${change.id} rewritten (audit events are append-only)`;
+        case 'unknown-registry-file':
+            return `${change.path}: not a registry file Tollgate understands`;
+        case 'file-changed':
+            return `${change.path} changed (outside the registry)`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gate/self-guard.ts
+/** A `uses:` line that pins one of Tollgate's actions (`owner/tollgate/actions/<name>@ref`), in any YAML file. */
+const TOLLGATE_PIN = /^\s*(?:-\s*)?uses:\s*['"]?([^\s'"#]*\/tollgate[^/\s'"#]*\/actions\/[^\s'"#]*)/gim;
+/** Every Tollgate action pin in a file's text, sorted (a file without any gives []). */
+function tollgatePins(text) {
+    if (text === undefined)
+        return [];
+    return [...text.matchAll(TOLLGATE_PIN)].map((m) => m[1]).sort();
+}
+/** Whether a change from `before` to `after` (undefined: no file) adds, removes or moves a Tollgate action pin. */
+function pinsChanged(before, after) {
+    const a = tollgatePins(before);
+    const b = tollgatePins(after);
+    return a.length !== b.length || a.some((pin, i) => pin !== b[i]);
+}
+/** Only YAML files can hold a `uses:` that GitHub reads (workflows and composite actions). */
+const mayHoldPins = (path) => /\.ya?ml$/i.test(path);
+const compiled = new Map();
+/**
+ * A repository path glob as a regular expression: `**` any depth, `*` and `?` within one folder, a trailing `/`
+ * the whole folder. Case-insensitive, so `.GitHub/` cannot slip past `.github/**` on a case-insensitive checkout.
+ */
+function globRegExp(pattern) {
+    let re = compiled.get(pattern);
+    if (re)
+        return re;
+    const glob = pattern.replace(/^\/+/, '').replace(/\/$/, '/**');
+    let source = '';
+    for (let i = 0; i < glob.length; i++) {
+        const c = glob[i];
+        if (c === '*' && glob[i + 1] === '*') {
+            // `a/**` is the folder and everything below it; `**/b` is b in any folder.
+            const slash = glob[i + 2] === '/';
+            source += slash ? '(?:.*/)?' : '.*';
+            i += slash ? 2 : 1;
+        }
+        else if (c === '*')
+            source += '[^/]*';
+        else if (c === '?')
+            source += '[^/]';
+        else
+            source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    re = new RegExp(`^${source}$`, 'i');
+    compiled.set(pattern, re);
+    return re;
+}
+function matchesGlob(path, pattern) {
+    return globRegExp(pattern).test(path);
+}
+/**
+ * Why a change outside the registry guards the gate (the pattern it matches, or the pin it moves), or undefined
+ * when it does not.
+ */
+function guardOf(change, guardedPaths) {
+    if (change.kind !== 'file-changed')
+        return undefined;
+    const pattern = guardedPaths.find((p) => matchesGlob(change.path, p));
+    if (pattern !== undefined)
+        return `matches ${pattern}`;
+    return change.tollgatePin ? 'moves a Tollgate action pin (uses: …/tollgate/actions/…)' : undefined;
+}
+/** The changes outside the registry that guard the gate. */
+function self_guard_guardedChanges(changes, guardedPaths) {
+    return changes.flatMap((change) => {
+        const guard = guardOf(change, guardedPaths);
+        return guard === undefined || change.kind !== 'file-changed' ? [] : [{ ...change, guard }];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/gate/requirements.ts
+// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
+
+
+
+
+
+
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
+/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
+const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
+const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
+function isSensitivePath(path) {
+    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+/** A move to a version that already held this stage after passing the gate. */
+function isRollback(change, stageHistory) {
+    if (change.to === undefined || change.to === change.from)
+        return false;
+    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
+}
+/**
+ * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
+ * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
+ * rule beats both a generic `production` rule and a stage-less rollback rule.
+ */
+function rulesForChange(change, rules, rollback) {
+    const matching = rules.filter((rule) => {
+        if (rule.change !== change.kind)
+            return false;
+        if (change.kind === 'stage-weight-changed')
+            return rule.stage === undefined || rule.stage === change.stage;
+        if (change.kind !== 'stage-changed')
+            return true;
+        if (rule.stage !== undefined && rule.stage !== change.stage)
+            return false;
+        return rule.rollback === undefined || rule.rollback === rollback;
+    });
+    if (change.kind !== 'stage-changed')
+        return matching;
+    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
+    const best = Math.max(...matching.map(specificity));
+    return matching.filter((rule) => specificity(rule) === best);
+}
+/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
+function requirements_describeChange(change, rollback = false) {
+    return `${describeRegistryChange(change)}${rollback ? ' (rollback)' : ''}`;
+}
+/** One blocking line for an invalid registry file: where, which field, what, and the fix; invisible characters shown. */
+function invalidFileLine(problem) {
+    const where = `${problem.file}${problem.line ? `:${problem.line}` : ''}`;
+    const field = problem.field && !problem.message.includes(problem.field) ? `${problem.field}: ` : '';
+    return showInvisible(`invalid registry file ${where}: ${field}${problem.message}${problem.fix ? `; fix: ${problem.fix}` : ''}`);
+}
+/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
+function requiredSignoffs(input) {
+    const { policy, changes } = input;
+    const blocking = [];
+    const slots = new Map();
+    const lines = [];
+    // A file the schema or the cross-file rules reject is judged by nothing else: a stage named with an invisible
+    // character or a YAML merge key would otherwise be read one way by the diff and shown another way to reviewers.
+    if (input.invalidFiles && input.invalidFiles.length > 0)
+        return {
+            slots: [],
+            blocking: input.invalidFiles.map(invalidFileLine),
+            stateOnly: false,
+            changes: changes.map((c) => showInvisible(requirements_describeChange(c))),
+        };
+    for (const change of changes) {
+        if (change.kind === 'unknown-registry-file') {
+            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
+                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
+        }
+        else if (change.kind === 'audit-rewritten') {
+            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
+                'fix: restore the file from the base branch and record a new event instead');
+        }
+    }
+    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
+    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
+    if (forged.length > 0 && input.authorIsBot !== true)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
+            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+        const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
+        if (more.length > 0)
+            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+                'from a branch of your own, where the gate asks for the sign-offs it needs');
+    }
+    const guarded = guardedChanges(changes, policy.signoff.guardedPaths);
+    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
+    if (decisive) {
+        const sensitive = changes.filter((c) => c.kind === 'file-changed' && (isSensitivePath(c.path) || guarded.some((g) => g.path === c.path)));
+        if (sensitive.length > 0) {
+            blocking.push(`mixed change: a promotion or policy change together with code, workflow or gate set-up changes (${sensitive
+                .map((c) => c.path)
+                .join(', ')}); fix: split them into separate pull requests, the set-up change first (it needs the ` +
+                "policy owners' sign-off)");
+        }
+        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
+            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
+        }
+    }
+    const target = input.defaultBranch ?? policy.defaultBranch;
+    const reviewed = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind) && c.kind !== 'file-changed');
+    const stateOnly = changes.length > 0 && changes.every((c) => STATE_CHANGE_KINDS.has(c.kind));
+    if (input.baseRef !== target) {
+        if (policy.signoff.nonDefaultBranch === 'block') {
+            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
+                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
+        }
+        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
+    }
+    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
+    for (const t of input.transientPointers ?? [])
+        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
+    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
+        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
+    const addSlot = (roleName, ruleName, model, where) => {
+        if (roleName === MODEL_OWNER_ROLE) {
+            if (model === undefined) {
+                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
+                return;
+            }
+            const key = `${MODEL_OWNER_ROLE}:${model}`;
+            const known = input.models[model];
+            const slot = slots.get(key) ?? {
+                key,
+                role: `${MODEL_OWNER_ROLE} (${model})`,
+                rules: [],
+                members: known?.owners,
+                unfillable: known === undefined
+                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
+                    : undefined,
+            };
+            if (!slot.rules.includes(ruleName))
+                slot.rules.push(ruleName);
+            slots.set(key, slot);
+            return;
+        }
+        const members = policy.roles[roleName];
+        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
+            missingRole(roleName, where);
+            return;
+        }
+        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
+        if (!slot.rules.includes(ruleName))
+            slot.rules.push(ruleName);
+        slots.set(roleName, slot);
+    };
+    for (const change of reviewed) {
+        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
+            continue;
+        if (change.kind === 'policy-changed') {
+            lines.push(requirements_describeChange(change));
+            if (policy.signoff.policyOwners.length === 0) {
+                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
+            }
+            for (const role of policy.signoff.policyOwners)
+                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
+            continue;
+        }
+        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
+        lines.push(requirements_describeChange(change, rollback));
+        const rules = rulesForChange(change, policy.signoff.rules, rollback);
+        if (rules.length === 0) {
+            blocking.push(`no sign-off rule covers "${requirements_describeChange(change, rollback)}" (change: ${change.kind}); ` +
+                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
+            continue;
+        }
+        const model = 'model' in change ? change.model : undefined;
+        for (const rule of rules) {
+            for (const role of rule.require)
+                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
+        }
+    }
+    // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
+    for (const change of guarded) {
+        lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, "change to the gate's own set-up", undefined, 'signoff.policy_owners');
+    }
+    if (guarded.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push("signoff.policy_owners is empty, so nobody may approve a change to the gate's own set-up " +
+            `(${guarded.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
+    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
+    // base-defined role must also approve this model's changes and so vets the list.
+    for (const slot of slots.values()) {
+        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
+            continue;
+        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
+        if (!input.models[model]?.new)
+            continue;
+        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
+        if (!vetted) {
+            slot.unfillable =
+                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
+                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
+        }
+    }
+    for (const slot of slots.values()) {
+        const members = slot.members;
+        if (slot.unfillable || members === undefined)
+            continue;
+        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
+            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
+                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
+                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
+        }
+    }
+    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
+}
+
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var github_client = __nccwpck_require__(2490);
+;// CONCATENATED MODULE: ./src/github/merge.ts
+// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
+// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
+
+
+const METHODS = ['squash', 'merge', 'rebase'];
+/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
+const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
+async function mergePullRequest(client, repo, number, options) {
+    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
+    let last = {
+        status: 'blocked',
+        reason: 'no merge method is allowed',
+        method: options.method,
+    };
+    for (const method of order) {
+        try {
+            const { data } = await client.octokit.rest.pulls.merge({
+                ...repo,
+                pull_number: number,
+                sha: options.sha,
+                merge_method: method,
+                commit_title: `${options.title} (#${number})`,
+            });
+            return { status: 'merged', sha: data.sha, method };
+        }
+        catch (error) {
+            const status = (0,github_client/* statusOf */.c2)(error);
+            const detail = error instanceof github_client/* GitHubApiError */.OS ? error.message : (0,src_errors/* describeError */.U)(error);
+            if (status === 409)
+                return { status: 'head-moved' };
+            if (status === 405 && methodDisallowed(detail)) {
+                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
+                continue;
+            }
+            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
+        }
+    }
+    return last;
+}
+const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
+    pullRequest { number autoMergeRequest { enabledAt } }
+  }
+}`;
+/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
+async function enableAutoMerge(client, repo, number, options) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
+    try {
+        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
+            id: data.node_id,
+            mergeMethod: options.method.toUpperCase(),
+            head: options.expectedHeadSha,
+        });
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS)
+            throw error;
+        throw new github_client/* GitHubApiError */.OS('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
@@ -48534,7 +50360,10 @@ function gitClient(repoRoot, env = {}) {
 function fromGitError(error, what, repoRoot) {
     if (!(error instanceof dist_A))
         return error;
-    return new src_errors/* TollgateError */.x(`${what} failed in ${repoRoot}: ${error.message.trim()}`, { cause: error });
+    return new src_errors/* TollgateError */.x(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+        cause: error,
+        kind: 'environment',
+    });
 }
 
 ;// CONCATENATED MODULE: external "node:string_decoder"
@@ -48560,6 +50389,7 @@ function run_runGit(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -48598,6 +50428,7 @@ function runGitBuffer(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -48647,7 +50478,9 @@ function streamGit(cwd, args, separator, onRecord) {
             if (failure !== undefined)
                 return reject(failure);
             if (code !== 0)
-                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
             emit(pending + decoder.end());
             if (failure !== undefined)
                 reject(failure);
@@ -48700,7 +50533,7 @@ async function assertFullHistory(repoRoot) {
     });
 }
 /** The commit a ref names, as a full sha. */
-async function history_resolveRef(repoRoot, ref) {
+async function resolveRef(repoRoot, ref) {
     let sha = '';
     try {
         sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
@@ -48858,7 +50691,7 @@ function parseTrailerBlock(paragraph) {
 
 const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
 /** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
-function message_formatCommitMessage(message, trailers) {
+function formatCommitMessage(message, trailers) {
     const text = message.replace(/\r\n/g, '\n').trim();
     if (text === '')
         throw new src_errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
@@ -48885,8 +50718,6 @@ function message_formatCommitMessage(message, trailers) {
     return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/git/reader.ts
 // RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
 
@@ -49223,7 +51054,7 @@ async function tollgateStateDir(repoRoot) {
         gitDir.catch(() => gitDirs.delete(repoRoot));
     }
     const path = (0,external_node_path_.join)(await gitDir, 'tollgate');
-    await (0,promises_namespaceObject.mkdir)(path, { recursive: true });
+    await (0,promises_.mkdir)(path, { recursive: true });
     return path;
 }
 const gitDirs = new Map();
@@ -49360,7 +51191,7 @@ class PrivateStage {
         const files = [];
         for (const [i, [, content]] of withContent.entries()) {
             const file = (0,external_node_path_.join)(this.#dir, `blob-${i}`);
-            await (0,promises_namespaceObject.writeFile)(file, content);
+            await (0,promises_.writeFile)(file, content);
             files.push(file);
         }
         const oids = files.length === 0
@@ -49380,7 +51211,7 @@ class PrivateStage {
         });
         this.#pending.clear();
         this.#indexChanged();
-        await Promise.all(files.map((f) => (0,promises_namespaceObject.rm)(f, { force: true })));
+        await Promise.all(files.map((f) => (0,promises_.rm)(f, { force: true })));
     }
     async writeTree() {
         await this.flush();
@@ -49403,7 +51234,7 @@ class PrivateStage {
  * with a compare-and-swap, rebuilding on the new tip when another writer got there first. On any failure
  * before the ref moved, nothing outside the object database changed (unreferenced objects are git's garbage).
  */
-async function transaction_runTransaction(repoRoot, options) {
+async function runTransaction(repoRoot, options) {
     const env = options.env ?? {};
     await recoverCheckouts(repoRoot, env);
     const target = await resolveTarget(repoRoot, options.ref, env);
@@ -49412,7 +51243,7 @@ async function transaction_runTransaction(repoRoot, options) {
     for (let attempt = 1; attempt <= attempts; attempt++) {
         const tip = await tipOf(repoRoot, target.ref, env);
         const parent = options.parent ? await options.parent(tip) : tip;
-        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-tx-'));
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-tx-'));
         const stage = new PrivateStage(repoRoot, dir, parent, env);
         let journal;
         try {
@@ -49431,7 +51262,7 @@ async function transaction_runTransaction(repoRoot, options) {
             if (tree === parentTree)
                 return { ...none, ...(tip ? { previous: tip } : {}) };
             const request = built.commit;
-            const message = message_formatCommitMessage(request.message, request.trailers);
+            const message = formatCommitMessage(request.message, request.trailers);
             const commit = await run_git(repoRoot, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
                 input: message,
                 env: { ...env, ...request.env, ...authorEnv(request.author) },
@@ -49443,7 +51274,7 @@ async function transaction_runTransaction(repoRoot, options) {
             const moved = await run_runGit(repoRoot, ['update-ref', '-m', `tollgate: ${request.message.split('\n')[0]}`, target.ref, commit, tip ?? ZERO], { env, okCodes: [1, 128] });
             if (moved.code !== 0) {
                 if (journal)
-                    await (0,promises_namespaceObject.rm)(journal, { force: true });
+                    await (0,promises_.rm)(journal, { force: true });
                 journal = undefined;
                 if (!CAS_CONFLICT.test(moved.stderr)) {
                     throw new src_errors/* TollgateError */.x(`git update-ref ${target.ref} failed: ${moved.stderr.trim()}`, {
@@ -49457,7 +51288,7 @@ async function transaction_runTransaction(repoRoot, options) {
             let checkout = { updated: [], kept: [] };
             if (sync) {
                 checkout = await syncCheckout(repoRoot, { ref: target.ref, parent, commit }, env);
-                await (0,promises_namespaceObject.rm)(journal, { force: true });
+                await (0,promises_.rm)(journal, { force: true });
             }
             return {
                 value: built.value,
@@ -49470,7 +51301,7 @@ async function transaction_runTransaction(repoRoot, options) {
         }
         finally {
             stage.close();
-            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
         }
     }
     throw new src_errors/* TollgateError */.x(`${target.ref} kept moving: ${attempts} attempts to commit on it lost to other writers (${lastConflict})`, { fix: 'nothing was changed; run the command again' });
@@ -49490,7 +51321,7 @@ function authorEnv(author) {
 async function writeJournal(repoRoot, journal) {
     const dir = await tollgateStateDir(repoRoot);
     const file = (0,external_node_path_.join)(dir, `checkout-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.json`);
-    await (0,promises_namespaceObject.writeFile)(file, JSON.stringify({ ...journal, pid: process.pid }));
+    await (0,promises_.writeFile)(file, JSON.stringify({ ...journal, pid: process.pid }));
     return file;
 }
 function isAlive(pid) {
@@ -49509,14 +51340,14 @@ function isAlive(pid) {
 async function recoverCheckouts(repoRoot, env = {}) {
     const dir = await tollgateStateDir(repoRoot);
     const recovered = [];
-    for (const name of (await (0,promises_namespaceObject.readdir)(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
+    for (const name of (await (0,promises_.readdir)(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
         const file = (0,external_node_path_.join)(dir, name);
         let journal;
         try {
-            journal = JSON.parse(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+            journal = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
         }
         catch {
-            await (0,promises_namespaceObject.rm)(file, { force: true });
+            await (0,promises_.rm)(file, { force: true });
             continue;
         }
         if (journal.pid !== undefined && journal.pid !== process.pid && isAlive(journal.pid))
@@ -49529,7 +51360,7 @@ async function recoverCheckouts(repoRoot, env = {}) {
             await syncCheckout(repoRoot, journal, env);
             recovered.push(journal.commit);
         }
-        await (0,promises_namespaceObject.rm)(file, { force: true });
+        await (0,promises_.rm)(file, { force: true });
     }
     return recovered;
 }
@@ -49607,7 +51438,7 @@ async function syncCheckout(repoRoot, journal, env = {}) {
             const inIndex = index.get(path);
             const want = now.get(path);
             const full = (0,external_node_path_.join)(repoRoot, path);
-            const bytes = await (0,promises_namespaceObject.readFile)(full).catch(() => undefined);
+            const bytes = await (0,promises_.readFile)(full).catch(() => undefined);
             const file = bytes === undefined ? undefined : blobId(bytes, oidLength);
             // The index entry is committed content (the parent's or this commit's): it follows the branch. A file that
             // is committed content too (or already this commit's, from a writer that wrote it first) follows as well;
@@ -49626,14 +51457,14 @@ async function syncCheckout(repoRoot, journal, env = {}) {
             if (want === file && want === inIndex)
                 continue;
             if (want === undefined) {
-                await (0,promises_namespaceObject.unlink)(full).catch(() => undefined);
+                await (0,promises_.unlink)(full).catch(() => undefined);
             }
             else if (want !== file) {
                 const content = (await runGitBuffer(repoRoot, ['cat-file', 'blob', want], { env })).stdout;
-                await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(full), { recursive: true });
+                await (0,promises_.mkdir)((0,external_node_path_.dirname)(full), { recursive: true });
                 const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(full), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-                await (0,promises_namespaceObject.writeFile)(temp, content, { mode: 0o644 });
-                await (0,promises_namespaceObject.rename)(temp, full);
+                await (0,promises_.writeFile)(temp, content, { mode: 0o644 });
+                await (0,promises_.rename)(temp, full);
             }
             updated.push(path);
         }
@@ -49669,15 +51500,15 @@ async function lockCheckout(repoRoot) {
     const file = (0,external_node_path_.join)(await tollgateStateDir(repoRoot), 'checkout.lock');
     for (let attempt = 0; attempt < 1000; attempt++) {
         try {
-            await (0,promises_namespaceObject.writeFile)(file, String(process.pid), { flag: 'wx' });
-            return () => (0,promises_namespaceObject.rm)(file, { force: true });
+            await (0,promises_.writeFile)(file, String(process.pid), { flag: 'wx' });
+            return () => (0,promises_.rm)(file, { force: true });
         }
         catch (error) {
             if (error.code !== 'EEXIST')
                 throw error;
-            const holder = Number(await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => ''));
+            const holder = Number(await (0,promises_.readFile)(file, 'utf8').catch(() => ''));
             if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
-                await (0,promises_namespaceObject.rm)(file, { force: true });
+                await (0,promises_.rm)(file, { force: true });
                 continue;
             }
             await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
@@ -49740,7 +51571,7 @@ function commit_assertRepoPath(path) {
 async function workingFiles(repoRoot, paths) {
     return Promise.all(paths.map(async (path) => ({
         path,
-        content: existsSync(join(repoRoot, path)) ? await readFile(join(repoRoot, path)) : null,
+        content: (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(repoRoot, path)) ? await (0,promises_.readFile)((0,external_node_path_.join)(repoRoot, path)) : null,
     })));
 }
 /**
@@ -49749,10 +51580,10 @@ async function workingFiles(repoRoot, paths) {
  * on the ref): what the user staged stays staged and out of the commit, and the index entries of `paths` are
  * brought up to date. Refuses when the paths hold no change.
  */
-async function commit_commitChange(repoRoot, options) {
+async function commitChange(repoRoot, options) {
     const paths = options.paths.map(commit_assertRepoPath);
     if (paths.length === 0)
-        throw new TollgateError('nothing to commit: no paths given');
+        throw new src_errors/* TollgateError */.x('nothing to commit: no paths given');
     formatCommitMessage(options.message, options.trailers);
     const files = await workingFiles(repoRoot, paths);
     if (options.branch !== undefined) {
@@ -49760,7 +51591,7 @@ async function commit_commitChange(repoRoot, options) {
         const tip = await branchTip(repoRoot, options.branch);
         // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
         const baseRef = tip !== undefined &&
-            (await runGit(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
+            (await run_runGit(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
             ? tip
             : head;
         return commitFilesToBranch(repoRoot, {
@@ -49795,14 +51626,14 @@ async function commit_commitChange(repoRoot, options) {
         },
     });
     if (!result.commit) {
-        throw new TollgateError(`nothing to commit: ${paths.join(', ')} match HEAD`, {
+        throw new src_errors/* TollgateError */.x(`nothing to commit: ${paths.join(', ')} match HEAD`, {
             fix: 'write the change first, or check the paths',
         });
     }
     return result.commit;
 }
 async function branchTip(repoRoot, branch) {
-    const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
         okCodes: [1],
     });
     return result.code === 0 ? result.stdout.trim() : undefined;
@@ -49821,9 +51652,9 @@ async function commitFilesToBranch(repoRoot, options) {
     }
     if (options.files.length === 0)
         throw new src_errors/* TollgateError */.x('nothing to commit: no files given');
-    message_formatCommitMessage(options.message, options.trailers);
-    const base = await history_resolveRef(repoRoot, options.baseRef);
-    const result = await transaction_runTransaction(repoRoot, {
+    formatCommitMessage(options.message, options.trailers);
+    const base = await resolveRef(repoRoot, options.baseRef);
+    const result = await runTransaction(repoRoot, {
         ref: `refs/heads/${options.branch}`,
         parent: async () => base,
         env: options.env,
@@ -49859,7 +51690,7 @@ async function commitFilesToBranch(repoRoot, options) {
 
 // A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
 const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
-async function push_pushWithRetry(repoRoot, options) {
+async function pushWithRetry(repoRoot, options) {
     const attempts = options.attempts ?? 5;
     const { remote, branch, env } = options;
     let lastError = '';
@@ -49901,7 +51732,7 @@ async function rebaseBranch(repoRoot, branch, upstream, env) {
     let dir = repoRoot;
     let scratch;
     if (!checkedOut) {
-        scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
+        scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
         dir = (0,external_node_path_.join)(scratch, 'wt');
         await run_git(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
     }
@@ -49921,13 +51752,11 @@ async function rebaseBranch(repoRoot, branch, upstream, env) {
     finally {
         if (scratch !== undefined) {
             await run_runGit(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
-            await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
+            await (0,promises_.rm)(scratch, { recursive: true, force: true });
         }
     }
 }
 
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var github_client = __nccwpck_require__(5923);
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
 // Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
 
@@ -50247,9 +52076,9 @@ async function remoteBranchExists(repoRoot, remote, branch, env) {
 }
 /** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
 async function pushStateChange(repoRoot, change, remote) {
-    const current = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const current = await run_git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
     if (current !== change.branch)
-        throw new TollgateError(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
+        throw new src_errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
             fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
         });
     const commit = await commitChange(repoRoot, {
@@ -50265,481 +52094,783 @@ async function pushStateChange(repoRoot, change, remote) {
     return { commit: sha, pushed: true };
 }
 
-;// CONCATENATED MODULE: ./src/incident/severity.ts
-// Severity P0–P4 from incident metrics and the policy's thresholds. Pure.
-
-
-const RANKED = (/* unused pure expression or super */ null && (['P0', 'P1', 'P2', 'P3']));
-const severity_describeCondition = (c) => `${c.metric} ${c.op} ${c.value}`;
-/** The most severe level with any condition holding (checked P0 to P3); nothing holding is P4. */
-function severity_classifySeverity(metrics, policy) {
-    for (const severity of RANKED) {
-        const matched = policy.incident.severity[severity].filter((c) => compare(severity_metricValue(metrics, c.metric), c.op, c.value));
-        if (matched.length > 0) {
-            const because = matched
-                .map((c) => `${c.metric} = ${severity_metricValue(metrics, c.metric)} (threshold ${severity_describeCondition(c)})`)
-                .join('; ');
-            return { severity, matched, explanation: `${severity} because ${because}` };
-        }
-    }
-    const shown = Object.keys(metrics).length
-        ? Object.entries(metrics)
-            .map(([k, v]) => `${k} = ${v}`)
-            .join(', ')
-        : 'no metrics given';
-    return { severity: 'P4', matched: [], explanation: `P4: no P0–P3 threshold met (${shown})` };
-}
-/** Own properties only, so a metric called "constructor" is not read off the prototype. */
-function severity_metricValue(metrics, name) {
-    return Object.prototype.hasOwnProperty.call(metrics, name) ? metrics[name] : undefined;
-}
-const METRIC_NAME = /^[a-z][a-z0-9_.-]{0,63}$/i;
-/** `['error_rate=0.7', 'availability=0.4']` -> `{error_rate: 0.7, availability: 0.4}`. */
-function parseMetricArgs(args) {
-    const metrics = Object.create(null);
-    for (const arg of args) {
-        const eq = arg.indexOf('=');
-        const fix = 'pass metrics as NAME=NUMBER, e.g. --metric error_rate=0.7';
-        if (eq < 0)
-            throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { fix });
-        const name = arg.slice(0, eq).trim();
-        const raw = arg.slice(eq + 1).trim();
-        if (!METRIC_NAME.test(name)) {
-            throw new TollgateError(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { fix });
-        }
-        const value = raw === '' ? Number.NaN : Number(raw);
-        if (!Number.isFinite(value)) {
-            throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, { fix });
-        }
-        if (Object.prototype.hasOwnProperty.call(metrics, name)) {
-            throw new TollgateError(`metric "${name}" is given twice ("${arg}")`, { fix: 'give each metric once' });
-        }
-        metrics[name] = value;
-    }
-    return { ...metrics };
-}
-
-;// CONCATENATED MODULE: ./src/incident/record.ts
-// Incident records: opening, the auto-rollback decision, resolving, statistics, postmortem drafts. Pure: the
-// clock and the id suffix come in as arguments.
+;// CONCATENATED MODULE: ./src/publish/state.ts
+// The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
+// incident timeline entries reach the default branch without sign-offs. Either pushed straight to it (policy
+// `state_writes: push`), or as a state-only pull request that the action merges itself: at once when nothing
+// blocks it, otherwise through GitHub's auto-merge, which completes it once the sign-off gate has passed it.
 
 
 
 
 
-const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-const seconds = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
-/** INC-YYYYMMDD-HHMMSS-<suffix>, in UTC. The suffix (4 lowercase letters or digits) is the caller's randomness. */
-function incidentId(now, suffix) {
-    if (!/^[a-z0-9]{4}$/.test(suffix)) {
-        throw new TollgateError(`incident id suffix "${suffix}" must be 4 lowercase letters or digits`, {
-            fix: 'pass e.g. randomBytes(2).toString("hex")',
+
+
+
+/** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
+async function publishStateChange(request, github) {
+    const { repoRoot, registryDir } = request;
+    // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
+    // by Tollgate whatever someone pushed onto it.
+    if (!isStateBranch(request.branch))
+        throw new src_errors/* TollgateError */.x(`state branch ${request.branch} is not under ${STATE_BRANCH_PREFIXES.join(' or ')}`, {
+            fix: 'name the state branch tollgate/state/...',
         });
+    const files = request.writes.map((w) => external_node_path_.posix.join(registryDir, w.path));
+    if (request.stateWrites === 'push' && github) {
+        await writeRegistryFiles((0,external_node_path_.join)(repoRoot, registryDir), request.writes);
+        const pushed = await pushStateChange(repoRoot, {
+            paths: files,
+            message: request.message,
+            trailers: request.trailers,
+            branch: request.baseBranch,
+            ...(request.author ? { author: request.author } : {}),
+            ...(request.env ? { env: request.env } : {}),
+        }, github.remote ?? 'origin');
+        return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
     }
-    const t = iso(now);
-    return `INC-${t.slice(0, 10).replaceAll('-', '')}-${t.slice(11, 19).replaceAll(':', '')}-${suffix}`;
-}
-/** A new open incident, classified, with `detected` and `classified` on its timeline. */
-function openIncident(input) {
-    if (!INCIDENT_ID.test(input.id)) {
-        throw new TollgateError(`incident id "${input.id}" is not of the form INC-YYYYMMDD-HHMMSS-xxxx`, {
-            fix: 'build it with incidentId(now, suffix)',
-            field: 'id',
-        });
-    }
-    if (input.models.length === 0) {
-        throw new TollgateError('an incident needs at least one model', {
-            fix: 'pass --model NAME',
-            field: 'models',
-        });
-    }
-    const models = [...new Set(input.models.map((m) => assertSafeName('model', m)))];
-    const at = iso(input.now);
-    const { severity, explanation } = classifySeverity(input.metrics, input.policy);
-    const incident = {
-        apiVersion: API_VERSION,
-        kind: 'Incident',
-        id: input.id,
-        title: input.title ?? `${severity} on ${models.join(', ')}${input.alert ? `: ${input.alert}` : ''}`,
-        severity,
-        status: 'open',
-        models,
-        metrics: { ...input.metrics },
-        detected_at: at,
-        classified_at: at,
-        timeline: [
-            { at, event: 'detected', detail: input.alert ?? 'declared by hand' },
-            { at, event: 'classified', detail: explanation },
-        ],
+    const proposed = await proposeChange(repoRoot, {
+        branch: request.branch,
+        baseRef: request.baseRef ?? 'HEAD',
+        baseBranch: request.baseBranch,
+        files: await renderRegistryFiles(registryDir, request.writes),
+        message: request.message,
+        trailers: request.trailers,
+        ...(request.author ? { author: request.author } : {}),
+        ...(request.env ? { env: request.env } : {}),
+        pullRequest: request.pullRequest,
+    }, github);
+    if (!github || !proposed.pullRequest)
+        return { mode: 'committed', commit: proposed.commit, branch: proposed.branch, files };
+    const merge = await mergeStatePullRequest(github, proposed.pullRequest.number, proposed.commit, request);
+    return {
+        mode: 'pull-request',
+        commit: proposed.commit,
+        branch: proposed.branch,
+        files,
+        pullRequest: { ...proposed.pullRequest, merge },
     };
-    if (input.alert !== undefined)
-        incident.alert = input.alert;
-    if (input.description !== undefined)
-        incident.description = input.description;
-    return incident;
-}
-/** A copy with `entry` appended; rollback-completed and resolved entries get their duration since detection. */
-function appendTimeline(incident, entry) {
-    const withDuration = (entry.event === 'rollback-completed' || entry.event === 'resolved') && entry.duration === undefined
-        ? { ...entry, duration: seconds(incident.detected_at, entry.at) }
-        : entry;
-    return { ...incident, timeline: [...incident.timeline, withDuration] };
 }
 /**
- * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
- * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ * Merges the state pull request if its head is still the commit made here; when a required check (the gate)
+ * has not passed yet, asks GitHub to merge it once it has. Never throws: the state is safe in the open pull
+ * request either way, and the reason it stays open is reported.
  */
-function recordRollback(incident, facts) {
-    const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
-    const how = facts.mode === 'revert'
-        ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
-        : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
-    const via = facts.via.kind === 'emergency-push'
-        ? 'emergency push'
-        : facts.via.pullRequest
-            ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
-            : `pull request from branch ${facts.via.branch}`;
-    let next = appendTimeline(incident, {
-        at: iso(facts.startedAt),
-        event: 'rollback-started',
-        detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
-    });
-    if (facts.completedAt !== undefined) {
-        next = appendTimeline(next, {
-            at: iso(facts.completedAt),
-            event: 'rollback-completed',
-            detail: `${moved} by ${facts.mode} (${via}, ${formatDuration(seconds(iso(facts.startedAt), iso(facts.completedAt)))} after it started)`,
+async function mergeStatePullRequest(github, number, headSha, request) {
+    const method = request.mergeMethod ?? 'squash';
+    const title = request.message.split('\n')[0];
+    const merged = await mergePullRequest(github.client, github.repo, number, { sha: headSha, method, title });
+    if (merged.status === 'merged')
+        return { status: 'merged', sha: merged.sha };
+    if (merged.status === 'head-moved')
+        return { status: 'open', reason: `its branch moved past ${headSha.slice(0, 7)}; merge it by hand` };
+    try {
+        await enableAutoMerge(github.client, github.repo, number, {
+            expectedHeadSha: headSha,
+            method: merged.method,
         });
+        return { status: 'auto-merge' };
     }
-    const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
-    const other = incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
-    if (facts.from !== undefined && !other) {
-        next.rollback = {
-            model: facts.model,
-            stage: facts.stage,
-            from: facts.from,
-            to: facts.to,
-            ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
-        };
-    }
-    return next;
-}
-/**
- * Roll back automatically when any auto_rollback condition holds, unless a safety rule says no: never during a
- * promotion of the model, never a rollback of a rollback, never without a stable version to return to.
- */
-function decideAutoRollback(input) {
-    const { incident, policy, state } = input;
-    const stage = state.stage ?? 'production';
-    const at = iso(input.now);
-    const matched = policy.incident.autoRollback.filter((c) => compare(metricValue(incident.metrics, c.metric), c.op, c.value));
-    const skip = (reason) => ({
-        rollback: false,
-        reason,
-        matched,
-        entry: { at, event: 'rollback-skipped', detail: `${state.model} ${stage}: ${reason}` },
-    });
-    if (matched.length === 0) {
-        const rules = policy.incident.autoRollback.map(describeCondition).join(', ') || 'none configured';
-        return skip(`no auto-rollback condition holds (conditions: ${rules})`);
-    }
-    if (state.promotionInFlight)
-        return skip('a promotion of this model is in flight; roll back by hand once it settles');
-    if (state.lastPointerChangeWasRollback) {
-        return skip('the last pointer change was already a rollback; never roll back a rollback automatically');
-    }
-    if (state.stableTarget === undefined)
-        return skip('no earlier version held the stage long enough to count as stable');
-    if (state.stableTarget === state.current)
-        return skip(`the stable version ${state.current} is already live`);
-    const why = matched.map(describeCondition).join('; ');
-    return {
-        rollback: true,
-        model: state.model,
-        stage,
-        target: state.stableTarget,
-        matched,
-        entry: {
-            at,
-            event: 'rollback-started',
-            detail: `automatic: ${state.model} ${stage} ${state.current ?? '(none)'} -> ${state.stableTarget} because ${why}`,
-        },
-    };
-}
-/** Resolved copy of an open incident, with a `resolved` entry carrying the duration since detection. */
-function resolveIncident(incident, now, note) {
-    if (incident.status === 'resolved') {
-        throw new TollgateError(`incident ${incident.id} was already resolved at ${incident.resolved_at}`, {
-            fix: 'add a note instead of resolving it again',
-            field: 'status',
-        });
-    }
-    const at = iso(now);
-    if (Date.parse(at) < Date.parse(incident.detected_at)) {
-        throw new TollgateError(`cannot resolve ${incident.id} at ${at}, before it was detected (${incident.detected_at})`);
-    }
-    const entry = { at, event: 'resolved' };
-    if (note !== undefined)
-        entry.detail = note;
-    return { ...appendTimeline(incident, entry), status: 'resolved', resolved_at: at };
-}
-function durationStats(values) {
-    if (values.length === 0)
-        return { count: 0, meanSeconds: null, medianSeconds: null };
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    return {
-        count: values.length,
-        meanSeconds: values.reduce((a, b) => a + b, 0) / values.length,
-        medianSeconds: median,
-    };
-}
-/** Counts and mean/median durations over incidents detected at or after `since`. */
-function incidentStats(incidents, options = {}) {
-    const since = options.since?.getTime() ?? -Infinity;
-    const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
-    const bySeverity = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
-    const perIncident = [...chosen]
-        .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
-        .map((i) => {
-        bySeverity[i.severity]++;
-        const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
-        const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
+    catch (error) {
+        // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
+        if (/clean status/i.test((0,src_errors/* describeError */.U)(error))) {
+            const again = await mergePullRequest(github.client, github.repo, number, {
+                sha: headSha,
+                method,
+                title,
+            });
+            if (again.status === 'merged')
+                return { status: 'merged', sha: again.sha };
+        }
+        const why = error instanceof Error ? error.message.replace(/\s*\n+\s*/g, ' ') : String(error);
         return {
-            id: i.id,
-            severity: i.severity,
-            status: i.status,
-            detectedAt: i.detected_at,
-            toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
-            toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
-            toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+            status: 'open',
+            reason: `${merged.reason}; auto-merge could not be enabled either (${why}). Fix: allow auto-merge in the ` +
+                'repository settings (General → Pull Requests), or set `state_writes: push` in policy.yaml',
         };
-    });
-    const present = (values) => values.filter((v) => v !== null);
-    const mttrOf = (severity) => durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
-    return {
-        total: chosen.length,
-        open: chosen.filter((i) => i.status === 'open').length,
-        bySeverity,
-        mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
-        timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
-        mttrBySeverity: {
-            P0: mttrOf('P0'),
-            P1: mttrOf('P1'),
-            P2: mttrOf('P2'),
-            P3: mttrOf('P3'),
-            P4: mttrOf('P4'),
-        },
-        incidents: perIncident,
-    };
-}
-/** Human duration: 1h 02m 05s, 4m 10s, 12s. */
-function formatDuration(totalSeconds) {
-    const s = Math.max(0, Math.round(totalSeconds));
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    const r = s % 60;
-    if (h)
-        return `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s`;
-    if (m)
-        return `${m}m ${String(r).padStart(2, '0')}s`;
-    return `${r}s`;
-}
-const cell = (text) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-/**
- * A markdown postmortem draft. The timeline merges the incident's own entries with the registry commits (git
- * history) in time order; the parts only the author can write are marked `TODO(author)`.
- */
-function renderPostmortem(incident, gitTimeline) {
-    const rows = [
-        ...incident.timeline.map((e) => ({
-            at: e.at,
-            source: 'incident',
-            what: `${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (after ${formatDuration(e.duration)})` : ''}`,
-        })),
-        ...gitTimeline.map((c) => {
-            const event = c.trailers['Tollgate-Event'];
-            const tag = event === undefined ? '' : ` [${Array.isArray(event) ? event.join(', ') : event}]`;
-            return { at: c.at, source: `commit ${c.sha.slice(0, 12)}`, what: `${c.subject}${tag}` };
-        }),
-    ];
-    // Stable sort by instant: entries at the same second keep incident-first, then git order.
-    rows.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-    const lasted = incident.resolved_at
-        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
-        : 'still open';
-    const metrics = Object.entries(incident.metrics);
-    const rb = incident.rollback;
-    const lines = [
-        `# Postmortem: ${incident.id} — ${incident.title}`,
-        '',
-        '> Draft generated by Tollgate from the incident record and git history. Sections marked TODO(author) need',
-        '> a person; everything else is a fact from the record — correct the record, not the draft.',
-        '',
-        '## Summary',
-        '',
-        `- Severity: **${incident.severity}**`,
-        `- Status: ${incident.status}`,
-        `- Models: ${incident.models.join(', ')}`,
-        `- Detected: ${incident.detected_at}`,
-        `- Resolved: ${incident.resolved_at ?? '—'} (duration: ${lasted})`,
-        ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
-        ...(rb
-            ? [
-                `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}${rb.commit ? ` (commit ${rb.commit.slice(0, 12)})` : ''}${rb.pull_request ? ` (pull request #${rb.pull_request})` : ''}`,
-            ]
-            : ['- Rollback: none recorded']),
-        '',
-        ...(incident.description ? [incident.description, ''] : []),
-        '## Impact',
-        '',
-        ...(metrics.length
-            ? [
-                '| metric | value at detection |',
-                '| --- | --- |',
-                ...metrics.map(([k, v]) => `| ${cell(k)} | ${v} |`),
-            ]
-            : ['No metrics were recorded.']),
-        '',
-        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
-        '',
-        ...rollbackDetails(incident, gitTimeline),
-        '## Timeline (UTC)',
-        '',
-        '| time | source | event |',
-        '| --- | --- | --- |',
-        ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
-        '',
-        '## Root cause',
-        '',
-        'TODO(author): what caused it, and why it was not caught before it reached the stage.',
-        '',
-        '## Lessons learned',
-        '',
-        'TODO(author): what went well, what went wrong, where we got lucky.',
-        '',
-        '## Action items',
-        '',
-        '| action | owner | due | status |',
-        '| --- | --- | --- | --- |',
-        '| TODO(author) | | | open |',
-        '',
-    ];
-    return lines.join('\n');
-}
-const one = (value) => Array.isArray(value) ? value.join(', ') : value;
-/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
-function rollbackDetails(incident, gitTimeline) {
-    const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
-    const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
-    const rb = incident.rollback;
-    if (!rb && steps.length === 0 && commits.length === 0)
-        return ['## Rollback', '', 'No rollback was made.', ''];
-    return [
-        '## Rollback',
-        '',
-        ...(rb
-            ? [
-                `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
-                    `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
-                '',
-            ]
-            : []),
-        ...steps.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${formatDuration(e.duration)} after detection)` : ''}`),
-        ...commits.map((c) => {
-            const mode = one(c.trailers['Rollback-Mode']);
-            const reverts = one(c.trailers.Reverts);
-            return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
-        }),
-        '',
-    ];
-}
-const POSTMORTEM_LABELS = (/* unused pure expression or super */ null && (['tollgate:incident', 'tollgate:postmortem']));
-const postmortemBranch = (id) => `tollgate/postmortem/${id}`;
-/**
- * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
- * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
- */
-function postmortemPullRequest(incident, where) {
-    const lasted = incident.resolved_at
-        ? formatDuration(seconds(incident.detected_at, incident.resolved_at))
-        : 'still open';
-    const rb = incident.rollback;
-    const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
-    const lines = [
-        `Resolves incident **${incident.id}**: ${incident.title}`,
-        '',
-        `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
-        `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
-        rb
-            ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
-                (rolledBack?.duration !== undefined
-                    ? `, completed ${formatDuration(rolledBack.duration)} after detection`
-                    : '') +
-                (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
-            : '- Rollback: none recorded',
-        ...(where.postmortem
-            ? [
-                `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
-                '',
-                'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
-                'the facts come from the incident record and git history, so correct the record rather than the draft.',
-            ]
-            : ['- No postmortem draft (resolved with --no-postmortem).']),
-        '',
-        'A state change: the sign-off gate lets it through without sign-offs.',
-        '',
-    ];
-    return {
-        title: `Resolve incident ${incident.id}: postmortem`,
-        body: lines.join('\n'),
-        labels: POSTMORTEM_LABELS,
-    };
-}
-/** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
-function incidentAuditEvent(input) {
-    const at = iso(input.now);
-    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
-    const id = `${stamp}-${input.suffix}`;
-    if (!AUDIT_ID.test(id)) {
-        throw new TollgateError(`audit id suffix "${input.suffix}" may hold only lowercase letters, digits, "." and "-"`);
     }
-    const event = {
+}
+/** How the state pull request reaches the default branch, for the summary. */
+function stateMergeNote(merge) {
+    if (!merge)
+        return '';
+    if (merge.status === 'merged')
+        return `, merged as ${merge.sha.slice(0, 12)}`;
+    if (merge.status === 'auto-merge')
+        return ', which merges once the sign-off gate and validate pass it (the tollgate-state-merge workflow, or auto-merge)';
+    return `, left open: ${merge.reason}`;
+}
+/** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
+async function renderRegistryFiles(registryDir, writes) {
+    const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-state-'));
+    try {
+        await writeRegistryFiles(scratch, writes);
+        return await Promise.all(writes.map(async (w) => ({
+            path: external_node_path_.posix.join(registryDir, w.path),
+            content: await (0,promises_.readFile)((0,external_node_path_.join)(scratch, ...w.path.split('/'))),
+        })));
+    }
+    finally {
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/monitor/audit.ts
+// The audit events monitoring writes: a rule starting or stopping to fire, a drift report, a rollback's
+// verification. Ids are `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants.
+
+
+
+function auditId(now, suffix) {
+    const at = now.toISOString();
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const clean = suffix
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 48)
+        .replace(/-+$/, '');
+    const id = `${stamp}-${clean || 'event'}`;
+    if (!names/* AUDIT_ID */.O0.test(id))
+        throw new src_errors/* TollgateError */.x(`cannot build an audit id from "${suffix}"`);
+    return id;
+}
+const isoSeconds = (now) => now.toISOString().replace('.000Z', 'Z');
+function monitorAuditEvent(input) {
+    const { rule } = input.verdict;
+    const kind = input.event.endsWith('firing') ? 'firing' : 'resolved';
+    return {
         apiVersion: API_VERSION,
         kind: 'AuditEvent',
-        id,
-        at,
+        id: auditId(input.now, `${input.model}-${rule.name}-${kind}`),
+        at: isoSeconds(input.now),
         event: input.event,
         actor: input.actor,
-        incident: input.incident.id,
-        details: { severity: input.incident.severity, status: input.incident.status, ...input.details },
-    };
-    const model = input.model ?? (input.incident.models.length === 1 ? input.incident.models[0] : undefined);
-    if (model !== undefined)
-        event.model = model;
-    if (input.stage !== undefined)
-        event.stage = input.stage;
-    if (input.version !== undefined)
-        event.version = input.version;
-    if (input.commit !== undefined)
-        event.commit = input.commit;
-    if (input.pullRequest !== undefined)
-        event.pull_request = input.pullRequest;
-    return event;
-}
-/** The commit message and trailers of the commit that records a newly opened incident. */
-function incidentOpenedCommit(incident, by) {
-    return {
-        message: `Open incident ${incident.id}: ${incident.title}`,
-        trailers: {
-            'Tollgate-Event': 'incident-opened',
-            Incident: incident.id,
-            Severity: incident.severity,
-            Model: incident.models,
-            'Requested-By': by,
+        model: input.model,
+        ...(rule.stage ? { stage: rule.stage } : {}),
+        details: {
+            rule: rule.name,
+            metric: rule.metric,
+            op: rule.op,
+            threshold: rule.threshold,
+            for: rule.for,
+            action: rule.action,
+            ...(input.verdict.value !== undefined ? { value: input.verdict.value } : {}),
+            reason: input.verdict.reason,
+            source: input.source,
         },
     };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/health.ts
+// Whether a stage is healthy after a rollback: each success criterion against the metrics read after the settle
+// time. A metric without data fails its criterion: a rollback is verified only on evidence. Pure.
+
+function judgeHealth(metrics, criteria) {
+    const checks = criteria.map((c) => {
+        const value = Object.prototype.hasOwnProperty.call(metrics, c.metric) ? metrics[c.metric] : undefined;
+        return {
+            criterion: `${c.metric} ${c.op} ${c.value}`,
+            metric: c.metric,
+            ...(value !== undefined ? { value } : {}),
+            pass: effective_compare(value, c.op, c.value),
+        };
+    });
+    return { healthy: checks.length > 0 && checks.every((c) => c.pass), checks };
+}
+/** One level more severe (P0 stays P0): an unhealthy rollback escalates its incident. */
+function escalated(severity) {
+    const order = ['P0', 'P1', 'P2', 'P3', 'P4'];
+    return order[Math.max(0, order.indexOf(severity) - 1)];
+}
+const describeChecks = (checks) => checks.map((c) => `${c.criterion}: ${c.value ?? 'no data'} ${c.pass ? 'ok' : 'FAILED'}`).join('; ');
+
+;// CONCATENATED MODULE: ./src/monitor/source.ts
+// The metrics port: where a model's live metrics come from. Flows (monitor, canary analysis, rollback
+// verification) take a MetricsSource; `metricsSourceFor` builds one from the model's or the policy's `monitoring.source`.
+
+/** A source that could not be read (unreachable server, failing command, missing credential): exit code 3. */
+class MetricsSourceError extends src_errors/* TollgateError */.x {
+}
+/** `${model}`, `${stage}` and `${version}` in a query, argument or path, replaced by the scope's values. */
+function expandScope(text, scope) {
+    return text.replace(/\$\{(model|stage|version)\}/g, (_, key) => {
+        const value = scope[key];
+        if (value === undefined)
+            throw new src_errors/* TollgateError */.x(`"${text}" uses \${${key}}, but no ${key} is known here`, {
+                fix: `the stage ${scope.stage} of ${scope.model} serves no version; point it at one first`,
+            });
+        return value;
+    });
+}
+/** The source a model's metrics come from: model.yaml's monitoring.source, else the policy's. */
+function sourceSpecFor(model, policySource) {
+    const spec = model.monitoring?.source ?? policySource;
+    if (!spec)
+        throw new src_errors/* TollgateError */.x(`model ${model.name} names no metrics source`, {
+            file: `models/${model.name}/model.yaml`,
+            field: 'monitoring.source',
+            fix: 'add monitoring: { source: { kind: prometheus, url: ..., queries: {...} } } to model.yaml or policy.yaml (docs/monitoring.md)',
+        });
+    return spec;
+}
+/** Checks that a spec has the fields its kind needs; the schema allows every field on every kind. */
+function assertSourceSpec(spec, where) {
+    const need = (field, example) => {
+        if (spec[field] === undefined)
+            throw new src_errors/* TollgateError */.x(`a ${spec.kind} metrics source needs ${field}`, {
+                file: where,
+                field: `monitoring.source.${field}`,
+                fix: `add ${field}: ${example}`,
+            });
+    };
+    if (spec.kind === 'prometheus') {
+        need('url', 'http://prometheus:9090');
+        need('queries', '{ error_rate: "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))" }');
+    }
+    else if (spec.kind === 'command')
+        need('command', '[node, scripts/metrics.ts]');
+    else
+        need('path', 'metrics/live.json');
+}
+
+;// CONCATENATED MODULE: ./src/monitor/metrics-json.ts
+// The metrics JSON a `command` or `file` metrics source gives (docs/monitoring.md): the latest values, optional
+// timestamped samples for rules with a duration, and per-stage sections for canary analysis. Pure.
+
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+function fail(where, field, message) {
+    throw new src_errors/* TollgateError */.x(`${where}: ${field} ${message}`, {
+        field,
+        fix: 'print {"metrics": {"error_rate": 0.01}, "samples": {"drift_score": [["2026-12-06T09:00:00Z", 0.85]]}} (see docs/monitoring.md)',
+    });
+}
+function timeOf(where, field, raw) {
+    if (typeof raw === 'number' && Number.isFinite(raw))
+        return raw * 1000;
+    if (typeof raw === 'string') {
+        const ms = Date.parse(raw);
+        if (!Number.isNaN(ms) && /Z$|[+-]\d\d:\d\d$/.test(raw))
+            return ms;
+    }
+    return fail(where, field, `has time ${JSON.stringify(raw)}: give unix seconds or an ISO-8601 time with a zone`);
+}
+function stageSection(where, prefix, raw) {
+    const metrics = {};
+    const samples = {};
+    if (raw.metrics !== undefined) {
+        if (!isObject(raw.metrics))
+            fail(where, `${prefix}metrics`, 'must be an object of metric names to numbers');
+        for (const [name, value] of Object.entries(raw.metrics)) {
+            if (typeof value !== 'number' || !Number.isFinite(value))
+                fail(where, `${prefix}metrics.${name}`, `is ${JSON.stringify(value)}, not a finite number`);
+            metrics[name] = value;
+        }
+    }
+    if (raw.samples !== undefined) {
+        if (!isObject(raw.samples))
+            fail(where, `${prefix}samples`, 'must be an object of metric names to [time, value] lists');
+        for (const [name, list] of Object.entries(raw.samples)) {
+            const field = `${prefix}samples.${name}`;
+            if (!Array.isArray(list))
+                fail(where, field, 'must be a list of [time, value] pairs');
+            samples[name] = list
+                .map((pair, i) => {
+                if (!Array.isArray(pair) || pair.length !== 2)
+                    fail(where, `${field}[${i}]`, 'must be a [time, value] pair');
+                const value = pair[1];
+                if (typeof value !== 'number' || !Number.isFinite(value))
+                    fail(where, `${field}[${i}]`, `has value ${JSON.stringify(value)}, not a finite number`);
+                return { at: timeOf(where, `${field}[${i}]`, pair[0]), value };
+            })
+                .sort((a, b) => a.at - b.at);
+            // The latest sample is the current value when `metrics` does not give one.
+            const last = samples[name].at(-1);
+            if (last && metrics[name] === undefined)
+                metrics[name] = last.value;
+        }
+    }
+    return { metrics, samples };
+}
+/** Parses the metrics JSON; `where` names the file or command in messages. */
+function parseMetricsDocument(text, where) {
+    let raw;
+    try {
+        raw = JSON.parse(text);
+    }
+    catch (error) {
+        throw new src_errors/* TollgateError */.x(`${where}: not JSON: ${error.message}`, {
+            fix: 'print one JSON object, e.g. {"metrics": {"error_rate": 0.01}} (see docs/monitoring.md)',
+        });
+    }
+    if (!isObject(raw))
+        fail(where, 'the document', 'must be a JSON object');
+    const stages = {};
+    if (raw.stages !== undefined) {
+        if (!isObject(raw.stages))
+            fail(where, 'stages', 'must be an object of stage names to sections');
+        for (const [stage, section] of Object.entries(raw.stages)) {
+            if (!isObject(section))
+                fail(where, `stages.${stage}`, 'must be an object with metrics and samples');
+            stages[stage] = stageSection(where, `stages.${stage}.`, section);
+        }
+    }
+    return { all: stageSection(where, '', raw), stages };
+}
+/** The section for `stage`: its own, else the top level. */
+const stageOf = (doc, stage) => doc.stages[stage] ?? doc.all;
+
+;// CONCATENATED MODULE: ./src/monitor/window.ts
+/** The min, max or mean of the samples in [end - seconds, end]; undefined when none fall in it. */
+function aggregateWindow(samples, stat, end, seconds) {
+    const start = end - seconds * 1000;
+    const inside = samples.filter((s) => s.at >= start && s.at <= end);
+    if (inside.length === 0)
+        return undefined;
+    const values = inside.map((s) => s.value);
+    const value = stat === 'min'
+        ? Math.min(...values)
+        : stat === 'max'
+            ? Math.max(...values)
+            : values.reduce((a, b) => a + b, 0) / values.length;
+    const first = Math.min(...inside.map((s) => s.at));
+    return { value, samples: inside.length, covered: Math.round((end - first) / 1000) };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/json-source.ts
+// MetricsSources over the metrics JSON (metrics-json.ts): a command that prints it (argv, no shell, the same
+// contract style as the training command) or a file. Windows are aggregated from the samples the JSON records.
+
+
+
+
+
+
+/** Largest metrics JSON read from a command or a file. */
+const MAX_METRICS_BYTES = 4 * 1024 * 1024;
+function jsonSource(label, load) {
+    return {
+        label,
+        async instant(metrics, scope, now) {
+            const section = stageOf(await load(scope, now, 0), scope.stage);
+            return Object.fromEntries(metrics.flatMap((m) => Object.prototype.hasOwnProperty.call(section.metrics, m) ? [[m, section.metrics[m]]] : []));
+        },
+        async range(metric, scope, now, seconds) {
+            const section = stageOf(await load(scope, now, seconds), scope.stage);
+            const start = now.getTime() - seconds * 1000;
+            return (section.samples[metric] ?? []).filter((s) => s.at >= start && s.at <= now.getTime());
+        },
+        async overWindow(metric, stat, scope, now, seconds) {
+            const section = stageOf(await load(scope, now, seconds), scope.stage);
+            const samples = section.samples[metric];
+            if (samples)
+                return aggregateWindow(samples, stat, now.getTime(), seconds);
+            // Only a current value: it stands for the window's end and covers none of it.
+            const value = section.metrics[metric];
+            return value === undefined ? undefined : { value, samples: 1, covered: 0 };
+        },
+    };
+}
+/**
+ * Runs the command once per scope and window: argv with `${model}`/`${stage}`/`${version}` expanded, in the
+ * repository root, with TOLLGATE_MODEL, TOLLGATE_STAGE, TOLLGATE_VERSION, TOLLGATE_NOW and TOLLGATE_WINDOW set.
+ */
+function commandSource(spec, options) {
+    const argv = spec.command ?? [];
+    const cache = new Map();
+    const label = `command ${argv.join(' ')}`;
+    return jsonSource(label, (scope, now, window) => {
+        const key = JSON.stringify([scope, now.getTime(), window]);
+        let doc = cache.get(key);
+        if (!doc) {
+            doc = run(argv.map((a) => expandScope(a, scope)), scope, now, window);
+            cache.set(key, doc);
+        }
+        return doc;
+    });
+    function run(args, scope, now, window) {
+        const [file, ...rest] = args;
+        const env = {
+            ...options.env,
+            TOLLGATE_MODEL: scope.model,
+            TOLLGATE_STAGE: scope.stage,
+            TOLLGATE_VERSION: scope.version ?? '',
+            TOLLGATE_NOW: now.toISOString(),
+            TOLLGATE_WINDOW: String(window),
+        };
+        return new Promise((resolve, reject) => {
+            (0,external_node_child_process_namespaceObject.execFile)(file, rest, {
+                cwd: options.repoRoot,
+                env,
+                timeout: (spec.timeout ?? 30) * 1000,
+                maxBuffer: MAX_METRICS_BYTES,
+                killSignal: 'SIGKILL',
+            }, (error, stdout, stderr) => {
+                if (error) {
+                    const why = error.killed
+                        ? `timed out after ${spec.timeout ?? 30}s`
+                        : `failed: ${error.message.split('\n')[0]}`;
+                    reject(new MetricsSourceError(`metrics command ${args.join(' ')} ${why}${stderr ? `\n${String(stderr).trim().slice(-500)}` : ''}`, {
+                        fix: 'run the command by hand; it must print the metrics JSON and exit 0 (docs/monitoring.md)',
+                    }));
+                    return;
+                }
+                try {
+                    resolve(parseMetricsDocument(String(stdout), `metrics command ${args.join(' ')}`));
+                }
+                catch (parseError) {
+                    reject(parseError);
+                }
+            });
+        });
+    }
+}
+/** Reads the metrics JSON from a repository-relative file (`${stage}` etc. expanded), each time it is asked. */
+function fileSource(spec, options) {
+    const label = `file ${spec.path}`;
+    return jsonSource(label, async (scope) => {
+        const path = expandScope(spec.path ?? '', scope);
+        const full = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.join)(options.repoRoot, path);
+        if (!(0,external_node_path_.isAbsolute)(path) && (0,external_node_path_.relative)(options.repoRoot, full).startsWith('..'))
+            throw new MetricsSourceError(`metrics file ${path} is outside the repository`, {
+                field: 'monitoring.source.path',
+                fix: 'give a path inside the repository',
+            });
+        let text;
+        try {
+            const bytes = await (0,promises_.readFile)(full);
+            if (bytes.length > MAX_METRICS_BYTES)
+                throw new MetricsSourceError(`metrics file ${path} is larger than ${MAX_METRICS_BYTES} bytes`);
+            text = bytes.toString('utf8');
+        }
+        catch (error) {
+            if (error instanceof MetricsSourceError)
+                throw error;
+            throw new MetricsSourceError(`cannot read metrics file ${path}: ${error.message}`, {
+                field: 'monitoring.source.path',
+                fix: 'write the metrics JSON there first (docs/monitoring.md), or fix the path',
+            });
+        }
+        return parseMetricsDocument(text, `metrics file ${path}`);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/monitor/prometheus.ts
+
+const prometheus_seconds = (d) => (d.getTime() / 1000).toFixed(3);
+function prometheusSource(spec, options) {
+    const base = (spec.url ?? '').replace(/\/+$/, '');
+    const queries = spec.queries ?? {};
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const timeoutMs = (spec.timeout ?? 30) * 1000;
+    const defaultStep = options.step ?? 60;
+    const label = `prometheus ${base}`;
+    const headers = () => {
+        if (!spec.bearer_token_env)
+            return {};
+        const token = options.env[spec.bearer_token_env];
+        if (!token)
+            throw new MetricsSourceError(`the metrics source needs a bearer token in $${spec.bearer_token_env}, which is not set`, {
+                fix: `set ${spec.bearer_token_env} in the environment (an Actions secret), never in the registry`,
+            });
+        return { authorization: `Bearer ${token}` };
+    };
+    const queryFor = (metric, scope) => {
+        const query = Object.prototype.hasOwnProperty.call(queries, metric) ? queries[metric] : undefined;
+        if (query === undefined)
+            throw new MetricsSourceError(`the prometheus source of ${scope.model} has no query for ${metric}`, {
+                field: `monitoring.source.queries.${metric}`,
+                fix: `add queries: { ${metric}: "<PromQL>" } to the source`,
+            });
+        return expandScope(query, scope);
+    };
+    async function call(path, params) {
+        const url = `${base}${path}`;
+        let response;
+        try {
+            response = await doFetch(url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers() },
+                body: new URLSearchParams(params).toString(),
+                signal: AbortSignal.timeout(timeoutMs),
+            });
+        }
+        catch (error) {
+            if (error instanceof MetricsSourceError)
+                throw error;
+            throw new MetricsSourceError(`cannot reach ${url}: ${error.message}`, {
+                fix: 'check monitoring.source.url and that Prometheus is up',
+            });
+        }
+        const text = await response.text();
+        let body;
+        try {
+            body = JSON.parse(text);
+        }
+        catch {
+            body = undefined;
+        }
+        if (!response.ok || body?.status !== 'success') {
+            const why = body?.error
+                ? `${body.errorType ?? 'error'}: ${body.error}`
+                : `HTTP ${response.status} ${text.slice(0, 200)}`;
+            throw new MetricsSourceError(`${url} refused query ${JSON.stringify(params.query)}: ${why}`, {
+                fix: response.status === 401 || response.status === 403
+                    ? `check the token in $${spec.bearer_token_env ?? '(no bearer_token_env set)'}`
+                    : 'try the query in the Prometheus UI; each must return exactly one series',
+            });
+        }
+        return body.data;
+    }
+    /** One number from an instant query; undefined when it returns no series. */
+    async function one(query, now) {
+        const data = await call('/api/v1/query', { query, time: prometheus_seconds(now) });
+        if (data?.resultType === 'scalar')
+            return Number(data.result[1]);
+        const series = (data?.result ?? []);
+        if (series.length === 0)
+            return undefined;
+        if (series.length > 1)
+            throw new MetricsSourceError(`query ${JSON.stringify(query)} returns ${series.length} series, not one`, {
+                fix: 'aggregate it, e.g. max(...) or sum(...), or narrow its labels',
+            });
+        const value = Number(series[0].value[1]);
+        return Number.isNaN(value) ? undefined : value;
+    }
+    return {
+        label,
+        async instant(metrics, scope, now) {
+            const out = {};
+            for (const metric of metrics) {
+                const value = await one(queryFor(metric, scope), now);
+                if (value !== undefined)
+                    out[metric] = value;
+            }
+            return out;
+        },
+        async range(metric, scope, now, windowSeconds, step) {
+            const query = queryFor(metric, scope);
+            const data = await call('/api/v1/query_range', {
+                query,
+                start: prometheus_seconds(new Date(now.getTime() - windowSeconds * 1000)),
+                end: prometheus_seconds(now),
+                step: String(step),
+            });
+            const series = (data?.result ?? []);
+            if (series.length > 1)
+                throw new MetricsSourceError(`query ${JSON.stringify(query)} returns ${series.length} series, not one`, {
+                    fix: 'aggregate it, e.g. max(...) or sum(...)',
+                });
+            return (series[0]?.values ?? []).map(([t, v]) => ({ at: t * 1000, value: Number(v) }));
+        },
+        async overWindow(metric, stat, scope, now, windowSeconds) {
+            const query = queryFor(metric, scope);
+            const step = Math.max(1, Math.min(defaultStep, windowSeconds));
+            // A subquery evaluates the query every `step` over the window; the aggregate is Prometheus's own.
+            const sub = `(${query})[${windowSeconds}s:${step}s]`;
+            const value = await one(`${stat}_over_time(${sub})`, now);
+            if (value === undefined)
+                return undefined;
+            const count = (await one(`count_over_time(${sub})`, now)) ?? 0;
+            const first = await one(`min_over_time(timestamp(${query})[${windowSeconds}s:${step}s])`, now);
+            const covered = first === undefined ? 0 : Math.round(now.getTime() / 1000 - first);
+            return { value, samples: count, covered };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/sources.ts
+
+
+
+function metricsSourceOf(spec, context) {
+    assertSourceSpec(spec, context.where);
+    switch (spec.kind) {
+        case 'prometheus':
+            return prometheusSource(spec, { env: context.env, ...(context.fetch ? { fetch: context.fetch } : {}) });
+        case 'command':
+            return commandSource(spec, { repoRoot: context.repoRoot, env: context.env });
+        case 'file':
+            return fileSource(spec, { repoRoot: context.repoRoot });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/monitor/verify-rollback.ts
+// Verifying a rollback (the incident protocol's step 5): wait the policy's settle time, read the stage's metrics,
+// check the success criteria (default error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99) and record
+// `rollback-verified` or `rollback-unhealthy`. An unhealthy rollback keeps its incident open and escalates it.
+// Called from the rollback flow (src/rollback/flow.ts) after a rollback is live, and by `tollgate verify-rollback`.
+
+
+
+
+
+
+
+
+
+
+
+
+const VERIFIED_EVENT = 'rollback-verified';
+const UNHEALTHY_EVENT = 'rollback-unhealthy';
+const SKIPPED_EVENT = 'rollback-verification-skipped';
+async function verifyRollback(input) {
+    const settle = input.settle ?? input.policy.monitoring.rollback.settle;
+    const criteria = input.policy.monitoring.rollback.criteria;
+    if (settle > 0)
+        await input.sleep(settle * 1000);
+    const at = input.now();
+    const metrics = await input.source.instant([...new Set(criteria.map((c) => c.metric))], { model: input.model.name, stage: input.stage, version: input.version }, at);
+    const verdict = judgeHealth(metrics, criteria);
+    const status = verdict.healthy ? 'verified' : 'unhealthy';
+    const name = status === 'verified' ? VERIFIED_EVENT : UNHEALTHY_EVENT;
+    const event = {
+        apiVersion: types_API_VERSION,
+        kind: 'AuditEvent',
+        id: auditId(at, `${input.model.name}-${input.stage}-${name}`),
+        at: isoSeconds(at),
+        event: name,
+        actor: input.actor,
+        model: input.model.name,
+        version: input.version,
+        stage: input.stage,
+        ...(input.incident ? { incident: input.incident.id } : {}),
+        ...(input.commit ? { commit: input.commit } : {}),
+        details: { settle, source: input.source.label, checks: verdict.checks },
+    };
+    const writes = [{ path: (0,paths/* auditPath */.RB)(event.id), document: event }];
+    const summary = [
+        `rollback of ${input.model.name} ${input.stage} to ${input.version} ${status === 'verified' ? 'verified healthy' : 'UNHEALTHY'} after ${settle}s: ${describeChecks(verdict.checks)}`,
+    ];
+    if (status === 'unhealthy' && input.incident) {
+        const before = input.incident.severity;
+        const severity = input.incident.status === 'open' ? escalated(before) : before;
+        const updated = {
+            ...appendTimeline(input.incident, {
+                at: isoSeconds(at),
+                event: 'note',
+                detail: `rollback-unhealthy: ${describeChecks(verdict.checks)}; the incident stays open${severity !== before ? `, escalated ${before} -> ${severity}` : ''}`,
+            }),
+            severity,
+        };
+        writes.push({ path: (0,paths/* incidentPath */.GW)(input.incident.id), document: updated });
+        summary.push(`${input.incident.id} stays open${severity !== before ? ` and is escalated ${before} -> ${severity}` : ''}: the rollback did not restore health`);
+    }
+    return { status, checks: verdict.checks, settle, event, writes, summary };
+}
+/** The audit event of a rollback whose verification was skipped on purpose (`--no-verify`), with the reason. */
+function verificationSkipped(input) {
+    return {
+        apiVersion: types_API_VERSION,
+        kind: 'AuditEvent',
+        id: auditId(input.now, `${input.model}-${input.stage}-verification-skipped`),
+        at: isoSeconds(input.now),
+        event: SKIPPED_EVENT,
+        actor: input.actor,
+        model: input.model,
+        version: input.version,
+        stage: input.stage,
+        ...(input.incident ? { incident: input.incident } : {}),
+        details: { reason: input.reason },
+    };
+}
+/** The model's metrics source, for a verification; a model without one cannot be verified (an error saying so). */
+function rollbackSource(policy, model, context) {
+    try {
+        return metricsSourceOf(sourceSpecFor(model, policy.monitoring.source), {
+            ...context,
+            where: `models/${model.name}/model.yaml`,
+        });
+    }
+    catch (error) {
+        throw new MetricsSourceError(`cannot verify the rollback of ${model.name}: ${error.message}`, {
+            fix: 'name a metrics source (docs/monitoring.md), or skip verification with --no-verify and a reason',
+            cause: error,
+        });
+    }
+}
+/**
+ * After a rollback reached the default branch (an emergency push): verify it, or record why not, as a state change
+ * of its own. A source that cannot be read is reported as `failed` with its reason; the rollback itself stands.
+ */
+async function verifyLiveRollback(input) {
+    const { registry } = await loadRegistry(fileSystemReader((0,external_node_path_.join)(input.repoRoot, input.registryDir)));
+    const policy = effectivePolicy(registry.policy);
+    const entry = registry.models.get(input.model);
+    const incident = input.incidentId ? registry.incidents.get(input.incidentId) : undefined;
+    let writes;
+    let status;
+    let summary;
+    if (input.noVerify !== undefined || !entry) {
+        const reason = input.noVerify ?? `no model ${input.model} in the registry`;
+        const event = verificationSkipped({
+            model: input.model,
+            stage: input.stage,
+            version: input.version,
+            ...(input.incidentId ? { incident: input.incidentId } : {}),
+            actor: input.actor,
+            now: input.ports.now(),
+            reason,
+        });
+        writes = [{ path: (0,paths/* auditPath */.RB)(event.id), document: event }];
+        status = 'skipped';
+        summary = [`rollback verification skipped: ${reason}`];
+    }
+    else {
+        try {
+            const verification = await verifyRollback({
+                policy,
+                model: entry.model,
+                stage: input.stage,
+                version: input.version,
+                ...(incident ? { incident } : {}),
+                actor: input.actor,
+                ...(input.commit ? { commit: input.commit } : {}),
+                source: rollbackSource(policy, entry.model, {
+                    repoRoot: input.repoRoot,
+                    env: input.ports.env,
+                    ...(input.ports.fetch ? { fetch: input.ports.fetch } : {}),
+                }),
+                now: input.ports.now,
+                sleep: input.ports.sleep,
+            });
+            writes = verification.writes;
+            status = verification.status;
+            summary = verification.summary;
+        }
+        catch (error) {
+            return { status: 'failed', summary: [`rollback not verified: ${(0,src_errors/* describeError */.U)(error)}`] };
+        }
+    }
+    const now = input.ports.now();
+    const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase();
+    const recorded = await publishStateChange({
+        repoRoot: input.repoRoot,
+        registryDir: input.registryDir,
+        writes,
+        message: `rollback of ${input.model} ${input.stage} to ${input.version}: ${status}`,
+        trailers: {
+            'Tollgate-Event': `rollback-${status}`,
+            Model: input.model,
+            Version: input.version,
+            ...(input.incidentId ? { Incident: input.incidentId } : {}),
+        },
+        baseBranch: input.baseBranch,
+        stateWrites: policy.stateWrites,
+        branch: `tollgate/state/${input.model}/verify-${stamp}`,
+        pullRequest: {
+            title: `Rollback of ${input.model} ${input.stage}: ${status}`,
+            body: summary.join('\n\n'),
+            labels: ['tollgate:state'],
+        },
+        env: {
+            ...input.ports.gitEnv,
+            GIT_AUTHOR_DATE: now.toISOString(),
+            GIT_COMMITTER_DATE: now.toISOString(),
+        },
+    }, input.github);
+    return { status, summary, recorded };
 }
 
 // EXTERNAL MODULE: external "node:util"
@@ -50782,7 +52913,7 @@ function stageRegistryWrites(stage, registryDir, writes) {
  */
 function registry_transaction_commitRegistryChange(repoRoot, options) {
     const { registryDir, build, ...rest } = options;
-    return transaction_runTransaction(repoRoot, {
+    return runTransaction(repoRoot, {
         ...rest,
         build: (stage, attempt) => {
             const registryStage = {
@@ -50801,9 +52932,46 @@ function registry_transaction_commitRegistryChange(repoRoot, options) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/suggest.ts
+// "Did you mean ...?": the nearest of the valid names to a mistyped one. Pure; used by the CLI parser and the
+// registry checks alike.
+/** Levenshtein distance between two strings. */
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+/** The candidate nearest to `word`, when it is near enough to be a typo (or `word` is a prefix of it). */
+function nearest(word, candidates) {
+    let best;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        if (c === word)
+            return c;
+        const d = c.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word, c);
+        if (d < bestDistance)
+            [best, bestDistance] = [c, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+/** ` (did you mean X?)`, or nothing when no candidate is near. */
+function didYouMean(word, candidates) {
+    const near = nearest(word, candidates);
+    return near === undefined || near === word ? '' : ` (did you mean ${near}?)`;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/invariants.ts
 // Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
 // `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
 
 
 
@@ -50817,29 +52985,37 @@ function checkInvariants(registry, options = {}) {
         const field = pointer.slice(1).replace(/\//g, '.');
         problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
     };
+    let skipped = 0;
+    // One root cause, one error: a reference to a file that failed to load is that file's error, not a new one.
+    const unloaded = (path) => {
+        if (!options.failed?.has(path))
+            return false;
+        skipped++;
+        return true;
+    };
     const pathOf = new Map();
     for (const [path, doc] of registry.documents) {
         pathOf.set(doc, path);
         if (checked(path) && isValidDocument(doc))
-            checkPlace(path, doc, registry, report);
+            checkPlace(path, doc, registry, report, unloaded);
     }
     const at = (doc) => pathOf.get(doc) ?? '';
     if (registry.policy && checked(paths/* POLICY_PATH */.l$))
         checkPolicy(registry.policy, report);
     for (const entry of registry.models.values()) {
         if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p), unloaded);
         if (entry.schedule && checked(at(entry.schedule)))
             checkSchedule(at(entry.schedule), entry.schedule, report);
         if (checked(at(entry.model)))
             checkOwners(at(entry.model), entry, report);
         for (const version of entry.versions.values()) {
             if (checked(at(version)))
-                checkVersion(at(version), version, entry, report);
+                checkVersion(at(version), version, entry, report, unloaded);
         }
         for (const request of entry.retrains.values()) {
             if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report);
+                checkRetrain(at(request), request, entry, report, unloaded);
         }
     }
     for (const incident of registry.incidents.values()) {
@@ -50847,17 +53023,18 @@ function checkInvariants(registry, options = {}) {
         if (!checked(path))
             continue;
         incident.models.forEach((model, i) => {
-            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model))) {
+            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model)) && !unloaded((0,paths/* modelPath */.LH)(model))) {
                 report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
             }
         });
     }
     if (!options.checked)
         checkUniqueRequests(registry, at, report);
+    options.onSkipped?.(skipped);
     return sortProblems(problems);
 }
 /** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path, doc, registry, report) {
+function checkPlace(path, doc, registry, report, unloaded) {
     const place = (0,paths/* classifyRegistryPath */.tF)(path);
     if (!place || place.kind === 'Postmortem')
         return;
@@ -50872,7 +53049,7 @@ function checkPlace(path, doc, registry, report) {
         if (said !== place.model) {
             report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
         }
-        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model))) {
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model)) && !unloaded((0,paths/* modelPath */.LH)(place.model))) {
             report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
         }
     }
@@ -50894,7 +53071,7 @@ function checkPlace(path, doc, registry, report) {
     }
 }
 function checkPolicy(policy, report) {
-    const roles = new Set([...Object.keys(policy.roles), MODEL_OWNER_ROLE]);
+    const roles = new Set([...Object.keys(policy.roles), effective_MODEL_OWNER_ROLE]);
     const order = policy.stages?.order;
     policy.signoff?.rules?.forEach((rule, i) => {
         rule.require.forEach((role, j) => {
@@ -50903,8 +53080,9 @@ function checkPolicy(policy, report) {
             }
         });
         for (const field of ['stage', 'rollback']) {
-            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+            if (rule[field] !== undefined && !applies) {
+                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`, `remove ${field} from rule "${rule.name}"`);
             }
         }
         if (rule.stage && order && !order.includes(rule.stage)) {
@@ -50914,6 +53092,14 @@ function checkPolicy(policy, report) {
     policy.signoff?.policy_owners?.forEach((role, i) => {
         if (!roles.has(role)) {
             report(policy, paths/* POLICY_PATH */.l$, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    policy.no_regression?.forEach((rule, i) => {
+        if (!Object.hasOwn(policy.metrics ?? {}, rule.metric)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/no_regression/${i}/metric`, `no_regression names "${rule.metric}", whose direction metrics does not give`, `add metrics.${rule.metric}.better: higher (or lower) to policy.yaml`);
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/no_regression/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, 'add it to stages.order or correct the name', 'warning');
         }
     });
     if (order) {
@@ -50926,13 +53112,16 @@ function checkPolicy(policy, report) {
         }
     }
 }
-function checkStages(path, entry, policy, report, parsed) {
+function checkStages(path, entry, policy, report, parsed, unloaded) {
     const stages = entry.stages;
     const model = entry.model.name;
     const order = policy?.stages?.order;
     for (const [stage, pointer] of Object.entries(stages.stages)) {
         const version = entry.versions.get(pointer.version);
-        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+        if (!version && unloaded((0,paths/* versionPath */.qW)(model, pointer.version))) {
+            continue;
+        }
+        else if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
         }
         else if (!version) {
@@ -50941,8 +53130,9 @@ function checkStages(path, entry, policy, report, parsed) {
         else if (version.held) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
         }
+        // A stage the policy does not know is never gated by its rules: an error, most often a typo.
         if (order && !order.includes(stage)) {
-            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`, `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
         }
     }
 }
@@ -50977,19 +53167,19 @@ function checkOwners(path, entry, report) {
         report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
     }
 }
-function checkVersion(path, version, entry, report) {
+function checkVersion(path, version, entry, report, unloaded) {
     const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
     if (version.validation.passed && failed.length > 0) {
         report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
     }
-    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+    if (version.parent !== undefined && !entry.versions.has(version.parent) && !unloaded((0,paths/* versionPath */.qW)(version.model, version.parent))) {
         report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
     }
-    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+    if (version.request !== undefined && !entry.retrains.has(version.request) && !unloaded((0,paths/* retrainPath */.Tr)(version.model, version.request))) {
         report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
     }
 }
-function checkRetrain(path, request, entry, report) {
+function checkRetrain(path, request, entry, report, unloaded) {
     const r = request;
     if (r.status === 'completed' && !r.version) {
         report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
@@ -51005,7 +53195,7 @@ function checkRetrain(path, request, entry, report) {
     if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
         report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
     }
-    if (r.version && !entry.versions.has(r.version)) {
+    if (r.version && !entry.versions.has(r.version) && !unloaded((0,paths/* versionPath */.qW)(r.model, r.version))) {
         report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
     }
 }
@@ -51050,10 +53240,15 @@ function references(doc) {
  * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
  * the change, not of the registry.
  */
+/** Files with a load error that did not load: the root causes dependent checks defer to. */
+function failedFiles(registry, problems) {
+    return new Set(problems.filter((p) => p.severity === 'error' && !registry.documents.has(p.file)).map((p) => p.file));
+}
 async function validateRegistry(reader, options = {}) {
+    const onSkipped = options.onSkipped ? { onSkipped: options.onSkipped } : {};
     if (!options.paths) {
         const { registry, problems } = await loadFiles(reader, await reader.list(''));
-        return sortProblems([...problems, ...checkInvariants(registry)]);
+        return sortProblems([...problems, ...checkInvariants(registry, { failed: failedFiles(registry, problems), ...onSkipped })]);
     }
     const checked = new Set();
     for (const path of options.paths) {
@@ -51064,6 +53259,7 @@ async function validateRegistry(reader, options = {}) {
         }
     }
     const { registry, problems } = await loadFiles(reader, [...checked, paths/* POLICY_PATH */.l$]);
+    const failed = failedFiles(registry, problems);
     const context = new Set();
     for (const path of checked) {
         const doc = registry.documents.get(path);
@@ -51073,9 +53269,14 @@ async function validateRegistry(reader, options = {}) {
                     context.add(ref);
     }
     // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-    await loadFiles(reader, [...context], registry);
+    const loaded = await loadFiles(reader, [...context], registry);
+    for (const file of failedFiles(registry, loaded.problems))
+        failed.add(file);
     const inScope = (path) => checked.has(path);
-    return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+    return sortProblems([
+        ...problems.filter((p) => inScope(p.file)),
+        ...checkInvariants(registry, { checked: inScope, failed, ...onSkipped }),
+    ]);
 }
 /**
  * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
@@ -51147,7 +53348,7 @@ function target_chooseRollbackTarget(input) {
         chosen = [...past].reverse().find((t) => t.version === to);
         if (!chosen) {
             throw new src_errors/* TollgateError */.x(`${model} ${to} never held ${stage}, so it cannot be a rollback target`, {
-                fix: `promote it with \`tollgate promote ${model} ${to} --stage ${stage}\`, which takes the full sign-offs`,
+                fix: `promote it with \`tollgate promote ${model} ${to} --to ${stage}\`, which takes the full sign-offs`,
                 field: 'to',
             });
         }
@@ -51225,7 +53426,7 @@ function pointerVersion(doc, stage) {
 }
 function parseYaml(text, file, at) {
     try {
-        return load(text);
+        return js_yaml_load(text);
     }
     catch (error) {
         throw new src_errors/* TollgateError */.x(`${file} at ${at} is not valid YAML: ${error.message.split('\n')[0]}`, {
@@ -51746,7 +53947,7 @@ async function rollbackAndPublish(repoRoot, input, github) {
         if (!github)
             return { mode: 'committed', plan, history, emergency, result, commit: result.commit };
         try {
-            const { sha } = await push_pushWithRetry(repoRoot, { remote: github.remote ?? 'origin', branch, env });
+            const { sha } = await pushWithRetry(repoRoot, { remote: github.remote ?? 'origin', branch, env });
             return { mode: 'pushed', plan, history, emergency, result, commit: sha };
         }
         catch (error) {
@@ -51756,7 +53957,7 @@ async function rollbackAndPublish(repoRoot, input, github) {
         }
     }
     // Staged on the default branch's tip but committed only on the rollback branch: the checkout never moves.
-    const staged = await transaction_runTransaction(repoRoot, {
+    const staged = await runTransaction(repoRoot, {
         parent: async () => orig,
         env: input.env,
         build: async (stage) => {
@@ -51841,6 +54042,7 @@ function rollbackPullRequestBody(plan, result, input) {
 ;// CONCATENATED MODULE: ./src/rollback/flow.ts
 // The rollback use case of the rollback action: which model, stage and target (inputs, or a repository_dispatch
 // payload), the policy and the incident's severity from the checkout, then plan, apply and publish.
+
 
 
 
@@ -51975,10 +54177,32 @@ async function rollbackFlow(inputs, ports) {
         ...(deps.gitEnv ? { env: deps.gitEnv } : {}),
     }, ports.github ? { ...ports.github, remote: ports.github.remote ?? 'origin' } : undefined);
     const target = outcome.mode === 'already-done' ? outcome.target : outcome.plan.target;
+    // Only a rollback that is live can be verified; one in a pull request is verified once merged.
+    const verification = ports.verify && outcome.mode === 'pushed'
+        ? await verifyLiveRollback({
+            repoRoot: env.workspace,
+            registryDir,
+            baseBranch: policy.defaultBranch,
+            model,
+            stage,
+            version: target,
+            ...(incidentId !== undefined ? { incidentId } : {}),
+            commit: outcome.commit,
+            actor: by,
+            ...(inputs.noVerify !== undefined ? { noVerify: inputs.noVerify } : {}),
+            ports: {
+                now: deps.clock ?? (() => deps.now),
+                ...ports.verify,
+                ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
+            },
+            ...(ports.github ? { github: ports.github } : {}),
+        })
+        : undefined;
     return {
         outcome,
         target,
         notes,
+        ...(verification ? { verification } : {}),
         ...(severity !== undefined ? { severity } : {}),
         ...(outcome.mode !== 'dry-run' ? { commit: outcome.commit } : {}),
         ...(outcome.mode === 'pull-request' && outcome.pullRequest
@@ -52133,6 +54357,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 
@@ -54075,10 +56306,11 @@ __nccwpck_require__.d(__webpack_exports__, {
   V4: () => (/* binding */ getInput),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
-  z: () => (/* reexport */ summary)
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, info, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path, warning
+// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, info, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -56923,7 +59155,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue

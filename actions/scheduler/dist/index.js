@@ -5571,7 +5571,7 @@ const properties_1 = __nccwpck_require__(8778);
 const patternProperties_1 = __nccwpck_require__(664);
 const not_1 = __nccwpck_require__(8350);
 const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
+const oneOf_1 = __nccwpck_require__(7252);
 const allOf_1 = __nccwpck_require__(9205);
 const if_1 = __nccwpck_require__(8584);
 const thenElse_1 = __nccwpck_require__(6829);
@@ -5730,7 +5730,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 7252:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -38780,8 +38780,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5923);
-/* harmony import */ var _scheduler_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(114);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2490);
+/* harmony import */ var _scheduler_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(936);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3683);
 // The scheduler action: one tick of the scheduler flow (src/scheduler/flow.ts) on the checkout, with GitHub;
 // outputs and the job summary render what it planned and dispatched.
@@ -38843,6 +38843,7 @@ class TollgateError extends Error {
     file;
     line;
     field;
+    kind;
     constructor(message, details = {}) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.name = 'TollgateError';
@@ -38850,6 +38851,7 @@ class TollgateError extends Error {
         this.file = details.file;
         this.line = details.line;
         this.field = details.field;
+        this.kind = details.kind ?? 'invalid';
     }
 }
 /** A one-paragraph rendering for terminals and job summaries: where, what, and what to do. */
@@ -38865,7 +38867,7 @@ function describeError(error) {
 
 /***/ }),
 
-/***/ 5923:
+/***/ 2490:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38875,7 +38877,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   CY: () => (/* binding */ githubClientFromEnv)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, GitHubApiError, apiBaseUrl, createGitHubClient, statusOf
+// UNUSED EXPORTS: DEFAULT_API_URL, GitHubApiError, apiBaseUrl, createGitHubClient, rateLimitedCalls, statusOf
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
 var github = __nccwpck_require__(1758);
@@ -39211,9 +39213,137 @@ throttling.triggersNotification = triggersNotification;
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/github/etag-cache.ts
+// Conditional requests: every GET the client sends carries `If-None-Match` with the ETag GitHub gave for the same
+// URL before, and a 304 answer (which GitHub does not count against the primary rate limit) is served from the body
+// kept with that ETag. A gate re-run on an unchanged pull request then spends almost none of the token's budget on
+// reads. The cache lives in the process and, when given a file, in a small JSON file loaded before and saved after.
+
+
+/** Enough for a gate run's lookups on many pull requests; the least recently used are dropped past it. */
+const MAX_ENTRIES = 2000;
+class EtagCache {
+    stats = { conditional: 0, notModified: 0 };
+    /** Where the cache persists between runs; undefined for an in-process cache. */
+    file;
+    entries;
+    constructor(entries, file) {
+        this.entries = new Map(entries);
+        this.file = file;
+    }
+    /** The cache kept in `file` (see load), or an in-process one when no file is named. */
+    static async open(file) {
+        return file ? EtagCache.load(file) : EtagCache.inMemory();
+    }
+    /** An in-process cache: conditional requests within one run. */
+    static inMemory() {
+        return new EtagCache([], undefined);
+    }
+    /**
+     * The cache kept in `file` by an earlier run, or an empty one when there is none yet. A file that cannot be read
+     * as a cache (another version, a truncated write) is ignored: a cache only saves calls, it never decides.
+     */
+    static async load(file) {
+        let entries = [];
+        try {
+            const parsed = JSON.parse(await readFile(file, 'utf8'));
+            if (parsed.version === 1 && Array.isArray(parsed.entries))
+                entries = parsed.entries.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1]?.etag === 'string');
+        }
+        catch {
+            // No cache yet, or one this version cannot read: start empty.
+        }
+        return new EtagCache(entries, file);
+    }
+    get size() {
+        return this.entries.size;
+    }
+    get(key) {
+        const entry = this.entries.get(key);
+        if (entry) {
+            // Most recently used last, so the oldest are the first dropped.
+            this.entries.delete(key);
+            this.entries.set(key, entry);
+        }
+        return entry;
+    }
+    set(key, entry) {
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        while (this.entries.size > MAX_ENTRIES)
+            this.entries.delete(this.entries.keys().next().value);
+    }
+    /** Writes the cache to its file (write then rename, so a reader never sees half of it); no-op in memory. */
+    async save() {
+        if (!this.file)
+            return;
+        const body = { version: 1, entries: [...this.entries] };
+        await mkdir(dirname(this.file), { recursive: true });
+        const temporary = `${this.file}.${process.pid}.tmp`;
+        await writeFile(temporary, JSON.stringify(body));
+        await rename(temporary, this.file);
+    }
+}
+/** The cache key: method, full URL (query and page included) and the media type asked for. */
+function keyOf(method, url, accept) {
+    return `${method} ${url} ${accept ?? ''}`;
+}
+/**
+ * Registers the conditional-request hook on `octokit`. Register it before any hook that turns errors into
+ * messages: Octokit reports a 304 as a RequestError, which this hook answers from the cache.
+ */
+function useEtagCache(octokit, cache) {
+    octokit.hook.wrap('request', async (request, options) => {
+        const method = (options.method ?? 'GET').toUpperCase();
+        if (method !== 'GET')
+            return request(options);
+        const parsed = octokit.request.endpoint.parse(options);
+        const key = keyOf(method, parsed.url, parsed.headers.accept);
+        const known = cache.get(key);
+        if (known)
+            cache.stats.conditional++;
+        try {
+            // Set on the options themselves: Octokit's hook chain hands each inner hook the options it was called with.
+            if (known)
+                options.headers['if-none-match'] = known.etag;
+            const response = await request(options);
+            const etag = response.headers.etag;
+            if (typeof etag === 'string' && response.status === 200)
+                cache.set(key, {
+                    etag,
+                    data: response.data,
+                    ...(response.headers.link ? { link: response.headers.link } : {}),
+                });
+            return response;
+        }
+        catch (error) {
+            if (!known || error.status !== 304)
+                throw error;
+            cache.stats.notModified++;
+            const answered = error.response;
+            return {
+                status: 200,
+                url: answered?.url ?? parsed.url,
+                headers: {
+                    ...answered?.headers,
+                    etag: known.etag,
+                    ...(known.link ? { link: known.link } : {}),
+                },
+                // A copy: a caller that changes the answer must not change what the next 304 serves.
+                data: structuredClone(known.data),
+            };
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/github/client.ts
 // The one Octokit client: @actions/github's getOctokit with the retry and throttling plugins, call counting,
 // and errors that name the call and say what to do.
+
 
 
 
@@ -39273,6 +39403,9 @@ function createGitHubClient(options) {
             onSecondaryRateLimit: limited('secondary'),
         },
     }, retry, throttling);
+    // Inside the error wrapper below, which then never sees a 304 the cache answered.
+    if (options.etags)
+        useEtagCache(octokit, options.etags);
     // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
     octokit.hook.wrap('request', async (request, endpoint) => {
         try {
@@ -39301,7 +39434,11 @@ class GitHubApiError extends errors/* TollgateError */.x {
     status;
     call;
     constructor(call, status, detail, fix, cause) {
-        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+            fix,
+            cause,
+            kind: 'environment',
+        });
         this.name = 'GitHubApiError';
         this.status = status;
         this.call = call;
@@ -39333,10 +39470,18 @@ function fixFor(status, detail, headers) {
         return 'GitHub did not answer after retries; re-run the job, and check https://www.githubstatus.com';
     return 'see docs/github.md for the permissions each Tollgate action needs';
 }
-/** Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls". */
+/**
+ * Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls", or "GitHub API: 4 calls (3 answered 304
+ * Not Modified, which the rate limit does not count)" when conditional requests were answered from the cache.
+ */
 function describeCalls(client) {
     const n = client.calls();
-    return `GitHub API: ${n} call${n === 1 ? '' : 's'}`;
+    const notModified = client.callLog?.().filter((call) => call.status === 304).length ?? 0;
+    return `GitHub API: ${n} call${n === 1 ? '' : 's'}${notModified > 0 ? ` (${notModified} answered 304 Not Modified, which the rate limit does not count)` : ''}`;
+}
+/** Calls that count against the primary rate limit: every REST call but a 304, and each GraphQL query. */
+function rateLimitedCalls(client) {
+    return client.callLog().filter((call) => call.status !== 304).length;
 }
 /** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */
 function statusOf(error) {
@@ -39346,7 +39491,7 @@ function statusOf(error) {
 
 /***/ }),
 
-/***/ 114:
+/***/ 936:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39357,8 +39502,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: RETRAIN_BRANCH_PREFIX, activeRequests, claimedRetrains, scheduledRetrainInputs
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/github/dispatch.ts
 async function dispatchWorkflow(client, repo, dispatch) {
     const response = await client.octokit.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', {
@@ -39387,8 +39532,8 @@ async function repositoryDispatch(client, repo, eventType, clientPayload = {}) {
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var client = __nccwpck_require__(5923);
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var client = __nccwpck_require__(2490);
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
 // Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
 
@@ -39565,6 +39710,7 @@ function run_runGit(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -39603,6 +39749,7 @@ function run_runGitBuffer(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -39652,7 +39799,9 @@ function streamGit(cwd, args, separator, onRecord) {
             if (failure !== undefined)
                 return reject(failure);
             if (code !== 0)
-                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
             emit(pending + decoder.end());
             if (failure !== undefined)
                 reject(failure);
@@ -39693,6 +39842,8 @@ const DEFAULT_SIGNOFF_RULES = [
         require: [effective_MODEL_OWNER_ROLE],
     },
     { name: 'stage change', change: 'stage-changed', require: [effective_MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [effective_MODEL_OWNER_ROLE] },
     { name: 'new version', change: 'version-added', require: [effective_MODEL_OWNER_ROLE] },
     { name: 'version record edited', change: 'version-changed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
     { name: 'version removed', change: 'version-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
@@ -39702,6 +39853,18 @@ const DEFAULT_SIGNOFF_RULES = [
     { name: 'model settings changed', change: 'model-changed', require: [effective_MODEL_OWNER_ROLE] },
     { name: 'model removed', change: 'model-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
 ];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
 const DEFAULT_SEVERITY = {
     P0: [
         { metric: 'availability', op: '<', value: 0.5 },
@@ -39709,16 +39872,46 @@ const DEFAULT_SEVERITY = {
     ],
     P1: [
         { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        { metric: 'latency_increase_pct', op: '>', value: 200 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
         { metric: 'error_rate', op: '>', value: 0.1 },
     ],
     P2: [
         { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 50 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
         { metric: 'error_rate', op: '>', value: 0.05 },
     ],
     P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
 };
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
 const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'error_rate', op: '>', value: 0.5 },
     { metric: 'availability', op: '<', value: 0.5 },
@@ -39743,11 +39936,26 @@ function effective_effectivePolicy(policy) {
             promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
         },
         gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
         incident: {
             severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
             autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
             emergencyPush: p.incident?.emergency_push ?? ['P0'],
             notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
         },
         rollback: {
             stableFor: p.rollback?.stable_for ?? 86_400,
@@ -39760,6 +39968,26 @@ function effective_effectivePolicy(policy) {
             cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
             pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
             jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
         },
         stateWrites: p.state_writes ?? 'pull-request',
         dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
@@ -39785,8 +40013,62 @@ function effective_compare(value, op, threshold) {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/registry/postmortem.ts
+const HEADING = /^##\s+action items\s*$/i;
+const ITEM = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/;
+const OWNER = /\bowner:\s*(@?[A-Za-z0-9][\w./-]*)/i;
+const DUE = /\bdue:\s*(\d{4}-\d{2}-\d{2})\b/i;
+const validDate = (text) => {
+    const d = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+};
+function checkPostmortem(path, text) {
+    const problems = [];
+    const lines = text.split('\n');
+    const start = lines.findIndex((l) => HEADING.test(l));
+    const fix = 'write each action item as "- [ ] what — owner: @login — due: YYYY-MM-DD"';
+    if (start < 0) {
+        problems.push({ file: path, severity: 'error', message: 'the postmortem has no "## Action Items" section', fix });
+        return problems;
+    }
+    let items = 0;
+    for (let i = start + 1; i < lines.length && !/^#{1,2}\s/.test(lines[i]); i++) {
+        const line = lines[i];
+        if (line.trim() === '' || /^#{3,}\s/.test(line))
+            continue;
+        const item = ITEM.exec(line);
+        if (!item) {
+            if (/^\s*[-*]\s/.test(line) || line.trim().startsWith('|'))
+                problems.push({ file: path, line: i + 1, severity: 'error', message: 'an action item is not a checklist item', fix });
+            continue;
+        }
+        items++;
+        const body = item[2];
+        if (body.includes('TODO(author)'))
+            continue; // a draft's placeholder: reported once below
+        const owner = OWNER.exec(body)?.[1];
+        const due = DUE.exec(body)?.[1];
+        if (!owner || /^@?todo$/i.test(owner))
+            problems.push({ file: path, line: i + 1, field: 'owner', severity: 'error', message: 'action item names no owner', fix });
+        if (!due)
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: 'action item has no due date', fix });
+        else if (!validDate(due))
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: `due date ${due} is not a date`, fix });
+    }
+    if (items === 0)
+        problems.push({ file: path, line: start + 1, severity: 'error', message: 'the postmortem lists no action items', fix });
+    if (text.includes('TODO(author)'))
+        problems.push({
+            file: path,
+            severity: 'warning',
+            message: 'the postmortem is still a draft: parts marked TODO(author) are unwritten',
+            fix: 'fill them in within 24 hours of the resolution (the incident protocol)',
+        });
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
 /*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
 //#region src/tag.ts
@@ -43629,9 +43911,12 @@ const numberMap = (description) => ({
     propertyNames: { minLength: 1 },
     additionalProperties: { type: 'number', description: 'The value of this metric.' },
 });
+/** Metric names as Prometheus and the metrics JSON spell them. */
+const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
     'stage-changed',
+    'stage-weight-changed',
     'version-added',
     'version-changed',
     'version-removed',
@@ -43665,6 +43950,39 @@ const DEFS = {
         op: COMPARISON,
         value: num('The value the metric is compared with.'),
     }, ['metric', 'op', 'value']),
+    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
+        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+        queries: {
+            type: 'object',
+            description: 'prometheus: metric name -> PromQL query returning one series.',
+            propertyNames: { pattern: METRIC_NAME_PATTERN },
+            additionalProperties: str('A PromQL query.'),
+        },
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+            pattern: '^[A-Z_][A-Z0-9_]*$',
+        }),
+        command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+            minItems: 1,
+        }),
+        path: str('file: repository-relative path of the metrics JSON.'),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    }, ['kind']),
+    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
+        name: schemas_name('The rule name, unique per model.'),
+        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
+            minimum: 0,
+            maximum: limits_MAX_DURATION_SECONDS,
+        }),
+        action: {
+            enum: ['retrain', 'incident', 'none'],
+            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+        },
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
+    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
     dataRef: obj('A reference to training data, recorded as lineage.', {
         uri: str('Where the data lives, e.g. s3://bucket/path.'),
         sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -43692,11 +44010,33 @@ function schemas_document(kind, description, properties, required) {
 const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+        minimum: 1,
+        maximum: limits_MAX_DURATION_SECONDS,
+    }),
+    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+        uniqueItems: true,
+    }),
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
+        uniqueItems: true,
+    }),
+});
+const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
+    type: {
+        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+}, ['type']);
 const schemas_SCHEMAS = {
     Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
@@ -43733,6 +44073,20 @@ const schemas_SCHEMAS = {
             },
         }),
         gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        metrics: {
+            type: 'object',
+            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: obj('How to read one metric.', {
+                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+                description: str('What the metric measures.'),
+            }, ['better']),
+        },
+        no_regression: list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
+        }, ['metric', 'tolerance'])),
         incident: obj('Incident classification and automatic rollback.', {
             severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
                 P0: severityList('P0'),
@@ -43743,6 +44097,13 @@ const schemas_SCHEMAS = {
             auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
             emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
             notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
+            channels: {
+                type: 'object',
+                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: notificationChannel,
+            },
         }),
         rollback: obj('Rollback behaviour.', {
             stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: limits_MAX_DURATION_SECONDS }),
@@ -43756,11 +44117,40 @@ const schemas_SCHEMAS = {
                 maximum: MAX_COOLDOWN_FACTOR,
             }),
             cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: limits_MAX_DURATION_SECONDS }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
             pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
                 minimum: 0,
                 maximum: MAX_FAILURE_COUNT,
             }),
             jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: limits_MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+            rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+            canary: obj('Canary analysis.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                    minimum: 1,
+                    maximum: limits_MAX_DURATION_SECONDS,
+                }),
+                limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+                relative: list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
+                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                    op: COMPARISON,
+                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                    offset: num('Added to the scaled baseline value. Default 0.'),
+                }, ['metric', 'op'])),
+            }),
+            rollback: obj('Rollback verification.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                    minimum: 0,
+                    maximum: 86_400,
+                }),
+                criteria: list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
+            }),
         }),
         state_writes: {
             enum: ['pull-request', 'push'],
@@ -43783,12 +44173,17 @@ const schemas_SCHEMAS = {
                 maximum: limits_MAX_TRAINING_TIMEOUT_SECONDS,
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
+            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
         schedule: obj('Scheduled retraining.', {
             enabled: bool('Whether the scheduler retrains this model.'),
             interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: limits_MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Where the live metrics come from, and rules of its own.', {
+            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+            rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
         }),
     }, ['name', 'owners']),
     Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
@@ -43817,6 +44212,13 @@ const schemas_SCHEMAS = {
         paused_until: time('The schedule is paused until this time.'),
         paused_reason: str('Why the schedule is paused.'),
         paused_by: str('Who paused the schedule.'),
+        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
+            at: time('When.'),
+            by: str('Who.'),
+            reason: str('Why: the cause that was fixed.'),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        }, ['at', 'by', 'reason']),
+        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     }, ['schema_version', 'model', 'interval', 'failure_streak']),
     ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
         id: schemas_name('The version id; equals the file name.'),
@@ -43829,6 +44231,7 @@ const schemas_SCHEMAS = {
             actor: str('Who started the run.'),
         }, ['commit']),
         data: ref('dataRef', 'Training data reference.'),
+        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
         artifact: obj('The trained artifact.', {
             uri: str('Where the artifact lives.'),
             sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -43893,6 +44296,14 @@ const schemas_SCHEMAS = {
         detected_at: time('When it was detected.'),
         classified_at: time('When its severity was set.'),
         resolved_at: time('When it was resolved.'),
+        acknowledged_at: time('When someone acknowledged it.'),
+        acknowledged_by: str('Who acknowledged it.'),
+        escalations: list('Escalations made, at most one per severity level.', obj('One escalation.', {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+        }, ['at', 'severity', 'by'])),
         timeline: list('What happened, in order.', obj('One timeline entry.', {
             at: time('When it happened.'),
             event: {
@@ -43906,6 +44317,8 @@ const schemas_SCHEMAS = {
                     'notified',
                     'notification-failed',
                     'resolved',
+                    'acknowledged',
+                    'escalated',
                     'note',
                 ],
                 description: 'What happened.',
@@ -44161,7 +44574,7 @@ function loadYaml(path, text) {
         events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     let starts;
     const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
@@ -44225,7 +44638,7 @@ function loadYaml(path, text) {
         [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
     let map;
@@ -44328,17 +44741,65 @@ function tooManyNodes(path, text) {
 function problemAt(path, line, message, fix) {
     return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
 }
-function yamlProblem(path, error) {
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+function caretExcerpt(text, line, column) {
+    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+    const gutter = String(line);
+    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+function unclosedFlowOpener(text, line) {
+    const lines = text.split(/\r?\n/).slice(0, line);
+    const open = [];
+    lines.forEach((source, i) => {
+        let quote;
+        for (let c = 0; c < source.length; c++) {
+            const ch = source[c];
+            if (quote) {
+                if (ch === quote)
+                    quote = undefined;
+            }
+            else if (ch === '"' || ch === "'")
+                quote = ch;
+            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
+                break;
+            else if (ch === '[' || ch === '{')
+                open.push({ line: i + 1, column: c + 1, char: ch });
+            else if ((ch === ']' || ch === '}') && open.length > 0)
+                open.pop();
+        }
+    });
+    return open.at(-1);
+}
+function yamlProblem(path, error, text) {
     if (error instanceof YAMLException) {
         const mark = error.mark;
+        let line = mark ? mark.line + 1 : undefined;
+        let column = mark ? mark.column + 1 : undefined;
+        let message = `invalid YAML: ${error.reason}`;
+        let fix = /duplicat/.test(error.reason)
+            ? 'remove one of the two entries with this key'
+            : /tab/.test(error.reason)
+                ? 'indent with spaces: YAML does not allow tabs for indentation'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+        if (opener && opener.line < line) {
+            [line, column] = [opener.line, opener.column];
+            const close = opener.char === '[' ? ']' : '}';
+            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
+            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+        }
         return {
             file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            ...(line !== undefined && column !== undefined
+                ? { line, column, excerpt: caretExcerpt(text, line, column) }
+                : {}),
             severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+            message,
+            fix,
         };
     }
     return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
@@ -44436,6 +44897,7 @@ function positionMap(text, events, lineAt) {
 
 
 
+
 /** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
 function load_assertRegistryPath(path) {
     if (path === '')
@@ -44454,7 +44916,7 @@ const symlinkError = (path, where) => new errors/* TollgateError */.x(`${path} i
 /** The registry folder of a working tree. */
 function fileSystemReader(registryDir) {
     let root;
-    const realRoot = () => (root ??= (0,promises_namespaceObject.realpath)(registryDir).catch(() => registryDir));
+    const realRoot = () => (root ??= (0,promises_.realpath)(registryDir).catch(() => registryDir));
     // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
     // O_NOFOLLOW still refuses a link put in their place since.
     const listed = new Set();
@@ -44466,7 +44928,7 @@ function fileSystemReader(registryDir) {
             const walk = async (rel) => {
                 let entries;
                 try {
-                    entries = await (0,promises_namespaceObject.readdir)((0,external_node_path_namespaceObject.join)(registryDir, rel), { withFileTypes: true });
+                    entries = await (0,promises_.readdir)((0,external_node_path_.join)(registryDir, rel), { withFileTypes: true });
                 }
                 catch (error) {
                     if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
@@ -44490,7 +44952,7 @@ function fileSystemReader(registryDir) {
         },
         async read(path) {
             load_assertRegistryPath(path);
-            const full = (0,external_node_path_namespaceObject.join)(registryDir, path);
+            const full = (0,external_node_path_.join)(registryDir, path);
             if (listed.has(path)) {
                 try {
                     return await readBounded(full, path, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
@@ -44506,12 +44968,12 @@ function fileSystemReader(registryDir) {
             }
             let real;
             try {
-                const stat = await (0,promises_namespaceObject.lstat)(full);
+                const stat = await (0,promises_.lstat)(full);
                 if (stat.isSymbolicLink())
                     throw symlinkError(path, 'working tree');
                 if (!stat.isFile())
                     return undefined;
-                real = await (0,promises_namespaceObject.realpath)(full);
+                real = await (0,promises_.realpath)(full);
             }
             catch (error) {
                 if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
@@ -44519,7 +44981,7 @@ function fileSystemReader(registryDir) {
                 throw error;
             }
             // A linked parent directory: the file is regular but lives somewhere else.
-            if (real !== (0,external_node_path_namespaceObject.join)(await realRoot(), ...path.split('/'))) {
+            if (real !== (0,external_node_path_.join)(await realRoot(), ...path.split('/'))) {
                 throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
             }
             return readBounded(real, path, external_node_fs_namespaceObject.constants.O_RDONLY);
@@ -44531,7 +44993,7 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await (0,promises_namespaceObject.open)(full, flags);
+    const handle = await (0,promises_.open)(full, flags);
     try {
         const info = await handle.stat();
         if (!info.isFile())
@@ -44631,8 +45093,10 @@ async function loadOne(reader, path, registry) {
         const message = e?.message ?? String(error);
         return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
     }
-    if (bytes === undefined || place.kind === 'Postmortem')
+    if (bytes === undefined)
         return { problems: [] };
+    if (place.kind === 'Postmortem')
+        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
     const { document, problems } = parse_parseRegistryFile(path, bytes);
     if (!document)
         return { problems };
@@ -47605,7 +48069,7 @@ function ks(t) {
 }
 function _s(t) {
   const e = t.trim().replace(/^["']|["']$/g, "");
-  return e && (0,external_node_path_namespaceObject.normalize)(e);
+  return e && (0,external_node_path_.normalize)(e);
 }
 const vs = [
   new l(/From (.+)$/, (t, [e]) => {
@@ -48507,7 +48971,10 @@ function client_gitClient(repoRoot, env = {}) {
 function client_fromGitError(error, what, repoRoot) {
     if (!(error instanceof GitError))
         return error;
-    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, { cause: error });
+    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+        cause: error,
+        kind: 'environment',
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/git/history.ts
@@ -49982,11 +50449,12 @@ function gates_gatesFor(policyGates, modelGates = []) {
 
 ;// CONCATENATED MODULE: ./src/gate/eligibility.ts
 
+
 /**
  * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
  * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
- * from the hold.
+ * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
+ * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
  */
 function eligibility_ineligibleMoves(input) {
     const out = [];
@@ -50014,6 +50482,18 @@ function eligibility_ineligibleMoves(input) {
         if (!version.passed || !result.passed) {
             out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
                 'fix: promote a version that passes the base branch’s gates');
+        }
+        const replaced = change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
+        if (replaced?.valid && input.policy.noRegression.length > 0) {
+            const comparisons = compareVersions({
+                current: replaced.metrics,
+                candidate: version.metrics,
+                directions: input.policy.metricDirections,
+                rules: input.policy.noRegression,
+                stage,
+            });
+            for (const failure of regressionFailures(comparisons, change.from))
+                out.push(`${what}: ${failure}`);
         }
         if (version.sourceOffBase !== undefined) {
             out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
@@ -50140,6 +50620,8 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/** A traffic share as a percentage; no weight means all of the stage's traffic. */
+const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
 /**
  * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
@@ -50184,6 +50666,16 @@ function diffDocuments(path, before, after) {
             for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
                 if (deepEqual(from[stage], to[stage]))
                     continue;
+                const same = versionOf(from[stage]);
+                if (same !== undefined && same === versionOf(to[stage])) {
+                    const weight = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
+                    if (from[stage]?.weight !== undefined)
+                        weight.from = from[stage].weight;
+                    if (to[stage]?.weight !== undefined)
+                        weight.to = to[stage].weight;
+                    changes.push(weight);
+                    continue;
+                }
                 const change = { kind: 'stage-changed', path, model: match.model, stage };
                 const f = versionOf(from[stage]);
                 const t = versionOf(to[stage]);
@@ -50305,6 +50797,8 @@ function describeChange(change) {
             if (change.from === change.to)
                 return `${change.model}: ${change.stage} ${change.to} settings changed`;
             return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'stage-weight-changed':
+            return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
         case 'version-added':
             return `${change.model}: version ${change.version} added`;
         case 'version-changed':
@@ -50453,6 +50947,8 @@ function rulesForChange(change, rules, rollback) {
     const matching = rules.filter((rule) => {
         if (rule.change !== change.kind)
             return false;
+        if (change.kind === 'stage-weight-changed')
+            return rule.stage === undefined || rule.stage === change.stage;
         if (change.kind !== 'stage-changed')
             return true;
         if (rule.stage !== undefined && rule.stage !== change.stage)
@@ -50765,7 +51261,8 @@ function canonical_formatProblems(problems) {
     return problems
         .map((p) => {
         const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
-        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
+        const excerpt = p.excerpt ? `\n${p.excerpt.replace(/^/gm, '    ')}` : '';
+        return `${where}: ${p.severity}: ${p.message}${excerpt}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
     })
         .join('\n');
 }
@@ -50980,7 +51477,7 @@ function stateMergeNote(merge) {
     if (merge.status === 'merged')
         return `, merged as ${merge.sha.slice(0, 12)}`;
     if (merge.status === 'auto-merge')
-        return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
+        return ', which merges once the sign-off gate and validate pass it (the tollgate-state-merge workflow, or auto-merge)';
     return `, left open: ${merge.reason}`;
 }
 /** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
@@ -51132,7 +51629,7 @@ function withoutSystemPause(schedule) {
  * runs folds into this one.
  */
 function schedule_executed(schedule, now, policy) {
-    const { cooldown_until: _c, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
+    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
     const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
     return {
         ...rest,
@@ -51200,6 +51697,7 @@ function pause(schedule, options, now) {
         until = options.until.getTime();
         if (Number.isNaN(until) || until <= schedule_ms(now)) {
             throw new TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${schedule_isoTime(until)} is not after now (${schedule_isoTime(now)})`}`, {
+                kind: 'usage',
                 fix: 'give an end time in the future, or a duration like 2h',
             });
         }
@@ -51226,8 +51724,40 @@ function resume(schedule, now, by) {
             fix: 'nothing to resume; `tollgate schedule` shows its state',
         });
     }
-    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, ...rest } = schedule;
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, streak_escalated_at: _e, ...rest } = schedule;
     return { ...rest, failure_streak: 0, updated_at: schedule_isoTime(now) };
+}
+/**
+ * The runbook's service reset (mark-executed) once the cause of the failures is fixed: the failure streak and the
+ * cooldown clear, and so does the automatic pause they caused; who and why are kept in `last_reset`. A person's
+ * pause stays, and so do last_run and next_run: the model is due when it was due.
+ */
+function resetFailures(schedule, now, input) {
+    const reason = oneLine(input.reason ?? '');
+    if (!reason)
+        throw new TollgateError('a reset needs a reason', {
+            fix: 'say what was fixed, e.g. --reason "feature feed restored"',
+        });
+    if (!input.by?.trim())
+        throw new TollgateError('a reset needs the actor who reset', { fix: 'pass by' });
+    if (schedule.failure_streak === 0 && schedule.cooldown_until === undefined) {
+        throw new TollgateError(`the schedule of ${schedule.model} has no failure streak or cooldown to reset`, {
+            file: safeSchedulePath(schedule.model),
+            fix: 'nothing to reset; `tollgate schedule` shows its state',
+        });
+    }
+    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(schedule);
+    return {
+        ...rest,
+        failure_streak: 0,
+        last_reset: { at: schedule_isoTime(now), by: input.by.trim(), reason, failure_streak: schedule.failure_streak },
+        updated_at: schedule_isoTime(now),
+    };
+}
+/** Whether a failure streak is to be escalated now: it reached the policy's limit and was not escalated yet. */
+function streakNeedsEscalation(schedule, policy) {
+    const limit = policy.schedule.escalateAfterFailures;
+    return limit > 0 && schedule.failure_streak >= limit && schedule.streak_escalated_at === undefined;
 }
 /** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */
 function setScheduleInterval(schedule, seconds, now) {
@@ -51298,325 +51828,6 @@ function formatDuration(seconds) {
     return parts.join('');
 }
 
-;// CONCATENATED MODULE: ./src/retrain/record.ts
-// Recording a retrain: the ModelVersion it produced (with its validation against the gates), the next version
-// id, the audit event for each step, and the pull-request body that compares the candidate with production.
-
-
-
-
-
-
-const COMMIT = /^[0-9a-f]{7,64}$/;
-/** The version record, validated against the policy's gates and then the model's (a model gate overrides). */
-function record_buildModelVersion(input) {
-    const { model, training, source } = input;
-    if (!COMMIT.test(source.commit)) {
-        throw new TollgateError(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
-            field: 'source.commit',
-            fix: 'pass the full commit id the training ran on (GITHUB_SHA or git rev-parse HEAD)',
-        });
-    }
-    const gates = gatesFor(input.policy.gates, model.gates);
-    return {
-        apiVersion: API_VERSION,
-        kind: 'ModelVersion',
-        id: assertSafeName('version', input.id),
-        model: assertSafeName('model', model.name),
-        created_at: isoTime(input.now),
-        source,
-        ...(model.training?.data ? { data: model.training.data } : {}),
-        artifact: {
-            uri: input.artifactUri ?? `sha256:${training.artifact.sha256}`,
-            sha256: training.artifact.sha256,
-            size: training.artifact.size,
-        },
-        metrics: training.metrics,
-        validation: evaluateGates(gates, training.metrics),
-        ...(input.request ? { request: assertSafeName('request', input.request) } : {}),
-        ...(input.parent ? { parent: assertSafeName('version', input.parent) } : {}),
-    };
-}
-/** `v<N+1>` where N is the highest `v<number>` id so far; ids of any other shape are left alone. */
-function record_nextVersionId(existingIds) {
-    let highest = 0;
-    for (const id of existingIds) {
-        const m = /^v(\d{1,15})$/.exec(id);
-        if (m)
-            highest = Math.max(highest, Number(m[1]));
-    }
-    return `v${highest + 1}`;
-}
-const EVENT_FOR_STATUS = {
-    queued: 'retrain-requested',
-    running: 'retrain-started',
-    completed: 'retrain-completed',
-    failed: 'retrain-failed',
-};
-/** One audit event per lifecycle step; its id is unique per request and step, so a re-run rewrites nothing new. */
-function record_retrainAuditEvent(input) {
-    const { request } = input;
-    const event = EVENT_FOR_STATUS[request.status];
-    const stamp = isoTime(input.now)
-        .replace(/\.\d+Z$/, 'Z')
-        .replace(/[-:]/g, '');
-    const step = request.status;
-    const tail = `${request.id}-${step}`.length <= 48
-        ? `${request.id}-${step}`
-        : `${fnv1a(request.id).toString(16)}-${step}`;
-    const id = `${stamp}-${tail}`;
-    if (!AUDIT_ID.test(id))
-        throw new TollgateError(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
-    return {
-        apiVersion: API_VERSION,
-        kind: 'AuditEvent',
-        id,
-        at: isoTime(input.now),
-        event,
-        actor: input.actor,
-        model: request.model,
-        request: request.id,
-        ...((input.version?.id ?? request.version) ? { version: input.version?.id ?? request.version } : {}),
-        ...(input.commit ? { commit: input.commit } : {}),
-        ...(input.pull_request !== undefined ? { pull_request: input.pull_request } : {}),
-        details: {
-            reason: request.reason,
-            trigger: request.trigger.kind,
-            ...(request.run?.url ? { run: request.run.url } : {}),
-            ...(request.run?.duration !== undefined ? { duration: request.run.duration } : {}),
-            ...(request.error ? { error: request.error } : {}),
-            ...(input.version ? { validation_passed: input.version.validation.passed } : {}),
-        },
-    };
-}
-const cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-/** Up to 4 decimals, no trailing zeros: metric tables should be read, not decoded. */
-function formatMetric(value) {
-    if (value === undefined || value === null || !Number.isFinite(value))
-        return '—';
-    if (Number.isInteger(value))
-        return String(value);
-    const fixed = Math.abs(value) >= 1e-4 ? String(Number(value.toFixed(4))) : value.toExponential(2);
-    return fixed === '0' || fixed === '-0' ? value.toExponential(2) : fixed;
-}
-function formatDelta(candidate, production) {
-    if (candidate === undefined || production === undefined)
-        return '—';
-    const delta = candidate - production;
-    if (delta === 0)
-        return '0';
-    const shown = formatMetric(Math.abs(delta));
-    return `${delta > 0 ? '+' : '-'}${shown}`;
-}
-function formatBytes(size) {
-    if (size < 1024)
-        return `${size} B`;
-    const units = ['kB', 'MB', 'GB', 'TB'];
-    let value = size / 1024;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${Number(value.toFixed(1))} ${units[unit]}`;
-}
-/** key_metrics first (in their order), then every other metric of either version, alphabetically. */
-function metricOrder(candidate, production, model) {
-    const all = new Set([...Object.keys(candidate.metrics), ...Object.keys(production?.metrics ?? {})]);
-    const keys = (model?.key_metrics ?? []).filter((k) => all.has(k));
-    const rest = [...all].filter((k) => !keys.includes(k)).sort();
-    return [...keys, ...rest];
-}
-const gateText = (g) => `\`${cell(g.metric)} ${g.op} ${g.threshold}\``;
-/** The retrain pull request's body: where the candidate came from, its metrics against production, its gates. */
-function record_renderRetrainBody(input) {
-    const { candidate, production, model, request } = input;
-    const gates = candidate.validation.gates;
-    const failedGates = gates.filter((g) => !g.pass).length;
-    const lines = [`## Retrain of \`${candidate.model}\`: candidate \`${candidate.id}\``, ''];
-    if (request) {
-        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${cell(request.reason)}. Request \`${request.id}\`.`);
-    }
-    const run = candidate.source.run_url ? ` in [this workflow run](${candidate.source.run_url})` : '';
-    lines.push(`Trained from commit \`${candidate.source.commit.slice(0, 12)}\`${run}` +
-        (candidate.data ? ` on \`${cell(candidate.data.uri)}\`` : '') +
-        `. Artifact \`${cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
-    lines.push(gates.length === 0
-        ? '**Validation:** no gates are configured for this model.'
-        : candidate.validation.passed
-            ? `**Validation: passed** all ${gates.length} gate(s).`
-            : `**Validation: failed** ${failedGates} of ${gates.length} gate(s). This version cannot be promoted as it is.`, '');
-    lines.push('### Metrics', '');
-    if (production) {
-        lines.push(`| metric | candidate \`${candidate.id}\` | production \`${production.id}\` | Δ |`, '| --- | ---: | ---: | ---: |');
-        for (const name of metricOrder(candidate, production, model)) {
-            const c = candidate.metrics[name];
-            const p = production.metrics[name];
-            lines.push(`| ${cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${formatDelta(c, p)} |`);
-        }
-    }
-    else {
-        lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
-        for (const name of metricOrder(candidate, undefined, model)) {
-            lines.push(`| ${cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
-        }
-        lines.push('', '_No version serves production yet: nothing to compare with._');
-    }
-    lines.push('');
-    if (gates.length > 0) {
-        lines.push('### Gates', '');
-        if (production) {
-            lines.push(`| gate | candidate | result | production \`${production.id}\` |`, '| --- | ---: | --- | ---: |');
-        }
-        else {
-            lines.push('| gate | candidate | result |', '| --- | ---: | --- |');
-        }
-        for (const g of gates) {
-            const row = `| ${gateText(g)} | ${formatMetric(g.value)} | ${g.pass ? '✅ pass' : '❌ fail'} |`;
-            if (!production) {
-                lines.push(row);
-                continue;
-            }
-            const p = production.metrics[g.metric];
-            const pShown = p === undefined ? '—' : `${formatMetric(p)} ${compare(p, g.op, g.threshold) ? '✅' : '❌'}`;
-            lines.push(`${row} ${pShown} |`);
-        }
-        lines.push('');
-    }
-    if (candidate.parent)
-        lines.push(`Lineage: trained to replace \`${candidate.parent}\`.`, '');
-    return lines.join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/retrain/request.ts
-// The lifecycle of one retrain: queued -> running -> completed | failed. Pure; each step returns a new request.
-
-
-
-
-
-/** Statuses that block another retrain of the same model. */
-const ACTIVE_STATUSES = new Set(['queued', 'running']);
-/** The shape of every request id `retrainRequestId` makes. */
-const request_REQUEST_ID = /^rt-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
-/**
- * `rt-YYYYMMDD-HHMMSS-<suffix>`, e.g. rt-20261125-221300-ab12. The suffix is the caller's (random) one, or, when
- * absent, four hex digits of a hash of model and time, so two models retrained in the same second differ.
- */
-function request_retrainRequestId(now, model, suffix) {
-    assertSafeName('model', model);
-    const stamp = isoTime(now).replace(/\.\d+Z$/, 'Z');
-    const compact = `${stamp.slice(0, 4)}${stamp.slice(5, 7)}${stamp.slice(8, 10)}-${stamp.slice(11, 13)}${stamp.slice(14, 16)}${stamp.slice(17, 19)}`;
-    const tail = suffix ?? fnv1a(`${model}@${stamp}`).toString(16).padStart(8, '0').slice(0, 4);
-    const id = `rt-${compact}-${tail}`;
-    if (!request_REQUEST_ID.test(id)) {
-        throw new TollgateError(`retrain request suffix ${JSON.stringify(suffix)} is not 2-12 lowercase letters or digits`, {
-            fix: 'use a suffix like "ab12"',
-        });
-    }
-    return id;
-}
-function request_newRetrainRequest(input) {
-    const reason = input.reason.trim();
-    if (!reason)
-        throw new TollgateError('a retrain needs a reason', { fix: 'say why, e.g. --reason "weekly refresh"' });
-    if (!input.trigger.actor?.trim()) {
-        throw new TollgateError('a retrain trigger needs an actor', {
-            fix: 'pass the user or "tollgate" for the scheduler',
-        });
-    }
-    return {
-        apiVersion: API_VERSION,
-        kind: 'RetrainRequest',
-        id: assertSafeName('request', input.id),
-        model: assertSafeName('model', input.model),
-        status: 'queued',
-        reason,
-        trigger: input.trigger,
-        created_at: isoTime(input.now),
-    };
-}
-function illegal(request, action, allowed) {
-    return new TollgateError(`cannot ${action} retrain request ${request.id} of ${request.model}: it is ${request.status}, not ${allowed.join(' or ')}`, {
-        file: safeRetrainPath(request),
-        field: 'status',
-        fix: request.status === 'completed' || request.status === 'failed'
-            ? 'a finished request is final; start a new retrain instead'
-            : `a ${request.status} request must be started before it can finish`,
-    });
-}
-function safeRetrainPath(request) {
-    try {
-        return retrainPath(request.model, request.id);
-    }
-    catch {
-        return undefined;
-    }
-}
-/** queued -> running. */
-function request_start(request, options) {
-    if (request.status !== 'queued')
-        throw illegal(request, 'start', ['queued']);
-    return {
-        ...request,
-        status: 'running',
-        started_at: isoTime(options.now),
-        ...(options.run ? { run: { ...request.run, ...options.run } } : {}),
-    };
-}
-/** running -> completed, naming the version it produced. */
-function request_complete(request, options) {
-    if (request.status !== 'running')
-        throw illegal(request, 'complete', ['running']);
-    const { error: _e, ...rest } = request;
-    return {
-        ...rest,
-        status: 'completed',
-        completed_at: isoTime(options.now),
-        version: assertSafeName('version', options.version),
-        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
-    };
-}
-/** queued or running -> failed; a request can fail before it starts (e.g. the runner could not check out). */
-function request_fail(request, options) {
-    if (request.status !== 'queued' && request.status !== 'running')
-        throw illegal(request, 'fail', ['queued', 'running']);
-    const error = options.error.trim() || 'unknown error';
-    return {
-        ...request,
-        status: 'failed',
-        completed_at: isoTime(options.now),
-        error: error.length > 2000 ? `${error.slice(0, 1999)}…` : error,
-        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
-    };
-}
-/**
- * The duplicate guard: the active (queued or running) request among `requests`, or undefined. With `model`, only
- * that model's requests count. The oldest active one is returned, since it is the one that blocks the others.
- */
-function request_activeRetrain(requests, model) {
-    const active = [...requests]
-        .filter((r) => ACTIVE_STATUSES.has(r.status) && (model === undefined || r.model === model))
-        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
-    const request = active[0];
-    if (!request)
-        return undefined;
-    const link = request.run?.url ?? safeRetrainPath(request) ?? request.id;
-    const since = request.status === 'running' ? (request.started_at ?? request.created_at) : request.created_at;
-    return {
-        request,
-        link,
-        message: `model ${request.model} already has an active retrain: ${request.id} (${request.status} since ${since}): ${link}`,
-        fix: `wait for ${request.id} to finish; if its run is gone, record it as failed (status: failed) in ${safeRetrainPath(request) ?? 'its request file'}`,
-    };
-}
-/** Throws the duplicate guard's answer as a TollgateError when `model` has an active retrain. */
-function assertNoActiveRetrain(requests, model) {
-    const found = request_activeRetrain(requests, model);
-    if (found)
-        throw new TollgateError(found.message, { fix: found.fix, file: safeRetrainPath(found.request) });
-}
-
 ;// CONCATENATED MODULE: ./src/retrain/training.ts
 // Runs the user's training command (the I/O shell of a retrain) and checks what it left behind.
 // The contract, for users: docs/retrain.md. In short: argv without a shell, TOLLGATE_OUTPUT_DIR in the
@@ -51650,6 +51861,7 @@ const training_TRAINING_FAILURES = (/* unused pure expression or super */ null &
     'cancelled',
     'metrics',
     'artifact',
+    'artifact-schema',
 ]));
 /** A failed training run: what went wrong, with the run details a failed RetrainRequest records. */
 class training_TrainingError extends errors/* TollgateError */.x {
@@ -52086,6 +52298,413 @@ function sha256File(path) {
             .on('end', () => resolveHash(hash.digest('hex')));
     });
 }
+/** What a program or interpreter prints when it cannot load the trainer at all (a run that never began). */
+const LOAD_FAILURE = /ERR_UNKNOWN_FILE_EXTENSION|ERR_MODULE_NOT_FOUND|Cannot find module|ERR_REQUIRE_ESM|ModuleNotFoundError|No module named|can't open file|command not found|: not found$|No such file or directory|exec format error|bad interpreter/;
+/**
+ * Whether a failed training never began: the command could not be started, or its interpreter could not load it
+ * (a .ts trainer on a Node without type stripping, a missing module). Such a run trained nothing, so it is
+ * reported, not recorded as a failed retrain.
+ */
+function training_trainingNeverStarted(error) {
+    if (error.reason === 'not-found' || error.reason === 'not-executable' || error.reason === 'invalid-command')
+        return true;
+    return error.reason === 'exit' && error.outputTail.some((line) => LOAD_FAILURE.test(line));
+}
+/** One line for a trainer that could not start: the command, how it ended, and the last lines it printed. */
+function training_startFailureLine(command, error) {
+    const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    const how = error.reason === 'exit'
+        ? `exited with status ${error.exitCode}`
+        : error.reason === 'not-found'
+            ? 'was not found'
+            : 'could not be started';
+    const lines = error.outputTail.map((l) => l.trim()).filter(Boolean);
+    // The line that says why beats the last lines of a stack trace ("Node.js v24...").
+    const last = lines.find((l) => LOAD_FAILURE.test(l) && /error/i.test(l)) ?? lines.slice(-3).join(' | ');
+    return `the training command could not start: ${shown} ${how}${last ? `: ${last}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/retrain/artifact-content.ts
+// Artifact content validation (the scheduler runbook: "a validation error means the artifact does not meet its
+// schema, and the retrain must be repeated"): a model may name a JSON Schema for its artifact's content in
+// model.yaml `training.artifact_schema` (a repository path). After training, a JSON artifact is checked against
+// it; a failure is a TrainingError, so the retrain fails with the validator's message and is recorded as failed.
+
+
+
+
+
+/** Artifacts above this are not parsed as JSON (a JSON model this big is not what a schema check is for). */
+const MAX_JSON_ARTIFACT_BYTES = (/* unused pure expression or super */ null && (64 * 1024 * 1024));
+const artifact_content_fail = (message, fix, field = 'training.artifact_schema') => new TrainingError(message, { reason: 'artifact-schema', field, fix });
+/** The schema file inside the repository, or an error naming the field. */
+function schemaFile(repoRoot, path) {
+    const inRepo = normalize(path);
+    if (isAbsolute(path) || inRepo === '..' || inRepo.startsWith(`..${sep}`)) {
+        throw artifact_content_fail(`training.artifact_schema ${path} is not a path inside the repository`, 'name a repository path, e.g. schemas/fraud-artifact.schema.json');
+    }
+    return resolve(repoRoot, inRepo);
+}
+/** Checks the artifact at `artifactPath` against the model's artifact schema; nothing to do without one. */
+async function artifact_content_validateArtifactContent(repoRoot, model, artifactPath) {
+    const path = model.training?.artifact_schema;
+    if (path === undefined)
+        return;
+    const file = schemaFile(repoRoot, path);
+    let schema;
+    try {
+        schema = JSON.parse(await readFile(file, 'utf8'));
+    }
+    catch (error) {
+        throw artifact_content_fail(`cannot read the artifact schema ${path}: ${error.message.split('\n')[0]}`, 'commit the schema file, as JSON');
+    }
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    let validate;
+    try {
+        validate = ajv.compile(schema);
+    }
+    catch (error) {
+        throw artifact_content_fail(`the artifact schema ${path} is not a valid JSON Schema: ${error.message}`, 'fix the schema file');
+    }
+    const { size } = await stat(artifactPath);
+    if (size > MAX_JSON_ARTIFACT_BYTES) {
+        throw artifact_content_fail(`the artifact is ${size} bytes, over the ${MAX_JSON_ARTIFACT_BYTES} bytes a schema check reads`, 'drop training.artifact_schema for binary or very large artifacts');
+    }
+    let content;
+    try {
+        content = JSON.parse(await readFile(artifactPath, 'utf8'));
+    }
+    catch (error) {
+        throw artifact_content_fail(`the artifact is not JSON, but model.yaml names an artifact schema (${path}): ${error.message.split('\n')[0]}`, 'write the artifact as JSON, or drop training.artifact_schema');
+    }
+    if (validate(content))
+        return;
+    const problems = (validate.errors ?? [])
+        .slice(0, 5)
+        .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`)
+        .join('; ');
+    throw artifact_content_fail(`the artifact does not meet its schema ${path}: ${problems}${(validate.errors?.length ?? 0) > 5 ? ` (and ${validate.errors.length - 5} more)` : ''}`, 'fix the training so the artifact meets the schema, then run the retrain again');
+}
+
+;// CONCATENATED MODULE: ./src/retrain/record.ts
+// Recording a retrain: the ModelVersion it produced (with its validation against the gates), the next version
+// id, the audit event for each step, and the pull-request body that compares the candidate with production.
+
+
+
+
+
+
+const COMMIT = /^[0-9a-f]{7,64}$/;
+/** The version record, validated against the policy's gates and then the model's (a model gate overrides). */
+function record_buildModelVersion(input) {
+    const { model, training, source } = input;
+    if (!COMMIT.test(source.commit)) {
+        throw new TollgateError(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
+            field: 'source.commit',
+            fix: 'pass the full commit id the training ran on (GITHUB_SHA or git rev-parse HEAD)',
+        });
+    }
+    const gates = gatesFor(input.policy.gates, model.gates);
+    return {
+        apiVersion: API_VERSION,
+        kind: 'ModelVersion',
+        id: assertSafeName('version', input.id),
+        model: assertSafeName('model', model.name),
+        created_at: isoTime(input.now),
+        source,
+        ...(model.training?.data ? { data: model.training.data } : {}),
+        artifact: {
+            uri: input.artifactUri ?? `sha256:${training.artifact.sha256}`,
+            sha256: training.artifact.sha256,
+            size: training.artifact.size,
+        },
+        metrics: training.metrics,
+        validation: evaluateGates(gates, training.metrics),
+        ...(input.request ? { request: assertSafeName('request', input.request) } : {}),
+        ...(input.parent ? { parent: assertSafeName('version', input.parent) } : {}),
+    };
+}
+/** `v<N+1>` where N is the highest `v<number>` id so far; ids of any other shape are left alone. */
+function record_nextVersionId(existingIds) {
+    let highest = 0;
+    for (const id of existingIds) {
+        const m = /^v(\d{1,15})$/.exec(id);
+        if (m)
+            highest = Math.max(highest, Number(m[1]));
+    }
+    return `v${highest + 1}`;
+}
+const EVENT_FOR_STATUS = {
+    queued: 'retrain-requested',
+    running: 'retrain-started',
+    completed: 'retrain-completed',
+    failed: 'retrain-failed',
+};
+/** One audit event per lifecycle step; its id is unique per request and step, so a re-run rewrites nothing new. */
+function record_retrainAuditEvent(input) {
+    const { request } = input;
+    const event = EVENT_FOR_STATUS[request.status];
+    const stamp = isoTime(input.now)
+        .replace(/\.\d+Z$/, 'Z')
+        .replace(/[-:]/g, '');
+    const step = request.status;
+    const tail = `${request.id}-${step}`.length <= 48
+        ? `${request.id}-${step}`
+        : `${fnv1a(request.id).toString(16)}-${step}`;
+    const id = `${stamp}-${tail}`;
+    if (!AUDIT_ID.test(id))
+        throw new TollgateError(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
+    return {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id,
+        at: isoTime(input.now),
+        event,
+        actor: input.actor,
+        model: request.model,
+        request: request.id,
+        ...((input.version?.id ?? request.version) ? { version: input.version?.id ?? request.version } : {}),
+        ...(input.commit ? { commit: input.commit } : {}),
+        ...(input.pull_request !== undefined ? { pull_request: input.pull_request } : {}),
+        details: {
+            reason: request.reason,
+            trigger: request.trigger.kind,
+            ...(request.run?.url ? { run: request.run.url } : {}),
+            ...(request.run?.duration !== undefined ? { duration: request.run.duration } : {}),
+            ...(request.error ? { error: request.error } : {}),
+            ...(input.version ? { validation_passed: input.version.validation.passed } : {}),
+        },
+    };
+}
+const cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** Up to 4 decimals, no trailing zeros: metric tables should be read, not decoded. */
+function formatMetric(value) {
+    if (value === undefined || value === null || !Number.isFinite(value))
+        return '—';
+    if (Number.isInteger(value))
+        return String(value);
+    const fixed = Math.abs(value) >= 1e-4 ? String(Number(value.toFixed(4))) : value.toExponential(2);
+    return fixed === '0' || fixed === '-0' ? value.toExponential(2) : fixed;
+}
+function formatDelta(candidate, production) {
+    if (candidate === undefined || production === undefined)
+        return '—';
+    const delta = candidate - production;
+    if (delta === 0)
+        return '0';
+    const shown = formatMetric(Math.abs(delta));
+    return `${delta > 0 ? '+' : '-'}${shown}`;
+}
+function formatBytes(size) {
+    if (size < 1024)
+        return `${size} B`;
+    const units = ['kB', 'MB', 'GB', 'TB'];
+    let value = size / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${Number(value.toFixed(1))} ${units[unit]}`;
+}
+/** key_metrics first (in their order), then every other metric of either version, alphabetically. */
+function metricOrder(candidate, production, model) {
+    const all = new Set([...Object.keys(candidate.metrics), ...Object.keys(production?.metrics ?? {})]);
+    const keys = (model?.key_metrics ?? []).filter((k) => all.has(k));
+    const rest = [...all].filter((k) => !keys.includes(k)).sort();
+    return [...keys, ...rest];
+}
+const gateText = (g) => `\`${cell(g.metric)} ${g.op} ${g.threshold}\``;
+/** The retrain pull request's body: where the candidate came from, its metrics against production, its gates. */
+function record_renderRetrainBody(input) {
+    const { candidate, production, model, request } = input;
+    const gates = candidate.validation.gates;
+    const failedGates = gates.filter((g) => !g.pass).length;
+    const lines = [`## Retrain of \`${candidate.model}\`: candidate \`${candidate.id}\``, ''];
+    if (request) {
+        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${cell(request.reason)}. Request \`${request.id}\`.`);
+    }
+    const run = candidate.source.run_url ? ` in [this workflow run](${candidate.source.run_url})` : '';
+    lines.push(`Trained from commit \`${candidate.source.commit.slice(0, 12)}\`${run}` +
+        (candidate.data ? ` on \`${cell(candidate.data.uri)}\`` : '') +
+        `. Artifact \`${cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
+    lines.push(gates.length === 0
+        ? '**Validation:** no gates are configured for this model.'
+        : candidate.validation.passed
+            ? `**Validation: passed** all ${gates.length} gate(s).`
+            : `**Validation: failed** ${failedGates} of ${gates.length} gate(s). This version cannot be promoted as it is.`, '');
+    lines.push('### Metrics', '');
+    if (production) {
+        lines.push(`| metric | candidate \`${candidate.id}\` | production \`${production.id}\` | Δ |`, '| --- | ---: | ---: | ---: |');
+        for (const name of metricOrder(candidate, production, model)) {
+            const c = candidate.metrics[name];
+            const p = production.metrics[name];
+            lines.push(`| ${cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${formatDelta(c, p)} |`);
+        }
+    }
+    else {
+        lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
+        for (const name of metricOrder(candidate, undefined, model)) {
+            lines.push(`| ${cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
+        }
+        lines.push('', '_No version serves production yet: nothing to compare with._');
+    }
+    lines.push('');
+    if (gates.length > 0) {
+        lines.push('### Gates', '');
+        if (production) {
+            lines.push(`| gate | candidate | result | production \`${production.id}\` |`, '| --- | ---: | --- | ---: |');
+        }
+        else {
+            lines.push('| gate | candidate | result |', '| --- | ---: | --- |');
+        }
+        for (const g of gates) {
+            const row = `| ${gateText(g)} | ${formatMetric(g.value)} | ${g.pass ? '✅ pass' : '❌ fail'} |`;
+            if (!production) {
+                lines.push(row);
+                continue;
+            }
+            const p = production.metrics[g.metric];
+            const pShown = p === undefined ? '—' : `${formatMetric(p)} ${compare(p, g.op, g.threshold) ? '✅' : '❌'}`;
+            lines.push(`${row} ${pShown} |`);
+        }
+        lines.push('');
+    }
+    if (candidate.parent)
+        lines.push(`Lineage: trained to replace \`${candidate.parent}\`.`, '');
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/retrain/request.ts
+// The lifecycle of one retrain: queued -> running -> completed | failed. Pure; each step returns a new request.
+
+
+
+
+
+/** Statuses that block another retrain of the same model. */
+const ACTIVE_STATUSES = new Set(['queued', 'running']);
+/** The shape of every request id `retrainRequestId` makes. */
+const request_REQUEST_ID = /^rt-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
+/**
+ * `rt-YYYYMMDD-HHMMSS-<suffix>`, e.g. rt-20261125-221300-ab12. The suffix is the caller's (random) one, or, when
+ * absent, four hex digits of a hash of model and time, so two models retrained in the same second differ.
+ */
+function request_retrainRequestId(now, model, suffix) {
+    assertSafeName('model', model);
+    const stamp = isoTime(now).replace(/\.\d+Z$/, 'Z');
+    const compact = `${stamp.slice(0, 4)}${stamp.slice(5, 7)}${stamp.slice(8, 10)}-${stamp.slice(11, 13)}${stamp.slice(14, 16)}${stamp.slice(17, 19)}`;
+    const tail = suffix ?? fnv1a(`${model}@${stamp}`).toString(16).padStart(8, '0').slice(0, 4);
+    const id = `rt-${compact}-${tail}`;
+    if (!request_REQUEST_ID.test(id)) {
+        throw new TollgateError(`retrain request suffix ${JSON.stringify(suffix)} is not 2-12 lowercase letters or digits`, {
+            fix: 'use a suffix like "ab12"',
+        });
+    }
+    return id;
+}
+function request_newRetrainRequest(input) {
+    const reason = input.reason.trim();
+    if (!reason)
+        throw new TollgateError('a retrain needs a reason', { fix: 'say why, e.g. --reason "weekly refresh"' });
+    if (!input.trigger.actor?.trim()) {
+        throw new TollgateError('a retrain trigger needs an actor', {
+            fix: 'pass the user or "tollgate" for the scheduler',
+        });
+    }
+    return {
+        apiVersion: API_VERSION,
+        kind: 'RetrainRequest',
+        id: assertSafeName('request', input.id),
+        model: assertSafeName('model', input.model),
+        status: 'queued',
+        reason,
+        trigger: input.trigger,
+        created_at: isoTime(input.now),
+    };
+}
+function illegal(request, action, allowed) {
+    return new TollgateError(`cannot ${action} retrain request ${request.id} of ${request.model}: it is ${request.status}, not ${allowed.join(' or ')}`, {
+        file: safeRetrainPath(request),
+        field: 'status',
+        fix: request.status === 'completed' || request.status === 'failed'
+            ? 'a finished request is final; start a new retrain instead'
+            : `a ${request.status} request must be started before it can finish`,
+    });
+}
+function safeRetrainPath(request) {
+    try {
+        return retrainPath(request.model, request.id);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** queued -> running. */
+function request_start(request, options) {
+    if (request.status !== 'queued')
+        throw illegal(request, 'start', ['queued']);
+    return {
+        ...request,
+        status: 'running',
+        started_at: isoTime(options.now),
+        ...(options.run ? { run: { ...request.run, ...options.run } } : {}),
+    };
+}
+/** running -> completed, naming the version it produced. */
+function request_complete(request, options) {
+    if (request.status !== 'running')
+        throw illegal(request, 'complete', ['running']);
+    const { error: _e, ...rest } = request;
+    return {
+        ...rest,
+        status: 'completed',
+        completed_at: isoTime(options.now),
+        version: assertSafeName('version', options.version),
+        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
+    };
+}
+/** queued or running -> failed; a request can fail before it starts (e.g. the runner could not check out). */
+function request_fail(request, options) {
+    if (request.status !== 'queued' && request.status !== 'running')
+        throw illegal(request, 'fail', ['queued', 'running']);
+    const error = options.error.trim() || 'unknown error';
+    return {
+        ...request,
+        status: 'failed',
+        completed_at: isoTime(options.now),
+        error: error.length > 2000 ? `${error.slice(0, 1999)}…` : error,
+        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
+    };
+}
+/**
+ * The duplicate guard: the active (queued or running) request among `requests`, or undefined. With `model`, only
+ * that model's requests count. The oldest active one is returned, since it is the one that blocks the others.
+ */
+function request_activeRetrain(requests, model) {
+    const active = [...requests]
+        .filter((r) => ACTIVE_STATUSES.has(r.status) && (model === undefined || r.model === model))
+        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    const request = active[0];
+    if (!request)
+        return undefined;
+    const link = request.run?.url ?? safeRetrainPath(request) ?? request.id;
+    const since = request.status === 'running' ? (request.started_at ?? request.created_at) : request.created_at;
+    return {
+        request,
+        link,
+        message: `model ${request.model} already has an active retrain: ${request.id} (${request.status} since ${since}): ${link}`,
+        fix: `wait for ${request.id} to finish; if its run is gone, record it as failed (status: failed) in ${safeRetrainPath(request) ?? 'its request file'}`,
+    };
+}
+/** Throws the duplicate guard's answer as a TollgateError when `model` has an active retrain. */
+function assertNoActiveRetrain(requests, model) {
+    const found = request_activeRetrain(requests, model);
+    if (found)
+        throw new TollgateError(found.message, { fix: found.fix, file: safeRetrainPath(found.request) });
+}
 
 ;// CONCATENATED MODULE: ./src/retrain/report.ts
 // The hand-off between the two jobs of a retrain (docs/retrain.md "Two jobs"): the training job, which runs the
@@ -52235,7 +52854,10 @@ function parseJson(what, text, example) {
         return JSON.parse(text);
     }
     catch (error) {
-        throw new TollgateError(`${what} is not JSON: ${error.message}`, { fix: `e.g. ${example}` });
+        throw new TollgateError(`${what} is not JSON: ${error.message}`, {
+            kind: 'usage',
+            fix: `e.g. ${example}`,
+        });
     }
 }
 /** `{"auc": 0.81}`: metric names to finite numbers. `what` names the option or input in messages. */
@@ -52247,6 +52869,7 @@ function parseTriggerMetrics(text, what = 'metrics') {
         Array.isArray(parsed) ||
         Object.values(parsed).some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
         throw new TollgateError(`${what} must be a JSON object of metric names to numbers`, {
+            kind: 'usage',
             fix: `e.g. ${example}`,
         });
     }
@@ -52266,6 +52889,7 @@ function parseTriggerThresholds(text, what = 'thresholds') {
     };
     if (!Array.isArray(parsed) || !parsed.every(isGate)) {
         throw new TollgateError(`${what} must be a JSON array of {metric, op (${OPS.join(' ')}), threshold}`, {
+            kind: 'usage',
             fix: `e.g. ${example}`,
         });
     }
@@ -52283,12 +52907,14 @@ function parseTrainingCommand(text, what, field) {
     }
     catch (error) {
         throw new TollgateError(`${what} is not JSON: ${error.message}`, {
+            kind: 'usage',
             ...(field ? { field } : {}),
             fix: `pass a JSON array of arguments, e.g. ${example}`,
         });
     }
     if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((a) => typeof a !== 'string' || a === ''))
         throw new TollgateError(`${what} must be a non-empty JSON array of non-empty strings`, {
+            kind: 'usage',
             ...(field ? { field } : {}),
             fix: `e.g. ${example}`,
         });
@@ -52299,6 +52925,7 @@ function retrainRequestOf(inputs) {
     const trigger = inputs.trigger?.trim() || 'manual';
     if (!trigger_TRIGGER_KINDS.includes(trigger))
         throw new TollgateError(`input "trigger" must be one of ${trigger_TRIGGER_KINDS.join(', ')}, not "${trigger}"`, {
+            kind: 'usage',
             field: 'trigger',
         });
     const text = (value) => (value?.trim() ? value : undefined);
@@ -52320,6 +52947,7 @@ function retrainModeOf(text) {
     const mode = (text.trim() || 'all');
     if (!RETRAIN_MODES.includes(mode))
         throw new TollgateError(`input "mode" must be one of ${RETRAIN_MODES.join(', ')}, not "${mode}"`, {
+            kind: 'usage',
             field: 'mode',
             fix: 'use train in the job without write credentials and record in the job that holds the App token',
         });
@@ -52330,6 +52958,7 @@ function retrainModeOf(text) {
 // One retrain, end to end, shared by `tollgate retrain` and the retrain action: duplicate guard, request,
 // training run, version record, schedule update, audit event, and the commit that carries them (a pull request
 // on success; a state-only change on failure). Without a GitHub target everything stays on local branches.
+
 
 
 
@@ -52539,6 +53168,22 @@ async function trainPrepared(input, prepared) {
             ...(input.onOutput ? { onOutput: input.onOutput } : {}),
             ...(input.signal ? { signal: input.signal } : {}),
         });
+        try {
+            await validateArtifactContent(input.repoRoot, prepared.entry.model, training.artifact.path);
+        }
+        catch (error) {
+            if (!(error instanceof TrainingError))
+                throw error;
+            // The run itself succeeded: its facts go with the failure, so the record shows what ran.
+            throw new TrainingError(error.message, {
+                reason: error.reason,
+                ...(error.field ? { field: error.field } : {}),
+                ...(error.fix ? { fix: error.fix } : {}),
+                exitCode: training.exitCode,
+                durationMs: training.durationMs,
+                outputTail: training.outputTail,
+            });
+        }
         return { running, sourceCommit, outputDir, training };
     }
     catch (error) {
@@ -52561,6 +53206,15 @@ async function runRetrainFlow(input) {
         return { status: 'refused', model, error: claim };
     try {
         const trained = await trainPrepared(input, prepared);
+        if (!trained.training && input.throwIfNeverStarted && trainingNeverStarted(trained.error))
+            throw new TollgateError(startFailureLine(prepared.command, trained.error), {
+                kind: 'environment',
+                field: 'training.command',
+                fix: trained.error.reason === 'exit'
+                    ? `run it alone to see the whole error (tollgate train -- ${prepared.command.join(' ')}); nothing was recorded`
+                    : `${trained.error.fix ?? 'fix the command or the environment it runs in'}; nothing was recorded`,
+                cause: trained.error,
+            });
         if (!trained.training)
             return recordFailure(input, { ...prepared, running: trained.running, error: trained.error });
         return await recordTrained(input, prepared, trained.running, trained.training, {
@@ -53135,7 +53789,7 @@ async function scheduleTick(inputs, ports) {
     const deps = { client: ports.github.client, now: ports.now };
     const env = { workspace: ports.repoRoot };
     const workflow = inputs.workflow.trim() || 'tollgate-retrain.yml';
-    const { registry } = await load_loadRegistry(fileSystemReader((0,external_node_path_namespaceObject.join)(env.workspace, inputs.registry || 'registry')));
+    const { registry } = await load_loadRegistry(fileSystemReader((0,external_node_path_.join)(env.workspace, inputs.registry || 'registry')));
     const policy = effective_effectivePolicy(registry.policy);
     const { repo } = ports.github;
     const pulls = await pulls_listOpenPullRequests(deps.client, repo, { headPrefix: RETRAIN_BRANCH_PREFIX });
@@ -53287,6 +53941,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -53305,6 +53966,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 

@@ -38800,47 +38800,26 @@ function actionEnvironmentOf(context, env = process.env) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $E: () => (/* binding */ runSignoffGate),
-/* harmony export */   Bj: () => (/* binding */ fetchCommits),
-/* harmony export */   J1: () => (/* binding */ checkNameFor),
-/* harmony export */   aO: () => (/* binding */ currentBaseTip),
-/* harmony export */   bd: () => (/* binding */ unexplainedChanges),
-/* harmony export */   eF: () => (/* binding */ run),
-/* harmony export */   kS: () => (/* binding */ gateTargetOf),
-/* harmony export */   yw: () => (/* binding */ pullNumbersInMergeGroup)
+/* harmony export */   $: () => (/* binding */ runSignoffGate),
+/* harmony export */   e: () => (/* binding */ run)
 /* harmony export */ });
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _gate_collect_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2048);
-/* harmony import */ var _gate_evaluate_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6769);
-/* harmony import */ var _gate_merged_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2935);
-/* harmony import */ var _gate_render_js__WEBPACK_IMPORTED_MODULE_25__ = __nccwpck_require__(1235);
-/* harmony import */ var _gate_reviews_js__WEBPACK_IMPORTED_MODULE_23__ = __nccwpck_require__(542);
-/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(528);
-/* harmony import */ var _git_reader_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6073);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4310);
-/* harmony import */ var _github_access_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8261);
-/* harmony import */ var _github_checks_js__WEBPACK_IMPORTED_MODULE_26__ = __nccwpck_require__(6250);
-/* harmony import */ var _gate_check_runs_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6814);
-/* harmony import */ var _gate_post_check_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(5704);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(5923);
-/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(4487);
-/* harmony import */ var _github_review_context_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5213);
-/* harmony import */ var _incident_read_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(7016);
-/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(1612);
-/* harmony import */ var _registry_diff_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(8352);
-/* harmony import */ var _registry_names_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(1815);
-/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(143);
-/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(7528);
-/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_21__ = __nccwpck_require__(6735);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_22__ = __nccwpck_require__(3683);
-/* harmony import */ var _gate_types_js__WEBPACK_IMPORTED_MODULE_24__ = __nccwpck_require__(9014);
-// The sign-off gate action: find the pull request (or merge group), read the facts git holds (policy from the
-// base, the semantic diff, Requested-By trailers) and the few GitHub facts that can change the verdict, evaluate,
-// and post one check run with a stable name. Any error posts a failing check: the gate never passes on partial data.
-// When a pull request merges, it posts nothing and records the merge instead (src/gate/merged.ts).
+/* harmony import */ var _gate_check_runs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6814);
+/* harmony import */ var _gate_merge_group_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7330);
+/* harmony import */ var _gate_outcome_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5163);
+/* harmony import */ var _gate_pull_request_flow_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1493);
+/* harmony import */ var _gate_record_merge_flow_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2109);
+/* harmony import */ var _gate_target_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8746);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5923);
+/* harmony import */ var _github_etag_cache_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1321);
+/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(6735);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(3683);
+// The sign-off gate action: reads the event and dispatches to one of three flows (src/gate/): judge a pull request,
+// judge a merge group, or record a merge after a pull request merged; then renders the result (outputs, warnings,
+// the job summary, a failed job on a failing verdict). An event it cannot read fails closed.
 
 
 
@@ -38854,640 +38833,47 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const SHA = /^[0-9a-f]{40}$/;
-const MAX_SUMMARY = 60_000;
-/** Above this many logins to check in one team, one listing is cheaper than a call per login. */
-const LIST_TEAM_ABOVE = 3;
-const obj = (value) => value && typeof value === 'object' ? value : undefined;
-const str = (value) => (typeof value === 'string' ? value : undefined);
-/** The pull request or merge group an event is about (pure). */
-function gateTargetOf(eventName, payload) {
-    const event = payload;
-    if (eventName === 'pull_request_target' || eventName === 'pull_request') {
-        const pull = obj(event.pull_request);
-        const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
-        if (!Number.isInteger(number) || number <= 0)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the ${eventName} event carries no pull request number`);
-        return { kind: 'pull-request', number, headSha: str(obj(pull?.head)?.sha) };
-    }
-    if (eventName === 'workflow_run') {
-        const workflowRun = obj(event.workflow_run);
-        if (!workflowRun)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x('the workflow_run event carries no workflow_run');
-        const pulls = Array.isArray(workflowRun.pull_requests) ? workflowRun.pull_requests : [];
-        const number = obj(pulls[0])?.number;
-        const headSha = str(workflowRun.head_sha);
-        if (typeof number === 'number')
-            return { kind: 'pull-request', number, headSha };
-        // Pull requests from forks are not listed on the run; the branch (and its owner) find them.
-        const headBranch = str(workflowRun.head_branch);
-        const headOwner = str(obj(obj(workflowRun.head_repository)?.owner)?.login);
-        if (!headBranch)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x('the workflow_run event names no pull request and no head branch', {
-                fix: 'trigger the gate from tollgate-review-relay.yml (pull_request_review), see docs/gate.md',
-            });
-        return { kind: 'pull-request', headSha, headBranch, headOwner };
-    }
-    if (eventName === 'merge_group') {
-        const group = obj(event.merge_group);
-        const headSha = str(group?.head_sha);
-        const baseSha = str(group?.base_sha);
-        const headRef = str(group?.head_ref) ?? '';
-        if (!headSha || !baseSha)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x('the merge_group event carries no head_sha/base_sha');
-        return { kind: 'merge-group', headSha, baseSha, headRef };
-    }
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the sign-off gate does not run on ${eventName || 'this'} events`, {
-        fix: 'trigger it on pull_request_target, workflow_run (from tollgate-review-relay) and merge_group; see templates/workflows/tollgate-signoff-gate.yml',
-    });
-}
-/**
- * Pull requests a merge group contains: its head ref (`gh-readonly-queue/<base>/pr-<N>-<sha>`) names the last,
- * and merge or squash commit subjects (`Merge pull request #N from ...`, `Title (#N)`) name each (pure).
- */
-function pullNumbersInMergeGroup(headRef, subjects) {
-    const numbers = new Set();
-    const fromRef = /\/pr-(\d+)-[0-9a-f]+$/.exec(headRef)?.[1];
-    if (fromRef)
-        numbers.add(Number(fromRef));
-    for (const subject of subjects) {
-        const n = /^Merge pull request #(\d+) from /.exec(subject)?.[1] ?? /\(#(\d+)\)$/.exec(subject.trim())?.[1];
-        if (n)
-            numbers.add(Number(n));
-    }
-    return [...numbers].sort((a, b) => a - b);
-}
-async function hasCommit(repoRoot, sha) {
-    const result = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-    return result.code === 0;
-}
-/** Fetches commits into the checkout as data (never checked out); a fork's head comes from refs/pull/N/head. */
-async function fetchCommits(repoRoot, shas, pullNumber) {
-    for (const sha of shas) {
-        if (!SHA.test(sha))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`"${sha}" is not a commit sha`);
-        if (await hasCommit(repoRoot, sha))
-            continue;
-        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
-        if (!(await hasCommit(repoRoot, sha)) && pullNumber !== undefined)
-            await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, [
-                'fetch',
-                '--no-tags',
-                '--quiet',
-                'origin',
-                `+refs/pull/${pullNumber}/head:refs/tollgate/pull/${pullNumber}`,
-            ], { okCodes: [1, 128] });
-        if (!(await hasCommit(repoRoot, sha)))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`cannot fetch commit ${sha} from origin`, {
-                fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
-            });
-    }
-}
-/**
- * The base branch's tip as origin has it now. GitHub's baseRefOid is the tip when the pull request was opened or
- * last synchronised, so a policy tightened (or a version held) on the branch since would not apply.
- */
-async function currentBaseTip(repoRoot, baseRef) {
-    const ref = `refs/heads/${baseRef}`;
-    const valid = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
-    if (baseRef.startsWith('-') || valid.code !== 0)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the pull request's base branch "${baseRef}" is not a valid branch name`);
-    const local = 'refs/tollgate/base';
-    const fetched = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
-        okCodes: [1, 128],
-    });
-    const sha = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })).stdout.trim();
-    if (fetched.code !== 0 || !SHA.test(sha))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`cannot fetch the base branch ${baseRef} from origin`, {
-            fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
-        });
-    return sha;
-}
-const lower = (login) => login.toLowerCase();
-/**
- * Evaluates, asking GitHub about team memberships only while a role is still unfilled, one (team, login) at a
- * time, approvers not already signing another role first. More memberships can only fill more roles, so a
- * success with some pairs unasked is a success with all of them; a failure asks every pair that could matter.
- * A team with many pairs left is listed once instead.
- */
-async function evaluateAsking(client, repo, input, context) {
-    const lookups = (0,_gate_evaluate_js__WEBPACK_IMPORTED_MODULE_4__/* .rolesToResolve */ .f)(input);
-    const pairs = lookups.memberships;
-    // Write access comes free with the reviews (authorCanPushToRepository); the exact level is asked only for an
-    // approver without it who holds an unfilled role, so the summary can say what they have.
-    const permissions = {};
-    const toAsk = new Set();
-    for (const login of lookups.permissions) {
-        const canPush = context.reviews.some((r) => r.author && lower(r.author) === lower(login) && r.authorCanPush);
-        if (canPush)
-            permissions[login] = 'write';
-        else
-            toAsk.add(login);
-    }
-    const memberships = {};
-    const asked = new Set();
-    const key = (p) => `${lower(p.team)} ${lower(p.login)}`;
-    const record = (team, login, state) => {
-        (memberships[team] ??= {})[login] = state;
-        asked.add(key({ team, login }));
-    };
-    for (;;) {
-        const verdict = (0,_gate_evaluate_js__WEBPACK_IMPORTED_MODULE_4__/* .evaluateGate */ .D)({ ...input, memberships, permissions });
-        if (verdict.conclusion === 'success' || verdict.blocking.length > 0)
-            return verdict;
-        const assigned = new Set(verdict.requirements.flatMap((r) => (r.satisfiedBy ? [lower(r.satisfiedBy.login)] : [])));
-        const unfilledTeams = new Set(verdict.requirements
-            .filter((r) => !r.satisfiedBy)
-            .flatMap((r) => r.candidates.filter((c) => c.includes('/')).map((c) => lower(c.replace(/^@/, '')))));
-        const holdsUnfilled = (login) => verdict.requirements.some((r) => !r.satisfiedBy &&
-            r.candidates.some((c) => lower(c) === `@${lower(login)}` ||
-                memberships[Object.keys(memberships).find((t) => `@${lower(t)}` === lower(c)) ?? '']?.[login] === 'active'));
-        const permissionFor = [...toAsk].find(holdsUnfilled);
-        if (permissionFor !== undefined) {
-            toAsk.delete(permissionFor);
-            permissions[permissionFor] = await (0,_github_access_js__WEBPACK_IMPORTED_MODULE_9__/* .getCollaboratorPermission */ .IR)(client, repo, permissionFor);
-            continue;
-        }
-        const open = pairs
-            .filter((p) => unfilledTeams.has(lower(p.team)) && !asked.has(key(p)))
-            .sort((a, b) => Number(assigned.has(lower(a.login))) - Number(assigned.has(lower(b.login))));
-        const next = open[0];
-        if (!next)
-            return verdict;
-        const team = teamRef(next.team);
-        const sameTeam = open.filter((p) => lower(p.team) === lower(next.team));
-        if (sameTeam.length > LIST_TEAM_ABOVE) {
-            const members = new Set((await (0,_github_access_js__WEBPACK_IMPORTED_MODULE_9__/* .listTeamMembers */ .vw)(client, team)).map(lower));
-            for (const p of sameTeam)
-                record(p.team, p.login, members.has(lower(p.login)) ? 'active' : 'none');
-        }
-        else {
-            record(next.team, next.login, await (0,_github_access_js__WEBPACK_IMPORTED_MODULE_9__/* .getTeamMembership */ .a1)(client, team, next.login));
-        }
-    }
-}
-function teamRef(team) {
-    const [org, slug, ...rest] = team.split('/');
-    if (!org || !slug || rest.length > 0)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`team "${team}" in registry/policy.yaml is not org/team-slug`, {
-            file: 'policy.yaml',
-            fix: 'name teams as org/team-slug',
-        });
-    return { org, team: slug };
-}
-/**
- * A check run belongs to a commit, not a pull request: a pass for a pull request into another branch (which the
- * policy may let through unsigned) must not stand for a pull request into the default branch with the same head.
- */
-function checkNameFor(checkName, otherBase) {
-    return otherBase === undefined ? checkName : `${checkName} (into ${otherBase})`;
-}
-async function judgePullRequest(number, options, onHead, baseOverride) {
-    const { client, repo, repoRoot } = options;
-    const context = options.context ?? (await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_14__/* .fetchReviewContext */ .o)(client, repo, number));
-    const headSha = context.headSha;
-    onHead(headSha);
-    const baseSha = baseOverride ?? (await currentBaseTip(repoRoot, context.baseRef));
-    if (!baseSha || !SHA.test(baseSha) || !SHA.test(headSha))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`pull request #${number} has no base or head commit GitHub could name`);
-    await fetchCommits(repoRoot, [baseSha, headSha], number);
-    const reviews = (0,_gate_reviews_js__WEBPACK_IMPORTED_MODULE_23__/* .submittedReviews */ .X)(context);
-    const facts = await (0,_gate_collect_js__WEBPACK_IMPORTED_MODULE_3__/* .collectGateFacts */ .vJ)(repoRoot, {
-        baseSha,
-        headSha,
-        registryPrefix: options.registry,
-        reviewedCommits: reviews.map((r) => r.commitId),
-    });
-    const input = (0,_gate_collect_js__WEBPACK_IMPORTED_MODULE_3__/* .gateInputOf */ .BN)(facts, context, {
-        number,
-        headSha,
-        reviews,
-        ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
-    });
-    const verdict = await evaluateAsking(client, repo, input, context);
-    const intoDefault = context.baseRef === (options.defaultBranch ?? facts.policy.defaultBranch);
-    return { number, headSha, verdict, facts, ...(intoDefault ? {} : { otherBase: context.baseRef }) };
-}
-/** The pull request the event names, or (a fork's, by branch) the open one; undefined when none is open. */
-async function resolvePullNumber(target, client, repo) {
-    if (target.number !== undefined)
-        return target.number;
-    const owner = target.headOwner ?? repo.owner;
-    return (await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_13__/* .findOpenPullRequest */ .aF)(client, repo, `${owner}:${target.headBranch ?? ''}`))?.number;
-}
-/** Changes in the merge group that no contained pull request's own diff explains. */
-function unexplainedChanges(group, pulls) {
-    return group.filter((change) => !pulls.some((changes) => changes.some((c) => (0,_registry_diff_js__WEBPACK_IMPORTED_MODULE_17__/* .deepEqual */ .bD)(c, change))));
-}
-/** The call count so far; posting adds one call, plus one to list the runs unless they were listed already. */
-function footnote(client, runsListed = false) {
-    return `<sub>${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_12__/* .describeCalls */ .LT)(client)} to decide; posting this check run adds ${runsListed ? 1 : 2}.</sub>`;
-}
-function clip(text, max) {
-    return text.length <= max ? text : `${text.slice(0, max - 20)}\n\n…(truncated)`;
-}
 async function runSignoffGate(inputs, env, deps) {
-    const { client } = deps;
-    const repo = { owner: env.owner, repo: env.repo };
-    const repoRoot = deps.repoRoot ?? env.workspace;
-    const checkName = inputs.checkName || _gate_types_js__WEBPACK_IMPORTED_MODULE_24__/* .GATE_CHECK_NAME */ .$;
-    const defaultBranch = str(obj(env.event.repository)?.default_branch);
-    const options = { client, repo, repoRoot, registry: inputs.registry || 'registry', defaultBranch };
-    if (env.eventName === 'pull_request_target' && env.event.action === 'closed')
-        return recordAfterClose(env, {
-            ...options,
-            checkName,
-            ...(inputs.appId !== undefined ? { appId: inputs.appId } : {}),
-            gitEnv: deps.gitEnv,
-        });
-    let headSha;
-    let otherBase;
-    let listed;
-    let result;
+    const ports = {
+        client: deps.client,
+        repo: { owner: env.owner, repo: env.repo },
+        repoRoot: deps.repoRoot ?? env.workspace,
+    };
+    const request = (0,_gate_target_js__WEBPACK_IMPORTED_MODULE_8__/* .gateRequestOf */ .QI)(inputs, env.event, env.runUrl);
+    const closing = (0,_gate_target_js__WEBPACK_IMPORTED_MODULE_8__/* .isCloseEvent */ .Ph)(env.eventName, env.event);
     try {
-        const target = gateTargetOf(env.eventName, env.event);
-        headSha = target.headSha;
-        // Before any fetch: a shallow checkout would give a wrong diff and wrong history, so it fails here.
-        await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_6__/* .assertFullHistory */ .gU)(repoRoot);
-        if (target.kind === 'pull-request') {
-            const number = await resolvePullNumber(target, client, repo);
-            if (number === undefined) {
-                // A review relayed from a fork's pull request that is merged or closed: the run lists no pull request,
-                // and none is open from that branch. Its check stays as it stood; failing closed here would post a
-                // failure on the merged head and rewrite the verdict auditors read.
-                const from = `${target.headOwner ?? repo.owner}:${target.headBranch ?? '?'}`;
-                return {
-                    conclusion: 'success',
-                    title: `No open pull request from ${from}: nothing to judge, no check posted`,
-                    summary: `No open pull request from ${from}; a review on a merged or closed pull request leaves its check run as it stood.\n`,
-                    pullRequests: [],
-                };
-            }
-            const context = await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_14__/* .fetchReviewContext */ .o)(client, repo, number);
-            const state = context.state;
-            if (state !== 'OPEN') {
-                // A review on a merged or closed pull request re-runs the gate; re-judging would overwrite the verdict that
-                // stood at the merge, which is what auditors read. Nothing is posted.
-                return {
-                    conclusion: 'success',
-                    title: `Pull request #${number} is ${state.toLowerCase()}: its check stays as it was`,
-                    summary: `Pull request #${number} is ${state.toLowerCase()}; the gate leaves its check run as it stood.\n`,
-                    pullRequests: [],
-                };
-            }
-            // The name is known before judging when the event names the default branch; otherwise nothing is withdrawn.
-            if (defaultBranch !== undefined)
-                listed = {
-                    headSha: context.headSha,
-                    runs: await (0,_gate_post_check_js__WEBPACK_IMPORTED_MODULE_11__/* .withdrawStandingPass */ .e)(client, repo, {
-                        name: checkNameFor(checkName, context.baseRef === defaultBranch ? undefined : context.baseRef),
-                        headSha: context.headSha,
-                        ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
-                    }, inputs.appId),
-                };
-            const judged = await judgePullRequest(number, { ...options, context }, (sha) => (headSha = sha));
-            otherBase = judged.otherBase;
-            result = {
-                conclusion: judged.verdict.conclusion,
-                title: judged.verdict.title,
-                summary: `${(0,_gate_render_js__WEBPACK_IMPORTED_MODULE_25__/* .renderVerdictMarkdown */ .d1)(judged.verdict)}\n${footnote(client, listed !== undefined)}\n`,
-                headSha: judged.headSha,
-                pullRequests: [{ number, headSha: judged.headSha, verdict: judged.verdict }],
-                annotations: (0,_gate_render_js__WEBPACK_IMPORTED_MODULE_25__/* .verdictAnnotations */ .GE)(judged.verdict),
-            };
-        }
-        else {
-            result = await judgeMergeGroup(target, options);
-        }
+        if (closing)
+            return await (0,_gate_record_merge_flow_js__WEBPACK_IMPORTED_MODULE_7__/* .recordMergeFlow */ .u)({ ...request, pull: (0,_gate_target_js__WEBPACK_IMPORTED_MODULE_8__/* .closedPullOf */ .$8)(env.event) }, { ...ports, gitEnv: deps.gitEnv });
+        const target = (0,_gate_target_js__WEBPACK_IMPORTED_MODULE_8__/* .gateTargetOf */ .kS)(env.eventName, env.event);
+        return target.kind === 'pull-request'
+            ? await (0,_gate_pull_request_flow_js__WEBPACK_IMPORTED_MODULE_6__/* .gatePullRequestFlow */ .C)({ ...request, target }, ports)
+            : await (0,_gate_merge_group_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .gateMergeGroupFlow */ .l)({ ...request, target }, ports);
     }
     catch (error) {
-        const message = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .U)(error);
-        result = {
-            conclusion: 'failure',
-            title: `Could not evaluate, failed closed: ${message.split('\n')[0].slice(0, 150)}`,
-            summary: [
-                '### ❌ The sign-off gate could not evaluate this pull request, so it fails closed',
-                '',
-                'No sign-off counts until this is fixed; then re-run this job.',
-                '',
-                '```',
-                message,
-                '```',
-                '',
-                footnote(client),
-                '',
-            ].join('\n'),
-            ...(headSha ? { headSha } : {}),
-            pullRequests: [],
-            error: message,
-        };
-    }
-    if (!result.headSha || !SHA.test(result.headSha))
-        return result;
-    try {
-        const posted = await (0,_gate_post_check_js__WEBPACK_IMPORTED_MODULE_11__/* .postGateCheckRun */ .z)(client, repo, {
-            name: checkNameFor(checkName, otherBase),
-            headSha: result.headSha,
-            conclusion: result.conclusion,
-            title: clip(result.title, 200),
-            summary: result.summary,
-            ...(env.runUrl ? { detailsUrl: env.runUrl } : {}),
-            ...(result.annotations?.length ? { annotations: result.annotations } : {}),
-        }, inputs.appId, MAX_SUMMARY, listed?.headSha === result.headSha ? listed.runs : undefined);
-        result.checkRunId = posted.id;
-        result.summary = posted.summary;
-        if (posted.warnings.length > 0)
-            result.warnings = posted.warnings;
-    }
-    catch (error) {
-        // The verdict could not be posted: the job fails, and a check this run did not post can only be absent or older.
-        const message = `could not post the ${checkName} check run: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .U)(error)}`;
-        result.conclusion = 'failure';
-        result.error = result.error ? `${result.error}\n${message}` : message;
-    }
-    return result;
-}
-function checkRunFact(run) {
-    return {
-        name: run.name,
-        id: run.id,
-        status: run.status,
-        conclusion: run.conclusion,
-        ...(run.htmlUrl ? { url: run.htmlUrl } : {}),
-        ...(run.completedAt ? { completedAt: run.completedAt } : {}),
-        ...(run.app ? { appId: run.app.id, ...(run.app.slug ? { appSlug: run.app.slug } : {}) } : {}),
-    };
-}
-/** A closed pull request's facts from the event (GitHub's own payload, the same on a re-run). */
-function closedPullOf(event) {
-    const pull = obj(event.pull_request);
-    const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
-    if (!pull || !Number.isInteger(number) || number <= 0)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x('the pull_request_target closed event carries no pull request');
-    return {
-        number,
-        merged: pull.merged === true,
-        title: str(pull.title) ?? '',
-        mergeSha: str(pull.merge_commit_sha) ?? '',
-        mergedAt: str(pull.merged_at) ?? '',
-        mergedBy: str(obj(pull.merged_by)?.login) ?? '',
-    };
-}
-/** Who merged, when the event does not say: the pull request as the API has it, else the merge commit's author. */
-async function mergerOf(client, repo, repoRoot, number, mergeSha) {
-    const fromApi = (await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_13__/* .getPullRequest */ .T9)(client, repo, number)).mergedBy;
-    if (fromApi)
-        return fromApi;
-    const author = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['log', '-1', '--format=%an <%ae>', mergeSha])).stdout.trim();
-    return `${author} (merge commit author; GitHub named no merger)`;
-}
-/**
- * After a merge into the default branch: re-evaluate the gate on the head that merged (base = the merge commit's
- * first parent, reviews up to the merge) and record an audit event per stage pointer moved, plus rollback-completed
- * on the incident of a rollback, through the registry-state path. The gate's check run is read, never posted.
- */
-async function recordAfterClose(env, options) {
-    const { client, repo, repoRoot } = options;
-    const done = (title, extra = {}, lines = []) => ({
-        conclusion: 'success',
-        title,
-        summary: [`### ${title}`, '', ...lines, '', `<sub>${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_12__/* .describeCalls */ .LT)(client)}.</sub>`, ''].join('\n'),
-        pullRequests: [],
-        ...extra,
-    });
-    let number;
-    try {
-        const pull = closedPullOf(env.event);
-        number = pull.number;
-        if (!pull.merged)
-            return done(`Pull request #${number} was closed without merging: nothing to record`);
-        if (!SHA.test(pull.mergeSha) || Number.isNaN(Date.parse(pull.mergedAt)))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the event for merged pull request #${number} lacks its merge commit or time`);
-        await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_6__/* .assertFullHistory */ .gU)(repoRoot);
-        await fetchCommits(repoRoot, [pull.mergeSha]);
-        // GitHub sends merged_by null for some merges (a merge queue, a deleted account): the merge is recorded all the
-        // same, with the merger GitHub's API names, else the merge commit's author.
-        const mergedBy = pull.mergedBy || (await mergerOf(client, repo, repoRoot, number, pull.mergeSha));
-        const firstParent = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['rev-parse', '--verify', `${pull.mergeSha}^1`])).stdout.trim();
-        const fetched = await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_14__/* .fetchReviewContext */ .o)(client, repo, number);
-        if (fetched.state !== 'MERGED')
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`pull request #${number} is ${fetched.state.toLowerCase()} on GitHub, not merged`);
-        // The verdict that stood at the merge: a review submitted afterwards changes nothing that merged.
-        const mergedAt = Date.parse(pull.mergedAt);
-        const context = {
-            ...fetched,
-            reviews: fetched.reviews.filter((r) => r.submittedAt !== undefined && Date.parse(r.submittedAt) <= mergedAt),
-        };
-        const judged = await judgePullRequest(number, { ...options, context }, () => { }, firstParent);
-        const headSha = judged.headSha;
-        if (judged.otherBase !== undefined)
-            return done(`Pull request #${number} merged into ${judged.otherBase}, not the default branch: nothing to record`);
-        if (!judged.facts.changes.some((c) => c.kind === 'stage-changed'))
-            return done(`Pull request #${number} moved no stage pointer: nothing to record`);
-        const name = checkNameFor(options.checkName, undefined);
-        // Only the pinned App's runs are the gate's; another App's run of the same name is recorded as a forgery.
-        const { own, foreign } = (0,_gate_check_runs_js__WEBPACK_IMPORTED_MODULE_10__/* .runsByApp */ .jD)(await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_26__/* .listCheckRunsForRef */ .Xz)(client, repo, headSha, { checkName: name, filter: 'all' }), name, headSha, options.appId);
-        const run = own[0];
-        const checkRun = run && checkRunFact(run);
-        const commits = (await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_6__/* .commitsTouching */ .aS)(repoRoot, [], { ref: `${judged.facts.mergeBase}..${headSha}` })).map((c) => ({ sha: c.sha, authorDate: c.authorDate, trailers: c.trailers }));
-        // Records are read (and written) as the base branch holds them now: a re-run then finds its own earlier work.
-        const tip = await currentBaseTip(repoRoot, fetched.baseRef);
-        const tipReader = (0,_git_reader_js__WEBPACK_IMPORTED_MODULE_7__/* .gitTreeReader */ .Cs)(repoRoot, tip, options.registry);
-        try {
-            const incidentIds = [
-                ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
-                    .filter(([key]) => key.toLowerCase() === 'incident')
-                    .flatMap(([, values]) => values.map((v) => v.trim())))),
-            ].filter((id) => _registry_names_js__WEBPACK_IMPORTED_MODULE_18__/* .INCIDENT_ID */ .zP.test(id));
-            const incidents = await (0,_incident_read_js__WEBPACK_IMPORTED_MODULE_15__/* .readIncidents */ .E)(tipReader, incidentIds.map(_registry_paths_js__WEBPACK_IMPORTED_MODULE_19__/* .incidentPath */ .GW));
-            const record = (0,_gate_merged_js__WEBPACK_IMPORTED_MODULE_5__/* .recordMergedPullRequest */ .MD)({
-                pull: {
-                    number,
-                    title: pull.title,
-                    mergeSha: pull.mergeSha,
-                    mergedAt: pull.mergedAt,
-                    mergedBy,
-                    headSha,
-                },
-                changes: judged.facts.changes,
-                verdict: judged.verdict,
-                checkName: name,
-                ...(checkRun ? { checkRun } : {}),
-                ...(options.appId !== undefined ? { pinnedAppId: options.appId } : {}),
-                ...(foreign.length > 0 ? { foreignCheckRuns: foreign.map(checkRunFact) } : {}),
-                commits,
-                incidents,
-            });
-            // Audit events are never edited: one already on the branch stands, whatever a re-run would write.
-            const writes = [];
-            const already = [];
-            for (const write of record.writes) {
-                const onTip = write.document.kind === 'AuditEvent' ? await tipReader.read(write.path) : undefined;
-                if (onTip === undefined)
-                    writes.push(write);
-                else
-                    already.push(`${write.path}${onTip.toString('utf8') === (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_20__/* .serializeDocument */ .wt)(write.document) ? '' : ' (kept as first written)'}`);
-            }
-            const prefix = (0,_gate_collect_js__WEBPACK_IMPORTED_MODULE_3__/* .normalizeRegistryPrefix */ .jM)(options.registry);
-            const shown = (path) => (prefix === '' ? path : `${prefix}/${path}`);
-            const lines = [
-                ...record.audit.map((a) => `- \`${a.event}\` ${a.model} ${a.stage} → ${a.version ?? '(none)'}, approvers: ${(a.details?.approvers)
-                    .map((x) => `${x.login} (${x.role})`)
-                    .join(', ') || 'none'}; gate check: ${checkRun ? `${checkRun.conclusion ?? checkRun.status} (run ${checkRun.id})` : 'missing'}`),
-                ...(record.rollback
-                    ? [
-                        `- rollback of ${record.rollback.incident} completed ${record.rollback.seconds} s after it started`,
-                    ]
-                    : []),
-                ...foreign.map((r) => `- ⚠️ forged check: ${(0,_gate_check_runs_js__WEBPACK_IMPORTED_MODULE_10__/* .describeForeignRun */ .L$)(r)} (only App id ${options.appId} is the gate)`),
-                ...already.map((path) => `- already recorded: \`${shown(path)}\``),
-            ];
-            if (writes.length === 0)
-                return done(`Pull request #${number} is already recorded`, { recorded: [] }, lines);
-            if (judged.facts.policy.stateWrites === 'push')
-                // The state commit is pushed from the checkout: bring it to the tip the records were read from.
-                await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['merge', '--ff-only', '--quiet', tip]);
-            const state = await (0,_publish_state_js__WEBPACK_IMPORTED_MODULE_16__/* .publishStateChange */ .pW)({
-                repoRoot,
-                registryDir: options.registry,
-                writes,
-                message: record.message,
-                trailers: record.trailers,
-                baseBranch: fetched.baseRef,
-                baseRef: tip,
-                stateWrites: judged.facts.policy.stateWrites,
-                branch: `tollgate/state/merged/${number}`,
-                pullRequest: {
-                    title: record.message.split('\n')[0],
-                    body: [
-                        `Records what pull request #${number} merged (${pull.mergeSha.slice(0, 12)}):`,
-                        '',
-                        ...lines,
-                        '',
-                        'A state change: the sign-off gate passes it without sign-offs, and Tollgate merges it.',
-                        '',
-                    ].join('\n'),
-                    labels: ['tollgate:state'],
-                },
-                mergeMethod: 'squash',
-                ...(options.gitEnv ? { env: options.gitEnv } : {}),
-            }, { client, repo });
-            const where = state.mode === 'pushed'
-                ? `pushed to ${fetched.baseRef} in ${state.commit.slice(0, 12)}`
-                : state.pullRequest
-                    ? `in state pull request #${state.pullRequest.number} (${state.pullRequest.merge.status === 'open' ? `open: ${state.pullRequest.merge.reason}` : state.pullRequest.merge.status})`
-                    : `committed on ${state.branch}`;
-            return done(`Recorded the merge of pull request #${number}`, { recorded: state.files, state }, [
-                ...lines,
-                ...state.files.map((f) => `- wrote \`${f}\``),
-                `- ${where}`,
-            ]);
-        }
-        finally {
-            tipReader.close();
-        }
-    }
-    catch (error) {
-        // Never a check run here: the check of a merged pull request stays as it stood at the merge.
-        const message = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .U)(error);
-        return {
-            conclusion: 'failure',
-            title: `Could not record the merge of pull request #${number ?? '?'}: ${message.split('\n')[0].slice(0, 150)}`,
-            summary: [
-                '### ❌ Could not record the merge',
-                '',
-                'Nothing half-written reached the default branch, and the check run stays as it stood at the merge. Fix the cause, then re-run this job.',
-                '',
-                '```',
-                message,
-                '```',
-                '',
-                `<sub>${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_12__/* .describeCalls */ .LT)(client)}.</sub>`,
-                '',
-            ].join('\n'),
-            pullRequests: [],
-            error: message,
-        };
+        // The flows return their own failures; what reaches here is an event the gate cannot read.
+        return closing ? (0,_gate_record_merge_flow_js__WEBPACK_IMPORTED_MODULE_7__/* .recordFailed */ .Z)(error, deps.client) : (0,_gate_outcome_js__WEBPACK_IMPORTED_MODULE_5__/* .failedClosed */ ._S)(error, deps.client);
     }
 }
-async function judgeMergeGroup(target, options) {
-    const { repoRoot, client } = options;
-    await fetchCommits(repoRoot, [target.baseSha, target.headSha]);
-    const subjects = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_8__/* .runGit */ .EO)(repoRoot, ['log', '--format=%s', `${target.baseSha}..${target.headSha}`, '--'])).stdout
-        .split('\n')
-        .filter((s) => s !== '');
-    const numbers = pullNumbersInMergeGroup(target.headRef, subjects);
-    if (numbers.length === 0)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`merge group ${target.headRef || target.headSha} names no pull request`, {
-            fix: 'use the merge queue with the merge or squash method, so each pull request number is in a commit subject',
-        });
-    const judged = [];
-    for (const number of numbers)
-        judged.push(await judgePullRequest(number, options, () => { }, target.baseSha));
-    const group = await (0,_gate_collect_js__WEBPACK_IMPORTED_MODULE_3__/* .collectGateFacts */ .vJ)(repoRoot, {
-        baseSha: target.baseSha,
-        headSha: target.headSha,
-        registryPrefix: options.registry,
-    });
-    const unexplained = unexplainedChanges(group.changes, judged.map((j) => j.facts.changes));
-    const failed = judged.filter((j) => j.verdict.conclusion !== 'success');
-    const conclusion = failed.length === 0 && unexplained.length === 0 ? 'success' : 'failure';
-    const title = conclusion === 'success'
-        ? `All ${judged.length} pull request(s) in the merge group signed off`
-        : unexplained.length > 0
-            ? 'Blocked: the merge group changes what no pull request in it changes'
-            : `Pull request(s) ${failed.map((j) => `#${j.number}`).join(', ')} lack sign-off`;
-    const sections = [`### ${conclusion === 'success' ? '✅' : '❌'} ${title}`, ''];
-    if (unexplained.length > 0) {
-        sections.push('**Changes no pull request in the group explains:**', '');
-        for (const change of unexplained)
-            sections.push(`- \`${JSON.stringify(change)}\``);
-        sections.push('');
-    }
-    for (const j of judged)
-        sections.push(`#### Pull request #${j.number} (\`${j.headSha.slice(0, 7)}\`)`, '', (0,_gate_render_js__WEBPACK_IMPORTED_MODULE_25__/* .renderVerdictMarkdown */ .d1)(j.verdict));
-    sections.push(footnote(client), '');
-    return {
-        conclusion,
-        title,
-        summary: sections.join('\n'),
-        headSha: target.headSha,
-        pullRequests: judged.map(({ number, headSha, verdict }) => ({ number, headSha, verdict })),
-    };
-}
-async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_22__/* .githubContext */ .h4) {
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_22__/* .runAction */ .Cs)('Tollgate sign-off gate', async (actionRun) => {
-        const env = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_22__/* .actionEnvironmentOf */ .DL)(context);
-        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_12__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
-        const result = await runSignoffGate({
-            checkName: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('check-name') || _gate_types_js__WEBPACK_IMPORTED_MODULE_24__/* .GATE_CHECK_NAME */ .$,
-            registry: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('registry') || 'registry',
-            appId: (0,_gate_check_runs_js__WEBPACK_IMPORTED_MODULE_10__/* .parseAppId */ .c_)(_actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('app-id'), 'app-id'),
-        }, env, { client, now: new Date(), gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_21__/* .BOT_GIT_ENV */ .fB });
-        actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_12__/* .describeCalls */ .LT)(client));
+async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_12__/* .githubContext */ .h4) {
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_12__/* .runAction */ .Cs)('Tollgate sign-off gate', async (actionRun) => {
+        const env = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_12__/* .actionEnvironmentOf */ .DL)(context);
+        // A file the workflow keeps between runs (actions/cache, a self-hosted runner's disk): RUNNER_TEMP is emptied
+        // after every job, so only a path the workflow restores lets a re-run send the ETags an earlier run saw.
+        const etags = await _github_etag_cache_js__WEBPACK_IMPORTED_MODULE_10__/* .EtagCache */ .i.open(_actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('etag-cache'));
+        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_9__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token'), etags });
+        const appId = (0,_gate_check_runs_js__WEBPACK_IMPORTED_MODULE_3__/* .parseAppId */ .c_)(_actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('app-id'), 'app-id');
+        const inputs = { checkName: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('check-name'), registry: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('registry'), appId };
+        const result = await runSignoffGate(inputs, env, { client, now: new Date(), gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_11__/* .BOT_GIT_ENV */ .fB });
+        await etags.save().catch((error) => _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`etag-cache not saved: ${String(error)}`));
+        actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_9__/* .describeCalls */ .LT)(client));
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('conclusion', result.conclusion);
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('recorded', (result.recorded ?? []).join('\n'));
         for (const warning of result.warnings ?? [])
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(warning);
         _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(result.summary);
+        const failed = env.event.action === 'closed' ? 'could not record the merge' : 'failed closed';
         if (result.error)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(env.event.action === 'closed'
-                ? `the sign-off gate could not record the merge: ${result.error}`
-                : `the sign-off gate failed closed: ${result.error}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`the sign-off gate ${failed}: ${result.error}`);
         // A failing verdict fails the job too, so a ruleset that requires the job instead of the check still blocks.
         if (result.conclusion !== 'success')
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setFailed */ .C1(`sign-off gate: ${result.title}`);
@@ -39515,6 +38901,7 @@ class TollgateError extends Error {
     file;
     line;
     field;
+    kind;
     constructor(message, details = {}) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.name = 'TollgateError';
@@ -39522,6 +38909,7 @@ class TollgateError extends Error {
         this.file = details.file;
         this.line = details.line;
         this.field = details.field;
+        this.kind = details.kind ?? 'invalid';
     }
 }
 /** A one-paragraph rendering for terminals and job summaries: where, what, and what to do. */
@@ -39614,7 +39002,7 @@ function parseAppId(value, what) {
 
 /***/ }),
 
-/***/ 2048:
+/***/ 2808:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39734,8 +39122,8 @@ function parseLogRecord(record) {
     return {
         sha: sha,
         parents: parents ? parents.split(' ') : [],
-        author: { name: an, email: ae, date: ad },
-        committer: { name: cn, email: ce, date: cd },
+        author: { name: an, email: ae, date: utcTime(ad) },
+        committer: { name: cn, email: ce, date: utcTime(cd) },
         subject: parsed.subject,
         body: parsed.body,
         trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
@@ -39843,14 +39231,20 @@ async function readBlobs(from, specs) {
     const objects = await (0,reader/* readObjects */.$I)(from, specs);
     return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content.toString('utf8') : undefined]));
 }
-/** The committer time of a raw commit object, as git's `%cI` prints it (the committer's own offset). */
+/**
+ * One timestamp format in every record and report: UTC with `Z`, whole seconds (git's `%aI`/`%cI` keep the
+ * committer's offset, e.g. `+00:00` or `+02:00`). Text that is not a time is returned as it is.
+ */
+function utcTime(text) {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? text : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+/** The committer time of a raw commit object, in UTC (`Z`). */
 function committerDate(commitObject) {
     const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
     if (!m)
         return undefined;
-    const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
-    const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
-    return `${local}${m[2]}${m[3]}:${m[4]}`;
+    return utcTime(new Date(Number(m[1]) * 1000).toISOString());
 }
 /** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */
 function parseYaml(text) {
@@ -39904,6 +39298,15 @@ function auditFileEvents(files) {
         request: a.request,
         pullRequest: a.pull_request,
         actor: a.actor,
+        from: typeof a.details?.from_version === 'string' ? a.details.from_version : undefined,
+        requestedBy: Array.isArray(a.details?.requested_by)
+            ? a.details.requested_by.map(String).join(', ')
+            : undefined,
+        approvers: Array.isArray(a.details?.approvers)
+            ? a.details.approvers
+                .filter((x) => typeof x?.login === 'string')
+                .map((x) => `${String(x.login)} (${String(x.role)})`)
+            : undefined,
         summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
     }));
 }
@@ -40073,13 +39476,43 @@ function signoffFromRecord(a) {
     const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
         .map((x) => (x && typeof x === 'object' ? x : {}))
         .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
-        .map(({ role, login }) => ({ role, login }));
+        .map(({ role, login, commit, at }) => ({
+        role,
+        login,
+        ...(typeof commit === 'string' ? { commit } : {}),
+        ...(typeof at === 'string' ? { at } : {}),
+    }));
     const missingRoles = Array.isArray(details.missing_roles)
         ? details.missing_roles.filter((r) => typeof r === 'string')
         : [];
     const run = details.check_run;
     const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
-    return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
+    const full = details.check_run;
+    const str = (v) => (typeof v === 'string' ? v : undefined);
+    const checkRun = {
+        ...(typeof full?.id === 'number' ? { id: full.id } : {}),
+        ...(str(full?.url) ? { url: str(full?.url) } : {}),
+        ...(str(full?.completed_at) ? { completedAt: str(full?.completed_at) } : {}),
+    };
+    const requestedBy = Array.isArray(details.requested_by)
+        ? details.requested_by.filter((r) => typeof r === 'string')
+        : [];
+    return {
+        record: a.id,
+        event: a.event,
+        approvers,
+        missingRoles,
+        gateCheck,
+        ...(a.model ? { model: a.model } : {}),
+        ...(a.stage ? { stage: a.stage } : {}),
+        ...(a.version ? { version: a.version } : {}),
+        ...(str(details.from_version) ? { fromVersion: str(details.from_version) } : {}),
+        ...(requestedBy.length ? { requestedBy } : {}),
+        ...(str(details.gate_verdict) ? { gateVerdict: str(details.gate_verdict) } : {}),
+        ...(Object.keys(checkRun).length ? { checkRun } : {}),
+        at: a.at,
+        mergedBy: a.actor,
+    };
 }
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
 async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
@@ -40095,6 +39528,18 @@ async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
         pullRequest,
         ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
     };
+}
+/**
+ * The version the audit records say held `stage` of `model` at `time`: the latest record naming that model, stage
+ * and a version at or before `time` (pure). For times before stages.yaml was tracked in git.
+ */
+function versionFromAuditRecords(events, model, stage, time) {
+    const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+    const found = events
+        .filter((a) => a.model === model && a.stage === stage && a.version !== undefined && Date.parse(a.at) <= t)
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+        .at(-1);
+    return found ? { version: found.version, record: found.id, event: found.event, at: found.at } : undefined;
 }
 
 // EXTERNAL MODULE: ./src/policy/effective.ts
@@ -40153,11 +39598,48 @@ async function registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefi
 var registry_names = __nccwpck_require__(1815);
 // EXTERNAL MODULE: ./src/registry/parse.ts
 var parse = __nccwpck_require__(4540);
-// EXTERNAL MODULE: ./src/registry/load.ts
-var load = __nccwpck_require__(2307);
+// EXTERNAL MODULE: ./src/registry/load.ts + 1 modules
+var load = __nccwpck_require__(9637);
+;// CONCATENATED MODULE: ./src/suggest.ts
+// "Did you mean ...?": the nearest of the valid names to a mistyped one. Pure; used by the CLI parser and the
+// registry checks alike.
+/** Levenshtein distance between two strings. */
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+/** The candidate nearest to `word`, when it is near enough to be a typo (or `word` is a prefix of it). */
+function nearest(word, candidates) {
+    let best;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        if (c === word)
+            return c;
+        const d = c.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word, c);
+        if (d < bestDistance)
+            [best, bestDistance] = [c, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+/** ` (did you mean X?)`, or nothing when no candidate is near. */
+function didYouMean(word, candidates) {
+    const near = nearest(word, candidates);
+    return near === undefined || near === word ? '' : ` (did you mean ${near}?)`;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/invariants.ts
 // Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
 // `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
 
 
 
@@ -40171,29 +39653,37 @@ function checkInvariants(registry, options = {}) {
         const field = pointer.slice(1).replace(/\//g, '.');
         problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
     };
+    let skipped = 0;
+    // One root cause, one error: a reference to a file that failed to load is that file's error, not a new one.
+    const unloaded = (path) => {
+        if (!options.failed?.has(path))
+            return false;
+        skipped++;
+        return true;
+    };
     const pathOf = new Map();
     for (const [path, doc] of registry.documents) {
         pathOf.set(doc, path);
         if (checked(path) && (0,parse/* isValidDocument */.cH)(doc))
-            checkPlace(path, doc, registry, report);
+            checkPlace(path, doc, registry, report, unloaded);
     }
     const at = (doc) => pathOf.get(doc) ?? '';
     if (registry.policy && checked(paths/* POLICY_PATH */.l$))
         checkPolicy(registry.policy, report);
     for (const entry of registry.models.values()) {
         if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p), unloaded);
         if (entry.schedule && checked(at(entry.schedule)))
             checkSchedule(at(entry.schedule), entry.schedule, report);
         if (checked(at(entry.model)))
             checkOwners(at(entry.model), entry, report);
         for (const version of entry.versions.values()) {
             if (checked(at(version)))
-                checkVersion(at(version), version, entry, report);
+                checkVersion(at(version), version, entry, report, unloaded);
         }
         for (const request of entry.retrains.values()) {
             if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report);
+                checkRetrain(at(request), request, entry, report, unloaded);
         }
     }
     for (const incident of registry.incidents.values()) {
@@ -40201,17 +39691,18 @@ function checkInvariants(registry, options = {}) {
         if (!checked(path))
             continue;
         incident.models.forEach((model, i) => {
-            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model))) {
+            if (!registry.models.has(model) && !registry.documents.has((0,paths/* modelPath */.LH)(model)) && !unloaded((0,paths/* modelPath */.LH)(model))) {
                 report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
             }
         });
     }
     if (!options.checked)
         checkUniqueRequests(registry, at, report);
+    options.onSkipped?.(skipped);
     return (0,load/* sortProblems */.dS)(problems);
 }
 /** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path, doc, registry, report) {
+function checkPlace(path, doc, registry, report, unloaded) {
     const place = (0,paths/* classifyRegistryPath */.tF)(path);
     if (!place || place.kind === 'Postmortem')
         return;
@@ -40226,7 +39717,7 @@ function checkPlace(path, doc, registry, report) {
         if (said !== place.model) {
             report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
         }
-        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model))) {
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has((0,paths/* modelPath */.LH)(place.model)) && !unloaded((0,paths/* modelPath */.LH)(place.model))) {
             report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
         }
     }
@@ -40257,8 +39748,9 @@ function checkPolicy(policy, report) {
             }
         });
         for (const field of ['stage', 'rollback']) {
-            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+            if (rule[field] !== undefined && !applies) {
+                report(policy, paths/* POLICY_PATH */.l$, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`, `remove ${field} from rule "${rule.name}"`);
             }
         }
         if (rule.stage && order && !order.includes(rule.stage)) {
@@ -40268,6 +39760,14 @@ function checkPolicy(policy, report) {
     policy.signoff?.policy_owners?.forEach((role, i) => {
         if (!roles.has(role)) {
             report(policy, paths/* POLICY_PATH */.l$, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    policy.no_regression?.forEach((rule, i) => {
+        if (!Object.hasOwn(policy.metrics ?? {}, rule.metric)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/no_regression/${i}/metric`, `no_regression names "${rule.metric}", whose direction metrics does not give`, `add metrics.${rule.metric}.better: higher (or lower) to policy.yaml`);
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, paths/* POLICY_PATH */.l$, `/no_regression/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, 'add it to stages.order or correct the name', 'warning');
         }
     });
     if (order) {
@@ -40280,13 +39780,16 @@ function checkPolicy(policy, report) {
         }
     }
 }
-function checkStages(path, entry, policy, report, parsed) {
+function checkStages(path, entry, policy, report, parsed, unloaded) {
     const stages = entry.stages;
     const model = entry.model.name;
     const order = policy?.stages?.order;
     for (const [stage, pointer] of Object.entries(stages.stages)) {
         const version = entry.versions.get(pointer.version);
-        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+        if (!version && unloaded((0,paths/* versionPath */.qW)(model, pointer.version))) {
+            continue;
+        }
+        else if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
         }
         else if (!version) {
@@ -40295,8 +39798,9 @@ function checkStages(path, entry, policy, report, parsed) {
         else if (version.held) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
         }
+        // A stage the policy does not know is never gated by its rules: an error, most often a typo.
         if (order && !order.includes(stage)) {
-            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`, `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
         }
     }
 }
@@ -40331,19 +39835,19 @@ function checkOwners(path, entry, report) {
         report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
     }
 }
-function checkVersion(path, version, entry, report) {
+function checkVersion(path, version, entry, report, unloaded) {
     const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
     if (version.validation.passed && failed.length > 0) {
         report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
     }
-    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+    if (version.parent !== undefined && !entry.versions.has(version.parent) && !unloaded((0,paths/* versionPath */.qW)(version.model, version.parent))) {
         report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
     }
-    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+    if (version.request !== undefined && !entry.retrains.has(version.request) && !unloaded((0,paths/* retrainPath */.Tr)(version.model, version.request))) {
         report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
     }
 }
-function checkRetrain(path, request, entry, report) {
+function checkRetrain(path, request, entry, report, unloaded) {
     const r = request;
     if (r.status === 'completed' && !r.version) {
         report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
@@ -40359,7 +39863,7 @@ function checkRetrain(path, request, entry, report) {
     if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
         report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
     }
-    if (r.version && !entry.versions.has(r.version)) {
+    if (r.version && !entry.versions.has(r.version) && !unloaded((0,paths/* versionPath */.qW)(r.model, r.version))) {
         report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
     }
 }
@@ -40404,10 +39908,15 @@ function references(doc) {
  * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
  * the change, not of the registry.
  */
+/** Files with a load error that did not load: the root causes dependent checks defer to. */
+function failedFiles(registry, problems) {
+    return new Set(problems.filter((p) => p.severity === 'error' && !registry.documents.has(p.file)).map((p) => p.file));
+}
 async function validateRegistry(reader, options = {}) {
+    const onSkipped = options.onSkipped ? { onSkipped: options.onSkipped } : {};
     if (!options.paths) {
         const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, await reader.list(''));
-        return (0,load/* sortProblems */.dS)([...problems, ...checkInvariants(registry)]);
+        return (0,load/* sortProblems */.dS)([...problems, ...checkInvariants(registry, { failed: failedFiles(registry, problems), ...onSkipped })]);
     }
     const checked = new Set();
     for (const path of options.paths) {
@@ -40418,6 +39927,7 @@ async function validateRegistry(reader, options = {}) {
         }
     }
     const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, [...checked, paths/* POLICY_PATH */.l$]);
+    const failed = failedFiles(registry, problems);
     const context = new Set();
     for (const path of checked) {
         const doc = registry.documents.get(path);
@@ -40427,9 +39937,14 @@ async function validateRegistry(reader, options = {}) {
                     context.add(ref);
     }
     // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-    await (0,load/* loadFiles */.aY)(reader, [...context], registry);
+    const loaded = await (0,load/* loadFiles */.aY)(reader, [...context], registry);
+    for (const file of failedFiles(registry, loaded.problems))
+        failed.add(file);
     const inScope = (path) => checked.has(path);
-    return (0,load/* sortProblems */.dS)([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+    return (0,load/* sortProblems */.dS)([
+        ...problems.filter((p) => inScope(p.file)),
+        ...checkInvariants(registry, { checked: inScope, failed, ...onSkipped }),
+    ]);
 }
 /**
  * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
@@ -40534,7 +40049,7 @@ async function sourceOnBase(repoRoot, commit, baseSha) {
         return undefined;
     return (0,git_history/* isAncestor */.QX)(repoRoot, commit, baseSha);
 }
-/** Every version a stage pointer moves to: the head's record, held if held on either side. */
+/** Every version a stage pointer moves to (the head's record, held if held on either side), and every version it replaces. */
 async function versionsOf(changes, base, head, onBase) {
     const out = {};
     for (const change of changes) {
@@ -40563,6 +40078,23 @@ async function versionsOf(changes, base, head, onBase) {
             ...(merged && (await onBase(merged.source.commit)) === false
                 ? { sourceOffBase: merged.source.commit }
                 : {}),
+        };
+    }
+    // The versions being replaced, as the base records them: a forward move is compared with them (no_regression).
+    for (const change of changes) {
+        if (change.kind !== 'stage-changed' || change.from === undefined || change.to === undefined)
+            continue;
+        const { model, from } = change;
+        if (!(0,registry_names/* isSafeName */.TE)(model) || !(0,registry_names/* isSafeName */.TE)(from) || out[model]?.[from])
+            continue;
+        const before = await validDocument(base, `models/${model}/versions/${from}.yaml`, 'ModelVersion');
+        if (before === undefined)
+            continue;
+        (out[model] ??= {})[from] = {
+            valid: before.id === from && before.model === model,
+            metrics: before.metrics,
+            passed: before.validation.passed,
+            ...(before.held ? { held: before.held.reason } : {}),
         };
     }
     return out;
@@ -40810,7 +40342,9 @@ function gateInputOf(facts, context, pull) {
             baseRef: context.baseRef,
             headRef: context.headRef,
             authorIsBot: context.authorIsBot,
-            requestedBy: facts.requestedBy,
+            requestedBy: pull.requestedBy
+                ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
+                : facts.requestedBy,
             commitAuthors,
         },
         reviews: pull.reviews,
@@ -40825,18 +40359,195 @@ function gateInputOf(facts, context, pull) {
 
 /***/ }),
 
-/***/ 6769:
+/***/ 3955:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bj: () => (/* binding */ fetchCommits),
+/* harmony export */   aO: () => (/* binding */ currentBaseTip),
+/* harmony export */   hu: () => (/* binding */ commitSubjects)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4310);
+/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8746);
+// The commits the gate judges, brought into the checkout as data (never checked out), and the base branch's tip
+// as origin has it now.
+
+
+
+async function hasCommit(repoRoot, sha) {
+    const result = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runGit */ .EO)(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
+    return result.code === 0;
+}
+/** Fetches commits into the checkout as data (never checked out); a fork's head comes from refs/pull/N/head. */
+async function fetchCommits(repoRoot, shas, pullNumber) {
+    for (const sha of shas) {
+        if (!_target_js__WEBPACK_IMPORTED_MODULE_2__/* .SHA */ .hG.test(sha))
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`"${sha}" is not a commit sha`);
+        if (await hasCommit(repoRoot, sha))
+            continue;
+        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runGit */ .EO)(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
+        if (!(await hasCommit(repoRoot, sha)) && pullNumber !== undefined)
+            await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runGit */ .EO)(repoRoot, [
+                'fetch',
+                '--no-tags',
+                '--quiet',
+                'origin',
+                `+refs/pull/${pullNumber}/head:refs/tollgate/pull/${pullNumber}`,
+            ], { okCodes: [1, 128] });
+        if (!(await hasCommit(repoRoot, sha)))
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`cannot fetch commit ${sha} from origin`, {
+                fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
+            });
+    }
+}
+/**
+ * The base branch's tip as origin has it now. GitHub's baseRefOid is the tip when the pull request was opened or
+ * last synchronised, so a policy tightened (or a version held) on the branch since would not apply.
+ */
+async function currentBaseTip(repoRoot, baseRef) {
+    const ref = `refs/heads/${baseRef}`;
+    const valid = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runGit */ .EO)(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
+    if (baseRef.startsWith('-') || valid.code !== 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`the pull request's base branch "${baseRef}" is not a valid branch name`);
+    const local = 'refs/tollgate/base';
+    const fetched = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runGit */ .EO)(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
+        okCodes: [1, 128],
+    });
+    const sha = (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runGit */ .EO)(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })).stdout.trim();
+    if (fetched.code !== 0 || !_target_js__WEBPACK_IMPORTED_MODULE_2__/* .SHA */ .hG.test(sha))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`cannot fetch the base branch ${baseRef} from origin`, {
+            fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
+        });
+    return sha;
+}
+/** Subjects of the commits in base..head (a merge group's pull request numbers are in them). */
+async function commitSubjects(repoRoot, baseSha, headSha) {
+    return (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runGit */ .EO)(repoRoot, ['log', '--format=%s', `${baseSha}..${headSha}`, '--'])).stdout
+        .split('\n')
+        .filter((s) => s !== '');
+}
+
+
+/***/ }),
+
+/***/ 8988:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ showInvisible)
+/* harmony export */ });
+// Characters a reviewer cannot see (zero-width spaces, direction marks, control characters, unusual spaces) shown as
+// `\u{200b}` in what the gate writes (pure): a stage named `produc\u{200b}tion` must not read as `production`.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
+function showInvisible(text) {
+    return text.replace(INVISIBLE, (c) => c === '\n' || c === '\t' ? c : `\\u{${c.codePointAt(0).toString(16)}}`);
+}
+
+
+/***/ }),
+
+/***/ 7735:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  D: () => (/* binding */ evaluateGate),
-  f: () => (/* binding */ rolesToResolve)
+  y: () => (/* binding */ judgePullRequest)
 });
 
-// EXTERNAL MODULE: ./src/gate/requirements.ts + 2 modules
-var gate_requirements = __nccwpck_require__(4870);
+// UNUSED EXPORTS: judgeCommits
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/github/review-context.ts
+var review_context = __nccwpck_require__(5213);
+// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
+var github_client = __nccwpck_require__(5923);
+;// CONCATENATED MODULE: ./src/github/access.ts
+// Who may sign off: team membership and repository permission. Fails closed: when the token cannot
+// see the answer, this throws rather than guessing "not a member" or "allowed".
+
+const MEMBERS_FIX = 'the token cannot read team membership: GITHUB_TOKEN never can. Run the gate with a GitHub App token whose app has the organization permission "Members: read" (or a token with read:org), see docs/github.md';
+function cannotSee(error, what) {
+    return new github_client/* GitHubApiError */.OS(error.call, error.status, `cannot read ${what}; failing closed (no sign-off counts until this is fixed)`, MEMBERS_FIX, error);
+}
+/**
+ * 'active' members only count; a pending invitation is not membership. GitHub answers 404 both for
+ * "not a member" and "you may not look", so a 404 is checked against the team itself.
+ */
+async function getTeamMembership(client, team, username) {
+    try {
+        const { data } = await client.octokit.rest.teams.getMembershipForUserInOrg({
+            org: team.org,
+            team_slug: team.team,
+            username,
+        });
+        return data.state === 'active' ? 'active' : data.state === 'pending' ? 'pending' : 'none';
+    }
+    catch (error) {
+        if (!(error instanceof github_client/* GitHubApiError */.OS))
+            throw error;
+        if (error.status === 403)
+            throw cannotSee(error, `membership of ${team.org}/${team.team}`);
+        if (error.status !== 404)
+            throw error;
+    }
+    try {
+        await client.octokit.rest.teams.getByName({ org: team.org, team_slug: team.team });
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS && (error.status === 403 || error.status === 404))
+            throw cannotSee(error, `team ${team.org}/${team.team} (it does not exist, or the token may not see it)`);
+        throw error;
+    }
+    return 'none';
+}
+/** Logins of the team's active members (all pages). */
+async function listTeamMembers(client, team) {
+    try {
+        const members = await client.octokit.paginate(client.octokit.rest.teams.listMembersInOrg, {
+            org: team.org,
+            team_slug: team.team,
+            per_page: 100,
+        });
+        return members.map((member) => member.login);
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS && (error.status === 403 || error.status === 404))
+            throw cannotSee(error, `members of ${team.org}/${team.team}`);
+        throw error;
+    }
+}
+const PERMISSIONS = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
+/** True if `have` is at least `need` (admin > maintain > write > triage > read > none). */
+function permissionAtLeast(have, need) {
+    return PERMISSIONS.indexOf(have) <= PERMISSIONS.indexOf(need);
+}
+/**
+ * The user's role on the repository. `role_name` carries maintain and triage; the legacy `permission`
+ * field folds them into write and read, and is the fallback for custom roles.
+ */
+async function getCollaboratorPermission(client, repo, username) {
+    try {
+        const { data } = await client.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+        const role = data.role_name;
+        if (role && PERMISSIONS.includes(role))
+            return role;
+        return PERMISSIONS.includes(data.permission)
+            ? data.permission
+            : 'none';
+    }
+    catch (error) {
+        // 404: no such user. 403 (no permission to ask) propagates: failing closed.
+        if ((0,github_client/* statusOf */.c2)(error) === 404)
+            return 'none';
+        throw error;
+    }
+}
+
+// EXTERNAL MODULE: ./src/gate/requirements.ts + 3 modules
+var gate_requirements = __nccwpck_require__(631);
 ;// CONCATENATED MODULE: ./src/gate/signoffs.ts
 const lower = (login) => login.toLowerCase();
 const isBotLogin = (login) => /\[bot\]$/i.test(login);
@@ -40986,7 +40697,7 @@ function candidatesFor(slot, excluded) {
     const users = (slot.members?.users ?? []).filter((user) => !excluded.has(user.toLowerCase()));
     return [...users.map((user) => `@${user}`), ...(slot.members?.teams ?? []).map((team) => `@${team}`)];
 }
-function evaluateGate(input) {
+function evaluate_evaluateGate(input) {
     const required = (0,gate_requirements/* requiredSignoffs */.J3)(requirementsInput(input));
     const { approvals, refused } = screenApprovals(input);
     const excluded = excludedLogins(input);
@@ -41097,42 +40808,1986 @@ function rolesToResolve(input) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/gate/access.ts
+// How the gate learns the GitHub facts a verdict may need beyond the review context (team memberships, exact
+// permission levels): asked of GitHub one at a time while a role is unfilled, or given up front (a simulation).
 
-/***/ }),
 
-/***/ 8988:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   j: () => (/* binding */ showInvisible)
-/* harmony export */ });
-// Characters a reviewer cannot see (zero-width spaces, direction marks, control characters, unusual spaces) shown as
-// `\u{200b}` in what the gate writes (pure): a stage named `produc\u{200b}tion` must not read as `production`.
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
-function showInvisible(text) {
-    return text.replace(INVISIBLE, (c) => c === '\n' || c === '\t' ? c : `\\u{${c.codePointAt(0).toString(16)}}`);
+/** Above this many logins to check in one team, one listing is cheaper than a call per login. */
+const LIST_TEAM_ABOVE = 3;
+const access_lower = (login) => login.toLowerCase();
+/** Memberships and permissions known up front (`tollgate gate simulate`'s flags): nothing is asked. */
+function givenGateAccess(answers) {
+    return { evaluate: async (input) => evaluateGate({ ...input, ...answers }) };
+}
+/** The pull request's facts asked of GitHub, only as far as the verdict needs them (see evaluateAsking). */
+function githubGateAccess(client, repo, context) {
+    return { evaluate: (input) => evaluateAsking(client, repo, input, context) };
+}
+/**
+ * Evaluates, asking GitHub about team memberships only while a role is still unfilled, one (team, login) at a
+ * time, approvers not already signing another role first. More memberships can only fill more roles, so a
+ * success with some pairs unasked is a success with all of them; a failure asks every pair that could matter.
+ * A team with many pairs left is listed once instead.
+ */
+async function evaluateAsking(client, repo, input, context) {
+    const lookups = rolesToResolve(input);
+    const pairs = lookups.memberships;
+    // Write access comes free with the reviews (authorCanPushToRepository); the exact level is asked only for an
+    // approver without it who holds an unfilled role, so the summary can say what they have.
+    const permissions = {};
+    const toAsk = new Set();
+    for (const login of lookups.permissions) {
+        const canPush = context.reviews.some((r) => r.author && access_lower(r.author) === access_lower(login) && r.authorCanPush);
+        if (canPush)
+            permissions[login] = 'write';
+        else
+            toAsk.add(login);
+    }
+    const memberships = {};
+    const asked = new Set();
+    const key = (p) => `${access_lower(p.team)} ${access_lower(p.login)}`;
+    const record = (team, login, state) => {
+        (memberships[team] ??= {})[login] = state;
+        asked.add(key({ team, login }));
+    };
+    for (;;) {
+        const verdict = evaluate_evaluateGate({ ...input, memberships, permissions });
+        if (verdict.conclusion === 'success' || verdict.blocking.length > 0)
+            return verdict;
+        const assigned = new Set(verdict.requirements.flatMap((r) => (r.satisfiedBy ? [access_lower(r.satisfiedBy.login)] : [])));
+        const unfilledTeams = new Set(verdict.requirements
+            .filter((r) => !r.satisfiedBy)
+            .flatMap((r) => r.candidates.filter((c) => c.includes('/')).map((c) => access_lower(c.replace(/^@/, '')))));
+        const holdsUnfilled = (login) => verdict.requirements.some((r) => !r.satisfiedBy &&
+            r.candidates.some((c) => access_lower(c) === `@${access_lower(login)}` ||
+                memberships[Object.keys(memberships).find((t) => `@${access_lower(t)}` === access_lower(c)) ?? '']?.[login] === 'active'));
+        const permissionFor = [...toAsk].find(holdsUnfilled);
+        if (permissionFor !== undefined) {
+            toAsk.delete(permissionFor);
+            permissions[permissionFor] = await getCollaboratorPermission(client, repo, permissionFor);
+            continue;
+        }
+        const open = pairs
+            .filter((p) => unfilledTeams.has(access_lower(p.team)) && !asked.has(key(p)))
+            .sort((a, b) => Number(assigned.has(access_lower(a.login))) - Number(assigned.has(access_lower(b.login))));
+        const next = open[0];
+        if (!next)
+            return verdict;
+        const team = teamRef(next.team);
+        const sameTeam = open.filter((p) => access_lower(p.team) === access_lower(next.team));
+        if (sameTeam.length > LIST_TEAM_ABOVE) {
+            const members = new Set((await listTeamMembers(client, team)).map(access_lower));
+            for (const p of sameTeam)
+                record(p.team, p.login, members.has(access_lower(p.login)) ? 'active' : 'none');
+        }
+        else {
+            record(next.team, next.login, await getTeamMembership(client, team, next.login));
+        }
+    }
+}
+function teamRef(team) {
+    const [org, slug, ...rest] = team.split('/');
+    if (!org || !slug || rest.length > 0)
+        throw new errors/* TollgateError */.x(`team "${team}" in registry/policy.yaml is not org/team-slug`, {
+            file: 'policy.yaml',
+            fix: 'name teams as org/team-slug',
+        });
+    return { org, team: slug };
+}
+
+// EXTERNAL MODULE: ./src/gate/collect.ts + 6 modules
+var collect = __nccwpck_require__(2808);
+// EXTERNAL MODULE: ./src/gate/fetch.ts
+var fetch = __nccwpck_require__(3955);
+;// CONCATENATED MODULE: ./src/gate/reviews.ts
+/** Submitted reviews as the gate reads them: PENDING drafts and reviews without an author or commit dropped. */
+function submittedReviews(context) {
+    return context.reviews.flatMap((review) => {
+        if (review.state === 'PENDING' || !review.author || !review.commitSha || !review.submittedAt)
+            return [];
+        return [
+            {
+                login: review.author,
+                state: review.state,
+                commitId: review.commitSha,
+                submittedAt: review.submittedAt,
+                ...(review.authorIsBot ? { isBot: true } : {}),
+            },
+        ];
+    });
+}
+
+// EXTERNAL MODULE: ./src/gate/target.ts + 1 modules
+var target = __nccwpck_require__(8746);
+;// CONCATENATED MODULE: ./src/gate/judge.ts
+// Judging one pull request: the facts git holds (policy from the base, the semantic diff, Requested-By trailers),
+// the review context, and the verdict, with the memberships and permissions it needs from the access port. The
+// gate flows judge through GitHub; `tollgate gate simulate` judges the same way with answers given as flags.
+
+
+
+
+
+
+
+/** The verdict on base..head, both already in the checkout. */
+async function judgeCommits(repoRoot, request, access) {
+    const { number, headSha } = request;
+    const reviews = submittedReviews(request.context);
+    const facts = await (0,collect/* collectGateFacts */.vJ)(repoRoot, {
+        baseSha: request.baseSha,
+        headSha,
+        registryPrefix: request.registry,
+        reviewedCommits: reviews.map((r) => r.commitId),
+    });
+    const context = request.context.baseRef === ''
+        ? { ...request.context, baseRef: facts.policy.defaultBranch }
+        : request.context;
+    const input = (0,collect/* gateInputOf */.BN)(facts, context, {
+        number,
+        headSha,
+        reviews,
+        ...(request.defaultBranch ? { defaultBranch: request.defaultBranch } : {}),
+        ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    });
+    const verdict = await access.evaluate(input);
+    const intoDefault = context.baseRef === (request.defaultBranch ?? facts.policy.defaultBranch);
+    return { number, headSha, verdict, facts, ...(intoDefault ? {} : { otherBase: context.baseRef }) };
+}
+/**
+ * Judges pull request `number` as GitHub has it now: its current head against the base branch's current tip
+ * (or `baseOverride`), fetching both into the checkout. `onHead` learns the head before anything can fail.
+ */
+async function judgePullRequest(number, options, onHead = () => { }, baseOverride) {
+    const { client, repo, repoRoot } = options;
+    const context = options.context ?? (await (0,review_context/* fetchReviewContext */.o)(client, repo, number));
+    const headSha = context.headSha;
+    onHead(headSha);
+    const baseSha = baseOverride ?? (await (0,fetch/* currentBaseTip */.aO)(repoRoot, context.baseRef));
+    if (!baseSha || !target/* SHA */.hG.test(baseSha) || !target/* SHA */.hG.test(headSha))
+        throw new errors/* TollgateError */.x(`pull request #${number} has no base or head commit GitHub could name`);
+    await (0,fetch/* fetchCommits */.Bj)(repoRoot, [baseSha, headSha], number);
+    return judgeCommits(repoRoot, {
+        number,
+        registry: options.registry,
+        baseSha,
+        headSha,
+        context,
+        ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+    }, githubGateAccess(client, repo, context));
 }
 
 
 /***/ }),
 
-/***/ 2935:
+/***/ 7330:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   l: () => (/* binding */ gateMergeGroupFlow)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(528);
+/* harmony import */ var _collect_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2808);
+/* harmony import */ var _fetch_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3955);
+/* harmony import */ var _judge_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7735);
+/* harmony import */ var _outcome_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5163);
+/* harmony import */ var _render_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1235);
+/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8746);
+// Gate a merge group: every pull request the group contains must pass on its own head, and the group may change
+// nothing none of them changes. One check run on the group's head; any error posts a failing one.
+
+
+
+
+
+
+
+
+async function judgeMergeGroup(target, request, ports) {
+    const { repoRoot, client } = ports;
+    await (0,_fetch_js__WEBPACK_IMPORTED_MODULE_3__/* .fetchCommits */ .Bj)(repoRoot, [target.baseSha, target.headSha]);
+    const subjects = await (0,_fetch_js__WEBPACK_IMPORTED_MODULE_3__/* .commitSubjects */ .hu)(repoRoot, target.baseSha, target.headSha);
+    const numbers = (0,_target_js__WEBPACK_IMPORTED_MODULE_6__/* .pullNumbersInMergeGroup */ .yw)(target.headRef, subjects);
+    if (numbers.length === 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`merge group ${target.headRef || target.headSha} names no pull request`, {
+            fix: 'use the merge queue with the merge or squash method, so each pull request number is in a commit subject',
+        });
+    const options = {
+        ...ports,
+        registry: request.registry,
+        ...(request.defaultBranch ? { defaultBranch: request.defaultBranch } : {}),
+    };
+    const judged = [];
+    for (const number of numbers)
+        judged.push(await (0,_judge_js__WEBPACK_IMPORTED_MODULE_4__/* .judgePullRequest */ .y)(number, options, () => { }, target.baseSha));
+    const group = await (0,_collect_js__WEBPACK_IMPORTED_MODULE_2__/* .collectGateFacts */ .vJ)(repoRoot, {
+        baseSha: target.baseSha,
+        headSha: target.headSha,
+        registryPrefix: request.registry,
+    });
+    const unexplained = (0,_target_js__WEBPACK_IMPORTED_MODULE_6__/* .unexplainedChanges */ .bd)(group.changes, judged.map((j) => j.facts.changes));
+    const failed = judged.filter((j) => j.verdict.conclusion !== 'success');
+    const conclusion = failed.length === 0 && unexplained.length === 0 ? 'success' : 'failure';
+    const title = conclusion === 'success'
+        ? `All ${judged.length} pull request(s) in the merge group signed off`
+        : unexplained.length > 0
+            ? 'Blocked: the merge group changes what no pull request in it changes'
+            : `Pull request(s) ${failed.map((j) => `#${j.number}`).join(', ')} lack sign-off`;
+    const sections = [`### ${conclusion === 'success' ? '✅' : '❌'} ${title}`, ''];
+    if (unexplained.length > 0) {
+        sections.push('**Changes no pull request in the group explains:**', '');
+        for (const change of unexplained)
+            sections.push(`- \`${JSON.stringify(change)}\``);
+        sections.push('');
+    }
+    for (const j of judged)
+        sections.push(`#### Pull request #${j.number} (\`${j.headSha.slice(0, 7)}\`)`, '', (0,_render_js__WEBPACK_IMPORTED_MODULE_7__/* .renderVerdictMarkdown */ .d1)(j.verdict));
+    sections.push((0,_outcome_js__WEBPACK_IMPORTED_MODULE_5__/* .gateFootnote */ .MM)(client), '');
+    return {
+        conclusion,
+        title,
+        summary: sections.join('\n'),
+        headSha: target.headSha,
+        pullRequests: judged.map(({ number, headSha, verdict }) => ({ number, headSha, verdict })),
+    };
+}
+async function gateMergeGroupFlow(request, ports) {
+    let result;
+    try {
+        // Before any fetch: a shallow checkout would give a wrong diff and wrong history, so it fails here.
+        await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_1__/* .assertFullHistory */ .gU)(ports.repoRoot);
+        result = await judgeMergeGroup(request.target, request, ports);
+    }
+    catch (error) {
+        result = (0,_outcome_js__WEBPACK_IMPORTED_MODULE_5__/* .failedClosed */ ._S)(error, ports.client, request.target.headSha);
+    }
+    return (0,_outcome_js__WEBPACK_IMPORTED_MODULE_5__/* .postVerdict */ .Yn)(result, ports.client, ports.repo, request);
+}
+
+
+/***/ }),
+
+/***/ 5163:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   MM: () => (/* binding */ gateFootnote),
+/* harmony export */   Yn: () => (/* binding */ postVerdict),
+/* harmony export */   _S: () => (/* binding */ failedClosed)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5923);
+/* harmony import */ var _post_check_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5704);
+/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8746);
+// What a gate flow returns for its faces to render, the fail-closed result, and posting a verdict as the gate's
+// check run (shared by the pull request and merge group flows).
+
+
+
+
+const MAX_SUMMARY = 60_000;
+/** The call count so far; posting adds one call, plus one to list the runs unless they were listed already. */
+function gateFootnote(client, runsListed = false) {
+    return `<sub>${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_1__/* .describeCalls */ .LT)(client)} to decide; posting this check run adds ${runsListed ? 1 : 2}.</sub>`;
+}
+/** The gate could not evaluate: a failing result (posted on `headSha` when known), never a pass. */
+function failedClosed(error, client, headSha) {
+    const message = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .U)(error);
+    return {
+        conclusion: 'failure',
+        title: `Could not evaluate, failed closed: ${message.split('\n')[0].slice(0, 150)}`,
+        summary: [
+            '### ❌ The sign-off gate could not evaluate this pull request, so it fails closed',
+            '',
+            'No sign-off counts until this is fixed; then re-run this job.',
+            '',
+            '```',
+            message,
+            '```',
+            '',
+            gateFootnote(client),
+            '',
+        ].join('\n'),
+        ...(headSha ? { headSha } : {}),
+        pullRequests: [],
+        error: message,
+    };
+}
+function clip(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max - 20)}\n\n…(truncated)`;
+}
+/**
+ * Posts `result` as the gate's check run on its head (nothing without a head) and returns it with the run's id,
+ * the summary as posted and the warnings. A post that fails turns the result into a failure with the error.
+ */
+async function postVerdict(result, client, repo, request) {
+    if (!result.headSha || !_target_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA */ .hG.test(result.headSha))
+        return result;
+    try {
+        const posted = await (0,_post_check_js__WEBPACK_IMPORTED_MODULE_2__/* .postGateCheckRun */ .z)(client, repo, {
+            name: (0,_target_js__WEBPACK_IMPORTED_MODULE_3__/* .checkNameFor */ .J1)(request.checkName, request.otherBase),
+            headSha: result.headSha,
+            conclusion: result.conclusion,
+            title: clip(result.title, 200),
+            summary: result.summary,
+            ...(request.runUrl ? { detailsUrl: request.runUrl } : {}),
+            ...(result.annotations?.length ? { annotations: result.annotations } : {}),
+        }, request.appId, MAX_SUMMARY, request.listed?.headSha === result.headSha ? request.listed.runs : undefined);
+        result.checkRunId = posted.id;
+        result.summary = posted.summary;
+        if (posted.warnings.length > 0)
+            result.warnings = posted.warnings;
+    }
+    catch (error) {
+        // The verdict could not be posted: the job fails, and a check this run did not post can only be absent or older.
+        const message = `could not post the ${request.checkName} check run: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .U)(error)}`;
+        result.conclusion = 'failure';
+        result.error = result.error ? `${result.error}\n${message}` : message;
+    }
+    return result;
+}
+
+
+/***/ }),
+
+/***/ 5704:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ withdrawStandingPass),
+/* harmony export */   z: () => (/* binding */ postGateCheckRun)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _github_checks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6250);
+/* harmony import */ var _check_runs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6814);
+// Posting the gate's verdict as a check run that only the gate can have written: it lists the runs of its name on
+// the commit once, writes to its OWN newest run (or a new one: never to another App's, which GitHub would refuse and
+// which would leave the forged run standing), and puts a warning at the top of the summary for every run of its name
+// another App posted. With no App id pinned it cannot tell its earlier runs from anyone else's, so it creates a new
+// run every time and learns its App id from GitHub's answer.
+
+
+
+const UNPINNED_NOTE = "> [!NOTE]\n> No `app-id` is set, so this gate cannot tell its own earlier runs from another App's and posts a new " +
+    'run each time. Set `app-id: ${{ vars.TOLLGATE_APP_ID }}` on the action, and pin the same App id as the source of ' +
+    'this required check (docs/gate.md).\n';
+/**
+ * Before the gate re-judges a head on which its own newest run passed, it opens a new run of its name, in progress,
+ * which the verdict then completes (GitHub lets no completed run go back to in progress). If this evaluation cannot
+ * finish, or its verdict cannot be posted (a 403, a 429), what stands is a pending check, which blocks the merge:
+ * never the earlier pass, which a change request since may have withdrawn. Returns the runs of the name on the head,
+ * the new one included, so the post need not list them again.
+ */
+async function withdrawStandingPass(client, repo, target, appId) {
+    const listed = await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_2__/* .listCheckRunsForRef */ .Xz)(client, repo, target.headSha, {
+        checkName: target.name,
+        filter: 'all',
+    });
+    const [standing] = (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .runsByApp */ .jD)(listed, target.name, target.headSha, appId).own;
+    if (appId === undefined || standing?.conclusion !== 'success')
+        return listed;
+    const { data } = await client.octokit.rest.checks.create({
+        ...repo,
+        name: target.name,
+        head_sha: target.headSha,
+        status: 'in_progress',
+        ...(target.detailsUrl ? { details_url: target.detailsUrl } : {}),
+        output: {
+            title: 'Re-evaluating: the earlier pass does not stand until this run completes',
+            summary: `The gate is judging this pull request again (run ${standing.id} had passed). Until it posts its verdict here, this check is pending.`,
+        },
+        // Not retried: a create whose answer was lost would leave two runs.
+        request: { retries: 0 },
+    });
+    const opened = {
+        id: data.id,
+        name: target.name,
+        headSha: target.headSha,
+        status: data.status,
+        conclusion: null,
+        startedAt: data.started_at ?? undefined,
+        completedAt: undefined,
+        app: data.app ? { id: data.app.id, slug: data.app.slug ?? undefined } : undefined,
+        annotationsCount: 0,
+        htmlUrl: data.html_url ?? undefined,
+    };
+    return [opened, ...listed];
+}
+async function postGateCheckRun(client, repo, post, appId, maxSummary, 
+/** The runs of the name on the head, when the caller has just listed them (see withdrawStandingPass). */
+alreadyListed) {
+    const listed = alreadyListed ??
+        (await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_2__/* .listCheckRunsForRef */ .Xz)(client, repo, post.headSha, { checkName: post.name, filter: 'all' }));
+    const { own, foreign } = (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .runsByApp */ .jD)(listed, post.name, post.headSha, appId);
+    const weak = appId === undefined ? undefined : (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(appId);
+    const header = [
+        ...(appId === undefined ? [UNPINNED_NOTE] : (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .forgedRunWarning */ .X4)(post.name, appId, foreign)),
+        ...(weak ? [`> [!WARNING]\n> ${weak}\n`] : []),
+    ];
+    const compose = (lines) => clip([...lines, post.summary].join('\n'), maxSummary);
+    let summary = compose(header);
+    const written = await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_2__/* .upsertCheckRun */ .BL)(client, repo, {
+        name: post.name,
+        headSha: post.headSha,
+        conclusion: post.conclusion,
+        title: post.title,
+        summary,
+        ...(post.detailsUrl ? { detailsUrl: post.detailsUrl } : {}),
+        ...(post.annotations ? { annotations: post.annotations } : {}),
+    }, { candidates: own });
+    const actual = written.app?.id;
+    if (appId !== undefined && actual !== appId) {
+        // The token is another App's: a run it posted is no verdict for a check pinned to `appId`, and in a repository
+        // that pins nothing it would pass for one. Make sure what it posted cannot pass, then fail the job.
+        const message = `the token posts check runs as ${written.app ? `${written.app.slug ?? 'an App'} (App id ${actual})` : 'no App'}, ` +
+            `not as App id ${appId} that app-id names`;
+        await client.octokit.rest.checks.update({
+            ...repo,
+            check_run_id: written.id,
+            status: 'completed',
+            conclusion: 'failure',
+            output: {
+                title: `Failed closed: ${message}`.slice(0, 200),
+                summary: compose([`### ❌ ${message}`, '']),
+            },
+        });
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(message, {
+            fix: 'create the token from the App that app-id names (actions/create-github-app-token with the same vars.TOLLGATE_APP_ID), or correct app-id',
+        });
+    }
+    let seen = foreign;
+    if (appId === undefined && actual !== undefined) {
+        // Learned from GitHub's answer: now the runs listed before can be told apart.
+        seen = (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .runsByApp */ .jD)(listed, post.name, post.headSha, actual).foreign;
+        if (seen.length > 0 || (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(actual)) {
+            const learnedWeak = (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(actual);
+            summary = compose([
+                UNPINNED_NOTE,
+                ...(0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .forgedRunWarning */ .X4)(post.name, actual, seen),
+                ...(learnedWeak ? [`> [!WARNING]\n> ${learnedWeak}\n`] : []),
+            ]);
+            await client.octokit.rest.checks.update({
+                ...repo,
+                check_run_id: written.id,
+                output: { title: post.title, summary },
+            });
+        }
+    }
+    const pinned = appId ?? actual;
+    return {
+        id: written.id,
+        appId: actual,
+        summary,
+        foreign: seen,
+        warnings: [
+            ...seen.map((run) => `another App posted a check run named ${post.name} on ${post.headSha.slice(0, 12)}: ${(0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .describeForeignRun */ .L$)(run)}; only App id ${pinned ?? '?'} is the gate`),
+            ...(pinned !== undefined && (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(pinned) ? [(0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(pinned)] : []),
+            ...(appId === undefined
+                ? ["app-id is not set: the gate cannot tell its own check runs from another App's"]
+                : []),
+        ],
+    };
+}
+function clip(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max - 20)}\n\n…(truncated)`;
+}
+
+
+/***/ }),
+
+/***/ 1493:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ gatePullRequestFlow)
+/* harmony export */ });
+/* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(528);
+/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4487);
+/* harmony import */ var _github_review_context_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5213);
+/* harmony import */ var _judge_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7735);
+/* harmony import */ var _outcome_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5163);
+/* harmony import */ var _post_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5704);
+/* harmony import */ var _render_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1235);
+/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8746);
+// Gate a pull request: find it (a fork's by branch), leave a merged or closed one's check as it stood, withdraw a
+// standing pass while re-judging, judge its current head against the base branch's tip, and post one check run.
+// Any error posts a failing check: the gate never passes on partial data.
+
+
+
+
+
+
+
+
+/** The pull request the event names, or (a fork's, by branch) the open one; undefined when none is open. */
+async function resolvePullNumber(target, client, repo) {
+    if (target.number !== undefined)
+        return target.number;
+    const owner = target.headOwner ?? repo.owner;
+    return (await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_1__/* .findOpenPullRequest */ .aF)(client, repo, `${owner}:${target.headBranch ?? ''}`))?.number;
+}
+async function gatePullRequestFlow(request, ports) {
+    const { client, repo, repoRoot } = ports;
+    const { target, defaultBranch } = request;
+    let headSha = target.headSha;
+    let otherBase;
+    let listed;
+    let result;
+    try {
+        // Before any fetch: a shallow checkout would give a wrong diff and wrong history, so it fails here.
+        await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_0__/* .assertFullHistory */ .gU)(repoRoot);
+        const number = await resolvePullNumber(target, client, repo);
+        if (number === undefined) {
+            // A review relayed from a fork's pull request that is merged or closed: the run lists no pull request,
+            // and none is open from that branch. Its check stays as it stood; failing closed here would post a
+            // failure on the merged head and rewrite the verdict auditors read.
+            const from = `${target.headOwner ?? repo.owner}:${target.headBranch ?? '?'}`;
+            return {
+                conclusion: 'success',
+                title: `No open pull request from ${from}: nothing to judge, no check posted`,
+                summary: `No open pull request from ${from}; a review on a merged or closed pull request leaves its check run as it stood.\n`,
+                pullRequests: [],
+            };
+        }
+        const context = await (0,_github_review_context_js__WEBPACK_IMPORTED_MODULE_2__/* .fetchReviewContext */ .o)(client, repo, number);
+        const state = context.state;
+        if (state !== 'OPEN') {
+            // A review on a merged or closed pull request re-runs the gate; re-judging would overwrite the verdict that
+            // stood at the merge, which is what auditors read. Nothing is posted.
+            return {
+                conclusion: 'success',
+                title: `Pull request #${number} is ${state.toLowerCase()}: its check stays as it was`,
+                summary: `Pull request #${number} is ${state.toLowerCase()}; the gate leaves its check run as it stood.\n`,
+                pullRequests: [],
+            };
+        }
+        // The name is known before judging when the event names the default branch; otherwise nothing is withdrawn.
+        if (defaultBranch !== undefined)
+            listed = {
+                headSha: context.headSha,
+                runs: await (0,_post_check_js__WEBPACK_IMPORTED_MODULE_5__/* .withdrawStandingPass */ .e)(client, repo, {
+                    name: (0,_target_js__WEBPACK_IMPORTED_MODULE_6__/* .checkNameFor */ .J1)(request.checkName, context.baseRef === defaultBranch ? undefined : context.baseRef),
+                    headSha: context.headSha,
+                    ...(request.runUrl ? { detailsUrl: request.runUrl } : {}),
+                }, request.appId),
+            };
+        const judged = await (0,_judge_js__WEBPACK_IMPORTED_MODULE_3__/* .judgePullRequest */ .y)(number, { ...ports, registry: request.registry, context, ...(defaultBranch ? { defaultBranch } : {}) }, (sha) => (headSha = sha));
+        otherBase = judged.otherBase;
+        result = {
+            conclusion: judged.verdict.conclusion,
+            title: judged.verdict.title,
+            summary: `${(0,_render_js__WEBPACK_IMPORTED_MODULE_7__/* .renderVerdictMarkdown */ .d1)(judged.verdict)}\n${(0,_outcome_js__WEBPACK_IMPORTED_MODULE_4__/* .gateFootnote */ .MM)(client, listed !== undefined)}\n`,
+            headSha: judged.headSha,
+            pullRequests: [{ number, headSha: judged.headSha, verdict: judged.verdict }],
+            annotations: (0,_render_js__WEBPACK_IMPORTED_MODULE_7__/* .verdictAnnotations */ .GE)(judged.verdict),
+        };
+    }
+    catch (error) {
+        result = (0,_outcome_js__WEBPACK_IMPORTED_MODULE_4__/* .failedClosed */ ._S)(error, client, headSha);
+    }
+    return (0,_outcome_js__WEBPACK_IMPORTED_MODULE_4__/* .postVerdict */ .Yn)(result, client, repo, {
+        ...request,
+        ...(otherBase !== undefined ? { otherBase } : {}),
+        ...(listed ? { listed } : {}),
+    });
+}
+
+
+/***/ }),
+
+/***/ 2109:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  MD: () => (/* binding */ recordMergedPullRequest)
+  Z: () => (/* binding */ recordFailed),
+  u: () => (/* binding */ recordMergeFlow)
 });
 
-// UNUSED EXPORTS: approversOf, mergedAuditId
-
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/policy/effective.ts
-var effective = __nccwpck_require__(4327);
+var src_errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/git/history.ts
+var git_history = __nccwpck_require__(528);
+// EXTERNAL MODULE: ./src/git/reader.ts
+var reader = __nccwpck_require__(6073);
+// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
+var git_run = __nccwpck_require__(4310);
+// EXTERNAL MODULE: ./src/github/checks.ts
+var checks = __nccwpck_require__(6250);
+// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
+var github_client = __nccwpck_require__(5923);
+// EXTERNAL MODULE: ./src/github/pulls.ts
+var pulls = __nccwpck_require__(4487);
+// EXTERNAL MODULE: ./src/github/review-context.ts
+var review_context = __nccwpck_require__(5213);
+// EXTERNAL MODULE: ./src/registry/load.ts + 1 modules
+var load = __nccwpck_require__(9637);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/registry/parse.ts
+var parse = __nccwpck_require__(4540);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+// EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
+var js_yaml = __nccwpck_require__(3243);
+// EXTERNAL MODULE: ./src/registry/schemas.ts + 1 modules
+var schemas = __nccwpck_require__(6202);
+;// CONCATENATED MODULE: ./src/registry/canonical.ts
+// Canonical registry text, as pure functions: schema key order, LF, a final newline and a schema comment for
+// editors. The writer (writer.ts) writes exactly this text; decisions that show or compare a document use it too.
+
+
+
+/** How many folders below the registry root each kind's files sit. */
+const DEPTH = {
+    Policy: 0,
+    Model: 2,
+    Stages: 2,
+    Schedule: 2,
+    ModelVersion: 3,
+    RetrainRequest: 3,
+    Incident: 1,
+    AuditEvent: 3,
+};
+/**
+ * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
+ * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
+ */
+const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${(0,schemas/* schemaFileName */.XC)(kind)}`;
+/** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
+function ordered(value, schema, root) {
+    if (schema && typeof schema.$ref === 'string') {
+        schema = root.$defs[schema.$ref.slice('#/$defs/'.length)];
+    }
+    if (Array.isArray(value))
+        return value.map((item) => ordered(item, schema?.items, root));
+    if (value === null || typeof value !== 'object')
+        return value;
+    const object = value;
+    const properties = (schema?.properties ?? {});
+    const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+    // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
+    const keys = [
+        ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
+        ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
+    ];
+    const out = {};
+    for (const key of keys) {
+        if (object[key] === undefined)
+            continue;
+        const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+}
+/** The document as it will be written: keys in schema order, undefined values dropped. */
+function canonicalDocument(doc) {
+    const schema = schemas/* SCHEMAS */.H6[doc.kind];
+    if (!schema)
+        throw new src_errors/* TollgateError */.x(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
+    return ordered(doc, schema, schema);
+}
+/** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
+function serializeDocument(doc) {
+    const body = (0,js_yaml/* dump */.Bh)(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
+    return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
+}
+function formatProblems(problems) {
+    return problems
+        .map((p) => {
+        const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
+        const excerpt = p.excerpt ? `\n${p.excerpt.replace(/^/gm, '    ')}` : '';
+        return `${where}: ${p.severity}: ${p.message}${excerpt}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
+    })
+        .join('\n');
+}
+
+// EXTERNAL MODULE: ./src/registry/validate-schema.ts
+var validate_schema = __nccwpck_require__(3845);
+;// CONCATENATED MODULE: ./src/registry/writer.ts
+// THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
+// LF, final newline, a schema comment for editors), every document validated before any file is touched, and
+// each file replaced atomically, so a reader never sees half a file and a bad batch changes nothing.
+
+
+
+
+
+
+
+
+
+
+/**
+ * The canonical text of each write, every document validated first: one error anywhere refuses them all. Writes
+ * nothing; a transaction stages the result, writeRegistryFiles puts it on disk.
+ */
+function renderRegistryWrites(files) {
+    const problems = [];
+    const planned = [];
+    for (const file of files) {
+        (0,load/* assertRegistryPath */.hF)(file.path);
+        const place = (0,paths/* classifyRegistryPath */.tF)(file.path);
+        if (!place) {
+            problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
+            continue;
+        }
+        if ((file.document === undefined) === (file.text === undefined)) {
+            throw new src_errors/* TollgateError */.x(`${file.path}: give exactly one of document or text`);
+        }
+        if (file.document) {
+            const found = (0,validate_schema/* validateDocumentSchema */.Zm)(file.path, canonicalDocument(file.document));
+            if (file.document.kind !== place.kind) {
+                found.push({
+                    file: file.path,
+                    field: 'kind',
+                    severity: 'error',
+                    message: `a ${file.document.kind} cannot be written to ${file.path}, where a ${place.kind} belongs`,
+                    fix: 'write it to the path of its kind (src/registry/paths.ts)',
+                });
+            }
+            problems.push(...found);
+            planned.push({ path: file.path, text: serializeDocument(file.document) });
+        }
+        else {
+            const text = file.text;
+            if (place.kind !== 'Postmortem')
+                problems.push(...(0,parse/* parseRegistryFile */.N0)(file.path, text).problems);
+            planned.push({ path: file.path, text });
+        }
+    }
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new src_errors/* TollgateError */.x(`refusing to write ${files.length} registry file(s):\n${formatProblems(errors)}`, {
+            file: errors[0].file,
+            line: errors[0].line,
+            fix: 'correct the documents; nothing was written',
+        });
+    }
+    return planned;
+}
+/**
+ * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
+ * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
+ */
+async function writeRegistryFiles(registryDir, files) {
+    const planned = renderRegistryWrites(files);
+    for (const { path } of planned)
+        await refuseLinks(registryDir, path);
+    const written = [];
+    for (const { path, text } of planned) {
+        const target = (0,external_node_path_.join)(registryDir, ...path.split('/'));
+        const current = await (0,promises_.readFile)(target, 'utf8').catch(() => undefined);
+        if (current === text)
+            continue;
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
+        const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(target), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+        try {
+            await (0,promises_.writeFile)(temp, text, { flag: 'wx' });
+            await (0,promises_.rename)(temp, target);
+        }
+        catch (error) {
+            await (0,promises_.rm)(temp, { force: true });
+            throw new src_errors/* TollgateError */.x(`could not write ${path}: ${error.message}`, { file: path, cause: error });
+        }
+        written.push(path);
+    }
+    return written;
+}
+/** A symbolic link on the way to a registry file would make the write land outside the registry. */
+async function refuseLinks(registryDir, path) {
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+        const stat = await (0,promises_.lstat)((0,external_node_path_.join)(registryDir, ...parts.slice(0, i))).catch(() => undefined);
+        if (!stat)
+            return;
+        if (stat.isSymbolicLink()) {
+            throw new src_errors/* TollgateError */.x(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
+                file: path,
+                fix: 'replace the link with a real folder or file',
+            });
+        }
+    }
+}
+/** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
+
+;// CONCATENATED MODULE: ./src/incident/read.ts
+// Reading incident records through the registry loader (parsed and schema-checked like every registry file).
+
+
+
+/** The incidents at `paths` (registry-relative; missing ones are skipped). A broken record is an error. */
+async function readIncidents(reader, paths) {
+    const { registry, problems } = await (0,load/* loadFiles */.aY)(reader, paths);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new src_errors/* TollgateError */.x(`cannot read incident records in ${reader.label}:\n${formatProblems(errors)}`, {
+            file: errors[0].file,
+            line: errors[0].line,
+            fix: 'correct the record (`tollgate validate` lists every problem)',
+        });
+    }
+    return [...registry.incidents.values()];
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: ./src/gate/requirements.ts + 3 modules
+var requirements = __nccwpck_require__(631);
+;// CONCATENATED MODULE: ./src/github/merge.ts
+// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
+// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
+
+
+const METHODS = ['squash', 'merge', 'rebase'];
+/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
+const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
+async function mergePullRequest(client, repo, number, options) {
+    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
+    let last = {
+        status: 'blocked',
+        reason: 'no merge method is allowed',
+        method: options.method,
+    };
+    for (const method of order) {
+        try {
+            const { data } = await client.octokit.rest.pulls.merge({
+                ...repo,
+                pull_number: number,
+                sha: options.sha,
+                merge_method: method,
+                commit_title: `${options.title} (#${number})`,
+            });
+            return { status: 'merged', sha: data.sha, method };
+        }
+        catch (error) {
+            const status = (0,github_client/* statusOf */.c2)(error);
+            const detail = error instanceof github_client/* GitHubApiError */.OS ? error.message : (0,src_errors/* describeError */.U)(error);
+            if (status === 409)
+                return { status: 'head-moved' };
+            if (status === 405 && methodDisallowed(detail)) {
+                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
+                continue;
+            }
+            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
+        }
+    }
+    return last;
+}
+const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
+    pullRequest { number autoMergeRequest { enabledAt } }
+  }
+}`;
+/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
+async function enableAutoMerge(client, repo, number, options) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
+    try {
+        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
+            id: data.node_id,
+            mergeMethod: options.method.toUpperCase(),
+            head: options.expectedHeadSha,
+        });
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS)
+            throw error;
+        throw new github_client/* GitHubApiError */.OS('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
+    }
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/git/message.ts
+// Commit messages Tollgate writes: a text, a blank line, then `Key: value` trailers that `git log` alone can read.
+
+const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
+function formatCommitMessage(message, trailers) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    if (text === '')
+        throw new src_errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
+    const lines = [];
+    for (const [key, raw] of Object.entries(trailers)) {
+        if (!TRAILER_KEY.test(key)) {
+            throw new src_errors/* TollgateError */.x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
+                field: key,
+                fix: 'use a trailer key like "Tollgate-Event"',
+            });
+        }
+        for (const value of Array.isArray(raw) ? raw : [raw]) {
+            if (/[\r\n]/.test(value)) {
+                throw new src_errors/* TollgateError */.x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
+                    field: key,
+                    fix: 'trailer values are one line; put longer text in the message body',
+                });
+            }
+            if (value.trim() === '')
+                continue;
+            lines.push(`${key}: ${value.trim()}`);
+        }
+    }
+    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/git/transaction.ts
+// One transaction per writing command: the change is staged in a private index (GIT_INDEX_FILE), never the
+// user's, committed with commit-tree, and put on the branch with a compare-and-swap (`update-ref ref new old`).
+// When another writer moved the branch first, the whole change is built again on the new tip, so a commit's
+// message and trailers always describe the content it carries. Nothing in the user's index or working tree
+// changes before the ref has moved; then only the paths the commit touched are brought up to date, and only
+// where the user's copy was the committed one (see syncCheckout).
+
+
+
+
+
+
+
+
+const ZERO = '';
+/** `<git-dir>/tollgate`: where Tollgate keeps journals, locks and pid files of this checkout. */
+async function tollgateStateDir(repoRoot) {
+    let gitDir = gitDirs.get(repoRoot);
+    if (!gitDir) {
+        gitDir = (0,git_run/* git */.$Y)(repoRoot, ['rev-parse', '--git-dir']).then((d) => (0,external_node_path_.resolve)(repoRoot, d));
+        gitDirs.set(repoRoot, gitDir);
+        gitDir.catch(() => gitDirs.delete(repoRoot));
+    }
+    const path = (0,external_node_path_.join)(await gitDir, 'tollgate');
+    await (0,promises_.mkdir)(path, { recursive: true });
+    return path;
+}
+const gitDirs = new Map();
+async function tipOf(repoRoot, ref, env) {
+    const result = await (0,git_run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+        env,
+        okCodes: [1, 128],
+    });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+/** The full name of `ref` and whether it is what this checkout's HEAD stands on. */
+async function resolveTarget(repoRoot, ref, env) {
+    const head = await (0,git_run/* runGit */.EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { env, okCodes: [1] });
+    const current = head.code === 0 ? head.stdout.trim() : 'HEAD';
+    if (ref === undefined || ref === 'HEAD')
+        return { ref: current, checkedOut: true };
+    const full = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+    const valid = await (0,git_run/* runGit */.EO)(repoRoot, ['check-ref-format', full], { env, okCodes: [1, 128] });
+    if (valid.code !== 0 || ref.startsWith('-')) {
+        throw new src_errors/* TollgateError */.x(`"${ref}" is not a valid branch name`, { field: 'branch' });
+    }
+    if (full !== current) {
+        // A branch checked out in another worktree of this repository would be moved under that worktree's feet.
+        const list = await (0,git_run/* git */.$Y)(repoRoot, ['worktree', 'list', '--porcelain'], { env });
+        if (list.split('\n').includes(`branch ${full}`)) {
+            throw new src_errors/* TollgateError */.x(`branch ${full.replace(/^refs\/heads\//, '')} is checked out in another worktree`, {
+                fix: 'switch that worktree to another branch, or run Tollgate there',
+            });
+        }
+    }
+    return { ref: full, checkedOut: full === current };
+}
+function assertRepoPath(path) {
+    if (path === '' ||
+        path.startsWith('/') ||
+        path.includes('\\') ||
+        path.includes('\0') ||
+        path.split('/').some((s) => s === '..' || s === '.' || s === '' || s === '.git')) {
+        throw new src_errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
+            fix: 'pass paths like registry/models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+/** A git conflict the next attempt may not have: the ref moved, or another process held its lock. */
+const CAS_CONFLICT = /but expected|is at .* but|cannot lock ref|unable to create .*\.lock|File exists|reference already exists/i;
+class PrivateStage {
+    parent;
+    #repoRoot;
+    #dir;
+    #env;
+    #pending = new Map();
+    #objects;
+    constructor(repoRoot, dir, parent, env) {
+        this.#repoRoot = repoRoot;
+        this.#dir = dir;
+        this.parent = parent;
+        this.#env = { ...env, GIT_INDEX_FILE: (0,external_node_path_.join)(dir, 'index') };
+    }
+    /** cat-file reads the index once: a reader started before the index changed would answer from the old one. */
+    #indexChanged() {
+        this.#objects?.close();
+        this.#objects = undefined;
+    }
+    async init() {
+        await (0,git_run/* git */.$Y)(this.#repoRoot, this.parent ? ['read-tree', this.parent] : ['read-tree', '--empty'], {
+            env: this.#env,
+        });
+    }
+    async read(path) {
+        assertRepoPath(path);
+        if (this.#pending.has(path))
+            return this.#pending.get(path) ?? undefined;
+        this.#objects ??= new reader/* ObjectReader */.nR(this.#repoRoot, this.#env);
+        const object = await this.#objects.lookup(`:${path}`);
+        return object?.type === 'blob' ? object.content : undefined;
+    }
+    async list(dir) {
+        const prefix = dir.replace(/\/+$/, '');
+        const args = ['ls-files', '-z', '--full-name'];
+        if (prefix !== '')
+            args.push('--', `${prefix}/`);
+        const paths = new Set((await (0,git_run/* git */.$Y)(this.#repoRoot, args, { env: this.#env })).split('\0').filter(Boolean));
+        for (const [path, content] of this.#pending) {
+            if (prefix !== '' && !path.startsWith(`${prefix}/`))
+                continue;
+            if (content === null)
+                paths.delete(path);
+            else
+                paths.add(path);
+        }
+        return [...paths].sort();
+    }
+    write(path, content) {
+        this.#pending.set(assertRepoPath(path), typeof content === 'string' ? Buffer.from(content) : content);
+    }
+    async revert(sha) {
+        await this.flush();
+        const parents = (await (0,git_run/* git */.$Y)(this.#repoRoot, ['rev-list', '--parents', '-n', '1', sha], { env: this.#env }))
+            .split(' ')
+            .slice(1);
+        const from = parents[0] ?? (await (0,git_run/* git */.$Y)(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']));
+        const patch = await (0,git_run/* runGitBuffer */.CO)(this.#repoRoot, ['diff-tree', '-p', '--binary', '--full-index', '--no-renames', '-r', from, sha], { env: this.#env });
+        if (patch.stdout.length === 0)
+            return undefined;
+        const before = await (0,git_run/* git */.$Y)(this.#repoRoot, ['write-tree'], { env: this.#env });
+        // Raw: the patch goes to git's stdin, which simple-git has no way to pass.
+        const applied = await (0,git_run/* runGitBuffer */.CO)(this.#repoRoot, ['apply', '--cached', '--3way', '-R', '--whitespace=nowarn', '-'], { env: this.#env, input: patch.stdout, okCodes: [1, 128] });
+        this.#indexChanged();
+        if (applied.code === 0)
+            return undefined;
+        // Back to the tree before this commit: a failed three-way apply leaves conflict stages behind.
+        await (0,git_run/* git */.$Y)(this.#repoRoot, ['read-tree', before], { env: this.#env });
+        const conflicted = [...new Set([...applied.stderr.matchAll(/^U (.+)$/gm)].map((m) => m[1]))];
+        return `reverting ${sha.slice(0, 12)} conflicts${conflicted.length ? ` with later changes in ${conflicted.join(', ')}` : ''}`;
+    }
+    async changed() {
+        await this.flush();
+        const tree = await (0,git_run/* git */.$Y)(this.#repoRoot, ['write-tree'], { env: this.#env });
+        const base = this.parent
+            ? `${this.parent}^{tree}`
+            : await (0,git_run/* git */.$Y)(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']);
+        const out = await (0,git_run/* git */.$Y)(this.#repoRoot, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', base, tree], {
+            env: this.#env,
+        });
+        return out.split('\0').filter(Boolean).sort();
+    }
+    /** Writes the pending files' blobs (one hash-object for all) and puts them in the private index. */
+    async flush() {
+        if (this.#pending.size === 0)
+            return;
+        const entries = [...this.#pending];
+        const withContent = entries.filter(([, content]) => content !== null);
+        const files = [];
+        for (const [i, [, content]] of withContent.entries()) {
+            const file = (0,external_node_path_.join)(this.#dir, `blob-${i}`);
+            await (0,promises_.writeFile)(file, content);
+            files.push(file);
+        }
+        const oids = files.length === 0
+            ? []
+            : (await (0,git_run/* git */.$Y)(this.#repoRoot, ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+                env: this.#env,
+                input: `${files.join('\n')}\n`,
+            })).split('\n');
+        const lines = [];
+        let next = 0;
+        for (const [path, content] of entries) {
+            lines.push(content === null ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${oids[next++]}\t${path}`);
+        }
+        await (0,git_run/* git */.$Y)(this.#repoRoot, ['update-index', '-z', '--index-info'], {
+            env: this.#env,
+            input: `${lines.join('\0')}\0`,
+        });
+        this.#pending.clear();
+        this.#indexChanged();
+        await Promise.all(files.map((f) => (0,promises_.rm)(f, { force: true })));
+    }
+    async writeTree() {
+        await this.flush();
+        return (0,git_run/* git */.$Y)(this.#repoRoot, ['write-tree'], { env: this.#env });
+    }
+    checkpoint() {
+        return this.writeTree();
+    }
+    async reset(tree) {
+        this.#pending.clear();
+        await (0,git_run/* git */.$Y)(this.#repoRoot, ['read-tree', tree], { env: this.#env });
+        this.#indexChanged();
+    }
+    close() {
+        this.#objects?.close();
+    }
+}
+/**
+ * Runs one transaction: builds the change on a private index from the ref's tip, commits it and moves the ref
+ * with a compare-and-swap, rebuilding on the new tip when another writer got there first. On any failure
+ * before the ref moved, nothing outside the object database changed (unreferenced objects are git's garbage).
+ */
+async function runTransaction(repoRoot, options) {
+    const env = options.env ?? {};
+    await recoverCheckouts(repoRoot, env);
+    const target = await resolveTarget(repoRoot, options.ref, env);
+    const attempts = options.attempts ?? 8;
+    let lastConflict = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        const tip = await tipOf(repoRoot, target.ref, env);
+        const parent = options.parent ? await options.parent(tip) : tip;
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-tx-'));
+        const stage = new PrivateStage(repoRoot, dir, parent, env);
+        let journal;
+        try {
+            await stage.init();
+            const built = await options.build(stage, attempt);
+            const none = {
+                value: built.value,
+                ref: target.ref,
+                attempts: attempt,
+                checkout: { updated: [], kept: [] },
+            };
+            if (!built.commit)
+                return { ...none, ...(tip ? { previous: tip } : {}) };
+            const tree = await stage.writeTree();
+            const parentTree = parent ? await (0,git_run/* git */.$Y)(repoRoot, ['rev-parse', `${parent}^{tree}`], { env }) : undefined;
+            if (tree === parentTree)
+                return { ...none, ...(tip ? { previous: tip } : {}) };
+            const request = built.commit;
+            const message = formatCommitMessage(request.message, request.trailers);
+            const commit = await (0,git_run/* git */.$Y)(repoRoot, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
+                input: message,
+                env: { ...env, ...request.env, ...authorEnv(request.author) },
+            });
+            const sync = target.checkedOut && options.updateCheckout !== false;
+            // Written before the ref moves: a process killed between the two leaves a journal the next run finishes.
+            if (sync)
+                journal = await writeJournal(repoRoot, { ref: target.ref, parent, commit });
+            const moved = await (0,git_run/* runGit */.EO)(repoRoot, ['update-ref', '-m', `tollgate: ${request.message.split('\n')[0]}`, target.ref, commit, tip ?? ZERO], { env, okCodes: [1, 128] });
+            if (moved.code !== 0) {
+                if (journal)
+                    await (0,promises_.rm)(journal, { force: true });
+                journal = undefined;
+                if (!CAS_CONFLICT.test(moved.stderr)) {
+                    throw new src_errors/* TollgateError */.x(`git update-ref ${target.ref} failed: ${moved.stderr.trim()}`, {
+                        fix: 'nothing was changed; check the repository (disk space, permissions) and run again',
+                    });
+                }
+                lastConflict = moved.stderr.trim();
+                await new Promise((r) => setTimeout(r, Math.random() * 25 * attempt));
+                continue;
+            }
+            let checkout = { updated: [], kept: [] };
+            if (sync) {
+                checkout = await syncCheckout(repoRoot, { ref: target.ref, parent, commit }, env);
+                await (0,promises_.rm)(journal, { force: true });
+            }
+            return {
+                value: built.value,
+                commit,
+                ref: target.ref,
+                ...(tip ? { previous: tip } : {}),
+                attempts: attempt,
+                checkout,
+            };
+        }
+        finally {
+            stage.close();
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        }
+    }
+    throw new src_errors/* TollgateError */.x(`${target.ref} kept moving: ${attempts} attempts to commit on it lost to other writers (${lastConflict})`, { fix: 'nothing was changed; run the command again' });
+}
+function authorEnv(author) {
+    if (!author)
+        return {};
+    for (const [field, value] of Object.entries(author)) {
+        if (/[<>\r\n]/.test(value) || value.trim() === '') {
+            throw new src_errors/* TollgateError */.x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
+                field: `author.${field}`,
+            });
+        }
+    }
+    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
+}
+async function writeJournal(repoRoot, journal) {
+    const dir = await tollgateStateDir(repoRoot);
+    const file = (0,external_node_path_.join)(dir, `checkout-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.json`);
+    await (0,promises_.writeFile)(file, JSON.stringify({ ...journal, pid: process.pid }));
+    return file;
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/**
+ * Finishes what a killed run left: for each journal whose process is gone and whose commit reached its ref,
+ * brings the checkout's copies of that commit's paths up to date; a commit that never landed is forgotten.
+ */
+async function recoverCheckouts(repoRoot, env = {}) {
+    const dir = await tollgateStateDir(repoRoot);
+    const recovered = [];
+    for (const name of (await (0,promises_.readdir)(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
+        const file = (0,external_node_path_.join)(dir, name);
+        let journal;
+        try {
+            journal = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
+        }
+        catch {
+            await (0,promises_.rm)(file, { force: true });
+            continue;
+        }
+        if (journal.pid !== undefined && journal.pid !== process.pid && isAlive(journal.pid))
+            continue;
+        const landed = (await (0,git_run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', journal.commit, journal.ref], {
+            env,
+            okCodes: [1, 128],
+        })).code === 0;
+        if (landed) {
+            await syncCheckout(repoRoot, journal, env);
+            recovered.push(journal.commit);
+        }
+        await (0,promises_.rm)(file, { force: true });
+    }
+    return recovered;
+}
+/** Per path a commit changed against its parent: the blob before and after (undefined where absent). */
+async function commitChanges(repoRoot, parent, commit, env) {
+    const out = await (0,git_run/* git */.$Y)(repoRoot, parent
+        ? ['diff-tree', '-r', '-z', '--no-renames', parent, commit]
+        : ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--root', commit], { env });
+    const changes = new Map();
+    const fields = out.split('\0');
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+        const header = fields[i];
+        const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) \w/.exec(header);
+        if (!m)
+            continue;
+        const absent = /^0+$/;
+        changes.set(fields[i + 1], {
+            ...(absent.test(m[1]) ? {} : { before: m[1] }),
+            ...(absent.test(m[2]) ? {} : { after: m[2] }),
+        });
+    }
+    return changes;
+}
+/** The blob id git gives `bytes` (no filters: registry files are plain LF text), computed without git. */
+function blobId(bytes, oidLength) {
+    return (0,external_node_crypto_.createHash)(oidLength === 64 ? 'sha256' : 'sha1')
+        .update(`blob ${bytes.length}\0`)
+        .update(bytes)
+        .digest('hex');
+}
+/**
+ * After `commit` (on `parent`) moved the checked-out `ref`: each path the commit touched whose index entry and
+ * file were the committed content (the parent's or this commit's) is set to the ref's current content, in the
+ * file and in the index; any other path is the user's work and is left alone (`kept`). Serialised among Tollgate
+ * processes by a lock file, so two runs never interleave their reads and writes of the same paths.
+ */
+async function syncCheckout(repoRoot, journal, env = {}) {
+    const changes = await commitChanges(repoRoot, journal.parent, journal.commit, env);
+    const paths = [...changes.keys()];
+    if (paths.length === 0)
+        return { updated: [], kept: [] };
+    const release = await lockCheckout(repoRoot);
+    try {
+        const tip = await tipOf(repoRoot, journal.ref, env);
+        // Usually the tip is this commit; after a concurrent writer, ask git what the tip holds now.
+        const now = new Map();
+        if (tip === journal.commit) {
+            for (const [path, change] of changes)
+                if (change.after)
+                    now.set(path, change.after);
+        }
+        else if (tip) {
+            const listed = await (0,git_run/* git */.$Y)(repoRoot, ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...paths], {
+                env,
+            });
+            for (const record of listed.split('\0')) {
+                const tab = record.indexOf('\t');
+                if (tab > 0)
+                    now.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[2]);
+            }
+        }
+        const index = new Map();
+        const staged = await (0,git_run/* git */.$Y)(repoRoot, ['ls-files', '-s', '-z', '--full-name', '--', ...paths.map((p) => `:(top,literal)${p}`)], { env });
+        for (const record of staged.split('\0')) {
+            const tab = record.indexOf('\t');
+            if (tab > 0)
+                index.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[1]);
+        }
+        const oidLength = journal.commit.length;
+        const updated = [];
+        const kept = [];
+        const entries = [];
+        for (const path of paths) {
+            const { before, after: ours } = changes.get(path);
+            const inIndex = index.get(path);
+            const want = now.get(path);
+            const full = (0,external_node_path_.join)(repoRoot, path);
+            const bytes = await (0,promises_.readFile)(full).catch(() => undefined);
+            const file = bytes === undefined ? undefined : blobId(bytes, oidLength);
+            // The index entry is committed content (the parent's or this commit's): it follows the branch. A file that
+            // is committed content too (or already this commit's, from a writer that wrote it first) follows as well;
+            // any other file is the user's work and stays as it is.
+            if (inIndex !== before && inIndex !== ours) {
+                kept.push(path);
+                continue;
+            }
+            if (want !== inIndex) {
+                entries.push(want === undefined ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${want}\t${path}`);
+            }
+            if (file !== inIndex && file !== ours) {
+                kept.push(path);
+                continue;
+            }
+            if (want === file && want === inIndex)
+                continue;
+            if (want === undefined) {
+                await (0,promises_.unlink)(full).catch(() => undefined);
+            }
+            else if (want !== file) {
+                const content = (await (0,git_run/* runGitBuffer */.CO)(repoRoot, ['cat-file', 'blob', want], { env })).stdout;
+                await (0,promises_.mkdir)((0,external_node_path_.dirname)(full), { recursive: true });
+                const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(full), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+                await (0,promises_.writeFile)(temp, content, { mode: 0o644 });
+                await (0,promises_.rename)(temp, full);
+            }
+            updated.push(path);
+        }
+        if (entries.length > 0)
+            await updateIndex(repoRoot, entries, env);
+        return { updated, kept };
+    }
+    finally {
+        await release();
+    }
+}
+/** `git update-index --index-info` entries, retried while a user's git command holds index.lock. */
+async function updateIndex(repoRoot, entries, env) {
+    const paths = entries.map((e) => e.slice(e.indexOf('\t') + 1));
+    for (let attempt = 1;; attempt++) {
+        const result = await (0,git_run/* runGit */.EO)(repoRoot, ['update-index', '-z', '--index-info'], {
+            env,
+            input: `${entries.join('\0')}\0`,
+            okCodes: [128],
+        });
+        if (result.code === 0)
+            return;
+        if (!/index\.lock/.test(result.stderr) || attempt >= 50) {
+            throw new src_errors/* TollgateError */.x(`could not update the index for ${paths.join(', ')}: ${result.stderr.trim()}`, {
+                fix: 'the commit is on the branch; run `git status` and `git restore --staged --worktree -- <paths>` to catch up',
+            });
+        }
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+}
+/** An exclusive lock among Tollgate processes on this checkout; a lock whose process is gone is taken over. */
+async function lockCheckout(repoRoot) {
+    const file = (0,external_node_path_.join)(await tollgateStateDir(repoRoot), 'checkout.lock');
+    for (let attempt = 0; attempt < 1000; attempt++) {
+        try {
+            await (0,promises_.writeFile)(file, String(process.pid), { flag: 'wx' });
+            return () => (0,promises_.rm)(file, { force: true });
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+            const holder = Number(await (0,promises_.readFile)(file, 'utf8').catch(() => ''));
+            if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
+                await (0,promises_.rm)(file, { force: true });
+                continue;
+            }
+            await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+        }
+    }
+    throw new src_errors/* TollgateError */.x(`another Tollgate process holds ${file}`, {
+        fix: 'wait for it to finish; if none runs, delete the file',
+    });
+}
+/**
+ * Takes `commit` back off the checked-out `ref` (compare-and-swap to `previous`) and brings the touched paths of
+ * the checkout back with it: for a commit that must not stay, e.g. an emergency rollback that could not be pushed.
+ * Refuses when the ref has moved on since.
+ */
+async function undoCommit(repoRoot, ref, commit, previous, env = {}) {
+    const target = await resolveTarget(repoRoot, ref, env);
+    const moved = await runGit(repoRoot, ['update-ref', '-m', 'tollgate: undo', target.ref, previous, commit], {
+        env,
+        okCodes: [1, 128],
+    });
+    if (moved.code !== 0) {
+        throw new TollgateError(`cannot take ${commit.slice(0, 12)} back off ${target.ref}: ${moved.stderr.trim()}`, {
+            fix: `the branch moved on; revert ${commit.slice(0, 12)} by hand if it must not stay`,
+        });
+    }
+    if (target.checkedOut)
+        await syncCheckout(repoRoot, { ref: target.ref, parent: commit, commit: previous }, env);
+}
+
+;// CONCATENATED MODULE: ./src/git/commit.ts
+// Commit messages with trailers, and the two commit helpers built on the one transaction (transaction.ts): a
+// commit of working-tree files on the checked-out branch, and a commit of given bytes onto another branch.
+
+
+
+
+
+
+
+
+
+async function assertBranchName(repoRoot, branch) {
+    const result = await (0,git_run/* runGit */.EO)(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
+    if (result.code !== 0 || branch.startsWith('-')) {
+        throw new src_errors/* TollgateError */.x(`"${branch}" is not a valid branch name`, { field: 'branch' });
+    }
+}
+function commit_assertRepoPath(path) {
+    if (path === '' ||
+        path.startsWith('/') ||
+        path.includes('\\') ||
+        path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+        throw new src_errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
+            fix: 'pass paths like registry/models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+/** The working tree's bytes of each path (null where the file is gone), read before any git call. */
+async function workingFiles(repoRoot, paths) {
+    return Promise.all(paths.map(async (path) => ({
+        path,
+        content: (0,external_node_fs_.existsSync)((0,external_node_path_.join)(repoRoot, path)) ? await (0,promises_.readFile)((0,external_node_path_.join)(repoRoot, path)) : null,
+    })));
+}
+/**
+ * Commits exactly `paths`, as they are in the working tree, with the message and trailers; returns the new sha.
+ * Without `branch` it commits on the checked-out branch through a transaction (private index, compare-and-swap
+ * on the ref): what the user staged stays staged and out of the commit, and the index entries of `paths` are
+ * brought up to date. Refuses when the paths hold no change.
+ */
+async function commitChange(repoRoot, options) {
+    const paths = options.paths.map(commit_assertRepoPath);
+    if (paths.length === 0)
+        throw new src_errors/* TollgateError */.x('nothing to commit: no paths given');
+    formatCommitMessage(options.message, options.trailers);
+    const files = await workingFiles(repoRoot, paths);
+    if (options.branch !== undefined) {
+        const head = await (0,git_history/* resolveRef */.qE)(repoRoot, 'HEAD');
+        const tip = await branchTip(repoRoot, options.branch);
+        // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
+        const baseRef = tip !== undefined &&
+            (await (0,git_run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
+            ? tip
+            : head;
+        return commitFilesToBranch(repoRoot, {
+            baseRef,
+            branch: options.branch,
+            files,
+            message: options.message,
+            trailers: options.trailers,
+            author: options.author,
+            env: options.env,
+        });
+    }
+    const result = await runTransaction(repoRoot, {
+        build: async (stage) => {
+            // A directory path stands for every staged file below it (a folder the writer removed).
+            for (const file of files) {
+                if (file.content !== null)
+                    stage.write(file.path, file.content);
+                else
+                    for (const gone of [file.path, ...(await stage.list(file.path))])
+                        stage.write(gone, null);
+            }
+            return {
+                value: undefined,
+                commit: {
+                    message: options.message,
+                    trailers: options.trailers,
+                    author: options.author,
+                    env: options.env,
+                },
+            };
+        },
+    });
+    if (!result.commit) {
+        throw new src_errors/* TollgateError */.x(`nothing to commit: ${paths.join(', ')} match HEAD`, {
+            fix: 'write the change first, or check the paths',
+        });
+    }
+    return result.commit;
+}
+async function branchTip(repoRoot, branch) {
+    const result = await (0,git_run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+        okCodes: [1],
+    });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+/**
+ * Writes one commit `baseRef + files` and points `branch` at it, through a temporary index: the user's
+ * HEAD, index and working tree are never touched. This is how promotion branches are written.
+ */
+async function commitFilesToBranch(repoRoot, options) {
+    await assertBranchName(repoRoot, options.branch);
+    const current = await (0,git_run/* runGit */.EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    if (current.stdout.trim() === `refs/heads/${options.branch}`) {
+        throw new src_errors/* TollgateError */.x(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
+            fix: 'switch to another branch first, or commit with commitChange without `branch`',
+        });
+    }
+    if (options.files.length === 0)
+        throw new src_errors/* TollgateError */.x('nothing to commit: no files given');
+    formatCommitMessage(options.message, options.trailers);
+    const base = await (0,git_history/* resolveRef */.qE)(repoRoot, options.baseRef);
+    const result = await runTransaction(repoRoot, {
+        ref: `refs/heads/${options.branch}`,
+        parent: async () => base,
+        env: options.env,
+        build: async (stage) => {
+            for (const file of options.files)
+                stage.write(commit_assertRepoPath(file.path), file.content);
+            return {
+                value: undefined,
+                commit: {
+                    message: options.message,
+                    trailers: options.trailers,
+                    author: options.author,
+                    env: options.env,
+                },
+            };
+        },
+    });
+    if (!result.commit) {
+        throw new src_errors/* TollgateError */.x(`nothing to commit: the files already match ${options.baseRef}`, {
+            fix: 'the change is already there; nothing to propose',
+        });
+    }
+    return result.commit;
+}
+
+// EXTERNAL MODULE: ./src/git/client.ts + 3 modules
+var git_client = __nccwpck_require__(9200);
+;// CONCATENATED MODULE: ./src/git/push.ts
+// Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
+
+
+
+
+
+
+// A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
+const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
+async function pushWithRetry(repoRoot, options) {
+    const attempts = options.attempts ?? 5;
+    const { remote, branch, env } = options;
+    let lastError = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        // Raw: the porcelain per-ref status on stdout is what tells a rejection worth a retry from any other failure.
+        const pushed = await (0,git_run/* runGit */.EO)(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
+            env,
+            okCodes: [1, 128],
+        });
+        if (pushed.code === 0) {
+            return { sha: await (0,git_run/* git */.$Y)(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
+        }
+        lastError = `${pushed.stdout}\n${pushed.stderr}`.trim();
+        if (!RETRYABLE.test(lastError)) {
+            throw new src_errors/* TollgateError */.x(`git push ${remote} ${branch} failed: ${lastError}`, {
+                fix: 'check that the token may push to this branch and that branch protection allows it',
+            });
+        }
+        if (attempt === attempts)
+            break;
+        const client = (0,git_client/* gitClient */.is)(repoRoot, env);
+        // Into a ref of our own: FETCH_HEAD is shared with every other fetch in this repository.
+        const tracking = `refs/tollgate/upstream/${branch}`;
+        try {
+            await client.fetch(remote, `+refs/heads/${branch}:${tracking}`, ['--quiet', '--no-tags']);
+        }
+        catch (error) {
+            throw (0,git_client/* fromGitError */.hJ)(error, `git fetch ${remote} ${branch}`, repoRoot);
+        }
+        const upstream = await client.revparse([tracking]);
+        await rebaseBranch(repoRoot, branch, upstream, env);
+    }
+    throw new src_errors/* TollgateError */.x(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
+}
+/** Rebases `branch` onto `upstream`, in place when it is checked out, else in a throwaway worktree. */
+async function rebaseBranch(repoRoot, branch, upstream, env) {
+    const current = await (0,git_run/* runGit */.EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    const checkedOut = current.stdout.trim() === `refs/heads/${branch}`;
+    let dir = repoRoot;
+    let scratch;
+    if (!checkedOut) {
+        scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
+        dir = (0,external_node_path_.join)(scratch, 'wt');
+        await (0,git_run/* git */.$Y)(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
+    }
+    try {
+        const rebased = await (0,git_run/* runGit */.EO)(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
+        if (rebased.code !== 0) {
+            const conflicted = (await (0,git_run/* git */.$Y)(dir, ['diff', '--name-only', '--diff-filter=U']))
+                .split('\n')
+                .filter(Boolean);
+            await (0,git_run/* runGit */.EO)(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
+            throw new src_errors/* TollgateError */.x(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
+                file: conflicted[0],
+                fix: 'nothing was pushed and the local branch is unchanged; redo the change on top of the remote branch',
+            });
+        }
+    }
+    finally {
+        if (scratch !== undefined) {
+            await (0,git_run/* runGit */.EO)(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
+            await (0,promises_.rm)(scratch, { recursive: true, force: true });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/refs.ts
+// Branch refs through the API: read, create or fast-forward, delete.
+
+/** The commit a branch points at, or undefined when the branch does not exist. */
+async function getRef(client, repo, branch) {
+    try {
+        const { data } = await client.octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
+        return data.object.sha;
+    }
+    catch (error) {
+        if (statusOf(error) === 404)
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * Points `branch` at `sha`: creates it, or fast-forwards it. Never forces, so a branch that moved
+ * to a commit `sha` does not contain fails with GitHub's 422 rather than losing someone's work.
+ */
+async function ensureBranch(client, repo, branch, sha) {
+    const current = await getRef(client, repo, branch);
+    if (current === sha)
+        return 'unchanged';
+    if (current === undefined) {
+        try {
+            await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+        }
+        catch (error) {
+            // "Reference already exists": a retried create whose first answer was lost, or a concurrent run.
+            if (statusOf(error) !== 422 || (await getRef(client, repo, branch)) !== sha)
+                throw error;
+        }
+        return 'created';
+    }
+    await client.octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: false });
+    return 'updated';
+}
+/** Deletes a branch; true if it existed. Deleting a branch that is already gone is not an error. */
+async function deleteBranch(client, repo, branch) {
+    try {
+        await client.octokit.rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
+        return true;
+    }
+    catch (error) {
+        // GitHub answers 422 "Reference does not exist" (and 404 on some versions) for a missing ref.
+        if ((0,github_client/* statusOf */.c2)(error) === 404 || (0,github_client/* statusOf */.c2)(error) === 422)
+            return false;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/propose.ts
+// The one way a Tollgate flow puts registry changes on their way to the default branch:
+// - proposeChange: one commit on a Tollgate branch (the user's checkout untouched), pushed, and one pull request
+//   found or opened for it, labelled, with reviewers requested. A re-run after a failure at any step finds the
+//   branch and pull request it made before; a pull request that cannot be opened takes its new branch with it.
+// - pushStateChange: a state-only commit pushed straight to the default branch (policy `state_writes: push`).
+// Without a GitHub client both stop after the local commit, so the CLI runs the same code on a checkout.
+
+
+
+
+
+
+
+async function proposeChange(repoRoot, proposal, github) {
+    if (!proposal.force)
+        await refuseForeignCommits(repoRoot, proposal, github);
+    const commit = await commitFilesToBranch(repoRoot, {
+        baseRef: proposal.baseRef,
+        branch: proposal.branch,
+        files: proposal.files,
+        message: proposal.message,
+        trailers: proposal.trailers,
+        author: proposal.author,
+        env: proposal.env,
+    });
+    if (!github)
+        return { commit, branch: proposal.branch };
+    const remote = github.remote ?? 'origin';
+    const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
+    // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
+    await (0,git_run/* git */.$Y)(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
+        env: proposal.env,
+    });
+    let ensured;
+    try {
+        ensured = await (0,pulls/* ensurePullRequest */.pk)(github.client, github.repo, {
+            head: proposal.branch,
+            base: proposal.baseBranch,
+            title: proposal.pullRequest.title,
+            body: proposal.pullRequest.body,
+        });
+    }
+    catch (error) {
+        // No orphan branch: a branch this run created without a pull request is removed again. Only when no pull
+        // request uses it: GitHub closes a pull request whose branch is deleted, and a re-run would open a second.
+        if (!existedBefore && !(await pullRequestMayExist(github, proposal.branch)))
+            await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
+        throw error;
+    }
+    // From here the pull request exists: a failure leaves it (and its branch) for a re-run to find and finish.
+    const { pull, created } = ensured;
+    const labels = proposal.pullRequest.labels ?? [];
+    if (labels.some((label) => !pull.labels.includes(label)))
+        await (0,pulls/* addLabels */.Nl)(github.client, github.repo, pull.number, labels);
+    const reviewers = proposal.pullRequest.reviewers;
+    if (reviewers)
+        await (0,pulls/* requestReviewers */.i5)(github.client, github.repo, pull.number, {
+            reviewers: reviewers.users,
+            teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()),
+        });
+    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
+}
+/**
+ * A re-run replaces the branch's commit with a fresh one, which is right for Tollgate's own commits and wrong for
+ * anyone else's: commits on the branch (here, or on the remote) that the base lacks and that carry no
+ * `Tollgate-Event` trailer make the proposal stop and name them.
+ */
+async function refuseForeignCommits(repoRoot, proposal, github) {
+    const tips = [];
+    const local = await (0,git_run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`], {
+        okCodes: [1, 128],
+    });
+    if (local.code === 0)
+        tips.push(local.stdout.trim());
+    if (github) {
+        const remote = github.remote ?? 'origin';
+        if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
+            const fetched = `refs/tollgate/fetched/${proposal.branch}`;
+            await (0,git_run/* git */.$Y)(repoRoot, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`], {
+                env: proposal.env,
+            });
+            tips.push(await (0,git_run/* git */.$Y)(repoRoot, ['rev-parse', fetched]));
+        }
+    }
+    const foreign = new Map();
+    for (const tip of tips) {
+        for (const c of await (0,git_history/* commitsTouching */.aS)(repoRoot, [], { ref: tip, exclude: proposal.baseRef })) {
+            if (c.trailers['Tollgate-Event'] === undefined)
+                foreign.set(c.sha, c);
+        }
+    }
+    if (foreign.size === 0)
+        return;
+    const named = [...foreign.values()].map((c) => `${c.sha.slice(0, 12)} "${c.subject}" by ${c.authorName}`);
+    throw new src_errors/* TollgateError */.x(`${proposal.branch} holds ${foreign.size} commit(s) Tollgate did not make: ${named.join('; ')}; replacing the branch would drop them`, {
+        fix: 'keep that work another way (another branch, or a pull request of its own), then run again with --force to replace the branch',
+    });
+}
+/** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */
+async function pullRequestMayExist(github, branch) {
+    try {
+        return (await (0,pulls/* findOpenPullRequest */.aF)(github.client, github.repo, branch)) !== undefined;
+    }
+    catch {
+        return true;
+    }
+}
+async function remoteBranchExists(repoRoot, remote, branch, env) {
+    const { code } = await (0,git_run/* runGit */.EO)(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
+        env,
+        okCodes: [2],
+    });
+    return code === 0;
+}
+/** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
+async function pushStateChange(repoRoot, change, remote) {
+    const current = await (0,git_run/* git */.$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    if (current !== change.branch)
+        throw new src_errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
+            fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
+        });
+    const commit = await commitChange(repoRoot, {
+        paths: change.paths,
+        message: change.message,
+        trailers: change.trailers,
+        author: change.author,
+        env: change.env,
+    });
+    if (remote === undefined)
+        return { commit, pushed: false };
+    const { sha } = await pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
+    return { commit: sha, pushed: true };
+}
+
+;// CONCATENATED MODULE: ./src/publish/state.ts
+// The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
+// incident timeline entries reach the default branch without sign-offs. Either pushed straight to it (policy
+// `state_writes: push`), or as a state-only pull request that the action merges itself: at once when nothing
+// blocks it, otherwise through GitHub's auto-merge, which completes it once the sign-off gate has passed it.
+
+
+
+
+
+
+
+
+/** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
+async function publishStateChange(request, github) {
+    const { repoRoot, registryDir } = request;
+    // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
+    // by Tollgate whatever someone pushed onto it.
+    if (!(0,requirements/* isStateBranch */.i$)(request.branch))
+        throw new src_errors/* TollgateError */.x(`state branch ${request.branch} is not under ${requirements/* STATE_BRANCH_PREFIXES */.Al.join(' or ')}`, {
+            fix: 'name the state branch tollgate/state/...',
+        });
+    const files = request.writes.map((w) => external_node_path_.posix.join(registryDir, w.path));
+    if (request.stateWrites === 'push' && github) {
+        await writeRegistryFiles((0,external_node_path_.join)(repoRoot, registryDir), request.writes);
+        const pushed = await pushStateChange(repoRoot, {
+            paths: files,
+            message: request.message,
+            trailers: request.trailers,
+            branch: request.baseBranch,
+            ...(request.author ? { author: request.author } : {}),
+            ...(request.env ? { env: request.env } : {}),
+        }, github.remote ?? 'origin');
+        return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
+    }
+    const proposed = await proposeChange(repoRoot, {
+        branch: request.branch,
+        baseRef: request.baseRef ?? 'HEAD',
+        baseBranch: request.baseBranch,
+        files: await renderRegistryFiles(registryDir, request.writes),
+        message: request.message,
+        trailers: request.trailers,
+        ...(request.author ? { author: request.author } : {}),
+        ...(request.env ? { env: request.env } : {}),
+        pullRequest: request.pullRequest,
+    }, github);
+    if (!github || !proposed.pullRequest)
+        return { mode: 'committed', commit: proposed.commit, branch: proposed.branch, files };
+    const merge = await mergeStatePullRequest(github, proposed.pullRequest.number, proposed.commit, request);
+    return {
+        mode: 'pull-request',
+        commit: proposed.commit,
+        branch: proposed.branch,
+        files,
+        pullRequest: { ...proposed.pullRequest, merge },
+    };
+}
+/**
+ * Merges the state pull request if its head is still the commit made here; when a required check (the gate)
+ * has not passed yet, asks GitHub to merge it once it has. Never throws: the state is safe in the open pull
+ * request either way, and the reason it stays open is reported.
+ */
+async function mergeStatePullRequest(github, number, headSha, request) {
+    const method = request.mergeMethod ?? 'squash';
+    const title = request.message.split('\n')[0];
+    const merged = await mergePullRequest(github.client, github.repo, number, { sha: headSha, method, title });
+    if (merged.status === 'merged')
+        return { status: 'merged', sha: merged.sha };
+    if (merged.status === 'head-moved')
+        return { status: 'open', reason: `its branch moved past ${headSha.slice(0, 7)}; merge it by hand` };
+    try {
+        await enableAutoMerge(github.client, github.repo, number, {
+            expectedHeadSha: headSha,
+            method: merged.method,
+        });
+        return { status: 'auto-merge' };
+    }
+    catch (error) {
+        // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
+        if (/clean status/i.test((0,src_errors/* describeError */.U)(error))) {
+            const again = await mergePullRequest(github.client, github.repo, number, {
+                sha: headSha,
+                method,
+                title,
+            });
+            if (again.status === 'merged')
+                return { status: 'merged', sha: again.sha };
+        }
+        const why = error instanceof Error ? error.message.replace(/\s*\n+\s*/g, ' ') : String(error);
+        return {
+            status: 'open',
+            reason: `${merged.reason}; auto-merge could not be enabled either (${why}). Fix: allow auto-merge in the ` +
+                'repository settings (General → Pull Requests), or set `state_writes: push` in policy.yaml',
+        };
+    }
+}
+/** How the state pull request reaches the default branch, for the summary. */
+function stateMergeNote(merge) {
+    if (!merge)
+        return '';
+    if (merge.status === 'merged')
+        return `, merged as ${merge.sha.slice(0, 12)}`;
+    if (merge.status === 'auto-merge')
+        return ', which merges once the sign-off gate and validate pass it (the tollgate-state-merge workflow, or auto-merge)';
+    return `, left open: ${merge.reason}`;
+}
+/** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
+async function renderRegistryFiles(registryDir, writes) {
+    const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-state-'));
+    try {
+        await writeRegistryFiles(scratch, writes);
+        return await Promise.all(writes.map(async (w) => ({
+            path: external_node_path_.posix.join(registryDir, w.path),
+            content: await (0,promises_.readFile)((0,external_node_path_.join)(scratch, ...w.path.split('/'))),
+        })));
+    }
+    finally {
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    }
+}
+
 // EXTERNAL MODULE: ./src/registry/names.ts
 var names = __nccwpck_require__(1815);
+// EXTERNAL MODULE: ./src/gate/check-runs.ts
+var check_runs = __nccwpck_require__(6814);
+// EXTERNAL MODULE: ./src/gate/collect.ts + 6 modules
+var collect = __nccwpck_require__(2808);
+// EXTERNAL MODULE: ./src/gate/fetch.ts
+var fetch = __nccwpck_require__(3955);
+// EXTERNAL MODULE: ./src/gate/judge.ts + 5 modules
+var judge = __nccwpck_require__(7735);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
 // EXTERNAL MODULE: ./src/registry/types.ts
 var types = __nccwpck_require__(234);
 ;// CONCATENATED MODULE: ./src/incident/severity.ts
@@ -41171,15 +42826,18 @@ function parseMetricArgs(args) {
         const eq = arg.indexOf('=');
         const fix = 'pass metrics as NAME=NUMBER, e.g. --metric error_rate=0.7';
         if (eq < 0)
-            throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { fix });
+            throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { kind: 'usage', fix });
         const name = arg.slice(0, eq).trim();
         const raw = arg.slice(eq + 1).trim();
         if (!METRIC_NAME.test(name)) {
-            throw new TollgateError(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { fix });
+            throw new TollgateError(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { kind: 'usage', fix });
         }
         const value = raw === '' ? Number.NaN : Number(raw);
         if (!Number.isFinite(value)) {
-            throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, { fix });
+            throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, {
+                kind: 'usage',
+                fix,
+            });
         }
         if (Object.prototype.hasOwnProperty.call(metrics, name)) {
             throw new TollgateError(`metric "${name}" is given twice ("${arg}")`, { fix: 'give each metric once' });
@@ -41417,11 +43075,11 @@ function formatDuration(totalSeconds) {
     return `${r}s`;
 }
 const cell = (text) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-/**
- * A markdown postmortem draft. The timeline merges the incident's own entries with the registry commits (git
- * history) in time order; the parts only the author can write are marked `TODO(author)`.
- */
-function renderPostmortem(incident, gitTimeline) {
+const addDays = (at, days) => new Date(Date.parse(at) + days * 86_400_000).toISOString().slice(0, 10);
+function renderPostmortem(incident, gitTimeline, context = {}) {
+    const commitRef = (sha) => context.repoUrl
+        ? `[commit ${sha.slice(0, 12)}](${context.repoUrl}/commit/${sha})`
+        : `commit ${sha.slice(0, 12)}`;
     const rows = [
         ...incident.timeline.map((e) => ({
             at: e.at,
@@ -41431,7 +43089,7 @@ function renderPostmortem(incident, gitTimeline) {
         ...gitTimeline.map((c) => {
             const event = c.trailers['Tollgate-Event'];
             const tag = event === undefined ? '' : ` [${Array.isArray(event) ? event.join(', ') : event}]`;
-            return { at: c.at, source: `commit ${c.sha.slice(0, 12)}`, what: `${c.subject}${tag}` };
+            return { at: c.at, source: commitRef(c.sha), what: `${c.subject}${tag}` };
         }),
     ];
     // Stable sort by instant: entries at the same second keep incident-first, then git order.
@@ -41441,18 +43099,34 @@ function renderPostmortem(incident, gitTimeline) {
         : 'still open';
     const metrics = Object.entries(incident.metrics);
     const rb = incident.rollback;
+    const due = addDays(incident.resolved_at ?? incident.detected_at, 7);
+    const actions = incident.timeline.filter((e) => [
+        'rollback-started',
+        'rollback-completed',
+        'rollback-failed',
+        'acknowledged',
+        'escalated',
+        'note',
+    ].includes(e.event));
+    const communication = incident.timeline.filter((e) => ['notified', 'notification-failed', 'escalated', 'acknowledged'].includes(e.event));
     const lines = [
         `# Postmortem: ${incident.id} — ${incident.title}`,
         '',
         '> Draft generated by Tollgate from the incident record and git history. Sections marked TODO(author) need',
-        '> a person; everything else is a fact from the record — correct the record, not the draft.',
+        '> a person; everything else is a fact from the record — correct the record, not the draft. Due within 24 hours',
+        '> of the resolution; `tollgate validate` checks the action items.',
         '',
-        '## Summary',
+        '## Incident Summary',
         '',
+        `- Incident ID: ${incident.id}`,
         `- Severity: **${incident.severity}**`,
         `- Status: ${incident.status}`,
+        `- Date: ${incident.detected_at.slice(0, 10)}`,
         `- Models: ${incident.models.join(', ')}`,
         `- Detected: ${incident.detected_at}`,
+        ...(incident.acknowledged_at
+            ? [`- Acknowledged: ${incident.acknowledged_at} by ${incident.acknowledged_by ?? 'someone'}`]
+            : []),
         `- Resolved: ${incident.resolved_at ?? '—'} (duration: ${lasted})`,
         ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
         ...(rb
@@ -41460,9 +43134,45 @@ function renderPostmortem(incident, gitTimeline) {
                 `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}${rb.commit ? ` (commit ${rb.commit.slice(0, 12)})` : ''}${rb.pull_request ? ` (pull request #${rb.pull_request})` : ''}`,
             ]
             : ['- Rollback: none recorded']),
+        '- Impact: TODO(author): one line on user and business impact',
         '',
         ...(incident.description ? [incident.description, ''] : []),
-        '## Impact',
+        '## Timeline (UTC)',
+        '',
+        '| time | source | event |',
+        '| --- | --- | --- |',
+        ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
+        '',
+        '## Root Cause Analysis',
+        '',
+        '### What Happened',
+        '',
+        'TODO(author): what went wrong, in detail.',
+        '',
+        '### Why It Happened',
+        '',
+        'TODO(author): the root cause (technical, process or human), and why it was not caught before it reached the stage.',
+        '',
+        '### Contributing Factors',
+        '',
+        '- TODO(author)',
+        '',
+        '## Impact Assessment',
+        '',
+        '### User Impact',
+        '',
+        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+        '',
+        '### Business Impact',
+        '',
+        '- Revenue impact: TODO(author)',
+        '- SLA breach: TODO(author) (`tollgate incident stats` lists response-time breaches)',
+        '',
+        '### Technical Impact',
+        '',
+        `- Services affected: ${incident.models.join(', ')}`,
+        '- Data loss: TODO(author)',
+        '- Performance degradation at detection:',
         '',
         ...(metrics.length
             ? [
@@ -41472,28 +43182,69 @@ function renderPostmortem(incident, gitTimeline) {
             ]
             : ['No metrics were recorded.']),
         '',
-        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+        '## Resolution',
+        '',
+        '### Immediate Actions Taken',
+        '',
+        ...(actions.length
+            ? actions.map((e, i) => `${i + 1}. ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['1. TODO(author): none recorded; what was done by hand?']),
         '',
         ...rollbackDetails(incident, gitTimeline),
-        '## Timeline (UTC)',
+        '## Lessons Learned',
         '',
-        '| time | source | event |',
-        '| --- | --- | --- |',
-        ...rows.map((r) => `| ${r.at} | ${r.source} | ${cell(r.what)} |`),
+        '### What Went Well',
         '',
-        '## Root cause',
+        '- TODO(author)',
         '',
-        'TODO(author): what caused it, and why it was not caught before it reached the stage.',
+        '### What Went Wrong',
         '',
-        '## Lessons learned',
+        '- TODO(author)',
         '',
-        'TODO(author): what went well, what went wrong, where we got lucky.',
+        '### Where We Got Lucky',
         '',
-        '## Action items',
+        '- TODO(author)',
         '',
-        '| action | owner | due | status |',
-        '| --- | --- | --- | --- |',
-        '| TODO(author) | | | open |',
+        '## Action Items',
+        '',
+        `- [ ] TODO(author): preventive action — owner: @TODO — due: ${due} — priority: high`,
+        `- [ ] TODO(author): monitoring improvement — owner: @TODO — due: ${due} — priority: medium`,
+        '',
+        '## Prevention Measures',
+        '',
+        '### Short-term (< 1 week)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Medium-term (1-4 weeks)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Long-term (> 1 month)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '## Appendix',
+        '',
+        '### Related Incidents',
+        '',
+        ...(context.related?.length
+            ? context.related.map((r) => `- ${r}`)
+            : ['- None recorded for these models.']),
+        '',
+        '### Communication Log',
+        '',
+        ...(communication.length
+            ? communication.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['- No notification was recorded.']),
+        '',
+        '---',
+        '',
+        '**Postmortem Completed By**: TODO(author)',
+        '',
+        `**Date**: TODO(author) (due by ${incident.resolved_at ? addDays(incident.resolved_at, 1) : 'one day after the resolution'})`,
+        '',
+        `**Reviewed By**: TODO(author)${context.approvers?.length ? `; the changes in this window were signed off by ${context.approvers.join(', ')}` : ''}`,
         '',
     ];
     return lines.join('\n');
@@ -41506,6 +43257,13 @@ function rollbackDetails(incident, gitTimeline) {
     const rb = incident.rollback;
     if (!rb && steps.length === 0 && commits.length === 0)
         return ['## Rollback', '', 'No rollback was made.', ''];
+    const started = steps.find((e) => e.event === 'rollback-started');
+    const completed = steps.find((e) => e.event === 'rollback-completed');
+    const took = started && completed
+        ? formatDuration(seconds(started.at, completed.at))
+        : completed?.duration !== undefined
+            ? `${formatDuration(completed.duration)} after detection`
+            : undefined;
     return [
         '## Rollback',
         '',
@@ -41522,6 +43280,10 @@ function rollbackDetails(incident, gitTimeline) {
             const reverts = one(c.trailers.Reverts);
             return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
         }),
+        '',
+        `- Rollback version: ${rb?.to ?? '—'}`,
+        `- Rollback duration: ${took ?? '—'}`,
+        `- Rollback success: ${completed ? 'yes' : steps.some((e) => e.event === 'rollback-failed') ? 'no' : 'not completed'}`,
         '',
     ];
 }
@@ -41612,8 +43374,6 @@ function incidentOpenedCommit(incident, by) {
     };
 }
 
-// EXTERNAL MODULE: ./src/registry/paths.ts
-var paths = __nccwpck_require__(143);
 ;// CONCATENATED MODULE: ./src/scheduler/schedule.ts
 // The retrain schedule as a pure state machine: every transition takes the schedule and the time and returns a
 // new schedule; nothing here reads the clock. The fields are the ones operators know from scheduler runbooks.
@@ -41748,7 +43508,7 @@ function withoutSystemPause(schedule) {
  * runs folds into this one.
  */
 function executed(schedule, now, policy) {
-    const { cooldown_until: _c, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
+    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
     const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
     return {
         ...rest,
@@ -41816,6 +43576,7 @@ function pause(schedule, options, now) {
         until = options.until.getTime();
         if (Number.isNaN(until) || until <= ms(now)) {
             throw new TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${isoTime(until)} is not after now (${isoTime(now)})`}`, {
+                kind: 'usage',
                 fix: 'give an end time in the future, or a duration like 2h',
             });
         }
@@ -41842,8 +43603,40 @@ function resume(schedule, now, by) {
             fix: 'nothing to resume; `tollgate schedule` shows its state',
         });
     }
-    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, ...rest } = schedule;
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, streak_escalated_at: _e, ...rest } = schedule;
     return { ...rest, failure_streak: 0, updated_at: isoTime(now) };
+}
+/**
+ * The runbook's service reset (mark-executed) once the cause of the failures is fixed: the failure streak and the
+ * cooldown clear, and so does the automatic pause they caused; who and why are kept in `last_reset`. A person's
+ * pause stays, and so do last_run and next_run: the model is due when it was due.
+ */
+function resetFailures(schedule, now, input) {
+    const reason = oneLine(input.reason ?? '');
+    if (!reason)
+        throw new TollgateError('a reset needs a reason', {
+            fix: 'say what was fixed, e.g. --reason "feature feed restored"',
+        });
+    if (!input.by?.trim())
+        throw new TollgateError('a reset needs the actor who reset', { fix: 'pass by' });
+    if (schedule.failure_streak === 0 && schedule.cooldown_until === undefined) {
+        throw new TollgateError(`the schedule of ${schedule.model} has no failure streak or cooldown to reset`, {
+            file: safeSchedulePath(schedule.model),
+            fix: 'nothing to reset; `tollgate schedule` shows its state',
+        });
+    }
+    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(schedule);
+    return {
+        ...rest,
+        failure_streak: 0,
+        last_reset: { at: isoTime(now), by: input.by.trim(), reason, failure_streak: schedule.failure_streak },
+        updated_at: isoTime(now),
+    };
+}
+/** Whether a failure streak is to be escalated now: it reached the policy's limit and was not escalated yet. */
+function streakNeedsEscalation(schedule, policy) {
+    const limit = policy.schedule.escalateAfterFailures;
+    return limit > 0 && schedule.failure_streak >= limit && schedule.streak_escalated_at === undefined;
 }
 /** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */
 function setScheduleInterval(schedule, seconds, now) {
@@ -41940,7 +43733,7 @@ function mergedAuditId(pull, model, stage) {
     const tail = named.length <= 48 ? named : `${head}-${fnv1a(`${model}/${stage}`).toString(16).padStart(8, '0')}`;
     const id = `${stamp}-${tail}`;
     if (!names/* AUDIT_ID */.O0.test(id) || !names/* MERGE_RECORD_ID */.fY.test(id))
-        throw new errors/* TollgateError */.x(`cannot build an audit id for pull request #${pull.number}`);
+        throw new src_errors/* TollgateError */.x(`cannot build an audit id for pull request #${pull.number}`);
     return id;
 }
 /** Who signed off, as the gate counted them: one entry per satisfied role. */
@@ -41990,9 +43783,9 @@ function rollbackStarted(incident, model, before) {
 function recordMergedPullRequest(input) {
     const { pull } = input;
     if (!SHA.test(pull.mergeSha) || !SHA.test(pull.headSha))
-        throw new errors/* TollgateError */.x(`pull request #${pull.number} has no merge commit or head GitHub could name`);
+        throw new src_errors/* TollgateError */.x(`pull request #${pull.number} has no merge commit or head GitHub could name`);
     if (Number.isNaN(Date.parse(pull.mergedAt)))
-        throw new errors/* TollgateError */.x(`pull request #${pull.number} has no merge time ("${pull.mergedAt}")`);
+        throw new src_errors/* TollgateError */.x(`pull request #${pull.number} has no merge time ("${pull.mergedAt}")`);
     const moves = input.changes.filter((c) => c.kind === 'stage-changed');
     const empty = { writes: [], audit: [], incidents: [], message: '', trailers: {} };
     if (moves.length === 0)
@@ -42003,6 +43796,8 @@ function recordMergedPullRequest(input) {
         ...new Set(rollbackCommits.flatMap((c) => trailer(c, 'Incident')).filter((id) => names/* INCIDENT_ID */.zP.test(id))),
     ];
     const approvers = approversOf(input.verdict);
+    // Who asked for the change: the Requested-By trailers of the pull request's commits (the promote commit's).
+    const requestedBy = [...new Set(input.commits.flatMap((c) => trailer(c, 'Requested-By')))].sort();
     const missing = input.verdict.requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
     const checkRun = checkRunDetails(input);
     let rollback;
@@ -42044,6 +43839,7 @@ function recordMergedPullRequest(input) {
             title: pull.title,
             head: pull.headSha,
             from_version: move.from ?? null,
+            ...(requestedBy.length > 0 ? { requested_by: requestedBy } : {}),
             approvers,
             ...(missing.length > 0 ? { missing_roles: missing } : {}),
             gate_verdict: input.verdict.conclusion,
@@ -42094,149 +43890,226 @@ function recordMergedPullRequest(input) {
     };
 }
 
-
-/***/ }),
-
-/***/ 5704:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   e: () => (/* binding */ withdrawStandingPass),
-/* harmony export */   z: () => (/* binding */ postGateCheckRun)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _github_checks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6250);
-/* harmony import */ var _check_runs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6814);
-// Posting the gate's verdict as a check run that only the gate can have written: it lists the runs of its name on
-// the commit once, writes to its OWN newest run (or a new one: never to another App's, which GitHub would refuse and
-// which would leave the forged run standing), and puts a warning at the top of the summary for every run of its name
-// another App posted. With no App id pinned it cannot tell its earlier runs from anyone else's, so it creates a new
-// run every time and learns its App id from GitHub's answer.
+// EXTERNAL MODULE: ./src/gate/target.ts + 1 modules
+var target = __nccwpck_require__(8746);
+;// CONCATENATED MODULE: ./src/gate/record-merge-flow.ts
+// Record a merge: after a pull request merges into the default branch, re-evaluate the gate on the head that
+// merged (base = the merge commit's first parent, reviews up to the merge) and record an audit event per stage
+// pointer moved, plus rollback-completed on the incident of a rollback, through the registry-state path. The gate's
+// check run is read, never posted: it stays as it stood at the merge.
 
 
 
-const UNPINNED_NOTE = "> [!NOTE]\n> No `app-id` is set, so this gate cannot tell its own earlier runs from another App's and posts a new " +
-    'run each time. Set `app-id: ${{ vars.TOLLGATE_APP_ID }}` on the action, and pin the same App id as the source of ' +
-    'this required check (docs/gate.md).\n';
-/**
- * Before the gate re-judges a head on which its own newest run passed, it opens a new run of its name, in progress,
- * which the verdict then completes (GitHub lets no completed run go back to in progress). If this evaluation cannot
- * finish, or its verdict cannot be posted (a 403, a 429), what stands is a pending check, which blocks the merge:
- * never the earlier pass, which a change request since may have withdrawn. Returns the runs of the name on the head,
- * the new one included, so the post need not list them again.
- */
-async function withdrawStandingPass(client, repo, target, appId) {
-    const listed = await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_2__/* .listCheckRunsForRef */ .Xz)(client, repo, target.headSha, {
-        checkName: target.name,
-        filter: 'all',
-    });
-    const [standing] = (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .runsByApp */ .jD)(listed, target.name, target.headSha, appId).own;
-    if (appId === undefined || standing?.conclusion !== 'success')
-        return listed;
-    const { data } = await client.octokit.rest.checks.create({
-        ...repo,
-        name: target.name,
-        head_sha: target.headSha,
-        status: 'in_progress',
-        ...(target.detailsUrl ? { details_url: target.detailsUrl } : {}),
-        output: {
-            title: 'Re-evaluating: the earlier pass does not stand until this run completes',
-            summary: `The gate is judging this pull request again (run ${standing.id} had passed). Until it posts its verdict here, this check is pending.`,
-        },
-        // Not retried: a create whose answer was lost would leave two runs.
-        request: { retries: 0 },
-    });
-    const opened = {
-        id: data.id,
-        name: target.name,
-        headSha: target.headSha,
-        status: data.status,
-        conclusion: null,
-        startedAt: data.started_at ?? undefined,
-        completedAt: undefined,
-        app: data.app ? { id: data.app.id, slug: data.app.slug ?? undefined } : undefined,
-        annotationsCount: 0,
-        htmlUrl: data.html_url ?? undefined,
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function checkRunFact(run) {
+    return {
+        name: run.name,
+        id: run.id,
+        status: run.status,
+        conclusion: run.conclusion,
+        ...(run.htmlUrl ? { url: run.htmlUrl } : {}),
+        ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+        ...(run.app ? { appId: run.app.id, ...(run.app.slug ? { appSlug: run.app.slug } : {}) } : {}),
     };
-    return [opened, ...listed];
 }
-async function postGateCheckRun(client, repo, post, appId, maxSummary, 
-/** The runs of the name on the head, when the caller has just listed them (see withdrawStandingPass). */
-alreadyListed) {
-    const listed = alreadyListed ??
-        (await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_2__/* .listCheckRunsForRef */ .Xz)(client, repo, post.headSha, { checkName: post.name, filter: 'all' }));
-    const { own, foreign } = (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .runsByApp */ .jD)(listed, post.name, post.headSha, appId);
-    const weak = appId === undefined ? undefined : (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(appId);
-    const header = [
-        ...(appId === undefined ? [UNPINNED_NOTE] : (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .forgedRunWarning */ .X4)(post.name, appId, foreign)),
-        ...(weak ? [`> [!WARNING]\n> ${weak}\n`] : []),
-    ];
-    const compose = (lines) => clip([...lines, post.summary].join('\n'), maxSummary);
-    let summary = compose(header);
-    const written = await (0,_github_checks_js__WEBPACK_IMPORTED_MODULE_2__/* .upsertCheckRun */ .BL)(client, repo, {
-        name: post.name,
-        headSha: post.headSha,
-        conclusion: post.conclusion,
-        title: post.title,
-        summary,
-        ...(post.detailsUrl ? { detailsUrl: post.detailsUrl } : {}),
-        ...(post.annotations ? { annotations: post.annotations } : {}),
-    }, { candidates: own });
-    const actual = written.app?.id;
-    if (appId !== undefined && actual !== appId) {
-        // The token is another App's: a run it posted is no verdict for a check pinned to `appId`, and in a repository
-        // that pins nothing it would pass for one. Make sure what it posted cannot pass, then fail the job.
-        const message = `the token posts check runs as ${written.app ? `${written.app.slug ?? 'an App'} (App id ${actual})` : 'no App'}, ` +
-            `not as App id ${appId} that app-id names`;
-        await client.octokit.rest.checks.update({
-            ...repo,
-            check_run_id: written.id,
-            status: 'completed',
-            conclusion: 'failure',
-            output: {
-                title: `Failed closed: ${message}`.slice(0, 200),
-                summary: compose([`### ❌ ${message}`, '']),
-            },
-        });
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(message, {
-            fix: 'create the token from the App that app-id names (actions/create-github-app-token with the same vars.TOLLGATE_APP_ID), or correct app-id',
-        });
-    }
-    let seen = foreign;
-    if (appId === undefined && actual !== undefined) {
-        // Learned from GitHub's answer: now the runs listed before can be told apart.
-        seen = (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .runsByApp */ .jD)(listed, post.name, post.headSha, actual).foreign;
-        if (seen.length > 0 || (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(actual)) {
-            const learnedWeak = (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(actual);
-            summary = compose([
-                UNPINNED_NOTE,
-                ...(0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .forgedRunWarning */ .X4)(post.name, actual, seen),
-                ...(learnedWeak ? [`> [!WARNING]\n> ${learnedWeak}\n`] : []),
-            ]);
-            await client.octokit.rest.checks.update({
-                ...repo,
-                check_run_id: written.id,
-                output: { title: post.title, summary },
+/** Who merged, when the event does not say: the pull request as the API has it, else the merge commit's author. */
+async function mergerOf(client, repo, repoRoot, number, mergeSha) {
+    const fromApi = (await (0,pulls/* getPullRequest */.T9)(client, repo, number)).mergedBy;
+    if (fromApi)
+        return fromApi;
+    const author = (await (0,git_run/* runGit */.EO)(repoRoot, ['log', '-1', '--format=%an <%ae>', mergeSha])).stdout.trim();
+    return `${author} (merge commit author; GitHub named no merger)`;
+}
+/**
+ * After a merge into the default branch: re-evaluate the gate on the head that merged (base = the merge commit's
+ * first parent, reviews up to the merge) and record an audit event per stage pointer moved, plus rollback-completed
+ * on the incident of a rollback, through the registry-state path. The gate's check run is read, never posted.
+ */
+async function recordMergeFlow(request, ports) {
+    const { client, repo, repoRoot } = ports;
+    const done = (title, extra = {}, lines = []) => ({
+        conclusion: 'success',
+        title,
+        summary: [`### ${title}`, '', ...lines, '', `<sub>${(0,github_client/* describeCalls */.LT)(client)}.</sub>`, ''].join('\n'),
+        pullRequests: [],
+        ...extra,
+    });
+    const { pull } = request;
+    const number = pull.number;
+    try {
+        if (!pull.merged)
+            return done(`Pull request #${number} was closed without merging: nothing to record`);
+        if (!target/* SHA */.hG.test(pull.mergeSha) || Number.isNaN(Date.parse(pull.mergedAt)))
+            throw new src_errors/* TollgateError */.x(`the event for merged pull request #${number} lacks its merge commit or time`);
+        await (0,git_history/* assertFullHistory */.gU)(repoRoot);
+        await (0,fetch/* fetchCommits */.Bj)(repoRoot, [pull.mergeSha]);
+        // GitHub sends merged_by null for some merges (a merge queue, a deleted account): the merge is recorded all the
+        // same, with the merger GitHub's API names, else the merge commit's author.
+        const mergedBy = pull.mergedBy || (await mergerOf(client, repo, repoRoot, number, pull.mergeSha));
+        const firstParent = (await (0,git_run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', `${pull.mergeSha}^1`])).stdout.trim();
+        const fetched = await (0,review_context/* fetchReviewContext */.o)(client, repo, number);
+        if (fetched.state !== 'MERGED')
+            throw new src_errors/* TollgateError */.x(`pull request #${number} is ${fetched.state.toLowerCase()} on GitHub, not merged`);
+        // The verdict that stood at the merge: a review submitted afterwards changes nothing that merged.
+        const mergedAt = Date.parse(pull.mergedAt);
+        const context = {
+            ...fetched,
+            reviews: fetched.reviews.filter((r) => r.submittedAt !== undefined && Date.parse(r.submittedAt) <= mergedAt),
+        };
+        const judged = await (0,judge/* judgePullRequest */.y)(number, {
+            ...ports,
+            registry: request.registry,
+            context,
+            ...(request.defaultBranch ? { defaultBranch: request.defaultBranch } : {}),
+        }, () => { }, firstParent);
+        const headSha = judged.headSha;
+        if (judged.otherBase !== undefined)
+            return done(`Pull request #${number} merged into ${judged.otherBase}, not the default branch: nothing to record`);
+        if (!judged.facts.changes.some((c) => c.kind === 'stage-changed'))
+            return done(`Pull request #${number} moved no stage pointer: nothing to record`);
+        const name = (0,target/* checkNameFor */.J1)(request.checkName, undefined);
+        // Only the pinned App's runs are the gate's; another App's run of the same name is recorded as a forgery.
+        const { own, foreign } = (0,check_runs/* runsByApp */.jD)(await (0,checks/* listCheckRunsForRef */.Xz)(client, repo, headSha, { checkName: name, filter: 'all' }), name, headSha, request.appId);
+        const run = own[0];
+        const checkRun = run && checkRunFact(run);
+        const commits = (await (0,git_history/* commitsTouching */.aS)(repoRoot, [], { ref: `${judged.facts.mergeBase}..${headSha}` })).map((c) => ({ sha: c.sha, authorDate: c.authorDate, trailers: c.trailers }));
+        // Records are read (and written) as the base branch holds them now: a re-run then finds its own earlier work.
+        const tip = await (0,fetch/* currentBaseTip */.aO)(repoRoot, fetched.baseRef);
+        const tipReader = (0,reader/* gitTreeReader */.Cs)(repoRoot, tip, request.registry);
+        try {
+            const incidentIds = [
+                ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
+                    .filter(([key]) => key.toLowerCase() === 'incident')
+                    .flatMap(([, values]) => values.map((v) => v.trim())))),
+            ].filter((id) => names/* INCIDENT_ID */.zP.test(id));
+            const incidents = await readIncidents(tipReader, incidentIds.map(paths/* incidentPath */.GW));
+            const record = recordMergedPullRequest({
+                pull: {
+                    number,
+                    title: pull.title,
+                    mergeSha: pull.mergeSha,
+                    mergedAt: pull.mergedAt,
+                    mergedBy,
+                    headSha,
+                },
+                changes: judged.facts.changes,
+                verdict: judged.verdict,
+                checkName: name,
+                ...(checkRun ? { checkRun } : {}),
+                ...(request.appId !== undefined ? { pinnedAppId: request.appId } : {}),
+                ...(foreign.length > 0 ? { foreignCheckRuns: foreign.map(checkRunFact) } : {}),
+                commits,
+                incidents,
             });
+            // Audit events are never edited: one already on the branch stands, whatever a re-run would write.
+            const writes = [];
+            const already = [];
+            for (const write of record.writes) {
+                const onTip = write.document.kind === 'AuditEvent' ? await tipReader.read(write.path) : undefined;
+                if (onTip === undefined)
+                    writes.push(write);
+                else
+                    already.push(`${write.path}${onTip.toString('utf8') === serializeDocument(write.document) ? '' : ' (kept as first written)'}`);
+            }
+            const prefix = (0,collect/* normalizeRegistryPrefix */.jM)(request.registry);
+            const shown = (path) => (prefix === '' ? path : `${prefix}/${path}`);
+            const lines = [
+                ...record.audit.map((a) => `- \`${a.event}\` ${a.model} ${a.stage} → ${a.version ?? '(none)'}, approvers: ${(a.details?.approvers)
+                    .map((x) => `${x.login} (${x.role})`)
+                    .join(', ') || 'none'}; gate check: ${checkRun ? `${checkRun.conclusion ?? checkRun.status} (run ${checkRun.id})` : 'missing'}`),
+                ...(record.rollback
+                    ? [
+                        `- rollback of ${record.rollback.incident} completed ${record.rollback.seconds} s after it started`,
+                    ]
+                    : []),
+                ...foreign.map((r) => `- ⚠️ forged check: ${(0,check_runs/* describeForeignRun */.L$)(r)} (only App id ${request.appId} is the gate)`),
+                ...already.map((path) => `- already recorded: \`${shown(path)}\``),
+            ];
+            if (writes.length === 0)
+                return done(`Pull request #${number} is already recorded`, { recorded: [] }, lines);
+            if (judged.facts.policy.stateWrites === 'push')
+                // The state commit is pushed from the checkout: bring it to the tip the records were read from.
+                await (0,git_run/* runGit */.EO)(repoRoot, ['merge', '--ff-only', '--quiet', tip]);
+            const state = await publishStateChange({
+                repoRoot,
+                registryDir: request.registry,
+                writes,
+                message: record.message,
+                trailers: record.trailers,
+                baseBranch: fetched.baseRef,
+                baseRef: tip,
+                stateWrites: judged.facts.policy.stateWrites,
+                branch: `tollgate/state/merged/${number}`,
+                pullRequest: {
+                    title: record.message.split('\n')[0],
+                    body: [
+                        `Records what pull request #${number} merged (${pull.mergeSha.slice(0, 12)}):`,
+                        '',
+                        ...lines,
+                        '',
+                        'A state change: the sign-off gate passes it without sign-offs, and Tollgate merges it.',
+                        '',
+                    ].join('\n'),
+                    labels: ['tollgate:state'],
+                },
+                mergeMethod: 'squash',
+                ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
+            }, { client, repo });
+            const where = state.mode === 'pushed'
+                ? `pushed to ${fetched.baseRef} in ${state.commit.slice(0, 12)}`
+                : state.pullRequest
+                    ? `in state pull request #${state.pullRequest.number} (${state.pullRequest.merge.status === 'open' ? `open: ${state.pullRequest.merge.reason}` : state.pullRequest.merge.status})`
+                    : `committed on ${state.branch}`;
+            return done(`Recorded the merge of pull request #${number}`, { recorded: state.files, state }, [
+                ...lines,
+                ...state.files.map((f) => `- wrote \`${f}\``),
+                `- ${where}`,
+            ]);
+        }
+        finally {
+            tipReader.close();
         }
     }
-    const pinned = appId ?? actual;
-    return {
-        id: written.id,
-        appId: actual,
-        summary,
-        foreign: seen,
-        warnings: [
-            ...seen.map((run) => `another App posted a check run named ${post.name} on ${post.headSha.slice(0, 12)}: ${(0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .describeForeignRun */ .L$)(run)}; only App id ${pinned ?? '?'} is the gate`),
-            ...(pinned !== undefined && (0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(pinned) ? [(0,_check_runs_js__WEBPACK_IMPORTED_MODULE_1__/* .weakPinReason */ .Wc)(pinned)] : []),
-            ...(appId === undefined
-                ? ["app-id is not set: the gate cannot tell its own check runs from another App's"]
-                : []),
-        ],
-    };
+    catch (error) {
+        return recordFailed(error, client, number);
+    }
 }
-function clip(text, max) {
-    return text.length <= max ? text : `${text.slice(0, max - 20)}\n\n…(truncated)`;
+/** The merge could not be recorded: a failing result, and never a check run (it stays as it stood at the merge). */
+function recordFailed(error, client, number) {
+    const message = (0,src_errors/* describeError */.U)(error);
+    return {
+        conclusion: 'failure',
+        title: `Could not record the merge of pull request #${number ?? '?'}: ${message.split('\n')[0].slice(0, 150)}`,
+        summary: [
+            '### ❌ Could not record the merge',
+            '',
+            'Nothing half-written reached the default branch, and the check run stays as it stood at the merge. Fix the cause, then re-run this job.',
+            '',
+            '```',
+            message,
+            '```',
+            '',
+            `<sub>${(0,github_client/* describeCalls */.LT)(client)}.</sub>`,
+            '',
+        ].join('\n'),
+        pullRequests: [],
+        error: message,
+    };
 }
 
 
@@ -42303,7 +44176,7 @@ function verdictAnnotations(verdict) {
 
 /***/ }),
 
-/***/ 4870:
+/***/ 631:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42339,13 +44212,129 @@ function gatesFor(policyGates, modelGates = []) {
     return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
 }
 
+;// CONCATENATED MODULE: ./src/policy/regression.ts
+const round = (n) => Number(n.toPrecision(10));
+/** The rules for a stage: a rule without `stage` applies to every stage. */
+function regressionRulesFor(rules, stage) {
+    return rules.filter((r) => r.stage === undefined || r.stage === stage);
+}
+/** One metric of the candidate against the replaced version. */
+function compareMetric(metric, current, candidate, better, rule) {
+    const base = {
+        metric,
+        ...(current !== undefined ? { current } : {}),
+        ...(candidate !== undefined ? { candidate } : {}),
+        ...(better !== undefined ? { better } : {}),
+        ...(rule !== undefined ? { rule } : {}),
+    };
+    if (candidate === undefined)
+        // A rule on a metric the candidate does not report fails closed, as a gate on a missing metric does.
+        return { ...base, verdict: 'missing-candidate', blocks: rule !== undefined && current !== undefined };
+    if (current === undefined)
+        return { ...base, verdict: 'missing-current', blocks: false };
+    const delta = round(round(candidate) - round(current));
+    if (delta === 0)
+        return { ...base, delta, verdict: 'same', blocks: false };
+    if (better === undefined)
+        return { ...base, delta, verdict: 'changed', blocks: rule !== undefined };
+    const improved = better === 'higher' ? delta > 0 : delta < 0;
+    const worsening = Math.abs(delta);
+    const blocks = !improved && rule !== undefined && round(worsening - rule.tolerance) > 0;
+    return { ...base, delta, verdict: improved ? 'better' : 'worse', blocks };
+}
+/**
+ * Every metric of either version (the order given first, then the rest alphabetically) compared, with the rules
+ * for `stage` attached. A rule metric neither version reports is listed too, so the gap is visible.
+ */
+function compareVersions(input) {
+    const rules = regressionRulesFor(input.rules, input.stage);
+    const all = new Set([
+        ...Object.keys(input.current),
+        ...Object.keys(input.candidate),
+        ...rules.map((r) => r.metric),
+    ]);
+    const first = (input.order ?? []).filter((m) => all.has(m));
+    const rest = [...all].filter((m) => !first.includes(m)).sort();
+    const value = (map, m) => (Object.hasOwn(map, m) ? map[m] : undefined);
+    return [...first, ...rest].map((metric) => compareMetric(metric, value(input.current, metric), value(input.candidate, metric), Object.hasOwn(input.directions, metric) ? input.directions[metric] : undefined, rules.find((r) => r.metric === metric)));
+}
+/** Why each blocking comparison blocks, with its fix, in the gate's "reason; fix: …" form. */
+function regressionFailures(comparisons, replaced) {
+    return comparisons
+        .filter((c) => c.blocks)
+        .map((c) => {
+        const tolerance = c.rule?.tolerance ?? 0;
+        if (c.verdict === 'missing-candidate')
+            return `no_regression on ${c.metric}: the candidate does not report ${c.metric} (${replaced} has ${c.current}); fix: record ${c.metric} for the candidate`;
+        if (c.verdict === 'changed')
+            return `no_regression on ${c.metric}: the policy does not say whether higher or lower is better; fix: set metrics.${c.metric}.better in registry/policy.yaml`;
+        return (`no_regression on ${c.metric}: ${c.current} → ${c.candidate} is worse than ${replaced} by ${Math.abs(c.delta)}` +
+            ` (${c.better} is better, tolerance ${tolerance}); fix: promote a version no worse than ${replaced}, or change the policy's tolerance in its own reviewed pull request`);
+    });
+}
+/** A moving name in a data URI: a snapshot that can change under the same name. */
+const MOVING_SEGMENT = /^(?:latest|current|head|main|master|live|newest|today)$/i;
+/**
+ * Why a data reference does not pin its content, or undefined when it does: no sha256, or a URI whose path names a
+ * moving snapshot (`.../latest`, `:latest`, `@main`) — the hash then pins what was read, not what the URI serves.
+ */
+function mutableDataReason(data) {
+    if (data === undefined)
+        return 'no training data is recorded';
+    const parts = data.uri
+        .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+        .split(/[/:@?#=&]+/)
+        .filter(Boolean)
+        .map((p) => p.replace(/\.[a-z0-9]{1,8}$/i, ''));
+    const moving = parts.find((p) => MOVING_SEGMENT.test(p));
+    if (moving !== undefined && data.sha256 === undefined)
+        return `the data URI names a moving snapshot (\`${moving}\`) and no sha256 pins its content`;
+    if (moving !== undefined)
+        return `the data URI names a moving snapshot (\`${moving}\`): the sha256 pins what was read, but the URI may now serve other data`;
+    if (data.sha256 === undefined)
+        return 'no sha256 pins the data: the URI may serve other data tomorrow';
+    return undefined;
+}
+/**
+ * Why the two versions' numbers may not be alike: a key metric the candidate lacks, different metric sets, or
+ * different (or unrecorded) evaluation data.
+ */
+function comparabilityWarnings(input) {
+    const out = [];
+    const has = (m, k) => Object.hasOwn(m, k);
+    const missing = input.keyMetrics.filter((k) => !has(input.candidate.metrics, k));
+    if (missing.length > 0)
+        out.push(`the candidate does not report the key metric${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    const onlyCurrent = Object.keys(input.current.metrics).filter((k) => !has(input.candidate.metrics, k) && !missing.includes(k));
+    const onlyCandidate = Object.keys(input.candidate.metrics).filter((k) => !has(input.current.metrics, k));
+    if (onlyCurrent.length > 0 || onlyCandidate.length > 0) {
+        const parts = [
+            ...(onlyCurrent.length > 0 ? [`only ${input.currentId} reports ${onlyCurrent.sort().join(', ')}`] : []),
+            ...(onlyCandidate.length > 0 ? [`only the candidate reports ${onlyCandidate.sort().join(', ')}`] : []),
+        ];
+        out.push(`the versions were scored on different metric sets (${parts.join('; ')})`);
+    }
+    const a = input.current.evaluation;
+    const b = input.candidate.evaluation;
+    if (a !== undefined && b !== undefined) {
+        const same = a.sha256 !== undefined && b.sha256 !== undefined ? a.sha256 === b.sha256 : a.uri === b.uri;
+        if (!same)
+            out.push(`the versions were evaluated on different data (${input.currentId}: \`${a.uri}\`, candidate: \`${b.uri}\`${a.uri === b.uri ? ', different sha256' : ''})`);
+    }
+    else if (a !== undefined || b !== undefined) {
+        out.push(`only ${a !== undefined ? input.currentId : 'the candidate'} records its evaluation data: the two may have been scored on different data`);
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
 
 /**
  * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
  * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
- * from the hold.
+ * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
+ * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
  */
 function ineligibleMoves(input) {
     const out = [];
@@ -42373,6 +44362,18 @@ function ineligibleMoves(input) {
         if (!version.passed || !result.passed) {
             out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
                 'fix: promote a version that passes the base branch’s gates');
+        }
+        const replaced = change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
+        if (replaced?.valid && input.policy.noRegression.length > 0) {
+            const comparisons = compareVersions({
+                current: replaced.metrics,
+                candidate: version.metrics,
+                directions: input.policy.metricDirections,
+                rules: input.policy.noRegression,
+                stage,
+            });
+            for (const failure of regressionFailures(comparisons, change.from))
+                out.push(`${what}: ${failure}`);
         }
         if (version.sourceOffBase !== undefined) {
             out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
@@ -42431,6 +44432,8 @@ function rulesForChange(change, rules, rollback) {
     const matching = rules.filter((rule) => {
         if (rule.change !== change.kind)
             return false;
+        if (change.kind === 'stage-weight-changed')
+            return rule.stage === undefined || rule.stage === change.stage;
         if (change.kind !== 'stage-changed')
             return true;
         if (rule.stage !== undefined && rule.stage !== change.stage)
@@ -42620,32 +44623,6 @@ function requiredSignoffs(input) {
 
 /***/ }),
 
-/***/ 542:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   X: () => (/* binding */ submittedReviews)
-/* harmony export */ });
-/** Submitted reviews as the gate reads them: PENDING drafts and reviews without an author or commit dropped. */
-function submittedReviews(context) {
-    return context.reviews.flatMap((review) => {
-        if (review.state === 'PENDING' || !review.author || !review.commitSha || !review.submittedAt)
-            return [];
-        return [
-            {
-                login: review.author,
-                state: review.state,
-                commitId: review.commitSha,
-                submittedAt: review.submittedAt,
-                ...(review.authorIsBot ? { isBot: true } : {}),
-            },
-        ];
-    });
-}
-
-
-/***/ }),
-
 /***/ 5829:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -42727,14 +44704,144 @@ function guardedChanges(changes, guardedPaths) {
 
 /***/ }),
 
-/***/ 9014:
+/***/ 8746:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $: () => (/* binding */ GATE_CHECK_NAME)
-/* harmony export */ });
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  hG: () => (/* binding */ SHA),
+  J1: () => (/* binding */ checkNameFor),
+  $8: () => (/* binding */ closedPullOf),
+  QI: () => (/* binding */ gateRequestOf),
+  kS: () => (/* binding */ gateTargetOf),
+  Ph: () => (/* binding */ isCloseEvent),
+  yw: () => (/* binding */ pullNumbersInMergeGroup),
+  bd: () => (/* binding */ unexplainedChanges)
+});
+
+// UNUSED EXPORTS: defaultBranchOf
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/registry/diff.ts
+var diff = __nccwpck_require__(8352);
+;// CONCATENATED MODULE: ./src/gate/types.ts
 /** The check run the gate posts: the name to mark required in branch protection or a ruleset. */
 const GATE_CHECK_NAME = 'tollgate/signoff';
+
+;// CONCATENATED MODULE: ./src/gate/target.ts
+// What a sign-off gate event asks for, read from its payload (pure): a pull request to judge, a merge group to
+// judge, or a closed pull request whose merge is to be recorded; and the small rules the gate flows share.
+
+
+
+const obj = (value) => value && typeof value === 'object' ? value : undefined;
+const str = (value) => (typeof value === 'string' ? value : undefined);
+const SHA = /^[0-9a-f]{40}$/;
+/** The repository's default branch as the event's payload names it. */
+function defaultBranchOf(payload) {
+    return str(obj(payload.repository)?.default_branch);
+}
+/** The request from the action's inputs (empty means the default) and the event (pure). */
+function gateRequestOf(inputs, payload, runUrl) {
+    const defaultBranch = defaultBranchOf(payload);
+    return {
+        checkName: inputs.checkName || GATE_CHECK_NAME,
+        registry: inputs.registry || 'registry',
+        ...(inputs.appId !== undefined ? { appId: inputs.appId } : {}),
+        ...(defaultBranch !== undefined ? { defaultBranch } : {}),
+        ...(runUrl ? { runUrl } : {}),
+    };
+}
+/** A pull_request_target event that closed a pull request: the gate records the merge instead of judging. */
+function isCloseEvent(eventName, payload) {
+    return eventName === 'pull_request_target' && payload.action === 'closed';
+}
+/** The pull request or merge group an event is about (pure). */
+function gateTargetOf(eventName, payload) {
+    const event = payload;
+    if (eventName === 'pull_request_target' || eventName === 'pull_request') {
+        const pull = obj(event.pull_request);
+        const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
+        if (!Number.isInteger(number) || number <= 0)
+            throw new errors/* TollgateError */.x(`the ${eventName} event carries no pull request number`);
+        return { kind: 'pull-request', number, headSha: str(obj(pull?.head)?.sha) };
+    }
+    if (eventName === 'workflow_run') {
+        const workflowRun = obj(event.workflow_run);
+        if (!workflowRun)
+            throw new errors/* TollgateError */.x('the workflow_run event carries no workflow_run');
+        const pulls = Array.isArray(workflowRun.pull_requests) ? workflowRun.pull_requests : [];
+        const number = obj(pulls[0])?.number;
+        const headSha = str(workflowRun.head_sha);
+        if (typeof number === 'number')
+            return { kind: 'pull-request', number, headSha };
+        // Pull requests from forks are not listed on the run; the branch (and its owner) find them.
+        const headBranch = str(workflowRun.head_branch);
+        const headOwner = str(obj(obj(workflowRun.head_repository)?.owner)?.login);
+        if (!headBranch)
+            throw new errors/* TollgateError */.x('the workflow_run event names no pull request and no head branch', {
+                fix: 'trigger the gate from tollgate-review-relay.yml (pull_request_review), see docs/gate.md',
+            });
+        return { kind: 'pull-request', headSha, headBranch, headOwner };
+    }
+    if (eventName === 'merge_group') {
+        const group = obj(event.merge_group);
+        const headSha = str(group?.head_sha);
+        const baseSha = str(group?.base_sha);
+        const headRef = str(group?.head_ref) ?? '';
+        if (!headSha || !baseSha)
+            throw new errors/* TollgateError */.x('the merge_group event carries no head_sha/base_sha');
+        return { kind: 'merge-group', headSha, baseSha, headRef };
+    }
+    throw new errors/* TollgateError */.x(`the sign-off gate does not run on ${eventName || 'this'} events`, {
+        fix: 'trigger it on pull_request_target, workflow_run (from tollgate-review-relay) and merge_group; see templates/workflows/tollgate-signoff-gate.yml',
+    });
+}
+/** A closed pull request's facts from a pull_request_target closed event (pure). */
+function closedPullOf(payload) {
+    const event = payload;
+    const pull = obj(event.pull_request);
+    const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
+    if (!pull || !Number.isInteger(number) || number <= 0)
+        throw new errors/* TollgateError */.x('the pull_request_target closed event carries no pull request');
+    return {
+        number,
+        merged: pull.merged === true,
+        title: str(pull.title) ?? '',
+        mergeSha: str(pull.merge_commit_sha) ?? '',
+        mergedAt: str(pull.merged_at) ?? '',
+        mergedBy: str(obj(pull.merged_by)?.login) ?? '',
+    };
+}
+/**
+ * Pull requests a merge group contains: its head ref (`gh-readonly-queue/<base>/pr-<N>-<sha>`) names the last,
+ * and merge or squash commit subjects (`Merge pull request #N from ...`, `Title (#N)`) name each (pure).
+ */
+function pullNumbersInMergeGroup(headRef, subjects) {
+    const numbers = new Set();
+    const fromRef = /\/pr-(\d+)-[0-9a-f]+$/.exec(headRef)?.[1];
+    if (fromRef)
+        numbers.add(Number(fromRef));
+    for (const subject of subjects) {
+        const n = /^Merge pull request #(\d+) from /.exec(subject)?.[1] ?? /\(#(\d+)\)$/.exec(subject.trim())?.[1];
+        if (n)
+            numbers.add(Number(n));
+    }
+    return [...numbers].sort((a, b) => a - b);
+}
+/** Changes in the merge group that no contained pull request's own diff explains. */
+function unexplainedChanges(group, pulls) {
+    return group.filter((change) => !pulls.some((changes) => changes.some((c) => (0,diff/* deepEqual */.bD)(c, change))));
+}
+/**
+ * A check run belongs to a commit, not a pull request: a pass for a pull request into another branch (which the
+ * policy may let through unsigned) must not stand for a pull request into the default branch with the same head.
+ */
+function checkNameFor(checkName, otherBase) {
+    return otherBase === undefined ? checkName : `${checkName} (into ${otherBase})`;
+}
 
 
 /***/ }),
@@ -46574,7 +48681,10 @@ function gitClient(repoRoot, env = {}) {
 function fromGitError(error, what, repoRoot) {
     if (!(error instanceof dist_A))
         return error;
-    return new errors/* TollgateError */.x(`${what} failed in ${repoRoot}: ${error.message.trim()}`, { cause: error });
+    return new errors/* TollgateError */.x(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+        cause: error,
+        kind: 'environment',
+    });
 }
 
 
@@ -47168,6 +49278,7 @@ function runGit(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -47206,6 +49317,7 @@ function runGitBuffer(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -47255,7 +49367,9 @@ function streamGit(cwd, args, separator, onRecord) {
             if (failure !== undefined)
                 return reject(failure);
             if (code !== 0)
-                return reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+                return reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
             emit(pending + decoder.end());
             if (failure !== undefined)
                 reject(failure);
@@ -47263,100 +49377,6 @@ function streamGit(cwd, args, separator, onRecord) {
                 resolve();
         });
     });
-}
-
-
-/***/ }),
-
-/***/ 8261:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   IR: () => (/* binding */ getCollaboratorPermission),
-/* harmony export */   a1: () => (/* binding */ getTeamMembership),
-/* harmony export */   vw: () => (/* binding */ listTeamMembers)
-/* harmony export */ });
-/* unused harmony exports PERMISSIONS, permissionAtLeast */
-/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5923);
-// Who may sign off: team membership and repository permission. Fails closed: when the token cannot
-// see the answer, this throws rather than guessing "not a member" or "allowed".
-
-const MEMBERS_FIX = 'the token cannot read team membership: GITHUB_TOKEN never can. Run the gate with a GitHub App token whose app has the organization permission "Members: read" (or a token with read:org), see docs/github.md';
-function cannotSee(error, what) {
-    return new _client_js__WEBPACK_IMPORTED_MODULE_0__/* .GitHubApiError */ .OS(error.call, error.status, `cannot read ${what}; failing closed (no sign-off counts until this is fixed)`, MEMBERS_FIX, error);
-}
-/**
- * 'active' members only count; a pending invitation is not membership. GitHub answers 404 both for
- * "not a member" and "you may not look", so a 404 is checked against the team itself.
- */
-async function getTeamMembership(client, team, username) {
-    try {
-        const { data } = await client.octokit.rest.teams.getMembershipForUserInOrg({
-            org: team.org,
-            team_slug: team.team,
-            username,
-        });
-        return data.state === 'active' ? 'active' : data.state === 'pending' ? 'pending' : 'none';
-    }
-    catch (error) {
-        if (!(error instanceof _client_js__WEBPACK_IMPORTED_MODULE_0__/* .GitHubApiError */ .OS))
-            throw error;
-        if (error.status === 403)
-            throw cannotSee(error, `membership of ${team.org}/${team.team}`);
-        if (error.status !== 404)
-            throw error;
-    }
-    try {
-        await client.octokit.rest.teams.getByName({ org: team.org, team_slug: team.team });
-    }
-    catch (error) {
-        if (error instanceof _client_js__WEBPACK_IMPORTED_MODULE_0__/* .GitHubApiError */ .OS && (error.status === 403 || error.status === 404))
-            throw cannotSee(error, `team ${team.org}/${team.team} (it does not exist, or the token may not see it)`);
-        throw error;
-    }
-    return 'none';
-}
-/** Logins of the team's active members (all pages). */
-async function listTeamMembers(client, team) {
-    try {
-        const members = await client.octokit.paginate(client.octokit.rest.teams.listMembersInOrg, {
-            org: team.org,
-            team_slug: team.team,
-            per_page: 100,
-        });
-        return members.map((member) => member.login);
-    }
-    catch (error) {
-        if (error instanceof _client_js__WEBPACK_IMPORTED_MODULE_0__/* .GitHubApiError */ .OS && (error.status === 403 || error.status === 404))
-            throw cannotSee(error, `members of ${team.org}/${team.team}`);
-        throw error;
-    }
-}
-const PERMISSIONS = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
-/** True if `have` is at least `need` (admin > maintain > write > triage > read > none). */
-function permissionAtLeast(have, need) {
-    return PERMISSIONS.indexOf(have) <= PERMISSIONS.indexOf(need);
-}
-/**
- * The user's role on the repository. `role_name` carries maintain and triage; the legacy `permission`
- * field folds them into write and read, and is the fallback for custom roles.
- */
-async function getCollaboratorPermission(client, repo, username) {
-    try {
-        const { data } = await client.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
-        const role = data.role_name;
-        if (role && PERMISSIONS.includes(role))
-            return role;
-        return PERMISSIONS.includes(data.permission)
-            ? data.permission
-            : 'none';
-    }
-    catch (error) {
-        // 404: no such user. 403 (no permission to ask) propagates: failing closed.
-        if ((0,_client_js__WEBPACK_IMPORTED_MODULE_0__/* .statusOf */ .c2)(error) === 404)
-            return 'none';
-        throw error;
-    }
 }
 
 
@@ -47489,7 +49509,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   c2: () => (/* binding */ statusOf)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient
+// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient, rateLimitedCalls
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
 var github = __nccwpck_require__(1758);
@@ -47825,9 +49845,12 @@ throttling.triggersNotification = triggersNotification;
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/github/etag-cache.ts
+var etag_cache = __nccwpck_require__(1321);
 ;// CONCATENATED MODULE: ./src/github/client.ts
 // The one Octokit client: @actions/github's getOctokit with the retry and throttling plugins, call counting,
 // and errors that name the call and say what to do.
+
 
 
 
@@ -47887,6 +49910,9 @@ function createGitHubClient(options) {
             onSecondaryRateLimit: limited('secondary'),
         },
     }, retry, throttling);
+    // Inside the error wrapper below, which then never sees a 304 the cache answered.
+    if (options.etags)
+        (0,etag_cache/* useEtagCache */.b)(octokit, options.etags);
     // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
     octokit.hook.wrap('request', async (request, endpoint) => {
         try {
@@ -47915,7 +49941,11 @@ class GitHubApiError extends errors/* TollgateError */.x {
     status;
     call;
     constructor(call, status, detail, fix, cause) {
-        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+            fix,
+            cause,
+            kind: 'environment',
+        });
         this.name = 'GitHubApiError';
         this.status = status;
         this.call = call;
@@ -47947,14 +49977,158 @@ function fixFor(status, detail, headers) {
         return 'GitHub did not answer after retries; re-run the job, and check https://www.githubstatus.com';
     return 'see docs/github.md for the permissions each Tollgate action needs';
 }
-/** Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls". */
+/**
+ * Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls", or "GitHub API: 4 calls (3 answered 304
+ * Not Modified, which the rate limit does not count)" when conditional requests were answered from the cache.
+ */
 function describeCalls(client) {
     const n = client.calls();
-    return `GitHub API: ${n} call${n === 1 ? '' : 's'}`;
+    const notModified = client.callLog?.().filter((call) => call.status === 304).length ?? 0;
+    return `GitHub API: ${n} call${n === 1 ? '' : 's'}${notModified > 0 ? ` (${notModified} answered 304 Not Modified, which the rate limit does not count)` : ''}`;
+}
+/** Calls that count against the primary rate limit: every REST call but a 304, and each GraphQL query. */
+function rateLimitedCalls(client) {
+    return client.callLog().filter((call) => call.status !== 304).length;
 }
 /** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */
 function statusOf(error) {
     return error instanceof GitHubApiError ? error.status : undefined;
+}
+
+
+/***/ }),
+
+/***/ 1321:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ useEtagCache),
+/* harmony export */   i: () => (/* binding */ EtagCache)
+/* harmony export */ });
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+// Conditional requests: every GET the client sends carries `If-None-Match` with the ETag GitHub gave for the same
+// URL before, and a 304 answer (which GitHub does not count against the primary rate limit) is served from the body
+// kept with that ETag. A gate re-run on an unchanged pull request then spends almost none of the token's budget on
+// reads. The cache lives in the process and, when given a file, in a small JSON file loaded before and saved after.
+
+
+/** Enough for a gate run's lookups on many pull requests; the least recently used are dropped past it. */
+const MAX_ENTRIES = 2000;
+class EtagCache {
+    stats = { conditional: 0, notModified: 0 };
+    /** Where the cache persists between runs; undefined for an in-process cache. */
+    file;
+    entries;
+    constructor(entries, file) {
+        this.entries = new Map(entries);
+        this.file = file;
+    }
+    /** The cache kept in `file` (see load), or an in-process one when no file is named. */
+    static async open(file) {
+        return file ? EtagCache.load(file) : EtagCache.inMemory();
+    }
+    /** An in-process cache: conditional requests within one run. */
+    static inMemory() {
+        return new EtagCache([], undefined);
+    }
+    /**
+     * The cache kept in `file` by an earlier run, or an empty one when there is none yet. A file that cannot be read
+     * as a cache (another version, a truncated write) is ignored: a cache only saves calls, it never decides.
+     */
+    static async load(file) {
+        let entries = [];
+        try {
+            const parsed = JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(file, 'utf8'));
+            if (parsed.version === 1 && Array.isArray(parsed.entries))
+                entries = parsed.entries.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1]?.etag === 'string');
+        }
+        catch {
+            // No cache yet, or one this version cannot read: start empty.
+        }
+        return new EtagCache(entries, file);
+    }
+    get size() {
+        return this.entries.size;
+    }
+    get(key) {
+        const entry = this.entries.get(key);
+        if (entry) {
+            // Most recently used last, so the oldest are the first dropped.
+            this.entries.delete(key);
+            this.entries.set(key, entry);
+        }
+        return entry;
+    }
+    set(key, entry) {
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        while (this.entries.size > MAX_ENTRIES)
+            this.entries.delete(this.entries.keys().next().value);
+    }
+    /** Writes the cache to its file (write then rename, so a reader never sees half of it); no-op in memory. */
+    async save() {
+        if (!this.file)
+            return;
+        const body = { version: 1, entries: [...this.entries] };
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(this.file), { recursive: true });
+        const temporary = `${this.file}.${process.pid}.tmp`;
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(temporary, JSON.stringify(body));
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(temporary, this.file);
+    }
+}
+/** The cache key: method, full URL (query and page included) and the media type asked for. */
+function keyOf(method, url, accept) {
+    return `${method} ${url} ${accept ?? ''}`;
+}
+/**
+ * Registers the conditional-request hook on `octokit`. Register it before any hook that turns errors into
+ * messages: Octokit reports a 304 as a RequestError, which this hook answers from the cache.
+ */
+function useEtagCache(octokit, cache) {
+    octokit.hook.wrap('request', async (request, options) => {
+        const method = (options.method ?? 'GET').toUpperCase();
+        if (method !== 'GET')
+            return request(options);
+        const parsed = octokit.request.endpoint.parse(options);
+        const key = keyOf(method, parsed.url, parsed.headers.accept);
+        const known = cache.get(key);
+        if (known)
+            cache.stats.conditional++;
+        try {
+            // Set on the options themselves: Octokit's hook chain hands each inner hook the options it was called with.
+            if (known)
+                options.headers['if-none-match'] = known.etag;
+            const response = await request(options);
+            const etag = response.headers.etag;
+            if (typeof etag === 'string' && response.status === 200)
+                cache.set(key, {
+                    etag,
+                    data: response.data,
+                    ...(response.headers.link ? { link: response.headers.link } : {}),
+                });
+            return response;
+        }
+        catch (error) {
+            if (!known || error.status !== 304)
+                throw error;
+            cache.stats.notModified++;
+            const answered = error.response;
+            return {
+                status: 200,
+                url: answered?.url ?? parsed.url,
+                headers: {
+                    ...answered?.headers,
+                    etag: known.etag,
+                    ...(known.link ? { link: known.link } : {}),
+                },
+                // A copy: a caller that changes the answer must not change what the next 304 serves.
+                data: structuredClone(known.data),
+            };
+        }
+    });
 }
 
 
@@ -48235,36 +50409,6 @@ async function fetchReviewContext(client, repo, pullNumber) {
 
 /***/ }),
 
-/***/ 7016:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ readIncidents)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2307);
-/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7528);
-// Reading incident records through the registry loader (parsed and schema-checked like every registry file).
-
-
-
-/** The incidents at `paths` (registry-relative; missing ones are skipped). A broken record is an error. */
-async function readIncidents(reader, paths) {
-    const { registry, problems } = await (0,_registry_load_js__WEBPACK_IMPORTED_MODULE_1__/* .loadFiles */ .aY)(reader, paths);
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`cannot read incident records in ${reader.label}:\n${(0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_2__/* .formatProblems */ .C5)(errors)}`, {
-            file: errors[0].file,
-            line: errors[0].line,
-            fix: 'correct the record (`tollgate validate` lists every problem)',
-        });
-    }
-    return [...registry.incidents.values()];
-}
-
-
-/***/ }),
-
 /***/ 4327:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -48273,7 +50417,7 @@ async function readIncidents(reader, paths) {
 /* harmony export */   UD: () => (/* binding */ compare),
 /* harmony export */   fY: () => (/* binding */ MODEL_OWNER_ROLE)
 /* harmony export */ });
-/* unused harmony exports DEFAULT_GUARDED_PATHS, DEFAULT_SIGNOFF_RULES, DEFAULT_SEVERITY, DEFAULT_AUTO_ROLLBACK */
+/* unused harmony exports DEFAULT_GUARDED_PATHS, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK */
 /**
  * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
  * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
@@ -48304,6 +50448,8 @@ const DEFAULT_SIGNOFF_RULES = [
         require: [MODEL_OWNER_ROLE],
     },
     { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
     { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
     { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
     { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
@@ -48313,6 +50459,18 @@ const DEFAULT_SIGNOFF_RULES = [
     { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
     { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
 ];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
 const DEFAULT_SEVERITY = {
     P0: [
         { metric: 'availability', op: '<', value: 0.5 },
@@ -48320,16 +50478,46 @@ const DEFAULT_SEVERITY = {
     ],
     P1: [
         { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        { metric: 'latency_increase_pct', op: '>', value: 200 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
         { metric: 'error_rate', op: '>', value: 0.1 },
     ],
     P2: [
         { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 50 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
         { metric: 'error_rate', op: '>', value: 0.05 },
     ],
     P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
 };
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
 const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'error_rate', op: '>', value: 0.5 },
     { metric: 'availability', op: '<', value: 0.5 },
@@ -48354,11 +50542,26 @@ function effectivePolicy(policy) {
             promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
         },
         gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
         incident: {
             severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
             autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
             emergencyPush: p.incident?.emergency_push ?? ['P0'],
             notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
         },
         rollback: {
             stableFor: p.rollback?.stable_for ?? 86_400,
@@ -48371,6 +50574,26 @@ function effectivePolicy(policy) {
             cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
             pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
             jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
         },
         stateWrites: p.state_writes ?? 'pull-request',
         dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
@@ -48397,1177 +50620,6 @@ function compare(value, op, threshold) {
 
 /***/ }),
 
-/***/ 1612:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  pW: () => (/* binding */ publishStateChange)
-});
-
-// UNUSED EXPORTS: renderRegistryFiles, stateMergeNote
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/gate/requirements.ts + 2 modules
-var requirements = __nccwpck_require__(4870);
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var github_client = __nccwpck_require__(5923);
-;// CONCATENATED MODULE: ./src/github/merge.ts
-// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
-// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
-
-
-const METHODS = ['squash', 'merge', 'rebase'];
-/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
-const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
-async function mergePullRequest(client, repo, number, options) {
-    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
-    let last = {
-        status: 'blocked',
-        reason: 'no merge method is allowed',
-        method: options.method,
-    };
-    for (const method of order) {
-        try {
-            const { data } = await client.octokit.rest.pulls.merge({
-                ...repo,
-                pull_number: number,
-                sha: options.sha,
-                merge_method: method,
-                commit_title: `${options.title} (#${number})`,
-            });
-            return { status: 'merged', sha: data.sha, method };
-        }
-        catch (error) {
-            const status = (0,github_client/* statusOf */.c2)(error);
-            const detail = error instanceof github_client/* GitHubApiError */.OS ? error.message : (0,errors/* describeError */.U)(error);
-            if (status === 409)
-                return { status: 'head-moved' };
-            if (status === 405 && methodDisallowed(detail)) {
-                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
-                continue;
-            }
-            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
-        }
-    }
-    return last;
-}
-const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
-  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
-    pullRequest { number autoMergeRequest { enabledAt } }
-  }
-}`;
-/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
-async function enableAutoMerge(client, repo, number, options) {
-    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
-    try {
-        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
-            id: data.node_id,
-            mergeMethod: options.method.toUpperCase(),
-            head: options.expectedHeadSha,
-        });
-    }
-    catch (error) {
-        if (error instanceof github_client/* GitHubApiError */.OS)
-            throw error;
-        throw new github_client/* GitHubApiError */.OS('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
-    }
-}
-
-// EXTERNAL MODULE: ./src/registry/writer.ts + 1 modules
-var writer = __nccwpck_require__(7528);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: ./src/git/history.ts
-var git_history = __nccwpck_require__(528);
-// EXTERNAL MODULE: ./src/git/run.ts + 1 modules
-var run = __nccwpck_require__(4310);
-;// CONCATENATED MODULE: ./src/git/message.ts
-// Commit messages Tollgate writes: a text, a blank line, then `Key: value` trailers that `git log` alone can read.
-
-const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
-/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
-function formatCommitMessage(message, trailers) {
-    const text = message.replace(/\r\n/g, '\n').trim();
-    if (text === '')
-        throw new errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
-    const lines = [];
-    for (const [key, raw] of Object.entries(trailers)) {
-        if (!TRAILER_KEY.test(key)) {
-            throw new errors/* TollgateError */.x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
-                field: key,
-                fix: 'use a trailer key like "Tollgate-Event"',
-            });
-        }
-        for (const value of Array.isArray(raw) ? raw : [raw]) {
-            if (/[\r\n]/.test(value)) {
-                throw new errors/* TollgateError */.x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
-                    field: key,
-                    fix: 'trailer values are one line; put longer text in the message body',
-                });
-            }
-            if (value.trim() === '')
-                continue;
-            lines.push(`${key}: ${value.trim()}`);
-        }
-    }
-    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/git/reader.ts
-var reader = __nccwpck_require__(6073);
-;// CONCATENATED MODULE: ./src/git/transaction.ts
-// One transaction per writing command: the change is staged in a private index (GIT_INDEX_FILE), never the
-// user's, committed with commit-tree, and put on the branch with a compare-and-swap (`update-ref ref new old`).
-// When another writer moved the branch first, the whole change is built again on the new tip, so a commit's
-// message and trailers always describe the content it carries. Nothing in the user's index or working tree
-// changes before the ref has moved; then only the paths the commit touched are brought up to date, and only
-// where the user's copy was the committed one (see syncCheckout).
-
-
-
-
-
-
-
-
-const ZERO = '';
-/** `<git-dir>/tollgate`: where Tollgate keeps journals, locks and pid files of this checkout. */
-async function tollgateStateDir(repoRoot) {
-    let gitDir = gitDirs.get(repoRoot);
-    if (!gitDir) {
-        gitDir = (0,run/* git */.$Y)(repoRoot, ['rev-parse', '--git-dir']).then((d) => (0,external_node_path_.resolve)(repoRoot, d));
-        gitDirs.set(repoRoot, gitDir);
-        gitDir.catch(() => gitDirs.delete(repoRoot));
-    }
-    const path = (0,external_node_path_.join)(await gitDir, 'tollgate');
-    await (0,promises_.mkdir)(path, { recursive: true });
-    return path;
-}
-const gitDirs = new Map();
-async function tipOf(repoRoot, ref, env) {
-    const result = await (0,run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
-        env,
-        okCodes: [1, 128],
-    });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
-/** The full name of `ref` and whether it is what this checkout's HEAD stands on. */
-async function resolveTarget(repoRoot, ref, env) {
-    const head = await (0,run/* runGit */.EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { env, okCodes: [1] });
-    const current = head.code === 0 ? head.stdout.trim() : 'HEAD';
-    if (ref === undefined || ref === 'HEAD')
-        return { ref: current, checkedOut: true };
-    const full = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
-    const valid = await (0,run/* runGit */.EO)(repoRoot, ['check-ref-format', full], { env, okCodes: [1, 128] });
-    if (valid.code !== 0 || ref.startsWith('-')) {
-        throw new errors/* TollgateError */.x(`"${ref}" is not a valid branch name`, { field: 'branch' });
-    }
-    if (full !== current) {
-        // A branch checked out in another worktree of this repository would be moved under that worktree's feet.
-        const list = await (0,run/* git */.$Y)(repoRoot, ['worktree', 'list', '--porcelain'], { env });
-        if (list.split('\n').includes(`branch ${full}`)) {
-            throw new errors/* TollgateError */.x(`branch ${full.replace(/^refs\/heads\//, '')} is checked out in another worktree`, {
-                fix: 'switch that worktree to another branch, or run Tollgate there',
-            });
-        }
-    }
-    return { ref: full, checkedOut: full === current };
-}
-function assertRepoPath(path) {
-    if (path === '' ||
-        path.startsWith('/') ||
-        path.includes('\\') ||
-        path.includes('\0') ||
-        path.split('/').some((s) => s === '..' || s === '.' || s === '' || s === '.git')) {
-        throw new errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
-            fix: 'pass paths like registry/models/fraud/stages.yaml',
-        });
-    }
-    return path;
-}
-/** A git conflict the next attempt may not have: the ref moved, or another process held its lock. */
-const CAS_CONFLICT = /but expected|is at .* but|cannot lock ref|unable to create .*\.lock|File exists|reference already exists/i;
-class PrivateStage {
-    parent;
-    #repoRoot;
-    #dir;
-    #env;
-    #pending = new Map();
-    #objects;
-    constructor(repoRoot, dir, parent, env) {
-        this.#repoRoot = repoRoot;
-        this.#dir = dir;
-        this.parent = parent;
-        this.#env = { ...env, GIT_INDEX_FILE: (0,external_node_path_.join)(dir, 'index') };
-    }
-    /** cat-file reads the index once: a reader started before the index changed would answer from the old one. */
-    #indexChanged() {
-        this.#objects?.close();
-        this.#objects = undefined;
-    }
-    async init() {
-        await (0,run/* git */.$Y)(this.#repoRoot, this.parent ? ['read-tree', this.parent] : ['read-tree', '--empty'], {
-            env: this.#env,
-        });
-    }
-    async read(path) {
-        assertRepoPath(path);
-        if (this.#pending.has(path))
-            return this.#pending.get(path) ?? undefined;
-        this.#objects ??= new reader/* ObjectReader */.nR(this.#repoRoot, this.#env);
-        const object = await this.#objects.lookup(`:${path}`);
-        return object?.type === 'blob' ? object.content : undefined;
-    }
-    async list(dir) {
-        const prefix = dir.replace(/\/+$/, '');
-        const args = ['ls-files', '-z', '--full-name'];
-        if (prefix !== '')
-            args.push('--', `${prefix}/`);
-        const paths = new Set((await (0,run/* git */.$Y)(this.#repoRoot, args, { env: this.#env })).split('\0').filter(Boolean));
-        for (const [path, content] of this.#pending) {
-            if (prefix !== '' && !path.startsWith(`${prefix}/`))
-                continue;
-            if (content === null)
-                paths.delete(path);
-            else
-                paths.add(path);
-        }
-        return [...paths].sort();
-    }
-    write(path, content) {
-        this.#pending.set(assertRepoPath(path), typeof content === 'string' ? Buffer.from(content) : content);
-    }
-    async revert(sha) {
-        await this.flush();
-        const parents = (await (0,run/* git */.$Y)(this.#repoRoot, ['rev-list', '--parents', '-n', '1', sha], { env: this.#env }))
-            .split(' ')
-            .slice(1);
-        const from = parents[0] ?? (await (0,run/* git */.$Y)(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']));
-        const patch = await (0,run/* runGitBuffer */.CO)(this.#repoRoot, ['diff-tree', '-p', '--binary', '--full-index', '--no-renames', '-r', from, sha], { env: this.#env });
-        if (patch.stdout.length === 0)
-            return undefined;
-        const before = await (0,run/* git */.$Y)(this.#repoRoot, ['write-tree'], { env: this.#env });
-        // Raw: the patch goes to git's stdin, which simple-git has no way to pass.
-        const applied = await (0,run/* runGitBuffer */.CO)(this.#repoRoot, ['apply', '--cached', '--3way', '-R', '--whitespace=nowarn', '-'], { env: this.#env, input: patch.stdout, okCodes: [1, 128] });
-        this.#indexChanged();
-        if (applied.code === 0)
-            return undefined;
-        // Back to the tree before this commit: a failed three-way apply leaves conflict stages behind.
-        await (0,run/* git */.$Y)(this.#repoRoot, ['read-tree', before], { env: this.#env });
-        const conflicted = [...new Set([...applied.stderr.matchAll(/^U (.+)$/gm)].map((m) => m[1]))];
-        return `reverting ${sha.slice(0, 12)} conflicts${conflicted.length ? ` with later changes in ${conflicted.join(', ')}` : ''}`;
-    }
-    async changed() {
-        await this.flush();
-        const tree = await (0,run/* git */.$Y)(this.#repoRoot, ['write-tree'], { env: this.#env });
-        const base = this.parent
-            ? `${this.parent}^{tree}`
-            : await (0,run/* git */.$Y)(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']);
-        const out = await (0,run/* git */.$Y)(this.#repoRoot, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', base, tree], {
-            env: this.#env,
-        });
-        return out.split('\0').filter(Boolean).sort();
-    }
-    /** Writes the pending files' blobs (one hash-object for all) and puts them in the private index. */
-    async flush() {
-        if (this.#pending.size === 0)
-            return;
-        const entries = [...this.#pending];
-        const withContent = entries.filter(([, content]) => content !== null);
-        const files = [];
-        for (const [i, [, content]] of withContent.entries()) {
-            const file = (0,external_node_path_.join)(this.#dir, `blob-${i}`);
-            await (0,promises_.writeFile)(file, content);
-            files.push(file);
-        }
-        const oids = files.length === 0
-            ? []
-            : (await (0,run/* git */.$Y)(this.#repoRoot, ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
-                env: this.#env,
-                input: `${files.join('\n')}\n`,
-            })).split('\n');
-        const lines = [];
-        let next = 0;
-        for (const [path, content] of entries) {
-            lines.push(content === null ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${oids[next++]}\t${path}`);
-        }
-        await (0,run/* git */.$Y)(this.#repoRoot, ['update-index', '-z', '--index-info'], {
-            env: this.#env,
-            input: `${lines.join('\0')}\0`,
-        });
-        this.#pending.clear();
-        this.#indexChanged();
-        await Promise.all(files.map((f) => (0,promises_.rm)(f, { force: true })));
-    }
-    async writeTree() {
-        await this.flush();
-        return (0,run/* git */.$Y)(this.#repoRoot, ['write-tree'], { env: this.#env });
-    }
-    checkpoint() {
-        return this.writeTree();
-    }
-    async reset(tree) {
-        this.#pending.clear();
-        await (0,run/* git */.$Y)(this.#repoRoot, ['read-tree', tree], { env: this.#env });
-        this.#indexChanged();
-    }
-    close() {
-        this.#objects?.close();
-    }
-}
-/**
- * Runs one transaction: builds the change on a private index from the ref's tip, commits it and moves the ref
- * with a compare-and-swap, rebuilding on the new tip when another writer got there first. On any failure
- * before the ref moved, nothing outside the object database changed (unreferenced objects are git's garbage).
- */
-async function runTransaction(repoRoot, options) {
-    const env = options.env ?? {};
-    await recoverCheckouts(repoRoot, env);
-    const target = await resolveTarget(repoRoot, options.ref, env);
-    const attempts = options.attempts ?? 8;
-    let lastConflict = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-        const tip = await tipOf(repoRoot, target.ref, env);
-        const parent = options.parent ? await options.parent(tip) : tip;
-        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-tx-'));
-        const stage = new PrivateStage(repoRoot, dir, parent, env);
-        let journal;
-        try {
-            await stage.init();
-            const built = await options.build(stage, attempt);
-            const none = {
-                value: built.value,
-                ref: target.ref,
-                attempts: attempt,
-                checkout: { updated: [], kept: [] },
-            };
-            if (!built.commit)
-                return { ...none, ...(tip ? { previous: tip } : {}) };
-            const tree = await stage.writeTree();
-            const parentTree = parent ? await (0,run/* git */.$Y)(repoRoot, ['rev-parse', `${parent}^{tree}`], { env }) : undefined;
-            if (tree === parentTree)
-                return { ...none, ...(tip ? { previous: tip } : {}) };
-            const request = built.commit;
-            const message = formatCommitMessage(request.message, request.trailers);
-            const commit = await (0,run/* git */.$Y)(repoRoot, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
-                input: message,
-                env: { ...env, ...request.env, ...authorEnv(request.author) },
-            });
-            const sync = target.checkedOut && options.updateCheckout !== false;
-            // Written before the ref moves: a process killed between the two leaves a journal the next run finishes.
-            if (sync)
-                journal = await writeJournal(repoRoot, { ref: target.ref, parent, commit });
-            const moved = await (0,run/* runGit */.EO)(repoRoot, ['update-ref', '-m', `tollgate: ${request.message.split('\n')[0]}`, target.ref, commit, tip ?? ZERO], { env, okCodes: [1, 128] });
-            if (moved.code !== 0) {
-                if (journal)
-                    await (0,promises_.rm)(journal, { force: true });
-                journal = undefined;
-                if (!CAS_CONFLICT.test(moved.stderr)) {
-                    throw new errors/* TollgateError */.x(`git update-ref ${target.ref} failed: ${moved.stderr.trim()}`, {
-                        fix: 'nothing was changed; check the repository (disk space, permissions) and run again',
-                    });
-                }
-                lastConflict = moved.stderr.trim();
-                await new Promise((r) => setTimeout(r, Math.random() * 25 * attempt));
-                continue;
-            }
-            let checkout = { updated: [], kept: [] };
-            if (sync) {
-                checkout = await syncCheckout(repoRoot, { ref: target.ref, parent, commit }, env);
-                await (0,promises_.rm)(journal, { force: true });
-            }
-            return {
-                value: built.value,
-                commit,
-                ref: target.ref,
-                ...(tip ? { previous: tip } : {}),
-                attempts: attempt,
-                checkout,
-            };
-        }
-        finally {
-            stage.close();
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-        }
-    }
-    throw new errors/* TollgateError */.x(`${target.ref} kept moving: ${attempts} attempts to commit on it lost to other writers (${lastConflict})`, { fix: 'nothing was changed; run the command again' });
-}
-function authorEnv(author) {
-    if (!author)
-        return {};
-    for (const [field, value] of Object.entries(author)) {
-        if (/[<>\r\n]/.test(value) || value.trim() === '') {
-            throw new errors/* TollgateError */.x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
-                field: `author.${field}`,
-            });
-        }
-    }
-    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
-}
-async function writeJournal(repoRoot, journal) {
-    const dir = await tollgateStateDir(repoRoot);
-    const file = (0,external_node_path_.join)(dir, `checkout-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.json`);
-    await (0,promises_.writeFile)(file, JSON.stringify({ ...journal, pid: process.pid }));
-    return file;
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-/**
- * Finishes what a killed run left: for each journal whose process is gone and whose commit reached its ref,
- * brings the checkout's copies of that commit's paths up to date; a commit that never landed is forgotten.
- */
-async function recoverCheckouts(repoRoot, env = {}) {
-    const dir = await tollgateStateDir(repoRoot);
-    const recovered = [];
-    for (const name of (await (0,promises_.readdir)(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
-        const file = (0,external_node_path_.join)(dir, name);
-        let journal;
-        try {
-            journal = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
-        }
-        catch {
-            await (0,promises_.rm)(file, { force: true });
-            continue;
-        }
-        if (journal.pid !== undefined && journal.pid !== process.pid && isAlive(journal.pid))
-            continue;
-        const landed = (await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', journal.commit, journal.ref], {
-            env,
-            okCodes: [1, 128],
-        })).code === 0;
-        if (landed) {
-            await syncCheckout(repoRoot, journal, env);
-            recovered.push(journal.commit);
-        }
-        await (0,promises_.rm)(file, { force: true });
-    }
-    return recovered;
-}
-/** Per path a commit changed against its parent: the blob before and after (undefined where absent). */
-async function commitChanges(repoRoot, parent, commit, env) {
-    const out = await (0,run/* git */.$Y)(repoRoot, parent
-        ? ['diff-tree', '-r', '-z', '--no-renames', parent, commit]
-        : ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--root', commit], { env });
-    const changes = new Map();
-    const fields = out.split('\0');
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-        const header = fields[i];
-        const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) \w/.exec(header);
-        if (!m)
-            continue;
-        const absent = /^0+$/;
-        changes.set(fields[i + 1], {
-            ...(absent.test(m[1]) ? {} : { before: m[1] }),
-            ...(absent.test(m[2]) ? {} : { after: m[2] }),
-        });
-    }
-    return changes;
-}
-/** The blob id git gives `bytes` (no filters: registry files are plain LF text), computed without git. */
-function blobId(bytes, oidLength) {
-    return (0,external_node_crypto_.createHash)(oidLength === 64 ? 'sha256' : 'sha1')
-        .update(`blob ${bytes.length}\0`)
-        .update(bytes)
-        .digest('hex');
-}
-/**
- * After `commit` (on `parent`) moved the checked-out `ref`: each path the commit touched whose index entry and
- * file were the committed content (the parent's or this commit's) is set to the ref's current content, in the
- * file and in the index; any other path is the user's work and is left alone (`kept`). Serialised among Tollgate
- * processes by a lock file, so two runs never interleave their reads and writes of the same paths.
- */
-async function syncCheckout(repoRoot, journal, env = {}) {
-    const changes = await commitChanges(repoRoot, journal.parent, journal.commit, env);
-    const paths = [...changes.keys()];
-    if (paths.length === 0)
-        return { updated: [], kept: [] };
-    const release = await lockCheckout(repoRoot);
-    try {
-        const tip = await tipOf(repoRoot, journal.ref, env);
-        // Usually the tip is this commit; after a concurrent writer, ask git what the tip holds now.
-        const now = new Map();
-        if (tip === journal.commit) {
-            for (const [path, change] of changes)
-                if (change.after)
-                    now.set(path, change.after);
-        }
-        else if (tip) {
-            const listed = await (0,run/* git */.$Y)(repoRoot, ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...paths], {
-                env,
-            });
-            for (const record of listed.split('\0')) {
-                const tab = record.indexOf('\t');
-                if (tab > 0)
-                    now.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[2]);
-            }
-        }
-        const index = new Map();
-        const staged = await (0,run/* git */.$Y)(repoRoot, ['ls-files', '-s', '-z', '--full-name', '--', ...paths.map((p) => `:(top,literal)${p}`)], { env });
-        for (const record of staged.split('\0')) {
-            const tab = record.indexOf('\t');
-            if (tab > 0)
-                index.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[1]);
-        }
-        const oidLength = journal.commit.length;
-        const updated = [];
-        const kept = [];
-        const entries = [];
-        for (const path of paths) {
-            const { before, after: ours } = changes.get(path);
-            const inIndex = index.get(path);
-            const want = now.get(path);
-            const full = (0,external_node_path_.join)(repoRoot, path);
-            const bytes = await (0,promises_.readFile)(full).catch(() => undefined);
-            const file = bytes === undefined ? undefined : blobId(bytes, oidLength);
-            // The index entry is committed content (the parent's or this commit's): it follows the branch. A file that
-            // is committed content too (or already this commit's, from a writer that wrote it first) follows as well;
-            // any other file is the user's work and stays as it is.
-            if (inIndex !== before && inIndex !== ours) {
-                kept.push(path);
-                continue;
-            }
-            if (want !== inIndex) {
-                entries.push(want === undefined ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${want}\t${path}`);
-            }
-            if (file !== inIndex && file !== ours) {
-                kept.push(path);
-                continue;
-            }
-            if (want === file && want === inIndex)
-                continue;
-            if (want === undefined) {
-                await (0,promises_.unlink)(full).catch(() => undefined);
-            }
-            else if (want !== file) {
-                const content = (await (0,run/* runGitBuffer */.CO)(repoRoot, ['cat-file', 'blob', want], { env })).stdout;
-                await (0,promises_.mkdir)((0,external_node_path_.dirname)(full), { recursive: true });
-                const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(full), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-                await (0,promises_.writeFile)(temp, content, { mode: 0o644 });
-                await (0,promises_.rename)(temp, full);
-            }
-            updated.push(path);
-        }
-        if (entries.length > 0)
-            await updateIndex(repoRoot, entries, env);
-        return { updated, kept };
-    }
-    finally {
-        await release();
-    }
-}
-/** `git update-index --index-info` entries, retried while a user's git command holds index.lock. */
-async function updateIndex(repoRoot, entries, env) {
-    const paths = entries.map((e) => e.slice(e.indexOf('\t') + 1));
-    for (let attempt = 1;; attempt++) {
-        const result = await (0,run/* runGit */.EO)(repoRoot, ['update-index', '-z', '--index-info'], {
-            env,
-            input: `${entries.join('\0')}\0`,
-            okCodes: [128],
-        });
-        if (result.code === 0)
-            return;
-        if (!/index\.lock/.test(result.stderr) || attempt >= 50) {
-            throw new errors/* TollgateError */.x(`could not update the index for ${paths.join(', ')}: ${result.stderr.trim()}`, {
-                fix: 'the commit is on the branch; run `git status` and `git restore --staged --worktree -- <paths>` to catch up',
-            });
-        }
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
-    }
-}
-/** An exclusive lock among Tollgate processes on this checkout; a lock whose process is gone is taken over. */
-async function lockCheckout(repoRoot) {
-    const file = (0,external_node_path_.join)(await tollgateStateDir(repoRoot), 'checkout.lock');
-    for (let attempt = 0; attempt < 1000; attempt++) {
-        try {
-            await (0,promises_.writeFile)(file, String(process.pid), { flag: 'wx' });
-            return () => (0,promises_.rm)(file, { force: true });
-        }
-        catch (error) {
-            if (error.code !== 'EEXIST')
-                throw error;
-            const holder = Number(await (0,promises_.readFile)(file, 'utf8').catch(() => ''));
-            if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
-                await (0,promises_.rm)(file, { force: true });
-                continue;
-            }
-            await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
-        }
-    }
-    throw new errors/* TollgateError */.x(`another Tollgate process holds ${file}`, {
-        fix: 'wait for it to finish; if none runs, delete the file',
-    });
-}
-/**
- * Takes `commit` back off the checked-out `ref` (compare-and-swap to `previous`) and brings the touched paths of
- * the checkout back with it: for a commit that must not stay, e.g. an emergency rollback that could not be pushed.
- * Refuses when the ref has moved on since.
- */
-async function undoCommit(repoRoot, ref, commit, previous, env = {}) {
-    const target = await resolveTarget(repoRoot, ref, env);
-    const moved = await runGit(repoRoot, ['update-ref', '-m', 'tollgate: undo', target.ref, previous, commit], {
-        env,
-        okCodes: [1, 128],
-    });
-    if (moved.code !== 0) {
-        throw new TollgateError(`cannot take ${commit.slice(0, 12)} back off ${target.ref}: ${moved.stderr.trim()}`, {
-            fix: `the branch moved on; revert ${commit.slice(0, 12)} by hand if it must not stay`,
-        });
-    }
-    if (target.checkedOut)
-        await syncCheckout(repoRoot, { ref: target.ref, parent: commit, commit: previous }, env);
-}
-
-;// CONCATENATED MODULE: ./src/git/commit.ts
-// Commit messages with trailers, and the two commit helpers built on the one transaction (transaction.ts): a
-// commit of working-tree files on the checked-out branch, and a commit of given bytes onto another branch.
-
-
-
-
-
-
-
-
-
-async function assertBranchName(repoRoot, branch) {
-    const result = await (0,run/* runGit */.EO)(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
-    if (result.code !== 0 || branch.startsWith('-')) {
-        throw new errors/* TollgateError */.x(`"${branch}" is not a valid branch name`, { field: 'branch' });
-    }
-}
-function commit_assertRepoPath(path) {
-    if (path === '' ||
-        path.startsWith('/') ||
-        path.includes('\\') ||
-        path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-        throw new errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
-            fix: 'pass paths like registry/models/fraud/stages.yaml',
-        });
-    }
-    return path;
-}
-/** The working tree's bytes of each path (null where the file is gone), read before any git call. */
-async function workingFiles(repoRoot, paths) {
-    return Promise.all(paths.map(async (path) => ({
-        path,
-        content: (0,external_node_fs_.existsSync)((0,external_node_path_.join)(repoRoot, path)) ? await (0,promises_.readFile)((0,external_node_path_.join)(repoRoot, path)) : null,
-    })));
-}
-/**
- * Commits exactly `paths`, as they are in the working tree, with the message and trailers; returns the new sha.
- * Without `branch` it commits on the checked-out branch through a transaction (private index, compare-and-swap
- * on the ref): what the user staged stays staged and out of the commit, and the index entries of `paths` are
- * brought up to date. Refuses when the paths hold no change.
- */
-async function commitChange(repoRoot, options) {
-    const paths = options.paths.map(commit_assertRepoPath);
-    if (paths.length === 0)
-        throw new errors/* TollgateError */.x('nothing to commit: no paths given');
-    formatCommitMessage(options.message, options.trailers);
-    const files = await workingFiles(repoRoot, paths);
-    if (options.branch !== undefined) {
-        const head = await (0,git_history/* resolveRef */.qE)(repoRoot, 'HEAD');
-        const tip = await branchTip(repoRoot, options.branch);
-        // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
-        const baseRef = tip !== undefined &&
-            (await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
-            ? tip
-            : head;
-        return commitFilesToBranch(repoRoot, {
-            baseRef,
-            branch: options.branch,
-            files,
-            message: options.message,
-            trailers: options.trailers,
-            author: options.author,
-            env: options.env,
-        });
-    }
-    const result = await runTransaction(repoRoot, {
-        build: async (stage) => {
-            // A directory path stands for every staged file below it (a folder the writer removed).
-            for (const file of files) {
-                if (file.content !== null)
-                    stage.write(file.path, file.content);
-                else
-                    for (const gone of [file.path, ...(await stage.list(file.path))])
-                        stage.write(gone, null);
-            }
-            return {
-                value: undefined,
-                commit: {
-                    message: options.message,
-                    trailers: options.trailers,
-                    author: options.author,
-                    env: options.env,
-                },
-            };
-        },
-    });
-    if (!result.commit) {
-        throw new errors/* TollgateError */.x(`nothing to commit: ${paths.join(', ')} match HEAD`, {
-            fix: 'write the change first, or check the paths',
-        });
-    }
-    return result.commit;
-}
-async function branchTip(repoRoot, branch) {
-    const result = await (0,run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
-        okCodes: [1],
-    });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
-/**
- * Writes one commit `baseRef + files` and points `branch` at it, through a temporary index: the user's
- * HEAD, index and working tree are never touched. This is how promotion branches are written.
- */
-async function commitFilesToBranch(repoRoot, options) {
-    await assertBranchName(repoRoot, options.branch);
-    const current = await (0,run/* runGit */.EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
-    if (current.stdout.trim() === `refs/heads/${options.branch}`) {
-        throw new errors/* TollgateError */.x(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
-            fix: 'switch to another branch first, or commit with commitChange without `branch`',
-        });
-    }
-    if (options.files.length === 0)
-        throw new errors/* TollgateError */.x('nothing to commit: no files given');
-    formatCommitMessage(options.message, options.trailers);
-    const base = await (0,git_history/* resolveRef */.qE)(repoRoot, options.baseRef);
-    const result = await runTransaction(repoRoot, {
-        ref: `refs/heads/${options.branch}`,
-        parent: async () => base,
-        env: options.env,
-        build: async (stage) => {
-            for (const file of options.files)
-                stage.write(commit_assertRepoPath(file.path), file.content);
-            return {
-                value: undefined,
-                commit: {
-                    message: options.message,
-                    trailers: options.trailers,
-                    author: options.author,
-                    env: options.env,
-                },
-            };
-        },
-    });
-    if (!result.commit) {
-        throw new errors/* TollgateError */.x(`nothing to commit: the files already match ${options.baseRef}`, {
-            fix: 'the change is already there; nothing to propose',
-        });
-    }
-    return result.commit;
-}
-
-// EXTERNAL MODULE: ./src/git/client.ts + 3 modules
-var git_client = __nccwpck_require__(9200);
-;// CONCATENATED MODULE: ./src/git/push.ts
-// Push with fetch-rebase-retry: concurrent writers (scheduler ticks, audit events) must not lose each other's commits.
-
-
-
-
-
-
-// A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
-const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
-async function pushWithRetry(repoRoot, options) {
-    const attempts = options.attempts ?? 5;
-    const { remote, branch, env } = options;
-    let lastError = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-        // Raw: the porcelain per-ref status on stdout is what tells a rejection worth a retry from any other failure.
-        const pushed = await (0,run/* runGit */.EO)(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
-            env,
-            okCodes: [1, 128],
-        });
-        if (pushed.code === 0) {
-            return { sha: await (0,run/* git */.$Y)(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
-        }
-        lastError = `${pushed.stdout}\n${pushed.stderr}`.trim();
-        if (!RETRYABLE.test(lastError)) {
-            throw new errors/* TollgateError */.x(`git push ${remote} ${branch} failed: ${lastError}`, {
-                fix: 'check that the token may push to this branch and that branch protection allows it',
-            });
-        }
-        if (attempt === attempts)
-            break;
-        const client = (0,git_client/* gitClient */.is)(repoRoot, env);
-        // Into a ref of our own: FETCH_HEAD is shared with every other fetch in this repository.
-        const tracking = `refs/tollgate/upstream/${branch}`;
-        try {
-            await client.fetch(remote, `+refs/heads/${branch}:${tracking}`, ['--quiet', '--no-tags']);
-        }
-        catch (error) {
-            throw (0,git_client/* fromGitError */.hJ)(error, `git fetch ${remote} ${branch}`, repoRoot);
-        }
-        const upstream = await client.revparse([tracking]);
-        await rebaseBranch(repoRoot, branch, upstream, env);
-    }
-    throw new errors/* TollgateError */.x(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
-}
-/** Rebases `branch` onto `upstream`, in place when it is checked out, else in a throwaway worktree. */
-async function rebaseBranch(repoRoot, branch, upstream, env) {
-    const current = await (0,run/* runGit */.EO)(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
-    const checkedOut = current.stdout.trim() === `refs/heads/${branch}`;
-    let dir = repoRoot;
-    let scratch;
-    if (!checkedOut) {
-        scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
-        dir = (0,external_node_path_.join)(scratch, 'wt');
-        await (0,run/* git */.$Y)(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
-    }
-    try {
-        const rebased = await (0,run/* runGit */.EO)(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
-        if (rebased.code !== 0) {
-            const conflicted = (await (0,run/* git */.$Y)(dir, ['diff', '--name-only', '--diff-filter=U']))
-                .split('\n')
-                .filter(Boolean);
-            await (0,run/* runGit */.EO)(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
-            throw new errors/* TollgateError */.x(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
-                file: conflicted[0],
-                fix: 'nothing was pushed and the local branch is unchanged; redo the change on top of the remote branch',
-            });
-        }
-    }
-    finally {
-        if (scratch !== undefined) {
-            await (0,run/* runGit */.EO)(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
-            await (0,promises_.rm)(scratch, { recursive: true, force: true });
-        }
-    }
-}
-
-// EXTERNAL MODULE: ./src/github/pulls.ts
-var pulls = __nccwpck_require__(4487);
-;// CONCATENATED MODULE: ./src/github/refs.ts
-// Branch refs through the API: read, create or fast-forward, delete.
-
-/** The commit a branch points at, or undefined when the branch does not exist. */
-async function getRef(client, repo, branch) {
-    try {
-        const { data } = await client.octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
-        return data.object.sha;
-    }
-    catch (error) {
-        if (statusOf(error) === 404)
-            return undefined;
-        throw error;
-    }
-}
-/**
- * Points `branch` at `sha`: creates it, or fast-forwards it. Never forces, so a branch that moved
- * to a commit `sha` does not contain fails with GitHub's 422 rather than losing someone's work.
- */
-async function ensureBranch(client, repo, branch, sha) {
-    const current = await getRef(client, repo, branch);
-    if (current === sha)
-        return 'unchanged';
-    if (current === undefined) {
-        try {
-            await client.octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
-        }
-        catch (error) {
-            // "Reference already exists": a retried create whose first answer was lost, or a concurrent run.
-            if (statusOf(error) !== 422 || (await getRef(client, repo, branch)) !== sha)
-                throw error;
-        }
-        return 'created';
-    }
-    await client.octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: false });
-    return 'updated';
-}
-/** Deletes a branch; true if it existed. Deleting a branch that is already gone is not an error. */
-async function deleteBranch(client, repo, branch) {
-    try {
-        await client.octokit.rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
-        return true;
-    }
-    catch (error) {
-        // GitHub answers 422 "Reference does not exist" (and 404 on some versions) for a missing ref.
-        if ((0,github_client/* statusOf */.c2)(error) === 404 || (0,github_client/* statusOf */.c2)(error) === 422)
-            return false;
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/publish/propose.ts
-// The one way a Tollgate flow puts registry changes on their way to the default branch:
-// - proposeChange: one commit on a Tollgate branch (the user's checkout untouched), pushed, and one pull request
-//   found or opened for it, labelled, with reviewers requested. A re-run after a failure at any step finds the
-//   branch and pull request it made before; a pull request that cannot be opened takes its new branch with it.
-// - pushStateChange: a state-only commit pushed straight to the default branch (policy `state_writes: push`).
-// Without a GitHub client both stop after the local commit, so the CLI runs the same code on a checkout.
-
-
-
-
-
-
-
-async function proposeChange(repoRoot, proposal, github) {
-    if (!proposal.force)
-        await refuseForeignCommits(repoRoot, proposal, github);
-    const commit = await commitFilesToBranch(repoRoot, {
-        baseRef: proposal.baseRef,
-        branch: proposal.branch,
-        files: proposal.files,
-        message: proposal.message,
-        trailers: proposal.trailers,
-        author: proposal.author,
-        env: proposal.env,
-    });
-    if (!github)
-        return { commit, branch: proposal.branch };
-    const remote = github.remote ?? 'origin';
-    const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
-    // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-    await (0,run/* git */.$Y)(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
-        env: proposal.env,
-    });
-    let ensured;
-    try {
-        ensured = await (0,pulls/* ensurePullRequest */.pk)(github.client, github.repo, {
-            head: proposal.branch,
-            base: proposal.baseBranch,
-            title: proposal.pullRequest.title,
-            body: proposal.pullRequest.body,
-        });
-    }
-    catch (error) {
-        // No orphan branch: a branch this run created without a pull request is removed again. Only when no pull
-        // request uses it: GitHub closes a pull request whose branch is deleted, and a re-run would open a second.
-        if (!existedBefore && !(await pullRequestMayExist(github, proposal.branch)))
-            await deleteBranch(github.client, github.repo, proposal.branch).catch(() => undefined);
-        throw error;
-    }
-    // From here the pull request exists: a failure leaves it (and its branch) for a re-run to find and finish.
-    const { pull, created } = ensured;
-    const labels = proposal.pullRequest.labels ?? [];
-    if (labels.some((label) => !pull.labels.includes(label)))
-        await (0,pulls/* addLabels */.Nl)(github.client, github.repo, pull.number, labels);
-    const reviewers = proposal.pullRequest.reviewers;
-    if (reviewers)
-        await (0,pulls/* requestReviewers */.i5)(github.client, github.repo, pull.number, {
-            reviewers: reviewers.users,
-            teamReviewers: reviewers.teams?.map((team) => team.split('/').pop()),
-        });
-    return { commit, branch: proposal.branch, pullRequest: { number: pull.number, url: pull.url, created } };
-}
-/**
- * A re-run replaces the branch's commit with a fresh one, which is right for Tollgate's own commits and wrong for
- * anyone else's: commits on the branch (here, or on the remote) that the base lacks and that carry no
- * `Tollgate-Event` trailer make the proposal stop and name them.
- */
-async function refuseForeignCommits(repoRoot, proposal, github) {
-    const tips = [];
-    const local = await (0,run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    if (local.code === 0)
-        tips.push(local.stdout.trim());
-    if (github) {
-        const remote = github.remote ?? 'origin';
-        if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
-            const fetched = `refs/tollgate/fetched/${proposal.branch}`;
-            await (0,run/* git */.$Y)(repoRoot, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`], {
-                env: proposal.env,
-            });
-            tips.push(await (0,run/* git */.$Y)(repoRoot, ['rev-parse', fetched]));
-        }
-    }
-    const foreign = new Map();
-    for (const tip of tips) {
-        for (const c of await (0,git_history/* commitsTouching */.aS)(repoRoot, [], { ref: tip, exclude: proposal.baseRef })) {
-            if (c.trailers['Tollgate-Event'] === undefined)
-                foreign.set(c.sha, c);
-        }
-    }
-    if (foreign.size === 0)
-        return;
-    const named = [...foreign.values()].map((c) => `${c.sha.slice(0, 12)} "${c.subject}" by ${c.authorName}`);
-    throw new errors/* TollgateError */.x(`${proposal.branch} holds ${foreign.size} commit(s) Tollgate did not make: ${named.join('; ')}; replacing the branch would drop them`, {
-        fix: 'keep that work another way (another branch, or a pull request of its own), then run again with --force to replace the branch',
-    });
-}
-/** Whether an open pull request may use `branch`; true when GitHub cannot say (keep the branch, then). */
-async function pullRequestMayExist(github, branch) {
-    try {
-        return (await (0,pulls/* findOpenPullRequest */.aF)(github.client, github.repo, branch)) !== undefined;
-    }
-    catch {
-        return true;
-    }
-}
-async function remoteBranchExists(repoRoot, remote, branch, env) {
-    const { code } = await (0,run/* runGit */.EO)(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
-        env,
-        okCodes: [2],
-    });
-    return code === 0;
-}
-/** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
-async function pushStateChange(repoRoot, change, remote) {
-    const current = await (0,run/* git */.$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
-    if (current !== change.branch)
-        throw new errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
-            fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
-        });
-    const commit = await commitChange(repoRoot, {
-        paths: change.paths,
-        message: change.message,
-        trailers: change.trailers,
-        author: change.author,
-        env: change.env,
-    });
-    if (remote === undefined)
-        return { commit, pushed: false };
-    const { sha } = await pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
-    return { commit: sha, pushed: true };
-}
-
-;// CONCATENATED MODULE: ./src/publish/state.ts
-// The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
-// incident timeline entries reach the default branch without sign-offs. Either pushed straight to it (policy
-// `state_writes: push`), or as a state-only pull request that the action merges itself: at once when nothing
-// blocks it, otherwise through GitHub's auto-merge, which completes it once the sign-off gate has passed it.
-
-
-
-
-
-
-
-
-/** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
-async function publishStateChange(request, github) {
-    const { repoRoot, registryDir } = request;
-    // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
-    // by Tollgate whatever someone pushed onto it.
-    if (!(0,requirements/* isStateBranch */.i$)(request.branch))
-        throw new errors/* TollgateError */.x(`state branch ${request.branch} is not under ${requirements/* STATE_BRANCH_PREFIXES */.Al.join(' or ')}`, {
-            fix: 'name the state branch tollgate/state/...',
-        });
-    const files = request.writes.map((w) => external_node_path_.posix.join(registryDir, w.path));
-    if (request.stateWrites === 'push' && github) {
-        await (0,writer/* writeRegistryFiles */.Kl)((0,external_node_path_.join)(repoRoot, registryDir), request.writes);
-        const pushed = await pushStateChange(repoRoot, {
-            paths: files,
-            message: request.message,
-            trailers: request.trailers,
-            branch: request.baseBranch,
-            ...(request.author ? { author: request.author } : {}),
-            ...(request.env ? { env: request.env } : {}),
-        }, github.remote ?? 'origin');
-        return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
-    }
-    const proposed = await proposeChange(repoRoot, {
-        branch: request.branch,
-        baseRef: request.baseRef ?? 'HEAD',
-        baseBranch: request.baseBranch,
-        files: await renderRegistryFiles(registryDir, request.writes),
-        message: request.message,
-        trailers: request.trailers,
-        ...(request.author ? { author: request.author } : {}),
-        ...(request.env ? { env: request.env } : {}),
-        pullRequest: request.pullRequest,
-    }, github);
-    if (!github || !proposed.pullRequest)
-        return { mode: 'committed', commit: proposed.commit, branch: proposed.branch, files };
-    const merge = await mergeStatePullRequest(github, proposed.pullRequest.number, proposed.commit, request);
-    return {
-        mode: 'pull-request',
-        commit: proposed.commit,
-        branch: proposed.branch,
-        files,
-        pullRequest: { ...proposed.pullRequest, merge },
-    };
-}
-/**
- * Merges the state pull request if its head is still the commit made here; when a required check (the gate)
- * has not passed yet, asks GitHub to merge it once it has. Never throws: the state is safe in the open pull
- * request either way, and the reason it stays open is reported.
- */
-async function mergeStatePullRequest(github, number, headSha, request) {
-    const method = request.mergeMethod ?? 'squash';
-    const title = request.message.split('\n')[0];
-    const merged = await mergePullRequest(github.client, github.repo, number, { sha: headSha, method, title });
-    if (merged.status === 'merged')
-        return { status: 'merged', sha: merged.sha };
-    if (merged.status === 'head-moved')
-        return { status: 'open', reason: `its branch moved past ${headSha.slice(0, 7)}; merge it by hand` };
-    try {
-        await enableAutoMerge(github.client, github.repo, number, {
-            expectedHeadSha: headSha,
-            method: merged.method,
-        });
-        return { status: 'auto-merge' };
-    }
-    catch (error) {
-        // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
-        if (/clean status/i.test((0,errors/* describeError */.U)(error))) {
-            const again = await mergePullRequest(github.client, github.repo, number, {
-                sha: headSha,
-                method,
-                title,
-            });
-            if (again.status === 'merged')
-                return { status: 'merged', sha: again.sha };
-        }
-        const why = error instanceof Error ? error.message.replace(/\s*\n+\s*/g, ' ') : String(error);
-        return {
-            status: 'open',
-            reason: `${merged.reason}; auto-merge could not be enabled either (${why}). Fix: allow auto-merge in the ` +
-                'repository settings (General → Pull Requests), or set `state_writes: push` in policy.yaml',
-        };
-    }
-}
-/** How the state pull request reaches the default branch, for the summary. */
-function stateMergeNote(merge) {
-    if (!merge)
-        return '';
-    if (merge.status === 'merged')
-        return `, merged as ${merge.sha.slice(0, 12)}`;
-    if (merge.status === 'auto-merge')
-        return ', which GitHub merges once the sign-off gate passes it (auto-merge)';
-    return `, left open: ${merge.reason}`;
-}
-/** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
-async function renderRegistryFiles(registryDir, writes) {
-    const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-state-'));
-    try {
-        await (0,writer/* writeRegistryFiles */.Kl)(scratch, writes);
-        return await Promise.all(writes.map(async (w) => ({
-            path: external_node_path_.posix.join(registryDir, w.path),
-            content: await (0,promises_.readFile)((0,external_node_path_.join)(scratch, ...w.path.split('/'))),
-        })));
-    }
-    finally {
-        await (0,promises_.rm)(scratch, { recursive: true, force: true });
-    }
-}
-
-
-/***/ }),
-
 /***/ 8352:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -49577,7 +50629,7 @@ async function renderRegistryFiles(registryDir, writes) {
 /* harmony export */   p0: () => (/* binding */ diffRegistries),
 /* harmony export */   uQ: () => (/* binding */ describeChange)
 /* harmony export */ });
-/* unused harmony exports changedFields, diffDocuments */
+/* unused harmony exports changedFields, formatWeight, diffDocuments */
 /* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1815);
@@ -49692,6 +50744,8 @@ function namesAreSafe(match) {
             return _names_js__WEBPACK_IMPORTED_MODULE_2__/* .AUDIT_ID */ .O0.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/** A traffic share as a percentage; no weight means all of the stage's traffic. */
+const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
 /**
  * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
@@ -49736,6 +50790,16 @@ function diffDocuments(path, before, after) {
             for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
                 if (deepEqual(from[stage], to[stage]))
                     continue;
+                const same = versionOf(from[stage]);
+                if (same !== undefined && same === versionOf(to[stage])) {
+                    const weight = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
+                    if (from[stage]?.weight !== undefined)
+                        weight.from = from[stage].weight;
+                    if (to[stage]?.weight !== undefined)
+                        weight.to = to[stage].weight;
+                    changes.push(weight);
+                    continue;
+                }
                 const change = { kind: 'stage-changed', path, model: match.model, stage };
                 const f = versionOf(from[stage]);
                 const t = versionOf(to[stage]);
@@ -49857,6 +50921,8 @@ function describeChange(change) {
             if (change.from === change.to)
                 return `${change.model}: ${change.stage} ${change.to} settings changed`;
             return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'stage-weight-changed':
+            return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
         case 'version-added':
             return `${change.model}: version ${change.version} added`;
         case 'version-changed':
@@ -49901,27 +50967,90 @@ function describeChange(change) {
 
 /***/ }),
 
-/***/ 2307:
+/***/ 9637:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   aY: () => (/* binding */ loadFiles),
-/* harmony export */   dS: () => (/* binding */ sortProblems),
-/* harmony export */   hF: () => (/* binding */ assertRegistryPath)
-/* harmony export */ });
-/* unused harmony exports fileSystemReader, memoryReader, emptyRegistry, loadRegistry */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
-/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4540);
-/* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(143);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  hF: () => (/* binding */ assertRegistryPath),
+  aY: () => (/* binding */ loadFiles),
+  dS: () => (/* binding */ sortProblems)
+});
+
+// UNUSED EXPORTS: emptyRegistry, fileSystemReader, loadRegistry, memoryReader
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/registry/postmortem.ts
+const HEADING = /^##\s+action items\s*$/i;
+const ITEM = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/;
+const OWNER = /\bowner:\s*(@?[A-Za-z0-9][\w./-]*)/i;
+const DUE = /\bdue:\s*(\d{4}-\d{2}-\d{2})\b/i;
+const validDate = (text) => {
+    const d = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+};
+function checkPostmortem(path, text) {
+    const problems = [];
+    const lines = text.split('\n');
+    const start = lines.findIndex((l) => HEADING.test(l));
+    const fix = 'write each action item as "- [ ] what — owner: @login — due: YYYY-MM-DD"';
+    if (start < 0) {
+        problems.push({ file: path, severity: 'error', message: 'the postmortem has no "## Action Items" section', fix });
+        return problems;
+    }
+    let items = 0;
+    for (let i = start + 1; i < lines.length && !/^#{1,2}\s/.test(lines[i]); i++) {
+        const line = lines[i];
+        if (line.trim() === '' || /^#{3,}\s/.test(line))
+            continue;
+        const item = ITEM.exec(line);
+        if (!item) {
+            if (/^\s*[-*]\s/.test(line) || line.trim().startsWith('|'))
+                problems.push({ file: path, line: i + 1, severity: 'error', message: 'an action item is not a checklist item', fix });
+            continue;
+        }
+        items++;
+        const body = item[2];
+        if (body.includes('TODO(author)'))
+            continue; // a draft's placeholder: reported once below
+        const owner = OWNER.exec(body)?.[1];
+        const due = DUE.exec(body)?.[1];
+        if (!owner || /^@?todo$/i.test(owner))
+            problems.push({ file: path, line: i + 1, field: 'owner', severity: 'error', message: 'action item names no owner', fix });
+        if (!due)
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: 'action item has no due date', fix });
+        else if (!validDate(due))
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: `due date ${due} is not a date`, fix });
+    }
+    if (items === 0)
+        problems.push({ file: path, line: start + 1, severity: 'error', message: 'the postmortem lists no action items', fix });
+    if (text.includes('TODO(author)'))
+        problems.push({
+            file: path,
+            severity: 'warning',
+            message: 'the postmortem is still a draft: parts marked TODO(author) are unwritten',
+            fix: 'fill them in within 24 hours of the resolution (the incident protocol)',
+        });
+    return problems;
+}
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/registry/parse.ts
+var parse = __nccwpck_require__(4540);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+;// CONCATENATED MODULE: ./src/registry/load.ts
 // Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
 // Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
 // Tollgate reads another, so a link is reported as a problem instead.
+
 
 
 
@@ -49933,7 +51062,7 @@ function assertRegistryPath(path) {
     if (path === '')
         return path;
     if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`"${path}" is not a registry-relative path`, {
+        throw new errors/* TollgateError */.x(`"${path}" is not a registry-relative path`, {
             fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
         });
     }
@@ -50104,7 +51233,7 @@ async function loadFiles(reader, paths, registry = emptyRegistry()) {
 async function loadOne(reader, path, registry) {
     if (IGNORED.test(path))
         return { problems: [] };
-    const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyRegistryPath */ .tF)(path);
+    const place = (0,paths/* classifyRegistryPath */.tF)(path);
     if (!place) {
         const problem = {
             file: path,
@@ -50119,13 +51248,15 @@ async function loadOne(reader, path, registry) {
         bytes = await reader.read(path);
     }
     catch (error) {
-        const e = error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x ? error : undefined;
+        const e = error instanceof errors/* TollgateError */.x ? error : undefined;
         const message = e?.message ?? String(error);
         return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
     }
-    if (bytes === undefined || place.kind === 'Postmortem')
+    if (bytes === undefined)
         return { problems: [] };
-    const { document, problems } = (0,_parse_js__WEBPACK_IMPORTED_MODULE_4__/* .parseRegistryFile */ .N0)(path, bytes);
+    if (place.kind === 'Postmortem')
+        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
+    const { document, problems } = (0,parse/* parseRegistryFile */.N0)(path, bytes);
     if (!document)
         return { problems };
     registry.documents.set(path, document);
@@ -50153,7 +51284,7 @@ function fileDocuments(registry, valid) {
         }
     }
     for (const [path, doc] of valid) {
-        const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyRegistryPath */ .tF)(path);
+        const place = (0,paths/* classifyRegistryPath */.tF)(path);
         const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
         if (!entry)
             continue;
@@ -50242,7 +51373,7 @@ const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 /* harmony export */   cH: () => (/* binding */ isValidDocument),
 /* harmony export */   cu: () => (/* binding */ lineOfField)
 /* harmony export */ });
-/* unused harmony exports MAX_FILE_BYTES, loadYaml, firstInvalidUtf8 */
+/* unused harmony exports MAX_FILE_BYTES, loadYaml, firstInvalidUtf8, caretExcerpt, unclosedFlowOpener */
 /* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
 /* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(143);
 /* harmony import */ var _validate_schema_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
@@ -50304,7 +51435,7 @@ function loadYaml(path, text) {
         events = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseEvents */ .PH)(text, { filename: path, maxDepth: MAX_DEPTH });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     let starts;
     const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
@@ -50368,7 +51499,7 @@ function loadYaml(path, text) {
         [value] = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .constructFromEvents */ .fw)(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
     let map;
@@ -50471,17 +51602,65 @@ function tooManyNodes(path, text) {
 function problemAt(path, line, message, fix) {
     return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
 }
-function yamlProblem(path, error) {
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+function caretExcerpt(text, line, column) {
+    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+    const gutter = String(line);
+    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+function unclosedFlowOpener(text, line) {
+    const lines = text.split(/\r?\n/).slice(0, line);
+    const open = [];
+    lines.forEach((source, i) => {
+        let quote;
+        for (let c = 0; c < source.length; c++) {
+            const ch = source[c];
+            if (quote) {
+                if (ch === quote)
+                    quote = undefined;
+            }
+            else if (ch === '"' || ch === "'")
+                quote = ch;
+            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
+                break;
+            else if (ch === '[' || ch === '{')
+                open.push({ line: i + 1, column: c + 1, char: ch });
+            else if ((ch === ']' || ch === '}') && open.length > 0)
+                open.pop();
+        }
+    });
+    return open.at(-1);
+}
+function yamlProblem(path, error, text) {
     if (error instanceof js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .YAMLException */ .tB) {
         const mark = error.mark;
+        let line = mark ? mark.line + 1 : undefined;
+        let column = mark ? mark.column + 1 : undefined;
+        let message = `invalid YAML: ${error.reason}`;
+        let fix = /duplicat/.test(error.reason)
+            ? 'remove one of the two entries with this key'
+            : /tab/.test(error.reason)
+                ? 'indent with spaces: YAML does not allow tabs for indentation'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+        if (opener && opener.line < line) {
+            [line, column] = [opener.line, opener.column];
+            const close = opener.char === '[' ? ']' : '}';
+            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
+            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+        }
         return {
             file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            ...(line !== undefined && column !== undefined
+                ? { line, column, excerpt: caretExcerpt(text, line, column) }
+                : {}),
             severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+            message,
+            fix,
         };
     }
     return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
@@ -50646,7 +51825,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   XC: () => (/* binding */ schemaFileName)
 });
 
-// UNUSED EXPORTS: AUDIT_ID_PATTERN, COMMIT_PATTERN, INCIDENT_ID_PATTERN, LOGIN_PATTERN, SCHEMA_BASE_URL, SHA256_PATTERN, TEAM_PATTERN, schemaFileText
+// UNUSED EXPORTS: AUDIT_ID_PATTERN, COMMIT_PATTERN, INCIDENT_ID_PATTERN, LOGIN_PATTERN, METRIC_NAME_PATTERN, SCHEMA_BASE_URL, SHA256_PATTERN, TEAM_PATTERN, schemaFileText
 
 // EXTERNAL MODULE: ./src/registry/types.ts
 var types = __nccwpck_require__(234);
@@ -50733,9 +51912,12 @@ const numberMap = (description) => ({
     propertyNames: { minLength: 1 },
     additionalProperties: { type: 'number', description: 'The value of this metric.' },
 });
+/** Metric names as Prometheus and the metrics JSON spell them. */
+const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
     'stage-changed',
+    'stage-weight-changed',
     'version-added',
     'version-changed',
     'version-removed',
@@ -50769,6 +51951,39 @@ const DEFS = {
         op: COMPARISON,
         value: num('The value the metric is compared with.'),
     }, ['metric', 'op', 'value']),
+    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
+        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+        queries: {
+            type: 'object',
+            description: 'prometheus: metric name -> PromQL query returning one series.',
+            propertyNames: { pattern: METRIC_NAME_PATTERN },
+            additionalProperties: str('A PromQL query.'),
+        },
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+            pattern: '^[A-Z_][A-Z0-9_]*$',
+        }),
+        command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+            minItems: 1,
+        }),
+        path: str('file: repository-relative path of the metrics JSON.'),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    }, ['kind']),
+    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
+        name: schemas_name('The rule name, unique per model.'),
+        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
+            minimum: 0,
+            maximum: MAX_DURATION_SECONDS,
+        }),
+        action: {
+            enum: ['retrain', 'incident', 'none'],
+            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+        },
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
+    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
     dataRef: obj('A reference to training data, recorded as lineage.', {
         uri: str('Where the data lives, e.g. s3://bucket/path.'),
         sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -50796,11 +52011,33 @@ function schemas_document(kind, description, properties, required) {
 const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+        minimum: 1,
+        maximum: MAX_DURATION_SECONDS,
+    }),
+    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+        uniqueItems: true,
+    }),
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
+        uniqueItems: true,
+    }),
+});
+const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
+    type: {
+        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+}, ['type']);
 const SCHEMAS = {
     Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
@@ -50837,6 +52074,20 @@ const SCHEMAS = {
             },
         }),
         gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        metrics: {
+            type: 'object',
+            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: obj('How to read one metric.', {
+                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+                description: str('What the metric measures.'),
+            }, ['better']),
+        },
+        no_regression: list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
+        }, ['metric', 'tolerance'])),
         incident: obj('Incident classification and automatic rollback.', {
             severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
                 P0: severityList('P0'),
@@ -50847,6 +52098,13 @@ const SCHEMAS = {
             auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
             emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
             notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
+            channels: {
+                type: 'object',
+                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: notificationChannel,
+            },
         }),
         rollback: obj('Rollback behaviour.', {
             stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
@@ -50860,11 +52118,40 @@ const SCHEMAS = {
                 maximum: MAX_COOLDOWN_FACTOR,
             }),
             cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
             pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
                 minimum: 0,
                 maximum: MAX_FAILURE_COUNT,
             }),
             jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+            rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+            canary: obj('Canary analysis.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                    minimum: 1,
+                    maximum: MAX_DURATION_SECONDS,
+                }),
+                limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+                relative: list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
+                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                    op: COMPARISON,
+                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                    offset: num('Added to the scaled baseline value. Default 0.'),
+                }, ['metric', 'op'])),
+            }),
+            rollback: obj('Rollback verification.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                    minimum: 0,
+                    maximum: 86_400,
+                }),
+                criteria: list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
+            }),
         }),
         state_writes: {
             enum: ['pull-request', 'push'],
@@ -50887,12 +52174,17 @@ const SCHEMAS = {
                 maximum: MAX_TRAINING_TIMEOUT_SECONDS,
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
+            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
         schedule: obj('Scheduled retraining.', {
             enabled: bool('Whether the scheduler retrains this model.'),
             interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Where the live metrics come from, and rules of its own.', {
+            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+            rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
         }),
     }, ['name', 'owners']),
     Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
@@ -50921,6 +52213,13 @@ const SCHEMAS = {
         paused_until: time('The schedule is paused until this time.'),
         paused_reason: str('Why the schedule is paused.'),
         paused_by: str('Who paused the schedule.'),
+        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
+            at: time('When.'),
+            by: str('Who.'),
+            reason: str('Why: the cause that was fixed.'),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        }, ['at', 'by', 'reason']),
+        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     }, ['schema_version', 'model', 'interval', 'failure_streak']),
     ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
         id: schemas_name('The version id; equals the file name.'),
@@ -50933,6 +52232,7 @@ const SCHEMAS = {
             actor: str('Who started the run.'),
         }, ['commit']),
         data: ref('dataRef', 'Training data reference.'),
+        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
         artifact: obj('The trained artifact.', {
             uri: str('Where the artifact lives.'),
             sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -50997,6 +52297,14 @@ const SCHEMAS = {
         detected_at: time('When it was detected.'),
         classified_at: time('When its severity was set.'),
         resolved_at: time('When it was resolved.'),
+        acknowledged_at: time('When someone acknowledged it.'),
+        acknowledged_by: str('Who acknowledged it.'),
+        escalations: list('Escalations made, at most one per severity level.', obj('One escalation.', {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+        }, ['at', 'severity', 'by'])),
         timeline: list('What happened, in order.', obj('One timeline entry.', {
             at: time('When it happened.'),
             event: {
@@ -51010,6 +52318,8 @@ const SCHEMAS = {
                     'notified',
                     'notification-failed',
                     'resolved',
+                    'acknowledged',
+                    'escalated',
                     'note',
                 ],
                 description: 'What happened.',
@@ -51246,218 +52556,6 @@ function nearestLine(pointer, lineOf) {
     }
     return lineOf('');
 }
-
-
-/***/ }),
-
-/***/ 7528:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  C5: () => (/* reexport */ formatProblems),
-  wt: () => (/* reexport */ serializeDocument),
-  Kl: () => (/* binding */ writeRegistryFiles)
-});
-
-// UNUSED EXPORTS: canonicalDocument, renderRegistryWrites, schemaReference
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/errors.ts
-var src_errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/registry/load.ts
-var load = __nccwpck_require__(2307);
-// EXTERNAL MODULE: ./src/registry/parse.ts
-var parse = __nccwpck_require__(4540);
-// EXTERNAL MODULE: ./src/registry/paths.ts
-var paths = __nccwpck_require__(143);
-// EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
-var js_yaml = __nccwpck_require__(3243);
-// EXTERNAL MODULE: ./src/registry/schemas.ts + 1 modules
-var schemas = __nccwpck_require__(6202);
-;// CONCATENATED MODULE: ./src/registry/canonical.ts
-// Canonical registry text, as pure functions: schema key order, LF, a final newline and a schema comment for
-// editors. The writer (writer.ts) writes exactly this text; decisions that show or compare a document use it too.
-
-
-
-/** How many folders below the registry root each kind's files sit. */
-const DEPTH = {
-    Policy: 0,
-    Model: 2,
-    Stages: 2,
-    Schedule: 2,
-    ModelVersion: 3,
-    RetrainRequest: 3,
-    Incident: 1,
-    AuditEvent: 3,
-};
-/**
- * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
- * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
- */
-const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${(0,schemas/* schemaFileName */.XC)(kind)}`;
-/** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
-function ordered(value, schema, root) {
-    if (schema && typeof schema.$ref === 'string') {
-        schema = root.$defs[schema.$ref.slice('#/$defs/'.length)];
-    }
-    if (Array.isArray(value))
-        return value.map((item) => ordered(item, schema?.items, root));
-    if (value === null || typeof value !== 'object')
-        return value;
-    const object = value;
-    const properties = (schema?.properties ?? {});
-    const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
-    // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
-    const keys = [
-        ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
-        ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
-    ];
-    const out = {};
-    for (const key of keys) {
-        if (object[key] === undefined)
-            continue;
-        const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-}
-/** The document as it will be written: keys in schema order, undefined values dropped. */
-function canonicalDocument(doc) {
-    const schema = schemas/* SCHEMAS */.H6[doc.kind];
-    if (!schema)
-        throw new src_errors/* TollgateError */.x(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
-    return ordered(doc, schema, schema);
-}
-/** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
-function serializeDocument(doc) {
-    const body = (0,js_yaml/* dump */.Bh)(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
-    return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
-}
-function formatProblems(problems) {
-    return problems
-        .map((p) => {
-        const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
-        return `${where}: ${p.severity}: ${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
-    })
-        .join('\n');
-}
-
-// EXTERNAL MODULE: ./src/registry/validate-schema.ts
-var validate_schema = __nccwpck_require__(3845);
-;// CONCATENATED MODULE: ./src/registry/writer.ts
-// THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
-// LF, final newline, a schema comment for editors), every document validated before any file is touched, and
-// each file replaced atomically, so a reader never sees half a file and a bad batch changes nothing.
-
-
-
-
-
-
-
-
-
-
-/**
- * The canonical text of each write, every document validated first: one error anywhere refuses them all. Writes
- * nothing; a transaction stages the result, writeRegistryFiles puts it on disk.
- */
-function renderRegistryWrites(files) {
-    const problems = [];
-    const planned = [];
-    for (const file of files) {
-        (0,load/* assertRegistryPath */.hF)(file.path);
-        const place = (0,paths/* classifyRegistryPath */.tF)(file.path);
-        if (!place) {
-            problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
-            continue;
-        }
-        if ((file.document === undefined) === (file.text === undefined)) {
-            throw new src_errors/* TollgateError */.x(`${file.path}: give exactly one of document or text`);
-        }
-        if (file.document) {
-            const found = (0,validate_schema/* validateDocumentSchema */.Zm)(file.path, canonicalDocument(file.document));
-            if (file.document.kind !== place.kind) {
-                found.push({
-                    file: file.path,
-                    field: 'kind',
-                    severity: 'error',
-                    message: `a ${file.document.kind} cannot be written to ${file.path}, where a ${place.kind} belongs`,
-                    fix: 'write it to the path of its kind (src/registry/paths.ts)',
-                });
-            }
-            problems.push(...found);
-            planned.push({ path: file.path, text: serializeDocument(file.document) });
-        }
-        else {
-            const text = file.text;
-            if (place.kind !== 'Postmortem')
-                problems.push(...(0,parse/* parseRegistryFile */.N0)(file.path, text).problems);
-            planned.push({ path: file.path, text });
-        }
-    }
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-        throw new src_errors/* TollgateError */.x(`refusing to write ${files.length} registry file(s):\n${formatProblems(errors)}`, {
-            file: errors[0].file,
-            line: errors[0].line,
-            fix: 'correct the documents; nothing was written',
-        });
-    }
-    return planned;
-}
-/**
- * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
- * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
- */
-async function writeRegistryFiles(registryDir, files) {
-    const planned = renderRegistryWrites(files);
-    for (const { path } of planned)
-        await refuseLinks(registryDir, path);
-    const written = [];
-    for (const { path, text } of planned) {
-        const target = (0,external_node_path_.join)(registryDir, ...path.split('/'));
-        const current = await (0,promises_.readFile)(target, 'utf8').catch(() => undefined);
-        if (current === text)
-            continue;
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
-        const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(target), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-        try {
-            await (0,promises_.writeFile)(temp, text, { flag: 'wx' });
-            await (0,promises_.rename)(temp, target);
-        }
-        catch (error) {
-            await (0,promises_.rm)(temp, { force: true });
-            throw new src_errors/* TollgateError */.x(`could not write ${path}: ${error.message}`, { file: path, cause: error });
-        }
-        written.push(path);
-    }
-    return written;
-}
-/** A symbolic link on the way to a registry file would make the write land outside the registry. */
-async function refuseLinks(registryDir, path) {
-    const parts = path.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-        const stat = await (0,promises_.lstat)((0,external_node_path_.join)(registryDir, ...parts.slice(0, i))).catch(() => undefined);
-        if (!stat)
-            return;
-        if (stat.isSymbolicLink()) {
-            throw new src_errors/* TollgateError */.x(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
-                file: path,
-                fix: 'replace the link with a real folder or file',
-            });
-        }
-    }
-}
-/** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
 
 
 /***/ }),
@@ -65389,13 +66487,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ // This entry module used 'module' so it can't be inlined
 /******/ var __webpack_exports__ = __nccwpck_require__(9013);
 /******/ __webpack_exports__ = await __webpack_exports__;
-/******/ var __webpack_exports__checkNameFor = __webpack_exports__.J1;
-/******/ var __webpack_exports__currentBaseTip = __webpack_exports__.aO;
-/******/ var __webpack_exports__fetchCommits = __webpack_exports__.Bj;
-/******/ var __webpack_exports__gateTargetOf = __webpack_exports__.kS;
-/******/ var __webpack_exports__pullNumbersInMergeGroup = __webpack_exports__.yw;
-/******/ var __webpack_exports__run = __webpack_exports__.eF;
-/******/ var __webpack_exports__runSignoffGate = __webpack_exports__.$E;
-/******/ var __webpack_exports__unexplainedChanges = __webpack_exports__.bd;
-/******/ export { __webpack_exports__checkNameFor as checkNameFor, __webpack_exports__currentBaseTip as currentBaseTip, __webpack_exports__fetchCommits as fetchCommits, __webpack_exports__gateTargetOf as gateTargetOf, __webpack_exports__pullNumbersInMergeGroup as pullNumbersInMergeGroup, __webpack_exports__run as run, __webpack_exports__runSignoffGate as runSignoffGate, __webpack_exports__unexplainedChanges as unexplainedChanges };
+/******/ var __webpack_exports__run = __webpack_exports__.e;
+/******/ var __webpack_exports__runSignoffGate = __webpack_exports__.$;
+/******/ export { __webpack_exports__run as run, __webpack_exports__runSignoffGate as runSignoffGate };
 /******/ 

@@ -5571,7 +5571,7 @@ const properties_1 = __nccwpck_require__(8778);
 const patternProperties_1 = __nccwpck_require__(664);
 const not_1 = __nccwpck_require__(8350);
 const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
+const oneOf_1 = __nccwpck_require__(7252);
 const allOf_1 = __nccwpck_require__(9205);
 const if_1 = __nccwpck_require__(8584);
 const thenElse_1 = __nccwpck_require__(6829);
@@ -5730,7 +5730,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 7252:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -38781,9 +38781,9 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6257);
 /* harmony import */ var _gate_types_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9014);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5923);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2490);
 /* harmony import */ var _site_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6475);
-/* harmony import */ var _site_git_source_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3791);
+/* harmony import */ var _site_git_source_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3221);
 /* harmony import */ var _site_github_source_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1165);
 /* harmony import */ var _site_html_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8750);
 /* harmony import */ var _site_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7663);
@@ -38859,6 +38859,7 @@ class TollgateError extends Error {
     file;
     line;
     field;
+    kind;
     constructor(message, details = {}) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.name = 'TollgateError';
@@ -38866,6 +38867,7 @@ class TollgateError extends Error {
         this.file = details.file;
         this.line = details.line;
         this.field = details.field;
+        this.kind = details.kind ?? 'invalid';
     }
 }
 /** A one-paragraph rendering for terminals and job summaries: where, what, and what to do. */
@@ -38892,7 +38894,7 @@ function describeError(error) {
 /* harmony export */   _r: () => (/* binding */ isMergeRecord),
 /* harmony export */   zw: () => (/* binding */ stagesNamed)
 /* harmony export */ });
-/* unused harmony exports versionAt, signoffFromRecord, explainVersionAt */
+/* unused harmony exports versionAt, signoffFromRecord, explainVersionAt, versionFromAuditRecords */
 /* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(143);
 /* harmony import */ var _history_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5685);
 /* harmony import */ var _reviews_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7880);
@@ -38997,13 +38999,43 @@ function signoffFromRecord(a) {
     const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
         .map((x) => (x && typeof x === 'object' ? x : {}))
         .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
-        .map(({ role, login }) => ({ role, login }));
+        .map(({ role, login, commit, at }) => ({
+        role,
+        login,
+        ...(typeof commit === 'string' ? { commit } : {}),
+        ...(typeof at === 'string' ? { at } : {}),
+    }));
     const missingRoles = Array.isArray(details.missing_roles)
         ? details.missing_roles.filter((r) => typeof r === 'string')
         : [];
     const run = details.check_run;
     const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
-    return { record: a.id, event: a.event, approvers, missingRoles, gateCheck };
+    const full = details.check_run;
+    const str = (v) => (typeof v === 'string' ? v : undefined);
+    const checkRun = {
+        ...(typeof full?.id === 'number' ? { id: full.id } : {}),
+        ...(str(full?.url) ? { url: str(full?.url) } : {}),
+        ...(str(full?.completed_at) ? { completedAt: str(full?.completed_at) } : {}),
+    };
+    const requestedBy = Array.isArray(details.requested_by)
+        ? details.requested_by.filter((r) => typeof r === 'string')
+        : [];
+    return {
+        record: a.id,
+        event: a.event,
+        approvers,
+        missingRoles,
+        gateCheck,
+        ...(a.model ? { model: a.model } : {}),
+        ...(a.stage ? { stage: a.stage } : {}),
+        ...(a.version ? { version: a.version } : {}),
+        ...(str(details.from_version) ? { fromVersion: str(details.from_version) } : {}),
+        ...(requestedBy.length ? { requestedBy } : {}),
+        ...(str(details.gate_verdict) ? { gateVerdict: str(details.gate_verdict) } : {}),
+        ...(Object.keys(checkRun).length ? { checkRun } : {}),
+        at: a.at,
+        mergedBy: a.actor,
+    };
 }
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
 async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
@@ -39020,6 +39052,18 @@ async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
         ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
     };
 }
+/**
+ * The version the audit records say held `stage` of `model` at `time`: the latest record naming that model, stage
+ * and a version at or before `time` (pure). For times before stages.yaml was tracked in git.
+ */
+function versionFromAuditRecords(events, model, stage, time) {
+    const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+    const found = events
+        .filter((a) => a.model === model && a.stage === stage && a.version !== undefined && Date.parse(a.at) <= t)
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+        .at(-1);
+    return found ? { version: found.version, record: found.id, event: found.event, at: found.at } : undefined;
+}
 
 
 /***/ }),
@@ -39029,6 +39073,7 @@ async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D7: () => (/* binding */ registryEventsFromTrail),
+/* harmony export */   SK: () => (/* binding */ utcTime),
 /* harmony export */   Vk: () => (/* binding */ readAuditEvents),
 /* harmony export */   _n: () => (/* binding */ pullRequestOf),
 /* harmony export */   b4: () => (/* binding */ readBlobs),
@@ -39139,8 +39184,8 @@ function parseLogRecord(record) {
     return {
         sha: sha,
         parents: parents ? parents.split(' ') : [],
-        author: { name: an, email: ae, date: ad },
-        committer: { name: cn, email: ce, date: cd },
+        author: { name: an, email: ae, date: utcTime(ad) },
+        committer: { name: cn, email: ce, date: utcTime(cd) },
         subject: parsed.subject,
         body: parsed.body,
         trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
@@ -39248,14 +39293,20 @@ async function readBlobs(from, specs) {
     const objects = await (0,_git_reader_js__WEBPACK_IMPORTED_MODULE_2__/* .readObjects */ .$I)(from, specs);
     return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content.toString('utf8') : undefined]));
 }
-/** The committer time of a raw commit object, as git's `%cI` prints it (the committer's own offset). */
+/**
+ * One timestamp format in every record and report: UTC with `Z`, whole seconds (git's `%aI`/`%cI` keep the
+ * committer's offset, e.g. `+00:00` or `+02:00`). Text that is not a time is returned as it is.
+ */
+function utcTime(text) {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? text : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+/** The committer time of a raw commit object, in UTC (`Z`). */
 function committerDate(commitObject) {
     const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
     if (!m)
         return undefined;
-    const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
-    const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
-    return `${local}${m[2]}${m[3]}:${m[4]}`;
+    return utcTime(new Date(Number(m[1]) * 1000).toISOString());
 }
 /** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */
 function parseYaml(text) {
@@ -39309,6 +39360,15 @@ function auditFileEvents(files) {
         request: a.request,
         pullRequest: a.pull_request,
         actor: a.actor,
+        from: typeof a.details?.from_version === 'string' ? a.details.from_version : undefined,
+        requestedBy: Array.isArray(a.details?.requested_by)
+            ? a.details.requested_by.map(String).join(', ')
+            : undefined,
+        approvers: Array.isArray(a.details?.approvers)
+            ? a.details.approvers
+                .filter((x) => typeof x?.login === 'string')
+                .map((x) => `${String(x.login)} (${String(x.role)})`)
+            : undefined,
         summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
     }));
 }
@@ -43239,7 +43299,10 @@ function client_gitClient(repoRoot, env = {}) {
 function fromGitError(error, what, repoRoot) {
     if (!(error instanceof GitError))
         return error;
-    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, { cause: error });
+    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+        cause: error,
+        kind: 'environment',
+    });
 }
 
 // EXTERNAL MODULE: ./src/git/run.ts + 1 modules
@@ -43811,6 +43874,7 @@ function runGit(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -43849,6 +43913,7 @@ function runGitBuffer(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -43898,7 +43963,9 @@ function streamGit(cwd, args, separator, onRecord) {
             if (failure !== undefined)
                 return reject(failure);
             if (code !== 0)
-                return reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+                return reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
             emit(pending + decoder.end());
             if (failure !== undefined)
                 reject(failure);
@@ -43911,7 +43978,7 @@ function streamGit(cwd, args, separator, onRecord) {
 
 /***/ }),
 
-/***/ 5923:
+/***/ 2490:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43922,7 +43989,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   CY: () => (/* binding */ githubClientFromEnv)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient, statusOf
+// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient, rateLimitedCalls, statusOf
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
 var github = __nccwpck_require__(1758);
@@ -44258,9 +44325,137 @@ throttling.triggersNotification = triggersNotification;
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/github/etag-cache.ts
+// Conditional requests: every GET the client sends carries `If-None-Match` with the ETag GitHub gave for the same
+// URL before, and a 304 answer (which GitHub does not count against the primary rate limit) is served from the body
+// kept with that ETag. A gate re-run on an unchanged pull request then spends almost none of the token's budget on
+// reads. The cache lives in the process and, when given a file, in a small JSON file loaded before and saved after.
+
+
+/** Enough for a gate run's lookups on many pull requests; the least recently used are dropped past it. */
+const MAX_ENTRIES = 2000;
+class EtagCache {
+    stats = { conditional: 0, notModified: 0 };
+    /** Where the cache persists between runs; undefined for an in-process cache. */
+    file;
+    entries;
+    constructor(entries, file) {
+        this.entries = new Map(entries);
+        this.file = file;
+    }
+    /** The cache kept in `file` (see load), or an in-process one when no file is named. */
+    static async open(file) {
+        return file ? EtagCache.load(file) : EtagCache.inMemory();
+    }
+    /** An in-process cache: conditional requests within one run. */
+    static inMemory() {
+        return new EtagCache([], undefined);
+    }
+    /**
+     * The cache kept in `file` by an earlier run, or an empty one when there is none yet. A file that cannot be read
+     * as a cache (another version, a truncated write) is ignored: a cache only saves calls, it never decides.
+     */
+    static async load(file) {
+        let entries = [];
+        try {
+            const parsed = JSON.parse(await readFile(file, 'utf8'));
+            if (parsed.version === 1 && Array.isArray(parsed.entries))
+                entries = parsed.entries.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1]?.etag === 'string');
+        }
+        catch {
+            // No cache yet, or one this version cannot read: start empty.
+        }
+        return new EtagCache(entries, file);
+    }
+    get size() {
+        return this.entries.size;
+    }
+    get(key) {
+        const entry = this.entries.get(key);
+        if (entry) {
+            // Most recently used last, so the oldest are the first dropped.
+            this.entries.delete(key);
+            this.entries.set(key, entry);
+        }
+        return entry;
+    }
+    set(key, entry) {
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        while (this.entries.size > MAX_ENTRIES)
+            this.entries.delete(this.entries.keys().next().value);
+    }
+    /** Writes the cache to its file (write then rename, so a reader never sees half of it); no-op in memory. */
+    async save() {
+        if (!this.file)
+            return;
+        const body = { version: 1, entries: [...this.entries] };
+        await mkdir(dirname(this.file), { recursive: true });
+        const temporary = `${this.file}.${process.pid}.tmp`;
+        await writeFile(temporary, JSON.stringify(body));
+        await rename(temporary, this.file);
+    }
+}
+/** The cache key: method, full URL (query and page included) and the media type asked for. */
+function keyOf(method, url, accept) {
+    return `${method} ${url} ${accept ?? ''}`;
+}
+/**
+ * Registers the conditional-request hook on `octokit`. Register it before any hook that turns errors into
+ * messages: Octokit reports a 304 as a RequestError, which this hook answers from the cache.
+ */
+function useEtagCache(octokit, cache) {
+    octokit.hook.wrap('request', async (request, options) => {
+        const method = (options.method ?? 'GET').toUpperCase();
+        if (method !== 'GET')
+            return request(options);
+        const parsed = octokit.request.endpoint.parse(options);
+        const key = keyOf(method, parsed.url, parsed.headers.accept);
+        const known = cache.get(key);
+        if (known)
+            cache.stats.conditional++;
+        try {
+            // Set on the options themselves: Octokit's hook chain hands each inner hook the options it was called with.
+            if (known)
+                options.headers['if-none-match'] = known.etag;
+            const response = await request(options);
+            const etag = response.headers.etag;
+            if (typeof etag === 'string' && response.status === 200)
+                cache.set(key, {
+                    etag,
+                    data: response.data,
+                    ...(response.headers.link ? { link: response.headers.link } : {}),
+                });
+            return response;
+        }
+        catch (error) {
+            if (!known || error.status !== 304)
+                throw error;
+            cache.stats.notModified++;
+            const answered = error.response;
+            return {
+                status: 200,
+                url: answered?.url ?? parsed.url,
+                headers: {
+                    ...answered?.headers,
+                    etag: known.etag,
+                    ...(known.link ? { link: known.link } : {}),
+                },
+                // A copy: a caller that changes the answer must not change what the next 304 serves.
+                data: structuredClone(known.data),
+            };
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/github/client.ts
 // The one Octokit client: @actions/github's getOctokit with the retry and throttling plugins, call counting,
 // and errors that name the call and say what to do.
+
 
 
 
@@ -44320,6 +44515,9 @@ function createGitHubClient(options) {
             onSecondaryRateLimit: limited('secondary'),
         },
     }, retry, throttling);
+    // Inside the error wrapper below, which then never sees a 304 the cache answered.
+    if (options.etags)
+        useEtagCache(octokit, options.etags);
     // Registered last, so it wraps the plugins: it sees the final outcome after every retry.
     octokit.hook.wrap('request', async (request, endpoint) => {
         try {
@@ -44348,7 +44546,11 @@ class GitHubApiError extends errors/* TollgateError */.x {
     status;
     call;
     constructor(call, status, detail, fix, cause) {
-        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { fix, cause });
+        super(`GitHub API ${call} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+            fix,
+            cause,
+            kind: 'environment',
+        });
         this.name = 'GitHubApiError';
         this.status = status;
         this.call = call;
@@ -44380,10 +44582,18 @@ function fixFor(status, detail, headers) {
         return 'GitHub did not answer after retries; re-run the job, and check https://www.githubstatus.com';
     return 'see docs/github.md for the permissions each Tollgate action needs';
 }
-/** Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls". */
+/**
+ * Footnote for job summaries and CLI output, e.g. "GitHub API: 4 calls", or "GitHub API: 4 calls (3 answered 304
+ * Not Modified, which the rate limit does not count)" when conditional requests were answered from the cache.
+ */
 function describeCalls(client) {
     const n = client.calls();
-    return `GitHub API: ${n} call${n === 1 ? '' : 's'}`;
+    const notModified = client.callLog?.().filter((call) => call.status === 304).length ?? 0;
+    return `GitHub API: ${n} call${n === 1 ? '' : 's'}${notModified > 0 ? ` (${notModified} answered 304 Not Modified, which the rate limit does not count)` : ''}`;
+}
+/** Calls that count against the primary rate limit: every REST call but a 304, and each GraphQL query. */
+function rateLimitedCalls(client) {
+    return client.callLog().filter((call) => call.status !== 304).length;
 }
 /** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */
 function statusOf(error) {
@@ -44399,7 +44609,7 @@ function statusOf(error) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ci: () => (/* binding */ effectivePolicy)
 /* harmony export */ });
-/* unused harmony exports DEFAULT_GUARDED_PATHS, MODEL_OWNER_ROLE, DEFAULT_SIGNOFF_RULES, DEFAULT_SEVERITY, DEFAULT_AUTO_ROLLBACK, compare */
+/* unused harmony exports DEFAULT_GUARDED_PATHS, MODEL_OWNER_ROLE, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK, compare */
 /**
  * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
  * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
@@ -44430,6 +44640,8 @@ const DEFAULT_SIGNOFF_RULES = [
         require: [MODEL_OWNER_ROLE],
     },
     { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
     { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
     { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
     { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
@@ -44439,6 +44651,18 @@ const DEFAULT_SIGNOFF_RULES = [
     { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
     { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
 ];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
 const DEFAULT_SEVERITY = {
     P0: [
         { metric: 'availability', op: '<', value: 0.5 },
@@ -44446,16 +44670,46 @@ const DEFAULT_SEVERITY = {
     ],
     P1: [
         { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        { metric: 'latency_increase_pct', op: '>', value: 200 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
         { metric: 'error_rate', op: '>', value: 0.1 },
     ],
     P2: [
         { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 50 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
         { metric: 'error_rate', op: '>', value: 0.05 },
     ],
     P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
 };
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
 const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'error_rate', op: '>', value: 0.5 },
     { metric: 'availability', op: '<', value: 0.5 },
@@ -44480,11 +44734,26 @@ function effectivePolicy(policy) {
             promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
         },
         gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
         incident: {
             severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
             autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
             emergencyPush: p.incident?.emergency_push ?? ['P0'],
             notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
         },
         rollback: {
             stableFor: p.rollback?.stable_for ?? 86_400,
@@ -44497,6 +44766,26 @@ function effectivePolicy(policy) {
             cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
             pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
             jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
         },
         stateWrites: p.state_writes ?? 'pull-request',
         dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
@@ -44883,7 +45172,7 @@ function withoutSystemPause(schedule) {
  * runs folds into this one.
  */
 function executed(schedule, now, policy) {
-    const { cooldown_until: _c, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
+    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
     const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
     return {
         ...rest,
@@ -44951,6 +45240,7 @@ function pause(schedule, options, now) {
         until = options.until.getTime();
         if (Number.isNaN(until) || until <= ms(now)) {
             throw new TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${isoTime(until)} is not after now (${isoTime(now)})`}`, {
+                kind: 'usage',
                 fix: 'give an end time in the future, or a duration like 2h',
             });
         }
@@ -44977,8 +45267,40 @@ function resume(schedule, now, by) {
             fix: 'nothing to resume; `tollgate schedule` shows its state',
         });
     }
-    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, ...rest } = schedule;
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, streak_escalated_at: _e, ...rest } = schedule;
     return { ...rest, failure_streak: 0, updated_at: isoTime(now) };
+}
+/**
+ * The runbook's service reset (mark-executed) once the cause of the failures is fixed: the failure streak and the
+ * cooldown clear, and so does the automatic pause they caused; who and why are kept in `last_reset`. A person's
+ * pause stays, and so do last_run and next_run: the model is due when it was due.
+ */
+function resetFailures(schedule, now, input) {
+    const reason = oneLine(input.reason ?? '');
+    if (!reason)
+        throw new TollgateError('a reset needs a reason', {
+            fix: 'say what was fixed, e.g. --reason "feature feed restored"',
+        });
+    if (!input.by?.trim())
+        throw new TollgateError('a reset needs the actor who reset', { fix: 'pass by' });
+    if (schedule.failure_streak === 0 && schedule.cooldown_until === undefined) {
+        throw new TollgateError(`the schedule of ${schedule.model} has no failure streak or cooldown to reset`, {
+            file: safeSchedulePath(schedule.model),
+            fix: 'nothing to reset; `tollgate schedule` shows its state',
+        });
+    }
+    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(schedule);
+    return {
+        ...rest,
+        failure_streak: 0,
+        last_reset: { at: isoTime(now), by: input.by.trim(), reason, failure_streak: schedule.failure_streak },
+        updated_at: isoTime(now),
+    };
+}
+/** Whether a failure streak is to be escalated now: it reached the policy's limit and was not escalated yet. */
+function streakNeedsEscalation(schedule, policy) {
+    const limit = policy.schedule.escalateAfterFailures;
+    return limit > 0 && schedule.failure_streak >= limit && schedule.streak_escalated_at === undefined;
 }
 /** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */
 function setScheduleInterval(schedule, seconds, now) {
@@ -46045,7 +46367,7 @@ async function buildSite(ports, options) {
 
 /***/ }),
 
-/***/ 3791:
+/***/ 3221:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46187,6 +46509,8 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/** A traffic share as a percentage; no weight means all of the stage's traffic. */
+const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
 /**
  * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
@@ -46231,6 +46555,16 @@ function diffDocuments(path, before, after) {
             for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
                 if (deepEqual(from[stage], to[stage]))
                     continue;
+                const same = versionOf(from[stage]);
+                if (same !== undefined && same === versionOf(to[stage])) {
+                    const weight = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
+                    if (from[stage]?.weight !== undefined)
+                        weight.from = from[stage].weight;
+                    if (to[stage]?.weight !== undefined)
+                        weight.to = to[stage].weight;
+                    changes.push(weight);
+                    continue;
+                }
                 const change = { kind: 'stage-changed', path, model: match.model, stage };
                 const f = versionOf(from[stage]);
                 const t = versionOf(to[stage]);
@@ -46352,6 +46686,8 @@ function describeChange(change) {
             if (change.from === change.to)
                 return `${change.model}: ${change.stage} ${change.to} settings changed`;
             return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'stage-weight-changed':
+            return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
         case 'version-added':
             return `${change.model}: version ${change.version} added`;
         case 'version-changed':
@@ -46531,9 +46867,12 @@ const numberMap = (description) => ({
     propertyNames: { minLength: 1 },
     additionalProperties: { type: 'number', description: 'The value of this metric.' },
 });
+/** Metric names as Prometheus and the metrics JSON spell them. */
+const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
     'stage-changed',
+    'stage-weight-changed',
     'version-added',
     'version-changed',
     'version-removed',
@@ -46567,6 +46906,39 @@ const DEFS = {
         op: COMPARISON,
         value: num('The value the metric is compared with.'),
     }, ['metric', 'op', 'value']),
+    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
+        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+        queries: {
+            type: 'object',
+            description: 'prometheus: metric name -> PromQL query returning one series.',
+            propertyNames: { pattern: METRIC_NAME_PATTERN },
+            additionalProperties: str('A PromQL query.'),
+        },
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+            pattern: '^[A-Z_][A-Z0-9_]*$',
+        }),
+        command: schemas_list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+            minItems: 1,
+        }),
+        path: str('file: repository-relative path of the metrics JSON.'),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    }, ['kind']),
+    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
+        name: schemas_name('The rule name, unique per model.'),
+        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
+            minimum: 0,
+            maximum: MAX_DURATION_SECONDS,
+        }),
+        action: {
+            enum: ['retrain', 'incident', 'none'],
+            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+        },
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
+    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
     dataRef: obj('A reference to training data, recorded as lineage.', {
         uri: str('Where the data lives, e.g. s3://bucket/path.'),
         sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -46594,11 +46966,33 @@ function schemas_document(kind, description, properties, required) {
 const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
     require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+        minimum: 1,
+        maximum: MAX_DURATION_SECONDS,
+    }),
+    escalate: schemas_list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+        uniqueItems: true,
+    }),
+    channels: schemas_list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
+        uniqueItems: true,
+    }),
+});
+const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
+    type: {
+        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+}, ['type']);
 const SCHEMAS = {
     Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
@@ -46635,6 +47029,20 @@ const SCHEMAS = {
             },
         }),
         gates: schemas_list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        metrics: {
+            type: 'object',
+            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: obj('How to read one metric.', {
+                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+                description: str('What the metric measures.'),
+            }, ['better']),
+        },
+        no_regression: schemas_list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
+        }, ['metric', 'tolerance'])),
         incident: obj('Incident classification and automatic rollback.', {
             severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
                 P0: severityList('P0'),
@@ -46645,6 +47053,13 @@ const SCHEMAS = {
             auto_rollback: schemas_list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
             emergency_push: schemas_list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
             notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
+            channels: {
+                type: 'object',
+                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: notificationChannel,
+            },
         }),
         rollback: obj('Rollback behaviour.', {
             stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
@@ -46658,11 +47073,40 @@ const SCHEMAS = {
                 maximum: MAX_COOLDOWN_FACTOR,
             }),
             cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
             pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
                 minimum: 0,
                 maximum: MAX_FAILURE_COUNT,
             }),
             jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+            rules: schemas_list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+            canary: obj('Canary analysis.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                    minimum: 1,
+                    maximum: MAX_DURATION_SECONDS,
+                }),
+                limits: schemas_list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+                relative: schemas_list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
+                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                    op: COMPARISON,
+                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                    offset: num('Added to the scaled baseline value. Default 0.'),
+                }, ['metric', 'op'])),
+            }),
+            rollback: obj('Rollback verification.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                    minimum: 0,
+                    maximum: 86_400,
+                }),
+                criteria: schemas_list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
+            }),
         }),
         state_writes: {
             enum: ['pull-request', 'push'],
@@ -46685,12 +47129,17 @@ const SCHEMAS = {
                 maximum: MAX_TRAINING_TIMEOUT_SECONDS,
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
+            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
         }, ['command']),
         gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
         schedule: obj('Scheduled retraining.', {
             enabled: bool('Whether the scheduler retrains this model.'),
             interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Where the live metrics come from, and rules of its own.', {
+            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+            rules: schemas_list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
         }),
     }, ['name', 'owners']),
     Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
@@ -46719,6 +47168,13 @@ const SCHEMAS = {
         paused_until: time('The schedule is paused until this time.'),
         paused_reason: str('Why the schedule is paused.'),
         paused_by: str('Who paused the schedule.'),
+        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
+            at: time('When.'),
+            by: str('Who.'),
+            reason: str('Why: the cause that was fixed.'),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        }, ['at', 'by', 'reason']),
+        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     }, ['schema_version', 'model', 'interval', 'failure_streak']),
     ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
         id: schemas_name('The version id; equals the file name.'),
@@ -46731,6 +47187,7 @@ const SCHEMAS = {
             actor: str('Who started the run.'),
         }, ['commit']),
         data: ref('dataRef', 'Training data reference.'),
+        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
         artifact: obj('The trained artifact.', {
             uri: str('Where the artifact lives.'),
             sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -46795,6 +47252,14 @@ const SCHEMAS = {
         detected_at: time('When it was detected.'),
         classified_at: time('When its severity was set.'),
         resolved_at: time('When it was resolved.'),
+        acknowledged_at: time('When someone acknowledged it.'),
+        acknowledged_by: str('Who acknowledged it.'),
+        escalations: schemas_list('Escalations made, at most one per severity level.', obj('One escalation.', {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+        }, ['at', 'severity', 'by'])),
         timeline: schemas_list('What happened, in order.', obj('One timeline entry.', {
             at: time('When it happened.'),
             event: {
@@ -46808,6 +47273,8 @@ const SCHEMAS = {
                     'notified',
                     'notification-failed',
                     'resolved',
+                    'acknowledged',
+                    'escalated',
                     'note',
                 ],
                 description: 'What happened.',
@@ -47063,7 +47530,7 @@ function loadYaml(path, text) {
         events = (0,js_yaml/* parseEvents */.PH)(text, { filename: path, maxDepth: MAX_DEPTH });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     let starts;
     const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
@@ -47127,7 +47594,7 @@ function loadYaml(path, text) {
         [value] = (0,js_yaml/* constructFromEvents */.fw)(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
     let map;
@@ -47230,17 +47697,65 @@ function tooManyNodes(path, text) {
 function problemAt(path, line, message, fix) {
     return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
 }
-function yamlProblem(path, error) {
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+function caretExcerpt(text, line, column) {
+    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+    const gutter = String(line);
+    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+function unclosedFlowOpener(text, line) {
+    const lines = text.split(/\r?\n/).slice(0, line);
+    const open = [];
+    lines.forEach((source, i) => {
+        let quote;
+        for (let c = 0; c < source.length; c++) {
+            const ch = source[c];
+            if (quote) {
+                if (ch === quote)
+                    quote = undefined;
+            }
+            else if (ch === '"' || ch === "'")
+                quote = ch;
+            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
+                break;
+            else if (ch === '[' || ch === '{')
+                open.push({ line: i + 1, column: c + 1, char: ch });
+            else if ((ch === ']' || ch === '}') && open.length > 0)
+                open.pop();
+        }
+    });
+    return open.at(-1);
+}
+function yamlProblem(path, error, text) {
     if (error instanceof js_yaml/* YAMLException */.tB) {
         const mark = error.mark;
+        let line = mark ? mark.line + 1 : undefined;
+        let column = mark ? mark.column + 1 : undefined;
+        let message = `invalid YAML: ${error.reason}`;
+        let fix = /duplicat/.test(error.reason)
+            ? 'remove one of the two entries with this key'
+            : /tab/.test(error.reason)
+                ? 'indent with spaces: YAML does not allow tabs for indentation'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+        if (opener && opener.line < line) {
+            [line, column] = [opener.line, opener.column];
+            const close = opener.char === '[' ? ']' : '}';
+            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
+            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+        }
         return {
             file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            ...(line !== undefined && column !== undefined
+                ? { line, column, excerpt: caretExcerpt(text, line, column) }
+                : {}),
             severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+            message,
+            fix,
         };
     }
     return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
@@ -47334,10 +47849,65 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/registry/postmortem.ts
+const HEADING = /^##\s+action items\s*$/i;
+const ITEM = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/;
+const OWNER = /\bowner:\s*(@?[A-Za-z0-9][\w./-]*)/i;
+const DUE = /\bdue:\s*(\d{4}-\d{2}-\d{2})\b/i;
+const validDate = (text) => {
+    const d = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+};
+function checkPostmortem(path, text) {
+    const problems = [];
+    const lines = text.split('\n');
+    const start = lines.findIndex((l) => HEADING.test(l));
+    const fix = 'write each action item as "- [ ] what — owner: @login — due: YYYY-MM-DD"';
+    if (start < 0) {
+        problems.push({ file: path, severity: 'error', message: 'the postmortem has no "## Action Items" section', fix });
+        return problems;
+    }
+    let items = 0;
+    for (let i = start + 1; i < lines.length && !/^#{1,2}\s/.test(lines[i]); i++) {
+        const line = lines[i];
+        if (line.trim() === '' || /^#{3,}\s/.test(line))
+            continue;
+        const item = ITEM.exec(line);
+        if (!item) {
+            if (/^\s*[-*]\s/.test(line) || line.trim().startsWith('|'))
+                problems.push({ file: path, line: i + 1, severity: 'error', message: 'an action item is not a checklist item', fix });
+            continue;
+        }
+        items++;
+        const body = item[2];
+        if (body.includes('TODO(author)'))
+            continue; // a draft's placeholder: reported once below
+        const owner = OWNER.exec(body)?.[1];
+        const due = DUE.exec(body)?.[1];
+        if (!owner || /^@?todo$/i.test(owner))
+            problems.push({ file: path, line: i + 1, field: 'owner', severity: 'error', message: 'action item names no owner', fix });
+        if (!due)
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: 'action item has no due date', fix });
+        else if (!validDate(due))
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: `due date ${due} is not a date`, fix });
+    }
+    if (items === 0)
+        problems.push({ file: path, line: start + 1, severity: 'error', message: 'the postmortem lists no action items', fix });
+    if (text.includes('TODO(author)'))
+        problems.push({
+            file: path,
+            severity: 'warning',
+            message: 'the postmortem is still a draft: parts marked TODO(author) are unwritten',
+            fix: 'fill them in within 24 hours of the resolution (the incident protocol)',
+        });
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/load.ts
 // Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
 // Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
 // Tollgate reads another, so a link is reported as a problem instead.
+
 
 
 
@@ -47539,8 +48109,10 @@ async function loadOne(reader, path, registry) {
         const message = e?.message ?? String(error);
         return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
     }
-    if (bytes === undefined || place.kind === 'Postmortem')
+    if (bytes === undefined)
         return { problems: [] };
+    if (place.kind === 'Postmortem')
+        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
     const { document, problems } = parse_parseRegistryFile(path, bytes);
     if (!document)
         return { problems };
@@ -47601,6 +48173,7 @@ function load_sortProblems(problems) {
 
 
 
+
 function checkInvariants(registry, options = {}) {
     const problems = [];
     const checked = options.checked ?? (() => true);
@@ -47609,29 +48182,37 @@ function checkInvariants(registry, options = {}) {
         const field = pointer.slice(1).replace(/\//g, '.');
         problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
     };
+    let skipped = 0;
+    // One root cause, one error: a reference to a file that failed to load is that file's error, not a new one.
+    const unloaded = (path) => {
+        if (!options.failed?.has(path))
+            return false;
+        skipped++;
+        return true;
+    };
     const pathOf = new Map();
     for (const [path, doc] of registry.documents) {
         pathOf.set(doc, path);
         if (checked(path) && isValidDocument(doc))
-            checkPlace(path, doc, registry, report);
+            checkPlace(path, doc, registry, report, unloaded);
     }
     const at = (doc) => pathOf.get(doc) ?? '';
     if (registry.policy && checked(POLICY_PATH))
         checkPolicy(registry.policy, report);
     for (const entry of registry.models.values()) {
         if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p), unloaded);
         if (entry.schedule && checked(at(entry.schedule)))
             checkSchedule(at(entry.schedule), entry.schedule, report);
         if (checked(at(entry.model)))
             checkOwners(at(entry.model), entry, report);
         for (const version of entry.versions.values()) {
             if (checked(at(version)))
-                checkVersion(at(version), version, entry, report);
+                checkVersion(at(version), version, entry, report, unloaded);
         }
         for (const request of entry.retrains.values()) {
             if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report);
+                checkRetrain(at(request), request, entry, report, unloaded);
         }
     }
     for (const incident of registry.incidents.values()) {
@@ -47639,17 +48220,18 @@ function checkInvariants(registry, options = {}) {
         if (!checked(path))
             continue;
         incident.models.forEach((model, i) => {
-            if (!registry.models.has(model) && !registry.documents.has(modelPath(model))) {
+            if (!registry.models.has(model) && !registry.documents.has(modelPath(model)) && !unloaded(modelPath(model))) {
                 report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
             }
         });
     }
     if (!options.checked)
         checkUniqueRequests(registry, at, report);
+    options.onSkipped?.(skipped);
     return sortProblems(problems);
 }
 /** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path, doc, registry, report) {
+function checkPlace(path, doc, registry, report, unloaded) {
     const place = classifyRegistryPath(path);
     if (!place || place.kind === 'Postmortem')
         return;
@@ -47664,7 +48246,7 @@ function checkPlace(path, doc, registry, report) {
         if (said !== place.model) {
             report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
         }
-        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model))) {
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model)) && !unloaded(modelPath(place.model))) {
             report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
         }
     }
@@ -47695,8 +48277,9 @@ function checkPolicy(policy, report) {
             }
         });
         for (const field of ['stage', 'rollback']) {
-            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+            if (rule[field] !== undefined && !applies) {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`, `remove ${field} from rule "${rule.name}"`);
             }
         }
         if (rule.stage && order && !order.includes(rule.stage)) {
@@ -47706,6 +48289,14 @@ function checkPolicy(policy, report) {
     policy.signoff?.policy_owners?.forEach((role, i) => {
         if (!roles.has(role)) {
             report(policy, POLICY_PATH, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    policy.no_regression?.forEach((rule, i) => {
+        if (!Object.hasOwn(policy.metrics ?? {}, rule.metric)) {
+            report(policy, POLICY_PATH, `/no_regression/${i}/metric`, `no_regression names "${rule.metric}", whose direction metrics does not give`, `add metrics.${rule.metric}.better: higher (or lower) to policy.yaml`);
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, POLICY_PATH, `/no_regression/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, 'add it to stages.order or correct the name', 'warning');
         }
     });
     if (order) {
@@ -47718,13 +48309,16 @@ function checkPolicy(policy, report) {
         }
     }
 }
-function checkStages(path, entry, policy, report, parsed) {
+function checkStages(path, entry, policy, report, parsed, unloaded) {
     const stages = entry.stages;
     const model = entry.model.name;
     const order = policy?.stages?.order;
     for (const [stage, pointer] of Object.entries(stages.stages)) {
         const version = entry.versions.get(pointer.version);
-        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+        if (!version && unloaded(versionPath(model, pointer.version))) {
+            continue;
+        }
+        else if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
         }
         else if (!version) {
@@ -47733,8 +48327,9 @@ function checkStages(path, entry, policy, report, parsed) {
         else if (version.held) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
         }
+        // A stage the policy does not know is never gated by its rules: an error, most often a typo.
         if (order && !order.includes(stage)) {
-            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`, `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
         }
     }
 }
@@ -47769,19 +48364,19 @@ function checkOwners(path, entry, report) {
         report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
     }
 }
-function checkVersion(path, version, entry, report) {
+function checkVersion(path, version, entry, report, unloaded) {
     const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
     if (version.validation.passed && failed.length > 0) {
         report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
     }
-    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+    if (version.parent !== undefined && !entry.versions.has(version.parent) && !unloaded(versionPath(version.model, version.parent))) {
         report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
     }
-    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+    if (version.request !== undefined && !entry.retrains.has(version.request) && !unloaded(retrainPath(version.model, version.request))) {
         report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
     }
 }
-function checkRetrain(path, request, entry, report) {
+function checkRetrain(path, request, entry, report, unloaded) {
     const r = request;
     if (r.status === 'completed' && !r.version) {
         report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
@@ -47797,7 +48392,7 @@ function checkRetrain(path, request, entry, report) {
     if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
         report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
     }
-    if (r.version && !entry.versions.has(r.version)) {
+    if (r.version && !entry.versions.has(r.version) && !unloaded(versionPath(r.model, r.version))) {
         report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
     }
 }
@@ -47842,10 +48437,15 @@ function references(doc) {
  * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
  * the change, not of the registry.
  */
+/** Files with a load error that did not load: the root causes dependent checks defer to. */
+function failedFiles(registry, problems) {
+    return new Set(problems.filter((p) => p.severity === 'error' && !registry.documents.has(p.file)).map((p) => p.file));
+}
 async function invariants_validateRegistry(reader, options = {}) {
+    const onSkipped = options.onSkipped ? { onSkipped: options.onSkipped } : {};
     if (!options.paths) {
         const { registry, problems } = await loadFiles(reader, await reader.list(''));
-        return sortProblems([...problems, ...checkInvariants(registry)]);
+        return sortProblems([...problems, ...checkInvariants(registry, { failed: failedFiles(registry, problems), ...onSkipped })]);
     }
     const checked = new Set();
     for (const path of options.paths) {
@@ -47856,6 +48456,7 @@ async function invariants_validateRegistry(reader, options = {}) {
         }
     }
     const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
+    const failed = failedFiles(registry, problems);
     const context = new Set();
     for (const path of checked) {
         const doc = registry.documents.get(path);
@@ -47865,9 +48466,14 @@ async function invariants_validateRegistry(reader, options = {}) {
                     context.add(ref);
     }
     // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-    await loadFiles(reader, [...context], registry);
+    const loaded = await loadFiles(reader, [...context], registry);
+    for (const file of failedFiles(registry, loaded.problems))
+        failed.add(file);
     const inScope = (path) => checked.has(path);
-    return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+    return sortProblems([
+        ...problems.filter((p) => inScope(p.file)),
+        ...checkInvariants(registry, { checked: inScope, failed, ...onSkipped }),
+    ]);
 }
 /**
  * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
@@ -48040,7 +48646,7 @@ async function sourceOnBase(repoRoot, commit, baseSha) {
         return undefined;
     return isAncestor(repoRoot, commit, baseSha);
 }
-/** Every version a stage pointer moves to: the head's record, held if held on either side. */
+/** Every version a stage pointer moves to (the head's record, held if held on either side), and every version it replaces. */
 async function versionsOf(changes, base, head, onBase) {
     const out = {};
     for (const change of changes) {
@@ -48069,6 +48675,23 @@ async function versionsOf(changes, base, head, onBase) {
             ...(merged && (await onBase(merged.source.commit)) === false
                 ? { sourceOffBase: merged.source.commit }
                 : {}),
+        };
+    }
+    // The versions being replaced, as the base records them: a forward move is compared with them (no_regression).
+    for (const change of changes) {
+        if (change.kind !== 'stage-changed' || change.from === undefined || change.to === undefined)
+            continue;
+        const { model, from } = change;
+        if (!isSafeName(model) || !isSafeName(from) || out[model]?.[from])
+            continue;
+        const before = await validDocument(base, `models/${model}/versions/${from}.yaml`, 'ModelVersion');
+        if (before === undefined)
+            continue;
+        (out[model] ??= {})[from] = {
+            valid: before.id === from && before.model === model,
+            metrics: before.metrics,
+            passed: before.validation.passed,
+            ...(before.held ? { held: before.held.reason } : {}),
         };
     }
     return out;
@@ -48316,7 +48939,9 @@ function collect_gateInputOf(facts, context, pull) {
             baseRef: context.baseRef,
             headRef: context.headRef,
             authorIsBot: context.authorIsBot,
-            requestedBy: facts.requestedBy,
+            requestedBy: pull.requestedBy
+                ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
+                : facts.requestedBy,
             commitAuthors,
         },
         reviews: pull.reviews,
@@ -48347,11 +48972,12 @@ function gates_gatesFor(policyGates, modelGates = []) {
 
 ;// CONCATENATED MODULE: ./src/gate/eligibility.ts
 
+
 /**
  * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
  * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires. A rollback is exempt from gates and stage order (it served there before), not
- * from the hold.
+ * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
+ * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
  */
 function eligibility_ineligibleMoves(input) {
     const out = [];
@@ -48379,6 +49005,18 @@ function eligibility_ineligibleMoves(input) {
         if (!version.passed || !result.passed) {
             out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
                 'fix: promote a version that passes the base branch’s gates');
+        }
+        const replaced = change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
+        if (replaced?.valid && input.policy.noRegression.length > 0) {
+            const comparisons = compareVersions({
+                current: replaced.metrics,
+                candidate: version.metrics,
+                directions: input.policy.metricDirections,
+                rules: input.policy.noRegression,
+                stage,
+            });
+            for (const failure of regressionFailures(comparisons, change.from))
+                out.push(`${what}: ${failure}`);
         }
         if (version.sourceOffBase !== undefined) {
             out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
@@ -48431,6 +49069,8 @@ function rulesForChange(change, rules, rollback) {
     const matching = rules.filter((rule) => {
         if (rule.change !== change.kind)
             return false;
+        if (change.kind === 'stage-weight-changed')
+            return rule.stage === undefined || rule.stage === change.stage;
         if (change.kind !== 'stage-changed')
             return true;
         if (rule.stage !== undefined && rule.stage !== change.stage)
@@ -48877,8 +49517,8 @@ function evaluate_rolesToResolve(input) {
     };
 }
 
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var client = __nccwpck_require__(5923);
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var client = __nccwpck_require__(2490);
 ;// CONCATENATED MODULE: ./src/github/access.ts
 // Who may sign off: team membership and repository permission. Fails closed: when the token cannot
 // see the answer, this throws rather than guessing "not a member" or "allowed".
@@ -49249,7 +49889,7 @@ async function resolveBranchHead(repoRoot, ref, registryPrefix = 'registry/', re
             fix: 'fetch the default branch (`git fetch origin`) or name an existing ref with --ref',
         });
     const [head, date] = r.stdout.trim().split('\0');
-    return { ref, head, date };
+    return { ref, head, date: (0,evidence_history/* utcTime */.SK)(date) };
 }
 function canonical(value) {
     return JSON.stringify(value, (_k, v) => v && typeof v === 'object' && !Array.isArray(v)
@@ -49772,8 +50412,8 @@ async function upsertCheckRun(client, repo, input, options = {}) {
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/github/client.ts + 2 modules
-var client = __nccwpck_require__(5923);
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var client = __nccwpck_require__(2490);
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
 // Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
 

@@ -42258,7 +42258,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
-/* harmony import */ var _registry_validate_flow_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6009);
+/* harmony import */ var _registry_validate_flow_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1747);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5591);
 // The validate action: the scope from the inputs and the event (changed files on pull requests and merge groups,
 // all otherwise), the validate flow, and its problems as annotations on file:line, outputs and a job summary.
@@ -42307,6 +42307,7 @@ class TollgateError extends Error {
     file;
     line;
     field;
+    kind;
     constructor(message, details = {}) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.name = 'TollgateError';
@@ -42314,6 +42315,7 @@ class TollgateError extends Error {
         this.file = details.file;
         this.line = details.line;
         this.field = details.field;
+        this.kind = details.kind ?? 'invalid';
     }
 }
 /** A one-paragraph rendering for terminals and job summaries: where, what, and what to do. */
@@ -42329,7 +42331,7 @@ function describeError(error) {
 
 /***/ }),
 
-/***/ 6009:
+/***/ 1747:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46168,7 +46170,10 @@ function client_gitClient(repoRoot, env = {}) {
 function fromGitError(error, what, repoRoot) {
     if (!(error instanceof GitError))
         return error;
-    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, { cause: error });
+    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+        cause: error,
+        kind: 'environment',
+    });
 }
 
 ;// CONCATENATED MODULE: external "node:string_decoder"
@@ -46194,6 +46199,7 @@ function run_runGit(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -46232,6 +46238,7 @@ function runGitBuffer(cwd, args, options = {}) {
                 return resolve({ stdout, stderr, code });
             reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
                 cause: error,
+                kind: 'environment',
             }));
         });
         writeInput(child.stdin, options.input);
@@ -46281,7 +46288,9 @@ function streamGit(cwd, args, separator, onRecord) {
             if (failure !== undefined)
                 return reject(failure);
             if (code !== 0)
-                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
             emit(pending + decoder.end());
             if (failure !== undefined)
                 reject(failure);
@@ -46831,6 +46840,8 @@ const DEFAULT_SIGNOFF_RULES = [
         require: [MODEL_OWNER_ROLE],
     },
     { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
     { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
     { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
     { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
@@ -46840,6 +46851,18 @@ const DEFAULT_SIGNOFF_RULES = [
     { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
     { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
 ];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
 const DEFAULT_SEVERITY = {
     P0: [
         { metric: 'availability', op: '<', value: 0.5 },
@@ -46847,16 +46870,46 @@ const DEFAULT_SEVERITY = {
     ],
     P1: [
         { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        { metric: 'latency_increase_pct', op: '>', value: 200 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
         { metric: 'error_rate', op: '>', value: 0.1 },
     ],
     P2: [
         { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 50 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
         { metric: 'error_rate', op: '>', value: 0.05 },
     ],
     P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
 };
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = (/* unused pure expression or super */ null && (['P0', 'P1', 'P2', 'P3', 'P4']));
 const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'error_rate', op: '>', value: 0.5 },
     { metric: 'availability', op: '<', value: 0.5 },
@@ -46881,11 +46934,26 @@ function effectivePolicy(policy) {
             promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
         },
         gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
         incident: {
             severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
             autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
             emergencyPush: p.incident?.emergency_push ?? ['P0'],
             notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
         },
         rollback: {
             stableFor: p.rollback?.stable_for ?? 86_400,
@@ -46898,6 +46966,26 @@ function effectivePolicy(policy) {
             cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
             pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
             jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
         },
         stateWrites: p.state_writes ?? 'pull-request',
         dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
@@ -46919,6 +47007,60 @@ function compare(value, op, threshold) {
         case '==':
             return value === threshold;
     }
+}
+
+;// CONCATENATED MODULE: ./src/registry/postmortem.ts
+const HEADING = /^##\s+action items\s*$/i;
+const ITEM = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/;
+const OWNER = /\bowner:\s*(@?[A-Za-z0-9][\w./-]*)/i;
+const DUE = /\bdue:\s*(\d{4}-\d{2}-\d{2})\b/i;
+const validDate = (text) => {
+    const d = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+};
+function checkPostmortem(path, text) {
+    const problems = [];
+    const lines = text.split('\n');
+    const start = lines.findIndex((l) => HEADING.test(l));
+    const fix = 'write each action item as "- [ ] what — owner: @login — due: YYYY-MM-DD"';
+    if (start < 0) {
+        problems.push({ file: path, severity: 'error', message: 'the postmortem has no "## Action Items" section', fix });
+        return problems;
+    }
+    let items = 0;
+    for (let i = start + 1; i < lines.length && !/^#{1,2}\s/.test(lines[i]); i++) {
+        const line = lines[i];
+        if (line.trim() === '' || /^#{3,}\s/.test(line))
+            continue;
+        const item = ITEM.exec(line);
+        if (!item) {
+            if (/^\s*[-*]\s/.test(line) || line.trim().startsWith('|'))
+                problems.push({ file: path, line: i + 1, severity: 'error', message: 'an action item is not a checklist item', fix });
+            continue;
+        }
+        items++;
+        const body = item[2];
+        if (body.includes('TODO(author)'))
+            continue; // a draft's placeholder: reported once below
+        const owner = OWNER.exec(body)?.[1];
+        const due = DUE.exec(body)?.[1];
+        if (!owner || /^@?todo$/i.test(owner))
+            problems.push({ file: path, line: i + 1, field: 'owner', severity: 'error', message: 'action item names no owner', fix });
+        if (!due)
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: 'action item has no due date', fix });
+        else if (!validDate(due))
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: `due date ${due} is not a date`, fix });
+    }
+    if (items === 0)
+        problems.push({ file: path, line: start + 1, severity: 'error', message: 'the postmortem lists no action items', fix });
+    if (text.includes('TODO(author)'))
+        problems.push({
+            file: path,
+            severity: 'warning',
+            message: 'the postmortem is still a draft: parts marked TODO(author) are unwritten',
+            fix: 'fill them in within 24 hours of the resolution (the incident protocol)',
+        });
+    return problems;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
@@ -50763,9 +50905,12 @@ const numberMap = (description) => ({
     propertyNames: { minLength: 1 },
     additionalProperties: { type: 'number', description: 'The value of this metric.' },
 });
+/** Metric names as Prometheus and the metrics JSON spell them. */
+const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
 const CHANGE_KINDS = [
     'stage-changed',
+    'stage-weight-changed',
     'version-added',
     'version-changed',
     'version-removed',
@@ -50799,6 +50944,39 @@ const DEFS = {
         op: COMPARISON,
         value: num('The value the metric is compared with.'),
     }, ['metric', 'op', 'value']),
+    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
+        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+        queries: {
+            type: 'object',
+            description: 'prometheus: metric name -> PromQL query returning one series.',
+            propertyNames: { pattern: METRIC_NAME_PATTERN },
+            additionalProperties: str('A PromQL query.'),
+        },
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
+            pattern: '^[A-Z_][A-Z0-9_]*$',
+        }),
+        command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+            minItems: 1,
+        }),
+        path: str('file: repository-relative path of the metrics JSON.'),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    }, ['kind']),
+    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
+        name: schemas_name('The rule name, unique per model.'),
+        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
+            minimum: 0,
+            maximum: MAX_DURATION_SECONDS,
+        }),
+        action: {
+            enum: ['retrain', 'incident', 'none'],
+            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+        },
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
+    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
     dataRef: obj('A reference to training data, recorded as lineage.', {
         uri: str('Where the data lives, e.g. s3://bucket/path.'),
         sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -50826,11 +51004,33 @@ function schemas_document(kind, description, properties, required) {
 const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed: the stage this rule applies to; absent means every stage.'),
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+        minimum: 1,
+        maximum: MAX_DURATION_SECONDS,
+    }),
+    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+        uniqueItems: true,
+    }),
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
+        uniqueItems: true,
+    }),
+});
+const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
+    type: {
+        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+}, ['type']);
 const SCHEMAS = {
     Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
@@ -50867,6 +51067,20 @@ const SCHEMAS = {
             },
         }),
         gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        metrics: {
+            type: 'object',
+            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: obj('How to read one metric.', {
+                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+                description: str('What the metric measures.'),
+            }, ['better']),
+        },
+        no_regression: list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
+        }, ['metric', 'tolerance'])),
         incident: obj('Incident classification and automatic rollback.', {
             severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
                 P0: severityList('P0'),
@@ -50877,6 +51091,13 @@ const SCHEMAS = {
             auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
             emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
             notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
+            channels: {
+                type: 'object',
+                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: notificationChannel,
+            },
         }),
         rollback: obj('Rollback behaviour.', {
             stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
@@ -50890,11 +51111,40 @@ const SCHEMAS = {
                 maximum: MAX_COOLDOWN_FACTOR,
             }),
             cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
             pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
                 minimum: 0,
                 maximum: MAX_FAILURE_COUNT,
             }),
             jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+            rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+            canary: obj('Canary analysis.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                    minimum: 1,
+                    maximum: MAX_DURATION_SECONDS,
+                }),
+                limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+                relative: list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
+                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                    op: COMPARISON,
+                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                    offset: num('Added to the scaled baseline value. Default 0.'),
+                }, ['metric', 'op'])),
+            }),
+            rollback: obj('Rollback verification.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                    minimum: 0,
+                    maximum: 86_400,
+                }),
+                criteria: list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
+            }),
         }),
         state_writes: {
             enum: ['pull-request', 'push'],
@@ -50917,12 +51167,17 @@ const SCHEMAS = {
                 maximum: MAX_TRAINING_TIMEOUT_SECONDS,
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
+            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
         schedule: obj('Scheduled retraining.', {
             enabled: bool('Whether the scheduler retrains this model.'),
             interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Where the live metrics come from, and rules of its own.', {
+            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+            rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
         }),
     }, ['name', 'owners']),
     Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
@@ -50951,6 +51206,13 @@ const SCHEMAS = {
         paused_until: time('The schedule is paused until this time.'),
         paused_reason: str('Why the schedule is paused.'),
         paused_by: str('Who paused the schedule.'),
+        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
+            at: time('When.'),
+            by: str('Who.'),
+            reason: str('Why: the cause that was fixed.'),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        }, ['at', 'by', 'reason']),
+        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     }, ['schema_version', 'model', 'interval', 'failure_streak']),
     ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
         id: schemas_name('The version id; equals the file name.'),
@@ -50963,6 +51225,7 @@ const SCHEMAS = {
             actor: str('Who started the run.'),
         }, ['commit']),
         data: ref('dataRef', 'Training data reference.'),
+        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
         artifact: obj('The trained artifact.', {
             uri: str('Where the artifact lives.'),
             sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
@@ -51027,6 +51290,14 @@ const SCHEMAS = {
         detected_at: time('When it was detected.'),
         classified_at: time('When its severity was set.'),
         resolved_at: time('When it was resolved.'),
+        acknowledged_at: time('When someone acknowledged it.'),
+        acknowledged_by: str('Who acknowledged it.'),
+        escalations: list('Escalations made, at most one per severity level.', obj('One escalation.', {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+        }, ['at', 'severity', 'by'])),
         timeline: list('What happened, in order.', obj('One timeline entry.', {
             at: time('When it happened.'),
             event: {
@@ -51040,6 +51311,8 @@ const SCHEMAS = {
                     'notified',
                     'notification-failed',
                     'resolved',
+                    'acknowledged',
+                    'escalated',
                     'note',
                 ],
                 description: 'What happened.',
@@ -51295,7 +51568,7 @@ function loadYaml(path, text) {
         events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     let starts;
     const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
@@ -51359,7 +51632,7 @@ function loadYaml(path, text) {
         [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
     }
     catch (error) {
-        return { problem: yamlProblem(path, error) };
+        return { problem: yamlProblem(path, error, text) };
     }
     // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
     let map;
@@ -51462,17 +51735,65 @@ function tooManyNodes(path, text) {
 function problemAt(path, line, message, fix) {
     return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
 }
-function yamlProblem(path, error) {
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+function caretExcerpt(text, line, column) {
+    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+    const gutter = String(line);
+    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+function unclosedFlowOpener(text, line) {
+    const lines = text.split(/\r?\n/).slice(0, line);
+    const open = [];
+    lines.forEach((source, i) => {
+        let quote;
+        for (let c = 0; c < source.length; c++) {
+            const ch = source[c];
+            if (quote) {
+                if (ch === quote)
+                    quote = undefined;
+            }
+            else if (ch === '"' || ch === "'")
+                quote = ch;
+            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
+                break;
+            else if (ch === '[' || ch === '{')
+                open.push({ line: i + 1, column: c + 1, char: ch });
+            else if ((ch === ']' || ch === '}') && open.length > 0)
+                open.pop();
+        }
+    });
+    return open.at(-1);
+}
+function yamlProblem(path, error, text) {
     if (error instanceof YAMLException) {
         const mark = error.mark;
+        let line = mark ? mark.line + 1 : undefined;
+        let column = mark ? mark.column + 1 : undefined;
+        let message = `invalid YAML: ${error.reason}`;
+        let fix = /duplicat/.test(error.reason)
+            ? 'remove one of the two entries with this key'
+            : /tab/.test(error.reason)
+                ? 'indent with spaces: YAML does not allow tabs for indentation'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+        if (opener && opener.line < line) {
+            [line, column] = [opener.line, opener.column];
+            const close = opener.char === '[' ? ']' : '}';
+            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
+            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+        }
         return {
             file: path,
-            ...(mark ? { line: mark.line + 1, column: mark.column + 1 } : {}),
+            ...(line !== undefined && column !== undefined
+                ? { line, column, excerpt: caretExcerpt(text, line, column) }
+                : {}),
             severity: 'error',
-            message: `invalid YAML: ${error.reason}`,
-            fix: /duplicat/.test(error.reason)
-                ? 'remove one of the two entries with this key'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")',
+            message,
+            fix,
         };
     }
     return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
@@ -51564,6 +51885,7 @@ function positionMap(text, events, lineAt) {
 // Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
 // Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
 // Tollgate reads another, so a link is reported as a problem instead.
+
 
 
 
@@ -51765,8 +52087,10 @@ async function loadOne(reader, path, registry) {
         const message = e?.message ?? String(error);
         return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
     }
-    if (bytes === undefined || place.kind === 'Postmortem')
+    if (bytes === undefined)
         return { problems: [] };
+    if (place.kind === 'Postmortem')
+        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
     const { document, problems } = parseRegistryFile(path, bytes);
     if (!document)
         return { problems };
@@ -51819,9 +52143,46 @@ function sortProblems(problems) {
         (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
 }
 
+;// CONCATENATED MODULE: ./src/suggest.ts
+// "Did you mean ...?": the nearest of the valid names to a mistyped one. Pure; used by the CLI parser and the
+// registry checks alike.
+/** Levenshtein distance between two strings. */
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+/** The candidate nearest to `word`, when it is near enough to be a typo (or `word` is a prefix of it). */
+function nearest(word, candidates) {
+    let best;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        if (c === word)
+            return c;
+        const d = c.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word, c);
+        if (d < bestDistance)
+            [best, bestDistance] = [c, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+/** ` (did you mean X?)`, or nothing when no candidate is near. */
+function didYouMean(word, candidates) {
+    const near = nearest(word, candidates);
+    return near === undefined || near === word ? '' : ` (did you mean ${near}?)`;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/invariants.ts
 // Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
 // `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
 
 
 
@@ -51835,29 +52196,37 @@ function checkInvariants(registry, options = {}) {
         const field = pointer.slice(1).replace(/\//g, '.');
         problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
     };
+    let skipped = 0;
+    // One root cause, one error: a reference to a file that failed to load is that file's error, not a new one.
+    const unloaded = (path) => {
+        if (!options.failed?.has(path))
+            return false;
+        skipped++;
+        return true;
+    };
     const pathOf = new Map();
     for (const [path, doc] of registry.documents) {
         pathOf.set(doc, path);
         if (checked(path) && isValidDocument(doc))
-            checkPlace(path, doc, registry, report);
+            checkPlace(path, doc, registry, report, unloaded);
     }
     const at = (doc) => pathOf.get(doc) ?? '';
     if (registry.policy && checked(POLICY_PATH))
         checkPolicy(registry.policy, report);
     for (const entry of registry.models.values()) {
         if (entry.stages && checked(at(entry.stages)))
-            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p));
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p), unloaded);
         if (entry.schedule && checked(at(entry.schedule)))
             checkSchedule(at(entry.schedule), entry.schedule, report);
         if (checked(at(entry.model)))
             checkOwners(at(entry.model), entry, report);
         for (const version of entry.versions.values()) {
             if (checked(at(version)))
-                checkVersion(at(version), version, entry, report);
+                checkVersion(at(version), version, entry, report, unloaded);
         }
         for (const request of entry.retrains.values()) {
             if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report);
+                checkRetrain(at(request), request, entry, report, unloaded);
         }
     }
     for (const incident of registry.incidents.values()) {
@@ -51865,17 +52234,18 @@ function checkInvariants(registry, options = {}) {
         if (!checked(path))
             continue;
         incident.models.forEach((model, i) => {
-            if (!registry.models.has(model) && !registry.documents.has(modelPath(model))) {
+            if (!registry.models.has(model) && !registry.documents.has(modelPath(model)) && !unloaded(modelPath(model))) {
                 report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
             }
         });
     }
     if (!options.checked)
         checkUniqueRequests(registry, at, report);
+    options.onSkipped?.(skipped);
     return sortProblems(problems);
 }
 /** A file's name and folder agree with what it says about itself, and are safe names. */
-function checkPlace(path, doc, registry, report) {
+function checkPlace(path, doc, registry, report, unloaded) {
     const place = classifyRegistryPath(path);
     if (!place || place.kind === 'Postmortem')
         return;
@@ -51890,7 +52260,7 @@ function checkPlace(path, doc, registry, report) {
         if (said !== place.model) {
             report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
         }
-        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model))) {
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model)) && !unloaded(modelPath(place.model))) {
             report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
         }
     }
@@ -51921,8 +52291,9 @@ function checkPolicy(policy, report) {
             }
         });
         for (const field of ['stage', 'rollback']) {
-            if (rule[field] !== undefined && rule.change !== 'stage-changed') {
-                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed rules`, `remove ${field} from rule "${rule.name}"`);
+            const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+            if (rule[field] !== undefined && !applies) {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`, `remove ${field} from rule "${rule.name}"`);
             }
         }
         if (rule.stage && order && !order.includes(rule.stage)) {
@@ -51932,6 +52303,14 @@ function checkPolicy(policy, report) {
     policy.signoff?.policy_owners?.forEach((role, i) => {
         if (!roles.has(role)) {
             report(policy, POLICY_PATH, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    policy.no_regression?.forEach((rule, i) => {
+        if (!Object.hasOwn(policy.metrics ?? {}, rule.metric)) {
+            report(policy, POLICY_PATH, `/no_regression/${i}/metric`, `no_regression names "${rule.metric}", whose direction metrics does not give`, `add metrics.${rule.metric}.better: higher (or lower) to policy.yaml`);
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, POLICY_PATH, `/no_regression/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, 'add it to stages.order or correct the name', 'warning');
         }
     });
     if (order) {
@@ -51944,13 +52323,16 @@ function checkPolicy(policy, report) {
         }
     }
 }
-function checkStages(path, entry, policy, report, parsed) {
+function checkStages(path, entry, policy, report, parsed, unloaded) {
     const stages = entry.stages;
     const model = entry.model.name;
     const order = policy?.stages?.order;
     for (const [stage, pointer] of Object.entries(stages.stages)) {
         const version = entry.versions.get(pointer.version);
-        if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+        if (!version && unloaded(versionPath(model, pointer.version))) {
+            continue;
+        }
+        else if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
         }
         else if (!version) {
@@ -51959,8 +52341,9 @@ function checkStages(path, entry, policy, report, parsed) {
         else if (version.held) {
             report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
         }
+        // A stage the policy does not know is never gated by its rules: an error, most often a typo.
         if (order && !order.includes(stage)) {
-            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})`, 'add the stage to policy.yaml stages.order or rename it', 'warning');
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`, `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
         }
     }
 }
@@ -51995,19 +52378,19 @@ function checkOwners(path, entry, report) {
         report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
     }
 }
-function checkVersion(path, version, entry, report) {
+function checkVersion(path, version, entry, report, unloaded) {
     const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
     if (version.validation.passed && failed.length > 0) {
         report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
     }
-    if (version.parent !== undefined && !entry.versions.has(version.parent)) {
+    if (version.parent !== undefined && !entry.versions.has(version.parent) && !unloaded(versionPath(version.model, version.parent))) {
         report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
     }
-    if (version.request !== undefined && !entry.retrains.has(version.request)) {
+    if (version.request !== undefined && !entry.retrains.has(version.request) && !unloaded(retrainPath(version.model, version.request))) {
         report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
     }
 }
-function checkRetrain(path, request, entry, report) {
+function checkRetrain(path, request, entry, report, unloaded) {
     const r = request;
     if (r.status === 'completed' && !r.version) {
         report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
@@ -52023,7 +52406,7 @@ function checkRetrain(path, request, entry, report) {
     if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
         report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
     }
-    if (r.version && !entry.versions.has(r.version)) {
+    if (r.version && !entry.versions.has(r.version) && !unloaded(versionPath(r.model, r.version))) {
         report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
     }
 }
@@ -52068,10 +52451,15 @@ function references(doc) {
  * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
  * the change, not of the registry.
  */
+/** Files with a load error that did not load: the root causes dependent checks defer to. */
+function failedFiles(registry, problems) {
+    return new Set(problems.filter((p) => p.severity === 'error' && !registry.documents.has(p.file)).map((p) => p.file));
+}
 async function validateRegistry(reader, options = {}) {
+    const onSkipped = options.onSkipped ? { onSkipped: options.onSkipped } : {};
     if (!options.paths) {
         const { registry, problems } = await loadFiles(reader, await reader.list(''));
-        return sortProblems([...problems, ...checkInvariants(registry)]);
+        return sortProblems([...problems, ...checkInvariants(registry, { failed: failedFiles(registry, problems), ...onSkipped })]);
     }
     const checked = new Set();
     for (const path of options.paths) {
@@ -52082,6 +52470,7 @@ async function validateRegistry(reader, options = {}) {
         }
     }
     const { registry, problems } = await loadFiles(reader, [...checked, POLICY_PATH]);
+    const failed = failedFiles(registry, problems);
     const context = new Set();
     for (const path of checked) {
         const doc = registry.documents.get(path);
@@ -52091,9 +52480,14 @@ async function validateRegistry(reader, options = {}) {
                     context.add(ref);
     }
     // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
-    await loadFiles(reader, [...context], registry);
+    const loaded = await loadFiles(reader, [...context], registry);
+    for (const file of failedFiles(registry, loaded.problems))
+        failed.add(file);
     const inScope = (path) => checked.has(path);
-    return sortProblems([...problems.filter((p) => inScope(p.file)), ...checkInvariants(registry, { checked: inScope })]);
+    return sortProblems([
+        ...problems.filter((p) => inScope(p.file)),
+        ...checkInvariants(registry, { checked: inScope, failed, ...onSkipped }),
+    ]);
 }
 /**
  * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
@@ -52191,8 +52585,13 @@ async function validateFlow(request, ports) {
         }
     }
     const files = paths?.length ?? (await reader.list('')).length;
-    const problems = sortProblems([...rewritten, ...(await validateRegistry(reader, paths ? { paths } : {}))]);
-    return { files, problems, ...countProblems(problems) };
+    let skipped = 0;
+    const onSkipped = (count) => (skipped = count);
+    const problems = sortProblems([
+        ...rewritten,
+        ...(await validateRegistry(reader, paths ? { paths, onSkipped } : { onSkipped })),
+    ]);
+    return { files, problems, ...countProblems(problems), skipped };
 }
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'merge_group']);
 /** `auto` means the changed files on pull requests and merge groups, the whole registry otherwise. */
