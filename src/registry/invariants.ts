@@ -80,7 +80,9 @@ export function checkInvariants(registry: Registry, options: InvariantOptions = 
       if (checked(at(version))) checkVersion(at(version), version, entry, report, unloaded);
     }
     for (const request of entry.retrains.values()) {
-      if (checked(at(request))) checkRetrain(at(request), request, entry, report, unloaded);
+      // A version file that parsed but failed its schema is already an error of its own: not a second one here.
+      const invalid = (p: string) => registry.documents.has(p) || unloaded(p);
+      if (checked(at(request))) checkRetrain(at(request), request, entry, report, invalid);
     }
   }
   for (const incident of registry.incidents.values()) {

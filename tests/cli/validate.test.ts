@@ -137,6 +137,14 @@ describe('tollgate validate: one root cause, one error', () => {
     expect(out).not.toContain('v5 is not in');
     expect(out).toMatch(/^1 error\(s\)/m);
   });
+
+  it('a version file that parses but breaks its schema is not also "not in versions/" for its retrain', async () => {
+    const file = join(dir, 'registry/models/fraud-detector/versions/v5.yaml');
+    await writeFile(file, `${await readFile(file, 'utf8')}approved_by: mallory\n`);
+    expect(await run()).toBe(1);
+    expect(out).toContain('unknown field "approved_by"');
+    expect(out).not.toContain('v5 is not in');
+  });
 });
 
 describe('tollgate validate --since', () => {
