@@ -18,6 +18,7 @@ import { retrainCommand } from './retrain.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { scheduleCommand } from './schedule.ts';
 import { siteCommand } from './site.ts';
+import { signoffsCommand } from './signoffs.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
 import { versionsCommand } from './versions.ts';
@@ -30,6 +31,7 @@ export const commands: Command[] = [
   validateCommand,
   diffCommand,
   gateCommand,
+  signoffsCommand,
   scheduleCommand,
   retrainCommand,
   train,
