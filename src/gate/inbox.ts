@@ -82,7 +82,7 @@ export function canFill(candidates: string[], me: Reviewer, excluded: string[]):
   });
 }
 
-/** Seconds as the two largest units, e.g. `2d 3h`, `45m`, `under 1m`. */
+/** Seconds as at most the two largest units, e.g. `2d 3h`, `45m`, `1d`, `under 1m`. */
 export function formatAge(seconds: number): string {
   if (seconds < 60) return 'under 1m';
   const units: [string, number][] = [
@@ -90,14 +90,12 @@ export function formatAge(seconds: number): string {
     ['h', 3_600],
     ['m', 60],
   ];
-  const parts: string[] = [];
-  let rest = Math.floor(seconds);
-  for (const [unit, size] of units) {
-    if (rest >= size && parts.length < 2) parts.push(`${Math.floor(rest / size)}${unit}`);
-    else if (parts.length > 0 && parts.length < 2) parts.push(`0${unit}`);
-    rest %= size;
-  }
-  return parts.join(' ');
+  const first = units.findIndex(([, size]) => seconds >= size);
+  const [unit, size] = units[first]!;
+  const next = units[first + 1];
+  const whole = Math.floor(seconds / size);
+  const rest = next ? Math.floor((seconds % size) / next[1]) : 0;
+  return rest > 0 && next ? `${whole}${unit} ${rest}${next[0]}` : `${whole}${unit}`;
 }
 
 /**

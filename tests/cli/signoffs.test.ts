@@ -154,6 +154,34 @@ describe('tollgate signoffs pending', () => {
     expect(bad.err).toContain('--repo acme is not OWNER/NAME');
   });
 
+  it('--digest prints what waited longer than signoff.digest_after, and nothing when nothing did', async () => {
+    await oneSigned();
+    await olderUnsigned();
+    // The example policy names no digest_after: a day. #2 waited 2d 6h, #1 1d 3h.
+    const day = await cli(['--digest']);
+    expect(day.code).toBe(0);
+    expect(day.out.trimEnd().split('\n')).toEqual([
+      `2 promotion pull requests in ${FULL} have waited longer than 1d for a sign-off:`,
+      expect.stringMatching(
+        /^- <\S+\/pull\/2\|#2> fraud-detector → production-again, waiting 2d 6h: risk \(@rita-risk, @acme\/model-risk\); compliance/,
+      ),
+      expect.stringMatching(
+        /^- <\S+\/pull\/1\|#1> fraud-detector → production, waiting 1d 3h: compliance \(@acme\/compliance\); model-owner/,
+      ),
+    ]);
+    const json = JSON.parse((await cli(['--digest', '--older-than', '2d', '--format', 'json'])).out) as {
+      due: boolean;
+      threshold: number;
+      overdue: { number: number }[];
+    };
+    expect(json).toMatchObject({ due: true, threshold: 2 * 86_400 });
+    expect(json.overdue.map((r) => r.number)).toEqual([2]);
+    const none = await cli(['--digest', '--older-than', '3d']);
+    expect(none.code).toBe(0);
+    expect(none.out).toBe('');
+    expect(none.err).toContain('nothing has waited longer than 3d for a sign-off');
+  });
+
   it('without a GitHub token: an environment error (exit 3) saying what to set', async () => {
     const r = await cli([], { GITHUB_TOKEN: '', GH_TOKEN: '' });
     expect(r.code).toBe(3);

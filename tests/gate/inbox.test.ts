@@ -102,10 +102,11 @@ describe('formatAge', () => {
     [59, 'under 1m'],
     [60, '1m'],
     [45 * 60 + 30, '45m'],
-    [3600, '1h 0m'],
+    [3600, '1h'],
     [5400, '1h 30m'],
     [86_400 * 2 + 3 * 3600 + 59 * 60, '2d 3h'],
-    [86_400 + 120, '1d 0h'],
+    [86_400 + 120, '1d'],
+    [86_400 * 3 + 3600, '3d 1h'],
   ])('%i s is %s', (seconds, shown) => {
     expect(formatAge(seconds)).toBe(shown);
   });
@@ -165,8 +166,8 @@ describe('inboxRows', () => {
       [pull(9, '2026-11-25T11:00:00Z', [RISK]), pull(8, '2026-11-25T11:00:00Z', [RISK])],
       {},
       [
-        [8, '1h 0m', ['risk']],
-        [9, '1h 0m', ['risk']],
+        [8, '1h', ['risk']],
+        [9, '1h', ['risk']],
       ],
     ],
   ])('%s', (_, pulls, filter, expected) => {

@@ -1,11 +1,14 @@
 // `tollgate signoffs pending`: the reviewers' inbox. Parses, runs the pending flow (src/gate/pending-flow.ts) and
 // renders the rows (src/gate/inbox.ts) as a table or JSON.
 import { TollgateError } from '../../errors.ts';
+import { signoffDigest } from '../../gate/digest.ts';
 import { pendingSignoffsFlow } from '../../gate/pending-flow.ts';
 import type { InboxRow } from '../../gate/inbox.ts';
 import { git } from '../../git/run.ts';
 import { describeCalls, githubClientFromEnv, type RepoRef } from '../../github/client.ts';
-import { parseDuration } from '../../scheduler/schedule.ts';
+import { readPolicy } from '../../policy/read.ts';
+import { fileSystemReader } from '../../registry/load.ts';
+import { formatDuration, parseDuration } from '../../scheduler/schedule.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { renderTable } from '../table.ts';
@@ -29,6 +32,11 @@ export const SIGNOFFS_PENDING = commandSpec({
       value: 'DURATION',
       description: 'only pull requests open at least this long (24h, 2d, 90m)',
     },
+    digest: {
+      type: 'boolean',
+      description:
+        'print the daily digest: what waited longer than signoff.digest_after (or --older-than); empty when nothing did',
+    },
     repo: {
       type: 'string',
       value: 'OWNER/NAME',
@@ -37,12 +45,12 @@ export const SIGNOFFS_PENDING = commandSpec({
     ...FORMAT_OPTION,
   },
   examples: [
-    ['tollgate signoffs pending', 'every promotion waiting for a sign-off, with who can give it'],
-    ['tollgate signoffs pending --me', 'only what I can sign'],
+    ['tollgate signoffs pending --me', 'what I can sign, oldest first, with who else can'],
     [
       'tollgate signoffs pending --role risk --older-than 24h --format json',
       'risk sign-offs waiting over a day',
     ],
+    ['tollgate signoffs pending --digest', 'the digest a scheduled job posts (empty when nothing is late)'],
   ],
 });
 
@@ -134,6 +142,25 @@ async function pending(args: string[], context: CliContext): Promise<number> {
       ...(olderThanSeconds !== undefined ? { olderThanSeconds } : {}),
     },
   );
+  const repository = `${repo.owner}/${repo.repo}`;
+  if (values.digest) {
+    const threshold =
+      olderThanSeconds ?? (await readPolicy(fileSystemReader(context.registryDir))).signoff.digestAfter;
+    // Rows are already cut at --older-than when given; the digest keeps those strictly past the threshold.
+    const digest = signoffDigest(result.rows, threshold, repository);
+    if (values.format === 'json')
+      context.out(
+        JSON.stringify(
+          { repository, threshold, due: digest.due, text: digest.text, overdue: digest.overdue },
+          null,
+          2,
+        ),
+      );
+    else if (digest.due) context.out(digest.text);
+    else context.err(`nothing has waited longer than ${formatDuration(threshold)} for a sign-off`);
+    context.err(describeCalls(client));
+    return 0;
+  }
   if (values.format === 'json') {
     context.out(
       JSON.stringify(
