@@ -15,6 +15,7 @@ import { initCommand } from './init.ts';
 import { monitorCommand } from './monitor.ts';
 import { promoteCommand } from './promote.ts';
 import { retrainCommand } from './retrain.ts';
+import { retrainsCommand } from './retrains.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { scheduleCommand } from './schedule.ts';
 import { siteCommand } from './site.ts';
@@ -34,6 +35,7 @@ export const commands: Command[] = [
   signoffsCommand,
   scheduleCommand,
   retrainCommand,
+  retrainsCommand,
   train,
   promoteCommand,
   canaryCommand,
