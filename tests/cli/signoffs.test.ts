@@ -1,5 +1,7 @@
 // `tollgate signoffs pending` end to end: the CLI against the GitHub double, on promotion pull requests opened as
 // `tollgate promote` opens them, judged by the sign-off gate's own judging (one test per option).
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { BRANCH, FULL, STAGES, stages, useGateFixture } from '../actions/gate-fixture.ts';
@@ -180,6 +182,27 @@ describe('tollgate signoffs pending', () => {
     expect(none.code).toBe(0);
     expect(none.out).toBe('');
     expect(none.err).toContain('nothing has waited longer than 3d for a sign-off');
+  });
+
+  it('--digest follows signoff.digest_after in the policy', async () => {
+    await oneSigned();
+    await olderUnsigned();
+    // 30 h: #2 (2d 6h) is late, #1 (1d 3h) is not.
+    const policy = join(fx.checkout, 'registry', 'policy.yaml');
+    await writeFile(
+      policy,
+      (await readFile(policy, 'utf8')).replace(/^signoff:\n/m, 'signoff:\n  digest_after: 108000\n'),
+    );
+    const json = JSON.parse((await cli(['--digest', '--format', 'json'])).out) as {
+      threshold: number;
+      overdue: { number: number }[];
+      text: string;
+    };
+    expect(json.threshold).toBe(108_000);
+    expect(json.overdue.map((r) => r.number)).toEqual([2]);
+    expect(json.text).toMatch(
+      /^1 promotion pull request in acme\/models has waited longer than 1d 6h for a sign-off:/,
+    );
   });
 
   it('without a GitHub token: an environment error (exit 3) saying what to set', async () => {
