@@ -143,37 +143,21 @@ async function pending(args: string[], context: CliContext): Promise<number> {
     },
   );
   const repository = `${repo.owner}/${repo.repo}`;
+  const json = (value: unknown) => context.out(JSON.stringify(value, null, 2));
   if (values.digest) {
     const threshold =
       olderThanSeconds ?? (await readPolicy(fileSystemReader(context.registryDir))).signoff.digestAfter;
     // Rows are already cut at --older-than when given; the digest keeps those strictly past the threshold.
     const digest = signoffDigest(result.rows, threshold, repository);
-    if (values.format === 'json')
-      context.out(
-        JSON.stringify(
-          { repository, threshold, due: digest.due, text: digest.text, overdue: digest.overdue },
-          null,
-          2,
-        ),
-      );
+    const { due, text, overdue } = digest;
+    if (values.format === 'json') json({ repository, threshold, due, text, overdue });
     else if (digest.due) context.out(digest.text);
     else context.err(`nothing has waited longer than ${formatDuration(threshold)} for a sign-off`);
     context.err(describeCalls(client));
     return 0;
   }
   if (values.format === 'json') {
-    context.out(
-      JSON.stringify(
-        {
-          repository: `${repo.owner}/${repo.repo}`,
-          ...(result.me ? { me: result.me } : {}),
-          open: result.open,
-          pending: result.rows,
-        },
-        null,
-        2,
-      ),
-    );
+    json({ repository, ...(result.me ? { me: result.me } : {}), open: result.open, pending: result.rows });
     return 0;
   }
   const whose = result.me ? ` for ${result.me}` : '';
