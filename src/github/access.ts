@@ -102,3 +102,9 @@ export async function getCollaboratorPermission(
     throw error;
   }
 }
+
+/** The login of the token's user (GET /user); an App installation token has none and GitHub answers 403. */
+export async function authenticatedLogin(client: GitHubClient): Promise<string> {
+  const { data } = await client.octokit.rest.users.getAuthenticated();
+  return data.login;
+}

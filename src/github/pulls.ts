@@ -23,6 +23,8 @@ export interface PullRequestInfo {
   /** null while GitHub is still computing it. */
   mergeable: boolean | null;
   mergeableState: string | undefined;
+  /** When it was opened (ISO-8601), as GitHub lists it. */
+  createdAt?: string;
 }
 
 interface RawPull {
@@ -42,6 +44,7 @@ interface RawPull {
   labels: { name?: string }[];
   mergeable?: boolean | null;
   mergeable_state?: string;
+  created_at?: string;
 }
 
 function toInfo(pull: RawPull): PullRequestInfo {
@@ -64,6 +67,7 @@ function toInfo(pull: RawPull): PullRequestInfo {
     ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
     mergeable: pull.mergeable ?? null,
     mergeableState: pull.mergeable_state,
+    ...(pull.created_at ? { createdAt: pull.created_at } : {}),
   };
 }
 

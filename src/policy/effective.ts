@@ -26,6 +26,8 @@ export interface EffectivePolicy {
     nonDefaultBranch: 'block' | 'none';
     /** DEFAULT_GUARDED_PATHS and the policy's own `guarded_paths`. */
     guardedPaths: string[];
+    /** Seconds a sign-off may wait before the digest names it (`signoff.digest_after`, default 24 h). */
+    digestAfter: number;
   };
   stages: { order: string[]; promoteFrom: Record<string, string[]> };
   gates: GateSpec[];
@@ -186,6 +188,9 @@ export const DEFAULT_AUTO_ROLLBACK: MetricCondition[] = [
   { metric: 'accuracy_drop', op: '>', value: 0.3 },
 ];
 
+/** `signoff.digest_after` when the policy names none: a day. */
+export const DEFAULT_DIGEST_AFTER = 86_400;
+
 export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
   const p = policy ?? ({ apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} } satisfies Policy);
   return {
@@ -199,6 +204,7 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
       nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
       guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+      digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
     },
     stages: {
       order: p.stages?.order ?? ['staging', 'production'],

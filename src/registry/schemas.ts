@@ -278,6 +278,10 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           }),
           { uniqueItems: true },
         ),
+        digest_after: int(
+          'Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).',
+          { minimum: 1, maximum: MAX_DURATION_SECONDS },
+        ),
       }),
       stages: obj('Stage order and promotion paths.', {
         order: list('Stages from lowest to highest.', name('A stage name.'), { uniqueItems: true }),

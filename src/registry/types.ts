@@ -165,6 +165,11 @@ export interface Policy extends Document<'Policy'> {
      * the defaults (the gate's own set-up: `.github/**`, CODEOWNERS, `schemas/**`, ...), which cannot be removed.
      */
     guarded_paths?: string[];
+    /**
+     * Seconds a promotion pull request may wait for a sign-off before the daily digest names it
+     * (`tollgate signoffs pending --digest`). Default 86400 (24 h).
+     */
+    digest_after?: number;
   };
   stages?: {
     /** Lowest to highest, e.g. [canary, staging, production]. Default [staging, production]. */

@@ -358,6 +358,16 @@ function mapLegacyPermission(role: string): string {
 
 export const ROUTES: Route[] = [
   {
+    // The authenticated user: only a personal token has one; GitHub answers an App installation token 403.
+    method: 'GET',
+    template: '/user',
+    handle: async (context) => {
+      const login = context.token !== undefined ? context.state.tokenUsers.get(context.token) : undefined;
+      if (login === undefined) return errorReply(403, 'Resource not accessible by integration');
+      return { status: 200, body: userBody(context, login, 'public-user') };
+    },
+  },
+  {
     method: 'GET',
     template: '/repos/{owner}/{repo}/git/ref/{ref}',
     handle: inRepo(async (context, repo) => {

@@ -230,6 +230,8 @@ export class GitHubState {
   ]);
   /** Installation tokens by the App they belong to; a token not listed acts as `defaultAppId`. */
   readonly tokenApps = new Map<string, number>();
+  /** Personal tokens by the user they act as (GET /user); a token not listed is an App's and has no user. */
+  readonly tokenUsers = new Map<string, string>();
   defaultAppId = TOLLGATE_APP.id;
   /** The token's primary budget: every request spends one; at zero GitHub answers 403 until the reset. */
   rateLimit = { limit: 5000, remaining: 5000, resetInSeconds: 3600 };

@@ -15,9 +15,11 @@ import { initCommand } from './init.ts';
 import { monitorCommand } from './monitor.ts';
 import { promoteCommand } from './promote.ts';
 import { retrainCommand } from './retrain.ts';
+import { retrainsCommand } from './retrains.ts';
 import { rollbackCommand, unholdCommand } from './rollback.ts';
 import { scheduleCommand } from './schedule.ts';
 import { siteCommand } from './site.ts';
+import { signoffsCommand } from './signoffs.ts';
 import { train } from './train.ts';
 import { validateCommand } from './validate.ts';
 import { versionsCommand } from './versions.ts';
@@ -30,8 +32,10 @@ export const commands: Command[] = [
   validateCommand,
   diffCommand,
   gateCommand,
+  signoffsCommand,
   scheduleCommand,
   retrainCommand,
+  retrainsCommand,
   train,
   promoteCommand,
   canaryCommand,
