@@ -9,7 +9,7 @@ import { gitTreeReader } from '../git/reader.ts';
 import { git } from '../git/run.ts';
 import { auditEventsRewritten, validateRegistry } from './invariants.ts';
 import { fileSystemReader, sortProblems } from './load.ts';
-import type { Problem } from './types.ts';
+import type { Problem, RegistryReader } from './types.ts';
 
 export type ValidateScope =
   | { kind: 'all' }
@@ -51,11 +51,50 @@ export function changedRegistryPaths(diffOutput: string, registryPath: string): 
     .sort();
 }
 
+/** At least this many files before validation reports its progress: below it, it is done before anyone waits. */
+export const PROGRESS_FROM_FILES = 2000;
+
+/**
+ * A reader that tells `onProgress` every tenth of the way through what `list` announced, once the registry is large
+ * enough to be worth it: how a long validation says it is still working without changing its output.
+ */
+export function progressReader(
+  reader: RegistryReader,
+  onProgress: (message: string) => void,
+  from = PROGRESS_FROM_FILES,
+): RegistryReader {
+  let total = 0;
+  let read = 0;
+  let reported = 0; // tenths
+  return {
+    label: reader.label,
+    async list(dir) {
+      const paths = await reader.list(dir);
+      if (dir === '') total = paths.length;
+      return paths;
+    },
+    async read(path) {
+      const bytes = await reader.read(path);
+      read++;
+      const tenth = total >= from && read <= total ? Math.floor((read * 10) / total) : 0;
+      if (tenth > reported) {
+        reported = tenth;
+        onProgress(`validate: ${read}/${total} files read`);
+      }
+      return bytes;
+    },
+  };
+}
+
 /** Checks the registry in the checkout at `repoRoot` (git: the base's tree, and what changed since it). */
-export async function validateFlow(request: ValidateRequest, ports: { repoRoot: string }): Promise<ValidateResult> {
+export async function validateFlow(
+  request: ValidateRequest,
+  ports: { repoRoot: string; onProgress?: (message: string) => void },
+): Promise<ValidateResult> {
   const { repoRoot } = ports;
   const registryPath = request.registryPath.replace(/^\.\/|\/+$/g, '') || '.';
-  const reader = fileSystemReader(resolve(repoRoot, registryPath));
+  const onDisk = fileSystemReader(resolve(repoRoot, registryPath));
+  const reader = ports.onProgress ? progressReader(onDisk, ports.onProgress) : onDisk;
   const { scope } = request;
   let paths: string[] | undefined;
   let rewritten: Problem[] = [];

@@ -54,7 +54,11 @@ export const validateCommand: Command = {
       values.since !== undefined
         ? registryPrefix(context).slice(0, -1)
         : relative(context.repoRoot, context.registryDir).split(sep).join('/') || '.';
-    const result = await validateFlow({ registryPath, scope }, { repoRoot: context.repoRoot });
+    // Progress goes to stderr, so stdout stays the report (and JSON stays parseable).
+    const result = await validateFlow(
+      { registryPath, scope },
+      { repoRoot: context.repoRoot, onProgress: (message) => context.err(message) },
+    );
     const { files, problems, errors, warnings, skipped } = result;
     const strict = values.strict && warnings > 0;
     if (format === 'json') {
