@@ -38682,7 +38682,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2505);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9553);
 // Entry point of the CLI bundle (cli/dist/index.js) and of `node src/cli/index.ts` in development.
 
 // A reader that stops early (`tollgate history | head`) closes the pipe: that ends the output, not in a crash.
@@ -38700,7 +38700,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2505:
+/***/ 9553:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39754,7 +39754,7 @@ const TOLLGATE_ACTIONS = [
 ];
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const NAME = /^[A-Za-z0-9_.-]+$/;
-const release_SHA = /^[0-9a-f]{40}$/;
+const SHA = /^[0-9a-f]{40}$/;
 /**
  * `owner/name` from package.json `repository`, in any form npm accepts for GitHub: `github:owner/name`,
  * `owner/name`, or `{ url }` with an https, `git+https`, `git://` or `git@github.com:` URL.
@@ -39797,7 +39797,7 @@ function checkStamp(stamp, tag) {
     const s = (typeof stamp === 'object' && stamp !== null ? stamp : {});
     const problem = s.tag !== tag || s.version !== tag.slice(1)
         ? `it is for ${JSON.stringify(s.tag)}, but package.json says ${tag}`
-        : typeof s.sha !== 'string' || !release_SHA.test(s.sha)
+        : typeof s.sha !== 'string' || !SHA.test(s.sha)
             ? `"sha" is not a full 40-character commit SHA (${JSON.stringify(s.sha)})`
             : undefined;
     if (problem)
@@ -46070,7 +46070,7 @@ function githubClientFromEnv(env, options = {}) {
     return createGitHubClient({ ...options, token, baseUrl: apiBaseUrl(env, options.baseUrl) });
 }
 /** A failed GitHub call: which call, what status, and what to do about it. */
-class client_GitHubApiError extends errors_TollgateError {
+class GitHubApiError extends errors_TollgateError {
     status;
     call;
     constructor(call, status, detail, fix, cause) {
@@ -46085,13 +46085,13 @@ class client_GitHubApiError extends errors_TollgateError {
     }
 }
 function toGitHubApiError(error, method, route) {
-    if (error instanceof client_GitHubApiError)
+    if (error instanceof GitHubApiError)
         return error;
     const call = `${method} ${route}`;
     const status = typeof error?.status === 'number' ? error.status : 0;
     const detail = error instanceof Error ? error.message : String(error);
     const headers = error.response?.headers ?? {};
-    return new client_GitHubApiError(call, status, detail, fixFor(status, detail, headers), error);
+    return new GitHubApiError(call, status, detail, fixFor(status, detail, headers), error);
 }
 function fixFor(status, detail, headers) {
     if (/rate limit/i.test(detail) || status === 429 || headers['x-ratelimit-remaining'] === '0')
@@ -46125,7 +46125,7 @@ function rateLimitedCalls(client) {
 }
 /** The status of a failure, if it is a GitHub API error (for callers that treat 404 as an answer). */
 function client_statusOf(error) {
-    return error instanceof client_GitHubApiError ? error.status : undefined;
+    return error instanceof GitHubApiError ? error.status : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/github/access.ts
@@ -46134,13 +46134,13 @@ function client_statusOf(error) {
 
 const MEMBERS_FIX = 'the token cannot read team membership: GITHUB_TOKEN never can. Run the gate with a GitHub App token whose app has the organization permission "Members: read" (or a token with read:org), see docs/github.md';
 function cannotSee(error, what) {
-    return new client_GitHubApiError(error.call, error.status, `cannot read ${what}; failing closed (no sign-off counts until this is fixed)`, MEMBERS_FIX, error);
+    return new GitHubApiError(error.call, error.status, `cannot read ${what}; failing closed (no sign-off counts until this is fixed)`, MEMBERS_FIX, error);
 }
 /**
  * 'active' members only count; a pending invitation is not membership. GitHub answers 404 both for
  * "not a member" and "you may not look", so a 404 is checked against the team itself.
  */
-async function access_getTeamMembership(client, team, username) {
+async function getTeamMembership(client, team, username) {
     try {
         const { data } = await client.octokit.rest.teams.getMembershipForUserInOrg({
             org: team.org,
@@ -46150,7 +46150,7 @@ async function access_getTeamMembership(client, team, username) {
         return data.state === 'active' ? 'active' : data.state === 'pending' ? 'pending' : 'none';
     }
     catch (error) {
-        if (!(error instanceof client_GitHubApiError))
+        if (!(error instanceof GitHubApiError))
             throw error;
         if (error.status === 403)
             throw cannotSee(error, `membership of ${team.org}/${team.team}`);
@@ -46161,14 +46161,14 @@ async function access_getTeamMembership(client, team, username) {
         await client.octokit.rest.teams.getByName({ org: team.org, team_slug: team.team });
     }
     catch (error) {
-        if (error instanceof client_GitHubApiError && (error.status === 403 || error.status === 404))
+        if (error instanceof GitHubApiError && (error.status === 403 || error.status === 404))
             throw cannotSee(error, `team ${team.org}/${team.team} (it does not exist, or the token may not see it)`);
         throw error;
     }
     return 'none';
 }
 /** Logins of the team's active members (all pages). */
-async function access_listTeamMembers(client, team) {
+async function listTeamMembers(client, team) {
     try {
         const members = await client.octokit.paginate(client.octokit.rest.teams.listMembersInOrg, {
             org: team.org,
@@ -46192,7 +46192,7 @@ function permissionAtLeast(have, need) {
  * The user's role on the repository. `role_name` carries maintain and triage; the legacy `permission`
  * field folds them into write and read, and is the fallback for custom roles.
  */
-async function access_getCollaboratorPermission(client, repo, username) {
+async function getCollaboratorPermission(client, repo, username) {
     try {
         const { data } = await client.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
         const role = data.role_name;
@@ -46208,6 +46208,11 @@ async function access_getCollaboratorPermission(client, repo, username) {
             return 'none';
         throw error;
     }
+}
+/** The login of the token's user (GET /user); an App installation token has none and GitHub answers 403. */
+async function authenticatedLogin(client) {
+    const { data } = await client.octokit.rest.users.getAuthenticated();
+    return data.login;
 }
 
 ;// CONCATENATED MODULE: ./src/github/checks.ts
@@ -46339,6 +46344,7 @@ function toInfo(pull) {
         ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
+        ...(pull.created_at ? { createdAt: pull.created_at } : {}),
     };
 }
 async function createPullRequest(client, repo, pull) {
@@ -46564,10 +46570,10 @@ function githubReviews(options) {
         if (teamsUnreadable)
             return 'unknown';
         try {
-            return await access_getTeamMembership(client, { org, team: slug }, login);
+            return await getTeamMembership(client, { org, team: slug }, login);
         }
         catch (error) {
-            if (!(error instanceof client_GitHubApiError))
+            if (!(error instanceof GitHubApiError))
                 throw error;
             // Without org Members read access every answer would be the same refusal: stop asking.
             if (error.status === 403) {
@@ -55001,6 +55007,8 @@ const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'availability', op: '<', value: 0.5 },
     { metric: 'accuracy_drop', op: '>', value: 0.3 },
 ];
+/** `signoff.digest_after` when the policy names none: a day. */
+const DEFAULT_DIGEST_AFTER = 86_400;
 function effective_effectivePolicy(policy) {
     const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
     return {
@@ -55014,6 +55022,7 @@ function effective_effectivePolicy(policy) {
             allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -55938,6 +55947,7 @@ const SCHEMAS = {
             guarded_paths: schemas_list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
                 minLength: 1,
             }), { uniqueItems: true }),
+            digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -57125,8 +57135,10 @@ function checkInvariants(registry, options = {}) {
                 checkVersion(at(version), version, entry, report, unloaded);
         }
         for (const request of entry.retrains.values()) {
+            // A version file that parsed but failed its schema is already an error of its own: not a second one here.
+            const invalid = (p) => registry.documents.has(p) || unloaded(p);
             if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report, unloaded);
+                checkRetrain(at(request), request, entry, report, invalid);
         }
     }
     for (const incident of registry.incidents.values()) {
@@ -58443,7 +58455,7 @@ function candidatesFor(slot, excluded) {
     const users = (slot.members?.users ?? []).filter((user) => !excluded.has(user.toLowerCase()));
     return [...users.map((user) => `@${user}`), ...(slot.members?.teams ?? []).map((team) => `@${team}`)];
 }
-function evaluate_evaluateGate(input) {
+function evaluateGate(input) {
     const required = requiredSignoffs(requirementsInput(input));
     const { approvals, refused } = screenApprovals(input);
     const excluded = excludedLogins(input);
@@ -58526,7 +58538,7 @@ function titleFor(conclusion, blocking, requirements, stateOnly, changeCount) {
     const missing = requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
     return `${done} of ${requirements.length} sign-offs; missing: ${missing.join(', ')}`;
 }
-function evaluate_rolesToResolve(input) {
+function rolesToResolve(input) {
     const required = requiredSignoffs(requirementsInput(input));
     if (required.blocking.length > 0)
         return { memberships: [], permissions: [] };
@@ -58625,13 +58637,13 @@ async function review_context_graphql(client, query, variables) {
         return await client.octokit.graphql(query, variables);
     }
     catch (error) {
-        if (error instanceof client_GitHubApiError)
+        if (error instanceof GitHubApiError)
             throw error;
         const name = /query\s+(\w+)/.exec(query)?.[1] ?? 'query';
-        throw new client_GitHubApiError(`POST /graphql (${name})`, 0, error instanceof Error ? error.message : String(error), 'check that the repository and pull request exist and that the token can read pull requests (pull-requests: read)', error);
+        throw new GitHubApiError(`POST /graphql (${name})`, 0, error instanceof Error ? error.message : String(error), 'check that the repository and pull request exist and that the token can read pull requests (pull-requests: read)', error);
     }
 }
-async function review_context_fetchReviewContext(client, repo, pullNumber) {
+async function fetchReviewContext(client, repo, pullNumber) {
     const variables = { owner: repo.owner, repo: repo.repo, number: pullNumber };
     const answer = await review_context_graphql(client, REVIEW_CONTEXT_QUERY, variables);
     const pull = answer.repository?.pullRequest;
@@ -58698,8 +58710,8 @@ function githubSignoffRechecker(options) {
             answer =
                 !org || !slug || rest.length > 0
                     ? Promise.resolve('unknown')
-                    : access_getTeamMembership(client, { org, team: slug }, login).catch((error) => {
-                        if (error instanceof client_GitHubApiError)
+                    : getTeamMembership(client, { org, team: slug }, login).catch((error) => {
+                        if (error instanceof GitHubApiError)
                             return 'unknown';
                         throw error;
                     });
@@ -58710,14 +58722,14 @@ function githubSignoffRechecker(options) {
     const permission = (login) => {
         let answer = permissions.get(signoff_recheck_lower(login));
         if (!answer) {
-            answer = access_getCollaboratorPermission(client, repo, login);
+            answer = getCollaboratorPermission(client, repo, login);
             permissions.set(signoff_recheck_lower(login), answer);
         }
         return answer;
     };
     return {
         async recheck(pr) {
-            const context = await review_context_fetchReviewContext(client, repo, pr.number);
+            const context = await fetchReviewContext(client, repo, pr.number);
             const mergedAt = Date.parse(pr.mergedAt);
             // Only reviews given by the merge let the change in.
             const reviews = submittedReviews(context).filter((r) => !(Date.parse(r.submittedAt) > mergedAt));
@@ -58739,7 +58751,7 @@ function githubSignoffRechecker(options) {
                 reviews,
                 commitAuthorLogins: facts.commitAuthorLogins.filter((l) => l !== mergerLogin || wrote.has(l)),
             });
-            const lookups = evaluate_rolesToResolve(input);
+            const lookups = rolesToResolve(input);
             const granted = {};
             for (const login of lookups.permissions) {
                 const canPush = context.reviews.some((r) => r.author && signoff_recheck_lower(r.author) === signoff_recheck_lower(login) && r.authorCanPush);
@@ -58752,7 +58764,7 @@ function githubSignoffRechecker(options) {
             const asked = new Set();
             const key = (p) => `${signoff_recheck_lower(p.team)}\0${signoff_recheck_lower(p.login)}`;
             for (;;) {
-                const verdict = evaluate_evaluateGate({ ...input, memberships: known, permissions: granted });
+                const verdict = evaluateGate({ ...input, memberships: known, permissions: granted });
                 const unfilled = verdict.requirements.filter((r) => !r.satisfiedBy);
                 const signing = new Set(verdict.requirements.flatMap((r) => (r.satisfiedBy ? [signoff_recheck_lower(r.satisfiedBy.login)] : [])));
                 const teams = new Set(unfilled.flatMap((r) => r.candidates.filter((c) => c.includes('/')).map((c) => signoff_recheck_lower(c.replace(/^@/, '')))));
@@ -59204,7 +59216,7 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
             }
             catch (error) {
                 // What the repository cannot answer (a broken policy at the merge) fails the change, as it fails the gate.
-                if (!(error instanceof errors_TollgateError) || error instanceof client_GitHubApiError)
+                if (!(error instanceof errors_TollgateError) || error instanceof GitHubApiError)
                     throw error;
                 findings.push({
                     ...withPr,
@@ -61348,7 +61360,7 @@ function planPromotion(input) {
         });
     }
     const current = from === undefined ? undefined : entry.versions.get(from);
-    const verdict = evaluate_evaluateGate({
+    const verdict = evaluateGate({
         policy,
         defaultBranch: input.baseBranch,
         changes: [{ kind: 'stage-changed', path: registryPath, model, stage, from, to: version }],
@@ -61466,7 +61478,7 @@ function planWeightChange(input, before) {
         ...(before !== undefined ? { from: before } : {}),
         to: weight,
     };
-    const verdict = evaluate_evaluateGate({
+    const verdict = evaluateGate({
         policy,
         defaultBranch: input.baseBranch,
         changes: [change],
@@ -64059,7 +64071,7 @@ async function mergePullRequest(client, repo, number, options) {
         }
         catch (error) {
             const status = client_statusOf(error);
-            const detail = error instanceof client_GitHubApiError ? error.message : errors_describeError(error);
+            const detail = error instanceof GitHubApiError ? error.message : errors_describeError(error);
             if (status === 409)
                 return { status: 'head-moved' };
             if (status === 405 && methodDisallowed(detail)) {
@@ -64087,9 +64099,9 @@ async function enableAutoMerge(client, repo, number, options) {
         });
     }
     catch (error) {
-        if (error instanceof client_GitHubApiError)
+        if (error instanceof GitHubApiError)
             throw error;
-        throw new client_GitHubApiError('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
+        throw new GitHubApiError('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
     }
 }
 
@@ -67325,7 +67337,7 @@ const doctorCommand = {
         }
         catch (error) {
             // GitHub did not answer (network, 5xx after retries, rate limit, a bad token): an environment error.
-            if (!(error instanceof client_GitHubApiError))
+            if (!(error instanceof GitHubApiError))
                 throw error;
             context.err(`tollgate doctor: ${errors_describeError(error)}`);
             return 3;
@@ -69825,10 +69837,10 @@ const LIST_TEAM_ABOVE = 3;
 const access_lower = (login) => login.toLowerCase();
 /** Memberships and permissions known up front (`tollgate gate simulate`'s flags): nothing is asked. */
 function givenGateAccess(answers) {
-    return { evaluate: async (input) => evaluate_evaluateGate({ ...input, ...answers }) };
+    return { evaluate: async (input) => evaluateGate({ ...input, ...answers }) };
 }
 /** The pull request's facts asked of GitHub, only as far as the verdict needs them (see evaluateAsking). */
-function access_githubGateAccess(client, repo, context) {
+function githubGateAccess(client, repo, context) {
     return { evaluate: (input) => evaluateAsking(client, repo, input, context) };
 }
 /**
@@ -69896,7 +69908,7 @@ async function evaluateAsking(client, repo, input, context) {
 function teamRef(team) {
     const [org, slug, ...rest] = team.split('/');
     if (!org || !slug || rest.length > 0)
-        throw new TollgateError(`team "${team}" in registry/policy.yaml is not org/team-slug`, {
+        throw new errors_TollgateError(`team "${team}" in registry/policy.yaml is not org/team-slug`, {
             file: 'policy.yaml',
             fix: 'name teams as org/team-slug',
         });
@@ -70023,19 +70035,19 @@ function checkNameFor(checkName, otherBase) {
 
 
 async function hasCommit(repoRoot, sha) {
-    const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
+    const result = await run_runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
     return result.code === 0;
 }
 /** Fetches commits into the checkout as data (never checked out); a fork's head comes from refs/pull/N/head. */
-async function fetch_fetchCommits(repoRoot, shas, pullNumber) {
+async function fetchCommits(repoRoot, shas, pullNumber) {
     for (const sha of shas) {
-        if (!SHA.test(sha))
-            throw new TollgateError(`"${sha}" is not a commit sha`);
+        if (!target_SHA.test(sha))
+            throw new errors_TollgateError(`"${sha}" is not a commit sha`);
         if (await hasCommit(repoRoot, sha))
             continue;
-        await runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
+        await run_runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
         if (!(await hasCommit(repoRoot, sha)) && pullNumber !== undefined)
-            await runGit(repoRoot, [
+            await run_runGit(repoRoot, [
                 'fetch',
                 '--no-tags',
                 '--quiet',
@@ -70043,7 +70055,7 @@ async function fetch_fetchCommits(repoRoot, shas, pullNumber) {
                 `+refs/pull/${pullNumber}/head:refs/tollgate/pull/${pullNumber}`,
             ], { okCodes: [1, 128] });
         if (!(await hasCommit(repoRoot, sha)))
-            throw new TollgateError(`cannot fetch commit ${sha} from origin`, {
+            throw new errors_TollgateError(`cannot fetch commit ${sha} from origin`, {
                 fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
             });
     }
@@ -70052,18 +70064,18 @@ async function fetch_fetchCommits(repoRoot, shas, pullNumber) {
  * The base branch's tip as origin has it now. GitHub's baseRefOid is the tip when the pull request was opened or
  * last synchronised, so a policy tightened (or a version held) on the branch since would not apply.
  */
-async function fetch_currentBaseTip(repoRoot, baseRef) {
+async function currentBaseTip(repoRoot, baseRef) {
     const ref = `refs/heads/${baseRef}`;
-    const valid = await runGit(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
+    const valid = await run_runGit(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
     if (baseRef.startsWith('-') || valid.code !== 0)
-        throw new TollgateError(`the pull request's base branch "${baseRef}" is not a valid branch name`);
+        throw new errors_TollgateError(`the pull request's base branch "${baseRef}" is not a valid branch name`);
     const local = 'refs/tollgate/base';
-    const fetched = await runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
+    const fetched = await run_runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
         okCodes: [1, 128],
     });
-    const sha = (await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })).stdout.trim();
-    if (fetched.code !== 0 || !SHA.test(sha))
-        throw new TollgateError(`cannot fetch the base branch ${baseRef} from origin`, {
+    const sha = (await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })).stdout.trim();
+    if (fetched.code !== 0 || !target_SHA.test(sha))
+        throw new errors_TollgateError(`cannot fetch the base branch ${baseRef} from origin`, {
             fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
         });
     return sha;
@@ -70120,8 +70132,8 @@ async function judgePullRequest(number, options, onHead = () => { }, baseOverrid
     const headSha = context.headSha;
     onHead(headSha);
     const baseSha = baseOverride ?? (await currentBaseTip(repoRoot, context.baseRef));
-    if (!baseSha || !SHA.test(baseSha) || !SHA.test(headSha))
-        throw new TollgateError(`pull request #${number} has no base or head commit GitHub could name`);
+    if (!baseSha || !target_SHA.test(baseSha) || !target_SHA.test(headSha))
+        throw new errors_TollgateError(`pull request #${number} has no base or head commit GitHub could name`);
     await fetchCommits(repoRoot, [baseSha, headSha], number);
     return judgeCommits(repoRoot, {
         number,
@@ -70411,7 +70423,7 @@ async function recordMergeLocally(input) {
         reviewedCommits: input.reviews.map((r) => r.commitId),
     });
     const mergedMs = Date.parse(mergedAt);
-    const verdict = evaluate_evaluateGate({
+    const verdict = evaluateGate({
         policy: facts.policy,
         changes: facts.changes,
         models: facts.models,
@@ -74475,6 +74487,163 @@ const promoteCommand = {
     },
 };
 
+;// CONCATENATED MODULE: ./src/retrain/list.ts
+const RETRAIN_STATUSES = ['queued', 'running', 'completed', 'failed'];
+/** The requests the filter keeps, newest first (ties: id, descending). */
+function selectRetrains(requests, filter = {}) {
+    return [...requests]
+        .filter((r) => filter.model === undefined || r.model === filter.model)
+        .filter((r) => filter.status === undefined || r.status === filter.status)
+        .filter((r) => filter.since === undefined || Date.parse(r.created_at) >= filter.since.getTime())
+        .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id.localeCompare(a.id));
+}
+/** A table row: id, model, status, created, trigger (by whom), outcome (the version, or the error). */
+function retrainRow(r) {
+    const outcome = r.status === 'completed' ? (r.version ?? '') : r.status === 'failed' ? (r.error ?? 'failed') : '';
+    return [r.id, r.model, r.status, r.created_at, `${r.trigger.kind} (${r.trigger.actor})`, outcome];
+}
+/** Every field of one request, one per line, as `tollgate retrains show` prints it. */
+function describeRetrain(r, file) {
+    const lines = [
+        `${r.id}  ${r.model}  ${r.status}`,
+        `file:       ${file}`,
+        `reason:     ${r.reason}`,
+        `trigger:    ${r.trigger.kind} by ${r.trigger.actor}`,
+    ];
+    for (const [name, value] of Object.entries(r.trigger.metrics ?? {}))
+        lines.push(`  metric:   ${name}=${value}`);
+    for (const g of r.trigger.thresholds ?? [])
+        lines.push(`  gate:     ${g.metric} ${g.op} ${g.threshold}`);
+    lines.push(`created:    ${r.created_at}`);
+    if (r.started_at)
+        lines.push(`started:    ${r.started_at}`);
+    if (r.completed_at)
+        lines.push(`completed:  ${r.completed_at}`);
+    if (r.run?.command)
+        lines.push(`command:    ${r.run.command.join(' ')}`);
+    if (r.run?.exit_code !== undefined)
+        lines.push(`exit code:  ${r.run.exit_code ?? 'none (killed)'}`);
+    if (r.run?.duration !== undefined)
+        lines.push(`duration:   ${r.run.duration}s`);
+    if (r.run?.url)
+        lines.push(`run:        ${r.run.url}`);
+    if (r.version)
+        lines.push(`version:    ${r.version}`);
+    if (r.error)
+        lines.push(`error:      ${r.error}`);
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/retrains.ts
+// `tollgate retrains list [MODEL]` and `tollgate retrains show ID`: the recorded retrain requests. A command of its
+// own, not `retrain list|show`: `tollgate retrain MODEL` takes the model as its first argument, so a model named
+// `list` or `show` (a valid name) would be unreachable or ambiguous there.
+
+
+
+
+
+
+
+
+
+
+const RETRAINS_LIST = commandSpec({
+    name: 'retrains list',
+    summary: 'recorded retrain requests, newest first: status, trigger, the version made or the error',
+    args: '[MODEL]',
+    positionals: [0, 1],
+    options: {
+        status: { type: 'string', choices: [...RETRAIN_STATUSES], description: 'only requests in this status' },
+        since: { type: 'string', value: 'DATE', description: 'only requests created at or after DATE' },
+        ...FORMAT_OPTION,
+    },
+    examples: [
+        ['tollgate retrains list', 'every retrain request of every model'],
+        [
+            'tollgate retrains list fraud-detector --status failed --format json',
+            "fraud-detector's failed retrains",
+        ],
+    ],
+});
+const RETRAINS_SHOW = commandSpec({
+    name: 'retrains show',
+    summary: 'one retrain request: reason, trigger, run, outcome',
+    args: 'ID',
+    positionals: [1, 1],
+    options: { ...FORMAT_OPTION },
+    examples: [['tollgate retrains show rt-20261124-033000-ab12', 'everything recorded about that retrain']],
+});
+const RETRAINS = commandSpec({
+    name: 'retrains',
+    summary: 'list recorded retrain requests or show one (retrains list [MODEL], retrains show ID)',
+    options: {},
+    subcommands: [RETRAINS_LIST, RETRAINS_SHOW],
+    defaultSubcommand: 'list',
+    examples: [...RETRAINS_LIST.examples, ...RETRAINS_SHOW.examples],
+});
+async function loadRetrains(context, model) {
+    const reader = load_fileSystemReader(context.registryDir);
+    const files = (await reader.list(model ? `models/${model}` : 'models')).filter((f) => f.endsWith('/model.yaml') || /\/retrains\/[^/]+\.yaml$/.test(f));
+    const { registry } = await loadFiles(reader, files);
+    return [...registry.models.values()].flatMap((entry) => [...entry.retrains.entries()].map(([id, request]) => ({
+        request,
+        file: retrainPath(entry.model.name, id),
+    })));
+}
+async function retrains_list(args, context) {
+    const { values, positionals } = parseCommandArgs(RETRAINS_LIST, args);
+    const model = positionals[0] === undefined ? undefined : names_assertSafeName('model', positionals[0]);
+    if (model !== undefined)
+        assertKnownModel(context, model);
+    const since = sinceOption(values.since);
+    const chosen = selectRetrains((await loadRetrains(context, model)).map((f) => f.request), {
+        ...(model !== undefined ? { model } : {}),
+        ...(values.status !== undefined ? { status: values.status } : {}),
+        ...(since !== undefined ? { since } : {}),
+    });
+    if (values.format === 'json') {
+        context.out(JSON.stringify(chosen, null, 2));
+        return 0;
+    }
+    if (chosen.length === 0) {
+        const filtered = values.status !== undefined || values.since !== undefined;
+        context.out(`no retrain requests${model ? ` of ${model}` : ''}${filtered ? ' match' : ''}`);
+        return 0;
+    }
+    const header = ['ID', 'MODEL', 'STATUS', 'CREATED', 'TRIGGER', 'OUTCOME'];
+    context.out(renderTable([header, ...chosen.map(retrainRow)], { width: context.columns, flexible: [5] }));
+    return 0;
+}
+async function retrains_show(args, context) {
+    const { values, positionals } = parseCommandArgs(RETRAINS_SHOW, args);
+    const id = names_assertSafeName('request', positionals[0]);
+    const found = (await loadRetrains(context)).find((f) => f.request.id === id || f.file.endsWith(`/${id}.yaml`));
+    if (!found)
+        throw new errors_TollgateError(`no retrain request ${id}`, { fix: 'tollgate retrains list shows their ids' });
+    if (values.format === 'json')
+        context.out(JSON.stringify({ file: found.file, ...found.request }, null, 2));
+    else
+        context.out(describeRetrain(found.request, found.file));
+    return 0;
+}
+const retrainsCommand = {
+    ...RETRAINS,
+    async run(args, context) {
+        const [sub, ...rest] = args;
+        if (sub === 'show')
+            return retrains_show(rest, context);
+        if (sub === 'list')
+            return retrains_list(rest, context);
+        if (sub === undefined || sub.startsWith('-'))
+            return retrains_list(args, context);
+        throw new errors_TollgateError(`retrains: unknown subcommand "${sub}"`, {
+            kind: 'usage',
+            fix: 'tollgate retrains list [MODEL] | tollgate retrains show ID',
+        });
+    },
+};
+
 ;// CONCATENATED MODULE: ./src/cli/commands/schedule.ts
 // `tollgate schedule status|pause|resume|reset|set-interval`: read and change a model's retrain schedule on a local
 // checkout. Each change is one schedule.yaml written by the registry writer and one commit with trailers.
@@ -76444,6 +76613,367 @@ const siteCommand = {
     },
 };
 
+;// CONCATENATED MODULE: ./src/gate/inbox.ts
+const inbox_lower = (text) => text.toLowerCase();
+/** `risk` names `risk`; `model-owner` names `model-owner (fraud-detector)` too. */
+function roleMatches(role, wanted) {
+    const r = inbox_lower(role.trim());
+    const w = inbox_lower(wanted.trim());
+    return r === w || r.startsWith(`${w} (`);
+}
+/** Whether `me` may fill a role with these candidates on a pull request whose authors are `excluded`. */
+function canFill(candidates, me, excluded) {
+    if (excluded.some((login) => inbox_lower(login) === inbox_lower(me.login)))
+        return false;
+    const teams = new Set(me.teams.map(inbox_lower));
+    return candidates.some((candidate) => {
+        const name = inbox_lower(candidate.replace(/^@/, ''));
+        return name.includes('/') ? teams.has(name) : name === inbox_lower(me.login);
+    });
+}
+/** Seconds as at most the two largest units, e.g. `2d 3h`, `45m`, `1d`, `under 1m`. */
+function formatAge(seconds) {
+    if (seconds < 60)
+        return 'under 1m';
+    const units = [
+        ['d', 86_400],
+        ['h', 3_600],
+        ['m', 60],
+    ];
+    const first = units.findIndex(([, size]) => seconds >= size);
+    const [unit, size] = units[first];
+    const next = units[first + 1];
+    const whole = Math.floor(seconds / size);
+    const rest = next ? Math.floor((seconds % size) / next[1]) : 0;
+    return rest > 0 && next ? `${whole}${unit} ${rest}${next[0]}` : `${whole}${unit}`;
+}
+/**
+ * The inbox: every pull request that still owes a sign-off the filter asks about (or could not be judged), with
+ * the roles owed, oldest first (ties by number). A pull request the gate already passes owes nothing and is left out.
+ */
+function inboxRows(pulls, now, filter = {}) {
+    const rows = [];
+    for (const pull of pulls) {
+        const ageSeconds = Math.max(0, Math.floor((now.getTime() - Date.parse(pull.createdAt)) / 1000));
+        if (filter.olderThanSeconds !== undefined && ageSeconds < filter.olderThanSeconds)
+            continue;
+        const owed = (pull.verdict?.requirements ?? [])
+            .filter((r) => !r.satisfiedBy)
+            .filter((r) => filter.role === undefined || roleMatches(r.role, filter.role))
+            .filter((r) => filter.me === undefined || canFill(r.candidates, filter.me, pull.excluded))
+            .map((r) => ({
+            role: r.role,
+            rule: r.rule,
+            candidates: r.candidates,
+            ...(r.reason ? { reason: r.reason } : {}),
+        }));
+        // A pull request that could not be judged is shown unfiltered: nobody can tell whom it waits for.
+        if (owed.length === 0 && pull.problem === undefined)
+            continue;
+        rows.push({
+            number: pull.number,
+            title: pull.title,
+            url: pull.url,
+            ...(pull.model ? { model: pull.model } : {}),
+            ...(pull.stage ? { stage: pull.stage } : {}),
+            draft: pull.draft,
+            openedAt: pull.createdAt,
+            ageSeconds,
+            age: formatAge(ageSeconds),
+            owed,
+            blocking: pull.verdict?.blocking ?? [],
+            ...(pull.problem !== undefined ? { problem: pull.problem } : {}),
+        });
+    }
+    return rows.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.number - b.number);
+}
+
+;// CONCATENATED MODULE: ./src/gate/digest.ts
+// The reviewers' daily digest: whether any promotion has waited for a sign-off longer than the policy allows
+// (`signoff.digest_after`), and the message that says so. Pure: `tollgate signoffs pending --digest` prints it.
+
+function line(row) {
+    const what = row.model ? `${row.model}${row.stage ? ` → ${row.stage}` : ''}` : row.title;
+    const owes = row.owed.length > 0
+        ? row.owed
+            .map((o) => `${o.role} (${o.candidates.length > 0 ? o.candidates.join(', ') : 'nobody can sign'})`)
+            .join('; ')
+        : `could not be judged: ${row.problem ?? 'unknown'}`;
+    return `- <${row.url}|#${row.number}> ${what}, waiting ${row.age}: ${owes}`;
+}
+/**
+ * The digest for `rows` (the inbox, oldest first) against `thresholdSeconds`: only pull requests open longer than
+ * the threshold count. Nothing due gives an empty text, so a scheduled job posts nothing.
+ */
+function signoffDigest(rows, thresholdSeconds, repository) {
+    const overdue = rows.filter((row) => row.ageSeconds > thresholdSeconds);
+    if (overdue.length === 0)
+        return { due: false, overdue, text: '' };
+    const heading = `${overdue.length} promotion pull request${overdue.length === 1 ? '' : 's'} in ${repository} ` +
+        `${overdue.length === 1 ? 'has' : 'have'} waited longer than ${formatAge(thresholdSeconds)} for a sign-off:`;
+    return { due: true, overdue, text: [heading, ...overdue.map(line)].join('\n') };
+}
+
+;// CONCATENATED MODULE: ./src/gate/pending-flow.ts
+// `tollgate signoffs pending`: every open promotion pull request judged as the sign-off gate would judge it now
+// (judgePullRequest: its head against the base branch's tip, the same verdict as the check run), then the inbox
+// rows (inbox.ts). With `me`, the token's user and its teams are asked of GitHub to keep only what it can sign.
+
+
+
+
+
+/** Branches `tollgate promote` opens: tollgate/promote/<model>/<stage>. */
+const PROMOTE_BRANCH_PREFIX = 'tollgate/promote/';
+const pending_flow_PROMOTE_BRANCH = /^tollgate\/promote\/([^/]+)\/([^/]+)$/;
+async function pendingSignoffsFlow(ports, request = {}) {
+    const { client, repo } = ports;
+    const open = await listOpenPullRequests(client, repo, { headPrefix: PROMOTE_BRANCH_PREFIX });
+    const pulls = [];
+    for (const pull of open) {
+        const branch = pending_flow_PROMOTE_BRANCH.exec(pull.headRef);
+        const base = {
+            number: pull.number,
+            title: pull.title,
+            url: pull.url,
+            createdAt: pull.createdAt ?? ports.now.toISOString(),
+            draft: pull.draft,
+            ...(branch ? { model: branch[1], stage: branch[2] } : {}),
+            excluded: pull.author ? [pull.author] : [],
+        };
+        try {
+            const judged = await judgePullRequest(pull.number, {
+                client,
+                repo,
+                repoRoot: ports.repoRoot,
+                registry: ports.registry,
+            });
+            const { facts } = judged;
+            const authors = [
+                ...base.excluded,
+                ...facts.requestedBy,
+                ...(facts.policy.signoff.excludeCommitAuthors ? facts.commitAuthorLogins : []),
+            ];
+            pulls.push({ ...base, verdict: judged.verdict, excluded: [...new Set(authors)] });
+        }
+        catch (error) {
+            // A GitHub failure is the environment's, and says nothing about one pull request: it ends the command.
+            if (error instanceof errors_TollgateError && error.kind === 'environment')
+                throw error;
+            pulls.push({ ...base, problem: error instanceof Error ? error.message : String(error) });
+        }
+    }
+    let me;
+    if (request.me)
+        me = await reviewerOf(client, pulls);
+    const filter = {
+        ...(request.role !== undefined ? { role: request.role } : {}),
+        ...(me ? { me } : {}),
+        ...(request.olderThanSeconds !== undefined ? { olderThanSeconds: request.olderThanSeconds } : {}),
+    };
+    return {
+        rows: inboxRows(pulls, ports.now, filter),
+        open: open.length,
+        ...(me ? { me: me.login } : {}),
+        calls: client.calls(),
+    };
+}
+/** The token's user and its active memberships among the teams that unfilled roles name. */
+async function reviewerOf(client, pulls) {
+    const login = await authenticatedLogin(client);
+    const named = new Set();
+    for (const pull of pulls)
+        for (const r of pull.verdict?.requirements ?? [])
+            if (!r.satisfiedBy)
+                for (const c of r.candidates)
+                    if (c.includes('/'))
+                        named.add(c.replace(/^@/, '').toLowerCase());
+    const teams = [];
+    for (const team of [...named].sort()) {
+        const [org, slug] = team.split('/');
+        if (!org || !slug)
+            continue;
+        if ((await getTeamMembership(client, { org, team: slug }, login)) === 'active')
+            teams.push(team);
+    }
+    return { login, teams };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/signoffs.ts
+// `tollgate signoffs pending`: the reviewers' inbox. Parses, runs the pending flow (src/gate/pending-flow.ts) and
+// renders the rows (src/gate/inbox.ts) as a table or JSON.
+
+
+
+
+
+
+
+
+
+
+
+
+
+const SIGNOFFS_PENDING = commandSpec({
+    name: 'signoffs pending',
+    summary: 'open promotion pull requests, oldest first, with the roles that still owe a sign-off and who can give them',
+    positionals: [0, 0],
+    options: {
+        role: {
+            type: 'string',
+            value: 'ROLE',
+            description: 'only this role (model-owner matches every model’s owners)',
+        },
+        me: { type: 'boolean', description: 'only roles the token’s user can sign (GET /user and its teams)' },
+        'older-than': {
+            type: 'string',
+            value: 'DURATION',
+            description: 'only pull requests open at least this long (24h, 2d, 90m)',
+        },
+        digest: {
+            type: 'boolean',
+            description: 'print the daily digest: what waited longer than signoff.digest_after (or --older-than); empty when nothing did',
+        },
+        repo: {
+            type: 'string',
+            value: 'OWNER/NAME',
+            description: 'the repository (default: GITHUB_REPOSITORY, then origin)',
+        },
+        ...FORMAT_OPTION,
+    },
+    examples: [
+        ['tollgate signoffs pending --me', 'what I can sign, oldest first, with who else can'],
+        [
+            'tollgate signoffs pending --role risk --older-than 24h --format json',
+            'risk sign-offs waiting over a day',
+        ],
+        ['tollgate signoffs pending --digest', 'the digest a scheduled job posts (empty when nothing is late)'],
+    ],
+});
+const SIGNOFFS = commandSpec({
+    name: 'signoffs',
+    summary: 'the reviewers’ inbox: sign-offs that open promotion pull requests still wait for (signoffs pending)',
+    options: {},
+    subcommands: [SIGNOFFS_PENDING],
+    examples: SIGNOFFS_PENDING.examples,
+});
+async function signoffs_repositoryOf(context, flag) {
+    const named = flag ?? context.env.GITHUB_REPOSITORY;
+    if (named) {
+        try {
+            return parseRepoOption(named);
+        }
+        catch (error) {
+            throw new errors_TollgateError(`${flag !== undefined ? '--repo' : 'GITHUB_REPOSITORY'} ${named} is not OWNER/NAME`, {
+                kind: 'usage',
+                fix: '--repo acme/models',
+                cause: error,
+            });
+        }
+    }
+    const url = await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => '');
+    const repo = repoFromRemoteUrl(url);
+    if (!repo)
+        throw new errors_TollgateError('which repository? No --repo, no GITHUB_REPOSITORY, and origin names no GitHub repository', {
+            kind: 'usage',
+            fix: 'tollgate signoffs pending --repo OWNER/NAME',
+        });
+    return repo;
+}
+function renderRows(rows) {
+    const table = [['PR', 'AGE', 'MODEL', 'STAGE', 'OWES', 'WHO CAN SIGN']];
+    for (const row of rows) {
+        const head = [
+            `#${row.number}${row.draft ? ' (draft)' : ''}`,
+            row.age,
+            row.model ?? '-',
+            row.stage ?? '-',
+        ];
+        if (row.owed.length === 0)
+            table.push([...head, '?', `not judged: ${row.problem ?? ''}`]);
+        row.owed.forEach((owed, i) => table.push([
+            ...(i === 0 ? head : ['', '', '', '']),
+            owed.role,
+            owed.candidates.join(' ') || '(nobody)',
+        ]));
+    }
+    return table;
+}
+async function pending(args, context) {
+    const { values } = parseCommandArgs(SIGNOFFS_PENDING, args);
+    let olderThanSeconds;
+    if (values['older-than'] !== undefined) {
+        try {
+            olderThanSeconds = parseDuration(values['older-than']);
+        }
+        catch (error) {
+            throw new errors_TollgateError(`--older-than ${values['older-than']} is not a duration`, {
+                kind: 'usage',
+                fix: '--older-than 24h (or 90m, 2d, 1h30m)',
+                cause: error,
+            });
+        }
+    }
+    if (!context.env.GITHUB_TOKEN && !context.env.GH_TOKEN)
+        throw new errors_TollgateError('signoffs pending reads open pull requests from GitHub: no GitHub token', {
+            kind: 'environment',
+            fix: 'set GITHUB_TOKEN (or GH_TOKEN), e.g. GH_TOKEN=$(gh auth token)',
+        });
+    const repo = await signoffs_repositoryOf(context, values.repo);
+    const client = githubClientFromEnv(context.env);
+    const result = await pendingSignoffsFlow({ client, repo, repoRoot: context.repoRoot, registry: registryPrefix(context), now: context.now() }, {
+        ...(values.role !== undefined ? { role: values.role } : {}),
+        ...(values.me ? { me: true } : {}),
+        ...(olderThanSeconds !== undefined ? { olderThanSeconds } : {}),
+    });
+    const repository = `${repo.owner}/${repo.repo}`;
+    const json = (value) => context.out(JSON.stringify(value, null, 2));
+    if (values.digest) {
+        const threshold = olderThanSeconds ?? (await readPolicy(load_fileSystemReader(context.registryDir))).signoff.digestAfter;
+        // Rows are already cut at --older-than when given; the digest keeps those strictly past the threshold.
+        const digest = signoffDigest(result.rows, threshold, repository);
+        const { due, text, overdue } = digest;
+        if (values.format === 'json')
+            json({ repository, threshold, due, text, overdue });
+        else if (digest.due)
+            context.out(digest.text);
+        else
+            context.err(`nothing has waited longer than ${schedule_formatDuration(threshold)} for a sign-off`);
+        context.err(describeCalls(client));
+        return 0;
+    }
+    if (values.format === 'json') {
+        json({ repository, ...(result.me ? { me: result.me } : {}), open: result.open, pending: result.rows });
+        return 0;
+    }
+    const whose = result.me ? ` for ${result.me}` : '';
+    if (result.rows.length === 0) {
+        context.out(`nothing waits for a sign-off${whose} (${result.open} open promotion pull request(s))`);
+    }
+    else {
+        context.out(renderTable(renderRows(result.rows), { width: context.columns, flexible: [5] }));
+        for (const row of result.rows)
+            for (const reason of row.blocking)
+                context.out(`#${row.number} is blocked whatever the sign-offs: ${reason}`);
+        context.out(`${result.rows.length} of ${result.open} open promotion pull request(s) wait for a sign-off${whose}`);
+    }
+    context.err(describeCalls(client));
+    return 0;
+}
+const signoffsCommand = {
+    ...SIGNOFFS,
+    async run(args, context) {
+        const [sub, ...rest] = args;
+        if (sub === 'pending')
+            return pending(rest, context);
+        throw new errors_TollgateError(`signoffs: unknown subcommand "${sub ?? ''}"`, {
+            kind: 'usage',
+            fix: 'tollgate signoffs pending',
+        });
+    },
+};
+
 ;// CONCATENATED MODULE: ./src/cli/commands/train.ts
 // `tollgate train -- CMD ARGS...`: runs a training command under the contract (docs/retrain.md) and shows what
 // a retrain would record, without touching the registry. For checking a trainer before wiring it into model.yaml.
@@ -76573,11 +77103,42 @@ function changedRegistryPaths(diffOutput, registryPath) {
         .map((line) => line.slice(prefix.length))
         .sort();
 }
+/** At least this many files before validation reports its progress: below it, it is done before anyone waits. */
+const PROGRESS_FROM_FILES = 2000;
+/**
+ * A reader that tells `onProgress` every tenth of the way through what `list` announced, once the registry is large
+ * enough to be worth it: how a long validation says it is still working without changing its output.
+ */
+function progressReader(reader, onProgress, from = PROGRESS_FROM_FILES) {
+    let total = 0;
+    let read = 0;
+    let reported = 0; // tenths
+    return {
+        label: reader.label,
+        async list(dir) {
+            const paths = await reader.list(dir);
+            if (dir === '')
+                total = paths.length;
+            return paths;
+        },
+        async read(path) {
+            const bytes = await reader.read(path);
+            read++;
+            const tenth = total >= from && read <= total ? Math.floor((read * 10) / total) : 0;
+            if (tenth > reported) {
+                reported = tenth;
+                onProgress(`validate: ${read}/${total} files read`);
+            }
+            return bytes;
+        },
+    };
+}
 /** Checks the registry in the checkout at `repoRoot` (git: the base's tree, and what changed since it). */
 async function validateFlow(request, ports) {
     const { repoRoot } = ports;
     const registryPath = request.registryPath.replace(/^\.\/|\/+$/g, '') || '.';
-    const reader = load_fileSystemReader((0,external_node_path_namespaceObject.resolve)(repoRoot, registryPath));
+    const onDisk = load_fileSystemReader((0,external_node_path_namespaceObject.resolve)(repoRoot, registryPath));
+    const reader = ports.onProgress ? progressReader(onDisk, ports.onProgress) : onDisk;
     const { scope } = request;
     let paths;
     let rewritten = [];
@@ -76727,7 +77288,8 @@ const validateCommand = {
         const registryPath = values.since !== undefined
             ? registryPrefix(context).slice(0, -1)
             : (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir).split(external_node_path_namespaceObject.sep).join('/') || '.';
-        const result = await validateFlow({ registryPath, scope }, { repoRoot: context.repoRoot });
+        // Progress goes to stderr, so stdout stays the report (and JSON stays parseable).
+        const result = await validateFlow({ registryPath, scope }, { repoRoot: context.repoRoot, onProgress: (message) => context.err(message) });
         const { files, problems, errors, warnings, skipped } = result;
         const strict = values.strict && warnings > 0;
         if (format === 'json') {
@@ -77209,6 +77771,8 @@ const verifyRollbackCommand = {
 
 
 
+
+
 const commands = [
     initCommand,
     doctorCommand,
@@ -77216,8 +77780,10 @@ const commands = [
     validateCommand,
     diffCommand,
     gateCommand,
+    signoffsCommand,
     scheduleCommand,
     retrainCommand,
+    retrainsCommand,
     train,
     promoteCommand,
     canaryCommand,

@@ -44846,6 +44846,7 @@ function toInfo(pull) {
         ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
+        ...(pull.created_at ? { createdAt: pull.created_at } : {}),
     };
 }
 async function createPullRequest(client, repo, pull) {
@@ -45015,7 +45016,7 @@ function branchOfRef(ref, what) {
 /* harmony export */   Ci: () => (/* binding */ effectivePolicy),
 /* harmony export */   UD: () => (/* binding */ compare)
 /* harmony export */ });
-/* unused harmony exports DEFAULT_GUARDED_PATHS, MODEL_OWNER_ROLE, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK */
+/* unused harmony exports DEFAULT_GUARDED_PATHS, MODEL_OWNER_ROLE, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK, DEFAULT_DIGEST_AFTER */
 /**
  * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
  * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
@@ -45121,6 +45122,8 @@ const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'availability', op: '<', value: 0.5 },
     { metric: 'accuracy_drop', op: '>', value: 0.3 },
 ];
+/** `signoff.digest_after` when the policy names none: a day. */
+const DEFAULT_DIGEST_AFTER = 86_400;
 function effectivePolicy(policy) {
     const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
     return {
@@ -45134,6 +45137,7 @@ function effectivePolicy(policy) {
             allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -47730,6 +47734,7 @@ const SCHEMAS = {
             guarded_paths: list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
                 minLength: 1,
             }), { uniqueItems: true }),
+            digest_after: int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: list('Stages from lowest to highest.', name('A stage name.'), { uniqueItems: true }),

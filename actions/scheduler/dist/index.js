@@ -39558,6 +39558,7 @@ function toInfo(pull) {
         ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
+        ...(pull.created_at ? { createdAt: pull.created_at } : {}),
     };
 }
 async function createPullRequest(client, repo, pull) {
@@ -39917,6 +39918,8 @@ const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'availability', op: '<', value: 0.5 },
     { metric: 'accuracy_drop', op: '>', value: 0.3 },
 ];
+/** `signoff.digest_after` when the policy names none: a day. */
+const DEFAULT_DIGEST_AFTER = 86_400;
 function effective_effectivePolicy(policy) {
     const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
     return {
@@ -39930,6 +39933,7 @@ function effective_effectivePolicy(policy) {
             allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -44062,6 +44066,7 @@ const schemas_SCHEMAS = {
             guarded_paths: list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
                 minLength: 1,
             }), { uniqueItems: true }),
+            digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: limits_MAX_DURATION_SECONDS }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),

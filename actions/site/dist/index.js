@@ -44609,7 +44609,7 @@ function statusOf(error) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ci: () => (/* binding */ effectivePolicy)
 /* harmony export */ });
-/* unused harmony exports DEFAULT_GUARDED_PATHS, MODEL_OWNER_ROLE, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK, compare */
+/* unused harmony exports DEFAULT_GUARDED_PATHS, MODEL_OWNER_ROLE, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK, DEFAULT_DIGEST_AFTER, compare */
 /**
  * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
  * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
@@ -44715,6 +44715,8 @@ const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'availability', op: '<', value: 0.5 },
     { metric: 'accuracy_drop', op: '>', value: 0.3 },
 ];
+/** `signoff.digest_after` when the policy names none: a day. */
+const DEFAULT_DIGEST_AFTER = 86_400;
 function effectivePolicy(policy) {
     const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
     return {
@@ -44728,6 +44730,7 @@ function effectivePolicy(policy) {
             allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -47018,6 +47021,7 @@ const SCHEMAS = {
             guarded_paths: schemas_list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
                 minLength: 1,
             }), { uniqueItems: true }),
+            digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -48211,8 +48215,10 @@ function checkInvariants(registry, options = {}) {
                 checkVersion(at(version), version, entry, report, unloaded);
         }
         for (const request of entry.retrains.values()) {
+            // A version file that parsed but failed its schema is already an error of its own: not a second one here.
+            const invalid = (p) => registry.documents.has(p) || unloaded(p);
             if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report, unloaded);
+                checkRetrain(at(request), request, entry, report, invalid);
         }
     }
     for (const incident of registry.incidents.values()) {
@@ -49600,6 +49606,11 @@ async function access_getCollaboratorPermission(client, repo, username) {
         throw error;
     }
 }
+/** The login of the token's user (GET /user); an App installation token has none and GitHub answers 403. */
+async function authenticatedLogin(client) {
+    const { data } = await client.octokit.rest.users.getAuthenticated();
+    return data.login;
+}
 
 ;// CONCATENATED MODULE: ./src/github/review-context.ts
 // Everything the sign-off gate needs about a pull request in one GraphQL query: a pull request with
@@ -50438,6 +50449,7 @@ function toInfo(pull) {
         ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
+        ...(pull.created_at ? { createdAt: pull.created_at } : {}),
     };
 }
 async function createPullRequest(client, repo, pull) {

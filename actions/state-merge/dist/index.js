@@ -31935,6 +31935,7 @@ function toInfo(pull) {
         ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
         mergeable: pull.mergeable ?? null,
         mergeableState: pull.mergeable_state,
+        ...(pull.created_at ? { createdAt: pull.created_at } : {}),
     };
 }
 async function createPullRequest(client, repo, pull) {
@@ -32168,6 +32169,8 @@ const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'availability', op: '<', value: 0.5 },
     { metric: 'accuracy_drop', op: '>', value: 0.3 },
 ];
+/** `signoff.digest_after` when the policy names none: a day. */
+const DEFAULT_DIGEST_AFTER = 86_400;
 function effectivePolicy(policy) {
     const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
     return {
@@ -32181,6 +32184,7 @@ function effectivePolicy(policy) {
             allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],

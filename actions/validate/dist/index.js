@@ -42342,7 +42342,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   nC: () => (/* binding */ validateFlow)
 });
 
-// UNUSED EXPORTS: baseOf, changedRegistryPaths, chooseScope, countProblems
+// UNUSED EXPORTS: PROGRESS_FROM_FILES, baseOf, changedRegistryPaths, chooseScope, countProblems, progressReader
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
@@ -46915,6 +46915,8 @@ const DEFAULT_AUTO_ROLLBACK = [
     { metric: 'availability', op: '<', value: 0.5 },
     { metric: 'accuracy_drop', op: '>', value: 0.3 },
 ];
+/** `signoff.digest_after` when the policy names none: a day. */
+const DEFAULT_DIGEST_AFTER = 86_400;
 function effectivePolicy(policy) {
     const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
     return {
@@ -46928,6 +46930,7 @@ function effectivePolicy(policy) {
             allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -51056,6 +51059,7 @@ const SCHEMAS = {
             guarded_paths: list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
                 minLength: 1,
             }), { uniqueItems: true }),
+            digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -52225,8 +52229,10 @@ function checkInvariants(registry, options = {}) {
                 checkVersion(at(version), version, entry, report, unloaded);
         }
         for (const request of entry.retrains.values()) {
+            // A version file that parsed but failed its schema is already an error of its own: not a second one here.
+            const invalid = (p) => registry.documents.has(p) || unloaded(p);
             if (checked(at(request)))
-                checkRetrain(at(request), request, entry, report, unloaded);
+                checkRetrain(at(request), request, entry, report, invalid);
         }
     }
     for (const incident of registry.incidents.values()) {
@@ -52539,11 +52545,42 @@ function changedRegistryPaths(diffOutput, registryPath) {
         .map((line) => line.slice(prefix.length))
         .sort();
 }
+/** At least this many files before validation reports its progress: below it, it is done before anyone waits. */
+const PROGRESS_FROM_FILES = 2000;
+/**
+ * A reader that tells `onProgress` every tenth of the way through what `list` announced, once the registry is large
+ * enough to be worth it: how a long validation says it is still working without changing its output.
+ */
+function progressReader(reader, onProgress, from = PROGRESS_FROM_FILES) {
+    let total = 0;
+    let read = 0;
+    let reported = 0; // tenths
+    return {
+        label: reader.label,
+        async list(dir) {
+            const paths = await reader.list(dir);
+            if (dir === '')
+                total = paths.length;
+            return paths;
+        },
+        async read(path) {
+            const bytes = await reader.read(path);
+            read++;
+            const tenth = total >= from && read <= total ? Math.floor((read * 10) / total) : 0;
+            if (tenth > reported) {
+                reported = tenth;
+                onProgress(`validate: ${read}/${total} files read`);
+            }
+            return bytes;
+        },
+    };
+}
 /** Checks the registry in the checkout at `repoRoot` (git: the base's tree, and what changed since it). */
 async function validateFlow(request, ports) {
     const { repoRoot } = ports;
     const registryPath = request.registryPath.replace(/^\.\/|\/+$/g, '') || '.';
-    const reader = fileSystemReader((0,external_node_path_namespaceObject.resolve)(repoRoot, registryPath));
+    const onDisk = fileSystemReader((0,external_node_path_namespaceObject.resolve)(repoRoot, registryPath));
+    const reader = ports.onProgress ? progressReader(onDisk, ports.onProgress) : onDisk;
     const { scope } = request;
     let paths;
     let rewritten = [];
