@@ -16,7 +16,12 @@ import {
   listReviews,
   requestReviewers,
 } from '../../src/github/pulls.ts';
-import { getCollaboratorPermission, getTeamMembership, listTeamMembers } from '../../src/github/access.ts';
+import {
+  authenticatedLogin,
+  getCollaboratorPermission,
+  getTeamMembership,
+  listTeamMembers,
+} from '../../src/github/access.ts';
 import { listCheckRunsForRef, upsertCheckRun } from '../../src/github/checks.ts';
 import {
   commentOnIssue,
@@ -218,6 +223,9 @@ it('every route the double serves answers with bodies GitHub documents', async (
     { '.github/workflows/tollgate-validate.yml': 'permissions: {}\n' },
     'wf',
   );
+  // Who a person's token belongs to (`tollgate signoffs pending --me`).
+  gh.state.tokenUsers.set('test-token', 'rita');
+  expect(await authenticatedLogin(client)).toBe('rita');
   const facts = await readRepositoryFacts(client, repo);
   expect(facts).toMatchObject({ appId: 7, protection: { ok: true }, workflows: { ok: true } });
 
