@@ -27,6 +27,10 @@ export async function run(context: ActionContext = githubContext): Promise<void>
       );
     }
     const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
+    const dispatchToken = core.getInput('dispatch-token');
+    const dispatchClient = dispatchToken
+      ? githubClientFromEnv(process.env, { token: dispatchToken })
+      : undefined;
     try {
       const result = await monitorTick(
         {
@@ -49,6 +53,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
         {
           repoRoot: run.workspace,
           github: { client, repo: run.repo },
+          ...(dispatchClient ? { dispatchClient } : {}),
           now: new Date(),
           env: process.env,
           actor: run.actor || 'tollgate',
@@ -76,6 +81,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
         );
     } finally {
       actionRun.footnotes.push(describeCalls(client));
+      if (dispatchClient) actionRun.footnotes.push(`dispatches: ${describeCalls(dispatchClient)}`);
     }
   });
 }

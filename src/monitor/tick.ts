@@ -4,6 +4,7 @@
 // Training never runs here: this job holds a write token.
 import { join } from 'node:path';
 import { describeError } from '../errors.ts';
+import type { GitHubClient } from '../github/client.ts';
 import { dispatchWorkflow } from '../github/dispatch.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import type { GitHubTarget } from '../publish/propose.ts';
@@ -35,6 +36,11 @@ export interface MonitorTickRequest {
 export interface MonitorTickPorts {
   repoRoot: string;
   github: GitHubTarget;
+  /**
+   * The client that dispatches the retrain and incident workflows (default `github.client`): on a runner the job's
+   * own GITHUB_TOKEN with `actions: write`, so the App that records state needs no Actions permission.
+   */
+  dispatchClient?: GitHubClient;
   now: Date;
   env: NodeJS.ProcessEnv;
   actor: string;
@@ -160,7 +166,7 @@ export async function monitorTick(
       for (const action of plan.actions) {
         if (action.kind === 'skipped') continue;
         try {
-          const run = await dispatchWorkflow(ports.github.client, ports.github.repo, {
+          const run = await dispatchWorkflow(ports.dispatchClient ?? ports.github.client, ports.github.repo, {
             workflow: action.kind === 'retrain' ? request.retrainWorkflow : request.incidentWorkflow,
             ref,
             inputs:

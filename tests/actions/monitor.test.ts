@@ -130,4 +130,24 @@ describe('monitor action', () => {
     expect(resolved.plans.map((p) => p.model)).toEqual(['fraud-detector']);
     expect(resolved.recorded?.files).toEqual([expect.stringMatching(/fraud-detector-drift-resolved\.yaml$/)]);
   });
+
+  it('dispatches with the dispatch client when given one (the job token), and records state with the App client', async () => {
+    const app = gh.client();
+    const jobToken = gh.client();
+    const result = await monitorTick(request, {
+      repoRoot: checkout,
+      github: { client: app, repo: { owner: 'acme', repo: 'models' } },
+      dispatchClient: jobToken,
+      now: NOW,
+      env: {},
+      actor: 'tollgate-monitor[bot]',
+      gitEnv: BOT_GIT_ENV,
+    });
+    expect(result.dispatched).toHaveLength(1);
+    const dispatches = (c: typeof app) =>
+      c.callLog().filter((call) => call.url.endsWith('/dispatches')).length;
+    expect(dispatches(jobToken)).toBe(1);
+    expect(dispatches(app)).toBe(0);
+    expect(app.calls()).toBeGreaterThan(0);
+  });
 });
