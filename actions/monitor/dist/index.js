@@ -38749,6 +38749,10 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_10__/* .github
             (0,_policy_dispatch_js__WEBPACK_IMPORTED_MODULE_6__/* .assertDispatchAccepted */ .q)((0,_policy_effective_js__WEBPACK_IMPORTED_MODULE_7__/* .effectivePolicy */ .Ci)(loaded.policy).dispatch.allowedSenders, { eventName: context.eventName, event: context.payload }, 'report alerts');
         }
         const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('token') });
+        const dispatchToken = _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('dispatch-token');
+        const dispatchClient = dispatchToken
+            ? (0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .githubClientFromEnv */ .CY)(process.env, { token: dispatchToken })
+            : undefined;
         try {
             const result = await (0,_monitor_tick_js__WEBPACK_IMPORTED_MODULE_5__/* .monitorTick */ .In)({
                 models: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('model')
@@ -38768,6 +38772,7 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_10__/* .github
             }, {
                 repoRoot: run.workspace,
                 github: { client, repo: run.repo },
+                ...(dispatchClient ? { dispatchClient } : {}),
                 now: new Date(),
                 env: process.env,
                 actor: run.actor || 'tollgate',
@@ -38785,6 +38790,8 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_10__/* .github
         }
         finally {
             actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .describeCalls */ .LT)(client));
+            if (dispatchClient)
+                actionRun.footnotes.push(`dispatches: ${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .describeCalls */ .LT)(dispatchClient)}`);
         }
     });
 }
@@ -47684,7 +47691,7 @@ async function monitorTick(request, ports) {
                 if (action.kind === 'skipped')
                     continue;
                 try {
-                    const run = await dispatchWorkflow(ports.github.client, ports.github.repo, {
+                    const run = await dispatchWorkflow(ports.dispatchClient ?? ports.github.client, ports.github.repo, {
                         workflow: action.kind === 'retrain' ? request.retrainWorkflow : request.incidentWorkflow,
                         ref,
                         inputs: action.kind === 'retrain'
