@@ -10,7 +10,7 @@ import { fileSystemReader } from '../registry/load.ts';
 import { incidentPath, versionPath } from '../registry/paths.ts';
 import type { Incident, ModelVersion } from '../registry/types.ts';
 import { applyRollback, planRollback, unholdVersion, type RollbackResult } from './execute.ts';
-import { isEmergency, rollbackBranch } from './publish.ts';
+import { isEmergency, rollbackFacts } from './publish.ts';
 import { lastMoveWasRollback, type PointerMove, type RollbackPlan } from './target.ts';
 
 export interface LocalRollbackInputs {
@@ -86,19 +86,10 @@ export async function localRollbackFlow(
           alsoWrite: (done) => [
             {
               path: incidentPath(record.id),
-              document: recordRollback(record, {
-                model,
-                stage,
-                ...(plan.current !== undefined ? { from: plan.current } : {}),
-                to: plan.target,
-                ...done,
-                by,
-                startedAt: now,
-                // An emergency push completes it; a pull request completes it when merged.
-                ...(emergency
-                  ? { via: { kind: 'emergency-push' as const }, completedAt: now }
-                  : { via: { kind: 'pull-request' as const, branch: rollbackBranch(model, stage) } }),
-              }),
+              document: recordRollback(
+                record,
+                rollbackFacts(plan, done, { by, startedAt: now, emergency, completedAt: () => now }),
+              ),
             },
           ],
         }

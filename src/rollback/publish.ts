@@ -78,6 +78,32 @@ export type RollbackOutcome =
 
 const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** How a rollback was made, as the incident's timeline tells it. */
+export type RollbackDone = Pick<RollbackResult, 'mode' | 'reverted' | 'forwardFixReason'>;
+
+/**
+ * What the incident's record learns of a rollback: started at `startedAt`; an emergency push completes it (at
+ * `completedAt()`), a pull request on the rollback branch completes it when merged (the gate's hook).
+ */
+export function rollbackFacts(
+  plan: RollbackPlan,
+  done: RollbackDone,
+  how: { by: string; startedAt: Date; emergency: boolean; completedAt: () => Date },
+): RollbackFacts {
+  return {
+    model: plan.model,
+    stage: plan.stage,
+    ...(plan.current !== undefined ? { from: plan.current } : {}),
+    to: plan.target,
+    ...done,
+    by: how.by,
+    startedAt: how.startedAt,
+    ...(how.emergency
+      ? { via: { kind: 'emergency-push' as const }, completedAt: how.completedAt() }
+      : { via: { kind: 'pull-request' as const, branch: rollbackBranch(plan.model, plan.stage) } }),
+  };
+}
+
 /** Emergency push is allowed only for an incident whose severity the policy lists. */
 export const isEmergency = (policy: EffectivePolicy, severity: Severity | undefined): boolean =>
   severity !== undefined && policy.incident.emergencyPush.includes(severity);
@@ -144,19 +170,13 @@ export async function rollbackAndPublish(
   const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
   const pullBranch = rollbackBranch(plan.model, plan.stage);
   const { record } = input;
-  const facts = (done: Pick<RollbackResult, 'mode' | 'reverted' | 'forwardFixReason'>): RollbackFacts => ({
-    model: plan.model,
-    stage: plan.stage,
-    ...(plan.current !== undefined ? { from: plan.current } : {}),
-    to: plan.target,
-    ...done,
-    by: input.by,
-    startedAt: input.now,
-    // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
-    ...(emergency
-      ? { via: { kind: 'emergency-push' as const }, completedAt: input.clock?.() ?? input.now }
-      : { via: { kind: 'pull-request' as const, branch: pullBranch } }),
-  });
+  const facts = (done: RollbackDone): RollbackFacts =>
+    rollbackFacts(plan, done, {
+      by: input.by,
+      startedAt: input.now,
+      emergency,
+      completedAt: () => input.clock?.() ?? input.now,
+    });
   const rollbackOptions = {
     by: input.by,
     now: input.now,
@@ -167,7 +187,7 @@ export async function rollbackAndPublish(
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     ...(record
       ? {
-          alsoWrite: (done: Pick<RollbackResult, 'mode' | 'reverted' | 'forwardFixReason'>) => [
+          alsoWrite: (done: RollbackDone) => [
             { path: incidentPath(record.id), document: recordRollback(record, facts(done)) },
           ],
         }
