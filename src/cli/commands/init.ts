@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
+import { originUrl } from '../../git/client.ts';
 import { githubClientFromEnv } from '../../github/client.ts';
 import { initFlow } from '../../init/flow.ts';
 import { nextSteps } from '../../init/next-steps.ts';
@@ -29,7 +30,7 @@ async function repositoryName(
   context: CliContext,
   flag: string | undefined,
 ): Promise<{ owner: string; repo: string }> {
-  const source = flag ?? (await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+  const source = flag ?? (await originUrl(context.repoRoot)) ?? '';
   const match = /([^/:]+)\/([^/]+?)(?:\.git)?$/.exec(source);
   if (!match)
     throw new TollgateError('cannot tell which GitHub repository to apply the ruleset to', {
@@ -107,6 +108,7 @@ export const initCommand: Command = {
       given !== undefined && given.length > 0
         ? [given].flat().flatMap(list)
         : list(interactive ? await ask(question, fallback) : fallback);
+    // Raw: symbolic-ref names an unborn branch (a repository with no commit yet), which simple-git has no call for.
     const currentBranch = await git(context.repoRoot, ['symbolic-ref', '--short', 'HEAD']).catch(
       () => 'main',
     );
