@@ -38,15 +38,27 @@ export async function assertFullHistory(repoRoot: string): Promise<void> {
   });
 }
 
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+export async function commitOf(repoRoot: string, ref: string): Promise<string | undefined> {
+  try {
+    // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+    const sha = await gitClient(repoRoot).revparse([
+      '--verify',
+      '--quiet',
+      '--end-of-options',
+      `${ref}^{commit}`,
+    ]);
+    return sha === '' ? undefined : sha;
+  } catch (error) {
+    if (error instanceof GitError) return undefined;
+    throw error;
+  }
+}
+
 /** The commit a ref names, as a full sha. */
 export async function resolveRef(repoRoot: string, ref: string): Promise<string> {
-  let sha = '';
-  try {
-    sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
-  } catch (error) {
-    if (!(error instanceof GitError)) throw error;
-  }
-  if (sha === '') {
+  const sha = await commitOf(repoRoot, ref);
+  if (sha === undefined) {
     throw new TollgateError(`no commit named "${ref}" in ${repoRoot}`, {
       fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
     });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { originUrl } from '../../src/git/client.ts';
+import { commitOf } from '../../src/git/history.ts';
 import { cleanupRepos, makeRepo, tempDir } from './repo-fixture.ts';
 
 afterAll(cleanupRepos);
@@ -17,5 +18,18 @@ describe('originUrl', () => {
 
   it('is undefined outside a repository', async () => {
     expect(await originUrl(tempDir())).toBeUndefined();
+  });
+});
+
+describe('commitOf (simple-git rev-parse)', () => {
+  it('is the full sha of the commit a ref names, and undefined for anything else', async () => {
+    const repo = await makeRepo({ 'a.txt': 'a\n' });
+    const head = await repo.head();
+    expect(await commitOf(repo.dir, 'HEAD')).toBe(head);
+    expect(await commitOf(repo.dir, head.slice(0, 10))).toBe(head);
+    expect(await commitOf(repo.dir, 'HEAD^')).toBeUndefined();
+    expect(await commitOf(repo.dir, 'HEAD:a.txt')).toBeUndefined();
+    expect(await commitOf(repo.dir, '--output=/tmp/x')).toBeUndefined();
+    expect(await commitOf(tempDir(), 'HEAD')).toBeUndefined();
   });
 });
