@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { type BranchFile } from '../git/commit.ts';
-import { parseCommitMessage } from '../git/history.ts';
+import { parseCommitMessage, resolveRef } from '../git/history.ts';
 import { pushWithRetry } from '../git/push.ts';
 import { git } from '../git/run.ts';
 import { runTransaction, undoCommit } from '../git/transaction.ts';
@@ -121,6 +121,7 @@ export async function rollbackAndPublish(
   const stage = input.stage ?? 'production';
   const registryDir = input.registryDir ?? 'registry';
   const branch = input.policy.defaultBranch;
+  // Raw: simple-git has no symbolic-ref call; a detached HEAD (exit 1) reads as ''.
   const checkedOut = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
   if (checkedOut !== branch) {
     throw new TollgateError(
@@ -167,7 +168,7 @@ export async function rollbackAndPublish(
     GIT_AUTHOR_DATE: iso(input.now),
     GIT_COMMITTER_DATE: iso(input.now),
   };
-  const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+  const orig = await resolveRef(repoRoot, 'HEAD');
   const pullBranch = rollbackBranch(plan.model, plan.stage);
   const { record } = input;
   const facts = (done: RollbackDone): RollbackFacts =>
