@@ -137,10 +137,11 @@ describe('promote action', () => {
   it("commits as the checkout's own identity when one is configured, not the fallback bot", async () => {
     await git(checkout, ['config', 'user.name', 'Deploy Key'], { env: gitEnv });
     await git(checkout, ['config', 'user.email', 'deploy@acme.example'], { env: gitEnv });
-    const result = await promote();
-    expect(
-      await git(gh.state.repo(REPO).gitDir, ['log', '-1', '--format=%an <%ae>|%cn', result.commit]),
-    ).toBe('Deploy Key <deploy@acme.example>|Deploy Key');
+    expect((await promote()).status).toBe('proposed');
+    const tip = (await remoteBranch())!;
+    expect(await git(gh.state.repo(REPO).gitDir, ['log', '-1', '--format=%an <%ae>|%cn', tip])).toBe(
+      'Deploy Key <deploy@acme.example>|Deploy Key',
+    );
   });
 
   it('never asks the requester to review', async () => {
