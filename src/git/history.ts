@@ -55,6 +55,14 @@ export async function commitOf(repoRoot: string, ref: string): Promise<string | 
   }
 }
 
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+export async function checkedOutBranch(repoRoot: string): Promise<string> {
+  return git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+
 /** The commit a ref names, as a full sha. */
 export async function resolveRef(repoRoot: string, ref: string): Promise<string> {
   const sha = await commitOf(repoRoot, ref);

@@ -12,7 +12,7 @@ import {
   type BranchFile,
   type Trailers,
 } from '../git/commit.ts';
-import { commitsTouching, type CommitInfo } from '../git/history.ts';
+import { checkedOutBranch, commitOf, commitsTouching, type CommitInfo } from '../git/history.ts';
 import { pushWithRetry } from '../git/push.ts';
 import { git, runGit } from '../git/run.ts';
 import type { GitHubClient, RepoRef } from '../github/client.ts';
@@ -123,14 +123,8 @@ async function refuseForeignCommits(
   github: GitHubTarget | undefined,
 ): Promise<void> {
   const tips: string[] = [];
-  const local = await runGit(
-    repoRoot,
-    ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`],
-    {
-      okCodes: [1, 128],
-    },
-  );
-  if (local.code === 0) tips.push(local.stdout.trim());
+  const local = await commitOf(repoRoot, `refs/heads/${proposal.branch}`);
+  if (local !== undefined) tips.push(local);
   if (github) {
     const remote = github.remote ?? 'origin';
     if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
@@ -200,7 +194,7 @@ export async function pushStateChange(
   change: StateChange,
   remote: string | undefined,
 ): Promise<{ commit: string; pushed: boolean }> {
-  const current = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+  const current = await checkedOutBranch(repoRoot);
   if (current !== change.branch)
     throw new TollgateError(
       `state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`,

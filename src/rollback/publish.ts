@@ -5,9 +5,8 @@
 import { posix } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { type BranchFile } from '../git/commit.ts';
-import { parseCommitMessage, resolveRef } from '../git/history.ts';
+import { checkedOutBranch, parseCommitMessage, resolveRef } from '../git/history.ts';
 import { pushWithRetry } from '../git/push.ts';
-import { git } from '../git/run.ts';
 import { runTransaction, undoCommit } from '../git/transaction.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { proposeChange, type GitHubTarget } from '../publish/propose.ts';
@@ -121,8 +120,7 @@ export async function rollbackAndPublish(
   const stage = input.stage ?? 'production';
   const registryDir = input.registryDir ?? 'registry';
   const branch = input.policy.defaultBranch;
-  // Raw: simple-git has no symbolic-ref call; a detached HEAD (exit 1) reads as ''.
-  const checkedOut = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+  const checkedOut = await checkedOutBranch(repoRoot);
   if (checkedOut !== branch) {
     throw new TollgateError(
       `a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`,

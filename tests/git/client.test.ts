@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { originUrl } from '../../src/git/client.ts';
-import { commitOf } from '../../src/git/history.ts';
+import { checkedOutBranch, commitOf } from '../../src/git/history.ts';
+import { git } from '../../src/git/run.ts';
 import { cleanupRepos, makeRepo, tempDir } from './repo-fixture.ts';
 
 afterAll(cleanupRepos);
@@ -31,5 +32,19 @@ describe('commitOf (simple-git rev-parse)', () => {
     expect(await commitOf(repo.dir, 'HEAD:a.txt')).toBeUndefined();
     expect(await commitOf(repo.dir, '--output=/tmp/x')).toBeUndefined();
     expect(await commitOf(tempDir(), 'HEAD')).toBeUndefined();
+  });
+});
+
+describe('checkedOutBranch', () => {
+  it('names the branch, also an unborn one, and is empty when detached or outside a repository', async () => {
+    const empty = tempDir();
+    await git(empty, ['init', '--quiet', '--initial-branch=trunk']);
+    expect(await checkedOutBranch(empty)).toBe('trunk');
+    const repo = await makeRepo({ 'a.txt': 'a\n' });
+    await repo.git(['checkout', '--quiet', '-b', 'topic']);
+    expect(await checkedOutBranch(repo.dir)).toBe('topic');
+    await repo.git(['checkout', '--quiet', '--detach']);
+    expect(await checkedOutBranch(repo.dir)).toBe('');
+    expect(await checkedOutBranch(tempDir())).toBe('');
   });
 });

@@ -12,7 +12,7 @@ import { describePin } from '../../init/release.ts';
 import { emergencyPushFor, settingsReport } from '../../init/settings.ts';
 import { POLICY_PATH } from '../../registry/paths.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
-import { git } from '../../git/run.ts';
+import { checkedOutBranch } from '../../git/history.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { ask } from '../prompt.ts';
@@ -108,10 +108,7 @@ export const initCommand: Command = {
       given !== undefined && given.length > 0
         ? [given].flat().flatMap(list)
         : list(interactive ? await ask(question, fallback) : fallback);
-    // Raw: symbolic-ref names an unborn branch (a repository with no commit yet), which simple-git has no call for.
-    const currentBranch = await git(context.repoRoot, ['symbolic-ref', '--short', 'HEAD']).catch(
-      () => 'main',
-    );
+    const currentBranch = (await checkedOutBranch(context.repoRoot)) || 'main';
     const answers: InitAnswers = {
       model: (await answer(values.model, 'First model name', 'my-model'))[0]!,
       owners: await answer(values.owner, 'Model owners (org/team or login)', 'my-org/ml-team'),
