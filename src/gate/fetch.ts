@@ -1,13 +1,12 @@
 // The commits the gate judges, brought into the checkout as data (never checked out), and the base branch's tip
 // as origin has it now.
 import { TollgateError } from '../errors.ts';
+import { commitOf } from '../git/history.ts';
 import { runGit } from '../git/run.ts';
 import { SHA } from './target.ts';
 
-async function hasCommit(repoRoot: string, sha: string): Promise<boolean> {
-  const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-  return result.code === 0;
-}
+const hasCommit = async (repoRoot: string, sha: string): Promise<boolean> =>
+  (await commitOf(repoRoot, sha)) !== undefined;
 
 /** Fetches commits into the checkout as data (never checked out); a fork's head comes from refs/pull/N/head. */
 export async function fetchCommits(repoRoot: string, shas: string[], pullNumber?: number): Promise<void> {
