@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TollgateError } from '../errors.ts';
-import { gitClient, GitError } from './client.ts';
+import { fromGitError, gitClient, GitError } from './client.ts';
 import { git, runGit } from './run.ts';
 
 /**
@@ -61,6 +61,24 @@ export async function commitOf(repoRoot: string, ref: string): Promise<string | 
  */
 export async function checkedOutBranch(repoRoot: string): Promise<string> {
   return git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+export async function commitFields<T extends Record<string, string>>(
+  repoRoot: string,
+  rev: string,
+  format: T,
+): Promise<T> {
+  const { latest } = await gitClient(repoRoot)
+    .log<T>({ format, maxCount: 1, [rev]: null })
+    .catch((error: unknown) => {
+      throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+  if (!latest) throw new TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+  return latest;
 }
 
 /** The commit a ref names, as a full sha. */

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { originUrl } from '../../src/git/client.ts';
-import { checkedOutBranch, commitOf } from '../../src/git/history.ts';
+import { checkedOutBranch, commitFields, commitOf } from '../../src/git/history.ts';
 import { git } from '../../src/git/run.ts';
 import { cleanupRepos, makeRepo, tempDir } from './repo-fixture.ts';
 
@@ -46,5 +46,22 @@ describe('checkedOutBranch', () => {
     await repo.git(['checkout', '--quiet', '--detach']);
     expect(await checkedOutBranch(repo.dir)).toBe('');
     expect(await checkedOutBranch(tempDir())).toBe('');
+  });
+});
+
+describe('commitFields (simple-git log)', () => {
+  it('reads the placeholders asked for from one commit, and says when there is none', async () => {
+    const repo = await makeRepo({ 'a.txt': 'a\n' });
+    const first = await repo.head();
+    repo.writeFiles({ 'a.txt': 'b\n' });
+    await repo.commitAll('Second: a subject with | and ; in it\n\nA body.');
+    expect(await commitFields(repo.dir, first, { title: '%s', sha: '%H' })).toEqual({
+      title: expect.any(String),
+      sha: first,
+    });
+    const head = await commitFields(repo.dir, 'HEAD', { title: '%s', at: '%cI' });
+    expect(head.title).toBe('Second: a subject with | and ; in it');
+    expect(Number.isNaN(Date.parse(head.at))).toBe(false);
+    await expect(commitFields(repo.dir, 'no-such-ref', { title: '%s' })).rejects.toThrow(/no-such-ref/);
   });
 });
