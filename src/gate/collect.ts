@@ -255,6 +255,7 @@ export async function transientPointersOf(
   prefix: string,
 ): Promise<TransientPointer[]> {
   const registry = prefix === '' ? '' : `${prefix}/`;
+  // Raw: only shas and paths are wanted; simple-git's log formats every field of every commit.
   const log = await runGit(repoRoot, [
     'log',
     '--no-merges',
@@ -362,6 +363,7 @@ export async function commitsWithRegistryOf(
 ): Promise<Set<string>> {
   const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
   const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+  // Raw: the specs go to git's stdin, which simple-git has no way to pass.
   const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
   const lines = out.stdout.split('\n');
   // "<spec> missing" (no such commit, or no registry in it) never counts as equal.

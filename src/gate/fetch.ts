@@ -45,6 +45,7 @@ export async function currentBaseTip(repoRoot: string, baseRef: string): Promise
   if (baseRef.startsWith('-') || valid.code !== 0)
     throw new TollgateError(`the pull request's base branch "${baseRef}" is not a valid branch name`);
   const local = 'refs/tollgate/base';
+  // Raw: a failed fetch is reported below, with how to fix it, rather than as git's error.
   const fetched = await runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
     okCodes: [1, 128],
   });

@@ -14,7 +14,8 @@ import {
 } from '../git/commit.ts';
 import { checkedOutBranch, commitOf, commitsTouching, type CommitInfo } from '../git/history.ts';
 import { pushWithRetry } from '../git/push.ts';
-import { git, runGit } from '../git/run.ts';
+import { fromGitError, gitClient } from '../git/client.ts';
+import { runGit } from '../git/run.ts';
 import type { GitHubClient, RepoRef } from '../github/client.ts';
 import { addLabels, ensurePullRequest, findOpenPullRequest, requestReviewers } from '../github/pulls.ts';
 import { deleteBranch } from '../github/refs.ts';
@@ -76,13 +77,12 @@ export async function proposeChange(
   const remote = github.remote ?? 'origin';
   const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
   // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-  await git(
-    repoRoot,
-    ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`],
-    {
-      env: proposal.env,
-    },
-  );
+  const refspec = `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`;
+  await gitClient(repoRoot, proposal.env)
+    .push(remote, refspec, ['--quiet', '--force'])
+    .catch((error: unknown) => {
+      throw fromGitError(error, `git push --force ${remote} ${proposal.branch}`, repoRoot);
+    });
   let ensured: Awaited<ReturnType<typeof ensurePullRequest>>;
   try {
     ensured = await ensurePullRequest(github.client, github.repo, {
@@ -129,14 +129,13 @@ async function refuseForeignCommits(
     const remote = github.remote ?? 'origin';
     if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
       const fetched = `refs/tollgate/fetched/${proposal.branch}`;
-      await git(
-        repoRoot,
-        ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`],
-        {
-          env: proposal.env,
-        },
-      );
-      tips.push(await git(repoRoot, ['rev-parse', fetched]));
+      const client = gitClient(repoRoot, proposal.env);
+      await client
+        .fetch(remote, `+refs/heads/${proposal.branch}:${fetched}`, ['--quiet', '--no-tags'])
+        .catch((error: unknown) => {
+          throw fromGitError(error, `git fetch ${remote} ${proposal.branch}`, repoRoot);
+        });
+      tips.push(await client.revparse([fetched]));
     }
   }
   const foreign = new Map<string, CommitInfo>();
@@ -170,6 +169,7 @@ async function remoteBranchExists(
   branch: string,
   env?: NodeJS.ProcessEnv,
 ): Promise<boolean> {
+  // Raw: with --exit-code, 2 (no such branch) is the answer, which simple-git would make an error.
   const { code } = await runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
     env,
     okCodes: [2],

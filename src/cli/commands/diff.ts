@@ -26,6 +26,7 @@ async function defaultBranchCandidates(context: CliContext): Promise<string[]> {
       // A broken policy is `tollgate validate`'s business; here it only means no hint.
     }
   }
+  // Raw: simple-git has no symbolic-ref call; exit 1 (origin names no HEAD) is an answer.
   const originHead = await runGit(
     context.repoRoot,
     ['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD'],
