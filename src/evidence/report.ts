@@ -78,6 +78,10 @@ export interface PromotionRow {
   checkRun: string;
   /** The requester is also an approver. */
   selfApproved: boolean;
+  /** Where the approvals come from: the merge record, GitHub's reviews, both, or neither. */
+  source: string;
+  /** Approvals the merge record counts that GitHub's reviews do not show (only when both were read). */
+  disagreements: string[];
 }
 
 /**
@@ -111,6 +115,26 @@ export function promotionRows(evidence: Evidence): PromotionRow[] {
     const logins = record
       ? record.approvers.map((a) => a.login.toLowerCase())
       : (pr?.reviews ?? []).filter((r) => r.state === 'APPROVED').map((r) => r.reviewer.toLowerCase());
+    // Both sources read: the record's approvals must show on GitHub as approvals given by the merge.
+    const merged = pr?.mergedAt ? Date.parse(pr.mergedAt) : Infinity;
+    const onGitHub = new Set(
+      (pr?.reviews ?? [])
+        .filter((r) => r.state === 'APPROVED' && !(Date.parse(r.at) > merged))
+        .map((r) => r.reviewer.toLowerCase()),
+    );
+    const disagreements =
+      record && pr?.reviewsKnown
+        ? record.approvers
+            .filter((a) => !onGitHub.has(a.login.toLowerCase()))
+            .map((a) => `${a.login} (${a.role}): the merge record counts an approval GitHub does not show`)
+        : [];
+    const source = record
+      ? pr?.reviewsKnown
+        ? `merge record ${record.record}, checked against GitHub's reviews${disagreements.length ? ': they disagree' : ': they agree'}`
+        : `merge record ${record.record} (git)`
+      : pr?.reviewsKnown
+        ? "GitHub's reviews (no merge record)"
+        : 'none (no merge record, git only)';
     const verdict = record?.gateVerdict ?? (pr?.gate ? (pr.gate.conclusion ?? 'not finished') : 'unknown');
     const run = record?.checkRun;
     rows.push({
@@ -132,6 +156,8 @@ export function promotionRows(evidence: Evidence): PromotionRow[] {
               ? 'none found at the merge'
               : 'unknown',
       selfApproved: requesters.some((r) => logins.includes(r.toLowerCase())),
+      source,
+      disagreements,
     });
   }
   return rows;
@@ -328,7 +354,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
         r.move,
         r.pullRequest,
         r.selfApproved ? `${r.requester} (ALSO APPROVED)` : r.requester,
-        r.approvers.join('; '),
+        [...r.approvers, ...r.disagreements.map((d) => `DISAGREES: ${d}`), `source: ${r.source}`].join('; '),
         r.verdict,
         r.checkRun,
       ]),
@@ -597,7 +623,7 @@ export function renderReportHtml(evidence: Evidence): string {
       : `<table class="sod"><thead><tr>${['model', 'stage', 'from → to', 'PR', 'requested by', 'approved by (role, commit, time)', 'gate verdict', 'check run'].map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${promotions
           .map(
             (r) =>
-              `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${r.approvers.map(e).join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`,
+              `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${[...r.approvers.map(e), ...r.disagreements.map((d) => `<strong>disagrees:</strong> ${e(d)}`), `<span class="meta">source: ${e(r.source)}</span>`].join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`,
           )
           .join('')}</tbody></table>`,
   );
