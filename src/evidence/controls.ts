@@ -147,7 +147,8 @@ export async function collectControls(input: ControlsInput): Promise<ControlsEvi
     if (text === undefined) return undefined;
     const sha256 = sha256Text(text);
     const key = `${kind}\0${sha256}`;
-    if (!documents.has(key)) documents.set(key, { kind, path, sha256, file: controlFile(kind, sha256), text });
+    if (!documents.has(key))
+      documents.set(key, { kind, path, sha256, file: controlFile(kind, sha256), text });
     return sha256;
   };
   const prs = new Map(input.pullRequests.map((pr) => [pr.number, pr]));
@@ -185,7 +186,8 @@ export async function collectControls(input: ControlsInput): Promise<ControlsEvi
       ...(pr?.body ? { body: pr.body.sha256 } : {}),
     });
   }
-  for (const pr of input.pullRequests) if (pr.body) keep('pr-body', `pull request #${pr.number}`, pr.body.text);
+  for (const pr of input.pullRequests)
+    if (pr.body) keep('pr-body', `pull request #${pr.number}`, pr.body.text);
   return { documents: [...documents.values()], promotions };
 }
 
@@ -199,7 +201,9 @@ export function membershipsOf(
   roles: Members[],
 ): PromotionControl['memberships'] {
   const out: PromotionControl['memberships'] = [];
-  const record = pr.recorded?.find((r) => (r.model ?? t.model) === t.model && (r.stage ?? t.stage) === t.stage);
+  const record = pr.recorded?.find(
+    (r) => (r.model ?? t.model) === t.model && (r.stage ?? t.stage) === t.stage,
+  );
   for (const a of record?.approvers ?? []) {
     const base = a.role.replace(/ \(.*\)$/, '');
     const slot = roles.find((r) => r.role === base);

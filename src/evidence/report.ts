@@ -236,7 +236,10 @@ export function controlDocumentLines(evidence: Evidence): string[] {
               ? c.codeowners?.sha256 === d.sha256
               : c.modelFile === d.sha256,
         )
-        .map((c) => `${c.model} ${c.stage} ${c.version}${c.pullRequest === undefined ? '' : ` (#${c.pullRequest})`}`);
+        .map(
+          (c) =>
+            `${c.model} ${c.stage} ${c.version}${c.pullRequest === undefined ? '' : ` (#${c.pullRequest})`}`,
+        );
       const written = controls.promotions.filter((c) => d.kind === 'policy' && c.policyAfter === d.sha256);
       return `${d.kind} ${d.path} sha256 ${d.sha256}: ${d.file}; governed ${governed.join(', ') || 'no move'}${written.length ? `; written by ${written.map((c) => short(c.commit)).join(', ')}` : ''}`;
     });
@@ -364,7 +367,7 @@ export function renderReportMarkdown(evidence: Evidence): string {
     lines.push(
       '## Controls in force',
       '',
-      'The rules each stage move was judged by, read at its landing commit\'s first parent; each file is in the bundle once, by SHA-256.',
+      "The rules each stage move was judged by, read at its landing commit's first parent; each file is in the bundle once, by SHA-256.",
       '',
       ...mdTable(
         CONTROL_HEAD,
@@ -439,7 +442,11 @@ export function renderReportMarkdown(evidence: Evidence): string {
     );
     for (const line of recordedLines(pr)) lines.push(md(line), '');
     if (pr.body) lines.push(md(bodyLine(pr)), '', ...fenced(pr.body.text), '');
-    else lines.push('Description the reviewers saw: not recorded (no merge record kept it; GitHub not read).', '');
+    else
+      lines.push(
+        'Description the reviewers saw: not recorded (no merge record kept it; GitHub not read).',
+        '',
+      );
     if (pr.reviewsKnown)
       lines.push(
         ...mdTable(
@@ -632,7 +639,7 @@ export function renderReportHtml(evidence: Evidence): string {
     const rows = controlRows(evidence);
     parts.push(
       '<h2 id="controls">Controls in force</h2>',
-      "<p class=\"meta\">The rules each stage move was judged by, read at its landing commit's first parent; each file is in the bundle once, by SHA-256.</p>",
+      '<p class="meta">The rules each stage move was judged by, read at its landing commit\'s first parent; each file is in the bundle once, by SHA-256.</p>',
       rows.length === 0
         ? '<p class="none">none</p>'
         : `<table class="sod"><thead><tr>${CONTROL_HEAD.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows

@@ -153,7 +153,8 @@ function closedEvent(number: number): Record<string, unknown> {
 }
 const record = (number: number) => run(closedEvent(number));
 
-const PROMOTION_BODY = '## fraud-detector v5 to production\n\n| metric | v4 | v5 |\n| --- | --- | --- |\n| auc | 0.91 | 0.93 |\n';
+const PROMOTION_BODY =
+  '## fraud-detector v5 to production\n\n| metric | v4 | v5 |\n| --- | --- | --- |\n| auc | 0.91 | 0.93 |\n';
 
 async function openPromotion(): Promise<number> {
   await gh.state.commit(
