@@ -160,6 +160,31 @@ describe('the controls of every stage move, from git alone', () => {
     expect(json('evidence.json').controls.promotions).toHaveLength(3);
   });
 
+  it('reads the rules for a period export too, where the landing commit may lie outside the trail', async () => {
+    const window = join(repo.dir, 'window');
+    const r = await tollgate(
+      repo.dir,
+      {},
+      'evidence',
+      'export',
+      '--since',
+      '2026-01-01T05:30:00Z',
+      '--until',
+      '2026-01-01T07:00:00Z',
+      '--out',
+      window,
+    );
+    expect(r.code).toBe(0);
+    const controls = JSON.parse(readFileSync(join(window, 'controls.json'), 'utf8'));
+    expect(
+      controls.promotions.map((p: { version: string; policy?: string }) => [p.version, p.policy]),
+    ).toEqual([
+      // v2 landed before the period (its commit is not in the trail): its rules are read at `<sha>^1`.
+      ['v2', sha(POLICY)],
+      ['v3', sha(POLICY_2)],
+    ]);
+  });
+
   it('says who filled each role, from the merge record, and how (listed by name)', () => {
     const v2 = json('controls.json').promotions[1];
     expect(v2.memberships).toEqual([
