@@ -584,7 +584,7 @@ dl.summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr))
 dl.summary div{border:1px solid #d0d7de;border-radius:6px;padding:.3rem .6rem}dt{color:#57606a;font-size:.8rem}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 ul.findings{list-style:none;padding:0}ul.findings li{border-left:4px solid #57606a;padding:.3rem .7rem;margin:.4rem 0;background:#f6f8fa;overflow-wrap:anywhere}
 ul.findings li.violation{border-color:#cf222e;background:#ffebe9}.badge{font-size:.75rem;text-transform:uppercase;font-weight:700}
-.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p{overflow-wrap:anywhere}
+.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p,summary{overflow-wrap:anywhere}
 @media (max-width:48rem){body{margin:1rem auto}table,thead,tbody,tr,th,td{display:block;width:auto}thead{display:none}tr{border:1px solid #d0d7de;margin:.4rem 0}td{border:0;border-bottom:1px solid #eaeef2}}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.5rem;border:1px solid #d0d7de}
 @media print{body{margin:0}h2{break-after:avoid}}
