@@ -198,6 +198,14 @@ describe('the controls of every stage move, from git alone', () => {
     expect(json('controls.json').promotions[2].memberships).toEqual([]);
   });
 
+  it('gate record-merge refuses a --body-file it cannot read, before writing anything', async () => {
+    const args = ['gate', 'record-merge', '--merge', firstMerge, '--pr', '2', '--merged-by', 'olga'];
+    await expect(tollgate(repo.dir, {}, ...args, '--body-file', 'no-such.md')).rejects.toMatchObject({
+      message: expect.stringContaining('cannot read --body-file no-such.md'),
+      kind: 'usage',
+    });
+  });
+
   it('keeps the body the reviewers saw from the merge record, with its digest, and says when none was kept', () => {
     const prs = json('pull-requests.json') as PullRequestEvidence[];
     const two = prs.find((p) => p.number === 2)!;
