@@ -6,11 +6,12 @@ import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const yaml = (path: string) => load(readFileSync(join(ROOT, path), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const yaml = (path: string) => load(readFileSync(join(ROOT, path), 'utf8')) as Yaml;
 
 describe('templates/workflows/tollgate-evidence.yml', () => {
   const workflow = yaml('templates/workflows/tollgate-evidence.yml');
-  const steps = workflow.jobs.export.steps as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const steps = workflow.jobs.export.steps as Yaml[];
   const evidence = steps.findIndex((s) => String(s.uses).includes('/actions/evidence@'));
 
   it('checks out the full history before the export, with a token that can only read', () => {
@@ -40,19 +41,16 @@ describe('templates/workflows/tollgate-evidence.yml', () => {
   });
 
   it('attests the bundle and the uploaded artifact by their digests, in a job of its own after the export', () => {
-    const attest = workflow.jobs.attest as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const attest = workflow.jobs.attest as Yaml;
     expect(attest.needs).toBe('export');
-    const exportJob = workflow.jobs.export as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const exportJob = workflow.jobs.export as Yaml;
     const id = steps[evidence]!.id as string;
     const upload = steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'))!;
     expect(exportJob.outputs).toEqual({
       'bundle-sha256': `\${{ steps.${id}.outputs.sha256 }}`,
       'artifact-digest': `\${{ steps.${upload.id}.outputs.artifact-digest }}`,
     });
-    const attestations = (attest.steps as Record<string, any>[]).map((s) => ({
-      uses: String(s.uses),
-      with: s.with,
-    })); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const attestations = (attest.steps as Yaml[]).map((s) => ({ uses: String(s.uses), with: s.with }));
     for (const a of attestations) expect(a.uses).toMatch(/^actions\/attest-build-provenance@[0-9a-f]{40}$/);
     expect(attestations.map((a) => a.with)).toEqual([
       // What `gh attestation verify bundle.tar.gz` looks up: the tarball's own sha256.
@@ -74,10 +72,9 @@ describe('templates/workflows/tollgate-evidence.yml', () => {
       'id-token': 'write',
       attestations: 'write',
     });
-    for (const [name, job] of Object.entries(workflow.jobs as Record<string, any>))
-      // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const [name, job] of Object.entries(workflow.jobs as Yaml))
       if (name !== 'attest') expect(Object.values(job.permissions), name).not.toContain('write');
-    const attestSteps = workflow.jobs.attest.steps as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const attestSteps = workflow.jobs.attest.steps as Yaml[];
     expect(attestSteps.every((s) => s.run === undefined)).toBe(true);
     expect(attestSteps.some((s) => String(s.uses).startsWith('actions/checkout@'))).toBe(false);
   });
