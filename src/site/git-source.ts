@@ -7,6 +7,7 @@ import { resolveBranchHead, verifyGateIntegrity } from '../evidence/integrity.ts
 import { gitTreeReader, ObjectReader, type GitObject } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
 import { loadRegistry } from '../registry/load.ts';
+import { classifyRegistryPath, POLICY_PATH } from '../registry/paths.ts';
 import type { CommitRef, SiteGitPort } from './flow.ts';
 
 async function commitOf(repoRoot: string, args: string[]): Promise<CommitRef | undefined> {
@@ -55,11 +56,23 @@ export function committerTimeAsGitPrints(commitObject: string): string | undefin
 
 export function gitSiteSource(repoRoot: string, registryPrefix: string): SiteGitPort {
   const objects = new BuildObjectReader(repoRoot);
+  const guarded = (path: string) =>
+    path.startsWith(registryPrefix) &&
+    (path === `${registryPrefix}${POLICY_PATH}` ||
+      classifyRegistryPath(path.slice(registryPrefix.length))?.kind === 'Stages');
   const trails = new Map<string, Promise<TrailCommit[]>>();
   const trail = (sha: string): Promise<TrailCommit[]> => {
     let commits = trails.get(sha);
     if (!commits) {
-      commits = readTrail(repoRoot, { ref: sha, paths: [registryPrefix] });
+      // The stage pointers and the policy at each change are what the pages and the audit read next: asked for
+      // while git still walks the history, they are there when the walk ends.
+      const prefetch = (c: TrailCommit) => {
+        for (const f of c.files)
+          if (guarded(f.path))
+            for (const oid of [f.blob, f.previousBlob])
+              if (oid !== undefined) objects.lookup(oid).catch(() => undefined);
+      };
+      commits = readTrail(repoRoot, { ref: sha, paths: [registryPrefix], onCommit: prefetch });
       trails.set(sha, commits);
       commits.catch(() => trails.delete(sha));
     }
