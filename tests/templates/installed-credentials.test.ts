@@ -54,7 +54,11 @@ const LEAST: Record<string, Record<string, Record<string, string>>> = {
   incident: { incident: {} },
   // The monitor's own token only dispatches the retrain and incident workflows; state goes through the App.
   monitor: { monitor: { actions: 'write' } },
-  evidence: { export: { contents: 'read', 'pull-requests': 'read', checks: 'read' } },
+  evidence: {
+    export: { contents: 'read', 'pull-requests': 'read', checks: 'read' },
+    // Signs and stores the bundle's attestation; runs nothing but the attest action.
+    attest: { contents: 'read', 'id-token': 'write', attestations: 'write' },
+  },
   'state-merge': { merge: {} },
 };
 
