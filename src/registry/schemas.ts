@@ -436,6 +436,11 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           artifact_schema: str(
             "Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain.",
           ),
+          artifact_validator: list(
+            "argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.",
+            str('One argument.'),
+            { minItems: 1 },
+          ),
         },
         ['command'],
       ),

@@ -257,6 +257,11 @@ export interface Model extends Document<'Model'> {
     data?: { uri: string; sha256?: string };
     /** Repository path of a JSON Schema the (JSON) artifact's content must meet; a failure fails the retrain. */
     artifact_schema?: string;
+    /**
+     * argv of a command that checks the artifact's content (run without a shell, after training, in the same job);
+     * a non-zero exit fails the retrain with the command's output. Contract in docs/retrain.md.
+     */
+    artifact_validator?: string[];
   };
   gates?: GateSpec[];
   /** Metrics shown first in tables and charts. */
