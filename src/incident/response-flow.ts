@@ -174,6 +174,75 @@ export function streakIncident(schedule: Schedule, policy: EffectivePolicy, now:
   };
 }
 
+/** What one sweep changes: the escalations and streak incidents due, the schedules that record a streak's. */
+export interface DueChanges {
+  reasons: string[];
+  incidents: { incident: Incident; notice: IncidentNotice }[];
+  schedules: Schedule[];
+}
+
+/**
+ * The sweep's decision on `reader`: every open incident not acknowledged within its severity's response time,
+ * escalated at its level (once per level), and an incident per retrain failure streak at the policy's limit (once
+ * per streak). `ids` keeps one incident id per model across calls, so a rebuilt commit keeps the same incident.
+ */
+export async function dueChanges(
+  reader: RegistryReader,
+  policy: EffectivePolicy,
+  ports: Pick<ResponsePorts, 'now' | 'actor' | 'suffix'>,
+  ids: Map<string, string> = new Map(),
+): Promise<DueChanges> {
+  const suffix = ports.suffix ?? (() => randomBytes(2).toString('hex'));
+  const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const reasons: string[] = [];
+  const incidents: DueChanges['incidents'] = [];
+  const schedules: Schedule[] = [];
+  for (const d of dueEscalations(await allIncidents(reader), policy, ports.now)) {
+    reasons.push(`${d.incident.id}: ${d.reason}`);
+    const incident = escalateIncident(d.incident, {
+      to: d.severity,
+      now: ports.now,
+      by: ports.actor,
+      reason: d.reason,
+      policy,
+    });
+    incidents.push({ incident, notice: 'escalated' });
+  }
+  for (const schedule of await readSchedules(reader)) {
+    if (!streakNeedsEscalation(schedule, policy)) continue;
+    if (!ids.has(schedule.model)) ids.set(schedule.model, incidentId(ports.now, suffix()));
+    const incident = streakIncident(schedule, policy, ports.now, ids.get(schedule.model)!);
+    reasons.push(`${schedule.model}: ${incident.timeline[1]!.detail} -> ${incident.id}`);
+    incidents.push({ incident, notice: 'opened' });
+    schedules.push({ ...schedule, streak_escalated_at: date, updated_at: date });
+  }
+  return { reasons, incidents, schedules };
+}
+
+/** The sweep's commit message and trailers for what it changed. */
+export function sweepCommit(
+  changed: Incident[],
+  schedules: Schedule[],
+  actor: string,
+): { message: string; trailers: Record<string, string | string[]> } {
+  const streaks = schedules.length;
+  const overdue = changed.length - streaks;
+  const parts = [
+    ...(overdue ? [`escalate ${overdue} unacknowledged incident${overdue === 1 ? '' : 's'}`] : []),
+    ...(streaks ? [`open ${streaks} incident${streaks === 1 ? '' : 's'} for retrain failure streaks`] : []),
+  ];
+  const message = parts.join(', ');
+  return {
+    message: message.charAt(0).toUpperCase() + message.slice(1),
+    trailers: {
+      'Tollgate-Event': streaks && !overdue ? 'incident-opened' : 'incident-escalated',
+      Incident: changed.map((i) => i.id),
+      ...(streaks ? { Model: schedules.map((x) => x.model) } : {}),
+      'Requested-By': actor,
+    },
+  };
+}
+
 /**
  * The scheduled job's sweep: every open incident not acknowledged within its severity's response time is escalated
  * at its level, once per level (dueEscalations); every retrain failure streak at the policy's limit opens an
@@ -190,32 +259,7 @@ export async function escalateDueFlow(
   const suffix = ports.suffix ?? (() => randomBytes(2).toString('hex'));
   const ids = new Map<string, string>();
   const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const decide = async (reader: RegistryReader) => {
-    const reasons: string[] = [];
-    const incidents: { incident: Incident; notice: IncidentNotice }[] = [];
-    const schedules: Schedule[] = [];
-    for (const d of dueEscalations(await allIncidents(reader), policy, ports.now)) {
-      reasons.push(`${d.incident.id}: ${d.reason}`);
-      const incident = escalateIncident(d.incident, {
-        to: d.severity,
-        now: ports.now,
-        by: ports.actor,
-        reason: d.reason,
-        policy,
-      });
-      incidents.push({ incident, notice: 'escalated' });
-    }
-    for (const schedule of await readSchedules(reader)) {
-      if (!streakNeedsEscalation(schedule, policy)) continue;
-      // One id per model for the whole run, so a rebuilt commit (a lost race) keeps the same incident.
-      if (!ids.has(schedule.model)) ids.set(schedule.model, incidentId(ports.now, suffix()));
-      const incident = streakIncident(schedule, policy, ports.now, ids.get(schedule.model)!);
-      reasons.push(`${schedule.model}: ${incident.timeline[1]!.detail} -> ${incident.id}`);
-      incidents.push({ incident, notice: 'opened' });
-      schedules.push({ ...schedule, streak_escalated_at: date, updated_at: date });
-    }
-    return { reasons, incidents, schedules };
-  };
+  const decide = (reader: RegistryReader) => dueChanges(reader, policy, ports, ids);
   if (options.dryRun) {
     const d = await decide(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
     return { incidents: d.incidents.map((i) => i.incident), reasons: d.reasons, dryRun: true };

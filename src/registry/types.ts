@@ -170,6 +170,11 @@ export interface Policy extends Document<'Policy'> {
      * (`tollgate signoffs pending --digest`). Default 86400 (24 h).
      */
     digest_after?: number;
+    /**
+     * Where the scheduled workflow posts the digest: names of `incident.channels` (slack or webhook). Default
+     * [slack]; a channel whose secret is not set is skipped.
+     */
+    digest_channels?: string[];
   };
   stages?: {
     /** Lowest to highest, e.g. [canary, staging, production]. Default [staging, production]. */
