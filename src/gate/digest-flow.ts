@@ -8,7 +8,7 @@ import type { EffectivePolicy } from '../policy/effective.ts';
 import { readPolicy } from '../policy/read.ts';
 import { fileSystemReader } from '../registry/load.ts';
 import { signoffDigest, type SignoffDigest } from './digest.ts';
-import { pendingSignoffsFlow, type PendingPorts } from './pending-flow.ts';
+import { pendingSignoffsFlow, type PendingPorts, type PendingRequest } from './pending-flow.ts';
 
 export interface DigestPorts extends PendingPorts {
   /** Where the channels' secrets are (the variables their `url_env` names). */
@@ -107,11 +107,11 @@ async function postTo(
  */
 export async function signoffDigestFlow(
   ports: DigestPorts,
-  options: { olderThanSeconds?: number; post: boolean },
+  options: { olderThanSeconds?: number; post: boolean; filter?: Omit<PendingRequest, 'olderThanSeconds'> },
 ): Promise<DigestFlowResult> {
   const policy = await readPolicy(fileSystemReader(join(ports.repoRoot, ports.registry)));
   const threshold = options.olderThanSeconds ?? policy.signoff.digestAfter;
-  const result = await pendingSignoffsFlow(ports, { olderThanSeconds: threshold });
+  const result = await pendingSignoffsFlow(ports, { ...options.filter, olderThanSeconds: threshold });
   const repository = `${ports.repo.owner}/${ports.repo.repo}`;
   const digest = signoffDigest(result.rows, threshold, repository);
   const posts: DigestPost[] = [];

@@ -256,7 +256,6 @@ export async function escalateDueFlow(
   const policy = await readPolicy(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
   const notifier = options.dryRun ? undefined : ports.notifier?.(policy);
   const sent = new Map<string, Promise<TimelineEntry[]>>();
-  const suffix = ports.suffix ?? (() => randomBytes(2).toString('hex'));
   const ids = new Map<string, string>();
   const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const decide = (reader: RegistryReader) => dueChanges(reader, policy, ports, ids);
