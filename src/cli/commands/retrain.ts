@@ -1,7 +1,6 @@
 // `tollgate retrain MODEL`: the retrain flow on a local checkout. Nothing goes to GitHub: the change is a commit
 // on a local branch (tollgate/retrain/<model>/<request>, or tollgate/state/... for a failed run), the checkout
 // is left as it was, and the pull request it would open is printed.
-import { execFileSync } from 'node:child_process';
 import { describeError, TollgateError } from '../../errors.ts';
 import { git } from '../../git/run.ts';
 import { formatMetric } from '../../retrain/record.ts';
@@ -9,43 +8,13 @@ import { parseTrainingCommand, parseTriggerMetrics, parseTriggerThresholds } fro
 import { runRetrainFlow, TRIGGER_KINDS, type RetrainOutcome, type TriggerKind } from '../../retrain/flow.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
+import { actorOf } from './actor.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
+
+export { actorOf };
 
 const USAGE =
   'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--metrics JSON] [--thresholds JSON] [--by LOGIN] [--dry-run] [--format json]';
-
-/**
- * Who asks, recorded as Requested-By: --requested-by (or --by), else TOLLGATE_ACTOR, GITHUB_ACTOR, git's
- * user.name, USER. Never "unknown": with none of them it is a usage error.
- */
-export function actorOf(context: CliContext, by: string | undefined): string {
-  const who =
-    by ??
-    context.env.TOLLGATE_ACTOR ??
-    context.env.GITHUB_ACTOR ??
-    gitUserName(context.repoRoot, context.env) ??
-    context.env.USER;
-  if (who?.trim()) return who.trim();
-  throw new TollgateError('who asks for this? It is recorded as Requested-By', {
-    kind: 'usage',
-    fix: 'pass --requested-by LOGIN, or set `git config user.name`',
-  });
-}
-
-function gitUserName(repoRoot: string, env: NodeJS.ProcessEnv): string | undefined {
-  try {
-    return (
-      execFileSync('git', ['config', 'user.name'], {
-        cwd: repoRoot,
-        env,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim() || undefined
-    );
-  } catch {
-    return undefined;
-  }
-}
 
 export function parseTrigger(value: string | undefined): TriggerKind {
   const trigger = (value ?? 'manual') as TriggerKind;
