@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
 import { signoffDigestFlow } from '../gate/digest-flow.ts';
+import { botGitEnv } from '../git/identity.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import type { WorkflowRun } from '../github/workflow-run.ts';
 import { githubIssueChannel } from '../incident/issue.ts';
@@ -17,15 +18,6 @@ import { booleanInput, githubContext, runAction, workflowRunOf, type ActionConte
 
 export const SCHEDULER_MODES = ['tick', 'escalate', 'digest'] as const;
 type Mode = (typeof SCHEDULER_MODES)[number];
-
-/** The commit identity: the runner's GIT_* variables when set, else the bot's. */
-const botGitEnv = (): NodeJS.ProcessEnv =>
-  Object.fromEntries(
-    (['AUTHOR', 'COMMITTER'] as const).flatMap((who) => [
-      [`GIT_${who}_NAME`, process.env[`GIT_${who}_NAME`] ?? 'tollgate[bot]'],
-      [`GIT_${who}_EMAIL`, process.env[`GIT_${who}_EMAIL`] ?? 'tollgate[bot]@users.noreply.github.com'],
-    ]),
-  );
 
 interface Job {
   run: WorkflowRun;
@@ -68,7 +60,7 @@ async function escalate(job: Job, issuesClient: GitHubClient | undefined): Promi
       registryDir: job.registry,
       now: clock(),
       actor: 'tollgate-bot',
-      gitEnv: botGitEnv(),
+      gitEnv: botGitEnv(process.env),
       github: { client: job.client, repo: job.run.repo },
       ...(job.defaultBranch ? { baseBranch: job.defaultBranch } : {}),
       notifier: (policy) =>
