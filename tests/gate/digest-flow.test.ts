@@ -3,8 +3,11 @@
 // channel that fails or has no secret reported, never thrown.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { run as runSchedulerAction } from '../../src/actions/scheduler.ts';
 import { signoffDigestFlow } from '../../src/gate/digest-flow.ts';
+import { contextFromEnv } from '../actions/action-context.ts';
+import { webhookExample } from '../github-double/webhook-examples.ts';
 import { FULL, useGateFixture } from '../actions/gate-fixture.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
 
@@ -109,5 +112,55 @@ describe('signoffDigestFlow', () => {
     });
     expect(dry.posts).toEqual([]);
     expect(quiet.posts).toEqual([]);
+  });
+});
+
+describe('scheduler action, mode digest', () => {
+  let saved: NodeJS.ProcessEnv | undefined;
+  afterEach(() => {
+    vi.restoreAllMocks();
+    if (saved) process.env = saved;
+    process.exitCode = 0;
+  });
+
+  it('names the late pull requests in its outputs and summary, and says which channel it skipped', async () => {
+    await fx.openPromotion();
+    gh.state.pull(FULL, 1).createdAt = '2020-01-01T00:00:00Z';
+    const output = join(fx.work, 'output');
+    const summary = join(fx.work, 'summary.md');
+    const event = join(fx.work, 'event.json');
+    await writeFile(output, '');
+    await writeFile(summary, '');
+    const payload = webhookExample('workflow_dispatch');
+    payload.repository.default_branch = 'main';
+    await writeFile(event, JSON.stringify(payload));
+    saved = { ...process.env };
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    Object.assign(process.env, {
+      GITHUB_REPOSITORY: FULL,
+      GITHUB_API_URL: gh.double.baseUrl,
+      GITHUB_WORKSPACE: fx.checkout,
+      GITHUB_EVENT_NAME: 'schedule',
+      GITHUB_EVENT_PATH: event,
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_RUN_ID: '93',
+      GITHUB_OUTPUT: output,
+      GITHUB_STEP_SUMMARY: summary,
+      TOLLGATE_SLACK_WEBHOOK: '',
+      INPUT_MODE: 'digest',
+      INPUT_TOKEN: 'app-read-token',
+      INPUT_REGISTRY: 'registry',
+      'INPUT_DRY-RUN': 'false',
+    });
+    await runSchedulerAction(contextFromEnv());
+    expect(process.exitCode).not.toBe(1);
+    expect(await readFile(output, 'utf8')).toMatch(/^overdue<<\S+\n\[1\]\n/m);
+    const text = await readFile(summary, 'utf8');
+    expect(text).toContain('## Sign-off digest');
+    expect(text).toMatch(/1 promotion pull request in acme\/models has waited longer than 1d/);
+    expect(text).toContain('- slack: skipped, TOLLGATE_SLACK_WEBHOOK is not set');
+    // It only read: no pull request, comment or issue was written.
+    expect(gh.state.repo(FULL).issues).toHaveLength(0);
+    expect(gh.state.repo(FULL).comments).toHaveLength(0);
   });
 });
