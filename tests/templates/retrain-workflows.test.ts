@@ -81,7 +81,12 @@ describe('tollgate-retrain.yml', () => {
 describe('tollgate-scheduler.yml', () => {
   it('ticks on a cron, one tick at a time, dispatching the retrain template', () => {
     expect(scheduler.on.schedule[0].cron).toMatch(/^\S+ \S+ \S+ \S+ \S+$/);
-    expect(scheduler.concurrency).toMatchObject({ 'cancel-in-progress': false });
+    // One run of each job at a time, never cancelling a running one, each job in a queue of its own.
+    for (const id of ['tick', 'escalate', 'digest'])
+      expect(scheduler.jobs[id].concurrency, id).toEqual({
+        group: `tollgate-scheduler-${id}`,
+        'cancel-in-progress': false,
+      });
     expect(actionStep(scheduler, 'scheduler').with!.workflow).toBe('tollgate-retrain.yml');
     expect(scheduler.permissions).toEqual({});
     expect(scheduler.jobs.tick.permissions).toEqual({
@@ -116,7 +121,6 @@ describe('tollgate-scheduler.yml', () => {
 
   it('escalates on every tick with the App token for records and GITHUB_TOKEN only for incident issues', () => {
     const job = scheduler.jobs.escalate;
-    expect(job.if).toBeUndefined();
     expect(job.environment).toBe('tollgate');
     expect(job.permissions).toEqual({ issues: 'write' });
     const app = jobSteps('escalate').find((s) =>
@@ -150,7 +154,8 @@ describe('tollgate-scheduler.yml', () => {
     const asked = Object.entries(app.with!).filter(([k]) => k.startsWith('permission-'));
     expect(asked.every(([, level]) => level === 'read')).toBe(true);
     expect(schedulerStep('digest').with!.token).toBe('${{ steps.app.outputs.token }}');
+    // The tick and the sweep run on the 15-minute cron and by hand, never on the digest's cron.
     for (const id of ['tick', 'escalate'])
-      expect(scheduler.jobs[id].if, `${id} runs on every tick`).toBeUndefined();
+      expect(scheduler.jobs[id].if, id).toBe(`github.event.schedule != '${daily}'`);
   });
 });
