@@ -151,6 +151,24 @@ describe('scheduler action, mode escalate', () => {
     expect(gh.state.repo(REPO).comments).toHaveLength(comments);
   });
 
+  it('with state_writes: pull-request, opens a state pull request for the sweep and merges it', async () => {
+    const policy = join(checkout, 'registry/policy.yaml');
+    await writeFile(
+      policy,
+      (await readFile(policy, 'utf8')).replace('state_writes: push', 'state_writes: pull-request'),
+    );
+    await git(checkout, ['commit', '-qam', 'State through pull requests'], { env: ISOLATED_GIT_ENV });
+    await git(checkout, ['push', '--quiet', 'origin', 'HEAD:main'], { env: ISOLATED_GIT_ENV });
+    const id = await openIncident(1.5);
+    const outputs = await escalate();
+    expect(JSON.parse(outputs.incidents!)).toEqual([id]);
+    const [pull] = gh.state.repo(REPO).pulls;
+    expect(pull).toMatchObject({ labels: ['tollgate:state'], title: 'Escalate 1 unacknowledged incident' });
+    expect(pull!.head).toMatch(/^tollgate\/state\/escalate\/\d{8}t\d{6}$/);
+    expect(outputs.summary).toMatch(new RegExp(`in pull request #${pull!.number} \\((merged|auto-merge)\\)`));
+    expect(pull!.body).toContain(`- ${id}: not acknowledged within 1h 00m 00s (P2 response time)`);
+  });
+
   it('writes nothing when no incident is overdue', async () => {
     const id = await openIncident(0.5);
     const head = await git(gh.state.repo(REPO).gitDir, ['rev-parse', 'main']);
