@@ -6,13 +6,13 @@
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
-import { signoffDigestFlow } from '../gate/digest-flow.ts';
+import { digestSummary, signoffDigestFlow } from '../gate/digest-flow.ts';
 import { botGitEnv } from '../git/identity.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import type { WorkflowRun } from '../github/workflow-run.ts';
 import { githubIssueChannel } from '../incident/issue.ts';
 import { channelNotifier } from '../incident/notify.ts';
-import { publishedSweepFlow } from '../incident/sweep-flow.ts';
+import { publishedSweepFlow, sweepSummary } from '../incident/sweep-flow.ts';
 import { scheduleTick } from '../scheduler/flow.ts';
 import { booleanInput, githubContext, runAction, workflowRunOf, type ActionContext } from './runtime.ts';
 
@@ -74,28 +74,7 @@ async function escalate(job: Job, issuesClient: GitHubClient | undefined): Promi
     { dryRun: job.dryRun },
   );
   core.setOutput('incidents', JSON.stringify(result.incidents.map((i) => i.id)));
-  const where = result.recorded
-    ? result.recorded.pullRequest
-      ? ` in pull request #${result.recorded.pullRequest.number} (${result.recorded.pullRequest.merge.status})`
-      : ` in commit ${result.recorded.commit.slice(0, 12)} (${result.recorded.mode})`
-    : '';
-  core.summary.addRaw(
-    [
-      '## Escalation sweep',
-      '',
-      result.reasons.length === 0
-        ? 'Nothing is due: every open incident was acknowledged in time, no failure streak is at its limit.'
-        : `${result.dryRun ? 'Would change' : 'Changed'} ${result.incidents.length} incident(s)${where}:`,
-      '',
-      ...result.reasons.map((r) => `- ${r}`),
-      ...result.incidents.flatMap((i) =>
-        i.timeline
-          .filter((e) => e.event === 'notification-failed')
-          .map((e) => `- ${i.id}: ${e.detail ?? ''}`),
-      ),
-      '',
-    ].join('\n'),
-  );
+  core.summary.addRaw(sweepSummary(result));
   if (result.recorded?.pullRequest?.merge.status === 'open')
     core.warning(`the sweep's pull request stays open: ${result.recorded.pullRequest.merge.reason}`);
 }
@@ -113,18 +92,7 @@ async function digest(job: Job): Promise<void> {
     { post: !job.dryRun },
   );
   core.setOutput('overdue', JSON.stringify(result.digest.overdue.map((r) => r.number)));
-  core.summary.addRaw(
-    [
-      '## Sign-off digest',
-      '',
-      result.digest.due
-        ? result.digest.text
-        : 'Nothing has waited longer than the policy allows for a sign-off.',
-      '',
-      ...result.posts.map((p) => `- ${p.channel}: ${p.outcome}, ${p.detail}`),
-      '',
-    ].join('\n'),
-  );
+  core.summary.addRaw(digestSummary(result));
   for (const post of result.posts.filter((p) => p.outcome === 'failed'))
     core.warning(`the digest was not posted to ${post.channel}: ${post.detail}`);
 }

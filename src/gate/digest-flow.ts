@@ -121,3 +121,17 @@ export async function signoffDigestFlow(
   }
   return { repository, threshold, digest, posts };
 }
+
+/** The job summary: the digest (or that nothing is late) and how each channel took it. */
+export function digestSummary(result: DigestFlowResult): string {
+  return [
+    '## Sign-off digest',
+    '',
+    result.digest.due
+      ? result.digest.text
+      : 'Nothing has waited longer than the policy allows for a sign-off.',
+    '',
+    ...result.posts.map((p) => `- ${p.channel}: ${p.outcome}, ${p.detail}`),
+    '',
+  ].join('\n');
+}

@@ -22,6 +22,8 @@ export interface SweepResult {
   /** How the change reached the default branch; absent when nothing was due or on a dry run. */
   recorded?: StateChangeResult;
   dryRun: boolean;
+  /** When the sweep ran (ISO-8601): the channels' outcomes of this run are the timeline entries from then. */
+  at: string;
 }
 
 /**
@@ -32,11 +34,17 @@ export async function publishedSweepFlow(
   ports: ResponsePorts & { github: GitHubTarget; baseBranch?: string },
   options: { dryRun: boolean },
 ): Promise<SweepResult> {
+  const at = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const reader = fileSystemReader(join(ports.repoRoot, ports.registryDir));
   const policy = await readPolicy(reader);
   const due = await dueChanges(reader, policy, ports);
   if (options.dryRun || due.incidents.length === 0)
-    return { incidents: due.incidents.map((i) => i.incident), reasons: due.reasons, dryRun: options.dryRun };
+    return {
+      incidents: due.incidents.map((i) => i.incident),
+      reasons: due.reasons,
+      dryRun: options.dryRun,
+      at,
+    };
   const notifier = ports.notifier?.(policy);
   const changed: Incident[] = [];
   for (const { incident, notice } of due.incidents) {
@@ -70,5 +78,30 @@ export async function publishedSweepFlow(
     },
     ports.github,
   );
-  return { incidents: changed, reasons: due.reasons, recorded, dryRun: false };
+  return { incidents: changed, reasons: due.reasons, recorded, dryRun: false, at };
+}
+
+/** The job summary: why each incident was escalated or opened, where the change went, which channel failed. */
+export function sweepSummary(result: SweepResult): string {
+  const { recorded } = result;
+  const where = recorded
+    ? recorded.pullRequest
+      ? ` in pull request #${recorded.pullRequest.number} (${recorded.pullRequest.merge.status})`
+      : ` in commit ${recorded.commit.slice(0, 12)} (${recorded.mode})`
+    : '';
+  return [
+    '## Escalation sweep',
+    '',
+    result.reasons.length === 0
+      ? 'Nothing is due: every open incident was acknowledged in time, no failure streak is at its limit.'
+      : `${result.dryRun ? 'Would change' : 'Changed'} ${result.incidents.length} incident(s)${where}:`,
+    '',
+    ...result.reasons.map((r) => `- ${r}`),
+    ...result.incidents.flatMap((i) =>
+      i.timeline
+        .filter((e) => e.event === 'notification-failed' && e.at >= result.at)
+        .map((e) => `- ${i.id}: ${e.detail ?? ''}`),
+    ),
+    '',
+  ].join('\n');
 }
