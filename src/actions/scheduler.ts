@@ -60,6 +60,7 @@ async function escalate(job: Job, issuesClient: GitHubClient | undefined): Promi
       registryDir: job.registry,
       now: clock(),
       actor: 'tollgate-bot',
+      issueFollowUps: issuesClient !== undefined,
       gitEnv: botGitEnv(process.env),
       github: { client: job.client, repo: job.run.repo },
       ...(job.defaultBranch ? { baseBranch: job.defaultBranch } : {}),

@@ -8,6 +8,7 @@ import { publishStateChange, type StateChangeResult } from '../publish/state.ts'
 import { fileSystemReader } from '../registry/load.ts';
 import { incidentPath, schedulePath } from '../registry/paths.ts';
 import type { Incident } from '../registry/types.ts';
+import type { IncidentNotice } from './channels.ts';
 import { appendTimeline } from './record.ts';
 import { dueChanges, sweepCommit, type ResponsePorts } from './response-flow.ts';
 
@@ -46,14 +47,17 @@ export async function publishedSweepFlow(
       at,
     };
   const notifier = ports.notifier?.(policy);
-  const changed: Incident[] = [];
-  for (const { incident, notice } of due.incidents) {
+  const told: { incident: Incident; notice: IncidentNotice }[] = [];
+  for (const { incident, notice, announce } of due.incidents) {
     let next = incident;
-    for (const entry of notifier ? await notifier.notify(incident, notice) : [])
+    for (const entry of notifier ? await notifier.notify(announce ?? incident, notice) : [])
       next = appendTimeline(next, entry);
-    changed.push(next);
+    // A follow-up nobody could be told about (no issue token) changes nothing.
+    if (notice !== 'updated' || next !== incident) told.push({ incident: next, notice });
   }
-  const { message, trailers } = sweepCommit(changed, due.schedules, ports.actor);
+  const changed = told.map((t) => t.incident);
+  if (changed.length === 0) return { incidents: [], reasons: due.reasons, dryRun: false, at };
+  const { message, trailers } = sweepCommit(told, due.schedules, ports.actor);
   const stamp = ports.now.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase();
   const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const recorded = await publishStateChange(

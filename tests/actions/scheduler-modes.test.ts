@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
+import { dump, load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run as runSchedulerAction } from '../../src/actions/scheduler.ts';
 import { main } from '../../src/cli/main.ts';
@@ -149,6 +149,44 @@ describe('scheduler action, mode escalate', () => {
     expect(again.summary).toContain('Nothing is due');
     expect(await git(gh.state.repo(REPO).gitDir, ['rev-parse', 'main'])).toBe(head);
     expect(gh.state.repo(REPO).comments).toHaveLength(comments);
+  });
+
+  it('comments on the issue what followed: a rollback recorded by another job, once', async () => {
+    const id = await openIncident(1.5);
+    await escalate();
+    const [issue] = gh.state.repo(REPO).issues;
+    // The rollback pull request merged: the merge record puts rollback-completed on the incident (as gate/merged.ts).
+    await git(checkout, ['pull', '--quiet', '--rebase', 'origin', 'main'], { env: ISOLATED_GIT_ENV });
+    const file = join(checkout, `registry/incidents/${id}.yaml`);
+    const record = load(await readFile(file, 'utf8')) as Incident;
+    record.timeline.push({
+      at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      event: 'rollback-completed',
+      detail: 'fraud-detector production v4 -> v3 (pull request #7 merged)',
+    });
+    await writeFile(file, dump(record));
+    await git(checkout, ['commit', '-qam', 'Record the rollback'], { env: ISOLATED_GIT_ENV });
+    await git(checkout, ['push', '--quiet', 'origin', 'HEAD:main'], { env: ISOLATED_GIT_ENV });
+
+    const followed = await escalate();
+    expect(JSON.parse(followed.incidents!)).toEqual([id]);
+    expect(followed.summary).toContain(`${id}: rollback-completed to its GitHub issue`);
+    const comments = gh.state.repo(REPO).comments.filter((c) => c.issue === issue!.number);
+    expect(comments.at(-1)!.body).toBe(
+      'Update: rollback-completed — fraud-detector production v4 -> v3 (pull request #7 merged)',
+    );
+    expect((await remoteRecord(id)).timeline.at(-1)).toMatchObject({
+      event: 'notified',
+      detail: `issue #${issue!.number} commented (github-issue updated)`,
+    });
+    const log = await git(gh.state.repo(REPO).gitDir, ['log', '-1', '--format=%s%n%b', 'main']);
+    expect(log).toContain('Tell the GitHub issues of 1 incident what followed');
+    expect(log).toContain('Tollgate-Event: incident-notified');
+
+    // Told once: the next sweep has nothing to say.
+    const count = gh.state.repo(REPO).comments.length;
+    expect(JSON.parse((await escalate()).incidents!)).toEqual([]);
+    expect(gh.state.repo(REPO).comments).toHaveLength(count);
   });
 
   it('with state_writes: pull-request, opens a state pull request for the sweep and merges it', async () => {

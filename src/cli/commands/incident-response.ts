@@ -31,6 +31,7 @@ async function ports(context: CliContext, by: string | undefined): Promise<Respo
     registryDir: registryRelDir(context),
     now: context.now(),
     actor: actor(context, by),
+    issueFollowUps: issues !== undefined,
     notifier: (policy) =>
       channelNotifier(policy, { env: context.env, now: context.now, ...(issues ? { issues } : {}) }),
   };
