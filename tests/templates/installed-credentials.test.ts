@@ -46,7 +46,12 @@ const runsTollgate = (step: Step, action: string) =>
 const LEAST: Record<string, Record<string, Record<string, string>>> = {
   validate: { validate: { contents: 'read' } },
   retrain: { train: { contents: 'read', 'pull-requests': 'read' }, record: {} },
-  scheduler: { tick: { contents: 'read', actions: 'write', 'pull-requests': 'read' } },
+  // The sweep records through the App; its own token only opens and comments on incident issues.
+  scheduler: {
+    tick: { contents: 'read', actions: 'write', 'pull-requests': 'read' },
+    escalate: { issues: 'write' },
+    digest: {},
+  },
   promote: { promote: {} },
   'signoff-gate': { gate: {} },
   'review-relay': { relay: {} },
@@ -72,6 +77,8 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
         'promote/promote',
         'retrain/record',
         'rollback/rollback',
+        'scheduler/digest',
+        'scheduler/escalate',
         'signoff-gate/gate',
         'state-merge/merge',
       ].sort(),
@@ -100,6 +107,13 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
         );
         if (template === 'signoff-gate') expect(asked['permission-checks']).toBe('write');
         // It reads the checks it merges on; it cannot write one.
+        // The digest only reads: pull requests, the heads it fetches, and who is in a team.
+        else if (template === 'scheduler' && id === 'digest')
+          expect(asked).toEqual({
+            'permission-contents': 'read',
+            'permission-pull-requests': 'read',
+            'permission-members': 'read',
+          });
         else if (template === 'state-merge')
           expect(asked).toEqual({
             'permission-contents': 'write',
