@@ -10,6 +10,7 @@ import { assertDispatchAccepted, type DispatchOrigin } from '../policy/dispatch.
 import { effectivePolicy } from '../policy/effective.ts';
 import { fileSystemReader, loadRegistry } from '../registry/load.ts';
 import { observeCommandSources } from './observe-flow.ts';
+import { MetricsSourceError } from './source.ts';
 import {
   MAX_OBSERVATIONS_BYTES,
   OBSERVATIONS_SCHEMA,
@@ -85,14 +86,26 @@ async function observationsPath(path: string): Promise<string> {
   return info?.isDirectory() ? join(path, OBSERVATIONS_FILE) : path;
 }
 
-export async function readObservations(path: string, now: Date): Promise<Observations | undefined> {
-  if (!path) return undefined;
+/** The observe job's file, or the error every command-sourced model fails with (missing, too large, unusable). */
+export async function readObservations(path: string, now: Date): Promise<Observations | MetricsSourceError> {
   const file = await observationsPath(path);
   const info = await stat(file).catch(() => undefined);
-  if (!info) return undefined;
+  if (!info)
+    return new MetricsSourceError(
+      `no observations from the observe job at ${file}: a metrics command runs only in the monitor workflow's ` +
+        'observe job, never in this job, which holds a write credential',
+      {
+        fix: 'check the observe job’s log, or install the two-job tollgate-monitor.yml (`tollgate init --upgrade`)',
+      },
+    );
   if (info.size > MAX_OBSERVATIONS_BYTES)
-    throw new TollgateError(`${file} is larger than ${MAX_OBSERVATIONS_BYTES} bytes`, { file });
-  return parseObservations(await readFile(file, 'utf8'), now);
+    return new MetricsSourceError(`${file} is larger than ${MAX_OBSERVATIONS_BYTES} bytes`, { file });
+  try {
+    return parseObservations(await readFile(file, 'utf8'), now);
+  } catch (error) {
+    if (error instanceof MetricsSourceError) return error;
+    throw error;
+  }
 }
 
 export interface ObserveJobResult {
@@ -141,11 +154,10 @@ export async function recordJob(
       'report alerts',
     );
   }
-  const observations = await readObservations(request.observationsFile, ports.now);
   const result = await monitorTick(request, {
     ...ports,
     commands: 'refuse',
-    ...(observations ? { observations } : {}),
+    observations: await readObservations(request.observationsFile, ports.now),
   });
   const firing = result.plans.flatMap((p) =>
     p.verdicts.filter((v) => v.firing).map((v) => `${p.model}/${v.rule.name}`),

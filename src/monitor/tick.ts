@@ -54,8 +54,11 @@ export interface MonitorTickPorts {
   gitEnv?: NodeJS.ProcessEnv;
   /** Whether a metrics command may run in this process (see SourceContext.commands); on a runner never. */
   commands: 'run' | 'refuse';
-  /** The observe job's captures: how models with a command source are judged when commands are refused. */
-  observations?: Observations;
+  /**
+   * The observe job's captures: how models with a command source are judged when commands are refused. An error
+   * (captures missing, stale, malformed) fails those models alone; the others are judged from their own sources.
+   */
+  observations?: Observations | MetricsSourceError;
 }
 
 export interface MonitorTickResult {
@@ -115,6 +118,7 @@ function tickSource(
   const where = `models/${model}/model.yaml`;
   if (spec.kind === 'command' && ports.commands !== 'run') {
     const observed = ports.observations;
+    if (observed instanceof MetricsSourceError) throw observed;
     const failed = observed?.failures.find((f) => f.model === model);
     if (failed) throw new MetricsSourceError(`in the observe job: ${failed.error}`, { file: where });
     const captured = observed?.models.find((m) => m.model === model);

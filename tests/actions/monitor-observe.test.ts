@@ -2,7 +2,7 @@
 // it (no token there); the record job, which holds the App token, never does. It refuses a command source it has no
 // capture for, judges the captures with its own rules, and rejects captures that are stale or do not parse.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
@@ -81,8 +81,9 @@ describe('monitor: observe and record jobs', () => {
     const result = await record();
     expect(result.plans).toEqual([]);
     expect(result.failures.map((f) => f.model)).toEqual(['churn-predictor', 'fraud-detector', 'penguin-sex']);
-    expect(result.failures[0]!.error).toMatch(/repository code, and this job holds a write credential/);
-    expect(result.failures[0]!.error).toMatch(/observe job/);
+    expect(result.failures[0]!.error).toMatch(
+      /no observations from the observe job at .*: a metrics command runs only in the monitor workflow's observe job, never in this job, which holds a write credential/,
+    );
     expect(await runs()).toEqual([]);
     expect(gh.state.repo('acme/models').workflowDispatches).toEqual([]);
   });
@@ -123,8 +124,11 @@ describe('monitor: observe and record jobs', () => {
 
   it('rejects captures that are stale or from the future, and judges a forged one only as the command output it claims to be', async () => {
     const observed = await observeJob(request('observe'), { repoRoot: checkout, now: NOW, env: env() });
-    await expect(record(new Date(NOW.getTime() + 31 * 60_000))).rejects.toThrow(/too old to judge/);
-    await expect(record(new Date(NOW.getTime() - 5 * 60_000))).rejects.toThrow(/in the future/);
+    const stale = await record(new Date(NOW.getTime() + 31 * 60_000));
+    expect(stale.failures.map((f) => f.model)).toEqual(['churn-predictor', 'fraud-detector', 'penguin-sex']);
+    expect(stale.failures[0]!.error).toMatch(/too old to judge/);
+    const future = await record(new Date(NOW.getTime() - 5 * 60_000));
+    expect(future.failures[0]!.error).toMatch(/in the future/);
 
     const forged = structuredClone(observed.observations) as Observations;
     forged.models[1]!.captures[0]!.output = '{"samples": {"drift_score": [["yesterday", 0.95]]}}';
@@ -146,6 +150,33 @@ describe('monitor: observe and record jobs', () => {
       env: env(),
     });
     expect(observed.observations.models).toEqual([]);
+    expect(await runs()).toEqual([]);
+  });
+});
+
+describe('monitor: a command source next to the others', () => {
+  it('a Prometheus or file model is judged in the record job even when the command captures are unusable', async () => {
+    const churn = 'registry/models/churn-predictor/model.yaml';
+    const model = load(await readFile(join(checkout, churn), 'utf8')) as Record<string, unknown>;
+    model.monitoring = { source: { kind: 'file', path: 'metrics/churn.json' } };
+    await writeFile(join(checkout, churn), dump(model));
+    await mkdir(join(checkout, 'metrics'), { recursive: true });
+    await writeFile(
+      join(checkout, 'metrics/churn.json'),
+      JSON.stringify({
+        samples: {
+          drift_score: [20, 15, 10, 5, 0].map((m) => [
+            new Date(LATER.getTime() - m * 60_000).toISOString(),
+            0.95,
+          ]),
+        },
+      }),
+    );
+    const result = await record();
+    expect(
+      result.plans.map((p) => [p.model, p.source, p.transitions.started.map((v) => v.rule.name)]),
+    ).toEqual([['churn-predictor', 'file metrics/churn.json', ['drift']]]);
+    expect(result.failures.map((f) => f.model)).toEqual(['fraud-detector', 'penguin-sex']);
     expect(await runs()).toEqual([]);
   });
 });
