@@ -18,6 +18,26 @@ export interface ObserveRequest {
   registry: string;
 }
 
+/**
+ * What a JavaScript action's process holds that a `run:` step does not: the Actions runtime token (artifacts and the
+ * cache: a command holding it could poison a cache the default branch's workflows restore), the OIDC request token
+ * when id-token is granted, and the action's own token inputs. None of it is handed to a metrics command.
+ */
+export const RUNNER_CREDENTIALS = [
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+  'INPUT_TOKEN',
+  'INPUT_DISPATCH-TOKEN',
+];
+
+/** The environment a metrics command runs with: this job's, without the runner's credentials. */
+export function commandEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !RUNNER_CREDENTIALS.includes(name)));
+}
+
 export interface ObservePorts {
   repoRoot: string;
   now: Date;
@@ -57,7 +77,7 @@ export async function observeCommandSources(
       const captures: CommandCapture[] = [];
       const source = commandSource(spec, {
         repoRoot: ports.repoRoot,
-        env: ports.env,
+        env: commandEnvironment(ports.env),
         capture: (run) => captures.push(run),
       });
       // The same questions the record job's rules will ask, so each finds its capture there.

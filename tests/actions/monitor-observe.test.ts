@@ -26,7 +26,7 @@ let ranLog: string;
 // Logs each run, then prints 20 minutes of drift: high for fraud-detector, low for the others; penguin-sex fails.
 const SCRIPT = `import { appendFileSync } from 'node:fs';
 const now = Date.parse(process.env.TOLLGATE_NOW);
-appendFileSync(process.env.RAN_LOG, process.env.TOLLGATE_MODEL + '\\n');
+appendFileSync(process.env.RAN_LOG, process.env.TOLLGATE_MODEL + (process.env.ACTIONS_RUNTIME_TOKEN ?? '') + '\\n');
 if (process.env.TOLLGATE_MODEL === 'penguin-sex') { console.error('metrics backend down'); process.exit(1); }
 const v = process.env.TOLLGATE_MODEL === 'fraud-detector' ? 0.9 : 0.1;
 console.log(JSON.stringify({ samples: { drift_score: [20, 15, 10, 5, 0].map((m) => [new Date(now - m * 60000).toISOString(), v]) } }));
@@ -62,7 +62,8 @@ const INPUTS: MonitorInputs = {
 const SCHEDULE = { eventName: 'schedule', event: {} };
 const request = (mode: string, origin: { eventName: string; event: object } = SCHEDULE) =>
   monitorJobRequest({ ...INPUTS, mode }, origin, join(work, 'runner-temp'));
-const env = () => ({ PATH: process.env.PATH, RAN_LOG: ranLog });
+// A JavaScript action's process holds the Actions runtime token; the commands must not.
+const env = () => ({ PATH: process.env.PATH, RAN_LOG: ranLog, ACTIONS_RUNTIME_TOKEN: '-runtime-token' });
 const runs = async () =>
   existsSync(ranLog) ? (await readFile(ranLog, 'utf8')).split('\n').filter(Boolean) : [];
 const record = (now: Date = LATER) =>
