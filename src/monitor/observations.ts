@@ -12,6 +12,8 @@ import { MetricsSourceError, type MetricsScope, type MetricsSource } from './sou
 export const OBSERVATIONS_SCHEMA = 'tollgate/monitor-observations/v1';
 /** The largest observations file the record job reads. */
 export const MAX_OBSERVATIONS_BYTES = 16 * 1024 * 1024;
+/** Characters of an observe job's failure message the record job repeats. */
+export const MAX_FAILURE_TEXT = 2000;
 /** Seconds after which observations are too old to judge (a re-run of an old record job). */
 export const MAX_OBSERVATION_AGE = 30 * 60;
 
@@ -88,7 +90,9 @@ export function parseObservations(input: string, now: Date): Observations {
     }),
     failures: raw.failures.map((f: unknown, i) => {
       if (!isObject(f)) invalid(`failures[${i}] is not a failure`);
-      return { model: text(f.model, `failures[${i}].model`), error: text(f.error, `failures[${i}].error`) };
+      // Shown in the job summary and the job's error: bounded, as anything the command could write.
+      const error = text(f.error, `failures[${i}].error`).slice(0, MAX_FAILURE_TEXT);
+      return { model: text(f.model, `failures[${i}].model`), error };
     }),
   };
 }
