@@ -158,6 +158,7 @@ export async function recordMergeFlow(
           mergedAt: pull.mergedAt,
           mergedBy,
           headSha,
+          ...(pull.body !== undefined ? { body: pull.body } : {}),
         },
         changes: judged.facts.changes,
         verdict: judged.verdict,

@@ -55,7 +55,11 @@ const LEAST: Record<string, Record<string, Record<string, string>>> = {
   // The observe job runs the metrics commands and reads nothing else; the monitor job's own token only dispatches
   // the retrain and incident workflows; state goes through the App.
   monitor: { observe: { contents: 'read' }, monitor: { actions: 'write' } },
-  evidence: { export: { contents: 'read', 'pull-requests': 'read', checks: 'read' } },
+  evidence: {
+    export: { contents: 'read', 'pull-requests': 'read', checks: 'read' },
+    // Signs and stores the bundle's attestation; runs nothing but the attest action.
+    attest: { contents: 'read', 'id-token': 'write', attestations: 'write' },
+  },
   'state-merge': { merge: {} },
 };
 
