@@ -288,7 +288,7 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
   );
   if (automation.length > 0)
     for (const role of policy.signoff.policyOwners)
-      addSlot(role, 'model automation (monitoring, training command)', undefined, 'signoff.policy_owners');
+      addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
   if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
     blocking.push(
       'signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +

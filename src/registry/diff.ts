@@ -109,10 +109,11 @@ function namesAreSafe(match: RegistryPathMatch): boolean {
 /**
  * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
  * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
- * incidents) and `training.command` (the code a scheduled or drift retrain runs). Whoever sets them decides what
- * automation does after the merge, so setting or changing them needs the policy owners, as a policy change does.
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
  */
-export const GUARDED_MODEL_FIELDS = ['monitoring', 'training.command'] as const;
+export const GUARDED_MODEL_FIELDS = ['monitoring', 'training.command', 'training.artifact_validator'] as const;
 
 const fieldAt = (doc: Record<string, unknown> | undefined, path: string): unknown =>
   path.split('.').reduce<unknown>((v, key) => (isPlainObject(v) ? v[key] : undefined), doc);

@@ -174,6 +174,11 @@ describe('model.yaml fields that say what Tollgate runs on its own', () => {
     ).toEqual([{ kind: 'model-changed', path, model: 'fraud', guarded: ['monitoring'] }]);
     const retrained = model().replace('train.py', 'train.py\n    - --steal');
     expect(diffDocuments(path, model(), retrained)[0]).toMatchObject({ guarded: ['training.command'] });
+    // Any command a retrain runs, such as an artifact validator.
+    const validated = model().replace('timeout: 600', 'timeout: 600\n  artifact_validator: [node, check.js]');
+    expect(diffDocuments(path, model(), validated)[0]).toMatchObject({
+      guarded: ['training.artifact_validator'],
+    });
     expect(
       diffDocuments(path, model(), model().replace('timeout: 600', 'timeout: 900'))[0],
     ).not.toHaveProperty('guarded');
@@ -191,7 +196,7 @@ describe('model.yaml fields that say what Tollgate runs on its own', () => {
     expect(owners.conclusion).toBe('failure');
     expect(owners.requirements.map((r) => [r.role, r.rule, r.satisfiedBy?.login])).toEqual([
       ['model-owner (fraud)', 'model settings changed', 'olga'],
-      ['policy-owner', 'model automation (monitoring, training command)', undefined],
+      ['policy-owner', 'model automation (monitoring, retrain commands)', undefined],
     ]);
     expect(owners.changes).toEqual(['model fraud changed (monitoring)']);
     const both = evaluateGate(scenario({ changes: [change], reviews: [approve('olga'), approve('paula')] }));
