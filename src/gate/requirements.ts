@@ -281,8 +281,8 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
     }
   }
 
-  // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, its
-  // training command) is acted on after the merge with nobody in the loop: the policy owners' business too.
+  // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+  // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
   const automation = reviewed.filter(
     (c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0,
   );
