@@ -95,7 +95,9 @@ export async function readObservations(path: string, now: Date): Promise<Observa
       `no observations from the observe job at ${file}: a metrics command runs only in the monitor workflow's ` +
         'observe job, never in this job, which holds a write credential',
       {
-        fix: 'check the observe job’s log, or install the two-job tollgate-monitor.yml (`tollgate init --upgrade`)',
+        fix:
+          'check the observe job’s log; a workflow installed before it existed needs its `observe` job copied from ' +
+          'templates/workflows/tollgate-monitor.yml (`tollgate init --upgrade` moves pins only)',
       },
     );
   if (info.size > MAX_OBSERVATIONS_BYTES)
