@@ -474,7 +474,13 @@ export type RegistryChange =
   | { kind: 'version-removed'; path: string; model: string; version: string }
   | { kind: 'version-held'; path: string; model: string; version: string }
   | { kind: 'version-unheld'; path: string; model: string; version: string }
-  | { kind: 'model-added' | 'model-changed' | 'model-removed'; path: string; model: string }
+  | {
+      kind: 'model-added' | 'model-changed' | 'model-removed';
+      path: string;
+      model: string;
+      /** Guarded model.yaml fields this change sets or edits (GUARDED_MODEL_FIELDS): the policy owners sign off. */
+      guarded?: string[];
+    }
   | { kind: 'policy-changed'; path: string; fields: string[] }
   | { kind: 'schedule-changed'; path: string; model: string; fields: string[] }
   | { kind: 'retrain-added' | 'retrain-changed'; path: string; model: string; request: string }
