@@ -108,6 +108,26 @@ function recordMerge(number: number, mergedBy: string, approvers: string[], extr
   return out.trimEnd().split('\n');
 }
 
+/**
+ * Proposes a promotion and keeps the pull request body it would open in a file, so the merge record holds the
+ * description the reviewers saw (the gate records it from the `closed` event). Returns the lines to show.
+ */
+function promote(number: number, ...args: string[]): { lines: string[]; bodyFile: string } {
+  const proposal = json<{
+    branch: string;
+    commit: string;
+    pullRequest: { title: string; body: string; base: string };
+  }>('promote', ...args, '--format', 'json');
+  const bodyFile = join(work, `pull-request-${number}.md`);
+  writeFileSync(bodyFile, proposal.pullRequest.body);
+  const lines = [
+    `committed to ${proposal.branch} (${proposal.commit.slice(0, 12)}); the pull request to open:`,
+    `  title: ${proposal.pullRequest.title}`,
+    ...proposal.pullRequest.body.trimEnd().split('\n'),
+  ];
+  return { lines, bodyFile };
+}
+
 const indent = (text: string, max = 6): string[] => {
   const lines = text.trimEnd().split('\n');
   return lines.length > max ? [...lines.slice(0, max), `… (${lines.length - max} more lines)`] : lines;
@@ -216,9 +236,9 @@ try {
 
   // 5. Promotion to staging, then to production; the gate is simulated with missing and complete sign-offs.
   now = '2026-11-20T10:00:00Z';
-  must(0, 'promote', 'fraud-detector', version, '--to', 'staging', '--requested-by', 'erin');
+  const staging = promote(2, 'fraud-detector', version, '--to', 'staging', '--requested-by', 'erin');
   const stagingMerge = mergePullRequest(2, 'tollgate/promote/fraud-detector/staging');
-  const stagingRecord = recordMerge(2, 'alice', ['alice']);
+  const stagingRecord = recordMerge(2, 'alice', ['alice'], ['--body-file', staging.bodyFile]);
   step(`tollgate promote fraud-detector ${version} --to staging`, [
     `branch tollgate/promote/fraud-detector/staging; model owner alice approved; merged as ${stagingMerge}`,
     'tollgate gate record-merge (what the gate action records after the merge):',
@@ -226,17 +246,8 @@ try {
   ]);
 
   now = '2026-11-21T10:00:00Z';
-  const promoted = must(
-    0,
-    'promote',
-    'fraud-detector',
-    version,
-    '--to',
-    'production',
-    '--requested-by',
-    'erin',
-  );
-  step(`tollgate promote fraud-detector ${version} --to production`, indent(promoted, 4));
+  const promoted = promote(3, 'fraud-detector', version, '--to', 'production', '--requested-by', 'erin');
+  step(`tollgate promote fraud-detector ${version} --to production`, indent(promoted.lines.join('\n'), 4));
 
   const head = 'tollgate/promote/fraud-detector/production';
   const members = [
@@ -273,7 +284,12 @@ try {
   ]);
   if (missing.code === 0 || complete.code !== 0) throw new Error('the gate did not decide as expected');
   const productionMerge = mergePullRequest(3, head);
-  const productionRecord = recordMerge(3, 'alice', ['rita', 'carl', 'alice'], members);
+  const productionRecord = recordMerge(
+    3,
+    'alice',
+    ['rita', 'carl', 'alice'],
+    [...members, '--body-file', promoted.bodyFile],
+  );
   step('The promotion pull request is merged, and the merge recorded as the gate action records it', [
     `production → ${version} at ${productionMerge}`,
     ...productionRecord,

@@ -1,74 +1,22 @@
-// The incident action: parse the inputs (or a repository_dispatch client_payload), run the open-incident flow
-// (src/incident/open-flow.ts: classify, auto-rollback, notify, record), and render its outputs and summary.
+// The incident action: parse the inputs (or a repository_dispatch client_payload), run the incident's action flow
+// (src/incident/action-flow.ts: classify, auto-rollback and verify it, notify, record), render outputs and summary.
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
-import { githubIssueChannel } from '../incident/issue.ts';
-import { channelNotifier } from '../incident/notify.ts';
-import { openIncidentFlow, type OpenIncidentResult } from '../incident/open-flow.ts';
-import type { IncidentInputs } from '../incident/request.ts';
-import { incidentSummary } from '../incident/summary.ts';
-import { BOT_GIT_ENV, registryFolder } from './checkout.ts';
-import { actionEnvironmentOf, booleanInput, githubContext, runAction } from './runtime.ts';
-import type { ActionContext, ActionEnvironment } from './runtime.ts';
+import { runIncident } from '../incident/action-flow.ts';
+import { BOT_GIT_ENV } from './checkout.ts';
+import {
+  actionEnvironmentOf,
+  booleanInput,
+  githubContext,
+  runAction,
+  type ActionContext,
+} from './runtime.ts';
 
+export { runIncident, type IncidentActionResult, type IncidentDeps } from '../incident/action-flow.ts';
 export { incidentRequest, parseMetricsText, type IncidentInputs } from '../incident/request.ts';
 export { INCIDENT_LABEL } from '../incident/open-publish.ts';
-
-export interface IncidentDeps {
-  client?: GitHubClient;
-  now: Date;
-  clock?: () => Date;
-  suffix: string;
-  gitEnv?: NodeJS.ProcessEnv;
-  remote?: string;
-  /** The generic webhook channel's URL (a secret, TOLLGATE_NOTIFY_WEBHOOK); default the policy's notify_webhook. */
-  notifyWebhook?: string;
-  /** The environment holding the channels' secrets (TOLLGATE_SLACK_WEBHOOK, TOLLGATE_PAGERDUTY_ROUTING_KEY, ...). */
-  env?: NodeJS.ProcessEnv;
-  fetch?: typeof globalThis.fetch;
-}
-
-export type IncidentActionResult = OpenIncidentResult & { summary: string };
-
-export async function runIncident(
-  inputs: IncidentInputs,
-  env: ActionEnvironment,
-  deps: IncidentDeps,
-): Promise<IncidentActionResult> {
-  const clock = deps.clock ?? (() => deps.now);
-  const secrets = {
-    ...deps.env,
-    ...(deps.notifyWebhook ? { TOLLGATE_NOTIFY_WEBHOOK: deps.notifyWebhook } : {}),
-  };
-  const repo = { owner: env.owner, repo: env.repo };
-  const github = deps.client ? { client: deps.client, repo, remote: deps.remote ?? 'origin' } : undefined;
-  const channels = {
-    env: secrets,
-    now: clock,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(env.runUrl ? { link: env.runUrl } : {}),
-    ...(github ? { issues: githubIssueChannel(github.client, repo, clock) } : {}),
-  };
-  const result = await openIncidentFlow(
-    { inputs, event: env },
-    {
-      repoRoot: env.workspace,
-      registryDir: registryFolder(inputs.registry),
-      now: deps.now,
-      clock,
-      suffix: () => deps.suffix,
-      actor: env.actor,
-      origin: env,
-      notifier: (policy) => channelNotifier(policy, channels),
-      ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
-      ...(github ? { github } : {}),
-    },
-    { dryRun: inputs.dryRun, write: 'publish', autoRollback: true },
-  );
-  return { ...result, summary: incidentSummary(result, inputs.dryRun) };
-}
 
 export async function run(context: ActionContext = githubContext): Promise<void> {
   let client: GitHubClient | undefined;
@@ -83,25 +31,32 @@ export async function run(context: ActionContext = githubContext): Promise<void>
         'registry',
       ].map((name) => core.getInput(name));
       const inputs = { model, metrics, alert, description, registry, dryRun: booleanInput('dry-run', false) };
-      const now = new Date();
-      const deps = {
+      const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+      const result = await runIncident(inputs, actionEnvironmentOf(context), {
         client,
-        now,
+        now: new Date(),
         clock: () => new Date(),
         suffix: randomBytes(2).toString('hex'),
         gitEnv: BOT_GIT_ENV,
         env: process.env,
-      };
-      const result = await runIncident(inputs, actionEnvironmentOf(context), deps);
+        // A command metrics source is refused here: this job holds the App token and the emergency push key.
+        verify: { sleep, env: process.env, commands: 'refuse' },
+      });
+      const verification = result.rollbacks.find((r) => r.verification)?.verification?.status ?? '';
       const outputs = {
         id: result.incident.id,
         severity: result.incident.severity,
         'rolled-back': String(result.rolledBack),
         'rollback-pull-request':
           result.rollbackPullRequest === undefined ? '' : String(result.rollbackPullRequest),
+        verification,
       };
       for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
       core.summary.addRaw(result.summary);
+      if (verification === 'unhealthy')
+        core.warning(
+          `the rollback did not restore health: ${result.incident.id} stays open, escalated to ${result.incident.severity}`,
+        );
       if (result.record.merge?.status === 'open')
         core.warning(`the incident record's pull request stays open: ${result.record.merge.reason}`);
     } finally {

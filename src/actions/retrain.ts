@@ -1,44 +1,22 @@
-// The retrain action: inputs and the dispatch's branch, then the retrain flow (src/retrain/flow.ts) with GitHub,
-// which guards against a duplicate, trains, and pushes the change as a pull request (or a failure as a state
-// change); outputs and the job summary render its outcome. In two jobs (docs/retrain.md "Two jobs") mode `train`
-// only trains and reports, with a token that cannot write, and mode `record` verifies that report and records.
+// The retrain action: inputs and the dispatch's branch, then the retrain flow for the mode (src/retrain/run-mode.ts:
+// all, or train and record in two jobs, docs/retrain.md "Two jobs") with GitHub; outputs and the summary render it.
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
+import { botGitEnv } from '../git/identity.ts';
 import { describeCalls, githubClientFromEnv } from '../github/client.ts';
 import { branchOfRef } from '../github/workflow-run.ts';
-import {
-  runRecordStep,
-  runRetrainFlow,
-  runTrainStep,
-  type RetrainOutcome,
-  type TrainStepOutcome,
-} from '../retrain/flow.ts';
-import { retrainSummary, trainingSummary } from '../retrain/summary.ts';
+import { runRetrainMode, type ModeOutcome } from '../retrain/run-mode.ts';
+import { retrainOutputs, retrainSummary, trainingSummary } from '../retrain/summary.ts';
 import { retrainModeOf, retrainRequestOf } from '../retrain/trigger.ts';
 import { booleanInput, githubContext, runAction, workflowRunOf, type ActionContext } from './runtime.ts';
 
-const fromEnv = (name: string, fallback: string) => process.env[name] ?? fallback;
-
-/** The training job's outputs: the report the recording job checks, and the folder to upload. */
-function setTrainingOutputs(outcome: TrainStepOutcome): void {
-  core.setOutput('status', outcome.status);
-  core.setOutput('request', outcome.report?.request ?? outcome.request?.id ?? '');
-  core.setOutput('version', outcome.report?.version ?? '');
-  core.setOutput('report', outcome.report ? JSON.stringify(outcome.report) : '');
-  core.setOutput('output-dir', outcome.outputDir ?? '');
-  core.summary.addRaw(trainingSummary(outcome));
-}
-
-function setRetrainOutputs(outcome: RetrainOutcome): void {
-  core.setOutput('request', outcome.request?.id ?? '');
-  core.setOutput('version', outcome.version?.id ?? '');
-  core.setOutput('status', outcome.status);
-  core.setOutput('pull-request', outcome.pullRequest?.number ?? '');
-  core.setOutput('pull-request-url', outcome.pullRequest?.url ?? '');
-  core.setOutput('artifact', outcome.artifactPath ?? '');
-  core.summary.addRaw(retrainSummary(outcome));
-  if (outcome.stateMerge?.status === 'open')
-    core.warning(`the failure record's pull request stays open: ${outcome.stateMerge.reason}`);
+function setOutputs(result: ModeOutcome): void {
+  for (const [name, value] of Object.entries(retrainOutputs(result))) core.setOutput(name, value);
+  core.summary.addRaw(
+    result.mode === 'train' ? trainingSummary(result.outcome) : retrainSummary(result.outcome),
+  );
+  if (result.mode !== 'train' && result.outcome.stateMerge?.status === 'open')
+    core.warning(`the failure record's pull request stays open: ${result.outcome.stateMerge.reason}`);
 }
 
 export async function run(context: ActionContext = githubContext): Promise<void> {
@@ -54,48 +32,32 @@ export async function run(context: ActionContext = githubContext): Promise<void>
       thresholds: core.getInput('thresholds'),
     });
     const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
-    const controller = new AbortController();
-    const cancel = () => controller.abort();
-    process.once('SIGINT', cancel);
-    process.once('SIGTERM', cancel);
-    let outcome: RetrainOutcome | TrainStepOutcome;
+    let result: ModeOutcome;
     try {
-      const input = {
-        ...request,
-        repoRoot: run.workspace,
-        registryPrefix: core.getInput('registry') || 'registry',
-        actor: run.actor || 'unknown',
-        dryRun: mode !== 'record' && booleanInput('dry-run', false),
-        baseBranch: branchOfRef(context.ref, 'the retrain workflow'),
-        ...(run.runUrl ? { runUrl: run.runUrl } : {}),
-        now: () => new Date(),
-        // In mode train the flow only lists pull requests with it: the training job's token can only read.
-        github: { client, repo: run.repo },
-        gitEnv: {
-          GIT_AUTHOR_NAME: fromEnv('GIT_AUTHOR_NAME', 'tollgate[bot]'),
-          GIT_AUTHOR_EMAIL: fromEnv('GIT_AUTHOR_EMAIL', 'tollgate[bot]@users.noreply.github.com'),
-          GIT_COMMITTER_NAME: fromEnv('GIT_COMMITTER_NAME', 'tollgate[bot]'),
-          GIT_COMMITTER_EMAIL: fromEnv('GIT_COMMITTER_EMAIL', 'tollgate[bot]@users.noreply.github.com'),
+      result = await runRetrainMode(
+        mode,
+        {
+          ...request,
+          repoRoot: run.workspace,
+          registryPrefix: core.getInput('registry') || 'registry',
+          actor: run.actor || 'unknown',
+          dryRun: mode !== 'record' && booleanInput('dry-run', false),
+          baseBranch: branchOfRef(context.ref, 'the retrain workflow'),
+          ...(run.runUrl ? { runUrl: run.runUrl } : {}),
+          now: () => new Date(),
+          // In mode train the flow only lists pull requests with it: the training job's token can only read.
+          github: { client, repo: run.repo },
+          gitEnv: botGitEnv(process.env),
+          onOutput: (line: string) => core.info(line),
+          ...(process.env.RUNNER_TEMP ? { tempDir: process.env.RUNNER_TEMP } : {}),
         },
-        onOutput: (line: string) => core.info(line),
-        signal: controller.signal,
-        ...(process.env.RUNNER_TEMP ? { tempDir: process.env.RUNNER_TEMP } : {}),
-      };
-      if (mode === 'train') outcome = await runTrainStep(input);
-      else if (mode === 'record')
-        outcome = await runRecordStep(input, {
-          report: core.getInput('report'),
-          outputDir: core.getInput('output-dir'),
-        });
-      else outcome = await runRetrainFlow(input);
+        { report: core.getInput('report'), outputDir: core.getInput('output-dir') },
+      );
     } finally {
-      process.off('SIGINT', cancel);
-      process.off('SIGTERM', cancel);
       actionRun.footnotes.push(describeCalls(client));
     }
-    if (mode === 'train') setTrainingOutputs(outcome as TrainStepOutcome);
-    else setRetrainOutputs(outcome as RetrainOutcome);
-    if (outcome.error) throw outcome.error;
+    setOutputs(result);
+    if (result.outcome.error) throw result.outcome.error;
   });
 }
 

@@ -82,7 +82,11 @@ function credentials(job: Job, workflow: Permissions, options: WorkflowCheckOpti
   ];
 }
 
-/** What in the job runs code from the repository: a shell step, a local action, or the training command. */
+/**
+ * What in the job runs code from the repository: a shell step, a local action, the training command, or a metrics
+ * command. Tollgate's retrain and monitor actions count unless `mode: record` is written out: those modes run no
+ * repository code, and an older release of either ran it in every mode.
+ */
 function userCode(job: Job): string | undefined {
   for (const step of job.steps ?? []) {
     if (step.run !== undefined) return 'a `run:` step';
@@ -90,6 +94,8 @@ function userCode(job: Job): string | undefined {
     if (step.uses.startsWith('./')) return `the local action ${step.uses}`;
     if (/\/tollgate\/actions\/retrain@/.test(step.uses) && String(step.with?.mode ?? 'all') !== 'record')
       return "Tollgate's retrain action outside mode `record` (it runs the model's training command)";
+    if (/\/tollgate\/actions\/monitor@/.test(step.uses) && String(step.with?.mode ?? '') !== 'record')
+      return "Tollgate's monitor action outside mode `record` (it runs the models' metrics commands)";
   }
   return undefined;
 }

@@ -45,6 +45,7 @@ import { resolveBranchHead } from './integrity.ts';
 import { renderReportHtml, renderReportMarkdown } from './report.ts';
 import { gitOnlyReviews, type ReviewSource } from './reviews.ts';
 import { lineageOf } from './lineage.ts';
+import { collectControls, pullRequestBody } from './controls.ts';
 import { signManifest, SIGNATURE_FILE } from './sign.ts';
 import { tarGz } from './tar.ts';
 import type {
@@ -557,10 +558,16 @@ async function collect(
   const mergeRecords = auditParsed.map((a) => a.event).filter(isMergeRecord);
   const pullRequests: PullRequestEvidence[] = await Promise.all(
     prRecords.map(async ({ number, pr, landed }): Promise<PullRequestEvidence> => {
-      const recorded = mergeRecords
-        .filter((a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha))
-        .map(signoffFromRecord);
-      const withRecords = recorded.length ? { recorded } : {};
+      const ownRecords = mergeRecords.filter(
+        (a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha),
+      );
+      const recorded = ownRecords.map(signoffFromRecord);
+      const described = pullRequestBody(ownRecords, pr?.body);
+      warnings.push(...described.warnings);
+      const withRecords = {
+        ...(recorded.length ? { recorded } : {}),
+        ...(described.body ? { body: described.body } : {}),
+      };
       if (!pr) return { number, found: false, reviewsKnown: false, reviews: [], ...withRecords };
       const slots = landed && pr.reviews.length ? roleSlots(second, roleSpecs(landed)) : [];
       const reviewerRoles = new Map(
@@ -590,6 +597,7 @@ async function collect(
               state: r.state,
               commit: r.commitId,
               at: r.submittedAt,
+              ...(held.teams.length ? { teams: held.teams } : {}),
             };
           }),
         ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
@@ -600,6 +608,8 @@ async function collect(
   );
 
   warnings.push(...(options.reviews?.warnings?.() ?? []));
+  progress('reading the rules each stage move was judged by');
+  const controls = await collectControls({ tenures, commits, prefix: p, pullRequests, read: readSome });
 
   const commitEvidence = commits.map((c): CommitEvidence => ({
     sha: c.sha,
@@ -642,6 +652,7 @@ async function collect(
     rollbacks: events.filter((e) => e.event.includes('rollback')),
     records,
     warnings,
+    controls,
     driftReports: driftRecords(
       auditParsed.map((a) => a.event),
       'model' in subject ? subject.model : undefined,
@@ -735,9 +746,10 @@ async function rolesHeld(
   login: string,
   slots: { role: string; members: RoleMembers }[],
   reviews: ReviewSource,
-): Promise<{ roles: string[]; unknown: string[] }> {
+): Promise<{ roles: string[]; unknown: string[]; teams: { team: string; state: string }[] }> {
   const roles: string[] = [];
   const unknown: string[] = [];
+  const asked = new Map<string, string>();
   for (const { role, members } of slots) {
     if (holdsRole(login, members, {}).holds) {
       roles.push(role);
@@ -749,11 +761,18 @@ async function rolesHeld(
       teams.map(async (team) => [team, (await reviews.teamMembership?.(team, login)) ?? 'unknown'] as const),
     );
     const known: Record<string, Record<string, MembershipState>> = {};
-    for (const [team, state] of states) if (state !== 'unknown') known[team] = { [login]: state };
+    for (const [team, state] of states) {
+      asked.set(team, state);
+      if (state !== 'unknown') known[team] = { [login]: state };
+    }
     if (holdsRole(login, members, known).holds) roles.push(role);
     else if (states.some(([, state]) => state === 'unknown')) unknown.push(role);
   }
-  return { roles: roles.sort(), unknown: unknown.sort() };
+  return {
+    roles: roles.sort(),
+    unknown: unknown.sort(),
+    teams: [...asked].sort(([a], [b]) => a.localeCompare(b)).map(([team, state]) => ({ team, state })),
+  };
 }
 
 export interface ManifestEntry {
@@ -789,6 +808,7 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
       head: evidence.head,
       ...(evidence.summary ? { summary: evidence.summary } : {}),
       ...(evidence.findings ? { findings: evidence.findings } : {}),
+      ...(evidence.controls ? { controls: controlsJson(evidence.controls) } : {}),
       warnings: evidence.warnings,
     }),
   );
@@ -796,7 +816,21 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
   files.set('commits.json', json(evidence.commits));
   files.set('events.json', json(evidence.events));
   files.set('stage-history.json', json(evidence.stageHistory));
-  files.set('pull-requests.json', json(evidence.pullRequests));
+  // A description's text is its own file (controls/pr-body/), named here by digest and path.
+  files.set(
+    'pull-requests.json',
+    json(
+      evidence.pullRequests.map((pr) => {
+        if (!pr.body) return pr;
+        const { text: _text, ...body } = pr.body;
+        return { ...pr, body };
+      }),
+    ),
+  );
+  if (evidence.controls) {
+    files.set('controls.json', json(controlsJson(evidence.controls)));
+    for (const d of evidence.controls.documents) files.set(d.file, Buffer.from(d.text));
+  }
   files.set(
     'runs.json',
     json(
@@ -837,6 +871,14 @@ export function bundleFiles(evidence: Evidence): Map<string, Buffer> {
   files.set('report.md', Buffer.from(renderReportMarkdown(evidence)));
   files.set('report.html', Buffer.from(renderReportHtml(evidence)));
   return files;
+}
+
+/** The controls as data: every document by digest and bundle file (texts are files of their own), every move. */
+function controlsJson(controls: NonNullable<Evidence['controls']>): unknown {
+  return {
+    documents: controls.documents.map(({ text: _text, ...d }) => d),
+    promotions: controls.promotions,
+  };
 }
 
 export async function writeEvidenceBundle(

@@ -126,6 +126,7 @@ export function githubReviews(options: GitHubReviewOptions): GitHubReviewSource 
       ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
       ...(pull.mergeCommitSha ? { mergeCommitSha: pull.mergeCommitSha } : {}),
       reviews: submitted,
+      body: pull.body,
       ...(gateCheck ? { gateCheck, gateChecks } : {}),
       ...(foreignChecks.length > 0 ? { foreignChecks } : {}),
       reviewsKnown: true,

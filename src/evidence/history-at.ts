@@ -133,6 +133,8 @@ export interface RecordedSignoff {
   checkRun?: { id?: number; url?: string; completedAt?: string };
   at?: string;
   mergedBy?: string;
+  /** SHA-256 of the pull request description the record kept (details.body_sha256). */
+  bodySha256?: string;
 }
 
 const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
@@ -205,6 +207,7 @@ export function signoffFromRecord(a: AuditEvent): RecordedSignoff {
     ...(Object.keys(checkRun).length ? { checkRun } : {}),
     at: a.at,
     mergedBy: a.actor,
+    ...(str(details.body_sha256) ? { bodySha256: str(details.body_sha256)! } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // and the audit-event files, turned into one list of registry events.
 import { load } from 'js-yaml';
 import { assertFullHistory, parseCommitMessage } from '../git/history.ts';
-import { readObjects, type ObjectReader } from '../git/reader.ts';
+import { listFiles, readObjects, type ObjectReader } from '../git/reader.ts';
 import { git, streamGit } from '../git/run.ts';
 import { classifyRegistryPath } from '../registry/paths.ts';
 import type { AuditEvent } from '../registry/types.ts';
@@ -330,31 +330,28 @@ export function parseYaml(text: string | undefined): unknown {
   }
 }
 
-/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
+/**
+ * Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. Through a caller's `objects`
+ * reader, when given, the files are listed and read without starting another git process.
+ */
 export async function readAuditEvents(
   repoRoot: string,
   ref = 'HEAD',
   registryPrefix = 'registry/',
+  objects?: ObjectReader,
 ): Promise<{ path: string; event: AuditEvent }[]> {
-  const listing = await git(repoRoot, [
-    'ls-tree',
-    '-r',
-    '-z',
-    '--end-of-options',
-    ref,
-    '--',
-    `${registryPrefix}audit/`,
-  ]);
-  const entries = listing
-    .split('\0')
-    .filter((line) => line !== '')
-    .map((line) => {
-      const [meta, path] = line.split('\t') as [string, string];
-      return { oid: meta.split(' ')[2]!, path, type: meta.split(' ')[1] };
-    })
-    .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+  const entries = objects
+    ? (await listFiles(objects, ref, [`${registryPrefix}audit/`])).filter((e) => e.path.endsWith('.yaml'))
+    : (await git(repoRoot, ['ls-tree', '-r', '-z', '--end-of-options', ref, '--', `${registryPrefix}audit/`]))
+        .split('\0')
+        .filter((line) => line !== '')
+        .map((line) => {
+          const [meta, path] = line.split('\t') as [string, string];
+          return { oid: meta.split(' ')[2]!, path, type: meta.split(' ')[1] };
+        })
+        .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
   const blobs = await readBlobs(
-    repoRoot,
+    objects ?? repoRoot,
     entries.map((e) => e.oid),
   );
   const events: { path: string; event: AuditEvent }[] = [];

@@ -79,11 +79,26 @@ export interface IntegrityOptions {
    */
   signoffs?: SignoffRechecker;
   registryPrefix?: string;
+  /** A reader to read objects through (the site reads all it needs through one); default: one per batch. */
+  objects?: ObjectReader;
+  /**
+   * The registry folder's first-parent trail up to `ref` (readTrail), when the caller has read it already: the audit
+   * takes its commits from it instead of walking the history again (unless `since` names a commit off that trail).
+   */
+  registryTrail?: TrailCommit[];
 }
 
 const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
 
-async function resolveCommit(repoRoot: string, rev: string): Promise<string | undefined> {
+async function resolveCommit(
+  repoRoot: string,
+  rev: string,
+  objects?: ObjectReader,
+): Promise<string | undefined> {
+  if (objects) {
+    const commit = await objects.lookup(`${rev}^{commit}`);
+    return commit?.type === 'commit' ? commit.oid : undefined;
+  }
   // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
   const r = await runGit(
     repoRoot,
@@ -380,7 +395,7 @@ export async function verifyGateIntegrity(
   await assertFullHistory(repoRoot);
   const prefix = options.registryPrefix ?? 'registry/';
   const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
-  const head = await resolveCommit(repoRoot, ref);
+  const head = await resolveCommit(repoRoot, ref, options.objects);
   if (!head)
     throw new TollgateError(`audit verify: ${ref} is not a commit in this clone`, {
       fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
@@ -389,8 +404,12 @@ export async function verifyGateIntegrity(
   const allowed: IntegrityFinding[] = [];
   let range = head;
   let baseline: string | undefined;
+  // What of the caller's registry trail the audit covers, where that is known without asking git: all of it, or
+  // the part above a baseline that lies on it.
+  let fromTrail = options.since === undefined ? options.registryTrail : undefined;
   if (options.since !== undefined) {
-    baseline = await resolveCommit(repoRoot, options.since);
+    baseline = await resolveCommit(repoRoot, options.since, options.objects);
+    const onTrail = options.registryTrail?.findIndex((c) => c.sha === baseline) ?? -1;
     if (!baseline) {
       findings.push({
         sha: options.since,
@@ -398,6 +417,11 @@ export async function verifyGateIntegrity(
         kind: 'baseline-missing',
         missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
       });
+      fromTrail = options.registryTrail;
+    } else if (onTrail >= 0) {
+      // On the head's first-parent trail, the baseline is an ancestor of the head.
+      range = `${baseline}..${head}`;
+      fromTrail = options.registryTrail!.slice(0, onTrail);
     } else {
       const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
         okCodes: [1],
@@ -414,12 +438,18 @@ export async function verifyGateIntegrity(
       } else range = `${baseline}..${head}`;
     }
   }
+  const audited = (path: string) => path.startsWith(`${prefix}models/`) || path === `${prefix}${POLICY_PATH}`;
   const commits = (
-    await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })
+    fromTrail
+      ? // The same commits and files as a walk limited to those paths.
+        fromTrail
+          .map((c) => ({ ...c, files: c.files.filter((f) => audited(f.path)) }))
+          .filter((c) => c.files.length > 0)
+      : await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })
   ).reverse();
   // Every stages/policy blob before and after, in one batch.
   const blobs = await readBlobs(
-    repoRoot,
+    options.objects ?? repoRoot,
     commits.flatMap((c) =>
       guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b): b is string => !!b)),
     ),
@@ -440,7 +470,7 @@ export async function verifyGateIntegrity(
   // From git alone, the gate's merge records (at the head) say how each merge's check and sign-offs stood.
   const recordsByCommit = new Map<string, AuditEvent[]>();
   if (!options.reviews)
-    for (const { event } of await readAuditEvents(repoRoot, head, prefix))
+    for (const { event } of await readAuditEvents(repoRoot, head, prefix, options.objects))
       if (isMergeRecord(event) && event.commit)
         recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
   let guardedCommits = 0;

@@ -78,6 +78,10 @@ export interface PromotionRow {
   checkRun: string;
   /** The requester is also an approver. */
   selfApproved: boolean;
+  /** Where the approvals come from: the merge record, GitHub's reviews, both, or neither. */
+  source: string;
+  /** Approvals the merge record counts that GitHub's reviews do not show (only when both were read). */
+  disagreements: string[];
 }
 
 /**
@@ -111,6 +115,26 @@ export function promotionRows(evidence: Evidence): PromotionRow[] {
     const logins = record
       ? record.approvers.map((a) => a.login.toLowerCase())
       : (pr?.reviews ?? []).filter((r) => r.state === 'APPROVED').map((r) => r.reviewer.toLowerCase());
+    // Both sources read: the record's approvals must show on GitHub as approvals given by the merge.
+    const merged = pr?.mergedAt ? Date.parse(pr.mergedAt) : Infinity;
+    const onGitHub = new Set(
+      (pr?.reviews ?? [])
+        .filter((r) => r.state === 'APPROVED' && !(Date.parse(r.at) > merged))
+        .map((r) => r.reviewer.toLowerCase()),
+    );
+    const disagreements =
+      record && pr?.reviewsKnown
+        ? record.approvers
+            .filter((a) => !onGitHub.has(a.login.toLowerCase()))
+            .map((a) => `${a.login} (${a.role}): the merge record counts an approval GitHub does not show`)
+        : [];
+    const source = record
+      ? pr?.reviewsKnown
+        ? `merge record ${record.record}, checked against GitHub's reviews${disagreements.length ? ': they disagree' : ': they agree'}`
+        : `merge record ${record.record} (git)`
+      : pr?.reviewsKnown
+        ? "GitHub's reviews (no merge record)"
+        : 'none (no merge record, git only)';
     const verdict = record?.gateVerdict ?? (pr?.gate ? (pr.gate.conclusion ?? 'not finished') : 'unknown');
     const run = record?.checkRun;
     rows.push({
@@ -132,9 +156,105 @@ export function promotionRows(evidence: Evidence): PromotionRow[] {
               ? 'none found at the merge'
               : 'unknown',
       selfApproved: requesters.some((r) => logins.includes(r.toLowerCase())),
+      source,
+      disagreements,
     });
   }
   return rows;
+}
+
+/** One row per stage move: the rules it was judged by (by digest), who filled the roles and how, and the body. */
+export interface ControlRow {
+  model: string;
+  stage: string;
+  move: string;
+  pullRequest: string;
+  /** `sha256 3f1c…` of the policy read at the landing commit's parent, and a later one when the move changed it. */
+  policy: string;
+  codeowners: string;
+  roles: string;
+  filledBy: string[];
+  body: string;
+}
+
+const short = (sha: string): string => sha.slice(0, 12);
+
+export function controlRows(evidence: Evidence): ControlRow[] {
+  const prs = new Map(evidence.pullRequests.map((p) => [p.number, p]));
+  return (evidence.controls?.promotions ?? []).map((c) => {
+    const pr = c.pullRequest === undefined ? undefined : prs.get(c.pullRequest);
+    const members = (r: { users: string[]; teams: string[] }) =>
+      [...r.users.map((u) => `@${u}`), ...r.teams.map((t) => `team ${t}`)].join(', ') || 'nobody';
+    return {
+      model: c.model,
+      stage: c.stage,
+      move: `${c.from ?? '(none)'} → ${c.version}`,
+      pullRequest: c.pullRequest === undefined ? '(direct)' : `#${c.pullRequest}`,
+      policy: `${c.policy ? `sha256 ${short(c.policy)}` : 'no policy.yaml'} at ${short(c.rulesReadAt)}${c.policyAfter ? `; this change wrote sha256 ${short(c.policyAfter)}` : ''}`,
+      codeowners: c.codeowners ? `${c.codeowners.path} sha256 ${short(c.codeowners.sha256)}` : 'none',
+      roles: c.roles.map((r) => `${r.role}: ${members(r)}`).join('; ') || 'none',
+      filledBy: c.memberships.length
+        ? c.memberships.map((m) =>
+            m.team
+              ? `${m.login} in ${m.team}: ${m.state ?? 'unknown'} (${m.source})`
+              : `${m.login} as ${m.role ?? '?'}, ${m.via ?? 'how unknown'} (${m.source})`,
+          )
+        : [c.pullRequest === undefined ? 'no review (not a pull request)' : 'not recorded'],
+      body: pr?.body
+        ? `sha256 ${short(pr.body.sha256)} (${pr.body.source === 'github' ? 'GitHub, at export' : `merge record`})${pr.body.note ? `: ${pr.body.note}` : ''}`
+        : c.pullRequest === undefined
+          ? ''
+          : 'not recorded',
+    };
+  });
+}
+
+const CONTROL_HEAD = [
+  'model',
+  'stage',
+  'from → to',
+  'PR',
+  'policy in force',
+  'CODEOWNERS',
+  'roles (policy, model owners)',
+  'who filled them',
+  'description reviewed',
+];
+
+/** Each distinct rule file: kind, digest, bundle file, and the moves it governed. */
+export function controlDocumentLines(evidence: Evidence): string[] {
+  const controls = evidence.controls;
+  if (!controls) return [];
+  return controls.documents
+    .filter((d) => d.kind !== 'pr-body')
+    .map((d) => {
+      const governed = controls.promotions
+        .filter((c) =>
+          d.kind === 'policy'
+            ? c.policy === d.sha256
+            : d.kind === 'codeowners'
+              ? c.codeowners?.sha256 === d.sha256
+              : c.modelFile === d.sha256,
+        )
+        .map(
+          (c) =>
+            `${c.model} ${c.stage} ${c.version}${c.pullRequest === undefined ? '' : ` (#${c.pullRequest})`}`,
+        );
+      const written = controls.promotions.filter((c) => d.kind === 'policy' && c.policyAfter === d.sha256);
+      return `${d.kind} ${d.path} sha256 ${d.sha256}: ${d.file}; governed ${governed.join(', ') || 'no move'}${written.length ? `; written by ${written.map((c) => short(c.commit)).join(', ')}` : ''}`;
+    });
+}
+
+/** A fence longer than any run of backticks in the text, so the text cannot close it. */
+function fenced(text: string): string[] {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return [`${fence}text`, text.replace(/\n$/, ''), fence];
+}
+
+function bodyLine(pr: PullRequestEvidence): string {
+  const b = pr.body!;
+  return `Description the reviewers saw (${b.source === 'github' ? 'from GitHub' : `merge record ${b.record}`}, sha256 ${b.sha256}, ${b.file})${b.note ? `: ${b.note}` : ''}.`;
 }
 
 /** Whether a timeline event belongs to adopting Tollgate (the adoption commit, or an `init`): shown folded away. */
@@ -237,12 +357,36 @@ export function renderReportMarkdown(evidence: Evidence): string {
         r.move,
         r.pullRequest,
         r.selfApproved ? `${r.requester} (ALSO APPROVED)` : r.requester,
-        r.approvers.join('; '),
+        [...r.approvers, ...r.disagreements.map((d) => `DISAGREES: ${d}`), `source: ${r.source}`].join('; '),
         r.verdict,
         r.checkRun,
       ]),
     ),
   );
+  if (evidence.controls) {
+    lines.push(
+      '## Controls in force',
+      '',
+      "The rules each stage move was judged by, read at its landing commit's first parent; each file is in the bundle once, by SHA-256.",
+      '',
+      ...mdTable(
+        CONTROL_HEAD,
+        controlRows(evidence).map((r) => [
+          r.model,
+          r.stage,
+          r.move,
+          r.pullRequest,
+          r.policy,
+          r.codeowners,
+          r.roles,
+          r.filledBy.join('; '),
+          r.body,
+        ]),
+      ),
+    );
+    const docs = controlDocumentLines(evidence);
+    lines.push('### Rule files', '', ...(docs.length ? docs.map((d) => `- ${md(d)}`) : ['_none_']), '');
+  }
   if (evidence.warnings.length)
     lines.push('## Warnings', '', ...evidence.warnings.map((w) => `- ${md(w)}`), '');
   const timeline = timelineRows(evidence);
@@ -297,6 +441,12 @@ export function renderReportMarkdown(evidence: Evidence): string {
       '',
     );
     for (const line of recordedLines(pr)) lines.push(md(line), '');
+    if (pr.body) lines.push(md(bodyLine(pr)), '', ...fenced(pr.body.text), '');
+    else
+      lines.push(
+        'Description the reviewers saw: not recorded (no merge record kept it; GitHub not read).',
+        '',
+      );
     if (pr.reviewsKnown)
       lines.push(
         ...mdTable(
@@ -434,8 +584,9 @@ dl.summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr))
 dl.summary div{border:1px solid #d0d7de;border-radius:6px;padding:.3rem .6rem}dt{color:#57606a;font-size:.8rem}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 ul.findings{list-style:none;padding:0}ul.findings li{border-left:4px solid #57606a;padding:.3rem .7rem;margin:.4rem 0;background:#f6f8fa;overflow-wrap:anywhere}
 ul.findings li.violation{border-color:#cf222e;background:#ffebe9}.badge{font-size:.75rem;text-transform:uppercase;font-weight:700}
-.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p{overflow-wrap:anywhere}
+.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p,summary{overflow-wrap:anywhere}
 @media (max-width:48rem){body{margin:1rem auto}table,thead,tbody,tr,th,td{display:block;width:auto}thead{display:none}tr{border:1px solid #d0d7de;margin:.4rem 0}td{border:0;border-bottom:1px solid #eaeef2}}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.5rem;border:1px solid #d0d7de}
 @media print{body{margin:0}h2{break-after:avoid}}
 `;
 
@@ -479,10 +630,28 @@ export function renderReportHtml(evidence: Evidence): string {
       : `<table class="sod"><thead><tr>${['model', 'stage', 'from → to', 'PR', 'requested by', 'approved by (role, commit, time)', 'gate verdict', 'check run'].map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${promotions
           .map(
             (r) =>
-              `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${r.approvers.map(e).join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`,
+              `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${[...r.approvers.map(e), ...r.disagreements.map((d) => `<strong>disagrees:</strong> ${e(d)}`), `<span class="meta">source: ${e(r.source)}</span>`].join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`,
           )
           .join('')}</tbody></table>`,
   );
+  if (evidence.controls) {
+    const docs = controlDocumentLines(evidence);
+    const rows = controlRows(evidence);
+    parts.push(
+      '<h2 id="controls">Controls in force</h2>',
+      '<p class="meta">The rules each stage move was judged by, read at its landing commit\'s first parent; each file is in the bundle once, by SHA-256.</p>',
+      rows.length === 0
+        ? '<p class="none">none</p>'
+        : `<table class="sod"><thead><tr>${CONTROL_HEAD.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+            .map(
+              (r) =>
+                `<tr>${[r.model, r.stage, r.move, r.pullRequest, r.policy, r.codeowners, r.roles].map((c) => `<td>${e(c)}</td>`).join('')}<td>${r.filledBy.map(e).join('<br>')}</td><td>${e(r.body)}</td></tr>`,
+            )
+            .join('')}</tbody></table>`,
+      '<h3>Rule files</h3>',
+      docs.length ? `<ul>${docs.map((d) => `<li>${e(d)}</li>`).join('')}</ul>` : '<p class="none">none</p>',
+    );
+  }
   if (evidence.warnings.length)
     parts.push(
       `<div class="warn"><strong>Warnings</strong><ul>${evidence.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`,
@@ -530,6 +699,9 @@ export function renderReportHtml(evidence: Evidence): string {
             : 'unknown (git alone does not record it)'
       }.</p>`,
       ...recordedLines(pr).map((line) => `<p>${e(line)}</p>`),
+      pr.body
+        ? `<details class="body"><summary>${e(bodyLine(pr))}</summary><pre>${e(pr.body.text)}</pre></details>`
+        : '<p>Description the reviewers saw: not recorded (no merge record kept it; GitHub not read).</p>',
       pr.reviewsKnown
         ? table(
             ['reviewer', 'roles', 'state', 'commit', 'time'],

@@ -36,6 +36,8 @@ export interface PullRequestRecord {
   foreignChecks?: GateCheckRecord[];
   /** False when reviews and the check are unknown (git alone cannot tell), not known to be absent. */
   reviewsKnown?: boolean;
+  /** The description as the source has it now (GitHub); git alone does not know it. */
+  body?: string;
 }
 
 export interface ReviewSource {

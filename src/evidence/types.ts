@@ -38,6 +38,72 @@ export interface ReviewEvidence {
   state: string;
   commit: string;
   at: string;
+  /** The team memberships asked to decide the reviewer's roles, as GitHub answered at export time. */
+  teams?: { team: string; state: string }[];
+}
+
+/** The description of a pull request the reviewers saw, and where that text came from. */
+export interface PullRequestBody {
+  sha256: string;
+  /** `merge record`: the text the gate recorded at the merge. `github`: as GitHub shows it at export time. */
+  source: 'merge record' | 'github';
+  /** The merge record's id, when from one. */
+  record?: string;
+  text: string;
+  /** The bundle file holding the text. */
+  file: string;
+  /** Why the text may not be what the reviewers saw (edited after the merge, a record that does not hash right). */
+  note?: string;
+}
+
+/** A file of rules kept in the bundle once, by its SHA-256. */
+export interface ControlDocument {
+  kind: 'policy' | 'codeowners' | 'model' | 'pr-body';
+  /** Where it lives in the repository (for a body: which pull request). */
+  path: string;
+  sha256: string;
+  /** The bundle file holding the text. */
+  file: string;
+  text: string;
+}
+
+/** The rules one stage move was judged by, read at the landing commit's first parent. */
+export interface PromotionControl {
+  model: string;
+  stage: string;
+  version: string;
+  from?: string;
+  pullRequest?: number;
+  /** The commit that moved the pointer (the merge commit of a pull request). */
+  commit: string;
+  at: string;
+  /** The commit the rules were read at: the landing commit's first parent. */
+  rulesReadAt: string;
+  /** SHA-256 of policy.yaml at rulesReadAt (absent: no policy there). */
+  policy?: string;
+  /** The policy this very commit wrote, when it changed policy.yaml. */
+  policyAfter?: string;
+  codeowners?: { path: string; sha256: string };
+  /** SHA-256 of the model's model.yaml (its owners) at rulesReadAt. */
+  modelFile?: string;
+  /** Each role the policy names, and the model's owners (`model-owner`), with the users and teams listed. */
+  roles: { role: string; users: string[]; teams: string[] }[];
+  /** Who filled a role and how (merge record), and team answers for the reviewers (GitHub). */
+  memberships: {
+    login: string;
+    role?: string;
+    team?: string;
+    state?: string;
+    via?: string;
+    source: string;
+  }[];
+  /** SHA-256 of the pull request's description (see PullRequestEvidence.body). */
+  body?: string;
+}
+
+export interface ControlsEvidence {
+  documents: ControlDocument[];
+  promotions: PromotionControl[];
 }
 
 export interface PullRequestEvidence {
@@ -56,6 +122,8 @@ export interface PullRequestEvidence {
   gateRuns?: GateCheckRecord[];
   /** What the gate's merge records (registry/audit/, one per stage moved) say: in git, so known from git alone. */
   recorded?: RecordedSignoff[];
+  /** The description the reviewers saw (merge record, else GitHub), when known. */
+  body?: PullRequestBody;
 }
 
 export interface VersionEvidence {
@@ -113,6 +181,8 @@ export interface Evidence {
   findings?: EvidenceFinding[];
   /** drift-report audit events (src/monitor/drift-report.ts): the drift and fairness sections. */
   driftReports?: { drift: DriftRecord[]; fairness: DriftRecord[] };
+  /** The policy, CODEOWNERS and owners each stage move was judged by, and the texts once each. */
+  controls?: ControlsEvidence;
 }
 
 export type EvidenceFindingKind =

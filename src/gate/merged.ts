@@ -2,6 +2,7 @@
 // approvers the gate counted on the head that merged and the gate's check run; and, for a rollback pull request,
 // the `rollback-completed` entry on its incident. Nothing for a pull request that moves no stage pointer — state-only
 // pull requests included, so the state pull request these records travel in records nothing when it merges.
+import { createHash } from 'node:crypto';
 import { TollgateError } from '../errors.ts';
 import { appendTimeline, formatDuration } from '../incident/record.ts';
 import { fnv1a } from '../scheduler/schedule.ts';
@@ -27,6 +28,8 @@ export interface MergedPullRequest {
   mergedBy: string;
   /** The pull request head that merged: what the gate judged. */
   headSha: string;
+  /** The description the reviewers saw, as it stood at the merge; absent when the source did not say. */
+  body?: string;
 }
 
 /** The gate's check run on the merged head, as GitHub lists it. */
@@ -97,6 +100,11 @@ export interface MergedRecord {
 }
 
 const SHA = /^[0-9a-f]{40}$/;
+
+/** The SHA-256 (hex) of a pull request body's UTF-8 text, as merge records and the evidence bundle state it. */
+export function bodyDigest(body: string): string {
+  return createHash('sha256').update(body, 'utf8').digest('hex');
+}
 
 const iso = (at: string): string => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -238,6 +246,8 @@ export function recordMergedPullRequest(input: MergedRecordInput): MergedRecord 
     const details: Record<string, unknown> = {
       title: pull.title,
       head: pull.headSha,
+      // The text reviewers approved against, and its digest: the evidence bundle shows both and notices a later edit.
+      ...(pull.body !== undefined ? { body_sha256: bodyDigest(pull.body), body: pull.body } : {}),
       from_version: move.from ?? null,
       ...(requestedBy.length > 0 ? { requested_by: requestedBy } : {}),
       approvers,

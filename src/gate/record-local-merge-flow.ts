@@ -36,6 +36,8 @@ export interface RecordMergeInput {
    * absent, the record says no check run was found, which `audit verify` reports.
    */
   checkRun?: GateCheckRunFact;
+  /** The pull request's description, recorded with its digest (see merged.ts). */
+  body?: string;
   env?: NodeJS.ProcessEnv;
   /** Decide and report what would be written, and commit nothing. */
   dryRun?: boolean;
@@ -120,7 +122,15 @@ export async function recordMergeLocally(input: RecordMergeInput): Promise<Recor
       written.length = 0;
       const incidents = await readIncidents(reader, incidentIds.map(incidentPath));
       record = recordMergedPullRequest({
-        pull: { number: input.number, title, mergeSha, mergedAt, mergedBy: input.mergedBy, headSha: head },
+        pull: {
+          number: input.number,
+          title,
+          mergeSha,
+          mergedAt,
+          mergedBy: input.mergedBy,
+          headSha: head,
+          ...(input.body !== undefined ? { body: input.body } : {}),
+        },
         changes: facts.changes,
         verdict,
         checkName: input.checkName,

@@ -156,6 +156,7 @@ export async function recordMergeFlow(
           mergedAt: pull.mergedAt,
           mergedBy,
           headSha,
+          ...(pull.body !== undefined ? { body: pull.body } : {}),
         },
         changes: judged.facts.changes,
         verdict: judged.verdict,

@@ -281,6 +281,20 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
     }
   }
 
+  // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+  // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+  const automation = reviewed.filter(
+    (c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0,
+  );
+  if (automation.length > 0)
+    for (const role of policy.signoff.policyOwners)
+      addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+  if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+    blocking.push(
+      'signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+        `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`,
+    );
+
   // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
   for (const change of guarded) {
     lines.push(`${describeChange(change)}: guards the gate (${change.guard})`);

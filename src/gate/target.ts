@@ -30,6 +30,8 @@ export interface ClosedPull {
   mergedAt: string;
   /** '' when GitHub sent merged_by null (a merge queue, a deleted account). */
   mergedBy: string;
+  /** The description as it stood at the merge ('' for none); absent when the event did not carry it. */
+  body?: string;
 }
 
 /** What the gate flows are told besides their target. */
@@ -135,6 +137,7 @@ export function closedPullOf(payload: object): ClosedPull {
     mergeSha: str(pull.merge_commit_sha) ?? '',
     mergedAt: str(pull.merged_at) ?? '',
     mergedBy: str(obj(pull.merged_by)?.login) ?? '',
+    ...(typeof pull.body === 'string' || pull.body === null ? { body: pull.body ?? '' } : {}),
   };
 }
 

@@ -200,19 +200,22 @@ export async function readObjects(
 
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
  */
 export function gitTreeReader(
   repoRoot: string,
   ref: string,
   registryPrefix = 'registry',
+  shared?: ObjectReader,
 ): RegistryReader & { close(): void } {
   const prefix = normalizePrefix(registryPrefix);
   let tree: Promise<Map<string, TreeEntry>> | undefined;
-  const objects = new ObjectReader(repoRoot);
+  const objects = shared ?? new ObjectReader(repoRoot);
 
   const entries = (): Promise<Map<string, TreeEntry>> =>
     (tree ??= (async () => {
+      if (shared) return treeEntriesThrough(shared, ref, prefix);
       const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
       if (prefix !== '') args.push('--', prefix);
       const all = parseLsTree(await git(repoRoot, args));
@@ -228,7 +231,8 @@ export function gitTreeReader(
 
   return {
     label: ref,
-    close: () => objects.close(),
+    // A caller's reader outlives this one: the caller closes it.
+    close: () => (shared ? undefined : objects.close()),
     async list(dir: string): Promise<string[]> {
       const d = normalizePrefix(dir);
       return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -349,4 +353,43 @@ export async function listFiles(
     }),
   );
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(
+  reader: ObjectReader,
+  ref: string,
+  prefix: string,
+): Promise<Map<string, TreeEntry>> {
+  const entries = new Map<string, TreeEntry>();
+  let tree = await reader.lookup(`${ref}^{tree}`);
+  if (tree?.type !== 'tree') throw new TollgateError(`${ref} is not a commit or tree in this repository`);
+  const oidBytes = tree.oid.length / 2;
+  const parts = prefix === '' ? [] : prefix.split('/');
+  for (const [i, name] of parts.entries()) {
+    const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+    if (!entry) return entries;
+    if (entry.mode === SYMLINK_MODE && i === parts.length - 1) throw linkError(ref, prefix);
+    if (entry.mode !== '40000') return entries;
+    tree = await reader.lookup(entry.oid);
+    if (tree?.type !== 'tree') return entries;
+  }
+  const walk = async (content: Buffer, dir: string): Promise<void> => {
+    const subtrees: Promise<void>[] = [];
+    for (const e of parseTreeObject(content, oidBytes)) {
+      const path = dir === '' ? e.name : `${dir}/${e.name}`;
+      if (e.mode === '40000')
+        subtrees.push(
+          reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)),
+        );
+      else entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+    }
+    await Promise.all(subtrees);
+  };
+  await walk(tree.content, '');
+  return entries;
 }

@@ -15,9 +15,10 @@ export interface AppPermission {
 }
 
 /**
- * Everything the App token does, and nothing more. The scheduler, validate and evidence workflows use the
- * workflow's own GITHUB_TOKEN instead, and `tollgate init --apply` the administrator's token, so their
- * permissions (Actions: write, Administration: write) are not the App's.
+ * Everything the App token does, and nothing more. The scheduler's tick, validate and evidence workflows use the
+ * workflow's own GITHUB_TOKEN instead (as does the scheduler's escalation sweep for incident issues), and
+ * `tollgate init --apply` the administrator's token, so their permissions (Actions: write, Issues: write,
+ * Administration: write) are not the App's.
  */
 export const APP_PERMISSIONS: readonly AppPermission[] = [
   {
@@ -61,7 +62,7 @@ export const APP_PERMISSIONS: readonly AppPermission[] = [
     access: 'read',
     neededBy:
       'the gate checks that an approver is an active member of the team that holds a role (without it the gate ' +
-      'fails closed)',
+      'fails closed); the daily sign-off digest names who can sign for a team',
   },
 ];
 

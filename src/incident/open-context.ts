@@ -37,6 +37,17 @@ export interface OpenIncidentPorts {
   gitEnv?: NodeJS.ProcessEnv;
   /** The event that started the run: a repository_dispatch is accepted only from a sender the policy lists. */
   origin?: DispatchOrigin;
+  /** Verifies each automatic rollback that went live (verify.ts); without it none is verified. */
+  verify?: RollbackVerifyPorts;
+}
+
+export interface RollbackVerifyPorts {
+  sleep: (ms: number) => Promise<void>;
+  /** Where a Prometheus source's bearer token is read. */
+  env: NodeJS.ProcessEnv;
+  fetch?: typeof globalThis.fetch;
+  /** Whether a command metrics source may run here; default `refuse` (the action's job holds write credentials). */
+  commands?: 'run' | 'refuse';
 }
 
 export interface OpenIncidentOptions {
@@ -62,6 +73,8 @@ export interface ModelRollback {
   /** How the rollback was staged in the record's commit (commit): revert or forward-fix. */
   staged?: string;
   error?: string;
+  /** The verification of a rollback that went live (publish, with ports.verify). */
+  verification?: { status: 'verified' | 'unhealthy' | 'failed'; summary: string[] };
 }
 
 export interface OpenIncidentResult {

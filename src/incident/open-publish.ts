@@ -14,6 +14,7 @@ import type { Incident } from '../registry/types.ts';
 import { writeRegistryFiles, type RegistryFileWrite } from '../registry/writer.ts';
 import { isEmergency, rollbackAndPublish } from '../rollback/publish.ts';
 import { assessModel, type ModelAssessment } from './assess.ts';
+import { verifyIncidentRollbacks } from './verify.ts';
 import {
   iso,
   readPointer,
@@ -157,6 +158,9 @@ export async function publishOpenIncident(context: OpenContext): Promise<OpenInc
   // After the rollback, so a slow or dead channel never delays it; the outcome goes on the timeline.
   const notifications = context.notifier && !dryRun ? await context.notifier.notify(incident) : [];
   for (const entry of notifications) incident = appendTimeline(incident, entry);
+  // After the announcement, so the settle time never delays it; before the record, so the record says how it went.
+  const verified = await verifyIncidentRollbacks(context, incident, rollbacks, actor);
+  incident = verified.incident;
   const audit = [
     opened,
     ...rollbacks.map((r, i) =>
@@ -179,6 +183,7 @@ export async function publishOpenIncident(context: OpenContext): Promise<OpenInc
         },
       }),
     ),
+    ...verified.audit,
   ];
   const files: RegistryFileWrite[] = [
     { path: incidentPath(id), document: incident },

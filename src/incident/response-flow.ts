@@ -16,7 +16,13 @@ import type { IncidentNotice } from './channels.ts';
 import type { IncidentNotifier } from './notify.ts';
 import { appendTimeline, incidentId, openIncident } from './record.ts';
 import { allIncidents, readIncident } from './resolve-flow.ts';
-import { acknowledgeIncident, dueEscalations, escalateIncident, escalationTarget } from './response.ts';
+import {
+  acknowledgeIncident,
+  dueEscalations,
+  escalateIncident,
+  escalationTarget,
+  issueFollowUps,
+} from './response.ts';
 
 export interface ResponsePorts {
   repoRoot: string;
@@ -28,6 +34,11 @@ export interface ResponsePorts {
   gitEnv?: NodeJS.ProcessEnv;
   /** 4 lowercase letters or digits for a new incident id; default random. */
   suffix?: () => string;
+  /**
+   * The sweep also tells incidents' GitHub issues what followed (issueFollowUps): only where the notifier can
+   * reach GitHub issues, or a follow-up would be due again on every sweep.
+   */
+  issueFollowUps?: boolean;
 }
 
 export interface ResponseResult {
@@ -174,6 +185,99 @@ export function streakIncident(schedule: Schedule, policy: EffectivePolicy, now:
   };
 }
 
+/** What one sweep changes: the escalations and streak incidents due, the schedules that record a streak's. */
+export interface DueChanges {
+  reasons: string[];
+  /**
+   * The records as changed, and what the channels hear. `announce` is what to hand the channels when it is not the
+   * record itself: an `updated` follow-up summarises the entries its issue has not heard about.
+   */
+  incidents: { incident: Incident; notice: IncidentNotice; announce?: Incident }[];
+  schedules: Schedule[];
+}
+
+/**
+ * The sweep's decision on `reader`: every open incident not acknowledged within its severity's response time,
+ * escalated at its level (once per level), and an incident per retrain failure streak at the policy's limit (once
+ * per streak). `ids` keeps one incident id per model across calls, so a rebuilt commit keeps the same incident.
+ */
+export async function dueChanges(
+  reader: RegistryReader,
+  policy: EffectivePolicy,
+  ports: Pick<ResponsePorts, 'now' | 'actor' | 'suffix' | 'issueFollowUps'>,
+  ids: Map<string, string> = new Map(),
+): Promise<DueChanges> {
+  const suffix = ports.suffix ?? (() => randomBytes(2).toString('hex'));
+  const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const reasons: string[] = [];
+  const incidents: DueChanges['incidents'] = [];
+  const schedules: Schedule[] = [];
+  const all = await allIncidents(reader);
+  for (const d of dueEscalations(all, policy, ports.now)) {
+    reasons.push(`${d.incident.id}: ${d.reason}`);
+    const incident = escalateIncident(d.incident, {
+      to: d.severity,
+      now: ports.now,
+      by: ports.actor,
+      reason: d.reason,
+      policy,
+    });
+    incidents.push({ incident, notice: 'escalated' });
+  }
+  const escalated = new Set(incidents.map((i) => i.incident.id));
+  for (const incident of all) {
+    const news = !ports.issueFollowUps || escalated.has(incident.id) ? [] : issueFollowUps(incident, policy);
+    if (news.length === 0) continue;
+    // One comment for everything it missed: the entry itself when one, else each entry on its own.
+    const summary: TimelineEntry =
+      news.length === 1
+        ? { ...news[0]!, at: date }
+        : { at: date, event: 'note', detail: news.map((e) => `${e.event}: ${e.detail ?? ''}`).join('; ') };
+    reasons.push(`${incident.id}: ${news.map((e) => e.event).join(', ')} to its GitHub issue`);
+    incidents.push({
+      incident,
+      notice: 'updated',
+      announce: { ...incident, timeline: [...incident.timeline, summary] },
+    });
+  }
+  for (const schedule of await readSchedules(reader)) {
+    if (!streakNeedsEscalation(schedule, policy)) continue;
+    if (!ids.has(schedule.model)) ids.set(schedule.model, incidentId(ports.now, suffix()));
+    const incident = streakIncident(schedule, policy, ports.now, ids.get(schedule.model)!);
+    reasons.push(`${schedule.model}: ${incident.timeline[1]!.detail} -> ${incident.id}`);
+    incidents.push({ incident, notice: 'opened' });
+    schedules.push({ ...schedule, streak_escalated_at: date, updated_at: date });
+  }
+  return { reasons, incidents, schedules };
+}
+
+/** The sweep's commit message and trailers for what it changed. */
+export function sweepCommit(
+  changed: { incident: Incident; notice: IncidentNotice }[],
+  schedules: Schedule[],
+  actor: string,
+): { message: string; trailers: Record<string, string | string[]> } {
+  const streaks = schedules.length;
+  const count = (notice: IncidentNotice) => changed.filter((c) => c.notice === notice).length;
+  const [overdue, updated] = [count('escalated'), count('updated')];
+  const plural = (n: number) => `${n} incident${n === 1 ? '' : 's'}`;
+  const parts = [
+    ...(overdue ? [`escalate ${overdue} unacknowledged incident${overdue === 1 ? '' : 's'}`] : []),
+    ...(streaks ? [`open ${plural(streaks)} for retrain failure streaks`] : []),
+    ...(updated ? [`tell the GitHub issues of ${plural(updated)} what followed`] : []),
+  ];
+  const message = parts.join(', ');
+  return {
+    message: message.charAt(0).toUpperCase() + message.slice(1),
+    trailers: {
+      'Tollgate-Event': overdue ? 'incident-escalated' : streaks ? 'incident-opened' : 'incident-notified',
+      Incident: changed.map((c) => c.incident.id),
+      ...(streaks ? { Model: schedules.map((x) => x.model) } : {}),
+      'Requested-By': actor,
+    },
+  };
+}
+
 /**
  * The scheduled job's sweep: every open incident not acknowledged within its severity's response time is escalated
  * at its level, once per level (dueEscalations); every retrain failure streak at the policy's limit opens an
@@ -187,35 +291,9 @@ export async function escalateDueFlow(
   const policy = await readPolicy(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
   const notifier = options.dryRun ? undefined : ports.notifier?.(policy);
   const sent = new Map<string, Promise<TimelineEntry[]>>();
-  const suffix = ports.suffix ?? (() => randomBytes(2).toString('hex'));
   const ids = new Map<string, string>();
   const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const decide = async (reader: RegistryReader) => {
-    const reasons: string[] = [];
-    const incidents: { incident: Incident; notice: IncidentNotice }[] = [];
-    const schedules: Schedule[] = [];
-    for (const d of dueEscalations(await allIncidents(reader), policy, ports.now)) {
-      reasons.push(`${d.incident.id}: ${d.reason}`);
-      const incident = escalateIncident(d.incident, {
-        to: d.severity,
-        now: ports.now,
-        by: ports.actor,
-        reason: d.reason,
-        policy,
-      });
-      incidents.push({ incident, notice: 'escalated' });
-    }
-    for (const schedule of await readSchedules(reader)) {
-      if (!streakNeedsEscalation(schedule, policy)) continue;
-      // One id per model for the whole run, so a rebuilt commit (a lost race) keeps the same incident.
-      if (!ids.has(schedule.model)) ids.set(schedule.model, incidentId(ports.now, suffix()));
-      const incident = streakIncident(schedule, policy, ports.now, ids.get(schedule.model)!);
-      reasons.push(`${schedule.model}: ${incident.timeline[1]!.detail} -> ${incident.id}`);
-      incidents.push({ incident, notice: 'opened' });
-      schedules.push({ ...schedule, streak_escalated_at: date, updated_at: date });
-    }
-    return { reasons, incidents, schedules };
-  };
+  const decide = (reader: RegistryReader) => dueChanges(reader, policy, ports, ids);
   if (options.dryRun) {
     const d = await decide(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
     return { incidents: d.incidents.map((i) => i.incident), reasons: d.reasons, dryRun: true };
@@ -225,39 +303,28 @@ export async function escalateDueFlow(
     ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
     build: async (reader, stage) => {
       const d = await decide(reader);
-      const changed: Incident[] = [];
-      for (const { incident, notice } of d.incidents) {
+      const told: { incident: Incident; notice: IncidentNotice }[] = [];
+      for (const { incident, notice, announce } of d.incidents) {
         let next = incident;
         if (notifier) {
-          if (!sent.has(next.id)) sent.set(next.id, notifier.notify(next, notice));
+          if (!sent.has(next.id)) sent.set(next.id, notifier.notify(announce ?? next, notice));
           for (const entry of await sent.get(next.id)!) next = appendTimeline(next, entry);
         }
-        changed.push(next);
+        // A follow-up nobody could be told about (no issue channel here) changes nothing.
+        if (notice !== 'updated' || next !== incident) told.push({ incident: next, notice });
       }
+      const changed = told.map((t) => t.incident);
       if (changed.length === 0) return { value: { incidents: [], reasons: d.reasons } };
       stage.writeRegistry([
         ...changed.map((incident) => ({ path: incidentPath(incident.id), document: incident })),
         ...d.schedules.map((schedule) => ({ path: schedulePath(schedule.model), document: schedule })),
       ]);
-      const streaks = d.schedules.length;
-      const overdue = changed.length - streaks;
-      const parts = [
-        ...(overdue ? [`escalate ${overdue} unacknowledged incident${overdue === 1 ? '' : 's'}`] : []),
-        ...(streaks
-          ? [`open ${streaks} incident${streaks === 1 ? '' : 's'} for retrain failure streaks`]
-          : []),
-      ];
-      const message = parts.join(', ');
+      const { message, trailers } = sweepCommit(told, d.schedules, ports.actor);
       return {
         value: { incidents: changed, reasons: d.reasons },
         commit: {
-          message: message.charAt(0).toUpperCase() + message.slice(1),
-          trailers: {
-            'Tollgate-Event': streaks && !overdue ? 'incident-opened' : 'incident-escalated',
-            Incident: changed.map((i) => i.id),
-            ...(streaks ? { Model: d.schedules.map((x) => x.model) } : {}),
-            'Requested-By': ports.actor,
-          },
+          message,
+          trailers,
           env: { ...ports.gitEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
         },
       };

@@ -3,7 +3,7 @@
 // the policy and the records come in as data.
 import { TollgateError } from '../errors.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
-import type { Incident, Severity } from '../registry/types.ts';
+import type { Incident, Severity, TimelineEntry } from '../registry/types.ts';
 import { appendTimeline, formatDuration } from './record.ts';
 
 export const SEVERITIES: Severity[] = ['P0', 'P1', 'P2', 'P3', 'P4'];
@@ -221,4 +221,29 @@ export function responseReport(
       ];
     });
   return { perSeverity, breaches, overduePostmortems };
+}
+
+/** What an incident's GitHub issue hears about after it was opened: rollbacks, their verification, notes. */
+const ISSUE_FOLLOW_UP = /^(rollback-|note$)/;
+const ISSUE_OUTCOME = /\(github-issue \w+\)$/;
+
+/**
+ * The timeline entries an open incident's GitHub issue has not been told about: rollback and verification entries
+ * (and notes) recorded after the issue channel's last outcome, for an incident whose severity announces on a
+ * github-issue channel and whose issue exists (a `notified … (github-issue …)` entry). Empty otherwise. The
+ * escalation sweep comments them on the issue, so the issue follows a rollback or a verification that another job
+ * recorded with a token that could not write issues.
+ */
+export function issueFollowUps(incident: Incident, policy: EffectivePolicy): TimelineEntry[] {
+  if (incident.status !== 'open') return [];
+  const channels = policy.incident.response[incident.severity].channels;
+  const announces = channels.some((name) => policy.incident.channels[name]?.type === 'github-issue');
+  if (!announces) return [];
+  const outcomes = incident.timeline.filter(
+    (e) =>
+      (e.event === 'notified' || e.event === 'notification-failed') && ISSUE_OUTCOME.test(e.detail ?? ''),
+  );
+  if (!outcomes.some((e) => e.event === 'notified')) return [];
+  const last = incident.timeline.lastIndexOf(outcomes.at(-1)!);
+  return incident.timeline.slice(last + 1).filter((e) => ISSUE_FOLLOW_UP.test(e.event));
 }

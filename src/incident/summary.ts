@@ -19,6 +19,14 @@ export function incidentSummary(result: OpenIncidentResult, dryRun: boolean): st
     ),
     '',
   ];
+  const verified = result.rollbacks.filter((r) => r.verification);
+  if (verified.length > 0)
+    lines.push(
+      '### Rollback verification',
+      '',
+      ...verified.flatMap((r) => r.verification!.summary.map((line) => `- ${line}`)),
+      '',
+    );
   if (result.record.mode === 'pull-request')
     lines.push(
       `Record proposed in pull request #${result.record.pullRequest}${stateMergeNote(result.record.merge)}.`,

@@ -11,7 +11,8 @@ import { aggregateWindow } from './window.ts';
 /** Largest metrics JSON read from a command or a file. */
 export const MAX_METRICS_BYTES = 4 * 1024 * 1024;
 
-function jsonSource(
+/** A MetricsSource over metrics JSON documents, one per scope and window; windows aggregated from samples. */
+export function jsonSource(
   label: string,
   load: (scope: MetricsScope, now: Date, window: number) => Promise<MetricsDocument>,
 ): MetricsSource {
@@ -44,6 +45,8 @@ function jsonSource(
 export interface CommandSourceOptions {
   repoRoot: string;
   env: NodeJS.ProcessEnv;
+  /** Called with each run's output as printed, after it parsed: what the monitor's observe job hands on. */
+  capture?: (run: { scope: MetricsScope; window: number; output: string }) => void;
 }
 
 /**
@@ -106,7 +109,9 @@ export function commandSource(spec: MetricsSourceSpec, options: CommandSourceOpt
             return;
           }
           try {
-            resolve(parseMetricsDocument(String(stdout), `metrics command ${args.join(' ')}`));
+            const parsed = parseMetricsDocument(String(stdout), `metrics command ${args.join(' ')}`);
+            options.capture?.({ scope, window, output: String(stdout) });
+            resolve(parsed);
           } catch (parseError) {
             reject(parseError);
           }

@@ -1,21 +1,24 @@
 // The monitor action's use case: every watched model (or the ones named), judged from its metrics source or from
 // an Alertmanager payload; the rules that changed state recorded as ONE state change (pushed or a state pull
 // request, as the policy says); and the retrain or incident workflow dispatched for each rule that started firing.
-// Training never runs here: this job holds a write token.
+// Training never runs here, nor a metrics command: this job holds a write token. A model whose metrics come from a
+// command is judged from what the observe job captured (observations.ts), unless the caller runs commands itself.
 import { join } from 'node:path';
 import { describeError } from '../errors.ts';
 import type { GitHubClient } from '../github/client.ts';
 import { dispatchWorkflow } from '../github/dispatch.ts';
-import { effectivePolicy } from '../policy/effective.ts';
+import { effectivePolicy, type EffectivePolicy } from '../policy/effective.ts';
 import type { GitHubTarget } from '../publish/propose.ts';
 import { publishStateChange, type StateChangeResult } from '../publish/state.ts';
 import { fileSystemReader, loadRegistry } from '../registry/load.ts';
 import { assertSafeName } from '../registry/names.ts';
-import { parseAlertmanagerPayload, ruleAlerts } from './alertmanager.ts';
+import type { Registry } from '../registry/types.ts';
+import { parseAlertmanagerPayload, ruleAlerts, type RuleAlert } from './alertmanager.ts';
 import { planMonitor, renderMonitorPlan, type MonitorAction, type MonitorPlan } from './flow.ts';
 import { rulesFor } from './rules.ts';
-import { sourceSpecFor } from './source.ts';
-import { metricsSourceOf } from './sources.ts';
+import { replaySource, type Observations } from './observations.ts';
+import { MetricsSourceError, sourceSpecFor, type MetricsSource } from './source.ts';
+import { commandRefused, metricsSourceOf } from './sources.ts';
 
 export const MONITOR_STATE_LABEL = 'tollgate:state';
 
@@ -49,6 +52,13 @@ export interface MonitorTickPorts {
   runUrl?: string;
   /** Git environment for the commit: the bot's identity on a runner. */
   gitEnv?: NodeJS.ProcessEnv;
+  /** Whether a metrics command may run in this process (see SourceContext.commands); on a runner never. */
+  commands: 'run' | 'refuse';
+  /**
+   * The observe job's captures: how models with a command source are judged when commands are refused. An error
+   * (captures missing, stale, malformed) fails those models alone; the others are judged from their own sources.
+   */
+  observations?: Observations | MetricsSourceError;
 }
 
 export interface MonitorTickResult {
@@ -77,6 +87,57 @@ export const incidentInputs = (model: string, action: Extract<MonitorAction, { k
   description: action.description.slice(0, 1000),
 });
 
+/** The models a tick watches: those named, those the alerts name, or every model with rules; sorted. */
+export function watchedModels(
+  registry: Registry,
+  policy: EffectivePolicy,
+  models: string[],
+  alerts: RuleAlert[] | undefined,
+): string[] {
+  const names =
+    models.length > 0
+      ? models.map((m) => assertSafeName('model', m))
+      : alerts
+        ? [...new Set(alerts.map((a) => a.model))].filter((m) => registry.models.has(m))
+        : [...registry.models.values()]
+            .filter((e) => rulesFor(policy.monitoring.rules, e.model.monitoring?.rules).length > 0)
+            .map((e) => e.model.name);
+  return names.sort();
+}
+
+/** A model's metrics source in this tick: its spec's, or the observe job's capture for a refused command. */
+function tickSource(
+  registry: Registry,
+  policy: EffectivePolicy,
+  model: string,
+  ports: MonitorTickPorts,
+): MetricsSource | undefined {
+  const entry = registry.models.get(model);
+  if (!entry) return undefined;
+  const spec = sourceSpecFor(entry.model, policy.monitoring.source);
+  const where = `models/${model}/model.yaml`;
+  if (spec.kind === 'command' && ports.commands !== 'run') {
+    const observed = ports.observations;
+    if (observed instanceof MetricsSourceError) throw observed;
+    const failed = observed?.failures.find((f) => f.model === model);
+    if (failed) throw new MetricsSourceError(`in the observe job: ${failed.error}`, { file: where });
+    const captured = observed?.models.find((m) => m.model === model);
+    if (!observed || !captured) throw commandRefused(spec, where);
+    return replaySource(
+      `command ${(spec.command ?? []).join(' ')}`,
+      captured.captures,
+      new Date(observed.observed_at),
+    );
+  }
+  return metricsSourceOf(spec, {
+    repoRoot: ports.repoRoot,
+    env: ports.env,
+    where,
+    commands: ports.commands,
+    ...(ports.fetch ? { fetch: ports.fetch } : {}),
+  });
+}
+
 export async function monitorTick(
   request: MonitorTickRequest,
   ports: MonitorTickPorts,
@@ -89,28 +150,11 @@ export async function monitorTick(
     request.alertmanager === undefined
       ? undefined
       : ruleAlerts(parseAlertmanagerPayload(request.alertmanager));
-  const names =
-    request.models.length > 0
-      ? request.models.map((m) => assertSafeName('model', m))
-      : alerts
-        ? [...new Set(alerts.map((a) => a.model))].filter((m) => registry.models.has(m))
-        : [...registry.models.values()]
-            .filter((e) => rulesFor(policy.monitoring.rules, e.model.monitoring?.rules).length > 0)
-            .map((e) => e.model.name);
   const plans: MonitorPlan[] = [];
   const failures: MonitorTickResult['failures'] = [];
-  for (const model of names.sort()) {
+  for (const model of watchedModels(registry, policy, request.models, alerts)) {
     try {
-      const entry = registry.models.get(model);
-      const source =
-        alerts || !entry
-          ? undefined
-          : metricsSourceOf(sourceSpecFor(entry.model, policy.monitoring.source), {
-              repoRoot: ports.repoRoot,
-              env: ports.env,
-              where: `models/${model}/model.yaml`,
-              ...(ports.fetch ? { fetch: ports.fetch } : {}),
-            });
+      const source = alerts ? undefined : tickSource(registry, policy, model, ports);
       plans.push(
         await planMonitor({
           registry,

@@ -127,7 +127,13 @@ export function verificationSkipped(input: {
 export function rollbackSource(
   policy: EffectivePolicy,
   model: Model,
-  context: { repoRoot: string; env: NodeJS.ProcessEnv; fetch?: typeof globalThis.fetch },
+  context: {
+    repoRoot: string;
+    env: NodeJS.ProcessEnv;
+    fetch?: typeof globalThis.fetch;
+    /** Whether a command source may run (SourceContext.commands): never in a job holding a write credential. */
+    commands: 'run' | 'refuse';
+  },
 ): MetricsSource {
   try {
     return metricsSourceOf(sourceSpecFor(model, policy.monitoring.source), {
@@ -169,6 +175,8 @@ export async function verifyLiveRollback(input: {
     env: NodeJS.ProcessEnv;
     fetch?: typeof globalThis.fetch;
     gitEnv?: NodeJS.ProcessEnv;
+    /** Default `refuse`: the actions that verify hold write credentials (SourceContext.commands). */
+    commands?: 'run' | 'refuse';
   };
   github?: GitHubTarget;
 }): Promise<LiveRollbackVerification> {
@@ -206,6 +214,7 @@ export async function verifyLiveRollback(input: {
         source: rollbackSource(policy, entry.model, {
           repoRoot: input.repoRoot,
           env: input.ports.env,
+          commands: input.ports.commands ?? 'refuse',
           ...(input.ports.fetch ? { fetch: input.ports.fetch } : {}),
         }),
         now: input.ports.now,

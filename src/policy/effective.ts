@@ -28,6 +28,8 @@ export interface EffectivePolicy {
     guardedPaths: string[];
     /** Seconds a sign-off may wait before the digest names it (`signoff.digest_after`, default 24 h). */
     digestAfter: number;
+    /** Channels (names in incident.channels) the scheduled job posts the digest to (`signoff.digest_channels`). */
+    digestChannels: string[];
   };
   stages: { order: string[]; promoteFrom: Record<string, string[]> };
   gates: GateSpec[];
@@ -205,6 +207,7 @@ export function effectivePolicy(policy: Policy | undefined): EffectivePolicy {
       nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
       guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
       digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+      digestChannels: p.signoff?.digest_channels ?? ['slack'],
     },
     stages: {
       order: p.stages?.order ?? ['staging', 'production'],

@@ -106,6 +106,27 @@ function namesAreSafe(match: RegistryPathMatch): boolean {
   }
 }
 
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+export const GUARDED_MODEL_FIELDS = ['monitoring', 'training.command', 'training.artifact_validator'] as const;
+
+const fieldAt = (doc: Record<string, unknown> | undefined, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, key) => (isPlainObject(v) ? v[key] : undefined), doc);
+
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+export function guardedModelFields(
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+): string[] {
+  if (after === undefined) return [];
+  return GUARDED_MODEL_FIELDS.filter((f) => !deepEqual(fieldAt(before, f), fieldAt(after, f)));
+}
+
 /** A traffic share as a percentage; no weight means all of the stage's traffic. */
 export const formatWeight = (weight: number | undefined): string =>
   weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
@@ -142,9 +163,16 @@ export function diffDocuments(path: string, before: string | undefined, after: s
     case 'Policy':
       changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)!) });
       break;
-    case 'Model':
-      changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+    case 'Model': {
+      const guarded = guardedModelFields(was, now);
+      changes.push({
+        kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+        path,
+        model: match.model,
+        ...(guarded.length > 0 ? { guarded } : {}),
+      });
       break;
+    }
     case 'Stages': {
       const from = pointers(was);
       const to = pointers(now);
@@ -292,9 +320,9 @@ export function describeChange(change: RegistryChange): string {
     case 'version-unheld':
       return `${change.model}: version ${change.version} released from hold`;
     case 'model-added':
-      return `model ${change.model} added`;
+      return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
     case 'model-changed':
-      return `model ${change.model} changed`;
+      return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
     case 'model-removed':
       return `model ${change.model} removed`;
     case 'policy-changed':

@@ -282,6 +282,11 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           'Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).',
           { minimum: 1, maximum: MAX_DURATION_SECONDS },
         ),
+        digest_channels: list(
+          'Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.',
+          name('A channel name.'),
+          { uniqueItems: true },
+        ),
       }),
       stages: obj('Stage order and promotion paths.', {
         order: list('Stages from lowest to highest.', name('A stage name.'), { uniqueItems: true }),
@@ -435,6 +440,11 @@ export const SCHEMAS: Record<Kind, JsonSchema> = {
           data: ref('dataRef', 'Training data reference recorded as lineage.'),
           artifact_schema: str(
             "Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain.",
+          ),
+          artifact_validator: list(
+            "argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.",
+            str('One argument.'),
+            { minItems: 1 },
           ),
         },
         ['command'],

@@ -170,6 +170,11 @@ export interface Policy extends Document<'Policy'> {
      * (`tollgate signoffs pending --digest`). Default 86400 (24 h).
      */
     digest_after?: number;
+    /**
+     * Where the scheduled workflow posts the digest: names of `incident.channels` (slack or webhook). Default
+     * [slack]; a channel whose secret is not set is skipped.
+     */
+    digest_channels?: string[];
   };
   stages?: {
     /** Lowest to highest, e.g. [canary, staging, production]. Default [staging, production]. */
@@ -257,6 +262,11 @@ export interface Model extends Document<'Model'> {
     data?: { uri: string; sha256?: string };
     /** Repository path of a JSON Schema the (JSON) artifact's content must meet; a failure fails the retrain. */
     artifact_schema?: string;
+    /**
+     * argv of a command that checks the artifact's content (run without a shell, after training, in the same job);
+     * a non-zero exit fails the retrain with the command's output. Contract in docs/retrain.md.
+     */
+    artifact_validator?: string[];
   };
   gates?: GateSpec[];
   /** Metrics shown first in tables and charts. */
@@ -464,7 +474,13 @@ export type RegistryChange =
   | { kind: 'version-removed'; path: string; model: string; version: string }
   | { kind: 'version-held'; path: string; model: string; version: string }
   | { kind: 'version-unheld'; path: string; model: string; version: string }
-  | { kind: 'model-added' | 'model-changed' | 'model-removed'; path: string; model: string }
+  | {
+      kind: 'model-added' | 'model-changed' | 'model-removed';
+      path: string;
+      model: string;
+      /** Guarded model.yaml fields this change sets or edits (GUARDED_MODEL_FIELDS): the policy owners sign off. */
+      guarded?: string[];
+    }
   | { kind: 'policy-changed'; path: string; fields: string[] }
   | { kind: 'schedule-changed'; path: string; model: string; fields: string[] }
   | { kind: 'retrain-added' | 'retrain-changed'; path: string; model: string; request: string }

@@ -30,7 +30,7 @@ import type {
 } from '../registry/types.ts';
 import type { RegistryFileWrite } from '../registry/writer.ts';
 import { executed, failed, initialSchedule, intervalFor, isDue, isoTime } from '../scheduler/schedule.ts';
-import { validateArtifactContent } from './artifact-content.ts';
+import { runArtifactValidator, validateArtifactContent } from './artifact-content.ts';
 import { buildModelVersion, nextVersionId, renderRetrainBody, retrainAuditEvent } from './record.ts';
 import {
   parseTrainingReport,
@@ -390,6 +390,15 @@ async function trainPrepared(input: RetrainFlowInput, prepared: Prepared): Promi
     });
     try {
       await validateArtifactContent(input.repoRoot, prepared.entry.model, training.artifact.path);
+      await runArtifactValidator(prepared.entry.model, {
+        cwd: input.repoRoot,
+        env: prepared.env,
+        artifactPath: training.artifact.path,
+        outputDir,
+        timeoutSeconds: prepared.timeout,
+        ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
     } catch (error) {
       if (!(error instanceof TrainingError)) throw error;
       // The run itself succeeded: its facts go with the failure, so the record shows what ran.

@@ -76,6 +76,7 @@ export const TRAINING_FAILURES = [
   'metrics',
   'artifact',
   'artifact-schema',
+  'artifact-validation',
 ] as const;
 export type TrainingFailure = (typeof TRAINING_FAILURES)[number];
 
@@ -129,7 +130,8 @@ export function trainingEnv(input: TrainingEnvInput): Record<string, string> {
   };
 }
 
-function baseEnv(inherit: boolean): Record<string, string | undefined> {
+/** The environment a user command starts from: this process's, minus action inputs (INPUT_*, which can hold tokens). */
+export function baseEnv(inherit: boolean): Record<string, string | undefined> {
   if (!inherit) return { PATH: process.env.PATH };
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_')));
 }
@@ -290,7 +292,7 @@ async function prepareOutputDir(dir: string): Promise<string> {
   return realpath(dir);
 }
 
-interface ProcessRun {
+export interface ProcessRun {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
@@ -342,7 +344,7 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function runProcess(
+export function runProcess(
   command: string[],
   options: {
     stateDir: string | undefined;

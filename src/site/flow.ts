@@ -38,6 +38,8 @@ export interface SiteGitPort {
   auditEvents(sha: string): Promise<AuditEvent[]>;
   /** `tollgate audit verify`'s report for the history up to `sha`, after the trusted baseline `since` if given. */
   integrity(sha: string, since?: string): Promise<IntegrityReport>;
+  /** Ends what the port keeps open for a build (a git process, what it read); a later call starts afresh. */
+  close?(): void;
 }
 
 /** What the site reads from GitHub, when a token and the repository are known. */
@@ -184,6 +186,14 @@ async function githubFacts(github: SiteGitHubPort | undefined): Promise<SiteData
 
 /** The site: every page rendered from one reading of the registry, its history and (optionally) GitHub. */
 export async function buildSite(ports: SitePorts, options: SiteOptions): Promise<SiteBuild> {
+  try {
+    return await readAndRender(ports, options);
+  } finally {
+    ports.git.close?.();
+  }
+}
+
+async function readAndRender(ports: SitePorts, options: SiteOptions): Promise<SiteBuild> {
   const prefix = options.registryPrefix;
   const head = await ports.git.branchHead(options.ref);
   const { shown, at } = await shownCommit(ports.git, head, options.at);

@@ -1,9 +1,13 @@
 // Incidents as GitHub issues, against the GitHub double: the incident action opens one issue labelled with the
 // model and severity (classification, metrics, actions); resolving comments on it and closes it.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runIncident } from '../../src/actions/incident.ts';
 import { main } from '../../src/cli/main.ts';
 import { git } from '../../src/git/run.ts';
+import type { Incident } from '../../src/registry/types.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
 import { BOT, MODEL, REPO, at, opsFixture, type OpsFixture } from './ops-fixture.ts';
 
@@ -54,7 +58,7 @@ describe('incidents as GitHub issues', () => {
     await git(f.checkout, ['pull', '--quiet', 'origin', 'main']);
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const code = await main(['-C', f.checkout, 'incident', 'resolve', id, '--note', 'stable again'], {
+    const env = {
       ...process.env,
       TOLLGATE_NOW: at(152).toISOString(),
       GITHUB_ACTOR: 'oncall',
@@ -64,13 +68,24 @@ describe('incidents as GitHub issues', () => {
       TOLLGATE_NOTIFY_WEBHOOK: '',
       TOLLGATE_SLACK_WEBHOOK: '',
       TOLLGATE_PAGERDUTY_ROUTING_KEY: '',
+    };
+    // Acknowledging from the CLI with a token comments on the same issue, and the record says so.
+    expect(await main(['-C', f.checkout, 'incident', 'ack', id], env)).toBe(0);
+    const acked = load(await readFile(join(f.checkout, `registry/incidents/${id}.yaml`), 'utf8')) as Incident;
+    expect(acked.timeline.at(-1)).toMatchObject({
+      event: 'notified',
+      detail: `issue #${issue!.number} commented (github-issue acknowledged)`,
     });
+    const code = await main(['-C', f.checkout, 'incident', 'resolve', id, '--note', 'stable again'], env);
     vi.restoreAllMocks();
     expect(code).toBe(0);
     expect(issue!.state).toBe('closed');
     expect(issue!.stateReason).toBe('completed');
     const comments = gh.state.repo(REPO).comments.filter((c) => c.issue === issue!.number);
-    expect(comments.map((c) => c.body)).toEqual(['Resolved: resolved — stable again']);
+    expect(comments.map((c) => c.body)).toEqual([
+      expect.stringMatching(/^Acknowledged by oncall: acknowledged/),
+      'Resolved: resolved — stable again',
+    ]);
     expect(gh.state.repo(REPO).issues).toHaveLength(1);
   });
 });

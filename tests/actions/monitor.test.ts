@@ -62,6 +62,7 @@ const tick = (extra: Partial<MonitorTickRequest> = {}) =>
       env: {},
       actor: 'tollgate-monitor[bot]',
       gitEnv: BOT_GIT_ENV,
+      commands: 'refuse',
     },
   );
 
@@ -142,6 +143,7 @@ describe('monitor action', () => {
       env: {},
       actor: 'tollgate-monitor[bot]',
       gitEnv: BOT_GIT_ENV,
+      commands: 'refuse',
     });
     expect(result.dispatched).toHaveLength(1);
     const dispatches = (c: typeof app) =>

@@ -4,14 +4,14 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
+import { dump, load } from 'js-yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/github/client.ts';
 import { runRecordStep, runTrainStep, type RetrainFlowInput } from '../../src/retrain/flow.ts';
 import { trainingSummary } from '../../src/retrain/summary.ts';
 import { retrainModeOf, retrainRequestOf, type RetrainInputs } from '../../src/retrain/trigger.ts';
 import { git } from '../../src/git/run.ts';
-import type { ModelVersion, RetrainRequest } from '../../src/registry/types.ts';
+import type { Model, ModelVersion, RetrainRequest } from '../../src/registry/types.ts';
 import { exampleFiles } from '../cli/registry-repo.ts';
 import { ISOLATED_GIT_ENV } from '../github-double/git-store.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
@@ -192,6 +192,36 @@ describe('a retrain in two jobs', () => {
     );
     expect(recorded.status).toBe('failed');
     expect(recorded.error!.message).toContain('training command exited with code 1');
+    expect(gh.state.repo('acme/models').pulls[0]).toMatchObject({ labels: ['tollgate:state'] });
+  }, 60_000);
+
+  it('runs the artifact validator in the training job; its rejection is recorded as the failure', async () => {
+    const model = load(await git(gitDir, ['show', `main:${MODEL_DIR}/model.yaml`])) as Model;
+    model.training!.artifact_validator = [
+      'node',
+      '-e',
+      "console.error('model.json lacks a calibration block'); process.exit(4)",
+    ];
+    await gh.state.commit(
+      'acme/models',
+      'main',
+      { [`${MODEL_DIR}/model.yaml`]: dump(model) },
+      'Validate the artifact',
+      'alice',
+    );
+    const trained = await trainJob(await checkout('train', false), {});
+    expect(trained).toMatchObject({
+      status: 'failed',
+      report: { outcome: 'failed', exit_code: 0, failure_reason: 'artifact-validation' },
+    });
+    const recorded = await recordJob(
+      await checkout('record', true),
+      {},
+      { report: JSON.stringify(trained.report) },
+    );
+    expect(recorded.status).toBe('failed');
+    expect(recorded.error!.message).toContain('the artifact validator rejected the artifact');
+    expect(recorded.error!.message).toContain('model.json lacks a calibration block');
     expect(gh.state.repo('acme/models').pulls[0]).toMatchObject({ labels: ['tollgate:state'] });
   }, 60_000);
 

@@ -1,6 +1,7 @@
 // A rollback pushed directly is verified: the flow waits the policy's settle time (an injected sleep), reads the
 // stage's metrics and records rollback-verified or rollback-unhealthy; unhealthy keeps the incident open and says
 // so; --no-verify records its reason.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { dump, load } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../../src/git/run.ts';
 import { rollbackFlow } from '../../src/rollback/flow.ts';
-import type { AuditEvent, Incident, Policy } from '../../src/registry/types.ts';
+import type { AuditEvent, Incident, MetricsSourceSpec, Policy } from '../../src/registry/types.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
 import { BOT, MODEL, at, opsFixture, type OpsFixture } from './ops-fixture.ts';
 
@@ -22,7 +23,7 @@ afterEach(async () => {
 });
 const INCIDENT = 'INC-20261107-070000-ab12';
 
-async function setUp(metrics: Record<string, number>): Promise<OpsFixture> {
+async function setUp(metrics: Record<string, number>, source?: MetricsSourceSpec): Promise<OpsFixture> {
   metricsDir = await mkdtemp(join(tmpdir(), 'tollgate-verify-'));
   const file = join(metricsDir, 'live.json');
   await writeFile(file, JSON.stringify({ stages: { production: { metrics } } }));
@@ -30,7 +31,7 @@ async function setUp(metrics: Record<string, number>): Promise<OpsFixture> {
     const policy = load(text) as Policy;
     policy.monitoring = {
       ...policy.monitoring,
-      source: { kind: 'file', path: file },
+      source: source ?? { kind: 'file', path: file },
       rollback: { settle: 120 },
     };
     policy.state_writes = 'push';
@@ -127,5 +128,18 @@ describe('verified rollback', () => {
       event: 'rollback-verification-skipped',
       details: { reason: 'metrics pipeline down, checked the dashboard by hand' },
     });
+  });
+
+  it('refuses a command metrics source in this job, which holds the App token: reported, nothing run', async () => {
+    const ran = join(tmpdir(), `tollgate-rollback-verify-ran-${process.pid}`);
+    const f = await setUp({}, { kind: 'command', command: ['sh', '-c', `touch ${ran}; echo '{}'`] });
+    const { result, slept } = await rollBack(f);
+    expect(result.outcome.mode).toBe('pushed');
+    expect(result.verification?.status).toBe('failed');
+    expect(result.verification?.summary.join('\n')).toMatch(
+      /rollback not verified: .*repository code, and this job holds a write credential/,
+    );
+    expect(slept).toEqual([]);
+    expect(existsSync(ran)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // After a merge, the sign-off gate records it: an audit event per stage pointer moved (approvers and the gate's
 // check run), and rollback-completed on the incident of a merged rollback, through the registry-state path —
 // against the GitHub double with real bare repositories.
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -139,6 +140,7 @@ function closedEvent(number: number): Record<string, unknown> {
   Object.assign(event.pull_request, {
     number,
     title: pull.title,
+    body: pull.body,
     merged: pull.merged,
     merged_at: pull.mergedAt ?? null,
     merge_commit_sha: pull.mergeCommitSha ?? null,
@@ -151,6 +153,9 @@ function closedEvent(number: number): Record<string, unknown> {
 }
 const record = (number: number) => run(closedEvent(number));
 
+const PROMOTION_BODY =
+  '## fraud-detector v5 to production\n\n| metric | v4 | v5 |\n| --- | --- | --- |\n| auc | 0.91 | 0.93 |\n';
+
 async function openPromotion(): Promise<number> {
   await gh.state.commit(
     FULL,
@@ -159,8 +164,12 @@ async function openPromotion(): Promise<number> {
     'Promote fraud-detector v5 to production\n\nTollgate-Event: promote\nModel: fraud-detector\nRequested-By: eve\n',
     'tollgate-bot',
   );
-  return gh.state.openPull(FULL, { head: BRANCH, user: 'tollgate-bot', title: 'Promote fraud-detector v5' })
-    .number;
+  return gh.state.openPull(FULL, {
+    head: BRANCH,
+    user: 'tollgate-bot',
+    title: 'Promote fraud-detector v5',
+    body: PROMOTION_BODY,
+  }).number;
 }
 
 async function approve(number: number, ...logins: string[]): Promise<void> {
@@ -217,6 +226,11 @@ describe('after a promotion merges', () => {
           conclusion: 'success',
           url: `https://github.com/acme/models/runs/${checkRun.id}`,
         },
+      });
+      // The description the reviewers saw, as the closed event carried it, with its digest.
+      expect(event.details).toMatchObject({
+        body: PROMOTION_BODY,
+        body_sha256: createHash('sha256').update(PROMOTION_BODY).digest('hex'),
       });
       expect(event.details!.approvers).toEqual([
         { role: 'risk', login: 'rita-risk', commit: head, at: expect.any(String) },

@@ -187,6 +187,18 @@ describe('tollgate signoffs pending', () => {
     expect(none.err).toContain('nothing has waited longer than 3d for a sign-off');
   });
 
+  it('--digest --post posts to the digest channels and says how each went; --post alone is a usage error', async () => {
+    await oneSigned();
+    await olderUnsigned();
+    const posted = await cli(['--digest', '--post'], { TOLLGATE_SLACK_WEBHOOK: '' });
+    expect(posted.code).toBe(0);
+    expect(posted.out).toContain('2 promotion pull requests in acme/models have waited longer than 1d');
+    expect(posted.err).toContain('digest slack: skipped, TOLLGATE_SLACK_WEBHOOK is not set');
+    const alone = await cli(['--post']);
+    expect(alone.code).toBe(2);
+    expect(alone.err).toContain('--post posts the digest: it needs --digest');
+  });
+
   it('--digest follows signoff.digest_after in the policy', async () => {
     await oneSigned();
     await olderUnsigned();

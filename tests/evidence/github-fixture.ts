@@ -43,6 +43,11 @@ function stages(model: string, staging: string, production: string): string {
   return `apiVersion: tollgate/v1\nkind: Stages\nmodel: ${model}\nstages:\n  staging:\n    version: ${staging}\n  production:\n    version: ${production}\n`;
 }
 
+/** The description the fixture's promotion pull requests carry: what their reviewers saw. */
+export function promotionBody(model: string, version: string): string {
+  return `## Promote ${model} ${version} to production\n\n| metric | production | candidate |\n| --- | --- | --- |\n| auc | 0.91 | 0.93 |\n`;
+}
+
 const ISOLATED = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
 
 export async function buildGitHubScenario(gh: GitHubDoubleHandle): Promise<GitHubScenario> {
@@ -86,6 +91,7 @@ export async function buildGitHubScenario(gh: GitHubDoubleHandle): Promise<GitHu
     const pull = state.openPull(FULL, {
       head: branch,
       title: `Promote ${model} ${production} to production`,
+      body: promotionBody(model, production),
       user: 'tollgate-bot',
     });
     return { number: pull.number, head };

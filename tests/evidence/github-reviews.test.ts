@@ -10,7 +10,7 @@ import { concurrencyLimit, gateCheckOf, githubReviews } from '../../src/evidence
 import { verifyGateIntegrity, type IntegrityFinding } from '../../src/evidence/integrity.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
 import { GITHUB_ACTIONS_APP, TOLLGATE_APP } from '../github-double/state.ts';
-import { buildGitHubScenario, CHECK, REPO, type GitHubScenario } from './github-fixture.ts';
+import { buildGitHubScenario, CHECK, promotionBody, REPO, type GitHubScenario } from './github-fixture.ts';
 
 const gh = useGitHubDouble();
 let s: GitHubScenario | undefined;
@@ -34,6 +34,7 @@ describe('githubReviews', () => {
         commitId: s!.passed.head,
         submittedAt: expect.any(String),
       })),
+      body: promotionBody('fraud-detector', 'v5'),
       gateCheck: { conclusion: 'success', headSha: s.passed.head, completedAt: expect.any(String) },
       // Both runs on the head, newest first: the failure was re-run and passed.
       gateChecks: [

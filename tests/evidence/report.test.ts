@@ -144,6 +144,15 @@ describe('report in a real headless Chromium', () => {
     withFindings.findings = found.findings;
     withFindings.summary = found.summary;
     expect(found.findings.some((f) => f.kind === 'direct-push')).toBe(true);
+    // A description with a long unbroken line and a wide table: it must wrap, not widen the page.
+    const text = `## Promote\n\n${'x'.repeat(400)}\n\n| ${Array.from({ length: 30 }, (_, i) => `metric_${i}`).join(' | ')} |\n`;
+    withFindings.pullRequests[0]!.body = {
+      sha256: 'f'.repeat(64),
+      source: 'merge record',
+      record: 'r',
+      text,
+      file: `controls/pr-body/${'f'.repeat(64)}.md`,
+    };
     const file = join(work, 'findings.html');
     writeFileSync(file, renderReportHtml(withFindings));
     const browser = await launchChromium(chromium);
@@ -154,6 +163,9 @@ describe('report in a real headless Chromium', () => {
       ]) {
         const page = await browser.newPage({ viewport });
         await page.goto(pathToFileURL(file).href);
+        // Every collapsed description opened, as an auditor would.
+        await page.evaluate(`document.querySelectorAll('details').forEach((d) => { d.open = true; })`);
+        expect(await page.evaluate(`document.querySelector('h2#controls') !== null`)).toBe(true);
         const layout = await page.evaluate(`(() => {
           const box = (sel) => { const el = document.querySelector(sel); if (!el) return null; const r = el.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; };
           return {

@@ -1,6 +1,11 @@
 // What a merged pull request records, as data: audit events per stage pointer, rollback-completed on the incident.
 import { describe, expect, it } from 'vitest';
-import { mergedAuditId, recordMergedPullRequest, type MergedRecordInput } from '../../src/gate/merged.ts';
+import {
+  bodyDigest,
+  mergedAuditId,
+  recordMergedPullRequest,
+  type MergedRecordInput,
+} from '../../src/gate/merged.ts';
 import type { GateVerdict } from '../../src/gate/types.ts';
 import { AUDIT_ID } from '../../src/registry/names.ts';
 import type { Incident } from '../../src/registry/types.ts';
@@ -237,5 +242,20 @@ describe('recordMergedPullRequest', () => {
     expect(record.incidents).toEqual([]);
     expect(record.audit[0]).toMatchObject({ event: 'rollback-merged', incident: incident.id });
     expect(record.rollback?.startedFrom).toBe('commit');
+  });
+});
+
+describe('the description the reviewers saw', () => {
+  it('is kept in each record with its SHA-256, and left out when the source did not give it', async () => {
+    const { createHash } = await import('node:crypto');
+    const body = '## Promote fraud v5\n\n| metric | v4 | v5 |\n| auc | 0.91 | 0.93 |\n';
+    const base = input();
+    const record = recordMergedPullRequest({ ...base, pull: { ...base.pull, body } });
+    expect(record.audit[0]!.details).toMatchObject({
+      body,
+      body_sha256: createHash('sha256').update(body, 'utf8').digest('hex'),
+    });
+    expect(bodyDigest('')).toBe(createHash('sha256').update('').digest('hex'));
+    expect(recordMergedPullRequest(base).audit[0]!.details).not.toHaveProperty('body_sha256');
   });
 });

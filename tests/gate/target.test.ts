@@ -63,8 +63,12 @@ describe('a closed pull request from its event', () => {
       mergeSha: event.pull_request.merge_commit_sha ?? '',
       mergedAt: event.pull_request.merged_at ?? '',
       mergedBy: event.pull_request.merged_by?.login ?? '',
+      // The description as it stood at the merge: what the merge record keeps (null is an empty description).
+      body: event.pull_request.body ?? '',
     });
     expect(pull.mergeSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(closedPullOf({ number: 3, pull_request: { number: 3, body: null } }).body).toBe('');
+    expect('body' in closedPullOf({ number: 3, pull_request: { number: 3 } })).toBe(false);
   });
 
   it('takes merged_by null as no merger (recorded from the API or the merge commit later), not as an error', () => {

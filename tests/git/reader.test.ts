@@ -77,6 +77,58 @@ describe('gitTreeReader', () => {
   });
 });
 
+describe("gitTreeReader through a caller's reader", () => {
+  it('lists what ls-tree lists and reads the same bytes, refusing links as it does, and leaves the reader open', async () => {
+    const repo = await makeRepo({
+      'registry/policy.yaml': 'kind: Policy\n',
+      'registry/models/fraud/model.yaml': 'name: fraud\n',
+      'registry/models/fraud/versions/v1.yaml': 'id: v1\n',
+      'registry/audit/2026/01/a.yaml': 'id: a\n',
+      'registry-notes.txt': 'not in the registry',
+      'secret.txt': 'secret',
+    });
+    repo.symlink('registry/models/churn/model.yaml', '../../../secret.txt');
+    await repo.commitAll('link');
+    const shared = new ObjectReader(repo.dir);
+    try {
+      const own = gitTreeReader(repo.dir, 'HEAD', 'registry');
+      const through = gitTreeReader(repo.dir, 'HEAD', 'registry/', shared);
+      expect(await through.list('')).toEqual(await own.list(''));
+      expect(await through.list('models/fraud')).toEqual([
+        'models/fraud/model.yaml',
+        'models/fraud/versions/v1.yaml',
+      ]);
+      for (const path of await own.list('')) {
+        if (path.endsWith('churn/model.yaml')) continue;
+        expect((await through.read(path))?.toString()).toBe((await own.read(path))?.toString());
+      }
+      await expect(through.read('models/churn/model.yaml')).rejects.toThrow(/symbolic link/);
+      own.close();
+      through.close();
+      // The caller's reader still answers: closing the registry reader did not end it.
+      expect((await shared.lookup('HEAD:secret.txt'))?.content.toString()).toBe('secret');
+      expect(await gitTreeReader(repo.dir, 'HEAD', 'nowhere', shared).list('')).toEqual([]);
+      expect(await gitTreeReader(repo.dir, 'HEAD', 'secret.txt', shared).list('')).toEqual([]);
+    } finally {
+      shared.close();
+    }
+  });
+
+  it('refuses a registry folder that is itself a link', async () => {
+    const repo = await makeRepo({ 'real/policy.yaml': 'p' });
+    repo.symlink('registry', 'real');
+    await repo.commitAll('link the registry');
+    const shared = new ObjectReader(repo.dir);
+    try {
+      await expect(gitTreeReader(repo.dir, 'HEAD', 'registry', shared).list('')).rejects.toThrow(
+        /symbolic link/,
+      );
+    } finally {
+      shared.close();
+    }
+  });
+});
+
 describe('ObjectReader.lookup and readObjects', () => {
   it('answers any object name with its type, and undefined (in step) for names that match nothing', async () => {
     const repo = await makeRepo({ 'registry/a b.yaml': 'a\n', 'registry/c.yaml': 'c\n' });

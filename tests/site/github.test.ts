@@ -122,6 +122,8 @@ describe('the site with GitHub data', () => {
     );
     expect(text).not.toContain('coverage-report');
     expect(index).toContain('href="https://github.com/acme/models/actions/runs/900"');
+    // How to check a download against the digest listed, by the evidence workflow's attestation.
+    expect(text).toContain('gh attestation verify tollgate-evidence.zip --repo acme/models');
   });
 
   it('still builds from git when GitHub refuses, and says what GitHub did not answer', async () => {

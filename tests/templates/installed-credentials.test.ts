@@ -46,15 +46,25 @@ const runsTollgate = (step: Step, action: string) =>
 const LEAST: Record<string, Record<string, Record<string, string>>> = {
   validate: { validate: { contents: 'read' } },
   retrain: { train: { contents: 'read', 'pull-requests': 'read' }, record: {} },
-  scheduler: { tick: { contents: 'read', actions: 'write', 'pull-requests': 'read' } },
+  // The sweep records through the App; its own token only opens and comments on incident issues.
+  scheduler: {
+    tick: { contents: 'read', actions: 'write', 'pull-requests': 'read' },
+    escalate: { issues: 'write' },
+    digest: {},
+  },
   promote: { promote: {} },
   'signoff-gate': { gate: {} },
   'review-relay': { relay: {} },
   rollback: { rollback: {} },
   incident: { incident: {} },
-  // The monitor's own token only dispatches the retrain and incident workflows; state goes through the App.
-  monitor: { monitor: { actions: 'write' } },
-  evidence: { export: { contents: 'read', 'pull-requests': 'read', checks: 'read' } },
+  // The observe job runs the metrics commands and reads nothing else; the monitor job's own token only dispatches
+  // the retrain and incident workflows; state goes through the App.
+  monitor: { observe: { contents: 'read' }, monitor: { actions: 'write' } },
+  evidence: {
+    export: { contents: 'read', 'pull-requests': 'read', checks: 'read' },
+    // Signs and stores the bundle's attestation; runs nothing but the attest action.
+    attest: { contents: 'read', 'id-token': 'write', attestations: 'write' },
+  },
   'state-merge': { merge: {} },
 };
 
@@ -68,6 +78,8 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
         'promote/promote',
         'retrain/record',
         'rollback/rollback',
+        'scheduler/digest',
+        'scheduler/escalate',
         'signoff-gate/gate',
         'state-merge/merge',
       ].sort(),
@@ -96,6 +108,13 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
         );
         if (template === 'signoff-gate') expect(asked['permission-checks']).toBe('write');
         // It reads the checks it merges on; it cannot write one.
+        // The digest only reads: pull requests, the heads it fetches, and who is in a team.
+        else if (template === 'scheduler' && id === 'digest')
+          expect(asked).toEqual({
+            'permission-contents': 'read',
+            'permission-pull-requests': 'read',
+            'permission-members': 'read',
+          });
         else if (template === 'state-merge')
           expect(asked).toEqual({
             'permission-contents': 'write',
@@ -151,6 +170,39 @@ describe('the retrain (attack 5: training code reads the push token)', () => {
     const upload = train.steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'))!;
     expect(download.with).toEqual({ name: upload.with!.name, path: '${{ runner.temp }}/tollgate-training' });
     expect(record.if).toContain("needs.train.outputs.status == 'failed'");
+  });
+});
+
+describe('the monitor (a metrics command in model.yaml reads the App token)', () => {
+  const monitor = templates.find((t) => t.name === 'monitor')!.workflow;
+  const { observe, monitor: record } = monitor.jobs as { observe: Job; monitor: Job };
+
+  it('runs the metrics commands in a job with no write credential and a checkout that keeps none', () => {
+    const observes = observe.steps.find((s) => runsTollgate(s, 'monitor'))!;
+    expect(observes.with!.mode).toBe('observe');
+    expect(observes.with!.token).toBeUndefined();
+    expect(observes.with!['dispatch-token']).toBeUndefined();
+    expect(observe.permissions).toEqual({ contents: 'read' });
+    expect(observe.environment).toBeUndefined();
+    expect(JSON.stringify(observe)).not.toMatch(/secrets\.|create-github-app-token|github\.token/);
+    const checkout = observe.steps.find((s) => String(s.uses).startsWith('actions/checkout@'))!;
+    expect(checkout.with).toMatchObject({ 'persist-credentials': false });
+  });
+
+  it('judges and records in a job that runs no repository code, from what the observe job captured', () => {
+    expect(record.needs).toBe('observe');
+    expect(record.steps.every((s) => s.run === undefined)).toBe(true);
+    const records = record.steps.find((s) => runsTollgate(s, 'monitor'))!;
+    expect(records.with).toMatchObject({
+      mode: 'record',
+      observations: '${{ runner.temp }}/tollgate-observations',
+    });
+    const download = record.steps.find((s) => String(s.uses).startsWith('actions/download-artifact@'))!;
+    const upload = observe.steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'))!;
+    expect(download.with).toEqual({
+      name: upload.with!.name,
+      path: '${{ runner.temp }}/tollgate-observations',
+    });
   });
 });
 

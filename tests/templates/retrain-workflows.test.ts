@@ -81,7 +81,12 @@ describe('tollgate-retrain.yml', () => {
 describe('tollgate-scheduler.yml', () => {
   it('ticks on a cron, one tick at a time, dispatching the retrain template', () => {
     expect(scheduler.on.schedule[0].cron).toMatch(/^\S+ \S+ \S+ \S+ \S+$/);
-    expect(scheduler.concurrency).toMatchObject({ 'cancel-in-progress': false });
+    // One run of each job at a time, never cancelling a running one, each job in a queue of its own.
+    for (const id of ['tick', 'escalate', 'digest'])
+      expect(scheduler.jobs[id].concurrency, id).toEqual({
+        group: `tollgate-scheduler-${id}`,
+        'cancel-in-progress': false,
+      });
     expect(actionStep(scheduler, 'scheduler').with!.workflow).toBe('tollgate-retrain.yml');
     expect(scheduler.permissions).toEqual({});
     expect(scheduler.jobs.tick.permissions).toEqual({
@@ -89,5 +94,68 @@ describe('tollgate-scheduler.yml', () => {
       actions: 'write',
       'pull-requests': 'read',
     });
+  });
+
+  const jobSteps = (id: string): Step[] => scheduler.jobs[id].steps as Step[];
+  const schedulerStep = (id: string) =>
+    jobSteps(id).find((s) => String(s.uses).includes('/actions/scheduler@'))!;
+
+  it('runs the escalation sweep and the sign-off digest as jobs of their own, each with the scheduler action', () => {
+    expect(Object.keys(scheduler.jobs)).toEqual(['tick', 'escalate', 'digest']);
+    expect(schedulerStep('tick').with!.mode ?? 'tick').toBe('tick');
+    expect(schedulerStep('escalate').with).toMatchObject({ mode: 'escalate' });
+    expect(schedulerStep('digest').with).toMatchObject({ mode: 'digest' });
+    for (const id of ['tick', 'escalate', 'digest']) {
+      // No job runs a command: each holds a token, and the checkout is the repository's, read as data.
+      expect(
+        jobSteps(id).every((s) => s.run === undefined && s.uses !== undefined),
+        id,
+      ).toBe(true);
+      const declared = Object.keys(yaml('actions/scheduler/action.yml').inputs);
+      expect(
+        Object.keys(schedulerStep(id).with ?? {}).filter((k) => !declared.includes(k)),
+        id,
+      ).toEqual([]);
+    }
+  });
+
+  it('escalates on every tick with the App token for records and GITHUB_TOKEN only for incident issues', () => {
+    const job = scheduler.jobs.escalate;
+    expect(job.environment).toBe('tollgate');
+    expect(job.permissions).toEqual({ issues: 'write' });
+    const app = jobSteps('escalate').find((s) =>
+      String(s.uses).startsWith('actions/create-github-app-token@'),
+    )!;
+    expect(app.with).toMatchObject({ 'permission-contents': 'write', 'permission-pull-requests': 'write' });
+    expect(app.with!['permission-checks']).toBeUndefined();
+    const checkout = jobSteps('escalate').find((s) => String(s.uses).startsWith('actions/checkout@'))!;
+    expect(checkout.with!.token).toBe('${{ steps.app.outputs.token }}');
+    expect(schedulerStep('escalate').with).toMatchObject({
+      token: '${{ steps.app.outputs.token }}',
+      'issues-token': '${{ github.token }}',
+    });
+    expect(Object.keys((schedulerStep('escalate') as Step & { env: object }).env).sort()).toEqual([
+      'TOLLGATE_NOTIFY_WEBHOOK',
+      'TOLLGATE_PAGERDUTY_ROUTING_KEY',
+      'TOLLGATE_SLACK_WEBHOOK',
+    ]);
+  });
+
+  it('posts the digest once a day (and by hand) with a read-only token', () => {
+    const crons = (scheduler.on.schedule as { cron: string }[]).map((c) => c.cron);
+    const daily = crons.find((c) => !c.startsWith('*/'))!;
+    expect(daily).toBe('0 8 * * 1-5');
+    const job = scheduler.jobs.digest;
+    expect(job.if).toBe(`github.event.schedule == '${daily}' || github.event_name == 'workflow_dispatch'`);
+    expect(job.permissions).toEqual({});
+    const app = jobSteps('digest').find((s) =>
+      String(s.uses).startsWith('actions/create-github-app-token@'),
+    )!;
+    const asked = Object.entries(app.with!).filter(([k]) => k.startsWith('permission-'));
+    expect(asked.every(([, level]) => level === 'read')).toBe(true);
+    expect(schedulerStep('digest').with!.token).toBe('${{ steps.app.outputs.token }}');
+    // The tick and the sweep run on the 15-minute cron and by hand, never on the digest's cron.
+    for (const id of ['tick', 'escalate'])
+      expect(scheduler.jobs[id].if, id).toBe(`github.event.schedule != '${daily}'`);
   });
 });

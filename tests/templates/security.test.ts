@@ -94,6 +94,32 @@ describe('the rules catch their attack on a real template', () => {
     ]);
   });
 
+  it('a metrics command run where the App token is (issue 16)', () => {
+    // The single-job monitor of old: the monitor action, with no mode, in the job that mints the App token.
+    const oneJob = rendered.monitor!.replace(/^ {10}mode: record\n/m, '');
+    expect(oneJob).not.toBe(rendered.monitor);
+    expect(idsOf('monitor', oneJob)).toEqual([
+      'user-code-with-write-token @ .github/workflows/tollgate-monitor.yml job monitor',
+    ]);
+    // The observe job given the App token's job's permission to dispatch workflows.
+    const writing = rendered.monitor!.replace(
+      /( {4}permissions:\n {6}contents: read\n)/,
+      '$1      actions: write\n',
+    );
+    expect(writing).not.toBe(rendered.monitor);
+    expect(idsOf('monitor', writing)).toEqual([
+      'user-code-with-write-token @ .github/workflows/tollgate-monitor.yml job observe',
+    ]);
+    // A secret handed to the metrics commands.
+    const secret = rendered.monitor!.replace(
+      /( {10}mode: observe\n)/,
+      '$1        env:\n          PROMETHEUS_TOKEN: ${{ secrets.PROMETHEUS_TOKEN }}\n',
+    );
+    expect(idsOf('monitor', secret)).toContain(
+      'user-code-with-write-token @ .github/workflows/tollgate-monitor.yml job observe',
+    );
+  });
+
   it('a third-party action referenced by tag or branch (attack 6)', () => {
     const text = rendered.validate!.replace(
       /actions\/checkout@[0-9a-f]{40} # v5\.0\.0/,

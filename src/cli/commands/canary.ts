@@ -76,6 +76,8 @@ export const canaryCommand: Command = {
         repoRoot: context.repoRoot,
         env: context.env,
         where: `models/${model}/model.yaml`,
+        // The person at the terminal runs the repository's metrics command, as they would by hand.
+        commands: 'run',
       });
       result = await runCanaryAnalysis({
         registry,

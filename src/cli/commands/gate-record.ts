@@ -1,6 +1,7 @@
 // `tollgate gate record-merge`: records a pull request merged outside GitHub Actions as the gate action records
 // one after a merge (src/gate/record-merge-flow.ts): approvers, requester, verdict, in one registry commit.
-import { relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
 import { TollgateError } from '../../errors.ts';
 import { GATE_CHECK_NAME, type Permission, type Review } from '../../gate/types.ts';
 import type { GateCheckRunFact } from '../../gate/merged.ts';
@@ -13,7 +14,7 @@ import { login, parseMembers, parsePermissions } from './gate-args.ts';
 export const RECORD_USAGE =
   'tollgate gate record-merge --merge REF --pr N --merged-by LOGIN [--approve LOGIN[@REF][=TIME]]... ' +
   '[--member ORG/TEAM=LOGIN,...]... [--permission LOGIN=LEVEL]... [--requested-by LOGIN]... ' +
-  '[--check-run ID=CONCLUSION[@TIME]]';
+  '[--check-run ID=CONCLUSION[@TIME]] [--body-file FILE]';
 
 export const RECORD_MERGE = commandSpec({
   name: 'gate record-merge',
@@ -49,6 +50,11 @@ export const RECORD_MERGE = commandSpec({
       description: 'who requested the change',
     },
     'check-run': { type: 'string', value: 'ID=CONCLUSION[@TIME]', description: "the gate's check run" },
+    'body-file': {
+      type: 'string',
+      value: 'FILE',
+      description: 'the pull request description the reviewers saw, kept in the record with its sha256',
+    },
   },
   examples: [
     [
@@ -108,6 +114,7 @@ export async function recordMergeCommand(args: string[], context: CliContext): P
     requestedBy: (values['requested-by'] ?? []).map((v) => login(v, '--requested-by')),
     checkName: GATE_CHECK_NAME,
     ...(checkRun ? { checkRun } : {}),
+    ...(values['body-file'] !== undefined ? { body: readBody(context, values['body-file']) } : {}),
     env: { GIT_COMMITTER_DATE: context.now().toISOString() },
     dryRun: values['dry-run'],
   });
@@ -150,4 +157,16 @@ function checkRunOption(value: string | undefined): GateCheckRunFact | undefined
     conclusion: m[2]!,
     ...(m[3] !== undefined ? { completedAt: new Date(m[3]).toISOString().replace(/\.000Z$/, 'Z') } : {}),
   };
+}
+
+function readBody(context: CliContext, file: string): string {
+  try {
+    return readFileSync(resolve(context.cwd, file), 'utf8');
+  } catch (error) {
+    throw new TollgateError(`gate record-merge: cannot read --body-file ${file}`, {
+      kind: 'usage',
+      cause: error,
+      fix: 'name a file holding the pull request description',
+    });
+  }
 }

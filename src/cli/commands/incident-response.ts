@@ -1,6 +1,7 @@
 // `tollgate incident ack ID`, `incident escalate ID [--to SEVERITY] [--reason TEXT]` and `incident escalate --due`
 // (the scheduled sweep): parse, call src/incident/response-flow.ts, render. Each writes one commit or none.
 import { TollgateError } from '../../errors.ts';
+import { githubIssueChannel } from '../../incident/issue.ts';
 import { channelNotifier } from '../../incident/notify.ts';
 import { assertIncidentId } from '../../incident/resolve-flow.ts';
 import {
@@ -16,14 +17,25 @@ import type { Severity } from '../../registry/types.ts';
 import { INCIDENT_ACK, INCIDENT_ESCALATE } from './incident-options.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
 import { actor, registryRelDir } from './incident-common.ts';
+import { githubTarget } from './incident-resolve.ts';
 
-const ports = (context: CliContext, by: string | undefined): ResponsePorts => ({
-  repoRoot: context.repoRoot,
-  registryDir: registryRelDir(context),
-  now: context.now(),
-  actor: actor(context, by),
-  notifier: (policy) => channelNotifier(policy, { env: context.env, now: context.now }),
-});
+/**
+ * With a GitHub token and a repository to name (GITHUB_REPOSITORY or a GitHub origin), the severity matrix's
+ * github-issue channel comments on the incident's issue; without, the record is all there is.
+ */
+async function ports(context: CliContext, by: string | undefined): Promise<ResponsePorts> {
+  const github = await githubTarget(context, undefined).catch(() => undefined);
+  const issues = github ? githubIssueChannel(github.client, github.repo, context.now) : undefined;
+  return {
+    repoRoot: context.repoRoot,
+    registryDir: registryRelDir(context),
+    now: context.now(),
+    actor: actor(context, by),
+    issueFollowUps: issues !== undefined,
+    notifier: (policy) =>
+      channelNotifier(policy, { env: context.env, now: context.now, ...(issues ? { issues } : {}) }),
+  };
+}
 
 function render(context: CliContext, result: ResponseResult, what: string): number {
   const lines = result.incidents.map((i) => {
@@ -46,7 +58,7 @@ export async function ack(args: string[], context: CliContext): Promise<number> 
   const id = assertIncidentId(positionals[0], 'tollgate incident ack INC-20261124-033000-ab12 [--by LOGIN]');
   return render(
     context,
-    await acknowledgeFlow(id, ports(context, values.by), { dryRun: values['dry-run'] }),
+    await acknowledgeFlow(id, await ports(context, values.by), { dryRun: values['dry-run'] }),
     'acknowledge',
   );
 }
@@ -63,7 +75,7 @@ export async function escalate(args: string[], context: CliContext): Promise<num
           fix: 'tollgate incident escalate --due [--dry-run]',
         },
       );
-    const result = await escalateDueFlow(ports(context, values.by ?? 'tollgate-bot'), { dryRun });
+    const result = await escalateDueFlow(await ports(context, values.by ?? 'tollgate-bot'), { dryRun });
     if (result.reasons.length) context.out(result.reasons.map((r) => `due: ${r}`).join('\n'));
     return render(context, result, 'escalate');
   }
@@ -82,7 +94,7 @@ export async function escalate(args: string[], context: CliContext): Promise<num
       ...(values.to !== undefined ? { to: values.to as Severity } : {}),
       ...(values.reason !== undefined ? { reason: values.reason } : {}),
     },
-    ports(context, values.by),
+    await ports(context, values.by),
     { dryRun },
   );
   return render(context, result, 'escalate');

@@ -111,6 +111,8 @@ export const monitorCommand: Command = {
             repoRoot: context.repoRoot,
             env: context.env,
             where: `models/${model}/model.yaml`,
+            // The person at the terminal runs the repository's metrics command, as they would by hand.
+            commands: 'run',
           });
     let plan;
     try {

@@ -1,51 +1,21 @@
 // `tollgate retrain MODEL`: the retrain flow on a local checkout. Nothing goes to GitHub: the change is a commit
 // on a local branch (tollgate/retrain/<model>/<request>, or tollgate/state/... for a failed run), the checkout
 // is left as it was, and the pull request it would open is printed.
-import { execFileSync } from 'node:child_process';
 import { describeError, TollgateError } from '../../errors.ts';
 import { git } from '../../git/run.ts';
-import { formatMetric } from '../../retrain/record.ts';
+import { cancelledBySignals } from '../../retrain/run-mode.ts';
+import { retrainText } from '../../retrain/summary.ts';
 import { parseTrainingCommand, parseTriggerMetrics, parseTriggerThresholds } from '../../retrain/trigger.ts';
 import { runRetrainFlow, TRIGGER_KINDS, type RetrainOutcome, type TriggerKind } from '../../retrain/flow.ts';
-import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
+import { parseCommandArgs, type Command } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
+import { actorOf } from './actor.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
+
+export { actorOf };
 
 const USAGE =
   'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--metrics JSON] [--thresholds JSON] [--by LOGIN] [--dry-run] [--format json]';
-
-/**
- * Who asks, recorded as Requested-By: --requested-by (or --by), else TOLLGATE_ACTOR, GITHUB_ACTOR, git's
- * user.name, USER. Never "unknown": with none of them it is a usage error.
- */
-export function actorOf(context: CliContext, by: string | undefined): string {
-  const who =
-    by ??
-    context.env.TOLLGATE_ACTOR ??
-    context.env.GITHUB_ACTOR ??
-    gitUserName(context.repoRoot, context.env) ??
-    context.env.USER;
-  if (who?.trim()) return who.trim();
-  throw new TollgateError('who asks for this? It is recorded as Requested-By', {
-    kind: 'usage',
-    fix: 'pass --requested-by LOGIN, or set `git config user.name`',
-  });
-}
-
-function gitUserName(repoRoot: string, env: NodeJS.ProcessEnv): string | undefined {
-  try {
-    return (
-      execFileSync('git', ['config', 'user.name'], {
-        cwd: repoRoot,
-        env,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim() || undefined
-    );
-  } catch {
-    return undefined;
-  }
-}
 
 export function parseTrigger(value: string | undefined): TriggerKind {
   const trigger = (value ?? 'manual') as TriggerKind;
@@ -62,54 +32,6 @@ export function parseTrigger(value: string | undefined): TriggerKind {
 async function currentBranch(repoRoot: string): Promise<string | undefined> {
   const name = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
   return name || undefined;
-}
-
-function textReport(outcome: RetrainOutcome): string[] {
-  const lines: string[] = [];
-  if (outcome.status === 'dry-run' && outcome.plan) {
-    const p = outcome.plan;
-    lines.push(
-      `would retrain ${p.model} as ${p.version}${p.parent ? ` (parent ${p.parent})` : ''} (dry run: nothing run, nothing written)`,
-      `  request:  ${p.request.id} (${p.request.trigger.kind} by ${p.request.trigger.actor}): ${p.request.reason}`,
-      `  command:  ${p.command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`,
-      `  in:       ${p.cwd} (timeout ${p.timeout}s)`,
-      `  env:      ${Object.entries(p.env)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')}`,
-      `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`,
-      '  files it would write:',
-      ...p.files.map((f) => `    ${f}`),
-    );
-    return lines;
-  }
-  if (outcome.status === 'completed' && outcome.version) {
-    const v = outcome.version;
-    lines.push(
-      `recorded ${outcome.model} ${v.id} from request ${outcome.request?.id}: validation ${v.validation.passed ? 'passed' : 'failed'}`,
-      `  artifact: ${outcome.artifactPath} (${v.artifact.size} bytes, sha256 ${v.artifact.sha256})`,
-      ...Object.entries(v.metrics).map(([k, value]) => `  ${k}: ${formatMetric(value)}`),
-      ...v.validation.gates.map(
-        (g) =>
-          `  gate ${g.metric} ${g.op} ${g.threshold}: ${formatMetric(g.value)} ${g.pass ? 'pass' : 'FAIL'}`,
-      ),
-    );
-  } else if (outcome.status === 'failed') {
-    lines.push(`retrain of ${outcome.model} failed; recorded request ${outcome.request?.id} as failed`);
-    if (outcome.schedule?.cooldown_until)
-      lines.push(`  schedule cools down until ${outcome.schedule.cooldown_until}`);
-  }
-  if (outcome.commit && outcome.branch) {
-    lines.push(
-      `  committed ${outcome.commit.slice(0, 12)} on local branch ${outcome.branch} (your checkout is unchanged)`,
-      `  files: ${(outcome.files ?? []).join(', ')}`,
-      '',
-      `pull request it would open: ${outcome.title}`,
-      '',
-      outcome.body ?? '',
-      `push it with: git push origin ${outcome.branch}`,
-    );
-  }
-  return lines;
 }
 
 const RETRAIN = commandSpec({
@@ -153,10 +75,7 @@ export const retrainCommand: Command = {
       throw new TollgateError('retrain needs exactly one model name', { kind: 'usage', fix: USAGE });
     const format = formatOption(values.format, 'retrain');
     const prefix = registryPrefix(context).replace(/\/$/, '');
-    const controller = new AbortController();
-    const cancel = () => controller.abort();
-    process.once('SIGINT', cancel);
-    process.once('SIGTERM', cancel);
+    const baseBranch = (await currentBranch(context.repoRoot)) ?? 'main';
     let outcome: RetrainOutcome;
     // The trainer's first seconds of output wait, so a trainer that cannot start is reported in one line.
     let early: string[] | undefined = [];
@@ -167,37 +86,37 @@ export const retrainCommand: Command = {
     const shown = setTimeout(flushEarly, 2000);
     shown.unref();
     try {
-      outcome = await runRetrainFlow({
-        repoRoot: context.repoRoot,
-        registryPrefix: prefix,
-        model: positionals[0]!,
-        ...(values.reason !== undefined ? { reason: values.reason } : {}),
-        trigger: parseTrigger(values.trigger),
-        actor: actorOf(context, values['requested-by'] ?? values.by),
-        ...(values.command !== undefined
-          ? { command: parseTrainingCommand(values.command, '--command') }
-          : {}),
-        ...(values.metrics !== undefined
-          ? { triggerMetrics: parseTriggerMetrics(values.metrics, '--metrics') }
-          : {}),
-        ...(values.thresholds !== undefined
-          ? { triggerThresholds: parseTriggerThresholds(values.thresholds, '--thresholds') }
-          : {}),
-        dryRun: values['dry-run'],
-        baseBranch: (await currentBranch(context.repoRoot)) ?? 'main',
-        now: () => context.now(),
-        onOutput: (line) => (early ? early.push(line) : context.err(line)),
-        signal: controller.signal,
-        throwIfNeverStarted: true,
-      });
+      outcome = await cancelledBySignals((signal) =>
+        runRetrainFlow({
+          repoRoot: context.repoRoot,
+          registryPrefix: prefix,
+          model: positionals[0]!,
+          ...(values.reason !== undefined ? { reason: values.reason } : {}),
+          trigger: parseTrigger(values.trigger),
+          actor: actorOf(context, values['requested-by'] ?? values.by),
+          ...(values.command !== undefined
+            ? { command: parseTrainingCommand(values.command, '--command') }
+            : {}),
+          ...(values.metrics !== undefined
+            ? { triggerMetrics: parseTriggerMetrics(values.metrics, '--metrics') }
+            : {}),
+          ...(values.thresholds !== undefined
+            ? { triggerThresholds: parseTriggerThresholds(values.thresholds, '--thresholds') }
+            : {}),
+          dryRun: values['dry-run'],
+          baseBranch,
+          now: () => context.now(),
+          onOutput: (line) => (early ? early.push(line) : context.err(line)),
+          signal,
+          throwIfNeverStarted: true,
+        }),
+      );
     } catch (error) {
       // A trainer that could not start is one line (its last output is in it), not its whole stack trace.
       early = undefined;
       throw error;
     } finally {
       clearTimeout(shown);
-      process.off('SIGINT', cancel);
-      process.off('SIGTERM', cancel);
     }
     flushEarly();
     if (format === 'json') {
@@ -210,7 +129,7 @@ export const retrainCommand: Command = {
         ),
       );
     } else {
-      const lines = textReport(outcome);
+      const lines = retrainText(outcome);
       if (lines.length > 0) context.out(lines.join('\n'));
     }
     if (outcome.error) {

@@ -1,12 +1,10 @@
 // `tollgate signoffs pending`: the reviewers' inbox. Parses, runs the pending flow (src/gate/pending-flow.ts) and
 // renders the rows (src/gate/inbox.ts) as a table or JSON.
 import { TollgateError } from '../../errors.ts';
-import { signoffDigest } from '../../gate/digest.ts';
+import { signoffDigestFlow } from '../../gate/digest-flow.ts';
 import { pendingSignoffsFlow } from '../../gate/pending-flow.ts';
 import type { InboxRow } from '../../gate/inbox.ts';
 import { describeCalls, githubClientFromEnv, type RepoRef } from '../../github/client.ts';
-import { readPolicy } from '../../policy/read.ts';
-import { fileSystemReader } from '../../registry/load.ts';
 import { formatDuration, parseDuration } from '../../scheduler/schedule.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
@@ -35,6 +33,11 @@ export const SIGNOFFS_PENDING = commandSpec({
       type: 'boolean',
       description:
         'print the daily digest: what waited longer than signoff.digest_after (or --older-than); empty when nothing did',
+    },
+    post: {
+      type: 'boolean',
+      description:
+        'with --digest: post it to the policy’s signoff.digest_channels when anything is late (the scheduled workflow’s digest job)',
     },
     repo: {
       type: 'string',
@@ -70,11 +73,7 @@ async function repositoryOf(context: CliContext, flag: string | undefined): Prom
     } catch (error) {
       throw new TollgateError(
         `${flag !== undefined ? '--repo' : 'GITHUB_REPOSITORY'} ${named} is not OWNER/NAME`,
-        {
-          kind: 'usage',
-          fix: '--repo acme/models',
-          cause: error,
-        },
+        { kind: 'usage', fix: '--repo acme/models', cause: error },
       );
     }
   }
@@ -82,10 +81,7 @@ async function repositoryOf(context: CliContext, flag: string | undefined): Prom
   if (!repo)
     throw new TollgateError(
       'which repository? No --repo, no GITHUB_REPOSITORY, and origin names no GitHub repository',
-      {
-        kind: 'usage',
-        fix: 'tollgate signoffs pending --repo OWNER/NAME',
-      },
+      { kind: 'usage', fix: 'tollgate signoffs pending --repo OWNER/NAME' },
     );
   return repo;
 }
@@ -130,30 +126,43 @@ async function pending(args: string[], context: CliContext): Promise<number> {
       kind: 'environment',
       fix: 'set GITHUB_TOKEN (or GH_TOKEN), e.g. GH_TOKEN=$(gh auth token)',
     });
+  if (values.post && !values.digest)
+    throw new TollgateError('--post posts the digest: it needs --digest', {
+      kind: 'usage',
+      fix: 'tollgate signoffs pending --digest --post',
+    });
   const repo = await repositoryOf(context, values.repo);
   const client = githubClientFromEnv(context.env);
-  const result = await pendingSignoffsFlow(
-    { client, repo, repoRoot: context.repoRoot, registry: registryPrefix(context), now: context.now() },
-    {
-      ...(values.role !== undefined ? { role: values.role } : {}),
-      ...(values.me ? { me: true } : {}),
-      ...(olderThanSeconds !== undefined ? { olderThanSeconds } : {}),
-    },
-  );
-  const repository = `${repo.owner}/${repo.repo}`;
+  const ports = {
+    client,
+    repo,
+    repoRoot: context.repoRoot,
+    registry: registryPrefix(context),
+    now: context.now(),
+  };
+  const filter = {
+    ...(values.role !== undefined ? { role: values.role } : {}),
+    ...(values.me ? { me: true } : {}),
+  };
   const json = (value: unknown) => context.out(JSON.stringify(value, null, 2));
   if (values.digest) {
-    const threshold =
-      olderThanSeconds ?? (await readPolicy(fileSystemReader(context.registryDir))).signoff.digestAfter;
-    // Rows are already cut at --older-than when given; the digest keeps those strictly past the threshold.
-    const digest = signoffDigest(result.rows, threshold, repository);
+    const { repository, threshold, digest, posts } = await signoffDigestFlow(
+      { ...ports, env: context.env },
+      { ...(olderThanSeconds !== undefined ? { olderThanSeconds } : {}), post: values.post === true, filter },
+    );
     const { due, text, overdue } = digest;
-    if (values.format === 'json') json({ repository, threshold, due, text, overdue });
+    if (values.format === 'json') json({ repository, threshold, due, text, overdue, posts });
     else if (digest.due) context.out(digest.text);
     else context.err(`nothing has waited longer than ${formatDuration(threshold)} for a sign-off`);
+    for (const post of posts) context.err(`digest ${post.channel}: ${post.outcome}, ${post.detail}`);
     context.err(describeCalls(client));
     return 0;
   }
+  const result = await pendingSignoffsFlow(ports, {
+    ...filter,
+    ...(olderThanSeconds !== undefined ? { olderThanSeconds } : {}),
+  });
+  const repository = `${repo.owner}/${repo.repo}`;
   if (values.format === 'json') {
     json({ repository, ...(result.me ? { me: result.me } : {}), open: result.open, pending: result.rows });
     return 0;

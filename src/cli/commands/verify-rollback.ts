@@ -105,7 +105,11 @@ export const verifyRollbackCommand: Command = {
           version,
           ...(incident ? { incident } : {}),
           actor,
-          source: rollbackSource(policy, entry.model, { repoRoot: context.repoRoot, env: context.env }),
+          source: rollbackSource(policy, entry.model, {
+            repoRoot: context.repoRoot,
+            env: context.env,
+            commands: 'run',
+          }),
           now: context.now,
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           ...(settle !== undefined ? { settle } : {}),
