@@ -22,6 +22,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
   let client: GitHubClient | undefined;
   await runAction('Tollgate incident', async (action) => {
     client = githubClientFromEnv(process.env, { token: core.getInput('token') });
+    const issuesToken = core.getInput('issues-token');
     try {
       const [model, metrics, alert, description, registry] = [
         'model',
@@ -39,6 +40,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
         suffix: randomBytes(2).toString('hex'),
         gitEnv: BOT_GIT_ENV,
         env: process.env,
+        ...(issuesToken ? { issuesClient: githubClientFromEnv(process.env, { token: issuesToken }) } : {}),
         // A command metrics source is refused here: this job holds the App token and the emergency push key.
         verify: { sleep, env: process.env, commands: 'refuse' },
       });

@@ -20,6 +20,11 @@ export interface IncidentRunEnvironment extends IncidentEvent {
 
 export interface IncidentDeps {
   client?: GitHubClient;
+  /**
+   * For the github-issue channel: the job's own GITHUB_TOKEN with issues: write, since the App that
+   * `tollgate app manifest` creates has no Issues permission. Default: `client`.
+   */
+  issuesClient?: GitHubClient;
   now: Date;
   clock?: () => Date;
   suffix: string;
@@ -53,7 +58,7 @@ export async function runIncident(
     now: clock,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(env.runUrl ? { link: env.runUrl } : {}),
-    ...(github ? { issues: githubIssueChannel(github.client, repo, clock) } : {}),
+    ...(github ? { issues: githubIssueChannel(deps.issuesClient ?? github.client, repo, clock) } : {}),
   };
   const result = await openIncidentFlow(
     { inputs, event: env },

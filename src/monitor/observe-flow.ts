@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describeError } from '../errors.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import { fileSystemReader, loadRegistry } from '../registry/load.ts';
+import { ACTIONS_RUNTIME_CREDENTIALS } from '../retrain/training.ts';
 import { planMonitor } from './flow.ts';
 import { commandSource } from './json-source.ts';
 import { OBSERVATIONS_SCHEMA, type CommandCapture, type Observations } from './observations.ts';
@@ -18,15 +19,9 @@ export interface ObserveRequest {
   registry: string;
 }
 
-/**
- * What a JavaScript action's process holds that a `run:` step does not: the Actions runtime token (artifacts and the
- * cache: a command holding it could poison a cache the default branch's workflows restore), the OIDC request token
- * when id-token is granted, and the action's own token inputs. None of it is handed to a metrics command.
- */
+/** The runtime's credentials and any token: none of it is handed to a metrics command. */
 export const RUNNER_CREDENTIALS = [
-  'ACTIONS_RUNTIME_TOKEN',
-  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
-  'ACTIONS_ID_TOKEN_REQUEST_URL',
+  ...ACTIONS_RUNTIME_CREDENTIALS,
   'GITHUB_TOKEN',
   'GH_TOKEN',
   'INPUT_TOKEN',

@@ -130,10 +130,28 @@ export function trainingEnv(input: TrainingEnvInput): Record<string, string> {
   };
 }
 
-/** The environment a user command starts from: this process's, minus action inputs (INPUT_*, which can hold tokens). */
+/**
+ * What a JavaScript action's process holds that a `run:` step does not: the Actions runtime token (artifacts and the
+ * cache: a command holding it could poison a cache the default branch's workflows restore) and the OIDC request
+ * token when id-token is granted. Repository code never gets them.
+ */
+export const ACTIONS_RUNTIME_CREDENTIALS = [
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+];
+
+/**
+ * The environment a user command starts from: this process's, minus action inputs (INPUT_*, which can hold tokens)
+ * and the Actions runtime's credentials.
+ */
 export function baseEnv(inherit: boolean): Record<string, string | undefined> {
   if (!inherit) return { PATH: process.env.PATH };
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_')));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !name.startsWith('INPUT_') && !ACTIONS_RUNTIME_CREDENTIALS.includes(name),
+    ),
+  );
 }
 
 export async function runTraining(options: TrainingOptions): Promise<TrainingResult> {

@@ -88,4 +88,24 @@ describe('incidents as GitHub issues', () => {
     ]);
     expect(gh.state.repo(REPO).issues).toHaveLength(1);
   });
+
+  it("opens the issue with the job's own issues token when one is given, the App token doing the rest", async () => {
+    fixture = await opsFixture(gh, withIssues);
+    const result = await runIncident(
+      { model: MODEL, metrics: 'availability=0.3, error_rate=0.6', dryRun: false },
+      fixture.env,
+      {
+        client: gh.client(),
+        issuesClient: gh.client({ token: 'job-issues-token' }),
+        now: at(151),
+        clock: () => at(151.1),
+        suffix: 'ab12',
+        gitEnv: BOT,
+        env: {},
+      },
+    );
+    expect(result.rolledBack).toBe(true);
+    const [issue] = gh.state.repo(REPO).issues;
+    expect(issue!.openedWith).toBe('job-issues-token');
+  });
 });

@@ -672,6 +672,7 @@ export const ROUTES: Route[] = [
         createdAt: at,
         updatedAt: at,
         closedAt: null,
+        ...(context.token ? { openedWith: context.token } : {}),
       };
       for (const label of issue.labels) repo.labels.add(label);
       repo.issues.push(issue);

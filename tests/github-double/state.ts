@@ -116,6 +116,8 @@ export interface IssueState {
   createdAt: string;
   updatedAt: string;
   closedAt: string | null;
+  /** The token that opened it, so a test can tell which job's token reached the issues API. */
+  openedWith?: string;
 }
 
 export interface CommentState {

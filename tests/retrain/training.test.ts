@@ -202,19 +202,24 @@ describe('runTraining with the example trainer', () => {
     expect((await failure(runTraining(options([])))).reason).toBe('output-dir');
   });
 
-  it('passes TOLLGATE_OUTPUT_DIR and keeps action inputs (tokens) out of the environment', async () => {
+  it('passes TOLLGATE_OUTPUT_DIR and keeps action inputs and the runtime tokens out of the environment', async () => {
     process.env.INPUT_GITHUB_TOKEN = 'secret';
+    process.env.ACTIONS_RUNTIME_TOKEN = 'runtime-secret';
+    process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'oidc-secret';
     try {
       const script = [
-        'const fs = require("node:fs"); const d = process.env.TOLLGATE_OUTPUT_DIR;',
-        'fs.writeFileSync(d + "/metrics.json", JSON.stringify({ leaked: process.env.INPUT_GITHUB_TOKEN ? 1 : 0 }));',
+        'const fs = require("node:fs"); const d = process.env.TOLLGATE_OUTPUT_DIR; const e = process.env;',
+        'const leaked = ["INPUT_GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"].filter((n) => e[n]).length;',
+        'fs.writeFileSync(d + "/metrics.json", JSON.stringify({ leaked, path: e.PATH ? 1 : 0 }));',
         'fs.writeFileSync(d + "/model.bin", "weights");',
       ].join('');
       const result = await runTraining(options([], { command: [process.execPath, '-e', script] }));
-      expect(result.metrics).toEqual({ leaked: 0 });
+      expect(result.metrics).toEqual({ leaked: 0, path: 1 });
       expect(result.artifact).toMatchObject({ name: 'model.bin', size: 7 });
     } finally {
       delete process.env.INPUT_GITHUB_TOKEN;
+      delete process.env.ACTIONS_RUNTIME_TOKEN;
+      delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
     }
   });
 });

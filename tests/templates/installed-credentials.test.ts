@@ -56,7 +56,8 @@ const LEAST: Record<string, Record<string, Record<string, string>>> = {
   'signoff-gate': { gate: {} },
   'review-relay': { relay: {} },
   rollback: { rollback: {} },
-  incident: { incident: {} },
+  // Records and pushes through the App; its own token only opens and comments on the incident's issue.
+  incident: { incident: { issues: 'write' } },
   // The observe job runs the metrics commands and reads nothing else; the monitor job's own token only dispatches
   // the retrain and incident workflows; state goes through the App.
   monitor: { observe: { contents: 'read' }, monitor: { actions: 'write' } },
