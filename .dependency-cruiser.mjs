@@ -9,6 +9,7 @@ const DECISIONS = [
   '^src/scheduler/(schedule|plan)[.]ts$',
   '^src/promotion/(plan|check|body)[.]ts$',
   '^src/rollback/target[.]ts$',
+  '^src/init/(plan|upgrade|release|rulesets|next-steps)[.]ts$',
   '^src/registry/diff[.]ts$',
   '^src/policy/(effective|gates)[.]ts$',
   '^src/doctor/(analyze|workflows|codeowners|findings|render)[.]ts$',

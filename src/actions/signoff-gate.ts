@@ -1,15 +1,11 @@
-// The sign-off gate action: reads the event and dispatches to one of three flows (src/gate/): judge a pull request,
-// judge a merge group, or record a merge after a pull request merged; then renders the result (outputs, warnings,
-// the job summary, a failed job on a failing verdict). An event it cannot read fails closed.
+// The sign-off gate action: reads its inputs and the event, calls the gate flow (src/gate/signoff-gate-flow.ts) and
+// renders the result (outputs, warnings, the job summary, a failed job on a failing verdict).
 import { pathToFileURL } from 'node:url';
 import * as core from '@actions/core';
 import { TollgateError } from '../errors.ts';
 import { parseAppId } from '../gate/check-runs.ts';
-import { gateMergeGroupFlow } from '../gate/merge-group-flow.ts';
-import { failedClosed, type SignoffGateResult } from '../gate/outcome.ts';
-import { gatePullRequestFlow } from '../gate/pull-request-flow.ts';
-import { recordFailed, recordMergeFlow } from '../gate/record-merge-flow.ts';
-import { closedPullOf, gateRequestOf, gateTargetOf, isCloseEvent } from '../gate/target.ts';
+import type { SignoffGateResult } from '../gate/outcome.ts';
+import { signoffGateFlow, type SignoffGateInputs } from '../gate/signoff-gate-flow.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient } from '../github/client.ts';
 import { EtagCache } from '../github/etag-cache.ts';
 import { BOT_GIT_ENV } from './checkout.ts';
@@ -22,7 +18,7 @@ import {
 } from './runtime.ts';
 
 export type { SignoffGateResult } from '../gate/outcome.ts';
-export type SignoffGateInputs = Parameters<typeof gateRequestOf>[0];
+export type { SignoffGateInputs } from '../gate/signoff-gate-flow.ts';
 export interface SignoffGateDeps {
   client: GitHubClient;
   now: Date;
@@ -32,33 +28,22 @@ export interface SignoffGateDeps {
   gitEnv?: NodeJS.ProcessEnv;
 }
 
-export async function runSignoffGate(
+/** The gate flow over the action's environment (the workspace is the checkout unless told otherwise). */
+export const runSignoffGate = (
   inputs: SignoffGateInputs,
   env: ActionEnvironment,
   deps: SignoffGateDeps,
-): Promise<SignoffGateResult> {
-  const ports = {
-    client: deps.client,
-    repo: { owner: env.owner, repo: env.repo },
-    repoRoot: deps.repoRoot ?? env.workspace,
-  };
-  const request = gateRequestOf(inputs, env.event, env.runUrl);
-  const closing = isCloseEvent(env.eventName, env.event);
-  try {
-    if (closing)
-      return await recordMergeFlow(
-        { ...request, pull: closedPullOf(env.event) },
-        { ...ports, gitEnv: deps.gitEnv },
-      );
-    const target = gateTargetOf(env.eventName, env.event);
-    return target.kind === 'pull-request'
-      ? await gatePullRequestFlow({ ...request, target }, ports)
-      : await gateMergeGroupFlow({ ...request, target }, ports);
-  } catch (error) {
-    // The flows return their own failures; what reaches here is an event the gate cannot read.
-    return closing ? recordFailed(error, deps.client) : failedClosed(error, deps.client);
-  }
-}
+): Promise<SignoffGateResult> =>
+  signoffGateFlow(
+    inputs,
+    { eventName: env.eventName, payload: env.event, ...(env.runUrl ? { runUrl: env.runUrl } : {}) },
+    {
+      client: deps.client,
+      repo: { owner: env.owner, repo: env.repo },
+      repoRoot: deps.repoRoot ?? env.workspace,
+      ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
+    },
+  );
 
 export async function run(context: ActionContext = githubContext): Promise<void> {
   await runAction('Tollgate sign-off gate', async (actionRun) => {

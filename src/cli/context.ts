@@ -80,6 +80,7 @@ export function parseGlobalOptions(
 
 export function gitTopLevel(dir: string): string | undefined {
   try {
+    // Raw and synchronous: the context is built before any command runs, and simple-git is asynchronous only.
     return execFileSync('git', ['rev-parse', '--show-toplevel'], {
       cwd: dir,
       encoding: 'utf8',

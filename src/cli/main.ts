@@ -99,6 +99,7 @@ function checkRevisions(spec: CommandSpec, values: Record<string, unknown>, cont
     if (option.value !== 'REF' || typeof values[name] !== 'string') continue;
     const ref = values[name] as string;
     try {
+      // Raw and synchronous: checked while the arguments are parsed, before the command's async work starts.
       execFileSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
         cwd: context.repoRoot,
         stdio: 'ignore',
@@ -128,6 +129,7 @@ async function preflight(spec: CommandSpec, options: readonly string[], context:
   if (options.includes('--allow-dirty') || !existsSync(context.registryDir)) return;
   const path = relative(context.repoRoot, context.registryDir) || '.';
   if (path.startsWith('..')) return;
+  // Raw: `git status --porcelain` lists an untracked folder as one entry; simple-git's status lists every file (-u).
   const dirty = execFileSync('git', ['status', '--porcelain', '--', path], {
     cwd: context.repoRoot,
     encoding: 'utf8',

@@ -2,7 +2,7 @@
 // needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
 // only ever read as data (trees and blobs), never checked out.
 import { TollgateError } from '../errors.ts';
-import { assertFullHistory, commitsTouching, isAncestor, mergeBase } from '../git/history.ts';
+import { assertFullHistory, commitOf, commitsTouching, isAncestor, mergeBase } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
 import { runGit } from '../git/run.ts';
 import { readStageSnapshots, stageHistory, stagesNamed, stagesOf } from '../evidence/history-at.ts';
@@ -80,8 +80,7 @@ export function loginFromEmail(email: string): string | undefined {
 }
 
 async function assertCommit(repoRoot: string, sha: string, what: string): Promise<void> {
-  const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-  if (result.code !== 0)
+  if ((await commitOf(repoRoot, sha)) === undefined)
     throw new TollgateError(`the ${what} commit ${sha} is not in this clone`, {
       fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
     });
@@ -126,8 +125,7 @@ const modelIn = (reader: RegistryReader, model: string) =>
  */
 async function sourceOnBase(repoRoot: string, commit: string, baseSha: string): Promise<boolean | undefined> {
   if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit)) return false;
-  const present = await runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
-  if (present.code !== 0) return undefined;
+  if ((await commitOf(repoRoot, commit)) === undefined) return undefined;
   return isAncestor(repoRoot, commit, baseSha);
 }
 
@@ -257,6 +255,7 @@ export async function transientPointersOf(
   prefix: string,
 ): Promise<TransientPointer[]> {
   const registry = prefix === '' ? '' : `${prefix}/`;
+  // Raw: only shas and paths are wanted; simple-git's log formats every field of every commit.
   const log = await runGit(repoRoot, [
     'log',
     '--no-merges',
@@ -364,6 +363,7 @@ export async function commitsWithRegistryOf(
 ): Promise<Set<string>> {
   const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
   const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+  // Raw: the specs go to git's stdin, which simple-git has no way to pass.
   const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
   const lines = out.stdout.split('\n');
   // "<spec> missing" (no such commit, or no registry in it) never counts as equal.

@@ -1,19 +1,19 @@
 // The commits the gate judges, brought into the checkout as data (never checked out), and the base branch's tip
 // as origin has it now.
 import { TollgateError } from '../errors.ts';
+import { commitOf } from '../git/history.ts';
 import { runGit } from '../git/run.ts';
 import { SHA } from './target.ts';
 
-async function hasCommit(repoRoot: string, sha: string): Promise<boolean> {
-  const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-  return result.code === 0;
-}
+const hasCommit = async (repoRoot: string, sha: string): Promise<boolean> =>
+  (await commitOf(repoRoot, sha)) !== undefined;
 
 /** Fetches commits into the checkout as data (never checked out); a fork's head comes from refs/pull/N/head. */
 export async function fetchCommits(repoRoot: string, shas: string[], pullNumber?: number): Promise<void> {
   for (const sha of shas) {
     if (!SHA.test(sha)) throw new TollgateError(`"${sha}" is not a commit sha`);
     if (await hasCommit(repoRoot, sha)) continue;
+    // Raw: a failed fetch is an answer here (the next place is tried), which simple-git would throw.
     await runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
     if (!(await hasCommit(repoRoot, sha)) && pullNumber !== undefined)
       await runGit(
@@ -40,16 +40,16 @@ export async function fetchCommits(repoRoot: string, shas: string[], pullNumber?
  */
 export async function currentBaseTip(repoRoot: string, baseRef: string): Promise<string> {
   const ref = `refs/heads/${baseRef}`;
+  // Raw: simple-git has no check-ref-format; its exit code is the answer.
   const valid = await runGit(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
   if (baseRef.startsWith('-') || valid.code !== 0)
     throw new TollgateError(`the pull request's base branch "${baseRef}" is not a valid branch name`);
   const local = 'refs/tollgate/base';
+  // Raw: a failed fetch is reported below, with how to fix it, rather than as git's error.
   const fetched = await runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
     okCodes: [1, 128],
   });
-  const sha = (
-    await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })
-  ).stdout.trim();
+  const sha = (await commitOf(repoRoot, local)) ?? '';
   if (fetched.code !== 0 || !SHA.test(sha))
     throw new TollgateError(`cannot fetch the base branch ${baseRef} from origin`, {
       fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
@@ -59,6 +59,7 @@ export async function currentBaseTip(repoRoot: string, baseRef: string): Promise
 
 /** Subjects of the commits in base..head (a merge group's pull request numbers are in them). */
 export async function commitSubjects(repoRoot: string, baseSha: string, headSha: string): Promise<string[]> {
+  // Raw: only the subjects are wanted; simple-git's log formats every field of every commit.
   return (await runGit(repoRoot, ['log', '--format=%s', `${baseSha}..${headSha}`, '--'])).stdout
     .split('\n')
     .filter((s) => s !== '');

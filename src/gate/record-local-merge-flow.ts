@@ -3,8 +3,7 @@
 // approvals given, then recordMergedPullRequest's audit events (and an incident's rollback-completed entry)
 // committed as one registry commit. The gate's check run is not known offline and the record says so.
 import { TollgateError } from '../errors.ts';
-import { commitsTouching } from '../git/history.ts';
-import { runGit } from '../git/run.ts';
+import { commitFields, commitOf, commitsTouching } from '../git/history.ts';
 import { readIncidents } from '../incident/read.ts';
 import { commitRegistryChange } from '../publish/registry-transaction.ts';
 import { INCIDENT_ID } from '../registry/names.ts';
@@ -55,25 +54,18 @@ export interface RecordMergeResult {
   written: string[];
 }
 
-async function rev(repoRoot: string, ref: string): Promise<string | undefined> {
-  const out = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
-    okCodes: [1],
-  });
-  return out.code === 0 ? out.stdout.trim() : undefined;
-}
-
 export async function recordMergeLocally(input: RecordMergeInput): Promise<RecordMergeResult> {
   const { repoRoot } = input;
-  const mergeSha = await rev(repoRoot, input.mergeSha);
-  const base = await rev(repoRoot, `${input.mergeSha}^1`);
-  const head = await rev(repoRoot, `${input.mergeSha}^2`);
+  const mergeSha = await commitOf(repoRoot, input.mergeSha);
+  const base = await commitOf(repoRoot, `${input.mergeSha}^1`);
+  const head = await commitOf(repoRoot, `${input.mergeSha}^2`);
   if (mergeSha === undefined || base === undefined || head === undefined)
     throw new TollgateError(`${input.mergeSha} is not a merge commit of a pull request`, {
       fix: 'name the merge commit (`git merge --no-ff`): its first parent is the base, its second the head',
     });
-  const mergedAt =
-    input.mergedAt ?? (await runGit(repoRoot, ['log', '-1', '--format=%cI', mergeSha])).stdout.trim();
-  const title = (await runGit(repoRoot, ['log', '-1', '--format=%s', mergeSha])).stdout.trim();
+  const merge = await commitFields(repoRoot, mergeSha, { at: '%cI', title: '%s' });
+  const mergedAt = input.mergedAt ?? merge.at;
+  const { title } = merge;
   const prefix = input.registryDir === '.' ? '' : input.registryDir;
   const facts = await collectGateFacts(repoRoot, {
     baseSha: base,

@@ -3,9 +3,9 @@
 // pointer moved, plus rollback-completed on the incident of a rollback, through the registry-state path. The gate's
 // check run is read, never posted: it stays as it stood at the merge.
 import { describeError, TollgateError } from '../errors.ts';
-import { assertFullHistory, commitsTouching } from '../git/history.ts';
+import { assertFullHistory, commitFields, commitsTouching, resolveRef } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
-import { runGit } from '../git/run.ts';
+import { fromGitError, gitClient } from '../git/client.ts';
 import { listCheckRunsForRef, type CheckRunInfo } from '../github/checks.ts';
 import { describeCalls, type GitHubClient, type RepoRef } from '../github/client.ts';
 import { getPullRequest } from '../github/pulls.ts';
@@ -45,7 +45,7 @@ async function mergerOf(
 ): Promise<string> {
   const fromApi = (await getPullRequest(client, repo, number)).mergedBy;
   if (fromApi) return fromApi;
-  const author = (await runGit(repoRoot, ['log', '-1', '--format=%an <%ae>', mergeSha])).stdout.trim();
+  const { author } = await commitFields(repoRoot, mergeSha, { author: '%an <%ae>' });
   return `${author} (merge commit author; GitHub named no merger)`;
 }
 
@@ -88,9 +88,7 @@ export async function recordMergeFlow(
     // GitHub sends merged_by null for some merges (a merge queue, a deleted account): the merge is recorded all the
     // same, with the merger GitHub's API names, else the merge commit's author.
     const mergedBy = pull.mergedBy || (await mergerOf(client, repo, repoRoot, number, pull.mergeSha));
-    const firstParent = (
-      await runGit(repoRoot, ['rev-parse', '--verify', `${pull.mergeSha}^1`])
-    ).stdout.trim();
+    const firstParent = await resolveRef(repoRoot, `${pull.mergeSha}^1`);
     const fetched = await fetchReviewContext(client, repo, number);
     if (fetched.state !== 'MERGED')
       throw new TollgateError(
@@ -205,7 +203,11 @@ export async function recordMergeFlow(
         return done(`Pull request #${number} is already recorded`, { recorded: [] }, lines);
       if (judged.facts.policy.stateWrites === 'push')
         // The state commit is pushed from the checkout: bring it to the tip the records were read from.
-        await runGit(repoRoot, ['merge', '--ff-only', '--quiet', tip]);
+        await gitClient(repoRoot)
+          .merge(['--ff-only', '--quiet', tip])
+          .catch((error: unknown) => {
+            throw fromGitError(error, `git merge --ff-only ${tip}`, repoRoot);
+          });
       const state = await publishStateChange(
         {
           repoRoot,

@@ -29,3 +29,14 @@ export function fromGitError(error: unknown, what: string, repoRoot: string): un
     kind: 'environment',
   });
 }
+
+/**
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
+ */
+export async function originUrl(repoRoot: string): Promise<string | undefined> {
+  const remotes = await gitClient(repoRoot)
+    .getRemotes(true)
+    .catch(() => []);
+  return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
+}

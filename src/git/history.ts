@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TollgateError } from '../errors.ts';
-import { gitClient, GitError } from './client.ts';
+import { fromGitError, gitClient, GitError } from './client.ts';
 import { git, runGit } from './run.ts';
 
 /**
@@ -38,15 +38,53 @@ export async function assertFullHistory(repoRoot: string): Promise<void> {
   });
 }
 
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+export async function commitOf(repoRoot: string, ref: string): Promise<string | undefined> {
+  try {
+    // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+    const sha = await gitClient(repoRoot).revparse([
+      '--verify',
+      '--quiet',
+      '--end-of-options',
+      `${ref}^{commit}`,
+    ]);
+    return sha === '' ? undefined : sha;
+  } catch (error) {
+    if (error instanceof GitError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+export async function checkedOutBranch(repoRoot: string): Promise<string> {
+  return git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+export async function commitFields<T extends Record<string, string>>(
+  repoRoot: string,
+  rev: string,
+  format: T,
+): Promise<T> {
+  const { latest } = await gitClient(repoRoot)
+    .log<T>({ format, maxCount: 1, [rev]: null })
+    .catch((error: unknown) => {
+      throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+  if (!latest) throw new TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+  return latest;
+}
+
 /** The commit a ref names, as a full sha. */
 export async function resolveRef(repoRoot: string, ref: string): Promise<string> {
-  let sha = '';
-  try {
-    sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
-  } catch (error) {
-    if (!(error instanceof GitError)) throw error;
-  }
-  if (sha === '') {
+  const sha = await commitOf(repoRoot, ref);
+  if (sha === undefined) {
     throw new TollgateError(`no commit named "${ref}" in ${repoRoot}`, {
       fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
     });

@@ -3,7 +3,7 @@
 import { assertSafeName } from '../registry/names.ts';
 import { KINDS, schemaFileName, schemaFileText } from '../registry/schemas.ts';
 import type { Kind } from '../registry/types.ts';
-import { schemaReference } from '../registry/writer.ts';
+import { schemaReference } from '../registry/canonical.ts';
 import type { Severity } from '../registry/types.ts';
 
 export { ENVIRONMENTS, VALIDATE_CHECK } from './rulesets.ts';

@@ -2,7 +2,7 @@
 // pointer on tollgate/promote/<model>/<stage> without touching the checkout, and, with GitHub, push it and open
 // (or update) the one pull request for that model and stage with its labels and reviewers.
 import type { Author } from '../git/commit.ts';
-import { runGit } from '../git/run.ts';
+import { fromGitError, gitClient } from '../git/client.ts';
 import { proposeChange, type GitHubTarget } from '../publish/propose.ts';
 import type { PromotionProposal } from './plan.ts';
 import { preparePromotion, type PreparedPromotion } from './prepare.ts';
@@ -56,8 +56,12 @@ export type PromoteOutcome =
     };
 
 async function configuredIdentity(repoRoot: string, env: NodeJS.ProcessEnv | undefined): Promise<boolean> {
-  const email = await runGit(repoRoot, ['config', 'user.email'], { env, okCodes: [1] });
-  return email.code === 0 && email.stdout.trim() !== '';
+  const email = await gitClient(repoRoot, env)
+    .getConfig('user.email')
+    .catch((error: unknown) => {
+      throw fromGitError(error, 'git config user.email', repoRoot);
+    });
+  return (email.value ?? '').trim() !== '';
 }
 
 export async function promoteFlow(request: PromoteRequest, ports: PromotePorts): Promise<PromoteOutcome> {

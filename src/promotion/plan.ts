@@ -2,7 +2,7 @@
 // request (title, body, labels, reviewers). Pure: the shell reads git, then commits and opens what this says.
 import { TollgateError } from '../errors.ts';
 import { evaluateGate } from '../gate/evaluate.ts';
-import type { Requirement } from '../gate/types.ts';
+import type { GateInput, Requirement } from '../gate/types.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { gatesFor } from '../policy/gates.ts';
 import { stagesPath } from '../registry/paths.ts';
@@ -112,6 +112,34 @@ function withCurrentPointers(
   return { ...history, [model]: stages };
 }
 
+/**
+ * What the gate would be asked about the promotion's pull request before anyone reviews it: the one change, asked
+ * for by the requester, no reviews, memberships or permissions. The promotion is refused if that already blocks.
+ */
+function previewGateInput(
+  input: Pick<PromotionPlanInput, 'policy' | 'baseBranch' | 'requestedBy'>,
+  change: RegistryChange,
+  about: Pick<GateInput, 'models' | 'stageHistory' | 'versions'>,
+): GateInput {
+  return {
+    policy: input.policy,
+    defaultBranch: input.baseBranch,
+    changes: [change],
+    ...about,
+    pullRequest: {
+      number: 0,
+      author: 'tollgate',
+      headSha: '',
+      baseRef: input.baseBranch,
+      requestedBy: [input.requestedBy],
+      commitAuthors: [],
+    },
+    reviews: [],
+    memberships: {},
+    permissions: {},
+  };
+}
+
 export function planPromotion(input: PromotionPlanInput): PromotionPlan {
   const { registry, policy, model, version, stage } = input;
   if (input.weight !== undefined && !(input.weight >= 0 && input.weight <= 1))
@@ -146,47 +174,39 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
   }
 
   const current = from === undefined ? undefined : entry.versions.get(from);
-  const verdict = evaluateGate({
-    policy,
-    defaultBranch: input.baseBranch,
-    changes: [{ kind: 'stage-changed', path: registryPath, model, stage, from, to: version }],
-    models: {
-      [model]: { owners: entry.model.owners, ...(entry.model.gates ? { gates: entry.model.gates } : {}) },
-    },
-    pullRequest: {
-      number: 0,
-      author: 'tollgate',
-      headSha: '',
-      baseRef: input.baseBranch,
-      requestedBy: [input.requestedBy],
-      commitAuthors: [],
-    },
-    reviews: [],
-    memberships: {},
-    permissions: {},
-    // checkPromotion has judged the stage order (with heldBefore); the preview reads the current pointers too.
-    stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
-    versions: {
-      [model]: {
-        ...(current
-          ? {
-              [current.id]: {
-                valid: true,
-                metrics: current.metrics,
-                passed: current.validation.passed,
-                ...(current.held ? { held: current.held.reason } : {}),
-              },
-            }
-          : {}),
-        [version]: {
-          valid: true,
-          metrics: candidate.metrics,
-          passed: candidate.validation.passed,
-          ...(candidate.held ? { held: candidate.held.reason } : {}),
+  const verdict = evaluateGate(
+    previewGateInput(
+      input,
+      { kind: 'stage-changed', path: registryPath, model, stage, from, to: version },
+      {
+        models: {
+          [model]: { owners: entry.model.owners, ...(entry.model.gates ? { gates: entry.model.gates } : {}) },
+        },
+        // checkPromotion has judged the stage order (with heldBefore); the preview reads the current pointers too.
+        stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
+        versions: {
+          [model]: {
+            ...(current
+              ? {
+                  [current.id]: {
+                    valid: true,
+                    metrics: current.metrics,
+                    passed: current.validation.passed,
+                    ...(current.held ? { held: current.held.reason } : {}),
+                  },
+                }
+              : {}),
+            [version]: {
+              valid: true,
+              metrics: candidate.metrics,
+              passed: candidate.validation.passed,
+              ...(candidate.held ? { held: candidate.held.reason } : {}),
+            },
+          },
         },
       },
-    },
-  });
+    ),
+  );
   if (verdict.blocking.length > 0) {
     const [reason = '', fix = 'correct registry/policy.yaml on the default branch'] =
       verdict.blocking[0]!.split(/; fix: /);
@@ -218,28 +238,13 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
     ...(input.runUrl ? { runUrl: input.runUrl } : {}),
     ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
   });
-  return {
-    ok: true,
-    model,
-    version,
-    stage,
+  return proposalOf(input, stages, {
     ...(from === undefined ? {} : { from }),
-    requestedBy: input.requestedBy,
-    stages,
-    path: repoPath(input.registryDir, registryPath),
-    content: serializeDocument(stages),
-    branch: promotionBranch(model, stage),
-    baseBranch: input.baseBranch,
     subject,
     trailers,
-    pullRequest: {
-      title: subject,
-      body: `${body}${input.evidence ? `\n${input.evidence}\n` : ''}\nRequested by @${input.requestedBy}.\n`,
-      labels: promotionLabels(stage),
-      reviewers: reviewersFor(verdict.requirements, input.requestedBy),
-    },
+    body: `${body}${input.evidence ? `\n${input.evidence}\n` : ''}\nRequested by @${input.requestedBy}.\n`,
     requirements: verdict.requirements,
-  };
+  });
 }
 
 /**
@@ -247,7 +252,7 @@ export function planPromotion(input: PromotionPlanInput): PromotionPlan {
  * the policy's rules for that kind, not a promotion (the version passed its promotion to this stage already).
  */
 function planWeightChange(input: PromotionPlanInput, before: number | undefined): PromotionPlan {
-  const { registry, policy, model, version, stage } = input;
+  const { registry, model, version, stage } = input;
   const entry = registry.models.get(model)!;
   const weight = input.weight!;
   if (before === weight)
@@ -267,25 +272,13 @@ function planWeightChange(input: PromotionPlanInput, before: number | undefined)
     ...(before !== undefined ? { from: before } : {}),
     to: weight,
   };
-  const verdict = evaluateGate({
-    policy,
-    defaultBranch: input.baseBranch,
-    changes: [change],
-    models: { [model]: { owners: entry.model.owners } },
-    pullRequest: {
-      number: 0,
-      author: 'tollgate',
-      headSha: '',
-      baseRef: input.baseBranch,
-      requestedBy: [input.requestedBy],
-      commitAuthors: [],
-    },
-    reviews: [],
-    memberships: {},
-    permissions: {},
-    stageHistory: input.stageHistory ?? {},
-    versions: {},
-  });
+  const verdict = evaluateGate(
+    previewGateInput(input, change, {
+      models: { [model]: { owners: entry.model.owners } },
+      stageHistory: input.stageHistory ?? {},
+      versions: {},
+    }),
+  );
   if (verdict.blocking.length > 0)
     return {
       ok: false,
@@ -294,34 +287,50 @@ function planWeightChange(input: PromotionPlanInput, before: number | undefined)
     };
   const { trailers } = promotionCommit({ model, version, stage, requestedBy: input.requestedBy });
   const subject = `Set ${model} ${stage} (${version}) weight ${formatWeight(before)} -> ${formatWeight(weight)}`;
+  return proposalOf(input, stages, {
+    from: version,
+    subject,
+    trailers: { ...trailers, 'Tollgate-Event': 'weight', Weight: String(weight) },
+    body: [
+      `## ${subject}`,
+      '',
+      `Only the share of traffic ${stage} sends to ${version} changes; the version itself passed its promotion to ${stage}.`,
+      ...(input.evidence ? ['', input.evidence] : []),
+      '',
+      `Requested by @${input.requestedBy}.`,
+      '',
+    ].join('\n'),
+    requirements: verdict.requirements,
+  });
+}
+
+/** The proposal that writes `stages`: its file, branch, commit and pull request (asking who can sign off). */
+function proposalOf(
+  input: PromotionPlanInput,
+  stages: Stages,
+  made: Pick<PromotionProposal, 'from' | 'subject' | 'trailers' | 'requirements'> & { body: string },
+): PromotionProposal {
+  const { model, version, stage } = input;
   return {
     ok: true,
     model,
     version,
     stage,
-    from: version,
+    ...(made.from === undefined ? {} : { from: made.from }),
     requestedBy: input.requestedBy,
     stages,
-    path: repoPath(input.registryDir, registryPath),
+    path: repoPath(input.registryDir, stagesPath(model)),
     content: serializeDocument(stages),
     branch: promotionBranch(model, stage),
     baseBranch: input.baseBranch,
-    subject,
-    trailers: { ...trailers, 'Tollgate-Event': 'weight', Weight: String(weight) },
+    subject: made.subject,
+    trailers: made.trailers,
     pullRequest: {
-      title: subject,
-      body: [
-        `## ${subject}`,
-        '',
-        `Only the share of traffic ${stage} sends to ${version} changes; the version itself passed its promotion to ${stage}.`,
-        ...(input.evidence ? ['', input.evidence] : []),
-        '',
-        `Requested by @${input.requestedBy}.`,
-        '',
-      ].join('\n'),
+      title: made.subject,
+      body: made.body,
       labels: promotionLabels(stage),
-      reviewers: reviewersFor(verdict.requirements, input.requestedBy),
+      reviewers: reviewersFor(made.requirements, input.requestedBy),
     },
-    requirements: verdict.requirements,
+    requirements: made.requirements,
   };
 }

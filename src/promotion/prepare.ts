@@ -4,9 +4,8 @@
 // checking anything else could propose a pointer to a version the base does not have.
 import { TollgateError } from '../errors.ts';
 import { readStageSnapshots, stagesNamed, stageHistory } from '../evidence/history-at.ts';
-import { isAncestor, isShallow } from '../git/history.ts';
+import { commitOf, isAncestor, isShallow } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
-import { runGit } from '../git/run.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import { fileSystemReader, loadRegistry } from '../registry/load.ts';
 import { checkInvariants } from '../registry/invariants.ts';
@@ -48,17 +47,6 @@ export interface PreparedPromotion {
   baseBranch: string;
   /** Things the user should know that did not stop the promotion. */
   notes: string[];
-}
-
-async function commitOf(repoRoot: string, ref: string): Promise<string | undefined> {
-  const result = await runGit(
-    repoRoot,
-    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`],
-    {
-      okCodes: [1, 128],
-    },
-  );
-  return result.code === 0 ? result.stdout.trim() : undefined;
 }
 
 /** The default branch as the working tree's policy names it (the base's own policy is checked after). */

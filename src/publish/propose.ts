@@ -12,9 +12,10 @@ import {
   type BranchFile,
   type Trailers,
 } from '../git/commit.ts';
-import { commitsTouching, type CommitInfo } from '../git/history.ts';
+import { checkedOutBranch, commitOf, commitsTouching, type CommitInfo } from '../git/history.ts';
 import { pushWithRetry } from '../git/push.ts';
-import { git, runGit } from '../git/run.ts';
+import { fromGitError, gitClient } from '../git/client.ts';
+import { runGit } from '../git/run.ts';
 import type { GitHubClient, RepoRef } from '../github/client.ts';
 import { addLabels, ensurePullRequest, findOpenPullRequest, requestReviewers } from '../github/pulls.ts';
 import { deleteBranch } from '../github/refs.ts';
@@ -76,13 +77,12 @@ export async function proposeChange(
   const remote = github.remote ?? 'origin';
   const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
   // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-  await git(
-    repoRoot,
-    ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`],
-    {
-      env: proposal.env,
-    },
-  );
+  const refspec = `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`;
+  await gitClient(repoRoot, proposal.env)
+    .push(remote, refspec, ['--quiet', '--force'])
+    .catch((error: unknown) => {
+      throw fromGitError(error, `git push --force ${remote} ${proposal.branch}`, repoRoot);
+    });
   let ensured: Awaited<ReturnType<typeof ensurePullRequest>>;
   try {
     ensured = await ensurePullRequest(github.client, github.repo, {
@@ -123,26 +123,19 @@ async function refuseForeignCommits(
   github: GitHubTarget | undefined,
 ): Promise<void> {
   const tips: string[] = [];
-  const local = await runGit(
-    repoRoot,
-    ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`],
-    {
-      okCodes: [1, 128],
-    },
-  );
-  if (local.code === 0) tips.push(local.stdout.trim());
+  const local = await commitOf(repoRoot, `refs/heads/${proposal.branch}`);
+  if (local !== undefined) tips.push(local);
   if (github) {
     const remote = github.remote ?? 'origin';
     if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
       const fetched = `refs/tollgate/fetched/${proposal.branch}`;
-      await git(
-        repoRoot,
-        ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`],
-        {
-          env: proposal.env,
-        },
-      );
-      tips.push(await git(repoRoot, ['rev-parse', fetched]));
+      const client = gitClient(repoRoot, proposal.env);
+      await client
+        .fetch(remote, `+refs/heads/${proposal.branch}:${fetched}`, ['--quiet', '--no-tags'])
+        .catch((error: unknown) => {
+          throw fromGitError(error, `git fetch ${remote} ${proposal.branch}`, repoRoot);
+        });
+      tips.push(await client.revparse([fetched]));
     }
   }
   const foreign = new Map<string, CommitInfo>();
@@ -176,6 +169,7 @@ async function remoteBranchExists(
   branch: string,
   env?: NodeJS.ProcessEnv,
 ): Promise<boolean> {
+  // Raw: with --exit-code, 2 (no such branch) is the answer, which simple-git would make an error.
   const { code } = await runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
     env,
     okCodes: [2],
@@ -200,7 +194,7 @@ export async function pushStateChange(
   change: StateChange,
   remote: string | undefined,
 ): Promise<{ commit: string; pushed: boolean }> {
-  const current = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+  const current = await checkedOutBranch(repoRoot);
   if (current !== change.branch)
     throw new TollgateError(
       `state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`,

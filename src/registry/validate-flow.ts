@@ -108,6 +108,7 @@ export async function validateFlow(
     }
   };
   if (scope.kind === 'changed') {
+    // Raw: only the names; simple-git's diffSummary counts the changed lines of every file too.
     const diff = await git(repoRoot, ['diff', '--name-only', '--no-renames', `${scope.base}...HEAD`]).catch(
       (error) => {
         throw new TollgateError(`cannot compare with ${scope.base}: ${(error as Error).message}`, {

@@ -54,7 +54,10 @@ function parseYaml(text: string, file: string, at: string): unknown {
   }
 }
 
-/** Reads many `rev:path` blobs with one `git cat-file --batch`; a missing one is undefined. */
+/**
+ * Reads many `rev:path` blobs with one `git cat-file --batch`; a missing one is undefined. Raw: the specs go to
+ * git's stdin and the byte counts in its headers need the output as it is, neither of which simple-git offers.
+ */
 async function readBlobs(repoRoot: string, specs: string[]): Promise<(string | undefined)[]> {
   if (specs.length === 0) return [];
   const out = Buffer.from(
@@ -227,6 +230,7 @@ export async function stageRollback(
   }
   const newest = plan.commitsToRevert[0];
   if (newest !== undefined) {
+    // Raw: the exit code is the answer (1 not an ancestor, 128 an unknown commit); simple-git makes both errors.
     const ancestor = tip
       ? await runGit(repoRoot, ['merge-base', '--is-ancestor', newest, tip], { okCodes: [1, 128] })
       : { code: 1 };
@@ -416,6 +420,7 @@ export async function heldVersions(
   registryDir = 'registry',
 ): Promise<string[]> {
   const dir = `${registryDir}/${stagesPath(model).replace(/stages\.yaml$/, 'versions')}`;
+  // Raw: simple-git has no ls-tree call.
   const files = (await git(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
     .split('\n')
     .filter((f) => f.endsWith('.yaml'));

@@ -5,9 +5,8 @@
 import { posix } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { type BranchFile } from '../git/commit.ts';
-import { parseCommitMessage } from '../git/history.ts';
+import { checkedOutBranch, parseCommitMessage, resolveRef } from '../git/history.ts';
 import { pushWithRetry } from '../git/push.ts';
-import { git } from '../git/run.ts';
 import { runTransaction, undoCommit } from '../git/transaction.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { proposeChange, type GitHubTarget } from '../publish/propose.ts';
@@ -78,6 +77,32 @@ export type RollbackOutcome =
 
 const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** How a rollback was made, as the incident's timeline tells it. */
+export type RollbackDone = Pick<RollbackResult, 'mode' | 'reverted' | 'forwardFixReason'>;
+
+/**
+ * What the incident's record learns of a rollback: started at `startedAt`; an emergency push completes it (at
+ * `completedAt()`), a pull request on the rollback branch completes it when merged (the gate's hook).
+ */
+export function rollbackFacts(
+  plan: RollbackPlan,
+  done: RollbackDone,
+  how: { by: string; startedAt: Date; emergency: boolean; completedAt: () => Date },
+): RollbackFacts {
+  return {
+    model: plan.model,
+    stage: plan.stage,
+    ...(plan.current !== undefined ? { from: plan.current } : {}),
+    to: plan.target,
+    ...done,
+    by: how.by,
+    startedAt: how.startedAt,
+    ...(how.emergency
+      ? { via: { kind: 'emergency-push' as const }, completedAt: how.completedAt() }
+      : { via: { kind: 'pull-request' as const, branch: rollbackBranch(plan.model, plan.stage) } }),
+  };
+}
+
 /** Emergency push is allowed only for an incident whose severity the policy lists. */
 export const isEmergency = (policy: EffectivePolicy, severity: Severity | undefined): boolean =>
   severity !== undefined && policy.incident.emergencyPush.includes(severity);
@@ -95,7 +120,7 @@ export async function rollbackAndPublish(
   const stage = input.stage ?? 'production';
   const registryDir = input.registryDir ?? 'registry';
   const branch = input.policy.defaultBranch;
-  const checkedOut = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+  const checkedOut = await checkedOutBranch(repoRoot);
   if (checkedOut !== branch) {
     throw new TollgateError(
       `a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`,
@@ -141,22 +166,16 @@ export async function rollbackAndPublish(
     GIT_AUTHOR_DATE: iso(input.now),
     GIT_COMMITTER_DATE: iso(input.now),
   };
-  const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+  const orig = await resolveRef(repoRoot, 'HEAD');
   const pullBranch = rollbackBranch(plan.model, plan.stage);
   const { record } = input;
-  const facts = (done: Pick<RollbackResult, 'mode' | 'reverted' | 'forwardFixReason'>): RollbackFacts => ({
-    model: plan.model,
-    stage: plan.stage,
-    ...(plan.current !== undefined ? { from: plan.current } : {}),
-    to: plan.target,
-    ...done,
-    by: input.by,
-    startedAt: input.now,
-    // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
-    ...(emergency
-      ? { via: { kind: 'emergency-push' as const }, completedAt: input.clock?.() ?? input.now }
-      : { via: { kind: 'pull-request' as const, branch: pullBranch } }),
-  });
+  const facts = (done: RollbackDone): RollbackFacts =>
+    rollbackFacts(plan, done, {
+      by: input.by,
+      startedAt: input.now,
+      emergency,
+      completedAt: () => input.clock?.() ?? input.now,
+    });
   const rollbackOptions = {
     by: input.by,
     now: input.now,
@@ -167,7 +186,7 @@ export async function rollbackAndPublish(
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     ...(record
       ? {
-          alsoWrite: (done: Pick<RollbackResult, 'mode' | 'reverted' | 'forwardFixReason'>) => [
+          alsoWrite: (done: RollbackDone) => [
             { path: incidentPath(record.id), document: recordRollback(record, facts(done)) },
           ],
         }

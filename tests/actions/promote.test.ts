@@ -134,6 +134,16 @@ describe('promote action', () => {
     expect(client.calls()).toBe(4);
   });
 
+  it("commits as the checkout's own identity when one is configured, not the fallback bot", async () => {
+    await git(checkout, ['config', 'user.name', 'Deploy Key'], { env: gitEnv });
+    await git(checkout, ['config', 'user.email', 'deploy@acme.example'], { env: gitEnv });
+    expect((await promote()).status).toBe('proposed');
+    const tip = (await remoteBranch())!;
+    expect(await git(gh.state.repo(REPO).gitDir, ['log', '-1', '--format=%an <%ae>|%cn', tip])).toBe(
+      'Deploy Key <deploy@acme.example>|Deploy Key',
+    );
+  });
+
   it('never asks the requester to review', async () => {
     const result = await promote({}, environment({ actor: 'alice' }));
     expect(result.status).toBe('proposed');

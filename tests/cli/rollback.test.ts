@@ -166,6 +166,26 @@ describe('tollgate rollback', () => {
     });
   });
 
+  it("finds an incident's rollback done on a re-run, notes a missing record, and dry-runs an unhold", async () => {
+    const r = await fixture();
+    const incident = 'INC-20261105-050000-ab12';
+    const first = await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', incident]);
+    expect(first.code).toBe(0);
+    expect(first.err).toContain(`note: no record of ${incident} in this registry`);
+    const head = await r.git(['rev-parse', 'HEAD']);
+    const again = await cli(['-C', r.dir, 'rollback', 'fraud', '--incident', incident]);
+    expect(again.code).toBe(0);
+    expect(again.out.trim()).toBe(
+      `fraud production was already rolled back for ${incident} in ${head.trim().slice(0, 12)}`,
+    );
+    const dry = await cli(['-C', r.dir, 'unhold', 'fraud', 'v3', '--reason', 'fixed', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/^fraud v3: would clear held \(since .+\) \(dry run: nothing written\)/);
+    expect(await r.git(['rev-parse', 'HEAD'])).toBe(head);
+    const missing = await cli(['-C', r.dir, 'unhold', 'fraud', 'v9', '--reason', 'x', '--dry-run']);
+    expect(missing.err).toContain('fraud v9 is not in the registry');
+  });
+
   it('explains bad input', async () => {
     const r = await fixture();
     expect((await cli(['-C', r.dir, 'rollback'])).err).toContain('rollback: expected MODEL, got 0');

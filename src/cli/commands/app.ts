@@ -2,12 +2,11 @@
 // JSON by default; `--format html` a page whose button posts it to GitHub (the flow only accepts a form POST).
 import { TollgateError } from '../../errors.ts';
 import { appCreationUrl, appManifest, appManifestPage } from '../../github/app.ts';
-import { runGit } from '../../git/run.ts';
 import { installedManifest } from '../../init/installed.ts';
 import { repositoryOf } from '../../init/release.ts';
 import { parseCommandArgs, type Command } from '../context.ts';
 import { commandSpec } from '../spec.ts';
-import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
+import { originRepo, parseRepoOption } from './review-source.ts';
 
 const USAGE =
   'tollgate app manifest [--org ORG] [--name NAME] [--url URL] [--repo OWNER/NAME] [--format json|html]';
@@ -53,15 +52,8 @@ export const appCommand: Command = {
       throw new TollgateError('app: expected `manifest`', { kind: 'usage', fix: USAGE });
     const { values } = parseCommandArgs(APP_MANIFEST, args.slice(1));
     const server = (context.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
-    const origin = await runGit(context.repoRoot, ['config', '--get', 'remote.origin.url'], {
-      okCodes: [1, 128],
-    });
     const repo =
-      values.repo !== undefined
-        ? parseRepoOption(values.repo)
-        : origin.code === 0
-          ? repoFromRemoteUrl(origin.stdout)
-          : undefined;
+      values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
     const url = values.url ?? (repo ? `${server}/${repo.owner}/${repo.repo}` : tollgateHomepage());
     if (!/^https?:\/\/\S+$/.test(url))
       throw new TollgateError(`app manifest: --url ${url} is not an http(s) URL`, {

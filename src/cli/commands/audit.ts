@@ -1,18 +1,9 @@
 // `tollgate audit log` (the registry's events from git) and `tollgate audit verify` (the gate-integrity audit).
+import { auditLogFlow, auditVerifyFlow } from '../../audit/flow.ts';
 import { TollgateError } from '../../errors.ts';
-import {
-  auditFileEvents,
-  mergeEvents,
-  readAuditEvents,
-  readTrail,
-  registryEventsFromTrail,
-  type RegistryEvent,
-} from '../../evidence/history.ts';
-import { defaultBranchRef, verifyGateIntegrity, type IntegrityFinding } from '../../evidence/integrity.ts';
-import { withStageMoves } from '../../evidence/stage-moves.ts';
-import { githubSignoffRechecker } from '../../evidence/signoff-recheck.ts';
+import type { RegistryEvent } from '../../evidence/history.ts';
+import type { IntegrityFinding } from '../../evidence/integrity.ts';
 import { assertSafeName } from '../../registry/names.ts';
-import { modelDir } from '../../registry/paths.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { formatOption, registryPrefix } from './registry-prefix.ts';
 import { chooseReviewSource, REVIEW_SOURCE_OPTIONS } from './review-source.ts';
@@ -104,28 +95,11 @@ async function log(args: string[], context: CliContext): Promise<number> {
   const format = formatOption(values.format, 'audit log');
   const since = timeOption(values.since, '--since');
   const until = timeOption(values.until, '--until');
-  const prefix = registryPrefix(context);
   const model = values.model === undefined ? undefined : assertSafeName('model', values.model);
-  const ref = values.ref ?? (await defaultBranchRef(context.repoRoot, prefix));
-  const commits = await readTrail(context.repoRoot, {
-    ref,
-    paths: model ? [`${prefix}${modelDir(model)}/`, `${prefix}incidents/`] : [prefix],
-    since,
-    until,
-  });
-  const inWindow = (at: string) =>
-    (!since || Date.parse(at) >= Date.parse(since)) && (!until || Date.parse(at) <= Date.parse(until));
-  const auditFiles = await readAuditEvents(context.repoRoot, ref, prefix);
-  const commitEvents = await withStageMoves(
-    context.repoRoot,
-    commits,
-    registryEventsFromTrail(commits, prefix),
-    auditFiles.map((a) => a.event),
+  const events = await auditLogFlow(
+    { model, since, until, ref: values.ref },
+    { repoRoot: context.repoRoot, registryPrefix: registryPrefix(context) },
   );
-  const events = mergeEvents(
-    commitEvents,
-    auditFileEvents(auditFiles).filter((e) => inWindow(e.at)),
-  ).filter((e) => !model || e.model === model);
   if (format === 'json') context.out(JSON.stringify(events, null, 2));
   else if (events.length === 0) context.out('no registry events');
   // Aligned columns; on a terminal, "what" and the summary shrink (with an ellipsis) to fit its width.
@@ -147,22 +121,14 @@ async function verify(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(VERIFY, args);
   const format = formatOption(values.format, 'audit verify');
   const choice = await chooseReviewSource(context, values);
-  const report = await verifyGateIntegrity(context.repoRoot, {
-    since: values.since,
-    ref: values.ref,
-    registryPrefix: registryPrefix(context),
-    ...(choice.source ? { reviews: choice.source } : {}),
-    ...(choice.source && choice.client
-      ? {
-          signoffs: githubSignoffRechecker({
-            client: choice.client,
-            repo: choice.source.repo,
-            repoRoot: context.repoRoot,
-            registryPrefix: registryPrefix(context),
-          }),
-        }
-      : {}),
-  });
+  const report = await auditVerifyFlow(
+    { since: values.since, ref: values.ref },
+    {
+      repoRoot: context.repoRoot,
+      registryPrefix: registryPrefix(context),
+      ...(choice.source ? { github: { reviews: choice.source, client: choice.client } } : {}),
+    },
+  );
   if (format === 'json')
     context.out(
       JSON.stringify(

@@ -3,19 +3,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { load } from 'js-yaml';
 import { TollgateError } from '../../errors.ts';
-import { mergeBase, WORKTREE } from '../../git/history.ts';
+import { commitOf, mergeBase, WORKTREE } from '../../git/history.ts';
 import { runGit } from '../../git/run.ts';
 import { describeChange } from '../../registry/diff.ts';
 import { registryDiffBetweenRefs } from '../../registry/diff-refs.ts';
 import { parseCommandArgs, type Command, type CliContext } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 
-async function refExists(repoRoot: string, ref: string): Promise<boolean> {
-  const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
-    okCodes: [1],
-  });
-  return result.code === 0;
-}
+const refExists = async (repoRoot: string, ref: string): Promise<boolean> =>
+  (await commitOf(repoRoot, ref)) !== undefined;
 
 /** The branch the registry is live on: the policy's default_branch, origin's HEAD, then main/master. */
 async function defaultBranchCandidates(context: CliContext): Promise<string[]> {
@@ -30,6 +26,7 @@ async function defaultBranchCandidates(context: CliContext): Promise<string[]> {
       // A broken policy is `tollgate validate`'s business; here it only means no hint.
     }
   }
+  // Raw: simple-git has no symbolic-ref call; exit 1 (origin names no HEAD) is an answer.
   const originHead = await runGit(
     context.repoRoot,
     ['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD'],

@@ -6,8 +6,7 @@ import { TollgateError } from '../../errors.ts';
 import { GATE_CHECK_NAME, type Permission, type Review } from '../../gate/types.ts';
 import type { GateCheckRunFact } from '../../gate/merged.ts';
 import { recordMergeLocally } from '../../gate/record-local-merge-flow.ts';
-import { resolveRef } from '../../git/history.ts';
-import { runGit } from '../../git/run.ts';
+import { commitFields, resolveRef } from '../../git/history.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
 import { commandSpec } from '../spec.ts';
 import { login, parseMembers, parsePermissions } from './gate-args.ts';
@@ -79,9 +78,7 @@ export async function recordMergeCommand(args: string[], context: CliContext): P
     });
   });
   // Approvals without a time were given just before the merge, a second apart.
-  const start = Date.parse(
-    (await runGit(context.repoRoot, ['log', '-1', '--format=%cI', mergeSha])).stdout.trim(),
-  );
+  const start = Date.parse((await commitFields(context.repoRoot, mergeSha, { at: '%cI' })).at);
   const reviews: Review[] = [];
   for (const [i, value] of (values.approve ?? []).entries()) {
     // LOGIN[@REF][=TIME]: TIME is when the approval was submitted.

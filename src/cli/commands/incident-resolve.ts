@@ -2,7 +2,6 @@
 // and its postmortem draft are one commit on tollgate/postmortem/<id>, pushed and opened as a pull request with a
 // GitHub token, else committed to that branch only; the checkout is never touched.
 import { TollgateError } from '../../errors.ts';
-import { git } from '../../git/run.ts';
 import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
 import { githubIssueChannel } from '../../incident/issue.ts';
 import { channelNotifier } from '../../incident/notify.ts';
@@ -12,7 +11,7 @@ import type { GitHubTarget } from '../../publish/propose.ts';
 import { INCIDENT_RESOLVE } from './incident-options.ts';
 import { parseCommandArgs, type CliContext } from '../context.ts';
 import { actor, registryRelDir } from './incident-common.ts';
-import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
+import { originRepo, parseRepoOption } from './review-source.ts';
 
 /** The GitHub repository to open the pull request in, when a token says to: --repo, GITHUB_REPOSITORY, origin. */
 export async function githubTarget(
@@ -26,7 +25,7 @@ export async function githubTarget(
       ? parseRepoOption(repoFlag)
       : fromEnv
         ? parseRepoOption(fromEnv)
-        : repoFromRemoteUrl(await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+        : await originRepo(context.repoRoot);
   if (!repo) {
     throw new TollgateError('a GitHub token is set, but which repository? The origin remote names none', {
       kind: 'usage',

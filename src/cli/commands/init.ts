@@ -1,26 +1,18 @@
 // `tollgate init`: adopts Tollgate in an existing repository. Writes the policy, a first model, the workflows and
 // CODEOWNERS entries; prints (or with --apply, creates) the rulesets and environments that make the gate hold.
-import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { TollgateError } from '../../errors.ts';
-import { describeCalls, githubClientFromEnv } from '../../github/client.ts';
-import { installedRelease, workflowTemplates } from '../../init/installed.ts';
+import { originUrl } from '../../git/client.ts';
+import { githubClientFromEnv } from '../../github/client.ts';
+import { initFlow } from '../../init/flow.ts';
 import { nextSteps } from '../../init/next-steps.ts';
-import { planInit, WORKFLOWS, type InitAnswers, type PlannedFile } from '../../init/plan.ts';
+import type { InitAnswers } from '../../init/plan.ts';
 import { describePin } from '../../init/release.ts';
-import {
-  applySettings,
-  describeApplied,
-  emergencyPushFor,
-  settingsFor,
-  settingsReport,
-  type SettingsPlan,
-} from '../../init/settings.ts';
-import { parseRegistryFile } from '../../registry/parse.ts';
+import { emergencyPushFor, settingsReport } from '../../init/settings.ts';
 import { POLICY_PATH } from '../../registry/paths.ts';
 import { parseDuration } from '../../scheduler/schedule.ts';
-import { git } from '../../git/run.ts';
+import { checkedOutBranch } from '../../git/history.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { ask } from '../prompt.ts';
@@ -38,7 +30,7 @@ async function repositoryName(
   context: CliContext,
   flag: string | undefined,
 ): Promise<{ owner: string; repo: string }> {
-  const source = flag ?? (await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+  const source = flag ?? (await originUrl(context.repoRoot)) ?? '';
   const match = /([^/:]+)\/([^/]+?)(?:\.git)?$/.exec(source);
   if (!match)
     throw new TollgateError('cannot tell which GitHub repository to apply the ruleset to', {
@@ -116,9 +108,7 @@ export const initCommand: Command = {
       given !== undefined && given.length > 0
         ? [given].flat().flatMap(list)
         : list(interactive ? await ask(question, fallback) : fallback);
-    const currentBranch = await git(context.repoRoot, ['symbolic-ref', '--short', 'HEAD']).catch(
-      () => 'main',
-    );
+    const currentBranch = (await checkedOutBranch(context.repoRoot)) || 'main';
     const answers: InitAnswers = {
       model: (await answer(values.model, 'First model name', 'my-model'))[0]!,
       owners: await answer(values.owner, 'Model owners (org/team or login)', 'my-org/ml-team'),
@@ -136,35 +126,23 @@ export const initCommand: Command = {
       dispatchSenders: (values['dispatch-sender'] ?? []).flatMap(list),
       withSite: values['with-site'],
     };
-    // Tollgate's own `uses:` lines name the release this CLI came from (src/init/release.ts says why).
-    const release = installedRelease();
-    // The site's workflow is read too: planInit writes it only with --with-site.
-    const files = planInit(answers, workflowTemplates([...WORKFLOWS, 'site'], release));
-
-    // Validate the registry files before anything is written: init never leaves a registry that fails `validate`.
-    for (const file of files.filter((f) => f.path.startsWith(`${answers.registry}/`))) {
-      const registryPath = file.path.slice(answers.registry.length + 1);
-      const { problems } = parseRegistryFile(registryPath, file.content);
-      const errors = problems.filter((p) => p.severity === 'error');
-      if (errors.length > 0)
-        throw new TollgateError(`the ${registryPath} init would write is invalid: ${errors[0]!.message}`, {
-          file: registryPath,
-          field: errors[0]!.field,
-          fix: 'check the names and teams passed to init',
-        });
-    }
-    const existing = files.filter((f) => !f.append && existsSync(resolve(context.repoRoot, f.path)));
-    if (existing.length > 0 && !values.force && !settingsOnly)
-      throw new TollgateError(`init would overwrite ${existing.map((f) => f.path).join(', ')}`, {
-        fix: 'pass --force to replace them, or remove them first',
-      });
-
-    // Decided before anything is written: --apply without a pinnable App id writes nothing.
-    const settings = settingsFor(answers, values['app-id'], values.apply);
-    const written = values['dry-run'] || settingsOnly ? [] : await writePlanned(context.repoRoot, files);
-    let applied: string | undefined;
-    if (values.apply && !values['dry-run'] && settings)
-      applied = await applyRuleset(context, values.repo, settings);
+    const { files, written, settings, applied, release } = await initFlow(
+      {
+        answers,
+        force: values.force,
+        dryRun: values['dry-run'],
+        apply: values.apply,
+        settingsOnly,
+        ...(values['app-id'] !== undefined ? { appId: values['app-id'] } : {}),
+      },
+      {
+        repoRoot: context.repoRoot,
+        github: async () => ({
+          repo: await repositoryName(context, values.repo),
+          client: githubClientFromEnv(context.env),
+        }),
+      },
+    );
 
     // Links to the settings pages only for a repository named by --repo or a GitHub-style origin URL.
     const origin =
@@ -203,31 +181,3 @@ export const initCommand: Command = {
     return 0;
   },
 };
-
-async function writePlanned(root: string, files: PlannedFile[]): Promise<string[]> {
-  const written: string[] = [];
-  for (const file of files) {
-    const target = resolve(root, file.path);
-    await mkdir(dirname(target), { recursive: true });
-    if (file.append) {
-      const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
-      // Appending twice would duplicate the block; the first line of it marks it as present.
-      if (current.includes(file.content.trim().split('\n')[0]!)) continue;
-      await appendFile(target, file.content);
-    } else await writeFile(target, file.content);
-    written.push(file.path);
-  }
-  return written;
-}
-
-async function applyRuleset(
-  context: CliContext,
-  repoFlag: string | undefined,
-  settings: SettingsPlan,
-): Promise<string> {
-  const { owner, repo } = await repositoryName(context, repoFlag);
-  // Creating rulesets and environments needs Administration: write on the repository.
-  const client = githubClientFromEnv(context.env);
-  const applied = await applySettings(client, { owner, repo }, settings);
-  return `${describeApplied(`${owner}/${repo}`, settings, applied)} ${describeCalls(client)}`;
-}

@@ -3,7 +3,7 @@
 import { TollgateError } from '../../errors.ts';
 import { githubReviews, type GitHubReviewSource } from '../../evidence/github-reviews.ts';
 import { describeCalls, githubClientFromEnv, type GitHubClient, type RepoRef } from '../../github/client.ts';
-import { runGit } from '../../git/run.ts';
+import { originUrl } from '../../git/client.ts';
 import type { CliContext } from '../context.ts';
 import type { OptionTable } from '../spec.ts';
 import { parseAppId } from '../../gate/check-runs.ts';
@@ -66,8 +66,8 @@ export function repoFromRemoteUrl(url: string): RepoRef | undefined {
 
 /** The repository the origin remote names, when it is a GitHub-style URL. */
 export async function originRepo(repoRoot: string): Promise<RepoRef | undefined> {
-  const r = await runGit(repoRoot, ['config', '--get', 'remote.origin.url'], { okCodes: [1] });
-  return r.code === 0 ? repoFromRemoteUrl(r.stdout) : undefined;
+  const url = await originUrl(repoRoot);
+  return url === undefined ? undefined : repoFromRemoteUrl(url);
 }
 
 export async function chooseReviewSource(

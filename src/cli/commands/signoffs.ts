@@ -4,14 +4,13 @@ import { TollgateError } from '../../errors.ts';
 import { signoffDigestFlow } from '../../gate/digest-flow.ts';
 import { pendingSignoffsFlow } from '../../gate/pending-flow.ts';
 import type { InboxRow } from '../../gate/inbox.ts';
-import { git } from '../../git/run.ts';
 import { describeCalls, githubClientFromEnv, type RepoRef } from '../../github/client.ts';
 import { formatDuration, parseDuration } from '../../scheduler/schedule.ts';
 import { parseCommandArgs, type CliContext, type Command } from '../context.ts';
 import { commandSpec, FORMAT_OPTION } from '../spec.ts';
 import { renderTable } from '../table.ts';
 import { registryPrefix } from './registry-prefix.ts';
-import { parseRepoOption, repoFromRemoteUrl } from './review-source.ts';
+import { originRepo, parseRepoOption } from './review-source.ts';
 
 export const SIGNOFFS_PENDING = commandSpec({
   name: 'signoffs pending',
@@ -78,8 +77,7 @@ async function repositoryOf(context: CliContext, flag: string | undefined): Prom
       );
     }
   }
-  const url = await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => '');
-  const repo = repoFromRemoteUrl(url);
+  const repo = await originRepo(context.repoRoot);
   if (!repo)
     throw new TollgateError(
       'which repository? No --repo, no GITHUB_REPOSITORY, and origin names no GitHub repository',
