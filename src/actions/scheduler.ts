@@ -8,8 +8,6 @@ import { describeCalls, githubClientFromEnv } from '../github/client.ts';
 import { schedulerJobFlow, schedulerMode } from '../scheduler/job-flow.ts';
 import { booleanInput, githubContext, runAction, workflowRunOf, type ActionContext } from './runtime.ts';
 
-export { SCHEDULER_MODES } from '../scheduler/job-flow.ts';
-
 export async function run(context: ActionContext = githubContext): Promise<void> {
   await runAction('Tollgate scheduler', async (actionRun) => {
     const mode = schedulerMode(core.getInput('mode'));
