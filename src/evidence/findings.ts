@@ -184,6 +184,7 @@ export function summarize(
 
 /** The commit that adopted Tollgate: the first on the first-parent line to add policy.yaml. */
 async function adoptionCommit(repoRoot: string, head: string, prefix: string): Promise<string | undefined> {
+  // Raw: only the shas are wanted; simple-git's log formats every field of every commit it walks.
   const out = await git(repoRoot, [
     'log',
     '--first-parent',

@@ -100,10 +100,12 @@ export async function readTrail(repoRoot: string, options: TrailOptions = {}): P
   const onCommit = options.onCommit;
   if (!onCommit) {
     // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+    // Raw: simple-git's log has no --raw file lists and parses NUL-delimited records its own way (benchmarked path).
     const [output] = await Promise.all([git(repoRoot, args), shallowCheck]);
     return parseLog(output);
   }
   const commits: TrailCommit[] = [];
+  // Raw: records are handed on while git still prints; simple-git returns the output only once git exits.
   const walk = streamGit(repoRoot, args, '\x1e', (record) => {
     const commit = parseLogRecord(record);
     if (!commit) return;
@@ -342,7 +344,8 @@ export async function readAuditEvents(
 ): Promise<{ path: string; event: AuditEvent }[]> {
   const entries = objects
     ? (await listFiles(objects, ref, [`${registryPrefix}audit/`])).filter((e) => e.path.endsWith('.yaml'))
-    : (await git(repoRoot, ['ls-tree', '-r', '-z', '--end-of-options', ref, '--', `${registryPrefix}audit/`]))
+    : // Raw: simple-git has no ls-tree call; -z keeps any path exact.
+      (await git(repoRoot, ['ls-tree', '-r', '-z', '--end-of-options', ref, '--', `${registryPrefix}audit/`]))
         .split('\0')
         .filter((line) => line !== '')
         .map((line) => {

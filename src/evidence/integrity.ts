@@ -7,7 +7,7 @@ import { effectivePolicy } from '../policy/effective.ts';
 import { classifyRegistryPath, incidentPath, POLICY_PATH } from '../registry/paths.ts';
 import type { AuditEvent, Incident, Policy } from '../registry/types.ts';
 import { isMergeRecord, readStageSnapshots, stageHistory, stagesNamed, stagesOf } from './history-at.ts';
-import { assertFullHistory } from '../git/history.ts';
+import { assertFullHistory, commitOf, isAncestor, mergeBase } from '../git/history.ts';
 import { readObjects, type ObjectReader } from '../git/reader.ts';
 import {
   parseYaml,
@@ -99,15 +99,7 @@ async function resolveCommit(
     const commit = await objects.lookup(`${rev}^{commit}`);
     return commit?.type === 'commit' ? commit.oid : undefined;
   }
-  // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
-  const r = await runGit(
-    repoRoot,
-    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`],
-    {
-      okCodes: [1, 128],
-    },
-  );
-  return r.code === 0 ? r.stdout.trim() : undefined;
+  return commitOf(repoRoot, rev);
 }
 
 /** The branch whose stage pointers are live, as a ref this clone has. */
@@ -141,6 +133,7 @@ export async function resolveBranchHead(
     }
     ref = 'HEAD';
   }
+  // Raw: --end-of-options keeps a --ref that looks like an option a revision; exit 128 (no such commit) is an answer.
   const r = await runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
     okCodes: [128],
   });
@@ -423,18 +416,15 @@ export async function verifyGateIntegrity(
       range = `${baseline}..${head}`;
       fromTrail = options.registryTrail!.slice(0, onTrail);
     } else {
-      const ancestor = await runGit(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
-        okCodes: [1],
-      });
-      if (ancestor.code !== 0) {
+      if (!(await isAncestor(repoRoot, baseline, head))) {
         findings.push({
           sha: baseline,
           subject: '',
           kind: 'history-rewritten',
           missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
         });
-        const base = await runGit(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
-        range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
+        const base = await mergeBase(repoRoot, baseline, head);
+        range = base !== undefined ? `${base}..${head}` : head;
       } else range = `${baseline}..${head}`;
     }
   }

@@ -1,10 +1,10 @@
 // simple-git, for the git operations it has a typed API for (rev-parse, config, fetch): one client per repository
 // and environment, with the same environment as every other git Tollgate runs. Everything that needs stdin,
 // exact bytes, streaming or exit codes as answers stays on the raw runner (run.ts, which says why).
-import { GitError, simpleGit, type SimpleGit } from 'simple-git';
+import { GitError, ResetMode, simpleGit, type SimpleGit } from 'simple-git';
 import { TollgateError } from '../errors.ts';
 
-export { GitError };
+export { GitError, ResetMode };
 
 /** A simple-git client in `repoRoot`; `env` adds to the process environment (e.g. GIT_AUTHOR_DATE). */
 export function gitClient(repoRoot: string, env: NodeJS.ProcessEnv = {}): SimpleGit {

@@ -94,12 +94,14 @@ export async function resolveRef(repoRoot: string, ref: string): Promise<string>
 
 /** The best common ancestor of two refs, or undefined when they share no history. */
 export async function mergeBase(repoRoot: string, a: string, b: string): Promise<string | undefined> {
+  // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
   const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
   return result.code === 0 ? result.stdout.trim() : undefined;
 }
 
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 export async function isAncestor(repoRoot: string, ancestor: string, descendant: string): Promise<boolean> {
+  // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
   const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
     okCodes: [1],
   });

@@ -5,7 +5,8 @@
 import { join, posix } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { commitChange, type Trailers } from '../git/commit.ts';
-import { git } from '../git/run.ts';
+import { fromGitError, gitClient, ResetMode } from '../git/client.ts';
+import { resolveRef } from '../git/history.ts';
 import { listOpenPullRequests } from '../github/pulls.ts';
 import type { GitHubTarget } from '../publish/propose.ts';
 import { publishStateChange } from '../publish/state.ts';
@@ -80,7 +81,7 @@ export async function publishOpenIncident(context: OpenContext): Promise<OpenInc
     if (emergency && beforeRecord === undefined) {
       // An emergency rollback is judged by the incident record in its own tree (the integrity audit reads it
       // there), so the record goes first, in a commit pushed together with the rollback.
-      beforeRecord = await git(workspace, ['rev-parse', 'HEAD']);
+      beforeRecord = await resolveRef(workspace, 'HEAD');
       await commitRecord(
         workspace,
         registryDir,
@@ -152,7 +153,12 @@ export async function publishOpenIncident(context: OpenContext): Promise<OpenInc
 
   if (beforeRecord !== undefined && !onBranch) {
     // Nothing was pushed with the early record: drop it; the full record is written below like any other.
-    await git(workspace, ['reset', '-q', '--hard', beforeRecord]);
+    const record = beforeRecord;
+    await gitClient(workspace)
+      .reset(ResetMode.HARD, ['-q', record])
+      .catch((error: unknown) => {
+        throw fromGitError(error, `git reset --hard ${record}`, workspace);
+      });
     beforeRecord = undefined;
   }
   // After the rollback, so a slow or dead channel never delays it; the outcome goes on the timeline.

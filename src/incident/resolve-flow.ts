@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { gitTreeReader } from '../git/reader.ts';
-import { runGit } from '../git/run.ts';
+import { commitOf } from '../git/history.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
 import { readPolicy } from '../policy/read.ts';
 import { proposeChange, type GitHubTarget } from '../publish/propose.ts';
@@ -134,12 +134,8 @@ export async function resolveBase(
     given !== undefined ? [given] : [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
   for (const ref of candidates) {
     if (ref.startsWith('-')) break;
-    const r = await runGit(
-      repoRoot,
-      ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`],
-      { okCodes: [1, 128] },
-    );
-    if (r.code === 0) return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), sha: r.stdout.trim() };
+    const sha = await commitOf(repoRoot, ref);
+    if (sha !== undefined) return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), sha };
   }
   throw new TollgateError(`no commit ${given ?? `${branch} (or origin/${branch})`} in this clone`, {
     fix:

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { TollgateError } from '../errors.ts';
 import { commitFilesToBranch } from '../git/commit.ts';
 import type { Author, Trailers } from '../git/commit.ts';
-import { resolveRef } from '../git/history.ts';
+import { gitClient } from '../git/client.ts';
+import { commitFields, resolveRef } from '../git/history.ts';
 import { gitTreeReader } from '../git/reader.ts';
-import { git, runGit } from '../git/run.ts';
+import { runGit } from '../git/run.ts';
 import { listOpenPullRequests } from '../github/pulls.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import type { EffectivePolicy } from '../policy/effective.ts';
@@ -761,6 +762,7 @@ async function claimRetrain(
     ...(input.author ? { author: input.author } : {}),
     env,
   });
+  // Raw: exit 1 (the lease refused: another run holds the branch) is the answer, which simple-git makes an error.
   const push = (expect: string) =>
     runGit(
       input.repoRoot,
@@ -775,18 +777,20 @@ async function claimRetrain(
     );
   let claimed = (await push('')).code === 0;
   if (!claimed) {
+    // Raw: a fetch that fails (the holder deleted the branch meanwhile) is an answer here, not an error.
     const held = await runGit(input.repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], {
       env,
       okCodes: [1, 128],
     });
-    const holder = held.code === 0 ? await git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
-    const since = holder ? Number(await git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
+    const holder = held.code === 0 ? await resolveRef(input.repoRoot, 'FETCH_HEAD') : '';
+    const since = holder ? Number((await commitFields(input.repoRoot, holder, { at: '%ct' })).at) : NaN;
     // A holder that could not be read (NaN) is not stale: this run is refused.
     if (isStaleClaim(new Date(since * 1000), input.now(), timeout)) claimed = (await push(holder)).code === 0;
   }
   const refuse = (message: string, fix: string) =>
     new TollgateError(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
   if (!claimed) {
+    // Raw: exit 1 (no such local branch) is an answer; simple-git's deleteLocalBranch would throw.
     await runGit(input.repoRoot, ['branch', '-D', branch], { okCodes: [1] });
     return refuse(
       `another run is starting a retrain of ${model}: it holds the branch ${branch}`,
@@ -809,15 +813,11 @@ async function claimRetrain(
 /** Deletes the lock branch, only while it is still this run's; best effort (a stale lock is taken over). */
 async function releaseClaim(input: RetrainFlowInput, github: GitHubTarget, claim: Claim): Promise<void> {
   const lease = `--force-with-lease=refs/heads/${claim.branch}:${claim.commit}`;
-  await runGit(
-    input.repoRoot,
-    ['push', '--quiet', lease, github.remote ?? 'origin', `:refs/heads/${claim.branch}`],
-    {
-      env: input.gitEnv,
-      okCodes: [1, 128],
-    },
-  ).catch(() => undefined);
-  await runGit(input.repoRoot, ['branch', '-D', claim.branch], { okCodes: [1] }).catch(() => undefined);
+  const client = gitClient(input.repoRoot, input.gitEnv);
+  await client
+    .push(github.remote ?? 'origin', `:refs/heads/${claim.branch}`, ['--quiet', lease])
+    .catch(() => undefined);
+  await client.deleteLocalBranch(claim.branch, true).catch(() => undefined);
 }
 
 /** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { dispatchWorkflow } from '../github/dispatch.ts';
 import { listOpenPullRequests } from '../github/pulls.ts';
+import { gitClient } from '../git/client.ts';
 import { runGit } from '../git/run.ts';
 import { effectivePolicy } from '../policy/effective.ts';
 import type { GitHubTarget } from '../publish/propose.ts';
@@ -88,20 +89,19 @@ export async function claimedRetrains(
   registry: Registry,
   now: Date,
 ): Promise<ActiveRetrain[] | undefined> {
-  const fetched = await runGit(
-    workspace,
-    [
-      'fetch',
+  const fetched = await gitClient(workspace)
+    .fetch('origin', `+refs/heads/${RETRAIN_LOCK_PREFIX}*:${CLAIMS}*`, [
       '--quiet',
       '--no-tags',
       '--prune',
       '--depth=1',
-      'origin',
-      `+refs/heads/${RETRAIN_LOCK_PREFIX}*:${CLAIMS}*`,
-    ],
-    { okCodes: [1, 128] },
-  ).catch(() => undefined);
-  if (fetched?.code !== 0) return undefined;
+    ])
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!fetched) return undefined;
+  // Raw: simple-git has no for-each-ref call.
   const refs = await runGit(workspace, [
     'for-each-ref',
     '--format=%(objectname) %(committerdate:unix) %(refname)',
@@ -114,6 +114,7 @@ export async function claimedRetrains(
     const entry = registry.models.get(model);
     const timeout = entry?.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;
     if (!entry || isStaleClaim(new Date(Number(seconds) * 1000), now, timeout)) continue;
+    // Raw: exit 128 (the claim's commit holds no lock file) is an answer, not an error.
     const held = await runGit(workspace, ['show', `${sha}:${retrainLockFile(model)}`], { okCodes: [128] });
     const [request = '', runUrl = ''] = held.stdout.split('\n');
     const what = [request && `${request} running`, runUrl].filter(Boolean).join(': ');

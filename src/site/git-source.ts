@@ -11,6 +11,7 @@ import { classifyRegistryPath, POLICY_PATH } from '../registry/paths.ts';
 import type { CommitRef, SiteGitPort } from './flow.ts';
 
 async function commitOf(repoRoot: string, args: string[]): Promise<CommitRef | undefined> {
+  // Raw: exit 128 (no such commit) is an answer, and --end-of-options (in args) keeps the head a revision.
   const r = await runGit(repoRoot, [...args, '--'], { okCodes: [128] });
   const out = r.code === 0 ? r.stdout.trim() : '';
   if (out === '') return undefined;

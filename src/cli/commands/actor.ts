@@ -23,6 +23,7 @@ export function actorOf(context: CliContext, by: string | undefined): string {
 
 function gitUserName(repoRoot: string, env: NodeJS.ProcessEnv): string | undefined {
   try {
+    // Raw: a synchronous check before the command starts, in the command's own environment (context.env only).
     return (
       execFileSync('git', ['config', 'user.name'], {
         cwd: repoRoot,
