@@ -54,14 +54,21 @@ const THIRD_PARTY: Record<string, (input: string) => boolean> = {
     ].includes(i),
   // actions/create-github-app-token v2.2.2 action.yml
   'actions/create-github-app-token': (i) =>
-    ['app-id', 'client-id', 'private-key', 'owner', 'repositories', 'skip-token-revoke', 'github-api-url'].includes(
-      i,
-    ) || i.startsWith('permission-'),
+    [
+      'app-id',
+      'client-id',
+      'private-key',
+      'owner',
+      'repositories',
+      'skip-token-revoke',
+      'github-api-url',
+    ].includes(i) || i.startsWith('permission-'),
 };
 
 const declared = (action: string) =>
   Object.keys(
-    (load(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')) as { inputs?: object }).inputs ?? {},
+    (load(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')) as { inputs?: object }).inputs ??
+      {},
   );
 
 function stepsOf(name: string): [string, Job, Step][] {
@@ -88,8 +95,7 @@ describe.each(NAMES)('tollgate-%s.yml', (name) => {
 
   it("hands a GITHUB_TOKEN that may write issues to a Tollgate action's issues-token, and to no other step", () => {
     for (const [job, definition, step] of stepsOf(name)) {
-      const issues =
-        typeof definition.permissions === 'object' && definition.permissions.issues === 'write';
+      const issues = typeof definition.permissions === 'object' && definition.permissions.issues === 'write';
       const given = Object.entries(step.with ?? {}).filter(([, v]) => v === '${{ github.token }}');
       for (const [input] of given.filter(([i]) => i === 'issues-token' || !/token/.test(i)))
         expect(`${job}: ${step.uses} ${input}`).toMatch(/\/tollgate\/actions\/[\w-]+@\S+ issues-token$/);
