@@ -186,6 +186,23 @@ export function analyzeWorkflow(path: string, text: string, options: WorkflowChe
           '(templates/workflows/tollgate-retrain.yml: `train` and `record`)',
       });
 
+    for (const step of job.steps ?? []) {
+      if (typeof step.run !== 'string' || !step.run.includes('${{')) continue;
+      findings.push({
+        id: 'expression-in-run',
+        severity: 'weakness',
+        where,
+        problem: `a \`run:\` step expands \`\${{ }}\` into its shell script: ${step.run
+          .split('\n')
+          .find((l) => l.includes('${{'))!
+          .trim()}`,
+        attack:
+          'the expression is pasted into the script before the shell reads it, so a value a writer or a dispatch sender ' +
+          'controls (an input, a payload field, a branch name, a title) runs as shell code in this job',
+        fix: 'pass the value through `env:` (`env: { VALUE: ${{ … }} }`) and use "$VALUE" in the script',
+      });
+    }
+
     for (const uses of usesOf(job)) {
       if (uses.startsWith('./') || uses.startsWith('docker://') || PINNED.test(uses)) continue;
       const own = TOLLGATE_OWN.test(uses);

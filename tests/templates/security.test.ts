@@ -137,6 +137,17 @@ describe('the rules catch their attack on a real template', () => {
     ]);
   });
 
+  it('an expression expanded into a shell script (script injection)', () => {
+    const text = rendered['review-relay']!.replace(
+      'echo "review on pull request ${PR} relayed',
+      'echo "review on ${{ github.event.pull_request.title }} relayed',
+    );
+    expect(text).not.toBe(rendered['review-relay']);
+    expect(idsOf('review-relay', text)).toEqual([
+      'expression-in-run @ .github/workflows/tollgate-review-relay.yml job relay',
+    ]);
+  });
+
   it('workflow-level permissions other than {} (attack 6)', () => {
     for (const replacement of ['permissions: read-all', 'permissions:\n  contents: read', ''])
       expect(idsOf('evidence', rendered.evidence!.replace(/^permissions: \{\}$/m, replacement))).toContain(
