@@ -187,6 +187,22 @@ export function analyzeWorkflow(path: string, text: string, options: WorkflowChe
       });
 
     for (const step of job.steps ?? []) {
+      if (typeof step.uses !== 'string' || !step.uses.startsWith('actions/download-artifact@')) continue;
+      const elsewhere = ['run-id', 'repository', 'github-token'].filter((i) => step.with?.[i] !== undefined);
+      if (held.length === 0 || elsewhere.length === 0) continue;
+      findings.push({
+        id: 'artifact-from-another-run',
+        severity: 'weakness',
+        where,
+        problem: `the job holds a write credential (${held.join('; ')}) and downloads an artifact from another run (${elsewhere.map((i) => `\`${i}\``).join(', ')})`,
+        attack:
+          "another run's artifact can come from a workflow a writer ran on their own branch or pull request; the job " +
+          'then records or judges what they wrote (observations, a trained artifact) with its credential',
+        fix: 'download only from this run (no `run-id`, `repository` or `github-token`), as the monitor and retrain templates do',
+      });
+    }
+
+    for (const step of job.steps ?? []) {
       if (typeof step.run !== 'string' || !step.run.includes('${{')) continue;
       findings.push({
         id: 'expression-in-run',

@@ -34,6 +34,7 @@ const NOW = new Date('2026-11-07T07:00:00Z');
 const policyDoc = (channel: Record<string, string>): Policy => ({
   apiVersion: 'tollgate/v1',
   kind: 'Policy',
+  roles: {},
   incident: {
     response: { P3: { respond_within: 600, escalate: [], channels: ['ops'] } },
     channels: { ops: channel as never },
