@@ -21,6 +21,9 @@ export async function run(context: ActionContext = githubContext): Promise<void>
     const out = resolve(run.workspace, input('out') || '_site');
     const repo = run.repo.owner ? run.repo : undefined;
     const token = input('token');
+    const payloadRepository = context.payload.repository as { default_branch?: unknown } | undefined;
+    const defaultBranch =
+      typeof payloadRepository?.default_branch === 'string' ? payloadRepository.default_branch : undefined;
     const client = token && repo ? githubClientFromEnv(process.env, { token }) : undefined;
     try {
       const github =
@@ -30,6 +33,7 @@ export async function run(context: ActionContext = githubContext): Promise<void>
               repo,
               server: run.serverUrl,
               checkName: input('check-name') || GATE_CHECK_NAME,
+              ...(defaultBranch ? { defaultBranch } : {}),
             })
           : undefined;
       const build = await buildSite(

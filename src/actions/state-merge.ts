@@ -17,13 +17,22 @@ export async function run(context: ActionContext = githubContext): Promise<void>
         field: 'app-id',
         fix: 'pass app-id: ${{ vars.TOLLGATE_APP_ID }}',
       });
+    const appSlug = core.getInput('app-slug').trim();
+    if (!appSlug)
+      throw new TollgateError(
+        'app-slug is empty: without it any App could open a pull request this job merges',
+        {
+          field: 'app-slug',
+          fix: 'pass app-slug: ${{ steps.app.outputs.app-slug }} (templates/workflows/tollgate-state-merge.yml)',
+        },
+      );
     const { repo } = workflowRunOf(context);
     const client = githubClientFromEnv(process.env, { token: core.getInput('token') });
     try {
       const defaultBranch =
         (context.payload.repository?.default_branch as string | undefined) ??
         (await repositoryDefaultBranch(client, repo));
-      const outcomes = await mergePassedStatePullRequests(client, repo, { appId, defaultBranch });
+      const outcomes = await mergePassedStatePullRequests(client, repo, { appId, appSlug, defaultBranch });
       core.setOutput(
         'merged',
         JSON.stringify(outcomes.filter((o) => o.status === 'merged').map((o) => o.number)),

@@ -397,6 +397,45 @@ function analyzeRules(facts: RepositoryFacts): Finding[] {
 
 const QUEUE = (branch: string) => `gh-readonly-queue/${branch}/*`;
 
+/** The workflow file that publishes the site, and the environment GitHub Pages deploys through. */
+const SITE_WORKFLOW = '.github/workflows/tollgate-site.yml';
+const PAGES_ENVIRONMENT = 'github-pages';
+
+/**
+ * The site is the face auditors read (promotions, sign-offs, evidence bundles). tollgate-site.yml may be dispatched
+ * on any ref, and then runs that ref's copy of itself: only the `github-pages` environment's deployment branches stop
+ * a writer's branch from publishing a site of their own making.
+ */
+function analyzePagesEnvironment(facts: RepositoryFacts): Finding[] {
+  if (!facts.environments.ok || !facts.workflows.ok) return [];
+  if (!facts.workflows.value.some((w) => w.path === SITE_WORKFLOW)) return [];
+  const pages = facts.environments.value.find((e) => e.name === PAGES_ENVIRONMENT);
+  if (!pages || !pages.branches.ok) return [];
+  const branches = pages.branches.value;
+  const others =
+    branches === null
+      ? 'any branch'
+      : branches === 'protected'
+        ? 'any protected branch'
+        : branches
+            .filter((p) => !(p.type === 'branch' && p.name === facts.defaultBranch))
+            .map((p) => `${p.type} "${p.name}"`)
+            .join(', ');
+  if (others === '') return [];
+  return [
+    {
+      id: 'pages-environment-not-default-branch',
+      severity: 'weakness',
+      where: `environment "${PAGES_ENVIRONMENT}"`,
+      problem: `${others} may deploy to it${branches !== null && branches !== 'protected' ? ` besides ${facts.defaultBranch}` : ''}`,
+      attack:
+        'a writer dispatches tollgate-site.yml on their own branch, whose copy publishes a site of their making: ' +
+        'promotions, sign-offs and evidence bundles that never were, under the repository’s own Pages address',
+      fix: `Settings → Environments → ${PAGES_ENVIRONMENT} → Deployment branches and tags → Selected, with only ${facts.defaultBranch}`,
+    },
+  ];
+}
+
 function analyzeEnvironments(facts: RepositoryFacts): Finding[] {
   const findings: Finding[] = [];
   if (!facts.environments.ok)
@@ -637,6 +676,7 @@ export function analyzeRepository(facts: RepositoryFacts): Finding[] {
   const findings = [
     ...analyzeRules(facts),
     ...analyzeEnvironments(facts),
+    ...analyzePagesEnvironment(facts),
     ...analyzeSecrets(facts),
     ...analyzeActions(facts),
     ...analyzeWorkflowFiles(facts),

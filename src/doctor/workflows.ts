@@ -186,6 +186,39 @@ export function analyzeWorkflow(path: string, text: string, options: WorkflowChe
           '(templates/workflows/tollgate-retrain.yml: `train` and `record`)',
       });
 
+    for (const step of job.steps ?? []) {
+      if (typeof step.uses !== 'string' || !step.uses.startsWith('actions/download-artifact@')) continue;
+      const elsewhere = ['run-id', 'repository', 'github-token'].filter((i) => step.with?.[i] !== undefined);
+      if (held.length === 0 || elsewhere.length === 0) continue;
+      findings.push({
+        id: 'artifact-from-another-run',
+        severity: 'weakness',
+        where,
+        problem: `the job holds a write credential (${held.join('; ')}) and downloads an artifact from another run (${elsewhere.map((i) => `\`${i}\``).join(', ')})`,
+        attack:
+          "another run's artifact can come from a workflow a writer ran on their own branch or pull request; the job " +
+          'then records or judges what they wrote (observations, a trained artifact) with its credential',
+        fix: 'download only from this run (no `run-id`, `repository` or `github-token`), as the monitor and retrain templates do',
+      });
+    }
+
+    for (const step of job.steps ?? []) {
+      if (typeof step.run !== 'string' || !step.run.includes('${{')) continue;
+      findings.push({
+        id: 'expression-in-run',
+        severity: 'weakness',
+        where,
+        problem: `a \`run:\` step expands \`\${{ }}\` into its shell script: ${step.run
+          .split('\n')
+          .find((l) => l.includes('${{'))!
+          .trim()}`,
+        attack:
+          'the expression is pasted into the script before the shell reads it, so a value a writer or a dispatch sender ' +
+          'controls (an input, a payload field, a branch name, a title) runs as shell code in this job',
+        fix: 'pass the value through `env:` (`env: { VALUE: ${{ … }} }`) and use "$VALUE" in the script',
+      });
+    }
+
     for (const uses of usesOf(job)) {
       if (uses.startsWith('./') || uses.startsWith('docker://') || PINNED.test(uses)) continue;
       const own = TOLLGATE_OWN.test(uses);

@@ -2,6 +2,7 @@
 // the rollback and never throw: each channel's outcome becomes a timeline entry, so a dead webhook is visible in
 // the record and never blocks a rollback. A channel whose secret is not set is skipped without an entry.
 import type { EffectivePolicy } from '../policy/effective.ts';
+import { isReservedEnvName } from '../registry/env-names.ts';
 import type { Incident, NotificationChannel, TimelineEntry } from '../registry/types.ts';
 import {
   escalationNames,
@@ -144,6 +145,20 @@ export function channelNotifier(policy: EffectivePolicy, deps: ChannelDeps): Inc
           continue;
         }
         if (notice === 'updated') continue;
+        // INPUT_TOKEN and the like hold this job's own credentials: never sent, whatever the policy says.
+        const reserved = [channel.url_env, channel.routing_key_env].find(
+          (n) => n !== undefined && isReservedEnvName(n),
+        );
+        if (reserved !== undefined) {
+          entries.push({
+            at: iso(deps.now()),
+            event: 'notification-failed',
+            detail:
+              `channel "${name}" names $${reserved}, a variable the runner or the action sets (it may hold this ` +
+              "job's token), not a secret of yours: not sent; fix: name your own variable in registry/policy.yaml",
+          });
+          continue;
+        }
         if (channel.type === 'pagerduty') {
           const key = secret(channel, deps.env, 'routing_key_env');
           if (key === undefined) continue;

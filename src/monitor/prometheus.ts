@@ -1,5 +1,6 @@
 // A MetricsSource over the Prometheus HTTP API (/api/v1/query, /api/v1/query_range). One PromQL query per metric,
 // each returning one series; windows are evaluated by Prometheus itself (min_over_time over a subquery).
+import { isReservedEnvName } from '../registry/env-names.ts';
 import type { MetricsSourceSpec } from '../registry/types.ts';
 import type { Sample } from './metrics-json.ts';
 import { expandScope, MetricsSourceError, type MetricsScope, type MetricsSource } from './source.ts';
@@ -36,6 +37,15 @@ export function prometheusSource(spec: MetricsSourceSpec, options: PrometheusOpt
 
   const headers = (): Record<string, string> => {
     if (!spec.bearer_token_env) return {};
+    // INPUT_TOKEN is the App token in the monitor job: never sent to the URL the registry names.
+    if (isReservedEnvName(spec.bearer_token_env))
+      throw new MetricsSourceError(
+        `the metrics source's bearer_token_env names $${spec.bearer_token_env}, a variable the runner or the action ` +
+          "sets (it may hold this job's token), not a secret of yours: not sent",
+        {
+          fix: 'name your own variable (e.g. PROMETHEUS_TOKEN) in model.yaml monitoring.source.bearer_token_env',
+        },
+      );
     const token = options.env[spec.bearer_token_env];
     if (!token)
       throw new MetricsSourceError(

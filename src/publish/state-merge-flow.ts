@@ -16,7 +16,7 @@ export interface StateMergeOutcome {
 export async function mergePassedStatePullRequests(
   client: GitHubClient,
   repo: RepoRef,
-  context: { appId: number; defaultBranch: string },
+  context: { appId: number; appSlug: string; defaultBranch: string },
 ): Promise<StateMergeOutcome[]> {
   const outcomes: StateMergeOutcome[] = [];
   for (const pull of await listOpenPullRequests(client, repo)) {

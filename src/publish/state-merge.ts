@@ -38,16 +38,19 @@ function passed(facts: StatePullFacts, name: string, appId: number): 'passed' | 
 
 export function judgeStatePullRequest(
   facts: StatePullFacts,
-  context: { appId: number; defaultBranch: string },
+  context: { appId: number; appSlug: string; defaultBranch: string },
 ): StateMergeVerdict {
   const skip = (reason: string): StateMergeVerdict => ({ merge: false, kind: 'skip', reason });
   if (!isStateBranch(facts.headRef)) return skip(`${facts.headRef} is not a Tollgate state branch`);
   if (facts.baseRef !== context.defaultBranch)
     return skip(`it targets ${facts.baseRef}, not ${context.defaultBranch}`);
   if (!facts.labels.includes(STATE_PULL_LABEL)) return skip(`it is not labelled ${STATE_PULL_LABEL}`);
-  // A login cannot contain `[`: `…[bot]` is an App's bot account, never a person's.
-  if (!facts.author?.endsWith('[bot]'))
-    return skip(`it was opened by ${facts.author ?? 'nobody known'}, not an App`);
+  // Only the Tollgate App's own bot (`<slug>[bot]`; a login cannot contain `[`, and an App's slug is unique). Any
+  // other App will not do: a writer's branch workflow opens a pull request as github-actions[bot] with its own
+  // GITHUB_TOKEN, from a state branch, labelled, and this merge would land it with no review at all.
+  const bot = `${context.appSlug}[bot]`;
+  if (facts.author !== bot)
+    return skip(`it was opened by ${facts.author ?? 'nobody known'}, not the Tollgate App (${bot})`);
   if (facts.draft) return skip('it is a draft');
   for (const [name, appId] of [
     [GATE_CHECK_NAME, context.appId],

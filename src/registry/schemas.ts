@@ -2,6 +2,7 @@
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
 import { API_VERSION, type Kind } from './types.ts';
+import { SECRET_ENV_PATTERN } from './env-names.ts';
 import {
   MAX_COOLDOWN_FACTOR,
   MAX_DURATION_SECONDS,
@@ -139,9 +140,10 @@ const DEFS: Record<string, JsonSchema> = {
         propertyNames: { pattern: METRIC_NAME_PATTERN },
         additionalProperties: str('A PromQL query.'),
       },
-      bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-        pattern: '^[A-Z_][A-Z0-9_]*$',
-      }),
+      bearer_token_env: str(
+        'prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).',
+        { pattern: SECRET_ENV_PATTERN },
+      ),
       command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
         minItems: 1,
       }),
@@ -218,7 +220,7 @@ const signoffRule = obj(
 const severityList = (severity: string) =>
   list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
 
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const ENV_NAME = { pattern: SECRET_ENV_PATTERN };
 const responseLevel = (severity: string) =>
   obj(`How a ${severity} incident is answered.`, {
     respond_within: int('Seconds within which someone must acknowledge it; past that it is escalated.', {

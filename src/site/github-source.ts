@@ -3,6 +3,7 @@
 import { listCheckRunsForRef } from '../github/checks.ts';
 import type { GitHubClient, RepoRef } from '../github/client.ts';
 import { listOpenPullRequests } from '../github/pulls.ts';
+import { repositoryDefaultBranch } from '../github/repository-settings.ts';
 import { GATE_CHECK_NAME } from '../gate/types.ts';
 import type { SiteGitHubPort } from './flow.ts';
 import type { EvidenceArtifact, OpenPromotion } from './view.ts';
@@ -20,6 +21,8 @@ export interface GitHubSiteOptions {
   /** The web address runs link to, e.g. https://github.com. */
   server: string;
   checkName?: string;
+  /** The repository's default branch, when the caller knows it (the event payload); otherwise read once. */
+  defaultBranch?: string;
 }
 
 export function githubSiteSource(options: GitHubSiteOptions): SiteGitHubPort {
@@ -57,6 +60,9 @@ export function githubSiteSource(options: GitHubSiteOptions): SiteGitHubPort {
     },
     async evidenceBundles(): Promise<EvidenceArtifact[]> {
       const found: EvidenceArtifact[] = [];
+      // Only bundles from runs on the default branch of this repository: any writer can run a workflow of their own
+      // on a branch that uploads (and attests) a bundle of this name, and the site must not list it as evidence.
+      const branch = options.defaultBranch ?? (await repositoryDefaultBranch(client, repo));
       for (let page = 1; page <= ARTIFACT_PAGES; page++) {
         const { data } = await client.octokit.rest.actions.listArtifactsForRepo({
           ...repo,
@@ -66,6 +72,7 @@ export function githubSiteSource(options: GitHubSiteOptions): SiteGitHubPort {
         for (const a of data.artifacts) {
           if (!EVIDENCE_ARTIFACT.test(a.name)) continue;
           const run = a.workflow_run ?? undefined;
+          if (!run || run.head_branch !== branch || run.head_repository_id !== run.repository_id) continue;
           found.push({
             id: a.id,
             name: a.name,
@@ -80,6 +87,7 @@ export function githubSiteSource(options: GitHubSiteOptions): SiteGitHubPort {
                 }
               : {}),
             ...(run?.head_sha ? { headSha: run.head_sha } : {}),
+            headBranch: branch,
           });
         }
         if (data.artifacts.length < 100) break;

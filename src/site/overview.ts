@@ -175,8 +175,9 @@ function evidenceSection(data: SiteData): Html {
       : markup`<div class="table-wrap"><table><thead><tr><th scope="col">bundle (workflow run)</th><th scope="col">exported</th><th scope="col">at commit</th><th scope="col">digest</th><th scope="col">size</th></tr></thead>
 <tbody>${gh.evidence.map(row)}</tbody></table></div>`;
   const slug = data.repo ? `${data.repo.owner}/${data.repo.name}` : 'OWNER/NAME';
+  const branch = gh.evidence[0]?.headBranch ?? 'DEFAULT_BRANCH';
   return markup`<h2 id="evidence">Evidence bundles</h2>
-<p class="muted">Bundles the evidence workflow exported, each with the digest GitHub recorded when it was uploaded. The workflow attests each bundle by that digest: download it from its run and <code>gh attestation verify tollgate-evidence.zip --repo ${slug}</code> checks it is the one listed here, made by a workflow of this repository (bundles exported before the workflow had its attest job carry no attestation). docs/site.md shows how, and docs/audit.md how to verify the bundle inside.</p>
+<p class="muted">Bundles the evidence workflow exported from the default branch, each with the digest GitHub recorded when it was uploaded. The workflow attests each bundle by that digest: download it from its run and <code>gh attestation verify tollgate-evidence.zip --repo ${slug} --signer-workflow ${slug}/.github/workflows/tollgate-evidence.yml --source-ref refs/heads/${branch}</code> checks it is the one listed here, made by the evidence workflow on the default branch (with <code>--repo</code> alone, a bundle a writer made and attested with a workflow of their own on another branch also verifies; bundles exported before the workflow had its attest job carry no attestation). docs/site.md shows how, and docs/audit.md how to verify the bundle inside.</p>
 ${table}`;
 }
 

@@ -54,6 +54,8 @@ export interface EvidenceArtifact {
   expired: boolean;
   runId?: number;
   headSha?: string;
+  /** The branch its run ran on: always the default branch (bundles from other branches are not listed). */
+  headBranch?: string;
   /** The workflow run's page, where the artifact is downloaded. */
   runUrl?: string;
 }

@@ -91,6 +91,7 @@ it('merges the passed state pull request, leaves the waiting one, and says so', 
     GITHUB_STEP_SUMMARY: summary,
     INPUT_TOKEN: 'test-token',
     'INPUT_APP-ID': String(TOLLGATE_APP.id),
+    'INPUT_APP-SLUG': TOLLGATE_APP.slug,
   });
   await run(contextFromEnv());
 

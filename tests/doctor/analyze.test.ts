@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   analyzeRepository,
   rulesetCovers,
+  type EnvironmentFact,
   type RepositoryFacts,
   type RulesetFact,
 } from '../../src/doctor/analyze.ts';
@@ -207,6 +208,34 @@ describe('analyzeRepository', () => {
       'emergency-key-misplaced @ environment "tollgate"',
       'app-key-organization-secret @ organization secrets',
     ]);
+  });
+
+  it('flags a github-pages environment any branch may deploy to, when the site workflow is installed', () => {
+    const site = { path: '.github/workflows/tollgate-site.yml', text: 'permissions: {}\njobs: {}\n' };
+    const withPages = (branches: EnvironmentFact['branches'], workflows = [site]) => {
+      const f = facts();
+      (f.environments as { value: EnvironmentFact[] }).value.push({
+        name: 'github-pages',
+        branches,
+        secrets: ok([]),
+      });
+      (f.workflows as { value: { path: string; text: string }[] }).value.push(...workflows);
+      return weaknesses(f);
+    };
+    const found = ['pages-environment-not-default-branch @ environment "github-pages"'];
+    expect(withPages(ok([{ name: 'main', type: 'branch' }]))).toEqual([]);
+    expect(withPages(ok(null))).toEqual(found);
+    expect(withPages(ok('protected'))).toEqual(found);
+    expect(
+      withPages(
+        ok([
+          { name: 'main', type: 'branch' },
+          { name: '*', type: 'branch' },
+        ]),
+      ),
+    ).toEqual(found);
+    // Without the site workflow the Pages environment is not Tollgate's business.
+    expect(withPages(ok(null), [])).toEqual([]);
   });
 
   it('allows the merge-queue pattern in the environments, and nothing else', () => {

@@ -14,7 +14,7 @@ const gh = useGitHubDouble();
 const NAME = 'acme/models';
 const REPO = { owner: 'acme', repo: 'models' };
 const BOT = `${TOLLGATE_APP.slug}[bot]`;
-const CONTEXT = { appId: TOLLGATE_APP.id, defaultBranch: 'main' };
+const CONTEXT = { appId: TOLLGATE_APP.id, appSlug: TOLLGATE_APP.slug, defaultBranch: 'main' };
 
 async function repositoryWithRulesets() {
   await gh.state.createRepo(NAME, { files: { 'registry/policy.yaml': 'apiVersion: tollgate/v1\n' } });
@@ -148,6 +148,9 @@ describe('judgeStatePullRequest', () => {
     ['another branch', { headRef: 'tollgate/lock/retrain/x' }, 'skip'],
     ['into another base', { baseRef: 'release' }, 'skip'],
     ['opened by a person', { author: 'alice' }, 'skip'],
+    // Any workflow's GITHUB_TOKEN opens pull requests as github-actions[bot]: a writer's branch workflow could.
+    ['opened by another App (github-actions[bot])', { author: 'github-actions[bot]' }, 'skip'],
+    ['opened by an App whose slug only starts the same', { author: `${TOLLGATE_APP.slug}-x[bot]` }, 'skip'],
     ['a draft', { draft: true }, 'skip'],
     ['no label', { labels: [] }, 'skip'],
     ['the gate failed', { checks: [{ ...passing[0]!, conclusion: 'failure' }, passing[1]!] }, 'skip'],

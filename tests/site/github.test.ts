@@ -19,6 +19,7 @@ beforeAll(async () => {
 afterAll(() => removeRepo(s.repo));
 
 const DIGEST = `sha256:${'e'.repeat(64)}`;
+const FORGED = `sha256:${'f'.repeat(64)}`;
 
 async function arrange() {
   const repo = await gh.state.createRepo('acme/models');
@@ -80,6 +81,18 @@ async function arrange() {
       headBranch: 'main',
       headSha: s.directPush,
     },
+    // A writer's own workflow on their branch, uploading a bundle of the same name (and attesting it): not evidence.
+    {
+      id: 73,
+      name: 'tollgate-evidence',
+      sizeInBytes: 30720,
+      digest: FORGED,
+      createdAt: '2026-01-02T04:00:00Z',
+      expired: false,
+      runId: 902,
+      headBranch: 'forged-evidence',
+      headSha: s.directPush,
+    },
     {
       id: 72,
       name: 'coverage-report',
@@ -109,8 +122,8 @@ describe('the site with GitHub data', () => {
       { registryPrefix: 'registry/', repo: repoLinks('acme/models'), since: s.bootstrap },
     );
     expect(site.github).toEqual({ promotions: 1, bundles: 1, calls: client.calls() });
-    // One listing of pull requests, one of check runs per promotion, one page of artifacts.
-    expect(client.calls()).toBe(3);
+    // One listing of pull requests, one of check runs per promotion, the default branch, one page of artifacts.
+    expect(client.calls()).toBe(4);
     const index = site.files.find((f) => f.path === 'index.html')!.content;
     const text = textOf(index);
     expect(text).toContain(
@@ -123,7 +136,13 @@ describe('the site with GitHub data', () => {
     expect(text).not.toContain('coverage-report');
     expect(index).toContain('href="https://github.com/acme/models/actions/runs/900"');
     // How to check a download against the digest listed, by the evidence workflow's attestation.
-    expect(text).toContain('gh attestation verify tollgate-evidence.zip --repo acme/models');
+    // Pinned to the evidence workflow on the default branch: `--repo` alone also accepts a writer's branch run.
+    expect(text).toContain(
+      'gh attestation verify tollgate-evidence.zip --repo acme/models --signer-workflow acme/models/.github/workflows/tollgate-evidence.yml --source-ref refs/heads/main',
+    );
+    // The bundle a writer's branch run uploaded is not listed.
+    expect(text).not.toContain(FORGED);
+    expect(index).not.toContain('actions/runs/902');
   });
 
   it('still builds from git when GitHub refuses, and says what GitHub did not answer', async () => {

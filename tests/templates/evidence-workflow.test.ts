@@ -43,6 +43,8 @@ describe('templates/workflows/tollgate-evidence.yml', () => {
   it('attests the bundle and the uploaded artifact by their digests, in a job of its own after the export', () => {
     const attest = workflow.jobs.attest as Yaml;
     expect(attest.needs).toBe('export');
+    // A dispatch on another ref exports, but never attests: an attestation means "made on the default branch".
+    expect(attest.if).toBe("github.ref == format('refs/heads/{0}', github.event.repository.default_branch)");
     const exportJob = workflow.jobs.export as Yaml;
     const id = steps[evidence]!.id as string;
     const upload = steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'))!;

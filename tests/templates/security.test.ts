@@ -137,6 +137,28 @@ describe('the rules catch their attack on a real template', () => {
     ]);
   });
 
+  it("an artifact from another run, in a job that holds a write credential (the monitor's observations)", () => {
+    const text = rendered.monitor!.replace(
+      /( {10}name: tollgate-observations\n)( {10}path: \$\{\{ runner\.temp \}\}\/tollgate-observations\n)(?= {6}#)/,
+      '$1          run-id: ${{ github.event.client_payload.run }}\n          github-token: ${{ github.token }}\n$2',
+    );
+    expect(text).not.toBe(rendered.monitor);
+    expect(idsOf('monitor', text)).toEqual([
+      'artifact-from-another-run @ .github/workflows/tollgate-monitor.yml job monitor',
+    ]);
+  });
+
+  it('an expression expanded into a shell script (script injection)', () => {
+    const text = rendered['review-relay']!.replace(
+      'echo "review on pull request ${PR} relayed',
+      'echo "review on ${{ github.event.pull_request.title }} relayed',
+    );
+    expect(text).not.toBe(rendered['review-relay']);
+    expect(idsOf('review-relay', text)).toEqual([
+      'expression-in-run @ .github/workflows/tollgate-review-relay.yml job relay',
+    ]);
+  });
+
   it('workflow-level permissions other than {} (attack 6)', () => {
     for (const replacement of ['permissions: read-all', 'permissions:\n  contents: read', ''])
       expect(idsOf('evidence', rendered.evidence!.replace(/^permissions: \{\}$/m, replacement))).toContain(
