@@ -53,7 +53,12 @@ export async function run(context: ActionContext = githubContext): Promise<void>
     const etags = await EtagCache.open(core.getInput('etag-cache'));
     const client = githubClientFromEnv(process.env, { token: core.getInput('token'), etags });
     const appId = parseAppId(core.getInput('app-id'), 'app-id');
-    const inputs = { checkName: core.getInput('check-name'), registry: core.getInput('registry'), appId };
+    const inputs = {
+      checkName: core.getInput('check-name'),
+      registry: core.getInput('registry'),
+      appId,
+      appSlug: core.getInput('app-slug'),
+    };
     const result = await runSignoffGate(inputs, env, { client, now: new Date(), gitEnv: BOT_GIT_ENV });
     await etags.save().catch((error: unknown) => core.warning(`etag-cache not saved: ${String(error)}`));
     actionRun.footnotes.push(describeCalls(client));

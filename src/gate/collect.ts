@@ -483,6 +483,8 @@ export function gateInputOf(
     defaultBranch?: string;
     /** Requested-By logins beyond the trailers' (a simulation's --requested-by). */
     requestedBy?: string[];
+    /** Tollgate's App slug: only its bot may add merge records (PullRequestFacts.recordWriter). */
+    recordWriter?: string;
   },
 ): Omit<GateInput, 'memberships' | 'permissions'> {
   const commitAuthors = [
@@ -503,6 +505,7 @@ export function gateInputOf(
       baseRef: context.baseRef,
       headRef: context.headRef,
       authorIsBot: context.authorIsBot,
+      ...(pull.recordWriter ? { recordWriter: pull.recordWriter } : {}),
       requestedBy: pull.requestedBy
         ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
         : facts.requestedBy,

@@ -20,6 +20,8 @@ function requirementsInput(input: Omit<GateInput, 'memberships' | 'permissions'>
     baseRef: input.pullRequest.baseRef,
     ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
     authorIsBot: input.pullRequest.authorIsBot === true,
+    author: input.pullRequest.author,
+    ...(input.pullRequest.recordWriter ? { recordWriter: input.pullRequest.recordWriter } : {}),
     stageHistory: input.stageHistory,
     versions: input.versions,
     ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),

@@ -35,6 +35,8 @@ export interface JudgeRequest {
   defaultBranch?: string;
   /** Requested-By logins beyond the head's trailers (a simulation's --requested-by). */
   requestedBy?: string[];
+  /** Tollgate's App slug: only its bot may add merge records. */
+  recordWriter?: string;
 }
 
 /** The verdict on base..head, both already in the checkout. */
@@ -61,6 +63,7 @@ export async function judgeCommits(
     reviews,
     ...(request.defaultBranch ? { defaultBranch: request.defaultBranch } : {}),
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    ...(request.recordWriter ? { recordWriter: request.recordWriter } : {}),
   });
   const verdict = await access.evaluate(input);
   const intoDefault = context.baseRef === (request.defaultBranch ?? facts.policy.defaultBranch);
@@ -85,6 +88,8 @@ export async function judgePullRequest(
     defaultBranch?: string;
     /** Already fetched by the caller, to spend one query per pull request. */
     context?: ReviewContext;
+    /** Tollgate's App slug (GateRequest.appSlug): only its bot may add merge records. */
+    recordWriter?: string;
   },
   onHead: (sha: string) => void = () => {},
   baseOverride?: string,
@@ -106,6 +111,7 @@ export async function judgePullRequest(
       headSha,
       context,
       ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+      ...(options.recordWriter ? { recordWriter: options.recordWriter } : {}),
     },
     githubGateAccess(client, repo, context),
   );

@@ -32,6 +32,7 @@ async function judgeMergeGroup(
     ...ports,
     registry: request.registry,
     ...(request.defaultBranch ? { defaultBranch: request.defaultBranch } : {}),
+    ...(request.appSlug ? { recordWriter: request.appSlug } : {}),
   };
   const judged: Judged[] = [];
   for (const number of numbers)

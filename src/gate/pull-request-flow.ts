@@ -87,7 +87,13 @@ export async function gatePullRequestFlow(
       };
     const judged = await judgePullRequest(
       number,
-      { ...ports, registry: request.registry, context, ...(defaultBranch ? { defaultBranch } : {}) },
+      {
+        ...ports,
+        registry: request.registry,
+        context,
+        ...(defaultBranch ? { defaultBranch } : {}),
+        ...(request.appSlug ? { recordWriter: request.appSlug } : {}),
+      },
       (sha) => (headSha = sha),
     );
     otherBase = judged.otherBase;

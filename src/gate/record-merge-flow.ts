@@ -62,6 +62,7 @@ export async function recordMergeFlow(
     /** Repository-relative registry folder. */
     registry: string;
     appId?: number;
+    appSlug?: string;
     defaultBranch?: string;
   },
   ports: GateGitHubPorts & {
@@ -109,6 +110,7 @@ export async function recordMergeFlow(
         registry: request.registry,
         context,
         ...(request.defaultBranch ? { defaultBranch: request.defaultBranch } : {}),
+        ...(request.appSlug ? { recordWriter: request.appSlug } : {}),
       },
       () => {},
       firstParent,

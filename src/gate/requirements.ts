@@ -45,6 +45,9 @@ export interface RequirementsInput {
   headRef?: string;
   /** Whether GitHub says a bot opened the pull request. */
   authorIsBot?: boolean;
+  /** Who opened it, and Tollgate's App (PullRequestFacts.recordWriter): only that App's bot adds merge records. */
+  author?: string;
+  recordWriter?: string;
   /** Schema and cross-file errors in the changed registry files at the head (see GateInput.invalidFiles). */
   invalidFiles?: Problem[];
 }
@@ -55,6 +58,10 @@ export interface RequirementsInput {
  * them that is not registry state: otherwise Tollgate would merge it.
  */
 export const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+export const isAppBot = (login: string, slug: string): boolean =>
+  login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
 
 export const isStateBranch = (ref: string): boolean =>
   STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
@@ -145,15 +152,21 @@ export function requiredSignoffs(input: RequirementsInput): RequiredSignoffs {
     }
   }
 
-  // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-  // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+  // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+  // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
   const forged = changes.flatMap((c) =>
     c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : [],
   );
-  if (forged.length > 0 && input.authorIsBot !== true)
+  const byTollgate =
+    input.authorIsBot === true &&
+    (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+  if (forged.length > 0 && !byTollgate)
     blocking.push(
-      `merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-        "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file",
+      `merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+        (input.authorIsBot === true
+          ? `another bot (${input.author ?? 'unknown'}) opened`
+          : 'a person opened') +
+        ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file",
     );
 
   if (input.headRef !== undefined && isStateBranch(input.headRef)) {

@@ -45,6 +45,11 @@ export interface GateRequest {
    * runs are the gate's. Unset, the gate learns it from each run it creates and the merge record trusts no run.
    */
   appId?: number;
+  /**
+   * The same App's slug (the token step's `app-slug` output): only a pull request its bot opened may add merge
+   * records. Unset, any bot may (a writer's workflow can open one as github-actions[bot]).
+   */
+  appSlug?: string;
   /** The repository's default branch, when the event names it. */
   defaultBranch?: string;
   /** The workflow run's page: the check run's details link. */
@@ -65,7 +70,7 @@ export function defaultBranchOf(payload: object): string | undefined {
 
 /** The request from the action's inputs (empty means the default) and the event (pure). */
 export function gateRequestOf(
-  inputs: { checkName?: string; registry?: string; appId?: number | undefined },
+  inputs: { checkName?: string; registry?: string; appId?: number | undefined; appSlug?: string },
   payload: object,
   runUrl?: string,
 ): GateRequest {
@@ -74,6 +79,7 @@ export function gateRequestOf(
     checkName: inputs.checkName || GATE_CHECK_NAME,
     registry: inputs.registry || 'registry',
     ...(inputs.appId !== undefined ? { appId: inputs.appId } : {}),
+    ...(inputs.appSlug ? { appSlug: inputs.appSlug } : {}),
     ...(defaultBranch !== undefined ? { defaultBranch } : {}),
     ...(runUrl ? { runUrl } : {}),
   };

@@ -31,6 +31,11 @@ export interface PullRequestFacts {
   headRef?: string;
   /** GitHub says a bot (an App) opened it: only Tollgate's App writes merge records. */
   authorIsBot?: boolean;
+  /**
+   * Tollgate's own App (its slug, the token step's `app-slug`): when known, only a pull request that App's bot
+   * opened may add merge records, not one any other bot (a writer's workflow as github-actions[bot]) opened.
+   */
+  recordWriter?: string;
 }
 
 export interface GateModel {

@@ -234,6 +234,20 @@ describe('evaluateGate: what the diff needs', () => {
       scenario({ changes: [record], reviews: [], pullRequest: { ...pr, authorIsBot: true } }),
     );
     expect(byApp.conclusion).toBe('success');
+    // With the App's slug known, another bot (a writer's own workflow as github-actions) is no record writer.
+    const asBot = (author: string) =>
+      evaluateGate(
+        scenario({
+          changes: [record],
+          reviews: [],
+          pullRequest: { ...pr, author, authorIsBot: true, recordWriter: 'tollgate-acme' },
+        }),
+      );
+    expect(asBot('github-actions').conclusion).toBe('failure');
+    expect(asBot('github-actions').blocking.join('\n')).toContain('another bot (github-actions) opened');
+    expect(asBot('github-actions[bot]').conclusion).toBe('failure');
+    expect(asBot('tollgate-acme').conclusion).toBe('success');
+    expect(asBot('tollgate-acme[bot]').conclusion).toBe('success');
     // An ordinary audit event stays state a person may add.
     const note: RegistryChange = {
       ...record,

@@ -101,6 +101,20 @@ describe('the App key (attack 1: a workflow pushed on a branch mints the App tok
         });
   });
 
+  it("names the App's own bot to the gate and the state merge, so another bot's pull request writes no records", () => {
+    for (const [template, action] of [
+      ['signoff-gate', 'signoff-gate'],
+      ['state-merge', 'state-merge'],
+    ] as const) {
+      const { job } = jobs.find(
+        (j) => j.template === template && j.job.steps.some((s) => runsTollgate(s, action)),
+      )!;
+      const step = job.steps.find((s) => runsTollgate(s, action))!;
+      const minted = job.steps.find(mintsAppToken)!;
+      expect(step.with?.['app-slug'], template).toBe(`\${{ steps.${minted.id}.outputs.app-slug }}`);
+    }
+  });
+
   it('gives only the sign-off gate a token that can write check runs; every other App token is narrowed', () => {
     for (const { template, id, job } of jobs)
       for (const step of job.steps.filter(mintsAppToken)) {
